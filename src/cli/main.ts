@@ -1,0 +1,220 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig, type Config } from '../config.js';
+import { errorMessage, UserError } from '../errors.js';
+import { generate } from '../generate/generator.js';
+import { assertBucket } from '../lake/index.js';
+import { listRuns, runPipeline, STAGES, type StageName } from '../pipeline/run.js';
+import { openObjectStore } from '../lake/index.js';
+import { getKpi, loadKpis } from '../registry/kpi.js';
+import { openServingStore } from '../serving/index.js';
+import { humanBytes, humanCount } from './format.js';
+import { inspectLayer, renderKpiList, renderLayer, rowsTable } from './inspect.js';
+import { TerminalProgress } from './progress.js';
+import { renderSummary } from './summary.js';
+
+const positiveInt = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+const integer = (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('must be an integer');
+  return n;
+};
+const rateValue = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number between 0 and 1');
+  return n;
+};
+const dateValue = (value: string) => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw new InvalidArgumentError('must be a date YYYY-MM-DD');
+  return new Date(`${value}T00:00:00Z`);
+};
+
+interface GenerateFlags {
+  clients?: number;
+  achats?: number;
+  seed: number;
+  dirtyRate: number;
+  out?: string;
+  asOf?: Date;
+  defectsLog?: string;
+}
+
+async function generateCommand(config: Config, flags: GenerateFlags): Promise<void> {
+  const outDir = path.resolve(flags.out ?? config.sourcesDir);
+  const progress = new TerminalProgress();
+  let current = '';
+  const result = await generate({
+    outDir,
+    seed: flags.seed,
+    dirtyRate: flags.dirtyRate,
+    ...(flags.clients !== undefined ? { clients: flags.clients } : {}),
+    ...(flags.achats !== undefined ? { achats: flags.achats } : {}),
+    ...(flags.asOf ? { asOf: flags.asOf } : {}),
+    ...(flags.defectsLog ? { defectsLog: path.resolve(flags.defectsLog) } : {}),
+    onProgress: ({ dataset, rows, total }) => {
+      if (dataset !== current) {
+        current = dataset;
+        progress.begin('generate', `${dataset}.csv`, total);
+      }
+      progress.update({ rows });
+    },
+  });
+  progress.end();
+  for (const f of result.files) console.log(`${f.path}: ${humanCount(f.rows)} rows, ${humanBytes(f.bytes)}`);
+  if (flags.dirtyRate > 0) console.log(`${result.defects} defects injected (dirty rate ${flags.dirtyRate})`);
+}
+
+async function stagesCommand(config: Config, stages: readonly StageName[], flags: { json?: boolean }): Promise<void> {
+  const { summary, error } = await runPipeline({ config, stages, progress: new TerminalProgress() });
+  if (flags.json) console.log(JSON.stringify(summary, null, 2));
+  else console.log(renderSummary(summary));
+  if (error) throw error;
+}
+
+async function sourcesAreEmpty(dir: string): Promise<boolean> {
+  try {
+    return !(await fs.readdir(dir)).some((f) => f.toLowerCase().endsWith('.csv') && !f.startsWith('.'));
+  } catch {
+    return true;
+  }
+}
+
+async function showKpi(config: Config, id: string, limit?: number): Promise<boolean> {
+  const kpi = await getKpi(id);
+  const serving = openServingStore(config);
+  try {
+    const rows = await serving.read(kpi.table, limit !== undefined ? { limit } : {});
+    if (!rows) return false;
+    console.log(`\n${kpi.title.fr} — ${kpi.description}`);
+    console.log(rowsTable(rows, Object.keys(kpi.columns)));
+    return true;
+  } finally {
+    await serving.close();
+  }
+}
+
+async function startCommand(config: Config): Promise<void> {
+  if (await sourcesAreEmpty(config.sourcesDir)) {
+    console.log(`No source CSV in ${config.sourcesDir}: generating the seed's sample data (1500 clients, seed 42).`);
+    await generateCommand(config, { seed: 42, dirtyRate: 0 });
+  }
+  await stagesCommand(config, STAGES, {});
+  for (const kpi of await loadKpis()) await showKpi(config, kpi.id, 12);
+  console.log(`\nShow one KPI in full with \`npx datalake show <kpi>\`; list them with \`npx datalake kpis\`.`);
+}
+
+function buildProgram(): Command {
+  const program = new Command('datalake')
+    .description('A small-team data lake: CSV sources → bronze → silver → gold → serving store.')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str) });
+  const config = () => loadConfig();
+
+  program
+    .command('generate')
+    .description("write sample clients.csv and achats.csv like the seed's generator")
+    .option('--clients <n>', 'number of clients', positiveInt('--clients'))
+    .option('--achats <n>', 'exact number of purchases (default: 1 to 30 per client, about 15 on average)', positiveInt('--achats'))
+    .option('--seed <s>', 'random seed; the same seed gives the same files', integer, 42)
+    .option('--dirty-rate <r>', 'share of rows given a realistic defect (0 to 1)', rateValue, 0)
+    .option('--out <dir>', 'output folder (default: $DATA_DIR/sources)')
+    .addOption(new Option('--as-of <date>', 'dates are drawn relative to this day, YYYY-MM-DD (default: today)').argParser(dateValue))
+    .addOption(new Option('--defects-log <file>', 'write each injected defect and its expected outcome as JSON lines').hideHelp(false))
+    .action(async (flags: GenerateFlags) => generateCommand(config(), flags));
+
+  program
+    .command('run')
+    .description('run the whole pipeline: bronze → silver → gold → publish')
+    .option('--json', 'print the run summary as JSON')
+    .action(async (flags: { json?: boolean }) => stagesCommand(config(), STAGES, flags));
+
+  const stageHelp: Record<StageName, string> = {
+    bronze: 'copy the source CSVs to the sources and bronze buckets (skips unchanged files)',
+    silver: 'clean bronze into typed Parquet; quarantine the rows that cannot be repaired',
+    gold: 'build the dimension, fact and KPI tables from silver',
+    publish: 'load the gold KPIs into the serving store, atomically',
+  };
+  for (const stage of STAGES) {
+    program
+      .command(stage)
+      .description(stageHelp[stage])
+      .option('--json', 'print the run summary as JSON')
+      .action(async (flags: { json?: boolean }) => stagesCommand(config(), [stage], flags));
+  }
+
+  program
+    .command('verify')
+    .description('print what a lake layer holds: objects, row counts, schema and a sample')
+    .argument('<layer>', 'bronze, silver or gold')
+    .option('--rows <n>', 'sample rows per object', positiveInt('--rows'), 5)
+    .option('--json', 'print the report as JSON')
+    .action(async (layer: string, flags: { rows: number; json?: boolean }) => {
+      if (!['sources', 'bronze', 'silver', 'gold'].includes(layer)) throw new UserError(`unknown layer "${layer}"`, 'use one of: bronze, silver, gold');
+      assertBucket(layer);
+      const report = await inspectLayer(config(), layer, flags.rows);
+      console.log(flags.json ? JSON.stringify(report, null, 2) : renderLayer(report));
+    });
+
+  program
+    .command('kpis')
+    .description('list the KPIs of the registry (src/kpis/)')
+    .option('--json', 'print the registry as JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const kpis = await loadKpis();
+      console.log(flags.json ? JSON.stringify(kpis, null, 2) : renderKpiList(kpis));
+    });
+
+  program
+    .command('show')
+    .description('print a published KPI from the serving store')
+    .argument('<kpi>', 'KPI id, e.g. ca_par_pays (see `datalake kpis`)')
+    .option('--limit <n>', 'at most this many rows', positiveInt('--limit'))
+    .action(async (id: string, flags: { limit?: number }) => {
+      if (!(await showKpi(config(), id, flags.limit))) throw new UserError(`KPI ${id} has not been published yet`, 'run `npx datalake run` first');
+    });
+
+  program
+    .command('runs')
+    .description('list past runs recorded in the lake')
+    .option('--json', 'print the run records as JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const runs = await listRuns(openObjectStore(config()));
+      if (flags.json) return console.log(JSON.stringify(runs, null, 2));
+      if (runs.length === 0) return console.log('no run recorded yet');
+      for (const r of runs) {
+        const stages = r.stages.map((s) => `${s.stage} ${s.seconds.toFixed(1)}s`).join(', ');
+        console.log(`${r.runId}  ${r.flow.padEnd(7)} ${r.state.padEnd(9)} ${r.seconds.toFixed(2)} s  ${stages}${r.error ? `  error: ${r.error.message}` : ''}`);
+      }
+    });
+
+  program
+    .command('start')
+    .description('generate sample data if the sources folder is empty, run the whole pipeline and print the KPIs')
+    .action(async () => startCommand(config()));
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    const debug = Boolean(process.env['DATALAKE_DEBUG']);
+    if (err instanceof UserError) {
+      console.error(`error: ${err.message}`);
+      if (err.hint) console.error(`  hint: ${err.hint}`);
+    } else {
+      console.error(`error: ${errorMessage(err)}`);
+      if (!debug) console.error('  (unexpected: set DATALAKE_DEBUG=1 to see the stack trace, and please report it)');
+    }
+    if (debug && err instanceof Error) console.error(err.stack);
+    process.exitCode = 1;
+  }
+}
+
+await main();

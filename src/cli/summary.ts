@@ -1,0 +1,34 @@
+import Table from 'cli-table3';
+import type { RunSummary } from '../pipeline/run.js';
+import type { CleaningStats } from '../pipeline/cleaning.js';
+import { humanBytes, humanCount, rate } from './format.js';
+
+/** The end-of-run table: per stage rows in, rows out, rows quarantined, bytes, seconds. */
+export function renderSummary(summary: RunSummary): string {
+  const table = new Table({
+    head: ['stage', 'rows in', 'rows out', 'quarantined', 'bytes', 'seconds', 'rows/s'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [] },
+  });
+  for (const s of summary.stages) {
+    table.push([s.stage, humanCount(s.rowsIn), humanCount(s.rowsOut), humanCount(s.quarantined), humanBytes(s.bytes), s.seconds.toFixed(2), rate(s.rowsIn, s.seconds)]);
+  }
+  const lines = [table.toString()];
+  const silver = summary.stages.find((s) => s.stage === 'silver');
+  const datasets = silver?.details['datasets'] as Record<string, CleaningStats> | undefined;
+  for (const stats of Object.values(datasets ?? {})) {
+    const parts = Object.entries(stats.reasons).map(([reason, n]) => `${reason} ${n}`);
+    const dropped = [stats.exactDuplicates ? `${stats.exactDuplicates} exact duplicates` : '', stats.emptyRows ? `${stats.emptyRows} empty rows` : ''].filter(Boolean);
+    if (parts.length || dropped.length) {
+      lines.push(
+        `${stats.dataset}: ${stats.quarantined} quarantined${parts.length ? ` (${parts.join(', ')})` : ''}${dropped.length ? `; dropped ${dropped.join(', ')}` : ''} → silver/quarantine/${stats.dataset}.parquet`,
+      );
+    }
+  }
+  const bronze = summary.stages.find((s) => s.stage === 'bronze');
+  const files = bronze?.details['files'] as Record<string, string> | undefined;
+  const unchanged = Object.entries(files ?? {}).filter(([, v]) => v === 'unchanged').map(([k]) => k);
+  if (unchanged.length) lines.push(`bronze: unchanged since the last ingestion, skipped: ${unchanged.join(', ')}`);
+  lines.push(`run ${summary.runId} ${summary.state} in ${summary.seconds.toFixed(2)} s (lake: ${summary.lake}; record: runs/${summary.runId}.json)`);
+  return lines.join('\n');
+}

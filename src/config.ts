@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { z } from 'zod';
+import { UserError } from './errors.js';
+
+/**
+ * Every setting comes from the environment (or a `.env` file in the working directory), using the seed's
+ * variable names so an existing `.env` keeps working.
+ */
+const booleanish = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', ''].includes(v), 'expected true or false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const EnvSchema = z.object({
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  MINIO_ENDPOINT: z.string().trim().optional(),
+  MINIO_ACCESS_KEY: z.string().optional(),
+  MINIO_SECRET_KEY: z.string().optional(),
+  MINIO_SECURE: booleanish.optional(),
+  MINIO_REGION: z.string().trim().min(1).default('us-east-1'),
+  SERVING_DB: z.string().trim().optional(),
+  DUCKDB_THREADS: z.coerce.number().int().positive().optional(),
+  DUCKDB_MEMORY_LIMIT: z.string().trim().min(1).default('1GB'),
+});
+
+export interface S3Settings {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+}
+
+export interface Config {
+  dataDir: string;
+  sourcesDir: string;
+  /** Root of the folder driver: `<dataDir>/lake/<bucket>/<key>`. */
+  lakeDir: string;
+  /** Working files of a run (DuckDB spill, S3 downloads); removed when the run ends. */
+  scratchDir: string;
+  s3: S3Settings | undefined;
+  servingDbPath: string;
+  duckdb: { threads: number; memoryLimit: string };
+}
+
+let envFileLoaded = false;
+
+/** Loads `.env` from the working directory once; variables already set in the environment win. */
+function loadEnvFile(): void {
+  if (envFileLoaded) return;
+  envFileLoaded = true;
+  const file = path.resolve('.env');
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envFile?: boolean } = {}): Config {
+  if (options.envFile !== false && env === process.env) loadEnvFile();
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UserError(`invalid setting ${issue.path.join('.')}: ${issue.message}`, 'fix it in the environment or in .env');
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    dataDir,
+    sourcesDir: path.join(dataDir, 'sources'),
+    lakeDir: path.join(dataDir, 'lake'),
+    scratchDir: path.join(dataDir, '.scratch'),
+    s3: e.MINIO_ENDPOINT ? s3Settings(e) : undefined,
+    servingDbPath: path.resolve(e.SERVING_DB ?? path.join(dataDir, 'serving.sqlite')),
+    duckdb: { threads: e.DUCKDB_THREADS ?? Math.max(1, os.availableParallelism()), memoryLimit: e.DUCKDB_MEMORY_LIMIT },
+  };
+}
+
+function s3Settings(e: z.infer<typeof EnvSchema>): S3Settings {
+  const raw = e.MINIO_ENDPOINT!;
+  // The seed writes MINIO_ENDPOINT as host:port and says http or https with MINIO_SECURE; a full URL is accepted too.
+  const hasScheme = /^https?:\/\//i.test(raw);
+  const endpoint = hasScheme ? raw : `${e.MINIO_SECURE ? 'https' : 'http'}://${raw}`;
+  try {
+    new URL(endpoint);
+  } catch {
+    throw new UserError(`invalid MINIO_ENDPOINT "${raw}"`, 'use host:port (for example localhost:9000) or a full http(s):// URL');
+  }
+  if (!e.MINIO_ACCESS_KEY || !e.MINIO_SECRET_KEY) {
+    throw new UserError('MINIO_ENDPOINT is set but MINIO_ACCESS_KEY or MINIO_SECRET_KEY is missing', 'set both in the environment or in .env');
+  }
+  return { endpoint: endpoint.replace(/\/+$/, ''), accessKeyId: e.MINIO_ACCESS_KEY, secretAccessKey: e.MINIO_SECRET_KEY, region: e.MINIO_REGION };
+}

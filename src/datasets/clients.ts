@@ -1,0 +1,16 @@
+import type { DatasetSpec } from './types.js';
+
+export const COUNTRIES = ['France', 'Germany', 'Spain', 'Italy', 'Belgium', 'Netherland', 'Switzerland', 'UK', 'Canada'] as const;
+
+export const clients: DatasetSpec = {
+  name: 'clients',
+  description: 'Customers: one row per id_client.',
+  key: 'id_client',
+  columns: {
+    id_client: { type: 'integer', required: true, description: 'Customer id' },
+    nom: { type: 'text', description: 'Full name (personal data)' },
+    email: { type: 'text', description: 'E-mail address (personal data)' },
+    date_inscription: { type: 'date', required: true, description: 'Sign-up date' },
+    pays: { type: 'text', required: true, canonical: COUNTRIES, description: 'Country' },
+  },
+};

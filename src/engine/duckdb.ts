@@ -1,0 +1,100 @@
+import fs from 'node:fs/promises';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
+import type { Config } from '../config.js';
+
+export type Row = Record<string, string | number | boolean | null>;
+
+export interface QueryProgress {
+  /** 0..100, or undefined while DuckDB cannot estimate it. */
+  percent: number | undefined;
+}
+
+const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/;
+
+/**
+ * One in-memory DuckDB per run: it reads and writes files only, so it holds no state between runs.
+ * The memory limit makes large sorts and aggregates spill to `spillDir` instead of growing the process.
+ */
+export class Engine {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(settings: Config['duckdb'], spillDir: string): Promise<Engine> {
+    await fs.mkdir(spillDir, { recursive: true });
+    const instance = await DuckDBInstance.create(':memory:', {
+      threads: String(settings.threads),
+      memory_limit: settings.memoryLimit,
+      temp_directory: spillDir,
+      // No network access from SQL: S3 objects go through the storage driver.
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'false',
+    });
+    const connection = await instance.connect();
+    await connection.run(`SET enable_progress_bar = true; SET enable_progress_bar_print = false; SET progress_bar_time = 0;`);
+    return new Engine(instance, connection);
+  }
+
+  /** Runs statements; while they run, reports DuckDB's progress estimate every 250 ms. */
+  async run(sql: string, onProgress?: (p: QueryProgress) => void): Promise<void> {
+    await this.withProgress(() => this.connection.run(sql), onProgress);
+  }
+
+  /** Runs a query and returns its rows as plain JSON values (numbers, 'YYYY-MM-DD' dates, strings, null). */
+  async rows(sql: string, onProgress?: (p: QueryProgress) => void): Promise<Row[]> {
+    const reader = await this.withProgress(() => this.connection.runAndReadAll(sql), onProgress);
+    return toRows(reader);
+  }
+
+  async columns(sql: string): Promise<{ name: string; type: string }[]> {
+    const reader = await this.connection.runAndReadAll(`DESCRIBE ${sql}`);
+    return reader.getRowObjectsJson().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
+  }
+
+  private async withProgress<T>(fn: () => Promise<T>, onProgress?: (p: QueryProgress) => void): Promise<T> {
+    if (!onProgress) return fn();
+    const timer = setInterval(() => {
+      const p = this.connection.progress.percentage;
+      onProgress({ percent: p >= 0 ? Math.min(100, p) : undefined });
+    }, 250);
+    try {
+      return await fn();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+export function toRows(reader: DuckDBResultReader): Row[] {
+  const types = reader.columnTypes().map((t) => String(t));
+  const names = reader.columnNames();
+  return reader.getRowObjectsJson().map((raw) => {
+    const row: Row = {};
+    names.forEach((name, i) => {
+      const v = raw[name];
+      if (v === null || v === undefined) row[name] = null;
+      else if (NUMERIC_TYPE.test(types[i]!)) {
+        const n = Number(v);
+        row[name] = Number.isFinite(n) ? n : null; // NaN and infinities are served as null, like the seed's API
+      } else if (typeof v === 'boolean' || typeof v === 'number') row[name] = v;
+      else row[name] = String(v);
+    });
+    return row;
+  });
+}
+
+/** A SQL string literal. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** A SQL identifier. */
+export function sqlIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,28 @@
+/**
+ * An error caused by the user's input or environment (bad file, unreachable service, wrong setting).
+ * The CLI prints `message` as one line (plus `hint` when given) and exits non-zero, without a stack trace.
+ */
+export class UserError extends Error {
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UserError';
+    this.hint = hint;
+  }
+}
+
+/** A declared quality rule failed: the run stops and nothing downstream is written. */
+export class QualityError extends UserError {
+  constructor(
+    readonly dataset: string,
+    readonly rule: string,
+    detail: string,
+  ) {
+    super(`quality check failed: ${dataset}: rule "${rule}": ${detail}`);
+    this.name = 'QualityError';
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

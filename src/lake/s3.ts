@@ -1,0 +1,192 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Settings } from '../config.js';
+import { UserError } from '../errors.js';
+import { BUCKETS, assertValidKey, type Bucket, type ObjectInfo, type ObjectStore } from './storage.js';
+
+const PART_SIZE = 16 * 1024 * 1024;
+
+/**
+ * Any S3-compatible service (MinIO, AWS S3). Path-style addressing so that MinIO works without DNS
+ * tricks. S3 puts are atomic per object by protocol; large files go up in multipart.
+ */
+export class S3ObjectStore implements ObjectStore {
+  readonly description: string;
+  private readonly client: S3Client;
+
+  constructor(private readonly settings: S3Settings) {
+    this.description = `s3 ${settings.endpoint}`;
+    this.client = new S3Client({
+      endpoint: settings.endpoint,
+      region: settings.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+      maxAttempts: 3,
+    });
+  }
+
+  /** Runs one S3 call and turns transport and auth failures into one-line messages. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw describeS3Error(err, what, this.settings.endpoint);
+    }
+  }
+
+  async ensureBuckets(): Promise<void> {
+    for (const bucket of BUCKETS) {
+      const exists = await this.call(`check bucket ${bucket}`, async () => {
+        try {
+          await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+          return true;
+        } catch (err) {
+          if (httpStatus(err) === 404) return false;
+          throw err;
+        }
+      });
+      if (!exists) await this.call(`create bucket ${bucket}`, () => this.client.send(new CreateBucketCommand({ Bucket: bucket })));
+    }
+  }
+
+  async putFile(bucket: Bucket, key: string, file: string, options: { move?: boolean } = {}): Promise<void> {
+    assertValidKey(key);
+    await this.call(`upload ${bucket}/${key}`, async () => {
+      const upload = new Upload({
+        client: this.client,
+        params: { Bucket: bucket, Key: key, Body: createReadStream(file) },
+        partSize: PART_SIZE,
+        queueSize: 4,
+        leavePartsOnError: false,
+      });
+      await upload.done();
+    });
+    if (options.move) await fs.rm(file, { force: true });
+  }
+
+  async putBytes(bucket: Bucket, key: string, body: Uint8Array | string): Promise<void> {
+    assertValidKey(key);
+    await this.call(`upload ${bucket}/${key}`, () => this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })));
+  }
+
+  async getBytes(bucket: Bucket, key: string): Promise<Buffer | undefined> {
+    const stream = await this.getStreamOrUndefined(bucket, key);
+    if (!stream) return undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  private async getStreamOrUndefined(bucket: Bucket, key: string): Promise<Readable | undefined> {
+    assertValidKey(key);
+    return this.call(`download ${bucket}/${key}`, async () => {
+      try {
+        const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return res.Body as Readable;
+      } catch (err) {
+        if (httpStatus(err) === 404) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  async getStream(bucket: Bucket, key: string): Promise<Readable> {
+    const stream = await this.getStreamOrUndefined(bucket, key);
+    if (!stream) throw new UserError(`object ${bucket}/${key} does not exist`);
+    return stream;
+  }
+
+  async localPath(bucket: Bucket, key: string, scratchDir: string): Promise<string> {
+    const stream = await this.getStream(bucket, key);
+    await fs.mkdir(scratchDir, { recursive: true });
+    const file = path.join(scratchDir, `${randomUUID()}-${path.basename(key)}`);
+    await this.call(`download ${bucket}/${key}`, () => pipeline(stream, createWriteStream(file)));
+    return file;
+  }
+
+  async copy(from: { bucket: Bucket; key: string }, to: { bucket: Bucket; key: string }): Promise<void> {
+    assertValidKey(from.key);
+    assertValidKey(to.key);
+    const source = `${from.bucket}/${from.key.split('/').map(encodeURIComponent).join('/')}`;
+    await this.call(`copy ${from.bucket}/${from.key} to ${to.bucket}/${to.key}`, () =>
+      this.client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: source })),
+    );
+  }
+
+  async head(bucket: Bucket, key: string): Promise<ObjectInfo | undefined> {
+    assertValidKey(key);
+    return this.call(`read ${bucket}/${key}`, async () => {
+      try {
+        const res = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        return { key, size: res.ContentLength ?? 0, modified: res.LastModified ?? new Date(0) };
+      } catch (err) {
+        if (httpStatus(err) === 404) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  async list(bucket: Bucket, prefix = ''): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.call(`list ${bucket}`, () =>
+        this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token })),
+      );
+      for (const o of res.Contents ?? []) {
+        if (o.Key) out.push({ key: o.Key, size: o.Size ?? 0, modified: o.LastModified ?? new Date(0) });
+      }
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async delete(bucket: Bucket, key: string): Promise<void> {
+    assertValidKey(key);
+    await this.call(`delete ${bucket}/${key}`, () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+  }
+}
+
+function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+export function describeS3Error(err: unknown, what: string, endpoint: string): Error {
+  if (err instanceof UserError) return err;
+  const code = (err as { code?: string; name?: string })?.code ?? (err as { name?: string })?.name ?? '';
+  const causeCode = (err as { cause?: { code?: string } })?.cause?.code;
+  if (NETWORK_CODES.has(code) || (causeCode && NETWORK_CODES.has(causeCode)) || code === 'TimeoutError') {
+    return new UserError(`cannot reach the S3 endpoint ${endpoint} (${causeCode ?? code}) while trying to ${what}`, 'start MinIO / the S3 service, or fix MINIO_ENDPOINT and MINIO_SECURE', { cause: err });
+  }
+  if (err instanceof S3ServiceException || httpStatus(err) !== undefined) {
+    const name = (err as Error).name;
+    if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken'].includes(name)) {
+      return new UserError(`the S3 endpoint ${endpoint} rejected the credentials (${name}) while trying to ${what}`, 'check MINIO_ACCESS_KEY and MINIO_SECRET_KEY', { cause: err });
+    }
+    if (name === 'AccessDenied' || httpStatus(err) === 403) {
+      return new UserError(`access denied by ${endpoint} while trying to ${what}`, 'give these credentials read/write access to the buckets sources, bronze, silver, gold and runs', { cause: err });
+    }
+    return new UserError(`S3 error ${name} (HTTP ${httpStatus(err) ?? '?'}) from ${endpoint} while trying to ${what}: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+

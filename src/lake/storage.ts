@@ -1,0 +1,58 @@
+import type { Readable } from 'node:stream';
+import { UserError } from '../errors.js';
+
+/** The lake's buckets, one per medallion layer plus the run history. */
+export const BUCKETS = ['sources', 'bronze', 'silver', 'gold', 'runs'] as const;
+export type Bucket = (typeof BUCKETS)[number];
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  modified: Date;
+}
+
+/**
+ * Object storage as the pipeline needs it. Every write is atomic per object: a reader sees the old
+ * object or the new one, never a partly written one.
+ */
+export interface ObjectStore {
+  /** Human-readable location, for messages ("folder /x/lake", "s3 http://host:9000"). */
+  readonly description: string;
+  /** Creates the lake's buckets that are missing; fails with a clear message if the store is unreachable. */
+  ensureBuckets(): Promise<void>;
+  /** Uploads a local file. With `move`, the caller hands the file over (the folder driver renames it). */
+  putFile(bucket: Bucket, key: string, file: string, options?: { move?: boolean }): Promise<void>;
+  putBytes(bucket: Bucket, key: string, body: Uint8Array | string): Promise<void>;
+  getBytes(bucket: Bucket, key: string): Promise<Buffer | undefined>;
+  getStream(bucket: Bucket, key: string): Promise<Readable>;
+  /**
+   * A local path holding the object's bytes, for DuckDB. The folder driver returns the object itself
+   * (read only!); the S3 driver downloads it into `scratchDir`.
+   */
+  localPath(bucket: Bucket, key: string, scratchDir: string): Promise<string>;
+  copy(from: { bucket: Bucket; key: string }, to: { bucket: Bucket; key: string }): Promise<void>;
+  head(bucket: Bucket, key: string): Promise<ObjectInfo | undefined>;
+  list(bucket: Bucket, prefix?: string): Promise<ObjectInfo[]>;
+  delete(bucket: Bucket, key: string): Promise<void>;
+}
+
+/**
+ * Keys are relative, slash-separated paths without empty, `.` or `..` segments, so that no key can
+ * point outside its bucket on the folder driver.
+ */
+export function assertValidKey(key: string): void {
+  const bad =
+    key.length === 0 ||
+    key.length > 1024 ||
+    key.startsWith('/') ||
+    key.includes('\\') ||
+    key.includes('\0') ||
+    key.split('/').some((part) => part === '' || part === '.' || part === '..');
+  if (bad) throw new UserError(`invalid object key "${key}"`, 'keys are relative paths like "achats.csv" or "quarantine/achats.parquet"');
+}
+
+export function assertBucket(bucket: string): asserts bucket is Bucket {
+  if (!(BUCKETS as readonly string[]).includes(bucket)) {
+    throw new UserError(`unknown bucket "${bucket}"`, `buckets are: ${BUCKETS.join(', ')}`);
+  }
+}

@@ -1,0 +1,263 @@
+import path from 'node:path';
+import type { ColumnSpec, DatasetSpec } from '../datasets/index.js';
+import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
+import { QualityError } from '../errors.js';
+
+/**
+ * Silver cleaning of one dataset, as named SQL steps:
+ *   read (all text, malformed lines set aside) → trim → drop empty rows → type and validate
+ *   → drop exact duplicates / quarantine later rows of a key → check references → write.
+ * Nothing is dropped without a count: exact duplicates and empty rows are counted, every other
+ * rejected row lands in the quarantine file with its reason.
+ */
+
+/** Accepted spellings, tried in order. Day-first because the sources are French. */
+const DATE_FORMATS = ['%Y-%m-%d', '%d/%m/%Y', '%Y/%m/%d', '%d-%m-%Y', '%d.%m.%Y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S'];
+const TIMESTAMP_FORMATS = [
+  '%Y-%m-%d %H:%M:%S',
+  '%Y-%m-%dT%H:%M:%S',
+  '%Y-%m-%d %H:%M',
+  '%Y-%m-%dT%H:%M:%S.%f',
+  '%d/%m/%Y %H:%M:%S',
+  '%d/%m/%Y %H:%M',
+  '%Y/%m/%d %H:%M:%S',
+  '%Y-%m-%d',
+  '%d/%m/%Y',
+];
+
+export interface CleaningStats {
+  dataset: string;
+  rowsIn: number;
+  rowsOut: number;
+  quarantined: number;
+  emptyRows: number;
+  exactDuplicates: number;
+  /** Quarantined rows per reason code, e.g. { "invalid_date:date_achat": 3 }. */
+  reasons: Record<string, number>;
+}
+
+export interface CleaningResult {
+  stats: CleaningStats;
+  silverFile: string;
+  quarantineFile: string;
+}
+
+/** Verdicts that carry no information worth keeping: counted, not quarantined. */
+const DROPPED = `('exact_duplicate', 'empty_row')`;
+
+const formatList = (formats: string[]) => `[${formats.map(str).join(', ')}]`;
+
+function typedExpr(name: string, spec: ColumnSpec): string {
+  const v = id(name);
+  switch (spec.type) {
+    case 'integer':
+      return `TRY_CAST(${v} AS BIGINT)`;
+    case 'decimal':
+      // "12,50" is a decimal comma, "1,234.50" is not repaired (it is ambiguous).
+      return `TRY_CAST(CASE WHEN contains(${v}, ',') AND NOT contains(${v}, '.') THEN replace(${v}, ',', '.') ELSE ${v} END AS DECIMAL(18,2))`;
+    case 'date':
+      return `CAST(try_strptime(${v}, ${formatList(DATE_FORMATS)}) AS DATE)`;
+    case 'timestamp':
+      return `try_strptime(${v}, ${formatList(TIMESTAMP_FORMATS)})`;
+    case 'text': {
+      if (!spec.canonical) return v;
+      const cases = spec.canonical.map((c) => `WHEN ${str(normalizeKey(c))} THEN ${str(c)}`).join(' ');
+      return `CASE lower(regexp_replace(${v}, '\\s+', ' ', 'g')) ${cases} ELSE ${v} END`;
+    }
+  }
+}
+
+export function normalizeKey(value: string): string {
+  return value.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+const TYPE_RULE: Record<ColumnSpec['type'], string | undefined> = {
+  integer: 'invalid_integer',
+  decimal: 'invalid_number',
+  date: 'invalid_date',
+  timestamp: 'invalid_date',
+  text: undefined,
+};
+
+/** The first failed rule of a row, as [code, human detail] SQL expressions. Raw columns are `r_<name>`, typed ones `<name>`. */
+function verdictExprs(spec: DatasetSpec): { code: string; detail: string } {
+  const codes: string[] = [];
+  const details: string[] = [];
+  for (const [name, col] of Object.entries(spec.columns)) {
+    const raw = id(`r_${name}`);
+    const typed = id(name);
+    if (codes.length === 0) {
+      const allMissing = Object.keys(spec.columns).map((c) => `${id(`r_${c}`)} IS NULL`).join(' AND ');
+      codes.push(`WHEN ${allMissing} THEN 'empty_row'`);
+      details.push(`WHEN ${allMissing} THEN 'empty row'`);
+    }
+    if (col.required) {
+      codes.push(`WHEN ${raw} IS NULL THEN ${str(`missing_value:${name}`)}`);
+      details.push(`WHEN ${raw} IS NULL THEN ${str(`${name} is missing`)}`);
+    }
+    const typeRule = TYPE_RULE[col.type];
+    if (typeRule) {
+      codes.push(`WHEN ${raw} IS NOT NULL AND ${typed} IS NULL THEN ${str(`${typeRule}:${name}`)}`);
+      details.push(`WHEN ${raw} IS NOT NULL AND ${typed} IS NULL THEN ${str(`${name} "`)} || ${raw} || ${str(`" is not a valid ${col.type}`)}`);
+    }
+    if (col.positive) {
+      codes.push(`WHEN ${typed} <= 0 THEN ${str(`not_positive:${name}`)}`);
+      details.push(`WHEN ${typed} <= 0 THEN ${str(`${name} `)} || ${raw} || ' is not greater than 0'`);
+    }
+  }
+  return { code: `CASE ${codes.join(' ')} END`, detail: `CASE ${details.join(' ')} END` };
+}
+
+export interface CleanOptions {
+  /** Column names of the CSV header, in file order (validated by the caller). */
+  header: string[];
+  /** Name of the source file, recorded in quarantine rows. */
+  sourceName: string;
+  outDir: string;
+  /** For `references`: a parquet file holding the referenced dataset's cleaned rows. */
+  referencedFile?: string;
+  onProgress?: (p: QueryProgress) => void;
+}
+
+export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: string, options: CleanOptions): Promise<CleaningResult> {
+  const n = spec.name;
+  const staged = id(`staged_${n}`);
+  const rejects = id(`rejects_${n}`);
+  const dups = id(`dups_${n}`);
+  const checked = id(`checked_${n}`);
+  const names = Object.keys(spec.columns);
+  const csvColumns = `{${options.header.map((h) => `${str(h)}: 'VARCHAR'`).join(', ')}}`;
+  const verdict = verdictExprs(spec);
+  const key = id(spec.key);
+
+  // Step 1 — read every field as text so that no value is lost to a failed cast, trim, and type.
+  // Lines the CSV parser cannot split (bad quoting, wrong field count, bad encoding) go to the rejects table.
+  await engine.run(
+    `
+    DROP TABLE IF EXISTS ${staged}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${id(`scans_${n}`)};
+    CREATE TEMP TABLE ${staged} AS
+    WITH source AS (
+      SELECT * FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+        columns = ${csvColumns}, store_rejects = true, rejects_table = ${str(`rejects_${n}`)}, rejects_scan = ${str(`scans_${n}`)},
+        max_line_size = 1048576)
+    ),
+    trimmed AS (
+      SELECT ${names.map((c) => `nullif(trim(${id(c)}), '') AS ${id(`r_${c}`)}`).join(', ')} FROM source
+    ),
+    typed AS (
+      SELECT *, ${names.map((c) => `${typedExpr(`r_${c}`, spec.columns[c]!)} AS ${id(c)}`).join(', ')} FROM trimmed
+    ),
+    judged AS (
+      SELECT *, ${verdict.code} AS _reason, ${verdict.detail} AS _detail FROM typed
+    )
+    SELECT ${names.map((c) => id(c)).join(', ')}, _reason, _detail,
+      -- raw text is only worth keeping for quarantined rows
+      ${names.map((c) => `CASE WHEN _reason IS NOT NULL THEN ${id(`r_${c}`)} END AS ${id(`r_${c}`)}`).join(', ')}
+    FROM judged;
+    `,
+    options.onProgress,
+  );
+
+  const [counts] = await engine.rows(`SELECT (SELECT count(*) FROM ${staged}) AS parsed, (SELECT count(*) FROM ${rejects}) AS rejected`);
+  const parsed = Number(counts!['parsed']);
+  const rejected = Number(counts!['rejected']);
+
+  // Step 2 — duplicates among valid rows: the first row of a key (in file order) wins; a later row is an
+  // exact duplicate (dropped, counted) when all its typed values equal the winner's, else it is quarantined.
+  const sameAsFirst = names.map((c) => `s.${id(c)} IS NOT DISTINCT FROM f.${id(c)}`).join(' AND ');
+  await engine.run(`
+    DROP TABLE IF EXISTS ${dups};
+    CREATE TEMP TABLE ${dups} AS
+    WITH repeated_keys AS (
+      SELECT ${key}, min(rowid) AS first_rid FROM ${staged} WHERE _reason IS NULL GROUP BY ${key} HAVING count(*) > 1
+    )
+    SELECT s.rowid AS rid, k.first_rid, CASE WHEN ${sameAsFirst} THEN 'exact' ELSE 'key' END AS kind
+    FROM ${staged} s
+    JOIN repeated_keys k ON s.${key} = k.${key} AND s._reason IS NULL AND s.rowid <> k.first_rid
+    JOIN ${staged} f ON f.rowid = k.first_rid;
+  `);
+
+  // Step 3 — referential integrity against the referenced dataset's cleaned keys.
+  const ref = spec.references;
+  const refCheck =
+    ref && options.referencedFile
+      ? `WHEN s.${id(ref.column)} NOT IN (SELECT ${id(ref.column)} FROM read_parquet(${str(options.referencedFile)})) THEN ${str(`unknown_reference:${ref.column}`)}`
+      : '';
+  const refDetail =
+    ref && options.referencedFile
+      ? `WHEN s.${id(ref.column)} NOT IN (SELECT ${id(ref.column)} FROM read_parquet(${str(options.referencedFile)})) THEN ${str(`${ref.column} `)} || s.${id(ref.column)} || ${str(` has no row in ${ref.dataset}`)}`
+      : '';
+  await engine.run(`
+    CREATE OR REPLACE TEMP VIEW ${checked} AS
+    SELECT s.*, s.rowid + 1 AS _record,
+      CASE WHEN s._reason IS NOT NULL THEN s._reason
+           WHEN d.kind = 'exact' THEN 'exact_duplicate'
+           WHEN d.kind = 'key' THEN ${str(`duplicate_key:${spec.key}`)}
+           ${refCheck}
+      END AS _verdict,
+      CASE WHEN s._reason IS NOT NULL THEN s._detail
+           WHEN d.kind IS NOT NULL THEN ${str(`${spec.key} `)} || s.${key} || ' already seen in data row ' || (d.first_rid + 1)
+           ${refDetail}
+      END AS _verdict_detail
+    FROM ${staged} s LEFT JOIN ${dups} d ON d.rid = s.rowid;
+  `);
+
+  const reasonRows = await engine.rows(`SELECT _verdict AS reason, count(*) AS n FROM ${checked} GROUP BY ALL`);
+  const byVerdict = new Map(reasonRows.map((r) => [r['reason'] as string | null, Number(r['n'])]));
+  const rowsOut = byVerdict.get(null) ?? 0;
+
+  // Step 4 — quality rules on what would be published; a failure stops the run before anything is written.
+  await checkQuality(engine, spec, checked, rowsOut, parsed + rejected);
+
+  const silverFile = path.join(options.outDir, `${n}.parquet`);
+  const quarantineFile = path.join(options.outDir, `${n}.quarantine.parquet`);
+  await engine.run(`
+    COPY (SELECT ${names.map(id).join(', ')} FROM ${checked} WHERE _verdict IS NULL ORDER BY _record)
+      TO ${str(silverFile)} (FORMAT parquet, COMPRESSION zstd);
+    COPY (
+      SELECT ${str(options.sourceName)} AS _source_file, _record, NULL::BIGINT AS _line, _verdict AS _reason, _verdict_detail AS _detail,
+             ${names.map((c) => `coalesce(r_${c}, CAST(${id(c)} AS VARCHAR)) AS ${id(c)}`).join(', ')}, NULL::VARCHAR AS _raw_line
+      FROM ${checked} WHERE _verdict NOT IN ${DROPPED}
+      UNION ALL
+      SELECT ${str(options.sourceName)}, NULL, line, 'malformed_line:' || lower(replace(error_type, ' ', '_')), error_message,
+             ${names.map((c) => `NULL::VARCHAR AS ${id(c)}`).join(', ')}, csv_line
+      FROM ${rejects}
+      ORDER BY _record NULLS LAST, _line
+    ) TO ${str(quarantineFile)} (FORMAT parquet, COMPRESSION zstd);
+  `);
+
+  const reasons: Record<string, number> = {};
+  for (const [reason, count] of byVerdict) if (reason && reason !== 'exact_duplicate' && reason !== 'empty_row') reasons[reason] = count;
+  if (rejected > 0) {
+    const rejectRows = await engine.rows(`SELECT 'malformed_line:' || lower(replace(error_type, ' ', '_')) AS reason, count(*) AS n FROM ${rejects} GROUP BY ALL`);
+    for (const r of rejectRows) reasons[String(r['reason'])] = Number(r['n']);
+  }
+  const quarantined = Object.values(reasons).reduce((a, b) => a + b, 0);
+  const stats: CleaningStats = {
+    dataset: n,
+    rowsIn: parsed + rejected,
+    rowsOut,
+    quarantined,
+    emptyRows: byVerdict.get('empty_row') ?? 0,
+    exactDuplicates: byVerdict.get('exact_duplicate') ?? 0,
+    reasons,
+  };
+  await engine.run(`DROP VIEW ${checked}; DROP TABLE ${dups}; DROP TABLE ${staged};`);
+  return { stats, silverFile, quarantineFile };
+}
+
+async function checkQuality(engine: Engine, spec: DatasetSpec, checked: string, rowsOut: number, rowsIn: number): Promise<void> {
+  if (rowsOut === 0) {
+    throw new QualityError(spec.name, 'not_empty', `no valid row left out of ${rowsIn} read; see the quarantine counts above`);
+  }
+  const names = Object.keys(spec.columns);
+  const [row] = await engine.rows(`
+    SELECT ${names.map((c) => `count(${id(c)}) AS ${id(`nn_${c}`)}`).join(', ')}, count(DISTINCT ${id(spec.key)}) AS distinct_keys
+    FROM ${checked} WHERE _verdict IS NULL`);
+  for (const c of names) {
+    if (Number(row![`nn_${c}`]) === 0) throw new QualityError(spec.name, 'no_all_null_column', `column ${c} is empty in every row`);
+  }
+  if (Number(row!['distinct_keys']) !== rowsOut) {
+    throw new QualityError(spec.name, 'unique_key', `${spec.key} is not unique (${rowsOut} rows, ${row!['distinct_keys']} distinct values)`);
+  }
+}

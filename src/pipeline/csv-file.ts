@@ -1,0 +1,143 @@
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import path from 'node:path';
+import type { DatasetSpec } from '../datasets/index.js';
+import { UserError } from '../errors.js';
+
+export interface CsvFileFacts {
+  sha256: string;
+  size: number;
+  /** Data lines (newline count minus the header), a fast estimate of rows before parsing. */
+  lines: number;
+  header: string[];
+}
+
+const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * One streaming pass over a source file: checksum, UTF-8 validity, line count and header.
+ * Fails with a one-line message for an empty or non-UTF-8 file.
+ */
+export async function inspectCsv(file: string, onBytes?: (bytes: number) => void): Promise<CsvFileFacts> {
+  const name = path.basename(file);
+  const hash = createHash('sha256');
+  let size = 0;
+  let newlines = 0;
+  let carry: Buffer | undefined;
+  let headerBytes: Buffer | undefined;
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    if (headerBytes === undefined && size < MAX_HEADER_BYTES) {
+      const end = chunk.indexOf(10);
+      if (end >= 0 && size + end < MAX_HEADER_BYTES) headerBytes = Buffer.from(chunk.subarray(0, end));
+    }
+    size += chunk.length;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++;
+    // A multi-byte character may straddle two chunks: validate it with the start of the next one.
+    let body = chunk;
+    if (carry) {
+      let k = 0;
+      while (k < 3 && k < chunk.length && (chunk[k]! & 0xc0) === 0x80) k++;
+      if (!isUtf8(Buffer.concat([carry, chunk.subarray(0, k)]))) throw notUtf8(name);
+      body = chunk.subarray(k);
+    }
+    const tail = incompleteTail(body);
+    if (!isUtf8(body.subarray(0, body.length - tail))) throw notUtf8(name);
+    carry = tail ? Buffer.from(body.subarray(body.length - tail)) : undefined;
+    onBytes?.(size);
+  }
+  if (carry) throw notUtf8(name);
+  if (size === 0) throw new UserError(`${name} is empty (0 bytes)`, 'a source file needs a header line and at least one row');
+  if (headerBytes === undefined) {
+    if (size >= MAX_HEADER_BYTES) throw new UserError(`${name}: the first line is longer than 64 KiB; this does not look like a CSV header`);
+    headerBytes = await fs.readFile(file); // a single line without a trailing newline
+  }
+  const lastByteIsNewline = newlines > 0 && (await lastByte(file)) === 10;
+  const lines = Math.max(0, newlines + (lastByteIsNewline ? 0 : 1) - 1);
+  return { sha256: hash.digest('hex'), size, lines, header: parseHeader(headerBytes.toString('utf8')) };
+}
+
+async function lastByte(file: string): Promise<number | undefined> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return undefined;
+    const buf = Buffer.alloc(1);
+    await handle.read(buf, 0, 1, size - 1);
+    return buf[0];
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Bytes at the end of `buf` that begin a UTF-8 sequence the buffer does not finish. */
+function incompleteTail(buf: Buffer): number {
+  for (let i = 1; i <= Math.min(3, buf.length); i++) {
+    const b = buf[buf.length - i]!;
+    if ((b & 0xc0) === 0x80) continue;
+    const needed = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return needed > i ? i : 0;
+  }
+  return 0;
+}
+
+function notUtf8(name: string): UserError {
+  return new UserError(`${name} is not valid UTF-8 text`, `re-save it as UTF-8, for example: iconv -f latin1 -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`);
+}
+
+/** Splits a CSV header line (comma-separated, optional double quotes), dropping a UTF-8 BOM. */
+export function parseHeader(line: string): string[] {
+  const text = line.replace(/^\uFEFF/, '').replace(/\r$/, '');
+  const fields: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        current += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else current += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      fields.push(current);
+      current = '';
+    } else current += ch;
+  }
+  fields.push(current);
+  return fields.map((f) => f.trim());
+}
+
+/** The header must name every column of the dataset, once. Extra columns are allowed and ignored. */
+export function checkHeader(fileName: string, header: string[], spec: DatasetSpec): void {
+  const expected = Object.keys(spec.columns);
+  const seen = new Set<string>();
+  for (const h of header) {
+    if (seen.has(h) && expected.includes(h)) throw new UserError(`${fileName}: column "${h}" appears twice in the header`, `the header must name each of: ${expected.join(',')}`);
+    seen.add(h);
+  }
+  const missing = expected.filter((c) => !seen.has(c));
+  if (missing.length > 0) {
+    throw new UserError(
+      `${fileName}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has: ${header.join(',') || 'nothing'})`,
+      `the header must name each of: ${expected.join(',')}`,
+    );
+  }
+}
+
+/** Reads just the header line of a CSV file. */
+export async function inspectHeader(file: string): Promise<string[]> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const buf = Buffer.alloc(MAX_HEADER_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, MAX_HEADER_BYTES, 0);
+    const end = buf.subarray(0, bytesRead).indexOf(10);
+    return parseHeader(buf.subarray(0, end === -1 ? bytesRead : end).toString('utf8'));
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,33 @@
+import { sqlString as str } from '../engine/duckdb.js';
+import { UserError } from '../errors.js';
+import { loadKpis } from '../registry/kpi.js';
+import type { KpiTable, ServingStore } from '../serving/index.js';
+import { timed, type RunContext, type StageResult } from './context.js';
+import { goldKey } from './gold.js';
+
+/**
+ * Publish (the seed's export to MongoDB): every KPI of the registry is read from gold and the whole
+ * set replaces the serving store's in one atomic publish.
+ */
+export async function runPublish(ctx: RunContext, serving: ServingStore): Promise<StageResult> {
+  return timed(async () => {
+    const db = await ctx.db();
+    const downloads = await ctx.workDir('publish-inputs');
+    const tables: KpiTable[] = [];
+    let bytes = 0;
+    for (const kpi of await loadKpis()) {
+      const info = await ctx.store.head('gold', goldKey(kpi.table));
+      if (!info) throw new UserError(`gold has no ${goldKey(kpi.table)}`, 'run `npx datalake gold` (or `npx datalake run`) first');
+      bytes += info.size;
+      const file = await ctx.store.localPath('gold', goldKey(kpi.table), downloads);
+      const columns = Object.entries(kpi.columns).map(([name, c]) => ({ name, type: c.type }));
+      const select = columns.map((c) => (c.type === 'date' ? `strftime("${c.name}", '%Y-%m-%d') AS "${c.name}"` : `"${c.name}"`)).join(', ');
+      tables.push({ table: kpi.table, columns, rows: await db.rows(`SELECT ${select} FROM read_parquet(${str(file)})`) });
+    }
+    ctx.progress.begin('publish', serving.description);
+    const published = await serving.publish(ctx.runId, tables);
+    ctx.progress.end();
+    const rows = tables.reduce((n, t) => n + t.rows.length, 0);
+    return { stage: 'publish' as const, rowsIn: rows, rowsOut: rows, quarantined: 0, bytes, details: { tables: published.tables, store: serving.description } };
+  });
+}

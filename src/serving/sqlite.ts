@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Row } from '../engine/duckdb.js';
+import { UserError } from '../errors.js';
+import type { KpiColumnType } from '../registry/kpi.js';
+import type { KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
+
+const SQL_TYPE: Record<KpiColumnType, string> = { string: 'TEXT', integer: 'INTEGER', number: 'REAL', date: 'TEXT' };
+const TABLE_NAME = /^kpi_[a-z0-9_]+$/;
+
+/**
+ * The embedded serving store: one SQLite file, one table per KPI. WAL mode gives readers a snapshot,
+ * so publishing every table in one transaction is atomic for readers in any process.
+ */
+export class SqliteServingStore implements ServingStore {
+  readonly description: string;
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.description = `sqlite ${file}`;
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('busy_timeout = 10000');
+      this.db.exec(`CREATE TABLE IF NOT EXISTS _publishes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, published_at TEXT NOT NULL, tables TEXT NOT NULL)`);
+    } catch (err) {
+      throw new UserError(`cannot open the serving store ${file}: ${(err as Error).message}`, 'check SERVING_DB / DATA_DIR and their permissions', { cause: err });
+    }
+  }
+
+  async publish(runId: string, tables: KpiTable[]): Promise<PublishInfo> {
+    for (const t of tables) if (!TABLE_NAME.test(t.table)) throw new Error(`invalid KPI table name ${t.table}`);
+    const info: PublishInfo = { runId, publishedAt: new Date().toISOString(), tables: Object.fromEntries(tables.map((t) => [t.table, t.rows.length])) };
+    const previous = this.lastPublishSync();
+    this.db.transaction(() => {
+      for (const t of tables) {
+        this.db.exec(`DROP TABLE IF EXISTS "${t.table}"`);
+        this.db.exec(`CREATE TABLE "${t.table}" (${t.columns.map((c) => `"${c.name}" ${SQL_TYPE[c.type]}`).join(', ')})`);
+        const insert = this.db.prepare(`INSERT INTO "${t.table}" VALUES (${t.columns.map(() => '?').join(', ')})`);
+        for (const row of t.rows) insert.run(t.columns.map((c) => row[c.name] ?? null));
+      }
+      // A KPI removed from the registry disappears with the publish that no longer has it.
+      for (const old of Object.keys(previous?.tables ?? {})) {
+        if (!(old in info.tables) && TABLE_NAME.test(old)) this.db.exec(`DROP TABLE IF EXISTS "${old}"`);
+      }
+      this.db.prepare(`INSERT INTO _publishes (run_id, published_at, tables) VALUES (?, ?, ?)`).run(runId, info.publishedAt, JSON.stringify(info.tables));
+    })();
+    return info;
+  }
+
+  async read(table: string, options: ReadOptions = {}): Promise<Row[] | undefined> {
+    const published = this.lastPublishSync();
+    if (!published || !(table in published.tables)) return undefined;
+    const limit = options.limit ?? -1;
+    const offset = options.offset ?? 0;
+    return this.db.prepare(`SELECT * FROM "${table}" ORDER BY rowid LIMIT ? OFFSET ?`).all(limit, offset) as Row[];
+  }
+
+  async lastPublish(): Promise<PublishInfo | undefined> {
+    return this.lastPublishSync();
+  }
+
+  private lastPublishSync(): PublishInfo | undefined {
+    const row = this.db.prepare(`SELECT run_id, published_at, tables FROM _publishes ORDER BY id DESC LIMIT 1`).get() as
+      | { run_id: string; published_at: string; tables: string }
+      | undefined;
+    return row ? { runId: row.run_id, publishedAt: row.published_at, tables: JSON.parse(row.tables) as Record<string, number> } : undefined;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

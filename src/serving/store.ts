@@ -1,0 +1,35 @@
+import type { Row } from '../engine/duckdb.js';
+import type { KpiColumnType } from '../registry/kpi.js';
+
+export interface KpiTable {
+  /** Table (collection) name, e.g. kpi_ca_par_pays. */
+  table: string;
+  columns: { name: string; type: KpiColumnType }[];
+  /** Rows with JSON values: numbers, strings, dates as 'YYYY-MM-DD', null. */
+  rows: Row[];
+}
+
+export interface PublishInfo {
+  runId: string;
+  publishedAt: string;
+  /** Rows per published table. */
+  tables: Record<string, number>;
+}
+
+export interface ReadOptions {
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * Where the API reads KPIs from. `publish` replaces the whole KPI set atomically: a reader sees the
+ * previous complete set or the new one, never an empty or partial table.
+ */
+export interface ServingStore {
+  readonly description: string;
+  publish(runId: string, tables: KpiTable[]): Promise<PublishInfo>;
+  /** The rows of a published table in publish order, or undefined if it was never published. */
+  read(table: string, options?: ReadOptions): Promise<Row[] | undefined>;
+  lastPublish(): Promise<PublishInfo | undefined>;
+  close(): Promise<void>;
+}
