@@ -143,6 +143,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 
   async function writeClients(): Promise<{ rows: number; bytes: number; maxId: number }> {
     const out = new ChunkedWriter(createWriteStream(clientsTmp));
+    options.onProgress?.({ dataset: 'clients', rows: 0, total: clientCount });
     await out.write('id_client,nom,email,date_inscription,pays\n');
     let rows = 0;
     const clientRow = (id: number) => {
@@ -210,6 +211,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     let idAchat = 0;
     let orphanId = maxClientId;
     const total = options.achats;
+    options.onProgress?.({ dataset: 'achats', rows: 0, total });
 
     // Synchronous per row (an await per row would cost more than the row itself); flushes happen per chunk.
     const emit = (idClient: number): boolean => {

@@ -39,6 +39,10 @@ export class S3ObjectStore implements ObjectStore {
       forcePathStyle: true,
       credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
       maxAttempts: 3,
+      // Checksums only where S3 requires them: older MinIO releases and other S3-compatible servers
+      // reject the SDK's newer default (aws-chunked uploads with CRC trailers).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
   }
 

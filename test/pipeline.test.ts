@@ -1,0 +1,286 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig, type Config } from '../src/config.js';
+import { Engine } from '../src/engine/duckdb.js';
+import { generate } from '../src/generate/generator.js';
+import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
+import { runPipeline } from '../src/pipeline/run.js';
+import { openServingStore } from '../src/serving/index.js';
+import { computeOracle, distribution, type Oracle } from '../src/test-support/oracle.js';
+import { startS3Server, S3RVER_KEYS, type TestS3Server } from '../src/test-support/s3.js';
+import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+
+const close = (a: number, b: number, tol = 0.011) => Math.abs(a - b) <= tol;
+
+async function publishedKpis(config: Config) {
+  const serving = openServingStore(config);
+  try {
+    const read = async (t: string) => (await serving.read(t)) ?? assert.fail(`${t} not published`);
+    return {
+      caParPays: await read('kpi_ca_par_pays'),
+      jour: await read('kpi_volumes_jour'),
+      semaine: await read('kpi_volumes_semaine'),
+      mois: await read('kpi_volumes_mois'),
+      croissance: await read('kpi_croissance'),
+      distribution: await read('kpi_distribution'),
+    };
+  } finally {
+    await serving.close();
+  }
+}
+
+/** Every published KPI against the oracle computed from the source CSVs. */
+async function assertKpisMatchOracle(config: Config, oracle: Oracle) {
+  const k = await publishedKpis(config);
+
+  assert.equal(k.caParPays.length, oracle.caParPays.size);
+  for (const row of k.caParPays) {
+    const o = oracle.caParPays.get(row['pays'] as string)!;
+    assert.ok(o, `unexpected pays ${row['pays']}`);
+    assert.equal(row['nb_achats'], o.nb);
+    assert.ok(close(row['ca_total'] as number, o.cents / 100, 1e-6), `ca_total ${row['pays']}`);
+    assert.ok(close(row['panier_moyen'] as number, o.cents / 100 / o.nb), `panier_moyen ${row['pays']}`);
+  }
+  const ca = k.caParPays.map((r) => r['ca_total'] as number);
+  assert.deepEqual(ca, [...ca].sort((a, b) => b - a), 'ca_par_pays is sorted by revenue, largest first');
+
+  for (const [rows, key, map] of [
+    [k.jour, 'jour', oracle.jours],
+    [k.semaine, 'debut_semaine', oracle.semaines],
+    [k.mois, 'mois', oracle.mois],
+  ] as const) {
+    assert.equal(rows.length, map.size, `${key}: one row per period`);
+    for (const row of rows) {
+      const o = map.get(row[key] as string);
+      assert.ok(o, `${key} ${row[key]} not in the oracle`);
+      assert.equal(row['nb_achats'], o.nb);
+      assert.ok(close(row['ca_total'] as number, o.cents / 100, 1e-6));
+    }
+  }
+  for (const row of k.semaine) assert.match(row['semaine'] as string, /^\d{4}-W\d{2}$/);
+
+  const months = [...oracle.mois.keys()].sort();
+  assert.deepEqual(k.croissance.map((r) => r['mois']), months);
+  k.croissance.forEach((row, i) => {
+    const cur = oracle.mois.get(months[i]!)!.cents;
+    if (i === 0) {
+      assert.equal(row['ca_mois_precedent'], null);
+      assert.equal(row['croissance_pct'], null);
+      return;
+    }
+    const prev = oracle.mois.get(months[i - 1]!)!.cents;
+    assert.ok(close(row['ca_mois_precedent'] as number, prev / 100, 1e-6));
+    assert.ok(close(row['croissance_pct'] as number, (100 * (cur - prev)) / prev), `croissance ${months[i]}`);
+  });
+
+  const d = distribution(oracle.montants);
+  assert.equal(k.distribution.length, 1);
+  const row = k.distribution[0]!;
+  assert.equal(row['nb_achats'], d.nb_achats);
+  for (const f of ['montant_moyen', 'montant_median', 'montant_min', 'montant_max', 'ecart_type'] as const) {
+    assert.ok(close(row[f] as number, d[f]), `${f}: ${row[f]} vs ${d[f]}`);
+  }
+}
+
+async function generateSources(config: Config, options: { clients: number; achats: number; seed?: number; dirtyRate?: number; defectsLog?: string }) {
+  await generate({ outDir: config.sourcesDir, asOf: FIXED_DAY, seed: options.seed ?? 7, ...options });
+}
+
+describe('whole pipeline on the folder driver', () => {
+  let config: Config;
+  let oracle: Oracle;
+  before(async () => {
+    ({ config } = await tempConfig());
+    await generateSources(config, { clients: 400, achats: 30_000 });
+    oracle = await computeOracle(path.join(config.sourcesDir, 'clients.csv'), path.join(config.sourcesDir, 'achats.csv'));
+  });
+  after(async () => fs.rm(config.dataDir, { recursive: true, force: true }));
+
+  test('run publishes KPIs equal to values computed from the source CSVs', async () => {
+    const { summary, error } = await runPipeline({ config });
+    assert.equal(error, undefined);
+    assert.equal(summary.state, 'completed');
+    assert.deepEqual(summary.stages.map((s) => s.stage), ['bronze', 'silver', 'gold', 'publish']);
+    const silver = summary.stages[1]!;
+    assert.equal(silver.rowsIn, 30_400);
+    assert.equal(silver.rowsOut, 30_400);
+    assert.equal(silver.quarantined, 0);
+    await assertKpisMatchOracle(config, oracle);
+  });
+
+  test('the lake holds the seed layout and bronze is a byte-for-byte copy with a manifest', async () => {
+    const store = openObjectStore(config);
+    const keys = async (b: Parameters<ObjectStore['list']>[0]) => (await store.list(b)).map((o) => o.key);
+    assert.deepEqual(await keys('sources'), ['achats.csv', 'clients.csv']);
+    assert.deepEqual(await keys('bronze'), ['_manifest.json', 'achats.csv', 'clients.csv']);
+    assert.deepEqual(await keys('silver'), ['achats.parquet', 'clients.parquet', 'quarantine/achats.parquet', 'quarantine/clients.parquet']);
+    assert.deepEqual(await keys('gold'), [
+      'dim_clients.parquet', 'dim_temps.parquet', 'fact_achats.parquet', 'kpi_ca_par_pays.parquet', 'kpi_croissance.parquet',
+      'kpi_distribution.parquet', 'kpi_volumes_jour.parquet', 'kpi_volumes_mois.parquet', 'kpi_volumes_semaine.parquet',
+    ]);
+    const source = await fs.readFile(path.join(config.sourcesDir, 'achats.csv'));
+    assert.ok(source.equals((await store.getBytes('bronze', 'achats.csv'))!));
+    const manifest = JSON.parse((await store.getBytes('bronze', '_manifest.json'))!.toString());
+    const { createHash } = await import('node:crypto');
+    assert.equal(manifest.files['achats.csv'].sha256, createHash('sha256').update(source).digest('hex'));
+    assert.equal(manifest.files['achats.csv'].size, source.length);
+    assert.equal(manifest.files['achats.csv'].rows, 30_000);
+    assert.equal((await keys('runs')).length, 1);
+  });
+
+  test('silver is typed and gold tables have the seed columns', async () => {
+    const engine = await Engine.open(config.duckdb, path.join(config.dataDir, 'spill'));
+    try {
+      const lake = config.lakeDir;
+      const schema = async (f: string) => (await engine.columns(`SELECT * FROM read_parquet('${path.join(lake, f)}')`)).map((c) => `${c.name}:${c.type}`);
+      assert.deepEqual(await schema('silver/achats.parquet'), ['id_achat:BIGINT', 'id_client:BIGINT', 'date_achat:TIMESTAMP', 'montant:DECIMAL(18,2)', 'produit:VARCHAR']);
+      assert.deepEqual(await schema('silver/clients.parquet'), ['id_client:BIGINT', 'nom:VARCHAR', 'email:VARCHAR', 'date_inscription:DATE', 'pays:VARCHAR']);
+      assert.deepEqual(await schema('gold/dim_clients.parquet'), ['id_client:BIGINT', 'nom:VARCHAR', 'email:VARCHAR', 'date_inscription:DATE', 'pays:VARCHAR', 'annee_inscription:INTEGER']);
+      assert.deepEqual(await schema('gold/dim_temps.parquet'), ['date:DATE', 'annee:INTEGER', 'mois:INTEGER', 'jour:INTEGER', 'semaine:INTEGER', 'jour_semaine:INTEGER']);
+      assert.deepEqual(await schema('gold/fact_achats.parquet'), ['id_achat:BIGINT', 'id_client:BIGINT', 'date_achat:TIMESTAMP', 'montant:DECIMAL(18,2)', 'produit:VARCHAR', 'pays:VARCHAR']);
+      const [t] = await engine.rows(`SELECT count(*) AS n, count(DISTINCT date) AS d FROM read_parquet('${path.join(lake, 'gold/dim_temps.parquet')}')`);
+      assert.equal(t!['n'], t!['d']);
+      const [codec] = await engine.rows(`SELECT DISTINCT compression FROM parquet_metadata('${path.join(lake, 'silver/achats.parquet')}')`);
+      assert.equal(codec!['compression'], 'ZSTD');
+    } finally {
+      engine.close();
+    }
+  });
+
+  test('a second run skips unchanged sources and republishes the same KPIs', async () => {
+    const before = await publishedKpis(config);
+    const { summary } = await runPipeline({ config });
+    assert.equal(summary.state, 'completed');
+    assert.deepEqual(summary.stages[0]!.details['files'], { 'achats.csv': 'unchanged', 'clients.csv': 'unchanged' });
+    assert.equal(summary.stages[0]!.bytes, 0);
+    assert.deepEqual(await publishedKpis(config), before);
+  });
+});
+
+describe('whole pipeline on the S3 driver (s3rver on 127.0.0.1)', () => {
+  let s3: TestS3Server;
+  let config: Config;
+  let dir: string;
+  before(async () => {
+    s3 = await startS3Server();
+    ({ config, dir } = await tempConfig({ MINIO_ENDPOINT: s3.endpoint, ...S3RVER_KEYS }));
+    await generateSources(config, { clients: 300, achats: 12_000, seed: 11 });
+  });
+  after(async () => {
+    await s3.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  test('run creates the buckets, writes every layer to S3 and publishes correct KPIs', async () => {
+    const { summary, error } = await runPipeline({ config });
+    assert.equal(error, undefined, String(error));
+    assert.match(summary.lake, /^s3 http:\/\/127\.0\.0\.1:/);
+    const store = openObjectStore(config);
+    assert.deepEqual((await store.list('bronze')).map((o) => o.key), ['_manifest.json', 'achats.csv', 'clients.csv']);
+    assert.equal((await store.list('gold')).length, 9);
+    assert.equal((await store.list('runs')).length, 1);
+    await fs.access(path.join(config.lakeDir, 'gold')).then(
+      () => assert.fail('nothing may be written to the local lake folder in S3 mode'),
+      () => undefined,
+    );
+    const oracle = await computeOracle(path.join(config.sourcesDir, 'clients.csv'), path.join(config.sourcesDir, 'achats.csv'));
+    await assertKpisMatchOracle(config, oracle);
+  });
+});
+
+describe('dirty sources', () => {
+  let config: Config;
+  const defects: { dataset: string; key: string; defect: string; outcome: string; reason?: string }[] = [];
+  before(async () => {
+    ({ config } = await tempConfig());
+    const log = path.join(config.dataDir, 'defects.jsonl');
+    await generateSources(config, { clients: 500, achats: 20_000, dirtyRate: 0.06, defectsLog: log });
+    for (const line of (await fs.readFile(log, 'utf8')).split('\n')) if (line) defects.push(JSON.parse(line));
+  });
+  after(async () => fs.rm(config.dataDir, { recursive: true, force: true }));
+
+  test('every injected defect is repaired, dropped as a counted duplicate, or quarantined with its reason; no valid row is lost', async () => {
+    const { summary, error } = await runPipeline({ config });
+    assert.equal(error, undefined, String(error));
+    assert.ok(defects.length > 1000, `expected many defects, got ${defects.length}`);
+    const engine = await Engine.open(config.duckdb, path.join(config.dataDir, 'spill'));
+    try {
+      for (const [dataset, key, total] of [['clients', 'id_client', 500], ['achats', 'id_achat', 20_000]] as const) {
+        const mine = defects.filter((d) => d.dataset === dataset);
+        const silver = await engine.rows(`SELECT CAST(${key} AS VARCHAR) AS k FROM read_parquet('${path.join(config.lakeDir, 'silver', `${dataset}.parquet`)}')`);
+        const silverKeys = new Set(silver.map((r) => r['k'] as string));
+        assert.equal(silverKeys.size, silver.length, `${dataset}: silver keys are unique`);
+        const quarantine = await engine.rows(`SELECT ${key} AS k, _reason AS reason FROM read_parquet('${path.join(config.lakeDir, 'silver', 'quarantine', `${dataset}.parquet`)}')`);
+
+        // Rows whose defect makes them unusable are in quarantine with the expected reason, and not in silver
+        // (a conflicting duplicate leaves the first row of its key in silver).
+        const expectedQuarantine = mine.filter((d) => d.outcome === 'quarantined');
+        const quarantined = quarantine.map((r) => `${r['k']}|${r['reason']}`).sort();
+        assert.deepEqual(quarantined, expectedQuarantine.map((d) => `${d.key}|${d.reason}`).sort(), `${dataset}: quarantine`);
+
+        // Every generated row that is valid or repairable is in silver: 1..total minus the rows quarantined
+        // for their own defect.
+        const lost = new Set(expectedQuarantine.filter((d) => !d.reason!.startsWith('duplicate_key')).map((d) => d.key));
+        const expectedKeys = [];
+        for (let i = 1; i <= total; i++) if (!lost.has(String(i))) expectedKeys.push(String(i));
+        assert.deepEqual([...silverKeys].sort(), expectedKeys.sort(), `${dataset}: silver holds every valid row`);
+
+        const stats = (summary.stages[1]!.details['datasets'] as Record<string, { exactDuplicates: number; quarantined: number }>)[dataset]!;
+        assert.equal(stats.exactDuplicates, mine.filter((d) => d.defect === 'exact_duplicate').length, `${dataset}: exact duplicates counted`);
+        assert.equal(stats.quarantined, expectedQuarantine.length);
+      }
+      // Repairs: case variants and surrounding spaces are normalised, day-first dates parsed.
+      const [pays] = await engine.rows(`SELECT count(*) FILTER (WHERE pays NOT IN ('France','Germany','Spain','Italy','Belgium','Netherland','Switzerland','UK','Canada')) AS odd FROM read_parquet('${path.join(config.lakeDir, 'silver', 'clients.parquet')}')`);
+      assert.equal(pays!['odd'], 0);
+      const [produit] = await engine.rows(`SELECT count(DISTINCT produit) AS n FROM read_parquet('${path.join(config.lakeDir, 'silver', 'achats.parquet')}')`);
+      assert.equal(produit!['n'], 10);
+    } finally {
+      engine.close();
+    }
+  });
+});
+
+describe('failures leave the lake and the serving store as they were', () => {
+  let config: Config;
+  async function snapshot() {
+    const store = openObjectStore(config);
+    const out: Record<string, string> = {};
+    const { createHash } = await import('node:crypto');
+    for (const bucket of ['bronze', 'silver', 'gold'] as const) {
+      for (const o of await store.list(bucket)) out[`${bucket}/${o.key}`] = createHash('sha256').update((await store.getBytes(bucket, o.key))!).digest('hex');
+    }
+    return { objects: out, kpis: await publishedKpis(config) };
+  }
+  before(async () => {
+    ({ config } = await tempConfig());
+    await generateSources(config, { clients: 100, achats: 3_000 });
+    const { error } = await runPipeline({ config });
+    assert.equal(error, undefined);
+  });
+  after(async () => fs.rm(config.dataDir, { recursive: true, force: true }));
+
+  test('a source with a missing column fails the run before anything is uploaded', async () => {
+    const before = await snapshot();
+    await fs.writeFile(path.join(config.sourcesDir, 'achats.csv'), 'id_achat,id_client,date_achat,amount,produit\n1,1,2026-01-01 10:00:00,12.00,Phone\n');
+    const { summary, error } = await runPipeline({ config });
+    assert.equal(summary.state, 'failed');
+    assert.match(String((error as Error).message), /achats\.csv: missing column montant/);
+    assert.equal(summary.error?.stage, 'bronze');
+    assert.deepEqual(await snapshot(), before);
+  });
+
+  test('a failed quality rule in silver leaves silver, gold and the serving store unchanged', async () => {
+    const before = await snapshot();
+    await fs.writeFile(path.join(config.sourcesDir, 'achats.csv'), 'id_achat,id_client,date_achat,montant,produit\n1,1,2026-01-01 10:00:00,-3,Phone\n2,1,never,4,Phone\n');
+    const { summary, error } = await runPipeline({ config });
+    assert.equal(summary.state, 'failed');
+    assert.equal(summary.error?.stage, 'silver');
+    assert.match((error as Error).message, /quality check failed: achats: rule "not_empty"/);
+    const after = await snapshot();
+    // Bronze took the new file (it is raw data, kept as received); nothing downstream changed.
+    for (const [k, v] of Object.entries(before.objects)) if (!k.startsWith('bronze/')) assert.equal(after.objects[k], v, k);
+    assert.deepEqual(after.kpis, before.kpis);
+  });
+});
