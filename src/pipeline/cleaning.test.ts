@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { achats } from '../datasets/achats.js';
+import { clients } from '../datasets/clients.js';
+import type { DatasetSpec } from '../datasets/index.js';
+import { Engine, type Row } from '../engine/duckdb.js';
+import { QualityError } from '../errors.js';
+import { cleanDataset, type CleaningStats } from './cleaning.js';
+import { parseHeader } from './csv-file.js';
+
+// Each cleaning rule on a few given rows, with the expected rows written out by hand.
+
+let engine: Engine;
+let dir: string;
+let clientsFile: string;
+before(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cleaning-'));
+  engine = await Engine.open({ threads: 2, memoryLimit: '512MB' }, path.join(dir, 'spill'));
+  clientsFile = path.join(dir, 'known-clients.parquet');
+  await engine.run(`COPY (SELECT * FROM (VALUES (1::BIGINT), (2::BIGINT)) t(id_client)) TO '${clientsFile}' (FORMAT parquet)`);
+});
+after(async () => {
+  engine.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+let counter = 0;
+async function clean(spec: DatasetSpec, csv: string): Promise<{ rows: Row[]; quarantine: Row[]; stats: CleaningStats }> {
+  const name = `case${++counter}`;
+  const csvPath = path.join(dir, `${name}.csv`);
+  await fs.writeFile(csvPath, csv);
+  const outDir = path.join(dir, name);
+  await fs.mkdir(outDir);
+  const header = parseHeader(csv.slice(0, csv.indexOf('\n')));
+  const result = await cleanDataset(engine, spec, csvPath, { header, sourceName: `${spec.name}.csv`, outDir, referencedFile: clientsFile });
+  return {
+    rows: await engine.rows(`SELECT * FROM read_parquet('${result.silverFile}')`),
+    quarantine: await engine.rows(`SELECT _record, _line, _reason, _detail FROM read_parquet('${result.quarantineFile}')`),
+    stats: result.stats,
+  };
+}
+
+const ACHATS_HEADER = 'id_achat,id_client,date_achat,montant,produit\n';
+const CLIENTS_HEADER = 'id_client,nom,email,date_inscription,pays\n';
+
+describe('silver cleaning rules', () => {
+  test('values are trimmed and typed', async () => {
+    const { rows, stats } = await clean(achats, ACHATS_HEADER + '  7 , 1 ,  2026-03-04 05:06:07 , 19.90 ,  Laptop  \n');
+    assert.deepEqual(rows, [{ id_achat: 7, id_client: 1, date_achat: '2026-03-04 05:06:07', montant: 19.9, produit: 'Laptop' }]);
+    assert.deepEqual(stats, { dataset: 'achats', rowsIn: 1, rowsOut: 1, quarantined: 0, emptyRows: 0, exactDuplicates: 0, reasons: {} });
+  });
+
+  test('empty rows are dropped and counted, blank lines ignored', async () => {
+    const { rows, stats, quarantine } = await clean(achats, ACHATS_HEADER + '1,1,2026-01-01 00:00:00,5,Phone\n,,,,\n\n , , , , \n2,2,2026-01-02 00:00:00,6,Mouse\n');
+    assert.deepEqual(rows.map((r) => r['id_achat']), [1, 2]);
+    assert.equal(stats.emptyRows, 2);
+    assert.equal(quarantine.length, 0);
+  });
+
+  test('exact duplicates are dropped and counted; the comparison is on cleaned values', async () => {
+    const { rows, stats, quarantine } = await clean(
+      achats,
+      ACHATS_HEADER + '1,1,2026-01-01 10:00:00,5.00,Phone\n1,1,2026-01-01 10:00:00,5.00,Phone\n 1 ,1,01/01/2026 10:00:00,5,phone\n',
+    );
+    assert.equal(rows.length, 1);
+    assert.equal(stats.exactDuplicates, 2);
+    assert.equal(quarantine.length, 0);
+  });
+
+  test('a later row with the key of an earlier one but other content is quarantined; the first one wins', async () => {
+    const { rows, quarantine } = await clean(achats, ACHATS_HEADER + '1,1,2026-01-01 10:00:00,5.00,Phone\n2,1,2026-01-01 10:00:00,8.00,Phone\n1,2,2026-01-01 10:00:00,9.00,Mouse\n');
+    assert.deepEqual(rows.map((r) => [r['id_achat'], r['montant']]), [[1, 5], [2, 8]]);
+    assert.deepEqual(quarantine, [{ _record: 3, _line: null, _reason: 'duplicate_key:id_achat', _detail: 'id_achat 1 already seen in data row 1' }]);
+  });
+
+  test('a missing required value is quarantined; a missing optional one is kept as null', async () => {
+    const { rows, quarantine } = await clean(clients, CLIENTS_HEADER + '1,Ann Lee,,2025-01-01,France\n2,Bob Ray,b@x.org,2025-01-02,\n3,Cy Doe,c@x.org,2025-01-03,Spain\n');
+    assert.deepEqual(rows, [
+      { id_client: 1, nom: 'Ann Lee', email: null, date_inscription: '2025-01-01', pays: 'France' },
+      { id_client: 3, nom: 'Cy Doe', email: 'c@x.org', date_inscription: '2025-01-03', pays: 'Spain' },
+    ]);
+    assert.deepEqual(quarantine.map((q) => q['_reason']), ['missing_value:pays']);
+  });
+
+  test('ids that are not integers are quarantined', async () => {
+    const { rows, quarantine } = await clean(achats, ACHATS_HEADER + 'A1,1,2026-01-01 10:00:00,5,Phone\n2,x,2026-01-01 10:00:00,5,Phone\n3,1,2026-01-01 10:00:00,5,Phone\n');
+    assert.deepEqual(rows.map((r) => r['id_achat']), [3]);
+    assert.deepEqual(quarantine.map((q) => q['_reason']), ['invalid_integer:id_achat', 'invalid_integer:id_client']);
+  });
+
+  test('dates in other usual formats are repaired; impossible dates are quarantined', async () => {
+    const { rows, quarantine } = await clean(
+      achats,
+      ACHATS_HEADER +
+        [
+          '1,1,2026-02-03 04:05:06,5,Phone',
+          '2,1,03/02/2026 04:05:06,5,Phone',
+          '3,1,2026-02-03T04:05:06,5,Phone',
+          '4,1,2026-02-03,5,Phone',
+          '5,1,2026-02-30 10:00:00,5,Phone',
+          '6,1,hier,5,Phone',
+        ].join('\n') +
+        '\n',
+    );
+    assert.deepEqual(rows.map((r) => r['date_achat']), ['2026-02-03 04:05:06', '2026-02-03 04:05:06', '2026-02-03 04:05:06', '2026-02-03 00:00:00']);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [[5, 'invalid_date:date_achat'], [6, 'invalid_date:date_achat']]);
+    assert.equal(quarantine[1]!['_detail'], 'date_achat "hier" is not a valid timestamp');
+
+    const c = await clean(clients, CLIENTS_HEADER + '1,A,a@x,2025-07-08,France\n2,B,b@x,08/07/2025,France\n');
+    assert.deepEqual(c.rows.map((r) => r['date_inscription']), ['2025-07-08', '2025-07-08']);
+  });
+
+  test('montant: decimal comma repaired, non-numbers and non-positive amounts quarantined', async () => {
+    const { rows, quarantine } = await clean(
+      achats,
+      ACHATS_HEADER + '1,1,2026-01-01 10:00:00,"12,50",Phone\n2,1,2026-01-01 10:00:00,abc,Phone\n3,1,2026-01-01 10:00:00,-4.00,Phone\n4,1,2026-01-01 10:00:00,0,Phone\n',
+    );
+    assert.deepEqual(rows.map((r) => r['montant']), [12.5]);
+    assert.deepEqual(quarantine.map((q) => q['_reason']), ['invalid_number:montant', 'not_positive:montant', 'not_positive:montant']);
+  });
+
+  test('known countries and products are normalised for case and spacing; others are kept as given', async () => {
+    const c = await clean(clients, CLIENTS_HEADER + '1,A,a@x,2025-01-01,FRANCE\n2,B,b@x,2025-01-01,  united   kingdom \n3,C,c@x,2025-01-01,uk\n');
+    assert.deepEqual(c.rows.map((r) => r['pays']), ['France', 'united   kingdom', 'UK']);
+    const a = await clean(achats, ACHATS_HEADER + '1,1,2026-01-01 10:00:00,5,HEADPHONES\n');
+    assert.equal(a.rows[0]!['produit'], 'Headphones');
+  });
+
+  test('purchases of an unknown client are quarantined', async () => {
+    const { rows, quarantine } = await clean(achats, ACHATS_HEADER + '1,1,2026-01-01 10:00:00,5,Phone\n2,99,2026-01-01 10:00:00,5,Phone\n');
+    assert.deepEqual(rows.map((r) => r['id_achat']), [1]);
+    assert.deepEqual(quarantine.map((q) => [q['_reason'], q['_detail']]), [['unknown_reference:id_client', 'id_client 99 has no row in clients']]);
+  });
+
+  test('lines the CSV parser cannot read are quarantined with their line, the rest is kept', async () => {
+    const { rows, quarantine, stats } = await clean(achats, ACHATS_HEADER + '1,1,2026-01-01 10:00:00,5,Phone\n2,1,2026-01-01 10:00:00,5,Phone,extra\n3,1,2026-01-01 10:00:00,5,Phone\n');
+    assert.deepEqual(rows.map((r) => r['id_achat']), [1, 3]);
+    assert.deepEqual(quarantine.map((q) => [q['_line'], q['_reason']]), [[3, 'malformed_line:too_many_columns']]);
+    assert.equal(stats.rowsIn, 3);
+  });
+
+  test('CRLF line ends and a BOM are read like plain files', async () => {
+    const { rows } = await clean(achats, '\uFEFF' + ACHATS_HEADER.replace('\n', '\r\n') + '1,1,2026-01-01 10:00:00,5,Phone\r\n2,2,2026-01-01 11:00:00,6,Mouse\r\n');
+    assert.deepEqual(rows.map((r) => [r['id_achat'], r['produit']]), [[1, 'Phone'], [2, 'Mouse']]);
+  });
+
+  test('columns in another order and extra columns are fine', async () => {
+    const { rows } = await clean(achats, 'produit,note,montant,date_achat,id_client,id_achat\nPhone,hello,5,2026-01-01 10:00:00,1,9\n');
+    assert.deepEqual(rows, [{ id_achat: 9, id_client: 1, date_achat: '2026-01-01 10:00:00', montant: 5, produit: 'Phone' }]);
+  });
+});
+
+describe('silver quality rules', () => {
+  test('not_empty: a dataset with no valid row fails, naming the dataset and the rule', async () => {
+    await assert.rejects(clean(achats, ACHATS_HEADER + '1,1,never,5,Phone\n'), (err: unknown) => {
+      assert.ok(err instanceof QualityError);
+      assert.equal(err.dataset, 'achats');
+      assert.equal(err.rule, 'not_empty');
+      return true;
+    });
+    await assert.rejects(clean(achats, ACHATS_HEADER), /achats: rule "not_empty"/);
+  });
+
+  test('no_all_null_column: a column empty in every row fails', async () => {
+    await assert.rejects(clean(clients, CLIENTS_HEADER + '1,,a@b.c,2025-01-01,France\n2,,c@d.e,2025-01-01,Spain\n'), /clients: rule "no_all_null_column": column nom is empty in every row/);
+  });
+});
