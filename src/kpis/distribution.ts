@@ -6,7 +6,7 @@ export default defineKpi({
   sql: `
     SELECT count(*) AS nb_achats,
            round(avg(montant), 2)::DOUBLE AS montant_moyen,
-           round(median(montant), 2)::DOUBLE AS montant_median,
+           round(median(montant::DOUBLE), 2) AS montant_median,
            round(min(montant), 2)::DOUBLE AS montant_min,
            round(max(montant), 2)::DOUBLE AS montant_max,
            round(stddev_samp(montant), 2)::DOUBLE AS ecart_type
