@@ -67,6 +67,9 @@ export class S3ObjectStore implements ObjectStore {
           return true;
         } catch (err) {
           if (httpStatus(err) === 404) return false;
+          // A HEAD answer has no body, so a 403 cannot tell bad credentials from a missing permission:
+          // ask again with a GET, whose error names the cause.
+          if (httpStatus(err) === 403) await this.client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
           throw err;
         }
       });
@@ -191,7 +194,11 @@ export function describeS3Error(err: unknown, what: string, endpoint: string): E
       return new UserError(`the S3 endpoint ${endpoint} rejected the credentials (${name}) while trying to ${what}`, 'check MINIO_ACCESS_KEY and MINIO_SECRET_KEY', { cause: err });
     }
     if (name === 'AccessDenied' || httpStatus(err) === 403) {
-      return new UserError(`access denied by ${endpoint} while trying to ${what}`, 'give these credentials read/write access to the buckets sources, bronze, silver, gold and runs', { cause: err });
+      return new UserError(
+        `access denied by ${endpoint} while trying to ${what}`,
+        'check MINIO_ACCESS_KEY / MINIO_SECRET_KEY, and that they may read and write the buckets sources, bronze, silver, gold and runs',
+        { cause: err },
+      );
     }
     return new UserError(`S3 error ${name} (HTTP ${httpStatus(err) ?? '?'}) from ${endpoint} while trying to ${what}: ${(err as Error).message}`, undefined, { cause: err });
   }
