@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { kpiTableFixture, servingStoreContract } from './serving.contract.js';
+import { SqliteServingStore } from './sqlite.js';
+
+servingStoreContract('embedded SQLite', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'serving-'));
+  const store = new SqliteServingStore(path.join(dir, 'serving.sqlite'));
+  return { store, close: async () => { await store.close(); await fs.rm(dir, { recursive: true, force: true }); } };
+});
+
+test('a reader in another process never sees an empty or partial KPI table during publishes', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'serving-atomic-'));
+  const file = path.join(dir, 'serving.sqlite');
+  const store = new SqliteServingStore(file);
+  const setA = [kpiTableFixture('kpi_x', 2000, 'A'), kpiTableFixture('kpi_y', 500, 'A')];
+  const setB = [kpiTableFixture('kpi_x', 3000, 'B'), kpiTableFixture('kpi_y', 700, 'B')];
+  await store.publish('first', setA);
+  const reader = fileURLToPath(new URL('../test-support/serving-reader.ts', import.meta.url));
+  const args = JSON.stringify({ file, tables: ['kpi_x', 'kpi_y'], until: Date.now() + 2500 });
+  const result = new Promise<{ seen: string[]; reads: number }>((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', reader, args], (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))));
+  });
+  let publishes = 0;
+  const stopAt = Date.now() + 2400;
+  while (Date.now() < stopAt) {
+    await store.publish(`run-${publishes}`, publishes % 2 ? setA : setB);
+    publishes++;
+    await new Promise((r) => setImmediate(r));
+  }
+  const { seen, reads } = await result;
+  await store.close();
+  await fs.rm(dir, { recursive: true, force: true });
+  assert.ok(publishes > 10 && reads > 10, `publishes ${publishes}, reads ${reads}`);
+  assert.deepEqual(seen.filter((s) => !['kpi_x:2000:A', 'kpi_x:3000:B', 'kpi_y:500:A', 'kpi_y:700:B'].includes(s)), [], 'only complete tables were seen');
+  assert.ok(seen.includes('kpi_x:3000:B') && seen.includes('kpi_x:2000:A'), `the reader saw both versions: ${seen.join(', ')}`);
+});
