@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { startS3Server, S3RVER_KEYS } from '../src/test-support/s3.js';
+import { tempConfig } from '../src/test-support/env.js';
+
+const BIN = fileURLToPath(new URL('../bin/datalake.js', import.meta.url));
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI the way a user does (`npm test` builds it first). */
+function cli(args: string[], env: Record<string, string>, cwd?: string): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** A user error: non-zero exit, an `error:` line, maybe a hint, and no stack trace. */
+function assertOneLineError(r: Result, message: RegExp) {
+  assert.notEqual(r.code, 0, `expected a failure, got: ${r.stdout}`);
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('error:') || l.startsWith('  hint:'));
+  assert.match(lines[0] ?? '', message, r.stderr);
+  assert.doesNotMatch(r.stderr, /^\s+at .+:\d+:\d+\)?$/m, 'no stack trace');
+}
+
+describe('CLI', () => {
+  let env: Record<string, string>;
+  let dir: string;
+  before(async () => ({ env, dir } = await tempConfig()));
+  after(async () => fs.rm(dir, { recursive: true, force: true }));
+
+  test('run without a sources folder says so and how to fix it', async () => {
+    const r = await cli(['run'], env);
+    assertOneLineError(r, /^error: the sources folder .*sources does not exist$/);
+    assert.match(r.stderr, /hint: create it with `npx datalake generate`/);
+  });
+
+  test('generate, then run --json prints a machine-readable summary', async () => {
+    const g = await cli(['generate', '--clients', '50', '--achats', '2000', '--seed', '3'], env);
+    assert.equal(g.code, 0, g.stderr);
+    assert.match(g.stdout, /achats\.csv: 2000 rows/);
+    const r = await cli(['run', '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.state, 'completed');
+    assert.deepEqual(summary.stages.map((s: { stage: string }) => s.stage), ['bronze', 'silver', 'gold', 'publish']);
+    for (const s of summary.stages) for (const f of ['rowsIn', 'rowsOut', 'quarantined', 'bytes', 'seconds']) assert.equal(typeof s[f], 'number', `${s.stage}.${f}`);
+    assert.equal(summary.stages[1].rowsOut, 2050);
+  });
+
+  test('the human summary is a table with the per-stage figures', async () => {
+    const r = await cli(['gold'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /stage .*rows in .*rows out .*quarantined .*bytes .*seconds/);
+    assert.match(r.stdout, /│ gold +│ +2050 │ +2000 │ +0 │/);
+    assert.match(r.stdout, /run \S+ completed/);
+  });
+
+  test('verify, kpis, show and runs print what the lake and the serving store hold', async () => {
+    const v = await cli(['verify', 'silver'], env);
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, /silver\/achats\.parquet .* 2000 rows/);
+    assert.match(v.stdout, /schema: id_achat BIGINT, id_client BIGINT, date_achat TIMESTAMP, montant DECIMAL\(18,2\), produit VARCHAR/);
+    const k = await cli(['kpis'], env);
+    assert.match(k.stdout, /ca_par_pays/);
+    assert.match(k.stdout, /gold\/kpi_volumes_semaine\.parquet/);
+    const s = await cli(['show', 'distribution'], env);
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stdout, /│ 2000 +│/);
+    const runs = await cli(['runs'], env);
+    // Newest first: the gold stage, the whole run, and the first run that failed for want of sources.
+    assert.deepEqual(runs.stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3).join(' ')), ['gold completed', 'run completed', 'run failed']);
+    assertOneLineError(await cli(['show', 'nope'], env), /^error: unknown KPI "nope"$/);
+    assertOneLineError(await cli(['verify', 'platinum'], env), /^error: unknown layer "platinum"$/);
+  });
+
+  test('bad option values are one line, not a stack trace', async () => {
+    const r = await cli(['generate', '--achats', 'many'], env);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /--achats must be a positive integer/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    const d = await cli(['generate', '--dirty-rate', '2'], env);
+    assert.match(d.stderr, /must be a number between 0 and 1/);
+  });
+});
+
+describe('CLI: bad source files are refused with one clear line and the lake is left alone', () => {
+  let env: Record<string, string>;
+  let dir: string;
+  let sources: string;
+  before(async () => {
+    ({ env, dir } = await tempConfig());
+    sources = path.join(dir, 'sources');
+    await fs.mkdir(sources, { recursive: true });
+    await fs.writeFile(path.join(sources, 'clients.csv'), 'id_client,nom,email,date_inscription,pays\n1,A B,a@b.c,2025-01-01,France\n');
+  });
+  after(async () => fs.rm(dir, { recursive: true, force: true }));
+
+  const cases: [string, string | Buffer, RegExp][] = [
+    ['a renamed column', 'id_achat,client,date_achat,montant,produit\n1,1,2026-01-01 10:00:00,5,Phone\n', /^error: achats\.csv: missing column id_client \(the header has: id_achat,client,date_achat,montant,produit\)$/],
+    ['missing columns', 'id_achat,id_client\n1,1\n', /^error: achats\.csv: missing columns date_achat, montant, produit/],
+    ['an empty file', '', /^error: achats\.csv is empty \(0 bytes\)$/],
+    ['a non-UTF-8 file', Buffer.from('id_achat,id_client,date_achat,montant,produit\n1,1,2026-01-01 10:00:00,5,T\xe9l\xe9phone\n', 'latin1'), /^error: achats\.csv is not valid UTF-8 text$/],
+  ];
+  for (const [what, content, message] of cases) {
+    test(what, async () => {
+      await fs.writeFile(path.join(sources, 'achats.csv'), content);
+      const r = await cli(['run'], env);
+      assertOneLineError(r, message);
+      await assert.rejects(fs.access(path.join(dir, 'lake', 'bronze', 'achats.csv')), 'nothing ingested');
+    });
+  }
+
+  test('a header-only file fails the not_empty quality rule', async () => {
+    await fs.writeFile(path.join(sources, 'achats.csv'), 'id_achat,id_client,date_achat,montant,produit\n');
+    assertOneLineError(await cli(['run'], env), /^error: quality check failed: achats: rule "not_empty"/);
+  });
+});
+
+describe('CLI against S3', () => {
+  test('an unreachable endpoint is one line naming the endpoint', async () => {
+    const { env, dir } = await tempConfig({ MINIO_ENDPOINT: '127.0.0.1:9', ...S3RVER_KEYS });
+    try {
+      await fs.mkdir(path.join(dir, 'sources'));
+      await fs.writeFile(path.join(dir, 'sources', 'clients.csv'), 'id_client,nom,email,date_inscription,pays\n1,A,a@b,2025-01-01,France\n');
+      const r = await cli(['run'], env);
+      assertOneLineError(r, /^error: cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('wrong credentials are one line naming the variables to check', async () => {
+    const server = await startS3Server();
+    const { env, dir } = await tempConfig({ MINIO_ENDPOINT: server.endpoint.replace('http://', ''), MINIO_SECURE: 'false', MINIO_ACCESS_KEY: 'nobody', MINIO_SECRET_KEY: 'x' });
+    try {
+      const r = await cli(['generate', '--clients', '5', '--achats', '10'], env);
+      assert.equal(r.code, 0, r.stderr);
+      const run = await cli(['run'], env);
+      assertOneLineError(run, /^error: the S3 endpoint http:\/\/127\.0\.0\.1:\d+ rejected the credentials \(InvalidAccessKeyId\)/);
+      assert.match(run.stderr, /hint: check MINIO_ACCESS_KEY and MINIO_SECRET_KEY/);
+    } finally {
+      await server.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('settings are read from a .env file in the working directory', async () => {
+    const server = await startS3Server();
+    const { dir } = await tempConfig();
+    try {
+      await fs.writeFile(path.join(dir, '.env'), `DATA_DIR=${dir}\nMINIO_ENDPOINT=${server.endpoint.replace('http://', '')}\nMINIO_ACCESS_KEY=S3RVER\nMINIO_SECRET_KEY=S3RVER\nMINIO_SECURE=False\n`);
+      assert.equal((await cli(['generate', '--clients', '20', '--achats', '300'], {}, dir)).code, 0);
+      const r = await cli(['run', '--json'], {}, dir);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).lake, `s3 ${server.endpoint}`);
+    } finally {
+      await server.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm start (datalake start)', () => {
+  test('on an empty folder: generates the seed sample, runs the pipeline and prints the KPIs', async () => {
+    const { env, dir } = await tempConfig();
+    try {
+      const r = await cli(['start'], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /generating the seed's sample data \(1500 clients, seed 42\)/);
+      assert.match(r.stdout, /clients\.csv: 1500 rows/);
+      assert.match(r.stdout, /run \S+ completed/);
+      for (const title of ['CA par pays', 'Croissance mensuelle', 'Distribution des montants', 'Volumes par jour', 'Volumes par mois', 'Volumes par semaine']) {
+        assert.ok(r.stdout.includes(title), title);
+      }
+      // A second start keeps the existing sources.
+      const again = await cli(['start'], env);
+      assert.doesNotMatch(again.stdout, /generating/);
+      assert.match(again.stdout, /unchanged since the last ingestion, skipped: achats\.csv, clients\.csv/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
