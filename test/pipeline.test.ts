@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig, type Config } from '../src/config.js';
+import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
 import { generate } from '../src/generate/generator.js';
 import { openObjectStore, type ObjectStore } from '../src/lake/index.js';

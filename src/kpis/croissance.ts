@@ -5,9 +5,8 @@ export default defineKpi({
   description: "Monthly revenue, the previous month's revenue and the growth in percent (null for the first month).",
   sql: `
     WITH months AS (
-      SELECT strftime(date_achat, '%Y-%m') AS mois, count(*) AS nb_achats, sum(montant) AS ca
-      FROM fact_achats
-      GROUP BY mois
+      SELECT strftime(month_start, '%Y-%m') AS mois, nb_achats, ca
+      FROM (SELECT date_trunc('month', date_achat) AS month_start, count(*) AS nb_achats, sum(montant) AS ca FROM fact_achats GROUP BY month_start)
     ),
     with_previous AS (
       SELECT mois, nb_achats, ca, lag(ca) OVER (ORDER BY mois) AS ca_prev FROM months

@@ -4,11 +4,13 @@ export default defineKpi({
   title: { fr: 'Volumes par mois', en: 'Monthly volumes' },
   description: 'Number of purchases and revenue per calendar month (YYYY-MM).',
   sql: `
-    SELECT strftime(date_achat, '%Y-%m') AS mois,
-           count(*) AS nb_achats,
-           round(sum(montant), 2)::DOUBLE AS ca_total
-    FROM fact_achats
-    GROUP BY mois
+    WITH months AS (
+      SELECT date_trunc('month', date_achat) AS month_start, count(*) AS nb_achats, sum(montant) AS ca
+      FROM fact_achats
+      GROUP BY month_start
+    )
+    SELECT strftime(month_start, '%Y-%m') AS mois, nb_achats, round(ca, 2)::DOUBLE AS ca_total
+    FROM months
     ORDER BY mois`,
   columns: {
     mois: { type: 'string', label: { fr: 'Mois', en: 'Month' } },

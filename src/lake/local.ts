@@ -51,11 +51,11 @@ export class LocalObjectStore implements ObjectStore {
           await fs.rename(file, tmp);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-          await fs.copyFile(file, tmp);
+          await fs.copyFile(file, tmp, fs.constants.COPYFILE_FICLONE);
           await fs.rm(file, { force: true });
         }
       } else {
-        await fs.copyFile(file, tmp);
+        await fs.copyFile(file, tmp, fs.constants.COPYFILE_FICLONE); // a reflink where the file system can
       }
       await this.commit(tmp, bucket, key);
     } catch (err) {
@@ -98,7 +98,21 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async copy(from: { bucket: Bucket; key: string }, to: { bucket: Bucket; key: string }): Promise<void> {
-    await this.putFile(to.bucket, to.key, this.objectPath(from.bucket, from.key));
+    // Objects are never modified in place (every write is a rename over the old one), so two keys may
+    // share one inode: a hard link copies a large bronze file in no time.
+    const tmp = this.tmpPath();
+    await fs.mkdir(this.tmpDir, { recursive: true });
+    try {
+      await fs.link(this.objectPath(from.bucket, from.key), tmp);
+    } catch {
+      await fs.copyFile(this.objectPath(from.bucket, from.key), tmp, fs.constants.COPYFILE_FICLONE);
+    }
+    try {
+      await this.commit(tmp, to.bucket, to.key);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
   }
 
   async head(bucket: Bucket, key: string): Promise<ObjectInfo | undefined> {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ColumnSpec, DatasetSpec } from '../datasets/index.js';
-import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
+import { Engine, sqlIdent as id, sqlString as str, type QueryProgress, type Row } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 
 /**
@@ -55,14 +55,16 @@ function typedExpr(name: string, spec: ColumnSpec): string {
     case 'decimal':
       // "12,50" is a decimal comma, "1,234.50" is not repaired (it is ambiguous).
       return `TRY_CAST(CASE WHEN contains(${v}, ',') AND NOT contains(${v}, '.') THEN replace(${v}, ',', '.') ELSE ${v} END AS DECIMAL(18,2))`;
+    // The ISO cast is several times faster than format matching and covers nearly every row.
     case 'date':
-      return `CAST(try_strptime(${v}, ${formatList(DATE_FORMATS)}) AS DATE)`;
+      return `coalesce(TRY_CAST(${v} AS DATE), CAST(try_strptime(${v}, ${formatList(DATE_FORMATS)}) AS DATE))`;
     case 'timestamp':
-      return `try_strptime(${v}, ${formatList(TIMESTAMP_FORMATS)})`;
+      return `coalesce(TRY_CAST(${v} AS TIMESTAMP), try_strptime(${v}, ${formatList(TIMESTAMP_FORMATS)}))`;
     case 'text': {
       if (!spec.canonical) return v;
       const cases = spec.canonical.map((c) => `WHEN ${str(normalizeKey(c))} THEN ${str(c)}`).join(' ');
-      return `CASE lower(regexp_replace(${v}, '\\s+', ' ', 'g')) ${cases} ELSE ${v} END`;
+      // Inner spacing is normalised only for the rare values that do not match as they are.
+      return `CASE lower(${v}) ${cases} ELSE CASE lower(regexp_replace(${v}, '\\s+', ' ', 'g')) ${cases} ELSE ${v} END END`;
     }
   }
 }
@@ -202,17 +204,21 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     FROM ${staged} s LEFT JOIN ${dups} d ON d.rid = s.rowid;
   `);
 
-  const reasonRows = await engine.rows(`SELECT _verdict AS reason, count(*) AS n FROM ${checked} GROUP BY ALL`);
-  const byVerdict = new Map(reasonRows.map((r) => [r['reason'] as string | null, Number(r['n'])]));
+  // One pass counts rows per verdict and, for the kept rows, the non-null values per column.
+  const verdictRows = await engine.rows(
+    `SELECT _verdict AS reason, count(*) AS n, ${names.map((c) => `count(${id(c)}) AS ${id(`nn_${c}`)}`).join(', ')} FROM ${checked} GROUP BY ALL`,
+  );
+  const byVerdict = new Map(verdictRows.map((r) => [r['reason'] as string | null, Number(r['n'])]));
+  const kept = verdictRows.find((r) => r['reason'] === null);
   const rowsOut = byVerdict.get(null) ?? 0;
 
   // Step 4 — quality rules on what would be published; a failure stops the run before anything is written.
-  await checkQuality(engine, spec, checked, rowsOut, parsed + rejected);
+  checkQuality(spec, kept, rowsOut, parsed + rejected);
 
   const silverFile = path.join(options.outDir, `${n}.parquet`);
   const quarantineFile = path.join(options.outDir, `${n}.quarantine.parquet`);
   await engine.run(`
-    COPY (SELECT ${names.map(id).join(', ')} FROM ${checked} WHERE _verdict IS NULL ORDER BY _record)
+    COPY (SELECT ${names.map(id).join(', ')} FROM ${checked} WHERE _verdict IS NULL)
       TO ${str(silverFile)} (FORMAT parquet, COMPRESSION zstd);
     COPY (
       SELECT ${str(options.sourceName)} AS _source_file, _record, NULL::BIGINT AS _line, _verdict AS _reason, _verdict_detail AS _detail,
@@ -246,18 +252,15 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   return { stats, silverFile, quarantineFile };
 }
 
-async function checkQuality(engine: Engine, spec: DatasetSpec, checked: string, rowsOut: number, rowsIn: number): Promise<void> {
-  if (rowsOut === 0) {
+/**
+ * Quality rules on the rows about to be written. The unique-key rule holds by construction (later rows
+ * of a key are quarantined above), so it is not re-counted here over millions of rows.
+ */
+function checkQuality(spec: DatasetSpec, kept: Row | undefined, rowsOut: number, rowsIn: number): void {
+  if (rowsOut === 0 || !kept) {
     throw new QualityError(spec.name, 'not_empty', `no valid row left out of ${rowsIn} read; see the quarantine counts above`);
   }
-  const names = Object.keys(spec.columns);
-  const [row] = await engine.rows(`
-    SELECT ${names.map((c) => `count(${id(c)}) AS ${id(`nn_${c}`)}`).join(', ')}, count(DISTINCT ${id(spec.key)}) AS distinct_keys
-    FROM ${checked} WHERE _verdict IS NULL`);
-  for (const c of names) {
-    if (Number(row![`nn_${c}`]) === 0) throw new QualityError(spec.name, 'no_all_null_column', `column ${c} is empty in every row`);
-  }
-  if (Number(row!['distinct_keys']) !== rowsOut) {
-    throw new QualityError(spec.name, 'unique_key', `${spec.key} is not unique (${rowsOut} rows, ${row!['distinct_keys']} distinct values)`);
+  for (const c of Object.keys(spec.columns)) {
+    if (Number(kept[`nn_${c}`]) === 0) throw new QualityError(spec.name, 'no_all_null_column', `column ${c} is empty in every row`);
   }
 }
