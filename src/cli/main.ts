@@ -42,11 +42,13 @@ interface GenerateFlags {
   out?: string;
   asOf?: Date;
   defectsLog?: string;
+  json?: boolean;
 }
 
 async function generateCommand(config: Config, flags: GenerateFlags): Promise<void> {
   const outDir = path.resolve(flags.out ?? config.sourcesDir);
   const progress = new TerminalProgress();
+  const started = performance.now();
   let current = '';
   const result = await generate({
     outDir,
@@ -65,6 +67,11 @@ async function generateCommand(config: Config, flags: GenerateFlags): Promise<vo
     },
   });
   progress.end();
+  if (flags.json) {
+    const seconds = (performance.now() - started) / 1000;
+    console.log(JSON.stringify({ ...result, seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 }, null, 2));
+    return;
+  }
   for (const f of result.files) console.log(`${f.path}: ${humanCount(f.rows)} rows, ${humanBytes(f.bytes)}`);
   if (flags.dirtyRate > 0) console.log(`${result.defects} defects injected (dirty rate ${flags.dirtyRate})`);
 }
@@ -124,7 +131,8 @@ function buildProgram(): Command {
     .option('--dirty-rate <r>', 'share of rows given a realistic defect (0 to 1)', rateValue, 0)
     .option('--out <dir>', 'output folder (default: $DATA_DIR/sources)')
     .addOption(new Option('--as-of <date>', 'dates are drawn relative to this day, YYYY-MM-DD (default: today)').argParser(dateValue))
-    .addOption(new Option('--defects-log <file>', 'write each injected defect and its expected outcome as JSON lines').hideHelp(false))
+    .option('--defects-log <file>', 'write each injected defect and its expected outcome as JSON lines')
+    .option('--json', 'print what was written as JSON')
     .action(async (flags: GenerateFlags) => generateCommand(config(), flags));
 
   program

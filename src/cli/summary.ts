@@ -29,6 +29,8 @@ export function renderSummary(summary: RunSummary): string {
   const files = bronze?.details['files'] as Record<string, string> | undefined;
   const unchanged = Object.entries(files ?? {}).filter(([, v]) => v === 'unchanged').map(([k]) => k);
   if (unchanged.length) lines.push(`bronze: unchanged since the last ingestion, skipped: ${unchanged.join(', ')}`);
-  lines.push(`run ${summary.runId} ${summary.state} in ${summary.seconds.toFixed(2)} s (lake: ${summary.lake}; record: runs/${summary.runId}.json)`);
+  lines.push(
+    `run ${summary.runId} ${summary.state} in ${summary.seconds.toFixed(2)} s, peak memory ${humanBytes(summary.peakRssBytes)} (lake: ${summary.lake}; record: runs/${summary.runId}.json)`,
+  );
   return lines.join('\n');
 }

@@ -21,6 +21,8 @@ export interface RunSummary {
   seconds: number;
   lake: string;
   stages: StageResult[];
+  /** Peak resident memory of the process so far (DuckDB's native memory included). */
+  peakRssBytes: number;
   error?: { message: string; hint?: string; stage?: StageName };
 }
 
@@ -78,6 +80,7 @@ export async function runPipeline(options: RunOptions): Promise<{ summary: RunSu
     seconds: (ended.getTime() - started.getTime()) / 1000,
     lake: store.description,
     stages: results,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
     ...(error
       ? { error: { message: errorMessage(error), ...(error instanceof UserError && error.hint ? { hint: error.hint } : {}), ...(current ? { stage: current } : {}) } }
       : {}),
