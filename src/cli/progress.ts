@@ -35,6 +35,8 @@ export class TerminalProgress implements ProgressSink {
 
   update(p: StepProgress): void {
     if (p.rows !== undefined) this.rows = p.rows;
+    // DuckDB reports only a percentage; with the step's row total that is an estimate of rows done.
+    else if (p.percent !== undefined && this.total) this.rows = Math.round((p.percent / 100) * this.total);
     if (!this.bar) return;
     const seconds = (performance.now() - this.started) / 1000;
     const percent = p.percent ?? (p.rows !== undefined && this.total ? (100 * p.rows) / this.total : undefined);
@@ -48,6 +50,7 @@ export class TerminalProgress implements ProgressSink {
     const seconds = (performance.now() - this.started) / 1000;
     this.bar?.stop();
     this.bar = undefined;
+    if (this.total) this.rows = this.total; // a finished step did all its rows
     const rows = this.rows !== undefined ? ` · ${humanCount(this.rows)} rows · ${rate(this.rows, seconds)}` : '';
     this.stream.write(`✔ ${this.label} (${seconds.toFixed(2)} s${rows})\n`);
     this.label = '';

@@ -36,7 +36,7 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
     for (const name of files) {
       const file = path.join(ctx.config.sourcesDir, name);
       const size = (await fs.stat(file)).size;
-      ctx.progress.begin('bronze', `check ${name}`, size);
+      ctx.progress.begin('bronze', `check ${name}`);
       const facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }));
       ctx.progress.end();
       const spec = datasetForFile(name);

@@ -3,6 +3,7 @@ import { DATASETS } from '../datasets/index.js';
 import { UserError } from '../errors.js';
 import { cleanDataset, type CleaningStats } from './cleaning.js';
 import { checkHeader, inspectHeader } from './csv-file.js';
+import { readManifest } from './bronze.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 
 export const silverKey = (dataset: string) => `${dataset}.parquet`;
@@ -18,6 +19,7 @@ export async function runSilver(ctx: RunContext): Promise<StageResult> {
     const db = await ctx.db();
     const outDir = await ctx.workDir('silver');
     const downloads = await ctx.workDir('silver-inputs');
+    const manifest = await readManifest(ctx);
     const cleaned: { dataset: string; silverFile: string; quarantineFile: string; stats: CleaningStats }[] = [];
     for (const spec of DATASETS) {
       const sourceName = `${spec.name}.csv`;
@@ -28,7 +30,7 @@ export async function runSilver(ctx: RunContext): Promise<StageResult> {
       const header = await inspectHeader(csvPath);
       checkHeader(sourceName, header, spec);
       const referenced = spec.references ? cleaned.find((c) => c.dataset === spec.references!.dataset)?.silverFile : undefined;
-      ctx.progress.begin('silver', spec.name);
+      ctx.progress.begin('silver', spec.name, manifest.files[sourceName]?.rows);
       const result = await cleanDataset(db, spec, csvPath, {
         header,
         sourceName,
