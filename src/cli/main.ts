@@ -78,7 +78,9 @@ async function generateCommand(config: Config, flags: GenerateFlags): Promise<vo
 }
 
 async function stagesCommand(config: Config, stages: readonly StageName[], flags: { json?: boolean }): Promise<void> {
-  const { summary, error } = await runPipeline({ config, stages, progress: new TerminalProgress() });
+  const progress = new TerminalProgress();
+  const { summary, error } = await runPipeline({ config, stages, progress });
+  if (error) progress.fail();
   if (flags.json) console.log(JSON.stringify(summary, null, 2));
   else console.log(renderSummary(summary));
   if (error) throw error;

@@ -55,4 +55,13 @@ export class TerminalProgress implements ProgressSink {
     this.stream.write(`✔ ${this.label} (${seconds.toFixed(2)} s${rows})\n`);
     this.label = '';
   }
+
+  /** Stops a step that failed: restores the cursor and marks the step, without a success line. */
+  fail(): void {
+    if (!this.label) return;
+    this.bar?.stop();
+    this.bar = undefined;
+    this.stream.write(`✖ ${this.label}\n`);
+    this.label = '';
+  }
 }

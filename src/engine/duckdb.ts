@@ -30,6 +30,9 @@ export class Engine {
       // No network access from SQL: S3 objects go through the storage driver.
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
+      // Lets DuckDB aggregate and write Parquet on all threads without keeping row order. Queries whose
+      // order matters say ORDER BY; the one step that needs file order turns this back on for itself.
+      preserve_insertion_order: 'false',
     });
     const connection = await instance.connect();
     await connection.run(`SET enable_progress_bar = true; SET enable_progress_bar_print = false; SET progress_bar_time = 0;`);

@@ -33,7 +33,7 @@ export async function runGold(ctx: RunContext): Promise<StageResult> {
 
     const written: { table: string; file: string; rows: number }[] = [];
     const build = async (table: string, sql: string) => {
-      ctx.progress.begin('gold', table, rowsIn);
+      ctx.progress.begin('gold', table);
       const file = path.join(outDir, goldKey(table));
       await writeTable(db, sql, file, (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }));
       // Later tables (the KPIs) read this one by name.

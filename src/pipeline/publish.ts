@@ -22,7 +22,7 @@ export async function runPublish(ctx: RunContext, serving: ServingStore): Promis
       const file = await ctx.store.localPath('gold', goldKey(kpi.table), downloads);
       const columns = Object.entries(kpi.columns).map(([name, c]) => ({ name, type: c.type }));
       const select = columns.map((c) => (c.type === 'date' ? `strftime("${c.name}", '%Y-%m-%d') AS "${c.name}"` : `"${c.name}"`)).join(', ');
-      tables.push({ table: kpi.table, columns, rows: await db.rows(`SELECT ${select} FROM read_parquet(${str(file)})`) });
+      tables.push({ table: kpi.table, columns, rows: await db.rows(`SELECT ${select} FROM read_parquet(${str(file)}, file_row_number = true) ORDER BY file_row_number`) });
     }
     ctx.progress.begin('publish', serving.description);
     const published = await serving.publish(ctx.runId, tables);
