@@ -25,6 +25,9 @@ const EnvSchema = z.object({
   SERVING_DB: z.string().trim().optional(),
   DUCKDB_THREADS: z.coerce.number().int().positive().optional(),
   DUCKDB_MEMORY_LIMIT: z.string().trim().min(1).default('1GB'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(5000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  API_KEY: z.string().optional(),
 });
 
 export interface S3Settings {
@@ -44,6 +47,7 @@ export interface Config {
   s3: S3Settings | undefined;
   servingDbPath: string;
   duckdb: { threads: number; memoryLimit: string };
+  server: { port: number; host: string; apiKey: string | undefined };
 }
 
 let envFileLoaded = false;
@@ -73,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     s3: e.MINIO_ENDPOINT ? s3Settings(e) : undefined,
     servingDbPath: path.resolve(e.SERVING_DB ?? path.join(dataDir, 'serving.sqlite')),
     duckdb: { threads: e.DUCKDB_THREADS ?? Math.max(1, os.availableParallelism()), memoryLimit: e.DUCKDB_MEMORY_LIMIT },
+    server: { port: e.PORT, host: e.HOST, apiKey: e.API_KEY || undefined },
   };
 }
 

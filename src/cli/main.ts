@@ -13,6 +13,7 @@ import { openServingStore } from '../serving/index.js';
 import { humanBytes, humanCount } from './format.js';
 import { inspectLayer, renderKpiList, renderLayer, rowsTable } from './inspect.js';
 import { TerminalProgress } from './progress.js';
+import { startServer } from '../api/server.js';
 import { renderSummary } from './summary.js';
 
 const positiveInt = (name: string) => (value: string) => {
@@ -108,14 +109,24 @@ async function showKpi(config: Config, id: string, limit?: number): Promise<bool
   }
 }
 
+async function serveCommand(config: Config): Promise<void> {
+  const { url } = await startServer(config);
+  console.log(`Dashboard: ${url}/   API: ${url}/api   Docs: ${url}/docs   (Ctrl+C to stop)`);
+}
+
 async function startCommand(config: Config): Promise<void> {
   if (await sourcesAreEmpty(config.sourcesDir)) {
     console.log(`No source CSV in ${config.sourcesDir}: generating the seed's sample data (1500 clients, seed 42).`);
     await generateCommand(config, { seed: 42, dirtyRate: 0 });
   }
-  await stagesCommand(config, STAGES, {});
-  for (const kpi of await loadKpis()) await showKpi(config, kpi.id, 12);
-  console.log(`\nShow one KPI in full with \`npx datalake show <kpi>\`; list them with \`npx datalake kpis\`.`);
+  try {
+    await stagesCommand(config, STAGES, {});
+  } catch (err) {
+    // Serve what exists so far: the previous publish is still complete and readable.
+    console.error(`error: ${errorMessage(err)}${err instanceof UserError && err.hint ? `\n  hint: ${err.hint}` : ''}`);
+    console.error('The pipeline failed; serving the last published KPIs.');
+  }
+  await serveCommand(config);
 }
 
 function buildProgram(): Command {
@@ -206,8 +217,13 @@ function buildProgram(): Command {
     });
 
   program
+    .command('serve')
+    .description('serve the API (with its docs at /docs) and the dashboard on HOST:PORT')
+    .action(async () => serveCommand(config()));
+
+  program
     .command('start')
-    .description('generate sample data if the sources folder is empty, run the whole pipeline and print the KPIs')
+    .description('generate sample data if the sources folder is empty, run the whole pipeline, then serve the API and dashboard')
     .action(async () => startCommand(config()));
 
   return program;

@@ -8,8 +8,8 @@ export const clients: DatasetSpec = {
   key: 'id_client',
   columns: {
     id_client: { type: 'integer', required: true, description: 'Customer id' },
-    nom: { type: 'text', description: 'Full name (personal data)' },
-    email: { type: 'text', description: 'E-mail address (personal data)' },
+    nom: { type: 'text', personal: true, description: 'Full name' },
+    email: { type: 'text', personal: true, description: 'E-mail address' },
     date_inscription: { type: 'date', required: true, description: 'Sign-up date' },
     pays: { type: 'text', required: true, canonical: COUNTRIES, description: 'Country' },
   },

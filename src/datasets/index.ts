@@ -10,3 +10,8 @@ export const DATASETS: readonly DatasetSpec[] = [clients, achats];
 export function datasetForFile(fileName: string): DatasetSpec | undefined {
   return DATASETS.find((d) => `${d.name}.csv` === fileName);
 }
+
+/** Column names holding personal data in any dataset (they keep their names through silver and gold). */
+export const PERSONAL_COLUMNS: ReadonlySet<string> = new Set(
+  DATASETS.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([name]) => name)),
+);

@@ -10,6 +10,8 @@ export interface ColumnSpec {
   canonical?: readonly string[];
   /** The value must be > 0, else the row goes to quarantine. */
   positive?: boolean;
+  /** Personal data: masked in every public API response. */
+  personal?: boolean;
 }
 
 export interface DatasetSpec {

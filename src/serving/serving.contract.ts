@@ -23,6 +23,7 @@ export function servingStoreContract(name: string, open: () => Promise<{ store: 
 
     test('nothing is published at first', async () => {
       assert.equal(await store.lastPublish(), undefined);
+      assert.equal(await store.version(), undefined);
       assert.equal(await store.read('kpi_a'), undefined);
     });
 
@@ -42,6 +43,16 @@ export function servingStoreContract(name: string, open: () => Promise<{ store: 
     test('limit and offset page through a table', async () => {
       assert.deepEqual((await store.read('kpi_a', { limit: 1, offset: 1 }))?.map((r) => r['n']), [1]);
       assert.deepEqual((await store.read('kpi_a', { offset: 2 }))?.map((r) => r['n']), [2]);
+    });
+
+    test('conditions filter rows; the version changes with each publish', async () => {
+      const v1 = await store.version();
+      assert.ok(v1);
+      assert.deepEqual((await store.read('kpi_a', { where: [{ column: 'n', op: '>=', value: 1 }] }))?.map((r) => r['n']), [1, 2]);
+      assert.deepEqual((await store.read('kpi_a', { where: [{ column: 'n', op: '>=', value: 1 }, { column: 'n', op: '<=', value: 1 }] }))?.map((r) => r['n']), [1]);
+      assert.deepEqual(await store.read('kpi_a', { where: [{ column: 'label', op: '=', value: 'nope' }] }), []);
+      await store.publish('run-1b', [table('kpi_a', 3, 'A'), table('kpi_b', 1, 'A')]);
+      assert.notEqual(await store.version(), v1);
     });
 
     test('nulls survive a publish', async () => {

@@ -8,6 +8,7 @@ import type { KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.j
 
 const SQL_TYPE: Record<KpiColumnType, string> = { string: 'TEXT', integer: 'INTEGER', number: 'REAL', date: 'TEXT' };
 const TABLE_NAME = /^kpi_[a-z0-9_]+$/;
+const COLUMN_NAME = /^[a-z][a-z0-9_]*$/;
 
 /**
  * The embedded serving store: one SQLite file, one table per KPI. WAL mode gives readers a snapshot,
@@ -16,6 +17,7 @@ const TABLE_NAME = /^kpi_[a-z0-9_]+$/;
 export class SqliteServingStore implements ServingStore {
   readonly description: string;
   private readonly db: Database.Database;
+  private readonly versionStatement: Database.Statement;
 
   constructor(file: string) {
     this.description = `sqlite ${file}`;
@@ -26,6 +28,7 @@ export class SqliteServingStore implements ServingStore {
       this.db.pragma('busy_timeout = 10000');
       this.db.exec(`CREATE TABLE IF NOT EXISTS _publishes (
         id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, published_at TEXT NOT NULL, tables TEXT NOT NULL)`);
+      this.versionStatement = this.db.prepare(`SELECT max(id) AS id FROM _publishes`);
     } catch (err) {
       throw new UserError(`cannot open the serving store ${file}: ${(err as Error).message}`, 'check SERVING_DB / DATA_DIR and their permissions', { cause: err });
     }
@@ -52,11 +55,21 @@ export class SqliteServingStore implements ServingStore {
   }
 
   async read(table: string, options: ReadOptions = {}): Promise<Row[] | undefined> {
-    const published = this.lastPublishSync();
-    if (!published || !(table in published.tables)) return undefined;
-    const limit = options.limit ?? -1;
-    const offset = options.offset ?? 0;
-    return this.db.prepare(`SELECT * FROM "${table}" ORDER BY rowid LIMIT ? OFFSET ?`).all(limit, offset) as Row[];
+    // One read transaction: the table list and the rows come from the same snapshot.
+    return this.db.transaction(() => {
+      const published = this.lastPublishSync();
+      if (!published || !(table in published.tables)) return undefined;
+      const where = options.where ?? [];
+      for (const c of where) if (!COLUMN_NAME.test(c.column)) throw new Error(`invalid column name ${c.column}`);
+      const clause = where.length ? `WHERE ${where.map((c) => `"${c.column}" ${c.op} ?`).join(' AND ')}` : '';
+      const sql = `SELECT * FROM "${table}" ${clause} ORDER BY rowid LIMIT ? OFFSET ?`;
+      return this.db.prepare(sql).all(...where.map((c) => c.value), options.limit ?? -1, options.offset ?? 0) as Row[];
+    })();
+  }
+
+  async version(): Promise<string | undefined> {
+    const row = this.versionStatement.get() as { id: number | null };
+    return row.id === null ? undefined : String(row.id);
   }
 
   async lastPublish(): Promise<PublishInfo | undefined> {

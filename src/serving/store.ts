@@ -16,7 +16,15 @@ export interface PublishInfo {
   tables: Record<string, number>;
 }
 
+/** A condition on one column; columns come from the KPI declaration, never from the client. */
+export interface Condition {
+  column: string;
+  op: '=' | '>=' | '<=';
+  value: string | number;
+}
+
 export interface ReadOptions {
+  where?: Condition[];
   limit?: number;
   offset?: number;
 }
@@ -31,5 +39,7 @@ export interface ServingStore {
   /** The rows of a published table in publish order, or undefined if it was never published. */
   read(table: string, options?: ReadOptions): Promise<Row[] | undefined>;
   lastPublish(): Promise<PublishInfo | undefined>;
+  /** Changes whenever a publish lands, from this process or another; cheap enough to call per request. */
+  version(): Promise<string | undefined>;
   close(): Promise<void>;
 }

@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import type { ApiContext } from './context.js';
+import { HttpError } from './http-errors.js';
+import kpiRoutes from './routes/kpis.js';
+import lakeRoutes from './routes/lake.js';
+import systemRoutes from './routes/system.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeIndex: { method: string; path: string; summary: string }[];
+  }
+}
+
+/** Where `npm run build` puts the dashboard (Vite). */
+export const DASHBOARD_DIR = fileURLToPath(new URL('../../dist/dashboard/', import.meta.url));
+
+export interface AppOptions {
+  logger?: boolean;
+}
+
+/**
+ * The HTTP server: schema-first routes (each schema validates, types the reply and becomes the OpenAPI
+ * doc), one plugin per area, JSON errors that name the bad parameter, and the dashboard at `/`.
+ */
+export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ? { level: process.env['LOG_LEVEL'] ?? 'info' } : false,
+    // One log line per request would cost more than serving a cached KPI; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Unknown or ill-typed parameters are refused, not silently dropped, so a typo is a 400 that says which.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } },
+    schemaErrorFormatter: (errors, dataVar) => {
+      const e = errors[0]!;
+      const where = dataVar === 'querystring' ? 'query parameter' : dataVar === 'params' ? 'path parameter' : dataVar;
+      const param = (e.params as { additionalProperty?: string; missingProperty?: string }).additionalProperty
+        ?? (e.params as { missingProperty?: string }).missingProperty
+        ?? e.instancePath.replace(/^\//, '');
+      if (e.keyword === 'additionalProperties') return new Error(`unknown ${where} "${param}"`);
+      if (e.keyword === 'required') return new Error(`missing ${where} "${param}"`);
+      return new Error(`invalid ${where} "${param}": ${e.message ?? 'invalid value'}`);
+    },
+  });
+  app.decorate('ctx', ctx);
+  app.decorate('routeIndex', [] as FastifyInstance['routeIndex']);
+  app.addSchema({
+    $id: 'error',
+    type: 'object',
+    properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
+  });
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { summary?: string; hide?: boolean } | undefined;
+    if (schema?.summary && !schema.hide) {
+      for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeIndex.push({ method, path: route.url, summary: schema.summary });
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      reply.headers(error.headers);
+      return reply.code(error.statusCode).send({ statusCode: error.statusCode, error: httpReason(error.statusCode), message: error.message });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error (see the server log)' });
+    }
+    return reply.code(status).send({ statusCode: status, error: httpReason(status), message: error.message });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}: see /api for the endpoints` }),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Data Lake API', version: '1.0.0', description: 'KPIs from the serving store, the lake explorer and run history.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(systemRoutes);
+  await app.register(kpiRoutes);
+  await app.register(lakeRoutes);
+
+  if (fs.existsSync(DASHBOARD_DIR)) {
+    await app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', wildcard: false, index: 'index.html' });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/html').send('<p>The dashboard is not built: run <code>npm run build</code>. The API is at <a href="/api">/api</a>, its docs at <a href="/docs">/docs</a>.</p>'),
+    );
+  }
+  return app;
+}
+
+function httpReason(status: number): string {
+  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error';
+}

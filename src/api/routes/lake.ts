@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PERSONAL_COLUMNS } from '../../datasets/index.js';
+import { sqlIdent as id, sqlString as str, type Row } from '../../engine/duckdb.js';
+import { UserError } from '../../errors.js';
+import { assertValidKey, BUCKETS, type Bucket } from '../../lake/index.js';
+import { inspectHeader } from '../../pipeline/csv-file.js';
+import { badRequest, notFound } from '../http-errors.js';
+import { lakeCall } from './system.js';
+
+const MASK = '***';
+const bucketParam = { type: 'object', properties: { bucket: { type: 'string', enum: [...BUCKETS] } }, required: ['bucket'] };
+const keyQuery = (extra: Record<string, object> = {}, required: string[] = ['key']) => ({
+  type: 'object',
+  properties: { key: { type: 'string', minLength: 1, maxLength: 1024 }, ...extra },
+  required,
+  additionalProperties: false,
+});
+
+/**
+ * The lake explorer: buckets, objects, a preview of any CSV or Parquet object and its download as
+ * CSV. Admin-only when API_KEY is set; personal columns are masked unless the caller is admin.
+ */
+export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
+  const { ctx } = app;
+  app.addHook('preHandler', ctx.auth.require);
+  const canSeePersonal = (request: FastifyRequest) => ctx.auth.isAdmin(request);
+
+  app.get('/api/lake', { schema: { summary: 'Buckets of the lake with their object counts', tags: ['lake'] } }, async () => ({
+    lake: ctx.lake.description,
+    buckets: await lakeCall(async () =>
+      Promise.all(
+        BUCKETS.map(async (name) => {
+          const objects = await ctx.lake.list(name);
+          return { name, objects: objects.length, bytes: objects.reduce((n, o) => n + o.size, 0) };
+        }),
+      ),
+    ),
+  }));
+
+  app.get(
+    '/api/lake/:bucket',
+    {
+      schema: {
+        summary: 'Objects of a bucket',
+        tags: ['lake'],
+        params: bucketParam,
+        querystring: { type: 'object', properties: { prefix: { type: 'string', maxLength: 1024 } }, additionalProperties: false },
+      },
+    },
+    async (request) => {
+      const { bucket } = request.params as { bucket: Bucket };
+      const { prefix } = request.query as { prefix?: string };
+      const objects = await lakeCall(() => ctx.lake.list(bucket, prefix ?? ''));
+      return { bucket, objects: objects.map((o) => ({ key: o.key, size: o.size, modified: o.modified.toISOString(), format: formatOf(o.key) ?? 'other' })) };
+    },
+  );
+
+  app.get(
+    '/api/lake/:bucket/preview',
+    {
+      schema: {
+        summary: 'Schema and first rows of a CSV or Parquet object',
+        description: 'Optionally only the rows where `column` equals `value`.',
+        tags: ['lake'],
+        params: bucketParam,
+        querystring: keyQuery({
+          limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          column: { type: 'string', maxLength: 200 },
+          value: { type: 'string', maxLength: 1000 },
+        }),
+      },
+    },
+    async (request) => {
+      const { bucket } = request.params as { bucket: Bucket };
+      const q = request.query as { key: string; limit: number; column?: string; value?: string };
+      const { source, cleanup, format } = await openObject(bucket, q.key);
+      try {
+        const db = await ctx.db();
+        const columns = await db.columns(`SELECT * FROM ${source}`);
+        let where = '';
+        if (q.column !== undefined || q.value !== undefined) {
+          if (q.column === undefined || q.value === undefined) throw badRequest('parameters "column" and "value" go together');
+          if (!columns.some((c) => c.name === q.column)) throw badRequest(`parameter "column": ${q.column} is not a column of ${q.key} (${columns.map((c) => c.name).join(', ')})`);
+          if (PERSONAL_COLUMNS.has(q.column) && !canSeePersonal(request)) throw badRequest(`parameter "column": ${q.column} is personal data and cannot be filtered on without the API key`);
+          where = `WHERE CAST(${id(q.column)} AS VARCHAR) = ${str(q.value)}`;
+        }
+        const [count] = await db.rows(`SELECT count(*) AS n FROM ${source} ${where}`);
+        const rows = await db.rows(`SELECT * FROM ${source} ${where} LIMIT ${q.limit}`);
+        return { bucket, key: q.key, format, columns, total_rows: count!['n'], rows: canSeePersonal(request) ? rows : rows.map(mask) };
+      } finally {
+        await cleanup();
+      }
+    },
+  );
+
+  app.get(
+    '/api/lake/:bucket/download',
+    { schema: { summary: 'Download a CSV or Parquet object as CSV', tags: ['lake'], params: bucketParam, querystring: keyQuery() } },
+    async (request, reply) => {
+      const { bucket } = request.params as { bucket: Bucket };
+      const { key } = request.query as { key: string };
+      const { source, cleanup } = await openObject(bucket, key);
+      const out = path.join(ctx.scratchDir, `${randomUUID()}.csv`);
+      try {
+        const db = await ctx.db();
+        const columns = await db.columns(`SELECT * FROM ${source}`);
+        const admin = canSeePersonal(request);
+        const select = columns.map((c) => (PERSONAL_COLUMNS.has(c.name) && !admin ? `${str(MASK)} AS ${id(c.name)}` : id(c.name))).join(', ');
+        await fs.promises.mkdir(ctx.scratchDir, { recursive: true });
+        await db.run(`COPY (SELECT ${select} FROM ${source}) TO ${str(out)} (FORMAT csv, HEADER true)`);
+      } finally {
+        await cleanup();
+      }
+      const name = `${path.basename(key).replace(/\.(csv|parquet)$/i, '')}.csv`.replace(/[^\w.-]/g, '_');
+      const stream = fs.createReadStream(out);
+      stream.once('close', () => fs.promises.rm(out, { force: true }).catch(() => undefined));
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(stream);
+    },
+  );
+
+  async function openObject(bucket: Bucket, key: string): Promise<{ source: string; format: 'csv' | 'parquet'; cleanup: () => Promise<void> }> {
+    try {
+      assertValidKey(key);
+    } catch (err) {
+      throw badRequest(`parameter "key": ${(err as UserError).message}`);
+    }
+    const format = formatOf(key);
+    if (!format) throw badRequest(`parameter "key": only .csv and .parquet objects can be read as rows (${key})`);
+    const file = await lakeCall(async () => {
+      if (!(await ctx.lake.head(bucket, key))) throw notFound(`no object ${bucket}/${key}`);
+      return ctx.lake.localPath(bucket, key, ctx.scratchDir);
+    });
+    const source =
+      format === 'parquet'
+        ? `read_parquet(${str(file)})`
+        : `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = ${await csvColumns(file)}, ignore_errors = true)`;
+    return { source, format, cleanup: async () => void (file.startsWith(ctx.scratchDir) && (await fs.promises.rm(file, { force: true }))) };
+  }
+}
+
+async function csvColumns(file: string): Promise<string> {
+  const header = await inspectHeader(file);
+  const names = header.map((h, i) => h || `column${i + 1}`);
+  return `{${names.map((n) => `${str(n)}: 'VARCHAR'`).join(', ')}}`;
+}
+
+function formatOf(key: string): 'csv' | 'parquet' | undefined {
+  const lower = key.toLowerCase();
+  return lower.endsWith('.parquet') ? 'parquet' : lower.endsWith('.csv') ? 'csv' : undefined;
+}
+
+function mask(row: Row): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) out[k] = PERSONAL_COLUMNS.has(k) && v !== null ? MASK : v;
+  return out;
+}

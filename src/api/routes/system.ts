@@ -1,0 +1,122 @@
+import fs from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import type { FastifyInstance } from 'fastify';
+import { sqlString as str } from '../../engine/duckdb.js';
+import { listRuns, type RunSummary } from '../../pipeline/run.js';
+import { goldKey } from '../../pipeline/gold.js';
+import { HttpError, notFound, NOTHING_PUBLISHED, unavailable } from '../http-errors.js';
+
+/** Health, readiness, the endpoint index, run history and the serving-store vs lake read comparison. */
+export default async function systemRoutes(app: FastifyInstance): Promise<void> {
+  const { ctx } = app;
+
+  app.get('/health', { schema: { summary: 'The process is up', tags: ['system'] } }, async () => ({ status: 'ok' }));
+
+  app.get('/ready', { schema: { summary: 'The serving store is reachable; time of the last publish', tags: ['system'] } }, async (_request, reply) => {
+    try {
+      const last = await ctx.serving.lastPublish();
+      return { status: 'ready', serving_store: ctx.serving.description, last_publish: last ?? null };
+    } catch (err) {
+      reply.header('retry-after', '5').code(503);
+      return { status: 'unavailable', serving_store: ctx.serving.description, message: (err as Error).message };
+    }
+  });
+
+  app.get('/api', { schema: { summary: 'Index of the endpoints', tags: ['system'] } }, async () => ({
+    message: 'Data Lake API: KPIs from the serving store, the lake explorer and run history. Interactive docs at /docs.',
+    docs: '/docs',
+    openapi: '/openapi.json',
+    endpoints: app.routeIndex,
+  }));
+
+  app.get(
+    '/api/runs',
+    {
+      schema: {
+        summary: 'Past pipeline runs, newest first',
+        tags: ['runs'],
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } }, additionalProperties: false },
+      },
+    },
+    async (request) => {
+      const { limit } = request.query as { limit: number };
+      return (await lakeCall(() => listRuns(ctx.lake))).slice(0, limit);
+    },
+  );
+
+  app.get(
+    '/api/runs/:id',
+    { schema: { summary: 'One pipeline run', tags: ['runs'], params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9A-Za-z-]{1,64}$' } }, required: ['id'] } } },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const bytes = await lakeCall(() => ctx.lake.getBytes('runs', `${id}.json`));
+      if (!bytes) throw notFound(`no run ${id}`);
+      return JSON.parse(bytes.toString('utf8')) as RunSummary;
+    },
+  );
+
+  app.get(
+    '/api/compare',
+    {
+      schema: {
+        summary: 'Time reads of a KPI from the serving store and from its gold Parquet in the lake',
+        description: "The seed's home-tab comparison (MongoDB vs MinIO): n reads from each side, with p50, p95 and mean in milliseconds.",
+        tags: ['kpis'],
+        querystring: {
+          type: 'object',
+          properties: { kpi: { type: 'string', maxLength: 200 }, n: { type: 'integer', minimum: 1, maximum: 200, default: 20 } },
+          required: ['kpi'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => {
+      const { kpi: name, n } = request.query as { kpi: string; n: number };
+      const kpi = ctx.kpis.find(name);
+      if ((await ctx.kpis.version()) === undefined) throw notFound(NOTHING_PUBLISHED);
+      const servingTimes: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const start = performance.now();
+        const rows = await ctx.serving.read(kpi.table);
+        servingTimes.push(performance.now() - start);
+        if (!rows) throw notFound(`KPI ${kpi.id} has not been published yet`);
+      }
+      const db = await ctx.db();
+      const lakeTimes: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const start = performance.now();
+        // A full read as a client of the lake would do it: fetch the object, decode the Parquet.
+        const file = await lakeCall(async () => {
+          if (!(await ctx.lake.head('gold', goldKey(kpi.table)))) throw notFound(`gold has no ${goldKey(kpi.table)}: run the pipeline`);
+          return ctx.lake.localPath('gold', goldKey(kpi.table), ctx.scratchDir);
+        });
+        await db.rows(`SELECT * FROM read_parquet(${str(file)})`);
+        lakeTimes.push(performance.now() - start);
+        if (file.startsWith(ctx.scratchDir)) await fs.rm(file, { force: true }); // an S3 download
+      }
+      return {
+        kpi: kpi.id,
+        n,
+        serving_store: { name: ctx.serving.description, ...stats(servingTimes) },
+        lake: { name: ctx.lake.description, ...stats(lakeTimes) },
+      };
+    },
+  );
+}
+
+function stats(ms: number[]): { p50_ms: number; p95_ms: number; mean_ms: number } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return { p50_ms: round(at(0.5)), p95_ms: round(at(0.95)), mean_ms: round(sorted.reduce((a, b) => a + b, 0) / sorted.length) };
+}
+
+/** Lake failures (S3 down) are the server's environment, not the client's fault: 503. */
+export async function lakeCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw unavailable(`the lake is unavailable: ${(err as Error).message}`);
+  }
+}

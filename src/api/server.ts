@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { UserError } from '../errors.js';
+import { openObjectStore } from '../lake/index.js';
+import { loadKpis } from '../registry/kpi.js';
+import { openServingStore } from '../serving/index.js';
+import { buildApp } from './app.js';
+import { AdminAuth } from './auth.js';
+import { ApiContext } from './context.js';
+import { KpiService } from './kpi-service.js';
+
+/** Opens the stores once for the process (one serving-store connection shared by all requests). */
+export async function createApp(config: Config, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const serving = openServingStore(config);
+  const lake = openObjectStore(config);
+  const ctx = new ApiContext(config, serving, lake, new KpiService(serving, await loadKpis()), new AdminAuth(config.server.apiKey));
+  const app = await buildApp(ctx, options);
+  app.addHook('onClose', async () => {
+    await ctx.close();
+    await serving.close();
+  });
+  return app;
+}
+
+/** Listens on HOST:PORT until SIGINT/SIGTERM; resolves with the address once listening. */
+export async function startServer(config: Config): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await createApp(config, { logger: true });
+  try {
+    await app.listen({ port: config.server.port, host: config.server.host });
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UserError(`port ${config.server.port} is already in use`, 'stop the other server or set PORT to a free port');
+    if (code === 'EACCES') throw new UserError(`no permission to listen on port ${config.server.port}`, 'set PORT to a port above 1024');
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
+  const stop = () => void app.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return { app, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
+}

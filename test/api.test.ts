@@ -1,0 +1,332 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/api/app.js';
+import { AdminAuth } from '../src/api/auth.js';
+import { ApiContext } from '../src/api/context.js';
+import { KpiService } from '../src/api/kpi-service.js';
+import { createApp } from '../src/api/server.js';
+import type { Config } from '../src/config.js';
+import { generate } from '../src/generate/generator.js';
+import { openObjectStore } from '../src/lake/index.js';
+import { runPipeline } from '../src/pipeline/run.js';
+import { loadKpis } from '../src/registry/kpi.js';
+import { openServingStore, type ServingStore } from '../src/serving/index.js';
+import { SqliteServingStore } from '../src/serving/sqlite.js';
+import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+
+/** A server on a free port on 127.0.0.1, queried over real HTTP. */
+async function listen(app: FastifyInstance): Promise<{ url: string; get: (p: string, headers?: Record<string, string>) => Promise<Response> }> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return { url, get: (p, headers = {}) => fetch(url + p, { headers }) };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (r: Response): Promise<any> => r.json();
+
+async function expectError(r: Response, status: number, message: RegExp) {
+  assert.equal(r.status, status, `${r.url}: ${r.status}`);
+  assert.match(r.headers.get('content-type') ?? '', /application\/json/);
+  const body = await json(r);
+  assert.equal(body.statusCode, status);
+  assert.match(body.message, message);
+}
+
+describe('API on a published lake', () => {
+  let config: Config;
+  let app: FastifyInstance;
+  let get: (p: string, headers?: Record<string, string>) => Promise<Response>;
+  let serving: ServingStore;
+
+  before(async () => {
+    ({ config } = await tempConfig());
+    await generate({ outDir: config.sourcesDir, clients: 200, achats: 5000, seed: 9, asOf: FIXED_DAY });
+    const { error } = await runPipeline({ config });
+    assert.equal(error, undefined);
+    app = await createApp(config);
+    ({ get } = await listen(app));
+    serving = openServingStore(config);
+  });
+  after(async () => {
+    await app.close();
+    await serving.close();
+    await fs.rm(config.dataDir, { recursive: true, force: true });
+  });
+
+  test('GET /health and /ready', async () => {
+    assert.deepEqual(await json(await get('/health')), { status: 'ok' });
+    const ready = await json(await get('/ready'));
+    assert.equal(ready.status, 'ready');
+    assert.ok(ready.last_publish.publishedAt);
+    assert.equal(ready.last_publish.tables.kpi_ca_par_pays, 9);
+  });
+
+  test('GET /api indexes the endpoints; /openapi.json and /docs document them', async () => {
+    const index = await json(await get('/api'));
+    const paths = index.endpoints.map((e: { path: string }) => e.path);
+    for (const p of ['/api/kpis', '/api/kpis/:name', '/api/ca_par_pays', '/api/volumes_jour', '/api/volumes_semaine', '/api/volumes_mois', '/api/croissance', '/api/distribution', '/api/compare', '/api/runs', '/api/lake', '/health', '/ready']) {
+      assert.ok(paths.includes(p), p);
+    }
+    const spec = await json(await get('/openapi.json'));
+    assert.equal(spec.openapi.slice(0, 2), '3.');
+    const ca = spec.paths['/api/ca_par_pays'].get;
+    assert.deepEqual(Object.keys(ca.responses['200'].content['application/json'].schema.items.properties), ['pays', 'nb_achats', 'ca_total', 'panier_moyen']);
+    assert.ok(ca.parameters.some((p: { name: string }) => p.name === 'pays'));
+    const docs = await get('/docs');
+    assert.equal(docs.status, 200);
+    assert.match(await docs.text(), /swagger/i);
+  });
+
+  test("the seed's endpoints return the published rows with the seed's field names", async () => {
+    const kpis = await loadKpis();
+    for (const kpi of kpis) {
+      const r = await get(`/api/${kpi.id}`);
+      assert.equal(r.status, 200, kpi.id);
+      const rows = await json(r);
+      assert.deepEqual(await serving.read(kpi.table), rows, kpi.id);
+      assert.deepEqual(Object.keys(rows[0]), Object.keys(kpi.columns), kpi.id);
+      assert.deepEqual(await json(await get(`/api/kpis/${kpi.id}`)), rows, `${kpi.id} generic`);
+    }
+    const jours = await json(await get('/api/volumes_jour'));
+    assert.match(jours[0].jour, /^\d{4}-\d{2}-\d{2}$/);
+    const croissance = await json(await get('/api/croissance'));
+    assert.equal(croissance[0].croissance_pct, null);
+  });
+
+  test('GET /api/kpis lists every KPI with its description and columns', async () => {
+    const list = await json(await get('/api/kpis'));
+    assert.equal(list.length, 6);
+    const ca = list.find((k: { id: string }) => k.id === 'ca_par_pays');
+    assert.match(ca.description, /country/);
+    assert.deepEqual(ca.columns.map((c: { name: string; type: string }) => `${c.name}:${c.type}`), ['pays:string', 'nb_achats:integer', 'ca_total:number', 'panier_moyen:number']);
+    assert.equal(ca.endpoint, '/api/kpis/ca_par_pays');
+  });
+
+  test('filters: from/to on time series, pays on countries, limit/offset, csv', async () => {
+    const all = await json(await get('/api/volumes_jour'));
+    const some = await json(await get('/api/volumes_jour?from=2026-03-01&to=2026-03-10'));
+    assert.deepEqual(some, all.filter((r: { jour: string }) => r.jour >= '2026-03-01' && r.jour <= '2026-03-10'));
+    assert.equal(some.length, 10);
+    const march = await json(await get('/api/volumes_jour?from=2026-03&to=2026-03'));
+    assert.equal(march.length, 31);
+    const months = await json(await get('/api/volumes_mois?from=2026-02-15&to=2026-04'));
+    assert.deepEqual(months.map((m: { mois: string }) => m.mois), ['2026-02', '2026-03', '2026-04']);
+    const weeks = await json(await get('/api/volumes_semaine?from=2026-03-01&to=2026-03-31'));
+    assert.ok(weeks.every((w: { debut_semaine: string }) => w.debut_semaine >= '2026-03-01' && w.debut_semaine <= '2026-03-31'));
+    const france = await json(await get('/api/ca_par_pays?pays=France'));
+    assert.deepEqual(france, (await json(await get('/api/ca_par_pays'))).filter((r: { pays: string }) => r.pays === 'France'));
+    const page = await json(await get('/api/volumes_jour?limit=5&offset=10'));
+    assert.deepEqual(page, all.slice(10, 15));
+    const csv = await get('/api/kpis/ca_par_pays?format=csv');
+    assert.match(csv.headers.get('content-type')!, /^text\/csv/);
+    assert.match(csv.headers.get('content-disposition')!, /ca_par_pays\.csv/);
+    const lines = (await csv.text()).trim().split('\n');
+    assert.equal(lines[0], 'pays,nb_achats,ca_total,panier_moyen');
+    assert.equal(lines.length, 10);
+  });
+
+  test('bad parameters are 400 JSON naming the parameter', async () => {
+    await expectError(await get('/api/volumes_jour?from=yesterday'), 400, /query parameter "from"/);
+    await expectError(await get('/api/volumes_jour?from=2026-13-01'), 400, /"from"/);
+    await expectError(await get('/api/volumes_jour?from=2026-05-01&to=2026-04-01'), 400, /"from" \(2026-05-01\) is after "to" \(2026-04-01\)/);
+    await expectError(await get('/api/volumes_jour?limit=0'), 400, /"limit"/);
+    await expectError(await get('/api/volumes_jour?limit=abc'), 400, /"limit"/);
+    await expectError(await get('/api/volumes_jour?offset=-1'), 400, /"offset"/);
+    await expectError(await get('/api/volumes_jour?format=xml'), 400, /"format"/);
+    await expectError(await get('/api/volumes_jour?colour=red'), 400, /unknown query parameter "colour"/);
+    await expectError(await get('/api/ca_par_pays?from=2026-01-01'), 400, /unknown query parameter "from"/);
+    await expectError(await get('/api/kpis/ca_par_pays?from=2026-01-01'), 400, /not supported by KPI ca_par_pays/);
+    await expectError(await get('/api/kpis/volumes_jour?pays=France'), 400, /"pays" is not supported by KPI volumes_jour/);
+    await expectError(await get(`/api/ca_par_pays?pays=${'x'.repeat(500)}`), 400, /"pays"/);
+    // Values are bound parameters, never SQL text.
+    const injection = await get("/api/ca_par_pays?pays=France'%20OR%20'1'='1");
+    assert.equal(injection.status, 200);
+    assert.deepEqual(await json(injection), []);
+  });
+
+  test('unknown KPI and unknown route are 404 JSON', async () => {
+    await expectError(await get('/api/kpis/chiffre_magique'), 404, /unknown KPI "chiffre_magique": known KPIs are ca_par_pays/);
+    await expectError(await get('/api/nothing/here'), 404, /no route GET \/api\/nothing\/here/);
+  });
+
+  test('ETag and If-None-Match: 304 until a new publish, also one made by another process', async () => {
+    const first = await get('/api/ca_par_pays');
+    const etag = first.headers.get('etag')!;
+    assert.match(etag, /^"[^"]+"$/);
+    const again = await get('/api/ca_par_pays', { 'if-none-match': etag });
+    assert.equal(again.status, 304);
+    assert.equal(await again.text(), '');
+    assert.notEqual((await get('/api/ca_par_pays?pays=France')).headers.get('etag'), etag, 'each query has its own tag');
+
+    // Another writer (its own connection) publishes a different set; the server must notice at once.
+    const other = new SqliteServingStore(config.servingDbPath);
+    const columns = [{ name: 'pays', type: 'string' as const }, { name: 'nb_achats', type: 'integer' as const }, { name: 'ca_total', type: 'number' as const }, { name: 'panier_moyen', type: 'number' as const }];
+    await other.publish('other-process', [{ table: 'kpi_ca_par_pays', columns, rows: [{ pays: 'Mars', nb_achats: 1, ca_total: 2, panier_moyen: 2 }] }]);
+    await other.close();
+    const after = await get('/api/ca_par_pays', { 'if-none-match': etag });
+    assert.equal(after.status, 200);
+    assert.notEqual(after.headers.get('etag'), etag);
+    assert.deepEqual(await json(after), [{ pays: 'Mars', nb_achats: 1, ca_total: 2, panier_moyen: 2 }]);
+    await expectError(await get('/api/volumes_jour'), 404, /KPI volumes_jour has not been published yet/);
+
+    const { error } = await runPipeline({ config, stages: ['publish'] });
+    assert.equal(error, undefined);
+    assert.equal((await json(await get('/api/ca_par_pays'))).length, 9);
+  });
+
+  test('GET /api/compare times the serving store against the lake', async () => {
+    const r = await json(await get('/api/compare?kpi=ca_par_pays&n=5'));
+    assert.equal(r.kpi, 'ca_par_pays');
+    assert.equal(r.n, 5);
+    for (const side of [r.serving_store, r.lake]) {
+      for (const f of ['p50_ms', 'p95_ms', 'mean_ms']) assert.ok(typeof side[f] === 'number' && side[f] > 0, f);
+      assert.ok(side.p50_ms <= side.p95_ms);
+    }
+    assert.match(r.serving_store.name, /^sqlite /);
+    assert.match(r.lake.name, /^folder /);
+    await expectError(await get('/api/compare'), 400, /missing query parameter "kpi"/);
+    await expectError(await get('/api/compare?kpi=ca_par_pays&n=100000'), 400, /"n"/);
+    await expectError(await get('/api/compare?kpi=nope'), 404, /unknown KPI "nope"/);
+  });
+
+  test('lake explorer: buckets, objects, preview, filter, download; personal data masked', async () => {
+    const lake = await json(await get('/api/lake'));
+    assert.deepEqual(lake.buckets.map((b: { name: string }) => b.name), ['sources', 'bronze', 'silver', 'gold', 'runs']);
+    const gold = await json(await get('/api/lake/gold'));
+    assert.equal(gold.objects.length, 9);
+    assert.ok(gold.objects.every((o: { size: number; modified: string }) => o.size > 0 && !Number.isNaN(Date.parse(o.modified))));
+
+    const preview = await json(await get('/api/lake/silver/preview?key=clients.parquet&limit=3'));
+    assert.equal(preview.total_rows, 200);
+    assert.equal(preview.rows.length, 3);
+    assert.deepEqual(preview.columns.map((c: { name: string }) => c.name), ['id_client', 'nom', 'email', 'date_inscription', 'pays']);
+    assert.ok(preview.rows.every((r: { nom: string; email: string }) => r.nom === '***' && r.email === '***'));
+
+    const csvPreview = await json(await get('/api/lake/bronze/preview?key=achats.csv&limit=1000'));
+    assert.equal(csvPreview.total_rows, 5000);
+    assert.equal(csvPreview.rows.length, 1000);
+    assert.equal(csvPreview.format, 'csv');
+
+    const filtered = await json(await get('/api/lake/gold/preview?key=fact_achats.parquet&column=pays&value=France&limit=1000'));
+    assert.ok(filtered.total_rows > 0);
+    assert.ok(filtered.rows.every((r: { pays: string }) => r.pays === 'France'));
+    await expectError(await get('/api/lake/silver/preview?key=clients.parquet&column=email&value=x'), 400, /personal data/);
+    await expectError(await get('/api/lake/gold/preview?key=fact_achats.parquet&column=nope&value=1'), 400, /not a column/);
+
+    const download = await get('/api/lake/silver/download?key=clients.parquet');
+    assert.match(download.headers.get('content-type')!, /^text\/csv/);
+    assert.match(download.headers.get('content-disposition')!, /filename="clients\.csv"/);
+    const lines = (await download.text()).trim().split('\n');
+    assert.equal(lines.length, 201);
+    assert.equal(lines[0], 'id_client,nom,email,date_inscription,pays');
+    assert.ok(lines.slice(1).every((l) => l.split(',')[1] === '***'));
+  });
+
+  test('lake explorer refuses keys outside the lake and unknown objects', async () => {
+    for (const key of ['../../../etc/passwd', '..%2F..%2Fserving.sqlite', '/etc/passwd', 'a/../../x.csv']) {
+      await expectError(await get(`/api/lake/gold/preview?key=${key}`), 400, /parameter "key"/);
+      await expectError(await get(`/api/lake/gold/download?key=${key}`), 400, /parameter "key"/);
+    }
+    await expectError(await get('/api/lake/etc/preview?key=passwd.csv'), 400, /path parameter "bucket"/);
+    await expectError(await get('/api/lake/gold/preview?key=nope.parquet'), 404, /no object gold\/nope\.parquet/);
+    await expectError(await get('/api/lake/bronze/preview?key=_manifest.json'), 400, /only \.csv and \.parquet/);
+    await expectError(await get('/api/lake/gold/preview?key=dim_clients.parquet&limit=1001'), 400, /"limit"/);
+    await expectError(await get('/api/lake/gold/preview'), 400, /missing query parameter "key"/);
+  });
+
+  test('GET /api/runs and /api/runs/{id}', async () => {
+    const runs = await json(await get('/api/runs'));
+    assert.ok(runs.length >= 1);
+    assert.equal(runs[runs.length - 1].flow, 'run');
+    const one = await json(await get(`/api/runs/${runs[0].runId}`));
+    assert.equal(one.runId, runs[0].runId);
+    await expectError(await get('/api/runs/20200101T000000Z-000000'), 404, /no run/);
+    await expectError(await get('/api/runs/..%2Fx'), 400, /"id"/);
+  });
+});
+
+describe('API with API_KEY set', () => {
+  let config: Config;
+  let app: FastifyInstance;
+  let get: (p: string, headers?: Record<string, string>) => Promise<Response>;
+  before(async () => {
+    ({ config } = await tempConfig({ API_KEY: 's3cret-key' }));
+    await generate({ outDir: config.sourcesDir, clients: 30, achats: 300, seed: 2, asOf: FIXED_DAY });
+    await runPipeline({ config });
+    app = await createApp(config);
+    ({ get } = await listen(app));
+  });
+  after(async () => {
+    await app.close();
+    await fs.rm(config.dataDir, { recursive: true, force: true });
+  });
+
+  test('the explorer needs the bearer key; KPI reads stay public', async () => {
+    const r = await get('/api/lake');
+    await expectError(r, 401, /Authorization: Bearer/);
+    assert.equal(r.headers.get('www-authenticate'), 'Bearer');
+    await expectError(await get('/api/lake/silver/preview?key=clients.parquet', { authorization: 'Bearer wrong' }), 401, /Bearer/);
+    await expectError(await get('/api/lake/silver/download?key=clients.parquet', { authorization: 's3cret-key' }), 401, /Bearer/);
+    const ok = await get('/api/lake/silver/preview?key=clients.parquet&limit=2', { authorization: 'Bearer s3cret-key' });
+    assert.equal(ok.status, 200);
+    const body = await json(ok);
+    assert.match(body.rows[0].email, /@example\.com$/, 'admins see personal data');
+    assert.equal((await get('/api/ca_par_pays')).status, 200);
+    assert.equal((await get('/api/compare?kpi=distribution&n=2')).status, 200);
+  });
+});
+
+describe('API without a publish, and with the serving store down', () => {
+  test('nothing published yet: 404 JSON saying to run the pipeline', async () => {
+    const { config } = await tempConfig();
+    const app = await createApp(config);
+    try {
+      const { get } = await listen(app);
+      await expectError(await get('/api/ca_par_pays'), 404, /no KPI has been published yet: run the pipeline/);
+      await expectError(await get('/api/compare?kpi=ca_par_pays'), 404, /no KPI has been published yet/);
+      const ready = await json(await get('/ready'));
+      assert.equal(ready.last_publish, null);
+      assert.deepEqual(await json(await get('/api/runs')), []);
+    } finally {
+      await app.close();
+      await fs.rm(config.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('serving store unreachable: 503 JSON with Retry-After, and /ready says so', async () => {
+    const { config } = await tempConfig();
+    const down: ServingStore = {
+      description: 'mongodb://db.example:27017',
+      publish: async () => assert.fail('not called'),
+      read: async () => {
+        throw new Error('connection refused');
+      },
+      lastPublish: async () => {
+        throw new Error('connection refused');
+      },
+      version: async () => {
+        throw new Error('connection refused');
+      },
+      close: async () => undefined,
+    };
+    const ctx = new ApiContext(config, down, openObjectStore(config), new KpiService(down, await loadKpis()), new AdminAuth(undefined));
+    const app = await buildApp(ctx);
+    try {
+      const { get } = await listen(app);
+      const r = await get('/api/ca_par_pays');
+      assert.equal(r.headers.get('retry-after'), '5');
+      await expectError(r, 503, /serving store \(mongodb:\/\/db\.example:27017\) is unavailable: connection refused/);
+      const ready = await get('/ready');
+      assert.equal(ready.status, 503);
+      assert.equal((await json(ready)).status, 'unavailable');
+      assert.equal((await get('/health')).status, 200);
+    } finally {
+      await app.close();
+      await fs.rm(config.dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
