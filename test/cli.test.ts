@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,21 +171,61 @@ describe('CLI against S3', () => {
 });
 
 describe('npm start (datalake start)', () => {
-  test('on an empty folder: generates the seed sample, runs the pipeline and prints the KPIs', async () => {
+  /** Starts `datalake start`, waits for the URL line, and returns the server's base URL and output so far. */
+  function startServer(env: Record<string, string>): Promise<{ url: string; output: () => string; stop: () => Promise<number | null> }> {
+    const child = spawn(process.execPath, [BIN, 'start'], { env: { PATH: process.env['PATH'] ?? '', PORT: '0', ...env } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL after 60 s:\n${out}`)), 60_000);
+      child.stdout.on('data', () => {
+        const m = /Dashboard: (http:\/\/[^/\s]+)\//.exec(out);
+        if (!m) return;
+        clearTimeout(timer);
+        resolve({
+          url: m[1]!,
+          output: () => out,
+          stop: () => new Promise((done) => (child.once('exit', (code) => done(code)), child.kill('SIGTERM'))),
+        });
+      });
+      child.once('exit', (code) => reject(new Error(`start exited with ${code}:\n${out}`)));
+    });
+  }
+
+  test('on an empty folder: generates the seed sample, runs the pipeline, then serves the KPIs', async () => {
     const { env, dir } = await tempConfig();
     try {
-      const r = await cli(['start'], env);
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /generating the seed's sample data \(1500 clients, seed 42\)/);
-      assert.match(r.stdout, /clients\.csv: 1500 rows/);
-      assert.match(r.stdout, /run \S+ completed/);
-      for (const title of ['CA par pays', 'Croissance mensuelle', 'Distribution des montants', 'Volumes par jour', 'Volumes par mois', 'Volumes par semaine']) {
-        assert.ok(r.stdout.includes(title), title);
-      }
+      const server = await startServer(env);
+      assert.match(server.output(), /generating the seed's sample data \(1500 clients, seed 42\)/);
+      assert.match(server.output(), /clients\.csv: 1500 rows/);
+      assert.match(server.output(), /run \S+ completed/);
+      const rows = (await (await fetch(`${server.url}/api/ca_par_pays`)).json()) as { pays: string }[];
+      assert.equal(rows.length, 9);
+      assert.equal((await fetch(`${server.url}/`)).status, 200);
+      assert.equal(await server.stop(), 0);
+
       // A second start keeps the existing sources.
-      const again = await cli(['start'], env);
-      assert.doesNotMatch(again.stdout, /generating/);
-      assert.match(again.stdout, /unchanged since the last ingestion, skipped: achats\.csv, clients\.csv/);
+      const again = await startServer(env);
+      assert.doesNotMatch(again.output(), /generating/);
+      assert.match(again.output(), /unchanged since the last ingestion, skipped: achats\.csv, clients\.csv/);
+      await again.stop();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a failed pipeline still serves the last published KPIs', async () => {
+    const { env, dir } = await tempConfig();
+    try {
+      await cli(['generate', '--clients', '20', '--achats', '200'], env);
+      assert.equal((await cli(['run'], env)).code, 0);
+      await fs.writeFile(path.join(dir, 'sources', 'achats.csv'), '');
+      const server = await startServer(env);
+      assert.match(server.output(), /error: achats\.csv is empty/);
+      assert.match(server.output(), /serving the last published KPIs/);
+      assert.equal((await fetch(`${server.url}/api/distribution`)).status, 200);
+      await server.stop();
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
