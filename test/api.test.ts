@@ -98,7 +98,7 @@ describe('API on a published lake', () => {
 
   test('GET /api/kpis lists every KPI with its description and columns', async () => {
     const list = await json(await get('/api/kpis'));
-    assert.equal(list.length, 6);
+    assert.equal(list.length, 7);
     const ca = list.find((k: { id: string }) => k.id === 'ca_par_pays');
     assert.match(ca.description, /country/);
     assert.deepEqual(ca.columns.map((c: { name: string; type: string }) => `${c.name}:${c.type}`), ['pays:string', 'nb_achats:integer', 'ca_total:number', 'panier_moyen:number']);
@@ -196,7 +196,7 @@ describe('API on a published lake', () => {
     const lake = await json(await get('/api/lake'));
     assert.deepEqual(lake.buckets.map((b: { name: string }) => b.name), ['sources', 'bronze', 'silver', 'gold', 'runs']);
     const gold = await json(await get('/api/lake/gold'));
-    assert.equal(gold.objects.length, 9);
+    assert.equal(gold.objects.length, 10);
     assert.ok(gold.objects.every((o: { size: number; modified: string }) => o.size > 0 && !Number.isNaN(Date.parse(o.modified))));
 
     const preview = await json(await get('/api/lake/silver/preview?key=clients.parquet&limit=3'));

@@ -25,6 +25,7 @@ async function publishedKpis(config: Config) {
       mois: await read('kpi_volumes_mois'),
       croissance: await read('kpi_croissance'),
       distribution: await read('kpi_distribution'),
+      histogramme: await read('kpi_histogramme_montants'),
     };
   } finally {
     await serving.close();
@@ -75,6 +76,13 @@ async function assertKpisMatchOracle(config: Config, oracle: Oracle) {
     assert.ok(close(row['croissance_pct'] as number, (100 * (cur - prev)) / prev), `croissance ${months[i]}`);
   });
 
+  const bands = new Map<number, number>();
+  for (const c of oracle.montants) bands.set(Math.floor(c / 2500) * 25, (bands.get(Math.floor(c / 2500) * 25) ?? 0) + 1);
+  assert.deepEqual(
+    k.histogramme.map((r) => [r['tranche_min'], r['nb_achats']]),
+    [...bands].sort((a, b) => a[0] - b[0]),
+  );
+
   const d = distribution(oracle.montants);
   assert.equal(k.distribution.length, 1);
   const row = k.distribution[0]!;
@@ -118,7 +126,7 @@ describe('whole pipeline on the folder driver', () => {
     assert.deepEqual(await keys('silver'), ['achats.parquet', 'clients.parquet', 'quarantine/achats.parquet', 'quarantine/clients.parquet']);
     assert.deepEqual(await keys('gold'), [
       'dim_clients.parquet', 'dim_temps.parquet', 'fact_achats.parquet', 'kpi_ca_par_pays.parquet', 'kpi_croissance.parquet',
-      'kpi_distribution.parquet', 'kpi_volumes_jour.parquet', 'kpi_volumes_mois.parquet', 'kpi_volumes_semaine.parquet',
+      'kpi_distribution.parquet', 'kpi_histogramme_montants.parquet', 'kpi_volumes_jour.parquet', 'kpi_volumes_mois.parquet', 'kpi_volumes_semaine.parquet',
     ]);
     const source = await fs.readFile(path.join(config.sourcesDir, 'achats.csv'));
     assert.ok(source.equals((await store.getBytes('bronze', 'achats.csv'))!));
@@ -179,7 +187,7 @@ describe('whole pipeline on the S3 driver (s3rver on 127.0.0.1)', () => {
     assert.match(summary.lake, /^s3 http:\/\/127\.0\.0\.1:/);
     const store = openObjectStore(config);
     assert.deepEqual((await store.list('bronze')).map((o) => o.key), ['_manifest.json', 'achats.csv', 'clients.csv']);
-    assert.equal((await store.list('gold')).length, 9);
+    assert.equal((await store.list('gold')).length, 10);
     assert.equal((await store.list('runs')).length, 1);
     await fs.access(path.join(config.lakeDir, 'gold')).then(
       () => assert.fail('nothing may be written to the local lake folder in S3 mode'),
