@@ -89,7 +89,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
   await app.register(lakeRoutes);
 
   if (fs.existsSync(DASHBOARD_DIR)) {
-    await app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', wildcard: false, index: 'index.html' });
+    await app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: 'index.html' });
   } else {
     app.get('/', { schema: { hide: true } }, async (_request, reply) =>
       reply.type('text/html').send('<p>The dashboard is not built: run <code>npm run build</code>. The API is at <a href="/api">/api</a>, its docs at <a href="/docs">/docs</a>.</p>'),

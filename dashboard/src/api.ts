@@ -1,0 +1,65 @@
+/** The dashboard's only way to the server. Errors are typed so each view can show the right state. */
+export type ApiErrorKind = 'unreachable' | 'not_published' | 'unauthorized' | 'http';
+
+export class ApiError extends Error {
+  constructor(
+    readonly kind: ApiErrorKind,
+    message: string,
+    readonly status = 0,
+  ) {
+    super(message);
+  }
+}
+
+const KEY_STORAGE = 'datalake.apiKey';
+
+export function apiKey(): string | null {
+  return sessionStorage.getItem(KEY_STORAGE);
+}
+
+export function setApiKey(key: string): void {
+  sessionStorage.setItem(KEY_STORAGE, key);
+}
+
+async function request(path: string): Promise<Response> {
+  const headers: Record<string, string> = {};
+  const key = apiKey();
+  if (key) headers['authorization'] = `Bearer ${key}`;
+  let response: Response;
+  try {
+    response = await fetch(path, { headers });
+  } catch {
+    throw new ApiError('unreachable', 'API unreachable');
+  }
+  if (response.ok) return response;
+  let message = `HTTP ${response.status}`;
+  try {
+    message = ((await response.json()) as { message?: string }).message ?? message;
+  } catch {
+    // not JSON: keep the status line
+  }
+  if (response.status === 401) throw new ApiError('unauthorized', message, 401);
+  if (response.status === 404 && /published/.test(message)) throw new ApiError('not_published', message, 404);
+  if (response.status >= 502) throw new ApiError('unreachable', message, response.status);
+  throw new ApiError('http', message, response.status);
+}
+
+export async function getJson<T>(path: string): Promise<T> {
+  return (await (await request(path)).json()) as T;
+}
+
+export async function getBlob(path: string): Promise<Blob> {
+  return (await request(path)).blob();
+}
+
+export type Row = Record<string, string | number | null>;
+
+export interface KpiMeta {
+  id: string;
+  title: { fr: string; en: string };
+  description: string;
+  columns: { name: string; type: 'string' | 'integer' | 'number' | 'date'; label: { fr: string; en: string }; unit?: string }[];
+  chart: { type: string; x?: string; y: string[] };
+}
+
+export const kpiRows = (id: string, query = '') => getJson<Row[]>(`api/kpis/${id}${query ? `?${query}` : ''}`);

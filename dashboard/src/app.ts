@@ -1,0 +1,109 @@
+import { ApiError, getJson, setApiKey, type KpiMeta, type Row } from './api';
+import { h } from './dom';
+import { translate, type Lang, type StringKey } from './i18n';
+
+/** What every tab gets: the language, translations, number formats and the KPI registry. */
+export class App {
+  lang: Lang = (localStorage.getItem('datalake.lang') as Lang | null) ?? 'fr';
+  kpis: KpiMeta[] = [];
+  onChange: () => void = () => undefined;
+
+  t = (key: StringKey) => translate(this.lang, key);
+
+  setLang(lang: Lang): void {
+    this.lang = lang;
+    localStorage.setItem('datalake.lang', lang);
+    document.documentElement.lang = lang;
+    this.onChange();
+  }
+
+  private get locale(): string {
+    return this.lang === 'fr' ? 'fr-FR' : 'en-GB';
+  }
+
+  number(value: number | null | undefined, digits = 2): string {
+    return value === null || value === undefined ? '—' : new Intl.NumberFormat(this.locale, { maximumFractionDigits: digits }).format(value);
+  }
+
+  euros(value: number | null | undefined): string {
+    return value === null || value === undefined ? '—' : new Intl.NumberFormat(this.locale, { style: 'currency', currency: 'EUR' }).format(value);
+  }
+
+  date(iso: string): string {
+    return new Date(iso).toLocaleString(this.locale);
+  }
+
+  kpi(id: string): KpiMeta {
+    const k = this.kpis.find((x) => x.id === id);
+    if (!k) throw new ApiError('http', `KPI ${id} is not in the registry`);
+    return k;
+  }
+
+  /** Column label of a KPI in the current language. */
+  label(kpiId: string, column: string): string {
+    return this.kpi(kpiId).columns.find((c) => c.name === column)?.label[this.lang] ?? column;
+  }
+
+  /** A KPI's rows as a table, headers and number formats from its declaration. */
+  kpiTableRows(kpiId: string, rows: Row[]): { headers: string[]; cells: (string | number | null)[][]; numeric: boolean[] } {
+    const cols = this.kpi(kpiId).columns;
+    return {
+      headers: cols.map((c) => c.label[this.lang]),
+      numeric: cols.map((c) => c.type === 'integer' || c.type === 'number'),
+      cells: rows.map((r) =>
+        cols.map((c) => {
+          const v = r[c.name] ?? null;
+          if (typeof v !== 'number') return v;
+          return c.unit === 'EUR' ? this.euros(v) : this.number(v);
+        }),
+      ),
+    };
+  }
+
+  async loadRegistry(): Promise<void> {
+    this.kpis = await getJson<KpiMeta[]>('api/kpis');
+  }
+
+  /** The empty, error or API-key view for a failed load. */
+  stateFor(err: unknown, retry: () => void): HTMLElement {
+    const e = err instanceof ApiError ? err : new ApiError('http', String(err));
+    if (e.kind === 'not_published') {
+      return h('div', { class: 'state empty', 'data-testid': 'state-empty' }, h('h2', {}, this.t('empty_title')), h('p', {}, h('code', {}, this.t('empty_text'))));
+    }
+    if (e.kind === 'unauthorized') {
+      const input = h('input', { type: 'password', placeholder: this.t('api_key'), 'aria-label': this.t('api_key') });
+      const form = h(
+        'form',
+        {
+          class: 'state auth',
+          'data-testid': 'state-auth',
+          onsubmit: (ev: Event) => {
+            ev.preventDefault();
+            setApiKey(input.value.trim());
+            retry();
+          },
+        },
+        h('p', {}, this.t('api_key_needed')),
+        input,
+        h('button', { type: 'submit' }, this.t('save')),
+      );
+      return form;
+    }
+    if (e.kind === 'unreachable') {
+      return h(
+        'div',
+        { class: 'state error', 'data-testid': 'state-error' },
+        h('h2', {}, this.t('error_title')),
+        h('p', {}, this.t('error_text')),
+        h('button', { onclick: retry }, this.t('retry')),
+      );
+    }
+    return h('div', { class: 'state error', 'data-testid': 'state-error' }, h('p', {}, e.message), h('button', { onclick: retry }, this.t('retry')));
+  }
+}
+
+export interface Tab {
+  id: string;
+  title: StringKey;
+  render(app: App): Promise<HTMLElement>;
+}
