@@ -28,6 +28,7 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(5000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   API_KEY: z.string().optional(),
+  SERVER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 export interface S3Settings {
@@ -47,7 +48,7 @@ export interface Config {
   s3: S3Settings | undefined;
   servingDbPath: string;
   duckdb: { threads: number; memoryLimit: string };
-  server: { port: number; host: string; apiKey: string | undefined };
+  server: { port: number; host: string; apiKey: string | undefined; workers: number };
 }
 
 let envFileLoaded = false;
@@ -77,7 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     s3: e.MINIO_ENDPOINT ? s3Settings(e) : undefined,
     servingDbPath: path.resolve(e.SERVING_DB ?? path.join(dataDir, 'serving.sqlite')),
     duckdb: { threads: e.DUCKDB_THREADS ?? Math.max(1, os.availableParallelism()), memoryLimit: e.DUCKDB_MEMORY_LIMIT },
-    server: { port: e.PORT, host: e.HOST, apiKey: e.API_KEY || undefined },
+    server: { port: e.PORT, host: e.HOST, apiKey: e.API_KEY || undefined, workers: e.SERVER_WORKERS },
   };
 }
 

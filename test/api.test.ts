@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/api/app.js';
 import { AdminAuth } from '../src/api/auth.js';
 import { ApiContext } from '../src/api/context.js';
-import { KpiService } from '../src/api/kpi-service.js';
+import { KpiService, VERSION_TTL_MS } from '../src/api/kpi-service.js';
 import { createApp } from '../src/api/server.js';
 import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
@@ -166,6 +166,7 @@ describe('API on a published lake', () => {
     const columns = [{ name: 'pays', type: 'string' as const }, { name: 'nb_achats', type: 'integer' as const }, { name: 'ca_total', type: 'number' as const }, { name: 'panier_moyen', type: 'number' as const }];
     await other.publish('other-process', [{ table: 'kpi_ca_par_pays', columns, rows: [{ pays: 'Mars', nb_achats: 1, ca_total: 2, panier_moyen: 2 }] }]);
     await other.close();
+    await new Promise((r) => setTimeout(r, VERSION_TTL_MS + 20)); // the server re-reads the version at most this often
     const after = await get('/api/ca_par_pays', { 'if-none-match': etag });
     assert.equal(after.status, 200);
     assert.notEqual(after.headers.get('etag'), etag);
@@ -174,6 +175,7 @@ describe('API on a published lake', () => {
 
     const { error } = await runPipeline({ config, stages: ['publish'] });
     assert.equal(error, undefined);
+    await new Promise((r) => setTimeout(r, VERSION_TTL_MS + 20));
     assert.equal((await json(await get('/api/ca_par_pays'))).length, 9);
   });
 

@@ -21,6 +21,8 @@ export interface KpiResponse {
 }
 
 const MAX_CACHE_ENTRIES = 1000;
+/** How long a read of the store's version is trusted: a new publish shows within this time. */
+export const VERSION_TTL_MS = 100;
 
 /**
  * Reads KPIs from the serving store for the API. Responses are kept serialized in memory per
@@ -30,6 +32,7 @@ const MAX_CACHE_ENTRIES = 1000;
 export class KpiService {
   private cacheVersion: string | undefined;
   private readonly cache = new Map<string, KpiResponse>();
+  private versionRead: { at: number; value: Promise<string | undefined> } | undefined;
 
   constructor(
     private readonly serving: ServingStore,
@@ -42,9 +45,19 @@ export class KpiService {
     return kpi;
   }
 
+  /**
+   * The store's publish version, re-read at most every VERSION_TTL_MS: under load, asking the store on
+   * every request would cost more than serving the cached response.
+   */
   async version(): Promise<string | undefined> {
+    const now = performance.now();
+    if (!this.versionRead || now - this.versionRead.at > VERSION_TTL_MS) {
+      const value = this.serving.version();
+      this.versionRead = { at: now, value };
+      value.catch(() => (this.versionRead = undefined)); // a failed read is not remembered
+    }
     try {
-      return await this.serving.version();
+      return await this.versionRead.value;
     } catch (err) {
       throw unavailable(`the serving store (${this.serving.description}) is unavailable: ${(err as Error).message}`);
     }

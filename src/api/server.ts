@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
@@ -41,4 +43,37 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return { app, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
+}
+
+/**
+ * Serves with SERVER_WORKERS processes (node:cluster, one shared port): one Node process uses one
+ * core, so a machine's cores serve more requests with one worker each. Resolves with the URL once
+ * every worker listens; a worker that dies is replaced.
+ */
+export async function serve(config: Config): Promise<string> {
+  if (config.server.workers <= 1) return (await startServer(config)).url;
+  cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.js', import.meta.url)), args: [], silent: false });
+  let stopping = false;
+  const fork = () => cluster.fork();
+  const ready = new Promise<string>((resolve, reject) => {
+    let listening = 0;
+    cluster.on('message', (_worker, message: { url?: string; error?: string }) => {
+      if (message.error) reject(new UserError(message.error));
+      if (message.url && ++listening === config.server.workers) resolve(message.url);
+    });
+  });
+  cluster.on('exit', (worker, code) => {
+    if (stopping) return;
+    console.error(`server worker ${worker.process.pid} exited with ${code}; starting another`);
+    fork();
+  });
+  const stop = () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  for (let i = 0; i < config.server.workers; i++) fork();
+  return ready;
 }

@@ -13,7 +13,7 @@ import { openServingStore } from '../serving/index.js';
 import { humanBytes, humanCount } from './format.js';
 import { inspectLayer, renderKpiList, renderLayer, rowsTable } from './inspect.js';
 import { TerminalProgress } from './progress.js';
-import { startServer } from '../api/server.js';
+import { serve } from '../api/server.js';
 import { renderSummary } from './summary.js';
 
 const positiveInt = (name: string) => (value: string) => {
@@ -110,7 +110,7 @@ async function showKpi(config: Config, id: string, limit?: number): Promise<bool
 }
 
 async function serveCommand(config: Config): Promise<void> {
-  const { url } = await startServer(config);
+  const url = await serve(config);
   console.log(`Dashboard: ${url}/   API: ${url}/api   Docs: ${url}/docs   (Ctrl+C to stop)`);
 }
 
