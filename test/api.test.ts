@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/api/app.js';
@@ -44,6 +45,8 @@ describe('API on a published lake', () => {
   before(async () => {
     ({ config } = await tempConfig());
     await generate({ outDir: config.sourcesDir, clients: 200, achats: 5000, seed: 9, asOf: FIXED_DAY });
+    // One malformed line: its raw text (personal data included) lands in the quarantine.
+    await fs.appendFile(path.join(config.sourcesDir, 'clients.csv'), '999,Eve Secret,eve@secret.org,2025-01-01,France,extra\n');
     const { error } = await runPipeline({ config });
     assert.equal(error, undefined);
     app = await createApp(config);
@@ -217,6 +220,13 @@ describe('API on a published lake', () => {
     assert.ok(filtered.rows.every((r: { pays: string }) => r.pays === 'France'));
     await expectError(await get('/api/lake/silver/preview?key=clients.parquet&column=email&value=x'), 400, /personal data/);
     await expectError(await get('/api/lake/gold/preview?key=fact_achats.parquet&column=nope&value=1'), 400, /not a column/);
+
+    const quarantine = await json(await get('/api/lake/silver/preview?key=quarantine/clients.parquet'));
+    assert.equal(quarantine.total_rows, 1);
+    assert.equal(quarantine.rows[0]._reason, 'malformed_line:too_many_columns');
+    assert.equal(quarantine.rows[0]._raw_line, '***');
+    const quarantineCsv = await (await get('/api/lake/silver/download?key=quarantine/clients.parquet')).text();
+    assert.doesNotMatch(quarantineCsv, /secret/i);
 
     const download = await get('/api/lake/silver/download?key=clients.parquet');
     assert.match(download.headers.get('content-type')!, /^text\/csv/);

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { Engine } from '../engine/duckdb.js';
@@ -28,6 +29,7 @@ export class ApiContext {
 
   async close(): Promise<void> {
     if (this.engine) (await this.engine).close();
+    await fs.rm(this.scratchDir, { recursive: true, force: true });
   }
 }
 

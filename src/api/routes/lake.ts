@@ -11,6 +11,8 @@ import { badRequest, notFound } from '../http-errors.js';
 import { lakeCall } from './system.js';
 
 const MASK = '***';
+/** Personal columns, plus the raw text of malformed quarantined lines, which may hold any of them. */
+const MASKED = new Set([...PERSONAL_COLUMNS, '_raw_line']);
 const bucketParam = { type: 'object', properties: { bucket: { type: 'string', enum: [...BUCKETS] } }, required: ['bucket'] };
 const keyQuery = (extra: Record<string, object> = {}, required: string[] = ['key']) => ({
   type: 'object',
@@ -84,7 +86,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         if (q.column !== undefined || q.value !== undefined) {
           if (q.column === undefined || q.value === undefined) throw badRequest('parameters "column" and "value" go together');
           if (!columns.some((c) => c.name === q.column)) throw badRequest(`parameter "column": ${q.column} is not a column of ${q.key} (${columns.map((c) => c.name).join(', ')})`);
-          if (PERSONAL_COLUMNS.has(q.column) && !canSeePersonal(request)) throw badRequest(`parameter "column": ${q.column} is personal data and cannot be filtered on without the API key`);
+          if (MASKED.has(q.column) && !canSeePersonal(request)) throw badRequest(`parameter "column": ${q.column} is personal data and cannot be filtered on without the API key`);
           where = `WHERE CAST(${id(q.column)} AS VARCHAR) = ${str(q.value)}`;
         }
         const [count] = await db.rows(`SELECT count(*) AS n FROM ${source} ${where}`);
@@ -108,7 +110,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         const db = await ctx.db();
         const columns = await db.columns(`SELECT * FROM ${source}`);
         const admin = canSeePersonal(request);
-        const select = columns.map((c) => (PERSONAL_COLUMNS.has(c.name) && !admin ? `${str(MASK)} AS ${id(c.name)}` : id(c.name))).join(', ');
+        const select = columns.map((c) => (MASKED.has(c.name) && !admin ? `${str(MASK)} AS ${id(c.name)}` : id(c.name))).join(', ');
         await fs.promises.mkdir(ctx.scratchDir, { recursive: true });
         await db.run(`COPY (SELECT ${select} FROM ${source}) TO ${str(out)} (FORMAT csv, HEADER true)`);
       } finally {
@@ -154,6 +156,6 @@ function formatOf(key: string): 'csv' | 'parquet' | undefined {
 
 function mask(row: Row): Row {
   const out: Row = {};
-  for (const [k, v] of Object.entries(row)) out[k] = PERSONAL_COLUMNS.has(k) && v !== null ? MASK : v;
+  for (const [k, v] of Object.entries(row)) out[k] = MASKED.has(k) && v !== null ? MASK : v;
   return out;
 }
