@@ -23,12 +23,15 @@ const EnvSchema = z.object({
   MINIO_SECURE: booleanish.optional(),
   MINIO_REGION: z.string().trim().min(1).default('us-east-1'),
   SERVING_DB: z.string().trim().optional(),
+  MONGO_URI: z.string().trim().optional(),
+  MONGO_DB: z.string().trim().min(1).default('datalake'),
   DUCKDB_THREADS: z.coerce.number().int().positive().optional(),
   DUCKDB_MEMORY_LIMIT: z.string().trim().min(1).default('1GB'),
   PORT: z.coerce.number().int().min(0).max(65535).default(5000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   API_KEY: z.string().optional(),
   SERVER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  SERVE_FALLBACK: z.enum(['none', 'lake']).default('none'),
 });
 
 export interface S3Settings {
@@ -47,8 +50,10 @@ export interface Config {
   scratchDir: string;
   s3: S3Settings | undefined;
   servingDbPath: string;
+  /** When set, KPIs are served from MongoDB instead of the embedded SQLite file. */
+  mongo: { uri: string; db: string } | undefined;
   duckdb: { threads: number; memoryLimit: string };
-  server: { port: number; host: string; apiKey: string | undefined; workers: number };
+  server: { port: number; host: string; apiKey: string | undefined; workers: number; fallback: 'none' | 'lake' };
 }
 
 let envFileLoaded = false;
@@ -77,8 +82,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     scratchDir: path.join(dataDir, '.scratch'),
     s3: e.MINIO_ENDPOINT ? s3Settings(e) : undefined,
     servingDbPath: path.resolve(e.SERVING_DB ?? path.join(dataDir, 'serving.sqlite')),
+    mongo: e.MONGO_URI ? { uri: e.MONGO_URI, db: e.MONGO_DB } : undefined,
     duckdb: { threads: e.DUCKDB_THREADS ?? Math.max(1, os.availableParallelism()), memoryLimit: e.DUCKDB_MEMORY_LIMIT },
-    server: { port: e.PORT, host: e.HOST, apiKey: e.API_KEY || undefined, workers: e.SERVER_WORKERS },
+    server: { port: e.PORT, host: e.HOST, apiKey: e.API_KEY || undefined, workers: e.SERVER_WORKERS, fallback: e.SERVE_FALLBACK },
   };
 }
 

@@ -7,6 +7,7 @@ import { buildApp } from '../src/api/app.js';
 import { AdminAuth } from '../src/api/auth.js';
 import { ApiContext } from '../src/api/context.js';
 import { KpiService, VERSION_TTL_MS } from '../src/api/kpi-service.js';
+import { lakeReader } from '../src/api/lake-fallback.js';
 import { createApp } from '../src/api/server.js';
 import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
@@ -340,5 +341,52 @@ describe('API without a publish, and with the serving store down', () => {
       await fs.rm(config.dataDir, { recursive: true, force: true });
     }
   });
-});
 
+  test('SERVE_FALLBACK=lake serves KPIs from gold while the store is down; the API recovers by itself', async () => {
+    const { config } = await tempConfig({ SERVE_FALLBACK: 'lake' });
+    await generate({ outDir: config.sourcesDir, clients: 50, achats: 1500, seed: 5, asOf: FIXED_DAY });
+    assert.equal((await runPipeline({ config })).error, undefined);
+    const real = new SqliteServingStore(config.servingDbPath);
+    let down = true;
+    const guard = <T>(fn: () => Promise<T>) => (down ? Promise.reject(new Error('connection refused')) : fn());
+    const flaky: ServingStore = {
+      description: real.description,
+      publish: (r, t) => guard(() => real.publish(r, t)),
+      read: (t, o) => guard(() => real.read(t, o)),
+      lastPublish: () => guard(() => real.lastPublish()),
+      version: () => guard(() => real.version()),
+      close: () => real.close(),
+    };
+    const withFallback = new KpiService(flaky, await loadKpis());
+    const ctx = new ApiContext(config, flaky, openObjectStore(config), withFallback, new AdminAuth(undefined));
+    withFallback.enableLakeFallback(lakeReader(ctx));
+    const app = await buildApp(ctx);
+    const strictCtx = new ApiContext(config, flaky, openObjectStore(config), new KpiService(flaky, await loadKpis()), new AdminAuth(undefined));
+    const strict = await buildApp(strictCtx);
+    try {
+      const { get } = await listen(app);
+      const { get: getStrict } = await listen(strict);
+      const fromLake = await get('/api/volumes_jour?from=2026-02-01&to=2026-02-07');
+      assert.equal(fromLake.status, 200);
+      assert.equal(fromLake.headers.get('x-served-from'), 'lake');
+      assert.equal(fromLake.headers.get('etag'), null);
+      const lakeRows = await json(fromLake);
+      await expectError(await getStrict('/api/volumes_jour'), 503, /unavailable/);
+
+      down = false;
+      await new Promise((r) => setTimeout(r, VERSION_TTL_MS + 20));
+      const fromStore = await get('/api/volumes_jour?from=2026-02-01&to=2026-02-07');
+      assert.equal(fromStore.headers.get('x-served-from'), null);
+      assert.ok(fromStore.headers.get('etag'));
+      assert.deepEqual(lakeRows, await json(fromStore), 'the lake answer equals the serving store answer');
+      assert.equal(lakeRows.length, 7);
+      assert.deepEqual(await json(await get('/api/ca_par_pays')), await real.read('kpi_ca_par_pays'));
+      assert.equal((await getStrict('/api/volumes_jour')).status, 200, 'recovered without a restart');
+    } finally {
+      await app.close();
+      await strict.close();
+      await real.close();
+      await fs.rm(config.dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Row } from '../engine/duckdb.js';
 import type { Kpi } from '../registry/kpi.js';
-import type { Condition, ServingStore } from '../serving/index.js';
+import type { Condition, ReadOptions, ServingStore } from '../serving/index.js';
 import { badRequest, HttpError, NOTHING_PUBLISHED, notFound, unavailable } from './http-errors.js';
 
 export interface KpiQuery {
@@ -14,11 +14,16 @@ export interface KpiQuery {
 }
 
 export interface KpiResponse {
-  etag: string;
+  /** Absent on answers from the lake fallback, which are not cached. */
+  etag?: string;
   contentType: string;
   body: string;
   rows: number;
+  servedFrom: 'serving-store' | 'lake';
 }
+
+/** Reads a KPI from its gold Parquet when the serving store is down (SERVE_FALLBACK=lake). */
+export type LakeReader = (kpi: Kpi, options: ReadOptions) => Promise<Row[]>;
 
 const MAX_CACHE_ENTRIES = 1000;
 /** How long a read of the store's version is trusted: a new publish shows within this time. */
@@ -34,10 +39,17 @@ export class KpiService {
   private readonly cache = new Map<string, KpiResponse>();
   private versionRead: { at: number; value: Promise<string | undefined> } | undefined;
 
+  private lakeReader: LakeReader | undefined;
+
   constructor(
     private readonly serving: ServingStore,
     readonly kpis: Kpi[],
   ) {}
+
+  /** SERVE_FALLBACK=lake: answer from gold in the lake while the serving store is unavailable. */
+  enableLakeFallback(reader: LakeReader): void {
+    this.lakeReader = reader;
+  }
 
   find(name: string): Kpi {
     const kpi = this.kpis.find((k) => k.id === name || k.table === name);
@@ -64,6 +76,28 @@ export class KpiService {
   }
 
   async respond(kpi: Kpi, query: KpiQuery): Promise<KpiResponse> {
+    try {
+      return await this.fromStore(kpi, query);
+    } catch (err) {
+      if (!(err instanceof HttpError && err.statusCode === 503 && this.lakeReader)) throw err;
+      let rows: Row[];
+      try {
+        rows = await this.lakeReader(kpi, readOptions(kpi, query));
+      } catch (lakeErr) {
+        if (lakeErr instanceof HttpError) throw lakeErr;
+        throw unavailable(`${err.message}; the lake fallback failed too: ${(lakeErr as Error).message}`);
+      }
+      return { ...this.render(kpi, query, rows), servedFrom: 'lake' };
+    }
+  }
+
+  private render(kpi: Kpi, query: KpiQuery, rows: Row[]): { contentType: string; body: string; rows: number } {
+    const csv = query.format === 'csv';
+    const body = csv ? toCsv(Object.keys(kpi.columns), rows) : JSON.stringify(rows);
+    return { contentType: csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8', body, rows: rows.length };
+  }
+
+  private async fromStore(kpi: Kpi, query: KpiQuery): Promise<KpiResponse> {
     const version = await this.version();
     if (version === undefined) throw notFound(NOTHING_PUBLISHED);
     if (version !== this.cacheVersion) {
@@ -82,10 +116,8 @@ export class KpiService {
       throw unavailable(`the serving store (${this.serving.description}) is unavailable: ${(err as Error).message}`);
     }
     if (!rows) throw notFound(`KPI ${kpi.id} has not been published yet: run the pipeline (\`npx datalake run\`)`);
-    const csv = query.format === 'csv';
-    const body = csv ? toCsv(Object.keys(kpi.columns), rows) : JSON.stringify(rows);
     const etag = `"${version}-${createHash('sha1').update(key).digest('base64url').slice(0, 16)}"`;
-    const response = { etag, contentType: csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8', body, rows: rows.length };
+    const response: KpiResponse = { etag, ...this.render(kpi, query, rows), servedFrom: 'serving-store' };
     if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
     this.cache.set(key, response);
     return response;

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { openObjectStore } from '../lake/index.js';
 import { loadKpis } from '../registry/kpi.js';
+import { lakeReader } from './lake-fallback.js';
 import { openServingStore } from '../serving/index.js';
 import { buildApp } from './app.js';
 import { AdminAuth } from './auth.js';
@@ -15,7 +16,9 @@ import { KpiService } from './kpi-service.js';
 export async function createApp(config: Config, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const serving = openServingStore(config);
   const lake = openObjectStore(config);
-  const ctx = new ApiContext(config, serving, lake, new KpiService(serving, await loadKpis()), new AdminAuth(config.server.apiKey));
+  const kpis = new KpiService(serving, await loadKpis());
+  const ctx = new ApiContext(config, serving, lake, kpis, new AdminAuth(config.server.apiKey));
+  if (config.server.fallback === 'lake') kpis.enableLakeFallback(lakeReader(ctx));
   const app = await buildApp(ctx, options);
   app.addHook('onClose', async () => {
     await ctx.close();

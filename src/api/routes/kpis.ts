@@ -40,8 +40,12 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
 
   const serve = async (kpi: Kpi, request: FastifyRequest, reply: FastifyReply) => {
     const response = await kpis.respond(kpi, request.query as KpiQuery);
-    reply.header('etag', response.etag).header('cache-control', 'no-cache');
-    if (request.headers['if-none-match'] === response.etag) return reply.code(304).send();
+    reply.header('cache-control', 'no-cache');
+    if (response.servedFrom === 'lake') reply.header('x-served-from', 'lake');
+    if (response.etag) {
+      reply.header('etag', response.etag);
+      if (request.headers['if-none-match'] === response.etag) return reply.code(304).send();
+    }
     if (response.contentType.startsWith('text/csv')) reply.header('content-disposition', `attachment; filename="${kpi.id}.csv"`);
     return reply.type(response.contentType).send(response.body);
   };

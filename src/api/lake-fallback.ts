@@ -1,0 +1,32 @@
+import fs from 'node:fs/promises';
+import { sqlIdent as id, sqlString as str, type Row } from '../engine/duckdb.js';
+import { goldKey } from '../pipeline/gold.js';
+import type { Kpi } from '../registry/kpi.js';
+import type { ReadOptions } from '../serving/index.js';
+import type { ApiContext } from './context.js';
+import { notFound } from './http-errors.js';
+
+/**
+ * SERVE_FALLBACK=lake: a KPI read from its gold Parquet with the same filters and order as the serving
+ * store, for when the store is down. Slower, but the KPIs stay available.
+ */
+export function lakeReader(ctx: Pick<ApiContext, 'lake' | 'db' | 'scratchDir'>) {
+  return async (kpi: Kpi, options: ReadOptions): Promise<Row[]> => {
+    if (!(await ctx.lake.head('gold', goldKey(kpi.table)))) throw notFound(`KPI ${kpi.id} has not been published yet: run the pipeline (\`npx datalake run\`)`);
+    const file = await ctx.lake.localPath('gold', goldKey(kpi.table), ctx.scratchDir);
+    try {
+      const columns = Object.entries(kpi.columns);
+      // Dates compare and come out as 'YYYY-MM-DD' text, as in the serving store.
+      const expr = (name: string) => (kpi.columns[name]?.type === 'date' ? `strftime(${id(name)}, '%Y-%m-%d')` : id(name));
+      const where = (options.where ?? []).map((c) => `${expr(c.column)} ${c.op} ${typeof c.value === 'number' ? c.value : str(c.value)}`);
+      const sql = `SELECT ${columns.map(([name]) => `${expr(name)} AS ${id(name)}`).join(', ')}
+        FROM read_parquet(${str(file)}, file_row_number = true)
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY file_row_number
+        ${options.limit !== undefined ? `LIMIT ${Math.floor(options.limit)}` : ''} ${options.offset ? `OFFSET ${Math.floor(options.offset)}` : ''}`;
+      return await (await ctx.db()).rows(sql);
+    } finally {
+      if (file.startsWith(ctx.scratchDir)) await fs.rm(file, { force: true });
+    }
+  };
+}
