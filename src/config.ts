@@ -22,6 +22,7 @@ const EnvSchema = z.object({
   MINIO_SECRET_KEY: z.string().optional(),
   MINIO_SECURE: booleanish.optional(),
   MINIO_REGION: z.string().trim().min(1).default('us-east-1'),
+  MINIO_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
   SERVING_DB: z.string().trim().optional(),
   MONGO_URI: z.string().trim().optional(),
   MONGO_DB: z.string().trim().min(1).default('datalake'),
@@ -39,6 +40,8 @@ export interface S3Settings {
   accessKeyId: string;
   secretAccessKey: string;
   region: string;
+  /** Attempts per request: throttling, 5xx and dropped connections are retried with exponential backoff. */
+  maxAttempts?: number;
 }
 
 export interface Config {
@@ -101,5 +104,11 @@ function s3Settings(e: z.infer<typeof EnvSchema>): S3Settings {
   if (!e.MINIO_ACCESS_KEY || !e.MINIO_SECRET_KEY) {
     throw new UserError('MINIO_ENDPOINT is set but MINIO_ACCESS_KEY or MINIO_SECRET_KEY is missing', 'set both in the environment or in .env');
   }
-  return { endpoint: endpoint.replace(/\/+$/, ''), accessKeyId: e.MINIO_ACCESS_KEY, secretAccessKey: e.MINIO_SECRET_KEY, region: e.MINIO_REGION };
+  return {
+    endpoint: endpoint.replace(/\/+$/, ''),
+    accessKeyId: e.MINIO_ACCESS_KEY,
+    secretAccessKey: e.MINIO_SECRET_KEY,
+    region: e.MINIO_REGION,
+    maxAttempts: e.MINIO_MAX_ATTEMPTS,
+  };
 }

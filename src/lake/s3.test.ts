@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { startS3Server } from '../test-support/s3.js';
 import { S3ServiceException } from '@aws-sdk/client-s3';
@@ -45,4 +47,43 @@ test('a wrong secret key (SignatureDoesNotMatch) maps to the credentials message
   const err = describeS3Error(answer, 'list gold', 'http://minio:9000') as Error & { hint?: string };
   assert.equal(err.message, 'the S3 endpoint http://minio:9000 rejected the credentials (SignatureDoesNotMatch) while trying to list gold');
   assert.match(err.hint ?? '', /MINIO_SECRET_KEY/);
+});
+
+test('throttling and 5xx answers are retried with backoff, then the request succeeds', async () => {
+  const server = await startS3Server();
+  // A proxy that answers the first requests with 503 SlowDown, as a busy MinIO or S3 does.
+  let refusals = 2;
+  let seen = 0;
+  const target = new URL(server.endpoint);
+  const proxy = http.createServer((req, res) => {
+    seen++;
+    if (refusals > 0) {
+      refusals--;
+      res.writeHead(503, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+      req.resume();
+      return;
+    }
+    const upstream = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const port = (proxy.address() as AddressInfo).port;
+  try {
+    const store = new S3ObjectStore({ endpoint: `http://127.0.0.1:${port}`, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', region: 'us-east-1', maxAttempts: 4 });
+    await store.ensureBuckets();
+    await store.putBytes('gold', 'retried.txt', 'ok');
+    assert.equal((await store.getBytes('gold', 'retried.txt'))?.toString(), 'ok');
+    assert.equal(refusals, 0);
+    assert.ok(seen > 2);
+
+    refusals = 10; // more refusals than attempts: a clear error, not a hang
+    await assert.rejects(store.putBytes('gold', 'x.txt', 'x'), /S3 error SlowDown \(HTTP 503\)/);
+  } finally {
+    await new Promise((r) => proxy.close(r));
+    await server.close();
+  }
 });

@@ -42,7 +42,10 @@ export class S3ObjectStore implements ObjectStore {
       region: settings.region,
       forcePathStyle: true,
       credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-      maxAttempts: 3,
+      // The SDK's standard retry mode: exponential backoff with jitter on throttling, 5xx, timeouts and
+      // connection resets; errors that will not go away (auth, 4xx) fail at once.
+      maxAttempts: settings.maxAttempts ?? 4,
+      retryMode: 'standard',
       // Checksums only where S3 requires them: older MinIO releases and other S3-compatible servers
       // reject the SDK's newer default (aws-chunked uploads with CRC trailers).
       requestChecksumCalculation: 'WHEN_REQUIRED',
