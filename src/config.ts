@@ -18,6 +18,8 @@ const booleanish = z
 const EnvSchema = z.object({
   DATA_DIR: z.string().trim().min(1).default('./data'),
   MINIO_ENDPOINT: z.string().trim().optional(),
+  /** The seed's README spells it this way; accepted so that its .env works unchanged. */
+  MINIO_ENPOINT: z.string().trim().optional(),
   MINIO_ACCESS_KEY: z.string().optional(),
   MINIO_SECRET_KEY: z.string().optional(),
   MINIO_SECURE: booleanish.optional(),
@@ -77,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     throw new UserError(`invalid setting ${issue.path.join('.')}: ${issue.message}`, 'fix it in the environment or in .env');
   }
   const e = parsed.data;
+  e.MINIO_ENDPOINT ||= e.MINIO_ENPOINT;
   const dataDir = path.resolve(e.DATA_DIR);
   return {
     dataDir,

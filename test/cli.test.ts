@@ -170,6 +170,47 @@ describe('CLI against S3', () => {
   });
 });
 
+describe('datalake doctor', () => {
+  test('embedded mode: every check passes', async () => {
+    const { env, dir } = await tempConfig();
+    try {
+      const r = await cli(['doctor'], env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /lake +embedded folder/);
+      assert.match(r.stdout, /serving +embedded SQLite/);
+      assert.match(r.stdout, /orchestration +in-process/);
+      assert.match(r.stdout, /✔ serving store .*last publish none yet/);
+      assert.match(r.stdout, /all good/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('services configured but down or refusing: one fix line per problem and a non-zero exit', async () => {
+    const server = await startS3Server();
+    const { env, dir } = await tempConfig({
+      MINIO_ENDPOINT: server.endpoint,
+      MINIO_ACCESS_KEY: 'nobody',
+      MINIO_SECRET_KEY: 'x',
+      MONGO_URI: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300',
+    });
+    try {
+      const r = await cli(['doctor'], env);
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /lake +S3 at http:\/\/127\.0\.0\.1:\d+ \(region us-east-1, path-style\)/);
+      assert.match(r.stdout, /serving +MongoDB \(database datalake\)/);
+      assert.match(r.stdout, /✖ lake .*rejected the credentials \(InvalidAccessKeyId\).*\n +fix: check MINIO_ACCESS_KEY and MINIO_SECRET_KEY/);
+      assert.match(r.stdout, /✖ serving store +cannot reach the serving store mongodb mongodb:\/\/127\.0\.0\.1:9 \(database datalake\).*\n +fix: start MongoDB or fix MONGO_URI/);
+      assert.match(r.stdout, /2 problem\(s\) found/);
+      const json = JSON.parse((await cli(['doctor', '--json'], env)).stdout);
+      assert.deepEqual(json.checks.filter((c: { ok: boolean }) => !c.ok).map((c: { area: string }) => c.area), ['lake', 'serving store']);
+    } finally {
+      await server.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('npm start (datalake start)', () => {
   /** Starts `datalake start`, waits for the URL line, and returns the server's base URL and output so far. */
   function startServer(env: Record<string, string>): Promise<{ url: string; output: () => string; stop: () => Promise<number | null> }> {

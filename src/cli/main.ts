@@ -13,6 +13,7 @@ import { openServingStore } from '../serving/index.js';
 import { humanBytes, humanCount } from './format.js';
 import { inspectLayer, renderKpiList, renderLayer, rowsTable } from './inspect.js';
 import { TerminalProgress } from './progress.js';
+import { renderDoctor, runDoctor } from './doctor.js';
 import { serve } from '../api/server.js';
 import { renderSummary } from './summary.js';
 
@@ -214,6 +215,16 @@ function buildProgram(): Command {
         const stages = r.stages.map((s) => `${s.stage} ${s.seconds.toFixed(1)}s`).join(', ');
         console.log(`${r.runId}  ${r.flow.padEnd(7)} ${r.state.padEnd(9)} ${r.seconds.toFixed(2)} s  ${stages}${r.error ? `  error: ${r.error.message}` : ''}`);
       }
+    });
+
+  program
+    .command('doctor')
+    .description('show the mode of the lake, serving store and orchestration, and check each configured service')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: { json?: boolean }) => {
+      const result = await runDoctor(config());
+      console.log(flags.json ? JSON.stringify(result, null, 2) : renderDoctor(result));
+      if (result.checks.some((c) => !c.ok)) process.exitCode = 1;
     });
 
   program

@@ -27,6 +27,11 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
+  async bucketStatus(): Promise<Record<Bucket, boolean>> {
+    const entries = await Promise.all(BUCKETS.map(async (b) => [b, await fs.stat(path.join(this.root, b)).then((s) => s.isDirectory(), () => false)] as const));
+    return Object.fromEntries(entries) as Record<Bucket, boolean>;
+  }
+
   objectPath(bucket: Bucket, key: string): string {
     assertValidKey(key);
     return path.join(this.root, bucket, ...key.split('/'));

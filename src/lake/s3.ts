@@ -63,8 +63,16 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async ensureBuckets(): Promise<void> {
+    const status = await this.bucketStatus();
     for (const bucket of BUCKETS) {
-      const exists = await this.call(`check bucket ${bucket}`, async () => {
+      if (!status[bucket]) await this.call(`create bucket ${bucket}`, () => this.client.send(new CreateBucketCommand({ Bucket: bucket })));
+    }
+  }
+
+  async bucketStatus(): Promise<Record<Bucket, boolean>> {
+    const status = {} as Record<Bucket, boolean>;
+    for (const bucket of BUCKETS) {
+      status[bucket] = await this.call(`check bucket ${bucket}`, async () => {
         try {
           await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
           return true;
@@ -76,8 +84,8 @@ export class S3ObjectStore implements ObjectStore {
           throw err;
         }
       });
-      if (!exists) await this.call(`create bucket ${bucket}`, () => this.client.send(new CreateBucketCommand({ Bucket: bucket })));
     }
+    return status;
   }
 
   async putFile(bucket: Bucket, key: string, file: string, options: { move?: boolean } = {}): Promise<void> {

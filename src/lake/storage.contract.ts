@@ -24,8 +24,9 @@ export function objectStoreContract(name: string, open: () => Promise<{ store: O
       await fs.rm(scratch, { recursive: true, force: true });
     });
 
-    test('ensureBuckets is idempotent', async () => {
+    test('ensureBuckets is idempotent; bucketStatus sees every bucket', async () => {
       await store.ensureBuckets();
+      assert.deepEqual(await store.bucketStatus(), { sources: true, bronze: true, silver: true, gold: true, runs: true });
       assert.deepEqual(await store.list('gold'), []);
     });
 

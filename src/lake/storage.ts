@@ -20,6 +20,8 @@ export interface ObjectStore {
   readonly description: string;
   /** Creates the lake's buckets that are missing; fails with a clear message if the store is unreachable. */
   ensureBuckets(): Promise<void>;
+  /** Which buckets exist, without creating any; fails with a clear message if the store is unreachable. */
+  bucketStatus(): Promise<Record<Bucket, boolean>>;
   /** Uploads a local file. With `move`, the caller hands the file over (the folder driver renames it). */
   putFile(bucket: Bucket, key: string, file: string, options?: { move?: boolean }): Promise<void>;
   putBytes(bucket: Bucket, key: string, body: Uint8Array | string): Promise<void>;

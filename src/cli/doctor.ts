@@ -1,0 +1,112 @@
+import fs from 'node:fs/promises';
+import duckdb from '@duckdb/node-api';
+import Database from 'better-sqlite3';
+import type { Config } from '../config.js';
+import { errorMessage, UserError } from '../errors.js';
+import { BUCKETS, openObjectStore } from '../lake/index.js';
+import { loadKpis } from '../registry/kpi.js';
+import { MongoServingStore } from '../serving/mongo.js';
+import { SqliteServingStore } from '../serving/sqlite.js';
+
+export interface Check {
+  area: string;
+  ok: boolean;
+  /** What was found (ok) or what is wrong (not ok). */
+  detail: string;
+  /** One line saying what to do, for a problem. */
+  fix?: string;
+}
+
+async function check(area: string, fn: () => Promise<string>, fix?: (err: unknown) => string): Promise<Check> {
+  try {
+    return { area, ok: true, detail: await fn() };
+  } catch (err) {
+    const hint = err instanceof UserError ? err.hint : undefined;
+    return { area, ok: false, detail: errorMessage(err), fix: hint ?? fix?.(err) ?? 'see the message above' };
+  }
+}
+
+/**
+ * `datalake doctor`: the mode of each part (embedded or service) and a live check of each configured
+ * service, with one line saying how to fix each problem.
+ */
+export async function runDoctor(config: Config): Promise<{ mode: Record<string, string>; checks: Check[] }> {
+  const mode = {
+    lake: config.s3 ? `S3 at ${config.s3.endpoint} (region ${config.s3.region}, path-style)` : `embedded folder ${config.lakeDir}`,
+    serving: config.mongo ? `MongoDB (database ${config.mongo.db})` : `embedded SQLite ${config.servingDbPath}`,
+    orchestration: process.env['REDIS_URL'] ? 'in-process (REDIS_URL is set, but distributed workers are not part of this version)' : 'in-process',
+  };
+  const checks: Check[] = [];
+
+  checks.push(
+    await check('node', async () => {
+      const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+      if (major < 20 || (major === 20 && minor < 19)) throw new UserError(`Node.js ${process.versions.node} is too old`, 'install Node.js 20.19 or newer');
+      return `Node.js ${process.versions.node}, DuckDB ${duckdb.version()}`;
+    }),
+  );
+
+  checks.push(
+    await check('sources', async () => {
+      const files = (await fs.readdir(config.sourcesDir).catch(() => undefined))?.filter((f) => f.toLowerCase().endsWith('.csv'));
+      if (!files) return `${config.sourcesDir} does not exist yet (npm start or \`datalake generate\` creates sample data)`;
+      return `${config.sourcesDir}: ${files.length} CSV file(s)${files.length ? ` (${files.join(', ')})` : ''}`;
+    }),
+  );
+
+  checks.push(
+    await check('lake', async () => {
+      const store = openObjectStore(config);
+      const status = await store.bucketStatus();
+      const missing = BUCKETS.filter((b) => !status[b]);
+      if (!config.s3) {
+        await fs.mkdir(config.lakeDir, { recursive: true });
+        await fs.access(config.lakeDir, fs.constants.W_OK);
+      }
+      return `${store.description} reachable; buckets ${BUCKETS.map((b) => `${b}${status[b] ? '' : ' (missing: the next run creates it)'}`).join(', ')}${missing.length ? '' : ' present'}`;
+    }, () => (config.s3 ? 'check MINIO_ENDPOINT, MINIO_SECURE, MINIO_ACCESS_KEY and MINIO_SECRET_KEY' : 'check DATA_DIR and its permissions')),
+  );
+
+  checks.push(
+    await check('serving store', async () => {
+      if (config.mongo) {
+        const store = new MongoServingStore(config.mongo.uri, config.mongo.db);
+        try {
+          const version = await store.serverVersion();
+          const last = await store.lastPublish();
+          return `${store.description}: MongoDB ${version}; last publish ${last ? `${last.publishedAt} (run ${last.runId})` : 'none yet'}`;
+        } finally {
+          await store.close();
+        }
+      }
+      const store = new SqliteServingStore(config.servingDbPath);
+      try {
+        const last = await store.lastPublish();
+        const version = (new Database(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+        return `${store.description}: SQLite ${version}; last publish ${last ? `${last.publishedAt} (run ${last.runId})` : 'none yet (run `npx datalake run`)'}`;
+      } finally {
+        await store.close();
+      }
+    }),
+  );
+
+  checks.push(await check('KPI registry', async () => `${(await loadKpis()).map((k) => k.id).join(', ')}`));
+
+  if (process.env['REDIS_URL']) {
+    checks.push({ area: 'redis', ok: false, detail: 'REDIS_URL is set, but this version runs flows in-process only', fix: 'unset REDIS_URL (distributed workers come with the orchestration work)' });
+  }
+  return { mode, checks };
+}
+
+export function renderDoctor(result: { mode: Record<string, string>; checks: Check[] }): string {
+  const lines = ['mode:'];
+  for (const [k, v] of Object.entries(result.mode)) lines.push(`  ${k.padEnd(14)} ${v}`);
+  lines.push('checks:');
+  for (const c of result.checks) {
+    lines.push(`  ${c.ok ? '✔' : '✖'} ${c.area.padEnd(14)} ${c.detail}`);
+    if (!c.ok && c.fix) lines.push(`    fix: ${c.fix}`);
+  }
+  const problems = result.checks.filter((c) => !c.ok).length;
+  lines.push(problems ? `${problems} problem(s) found` : 'all good');
+  return lines.join('\n');
+}
