@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import duckdb from '@duckdb/node-api';
 import Database from 'better-sqlite3';
 import type { Config } from '../config.js';
@@ -34,7 +35,7 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
   const mode = {
     lake: config.s3 ? `S3 at ${config.s3.endpoint} (region ${config.s3.region}, path-style)` : `embedded folder ${config.lakeDir}`,
     serving: config.mongo ? `MongoDB (database ${config.mongo.db})` : `embedded SQLite ${config.servingDbPath}`,
-    orchestration: process.env['REDIS_URL'] ? 'in-process (REDIS_URL is set, but distributed workers are not part of this version)' : 'in-process',
+    orchestration: process.env['REDIS_URL'] ? `in-process (REDIS_URL is set; distributed workers are not part of this version)` : 'in-process',
   };
   const checks: Check[] = [];
 
@@ -92,8 +93,13 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
 
   checks.push(await check('KPI registry', async () => `${(await loadKpis()).map((k) => k.id).join(', ')}`));
 
-  if (process.env['REDIS_URL']) {
-    checks.push({ area: 'redis', ok: false, detail: 'REDIS_URL is set, but this version runs flows in-process only', fix: 'unset REDIS_URL (distributed workers come with the orchestration work)' });
+  const redisUrl = process.env['REDIS_URL'];
+  if (redisUrl) {
+    checks.push(
+      await check('redis', async () => `${redactUrl(redisUrl)} answers PING (runs still execute in-process in this version)`, () => 'start Redis or fix REDIS_URL'),
+    );
+    const last = checks[checks.length - 1]!;
+    if (last.ok) await pingRedis(redisUrl).catch((err: unknown) => Object.assign(last, { ok: false, detail: errorMessage(err), fix: 'start Redis or fix REDIS_URL' }));
   }
   return { mode, checks };
 }
@@ -109,4 +115,34 @@ export function renderDoctor(result: { mode: Record<string, string>; checks: Che
   const problems = result.checks.filter((c) => !c.ok).length;
   lines.push(problems ? `${problems} problem(s) found` : 'all good');
   return lines.join('\n');
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+/** A PING in Redis's own protocol, so that the check needs no client library. */
+async function pingRedis(url: string): Promise<void> {
+  const u = new URL(url);
+  if (u.protocol !== 'redis:') throw new UserError(`REDIS_URL must start with redis:// (got ${u.protocol})`);
+  const socket = net.connect(Number(u.port || 6379), u.hostname);
+  socket.setTimeout(3000);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let answer = '';
+      socket.once('connect', () => {
+        if (u.password) socket.write(`AUTH ${u.username ? `${decodeURIComponent(u.username)} ` : ''}${decodeURIComponent(u.password)}\r\n`);
+        socket.write('PING\r\n');
+      });
+      socket.on('data', (d) => {
+        answer += d.toString();
+        if (answer.includes('+PONG')) resolve();
+        else if (answer.startsWith('-')) reject(new UserError(`Redis at ${redactUrl(url)} refused: ${answer.trim()}`));
+      });
+      socket.once('timeout', () => reject(new UserError(`Redis at ${redactUrl(url)} did not answer within 3 s`)));
+      socket.once('error', (err) => reject(new UserError(`cannot reach Redis at ${redactUrl(url)}: ${(err as NodeJS.ErrnoException).code ?? err.message}`)));
+    });
+  } finally {
+    socket.destroy();
+  }
 }
