@@ -107,3 +107,19 @@ export interface Tab {
   title: StringKey;
   render(app: App): Promise<HTMLElement>;
 }
+
+/**
+ * A view that redraws itself in place when its controls change (filters, buttons): `view` gets the
+ * redraw function; a failed redraw shows the matching error state inside the view.
+ */
+export async function interactive(app: App, view: (app: App, redraw: () => void) => Promise<HTMLElement>): Promise<HTMLElement> {
+  const holder = h('div', {});
+  const redraw = () => {
+    view(app, redraw).then(
+      (el) => holder.replaceChildren(el),
+      (err) => holder.replaceChildren(app.stateFor(err, redraw)),
+    );
+  };
+  holder.replaceChildren(await view(app, redraw));
+  return holder;
+}

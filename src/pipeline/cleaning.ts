@@ -43,7 +43,8 @@ export interface CleaningResult {
 }
 
 /** Verdicts that carry no information worth keeping: counted, not quarantined. */
-const DROPPED = `('exact_duplicate', 'empty_row')`;
+const DROPPED_VERDICTS = ['exact_duplicate', 'empty_row'];
+const DROPPED = `(${DROPPED_VERDICTS.map(str).join(', ')})`;
 
 const formatList = (formats: string[]) => `[${formats.map(str).join(', ')}]`;
 
@@ -201,14 +202,9 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
 
   // Step 3 — referential integrity against the referenced dataset's cleaned keys.
   const ref = spec.references;
-  const refCheck =
-    ref && options.referencedFile
-      ? `WHEN s.${id(ref.column)} NOT IN (SELECT ${id(ref.column)} FROM read_parquet(${str(options.referencedFile)})) THEN ${str(`unknown_reference:${ref.column}`)}`
-      : '';
-  const refDetail =
-    ref && options.referencedFile
-      ? `WHEN s.${id(ref.column)} NOT IN (SELECT ${id(ref.column)} FROM read_parquet(${str(options.referencedFile)})) THEN ${str(`${ref.column} `)} || s.${id(ref.column)} || ${str(` has no row in ${ref.dataset}`)}`
-      : '';
+  const orphan = ref && options.referencedFile ? `s.${id(ref.column)} NOT IN (SELECT ${id(ref.column)} FROM read_parquet(${str(options.referencedFile)}))` : undefined;
+  const refCheck = orphan ? `WHEN ${orphan} THEN ${str(`unknown_reference:${ref!.column}`)}` : '';
+  const refDetail = orphan ? `WHEN ${orphan} THEN ${str(`${ref!.column} `)} || s.${id(ref!.column)} || ${str(` has no row in ${ref!.dataset}`)}` : '';
   await engine.run(`
     CREATE OR REPLACE TEMP VIEW ${checked} AS
     SELECT s.*, s.rowid + 1 AS _record,
@@ -242,7 +238,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
       TO ${str(silverFile)} (FORMAT parquet, COMPRESSION zstd);
     COPY (
       SELECT ${str(options.sourceName)} AS _source_file, _record, NULL::BIGINT AS _line, _verdict AS _reason, _verdict_detail AS _detail,
-             ${names.map((c) => `coalesce(r_${c}, CAST(${id(c)} AS VARCHAR)) AS ${id(c)}`).join(', ')}, NULL::VARCHAR AS _raw_line
+             ${names.map((c) => `coalesce(${id(`r_${c}`)}, CAST(${id(c)} AS VARCHAR)) AS ${id(c)}`).join(', ')}, NULL::VARCHAR AS _raw_line
       FROM ${checked} WHERE _verdict NOT IN ${DROPPED}
       UNION ALL
       SELECT ${str(options.sourceName)}, NULL, line, 'malformed_line:' || lower(replace(error_type, ' ', '_')), error_message,
@@ -253,7 +249,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   `);
 
   const reasons: Record<string, number> = {};
-  for (const [reason, count] of byVerdict) if (reason && reason !== 'exact_duplicate' && reason !== 'empty_row') reasons[reason] = count;
+  for (const [reason, count] of byVerdict) if (reason && !DROPPED_VERDICTS.includes(reason)) reasons[reason] = count;
   if (rejected > 0) {
     const rejectRows = await engine.rows(`SELECT 'malformed_line:' || lower(replace(error_type, ' ', '_')) AS reason, count(*) AS n FROM ${rejects} GROUP BY ALL`);
     for (const r of rejectRows) reasons[String(r['reason'])] = Number(r['n']);

@@ -1,5 +1,5 @@
 import { getBlob, getJson, type Row } from '../api';
-import type { App, Tab } from '../app';
+import { interactive, type App, type Tab } from '../app';
 import { h, section, table } from '../dom';
 
 interface Bucket {
@@ -131,16 +131,6 @@ async function view(app: App, rerender: () => void): Promise<HTMLElement> {
 const tab: Tab = {
   id: 'explorateur',
   title: 'tab_explorateur',
-  async render(app) {
-    const holder = h('div', {});
-    const rerender = () => {
-      view(app, rerender).then(
-        (el) => holder.replaceChildren(el),
-        (err) => holder.replaceChildren(app.stateFor(err, rerender)),
-      );
-    };
-    holder.replaceChildren(await view(app, rerender));
-    return holder;
-  },
+  render: (app) => interactive(app, view),
 };
 export default tab;

@@ -1,5 +1,5 @@
 import { kpiRows, type Row } from '../api';
-import type { App, Tab } from '../app';
+import { interactive, type App, type Tab } from '../app';
 import { chart } from '../charts';
 import { h, section, table } from '../dom';
 import type { StringKey } from '../i18n';
@@ -92,16 +92,6 @@ async function view(app: App, rerender: () => void): Promise<HTMLElement> {
 const tab: Tab = {
   id: 'volumes',
   title: 'tab_volumes',
-  async render(app) {
-    const holder = h('div', {});
-    const rerender = () => {
-      view(app, rerender).then(
-        (el) => holder.replaceChildren(el),
-        (err) => holder.replaceChildren(app.stateFor(err, rerender)),
-      );
-    };
-    holder.replaceChildren(await view(app, rerender));
-    return holder;
-  },
+  render: (app) => interactive(app, view),
 };
 export default tab;
