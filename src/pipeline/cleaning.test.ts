@@ -9,7 +9,7 @@ import type { DatasetSpec } from '../datasets/index.js';
 import { Engine, type Row } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import { cleanDataset, type CleaningStats } from './cleaning.js';
-import { parseHeader } from './csv-file.js';
+import { checkHeader, parseHeader } from './csv-file.js';
 
 // Each cleaning rule on a few given rows, with the expected rows written out by hand.
 
@@ -34,7 +34,7 @@ async function clean(spec: DatasetSpec, csv: string): Promise<{ rows: Row[]; qua
   await fs.writeFile(csvPath, csv);
   const outDir = path.join(dir, name);
   await fs.mkdir(outDir);
-  const header = parseHeader(csv.slice(0, csv.indexOf('\n')));
+  const header = checkHeader(`${spec.name}.csv`, parseHeader(csv.slice(0, csv.indexOf('\n'))), spec);
   const result = await cleanDataset(engine, spec, csvPath, { header, sourceName: `${spec.name}.csv`, outDir, referencedFile: clientsFile });
   return {
     rows: await engine.rows(`SELECT * FROM read_parquet('${result.silverFile}')`),
@@ -147,8 +147,8 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(rows.map((r) => [r['id_achat'], r['produit']]), [[1, 'Phone'], [2, 'Mouse']]);
   });
 
-  test('columns in another order and extra columns are fine', async () => {
-    const { rows } = await clean(achats, 'produit,note,montant,date_achat,id_client,id_achat\nPhone,hello,5,2026-01-01 10:00:00,1,9\n');
+  test('columns in another order, in other case, and extra columns are fine', async () => {
+    const { rows } = await clean(achats, 'Produit,note,MONTANT, date_achat ,id_client,id_achat,note\nPhone,hello,5,2026-01-01T10:00:00Z,1,9,x\n');
     assert.deepEqual(rows, [{ id_achat: 9, id_client: 1, date_achat: '2026-01-01 10:00:00', montant: 5, produit: 'Phone' }]);
   });
 });

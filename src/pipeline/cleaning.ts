@@ -18,6 +18,8 @@ const TIMESTAMP_FORMATS = [
   '%Y-%m-%dT%H:%M:%S',
   '%Y-%m-%d %H:%M',
   '%Y-%m-%dT%H:%M:%S.%f',
+  '%Y-%m-%dT%H:%M:%SZ',
+  '%Y-%m-%dT%H:%M:%S.%fZ',
   '%d/%m/%Y %H:%M:%S',
   '%d/%m/%Y %H:%M',
   '%Y/%m/%d %H:%M:%S',
@@ -122,7 +124,7 @@ function verdictExprs(spec: DatasetSpec): { code: string; detail: string } {
 }
 
 export interface CleanOptions {
-  /** Column names of the CSV header, in file order (validated by the caller). */
+  /** Names to read the CSV's columns with, in file order: the dataset's columns by name (see checkHeader). */
   header: string[];
   /** Name of the source file, recorded in quarantine rows. */
   sourceName: string;

@@ -112,21 +112,27 @@ export function parseHeader(line: string): string[] {
   return fields.map((f) => f.trim());
 }
 
-/** The header must name every column of the dataset, once. Extra columns are allowed and ignored. */
-export function checkHeader(fileName: string, header: string[], spec: DatasetSpec): void {
+/**
+ * The header must name every column of the dataset, once (ignoring case and surrounding spaces).
+ * Extra columns are allowed and ignored. Returns the column names to read the file with: the
+ * dataset's names for its columns, placeholders for the others.
+ */
+export function checkHeader(fileName: string, header: string[], spec: DatasetSpec): string[] {
   const expected = Object.keys(spec.columns);
-  const seen = new Set<string>();
-  for (const h of header) {
-    if (seen.has(h) && expected.includes(h)) throw new UserError(`${fileName}: column "${h}" appears twice in the header`, `the header must name each of: ${expected.join(',')}`);
-    seen.add(h);
+  const names = header.map((h) => h.trim().toLowerCase());
+  for (const c of expected) {
+    if (names.filter((n) => n === c).length > 1) throw new UserError(`${fileName}: column "${c}" appears twice in the header`, `the header must name each of: ${expected.join(',')}`);
   }
-  const missing = expected.filter((c) => !seen.has(c));
+  const missing = expected.filter((c) => !names.includes(c));
   if (missing.length > 0) {
+    const raw = header.join(',');
+    const separator = header.length === 1 && /[;\t|]/.test(raw) ? ` (it looks ${raw.includes(';') ? 'semicolon' : raw.includes('\t') ? 'tab' : 'pipe'}-separated: save it with commas)` : '';
     throw new UserError(
-      `${fileName}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has: ${header.join(',') || 'nothing'})`,
+      `${fileName}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has: ${raw || 'nothing'})${separator}`,
       `the header must name each of: ${expected.join(',')}`,
     );
   }
+  return names.map((n, i) => (expected.includes(n) ? n : `_extra_${i + 1}`));
 }
 
 /** Reads just the header line of a CSV file. */

@@ -27,8 +27,7 @@ export async function runSilver(ctx: RunContext): Promise<StageResult> {
         throw new UserError(`bronze has no ${sourceName}`, `put ${sourceName} in the sources folder and run \`npx datalake bronze\` (or \`npx datalake run\`)`);
       }
       const csvPath = await ctx.store.localPath('bronze', sourceName, downloads);
-      const header = await inspectHeader(csvPath);
-      checkHeader(sourceName, header, spec);
+      const header = checkHeader(sourceName, await inspectHeader(csvPath), spec);
       const referenced = spec.references ? cleaned.find((c) => c.dataset === spec.references!.dataset)?.silverFile : undefined;
       ctx.progress.begin('silver', spec.name, manifest.files[sourceName]?.rows);
       const result = await cleanDataset(db, spec, csvPath, {
