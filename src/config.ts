@@ -35,6 +35,7 @@ const EnvSchema = z.object({
   API_KEY: z.string().optional(),
   SERVER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   SERVE_FALLBACK: z.enum(['none', 'lake']).default('none'),
+  QUALITY_MAX_MONTANT: z.coerce.number().positive().optional(),
 });
 
 export interface S3Settings {
@@ -59,6 +60,8 @@ export interface Config {
   mongo: { uri: string; db: string } | undefined;
   duckdb: { threads: number; memoryLimit: string };
   server: { port: number; host: string; apiKey: string | undefined; workers: number; fallback: 'none' | 'lake' };
+  /** Settings that quality rules may name (`setting` in src/datasets), when set. */
+  qualitySettings: Record<string, number>;
 }
 
 let envFileLoaded = false;
@@ -90,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     servingDbPath: path.resolve(e.SERVING_DB ?? path.join(dataDir, 'serving.sqlite')),
     mongo: e.MONGO_URI ? { uri: e.MONGO_URI, db: e.MONGO_DB } : undefined,
     duckdb: { threads: e.DUCKDB_THREADS ?? Math.max(1, os.availableParallelism()), memoryLimit: e.DUCKDB_MEMORY_LIMIT },
+    qualitySettings: e.QUALITY_MAX_MONTANT !== undefined ? { QUALITY_MAX_MONTANT: e.QUALITY_MAX_MONTANT } : {},
     server: { port: e.PORT, host: e.HOST, apiKey: e.API_KEY || undefined, workers: e.SERVER_WORKERS, fallback: e.SERVE_FALLBACK },
   };
 }

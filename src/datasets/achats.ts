@@ -10,8 +10,14 @@ export const achats: DatasetSpec = {
     id_achat: { type: 'integer', required: true, description: 'Purchase id' },
     id_client: { type: 'integer', required: true, description: 'Buying customer (clients.id_client)' },
     date_achat: { type: 'timestamp', required: true, description: 'Purchase time' },
-    montant: { type: 'decimal', required: true, positive: true, description: 'Amount in euros, 2 decimals' },
+    montant: { type: 'decimal', required: true, description: 'Amount in euros, 2 decimals' },
     produit: { type: 'text', required: true, canonical: PRODUCTS, description: 'Product' },
   },
   references: { column: 'id_client', dataset: 'clients' },
+  rules: [
+    { rule: 'positive', column: 'montant', severity: 'error' },
+    { rule: 'maximum', column: 'montant', max: 10_000, setting: 'QUALITY_MAX_MONTANT', severity: 'error' },
+    { rule: 'date_range', column: 'date_achat', notBefore: '2000-01-01', notInFuture: true, severity: 'error' },
+    { rule: 'allowed_values', column: 'produit', severity: 'warn' },
+  ],
 };

@@ -13,4 +13,9 @@ export const clients: DatasetSpec = {
     date_inscription: { type: 'date', required: true, description: 'Sign-up date' },
     pays: { type: 'text', required: true, canonical: COUNTRIES, description: 'Country' },
   },
+  rules: [
+    { rule: 'date_range', column: 'date_inscription', notBefore: '2000-01-01', notInFuture: true, severity: 'error' },
+    // Other countries are kept (a real source may sell elsewhere) but counted in the quality report.
+    { rule: 'allowed_values', column: 'pays', severity: 'warn' },
+  ],
 };

@@ -8,11 +8,22 @@ export interface ColumnSpec {
   required?: boolean;
   /** Known spellings: a value matching one of them ignoring case and spacing is rewritten to it. Others are kept as given. */
   canonical?: readonly string[];
-  /** The value must be > 0, else the row goes to quarantine. */
-  positive?: boolean;
   /** Personal data: masked in every public API response. */
   personal?: boolean;
 }
+
+/**
+ * What happens to a row that fails a rule: `error` sends it to quarantine with the rule as its reason,
+ * `warn` keeps it and counts it in the quality report, `fatal` fails the run.
+ */
+export type Severity = 'error' | 'warn' | 'fatal';
+
+/** A declared quality rule on one column, in addition to the built-in ones (required, type, unique key). */
+export type RuleSpec =
+  | { rule: 'positive'; column: string; severity: Severity }
+  | { rule: 'maximum'; column: string; max: number; severity: Severity; /** Setting that overrides `max`. */ setting?: string }
+  | { rule: 'allowed_values'; column: string; severity: Severity; /** Defaults to the column's canonical values. */ values?: readonly string[] }
+  | { rule: 'date_range'; column: string; severity: Severity; notBefore: string; notInFuture: boolean };
 
 export interface DatasetSpec {
   /** Dataset name; its source file is `<name>.csv` and its silver object `<name>.parquet`. */
@@ -23,4 +34,5 @@ export interface DatasetSpec {
   columns: Record<string, ColumnSpec>;
   /** Referential integrity: rows whose column has no match in the other dataset's key are quarantined. */
   references?: { column: string; dataset: string };
+  rules: readonly RuleSpec[];
 }

@@ -8,7 +8,7 @@ import { clients } from '../datasets/clients.js';
 import type { DatasetSpec } from '../datasets/index.js';
 import { Engine, type Row } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
-import { cleanDataset, type CleaningStats } from './cleaning.js';
+import { cleanDataset, type CleaningStats, type QualityCheck } from './cleaning.js';
 import { checkHeader, parseHeader } from './csv-file.js';
 
 // Each cleaning rule on a few given rows, with the expected rows written out by hand.
@@ -28,18 +28,23 @@ after(async () => {
 });
 
 let counter = 0;
-async function clean(spec: DatasetSpec, csv: string): Promise<{ rows: Row[]; quarantine: Row[]; stats: CleaningStats }> {
+async function clean(
+  spec: DatasetSpec,
+  csv: string,
+  extra: { settings?: Record<string, number>; today?: string } = {},
+): Promise<{ rows: Row[]; quarantine: Row[]; stats: CleaningStats; quality: QualityCheck[] }> {
   const name = `case${++counter}`;
   const csvPath = path.join(dir, `${name}.csv`);
   await fs.writeFile(csvPath, csv);
   const outDir = path.join(dir, name);
   await fs.mkdir(outDir);
   const header = checkHeader(`${spec.name}.csv`, parseHeader(csv.slice(0, csv.indexOf('\n'))), spec);
-  const result = await cleanDataset(engine, spec, csvPath, { header, sourceName: `${spec.name}.csv`, outDir, referencedFile: clientsFile });
+  const result = await cleanDataset(engine, spec, csvPath, { header, sourceName: `${spec.name}.csv`, outDir, referencedFile: clientsFile, today: '2026-06-15', ...extra });
   return {
     rows: await engine.rows(`SELECT * FROM read_parquet('${result.silverFile}')`),
     quarantine: await engine.rows(`SELECT _record, _line, _reason, _detail FROM read_parquet('${result.quarantineFile}')`),
     stats: result.stats,
+    quality: result.quality,
   };
 }
 
@@ -150,6 +155,56 @@ describe('silver cleaning rules', () => {
   test('columns in another order, in other case, and extra columns are fine', async () => {
     const { rows } = await clean(achats, 'Produit,note,MONTANT, date_achat ,id_client,id_achat,note\nPhone,hello,5,2026-01-01T10:00:00Z,1,9,x\n');
     assert.deepEqual(rows, [{ id_achat: 9, id_client: 1, date_achat: '2026-01-01 10:00:00', montant: 5, produit: 'Phone' }]);
+  });
+});
+
+describe('declared quality rules and the quality report', () => {
+  test('maximum: an amount above QUALITY_MAX_MONTANT (10000 by default) is quarantined; the setting moves the limit', async () => {
+    const csv = ACHATS_HEADER + '1,1,2026-01-01 10:00:00,20000,Phone\n2,1,2026-01-01 10:00:00,9999.99,Phone\n';
+    const strict = await clean(achats, csv);
+    assert.deepEqual(strict.rows.map((r) => r['id_achat']), [2]);
+    assert.deepEqual(strict.quarantine.map((q) => [q['_reason'], q['_detail']]), [['above_maximum:montant', 'montant 20000 is above the maximum 10000']]);
+    const relaxed = await clean(achats, csv, { settings: { QUALITY_MAX_MONTANT: 50_000 } });
+    assert.deepEqual(relaxed.rows.map((r) => r['id_achat']), [1, 2]);
+  });
+
+  test('date plausibility: before 2000 or after today is quarantined', async () => {
+    const { rows, quarantine } = await clean(achats, ACHATS_HEADER + '1,1,1999-12-31 23:59:59,5,Phone\n2,1,2026-06-16 00:00:00,5,Phone\n3,1,2026-06-15 23:00:00,5,Phone\n');
+    assert.deepEqual(rows.map((r) => r['id_achat']), [3]);
+    assert.deepEqual(quarantine.map((q) => q['_reason']), ['implausible_date:date_achat', 'implausible_date:date_achat']);
+  });
+
+  test('allowed values is a warning: the row is kept and counted, with examples', async () => {
+    const { rows, quality } = await clean(clients, CLIENTS_HEADER + '1,A,a@x,2025-01-01,France\n2,B,b@x,2025-01-01,Portugal\n');
+    assert.deepEqual(rows.map((r) => r['pays']), ['France', 'Portugal']);
+    const check = quality.find((q) => q.rule === 'allowed_values')!;
+    assert.deepEqual(check, {
+      dataset: 'clients', rule: 'allowed_values', column: 'pays', severity: 'warn', checked: 2, failed: 1,
+      examples: [{ record: 2, value: 'Portugal', detail: 'pays "Portugal" is not one of the known values' }],
+    });
+  });
+
+  test('the report has every rule with rows checked and failed', async () => {
+    const { quality } = await clean(achats, ACHATS_HEADER + '1,1,2026-01-01 10:00:00,5,Phone\n1,1,2026-01-01 10:00:00,6,Phone\n2,7,2026-01-01 10:00:00,5,Phone\n3,1,x,5,Phone\n4,1,2026-01-01 10:00:00,5,\n');
+    const by = (rule: string, column?: string) => quality.find((q) => q.rule === rule && (column === undefined || q.column === column))!;
+    assert.equal(by('required', 'produit').failed, 1);
+    assert.equal(by('type', 'date_achat').failed, 1);
+    assert.equal(by('type', 'date_achat').examples[0]!.value, 'x');
+    assert.equal(by('unique_key').failed, 1);
+    assert.equal(by('references').failed, 1);
+    assert.equal(by('positive').failed, 0);
+    assert.equal(by('not_empty').severity, 'fatal');
+    assert.ok(quality.every((q) => q.checked >= q.failed && q.dataset === 'achats'));
+  });
+
+  test('a fatal rule that fails stops the run, naming the dataset and the rule', async () => {
+    const strictClients: DatasetSpec = { ...clients, rules: [{ rule: 'allowed_values', column: 'pays', severity: 'fatal' }] };
+    await assert.rejects(clean(strictClients, CLIENTS_HEADER + '1,A,a@x,2025-01-01,France\n2,B,b@x,2025-01-01,Mars\n'), (err: unknown) => {
+      assert.ok(err instanceof QualityError);
+      assert.equal(err.rule, 'allowed_values');
+      assert.match(err.message, /clients: rule "allowed_values": 1 of 2 rows fail it on pays, e\.g\. pays "Mars" is not one of the known values/);
+      return true;
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ColumnSpec, DatasetSpec } from '../datasets/index.js';
+import type { ColumnSpec, DatasetSpec, Severity } from '../datasets/index.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress, type Row } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 
@@ -40,6 +40,7 @@ export interface CleaningStats {
 
 export interface CleaningResult {
   stats: CleaningStats;
+  quality: QualityCheck[];
   silverFile: string;
   quarantineFile: string;
 }
@@ -93,34 +94,69 @@ const TYPE_RULE: Record<ColumnSpec['type'], string | undefined> = {
   text: undefined,
 };
 
-/**
- * The first failed rule of a row, as [code, human detail] SQL expressions. Raw columns are `r_<name>`,
- * typed ones `<name>`, missing flags `m_<name>`.
- */
-function verdictExprs(spec: DatasetSpec): { code: string; detail: string } {
-  const names = Object.keys(spec.columns);
-  const allMissing = names.map((c) => id(`m_${c}`)).join(' AND ');
-  const codes: string[] = [`WHEN ${allMissing} THEN 'empty_row'`];
-  const details: string[] = [`WHEN ${allMissing} THEN 'empty row'`];
+/** A rule checked on each row: SQL over the typed (`<col>`), raw (`r_<col>`) and missing (`m_<col>`) columns. */
+interface RowRule {
+  rule: string;
+  column: string;
+  severity: Severity;
+  /** Quarantine reason, e.g. "missing_value:pays". */
+  code: string;
+  fails: string;
+  detail: string;
+}
+
+/** The built-in rules (required, type) then the declared ones, in the order a row is judged. */
+function rowRules(spec: DatasetSpec, settings: Record<string, number>, today: string): RowRule[] {
+  const rules: RowRule[] = [];
+  const value = (name: string) => `coalesce(trim(${id(`r_${name}`)}), CAST(${id(name)} AS VARCHAR))`;
   for (const [name, col] of Object.entries(spec.columns)) {
-    const raw = `trim(${id(`r_${name}`)})`;
-    const typed = id(name);
     const missing = id(`m_${name}`);
-    if (col.required) {
-      codes.push(`WHEN ${missing} THEN ${str(`missing_value:${name}`)}`);
-      details.push(`WHEN ${missing} THEN ${str(`${name} is missing`)}`);
-    }
+    if (col.required) rules.push({ rule: 'required', column: name, severity: 'error', code: `missing_value:${name}`, fails: missing, detail: str(`${name} is missing`) });
     const typeRule = TYPE_RULE[col.type];
     if (typeRule) {
-      codes.push(`WHEN NOT ${missing} AND ${typed} IS NULL THEN ${str(`${typeRule}:${name}`)}`);
-      details.push(`WHEN NOT ${missing} AND ${typed} IS NULL THEN ${str(`${name} "`)} || ${raw} || ${str(`" is not a valid ${col.type}`)}`);
-    }
-    if (col.positive) {
-      codes.push(`WHEN ${typed} <= 0 THEN ${str(`not_positive:${name}`)}`);
-      details.push(`WHEN ${typed} <= 0 THEN ${str(`${name} `)} || ${raw} || ' is not greater than 0'`);
+      rules.push({
+        rule: 'type',
+        column: name,
+        severity: 'error',
+        code: `${typeRule}:${name}`,
+        fails: `NOT ${missing} AND ${id(name)} IS NULL`,
+        detail: `${str(`${name} "`)} || trim(${id(`r_${name}`)}) || ${str(`" is not a valid ${col.type}`)}`,
+      });
     }
   }
-  return { code: `CASE ${codes.join(' ')} END`, detail: `CASE ${details.join(' ')} END` };
+  for (const r of spec.rules) {
+    const c = id(r.column);
+    const base = { rule: r.rule, column: r.column, severity: r.severity };
+    if (r.rule === 'positive') {
+      rules.push({ ...base, code: `not_positive:${r.column}`, fails: `${c} <= 0`, detail: `${str(`${r.column} `)} || ${value(r.column)} || ' is not greater than 0'` });
+    } else if (r.rule === 'maximum') {
+      const max = (r.setting && settings[r.setting]) ?? r.max;
+      rules.push({ ...base, code: `above_maximum:${r.column}`, fails: `${c} > ${max}`, detail: `${str(`${r.column} `)} || ${value(r.column)} || ${str(` is above the maximum ${max}`)}` });
+    } else if (r.rule === 'allowed_values') {
+      const values = r.values ?? spec.columns[r.column]?.canonical ?? [];
+      rules.push({ ...base, code: `not_allowed:${r.column}`, fails: `${c} NOT IN (${values.map(str).join(', ')})`, detail: `${str(`${r.column} "`)} || ${value(r.column)} || ${str(`" is not one of the known values`)}` });
+    } else {
+      const upper = r.notInFuture ? ` OR CAST(${c} AS DATE) > DATE ${str(today)}` : '';
+      rules.push({
+        ...base,
+        code: `implausible_date:${r.column}`,
+        fails: `(CAST(${c} AS DATE) < DATE ${str(r.notBefore)}${upper})`,
+        detail: `${str(`${r.column} `)} || ${value(r.column)} || ${str(` is before ${r.notBefore}${r.notInFuture ? ' or in the future' : ''}`)}`,
+      });
+    }
+  }
+  return rules;
+}
+
+/** The first failed `error` rule of a row, as [code, human detail] SQL expressions. */
+function verdictExprs(spec: DatasetSpec, rules: RowRule[]): { code: string; detail: string; empty: string } {
+  const empty = Object.keys(spec.columns).map((c) => id(`m_${c}`)).join(' AND ');
+  const errors = rules.filter((r) => r.severity === 'error');
+  return {
+    empty,
+    code: `CASE WHEN ${empty} THEN 'empty_row' ${errors.map((r) => `WHEN ${r.fails} THEN ${str(r.code)}`).join(' ')} END`,
+    detail: `CASE WHEN ${empty} THEN 'empty row' ${errors.map((r) => `WHEN ${r.fails} THEN ${r.detail}`).join(' ')} END`,
+  };
 }
 
 export interface CleanOptions {
@@ -131,7 +167,22 @@ export interface CleanOptions {
   outDir: string;
   /** For `references`: a parquet file holding the referenced dataset's cleaned rows. */
   referencedFile?: string;
+  /** Values of the settings rules may name (e.g. QUALITY_MAX_MONTANT). */
+  settings?: Record<string, number>;
+  /** "Today" for date plausibility, YYYY-MM-DD (default: the current UTC day). */
+  today?: string;
   onProgress?: (p: QueryProgress) => void;
+}
+
+/** One line of the quality report: a rule on a dataset, how many rows it checked and failed, a few examples. */
+export interface QualityCheck {
+  dataset: string;
+  rule: string;
+  column?: string;
+  severity: Severity;
+  checked: number;
+  failed: number;
+  examples: { record: number | null; value: string | null; detail: string | null }[];
 }
 
 export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: string, options: CleanOptions): Promise<CleaningResult> {
@@ -142,7 +193,8 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const checked = id(`checked_${n}`);
   const names = Object.keys(spec.columns);
   const csvColumns = `{${options.header.map((h) => `${str(h)}: 'VARCHAR'`).join(', ')}}`;
-  const verdict = verdictExprs(spec);
+  const rules = rowRules(spec, options.settings ?? {}, options.today ?? new Date().toISOString().slice(0, 10));
+  const verdict = verdictExprs(spec, rules);
   const textCols = names.filter((c) => spec.columns[c]!.type === 'text');
   const key = id(spec.key);
 
@@ -174,7 +226,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     judged AS (
       SELECT *, ${verdict.code} AS _reason, ${verdict.detail} AS _detail FROM flagged
     )
-    SELECT ${names.map((c) => id(c)).join(', ')}, _reason, _detail,
+    SELECT ${names.map((c) => id(c)).join(', ')}, _reason, _detail, ${names.map((c) => id(`m_${c}`)).join(', ')},
       -- raw text is only worth keeping for quarantined rows
       ${names.map((c) => `CASE WHEN _reason IS NOT NULL THEN ${id(`r_${c}`)} END AS ${id(`r_${c}`)}`).join(', ')}
     FROM judged;
@@ -186,6 +238,23 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const [counts] = await engine.rows(`SELECT (SELECT count(*) FROM ${staged}) AS parsed, (SELECT count(*) FROM ${rejects}) AS rejected`);
   const parsed = Number(counts!['parsed']);
   const rejected = Number(counts!['rejected']);
+
+  // Every row rule counted on its own over the non-empty rows (a row can fail several), in one pass.
+  const [ruleCounts] = await engine.rows(
+    `SELECT count(*) AS checked, ${rules.map((r, i) => `count(*) FILTER (WHERE ${r.fails}) AS ${id(`f${i}`)}`).join(', ')} FROM ${staged} WHERE NOT (${verdict.empty})`,
+  );
+  const quality: QualityCheck[] = [];
+  for (const [i, r] of rules.entries()) {
+    const failed = Number(ruleCounts![`f${i}`]);
+    const examples = failed
+      ? await engine.rows(`SELECT rowid + 1 AS record, coalesce(trim(${id(`r_${r.column}`)}), CAST(${id(r.column)} AS VARCHAR)) AS value, ${r.detail} AS detail FROM ${staged} WHERE NOT (${verdict.empty}) AND ${r.fails} ORDER BY rowid LIMIT 3`)
+      : [];
+    quality.push({ dataset: n, rule: r.rule, column: r.column, severity: r.severity, checked: Number(ruleCounts!['checked']), failed, examples: examples as QualityCheck['examples'] });
+  }
+  const fatal = quality.find((q) => q.severity === 'fatal' && q.failed > 0);
+  if (fatal) {
+    throw new QualityError(n, fatal.rule, `${fatal.failed} of ${fatal.checked} rows fail it on ${fatal.column}, e.g. ${fatal.examples.map((e) => e.detail).join('; ')}`);
+  }
 
   // Step 2 — duplicates among valid rows: the first row of a key (in file order) wins; a later row is an
   // exact duplicate (dropped, counted) when all its typed values equal the winner's, else it is quarantined.
@@ -230,8 +299,17 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const kept = verdictRows.find((r) => r['reason'] === null);
   const rowsOut = byVerdict.get(null) ?? 0;
 
+  const validRows = parsed - (byVerdict.get('empty_row') ?? 0) - [...byVerdict].filter(([v]) => v !== null && rules.some((r) => r.code === v)).reduce((a, [, c]) => a + c, 0);
+  quality.push({ dataset: n, rule: 'unique_key', column: spec.key, severity: 'error', checked: validRows, failed: byVerdict.get(`duplicate_key:${spec.key}`) ?? 0, examples: [] });
+  if (ref) {
+    const failedRef = byVerdict.get(`unknown_reference:${ref.column}`) ?? 0;
+    quality.push({ dataset: n, rule: 'references', column: ref.column, severity: 'error', checked: validRows - (byVerdict.get(`duplicate_key:${spec.key}`) ?? 0) - (byVerdict.get('exact_duplicate') ?? 0), failed: failedRef, examples: [] });
+  }
+
   // Step 4 — quality rules on what would be published; a failure stops the run before anything is written.
   checkQuality(spec, kept, rowsOut, parsed + rejected);
+  quality.push({ dataset: n, rule: 'not_empty', severity: 'fatal', checked: 1, failed: 0, examples: [] });
+  quality.push({ dataset: n, rule: 'no_all_null_column', severity: 'fatal', checked: names.length, failed: 0, examples: [] });
 
   const silverFile = path.join(options.outDir, `${n}.parquet`);
   const quarantineFile = path.join(options.outDir, `${n}.quarantine.parquet`);
@@ -267,7 +345,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     reasons,
   };
   await engine.run(`DROP VIEW ${checked}; DROP TABLE ${dups}; DROP TABLE ${staged};`);
-  return { stats, silverFile, quarantineFile };
+  return { stats, quality, silverFile, quarantineFile };
 }
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { DATASETS } from '../datasets/index.js';
 import { UserError } from '../errors.js';
-import { cleanDataset, type CleaningStats } from './cleaning.js';
+import { cleanDataset, type CleaningStats, type QualityCheck } from './cleaning.js';
 import { checkHeader, inspectHeader } from './csv-file.js';
 import { readManifest } from './bronze.js';
 import { timed, type RunContext, type StageResult } from './context.js';
@@ -20,7 +20,7 @@ export async function runSilver(ctx: RunContext): Promise<StageResult> {
     const outDir = await ctx.workDir('silver');
     const downloads = await ctx.workDir('silver-inputs');
     const manifest = await readManifest(ctx);
-    const cleaned: { dataset: string; silverFile: string; quarantineFile: string; stats: CleaningStats }[] = [];
+    const cleaned: { dataset: string; silverFile: string; quarantineFile: string; stats: CleaningStats; quality: QualityCheck[] }[] = [];
     for (const spec of DATASETS) {
       const sourceName = `${spec.name}.csv`;
       if (!(await ctx.store.head('bronze', sourceName))) {
@@ -35,6 +35,7 @@ export async function runSilver(ctx: RunContext): Promise<StageResult> {
         sourceName,
         outDir,
         ...(referenced ? { referencedFile: referenced } : {}),
+        settings: ctx.config.qualitySettings,
         onProgress: (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }),
       });
       ctx.progress.end();
@@ -53,7 +54,7 @@ export async function runSilver(ctx: RunContext): Promise<StageResult> {
       rowsOut: sum((s) => s.rowsOut),
       quarantined: sum((s) => s.quarantined),
       bytes,
-      details: { datasets: Object.fromEntries(cleaned.map((c) => [c.dataset, c.stats])) },
+      details: { datasets: Object.fromEntries(cleaned.map((c) => [c.dataset, c.stats])), quality: cleaned.flatMap((c) => c.quality) },
     };
   });
 }
