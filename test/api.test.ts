@@ -250,6 +250,19 @@ describe('API on a published lake', () => {
     await expectError(await get('/api/lake/gold/preview'), 400, /missing query parameter "key"/);
   });
 
+  test('GET /api/quality: the latest report, or a given run\'s', async () => {
+    const report = await json(await get('/api/quality'));
+    assert.ok(report.checks.length > 10);
+    const rules = new Set(report.checks.map((c: { dataset: string; rule: string }) => `${c.dataset}:${c.rule}`));
+    for (const r of ['clients:required', 'clients:type', 'clients:unique_key', 'clients:allowed_values', 'achats:references', 'achats:maximum', 'achats:date_range', 'achats:not_empty']) assert.ok(rules.has(r), r);
+    assert.ok(report.checks.every((c: { checked: number; failed: number }) => c.checked >= c.failed && c.failed >= 0));
+    assert.equal(report.quarantine.clients.reasons['malformed_line:too_many_columns'], 1);
+    const again = await json(await get(`/api/quality?run=${report.runId}`));
+    assert.deepEqual(again.checks, report.checks);
+    await expectError(await get('/api/quality?run=20200101T000000Z-000000'), 404, /no run/);
+    await expectError(await get('/api/quality?run=../x'), 400, /"run"/);
+  });
+
   test('GET /api/runs and /api/runs/{id}', async () => {
     const runs = await json(await get('/api/runs'));
     assert.ok(runs.length >= 1);
@@ -300,6 +313,7 @@ describe('API without a publish, and with the serving store down', () => {
       const { get } = await listen(app);
       await expectError(await get('/api/ca_par_pays'), 404, /no KPI has been published yet: run the pipeline/);
       await expectError(await get('/api/compare?kpi=ca_par_pays'), 404, /no KPI has been published yet/);
+      await expectError(await get('/api/quality'), 404, /no quality report yet: run the pipeline/);
       const ready = await json(await get('/ready'));
       assert.equal(ready.last_publish, null);
       assert.deepEqual(await json(await get('/api/runs')), []);

@@ -63,6 +63,8 @@ describe('CLI', () => {
     assert.match(r.stdout, /stage .*rows in .*rows out .*quarantined .*bytes .*seconds/);
     assert.match(r.stdout, /│ gold +│ +2050 │ +2000 │ +0 │/);
     assert.match(r.stdout, /run \S+ completed/);
+    const silver = await cli(['silver'], env);
+    assert.match(silver.stdout, /quality: \d+ of \d+ rules passed on every row/);
   });
 
   test('verify, kpis, show and runs print what the lake and the serving store hold', async () => {
@@ -77,8 +79,8 @@ describe('CLI', () => {
     assert.equal(s.code, 0, s.stderr);
     assert.match(s.stdout, /│ 2000 +│/);
     const runs = await cli(['runs'], env);
-    // Newest first: the gold stage, the whole run, and the first run that failed for want of sources.
-    assert.deepEqual(runs.stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3).join(' ')), ['gold completed', 'run completed', 'run failed']);
+    // Newest first: the silver and gold stages, the whole run, and the first run that failed for want of sources.
+    assert.deepEqual(runs.stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3).join(' ')), ['silver completed', 'gold completed', 'run completed', 'run failed']);
     assertOneLineError(await cli(['show', 'nope'], env), /^error: unknown KPI "nope"$/);
     assertOneLineError(await cli(['verify', 'platinum'], env), /^error: unknown layer "platinum"$/);
   });

@@ -143,6 +143,15 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
     await shot('distribution');
   });
 
+  test('Qualité: every rule with rows checked and failed, and the quarantine counts', async () => {
+    await open('qualite');
+    const report = await api('/api/quality');
+    assert.equal(await rowCount('table-quality'), report.checks.length);
+    assert.equal(await rowCount('table-quarantine'), 2);
+    assert.equal(await page.textContent('[data-testid=quality-rules] .card-value'), String(report.checks.length));
+    await shot('qualite');
+  });
+
   test('Explorateur: browse, preview, filter by a column value, download as CSV', async () => {
     await open('explorateur');
     await page.click('[data-testid=bucket-gold]');

@@ -39,7 +39,7 @@ async function request(path: string): Promise<Response> {
     // not JSON: keep the status line
   }
   if (response.status === 401) throw new ApiError('unauthorized', message, 401);
-  if (response.status === 404 && /published/.test(message)) throw new ApiError('not_published', message, 404);
+  if (response.status === 404 && /run the pipeline/.test(message)) throw new ApiError('not_published', message, 404);
   if (response.status >= 502) throw new ApiError('unreachable', message, response.status);
   throw new ApiError('http', message, response.status);
 }

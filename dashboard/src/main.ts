@@ -7,10 +7,11 @@ import caPays from './tabs/ca-pays';
 import croissance from './tabs/croissance';
 import distribution from './tabs/distribution';
 import explorateur from './tabs/explorateur';
+import qualite from './tabs/qualite';
 import runs from './tabs/runs';
 import volumes from './tabs/volumes';
 
-const TABS: Tab[] = [accueil, caPays, volumes, croissance, distribution, explorateur, runs];
+const TABS: Tab[] = [accueil, caPays, volumes, croissance, distribution, qualite, explorateur, runs];
 const app = new App();
 const root = document.getElementById('app')!;
 let renderToken = 0;

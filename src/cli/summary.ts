@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import type { RunSummary } from '../pipeline/run.js';
-import type { CleaningStats } from '../pipeline/cleaning.js';
+import type { CleaningStats, QualityCheck } from '../pipeline/cleaning.js';
 import { humanBytes, humanCount, rate } from './format.js';
 
 /** The end-of-run table: per stage rows in, rows out, rows quarantined, bytes, seconds. */
@@ -24,6 +24,16 @@ export function renderSummary(summary: RunSummary): string {
         `${stats.dataset}: ${stats.quarantined} quarantined${parts.length ? ` (${parts.join(', ')})` : ''}${dropped.length ? `; dropped ${dropped.join(', ')}` : ''} → silver/quarantine/${stats.dataset}.parquet`,
       );
     }
+  }
+  const quality = silver?.details['quality'] as QualityCheck[] | undefined;
+  if (quality) {
+    const failing = quality.filter((q) => q.failed > 0);
+    if (failing.length) {
+      const qt = new Table({ head: ['quality', 'rule', 'column', 'severity', 'checked', 'failed', 'example'], style: { head: [], border: [] } });
+      for (const q of failing) qt.push([q.dataset, q.rule, q.column ?? '', q.severity, humanCount(q.checked), humanCount(q.failed), q.examples[0]?.detail ?? '']);
+      lines.push(qt.toString());
+    }
+    lines.push(`quality: ${quality.length - failing.length} of ${quality.length} rules passed on every row`);
   }
   const bronze = summary.stages.find((s) => s.stage === 'bronze');
   const files = bronze?.details['files'] as Record<string, string> | undefined;

@@ -56,6 +56,35 @@ export default async function systemRoutes(app: FastifyInstance): Promise<void> 
   );
 
   app.get(
+    '/api/quality',
+    {
+      schema: {
+        summary: 'Quality report: per dataset and rule, rows checked and failed, with examples',
+        description: 'Of the latest run that cleaned silver, or of the run given by `run`.',
+        tags: ['runs'],
+        querystring: { type: 'object', properties: { run: { type: 'string', pattern: '^[0-9A-Za-z-]{1,64}$' } }, additionalProperties: false },
+      },
+    },
+    async (request) => {
+      const { run } = request.query as { run?: string };
+      const runs = await lakeCall(() => listRuns(ctx.lake));
+      const chosen = run ? runs.find((r) => r.runId === run) : runs.find((r) => r.stages.some((s) => s.stage === 'silver' && s.details['quality']));
+      if (!chosen) throw notFound(run ? `no run ${run}` : 'no quality report yet: run the pipeline (`npx datalake run`)');
+      const silver = chosen.stages.find((s) => s.stage === 'silver');
+      if (!silver?.details['quality']) throw notFound(`run ${chosen.runId} did not clean silver, so it has no quality report`);
+      const checks = silver.details['quality'] as { checked: number; failed: number }[];
+      return {
+        runId: chosen.runId,
+        startedAt: chosen.startedAt,
+        state: chosen.state,
+        summary: { rules: checks.length, failing: checks.filter((c) => c.failed > 0).length },
+        checks,
+        quarantine: silver.details['datasets'],
+      };
+    },
+  );
+
+  app.get(
     '/api/compare',
     {
       schema: {
