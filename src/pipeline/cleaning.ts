@@ -239,23 +239,6 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const parsed = Number(counts!['parsed']);
   const rejected = Number(counts!['rejected']);
 
-  // Every row rule counted on its own over the non-empty rows (a row can fail several), in one pass.
-  const [ruleCounts] = await engine.rows(
-    `SELECT count(*) AS checked, ${rules.map((r, i) => `count(*) FILTER (WHERE ${r.fails}) AS ${id(`f${i}`)}`).join(', ')} FROM ${staged} WHERE NOT (${verdict.empty})`,
-  );
-  const quality: QualityCheck[] = [];
-  for (const [i, r] of rules.entries()) {
-    const failed = Number(ruleCounts![`f${i}`]);
-    const examples = failed
-      ? await engine.rows(`SELECT rowid + 1 AS record, coalesce(trim(${id(`r_${r.column}`)}), CAST(${id(r.column)} AS VARCHAR)) AS value, ${r.detail} AS detail FROM ${staged} WHERE NOT (${verdict.empty}) AND ${r.fails} ORDER BY rowid LIMIT 3`)
-      : [];
-    quality.push({ dataset: n, rule: r.rule, column: r.column, severity: r.severity, checked: Number(ruleCounts!['checked']), failed, examples: examples as QualityCheck['examples'] });
-  }
-  const fatal = quality.find((q) => q.severity === 'fatal' && q.failed > 0);
-  if (fatal) {
-    throw new QualityError(n, fatal.rule, `${fatal.failed} of ${fatal.checked} rows fail it on ${fatal.column}, e.g. ${fatal.examples.map((e) => e.detail).join('; ')}`);
-  }
-
   // Step 2 — duplicates among valid rows: the first row of a key (in file order) wins; a later row is an
   // exact duplicate (dropped, counted) when all its typed values equal the winner's, else it is quarantined.
   const sameAsFirst = names.map((c) => `s.${id(c)} IS NOT DISTINCT FROM f.${id(c)}`).join(' AND ');
@@ -291,13 +274,30 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     FROM ${staged} s LEFT JOIN ${dups} d ON d.rid = s.rowid;
   `);
 
-  // One pass counts rows per verdict and, for the kept rows, the non-null values per column.
+  // One pass counts rows per verdict, the non-null values per column of the kept rows, and every row
+  // rule on its own over the non-empty rows (a row can fail several) for the quality report.
   const verdictRows = await engine.rows(
-    `SELECT _verdict AS reason, count(*) AS n, ${names.map((c) => `count(${id(c)}) AS ${id(`nn_${c}`)}`).join(', ')} FROM ${checked} GROUP BY ALL`,
+    `SELECT _verdict AS reason, count(*) AS n, ${names.map((c) => `count(${id(c)}) AS ${id(`nn_${c}`)}`).join(', ')},
+            ${rules.map((r, i) => `count(*) FILTER (WHERE NOT (${verdict.empty}) AND ${r.fails}) AS ${id(`f${i}`)}`).join(', ')}
+     FROM ${checked} GROUP BY ALL`,
   );
   const byVerdict = new Map(verdictRows.map((r) => [r['reason'] as string | null, Number(r['n'])]));
   const kept = verdictRows.find((r) => r['reason'] === null);
   const rowsOut = byVerdict.get(null) ?? 0;
+  const nonEmpty = parsed - (byVerdict.get('empty_row') ?? 0);
+
+  const quality: QualityCheck[] = [];
+  for (const [i, r] of rules.entries()) {
+    const failed = verdictRows.reduce((sum, row) => sum + Number(row[`f${i}`]), 0);
+    const examples = failed
+      ? await engine.rows(`SELECT rowid + 1 AS record, coalesce(trim(${id(`r_${r.column}`)}), CAST(${id(r.column)} AS VARCHAR)) AS value, ${r.detail} AS detail FROM ${staged} WHERE NOT (${verdict.empty}) AND ${r.fails} ORDER BY rowid LIMIT 3`)
+      : [];
+    quality.push({ dataset: n, rule: r.rule, column: r.column, severity: r.severity, checked: nonEmpty, failed, examples: examples as QualityCheck['examples'] });
+  }
+  const fatal = quality.find((q) => q.severity === 'fatal' && q.failed > 0);
+  if (fatal) {
+    throw new QualityError(n, fatal.rule, `${fatal.failed} of ${fatal.checked} rows fail it on ${fatal.column}, e.g. ${fatal.examples.map((e) => e.detail).join('; ')}`);
+  }
 
   const validRows = parsed - (byVerdict.get('empty_row') ?? 0) - [...byVerdict].filter(([v]) => v !== null && rules.some((r) => r.code === v)).reduce((a, [, c]) => a + c, 0);
   quality.push({ dataset: n, rule: 'unique_key', column: spec.key, severity: 'error', checked: validRows, failed: byVerdict.get(`duplicate_key:${spec.key}`) ?? 0, examples: [] });
