@@ -70,9 +70,9 @@ export class RunContext {
   }
 }
 
-/** Sortable and unique: `20261127T235501Z-3f9a1c`. */
+/** Unique, and sorted by start time down to the millisecond: `20261127T235501.042Z-3f9a1c`. */
 export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${now.toISOString().replace(/[-:]/g, '')}-${randomBytes(3).toString('hex')}`;
 }
 
 export async function timed<T extends Omit<StageResult, 'seconds'>>(fn: () => Promise<T>): Promise<T & { seconds: number }> {

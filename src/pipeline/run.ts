@@ -93,12 +93,23 @@ export async function runPipeline(options: RunOptions): Promise<{ summary: RunSu
   return error === undefined ? { summary } : { summary, error };
 }
 
-export async function listRuns(store: ObjectStore): Promise<RunSummary[]> {
-  const objects = await store.list('runs');
-  const runs: RunSummary[] = [];
-  for (const o of objects) {
-    const bytes = await store.getBytes('runs', o.key);
-    if (bytes) runs.push(JSON.parse(bytes.toString('utf8')) as RunSummary);
+/**
+ * Past runs, newest first. Run ids start with their UTC start time, so the newest are the last keys:
+ * only the records asked for are read, however long the history.
+ */
+export async function* newestRuns(store: ObjectStore): AsyncGenerator<RunSummary> {
+  const keys = (await store.list('runs')).map((o) => o.key).filter((k) => k.endsWith('.json'));
+  for (const key of keys.sort().reverse()) {
+    const bytes = await store.getBytes('runs', key);
+    if (bytes) yield JSON.parse(bytes.toString('utf8')) as RunSummary;
   }
-  return runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+export async function listRuns(store: ObjectStore, limit = Infinity): Promise<RunSummary[]> {
+  const runs: RunSummary[] = [];
+  for await (const run of newestRuns(store)) {
+    if (runs.length >= limit) break;
+    runs.push(run);
+  }
+  return runs;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { sqlString as str } from '../../engine/duckdb.js';
-import { listRuns, type RunSummary } from '../../pipeline/run.js';
+import { listRuns, newestRuns, runKey, type RunSummary } from '../../pipeline/run.js';
 import { goldKey } from '../../pipeline/gold.js';
 import { HttpError, notFound, NOTHING_PUBLISHED, unavailable } from '../http-errors.js';
 
@@ -40,16 +40,16 @@ export default async function systemRoutes(app: FastifyInstance): Promise<void> 
     },
     async (request) => {
       const { limit } = request.query as { limit: number };
-      return (await lakeCall(() => listRuns(ctx.lake))).slice(0, limit);
+      return lakeCall(() => listRuns(ctx.lake, limit));
     },
   );
 
   app.get(
     '/api/runs/:id',
-    { schema: { summary: 'One pipeline run', tags: ['runs'], params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9A-Za-z-]{1,64}$' } }, required: ['id'] } } },
+    { schema: { summary: 'One pipeline run', tags: ['runs'], params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$' } }, required: ['id'] } } },
     async (request) => {
       const { id } = request.params as { id: string };
-      const bytes = await lakeCall(() => ctx.lake.getBytes('runs', `${id}.json`));
+      const bytes = await lakeCall(() => ctx.lake.getBytes('runs', runKey(id)));
       if (!bytes) throw notFound(`no run ${id}`);
       return JSON.parse(bytes.toString('utf8')) as RunSummary;
     },
@@ -62,13 +62,19 @@ export default async function systemRoutes(app: FastifyInstance): Promise<void> 
         summary: 'Quality report: per dataset and rule, rows checked and failed, with examples',
         description: 'Of the latest run that cleaned silver, or of the run given by `run`.',
         tags: ['runs'],
-        querystring: { type: 'object', properties: { run: { type: 'string', pattern: '^[0-9A-Za-z-]{1,64}$' } }, additionalProperties: false },
+        querystring: { type: 'object', properties: { run: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$' } }, additionalProperties: false },
       },
     },
     async (request) => {
       const { run } = request.query as { run?: string };
-      const runs = await lakeCall(() => listRuns(ctx.lake));
-      const chosen = run ? runs.find((r) => r.runId === run) : runs.find((r) => r.stages.some((s) => s.stage === 'silver' && s.details['quality']));
+      const chosen = await lakeCall(async () => {
+        if (run) {
+          const bytes = await ctx.lake.getBytes('runs', runKey(run));
+          return bytes ? (JSON.parse(bytes.toString('utf8')) as RunSummary) : undefined;
+        }
+        for await (const r of newestRuns(ctx.lake)) if (r.stages.some((s) => s.stage === 'silver' && s.details['quality'])) return r;
+        return undefined;
+      });
       if (!chosen) throw notFound(run ? `no run ${run}` : 'no quality report yet: run the pipeline (`npx datalake run`)');
       const silver = chosen.stages.find((s) => s.stage === 'silver');
       if (!silver?.details['quality']) throw notFound(`run ${chosen.runId} did not clean silver, so it has no quality report`);
