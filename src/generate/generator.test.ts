@@ -79,7 +79,7 @@ test('a dirty rate injects every kind of defect and logs each one', async () => 
     'clients:spaces', 'clients:country_case', 'clients:date_format', 'clients:missing_email', 'clients:exact_duplicate', 'clients:blank_line',
     'clients:missing_pays', 'clients:bad_date', 'clients:duplicate_key', 'clients:bad_id',
     'achats:spaces', 'achats:product_case', 'achats:date_format', 'achats:decimal_comma', 'achats:exact_duplicate', 'achats:blank_line',
-    'achats:missing_produit', 'achats:bad_date', 'achats:bad_montant', 'achats:negative_montant', 'achats:zero_montant', 'achats:orphan_client', 'achats:duplicate_key',
+    'achats:missing_produit', 'achats:bad_date', 'achats:bad_montant', 'achats:negative_montant', 'achats:zero_montant', 'achats:orphan_client', 'achats:duplicate_key', 'achats:huge_montant', 'achats:implausible_date',
   ]) {
     assert.ok(kinds.has(k), `no ${k} defect`);
   }

@@ -234,6 +234,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       const defect = random.pick([
         'spaces', 'product_case', 'date_format', 'decimal_comma', 'exact_duplicate', 'blank_line',
         'missing_produit', 'bad_date', 'bad_montant', 'negative_montant', 'zero_montant', 'orphan_client', 'duplicate_key',
+        'huge_montant', 'implausible_date',
       ] as const);
       const f = [String(idAchat), String(idClient), dateAchat, formatCents(cents), produit];
       const key = String(idAchat);
@@ -253,6 +254,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         case 'negative_montant': f[3] = `-${f[3]}`; outcome = 'quarantined'; reason = 'not_positive:montant'; break;
         case 'zero_montant': f[3] = random.pick(['0', '0.00']); outcome = 'quarantined'; reason = 'not_positive:montant'; break;
         case 'orphan_client': f[1] = String(++orphanId); outcome = 'quarantined'; reason = 'unknown_reference:id_client'; break;
+        case 'huge_montant': f[3] = random.pick(['25000.00', '999999.99']); outcome = 'quarantined'; reason = 'above_maximum:montant'; break;
+        case 'implausible_date': f[2] = random.pick(['1999-12-31 12:00:00', '1970-01-01 00:00:00', '2099-01-01 10:00:00']); outcome = 'quarantined'; reason = 'implausible_date:date_achat'; break;
         case 'duplicate_key': extra = [f[0], f[1], f[2], formatCents(cents === 50_000 ? cents - 1 : cents + 1), f[4]].join(',') + '\n'; outcome = 'quarantined'; reason = 'duplicate_key:id_achat'; break;
       }
       let line = f.join(',') + '\n';
