@@ -92,6 +92,19 @@ async function assertKpisMatchOracle(config: Config, oracle: Oracle) {
   }
 }
 
+/** Every object of bronze, silver and gold with its content hash and modification time. */
+async function lakeSnapshot(config: Config): Promise<Record<string, string>> {
+  const store = openObjectStore(config);
+  const out: Record<string, string> = {};
+  const { createHash } = await import('node:crypto');
+  for (const bucket of ['bronze', 'silver', 'gold'] as const) {
+    for (const o of await store.list(bucket)) {
+      out[`${bucket}/${o.key}`] = `${createHash('sha256').update((await store.getBytes(bucket, o.key))!).digest('hex')} ${o.modified.toISOString()}`;
+    }
+  }
+  return out;
+}
+
 async function generateSources(config: Config, options: { clients: number; achats: number; seed?: number; dirtyRate?: number; defectsLog?: string }) {
   await generate({ outDir: config.sourcesDir, asOf: FIXED_DAY, seed: options.seed ?? 7, ...options });
 }
@@ -118,23 +131,29 @@ describe('whole pipeline on the folder driver', () => {
     await assertKpisMatchOracle(config, oracle);
   });
 
-  test('the lake holds the seed layout and bronze is a byte-for-byte copy with a manifest', async () => {
+  test('the lake holds the seed layout: bronze by ingestion day with a manifest, silver achats by month', async () => {
     const store = openObjectStore(config);
     const keys = async (b: Parameters<ObjectStore['list']>[0]) => (await store.list(b)).map((o) => o.key);
     assert.deepEqual(await keys('sources'), ['achats.csv', 'clients.csv']);
-    assert.deepEqual(await keys('bronze'), ['_manifest.json', 'achats.csv', 'clients.csv']);
-    assert.deepEqual(await keys('silver'), ['achats.parquet', 'clients.parquet', 'quarantine/achats.parquet', 'quarantine/clients.parquet']);
+    const manifest = JSON.parse((await store.getBytes('bronze', '_manifest.json'))!.toString());
+    const day = manifest.files[0].ingestDate as string;
+    assert.match(day, /^\d{4}-\d{2}-\d{2}$/);
+    assert.deepEqual(await keys('bronze'), ['_manifest.json', `achats/ingest_date=${day}/achats.csv`, `clients/ingest_date=${day}/clients.csv`]);
+    const months = [...oracle.mois.keys()].sort();
+    assert.deepEqual(await keys('silver'), ['_state.json', ...months.map((m) => `achats/month=${m}/data_0.parquet`), 'clients/data_0.parquet']);
     assert.deepEqual(await keys('gold'), [
+      '_state.json',
       'dim_clients.parquet', 'dim_temps.parquet', 'fact_achats.parquet', 'kpi_ca_par_pays.parquet', 'kpi_croissance.parquet',
       'kpi_distribution.parquet', 'kpi_histogramme_montants.parquet', 'kpi_volumes_jour.parquet', 'kpi_volumes_mois.parquet', 'kpi_volumes_semaine.parquet',
     ]);
     const source = await fs.readFile(path.join(config.sourcesDir, 'achats.csv'));
-    assert.ok(source.equals((await store.getBytes('bronze', 'achats.csv'))!));
-    const manifest = JSON.parse((await store.getBytes('bronze', '_manifest.json'))!.toString());
+    const entry = manifest.files.find((f: { name: string }) => f.name === 'achats.csv');
+    assert.ok(source.equals((await store.getBytes('bronze', entry.key))!));
     const { createHash } = await import('node:crypto');
-    assert.equal(manifest.files['achats.csv'].sha256, createHash('sha256').update(source).digest('hex'));
-    assert.equal(manifest.files['achats.csv'].size, source.length);
-    assert.equal(manifest.files['achats.csv'].rows, 30_000);
+    assert.deepEqual(
+      { dataset: entry.dataset, version: entry.version, sha256: entry.sha256, size: entry.size, rows: entry.rows },
+      { dataset: 'achats', version: 1, sha256: createHash('sha256').update(source).digest('hex'), size: source.length, rows: 30_000 },
+    );
     assert.equal((await keys('runs')).length, 1);
   });
 
@@ -142,27 +161,41 @@ describe('whole pipeline on the folder driver', () => {
     const engine = await Engine.open(config.duckdb, path.join(config.dataDir, 'spill'));
     try {
       const lake = config.lakeDir;
-      const schema = async (f: string) => (await engine.columns(`SELECT * FROM read_parquet('${path.join(lake, f)}')`)).map((c) => `${c.name}:${c.type}`);
-      assert.deepEqual(await schema('silver/achats.parquet'), ['id_achat:BIGINT', 'id_client:BIGINT', 'date_achat:TIMESTAMP', 'montant:DECIMAL(18,2)', 'produit:VARCHAR']);
-      assert.deepEqual(await schema('silver/clients.parquet'), ['id_client:BIGINT', 'nom:VARCHAR', 'email:VARCHAR', 'date_inscription:DATE', 'pays:VARCHAR']);
+      const schema = async (f: string) => (await engine.columns(`SELECT * FROM read_parquet('${path.join(lake, f)}', hive_partitioning = false)`)).map((c) => `${c.name}:${c.type}`);
+      assert.deepEqual(await schema('silver/achats/*/*.parquet'), ['id_achat:BIGINT', 'id_client:BIGINT', 'date_achat:TIMESTAMP', 'montant:DECIMAL(18,2)', 'produit:VARCHAR']);
+      assert.deepEqual(await schema('silver/clients/data_0.parquet'), ['id_client:BIGINT', 'nom:VARCHAR', 'email:VARCHAR', 'date_inscription:DATE', 'pays:VARCHAR']);
       assert.deepEqual(await schema('gold/dim_clients.parquet'), ['id_client:BIGINT', 'nom:VARCHAR', 'email:VARCHAR', 'date_inscription:DATE', 'pays:VARCHAR', 'annee_inscription:INTEGER']);
       assert.deepEqual(await schema('gold/dim_temps.parquet'), ['date:DATE', 'annee:INTEGER', 'mois:INTEGER', 'jour:INTEGER', 'semaine:INTEGER', 'jour_semaine:INTEGER']);
       assert.deepEqual(await schema('gold/fact_achats.parquet'), ['id_achat:BIGINT', 'id_client:BIGINT', 'date_achat:TIMESTAMP', 'montant:DECIMAL(18,2)', 'produit:VARCHAR', 'pays:VARCHAR']);
       const [t] = await engine.rows(`SELECT count(*) AS n, count(DISTINCT date) AS d FROM read_parquet('${path.join(lake, 'gold/dim_temps.parquet')}')`);
       assert.equal(t!['n'], t!['d']);
-      const [codec] = await engine.rows(`SELECT DISTINCT compression FROM parquet_metadata('${path.join(lake, 'silver/achats.parquet')}')`);
+      const [codec] = await engine.rows(`SELECT DISTINCT compression FROM parquet_metadata('${path.join(lake, 'silver/achats/*/*.parquet')}')`);
       assert.equal(codec!['compression'], 'ZSTD');
+      // Each month folder holds exactly the purchases of that month.
+      const [misplaced] = await engine.rows(
+        `SELECT count(*) AS n FROM read_parquet('${path.join(lake, 'silver/achats/*/*.parquet')}', filename = true) WHERE filename NOT LIKE '%month=' || strftime(date_achat, '%Y-%m') || '/%'`,
+      );
+      assert.equal(misplaced!['n'], 0);
     } finally {
       engine.close();
     }
   });
 
-  test('a second run skips unchanged sources and republishes the same KPIs', async () => {
+  test('a second run with no new input changes no object and republishes nothing', async () => {
     const before = await publishedKpis(config);
+    const objects = await lakeSnapshot(config);
+    const serving = openServingStore(config);
+    const published = await serving.lastPublish();
+    await serving.close();
     const { summary } = await runPipeline({ config });
     assert.equal(summary.state, 'completed');
     assert.deepEqual(summary.stages[0]!.details['files'], { 'achats.csv': 'unchanged', 'clients.csv': 'unchanged' });
     assert.equal(summary.stages[0]!.bytes, 0);
+    assert.deepEqual(summary.stages.slice(1).map((s) => [s.stage, typeof s.details['skipped']]), [['silver', 'string'], ['gold', 'string'], ['publish', 'string']]);
+    assert.deepEqual(await lakeSnapshot(config), objects);
+    const again = openServingStore(config);
+    assert.deepEqual(await again.lastPublish(), published);
+    await again.close();
     assert.deepEqual(await publishedKpis(config), before);
   });
 });
@@ -186,8 +219,11 @@ describe('whole pipeline on the S3 driver (s3rver on 127.0.0.1)', () => {
     assert.equal(error, undefined, String(error));
     assert.match(summary.lake, /^s3 http:\/\/127\.0\.0\.1:/);
     const store = openObjectStore(config);
-    assert.deepEqual((await store.list('bronze')).map((o) => o.key), ['_manifest.json', 'achats.csv', 'clients.csv']);
-    assert.equal((await store.list('gold')).length, 10);
+    const bronze = (await store.list('bronze')).map((o) => o.key);
+    assert.equal(bronze.length, 3);
+    assert.match(bronze[1]!, /^achats\/ingest_date=\d{4}-\d{2}-\d{2}\/achats\.csv$/);
+    assert.ok((await store.list('silver')).some((o) => /^achats\/month=\d{4}-\d{2}\/data_0\.parquet$/.test(o.key)));
+    assert.equal((await store.list('gold')).length, 11);
     assert.equal((await store.list('runs')).length, 1);
     await fs.access(path.join(config.lakeDir, 'gold')).then(
       () => assert.fail('nothing may be written to the local lake folder in S3 mode'),
@@ -217,10 +253,10 @@ describe('dirty sources', () => {
     try {
       for (const [dataset, key, total] of [['clients', 'id_client', 500], ['achats', 'id_achat', 20_000]] as const) {
         const mine = defects.filter((d) => d.dataset === dataset);
-        const silver = await engine.rows(`SELECT CAST(${key} AS VARCHAR) AS k FROM read_parquet('${path.join(config.lakeDir, 'silver', `${dataset}.parquet`)}')`);
+        const silver = await engine.rows(`SELECT CAST(${key} AS VARCHAR) AS k FROM read_parquet('${path.join(config.lakeDir, 'silver', dataset, '**', '*.parquet')}')`);
         const silverKeys = new Set(silver.map((r) => r['k'] as string));
         assert.equal(silverKeys.size, silver.length, `${dataset}: silver keys are unique`);
-        const quarantine = await engine.rows(`SELECT ${key} AS k, _reason AS reason FROM read_parquet('${path.join(config.lakeDir, 'silver', 'quarantine', `${dataset}.parquet`)}')`);
+        const quarantine = await engine.rows(`SELECT ${key} AS k, _reason AS reason FROM read_parquet('${path.join(config.lakeDir, 'silver', 'quarantine', dataset, '**', '*.parquet')}')`);
 
         // Rows whose defect makes them unusable are in quarantine with the expected reason, and not in silver
         // (a conflicting duplicate leaves the first row of its key in silver).
@@ -240,9 +276,9 @@ describe('dirty sources', () => {
         assert.equal(stats.quarantined, expectedQuarantine.length);
       }
       // Repairs: case variants and surrounding spaces are normalised, day-first dates parsed.
-      const [pays] = await engine.rows(`SELECT count(*) FILTER (WHERE pays NOT IN ('France','Germany','Spain','Italy','Belgium','Netherland','Switzerland','UK','Canada')) AS odd FROM read_parquet('${path.join(config.lakeDir, 'silver', 'clients.parquet')}')`);
+      const [pays] = await engine.rows(`SELECT count(*) FILTER (WHERE pays NOT IN ('France','Germany','Spain','Italy','Belgium','Netherland','Switzerland','UK','Canada')) AS odd FROM read_parquet('${path.join(config.lakeDir, 'silver', 'clients', '*.parquet')}')`);
       assert.equal(pays!['odd'], 0);
-      const [produit] = await engine.rows(`SELECT count(DISTINCT produit) AS n FROM read_parquet('${path.join(config.lakeDir, 'silver', 'achats.parquet')}')`);
+      const [produit] = await engine.rows(`SELECT count(DISTINCT produit) AS n FROM read_parquet('${path.join(config.lakeDir, 'silver', 'achats', '*', '*.parquet')}')`);
       assert.equal(produit!['n'], 10);
     } finally {
       engine.close();
@@ -252,15 +288,7 @@ describe('dirty sources', () => {
 
 describe('failures leave the lake and the serving store as they were', () => {
   let config: Config;
-  async function snapshot() {
-    const store = openObjectStore(config);
-    const out: Record<string, string> = {};
-    const { createHash } = await import('node:crypto');
-    for (const bucket of ['bronze', 'silver', 'gold'] as const) {
-      for (const o of await store.list(bucket)) out[`${bucket}/${o.key}`] = createHash('sha256').update((await store.getBytes(bucket, o.key))!).digest('hex');
-    }
-    return { objects: out, kpis: await publishedKpis(config) };
-  }
+  const snapshot = async () => ({ objects: await lakeSnapshot(config), kpis: await publishedKpis(config) });
   before(async () => {
     ({ config } = await tempConfig());
     await generateSources(config, { clients: 100, achats: 3_000 });
@@ -271,24 +299,54 @@ describe('failures leave the lake and the serving store as they were', () => {
 
   test('a source with a missing column fails the run before anything is uploaded', async () => {
     const before = await snapshot();
+    const good = await fs.readFile(path.join(config.sourcesDir, 'achats.csv'));
     await fs.writeFile(path.join(config.sourcesDir, 'achats.csv'), 'id_achat,id_client,date_achat,amount,produit\n1,1,2026-01-01 10:00:00,12.00,Phone\n');
     const { summary, error } = await runPipeline({ config });
     assert.equal(summary.state, 'failed');
     assert.match(String((error as Error).message), /achats\.csv: missing column montant/);
     assert.equal(summary.error?.stage, 'bronze');
     assert.deepEqual(await snapshot(), before);
+    await fs.writeFile(path.join(config.sourcesDir, 'achats.csv'), good);
   });
 
-  test('a failed quality rule in silver leaves silver, gold and the serving store unchanged', async () => {
+  test('a file whose rows are all bad is quarantined row by row; silver keeps its earlier rows and gold is rebuilt from them', async () => {
     const before = await snapshot();
+    await fs.writeFile(path.join(config.sourcesDir, 'achats_bad.csv'), 'id_achat,id_client,date_achat,montant,produit\n1,1,2026-01-01 10:00:00,-3,Phone\n2,1,never,4,Phone\n');
+    const { summary, error } = await runPipeline({ config });
+    assert.equal(error, undefined, String(error));
+    assert.equal(summary.stages[1]!.quarantined, 2);
+    const after = await snapshot();
+    assert.deepEqual(after.kpis, before.kpis);
+    assert.ok(Object.keys(after.objects).some((k) => /^silver\/quarantine\/achats\/ingest_date=[\d-]+\/achats_bad\.parquet$/.test(k)));
+    await fs.rm(path.join(config.sourcesDir, 'achats_bad.csv'));
+  });
+});
+
+describe('a fatal quality rule', () => {
+  let config: Config;
+  before(async () => {
+    ({ config } = await tempConfig());
+    await generateSources(config, { clients: 50, achats: 500 });
+  });
+  after(async () => fs.rm(config.dataDir, { recursive: true, force: true }));
+
+  test('fails the run before silver changes; resending the file with good content lets the next run complete', async () => {
+    const good = await fs.readFile(path.join(config.sourcesDir, 'achats.csv'));
     await fs.writeFile(path.join(config.sourcesDir, 'achats.csv'), 'id_achat,id_client,date_achat,montant,produit\n1,1,2026-01-01 10:00:00,-3,Phone\n2,1,never,4,Phone\n');
     const { summary, error } = await runPipeline({ config });
     assert.equal(summary.state, 'failed');
     assert.equal(summary.error?.stage, 'silver');
     assert.match((error as Error).message, /quality check failed: achats: rule "not_empty"/);
-    const after = await snapshot();
-    // Bronze took the new file (it is raw data, kept as received); nothing downstream changed.
-    for (const [k, v] of Object.entries(before.objects)) if (!k.startsWith('bronze/')) assert.equal(after.objects[k], v, k);
-    assert.deepEqual(after.kpis, before.kpis);
+    const store = openObjectStore(config);
+    assert.deepEqual(await store.list('silver'), [], 'nothing written to silver');
+    assert.deepEqual(await store.list('gold'), []);
+    assert.equal((await store.list('bronze')).length, 3, 'bronze kept both files as received');
+
+    await fs.writeFile(path.join(config.sourcesDir, 'achats.csv'), good);
+    const retry = await runPipeline({ config });
+    assert.equal(retry.error, undefined, String(retry.error));
+    assert.equal(retry.summary.stages[0]!.details['files']!['achats.csv' as never], 'new version');
+    assert.deepEqual(retry.summary.stages[1]!.details['superseded'], [JSON.parse((await store.getBytes('bronze', '_manifest.json'))!.toString()).files.find((f: { version: number; name: string }) => f.name === 'achats.csv' && f.version === 1).key]);
+    assert.equal(retry.summary.stages[1]!.rowsOut, 550);
   });
 });

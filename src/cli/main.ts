@@ -79,9 +79,9 @@ async function generateCommand(config: Config, flags: GenerateFlags): Promise<vo
   if (flags.dirtyRate > 0) console.log(`${result.defects} defects injected (dirty rate ${flags.dirtyRate})`);
 }
 
-async function stagesCommand(config: Config, stages: readonly StageName[], flags: { json?: boolean }): Promise<void> {
+async function stagesCommand(config: Config, stages: readonly StageName[], flags: { json?: boolean; fullRefresh?: boolean }): Promise<void> {
   const progress = new TerminalProgress();
-  const { summary, error } = await runPipeline({ config, stages, progress });
+  const { summary, error } = await runPipeline({ config, stages, progress, fullRefresh: flags.fullRefresh === true });
   if (error) progress.fail();
   if (flags.json) console.log(JSON.stringify(summary, null, 2));
   else console.log(renderSummary(summary));
@@ -154,22 +154,21 @@ function buildProgram(): Command {
 
   program
     .command('run')
-    .description('run the whole pipeline: bronze → silver → gold → publish')
+    .description('run the whole pipeline: bronze → silver → gold → publish, doing only what new source files require')
+    .option('--full-refresh', 'rebuild silver from every bronze file, then gold, and republish')
     .option('--json', 'print the run summary as JSON')
-    .action(async (flags: { json?: boolean }) => stagesCommand(config(), STAGES, flags));
+    .action(async (flags: { json?: boolean; fullRefresh?: boolean }) => stagesCommand(config(), STAGES, flags));
 
   const stageHelp: Record<StageName, string> = {
-    bronze: 'copy the source CSVs to the sources and bronze buckets (skips unchanged files)',
-    silver: 'clean bronze into typed Parquet; quarantine the rows that cannot be repaired',
-    gold: 'build the dimension, fact and KPI tables from silver',
-    publish: 'load the gold KPIs into the serving store, atomically',
+    bronze: 'keep new and changed source CSVs (clients*.csv, achats*.csv) in bronze, by ingestion day; skips files already received',
+    silver: 'clean the bronze files not merged yet and merge them into typed Parquet by key; quarantine the rows that cannot be repaired',
+    gold: 'build the dimension, fact and KPI tables from silver (skipped when silver has not changed)',
+    publish: 'load the gold KPIs into the serving store, atomically (skipped when already published)',
   };
   for (const stage of STAGES) {
-    program
-      .command(stage)
-      .description(stageHelp[stage])
-      .option('--json', 'print the run summary as JSON')
-      .action(async (flags: { json?: boolean }) => stagesCommand(config(), [stage], flags));
+    const command = program.command(stage).description(stageHelp[stage]);
+    if (stage !== 'bronze') command.option('--full-refresh', stage === 'silver' ? 'rebuild silver from every bronze file' : 'rebuild even when nothing changed');
+    command.option('--json', 'print the run summary as JSON').action(async (flags: { json?: boolean; fullRefresh?: boolean }) => stagesCommand(config(), [stage], flags));
   }
 
   program

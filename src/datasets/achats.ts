@@ -14,6 +14,7 @@ export const achats: DatasetSpec = {
     produit: { type: 'text', required: true, canonical: PRODUCTS, description: 'Product' },
   },
   references: { column: 'id_client', dataset: 'clients' },
+  partitionBy: { column: 'date_achat', grain: 'month' },
   rules: [
     { rule: 'positive', column: 'montant', severity: 'error' },
     { rule: 'maximum', column: 'montant', max: 10_000, setting: 'QUALITY_MAX_MONTANT', severity: 'error' },

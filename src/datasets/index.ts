@@ -7,8 +7,10 @@ export type { ColumnSpec, ColumnType, DatasetSpec, RuleSpec, Severity } from './
 /** In processing order: a dataset comes after the datasets it references. */
 export const DATASETS: readonly DatasetSpec[] = [clients, achats];
 
+/** The dataset a source file feeds, by name: `achats.csv`, `achats_2026-11-28.csv`, `Achats-export.CSV`. */
 export function datasetForFile(fileName: string): DatasetSpec | undefined {
-  return DATASETS.find((d) => `${d.name}.csv` === fileName);
+  const lower = fileName.toLowerCase();
+  return DATASETS.find((d) => lower === `${d.name}.csv` || (lower.startsWith(d.name) && /^[_.\- ]/.test(lower.slice(d.name.length)) && lower.endsWith('.csv')));
 }
 
 /** Column names holding personal data in any dataset (they keep their names through silver and gold). */

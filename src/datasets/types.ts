@@ -26,13 +26,18 @@ export type RuleSpec =
   | { rule: 'date_range'; column: string; severity: Severity; notBefore: string; notInFuture: boolean };
 
 export interface DatasetSpec {
-  /** Dataset name; its source file is `<name>.csv` and its silver object `<name>.parquet`. */
+  /** Dataset name; its source files are `<name>.csv` and `<name>_<anything>.csv` (e.g. `achats_2026-11-28.csv`). */
   name: string;
   description: string;
-  /** Unique key: the first row of a key wins; later rows with the same key are quarantined (or dropped when identical). */
+  /**
+   * Unique key. Within one file the first row of a key wins and later rows with that key are quarantined
+   * (or dropped when identical); across files, the row of the later file replaces the earlier one.
+   */
   key: string;
   columns: Record<string, ColumnSpec>;
   /** Referential integrity: rows whose column has no match in the other dataset's key are quarantined. */
   references?: { column: string; dataset: string };
   rules: readonly RuleSpec[];
+  /** Silver is written in one folder per month of this column, so a new day's file rewrites only its months. */
+  partitionBy?: { column: string; grain: 'month' };
 }

@@ -1,91 +1,167 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { datasetForFile } from '../datasets/index.js';
+import { datasetForFile, type DatasetSpec } from '../datasets/index.js';
 import { UserError } from '../errors.js';
 import { checkHeader, inspectCsv, type CsvFileFacts } from './csv-file.js';
 import { timed, type RunContext, type StageResult } from './context.js';
+import { BRONZE_MANIFEST, bronzeKey } from './layout.js';
 
-export const MANIFEST_KEY = '_manifest.json';
-
-export interface ManifestEntry {
+/** One file received, as kept in bronze. Entries are never changed or removed. */
+export interface BronzeFile {
+  /** Arrival order across all files: silver merges files in this order, so a later file's rows win. */
+  seq: number;
+  /** Name as received, e.g. `achats_2026-11-28.csv`. */
+  name: string;
+  dataset: string;
+  /** 1 for the first content received under this name, then 2, 3... */
+  version: number;
   key: string;
   sha256: string;
   size: number;
+  /** Data lines (an estimate of rows before parsing). */
   rows: number;
+  ingestDate: string;
   ingestedAt: string;
   runId: string;
-}
-export interface Manifest {
-  files: Record<string, ManifestEntry>;
+  origin: 'folder' | 'bucket';
+  /** Time of the `sources` object when ingested: a bucket file with the same time and size is not read again. */
+  sourceModified?: string;
 }
 
-export async function readManifest(ctx: RunContext): Promise<Manifest> {
-  const bytes = await ctx.store.getBytes('bronze', MANIFEST_KEY);
-  return bytes ? (JSON.parse(bytes.toString('utf8')) as Manifest) : { files: {} };
+export interface Manifest {
+  format: 2;
+  files: BronzeFile[];
+}
+
+export async function readManifest(ctx: Pick<RunContext, 'store'>): Promise<Manifest> {
+  const bytes = await ctx.store.getBytes('bronze', BRONZE_MANIFEST);
+  if (!bytes) return { format: 2, files: [] };
+  const parsed = JSON.parse(bytes.toString('utf8')) as Manifest | { files: Record<string, Omit<BronzeFile, 'seq' | 'name' | 'dataset' | 'version' | 'ingestDate' | 'origin'>> };
+  if (Array.isArray(parsed.files)) return parsed as Manifest;
+  // A lake written before versions existed: one flat file per name, each its first version.
+  const files = Object.entries(parsed.files).flatMap(([name, e], i) => {
+    const dataset = datasetForFile(name)?.name;
+    return dataset ? [{ ...e, seq: i + 1, name, dataset, version: 1, ingestDate: e.ingestedAt.slice(0, 10), origin: 'folder' as const }] : [];
+  });
+  return { format: 2, files };
+}
+
+/** The latest version received under each file name. */
+export function latestVersions(manifest: Manifest): Map<string, BronzeFile> {
+  const latest = new Map<string, BronzeFile>();
+  for (const f of manifest.files) if ((latest.get(f.name)?.version ?? 0) < f.version) latest.set(f.name, f);
+  return latest;
+}
+
+type Outcome = 'ingested' | 'new version' | 'unchanged' | 'ignored: matches no dataset';
+
+interface Candidate {
+  name: string;
+  origin: 'folder' | 'bucket';
+  /** The folder file; bucket files are read through the store. */
+  file?: string;
 }
 
 /**
- * Bronze: every CSV of the sources folder goes to the `sources` bucket and, byte for byte, to `bronze`,
- * recorded in `bronze/_manifest.json` (sha256, size, rows, time). A file whose content is already in
- * bronze is skipped. All files are checked before anything is uploaded, so a bad file changes nothing.
+ * Bronze: every CSV of the sources folder and of the `sources` bucket is kept, byte for byte and for
+ * good, under `bronze/<dataset>/ingest_date=<day>/`, and recorded in `bronze/_manifest.json`. A file
+ * whose content equals the latest version of its name is skipped; new content under a known name is
+ * kept as a new version. All files are checked before anything is uploaded, so a bad file changes nothing.
  */
 export async function runBronze(ctx: RunContext): Promise<StageResult> {
   return timed(async () => {
-    const files = await listSourceFiles(ctx.config.sourcesDir);
-    const inspected: { name: string; file: string; facts: CsvFileFacts }[] = [];
-    for (const name of files) {
-      const file = path.join(ctx.config.sourcesDir, name);
+    const manifest = await readManifest(ctx);
+    const latest = latestVersions(manifest);
+    const candidates = await listCandidates(ctx);
+    const downloads = await ctx.workDir('bronze-inputs');
+    const outcome: Record<string, Outcome> = {};
+    const accepted: { candidate: Candidate; spec: DatasetSpec; file: string; facts: CsvFileFacts; version: number }[] = [];
+    let rowsIn = 0;
+    for (const candidate of candidates) {
+      const { name } = candidate;
+      const spec = datasetForFile(name);
+      if (!spec) {
+        outcome[name] = 'ignored: matches no dataset';
+        continue;
+      }
+      const known = latest.get(name);
+      if (candidate.origin === 'bucket' && known?.sourceModified) {
+        const info = await ctx.store.head('sources', name);
+        if (info && info.size === known.size && info.modified.toISOString() === known.sourceModified) {
+          outcome[name] = 'unchanged';
+          continue;
+        }
+      }
+      const file = candidate.file ?? (await ctx.store.localPath('sources', name, downloads));
       const size = (await fs.stat(file)).size;
       ctx.progress.begin('bronze', `check ${name}`);
       const facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }));
       ctx.progress.end();
-      const spec = datasetForFile(name);
-      if (spec) checkHeader(name, facts.header, spec);
-      inspected.push({ name, file, facts });
-    }
-
-    const manifest = await readManifest(ctx);
-    let rowsIn = 0;
-    let rowsOut = 0;
-    let bytes = 0;
-    const outcome: Record<string, 'ingested' | 'unchanged'> = {};
-    for (const { name, file, facts } of inspected) {
       rowsIn += facts.lines;
-      const known = manifest.files[name];
-      if (known && known.sha256 === facts.sha256 && (await ctx.store.head('bronze', known.key))) {
+      if (known && known.sha256 === facts.sha256) {
         outcome[name] = 'unchanged';
         continue;
       }
+      checkHeader(name, facts.header, spec);
+      accepted.push({ candidate, spec, file, facts, version: (known?.version ?? 0) + 1 });
+    }
+
+    const now = new Date();
+    const ingestDate = now.toISOString().slice(0, 10);
+    let seq = manifest.files.reduce((max, f) => Math.max(max, f.seq), 0);
+    let rowsOut = 0;
+    let bytes = 0;
+    for (const { candidate, spec, file, facts, version } of accepted) {
+      const { name } = candidate;
+      const key = bronzeKey(spec.name, ingestDate, name, version);
       ctx.progress.begin('bronze', `ingest ${name}`, facts.lines);
-      await ctx.store.putFile('sources', name, file);
-      await ctx.store.copy({ bucket: 'sources', key: name }, { bucket: 'bronze', key: name });
+      if (candidate.origin === 'folder') await ctx.store.putFile('sources', name, file);
+      await ctx.store.copy({ bucket: 'sources', key: name }, { bucket: 'bronze', key });
+      const sourceInfo = await ctx.store.head('sources', name);
       ctx.progress.update({ rows: facts.lines });
       ctx.progress.end();
-      manifest.files[name] = { key: name, sha256: facts.sha256, size: facts.size, rows: facts.lines, ingestedAt: new Date().toISOString(), runId: ctx.runId };
-      outcome[name] = 'ingested';
+      manifest.files.push({
+        seq: ++seq,
+        name,
+        dataset: spec.name,
+        version,
+        key,
+        sha256: facts.sha256,
+        size: facts.size,
+        rows: facts.lines,
+        ingestDate,
+        ingestedAt: now.toISOString(),
+        runId: ctx.runId,
+        origin: candidate.origin,
+        ...(sourceInfo ? { sourceModified: sourceInfo.modified.toISOString() } : {}),
+      });
+      outcome[name] = version === 1 ? 'ingested' : 'new version';
       rowsOut += facts.lines;
       bytes += facts.size;
     }
-    if (Object.values(outcome).includes('ingested')) {
-      await ctx.store.putBytes('bronze', MANIFEST_KEY, JSON.stringify(manifest, null, 2));
-    }
+    if (accepted.length) await ctx.store.putBytes('bronze', BRONZE_MANIFEST, JSON.stringify(manifest, null, 2));
     return { stage: 'bronze' as const, rowsIn, rowsOut, quarantined: 0, bytes, details: { files: outcome } };
   });
 }
 
-async function listSourceFiles(dir: string): Promise<string[]> {
-  let entries: string[];
+/** Files of the sources folder, then those dropped straight into the `sources` bucket; the folder wins a name clash. */
+async function listCandidates(ctx: RunContext): Promise<Candidate[]> {
+  const dir = ctx.config.sourcesDir;
+  let entries: string[] = [];
+  let folderExists = true;
   try {
     entries = await fs.readdir(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UserError(`the sources folder ${dir} does not exist`, 'create it with `npx datalake generate`, or put clients.csv and achats.csv there (or set DATA_DIR)');
-    }
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    folderExists = false;
   }
-  const csvs = entries.filter((e) => e.toLowerCase().endsWith('.csv') && !e.startsWith('.')).sort();
-  if (csvs.length === 0) {
-    throw new UserError(`no CSV file in the sources folder ${dir}`, 'run `npx datalake generate`, or put clients.csv and achats.csv there');
+  const isCsv = (name: string) => name.toLowerCase().endsWith('.csv') && !name.startsWith('.') && !name.includes('/');
+  const byName = new Map<string, Candidate>();
+  for (const o of await ctx.store.list('sources')) if (isCsv(o.key)) byName.set(o.key, { name: o.key, origin: 'bucket' });
+  for (const name of entries.filter(isCsv)) byName.set(name, { name, origin: 'folder', file: path.join(dir, name) });
+  if (byName.size === 0) {
+    const where = folderExists ? `no CSV file in the sources folder ${dir}` : `the sources folder ${dir} does not exist`;
+    throw new UserError(`${where} and none in the sources bucket`, 'run `npx datalake generate`, or put clients.csv and achats.csv (or clients_*.csv, achats_*.csv) there (or set DATA_DIR)');
   }
-  return csvs;
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -1,14 +1,15 @@
 import path from 'node:path';
 import type { ColumnSpec, DatasetSpec, Severity } from '../datasets/index.js';
-import { Engine, sqlIdent as id, sqlString as str, type QueryProgress, type Row } from '../engine/duckdb.js';
+import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 
 /**
- * Silver cleaning of one dataset, as named SQL steps:
+ * Silver cleaning of one source file, as named SQL steps:
  *   read (all text, malformed lines set aside) → trim → drop empty rows → type and validate
- *   → drop exact duplicates / quarantine later rows of a key → check references → write.
+ *   → drop exact duplicates / quarantine later rows of a key → write the quarantine.
  * Nothing is dropped without a count: exact duplicates and empty rows are counted, every other
- * rejected row lands in the quarantine file with its reason.
+ * rejected row lands in the quarantine file with its reason. The valid rows stay in DuckDB for the
+ * merge into silver (merge.ts), which checks references and the dataset-wide rules.
  */
 
 /** Accepted spellings, tried in order. Day-first because the sources are French. */
@@ -41,8 +42,12 @@ export interface CleaningStats {
 export interface CleaningResult {
   stats: CleaningStats;
   quality: QualityCheck[];
-  silverFile: string;
-  quarantineFile: string;
+  /** A DuckDB view of the valid rows: the dataset's columns plus `_record` (data row number in the file). */
+  validRelation: string;
+  /** The rejected rows, written only when there are some. */
+  quarantineFile?: string;
+  /** Drops the temporary tables behind `validRelation`. */
+  dispose(): Promise<void>;
 }
 
 /** Verdicts that carry no information worth keeping: counted, not quarantined. */
@@ -162,11 +167,11 @@ function verdictExprs(spec: DatasetSpec, rules: RowRule[]): { code: string; deta
 export interface CleanOptions {
   /** Names to read the CSV's columns with, in file order: the dataset's columns by name (see checkHeader). */
   header: string[];
-  /** Name of the source file, recorded in quarantine rows. */
+  /** Name of the source file (its bronze key), recorded in quarantine rows. */
   sourceName: string;
   outDir: string;
-  /** For `references`: a parquet file holding the referenced dataset's cleaned rows. */
-  referencedFile?: string;
+  /** Distinguishes the temporary tables of files cleaned in the same session. */
+  tag?: string;
   /** Values of the settings rules may name (e.g. QUALITY_MAX_MONTANT). */
   settings?: Record<string, number>;
   /** "Today" for date plausibility, YYYY-MM-DD (default: the current UTC day). */
@@ -187,10 +192,13 @@ export interface QualityCheck {
 
 export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: string, options: CleanOptions): Promise<CleaningResult> {
   const n = spec.name;
-  const staged = id(`staged_${n}`);
-  const rejects = id(`rejects_${n}`);
-  const dups = id(`dups_${n}`);
-  const checked = id(`checked_${n}`);
+  const t = `${n}${options.tag ?? ''}`;
+  const staged = id(`staged_${t}`);
+  const rejects = id(`rejects_${t}`);
+  const scans = id(`scans_${t}`);
+  const dups = id(`dups_${t}`);
+  const checked = id(`checked_${t}`);
+  const valid = id(`valid_${t}`);
   const names = Object.keys(spec.columns);
   const csvColumns = `{${options.header.map((h) => `${str(h)}: 'VARCHAR'`).join(', ')}}`;
   const rules = rowRules(spec, options.settings ?? {}, options.today ?? new Date().toISOString().slice(0, 10));
@@ -202,13 +210,13 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   // Lines the CSV parser cannot split (bad quoting, wrong field count, bad encoding) go to the rejects table.
   await engine.run(
     `
-    DROP TABLE IF EXISTS ${staged}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${id(`scans_${n}`)};
+    DROP TABLE IF EXISTS ${staged}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};
     -- The staged table's rowid must follow the file's row order: "first row of a key wins" relies on it.
     SET preserve_insertion_order = true;
     CREATE TEMP TABLE ${staged} AS
     WITH source AS (
       SELECT * FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
-        columns = ${csvColumns}, store_rejects = true, rejects_table = ${str(`rejects_${n}`)}, rejects_scan = ${str(`scans_${n}`)},
+        columns = ${csvColumns}, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)},
         max_line_size = 1048576)
     ),
     raw AS (
@@ -254,35 +262,27 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     JOIN ${staged} f ON f.rowid = k.first_rid;
   `);
 
-  // Step 3 — referential integrity against the referenced dataset's cleaned keys.
-  const ref = spec.references;
-  const orphan = ref && options.referencedFile ? `s.${id(ref.column)} NOT IN (SELECT ${id(ref.column)} FROM read_parquet(${str(options.referencedFile)}))` : undefined;
-  const refCheck = orphan ? `WHEN ${orphan} THEN ${str(`unknown_reference:${ref!.column}`)}` : '';
-  const refDetail = orphan ? `WHEN ${orphan} THEN ${str(`${ref!.column} `)} || s.${id(ref!.column)} || ${str(` has no row in ${ref!.dataset}`)}` : '';
   await engine.run(`
     CREATE OR REPLACE TEMP VIEW ${checked} AS
     SELECT s.*, s.rowid + 1 AS _record,
       CASE WHEN s._reason IS NOT NULL THEN s._reason
            WHEN d.kind = 'exact' THEN 'exact_duplicate'
            WHEN d.kind = 'key' THEN ${str(`duplicate_key:${spec.key}`)}
-           ${refCheck}
       END AS _verdict,
       CASE WHEN s._reason IS NOT NULL THEN s._detail
            WHEN d.kind IS NOT NULL THEN ${str(`${spec.key} `)} || s.${key} || ' already seen in data row ' || (d.first_rid + 1)
-           ${refDetail}
       END AS _verdict_detail
     FROM ${staged} s LEFT JOIN ${dups} d ON d.rid = s.rowid;
   `);
 
-  // One pass counts rows per verdict, the non-null values per column of the kept rows, and every row
-  // rule on its own over the non-empty rows (a row can fail several) for the quality report.
+  // One pass counts rows per verdict and every row rule on its own over the non-empty rows (a row can
+  // fail several) for the quality report.
   const verdictRows = await engine.rows(
-    `SELECT _verdict AS reason, count(*) AS n, ${names.map((c) => `count(${id(c)}) AS ${id(`nn_${c}`)}`).join(', ')},
+    `SELECT _verdict AS reason, count(*) AS n,
             ${rules.map((r, i) => `count(*) FILTER (WHERE NOT (${verdict.empty}) AND ${r.fails}) AS ${id(`f${i}`)}`).join(', ')}
      FROM ${checked} GROUP BY ALL`,
   );
   const byVerdict = new Map(verdictRows.map((r) => [r['reason'] as string | null, Number(r['n'])]));
-  const kept = verdictRows.find((r) => r['reason'] === null);
   const rowsOut = byVerdict.get(null) ?? 0;
   const nonEmpty = parsed - (byVerdict.get('empty_row') ?? 0);
 
@@ -301,21 +301,19 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
 
   const validRows = parsed - (byVerdict.get('empty_row') ?? 0) - [...byVerdict].filter(([v]) => v !== null && rules.some((r) => r.code === v)).reduce((a, [, c]) => a + c, 0);
   quality.push({ dataset: n, rule: 'unique_key', column: spec.key, severity: 'error', checked: validRows, failed: byVerdict.get(`duplicate_key:${spec.key}`) ?? 0, examples: [] });
-  if (ref) {
-    const failedRef = byVerdict.get(`unknown_reference:${ref.column}`) ?? 0;
-    quality.push({ dataset: n, rule: 'references', column: ref.column, severity: 'error', checked: validRows - (byVerdict.get(`duplicate_key:${spec.key}`) ?? 0) - (byVerdict.get('exact_duplicate') ?? 0), failed: failedRef, examples: [] });
+
+  await engine.run(`CREATE OR REPLACE TEMP VIEW ${valid} AS SELECT ${names.map(id).join(', ')}, _record FROM ${checked} WHERE _verdict IS NULL`);
+  const reasons: Record<string, number> = {};
+  for (const [reason, count] of byVerdict) if (reason && !DROPPED_VERDICTS.includes(reason)) reasons[reason] = count;
+  if (rejected > 0) {
+    const rejectRows = await engine.rows(`SELECT 'malformed_line:' || lower(replace(error_type, ' ', '_')) AS reason, count(*) AS n FROM ${rejects} GROUP BY ALL`);
+    for (const r of rejectRows) reasons[String(r['reason'])] = Number(r['n']);
   }
+  const quarantined = Object.values(reasons).reduce((a, b) => a + b, 0);
 
-  // Step 4 — quality rules on what would be published; a failure stops the run before anything is written.
-  checkQuality(spec, kept, rowsOut, parsed + rejected);
-  quality.push({ dataset: n, rule: 'not_empty', severity: 'fatal', checked: 1, failed: 0, examples: [] });
-  quality.push({ dataset: n, rule: 'no_all_null_column', severity: 'fatal', checked: names.length, failed: 0, examples: [] });
-
-  const silverFile = path.join(options.outDir, `${n}.parquet`);
-  const quarantineFile = path.join(options.outDir, `${n}.quarantine.parquet`);
-  await engine.run(`
-    COPY (SELECT ${names.map(id).join(', ')} FROM ${checked} WHERE _verdict IS NULL)
-      TO ${str(silverFile)} (FORMAT parquet, COMPRESSION zstd);
+  const quarantineFile = path.join(options.outDir, `${t}.quarantine.parquet`);
+  if (quarantined > 0) {
+    await engine.run(`
     COPY (
       SELECT ${str(options.sourceName)} AS _source_file, _record, NULL::BIGINT AS _line, _verdict AS _reason, _verdict_detail AS _detail,
              ${names.map((c) => `coalesce(${id(`r_${c}`)}, CAST(${id(c)} AS VARCHAR)) AS ${id(c)}`).join(', ')}, NULL::VARCHAR AS _raw_line
@@ -327,14 +325,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
       ORDER BY _record NULLS LAST, _line
     ) TO ${str(quarantineFile)} (FORMAT parquet, COMPRESSION zstd);
   `);
-
-  const reasons: Record<string, number> = {};
-  for (const [reason, count] of byVerdict) if (reason && !DROPPED_VERDICTS.includes(reason)) reasons[reason] = count;
-  if (rejected > 0) {
-    const rejectRows = await engine.rows(`SELECT 'malformed_line:' || lower(replace(error_type, ' ', '_')) AS reason, count(*) AS n FROM ${rejects} GROUP BY ALL`);
-    for (const r of rejectRows) reasons[String(r['reason'])] = Number(r['n']);
   }
-  const quarantined = Object.values(reasons).reduce((a, b) => a + b, 0);
   const stats: CleaningStats = {
     dataset: n,
     rowsIn: parsed + rejected,
@@ -344,19 +335,11 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     exactDuplicates: byVerdict.get('exact_duplicate') ?? 0,
     reasons,
   };
-  await engine.run(`DROP VIEW ${checked}; DROP TABLE ${dups}; DROP TABLE ${staged};`);
-  return { stats, quality, silverFile, quarantineFile };
-}
-
-/**
- * Quality rules on the rows about to be written. The unique-key rule holds by construction (later rows
- * of a key are quarantined above), so it is not re-counted here over millions of rows.
- */
-function checkQuality(spec: DatasetSpec, kept: Row | undefined, rowsOut: number, rowsIn: number): void {
-  if (rowsOut === 0 || !kept) {
-    throw new QualityError(spec.name, 'not_empty', `no valid row left out of ${rowsIn} read; see the quarantine counts above`);
-  }
-  for (const c of Object.keys(spec.columns)) {
-    if (Number(kept[`nn_${c}`]) === 0) throw new QualityError(spec.name, 'no_all_null_column', `column ${c} is empty in every row`);
-  }
+  return {
+    stats,
+    quality,
+    validRelation: valid,
+    ...(quarantined > 0 ? { quarantineFile } : {}),
+    dispose: () => engine.run(`DROP VIEW IF EXISTS ${valid}; DROP VIEW IF EXISTS ${checked}; DROP TABLE IF EXISTS ${dups}; DROP TABLE IF EXISTS ${staged}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`),
+  };
 }

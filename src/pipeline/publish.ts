@@ -3,14 +3,20 @@ import { UserError } from '../errors.js';
 import { loadKpis } from '../registry/kpi.js';
 import type { KpiTable, ServingStore } from '../serving/index.js';
 import { timed, type RunContext, type StageResult } from './context.js';
-import { goldKey } from './gold.js';
+import { goldKey, readGoldState } from './gold.js';
 
 /**
  * Publish (the seed's export to MongoDB): every KPI of the registry is read from gold and the whole
  * set replaces the serving store's in one atomic publish.
  */
-export async function runPublish(ctx: RunContext, serving: ServingStore): Promise<StageResult> {
+export async function runPublish(ctx: RunContext, serving: ServingStore, options: { force?: boolean } = {}): Promise<StageResult> {
   return timed(async () => {
+    const gold = await readGoldState(ctx.store);
+    if (!gold) throw new UserError('gold has not been built yet', 'run `npx datalake gold` (or `npx datalake run`) first');
+    const last = await serving.lastPublish();
+    if (!options.force && last?.runId === gold.runId) {
+      return { stage: 'publish' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `the serving store already has the gold of run ${gold.runId}`, store: serving.description } };
+    }
     const db = await ctx.db();
     const downloads = await ctx.workDir('publish-inputs');
     const tables: KpiTable[] = [];
@@ -25,7 +31,8 @@ export async function runPublish(ctx: RunContext, serving: ServingStore): Promis
       tables.push({ table: kpi.table, columns, rows: await db.rows(`SELECT ${select} FROM read_parquet(${str(file)}, file_row_number = true) ORDER BY file_row_number`) });
     }
     ctx.progress.begin('publish', serving.description);
-    const published = await serving.publish(ctx.runId, tables);
+    // The store records the run that built this gold, so a later run can tell it is already published.
+    const published = await serving.publish(gold.runId, tables);
     ctx.progress.end();
     const rows = tables.reduce((n, t) => n + t.rows.length, 0);
     return { stage: 'publish' as const, rowsIn: rows, rowsOut: rows, quarantined: 0, bytes, details: { tables: published.tables, store: serving.description } };

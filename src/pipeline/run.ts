@@ -30,6 +30,8 @@ export interface RunOptions {
   config: Config;
   stages?: readonly StageName[];
   progress?: ProgressSink;
+  /** Rebuild silver from every bronze file, then gold, and republish, even when nothing new arrived. */
+  fullRefresh?: boolean;
   /** Injected by tests; opened from the config otherwise. */
   store?: ObjectStore;
   serving?: ServingStore;
@@ -56,11 +58,12 @@ export async function runPipeline(options: RunOptions): Promise<{ summary: RunSu
     for (const stage of stages) {
       current = stage;
       if (stage === 'bronze') results.push(await runBronze(ctx));
-      if (stage === 'silver') results.push(await runSilver(ctx));
-      if (stage === 'gold') results.push(await runGold(ctx));
+      const force = options.fullRefresh === true;
+      if (stage === 'silver') results.push(await runSilver(ctx, { fullRefresh: force }));
+      if (stage === 'gold') results.push(await runGold(ctx, { force }));
       if (stage === 'publish') {
         serving ??= openServingStore(options.config);
-        results.push(await runPublish(ctx, serving));
+        results.push(await runPublish(ctx, serving, { force }));
       }
     }
     current = undefined;

@@ -1,60 +1,224 @@
 import fs from 'node:fs/promises';
-import { DATASETS } from '../datasets/index.js';
-import { UserError } from '../errors.js';
+import { DATASETS, type DatasetSpec } from '../datasets/index.js';
+import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
+import type { ObjectStore } from '../lake/index.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from './cleaning.js';
 import { checkHeader, inspectHeader } from './csv-file.js';
-import { readManifest } from './bronze.js';
+import { readManifest, type BronzeFile } from './bronze.js';
 import { timed, type RunContext, type StageResult } from './context.js';
+import { fileQuarantineKey, orphansKey, SILVER_STATE, silverObjectKey } from './layout.js';
+import { mergeDataset } from './merge.js';
 
-export const silverKey = (dataset: string) => `${dataset}.parquet`;
-export const quarantineKey = (dataset: string) => `quarantine/${dataset}.parquet`;
+/** What silver holds, written last by each silver run that changes something. */
+export interface SilverState {
+  format: 1;
+  /** The run that last changed silver: gold compares it with the one it was built from. */
+  runId: string;
+  updatedAt: string;
+  /** Bronze keys merged (or superseded by a later version of the same name before being merged). */
+  processed: string[];
+  datasets: Record<string, { rows: number; orphans: number; partitions: Record<string, string[]> }>;
+}
+
+export async function readSilverState(store: ObjectStore): Promise<SilverState | undefined> {
+  const bytes = await store.getBytes('silver', SILVER_STATE);
+  return bytes ? (JSON.parse(bytes.toString('utf8')) as SilverState) : undefined;
+}
+
+/** The silver objects of a dataset, all partitions. */
+export function silverObjects(state: SilverState | undefined, dataset: string): string[] {
+  return Object.values(state?.datasets[dataset]?.partitions ?? {}).flat();
+}
+
+/** Per dataset: the cleaning counts of its new files, and what the merge did. */
+export interface SilverDatasetStats extends CleaningStats {
+  files: string[];
+  replaced: number;
+  promoted: number;
+  /** Rows in silver after the run. */
+  rows: number;
+  /** Rows waiting for their reference, after the run. */
+  unresolved: number;
+  partitionsWritten: string[];
+}
+
+export interface SilverOptions {
+  /** Ignore what silver holds and rebuild it from every bronze file (the latest version of each name). */
+  fullRefresh?: boolean;
+}
 
 /**
- * Silver: each dataset of bronze is cleaned into typed Parquet (zstd), its rejected rows into
- * `silver/quarantine/<dataset>.parquet`. Every dataset is cleaned and checked before any object is
- * uploaded, so a failed quality rule leaves silver as it was.
+ * Silver: the bronze files not merged yet are cleaned one by one (rejected rows to a quarantine file per
+ * bronze file), then merged into each dataset by key, in arrival order. Every dataset is cleaned, merged
+ * and checked in scratch before any object is uploaded, so a fatal rule leaves silver as it was; the
+ * state file is written last, and rerunning an interrupted upload gives the same objects.
  */
-export async function runSilver(ctx: RunContext): Promise<StageResult> {
+export async function runSilver(ctx: RunContext, options: SilverOptions = {}): Promise<StageResult> {
   return timed(async () => {
+    const manifest = await readManifest(ctx);
+    const previous = await readSilverState(ctx.store);
+    const state: SilverState = options.fullRefresh || !previous ? { format: 1, runId: '', updatedAt: '', processed: [], datasets: {} } : previous;
+    const done = new Set(state.processed);
+    const pending = manifest.files.filter((f) => !done.has(f.key)).sort((a, b) => a.seq - b.seq);
+    if (pending.length === 0) {
+      return { stage: 'silver' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `no new bronze file since run ${state.runId}` } };
+    }
+    // Of several new versions of one name, only the latest is merged, as if the earlier never came.
+    const latest = new Map<string, BronzeFile>();
+    for (const f of pending) if ((latest.get(f.name)?.version ?? 0) < f.version) latest.set(f.name, f);
+    const toMerge = [...latest.values()].sort((a, b) => a.seq - b.seq);
+
     const db = await ctx.db();
     const outDir = await ctx.workDir('silver');
     const downloads = await ctx.workDir('silver-inputs');
-    const manifest = await readManifest(ctx);
-    const cleaned: { dataset: string; silverFile: string; quarantineFile: string; stats: CleaningStats; quality: QualityCheck[] }[] = [];
+    const uploads: { key: string; file: string }[] = [];
+    const deletes: string[] = [];
+    const next: SilverState = { ...state, datasets: { ...state.datasets } };
+    const stats: Record<string, SilverDatasetStats> = {};
+    const quality: QualityCheck[] = [];
+    const disposers: (() => Promise<void>)[] = [];
+    const changed = new Set<string>();
+    let rowsIn = 0;
+
     for (const spec of DATASETS) {
-      const sourceName = `${spec.name}.csv`;
-      if (!(await ctx.store.head('bronze', sourceName))) {
-        throw new UserError(`bronze has no ${sourceName}`, `put ${sourceName} in the sources folder and run \`npx datalake bronze\` (or \`npx datalake run\`)`);
+      const files = toMerge.filter((f) => f.dataset === spec.name);
+      const current = state.datasets[spec.name] ?? { rows: 0, orphans: 0, partitions: {} };
+      const existing: { partition: string; file: string }[] = [];
+      for (const [partition, keys] of Object.entries(current.partitions)) {
+        for (const key of keys) existing.push({ partition, file: await ctx.store.localPath('silver', key, downloads) });
       }
-      const csvPath = await ctx.store.localPath('bronze', sourceName, downloads);
-      const header = checkHeader(sourceName, await inspectHeader(csvPath), spec);
-      const referenced = spec.references ? cleaned.find((c) => c.dataset === spec.references!.dataset)?.silverFile : undefined;
-      ctx.progress.begin('silver', spec.name, manifest.files[sourceName]?.rows);
-      const result = await cleanDataset(db, spec, csvPath, {
-        header,
-        sourceName,
-        outDir,
-        ...(referenced ? { referencedFile: referenced } : {}),
-        settings: ctx.config.qualitySettings,
-        onProgress: (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }),
+      const ref = spec.references;
+      const waitingForReference = ref !== undefined && changed.has(ref.dataset) && current.orphans > 0;
+      if (files.length === 0 && !waitingForReference) {
+        await db.run(`CREATE OR REPLACE TEMP VIEW ${id(`silver_${spec.name}`)} AS SELECT * FROM ${existing.length ? `read_parquet([${existing.map((e) => str(e.file)).join(', ')}], hive_partitioning = false)` : `(SELECT NULL AS ${id(spec.key)} WHERE false)`}`);
+        continue;
+      }
+
+      const s = emptyStats(spec, files);
+      const incoming: { relation: string; source: string }[] = [];
+      for (const [i, f] of files.entries()) {
+        const csv = await ctx.store.localPath('bronze', f.key, downloads);
+        const header = checkHeader(f.name, await inspectHeader(csv), spec);
+        ctx.progress.begin('silver', files.length > 1 ? `${spec.name} ${f.name}` : spec.name, f.rows);
+        const cleaned = await cleanDataset(db, spec, csv, {
+          header,
+          sourceName: f.key,
+          outDir,
+          tag: `_${i}`,
+          settings: ctx.config.qualitySettings,
+          onProgress: (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }),
+        });
+        ctx.progress.end();
+        disposers.push(cleaned.dispose);
+        incoming.push({ relation: cleaned.validRelation, source: f.key });
+        addCleaning(s, cleaned.stats);
+        quality.push(...cleaned.quality);
+        if (cleaned.quarantineFile) uploads.push({ key: fileQuarantineKey(f.key), file: cleaned.quarantineFile });
+      }
+
+      ctx.progress.begin('silver', `merge ${spec.name}`);
+      const merged = await mergeDataset(db, {
+        spec,
+        incoming,
+        existing,
+        ...(current.orphans > 0 ? { orphansFile: await ctx.store.localPath('silver', orphansKey(spec.name), downloads) } : {}),
+        ...(ref ? { referenced: `SELECT ${id(DATASETS.find((d) => d.name === ref.dataset)!.key)} AS ${id(ref.column)} FROM ${id(`silver_${ref.dataset}`)}` } : {}),
+        outDir: await ctx.workDir(`silver-merge-${spec.name}`),
       });
       ctx.progress.end();
-      cleaned.push({ dataset: spec.name, ...result });
+      quality.push(...merged.quality);
+
+      const partitions = { ...current.partitions };
+      for (const p of merged.touched) {
+        const keys = merged.written.filter((w) => w.partition === p).map((w) => silverObjectKey(spec.name, p, w.name));
+        for (const old of partitions[p] ?? []) if (!keys.includes(old)) deletes.push(old);
+        if (keys.length) partitions[p] = keys;
+        else delete partitions[p];
+      }
+      for (const w of merged.written) uploads.push({ key: silverObjectKey(spec.name, w.partition, w.name), file: w.file });
+      if (merged.orphans.changed) {
+        if (merged.orphans.file) uploads.push({ key: orphansKey(spec.name), file: merged.orphans.file });
+        else deletes.push(orphansKey(spec.name));
+      }
+      next.datasets[spec.name] = { rows: merged.counts.rows, orphans: merged.orphans.rows, partitions };
+      changed.add(spec.name);
+
+      s.rowsOut = merged.counts.incoming - merged.counts.newOrphans;
+      s.quarantined += merged.counts.newOrphans;
+      if (merged.counts.newOrphans) s.reasons[`unknown_reference:${ref!.column}`] = merged.counts.newOrphans;
+      Object.assign(s, { replaced: merged.counts.replaced, promoted: merged.counts.promoted, rows: merged.counts.rows, unresolved: merged.orphans.rows, partitionsWritten: merged.touched });
+      stats[spec.name] = s;
+      rowsIn += s.rowsIn;
     }
+    for (const dispose of disposers) await dispose();
+
+    // A full refresh rebuilds every dataset: objects of the previous silver that were not rewritten go.
+    if (options.fullRefresh && previous) {
+      const kept = new Set([...uploads.map((u) => u.key), ...Object.values(next.datasets).flatMap((d) => Object.values(d.partitions).flat())]);
+      for (const d of Object.keys(previous.datasets)) {
+        for (const key of [...silverObjects(previous, d), orphansKey(d)]) if (!kept.has(key) && !deletes.includes(key)) deletes.push(key);
+      }
+    }
+
     let bytes = 0;
-    for (const c of cleaned) {
-      bytes += (await fs.stat(c.silverFile)).size;
-      await ctx.store.putFile('silver', silverKey(c.dataset), c.silverFile, { move: true });
-      await ctx.store.putFile('silver', quarantineKey(c.dataset), c.quarantineFile, { move: true });
-    }
-    const sum = (f: (s: CleaningStats) => number) => cleaned.reduce((acc, c) => acc + f(c.stats), 0);
+    for (const u of uploads) bytes += (await fs.stat(u.file)).size;
+    for (const u of uploads) await ctx.store.putFile('silver', u.key, u.file, { move: true });
+    for (const key of deletes) await ctx.store.delete('silver', key);
+    next.processed = [...state.processed, ...pending.map((f) => f.key)];
+    next.runId = ctx.runId;
+    next.updatedAt = new Date().toISOString();
+    await ctx.store.putBytes('silver', SILVER_STATE, JSON.stringify(next, null, 2));
+
+    const sum = (f: (s: SilverDatasetStats) => number) => Object.values(stats).reduce((acc, s) => acc + f(s), 0);
     return {
       stage: 'silver' as const,
-      rowsIn: sum((s) => s.rowsIn),
+      rowsIn,
       rowsOut: sum((s) => s.rowsOut),
       quarantined: sum((s) => s.quarantined),
       bytes,
-      details: { datasets: Object.fromEntries(cleaned.map((c) => [c.dataset, c.stats])), quality: cleaned.flatMap((c) => c.quality) },
+      details: { files: toMerge.map((f) => f.key), superseded: pending.filter((f) => !toMerge.includes(f)).map((f) => f.key), datasets: stats, quality: mergeChecks(quality) },
     };
   });
+}
+
+function emptyStats(spec: DatasetSpec, files: BronzeFile[]): SilverDatasetStats {
+  return {
+    dataset: spec.name,
+    files: files.map((f) => f.key),
+    rowsIn: 0,
+    rowsOut: 0,
+    quarantined: 0,
+    emptyRows: 0,
+    exactDuplicates: 0,
+    reasons: {},
+    replaced: 0,
+    promoted: 0,
+    rows: 0,
+    unresolved: 0,
+    partitionsWritten: [],
+  };
+}
+
+function addCleaning(into: SilverDatasetStats, s: CleaningStats): void {
+  into.rowsIn += s.rowsIn;
+  into.quarantined += s.quarantined;
+  into.emptyRows += s.emptyRows;
+  into.exactDuplicates += s.exactDuplicates;
+  for (const [reason, n] of Object.entries(s.reasons)) into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
+}
+
+/** One line per dataset, rule and column: the counts of every file added up, the first examples kept. */
+function mergeChecks(checks: QualityCheck[]): QualityCheck[] {
+  const byRule = new Map<string, QualityCheck>();
+  for (const q of checks) {
+    const k = `${q.dataset}|${q.rule}|${q.column ?? ''}`;
+    const seen = byRule.get(k);
+    if (!seen) byRule.set(k, { ...q, examples: [...q.examples] });
+    else {
+      seen.checked += q.checked;
+      seen.failed += q.failed;
+      seen.examples = [...seen.examples, ...q.examples].slice(0, 3);
+    }
+  }
+  return [...byRule.values()];
 }
