@@ -202,16 +202,20 @@ describe('API on a published lake', () => {
     const lake = await json(await get('/api/lake'));
     assert.deepEqual(lake.buckets.map((b: { name: string }) => b.name), ['sources', 'bronze', 'silver', 'gold', 'runs']);
     const gold = await json(await get('/api/lake/gold'));
-    assert.equal(gold.objects.length, 10);
+    assert.equal(gold.objects.length, 11);
     assert.ok(gold.objects.every((o: { size: number; modified: string }) => o.size > 0 && !Number.isNaN(Date.parse(o.modified))));
+    const keysOf = async (bucket: string) => (await json(await get(`/api/lake/${bucket}`))).objects.map((o: { key: string }) => o.key) as string[];
+    const achatsCsv = (await keysOf('bronze')).find((k) => /^achats\/ingest_date=[\d-]+\/achats\.csv$/.test(k))!;
+    const clientsQuarantine = (await keysOf('silver')).find((k) => /^quarantine\/clients\/ingest_date=[\d-]+\/clients\.parquet$/.test(k))!;
+    assert.ok(achatsCsv && clientsQuarantine);
 
-    const preview = await json(await get('/api/lake/silver/preview?key=clients.parquet&limit=3'));
+    const preview = await json(await get('/api/lake/silver/preview?key=clients/data_0.parquet&limit=3'));
     assert.equal(preview.total_rows, 200);
     assert.equal(preview.rows.length, 3);
     assert.deepEqual(preview.columns.map((c: { name: string }) => c.name), ['id_client', 'nom', 'email', 'date_inscription', 'pays']);
     assert.ok(preview.rows.every((r: { nom: string; email: string }) => r.nom === '***' && r.email === '***'));
 
-    const csvPreview = await json(await get('/api/lake/bronze/preview?key=achats.csv&limit=1000'));
+    const csvPreview = await json(await get(`/api/lake/bronze/preview?key=${achatsCsv}&limit=1000`));
     assert.equal(csvPreview.total_rows, 5000);
     assert.equal(csvPreview.rows.length, 1000);
     assert.equal(csvPreview.format, 'csv');
@@ -219,19 +223,19 @@ describe('API on a published lake', () => {
     const filtered = await json(await get('/api/lake/gold/preview?key=fact_achats.parquet&column=pays&value=France&limit=1000'));
     assert.ok(filtered.total_rows > 0);
     assert.ok(filtered.rows.every((r: { pays: string }) => r.pays === 'France'));
-    await expectError(await get('/api/lake/silver/preview?key=clients.parquet&column=email&value=x'), 400, /personal data/);
+    await expectError(await get('/api/lake/silver/preview?key=clients/data_0.parquet&column=email&value=x'), 400, /personal data/);
     await expectError(await get('/api/lake/gold/preview?key=fact_achats.parquet&column=nope&value=1'), 400, /not a column/);
 
-    const quarantine = await json(await get('/api/lake/silver/preview?key=quarantine/clients.parquet'));
+    const quarantine = await json(await get(`/api/lake/silver/preview?key=${clientsQuarantine}`));
     assert.equal(quarantine.total_rows, 1);
     assert.equal(quarantine.rows[0]._reason, 'malformed_line:too_many_columns');
     assert.equal(quarantine.rows[0]._raw_line, '***');
-    const quarantineCsv = await (await get('/api/lake/silver/download?key=quarantine/clients.parquet')).text();
+    const quarantineCsv = await (await get(`/api/lake/silver/download?key=${clientsQuarantine}`)).text();
     assert.doesNotMatch(quarantineCsv, /secret/i);
 
-    const download = await get('/api/lake/silver/download?key=clients.parquet');
+    const download = await get('/api/lake/silver/download?key=clients/data_0.parquet');
     assert.match(download.headers.get('content-type')!, /^text\/csv/);
-    assert.match(download.headers.get('content-disposition')!, /filename="clients\.csv"/);
+    assert.match(download.headers.get('content-disposition')!, /filename="clients_data_0\.csv"/);
     const lines = (await download.text()).trim().split('\n');
     assert.equal(lines.length, 201);
     assert.equal(lines[0], 'id_client,nom,email,date_inscription,pays');
@@ -294,9 +298,9 @@ describe('API with API_KEY set', () => {
     const r = await get('/api/lake');
     await expectError(r, 401, /Authorization: Bearer/);
     assert.equal(r.headers.get('www-authenticate'), 'Bearer');
-    await expectError(await get('/api/lake/silver/preview?key=clients.parquet', { authorization: 'Bearer wrong' }), 401, /Bearer/);
-    await expectError(await get('/api/lake/silver/download?key=clients.parquet', { authorization: 's3cret-key' }), 401, /Bearer/);
-    const ok = await get('/api/lake/silver/preview?key=clients.parquet&limit=2', { authorization: 'Bearer s3cret-key' });
+    await expectError(await get('/api/lake/silver/preview?key=clients/data_0.parquet', { authorization: 'Bearer wrong' }), 401, /Bearer/);
+    await expectError(await get('/api/lake/silver/download?key=clients/data_0.parquet', { authorization: 's3cret-key' }), 401, /Bearer/);
+    const ok = await get('/api/lake/silver/preview?key=clients/data_0.parquet&limit=2', { authorization: 'Bearer s3cret-key' });
     assert.equal(ok.status, 200);
     const body = await json(ok);
     assert.match(body.rows[0].email, /@example\.com$/, 'admins see personal data');

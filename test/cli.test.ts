@@ -40,8 +40,8 @@ describe('CLI', () => {
 
   test('run without a sources folder says so and how to fix it', async () => {
     const r = await cli(['run'], env);
-    assertOneLineError(r, /^error: the sources folder .*sources does not exist$/);
-    assert.match(r.stderr, /hint: create it with `npx datalake generate`/);
+    assertOneLineError(r, /^error: the sources folder .*sources does not exist and none in the sources bucket$/);
+    assert.match(r.stderr, /hint: run `npx datalake generate`/);
   });
 
   test('generate, then run --json prints a machine-readable summary', async () => {
@@ -58,19 +58,22 @@ describe('CLI', () => {
   });
 
   test('the human summary is a table with the per-stage figures', async () => {
-    const r = await cli(['gold'], env);
+    const skipped = await cli(['gold'], env);
+    assert.equal(skipped.code, 0, skipped.stderr);
+    assert.match(skipped.stdout, /gold: skipped, silver and the definitions are unchanged since run \S+/);
+    const r = await cli(['gold', '--full-refresh'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /stage .*rows in .*rows out .*quarantined .*bytes .*seconds/);
     assert.match(r.stdout, /│ gold +│ +2050 │ +2000 │ +0 │/);
     assert.match(r.stdout, /run \S+ completed/);
-    const silver = await cli(['silver'], env);
+    const silver = await cli(['silver', '--full-refresh'], env);
     assert.match(silver.stdout, /quality: \d+ of \d+ rules passed on every row/);
   });
 
   test('verify, kpis, show and runs print what the lake and the serving store hold', async () => {
     const v = await cli(['verify', 'silver'], env);
     assert.equal(v.code, 0, v.stderr);
-    assert.match(v.stdout, /silver\/achats\.parquet .* 2000 rows/);
+    assert.match(v.stdout, /silver\/achats\/ \(\d+ files\) .* 2000 rows/);
     assert.match(v.stdout, /schema: id_achat BIGINT, id_client BIGINT, date_achat TIMESTAMP, montant DECIMAL\(18,2\), produit VARCHAR/);
     const k = await cli(['kpis'], env);
     assert.match(k.stdout, /ca_par_pays/);
@@ -80,7 +83,7 @@ describe('CLI', () => {
     assert.match(s.stdout, /│ 2000 +│/);
     const runs = await cli(['runs'], env);
     // Newest first: the silver and gold stages, the whole run, and the first run that failed for want of sources.
-    assert.deepEqual(runs.stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3).join(' ')), ['silver completed', 'gold completed', 'run completed', 'run failed']);
+    assert.deepEqual(runs.stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3).join(' ')), ['silver completed', 'gold completed', 'gold completed', 'run completed', 'run failed']);
     assertOneLineError(await cli(['show', 'nope'], env), /^error: unknown KPI "nope"$/);
     assertOneLineError(await cli(['verify', 'platinum'], env), /^error: unknown layer "platinum"$/);
   });
@@ -252,7 +255,7 @@ describe('npm start (datalake start)', () => {
       // A second start keeps the existing sources.
       const again = await startServer(env);
       assert.doesNotMatch(again.output(), /generating/);
-      assert.match(again.output(), /unchanged since the last ingestion, skipped: achats\.csv, clients\.csv/);
+      assert.match(again.output(), /already received with the same content, skipped: achats\.csv, clients\.csv/);
       await again.stop();
     } finally {
       await fs.rm(dir, { recursive: true, force: true });

@@ -84,7 +84,7 @@ describe('faults', () => {
       assert.deepEqual(summary.stages.map((s) => s.stage), ['bronze', 'silver', 'gold']);
       assert.equal(summary.error?.stage, 'publish');
       assert.match((error as Error).message, /^cannot reach the serving store mongodb mongodb:\/\/127\.0\.0\.1:9 \(database datalake\)/);
-      assert.equal((await openObjectStore(base).list('gold')).length, 10, 'gold is complete');
+      assert.equal((await openObjectStore(base).list('gold')).length, 11, 'gold is complete');
 
       const retry = await runPipeline({ config: base, stages: ['publish'] });
       assert.equal(retry.error, undefined);

@@ -15,10 +15,22 @@ export function rowsTable(rows: Row[], columns?: string[]): string {
 
 export interface LayerReport {
   bucket: Bucket;
-  objects: { key: string; size: number; rows?: number; schema?: { name: string; type: string }[]; sample?: Row[] }[];
+  /** Tables (a folder of data files, e.g. `achats/` with its month partitions) or single objects. */
+  objects: { key: string; size: number; files: number; rows?: number; schema?: { name: string; type: string }[]; sample?: Row[] }[];
 }
 
-/** What a layer holds, like the seed's verify scripts: objects, sizes, row counts, schema and a sample. */
+/**
+ * The table an object belongs to: the folder above its first `name=value` partition folder, or its
+ * folder; top-level objects stand alone. `achats/month=2026-11/data_0.parquet` → `achats/`.
+ */
+export function tableOf(key: string): string {
+  const parts = key.split('/');
+  const hive = parts.findIndex((p) => p.includes('='));
+  if (hive > 0) return `${parts.slice(0, hive).join('/')}/`;
+  return parts.length > 1 ? `${parts.slice(0, -1).join('/')}/` : key;
+}
+
+/** What a layer holds, like the seed's verify scripts: tables and objects, sizes, row counts, schema and a sample. */
 export async function inspectLayer(config: Config, bucket: Bucket, sampleRows = 5): Promise<LayerReport> {
   const store = openObjectStore(config);
   const ctx = new RunContext(config, store, undefined, `verify-${process.pid}`);
@@ -26,18 +38,33 @@ export async function inspectLayer(config: Config, bucket: Bucket, sampleRows = 
     const db = await ctx.db();
     const downloads = await ctx.workDir('verify');
     const report: LayerReport = { bucket, objects: [] };
+    const groups = new Map<string, { format: 'parquet' | 'csv' | undefined; keys: string[]; size: number }>();
     for (const o of await store.list(bucket)) {
-      const reader = o.key.endsWith('.parquet') ? 'read_parquet' : o.key.endsWith('.csv') ? 'read_csv' : undefined;
-      if (!reader) {
-        report.objects.push({ key: o.key, size: o.size });
+      const format = o.key.endsWith('.parquet') ? 'parquet' : o.key.endsWith('.csv') ? 'csv' : undefined;
+      const table = format ? tableOf(o.key) : o.key;
+      const g = groups.get(`${table}|${format}`) ?? { format, keys: [], size: 0 };
+      g.keys.push(o.key);
+      g.size += o.size;
+      groups.set(`${table}|${format}`, g);
+    }
+    for (const [id, g] of groups) {
+      const key = id.slice(0, id.lastIndexOf('|'));
+      if (!g.format) {
+        report.objects.push({ key, size: g.size, files: 1 });
         continue;
       }
-      const file = await store.localPath(bucket, o.key, downloads);
-      const source = reader === 'read_csv' ? `read_csv(${str(file)}, header = true, all_varchar = true, ignore_errors = true)` : `read_parquet(${str(file)})`;
+      const files: string[] = [];
+      for (const k of g.keys) files.push(await store.localPath(bucket, k, downloads));
+      const list = `[${files.map(str).join(', ')}]`;
+      const source =
+        g.format === 'csv'
+          ? `read_csv(${list}, header = true, all_varchar = true, ignore_errors = true, union_by_name = true)`
+          : `read_parquet(${list}, hive_partitioning = false, union_by_name = true)`;
       const [count] = await db.rows(`SELECT count(*) AS n FROM ${source}`);
       report.objects.push({
-        key: o.key,
-        size: o.size,
+        key,
+        size: g.size,
+        files: g.keys.length,
         rows: Number(count!['n']),
         schema: await db.columns(`SELECT * FROM ${source}`),
         sample: await db.rows(`SELECT * FROM ${source} LIMIT ${sampleRows}`),
@@ -51,9 +78,9 @@ export async function inspectLayer(config: Config, bucket: Bucket, sampleRows = 
 
 export function renderLayer(report: LayerReport): string {
   if (report.objects.length === 0) return `${report.bucket}: empty (run \`npx datalake run\` first)`;
-  const out: string[] = [`${report.bucket}: ${report.objects.length} objects`];
+  const out: string[] = [`${report.bucket}: ${report.objects.length} tables and objects`];
   for (const o of report.objects) {
-    out.push('', `■ ${report.bucket}/${o.key}  ${humanBytes(o.size)}${o.rows !== undefined ? `  ${o.rows} rows` : ''}`);
+    out.push('', `■ ${report.bucket}/${o.key}${o.files > 1 ? ` (${o.files} files)` : ''}  ${humanBytes(o.size)}${o.rows !== undefined ? `  ${o.rows} rows` : ''}`);
     if (o.schema) out.push(`  schema: ${o.schema.map((c) => `${c.name} ${c.type}`).join(', ')}`);
     if (o.sample && o.sample.length) out.push(rowsTable(o.sample));
   }

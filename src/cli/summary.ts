@@ -1,6 +1,8 @@
 import Table from 'cli-table3';
 import type { RunSummary } from '../pipeline/run.js';
-import type { CleaningStats, QualityCheck } from '../pipeline/cleaning.js';
+import { DATASETS } from '../datasets/index.js';
+import type { QualityCheck } from '../pipeline/cleaning.js';
+import type { SilverDatasetStats } from '../pipeline/silver.js';
 import { humanBytes, humanCount, rate } from './format.js';
 
 /** The end-of-run table: per stage rows in, rows out, rows quarantined, bytes, seconds. */
@@ -14,14 +16,21 @@ export function renderSummary(summary: RunSummary): string {
     table.push([s.stage, humanCount(s.rowsIn), humanCount(s.rowsOut), humanCount(s.quarantined), humanBytes(s.bytes), s.seconds.toFixed(2), rate(s.rowsIn, s.seconds)]);
   }
   const lines = [table.toString()];
+  for (const s of summary.stages) if (typeof s.details['skipped'] === 'string') lines.push(`${s.stage}: skipped, ${s.details['skipped']}`);
   const silver = summary.stages.find((s) => s.stage === 'silver');
-  const datasets = silver?.details['datasets'] as Record<string, CleaningStats> | undefined;
+  const datasets = silver?.details['datasets'] as Record<string, SilverDatasetStats> | undefined;
   for (const stats of Object.values(datasets ?? {})) {
+    const files = stats.files.length;
+    lines.push(
+      `${stats.dataset}: ${files} new file${files === 1 ? '' : 's'}, ${stats.rowsOut} rows merged (${stats.replaced} replacing earlier rows), ${stats.rows} rows in silver` +
+        (stats.partitionsWritten.length > 1 || stats.partitionsWritten[0] ? `, ${stats.partitionsWritten.length} partitions rewritten` : '') +
+        (stats.promoted ? `, ${stats.promoted} rows released from quarantine as their reference arrived` : ''),
+    );
     const parts = Object.entries(stats.reasons).map(([reason, n]) => `${reason} ${n}`);
     const dropped = [stats.exactDuplicates ? `${stats.exactDuplicates} exact duplicates` : '', stats.emptyRows ? `${stats.emptyRows} empty rows` : ''].filter(Boolean);
     if (parts.length || dropped.length) {
       lines.push(
-        `${stats.dataset}: ${stats.quarantined} quarantined${parts.length ? ` (${parts.join(', ')})` : ''}${dropped.length ? `; dropped ${dropped.join(', ')}` : ''} → silver/quarantine/${stats.dataset}.parquet`,
+        `${stats.dataset}: ${stats.quarantined} quarantined${parts.length ? ` (${parts.join(', ')})` : ''}${dropped.length ? `; dropped ${dropped.join(', ')}` : ''} → silver/quarantine/${stats.dataset}/`,
       );
     }
   }
@@ -37,8 +46,13 @@ export function renderSummary(summary: RunSummary): string {
   }
   const bronze = summary.stages.find((s) => s.stage === 'bronze');
   const files = bronze?.details['files'] as Record<string, string> | undefined;
-  const unchanged = Object.entries(files ?? {}).filter(([, v]) => v === 'unchanged').map(([k]) => k);
-  if (unchanged.length) lines.push(`bronze: unchanged since the last ingestion, skipped: ${unchanged.join(', ')}`);
+  const withOutcome = (outcome: string) => Object.entries(files ?? {}).filter(([, v]) => v === outcome).map(([k]) => k);
+  const unchanged = withOutcome('unchanged');
+  if (unchanged.length) lines.push(`bronze: already received with the same content, skipped: ${unchanged.join(', ')}`);
+  const versions = withOutcome('new version');
+  if (versions.length) lines.push(`bronze: new content under a known name, kept as a new version: ${versions.join(', ')}`);
+  const ignored = Object.entries(files ?? {}).filter(([, v]) => v.startsWith('ignored')).map(([k]) => k);
+  if (ignored.length) lines.push(`bronze: ignored, the name matches no dataset (${DATASETS.map((d) => `${d.name}*.csv`).join(', ')}): ${ignored.join(', ')}`);
   lines.push(
     `run ${summary.runId} ${summary.state} in ${summary.seconds.toFixed(2)} s, peak memory ${humanBytes(summary.peakRssBytes)} (lake: ${summary.lake}; record: runs/${summary.runId}.json)`,
   );

@@ -116,7 +116,8 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       } finally {
         await cleanup();
       }
-      const name = `${path.basename(key).replace(/\.(csv|parquet)$/i, '')}.csv`.replace(/[^\w.-]/g, '_');
+      // `achats/month=2026-11/data_0.parquet` → `achats_month_2026-11_data_0.csv`
+      const name = `${key.replace(/\.(csv|parquet)$/i, '')}.csv`.replace(/[^\w.-]/g, '_');
       const stream = fs.createReadStream(out);
       stream.once('close', () => fs.promises.rm(out, { force: true }).catch(() => undefined));
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(stream);
@@ -137,7 +138,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     });
     const source =
       format === 'parquet'
-        ? `read_parquet(${str(file)})`
+        ? `read_parquet(${str(file)}, hive_partitioning = false)`
         : `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = ${await csvColumns(file)}, ignore_errors = true)`;
     return { source, format, cleanup: async () => void (file.startsWith(ctx.scratchDir) && (await fs.promises.rm(file, { force: true }))) };
   }
