@@ -232,6 +232,22 @@ describe('whole pipeline on the S3 driver (s3rver on 127.0.0.1)', () => {
     const oracle = await computeOracle(path.join(config.sourcesDir, 'clients.csv'), path.join(config.sourcesDir, 'achats.csv'));
     await assertKpisMatchOracle(config, oracle);
   });
+  test('a file dropped straight into the sources bucket is ingested, then left alone', async () => {
+    const store = openObjectStore(config);
+    const rows = Array.from({ length: 5 }, (_, i) => `${900_001 + i},${1 + i},2026-05-0${1 + i} 10:00:00,10.00,Phone`);
+    await store.putBytes('sources', 'achats_2026-06-10.csv', `id_achat,id_client,date_achat,montant,produit\n${rows.join('\n')}\n`);
+    const first = await runPipeline({ config });
+    assert.equal(first.error, undefined, String(first.error));
+    assert.deepEqual(first.summary.stages[0]!.details['files'], { 'achats.csv': 'unchanged', 'achats_2026-06-10.csv': 'ingested', 'clients.csv': 'unchanged' });
+    assert.equal(first.summary.stages[1]!.rowsOut, 5);
+    const serving = openServingStore(config);
+    const [dist] = (await serving.read('kpi_distribution'))!;
+    await serving.close();
+    assert.equal(dist!['nb_achats'], 12_005);
+    const second = await runPipeline({ config });
+    assert.equal((second.summary.stages[0]!.details['files'] as Record<string, string>)['achats_2026-06-10.csv'], 'unchanged');
+    assert.equal(typeof second.summary.stages[1]!.details['skipped'], 'string');
+  });
 });
 
 describe('dirty sources', () => {

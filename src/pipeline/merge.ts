@@ -78,8 +78,10 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     input.incoming.length === 0 ? typedEmpty : input.incoming.length === 1 ? union : `SELECT * FROM (${union}) QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY _file DESC) = 1`;
   // Rows set aside earlier come back typed; `_file` -1 marks them.
   const orphansOld = input.orphansFile
-    ? `SELECT ${names.map((c) => `CAST(${id(c)} AS ${SQL_TYPE[spec.columns[c]!.type]}) AS ${id(c)}`).join(', ')}, -1 AS _file, _record, _source_file
-       FROM read_parquet(${str(input.orphansFile)}) WHERE ${key} NOT IN (SELECT ${key} FROM incoming)`
+    ? `SELECT * FROM (
+         SELECT ${names.map((c) => `CAST(${id(c)} AS ${SQL_TYPE[spec.columns[c]!.type]}) AS ${id(c)}`).join(', ')}, -1 AS _file, _record, _source_file
+         FROM read_parquet(${str(input.orphansFile)})
+       ) WHERE ${key} NOT IN (SELECT ${key} FROM incoming)`
     : undefined;
   const ref = spec.references;
   const orphanTest = ref && input.referenced ? `${id(ref.column)} NOT IN (SELECT ${id(ref.column)} FROM (${input.referenced}))` : 'false';
