@@ -1,6 +1,8 @@
 /**
  * `npm run bench [-- --sizes 1000000,10000000]`: for each size, generates that many purchases, runs the
  * whole pipeline through the CLI (as a user would) and prints per-stage seconds, rows/s and peak RSS.
+ * Then the incremental case: a daily file (new purchases of yesterday, 0.3 % of the total) is dropped
+ * and the pipeline run again, then run once more with nothing new.
  * A benchmark, not a test: numbers depend on the machine.
  */
 import { execFile } from 'node:child_process';
@@ -29,7 +31,7 @@ function cli(args: string[], dataDir: string): Promise<string> {
 
 const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
 const table = new Table({
-  head: ['achats', 'generate s', 'bronze s', 'silver s', 'gold s', 'publish s', 'pipeline s', 'rows/s', 'peak RSS gen', 'peak RSS run'],
+  head: ['achats', 'generate s', 'bronze s', 'silver s', 'gold s', 'publish s', 'pipeline s', 'rows/s', 'peak RSS gen', 'peak RSS run', 'daily drop s', 'no change s'],
   style: { head: [], border: [] },
 });
 console.log(`datalake benchmark: ${os.cpus().length} cores, ${mib(os.totalmem())} RAM, node ${process.version}`);
@@ -42,7 +44,11 @@ for (const n of sizes) {
     const run = JSON.parse(await cli(['run', '--json'], dir));
     const stage = (name: string) => run.stages.find((s: { stage: string }) => s.stage === name)?.seconds ?? NaN;
     const pipelineSeconds = run.stages.reduce((acc: number, s: { seconds: number }) => acc + s.seconds, 0);
-    console.log(`${pipelineSeconds.toFixed(1)} s`);
+    process.stdout.write(`${pipelineSeconds.toFixed(1)} s; a daily drop… `);
+    await writeDailyDrop(path.join(dir, 'sources', 'achats_daily.csv'), n);
+    const daily = JSON.parse(await cli(['run', '--json'], dir));
+    const nothing = JSON.parse(await cli(['run', '--json'], dir));
+    console.log(`${daily.seconds.toFixed(1)} s; nothing new ${nothing.seconds.toFixed(2)} s`);
     table.push([
       n.toLocaleString('en'),
       gen.seconds.toFixed(2),
@@ -54,9 +60,20 @@ for (const n of sizes) {
       Math.round(n / pipelineSeconds).toLocaleString('en'),
       mib(gen.peakRssBytes),
       mib(run.peakRssBytes),
+      daily.seconds.toFixed(2),
+      nothing.seconds.toFixed(2),
     ]);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
 console.log(table.toString());
+
+/** New purchases of one day (ids after the generated ones): the month of that day is rewritten. */
+async function writeDailyDrop(file: string, purchases: number): Promise<void> {
+  const count = Math.max(1000, Math.round(purchases * 0.003));
+  const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const lines = ['id_achat,id_client,date_achat,montant,produit'];
+  for (let i = 1; i <= count; i++) lines.push(`${purchases + i},${1 + (i % 100)},${day} 12:00:00,${(10 + (i % 500)).toFixed(2)},Phone`);
+  await fs.writeFile(file, `${lines.join('\n')}\n`);
+}

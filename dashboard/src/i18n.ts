@@ -51,6 +51,7 @@ const STRINGS = {
   size: { fr: 'Taille', en: 'Size' },
   modified: { fr: 'Modifié', en: 'Modified' },
   rows: { fr: 'lignes', en: 'rows' },
+  up_to_date: { fr: 'à jour, rien à faire', en: 'up to date, nothing to do' },
   preview: { fr: 'Aperçu', en: 'Preview' },
   filter_column: { fr: 'Colonne', en: 'Column' },
   filter_value: { fr: 'Valeur', en: 'Value' },

@@ -26,18 +26,21 @@ export const fileQuarantineKey = (bronzeKey: string) => `quarantine/${bronzeKey.
 export const orphansKey = (dataset: string) => `quarantine/${dataset}/unknown_reference.parquet`;
 
 /**
- * How a dataset's silver rows are split: the Hive-style folder column (`month`) and its value as SQL
- * over a row. Undefined when the dataset is one folder.
+ * How a dataset's silver rows are split into Hive-style folders (`month=2026-11`). A row's partition is
+ * computed in SQL as an integer code (yyyymm: cheap on millions of rows) and named in JS.
  */
-export function partitioning(spec: DatasetSpec): { column: string; value: string } | undefined {
-  if (!spec.partitionBy) return undefined;
-  return { column: spec.partitionBy.grain, value: `strftime(${id(spec.partitionBy.column)}, '%Y-%m')` };
+export interface Partitioning {
+  /** SQL over a row giving its partition code. */
+  code: string;
+  /** The folder of a code: `month=2026-11`, or '' when the dataset is one folder. */
+  folder(code: number): string;
 }
 
-/** The folder name of a row's partition (`month=2026-11`, or '' when unpartitioned), as SQL over the row. */
-export function partitionFolderSql(spec: DatasetSpec): string {
-  const p = partitioning(spec);
-  return p ? `'${p.column}=' || ${p.value}` : `''`;
+export function partitioning(spec: DatasetSpec): Partitioning {
+  const by = spec.partitionBy;
+  if (!by) return { code: '0', folder: () => '' };
+  const c = id(by.column);
+  return { code: `(year(${c}) * 100 + month(${c}))`, folder: (code) => `${by.grain}=${Math.floor(code / 100)}-${String(code % 100).padStart(2, '0')}` };
 }
 
 export function silverObjectKey(dataset: string, partition: string, file: string): string {

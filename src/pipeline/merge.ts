@@ -4,7 +4,7 @@ import type { ColumnSpec, DatasetSpec } from '../datasets/index.js';
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import type { QualityCheck } from './cleaning.js';
-import { partitionFolderSql, partitioning } from './layout.js';
+import { partitioning } from './layout.js';
 
 /**
  * The merge of newly cleaned files into a dataset's silver rows, by key: a row of a later file replaces
@@ -68,7 +68,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   const cols = names.map(id).join(', ');
   const key = id(spec.key);
   const cand = id(`merge_candidates_${spec.name}`);
-  const folderOf = partitionFolderSql(spec);
+  const part = partitioning(spec);
   const files = (list: { file: string }[]) => `read_parquet([${list.map((e) => str(e.file)).join(', ')}], hive_partitioning = false)`;
   const typedEmpty = `SELECT ${names.map((c) => `NULL::${SQL_TYPE[spec.columns[c]!.type]} AS ${id(c)}`).join(', ')}, NULL::INTEGER AS _file, NULL::BIGINT AS _record WHERE false`;
 
@@ -76,10 +76,11 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   const union = input.incoming.map((f, i) => `SELECT ${cols}, ${i}::INTEGER AS _file, _record FROM ${f.relation}`).join(' UNION ALL ');
   const incoming =
     input.incoming.length === 0 ? typedEmpty : input.incoming.length === 1 ? union : `SELECT * FROM (${union}) QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY _file DESC) = 1`;
-  // Rows set aside earlier come back typed; `_file` -1 marks them.
+  // Rows set aside earlier come back typed; `_file` -1 marks them. New rows name their file by `_file`
+  // only: a source name on each of millions of rows would cost more than the rows.
   const orphansOld = input.orphansFile
     ? `SELECT * FROM (
-         SELECT ${names.map((c) => `CAST(${id(c)} AS ${SQL_TYPE[spec.columns[c]!.type]}) AS ${id(c)}`).join(', ')}, -1 AS _file, _record, _source_file
+         SELECT ${names.map((c) => `CAST(${id(c)} AS ${SQL_TYPE[spec.columns[c]!.type]}) AS ${id(c)}`).join(', ')}, -1 AS _file, _record, _source_file AS _old_source
          FROM read_parquet(${str(input.orphansFile)})
        ) WHERE ${key} NOT IN (SELECT ${key} FROM incoming)`
     : undefined;
@@ -90,7 +91,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     CREATE OR REPLACE TEMP TABLE ${cand} AS
     WITH incoming AS (${incoming})
     SELECT *, ${orphanTest} AS _orphan FROM (
-      SELECT *, ${input.incoming.length ? sources : 'NULL::VARCHAR'} AS _source_file FROM incoming
+      SELECT *, NULL::VARCHAR AS _old_source FROM incoming
       ${orphansOld ? `UNION ALL ${orphansOld}` : ''}
     )`);
 
@@ -106,10 +107,10 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
 
   // Partitions to rewrite: those of rows being replaced, and those receiving rows.
   const replacedByPartition = input.existing.length
-    ? await db.rows(`SELECT ${folderOf} AS part, count(*) AS n FROM ${files(input.existing)} WHERE ${key} IN (SELECT ${key} FROM ${cand} WHERE _file >= 0) GROUP BY ALL`)
+    ? await db.rows(`SELECT ${part.code} AS part, count(*) AS n FROM ${files(input.existing)} WHERE ${key} IN (SELECT ${key} FROM ${cand} WHERE _file >= 0) GROUP BY ALL`)
     : [];
-  const receiving = await db.rows(`SELECT DISTINCT ${folderOf} AS part FROM ${cand} WHERE NOT _orphan`);
-  const touched = [...new Set([...replacedByPartition, ...receiving].map((r) => String(r['part'])))].sort();
+  const receiving = await db.rows(`SELECT DISTINCT ${part.code} AS part FROM ${cand} WHERE NOT _orphan`);
+  const touched = [...new Set([...replacedByPartition, ...receiving].map((r) => part.folder(Number(r['part']))))].sort();
   const replaced = replacedByPartition.reduce((sum, r) => sum + Number(r['n']), 0);
 
   const written: MergeResult['written'] = [];
@@ -119,16 +120,17 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     const rows = `SELECT ${cols} FROM ${cand} WHERE NOT _orphan${
       kept.length ? ` UNION ALL SELECT ${cols} FROM ${files(kept)} WHERE ${key} NOT IN (SELECT ${key} FROM ${cand} WHERE _file >= 0)` : ''
     }`;
-    const p = partitioning(spec);
     await fs.mkdir(dataDir, { recursive: true });
-    if (p) {
-      await db.run(`COPY (SELECT *, ${p.value} AS ${id(p.column)} FROM (${rows})) TO ${str(dataDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${id(p.column)}), OVERWRITE_OR_IGNORE)`);
+    if (spec.partitionBy) {
+      // DuckDB names the folders `_part=<code>`; they are renamed to the partition's folder on upload.
+      await db.run(`COPY (SELECT *, ${part.code} AS _part FROM (${rows})) TO ${str(dataDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_part), OVERWRITE_OR_IGNORE)`);
     } else {
       await db.run(`COPY (${rows}) TO ${str(path.join(dataDir, 'data_0.parquet'))} (FORMAT parquet, COMPRESSION zstd)`);
     }
     for (const rel of (await fs.readdir(dataDir, { recursive: true })).sort()) {
       if (!rel.endsWith('.parquet')) continue;
-      const partition = path.dirname(rel) === '.' ? '' : path.dirname(rel).split(path.sep).join('/');
+      const folder = path.dirname(rel);
+      const partition = folder === '.' ? '' : part.folder(Number(folder.slice(folder.indexOf('=') + 1)));
       written.push({ partition, name: path.basename(rel), file: path.join(dataDir, rel) });
     }
   }
@@ -140,7 +142,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     orphans.file = path.join(input.outDir, 'unknown_reference.parquet');
     await db.run(`
       COPY (
-        SELECT _source_file, _record, NULL::BIGINT AS _line, ${str(`unknown_reference:${ref!.column}`)} AS _reason,
+        SELECT coalesce(_old_source, ${input.incoming.length ? sources : 'NULL::VARCHAR'}) AS _source_file, _record, NULL::BIGINT AS _line, ${str(`unknown_reference:${ref!.column}`)} AS _reason,
                ${str(`${ref!.column} `)} || ${id(ref!.column)} || ${str(` has no row in ${ref!.dataset}`)} AS _detail,
                ${names.map((n) => `CAST(${id(n)} AS VARCHAR) AS ${id(n)}`).join(', ')}, NULL::VARCHAR AS _raw_line
         FROM ${cand} WHERE _orphan ORDER BY _source_file, _record

@@ -9,6 +9,7 @@ interface Stage {
   rowsOut: number;
   quarantined: number;
   seconds: number;
+  details?: { skipped?: string };
 }
 interface Run {
   runId: string;
@@ -54,6 +55,7 @@ const tab: Tab = {
       ...STAGES.map((name) => {
         const s = r.stages.find((x) => x.stage === name);
         if (!s) return null;
+        if (s.details?.skipped) return app.t('up_to_date');
         return `${app.number(s.rowsOut, 0)} ${app.t('rows')} · ${app.number(s.seconds, 2)} s${s.quarantined ? ` · ${app.number(s.quarantined, 0)} q.` : ''}`;
       }),
     ]);
