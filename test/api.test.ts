@@ -259,7 +259,7 @@ describe('API on a published lake', () => {
     assert.ok(report.checks.length > 10);
     const rules = new Set(report.checks.map((c: { dataset: string; rule: string }) => `${c.dataset}:${c.rule}`));
     for (const r of ['clients:required', 'clients:type', 'clients:unique_key', 'clients:allowed_values', 'achats:references', 'achats:maximum', 'achats:date_range', 'achats:not_empty']) assert.ok(rules.has(r), r);
-    assert.ok(report.checks.every((c: { checked: number; failed: number }) => c.checked >= c.failed && c.failed >= 0));
+    assert.ok(report.checks.every((c: { checked: number; failed: number; passed: number }) => c.checked >= c.failed && c.failed >= 0 && c.passed === c.checked - c.failed));
     assert.equal(report.quarantine.clients.reasons['malformed_line:too_many_columns'], 1);
     const again = await json(await get(`/api/quality?run=${report.runId}`));
     assert.deepEqual(again.checks, report.checks);

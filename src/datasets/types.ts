@@ -35,8 +35,11 @@ export interface DatasetSpec {
    */
   key: string;
   columns: Record<string, ColumnSpec>;
-  /** Referential integrity: rows whose column has no match in the other dataset's key are quarantined. */
-  references?: { column: string; dataset: string };
+  /**
+   * Referential integrity: a row whose column has no match in the other dataset's key waits in
+   * quarantine until it has one (`error`, the default), is kept and counted (`warn`), or fails the run (`fatal`).
+   */
+  references?: { column: string; dataset: string; severity?: Severity };
   rules: readonly RuleSpec[];
   /** Silver is written in one folder per month of this column, so a new day's file rewrites only its months. */
   partitionBy?: { column: string; grain: 'month' };

@@ -92,6 +92,16 @@ describe('merge into silver by key', () => {
     assert.deepEqual(await silverRows(second.files), [[1, 10, '2026-01'], [2, 20, '2026-01']]);
   });
 
+  test('references as a warning keep the row and count it; as fatal they fail the run', async () => {
+    const rows = [[1, 1, '2026-01-05', 10], [2, 9, '2026-01-06', 20]] as [number, number, string, number][];
+    const warn = { ...achats, references: { ...achats.references!, severity: 'warn' as const } };
+    const kept = await merge({ incoming: [{ relation: await purchases(rows), source: 'd1' }], existing: [], referenced: await knownClients([1]) }, warn);
+    assert.deepEqual(await silverRows(kept.files), [[1, 10, '2026-01'], [2, 20, '2026-01']]);
+    assert.equal(kept.result.quality.find((q) => q.rule === 'references')!.failed, 1);
+    const fatal = { ...achats, references: { ...achats.references!, severity: 'fatal' as const } };
+    await assert.rejects(merge({ incoming: [{ relation: await purchases(rows), source: 'd1' }], existing: [], referenced: await knownClients([1]) }, fatal), /achats: rule "references": 1 of 2 rows have a id_client with no row in clients, e\.g\. 9/);
+  });
+
   test('nothing new and nothing released rewrites nothing', async () => {
     const refs = await knownClients([1]);
     const first = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-01-05', 10], [2, 7, '2026-01-06', 20]]), source: 'd1' }], existing: [], referenced: refs });

@@ -85,15 +85,16 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
        ) WHERE ${key} NOT IN (SELECT ${key} FROM incoming)`
     : undefined;
   const ref = spec.references;
-  const orphanTest = ref && input.referenced ? `${id(ref.column)} NOT IN (SELECT ${id(ref.column)} FROM (${input.referenced}))` : 'false';
+  const unresolved = ref && input.referenced ? `${id(ref.column)} NOT IN (SELECT ${id(ref.column)} FROM (${input.referenced}))` : 'false';
+  const severity = ref?.severity ?? 'error';
   const sources = `CASE _file ${input.incoming.map((f, i) => `WHEN ${i} THEN ${str(f.source)}`).join(' ')} END`;
   await db.run(`
     CREATE OR REPLACE TEMP TABLE ${cand} AS
     WITH incoming AS (${incoming})
-    SELECT *, ${orphanTest} AS _orphan FROM (
+    SELECT *, _unresolved AND ${severity === 'error'} AS _orphan FROM (SELECT *, ${unresolved} AS _unresolved FROM (
       SELECT *, NULL::VARCHAR AS _old_source FROM incoming
       ${orphansOld ? `UNION ALL ${orphansOld}` : ''}
-    )`);
+    ))`);
 
   const [c] = await db.rows(`
     SELECT count(*) FILTER (WHERE _file >= 0) AS incoming,
@@ -101,9 +102,14 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
            count(*) FILTER (WHERE _file < 0 AND NOT _orphan) AS promoted,
            count(*) FILTER (WHERE _file < 0 AND _orphan) AS still_orphans,
            count(*) FILTER (WHERE _orphan) AS orphans,
+           count(*) FILTER (WHERE _unresolved) AS unresolved,
            count(*) AS checked
     FROM ${cand}`);
   const count = (k: string) => Number(c![k]);
+  if (ref && count('unresolved') > 0 && severity === 'fatal') {
+    const [e] = await db.rows(`SELECT ${id(ref.column)} AS v FROM ${cand} WHERE _unresolved LIMIT 1`);
+    throw new QualityError(spec.name, 'references', `${count('unresolved')} of ${count('checked')} rows have a ${ref.column} with no row in ${ref.dataset}, e.g. ${e!['v']}`);
+  }
 
   // Partitions to rewrite: those of rows being replaced, and those receiving rows.
   const replacedByPartition = input.existing.length
@@ -154,7 +160,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   const finalRelation = id(`silver_${spec.name}`);
   await db.run(`CREATE OR REPLACE TEMP VIEW ${finalRelation} AS ${finalFiles.length ? `SELECT ${cols} FROM ${files(finalFiles)}` : `SELECT ${cols} FROM (${typedEmpty})`}`);
   const quality = await datasetRules(db, spec, finalRelation);
-  if (ref) quality.unshift({ dataset: spec.name, rule: 'references', column: ref.column, severity: 'error', checked: count('checked'), failed: count('orphans'), examples: [] });
+  if (ref) quality.unshift({ dataset: spec.name, rule: 'references', column: ref.column, severity, checked: count('checked'), failed: count('unresolved'), examples: [] });
   await db.run(`DROP TABLE ${cand}`);
 
   const rows = quality.find((q) => q.rule === 'not_empty')!.checked;

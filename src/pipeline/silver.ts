@@ -83,13 +83,16 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     for (const spec of DATASETS) {
       const files = toMerge.filter((f) => f.dataset === spec.name);
       const current = state.datasets[spec.name] ?? { rows: 0, orphans: 0, partitions: {} };
+      const ref = spec.references;
+      const waitingForReference = ref !== undefined && changed.has(ref.dataset) && current.orphans > 0;
+      const referenced = DATASETS.some((d) => d.references?.dataset === spec.name);
+      if (files.length === 0 && !waitingForReference && !referenced) continue;
       const existing: { partition: string; file: string }[] = [];
       for (const [partition, keys] of Object.entries(current.partitions)) {
         for (const key of keys) existing.push({ partition, file: await ctx.store.localPath('silver', key, downloads) });
       }
-      const ref = spec.references;
-      const waitingForReference = ref !== undefined && changed.has(ref.dataset) && current.orphans > 0;
       if (files.length === 0 && !waitingForReference) {
+        // Unchanged, but the datasets referencing it check their rows against it.
         await db.run(`CREATE OR REPLACE TEMP VIEW ${id(`silver_${spec.name}`)} AS SELECT * FROM ${existing.length ? `read_parquet([${existing.map((e) => str(e.file)).join(', ')}], hive_partitioning = false)` : `(SELECT NULL AS ${id(spec.key)} WHERE false)`}`);
         continue;
       }

@@ -16,7 +16,7 @@ interface Report {
   startedAt: string;
   summary: { rules: number; failing: number };
   checks: Check[];
-  quarantine: Record<string, { dataset: string; rowsIn: number; rowsOut: number; quarantined: number; exactDuplicates: number; emptyRows: number; reasons: Record<string, number> }>;
+  quarantine: Record<string, { dataset: string; rowsIn: number; rowsOut: number; quarantined: number; exactDuplicates: number; emptyRows: number; rows?: number; reasons: Record<string, number> }>;
 }
 
 const tab: Tab = {
@@ -38,6 +38,7 @@ const tab: Tab = {
       q.dataset,
       app.number(q.rowsIn, 0),
       app.number(q.rowsOut, 0),
+      q.rows === undefined ? '—' : app.number(q.rows, 0),
       app.number(q.quarantined, 0),
       app.number(q.exactDuplicates, 0),
       app.number(q.emptyRows, 0),
@@ -65,10 +66,10 @@ const tab: Tab = {
       section(
         app.t('quarantine'),
         table(
-          [app.t('dataset'), 'rows in', 'rows out', app.t('quarantined'), app.t('duplicates'), app.t('empty_rows'), app.t('reasons')],
+          [app.t('dataset'), app.t('rows_read'), app.t('rows_merged'), app.t('rows_in_silver'), app.t('quarantined'), app.t('duplicates'), app.t('empty_rows'), app.t('reasons')],
           quarantine,
           { 'data-testid': 'table-quarantine' },
-          [false, true, true, true, true, true, false],
+          [false, true, true, true, true, true, true, false],
         ),
       ),
     );

@@ -78,7 +78,7 @@ export default async function systemRoutes(app: FastifyInstance): Promise<void> 
       if (!chosen) throw notFound(run ? `no run ${run}` : 'no quality report yet: run the pipeline (`npx datalake run`)');
       const silver = chosen.stages.find((s) => s.stage === 'silver');
       if (!silver?.details['quality']) throw notFound(`run ${chosen.runId} did not clean silver, so it has no quality report`);
-      const checks = silver.details['quality'] as { checked: number; failed: number }[];
+      const checks = (silver.details['quality'] as { checked: number; failed: number }[]).map((c) => ({ ...c, passed: c.checked - c.failed }));
       return {
         runId: chosen.runId,
         startedAt: chosen.startedAt,
