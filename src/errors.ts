@@ -23,6 +23,21 @@ export class QualityError extends UserError {
   }
 }
 
+/**
+ * A service the run depends on is unreachable or failing (network error, S3 5xx, serving store down):
+ * the task is retried with backoff. Every other error (bad data, bad setting, a bug) fails at once.
+ */
+export class ServiceError extends UserError {
+  constructor(message: string, hint?: string, options?: { cause?: unknown }) {
+    super(message, hint, options);
+    this.name = 'ServiceError';
+  }
+}
+
+export function isTransient(err: unknown): boolean {
+  return err instanceof ServiceError;
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -270,7 +270,8 @@ describe('API on a published lake', () => {
   test('GET /api/runs and /api/runs/{id}', async () => {
     const runs = await json(await get('/api/runs'));
     assert.ok(runs.length >= 1);
-    assert.equal(runs[runs.length - 1].flow, 'run');
+    assert.equal(runs[runs.length - 1].flow, 'pipeline');
+    assert.deepEqual(runs[runs.length - 1].tasks.map((t: { name: string; state: string }) => `${t.name}:${t.state}`), ['bronze:completed', 'silver:completed', 'gold:completed', 'publish:completed']);
     const one = await json(await get(`/api/runs/${runs[0].runId}`));
     assert.equal(one.runId, runs[0].runId);
     await expectError(await get('/api/runs/20200101T000000Z-000000'), 404, /no run/);
@@ -282,12 +283,13 @@ describe('API with API_KEY set', () => {
   let config: Config;
   let app: FastifyInstance;
   let get: (p: string, headers?: Record<string, string>) => Promise<Response>;
+  let url: string;
   before(async () => {
     ({ config } = await tempConfig({ API_KEY: 's3cret-key' }));
     await generate({ outDir: config.sourcesDir, clients: 30, achats: 300, seed: 2, asOf: FIXED_DAY });
     await runPipeline({ config });
     app = await createApp(config);
-    ({ get } = await listen(app));
+    ({ get, url } = await listen(app));
   });
   after(async () => {
     await app.close();
@@ -306,6 +308,38 @@ describe('API with API_KEY set', () => {
     assert.match(body.rows[0].email, /@example\.com$/, 'admins see personal data');
     assert.equal((await get('/api/ca_par_pays')).status, 200);
     assert.equal((await get('/api/compare?kpi=distribution&n=2')).status, 200);
+  });
+
+  test('POST /api/runs starts a flow for an admin; a second one while it runs gets 409', async () => {
+    const post = (body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const admin = { authorization: 'Bearer s3cret-key' };
+    await expectError(await post({ flow: 'pipeline' }), 401, /Bearer/);
+    await expectError(await post({ flow: 'nope' }, admin), 400, /flow/);
+
+    // While another process holds the lake, a trigger is refused with who holds it.
+    const store = openObjectStore(config);
+    const now = new Date().toISOString();
+    const holder = { runId: '20261128T000000.000Z-abcdef', flow: 'pipeline', owner: 'pid 1 on elsewhere', host: 'elsewhere', pid: 1, acquiredAt: now, heartbeatAt: now };
+    assert.equal(await store.create('runs', '_lock.json', JSON.stringify(holder)), true);
+    await expectError(await post({ flow: 'gold_ingestion_flow' }, admin), 409, /another run is writing this lake: pipeline 20261128T000000\.000Z-abcdef/);
+    await store.delete('runs', '_lock.json');
+
+    const r = await post({ flow: 'gold_ingestion_flow', full_refresh: true }, admin);
+    assert.equal(r.status, 202);
+    const started = await json(r);
+    assert.equal(r.headers.get('location'), `/api/runs/${started.runId}`);
+    let run;
+    for (let i = 0; i < 200; i++) {
+      run = await json(await get(`/api/runs/${started.runId}`));
+      if (run.state !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(run.state, 'completed');
+    assert.equal(run.flow, 'gold_ingestion_flow');
+    assert.deepEqual(run.parameters, { fullRefresh: true, trigger: 'api' });
+    assert.equal(run.tasks[0].attempts[0].state, 'completed');
+    assert.ok(run.logs.some((l: { message: string }) => /gold_ingestion_flow started/.test(l.message)));
   });
 });
 

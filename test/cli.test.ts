@@ -83,7 +83,7 @@ describe('CLI', () => {
     assert.match(s.stdout, /│ 2000 +│/);
     const runs = await cli(['runs'], env);
     // Newest first: the silver and gold stages, the whole run, and the first run that failed for want of sources.
-    assert.deepEqual(runs.stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3).join(' ')), ['silver completed', 'gold completed', 'gold completed', 'run completed', 'run failed']);
+    assert.deepEqual(runs.stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3).join(' ')), ['silver_ingestion_flow completed', 'gold_ingestion_flow completed', 'gold_ingestion_flow completed', 'pipeline completed', 'pipeline failed']);
     assertOneLineError(await cli(['show', 'nope'], env), /^error: unknown KPI "nope"$/);
     assertOneLineError(await cli(['verify', 'platinum'], env), /^error: unknown layer "platinum"$/);
   });

@@ -88,7 +88,7 @@ describe('faults', () => {
 
       const retry = await runPipeline({ config: base, stages: ['publish'] });
       assert.equal(retry.error, undefined);
-      assert.equal(retry.summary.flow, 'publish');
+      assert.equal(retry.summary.flow, 'publish_flow');
       assert.equal((await caParPays(base))!.reduce((n, r) => n + (r['nb_achats'] as number), 0), 1000);
     } finally {
       await fs.rm(base.dataDir, { recursive: true, force: true });

@@ -6,7 +6,9 @@ import { loadConfig, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
 import { generate } from '../generate/generator.js';
 import { assertBucket } from '../lake/index.js';
-import { listRuns, runPipeline, STAGES, type StageName } from '../pipeline/run.js';
+import { FLOWS, type FlowName } from '../flows/flows.js';
+import { LakeBusyError } from '../flows/lock.js';
+import { listRuns, readRun, runPipeline, STAGES, type StageName } from '../pipeline/run.js';
 import { openObjectStore } from '../lake/index.js';
 import { getKpi, loadKpis } from '../registry/kpi.js';
 import { openServingStore } from '../serving/index.js';
@@ -15,7 +17,7 @@ import { inspectLayer, renderKpiList, renderLayer, rowsTable } from './inspect.j
 import { TerminalProgress } from './progress.js';
 import { renderDoctor, runDoctor } from './doctor.js';
 import { serve } from '../api/server.js';
-import { renderSummary } from './summary.js';
+import { renderRun, renderSummary } from './summary.js';
 
 const positiveInt = (name: string) => (value: string) => {
   const n = Number(value);
@@ -79,13 +81,36 @@ async function generateCommand(config: Config, flags: GenerateFlags): Promise<vo
   if (flags.dirtyRate > 0) console.log(`${result.defects} defects injected (dirty rate ${flags.dirtyRate})`);
 }
 
-async function stagesCommand(config: Config, stages: readonly StageName[], flags: { json?: boolean; fullRefresh?: boolean }): Promise<void> {
+interface RunFlags {
+  json?: boolean;
+  fullRefresh?: boolean;
+  wait?: boolean;
+}
+
+async function stagesCommand(config: Config, stages: readonly StageName[], flags: RunFlags): Promise<void> {
   const progress = new TerminalProgress();
-  const { summary, error } = await runPipeline({ config, stages, progress, fullRefresh: flags.fullRefresh === true });
+  // Ctrl+C cancels the run before its next task and records it as cancelled; a second Ctrl+C quits now.
+  const cancel = new AbortController();
+  const onSigint = () => {
+    if (cancel.signal.aborted) process.exit(130);
+    console.error('\ncancelling after the current task (Ctrl+C again to quit now)…');
+    cancel.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const { summary, error } = await runPipeline({
+    config,
+    stages,
+    progress,
+    fullRefresh: flags.fullRefresh === true,
+    signal: cancel.signal,
+    ...(flags.wait ? { waitMs: 24 * 3600_000 } : {}),
+  }).finally(() => process.off('SIGINT', onSigint));
   if (error) progress.fail();
+  if (error instanceof LakeBusyError) throw error;
   if (flags.json) console.log(JSON.stringify(summary, null, 2));
   else console.log(renderSummary(summary));
   if (error) throw error;
+  if (summary.state === 'cancelled') process.exitCode = 130;
 }
 
 async function sourcesAreEmpty(dir: string): Promise<boolean> {
@@ -155,9 +180,11 @@ function buildProgram(): Command {
   program
     .command('run')
     .description('run the whole pipeline: bronze → silver → gold → publish, doing only what new source files require')
+    .addOption(new Option('--flow <name>', 'run one named flow instead of the whole pipeline').choices(Object.keys(FLOWS)))
     .option('--full-refresh', 'rebuild silver from every bronze file, then gold, and republish')
+    .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
     .option('--json', 'print the run summary as JSON')
-    .action(async (flags: { json?: boolean; fullRefresh?: boolean }) => stagesCommand(config(), STAGES, flags));
+    .action(async (flags: RunFlags & { flow?: FlowName }) => stagesCommand(config(), flags.flow ? FLOWS[flags.flow] : STAGES, flags));
 
   const stageHelp: Record<StageName, string> = {
     bronze: 'keep new and changed source CSVs (clients*.csv, achats*.csv) in bronze, by ingestion day; skips files already received',
@@ -168,7 +195,10 @@ function buildProgram(): Command {
   for (const stage of STAGES) {
     const command = program.command(stage).description(stageHelp[stage]);
     if (stage !== 'bronze') command.option('--full-refresh', stage === 'silver' ? 'rebuild silver from every bronze file' : 'rebuild even when nothing changed');
-    command.option('--json', 'print the run summary as JSON').action(async (flags: { json?: boolean; fullRefresh?: boolean }) => stagesCommand(config(), [stage], flags));
+    command
+      .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
+      .option('--json', 'print the run summary as JSON')
+      .action(async (flags: RunFlags) => stagesCommand(config(), [stage], flags));
   }
 
   program
@@ -204,15 +234,23 @@ function buildProgram(): Command {
 
   program
     .command('runs')
-    .description('list past runs recorded in the lake')
+    .description('list past runs recorded in the lake, or show one run: its tasks, attempts and log')
+    .argument('[run-id]', 'a run id from the list')
+    .option('--limit <n>', 'at most this many runs', positiveInt('--limit'), 50)
     .option('--json', 'print the run records as JSON')
-    .action(async (flags: { json?: boolean }) => {
-      const runs = await listRuns(openObjectStore(config()));
+    .action(async (runId: string | undefined, flags: { json?: boolean; limit: number }) => {
+      const store = openObjectStore(config());
+      if (runId) {
+        const run = /^[0-9A-Za-z.-]{1,64}$/.test(runId) ? await readRun(store, runId) : undefined;
+        if (!run) throw new UserError(`no run ${runId}`, 'list the runs with `npx datalake runs`');
+        return console.log(flags.json ? JSON.stringify(run, null, 2) : renderRun(run));
+      }
+      const runs = await listRuns(store, flags.limit);
       if (flags.json) return console.log(JSON.stringify(runs, null, 2));
       if (runs.length === 0) return console.log('no run recorded yet');
       for (const r of runs) {
-        const stages = r.stages.map((s) => `${s.stage} ${s.seconds.toFixed(1)}s`).join(', ');
-        console.log(`${r.runId}  ${r.flow.padEnd(7)} ${r.state.padEnd(9)} ${r.seconds.toFixed(2)} s  ${stages}${r.error ? `  error: ${r.error.message}` : ''}`);
+        const tasks = r.tasks.map((t) => `${t.name} ${t.state}${t.attempts.length > 1 ? ` (${t.attempts.length} attempts)` : ''}`).join(', ');
+        console.log(`${r.runId}  ${r.flow.padEnd(21)} ${r.state.padEnd(9)} ${r.seconds.toFixed(2).padStart(7)} s  ${tasks}${r.error ? `  error: ${r.error.message}` : ''}`);
       }
     });
 

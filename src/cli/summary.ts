@@ -58,3 +58,22 @@ export function renderSummary(summary: RunSummary): string {
   );
   return lines.join('\n');
 }
+
+/** One run as `datalake runs <id>` shows it: each task's attempts with their times, then the log. */
+export function renderRun(run: RunSummary): string {
+  const lines = [
+    `run ${run.runId}  ${run.flow}  ${run.state}  started ${run.startedAt}${run.endedAt ? `, ${run.seconds.toFixed(2)} s` : ''}  (${run.owner}; ${run.lake})`,
+  ];
+  if (Object.keys(run.parameters).length) lines.push(`parameters: ${JSON.stringify(run.parameters)}`);
+  const table = new Table({ head: ['task', 'state', 'attempt', 'started', 'seconds', 'rows', 'bytes', 'error'], style: { head: [], border: [] } });
+  for (const t of run.tasks) {
+    if (t.attempts.length === 0) table.push([t.name, t.state, '', '', '', '', '', '']);
+    for (const a of t.attempts) {
+      table.push([t.name, a === t.attempts.at(-1) ? t.state : a.state, String(a.attempt), a.startedAt.slice(11, 23), a.seconds?.toFixed(2) ?? '', a.rows === undefined ? '' : humanCount(a.rows), a.bytes === undefined ? '' : humanBytes(a.bytes), a.error ?? '']);
+    }
+  }
+  lines.push(table.toString());
+  for (const l of run.logs) lines.push(`${l.time.slice(11, 23)} ${l.level.padEnd(5)} ${l.task ? `[${l.task}] ` : ''}${l.message}`);
+  if (run.error?.hint) lines.push(`hint: ${run.error.hint}`);
+  return lines.join('\n');
+}

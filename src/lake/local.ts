@@ -81,6 +81,24 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
+  async create(bucket: Bucket, key: string, body: Uint8Array | string): Promise<boolean> {
+    const tmp = this.tmpPath();
+    await fs.mkdir(this.tmpDir, { recursive: true });
+    try {
+      await fs.writeFile(tmp, body);
+      const dest = this.objectPath(bucket, key);
+      await fs.mkdir(path.dirname(dest), { recursive: true });
+      // A hard link fails if the name exists: create-if-absent, atomically, with the content complete.
+      await fs.link(tmp, dest);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
   async getBytes(bucket: Bucket, key: string): Promise<Buffer | undefined> {
     try {
       return await fs.readFile(this.objectPath(bucket, key));

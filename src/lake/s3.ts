@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Settings } from '../config.js';
-import { UserError } from '../errors.js';
+import { ServiceError, UserError } from '../errors.js';
 import { BUCKETS, assertValidKey, type Bucket, type ObjectInfo, type ObjectStore } from './storage.js';
 
 const PART_SIZE = 16 * 1024 * 1024;
@@ -106,6 +106,19 @@ export class S3ObjectStore implements ObjectStore {
   async putBytes(bucket: Bucket, key: string, body: Uint8Array | string): Promise<void> {
     assertValidKey(key);
     await this.call(`upload ${bucket}/${key}`, () => this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })));
+  }
+
+  async create(bucket: Bucket, key: string, body: Uint8Array | string): Promise<boolean> {
+    assertValidKey(key);
+    // Services without conditional writes ignore If-None-Match: the HEAD first narrows the race there.
+    if (await this.head(bucket, key)) return false;
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfNoneMatch: '*' }));
+      return true;
+    } catch (err) {
+      if (httpStatus(err) === 412 || (err as Error).name === 'PreconditionFailed') return false;
+      throw describeS3Error(err, `create ${bucket}/${key}`, this.settings.endpoint);
+    }
   }
 
   async getBytes(bucket: Bucket, key: string): Promise<Buffer | undefined> {
@@ -197,7 +210,7 @@ export function describeS3Error(err: unknown, what: string, endpoint: string): E
   const code = (err as { code?: string; name?: string })?.code ?? (err as { name?: string })?.name ?? '';
   const causeCode = (err as { cause?: { code?: string } })?.cause?.code;
   if (NETWORK_CODES.has(code) || (causeCode && NETWORK_CODES.has(causeCode)) || code === 'TimeoutError') {
-    return new UserError(`cannot reach the S3 endpoint ${endpoint} (${causeCode ?? code}) while trying to ${what}`, 'start MinIO / the S3 service, or fix MINIO_ENDPOINT and MINIO_SECURE', { cause: err });
+    return new ServiceError(`cannot reach the S3 endpoint ${endpoint} (${causeCode ?? code}) while trying to ${what}`, 'start MinIO / the S3 service, or fix MINIO_ENDPOINT and MINIO_SECURE', { cause: err });
   }
   if (err instanceof S3ServiceException || httpStatus(err) !== undefined) {
     const name = (err as Error).name;
@@ -211,7 +224,9 @@ export function describeS3Error(err: unknown, what: string, endpoint: string): E
         { cause: err },
       );
     }
-    return new UserError(`S3 error ${name} (HTTP ${httpStatus(err) ?? '?'}) from ${endpoint} while trying to ${what}: ${(err as Error).message}`, undefined, { cause: err });
+    const status = httpStatus(err) ?? 0;
+    const Failure = status >= 500 || ['SlowDown', 'ServiceUnavailable', 'InternalError', 'RequestTimeout'].includes(name) ? ServiceError : UserError;
+    return new Failure(`S3 error ${name} (HTTP ${httpStatus(err) ?? '?'}) from ${endpoint} while trying to ${what}: ${(err as Error).message}`, undefined, { cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -30,6 +30,15 @@ export function objectStoreContract(name: string, open: () => Promise<{ store: O
       assert.deepEqual(await store.list('gold'), []);
     });
 
+    test('create writes only when the key is free', async () => {
+      assert.equal(await store.create('runs', 'lock-test.json', 'first'), true);
+      assert.equal(await store.create('runs', 'lock-test.json', 'second'), false);
+      assert.equal((await store.getBytes('runs', 'lock-test.json'))!.toString(), 'first');
+      await store.delete('runs', 'lock-test.json');
+      assert.equal(await store.create('runs', 'lock-test.json', 'third'), true);
+      await store.delete('runs', 'lock-test.json');
+    });
+
     test('putBytes / getBytes / head round-trip; a missing object is undefined', async () => {
       await store.putBytes('silver', 'a/b/c.json', '{"x":1}');
       assert.equal((await store.getBytes('silver', 'a/b/c.json'))?.toString(), '{"x":1}');

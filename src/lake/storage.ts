@@ -25,6 +25,11 @@ export interface ObjectStore {
   /** Uploads a local file. With `move`, the caller hands the file over (the folder driver renames it). */
   putFile(bucket: Bucket, key: string, file: string, options?: { move?: boolean }): Promise<void>;
   putBytes(bucket: Bucket, key: string, body: Uint8Array | string): Promise<void>;
+  /**
+   * Writes only if no object has this key; false when one exists. Atomic on the folder driver and on
+   * S3 services with conditional writes (AWS, MinIO); best effort on others.
+   */
+  create(bucket: Bucket, key: string, body: Uint8Array | string): Promise<boolean>;
   getBytes(bucket: Bucket, key: string): Promise<Buffer | undefined>;
   getStream(bucket: Bucket, key: string): Promise<Readable>;
   /**

@@ -140,7 +140,8 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
       bytes += facts.size;
     }
     if (accepted.length) await ctx.store.putBytes('bronze', BRONZE_MANIFEST, JSON.stringify(manifest, null, 2));
-    return { stage: 'bronze' as const, rowsIn, rowsOut, quarantined: 0, bytes, details: { files: outcome } };
+    const details = accepted.length ? { files: outcome } : { files: outcome, skipped: 'no new or changed source file' };
+    return { stage: 'bronze' as const, rowsIn, rowsOut, quarantined: 0, bytes, details };
   });
 }
 

@@ -1,6 +1,6 @@
 import { MongoClient, MongoServerError, type Db, type Document, type Filter } from 'mongodb';
 import type { Row } from '../engine/duckdb.js';
-import { UserError } from '../errors.js';
+import { ServiceError, UserError } from '../errors.js';
 import type { KpiColumnType } from '../registry/kpi.js';
 import type { KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
 
@@ -166,7 +166,7 @@ function describeMongoError(err: unknown, where: string): Error {
   if (err instanceof UserError) return err;
   const e = err as Error & { code?: number; codeName?: string };
   if (e.name === 'MongoServerSelectionError' || e.name === 'MongoNetworkError' || e.name === 'MongoNetworkTimeoutError') {
-    return new UserError(`cannot reach the serving store ${where}: ${e.message.split('\n')[0]}`, 'start MongoDB or fix MONGO_URI; `npx datalake doctor` checks the services', { cause: err });
+    return new ServiceError(`cannot reach the serving store ${where}: ${e.message.split('\n')[0]}`, 'start MongoDB or fix MONGO_URI; `npx datalake doctor` checks the services', { cause: err });
   }
   if (e.code === 18 || e.codeName === 'AuthenticationFailed') {
     return new UserError(`MongoDB rejected the credentials of ${where}`, 'check the user and password in MONGO_URI', { cause: err });

@@ -6,7 +6,8 @@ import { loadConfig, type Config } from '../config.js';
 /** A fresh DATA_DIR in the temp folder, and the config that points at it (plus any extra variables). */
 export async function tempConfig(extra: Record<string, string> = {}): Promise<{ dir: string; config: Config; env: Record<string, string> }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'datalake-test-'));
-  const env = { DATA_DIR: dir, DUCKDB_THREADS: '2', ...extra };
+  // Retries of transient failures wait 50 ms, 100 ms... instead of seconds.
+  const env = { DATA_DIR: dir, DUCKDB_THREADS: '2', TASK_RETRY_DELAY_MS: '50', ...extra };
   return { dir, config: loadConfig(env), env };
 }
 

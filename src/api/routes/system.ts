@@ -2,6 +2,9 @@ import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { sqlString as str } from '../../engine/duckdb.js';
+import { FLOWS, runFlow, type FlowName } from '../../flows/flows.js';
+import { LakeBusyError } from '../../flows/lock.js';
+import type { RunRecord } from '../../flows/record.js';
 import { listRuns, newestRuns, runKey, type RunSummary } from '../../pipeline/run.js';
 import { goldKey } from '../../pipeline/gold.js';
 import { HttpError, notFound, NOTHING_PUBLISHED, unavailable } from '../http-errors.js';
@@ -41,6 +44,43 @@ export default async function systemRoutes(app: FastifyInstance): Promise<void> 
     async (request) => {
       const { limit } = request.query as { limit: number };
       return lakeCall(() => listRuns(ctx.lake, limit));
+    },
+  );
+
+  app.post(
+    '/api/runs',
+    {
+      preHandler: ctx.auth.require,
+      schema: {
+        summary: 'Start a flow: the whole pipeline or one stage (admin only when API_KEY is set)',
+        description:
+          'Returns 202 with the run id as soon as the run holds the lake; follow it at /api/runs/{id}. 409 when another run is writing the lake.',
+        tags: ['runs'],
+        body: {
+          type: 'object',
+          properties: {
+            flow: { type: 'string', enum: Object.keys(FLOWS), default: 'pipeline' },
+            full_refresh: { type: 'boolean', default: false },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { flow, full_refresh } = (request.body ?? { flow: 'pipeline', full_refresh: false }) as { flow: FlowName; full_refresh: boolean };
+      const started = await new Promise<RunRecord>((resolve, reject) => {
+        runFlow({ config: ctx.config, store: ctx.lake, flow, fullRefresh: full_refresh, trigger: 'api', onStart: resolve })
+          .then(({ summary, error }) => {
+            if (error instanceof LakeBusyError || !summary.tasks.some((t) => t.attempts.length)) reject(error ?? new Error('the run did not start'));
+            else request.log.info({ runId: summary.runId, state: summary.state }, 'run ended');
+          })
+          .catch(reject);
+      }).catch((err: unknown) => {
+        if (err instanceof LakeBusyError) throw new HttpError(409, err.message);
+        throw err;
+      });
+      reply.code(202).header('location', `/api/runs/${started.runId}`);
+      return { runId: started.runId, flow: started.flow, state: started.state, url: `/api/runs/${started.runId}` };
     },
   );
 
