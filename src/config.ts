@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   SERVER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   SERVE_FALLBACK: z.enum(['none', 'lake']).default('none'),
   QUALITY_MAX_MONTANT: z.coerce.number().positive().optional(),
+  SCHEDULE: z.string().trim().optional(),
   TASK_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
   TASK_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
 });
@@ -66,6 +67,8 @@ export interface Config {
   qualitySettings: Record<string, number>;
   /** A task failing for a transient reason is retried this many times, after delayMs, 2×, 4×... */
   retry: { retries: number; delayMs: number };
+  /** Cron expression on which `datalake serve` runs the whole pipeline. */
+  schedule: string | undefined;
 }
 
 let envFileLoaded = false;
@@ -99,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     duckdb: { threads: e.DUCKDB_THREADS ?? Math.max(1, os.availableParallelism()), memoryLimit: e.DUCKDB_MEMORY_LIMIT },
     qualitySettings: e.QUALITY_MAX_MONTANT !== undefined ? { QUALITY_MAX_MONTANT: e.QUALITY_MAX_MONTANT } : {},
     retry: { retries: e.TASK_RETRIES, delayMs: e.TASK_RETRY_DELAY_MS },
+    schedule: e.SCHEDULE || undefined,
     server: { port: e.PORT, host: e.HOST, apiKey: e.API_KEY || undefined, workers: e.SERVER_WORKERS, fallback: e.SERVE_FALLBACK },
   };
 }

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { checkCron, Scheduler } from '../flows/schedule.js';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
@@ -54,6 +55,10 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
  * every worker listens; a worker that dies is replaced.
  */
 export async function serve(config: Config): Promise<string> {
+  // Schedules fire in this process only (the cluster's primary), never once per worker.
+  if (config.schedule) checkCron(config.schedule);
+  const scheduler = new Scheduler(config, openObjectStore(config), (m) => console.log(`[scheduler] ${m}`));
+  await scheduler.start();
   if (config.server.workers <= 1) return (await startServer(config)).url;
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.js', import.meta.url)), args: [], silent: false });
   let stopping = false;

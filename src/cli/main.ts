@@ -8,6 +8,7 @@ import { generate } from '../generate/generator.js';
 import { assertBucket } from '../lake/index.js';
 import { FLOWS, type FlowName } from '../flows/flows.js';
 import { LakeBusyError } from '../flows/lock.js';
+import { addSchedule, checkCron, listSchedules, removeSchedule } from '../flows/schedule.js';
 import { listRuns, readRun, runPipeline, STAGES, type StageName } from '../pipeline/run.js';
 import { openObjectStore } from '../lake/index.js';
 import { getKpi, loadKpis } from '../registry/kpi.js';
@@ -252,6 +253,30 @@ function buildProgram(): Command {
         const tasks = r.tasks.map((t) => `${t.name} ${t.state}${t.attempts.length > 1 ? ` (${t.attempts.length} attempts)` : ''}`).join(', ');
         console.log(`${r.runId}  ${r.flow.padEnd(21)} ${r.state.padEnd(9)} ${r.seconds.toFixed(2).padStart(7)} s  ${tasks}${r.error ? `  error: ${r.error.message}` : ''}`);
       }
+    });
+
+  program
+    .command('schedule')
+    .description('add a schedule: a cron expression on which `datalake serve` runs a flow; or list or remove them')
+    .argument('[cron]', 'e.g. "0 2 * * *" (02:00 every day); 6 fields put seconds first')
+    .addOption(new Option('--flow <name>', 'the flow to run').choices(Object.keys(FLOWS)).default('pipeline'))
+    .option('--list', 'list the schedules and their next run')
+    .option('--remove <id>', 'remove a schedule added here')
+    .action(async (cron: string | undefined, flags: { flow: string; list?: boolean; remove?: string }) => {
+      const cfg = config();
+      const store = openObjectStore(cfg);
+      if (flags.remove) {
+        await removeSchedule(store, flags.remove);
+        return console.log(`removed schedule ${flags.remove}`);
+      }
+      if (cron && !flags.list) {
+        const s = await addSchedule(store, cron, flags.flow);
+        console.log(`added schedule ${s.id}: ${s.flow} at "${s.cron}", next ${checkCron(s.cron)?.toISOString() ?? 'never'}`);
+        return console.log('`npx datalake serve` (or `npm start`) fires it while it runs');
+      }
+      const schedules = await listSchedules(store, cfg);
+      if (schedules.length === 0) return console.log('no schedule: add one with `npx datalake schedule "0 2 * * *"`, or set SCHEDULE');
+      for (const s of schedules) console.log(`${s.id.padEnd(8)} ${s.flow.padEnd(21)} ${s.cron.padEnd(16)} next ${checkCron(s.cron)?.toISOString() ?? 'never'}${s.source === 'setting' ? '  (from SCHEDULE)' : ''}`);
     });
 
   program

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import type { Config } from '../config.js';
+import { generate } from '../generate/generator.js';
+import { openObjectStore, type ObjectStore } from '../lake/index.js';
+import { FIXED_DAY, tempConfig } from '../test-support/env.js';
+import { LakeLock } from './lock.js';
+import { listRuns } from './record.js';
+import { addSchedule, checkCron, listSchedules, removeSchedule, Scheduler } from './schedule.js';
+
+describe('schedules', () => {
+  let config: Config;
+  let store: ObjectStore;
+  before(async () => {
+    ({ config } = await tempConfig({ SCHEDULE: '0 2 * * *' }));
+    store = openObjectStore(config);
+    await generate({ outDir: config.sourcesDir, clients: 20, achats: 100, seed: 9, asOf: FIXED_DAY });
+  });
+  after(async () => fs.rm(config.dataDir, { recursive: true, force: true }));
+
+  test('a cron expression is checked; a bad one is refused with how to write one', () => {
+    const next = checkCron('0 2 * * *')!;
+    assert.equal(next.getHours(), 2);
+    assert.throws(() => checkCron('every day'), /invalid cron expression "every day".*/);
+    assert.throws(() => checkCron('61 * * * *'), /invalid cron expression/);
+  });
+
+  test('added to the lake, listed with the SCHEDULE setting, removed', async () => {
+    const s = await addSchedule(store, '*/5 * * * *', 'gold_ingestion_flow');
+    await assert.rejects(addSchedule(store, '* * * * *', 'nope_flow'), /unknown flow "nope_flow"/);
+    assert.deepEqual((await listSchedules(store, config)).map((x) => [x.source, x.cron, x.flow]), [
+      ['setting', '0 2 * * *', 'pipeline'],
+      ['lake', '*/5 * * * *', 'gold_ingestion_flow'],
+    ]);
+    await removeSchedule(store, s.id);
+    await assert.rejects(removeSchedule(store, s.id), /no schedule/);
+    assert.equal((await listSchedules(store, config)).length, 1);
+  });
+
+  test('the scheduler fires a schedule: the run is recorded with its trigger', async () => {
+    const s = await addSchedule(store, '* * * * * *', 'pipeline'); // every second
+    const lines: string[] = [];
+    const scheduler = new Scheduler(config, store, (m) => lines.push(m));
+    await scheduler.start();
+    try {
+      let runs = await listRuns(store);
+      for (let i = 0; i < 100 && !runs.some((r) => r.parameters.trigger === 'schedule' && r.state !== 'running'); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        runs = await listRuns(store);
+      }
+      const fired = runs.find((r) => r.parameters.trigger === 'schedule');
+      assert.equal(fired?.state, 'completed', lines.join('\n'));
+      assert.ok(lines.some((l) => l.startsWith(`schedule ${s.id}: pipeline at "* * * * * *"`)));
+    } finally {
+      scheduler.stop();
+      await removeSchedule(store, s.id);
+      // A firing already under way finishes and releases the lake.
+      for (let i = 0; i < 100 && (await LakeLock.read(store)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+});

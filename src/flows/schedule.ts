@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { Cron } from 'croner';
+import type { Config } from '../config.js';
+import { errorMessage, UserError } from '../errors.js';
+import type { ObjectStore } from '../lake/index.js';
+import { FLOWS, isFlowName, runFlow, type FlowName } from './flows.js';
+import { LakeBusyError } from './lock.js';
+
+/**
+ * Schedules: a cron expression and the flow it fires. One comes from the SCHEDULE setting; others are
+ * added with `npx datalake schedule "<cron>"` and kept in the lake (`runs/_schedules.json`), so every
+ * server sharing the lake sees them. `datalake serve` fires them; the lake lock keeps two firings (or a
+ * firing and a manual run) from writing at once.
+ */
+export interface Schedule {
+  id: string;
+  cron: string;
+  flow: FlowName;
+  /** `setting`: SCHEDULE; `lake`: added with `datalake schedule`. */
+  source: 'setting' | 'lake';
+  createdAt?: string;
+}
+
+export const SCHEDULES_KEY = '_schedules.json';
+
+/** Checks a cron expression (5 fields, or 6 with seconds first); returns its next fire time. */
+export function checkCron(expression: string): Date | null {
+  try {
+    return new Cron(expression, { paused: true }).nextRun();
+  } catch (err) {
+    throw new UserError(
+      `invalid cron expression "${expression}": ${errorMessage(err)}`,
+      'use 5 fields "minute hour day-of-month month day-of-week", e.g. "0 2 * * *" for 02:00 every day',
+    );
+  }
+}
+
+async function readStored(store: ObjectStore): Promise<Schedule[]> {
+  const bytes = await store.getBytes('runs', SCHEDULES_KEY);
+  return bytes ? (JSON.parse(bytes.toString('utf8')) as Schedule[]) : [];
+}
+
+export async function listSchedules(store: ObjectStore, config: Config): Promise<Schedule[]> {
+  const fromSetting: Schedule[] = config.schedule ? [{ id: 'setting', cron: config.schedule, flow: 'pipeline', source: 'setting' }] : [];
+  return [...fromSetting, ...(await readStored(store))];
+}
+
+export async function addSchedule(store: ObjectStore, cron: string, flow: string): Promise<Schedule> {
+  if (!isFlowName(flow)) throw new UserError(`unknown flow "${flow}"`, `flows: ${Object.keys(FLOWS).join(', ')}`);
+  checkCron(cron);
+  await store.ensureBuckets();
+  const schedules = await readStored(store);
+  const schedule: Schedule = { id: randomBytes(3).toString('hex'), cron, flow, source: 'lake', createdAt: new Date().toISOString() };
+  await store.putBytes('runs', SCHEDULES_KEY, JSON.stringify([...schedules, schedule], null, 2));
+  return schedule;
+}
+
+export async function removeSchedule(store: ObjectStore, id: string): Promise<void> {
+  const schedules = await readStored(store);
+  if (!schedules.some((s) => s.id === id)) throw new UserError(`no schedule ${id}`, 'list them with `npx datalake schedule --list` (SCHEDULE is removed from the settings)');
+  await store.putBytes('runs', SCHEDULES_KEY, JSON.stringify(schedules.filter((s) => s.id !== id), null, 2));
+}
+
+/** Fires the schedules in this process, re-reading the lake's list every `refreshMs`. */
+export class Scheduler {
+  private jobs = new Map<string, Cron>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly store: ObjectStore,
+    private readonly log: (message: string) => void = (m) => console.log(m),
+    private readonly refreshMs = 60_000,
+  ) {}
+
+  async start(): Promise<void> {
+    const sync = () => this.sync().catch((err: unknown) => this.log(`cannot read the schedules: ${errorMessage(err)}`));
+    this.timer = setInterval(() => void sync(), this.refreshMs);
+    this.timer.unref();
+    await sync();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const job of this.jobs.values()) job.stop();
+    this.jobs.clear();
+  }
+
+  private async sync(): Promise<void> {
+    const wanted = await listSchedules(this.store, this.config);
+    const key = (s: Schedule) => `${s.id} ${s.cron} ${s.flow}`;
+    const keys = new Set(wanted.map(key));
+    for (const [k, job] of this.jobs) {
+      if (!keys.has(k)) {
+        job.stop();
+        this.jobs.delete(k);
+      }
+    }
+    for (const s of wanted) {
+      if (this.jobs.has(key(s))) continue;
+      // protect: a firing still running when the next is due is not started twice.
+      this.jobs.set(key(s), new Cron(s.cron, { protect: true }, () => this.fire(s)));
+      this.log(`schedule ${s.id}: ${s.flow} at "${s.cron}", next ${this.jobs.get(key(s))!.nextRun()?.toISOString() ?? 'never'}`);
+    }
+  }
+
+  private async fire(s: Schedule): Promise<void> {
+    const { summary, error } = await runFlow({ config: this.config, store: this.store, flow: s.flow, trigger: 'schedule' });
+    if (error instanceof LakeBusyError) this.log(`schedule ${s.id}: skipped, ${error.message}`);
+    else this.log(`schedule ${s.id}: run ${summary.runId} ${summary.state}${error ? `: ${errorMessage(error)}` : ''}`);
+  }
+}
