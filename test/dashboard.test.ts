@@ -172,11 +172,15 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
     await shot('explorateur');
   });
 
-  test('Runs: the run history with per-stage figures', async () => {
+  test("Runs: the run history with per-stage figures, and a run's tasks on a timeline with its log", async () => {
     await open('runs');
-    await chartsReady(1);
-    assert.equal(await rowCount('table-runs'), (await api('/api/runs')).length);
+    await chartsReady(2);
+    const runs = await api('/api/runs');
+    assert.equal(await rowCount('table-runs'), runs.length);
     assert.match((await page.textContent('[data-testid=table-runs]')) ?? '', /completed/);
+    assert.ok(await page.isVisible('[data-testid=chart-tasks]'));
+    assert.equal(await rowCount('table-run-log'), runs[0].logs.length);
+    assert.match((await page.textContent('[data-testid=table-run-log]')) ?? '', /pipeline started/);
     await shot('runs');
   });
 

@@ -11,6 +11,13 @@ interface Stage {
   seconds: number;
   details?: { skipped?: string };
 }
+interface Attempt {
+  attempt: number;
+  startedAt: string;
+  endedAt?: string;
+  state: string;
+  error?: string;
+}
 interface Run {
   runId: string;
   flow: string;
@@ -18,7 +25,60 @@ interface Run {
   startedAt: string;
   seconds: number;
   stages: Stage[];
+  tasks?: { name: string; state: string; attempts: Attempt[] }[];
+  logs?: { time: string; level: string; task?: string; message: string }[];
   error?: { message: string };
+}
+
+const ATTEMPT_COLORS: Record<string, string> = { completed: '#2e7d32', failed: '#c62828', running: '#1565c0' };
+
+/** One run's tasks on a time axis: a bar per attempt, from its start to its end (or now, if running). */
+function taskTimeline(app: Parameters<Tab['render']>[0], run: Run): HTMLElement {
+  const t0 = Date.parse(run.startedAt);
+  const rows = (run.tasks ?? []).flatMap((t) => t.attempts.map((a) => ({ label: t.attempts.length > 1 ? `${t.name} #${a.attempt}` : t.name, a })));
+  const offset = rows.map((r) => (Date.parse(r.a.startedAt) - t0) / 1000);
+  const length = rows.map((r, i) => Math.max(0.01, ((r.a.endedAt ? Date.parse(r.a.endedAt) : Date.now()) - t0) / 1000 - offset[i]!));
+  return chart(
+    {
+      tooltip: { trigger: 'item' },
+      grid: { left: 110, right: 24, top: 24, bottom: 40 },
+      xAxis: { type: 'value', name: app.t('seconds') },
+      yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.label) },
+      series: [
+        { type: 'bar', stack: 't', silent: true, itemStyle: { color: 'transparent' }, data: offset },
+        {
+          type: 'bar',
+          stack: 't',
+          name: app.t('duration'),
+          data: rows.map((r, i) => ({
+            value: length[i],
+            itemStyle: { color: ATTEMPT_COLORS[r.a.state] ?? '#757575' },
+            name: `${r.label}: ${r.a.state}${r.a.error ? ` — ${r.a.error}` : ''}`,
+          })),
+          tooltip: { formatter: (p: { name: string; value: number }) => `${p.name}<br>${app.number(p.value, 2)} s` },
+        },
+      ],
+    },
+    'chart-tasks',
+  );
+}
+
+function runDetail(app: Parameters<Tab['render']>[0], runs: Run[]): HTMLElement {
+  const view = h('div', {});
+  const show = (run: Run) => {
+    const logs = (run.logs ?? []).map((l) => [l.time.slice(11, 23), l.level, l.task ?? '', l.message]);
+    view.replaceChildren(
+      taskTimeline(app, run),
+      table([app.t('time'), app.t('level'), app.t('task'), app.t('message')], logs, { 'data-testid': 'table-run-log' }),
+    );
+  };
+  const select = h(
+    'select',
+    { 'data-testid': 'run-select', onChange: (e: Event) => show(runs.find((r) => r.runId === (e.target as HTMLSelectElement).value)!) },
+    ...runs.map((r) => h('option', { value: r.runId }, `${r.runId} · ${r.flow} · ${r.state}`)),
+  );
+  show(runs[0]!);
+  return h('div', {}, h('label', {}, `${app.t('run')} `, select), view);
 }
 
 const STAGES = ['bronze', 'silver', 'gold', 'publish'];
@@ -62,6 +122,7 @@ const tab: Tab = {
     return h(
       'div',
       {},
+      section(app.t('run_tasks'), runDetail(app, runs)),
       section(app.t('timeline'), timeline),
       section(
         app.t('tab_runs'),
