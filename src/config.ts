@@ -37,6 +37,8 @@ const EnvSchema = z.object({
   SERVE_FALLBACK: z.enum(['none', 'lake']).default('none'),
   QUALITY_MAX_MONTANT: z.coerce.number().positive().optional(),
   SCHEDULE: z.string().trim().optional(),
+  REDIS_URL: z.string().trim().optional(),
+  WORKER_LOCK_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
   TASK_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
   TASK_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
 });
@@ -69,6 +71,10 @@ export interface Config {
   retry: { retries: number; delayMs: number };
   /** Cron expression on which `datalake serve` runs the whole pipeline. */
   schedule: string | undefined;
+  /** When set, runs go through a BullMQ queue on this Redis and `datalake worker` processes execute them. */
+  redisUrl: string | undefined;
+  /** A worker that has not renewed its job's lock for this long is considered dead; another takes the job. */
+  workerLockMs: number;
 }
 
 let envFileLoaded = false;
@@ -103,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     qualitySettings: e.QUALITY_MAX_MONTANT !== undefined ? { QUALITY_MAX_MONTANT: e.QUALITY_MAX_MONTANT } : {},
     retry: { retries: e.TASK_RETRIES, delayMs: e.TASK_RETRY_DELAY_MS },
     schedule: e.SCHEDULE || undefined,
+    redisUrl: e.REDIS_URL || undefined,
+    workerLockMs: e.WORKER_LOCK_MS,
     server: { port: e.PORT, host: e.HOST, apiKey: e.API_KEY || undefined, workers: e.SERVER_WORKERS, fallback: e.SERVE_FALLBACK },
   };
 }

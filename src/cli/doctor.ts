@@ -35,7 +35,7 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
   const mode = {
     lake: config.s3 ? `S3 at ${config.s3.endpoint} (region ${config.s3.region}, path-style)` : `embedded folder ${config.lakeDir}`,
     serving: config.mongo ? `MongoDB (database ${config.mongo.db})` : `embedded SQLite ${config.servingDbPath}`,
-    orchestration: process.env['REDIS_URL'] ? `in-process (REDIS_URL is set; distributed workers are not part of this version)` : 'in-process',
+    orchestration: process.env['REDIS_URL'] ? 'distributed: runs are queued on Redis (BullMQ) and executed by `datalake worker` processes' : 'in-process',
   };
   const checks: Check[] = [];
 
@@ -96,7 +96,7 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
   const redisUrl = process.env['REDIS_URL'];
   if (redisUrl) {
     checks.push(
-      await check('redis', async () => `${redactUrl(redisUrl)} answers PING (runs still execute in-process in this version)`, () => 'start Redis or fix REDIS_URL'),
+      await check('redis', async () => `${redactUrl(redisUrl)} answers PING`, () => 'start Redis or fix REDIS_URL'),
     );
     const last = checks[checks.length - 1]!;
     if (last.ok) await pingRedis(redisUrl).catch((err: unknown) => Object.assign(last, { ok: false, detail: errorMessage(err), fix: 'start Redis or fix REDIS_URL' }));

@@ -6,7 +6,8 @@ import { loadConfig, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
 import { generate } from '../generate/generator.js';
 import { assertBucket } from '../lake/index.js';
-import { FLOWS, type FlowName } from '../flows/flows.js';
+import { submitRun, followRun, startWorker } from '../flows/distributed.js';
+import { flowForTasks, FLOWS, type FlowName } from '../flows/flows.js';
 import { LakeBusyError } from '../flows/lock.js';
 import { addSchedule, checkCron, listSchedules, removeSchedule } from '../flows/schedule.js';
 import { listRuns, readRun, runPipeline, STAGES, type StageName } from '../pipeline/run.js';
@@ -88,7 +89,36 @@ interface RunFlags {
   wait?: boolean;
 }
 
+/** With REDIS_URL: queue the run for the workers, follow it in the lake until it ends. */
+async function queuedCommand(config: Config, stages: readonly StageName[], flags: RunFlags): Promise<void> {
+  const store = openObjectStore(config);
+  const flow = flowForTasks(stages);
+  const runId = await submitRun(config, { flow, fullRefresh: flags.fullRefresh === true, trigger: 'cli' }, store);
+  if (!flags.json) console.log(`run ${runId} (${flow}) queued on Redis; waiting for a worker (\`npx datalake worker\`)…`);
+  const seen = new Map<string, string>();
+  const record = await followRun(store, runId, (r) => {
+    if (flags.json) return;
+    if (r.state === 'running' && seen.get('state') !== 'running') console.log(`taken by ${r.owner}`);
+    seen.set('state', r.state);
+    for (const t of r.tasks) {
+      const a = t.attempts.at(-1);
+      const line = `${t.name} ${t.state}${a && t.attempts.length > 1 ? ` (attempt ${a.attempt})` : ''}${a?.seconds !== undefined && t.state !== 'running' ? ` in ${a.seconds.toFixed(2)} s` : ''}`;
+      if (t.state !== 'pending' && seen.get(t.name) !== line) {
+        seen.set(t.name, line);
+        console.log(`  ${line}`);
+      }
+    }
+  });
+  if (flags.json) console.log(JSON.stringify(record, null, 2));
+  else console.log(renderSummary(record));
+  if (record.state === 'failed') {
+    throw new UserError(`run ${runId} failed${record.error?.task ? ` in task ${record.error.task}` : ''}: ${record.error?.message ?? 'unknown error'}`, record.error?.hint);
+  }
+  if (record.state === 'cancelled') process.exitCode = 130;
+}
+
 async function stagesCommand(config: Config, stages: readonly StageName[], flags: RunFlags): Promise<void> {
+  if (config.redisUrl) return queuedCommand(config, stages, flags);
   const progress = new TerminalProgress();
   // Ctrl+C cancels the run before its next task and records it as cancelled; a second Ctrl+C quits now.
   const cancel = new AbortController();
@@ -253,6 +283,18 @@ function buildProgram(): Command {
         const tasks = r.tasks.map((t) => `${t.name} ${t.state}${t.attempts.length > 1 ? ` (${t.attempts.length} attempts)` : ''}`).join(', ');
         console.log(`${r.runId}  ${r.flow.padEnd(21)} ${r.state.padEnd(9)} ${r.seconds.toFixed(2).padStart(7)} s  ${tasks}${r.error ? `  error: ${r.error.message}` : ''}`);
       }
+    });
+
+  program
+    .command('worker')
+    .description('with REDIS_URL: execute queued runs, one at a time, until stopped (run one per machine or core)')
+    .action(async () => {
+      const worker = await startWorker(config());
+      await new Promise<void>((resolve) => {
+        const stop = () => void worker.close().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
     });
 
   program

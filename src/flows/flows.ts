@@ -47,6 +47,11 @@ export interface FlowOptions {
   lock?: Omit<LockOptions, 'waitMs'>;
   /** Aborting cancels the run before its next task (or during a retry's wait). */
   signal?: AbortSignal;
+  /**
+   * Run id given by whoever queued the run (distributed mode). A record already under this id — a run
+   * whose worker died — is continued: its attempts are kept and the one that was running is marked failed.
+   */
+  runId?: string;
   /** Called once the run holds the lake and its record exists. */
   onStart?: (record: RunRecord) => void;
   /** Injected by tests; opened from the config otherwise. */
@@ -63,7 +68,7 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
   const { config } = options;
   const store = options.store ?? openObjectStore(config);
   const progress = options.progress ?? silentProgress;
-  const ctx = new RunContext(config, store, progress);
+  const ctx = new RunContext(config, store, progress, options.runId);
   const started = new Date();
   const recorder = new RunRecorder(store, {
     runId: ctx.runId,
@@ -88,7 +93,8 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
   try {
     await withRetries(config, recorder, undefined, options.signal, () => store.ensureBuckets());
     lock = await LakeLock.acquire(store, { runId: ctx.runId, flow: options.flow }, { ...options.lock, waitMs: options.waitMs ?? 0 });
-    if (lock.abandoned) await markAbandoned(store, recorder, lock.abandoned.runId);
+    if (lock.abandoned && lock.abandoned.runId !== ctx.runId) await markAbandoned(store, recorder, lock.abandoned.runId);
+    if (options.runId) await resume(store, recorder);
     recorder.log('info', `${options.flow} started by ${record.owner} on ${store.description}`);
     await recorder.save();
     options.onStart?.(record);
@@ -198,6 +204,23 @@ async function withRetries<T extends StageResult | void>(
       }
     }
   }
+}
+
+/** Continues the record of a run queued (or started by a worker that died) under the same id. */
+async function resume(store: ObjectStore, recorder: RunRecorder): Promise<void> {
+  const earlier = await readRun(store, recorder.record.runId).catch(() => undefined);
+  if (!earlier || earlier.state !== 'running') return;
+  const now = new Date().toISOString();
+  for (const t of earlier.tasks) {
+    for (const a of t.attempts) {
+      if (a.state !== 'running') continue;
+      Object.assign(a, { state: 'failed', endedAt: now, error: `interrupted: ${earlier.owner} stopped during this attempt` });
+    }
+    const mine = recorder.task(t.name);
+    mine.attempts = t.attempts;
+  }
+  recorder.record.logs.unshift(...earlier.logs);
+  recorder.log('warn', `resumed by ${recorder.record.owner}: ${earlier.owner} stopped during the run`);
 }
 
 /** The run that died holding the lock is still marked running: it is marked failed, saying why. */

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { sqlString as str } from '../../engine/duckdb.js';
+import { submitRun } from '../../flows/distributed.js';
 import { FLOWS, runFlow, type FlowName } from '../../flows/flows.js';
 import { LakeBusyError } from '../../flows/lock.js';
 import type { RunRecord } from '../../flows/record.js';
@@ -68,6 +69,12 @@ export default async function systemRoutes(app: FastifyInstance): Promise<void> 
     },
     async (request, reply) => {
       const { flow, full_refresh } = (request.body ?? { flow: 'pipeline', full_refresh: false }) as { flow: FlowName; full_refresh: boolean };
+      if (ctx.config.redisUrl) {
+        // Distributed: the run waits in the queue for a worker (and for the lake) instead of being refused.
+        const runId = await submitRun(ctx.config, { flow, fullRefresh: full_refresh, trigger: 'api' }, ctx.lake);
+        reply.code(202).header('location', `/api/runs/${runId}`);
+        return { runId, flow, state: 'scheduled', url: `/api/runs/${runId}` };
+      }
       const started = await new Promise<RunRecord>((resolve, reject) => {
         runFlow({ config: ctx.config, store: ctx.lake, flow, fullRefresh: full_refresh, trigger: 'api', onStart: resolve })
           .then(({ summary, error }) => {

@@ -1,0 +1,44 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+
+export interface TestRedis {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A throwaway `redis-server` (Debian's package) on a free port, without persistence. Undefined when none is installed. */
+export async function startTestRedis(): Promise<TestRedis | undefined> {
+  if (spawnSync('redis-server', ['--version']).status !== 0) return undefined;
+  const port = await freePort();
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.write('PING\r\n');
+        socket.once('data', (d) => (socket.end(), resolve(d.toString().startsWith('+PONG'))));
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (up) {
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        stop: async () => {
+          child.kill('SIGKILL');
+          await new Promise((resolve) => child.once('exit', resolve));
+        },
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`redis-server did not start on port ${port}`);
+}

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../src/config.js';
+import { Engine } from '../src/engine/duckdb.js';
+import { readRun, type RunRecord } from '../src/flows/record.js';
+import { generate } from '../src/generate/generator.js';
+import { openObjectStore } from '../src/lake/index.js';
+import { runPipeline } from '../src/pipeline/run.js';
+import { startTestRedis, type TestRedis } from '../src/test-support/redis.js';
+import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+
+// Distributed mode with a real Redis (Debian's redis-server, started here on a free port) and worker
+// processes started through the CLI, as a user would.
+
+const BIN = fileURLToPath(new URL('../bin/datalake.js', import.meta.url));
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+interface TestWorker {
+  child: ChildProcess;
+  output: () => string;
+}
+
+async function startWorker(env: Record<string, string>): Promise<TestWorker> {
+  const child = spawn(process.execPath, [BIN, 'worker'], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  for (let i = 0; i < 200 && !out.includes('waiting for runs'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.match(out, /waiting for runs/, 'the worker started');
+  return { child, output: () => out };
+}
+
+/** Rows of every gold table of a lake, numbers rounded (aggregation order may differ in the last bits). */
+async function goldTables(engine: Engine, config: Config): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const f of (await fs.readdir(path.join(config.lakeDir, 'gold'))).filter((x) => x.endsWith('.parquet')).sort()) {
+    const rows = await engine.rows(`SELECT * FROM read_parquet('${path.join(config.lakeDir, 'gold', f)}')`);
+    out[f] = rows.map((r) => JSON.stringify(Object.values(r).map((v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v)))).sort();
+  }
+  return out;
+}
+
+const redis: TestRedis | undefined = await startTestRedis();
+if (!redis) {
+  const message = 'SKIPPED: the distributed-mode tests need redis-server (apt-get install -y redis-server); .ci/run installs it';
+  if (process.env['DATALAKE_REQUIRE_REDIS']) throw new Error(message.replace('SKIPPED', 'FAILED (DATALAKE_REQUIRE_REDIS is set)'));
+  console.warn(`\n*** ${message} ***\n`);
+}
+
+describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: redis ? false : 'redis-server is not installed' }, () => {
+  let config: Config;
+  let env: Record<string, string>;
+  const workers: TestWorker[] = [];
+  before(async () => {
+    ({ config, env } = await tempConfig({ REDIS_URL: redis!.url, WORKER_LOCK_MS: '1500' }));
+    await generate({ outDir: config.sourcesDir, clients: 300, achats: 20_000, seed: 4, asOf: FIXED_DAY });
+    workers.push(await startWorker(env), await startWorker(env));
+  });
+  after(async () => {
+    for (const w of workers) w.child.kill('SIGKILL');
+    await redis?.stop();
+    await fs.rm(config.dataDir, { recursive: true, force: true });
+  });
+
+  /** The same sources through an in-process run in a fresh lake, for comparison. */
+  async function inProcessGold(): Promise<Record<string, string[]>> {
+    const { config: local } = await tempConfig();
+    try {
+      await fs.cp(config.sourcesDir, local.sourcesDir, { recursive: true });
+      const { error } = await runPipeline({ config: local });
+      assert.equal(error, undefined, String(error));
+      const engine = await Engine.open(local.duckdb, path.join(local.dataDir, 'spill'));
+      try {
+        return await goldTables(engine, local);
+      } finally {
+        engine.close();
+      }
+    } finally {
+      await fs.rm(local.dataDir, { recursive: true, force: true });
+    }
+  }
+
+  async function distributedGold(): Promise<Record<string, string[]>> {
+    const engine = await Engine.open(config.duckdb, path.join(config.dataDir, 'spill'));
+    try {
+      return await goldTables(engine, config);
+    } finally {
+      engine.close();
+    }
+  }
+
+  test('`datalake run` queues the run, a worker executes it, the terminal follows it; gold equals an in-process run', async () => {
+    const r = await cli(['run'], env);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /queued on Redis/);
+    assert.match(r.stdout, /taken by pid \d+/);
+    assert.match(r.stdout, /publish completed/);
+    const tables = await distributedGold();
+    assert.equal(Object.keys(tables).length, 10);
+    assert.deepEqual(tables, await inProcessGold());
+  });
+
+  test('kill -9 of the worker in the middle of a task: another worker takes the run over and it completes', async () => {
+    await generate({ outDir: path.join(config.dataDir, 'more'), clients: 300, achats: 600_000, seed: 5, asOf: FIXED_DAY });
+    await fs.rename(path.join(config.dataDir, 'more', 'achats.csv'), path.join(config.sourcesDir, 'achats_2026-06-10.csv'));
+    const store = openObjectStore(config);
+    const running = cli(['run'], env);
+    // Wait for the run to be in its silver task, then kill the worker running it.
+    let record: RunRecord | undefined;
+    for (let i = 0; i < 400; i++) {
+      const runs = (await store.list('runs')).map((o) => o.key).filter((k) => !k.startsWith('_')).sort();
+      record = await readRun(store, runs.at(-1)!.replace(/\.json$/, ''));
+      if (record?.tasks.find((t) => t.name === 'silver')?.state === 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.equal(record?.tasks.find((t) => t.name === 'silver')?.state, 'running', 'caught the run in silver');
+    const pid = Number(/pid (\d+)/.exec(record!.owner)![1]);
+    const victim = workers.find((w) => w.child.pid === pid)!;
+    assert.ok(victim, `the run is on one of our workers (${record!.owner})`);
+    victim.child.kill('SIGKILL');
+    workers.push(await startWorker(env)); // the machine restarts its worker; the other one is idle and may win
+
+    const r = await running;
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const final = (await readRun(store, record!.runId))!;
+    assert.equal(final.state, 'completed');
+    const silver = final.tasks.find((t) => t.name === 'silver')!;
+    assert.ok(silver.attempts.length >= 2, JSON.stringify(silver.attempts));
+    assert.match(silver.attempts[0]!.error ?? '', /interrupted/);
+    assert.ok(final.logs.some((l) => /resumed by pid \d+/.test(l.message)));
+    assert.deepEqual(await distributedGold(), await inProcessGold());
+  });
+
+  test('two triggers at once are queued one after the other: never two writers', async () => {
+    const [a, b] = await Promise.all([cli(['run', '--flow', 'gold_ingestion_flow', '--full-refresh', '--json'], env), cli(['run', '--flow', 'gold_ingestion_flow', '--full-refresh', '--json'], env)]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const [ra, rb] = [JSON.parse(a.stdout) as RunRecord, JSON.parse(b.stdout) as RunRecord];
+    const window = (r: RunRecord) => [Date.parse(r.tasks[0]!.attempts[0]!.startedAt), Date.parse(r.tasks[0]!.attempts.at(-1)!.endedAt!)] as const;
+    const [[a0, a1], [b0, b1]] = [window(ra), window(rb)];
+    assert.ok(a1 <= b0 || b1 <= a0, `the two gold tasks did not overlap: ${a0}-${a1} and ${b0}-${b1}`);
+  });
+});
