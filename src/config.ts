@@ -136,3 +136,8 @@ function s3Settings(e: z.infer<typeof EnvSchema>): S3Settings {
     maxAttempts: e.MINIO_MAX_ATTEMPTS,
   };
 }
+
+/** A service URL with its password hidden, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}

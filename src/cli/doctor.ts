@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import duckdb from '@duckdb/node-api';
 import Database from 'better-sqlite3';
-import type { Config } from '../config.js';
+import { redactUrl, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
 import { BUCKETS, openObjectStore } from '../lake/index.js';
 import { loadKpis } from '../registry/kpi.js';
@@ -115,10 +115,6 @@ export function renderDoctor(result: { mode: Record<string, string>; checks: Che
   const problems = result.checks.filter((c) => !c.ok).length;
   lines.push(problems ? `${problems} problem(s) found` : 'all good');
   return lines.join('\n');
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 /** A PING in Redis's own protocol, so that the check needs no client library. */

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Config } from '../config.js';
+import { redactUrl, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
 import { openObjectStore, type ObjectStore } from '../lake/index.js';
 import { newRunId } from '../pipeline/context.js';
@@ -122,25 +122,11 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   );
   worker.on('error', (err) => log(`worker error: ${errorMessage(err)}`));
   await worker.waitUntilReady();
-  log(`worker pid ${process.pid} waiting for runs on ${RUNS_QUEUE} (${redactRedis(url)})`);
+  log(`worker pid ${process.pid} waiting for runs on ${RUNS_QUEUE} (${redactUrl(url)})`);
   return { close: () => worker.close() };
-}
-
-/** How many runs the queue holds in each state. */
-export async function queueCounts(config: Config): Promise<Record<string, number>> {
-  const queue = new Queue(RUNS_QUEUE, { connection: redisConnection(requireRedis(config)) });
-  try {
-    return await queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed');
-  } finally {
-    await queue.close();
-  }
 }
 
 function requireRedis(config: Config): string {
   if (!config.redisUrl) throw new UserError('REDIS_URL is not set', 'set REDIS_URL (e.g. redis://localhost:6379) to run flows on workers');
   return config.redisUrl;
-}
-
-export function redactRedis(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
