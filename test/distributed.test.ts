@@ -11,6 +11,7 @@ import { generate } from '../src/generate/generator.js';
 import { openObjectStore } from '../src/lake/index.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import { startTestRedis, type TestRedis } from '../src/test-support/redis.js';
+import { goldTableReaders } from '../src/test-support/gold.js';
 import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
 
 // Distributed mode with a real Redis (Debian's redis-server, started here on a free port) and worker
@@ -44,9 +45,9 @@ async function startWorker(env: Record<string, string>): Promise<TestWorker> {
 /** Rows of every gold table of a lake, numbers rounded (aggregation order may differ in the last bits). */
 async function goldTables(engine: Engine, config: Config): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const f of (await fs.readdir(path.join(config.lakeDir, 'gold'))).filter((x) => x.endsWith('.parquet')).sort()) {
-    const rows = await engine.rows(`SELECT * FROM read_parquet('${path.join(config.lakeDir, 'gold', f)}')`);
-    out[f] = rows.map((r) => JSON.stringify(Object.values(r).map((v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v)))).sort();
+  for (const [table, reader] of Object.entries(await goldTableReaders(config.lakeDir))) {
+    const rows = await engine.rows(`SELECT * FROM ${reader}`);
+    out[table] = rows.map((r) => JSON.stringify(Object.values(r).map((v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v)))).sort();
   }
   return out;
 }

@@ -9,6 +9,12 @@ export const GoldTableSchema = z.object({
   description: z.string().min(1),
   grain: z.string().min(1),
   sql: z.string().min(1),
+  /**
+   * A silver dataset with partitions (achats: by month) whose rows this table maps one by one: it is
+   * built and stored per partition (`fact_achats/month=2026-11.parquet`), each partition a shard that
+   * workers build in parallel, reading only that partition of the dataset.
+   */
+  partitionedBy: z.string().min(1).optional(),
 });
 export type GoldTableDefinition = z.infer<typeof GoldTableSchema>;
 export interface GoldTable extends GoldTableDefinition {

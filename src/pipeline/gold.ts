@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DATASETS } from '../datasets/index.js';
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
@@ -10,8 +9,11 @@ import type { ObjectStore } from '../lake/index.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { GOLD_STATE } from './layout.js';
 import { readSilverState, silverObjects } from './silver.js';
+import { clearStaging, inlineRunner, publishStaged, stagedLocalPath, stagedSize, type Shard, type ShardHandler, type ShardRunner, type StagedFile } from './shards.js';
 
 export const goldKey = (table: string) => `${table}.parquet`;
+/** A partitioned table's object for one partition of its dataset: `fact_achats/month=2026-11.parquet`. */
+export const goldPartitionKey = (table: string, partition: string) => `${table}/${partition || 'all'}.parquet`;
 
 /** What gold was built from: when neither silver nor the definitions changed, gold is not rebuilt. */
 export interface GoldState {
@@ -23,6 +25,8 @@ export interface GoldState {
   definitions: string;
   builtAt: string;
   tables: Record<string, number>;
+  /** Every object of each table: one, or one per partition for a partitioned table. */
+  objects: Record<string, string[]>;
 }
 
 export async function readGoldState(store: ObjectStore): Promise<GoldState | undefined> {
@@ -30,42 +34,97 @@ export async function readGoldState(store: ObjectStore): Promise<GoldState | und
   return bytes ? (JSON.parse(bytes.toString('utf8')) as GoldState) : undefined;
 }
 
+export interface GoldOptions {
+  /** Rebuild even when silver and the definitions are unchanged. */
+  force?: boolean;
+  /** Where the partitioned tables' partitions are built: in this process (default) or on the workers. */
+  shards?: ShardRunner;
+}
+
+export interface GoldPartitionInput {
+  /** The partitioned dataset, its partition and that partition's silver objects. */
+  dataset: string;
+  partition: string;
+  keys: string[];
+  /** The other datasets' silver objects, read whole. */
+  others: Record<string, string[]>;
+  tables: string[];
+}
+
+export interface GoldPartitionOutput {
+  partition: string;
+  tables: Record<string, { file: StagedFile; rows: number }>;
+}
+
+/** The partitioned tables of one partition of their dataset (one month of fact_achats): a shard of the gold task. */
+export const goldPartitionShard: ShardHandler<GoldPartitionInput, GoldPartitionOutput> = async (ctx, input, stager) => {
+  const models = (await loadGoldTables()).filter((m) => input.tables.includes(m.name));
+  const db = await ctx.db();
+  const downloads = await ctx.workDir('gold-inputs');
+  await datasetView(ctx, db, input.dataset, input.keys, downloads);
+  for (const [dataset, keys] of Object.entries(input.others)) await datasetView(ctx, db, dataset, keys, downloads);
+  const outDir = await ctx.workDir(`gold-${input.partition || 'all'}`);
+  const tables: GoldPartitionOutput['tables'] = {};
+  for (const model of models) {
+    ctx.progress.begin('gold', `${model.name} ${input.partition}`);
+    const file = path.join(outDir, `${model.name}.parquet`);
+    await writeTable(db, model.sql, file, () => undefined);
+    const [r] = await db.rows(`SELECT count(*) AS n FROM read_parquet(${str(file)})`);
+    tables[model.name] = { file: await stager.stage(file, `${model.name}.parquet`), rows: Number(r!['n']) };
+    ctx.progress.end();
+  }
+  return { partition: input.partition, tables };
+};
+
 /**
  * Gold: the dimension and fact tables of src/gold/models from silver, then every KPI of the registry
- * from them. All tables are computed (and KPI outputs checked against their declarations) in scratch
- * before any is uploaded.
+ * from them. A table partitioned like its dataset (fact_achats by month) is built one partition per
+ * shard (on the workers in distributed mode); the rest is built after the shards, in this process.
+ * All tables are computed (and KPI outputs checked against their declarations) in scratch or staging
+ * before any is put in gold, and gold/_state.json is written last.
  */
-export async function runGold(ctx: RunContext, options: { force?: boolean } = {}): Promise<StageResult> {
+export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promise<StageResult> {
   return timed(async () => {
     const silver = await readSilverState(ctx.store);
     const models = await loadGoldTables();
     const kpis = await loadKpis();
     const definitions = createHash('sha256')
-      .update(JSON.stringify([...models.map((m) => [m.name, m.sql]), ...kpis.map((k) => [k.table, k.sql])]))
+      .update(JSON.stringify([...models.map((m) => [m.name, m.sql, m.partitionedBy ?? null]), ...kpis.map((k) => [k.table, k.sql])]))
       .digest('hex');
     const built = await readGoldState(ctx.store);
-    const tableNames = [...models.map((m) => m.name), ...kpis.map((k) => k.table)];
-    if (!options.force && silver && built?.silverRunId === silver.runId && built.definitions === definitions && (await allPresent(ctx.store, tableNames))) {
+    if (!options.force && silver && built?.silverRunId === silver.runId && built.definitions === definitions && (await allPresent(ctx.store, built))) {
       return { stage: 'gold' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `silver and the definitions are unchanged since run ${built.runId}` } };
     }
+    for (const spec of DATASETS) {
+      if (silverObjects(silver, spec.name).length === 0) {
+        throw new UserError(`silver has no ${spec.name} rows`, 'run `npx datalake silver` (or `npx datalake run`) first');
+      }
+    }
+    for (const m of models) {
+      if (m.partitionedBy && !DATASETS.find((d) => d.name === m.partitionedBy)?.partitionBy) {
+        throw new UserError(`gold table ${m.name} is partitionedBy "${m.partitionedBy}", which is not a partitioned dataset`, `partitioned datasets: ${DATASETS.filter((d) => d.partitionBy).map((d) => d.name).join(', ')}`);
+      }
+    }
+    await clearStaging(ctx.store, 'gold');
+
+    // The shards first: each partition of a dataset that tables are partitioned by.
+    const shards: Shard<GoldPartitionInput>[] = [];
+    for (const dataset of new Set(models.flatMap((m) => (m.partitionedBy ? [m.partitionedBy] : [])))) {
+      const tables = models.filter((m) => m.partitionedBy === dataset).map((m) => m.name);
+      const others = Object.fromEntries(DATASETS.filter((d) => d.name !== dataset).map((d) => [d.name, silverObjects(silver, d.name)]));
+      for (const [partition, keys] of Object.entries(silver!.datasets[dataset]!.partitions).sort(([a], [b]) => a.localeCompare(b))) {
+        shards.push({ label: `${tables.join(', ')} ${partition}`, input: { dataset, partition, keys, others, tables } });
+      }
+    }
+    const parts = await (options.shards ?? inlineRunner(ctx)).map('gold.partition', shards, goldPartitionShard);
 
     const db = await ctx.db();
     const outDir = await ctx.workDir('gold');
     const downloads = await ctx.workDir('gold-inputs');
     let rowsIn = 0;
-    for (const spec of DATASETS) {
-      const keys = silverObjects(silver, spec.name);
-      if (keys.length === 0) {
-        throw new UserError(`silver has no ${spec.name} rows`, 'run `npx datalake silver` (or `npx datalake run`) first');
-      }
-      const files: string[] = [];
-      for (const key of keys) files.push(await ctx.store.localPath('silver', key, downloads));
-      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(spec.name)} AS SELECT * FROM read_parquet([${files.map(str).join(', ')}], hive_partitioning = false)`);
-      const [r] = await db.rows(`SELECT count(*) AS n FROM ${id(spec.name)}`);
-      rowsIn += Number(r!['n']);
-    }
+    for (const spec of DATASETS) rowsIn += await datasetView(ctx, db, spec.name, silverObjects(silver, spec.name), downloads);
 
-    const written: { table: string; file: string; rows: number }[] = [];
+    const written: { table: string; objects: { key: string; file: StagedFile }[]; rows: number }[] = [];
     const build = async (table: string, sql: string) => {
       ctx.progress.begin('gold', table);
       const file = path.join(outDir, goldKey(table));
@@ -73,11 +132,21 @@ export async function runGold(ctx: RunContext, options: { force?: boolean } = {}
       // Later tables (the KPIs) read this one by name.
       await db.run(`CREATE OR REPLACE TEMP VIEW ${id(table)} AS SELECT * FROM read_parquet(${str(file)})`);
       const [r] = await db.rows(`SELECT count(*) AS n FROM ${id(table)}`);
-      written.push({ table, file, rows: Number(r!['n']) });
+      written.push({ table, objects: [{ key: goldKey(table), file: { local: file } }], rows: Number(r!['n']) });
       ctx.progress.end();
     };
 
-    for (const table of models) await build(table.name, table.sql);
+    for (const model of models) {
+      if (!model.partitionedBy) {
+        await build(model.name, model.sql);
+        continue;
+      }
+      const objects = parts.map((p) => ({ key: goldPartitionKey(model.name, p.partition), file: p.tables[model.name]!.file }));
+      const files: string[] = [];
+      for (const o of objects) files.push(await stagedLocalPath(ctx.store, o.file, downloads));
+      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(model.name)} AS SELECT * FROM read_parquet([${files.map(str).join(', ')}], hive_partitioning = false)`);
+      written.push({ table: model.name, objects, rows: parts.reduce((n, p) => n + p.tables[model.name]!.rows, 0) });
+    }
     for (const kpi of kpis) {
       checkKpiOutput(kpi, await db.columns(kpi.sql));
       await build(kpi.table, kpi.sql);
@@ -85,12 +154,21 @@ export async function runGold(ctx: RunContext, options: { force?: boolean } = {}
 
     let bytes = 0;
     for (const w of written) {
-      bytes += (await fs.stat(w.file)).size;
-      await ctx.store.putFile('gold', goldKey(w.table), w.file, { move: true });
+      for (const o of w.objects) {
+        bytes += await stagedSize(ctx.store, o.file);
+        await publishStaged(ctx.store, o.file, 'gold', o.key);
+      }
     }
+    const objects = Object.fromEntries(written.map((w) => [w.table, w.objects.map((o) => o.key)]));
+    // Objects of the previous gold that this one does not have (a month gone, an older layout) go.
+    const keep = new Set(Object.values(objects).flat());
+    const stale = [...Object.values(built?.objects ?? {}).flat(), ...models.filter((m) => m.partitionedBy).map((m) => goldKey(m.name))];
+    for (const key of new Set(stale)) if (!keep.has(key) && (await ctx.store.head('gold', key))) await ctx.store.delete('gold', key);
+
     const tables = Object.fromEntries(written.map((w) => [w.table, w.rows]));
-    const state: GoldState = { format: 1, runId: ctx.runId, silverRunId: silver!.runId, definitions, builtAt: new Date().toISOString(), tables };
+    const state: GoldState = { format: 1, runId: ctx.runId, silverRunId: silver!.runId, definitions, builtAt: new Date().toISOString(), tables, objects };
     await ctx.store.putBytes('gold', GOLD_STATE, JSON.stringify(state, null, 2));
+    await clearStaging(ctx.store, 'gold', ctx.runId);
     const fact = written.find((w) => w.table === 'fact_achats');
     return {
       stage: 'gold' as const,
@@ -98,16 +176,27 @@ export async function runGold(ctx: RunContext, options: { force?: boolean } = {}
       rowsOut: fact?.rows ?? 0,
       quarantined: 0,
       bytes,
-      details: { tables },
+      details: { tables, partitions: parts.length },
     };
   });
+}
+
+/** A view named after the dataset over its silver objects; returns its row count. */
+async function datasetView(ctx: RunContext, db: Engine, dataset: string, keys: string[], downloads: string): Promise<number> {
+  const files: string[] = [];
+  for (const key of keys) files.push(await ctx.store.localPath('silver', key, downloads));
+  await db.run(`CREATE OR REPLACE TEMP VIEW ${id(dataset)} AS SELECT * FROM read_parquet([${files.map(str).join(', ')}], hive_partitioning = false)`);
+  const [r] = await db.rows(`SELECT count(*) AS n FROM ${id(dataset)}`);
+  return Number(r!['n']);
 }
 
 async function writeTable(db: Engine, sql: string, file: string, onProgress: Parameters<Engine['run']>[1]): Promise<void> {
   await db.run(`COPY (${sql}) TO ${str(file)} (FORMAT parquet, COMPRESSION zstd)`, onProgress);
 }
 
-async function allPresent(store: ObjectStore, tables: string[]): Promise<boolean> {
-  for (const t of tables) if (!(await store.head('gold', goldKey(t)))) return false;
+async function allPresent(store: ObjectStore, state: GoldState): Promise<boolean> {
+  // A gold built before its objects were listed is rebuilt once.
+  if (!state.objects) return false;
+  for (const key of Object.values(state.objects).flat()) if (!(await store.head('gold', key))) return false;
   return true;
 }

@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises';
+import path from 'node:path';
 import { DATASETS, type DatasetSpec } from '../datasets/index.js';
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import type { ObjectStore } from '../lake/index.js';
@@ -8,6 +8,7 @@ import { readManifest, type BronzeFile } from './bronze.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { fileQuarantineKey, orphansKey, SILVER_STATE, silverObjectKey } from './layout.js';
 import { mergeDataset } from './merge.js';
+import { clearStaging, inlineRunner, publishStaged, stagedLocalPath, stagedSize, type ShardHandler, type ShardRunner, type StagedFile } from './shards.js';
 
 /** What silver holds, written last by each silver run that changes something. */
 export interface SilverState {
@@ -45,7 +46,60 @@ export interface SilverDatasetStats extends CleaningStats {
 export interface SilverOptions {
   /** Ignore what silver holds and rebuild it from every bronze file (the latest version of each name). */
   fullRefresh?: boolean;
+  /** Where the per-file cleaning runs: in this process (default) or on the workers. */
+  shards?: ShardRunner;
 }
+
+export interface CleanShardInput {
+  dataset: string;
+  /** The bronze file. */
+  key: string;
+  name: string;
+  rows: number;
+  /** The shard's position: names its temporary tables apart from the other files' in one session. */
+  index: number;
+  /** Several new files of the dataset: progress names the file. */
+  many: boolean;
+}
+
+export interface CleanShardOutput {
+  dataset: string;
+  key: string;
+  /** The file's valid rows: a view of the run's session in-process, a staged Parquet file from a worker. */
+  valid: { relation: string } | StagedFile;
+  quarantine?: StagedFile;
+  stats: CleaningStats;
+  quality: QualityCheck[];
+  /** Drops the in-process view's tables once merged. */
+  dispose?: () => Promise<void>;
+}
+
+/** One bronze file's cleaning (see cleaning.ts): a shard of the silver task. */
+export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async (ctx, input, stager) => {
+  const spec = DATASETS.find((d) => d.name === input.dataset);
+  if (!spec) throw new Error(`unknown dataset ${input.dataset}`);
+  const db = await ctx.db();
+  const outDir = await ctx.workDir('silver');
+  const csv = await ctx.store.localPath('bronze', input.key, await ctx.workDir('silver-inputs'));
+  const header = checkHeader(input.name, await inspectHeader(csv), spec);
+  ctx.progress.begin('silver', input.many ? `${spec.name} ${input.name}` : spec.name, input.rows);
+  const cleaned = await cleanDataset(db, spec, csv, {
+    header,
+    sourceName: input.key,
+    outDir,
+    tag: `_${input.index}`,
+    settings: ctx.config.qualitySettings,
+    onProgress: (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }),
+  });
+  ctx.progress.end();
+  const quarantine = cleaned.quarantineFile ? await stager.stage(cleaned.quarantineFile, 'quarantine.parquet') : undefined;
+  const result = { dataset: spec.name, key: input.key, stats: cleaned.stats, quality: cleaned.quality, ...(quarantine ? { quarantine } : {}) };
+  if (!stager.remote) return { ...result, valid: { relation: cleaned.validRelation }, dispose: cleaned.dispose };
+  const validFile = path.join(outDir, `valid_${input.index}.parquet`);
+  await db.run(`COPY (SELECT * FROM ${cleaned.validRelation}) TO ${str(validFile)} (FORMAT parquet)`);
+  await cleaned.dispose();
+  return { ...result, valid: await stager.stage(validFile, 'valid.parquet') };
+};
 
 /**
  * Silver: the bronze files not merged yet are cleaned one by one (rejected rows to a quarantine file per
@@ -68,15 +122,22 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     for (const f of pending) if ((latest.get(f.name)?.version ?? 0) < f.version) latest.set(f.name, f);
     const toMerge = [...latest.values()].sort((a, b) => a.seq - b.seq);
 
+    await clearStaging(ctx.store, 'silver');
+    // Every new file is cleaned on its own (a shard: on the workers in distributed mode), then merged.
+    const runner = options.shards ?? inlineRunner(ctx);
+    const cleaned = await runner.map(
+      'silver.clean',
+      toMerge.map((f, index) => ({ label: `clean ${f.key}`, input: { dataset: f.dataset, key: f.key, name: f.name, rows: f.rows, index, many: toMerge.filter((o) => o.dataset === f.dataset).length > 1 } })),
+      cleanShard,
+    );
+
     const db = await ctx.db();
-    const outDir = await ctx.workDir('silver');
     const downloads = await ctx.workDir('silver-inputs');
-    const uploads: { key: string; file: string }[] = [];
+    const uploads: { key: string; file: StagedFile }[] = [];
     const deletes: string[] = [];
     const next: SilverState = { ...state, datasets: { ...state.datasets } };
     const stats: Record<string, SilverDatasetStats> = {};
     const quality: QualityCheck[] = [];
-    const disposers: (() => Promise<void>)[] = [];
     const changed = new Set<string>();
     let rowsIn = 0;
 
@@ -99,24 +160,12 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
 
       const s = emptyStats(spec, files);
       const incoming: { relation: string; source: string }[] = [];
-      for (const [i, f] of files.entries()) {
-        const csv = await ctx.store.localPath('bronze', f.key, downloads);
-        const header = checkHeader(f.name, await inspectHeader(csv), spec);
-        ctx.progress.begin('silver', files.length > 1 ? `${spec.name} ${f.name}` : spec.name, f.rows);
-        const cleaned = await cleanDataset(db, spec, csv, {
-          header,
-          sourceName: f.key,
-          outDir,
-          tag: `_${i}`,
-          settings: ctx.config.qualitySettings,
-          onProgress: (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }),
-        });
-        ctx.progress.end();
-        disposers.push(cleaned.dispose);
-        incoming.push({ relation: cleaned.validRelation, source: f.key });
-        addCleaning(s, cleaned.stats);
-        quality.push(...cleaned.quality);
-        if (cleaned.quarantineFile) uploads.push({ key: fileQuarantineKey(f.key), file: cleaned.quarantineFile });
+      for (const c of cleaned.filter((o) => o.dataset === spec.name)) {
+        const relation = 'relation' in c.valid ? c.valid.relation : `read_parquet(${str(await stagedLocalPath(ctx.store, c.valid, downloads))})`;
+        incoming.push({ relation, source: c.key });
+        addCleaning(s, c.stats);
+        quality.push(...c.quality);
+        if (c.quarantine) uploads.push({ key: fileQuarantineKey(c.key), file: c.quarantine });
       }
 
       ctx.progress.begin('silver', `merge ${spec.name}`);
@@ -138,9 +187,9 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
         if (keys.length) partitions[p] = keys;
         else delete partitions[p];
       }
-      for (const w of merged.written) uploads.push({ key: silverObjectKey(spec.name, w.partition, w.name), file: w.file });
+      for (const w of merged.written) uploads.push({ key: silverObjectKey(spec.name, w.partition, w.name), file: { local: w.file } });
       if (merged.orphans.changed) {
-        if (merged.orphans.file) uploads.push({ key: orphansKey(spec.name), file: merged.orphans.file });
+        if (merged.orphans.file) uploads.push({ key: orphansKey(spec.name), file: { local: merged.orphans.file } });
         else deletes.push(orphansKey(spec.name));
       }
       next.datasets[spec.name] = { rows: merged.counts.rows, orphans: merged.orphans.rows, partitions };
@@ -153,7 +202,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
       stats[spec.name] = s;
       rowsIn += s.rowsIn;
     }
-    for (const dispose of disposers) await dispose();
+    for (const c of cleaned) await c.dispose?.();
 
     // A full refresh rebuilds every dataset: objects of the previous silver that were not rewritten go.
     if (options.fullRefresh && previous) {
@@ -164,13 +213,14 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     }
 
     let bytes = 0;
-    for (const u of uploads) bytes += (await fs.stat(u.file)).size;
-    for (const u of uploads) await ctx.store.putFile('silver', u.key, u.file, { move: true });
+    for (const u of uploads) bytes += await stagedSize(ctx.store, u.file);
+    for (const u of uploads) await publishStaged(ctx.store, u.file, 'silver', u.key);
     for (const key of deletes) await ctx.store.delete('silver', key);
     next.processed = [...state.processed, ...pending.map((f) => f.key)];
     next.runId = ctx.runId;
     next.updatedAt = new Date().toISOString();
     await ctx.store.putBytes('silver', SILVER_STATE, JSON.stringify(next, null, 2));
+    await clearStaging(ctx.store, 'silver', ctx.runId);
 
     const sum = (f: (s: SilverDatasetStats) => number) => Object.values(stats).reduce((acc, s) => acc + f(s), 0);
     return {

@@ -1,0 +1,78 @@
+import fs from 'node:fs/promises';
+import type { Bucket, ObjectStore } from '../lake/index.js';
+import type { RunContext } from './context.js';
+
+/**
+ * Shards: the parts of a stage that do not depend on each other (cleaning one bronze file, building the
+ * gold fact of one month), run before the stage's combine step. In-process they run one after the
+ * other in the run's own DuckDB session; in distributed mode a {@link ShardRunner} puts them on the
+ * task queue, where every worker takes some, and their outputs come back through the lake.
+ */
+export type ShardKind = 'silver.clean' | 'gold.partition';
+
+export interface Shard<I> {
+  /** Shown in the run record and on the dashboard's timeline: `clean achats_2026-01.csv`. */
+  label: string;
+  /** JSON: it travels through Redis in distributed mode. */
+  input: I;
+}
+
+/**
+ * A file a shard hands to the combine step: a local path when both run in the same process, else an
+ * object under the run's staging prefix (see {@link stagingPrefix}).
+ */
+export type StagedFile = { local: string } | { bucket: Bucket; key: string };
+
+/** How a shard hands over its output files. */
+export interface Stager {
+  /** True when the shard runs in another process than the combine step (distributed mode). */
+  readonly remote: boolean;
+  stage(file: string, name: string): Promise<StagedFile>;
+}
+
+export type ShardHandler<I, O> = (ctx: RunContext, input: I, stager: Stager) => Promise<O>;
+
+export interface ShardRunner {
+  /** Runs every shard and returns their outputs in the shards' order; fails with the first failing shard. */
+  map<I, O>(kind: ShardKind, shards: Shard<I>[], handler: ShardHandler<I, O>): Promise<O[]>;
+}
+
+/** Shards run in the calling process, in order: the default, and what in-process flows build on. */
+export function inlineRunner(ctx: RunContext): ShardRunner {
+  const stager: Stager = { remote: false, stage: async (file) => ({ local: file }) };
+  return {
+    async map(_kind, shards, handler) {
+      const outputs = [];
+      for (const shard of shards) outputs.push(await handler(ctx, shard.input, stager));
+      return outputs;
+    },
+  };
+}
+
+/**
+ * Where a run's shards stage their outputs, inside the bucket of the stage (`silver/_staging/<run>/…`):
+ * invisible to readers of the layer, copied to their final keys by the combine step, deleted after it.
+ */
+export const STAGING = '_staging/';
+export const stagingPrefix = (runId: string, attempt: number, kind: ShardKind, index: number) => `${STAGING}${runId}/${attempt}/${kind}/${index}/`;
+
+/** The local path of a staged file, downloading it from S3 if need be. */
+export async function stagedLocalPath(store: ObjectStore, file: StagedFile, scratchDir: string): Promise<string> {
+  return 'local' in file ? file.local : store.localPath(file.bucket, file.key, scratchDir);
+}
+
+/** Puts a staged file at its final key: a move for a local file, a server-side copy (a hard link on a folder) for an object. */
+export async function publishStaged(store: ObjectStore, file: StagedFile, bucket: Bucket, key: string): Promise<void> {
+  if ('local' in file) await store.putFile(bucket, key, file.local, { move: true });
+  else await store.copy({ bucket: file.bucket, key: file.key }, { bucket, key });
+}
+
+/** Removes staged objects: those of one run, or (no run id) every run's, which only the lock holder may do. */
+export async function clearStaging(store: ObjectStore, bucket: Bucket, runId?: string): Promise<void> {
+  for (const o of await store.list(bucket, runId ? `${STAGING}${runId}/` : STAGING)) await store.delete(bucket, o.key);
+}
+
+export async function stagedSize(store: ObjectStore, file: StagedFile): Promise<number> {
+  if ('local' in file) return (await fs.stat(file.local)).size;
+  return (await store.head(file.bucket, file.key))?.size ?? 0;
+}
