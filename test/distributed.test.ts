@@ -6,9 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
+import { followRun, startWorker as startInProcessWorker, submitRun } from '../src/flows/distributed.js';
 import { readRun, type RunRecord } from '../src/flows/record.js';
+import { ServiceError } from '../src/errors.js';
 import { generate } from '../src/generate/generator.js';
-import { openObjectStore } from '../src/lake/index.js';
+import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import { startTestRedis, type TestRedis } from '../src/test-support/redis.js';
 import { goldTableReaders } from '../src/test-support/gold.js';
@@ -59,6 +61,15 @@ if (!redis) {
   console.warn(`\n*** ${message} ***\n`);
 }
 
+after(async () => {
+  await redis?.stop();
+});
+
+async function newestRecord(store: ObjectStore): Promise<RunRecord | undefined> {
+  const runs = (await store.list('runs')).map((o) => o.key).filter((k) => !k.startsWith('_')).sort();
+  return runs.length ? readRun(store, runs.at(-1)!.replace(/\.json$/, '')) : undefined;
+}
+
 describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: redis ? false : 'redis-server is not installed' }, () => {
   let config: Config;
   let env: Record<string, string>;
@@ -70,7 +81,6 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
   });
   after(async () => {
     for (const w of workers) w.child.kill('SIGKILL');
-    await redis?.stop();
     await fs.rm(config.dataDir, { recursive: true, force: true });
   });
 
@@ -110,6 +120,52 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
     const tables = await distributedGold();
     assert.equal(Object.keys(tables).length, 10);
     assert.deepEqual(tables, await inProcessGold());
+
+    // Silver cleaned each source file, gold built fact_achats month by month, as shards spread over both workers.
+    const record = (await newestRecord(openObjectStore(config)))!;
+    const shards = record.tasks.filter((t) => t.parent);
+    assert.deepEqual(shards.filter((t) => t.parent === 'silver').map((t) => t.name.replace(/ingest_date=[\d-]+/, 'D')).sort(), ['silver: clean achats/D/achats.csv', 'silver: clean clients/D/clients.csv']);
+    const months = shards.filter((t) => t.parent === 'gold').map((t) => t.name);
+    assert.ok(months.length >= 12 && months.every((n) => /^gold: fact_achats month=\d{4}-\d{2}$/.test(n)), months.join());
+    assert.ok(shards.every((t) => t.state === 'completed' && t.attempts.length === 1));
+    const byWorker = new Set(shards.map((t) => t.attempts[0]!.worker));
+    assert.equal(byWorker.size, 2, `shards ran on ${[...byWorker].join(', ')}`);
+    assert.equal(record.tasks.findIndex((t) => t.name === 'gold') + 1, record.tasks.findIndex((t) => t.parent === 'gold'), 'shards follow their task');
+  });
+
+  test('kill -9 of a worker in the middle of a shard: another worker takes the shard over after the stall interval', async () => {
+    // Named to sort before the next test's file: the in-process comparison ingests them all at once, in name order.
+    for (const day of ['2026-06-08', '2026-06-09']) {
+      await generate({ outDir: path.join(config.dataDir, 'more'), clients: 300, achats: 700_000, seed: day.length + Number(day.slice(-2)), asOf: FIXED_DAY });
+      await fs.rename(path.join(config.dataDir, 'more', 'achats.csv'), path.join(config.sourcesDir, `achats_${day}.csv`));
+    }
+    const store = openObjectStore(config);
+    const running = cli(['run'], env);
+    // Wait for a shard running on a worker other than the run's, then kill that worker.
+    let victim: { pid: number; shard: string; runId: string } | undefined;
+    for (let i = 0; i < 800 && !victim; i++) {
+      const record = await newestRecord(store);
+      const owner = record && /pid (\d+)/.exec(record.owner)?.[1];
+      for (const t of record?.tasks ?? []) {
+        const worker = t.attempts.at(-1)?.state === 'running' ? /pid (\d+)/.exec(t.attempts.at(-1)!.worker ?? '')?.[1] : undefined;
+        if (t.parent === 'silver' && worker && worker !== owner) victim = { pid: Number(worker), shard: t.name, runId: record!.runId };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.ok(victim, 'caught a shard running on the other worker');
+    workers.find((w) => w.child.pid === victim!.pid)!.child.kill('SIGKILL');
+    workers.push(await startWorker(env));
+
+    const r = await running;
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const final = (await readRun(store, victim.runId))!;
+    assert.equal(final.state, 'completed');
+    const shard = final.tasks.find((t) => t.name === victim!.shard)!;
+    assert.equal(shard.state, 'completed');
+    assert.match(shard.attempts[0]!.error ?? '', /interrupted: its worker stopped/);
+    assert.ok(shard.attempts.length >= 2 && shard.attempts.at(-1)!.worker !== shard.attempts[0]!.worker, JSON.stringify(shard.attempts));
+    assert.equal(final.tasks.find((t) => t.name === 'silver')!.attempts.length, 1, 'the silver task itself went on');
+    assert.deepEqual(await distributedGold(), await inProcessGold());
   });
 
   test('kill -9 of the worker in the middle of a task: another worker takes the run over and it completes', async () => {
@@ -151,5 +207,41 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
     const window = (r: RunRecord) => [Date.parse(r.tasks[0]!.attempts[0]!.startedAt), Date.parse(r.tasks[0]!.attempts.at(-1)!.endedAt!)] as const;
     const [[a0, a1], [b0, b1]] = [window(ra), window(rb)];
     assert.ok(a1 <= b0 || b1 <= a0, `the two gold tasks did not overlap: ${a0}-${a1} and ${b0}-${b1}`);
+  });
+});
+
+describe('distributed mode: a shard that fails transiently', { skip: redis ? false : 'redis-server is not installed' }, () => {
+  test('is retried with backoff by BullMQ and succeeds; the run records both attempts', async () => {
+    // A Redis database of its own, so that only this test's in-process worker takes the jobs.
+    const { config } = await tempConfig({ REDIS_URL: `${redis!.url}/1`, WORKER_LOCK_MS: '1500', TASK_RETRY_DELAY_MS: '700' });
+    try {
+      await generate({ outDir: config.sourcesDir, clients: 100, achats: 3000, seed: 8, asOf: FIXED_DAY });
+      const lake = openObjectStore(config);
+      let failures = 0;
+      // S3 answering 503 once when the first shard stages its output.
+      const flaky: ObjectStore = Object.assign(Object.create(lake) as ObjectStore, {
+        putFile: async (...args: Parameters<ObjectStore['putFile']>) => {
+          if (args[1].startsWith('_staging/') && failures++ === 0) throw new ServiceError('S3 answered 503 Service Unavailable (injected)');
+          return lake.putFile(...args);
+        },
+      });
+      const logs: string[] = [];
+      const worker = await startInProcessWorker(config, { store: flaky, log: (m) => logs.push(m) });
+      try {
+        const runId = await submitRun(config, { flow: 'pipeline', fullRefresh: false, trigger: 'cli' }, lake);
+        const record = await followRun(lake, runId, () => undefined, 100);
+        assert.equal(record.state, 'completed', JSON.stringify(record.error));
+        const shard = record.tasks.find((t) => t.parent === 'silver' && t.attempts.length > 1)!;
+        assert.ok(shard, JSON.stringify(record.tasks));
+        assert.deepEqual(shard.attempts.map((a) => [a.state, a.retried ?? false]), [['failed', true], ['completed', false]]);
+        assert.match(shard.attempts[0]!.error!, /503 Service Unavailable \(injected\)/);
+        const gap = Date.parse(shard.attempts[1]!.startedAt) - Date.parse(shard.attempts[0]!.startedAt);
+        assert.ok(gap >= 700, `the retry waited for its backoff (${gap} ms)`);
+      } finally {
+        await worker.close();
+      }
+    } finally {
+      await fs.rm(config.dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -105,7 +105,7 @@ async function queuedCommand(config: Config, stages: readonly StageName[], flags
       const line = `${t.name} ${t.state}${a && t.attempts.length > 1 ? ` (attempt ${a.attempt})` : ''}${a?.seconds !== undefined && t.state !== 'running' ? ` in ${a.seconds.toFixed(2)} s` : ''}`;
       if (t.state !== 'pending' && seen.get(t.name) !== line) {
         seen.set(t.name, line);
-        console.log(`  ${line}`);
+        console.log(`${t.parent ? '    ' : '  '}${line}${t.parent && a?.worker ? ` on ${a.worker}` : ''}`);
       }
     }
   });
@@ -280,7 +280,11 @@ function buildProgram(): Command {
       if (flags.json) return console.log(JSON.stringify(runs, null, 2));
       if (runs.length === 0) return console.log('no run recorded yet');
       for (const r of runs) {
-        const tasks = r.tasks.map((t) => `${t.name} ${t.state}${t.attempts.length > 1 ? ` (${t.attempts.length} attempts)` : ''}`).join(', ');
+        const shards = (task: string) => r.tasks.filter((s) => s.parent === task).length;
+        const tasks = r.tasks
+          .filter((t) => !t.parent)
+          .map((t) => `${t.name} ${t.state}${t.attempts.length > 1 ? ` (${t.attempts.length} attempts)` : ''}${shards(t.name) ? ` [${shards(t.name)} shards]` : ''}`)
+          .join(', ');
         console.log(`${r.runId}  ${r.flow.padEnd(21)} ${r.state.padEnd(9)} ${r.seconds.toFixed(2).padStart(7)} s  ${tasks}${r.error ? `  error: ${r.error.message}` : ''}`);
       }
     });

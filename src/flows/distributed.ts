@@ -1,12 +1,15 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { redactUrl, type Config } from '../config.js';
-import { errorMessage, UserError } from '../errors.js';
-import { openObjectStore, type ObjectStore } from '../lake/index.js';
-import { newRunId } from '../pipeline/context.js';
-import { FLOWS, runFlow, type FlowName } from './flows.js';
-import { readRun, RunRecorder, type RunRecord } from './record.js';
+import { errorMessage, isTransient, UserError } from '../errors.js';
+import { openObjectStore, type Bucket, type ObjectStore } from '../lake/index.js';
+import { newRunId, RunContext, silentProgress } from '../pipeline/context.js';
+import { goldPartitionShard } from '../pipeline/gold.js';
+import { stagingPrefix, type ShardHandler, type ShardKind } from '../pipeline/shards.js';
+import { cleanShard } from '../pipeline/silver.js';
+import { FLOWS, runFlow, shardRows, type FlowName, type ShardRunnerFactory } from './flows.js';
+import { readRun, RunRecorder, type Attempt, type RunRecord, type TaskRecord } from './record.js';
 
 /**
  * Distributed mode (REDIS_URL set): runs are jobs of a BullMQ queue on Redis, executed by any number of
@@ -16,6 +19,29 @@ import { readRun, RunRecorder, type RunRecord } from './record.js';
  * worker continues the same run record (its tasks are idempotent, so the run ends as if uninterrupted).
  */
 export const RUNS_QUEUE = 'datalake-runs';
+/**
+ * The shards of the running run's tasks (one bronze file's cleaning, one month of gold), taken by every
+ * worker in parallel, the worker running the run included. Each is retried with backoff when it fails
+ * transiently, and taken over by another worker when its worker dies (BullMQ's stalled-job check).
+ */
+export const TASKS_QUEUE = 'datalake-tasks';
+
+export interface ShardJob {
+  runId: string;
+  kind: ShardKind;
+  label: string;
+  input: unknown;
+  /** Where the shard stages its output files. */
+  bucket: Bucket;
+  staging: string;
+}
+
+const SHARD_HANDLERS: Record<ShardKind, ShardHandler<never, unknown>> = {
+  'silver.clean': cleanShard,
+  'gold.partition': goldPartitionShard,
+};
+/** Separates a failed shard's message from its hint in BullMQ's failedReason. */
+const HINT = '\nhint: ';
 
 export interface RunJob {
   runId: string;
@@ -87,18 +113,160 @@ export async function followRun(store: ObjectStore, runId: string, onChange: (re
   }
 }
 
+/**
+ * The shards of one task attempt go on the task queue; the run's worker follows them there, records
+ * each attempt (which worker, how long, why it failed) in the run record, and returns their outputs.
+ */
+export function queueShards(queue: Queue<ShardJob>, config: Config, pollMs = 200): ShardRunnerFactory {
+  return (ctx, recorder, task, attempt) => ({
+    async map(kind, shards) {
+      const bucket: Bucket = task === 'gold' ? 'gold' : 'silver';
+      const ids = shards.map((_, i) => `${ctx.runId}.${task}.${attempt}.${i}`);
+      await queue.addBulk(
+        shards.map((s, i) => ({
+          name: `${kind} ${s.label}`,
+          data: { runId: ctx.runId, kind, label: s.label, input: s.input, bucket, staging: stagingPrefix(ctx.runId, attempt, kind, i) },
+          opts: {
+            jobId: ids[i]!,
+            attempts: config.retry.retries + 1,
+            backoff: { type: 'exponential', delay: config.retry.delayMs },
+            removeOnComplete: { age: 7 * 86_400 },
+            removeOnFail: { age: 7 * 86_400 },
+          },
+        })),
+      );
+      const follow = shards.map((s) => ({ record: recorder.shard(task, s.label), started: 0, failures: 0, done: false, output: undefined as unknown }));
+      try {
+        while (follow.some((f) => !f.done)) {
+          let changed = false;
+          for (const [i, f] of follow.entries()) {
+            if (f.done) continue;
+            // The state first: a job read after it is at least as recent (a completed job has its output).
+            const state = await queue.getJobState(ids[i]!);
+            const job = await Job.fromId<ShardJob>(queue, ids[i]!);
+            if (!job || state === 'unknown') throw new Error(`shard job ${ids[i]} vanished from the queue`);
+            changed = observeShard(f, job, state) || changed;
+            if (state === 'failed') {
+              const [message, hint] = job.failedReason.split(HINT);
+              throw new UserError(`${shards[i]!.label}: ${message}`, hint);
+            }
+          }
+          if (changed) await recorder.save();
+          if (follow.some((f) => !f.done)) await sleep(pollMs);
+        }
+      } catch (err) {
+        // The run stops here: shards not started yet would only waste the workers' time.
+        for (const id of ids) await queue.remove(id).catch(() => undefined);
+        await recorder.save();
+        throw err;
+      }
+      await recorder.save();
+      return follow.map((f) => f.output) as never[];
+    },
+  });
+}
+
+interface FollowedShard {
+  record: TaskRecord;
+  /** Attempts seen started, attempts seen failed. */
+  started: number;
+  failures: number;
+  done: boolean;
+  output: unknown;
+}
+
+/** Brings a shard's record up to its job; returns whether it changed. */
+function observeShard(f: FollowedShard, job: Job<ShardJob>, state: string): boolean {
+  let changed = false;
+  const running = () => f.record.attempts.find((a) => a.state === 'running');
+  const close = (a: Attempt, fields: Partial<Attempt>, endedAt = Date.now()) => {
+    Object.assign(a, fields, { endedAt: new Date(endedAt).toISOString(), seconds: (endedAt - Date.parse(a.startedAt)) / 1000 });
+    changed = true;
+  };
+  if (job.attemptsStarted > f.started) {
+    const previous = running();
+    if (previous) {
+      const failed = job.attemptsMade > f.failures;
+      close(previous, failed ? { state: 'failed', error: job.failedReason, retried: true } : { state: 'failed', error: 'interrupted: its worker stopped; taken over by another worker' });
+      if (failed) f.failures = job.attemptsMade;
+    }
+    f.started = job.attemptsStarted;
+    f.record.attempts.push({ attempt: f.record.attempts.length + 1, startedAt: new Date(job.processedOn ?? Date.now()).toISOString(), state: 'running', ...(job.processedBy ? { worker: job.processedBy } : {}) });
+    f.record.state = 'running';
+    changed = true;
+  }
+  const current = running();
+  if (state === 'completed') {
+    if (current) close(current, { state: 'completed', ...shardRows(job.returnvalue) }, job.finishedOn);
+    f.record.state = 'completed';
+    f.output = job.returnvalue;
+    f.done = true;
+    changed = true;
+  } else if (state === 'failed') {
+    if (current) close(current, { state: 'failed', error: job.failedReason.split(HINT)[0] }, job.finishedOn);
+    f.record.state = 'failed';
+    f.done = true;
+    changed = true;
+  } else if (current && job.attemptsMade > f.failures) {
+    // Failed transiently; BullMQ retries it after its backoff.
+    close(current, { state: 'failed', error: job.failedReason, retried: true });
+    f.failures = job.attemptsMade;
+  }
+  return changed;
+}
+
+/** A worker's processing of one shard: the handler, its files staged in the lake, its failure classified. */
+async function processShard(config: Config, store: ObjectStore, job: Job<ShardJob>): Promise<unknown> {
+  const { kind, input, bucket, staging } = job.data;
+  const ctx = new RunContext(config, store, silentProgress, `${job.data.runId}-shard-${job.id}-${job.attemptsStarted}`);
+  const stager = {
+    remote: true,
+    stage: async (file: string, name: string) => {
+      const key = `${staging}${name}`;
+      await store.putFile(bucket, key, file, { move: true });
+      return { bucket, key };
+    },
+  };
+  try {
+    return await SHARD_HANDLERS[kind](ctx, input as never, stager);
+  } catch (err) {
+    const text = `${errorMessage(err)}${err instanceof UserError && err.hint ? `${HINT}${err.hint}` : ''}`;
+    // Only what may pass (an unreachable service) is worth another attempt.
+    throw isTransient(err) ? new Error(text) : new UnrecoverableError(text);
+  } finally {
+    await ctx.close().catch(() => undefined);
+  }
+}
+
 export interface WorkerOptions {
   /** How long a job stays locked without renewal before another worker may take it (BullMQ lockDuration). */
   lockMs?: number;
   log?: (message: string) => void;
+  /** Injected by tests; opened from the config otherwise. */
+  store?: ObjectStore;
 }
 
-/** A `datalake worker`: takes runs from the queue, one at a time, until closed. */
+/**
+ * A `datalake worker`: takes runs from the run queue, one at a time, and shards from the task queue,
+ * one at a time, until closed.
+ */
 export async function startWorker(config: Config, options: WorkerOptions = {}): Promise<{ close: () => Promise<void> }> {
   const url = requireRedis(config);
   const log = options.log ?? ((m: string) => console.log(m));
-  const store = openObjectStore(config);
+  const store = options.store ?? openObjectStore(config);
   const lockMs = options.lockMs ?? config.workerLockMs;
+  const name = `${os.hostname()} pid ${process.pid}`;
+  const workerOptions = { name, connection: redisConnection(url), concurrency: 1, lockDuration: lockMs, stalledInterval: Math.max(500, lockMs / 2), maxStalledCount: 3 };
+  const tasks = new Queue<ShardJob>(TASKS_QUEUE, { connection: redisConnection(url) });
+  const shards = queueShards(tasks, config);
+  const shardWorker = new Worker<ShardJob>(
+    TASKS_QUEUE,
+    async (job: Job<ShardJob>) => {
+      log(`run ${job.data.runId}: ${job.data.kind} ${job.data.label} (attempt ${job.attemptsStarted})`);
+      return processShard(config, store, job);
+    },
+    workerOptions,
+  );
   const worker = new Worker<RunJob>(
     RUNS_QUEUE,
     async (job: Job<RunJob>) => {
@@ -111,6 +279,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         fullRefresh,
         ...(trigger ? { trigger } : {}),
         runId,
+        shards,
         // A run taken over from a dead worker on another machine waits for that worker's lake lock to expire.
         waitMs: 10 * 60_000,
       });
@@ -118,12 +287,17 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       if (error) throw new Error(errorMessage(error));
       return { state: summary.state };
     },
-    { connection: redisConnection(url), concurrency: 1, lockDuration: lockMs, stalledInterval: Math.max(500, lockMs / 2), maxStalledCount: 3 },
+    workerOptions,
   );
-  worker.on('error', (err) => log(`worker error: ${errorMessage(err)}`));
-  await worker.waitUntilReady();
-  log(`worker pid ${process.pid} waiting for runs on ${RUNS_QUEUE} (${redactUrl(url)})`);
-  return { close: () => worker.close() };
+  for (const w of [worker, shardWorker]) w.on('error', (err) => log(`worker error: ${errorMessage(err)}`));
+  await Promise.all([worker.waitUntilReady(), shardWorker.waitUntilReady()]);
+  log(`worker pid ${process.pid} waiting for runs on ${RUNS_QUEUE} and shards on ${TASKS_QUEUE} (${redactUrl(url)})`);
+  return {
+    close: async () => {
+      await Promise.all([worker.close(), shardWorker.close()]);
+      await tasks.close();
+    },
+  };
 }
 
 function requireRedis(config: Config): string {

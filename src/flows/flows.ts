@@ -9,7 +9,8 @@ import { runPublish } from '../pipeline/publish.js';
 import { runSilver } from '../pipeline/silver.js';
 import { openServingStore, type ServingStore } from '../serving/index.js';
 import { LakeLock, type LockOptions } from './lock.js';
-import { errorInfo, readRun, RunRecorder, type RunRecord } from './record.js';
+import { inlineRunner, type ShardRunner } from '../pipeline/shards.js';
+import { errorInfo, readRun, RunRecorder, type Attempt, type RunRecord } from './record.js';
 
 /** The pipeline's tasks, one per medallion stage, in the order they run. */
 export const TASKS = ['bronze', 'silver', 'gold', 'publish'] as const;
@@ -54,6 +55,8 @@ export interface FlowOptions {
   runId?: string;
   /** Called once the run holds the lake and its record exists. */
   onStart?: (record: RunRecord) => void;
+  /** Where the shards of each task attempt run; in this process (default) or on the workers' task queue. */
+  shards?: ShardRunnerFactory;
   /** Injected by tests; opened from the config otherwise. */
   store?: ObjectStore;
   serving?: ServingStore;
@@ -102,10 +105,11 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
     for (const name of FLOWS[options.flow]) {
       if (options.signal?.aborted) throw new CancelledError();
       current = name;
-      const result = await withRetries(config, recorder, name, options.signal, async () => {
+      const result = await withRetries(config, recorder, name, options.signal, async (attempt) => {
+        const shards = (options.shards ?? inlineShards)(ctx, recorder, name, attempt);
         if (name === 'bronze') return runBronze(ctx);
-        if (name === 'silver') return runSilver(ctx, { fullRefresh: force });
-        if (name === 'gold') return runGold(ctx, { force });
+        if (name === 'silver') return runSilver(ctx, { fullRefresh: force, shards });
+        if (name === 'gold') return runGold(ctx, { force, shards });
         serving ??= openServingStore(config);
         return runPublish(ctx, serving, { force });
       });
@@ -148,6 +152,46 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
   return error === undefined ? { summary: record } : { summary: record, error };
 }
 
+/** Builds the shard runner of one attempt of a task (see pipeline/shards.ts). */
+export type ShardRunnerFactory = (ctx: RunContext, recorder: RunRecorder, task: TaskName, attempt: number) => ShardRunner;
+
+/** Shards in this process, one after the other, each recorded as a task with its attempt. */
+const inlineShards: ShardRunnerFactory = (ctx, recorder, task) => {
+  const inline = inlineRunner(ctx);
+  return {
+    async map(kind, shards, handler) {
+      const outputs = [];
+      for (const shard of shards) {
+        const record = recorder.shard(task, shard.label);
+        const attempt: Attempt = { attempt: record.attempts.length + 1, startedAt: new Date().toISOString(), state: 'running' };
+        record.state = 'running';
+        record.attempts.push(attempt);
+        await recorder.save();
+        try {
+          const [output] = await inline.map(kind, [shard], handler);
+          Object.assign(attempt, { state: 'completed', ...shardRows(output) });
+          record.state = 'completed';
+          outputs.push(output!);
+        } catch (err) {
+          Object.assign(attempt, { state: 'failed', error: errorMessage(err) });
+          record.state = 'failed';
+          throw err;
+        } finally {
+          attempt.endedAt = new Date().toISOString();
+          attempt.seconds = (Date.parse(attempt.endedAt) - Date.parse(attempt.startedAt)) / 1000;
+        }
+      }
+      return outputs;
+    },
+  };
+};
+
+/** A shard's output row count, for its record, when it has one. */
+export function shardRows(output: unknown): { rows?: number } {
+  const rows = (output as { rows?: unknown } | undefined)?.rows;
+  return typeof rows === 'number' ? { rows } : {};
+}
+
 class CancelledError extends Error {
   constructor() {
     super('cancelled');
@@ -160,19 +204,20 @@ async function withRetries<T extends StageResult | void>(
   recorder: RunRecorder,
   task: TaskName | undefined,
   signal: AbortSignal | undefined,
-  fn: () => Promise<T>,
+  fn: (attempt: number) => Promise<T>,
 ): Promise<T> {
   const record = task ? recorder.task(task) : undefined;
   for (let attempt = 1; ; attempt++) {
     const start = new Date();
-    const entry = record ? { attempt, startedAt: start.toISOString(), state: 'running' as const } : undefined;
+    // Numbered on from the attempts of a resumed run, so that a shard job id is never reused.
+    const entry = record ? { attempt: record.attempts.length + 1, startedAt: start.toISOString(), state: 'running' as const } : undefined;
     if (record && entry) {
       record.state = 'running';
       record.attempts.push(entry);
       await recorder.save();
     }
     try {
-      const result = await fn();
+      const result = await fn(entry?.attempt ?? attempt);
       if (record) {
         Object.assign(record.attempts.at(-1)!, {
           state: 'completed',

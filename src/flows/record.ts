@@ -21,10 +21,14 @@ export interface Attempt {
   error?: string;
   /** The failure was transient (network, S3 5xx, serving store down) and the task was retried. */
   retried?: boolean;
+  /** The worker that ran a shard, in distributed mode. */
+  worker?: string;
 }
 
 export interface TaskRecord {
   name: string;
+  /** For a shard (one file's cleaning, one month of gold): the task it is part of. */
+  parent?: string;
   state: TaskState;
   attempts: Attempt[];
 }
@@ -80,6 +84,18 @@ export class RunRecorder {
     if (!t) {
       t = { name, state: 'pending', attempts: [] };
       this.record.tasks.push(t);
+    }
+    return t;
+  }
+
+  /** A shard of a task: recorded as a task of its own, `silver: clean achats/…/achats.csv`, after its parent. */
+  shard(parent: string, label: string): TaskRecord {
+    const name = `${parent}: ${label}`;
+    let t = this.record.tasks.find((x) => x.name === name);
+    if (!t) {
+      t = { name, parent, state: 'pending', attempts: [] };
+      const siblings = this.record.tasks.map((x, i) => (x.name === parent || x.parent === parent ? i : -1)).filter((i) => i >= 0);
+      this.record.tasks.splice((siblings.at(-1) ?? this.record.tasks.length - 1) + 1, 0, t);
     }
     return t;
   }

@@ -53,6 +53,7 @@ export interface GoldPartitionInput {
 
 export interface GoldPartitionOutput {
   partition: string;
+  rows: number;
   tables: Record<string, { file: StagedFile; rows: number }>;
 }
 
@@ -73,7 +74,7 @@ export const goldPartitionShard: ShardHandler<GoldPartitionInput, GoldPartitionO
     tables[model.name] = { file: await stager.stage(file, `${model.name}.parquet`), rows: Number(r!['n']) };
     ctx.progress.end();
   }
-  return { partition: input.partition, tables };
+  return { partition: input.partition, rows: Object.values(tables).reduce((n, t) => n + t.rows, 0), tables };
 };
 
 /**

@@ -65,6 +65,8 @@ export interface CleanShardInput {
 export interface CleanShardOutput {
   dataset: string;
   key: string;
+  /** Valid rows. */
+  rows: number;
   /** The file's valid rows: a view of the run's session in-process, a staged Parquet file from a worker. */
   valid: { relation: string } | StagedFile;
   quarantine?: StagedFile;
@@ -93,7 +95,7 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
   });
   ctx.progress.end();
   const quarantine = cleaned.quarantineFile ? await stager.stage(cleaned.quarantineFile, 'quarantine.parquet') : undefined;
-  const result = { dataset: spec.name, key: input.key, stats: cleaned.stats, quality: cleaned.quality, ...(quarantine ? { quarantine } : {}) };
+  const result = { dataset: spec.name, key: input.key, rows: cleaned.stats.rowsOut, stats: cleaned.stats, quality: cleaned.quality, ...(quarantine ? { quarantine } : {}) };
   if (!stager.remote) return { ...result, valid: { relation: cleaned.validRelation }, dispose: cleaned.dispose };
   const validFile = path.join(outDir, `valid_${input.index}.parquet`);
   await db.run(`COPY (SELECT * FROM ${cleaned.validRelation}) TO ${str(validFile)} (FORMAT parquet)`);
