@@ -313,6 +313,15 @@ describe('API with API_KEY set', () => {
     assert.equal((await get('/api/compare?kpi=distribution&n=2')).status, 200);
   });
 
+  test('the queue dashboard asks a browser for the key, and says it needs REDIS_URL when not in distributed mode', async () => {
+    const r = await get('/admin/queues');
+    await expectError(r, 401, /API key/);
+    assert.equal(r.headers.get('www-authenticate'), 'Basic realm="datalake admin", charset="UTF-8"');
+    await expectError(await get('/admin/queues', { authorization: `Basic ${Buffer.from('admin:wrong').toString('base64')}` }), 401, /API key/);
+    await expectError(await get('/admin/queues', { authorization: `Basic ${Buffer.from('admin:s3cret-key').toString('base64')}` }), 404, /set REDIS_URL/);
+    await expectError(await get('/admin/queues/api/queues', { authorization: 'Bearer s3cret-key' }), 404, /set REDIS_URL/);
+  });
+
   test('POST /api/runs starts a flow for an admin; a second one while it runs gets 409', async () => {
     const post = (body: unknown, headers: Record<string, string> = {}) =>
       fetch(`${url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

@@ -9,6 +9,7 @@ import { Engine } from '../src/engine/duckdb.js';
 import { followRun, startWorker as startInProcessWorker, submitRun } from '../src/flows/distributed.js';
 import { readRun, type RunRecord } from '../src/flows/record.js';
 import { ServiceError } from '../src/errors.js';
+import { createApp } from '../src/api/server.js';
 import { generate } from '../src/generate/generator.js';
 import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
 import { runPipeline } from '../src/pipeline/run.js';
@@ -197,6 +198,32 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
     assert.match(silver.attempts[0]!.error ?? '', /interrupted/);
     assert.ok(final.logs.some((l) => /resumed by pid \d+/.test(l.message)));
     assert.deepEqual(await distributedGold(), await inProcessGold());
+  });
+
+  test('the queue dashboard at /admin/queues shows both queues and their jobs, to an admin only', async () => {
+    const app = await createApp({ ...config, server: { ...config.server, apiKey: 'k3y' } });
+    try {
+      const denied = await app.inject({ url: '/admin/queues' });
+      assert.equal(denied.statusCode, 401);
+      assert.match(String(denied.headers['www-authenticate']), /^Basic /);
+      const page = await app.inject({ url: '/admin/queues', headers: { authorization: `Basic ${Buffer.from('me:k3y').toString('base64')}` } });
+      assert.equal(page.statusCode, 200);
+      assert.match(String(page.headers['content-type']), /text\/html/);
+      assert.match(page.body, /<base href="\/admin\/queues\/"/);
+      const script = /<script[^>]+src="([^"]+)"/.exec(page.body)![1]!;
+      const asset = await app.inject({ url: `/admin/queues/${script}`, headers: { authorization: 'Bearer k3y' } });
+      assert.equal(asset.statusCode, 200);
+      const api = await app.inject({ url: '/admin/queues/api/queues?activeQueue=datalake-tasks&status=completed&page=1', headers: { authorization: 'Bearer k3y' } });
+      assert.equal(api.statusCode, 200, api.body);
+      const queues = api.json().queues as { name: string; counts: Record<string, number>; jobs: { name: string }[] }[];
+      assert.deepEqual(queues.map((q) => q.name).sort(), ['datalake-runs', 'datalake-tasks']);
+      const tasks = queues.find((q) => q.name === 'datalake-tasks')!;
+      assert.ok(tasks.counts['completed']! > 10, JSON.stringify(tasks.counts));
+      assert.ok(tasks.jobs.some((j) => /^gold\.partition fact_achats month=/.test(j.name)), JSON.stringify(tasks.jobs.map((j) => j.name)));
+      assert.equal((await app.inject({ url: '/admin/queues/api/queues', headers: { authorization: 'Bearer nope' } })).statusCode, 401);
+    } finally {
+      await app.close();
+    }
   });
 
   test('two triggers at once are queued one after the other: never two writers', async () => {

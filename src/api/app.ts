@@ -8,6 +8,7 @@ import type { ApiContext } from './context.js';
 import { HttpError } from './http-errors.js';
 import kpiRoutes from './routes/kpis.js';
 import lakeRoutes from './routes/lake.js';
+import queueRoutes, { QUEUES_PATH } from './routes/queues.js';
 import systemRoutes from './routes/system.js';
 
 declare module 'fastify' {
@@ -90,6 +91,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
   await app.register(systemRoutes);
   await app.register(kpiRoutes);
   await app.register(lakeRoutes);
+  await app.register(queueRoutes, { prefix: QUEUES_PATH });
 
   if (fs.existsSync(DASHBOARD_DIR)) {
     await app.register(fastifyStatic, { root: DASHBOARD_DIR, prefix: '/', index: 'index.html' });

@@ -20,8 +20,13 @@ export class AdminAuth {
   isAdmin(request: FastifyRequest): boolean {
     if (!this.digest) return false;
     const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    return match !== null && timingSafeEqual(sha256(match[1]!.trim()), this.digest);
+    const bearer = /^Bearer\s+(.+)$/i.exec(header);
+    if (bearer) return timingSafeEqual(sha256(bearer[1]!.trim()), this.digest);
+    // A browser (the queue dashboard) sends the key as the password of HTTP Basic auth.
+    const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+    if (!basic) return false;
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    return timingSafeEqual(sha256(decoded.slice(decoded.indexOf(':') + 1)), this.digest);
   }
 
   /** A preHandler for routes that need the key when one is configured. */

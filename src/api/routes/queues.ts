@@ -1,0 +1,45 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import { Queue } from 'bullmq';
+import type { FastifyPluginAsync } from 'fastify';
+import { redisConnection, RUNS_QUEUE, TASKS_QUEUE } from '../../flows/distributed.js';
+import { notFound } from '../http-errors.js';
+
+export const QUEUES_PATH = '/admin/queues';
+
+/**
+ * The queue dashboard (bull-board) at /admin/queues, in distributed mode (REDIS_URL): the run queue and
+ * the shard queue, their jobs, retries and failures. Admin-only when API_KEY is set: a browser is
+ * asked for the key by HTTP Basic auth (any user name, the key as password); scripts send it as Bearer.
+ */
+const queueRoutes: FastifyPluginAsync = async (app) => {
+  const { config, auth } = app.ctx;
+  // Answered here rather than thrown: bull-board's routes have an error handler of their own.
+  app.addHook('onRequest', async (request, reply) => {
+    if (auth.enabled && !auth.isAdmin(request)) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Basic realm="datalake admin", charset="UTF-8"')
+        .send({ statusCode: 401, error: 'Unauthorized', message: 'the queue dashboard needs the API key: `Authorization: Bearer <API_KEY>`, or Basic auth with API_KEY as password' });
+    }
+  });
+  if (!config.redisUrl) {
+    const off = async () => {
+      throw notFound('the queue dashboard is there in distributed mode only: set REDIS_URL and start workers (`npx datalake worker`)');
+    };
+    app.get('/', { schema: { hide: true } }, off);
+    app.get('/*', { schema: { hide: true } }, off);
+    return;
+  }
+  const queues = [RUNS_QUEUE, TASKS_QUEUE].map((name) => new Queue(name, { connection: redisConnection(config.redisUrl!) }));
+  app.addHook('onClose', async () => {
+    await Promise.all(queues.map((q) => q.close()));
+  });
+  const board = new FastifyAdapter();
+  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: false })), serverAdapter: board, options: { uiConfig: { boardTitle: 'Data Lake queues' } } });
+  board.setBasePath(QUEUES_PATH);
+  await app.register(board.registerPlugin());
+};
+
+export default queueRoutes;
