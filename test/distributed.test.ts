@@ -6,8 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
-import { followRun, startWorker as startInProcessWorker, submitRun } from '../src/flows/distributed.js';
-import { readRun, type RunRecord } from '../src/flows/record.js';
+import { followRun, redisConnection, RUNS_QUEUE, startWorker as startInProcessWorker, submitRun } from '../src/flows/distributed.js';
+import { addSchedule, removeSchedule } from '../src/flows/schedule.js';
+import { Queue } from 'bullmq';
+import { listRuns, readRun, type RunRecord } from '../src/flows/record.js';
 import { ServiceError } from '../src/errors.js';
 import { createApp } from '../src/api/server.js';
 import { generate } from '../src/generate/generator.js';
@@ -268,6 +270,40 @@ describe('distributed mode: a shard that fails transiently', { skip: redis ? fal
         await worker.close();
       }
     } finally {
+      await fs.rm(config.dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('distributed mode: schedules fired by the workers', { skip: redis ? false : 'redis-server is not installed' }, () => {
+  test('a schedule of the lake becomes one BullMQ job scheduler, whose runs the workers execute; removing it stops them', async () => {
+    const { config } = await tempConfig({ REDIS_URL: `${redis!.url}/2`, WORKER_LOCK_MS: '1500' });
+    const lake = openObjectStore(config);
+    const queue = new Queue(RUNS_QUEUE, { connection: redisConnection(config.redisUrl!) });
+    const workers = [] as { close: () => Promise<void> }[];
+    try {
+      await generate({ outDir: config.sourcesDir, clients: 50, achats: 500, seed: 9, asOf: FIXED_DAY });
+      const schedule = await addSchedule(lake, '*/2 * * * * *', 'pipeline');
+      // Two workers sync the same schedule: still one scheduler, one run per fire time.
+      for (let i = 0; i < 2; i++) workers.push(await startInProcessWorker(config, { scheduleRefreshMs: 200, log: () => undefined }));
+      assert.deepEqual((await queue.getJobSchedulers()).map((j) => [j.key, j.pattern, j.name]), [[`schedule-${schedule.id}`, '*/2 * * * * *', 'pipeline']]);
+      let fired: RunRecord | undefined;
+      for (let i = 0; i < 200 && !fired; i++) {
+        fired = (await listRuns(lake)).find((r) => r.parameters.trigger === 'schedule' && r.state === 'completed');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(fired, 'a scheduled run completed');
+      assert.equal(fired.flow, 'pipeline');
+
+      await removeSchedule(lake, schedule.id);
+      for (let i = 0; i < 50 && (await queue.getJobSchedulersCount()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(await queue.getJobSchedulersCount(), 0, 'the workers removed the job scheduler');
+      const runs = (await listRuns(lake)).filter((r) => r.parameters.trigger === 'schedule');
+      const starts = runs.map((r) => r.startedAt).sort();
+      assert.equal(new Set(starts).size, starts.length);
+    } finally {
+      for (const w of workers) await w.close();
+      await queue.close();
       await fs.rm(config.dataDir, { recursive: true, force: true });
     }
   });

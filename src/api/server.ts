@@ -55,10 +55,11 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
  * every worker listens; a worker that dies is replaced.
  */
 export async function serve(config: Config): Promise<string> {
-  // Schedules fire in this process only (the cluster's primary), never once per worker.
+  // Schedules fire in this process only (the cluster's primary), never once per worker; in distributed
+  // mode the workers put them on the run queue instead.
   if (config.schedule) checkCron(config.schedule);
-  const scheduler = new Scheduler(config, openObjectStore(config), (m) => console.log(`[scheduler] ${m}`));
-  await scheduler.start();
+  if (config.redisUrl) console.log('[scheduler] REDIS_URL is set: schedules are fired by the workers (`npx datalake worker`)');
+  else await new Scheduler(config, openObjectStore(config), (m) => console.log(`[scheduler] ${m}`)).start();
   if (config.server.workers <= 1) return (await startServer(config)).url;
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.js', import.meta.url)), args: [], silent: false });
   let stopping = false;

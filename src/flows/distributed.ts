@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
@@ -9,6 +10,7 @@ import { goldPartitionShard } from '../pipeline/gold.js';
 import { stagingPrefix, type ShardHandler, type ShardKind } from '../pipeline/shards.js';
 import { cleanShard } from '../pipeline/silver.js';
 import { FLOWS, runFlow, shardRows, type FlowName, type ShardRunnerFactory } from './flows.js';
+import { listSchedules } from './schedule.js';
 import { readRun, RunRecorder, type Attempt, type RunRecord, type TaskRecord } from './record.js';
 
 /**
@@ -44,7 +46,8 @@ const SHARD_HANDLERS: Record<ShardKind, ShardHandler<never, unknown>> = {
 const HINT = '\nhint: ';
 
 export interface RunJob {
-  runId: string;
+  /** Set by whoever queued the run; a scheduled firing gets one from its job (see runIdOf). */
+  runId?: string;
   flow: FlowName;
   fullRefresh: boolean;
   trigger: RunRecord['parameters']['trigger'];
@@ -242,8 +245,41 @@ export interface WorkerOptions {
   /** How long a job stays locked without renewal before another worker may take it (BullMQ lockDuration). */
   lockMs?: number;
   log?: (message: string) => void;
+  /** How often the lake's schedules are copied to the run queue's job schedulers (default 60 s). */
+  scheduleRefreshMs?: number;
   /** Injected by tests; opened from the config otherwise. */
   store?: ObjectStore;
+}
+
+/** A queued run's id; a scheduled firing's derives from its job, so that a worker taking it over continues the same record. */
+function runIdOf(job: Job<RunJob>): string {
+  return job.data.runId ?? newRunId(new Date(job.timestamp), createHash('sha256').update(String(job.id)).digest('hex').slice(0, 6));
+}
+
+const SCHEDULER_PREFIX = 'schedule-';
+
+/**
+ * Distributed schedules: each schedule of the lake (and SCHEDULE) becomes a BullMQ job scheduler of the
+ * run queue, which puts one run on the queue at each fire time however many workers sync it. Every
+ * worker syncs them (idempotent), so schedules fire while any worker runs. Returns what changed.
+ */
+export async function syncJobSchedulers(queue: Queue<RunJob>, config: Config, store: ObjectStore): Promise<string[]> {
+  const wanted = new Map((await listSchedules(store, config)).map((s) => [`${SCHEDULER_PREFIX}${s.id}`, s]));
+  const existing = (await queue.getJobSchedulers()).filter((j) => j.key.startsWith(SCHEDULER_PREFIX));
+  const changes: string[] = [];
+  for (const j of existing) {
+    if (!wanted.has(j.key)) {
+      await queue.removeJobScheduler(j.key);
+      changes.push(`schedule ${j.key.slice(SCHEDULER_PREFIX.length)} removed`);
+    }
+  }
+  for (const [key, s] of wanted) {
+    const current = existing.find((j) => j.key === key);
+    if (current?.pattern === s.cron && current.name === s.flow) continue;
+    await queue.upsertJobScheduler(key, { pattern: s.cron }, { name: s.flow, data: { flow: s.flow, fullRefresh: false, trigger: 'schedule' }, opts: { removeOnComplete: 1000, removeOnFail: 1000 } });
+    changes.push(`schedule ${s.id}: ${s.flow} at "${s.cron}" put on ${RUNS_QUEUE}`);
+  }
+  return changes;
 }
 
 /**
@@ -270,7 +306,8 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const worker = new Worker<RunJob>(
     RUNS_QUEUE,
     async (job: Job<RunJob>) => {
-      const { runId, flow, fullRefresh, trigger } = job.data;
+      const { flow, fullRefresh, trigger } = job.data;
+      const runId = runIdOf(job);
       log(`run ${runId}: ${flow} started`);
       const { summary, error } = await runFlow({
         config,
@@ -289,13 +326,21 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     },
     workerOptions,
   );
+  const schedules = new Queue<RunJob>(RUNS_QUEUE, { connection: redisConnection(url) });
+  const syncSchedules = () =>
+    syncJobSchedulers(schedules, config, store)
+      .then((changes) => changes.forEach(log))
+      .catch((err: unknown) => log(`cannot sync the schedules: ${errorMessage(err)}`));
+  const scheduleTimer = setInterval(() => void syncSchedules(), options.scheduleRefreshMs ?? 60_000);
+  await syncSchedules();
   for (const w of [worker, shardWorker]) w.on('error', (err) => log(`worker error: ${errorMessage(err)}`));
   await Promise.all([worker.waitUntilReady(), shardWorker.waitUntilReady()]);
   log(`worker pid ${process.pid} waiting for runs on ${RUNS_QUEUE} and shards on ${TASKS_QUEUE} (${redactUrl(url)})`);
   return {
     close: async () => {
+      clearInterval(scheduleTimer);
       await Promise.all([worker.close(), shardWorker.close()]);
-      await tasks.close();
+      await Promise.all([tasks.close(), schedules.close()]);
     },
   };
 }

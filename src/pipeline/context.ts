@@ -71,8 +71,8 @@ export class RunContext {
 }
 
 /** Unique, and sorted by start time down to the millisecond: `20261127T235501.042Z-3f9a1c`. */
-export function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, '')}-${randomBytes(3).toString('hex')}`;
+export function newRunId(now = new Date(), suffix = randomBytes(3).toString('hex')): string {
+  return `${now.toISOString().replace(/[-:]/g, '')}-${suffix}`;
 }
 
 export async function timed<T extends Omit<StageResult, 'seconds'>>(fn: () => Promise<T>): Promise<T & { seconds: number }> {
