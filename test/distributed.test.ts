@@ -150,7 +150,7 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
       const record = await newestRecord(store);
       const owner = record && /pid (\d+)/.exec(record.owner)?.[1];
       for (const t of record?.tasks ?? []) {
-        const worker = t.attempts.at(-1)?.state === 'running' ? /pid (\d+)/.exec(t.attempts.at(-1)!.worker ?? '')?.[1] : undefined;
+        const worker = t.attempts.at(-1)?.state === 'running' ? /pid-(\d+)/.exec(t.attempts.at(-1)!.worker ?? '')?.[1] : undefined;
         if (t.parent === 'silver' && worker && worker !== owner) victim = { pid: Number(worker), shard: t.name, runId: record!.runId };
       }
       await new Promise((resolve) => setTimeout(resolve, 25));

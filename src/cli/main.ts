@@ -6,7 +6,7 @@ import { loadConfig, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
 import { generate } from '../generate/generator.js';
 import { assertBucket } from '../lake/index.js';
-import { submitRun, followRun, startWorker } from '../flows/distributed.js';
+import { connectedWorkers, followRun, startWorker, submitRun } from '../flows/distributed.js';
 import { flowForTasks, FLOWS, type FlowName } from '../flows/flows.js';
 import { LakeBusyError } from '../flows/lock.js';
 import { addSchedule, checkCron, listSchedules, removeSchedule } from '../flows/schedule.js';
@@ -95,6 +95,9 @@ async function queuedCommand(config: Config, stages: readonly StageName[], flags
   const flow = flowForTasks(stages);
   const runId = await submitRun(config, { flow, fullRefresh: flags.fullRefresh === true, trigger: 'cli' }, store);
   if (!flags.json) console.log(`run ${runId} (${flow}) queued on Redis; waiting for a worker (\`npx datalake worker\`)…`);
+  if ((await connectedWorkers(config)) === 0) {
+    console.error('warning: no worker is connected to this Redis: the run waits until one starts (`npx datalake worker`, on any machine sharing the lake)');
+  }
   const seen = new Map<string, string>();
   const record = await followRun(store, runId, (r) => {
     if (flags.json) return;
@@ -175,6 +178,13 @@ async function startCommand(config: Config): Promise<void> {
   if (await sourcesAreEmpty(config.sourcesDir)) {
     console.log(`No source CSV in ${config.sourcesDir}: generating the seed's sample data (1500 clients, seed 42).`);
     await generateCommand(config, { seed: 42, dirtyRate: 0 });
+  }
+  // In distributed mode this process is a worker too, so the first run does not wait for one elsewhere.
+  const worker = config.redisUrl ? await startWorker(config, { log: (m) => console.log(`[worker] ${m}`) }) : undefined;
+  if (worker) {
+    const stop = () => void worker.close().finally(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   }
   try {
     await stagesCommand(config, STAGES, {});

@@ -96,6 +96,16 @@ export async function submitRun(
   return runId;
 }
 
+/** How many workers are connected to the run queue now. */
+export async function connectedWorkers(config: Config): Promise<number> {
+  const queue = new Queue<RunJob>(RUNS_QUEUE, { connection: redisConnection(requireRedis(config)) });
+  try {
+    return await queue.getWorkersCount();
+  } finally {
+    await queue.close();
+  }
+}
+
 /**
  * Follows a queued run until it ends, through its record in the lake; `onChange` sees each new
  * state of the record. Resolves with the final record.
@@ -291,7 +301,8 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const log = options.log ?? ((m: string) => console.log(m));
   const store = options.store ?? openObjectStore(config);
   const lockMs = options.lockMs ?? config.workerLockMs;
-  const name = `${os.hostname()} pid ${process.pid}`;
+  // Redis client names take no spaces; BullMQ counts workers by them.
+  const name = `pid-${process.pid}@${os.hostname()}`;
   const workerOptions = { name, connection: redisConnection(url), concurrency: 1, lockDuration: lockMs, stalledInterval: Math.max(500, lockMs / 2), maxStalledCount: 3 };
   const tasks = new Queue<ShardJob>(TASKS_QUEUE, { connection: redisConnection(url) });
   const shards = queueShards(tasks, config);
