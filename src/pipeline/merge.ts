@@ -74,8 +74,16 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
 
   // The latest row of each key among the new files (`_file` is the file's position, oldest first).
   const union = input.incoming.map((f, i) => `SELECT ${cols}, ${i}::INTEGER AS _file, _record FROM ${f.relation}`).join(' UNION ALL ');
+  // Keys are unique within a file, so only keys in several files need choosing; finding them is an
+  // aggregate on two integers (it spills), where a window over every row would hold them all in memory.
   const incoming =
-    input.incoming.length === 0 ? typedEmpty : input.incoming.length === 1 ? union : `SELECT * FROM (${union}) QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY _file DESC) = 1`;
+    input.incoming.length === 0
+      ? typedEmpty
+      : input.incoming.length === 1
+        ? union
+        : `SELECT u.* FROM (${union}) u
+           LEFT JOIN (SELECT ${key}, max(_file) AS _keep FROM (SELECT ${key}, _file FROM (${union})) GROUP BY ${key} HAVING count(*) > 1) d USING (${key})
+           WHERE d._keep IS NULL OR u._file = d._keep`;
   // Rows set aside earlier come back typed; `_file` -1 marks them. New rows name their file by `_file`
   // only: a source name on each of millions of rows would cost more than the rows.
   const orphansOld = input.orphansFile

@@ -58,7 +58,7 @@ export interface CleanShardInput {
   rows: number;
   /** The shard's position: names its temporary tables apart from the other files' in one session. */
   index: number;
-  /** Several new files of the dataset: progress names the file. */
+  /** One of several new files of the dataset: progress names the file, and its valid rows are written out. */
   many: boolean;
 }
 
@@ -96,7 +96,9 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
   ctx.progress.end();
   const quarantine = cleaned.quarantineFile ? await stager.stage(cleaned.quarantineFile, 'quarantine.parquet') : undefined;
   const result = { dataset: spec.name, key: input.key, rows: cleaned.stats.rowsOut, stats: cleaned.stats, quality: cleaned.quality, ...(quarantine ? { quarantine } : {}) };
-  if (!stager.remote) return { ...result, valid: { relation: cleaned.validRelation }, dispose: cleaned.dispose };
+  // A lone file stays a view of this session until merged (no copy); with several, each file's working
+  // tables would pile up in memory until the merge, so each is written out and dropped at once.
+  if (!stager.remote && !input.many) return { ...result, valid: { relation: cleaned.validRelation }, dispose: cleaned.dispose };
   const validFile = path.join(outDir, `valid_${input.index}.parquet`);
   await db.run(`COPY (SELECT * FROM ${cleaned.validRelation}) TO ${str(validFile)} (FORMAT parquet)`);
   await cleaned.dispose();

@@ -17,6 +17,7 @@ interface Attempt {
   endedAt?: string;
   state: string;
   error?: string;
+  worker?: string;
 }
 interface Run {
   runId: string;
@@ -25,7 +26,7 @@ interface Run {
   startedAt: string;
   seconds: number;
   stages: Stage[];
-  tasks?: { name: string; state: string; attempts: Attempt[] }[];
+  tasks?: { name: string; parent?: string; state: string; attempts: Attempt[] }[];
   logs?: { time: string; level: string; task?: string; message: string }[];
   error?: { message: string };
 }
@@ -35,13 +36,15 @@ const ATTEMPT_COLORS: Record<string, string> = { completed: '#2e7d32', failed: '
 /** One run's tasks on a time axis: a bar per attempt, from its start to its end (or now, if running). */
 function taskTimeline(app: Parameters<Tab['render']>[0], run: Run): HTMLElement {
   const t0 = Date.parse(run.startedAt);
-  const rows = (run.tasks ?? []).flatMap((t) => t.attempts.map((a) => ({ label: t.attempts.length > 1 ? `${t.name} #${a.attempt}` : t.name, a })));
+  // A shard (one file's cleaning, one month of gold) is drawn under its task, named short: `↳ clean achats_2026-01.csv`.
+  const short = (t: { name: string; parent?: string }) => (t.parent ? `↳ ${t.name.slice(t.parent.length + 2).replace(/ \S*\//, ' ')}` : t.name);
+  const rows = (run.tasks ?? []).flatMap((t) => t.attempts.map((a) => ({ label: t.attempts.length > 1 ? `${short(t)} #${a.attempt}` : short(t), a })));
   const offset = rows.map((r) => (Date.parse(r.a.startedAt) - t0) / 1000);
   const length = rows.map((r, i) => Math.max(0.01, ((r.a.endedAt ? Date.parse(r.a.endedAt) : Date.now()) - t0) / 1000 - offset[i]!));
-  return chart(
+  const box = chart(
     {
       tooltip: { trigger: 'item' },
-      grid: { left: 110, right: 24, top: 24, bottom: 40 },
+      grid: { left: 200, right: 24, top: 24, bottom: 40 },
       xAxis: { type: 'value', name: app.t('seconds') },
       yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.label) },
       series: [
@@ -53,7 +56,7 @@ function taskTimeline(app: Parameters<Tab['render']>[0], run: Run): HTMLElement 
           data: rows.map((r, i) => ({
             value: length[i],
             itemStyle: { color: ATTEMPT_COLORS[r.a.state] ?? '#757575' },
-            name: `${r.label}: ${r.a.state}${r.a.error ? ` — ${r.a.error}` : ''}`,
+            name: `${r.label}: ${r.a.state}${r.a.worker ? ` (${r.a.worker})` : ''}${r.a.error ? ` — ${r.a.error}` : ''}`,
           })),
           tooltip: { formatter: (p: { name: string; value: number }) => `${p.name}<br>${app.number(p.value, 2)} s` },
         },
@@ -61,6 +64,9 @@ function taskTimeline(app: Parameters<Tab['render']>[0], run: Run): HTMLElement 
     },
     'chart-tasks',
   );
+  // One readable line per bar, however many shards.
+  box.style.height = `${Math.max(240, rows.length * 22 + 70)}px`;
+  return box;
 }
 
 function runDetail(app: Parameters<Tab['render']>[0], runs: Run[]): HTMLElement {
