@@ -116,6 +116,7 @@ describe('incremental ingestion: a sequence of daily drops', () => {
 
   test('day 5: corrected purchases, a late file for an old month, a dirty file; only the months touched are rewritten', async () => {
     const before = await objects(incremental, 'silver');
+    const goldBefore = await objects(incremental, 'gold');
     // 40 purchases of day 1, all of one month, get a new amount; 10 of them also move to July 2025.
     const day1 = achats.filter((a) => id(a) <= 3000 && client(a) <= 200);
     const month = day1[0]![2]!.slice(0, 7);
@@ -154,6 +155,16 @@ describe('incremental ingestion: a sequence of daily drops', () => {
     assert.ok(untouched.length >= 5, `most months are untouched (${untouched.length})`);
     for (const k of untouched) assert.equal(after.get(k), before.get(k), `${k} was not rewritten`);
     assert.equal(after.get('clients/data_0.parquet'), before.get('clients/data_0.parquet'), 'clients untouched');
+    // Gold rebuilds the fact of those months only; the others keep their objects.
+    const gold = s.stages.find((x) => x.stage === 'gold')!.details;
+    const factMonths = [...goldBefore.keys()].filter((k) => k.startsWith('fact_achats/'));
+    assert.equal(gold['partitionsKept'], factMonths.length - 3, JSON.stringify(gold));
+    const goldAfter = await objects(incremental, 'gold');
+    for (const k of factMonths) {
+      const rewritten = expected.has(k.slice('fact_achats/month='.length, 'fact_achats/month='.length + 7));
+      assert.equal(goldAfter.get(k) === goldBefore.get(k), !rewritten, `${k} ${rewritten ? 'rebuilt' : 'kept'}`);
+    }
+    assert.ok(goldAfter.has('fact_achats/month=2025-03.parquet'), 'the new month is built');
     // The dirty file's rejected rows can be browsed in its own quarantine object, with their reasons.
     assert.ok([...after.keys()].some((k) => /^quarantine\/achats\/ingest_date=[\d-]+\/achats_2026-06-05_dirty\.parquet$/.test(k)));
     assert.ok(after.has('quarantine/achats/unknown_reference.parquet'));

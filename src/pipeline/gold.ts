@@ -8,7 +8,7 @@ import { checkKpiOutput, loadKpis } from '../registry/kpi.js';
 import type { ObjectStore } from '../lake/index.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { GOLD_STATE } from './layout.js';
-import { readSilverState, silverObjects } from './silver.js';
+import { readSilverState, silverObjects, type SilverState } from './silver.js';
 import { clearStaging, inlineRunner, publishStaged, stagedLocalPath, stagedSize, type Shard, type ShardHandler, type ShardRunner, type StagedFile } from './shards.js';
 
 export const goldKey = (table: string) => `${table}.parquet`;
@@ -27,6 +27,11 @@ export interface GoldState {
   tables: Record<string, number>;
   /** Every object of each table: one, or one per partition for a partitioned table. */
   objects: Record<string, string[]>;
+  /**
+   * Per partition of a partitioned table's dataset: a digest of the silver objects and definitions it
+   * was built from, and its rows per table. A partition whose digest is unchanged is kept as it is.
+   */
+  partitions?: Record<string, { digest: string; rows: Record<string, number> }>;
 }
 
 export async function readGoldState(store: ObjectStore): Promise<GoldState | undefined> {
@@ -117,7 +122,22 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
         shards.push({ label: `${tables.join(', ')} ${partition}`, input: { dataset, partition, keys, others, tables } });
       }
     }
-    const parts = await (options.shards ?? inlineRunner(ctx)).map('gold.partition', shards, goldPartitionShard);
+    // A partition whose inputs (its silver objects, the other datasets', the definitions) are those it
+    // was built from keeps its objects: a daily drop rebuilds the fact of the months it touched only.
+    const digests = new Map<GoldPartitionInput, string>();
+    for (const s of shards) digests.set(s.input, await partitionDigest(ctx.store, definitions, s.input, silver!));
+    const kept = new Map<GoldPartitionInput, GoldPartitionOutput>();
+    for (const s of shards) {
+      const before = built?.partitions?.[s.input.partition];
+      if (options.force || !before || before.digest !== digests.get(s.input)) continue;
+      const keys = s.input.tables.map((t) => goldPartitionKey(t, s.input.partition));
+      const listed = new Set(Object.values(built!.objects).flat());
+      if (!keys.every((k) => listed.has(k)) || !(await Promise.all(keys.map((k) => ctx.store.head('gold', k)))).every(Boolean)) continue;
+      const tables = Object.fromEntries(s.input.tables.map((t) => [t, { file: { bucket: 'gold' as const, key: goldPartitionKey(t, s.input.partition) }, rows: before.rows[t] ?? 0 }]));
+      kept.set(s.input, { partition: s.input.partition, rows: Object.values(tables).reduce((n, t) => n + t.rows, 0), tables });
+    }
+    const fresh = await (options.shards ?? inlineRunner(ctx)).map('gold.partition', shards.filter((s) => !kept.has(s.input)), goldPartitionShard);
+    const parts = shards.map((s) => kept.get(s.input) ?? fresh.shift()!);
 
     const db = await ctx.db();
     const outDir = await ctx.workDir('gold');
@@ -156,6 +176,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     let bytes = 0;
     for (const w of written) {
       for (const o of w.objects) {
+        if (!('local' in o.file) && o.file.bucket === 'gold' && o.file.key === o.key) continue; // a partition kept as it was
         bytes += await stagedSize(ctx.store, o.file);
         await publishStaged(ctx.store, o.file, 'gold', o.key);
       }
@@ -167,7 +188,8 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     for (const key of new Set(stale)) if (!keep.has(key) && (await ctx.store.head('gold', key))) await ctx.store.delete('gold', key);
 
     const tables = Object.fromEntries(written.map((w) => [w.table, w.rows]));
-    const state: GoldState = { format: 1, runId: ctx.runId, silverRunId: silver!.runId, definitions, builtAt: new Date().toISOString(), tables, objects };
+    const partitions = Object.fromEntries(shards.map((s, i) => [s.input.partition, { digest: digests.get(s.input)!, rows: Object.fromEntries(Object.entries(parts[i]!.tables).map(([t, v]) => [t, v.rows])) }]));
+    const state: GoldState = { format: 1, runId: ctx.runId, silverRunId: silver!.runId, definitions, builtAt: new Date().toISOString(), tables, objects, partitions };
     await ctx.store.putBytes('gold', GOLD_STATE, JSON.stringify(state, null, 2));
     await clearStaging(ctx.store, 'gold', ctx.runId);
     const fact = written.find((w) => w.table === 'fact_achats');
@@ -177,9 +199,28 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       rowsOut: fact?.rows ?? 0,
       quarantined: 0,
       bytes,
-      details: { tables, partitions: parts.length },
+      details: { tables, partitions: parts.length, partitionsKept: kept.size },
     };
   });
+}
+
+/** What a gold partition is built from: its silver objects (and the run that wrote them), the other datasets', the definitions. */
+async function partitionDigest(store: ObjectStore, definitions: string, input: GoldPartitionInput, silver: SilverState): Promise<string> {
+  const describe = async (dataset: string, keys: string[]) => {
+    const out: string[] = [];
+    for (const key of keys) {
+      const info = await store.head('silver', key);
+      out.push(info ? `${key} ${info.size} ${info.modified.getTime()}` : `${key} missing`);
+    }
+    // Object times are whole seconds on S3: the writing run tells two quick rewrites apart.
+    return [out, silver.datasets[dataset]?.written ?? null];
+  };
+  const others: unknown[] = [];
+  for (const [dataset, keys] of Object.entries(input.others)) others.push(dataset, await describe(dataset, keys));
+  const own = await describe(input.dataset, input.keys);
+  return createHash('sha256')
+    .update(JSON.stringify([definitions, input.dataset, input.partition, input.tables, own[0], (own[1] as Record<string, string> | null)?.[input.partition] ?? null, others]))
+    .digest('hex');
 }
 
 /** A view named after the dataset over its silver objects; returns its row count. */

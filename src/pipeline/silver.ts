@@ -18,7 +18,7 @@ export interface SilverState {
   updatedAt: string;
   /** Bronze keys merged (or superseded by a later version of the same name before being merged). */
   processed: string[];
-  datasets: Record<string, { rows: number; orphans: number; partitions: Record<string, string[]> }>;
+  datasets: Record<string, { rows: number; orphans: number; partitions: Record<string, string[]>; written?: Record<string, string> }>;
 }
 
 export async function readSilverState(store: ObjectStore): Promise<SilverState | undefined> {
@@ -196,7 +196,11 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
         if (merged.orphans.file) uploads.push({ key: orphansKey(spec.name), file: { local: merged.orphans.file } });
         else deletes.push(orphansKey(spec.name));
       }
-      next.datasets[spec.name] = { rows: merged.counts.rows, orphans: merged.orphans.rows, partitions };
+      // The run that last wrote each partition: gold rebuilds the partitions written since it was built.
+      const written = { ...current.written };
+      for (const p of Object.keys(written)) if (!partitions[p]) delete written[p];
+      for (const p of merged.touched) if (partitions[p]) written[p] = ctx.runId;
+      next.datasets[spec.name] = { rows: merged.counts.rows, orphans: merged.orphans.rows, partitions, written };
       changed.add(spec.name);
 
       s.rowsOut = merged.counts.incoming - merged.counts.newOrphans;
