@@ -301,7 +301,7 @@ function buildProgram(): Command {
 
   program
     .command('worker')
-    .description('with REDIS_URL: execute queued runs, one at a time, until stopped (run one per machine or core)')
+    .description('with REDIS_URL: execute queued runs and their shards, one at a time each, and fire the schedules, until stopped')
     .action(async () => {
       const worker = await startWorker(config());
       await new Promise<void>((resolve) => {
@@ -313,7 +313,7 @@ function buildProgram(): Command {
 
   program
     .command('schedule')
-    .description('add a schedule: a cron expression on which `datalake serve` runs a flow; or list or remove them')
+    .description('add a schedule: a cron expression on which `datalake serve` (with REDIS_URL: the workers) runs a flow; or list or remove them')
     .argument('[cron]', 'e.g. "0 2 * * *" (02:00 every day); 6 fields put seconds first')
     .addOption(new Option('--flow <name>', 'the flow to run').choices(Object.keys(FLOWS)).default('pipeline'))
     .option('--list', 'list the schedules and their next run')

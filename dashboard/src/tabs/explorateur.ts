@@ -63,7 +63,8 @@ async function previewView(app: App, rerender: () => void): Promise<HTMLElement>
   download.addEventListener('click', async () => {
     // A fetch (not a plain link) so that the API key header goes along when one is needed.
     const blob = await getBlob(`api/lake/${state.bucket}/download?${new URLSearchParams({ key })}`);
-    const a = h('a', { href: URL.createObjectURL(blob), download: `${key.split('/').pop()!.replace(/\.(csv|parquet)$/i, '')}.csv` });
+    // Named like the API's attachment: the whole key, `fact_achats/month=2026-01.parquet` → `fact_achats_month_2026-01.csv`.
+    const a = h('a', { href: URL.createObjectURL(blob), download: `${key.replace(/\.(csv|parquet)$/i, '')}.csv`.replace(/[^\w.-]/g, '_') });
     document.body.append(a);
     a.click();
     a.remove();
