@@ -237,6 +237,19 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
     const [[a0, a1], [b0, b1]] = [window(ra), window(rb)];
     assert.ok(a1 <= b0 || b1 <= a0, `the two gold tasks did not overlap: ${a0}-${a1} and ${b0}-${b1}`);
   });
+
+  test('a run that fails on a worker: `datalake run` exits 1 with the failing task and its message', async () => {
+    const bad = path.join(config.sourcesDir, 'achats_broken.csv');
+    await fs.writeFile(bad, 'id,when,amount\n1,2026-01-01,3\n');
+    try {
+      const r = await cli(['run'], env);
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /^error: run \S+ failed in task bronze: achats_broken\.csv/m);
+      assert.match(r.stderr, /hint: /);
+    } finally {
+      await fs.rm(bad);
+    }
+  });
 });
 
 describe('distributed mode: a shard that fails transiently', { skip: redis ? false : 'redis-server is not installed' }, () => {
