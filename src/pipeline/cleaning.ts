@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ColumnSpec, DatasetSpec, Severity } from '../datasets/index.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
-import { QualityError } from '../errors.js';
+import { errorMessage, QualityError } from '../errors.js';
 
 /**
  * Silver cleaning of one source file, as named SQL steps:
@@ -208,17 +208,14 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
 
   // Step 1 — read every field as text so that no value is lost to a failed cast, then type and judge it.
   // Lines the CSV parser cannot split (bad quoting, wrong field count, bad encoding) go to the rejects table.
-  await engine.run(
+  const stage = (source: string) =>
+    engine.run(
     `
-    DROP TABLE IF EXISTS ${staged}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};
+    DROP TABLE IF EXISTS ${staged};
     -- The staged table's rowid must follow the file's row order: "first row of a key wins" relies on it.
     SET preserve_insertion_order = true;
     CREATE TEMP TABLE ${staged} AS
-    WITH source AS (
-      SELECT * FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
-        columns = ${csvColumns}, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)},
-        max_line_size = 1048576)
-    ),
+    WITH source AS (${source}),
     raw AS (
       SELECT ${names.map((c) => `${id(c)} AS ${id(`r_${c}`)}`).join(', ')} FROM source
     ),
@@ -242,6 +239,25 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     `,
     options.onProgress,
   );
+  await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`);
+  try {
+    await stage(`
+      SELECT * FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+        columns = ${csvColumns}, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)},
+        max_line_size = 1048576)`);
+  } catch (err) {
+    // Some byte soups stop DuckDB's CSV parser altogether (rejects or not). The file is then kept whole
+    // in quarantine, one row per non-blank line with its text, rather than blocking every later run.
+    if (!/CSV Parser state machine reached an invalid state/.test(errorMessage(err))) throw err;
+    await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};
+      CREATE TEMP TABLE ${rejects} AS
+      SELECT (row_number() OVER () + 1)::BIGINT AS line, 'unparseable file' AS error_type,
+             'the CSV parser cannot read this file (bad quoting or binary data)' AS error_message, line AS csv_line
+      FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
+        strict_mode = false, max_line_size = 1048576)
+      WHERE trim(line) <> ''`);
+    await stage(`SELECT ${options.header.map((h) => `NULL::VARCHAR AS ${id(h)}`).join(', ')} WHERE false`);
+  }
 
   const [counts] = await engine.rows(`SELECT (SELECT count(*) FROM ${staged}) AS parsed, (SELECT count(*) FROM ${rejects}) AS rejected`);
   const parsed = Number(counts!['parsed']);

@@ -55,6 +55,13 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     if (size >= MAX_HEADER_BYTES) throw new UserError(`${name}: the first line is longer than 64 KiB; this does not look like a CSV header`);
     headerBytes = await fs.readFile(file); // a single line without a trailing newline
   }
+  // UTF-16 is valid UTF-8 when its text is ASCII, but every other byte is NUL.
+  if (headerBytes.includes(0)) {
+    throw new UserError(`${name} is not UTF-8 text: its first line has NUL bytes (UTF-16?)`, `re-save it as UTF-8, for example: iconv -f utf-16 -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`);
+  }
+  if (/\r[^\r]*\S/.test(headerBytes.toString('utf8').replace(/\r$/, ''))) {
+    throw new UserError(`${name} ends its lines with CR only (old Mac style)`, 'save it with LF or CRLF line ends, for example: tr "\\r" "\\n" < in.csv > out.csv');
+  }
   const lastByteIsNewline = newlines > 0 && (await lastByte(file)) === 10;
   const lines = Math.max(0, newlines + (lastByteIsNewline ? 0 : 1) - 1);
   return { sha256: hash.digest('hex'), size, lines, header: parseHeader(headerBytes.toString('utf8')) };
@@ -125,7 +132,7 @@ export function checkHeader(fileName: string, header: string[], spec: DatasetSpe
   }
   const missing = expected.filter((c) => !names.includes(c));
   if (missing.length > 0) {
-    const raw = header.join(',');
+    const raw = shown(header.join(','));
     const separator = header.length === 1 && /[;\t|]/.test(raw) ? ` (it looks ${raw.includes(';') ? 'semicolon' : raw.includes('\t') ? 'tab' : 'pipe'}-separated: save it with commas)` : '';
     throw new UserError(
       `${fileName}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has: ${raw || 'nothing'})${separator}`,
@@ -133,6 +140,12 @@ export function checkHeader(fileName: string, header: string[], spec: DatasetSpe
     );
   }
   return names.map((n, i) => (expected.includes(n) ? n : `_extra_${i + 1}`));
+}
+
+/** A header as a message can show it: control characters escaped, at most 120 characters. */
+function shown(text: string): string {
+  const escaped = JSON.stringify(text).slice(1, -1);
+  return escaped.length > 120 ? `${escaped.slice(0, 117)}...` : escaped;
 }
 
 /** Reads just the header line of a CSV file. */
