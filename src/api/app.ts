@@ -63,6 +63,13 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
     }
   });
 
+  // Ajv coerces "1e309" to Infinity and lets it through integer bounds; a store would then fail on it.
+  app.addHook('preHandler', async (request) => {
+    for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+      if (typeof value === 'number' && !Number.isFinite(value)) throw new HttpError(400, `invalid query parameter "${name}": must be a finite number`);
+    }
+  });
+
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) {
       reply.headers(error.headers);
