@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(5000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   API_KEY: z.string().optional(),
+  CORS_ORIGINS: z.string().trim().optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
   SERVER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   SERVE_FALLBACK: z.enum(['none', 'lake']).default('none'),
   QUALITY_MAX_MONTANT: z.coerce.number().positive().optional(),
@@ -64,7 +66,17 @@ export interface Config {
   /** When set, KPIs are served from MongoDB instead of the embedded SQLite file. */
   mongo: { uri: string; db: string } | undefined;
   duckdb: { threads: number; memoryLimit: string };
-  server: { port: number; host: string; apiKey: string | undefined; workers: number; fallback: 'none' | 'lake' };
+  server: {
+    port: number;
+    host: string;
+    apiKey: string | undefined;
+    workers: number;
+    fallback: 'none' | 'lake';
+    /** Origins allowed to call the API from a browser (CORS); none by default. */
+    corsOrigins: string[];
+    /** Requests per minute and client on the admin and compare endpoints; 0 turns the limit off. */
+    rateLimitPerMinute: number;
+  };
   /** Settings that quality rules may name (`setting` in src/datasets), when set. */
   qualitySettings: Record<string, number>;
   /** A task failing for a transient reason is retried this many times, after delayMs, 2×, 4×... */
@@ -111,7 +123,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     schedule: e.SCHEDULE || undefined,
     redisUrl: e.REDIS_URL || undefined,
     workerLockMs: e.WORKER_LOCK_MS,
-    server: { port: e.PORT, host: e.HOST, apiKey: e.API_KEY || undefined, workers: e.SERVER_WORKERS, fallback: e.SERVE_FALLBACK },
+    server: {
+      port: e.PORT,
+      host: e.HOST,
+      apiKey: e.API_KEY || undefined,
+      workers: e.SERVER_WORKERS,
+      fallback: e.SERVE_FALLBACK,
+      corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
   };
 }
 

@@ -4,6 +4,10 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance } from 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { Config } from '../config.js';
 import type { ApiContext } from './context.js';
 import { HttpError } from './http-errors.js';
 import kpiRoutes from './routes/kpis.js';
@@ -30,6 +34,8 @@ export interface AppOptions {
  */
 export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    // Request bodies are small JSON (POST /api/runs): anything larger is refused with a 413.
+    bodyLimit: 64 * 1024,
     logger: options.logger && process.env['LOG_LEVEL'] !== 'silent' ? { level: process.env['LOG_LEVEL'] ?? 'info' } : false,
     // One log line per request would cost more than serving a cached KPI; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -50,6 +56,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
     },
   });
   app.decorate('ctx', ctx);
+  await registerProtections(app, ctx.config.server);
   app.decorate('routeIndex', [] as FastifyInstance['routeIndex']);
   app.addSchema({
     $id: 'error',
@@ -108,6 +115,36 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
     );
   }
   return app;
+}
+
+/** Paths of the routes limited per client: the admin ones and the costly comparison. */
+const RATE_LIMITED = (method: string, url: string) => url === '/api/compare' || (method === 'POST' && url === '/api/runs') || url.startsWith('/admin/queues');
+/** Pages that load third-party UIs (Swagger UI, bull-board) with inline scripts: no Content-Security-Policy there. */
+const NO_CSP = (url: string) => url.startsWith('/docs') || url.startsWith('/admin/queues');
+
+/**
+ * Security headers (helmet; a strict Content-Security-Policy on the dashboard), CORS only for the
+ * origins configured, and a rate limit per client on the admin and compare endpoints.
+ */
+async function registerProtections(app: FastifyInstance, server: Config['server']): Promise<void> {
+  // Before the plugins below, whose own onRoute hooks read these route options.
+  app.addHook('onRoute', (route) => {
+    if (NO_CSP(route.url)) route.config = Object.assign(route.config ?? {}, { helmet: { contentSecurityPolicy: false } });
+    if (server.rateLimitPerMinute > 0 && [route.method].flat().some((m) => RATE_LIMITED(m, route.url))) {
+      route.config = Object.assign(route.config ?? {}, { rateLimit: { max: server.rateLimitPerMinute, timeWindow: 60_000 } });
+    }
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: true, directives: { 'upgrade-insecure-requests': null } },
+    // Served over plain HTTP on a laptop; a TLS proxy in front sets HSTS itself.
+    strictTransportSecurity: false,
+  });
+  if (server.corsOrigins.length) await app.register(cors, { origin: server.corsOrigins, methods: ['GET', 'POST'] });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(429, `too many requests: at most ${context.max} per minute on this endpoint; retry in ${Math.ceil(context.ttl / 1000)} s`, { 'retry-after': String(Math.ceil(context.ttl / 1000)) }),
+  });
 }
 
 function httpReason(status: number): string {
