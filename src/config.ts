@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(5000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   API_KEY: z.string().optional(),
+  API_KEYS: z.string().trim().optional(),
   CORS_ORIGINS: z.string().trim().optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
   SERVER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
@@ -69,7 +70,8 @@ export interface Config {
   server: {
     port: number;
     host: string;
-    apiKey: string | undefined;
+    /** API_KEY (an admin key) and API_KEYS (`role:key` pairs). */
+    apiKeys: { role: 'reader' | 'admin'; key: string }[];
     workers: number;
     fallback: 'none' | 'lake';
     /** Origins allowed to call the API from a browser (CORS); none by default. */
@@ -126,13 +128,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
     server: {
       port: e.PORT,
       host: e.HOST,
-      apiKey: e.API_KEY || undefined,
+      apiKeys: apiKeys(e.API_KEY, e.API_KEYS),
       workers: e.SERVER_WORKERS,
       fallback: e.SERVE_FALLBACK,
       corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     },
   };
+}
+
+function apiKeys(apiKey: string | undefined, list: string | undefined): Config['server']['apiKeys'] {
+  const keys: Config['server']['apiKeys'] = apiKey ? [{ role: 'admin', key: apiKey }] : [];
+  for (const entry of (list ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = entry.indexOf(':');
+    const role = entry.slice(0, at).trim();
+    const key = entry.slice(at + 1).trim();
+    if (at < 0 || (role !== 'admin' && role !== 'reader') || !key) {
+      throw new UserError('API_KEYS must be role:key pairs separated by commas, roles admin or reader', 'for example API_KEYS="admin:<long random key>,reader:<another one>"');
+    }
+    keys.push({ role, key });
+  }
+  return keys;
 }
 
 function s3Settings(e: z.infer<typeof EnvSchema>): S3Settings {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/api/app.js';
-import { AdminAuth } from '../src/api/auth.js';
+import { ApiAuth } from '../src/api/auth.js';
 import { ApiContext } from '../src/api/context.js';
 import { KpiService, VERSION_TTL_MS } from '../src/api/kpi-service.js';
 import { lakeReader } from '../src/api/lake-fallback.js';
@@ -288,7 +288,7 @@ describe('API with API_KEY set', () => {
   let get: (p: string, headers?: Record<string, string>) => Promise<Response>;
   let url: string;
   before(async () => {
-    ({ config } = await tempConfig({ API_KEY: 's3cret-key' }));
+    ({ config } = await tempConfig({ API_KEY: 's3cret-key', API_KEYS: 'reader:read-only-key, admin:second-admin-key' }));
     await generate({ outDir: config.sourcesDir, clients: 30, achats: 300, seed: 2, asOf: FIXED_DAY });
     await runPipeline({ config });
     app = await createApp(config);
@@ -311,6 +311,22 @@ describe('API with API_KEY set', () => {
     assert.match(body.rows[0].email, /@example\.com$/, 'admins see personal data');
     assert.equal((await get('/api/ca_par_pays')).status, 200);
     assert.equal((await get('/api/compare?kpi=distribution&n=2')).status, 200);
+  });
+
+  test('roles: a reader key opens the explorer with personal data masked, not the admin endpoints', async () => {
+    const reader = { authorization: 'Bearer read-only-key' };
+    const preview = await get('/api/lake/silver/preview?key=clients/data_0.parquet&limit=2', reader);
+    assert.equal(preview.status, 200);
+    assert.ok((await json(preview)).rows.every((r: { nom: string; email: string }) => r.nom === '***' && r.email === '***'));
+    await expectError(await get('/api/lake/silver/preview?key=clients/data_0.parquet&column=email&value=x', reader), 400, /personal data/);
+    const post = await fetch(`${url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...reader }, body: JSON.stringify({ flow: 'pipeline' }) });
+    await expectError(post, 403, /admin key; the key given is a reader key/);
+    await expectError(await get('/admin/queues', reader), 403, /admin key/);
+    // The second admin key of API_KEYS is an admin like API_KEY.
+    const admin = await get('/api/lake/silver/preview?key=clients/data_0.parquet&limit=2', { authorization: 'Bearer second-admin-key' });
+    assert.match((await json(admin)).rows[0].email, /@example\.com$/);
+    // No secret in a response: not in the health, readiness or docs.
+    for (const p of ['/health', '/ready', '/openapi.json', '/api']) assert.doesNotMatch(await (await get(p)).text(), /s3cret-key|read-only-key|second-admin-key/);
   });
 
   test('the queue dashboard asks a browser for the key, and says it needs REDIS_URL when not in distributed mode', async () => {
@@ -389,7 +405,7 @@ describe('API without a publish, and with the serving store down', () => {
       },
       close: async () => undefined,
     };
-    const ctx = new ApiContext(config, down, openObjectStore(config), new KpiService(down, await loadKpis()), new AdminAuth(undefined));
+    const ctx = new ApiContext(config, down, openObjectStore(config), new KpiService(down, await loadKpis()), new ApiAuth([]));
     const app = await buildApp(ctx);
     try {
       const { get } = await listen(app);
@@ -422,10 +438,10 @@ describe('API without a publish, and with the serving store down', () => {
       close: () => real.close(),
     };
     const withFallback = new KpiService(flaky, await loadKpis());
-    const ctx = new ApiContext(config, flaky, openObjectStore(config), withFallback, new AdminAuth(undefined));
+    const ctx = new ApiContext(config, flaky, openObjectStore(config), withFallback, new ApiAuth([]));
     withFallback.enableLakeFallback(lakeReader(ctx));
     const app = await buildApp(ctx);
-    const strictCtx = new ApiContext(config, flaky, openObjectStore(config), new KpiService(flaky, await loadKpis()), new AdminAuth(undefined));
+    const strictCtx = new ApiContext(config, flaky, openObjectStore(config), new KpiService(flaky, await loadKpis()), new ApiAuth([]));
     const strict = await buildApp(strictCtx);
     try {
       const { get } = await listen(app);

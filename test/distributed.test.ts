@@ -203,7 +203,7 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
   });
 
   test('the queue dashboard at /admin/queues shows both queues and their jobs, to an admin only', async () => {
-    const app = await createApp({ ...config, server: { ...config.server, apiKey: 'k3y' } });
+    const app = await createApp({ ...config, server: { ...config.server, apiKeys: [{ role: 'admin', key: 'k3y' }] } });
     try {
       const denied = await app.inject({ url: '/admin/queues' });
       assert.equal(denied.statusCode, 401);

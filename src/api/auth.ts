@@ -2,39 +2,60 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from './http-errors.js';
 
-/**
- * Admin access: when API_KEY is set, `Authorization: Bearer <key>`. Keys are compared as SHA-256
- * digests with timingSafeEqual, so the comparison takes the same time whatever the key.
- */
-export class AdminAuth {
-  private readonly digest: Buffer | undefined;
+export type Role = 'reader' | 'admin';
 
-  constructor(apiKey: string | undefined) {
-    this.digest = apiKey ? sha256(apiKey) : undefined;
+/**
+ * API keys with roles. `API_KEY` is an admin key; `API_KEYS="admin:<key>,reader:<key>"` adds more. A
+ * reader may use the lake explorer (personal data masked); an admin also sees personal data, starts
+ * runs and opens the queue dashboard. KPI reads stay public. Keys are compared as SHA-256 digests with
+ * timingSafeEqual, every key every time, so the time taken says nothing about the keys.
+ * Without any key, nothing needs one (a laptop), and personal data stays masked.
+ */
+export class ApiAuth {
+  private readonly keys: { role: Role; digest: Buffer }[];
+
+  constructor(keys: { role: Role; key: string }[]) {
+    this.keys = keys.map((k) => ({ role: k.role, digest: sha256(k.key) }));
   }
 
   get enabled(): boolean {
-    return this.digest !== undefined;
+    return this.keys.length > 0;
+  }
+
+  /** The role of the key the request presents: `Authorization: Bearer <key>`, or Basic auth with the key as password (a browser). */
+  roleOf(request: FastifyRequest): Role | undefined {
+    const presented = presentedKey(request.headers.authorization ?? '');
+    if (presented === undefined) return undefined;
+    const digest = sha256(presented);
+    let role: Role | undefined;
+    for (const k of this.keys) if (timingSafeEqual(digest, k.digest) && role !== 'admin') role = k.role;
+    return role;
   }
 
   isAdmin(request: FastifyRequest): boolean {
-    if (!this.digest) return false;
-    const header = request.headers.authorization ?? '';
-    const bearer = /^Bearer\s+(.+)$/i.exec(header);
-    if (bearer) return timingSafeEqual(sha256(bearer[1]!.trim()), this.digest);
-    // A browser (the queue dashboard) sends the key as the password of HTTP Basic auth.
-    const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
-    if (!basic) return false;
-    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
-    return timingSafeEqual(sha256(decoded.slice(decoded.indexOf(':') + 1)), this.digest);
+    return this.roleOf(request) === 'admin';
   }
 
-  /** A preHandler for routes that need the key when one is configured. */
-  readonly require = async (request: FastifyRequest): Promise<void> => {
-    if (this.enabled && !this.isAdmin(request)) {
-      throw new HttpError(401, 'this endpoint needs `Authorization: Bearer <API_KEY>`', { 'www-authenticate': 'Bearer' });
-    }
-  };
+  /** A preHandler for admin endpoints, when keys are configured. */
+  readonly requireAdmin = async (request: FastifyRequest): Promise<void> => this.require(request, 'admin');
+  /** A preHandler for endpoints a reader key opens (the explorer), when keys are configured. */
+  readonly requireReader = async (request: FastifyRequest): Promise<void> => this.require(request, 'reader');
+
+  private require(request: FastifyRequest, needed: Role): void {
+    if (!this.enabled) return;
+    const role = this.roleOf(request);
+    if (!role) throw new HttpError(401, `this endpoint needs an API key (${needed} or admin): \`Authorization: Bearer <API_KEY>\``, { 'www-authenticate': 'Bearer' });
+    if (needed === 'admin' && role !== 'admin') throw new HttpError(403, 'this endpoint needs an admin key; the key given is a reader key');
+  }
+}
+
+function presentedKey(header: string): string | undefined {
+  const bearer = /^Bearer\s+(.+)$/i.exec(header);
+  if (bearer) return bearer[1]!.trim();
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  return decoded.slice(decoded.indexOf(':') + 1);
 }
 
 function sha256(text: string): Buffer {

@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import { Engine } from '../engine/duckdb.js';
 import type { ObjectStore } from '../lake/index.js';
 import type { ServingStore } from '../serving/index.js';
-import type { AdminAuth } from './auth.js';
+import type { ApiAuth } from './auth.js';
 import type { KpiService } from './kpi-service.js';
 
 /** What the routes share: the stores, the KPI service, admin auth, and a DuckDB engine opened on first use. */
@@ -17,7 +17,7 @@ export class ApiContext {
     readonly serving: ServingStore,
     readonly lake: ObjectStore,
     readonly kpis: KpiService,
-    readonly auth: AdminAuth,
+    readonly auth: ApiAuth,
   ) {
     this.scratchDir = path.join(config.scratchDir, `server-${process.pid}`);
   }

@@ -9,7 +9,7 @@ import { loadKpis } from '../registry/kpi.js';
 import { lakeReader } from './lake-fallback.js';
 import { openServingStore } from '../serving/index.js';
 import { buildApp } from './app.js';
-import { AdminAuth } from './auth.js';
+import { ApiAuth } from './auth.js';
 import { ApiContext } from './context.js';
 import { KpiService } from './kpi-service.js';
 
@@ -18,7 +18,7 @@ export async function createApp(config: Config, options: { logger?: boolean } = 
   const serving = openServingStore(config);
   const lake = openObjectStore(config);
   const kpis = new KpiService(serving, await loadKpis());
-  const ctx = new ApiContext(config, serving, lake, kpis, new AdminAuth(config.server.apiKey));
+  const ctx = new ApiContext(config, serving, lake, kpis, new ApiAuth(config.server.apiKeys));
   if (config.server.fallback === 'lake') kpis.enableLakeFallback(lakeReader(ctx));
   const app = await buildApp(ctx, options);
   app.addHook('onClose', async () => {

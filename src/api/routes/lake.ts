@@ -27,7 +27,7 @@ const keyQuery = (extra: Record<string, object> = {}, required: string[] = ['key
  */
 export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app;
-  app.addHook('preHandler', ctx.auth.require);
+  app.addHook('preHandler', ctx.auth.requireReader);
   const canSeePersonal = (request: FastifyRequest) => ctx.auth.isAdmin(request);
 
   app.get('/api/lake', { schema: { summary: 'Buckets of the lake with their object counts', tags: ['lake'] } }, async () => ({

@@ -18,6 +18,8 @@ const queueRoutes: FastifyPluginAsync = async (app) => {
   // Answered here rather than thrown: bull-board's routes have an error handler of their own.
   app.addHook('onRequest', async (request, reply) => {
     if (auth.enabled && !auth.isAdmin(request)) {
+      // A reader key is known but not enough: no Basic challenge, which would only ask again.
+      if (auth.roleOf(request)) return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'the queue dashboard needs an admin key; the key given is a reader key' });
       return reply
         .code(401)
         .header('www-authenticate', 'Basic realm="datalake admin", charset="UTF-8"')
