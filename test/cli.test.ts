@@ -215,6 +215,30 @@ describe('datalake doctor', () => {
       await fs.rm(dir, { recursive: true, force: true });
     }
   });
+
+  test('no secret in its output or in a failing run\'s: passwords, secret keys and API keys stay hidden', async () => {
+    const { env, dir } = await tempConfig({
+      MINIO_ENDPOINT: 'http://127.0.0.1:9',
+      MINIO_ACCESS_KEY: 'access-id',
+      MINIO_SECRET_KEY: 'minio-secret-value',
+      MINIO_MAX_ATTEMPTS: '1',
+      MONGO_URI: 'mongodb://admin:mongo-password-value@127.0.0.1:9/?serverSelectionTimeoutMS=300',
+      REDIS_URL: 'redis://:redis-password-value@127.0.0.1:9',
+      API_KEY: 'api-key-value',
+      API_KEYS: 'reader:reader-key-value',
+    });
+    try {
+      const outputs = [await cli(['doctor'], env), await cli(['doctor', '--json'], env), await cli(['run', '--flow', 'publish_flow'], { ...env, REDIS_URL: '' })];
+      for (const r of outputs) {
+        assert.notEqual(r.code, 0);
+        assert.doesNotMatch(r.stdout + r.stderr, /minio-secret-value|mongo-password-value|redis-password-value|api-key-value|reader-key-value/);
+      }
+      assert.match(outputs[0]!.stdout, /redis:\/\/:\*\*\*@127\.0\.0\.1:9/);
+      assert.match(outputs[0]!.stdout, /mongodb:\/\/admin:\*\*\*@127\.0\.0\.1:9/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('npm start (datalake start)', () => {
