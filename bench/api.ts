@@ -5,18 +5,18 @@
  * The load comes from wrk when it is installed (a C load generator that leaves the cores to the
  * server), else from autocannon, which on a 2-core machine takes most of a core itself.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Table from 'cli-table3';
 import { loadConfig } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { runPipeline } from '../src/pipeline/run.js';
+import { startServer } from '../src/test-support/load.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,26 +33,16 @@ if (!['wrk', 'autocannon'].includes(values.tool!)) {
 }
 const duration = Number(values.duration);
 const connections = Number(values.connections);
-const BIN = fileURLToPath(new URL('../bin/datalake.js', import.meta.url));
 
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'datalake-bench-api-'));
-const env = { ...process.env, DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', CI: '1', LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn', SERVER_WORKERS: values.workers! };
+const env = { DATA_DIR: dir, CI: '1', LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn', SERVER_WORKERS: values.workers! };
 const config = loadConfig({ DATA_DIR: dir });
 console.log(`preparing the seed's sample lake in ${dir} …`);
 await generate({ outDir: config.sourcesDir });
 const { error } = await runPipeline({ config });
 if (error) throw error;
 
-const server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise<string>((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (d) => {
-    out += d;
-    const m = /Dashboard: (http:\/\/[^/\s]+)\//.exec(out);
-    if (m) resolve(m[1]!);
-  });
-  server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-});
+const { url, child: server } = await startServer(env);
 
 interface Load {
   rps: number;

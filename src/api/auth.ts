@@ -42,10 +42,17 @@ export class ApiAuth {
   readonly requireReader = async (request: FastifyRequest): Promise<void> => this.require(request, 'reader');
 
   private require(request: FastifyRequest, needed: Role): void {
-    if (!this.enabled) return;
+    const denied = this.denial(request, needed);
+    if (denied) throw denied;
+  }
+
+  /** Why the request may not use an endpoint that needs `needed` (401 no or unknown key, 403 too weak a key), or undefined. */
+  denial(request: FastifyRequest, needed: Role): HttpError | undefined {
+    if (!this.enabled) return undefined;
     const role = this.roleOf(request);
-    if (!role) throw new HttpError(401, `this endpoint needs an API key (${needed} or admin): \`Authorization: Bearer <API_KEY>\``, { 'www-authenticate': 'Bearer' });
-    if (needed === 'admin' && role !== 'admin') throw new HttpError(403, 'this endpoint needs an admin key; the key given is a reader key');
+    if (!role) return new HttpError(401, `this endpoint needs an API key (${needed} or admin): \`Authorization: Bearer <API_KEY>\``, { 'www-authenticate': 'Bearer' });
+    if (needed === 'admin' && role !== 'admin') return new HttpError(403, 'this endpoint needs an admin key; the key given is a reader key');
+    return undefined;
   }
 }
 

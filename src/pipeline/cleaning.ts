@@ -210,7 +210,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   // Lines the CSV parser cannot split (bad quoting, wrong field count, bad encoding) go to the rejects table.
   const stage = (source: string) =>
     engine.run(
-    `
+      `
     DROP TABLE IF EXISTS ${staged};
     -- The staged table's rowid must follow the file's row order: "first row of a key wins" relies on it.
     SET preserve_insertion_order = true;
@@ -237,8 +237,8 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     FROM judged;
     SET preserve_insertion_order = false;
     `,
-    options.onProgress,
-  );
+      options.onProgress,
+    );
   await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`);
   try {
     await stage(`

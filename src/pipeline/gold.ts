@@ -125,7 +125,8 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     // A partition whose inputs (its silver objects, the other datasets', the definitions) are those it
     // was built from keeps its objects: a daily drop rebuilds the fact of the months it touched only.
     const digests = new Map<GoldPartitionInput, string>();
-    for (const s of shards) digests.set(s.input, await partitionDigest(ctx.store, definitions, s.input, silver!));
+    const silverObjectsNow = new Map((await ctx.store.list('silver')).map((o) => [o.key, `${o.size} ${o.modified.getTime()}`]));
+    for (const s of shards) digests.set(s.input, partitionDigest(definitions, s.input, silver!, silverObjectsNow));
     const kept = new Map<GoldPartitionInput, GoldPartitionOutput>();
     for (const s of shards) {
       const before = built?.partitions?.[s.input.partition];
@@ -204,22 +205,15 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
   });
 }
 
-/** What a gold partition is built from: its silver objects (and the run that wrote them), the other datasets', the definitions. */
-async function partitionDigest(store: ObjectStore, definitions: string, input: GoldPartitionInput, silver: SilverState): Promise<string> {
-  const describe = async (dataset: string, keys: string[]) => {
-    const out: string[] = [];
-    for (const key of keys) {
-      const info = await store.head('silver', key);
-      out.push(info ? `${key} ${info.size} ${info.modified.getTime()}` : `${key} missing`);
-    }
-    // Object times are whole seconds on S3: the writing run tells two quick rewrites apart.
-    return [out, silver.datasets[dataset]?.written ?? null];
-  };
-  const others: unknown[] = [];
-  for (const [dataset, keys] of Object.entries(input.others)) others.push(dataset, await describe(dataset, keys));
-  const own = await describe(input.dataset, input.keys);
+/**
+ * What a gold partition is built from: its silver objects (size and time, from one listing) and the run
+ * that wrote them — object times are whole seconds on S3 — the other datasets' likewise, the definitions.
+ */
+function partitionDigest(definitions: string, input: GoldPartitionInput, silver: SilverState, objects: Map<string, string>): string {
+  const describe = (keys: string[]) => keys.map((k) => `${k} ${objects.get(k) ?? 'missing'}`);
+  const others = Object.entries(input.others).map(([dataset, keys]) => [dataset, describe(keys), silver.datasets[dataset]?.written ?? null]);
   return createHash('sha256')
-    .update(JSON.stringify([definitions, input.dataset, input.partition, input.tables, own[0], (own[1] as Record<string, string> | null)?.[input.partition] ?? null, others]))
+    .update(JSON.stringify([definitions, input.dataset, input.partition, input.tables, describe(input.keys), silver.datasets[input.dataset]?.written?.[input.partition] ?? null, others]))
     .digest('hex');
 }
 

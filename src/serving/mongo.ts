@@ -1,6 +1,7 @@
 import { MongoClient, MongoServerError, type Db, type Document, type Filter } from 'mongodb';
 import type { Row } from '../engine/duckdb.js';
 import { ServiceError, UserError } from '../errors.js';
+import { redactUrl } from '../config.js';
 import type { KpiColumnType } from '../registry/kpi.js';
 import type { KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
 
@@ -156,8 +157,7 @@ function ignoreMissing(err: unknown): void {
 
 /** The URI without its password, for messages and logs. */
 export function redact(uri: string): string {
-  return uri
-    .replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
+  return redactUrl(uri)
     .replace(/\?.*$/, '')
     .replace(/\/+$/, '');
 }

@@ -17,14 +17,16 @@ const queueRoutes: FastifyPluginAsync = async (app) => {
   const { config, auth } = app.ctx;
   // Answered here rather than thrown: bull-board's routes have an error handler of their own.
   app.addHook('onRequest', async (request, reply) => {
-    if (auth.enabled && !auth.isAdmin(request)) {
-      // A reader key is known but not enough: no Basic challenge, which would only ask again.
-      if (auth.roleOf(request)) return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'the queue dashboard needs an admin key; the key given is a reader key' });
+    const denied = auth.denial(request, 'admin');
+    if (!denied) return;
+    // A browser is asked for the key (Basic auth) when it gave none; a reader key would only be asked again.
+    if (denied.statusCode === 401) {
       return reply
         .code(401)
         .header('www-authenticate', 'Basic realm="datalake admin", charset="UTF-8"')
         .send({ statusCode: 401, error: 'Unauthorized', message: 'the queue dashboard needs the API key: `Authorization: Bearer <API_KEY>`, or Basic auth with API_KEY as password' });
     }
+    return reply.code(denied.statusCode).send({ statusCode: denied.statusCode, error: 'Forbidden', message: denied.message });
   });
   if (!config.redisUrl) {
     const off = async () => {
