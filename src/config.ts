@@ -3,10 +3,13 @@ import path from 'node:path';
 import os from 'node:os';
 import { z } from 'zod';
 import { UserError } from './errors.js';
+import { loadProject } from './project/load.js';
+import { findProject } from './project/resolve.js';
+import { SHOP, type Project } from './project/types.js';
 
 /**
- * Every setting comes from the environment (or a `.env` file in the working directory), using the seed's
- * variable names so an existing `.env` keeps working.
+ * Every setting comes from the environment (or a `.env` file in the working directory, then one in the
+ * project folder), using the seed's variable names so an existing `.env` keeps working.
  */
 const booleanish = z
   .string()
@@ -16,7 +19,7 @@ const booleanish = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const EnvSchema = z.object({
-  DATA_DIR: z.string().trim().min(1).default('./data'),
+  DATA_DIR: z.string().trim().min(1).optional(),
   MINIO_ENDPOINT: z.string().trim().optional(),
   /** The seed's README spells it this way; accepted so that its .env works unchanged. */
   MINIO_ENPOINT: z.string().trim().optional(),
@@ -38,7 +41,6 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
   SERVER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   SERVE_FALLBACK: z.enum(['none', 'lake']).default('none'),
-  QUALITY_MAX_MONTANT: z.coerce.number().positive().optional(),
   SCHEDULE: z.string().trim().optional(),
   REDIS_URL: z.string().trim().optional(),
   WORKER_LOCK_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
@@ -56,8 +58,18 @@ export interface S3Settings {
 }
 
 export interface Config {
+  /** The definitions: datasets, models, KPIs, dashboard tabs. */
+  project: Project;
   dataDir: string;
+  /** Where `generate` writes and `start` looks for sample data: the project's sources/ (the built-in shop: $DATA_DIR/sources). */
   sourcesDir: string;
+  /** Every folder bronze reads source files from, in order of precedence (those that do not exist are skipped). */
+  sourcesDirs: string[];
+  /**
+   * Names on shared services. The shop keeps the seed's; another project prefixes its buckets,
+   * MongoDB database and queues with its name, so that projects can share an S3, a MongoDB and a Redis.
+   */
+  names: { bucketPrefix: string; queuePrefix: string };
   /** Root of the folder driver: `<dataDir>/lake/<bucket>/<key>`. */
   lakeDir: string;
   /** Working files of a run (DuckDB spill, S3 downloads); removed when the run ends. */
@@ -79,7 +91,7 @@ export interface Config {
     /** Requests per minute and client on the admin and compare endpoints; 0 turns the limit off. */
     rateLimitPerMinute: number;
   };
-  /** Settings that quality rules may name (`setting` in src/datasets), when set. */
+  /** Settings that quality rules name (`setting:` in datasets/*.yml), when set. */
   qualitySettings: Record<string, number>;
   /** A task failing for a transient reason is retried this many times, after delayMs, 2×, 4×... */
   retry: { retries: number; delayMs: number };
@@ -91,18 +103,29 @@ export interface Config {
   workerLockMs: number;
 }
 
-let envFileLoaded = false;
+const envFilesLoaded = new Set<string>();
 
-/** Loads `.env` from the working directory once; variables already set in the environment win. */
-function loadEnvFile(): void {
-  if (envFileLoaded) return;
-  envFileLoaded = true;
-  const file = path.resolve('.env');
+/** Loads a `.env` file once; variables already set in the environment (or by an earlier file) win. */
+function loadEnvFile(dir: string): void {
+  const file = path.resolve(dir, '.env');
+  if (envFilesLoaded.has(file)) return;
+  envFilesLoaded.add(file);
   if (existsSync(file)) process.loadEnvFile(file);
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envFile?: boolean } = {}): Config {
-  if (options.envFile !== false && env === process.env) loadEnvFile();
+export interface ConfigOptions {
+  /** Read `.env` files (only when `env` is process.env). */
+  envFile?: boolean;
+  /** The --project option: a project folder. */
+  project?: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: ConfigOptions = {}): Config {
+  const envFiles = options.envFile !== false && env === process.env;
+  if (envFiles) loadEnvFile('.');
+  const found = findProject(options.project, env);
+  if (envFiles && !found.builtIn) loadEnvFile(found.dir);
+  const project = loadProject(found.dir, { builtIn: found.builtIn });
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -110,17 +133,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
   }
   const e = parsed.data;
   e.MINIO_ENDPOINT ||= e.MINIO_ENPOINT;
-  const dataDir = path.resolve(e.DATA_DIR);
+  // The built-in shop keeps the seed's ./data; a project keeps its data beside its definitions.
+  const dataDir = path.resolve(e.DATA_DIR ?? (project.builtIn ? './data' : path.join(project.dir, 'data')));
+  const dataSources = path.join(dataDir, 'sources');
+  const sourcesDirs = project.builtIn ? [dataSources] : [path.join(project.dir, 'sources'), dataSources];
+  const shop = project.name === SHOP;
   return {
+    project,
+    names: { bucketPrefix: shop ? '' : `${project.name}-`, queuePrefix: shop ? '' : `${project.name}-` },
     dataDir,
-    sourcesDir: path.join(dataDir, 'sources'),
+    sourcesDir: sourcesDirs[0]!,
+    sourcesDirs,
     lakeDir: path.join(dataDir, 'lake'),
     scratchDir: path.join(dataDir, '.scratch'),
     s3: e.MINIO_ENDPOINT ? s3Settings(e) : undefined,
     servingDbPath: path.resolve(e.SERVING_DB ?? path.join(dataDir, 'serving.sqlite')),
-    mongo: e.MONGO_URI ? { uri: e.MONGO_URI, db: e.MONGO_DB } : undefined,
+    mongo: e.MONGO_URI ? { uri: e.MONGO_URI, db: shop ? e.MONGO_DB : `${project.name}-${e.MONGO_DB}` } : undefined,
     duckdb: { threads: e.DUCKDB_THREADS ?? Math.max(1, os.availableParallelism()), memoryLimit: e.DUCKDB_MEMORY_LIMIT },
-    qualitySettings: e.QUALITY_MAX_MONTANT !== undefined ? { QUALITY_MAX_MONTANT: e.QUALITY_MAX_MONTANT } : {},
+    qualitySettings: qualitySettings(project, env),
     retry: { retries: e.TASK_RETRIES, delayMs: e.TASK_RETRY_DELAY_MS },
     schedule: e.SCHEDULE || undefined,
     redisUrl: e.REDIS_URL || undefined,
@@ -135,6 +165,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { envF
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     },
   };
+}
+
+/** The settings named by quality rules (`setting: QUALITY_MAX_MONTANT`), when set: each must be a number. */
+function qualitySettings(project: Project, env: NodeJS.ProcessEnv): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const d of project.datasets) {
+    for (const r of d.rules) {
+      if (r.rule !== 'maximum' || !r.setting) continue;
+      const raw = env[r.setting]?.trim();
+      if (!raw) continue;
+      const n = Number(raw);
+      if (!Number.isFinite(n)) throw new UserError(`invalid setting ${r.setting}: "${raw}" is not a number`, `it overrides the maximum of ${d.name}.${r.column} (datasets/${d.name}.yml); fix it in the environment or in .env`);
+      out[r.setting] = n;
+    }
+  }
+  return out;
 }
 
 function apiKeys(apiKey: string | undefined, list: string | undefined): Config['server']['apiKeys'] {

@@ -13,7 +13,6 @@ import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { openObjectStore } from '../src/lake/index.js';
 import { runPipeline } from '../src/pipeline/run.js';
-import { loadKpis } from '../src/registry/kpi.js';
 import { openServingStore, type ServingStore } from '../src/serving/index.js';
 import { SqliteServingStore } from '../src/serving/sqlite.js';
 import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
@@ -85,7 +84,7 @@ describe('API on a published lake', () => {
   });
 
   test("the seed's endpoints return the published rows with the seed's field names", async () => {
-    const kpis = await loadKpis();
+    const kpis = config.project.kpis;
     for (const kpi of kpis) {
       const r = await get(`/api/${kpi.id}`);
       assert.equal(r.status, 200, kpi.id);
@@ -102,11 +101,23 @@ describe('API on a published lake', () => {
 
   test('GET /api/kpis lists every KPI with its description and columns', async () => {
     const list = await json(await get('/api/kpis'));
-    assert.equal(list.length, 7);
+    assert.equal(list.length, 9);
     const ca = list.find((k: { id: string }) => k.id === 'ca_par_pays');
     assert.match(ca.description, /country/);
     assert.deepEqual(ca.columns.map((c: { name: string; type: string }) => `${c.name}:${c.type}`), ['pays:string', 'nb_achats:integer', 'ca_total:number', 'panier_moyen:number']);
     assert.equal(ca.endpoint, '/api/kpis/ca_par_pays');
+    assert.deepEqual(ca.filters, { pays: 'pays' });
+    assert.deepEqual(ca.charts.map((c: { type: string }) => c.type), ['bar', 'pie']);
+    assert.equal(list.find((k: { id: string }) => k.id === 'volumes_mois').range, 'mois');
+  });
+
+  test('GET /api/project: the title, the datasets and the dashboard tabs of the project', async () => {
+    const project = await json(await get('/api/project'));
+    assert.equal(project.name, 'shop');
+    assert.deepEqual(project.datasets.map((d: { name: string }) => d.name), ['clients', 'achats']);
+    assert.deepEqual(project.tabs.map((t: { id: string }) => t.id), ['ca-pays', 'volumes', 'croissance', 'distribution']);
+    assert.deepEqual(project.tabs[1].kpis, ['volumes_jour', 'volumes_semaine', 'volumes_mois', 'volumes_annee']);
+    assert.deepEqual(project.home, ['resume']);
   });
 
   test('filters: from/to on time series, pays on countries, limit/offset, csv', async () => {
@@ -118,6 +129,9 @@ describe('API on a published lake', () => {
     assert.equal(march.length, 31);
     const months = await json(await get('/api/volumes_mois?from=2026-02-15&to=2026-04'));
     assert.deepEqual(months.map((m: { mois: string }) => m.mois), ['2026-02', '2026-03', '2026-04']);
+    // A day range on a yearly KPI: bounds are cut to the values' length (a year).
+    const years = await json(await get('/api/volumes_annee?from=2026-03-01&to=2026-03-10'));
+    assert.deepEqual(years.map((y: { annee: string }) => y.annee), ['2026']);
     const weeks = await json(await get('/api/volumes_semaine?from=2026-03-01&to=2026-03-31'));
     assert.ok(weeks.every((w: { debut_semaine: string }) => w.debut_semaine >= '2026-03-01' && w.debut_semaine <= '2026-03-31'));
     const france = await json(await get('/api/ca_par_pays?pays=France'));
@@ -204,7 +218,7 @@ describe('API on a published lake', () => {
     const gold = await json(await get('/api/lake/gold'));
     const goldKeys = gold.objects.map((o: { key: string }) => o.key) as string[];
     const factKeys = goldKeys.filter((k) => k.startsWith('fact_achats/'));
-    assert.equal(goldKeys.length - factKeys.length, 10);
+    assert.equal(goldKeys.length - factKeys.length, 12);
     assert.ok(factKeys.length > 1 && factKeys.every((k) => /^fact_achats\/month=\d{4}-\d{2}\.parquet$/.test(k)), factKeys.join());
     assert.ok(gold.objects.every((o: { size: number; modified: string }) => o.size > 0 && !Number.isNaN(Date.parse(o.modified))));
     const keysOf = async (bucket: string) => (await json(await get(`/api/lake/${bucket}`))).objects.map((o: { key: string }) => o.key) as string[];
@@ -405,7 +419,7 @@ describe('API without a publish, and with the serving store down', () => {
       },
       close: async () => undefined,
     };
-    const ctx = new ApiContext(config, down, openObjectStore(config), new KpiService(down, await loadKpis()), new ApiAuth([]));
+    const ctx = new ApiContext(config, down, openObjectStore(config), new KpiService(down, config.project.kpis), new ApiAuth([]));
     const app = await buildApp(ctx);
     try {
       const { get } = await listen(app);
@@ -437,11 +451,11 @@ describe('API without a publish, and with the serving store down', () => {
       version: () => guard(() => real.version()),
       close: () => real.close(),
     };
-    const withFallback = new KpiService(flaky, await loadKpis());
+    const withFallback = new KpiService(flaky, config.project.kpis);
     const ctx = new ApiContext(config, flaky, openObjectStore(config), withFallback, new ApiAuth([]));
     withFallback.enableLakeFallback(lakeReader(ctx));
     const app = await buildApp(ctx);
-    const strictCtx = new ApiContext(config, flaky, openObjectStore(config), new KpiService(flaky, await loadKpis()), new ApiAuth([]));
+    const strictCtx = new ApiContext(config, flaky, openObjectStore(config), new KpiService(flaky, config.project.kpis), new ApiAuth([]));
     const strict = await buildApp(strictCtx);
     try {
       const { get } = await listen(app);

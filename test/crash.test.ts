@@ -9,7 +9,6 @@ import { createApp } from '../src/api/server.js';
 import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
 import { generate } from '../src/generate/generator.js';
-import { loadKpis } from '../src/registry/kpi.js';
 import { openServingStore } from '../src/serving/index.js';
 import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
 import { goldTableReaders } from '../src/test-support/gold.js';
@@ -66,7 +65,7 @@ describe(`crash recovery: kill -9 at ${CRASHES} points of a run`, () => {
     const serving = openServingStore(config);
     try {
       const out: Record<string, unknown> = {};
-      for (const kpi of await loadKpis()) out[kpi.table] = await serving.read(kpi.table);
+      for (const kpi of config.project.kpis) out[kpi.table] = await serving.read(kpi.table);
       return out;
     } finally {
       await serving.close();

@@ -10,7 +10,7 @@ import { runPipeline } from '../src/pipeline/run.js';
 import { openServingStore } from '../src/serving/index.js';
 import { computeOracle, distribution, type Oracle } from '../src/test-support/oracle.js';
 import { startS3Server, S3RVER_KEYS, type TestS3Server } from '../src/test-support/s3.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+import { FIXED_DAY, tempConfig, tempShopProject } from '../src/test-support/env.js';
 
 const close = (a: number, b: number, tol = 0.011) => Math.abs(a - b) <= tol;
 
@@ -144,7 +144,8 @@ describe('whole pipeline on the folder driver', () => {
     assert.deepEqual(await keys('gold'), [
       '_state.json',
       'dim_clients.parquet', 'dim_temps.parquet', ...months.map((m) => `fact_achats/month=${m}.parquet`), 'kpi_ca_par_pays.parquet', 'kpi_croissance.parquet',
-      'kpi_distribution.parquet', 'kpi_histogramme_montants.parquet', 'kpi_volumes_jour.parquet', 'kpi_volumes_mois.parquet', 'kpi_volumes_semaine.parquet',
+      'kpi_distribution.parquet', 'kpi_histogramme_montants.parquet', 'kpi_resume.parquet', 'kpi_volumes_annee.parquet', 'kpi_volumes_jour.parquet',
+      'kpi_volumes_mois.parquet', 'kpi_volumes_semaine.parquet',
     ]);
     const source = await fs.readFile(path.join(config.sourcesDir, 'achats.csv'));
     const entry = manifest.files.find((f: { name: string }) => f.name === 'achats.csv');
@@ -224,7 +225,7 @@ describe('whole pipeline on the S3 driver (s3rver on 127.0.0.1)', () => {
     assert.match(bronze[1]!, /^achats\/ingest_date=\d{4}-\d{2}-\d{2}\/achats\.csv$/);
     assert.ok((await store.list('silver')).some((o) => /^achats\/month=\d{4}-\d{2}\/data_0\.parquet$/.test(o.key)));
     const gold = (await store.list('gold')).map((o) => o.key);
-    assert.equal(gold.filter((k) => !k.startsWith('fact_achats/')).length, 10);
+    assert.equal(gold.filter((k) => !k.startsWith('fact_achats/')).length, 12);
     assert.ok(gold.some((k) => /^fact_achats\/month=\d{4}-\d{2}\.parquet$/.test(k)));
     assert.equal((await store.list('runs')).length, 1);
     await fs.access(path.join(config.lakeDir, 'gold')).then(
@@ -315,16 +316,55 @@ describe('failures leave the lake and the serving store as they were', () => {
   });
   after(async () => fs.rm(config.dataDir, { recursive: true, force: true }));
 
-  test('a source with a missing column fails the run before anything is uploaded', async () => {
+  test('a source without a required column waits in quarantine, whole, while the run goes on; its next version is merged', async () => {
     const before = await snapshot();
     const good = await fs.readFile(path.join(config.sourcesDir, 'achats.csv'));
     await fs.writeFile(path.join(config.sourcesDir, 'achats.csv'), 'id_achat,id_client,date_achat,amount,produit\n1,1,2026-01-01 10:00:00,12.00,Phone\n');
+    await fs.writeFile(path.join(config.sourcesDir, 'clients_extra.csv'), 'id_client,nom,email,date_inscription,pays\n900001,Ann Lee,ann@x.org,2025-01-01,France\n');
     const { summary, error } = await runPipeline({ config });
-    assert.equal(summary.state, 'failed');
-    assert.match(String((error as Error).message), /achats\.csv: missing column montant/);
-    assert.equal(summary.error?.stage, 'bronze');
-    assert.deepEqual(await snapshot(), before);
+    assert.equal(error, undefined, String(error));
+    const datasets = summary.stages[1]!.details['datasets'] as Record<string, { waitingFiles: { file: string; reason: string }[]; rowsOut: number }>;
+    const achats = datasets['achats']!;
+    assert.equal(achats.waitingFiles.length, 1);
+    assert.match(achats.waitingFiles[0]!.reason, /^achats\.csv: missing column montant \(the header has: id_achat,id_client,date_achat,amount,produit\)$/);
+    assert.equal(datasets['clients']!.rowsOut, 1, 'the other file is merged');
+    assert.deepEqual(await publishedKpis(config), before.kpis);
+    const state = JSON.parse((await openObjectStore(config).getBytes('silver', '_state.json'))!.toString());
+    assert.deepEqual(Object.keys(state.waiting), [achats.waitingFiles[0]!.file]);
+
+    // Nothing new: the waiting file is not tried again, and nothing changes.
+    const middle = await snapshot();
+    const again = await runPipeline({ config });
+    assert.equal(again.summary.stages[1]!.details['skipped'] !== undefined, true);
+    assert.deepEqual(await snapshot(), middle);
+
+    // The good content again, as a new version of the name: merged, and the waiting version superseded.
     await fs.writeFile(path.join(config.sourcesDir, 'achats.csv'), good);
+    await fs.rm(path.join(config.sourcesDir, 'clients_extra.csv'));
+    const fixed = await runPipeline({ config });
+    assert.equal(fixed.error, undefined, String(fixed.error));
+    assert.deepEqual(fixed.summary.stages[1]!.details['superseded'], [achats.waitingFiles[0]!.file]);
+    const final = JSON.parse((await openObjectStore(config).getBytes('silver', '_state.json'))!.toString());
+    assert.equal(final.waiting, undefined);
+    assert.deepEqual(await publishedKpis(config), before.kpis, 'the KPIs of the same sources, as before');
+  });
+
+  test('under on_missing_columns: fail, such a file fails the run before anything is uploaded', async () => {
+    const strict = await tempShopProject({ 'datasets/achats.yml': (yml) => `${yml}on_missing_columns: fail\n` });
+    try {
+      await generateSources(strict.config, { clients: 20, achats: 100 });
+      assert.equal((await runPipeline({ config: strict.config })).error, undefined);
+      const snap = async () => ({ objects: await lakeSnapshot(strict.config), kpis: await publishedKpis(strict.config) });
+      const before = await snap();
+      await fs.writeFile(path.join(strict.config.sourcesDir, 'achats.csv'), 'id_achat,id_client,date_achat,amount,produit\n1,1,2026-01-01 10:00:00,12.00,Phone\n');
+      const { summary, error } = await runPipeline({ config: strict.config });
+      assert.equal(summary.state, 'failed');
+      assert.match(String((error as Error).message), /^achats\.csv: missing column montant/);
+      assert.equal(summary.error?.stage, 'bronze');
+      assert.deepEqual(await snap(), before);
+    } finally {
+      await fs.rm(strict.dir, { recursive: true, force: true });
+    }
   });
 
   test('a file whose rows are all bad is quarantined row by row; silver keeps its earlier rows and gold is rebuilt from them', async () => {

@@ -1,4 +1,4 @@
-import type { Kpi, KpiColumnType } from '../registry/kpi.js';
+import type { Kpi, KpiColumnType } from '../project/types.js';
 
 const JSON_TYPE: Record<KpiColumnType, object> = {
   string: { type: ['string', 'null'] },
@@ -23,18 +23,28 @@ export function kpiRowsSchema(kpi: Kpi): object {
 }
 
 const DAY_OR_MONTH = '^\\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\\d|3[01]))?$';
+/** Bounds on a sortable text column (`2026-03`, `2026-W05`, `2026`). */
+const SORTABLE_TEXT = '^[0-9A-Za-z][0-9A-Za-z:._ -]{0,63}$';
 
-/** Query parameters a KPI accepts; from/to and pays only where the KPI declares those filters. */
-export function kpiQuerySchema(kpi: Kpi | undefined): object {
+/** Query parameters a KPI accepts: paging and format, `from`/`to` when it has a range, and its declared filters. */
+export function kpiQuerySchema(kpi: Kpi | undefined, all: readonly Kpi[] = []): object {
   const properties: Record<string, object> = {
     limit: { type: 'integer', minimum: 1, maximum: 100_000, description: 'at most this many rows' },
     offset: { type: 'integer', minimum: 0, maximum: 10_000_000, description: 'skip this many rows' },
     format: { type: 'string', enum: ['json', 'csv'], default: 'json', description: 'json (default) or csv' },
   };
-  if (!kpi || kpi.filters.time) {
-    properties['from'] = { type: 'string', pattern: DAY_OR_MONTH, description: 'first day (YYYY-MM-DD) or month (YYYY-MM), included' };
-    properties['to'] = { type: 'string', pattern: DAY_OR_MONTH, description: 'last day (YYYY-MM-DD) or month (YYYY-MM), included' };
+  const ranged = kpi ? (kpi.range ? [kpi] : []) : all.filter((k) => k.range);
+  if (ranged.length) {
+    const dates = ranged.every((k) => k.columns[k.range!]!.type === 'date');
+    const what = kpi ? `${kpi.range}` : 'the KPI\'s range column';
+    const pattern = dates ? DAY_OR_MONTH : SORTABLE_TEXT;
+    properties['from'] = { type: 'string', pattern, description: `first ${what} included${dates ? ' (a day YYYY-MM-DD or a month YYYY-MM)' : ''}` };
+    properties['to'] = { type: 'string', pattern, description: `last ${what} included${dates ? ' (a day YYYY-MM-DD or a month YYYY-MM)' : ''}` };
   }
-  if (!kpi || kpi.filters.pays) properties['pays'] = { type: 'string', minLength: 1, maxLength: 100, description: 'only this country' };
+  for (const k of kpi ? [kpi] : all) {
+    for (const [param, column] of Object.entries(k.filters)) {
+      properties[param] ??= { type: 'string', minLength: 1, maxLength: 200, description: kpi ? `only rows whose ${column} is this value` : 'a filter of the KPI (see /api/kpis)' };
+    }
+  }
   return { type: 'object', properties, additionalProperties: false };
 }

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Row } from '../engine/duckdb.js';
-import type { Kpi } from '../registry/kpi.js';
+import type { Kpi } from '../project/types.js';
 import type { Condition, ReadOptions, ServingStore } from '../serving/index.js';
 import { badRequest, HttpError, NOTHING_PUBLISHED, notFound, unavailable } from './http-errors.js';
 
+/** Validated query parameters: paging, format, a range, and the KPI's declared filters by parameter name. */
 export interface KpiQuery {
   from?: string;
   to?: string;
-  pays?: string;
   limit?: number;
   offset?: number;
   format?: 'json' | 'csv';
+  [filter: string]: string | number | undefined;
 }
 
 export interface KpiResponse {
@@ -41,9 +42,12 @@ export class KpiService {
 
   private lakeReader: LakeReader | undefined;
 
+  /** Per KPI with a text range column, the length of its values (bounds are cut to it), per publish. */
+  private readonly rangeWidths = new Map<string, Promise<number | undefined>>();
+
   constructor(
     private readonly serving: ServingStore,
-    readonly kpis: Kpi[],
+    readonly kpis: readonly Kpi[],
   ) {}
 
   /** SERVE_FALLBACK=lake: answer from gold in the lake while the serving store is unavailable. */
@@ -82,7 +86,7 @@ export class KpiService {
       if (!(err instanceof HttpError && err.statusCode === 503 && this.lakeReader)) throw err;
       let rows: Row[];
       try {
-        rows = await this.lakeReader(kpi, readOptions(kpi, query));
+        rows = await this.lakeReader(kpi, readOptions(kpi, query, await this.rangeWidth(kpi).catch(() => undefined)));
       } catch (lakeErr) {
         if (lakeErr instanceof HttpError) throw lakeErr;
         throw unavailable(`${err.message}; the lake fallback failed too: ${(lakeErr as Error).message}`);
@@ -102,6 +106,7 @@ export class KpiService {
     if (version === undefined) throw notFound(NOTHING_PUBLISHED);
     if (version !== this.cacheVersion) {
       this.cache.clear();
+      this.rangeWidths.clear();
       this.cacheVersion = version;
     }
     const key = `${kpi.id}?${canonicalQuery(query)}`;
@@ -110,7 +115,7 @@ export class KpiService {
 
     let rows: Row[] | undefined;
     try {
-      rows = await this.serving.read(kpi.table, readOptions(kpi, query));
+      rows = await this.serving.read(kpi.table, readOptions(kpi, query, await this.rangeWidth(kpi)));
     } catch (err) {
       if (err instanceof HttpError) throw err;
       throw unavailable(`the serving store (${this.serving.description}) is unavailable: ${(err as Error).message}`);
@@ -122,30 +127,55 @@ export class KpiService {
     this.cache.set(key, response);
     return response;
   }
+
+  /**
+   * The length of the values of a text range column (`2026-03`: 7), read from the first published row
+   * once per publish: `from`/`to` are cut to it, so a day bound selects its month on a monthly KPI.
+   */
+  private rangeWidth(kpi: Kpi): Promise<number | undefined> {
+    if (!kpi.range || kpi.columns[kpi.range]!.type === 'date') return Promise.resolve(undefined);
+    let width = this.rangeWidths.get(kpi.id);
+    if (!width) {
+      width = this.serving.read(kpi.table, { limit: 1 }).then((rows) => {
+        const v = rows?.[0]?.[kpi.range!];
+        return typeof v === 'string' ? v.length : undefined;
+      });
+      width.catch(() => this.rangeWidths.delete(kpi.id));
+      this.rangeWidths.set(kpi.id, width);
+    }
+    return width;
+  }
 }
 
 function canonicalQuery(q: KpiQuery): string {
-  return [q.from, q.to, q.pays, q.limit, q.offset, q.format ?? 'json'].map((v) => (v === undefined ? '' : String(v))).join('|');
+  return Object.keys(q)
+    .sort()
+    .map((k) => `${k}=${q[k] === undefined ? '' : String(q[k])}`)
+    .join('&');
 }
 
-/** Turns validated query parameters into store conditions on the KPI's declared filter columns. */
-export function readOptions(kpi: Kpi, q: KpiQuery): { where: Condition[]; limit?: number; offset?: number } {
+/**
+ * Turns validated query parameters into store conditions on the KPI's declared columns: `from`/`to` on
+ * its range column, equality on its filters. `rangeWidth`: the length of a text range column's values.
+ */
+export function readOptions(kpi: Kpi, q: KpiQuery, rangeWidth?: number): { where: Condition[]; limit?: number; offset?: number } {
   const where: Condition[] = [];
-  const time = kpi.filters.time;
-  if ((q.from !== undefined || q.to !== undefined) && !time) throw badRequest(`parameters "from" and "to" are not supported by KPI ${kpi.id}: it is not a time series`);
-  if (q.from !== undefined && q.to !== undefined && q.from.slice(0, q.to.length) > q.to) {
-    throw badRequest(`parameter "from" (${q.from}) is after "to" (${q.to})`);
+  const range = kpi.range;
+  if ((q.from !== undefined || q.to !== undefined) && !range) throw badRequest(`parameters "from" and "to" are not supported by KPI ${kpi.id}: it declares no range`);
+  if (range) {
+    const isDateColumn = kpi.columns[range]!.type === 'date';
+    // Days compare as YYYY-MM-DD strings and a month (YYYY-MM) covers all its days; on a text column
+    // (a month, a year) a longer bound is cut to the values' length: 2026-03-10 → 2026-03.
+    const bound = (value: string, end: boolean) => (isDateColumn ? (value.length === 7 ? `${value}-${end ? '31' : '01'}` : value) : rangeWidth ? value.slice(0, rangeWidth) : value);
+    const from = q.from === undefined ? undefined : bound(q.from, false);
+    const to = q.to === undefined ? undefined : bound(q.to, true);
+    if (from !== undefined && to !== undefined && from.slice(0, to.length) > to) throw badRequest(`parameter "from" (${q.from}) is after "to" (${q.to})`);
+    if (from !== undefined) where.push({ column: range, op: '>=', value: from });
+    if (to !== undefined) where.push({ column: range, op: '<=', value: to });
   }
-  if (time) {
-    const isDateColumn = kpi.columns[time]!.type === 'date';
-    // Days compare as YYYY-MM-DD strings; a month (YYYY-MM) covers all its days.
-    const bound = (value: string, end: boolean) => (isDateColumn ? (value.length === 7 ? `${value}-${end ? '31' : '01'}` : value) : value.slice(0, 7));
-    if (q.from !== undefined) where.push({ column: time, op: '>=', value: bound(q.from, false) });
-    if (q.to !== undefined) where.push({ column: time, op: '<=', value: bound(q.to, true) });
-  }
-  if (q.pays !== undefined) {
-    if (!kpi.filters.pays) throw badRequest(`parameter "pays" is not supported by KPI ${kpi.id}`);
-    where.push({ column: kpi.filters.pays, op: '=', value: q.pays });
+  for (const [param, column] of Object.entries(kpi.filters)) {
+    const value = q[param];
+    if (value !== undefined) where.push({ column, op: '=', value: String(value) });
   }
   return { where, ...(q.limit !== undefined ? { limit: q.limit } : {}), ...(q.offset !== undefined ? { offset: q.offset } : {}) };
 }

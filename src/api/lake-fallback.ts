@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { sqlIdent as id, sqlString as str, type Row } from '../engine/duckdb.js';
 import { goldKey } from '../pipeline/gold.js';
-import type { Kpi } from '../registry/kpi.js';
+import type { Kpi } from '../project/types.js';
 import type { ReadOptions } from '../serving/index.js';
 import type { ApiContext } from './context.js';
 import { notFound } from './http-errors.js';

@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { openObjectStore } from '../lake/index.js';
-import { loadKpis } from '../registry/kpi.js';
 import { lakeReader } from './lake-fallback.js';
 import { openServingStore } from '../serving/index.js';
 import { buildApp } from './app.js';
@@ -17,7 +16,7 @@ import { KpiService } from './kpi-service.js';
 export async function createApp(config: Config, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const serving = openServingStore(config);
   const lake = openObjectStore(config);
-  const kpis = new KpiService(serving, await loadKpis());
+  const kpis = new KpiService(serving, config.project.kpis);
   const ctx = new ApiContext(config, serving, lake, kpis, new ApiAuth(config.server.apiKeys));
   if (config.server.fallback === 'lake') kpis.enableLakeFallback(lakeReader(ctx));
   const app = await buildApp(ctx, options);

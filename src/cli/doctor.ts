@@ -5,7 +5,6 @@ import Database from 'better-sqlite3';
 import { redactUrl, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
 import { BUCKETS, openObjectStore } from '../lake/index.js';
-import { loadKpis } from '../registry/kpi.js';
 import { MongoServingStore } from '../serving/mongo.js';
 import { SqliteServingStore } from '../serving/sqlite.js';
 
@@ -33,6 +32,7 @@ async function check(area: string, fn: () => Promise<string>, fix?: (err: unknow
  */
 export async function runDoctor(config: Config): Promise<{ mode: Record<string, string>; checks: Check[] }> {
   const mode = {
+    project: config.project.builtIn ? `${config.project.name} (built-in example; --project or DATALAKE_PROJECT to use your own)` : `${config.project.name} at ${config.project.dir}`,
     lake: config.s3 ? `S3 at ${config.s3.endpoint} (region ${config.s3.region}, path-style)` : `embedded folder ${config.lakeDir}`,
     serving: config.mongo ? `MongoDB (database ${config.mongo.db})` : `embedded SQLite ${config.servingDbPath}`,
     orchestration: process.env['REDIS_URL'] ? 'distributed: runs are queued on Redis (BullMQ) and executed by `datalake worker` processes' : 'in-process',
@@ -49,9 +49,13 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
 
   checks.push(
     await check('sources', async () => {
-      const files = (await fs.readdir(config.sourcesDir).catch(() => undefined))?.filter((f) => f.toLowerCase().endsWith('.csv'));
-      if (!files) return `${config.sourcesDir} does not exist yet (npm start or \`datalake generate\` creates sample data)`;
-      return `${config.sourcesDir}: ${files.length} CSV file(s)${files.length ? ` (${files.join(', ')})` : ''}`;
+      const parts: string[] = [];
+      for (const dir of config.sourcesDirs) {
+        const files = (await fs.readdir(dir).catch(() => undefined))?.filter((f) => f.toLowerCase().endsWith('.csv'));
+        if (files) parts.push(`${dir}: ${files.length} CSV file(s)${files.length ? ` (${files.join(', ')})` : ''}`);
+      }
+      if (!parts.length) return `${config.sourcesDir} does not exist yet (${config.project.builtIn ? 'npm start or `datalake generate` creates sample data' : 'put the source files there'})`;
+      return parts.join('; ');
     }),
   );
 
@@ -91,7 +95,10 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
     }),
   );
 
-  checks.push(await check('KPI registry', async () => `${(await loadKpis()).map((k) => k.id).join(', ')}`));
+  const p = config.project;
+  checks.push(
+    await check('project', async () => `${p.name} (${p.builtIn ? 'the built-in example' : p.dir}): datasets ${p.datasets.map((d) => d.name).join(', ')}; models ${p.models.map((m) => m.name).join(', ') || 'none'}; KPIs ${p.kpis.map((k) => k.id).join(', ')}`),
+  );
 
   const redisUrl = process.env['REDIS_URL'];
   if (redisUrl) {

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { sqlString as str, type Row } from '../engine/duckdb.js';
 import { openObjectStore, type Bucket } from '../lake/index.js';
 import { RunContext } from '../pipeline/context.js';
-import type { Kpi } from '../registry/kpi.js';
+import type { Kpi } from '../project/types.js';
 import { humanBytes } from './format.js';
 
 export function rowsTable(rows: Row[], columns?: string[]): string {
@@ -87,10 +87,10 @@ export function renderLayer(report: LayerReport): string {
   return out.join('\n');
 }
 
-export function renderKpiList(kpis: Kpi[]): string {
+export function renderKpiList(kpis: readonly Kpi[]): string {
   const table = new Table({ head: ['id', 'title', 'columns', 'chart', 'gold object'], style: { head: [], border: [] }, wordWrap: true });
   for (const k of kpis) {
-    table.push([k.id, k.title.fr, Object.entries(k.columns).map(([n, c]) => `${n}:${c.type}`).join(', '), k.chart.type, `gold/${k.table}.parquet`]);
+    table.push([k.id, k.title.en === k.title.fr ? k.title.en : `${k.title.fr} / ${k.title.en}`, Object.entries(k.columns).map(([n, c]) => `${n}:${c.type}`).join(', '), k.charts.map((c) => c.type).join(', '), `gold/${k.table}.parquet`]);
   }
   return table.toString();
 }

@@ -12,7 +12,7 @@ import { LakeBusyError } from '../flows/lock.js';
 import { addSchedule, checkCron, listSchedules, removeSchedule } from '../flows/schedule.js';
 import { listRuns, readRun, runPipeline, STAGES, type StageName } from '../pipeline/run.js';
 import { openObjectStore } from '../lake/index.js';
-import { getKpi, loadKpis } from '../registry/kpi.js';
+import { findKpi } from '../project/kpis.js';
 import { openServingStore } from '../serving/index.js';
 import { humanBytes, humanCount } from './format.js';
 import { inspectLayer, renderKpiList, renderLayer, rowsTable } from './inspect.js';
@@ -113,7 +113,7 @@ async function queuedCommand(config: Config, stages: readonly StageName[], flags
     }
   });
   if (flags.json) console.log(JSON.stringify(record, null, 2));
-  else console.log(renderSummary(record));
+  else console.log(renderSummary(record, config.project));
   if (record.state === 'failed') {
     throw new UserError(`run ${runId} failed${record.error?.task ? ` in task ${record.error.task}` : ''}: ${record.error?.message ?? 'unknown error'}`, record.error?.hint);
   }
@@ -142,7 +142,7 @@ async function stagesCommand(config: Config, stages: readonly StageName[], flags
   if (error) progress.fail();
   if (error instanceof LakeBusyError) throw error;
   if (flags.json) console.log(JSON.stringify(summary, null, 2));
-  else console.log(renderSummary(summary));
+  else console.log(renderSummary(summary, config.project));
   if (error) throw error;
   if (summary.state === 'cancelled') process.exitCode = 130;
 }
@@ -156,7 +156,7 @@ async function sourcesAreEmpty(dir: string): Promise<boolean> {
 }
 
 async function showKpi(config: Config, id: string, limit?: number): Promise<boolean> {
-  const kpi = await getKpi(id);
+  const kpi = findKpi(config.project, id);
   const serving = openServingStore(config);
   try {
     const rows = await serving.read(kpi.table, limit !== undefined ? { limit } : {});
@@ -203,7 +203,8 @@ function buildProgram(): Command {
     .description('A small-team data lake: CSV sources → bronze → silver → gold → serving store.')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
-  const config = () => loadConfig();
+  program.option('--project <dir>', 'the project folder (default: DATALAKE_PROJECT, else the nearest datalake.yml, else the built-in shop example)');
+  const config = () => loadConfig(process.env, { project: (program.opts() as { project?: string }).project });
 
   program
     .command('generate')
@@ -257,10 +258,10 @@ function buildProgram(): Command {
 
   program
     .command('kpis')
-    .description('list the KPIs of the registry (src/kpis/)')
-    .option('--json', 'print the registry as JSON')
+    .description("list the project's KPIs (kpis/*.yml)")
+    .option('--json', 'print the KPIs as JSON')
     .action(async (flags: { json?: boolean }) => {
-      const kpis = await loadKpis();
+      const { kpis } = config().project;
       console.log(flags.json ? JSON.stringify(kpis, null, 2) : renderKpiList(kpis));
     });
 

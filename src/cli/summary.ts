@@ -1,12 +1,12 @@
 import Table from 'cli-table3';
 import type { RunSummary } from '../pipeline/run.js';
-import { DATASETS } from '../datasets/index.js';
 import type { QualityCheck } from '../pipeline/cleaning.js';
 import type { SilverDatasetStats } from '../pipeline/silver.js';
+import type { Project } from '../project/types.js';
 import { humanBytes, humanCount, rate } from './format.js';
 
 /** The end-of-run table: per stage rows in, rows out, rows quarantined, bytes, seconds. */
-export function renderSummary(summary: RunSummary): string {
+export function renderSummary(summary: RunSummary, project?: Project): string {
   const table = new Table({
     head: ['stage', 'rows in', 'rows out', 'quarantined', 'bytes', 'seconds', 'rows/s'],
     colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
@@ -26,6 +26,8 @@ export function renderSummary(summary: RunSummary): string {
         (stats.partitionsWritten.length > 1 || stats.partitionsWritten[0] ? `, ${stats.partitionsWritten.length} partitions rewritten` : '') +
         (stats.promoted ? `, ${stats.promoted} rows released from quarantine as their reference arrived` : ''),
     );
+    for (const w of stats.waitingFiles ?? []) lines.push(`${stats.dataset}: file waits in quarantine, not merged: ${w.reason}`);
+    for (const [file, cols] of Object.entries(stats.missingColumns ?? {})) lines.push(`${stats.dataset}: ${file} has no column ${cols.join(', ')} (optional: read as missing)`);
     const parts = Object.entries(stats.reasons).map(([reason, n]) => `${reason} ${n}`);
     const dropped = [stats.exactDuplicates ? `${stats.exactDuplicates} exact duplicates` : '', stats.emptyRows ? `${stats.emptyRows} empty rows` : ''].filter(Boolean);
     if (parts.length || dropped.length) {
@@ -49,10 +51,17 @@ export function renderSummary(summary: RunSummary): string {
   const withOutcome = (outcome: string) => Object.entries(files ?? {}).filter(([, v]) => v === outcome).map(([k]) => k);
   const unchanged = withOutcome('unchanged');
   if (unchanged.length) lines.push(`bronze: already received with the same content, skipped: ${unchanged.join(', ')}`);
+  const twins = Object.entries(files ?? {}).filter(([, v]) => v.startsWith('unchanged: '));
+  for (const [name, v] of twins) lines.push(`bronze: ${name} skipped, ${v.slice('unchanged: '.length)} (already received)`);
+  const ignoredColumns = bronze?.details['ignoredColumns'] as Record<string, string[]> | undefined;
+  for (const [name, cols] of Object.entries(ignoredColumns ?? {})) lines.push(`bronze: ${name}: columns not in its definition, ignored: ${cols.join(', ')}`);
   const versions = withOutcome('new version');
   if (versions.length) lines.push(`bronze: new content under a known name, kept as a new version: ${versions.join(', ')}`);
   const ignored = Object.entries(files ?? {}).filter(([, v]) => v.startsWith('ignored')).map(([k]) => k);
-  if (ignored.length) lines.push(`bronze: ignored, the name matches no dataset (${DATASETS.map((d) => `${d.name}*.csv`).join(', ')}): ${ignored.join(', ')}`);
+  if (ignored.length) {
+    const globs = project ? ` (${project.datasets.flatMap((d) => d.files).join(', ')})` : '';
+    lines.push(`bronze: ignored, the name matches no dataset${globs}: ${ignored.join(', ')}`);
+  }
   lines.push(
     `run ${summary.runId} ${summary.state} in ${summary.seconds.toFixed(2)} s, peak memory ${humanBytes(summary.peakRssBytes)} (lake: ${summary.lake}; record: runs/${summary.runId}.json)`,
   );

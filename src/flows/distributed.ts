@@ -28,6 +28,10 @@ export const RUNS_QUEUE = 'datalake-runs';
  */
 export const TASKS_QUEUE = 'datalake-tasks';
 
+/** The queues of a project: the shop's are the names above, another project's are prefixed with its name. */
+export const runsQueue = (config: Config) => `${config.names.queuePrefix}${RUNS_QUEUE}`;
+export const tasksQueue = (config: Config) => `${config.names.queuePrefix}${TASKS_QUEUE}`;
+
 export interface ShardJob {
   runId: string;
   kind: ShardKind;
@@ -80,11 +84,11 @@ export async function submitRun(
     owner: `queued by pid ${process.pid} on ${os.hostname()}`,
     tasks: FLOWS[job.flow].map((name) => ({ name, state: 'pending', attempts: [] })),
     stages: [],
-    logs: [{ time: new Date().toISOString(), level: 'info', message: `queued on ${RUNS_QUEUE}` }],
+    logs: [{ time: new Date().toISOString(), level: 'info', message: `queued on ${runsQueue(config)}` }],
     peakRssBytes: 0,
   };
   await new RunRecorder(store, record).save();
-  const queue = new Queue<RunJob>(RUNS_QUEUE, { connection: redisConnection(requireRedis(config)) });
+  const queue = new Queue<RunJob>(runsQueue(config), { connection: redisConnection(requireRedis(config)) });
   try {
     await queue.setGlobalConcurrency(1);
     await queue.add(job.flow, { ...job, runId }, { jobId: runId, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 });
@@ -98,7 +102,7 @@ export async function submitRun(
 
 /** How many workers are connected to the run queue now. */
 export async function connectedWorkers(config: Config): Promise<number> {
-  const queue = new Queue<RunJob>(RUNS_QUEUE, { connection: redisConnection(requireRedis(config)) });
+  const queue = new Queue<RunJob>(runsQueue(config), { connection: redisConnection(requireRedis(config)) });
   try {
     return await queue.getWorkersCount();
   } finally {
@@ -287,7 +291,7 @@ export async function syncJobSchedulers(queue: Queue<RunJob>, config: Config, st
     const current = existing.find((j) => j.key === key);
     if (current?.pattern === s.cron && current.name === s.flow) continue;
     await queue.upsertJobScheduler(key, { pattern: s.cron }, { name: s.flow, data: { flow: s.flow, fullRefresh: false, trigger: 'schedule' }, opts: { removeOnComplete: 1000, removeOnFail: 1000 } });
-    changes.push(`schedule ${s.id}: ${s.flow} at "${s.cron}" put on ${RUNS_QUEUE}`);
+    changes.push(`schedule ${s.id}: ${s.flow} at "${s.cron}" put on ${queue.name}`);
   }
   return changes;
 }
@@ -304,10 +308,10 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   // Redis client names take no spaces; BullMQ counts workers by them.
   const name = `pid-${process.pid}@${os.hostname()}`;
   const workerOptions = { name, connection: redisConnection(url), concurrency: 1, lockDuration: lockMs, stalledInterval: Math.max(500, lockMs / 2), maxStalledCount: 3 };
-  const tasks = new Queue<ShardJob>(TASKS_QUEUE, { connection: redisConnection(url) });
+  const tasks = new Queue<ShardJob>(tasksQueue(config), { connection: redisConnection(url) });
   const shards = queueShards(tasks, config);
   const shardWorker = new Worker<ShardJob>(
-    TASKS_QUEUE,
+    tasksQueue(config),
     async (job: Job<ShardJob>) => {
       log(`run ${job.data.runId}: ${job.data.kind} ${job.data.label} (attempt ${job.attemptsStarted})`);
       return processShard(config, store, job);
@@ -315,7 +319,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     workerOptions,
   );
   const worker = new Worker<RunJob>(
-    RUNS_QUEUE,
+    runsQueue(config),
     async (job: Job<RunJob>) => {
       const { flow, fullRefresh, trigger } = job.data;
       const runId = runIdOf(job);
@@ -337,7 +341,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     },
     workerOptions,
   );
-  const schedules = new Queue<RunJob>(RUNS_QUEUE, { connection: redisConnection(url) });
+  const schedules = new Queue<RunJob>(runsQueue(config), { connection: redisConnection(url) });
   const syncSchedules = () =>
     syncJobSchedulers(schedules, config, store)
       .then((changes) => changes.forEach(log))
@@ -346,7 +350,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   await syncSchedules();
   for (const w of [worker, shardWorker]) w.on('error', (err) => log(`worker error: ${errorMessage(err)}`));
   await Promise.all([worker.waitUntilReady(), shardWorker.waitUntilReady()]);
-  log(`worker pid ${process.pid} waiting for runs on ${RUNS_QUEUE} and shards on ${TASKS_QUEUE} (${redactUrl(url)})`);
+  log(`worker pid ${process.pid} waiting for runs on ${runsQueue(config)} and shards on ${tasksQueue(config)} (${redactUrl(url)})`);
   return {
     close: async () => {
       clearInterval(scheduleTimer);

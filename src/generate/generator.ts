@@ -2,8 +2,6 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
-import { COUNTRIES } from '../datasets/clients.js';
-import { PRODUCTS } from '../datasets/achats.js';
 import { FIRST_NAMES, LAST_NAMES } from './names.js';
 import { Random } from './random.js';
 
@@ -41,6 +39,10 @@ export interface DefectRecord {
   /** Expected quarantine reason code, for outcome "quarantined". */
   reason?: string;
 }
+
+/** The seed's value domains (the shop's allowed countries and products, examples/shop/datasets/). */
+const COUNTRIES = ['France', 'Germany', 'Spain', 'Italy', 'Belgium', 'Netherland', 'Switzerland', 'UK', 'Canada'] as const;
+const PRODUCTS = ['Laptop', 'Phone', 'Tablet', 'Headphones', 'Monitor', 'Keyboard', 'Mouse', 'Webcam', 'Speaker', 'Charger'] as const;
 
 const DAY_MS = 86_400_000;
 const CHUNK_CHARS = 1 << 20;

@@ -7,5 +7,5 @@ export * from './storage.js';
 
 /** The folder driver by default; S3 when MINIO_ENDPOINT is set. */
 export function openObjectStore(config: Config): ObjectStore {
-  return config.s3 ? new S3ObjectStore(config.s3) : new LocalObjectStore(config.lakeDir);
+  return config.s3 ? new S3ObjectStore(config.s3, config.names.bucketPrefix) : new LocalObjectStore(config.lakeDir);
 }

@@ -35,8 +35,15 @@ export class S3ObjectStore implements ObjectStore {
   readonly description: string;
   private readonly client: S3Client;
 
-  constructor(private readonly settings: S3Settings) {
-    this.description = `s3 ${settings.endpoint}`;
+  /**
+   * `bucketPrefix` names the service's buckets of a project (`flights-bronze`); the shop keeps the
+   * seed's names (`bronze`). Keys and the interface use the lake's own bucket names either way.
+   */
+  constructor(
+    private readonly settings: S3Settings,
+    private readonly bucketPrefix = '',
+  ) {
+    this.description = `s3 ${settings.endpoint}${bucketPrefix ? ` (buckets ${bucketPrefix}*)` : ''}`;
     this.client = new S3Client({
       endpoint: settings.endpoint,
       region: settings.region,
@@ -53,6 +60,11 @@ export class S3ObjectStore implements ObjectStore {
     });
   }
 
+  /** The service's name of a lake bucket. */
+  private name(bucket: Bucket): string {
+    return `${this.bucketPrefix}${bucket}`;
+  }
+
   /** Runs one S3 call and turns transport and auth failures into one-line messages. */
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -65,22 +77,22 @@ export class S3ObjectStore implements ObjectStore {
   async ensureBuckets(): Promise<void> {
     const status = await this.bucketStatus();
     for (const bucket of BUCKETS) {
-      if (!status[bucket]) await this.call(`create bucket ${bucket}`, () => this.client.send(new CreateBucketCommand({ Bucket: bucket })));
+      if (!status[bucket]) await this.call(`create bucket ${this.name(bucket)}`, () => this.client.send(new CreateBucketCommand({ Bucket: this.name(bucket) })));
     }
   }
 
   async bucketStatus(): Promise<Record<Bucket, boolean>> {
     const status = {} as Record<Bucket, boolean>;
     for (const bucket of BUCKETS) {
-      status[bucket] = await this.call(`check bucket ${bucket}`, async () => {
+      status[bucket] = await this.call(`check bucket ${this.name(bucket)}`, async () => {
         try {
-          await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+          await this.client.send(new HeadBucketCommand({ Bucket: this.name(bucket) }));
           return true;
         } catch (err) {
           if (httpStatus(err) === 404) return false;
           // A HEAD answer has no body, so a 403 cannot tell bad credentials from a missing permission:
           // ask again with a GET, whose error names the cause.
-          if (httpStatus(err) === 403) await this.client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1 }));
+          if (httpStatus(err) === 403) await this.client.send(new ListObjectsV2Command({ Bucket: this.name(bucket), MaxKeys: 1 }));
           throw err;
         }
       });
@@ -93,7 +105,7 @@ export class S3ObjectStore implements ObjectStore {
     await this.call(`upload ${bucket}/${key}`, async () => {
       const upload = new Upload({
         client: this.client,
-        params: { Bucket: bucket, Key: key, Body: createReadStream(file) },
+        params: { Bucket: this.name(bucket), Key: key, Body: createReadStream(file) },
         partSize: PART_SIZE,
         queueSize: 4,
         leavePartsOnError: false,
@@ -105,7 +117,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async putBytes(bucket: Bucket, key: string, body: Uint8Array | string): Promise<void> {
     assertValidKey(key);
-    await this.call(`upload ${bucket}/${key}`, () => this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body })));
+    await this.call(`upload ${bucket}/${key}`, () => this.client.send(new PutObjectCommand({ Bucket: this.name(bucket), Key: key, Body: body })));
   }
 
   async create(bucket: Bucket, key: string, body: Uint8Array | string): Promise<boolean> {
@@ -113,7 +125,7 @@ export class S3ObjectStore implements ObjectStore {
     // Services without conditional writes ignore If-None-Match: the HEAD first narrows the race there.
     if (await this.head(bucket, key)) return false;
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, IfNoneMatch: '*' }));
+      await this.client.send(new PutObjectCommand({ Bucket: this.name(bucket), Key: key, Body: body, IfNoneMatch: '*' }));
       return true;
     } catch (err) {
       if (httpStatus(err) === 412 || (err as Error).name === 'PreconditionFailed') return false;
@@ -133,7 +145,7 @@ export class S3ObjectStore implements ObjectStore {
     assertValidKey(key);
     return this.call(`download ${bucket}/${key}`, async () => {
       try {
-        const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const res = await this.client.send(new GetObjectCommand({ Bucket: this.name(bucket), Key: key }));
         return res.Body as Readable;
       } catch (err) {
         if (httpStatus(err) === 404) return undefined;
@@ -159,9 +171,9 @@ export class S3ObjectStore implements ObjectStore {
   async copy(from: { bucket: Bucket; key: string }, to: { bucket: Bucket; key: string }): Promise<void> {
     assertValidKey(from.key);
     assertValidKey(to.key);
-    const source = `${from.bucket}/${from.key.split('/').map(encodeURIComponent).join('/')}`;
+    const source = `${this.name(from.bucket)}/${from.key.split('/').map(encodeURIComponent).join('/')}`;
     await this.call(`copy ${from.bucket}/${from.key} to ${to.bucket}/${to.key}`, () =>
-      this.client.send(new CopyObjectCommand({ Bucket: to.bucket, Key: to.key, CopySource: source })),
+      this.client.send(new CopyObjectCommand({ Bucket: this.name(to.bucket), Key: to.key, CopySource: source })),
     );
   }
 
@@ -169,7 +181,7 @@ export class S3ObjectStore implements ObjectStore {
     assertValidKey(key);
     return this.call(`read ${bucket}/${key}`, async () => {
       try {
-        const res = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        const res = await this.client.send(new HeadObjectCommand({ Bucket: this.name(bucket), Key: key }));
         return { key, size: res.ContentLength ?? 0, modified: res.LastModified ?? new Date(0) };
       } catch (err) {
         if (httpStatus(err) === 404) return undefined;
@@ -183,7 +195,7 @@ export class S3ObjectStore implements ObjectStore {
     let token: string | undefined;
     do {
       const res = await this.call(`list ${bucket}`, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token })),
+        this.client.send(new ListObjectsV2Command({ Bucket: this.name(bucket), Prefix: prefix || undefined, ContinuationToken: token })),
       );
       for (const o of res.Contents ?? []) {
         if (o.Key) out.push({ key: o.Key, size: o.Size ?? 0, modified: o.LastModified ?? new Date(0) });
@@ -195,7 +207,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(bucket: Bucket, key: string): Promise<void> {
     assertValidKey(key);
-    await this.call(`delete ${bucket}/${key}`, () => this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+    await this.call(`delete ${bucket}/${key}`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.name(bucket), Key: key })));
   }
 }
 

@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { datasetForFile, type DatasetSpec } from '../datasets/index.js';
 import { UserError } from '../errors.js';
-import { checkHeader, inspectCsv, type CsvFileFacts } from './csv-file.js';
+import { matchesAny } from '../project/globs.js';
+import type { DatasetSpec, Project } from '../project/types.js';
+import { headerProblem, inspectCsv, matchHeader, parseHeader, type CsvFileFacts } from './csv-file.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { BRONZE_MANIFEST, bronzeKey } from './layout.js';
 
@@ -33,14 +34,19 @@ export interface Manifest {
   files: BronzeFile[];
 }
 
-export async function readManifest(ctx: Pick<RunContext, 'store'>): Promise<Manifest> {
+/** The dataset a source file feeds: the one whose `files` globs match its name. */
+export function datasetForFile(project: Project, fileName: string): DatasetSpec | undefined {
+  return project.datasets.find((d) => matchesAny(d.files, fileName));
+}
+
+export async function readManifest(ctx: Pick<RunContext, 'store' | 'config'>): Promise<Manifest> {
   const bytes = await ctx.store.getBytes('bronze', BRONZE_MANIFEST);
   if (!bytes) return { format: 2, files: [] };
   const parsed = JSON.parse(bytes.toString('utf8')) as Manifest | { files: Record<string, Omit<BronzeFile, 'seq' | 'name' | 'dataset' | 'version' | 'ingestDate' | 'origin'>> };
   if (Array.isArray(parsed.files)) return parsed as Manifest;
   // A lake written before versions existed: one flat file per name, each its first version.
   const files = Object.entries(parsed.files).flatMap(([name, e], i) => {
-    const dataset = datasetForFile(name)?.name;
+    const dataset = datasetForFile(ctx.config.project, name)?.name;
     return dataset ? [{ ...e, seq: i + 1, name, dataset, version: 1, ingestDate: e.ingestedAt.slice(0, 10), origin: 'folder' as const }] : [];
   });
   return { format: 2, files };
@@ -53,7 +59,7 @@ export function latestVersions(manifest: Manifest): Map<string, BronzeFile> {
   return latest;
 }
 
-type Outcome = 'ingested' | 'new version' | 'unchanged' | 'ignored: matches no dataset';
+type Outcome = 'ingested' | 'new version' | 'unchanged' | `unchanged: same content as ${string}` | 'ignored: matches no dataset';
 
 interface Candidate {
   name: string;
@@ -63,10 +69,11 @@ interface Candidate {
 }
 
 /**
- * Bronze: every CSV of the sources folder and of the `sources` bucket is kept, byte for byte and for
+ * Bronze: every CSV of the sources folders and of the `sources` bucket is kept, byte for byte and for
  * good, under `bronze/<dataset>/ingest_date=<day>/`, and recorded in `bronze/_manifest.json`. A file
- * whose content equals the latest version of its name is skipped; new content under a known name is
- * kept as a new version. All files are checked before anything is uploaded, so a bad file changes nothing.
+ * whose content equals the latest version of its name, or any file received under another name, is
+ * skipped; new content under a known name is kept as a new version. All files are checked before
+ * anything is uploaded, so a file refused under a `fail` policy changes nothing.
  */
 export async function runBronze(ctx: RunContext): Promise<StageResult> {
   return timed(async () => {
@@ -75,11 +82,13 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
     const candidates = await listCandidates(ctx);
     const downloads = await ctx.workDir('bronze-inputs');
     const outcome: Record<string, Outcome> = {};
+    const ignoredColumns: Record<string, string[]> = {};
     const accepted: { candidate: Candidate; spec: DatasetSpec; file: string; facts: CsvFileFacts; version: number }[] = [];
+    const received = new Map(manifest.files.map((f) => [f.sha256, f.name]));
     let rowsIn = 0;
     for (const candidate of candidates) {
       const { name } = candidate;
-      const spec = datasetForFile(name);
+      const spec = datasetForFile(ctx.config.project, name);
       if (!spec) {
         outcome[name] = 'ignored: matches no dataset';
         continue;
@@ -102,7 +111,26 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
         outcome[name] = 'unchanged';
         continue;
       }
-      checkHeader(name, facts.header, spec);
+      // The same content under another name is the same file sent again.
+      const twin = received.get(facts.sha256);
+      if (twin !== undefined && twin !== name) {
+        outcome[name] = `unchanged: same content as ${twin}`;
+        continue;
+      }
+      const header = parseHeader(facts.headerLine, spec.delimiter);
+      const match = matchHeader(header, spec);
+      const problem = headerProblem(name, header, match, spec);
+      // Under the `fail` policies a file that does not match its definition stops the run before
+      // anything is kept; otherwise it is kept, and silver sets it aside (missing) or reads around it (extra).
+      if (problem && spec.onMissingColumns === 'fail') throw new UserError(problem.message, `${problem.hint}; or set on_missing_columns: quarantine_file in datasets/${spec.name}.yml`);
+      if (match.extra.length && spec.onExtraColumns === 'fail') {
+        throw new UserError(
+          `${name}: column${match.extra.length > 1 ? 's' : ''} ${match.extra.map((c) => JSON.stringify(c)).join(', ')} not declared in datasets/${spec.name}.yml (on_extra_columns: fail)`,
+          'declare them (`npx datalake check --sources` prints the lines to add), or set on_extra_columns: ignore',
+        );
+      }
+      if (match.extra.length) ignoredColumns[name] = match.extra;
+      received.set(facts.sha256, name);
       accepted.push({ candidate, spec, file, facts, version: (known?.version ?? 0) + 1 });
     }
 
@@ -140,29 +168,44 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
       bytes += facts.size;
     }
     if (accepted.length) await ctx.store.putBytes('bronze', BRONZE_MANIFEST, JSON.stringify(manifest, null, 2));
-    const details = accepted.length ? { files: outcome } : { files: outcome, skipped: 'no new or changed source file' };
+    const details = {
+      files: outcome,
+      ...(Object.keys(ignoredColumns).length ? { ignoredColumns } : {}),
+      ...(accepted.length ? {} : { skipped: 'no new or changed source file' }),
+    };
     return { stage: 'bronze' as const, rowsIn, rowsOut, quarantined: 0, bytes, details };
   });
 }
 
-/** Files of the sources folder, then those dropped straight into the `sources` bucket; the folder wins a name clash. */
+/**
+ * Files of the sources folders, then those dropped straight into the `sources` bucket. A folder wins a
+ * name clash with the bucket, and the project's sources/ one with $DATA_DIR/sources.
+ */
 async function listCandidates(ctx: RunContext): Promise<Candidate[]> {
-  const dir = ctx.config.sourcesDir;
-  let entries: string[] = [];
-  let folderExists = true;
-  try {
-    entries = await fs.readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    folderExists = false;
-  }
   const isCsv = (name: string) => name.toLowerCase().endsWith('.csv') && !name.startsWith('.') && !name.includes('/');
   const byName = new Map<string, Candidate>();
   for (const o of await ctx.store.list('sources')) if (isCsv(o.key)) byName.set(o.key, { name: o.key, origin: 'bucket' });
-  for (const name of entries.filter(isCsv)) byName.set(name, { name, origin: 'folder', file: path.join(dir, name) });
+  const found: string[] = [];
+  for (const dir of [...ctx.config.sourcesDirs].reverse()) {
+    let entries: string[];
+    try {
+      entries = await fs.readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      continue;
+    }
+    found.push(dir);
+    for (const name of entries.filter(isCsv)) byName.set(name, { name, origin: 'folder', file: path.join(dir, name) });
+  }
   if (byName.size === 0) {
-    const where = folderExists ? `no CSV file in the sources folder ${dir}` : `the sources folder ${dir} does not exist`;
-    throw new UserError(`${where} and none in the sources bucket`, 'run `npx datalake generate`, or put clients.csv and achats.csv (or clients_*.csv, achats_*.csv) there (or set DATA_DIR)');
+    const { project } = ctx.config;
+    const dirs = ctx.config.sourcesDirs.join(' or ');
+    const where = found.length ? `no CSV file in ${dirs}` : `the sources folder ${dirs} does not exist`;
+    const globs = project.datasets.flatMap((d) => d.files).join(', ');
+    throw new UserError(
+      `${where} and none in the sources bucket`,
+      project.builtIn ? 'run `npx datalake generate`, or put clients.csv and achats.csv (or clients_*.csv, achats_*.csv) there (or set DATA_DIR)' : `put the source files there (${globs})`,
+    );
   }
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -3,13 +3,15 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { achats } from '../datasets/achats.js';
-import { clients } from '../datasets/clients.js';
-import type { DatasetSpec } from '../datasets/index.js';
+import type { DatasetSpec } from '../project/types.js';
+import { shopDataset } from '../test-support/shop.js';
 import { Engine, type Row } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from './cleaning.js';
-import { checkHeader, parseHeader } from './csv-file.js';
+import { matchHeader, parseHeader } from './csv-file.js';
+
+const achats = shopDataset('achats');
+const clients = shopDataset('clients');
 
 // Each cleaning rule on a few given rows, with the expected rows written out by hand.
 
@@ -35,7 +37,7 @@ async function clean(
   await fs.writeFile(csvPath, csv);
   const outDir = path.join(dir, name);
   await fs.mkdir(outDir);
-  const header = checkHeader(`${spec.name}.csv`, parseHeader(csv.slice(0, csv.indexOf('\n'))), spec);
+  const header = matchHeader(parseHeader(csv.slice(0, csv.indexOf('\n')), spec.delimiter), spec).names;
   const result = await cleanDataset(engine, spec, csvPath, { header, sourceName: `${spec.name}.csv`, outDir, tag: `_${counter}`, today: '2026-06-15', ...extra });
   try {
     return {

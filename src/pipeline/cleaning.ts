@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ColumnSpec, DatasetSpec, Severity } from '../datasets/index.js';
+import type { ColumnSpec, DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
 import { errorMessage, QualityError } from '../errors.js';
 
@@ -54,7 +54,27 @@ export interface CleaningResult {
 const DROPPED_VERDICTS = ['exact_duplicate', 'empty_row'];
 const DROPPED = `(${DROPPED_VERDICTS.map(str).join(', ')})`;
 
-const formatList = (formats: string[]) => `[${formats.map(str).join(', ')}]`;
+const formatList = (formats: readonly string[]) => `[${formats.map(str).join(', ')}]`;
+
+/** SQL type of a column in silver. */
+export function sqlType(col: ColumnSpec): string {
+  switch (col.type) {
+    case 'integer':
+      return 'BIGINT';
+    case 'number':
+      return 'DOUBLE';
+    case 'decimal':
+      return `DECIMAL(18,${col.scale ?? 2})`;
+    case 'date':
+      return 'DATE';
+    case 'timestamp':
+      return 'TIMESTAMP';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'text':
+      return 'VARCHAR';
+  }
+}
 
 /**
  * The typed value of raw column `r`. Casts accept surrounding spaces themselves, and trimming every
@@ -65,26 +85,41 @@ function typedExpr(r: string, spec: ColumnSpec, trimmedText: string): string {
   switch (spec.type) {
     case 'integer':
       return `TRY_CAST(${r} AS BIGINT)`;
-    case 'decimal':
+    case 'number':
+    case 'decimal': {
+      const type = sqlType(spec);
       // "12,50" is a decimal comma; "1,234.50" is not repaired (it is ambiguous).
-      return `coalesce(TRY_CAST(${r} AS DECIMAL(18,2)), CASE WHEN contains(${r}, ',') AND NOT contains(${r}, '.') THEN TRY_CAST(replace(${r}, ',', '.') AS DECIMAL(18,2)) END)`;
+      const value = `coalesce(TRY_CAST(${r} AS ${type}), CASE WHEN contains(${r}, ',') AND NOT contains(${r}, '.') THEN TRY_CAST(replace(${r}, ',', '.') AS ${type}) END)`;
+      // Infinities and NaN are not numbers a KPI can add up.
+      return spec.type === 'number' ? `CASE WHEN isfinite(${value}) THEN ${value} END` : value;
+    }
+    case 'boolean':
+      return `CASE lower(trim(${r})) WHEN 'true' THEN true WHEN 't' THEN true WHEN 'yes' THEN true WHEN 'y' THEN true WHEN '1' THEN true
+        WHEN 'false' THEN false WHEN 'f' THEN false WHEN 'no' THEN false WHEN 'n' THEN false WHEN '0' THEN false END`;
     case 'date':
+      if (spec.format) return `CAST(try_strptime(trim(${r}), ${formatList(spec.format)}) AS DATE)`;
       return `coalesce(TRY_CAST(${r} AS DATE), CAST(try_strptime(trim(${r}), ${formatList(DATE_FORMATS)}) AS DATE))`;
     case 'timestamp':
+      if (spec.format) return `CAST(try_strptime(trim(${r}), ${formatList(spec.format)}) AS TIMESTAMP)`;
       return `coalesce(TRY_CAST(${r} AS TIMESTAMP), try_strptime(trim(${r}), ${formatList(TIMESTAMP_FORMATS)}))`;
     case 'text': {
-      if (!spec.canonical) return trimmedText;
-      const cases = spec.canonical.map((c) => `WHEN ${str(normalizeKey(c))} THEN ${str(c)}`).join(' ');
+      if (!spec.allowed) return trimmedText;
+      const cases = spec.allowed.map((c) => `WHEN ${str(normalizeKey(c))} THEN ${str(c)}`).join(' ');
       // Inner spacing is normalised only for the rare values that do not match as they are.
       return `CASE lower(${trimmedText}) ${cases} ELSE CASE lower(regexp_replace(${trimmedText}, '\\s+', ' ', 'g')) ${cases} ELSE ${trimmedText} END END`;
     }
   }
 }
 
+/** Internal column names: user columns cannot start with `_`, so these never collide with them. */
+const raw = (c: string) => id(`_r_${c}`);
+const text = (c: string) => id(`_t_${c}`);
+const missingCol = (c: string) => id(`_m_${c}`);
+
 /** True when raw column `r` holds nothing but spaces (evaluated only where the typed value is null). */
 function missingExpr(name: string, spec: ColumnSpec): string {
-  if (spec.type === 'text') return `${id(`t_${name}`)} IS NULL`;
-  return `CASE WHEN ${id(name)} IS NOT NULL THEN false ELSE coalesce(trim(${id(`r_${name}`)}), '') = '' END`;
+  if (spec.type === 'text') return `${text(name)} IS NULL`;
+  return `CASE WHEN ${id(name)} IS NOT NULL THEN false ELSE coalesce(trim(${raw(name)}), '') = '' END`;
 }
 
 export function normalizeKey(value: string): string {
@@ -93,13 +128,15 @@ export function normalizeKey(value: string): string {
 
 const TYPE_RULE: Record<ColumnSpec['type'], string | undefined> = {
   integer: 'invalid_integer',
+  number: 'invalid_number',
   decimal: 'invalid_number',
   date: 'invalid_date',
   timestamp: 'invalid_date',
+  boolean: 'invalid_boolean',
   text: undefined,
 };
 
-/** A rule checked on each row: SQL over the typed (`<col>`), raw (`r_<col>`) and missing (`m_<col>`) columns. */
+/** A rule checked on each row: SQL over the typed (`<col>`), raw (`_r_<col>`) and missing (`_m_<col>`) columns. */
 interface RowRule {
   rule: string;
   column: string;
@@ -113,23 +150,24 @@ interface RowRule {
 /** The built-in rules (required, type) then the declared ones, in the order a row is judged. */
 function rowRules(spec: DatasetSpec, settings: Record<string, number>, today: string): RowRule[] {
   const rules: RowRule[] = [];
-  const value = (name: string) => `coalesce(trim(${id(`r_${name}`)}), CAST(${id(name)} AS VARCHAR))`;
+  const value = (name: string) => `coalesce(trim(${raw(name)}), CAST(${id(name)} AS VARCHAR))`;
   for (const [name, col] of Object.entries(spec.columns)) {
-    const missing = id(`m_${name}`);
-    if (col.required) rules.push({ rule: 'required', column: name, severity: 'error', code: `missing_value:${name}`, fails: missing, detail: str(`${name} is missing`) });
+    if (col.required) rules.push({ rule: 'required', column: name, severity: 'error', code: `missing_value:${name}`, fails: missingCol(name), detail: str(`${name} is missing`) });
     const typeRule = TYPE_RULE[col.type];
     if (typeRule) {
+      const expected = col.format ? `${col.type} (${col.format.join(' or ')})` : col.type;
       rules.push({
         rule: 'type',
         column: name,
         severity: 'error',
         code: `${typeRule}:${name}`,
-        fails: `NOT ${missing} AND ${id(name)} IS NULL`,
-        detail: `${str(`${name} "`)} || trim(${id(`r_${name}`)}) || ${str(`" is not a valid ${col.type}`)}`,
+        fails: `NOT ${missingCol(name)} AND ${id(name)} IS NULL`,
+        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)}`,
       });
     }
   }
   for (const r of spec.rules) {
+    if (!('column' in r)) continue; // dataset rules are checked after the merge (merge.ts)
     const c = id(r.column);
     const base = { rule: r.rule, column: r.column, severity: r.severity };
     if (r.rule === 'positive') {
@@ -138,15 +176,18 @@ function rowRules(spec: DatasetSpec, settings: Record<string, number>, today: st
       const max = (r.setting && settings[r.setting]) ?? r.max;
       rules.push({ ...base, code: `above_maximum:${r.column}`, fails: `${c} > ${max}`, detail: `${str(`${r.column} `)} || ${value(r.column)} || ${str(` is above the maximum ${max}`)}` });
     } else if (r.rule === 'allowed_values') {
-      const values = r.values ?? spec.columns[r.column]?.canonical ?? [];
+      const values = r.values ?? spec.columns[r.column]?.allowed ?? [];
       rules.push({ ...base, code: `not_allowed:${r.column}`, fails: `${c} NOT IN (${values.map(str).join(', ')})`, detail: `${str(`${r.column} "`)} || ${value(r.column)} || ${str(`" is not one of the known values`)}` });
     } else {
-      const upper = r.notInFuture ? ` OR CAST(${c} AS DATE) > DATE ${str(today)}` : '';
+      const lower = r.notBefore ? `CAST(${c} AS DATE) < DATE ${str(r.notBefore)}` : '';
+      const upper = r.notInFuture ? `CAST(${c} AS DATE) > DATE ${str(today)}` : '';
+      const bounds = [r.notBefore ? `before ${r.notBefore}` : '', r.notInFuture ? 'in the future' : ''].filter(Boolean).join(' or ');
+      if (!lower && !upper) continue;
       rules.push({
         ...base,
         code: `implausible_date:${r.column}`,
-        fails: `(CAST(${c} AS DATE) < DATE ${str(r.notBefore)}${upper})`,
-        detail: `${str(`${r.column} `)} || ${value(r.column)} || ${str(` is before ${r.notBefore}${r.notInFuture ? ' or in the future' : ''}`)}`,
+        fails: `(${[lower, upper].filter(Boolean).join(' OR ')})`,
+        detail: `${str(`${r.column} `)} || ${value(r.column)} || ${str(` is ${bounds}`)}`,
       });
     }
   }
@@ -155,7 +196,7 @@ function rowRules(spec: DatasetSpec, settings: Record<string, number>, today: st
 
 /** The first failed `error` rule of a row, as [code, human detail] SQL expressions. */
 function verdictExprs(spec: DatasetSpec, rules: RowRule[]): { code: string; detail: string; empty: string } {
-  const empty = Object.keys(spec.columns).map((c) => id(`m_${c}`)).join(' AND ');
+  const empty = Object.keys(spec.columns).map(missingCol).join(' AND ');
   const errors = rules.filter((r) => r.severity === 'error');
   return {
     empty,
@@ -164,8 +205,11 @@ function verdictExprs(spec: DatasetSpec, rules: RowRule[]): { code: string; deta
   };
 }
 
+/** The reason code of a row repeating a key: `duplicate_key:id_achat`, `duplicate_key:carrier+flight+date`. */
+export const duplicateKeyCode = (spec: DatasetSpec) => `duplicate_key:${spec.key.join('+')}`;
+
 export interface CleanOptions {
-  /** Names to read the CSV's columns with, in file order: the dataset's columns by name (see checkHeader). */
+  /** Names to read the CSV's columns with, in file order: the declared name or `_extra_<n>` (see matchHeader). */
   header: string[];
   /** Name of the source file (its bronze key), recorded in quarantine rows. */
   sourceName: string;
@@ -200,11 +244,14 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const checked = id(`checked_${t}`);
   const valid = id(`valid_${t}`);
   const names = Object.keys(spec.columns);
+  const inFile = new Set(options.header);
   const csvColumns = `{${options.header.map((h) => `${str(h)}: 'VARCHAR'`).join(', ')}}`;
   const rules = rowRules(spec, options.settings ?? {}, options.today ?? new Date().toISOString().slice(0, 10));
   const verdict = verdictExprs(spec, rules);
   const textCols = names.filter((c) => spec.columns[c]!.type === 'text');
-  const key = id(spec.key);
+  const nulls = spec.nullValues.length ? `(${spec.nullValues.map((v) => str(v.trim())).join(', ')})` : undefined;
+  // A declared column the file lacks (an optional one) reads as missing; a declared null spelling too.
+  const rawValue = (c: string) => (!inFile.has(c) ? 'NULL::VARCHAR' : nulls ? `CASE WHEN trim(${id(c)}) IN ${nulls} THEN NULL ELSE ${id(c)} END` : id(c));
 
   // Step 1 — read every field as text so that no value is lost to a failed cast, then type and judge it.
   // Lines the CSV parser cannot split (bad quoting, wrong field count, bad encoding) go to the rejects table.
@@ -216,24 +263,24 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     SET preserve_insertion_order = true;
     CREATE TEMP TABLE ${staged} AS
     WITH source AS (${source}),
-    raw AS (
-      SELECT ${names.map((c) => `${id(c)} AS ${id(`r_${c}`)}`).join(', ')} FROM source
+    raws AS (
+      SELECT ${names.map((c) => `${rawValue(c)} AS ${raw(c)}`).join(', ')} FROM source
     ),
     texts AS (
-      SELECT *${textCols.map((c) => `, nullif(trim(${id(`r_${c}`)}), '') AS ${id(`t_${c}`)}`).join('')} FROM raw
+      SELECT *${textCols.map((c) => `, nullif(trim(${raw(c)}), '') AS ${text(c)}`).join('')} FROM raws
     ),
     typed AS (
-      SELECT *, ${names.map((c) => `${typedExpr(id(`r_${c}`), spec.columns[c]!, id(`t_${c}`))} AS ${id(c)}`).join(', ')} FROM texts
+      SELECT *, ${names.map((c) => `${typedExpr(raw(c), spec.columns[c]!, text(c))} AS ${id(c)}`).join(', ')} FROM texts
     ),
     flagged AS (
-      SELECT *, ${names.map((c) => `${missingExpr(c, spec.columns[c]!)} AS ${id(`m_${c}`)}`).join(', ')} FROM typed
+      SELECT *, ${names.map((c) => `${missingExpr(c, spec.columns[c]!)} AS ${missingCol(c)}`).join(', ')} FROM typed
     ),
     judged AS (
       SELECT *, ${verdict.code} AS _reason, ${verdict.detail} AS _detail FROM flagged
     )
-    SELECT ${names.map((c) => id(c)).join(', ')}, _reason, _detail, ${names.map((c) => id(`m_${c}`)).join(', ')},
+    SELECT ${names.map((c) => id(c)).join(', ')}, _reason, _detail, ${names.map(missingCol).join(', ')},
       -- raw text is only worth keeping for quarantined rows
-      ${names.map((c) => `CASE WHEN _reason IS NOT NULL THEN ${id(`r_${c}`)} END AS ${id(`r_${c}`)}`).join(', ')}
+      ${names.map((c) => `CASE WHEN _reason IS NOT NULL THEN ${raw(c)} END AS ${raw(c)}`).join(', ')}
     FROM judged;
     SET preserve_insertion_order = false;
     `,
@@ -242,7 +289,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`);
   try {
     await stage(`
-      SELECT * FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
+      SELECT * FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = ${str(spec.delimiter)}, quote = '"', escape = '"',
         columns = ${csvColumns}, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)},
         max_line_size = 1048576)`);
   } catch (err) {
@@ -263,30 +310,34 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const parsed = Number(counts!['parsed']);
   const rejected = Number(counts!['rejected']);
 
-  // Step 2 — duplicates among valid rows: the first row of a key (in file order) wins; a later row is an
-  // exact duplicate (dropped, counted) when all its typed values equal the winner's, else it is quarantined.
+  // Step 2 — duplicates among valid rows. With a key, the first row of a key (in file order) wins; a
+  // later row is an exact duplicate (dropped, counted) when all its typed values equal the winner's,
+  // else it is quarantined. Without a key, only rows equal in every column are duplicates.
   const sameAsFirst = names.map((c) => `s.${id(c)} IS NOT DISTINCT FROM f.${id(c)}`).join(' AND ');
+  const group = (spec.key.length ? spec.key : names).map(id);
+  const joinOn = group.map((c) => `s.${c} IS NOT DISTINCT FROM k.${c}`).join(' AND ');
   await engine.run(`
     DROP TABLE IF EXISTS ${dups};
     CREATE TEMP TABLE ${dups} AS
-    WITH repeated_keys AS (
-      SELECT ${key}, min(rowid) AS first_rid FROM ${staged} WHERE _reason IS NULL GROUP BY ${key} HAVING count(*) > 1
+    WITH repeated AS (
+      SELECT ${group.join(', ')}, min(rowid) AS first_rid FROM ${staged} WHERE _reason IS NULL GROUP BY ALL HAVING count(*) > 1
     )
-    SELECT s.rowid AS rid, k.first_rid, CASE WHEN ${sameAsFirst} THEN 'exact' ELSE 'key' END AS kind
+    SELECT s.rowid AS rid, k.first_rid, CASE WHEN ${spec.key.length ? sameAsFirst : 'true'} THEN 'exact' ELSE 'key' END AS kind
     FROM ${staged} s
-    JOIN repeated_keys k ON s.${key} = k.${key} AND s._reason IS NULL AND s.rowid <> k.first_rid
+    JOIN repeated k ON ${joinOn} AND s._reason IS NULL AND s.rowid <> k.first_rid
     JOIN ${staged} f ON f.rowid = k.first_rid;
   `);
 
+  const keyText = spec.key.map((k) => `CAST(s.${id(k)} AS VARCHAR)`).join(` || ', ' || `);
   await engine.run(`
     CREATE OR REPLACE TEMP VIEW ${checked} AS
     SELECT s.*, s.rowid + 1 AS _record,
       CASE WHEN s._reason IS NOT NULL THEN s._reason
            WHEN d.kind = 'exact' THEN 'exact_duplicate'
-           WHEN d.kind = 'key' THEN ${str(`duplicate_key:${spec.key}`)}
+           WHEN d.kind = 'key' THEN ${str(duplicateKeyCode(spec))}
       END AS _verdict,
       CASE WHEN s._reason IS NOT NULL THEN s._detail
-           WHEN d.kind IS NOT NULL THEN ${str(`${spec.key} `)} || s.${key} || ' already seen in data row ' || (d.first_rid + 1)
+           ${spec.key.length ? `WHEN d.kind = 'key' THEN ${str(`${spec.key.join(', ')} `)} || ${keyText} || ' already seen in data row ' || (d.first_rid + 1)` : ''}
       END AS _verdict_detail
     FROM ${staged} s LEFT JOIN ${dups} d ON d.rid = s.rowid;
   `);
@@ -294,8 +345,8 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   // One pass counts rows per verdict and every row rule on its own over the non-empty rows (a row can
   // fail several) for the quality report.
   const verdictRows = await engine.rows(
-    `SELECT _verdict AS reason, count(*) AS n,
-            ${rules.map((r, i) => `count(*) FILTER (WHERE NOT (${verdict.empty}) AND ${r.fails}) AS ${id(`f${i}`)}`).join(', ')}
+    `SELECT _verdict AS reason, count(*) AS n
+            ${rules.map((r, i) => `, count(*) FILTER (WHERE NOT (${verdict.empty}) AND ${r.fails}) AS ${id(`f${i}`)}`).join('')}
      FROM ${checked} GROUP BY ALL`,
   );
   const byVerdict = new Map(verdictRows.map((r) => [r['reason'] as string | null, Number(r['n'])]));
@@ -306,7 +357,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   for (const [i, r] of rules.entries()) {
     const failed = verdictRows.reduce((sum, row) => sum + Number(row[`f${i}`]), 0);
     const examples = failed
-      ? await engine.rows(`SELECT rowid + 1 AS record, coalesce(trim(${id(`r_${r.column}`)}), CAST(${id(r.column)} AS VARCHAR)) AS value, ${r.detail} AS detail FROM ${staged} WHERE NOT (${verdict.empty}) AND ${r.fails} ORDER BY rowid LIMIT 3`)
+      ? await engine.rows(`SELECT rowid + 1 AS record, coalesce(trim(${raw(r.column)}), CAST(${id(r.column)} AS VARCHAR)) AS value, ${r.detail} AS detail FROM ${staged} WHERE NOT (${verdict.empty}) AND ${r.fails} ORDER BY rowid LIMIT 3`)
       : [];
     quality.push({ dataset: n, rule: r.rule, column: r.column, severity: r.severity, checked: nonEmpty, failed, examples: examples as QualityCheck['examples'] });
   }
@@ -316,7 +367,9 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   }
 
   const validRows = parsed - (byVerdict.get('empty_row') ?? 0) - [...byVerdict].filter(([v]) => v !== null && rules.some((r) => r.code === v)).reduce((a, [, c]) => a + c, 0);
-  quality.push({ dataset: n, rule: 'unique_key', column: spec.key, severity: 'error', checked: validRows, failed: byVerdict.get(`duplicate_key:${spec.key}`) ?? 0, examples: [] });
+  if (spec.key.length) {
+    quality.push({ dataset: n, rule: 'unique_key', column: spec.key.join('+'), severity: 'error', checked: validRows, failed: byVerdict.get(duplicateKeyCode(spec)) ?? 0, examples: [] });
+  }
 
   await engine.run(`CREATE OR REPLACE TEMP VIEW ${valid} AS SELECT ${names.map(id).join(', ')}, _record FROM ${checked} WHERE _verdict IS NULL`);
   const reasons: Record<string, number> = {};
@@ -332,7 +385,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     await engine.run(`
     COPY (
       SELECT ${str(options.sourceName)} AS _source_file, _record, NULL::BIGINT AS _line, _verdict AS _reason, _verdict_detail AS _detail,
-             ${names.map((c) => `coalesce(${id(`r_${c}`)}, CAST(${id(c)} AS VARCHAR)) AS ${id(c)}`).join(', ')}, NULL::VARCHAR AS _raw_line
+             ${names.map((c) => `coalesce(${raw(c)}, CAST(${id(c)} AS VARCHAR)) AS ${id(c)}`).join(', ')}, NULL::VARCHAR AS _raw_line
       FROM ${checked} WHERE _verdict NOT IN ${DROPPED}
       UNION ALL
       SELECT ${str(options.sourceName)}, NULL, line, 'malformed_line:' || lower(replace(error_type, ' ', '_')), error_message,

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
-import type { DatasetSpec } from '../datasets/index.js';
+import type { DatasetSpec } from '../project/types.js';
 import { UserError } from '../errors.js';
 
 export interface CsvFileFacts {
@@ -11,7 +11,8 @@ export interface CsvFileFacts {
   size: number;
   /** Data lines (newline count minus the header), a fast estimate of rows before parsing. */
   lines: number;
-  header: string[];
+  /** The first line, without BOM and line end; split it with the dataset's delimiter (parseHeader). */
+  headerLine: string;
 }
 
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -64,7 +65,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   }
   const lastByteIsNewline = newlines > 0 && (await lastByte(file)) === 10;
   const lines = Math.max(0, newlines + (lastByteIsNewline ? 0 : 1) - 1);
-  return { sha256: hash.digest('hex'), size, lines, header: parseHeader(headerBytes.toString('utf8')) };
+  return { sha256: hash.digest('hex'), size, lines, headerLine: headerBytes.toString('utf8').replace(/^\uFEFF/, '').replace(/\r$/, '') };
 }
 
 async function lastByte(file: string): Promise<number | undefined> {
@@ -95,8 +96,8 @@ function notUtf8(name: string): UserError {
   return new UserError(`${name} is not valid UTF-8 text`, `re-save it as UTF-8, for example: iconv -f latin1 -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`);
 }
 
-/** Splits a CSV header line (comma-separated, optional double quotes), dropping a UTF-8 BOM. */
-export function parseHeader(line: string): string[] {
+/** Splits a CSV header line (optional double quotes), dropping a UTF-8 BOM. */
+export function parseHeader(line: string, delimiter = ','): string[] {
   const text = line.replace(/^\uFEFF/, '').replace(/\r$/, '');
   const fields: string[] = [];
   let current = '';
@@ -110,7 +111,7 @@ export function parseHeader(line: string): string[] {
       } else if (ch === '"') quoted = false;
       else current += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
+    else if (ch === delimiter) {
       fields.push(current);
       current = '';
     } else current += ch;
@@ -119,27 +120,68 @@ export function parseHeader(line: string): string[] {
   return fields.map((f) => f.trim());
 }
 
+/** A header field as it is compared with the declared columns: `Flight Date`, `FLIGHT_DATE` → `flightdate`. */
+export function headerKey(name: string): string {
+  return name
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+}
+
+export interface HeaderMatch {
+  /** Names to read the file's columns with, in file order: the declared name, or `_extra_<n>`. */
+  names: string[];
+  /** Declared required columns the header does not name: the file cannot be cleaned. */
+  missingRequired: string[];
+  /** Declared optional columns the header does not name: read as missing values. */
+  missingOptional: string[];
+  /** Header fields that name no declared column, as written. */
+  extra: string[];
+  /** Declared columns that two header fields name. */
+  duplicated: string[];
+}
+
+/** Matches a file's header with a dataset's columns, ignoring case, spaces and punctuation. */
+export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
+  const declared = Object.keys(spec.columns);
+  const byKey = new Map(declared.map((c) => [headerKey(c), c]));
+  const seen = new Map<string, number>();
+  const names = header.map((h, i) => {
+    const c = byKey.get(headerKey(h));
+    if (!c) return `_extra_${i + 1}`;
+    seen.set(c, (seen.get(c) ?? 0) + 1);
+    return c;
+  });
+  const absent = declared.filter((c) => !seen.has(c));
+  return {
+    names,
+    missingRequired: absent.filter((c) => spec.columns[c]!.required),
+    missingOptional: absent.filter((c) => !spec.columns[c]!.required),
+    extra: header.filter((_, i) => names[i]!.startsWith('_extra_')),
+    duplicated: declared.filter((c) => (seen.get(c) ?? 0) > 1),
+  };
+}
+
 /**
- * The header must name every column of the dataset, once (ignoring case and surrounding spaces).
- * Extra columns are allowed and ignored. Returns the column names to read the file with: the
- * dataset's names for its columns, placeholders for the others.
+ * Why a file cannot be read as its dataset (a required column missing, a column named twice), as a
+ * one-line message and a hint, or undefined when it can.
  */
-export function checkHeader(fileName: string, header: string[], spec: DatasetSpec): string[] {
-  const expected = Object.keys(spec.columns);
-  const names = header.map((h) => h.trim().toLowerCase());
-  for (const c of expected) {
-    if (names.filter((n) => n === c).length > 1) throw new UserError(`${fileName}: column "${c}" appears twice in the header`, `the header must name each of: ${expected.join(',')}`);
+export function headerProblem(fileName: string, header: string[], match: HeaderMatch, spec: DatasetSpec): { message: string; hint: string } | undefined {
+  const expected = Object.keys(spec.columns).filter((c) => spec.columns[c]!.required);
+  if (match.duplicated.length) {
+    return { message: `${fileName}: column "${match.duplicated[0]}" appears twice in the header`, hint: `the header must name each of: ${expected.join(spec.delimiter)}` };
   }
-  const missing = expected.filter((c) => !names.includes(c));
-  if (missing.length > 0) {
-    const raw = shown(header.join(','));
-    const separator = header.length === 1 && /[;\t|]/.test(raw) ? ` (it looks ${raw.includes(';') ? 'semicolon' : raw.includes('\t') ? 'tab' : 'pipe'}-separated: save it with commas)` : '';
-    throw new UserError(
-      `${fileName}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has: ${raw || 'nothing'})${separator}`,
-      `the header must name each of: ${expected.join(',')}`,
-    );
-  }
-  return names.map((n, i) => (expected.includes(n) ? n : `_extra_${i + 1}`));
+  const missing = match.missingRequired;
+  if (!missing.length) return undefined;
+  const raw = shown(header.join(spec.delimiter));
+  const other = [',', ';', '\t', '|'].find((d) => d !== spec.delimiter && header.length === 1 && raw.includes(d === '\t' ? '\\t' : d));
+  const names: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+  const separator = other ? ` (it looks ${names[other]}-separated: save it with ${names[spec.delimiter] ?? `"${spec.delimiter}"`}s, or set delimiter: "${other === '\t' ? '\\t' : other}" in datasets/${spec.name}.yml)` : '';
+  return {
+    message: `${fileName}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has: ${raw || 'nothing'})${separator}`,
+    hint: `the header must name each of: ${expected.join(spec.delimiter)} (case, spaces and punctuation do not matter)`,
+  };
 }
 
 /** A header as a message can show it: control characters escaped, at most 120 characters. */
@@ -149,13 +191,13 @@ function shown(text: string): string {
 }
 
 /** Reads just the header line of a CSV file. */
-export async function inspectHeader(file: string): Promise<string[]> {
+export async function inspectHeader(file: string, delimiter = ','): Promise<string[]> {
   const handle = await fs.open(file, 'r');
   try {
     const buf = Buffer.alloc(MAX_HEADER_BYTES);
     const { bytesRead } = await handle.read(buf, 0, MAX_HEADER_BYTES, 0);
     const end = buf.subarray(0, bytesRead).indexOf(10);
-    return parseHeader(buf.subarray(0, end === -1 ? bytesRead : end).toString('utf8'));
+    return parseHeader(buf.subarray(0, end === -1 ? bytesRead : end).toString('utf8'), delimiter);
   } finally {
     await handle.close();
   }

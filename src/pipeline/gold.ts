@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { DATASETS } from '../datasets/index.js';
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
-import { loadGoldTables } from '../gold/model.js';
-import { checkKpiOutput, loadKpis } from '../registry/kpi.js';
+import { checkKpiOutput } from '../project/kpi-output.js';
+import type { DatasetSpec } from '../project/types.js';
 import type { ObjectStore } from '../lake/index.js';
+import { sqlType } from './cleaning.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { GOLD_STATE } from './layout.js';
 import { readSilverState, silverObjects, type SilverState } from './silver.js';
@@ -21,7 +21,7 @@ export interface GoldState {
   /** The run that built gold; the serving store records it when gold is published. */
   runId: string;
   silverRunId: string;
-  /** Digest of every gold model's and KPI's SQL. */
+  /** Digest of every gold model's and KPI's SQL (and how their outputs are declared). */
   definitions: string;
   builtAt: string;
   tables: Record<string, number>;
@@ -64,7 +64,7 @@ export interface GoldPartitionOutput {
 
 /** The partitioned tables of one partition of their dataset (one month of fact_achats): a shard of the gold task. */
 export const goldPartitionShard: ShardHandler<GoldPartitionInput, GoldPartitionOutput> = async (ctx, input, stager) => {
-  const models = (await loadGoldTables()).filter((m) => input.tables.includes(m.name));
+  const models = ctx.config.project.models.filter((m) => input.tables.includes(m.name));
   const db = await ctx.db();
   const downloads = await ctx.workDir('gold-inputs');
   await datasetView(ctx, db, input.dataset, input.keys, downloads);
@@ -83,8 +83,8 @@ export const goldPartitionShard: ShardHandler<GoldPartitionInput, GoldPartitionO
 };
 
 /**
- * Gold: the dimension and fact tables of src/gold/models from silver, then every KPI of the registry
- * from them. A table partitioned like its dataset (fact_achats by month) is built one partition per
+ * Gold: the tables of the project's models/ from silver, in the order they read each other, then every
+ * KPI of kpis/ from them. A table partitioned like its dataset (fact_achats by month) is built one partition per
  * shard (on the workers in distributed mode); the rest is built after the shards, in this process.
  * All tables are computed (and KPI outputs checked against their declarations) in scratch or staging
  * before any is put in gold, and gold/_state.json is written last.
@@ -92,24 +92,16 @@ export const goldPartitionShard: ShardHandler<GoldPartitionInput, GoldPartitionO
 export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promise<StageResult> {
   return timed(async () => {
     const silver = await readSilverState(ctx.store);
-    const models = await loadGoldTables();
-    const kpis = await loadKpis();
+    const { models, kpis, datasets } = ctx.config.project;
     const definitions = createHash('sha256')
-      .update(JSON.stringify([...models.map((m) => [m.name, m.sql, m.partitionedBy ?? null]), ...kpis.map((k) => [k.table, k.sql])]))
+      .update(JSON.stringify([...models.map((m) => [m.name, m.sql, m.partitionedBy ?? null]), ...kpis.map((k) => [k.table, k.sql, k.columns])]))
       .digest('hex');
     const built = await readGoldState(ctx.store);
     if (!options.force && silver && built?.silverRunId === silver.runId && built.definitions === definitions && (await allPresent(ctx.store, built))) {
       return { stage: 'gold' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `silver and the definitions are unchanged since run ${built.runId}` } };
     }
-    for (const spec of DATASETS) {
-      if (silverObjects(silver, spec.name).length === 0) {
-        throw new UserError(`silver has no ${spec.name} rows`, 'run `npx datalake silver` (or `npx datalake run`) first');
-      }
-    }
-    for (const m of models) {
-      if (m.partitionedBy && !DATASETS.find((d) => d.name === m.partitionedBy)?.partitionBy) {
-        throw new UserError(`gold table ${m.name} is partitionedBy "${m.partitionedBy}", which is not a partitioned dataset`, `partitioned datasets: ${DATASETS.filter((d) => d.partitionBy).map((d) => d.name).join(', ')}`);
-      }
+    if (!silver || Object.keys(silver.datasets).length === 0) {
+      throw new UserError('silver is empty', 'run `npx datalake silver` (or `npx datalake run`) first');
     }
     await clearStaging(ctx.store, 'gold');
 
@@ -117,8 +109,8 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     const shards: Shard<GoldPartitionInput>[] = [];
     for (const dataset of new Set(models.flatMap((m) => (m.partitionedBy ? [m.partitionedBy] : [])))) {
       const tables = models.filter((m) => m.partitionedBy === dataset).map((m) => m.name);
-      const others = Object.fromEntries(DATASETS.filter((d) => d.name !== dataset).map((d) => [d.name, silverObjects(silver, d.name)]));
-      for (const [partition, keys] of Object.entries(silver!.datasets[dataset]!.partitions).sort(([a], [b]) => a.localeCompare(b))) {
+      const others = Object.fromEntries(datasets.filter((d) => d.name !== dataset).map((d) => [d.name, silverObjects(silver, d.name)]));
+      for (const [partition, keys] of Object.entries(silver.datasets[dataset]?.partitions ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
         shards.push({ label: `${tables.join(', ')} ${partition}`, input: { dataset, partition, keys, others, tables } });
       }
     }
@@ -126,7 +118,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     // was built from keeps its objects: a daily drop rebuilds the fact of the months it touched only.
     const digests = new Map<GoldPartitionInput, string>();
     const silverObjectsNow = new Map((await ctx.store.list('silver')).map((o) => [o.key, `${o.size} ${o.modified.getTime()}`]));
-    for (const s of shards) digests.set(s.input, partitionDigest(definitions, s.input, silver!, silverObjectsNow));
+    for (const s of shards) digests.set(s.input, partitionDigest(definitions, s.input, silver, silverObjectsNow));
     const kept = new Map<GoldPartitionInput, GoldPartitionOutput>();
     for (const s of shards) {
       const before = built?.partitions?.[s.input.partition];
@@ -144,7 +136,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     const outDir = await ctx.workDir('gold');
     const downloads = await ctx.workDir('gold-inputs');
     let rowsIn = 0;
-    for (const spec of DATASETS) rowsIn += await datasetView(ctx, db, spec.name, silverObjects(silver, spec.name), downloads);
+    for (const spec of datasets) rowsIn += await datasetView(ctx, db, spec.name, silverObjects(silver, spec.name), downloads);
 
     const written: { table: string; objects: { key: string; file: StagedFile }[]; rows: number }[] = [];
     const build = async (table: string, sql: string) => {
@@ -166,7 +158,8 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       const objects = parts.map((p) => ({ key: goldPartitionKey(model.name, p.partition), file: p.tables[model.name]!.file }));
       const files: string[] = [];
       for (const o of objects) files.push(await stagedLocalPath(ctx.store, o.file, downloads));
-      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(model.name)} AS SELECT * FROM read_parquet([${files.map(str).join(', ')}], hive_partitioning = false)`);
+      // No partition (an empty dataset): the table is its SQL over the empty dataset, with its columns.
+      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(model.name)} AS ${files.length ? `SELECT * FROM read_parquet([${files.map(str).join(', ')}], hive_partitioning = false)` : `SELECT * FROM (${model.sql}) WHERE false`}`);
       written.push({ table: model.name, objects, rows: parts.reduce((n, p) => n + p.tables[model.name]!.rows, 0) });
     }
     for (const kpi of kpis) {
@@ -190,14 +183,15 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
 
     const tables = Object.fromEntries(written.map((w) => [w.table, w.rows]));
     const partitions = Object.fromEntries(shards.map((s, i) => [s.input.partition, { digest: digests.get(s.input)!, rows: Object.fromEntries(Object.entries(parts[i]!.tables).map(([t, v]) => [t, v.rows])) }]));
-    const state: GoldState = { format: 1, runId: ctx.runId, silverRunId: silver!.runId, definitions, builtAt: new Date().toISOString(), tables, objects, partitions };
+    const state: GoldState = { format: 1, runId: ctx.runId, silverRunId: silver.runId, definitions, builtAt: new Date().toISOString(), tables, objects, partitions };
     await ctx.store.putBytes('gold', GOLD_STATE, JSON.stringify(state, null, 2));
     await clearStaging(ctx.store, 'gold', ctx.runId);
-    const fact = written.find((w) => w.table === 'fact_achats');
+    // Rows out: those of the largest model (the fact table), as rows in are silver's.
+    const largest = Math.max(0, ...written.filter((w) => models.some((m) => m.name === w.table)).map((w) => w.rows));
     return {
       stage: 'gold' as const,
       rowsIn,
-      rowsOut: fact?.rows ?? 0,
+      rowsOut: largest,
       quarantined: 0,
       bytes,
       details: { tables, partitions: parts.length, partitionsKept: kept.size },
@@ -217,13 +211,21 @@ function partitionDigest(definitions: string, input: GoldPartitionInput, silver:
     .digest('hex');
 }
 
-/** A view named after the dataset over its silver objects; returns its row count. */
+/** A view named after the dataset over its silver objects (its declared columns, typed even when empty); returns its row count. */
 async function datasetView(ctx: RunContext, db: Engine, dataset: string, keys: string[], downloads: string): Promise<number> {
+  const spec = ctx.config.project.datasets.find((d) => d.name === dataset)!;
   const files: string[] = [];
   for (const key of keys) files.push(await ctx.store.localPath('silver', key, downloads));
-  await db.run(`CREATE OR REPLACE TEMP VIEW ${id(dataset)} AS SELECT * FROM read_parquet([${files.map(str).join(', ')}], hive_partitioning = false)`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW ${id(dataset)} AS ${datasetSelect(spec, files)}`);
   const [r] = await db.rows(`SELECT count(*) AS n FROM ${id(dataset)}`);
   return Number(r!['n']);
+}
+
+/** The declared columns of a dataset over its silver files; no file gives the empty typed table. */
+export function datasetSelect(spec: DatasetSpec, files: string[]): string {
+  const names = Object.keys(spec.columns);
+  if (files.length === 0) return `SELECT ${names.map((c) => `NULL::${sqlType(spec.columns[c]!)} AS ${id(c)}`).join(', ')} WHERE false`;
+  return `SELECT ${names.map(id).join(', ')} FROM read_parquet([${files.map(str).join(', ')}], hive_partitioning = false)`;
 }
 
 async function writeTable(db: Engine, sql: string, file: string, onProgress: Parameters<Engine['run']>[1]): Promise<void> {

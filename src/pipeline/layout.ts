@@ -1,4 +1,4 @@
-import type { DatasetSpec } from '../datasets/index.js';
+import type { DatasetSpec } from '../project/types.js';
 import { sqlIdent as id } from '../engine/duckdb.js';
 
 /**
@@ -40,7 +40,15 @@ export function partitioning(spec: DatasetSpec): Partitioning {
   const by = spec.partitionBy;
   if (!by) return { code: '0', folder: () => '' };
   const c = id(by.column);
-  return { code: `(year(${c}) * 100 + month(${c}))`, folder: (code) => `${by.grain}=${Math.floor(code / 100)}-${String(code % 100).padStart(2, '0')}` };
+  const two = (n: number) => String(n).padStart(2, '0');
+  switch (by.grain) {
+    case 'year':
+      return { code: `year(${c})`, folder: (code) => `year=${code}` };
+    case 'month':
+      return { code: `(year(${c}) * 100 + month(${c}))`, folder: (code) => `month=${Math.floor(code / 100)}-${two(code % 100)}` };
+    case 'day':
+      return { code: `(year(${c}) * 10000 + month(${c}) * 100 + day(${c}))`, folder: (code) => `day=${Math.floor(code / 10000)}-${two(Math.floor(code / 100) % 100)}-${two(code % 100)}` };
+  }
 }
 
 export function silverObjectKey(dataset: string, partition: string, file: string): string {

@@ -3,11 +3,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { achats } from '../datasets/achats.js';
-import { clients } from '../datasets/clients.js';
+import { shopDataset } from '../test-support/shop.js';
 import { Engine } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import { mergeDataset, type MergeInput, type MergeResult } from './merge.js';
+
+const achats = shopDataset('achats');
+const clients = shopDataset('clients');
 
 // The merge by key on hand-written rows: later files win, only touched partitions are rewritten,
 // missing references wait and are released, and the dataset-wide rules.
@@ -56,12 +58,12 @@ const silverRows = async (files: { file: string }[]) =>
 describe('merge into silver by key', () => {
   test('a later file replaces the rows of an earlier one; only the partitions touched are rewritten', async () => {
     const refs = await knownClients([1]);
-    const day1 = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-01-05', 10], [2, 1, '2026-02-05', 20], [3, 1, '2026-03-05', 30]]), source: 'd1' }], existing: [], referenced: refs });
+    const day1 = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-01-05', 10], [2, 1, '2026-02-05', 20], [3, 1, '2026-03-05', 30]]), source: 'd1', name: 'd1' }], existing: [], referenced: [refs] });
     assert.deepEqual(day1.result.touched, ['month=2026-01', 'month=2026-02', 'month=2026-03']);
     assert.equal(day1.result.counts.rows, 3);
 
     // Row 2 is corrected and moves to April; row 4 is new in April. January and March are untouched.
-    const day2 = await merge({ incoming: [{ relation: await purchases([[2, 1, '2026-04-01', 21], [4, 1, '2026-04-02', 40]]), source: 'd2' }], existing: day1.files, referenced: refs });
+    const day2 = await merge({ incoming: [{ relation: await purchases([[2, 1, '2026-04-01', 21], [4, 1, '2026-04-02', 40]]), source: 'd2', name: 'd2' }], existing: day1.files, referenced: [refs] });
     assert.deepEqual(day2.result.touched, ['month=2026-02', 'month=2026-04']);
     assert.deepEqual(day2.result.written.map((w) => w.partition), ['month=2026-04'], 'February is left empty');
     assert.deepEqual(day2.result.counts, { incoming: 2, replaced: 1, newOrphans: 0, promoted: 0, rows: 4 });
@@ -73,12 +75,12 @@ describe('merge into silver by key', () => {
     const a = await purchases([[1, 1, '2026-01-05', 10], [2, 1, '2026-01-06', 20]]);
     const b = await purchases([[1, 1, '2026-01-05', 11]]);
     const c = await purchases([[1, 1, '2026-01-05', 12], [3, 1, '2026-01-07', 30]]);
-    const { files } = await merge({ incoming: [{ relation: a, source: 'a' }, { relation: b, source: 'b' }, { relation: c, source: 'c' }], existing: [], referenced: refs });
+    const { files } = await merge({ incoming: [{ relation: a, source: 'a', name: 'a' }, { relation: b, source: 'b', name: 'b' }, { relation: c, source: 'c', name: 'c' }], existing: [], referenced: [refs] });
     assert.deepEqual(await silverRows(files), [[1, 12, '2026-01'], [2, 20, '2026-01'], [3, 30, '2026-01']]);
   });
 
   test('references: a purchase of an unknown client waits in quarantine and is released when the client arrives', async () => {
-    const first = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-01-05', 10], [2, 9, '2026-01-06', 20]]), source: 'd1' }], existing: [], referenced: await knownClients([1]) });
+    const first = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-01-05', 10], [2, 9, '2026-01-06', 20]]), source: 'd1', name: 'd1' }], existing: [], referenced: [await knownClients([1])] });
     assert.equal(first.result.counts.newOrphans, 1);
     const refCheck = first.result.quality.find((q) => q.rule === 'references')!;
     assert.deepEqual([refCheck.checked, refCheck.failed], [2, 1]);
@@ -86,7 +88,7 @@ describe('merge into silver by key', () => {
     assert.deepEqual(waiting, [{ _source_file: 'd1', _record: 2, _reason: 'unknown_reference:id_client', _detail: 'id_client 9 has no row in clients', id_achat: '2' }]);
 
     // Client 9 arrives: no new purchase file, yet row 2 joins silver and the quarantine empties.
-    const second = await merge({ incoming: [], existing: first.files, orphansFile: first.orphansFile!, referenced: await knownClients([1, 9]) });
+    const second = await merge({ incoming: [], existing: first.files, orphansFile: first.orphansFile!, referenced: [await knownClients([1, 9])] });
     assert.equal(second.result.counts.promoted, 1);
     assert.deepEqual(second.result.orphans, { changed: true, rows: 0 });
     assert.deepEqual(await silverRows(second.files), [[1, 10, '2026-01'], [2, 20, '2026-01']]);
@@ -94,25 +96,25 @@ describe('merge into silver by key', () => {
 
   test('references as a warning keep the row and count it; as fatal they fail the run', async () => {
     const rows = [[1, 1, '2026-01-05', 10], [2, 9, '2026-01-06', 20]] as [number, number, string, number][];
-    const warn = { ...achats, references: { ...achats.references!, severity: 'warn' as const } };
-    const kept = await merge({ incoming: [{ relation: await purchases(rows), source: 'd1' }], existing: [], referenced: await knownClients([1]) }, warn);
+    const warn = { ...achats, references: [{ ...achats.references[0]!, severity: 'warn' as const }] };
+    const kept = await merge({ incoming: [{ relation: await purchases(rows), source: 'd1', name: 'd1' }], existing: [], referenced: [await knownClients([1])] }, warn);
     assert.deepEqual(await silverRows(kept.files), [[1, 10, '2026-01'], [2, 20, '2026-01']]);
     assert.equal(kept.result.quality.find((q) => q.rule === 'references')!.failed, 1);
-    const fatal = { ...achats, references: { ...achats.references!, severity: 'fatal' as const } };
-    await assert.rejects(merge({ incoming: [{ relation: await purchases(rows), source: 'd1' }], existing: [], referenced: await knownClients([1]) }, fatal), /achats: rule "references": 1 of 2 rows have a id_client with no row in clients, e\.g\. 9/);
+    const fatal = { ...achats, references: [{ ...achats.references[0]!, severity: 'fatal' as const }] };
+    await assert.rejects(merge({ incoming: [{ relation: await purchases(rows), source: 'd1', name: 'd1' }], existing: [], referenced: [await knownClients([1])] }, fatal), /achats: rule "references": 1 of 2 rows have a id_client with no row in clients, e\.g\. 9/);
   });
 
   test('nothing new and nothing released rewrites nothing', async () => {
     const refs = await knownClients([1]);
-    const first = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-01-05', 10], [2, 7, '2026-01-06', 20]]), source: 'd1' }], existing: [], referenced: refs });
-    const again = await merge({ incoming: [], existing: first.files, orphansFile: first.orphansFile!, referenced: refs });
+    const first = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-01-05', 10], [2, 7, '2026-01-06', 20]]), source: 'd1', name: 'd1' }], existing: [], referenced: [refs] });
+    const again = await merge({ incoming: [], existing: first.files, orphansFile: first.orphansFile!, referenced: [refs] });
     assert.deepEqual(again.result.touched, []);
     assert.deepEqual(again.result.written, []);
     assert.equal(again.result.orphans.changed, false);
   });
 
   test('not_empty: a dataset with no valid row fails, naming the dataset and the rule', async () => {
-    await assert.rejects(merge({ incoming: [{ relation: await purchases([[1, 5, '2026-01-05', 10]]), source: 'd1' }], existing: [], referenced: await knownClients([1]) }), (err: unknown) => {
+    await assert.rejects(merge({ incoming: [{ relation: await purchases([[1, 5, '2026-01-05', 10]]), source: 'd1', name: 'd1' }], existing: [], referenced: [await knownClients([1])] }), (err: unknown) => {
       assert.ok(err instanceof QualityError);
       assert.equal(err.dataset, 'achats');
       assert.equal(err.rule, 'not_empty');
@@ -123,6 +125,6 @@ describe('merge into silver by key', () => {
   test('no_all_null_column: a column empty in every row fails', async () => {
     const name = `c${++n}`;
     await engine.run(`CREATE TEMP TABLE ${name} AS SELECT 1::BIGINT AS id_client, NULL::VARCHAR AS nom, 'a@b.c' AS email, DATE '2025-01-01' AS date_inscription, 'France' AS pays, 1::BIGINT AS _record`);
-    await assert.rejects(merge({ incoming: [{ relation: name, source: 'c1' }], existing: [] }, clients), /clients: rule "no_all_null_column": column nom is empty in every row/);
+    await assert.rejects(merge({ incoming: [{ relation: name, source: 'c1', name: 'c1' }], existing: [] }, clients), /clients: rule "no_all_null_column": column nom is empty in every row/);
   });
 });

@@ -1,33 +1,37 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ColumnSpec, DatasetSpec } from '../datasets/index.js';
+import type { DatasetRule, DatasetSpec } from '../project/types.js';
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
-import type { QualityCheck } from './cleaning.js';
+import { sqlType, type QualityCheck } from './cleaning.js';
 import { partitioning } from './layout.js';
 
 /**
- * The merge of newly cleaned files into a dataset's silver rows, by key: a row of a later file replaces
- * the row of an earlier one. Only the partitions holding a replaced or a new row are rewritten.
+ * The merge of newly cleaned files into a dataset's silver rows. With a key, a row of a later file
+ * replaces the row of its key; without one, rows are appended, and a new version of a file name
+ * replaces the rows of its earlier versions (silver keeps each row's file name in `_source`). Only the
+ * partitions holding a replaced or a new row are rewritten.
  *
  * Rows whose reference is missing (a purchase of a client not received yet) are kept aside, typed, in
- * the dataset's unresolved-reference quarantine, and re-checked whenever the referenced dataset
+ * the dataset's unresolved-reference quarantine, and re-checked whenever a referenced dataset
  * changes: the outcome does not depend on which file arrived first, so a sequence of daily drops ends
  * where a single run on the final files does.
  */
 
 export interface MergeInput {
   spec: DatasetSpec;
-  /** Cleaned rows of the new files, oldest first: relations with the dataset's columns and `_record`. */
-  incoming: { relation: string; source: string }[];
+  /** Cleaned rows of the new files, oldest first: relations with the dataset's columns and `_record`; their bronze key and file name. */
+  incoming: { relation: string; source: string; name: string }[];
   /** The dataset's current silver files (local paths) and the partition each belongs to. */
   existing: { partition: string; file: string }[];
   /** Local path of the current unresolved-reference quarantine, if any. */
   orphansFile?: string;
-  /** For `spec.references`: a relation with the referenced key column as it is after this run. */
-  referenced?: string;
+  /** Per reference of the spec, in order: a relation of the referenced values, in a column named as the referencing one. */
+  referenced?: (string | undefined)[];
   /** An empty folder for the files written. */
   outDir: string;
+  /** Files of the dataset waiting in quarantine (named when the dataset ends empty). */
+  waiting?: string[];
 }
 
 export interface MergeResult {
@@ -40,7 +44,7 @@ export interface MergeResult {
   counts: {
     /** Rows of the new files after keeping the latest row of each key. */
     incoming: number;
-    /** Of these, rows that replaced a row already in silver. */
+    /** Rows already in silver that rows of the new files replaced. */
     replaced: number;
     /** Rows of the new files set aside for a missing reference. */
     newOrphans: number;
@@ -50,56 +54,61 @@ export interface MergeResult {
     rows: number;
   };
   quality: QualityCheck[];
-  /** A view of the dataset's silver rows after the merge, for the datasets that reference it. */
+  /** A view of the dataset's silver rows after the merge (declared columns), for the datasets that reference it. */
   finalRelation: string;
 }
 
-const SQL_TYPE: Record<ColumnSpec['type'], string> = {
-  integer: 'BIGINT',
-  decimal: 'DECIMAL(18,2)',
-  date: 'DATE',
-  timestamp: 'TIMESTAMP',
-  text: 'VARCHAR',
-};
+/** Without a key, silver keeps the file name of each row, so that a new version of the file replaces them. */
+export const SOURCE_COLUMN = '_source';
 
 export async function mergeDataset(db: Engine, input: MergeInput): Promise<MergeResult> {
   const { spec } = input;
+  const keyed = spec.key.length > 0;
   const names = Object.keys(spec.columns);
   const cols = names.map(id).join(', ');
-  const key = id(spec.key);
+  const stored = keyed ? cols : `${cols}, ${SOURCE_COLUMN}`;
+  const keys = spec.key.map(id).join(', ');
   const cand = id(`merge_candidates_${spec.name}`);
   const part = partitioning(spec);
   const files = (list: { file: string }[]) => `read_parquet([${list.map((e) => str(e.file)).join(', ')}], hive_partitioning = false)`;
-  const typedEmpty = `SELECT ${names.map((c) => `NULL::${SQL_TYPE[spec.columns[c]!.type]} AS ${id(c)}`).join(', ')}, NULL::INTEGER AS _file, NULL::BIGINT AS _record WHERE false`;
+  const typedEmpty = `SELECT ${names.map((c) => `NULL::${sqlType(spec.columns[c]!)} AS ${id(c)}`).join(', ')}${keyed ? '' : `, NULL::VARCHAR AS ${SOURCE_COLUMN}`}, NULL::INTEGER AS _file, NULL::BIGINT AS _record WHERE false`;
+  const incomingNames = `(${input.incoming.length ? input.incoming.map((f) => str(f.name)).join(', ') : 'NULL'})`;
+  /** Rows of an existing relation that a row of the new files replaces (or, negated, that it leaves alone). */
+  const replacedBy = (relation: string, negate: boolean) =>
+    keyed
+      ? `SELECT * FROM (${relation}) ${negate ? 'ANTI' : 'SEMI'} JOIN (SELECT ${keys} FROM ${cand} WHERE _file >= 0) USING (${keys})`
+      : `SELECT * FROM (${relation}) WHERE ${SOURCE_COLUMN} ${negate ? 'NOT IN' : 'IN'} ${incomingNames}`;
 
   // The latest row of each key among the new files (`_file` is the file's position, oldest first).
-  const union = input.incoming.map((f, i) => `SELECT ${cols}, ${i}::INTEGER AS _file, _record FROM ${f.relation}`).join(' UNION ALL ');
+  const union = input.incoming.map((f, i) => `SELECT ${cols}${keyed ? '' : `, ${str(f.name)} AS ${SOURCE_COLUMN}`}, ${i}::INTEGER AS _file, _record FROM ${f.relation}`).join(' UNION ALL ');
   // Keys are unique within a file, so only keys in several files need choosing; finding them is an
-  // aggregate on two integers (it spills), where a window over every row would hold them all in memory.
+  // aggregate on the keys (it spills), where a window over every row would hold them all in memory.
   const incoming =
     input.incoming.length === 0
       ? typedEmpty
-      : input.incoming.length === 1
+      : input.incoming.length === 1 || !keyed
         ? union
         : `SELECT u.* FROM (${union}) u
-           LEFT JOIN (SELECT ${key}, max(_file) AS _keep FROM (SELECT ${key}, _file FROM (${union})) GROUP BY ${key} HAVING count(*) > 1) d USING (${key})
+           LEFT JOIN (SELECT ${keys}, max(_file) AS _keep FROM (SELECT ${keys}, _file FROM (${union})) GROUP BY ALL HAVING count(*) > 1) d USING (${keys})
            WHERE d._keep IS NULL OR u._file = d._keep`;
-  // Rows set aside earlier come back typed; `_file` -1 marks them. New rows name their file by `_file`
-  // only: a source name on each of millions of rows would cost more than the rows.
+  // Rows set aside earlier come back typed; `_file` -1 marks them. A newer row of their key (or a new
+  // version of their file) supersedes them. New rows name their file by `_file` only: a source name
+  // on each of millions of rows would cost more than the rows.
   const orphansOld = input.orphansFile
     ? `SELECT * FROM (
-         SELECT ${names.map((c) => `CAST(${id(c)} AS ${SQL_TYPE[spec.columns[c]!.type]}) AS ${id(c)}`).join(', ')}, -1 AS _file, _record, _source_file AS _old_source
+         SELECT ${names.map((c) => `CAST(${id(c)} AS ${sqlType(spec.columns[c]!)}) AS ${id(c)}`).join(', ')}${keyed ? '' : `, ${SOURCE_COLUMN}`}, -1 AS _file, _record, _source_file AS _old_source
          FROM read_parquet(${str(input.orphansFile)})
-       ) WHERE ${key} NOT IN (SELECT ${key} FROM incoming)`
+       ) o ${keyed ? `ANTI JOIN (SELECT ${keys} FROM incoming) USING (${keys})` : `WHERE ${SOURCE_COLUMN} NOT IN ${incomingNames}`}`
     : undefined;
-  const ref = spec.references;
-  const unresolved = ref && input.referenced ? `${id(ref.column)} NOT IN (SELECT ${id(ref.column)} FROM (${input.referenced}))` : 'false';
-  const severity = ref?.severity ?? 'error';
-  const sources = `CASE _file ${input.incoming.map((f, i) => `WHEN ${i} THEN ${str(f.source)}`).join(' ')} END`;
+  const refs = spec.references.map((r, i) => ({ ...r, flag: id(`_u${i}`), relation: input.referenced?.[i] }));
+  const unresolved = refs.map((r) =>
+    r.relation ? `${id(r.column)} IS NOT NULL AND ${id(r.column)} NOT IN (SELECT ${id(r.column)} FROM (${r.relation}) WHERE ${id(r.column)} IS NOT NULL) AS ${r.flag}` : `false AS ${r.flag}`,
+  );
+  const waitOn = refs.filter((r) => r.severity === 'error');
   await db.run(`
     CREATE OR REPLACE TEMP TABLE ${cand} AS
     WITH incoming AS (${incoming})
-    SELECT *, _unresolved AND ${severity === 'error'} AS _orphan FROM (SELECT *, ${unresolved} AS _unresolved FROM (
+    SELECT *, ${waitOn.length ? waitOn.map((r) => r.flag).join(' OR ') : 'false'} AS _orphan FROM (SELECT *${unresolved.map((u) => `, ${u}`).join('')} FROM (
       SELECT *, NULL::VARCHAR AS _old_source FROM incoming
       ${orphansOld ? `UNION ALL ${orphansOld}` : ''}
     ))`);
@@ -110,19 +119,19 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
            count(*) FILTER (WHERE _file < 0 AND NOT _orphan) AS promoted,
            count(*) FILTER (WHERE _file < 0 AND _orphan) AS still_orphans,
            count(*) FILTER (WHERE _orphan) AS orphans,
-           count(*) FILTER (WHERE _unresolved) AS unresolved,
+           ${refs.map((r, i) => `count(*) FILTER (WHERE ${r.flag}) AS ${id(`unresolved_${i}`)}`).join(', ')}${refs.length ? ',' : ''}
            count(*) AS checked
     FROM ${cand}`);
   const count = (k: string) => Number(c![k]);
-  if (ref && count('unresolved') > 0 && severity === 'fatal') {
-    const [e] = await db.rows(`SELECT ${id(ref.column)} AS v FROM ${cand} WHERE _unresolved LIMIT 1`);
-    throw new QualityError(spec.name, 'references', `${count('unresolved')} of ${count('checked')} rows have a ${ref.column} with no row in ${ref.dataset}, e.g. ${e!['v']}`);
+  for (const [i, r] of refs.entries()) {
+    if (r.severity === 'fatal' && count(`unresolved_${i}`) > 0) {
+      const [e] = await db.rows(`SELECT ${id(r.column)} AS v FROM ${cand} WHERE ${r.flag} LIMIT 1`);
+      throw new QualityError(spec.name, 'references', `${count(`unresolved_${i}`)} of ${count('checked')} rows have a ${r.column} with no row in ${r.dataset}, e.g. ${e!['v']}`);
+    }
   }
 
   // Partitions to rewrite: those of rows being replaced, and those receiving rows.
-  const replacedByPartition = input.existing.length
-    ? await db.rows(`SELECT ${part.code} AS part, count(*) AS n FROM ${files(input.existing)} WHERE ${key} IN (SELECT ${key} FROM ${cand} WHERE _file >= 0) GROUP BY ALL`)
-    : [];
+  const replacedByPartition = input.existing.length ? await db.rows(`SELECT ${part.code} AS part, count(*) AS n FROM (${replacedBy(`SELECT * FROM ${files(input.existing)}`, false)}) GROUP BY ALL`) : [];
   const receiving = await db.rows(`SELECT DISTINCT ${part.code} AS part FROM ${cand} WHERE NOT _orphan`);
   const touched = [...new Set([...replacedByPartition, ...receiving].map((r) => part.folder(Number(r['part']))))].sort();
   const replaced = replacedByPartition.reduce((sum, r) => sum + Number(r['n']), 0);
@@ -131,9 +140,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   const dataDir = path.join(input.outDir, 'data');
   if (touched.length) {
     const kept = input.existing.filter((e) => touched.includes(e.partition));
-    const rows = `SELECT ${cols} FROM ${cand} WHERE NOT _orphan${
-      kept.length ? ` UNION ALL SELECT ${cols} FROM ${files(kept)} WHERE ${key} NOT IN (SELECT ${key} FROM ${cand} WHERE _file >= 0)` : ''
-    }`;
+    const rows = `SELECT ${stored} FROM ${cand} WHERE NOT _orphan${kept.length ? ` UNION ALL SELECT ${stored} FROM (${replacedBy(`SELECT * FROM ${files(kept)}`, true)})` : ''}`;
     await fs.mkdir(dataDir, { recursive: true });
     if (spec.partitionBy) {
       // DuckDB names the folders `_part=<code>`; they are renamed to the partition's folder on upload.
@@ -154,11 +161,13 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   const orphans: MergeResult['orphans'] = { changed: orphansChanged, rows: count('orphans') };
   if (orphansChanged && count('orphans') > 0) {
     orphans.file = path.join(input.outDir, 'unknown_reference.parquet');
+    const sources = `CASE _file ${input.incoming.map((f, i) => `WHEN ${i} THEN ${str(f.source)}`).join(' ')} END`;
+    const reason = `CASE ${waitOn.map((r) => `WHEN ${r.flag} THEN ${str(`unknown_reference:${r.column}`)}`).join(' ')} END`;
+    const detail = `CASE ${waitOn.map((r) => `WHEN ${r.flag} THEN ${str(`${r.column} `)} || ${id(r.column)} || ${str(` has no row in ${r.dataset}`)}`).join(' ')} END`;
     await db.run(`
       COPY (
-        SELECT coalesce(_old_source, ${input.incoming.length ? sources : 'NULL::VARCHAR'}) AS _source_file, _record, NULL::BIGINT AS _line, ${str(`unknown_reference:${ref!.column}`)} AS _reason,
-               ${str(`${ref!.column} `)} || ${id(ref!.column)} || ${str(` has no row in ${ref!.dataset}`)} AS _detail,
-               ${names.map((n) => `CAST(${id(n)} AS VARCHAR) AS ${id(n)}`).join(', ')}, NULL::VARCHAR AS _raw_line
+        SELECT coalesce(_old_source, ${input.incoming.length ? sources : 'NULL::VARCHAR'}) AS _source_file, _record, NULL::BIGINT AS _line, ${reason} AS _reason, ${detail} AS _detail,
+               ${names.map((n) => `CAST(${id(n)} AS VARCHAR) AS ${id(n)}`).join(', ')}${keyed ? '' : `, ${SOURCE_COLUMN}`}, NULL::VARCHAR AS _raw_line
         FROM ${cand} WHERE _orphan ORDER BY _source_file, _record
       ) TO ${str(orphans.file)} (FORMAT parquet, COMPRESSION zstd)`);
   }
@@ -167,8 +176,8 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   const finalFiles = [...input.existing.filter((e) => !touched.includes(e.partition)), ...written];
   const finalRelation = id(`silver_${spec.name}`);
   await db.run(`CREATE OR REPLACE TEMP VIEW ${finalRelation} AS ${finalFiles.length ? `SELECT ${cols} FROM ${files(finalFiles)}` : `SELECT ${cols} FROM (${typedEmpty})`}`);
-  const quality = await datasetRules(db, spec, finalRelation);
-  if (ref) quality.unshift({ dataset: spec.name, rule: 'references', column: ref.column, severity, checked: count('checked'), failed: count('unresolved'), examples: [] });
+  const quality = await datasetRules(db, spec, finalRelation, input.waiting ?? []);
+  refs.forEach((r, i) => quality.unshift({ dataset: spec.name, rule: 'references', column: r.column, severity: r.severity, checked: count('checked'), failed: count(`unresolved_${i}`), examples: [] }));
   await db.run(`DROP TABLE ${cand}`);
 
   const rows = quality.find((q) => q.rule === 'not_empty')!.checked;
@@ -183,21 +192,30 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
 }
 
 /**
- * Rules on the whole dataset as it would be after the merge, fatal when they fail: it must not be
- * empty, and no column may be empty in every row. Uniqueness of the key holds by construction.
+ * Rules on the whole dataset as it is after the merge: it is not empty, and no column is empty in every
+ * row. Each has the severity its dataset declares (`fatal` fails the run); undeclared, it is a warning.
  */
-async function datasetRules(db: Engine, spec: DatasetSpec, relation: string): Promise<QualityCheck[]> {
+async function datasetRules(db: Engine, spec: DatasetSpec, relation: string, waiting: string[]): Promise<QualityCheck[]> {
   const names = Object.keys(spec.columns);
+  const severity = (rule: DatasetRule['rule']) => spec.rules.find((r) => r.rule === rule)?.severity ?? 'warn';
   const [r] = await db.rows(`SELECT count(*) AS n, ${names.map((c) => `count(${id(c)}) AS ${id(`nn_${c}`)}`).join(', ')} FROM ${relation}`);
   const rows = Number(r!['n']);
-  if (rows === 0) {
-    throw new QualityError(spec.name, 'not_empty', 'no valid row in the dataset after this run; see the quarantine counts and fix or resend the source file');
+  const empty = rows === 0 ? [] : names.filter((c) => Number(r![`nn_${c}`]) === 0);
+  if (rows === 0 && severity('not_empty') === 'fatal') {
+    const why = waiting.length ? `; waiting in quarantine: ${waiting.join('; ')}` : '; see the quarantine counts and fix or resend the source file';
+    throw new QualityError(spec.name, 'not_empty', `no valid row in the dataset after this run${why}`);
   }
-  const empty = names.filter((c) => Number(r![`nn_${c}`]) === 0);
-  if (empty.length) throw new QualityError(spec.name, 'no_all_null_column', `column ${empty[0]} is empty in every row`);
+  if (empty.length && severity('no_all_null_column') === 'fatal') throw new QualityError(spec.name, 'no_all_null_column', `column ${empty[0]} is empty in every row`);
   return [
-    { dataset: spec.name, rule: 'not_empty', severity: 'fatal', checked: rows, failed: 0, examples: [] },
-    { dataset: spec.name, rule: 'no_all_null_column', severity: 'fatal', checked: names.length, failed: 0, examples: [] },
+    { dataset: spec.name, rule: 'not_empty', severity: severity('not_empty'), checked: rows, failed: rows === 0 ? 1 : 0, examples: [] },
+    {
+      dataset: spec.name,
+      rule: 'no_all_null_column',
+      severity: severity('no_all_null_column'),
+      checked: names.length,
+      failed: empty.length,
+      examples: empty.slice(0, 3).map((c) => ({ record: null, value: c, detail: `column ${c} is empty in every row` })),
+    },
   ];
 }
 

@@ -1,12 +1,11 @@
-import { sqlString as str } from '../engine/duckdb.js';
+import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
-import { loadKpis } from '../registry/kpi.js';
 import type { KpiTable, ServingStore } from '../serving/index.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { goldKey, readGoldState } from './gold.js';
 
 /**
- * Publish (the seed's export to MongoDB): every KPI of the registry is read from gold and the whole
+ * Publish (the seed's export to MongoDB): every KPI of the project is read from gold and the whole
  * set replaces the serving store's in one atomic publish.
  */
 export async function runPublish(ctx: RunContext, serving: ServingStore, options: { force?: boolean } = {}): Promise<StageResult> {
@@ -21,13 +20,15 @@ export async function runPublish(ctx: RunContext, serving: ServingStore, options
     const downloads = await ctx.workDir('publish-inputs');
     const tables: KpiTable[] = [];
     let bytes = 0;
-    for (const kpi of await loadKpis()) {
+    for (const kpi of ctx.config.project.kpis) {
       const info = await ctx.store.head('gold', goldKey(kpi.table));
       if (!info) throw new UserError(`gold has no ${goldKey(kpi.table)}`, 'run `npx datalake gold` (or `npx datalake run`) first');
       bytes += info.size;
       const file = await ctx.store.localPath('gold', goldKey(kpi.table), downloads);
-      const columns = Object.entries(kpi.columns).map(([name, c]) => ({ name, type: c.type }));
-      const select = columns.map((c) => (c.type === 'date' ? `strftime("${c.name}", '%Y-%m-%d') AS "${c.name}"` : `"${c.name}"`)).join(', ');
+      // The columns a client may filter on are indexed by stores that index (MongoDB).
+      const filtered = new Set([...Object.values(kpi.filters), ...(kpi.range ? [kpi.range] : [])]);
+      const columns = Object.entries(kpi.columns).map(([name, c]) => ({ name, type: c.type, ...(filtered.has(name) ? { filtered: true } : {}) }));
+      const select = columns.map((c) => (c.type === 'date' ? `strftime(${id(c.name)}, '%Y-%m-%d') AS ${id(c.name)}` : id(c.name))).join(', ');
       tables.push({ table: kpi.table, columns, rows: await db.rows(`SELECT ${select} FROM read_parquet(${str(file)}, file_row_number = true) ORDER BY file_row_number`) });
     }
     ctx.progress.begin('publish', serving.description);

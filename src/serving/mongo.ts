@@ -2,7 +2,7 @@ import { MongoClient, MongoServerError, type Db, type Document, type Filter } fr
 import type { Row } from '../engine/duckdb.js';
 import { ServiceError, UserError } from '../errors.js';
 import { redactUrl } from '../config.js';
-import type { KpiColumnType } from '../registry/kpi.js';
+import type { KpiColumnType } from '../project/types.js';
 import type { KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
 
 const PUBLISHES = '_publishes';
@@ -58,7 +58,7 @@ export class MongoServingStore implements ServingStore {
         if (docs.length === 0) await db.createCollection(staging);
         // Indexes for the API's filters and its row order, built before the collection goes live.
         await db.collection(staging).createIndex({ _seq: 1 });
-        for (const c of t.columns) if (c.type === 'date' || c.name === 'pays' || c.name === 'mois') await db.collection(staging).createIndex({ [c.name]: 1, _seq: 1 });
+        for (const c of t.columns) if (c.type === 'date' || c.filtered) await db.collection(staging).createIndex({ [c.name]: 1, _seq: 1 });
         await db.renameCollection(staging, t.table, { dropTarget: true });
       }
       const previous = await this.lastPublish();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Row } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
-import type { KpiColumnType } from '../registry/kpi.js';
+import type { KpiColumnType } from '../project/types.js';
 import type { KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
 
 const SQL_TYPE: Record<KpiColumnType, string> = { string: 'TEXT', integer: 'INTEGER', number: 'REAL', date: 'TEXT' };

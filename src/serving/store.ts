@@ -1,10 +1,11 @@
 import type { Row } from '../engine/duckdb.js';
-import type { KpiColumnType } from '../registry/kpi.js';
+import type { KpiColumnType } from '../project/types.js';
 
 export interface KpiTable {
   /** Table (collection) name, e.g. kpi_ca_par_pays. */
   table: string;
-  columns: { name: string; type: KpiColumnType }[];
+  /** `filtered`: a query filters on it (an index helps). */
+  columns: { name: string; type: KpiColumnType; filtered?: boolean }[];
   /** Rows with JSON values: numbers, strings, dates as 'YYYY-MM-DD', null. */
   rows: Row[];
 }

@@ -1,7 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Engine, sqlString as str, type Row } from '../engine/duckdb.js';
-import { checkKpiOutput, getKpi } from '../registry/kpi.js';
+import { checkKpiOutput } from '../project/kpi-output.js';
+import { findKpi } from '../project/kpis.js';
+import { loadProject } from '../project/load.js';
+import { BUILT_IN_PROJECT } from '../project/resolve.js';
 
 export interface FactRow {
   id_achat: number;
@@ -12,9 +15,9 @@ export interface FactRow {
   id_client?: number;
 }
 
-/** Runs one KPI's SQL over the given fact_achats rows (dbt-style given rows → expected rows). */
+/** Runs one of the shop's KPIs over the given fact_achats rows (dbt-style given rows → expected rows). */
 export async function runKpi(id: string, facts: FactRow[]): Promise<Row[]> {
-  const kpi = await getKpi(id);
+  const kpi = findKpi(loadProject(BUILT_IN_PROJECT, { builtIn: true }), id);
   const engine = await Engine.open({ threads: 1, memoryLimit: '256MB' }, path.join(os.tmpdir(), 'datalake-kpi-test-spill'));
   try {
     const values = facts

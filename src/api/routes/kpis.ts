@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Kpi } from '../../registry/kpi.js';
+import { RESERVED_PARAMETERS } from '../../project/load.js';
+import type { Kpi } from '../../project/types.js';
+import { badRequest } from '../http-errors.js';
 import { kpiQuerySchema, kpiRowsSchema } from '../kpi-schema.js';
 import type { KpiQuery } from '../kpi-service.js';
 
@@ -10,18 +12,43 @@ const errorResponses = {
 };
 
 /**
- * KPI routes, all derived from the registry: `/api/kpis` lists them, `/api/kpis/{name}` serves any of
- * them, and each KPI also answers at `/api/{id}` (the seed's URLs). A new KPI file needs no route code.
+ * KPI routes, all derived from the project's declarations: `/api/project` says what the dashboard
+ * shows, `/api/kpis` lists the KPIs, `/api/kpis/{name}` serves any of them, and each KPI also answers
+ * at `/api/{id}` (the seed's URLs). A new KPI file needs no route code.
  */
 export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
   const { kpis } = app.ctx;
+  const { project } = app.ctx.config;
+
+  app.get(
+    '/api/project',
+    {
+      schema: {
+        summary: 'The project: its title, datasets and dashboard tabs',
+        description: 'What the dashboard is built from: the title, the datasets, the tabs and the KPIs each shows, and the KPIs whose cards the home page shows.',
+        tags: ['kpis'],
+        response: { 200: { type: 'object', additionalProperties: true } },
+      },
+    },
+    async () => {
+      const inTabs = new Set(project.tabsDeclared ? project.tabs.flatMap((t) => t.kpis) : []);
+      return {
+        name: project.name,
+        title: project.title,
+        datasets: project.datasets.map((d) => ({ name: d.name, description: d.description ?? null, key: d.key, files: d.files })),
+        tabs: project.tabs,
+        // One-row KPIs drawn as cards head the home page (those a declared tab does not already show).
+        home: project.kpis.filter((k) => k.charts.some((c) => c.type === 'cards') && !inTabs.has(k.id)).map((k) => k.id),
+      };
+    },
+  );
 
   app.get(
     '/api/kpis',
     {
       schema: {
         summary: 'List the KPIs',
-        description: 'Every KPI of the registry with its description, columns and chart hint.',
+        description: 'Every KPI of the project with its description, columns, charts, filters and range.',
         tags: ['kpis'],
         response: { 200: { type: 'array', items: { type: 'object', additionalProperties: true } } },
       },
@@ -32,14 +59,21 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
         title: k.title,
         description: k.description,
         columns: Object.entries(k.columns).map(([name, c]) => ({ name, ...c })),
-        chart: k.chart,
+        chart: k.charts[0],
+        charts: k.charts,
         filters: k.filters,
+        range: k.range ?? null,
         endpoint: `/api/kpis/${k.id}`,
       })),
   );
 
   const serve = async (kpi: Kpi, request: FastifyRequest, reply: FastifyReply) => {
-    const response = await kpis.respond(kpi, request.query as KpiQuery);
+    const query = request.query as KpiQuery;
+    // The generic route accepts every KPI's filters; this KPI takes only its own.
+    for (const param of Object.keys(query)) {
+      if (!RESERVED_PARAMETERS.includes(param) && !(param in kpi.filters)) throw badRequest(`parameter "${param}" is not supported by KPI ${kpi.id}`);
+    }
+    const response = await kpis.respond(kpi, query);
     reply.header('cache-control', 'no-cache');
     if (response.servedFrom === 'lake') reply.header('x-served-from', 'lake');
     if (response.etag) {
@@ -58,7 +92,7 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
         description: 'Rows of one KPI. Dates are YYYY-MM-DD; missing values are null. Filters depend on the KPI (see /api/kpis).',
         tags: ['kpis'],
         params: { type: 'object', properties: { name: { type: 'string', maxLength: 200 } }, required: ['name'] },
-        querystring: kpiQuerySchema(undefined),
+        querystring: kpiQuerySchema(undefined, kpis.kpis),
         response: { 200: { type: 'array', items: { type: 'object', additionalProperties: true } }, ...errorResponses },
       },
     },

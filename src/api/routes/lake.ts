@@ -2,17 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { PERSONAL_COLUMNS } from '../../datasets/index.js';
 import { sqlIdent as id, sqlString as str, type Row } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
 import { assertValidKey, BUCKETS, type Bucket } from '../../lake/index.js';
-import { inspectHeader } from '../../pipeline/csv-file.js';
+import { datasetForFile } from '../../pipeline/bronze.js';
+import { headerKey, inspectHeader } from '../../pipeline/csv-file.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { lakeCall } from './system.js';
 
 const MASK = '***';
-/** Personal columns, plus the raw text of malformed quarantined lines, which may hold any of them. */
-const MASKED = new Set([...PERSONAL_COLUMNS, '_raw_line']);
 const bucketParam = { type: 'object', properties: { bucket: { type: 'string', enum: [...BUCKETS] } }, required: ['bucket'] };
 const keyQuery = (extra: Record<string, object> = {}, required: string[] = ['key']) => ({
   type: 'object',
@@ -29,6 +27,15 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app;
   app.addHook('preHandler', ctx.auth.requireReader);
   const canSeePersonal = (request: FastifyRequest) => ctx.auth.isAdmin(request);
+  // Columns declared personal in any dataset, matched as bronze matches headers (`NOM`, `E-mail`), plus
+  // the raw text of malformed quarantined lines, which may hold any of them.
+  const personal = new Set(ctx.config.project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => headerKey(n))));
+  const masked = (column: string) => column === '_raw_line' || personal.has(headerKey(column));
+  const mask = (row: Row): Row => {
+    const out: Row = {};
+    for (const [k, v] of Object.entries(row)) out[k] = masked(k) && v !== null ? MASK : v;
+    return out;
+  };
 
   app.get('/api/lake', { schema: { summary: 'Buckets of the lake with their object counts', tags: ['lake'] } }, async () => ({
     lake: ctx.lake.description,
@@ -86,7 +93,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         if (q.column !== undefined || q.value !== undefined) {
           if (q.column === undefined || q.value === undefined) throw badRequest('parameters "column" and "value" go together');
           if (!columns.some((c) => c.name === q.column)) throw badRequest(`parameter "column": ${q.column} is not a column of ${q.key} (${columns.map((c) => c.name).join(', ')})`);
-          if (MASKED.has(q.column) && !canSeePersonal(request)) throw badRequest(`parameter "column": ${q.column} is personal data and cannot be filtered on without the API key`);
+          if (masked(q.column) && !canSeePersonal(request)) throw badRequest(`parameter "column": ${q.column} is personal data and cannot be filtered on without the API key`);
           where = `WHERE CAST(${id(q.column)} AS VARCHAR) = ${str(q.value)}`;
         }
         const [count] = await db.rows(`SELECT count(*) AS n FROM ${source} ${where}`);
@@ -110,7 +117,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         const db = await ctx.db();
         const columns = await db.columns(`SELECT * FROM ${source}`);
         const admin = canSeePersonal(request);
-        const select = columns.map((c) => (MASKED.has(c.name) && !admin ? `${str(MASK)} AS ${id(c.name)}` : id(c.name))).join(', ');
+        const select = columns.map((c) => (masked(c.name) && !admin ? `${str(MASK)} AS ${id(c.name)}` : id(c.name))).join(', ');
         await fs.promises.mkdir(ctx.scratchDir, { recursive: true });
         await db.run(`COPY (SELECT ${select} FROM ${source}) TO ${str(out)} (FORMAT csv, HEADER true)`);
       } finally {
@@ -139,24 +146,20 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     const source =
       format === 'parquet'
         ? `read_parquet(${str(file)}, hive_partitioning = false)`
-        : `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = ${await csvColumns(file)}, ignore_errors = true)`;
+        : await csvSource(file, datasetForFile(ctx.config.project, key.split('/').at(-1)!)?.delimiter ?? ',');
     return { source, format, cleanup: async () => void (file.startsWith(ctx.scratchDir) && (await fs.promises.rm(file, { force: true }))) };
   }
 }
 
-async function csvColumns(file: string): Promise<string> {
-  const header = await inspectHeader(file);
+/** A source or bronze CSV read as text, split with its dataset's delimiter. */
+async function csvSource(file: string, delimiter: string): Promise<string> {
+  const header = await inspectHeader(file, delimiter);
   const names = header.map((h, i) => h || `column${i + 1}`);
-  return `{${names.map((n) => `${str(n)}: 'VARCHAR'`).join(', ')}}`;
+  const columns = `{${names.map((n) => `${str(n)}: 'VARCHAR'`).join(', ')}}`;
+  return `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ${str(delimiter)}, quote = '"', escape = '"', columns = ${columns}, ignore_errors = true)`;
 }
 
 function formatOf(key: string): 'csv' | 'parquet' | undefined {
   const lower = key.toLowerCase();
   return lower.endsWith('.parquet') ? 'parquet' : lower.endsWith('.csv') ? 'csv' : undefined;
-}
-
-function mask(row: Row): Row {
-  const out: Row = {};
-  for (const [k, v] of Object.entries(row)) out[k] = MASKED.has(k) && v !== null ? MASK : v;
-  return out;
 }

@@ -1,0 +1,139 @@
+import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
+import { UserError, errorMessage } from '../errors.js';
+import { NAME } from './schema.js';
+import type { ColumnType } from './types.js';
+
+/**
+ * What a CSV file looks like, inferred with DuckDB: its delimiter (DuckDB's sniffer), then each
+ * column's type from every value of the file (not a sample), the spellings of missing values it uses
+ * (`NA`, `n/a`...), and whether a column is unique and never empty (a candidate key). Used by
+ * `init --from-csv` to write dataset definitions and by `check --sources` to describe new columns.
+ */
+export interface InferredColumn {
+  /** As written in the header. */
+  header: string;
+  /** A snake_case name for the definition (`Flight Date` → `flight_date`). */
+  name: string;
+  type: ColumnType;
+  /** A strptime format, for dates and timestamps not in ISO form. */
+  format?: string;
+  /** Another format that reads every value too (day and month both ≤ 12): worth a look. */
+  ambiguousWith?: string;
+  /** No value missing. */
+  complete: boolean;
+  /** Every value distinct and none missing. */
+  unique: boolean;
+}
+
+export interface InferredCsv {
+  delimiter: string;
+  rows: number;
+  columns: InferredColumn[];
+  /** Spellings of a missing value found in columns that are otherwise numbers, dates or booleans. */
+  nullValues: string[];
+}
+
+/** Spellings of "no value" seen in exports (R, pandas, Excel, databases). */
+const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'Null', 'None', 'none', '-', '#N/A', 'nil'];
+const DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d'];
+const TIME_SUFFIXES = [' %H:%M:%S', ' %H:%M', 'T%H:%M:%S', ' %I:%M:%S %p', ' %I:%M %p'];
+const TIMESTAMP_FORMATS = DATE_FORMATS.filter((f) => f !== '%Y%m%d').flatMap((d) => TIME_SUFFIXES.map((t) => `${d}${t}`));
+const BOOLEANS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n'];
+
+/** A header field as a definition's column name: snake_case, starting with a letter. */
+export function columnName(header: string, index: number): string {
+  const base = header
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (!base) return `column_${index + 1}`;
+  return NAME.test(base) ? base : `c_${base}`;
+}
+
+export async function inferCsv(engine: Engine, file: string, displayName = file): Promise<InferredCsv> {
+  let delimiter = ',';
+  try {
+    const [dialect] = await engine.rows(`SELECT Delimiter AS d FROM sniff_csv(${str(file)})`);
+    const d = String(dialect?.['d'] ?? ',');
+    delimiter = d === '\\t' ? '\t' : d.length === 1 ? d : ',';
+  } catch (err) {
+    throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
+  }
+  // The header as written, then every value as text.
+  const [head] = await engine.rows(`SELECT * FROM read_csv(${str(file)}, delim = ${str(delimiter)}, header = false, all_varchar = true, auto_detect = false, columns = {'line': 'VARCHAR'}, quote = '', escape = '', max_line_size = 1048576) LIMIT 1`).catch(() => [undefined]);
+  if (!head) throw new UserError(`${displayName} is empty`, 'a CSV file needs a header line naming its columns');
+  const described = await engine.columns(`SELECT * FROM read_csv(${str(file)}, delim = ${str(delimiter)}, header = true, all_varchar = true, quote = '"', escape = '"', max_line_size = 1048576)`);
+  const headers = described.map((c) => c.name);
+  const names: string[] = [];
+  headers.forEach((h, i) => {
+    let n = columnName(h, i);
+    while (names.includes(n)) n = `${n}_${i + 1}`;
+    names.push(n);
+  });
+  const source = `(SELECT ${headers.map((h, i) => `nullif(trim(${id(h)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM read_csv(${str(file)}, delim = ${str(delimiter)}, header = true, all_varchar = true, quote = '"', escape = '"', max_line_size = 1048576, columns = {${headers.map((h) => `${str(h)}: 'VARCHAR'`).join(', ')}}))`;
+  const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
+  const exprs: string[] = ['count(*) AS n'];
+  headers.forEach((_, i) => {
+    const c = id(`c${i}`);
+    const v = `CASE WHEN ${c} IN ${tokens} THEN NULL ELSE ${c} END`;
+    const fails = (test: string) => `count(*) FILTER (WHERE ${v} IS NOT NULL AND (${test}) IS NULL)`;
+    exprs.push(
+      `count(${c}) AS ${id(`present_${i}`)}`,
+      `count(${v}) AS ${id(`values_${i}`)}`,
+      `count(DISTINCT ${c}) AS ${id(`distinct_${i}`)}`,
+      `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${tokens}) AS ${id(`tokens_${i}`)}`,
+      `${fails(`TRY_CAST(${v} AS BIGINT)`)} AS ${id(`int_${i}`)}`,
+      `${fails(`coalesce(TRY_CAST(${v} AS DOUBLE), CASE WHEN contains(${v}, ',') AND NOT contains(${v}, '.') THEN TRY_CAST(replace(${v}, ',', '.') AS DOUBLE) END)`)} AS ${id(`num_${i}`)}`,
+      `${fails(`CASE WHEN lower(${v}) IN (${BOOLEANS.map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
+      `${fails(`CASE WHEN length(${v}) >= 8 THEN TRY_CAST(${v} AS DATE) END`)} AS ${id(`date_${i}`)}`,
+      `${fails(`CASE WHEN length(${v}) >= 8 THEN TRY_CAST(${v} AS TIMESTAMP) END`)} AS ${id(`ts_${i}`)}`,
+      ...DATE_FORMATS.map((f, j) => `${fails(`try_strptime(${v}, ${str(f)})`)} AS ${id(`df${j}_${i}`)}`),
+      ...TIMESTAMP_FORMATS.map((f, j) => `${fails(`try_strptime(${v}, ${str(f)})`)} AS ${id(`tf${j}_${i}`)}`),
+    );
+  });
+  const [r] = await engine.rows(`SELECT ${exprs.join(', ')} FROM ${source}`);
+  const row = r!;
+  const rows = Number(row['n']);
+  const nullValues = new Set<string>();
+  const columns: InferredColumn[] = headers.map((header, i) => {
+    const get = (k: string) => Number(row[`${k}_${i}`]);
+    const values = get('values');
+    const ok = (k: string) => values > 0 && get(k) === 0;
+    let type: ColumnType = 'text';
+    let format: string | undefined;
+    let ambiguousWith: string | undefined;
+    const dateFormats = DATE_FORMATS.filter((_, j) => ok(`df${j}`));
+    const tsFormats = TIMESTAMP_FORMATS.filter((_, j) => ok(`tf${j}`));
+    if (ok('int')) type = 'integer';
+    else if (ok('num')) type = 'number';
+    else if (ok('bool')) type = 'boolean';
+    else if (ok('date')) type = 'date';
+    else if (ok('ts')) type = 'timestamp';
+    else if (dateFormats.length) {
+      type = 'date';
+      format = dateFormats[0];
+      ambiguousWith = dateFormats[1];
+    } else if (tsFormats.length) {
+      type = 'timestamp';
+      format = tsFormats[0];
+      ambiguousWith = tsFormats.find((f) => f.split(' ')[0] !== format!.split(' ')[0] && f.slice(f.indexOf(' ')) === format!.slice(format!.indexOf(' ')));
+    }
+    // A spelling of "missing" counts only where the other values have a type of their own.
+    const found = row[`tokens_${i}`];
+    if (type !== 'text' && typeof found === 'string') for (const t of found.split('\x01')) nullValues.add(t);
+    const complete = rows > 0 && get('present') === rows && (type === 'text' || values === rows);
+    return {
+      header,
+      name: names[i]!,
+      type,
+      ...(format ? { format } : {}),
+      ...(ambiguousWith ? { ambiguousWith } : {}),
+      complete,
+      unique: complete && get('distinct') === rows,
+    };
+  });
+  return { delimiter, rows, columns, nullValues: [...nullValues].sort() };
+}

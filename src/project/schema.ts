@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+/**
+ * The files of a project folder, as a user writes them (snake_case keys). Each schema is strict: an
+ * unknown key is an error that names the keys allowed, so a typo never goes unnoticed.
+ * load.ts validates each file with these, then checks what spans files (columns named by rules,
+ * references between datasets, models read by KPIs...).
+ */
+
+export const NAME = /^[a-z][a-z0-9_]*$/;
+const name = (what: string) => z.string().regex(NAME, `${what} are snake_case (a-z, 0-9, _), starting with a letter`);
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const nameList = (what: string) => z.union([name(what), z.array(name(what)).min(1, 'must list at least one name')], { error: `a ${what.replace(/s$/, '')} or a list of them` });
+
+export const Label = z.union([nonEmpty, z.strictObject({ fr: nonEmpty, en: nonEmpty })], { error: 'a text, or { fr: <text>, en: <text> }' });
+
+export const SEVERITIES = ['error', 'warn', 'fatal'] as const;
+const severity = z.enum(SEVERITIES);
+
+export const PROJECT_NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+
+export const ProjectFile = z.strictObject({
+  name: z.string().regex(PROJECT_NAME, 'a short lowercase id (a-z, 0-9, -; 2 to 40 characters): it prefixes the buckets, database and queues; put the display name in title'),
+  title: Label.optional(),
+  description: z.string().optional(),
+  dashboard: z
+    .strictObject({
+      tabs: z
+        .array(
+          z.strictObject({
+            id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'tab ids are lowercase with dashes (they are the page address: #ca-pays)').optional(),
+            title: Label,
+            kpis: z.array(name('KPI ids')).min(1, 'a tab shows at least one KPI'),
+          }),
+        )
+        .min(1, 'list at least one tab, or leave dashboard out for a tab per KPI'),
+    })
+    .optional(),
+});
+
+export const COLUMN_TYPES = ['integer', 'number', 'decimal', 'date', 'timestamp', 'text', 'boolean'] as const;
+
+const ColumnObject = z.strictObject({
+  type: z.enum(COLUMN_TYPES),
+  required: z.boolean().optional(),
+  description: z.string().optional(),
+  allowed: z.array(z.coerce.string()).min(1).optional(),
+  personal: z.boolean().optional(),
+  format: z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'a strptime format such as "%m/%d/%Y", or a list of them' }).optional(),
+  scale: z.number().int().min(0).max(18).optional(),
+});
+/** `price: number` is short for `price: { type: number }`. */
+const Column = z.union([z.enum(COLUMN_TYPES).transform((type) => ({ type })), ColumnObject], {
+  error: `a type (${COLUMN_TYPES.join(', ')}) or { type: ..., required: ..., description: ... }`,
+});
+
+export const RULES = ['positive', 'maximum', 'allowed_values', 'date_range', 'not_empty', 'no_all_null_column'] as const;
+const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+/** Each rule's own fields; `rule` picks the schema (see load.ts), so that messages name the right fields. */
+export const RuleFields: Record<(typeof RULES)[number], z.ZodType> = {
+  positive: z.strictObject({ rule: z.literal('positive'), column: name('column names'), severity: severity.default('error') }),
+  maximum: z.strictObject({
+    rule: z.literal('maximum'),
+    column: name('column names'),
+    max: z.number(),
+    setting: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'an environment variable name in capitals, e.g. QUALITY_MAX_MONTANT').optional(),
+    severity: severity.default('error'),
+  }),
+  allowed_values: z.strictObject({ rule: z.literal('allowed_values'), column: name('column names'), values: z.array(z.coerce.string()).min(1).optional(), severity: severity.default('error') }),
+  date_range: z.strictObject({
+    rule: z.literal('date_range'),
+    column: name('column names'),
+    not_before: dateText.optional(),
+    not_in_future: z.boolean().default(false),
+    severity: severity.default('error'),
+  }),
+  // A dataset rule cannot quarantine a row: it warns or fails the run.
+  not_empty: z.strictObject({ rule: z.literal('not_empty'), severity: z.enum(['warn', 'fatal']).default('fatal') }),
+  no_all_null_column: z.strictObject({ rule: z.literal('no_all_null_column'), severity: z.enum(['warn', 'fatal']).default('fatal') }),
+};
+
+export const DatasetFile = z.strictObject({
+  description: z.string().optional(),
+  files: z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'a file-name glob such as "flights*.csv", or a list of them' }).optional(),
+  delimiter: z.string().length(1, 'one character, e.g. "," or ";" or "\\t"').optional(),
+  key: nameList('column names').optional(),
+  columns: z.record(name('column names'), Column).refine((c) => Object.keys(c).length > 0, 'declare at least one column'),
+  references: z
+    .array(
+      z.strictObject({
+        column: name('column names'),
+        dataset: name('dataset names'),
+        key: name('column names').optional(),
+        severity: severity.default('error'),
+      }),
+    )
+    .optional(),
+  partition_by: z.strictObject({ column: name('column names'), grain: z.enum(['day', 'month', 'year']) }).optional(),
+  rules: z.array(z.unknown()).optional(),
+  on_extra_columns: z.enum(['ignore', 'fail']).optional(),
+  on_missing_columns: z.enum(['quarantine_file', 'fail']).optional(),
+  null_values: z.array(z.coerce.string()).optional(),
+});
+
+export const ModelFile = z.strictObject({
+  description: z.string().optional(),
+  grain: z.string().optional(),
+  partitioned_by: name('dataset names').optional(),
+  tests: z
+    .array(
+      z.union(
+        [
+          z.strictObject({ unique: name('column names') }),
+          z.strictObject({ not_null: name('column names') }),
+          z.strictObject({ accepted_values: z.strictObject({ column: name('column names'), values: z.array(z.coerce.string()).min(1) }) }),
+          z.strictObject({ row_count_change: z.strictObject({ max_pct: z.number().positive() }) }),
+        ],
+        { error: 'one of: { unique: <column> }, { not_null: <column> }, { accepted_values: { column, values } }, { row_count_change: { max_pct: 50 } }' },
+      ),
+    )
+    .optional(),
+});
+
+export const KPI_COLUMN_TYPES = ['string', 'integer', 'number', 'date'] as const;
+export const CHART_TYPES = ['bar', 'line', 'pie', 'table', 'cards', 'histogram'] as const;
+
+const KpiColumnObject = z.strictObject({
+  type: z.enum(KPI_COLUMN_TYPES),
+  label: Label.optional(),
+  description: z.string().optional(),
+  unit: nonEmpty.optional(),
+});
+const KpiColumn = z.union([z.enum(KPI_COLUMN_TYPES).transform((type) => ({ type })), KpiColumnObject], {
+  error: `a type (${KPI_COLUMN_TYPES.join(', ')}) or { type: ..., label: ..., unit: ... }`,
+});
+const Chart = z.strictObject({
+  type: z.enum(CHART_TYPES),
+  x: name('column names').optional(),
+  y: z.union([name('column names'), z.array(name('column names'))], { error: 'a column or a list of columns' }).optional(),
+});
+
+export const KpiFile = z.strictObject({
+  title: Label,
+  description: z.string().optional(),
+  sql: nonEmpty,
+  columns: z.record(name('column names'), KpiColumn).refine((c) => Object.keys(c).length > 0, 'declare at least one column'),
+  chart: z.union([Chart, z.array(Chart).min(1)], { error: '{ type: bar, x: <column>, y: [<column>...] }, or a list of them' }).optional(),
+  filters: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'query parameter names are snake_case'), name('column names')).optional(),
+  range: name('column names').optional(),
+});

@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { UserError } from '../errors.js';
+
+/**
+ * One definition file of a project, parsed with positions, so that every error can say
+ * `datasets/flights.yml:7: ...`: the file (relative to the project), the line, the field and what
+ * to write instead.
+ */
+export class DefinitionFile {
+  private readonly lines = new LineCounter();
+  readonly doc: Document.Parsed;
+
+  constructor(
+    readonly projectDir: string,
+    /** Path inside the project, with forward slashes: `datasets/flights.yml`. */
+    readonly rel: string,
+    readonly text = readFileSync(path.join(projectDir, rel), 'utf8'),
+  ) {
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    const error = this.doc.errors[0];
+    if (error) {
+      const line = error.linePos?.[0].line ?? 1;
+      throw new UserError(`${rel}:${line}: not valid YAML: ${error.message.split('\n')[0]}`, 'check the indentation and quoting on that line (YAML: key: value, lists with "- ")');
+    }
+  }
+
+  data(): unknown {
+    return this.doc.toJS();
+  }
+
+  /** The value at a path of the document, as written. */
+  valueAt(at: readonly PropertyKey[]): unknown {
+    const node = this.doc.getIn(at as (string | number)[], true) as Node | undefined;
+    return isScalar(node) ? node.value : node === undefined ? undefined : (node.toJSON() as unknown);
+  }
+
+  /** The line of a path: its value, or the nearest parent that exists; with `keyOf`, the line of key `keyOf` in the map at the path. */
+  lineAt(at: readonly PropertyKey[], keyOf?: string): number {
+    for (let n = at.length; n >= 0; n--) {
+      const node = (n === 0 ? this.doc.contents : this.doc.getIn(at.slice(0, n) as (string | number)[], true)) as Node | null | undefined;
+      if (!node) continue;
+      if (keyOf !== undefined && n === at.length && isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && p.key.value === keyOf);
+        const range = (pair?.key as Node | undefined)?.range;
+        if (range) return this.lines.linePos(range[0]).line;
+      }
+      if (node.range) return this.lines.linePos(node.range[0]).line;
+    }
+    return 1;
+  }
+
+  /** The first line of a text block's content (`sql: |` starts on the next line). */
+  blockStartLine(at: readonly PropertyKey[]): number {
+    const node = this.doc.getIn(at as (string | number)[], true) as Node | undefined;
+    if (!isScalar(node) || !node.range) return this.lineAt(at);
+    const line = this.lines.linePos(node.range[0]).line;
+    return node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED' ? line + 1 : line;
+  }
+
+  /** An error at a path: `datasets/x.yml:7: field "columns.a.type": ...`. */
+  error(at: readonly PropertyKey[], message: string, hint?: string, keyOf?: string): UserError {
+    const field = [...at, ...(keyOf !== undefined ? [keyOf] : [])].join('.');
+    return new UserError(`${this.rel}:${this.lineAt(at, keyOf)}: ${field ? `field "${field}": ` : ''}${message}`, hint);
+  }
+
+  /** Validates the document (or `data`) against a schema; the first problem becomes a one-line error. */
+  parse<S extends z.ZodType>(schema: S, data: unknown = this.data(), base: readonly PropertyKey[] = []): z.output<S> {
+    const result = schema.safeParse(data ?? {});
+    if (result.success) return result.data;
+    const issue = result.error.issues[0]!;
+    throw this.describe(issue, [...base, ...issue.path], schema, issue.path);
+  }
+
+  private describe(issue: z.core.$ZodIssue, at: PropertyKey[], schema: z.ZodType, local: PropertyKey[]): UserError {
+    const value = this.valueAt(at);
+    const shown = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? 'nothing';
+    switch (issue.code) {
+      case 'unrecognized_keys': {
+        const key = String(issue.keys[0]);
+        const allowed = keysAt(schema, local);
+        const close = closest(key, allowed);
+        return this.error(at, `unknown key${close ? ` (did you mean "${close}"?)` : ''}`, allowed.length ? `the keys allowed here are: ${allowed.join(', ')}` : undefined, key);
+      }
+      case 'invalid_value': {
+        const allowed = issue.values.map(String);
+        const close = typeof value === 'string' ? closest(value, allowed) : undefined;
+        return this.error(at, `${shown} is not allowed here${close ? ` (did you mean "${close}"?)` : ''}`, `write one of: ${allowed.join(', ')}`);
+      }
+      case 'invalid_type':
+        if (value === undefined) return this.error(at.slice(0, -1), `"${String(at.at(-1))}" is missing`, `add ${String(at.at(-1))}: <${issue.expected}>`);
+        return this.error(at, `${shown} is not ${article(issue.expected)}`);
+      case 'invalid_union':
+      case 'invalid_format':
+      case 'custom':
+        return this.error(at, value === undefined || typeof value === 'object' ? issue.message : `${shown}: ${issue.message}`);
+      default:
+        return this.error(at, issue.message);
+    }
+  }
+}
+
+/** The keys a strict object schema allows at a path (for "unknown key" messages). */
+function keysAt(schema: z.ZodType, at: PropertyKey[]): string[] {
+  let s: unknown = schema;
+  const unwrap = (x: unknown): unknown => {
+    for (let i = 0; i < 10; i++) {
+      const def = (x as { _zod?: { def?: { type?: string; innerType?: unknown; in?: unknown; options?: unknown[] } } })._zod?.def;
+      if (!def) return x;
+      if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'pipe') x = def.innerType ?? def.in;
+      else if (def.type === 'union') x = def.options?.find((o) => (o as { _zod?: { def?: { type?: string } } })._zod?.def?.type === 'object') ?? def.options?.[0];
+      else return x;
+    }
+    return x;
+  };
+  for (const part of at) {
+    s = unwrap(s);
+    const def = (s as { _zod: { def: { type: string; shape?: Record<string, unknown>; valueType?: unknown; element?: unknown } } })._zod.def;
+    if (def.type === 'object' && def.shape) s = def.shape[String(part)];
+    else if (def.type === 'record') s = def.valueType;
+    else if (def.type === 'array') s = def.element;
+    else return [];
+    if (s === undefined) return [];
+  }
+  const def = (unwrap(s) as { _zod?: { def?: { type?: string; shape?: Record<string, unknown> } } })._zod?.def;
+  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+function article(expected: string): string {
+  return ({ object: 'a map of key: value', array: 'a list', string: 'a text', number: 'a number', boolean: 'true or false' } as Record<string, string>)[expected] ?? `a ${expected}`;
+}
+
+/** The allowed word nearest to a typo, when it is near enough to be a typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { c: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c.toLowerCase());
+    if (!best || d < best.d) best = { c, d };
+  }
+  return best && best.d <= Math.max(1, Math.floor(best.c.length / 3)) ? best.c : undefined;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
