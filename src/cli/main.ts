@@ -12,7 +12,11 @@ import { LakeBusyError } from '../flows/lock.js';
 import { addSchedule, checkCron, listSchedules, removeSchedule } from '../flows/schedule.js';
 import { listRuns, readRun, runPipeline, STAGES, type StageName } from '../pipeline/run.js';
 import { openObjectStore } from '../lake/index.js';
+import { checkProject } from '../project/check.js';
+import { initFromCsv, initShop } from '../project/init.js';
 import { findKpi } from '../project/kpis.js';
+import { loadProject } from '../project/load.js';
+import { checkSources, renderSourcesCheck } from '../project/sources-check.js';
 import { openServingStore } from '../serving/index.js';
 import { humanBytes, humanCount } from './format.js';
 import { inspectLayer, renderKpiList, renderLayer, rowsTable } from './inspect.js';
@@ -218,6 +222,56 @@ function buildProgram(): Command {
     .option('--defects-log <file>', 'write each injected defect and its expected outcome as JSON lines')
     .option('--json', 'print what was written as JSON')
     .action(async (flags: GenerateFlags) => generateCommand(config(), flags));
+
+  program
+    .command('init')
+    .description('write a new project folder: the shop example with sample data, or (--from-csv) definitions inferred from your CSV files')
+    .argument('[dir]', 'the project folder to create', '.')
+    .option('--from-csv <files...>', 'CSV files: one dataset definition per shape, the files copied into DIR/sources, a starter KPI')
+    .option('--json', 'print what was written as JSON')
+    .action(async (dir: string, flags: { fromCsv?: string[]; json?: boolean }) => {
+      const shown = path.relative(process.cwd(), path.resolve(dir)) || '.';
+      const project = shown === '.' ? '' : ` --project ${shown.includes(' ') ? JSON.stringify(shown) : shown}`;
+      if (flags.fromCsv) {
+        const r = await initFromCsv(dir, flags.fromCsv);
+        if (flags.json) return console.log(JSON.stringify(r, null, 2));
+        console.log(`project ${r.name} written to ${r.dir}`);
+        for (const d of r.datasets) {
+          console.log(`  datasets/${d.name}.yml  from ${d.file}: ${d.rows} rows, ${d.columns} columns, ${d.key.length ? `key ${d.key.join(', ')}` : 'no key (rows appended)'}${d.delimiter !== ',' ? `, delimiter ${JSON.stringify(d.delimiter)}` : ''}`);
+        }
+        console.log(`  kpis/${r.kpi}.yml  a starter KPI`);
+        console.log(`next: read and edit the definitions, then
+  npx datalake check${project}
+  npx datalake run${project}
+  npx datalake serve${project}`);
+        return;
+      }
+      const r = await initShop(dir);
+      if (flags.json) return console.log(JSON.stringify(r, null, 2));
+      console.log(`project ${r.name} written to ${r.dir}: the shop example (datalake.yml, datasets/, models/, kpis/) and its sample data in sources/`);
+      console.log(`next:
+  npx datalake run${project}
+  npx datalake serve${project}`);
+    });
+
+  program
+    .command('check')
+    .description("load and validate the project without data: every definition file, then every model's and KPI's SQL against the declared columns")
+    .option('--sources', 'also compare the CSV files in the sources folders with their definitions, printing the lines to add for new columns')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: { sources?: boolean; json?: boolean }) => {
+      const cfg = config();
+      const report = await checkProject(loadProject(cfg.project.dir, { builtIn: cfg.project.builtIn }));
+      const sources = flags.sources ? await checkSources(cfg) : undefined;
+      const bad = sources?.filter((r) => r.outcome !== 'matches' && r.outcome !== 'extra columns ignored') ?? [];
+      if (bad.length) process.exitCode = 1;
+      if (flags.json) return console.log(JSON.stringify({ ...report, ...(sources ? { sources } : {}) }, null, 2));
+      console.log(`✔ project ${report.project} (${cfg.project.builtIn ? 'built-in example' : report.dir}): every definition is valid and every SQL compiles`);
+      console.log(`  datasets: ${report.datasets.map((d) => `${d.name} (${d.columns} columns${d.key.length ? `, key ${d.key.join('+')}` : ', no key'})`).join(', ')}`);
+      console.log(`  models:   ${report.models.map((m) => m.name).join(', ') || 'none'}`);
+      console.log(`  KPIs:     ${report.kpis.map((k) => k.id).join(', ')}`);
+      if (sources) console.log(`sources:\n${renderSourcesCheck(sources, cfg)}`);
+    });
 
   program
     .command('run')

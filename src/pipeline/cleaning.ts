@@ -84,7 +84,8 @@ export function sqlType(col: ColumnSpec): string {
 function typedExpr(r: string, spec: ColumnSpec, trimmedText: string): string {
   switch (spec.type) {
     case 'integer':
-      return `TRY_CAST(${r} AS BIGINT)`;
+      // DuckDB's cast rounds "3.5" to 4 and reads "1e3", "0x10", "1_000": only digits are an integer here.
+      return `CASE WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN TRY_CAST(${r} AS BIGINT) END`;
     case 'number':
     case 'decimal': {
       const type = sqlType(spec);

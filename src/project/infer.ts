@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
 import { NAME } from './schema.js';
@@ -54,6 +55,7 @@ export function columnName(header: string, index: number): string {
 }
 
 export async function inferCsv(engine: Engine, file: string, displayName = file): Promise<InferredCsv> {
+  if ((await stat(file)).size === 0) throw new UserError(`${displayName} is empty (0 bytes)`, 'a CSV file needs a header line naming its columns');
   let delimiter = ',';
   try {
     const [dialect] = await engine.rows(`SELECT Delimiter AS d FROM sniff_csv(${str(file)})`);
@@ -63,8 +65,6 @@ export async function inferCsv(engine: Engine, file: string, displayName = file)
     throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
   }
   // The header as written, then every value as text.
-  const [head] = await engine.rows(`SELECT * FROM read_csv(${str(file)}, delim = ${str(delimiter)}, header = false, all_varchar = true, auto_detect = false, columns = {'line': 'VARCHAR'}, quote = '', escape = '', max_line_size = 1048576) LIMIT 1`).catch(() => [undefined]);
-  if (!head) throw new UserError(`${displayName} is empty`, 'a CSV file needs a header line naming its columns');
   const described = await engine.columns(`SELECT * FROM read_csv(${str(file)}, delim = ${str(delimiter)}, header = true, all_varchar = true, quote = '"', escape = '"', max_line_size = 1048576)`);
   const headers = described.map((c) => c.name);
   const names: string[] = [];
@@ -85,7 +85,7 @@ export async function inferCsv(engine: Engine, file: string, displayName = file)
       `count(${v}) AS ${id(`values_${i}`)}`,
       `count(DISTINCT ${c}) AS ${id(`distinct_${i}`)}`,
       `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${tokens}) AS ${id(`tokens_${i}`)}`,
-      `${fails(`TRY_CAST(${v} AS BIGINT)`)} AS ${id(`int_${i}`)}`,
+      `${fails(`CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') THEN TRY_CAST(${v} AS BIGINT) END`)} AS ${id(`int_${i}`)}`,
       `${fails(`coalesce(TRY_CAST(${v} AS DOUBLE), CASE WHEN contains(${v}, ',') AND NOT contains(${v}, '.') THEN TRY_CAST(replace(${v}, ',', '.') AS DOUBLE) END)`)} AS ${id(`num_${i}`)}`,
       `${fails(`CASE WHEN lower(${v}) IN (${BOOLEANS.map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
       `${fails(`CASE WHEN length(${v}) >= 8 THEN TRY_CAST(${v} AS DATE) END`)} AS ${id(`date_${i}`)}`,

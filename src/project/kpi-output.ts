@@ -11,22 +11,25 @@ const DUCKDB_TYPES: Record<KpiColumnType, RegExp> = {
 /** What to write in the SQL so that a column comes out with its declared type. */
 const CAST_HINT: Record<KpiColumnType, string> = { string: '::VARCHAR', integer: '::BIGINT', number: '::DOUBLE', date: '::DATE' };
 
-/** Compares a KPI's declared columns with what its SQL returns; the message names the KPI file and the column. */
-export function checkKpiOutput(kpi: Kpi, actual: { name: string; type: string }[]): void {
+/**
+ * Compares a KPI's declared columns with what its SQL returns; the message names the KPI file and the
+ * column (with `lineOf`, the line of its declaration).
+ */
+export function checkKpiOutput(kpi: Kpi, actual: { name: string; type: string }[], lineOf?: (column?: string) => number): void {
   const declared = Object.entries(kpi.columns);
-  const where = `kpis/${kpi.id}.yml`;
+  const where = (column?: string) => `kpis/${kpi.id}.yml${lineOf ? `:${lineOf(column)}` : ''}`;
   const actualNames = actual.map((c) => c.name);
   const declaredNames = declared.map(([n]) => n);
   if (actualNames.join(',') !== declaredNames.join(',')) {
     throw new UserError(
-      `${where}: its SQL returns columns (${actualNames.join(', ')}) but it declares (${declaredNames.join(', ')})`,
+      `${where()}: its SQL returns columns (${actualNames.join(', ')}) but it declares (${declaredNames.join(', ')})`,
       'declare the columns in the order the SELECT returns them, with the same names (use AS to rename)',
     );
   }
   declared.forEach(([name, col], i) => {
     const type = actual[i]!.type;
     if (!DUCKDB_TYPES[col.type].test(type)) {
-      throw new UserError(`${where}: column "${name}" is declared ${col.type} but its SQL returns ${type}`, `cast it in the SELECT (e.g. ${name}${CAST_HINT[col.type]}), or declare its type as it is`);
+      throw new UserError(`${where(name)}: column "${name}" is declared ${col.type} but its SQL returns ${type}`, `cast it in the SELECT (e.g. ${name}${CAST_HINT[col.type]}), or declare its type as it is`);
     }
   });
 }

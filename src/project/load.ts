@@ -12,7 +12,7 @@ export const RESERVED_KPI_IDS = ['runs', 'lake', 'quality', 'compare', 'kpis', '
 /** Query parameters every KPI has (or will have): a filter may not take them. */
 export const RESERVED_PARAMETERS = ['limit', 'offset', 'format', 'from', 'to', 'version'];
 /** Folders of the lake's layers that a dataset name would collide with. */
-const RESERVED_DATASETS = ['quarantine', 'staging'];
+export const RESERVED_DATASETS = ['quarantine', 'staging'];
 /** The dashboard's own tabs. */
 const RESERVED_TABS = ['accueil', 'qualite', 'explorateur', 'runs'];
 
@@ -22,9 +22,11 @@ export interface SqlOrigin {
   line: number;
 }
 
-/** A loaded project, and where each SQL text came from (for `check`). */
+/** A loaded project, and where each SQL text and KPI column came from (for `check`). */
 export interface LoadedProject extends Project {
   sqlOrigins: Map<string, SqlOrigin>;
+  /** `kpi:<id>` (its columns) or `kpi:<id>:<column>` → line in its file. */
+  lines: Map<string, number>;
 }
 
 const yamlFiles = (dir: string) =>
@@ -69,13 +71,17 @@ export function loadProject(dir: string, options: { builtIn?: boolean } = {}): L
   const models = loadModels(projectDir, datasets, sqlOrigins);
 
   const kpis: Kpi[] = [];
+  const lines = new Map<string, number>();
   for (const f of yamlFiles(path.join(projectDir, 'kpis'))) {
     const id = f.replace(/\.ya?ml$/i, '');
     const def = file(`kpis/${f}`);
     checkName(def, id, 'KPI');
     if (RESERVED_KPI_IDS.includes(id)) throw def.error([], `a KPI may not be called "${id}": /api/${id} is a route of the API`, 'rename the file');
-    kpis.push(toKpi(id, def));
+    const kpi = toKpi(id, def);
+    kpis.push(kpi);
     sqlOrigins.set(`kpi:${id}`, { file: def.rel, line: def.blockStartLine(['sql']) });
+    lines.set(`kpi:${id}`, def.lineAt(['columns']));
+    for (const c of Object.keys(kpi.columns)) lines.set(`kpi:${id}:${c}`, def.lineAt(['columns', c]));
   }
   if (kpis.length === 0) throw new UserError(`${projectDir}: no KPI declared`, 'add kpis/<name>.yml with title, sql, columns and chart (see README "Use your own data")');
 
@@ -110,6 +116,7 @@ export function loadProject(dir: string, options: { builtIn?: boolean } = {}): L
     tabs,
     tabsDeclared,
     sqlOrigins,
+    lines,
   };
 }
 

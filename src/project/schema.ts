@@ -50,9 +50,7 @@ const ColumnObject = z.strictObject({
   scale: z.number().int().min(0).max(18).optional(),
 });
 /** `price: number` is short for `price: { type: number }`. */
-const Column = z.union([z.enum(COLUMN_TYPES).transform((type) => ({ type })), ColumnObject], {
-  error: `a type (${COLUMN_TYPES.join(', ')}) or { type: ..., required: ..., description: ... }`,
-});
+const Column = z.preprocess((v) => (typeof v === 'string' ? { type: v } : v), ColumnObject);
 
 export const RULES = ['positive', 'maximum', 'allowed_values', 'date_range', 'not_empty', 'no_all_null_column'] as const;
 const dateText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
@@ -130,9 +128,7 @@ const KpiColumnObject = z.strictObject({
   description: z.string().optional(),
   unit: nonEmpty.optional(),
 });
-const KpiColumn = z.union([z.enum(KPI_COLUMN_TYPES).transform((type) => ({ type })), KpiColumnObject], {
-  error: `a type (${KPI_COLUMN_TYPES.join(', ')}) or { type: ..., label: ..., unit: ... }`,
-});
+const KpiColumn = z.preprocess((v) => (typeof v === 'string' ? { type: v } : v), KpiColumnObject);
 const Chart = z.strictObject({
   type: z.enum(CHART_TYPES),
   x: name('column names').optional(),

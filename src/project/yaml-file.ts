@@ -68,14 +68,17 @@ export class DefinitionFile {
 
   /** Validates the document (or `data`) against a schema; the first problem becomes a one-line error. */
   parse<S extends z.ZodType>(schema: S, data: unknown = this.data(), base: readonly PropertyKey[] = []): z.output<S> {
-    const result = schema.safeParse(data ?? {});
+    const result = schema.safeParse(data ?? {}, { reportInput: true });
     if (result.success) return result.data;
-    const issue = result.error.issues[0]!;
+    // An unknown key first: it usually explains a "missing" one (`colum:` for `column:`).
+    const issue = result.error.issues.find((i) => i.code === 'unrecognized_keys') ?? result.error.issues[0]!;
     throw this.describe(issue, [...base, ...issue.path], schema, issue.path);
   }
 
   private describe(issue: z.core.$ZodIssue, at: PropertyKey[], schema: z.ZodType, local: PropertyKey[]): UserError {
-    const value = this.valueAt(at);
+    const written = this.valueAt(at);
+    // A shorthand (`id: int`) is checked in its long form: the value is then the one zod saw.
+    const value = written === undefined && 'input' in issue && issue.input !== undefined && typeof issue.input !== 'object' ? issue.input : written;
     const shown = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? 'nothing';
     switch (issue.code) {
       case 'unrecognized_keys': {
@@ -139,7 +142,9 @@ export function closest(word: string, candidates: readonly string[]): string | u
     const d = distance(word.toLowerCase(), c.toLowerCase());
     if (!best || d < best.d) best = { c, d };
   }
-  return best && best.d <= Math.max(1, Math.floor(best.c.length / 3)) ? best.c : undefined;
+  if (best && best.d <= Math.max(1, Math.floor(best.c.length / 3))) return best.c;
+  // An abbreviation (`int` for `integer`).
+  return word.length >= 3 ? candidates.find((c) => c.toLowerCase().startsWith(word.toLowerCase())) : undefined;
 }
 
 function distance(a: string, b: string): number {

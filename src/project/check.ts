@@ -1,0 +1,80 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Engine, sqlIdent as id } from '../engine/duckdb.js';
+import { errorMessage, UserError } from '../errors.js';
+import { sqlType } from '../pipeline/cleaning.js';
+import { checkKpiOutput } from './kpi-output.js';
+import type { LoadedProject, SqlOrigin } from './load.js';
+
+export interface CheckReport {
+  project: string;
+  dir: string;
+  datasets: { name: string; columns: number; key: string[]; files: readonly string[] }[];
+  models: { name: string; columns: { name: string; type: string }[] }[];
+  kpis: { id: string; columns: number }[];
+}
+
+/**
+ * `datalake check`: the project was loaded and validated file by file (load.ts); here every model's and
+ * KPI's SQL is compiled against the declared schemas, without data: each dataset becomes an empty table
+ * with its declared columns, each model a view built in order, each KPI is described and its columns
+ * compared with its declaration. A typo in a column or a table is caught with the file and SQL line.
+ */
+export async function checkProject(project: LoadedProject): Promise<CheckReport> {
+  const engine = await Engine.open({ threads: 1, memoryLimit: '256MB' }, path.join(os.tmpdir(), `datalake-check-${process.pid}`));
+  try {
+    for (const d of project.datasets) {
+      await engine.run(`CREATE TABLE ${id(d.name)} (${Object.entries(d.columns).map(([c, col]) => `${id(c)} ${sqlType(col)}`).join(', ')})`);
+    }
+    const models: CheckReport['models'] = [];
+    for (const m of project.models) {
+      const origin = project.sqlOrigins.get(`model:${m.name}`)!;
+      await compile(engine, `CREATE VIEW ${id(m.name)} AS ${m.sql}`, origin, `model ${m.name}`, project);
+      const columns = await engine.columns(`SELECT * FROM ${id(m.name)}`);
+      const names = columns.map((c) => c.name);
+      m.tests.forEach((t, i) => {
+        if (t.column !== undefined && !names.includes(t.column)) {
+          throw new UserError(`models/${m.name}.yml: tests[${i}]: ${t.test} names column "${t.column}", which the model does not return`, `its columns: ${names.join(', ')}`);
+        }
+      });
+      models.push({ name: m.name, columns });
+    }
+    for (const k of project.kpis) {
+      const origin = project.sqlOrigins.get(`kpi:${k.id}`)!;
+      const columns = await compile(engine, k.sql, origin, `KPI ${k.id}`, project, true);
+      checkKpiOutput(k, columns, (column) => project.lines.get(column ? `kpi:${k.id}:${column}` : `kpi:${k.id}`) ?? 1);
+    }
+    return {
+      project: project.name,
+      dir: project.dir,
+      datasets: project.datasets.map((d) => ({ name: d.name, columns: Object.keys(d.columns).length, key: [...d.key], files: d.files })),
+      models,
+      kpis: project.kpis.map((k) => ({ id: k.id, columns: Object.keys(k.columns).length })),
+    };
+  } finally {
+    engine.close();
+  }
+}
+
+/** Compiles one SQL text; a DuckDB error becomes one line at the file and line of the SQL. */
+async function compile(engine: Engine, sql: string, origin: SqlOrigin, what: string, project: LoadedProject, describe = false): Promise<{ name: string; type: string }[]> {
+  try {
+    if (describe) return await engine.columns(sql);
+    await engine.run(sql);
+    return [];
+  } catch (err) {
+    const message = errorMessage(err);
+    const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+    // DuckDB: "Binder Error: Referenced column "nb" not found...", "Candidate bindings: ...", "LINE 3: ...".
+    const first = lines[0]!.replace(/^[A-Za-z ]+ Error: /, '').replace(/!$/, '');
+    const candidates = lines.find((l) => /^(Candidate bindings|Did you mean)/.test(l));
+    const at = /LINE (\d+):/.exec(message);
+    // A model's SQL is compiled inside "CREATE VIEW ... AS", on the same first line.
+    const line = origin.line + (at ? Number(at[1]) - 1 : 0);
+    const tables = [...project.datasets.map((d) => d.name), ...project.models.map((m) => m.name)];
+    throw new UserError(
+      `${origin.file}:${line}: the SQL of ${what} does not compile: ${first}${candidates ? ` (${candidates.replace(/:$/, '')})` : ''}`,
+      `it can read the datasets and models: ${tables.join(', ')}; \`npx datalake verify silver\` shows their columns`,
+    );
+  }
+}

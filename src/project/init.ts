@@ -1,0 +1,206 @@
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Engine } from '../engine/duckdb.js';
+import { UserError } from '../errors.js';
+import { generate } from '../generate/generator.js';
+import { globsOverlap } from './globs.js';
+import { columnName, inferCsv, type InferredColumn, type InferredCsv } from './infer.js';
+import { loadProject, RESERVED_DATASETS, RESERVED_PARAMETERS } from './load.js';
+import { BUILT_IN_PROJECT } from './resolve.js';
+import { PROJECT_NAME } from './schema.js';
+
+/** A project name from a folder name: `My Flights 2024` → `my-flights-2024`. */
+export function projectName(dir: string): string {
+  const base = path
+    .basename(path.resolve(dir))
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^[^a-z]+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+  return PROJECT_NAME.test(base) ? base : 'my-project';
+}
+
+async function refuseExisting(dir: string): Promise<void> {
+  if (existsSync(path.join(dir, 'datalake.yml'))) {
+    throw new UserError(`${dir} already holds a project (datalake.yml)`, 'pick another folder, or edit that project\'s files');
+  }
+  await fs.mkdir(dir, { recursive: true });
+}
+
+const GITIGNORE = '# The lake, the serving store and run scratch space of this project\ndata/\n';
+
+/**
+ * `datalake init DIR`: a new project folder holding the shop example (the built-in project's files)
+ * and its generated sample data in DIR/sources, ready for `datalake run --project DIR`.
+ */
+export async function initShop(dir: string, options: { seed?: number; clients?: number } = {}): Promise<{ dir: string; name: string; files: string[] }> {
+  const target = path.resolve(dir);
+  await refuseExisting(target);
+  const name = projectName(target);
+  for (const sub of ['datasets', 'models', 'kpis']) await fs.cp(path.join(BUILT_IN_PROJECT, sub), path.join(target, sub), { recursive: true });
+  const head = await fs.readFile(path.join(BUILT_IN_PROJECT, 'datalake.yml'), 'utf8');
+  // Its own name: its buckets, database and queues on shared services are its own too.
+  await fs.writeFile(path.join(target, 'datalake.yml'), head.replace(/^name: .*$/m, `name: ${name}`));
+  await fs.writeFile(path.join(target, '.gitignore'), GITIGNORE);
+  const result = await generate({ outDir: path.join(target, 'sources'), seed: options.seed ?? 42, ...(options.clients ? { clients: options.clients } : {}) });
+  loadProject(target); // what was written must load
+  return { dir: target, name, files: result.files.map((f) => f.path) };
+}
+
+export interface FromCsvResult {
+  dir: string;
+  name: string;
+  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string }[];
+  kpi: string;
+}
+
+/**
+ * `datalake init DIR --from-csv FILE...`: one dataset definition per CSV shape, inferred with DuckDB
+ * (delimiter, types, date formats, missing-value spellings, a key when a column is unique and never
+ * empty), the CSVs copied into DIR/sources, and one starter KPI so that `run` and the dashboard show
+ * something at once. The files written are meant to be read and edited.
+ */
+export async function initFromCsv(dir: string, files: string[]): Promise<FromCsvResult> {
+  const target = path.resolve(dir);
+  for (const f of files) {
+    if (!existsSync(f)) throw new UserError(`${f}: no such file`, 'give the paths of CSV files');
+    if (!(await fs.stat(f)).isFile()) throw new UserError(`${f} is not a file`, 'give the paths of CSV files');
+  }
+  const engine = await Engine.open({ threads: 2, memoryLimit: '1GB' }, path.join(os.tmpdir(), `datalake-init-${process.pid}`));
+  const shapes: { name: string; stem: string; files: string[]; csv: InferredCsv }[] = [];
+  try {
+    for (const file of files) {
+      const csv = await inferCsv(engine, file, path.basename(file));
+      const stem = fileStem(path.basename(file));
+      // Files with the same stem and the same columns are one dataset (monthly exports of one table).
+      const same = shapes.find((s) => s.stem === stem && sameColumns(s.csv, csv));
+      if (same) {
+        same.files.push(file);
+        continue;
+      }
+      let name = columnName(stem, 0).replace(/^c_/, 'd_');
+      if (RESERVED_DATASETS.includes(name)) name = `${name}_data`;
+      while (shapes.some((s) => s.name === name)) name = `${name}_${shapes.length + 1}`;
+      shapes.push({ name, stem, files: [file], csv });
+    }
+  } finally {
+    engine.close();
+  }
+  await refuseExisting(target);
+  // A dataset's files are `<stem>*.csv`, unless that would claim another dataset's files.
+  const globs = shapes.map((s) => `${s.stem}*.csv`);
+  shapes.forEach((s, i) => {
+    if (globs.some((g, j) => j !== i && globsOverlap(g, globs[i]!))) globs[i] = s.files.length === 1 ? path.basename(s.files[0]!) : globs[i]!;
+  });
+  await fs.mkdir(path.join(target, 'datasets'), { recursive: true });
+  await fs.mkdir(path.join(target, 'kpis'), { recursive: true });
+  await fs.mkdir(path.join(target, 'sources'), { recursive: true });
+  for (const [i, s] of shapes.entries()) {
+    await fs.writeFile(path.join(target, 'datasets', `${s.name}.yml`), datasetYaml(s.name, globs[i]!, s.files, s.csv));
+    for (const f of s.files) await fs.copyFile(f, path.join(target, 'sources', path.basename(f)));
+  }
+  const name = projectName(target);
+  const title = path.basename(target);
+  await fs.writeFile(path.join(target, 'datalake.yml'), `# Written by \`datalake init --from-csv\`; see README "Use your own data" for every key.\nname: ${name}\ntitle: ${yamlText(title)}\n`);
+  await fs.writeFile(path.join(target, '.gitignore'), GITIGNORE);
+  const starter = starterKpi(shapes);
+  await fs.writeFile(path.join(target, 'kpis', `${starter.id}.yml`), starter.yaml);
+  loadProject(target); // what was written must load
+  return {
+    dir: target,
+    name,
+    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter })),
+    kpi: starter.id,
+  };
+}
+
+/** `flights_2024-01.csv` → `flights`: the name without its extension and trailing date or number. */
+function fileStem(file: string): string {
+  const bare = file.replace(/\.[^.]*$/, '');
+  const stem = bare.replace(/[_\-. ]*\d[\d_\-. ]*$/, '');
+  return stem || bare;
+}
+
+function sameColumns(a: InferredCsv, b: InferredCsv): boolean {
+  return a.delimiter === b.delimiter && a.columns.map((c) => c.name).join() === b.columns.map((c) => c.name).join();
+}
+
+const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
+
+/** A key when a column is unique and never empty: an id-like name first, integer or text columns only. */
+function keyOf(csv: InferredCsv): string[] {
+  if (csv.rows === 0) return [];
+  const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text'));
+  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates[0];
+  return chosen ? [chosen.name] : [];
+}
+
+/** A YAML scalar: plain when unambiguous, else double-quoted (JSON strings are YAML). */
+export function yamlText(s: string): string {
+  return /^[A-Za-z][\w .()/-]*$/.test(s) && !/^(true|false|yes|no|null|on|off|y|n)$/i.test(s) && !/[:#]/.test(s) && s.trim() === s ? s : JSON.stringify(s);
+}
+
+function datasetYaml(name: string, glob: string, files: string[], csv: InferredCsv): string {
+  const key = keyOf(csv);
+  const lines = [
+    `# Inferred by \`datalake init --from-csv\` from ${files.map((f) => path.basename(f)).join(', ')} (${csv.rows} rows). Read it, then edit:`,
+    '# mark required columns, add allowed values and rules; `npx datalake check` validates it.',
+    `description: ${yamlText(`${name} (from ${path.basename(files[0]!)})`)}`,
+    `files: ${yamlText(glob)}`,
+  ];
+  if (csv.delimiter !== ',') lines.push(`delimiter: ${JSON.stringify(csv.delimiter)}`);
+  if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
+  else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
+  if (csv.nullValues.length) lines.push(`null_values: [${csv.nullValues.map((v) => JSON.stringify(v)).join(', ')}]`);
+  lines.push('columns:');
+  for (const c of csv.columns) lines.push(`  ${columnYaml(c, key.includes(c.name))}`);
+  // A header-only file gives an empty dataset: a warning here, not a failure, until rows arrive.
+  lines.push('rules:', `  - { rule: not_empty, severity: ${csv.rows === 0 ? 'warn' : 'fatal'} }`);
+  return `${lines.join('\n')}\n`;
+}
+
+function columnYaml(c: InferredColumn, isKey: boolean): string {
+  const fields = [`type: ${c.type}`];
+  if (isKey) fields.push('required: true');
+  if (c.format) fields.push(`format: ${JSON.stringify(c.format)}`);
+  const header = c.header !== c.name ? `header "${c.header}"` : '';
+  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : ''].filter(Boolean).join('; ');
+  return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
+}
+
+/** One KPI to start with: the row count by the first text column of the first dataset that has one. */
+function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string; yaml: string } {
+  const withText = shapes.find((s) => s.csv.columns.some((c) => c.type === 'text'));
+  if (!withText) {
+    const s = shapes[0]!;
+    return {
+      id: `${s.name}_rows`,
+      yaml: [`title: ${yamlText(`${s.name}: rows`)}`, `description: ${yamlText(`Rows of ${s.name}.`)}`, 'sql: |', `  SELECT count(*) AS row_count FROM ${s.name}`, 'columns:', '  row_count: { type: integer, label: Rows }', 'chart: { type: cards }', ''].join('\n'),
+    };
+  }
+  const col = withText.csv.columns.find((c) => c.type === 'text')!;
+  return {
+    id: `${withText.name}_by_${col.name}`.slice(0, 60),
+    yaml: [
+      `title: ${yamlText(`${withText.name} by ${col.header}`)}`,
+      `description: ${yamlText(`Rows of ${withText.name} per ${col.name}, the 20 most frequent. A starter KPI: edit it or add others beside it.`)}`,
+      'sql: |',
+      `  SELECT "${col.name}", count(*) AS row_count`,
+      `  FROM ${withText.name}`,
+      '  GROUP BY ALL',
+      `  ORDER BY row_count DESC, "${col.name}"`,
+      '  LIMIT 20',
+      'columns:',
+      `  ${col.name}: { type: string, label: ${yamlText(col.header)} }`,
+      '  row_count: { type: integer, label: Rows }',
+      `chart: { type: bar, x: ${col.name}, y: [row_count] }`,
+      ...(RESERVED_PARAMETERS.includes(col.name) ? [] : [`filters: { ${col.name}: ${col.name} }`]),
+      '',
+    ].join('\n'),
+  };
+}

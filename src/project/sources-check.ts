@@ -1,0 +1,88 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { Engine } from '../engine/duckdb.js';
+import { datasetForFile } from '../pipeline/bronze.js';
+import { headerProblem, inspectHeader, matchHeader } from '../pipeline/csv-file.js';
+import { inferCsv } from './infer.js';
+
+export interface SourceFileReport {
+  file: string;
+  dataset: string | null;
+  /** What a run would do with the file. */
+  outcome: 'matches' | 'extra columns ignored' | 'refused: extra columns' | 'waits in quarantine' | 'refused: missing columns' | 'matches no dataset';
+  problem?: string;
+  missingOptional: string[];
+  /** Columns the definition lacks, as the YAML lines to add under `columns:`. */
+  add: string[];
+}
+
+/**
+ * `datalake check --sources`: each CSV waiting in the sources folders against its dataset's
+ * definition: the columns it lacks, and for the columns the definition does not name yet, the
+ * YAML lines to add (types inferred by DuckDB from the file).
+ */
+export async function checkSources(config: Config): Promise<SourceFileReport[]> {
+  const { project } = config;
+  const files = new Map<string, string>();
+  for (const dir of [...config.sourcesDirs].reverse()) {
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    for (const n of names) if (n.toLowerCase().endsWith('.csv') && !n.startsWith('.')) files.set(n, path.join(dir, n));
+  }
+  const reports: SourceFileReport[] = [];
+  let engine: Engine | undefined;
+  try {
+    for (const [name, file] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+      const spec = datasetForFile(project, name);
+      if (!spec) {
+        reports.push({ file: name, dataset: null, outcome: 'matches no dataset', missingOptional: [], add: [] });
+        continue;
+      }
+      const header = await inspectHeader(file, spec.delimiter);
+      const match = matchHeader(header, spec);
+      const problem = headerProblem(name, header, match, spec);
+      let add: string[] = [];
+      if (match.extra.length) {
+        engine ??= await Engine.open({ threads: 2, memoryLimit: '1GB' }, path.join(os.tmpdir(), `datalake-check-${process.pid}`));
+        const inferred = await inferCsv(engine, file, name);
+        add = inferred.columns
+          .filter((c) => match.extra.includes(c.header))
+          .map((c) => `${c.name}: { type: ${c.type}${c.format ? `, format: ${JSON.stringify(c.format)}` : ''} }${c.header !== c.name ? `   # header "${c.header}"` : ''}`);
+      }
+      const outcome: SourceFileReport['outcome'] = problem
+        ? spec.onMissingColumns === 'fail'
+          ? 'refused: missing columns'
+          : 'waits in quarantine'
+        : match.extra.length
+          ? spec.onExtraColumns === 'fail'
+            ? 'refused: extra columns'
+            : 'extra columns ignored'
+          : 'matches';
+      reports.push({ file: name, dataset: spec.name, outcome, ...(problem ? { problem: problem.message } : {}), missingOptional: match.missingOptional, add });
+    }
+  } finally {
+    engine?.close();
+  }
+  return reports;
+}
+
+export function renderSourcesCheck(reports: SourceFileReport[], config: Config): string {
+  if (reports.length === 0) return `no CSV file in ${config.sourcesDirs.join(' or ')}`;
+  const lines: string[] = [];
+  for (const r of reports) {
+    if (!r.dataset) {
+      lines.push(`✖ ${r.file}: matches no dataset (files: ${config.project.datasets.flatMap((d) => d.files).join(', ')})`);
+      lines.push(`    add datasets/<name>.yml for it (\`npx datalake init <folder> --from-csv ${r.file}\` drafts one), or widen a dataset's files:`);
+      continue;
+    }
+    const mark = r.outcome === 'matches' ? '✔' : r.outcome === 'extra columns ignored' ? '•' : '✖';
+    lines.push(`${mark} ${r.file} → ${r.dataset}: ${r.outcome}${r.problem ? `: ${r.problem}` : ''}`);
+    if (r.missingOptional.length) lines.push(`    optional columns absent (read as missing): ${r.missingOptional.join(', ')}`);
+    if (r.add.length) {
+      lines.push(`    add under columns: in datasets/${r.dataset}.yml:`);
+      for (const a of r.add) lines.push(`      ${a}`);
+    }
+  }
+  return lines.join('\n');
+}
