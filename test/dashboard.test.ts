@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -13,6 +15,7 @@ import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+import { loadConfig } from '../src/config.js';
 
 // The dashboard in real headless Chromium (Debian's package, driven by playwright-core).
 // Without a browser the suite says loudly that it skipped; DATALAKE_REQUIRE_BROWSER=1 (set by .ci/run) makes that a failure.
@@ -76,14 +79,15 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
   const rowCount = (testId: string) => page.locator(`[data-testid=${testId}] tbody tr`).count();
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
 
-  test('Accueil: headline KPIs, then the read-time comparison behind the button', async () => {
+  test('Accueil: the project title, its headline cards (the resume KPI), then the read-time comparison behind the button', async () => {
     await open('accueil');
-    const distribution = (await api('/api/distribution'))[0];
-    const pays = await api('/api/ca_par_pays');
-    assert.equal(digits(await page.textContent('[data-testid=card-nb-achats] .card-value')), String(distribution.nb_achats));
-    assert.equal(await page.textContent('[data-testid=card-nb-pays] .card-value'), String(pays.length));
-    const caTotal = pays.reduce((s: number, r: { ca_total: number }) => s + r.ca_total, 0);
-    assert.equal(digits(await page.textContent('[data-testid=card-ca-total] .card-value')), String(Math.round(caTotal * 100)));
+    const resume = (await api('/api/resume'))[0];
+    assert.equal(await page.textContent('[data-testid=project-title]'), 'Boutique — tableau de bord');
+    const card = (column: string) => page.textContent(`[data-testid=cards-resume] [data-testid=card-${column}] .card-value`);
+    assert.equal(digits(await card('nb_achats')), String(resume.nb_achats));
+    assert.equal(await card('nb_pays'), String(resume.nb_pays));
+    assert.equal(digits(await card('ca_total')), String(Math.round(resume.ca_total * 100)));
+    assert.equal((await api('/api/ca_par_pays')).length, resume.nb_pays);
     await page.click('[data-testid=compare-button]');
     await page.waitForSelector('[data-testid=compare-table]');
     assert.equal(await rowCount('compare-table'), 2);
@@ -92,37 +96,42 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
     await shot('accueil');
   });
 
-  test('CA par pays: bar and pie charts and the table of published values', async () => {
+  test('CA par pays: bar and pie charts and the table of published values, filtered by country', async () => {
     await open('ca-pays');
     await chartsReady(2);
     const rows = await api('/api/ca_par_pays');
-    assert.equal(await rowCount('table-ca-pays'), rows.length);
-    assert.equal(await page.textContent('[data-testid=table-ca-pays] tbody tr:first-child td:first-child'), rows[0].pays);
-    assert.equal(digits(await page.textContent('[data-testid=table-ca-pays] tbody tr:first-child td:nth-child(3)')), digits(rows[0].ca_total.toFixed(2)));
+    assert.equal(await rowCount('table-ca_par_pays'), rows.length);
+    assert.equal(await page.textContent('[data-testid=table-ca_par_pays] tbody tr:first-child td:first-child'), rows[0].pays);
+    assert.equal(digits(await page.textContent('[data-testid=table-ca_par_pays] tbody tr:first-child td:nth-child(3)')), digits(rows[0].ca_total.toFixed(2)));
     await shot('ca-pays');
+    await page.selectOption('[data-testid=filter-pays]', 'France');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=table-ca_par_pays] tbody tr').length === 1);
+    assert.equal(await page.textContent('[data-testid=table-ca_par_pays] tbody tr td:first-child'), 'France');
+    await page.selectOption('[data-testid=filter-pays]', '');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=table-ca_par_pays] tbody tr').length === n, rows.length);
   });
 
-  test('Volumes: day, week, month and year views and a date range', async () => {
+  test('Volumes: one tab of four time KPIs as a grain switch (day, week, month, year), and a date range', async () => {
     await open('volumes');
     await chartsReady(1);
-    assert.equal(await rowCount('table-volumes'), (await api('/api/volumes_jour')).length);
-    await page.fill('[data-testid=volumes-from]', '2026-03-01');
-    await page.fill('[data-testid=volumes-to]', '2026-03-10');
-    await page.click('[data-testid=volumes-apply]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=table-volumes] tbody tr').length === 10);
-    await page.click('[data-testid=grain-mois]');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=table-volumes] tbody tr').length === 1);
-    await page.click('button:has-text("Réinitialiser")');
+    assert.equal(await rowCount('table-volumes_jour'), (await api('/api/volumes_jour')).length);
+    await page.fill('[data-testid=range-from]', '2026-03-01');
+    await page.fill('[data-testid=range-to]', '2026-03-10');
+    await page.click('[data-testid=range-apply]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=table-volumes_jour] tbody tr').length === 10);
+    await page.click('[data-testid=grain-volumes_mois]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=table-volumes_mois] tbody tr').length === 1);
+    await page.click('[data-testid=range-reset]');
     const months = await api('/api/volumes_mois');
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=table-volumes] tbody tr').length === n, months.length);
-    await page.click('[data-testid=grain-semaine]');
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=table-volumes] tbody tr').length === n, (await api('/api/volumes_semaine')).length);
-    await page.click('[data-testid=grain-an]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=table-volumes_mois] tbody tr').length === n, months.length);
+    await page.click('[data-testid=grain-volumes_semaine]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=table-volumes_semaine] tbody tr').length === n, (await api('/api/volumes_semaine')).length);
+    await page.click('[data-testid=grain-volumes_annee]');
     const years = new Set(months.map((m: { mois: string }) => m.mois.slice(0, 4)));
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=table-volumes] tbody tr').length === n, years.size);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=table-volumes_annee] tbody tr').length === n, years.size);
     await chartsReady(1);
     await shot('volumes');
-    await page.click('[data-testid=grain-jour]');
+    await page.click('[data-testid=grain-volumes_jour]');
   });
 
   test('Croissance: growth line over monthly revenue bars, and the table', async () => {
@@ -138,8 +147,9 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
     await open('distribution');
     await chartsReady(1);
     const d = (await api('/api/distribution'))[0];
-    assert.equal(digits(await page.textContent('[data-testid=stat-nb_achats] .card-value')), String(d.nb_achats));
-    assert.equal(digits(await page.textContent('[data-testid=stat-montant_median] .card-value')), digits(d.montant_median.toFixed(2)));
+    assert.equal(digits(await page.textContent('[data-testid=cards-distribution] [data-testid=card-nb_achats] .card-value')), String(d.nb_achats));
+    assert.equal(digits(await page.textContent('[data-testid=cards-distribution] [data-testid=card-montant_median] .card-value')), digits(d.montant_median.toFixed(2)));
+    assert.ok(await page.isVisible('[data-testid=chart-histogramme_montants]'));
     await shot('distribution');
   });
 
@@ -192,7 +202,8 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
     await open('accueil');
     await page.click('[data-testid=lang-en]');
     await page.waitForFunction(() => document.querySelector('[data-testid=tab-accueil]')?.textContent === 'Home');
-    assert.equal(await page.textContent('[data-testid=card-nb-achats] .card-label'), 'Purchases');
+    assert.equal(await page.textContent('[data-testid=cards-resume] [data-testid=card-nb_achats] .card-label'), 'Purchases');
+    assert.equal(await page.textContent('[data-testid=tab-ca-pays]'), 'Revenue by country');
     await page.click('[data-testid=lang-fr]');
     await page.setViewportSize({ width: 390, height: 844 });
     await open('ca-pays');
@@ -223,6 +234,54 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
       await other.close();
       await empty.app.close();
       await fs.rm(emptyConfig.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('another project: a tab per KPI drawn from its declarations, home cards, a filter and a date range', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flights-dashboard-'));
+    const example = fileURLToPath(new URL('../examples/flights/', import.meta.url));
+    await fs.cp(example, dir, { recursive: true, filter: (src) => path.relative(example, src).split(path.sep)[0] !== 'data' });
+    const flights = loadConfig({ DATALAKE_PROJECT: dir, DUCKDB_THREADS: '2' });
+    assert.equal((await runPipeline({ config: flights })).error, undefined);
+    const other = await serve(flights);
+    const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(e.message));
+    tab.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+    const get = async (p: string) => (await fetch(other.url + p)).json();
+    try {
+      await tab.goto(`${other.url}/#accueil`);
+      await tab.waitForSelector('[data-testid=cards-summary]');
+      assert.equal(await tab.textContent('[data-testid=project-title]'), 'Vols — ponctualité');
+      const summary = (await get('/api/summary'))[0];
+      assert.equal(digits(await tab.textContent('[data-testid=cards-summary] [data-testid=card-nb_flights] .card-value')), String(summary.nb_flights));
+      const tabs = await tab.locator('nav.tabs a').allTextContents();
+      assert.deepEqual(tabs, ['Accueil', 'Compagnies', 'Vols par jour', 'Vols par État', 'Vols par mois', 'En bref', 'Événements météo', 'Qualité', 'Explorateur', 'Runs']);
+
+      await tab.goto(`${other.url}/#flights_by_state`);
+      await tab.waitForSelector('[data-testid=table-flights_by_state]');
+      await tab.waitForFunction(() => document.querySelectorAll('.chart[data-ready=true] canvas').length >= 1);
+      const states = await get('/api/flights_by_state');
+      assert.equal(await tab.locator('[data-testid=table-flights_by_state] tbody tr').count(), states.length);
+      await tab.selectOption('[data-testid=filter-state]', 'CA');
+      await tab.waitForFunction(() => document.querySelectorAll('[data-testid=table-flights_by_state] tbody tr').length === 1);
+
+      await tab.goto(`${other.url}/#daily_flights`);
+      await tab.waitForSelector('[data-testid=table-daily_flights]');
+      await tab.fill('[data-testid=range-from]', '2026-01-05');
+      await tab.fill('[data-testid=range-to]', '2026-01-07');
+      await tab.click('[data-testid=range-apply]');
+      await tab.waitForFunction(() => document.querySelectorAll('[data-testid=table-daily_flights] tbody tr').length === 3);
+
+      await tab.goto(`${other.url}/#weather`);
+      await tab.waitForSelector('[data-testid=table-weather]');
+      await tab.waitForFunction(() => document.querySelectorAll('.chart[data-ready=true] canvas').length >= 1);
+      await tab.screenshot({ path: path.join(ARTIFACTS, 'dashboard-flights-weather.png'), fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await tab.close();
+      await other.app.close();
+      await fs.rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -54,12 +54,42 @@ export async function getBlob(path: string): Promise<Blob> {
 
 export type Row = Record<string, string | number | null>;
 
+export interface Label {
+  fr: string;
+  en: string;
+}
+
+export interface ChartMeta {
+  type: 'bar' | 'line' | 'pie' | 'table' | 'cards' | 'histogram';
+  x?: string;
+  y: string[];
+}
+
+export interface ColumnMeta {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'date';
+  label: Label;
+  unit?: string;
+}
+
 export interface KpiMeta {
   id: string;
-  title: { fr: string; en: string };
+  title: Label;
   description: string;
-  columns: { name: string; type: 'string' | 'integer' | 'number' | 'date'; label: { fr: string; en: string }; unit?: string }[];
-  chart: { type: string; x?: string; y: string[] };
+  columns: ColumnMeta[];
+  charts: ChartMeta[];
+  /** Query parameter → column. */
+  filters: Record<string, string>;
+  range: string | null;
+}
+
+export interface ProjectMeta {
+  name: string;
+  title: Label;
+  datasets: { name: string; description: string | null }[];
+  tabs: { id: string; title: Label; kpis: string[] }[];
+  /** KPIs whose cards head the home page. */
+  home: string[];
 }
 
 export const kpiRows = (id: string, query = '') => getJson<Row[]>(`api/kpis/${id}${query ? `?${query}` : ''}`);

@@ -1,14 +1,18 @@
-import { ApiError, getJson, setApiKey, type KpiMeta, type Row } from './api';
+import { ApiError, getJson, setApiKey, type ColumnMeta, type KpiMeta, type Label, type ProjectMeta, type Row } from './api';
 import { h } from './dom';
 import { translate, type Lang, type StringKey } from './i18n';
 
-/** What every tab gets: the language, translations, number formats and the KPI registry. */
+/** What every tab gets: the language, translations, number formats, the project and its KPIs. */
 export class App {
   lang: Lang = (localStorage.getItem('datalake.lang') as Lang | null) ?? 'fr';
   kpis: KpiMeta[] = [];
+  project: ProjectMeta | undefined;
   onChange: () => void = () => undefined;
 
   t = (key: StringKey) => translate(this.lang, key);
+
+  /** A declared text in the current language. */
+  l = (label: Label) => label[this.lang];
 
   setLang(lang: Lang): void {
     this.lang = lang;
@@ -25,8 +29,14 @@ export class App {
     return value === null || value === undefined ? '—' : new Intl.NumberFormat(this.locale, { maximumFractionDigits: digits }).format(value);
   }
 
-  euros(value: number | null | undefined): string {
-    return value === null || value === undefined ? '—' : new Intl.NumberFormat(this.locale, { style: 'currency', currency: 'EUR' }).format(value);
+  /** A value of a KPI column as shown: currencies (a 3-letter unit such as EUR) and other units from its declaration. */
+  format(column: ColumnMeta, value: string | number | null | undefined): string {
+    if (value === null || value === undefined) return '—';
+    if (typeof value !== 'number') return String(value);
+    const unit = column.unit;
+    if (unit && /^[A-Z]{3}$/.test(unit)) return new Intl.NumberFormat(this.locale, { style: 'currency', currency: unit }).format(value);
+    const n = this.number(value, column.type === 'integer' ? 0 : 2);
+    return unit ? `${n}${unit === '%' ? ' %' : ` ${unit}`}` : n;
   }
 
   date(iso: string): string {
@@ -35,33 +45,27 @@ export class App {
 
   kpi(id: string): KpiMeta {
     const k = this.kpis.find((x) => x.id === id);
-    if (!k) throw new ApiError('http', `KPI ${id} is not in the registry`);
+    if (!k) throw new ApiError('http', `KPI ${id} is not in the project`);
     return k;
   }
 
-  /** Column label of a KPI in the current language. */
-  label(kpiId: string, column: string): string {
-    return this.kpi(kpiId).columns.find((c) => c.name === column)?.label[this.lang] ?? column;
+  column(kpi: KpiMeta, name: string): ColumnMeta {
+    return kpi.columns.find((c) => c.name === name) ?? { name, type: 'string', label: { fr: name, en: name } };
   }
 
-  /** A KPI's rows as a table, headers and number formats from its declaration. */
-  kpiTableRows(kpiId: string, rows: Row[]): { headers: string[]; cells: (string | number | null)[][]; numeric: boolean[] } {
-    const cols = this.kpi(kpiId).columns;
+  /** A KPI's rows as a table, headers and formats from its declaration. */
+  kpiTableRows(kpi: KpiMeta, rows: Row[]): { headers: string[]; cells: (string | number | null)[][]; numeric: boolean[] } {
+    const cols = kpi.columns;
     return {
-      headers: cols.map((c) => c.label[this.lang]),
+      headers: cols.map((c) => this.l(c.label)),
       numeric: cols.map((c) => c.type === 'integer' || c.type === 'number'),
-      cells: rows.map((r) =>
-        cols.map((c) => {
-          const v = r[c.name] ?? null;
-          if (typeof v !== 'number') return v;
-          return c.unit === 'EUR' ? this.euros(v) : this.number(v);
-        }),
-      ),
+      cells: rows.map((r) => cols.map((c) => (typeof r[c.name] === 'number' ? this.format(c, r[c.name]) : (r[c.name] ?? null)))),
     };
   }
 
-  async loadRegistry(): Promise<void> {
-    this.kpis = await getJson<KpiMeta[]>('api/kpis');
+  /** The project and its KPIs, once per page. */
+  async loadProject(): Promise<void> {
+    [this.project, this.kpis] = await Promise.all([getJson<ProjectMeta>('api/project'), getJson<KpiMeta[]>('api/kpis')]);
   }
 
   /** The empty, error or API-key view for a failed load. */
@@ -104,7 +108,7 @@ export class App {
 
 export interface Tab {
   id: string;
-  title: StringKey;
+  title(app: App): string;
   render(app: App): Promise<HTMLElement>;
 }
 

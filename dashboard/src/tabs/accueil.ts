@@ -1,7 +1,8 @@
 import { getJson, kpiRows } from '../api';
 import type { App, Tab } from '../app';
 import { chart } from '../charts';
-import { card, h, section, table } from '../dom';
+import { h, section, table } from '../dom';
+import { kpiCards } from '../kpi-view';
 
 interface Side {
   name: string;
@@ -23,26 +24,32 @@ function storeName(app: App, description: string): string {
   return names[kind ?? ''] ?? description;
 }
 
+/**
+ * Home: the project's title and headline cards (its one-row KPIs), the last publish, the list of tabs,
+ * and the serving store vs lake read-time comparison on the first KPI of the first tab.
+ */
 const tab: Tab = {
   id: 'accueil',
-  title: 'tab_accueil',
+  title: (app) => app.t('tab_accueil'),
   async render(app) {
-    const [pays, distribution, ready] = await Promise.all([
-      kpiRows('ca_par_pays'),
-      kpiRows('distribution'),
+    const project = app.project!;
+    const cardKpis = project.home.map((id) => app.kpi(id));
+    const [rows, ready] = await Promise.all([
+      Promise.all(cardKpis.map((k) => kpiRows(k.id))),
       getJson<{ last_publish: { publishedAt: string; runId: string } | null }>('ready'),
     ]);
-    const caTotal = pays.reduce((sum, r) => sum + Number(r['ca_total'] ?? 0), 0);
-    const d = distribution[0] ?? {};
-    const cards = h(
-      'div',
-      { class: 'cards' },
-      card(app.t('ca_total'), app.euros(caTotal), 'card-ca-total'),
-      card(app.t('nb_achats'), app.number(Number(d['nb_achats']), 0), 'card-nb-achats'),
-      card(app.t('panier_moyen'), app.euros(Number(d['montant_moyen'])), 'card-panier-moyen'),
-      card(app.t('nb_pays'), String(pays.length), 'card-nb-pays'),
-    );
+    // Nothing is published: the view says so (the KPI reads answer 404 then).
+    if (!ready.last_publish && cardKpis.length === 0) await kpiRows(app.kpis[0]!.id);
+    const cards = cardKpis.map((k, i) => kpiCards(app, k, rows[i]!));
     const publish = ready.last_publish ? h('p', { class: 'muted' }, `${app.t('last_publish')} : ${app.date(ready.last_publish.publishedAt)} (run ${ready.last_publish.runId})`) : null;
+    const tabs = h(
+      'ul',
+      { class: 'tab-list', 'data-testid': 'home-tabs' },
+      ...project.tabs.map((t) =>
+        h('li', {}, h('a', { href: `#${t.id}` }, app.l(t.title)), ' — ', t.kpis.map((id) => app.l(app.kpi(id).title)).join(', ')),
+      ),
+    );
+    const compared = app.kpi(project.tabs[0]?.kpis[0] ?? app.kpis[0]!.id);
 
     const result = h('div', { 'data-testid': 'compare-result' });
     const button = h('button', { class: 'primary', 'data-testid': 'compare-button' }, app.t('compare_button'));
@@ -50,7 +57,7 @@ const tab: Tab = {
       button.setAttribute('disabled', '');
       result.replaceChildren(h('p', { class: 'loading' }, app.t('compare_running')));
       try {
-        const c = await getJson<Comparison>('api/compare?kpi=ca_par_pays&n=20');
+        const c = await getJson<Comparison>(`api/compare?kpi=${encodeURIComponent(compared.id)}&n=20`);
         const serving = `${app.t('serving_store')} — ${storeName(app, c.serving_store.name)}`;
         const lake = `${app.t('lake')} — ${storeName(app, c.lake.name)}`;
         const ratio = c.lake.p50_ms / c.serving_store.p50_ms;
@@ -83,7 +90,14 @@ const tab: Tab = {
         button.removeAttribute('disabled');
       }
     });
-    return h('div', {}, cards, publish, section(app.t('compare_title'), button, result));
+    return h(
+      'div',
+      {},
+      ...cards,
+      publish,
+      section(app.t('tabs'), tabs),
+      section(`${app.t('compare_title')} (${app.l(compared.title)})`, button, result),
+    );
   },
 };
 export default tab;

@@ -131,7 +131,7 @@ async function view(app: App, rerender: () => void): Promise<HTMLElement> {
 
 const tab: Tab = {
   id: 'explorateur',
-  title: 'tab_explorateur',
+  title: (app) => app.t('tab_explorateur'),
   render: (app) => interactive(app, view),
 };
 export default tab;

@@ -21,7 +21,7 @@ interface Report {
 
 const tab: Tab = {
   id: 'qualite',
-  title: 'tab_qualite',
+  title: (app) => app.t('tab_qualite'),
   async render(app) {
     const report = await getJson<Report>('api/quality');
     const rows = report.checks.map((c) => [

@@ -91,7 +91,7 @@ const STAGES = ['bronze', 'silver', 'gold', 'publish'];
 
 const tab: Tab = {
   id: 'runs',
-  title: 'tab_runs',
+  title: (app) => app.t('tab_runs'),
   async render(app) {
     const runs = await getJson<Run[]>('api/runs?limit=50');
     if (runs.length === 0) return h('p', { class: 'state empty', 'data-testid': 'state-empty' }, app.t('no_runs'));
