@@ -164,6 +164,10 @@ export function readOptions(kpi: Kpi, q: KpiQuery, rangeWidth?: number): { where
   if ((q.from !== undefined || q.to !== undefined) && !range) throw badRequest(`parameters "from" and "to" are not supported by KPI ${kpi.id}: it declares no range`);
   if (range) {
     const isDateColumn = kpi.columns[range]!.type === 'date';
+    // The generic route accepts any KPI's bounds; on a date column they must be days or months.
+    for (const p of ['from', 'to'] as const) {
+      if (isDateColumn && q[p] !== undefined && !/^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/.test(q[p])) throw badRequest(`invalid query parameter "${p}": a day YYYY-MM-DD or a month YYYY-MM on KPI ${kpi.id}`);
+    }
     // Days compare as YYYY-MM-DD strings and a month (YYYY-MM) covers all its days; on a text column
     // (a month, a year) a longer bound is cut to the values' length: 2026-03-10 → 2026-03.
     const bound = (value: string, end: boolean) => (isDateColumn ? (value.length === 7 ? `${value}-${end ? '31' : '01'}` : value) : rangeWidth ? value.slice(0, rangeWidth) : value);

@@ -56,7 +56,16 @@ interface GenerateFlags {
   json?: boolean;
 }
 
+/** Whether the project has the datasets the sample generator writes (the shop's clients and achats). */
+const isShopShaped = (config: Config) => ['clients', 'achats'].every((d) => config.project.datasets.some((x) => x.name === d));
+
 async function generateCommand(config: Config, flags: GenerateFlags): Promise<void> {
+  if (!flags.out && !isShopShaped(config)) {
+    throw new UserError(
+      `generate writes the shop's sample files (clients.csv, achats.csv), which project ${config.project.name} has no dataset for`,
+      'give --out DIR to write them elsewhere, or run it on the shop (`datalake init DIR` makes a copy)',
+    );
+  }
   const outDir = path.resolve(flags.out ?? config.sourcesDir);
   const progress = new TerminalProgress();
   const started = performance.now();
@@ -180,8 +189,13 @@ async function serveCommand(config: Config): Promise<void> {
 
 async function startCommand(config: Config): Promise<void> {
   if (await sourcesAreEmpty(config.sourcesDir)) {
-    console.log(`No source CSV in ${config.sourcesDir}: generating the seed's sample data (1500 clients, seed 42).`);
-    await generateCommand(config, { seed: 42, dirtyRate: 0 });
+    // The generator writes the shop's files: a project of its own shape gets its files from the user.
+    if (isShopShaped(config)) {
+      console.log(`No source CSV in ${config.sourcesDir}: generating the seed's sample data (1500 clients, seed 42).`);
+      await generateCommand(config, { seed: 42, dirtyRate: 0 });
+    } else {
+      console.log(`No source CSV in ${config.sourcesDir}: put the files of ${config.project.datasets.map((d) => d.files.join(', ')).join(', ')} there.`);
+    }
   }
   // In distributed mode this process is a worker too, so the first run does not wait for one elsewhere.
   const worker = config.redisUrl ? await startWorker(config, { log: (m) => console.log(`[worker] ${m}`) }) : undefined;

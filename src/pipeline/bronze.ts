@@ -111,9 +111,10 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
         outcome[name] = 'unchanged';
         continue;
       }
-      // The same content under another name is the same file sent again.
+      // A new name with the content of a file already received is that file sent again. (A known name
+      // with new content is a new version, whatever else it equals: it replaces its earlier versions.)
       const twin = received.get(facts.sha256);
-      if (twin !== undefined && twin !== name) {
+      if (twin !== undefined && twin !== name && !known) {
         outcome[name] = `unchanged: same content as ${twin}`;
         continue;
       }

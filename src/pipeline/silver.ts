@@ -284,7 +284,8 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     // Superseded versions and files of no dataset are done with; files still waiting are not.
     for (const f of superseded) delete next.waiting![f.key];
     next.processed = [...state.processed, ...superseded.map((f) => f.key), ...candidates.map((f) => f.key).filter((k) => !next.waiting![k])];
-    next.runId = ctx.runId;
+    // Gold rebuilds when silver's run changes: a run that only set files aside changed no data.
+    next.runId = uploads.length || deletes.length || !previous || rebuild ? ctx.runId : state.runId;
     next.updatedAt = new Date().toISOString();
     if (Object.keys(next.waiting!).length === 0) delete next.waiting;
     await ctx.store.putBytes('silver', SILVER_STATE, JSON.stringify(next, null, 2));

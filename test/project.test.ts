@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../src/config.js';
+import { runPipeline } from '../src/pipeline/run.js';
+import { openServingStore } from '../src/serving/index.js';
+
+// Project folders as a user drives them, through the built CLI: `init`, `init --from-csv`, `check`
+// (one test per kind of mistake, asserting the message), `check --sources`, which project a command
+// picks, and two projects kept apart.
+
+const BIN = fileURLToPath(new URL('../bin/datalake.js', import.meta.url));
+const SHOP = fileURLToPath(new URL('../examples/shop/', import.meta.url));
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { PATH: process.env['PATH'] ?? '', DUCKDB_THREADS: '2', ...options.env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** A one-line error: non-zero exit, `error:` first, no stack trace. */
+function assertError(r: Result, message: RegExp, hint?: RegExp): void {
+  assert.notEqual(r.code, 0, `expected a failure, got: ${r.stdout}`);
+  const first = r.stderr.split('\n').find((l) => l.startsWith('error:')) ?? '';
+  assert.match(first, message, r.stderr);
+  if (hint) assert.match(r.stderr, hint);
+  assert.doesNotMatch(r.stderr, /^\s+at .+:\d+:\d+\)?$/m, 'no stack trace');
+}
+
+let root: string;
+before(async () => (root = await fs.mkdtemp(path.join(os.tmpdir(), 'projects-'))));
+after(async () => fs.rm(root, { recursive: true, force: true }));
+
+describe('datalake init', () => {
+  test('init DIR writes the shop example with its sample data; check and run work on it', async () => {
+    const r = await cli(['init', 'my shop'], { cwd: root });
+    assert.equal(r.code, 0, r.stderr);
+    const dir = path.join(root, 'my shop');
+    assert.match(await fs.readFile(path.join(dir, 'datalake.yml'), 'utf8'), /^name: my-shop$/m);
+    assert.deepEqual((await fs.readdir(path.join(dir, 'sources'))).sort(), ['achats.csv', 'clients.csv']);
+    assert.match(r.stdout, /npx datalake run --project "my shop"/);
+    assert.equal((await cli(['check', '--project', 'my shop'], { cwd: root })).code, 0);
+    const run = await cli(['run', '--json'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).lake, `folder ${path.join(dir, 'data', 'lake')}`, 'the nearest datalake.yml is the project; its data beside it');
+    assertError(await cli(['init', 'my shop'], { cwd: root }), /already holds a project/);
+  });
+
+  test('init DIR --from-csv: semicolons, quoted commas, NA, US dates, a header-only file; the project runs at once', async () => {
+    const csvs = path.join(root, 'csvs');
+    await fs.mkdir(csvs, { recursive: true });
+    await fs.writeFile(path.join(csvs, 'orders.csv'), 'Order ID;Customer;Order Date;Amount;Paid\n1;"Smith; John";03/15/2024;12,50;yes\n2;Ann;03/16/2024;NA;no\n3;Bob;03/17/2024;7,25;yes\n');
+    await fs.writeFile(path.join(csvs, 'cities.csv'), 'code,name,region,population\nA1,"Paris, FR",North,NA\nB2,Lyon,South,513275\nC3,"Nice ""la belle""",South,342669\n');
+    await fs.writeFile(path.join(csvs, 'contacts_export.csv'), 'id,label,group\n');
+    await fs.writeFile(path.join(csvs, 'readings_2024-01.csv'), 'station,date,temp\nS1,2024-01-01,3.5\nS1,2024-01-02,-1\nS2,2024-01-01,4\n');
+    const files = ['orders.csv', 'cities.csv', 'contacts_export.csv', 'readings_2024-01.csv'].map((f) => path.join(csvs, f));
+    const r = await cli(['init', 'from-csv', '--from-csv', ...files], { cwd: root });
+    assert.equal(r.code, 0, r.stderr);
+    const dir = path.join(root, 'from-csv');
+    const orders = await fs.readFile(path.join(dir, 'datasets', 'orders.yml'), 'utf8');
+    assert.match(orders, /^delimiter: ";"$/m);
+    assert.match(orders, /^key: order_id$/m);
+    assert.match(orders, /^null_values: \["NA"\]$/m);
+    assert.match(orders, /^ {2}order_date: \{ type: date, format: "%m\/%d\/%Y" \}/m);
+    assert.match(orders, /^ {2}amount: \{ type: number \}/m);
+    assert.match(orders, /^ {2}paid: \{ type: boolean \}/m);
+    const cities = await fs.readFile(path.join(dir, 'datasets', 'cities.yml'), 'utf8');
+    assert.match(cities, /^ {2}population: \{ type: integer \}/m);
+    assert.match(cities, /^key: code$/m);
+    const readings = await fs.readFile(path.join(dir, 'datasets', 'readings.yml'), 'utf8');
+    assert.match(readings, /^files: "readings\*\.csv"$/m, 'the date in the file name is not part of the dataset');
+    assert.match(readings, /^ {2}temp: \{ type: number \}/m);
+    assert.doesNotMatch(readings, /^key:/m, 'no unique integer or text column: no key');
+    const empty = await fs.readFile(path.join(dir, 'datasets', 'contacts_export.yml'), 'utf8');
+    assert.match(empty, /not_empty, severity: warn/, 'a header-only file makes a dataset that may be empty');
+    assert.deepEqual((await fs.readdir(path.join(dir, 'sources'))).sort(), ['cities.csv', 'contacts_export.csv', 'orders.csv', 'readings_2024-01.csv']);
+    assert.deepEqual(await fs.readdir(path.join(dir, 'kpis')), ['orders_by_customer.yml']);
+
+    assert.equal((await cli(['check'], { cwd: dir })).code, 0);
+    const run = await cli(['run', '--json'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout);
+    assert.equal(summary.stages[1].details.datasets.orders.rowsOut, 3);
+    assert.equal(summary.stages[1].details.datasets.cities.rowsOut, 3);
+    const show = await cli(['show', 'orders_by_customer'], { cwd: dir });
+    assert.match(show.stdout, /Smith; John/);
+    // The decimal comma and NA read as numbers and a missing value.
+    const serving = openServingStore(loadConfig({ DATALAKE_PROJECT: dir }));
+    try {
+      assert.equal((await serving.read('kpi_orders_by_customer'))!.length, 3);
+    } finally {
+      await serving.close();
+    }
+  });
+
+  test('init --from-csv refuses a missing or empty file in one line', async () => {
+    assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'nope.csv')], { cwd: root }), /nope\.csv: no such file/);
+    await fs.writeFile(path.join(root, 'empty.csv'), '');
+    assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'empty.csv')], { cwd: root }), /empty\.csv is empty \(0 bytes\)/);
+  });
+});
+
+describe('datalake check on broken projects', () => {
+  /** A copy of the shop with one file changed; returns `check`'s result on it. */
+  async function checkWith(edit: Record<string, (text: string) => string>): Promise<Result> {
+    const dir = await fs.mkdtemp(path.join(root, 'broken-'));
+    await fs.cp(SHOP, dir, { recursive: true });
+    for (const [file, change] of Object.entries(edit)) {
+      const target = path.join(dir, file);
+      await fs.writeFile(target, change(await fs.readFile(target, 'utf8').catch(() => '')));
+    }
+    return cli(['check', '--project', dir]);
+  }
+  const cases: [string, Record<string, (t: string) => string>, RegExp, RegExp?][] = [
+    ['a file that is not YAML', { 'datasets/clients.yml': (t) => `${t}\n  - bad: [unclosed\n` }, /^error: datasets\/clients\.yml:\d+: not valid YAML/],
+    ['an unknown key, with the key meant', { 'datasets/achats.yml': (t) => t.replace('partition_by:', 'partition_bye:') }, /^error: datasets\/achats\.yml:\d+: field "partition_bye": unknown key \(did you mean "partition_by"\?\)$/, /keys allowed here are: .*partition_by/],
+    ['an unknown column type', { 'datasets/clients.yml': (t) => t.replace('id_client: { type: integer', 'id_client: { type: int') }, /^error: datasets\/clients\.yml:5: field "columns\.id_client\.type": "int" is not allowed here \(did you mean "integer"\?\)$/, /write one of: integer, number, decimal, date, timestamp, text, boolean/],
+    ['a key that is not a column', { 'datasets/achats.yml': (t) => t.replace('key: id_achat', 'key: id_achats') }, /^error: datasets\/achats\.yml:\d+: field "key": "id_achats" is not a declared column \(did you mean "id_achat"\?\)$/],
+    ['a rule on a missing column', { 'datasets/achats.yml': (t) => t.replace('{ rule: positive, column: montant', '{ rule: positive, column: amount') }, /^error: datasets\/achats\.yml:\d+: field "rules\.0\.column": "amount" is not a declared column/],
+    ['an unknown rule', { 'datasets/achats.yml': (t) => t.replace('rule: positive', 'rule: positiv') }, /^error: datasets\/achats\.yml:\d+: field "rules\.0\.rule": unknown rule "positiv" \(did you mean "positive"\?\)$/],
+    ['a rule on a column of the wrong type', { 'datasets/achats.yml': (t) => t.replace('{ rule: positive, column: montant', '{ rule: positive, column: produit') }, /rule positive applies to integer, number or decimal columns; produit is text/],
+    ['a reference to an unknown dataset', { 'datasets/achats.yml': (t) => t.replace('dataset: clients', 'dataset: client') }, /^error: datasets\/achats\.yml:\d+: field "references\.0\.dataset": no dataset "client" \(did you mean "clients"\?\)$/],
+    ['a reference between columns of other types', { 'datasets/achats.yml': (t) => t.replace('id_client: { type: integer', 'id_client: { type: text') }, /achats\.id_client is text but clients\.id_client is integer: they cannot match/],
+    ['overlapping file globs', { 'datasets/clients.yml': (t) => t.replace('files: "clients*.csv"', 'files: "*.csv"') }, /datasets\/clients\.yml:2: field "files": its files "\*\.csv" and those of dataset achats \("achats\*\.csv"\) can match the same file name/],
+    ['a dataset named after a lake folder', { 'datasets/quarantine.yml': () => 'columns:\n  a: text\n' }, /a dataset may not be called "quarantine"/],
+    ['a file name that is not snake_case', { 'kpis/Top-Products.yml': () => 'title: x\nsql: SELECT 1 AS a\ncolumns:\n  a: integer\n' }, /kpis\/Top-Products\.yml: the file name must be snake_case/],
+    ['a KPI named after an API route', { 'kpis/runs.yml': () => 'title: x\nsql: SELECT 1 AS a\ncolumns:\n  a: integer\n' }, /a KPI may not be called "runs": \/api\/runs is a route of the API/],
+    ['a reserved filter parameter', { 'kpis/ca_par_pays.yml': (t) => t.replace('filters: { pays: pays }', 'filters: { limit: pays }') }, /the query parameter "limit" is reserved/],
+    ['a chart on an undeclared column', { 'kpis/ca_par_pays.yml': (t) => t.replace('x: pays, y: [ca_total] }\n  - { type: pie', 'x: country, y: [ca_total] }\n  - { type: pie') }, /kpis\/ca_par_pays\.yml:\d+: field "chart\.0\.x": "country" is not one of the declared columns/],
+    ['a KPI reading a table that does not exist', { 'kpis/volumes_mois.yml': (t) => t.replace('FROM fact_achats', 'FROM fact_achat') }, /^error: kpis\/volumes_mois\.yml:6: the SQL of KPI volumes_mois does not compile: Table with name fact_achat does not exist \(Did you mean "fact_achats"\?\)$/],
+    ['a KPI naming a column that does not exist', { 'kpis/ca_par_pays.yml': (t) => t.replace('SELECT pays,', 'SELECT country,') }, /^error: kpis\/ca_par_pays\.yml:4: the SQL of KPI ca_par_pays does not compile: Referenced column "country" not found in FROM clause/],
+    ['a KPI whose SQL returns other columns than declared', { 'kpis/resume.yml': (t) => t.replace('count(DISTINCT pays) AS nb_pays', 'count(DISTINCT pays) AS pays') }, /kpis\/resume\.yml:\d+: its SQL returns columns \(ca_total, nb_achats, panier_moyen, pays\) but it declares \(ca_total, nb_achats, panier_moyen, nb_pays\)/],
+    ['a KPI column of another type than declared', { 'kpis/resume.yml': (t) => t.replace('nb_pays: { type: integer', 'nb_pays: { type: date') }, /kpis\/resume\.yml:\d+: column "nb_pays" is declared date but its SQL returns BIGINT/, /cast it in the SELECT/],
+    ['a model reading a missing column', { 'models/dim_clients.sql': (t) => t.replace('nom, email', 'name, email') }, /^error: models\/dim_clients\.sql:1: the SQL of model dim_clients does not compile: Referenced column "name" not found/],
+    ['models reading each other in a cycle', { 'models/dim_temps.sql': (t) => t.replace('FROM achats', 'FROM achats, fact_achats'), 'models/fact_achats.sql': (t) => t.replace('FROM achats a', 'FROM achats a, dim_temps t') }, /models read each other in a cycle: (dim_temps → fact_achats → dim_temps|fact_achats → dim_temps → fact_achats)/],
+    ['a model test on a column the model does not return', { 'models/dim_clients.yml': (t) => t.replace('not_null: pays', 'not_null: country') }, /models\/dim_clients\.yml: tests\[1\]: not_null names column "country", which the model does not return/],
+    ['a tab showing an unknown KPI', { 'datalake.yml': (t) => t.replace('kpis: [croissance]', 'kpis: [croisance]') }, /datalake\.yml:\d+: field "dashboard\.tabs\.2\.kpis\.0": no KPI "croisance" \(did you mean "croissance"\?\)/],
+    ['a project name that cannot prefix buckets', { 'datalake.yml': (t) => t.replace('name: shop', 'name: My Shop') }, /datalake\.yml:\d+: field "name": "My Shop": a short lowercase id/],
+  ];
+  for (const [what, edit, message, hint] of cases) test(what, async () => assertError(await checkWith(edit), message, hint));
+
+  test('a folder without datalake.yml, given as --project', async () => {
+    assertError(await cli(['check', '--project', root]), /--project .*: that folder has no datalake\.yml/, /npx datalake init/);
+  });
+});
+
+describe('check --sources', () => {
+  test('names the columns a file lacks and prints the lines to add for new ones', async () => {
+    const dir = path.join(root, 'drift');
+    await fs.cp(SHOP, dir, { recursive: true });
+    await fs.mkdir(path.join(dir, 'sources'));
+    await fs.writeFile(path.join(dir, 'sources', 'clients.csv'), 'id_client,nom,email,date_inscription,pays,Loyalty Points,Birth Date\n1,A,a@x,2025-01-01,France,12,1990-05-01\n');
+    await fs.writeFile(path.join(dir, 'sources', 'achats.csv'), 'id_achat,id_client,date_achat,produit\n1,1,2026-01-01 10:00:00,Phone\n');
+    await fs.writeFile(path.join(dir, 'sources', 'stock.csv'), 'sku,qty\n1,2\n');
+    const r = await cli(['check', '--sources', '--project', dir]);
+    assert.equal(r.code, 1, 'a file that would wait in quarantine is a problem');
+    assert.match(r.stdout, /✖ achats\.csv → achats: waits in quarantine: achats\.csv: missing column montant/);
+    assert.match(r.stdout, /• clients\.csv → clients: extra columns ignored\n {4}add under columns: in datasets\/clients\.yml:\n {6}loyalty_points: \{ type: integer \} {3}# header "Loyalty Points"\n {6}birth_date: \{ type: date \} {3}# header "Birth Date"/);
+    assert.match(r.stdout, /✖ stock\.csv: matches no dataset/);
+  });
+});
+
+describe('schema drift policies', () => {
+  test('on_extra_columns: fail refuses a file with undeclared columns before anything is written; ignore names them', async () => {
+    const dir = path.join(root, 'strict');
+    await fs.cp(SHOP, dir, { recursive: true });
+    await fs.appendFile(path.join(dir, 'datasets', 'clients.yml'), 'on_extra_columns: fail\n');
+    await fs.mkdir(path.join(dir, 'sources'));
+    await fs.writeFile(path.join(dir, 'sources', 'clients.csv'), 'id_client,nom,email,date_inscription,pays,VIP\n1,A,a@x,2025-01-01,France,yes\n');
+    await fs.writeFile(path.join(dir, 'sources', 'achats.csv'), 'id_achat,id_client,date_achat,montant,produit\n1,1,2026-01-01 10:00:00,5,Phone\n');
+    assertError(await cli(['run'], { cwd: dir }), /^error: clients\.csv: column "VIP" not declared in datasets\/clients\.yml \(on_extra_columns: fail\)$/, /npx datalake check --sources/);
+    await assert.rejects(fs.access(path.join(dir, 'data', 'lake', 'bronze', '_manifest.json')), 'nothing was written');
+    await fs.writeFile(path.join(dir, 'datasets', 'clients.yml'), (await fs.readFile(path.join(dir, 'datasets', 'clients.yml'), 'utf8')).replace('on_extra_columns: fail', 'on_extra_columns: ignore'));
+    const ok = await cli(['run'], { cwd: dir });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /bronze: clients\.csv: columns not in its definition, ignored: VIP/);
+  });
+
+  test('generate refuses a project that has no clients and achats datasets', async () => {
+    assertError(await cli(['generate'], { cwd: path.join(root, 'from-csv') }), /generate writes the shop's sample files \(clients\.csv, achats\.csv\), which project from-csv has no dataset for/);
+  });
+});
+
+describe('which project, and projects kept apart', () => {
+  test('DATALAKE_PROJECT, --project and the nearest datalake.yml pick the project; with none, the built-in shop', async () => {
+    const nested = path.join(root, 'my shop', 'sources');
+    const fromInside = await cli(['kpis', '--json'], { cwd: nested });
+    assert.equal(JSON.parse(fromInside.stdout).length, 9);
+    const viaEnv = await cli(['doctor', '--json'], { env: { DATALAKE_PROJECT: path.join(root, 'from-csv') } });
+    assert.match(JSON.parse(viaEnv.stdout).mode.project, /^from-csv at /);
+    const builtIn = await cli(['doctor', '--json'], { cwd: os.tmpdir(), env: { DATA_DIR: path.join(root, 'builtin-data') } });
+    assert.match(JSON.parse(builtIn.stdout).mode.project, /^shop \(built-in example/);
+  });
+
+  test('two projects with their own DATA_DIR never see each other\'s data; on shared services the names are prefixed', async () => {
+    const a = loadConfig({ DATALAKE_PROJECT: path.join(root, 'my shop') });
+    const b = loadConfig({ DATALAKE_PROJECT: path.join(root, 'from-csv') });
+    assert.notEqual(a.lakeDir, b.lakeDir);
+    assert.notEqual(a.servingDbPath, b.servingDbPath);
+    const kpisOf = async (config: typeof a) => {
+      const serving = openServingStore(config);
+      try {
+        return Object.keys((await serving.lastPublish())!.tables).sort();
+      } finally {
+        await serving.close();
+      }
+    };
+    assert.ok((await kpisOf(a)).includes('kpi_ca_par_pays'));
+    assert.deepEqual(await kpisOf(b), ['kpi_orders_by_customer']);
+    // A second run of one project changes nothing in the other.
+    const before = await kpisOf(b);
+    assert.equal((await runPipeline({ config: a, fullRefresh: true })).error, undefined);
+    assert.deepEqual(await kpisOf(b), before);
+
+    const shared = { MINIO_ENDPOINT: 'localhost:9000', MINIO_ACCESS_KEY: 'k', MINIO_SECRET_KEY: 's', MONGO_URI: 'mongodb://localhost:27017' };
+    const shop = loadConfig({ ...shared, DATA_DIR: path.join(root, 'x') });
+    const other = loadConfig({ ...shared, DATALAKE_PROJECT: path.join(root, 'from-csv') });
+    assert.deepEqual([shop.names, shop.mongo!.db], [{ bucketPrefix: '', queuePrefix: '' }, 'datalake'], "the shop keeps the seed's names");
+    assert.deepEqual([other.names, other.mongo!.db], [{ bucketPrefix: 'from-csv-', queuePrefix: 'from-csv-' }, 'from-csv-datalake']);
+  });
+});
