@@ -204,6 +204,21 @@ describe('which project, and projects kept apart', () => {
     assert.match(JSON.parse(builtIn.stdout).mode.project, /^shop \(built-in example/);
   });
 
+  test(".env is read from the working folder, then from the project folder (the first one read wins)", async () => {
+    const project = path.join(root, 'from-csv');
+    const work = path.join(root, 'work-env');
+    await fs.mkdir(work, { recursive: true });
+    await fs.writeFile(path.join(project, '.env'), `DATA_DIR=${path.join(root, 'from-project-env')}\nSERVING_DB=${path.join(root, 'project.sqlite')}\n`);
+    const fromProject = JSON.parse((await cli(['doctor', '--json', '--project', project], { cwd: work })).stdout);
+    assert.match(fromProject.mode.lake, /from-project-env/);
+    assert.match(fromProject.mode.serving, /project\.sqlite/);
+    await fs.writeFile(path.join(work, '.env'), `DATA_DIR=${path.join(root, 'from-work-env')}\n`);
+    const fromWork = JSON.parse((await cli(['doctor', '--json', '--project', project], { cwd: work })).stdout);
+    assert.match(fromWork.mode.lake, /from-work-env/);
+    assert.match(fromWork.mode.serving, /project\.sqlite/, 'what the working folder does not set comes from the project');
+    await fs.rm(path.join(project, '.env'));
+  });
+
   test('two projects with their own DATA_DIR never see each other\'s data; on shared services the names are prefixed', async () => {
     const a = loadConfig({ DATALAKE_PROJECT: path.join(root, 'my shop') });
     const b = loadConfig({ DATALAKE_PROJECT: path.join(root, 'from-csv') });

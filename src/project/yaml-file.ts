@@ -135,6 +135,12 @@ function article(expected: string): string {
   return ({ object: 'a map of key: value', array: 'a list', string: 'a text', number: 'a number', boolean: 'true or false' } as Record<string, string>)[expected] ?? `a ${expected}`;
 }
 
+/** A declared text: a plain string is the same in French and English. */
+export const toLabel = (l: string | { fr: string; en: string }): { fr: string; en: string } => (typeof l === 'string' ? { fr: l, en: l } : l);
+
+/** A value written as one item or a list of them, as a list. */
+export const asList = <T>(v: T | readonly T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? [...(v as T[])] : [v as T]);
+
 /** The allowed word nearest to a typo, when it is near enough to be a typo. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: { c: string; d: number } | undefined;
