@@ -297,7 +297,7 @@ function buildProgram(): Command {
     .action(async (flags: RunFlags & { flow?: FlowName }) => stagesCommand(config(), flags.flow ? FLOWS[flags.flow] : STAGES, flags));
 
   const stageHelp: Record<StageName, string> = {
-    bronze: 'keep new and changed source CSVs (clients*.csv, achats*.csv) in bronze, by ingestion day; skips files already received',
+    bronze: "keep new and changed source CSVs (the files each dataset's `files` glob matches) in bronze, by ingestion day; skips files already received",
     silver: 'clean the bronze files not merged yet and merge them into typed Parquet by key; quarantine the rows that cannot be repaired',
     gold: 'build the dimension, fact and KPI tables from silver (skipped when silver has not changed)',
     publish: 'load the gold KPIs into the serving store, atomically (skipped when already published)',

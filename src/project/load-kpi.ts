@@ -45,5 +45,7 @@ export function toKpi(id: string, def: DefinitionFile): Kpi {
     if (type !== 'date' && type !== 'string') throw def.error(['range'], `range needs a date or sortable text column; ${k.range} is ${type}`);
   }
   const title = toLabel(k.title);
-  return { id, table: `kpi_${id}`, title, description: k.description ?? title.en, sql: k.sql.trim().replace(/;\s*$/, ''), columns, charts, filters, ...(k.range ? { range: k.range } : {}) };
+  // Without a declared range, a KPI with a date column takes its first one: a time series gets from/to.
+  const range = k.range ?? names.find((c) => columns[c]!.type === 'date');
+  return { id, table: `kpi_${id}`, title, description: k.description ?? title.en, sql: k.sql.trim().replace(/;\s*$/, ''), columns, charts, filters, ...(range ? { range } : {}) };
 }
