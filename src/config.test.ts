@@ -24,3 +24,21 @@ test('CORS is off unless CORS_ORIGINS lists origins; the rate limit defaults to 
   assert.deepEqual(on.server.corsOrigins, ['https://a.example', 'https://b.example']);
   assert.equal(on.server.rateLimitPerMinute, 0);
 });
+
+test('every setting is checked by its form at start-up: one error naming the variable and the accepted form', () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ DUCKDB_MEMORY_LIMIT: 'lots' }, /^invalid setting DUCKDB_MEMORY_LIMIT: "lots" is not valid: a size such as 1GB, 512MB or 2GiB$/],
+    [{ DUCKDB_THREADS: 'two' }, /^invalid setting DUCKDB_THREADS: "two" is not valid: expected number/],
+    [{ LOG_LEVEL: 'loud' }, /^invalid setting LOG_LEVEL: "loud" is not valid: one of fatal, error, warn, info, debug, trace, silent$/],
+    [{ PORT: '70000' }, /^invalid setting PORT: "70000" is not valid/],
+    [{ REDIS_URL: 'localhost:6379' }, /^invalid setting REDIS_URL: "localhost:6379" is not valid: a redis:\/\/ URL/],
+    [{ MONGO_URI: 'http://user:secret@db' }, /^invalid setting MONGO_URI: "http:\/\/user:\*\*\*@db" is not valid: a mongodb:\/\/ or mongodb\+srv:\/\/ URI/],
+    [{ SCHEDULE: '61 * * * *' }, /^invalid setting SCHEDULE: "61 \* \* \* \*" is not valid: a cron expression/],
+    [{ CORS_ORIGINS: 'example.com' }, /^invalid setting CORS_ORIGINS: "example.com" is not valid: origins such as/],
+  ];
+  for (const [env, message] of cases) {
+    assert.throws(() => loadConfig({ DATA_DIR: '/tmp/x', ...env }, { envFile: false }), (err: unknown) => err instanceof UserError && message.test(err.message), JSON.stringify(env));
+  }
+  const ok = loadConfig({ DATA_DIR: '/tmp/x', DUCKDB_MEMORY_LIMIT: '512MB', LOG_LEVEL: 'warn', REDIS_URL: 'redis://h:6379', SCHEDULE: '0 2 * * *', MONGO_URI: 'mongodb+srv://c.example.net' }, { envFile: false });
+  assert.deepEqual([ok.duckdb.memoryLimit, ok.server.logLevel], ['512MB', 'warn']);
+});

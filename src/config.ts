@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { UserError } from './errors.js';
 import { loadProject } from './project/load.js';
@@ -18,6 +19,25 @@ const booleanish = z
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', ''].includes(v), 'expected true or false')
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** A setting's accepted form, said in its error: `invalid setting X: "value" is not ...`. */
+const shaped = (test: (v: string) => boolean, form: string) => z.string().trim().refine((v) => v === '' || test(v), form);
+const isUrl = (v: string, schemes: string[]) => {
+  try {
+    return schemes.includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+};
+const isCron = (v: string) => {
+  try {
+    new Cron(v, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+};
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 const EnvSchema = z.object({
   DATA_DIR: z.string().trim().min(1).optional(),
   MINIO_ENDPOINT: z.string().trim().optional(),
@@ -29,20 +49,21 @@ const EnvSchema = z.object({
   MINIO_REGION: z.string().trim().min(1).default('us-east-1'),
   MINIO_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
   SERVING_DB: z.string().trim().optional(),
-  MONGO_URI: z.string().trim().optional(),
+  MONGO_URI: shaped((v) => isUrl(v, ['mongodb:', 'mongodb+srv:']), 'a mongodb:// or mongodb+srv:// URI, e.g. mongodb://localhost:27017').optional(),
   MONGO_DB: z.string().trim().min(1).default('datalake'),
   DUCKDB_THREADS: z.coerce.number().int().positive().optional(),
-  DUCKDB_MEMORY_LIMIT: z.string().trim().min(1).default('1GB'),
+  DUCKDB_MEMORY_LIMIT: shaped((v) => /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$/i.test(v), 'a size such as 1GB, 512MB or 2GiB').default('1GB'),
   PORT: z.coerce.number().int().min(0).max(65535).default(5000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   API_KEY: z.string().optional(),
   API_KEYS: z.string().trim().optional(),
-  CORS_ORIGINS: z.string().trim().optional(),
+  CORS_ORIGINS: shaped((v) => v.split(',').map((o) => o.trim()).filter(Boolean).every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'origins such as https://app.example.com, separated by commas').optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
   SERVER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   SERVE_FALLBACK: z.enum(['none', 'lake']).default('none'),
-  SCHEDULE: z.string().trim().optional(),
-  REDIS_URL: z.string().trim().optional(),
+  SCHEDULE: shaped(isCron, 'a cron expression such as "0 2 * * *" (minute hour day month weekday)').optional(),
+  REDIS_URL: shaped((v) => isUrl(v, ['redis:', 'rediss:']), 'a redis:// URL, e.g. redis://localhost:6379').optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   WORKER_LOCK_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
   TASK_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
   TASK_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
@@ -90,6 +111,7 @@ export interface Config {
     corsOrigins: string[];
     /** Requests per minute and client on the admin and compare endpoints; 0 turns the limit off. */
     rateLimitPerMinute: number;
+    logLevel: (typeof LOG_LEVELS)[number];
   };
   /** Settings that quality rules name (`setting:` in datasets/*.yml), when set. */
   qualitySettings: Record<string, number>;
@@ -129,7 +151,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: Config
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UserError(`invalid setting ${issue.path.join('.')}: ${issue.message}`, 'fix it in the environment or in .env');
+    const name = issue.path.join('.');
+    // Secrets are never echoed; a URI's password is hidden.
+    const raw = String(env[name] ?? '').trim();
+    const shown = /KEY|SECRET|PASSWORD/.test(name) ? '' : ` "${redactUrl(raw).slice(0, 80)}" is not valid:`;
+    const message = issue.code === 'invalid_value' ? `one of ${issue.values.join(', ')}` : issue.message.replace(/^Invalid input: /, '');
+    throw new UserError(`invalid setting ${name}:${shown} ${message}`, 'fix it in the environment or in .env');
   }
   const e = parsed.data;
   e.MINIO_ENDPOINT ||= e.MINIO_ENPOINT;
@@ -149,7 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: Config
     s3: e.MINIO_ENDPOINT ? s3Settings(e) : undefined,
     servingDbPath: path.resolve(e.SERVING_DB ?? path.join(dataDir, 'serving.sqlite')),
     mongo: e.MONGO_URI ? { uri: e.MONGO_URI, db: shop ? e.MONGO_DB : `${project.name}-${e.MONGO_DB}` } : undefined,
-    duckdb: { threads: e.DUCKDB_THREADS ?? Math.max(1, os.availableParallelism()), memoryLimit: e.DUCKDB_MEMORY_LIMIT },
+    duckdb: { threads: e.DUCKDB_THREADS ?? Math.max(1, os.availableParallelism()), memoryLimit: e.DUCKDB_MEMORY_LIMIT || '1GB' },
     qualitySettings: qualitySettings(project, env),
     retry: { retries: e.TASK_RETRIES, delayMs: e.TASK_RETRY_DELAY_MS },
     schedule: e.SCHEDULE || undefined,
@@ -163,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: Config
       fallback: e.SERVE_FALLBACK,
       corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      logLevel: e.LOG_LEVEL,
     },
   };
 }

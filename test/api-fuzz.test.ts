@@ -107,6 +107,20 @@ describe(`API fuzz (${REQUESTS} requests, seed ${SEED})`, () => {
     }
   });
 
+  test('numbers in other notations and days that do not exist are a 400 naming the parameter', async () => {
+    for (const [url, param] of [
+      ['/api/ca_par_pays?limit=0x10', 'limit'],
+      ['/api/volumes_jour?offset=1e2', 'offset'],
+      ['/api/volumes_jour?from=2025-02-31', 'from'],
+      ['/api/kpis/volumes_jour?to=2026-13-01', 'to'],
+    ] as const) {
+      const res = await app.inject({ url });
+      assert.equal(res.statusCode, 400, `${url} → ${res.statusCode}: ${res.body}`);
+      assert.match(res.json().message, new RegExp(`"${param}"`));
+    }
+    assert.equal((await app.inject({ url: '/api/volumes_jour?from=2024-02-29&limit=10' })).statusCode, 200);
+  });
+
   test('path traversal in explorer keys never reaches outside the lake', async () => {
     for (const key of ['../../../../etc/passwd', 'gold/../../../../../etc/passwd', '/etc/passwd', '..', '.', 'a/../../b', '%2e%2e/%2e%2e/etc/passwd', 'C:\\Windows\\win.ini', 'x\u0000.parquet']) {
       for (const endpoint of ['preview', 'download']) {

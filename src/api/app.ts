@@ -36,7 +36,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
   const app = Fastify({
     // Request bodies are small JSON (POST /api/runs): anything larger is refused with a 413.
     bodyLimit: 64 * 1024,
-    logger: options.logger && process.env['LOG_LEVEL'] !== 'silent' ? { level: process.env['LOG_LEVEL'] ?? 'info' } : false,
+    logger: options.logger && ctx.config.server.logLevel !== 'silent' ? { level: ctx.config.server.logLevel } : false,
     // One log line per request would cost more than serving a cached KPI; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     // The same for a child logger per request (a fifth of the time of a cached KPI read): errors are
@@ -70,10 +70,17 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
     }
   });
 
-  // Ajv coerces "1e309" to Infinity and lets it through integer bounds; a store would then fail on it.
+  // Ajv coerces with Number(): "1e309" becomes Infinity, "0x10" 16. Numbers must be written as decimals,
+  // and a day must exist in the calendar (the pattern lets 2025-02-31 through).
   app.addHook('preHandler', async (request) => {
+    const raw = new URLSearchParams(request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '');
     for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
-      if (typeof value === 'number' && !Number.isFinite(value)) throw new HttpError(400, `invalid query parameter "${name}": must be a finite number`);
+      if (typeof value === 'number' && (!Number.isFinite(value) || !/^\s*-?\d+(\.\d+)?\s*$/.test(raw.get(name) ?? String(value)))) {
+        throw new HttpError(400, `invalid query parameter "${name}": must be a number written in decimal digits`);
+      }
+      if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !isCalendarDay(value)) {
+        throw new HttpError(400, `invalid query parameter "${name}": ${value} is not a day of the calendar`);
+      }
     }
   });
 
@@ -145,6 +152,11 @@ async function registerProtections(app: FastifyInstance, server: Config['server'
     errorResponseBuilder: (_request, context) =>
       new HttpError(429, `too many requests: at most ${context.max} per minute on this endpoint; retry in ${Math.ceil(context.ttl / 1000)} s`, { 'retry-after': String(Math.ceil(context.ttl / 1000)) }),
   });
+}
+
+function isCalendarDay(day: string): boolean {
+  const d = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === day;
 }
 
 function httpReason(status: number): string {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Config } from '../config.js';
 import { ServiceError } from '../errors.js';
@@ -94,9 +95,18 @@ describe('flows: records, retries, the lake lock, cancellation', () => {
     // A pid that is not running on this machine.
     const lock = { runId: deadRun.runId, flow: 'pipeline', owner: 'x', host: os.hostname(), pid: 2 ** 22 + 17, acquiredAt: now, heartbeatAt: now };
     await store.putBytes('runs', '_lock.json', JSON.stringify(lock));
+    // What the killed run, a killed server and a worker's shard of it left in the scratch space; and a live server's.
+    const scratch = (name: string) => path.join(config.scratchDir, name);
+    for (const d of [deadRun.runId, `${deadRun.runId}-shard-7-1`, `server-${2 ** 22 + 17}`, `server-${process.pid}`, '20261128T000000.000Z-other0']) {
+      await fs.mkdir(path.join(scratch(d), 'duckdb-spill'), { recursive: true });
+      await fs.writeFile(path.join(scratch(d), 'duckdb-spill', 'x.tmp'), 'x'.repeat(1000));
+    }
     const { summary, error } = await runFlow({ config, flow: 'publish_flow' });
     assert.equal(error, undefined, String(error));
     assert.ok(summary.logs.some((l) => /took over the lake from run 20261128T000000\.000Z-dead00/.test(l.message)));
+    const left = (await fs.readdir(config.scratchDir)).sort();
+    assert.deepEqual(left, ['20261128T000000.000Z-other0', `server-${process.pid}`], 'the dead run, its shard and the dead server are gone; a run this lake does not know, and a live server, stay');
+    assert.ok(summary.logs.some((l) => /removed the scratch space of 3 run\(s\) or process\(es\) no longer alive/.test(l.message)));
     const dead = await readRun(store, deadRun.runId);
     assert.equal(dead?.state, 'failed');
     assert.match(dead!.error!.message, /interrupted/);

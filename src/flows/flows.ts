@@ -1,3 +1,5 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import { errorMessage, isTransient, UserError } from '../errors.js';
@@ -98,6 +100,8 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
     lock = await LakeLock.acquire(store, { runId: ctx.runId, flow: options.flow }, { ...options.lock, waitMs: options.waitMs ?? 0 });
     if (lock.abandoned && lock.abandoned.runId !== ctx.runId) await markAbandoned(store, recorder, lock.abandoned.runId);
     if (options.runId) await resume(store, recorder);
+    const removed = await removeDeadScratch(config.scratchDir, store, ctx.runId);
+    if (removed.length) recorder.log('info', `removed the scratch space of ${removed.length} run(s) or process(es) no longer alive: ${removed.join(', ')}`);
     recorder.log('info', `${options.flow} started by ${record.owner} on ${store.description}`);
     await recorder.save();
     options.onStart?.(record);
@@ -266,6 +270,36 @@ async function resume(store: ObjectStore, recorder: RunRecorder): Promise<void> 
   }
   recorder.record.logs.unshift(...earlier.logs);
   recorder.log('warn', `resumed by ${recorder.record.owner}: ${earlier.owner} stopped during the run`);
+}
+
+/**
+ * Scratch folders of runs that died (kill -9) are never removed by their run. The run holding the lake
+ * lock knows that no other run of this lake is alive: it removes the folders of the runs this lake
+ * recorded (and their shards'), and those of servers and `verify`s whose process is gone. Folders of
+ * runs unknown to this lake (another lake sharing DATA_DIR) are left alone.
+ */
+async function removeDeadScratch(scratchDir: string, store: ObjectStore, current: string): Promise<string[]> {
+  const entries = await fs.readdir(scratchDir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const entry of entries) {
+    if (entry.startsWith(current)) continue;
+    const pid = /^(?:server|verify)-(\d+)$/.exec(entry)?.[1];
+    const runId = /^(\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{6})(?:-shard-.*)?$/.exec(entry)?.[1];
+    const dead = pid ? !processAlive(Number(pid)) : runId ? (await readRun(store, runId).catch(() => undefined)) !== undefined : false;
+    if (!dead) continue;
+    await fs.rm(path.join(scratchDir, entry), { recursive: true, force: true });
+    removed.push(entry);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The run that died holding the lock is still marked running: it is marked failed, saying why. */
