@@ -8,7 +8,9 @@ import { BUCKETS, assertValidKey, type Bucket, type ObjectInfo, type ObjectStore
 
 /**
  * The embedded lake: `<root>/<bucket>/<key>`. Writes go to `<root>/.tmp` first and are renamed into
- * place, so an object is never seen half written, even if the process is killed.
+ * place, so an object is never seen half written, even if the process is killed. Objects are regular
+ * files the driver wrote: a symbolic link someone put in the folder is not an object (it is neither
+ * listed nor read), so nothing outside the lake's root can be read through it.
  */
 export class LocalObjectStore implements ObjectStore {
   readonly description: string;
@@ -35,6 +37,19 @@ export class LocalObjectStore implements ObjectStore {
   objectPath(bucket: Bucket, key: string): string {
     assertValidKey(key);
     return path.join(this.root, bucket, ...key.split('/'));
+  }
+
+  /** The path of an existing object, only if it is a regular file inside the bucket (no link on the way). */
+  private async readablePath(bucket: Bucket, key: string): Promise<string | undefined> {
+    const file = this.objectPath(bucket, key);
+    try {
+      const [real, base] = await Promise.all([fs.realpath(file), fs.realpath(path.join(this.root, bucket))]);
+      if (real !== path.join(base, ...key.split('/'))) return undefined;
+      return (await fs.lstat(file)).isFile() ? file : undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+      throw err;
+    }
   }
 
   private async commit(tmp: string, bucket: Bucket, key: string): Promise<void> {
@@ -100,23 +115,27 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async getBytes(bucket: Bucket, key: string): Promise<Buffer | undefined> {
+    const file = await this.readablePath(bucket, key);
     try {
-      return await fs.readFile(this.objectPath(bucket, key));
+      return file ? await fs.readFile(file) : undefined;
     } catch (err) {
+      // Deleted between the check and the read (a publish replacing it): as good as absent.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
   }
 
   async getStream(bucket: Bucket, key: string): Promise<Readable> {
-    const file = this.objectPath(bucket, key);
-    await fs.access(file);
-    return createReadStream(file);
+    return createReadStream(await this.existing(bucket, key));
   }
 
   async localPath(bucket: Bucket, key: string): Promise<string> {
-    const file = this.objectPath(bucket, key);
-    await fs.access(file);
+    return this.existing(bucket, key);
+  }
+
+  private async existing(bucket: Bucket, key: string): Promise<string> {
+    const file = await this.readablePath(bucket, key);
+    if (!file) throw Object.assign(new Error(`no object ${bucket}/${key}`), { code: 'ENOENT' });
     return file;
   }
 
@@ -139,9 +158,11 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async head(bucket: Bucket, key: string): Promise<ObjectInfo | undefined> {
+    const file = await this.readablePath(bucket, key);
+    if (!file) return undefined;
     try {
-      const st = await fs.stat(this.objectPath(bucket, key));
-      return st.isFile() ? { key, size: st.size, modified: st.mtime } : undefined;
+      const st = await fs.lstat(file);
+      return { key, size: st.size, modified: st.mtime };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
@@ -149,21 +170,28 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async list(bucket: Bucket, prefix = ''): Promise<ObjectInfo[]> {
-    const base = path.join(this.root, bucket);
-    let entries: string[];
-    try {
-      entries = await fs.readdir(base, { recursive: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
     const out: ObjectInfo[] = [];
-    for (const rel of entries) {
-      const key = rel.split(path.sep).join('/');
-      if (!key.startsWith(prefix)) continue;
-      const st = await fs.stat(path.join(base, rel));
-      if (st.isFile()) out.push({ key, size: st.size, modified: st.mtime });
-    }
+    // A walk of real folders only: a link (to a file or a folder, dangling or not) is not an object,
+    // and a file removed since its folder was read (a lock released, a staging file moved) is skipped.
+    const walk = async (dir: string, keyPrefix: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw err;
+      }
+      for (const e of entries) {
+        const key = `${keyPrefix}${e.name}`;
+        if (e.isDirectory()) {
+          if (prefix.startsWith(`${key}/`) || key.startsWith(prefix) || `${key}/`.startsWith(prefix)) await walk(path.join(dir, e.name), `${key}/`);
+        } else if (e.isFile() && key.startsWith(prefix)) {
+          const st = await fs.lstat(path.join(dir, e.name)).catch(() => undefined);
+          if (st?.isFile()) out.push({ key, size: st.size, modified: st.mtime });
+        }
+      }
+    };
+    await walk(path.join(this.root, bucket), '');
     return out.sort((a, b) => a.key.localeCompare(b.key));
   }
 

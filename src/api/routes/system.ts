@@ -199,6 +199,7 @@ export async function lakeCall<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof HttpError) throw err;
-    throw unavailable(`the lake is unavailable: ${(err as Error).message}`);
+    // The server's own paths are no business of a client's.
+    throw unavailable(`the lake is unavailable: ${(err as Error).message.replace(/(?:\/[^\s'",/]+){2,}/g, '<path>')}`);
   }
 }
