@@ -319,6 +319,9 @@ describe('API with API_KEY set', () => {
     assert.equal(r.headers.get('www-authenticate'), 'Bearer');
     await expectError(await get('/api/lake/silver/preview?key=clients/data_0.parquet', { authorization: 'Bearer wrong' }), 401, /Bearer/);
     await expectError(await get('/api/lake/silver/download?key=clients/data_0.parquet', { authorization: 's3cret-key' }), 401, /Bearer/);
+    // Authentication comes before the parameters' validation: no key, no 400 telling what is wrong.
+    await expectError(await get('/api/lake/silver/preview?key=&limit=0x10&bogus=1'), 401, /Bearer/);
+    await expectError(await get('/api/lake/platinum'), 401, /Bearer/);
     const ok = await get('/api/lake/silver/preview?key=clients/data_0.parquet&limit=2', { authorization: 'Bearer s3cret-key' });
     assert.equal(ok.status, 200);
     const body = await json(ok);

@@ -25,7 +25,8 @@ const keyQuery = (extra: Record<string, object> = {}, required: string[] = ['key
  */
 export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app;
-  app.addHook('preHandler', ctx.auth.requireReader);
+  // Authenticate first: a request without a key learns nothing from the validation of its parameters.
+  app.addHook('onRequest', ctx.auth.requireReader);
   const canSeePersonal = (request: FastifyRequest) => ctx.auth.isAdmin(request);
   // Columns declared personal in any dataset, matched as bronze matches headers (`NOM`, `E-mail`), plus
   // the raw text of malformed quarantined lines, which may hold any of them.

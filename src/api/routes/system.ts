@@ -51,7 +51,7 @@ export default async function systemRoutes(app: FastifyInstance): Promise<void> 
   app.post(
     '/api/runs',
     {
-      preHandler: ctx.auth.requireAdmin,
+      onRequest: ctx.auth.requireAdmin,
       schema: {
         summary: 'Start a flow: the whole pipeline or one stage (admin only when API_KEY is set)',
         description:
