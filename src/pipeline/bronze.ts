@@ -19,8 +19,12 @@ export interface BronzeFile {
   key: string;
   sha256: string;
   size: number;
-  /** Data lines (an estimate of rows before parsing). */
+  /** Data records (a newline inside quotes does not end one; blank lines are none). */
   rows: number;
+  /** Bytes of the longest record: silver's CSV reader buffers at least that much (absent in older manifests). */
+  longestRecord?: number;
+  /** Whether `rows` counts records as above (older manifests counted lines): silver checks its own count against it. */
+  recordCount?: true;
   ingestDate: string;
   ingestedAt: string;
   runId: string;
@@ -106,7 +110,7 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
       ctx.progress.begin('bronze', `check ${name}`);
       const facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }));
       ctx.progress.end();
-      rowsIn += facts.lines;
+      rowsIn += facts.records;
       if (known && known.sha256 === facts.sha256) {
         outcome[name] = 'unchanged';
         continue;
@@ -143,11 +147,11 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
     for (const { candidate, spec, file, facts, version } of accepted) {
       const { name } = candidate;
       const key = bronzeKey(spec.name, ingestDate, name, version);
-      ctx.progress.begin('bronze', `ingest ${name}`, facts.lines);
+      ctx.progress.begin('bronze', `ingest ${name}`, facts.records);
       if (candidate.origin === 'folder') await ctx.store.putFile('sources', name, file);
       await ctx.store.copy({ bucket: 'sources', key: name }, { bucket: 'bronze', key });
       const sourceInfo = await ctx.store.head('sources', name);
-      ctx.progress.update({ rows: facts.lines });
+      ctx.progress.update({ rows: facts.records });
       ctx.progress.end();
       manifest.files.push({
         seq: ++seq,
@@ -157,7 +161,9 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
         key,
         sha256: facts.sha256,
         size: facts.size,
-        rows: facts.lines,
+        rows: facts.records,
+        longestRecord: facts.longestRecord,
+        recordCount: true,
         ingestDate,
         ingestedAt: now.toISOString(),
         runId: ctx.runId,
@@ -165,7 +171,7 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
         ...(sourceInfo ? { sourceModified: sourceInfo.modified.toISOString() } : {}),
       });
       outcome[name] = version === 1 ? 'ingested' : 'new version';
-      rowsOut += facts.lines;
+      rowsOut += facts.records;
       bytes += facts.size;
     }
     if (accepted.length) await ctx.store.putBytes('bronze', BRONZE_MANIFEST, JSON.stringify(manifest, null, 2));

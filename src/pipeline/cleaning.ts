@@ -221,7 +221,19 @@ export interface CleanOptions {
   settings?: Record<string, number>;
   /** "Today" for date plausibility, YYYY-MM-DD (default: the current UTC day). */
   today?: string;
+  /** Bytes of the file's longest record (bronze measured it): the reader's buffer must hold it. */
+  longestRecord?: number;
   onProgress?: (p: QueryProgress) => void;
+}
+
+/**
+ * DuckDB's CSV reader buffers 32 MiB by default: a longer line is skipped without a word, where a line
+ * over max_line_size but within the buffer goes to the rejects. A larger buffer keeps the invariant
+ * that every record is read or rejected.
+ */
+function bufferOption(longestRecord: number | undefined): string {
+  if (!longestRecord || longestRecord < 16 * 1024 * 1024) return '';
+  return `, buffer_size = ${2 ** Math.ceil(Math.log2(longestRecord * 2))}`;
 }
 
 /** One line of the quality report: a rule on a dataset, how many rows it checked and failed, a few examples. */
@@ -292,7 +304,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     await stage(`
       SELECT * FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = ${str(spec.delimiter)}, quote = '"', escape = '"',
         columns = ${csvColumns}, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)},
-        max_line_size = 1048576)`);
+        max_line_size = 1048576${bufferOption(options.longestRecord)})`);
   } catch (err) {
     // Some byte soups stop DuckDB's CSV parser altogether (rejects or not). The file is then kept whole
     // in quarantine, one row per non-blank line with its text, rather than blocking every later run.
@@ -302,8 +314,8 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
       SELECT (row_number() OVER () + 1)::BIGINT AS line, 'unparseable file' AS error_type,
              'the CSV parser cannot read this file (bad quoting or binary data)' AS error_message, line AS csv_line
       FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
-        strict_mode = false, max_line_size = 1048576)
-      WHERE trim(line) <> ''`);
+        strict_mode = false, max_line_size = 1048576${bufferOption(options.longestRecord)})
+      WHERE line <> '' AND line <> chr(13)`);
     await stage(`SELECT ${options.header.map((h) => `NULL::VARCHAR AS ${id(h)}`).join(', ')} WHERE false`);
   }
 

@@ -9,8 +9,10 @@ import { UserError } from '../errors.js';
 export interface CsvFileFacts {
   sha256: string;
   size: number;
-  /** Data lines (newline count minus the header), a fast estimate of rows before parsing. */
-  lines: number;
+  /** Data records: non-blank lines, a newline inside double quotes not ending one; the header excluded. */
+  records: number;
+  /** Bytes of the longest record (the header included): a reader must buffer at least that much. */
+  longestRecord: number;
   /** The first line, without BOM and line end; split it with the dataset's delimiter (parseHeader). */
   headerLine: string;
 }
@@ -18,14 +20,67 @@ export interface CsvFileFacts {
 const MAX_HEADER_BYTES = 64 * 1024;
 
 /**
- * One streaming pass over a source file: checksum, UTF-8 validity, line count and header.
+ * Counts a CSV's records as a CSV reader sees them: a newline inside double quotes does not end one
+ * (`""` toggles twice: no effect), and a blank line (or a short one of spaces) is no record. Silver's
+ * reader must account for at least as many. Scans with indexOf, so a file
+ * without quotes costs one native search per line.
+ */
+export class RecordCounter {
+  records = 0;
+  longest = 0;
+  private inQuotes = false;
+  private start = 0;
+  private offset = 0;
+  private prevLast = -1;
+
+  push(chunk: Buffer): void {
+    let i = 0;
+    let q = -2; // next quote at or after i; -1: none left in this chunk; -2: not searched yet
+    for (;;) {
+      if (q === -2 || (q !== -1 && q < i)) q = chunk.indexOf(34, i);
+      const n = chunk.indexOf(10, i);
+      if (q !== -1 && (n === -1 || q < n)) {
+        this.inQuotes = !this.inQuotes;
+        i = q + 1;
+        q = -2;
+      } else if (n !== -1) {
+        if (!this.inQuotes) {
+          const begin = this.start - this.offset;
+          // A short line of spaces and tabs only is no record either (readers skip or reject it).
+          const blank = begin >= 0 && n - begin <= 64 && chunk.subarray(begin, n).every((b) => b === 32 || b === 9 || b === 13);
+          if (!blank) this.close(this.offset + n, n > 0 ? chunk[n - 1]! : this.prevLast);
+          this.start = this.offset + n + 1;
+        }
+        i = n + 1;
+      } else break;
+    }
+    if (chunk.length) this.prevLast = chunk[chunk.length - 1]!;
+    this.offset += chunk.length;
+  }
+
+  /** The last record, when the file does not end with a newline. */
+  end(): void {
+    if (this.offset > this.start) this.close(this.offset, this.prevLast);
+    this.start = this.offset;
+  }
+
+  private close(endOffset: number, byteBefore: number): void {
+    const length = endOffset - this.start;
+    if (length === 0 || (length === 1 && byteBefore === 13)) return;
+    this.records++;
+    if (length > this.longest) this.longest = length;
+  }
+}
+
+/**
+ * One streaming pass over a source file: checksum, UTF-8 validity, record count and header.
  * Fails with a one-line message for an empty or non-UTF-8 file.
  */
 export async function inspectCsv(file: string, onBytes?: (bytes: number) => void): Promise<CsvFileFacts> {
   const name = path.basename(file);
   const hash = createHash('sha256');
   let size = 0;
-  let newlines = 0;
+  const counter = new RecordCounter();
   let carry: Buffer | undefined;
   let headerBytes: Buffer | undefined;
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
@@ -36,7 +91,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
       if (end >= 0 && size + end < MAX_HEADER_BYTES) headerBytes = Buffer.from(chunk.subarray(0, end));
     }
     size += chunk.length;
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++;
+    counter.push(chunk);
     // A multi-byte character may straddle two chunks: validate it with the start of the next one.
     let body = chunk;
     if (carry) {
@@ -63,22 +118,14 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   if (/\r[^\r]*\S/.test(headerBytes.toString('utf8').replace(/\r$/, ''))) {
     throw new UserError(`${name} ends its lines with CR only (old Mac style)`, 'save it with LF or CRLF line ends, for example: tr "\\r" "\\n" < in.csv > out.csv');
   }
-  const lastByteIsNewline = newlines > 0 && (await lastByte(file)) === 10;
-  const lines = Math.max(0, newlines + (lastByteIsNewline ? 0 : 1) - 1);
-  return { sha256: hash.digest('hex'), size, lines, headerLine: headerBytes.toString('utf8').replace(/^\uFEFF/, '').replace(/\r$/, '') };
-}
-
-async function lastByte(file: string): Promise<number | undefined> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    if (size === 0) return undefined;
-    const buf = Buffer.alloc(1);
-    await handle.read(buf, 0, 1, size - 1);
-    return buf[0];
-  } finally {
-    await handle.close();
-  }
+  counter.end();
+  return {
+    sha256: hash.digest('hex'),
+    size,
+    records: Math.max(0, counter.records - 1),
+    longestRecord: counter.longest,
+    headerLine: headerBytes.toString('utf8').replace(/^\uFEFF/, '').replace(/\r$/, ''),
+  };
 }
 
 /** Bytes at the end of `buf` that begin a UTF-8 sequence the buffer does not finish. */

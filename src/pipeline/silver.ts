@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { DatasetSpec, Project } from '../project/types.js';
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
+import { UserError } from '../errors.js';
 import type { ObjectStore } from '../lake/index.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from './cleaning.js';
 import { headerProblem, inspectHeader, matchHeader } from './csv-file.js';
@@ -71,6 +72,9 @@ export interface CleanShardInput {
   key: string;
   name: string;
   rows: number;
+  /** Bronze counted `rows` as records (newer manifests): the cleaning must account for each of them. */
+  recordCount?: boolean;
+  longestRecord?: number;
   /** The shard's position: names its temporary tables apart from the other files' in one session. */
   index: number;
   /** One of several new files of the dataset: progress names the file, and its valid rows are written out. */
@@ -119,9 +123,19 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
     outDir,
     tag: `_${input.index}`,
     settings: ctx.config.qualitySettings,
+    ...(input.longestRecord ? { longestRecord: input.longestRecord } : {}),
     onProgress: (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }),
   });
   ctx.progress.end();
+  // Every record bronze counted is read or rejected: kept, quarantined or a counted drop follows. Fewer
+  // means the reader lost some without a word; nothing is merged from such a reading.
+  if (input.recordCount && cleaned.stats.rowsIn < input.rows) {
+    await cleaned.dispose();
+    throw new UserError(
+      `${input.name}: the CSV reader accounted for ${cleaned.stats.rowsIn} of its ${input.rows} records: ${input.rows - cleaned.stats.rowsIn} would be lost`,
+      'the run stops rather than lose rows; please report it with the file',
+    );
+  }
   const quarantine = cleaned.quarantineFile ? await stager.stage(cleaned.quarantineFile, 'quarantine.parquet') : undefined;
   const result = { dataset: spec.name, key: input.key, rows: cleaned.stats.rowsOut, stats: cleaned.stats, quality: cleaned.quality, ...missingColumns, ...(quarantine ? { quarantine } : {}) };
   // A lone file stays a view of this session until merged (no copy); with several, each file's working
@@ -170,7 +184,19 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     const runner = options.shards ?? inlineRunner(ctx);
     const cleaned = await runner.map(
       'silver.clean',
-      toMerge.map((f, index) => ({ label: `clean ${f.key}`, input: { dataset: f.dataset, key: f.key, name: f.name, rows: f.rows, index, many: toMerge.filter((o) => o.dataset === f.dataset).length > 1 } })),
+      toMerge.map((f, index) => ({
+        label: `clean ${f.key}`,
+        input: {
+          dataset: f.dataset,
+          key: f.key,
+          name: f.name,
+          rows: f.rows,
+          ...(f.recordCount ? { recordCount: true } : {}),
+          ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
+          index,
+          many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,
+        },
+      })),
       cleanShard,
     );
 
