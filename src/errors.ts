@@ -41,3 +41,22 @@ export function isTransient(err: unknown): boolean {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * The environment's failures that are not bugs, as one line a user can act on (a full disk, a file
+ * the process may not touch, too many open files); anything else is returned as it is.
+ */
+export function describeSystemError(err: unknown): unknown {
+  if (err instanceof UserError || !(err instanceof Error)) return err;
+  const e = err as NodeJS.ErrnoException;
+  const where = e.path ? ` (${e.path})` : '';
+  if (e.code === 'ENOSPC' || /No space left on device/i.test(e.message)) {
+    return new UserError(`the disk is full${where}: no space left to write`, 'free space where DATA_DIR is (the lake, the serving store and .scratch live there), then run again: nothing half-written stays visible', { cause: err });
+  }
+  if (e.code === 'EDQUOT') return new UserError(`the disk quota is exceeded${where}`, 'free space or raise the quota where DATA_DIR is, then run again', { cause: err });
+  if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') {
+    return new UserError(`no permission to write${where}: ${e.code}`, 'check the owner and permissions of DATA_DIR (or the folder named), or set DATA_DIR to a writable folder', { cause: err });
+  }
+  if (e.code === 'EMFILE' || e.code === 'ENFILE') return new UserError('too many open files', 'raise the limit (ulimit -n) and run again', { cause: err });
+  return err;
+}

@@ -110,24 +110,32 @@ describe('CLI: bad source files are refused with one clear line and the lake is 
   });
   after(async () => fs.rm(dir, { recursive: true, force: true }));
 
-  // A file without a required column waits in quarantine; as achats' only file, it leaves achats empty,
-  // which its not_empty rule (fatal) refuses, naming the file and what it lacks.
-  const waiting = (what: string) => new RegExp(`^error: quality check failed: achats: rule "not_empty": no valid row in the dataset after this run; waiting in quarantine: achats\\.csv: ${what}`);
   const cases: [string, string | Buffer, RegExp][] = [
-    ['a renamed column', 'id_achat,client,date_achat,montant,produit\n1,1,2026-01-01 10:00:00,5,Phone\n', waiting('missing column id_client \\(the header has: id_achat,client,date_achat,montant,produit\\)$')],
-    ['missing columns', 'id_achat,id_client\n1,1\n', waiting('missing columns date_achat, montant, produit')],
+    ['a renamed column', 'id_achat,client,date_achat,montant,produit\n1,1,2026-01-01 10:00:00,5,Phone\n', /^error: achats\.csv: missing column id_client \(the header has: id_achat,client,date_achat,montant,produit\)$/],
+    ['missing columns', 'id_achat,id_client\n1,1\n', /^error: achats\.csv: missing columns date_achat, montant, produit/],
     ['an empty file', '', /^error: achats\.csv is empty \(0 bytes\)$/],
-    ['a semicolon-separated file', 'id_achat;id_client;date_achat;montant;produit\n1;1;2026-01-01 10:00:00;5;Phone\n', waiting('missing columns .* \\(it looks semicolon-separated: save it with commas, or set delimiter: ";" in datasets/achats\\.yml\\)$')],
+    ['a semicolon-separated file', 'id_achat;id_client;date_achat;montant;produit\n1;1;2026-01-01 10:00:00;5;Phone\n', /^error: achats\.csv: missing columns .* \(it looks semicolon-separated: save it with commas, or set delimiter: ";" in datasets\/achats\.yml\)$/],
     ['a non-UTF-8 file', Buffer.from('id_achat,id_client,date_achat,montant,produit\n1,1,2026-01-01 10:00:00,5,T\xe9l\xe9phone\n', 'latin1'), /^error: achats\.csv is not valid UTF-8 text$/],
   ];
   for (const [what, content, message] of cases) {
-    test(what, async () => {
+    test(`${what}: with --strict the run is refused in one line, nothing ingested`, async () => {
       await fs.writeFile(path.join(sources, 'achats.csv'), content);
-      const r = await cli(['run'], env);
+      const r = await cli(['run', '--strict'], env);
       assertOneLineError(r, message);
-      await assert.rejects(fs.access(path.join(dir, 'lake', 'bronze', 'achats.csv')), 'nothing ingested');
+      await assert.rejects(fs.access(path.join(dir, 'lake', 'bronze', '_manifest.json')), 'nothing ingested');
     });
   }
+
+  test('without --strict a file that cannot be read waits in quarantine, named in the summary, and the run goes on', async () => {
+    await fs.writeFile(path.join(sources, 'achats.csv'), Buffer.from('id_achat,id_client,date_achat,montant,produit\n1,1,2026-01-01 10:00:00,5,T\xe9l\xe9phone\n', 'latin1'));
+    const r = await cli(['run'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /bronze: waits in quarantine, not ingested: achats\.csv is not valid UTF-8 text/);
+    const record = JSON.parse((await cli(['runs', '--json', '--limit', '1'], env)).stdout)[0];
+    assert.deepEqual(record.stages[0].details.quarantined, { 'achats.csv': 'achats.csv is not valid UTF-8 text' });
+    const again = await cli(['run'], env);
+    assert.match(again.stdout, /waits in quarantine, not ingested: achats\.csv is not valid UTF-8 text/, 'it keeps waiting until it is fixed');
+  });
 
   test('a header-only file fails the not_empty quality rule', async () => {
     await fs.writeFile(path.join(sources, 'achats.csv'), 'id_achat,id_client,date_achat,montant,produit\n');
@@ -174,6 +182,17 @@ describe('CLI against S3', () => {
       assert.equal(JSON.parse(r.stdout).lake, `s3 ${server.endpoint}`);
     } finally {
       await server.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('serve with a HOST that is not this machine', () => {
+  test('is one line naming HOST, not an unexpected error', async () => {
+    const { env, dir } = await tempConfig({ HOST: '203.0.113.7', PORT: '0' });
+    try {
+      assertOneLineError(await cli(['serve'], env), /^error: HOST 203\.0\.113\.7 is not an address of this machine$/);
+    } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
   });
@@ -294,9 +313,11 @@ describe('npm start (datalake start)', () => {
     try {
       await cli(['generate', '--clients', '20', '--achats', '200'], env);
       assert.equal((await cli(['run'], env)).code, 0);
-      await fs.writeFile(path.join(dir, 'sources', 'achats.csv'), '');
+      // Every client again without the e-mail column: e-mail would be empty in every row (a fatal rule).
+      const clients = (await fs.readFile(path.join(dir, 'sources', 'clients.csv'), 'utf8')).split('\n').map((l) => l.split(',').filter((_, i) => i !== 2).join(','));
+      await fs.writeFile(path.join(dir, 'sources', 'clients.csv'), clients.join('\n'));
       const server = await startServer(env);
-      assert.match(server.output(), /error: achats\.csv is empty/);
+      assert.match(server.output(), /error: quality check failed: clients: rule "no_all_null_column": column email is empty in every row/);
       assert.match(server.output(), /serving the last published KPIs/);
       assert.equal((await fetch(`${server.url}/api/distribution`)).status, 200);
       await server.stop();

@@ -240,9 +240,9 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
 
   test('a run that fails on a worker: `datalake run` exits 1 with the failing task and its message', async () => {
     const bad = path.join(config.sourcesDir, 'achats_broken.csv');
-    await fs.writeFile(bad, ''); // an empty file: bronze refuses it
+    await fs.writeFile(bad, ''); // an empty file: with --strict, bronze refuses it
     try {
-      const r = await cli(['run'], env);
+      const r = await cli(['run', '--strict'], env);
       assert.equal(r.code, 1, r.stdout);
       assert.match(r.stderr, /^error: run \S+ failed in task bronze: achats_broken\.csv/m);
       assert.match(r.stderr, /hint: /);
@@ -317,6 +317,40 @@ describe('distributed mode: schedules fired by the workers', { skip: redis ? fal
     } finally {
       for (const w of workers) await w.close();
       await queue.close();
+      await fs.rm(config.dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a worker whose Redis goes away', { skip: redis ? false : 'redis-server is not installed' }, () => {
+  test('says once that Redis is lost and once that it is back, and stops within 5 s of SIGTERM whatever Redis does', async () => {
+    const own = (await startTestRedis())!;
+    const port = Number(new URL(own.url).port);
+    const { config, env } = await tempConfig({ REDIS_URL: own.url });
+    let again: TestRedis | undefined;
+    try {
+      const worker = await startWorker(env);
+      await own.stop();
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      again = (await startTestRedis(port))!;
+      const deadline = Date.now() + 15_000;
+      while (!/is back/.test(worker.output()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      await again.stop();
+      again = undefined;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const out = worker.output();
+      assert.equal(out.match(/lost Redis at redis:\/\/127\.0\.0\.1:\d+ \(.*\); trying again every 2 s/g)?.length, 2, out);
+      assert.equal(out.match(/Redis at redis:\/\/127\.0\.0\.1:\d+ is back/g)?.length, 1, out);
+      assert.doesNotMatch(out, /^\s+at .+:\d+:\d+\)?$/m, 'no stack trace');
+      assert.ok(out.split('\n').filter(Boolean).length <= 6, `a few lines, not a flood:\n${out}`);
+
+      const started = Date.now();
+      worker.child.kill('SIGTERM');
+      const code = await new Promise((resolve) => worker.child.once('exit', (c) => resolve(c)));
+      assert.ok(Date.now() - started < 5000, `stopped after ${Date.now() - started} ms`);
+      assert.equal(code, 143);
+    } finally {
+      await again?.stop();
       await fs.rm(config.dataDir, { recursive: true, force: true });
     }
   });

@@ -37,6 +37,8 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UserError(`port ${config.server.port} is already in use`, 'stop the other server or set PORT to a free port');
     if (code === 'EACCES') throw new UserError(`no permission to listen on port ${config.server.port}`, 'set PORT to a port above 1024');
+    if (code === 'EADDRNOTAVAIL') throw new UserError(`HOST ${config.server.host} is not an address of this machine`, 'set HOST to 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of its addresses');
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(`HOST ${config.server.host} does not resolve to an address`, 'set HOST to an IP address such as 127.0.0.1 or 0.0.0.0');
     throw err;
   }
   const address = app.server.address();

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type Config } from '../config.js';
-import { errorMessage, UserError } from '../errors.js';
+import { describeSystemError, errorMessage, UserError } from '../errors.js';
 import { generate } from '../generate/generator.js';
 import { assertBucket } from '../lake/index.js';
 import { connectedWorkers, followRun, startWorker, submitRun } from '../flows/distributed.js';
@@ -100,13 +100,14 @@ interface RunFlags {
   json?: boolean;
   fullRefresh?: boolean;
   wait?: boolean;
+  strict?: boolean;
 }
 
 /** With REDIS_URL: queue the run for the workers, follow it in the lake until it ends. */
 async function queuedCommand(config: Config, stages: readonly StageName[], flags: RunFlags): Promise<void> {
   const store = openObjectStore(config);
   const flow = flowForTasks(stages);
-  const runId = await submitRun(config, { flow, fullRefresh: flags.fullRefresh === true, trigger: 'cli' }, store);
+  const runId = await submitRun(config, { flow, fullRefresh: flags.fullRefresh === true, ...(flags.strict ? { strict: true } : {}), trigger: 'cli' }, store);
   if (!flags.json) console.log(`run ${runId} (${flow}) queued on Redis; waiting for a worker (\`npx datalake worker\`)…`);
   if ((await connectedWorkers(config)) === 0) {
     console.error('warning: no worker is connected to this Redis: the run waits until one starts (`npx datalake worker`, on any machine sharing the lake)');
@@ -149,6 +150,7 @@ async function stagesCommand(config: Config, stages: readonly StageName[], flags
     stages,
     progress,
     fullRefresh: flags.fullRefresh === true,
+    strict: flags.strict === true,
     signal: cancel.signal,
     ...(flags.wait ? { waitMs: 24 * 3600_000 } : {}),
   }).finally(() => process.off('SIGINT', onSigint));
@@ -199,11 +201,7 @@ async function startCommand(config: Config): Promise<void> {
   }
   // In distributed mode this process is a worker too, so the first run does not wait for one elsewhere.
   const worker = config.redisUrl ? await startWorker(config, { log: (m) => console.log(`[worker] ${m}`) }) : undefined;
-  if (worker) {
-    const stop = () => void worker.close().finally(() => process.exit(0));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  }
+  if (worker) onStop(() => worker.close().finally(() => process.exit(0)));
   try {
     await stagesCommand(config, STAGES, {});
   } catch (err) {
@@ -212,6 +210,26 @@ async function startCommand(config: Config): Promise<void> {
     console.error('The pipeline failed; serving the last published KPIs.');
   }
   await serveCommand(config);
+}
+
+/**
+ * Ctrl+C or SIGTERM stops a worker: it closes cleanly when it can, and exits after 3 s whatever the
+ * state of Redis or of its running job (whose run another worker then takes over); a second signal
+ * exits at once.
+ */
+function onStop(close: () => Promise<unknown>): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    setTimeout(() => {
+      console.error('stopped without waiting any longer for Redis or the running job (another worker takes it over)');
+      process.exit(143);
+    }, 3000).unref();
+    void close();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 function buildProgram(): Command {
@@ -292,6 +310,7 @@ function buildProgram(): Command {
     .description('run the whole pipeline: bronze → silver → gold → publish, doing only what new source files require')
     .addOption(new Option('--flow <name>', 'run one named flow instead of the whole pipeline').choices(Object.keys(FLOWS)))
     .option('--full-refresh', 'rebuild silver from every bronze file, then gold, and republish')
+    .option('--strict', 'a source file that cannot be read (empty, not UTF-8, a required column missing...) fails the run instead of waiting in quarantine')
     .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
     .option('--json', 'print the run summary as JSON')
     .action(async (flags: RunFlags & { flow?: FlowName }) => stagesCommand(config(), flags.flow ? FLOWS[flags.flow] : STAGES, flags));
@@ -305,6 +324,7 @@ function buildProgram(): Command {
   for (const stage of STAGES) {
     const command = program.command(stage).description(stageHelp[stage]);
     if (stage !== 'bronze') command.option('--full-refresh', stage === 'silver' ? 'rebuild silver from every bronze file' : 'rebuild even when nothing changed');
+    else command.option('--strict', 'a source file that cannot be read fails the run instead of waiting in quarantine');
     command
       .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
       .option('--json', 'print the run summary as JSON')
@@ -373,11 +393,7 @@ function buildProgram(): Command {
     .description('with REDIS_URL: execute queued runs and their shards, one at a time each, and fire the schedules, until stopped')
     .action(async () => {
       const worker = await startWorker(config());
-      await new Promise<void>((resolve) => {
-        const stop = () => void worker.close().then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await new Promise<void>((resolve) => onStop(() => worker.close().then(resolve)));
     });
 
   program
@@ -430,7 +446,8 @@ function buildProgram(): Command {
 async function main(): Promise<void> {
   try {
     await buildProgram().parseAsync(process.argv);
-  } catch (err) {
+  } catch (caught) {
+    const err = describeSystemError(caught);
     const debug = Boolean(process.env['DATALAKE_DEBUG']);
     if (err instanceof UserError) {
       console.error(`error: ${err.message}`);

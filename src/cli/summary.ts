@@ -53,6 +53,8 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
   if (unchanged.length) lines.push(`bronze: already received with the same content, skipped: ${unchanged.join(', ')}`);
   const twins = Object.entries(files ?? {}).filter(([, v]) => v.startsWith('unchanged: '));
   for (const [name, v] of twins) lines.push(`bronze: ${name} skipped, ${v.slice('unchanged: '.length)} (already received)`);
+  const setAside = bronze?.details['quarantined'] as Record<string, string> | undefined;
+  for (const reason of Object.values(setAside ?? {})) lines.push(`bronze: waits in quarantine, not ingested: ${reason}`);
   const ignoredColumns = bronze?.details['ignoredColumns'] as Record<string, string[]> | undefined;
   for (const [name, cols] of Object.entries(ignoredColumns ?? {})) lines.push(`bronze: ${name}: columns not in its definition, ignored: ${cols.join(', ')}`);
   const versions = withOutcome('new version');

@@ -54,6 +54,7 @@ export interface RunJob {
   runId?: string;
   flow: FlowName;
   fullRefresh: boolean;
+  strict?: boolean;
   trigger: RunRecord['parameters']['trigger'];
 }
 
@@ -61,8 +62,11 @@ export interface RunJob {
  * Connection options rather than a client, so that BullMQ opens its connections and closes them with
  * the queue or worker. Workers need maxRetriesPerRequest null: a blocked command waits for Redis.
  */
-export function redisConnection(url: string): { url: string; maxRetriesPerRequest: null } {
-  return { url, maxRetriesPerRequest: null };
+/** How often a worker tries Redis again once it is lost. */
+export const REDIS_RETRY_MS = 2000;
+
+export function redisConnection(url: string): { url: string; maxRetriesPerRequest: null; retryStrategy: (times: number) => number } {
+  return { url, maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, REDIS_RETRY_MS) };
 }
 
 /** Queues a run and writes its record as `scheduled`, so that it can be followed before a worker takes it. */
@@ -76,7 +80,7 @@ export async function submitRun(
   const record: RunRecord = {
     runId,
     flow: job.flow,
-    parameters: { ...(job.fullRefresh ? { fullRefresh: true } : {}), trigger: job.trigger ?? 'cli' },
+    parameters: { ...(job.fullRefresh ? { fullRefresh: true } : {}), ...(job.strict ? { strict: true } : {}), trigger: job.trigger ?? 'cli' },
     state: 'scheduled',
     startedAt: new Date().toISOString(),
     seconds: 0,
@@ -321,7 +325,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const worker = new Worker<RunJob>(
     runsQueue(config),
     async (job: Job<RunJob>) => {
-      const { flow, fullRefresh, trigger } = job.data;
+      const { flow, fullRefresh, strict, trigger } = job.data;
       const runId = runIdOf(job);
       log(`run ${runId}: ${flow} started`);
       const { summary, error } = await runFlow({
@@ -329,6 +333,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         store,
         flow,
         fullRefresh,
+        ...(strict ? { strict } : {}),
         ...(trigger ? { trigger } : {}),
         runId,
         shards,
@@ -348,7 +353,30 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       .catch((err: unknown) => log(`cannot sync the schedules: ${errorMessage(err)}`));
   const scheduleTimer = setInterval(() => void syncSchedules(), options.scheduleRefreshMs ?? 60_000);
   await syncSchedules();
-  for (const w of [worker, shardWorker]) w.on('error', (err) => log(`worker error: ${errorMessage(err)}`));
+  // Redis going away makes every connection (two workers, two queues) fail many times a second: one
+  // line when it is lost, one when it is back; other errors once per message.
+  let lost = false;
+  const said = new Set<string>();
+  const onError = (err: Error) => {
+    const message = errorMessage(err);
+    if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|Connection is closed|connect E/i.test(message)) {
+      if (!lost) log(`lost Redis at ${redactUrl(url)} (${message.split('\n')[0]}); trying again every ${REDIS_RETRY_MS / 1000} s`);
+      lost = true;
+      return;
+    }
+    if (!said.has(message)) log(`worker error: ${message}`);
+    said.add(message);
+  };
+  worker.on('error', onError);
+  shardWorker.on('error', onError);
+  tasks.on('error', onError);
+  schedules.on('error', onError);
+  // The task queue's connection is ready again: Redis is back.
+  const client = await tasks.getBackend().client;
+  client.on('ready', () => {
+    if (lost) log(`Redis at ${redactUrl(url)} is back`);
+    lost = false;
+  });
   await Promise.all([worker.waitUntilReady(), shardWorker.waitUntilReady()]);
   log(`worker pid ${process.pid} waiting for runs on ${runsQueue(config)} and shards on ${tasksQueue(config)} (${redactUrl(url)})`);
   return {

@@ -61,9 +61,9 @@ describe('flows: records, retries, the lake lock, cancellation', () => {
 
   test('a data error fails at once, without a retry', async () => {
     const file = `${config.sourcesDir}/achats_bad.csv`;
-    await fs.writeFile(file, ''); // an empty file is refused by bronze
+    await fs.writeFile(file, ''); // an empty file: with strict, bronze refuses it
     try {
-      const { summary, error } = await runFlow({ config, flow: 'bronze_ingestion_flow' });
+      const { summary, error } = await runFlow({ config, flow: 'bronze_ingestion_flow', strict: true });
       assert.ok(error);
       assert.equal(summary.state, 'failed');
       assert.equal(summary.tasks[0]!.attempts.length, 1);

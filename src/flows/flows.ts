@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
-import { errorMessage, isTransient, UserError } from '../errors.js';
+import { describeSystemError, errorMessage, isTransient, UserError } from '../errors.js';
 import { openObjectStore, type ObjectStore } from '../lake/index.js';
 import { runBronze } from '../pipeline/bronze.js';
 import { RunContext, silentProgress, type ProgressSink, type StageResult } from '../pipeline/context.js';
@@ -43,6 +43,8 @@ export interface FlowOptions {
   flow: FlowName;
   /** Rebuild silver from every bronze file, then gold, and republish, even when nothing new arrived. */
   fullRefresh?: boolean;
+  /** A source file that cannot be read fails the run, instead of waiting in quarantine alone. */
+  strict?: boolean;
   trigger?: RunRecord['parameters']['trigger'];
   progress?: ProgressSink;
   /** How long to wait for another run holding the lake; 0 (default) refuses at once. */
@@ -78,7 +80,7 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
   const recorder = new RunRecorder(store, {
     runId: ctx.runId,
     flow: options.flow,
-    parameters: { ...(options.fullRefresh ? { fullRefresh: true } : {}), trigger: options.trigger ?? 'cli' },
+    parameters: { ...(options.fullRefresh ? { fullRefresh: true } : {}), ...(options.strict ? { strict: true } : {}), trigger: options.trigger ?? 'cli' },
     state: 'running',
     startedAt: started.toISOString(),
     seconds: 0,
@@ -111,7 +113,7 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
       current = name;
       const result = await withRetries(config, recorder, name, options.signal, async (attempt) => {
         const shards = (options.shards ?? inlineShards)(ctx, recorder, name, attempt);
-        if (name === 'bronze') return runBronze(ctx);
+        if (name === 'bronze') return runBronze(ctx, { strict: options.strict === true });
         if (name === 'silver') return runSilver(ctx, { fullRefresh: force, shards });
         if (name === 'gold') return runGold(ctx, { force, shards });
         serving ??= openServingStore(config);
@@ -125,7 +127,7 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
     }
     current = undefined;
   } catch (err) {
-    error = err;
+    error = describeSystemError(err);
   } finally {
     await ctx.close().catch(() => undefined);
     if (serving && !options.serving) await serving.close().catch(() => undefined);

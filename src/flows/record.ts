@@ -43,7 +43,7 @@ export interface LogLine {
 export interface RunRecord {
   runId: string;
   flow: string;
-  parameters: { fullRefresh?: boolean; trigger?: 'cli' | 'api' | 'schedule' };
+  parameters: { fullRefresh?: boolean; strict?: boolean; trigger?: 'cli' | 'api' | 'schedule' };
   state: RunState;
   startedAt: string;
   endedAt?: string;

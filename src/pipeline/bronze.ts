@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { ServiceError, UserError } from '../errors.js';
 import { matchesAny } from '../project/globs.js';
 import type { DatasetSpec, Project } from '../project/types.js';
 import { headerProblem, inspectCsv, matchHeader, parseHeader, type CsvFileFacts } from './csv-file.js';
@@ -63,23 +63,34 @@ export function latestVersions(manifest: Manifest): Map<string, BronzeFile> {
   return latest;
 }
 
-type Outcome = 'ingested' | 'new version' | 'unchanged' | `unchanged: same content as ${string}` | 'ignored: matches no dataset';
+type Outcome = 'ingested' | 'new version' | 'unchanged' | `unchanged: same content as ${string}` | 'ignored: matches no dataset' | 'quarantined';
 
 interface Candidate {
   name: string;
   origin: 'folder' | 'bucket';
   /** The folder file; bucket files are read through the store. */
   file?: string;
+  /** Why it cannot be read at all (not a regular file, an unusable name): it waits, whole. */
+  defect?: string;
+}
+
+export interface BronzeOptions {
+  /** A file-level defect (empty, not UTF-8, a required column missing...) fails the run instead of setting the file aside. */
+  strict?: boolean;
 }
 
 /**
  * Bronze: every CSV of the sources folders and of the `sources` bucket is kept, byte for byte and for
  * good, under `bronze/<dataset>/ingest_date=<day>/`, and recorded in `bronze/_manifest.json`. A file
  * whose content equals the latest version of its name, or any file received under another name, is
- * skipped; new content under a known name is kept as a new version. All files are checked before
- * anything is uploaded, so a file refused under a `fail` policy changes nothing.
+ * skipped; new content under a known name is kept as a new version.
+ *
+ * One policy for a file that cannot be read (not a regular file, an unusable name, empty, not UTF-8,
+ * CR-only line ends): it waits in quarantine, alone, with its reason in the summary and the run
+ * record, and is looked at again at the next run; the others go on. With `strict` (and under a
+ * dataset's `fail` policies) it fails the run instead, before anything is uploaded.
  */
-export async function runBronze(ctx: RunContext): Promise<StageResult> {
+export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): Promise<StageResult> {
   return timed(async () => {
     const manifest = await readManifest(ctx);
     const latest = latestVersions(manifest);
@@ -87,6 +98,12 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
     const downloads = await ctx.workDir('bronze-inputs');
     const outcome: Record<string, Outcome> = {};
     const ignoredColumns: Record<string, string[]> = {};
+    const quarantined: Record<string, string> = {};
+    const setAside = (name: string, reason: string, hint?: string) => {
+      if (options.strict) throw new UserError(reason, hint);
+      outcome[name] = 'quarantined';
+      quarantined[name] = reason;
+    };
     const accepted: { candidate: Candidate; spec: DatasetSpec; file: string; facts: CsvFileFacts; version: number }[] = [];
     const received = new Map(manifest.files.map((f) => [f.sha256, f.name]));
     let rowsIn = 0;
@@ -95,6 +112,10 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
       const spec = datasetForFile(ctx.config.project, name);
       if (!spec) {
         outcome[name] = 'ignored: matches no dataset';
+        continue;
+      }
+      if (candidate.defect) {
+        setAside(name, `${shownName(name)}: ${candidate.defect}`);
         continue;
       }
       const known = latest.get(name);
@@ -108,7 +129,15 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
       const file = candidate.file ?? (await ctx.store.localPath('sources', name, downloads));
       const size = (await fs.stat(file)).size;
       ctx.progress.begin('bronze', `check ${name}`);
-      const facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }));
+      let facts: CsvFileFacts;
+      try {
+        facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }));
+      } catch (err) {
+        if (!(err instanceof UserError) || err instanceof ServiceError) throw err;
+        ctx.progress.end();
+        setAside(name, err.message, err.hint);
+        continue;
+      }
       ctx.progress.end();
       rowsIn += facts.records;
       if (known && known.sha256 === facts.sha256) {
@@ -125,16 +154,17 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
       const header = parseHeader(facts.headerLine, spec.delimiter);
       const match = matchHeader(header, spec);
       const problem = headerProblem(name, header, match, spec);
-      // Under the `fail` policies a file that does not match its definition stops the run before
-      // anything is kept; otherwise it is kept, and silver sets it aside (missing) or reads around it (extra).
-      if (problem && spec.onMissingColumns === 'fail') throw new UserError(problem.message, `${problem.hint}; or set on_missing_columns: quarantine_file in datasets/${spec.name}.yml`);
+      // Under the `fail` policies (or --strict) a file that does not match its definition stops the run
+      // before anything is kept; otherwise it is kept, and silver sets it aside (missing) or reads around it (extra).
+      if (problem && (spec.onMissingColumns === 'fail' || options.strict)) throw new UserError(problem.message, `${problem.hint}; or set on_missing_columns: quarantine_file in datasets/${spec.name}.yml`);
       if (match.extra.length && spec.onExtraColumns === 'fail') {
         throw new UserError(
           `${name}: column${match.extra.length > 1 ? 's' : ''} ${match.extra.map((c) => JSON.stringify(c)).join(', ')} not declared in datasets/${spec.name}.yml (on_extra_columns: fail)`,
           'declare them (`npx datalake check --sources` prints the lines to add), or set on_extra_columns: ignore',
         );
       }
-      if (match.extra.length) ignoredColumns[name] = match.extra;
+      // A file missing a required column waits whole: its "extra" columns may be a data line taken for a header.
+      if (match.extra.length && !problem) ignoredColumns[name] = match.extra;
       received.set(facts.sha256, name);
       accepted.push({ candidate, spec, file, facts, version: (known?.version ?? 0) + 1 });
     }
@@ -177,11 +207,25 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
     if (accepted.length) await ctx.store.putBytes('bronze', BRONZE_MANIFEST, JSON.stringify(manifest, null, 2));
     const details = {
       files: outcome,
+      ...(Object.keys(quarantined).length ? { quarantined } : {}),
       ...(Object.keys(ignoredColumns).length ? { ignoredColumns } : {}),
       ...(accepted.length ? {} : { skipped: 'no new or changed source file' }),
     };
     return { stage: 'bronze' as const, rowsIn, rowsOut, quarantined: 0, bytes, details };
   });
+}
+
+/** A file name the lake cannot keep as a key (a backslash, a control character). */
+function nameDefect(name: string): { defect: string } | Record<string, never> {
+  if (name.includes('\\')) return { defect: 'a backslash in the file name: the lake cannot keep it under that name; rename the file' };
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return { defect: 'control characters in the file name; rename the file' };
+  return {};
+}
+
+/** A file name as messages show it: control characters escaped. */
+function shownName(name: string): string {
+  return JSON.stringify(name).slice(1, -1);
 }
 
 /**
@@ -191,7 +235,7 @@ export async function runBronze(ctx: RunContext): Promise<StageResult> {
 async function listCandidates(ctx: RunContext): Promise<Candidate[]> {
   const isCsv = (name: string) => name.toLowerCase().endsWith('.csv') && !name.startsWith('.') && !name.includes('/');
   const byName = new Map<string, Candidate>();
-  for (const o of await ctx.store.list('sources')) if (isCsv(o.key)) byName.set(o.key, { name: o.key, origin: 'bucket' });
+  for (const o of await ctx.store.list('sources')) if (isCsv(o.key)) byName.set(o.key, { name: o.key, origin: 'bucket', ...nameDefect(o.key) });
   const found: string[] = [];
   for (const dir of [...ctx.config.sourcesDirs].reverse()) {
     let entries: string[];
@@ -202,7 +246,13 @@ async function listCandidates(ctx: RunContext): Promise<Candidate[]> {
       continue;
     }
     found.push(dir);
-    for (const name of entries.filter(isCsv)) byName.set(name, { name, origin: 'folder', file: path.join(dir, name) });
+    for (const name of entries.filter(isCsv)) {
+      const file = path.join(dir, name);
+      // Only regular files (a link to one is fine): a FIFO or a device would never end, a folder is no file.
+      const st = await fs.stat(file).catch(() => undefined);
+      const kind = !st ? 'a link to nothing' : st.isFile() ? undefined : st.isFIFO() ? 'a FIFO (named pipe)' : st.isDirectory() ? 'a folder' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
+      byName.set(name, { name, origin: 'folder', file, ...(kind ? { defect: `not a regular file: ${kind}; only regular files (or links to them) are read` } : nameDefect(name)) });
+    }
   }
   if (byName.size === 0) {
     const { project } = ctx.config;

@@ -223,6 +223,8 @@ export interface CleanOptions {
   today?: string;
   /** Bytes of the file's longest record (bronze measured it): the reader's buffer must hold it. */
   longestRecord?: number;
+  /** The records bronze counted: a reading that accounts for fewer quarantines the whole file instead. */
+  expectedRecords?: number;
   onProgress?: (p: QueryProgress) => void;
 }
 
@@ -299,6 +301,25 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     `,
       options.onProgress,
     );
+  /**
+   * The whole file to quarantine, one row per non-blank line with its text: for the byte soups that
+   * stop DuckDB's CSV parser altogether, and for files whose reading does not account for every record
+   * bronze counted (malformed quoting can swallow lines into a rejected one). Never fewer rows than
+   * records, so nothing is lost and nothing blocks later runs.
+   */
+  const quarantineWholeFile = async (message: string) => {
+    await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};
+      CREATE TEMP TABLE ${rejects} AS
+      SELECT (row_number() OVER () + 1)::BIGINT AS line, 'unparseable file' AS error_type, ${str(message)} AS error_message, line AS csv_line
+      FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
+        strict_mode = false, max_line_size = 1048576${bufferOption(options.longestRecord)})
+      WHERE line <> '' AND line <> chr(13)`);
+    await stage(`SELECT ${options.header.map((h) => `NULL::VARCHAR AS ${id(h)}`).join(', ')} WHERE false`);
+  };
+  const readCounts = async () => {
+    const [counts] = await engine.rows(`SELECT (SELECT count(*) FROM ${staged}) AS parsed, (SELECT count(*) FROM ${rejects}) AS rejected`);
+    return { parsed: Number(counts!['parsed']), rejected: Number(counts!['rejected']) };
+  };
   await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`);
   try {
     await stage(`
@@ -306,22 +327,14 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
         columns = ${csvColumns}, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)},
         max_line_size = 1048576${bufferOption(options.longestRecord)})`);
   } catch (err) {
-    // Some byte soups stop DuckDB's CSV parser altogether (rejects or not). The file is then kept whole
-    // in quarantine, one row per non-blank line with its text, rather than blocking every later run.
     if (!/CSV Parser state machine reached an invalid state/.test(errorMessage(err))) throw err;
-    await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};
-      CREATE TEMP TABLE ${rejects} AS
-      SELECT (row_number() OVER () + 1)::BIGINT AS line, 'unparseable file' AS error_type,
-             'the CSV parser cannot read this file (bad quoting or binary data)' AS error_message, line AS csv_line
-      FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
-        strict_mode = false, max_line_size = 1048576${bufferOption(options.longestRecord)})
-      WHERE line <> '' AND line <> chr(13)`);
-    await stage(`SELECT ${options.header.map((h) => `NULL::VARCHAR AS ${id(h)}`).join(', ')} WHERE false`);
+    await quarantineWholeFile('the CSV parser cannot read this file (bad quoting or binary data)');
   }
-
-  const [counts] = await engine.rows(`SELECT (SELECT count(*) FROM ${staged}) AS parsed, (SELECT count(*) FROM ${rejects}) AS rejected`);
-  const parsed = Number(counts!['parsed']);
-  const rejected = Number(counts!['rejected']);
+  let { parsed, rejected } = await readCounts();
+  if (options.expectedRecords !== undefined && parsed + rejected < options.expectedRecords) {
+    await quarantineWholeFile(`the CSV reader accounted for ${parsed + rejected} of the ${options.expectedRecords} records of this file (bad quoting?): every line is kept here`);
+    ({ parsed, rejected } = await readCounts());
+  }
 
   // Step 2 — duplicates among valid rows. With a key, the first row of a key (in file order) wins; a
   // later row is an exact duplicate (dropped, counted) when all its typed values equal the winner's,

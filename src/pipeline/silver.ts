@@ -124,11 +124,13 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
     tag: `_${input.index}`,
     settings: ctx.config.qualitySettings,
     ...(input.longestRecord ? { longestRecord: input.longestRecord } : {}),
+    ...(input.recordCount ? { expectedRecords: input.rows } : {}),
     onProgress: (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }),
   });
   ctx.progress.end();
-  // Every record bronze counted is read or rejected: kept, quarantined or a counted drop follows. Fewer
-  // means the reader lost some without a word; nothing is merged from such a reading.
+  // Every record bronze counted is read or rejected: kept, quarantined or a counted drop follows. The
+  // cleaning falls back to quarantining every line when its reading falls short; fewer still would
+  // mean rows lost without a word: nothing is merged from such a reading.
   if (input.recordCount && cleaned.stats.rowsIn < input.rows) {
     await cleaned.dispose();
     throw new UserError(

@@ -7,10 +7,10 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** A throwaway `redis-server` (Debian's package) on a free port, without persistence. Undefined when none is installed. */
-export async function startTestRedis(): Promise<TestRedis | undefined> {
+/** A throwaway `redis-server` (Debian's package) on a free port (or the one given), without persistence. Undefined when none is installed. */
+export async function startTestRedis(fixedPort?: number): Promise<TestRedis | undefined> {
   if (spawnSync('redis-server', ['--version']).status !== 0) return undefined;
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     const up = await new Promise<boolean>((resolve) => {

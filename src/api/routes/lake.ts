@@ -8,9 +8,9 @@ import { assertValidKey, BUCKETS, type Bucket } from '../../lake/index.js';
 import { datasetForFile } from '../../pipeline/bronze.js';
 import { headerKey, inspectHeader } from '../../pipeline/csv-file.js';
 import { badRequest, notFound } from '../http-errors.js';
+import { MASK, Redactor } from '../redact.js';
 import { lakeCall } from './system.js';
 
-const MASK = '***';
 const bucketParam = { type: 'object', properties: { bucket: { type: 'string', enum: [...BUCKETS] } }, required: ['bucket'] };
 const keyQuery = (extra: Record<string, object> = {}, required: string[] = ['key']) => ({
   type: 'object',
@@ -31,8 +31,13 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
   // Columns declared personal in any dataset, matched as bronze matches headers (`NOM`, `E-mail`), plus
   // the raw text of malformed quarantined lines, which may hold any of them.
   const personal = new Set(ctx.config.project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => headerKey(n))));
-  const masked = (column: string) => column === '_raw_line' || personal.has(headerKey(column));
-  const mask = (row: Row): Row => {
+  const redactor = new Redactor(ctx.config.project);
+  /** Whether a non-admin sees this column of this object masked. */
+  const maskerFor = (bucket: Bucket, key: string) => {
+    const all = redactor.maskAll(bucket, key);
+    return (column: string) => (all ? !Redactor.keepsInQuarantine(column) : column === '_raw_line' || personal.has(headerKey(column)));
+  };
+  const mask = (row: Row, masked: (c: string) => boolean): Row => {
     const out: Row = {};
     for (const [k, v] of Object.entries(row)) out[k] = masked(k) && v !== null ? MASK : v;
     return out;
@@ -87,6 +92,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       const { bucket } = request.params as { bucket: Bucket };
       const q = request.query as { key: string; limit: number; column?: string; value?: string };
       const { source, cleanup, format } = await openObject(bucket, q.key);
+      const masked = maskerFor(bucket, q.key);
       try {
         const db = await ctx.db();
         const columns = await db.columns(`SELECT * FROM ${source}`);
@@ -99,7 +105,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         }
         const [count] = await db.rows(`SELECT count(*) AS n FROM ${source} ${where}`);
         const rows = await db.rows(`SELECT * FROM ${source} ${where} LIMIT ${q.limit}`);
-        return { bucket, key: q.key, format, columns, total_rows: count!['n'], rows: canSeePersonal(request) ? rows : rows.map(mask) };
+        return { bucket, key: q.key, format, columns, total_rows: count!['n'], rows: canSeePersonal(request) ? rows : rows.map((r) => mask(r, masked)) };
       } finally {
         await cleanup();
       }
@@ -113,6 +119,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       const { bucket } = request.params as { bucket: Bucket };
       const { key } = request.query as { key: string };
       const { source, cleanup } = await openObject(bucket, key);
+      const masked = maskerFor(bucket, key);
       const out = path.join(ctx.scratchDir, `${randomUUID()}.csv`);
       try {
         const db = await ctx.db();
@@ -157,7 +164,8 @@ async function csvSource(file: string, delimiter: string): Promise<string> {
   const header = await inspectHeader(file, delimiter);
   const names = header.map((h, i) => h || `column${i + 1}`);
   const columns = `{${names.map((n) => `${str(n)}: 'VARCHAR'`).join(', ')}}`;
-  return `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ${str(delimiter)}, quote = '"', escape = '"', columns = ${columns}, ignore_errors = true)`;
+  // hive_partitioning off: a bronze key's `ingest_date=...` folder is no column of the file.
+  return `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ${str(delimiter)}, quote = '"', escape = '"', columns = ${columns}, ignore_errors = true, hive_partitioning = false)`;
 }
 
 function formatOf(key: string): 'csv' | 'parquet' | undefined {

@@ -8,11 +8,16 @@ import { LakeBusyError } from '../../flows/lock.js';
 import type { RunRecord } from '../../flows/record.js';
 import { listRuns, newestRuns, runKey, type RunSummary } from '../../pipeline/run.js';
 import { goldKey } from '../../pipeline/gold.js';
+import type { QualityCheck } from '../../pipeline/cleaning.js';
+import type { SilverDatasetStats } from '../../pipeline/silver.js';
 import { HttpError, notFound, NOTHING_PUBLISHED, unavailable } from '../http-errors.js';
+import { Redactor } from '../redact.js';
 
 /** Health, readiness, the endpoint index, run history and the serving-store vs lake read comparison. */
 export default async function systemRoutes(app: FastifyInstance): Promise<void> {
   const { ctx } = app;
+  // Run records and the quality report quote source text: a non-admin sees personal data redacted.
+  const redactor = new Redactor(ctx.config.project);
 
   app.get('/health', { schema: { summary: 'The process is up', tags: ['system'] } }, async () => ({ status: 'ok' }));
 
@@ -44,7 +49,8 @@ export default async function systemRoutes(app: FastifyInstance): Promise<void> 
     },
     async (request) => {
       const { limit } = request.query as { limit: number };
-      return lakeCall(() => listRuns(ctx.lake, limit));
+      const runs = await lakeCall(() => listRuns(ctx.lake, limit));
+      return ctx.auth.isAdmin(request) ? runs : runs.map((r) => redactor.run(r));
     },
   );
 
@@ -98,7 +104,8 @@ export default async function systemRoutes(app: FastifyInstance): Promise<void> 
       const { id } = request.params as { id: string };
       const bytes = await lakeCall(() => ctx.lake.getBytes('runs', runKey(id)));
       if (!bytes) throw notFound(`no run ${id}`);
-      return JSON.parse(bytes.toString('utf8')) as RunSummary;
+      const run = JSON.parse(bytes.toString('utf8')) as RunSummary;
+      return ctx.auth.isAdmin(request) ? run : redactor.run(run);
     },
   );
 
@@ -125,14 +132,17 @@ export default async function systemRoutes(app: FastifyInstance): Promise<void> 
       if (!chosen) throw notFound(run ? `no run ${run}` : 'no quality report yet: run the pipeline (`npx datalake run`)');
       const silver = chosen.stages.find((s) => s.stage === 'silver');
       if (!silver?.details['quality']) throw notFound(`run ${chosen.runId} did not clean silver, so it has no quality report`);
-      const checks = (silver.details['quality'] as { checked: number; failed: number }[]).map((c) => ({ ...c, passed: c.checked - c.failed }));
+      const admin = ctx.auth.isAdmin(request);
+      const quality = silver.details['quality'] as QualityCheck[];
+      const checks = (admin ? quality : redactor.checks(quality)).map((c) => ({ ...c, passed: c.checked - c.failed }));
+      const datasets = silver.details['datasets'] as Record<string, SilverDatasetStats>;
       return {
         runId: chosen.runId,
         startedAt: chosen.startedAt,
         state: chosen.state,
         summary: { rules: checks.length, failing: checks.filter((c) => c.failed > 0).length },
         checks,
-        quarantine: silver.details['datasets'],
+        quarantine: admin ? datasets : redactor.datasetStats(datasets),
       };
     },
   );

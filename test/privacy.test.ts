@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { createApp } from '../src/api/server.js';
+import type { Config } from '../src/config.js';
+import { generate } from '../src/generate/generator.js';
+import { runPipeline } from '../src/pipeline/run.js';
+import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+
+// Personal data reaches neither readers nor the public: not through a header in another case, not
+// through a message quoting a headerless file's first line, not through quality examples or a
+// quarantine preview where columns were swapped. An admin key sees everything.
+
+const SECRETS = /zoe@private\.org|Max Hidden|max@hidden\.org|ivy@upper\.org|Ivy Upper/;
+
+describe('personal data for non-admins', () => {
+  let config: Config;
+  let app: FastifyInstance;
+  let base: string;
+  const reader = { authorization: 'Bearer reader-key' };
+  const admin = { authorization: 'Bearer admin-key' };
+  const get = (p: string, headers: Record<string, string> = {}) => fetch(base + p, { headers });
+
+  before(async () => {
+    ({ config } = await tempConfig({ API_KEYS: 'admin:admin-key,reader:reader-key' }));
+    await generate({ outDir: config.sourcesDir, clients: 50, achats: 500, seed: 8, asOf: FIXED_DAY });
+    // The e-mail in the sign-up date's column: quarantined as an invalid date, quoting the e-mail.
+    await fs.appendFile(path.join(config.sourcesDir, 'clients.csv'), '1001,Zoe Hidden,2025-01-01,zoe@private.org,France\n');
+    // A headerless file: its first line (a name and an e-mail) is taken for a header, and quoted.
+    await fs.writeFile(path.join(config.sourcesDir, 'clients_noheader.csv'), '1002,Max Hidden,max@hidden.org,2025-01-01,France\n1003,Other,o@x.org,2025-01-02,Spain\n');
+    // Personal columns under other spellings of their headers.
+    await fs.writeFile(path.join(config.sourcesDir, 'clients_upper.csv'), 'ID_CLIENT,NOM,Email,Date Inscription,PAYS\n1004,Ivy Upper,ivy@upper.org,2025-01-03,France\n');
+    assert.equal((await runPipeline({ config })).error, undefined);
+    app = await createApp(config);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  after(async () => {
+    await app?.close();
+    await fs.rm(config.dataDir, { recursive: true, force: true });
+  });
+
+  test('run records and the quality report quote no personal data to readers or the public; admins see it', async () => {
+    for (const headers of [{}, reader]) {
+      for (const p of ['/api/runs', '/api/quality']) {
+        const body = await (await get(p, headers)).text();
+        assert.doesNotMatch(body, SECRETS, `${p} as ${JSON.stringify(headers)}`);
+      }
+    }
+    const runs = await (await get('/api/runs', reader)).json();
+    assert.doesNotMatch(await (await get(`/api/runs/${runs[0].runId}`, reader)).text(), SECRETS);
+    const waiting = runs[0].stages[1].details.datasets.clients.waitingFiles[0].reason as string;
+    assert.match(waiting, /clients_noheader\.csv: missing columns .* \(the header has: \*\*\*\)/, 'the reason stays, the quoted line goes');
+    const quality = await (await get('/api/quality', reader)).json();
+    const dates = quality.checks.find((c: { rule: string; column: string }) => c.rule === 'type' && c.column === 'date_inscription');
+    assert.deepEqual(dates.examples.map((e: { value: string; detail: string }) => [e.value, e.detail]), [['***', 'date_inscription "***" is not a valid date']]);
+
+    assert.match(await (await get('/api/runs', admin)).text(), /max@hidden\.org/, 'an admin sees the header as it was');
+    assert.match(await (await get('/api/quality', admin)).text(), /zoe@private\.org/);
+  });
+
+  test('the explorer masks personal columns whatever the header spelling, and whole quarantine rows of a personal dataset', async () => {
+    const keys = (await (await get('/api/lake/bronze', reader)).json()).objects.map((o: { key: string }) => o.key) as string[];
+    const upper = keys.find((k) => k.endsWith('/clients_upper.csv'))!;
+    const preview = await (await get(`/api/lake/bronze/preview?key=${encodeURIComponent(upper)}`, reader)).json();
+    assert.deepEqual(preview.rows[0], { ID_CLIENT: '1004', NOM: '***', Email: '***', 'Date Inscription': '2025-01-03', PAYS: 'France' });
+    assert.equal((await get(`/api/lake/bronze/preview?key=${encodeURIComponent(upper)}&column=NOM&value=Ivy%20Upper`, reader)).status, 400);
+    assert.doesNotMatch(await (await get(`/api/lake/bronze/download?key=${encodeURIComponent(upper)}`, reader)).text(), SECRETS);
+
+    const silver = (await (await get('/api/lake/silver?prefix=quarantine/clients/', reader)).json()).objects.map((o: { key: string }) => o.key) as string[];
+    const quarantine = silver.find((k) => k.endsWith('/clients.parquet'))!;
+    const rows = (await (await get(`/api/lake/silver/preview?key=${encodeURIComponent(quarantine)}`, reader)).json()).rows as Record<string, unknown>[];
+    assert.equal(rows.length, 1);
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(rows[0]!).filter(([k]) => k !== '_source_file')),
+      { _record: 51, _line: null, _reason: 'invalid_date:date_inscription', _detail: '***', id_client: '***', nom: '***', email: '***', date_inscription: '***', pays: '***', _raw_line: null },
+    );
+    assert.doesNotMatch(await (await get(`/api/lake/silver/download?key=${encodeURIComponent(quarantine)}`, reader)).text(), SECRETS);
+    const full = await (await get(`/api/lake/silver/preview?key=${encodeURIComponent(quarantine)}`, admin)).json();
+    assert.equal(full.rows[0].date_inscription, 'zoe@private.org');
+  });
+});
