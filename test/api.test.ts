@@ -271,6 +271,23 @@ describe('API on a published lake', () => {
     await expectError(await get('/api/lake/gold/preview'), 400, /missing query parameter "key"/);
   });
 
+  test('a dangling link in the lake is skipped: the run history and the explorer keep answering', async () => {
+    const links = [path.join(config.lakeDir, 'runs', 'zz-dangling.json'), path.join(config.lakeDir, 'gold', 'dangling.parquet')];
+    for (const l of links) await fs.symlink(path.join(config.dataDir, 'nowhere'), l);
+    try {
+      for (const p of ['/api/runs', '/api/lake', '/api/lake/gold', '/api/quality']) {
+        const r = await get(p);
+        assert.equal(r.status, 200, p);
+        assert.doesNotMatch(await r.text(), /dangling|nowhere/, p);
+      }
+      const missing = await get('/api/lake/gold/preview?key=dangling.parquet');
+      assert.equal(missing.status, 404);
+      assert.doesNotMatch(await missing.text(), new RegExp(config.dataDir.replace(/[/.]/g, '\\$&')), 'no server path in an error');
+    } finally {
+      for (const l of links) await fs.rm(l, { force: true });
+    }
+  });
+
   test('GET /api/quality: the latest report, or a given run\'s', async () => {
     const report = await json(await get('/api/quality'));
     assert.ok(report.checks.length > 10);

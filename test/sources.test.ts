@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { generate } from '../src/generate/generator.js';
+import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+
+// Source entries that are not files a run can read: a FIFO (a reader would wait forever), a link to
+// /dev/zero (it never ends), a folder, a name the lake cannot keep. Each waits with its reason, the
+// others are ingested, and Ctrl+C twice always quits.
+
+const BIN = fileURLToPath(new URL('../bin/datalake.js', import.meta.url));
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('source entries that are not regular files', () => {
+  let env: Record<string, string>;
+  let dir: string;
+  let sources: string;
+  before(async () => {
+    ({ env, dir } = await tempConfig());
+    sources = path.join(dir, 'sources');
+    await generate({ outDir: sources, clients: 30, achats: 200, seed: 2, asOf: FIXED_DAY });
+  });
+  after(async () => fs.rm(dir, { recursive: true, force: true }));
+
+  test('a FIFO, a link to /dev/zero, a folder and a backslash in a name wait with their reason; the rest runs', async () => {
+    execFileSync('mkfifo', [path.join(sources, 'achats_fifo.csv')]);
+    await fs.symlink('/dev/zero', path.join(sources, 'achats_zero.csv'));
+    await fs.mkdir(path.join(sources, 'achats_folder.csv'));
+    await fs.writeFile(path.join(sources, 'achats_back\\slash.csv'), 'id_achat,id_client,date_achat,montant,produit\n1,1,2026-01-01 10:00:00,5,Phone\n');
+    // A link to a regular file is read like the file.
+    await fs.writeFile(path.join(dir, 'elsewhere.csv'), 'id_achat,id_client,date_achat,montant,produit\n700001,1,2026-01-01 10:00:00,5,Phone\n');
+    await fs.symlink(path.join(dir, 'elsewhere.csv'), path.join(sources, 'achats_linked.csv'));
+
+    const started = Date.now();
+    const r = await cli(['run', '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(Date.now() - started < 30_000, 'no hang');
+    const bronze = JSON.parse(r.stdout).stages[0].details;
+    assert.deepEqual(bronze.quarantined, {
+      'achats_back\\slash.csv': 'achats_back\\\\slash.csv: a backslash in the file name: the lake cannot keep it under that name; rename the file',
+      'achats_fifo.csv': 'achats_fifo.csv: not a regular file: a FIFO (named pipe); only regular files (or links to them) are read',
+      'achats_folder.csv': 'achats_folder.csv: not a regular file: a folder; only regular files (or links to them) are read',
+      'achats_zero.csv': 'achats_zero.csv: not a regular file: a device; only regular files (or links to them) are read',
+    });
+    assert.equal(bronze.files['achats_linked.csv'], 'ingested');
+    assert.equal(bronze.files['achats.csv'], 'ingested');
+
+    const strict = await cli(['run', '--strict'], env);
+    assert.notEqual(strict.code, 0);
+    assert.match(strict.stderr, /^error: achats_back\\\\slash\.csv: a backslash in the file name/m);
+  });
+
+  test('Ctrl+C twice quits at once, whatever the run is doing', async () => {
+    const { env: big, dir: bigDir } = await tempConfig();
+    try {
+      await generate({ outDir: path.join(bigDir, 'sources'), clients: 5000, achats: 1_000_000, seed: 2, asOf: FIXED_DAY });
+      const child = spawn(process.execPath, [BIN, 'run'], { env: { PATH: process.env['PATH'] ?? '', ...big }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      // In the middle of the work: once silver cleans the purchases (a second or so of DuckDB).
+      for (let i = 0; i < 400 && !/ingest achats\.csv/.test(out); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      child.kill('SIGINT');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const sent = Date.now();
+      child.kill('SIGINT');
+      const code = await exited;
+      assert.ok(Date.now() - sent < 2000, `quit ${Date.now() - sent} ms after the second Ctrl+C`);
+      assert.equal(code, 130, out);
+      assert.match(out, /cancelling after the current task \(Ctrl\+C again to quit now\)/);
+      assert.doesNotMatch(out, /run \S+ (completed|cancelled) in/, 'it quit, it did not finish');
+    } finally {
+      await fs.rm(bigDir, { recursive: true, force: true });
+    }
+  });
+});
