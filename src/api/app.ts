@@ -87,7 +87,9 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError) {
       reply.headers(error.headers);
-      return reply.code(error.statusCode).send({ statusCode: error.statusCode, error: httpReason(error.statusCode), message: error.message });
+      // The server's own files (the SQLite store, the lake folder) are no business of a client's.
+      const message = error.statusCode >= 500 ? error.message.replace(/(?:\/[^\s'",/()]+){2,}/g, '<path>') : error.message;
+      return reply.code(error.statusCode).send({ statusCode: error.statusCode, error: httpReason(error.statusCode), message });
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {

@@ -27,7 +27,8 @@ export default async function systemRoutes(app: FastifyInstance): Promise<void> 
       return { status: 'ready', serving_store: ctx.serving.description, last_publish: last ?? null };
     } catch (err) {
       reply.header('retry-after', '5').code(503);
-      return { status: 'unavailable', serving_store: ctx.serving.description, message: (err as Error).message };
+      const noPath = (text: string) => text.replace(/(?:\/[^\s'",/()]+){2,}/g, '<path>');
+      return { status: 'unavailable', serving_store: noPath(ctx.serving.description), message: noPath((err as Error).message) };
     }
   });
 
