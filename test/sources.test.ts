@@ -69,8 +69,18 @@ describe('source entries that are not regular files', () => {
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
-      // In the middle of the work: once silver cleans the purchases (a second or so of DuckDB).
-      for (let i = 0; i < 400 && !/ingest achats\.csv/.test(out); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      // In the middle of a task: once the run record says silver is running (a second or so of DuckDB
+      // on a million rows), so that the first Ctrl+C cannot simply end the run between two tasks.
+      const runs = path.join(bigDir, 'lake', 'runs');
+      const silverRunning = async () => {
+        for (const f of await fs.readdir(runs).catch(() => [] as string[])) {
+          if (f.startsWith('_')) continue;
+          const record = JSON.parse(await fs.readFile(path.join(runs, f), 'utf8').catch(() => '{}')) as { tasks?: { name: string; state: string }[] };
+          if (record.tasks?.some((t) => t.name === 'silver' && t.state === 'running')) return true;
+        }
+        return false;
+      };
+      for (let i = 0; i < 1000 && !(await silverRunning()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
       child.kill('SIGINT');
       await new Promise((resolve) => setTimeout(resolve, 50));
       const sent = Date.now();
