@@ -165,6 +165,16 @@ describe('API on a published lake', () => {
     assert.deepEqual(await json(injection), []);
   });
 
+  test('every error body carries a stable code', async () => {
+    const codes = async (p: string) => (await json(await get(p))).code;
+    assert.equal(await codes('/api/volumes_jour?from=yesterday'), 'bad_parameter');
+    assert.equal(await codes('/api/volumes_jour?bogus=1'), 'bad_parameter');
+    assert.equal(await codes('/api/kpis/nope'), 'unknown_kpi');
+    assert.equal(await codes('/api/nope/nope'), 'not_found');
+    const openapi = await json(await get('/openapi.json'));
+    assert.match(JSON.stringify(openapi), /not_published/, 'the codes are documented');
+  });
+
   test('unknown KPI and unknown route are 404 JSON', async () => {
     await expectError(await get('/api/kpis/chiffre_magique'), 404, /unknown KPI "chiffre_magique": known KPIs are ca_par_pays/);
     await expectError(await get('/api/nothing/here'), 404, /no route GET \/api\/nothing\/here/);
@@ -414,6 +424,8 @@ describe('API without a publish, and with the serving store down', () => {
       await expectError(await get('/api/ca_par_pays'), 404, /no KPI has been published yet: run the pipeline/);
       await expectError(await get('/api/compare?kpi=ca_par_pays'), 404, /no KPI has been published yet/);
       await expectError(await get('/api/quality'), 404, /no quality report yet: run the pipeline/);
+      // Clients match the stable code, not the wording.
+      assert.equal((await json(await get('/api/kpis/ca_par_pays'))).code, 'not_published');
       const ready = await json(await get('/ready'));
       assert.equal(ready.last_publish, null);
       assert.deepEqual(await json(await get('/api/runs')), []);

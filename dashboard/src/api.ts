@@ -33,13 +33,17 @@ async function request(path: string): Promise<Response> {
   }
   if (response.ok) return response;
   let message = `HTTP ${response.status}`;
+  let code: string | undefined;
   try {
-    message = ((await response.json()) as { message?: string }).message ?? message;
+    const body = (await response.json()) as { message?: string; code?: string };
+    message = body.message ?? message;
+    code = body.code;
   } catch {
     // not JSON: keep the status line
   }
-  if (response.status === 401) throw new ApiError('unauthorized', message, 401);
-  if (response.status === 404 && /run the pipeline/.test(message)) throw new ApiError('not_published', message, 404);
+  // The API's stable error codes, not its wording.
+  if (code === 'unauthorized' || response.status === 401) throw new ApiError('unauthorized', message, 401);
+  if (code === 'not_published') throw new ApiError('not_published', message, 404);
   if (response.status >= 502) throw new ApiError('unreachable', message, response.status);
   throw new ApiError('http', message, response.status);
 }

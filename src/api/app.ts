@@ -9,7 +9,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.js';
 import type { ApiContext } from './context.js';
-import { HttpError } from './http-errors.js';
+import { codeForStatus, HttpError } from './http-errors.js';
 import kpiRoutes from './routes/kpis.js';
 import lakeRoutes from './routes/lake.js';
 import queueRoutes, { QUEUES_PATH } from './routes/queues.js';
@@ -61,7 +61,12 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
   app.addSchema({
     $id: 'error',
     type: 'object',
-    properties: { statusCode: { type: 'integer' }, error: { type: 'string' }, message: { type: 'string' } },
+    properties: {
+      statusCode: { type: 'integer' },
+      code: { type: 'string', description: 'stable: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, not_published, lake_busy, body_too_large, rate_limited, unavailable, internal' },
+      error: { type: 'string' },
+      message: { type: 'string' },
+    },
   });
   app.addHook('onRoute', (route) => {
     const schema = route.schema as { summary?: string; hide?: boolean } | undefined;
@@ -89,17 +94,17 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
       reply.headers(error.headers);
       // The server's own files (the SQLite store, the lake folder) are no business of a client's.
       const message = error.statusCode >= 500 ? error.message.replace(/(?:\/[^\s'",/()]+){2,}/g, '<path>') : error.message;
-      return reply.code(error.statusCode).send({ statusCode: error.statusCode, error: httpReason(error.statusCode), message });
+      return reply.code(error.statusCode).send({ statusCode: error.statusCode, code: error.code, error: httpReason(error.statusCode), message });
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error, method: request.method, url: request.url }, 'request failed');
-      return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error (see the server log)' });
+      return reply.code(500).send({ statusCode: 500, code: 'internal', error: 'Internal Server Error', message: 'internal error (see the server log)' });
     }
-    return reply.code(status).send({ statusCode: status, error: httpReason(status), message: error.message });
+    return reply.code(status).send({ statusCode: status, code: codeForStatus(status), error: httpReason(status), message: error.message });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}: see /api for the endpoints` }),
+    reply.code(404).send({ statusCode: 404, code: 'not_found', error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}: see /api for the endpoints` }),
   );
 
   await app.register(swagger, {

@@ -1,9 +1,33 @@
-/** An error with an HTTP status and a message meant for the client (rendered as JSON by the app). */
+/**
+ * Stable codes of the API's errors, for clients to match instead of message text (which may change):
+ * every error body is `{ statusCode, code, error, message }`.
+ */
+export type ErrorCode =
+  | 'bad_parameter'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'unknown_kpi'
+  | 'not_published'
+  | 'lake_busy'
+  | 'body_too_large'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+const BY_STATUS: Record<number, ErrorCode> = { 400: 'bad_parameter', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'lake_busy', 413: 'body_too_large', 429: 'rate_limited', 503: 'unavailable' };
+
+export function codeForStatus(status: number): ErrorCode {
+  return BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_parameter');
+}
+
+/** An error with an HTTP status, a stable code and a message meant for the client (rendered as JSON by the app). */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    readonly code: ErrorCode = codeForStatus(statusCode),
   ) {
     super(message);
     this.name = 'HttpError';
@@ -12,6 +36,7 @@ export class HttpError extends Error {
 
 export const badRequest = (message: string) => new HttpError(400, message);
 export const notFound = (message: string) => new HttpError(404, message);
+export const notPublished = (message: string) => new HttpError(404, message, {}, 'not_published');
 export const unavailable = (message: string) => new HttpError(503, message, { 'retry-after': '5' });
 
 export const NOTHING_PUBLISHED = 'no KPI has been published yet: run the pipeline (`npx datalake run`) first';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Row } from '../engine/duckdb.js';
 import type { Kpi } from '../project/types.js';
 import type { Condition, ReadOptions, ServingStore } from '../serving/index.js';
-import { badRequest, HttpError, NOTHING_PUBLISHED, notFound, unavailable } from './http-errors.js';
+import { badRequest, HttpError, NOTHING_PUBLISHED, notPublished, unavailable } from './http-errors.js';
 
 /** Validated query parameters: paging, format, a range, and the KPI's declared filters by parameter name. */
 export interface KpiQuery {
@@ -57,7 +57,7 @@ export class KpiService {
 
   find(name: string): Kpi {
     const kpi = this.kpis.find((k) => k.id === name || k.table === name);
-    if (!kpi) throw notFound(`unknown KPI "${name}": known KPIs are ${this.kpis.map((k) => k.id).join(', ')}`);
+    if (!kpi) throw new HttpError(404, `unknown KPI "${name}": known KPIs are ${this.kpis.map((k) => k.id).join(', ')}`, {}, 'unknown_kpi');
     return kpi;
   }
 
@@ -103,7 +103,7 @@ export class KpiService {
 
   private async fromStore(kpi: Kpi, query: KpiQuery): Promise<KpiResponse> {
     const version = await this.version();
-    if (version === undefined) throw notFound(NOTHING_PUBLISHED);
+    if (version === undefined) throw notPublished(NOTHING_PUBLISHED);
     if (version !== this.cacheVersion) {
       this.cache.clear();
       this.rangeWidths.clear();
@@ -120,7 +120,7 @@ export class KpiService {
       if (err instanceof HttpError) throw err;
       throw unavailable(`the serving store (${this.serving.description}) is unavailable: ${(err as Error).message}`);
     }
-    if (!rows) throw notFound(`KPI ${kpi.id} has not been published yet: run the pipeline (\`npx datalake run\`)`);
+    if (!rows) throw notPublished(`KPI ${kpi.id} has not been published yet: run the pipeline (\`npx datalake run\`)`);
     const etag = `"${version}-${createHash('sha1').update(key).digest('base64url').slice(0, 16)}"`;
     const response: KpiResponse = { etag, ...this.render(kpi, query, rows), servedFrom: 'serving-store' };
     if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();

@@ -4,7 +4,7 @@ import { goldKey } from '../pipeline/gold.js';
 import type { Kpi } from '../project/types.js';
 import type { ReadOptions } from '../serving/index.js';
 import type { ApiContext } from './context.js';
-import { notFound } from './http-errors.js';
+import { notPublished } from './http-errors.js';
 
 /**
  * SERVE_FALLBACK=lake: a KPI read from its gold Parquet with the same filters and order as the serving
@@ -12,7 +12,7 @@ import { notFound } from './http-errors.js';
  */
 export function lakeReader(ctx: Pick<ApiContext, 'lake' | 'db' | 'scratchDir'>) {
   return async (kpi: Kpi, options: ReadOptions): Promise<Row[]> => {
-    if (!(await ctx.lake.head('gold', goldKey(kpi.table)))) throw notFound(`KPI ${kpi.id} has not been published yet: run the pipeline (\`npx datalake run\`)`);
+    if (!(await ctx.lake.head('gold', goldKey(kpi.table)))) throw notPublished(`KPI ${kpi.id} has not been published yet: run the pipeline (\`npx datalake run\`)`);
     const file = await ctx.lake.localPath('gold', goldKey(kpi.table), ctx.scratchDir);
     try {
       const columns = Object.entries(kpi.columns);

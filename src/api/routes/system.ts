@@ -10,7 +10,7 @@ import { listRuns, newestRuns, runKey, type RunSummary } from '../../pipeline/ru
 import { goldKey } from '../../pipeline/gold.js';
 import type { QualityCheck } from '../../pipeline/cleaning.js';
 import type { SilverDatasetStats } from '../../pipeline/silver.js';
-import { HttpError, notFound, NOTHING_PUBLISHED, unavailable } from '../http-errors.js';
+import { HttpError, notFound, NOTHING_PUBLISHED, notPublished, unavailable } from '../http-errors.js';
 import { Redactor } from '../redact.js';
 
 /** Health, readiness, the endpoint index, run history and the serving-store vs lake read comparison. */
@@ -166,13 +166,13 @@ export default async function systemRoutes(app: FastifyInstance): Promise<void> 
     async (request) => {
       const { kpi: name, n } = request.query as { kpi: string; n: number };
       const kpi = ctx.kpis.find(name);
-      if ((await ctx.kpis.version()) === undefined) throw notFound(NOTHING_PUBLISHED);
+      if ((await ctx.kpis.version()) === undefined) throw notPublished(NOTHING_PUBLISHED);
       const servingTimes: number[] = [];
       for (let i = 0; i < n; i++) {
         const start = performance.now();
         const rows = await ctx.serving.read(kpi.table);
         servingTimes.push(performance.now() - start);
-        if (!rows) throw notFound(`KPI ${kpi.id} has not been published yet`);
+        if (!rows) throw notPublished(`KPI ${kpi.id} has not been published yet`);
       }
       const db = await ctx.db();
       const lakeTimes: number[] = [];
