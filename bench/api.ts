@@ -16,7 +16,7 @@ import Table from 'cli-table3';
 import { loadConfig } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { runPipeline } from '../src/pipeline/run.js';
-import { startServer } from '../src/test-support/load.js';
+import { startServer } from '../test/support/load.js';
 
 const { values } = parseArgs({
   options: {

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { loadConfig } from '../src/config.js';
 import { Engine, sqlString as str } from '../src/engine/duckdb.js';
-import { startTestRedis } from '../src/test-support/redis.js';
+import { startTestRedis } from '../test/support/redis.js';
 
 const { values } = parseArgs({
   options: { achats: { type: 'string', default: '10000000' }, workers: { type: 'string', default: '2' }, dir: { type: 'string' }, 'single-file': { type: 'boolean', default: false } },

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generate } from '../src/generate/generator.js';
-import { loadWhileRepublishing, standardProbes, startServer } from '../src/test-support/load.js';
+import { loadWhileRepublishing, standardProbes, startServer } from '../test/support/load.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, connections: { type: 'string', default: '8' }, achats: { type: 'string', default: '100000' } } });
 const seconds = Number(values.seconds);

@@ -7,7 +7,7 @@ import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { Random } from '../src/generate/random.js';
 import { runPipeline } from '../src/pipeline/run.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+import { FIXED_DAY, tempConfig } from './support/env.js';
 
 // Every GET endpoint of the OpenAPI document, called with seeded random parameters: hostile strings
 // (SQL and NoSQL injection, path traversal, huge and malformed numbers and dates, control characters)

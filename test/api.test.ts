@@ -15,7 +15,7 @@ import { openObjectStore } from '../src/lake/index.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import { openServingStore, type ServingStore } from '../src/serving/index.js';
 import { SqliteServingStore } from '../src/serving/sqlite.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+import { FIXED_DAY, tempConfig } from './support/env.js';
 
 /** A server on a free port on 127.0.0.1, queried over real HTTP. */
 async function listen(app: FastifyInstance): Promise<{ url: string; get: (p: string, headers?: Record<string, string>) => Promise<Response> }> {

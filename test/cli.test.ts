@@ -4,8 +4,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { startS3Server, S3RVER_KEYS } from '../src/test-support/s3.js';
-import { tempConfig } from '../src/test-support/env.js';
+import { startS3Server, S3RVER_KEYS } from './support/s3.js';
+import { tempConfig } from './support/env.js';
 
 const BIN = fileURLToPath(new URL('../bin/datalake.js', import.meta.url));
 

@@ -10,8 +10,8 @@ import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
 import { generate } from '../src/generate/generator.js';
 import { openServingStore } from '../src/serving/index.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
-import { goldTableReaders } from '../src/test-support/gold.js';
+import { FIXED_DAY, tempConfig } from './support/env.js';
+import { goldTableReaders } from './support/gold.js';
 
 // kill -9 of `datalake run --full-refresh` at 22 moments spread over a whole run (every stage), each
 // followed by a rerun: gold and the serving store must end equal to a clean run's, and a reader polling

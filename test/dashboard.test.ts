@@ -14,7 +14,7 @@ import { createApp } from '../src/api/server.js';
 import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { runPipeline } from '../src/pipeline/run.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+import { FIXED_DAY, tempConfig } from './support/env.js';
 import { loadConfig } from '../src/config.js';
 
 // The dashboard in real headless Chromium (Debian's package, driven by playwright-core).

@@ -15,9 +15,9 @@ import { createApp } from '../src/api/server.js';
 import { generate } from '../src/generate/generator.js';
 import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
 import { runPipeline } from '../src/pipeline/run.js';
-import { startTestRedis, type TestRedis } from '../src/test-support/redis.js';
-import { goldTableReaders } from '../src/test-support/gold.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+import { startTestRedis, type TestRedis } from './support/redis.js';
+import { goldTableReaders } from './support/gold.js';
+import { FIXED_DAY, tempConfig } from './support/env.js';
 
 // Distributed mode with a real Redis (Debian's redis-server, started here on a free port) and worker
 // processes started through the CLI, as a user would.

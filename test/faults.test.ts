@@ -9,9 +9,9 @@ import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
 import type { ProgressSink } from '../src/pipeline/context.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import { openServingStore } from '../src/serving/index.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
-import { computeOracle } from '../src/test-support/oracle.js';
-import { startS3Server, S3RVER_KEYS } from '../src/test-support/s3.js';
+import { FIXED_DAY, tempConfig } from './support/env.js';
+import { computeOracle } from './support/oracle.js';
+import { startS3Server, S3RVER_KEYS } from './support/s3.js';
 
 async function hashes(store: ObjectStore, bucket: 'silver' | 'gold'): Promise<Record<string, string>> {
   const out: Record<string, string> = {};

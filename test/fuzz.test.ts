@@ -12,7 +12,7 @@ import { fileQuarantineKey } from '../src/pipeline/layout.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import type { SilverDatasetStats } from '../src/pipeline/silver.js';
 import { openServingStore } from '../src/serving/index.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+import { FIXED_DAY, tempConfig } from './support/env.js';
 
 // Hundreds of malformed source files, each dropped into a lake that has a published KPI set. For each,
 // the pipeline must either ingest it — every row accounted for, each rejected row quarantined with a

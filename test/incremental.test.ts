@@ -10,8 +10,8 @@ import { openObjectStore } from '../src/lake/index.js';
 import { runPipeline, type RunSummary } from '../src/pipeline/run.js';
 import type { SilverDatasetStats } from '../src/pipeline/silver.js';
 import { openServingStore } from '../src/serving/index.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
-import { goldTableReaders } from '../src/test-support/gold.js';
+import { FIXED_DAY, tempConfig } from './support/env.js';
+import { goldTableReaders } from './support/gold.js';
 
 /*
  * Daily drops into one lake, each followed by a run: new days, a resend, late clients, corrections, a

@@ -5,8 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { generate } from '../src/generate/generator.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
-import { loadWhileRepublishing, standardProbes, startServer } from '../src/test-support/load.js';
+import { FIXED_DAY, tempConfig } from './support/env.js';
+import { loadWhileRepublishing, standardProbes, startServer } from './support/load.js';
 
 // The API under concurrent clients on KPI, explorer and compare endpoints while another process
 // republishes the KPI set in a loop: no 5xx, every answer complete. A correctness test: speed and the

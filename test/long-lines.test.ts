@@ -8,7 +8,7 @@ import type { Config } from '../src/config.js';
 import { RecordCounter } from '../src/pipeline/csv-file.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import type { SilverDatasetStats } from '../src/pipeline/silver.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+import { FIXED_DAY, tempConfig } from './support/env.js';
 import { generate } from '../src/generate/generator.js';
 
 // Every record bronze counts ends in silver, in the quarantine with a reason, or in a counted drop,

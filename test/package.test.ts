@@ -34,7 +34,7 @@ describe('the packed package, installed globally, works in any folder', { timeou
   test('the tarball carries the built code, the dashboard and the examples, not the tests', async () => {
     const root = path.join(tmp, 'prefix', 'lib', 'node_modules', 'datalake');
     for (const f of ['dist/cli/main.js', 'dist/dashboard/index.html', 'examples/shop/datalake.yml', 'examples/flights/sources/airports.csv', 'README.md']) await fs.access(path.join(root, f));
-    for (const f of ['src', 'test', 'dist/test-support']) await assert.rejects(fs.access(path.join(root, f)), `${f} is not shipped`);
+    for (const f of ['src', 'test', 'dist/test-support', 'dist/support']) await assert.rejects(fs.access(path.join(root, f)), `${f} is not shipped`);
   });
 
   test('init, check, run and serve from any folder', async () => {

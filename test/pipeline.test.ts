@@ -8,9 +8,9 @@ import { generate } from '../src/generate/generator.js';
 import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
 import { runPipeline } from '../src/pipeline/run.js';
 import { openServingStore } from '../src/serving/index.js';
-import { computeOracle, distribution, type Oracle } from '../src/test-support/oracle.js';
-import { startS3Server, S3RVER_KEYS, type TestS3Server } from '../src/test-support/s3.js';
-import { FIXED_DAY, tempConfig, tempShopProject } from '../src/test-support/env.js';
+import { computeOracle, distribution, type Oracle } from './support/oracle.js';
+import { startS3Server, S3RVER_KEYS, type TestS3Server } from './support/s3.js';
+import { FIXED_DAY, tempConfig, tempShopProject } from './support/env.js';
 
 const close = (a: number, b: number, tol = 0.011) => Math.abs(a - b) <= tol;
 

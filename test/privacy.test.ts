@@ -7,7 +7,7 @@ import { createApp } from '../src/api/server.js';
 import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { runPipeline } from '../src/pipeline/run.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+import { FIXED_DAY, tempConfig } from './support/env.js';
 
 // Personal data reaches neither readers nor the public: not through a header in another case, not
 // through a message quoting a headerless file's first line, not through quality examples or a

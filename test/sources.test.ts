@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { generate } from '../src/generate/generator.js';
-import { FIXED_DAY, tempConfig } from '../src/test-support/env.js';
+import { FIXED_DAY, tempConfig } from './support/env.js';
 
 // Source entries that are not files a run can read: a FIFO (a reader would wait forever), a link to
 // /dev/zero (it never ends), a folder, a name the lake cannot keep. Each waits with its reason, the

@@ -8,7 +8,7 @@ import { ServiceError } from '../errors.js';
 import { generate } from '../generate/generator.js';
 import { openObjectStore } from '../lake/index.js';
 import { openServingStore, type ServingStore } from '../serving/index.js';
-import { FIXED_DAY, tempConfig } from '../test-support/env.js';
+import { FIXED_DAY, tempConfig } from '../../test/support/env.js';
 import { runFlow } from './flows.js';
 import { LakeBusyError, LakeLock } from './lock.js';
 import { readRun } from './record.js';

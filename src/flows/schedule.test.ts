@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Config } from '../config.js';
 import { generate } from '../generate/generator.js';
 import { openObjectStore, type ObjectStore } from '../lake/index.js';
-import { FIXED_DAY, tempConfig } from '../test-support/env.js';
+import { FIXED_DAY, tempConfig } from '../../test/support/env.js';
 import { LakeLock } from './lock.js';
 import { listRuns } from './record.js';
 import { addSchedule, checkCron, listSchedules, removeSchedule, Scheduler } from './schedule.js';

@@ -3,8 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { shopDataset } from '../test-support/shop.js';
-import { readSimpleCsv } from '../test-support/csv.js';
+import { shopDataset } from '../../test/support/shop.js';
+import { readSimpleCsv } from '../../test/support/csv.js';
 import { generate } from './generator.js';
 
 let dir: string;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
-import { startS3Server } from '../test-support/s3.js';
+import { startS3Server } from '../../test/support/s3.js';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { describeS3Error, S3ObjectStore } from './s3.js';
 import { objectStoreContract } from './storage.contract.js';

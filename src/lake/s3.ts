@@ -23,9 +23,10 @@ import { BUCKETS, assertValidKey, type Bucket, type ObjectInfo, type ObjectStore
 
 const PART_SIZE = 16 * 1024 * 1024;
 
-// The SDK warns on every process start that its releases after January 2027 will need Node 22; the
-// pinned release supports Node 20, and the warning would end up in every CLI run's output.
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+// On Node 20 only, the SDK warns on every process start that its releases after January 2027 need
+// Node 22; the pinned release supports Node 20, and the warning would end up in every CLI run's
+// output. Node 22 and 24 get nothing silenced (and nothing to silence). README says so.
+if (Number(process.versions.node.split('.')[0]) < 22) process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 /**
  * Any S3-compatible service (MinIO, AWS S3). Path-style addressing so that MinIO works without DNS

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DatasetSpec } from '../project/types.js';
-import { shopDataset } from '../test-support/shop.js';
+import { shopDataset } from '../../test/support/shop.js';
 import { Engine, type Row } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from './cleaning.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { shopDataset } from '../test-support/shop.js';
+import { shopDataset } from '../../test/support/shop.js';
 import { Engine } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import { mergeDataset, type MergeInput, type MergeResult } from './merge.js';

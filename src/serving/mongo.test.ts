@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MongoClient } from 'mongodb';
-import { startTestMongo } from '../test-support/mongo.js';
+import { startTestMongo } from '../../test/support/mongo.js';
 import { MongoServingStore, redact } from './mongo.js';
 import { servingStoreContract } from './serving.contract.js';
 

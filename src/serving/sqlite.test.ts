@@ -21,7 +21,7 @@ test('a reader in another process never sees an empty or partial KPI table durin
   const setA = [kpiTableFixture('kpi_x', 2000, 'A'), kpiTableFixture('kpi_y', 500, 'A')];
   const setB = [kpiTableFixture('kpi_x', 3000, 'B'), kpiTableFixture('kpi_y', 700, 'B')];
   await store.publish('first', setA);
-  const reader = fileURLToPath(new URL('../test-support/serving-reader.ts', import.meta.url));
+  const reader = fileURLToPath(new URL('../../test/support/serving-reader.ts', import.meta.url));
   const args = JSON.stringify({ file, tables: ['kpi_x', 'kpi_y'], until: Date.now() + 2500 });
   const result = new Promise<{ seen: string[]; reads: number }>((resolve, reject) => {
     execFile(process.execPath, ['--import', 'tsx', reader, args], (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))));

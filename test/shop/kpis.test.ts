@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { runKpi, SAMPLE_FACTS } from '../../src/test-support/kpi.js';
+import { runKpi, SAMPLE_FACTS } from '../support/kpi.js';
 
 // The shop's KPIs (examples/shop/kpis/*.yml) on given fact rows, with the expected rows written out by hand.
 

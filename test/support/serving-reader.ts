@@ -1,4 +1,4 @@
-import { SqliteServingStore } from '../serving/sqlite.js';
+import { SqliteServingStore } from '../../src/serving/sqlite.js';
 
 /**
  * Reads KPI tables in a loop from its own process while the main thread publishes, and reports

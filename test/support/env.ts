@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type Config } from '../config.js';
-import { BUILT_IN_PROJECT } from '../project/resolve.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { BUILT_IN_PROJECT } from '../../src/project/resolve.js';
 
 /** A fresh DATA_DIR in the temp folder, and the config that points at it (plus any extra variables). */
 export async function tempConfig(extra: Record<string, string> = {}): Promise<{ dir: string; config: Config; env: Record<string, string> }> {

@@ -1,10 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
-import { Engine, sqlString as str, type Row } from '../engine/duckdb.js';
-import { checkKpiOutput } from '../project/kpi-output.js';
-import { findKpi } from '../project/kpis.js';
-import { loadProject } from '../project/load.js';
-import { BUILT_IN_PROJECT } from '../project/resolve.js';
+import { Engine, sqlString as str, type Row } from '../../src/engine/duckdb.js';
+import { checkKpiOutput } from '../../src/project/kpi-output.js';
+import { findKpi } from '../../src/project/kpis.js';
+import { loadProject } from '../../src/project/load.js';
+import { BUILT_IN_PROJECT } from '../../src/project/resolve.js';
 
 export interface FactRow {
   id_achat: number;
