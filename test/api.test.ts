@@ -165,6 +165,19 @@ describe('API on a published lake', () => {
     assert.deepEqual(await json(injection), []);
   });
 
+  test('the OpenAPI document names every operation and says which take a key', async () => {
+    const doc = await json(await get('/openapi.json'));
+    const ops = Object.entries(doc.paths as Record<string, Record<string, { operationId?: string; security?: unknown[] }>>).flatMap(([p, methods]) => Object.entries(methods).map(([m, op]) => ({ p, m, op })));
+    const ids = ops.map((o) => o.op.operationId);
+    assert.ok(ids.every(Boolean), 'every operation has an operationId');
+    assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
+    assert.equal(ops.find((o) => o.p === '/api/kpis/{name}')!.op.operationId, 'getApiKpisByName');
+    assert.deepEqual(ops.find((o) => o.p === '/api/lake/{bucket}/preview')!.op.security, [{ bearer: [] }]);
+    assert.deepEqual(ops.find((o) => o.p === '/api/runs' && o.m === 'post')!.op.security, [{ bearer: [] }]);
+    assert.deepEqual(ops.find((o) => o.p === '/api/ca_par_pays')!.op.security, []);
+    assert.deepEqual(doc.servers, [{ url: '/', description: 'this server' }]);
+  });
+
   test('every error body carries a stable code', async () => {
     const codes = async (p: string) => (await json(await get(p))).code;
     assert.equal(await codes('/api/volumes_jour?from=yesterday'), 'bad_parameter');

@@ -13,7 +13,10 @@ import { codeForStatus, HttpError } from './http-errors.js';
 import kpiRoutes from './routes/kpis.js';
 import lakeRoutes from './routes/lake.js';
 import queueRoutes, { QUEUES_PATH } from './routes/queues.js';
-import systemRoutes from './routes/system.js';
+import compareRoutes from './routes/compare.js';
+import healthRoutes from './routes/health.js';
+import qualityRoutes from './routes/quality.js';
+import runRoutes from './routes/runs.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -69,9 +72,13 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
     },
   });
   app.addHook('onRoute', (route) => {
-    const schema = route.schema as { summary?: string; hide?: boolean } | undefined;
+    const schema = route.schema as { summary?: string; hide?: boolean; operationId?: string; security?: unknown[] } | undefined;
     if (schema?.summary && !schema.hide) {
       for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeIndex.push({ method, path: route.url, summary: schema.summary });
+      // What a client generator needs: a name per operation, and which ones take a key.
+      const method = [route.method].flat().find((m) => m !== 'HEAD') ?? 'GET';
+      schema.operationId ??= operationId(method, route.url);
+      schema.security ??= needsKey(method, route.url) ? [{ bearer: [] }] : [];
     }
   });
 
@@ -110,13 +117,19 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
   await app.register(swagger, {
     openapi: {
       info: { title: 'Data Lake API', version: '1.0.0', description: 'KPIs from the serving store, the lake explorer and run history.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      servers: [{ url: '/', description: 'this server' }],
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API_KEY or a key of API_KEYS (needed once any key is set)' } },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(systemRoutes);
+  await app.register(healthRoutes);
+  await app.register(runRoutes);
+  await app.register(qualityRoutes);
+  await app.register(compareRoutes);
   await app.register(kpiRoutes);
   await app.register(lakeRoutes);
   await app.register(queueRoutes, { prefix: QUEUES_PATH });
@@ -159,6 +172,21 @@ async function registerProtections(app: FastifyInstance, server: Config['server'
     errorResponseBuilder: (_request, context) =>
       new HttpError(429, `too many requests: at most ${context.max} per minute on this endpoint; retry in ${Math.ceil(context.ttl / 1000)} s`, { 'retry-after': String(Math.ceil(context.ttl / 1000)) }),
   });
+}
+
+/** `GET /api/kpis/:name` → `getApiKpisByName`; `GET /api/ca_par_pays` → `getApiCaParPays`. */
+function operationId(method: string, url: string): string {
+  const cap = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
+  const parts = url
+    .split('/')
+    .filter(Boolean)
+    .map((seg) => (seg.startsWith(':') ? `By${cap(seg.slice(1))}` : seg.split(/[^a-zA-Z0-9]+/).filter(Boolean).map(cap).join('')));
+  return `${method.toLowerCase()}${parts.join('')}`;
+}
+
+/** The routes a key opens once keys are set: the explorer, starting a run, the queue dashboard. */
+function needsKey(method: string, url: string): boolean {
+  return url.startsWith('/api/lake') || url.startsWith('/admin/') || (method === 'POST' && url === '/api/runs');
 }
 
 function isCalendarDay(day: string): boolean {

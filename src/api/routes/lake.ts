@@ -9,7 +9,7 @@ import { datasetForFile } from '../../pipeline/bronze.js';
 import { headerKey, inspectHeader } from '../../pipeline/csv-file.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
-import { lakeCall } from './system.js';
+import { lakeCall } from '../lake-call.js';
 
 const bucketParam = { type: 'object', properties: { bucket: { type: 'string', enum: [...BUCKETS] } }, required: ['bucket'] };
 const keyQuery = (extra: Record<string, object> = {}, required: string[] = ['key']) => ({

@@ -1,0 +1,68 @@
+import fs from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import type { FastifyInstance } from 'fastify';
+import { sqlString as str } from '../../engine/duckdb.js';
+import { goldKey } from '../../pipeline/gold.js';
+import { notFound, NOTHING_PUBLISHED, notPublished } from '../http-errors.js';
+import { lakeCall } from '../lake-call.js';
+
+/** The seed's serving store vs lake read-time comparison. */
+export default async function compareRoutes(app: FastifyInstance): Promise<void> {
+  const { ctx } = app;
+
+  app.get(
+    '/api/compare',
+    {
+      schema: {
+        summary: 'Time reads of a KPI from the serving store and from its gold Parquet in the lake',
+        description: "The seed's home-tab comparison (MongoDB vs MinIO): n reads from each side, with p50, p95 and mean in milliseconds.",
+        tags: ['kpis'],
+        querystring: {
+          type: 'object',
+          properties: { kpi: { type: 'string', maxLength: 200 }, n: { type: 'integer', minimum: 1, maximum: 200, default: 20 } },
+          required: ['kpi'],
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => {
+      const { kpi: name, n } = request.query as { kpi: string; n: number };
+      const kpi = ctx.kpis.find(name);
+      if ((await ctx.kpis.version()) === undefined) throw notPublished(NOTHING_PUBLISHED);
+      const servingTimes: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const start = performance.now();
+        const rows = await ctx.serving.read(kpi.table);
+        servingTimes.push(performance.now() - start);
+        if (!rows) throw notPublished(`KPI ${kpi.id} has not been published yet`);
+      }
+      const db = await ctx.db();
+      const lakeTimes: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const start = performance.now();
+        // A full read as a client of the lake would do it: fetch the object, decode the Parquet.
+        const file = await lakeCall(async () => {
+          if (!(await ctx.lake.head('gold', goldKey(kpi.table)))) throw notFound(`gold has no ${goldKey(kpi.table)}: run the pipeline`);
+          return ctx.lake.localPath('gold', goldKey(kpi.table), ctx.scratchDir);
+        });
+        await db.rows(`SELECT * FROM read_parquet(${str(file)})`);
+        lakeTimes.push(performance.now() - start);
+        if (file.startsWith(ctx.scratchDir)) await fs.rm(file, { force: true }); // an S3 download
+      }
+      return {
+        kpi: kpi.id,
+        n,
+        serving_store: { name: ctx.serving.description, ...stats(servingTimes) },
+        lake: { name: ctx.lake.description, ...stats(lakeTimes) },
+      };
+    },
+  );
+}
+
+
+function stats(ms: number[]): { p50_ms: number; p95_ms: number; mean_ms: number } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return { p50_ms: round(at(0.5)), p95_ms: round(at(0.95)), mean_ms: round(sorted.reduce((a, b) => a + b, 0) / sorted.length) };
+}
