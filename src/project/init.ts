@@ -106,7 +106,7 @@ export async function initFromCsv(dir: string, files: string[]): Promise<FromCsv
   }
   const name = projectName(target);
   const title = path.basename(target);
-  await fs.writeFile(path.join(target, 'datalake.yml'), `# Written by \`datalake init --from-csv\`; see README "Use your own data" for every key.\nname: ${name}\ntitle: ${yamlText(title)}\n`);
+  await fs.writeFile(path.join(target, 'datalake.yml'), `# Written by \`datalake init --from-csv\`; every key is in docs/projects.md of the datalake package.\nname: ${name}\ntitle: ${yamlText(title)}\n`);
   await fs.writeFile(path.join(target, '.gitignore'), GITIGNORE);
   const starter = starterKpi(shapes);
   await fs.writeFile(path.join(target, 'kpis', `${starter.id}.yml`), starter.yaml);

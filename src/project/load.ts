@@ -50,7 +50,7 @@ export function loadProject(dir: string, options: { builtIn?: boolean } = {}): L
   const meta = head.parse(ProjectFile);
 
   const datasetFiles = yamlFiles(path.join(projectDir, 'datasets'));
-  if (datasetFiles.length === 0) throw new UserError(`${projectDir}: no dataset declared`, 'add datasets/<name>.yml, one per kind of source file (see README "Use your own data")');
+  if (datasetFiles.length === 0) throw new UserError(`${projectDir}: no dataset declared`, 'add datasets/<name>.yml, one per kind of source file (every key: docs/projects.md)');
   const datasets = new Map<string, { spec: DatasetSpec; file: DefinitionFile }>();
   for (const f of datasetFiles) {
     const name = f.replace(/\.ya?ml$/i, '');
@@ -78,7 +78,7 @@ export function loadProject(dir: string, options: { builtIn?: boolean } = {}): L
     lines.set(`kpi:${id}`, def.lineAt(['columns']));
     for (const c of Object.keys(kpi.columns)) lines.set(`kpi:${id}:${c}`, def.lineAt(['columns', c]));
   }
-  if (kpis.length === 0) throw new UserError(`${projectDir}: no KPI declared`, 'add kpis/<name>.yml with title, sql, columns and chart (see README "Use your own data")');
+  if (kpis.length === 0) throw new UserError(`${projectDir}: no KPI declared`, 'add kpis/<name>.yml with title, sql, columns and chart (every key: docs/projects.md)');
 
   const tabsDeclared = meta.dashboard !== undefined;
   const tabs: DashboardTab[] = tabsDeclared
