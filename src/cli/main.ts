@@ -1,237 +1,27 @@
 import { readFileSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig, type Config } from '../config.js';
+import { Command, Option } from 'commander';
+import { loadConfig } from '../config.js';
 import { describeSystemError, errorMessage, UserError } from '../errors.js';
-import { generate } from '../generate/generator.js';
-import { assertBucket } from '../lake/index.js';
-import { connectedWorkers, followRun, startWorker, submitRun } from '../flows/distributed.js';
-import { flowForTasks, FLOWS, type FlowName } from '../flows/flows.js';
-import { LakeBusyError } from '../flows/lock.js';
+import { assertBucket, openObjectStore } from '../lake/index.js';
+import { startWorker } from '../flows/distributed.js';
+import { FLOWS, type FlowName } from '../flows/flows.js';
 import { addSchedule, checkCron, listSchedules, removeSchedule } from '../flows/schedule.js';
-import { listRuns, readRun, runPipeline, STAGES, type StageName } from '../pipeline/run.js';
-import { openObjectStore } from '../lake/index.js';
+import { listRuns, readRun, STAGES, type StageName } from '../pipeline/run.js';
 import { checkProject } from '../project/check.js';
 import { initFromCsv, initShop } from '../project/init.js';
-import { findKpi } from '../project/kpis.js';
 import { loadProject } from '../project/load.js';
 import { checkSources, renderSourcesCheck } from '../project/sources-check.js';
-import { openServingStore } from '../serving/index.js';
-import { humanBytes, humanCount } from './format.js';
-import { inspectLayer, renderKpiList, renderLayer, rowsTable } from './inspect.js';
-import { TerminalProgress } from './progress.js';
+import { generateCommand, type GenerateFlags } from './commands/generate.js';
+import { stagesCommand, type RunFlags } from './commands/run.js';
+import { onStop, serveCommand, startCommand } from './commands/serve.js';
+import { showKpi } from './commands/show.js';
 import { renderDoctor, runDoctor } from './doctor.js';
-import { serve } from '../api/server.js';
-import { renderRun, renderSummary } from './summary.js';
+import { inspectLayer, renderKpiList, renderLayer } from './inspect.js';
+import { dateValue, integer, positiveInt, rateValue } from './options.js';
+import { renderRun } from './summary.js';
 
-const positiveInt = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
-  return n;
-};
-const integer = (value: string) => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('must be an integer');
-  return n;
-};
-const rateValue = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('must be a number between 0 and 1');
-  return n;
-};
-const dateValue = (value: string) => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw new InvalidArgumentError('must be a date YYYY-MM-DD');
-  return new Date(`${value}T00:00:00Z`);
-};
-
-interface GenerateFlags {
-  clients?: number;
-  achats?: number;
-  seed: number;
-  dirtyRate: number;
-  out?: string;
-  asOf?: Date;
-  defectsLog?: string;
-  json?: boolean;
-}
-
-/** Whether the project has the datasets the sample generator writes (the shop's clients and achats). */
-const isShopShaped = (config: Config) => ['clients', 'achats'].every((d) => config.project.datasets.some((x) => x.name === d));
-
-async function generateCommand(config: Config, flags: GenerateFlags): Promise<void> {
-  if (!flags.out && !isShopShaped(config)) {
-    throw new UserError(
-      `generate writes the shop's sample files (clients.csv, achats.csv), which project ${config.project.name} has no dataset for`,
-      'give --out DIR to write them elsewhere, or run it on the shop (`datalake init DIR` makes a copy)',
-    );
-  }
-  const outDir = path.resolve(flags.out ?? config.sourcesDir);
-  const progress = new TerminalProgress();
-  const started = performance.now();
-  let current = '';
-  const result = await generate({
-    outDir,
-    seed: flags.seed,
-    dirtyRate: flags.dirtyRate,
-    ...(flags.clients !== undefined ? { clients: flags.clients } : {}),
-    ...(flags.achats !== undefined ? { achats: flags.achats } : {}),
-    ...(flags.asOf ? { asOf: flags.asOf } : {}),
-    ...(flags.defectsLog ? { defectsLog: path.resolve(flags.defectsLog) } : {}),
-    onProgress: ({ dataset, rows, total }) => {
-      if (dataset !== current) {
-        current = dataset;
-        progress.begin('generate', `${dataset}.csv`, total);
-      }
-      progress.update({ rows });
-    },
-  });
-  progress.end();
-  if (flags.json) {
-    const seconds = (performance.now() - started) / 1000;
-    console.log(JSON.stringify({ ...result, seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 }, null, 2));
-    return;
-  }
-  for (const f of result.files) console.log(`${f.path}: ${humanCount(f.rows)} rows, ${humanBytes(f.bytes)}`);
-  if (flags.dirtyRate > 0) console.log(`${result.defects} defects injected (dirty rate ${flags.dirtyRate})`);
-}
-
-interface RunFlags {
-  json?: boolean;
-  fullRefresh?: boolean;
-  wait?: boolean;
-  strict?: boolean;
-}
-
-/** With REDIS_URL: queue the run for the workers, follow it in the lake until it ends. */
-async function queuedCommand(config: Config, stages: readonly StageName[], flags: RunFlags): Promise<void> {
-  const store = openObjectStore(config);
-  const flow = flowForTasks(stages);
-  const runId = await submitRun(config, { flow, fullRefresh: flags.fullRefresh === true, ...(flags.strict ? { strict: true } : {}), trigger: 'cli' }, store);
-  if (!flags.json) console.log(`run ${runId} (${flow}) queued on Redis; waiting for a worker (\`npx datalake worker\`)…`);
-  if ((await connectedWorkers(config)) === 0) {
-    console.error('warning: no worker is connected to this Redis: the run waits until one starts (`npx datalake worker`, on any machine sharing the lake)');
-  }
-  const seen = new Map<string, string>();
-  const record = await followRun(store, runId, (r) => {
-    if (flags.json) return;
-    if (r.state === 'running' && seen.get('state') !== 'running') console.log(`taken by ${r.owner}`);
-    seen.set('state', r.state);
-    for (const t of r.tasks) {
-      const a = t.attempts.at(-1);
-      const line = `${t.name} ${t.state}${a && t.attempts.length > 1 ? ` (attempt ${a.attempt})` : ''}${a?.seconds !== undefined && t.state !== 'running' ? ` in ${a.seconds.toFixed(2)} s` : ''}`;
-      if (t.state !== 'pending' && seen.get(t.name) !== line) {
-        seen.set(t.name, line);
-        console.log(`${t.parent ? '    ' : '  '}${line}${t.parent && a?.worker ? ` on ${a.worker}` : ''}`);
-      }
-    }
-  });
-  if (flags.json) console.log(JSON.stringify(record, null, 2));
-  else console.log(renderSummary(record, config.project));
-  if (record.state === 'failed') {
-    throw new UserError(`run ${runId} failed${record.error?.task ? ` in task ${record.error.task}` : ''}: ${record.error?.message ?? 'unknown error'}`, record.error?.hint);
-  }
-  if (record.state === 'cancelled') process.exitCode = 130;
-}
-
-async function stagesCommand(config: Config, stages: readonly StageName[], flags: RunFlags): Promise<void> {
-  if (config.redisUrl) return queuedCommand(config, stages, flags);
-  const progress = new TerminalProgress();
-  // Ctrl+C cancels the run before its next task and records it as cancelled; a second Ctrl+C quits now.
-  const cancel = new AbortController();
-  const onSigint = () => {
-    if (cancel.signal.aborted) process.exit(130);
-    console.error('\ncancelling after the current task (Ctrl+C again to quit now)…');
-    cancel.abort();
-  };
-  process.on('SIGINT', onSigint);
-  const { summary, error } = await runPipeline({
-    config,
-    stages,
-    progress,
-    fullRefresh: flags.fullRefresh === true,
-    strict: flags.strict === true,
-    signal: cancel.signal,
-    ...(flags.wait ? { waitMs: 24 * 3600_000 } : {}),
-  }).finally(() => process.off('SIGINT', onSigint));
-  if (error) progress.fail();
-  if (error instanceof LakeBusyError) throw error;
-  if (flags.json) console.log(JSON.stringify(summary, null, 2));
-  else console.log(renderSummary(summary, config.project));
-  if (error) throw error;
-  if (summary.state === 'cancelled') process.exitCode = 130;
-}
-
-async function sourcesAreEmpty(dir: string): Promise<boolean> {
-  try {
-    return !(await fs.readdir(dir)).some((f) => f.toLowerCase().endsWith('.csv') && !f.startsWith('.'));
-  } catch {
-    return true;
-  }
-}
-
-async function showKpi(config: Config, id: string, limit?: number): Promise<boolean> {
-  const kpi = findKpi(config.project, id);
-  const serving = openServingStore(config);
-  try {
-    const rows = await serving.read(kpi.table, limit !== undefined ? { limit } : {});
-    if (!rows) return false;
-    console.log(`\n${kpi.title.fr} — ${kpi.description}`);
-    console.log(rowsTable(rows, Object.keys(kpi.columns)));
-    return true;
-  } finally {
-    await serving.close();
-  }
-}
-
-async function serveCommand(config: Config): Promise<void> {
-  const url = await serve(config);
-  console.log(`Dashboard: ${url}/   API: ${url}/api   Docs: ${url}/docs   (Ctrl+C to stop)`);
-}
-
-async function startCommand(config: Config): Promise<void> {
-  if (await sourcesAreEmpty(config.sourcesDir)) {
-    // The generator writes the shop's files: a project of its own shape gets its files from the user.
-    if (isShopShaped(config)) {
-      console.log(`No source CSV in ${config.sourcesDir}: generating the seed's sample data (1500 clients, seed 42).`);
-      await generateCommand(config, { seed: 42, dirtyRate: 0 });
-    } else {
-      console.log(`No source CSV in ${config.sourcesDir}: put the files of ${config.project.datasets.map((d) => d.files.join(', ')).join(', ')} there.`);
-    }
-  }
-  // In distributed mode this process is a worker too, so the first run does not wait for one elsewhere.
-  const worker = config.redisUrl ? await startWorker(config, { log: (m) => console.log(`[worker] ${m}`) }) : undefined;
-  if (worker) onStop(() => worker.close().finally(() => process.exit(0)));
-  try {
-    await stagesCommand(config, STAGES, {});
-  } catch (err) {
-    // Serve what exists so far: the previous publish is still complete and readable.
-    console.error(`error: ${errorMessage(err)}${err instanceof UserError && err.hint ? `\n  hint: ${err.hint}` : ''}`);
-    console.error('The pipeline failed; serving the last published KPIs.');
-  }
-  await serveCommand(config);
-}
-
-/**
- * Ctrl+C or SIGTERM stops a worker: it closes cleanly when it can, and exits after 3 s whatever the
- * state of Redis or of its running job (whose run another worker then takes over); a second signal
- * exits at once.
- */
-function onStop(close: () => Promise<unknown>): void {
-  let stopping = false;
-  const stop = () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    setTimeout(() => {
-      console.error('stopped without waiting any longer for Redis or the running job (another worker takes it over)');
-      process.exit(143);
-    }, 3000).unref();
-    void close();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
+/** The command line: commander wiring; each command's work is in commands/ and its output in the renderers. */
 function buildProgram(): Command {
   const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   const program = new Command('datalake')
