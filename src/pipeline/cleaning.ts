@@ -1,6 +1,7 @@
 import path from 'node:path';
-import type { ColumnSpec, DatasetSpec, Severity } from '../project/types.js';
+import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
+import { duplicateKeyCode, missingCol, missingExpr, raw, rowRules, text, typedExpr, verdictExprs } from './row-rules.js';
 import { errorMessage, QualityError } from '../errors.js';
 
 /**
@@ -11,22 +12,6 @@ import { errorMessage, QualityError } from '../errors.js';
  * rejected row lands in the quarantine file with its reason. The valid rows stay in DuckDB for the
  * merge into silver (merge.ts), which checks references and the dataset-wide rules.
  */
-
-/** Accepted spellings, tried in order. Day-first because the sources are French. */
-const DATE_FORMATS = ['%Y-%m-%d', '%d/%m/%Y', '%Y/%m/%d', '%d-%m-%Y', '%d.%m.%Y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S'];
-const TIMESTAMP_FORMATS = [
-  '%Y-%m-%d %H:%M:%S',
-  '%Y-%m-%dT%H:%M:%S',
-  '%Y-%m-%d %H:%M',
-  '%Y-%m-%dT%H:%M:%S.%f',
-  '%Y-%m-%dT%H:%M:%SZ',
-  '%Y-%m-%dT%H:%M:%S.%fZ',
-  '%d/%m/%Y %H:%M:%S',
-  '%d/%m/%Y %H:%M',
-  '%Y/%m/%d %H:%M:%S',
-  '%Y-%m-%d',
-  '%d/%m/%Y',
-];
 
 export interface CleaningStats {
   dataset: string;
@@ -53,161 +38,6 @@ export interface CleaningResult {
 /** Verdicts that carry no information worth keeping: counted, not quarantined. */
 const DROPPED_VERDICTS = ['exact_duplicate', 'empty_row'];
 const DROPPED = `(${DROPPED_VERDICTS.map(str).join(', ')})`;
-
-const formatList = (formats: readonly string[]) => `[${formats.map(str).join(', ')}]`;
-
-/** SQL type of a column in silver. */
-export function sqlType(col: ColumnSpec): string {
-  switch (col.type) {
-    case 'integer':
-      return 'BIGINT';
-    case 'number':
-      return 'DOUBLE';
-    case 'decimal':
-      return `DECIMAL(18,${col.scale ?? 2})`;
-    case 'date':
-      return 'DATE';
-    case 'timestamp':
-      return 'TIMESTAMP';
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'text':
-      return 'VARCHAR';
-  }
-}
-
-/**
- * The typed value of raw column `r`. Casts accept surrounding spaces themselves, and trimming every
- * field of millions of rows costs more than the casts, so only text is trimmed. The ISO cast covers
- * nearly every row; format matching and the decimal comma are tried only where it fails.
- */
-function typedExpr(r: string, spec: ColumnSpec, trimmedText: string): string {
-  switch (spec.type) {
-    case 'integer':
-      // DuckDB's cast rounds "3.5" to 4 and reads "1e3", "0x10", "1_000": only digits are an integer here.
-      return `CASE WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN TRY_CAST(${r} AS BIGINT) END`;
-    case 'number':
-    case 'decimal': {
-      const type = sqlType(spec);
-      // "12,50" is a decimal comma; "1,234.50" is not repaired (it is ambiguous).
-      const value = `coalesce(TRY_CAST(${r} AS ${type}), CASE WHEN contains(${r}, ',') AND NOT contains(${r}, '.') THEN TRY_CAST(replace(${r}, ',', '.') AS ${type}) END)`;
-      // Infinities and NaN are not numbers a KPI can add up.
-      return spec.type === 'number' ? `CASE WHEN isfinite(${value}) THEN ${value} END` : value;
-    }
-    case 'boolean':
-      return `CASE lower(trim(${r})) WHEN 'true' THEN true WHEN 't' THEN true WHEN 'yes' THEN true WHEN 'y' THEN true WHEN '1' THEN true
-        WHEN 'false' THEN false WHEN 'f' THEN false WHEN 'no' THEN false WHEN 'n' THEN false WHEN '0' THEN false END`;
-    case 'date':
-      if (spec.format) return `CAST(try_strptime(trim(${r}), ${formatList(spec.format)}) AS DATE)`;
-      return `coalesce(TRY_CAST(${r} AS DATE), CAST(try_strptime(trim(${r}), ${formatList(DATE_FORMATS)}) AS DATE))`;
-    case 'timestamp':
-      if (spec.format) return `CAST(try_strptime(trim(${r}), ${formatList(spec.format)}) AS TIMESTAMP)`;
-      return `coalesce(TRY_CAST(${r} AS TIMESTAMP), try_strptime(trim(${r}), ${formatList(TIMESTAMP_FORMATS)}))`;
-    case 'text': {
-      if (!spec.allowed) return trimmedText;
-      const cases = spec.allowed.map((c) => `WHEN ${str(normalizeKey(c))} THEN ${str(c)}`).join(' ');
-      // Inner spacing is normalised only for the rare values that do not match as they are.
-      return `CASE lower(${trimmedText}) ${cases} ELSE CASE lower(regexp_replace(${trimmedText}, '\\s+', ' ', 'g')) ${cases} ELSE ${trimmedText} END END`;
-    }
-  }
-}
-
-/** Internal column names: user columns cannot start with `_`, so these never collide with them. */
-const raw = (c: string) => id(`_r_${c}`);
-const text = (c: string) => id(`_t_${c}`);
-const missingCol = (c: string) => id(`_m_${c}`);
-
-/** True when raw column `r` holds nothing but spaces (evaluated only where the typed value is null). */
-function missingExpr(name: string, spec: ColumnSpec): string {
-  if (spec.type === 'text') return `${text(name)} IS NULL`;
-  return `CASE WHEN ${id(name)} IS NOT NULL THEN false ELSE coalesce(trim(${raw(name)}), '') = '' END`;
-}
-
-export function normalizeKey(value: string): string {
-  return value.toLowerCase().replace(/\s+/g, ' ').trim();
-}
-
-const TYPE_RULE: Record<ColumnSpec['type'], string | undefined> = {
-  integer: 'invalid_integer',
-  number: 'invalid_number',
-  decimal: 'invalid_number',
-  date: 'invalid_date',
-  timestamp: 'invalid_date',
-  boolean: 'invalid_boolean',
-  text: undefined,
-};
-
-/** A rule checked on each row: SQL over the typed (`<col>`), raw (`_r_<col>`) and missing (`_m_<col>`) columns. */
-interface RowRule {
-  rule: string;
-  column: string;
-  severity: Severity;
-  /** Quarantine reason, e.g. "missing_value:pays". */
-  code: string;
-  fails: string;
-  detail: string;
-}
-
-/** The built-in rules (required, type) then the declared ones, in the order a row is judged. */
-function rowRules(spec: DatasetSpec, settings: Record<string, number>, today: string): RowRule[] {
-  const rules: RowRule[] = [];
-  const value = (name: string) => `coalesce(trim(${raw(name)}), CAST(${id(name)} AS VARCHAR))`;
-  for (const [name, col] of Object.entries(spec.columns)) {
-    if (col.required) rules.push({ rule: 'required', column: name, severity: 'error', code: `missing_value:${name}`, fails: missingCol(name), detail: str(`${name} is missing`) });
-    const typeRule = TYPE_RULE[col.type];
-    if (typeRule) {
-      const expected = col.format ? `${col.type} (${col.format.join(' or ')})` : col.type;
-      rules.push({
-        rule: 'type',
-        column: name,
-        severity: 'error',
-        code: `${typeRule}:${name}`,
-        fails: `NOT ${missingCol(name)} AND ${id(name)} IS NULL`,
-        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)}`,
-      });
-    }
-  }
-  for (const r of spec.rules) {
-    if (!('column' in r)) continue; // dataset rules are checked after the merge (merge.ts)
-    const c = id(r.column);
-    const base = { rule: r.rule, column: r.column, severity: r.severity };
-    if (r.rule === 'positive') {
-      rules.push({ ...base, code: `not_positive:${r.column}`, fails: `${c} <= 0`, detail: `${str(`${r.column} `)} || ${value(r.column)} || ' is not greater than 0'` });
-    } else if (r.rule === 'maximum') {
-      const max = (r.setting && settings[r.setting]) ?? r.max;
-      rules.push({ ...base, code: `above_maximum:${r.column}`, fails: `${c} > ${max}`, detail: `${str(`${r.column} `)} || ${value(r.column)} || ${str(` is above the maximum ${max}`)}` });
-    } else if (r.rule === 'allowed_values') {
-      const values = r.values ?? spec.columns[r.column]?.allowed ?? [];
-      rules.push({ ...base, code: `not_allowed:${r.column}`, fails: `${c} NOT IN (${values.map(str).join(', ')})`, detail: `${str(`${r.column} "`)} || ${value(r.column)} || ${str(`" is not one of the known values`)}` });
-    } else {
-      const lower = r.notBefore ? `CAST(${c} AS DATE) < DATE ${str(r.notBefore)}` : '';
-      const upper = r.notInFuture ? `CAST(${c} AS DATE) > DATE ${str(today)}` : '';
-      const bounds = [r.notBefore ? `before ${r.notBefore}` : '', r.notInFuture ? 'in the future' : ''].filter(Boolean).join(' or ');
-      if (!lower && !upper) continue;
-      rules.push({
-        ...base,
-        code: `implausible_date:${r.column}`,
-        fails: `(${[lower, upper].filter(Boolean).join(' OR ')})`,
-        detail: `${str(`${r.column} `)} || ${value(r.column)} || ${str(` is ${bounds}`)}`,
-      });
-    }
-  }
-  return rules;
-}
-
-/** The first failed `error` rule of a row, as [code, human detail] SQL expressions. */
-function verdictExprs(spec: DatasetSpec, rules: RowRule[]): { code: string; detail: string; empty: string } {
-  const empty = Object.keys(spec.columns).map(missingCol).join(' AND ');
-  const errors = rules.filter((r) => r.severity === 'error');
-  return {
-    empty,
-    code: `CASE WHEN ${empty} THEN 'empty_row' ${errors.map((r) => `WHEN ${r.fails} THEN ${str(r.code)}`).join(' ')} END`,
-    detail: `CASE WHEN ${empty} THEN 'empty row' ${errors.map((r) => `WHEN ${r.fails} THEN ${r.detail}`).join(' ')} END`,
-  };
-}
-
-/** The reason code of a row repeating a key: `duplicate_key:id_achat`, `duplicate_key:carrier+flight+date`. */
-export const duplicateKeyCode = (spec: DatasetSpec) => `duplicate_key:${spec.key.join('+')}`;
 
 export interface CleanOptions {
   /** Names to read the CSV's columns with, in file order: the declared name or `_extra_<n>` (see matchHeader). */

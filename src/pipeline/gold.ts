@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import { checkKpiOutput } from '../project/kpi-output.js';
 import type { DatasetSpec } from '../project/types.js';
 import type { ObjectStore } from '../lake/index.js';
-import { sqlType } from './cleaning.js';
+import { sqlType } from './row-rules.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { GOLD_STATE } from './layout.js';
 import { readSilverState, silverObjects, type SilverState } from './silver.js';

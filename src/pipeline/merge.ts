@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { DatasetRule, DatasetSpec } from '../project/types.js';
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
-import { sqlType, type QualityCheck } from './cleaning.js';
+import type { QualityCheck } from './cleaning.js';
+import { sqlType } from './row-rules.js';
 import { partitioning } from './layout.js';
 
 /**

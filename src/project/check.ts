@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Engine, sqlIdent as id } from '../engine/duckdb.js';
 import { errorMessage, UserError } from '../errors.js';
-import { sqlType } from '../pipeline/cleaning.js';
+import { sqlType } from '../pipeline/row-rules.js';
 import { checkKpiOutput } from './kpi-output.js';
 import type { LoadedProject, SqlOrigin } from './load.js';
 
