@@ -10,10 +10,10 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DASHBOARD_DIR } from '../src/api/app.js';
-import { createApp } from '../src/api/server.js';
 import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { runPipeline } from '../src/pipeline/run.js';
+import { startApi } from './support/api.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 import { loadConfig } from '../src/config.js';
 
@@ -28,12 +28,7 @@ if (!haveBrowser) {
   console.warn(`\n*** SKIPPED: ${message} ***\n`);
 }
 
-async function serve(config: Config): Promise<{ app: FastifyInstance; url: string }> {
-  const app = await createApp(config);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  return { app, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
-}
+const serve = startApi;
 
 const digits = (text: string | null) => (text ?? '').replace(/\D/g, '');
 

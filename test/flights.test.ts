@@ -5,10 +5,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { createApp } from '../src/api/server.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
 import { runPipeline } from '../src/pipeline/run.js';
+import { startApi } from './support/api.js';
 import { openServingStore } from '../src/serving/index.js';
 
 // The second example project (examples/flights), shaped unlike the shop: a composite key, US dates,
@@ -104,10 +104,7 @@ describe('the flights example project, end to end', () => {
     states = new Map((await readCsv(path.join(dir, 'sources', 'airports.csv'))).map((a) => [a['iata']!, a['state']!]));
     const { error } = await runPipeline({ config });
     assert.equal(error, undefined, String(error));
-    app = await createApp(config);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    ({ app, url: base } = await startApi(config));
   });
   after(async () => {
     await app?.close();

@@ -3,10 +3,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { createApp } from '../src/api/server.js';
 import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { runPipeline } from '../src/pipeline/run.js';
+import { startApi } from './support/api.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 
 // Personal data reaches neither readers nor the public: not through a header in another case, not
@@ -33,10 +33,7 @@ describe('personal data for non-admins', () => {
     // Personal columns under other spellings of their headers.
     await fs.writeFile(path.join(config.sourcesDir, 'clients_upper.csv'), 'ID_CLIENT,NOM,Email,Date Inscription,PAYS\n1004,Ivy Upper,ivy@upper.org,2025-01-03,France\n');
     assert.equal((await runPipeline({ config })).error, undefined);
-    app = await createApp(config);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const address = app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    ({ app, url: base } = await startApi(config));
   });
   after(async () => {
     await app?.close();
