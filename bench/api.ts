@@ -15,7 +15,7 @@ import autocannon from 'autocannon';
 import Table from 'cli-table3';
 import { loadConfig } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
-import { runPipeline } from '../src/pipeline/run.js';
+import { runPipeline } from '../test/support/run.js';
 import { startServer } from '../test/support/load.js';
 
 const { values } = parseArgs({

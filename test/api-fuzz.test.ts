@@ -6,7 +6,7 @@ import { createApp } from '../src/api/server.js';
 import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { Random } from '../src/generate/random.js';
-import { runPipeline } from '../src/pipeline/run.js';
+import { runPipeline } from './support/run.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 
 // Every GET endpoint of the OpenAPI document, called with seeded random parameters: hostile strings
@@ -99,7 +99,7 @@ describe(`API fuzz (${REQUESTS} requests, seed ${SEED})`, () => {
     assert.ok((statuses[200] ?? 0) > REQUESTS / 20 && (statuses[400] ?? 0) > REQUESTS / 20, 'both accepted and refused requests were exercised');
   });
 
-  test('numbers past double range are refused, not passed to the store as Infinity (found by this fuzzer)', async () => {
+  test('numbers past double range are refused, not passed to the lake as Infinity (found by this fuzzer)', async () => {
     for (const url of ['/api/ca_par_pays?limit=1e309', '/api/volumes_jour?offset=1e400', '/api/kpis/ca_par_pays?limit=-1e309']) {
       const res = await app.inject({ url });
       assert.equal(res.statusCode, 400, `${url} → ${res.statusCode}: ${res.body}`);

@@ -12,7 +12,7 @@ import { createApp } from '../src/api/server.js';
 import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { openObjectStore } from '../src/lake/index.js';
-import { runPipeline } from '../src/pipeline/run.js';
+import { runPipeline } from './support/run.js';
 import { openServingStore, type ServingStore } from '../src/serving/index.js';
 import { SqliteServingStore } from '../src/serving/sqlite.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
@@ -403,12 +403,12 @@ describe('API with API_KEY set', () => {
     await expectError(await post({ flow: 'nope' }, admin), 400, /flow/);
 
     // While another process holds the lake, a trigger is refused with who holds it.
-    const store = openObjectStore(config);
+    const lake = openObjectStore(config);
     const now = new Date().toISOString();
     const holder = { runId: '20261128T000000.000Z-abcdef', flow: 'pipeline', owner: 'pid 1 on elsewhere', host: 'elsewhere', pid: 1, acquiredAt: now, heartbeatAt: now };
-    assert.equal(await store.create('runs', '_lock.json', JSON.stringify(holder)), true);
+    assert.equal(await lake.create('runs', '_lock.json', JSON.stringify(holder)), true);
     await expectError(await post({ flow: 'gold_ingestion_flow' }, admin), 409, /another run is writing this lake: pipeline 20261128T000000\.000Z-abcdef/);
-    await store.delete('runs', '_lock.json');
+    await lake.delete('runs', '_lock.json');
 
     const r = await post({ flow: 'gold_ingestion_flow', full_refresh: true }, admin);
     assert.equal(r.status, 202);
@@ -481,7 +481,7 @@ describe('API without a publish, and with the serving store down', () => {
     }
   });
 
-  test('SERVE_FALLBACK=lake serves KPIs from gold while the store is down; the API recovers by itself', async () => {
+  test('SERVE_FALLBACK=lake serves KPIs from gold while the lake is down; the API recovers by itself', async () => {
     const { config } = await tempConfig({ SERVE_FALLBACK: 'lake' });
     await generate({ outDir: config.sourcesDir, clients: 50, achats: 1500, seed: 5, asOf: FIXED_DAY });
     assert.equal((await runPipeline({ config })).error, undefined);

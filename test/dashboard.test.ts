@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { DASHBOARD_DIR } from '../src/api/app.js';
 import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
-import { runPipeline } from '../src/pipeline/run.js';
+import { runPipeline } from './support/run.js';
 import { startApi } from './support/api.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 import { loadConfig } from '../src/config.js';

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
-import { followRun, redisConnection, RUNS_QUEUE, startWorker as startInProcessWorker, submitRun } from '../src/flows/distributed.js';
+import { followRun, redisConnection, RUNS_QUEUE, startWorker as startInProcessWorker, submitRun } from '../src/flows/queue/index.js';
 import { addSchedule, removeSchedule } from '../src/flows/schedule.js';
 import { Queue } from 'bullmq';
 import { listRuns, readRun, type RunRecord } from '../src/flows/record.js';
@@ -14,7 +14,7 @@ import { ServiceError } from '../src/errors.js';
 import { createApp } from '../src/api/server.js';
 import { generate } from '../src/generate/generator.js';
 import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
-import { runPipeline } from '../src/pipeline/run.js';
+import { runPipeline } from './support/run.js';
 import { startTestRedis, type TestRedis } from './support/redis.js';
 import { goldTableReaders } from './support/gold.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
@@ -68,9 +68,9 @@ after(async () => {
   await redis?.stop();
 });
 
-async function newestRecord(store: ObjectStore): Promise<RunRecord | undefined> {
-  const runs = (await store.list('runs')).map((o) => o.key).filter((k) => !k.startsWith('_')).sort();
-  return runs.length ? readRun(store, runs.at(-1)!.replace(/\.json$/, '')) : undefined;
+async function newestRecord(lake: ObjectStore): Promise<RunRecord | undefined> {
+  const runs = (await lake.list('runs')).map((o) => o.key).filter((k) => !k.startsWith('_')).sort();
+  return runs.length ? readRun(lake, runs.at(-1)!.replace(/\.json$/, '')) : undefined;
 }
 
 describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: redis ? false : 'redis-server is not installed' }, () => {
@@ -142,12 +142,12 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
       await generate({ outDir: path.join(config.dataDir, 'more'), clients: 300, achats: 700_000, seed: day.length + Number(day.slice(-2)), asOf: FIXED_DAY });
       await fs.rename(path.join(config.dataDir, 'more', 'achats.csv'), path.join(config.sourcesDir, `achats_${day}.csv`));
     }
-    const store = openObjectStore(config);
+    const lake = openObjectStore(config);
     const running = cli(['run'], env);
     // Wait for a shard running on a worker other than the run's, then kill that worker.
     let victim: { pid: number; shard: string; runId: string } | undefined;
     for (let i = 0; i < 800 && !victim; i++) {
-      const record = await newestRecord(store);
+      const record = await newestRecord(lake);
       const owner = record && /pid (\d+)/.exec(record.owner)?.[1];
       for (const t of record?.tasks ?? []) {
         const worker = t.attempts.at(-1)?.state === 'running' ? /pid-(\d+)/.exec(t.attempts.at(-1)!.worker ?? '')?.[1] : undefined;
@@ -161,7 +161,7 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
 
     const r = await running;
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    const final = (await readRun(store, victim.runId))!;
+    const final = (await readRun(lake, victim.runId))!;
     assert.equal(final.state, 'completed');
     const shard = final.tasks.find((t) => t.name === victim!.shard)!;
     assert.equal(shard.state, 'completed');
@@ -174,13 +174,13 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
   test('kill -9 of the worker in the middle of a task: another worker takes the run over and it completes', async () => {
     await generate({ outDir: path.join(config.dataDir, 'more'), clients: 300, achats: 600_000, seed: 5, asOf: FIXED_DAY });
     await fs.rename(path.join(config.dataDir, 'more', 'achats.csv'), path.join(config.sourcesDir, 'achats_2026-06-10.csv'));
-    const store = openObjectStore(config);
+    const lake = openObjectStore(config);
     const running = cli(['run'], env);
     // Wait for the run to be in its silver task, then kill the worker running it.
     let record: RunRecord | undefined;
     for (let i = 0; i < 400; i++) {
-      const runs = (await store.list('runs')).map((o) => o.key).filter((k) => !k.startsWith('_')).sort();
-      record = await readRun(store, runs.at(-1)!.replace(/\.json$/, ''));
+      const runs = (await lake.list('runs')).map((o) => o.key).filter((k) => !k.startsWith('_')).sort();
+      record = await readRun(lake, runs.at(-1)!.replace(/\.json$/, ''));
       if (record?.tasks.find((t) => t.name === 'silver')?.state === 'running') break;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
@@ -193,7 +193,7 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
 
     const r = await running;
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    const final = (await readRun(store, record!.runId))!;
+    const final = (await readRun(lake, record!.runId))!;
     assert.equal(final.state, 'completed');
     const silver = final.tasks.find((t) => t.name === 'silver')!;
     assert.ok(silver.attempts.length >= 2, JSON.stringify(silver.attempts));
@@ -215,11 +215,11 @@ describe('distributed mode: runs on BullMQ workers over a real Redis', { skip: r
       const script = /<script[^>]+src="([^"]+)"/.exec(page.body)![1]!;
       const asset = await app.inject({ url: `/admin/queues/${script}`, headers: { authorization: 'Bearer k3y' } });
       assert.equal(asset.statusCode, 200);
-      const api = await app.inject({ url: '/admin/queues/api/queues?activeQueue=datalake-tasks&status=completed&page=1', headers: { authorization: 'Bearer k3y' } });
+      const api = await app.inject({ url: '/admin/queues/api/queues?activeQueue=datalake-shards&status=completed&page=1', headers: { authorization: 'Bearer k3y' } });
       assert.equal(api.statusCode, 200, api.body);
       const queues = api.json().queues as { name: string; counts: Record<string, number>; jobs: { name: string }[] }[];
-      assert.deepEqual(queues.map((q) => q.name).sort(), ['datalake-runs', 'datalake-tasks']);
-      const tasks = queues.find((q) => q.name === 'datalake-tasks')!;
+      assert.deepEqual(queues.map((q) => q.name).sort(), ['datalake-runs', 'datalake-shards']);
+      const tasks = queues.find((q) => q.name === 'datalake-shards')!;
       assert.ok(tasks.counts['completed']! > 10, JSON.stringify(tasks.counts));
       assert.ok(tasks.jobs.some((j) => /^gold\.partition fact_achats month=/.test(j.name)), JSON.stringify(tasks.jobs.map((j) => j.name)));
       assert.equal((await app.inject({ url: '/admin/queues/api/queues', headers: { authorization: 'Bearer nope' } })).statusCode, 401);
@@ -268,7 +268,7 @@ describe('distributed mode: a shard that fails transiently', { skip: redis ? fal
         },
       });
       const logs: string[] = [];
-      const worker = await startInProcessWorker(config, { store: flaky, log: (m) => logs.push(m) });
+      const worker = await startInProcessWorker(config, { lake: flaky, log: (m) => logs.push(m) });
       try {
         const runId = await submitRun(config, { flow: 'pipeline', fullRefresh: false, trigger: 'cli' }, lake);
         const record = await followRun(lake, runId, () => undefined, 100);

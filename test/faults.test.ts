@@ -7,15 +7,15 @@ import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
 import type { ProgressSink } from '../src/pipeline/context.js';
-import { runPipeline } from '../src/pipeline/run.js';
+import { runPipeline } from './support/run.js';
 import { openServingStore } from '../src/serving/index.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 import { computeOracle } from './support/oracle.js';
 import { startS3Server, S3RVER_KEYS } from './support/s3.js';
 
-async function hashes(store: ObjectStore, bucket: 'silver' | 'gold'): Promise<Record<string, string>> {
+async function hashes(lake: ObjectStore, bucket: 'silver' | 'gold'): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const o of await store.list(bucket)) out[o.key] = createHash('sha256').update((await store.getBytes(bucket, o.key))!).digest('hex');
+  for (const o of await lake.list(bucket)) out[o.key] = createHash('sha256').update((await lake.getBytes(bucket, o.key))!).digest('hex');
   return out;
 }
 
@@ -36,8 +36,8 @@ describe('faults', () => {
     try {
       await generate({ outDir: config.sourcesDir, clients: 100, achats: 3000, seed: 1, asOf: FIXED_DAY });
       assert.equal((await runPipeline({ config })).error, undefined);
-      const store = openObjectStore(config);
-      const goldBefore = await hashes(store, 'gold');
+      const lake = openObjectStore(config);
+      const goldBefore = await hashes(lake, 'gold');
       const kpisBefore = await caParPays(config);
 
       // New sources, and the server goes away as soon as gold starts computing.
@@ -58,7 +58,7 @@ describe('faults', () => {
 
       s3 = await startS3Server({ port, directory });
       // Gold is exactly the previous, complete set; the serving store still has the previous KPIs.
-      assert.deepEqual(await hashes(store, 'gold'), goldBefore);
+      assert.deepEqual(await hashes(lake, 'gold'), goldBefore);
       assert.deepEqual(await caParPays(config), kpisBefore);
 
       const rerun = await runPipeline({ config });

@@ -7,7 +7,8 @@ import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
 import { generate } from '../src/generate/generator.js';
 import { openObjectStore } from '../src/lake/index.js';
-import { runPipeline, type RunSummary } from '../src/pipeline/run.js';
+import type { RunRecord as RunSummary } from '../src/flows/record.js';
+import { runPipeline } from './support/run.js';
 import type { SilverDatasetStats } from '../src/pipeline/silver.js';
 import { openServingStore } from '../src/serving/index.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
@@ -46,9 +47,9 @@ async function drop(files: Record<string, string>): Promise<RunSummary> {
 const silverStats = (s: RunSummary, dataset: string) => (s.stages.find((x) => x.stage === 'silver')!.details['datasets'] as Record<string, SilverDatasetStats>)[dataset]!;
 
 async function objects(config: Config, bucket: 'silver' | 'gold'): Promise<Map<string, string>> {
-  const store = openObjectStore(config);
+  const lake = openObjectStore(config);
   const out = new Map<string, string>();
-  for (const o of await store.list(bucket)) out.set(o.key, `${createHash('sha256').update((await store.getBytes(bucket, o.key))!).digest('hex')} ${o.modified.toISOString()}`);
+  for (const o of await lake.list(bucket)) out.set(o.key, `${createHash('sha256').update((await lake.getBytes(bucket, o.key))!).digest('hex')} ${o.modified.toISOString()}`);
   return out;
 }
 

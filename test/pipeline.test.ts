@@ -6,7 +6,7 @@ import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
 import { generate } from '../src/generate/generator.js';
 import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
-import { runPipeline } from '../src/pipeline/run.js';
+import { runPipeline } from './support/run.js';
 import { openServingStore } from '../src/serving/index.js';
 import { computeOracle, distribution, type Oracle } from './support/oracle.js';
 import { startS3Server, S3RVER_KEYS, type TestS3Server } from './support/s3.js';
@@ -94,12 +94,12 @@ async function assertKpisMatchOracle(config: Config, oracle: Oracle) {
 
 /** Every object of bronze, silver and gold with its content hash and modification time. */
 async function lakeSnapshot(config: Config): Promise<Record<string, string>> {
-  const store = openObjectStore(config);
+  const lake = openObjectStore(config);
   const out: Record<string, string> = {};
   const { createHash } = await import('node:crypto');
   for (const bucket of ['bronze', 'silver', 'gold'] as const) {
-    for (const o of await store.list(bucket)) {
-      out[`${bucket}/${o.key}`] = `${createHash('sha256').update((await store.getBytes(bucket, o.key))!).digest('hex')} ${o.modified.toISOString()}`;
+    for (const o of await lake.list(bucket)) {
+      out[`${bucket}/${o.key}`] = `${createHash('sha256').update((await lake.getBytes(bucket, o.key))!).digest('hex')} ${o.modified.toISOString()}`;
     }
   }
   return out;
@@ -132,10 +132,10 @@ describe('whole pipeline on the folder driver', () => {
   });
 
   test('the lake holds the seed layout: bronze by ingestion day with a manifest, silver achats by month', async () => {
-    const store = openObjectStore(config);
-    const keys = async (b: Parameters<ObjectStore['list']>[0]) => (await store.list(b)).map((o) => o.key);
+    const lake = openObjectStore(config);
+    const keys = async (b: Parameters<ObjectStore['list']>[0]) => (await lake.list(b)).map((o) => o.key);
     assert.deepEqual(await keys('sources'), ['achats.csv', 'clients.csv']);
-    const manifest = JSON.parse((await store.getBytes('bronze', '_manifest.json'))!.toString());
+    const manifest = JSON.parse((await lake.getBytes('bronze', '_manifest.json'))!.toString());
     const day = manifest.files[0].ingestDate as string;
     assert.match(day, /^\d{4}-\d{2}-\d{2}$/);
     assert.deepEqual(await keys('bronze'), ['_manifest.json', `achats/ingest_date=${day}/achats.csv`, `clients/ingest_date=${day}/clients.csv`]);
@@ -149,7 +149,7 @@ describe('whole pipeline on the folder driver', () => {
     ]);
     const source = await fs.readFile(path.join(config.sourcesDir, 'achats.csv'));
     const entry = manifest.files.find((f: { name: string }) => f.name === 'achats.csv');
-    assert.ok(source.equals((await store.getBytes('bronze', entry.key))!));
+    assert.ok(source.equals((await lake.getBytes('bronze', entry.key))!));
     const { createHash } = await import('node:crypto');
     assert.deepEqual(
       { dataset: entry.dataset, version: entry.version, sha256: entry.sha256, size: entry.size, rows: entry.rows },
@@ -219,15 +219,15 @@ describe('whole pipeline on the S3 driver (s3rver on 127.0.0.1)', () => {
     const { summary, error } = await runPipeline({ config });
     assert.equal(error, undefined, String(error));
     assert.match(summary.lake, /^s3 http:\/\/127\.0\.0\.1:/);
-    const store = openObjectStore(config);
-    const bronze = (await store.list('bronze')).map((o) => o.key);
+    const lake = openObjectStore(config);
+    const bronze = (await lake.list('bronze')).map((o) => o.key);
     assert.equal(bronze.length, 3);
     assert.match(bronze[1]!, /^achats\/ingest_date=\d{4}-\d{2}-\d{2}\/achats\.csv$/);
-    assert.ok((await store.list('silver')).some((o) => /^achats\/month=\d{4}-\d{2}\/data_0\.parquet$/.test(o.key)));
-    const gold = (await store.list('gold')).map((o) => o.key);
+    assert.ok((await lake.list('silver')).some((o) => /^achats\/month=\d{4}-\d{2}\/data_0\.parquet$/.test(o.key)));
+    const gold = (await lake.list('gold')).map((o) => o.key);
     assert.equal(gold.filter((k) => !k.startsWith('fact_achats/')).length, 12);
     assert.ok(gold.some((k) => /^fact_achats\/month=\d{4}-\d{2}\.parquet$/.test(k)));
-    assert.equal((await store.list('runs')).length, 1);
+    assert.equal((await lake.list('runs')).length, 1);
     await fs.access(path.join(config.lakeDir, 'gold')).then(
       () => assert.fail('nothing may be written to the local lake folder in S3 mode'),
       () => undefined,
@@ -236,9 +236,9 @@ describe('whole pipeline on the S3 driver (s3rver on 127.0.0.1)', () => {
     await assertKpisMatchOracle(config, oracle);
   });
   test('a file dropped straight into the sources bucket is ingested, then left alone', async () => {
-    const store = openObjectStore(config);
+    const lake = openObjectStore(config);
     const rows = Array.from({ length: 5 }, (_, i) => `${900_001 + i},${1 + i},2026-05-0${1 + i} 10:00:00,10.00,Phone`);
-    await store.putBytes('sources', 'achats_2026-06-10.csv', `id_achat,id_client,date_achat,montant,produit\n${rows.join('\n')}\n`);
+    await lake.putBytes('sources', 'achats_2026-06-10.csv', `id_achat,id_client,date_achat,montant,produit\n${rows.join('\n')}\n`);
     const first = await runPipeline({ config });
     assert.equal(first.error, undefined, String(first.error));
     assert.deepEqual(first.summary.stages[0]!.details['files'], { 'achats.csv': 'unchanged', 'achats_2026-06-10.csv': 'ingested', 'clients.csv': 'unchanged' });
@@ -395,16 +395,16 @@ describe('a fatal quality rule', () => {
     assert.equal(summary.state, 'failed');
     assert.equal(summary.error?.stage, 'silver');
     assert.match((error as Error).message, /quality check failed: achats: rule "not_empty"/);
-    const store = openObjectStore(config);
-    assert.deepEqual(await store.list('silver'), [], 'nothing written to silver');
-    assert.deepEqual(await store.list('gold'), []);
-    assert.equal((await store.list('bronze')).length, 3, 'bronze kept both files as received');
+    const lake = openObjectStore(config);
+    assert.deepEqual(await lake.list('silver'), [], 'nothing written to silver');
+    assert.deepEqual(await lake.list('gold'), []);
+    assert.equal((await lake.list('bronze')).length, 3, 'bronze kept both files as received');
 
     await fs.writeFile(path.join(config.sourcesDir, 'achats.csv'), good);
     const retry = await runPipeline({ config });
     assert.equal(retry.error, undefined, String(retry.error));
     assert.equal(retry.summary.stages[0]!.details['files']!['achats.csv' as never], 'new version');
-    assert.deepEqual(retry.summary.stages[1]!.details['superseded'], [JSON.parse((await store.getBytes('bronze', '_manifest.json'))!.toString()).files.find((f: { version: number; name: string }) => f.name === 'achats.csv' && f.version === 1).key]);
+    assert.deepEqual(retry.summary.stages[1]!.details['superseded'], [JSON.parse((await lake.getBytes('bronze', '_manifest.json'))!.toString()).files.find((f: { version: number; name: string }) => f.name === 'achats.csv' && f.version === 1).key]);
     assert.equal(retry.summary.stages[1]!.rowsOut, 550);
   });
 });

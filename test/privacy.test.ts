@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
-import { runPipeline } from '../src/pipeline/run.js';
+import { runPipeline } from './support/run.js';
 import { startApi } from './support/api.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config.js';
-import { runPipeline } from '../src/pipeline/run.js';
+import { runPipeline } from './support/run.js';
 import { openServingStore } from '../src/serving/index.js';
 
 // Project folders as a user drives them, through the built CLI: `init`, `init --from-csv`, `check`

@@ -61,36 +61,36 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
 
   checks.push(
     await check('lake', async () => {
-      const store = openObjectStore(config);
-      const status = await store.bucketStatus();
+      const lake = openObjectStore(config);
+      const status = await lake.bucketStatus();
       const missing = BUCKETS.filter((b) => !status[b]);
       if (!config.s3) {
         await fs.mkdir(config.lakeDir, { recursive: true });
         await fs.access(config.lakeDir, fs.constants.W_OK);
       }
-      return `${store.description} reachable; buckets ${BUCKETS.map((b) => `${b}${status[b] ? '' : ' (missing: the next run creates it)'}`).join(', ')}${missing.length ? '' : ' present'}`;
+      return `${lake.description} reachable; buckets ${BUCKETS.map((b) => `${b}${status[b] ? '' : ' (missing: the next run creates it)'}`).join(', ')}${missing.length ? '' : ' present'}`;
     }, () => (config.s3 ? 'check MINIO_ENDPOINT, MINIO_SECURE, MINIO_ACCESS_KEY and MINIO_SECRET_KEY' : 'check DATA_DIR and its permissions')),
   );
 
   checks.push(
     await check('serving store', async () => {
       if (config.mongo) {
-        const store = new MongoServingStore(config.mongo.uri, config.mongo.db);
+        const serving = new MongoServingStore(config.mongo.uri, config.mongo.db);
         try {
-          const version = await store.serverVersion();
-          const last = await store.lastPublish();
-          return `${store.description}: MongoDB ${version}; last publish ${last ? `${last.publishedAt} (run ${last.runId})` : 'none yet'}`;
+          const version = await serving.serverVersion();
+          const last = await serving.lastPublish();
+          return `${serving.description}: MongoDB ${version}; last publish ${last ? `${last.publishedAt} (run ${last.runId})` : 'none yet'}`;
         } finally {
-          await store.close();
+          await serving.close();
         }
       }
-      const store = new SqliteServingStore(config.servingDbPath);
+      const serving = new SqliteServingStore(config.servingDbPath);
       try {
-        const last = await store.lastPublish();
+        const last = await serving.lastPublish();
         const version = (new Database(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
-        return `${store.description}: SQLite ${version}; last publish ${last ? `${last.publishedAt} (run ${last.runId})` : 'none yet (run `npx datalake run`)'}`;
+        return `${serving.description}: SQLite ${version}; last publish ${last ? `${last.publishedAt} (run ${last.runId})` : 'none yet (run `npx datalake run`)'}`;
       } finally {
-        await store.close();
+        await serving.close();
       }
     }),
   );

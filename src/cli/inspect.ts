@@ -32,14 +32,14 @@ export function tableOf(key: string): string {
 
 /** What a layer holds, like the seed's verify scripts: tables and objects, sizes, row counts, schema and a sample. */
 export async function inspectLayer(config: Config, bucket: Bucket, sampleRows = 5): Promise<LayerReport> {
-  const store = openObjectStore(config);
-  const ctx = new RunContext(config, store, undefined, `verify-${process.pid}`);
+  const lake = openObjectStore(config);
+  const ctx = new RunContext(config, lake, undefined, `verify-${process.pid}`);
   try {
     const db = await ctx.db();
     const downloads = await ctx.workDir('verify');
     const report: LayerReport = { bucket, objects: [] };
     const groups = new Map<string, { format: 'parquet' | 'csv' | undefined; keys: string[]; size: number }>();
-    for (const o of await store.list(bucket)) {
+    for (const o of await lake.list(bucket)) {
       const format = o.key.endsWith('.parquet') ? 'parquet' : o.key.endsWith('.csv') ? 'csv' : undefined;
       const table = format ? tableOf(o.key) : o.key;
       const g = groups.get(`${table}|${format}`) ?? { format, keys: [], size: 0 };
@@ -54,7 +54,7 @@ export async function inspectLayer(config: Config, bucket: Bucket, sampleRows = 
         continue;
       }
       const files: string[] = [];
-      for (const k of g.keys) files.push(await store.localPath(bucket, k, downloads));
+      for (const k of g.keys) files.push(await lake.localPath(bucket, k, downloads));
       const list = `[${files.map(str).join(', ')}]`;
       const source =
         g.format === 'csv'

@@ -4,10 +4,10 @@ import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { describeSystemError, errorMessage, UserError } from '../errors.js';
 import { assertBucket, openObjectStore } from '../lake/index.js';
-import { startWorker } from '../flows/distributed.js';
-import { FLOWS, type FlowName } from '../flows/flows.js';
+import { FLOWS, TASKS, type FlowName, type TaskName } from '../flows/definitions.js';
+import { startWorker } from '../flows/queue/index.js';
 import { addSchedule, checkCron, listSchedules, removeSchedule } from '../flows/schedule.js';
-import { listRuns, readRun, STAGES, type StageName } from '../pipeline/run.js';
+import { listRuns, readRun } from '../flows/record.js';
 import { checkProject } from '../project/check.js';
 import { initFromCsv, initShop } from '../project/init.js';
 import { loadProject } from '../project/load.js';
@@ -103,15 +103,15 @@ function buildProgram(): Command {
     .option('--strict', 'a source file that cannot be read (empty, not UTF-8, a required column missing...) fails the run instead of waiting in quarantine')
     .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
     .option('--json', 'print the run summary as JSON')
-    .action(async (flags: RunFlags & { flow?: FlowName }) => stagesCommand(config(), flags.flow ? FLOWS[flags.flow] : STAGES, flags));
+    .action(async (flags: RunFlags & { flow?: FlowName }) => stagesCommand(config(), flags.flow ? FLOWS[flags.flow] : TASKS, flags));
 
-  const stageHelp: Record<StageName, string> = {
+  const stageHelp: Record<TaskName, string> = {
     bronze: "keep new and changed source CSVs (the files each dataset's `files` glob matches) in bronze, by ingestion day; skips files already received",
     silver: 'clean the bronze files not merged yet and merge them into typed Parquet by key; quarantine the rows that cannot be repaired',
     gold: 'build the dimension, fact and KPI tables from silver (skipped when silver has not changed)',
     publish: 'load the gold KPIs into the serving store, atomically (skipped when already published)',
   };
-  for (const stage of STAGES) {
+  for (const stage of TASKS) {
     const command = program.command(stage).description(stageHelp[stage]);
     if (stage !== 'bronze') command.option('--full-refresh', stage === 'silver' ? 'rebuild silver from every bronze file' : 'rebuild even when nothing changed');
     else command.option('--strict', 'a source file that cannot be read fails the run instead of waiting in quarantine');
@@ -159,13 +159,13 @@ function buildProgram(): Command {
     .option('--limit <n>', 'at most this many runs', positiveInt('--limit'), 50)
     .option('--json', 'print the run records as JSON')
     .action(async (runId: string | undefined, flags: { json?: boolean; limit: number }) => {
-      const store = openObjectStore(config());
+      const lake = openObjectStore(config());
       if (runId) {
-        const run = /^[0-9A-Za-z.-]{1,64}$/.test(runId) ? await readRun(store, runId) : undefined;
+        const run = /^[0-9A-Za-z.-]{1,64}$/.test(runId) ? await readRun(lake, runId) : undefined;
         if (!run) throw new UserError(`no run ${runId}`, 'list the runs with `npx datalake runs`');
         return console.log(flags.json ? JSON.stringify(run, null, 2) : renderRun(run));
       }
-      const runs = await listRuns(store, flags.limit);
+      const runs = await listRuns(lake, flags.limit);
       if (flags.json) return console.log(JSON.stringify(runs, null, 2));
       if (runs.length === 0) return console.log('no run recorded yet');
       for (const r of runs) {
@@ -195,17 +195,17 @@ function buildProgram(): Command {
     .option('--remove <id>', 'remove a schedule added here')
     .action(async (cron: string | undefined, flags: { flow: string; list?: boolean; remove?: string }) => {
       const cfg = config();
-      const store = openObjectStore(cfg);
+      const lake = openObjectStore(cfg);
       if (flags.remove) {
-        await removeSchedule(store, flags.remove);
+        await removeSchedule(lake, flags.remove);
         return console.log(`removed schedule ${flags.remove}`);
       }
       if (cron && !flags.list) {
-        const s = await addSchedule(store, cron, flags.flow);
+        const s = await addSchedule(lake, cron, flags.flow);
         console.log(`added schedule ${s.id}: ${s.flow} at "${s.cron}", next ${checkCron(s.cron)?.toISOString() ?? 'never'}`);
         return console.log('`npx datalake serve` (or `npm start`) fires it while it runs');
       }
-      const schedules = await listSchedules(store, cfg);
+      const schedules = await listSchedules(lake, cfg);
       if (schedules.length === 0) return console.log('no schedule: add one with `npx datalake schedule "0 2 * * *"`, or set SCHEDULE');
       for (const s of schedules) console.log(`${s.id.padEnd(8)} ${s.flow.padEnd(21)} ${s.cron.padEnd(16)} next ${checkCron(s.cron)?.toISOString() ?? 'never'}${s.source === 'setting' ? '  (from SCHEDULE)' : ''}`);
     });

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { RunSummary } from '../pipeline/run.js';
+import type { RunRecord as RunSummary } from '../flows/record.js';
 import type { QualityCheck } from '../pipeline/cleaning.js';
 import type { SilverDatasetStats } from '../pipeline/silver.js';
 import type { Project } from '../project/types.js';

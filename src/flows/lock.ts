@@ -1,14 +1,13 @@
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
-import type { ObjectStore } from '../lake/index.js';
+import { createJson, LAKE_LOCK, readJson, writeJson, type ObjectStore } from '../lake/index.js';
 
 /**
  * One writer per lake: a run holds `runs/_lock.json` while it writes, and refreshes it (a heartbeat)
  * so that the lock of a process that died expires and the next run can take over. The lock lives in
  * the lake itself, so two machines sharing a lake share it too.
  */
-export const LOCK_KEY = '_lock.json';
 
 export interface LockInfo {
   runId: string;
@@ -59,7 +58,7 @@ export class LakeLock {
   private beat: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly store: ObjectStore,
+    private readonly lake: ObjectStore,
     readonly info: LockInfo,
     /** The record of a run that died holding the lock, if this lock was taken over from it. */
     readonly abandoned: LockInfo | undefined,
@@ -69,31 +68,30 @@ export class LakeLock {
     return `pid ${process.pid} on ${os.hostname()}`;
   }
 
-  static async read(store: ObjectStore): Promise<LockInfo | undefined> {
-    const bytes = await store.getBytes('runs', LOCK_KEY);
-    if (!bytes) return undefined;
+  static async read(lake: ObjectStore): Promise<LockInfo | undefined> {
     try {
-      return JSON.parse(bytes.toString('utf8')) as LockInfo;
-    } catch {
-      return undefined; // unreadable: treated as abandoned
+      return await readJson<LockInfo>(lake, LAKE_LOCK);
+    } catch (err) {
+      if (err instanceof UserError) return undefined; // unreadable: treated as abandoned
+      throw err;
     }
   }
 
-  static async acquire(store: ObjectStore, holder: { runId: string; flow: string }, options: LockOptions = {}): Promise<LakeLock> {
+  static async acquire(lake: ObjectStore, holder: { runId: string; flow: string }, options: LockOptions = {}): Promise<LakeLock> {
     const ttl = options.ttlMs ?? 60_000;
     const deadline = Date.now() + (options.waitMs ?? 0);
     for (;;) {
       const now = new Date().toISOString();
       const info: LockInfo = { ...holder, owner: LakeLock.owner(), host: os.hostname(), pid: process.pid, acquiredAt: now, heartbeatAt: now };
-      if (await store.create('runs', LOCK_KEY, JSON.stringify(info, null, 2))) {
-        return new LakeLock(store, info, undefined).start(options.heartbeatMs ?? ttl / 4);
+      if (await createJson(lake, LAKE_LOCK, info)) {
+        return new LakeLock(lake, info, undefined).start(options.heartbeatMs ?? ttl / 4);
       }
-      const current = await LakeLock.read(store);
+      const current = await LakeLock.read(lake);
       if (!current || Date.now() - Date.parse(current.heartbeatAt) > ttl || ownerIsGone(current)) {
         // Abandoned: take it over. Deleting then creating keeps a concurrent taker from winning twice.
-        await store.delete('runs', LOCK_KEY);
-        if (await store.create('runs', LOCK_KEY, JSON.stringify(info, null, 2))) {
-          return new LakeLock(store, info, current).start(options.heartbeatMs ?? ttl / 4);
+        await lake.delete(LAKE_LOCK.bucket, LAKE_LOCK.key);
+        if (await createJson(lake, LAKE_LOCK, info)) {
+          return new LakeLock(lake, info, current).start(options.heartbeatMs ?? ttl / 4);
         }
         continue;
       }
@@ -106,7 +104,7 @@ export class LakeLock {
     held.add(this.info.runId);
     this.timer = setInterval(() => {
       this.info.heartbeatAt = new Date().toISOString();
-      this.beat = this.store.putBytes('runs', LOCK_KEY, JSON.stringify(this.info, null, 2)).catch(() => undefined);
+      this.beat = writeJson(this.lake, LAKE_LOCK, this.info).catch(() => undefined);
     }, heartbeatMs);
     this.timer.unref();
     return this;
@@ -116,7 +114,7 @@ export class LakeLock {
     clearInterval(this.timer);
     held.delete(this.info.runId);
     await this.beat; // a heartbeat still in flight would otherwise recreate the lock after the delete
-    const current = await LakeLock.read(this.store).catch(() => undefined);
-    if (current?.runId === this.info.runId) await this.store.delete('runs', LOCK_KEY).catch(() => undefined);
+    const current = await LakeLock.read(this.lake).catch(() => undefined);
+    if (current?.runId === this.info.runId) await this.lake.delete(LAKE_LOCK.bucket, LAKE_LOCK.key).catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 import { errorMessage, UserError } from '../errors.js';
-import type { ObjectStore } from '../lake/index.js';
+import { isRunRecordKey, readJson, runRecord, writeJson, type ObjectStore } from '../lake/index.js';
 import type { StageResult } from '../pipeline/context.js';
 
 /**
@@ -40,10 +40,16 @@ export interface LogLine {
   message: string;
 }
 
+export interface RunParameters {
+  fullRefresh?: boolean;
+  strict?: boolean;
+  trigger?: 'cli' | 'api' | 'schedule';
+}
+
 export interface RunRecord {
   runId: string;
   flow: string;
-  parameters: { fullRefresh?: boolean; strict?: boolean; trigger?: 'cli' | 'api' | 'schedule' };
+  parameters: RunParameters;
   state: RunState;
   startedAt: string;
   endedAt?: string;
@@ -60,9 +66,20 @@ export interface RunRecord {
   error?: { message: string; hint?: string; stage?: string; task?: string };
 }
 
-export const runKey = (runId: string) => `${runId}.json`;
-/** Keys of the runs bucket that are not run records (the lock, the schedules). */
-const isRecordKey = (key: string) => key.endsWith('.json') && !key.startsWith('_');
+/** A new record: every task of the flow pending. */
+export function newRunRecord(fields: Pick<RunRecord, 'runId' | 'flow' | 'state' | 'lake' | 'owner'> & { tasks: readonly string[]; options: RunParameters }): RunRecord {
+  const { options, tasks, ...rest } = fields;
+  return {
+    ...rest,
+    parameters: { ...(options.fullRefresh ? { fullRefresh: true } : {}), ...(options.strict ? { strict: true } : {}), trigger: options.trigger ?? 'cli' },
+    startedAt: new Date().toISOString(),
+    seconds: 0,
+    tasks: tasks.map((name) => ({ name, state: 'pending', attempts: [] })),
+    stages: [],
+    logs: [],
+    peakRssBytes: 0,
+  };
+}
 
 export function errorInfo(err: unknown): { message: string; hint?: string } {
   return { message: errorMessage(err), ...(err instanceof UserError && err.hint ? { hint: err.hint } : {}) };
@@ -71,7 +88,7 @@ export function errorInfo(err: unknown): { message: string; hint?: string } {
 /** Keeps a run's record and writes it to the lake after each change. */
 export class RunRecorder {
   constructor(
-    private readonly store: ObjectStore,
+    private readonly lake: ObjectStore,
     readonly record: RunRecord,
   ) {}
 
@@ -100,11 +117,24 @@ export class RunRecorder {
     return t;
   }
 
+  /** Starts an attempt of a task (or shard), numbered on from its earlier ones, so that a shard job id is never reused. */
+  openAttempt(task: TaskRecord, fields: Partial<Attempt> = {}): Attempt {
+    const attempt: Attempt = { attempt: task.attempts.length + 1, startedAt: new Date().toISOString(), state: 'running', ...fields };
+    task.state = 'running';
+    task.attempts.push(attempt);
+    return attempt;
+  }
+
+  /** Ends an attempt: its state and facts, when it ended and how long it took. */
+  closeAttempt(attempt: Attempt, fields: Partial<Attempt> & Pick<Attempt, 'state'>, endedAt = Date.now()): void {
+    Object.assign(attempt, fields, { endedAt: new Date(endedAt).toISOString(), seconds: (endedAt - Date.parse(attempt.startedAt)) / 1000 });
+  }
+
   /** Writes the record. A lake that cannot be written (the failure being reported) must not hide the run's outcome. */
   async save(): Promise<void> {
     this.record.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     try {
-      await this.store.putBytes('runs', runKey(this.record.runId), JSON.stringify(this.record, null, 2));
+      await writeJson(this.lake, runRecord(this.record.runId), this.record);
     } catch {
       // reported to the caller through the run's result
     }
@@ -115,24 +145,23 @@ export class RunRecorder {
  * Past runs, newest first. Run ids start with their UTC start time, so the newest are the last keys:
  * only the records asked for are read, however long the history.
  */
-export async function* newestRuns(store: ObjectStore): AsyncGenerator<RunRecord> {
-  const keys = (await store.list('runs')).map((o) => o.key).filter(isRecordKey);
+export async function* newestRuns(lake: ObjectStore): AsyncGenerator<RunRecord> {
+  const keys = (await lake.list('runs')).map((o) => o.key).filter(isRunRecordKey);
   for (const key of keys.sort().reverse()) {
-    const bytes = await store.getBytes('runs', key);
-    if (bytes) yield JSON.parse(bytes.toString('utf8')) as RunRecord;
+    const record = await readJson<RunRecord>(lake, { bucket: 'runs', key });
+    if (record) yield record;
   }
 }
 
-export async function listRuns(store: ObjectStore, limit = Infinity): Promise<RunRecord[]> {
+export async function listRuns(lake: ObjectStore, limit = Infinity): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
-  for await (const run of newestRuns(store)) {
+  for await (const run of newestRuns(lake)) {
     if (runs.length >= limit) break;
     runs.push(run);
   }
   return runs;
 }
 
-export async function readRun(store: ObjectStore, runId: string): Promise<RunRecord | undefined> {
-  const bytes = await store.getBytes('runs', runKey(runId));
-  return bytes ? (JSON.parse(bytes.toString('utf8')) as RunRecord) : undefined;
+export async function readRun(lake: ObjectStore, runId: string): Promise<RunRecord | undefined> {
+  return readJson<RunRecord>(lake, runRecord(runId));
 }

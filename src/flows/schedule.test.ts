@@ -11,10 +11,10 @@ import { addSchedule, checkCron, listSchedules, removeSchedule, Scheduler } from
 
 describe('schedules', () => {
   let config: Config;
-  let store: ObjectStore;
+  let lake: ObjectStore;
   before(async () => {
     ({ config } = await tempConfig({ SCHEDULE: '0 2 * * *' }));
-    store = openObjectStore(config);
+    lake = openObjectStore(config);
     await generate({ outDir: config.sourcesDir, clients: 20, achats: 100, seed: 9, asOf: FIXED_DAY });
   });
   after(async () => fs.rm(config.dataDir, { recursive: true, force: true }));
@@ -27,36 +27,36 @@ describe('schedules', () => {
   });
 
   test('added to the lake, listed with the SCHEDULE setting, removed', async () => {
-    const s = await addSchedule(store, '*/5 * * * *', 'gold_ingestion_flow');
-    await assert.rejects(addSchedule(store, '* * * * *', 'nope_flow'), /unknown flow "nope_flow"/);
-    assert.deepEqual((await listSchedules(store, config)).map((x) => [x.source, x.cron, x.flow]), [
+    const s = await addSchedule(lake, '*/5 * * * *', 'gold_ingestion_flow');
+    await assert.rejects(addSchedule(lake, '* * * * *', 'nope_flow'), /unknown flow "nope_flow"/);
+    assert.deepEqual((await listSchedules(lake, config)).map((x) => [x.source, x.cron, x.flow]), [
       ['setting', '0 2 * * *', 'pipeline'],
       ['lake', '*/5 * * * *', 'gold_ingestion_flow'],
     ]);
-    await removeSchedule(store, s.id);
-    await assert.rejects(removeSchedule(store, s.id), /no schedule/);
-    assert.equal((await listSchedules(store, config)).length, 1);
+    await removeSchedule(lake, s.id);
+    await assert.rejects(removeSchedule(lake, s.id), /no schedule/);
+    assert.equal((await listSchedules(lake, config)).length, 1);
   });
 
   test('the scheduler fires a schedule: the run is recorded with its trigger', async () => {
-    const s = await addSchedule(store, '* * * * * *', 'pipeline'); // every second
+    const s = await addSchedule(lake, '* * * * * *', 'pipeline'); // every second
     const lines: string[] = [];
-    const scheduler = new Scheduler(config, store, (m) => lines.push(m));
+    const scheduler = new Scheduler(config, lake, (m) => lines.push(m));
     await scheduler.start();
     try {
-      let runs = await listRuns(store);
+      let runs = await listRuns(lake);
       for (let i = 0; i < 100 && !runs.some((r) => r.parameters.trigger === 'schedule' && r.state !== 'running'); i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        runs = await listRuns(store);
+        runs = await listRuns(lake);
       }
       const fired = runs.find((r) => r.parameters.trigger === 'schedule');
       assert.equal(fired?.state, 'completed', lines.join('\n'));
       assert.ok(lines.some((l) => l.startsWith(`schedule ${s.id}: pipeline at "* * * * * *"`)));
     } finally {
       scheduler.stop();
-      await removeSchedule(store, s.id);
+      await removeSchedule(lake, s.id);
       // A firing already under way finishes and releases the lake.
-      for (let i = 0; i < 100 && (await LakeLock.read(store)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let i = 0; i < 100 && (await LakeLock.read(lake)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     }
   });
 });

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
 import type { Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
-import type { ObjectStore } from '../lake/index.js';
-import { FLOWS, isFlowName, runFlow, type FlowName } from './flows.js';
+import { readJson, SCHEDULES, writeJson, type ObjectStore } from '../lake/index.js';
+import { FLOWS, isFlowName, type FlowName } from './definitions.js';
+import { runFlow } from './run-flow.js';
 import { LakeBusyError } from './lock.js';
 
 /**
@@ -21,7 +22,6 @@ export interface Schedule {
   createdAt?: string;
 }
 
-export const SCHEDULES_KEY = '_schedules.json';
 
 /** Checks a cron expression (5 fields, or 6 with seconds first); returns its next fire time. */
 export function checkCron(expression: string): Date | null {
@@ -35,30 +35,29 @@ export function checkCron(expression: string): Date | null {
   }
 }
 
-async function readStored(store: ObjectStore): Promise<Schedule[]> {
-  const bytes = await store.getBytes('runs', SCHEDULES_KEY);
-  return bytes ? (JSON.parse(bytes.toString('utf8')) as Schedule[]) : [];
+async function readStored(lake: ObjectStore): Promise<Schedule[]> {
+  return (await readJson<Schedule[]>(lake, SCHEDULES)) ?? [];
 }
 
-export async function listSchedules(store: ObjectStore, config: Config): Promise<Schedule[]> {
+export async function listSchedules(lake: ObjectStore, config: Config): Promise<Schedule[]> {
   const fromSetting: Schedule[] = config.schedule ? [{ id: 'setting', cron: config.schedule, flow: 'pipeline', source: 'setting' }] : [];
-  return [...fromSetting, ...(await readStored(store))];
+  return [...fromSetting, ...(await readStored(lake))];
 }
 
-export async function addSchedule(store: ObjectStore, cron: string, flow: string): Promise<Schedule> {
+export async function addSchedule(lake: ObjectStore, cron: string, flow: string): Promise<Schedule> {
   if (!isFlowName(flow)) throw new UserError(`unknown flow "${flow}"`, `flows: ${Object.keys(FLOWS).join(', ')}`);
   checkCron(cron);
-  await store.ensureBuckets();
-  const schedules = await readStored(store);
+  await lake.ensureBuckets();
+  const schedules = await readStored(lake);
   const schedule: Schedule = { id: randomBytes(3).toString('hex'), cron, flow, source: 'lake', createdAt: new Date().toISOString() };
-  await store.putBytes('runs', SCHEDULES_KEY, JSON.stringify([...schedules, schedule], null, 2));
+  await writeJson(lake, SCHEDULES, [...schedules, schedule]);
   return schedule;
 }
 
-export async function removeSchedule(store: ObjectStore, id: string): Promise<void> {
-  const schedules = await readStored(store);
+export async function removeSchedule(lake: ObjectStore, id: string): Promise<void> {
+  const schedules = await readStored(lake);
   if (!schedules.some((s) => s.id === id)) throw new UserError(`no schedule ${id}`, 'list them with `npx datalake schedule --list` (SCHEDULE is removed from the settings)');
-  await store.putBytes('runs', SCHEDULES_KEY, JSON.stringify(schedules.filter((s) => s.id !== id), null, 2));
+  await writeJson(lake, SCHEDULES, schedules.filter((s) => s.id !== id));
 }
 
 /** Fires the schedules in this process, re-reading the lake's list every `refreshMs`. */
@@ -68,7 +67,7 @@ export class Scheduler {
 
   constructor(
     private readonly config: Config,
-    private readonly store: ObjectStore,
+    private readonly lake: ObjectStore,
     private readonly log: (message: string) => void = (m) => console.log(m),
     private readonly refreshMs = 60_000,
   ) {}
@@ -87,7 +86,7 @@ export class Scheduler {
   }
 
   private async sync(): Promise<void> {
-    const wanted = await listSchedules(this.store, this.config);
+    const wanted = await listSchedules(this.lake, this.config);
     const key = (s: Schedule) => `${s.id} ${s.cron} ${s.flow}`;
     const keys = new Set(wanted.map(key));
     for (const [k, job] of this.jobs) {
@@ -105,7 +104,7 @@ export class Scheduler {
   }
 
   private async fire(s: Schedule): Promise<void> {
-    const { summary, error } = await runFlow({ config: this.config, store: this.store, flow: s.flow, trigger: 'schedule' });
+    const { summary, error } = await runFlow({ config: this.config, lake: this.lake, flow: s.flow, trigger: 'schedule' });
     if (error instanceof LakeBusyError) this.log(`schedule ${s.id}: skipped, ${error.message}`);
     else this.log(`schedule ${s.id}: run ${summary.runId} ${summary.state}${error ? `: ${errorMessage(error)}` : ''}`);
   }

@@ -4,6 +4,8 @@ import { S3ObjectStore } from './s3.js';
 import type { ObjectStore } from './storage.js';
 
 export * from './storage.js';
+export * from './keys.js';
+export * from './json.js';
 
 /** The folder driver by default; S3 when MINIO_ENDPOINT is set. */
 export function openObjectStore(config: Config): ObjectStore {

@@ -5,7 +5,7 @@ import { matchesAny } from '../project/globs.js';
 import type { DatasetSpec, Project } from '../project/types.js';
 import { headerProblem, inspectCsv, matchHeader, parseHeader, type CsvFileFacts } from './csv-file.js';
 import { timed, type RunContext, type StageResult } from './context.js';
-import { BRONZE_MANIFEST, bronzeKey } from './layout.js';
+import { BRONZE_MANIFEST, bronzeKey, readJson, writeJson } from '../lake/index.js';
 
 /** One file received, as kept in bronze. Entries are never changed or removed. */
 export interface BronzeFile {
@@ -43,10 +43,9 @@ export function datasetForFile(project: Project, fileName: string): DatasetSpec 
   return project.datasets.find((d) => matchesAny(d.files, fileName));
 }
 
-export async function readManifest(ctx: Pick<RunContext, 'store' | 'config'>): Promise<Manifest> {
-  const bytes = await ctx.store.getBytes('bronze', BRONZE_MANIFEST);
-  if (!bytes) return { format: 2, files: [] };
-  const parsed = JSON.parse(bytes.toString('utf8')) as Manifest | { files: Record<string, Omit<BronzeFile, 'seq' | 'name' | 'dataset' | 'version' | 'ingestDate' | 'origin'>> };
+export async function readManifest(ctx: Pick<RunContext, 'lake' | 'config'>): Promise<Manifest> {
+  const parsed = await readJson<Manifest | { files: Record<string, Omit<BronzeFile, 'seq' | 'name' | 'dataset' | 'version' | 'ingestDate' | 'origin'>> }>(ctx.lake, BRONZE_MANIFEST);
+  if (!parsed) return { format: 2, files: [] };
   if (Array.isArray(parsed.files)) return parsed as Manifest;
   // A lake written before versions existed: one flat file per name, each its first version.
   const files = Object.entries(parsed.files).flatMap(([name, e], i) => {
@@ -120,13 +119,13 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
       }
       const known = latest.get(name);
       if (candidate.origin === 'bucket' && known?.sourceModified) {
-        const info = await ctx.store.head('sources', name);
+        const info = await ctx.lake.head('sources', name);
         if (info && info.size === known.size && info.modified.toISOString() === known.sourceModified) {
           outcome[name] = 'unchanged';
           continue;
         }
       }
-      const file = candidate.file ?? (await ctx.store.localPath('sources', name, downloads));
+      const file = candidate.file ?? (await ctx.lake.localPath('sources', name, downloads));
       const size = (await fs.stat(file)).size;
       ctx.progress.begin('bronze', `check ${name}`);
       let facts: CsvFileFacts;
@@ -178,9 +177,9 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
       const { name } = candidate;
       const key = bronzeKey(spec.name, ingestDate, name, version);
       ctx.progress.begin('bronze', `ingest ${name}`, facts.records);
-      if (candidate.origin === 'folder') await ctx.store.putFile('sources', name, file);
-      await ctx.store.copy({ bucket: 'sources', key: name }, { bucket: 'bronze', key });
-      const sourceInfo = await ctx.store.head('sources', name);
+      if (candidate.origin === 'folder') await ctx.lake.putFile('sources', name, file);
+      await ctx.lake.copy({ bucket: 'sources', key: name }, { bucket: 'bronze', key });
+      const sourceInfo = await ctx.lake.head('sources', name);
       ctx.progress.update({ rows: facts.records });
       ctx.progress.end();
       manifest.files.push({
@@ -204,7 +203,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
       rowsOut += facts.records;
       bytes += facts.size;
     }
-    if (accepted.length) await ctx.store.putBytes('bronze', BRONZE_MANIFEST, JSON.stringify(manifest, null, 2));
+    if (accepted.length) await writeJson(ctx.lake, BRONZE_MANIFEST, manifest);
     const details = {
       files: outcome,
       ...(Object.keys(quarantined).length ? { quarantined } : {}),
@@ -235,7 +234,7 @@ function shownName(name: string): string {
 async function listCandidates(ctx: RunContext): Promise<Candidate[]> {
   const isCsv = (name: string) => name.toLowerCase().endsWith('.csv') && !name.startsWith('.') && !name.includes('/');
   const byName = new Map<string, Candidate>();
-  for (const o of await ctx.store.list('sources')) if (isCsv(o.key)) byName.set(o.key, { name: o.key, origin: 'bucket', ...nameDefect(o.key) });
+  for (const o of await ctx.lake.list('sources')) if (isCsv(o.key)) byName.set(o.key, { name: o.key, origin: 'bucket', ...nameDefect(o.key) });
   const found: string[] = [];
   for (const dir of [...ctx.config.sourcesDirs].reverse()) {
     let entries: string[];

@@ -43,7 +43,7 @@ export class RunContext {
 
   constructor(
     readonly config: Config,
-    readonly store: ObjectStore,
+    readonly lake: ObjectStore,
     readonly progress: ProgressSink = silentProgress,
     runId?: string,
   ) {

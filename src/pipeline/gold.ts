@@ -4,10 +4,9 @@ import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.
 import { UserError } from '../errors.js';
 import { checkKpiOutput } from '../project/kpi-output.js';
 import type { DatasetSpec } from '../project/types.js';
-import type { ObjectStore } from '../lake/index.js';
+import { GOLD_STATE, readJson, writeJson, type ObjectStore } from '../lake/index.js';
 import { sqlType } from './row-rules.js';
 import { timed, type RunContext, type StageResult } from './context.js';
-import { GOLD_STATE } from './layout.js';
 import { readSilverState, silverObjects, type SilverState } from './silver.js';
 import { clearStaging, inlineRunner, publishStaged, stagedLocalPath, stagedSize, type Shard, type ShardHandler, type ShardRunner, type StagedFile } from './shards.js';
 
@@ -34,9 +33,8 @@ export interface GoldState {
   partitions?: Record<string, { digest: string; rows: Record<string, number> }>;
 }
 
-export async function readGoldState(store: ObjectStore): Promise<GoldState | undefined> {
-  const bytes = await store.getBytes('gold', GOLD_STATE);
-  return bytes ? (JSON.parse(bytes.toString('utf8')) as GoldState) : undefined;
+export async function readGoldState(lake: ObjectStore): Promise<GoldState | undefined> {
+  return readJson<GoldState>(lake, GOLD_STATE);
 }
 
 export interface GoldOptions {
@@ -91,19 +89,19 @@ export const goldPartitionShard: ShardHandler<GoldPartitionInput, GoldPartitionO
  */
 export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promise<StageResult> {
   return timed(async () => {
-    const silver = await readSilverState(ctx.store);
+    const silver = await readSilverState(ctx.lake);
     const { models, kpis, datasets } = ctx.config.project;
     const definitions = createHash('sha256')
       .update(JSON.stringify([...models.map((m) => [m.name, m.sql, m.partitionedBy ?? null]), ...kpis.map((k) => [k.table, k.sql, k.columns])]))
       .digest('hex');
-    const built = await readGoldState(ctx.store);
-    if (!options.force && silver && built?.silverRunId === silver.runId && built.definitions === definitions && (await allPresent(ctx.store, built))) {
+    const built = await readGoldState(ctx.lake);
+    if (!options.force && silver && built?.silverRunId === silver.runId && built.definitions === definitions && (await allPresent(ctx.lake, built))) {
       return { stage: 'gold' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `silver and the definitions are unchanged since run ${built.runId}` } };
     }
     if (!silver || Object.keys(silver.datasets).length === 0) {
       throw new UserError('silver is empty', 'run `npx datalake silver` (or `npx datalake run`) first');
     }
-    await clearStaging(ctx.store, 'gold');
+    await clearStaging(ctx.lake, 'gold');
 
     // The shards first: each partition of a dataset that tables are partitioned by.
     const shards: Shard<GoldPartitionInput>[] = [];
@@ -117,7 +115,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     // A partition whose inputs (its silver objects, the other datasets', the definitions) are those it
     // was built from keeps its objects: a daily drop rebuilds the fact of the months it touched only.
     const digests = new Map<GoldPartitionInput, string>();
-    const silverObjectsNow = new Map((await ctx.store.list('silver')).map((o) => [o.key, `${o.size} ${o.modified.getTime()}`]));
+    const silverObjectsNow = new Map((await ctx.lake.list('silver')).map((o) => [o.key, `${o.size} ${o.modified.getTime()}`]));
     for (const s of shards) digests.set(s.input, partitionDigest(definitions, s.input, silver, silverObjectsNow));
     const kept = new Map<GoldPartitionInput, GoldPartitionOutput>();
     for (const s of shards) {
@@ -125,7 +123,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       if (options.force || !before || before.digest !== digests.get(s.input)) continue;
       const keys = s.input.tables.map((t) => goldPartitionKey(t, s.input.partition));
       const listed = new Set(Object.values(built!.objects).flat());
-      if (!keys.every((k) => listed.has(k)) || !(await Promise.all(keys.map((k) => ctx.store.head('gold', k)))).every(Boolean)) continue;
+      if (!keys.every((k) => listed.has(k)) || !(await Promise.all(keys.map((k) => ctx.lake.head('gold', k)))).every(Boolean)) continue;
       const tables = Object.fromEntries(s.input.tables.map((t) => [t, { file: { bucket: 'gold' as const, key: goldPartitionKey(t, s.input.partition) }, rows: before.rows[t] ?? 0 }]));
       kept.set(s.input, { partition: s.input.partition, rows: Object.values(tables).reduce((n, t) => n + t.rows, 0), tables });
     }
@@ -157,7 +155,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       }
       const objects = parts.map((p) => ({ key: goldPartitionKey(model.name, p.partition), file: p.tables[model.name]!.file }));
       const files: string[] = [];
-      for (const o of objects) files.push(await stagedLocalPath(ctx.store, o.file, downloads));
+      for (const o of objects) files.push(await stagedLocalPath(ctx.lake, o.file, downloads));
       // No partition (an empty dataset): the table is its SQL over the empty dataset, with its columns.
       await db.run(`CREATE OR REPLACE TEMP VIEW ${id(model.name)} AS ${files.length ? `SELECT * FROM read_parquet([${files.map(str).join(', ')}], hive_partitioning = false)` : `SELECT * FROM (${model.sql}) WHERE false`}`);
       written.push({ table: model.name, objects, rows: parts.reduce((n, p) => n + p.tables[model.name]!.rows, 0) });
@@ -171,21 +169,21 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     for (const w of written) {
       for (const o of w.objects) {
         if (!('local' in o.file) && o.file.bucket === 'gold' && o.file.key === o.key) continue; // a partition kept as it was
-        bytes += await stagedSize(ctx.store, o.file);
-        await publishStaged(ctx.store, o.file, 'gold', o.key);
+        bytes += await stagedSize(ctx.lake, o.file);
+        await publishStaged(ctx.lake, o.file, 'gold', o.key);
       }
     }
     const objects = Object.fromEntries(written.map((w) => [w.table, w.objects.map((o) => o.key)]));
     // Objects of the previous gold that this one does not have (a month gone, an older layout) go.
     const keep = new Set(Object.values(objects).flat());
     const stale = [...Object.values(built?.objects ?? {}).flat(), ...models.filter((m) => m.partitionedBy).map((m) => goldKey(m.name))];
-    for (const key of new Set(stale)) if (!keep.has(key) && (await ctx.store.head('gold', key))) await ctx.store.delete('gold', key);
+    for (const key of new Set(stale)) if (!keep.has(key) && (await ctx.lake.head('gold', key))) await ctx.lake.delete('gold', key);
 
     const tables = Object.fromEntries(written.map((w) => [w.table, w.rows]));
     const partitions = Object.fromEntries(shards.map((s, i) => [s.input.partition, { digest: digests.get(s.input)!, rows: Object.fromEntries(Object.entries(parts[i]!.tables).map(([t, v]) => [t, v.rows])) }]));
     const state: GoldState = { format: 1, runId: ctx.runId, silverRunId: silver.runId, definitions, builtAt: new Date().toISOString(), tables, objects, partitions };
-    await ctx.store.putBytes('gold', GOLD_STATE, JSON.stringify(state, null, 2));
-    await clearStaging(ctx.store, 'gold', ctx.runId);
+    await writeJson(ctx.lake, GOLD_STATE, state);
+    await clearStaging(ctx.lake, 'gold', ctx.runId);
     // Rows out: those of the largest model (the fact table), as rows in are silver's.
     const largest = Math.max(0, ...written.filter((w) => models.some((m) => m.name === w.table)).map((w) => w.rows));
     return {
@@ -215,7 +213,7 @@ function partitionDigest(definitions: string, input: GoldPartitionInput, silver:
 async function datasetView(ctx: RunContext, db: Engine, dataset: string, keys: string[], downloads: string): Promise<number> {
   const spec = ctx.config.project.datasets.find((d) => d.name === dataset)!;
   const files: string[] = [];
-  for (const key of keys) files.push(await ctx.store.localPath('silver', key, downloads));
+  for (const key of keys) files.push(await ctx.lake.localPath('silver', key, downloads));
   await db.run(`CREATE OR REPLACE TEMP VIEW ${id(dataset)} AS ${datasetSelect(spec, files)}`);
   const [r] = await db.rows(`SELECT count(*) AS n FROM ${id(dataset)}`);
   return Number(r!['n']);
@@ -232,9 +230,9 @@ async function writeTable(db: Engine, sql: string, file: string, onProgress: Par
   await db.run(`COPY (${sql}) TO ${str(file)} (FORMAT parquet, COMPRESSION zstd)`, onProgress);
 }
 
-async function allPresent(store: ObjectStore, state: GoldState): Promise<boolean> {
+async function allPresent(lake: ObjectStore, state: GoldState): Promise<boolean> {
   // A gold built before its objects were listed is rebuilt once.
   if (!state.objects) return false;
-  for (const key of Object.values(state.objects).flat()) if (!(await store.head('gold', key))) return false;
+  for (const key of Object.values(state.objects).flat()) if (!(await lake.head('gold', key))) return false;
   return true;
 }

@@ -5,7 +5,7 @@ import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.
 import { QualityError } from '../errors.js';
 import type { QualityCheck } from './cleaning.js';
 import { sqlType } from './row-rules.js';
-import { partitioning } from './layout.js';
+import { partitioning } from './partitioning.js';
 
 /**
  * The merge of newly cleaned files into a dataset's silver rows. With a key, a row of a later file

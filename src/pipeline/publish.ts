@@ -10,7 +10,7 @@ import { goldKey, readGoldState } from './gold.js';
  */
 export async function runPublish(ctx: RunContext, serving: ServingStore, options: { force?: boolean } = {}): Promise<StageResult> {
   return timed(async () => {
-    const gold = await readGoldState(ctx.store);
+    const gold = await readGoldState(ctx.lake);
     if (!gold) throw new UserError('gold has not been built yet', 'run `npx datalake gold` (or `npx datalake run`) first');
     const last = await serving.lastPublish();
     if (!options.force && last?.runId === gold.runId) {
@@ -21,10 +21,10 @@ export async function runPublish(ctx: RunContext, serving: ServingStore, options
     const tables: KpiTable[] = [];
     let bytes = 0;
     for (const kpi of ctx.config.project.kpis) {
-      const info = await ctx.store.head('gold', goldKey(kpi.table));
+      const info = await ctx.lake.head('gold', goldKey(kpi.table));
       if (!info) throw new UserError(`gold has no ${goldKey(kpi.table)}`, 'run `npx datalake gold` (or `npx datalake run`) first');
       bytes += info.size;
-      const file = await ctx.store.localPath('gold', goldKey(kpi.table), downloads);
+      const file = await ctx.lake.localPath('gold', goldKey(kpi.table), downloads);
       // The columns a client may filter on are indexed by stores that index (MongoDB).
       const filtered = new Set([...Object.values(kpi.filters), ...(kpi.range ? [kpi.range] : [])]);
       const columns = Object.entries(kpi.columns).map(([name, c]) => ({ name, type: c.type, ...(filtered.has(name) ? { filtered: true } : {}) }));
@@ -32,7 +32,7 @@ export async function runPublish(ctx: RunContext, serving: ServingStore, options
       tables.push({ table: kpi.table, columns, rows: await db.rows(`SELECT ${select} FROM read_parquet(${str(file)}, file_row_number = true) ORDER BY file_row_number`) });
     }
     ctx.progress.begin('publish', serving.description);
-    // The store records the run that built this gold, so a later run can tell it is already published.
+    // The serving store records the run that built this gold, so a later run can tell it is already published.
     const published = await serving.publish(gold.runId, tables);
     ctx.progress.end();
     const rows = tables.reduce((n, t) => n + t.rows.length, 0);

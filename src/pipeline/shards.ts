@@ -1,12 +1,12 @@
 import fs from 'node:fs/promises';
-import type { Bucket, ObjectStore } from '../lake/index.js';
+import { STAGING, type Bucket, type ObjectStore } from '../lake/index.js';
 import type { RunContext } from './context.js';
 
 /**
  * Shards: the parts of a stage that do not depend on each other (cleaning one bronze file, building the
  * gold fact of one month), run before the stage's combine step. In-process they run one after the
  * other in the run's own DuckDB session; in distributed mode a {@link ShardRunner} puts them on the
- * task queue, where every worker takes some, and their outputs come back through the lake.
+ * shard queue, where every worker takes some, and their outputs come back through the lake.
  */
 export type ShardKind = 'silver.clean' | 'gold.partition';
 
@@ -19,7 +19,7 @@ export interface Shard<I> {
 
 /**
  * A file a shard hands to the combine step: a local path when both run in the same process, else an
- * object under the run's staging prefix (see {@link stagingPrefix}).
+ * object under the run's staging prefix (`stagingPrefix` in lake/keys.ts).
  */
 export type StagedFile = { local: string } | { bucket: Bucket; key: string };
 
@@ -49,30 +49,24 @@ export function inlineRunner(ctx: RunContext): ShardRunner {
   };
 }
 
-/**
- * Where a run's shards stage their outputs, inside the bucket of the stage (`silver/_staging/<run>/…`):
- * invisible to readers of the layer, copied to their final keys by the combine step, deleted after it.
- */
-export const STAGING = '_staging/';
-export const stagingPrefix = (runId: string, attempt: number, kind: ShardKind, index: number) => `${STAGING}${runId}/${attempt}/${kind}/${index}/`;
 
 /** The local path of a staged file, downloading it from S3 if need be. */
-export async function stagedLocalPath(store: ObjectStore, file: StagedFile, scratchDir: string): Promise<string> {
-  return 'local' in file ? file.local : store.localPath(file.bucket, file.key, scratchDir);
+export async function stagedLocalPath(lake: ObjectStore, file: StagedFile, scratchDir: string): Promise<string> {
+  return 'local' in file ? file.local : lake.localPath(file.bucket, file.key, scratchDir);
 }
 
 /** Puts a staged file at its final key: a move for a local file, a server-side copy (a hard link on a folder) for an object. */
-export async function publishStaged(store: ObjectStore, file: StagedFile, bucket: Bucket, key: string): Promise<void> {
-  if ('local' in file) await store.putFile(bucket, key, file.local, { move: true });
-  else await store.copy({ bucket: file.bucket, key: file.key }, { bucket, key });
+export async function publishStaged(lake: ObjectStore, file: StagedFile, bucket: Bucket, key: string): Promise<void> {
+  if ('local' in file) await lake.putFile(bucket, key, file.local, { move: true });
+  else await lake.copy({ bucket: file.bucket, key: file.key }, { bucket, key });
 }
 
 /** Removes staged objects: those of one run, or (no run id) every run's, which only the lock holder may do. */
-export async function clearStaging(store: ObjectStore, bucket: Bucket, runId?: string): Promise<void> {
-  for (const o of await store.list(bucket, runId ? `${STAGING}${runId}/` : STAGING)) await store.delete(bucket, o.key);
+export async function clearStaging(lake: ObjectStore, bucket: Bucket, runId?: string): Promise<void> {
+  for (const o of await lake.list(bucket, runId ? `${STAGING}${runId}/` : STAGING)) await lake.delete(bucket, o.key);
 }
 
-export async function stagedSize(store: ObjectStore, file: StagedFile): Promise<number> {
+export async function stagedSize(lake: ObjectStore, file: StagedFile): Promise<number> {
   if ('local' in file) return (await fs.stat(file.local)).size;
-  return (await store.head(file.bucket, file.key))?.size ?? 0;
+  return (await lake.head(file.bucket, file.key))?.size ?? 0;
 }

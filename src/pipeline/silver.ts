@@ -3,12 +3,11 @@ import path from 'node:path';
 import type { DatasetSpec, Project } from '../project/types.js';
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
-import type { ObjectStore } from '../lake/index.js';
+import { fileQuarantineKey, orphansKey, readJson, SILVER_STATE, silverObjectKey, writeJson, type ObjectStore } from '../lake/index.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from './cleaning.js';
 import { headerProblem, inspectHeader, matchHeader } from './csv-file.js';
 import { datasetForFile, readManifest, type BronzeFile } from './bronze.js';
 import { timed, type RunContext, type StageResult } from './context.js';
-import { fileQuarantineKey, orphansKey, SILVER_STATE, silverObjectKey } from './layout.js';
 import { mergeDataset } from './merge.js';
 import { clearStaging, inlineRunner, publishStaged, stagedLocalPath, stagedSize, type ShardHandler, type ShardRunner, type StagedFile } from './shards.js';
 
@@ -28,9 +27,8 @@ export interface SilverState {
   waiting?: Record<string, { dataset: string; reason: string; definition: string }>;
 }
 
-export async function readSilverState(store: ObjectStore): Promise<SilverState | undefined> {
-  const bytes = await store.getBytes('silver', SILVER_STATE);
-  return bytes ? (JSON.parse(bytes.toString('utf8')) as SilverState) : undefined;
+export async function readSilverState(lake: ObjectStore): Promise<SilverState | undefined> {
+  return readJson<SilverState>(lake, SILVER_STATE);
 }
 
 /** The silver objects of a dataset, all partitions. */
@@ -110,7 +108,7 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
   const spec = datasetNamed(ctx.config.project, input.dataset);
   const db = await ctx.db();
   const outDir = await ctx.workDir('silver');
-  const csv = await ctx.store.localPath('bronze', input.key, await ctx.workDir('silver-inputs'));
+  const csv = await ctx.lake.localPath('bronze', input.key, await ctx.workDir('silver-inputs'));
   const header = await inspectHeader(csv, spec.delimiter);
   const match = matchHeader(header, spec);
   const problem = headerProblem(input.name, header, match, spec);
@@ -160,7 +158,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
   return timed(async () => {
     const { project } = ctx.config;
     const manifest = await readManifest(ctx);
-    const previous = await readSilverState(ctx.store);
+    const previous = await readSilverState(ctx.lake);
     const digests = new Map(project.datasets.map((d) => [d.name, definitionDigest(d)]));
     const redefined = previous && !options.fullRefresh ? changedDefinitions(previous, digests) : [];
     const rebuild = options.fullRefresh === true || redefined.length > 0;
@@ -181,7 +179,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     const toMerge = candidates.filter((f) => datasetOf(f) !== undefined).map((f) => ({ ...f, dataset: datasetOf(f)! }));
     const unmatched = candidates.filter((f) => datasetOf(f) === undefined).map((f) => f.key);
 
-    await clearStaging(ctx.store, 'silver');
+    await clearStaging(ctx.lake, 'silver');
     // Every new file is cleaned on its own (a shard: on the workers in distributed mode), then merged.
     const runner = options.shards ?? inlineRunner(ctx);
     const cleaned = await runner.map(
@@ -220,7 +218,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
       if (files.length === 0 && !waitingForReference && !referenced) continue;
       const existing: { partition: string; file: string }[] = [];
       for (const [partition, keys] of Object.entries(current.partitions)) {
-        for (const key of keys) existing.push({ partition, file: await ctx.store.localPath('silver', key, downloads) });
+        for (const key of keys) existing.push({ partition, file: await ctx.lake.localPath('silver', key, downloads) });
       }
       if (files.length === 0 && !waitingForReference) {
         // Unchanged, but the datasets referencing it check their rows against it.
@@ -243,7 +241,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
           continue;
         }
         delete next.waiting![c.key];
-        const relation = c.valid && 'relation' in c.valid ? c.valid.relation : `read_parquet(${str(await stagedLocalPath(ctx.store, c.valid!, downloads))})`;
+        const relation = c.valid && 'relation' in c.valid ? c.valid.relation : `read_parquet(${str(await stagedLocalPath(ctx.lake, c.valid!, downloads))})`;
         incoming.push({ relation, source: c.key, name: file.name });
         addCleaning(s, c.stats!);
         if (c.missingColumns) s.missingColumns[c.key] = c.missingColumns;
@@ -258,7 +256,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
         spec,
         incoming,
         existing,
-        ...(current.orphans > 0 ? { orphansFile: await ctx.store.localPath('silver', orphansKey(spec.name), downloads) } : {}),
+        ...(current.orphans > 0 ? { orphansFile: await ctx.lake.localPath('silver', orphansKey(spec.name), downloads) } : {}),
         referenced: spec.references.map((r) => `SELECT ${id(r.key)} AS ${id(r.column)} FROM ${id(`silver_${r.dataset}`)}`),
         outDir: await ctx.workDir(`silver-merge-${spec.name}`),
         waiting,
@@ -306,9 +304,9 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     }
 
     let bytes = 0;
-    for (const u of uploads) bytes += await stagedSize(ctx.store, u.file);
-    for (const u of uploads) await publishStaged(ctx.store, u.file, 'silver', u.key);
-    for (const key of deletes) if (await ctx.store.head('silver', key)) await ctx.store.delete('silver', key);
+    for (const u of uploads) bytes += await stagedSize(ctx.lake, u.file);
+    for (const u of uploads) await publishStaged(ctx.lake, u.file, 'silver', u.key);
+    for (const key of deletes) if (await ctx.lake.head('silver', key)) await ctx.lake.delete('silver', key);
     // Superseded versions and files of no dataset are done with; files still waiting are not.
     for (const f of superseded) delete next.waiting![f.key];
     next.processed = [...state.processed, ...superseded.map((f) => f.key), ...candidates.map((f) => f.key).filter((k) => !next.waiting![k])];
@@ -316,8 +314,8 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     next.runId = uploads.length || deletes.length || !previous || rebuild ? ctx.runId : state.runId;
     next.updatedAt = new Date().toISOString();
     if (Object.keys(next.waiting!).length === 0) delete next.waiting;
-    await ctx.store.putBytes('silver', SILVER_STATE, JSON.stringify(next, null, 2));
-    await clearStaging(ctx.store, 'silver', ctx.runId);
+    await writeJson(ctx.lake, SILVER_STATE, next);
+    await clearStaging(ctx.lake, 'silver', ctx.runId);
 
     const sum = (f: (s: SilverDatasetStats) => number) => Object.values(stats).reduce((acc, s) => acc + f(s), 0);
     return {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { QualityCheck } from '../../pipeline/cleaning.js';
-import { newestRuns, runKey, type RunSummary } from '../../pipeline/run.js';
+import { newestRuns, readRun } from '../../flows/record.js';
 import type { SilverDatasetStats } from '../../pipeline/silver.js';
 import { notFound } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
@@ -25,8 +25,7 @@ export default async function qualityRoutes(app: FastifyInstance): Promise<void>
       const { run } = request.query as { run?: string };
       const chosen = await lakeCall(async () => {
         if (run) {
-          const bytes = await ctx.lake.getBytes('runs', runKey(run));
-          return bytes ? (JSON.parse(bytes.toString('utf8')) as RunSummary) : undefined;
+          return readRun(ctx.lake, run);
         }
         for await (const r of newestRuns(ctx.lake)) if (r.stages.some((s) => s.stage === 'silver' && s.details['quality'])) return r;
         return undefined;

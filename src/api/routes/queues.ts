@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
-import { redisConnection, runsQueue, tasksQueue } from '../../flows/distributed.js';
+import { redisConnection, runsQueue, shardsQueue } from '../../flows/queue/index.js';
 import { notFound } from '../http-errors.js';
 
 export const QUEUES_PATH = '/admin/queues';
@@ -36,7 +36,7 @@ const queueRoutes: FastifyPluginAsync = async (app) => {
     app.get('/*', { schema: { hide: true } }, off);
     return;
   }
-  const queues = [runsQueue(config), tasksQueue(config)].map((name) => new Queue(name, { connection: redisConnection(config.redisUrl!) }));
+  const queues = [runsQueue(config), shardsQueue(config)].map((name) => new Queue(name, { connection: redisConnection(config.redisUrl!) }));
   app.addHook('onClose', async () => {
     await Promise.all(queues.map((q) => q.close()));
   });

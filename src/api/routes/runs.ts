@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { submitRun } from '../../flows/distributed.js';
-import { FLOWS, runFlow, type FlowName } from '../../flows/flows.js';
+import { FLOWS, type FlowName } from '../../flows/definitions.js';
+import { submitRun } from '../../flows/queue/index.js';
+import { runFlow } from '../../flows/run-flow.js';
 import { LakeBusyError } from '../../flows/lock.js';
-import type { RunRecord } from '../../flows/record.js';
-import { listRuns, runKey, type RunSummary } from '../../pipeline/run.js';
+import { listRuns, readRun, type RunRecord } from '../../flows/record.js';
 import { HttpError, notFound } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
 import { Redactor } from '../redact.js';
@@ -57,7 +57,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
         return { runId, flow, state: 'scheduled', url: `/api/runs/${runId}` };
       }
       const started = await new Promise<RunRecord>((resolve, reject) => {
-        runFlow({ config: ctx.config, store: ctx.lake, flow, fullRefresh: full_refresh, trigger: 'api', onStart: resolve })
+        runFlow({ config: ctx.config, lake: ctx.lake, flow, fullRefresh: full_refresh, trigger: 'api', onStart: resolve })
           .then(({ summary, error }) => {
             if (error instanceof LakeBusyError || !summary.tasks.some((t) => t.attempts.length)) reject(error ?? new Error('the run did not start'));
             else request.log.info({ runId: summary.runId, state: summary.state }, 'run ended');
@@ -77,9 +77,8 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
     { schema: { summary: 'One pipeline run', tags: ['runs'], params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$' } }, required: ['id'] } } },
     async (request) => {
       const { id } = request.params as { id: string };
-      const bytes = await lakeCall(() => ctx.lake.getBytes('runs', runKey(id)));
-      if (!bytes) throw notFound(`no run ${id}`);
-      const run = JSON.parse(bytes.toString('utf8')) as RunSummary;
+      const run = await lakeCall(() => readRun(ctx.lake, id));
+      if (!run) throw notFound(`no run ${id}`);
       return ctx.auth.isAdmin(request) ? run : redactor.run(run);
     },
   );

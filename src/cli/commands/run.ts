@@ -1,10 +1,10 @@
 import type { Config } from '../../config.js';
 import { UserError } from '../../errors.js';
-import { connectedWorkers, followRun, submitRun } from '../../flows/distributed.js';
-import { flowForTasks } from '../../flows/flows.js';
+import { flowForTasks, type TaskName } from '../../flows/definitions.js';
+import { connectedWorkers, followRun, submitRun } from '../../flows/queue/index.js';
 import { LakeBusyError } from '../../flows/lock.js';
 import { openObjectStore } from '../../lake/index.js';
-import { runPipeline, type StageName } from '../../pipeline/run.js';
+import { runFlow } from '../../flows/run-flow.js';
 import { TerminalProgress } from '../progress.js';
 import { renderSummary } from '../summary.js';
 
@@ -16,16 +16,16 @@ export interface RunFlags {
 }
 
 /** With REDIS_URL: queue the run for the workers, follow it in the lake until it ends. */
-export async function queuedCommand(config: Config, stages: readonly StageName[], flags: RunFlags): Promise<void> {
-  const store = openObjectStore(config);
-  const flow = flowForTasks(stages);
-  const runId = await submitRun(config, { flow, fullRefresh: flags.fullRefresh === true, ...(flags.strict ? { strict: true } : {}), trigger: 'cli' }, store);
+export async function queuedCommand(config: Config, tasks: readonly TaskName[], flags: RunFlags): Promise<void> {
+  const lake = openObjectStore(config);
+  const flow = flowForTasks(tasks);
+  const runId = await submitRun(config, { flow, fullRefresh: flags.fullRefresh === true, ...(flags.strict ? { strict: true } : {}), trigger: 'cli' }, lake);
   if (!flags.json) console.log(`run ${runId} (${flow}) queued on Redis; waiting for a worker (\`npx datalake worker\`)…`);
   if ((await connectedWorkers(config)) === 0) {
     console.error('warning: no worker is connected to this Redis: the run waits until one starts (`npx datalake worker`, on any machine sharing the lake)');
   }
   const seen = new Map<string, string>();
-  const record = await followRun(store, runId, (r) => {
+  const record = await followRun(lake, runId, (r) => {
     if (flags.json) return;
     if (r.state === 'running' && seen.get('state') !== 'running') console.log(`taken by ${r.owner}`);
     seen.set('state', r.state);
@@ -46,8 +46,8 @@ export async function queuedCommand(config: Config, stages: readonly StageName[]
   if (record.state === 'cancelled') process.exitCode = 130;
 }
 
-export async function stagesCommand(config: Config, stages: readonly StageName[], flags: RunFlags): Promise<void> {
-  if (config.redisUrl) return queuedCommand(config, stages, flags);
+export async function stagesCommand(config: Config, tasks: readonly TaskName[], flags: RunFlags): Promise<void> {
+  if (config.redisUrl) return queuedCommand(config, tasks, flags);
   const progress = new TerminalProgress();
   // Ctrl+C cancels the run before its next task and records it as cancelled; a second Ctrl+C quits now.
   const cancel = new AbortController();
@@ -57,9 +57,9 @@ export async function stagesCommand(config: Config, stages: readonly StageName[]
     cancel.abort();
   };
   process.on('SIGINT', onSigint);
-  const { summary, error } = await runPipeline({
+  const { summary, error } = await runFlow({
     config,
-    stages,
+    flow: flowForTasks(tasks),
     progress,
     fullRefresh: flags.fullRefresh === true,
     strict: flags.strict === true,

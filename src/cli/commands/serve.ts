@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import { serve } from '../../api/server.js';
 import type { Config } from '../../config.js';
 import { errorMessage, UserError } from '../../errors.js';
-import { startWorker } from '../../flows/distributed.js';
-import { STAGES } from '../../pipeline/run.js';
+import { startWorker } from '../../flows/queue/index.js';
+import { TASKS } from '../../flows/definitions.js';
 import { generateCommand, isShopShaped } from './generate.js';
 import { stagesCommand } from './run.js';
 
@@ -34,7 +34,7 @@ export async function startCommand(config: Config): Promise<void> {
   const worker = config.redisUrl ? await startWorker(config, { log: (m) => console.log(`[worker] ${m}`) }) : undefined;
   if (worker) onStop(() => worker.close().finally(() => process.exit(0)));
   try {
-    await stagesCommand(config, STAGES, {});
+    await stagesCommand(config, TASKS, {});
   } catch (err) {
     // Serve what exists so far: the previous publish is still complete and readable.
     console.error(`error: ${errorMessage(err)}${err instanceof UserError && err.hint ? `\n  hint: ${err.hint}` : ''}`);

@@ -9,7 +9,7 @@ import { generate } from '../generate/generator.js';
 import { openObjectStore } from '../lake/index.js';
 import { openServingStore, type ServingStore } from '../serving/index.js';
 import { FIXED_DAY, tempConfig } from '../../test/support/env.js';
-import { runFlow } from './flows.js';
+import { runFlow } from './run-flow.js';
 import { LakeBusyError, LakeLock } from './lock.js';
 import { readRun } from './record.js';
 
@@ -88,13 +88,13 @@ describe('flows: records, retries, the lake lock, cancellation', () => {
   });
 
   test('the lock of a process that died is taken over at once, and its run is marked failed', async () => {
-    const store = openObjectStore(config);
+    const lake = openObjectStore(config);
     const now = new Date().toISOString();
     const deadRun = { runId: '20261128T000000.000Z-dead00', flow: 'pipeline', state: 'running', tasks: [{ name: 'bronze', state: 'running', attempts: [] }] };
-    await store.putBytes('runs', `${deadRun.runId}.json`, JSON.stringify(deadRun));
+    await lake.putBytes('runs', `${deadRun.runId}.json`, JSON.stringify(deadRun));
     // A pid that is not running on this machine.
     const lock = { runId: deadRun.runId, flow: 'pipeline', owner: 'x', host: os.hostname(), pid: 2 ** 22 + 17, acquiredAt: now, heartbeatAt: now };
-    await store.putBytes('runs', '_lock.json', JSON.stringify(lock));
+    await lake.putBytes('runs', '_lock.json', JSON.stringify(lock));
     // What the killed run, a killed server and a worker's shard of it left in the scratch space; and a live server's.
     const scratch = (name: string) => path.join(config.scratchDir, name);
     for (const d of [deadRun.runId, `${deadRun.runId}-shard-7-1`, `server-${2 ** 22 + 17}`, `server-${process.pid}`, '20261128T000000.000Z-other0']) {
@@ -107,10 +107,10 @@ describe('flows: records, retries, the lake lock, cancellation', () => {
     const left = (await fs.readdir(config.scratchDir)).sort();
     assert.deepEqual(left, ['20261128T000000.000Z-other0', `server-${process.pid}`], 'the dead run, its shard and the dead server are gone; a run this lake does not know, and a live server, stay');
     assert.ok(summary.logs.some((l) => /removed the scratch space of 3 run\(s\) or process\(es\) no longer alive/.test(l.message)));
-    const dead = await readRun(store, deadRun.runId);
+    const dead = await readRun(lake, deadRun.runId);
     assert.equal(dead?.state, 'failed');
     assert.match(dead!.error!.message, /interrupted/);
-    assert.equal(await LakeLock.read(store), undefined, 'released at the end');
+    assert.equal(await LakeLock.read(lake), undefined, 'released at the end');
   });
 
   test('cancelling stops before the next task and records the run as cancelled', async () => {

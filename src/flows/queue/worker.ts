@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import { Queue, Worker, type Job } from 'bullmq';
+import { redactUrl, type Config } from '../../config.js';
+import { errorMessage } from '../../errors.js';
+import { openObjectStore, type ObjectStore } from '../../lake/index.js';
+import { newRunId } from '../../pipeline/context.js';
+import { runFlow } from '../run-flow.js';
+import { REDIS_RETRY_MS, redisConnection, requireRedis, runsQueue, shardsQueue, type RunJob, type ShardJob } from './connection.js';
+import { syncJobSchedulers } from './schedule-sync.js';
+import { queueShards } from './shard-queue.js';
+import { processShard } from './shard-worker.js';
+
+export interface WorkerOptions {
+  /** How long a job stays locked without renewal before another worker may take it (BullMQ lockDuration). */
+  lockMs?: number;
+  log?: (message: string) => void;
+  /** How often the lake's schedules are copied to the run queue's job schedulers (default 60 s). */
+  scheduleRefreshMs?: number;
+  /** Injected by tests; opened from the config otherwise. */
+  lake?: ObjectStore;
+}
+
+/** A queued run's id; a scheduled firing's derives from its job, so that a worker taking it over continues the same record. */
+function runIdOf(job: Job<RunJob>): string {
+  return job.data.runId ?? newRunId(new Date(job.timestamp), createHash('sha256').update(String(job.id)).digest('hex').slice(0, 6));
+}
+
+/**
+ * A `datalake worker`: takes runs from the run queue, one at a time, and shards from the shard queue,
+ * one at a time, until closed.
+ */
+export async function startWorker(config: Config, options: WorkerOptions = {}): Promise<{ close: () => Promise<void> }> {
+  const url = requireRedis(config);
+  const log = options.log ?? ((m: string) => console.log(m));
+  const lake = options.lake ?? openObjectStore(config);
+  const lockMs = options.lockMs ?? config.workerLockMs;
+  // Redis client names take no spaces; BullMQ counts workers by them.
+  const name = `pid-${process.pid}@${os.hostname()}`;
+  const workerOptions = { name, connection: redisConnection(url), concurrency: 1, lockDuration: lockMs, stalledInterval: Math.max(500, lockMs / 2), maxStalledCount: 3 };
+  const shardQueue = new Queue<ShardJob>(shardsQueue(config), { connection: redisConnection(url) });
+  const shards = queueShards(shardQueue, config);
+  const shardWorker = new Worker<ShardJob>(
+    shardsQueue(config),
+    async (job: Job<ShardJob>) => {
+      log(`run ${job.data.runId}: ${job.data.kind} ${job.data.label} (attempt ${job.attemptsStarted})`);
+      return processShard(config, lake, job);
+    },
+    workerOptions,
+  );
+  const runWorker = new Worker<RunJob>(
+    runsQueue(config),
+    async (job: Job<RunJob>) => {
+      const { flow, fullRefresh, strict, trigger } = job.data;
+      const runId = runIdOf(job);
+      log(`run ${runId}: ${flow} started`);
+      const { summary, error } = await runFlow({
+        config,
+        lake,
+        flow,
+        fullRefresh,
+        ...(strict ? { strict } : {}),
+        ...(trigger ? { trigger } : {}),
+        runId,
+        shards,
+        // A run taken over from a dead worker on another machine waits for that worker's lake lock to expire.
+        waitMs: 10 * 60_000,
+      });
+      log(`run ${runId}: ${summary.state}${error ? `: ${errorMessage(error)}` : ''}`);
+      if (error) throw new Error(errorMessage(error));
+      return { state: summary.state };
+    },
+    workerOptions,
+  );
+  const schedules = new Queue<RunJob>(runsQueue(config), { connection: redisConnection(url) });
+  const syncSchedules = () =>
+    syncJobSchedulers(schedules, config, lake)
+      .then((changes) => changes.forEach(log))
+      .catch((err: unknown) => log(`cannot sync the schedules: ${errorMessage(err)}`));
+  const scheduleTimer = setInterval(() => void syncSchedules(), options.scheduleRefreshMs ?? 60_000);
+  await syncSchedules();
+  // Redis going away makes every connection (two workers, two queues) fail many times a second: one
+  // line when it is lost, one when it is back; other errors once per message.
+  let lost = false;
+  const said = new Set<string>();
+  const onError = (err: Error) => {
+    const message = errorMessage(err);
+    if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|Connection is closed|connect E/i.test(message)) {
+      if (!lost) log(`lost Redis at ${redactUrl(url)} (${message.split('\n')[0]}); trying again every ${REDIS_RETRY_MS / 1000} s`);
+      lost = true;
+      return;
+    }
+    if (!said.has(message)) log(`worker error: ${message}`);
+    said.add(message);
+  };
+  runWorker.on('error', onError);
+  shardWorker.on('error', onError);
+  shardQueue.on('error', onError);
+  schedules.on('error', onError);
+  // The shard queue's connection is ready again: Redis is back.
+  const client = await shardQueue.getBackend().client;
+  client.on('ready', () => {
+    if (lost) log(`Redis at ${redactUrl(url)} is back`);
+    lost = false;
+  });
+  await Promise.all([runWorker.waitUntilReady(), shardWorker.waitUntilReady()]);
+  log(`worker pid ${process.pid} waiting for runs on ${runsQueue(config)} and shards on ${shardsQueue(config)} (${redactUrl(url)})`);
+  return {
+    close: async () => {
+      clearInterval(scheduleTimer);
+      await Promise.all([runWorker.close(), shardWorker.close()]);
+      await Promise.all([shardQueue.close(), schedules.close()]);
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import type { Config } from '../config.js';
+import { describeSystemError, errorMessage } from '../errors.js';
+import { openObjectStore, type ObjectStore } from '../lake/index.js';
+import { runBronze } from '../pipeline/bronze.js';
+import { RunContext, silentProgress, type ProgressSink } from '../pipeline/context.js';
+import { runGold } from '../pipeline/gold.js';
+import { runPublish } from '../pipeline/publish.js';
+import { inlineRunner, type ShardRunner } from '../pipeline/shards.js';
+import { runSilver } from '../pipeline/silver.js';
+import { openServingStore, type ServingStore } from '../serving/index.js';
+import { FLOWS, type FlowName, type TaskName } from './definitions.js';
+import { LakeLock, type LockOptions } from './lock.js';
+import { errorInfo, newRunRecord, RunRecorder, type RunParameters, type RunRecord } from './record.js';
+import { CancelledError, withRetries } from './retries.js';
+import { continueRecord, markAbandoned, removeDeadScratch } from './takeover.js';
+
+export interface FlowOptions extends Omit<RunParameters, 'trigger'> {
+  config: Config;
+  flow: FlowName;
+  trigger?: RunParameters['trigger'];
+  progress?: ProgressSink;
+  /** How long to wait for another run holding the lake; 0 (default) refuses at once. */
+  waitMs?: number;
+  lock?: Omit<LockOptions, 'waitMs'>;
+  /** Aborting cancels the run before its next task (or during a retry's wait). */
+  signal?: AbortSignal;
+  /**
+   * Run id given by whoever queued the run (distributed mode). A record already under this id — a run
+   * whose worker died — is continued: its attempts are kept and the one that was running is marked failed.
+   */
+  runId?: string;
+  /** Called once the run holds the lake and its record exists. */
+  onStart?: (record: RunRecord) => void;
+  /** Where the shards of each task attempt run; in this process (default) or on the workers' shard queue. */
+  shards?: ShardRunnerFactory;
+  /** Injected by tests; opened from the config otherwise. */
+  lake?: ObjectStore;
+  serving?: ServingStore;
+}
+
+/** Builds the shard runner of one attempt of a task (see pipeline/shards.ts). */
+export type ShardRunnerFactory = (ctx: RunContext, recorder: RunRecorder, task: TaskName, attempt: number) => ShardRunner;
+
+/**
+ * Runs a flow in this process: takes the lake's lock, records the run, runs each task with retries
+ * (exponential backoff) for transient failures, and records every attempt and log line. A task that
+ * fails for another reason (bad data, failed quality rule, a bug) fails the run at once.
+ */
+export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecord; error?: unknown }> {
+  const { config } = options;
+  const lake = options.lake ?? openObjectStore(config);
+  const ctx = new RunContext(config, lake, options.progress ?? silentProgress, options.runId);
+  const recorder = new RunRecorder(
+    lake,
+    newRunRecord({ runId: ctx.runId, flow: options.flow, state: 'running', lake: lake.description, owner: LakeLock.owner(), tasks: FLOWS[options.flow], options }),
+  );
+  const record = recorder.record;
+  let serving = options.serving;
+  let lock: LakeLock | undefined;
+  let error: unknown;
+  let current: TaskName | undefined;
+  try {
+    await withRetries(config, recorder, undefined, options.signal, () => lake.ensureBuckets());
+    lock = await LakeLock.acquire(lake, { runId: ctx.runId, flow: options.flow }, { ...options.lock, waitMs: options.waitMs ?? 0 });
+    if (lock.abandoned && lock.abandoned.runId !== ctx.runId) await markAbandoned(lake, recorder, lock.abandoned.runId);
+    if (options.runId) await continueRecord(lake, recorder);
+    const removed = await removeDeadScratch(config.scratchDir, lake, ctx.runId);
+    if (removed.length) recorder.log('info', `removed the scratch space of ${removed.length} run(s) or process(es) no longer alive: ${removed.join(', ')}`);
+    recorder.log('info', `${options.flow} started by ${record.owner} on ${lake.description}`);
+    await recorder.save();
+    options.onStart?.(record);
+    const force = options.fullRefresh === true;
+    for (const name of FLOWS[options.flow]) {
+      if (options.signal?.aborted) throw new CancelledError();
+      current = name;
+      const result = await withRetries(config, recorder, name, options.signal, async (attempt) => {
+        const shards = (options.shards ?? inlineShards)(ctx, recorder, name, attempt);
+        if (name === 'bronze') return runBronze(ctx, { strict: options.strict === true });
+        if (name === 'silver') return runSilver(ctx, { fullRefresh: force, shards });
+        if (name === 'gold') return runGold(ctx, { force, shards });
+        serving ??= openServingStore(config);
+        return runPublish(ctx, serving, { force });
+      });
+      record.stages.push(result);
+      const skipped = typeof result.details['skipped'] === 'string' ? (result.details['skipped'] as string) : undefined;
+      recorder.task(name).state = skipped ? 'skipped' : 'completed';
+      recorder.log('info', skipped ? `skipped: ${skipped}` : `completed in ${result.seconds.toFixed(2)} s: ${result.rowsOut} rows out, ${result.quarantined} quarantined`, name);
+      await recorder.save();
+    }
+    current = undefined;
+  } catch (err) {
+    error = describeSystemError(err);
+  } finally {
+    await ctx.close().catch(() => undefined);
+    if (serving && !options.serving) await serving.close().catch(() => undefined);
+  }
+
+  const ended = new Date();
+  record.endedAt = ended.toISOString();
+  record.seconds = (ended.getTime() - Date.parse(record.startedAt)) / 1000;
+  if (error instanceof CancelledError) {
+    record.state = 'cancelled';
+    for (const t of record.tasks) if (t.state === 'pending' || t.state === 'running') t.state = 'cancelled';
+    recorder.log('warn', 'cancelled');
+    error = undefined;
+  } else if (error) {
+    record.state = 'failed';
+    record.error = { ...errorInfo(error), ...(current ? { stage: current, task: current } : {}) };
+    if (current) recorder.task(current).state = 'failed';
+    recorder.log('error', errorMessage(error), current);
+  } else {
+    record.state = 'completed';
+    recorder.log('info', `completed in ${record.seconds.toFixed(2)} s`);
+  }
+  // A run refused for a busy lake never held it: it leaves no record, only its message.
+  if (lock) {
+    await recorder.save();
+    await lock.release();
+  }
+  return error === undefined ? { summary: record } : { summary: record, error };
+}
+
+/** Shards in this process, one after the other, each recorded as a task with its attempt. */
+const inlineShards: ShardRunnerFactory = (ctx, recorder, task) => {
+  const inline = inlineRunner(ctx);
+  return {
+    async map(kind, shards, handler) {
+      const outputs = [];
+      for (const shard of shards) {
+        const record = recorder.shard(task, shard.label);
+        const attempt = recorder.openAttempt(record);
+        await recorder.save();
+        try {
+          const [output] = await inline.map(kind, [shard], handler);
+          recorder.closeAttempt(attempt, { state: 'completed', ...shardRows(output) });
+          record.state = 'completed';
+          outputs.push(output!);
+        } catch (err) {
+          recorder.closeAttempt(attempt, { state: 'failed', error: errorMessage(err) });
+          record.state = 'failed';
+          throw err;
+        }
+      }
+      return outputs;
+    },
+  };
+};
+
+/** A shard's output row count, for its record, when it has one. */
+export function shardRows(output: unknown): { rows?: number } {
+  const rows = (output as { rows?: unknown } | undefined)?.rows;
+  return typeof rows === 'number' ? { rows } : {};
+}

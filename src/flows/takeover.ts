@@ -1,0 +1,64 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ObjectStore } from '../lake/index.js';
+import { readRun, RunRecorder } from './record.js';
+
+/**
+ * What a run does about the runs before it that died: continuing a record queued (or started by a
+ * worker that died) under its own id, marking a dead lock holder's run failed, and removing the
+ * scratch folders that dead runs left on this machine.
+ */
+
+/** Continues the record of a run queued (or started by a worker that died) under the same id. */
+export async function continueRecord(lake: ObjectStore, recorder: RunRecorder): Promise<void> {
+  const earlier = await readRun(lake, recorder.record.runId).catch(() => undefined);
+  if (!earlier || earlier.state !== 'running') return;
+  for (const t of earlier.tasks) {
+    for (const a of t.attempts) if (a.state === 'running') recorder.closeAttempt(a, { state: 'failed', error: `interrupted: ${earlier.owner} stopped during this attempt` });
+    recorder.task(t.name).attempts = t.attempts;
+  }
+  recorder.record.logs.unshift(...earlier.logs);
+  recorder.log('warn', `resumed by ${recorder.record.owner}: ${earlier.owner} stopped during the run`);
+}
+
+/** The run that died holding the lock is still marked running: it is marked failed, saying why. */
+export async function markAbandoned(lake: ObjectStore, recorder: RunRecorder, runId: string): Promise<void> {
+  const dead = await readRun(lake, runId).catch(() => undefined);
+  recorder.log('warn', `took over the lake from run ${runId}, whose process stopped without releasing it`);
+  if (!dead || dead.state !== 'running') return;
+  dead.state = 'failed';
+  dead.endedAt = new Date().toISOString();
+  dead.error = { message: 'interrupted: the process stopped during the run (its lock expired)' };
+  for (const t of dead.tasks) if (t.state === 'running' || t.state === 'pending') t.state = t.state === 'running' ? 'failed' : 'cancelled';
+  await new RunRecorder(lake, dead).save();
+}
+
+/**
+ * Scratch folders of runs that died (kill -9) are never removed by their run. The run holding the lake
+ * lock knows that no other run of this lake is alive: it removes the folders of the runs this lake
+ * recorded (and their shards'), and those of servers and `verify`s whose process is gone. Folders of
+ * runs unknown to this lake (another lake sharing DATA_DIR) are left alone.
+ */
+export async function removeDeadScratch(scratchDir: string, lake: ObjectStore, current: string): Promise<string[]> {
+  const entries = await fs.readdir(scratchDir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const entry of entries) {
+    if (entry.startsWith(current)) continue;
+    const pid = /^(?:server|verify)-(\d+)$/.exec(entry)?.[1];
+    const runId = /^(\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{6})(?:-shard-.*)?$/.exec(entry)?.[1];
+    const dead = pid ? !processAlive(Number(pid)) : runId ? (await readRun(lake, runId).catch(() => undefined)) !== undefined : false;
+    if (!dead) continue;
+    await fs.rm(path.join(scratchDir, entry), { recursive: true, force: true });
+    removed.push(entry);
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
