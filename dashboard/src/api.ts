@@ -1,3 +1,4 @@
+import type { components } from './api-types';
 /** The dashboard's only way to the server. Errors are typed so each view can show the right state. */
 export type ApiErrorKind = 'unreachable' | 'not_published' | 'unauthorized' | 'http';
 
@@ -56,44 +57,13 @@ export async function getBlob(path: string): Promise<Blob> {
   return (await request(path)).blob();
 }
 
-export type Row = Record<string, string | number | null>;
-
-export interface Label {
-  fr: string;
-  en: string;
-}
-
-export interface ChartMeta {
-  type: 'bar' | 'line' | 'pie' | 'table' | 'cards' | 'histogram';
-  x?: string;
-  y: string[];
-}
-
-export interface ColumnMeta {
-  name: string;
-  type: 'string' | 'integer' | 'number' | 'date';
-  label: Label;
-  unit?: string;
-}
-
-export interface KpiMeta {
-  id: string;
-  title: Label;
-  description: string;
-  columns: ColumnMeta[];
-  charts: ChartMeta[];
-  /** Query parameter → column. */
-  filters: Record<string, string>;
-  range: string | null;
-}
-
-export interface ProjectMeta {
-  name: string;
-  title: Label;
-  datasets: { name: string; description: string | null }[];
-  tabs: { id: string; title: Label; kpis: string[] }[];
-  /** KPIs whose cards head the home page. */
-  home: string[];
-}
+/** The API's bodies, generated from its OpenAPI document (`npm run openapi`), not declared again here. */
+export type Schemas = components['schemas'];
+export type Row = Schemas['KpiRow'];
+export type Label = Schemas['Label'];
+export type ChartMeta = Schemas['KpiChart'];
+export type ColumnMeta = Schemas['KpiColumn'];
+export type KpiMeta = Schemas['KpiMeta'];
+export type ProjectMeta = Schemas['Project'];
 
 export const kpiRows = (id: string, query = '') => getJson<Row[]>(`api/kpis/${id}${query ? `?${query}` : ''}`);

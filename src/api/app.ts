@@ -10,6 +10,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.js';
 import type { ApiContext } from './context.js';
 import { codeForStatus, HttpError } from './http-errors.js';
+import { registerSchemas } from './schemas.js';
 import kpiRoutes from './routes/kpis.js';
 import lakeRoutes from './routes/lake.js';
 import queueRoutes, { QUEUES_PATH } from './routes/queues.js';
@@ -61,16 +62,7 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
   app.decorate('ctx', ctx);
   await registerProtections(app, ctx.config.server);
   app.decorate('routeIndex', [] as FastifyInstance['routeIndex']);
-  app.addSchema({
-    $id: 'error',
-    type: 'object',
-    properties: {
-      statusCode: { type: 'integer' },
-      code: { type: 'string', description: 'stable: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, not_published, lake_busy, body_too_large, rate_limited, unavailable, internal' },
-      error: { type: 'string' },
-      message: { type: 'string' },
-    },
-  });
+  registerSchemas(app);
   app.addHook('onRoute', (route) => {
     const schema = route.schema as { summary?: string; hide?: boolean; operationId?: string; security?: unknown[] } | undefined;
     if (schema?.summary && !schema.hide) {
@@ -115,8 +107,10 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
   );
 
   await app.register(swagger, {
+    // Shared schemas become components named by their $id (`#/components/schemas/Run`), not def-0, def-1...
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
-      info: { title: 'Data Lake API', version: '1.0.0', description: 'KPIs from the serving store, the lake explorer and run history.' },
+      info: { title: 'Data Lake API', version: '1.0.0', license: { name: 'MIT', url: 'https://opensource.org/license/mit' }, description: 'KPIs from the serving store, the lake explorer and run history.' },
       servers: [{ url: '/', description: 'this server' }],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API_KEY or a key of API_KEYS (needed once any key is set)' } },

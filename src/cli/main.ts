@@ -14,7 +14,7 @@ import { loadProject } from '../project/load.js';
 import { checkSources, renderSourcesCheck } from '../project/sources-check.js';
 import { generateCommand, type GenerateFlags } from './commands/generate.js';
 import { stagesCommand, type RunFlags } from './commands/run.js';
-import { onStop, serveCommand, startCommand } from './commands/serve.js';
+import { onStop, openapiCommand, serveCommand, startCommand } from './commands/serve.js';
 import { showKpi } from './commands/show.js';
 import { renderDoctor, runDoctor } from './doctor.js';
 import { inspectLayer, renderKpiList, renderLayer } from './inspect.js';
@@ -224,6 +224,12 @@ function buildProgram(): Command {
     .command('serve')
     .description('serve the API (with its docs at /docs) and the dashboard on HOST:PORT')
     .action(async () => serveCommand(config()));
+
+  program
+    .command('openapi')
+    .description("print the API's OpenAPI document (for client generators), without starting the server")
+    .option('--out <file>', 'write it to this file instead')
+    .action(async (flags: { out?: string }) => openapiCommand(config(), flags.out));
 
   program
     .command('start')

@@ -1,21 +1,10 @@
-import { getJson, kpiRows } from '../api';
+import { getJson, kpiRows, type Schemas } from '../api';
 import type { App, Tab } from '../app';
 import { chart } from '../charts';
 import { h, section, table } from '../dom';
 import { kpiCards } from '../kpi-view';
 
-interface Side {
-  name: string;
-  p50_ms: number;
-  p95_ms: number;
-  mean_ms: number;
-}
-interface Comparison {
-  kpi: string;
-  n: number;
-  serving_store: Side;
-  lake: Side;
-}
+type Comparison = Schemas['Comparison'];
 
 /** "SQLite", "MongoDB", "Dossier local", "MinIO / S3": the store kind from its description. */
 function storeName(app: App, description: string): string {
@@ -36,7 +25,7 @@ const tab: Tab = {
     const cardKpis = project.home.map((id) => app.kpi(id));
     const [rows, ready] = await Promise.all([
       Promise.all(cardKpis.map((k) => kpiRows(k.id))),
-      getJson<{ last_publish: { publishedAt: string; runId: string } | null }>('ready'),
+      getJson<Schemas['Ready']>('ready'),
     ]);
     // Nothing is published: the view says so (the KPI reads answer 404 then).
     if (!ready.last_publish && cardKpis.length === 0) await kpiRows(app.kpis[0]!.id);

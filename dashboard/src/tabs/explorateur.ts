@@ -1,24 +1,10 @@
-import { getBlob, getJson, type Row } from '../api';
+import { getBlob, getJson, type Schemas } from '../api';
 import { interactive, type App, type Tab } from '../app';
 import { h, section, table } from '../dom';
 
-interface Bucket {
-  name: string;
-  objects: number;
-  bytes: number;
-}
-interface ObjectInfo {
-  key: string;
-  size: number;
-  modified: string;
-  format: 'csv' | 'parquet' | 'other';
-}
-interface Preview {
-  key: string;
-  columns: { name: string; type: string }[];
-  total_rows: number;
-  rows: Row[];
-}
+type Bucket = Schemas['LakeSummary']['buckets'][number];
+type ObjectInfo = Schemas['ObjectList']['objects'][number];
+type Preview = Schemas['Preview'];
 
 const state: { bucket: string; key: string | null; column: string; value: string } = { bucket: 'gold', key: null, column: '', value: '' };
 
@@ -75,8 +61,12 @@ async function previewView(app: App, rerender: () => void): Promise<HTMLElement>
     `${app.t('preview')} — ${state.bucket}/${p.key} (${app.number(p.total_rows, 0)} ${app.t('rows')})`,
     h('div', { class: 'toolbar' }, filter, download),
     h('p', { class: 'muted' }, p.columns.map((c) => `${c.name}: ${c.type}`).join(' · ')),
-    table(names, p.rows.map((r) => names.map((n) => (r[n] === undefined ? null : r[n]!))), { 'data-testid': 'table-preview' }),
+    table(names, p.rows.map((r) => names.map((n) => cell(r[n]))), { 'data-testid': 'table-preview' }),
   );
+}
+
+function cell(value: string | number | boolean | null | undefined): string | number | null {
+  return typeof value === 'boolean' ? String(value) : (value ?? null);
 }
 
 async function view(app: App, rerender: () => void): Promise<HTMLElement> {

@@ -1,23 +1,8 @@
-import { getJson } from '../api';
+import { getJson, type Schemas } from '../api';
 import type { Tab } from '../app';
 import { card, h, section, table } from '../dom';
 
-interface Check {
-  dataset: string;
-  rule: string;
-  column?: string;
-  severity: 'error' | 'warn' | 'fatal';
-  checked: number;
-  failed: number;
-  examples: { record: number | null; value: string | null; detail: string | null }[];
-}
-interface Report {
-  runId: string;
-  startedAt: string;
-  summary: { rules: number; failing: number };
-  checks: Check[];
-  quarantine: Record<string, { dataset: string; rowsIn: number; rowsOut: number; quarantined: number; exactDuplicates: number; emptyRows: number; rows?: number; reasons: Record<string, number> }>;
-}
+type Report = Schemas['QualityReport'];
 
 const tab: Tab = {
   id: 'qualite',

@@ -1,35 +1,9 @@
-import { getJson } from '../api';
+import { getJson, type Schemas } from '../api';
 import type { Tab } from '../app';
 import { chart } from '../charts';
 import { h, section, table } from '../dom';
 
-interface Stage {
-  stage: string;
-  rowsIn: number;
-  rowsOut: number;
-  quarantined: number;
-  seconds: number;
-  details?: { skipped?: string };
-}
-interface Attempt {
-  attempt: number;
-  startedAt: string;
-  endedAt?: string;
-  state: string;
-  error?: string;
-  worker?: string;
-}
-interface Run {
-  runId: string;
-  flow: string;
-  state: string;
-  startedAt: string;
-  seconds: number;
-  stages: Stage[];
-  tasks?: { name: string; parent?: string; state: string; attempts: Attempt[] }[];
-  logs?: { time: string; level: string; task?: string; message: string }[];
-  error?: { message: string };
-}
+type Run = Schemas['Run'];
 
 const ATTEMPT_COLORS: Record<string, string> = { completed: '#2e7d32', failed: '#c62828', running: '#1565c0' };
 
@@ -107,7 +81,7 @@ const tab: Tab = {
           name: s,
           type: 'bar',
           stack: 'run',
-          data: recent.map((r) => r.stages.find((x) => x.stage === s)?.seconds ?? 0),
+          data: recent.map((r) => (r.stages ?? []).find((x) => x.stage === s)?.seconds ?? 0),
         })),
       },
       'chart-runs',
@@ -119,7 +93,7 @@ const tab: Tab = {
       app.date(r.startedAt),
       `${app.number(r.seconds, 2)} s`,
       ...STAGES.map((name) => {
-        const s = r.stages.find((x) => x.stage === name);
+        const s = (r.stages ?? []).find((x) => x.stage === name);
         if (!s) return null;
         if (s.details?.skipped) return app.t('up_to_date');
         return `${app.number(s.rowsOut, 0)} ${app.t('rows')} · ${app.number(s.seconds, 2)} s${s.quarantined ? ` · ${app.number(s.quarantined, 0)} q.` : ''}`;

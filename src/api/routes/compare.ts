@@ -5,6 +5,7 @@ import { sqlString as str } from '../../engine/duckdb.js';
 import { goldKey } from '../../pipeline/gold.js';
 import { notFound, NOTHING_PUBLISHED, notPublished } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
+import { body, errors } from '../schemas.js';
 
 /** The seed's serving store vs lake read-time comparison. */
 export default async function compareRoutes(app: FastifyInstance): Promise<void> {
@@ -23,6 +24,7 @@ export default async function compareRoutes(app: FastifyInstance): Promise<void>
           required: ['kpi'],
           additionalProperties: false,
         },
+        response: { 200: body('Comparison'), ...errors(400, 404, 429, 503) },
       },
     },
     async (request) => {

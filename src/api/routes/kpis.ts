@@ -4,12 +4,9 @@ import type { Kpi } from '../../project/types.js';
 import { badRequest } from '../http-errors.js';
 import { kpiQuerySchema, kpiRowsSchema } from '../kpi-schema.js';
 import type { KpiQuery } from '../kpi-service.js';
+import { body, errors, noQuery } from '../schemas.js';
 
-const errorResponses = {
-  400: { $ref: 'error#' },
-  404: { $ref: 'error#' },
-  503: { $ref: 'error#' },
-};
+const errorResponses = errors(400, 404, 503);
 
 /**
  * KPI routes, all derived from the project's declarations: `/api/project` says what the dashboard
@@ -27,7 +24,8 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
         summary: 'The project: its title, datasets and dashboard tabs',
         description: 'What the dashboard is built from: the title, the datasets, the tabs and the KPIs each shows, and the KPIs whose cards the home page shows.',
         tags: ['kpis'],
-        response: { 200: { type: 'object', additionalProperties: true } },
+        querystring: noQuery,
+        response: { 200: body('Project'), ...errors(400) },
       },
     },
     async () => {
@@ -50,7 +48,8 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
         summary: 'List the KPIs',
         description: 'Every KPI of the project with its description, columns, charts, filters and range.',
         tags: ['kpis'],
-        response: { 200: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+        querystring: noQuery,
+        response: { 200: { type: 'array', items: body('KpiMeta') }, ...errors(400) },
       },
     },
     async () =>
@@ -93,7 +92,7 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
         tags: ['kpis'],
         params: { type: 'object', properties: { name: { type: 'string', maxLength: 200 } }, required: ['name'] },
         querystring: kpiQuerySchema(undefined, kpis.kpis),
-        response: { 200: { type: 'array', items: { type: 'object', additionalProperties: true } }, ...errorResponses },
+        response: { 200: { type: 'array', items: body('KpiRow') }, ...errorResponses },
       },
     },
     async (request, reply) => serve(kpis.find((request.params as { name: string }).name), request, reply),

@@ -10,6 +10,7 @@ import { headerKey, inspectHeader } from '../../pipeline/csv-file.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
 import { lakeCall } from '../lake-call.js';
+import { body, errors, noQuery } from '../schemas.js';
 
 const bucketParam = { type: 'object', properties: { bucket: { type: 'string', enum: [...BUCKETS] } }, required: ['bucket'] };
 const keyQuery = (extra: Record<string, object> = {}, required: string[] = ['key']) => ({
@@ -43,7 +44,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     return out;
   };
 
-  app.get('/api/lake', { schema: { summary: 'Buckets of the lake with their object counts', tags: ['lake'] } }, async () => ({
+  app.get('/api/lake', { schema: { summary: 'Buckets of the lake with their object counts', tags: ['lake'], querystring: noQuery, response: { 200: body('LakeSummary'), ...errors(400, 401, 403, 503) } } }, async () => ({
     lake: ctx.lake.description,
     buckets: await lakeCall(async () =>
       Promise.all(
@@ -63,6 +64,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         tags: ['lake'],
         params: bucketParam,
         querystring: { type: 'object', properties: { prefix: { type: 'string', maxLength: 1024 } }, additionalProperties: false },
+        response: { 200: body('ObjectList'), ...errors(400, 401, 403, 503) },
       },
     },
     async (request) => {
@@ -86,6 +88,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
           column: { type: 'string', maxLength: 200 },
           value: { type: 'string', maxLength: 1000 },
         }),
+        response: { 200: body('Preview'), ...errors(400, 401, 403, 404, 503) },
       },
     },
     async (request) => {
@@ -114,7 +117,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/api/lake/:bucket/download',
-    { schema: { summary: 'Download a CSV or Parquet object as CSV', tags: ['lake'], params: bucketParam, querystring: keyQuery() } },
+    { schema: { summary: 'Download a CSV or Parquet object as CSV', tags: ['lake'], params: bucketParam, querystring: keyQuery(), response: { 200: { description: 'the object as CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, ...errors(400, 401, 403, 404, 503) } } },
     async (request, reply) => {
       const { bucket } = request.params as { bucket: Bucket };
       const { key } = request.query as { key: string };

@@ -5,6 +5,7 @@ import type { SilverDatasetStats } from '../../pipeline/silver.js';
 import { notFound } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
 import { Redactor } from '../redact.js';
+import { body, errors } from '../schemas.js';
 
 /** The quality report of a run that cleaned silver (examples redacted for non-admins). */
 export default async function qualityRoutes(app: FastifyInstance): Promise<void> {
@@ -19,6 +20,7 @@ export default async function qualityRoutes(app: FastifyInstance): Promise<void>
         description: 'Of the latest run that cleaned silver, or of the run given by `run`.',
         tags: ['runs'],
         querystring: { type: 'object', properties: { run: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$' } }, additionalProperties: false },
+        response: { 200: body('QualityReport'), ...errors(400, 404, 503) },
       },
     },
     async (request) => {

@@ -7,6 +7,7 @@ import { listRuns, readRun, type RunRecord } from '../../flows/record.js';
 import { HttpError, notFound } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
 import { Redactor } from '../redact.js';
+import { body, errors } from '../schemas.js';
 
 /** The run history (redacted for non-admins: records quote source text) and starting a flow. */
 export default async function runRoutes(app: FastifyInstance): Promise<void> {
@@ -20,6 +21,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Past pipeline runs, newest first',
         tags: ['runs'],
         querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } }, additionalProperties: false },
+        response: { 200: { type: 'array', items: body('Run') }, ...errors(400, 503) },
       },
     },
     async (request) => {
@@ -46,6 +48,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
           },
           additionalProperties: false,
         },
+        response: { 202: body('RunStarted'), ...errors(400, 401, 403, 409, 413, 415, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -74,7 +77,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/api/runs/:id',
-    { schema: { summary: 'One pipeline run', tags: ['runs'], params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$' } }, required: ['id'] } } },
+    { schema: { summary: 'One pipeline run', tags: ['runs'], params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$' } }, required: ['id'] }, response: { 200: body('Run'), ...errors(400, 404, 503) } } },
     async (request) => {
       const { id } = request.params as { id: string };
       const run = await lakeCall(() => readRun(ctx.lake, id));

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { serve } from '../../api/server.js';
+import { createApp, serve } from '../../api/server.js';
 import type { Config } from '../../config.js';
 import { errorMessage, UserError } from '../../errors.js';
 import { startWorker } from '../../flows/queue/index.js';
@@ -18,6 +18,19 @@ async function sourcesAreEmpty(dir: string): Promise<boolean> {
 export async function serveCommand(config: Config): Promise<void> {
   const url = await serve(config);
   console.log(`Dashboard: ${url}/   API: ${url}/api   Docs: ${url}/docs   (Ctrl+C to stop)`);
+}
+
+/** The OpenAPI document of this project's API, as /openapi.json serves it. */
+export async function openapiCommand(config: Config, out?: string): Promise<void> {
+  const app = await createApp(config);
+  try {
+    await app.ready();
+    const text = `${JSON.stringify(app.swagger(), null, 2)}\n`;
+    if (out) await fs.writeFile(out, text);
+    else process.stdout.write(text);
+  } finally {
+    await app.close();
+  }
 }
 
 export async function startCommand(config: Config): Promise<void> {

@@ -1,0 +1,206 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * The API's response bodies, declared once: Fastify serialises each reply with its schema, the OpenAPI
+ * document names them as components (`#/components/schemas/<$id>`), and the dashboard's types are
+ * generated from that document (dashboard/src/api-types.ts, `npm run openapi`). Free-form parts (a
+ * task's details, a KPI row) say so with additionalProperties.
+ */
+const string = { type: 'string' } as const;
+const integer = { type: 'integer' } as const;
+const number = { type: 'number' } as const;
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] });
+const object = (properties: Record<string, object>, required: string[] = Object.keys(properties), extra = false) => ({
+  type: 'object',
+  properties,
+  required,
+  additionalProperties: extra,
+});
+const ref = (id: string) => ({ $ref: `${id}#` });
+
+const SCHEMAS: Record<string, object> = {
+  Error: {
+    ...object({
+      statusCode: integer,
+      code: {
+        type: 'string',
+        description: 'stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, not_published, lake_busy, body_too_large, rate_limited, unavailable, internal',
+      },
+      error: string,
+      message: string,
+    }),
+    description: 'Every 4xx and 5xx answer.',
+  },
+  Label: object({ fr: string, en: string }),
+  Health: object({ status: { type: 'string', enum: ['ok'] } }),
+  Ready: object(
+    {
+      status: { type: 'string', enum: ['ready', 'unavailable'] },
+      serving_store: string,
+      last_publish: nullable(object({ runId: string, publishedAt: dateTime, tables: { type: 'object', additionalProperties: integer } })),
+      message: string,
+    },
+    ['status', 'serving_store'],
+  ),
+  ApiIndex: object({
+    message: string,
+    docs: string,
+    openapi: string,
+    endpoints: { type: 'array', items: object({ method: string, path: string, summary: string }) },
+  }),
+  Project: object({
+    name: string,
+    title: ref('Label'),
+    datasets: { type: 'array', items: object({ name: string, description: nullable(string), key: { type: 'array', items: string }, files: { type: 'array', items: string } }) },
+    tabs: { type: 'array', items: object({ id: string, title: ref('Label'), kpis: { type: 'array', items: string } }) },
+    home: { type: 'array', items: string, description: 'KPIs whose cards head the home page' },
+  }),
+  KpiColumn: object(
+    {
+      name: string,
+      type: { type: 'string', enum: ['string', 'integer', 'number', 'date'] },
+      label: ref('Label'),
+      unit: string,
+      description: string,
+    },
+    ['name', 'type', 'label'],
+  ),
+  KpiChart: object({ type: { type: 'string', enum: ['bar', 'line', 'pie', 'table', 'cards', 'histogram'] }, x: string, y: { type: 'array', items: string } }, ['type', 'y']),
+  KpiMeta: object({
+    id: string,
+    title: ref('Label'),
+    description: string,
+    columns: { type: 'array', items: ref('KpiColumn') },
+    chart: ref('KpiChart'),
+    charts: { type: 'array', items: ref('KpiChart') },
+    filters: { type: 'object', additionalProperties: string, description: 'query parameter → column' },
+    range: { ...nullable(string), description: 'the column `from` and `to` bound' },
+    endpoint: string,
+  }),
+  KpiRow: { type: 'object', additionalProperties: { anyOf: [string, number, { type: 'null' }] }, description: "one row: the KPI's declared columns (see /api/kpis)" },
+  Attempt: object(
+    {
+      attempt: integer,
+      startedAt: dateTime,
+      endedAt: dateTime,
+      seconds: number,
+      state: { type: 'string', enum: ['running', 'completed', 'failed'] },
+      rows: integer,
+      bytes: integer,
+      error: string,
+      retried: { type: 'boolean' },
+      worker: string,
+    },
+    ['attempt', 'startedAt', 'state'],
+  ),
+  Task: object(
+    {
+      name: string,
+      parent: { ...string, description: 'for a shard: its task' },
+      state: { type: 'string', enum: ['pending', 'running', 'completed', 'failed', 'skipped', 'cancelled'] },
+      attempts: { type: 'array', items: ref('Attempt') },
+    },
+    ['name', 'state', 'attempts'],
+  ),
+  TaskResult: object(
+    {
+      stage: { type: 'string', enum: ['bronze', 'silver', 'gold', 'publish'] },
+      rowsIn: integer,
+      rowsOut: integer,
+      quarantined: integer,
+      bytes: integer,
+      seconds: number,
+      details: { type: 'object', additionalProperties: true, description: "the task's own facts: files ingested, reasons, quality checks, tables written" },
+    },
+    undefined,
+  ),
+  Run: object(
+    {
+      runId: string,
+      flow: string,
+      parameters: object({ fullRefresh: { type: 'boolean' }, strict: { type: 'boolean' }, trigger: { type: 'string', enum: ['cli', 'api', 'schedule'] } }, []),
+      state: { type: 'string', enum: ['scheduled', 'running', 'completed', 'failed', 'cancelled'] },
+      startedAt: dateTime,
+      endedAt: dateTime,
+      seconds: number,
+      lake: string,
+      owner: string,
+      tasks: { type: 'array', items: ref('Task') },
+      stages: { type: 'array', items: ref('TaskResult'), description: 'the result of each completed task, in order' },
+      logs: { type: 'array', items: object({ time: dateTime, level: { type: 'string', enum: ['info', 'warn', 'error'] }, task: string, message: string }, ['time', 'level', 'message']) },
+      peakRssBytes: integer,
+      error: object({ message: string, hint: string, stage: string, task: string }, ['message']),
+    },
+    ['runId', 'flow', 'state', 'startedAt'],
+  ),
+  RunStarted: object({ runId: string, flow: string, state: string, url: string }),
+  QualityCheck: object(
+    {
+      dataset: string,
+      rule: string,
+      column: string,
+      severity: { type: 'string', enum: ['error', 'warn', 'fatal'] },
+      checked: integer,
+      failed: integer,
+      passed: integer,
+      examples: { type: 'array', items: object({ record: nullable(integer), value: nullable(string), detail: nullable(string) }) },
+    },
+    ['dataset', 'rule', 'severity', 'checked', 'failed', 'passed', 'examples'],
+  ),
+  QualityReport: object({
+    runId: string,
+    startedAt: dateTime,
+    state: string,
+    summary: object({ rules: integer, failing: integer }),
+    checks: { type: 'array', items: ref('QualityCheck') },
+    quarantine: {
+      type: 'object',
+      description: 'per dataset: rows in and out, quarantined with their reasons',
+      additionalProperties: object(
+        {
+          dataset: string,
+          rowsIn: integer,
+          rowsOut: integer,
+          quarantined: integer,
+          exactDuplicates: integer,
+          emptyRows: integer,
+          rows: integer,
+          reasons: { type: 'object', additionalProperties: integer },
+        },
+        ['dataset', 'rowsIn', 'rowsOut', 'quarantined', 'reasons'],
+        true,
+      ),
+    },
+  }),
+  ReadTimes: object({ name: string, p50_ms: number, p95_ms: number, mean_ms: number }),
+  Comparison: object({ kpi: string, n: integer, serving_store: ref('ReadTimes'), lake: ref('ReadTimes') }),
+  LakeSummary: object({ lake: string, buckets: { type: 'array', items: object({ name: string, objects: integer, bytes: integer }) } }),
+  ObjectList: object({
+    bucket: string,
+    objects: { type: 'array', items: object({ key: string, size: integer, modified: dateTime, format: { type: 'string', enum: ['csv', 'parquet', 'other'] } }) },
+  }),
+  Preview: object({
+    bucket: string,
+    key: string,
+    format: { type: 'string', enum: ['csv', 'parquet'] },
+    columns: { type: 'array', items: object({ name: string, type: string }) },
+    total_rows: integer,
+    rows: { type: 'array', items: { type: 'object', additionalProperties: { anyOf: [string, number, { type: 'boolean' }, { type: 'null' }] } } },
+  }),
+};
+
+export function registerSchemas(app: FastifyInstance): void {
+  for (const [id, schema] of Object.entries(SCHEMAS)) app.addSchema({ $id: id, ...schema });
+}
+
+/** A response body by name: `{ 200: body('Run') }`. */
+export const body = ref;
+
+/** A route without query parameters: any given is a 400 naming it, as everywhere else. */
+export const noQuery = { type: 'object', properties: {}, additionalProperties: false } as const;
+
+/** The error answers a route can give, for its `response` schema. */
+export function errors(...codes: number[]): Record<number, object> {
+  return Object.fromEntries(codes.map((c) => [c, ref('Error')]));
+}
