@@ -8,7 +8,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from '../config.js';
-import type { ApiContext } from './context.js';
+import type { ApiServices } from './services.js';
 import { codeForStatus, HttpError } from './http-errors.js';
 import { registerSchemas } from './schemas.js';
 import kpiRoutes from './routes/kpis.js';
@@ -36,11 +36,11 @@ export interface AppOptions {
  * The HTTP server: schema-first routes (each schema validates, types the reply and becomes the OpenAPI
  * doc), one plugin per area, JSON errors that name the bad parameter, and the dashboard at `/`.
  */
-export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(services: ApiServices, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     // Request bodies are small JSON (POST /api/runs): anything larger is refused with a 413.
     bodyLimit: 64 * 1024,
-    logger: options.logger && ctx.config.server.logLevel !== 'silent' ? { level: ctx.config.server.logLevel } : false,
+    logger: options.logger && services.config.server.logLevel !== 'silent' ? { level: services.config.server.logLevel } : false,
     // One log line per request would cost more than serving a cached KPI; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     // The same for a child logger per request (a fifth of the time of a cached KPI read): errors are
@@ -59,8 +59,8 @@ export async function buildApp(ctx: ApiContext, options: AppOptions = {}): Promi
       return new Error(`invalid ${where} "${param}": ${e.message ?? 'invalid value'}`);
     },
   });
-  app.decorate('ctx', ctx);
-  await registerProtections(app, ctx.config.server);
+  for (const [name, service] of Object.entries(services)) app.decorate(name, service);
+  await registerProtections(app, services.config.server);
   app.decorate('routeIndex', [] as FastifyInstance['routeIndex']);
   registerSchemas(app);
   app.addHook('onRoute', (route) => {

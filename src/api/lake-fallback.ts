@@ -3,17 +3,18 @@ import { sqlIdent as id, sqlString as str, type Row } from '../engine/duckdb.js'
 import { goldKey } from '../pipeline/gold.js';
 import type { Kpi } from '../project/types.js';
 import type { ReadOptions } from '../serving/index.js';
-import type { ApiContext } from './context.js';
+import type { ObjectStore } from '../lake/index.js';
+import type { LazyEngine } from './services.js';
 import { notPublished } from './http-errors.js';
 
 /**
  * SERVE_FALLBACK=lake: a KPI read from its gold Parquet with the same filters and order as the serving
  * store, for when the store is down. Slower, but the KPIs stay available.
  */
-export function lakeReader(ctx: Pick<ApiContext, 'lake' | 'db' | 'scratchDir'>) {
+export function lakeReader(lake: ObjectStore, engine: LazyEngine) {
   return async (kpi: Kpi, options: ReadOptions): Promise<Row[]> => {
-    if (!(await ctx.lake.head('gold', goldKey(kpi.table)))) throw notPublished(`KPI ${kpi.id} has not been published yet: run the pipeline (\`npx datalake run\`)`);
-    const file = await ctx.lake.localPath('gold', goldKey(kpi.table), ctx.scratchDir);
+    if (!(await lake.head('gold', goldKey(kpi.table)))) throw notPublished(`KPI ${kpi.id} has not been published yet: run the pipeline (\`npx datalake run\`)`);
+    const file = await lake.localPath('gold', goldKey(kpi.table), engine.scratchDir);
     try {
       const columns = Object.entries(kpi.columns);
       // Dates compare and come out as 'YYYY-MM-DD' text, as in the serving store.
@@ -24,9 +25,9 @@ export function lakeReader(ctx: Pick<ApiContext, 'lake' | 'db' | 'scratchDir'>) 
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY file_row_number
         ${options.limit !== undefined ? `LIMIT ${Math.floor(options.limit)}` : ''} ${options.offset ? `OFFSET ${Math.floor(options.offset)}` : ''}`;
-      return await (await ctx.db()).rows(sql);
+      return await (await engine.db()).rows(sql);
     } finally {
-      if (file.startsWith(ctx.scratchDir)) await fs.rm(file, { force: true });
+      if (file.startsWith(engine.scratchDir)) await fs.rm(file, { force: true });
     }
   };
 }

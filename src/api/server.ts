@@ -9,7 +9,7 @@ import { lakeReader } from './lake-fallback.js';
 import { openServingStore } from '../serving/index.js';
 import { buildApp } from './app.js';
 import { ApiAuth } from './auth.js';
-import { ApiContext } from './context.js';
+import { LazyEngine } from './services.js';
 import { KpiService } from './kpi-service.js';
 
 /** Opens the stores once for the process (one serving-store connection shared by all requests). */
@@ -17,11 +17,11 @@ export async function createApp(config: Config, options: { logger?: boolean } = 
   const serving = openServingStore(config);
   const lake = openObjectStore(config);
   const kpis = new KpiService(serving, config.project.kpis);
-  const ctx = new ApiContext(config, serving, lake, kpis, new ApiAuth(config.server.apiKeys));
-  if (config.server.fallback === 'lake') kpis.enableLakeFallback(lakeReader(ctx));
-  const app = await buildApp(ctx, options);
+  const engine = new LazyEngine(config);
+  if (config.server.fallback === 'lake') kpis.enableLakeFallback(lakeReader(lake, engine));
+  const app = await buildApp({ config, lake, serving, kpis, auth: new ApiAuth(config.server.apiKeys), engine }, options);
   app.addHook('onClose', async () => {
-    await ctx.close();
+    await engine.close();
     await serving.close();
   });
   return app;

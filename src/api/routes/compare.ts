@@ -9,7 +9,7 @@ import { body, errors } from '../schemas.js';
 
 /** The seed's serving store vs lake read-time comparison. */
 export default async function compareRoutes(app: FastifyInstance): Promise<void> {
-  const { ctx } = app;
+  const { engine, kpis, lake, serving } = app;
 
   app.get(
     '/api/compare',
@@ -29,33 +29,33 @@ export default async function compareRoutes(app: FastifyInstance): Promise<void>
     },
     async (request) => {
       const { kpi: name, n } = request.query as { kpi: string; n: number };
-      const kpi = ctx.kpis.find(name);
-      if ((await ctx.kpis.version()) === undefined) throw notPublished(NOTHING_PUBLISHED);
+      const kpi = kpis.find(name);
+      if ((await kpis.version()) === undefined) throw notPublished(NOTHING_PUBLISHED);
       const servingTimes: number[] = [];
       for (let i = 0; i < n; i++) {
         const start = performance.now();
-        const rows = await ctx.serving.read(kpi.table);
+        const rows = await serving.read(kpi.table);
         servingTimes.push(performance.now() - start);
         if (!rows) throw notPublished(`KPI ${kpi.id} has not been published yet`);
       }
-      const db = await ctx.db();
+      const db = await engine.db();
       const lakeTimes: number[] = [];
       for (let i = 0; i < n; i++) {
         const start = performance.now();
         // A full read as a client of the lake would do it: fetch the object, decode the Parquet.
         const file = await lakeCall(async () => {
-          if (!(await ctx.lake.head('gold', goldKey(kpi.table)))) throw notFound(`gold has no ${goldKey(kpi.table)}: run the pipeline`);
-          return ctx.lake.localPath('gold', goldKey(kpi.table), ctx.scratchDir);
+          if (!(await lake.head('gold', goldKey(kpi.table)))) throw notFound(`gold has no ${goldKey(kpi.table)}: run the pipeline`);
+          return lake.localPath('gold', goldKey(kpi.table), engine.scratchDir);
         });
         await db.rows(`SELECT * FROM read_parquet(${str(file)})`);
         lakeTimes.push(performance.now() - start);
-        if (file.startsWith(ctx.scratchDir)) await fs.rm(file, { force: true }); // an S3 download
+        if (file.startsWith(engine.scratchDir)) await fs.rm(file, { force: true }); // an S3 download
       }
       return {
         kpi: kpi.id,
         n,
-        serving_store: { name: ctx.serving.description, ...stats(servingTimes) },
-        lake: { name: ctx.lake.description, ...stats(lakeTimes) },
+        serving_store: { name: serving.description, ...stats(servingTimes) },
+        lake: { name: lake.description, ...stats(lakeTimes) },
       };
     },
   );

@@ -14,8 +14,8 @@ const errorResponses = errors(400, 404, 503);
  * at `/api/{id}` (the seed's URLs). A new KPI file needs no route code.
  */
 export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
-  const { kpis } = app.ctx;
-  const { project } = app.ctx.config;
+  const { kpis } = app;
+  const { project } = app.config;
 
   app.get(
     '/api/project',

@@ -25,14 +25,14 @@ const keyQuery = (extra: Record<string, object> = {}, required: string[] = ['key
  * CSV. Admin-only when API_KEY is set; personal columns are masked unless the caller is admin.
  */
 export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
-  const { ctx } = app;
+  const { auth, config, engine, lake } = app;
   // Authenticate first: a request without a key learns nothing from the validation of its parameters.
-  app.addHook('onRequest', ctx.auth.requireReader);
-  const canSeePersonal = (request: FastifyRequest) => ctx.auth.isAdmin(request);
+  app.addHook('onRequest', auth.requireReader);
+  const canSeePersonal = (request: FastifyRequest) => auth.isAdmin(request);
   // Columns declared personal in any dataset, matched as bronze matches headers (`NOM`, `E-mail`), plus
   // the raw text of malformed quarantined lines, which may hold any of them.
-  const personal = new Set(ctx.config.project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => headerKey(n))));
-  const redactor = new Redactor(ctx.config.project);
+  const personal = new Set(config.project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => headerKey(n))));
+  const redactor = new Redactor(config.project);
   /** Whether a non-admin sees this column of this object masked. */
   const maskerFor = (bucket: Bucket, key: string) => {
     const all = redactor.maskAll(bucket, key);
@@ -45,11 +45,11 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
   };
 
   app.get('/api/lake', { schema: { summary: 'Buckets of the lake with their object counts', tags: ['lake'], querystring: noQuery, response: { 200: body('LakeSummary'), ...errors(400, 401, 403, 503) } } }, async () => ({
-    lake: ctx.lake.description,
+    lake: lake.description,
     buckets: await lakeCall(async () =>
       Promise.all(
         BUCKETS.map(async (name) => {
-          const objects = await ctx.lake.list(name);
+          const objects = await lake.list(name);
           return { name, objects: objects.length, bytes: objects.reduce((n, o) => n + o.size, 0) };
         }),
       ),
@@ -70,7 +70,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { bucket } = request.params as { bucket: Bucket };
       const { prefix } = request.query as { prefix?: string };
-      const objects = await lakeCall(() => ctx.lake.list(bucket, prefix ?? ''));
+      const objects = await lakeCall(() => lake.list(bucket, prefix ?? ''));
       return { bucket, objects: objects.map((o) => ({ key: o.key, size: o.size, modified: o.modified.toISOString(), format: formatOf(o.key) ?? 'other' })) };
     },
   );
@@ -97,7 +97,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       const { source, cleanup, format } = await openObject(bucket, q.key);
       const masked = maskerFor(bucket, q.key);
       try {
-        const db = await ctx.db();
+        const db = await engine.db();
         const columns = await db.columns(`SELECT * FROM ${source}`);
         let where = '';
         if (q.column !== undefined || q.value !== undefined) {
@@ -123,13 +123,13 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       const { key } = request.query as { key: string };
       const { source, cleanup } = await openObject(bucket, key);
       const masked = maskerFor(bucket, key);
-      const out = path.join(ctx.scratchDir, `${randomUUID()}.csv`);
+      const out = path.join(engine.scratchDir, `${randomUUID()}.csv`);
       try {
-        const db = await ctx.db();
+        const db = await engine.db();
         const columns = await db.columns(`SELECT * FROM ${source}`);
         const admin = canSeePersonal(request);
         const select = columns.map((c) => (masked(c.name) && !admin ? `${str(MASK)} AS ${id(c.name)}` : id(c.name))).join(', ');
-        await fs.promises.mkdir(ctx.scratchDir, { recursive: true });
+        await fs.promises.mkdir(engine.scratchDir, { recursive: true });
         await db.run(`COPY (SELECT ${select} FROM ${source}) TO ${str(out)} (FORMAT csv, HEADER true)`);
       } finally {
         await cleanup();
@@ -151,14 +151,14 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     const format = formatOf(key);
     if (!format) throw badRequest(`parameter "key": only .csv and .parquet objects can be read as rows (${key})`);
     const file = await lakeCall(async () => {
-      if (!(await ctx.lake.head(bucket, key))) throw notFound(`no object ${bucket}/${key}`);
-      return ctx.lake.localPath(bucket, key, ctx.scratchDir);
+      if (!(await lake.head(bucket, key))) throw notFound(`no object ${bucket}/${key}`);
+      return lake.localPath(bucket, key, engine.scratchDir);
     });
     const source =
       format === 'parquet'
         ? `read_parquet(${str(file)}, hive_partitioning = false)`
-        : await csvSource(file, datasetForFile(ctx.config.project, key.split('/').at(-1)!)?.delimiter ?? ',');
-    return { source, format, cleanup: async () => void (file.startsWith(ctx.scratchDir) && (await fs.promises.rm(file, { force: true }))) };
+        : await csvSource(file, datasetForFile(config.project, key.split('/').at(-1)!)?.delimiter ?? ',');
+    return { source, format, cleanup: async () => void (file.startsWith(engine.scratchDir) && (await fs.promises.rm(file, { force: true }))) };
   }
 }
 

@@ -9,8 +9,8 @@ import { body, errors } from '../schemas.js';
 
 /** The quality report of a run that cleaned silver (examples redacted for non-admins). */
 export default async function qualityRoutes(app: FastifyInstance): Promise<void> {
-  const { ctx } = app;
-  const redactor = new Redactor(ctx.config.project);
+  const { auth, config, lake } = app;
+  const redactor = new Redactor(config.project);
 
   app.get(
     '/api/quality',
@@ -27,15 +27,15 @@ export default async function qualityRoutes(app: FastifyInstance): Promise<void>
       const { run } = request.query as { run?: string };
       const chosen = await lakeCall(async () => {
         if (run) {
-          return readRun(ctx.lake, run);
+          return readRun(lake, run);
         }
-        for await (const r of newestRuns(ctx.lake)) if (r.stages.some((s) => s.stage === 'silver' && s.details['quality'])) return r;
+        for await (const r of newestRuns(lake)) if (r.stages.some((s) => s.stage === 'silver' && s.details['quality'])) return r;
         return undefined;
       });
       if (!chosen) throw notFound(run ? `no run ${run}` : 'no quality report yet: run the pipeline (`npx datalake run`)');
       const silver = chosen.stages.find((s) => s.stage === 'silver');
       if (!silver?.details['quality']) throw notFound(`run ${chosen.runId} did not clean silver, so it has no quality report`);
-      const admin = ctx.auth.isAdmin(request);
+      const admin = auth.isAdmin(request);
       const quality = silver.details['quality'] as QualityCheck[];
       const checks = (admin ? quality : redactor.checks(quality)).map((c) => ({ ...c, passed: c.checked - c.failed }));
       const datasets = silver.details['datasets'] as Record<string, SilverDatasetStats>;

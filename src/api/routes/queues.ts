@@ -14,7 +14,7 @@ export const QUEUES_PATH = '/admin/queues';
  * asked for the key by HTTP Basic auth (any user name, the key as password); scripts send it as Bearer.
  */
 const queueRoutes: FastifyPluginAsync = async (app) => {
-  const { config, auth } = app.ctx;
+  const { config, auth } = app;
   // Answered here rather than thrown: bull-board's routes have an error handler of their own.
   app.addHook('onRequest', async (request, reply) => {
     const denied = auth.denial(request, 'admin');

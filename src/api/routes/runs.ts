@@ -11,8 +11,8 @@ import { body, errors } from '../schemas.js';
 
 /** The run history (redacted for non-admins: records quote source text) and starting a flow. */
 export default async function runRoutes(app: FastifyInstance): Promise<void> {
-  const { ctx } = app;
-  const redactor = new Redactor(ctx.config.project);
+  const { auth, config, lake } = app;
+  const redactor = new Redactor(config.project);
 
   app.get(
     '/api/runs',
@@ -26,15 +26,15 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { limit } = request.query as { limit: number };
-      const runs = await lakeCall(() => listRuns(ctx.lake, limit));
-      return ctx.auth.isAdmin(request) ? runs : runs.map((r) => redactor.run(r));
+      const runs = await lakeCall(() => listRuns(lake, limit));
+      return auth.isAdmin(request) ? runs : runs.map((r) => redactor.run(r));
     },
   );
 
   app.post(
     '/api/runs',
     {
-      onRequest: ctx.auth.requireAdmin,
+      onRequest: auth.requireAdmin,
       schema: {
         summary: 'Start a flow: the whole pipeline or one stage (admin only when API_KEY is set)',
         description:
@@ -53,14 +53,14 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { flow, full_refresh } = (request.body ?? { flow: 'pipeline', full_refresh: false }) as { flow: FlowName; full_refresh: boolean };
-      if (ctx.config.redisUrl) {
+      if (config.redisUrl) {
         // Distributed: the run waits in the queue for a worker (and for the lake) instead of being refused.
-        const runId = await submitRun(ctx.config, { flow, fullRefresh: full_refresh, trigger: 'api' }, ctx.lake);
+        const runId = await submitRun(config, { flow, fullRefresh: full_refresh, trigger: 'api' }, lake);
         reply.code(202).header('location', `/api/runs/${runId}`);
         return { runId, flow, state: 'scheduled', url: `/api/runs/${runId}` };
       }
       const started = await new Promise<RunRecord>((resolve, reject) => {
-        runFlow({ config: ctx.config, lake: ctx.lake, flow, fullRefresh: full_refresh, trigger: 'api', onStart: resolve })
+        runFlow({ config: config, lake: lake, flow, fullRefresh: full_refresh, trigger: 'api', onStart: resolve })
           .then(({ summary, error }) => {
             if (error instanceof LakeBusyError || !summary.tasks.some((t) => t.attempts.length)) reject(error ?? new Error('the run did not start'));
             else request.log.info({ runId: summary.runId, state: summary.state }, 'run ended');
@@ -80,9 +80,9 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
     { schema: { summary: 'One pipeline run', tags: ['runs'], params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$' } }, required: ['id'] }, response: { 200: body('Run'), ...errors(400, 404, 503) } } },
     async (request) => {
       const { id } = request.params as { id: string };
-      const run = await lakeCall(() => readRun(ctx.lake, id));
+      const run = await lakeCall(() => readRun(lake, id));
       if (!run) throw notFound(`no run ${id}`);
-      return ctx.auth.isAdmin(request) ? run : redactor.run(run);
+      return auth.isAdmin(request) ? run : redactor.run(run);
     },
   );
 }

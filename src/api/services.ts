@@ -7,18 +7,25 @@ import type { ServingStore } from '../serving/index.js';
 import type { ApiAuth } from './auth.js';
 import type { KpiService } from './kpi-service.js';
 
-/** What the routes share: the stores, the KPI service, admin auth, and a DuckDB engine opened on first use. */
-export class ApiContext {
+/**
+ * What the routes use, each decorated on the Fastify instance (`app.lake`, `app.kpis`...): a route
+ * plugin takes the services it needs by name, and a test can build the app with any of them replaced.
+ */
+export interface ApiServices {
+  config: Config;
+  lake: ObjectStore;
+  serving: ServingStore;
+  kpis: KpiService;
+  auth: ApiAuth;
+  engine: LazyEngine;
+}
+
+/** A DuckDB engine opened on first use (the explorer, the comparison, the lake fallback) and its scratch folder. */
+export class LazyEngine {
   private engine: Promise<Engine> | undefined;
   readonly scratchDir: string;
 
-  constructor(
-    readonly config: Config,
-    readonly serving: ServingStore,
-    readonly lake: ObjectStore,
-    readonly kpis: KpiService,
-    readonly auth: ApiAuth,
-  ) {
+  constructor(private readonly config: Config) {
     this.scratchDir = path.join(config.scratchDir, `server-${process.pid}`);
   }
 
@@ -34,7 +41,5 @@ export class ApiContext {
 }
 
 declare module 'fastify' {
-  interface FastifyInstance {
-    ctx: ApiContext;
-  }
+  interface FastifyInstance extends ApiServices {}
 }

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { createApp } from '../../src/api/server.js';
+import type { Config } from '../../src/config.js';
+import { generate } from '../../src/generate/generator.js';
+import { runPipeline } from '../support/run.js';
+import { openServingStore, type ServingStore } from '../../src/serving/index.js';
+import { FIXED_DAY, tempConfig } from '../support/env.js';
+
+import { expectError, json, listen } from '../support/http.js';
+
+/** The lake explorer, the quality report and the run history of a server on a published shop. */
+describe('API on a published lake: explorer, quality, runs', () => {
+  let config: Config;
+  let app: FastifyInstance;
+  let get: (p: string, headers?: Record<string, string>) => Promise<Response>;
+  let serving: ServingStore;
+
+  before(async () => {
+    ({ config } = await tempConfig());
+    await generate({ outDir: config.sourcesDir, clients: 200, achats: 5000, seed: 9, asOf: FIXED_DAY });
+    // One malformed line: its raw text (personal data included) lands in the quarantine.
+    await fs.appendFile(path.join(config.sourcesDir, 'clients.csv'), '999,Eve Secret,eve@secret.org,2025-01-01,France,extra\n');
+    const { error } = await runPipeline({ config });
+    assert.equal(error, undefined);
+    app = await createApp(config);
+    ({ get } = await listen(app));
+    serving = openServingStore(config);
+  });
+  after(async () => {
+    await app.close();
+    await serving.close();
+    await fs.rm(config.dataDir, { recursive: true, force: true });
+  });
+  test('lake explorer: buckets, objects, preview, filter, download; personal data masked', async () => {
+    const lake = await json(await get('/api/lake'));
+    assert.deepEqual(lake.buckets.map((b: { name: string }) => b.name), ['sources', 'bronze', 'silver', 'gold', 'runs']);
+    const gold = await json(await get('/api/lake/gold'));
+    const goldKeys = gold.objects.map((o: { key: string }) => o.key) as string[];
+    const factKeys = goldKeys.filter((k) => k.startsWith('fact_achats/'));
+    assert.equal(goldKeys.length - factKeys.length, 12);
+    assert.ok(factKeys.length > 1 && factKeys.every((k) => /^fact_achats\/month=\d{4}-\d{2}\.parquet$/.test(k)), factKeys.join());
+    assert.ok(gold.objects.every((o: { size: number; modified: string }) => o.size > 0 && !Number.isNaN(Date.parse(o.modified))));
+    const keysOf = async (bucket: string) => (await json(await get(`/api/lake/${bucket}`))).objects.map((o: { key: string }) => o.key) as string[];
+    const achatsCsv = (await keysOf('bronze')).find((k) => /^achats\/ingest_date=[\d-]+\/achats\.csv$/.test(k))!;
+    const clientsQuarantine = (await keysOf('silver')).find((k) => /^quarantine\/clients\/ingest_date=[\d-]+\/clients\.parquet$/.test(k))!;
+    assert.ok(achatsCsv && clientsQuarantine);
+
+    const preview = await json(await get('/api/lake/silver/preview?key=clients/data_0.parquet&limit=3'));
+    assert.equal(preview.total_rows, 200);
+    assert.equal(preview.rows.length, 3);
+    assert.deepEqual(preview.columns.map((c: { name: string }) => c.name), ['id_client', 'nom', 'email', 'date_inscription', 'pays']);
+    assert.ok(preview.rows.every((r: { nom: string; email: string }) => r.nom === '***' && r.email === '***'));
+
+    const csvPreview = await json(await get(`/api/lake/bronze/preview?key=${achatsCsv}&limit=1000`));
+    assert.equal(csvPreview.total_rows, 5000);
+    assert.equal(csvPreview.rows.length, 1000);
+    assert.equal(csvPreview.format, 'csv');
+
+    const filtered = await json(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=pays&value=France&limit=1000`));
+    assert.ok(filtered.total_rows > 0);
+    assert.ok(filtered.rows.every((r: { pays: string }) => r.pays === 'France'));
+    await expectError(await get('/api/lake/silver/preview?key=clients/data_0.parquet&column=email&value=x'), 400, /personal data/);
+    await expectError(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=nope&value=1`), 400, /not a column/);
+
+    const quarantine = await json(await get(`/api/lake/silver/preview?key=${clientsQuarantine}`));
+    assert.equal(quarantine.total_rows, 1);
+    assert.equal(quarantine.rows[0]._reason, 'malformed_line:too_many_columns');
+    assert.equal(quarantine.rows[0]._raw_line, '***');
+    const quarantineCsv = await (await get(`/api/lake/silver/download?key=${clientsQuarantine}`)).text();
+    assert.doesNotMatch(quarantineCsv, /secret/i);
+
+    const download = await get('/api/lake/silver/download?key=clients/data_0.parquet');
+    assert.match(download.headers.get('content-type')!, /^text\/csv/);
+    assert.match(download.headers.get('content-disposition')!, /filename="clients_data_0\.csv"/);
+    const lines = (await download.text()).trim().split('\n');
+    assert.equal(lines.length, 201);
+    assert.equal(lines[0], 'id_client,nom,email,date_inscription,pays');
+    assert.ok(lines.slice(1).every((l) => l.split(',')[1] === '***'));
+  });
+
+  test('lake explorer refuses keys outside the lake and unknown objects', async () => {
+    for (const key of ['../../../etc/passwd', '..%2F..%2Fserving.sqlite', '/etc/passwd', 'a/../../x.csv']) {
+      await expectError(await get(`/api/lake/gold/preview?key=${key}`), 400, /parameter "key"/);
+      await expectError(await get(`/api/lake/gold/download?key=${key}`), 400, /parameter "key"/);
+    }
+    await expectError(await get('/api/lake/etc/preview?key=passwd.csv'), 400, /path parameter "bucket"/);
+    await expectError(await get('/api/lake/gold/preview?key=nope.parquet'), 404, /no object gold\/nope\.parquet/);
+    await expectError(await get('/api/lake/bronze/preview?key=_manifest.json'), 400, /only \.csv and \.parquet/);
+    await expectError(await get('/api/lake/gold/preview?key=dim_clients.parquet&limit=1001'), 400, /"limit"/);
+    await expectError(await get('/api/lake/gold/preview'), 400, /missing query parameter "key"/);
+  });
+
+  test('a dangling link in the lake is skipped: the run history and the explorer keep answering', async () => {
+    const links = [path.join(config.lakeDir, 'runs', 'zz-dangling.json'), path.join(config.lakeDir, 'gold', 'dangling.parquet')];
+    for (const l of links) await fs.symlink(path.join(config.dataDir, 'nowhere'), l);
+    try {
+      for (const p of ['/api/runs', '/api/lake', '/api/lake/gold', '/api/quality']) {
+        const r = await get(p);
+        assert.equal(r.status, 200, p);
+        assert.doesNotMatch(await r.text(), /dangling|nowhere/, p);
+      }
+      const missing = await get('/api/lake/gold/preview?key=dangling.parquet');
+      assert.equal(missing.status, 404);
+      assert.doesNotMatch(await missing.text(), new RegExp(config.dataDir.replace(/[/.]/g, '\\$&')), 'no server path in an error');
+    } finally {
+      for (const l of links) await fs.rm(l, { force: true });
+    }
+  });
+
+  test('GET /api/quality: the latest report, or a given run\'s', async () => {
+    const report = await json(await get('/api/quality'));
+    assert.ok(report.checks.length > 10);
+    const rules = new Set(report.checks.map((c: { dataset: string; rule: string }) => `${c.dataset}:${c.rule}`));
+    for (const r of ['clients:required', 'clients:type', 'clients:unique_key', 'clients:allowed_values', 'achats:references', 'achats:maximum', 'achats:date_range', 'achats:not_empty']) assert.ok(rules.has(r), r);
+    assert.ok(report.checks.every((c: { checked: number; failed: number; passed: number }) => c.checked >= c.failed && c.failed >= 0 && c.passed === c.checked - c.failed));
+    assert.equal(report.quarantine.clients.reasons['malformed_line:too_many_columns'], 1);
+    const again = await json(await get(`/api/quality?run=${report.runId}`));
+    assert.deepEqual(again.checks, report.checks);
+    await expectError(await get('/api/quality?run=20200101T000000Z-000000'), 404, /no run/);
+    await expectError(await get('/api/quality?run=../x'), 400, /"run"/);
+  });
+
+  test('GET /api/runs and /api/runs/{id}', async () => {
+    const runs = await json(await get('/api/runs'));
+    assert.ok(runs.length >= 1);
+    assert.equal(runs[runs.length - 1].flow, 'pipeline');
+    assert.deepEqual(runs[runs.length - 1].tasks.filter((t: { parent?: string }) => !t.parent).map((t: { name: string; state: string }) => `${t.name}:${t.state}`), ['bronze:completed', 'silver:completed', 'gold:completed', 'publish:completed']);
+    const one = await json(await get(`/api/runs/${runs[0].runId}`));
+    assert.equal(one.runId, runs[0].runId);
+    await expectError(await get('/api/runs/20200101T000000Z-000000'), 404, /no run/);
+    await expectError(await get('/api/runs/..%2Fx'), 400, /"id"/);
+  });
+});

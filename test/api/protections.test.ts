@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import { createApp } from '../../src/api/server.js';
+import type { Config } from '../../src/config.js';
+import { generate } from '../../src/generate/generator.js';
+import { runPipeline } from '../support/run.js';
+import { FIXED_DAY, tempConfig } from '../support/env.js';
+
+
+describe('API protections: security headers, CORS, body size, rate limit', () => {
+  let config: Config;
+  before(async () => {
+    ({ config } = await tempConfig({ CORS_ORIGINS: 'https://ok.example, https://also.example', RATE_LIMIT_PER_MINUTE: '5' }));
+    await generate({ outDir: config.sourcesDir, clients: 30, achats: 300, seed: 2, asOf: FIXED_DAY });
+    await runPipeline({ config });
+  });
+  after(async () => {
+    await fs.rm(config.dataDir, { recursive: true, force: true });
+  });
+
+  test('security headers everywhere; a strict Content-Security-Policy except on the third-party UIs', async () => {
+    const app = await createApp(config);
+    try {
+      for (const url of ['/', '/api/ca_par_pays', '/api/nope', '/docs']) {
+        const r = await app.inject({ url });
+        assert.equal(r.headers['x-content-type-options'], 'nosniff', url);
+        assert.equal(r.headers['x-frame-options'], 'SAMEORIGIN', url);
+        assert.equal(r.headers['x-powered-by'], undefined, url);
+        const csp = String(r.headers['content-security-policy'] ?? '');
+        if (url === '/docs') assert.equal(csp, '', 'Swagger UI runs inline scripts');
+        else {
+          assert.match(csp, /default-src 'self'/, url);
+          assert.match(csp, /script-src 'self'/, url);
+          assert.doesNotMatch(csp, /upgrade-insecure-requests/, 'plain HTTP on a laptop keeps working');
+        }
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('CORS: only the configured origins, and none by default', async () => {
+    const app = await createApp(config);
+    const closed = await createApp({ ...config, server: { ...config.server, corsOrigins: [] } });
+    try {
+      const ok = await app.inject({ url: '/api/ca_par_pays', headers: { origin: 'https://also.example' } });
+      assert.equal(ok.headers['access-control-allow-origin'], 'https://also.example');
+      const other = await app.inject({ url: '/api/ca_par_pays', headers: { origin: 'https://evil.example' } });
+      assert.equal(other.headers['access-control-allow-origin'], undefined);
+      const preflight = await app.inject({ method: 'OPTIONS', url: '/api/runs', headers: { origin: 'https://ok.example', 'access-control-request-method': 'POST' } });
+      assert.equal(preflight.headers['access-control-allow-origin'], 'https://ok.example');
+      const off = await closed.inject({ url: '/api/ca_par_pays', headers: { origin: 'https://ok.example' } });
+      assert.equal(off.headers['access-control-allow-origin'], undefined);
+    } finally {
+      await app.close();
+      await closed.close();
+    }
+  });
+
+  test('a body over 64 KiB is a 413 JSON error', async () => {
+    const app = await createApp(config);
+    try {
+      const r = await app.inject({ method: 'POST', url: '/api/runs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ flow: 'x'.repeat(70_000) }) });
+      assert.equal(r.statusCode, 413);
+      assert.equal(r.json().statusCode, 413);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('compare and admin endpoints are limited per client (429 JSON with Retry-After); KPI reads are not', async () => {
+    const app = await createApp(config);
+    try {
+      const from = (ip: string) => ({ url: '/api/compare?kpi=ca_par_pays&n=2', remoteAddress: ip });
+      for (let i = 0; i < 5; i++) assert.equal((await app.inject(from('10.0.0.1'))).statusCode, 200);
+      const limited = await app.inject(from('10.0.0.1'));
+      assert.equal(limited.statusCode, 429);
+      assert.match(limited.json().message, /at most 5 per minute/);
+      assert.ok(Number(limited.headers['retry-after']) > 0);
+      assert.equal((await app.inject(from('10.0.0.2'))).statusCode, 200, 'another client is not limited');
+      for (let i = 0; i < 5; i++) await app.inject({ method: 'POST', url: '/api/runs', payload: { flow: 'nope' }, remoteAddress: '10.0.0.3' });
+      assert.equal((await app.inject({ method: 'POST', url: '/api/runs', payload: { flow: 'nope' }, remoteAddress: '10.0.0.3' })).statusCode, 429);
+      for (let i = 0; i < 20; i++) assert.equal((await app.inject({ url: '/api/ca_par_pays', remoteAddress: '10.0.0.1' })).statusCode, 200);
+    } finally {
+      await app.close();
+    }
+  });
+});
