@@ -10,7 +10,7 @@ import { Random } from '../src/generate/random.js';
 import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
 import { fileQuarantineKey } from '../src/lake/keys.js';
 import { runPipeline } from './support/run.js';
-import type { SilverDatasetStats } from '../src/pipeline/silver.js';
+import type { SilverDatasetStats } from '../src/pipeline/silver/index.js';
 import { openServingStore } from '../src/serving/index.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 

@@ -9,7 +9,7 @@ import { generate } from '../src/generate/generator.js';
 import { openObjectStore } from '../src/lake/index.js';
 import type { RunRecord as RunSummary } from '../src/flows/record.js';
 import { runPipeline } from './support/run.js';
-import type { SilverDatasetStats } from '../src/pipeline/silver.js';
+import type { SilverDatasetStats } from '../src/pipeline/silver/index.js';
 import { openServingStore } from '../src/serving/index.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 import { goldTableReaders } from './support/gold.js';

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Config } from '../src/config.js';
 import { RecordCounter } from '../src/pipeline/csv-file.js';
 import { runPipeline } from './support/run.js';
-import type { SilverDatasetStats } from '../src/pipeline/silver.js';
+import type { SilverDatasetStats } from '../src/pipeline/silver/index.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 import { generate } from '../src/generate/generator.js';
 

@@ -41,5 +41,12 @@ export class LazyEngine {
 }
 
 declare module 'fastify' {
-  interface FastifyInstance extends ApiServices {}
+  interface FastifyInstance {
+    config: Config;
+    lake: ObjectStore;
+    serving: ServingStore;
+    kpis: KpiService;
+    auth: ApiAuth;
+    engine: LazyEngine;
+  }
 }

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { RunRecord as RunSummary } from '../flows/record.js';
 import type { QualityCheck } from '../pipeline/cleaning.js';
-import type { SilverDatasetStats } from '../pipeline/silver.js';
+import type { SilverDatasetStats } from '../pipeline/silver/index.js';
 import type { Project } from '../project/types.js';
 import { humanBytes, humanCount, rate } from './format.js';
 

@@ -6,7 +6,7 @@ import { RunContext, silentProgress, type ProgressSink } from '../pipeline/conte
 import { runGold } from '../pipeline/gold.js';
 import { runPublish } from '../pipeline/publish.js';
 import { inlineRunner, type ShardRunner } from '../pipeline/shards.js';
-import { runSilver } from '../pipeline/silver.js';
+import { runSilver } from '../pipeline/silver/index.js';
 import { openServingStore, type ServingStore } from '../serving/index.js';
 import { FLOWS, type FlowName, type TaskName } from './definitions.js';
 import { LakeLock, type LockOptions } from './lock.js';

@@ -7,7 +7,7 @@ import type { DatasetSpec } from '../project/types.js';
 import { GOLD_STATE, readJson, writeJson, type ObjectStore } from '../lake/index.js';
 import { sqlType } from './row-rules.js';
 import { timed, type RunContext, type StageResult } from './context.js';
-import { readSilverState, silverObjects, type SilverState } from './silver.js';
+import { readSilverState, silverObjects, type SilverState } from './silver/index.js';
 import { clearStaging, inlineRunner, publishStaged, stagedLocalPath, stagedSize, type Shard, type ShardHandler, type ShardRunner, type StagedFile } from './shards.js';
 
 export const goldKey = (table: string) => `${table}.parquet`;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { QualityCheck } from '../../pipeline/cleaning.js';
 import { newestRuns, readRun } from '../../flows/record.js';
-import type { SilverDatasetStats } from '../../pipeline/silver.js';
+import type { SilverDatasetStats } from '../../pipeline/silver/index.js';
 import { notFound } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
 import { Redactor } from '../redact.js';

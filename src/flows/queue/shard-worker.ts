@@ -5,7 +5,7 @@ import type { ObjectStore } from '../../lake/index.js';
 import { RunContext, silentProgress } from '../../pipeline/context.js';
 import { goldPartitionShard } from '../../pipeline/gold.js';
 import type { ShardHandler, ShardKind } from '../../pipeline/shards.js';
-import { cleanShard } from '../../pipeline/silver.js';
+import { cleanShard } from '../../pipeline/silver/index.js';
 import { HINT, type ShardJob } from './connection.js';
 
 const SHARD_HANDLERS: Record<ShardKind, ShardHandler<never, unknown>> = {

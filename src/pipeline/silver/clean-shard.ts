@@ -1,0 +1,91 @@
+import path from 'node:path';
+import { sqlString as str } from '../../engine/duckdb.js';
+import { UserError } from '../../errors.js';
+import type { DatasetSpec, Project } from '../../project/types.js';
+import { cleanDataset, type CleaningStats, type QualityCheck } from '../cleaning.js';
+import { headerProblem, inspectHeader, matchHeader } from '../csv-file.js';
+import type { ShardHandler, StagedFile } from '../shards.js';
+
+export interface CleanShardInput {
+  dataset: string;
+  /** The bronze file. */
+  key: string;
+  name: string;
+  rows: number;
+  /** Bronze counted `rows` as records (newer manifests): the cleaning must account for each of them. */
+  recordCount?: boolean;
+  longestRecord?: number;
+  /** The shard's position: names its temporary tables apart from the other files' in one session. */
+  index: number;
+  /** One of several new files of the dataset: progress names the file, and its valid rows are written out. */
+  many: boolean;
+}
+
+export interface CleanShardOutput {
+  dataset: string;
+  key: string;
+  /** Valid rows. */
+  rows: number;
+  /** The file's valid rows: a view of the run's session in-process, a staged Parquet file from a worker. */
+  valid?: { relation: string } | StagedFile;
+  quarantine?: StagedFile;
+  stats?: CleaningStats;
+  quality?: QualityCheck[];
+  /** The file cannot be read as its dataset: it waits in quarantine, whole, for this reason. */
+  waiting?: string;
+  /** Optional declared columns the file lacks. */
+  missingColumns?: string[];
+  /** Drops the in-process view's tables once merged. */
+  dispose?: () => Promise<void>;
+}
+
+function datasetNamed(project: Project, name: string): DatasetSpec {
+  const spec = project.datasets.find((d) => d.name === name);
+  if (!spec) throw new Error(`unknown dataset ${name}`);
+  return spec;
+}
+
+/** One bronze file's cleaning (see cleaning.ts): a shard of the silver task. */
+export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async (ctx, input, stager) => {
+  const spec = datasetNamed(ctx.config.project, input.dataset);
+  const db = await ctx.db();
+  const outDir = await ctx.workDir('silver');
+  const csv = await ctx.lake.localPath('bronze', input.key, await ctx.workDir('silver-inputs'));
+  const header = await inspectHeader(csv, spec.delimiter);
+  const match = matchHeader(header, spec);
+  const problem = headerProblem(input.name, header, match, spec);
+  if (problem) return { dataset: spec.name, key: input.key, rows: 0, waiting: problem.message };
+  const missingColumns = match.missingOptional.length ? { missingColumns: match.missingOptional } : {};
+  ctx.progress.begin('silver', input.many ? `${spec.name} ${input.name}` : spec.name, input.rows);
+  const cleaned = await cleanDataset(db, spec, csv, {
+    header: match.names,
+    sourceName: input.key,
+    outDir,
+    tag: `_${input.index}`,
+    settings: ctx.config.qualitySettings,
+    ...(input.longestRecord ? { longestRecord: input.longestRecord } : {}),
+    ...(input.recordCount ? { expectedRecords: input.rows } : {}),
+    onProgress: (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }),
+  });
+  ctx.progress.end();
+  // Every record bronze counted is read or rejected: kept, quarantined or a counted drop follows. The
+  // cleaning falls back to quarantining every line when its reading falls short; fewer still would
+  // mean rows lost without a word: nothing is merged from such a reading.
+  if (input.recordCount && cleaned.stats.rowsIn < input.rows) {
+    await cleaned.dispose();
+    throw new UserError(
+      `${input.name}: the CSV reader accounted for ${cleaned.stats.rowsIn} of its ${input.rows} records: ${input.rows - cleaned.stats.rowsIn} would be lost`,
+      'the run stops rather than lose rows; please report it with the file',
+    );
+  }
+  const quarantine = cleaned.quarantineFile ? await stager.stage(cleaned.quarantineFile, 'quarantine.parquet') : undefined;
+  const result = { dataset: spec.name, key: input.key, rows: cleaned.stats.rowsOut, stats: cleaned.stats, quality: cleaned.quality, ...missingColumns, ...(quarantine ? { quarantine } : {}) };
+  // A lone file stays a view of this session until merged (no copy); with several, each file's working
+  // tables would pile up in memory until the merge, so each is written out and dropped at once.
+  if (!stager.remote && !input.many) return { ...result, valid: { relation: cleaned.validRelation }, dispose: cleaned.dispose };
+  const validFile = path.join(outDir, `valid_${input.index}.parquet`);
+  await db.run(`COPY (SELECT * FROM ${cleaned.validRelation}) TO ${str(validFile)} (FORMAT parquet)`);
+  await cleaned.dispose();
+  return { ...result, valid: await stager.stage(validFile, 'valid.parquet') };
+};
+

@@ -1,0 +1,134 @@
+import { sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
+import { fileQuarantineKey, orphansKey, silverObjectKey } from '../../lake/index.js';
+import type { QualityCheck } from '../cleaning.js';
+import type { RunContext } from '../context.js';
+import { mergeDataset } from '../merge.js';
+import { stagedLocalPath, type StagedFile } from '../shards.js';
+import type { CleanShardOutput } from './clean-shard.js';
+import type { SilverPlan } from './plan.js';
+import { silverObjects, type SilverState } from './state.js';
+import { addCleaning, emptyStats, type SilverDatasetStats } from './stats.js';
+
+/** The combine step's result: objects to put and delete, and the state that names them. */
+export interface SilverChanges {
+  uploads: { key: string; file: StagedFile }[];
+  deletes: string[];
+  next: SilverState;
+  stats: Record<string, SilverDatasetStats>;
+  quality: QualityCheck[];
+  rowsIn: number;
+}
+
+/**
+ * Merges the cleaned files into each dataset, in the datasets' declared order (a reference is checked
+ * against the rows of its dataset as merged in this run), all in scratch: nothing in the lake changes here.
+ */
+export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: CleanShardOutput[]): Promise<SilverChanges> {
+  const { project } = ctx.config;
+  const { state, previous, rebuild, digests, toMerge } = plan;
+  const db = await ctx.db();
+  const downloads = await ctx.workDir('silver-inputs');
+  const uploads: { key: string; file: StagedFile }[] = [];
+  const deletes: string[] = [];
+  const next: SilverState = { ...state, datasets: { ...state.datasets }, waiting: { ...state.waiting } };
+  const stats: Record<string, SilverDatasetStats> = {};
+  const quality: QualityCheck[] = [];
+  const changed = new Set<string>();
+  let rowsIn = 0;
+
+  for (const spec of project.datasets) {
+    const files = toMerge.filter((f) => f.dataset === spec.name);
+    const current = state.datasets[spec.name] ?? { rows: 0, orphans: 0, partitions: {} };
+    const waitingForReference = spec.references.some((r) => changed.has(r.dataset)) && current.orphans > 0;
+    const referenced = project.datasets.some((d) => d.references.some((r) => r.dataset === spec.name));
+    if (files.length === 0 && !waitingForReference && !referenced) continue;
+    const existing: { partition: string; file: string }[] = [];
+    for (const [partition, keys] of Object.entries(current.partitions)) {
+      for (const key of keys) existing.push({ partition, file: await ctx.lake.localPath('silver', key, downloads) });
+    }
+    if (files.length === 0 && !waitingForReference) {
+      // Unchanged, but the datasets referencing it check their rows against it.
+      const cols = Object.keys(spec.columns).map(id).join(', ');
+      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(`silver_${spec.name}`)} AS SELECT ${cols} FROM ${existing.length ? `read_parquet([${existing.map((e) => str(e.file)).join(', ')}], hive_partitioning = false)` : `(SELECT ${Object.keys(spec.columns).map((c) => `NULL AS ${id(c)}`).join(', ')} WHERE false)`}`);
+      continue;
+    }
+
+    const s = emptyStats(spec, files);
+    const incoming: { relation: string; source: string; name: string }[] = [];
+    for (const c of cleaned.filter((o) => o.dataset === spec.name)) {
+      const file = files.find((f) => f.key === c.key)!;
+      if (c.waiting !== undefined) {
+        // Bronze counted the file's lines: they are accounted for as quarantined, the file waiting whole.
+        s.waitingFiles.push({ file: c.key, reason: c.waiting });
+        s.rowsIn += file.rows;
+        s.quarantined += file.rows;
+        s.reasons['file_quarantined'] = (s.reasons['file_quarantined'] ?? 0) + file.rows;
+        next.waiting![c.key] = { dataset: spec.name, reason: c.waiting, definition: digests.get(spec.name)! };
+        continue;
+      }
+      delete next.waiting![c.key];
+      const relation = c.valid && 'relation' in c.valid ? c.valid.relation : `read_parquet(${str(await stagedLocalPath(ctx.lake, c.valid!, downloads))})`;
+      incoming.push({ relation, source: c.key, name: file.name });
+      addCleaning(s, c.stats!);
+      if (c.missingColumns) s.missingColumns[c.key] = c.missingColumns;
+      quality.push(...c.quality!);
+      if (c.quarantine) uploads.push({ key: fileQuarantineKey(c.key), file: c.quarantine });
+    }
+    // Files of this dataset still waiting from earlier runs, named when it ends empty.
+    const waiting = [...s.waitingFiles.map((w) => w.reason), ...Object.entries(next.waiting!).filter(([k, w]) => w.dataset === spec.name && !s.waitingFiles.some((x) => x.file === k)).map(([, w]) => w.reason)];
+
+    ctx.progress.begin('silver', `merge ${spec.name}`);
+    const merged = await mergeDataset(db, {
+      spec,
+      incoming,
+      existing,
+      ...(current.orphans > 0 ? { orphansFile: await ctx.lake.localPath('silver', orphansKey(spec.name), downloads) } : {}),
+      referenced: spec.references.map((r) => `SELECT ${id(r.key)} AS ${id(r.column)} FROM ${id(`silver_${r.dataset}`)}`),
+      outDir: await ctx.workDir(`silver-merge-${spec.name}`),
+      waiting,
+    });
+    ctx.progress.end();
+    quality.push(...merged.quality);
+
+    const partitions = { ...current.partitions };
+    for (const p of merged.touched) {
+      const keys = merged.written.filter((w) => w.partition === p).map((w) => silverObjectKey(spec.name, p, w.name));
+      for (const old of partitions[p] ?? []) if (!keys.includes(old)) deletes.push(old);
+      if (keys.length) partitions[p] = keys;
+      else delete partitions[p];
+    }
+    for (const w of merged.written) uploads.push({ key: silverObjectKey(spec.name, w.partition, w.name), file: { local: w.file } });
+    if (merged.orphans.changed) {
+      if (merged.orphans.file) uploads.push({ key: orphansKey(spec.name), file: { local: merged.orphans.file } });
+      else deletes.push(orphansKey(spec.name));
+    }
+    // The run that last wrote each partition: gold rebuilds the partitions written since it was built.
+    const written = { ...current.written };
+    for (const p of Object.keys(written)) if (!partitions[p]) delete written[p];
+    for (const p of merged.touched) if (partitions[p]) written[p] = ctx.runId;
+    next.datasets[spec.name] = { rows: merged.counts.rows, orphans: merged.orphans.rows, partitions, written, definition: digests.get(spec.name)! };
+    changed.add(spec.name);
+
+    s.rowsOut = merged.counts.incoming - merged.counts.newOrphans;
+    s.quarantined += merged.counts.newOrphans;
+    const newOrphans = merged.quality.filter((q) => q.rule === 'references' && q.severity === 'error');
+    if (merged.counts.newOrphans) s.reasons[`unknown_reference:${newOrphans.map((q) => q.column).join('+')}`] = merged.counts.newOrphans;
+    Object.assign(s, { replaced: merged.counts.replaced, promoted: merged.counts.promoted, rows: merged.counts.rows, unresolved: merged.orphans.rows, partitionsWritten: merged.touched });
+    stats[spec.name] = s;
+    rowsIn += s.rowsIn;
+  }
+  for (const c of cleaned) await c.dispose?.();
+  // Datasets no longer declared leave silver's state (their objects go with a rebuild below).
+  for (const d of Object.keys(next.datasets)) if (!digests.has(d)) delete next.datasets[d];
+
+  // A rebuild replaces every dataset: objects of the previous silver that were not rewritten go.
+  if (rebuild && previous) {
+    const kept = new Set([...uploads.map((u) => u.key), ...Object.values(next.datasets).flatMap((d) => Object.values(d.partitions).flat())]);
+    for (const d of Object.keys(previous.datasets)) {
+      for (const key of [...silverObjects(previous, d), orphansKey(d)]) if (!kept.has(key) && !deletes.includes(key)) deletes.push(key);
+    }
+  }
+
+
+  return { uploads, deletes, next, stats, quality, rowsIn };
+}

@@ -1,0 +1,74 @@
+import { readManifest } from '../bronze.js';
+import { timed, type RunContext, type StageResult } from '../context.js';
+import { clearStaging, inlineRunner, type ShardRunner } from '../shards.js';
+import { cleanShard } from './clean-shard.js';
+import { combineSilver } from './combine.js';
+import { commitSilver } from './commit.js';
+import { planSilver } from './plan.js';
+import { readSilverState } from './state.js';
+import { mergeChecks, type SilverDatasetStats } from './stats.js';
+
+export { cleanShard, type CleanShardInput, type CleanShardOutput } from './clean-shard.js';
+export { definitionDigest, readSilverState, silverObjects, type SilverState } from './state.js';
+export type { SilverDatasetStats } from './stats.js';
+
+export interface SilverOptions {
+  /** Ignore what silver holds and rebuild it from every bronze file (the latest version of each name). */
+  fullRefresh?: boolean;
+  /** Where the per-file cleaning runs: in this process (default) or on the workers. */
+  shards?: ShardRunner;
+}
+
+/**
+ * Silver: the bronze files not merged yet are cleaned one by one (rejected rows to a quarantine file per
+ * bronze file), then merged into each dataset, in arrival order. Plan (which files, rebuild or not) →
+ * shards (one cleaning per file, on the workers in distributed mode) → combine (the merge, in scratch)
+ * → commit (objects, then the state file). A fatal rule fails the run before the commit, so silver is
+ * left as it was. When a dataset's definition changed since silver was built, silver is rebuilt.
+ */
+export async function runSilver(ctx: RunContext, options: SilverOptions = {}): Promise<StageResult> {
+  return timed(async () => {
+    const plan = planSilver(ctx.config.project, await readManifest(ctx), await readSilverState(ctx.lake), options.fullRefresh === true);
+    if (plan.candidates.length === 0) {
+      return { stage: 'silver' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `no new bronze file since run ${plan.state.runId}` } };
+    }
+    await clearStaging(ctx.lake, 'silver');
+    const { toMerge } = plan;
+    const cleaned = await (options.shards ?? inlineRunner(ctx)).map(
+      'silver.clean',
+      toMerge.map((f, index) => ({
+        label: `clean ${f.key}`,
+        input: {
+          dataset: f.dataset,
+          key: f.key,
+          name: f.name,
+          rows: f.rows,
+          ...(f.recordCount ? { recordCount: true } : {}),
+          ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
+          index,
+          many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,
+        },
+      })),
+      cleanShard,
+    );
+    const changes = await combineSilver(ctx, plan, cleaned);
+    const bytes = await commitSilver(ctx, plan, changes);
+
+    const sum = (f: (s: SilverDatasetStats) => number) => Object.values(changes.stats).reduce((acc, s) => acc + f(s), 0);
+    return {
+      stage: 'silver' as const,
+      rowsIn: changes.rowsIn,
+      rowsOut: sum((s) => s.rowsOut),
+      quarantined: sum((s) => s.quarantined),
+      bytes,
+      details: {
+        files: toMerge.map((f) => f.key),
+        superseded: plan.superseded.map((f) => f.key),
+        ...(plan.unmatched.length ? { unmatched: plan.unmatched } : {}),
+        ...(plan.redefined.length ? { rebuilt: `the definitions of ${plan.redefined.join(', ')} changed: silver was rebuilt from bronze` } : {}),
+        datasets: changes.stats,
+        quality: mergeChecks(changes.quality),
+      },
+    };
+  });
+}

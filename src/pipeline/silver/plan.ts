@@ -1,0 +1,43 @@
+import type { Project } from '../../project/types.js';
+import { datasetForFile, type BronzeFile, type Manifest } from '../bronze.js';
+import { changedDefinitions, definitionDigest, type SilverState } from './state.js';
+
+/** What a silver run has to do, decided from bronze's manifest and silver's state alone. */
+export interface SilverPlan {
+  /** The state the run starts from: silver's, or an empty one for a rebuild. */
+  state: SilverState;
+  previous: SilverState | undefined;
+  /** Every file is merged again: --full-refresh, or a dataset's definition changed. */
+  rebuild: boolean;
+  /** Datasets whose definition changed since silver was built. */
+  redefined: string[];
+  /** Each declared dataset's definition digest. */
+  digests: Map<string, string>;
+  /** Earlier versions of a name not merged yet: the latest is merged as if they never came. */
+  superseded: BronzeFile[];
+  /** The files this run takes up, in arrival order (of a dataset or of none). */
+  candidates: BronzeFile[];
+  /** The candidates of a dataset, to clean and merge. */
+  toMerge: (BronzeFile & { dataset: string })[];
+  /** Candidates whose name no dataset matches any more. */
+  unmatched: string[];
+}
+
+export function planSilver(project: Project, manifest: Manifest, previous: SilverState | undefined, fullRefresh: boolean): SilverPlan {
+  const digests = new Map(project.datasets.map((d) => [d.name, definitionDigest(d)]));
+  const redefined = previous && !fullRefresh ? changedDefinitions(previous, digests) : [];
+  const rebuild = fullRefresh || redefined.length > 0;
+  const state: SilverState = rebuild || !previous ? { format: 1, runId: '', updatedAt: '', processed: [], datasets: {} } : previous;
+  const done = new Set(state.processed);
+  const datasetOf = (f: BronzeFile) => datasetForFile(project, f.name)?.name;
+  const unprocessed = manifest.files.filter((f) => !done.has(f.key)).sort((a, b) => a.seq - b.seq);
+  const latest = new Map<string, BronzeFile>();
+  for (const f of unprocessed) if ((latest.get(f.name)?.version ?? 0) < f.version) latest.set(f.name, f);
+  const superseded = unprocessed.filter((f) => latest.get(f.name) !== f);
+  // A file waiting in quarantine is tried again only when its dataset's definition changes.
+  const stillWaiting = (f: BronzeFile) => state.waiting?.[f.key] !== undefined && state.waiting[f.key]!.definition === digests.get(datasetOf(f) ?? '');
+  const candidates = [...latest.values()].filter((f) => !stillWaiting(f)).sort((a, b) => a.seq - b.seq);
+  const toMerge = candidates.filter((f) => datasetOf(f) !== undefined).map((f) => ({ ...f, dataset: datasetOf(f)! }));
+  const unmatched = candidates.filter((f) => datasetOf(f) === undefined).map((f) => f.key);
+  return { state, previous, rebuild, redefined, digests, superseded, candidates, toMerge, unmatched };
+}

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { readJson, SILVER_STATE, writeJson, type ObjectStore } from '../../lake/index.js';
+import type { DatasetSpec } from '../../project/types.js';
+
+/** What silver holds, written last by each silver run that changes something. */
+export interface SilverState {
+  format: 1;
+  /** The run that last changed silver: gold compares it with the one it was built from. */
+  runId: string;
+  updatedAt: string;
+  /** Bronze keys merged (or superseded by a later version of the same name before being merged). */
+  processed: string[];
+  datasets: Record<string, { rows: number; orphans: number; partitions: Record<string, string[]>; written?: Record<string, string>; definition?: string }>;
+  /**
+   * Bronze files that cannot be read as their dataset (a required column missing): each waits, with
+   * its reason, until a new version of it arrives or the dataset's definition changes.
+   */
+  waiting?: Record<string, { dataset: string; reason: string; definition: string }>;
+}
+
+export async function readSilverState(lake: ObjectStore): Promise<SilverState | undefined> {
+  return readJson<SilverState>(lake, SILVER_STATE);
+}
+
+export function writeSilverState(lake: ObjectStore, state: SilverState): Promise<void> {
+  return writeJson(lake, SILVER_STATE, state);
+}
+
+/** The silver objects of a dataset, all partitions. */
+export function silverObjects(state: SilverState | undefined, dataset: string): string[] {
+  return Object.values(state?.datasets[dataset]?.partitions ?? {}).flat();
+}
+
+/** A digest of a dataset's definition: silver is rebuilt from bronze when one changes. */
+export function definitionDigest(spec: DatasetSpec): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+}
+
+/** Datasets whose definition differs from the one silver was built with (or that were added or removed). */
+export function changedDefinitions(state: SilverState, digests: Map<string, string>): string[] {
+  const built = Object.keys(state.datasets);
+  const changed = [...digests].filter(([d, digest]) => state.datasets[d]?.definition !== digest).map(([d]) => d);
+  return [...changed, ...built.filter((d) => !digests.has(d))];
+}
+

@@ -1,0 +1,63 @@
+import type { DatasetSpec } from '../../project/types.js';
+import type { BronzeFile } from '../bronze.js';
+import type { CleaningStats, QualityCheck } from '../cleaning.js';
+
+/** Per dataset: the cleaning counts of its new files, and what the merge did. */
+export interface SilverDatasetStats extends CleaningStats {
+  files: string[];
+  replaced: number;
+  promoted: number;
+  /** Rows in silver after the run. */
+  rows: number;
+  /** Rows waiting for their reference, after the run. */
+  unresolved: number;
+  partitionsWritten: string[];
+  /** Files set aside whole, with the reason (a required column missing). */
+  waitingFiles: { file: string; reason: string }[];
+  /** Optional columns a file did not have (read as missing values), per file. */
+  missingColumns: Record<string, string[]>;
+}
+
+export function emptyStats(spec: DatasetSpec, files: BronzeFile[]): SilverDatasetStats {
+  return {
+    dataset: spec.name,
+    files: files.map((f) => f.key),
+    rowsIn: 0,
+    rowsOut: 0,
+    quarantined: 0,
+    emptyRows: 0,
+    exactDuplicates: 0,
+    reasons: {},
+    replaced: 0,
+    promoted: 0,
+    rows: 0,
+    unresolved: 0,
+    partitionsWritten: [],
+    waitingFiles: [],
+    missingColumns: {},
+  };
+}
+
+export function addCleaning(into: SilverDatasetStats, s: CleaningStats): void {
+  into.rowsIn += s.rowsIn;
+  into.quarantined += s.quarantined;
+  into.emptyRows += s.emptyRows;
+  into.exactDuplicates += s.exactDuplicates;
+  for (const [reason, n] of Object.entries(s.reasons)) into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
+}
+
+/** One line per dataset, rule and column: the counts of every file added up, the first examples kept. */
+export function mergeChecks(checks: QualityCheck[]): QualityCheck[] {
+  const byRule = new Map<string, QualityCheck>();
+  for (const q of checks) {
+    const k = `${q.dataset}|${q.rule}|${q.column ?? ''}`;
+    const seen = byRule.get(k);
+    if (!seen) byRule.set(k, { ...q, examples: [...q.examples] });
+    else {
+      seen.checked += q.checked;
+      seen.failed += q.failed;
+      seen.examples = [...seen.examples, ...q.examples].slice(0, 3);
+    }
+  }
+  return [...byRule.values()];
+}
