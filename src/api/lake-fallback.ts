@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
-import { sqlIdent as id, sqlString as str, type Row } from '../engine/duckdb.js';
-import { goldKey } from '../pipeline/gold.js';
+import { dayText, sqlIdent as id, sqlString as str, type Row } from '../engine/duckdb.js';
+import { goldKey } from '../pipeline/gold/index.js';
 import type { Kpi } from '../project/types.js';
 import type { ReadOptions } from '../serving/index.js';
 import type { ObjectStore } from '../lake/index.js';
@@ -18,7 +18,7 @@ export function lakeReader(lake: ObjectStore, engine: LazyEngine) {
     try {
       const columns = Object.entries(kpi.columns);
       // Dates compare and come out as 'YYYY-MM-DD' text, as in the serving store.
-      const expr = (name: string) => (kpi.columns[name]?.type === 'date' ? `strftime(${id(name)}, '%Y-%m-%d')` : id(name));
+      const expr = (name: string) => (kpi.columns[name]?.type === 'date' ? dayText(name) : id(name));
       const where = (options.where ?? []).map((c) => `${expr(c.column)} ${c.op} ${typeof c.value === 'number' ? c.value : str(c.value)}`);
       const sql = `SELECT ${columns.map(([name]) => `${expr(name)} AS ${id(name)}`).join(', ')}
         FROM read_parquet(${str(file)}, file_row_number = true)

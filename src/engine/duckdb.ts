@@ -101,3 +101,16 @@ export function sqlString(value: string): string {
 export function sqlIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
+
+/**
+ * Parquet files read as one table. Hive partitioning is off: a folder such as `month=2026-11` names a
+ * partition of the lake's layout, not a column of the rows.
+ */
+export function parquetFiles(files: readonly string[]): string {
+  return `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = false)`;
+}
+
+/** A DATE column as the 'YYYY-MM-DD' text every reader of a KPI gets (serving store, lake fallback). */
+export function dayText(column: string): string {
+  return `strftime(${sqlIdent(column)}, '%Y-%m-%d')`;
+}

@@ -3,7 +3,7 @@ import { describeSystemError, errorMessage } from '../errors.js';
 import { openObjectStore, type ObjectStore } from '../lake/index.js';
 import { runBronze } from '../pipeline/bronze.js';
 import { RunContext, silentProgress, type ProgressSink } from '../pipeline/context.js';
-import { runGold } from '../pipeline/gold.js';
+import { runGold } from '../pipeline/gold/index.js';
 import { runPublish } from '../pipeline/publish.js';
 import { inlineRunner, type ShardRunner } from '../pipeline/shards.js';
 import { runSilver } from '../pipeline/silver/index.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetRule, DatasetSpec } from '../project/types.js';
-import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
+import { parquetFiles, sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import type { QualityCheck } from './cleaning.js';
 import { sqlType } from './row-rules.js';
@@ -71,7 +71,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   const keys = spec.key.map(id).join(', ');
   const cand = id(`merge_candidates_${spec.name}`);
   const part = partitioning(spec);
-  const files = (list: { file: string }[]) => `read_parquet([${list.map((e) => str(e.file)).join(', ')}], hive_partitioning = false)`;
+  const files = (list: { file: string }[]) => parquetFiles(list.map((e) => e.file));
   const typedEmpty = `SELECT ${names.map((c) => `NULL::${sqlType(spec.columns[c]!)} AS ${id(c)}`).join(', ')}${keyed ? '' : `, NULL::VARCHAR AS ${SOURCE_COLUMN}`}, NULL::INTEGER AS _file, NULL::BIGINT AS _record WHERE false`;
   const incomingNames = `(${input.incoming.length ? input.incoming.map((f) => str(f.name)).join(', ') : 'NULL'})`;
   /** Rows of an existing relation that a row of the new files replaces (or, negated, that it leaves alone). */

@@ -1,8 +1,8 @@
-import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
+import { dayText, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
 import type { KpiTable, ServingStore } from '../serving/index.js';
 import { timed, type RunContext, type StageResult } from './context.js';
-import { goldKey, readGoldState } from './gold.js';
+import { goldKey, readGoldState } from './gold/index.js';
 
 /**
  * Publish (the seed's export to MongoDB): every KPI of the project is read from gold and the whole
@@ -28,7 +28,7 @@ export async function runPublish(ctx: RunContext, serving: ServingStore, options
       // The columns a client may filter on are indexed by stores that index (MongoDB).
       const filtered = new Set([...Object.values(kpi.filters), ...(kpi.range ? [kpi.range] : [])]);
       const columns = Object.entries(kpi.columns).map(([name, c]) => ({ name, type: c.type, ...(filtered.has(name) ? { filtered: true } : {}) }));
-      const select = columns.map((c) => (c.type === 'date' ? `strftime(${id(c.name)}, '%Y-%m-%d') AS ${id(c.name)}` : id(c.name))).join(', ');
+      const select = columns.map((c) => (c.type === 'date' ? `${dayText(c.name)} AS ${id(c.name)}` : id(c.name))).join(', ');
       tables.push({ table: kpi.table, columns, rows: await db.rows(`SELECT ${select} FROM read_parquet(${str(file)}, file_row_number = true) ORDER BY file_row_number`) });
     }
     ctx.progress.begin('publish', serving.description);

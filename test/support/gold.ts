@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sqlString as str } from '../../src/engine/duckdb.js';
-import type { GoldState } from '../../src/pipeline/gold.js';
+import type { GoldState } from '../../src/pipeline/gold/index.js';
 
 /** Each gold table of a folder lake as a `read_parquet(...)` over its objects (one, or one per partition). */
 export async function goldTableReaders(lakeDir: string): Promise<Record<string, string>> {

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { sqlString as str } from '../../engine/duckdb.js';
-import { goldKey } from '../../pipeline/gold.js';
+import { goldKey } from '../../pipeline/gold/index.js';
 import { notFound, NOTHING_PUBLISHED, notPublished } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
 import { body, errors } from '../schemas.js';

@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import { errorMessage, isTransient, UserError } from '../../errors.js';
 import type { ObjectStore } from '../../lake/index.js';
 import { RunContext, silentProgress } from '../../pipeline/context.js';
-import { goldPartitionShard } from '../../pipeline/gold.js';
+import { goldPartitionShard } from '../../pipeline/gold/index.js';
 import type { ShardHandler, ShardKind } from '../../pipeline/shards.js';
 import { cleanShard } from '../../pipeline/silver/index.js';
 import { HINT, type ShardJob } from './connection.js';

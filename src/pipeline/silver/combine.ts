@@ -8,6 +8,7 @@ import type { CleanShardOutput } from './clean-shard.js';
 import type { SilverPlan } from './plan.js';
 import { silverObjects, type SilverState } from './state.js';
 import { addCleaning, emptyStats, type SilverDatasetStats } from './stats.js';
+import { datasetSelect } from './read.js';
 
 /** The combine step's result: objects to put and delete, and the state that names them. */
 export interface SilverChanges {
@@ -48,8 +49,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
     }
     if (files.length === 0 && !waitingForReference) {
       // Unchanged, but the datasets referencing it check their rows against it.
-      const cols = Object.keys(spec.columns).map(id).join(', ');
-      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(`silver_${spec.name}`)} AS SELECT ${cols} FROM ${existing.length ? `read_parquet([${existing.map((e) => str(e.file)).join(', ')}], hive_partitioning = false)` : `(SELECT ${Object.keys(spec.columns).map((c) => `NULL AS ${id(c)}`).join(', ')} WHERE false)`}`);
+      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(`silver_${spec.name}`)} AS ${datasetSelect(spec, existing.map((e) => e.file))}`);
       continue;
     }
 

@@ -11,6 +11,7 @@ import { mergeChecks, type SilverDatasetStats } from './stats.js';
 export { cleanShard, type CleanShardInput, type CleanShardOutput } from './clean-shard.js';
 export { definitionDigest, readSilverState, silverObjects, type SilverState } from './state.js';
 export type { SilverDatasetStats } from './stats.js';
+export { datasetSelect } from './read.js';
 
 export interface SilverOptions {
   /** Ignore what silver holds and rebuild it from every bronze file (the latest version of each name). */

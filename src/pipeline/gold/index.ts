@@ -1,41 +1,17 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
-import { UserError } from '../errors.js';
-import { checkKpiOutput } from '../project/kpi-output.js';
-import type { DatasetSpec } from '../project/types.js';
-import { GOLD_STATE, readJson, writeJson, type ObjectStore } from '../lake/index.js';
-import { sqlType } from './row-rules.js';
-import { timed, type RunContext, type StageResult } from './context.js';
-import { readSilverState, silverObjects, type SilverState } from './silver/index.js';
-import { clearStaging, inlineRunner, publishStaged, stagedLocalPath, stagedSize, type Shard, type ShardHandler, type ShardRunner, type StagedFile } from './shards.js';
+import { parquetFiles, sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
+import { UserError } from '../../errors.js';
+import { checkKpiOutput } from '../../project/kpi-output.js';
+import { timed, type RunContext, type StageResult } from '../context.js';
+import { clearStaging, inlineRunner, publishStaged, stagedLocalPath, stagedSize, type Shard, type ShardRunner, type StagedFile } from '../shards.js';
+import { readSilverState, silverObjects } from '../silver/index.js';
+import { goldPartitionShard, partitionDigest, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
+import { allPresent, goldKey, goldPartitionKey, readGoldState, writeGoldState, type GoldState } from './state.js';
+import { datasetView, writeTable } from './tables.js';
 
-export const goldKey = (table: string) => `${table}.parquet`;
-/** A partitioned table's object for one partition of its dataset: `fact_achats/month=2026-11.parquet`. */
-export const goldPartitionKey = (table: string, partition: string) => `${table}/${partition || 'all'}.parquet`;
-
-/** What gold was built from: when neither silver nor the definitions changed, gold is not rebuilt. */
-export interface GoldState {
-  format: 1;
-  /** The run that built gold; the serving store records it when gold is published. */
-  runId: string;
-  silverRunId: string;
-  /** Digest of every gold model's and KPI's SQL (and how their outputs are declared). */
-  definitions: string;
-  builtAt: string;
-  tables: Record<string, number>;
-  /** Every object of each table: one, or one per partition for a partitioned table. */
-  objects: Record<string, string[]>;
-  /**
-   * Per partition of a partitioned table's dataset: a digest of the silver objects and definitions it
-   * was built from, and its rows per table. A partition whose digest is unchanged is kept as it is.
-   */
-  partitions?: Record<string, { digest: string; rows: Record<string, number> }>;
-}
-
-export async function readGoldState(lake: ObjectStore): Promise<GoldState | undefined> {
-  return readJson<GoldState>(lake, GOLD_STATE);
-}
+export { goldPartitionShard, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
+export { goldKey, goldPartitionKey, readGoldState, type GoldState } from './state.js';
 
 export interface GoldOptions {
   /** Rebuild even when silver and the definitions are unchanged. */
@@ -43,42 +19,6 @@ export interface GoldOptions {
   /** Where the partitioned tables' partitions are built: in this process (default) or on the workers. */
   shards?: ShardRunner;
 }
-
-export interface GoldPartitionInput {
-  /** The partitioned dataset, its partition and that partition's silver objects. */
-  dataset: string;
-  partition: string;
-  keys: string[];
-  /** The other datasets' silver objects, read whole. */
-  others: Record<string, string[]>;
-  tables: string[];
-}
-
-export interface GoldPartitionOutput {
-  partition: string;
-  rows: number;
-  tables: Record<string, { file: StagedFile; rows: number }>;
-}
-
-/** The partitioned tables of one partition of their dataset (one month of fact_achats): a shard of the gold task. */
-export const goldPartitionShard: ShardHandler<GoldPartitionInput, GoldPartitionOutput> = async (ctx, input, stager) => {
-  const models = ctx.config.project.models.filter((m) => input.tables.includes(m.name));
-  const db = await ctx.db();
-  const downloads = await ctx.workDir('gold-inputs');
-  await datasetView(ctx, db, input.dataset, input.keys, downloads);
-  for (const [dataset, keys] of Object.entries(input.others)) await datasetView(ctx, db, dataset, keys, downloads);
-  const outDir = await ctx.workDir(`gold-${input.partition || 'all'}`);
-  const tables: GoldPartitionOutput['tables'] = {};
-  for (const model of models) {
-    ctx.progress.begin('gold', `${model.name} ${input.partition}`);
-    const file = path.join(outDir, `${model.name}.parquet`);
-    await writeTable(db, model.sql, file, () => undefined);
-    const [r] = await db.rows(`SELECT count(*) AS n FROM read_parquet(${str(file)})`);
-    tables[model.name] = { file: await stager.stage(file, `${model.name}.parquet`), rows: Number(r!['n']) };
-    ctx.progress.end();
-  }
-  return { partition: input.partition, rows: Object.values(tables).reduce((n, t) => n + t.rows, 0), tables };
-};
 
 /**
  * Gold: the tables of the project's models/ from silver, in the order they read each other, then every
@@ -157,7 +97,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       const files: string[] = [];
       for (const o of objects) files.push(await stagedLocalPath(ctx.lake, o.file, downloads));
       // No partition (an empty dataset): the table is its SQL over the empty dataset, with its columns.
-      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(model.name)} AS ${files.length ? `SELECT * FROM read_parquet([${files.map(str).join(', ')}], hive_partitioning = false)` : `SELECT * FROM (${model.sql}) WHERE false`}`);
+      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(model.name)} AS ${files.length ? `SELECT * FROM ${parquetFiles(files)}` : `SELECT * FROM (${model.sql}) WHERE false`}`);
       written.push({ table: model.name, objects, rows: parts.reduce((n, p) => n + p.tables[model.name]!.rows, 0) });
     }
     for (const kpi of kpis) {
@@ -182,7 +122,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     const tables = Object.fromEntries(written.map((w) => [w.table, w.rows]));
     const partitions = Object.fromEntries(shards.map((s, i) => [s.input.partition, { digest: digests.get(s.input)!, rows: Object.fromEntries(Object.entries(parts[i]!.tables).map(([t, v]) => [t, v.rows])) }]));
     const state: GoldState = { format: 1, runId: ctx.runId, silverRunId: silver.runId, definitions, builtAt: new Date().toISOString(), tables, objects, partitions };
-    await writeJson(ctx.lake, GOLD_STATE, state);
+    await writeGoldState(ctx.lake, state);
     await clearStaging(ctx.lake, 'gold', ctx.runId);
     // Rows out: those of the largest model (the fact table), as rows in are silver's.
     const largest = Math.max(0, ...written.filter((w) => models.some((m) => m.name === w.table)).map((w) => w.rows));
@@ -197,42 +137,3 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
   });
 }
 
-/**
- * What a gold partition is built from: its silver objects (size and time, from one listing) and the run
- * that wrote them — object times are whole seconds on S3 — the other datasets' likewise, the definitions.
- */
-function partitionDigest(definitions: string, input: GoldPartitionInput, silver: SilverState, objects: Map<string, string>): string {
-  const describe = (keys: string[]) => keys.map((k) => `${k} ${objects.get(k) ?? 'missing'}`);
-  const others = Object.entries(input.others).map(([dataset, keys]) => [dataset, describe(keys), silver.datasets[dataset]?.written ?? null]);
-  return createHash('sha256')
-    .update(JSON.stringify([definitions, input.dataset, input.partition, input.tables, describe(input.keys), silver.datasets[input.dataset]?.written?.[input.partition] ?? null, others]))
-    .digest('hex');
-}
-
-/** A view named after the dataset over its silver objects (its declared columns, typed even when empty); returns its row count. */
-async function datasetView(ctx: RunContext, db: Engine, dataset: string, keys: string[], downloads: string): Promise<number> {
-  const spec = ctx.config.project.datasets.find((d) => d.name === dataset)!;
-  const files: string[] = [];
-  for (const key of keys) files.push(await ctx.lake.localPath('silver', key, downloads));
-  await db.run(`CREATE OR REPLACE TEMP VIEW ${id(dataset)} AS ${datasetSelect(spec, files)}`);
-  const [r] = await db.rows(`SELECT count(*) AS n FROM ${id(dataset)}`);
-  return Number(r!['n']);
-}
-
-/** The declared columns of a dataset over its silver files; no file gives the empty typed table. */
-export function datasetSelect(spec: DatasetSpec, files: string[]): string {
-  const names = Object.keys(spec.columns);
-  if (files.length === 0) return `SELECT ${names.map((c) => `NULL::${sqlType(spec.columns[c]!)} AS ${id(c)}`).join(', ')} WHERE false`;
-  return `SELECT ${names.map(id).join(', ')} FROM read_parquet([${files.map(str).join(', ')}], hive_partitioning = false)`;
-}
-
-async function writeTable(db: Engine, sql: string, file: string, onProgress: Parameters<Engine['run']>[1]): Promise<void> {
-  await db.run(`COPY (${sql}) TO ${str(file)} (FORMAT parquet, COMPRESSION zstd)`, onProgress);
-}
-
-async function allPresent(lake: ObjectStore, state: GoldState): Promise<boolean> {
-  // A gold built before its objects were listed is rebuilt once.
-  if (!state.objects) return false;
-  for (const key of Object.values(state.objects).flat()) if (!(await lake.head('gold', key))) return false;
-  return true;
-}

@@ -1,0 +1,19 @@
+import { sqlIdent as id, sqlString as str, type Engine } from '../../engine/duckdb.js';
+import type { RunContext } from '../context.js';
+import { datasetSelect } from '../silver/read.js';
+
+export /** A view named after the dataset over its silver objects (its declared columns, typed even when empty); returns its row count. */
+async function datasetView(ctx: RunContext, db: Engine, dataset: string, keys: string[], downloads: string): Promise<number> {
+  const spec = ctx.config.project.datasets.find((d) => d.name === dataset)!;
+  const files: string[] = [];
+  for (const key of keys) files.push(await ctx.lake.localPath('silver', key, downloads));
+  await db.run(`CREATE OR REPLACE TEMP VIEW ${id(dataset)} AS ${datasetSelect(spec, files)}`);
+  const [r] = await db.rows(`SELECT count(*) AS n FROM ${id(dataset)}`);
+  return Number(r!['n']);
+}
+
+/** A table's rows written as one zstd Parquet file. */
+export async function writeTable(db: Engine, sql: string, file: string, onProgress: Parameters<Engine['run']>[1]): Promise<void> {
+  await db.run(`COPY (${sql}) TO ${str(file)} (FORMAT parquet, COMPRESSION zstd)`, onProgress);
+}
+
