@@ -24,6 +24,7 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
     lines.push(
       `${stats.dataset}: ${files} new file${files === 1 ? '' : 's'}, ${stats.rowsOut} rows merged (${stats.replaced} replacing earlier rows), ${stats.rows} rows in silver` +
         (stats.partitionsWritten.length > 1 || stats.partitionsWritten[0] ? `, ${stats.partitionsWritten.length} partitions rewritten` : '') +
+        (stats.superseded ? `, ${stats.superseded} rows superseded by a later file of this run` : '') +
         (stats.promoted ? `, ${stats.promoted} rows released from quarantine as their reference arrived` : ''),
     );
     for (const w of stats.waitingFiles ?? []) lines.push(`${stats.dataset}: file waits in quarantine, not merged: ${w.reason}`);

@@ -66,7 +66,7 @@ describe('merge into silver by key', () => {
     const day2 = await merge({ incoming: [{ relation: await purchases([[2, 1, '2026-04-01', 21], [4, 1, '2026-04-02', 40]]), source: 'd2', name: 'd2' }], existing: day1.files, referenced: [refs] });
     assert.deepEqual(day2.result.touched, ['month=2026-02', 'month=2026-04']);
     assert.deepEqual(day2.result.written.map((w) => w.partition), ['month=2026-04'], 'February is left empty');
-    assert.deepEqual(day2.result.counts, { incoming: 2, replaced: 1, newOrphans: 0, promoted: 0, rows: 4 });
+    assert.deepEqual(day2.result.counts, { incoming: 2, replaced: 1, superseded: 0, newOrphans: 0, promoted: 0, rows: 4 });
     assert.deepEqual(await silverRows(day2.files), [[1, 10, '2026-01'], [2, 21, '2026-04'], [3, 30, '2026-03'], [4, 40, '2026-04']]);
   });
 
@@ -75,8 +75,11 @@ describe('merge into silver by key', () => {
     const a = await purchases([[1, 1, '2026-01-05', 10], [2, 1, '2026-01-06', 20]]);
     const b = await purchases([[1, 1, '2026-01-05', 11]]);
     const c = await purchases([[1, 1, '2026-01-05', 12], [3, 1, '2026-01-07', 30]]);
-    const { files } = await merge({ incoming: [{ relation: a, source: 'a', name: 'a' }, { relation: b, source: 'b', name: 'b' }, { relation: c, source: 'c', name: 'c' }], existing: [], referenced: [refs] });
+    const { files, result } = await merge({ incoming: [{ relation: a, source: 'a', name: 'a' }, { relation: b, source: 'b', name: 'b' }, { relation: c, source: 'c', name: 'c' }], existing: [], referenced: [refs] });
     assert.deepEqual(await silverRows(files), [[1, 12, '2026-01'], [2, 20, '2026-01'], [3, 30, '2026-01']]);
+    // Five rows came in: three kept, two earlier versions of purchase 1 superseded (counted, not lost).
+    assert.equal(result.counts.incoming, 3);
+    assert.equal(result.counts.superseded, 2);
   });
 
   test('references: a purchase of an unknown client waits in quarantine and is released when the client arrives', async () => {

@@ -47,6 +47,8 @@ export interface MergeResult {
     incoming: number;
     /** Rows already in silver that rows of the new files replaced. */
     replaced: number;
+    /** Rows of the new files replaced by a later new file's row of the same key (the latest wins). */
+    superseded: number;
     /** Rows of the new files set aside for a missing reference. */
     newOrphans: number;
     /** Rows set aside earlier whose reference has arrived. */
@@ -84,14 +86,19 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   const union = input.incoming.map((f, i) => `SELECT ${cols}${keyed ? '' : `, ${str(f.name)} AS ${SOURCE_COLUMN}`}, ${i}::INTEGER AS _file, _record FROM ${f.relation}`).join(' UNION ALL ');
   // Keys are unique within a file, so only keys in several files need choosing; finding them is an
   // aggregate on the keys (it spills), where a window over every row would hold them all in memory.
+  const severalKeyed = input.incoming.length > 1 && keyed;
+  const repeated = `SELECT ${keys}, max(_file) AS _keep, count(*) AS _n FROM (SELECT ${keys}, _file FROM (${union})) GROUP BY ALL HAVING count(*) > 1`;
   const incoming =
     input.incoming.length === 0
       ? typedEmpty
-      : input.incoming.length === 1 || !keyed
+      : !severalKeyed
         ? union
         : `SELECT u.* FROM (${union}) u
-           LEFT JOIN (SELECT ${keys}, max(_file) AS _keep FROM (SELECT ${keys}, _file FROM (${union})) GROUP BY ALL HAVING count(*) > 1) d USING (${keys})
+           LEFT JOIN (${repeated}) d USING (${keys})
            WHERE d._keep IS NULL OR u._file = d._keep`;
+  // Each repeated key keeps one row: the others are accounted for as superseded, not lost.
+  const [dup] = severalKeyed ? await db.rows(`SELECT coalesce(sum(_n - 1), 0) AS n FROM (${repeated})`) : [{ n: 0 }];
+  const superseded = Number(dup!['n']);
   // Rows set aside earlier come back typed; `_file` -1 marks them. A newer row of their key (or a new
   // version of their file) supersedes them. New rows name their file by `_file` only: a source name
   // on each of millions of rows would cost more than the rows.
@@ -186,7 +193,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     written,
     touched,
     orphans,
-    counts: { incoming: count('incoming'), replaced, newOrphans: count('new_orphans'), promoted: count('promoted'), rows },
+    counts: { incoming: count('incoming'), replaced, superseded, newOrphans: count('new_orphans'), promoted: count('promoted'), rows },
     quality,
     finalRelation,
   };

@@ -113,7 +113,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
     s.quarantined += merged.counts.newOrphans;
     const newOrphans = merged.quality.filter((q) => q.rule === 'references' && q.severity === 'error');
     if (merged.counts.newOrphans) s.reasons[`unknown_reference:${newOrphans.map((q) => q.column).join('+')}`] = merged.counts.newOrphans;
-    Object.assign(s, { replaced: merged.counts.replaced, promoted: merged.counts.promoted, rows: merged.counts.rows, unresolved: merged.orphans.rows, partitionsWritten: merged.touched });
+    Object.assign(s, { replaced: merged.counts.replaced, superseded: merged.counts.superseded, promoted: merged.counts.promoted, rows: merged.counts.rows, unresolved: merged.orphans.rows, partitionsWritten: merged.touched });
     stats[spec.name] = s;
     rowsIn += s.rowsIn;
   }

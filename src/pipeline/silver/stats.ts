@@ -6,6 +6,8 @@ import type { CleaningStats, QualityCheck } from '../cleaning.js';
 export interface SilverDatasetStats extends CleaningStats {
   files: string[];
   replaced: number;
+  /** Rows of this run's files replaced by a later file of the same run (the same key): counted, not merged. */
+  superseded: number;
   promoted: number;
   /** Rows in silver after the run. */
   rows: number;
@@ -29,6 +31,7 @@ export function emptyStats(spec: DatasetSpec, files: BronzeFile[]): SilverDatase
     exactDuplicates: 0,
     reasons: {},
     replaced: 0,
+    superseded: 0,
     promoted: 0,
     rows: 0,
     unresolved: 0,

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { readManifest, runBronze } from '../../src/pipeline/bronze.js';
+import type { StageResult } from '../../src/pipeline/context.js';
+import { tinyProject, type Tiny } from '../support/tiny.js';
+
+// Bronze alone on hand-written files: what it keeps, under which key, and what it counts.
+
+describe('bronze', () => {
+  let tiny: Tiny;
+  const bronze = async (): Promise<StageResult> => {
+    const ctx = tiny.context();
+    try {
+      return await runBronze(ctx);
+    } finally {
+      await ctx.close();
+    }
+  };
+  before(async () => {
+    tiny = await tinyProject();
+  });
+  after(() => tiny.cleanup());
+
+  test('keeps each new file byte for byte under its dataset and ingestion day, and counts its records', async () => {
+    // A quoted newline belongs to its record: three records, four lines.
+    const customers = 'id,name,country\n1,Ann,France\n2,"Bob\nJr",Spain\n3,Cy,France\n';
+    await tiny.drop('customers.csv', customers);
+    await tiny.drop('orders_2026-01.csv', 'order_id,customer_id,day,amount\n10,1,2026-01-05,12.50\n');
+    await tiny.drop('notes.csv', 'a,b\n1,2\n');
+    const result = await bronze();
+    assert.deepEqual(result.details['files'], { 'customers.csv': 'ingested', 'orders_2026-01.csv': 'ingested', 'notes.csv': 'ignored: matches no dataset' });
+    assert.equal(result.rowsOut, 4);
+    const manifest = await readManifest(tiny.context());
+    const entry = manifest.files.find((f) => f.name === 'customers.csv')!;
+    assert.equal(entry.dataset, 'customers');
+    assert.equal(entry.rows, 3);
+    assert.equal(entry.version, 1);
+    assert.match(entry.key, /^customers\/ingest_date=\d{4}-\d{2}-\d{2}\/customers\.csv$/);
+    assert.equal((await tiny.lake.getBytes('bronze', entry.key))!.toString('utf8'), customers);
+  });
+
+  test('the same files again change nothing; a changed file is kept as its next version beside the first', async () => {
+    const again = await bronze();
+    assert.equal(again.details['skipped'], 'no new or changed source file');
+    await tiny.drop('customers.csv', 'id,name,country\n1,Ann,Italy\n');
+    const changed = await bronze();
+    assert.equal((changed.details['files'] as Record<string, string>)['customers.csv'], 'new version');
+    const versions = (await readManifest(tiny.context())).files.filter((f) => f.name === 'customers.csv');
+    assert.deepEqual(versions.map((f) => f.version), [1, 2]);
+    assert.match(versions[1]!.key, /customers\.v2\.csv$/);
+    assert.ok(await tiny.lake.head('bronze', versions[0]!.key), 'the first version is kept');
+  });
+
+  test('an empty file is set aside with its reason, and nothing of it enters the manifest', async () => {
+    await tiny.drop('orders_2026-02.csv', '');
+    const result = await bronze();
+    assert.equal((result.details['files'] as Record<string, string>)['orders_2026-02.csv'], 'quarantined');
+    assert.match(JSON.stringify(result.details['quarantined']), /empty/i);
+    assert.ok(!(await readManifest(tiny.context())).files.some((f) => f.name === 'orders_2026-02.csv'));
+  });
+});
