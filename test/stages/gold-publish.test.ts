@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { runBronze } from '../../src/pipeline/bronze.js';
+import type { RunContext } from '../../src/pipeline/context.js';
+import { goldKey, goldPartitionKey, readGoldState, runGold } from '../../src/pipeline/gold/index.js';
+import { runPublish } from '../../src/pipeline/publish.js';
+import { runSilver } from '../../src/pipeline/silver/index.js';
+import { SqliteServingStore } from '../../src/serving/sqlite.js';
+import { lakeRows } from '../support/lake-rows.js';
+import { tinyProject, type Tiny } from '../support/tiny.js';
+
+// Gold and publish alone on a silver built from hand-written files: each table's rows by hand.
+
+describe('gold and publish', () => {
+  let tiny: Tiny;
+  let serving: SqliteServingStore;
+  const stage = async <T>(fn: (ctx: RunContext) => Promise<T>): Promise<T> => {
+    const ctx = tiny.context();
+    try {
+      return await fn(ctx);
+    } finally {
+      await ctx.close();
+    }
+  };
+  const upToSilver = async () => {
+    await stage((ctx) => runBronze(ctx));
+    await stage((ctx) => runSilver(ctx));
+  };
+
+  before(async () => {
+    tiny = await tinyProject();
+    serving = new SqliteServingStore(tiny.config.servingDbPath);
+    await tiny.drop('customers.csv', 'id,name,country\n1,Ann,France\n2,Bob,Spain\n3,Cy,\n');
+    await tiny.drop('orders.csv', 'order_id,customer_id,day,amount\n10,1,2026-01-05,12.50\n11,2,2026-01-20,7.25\n12,1,2026-02-03,30.00\n13,3,2026-02-04,1.00\n');
+    await upToSilver();
+  });
+  after(async () => {
+    await serving.close();
+    await tiny.cleanup();
+  });
+
+  test('the partitioned model is one object per month of its dataset; the KPI reads it whole', async () => {
+    const result = await stage((ctx) => runGold(ctx));
+    const state = (await readGoldState(tiny.lake))!;
+    assert.deepEqual(state.objects['fact_orders'], [goldPartitionKey('fact_orders', 'month=2026-01'), goldPartitionKey('fact_orders', 'month=2026-02')]);
+    assert.deepEqual(state.tables, { fact_orders: 4, kpi_revenue_by_country: 3 });
+    const january = await lakeRows(tiny.lake, 'gold', [goldPartitionKey('fact_orders', 'month=2026-01')], 'SELECT order_id, country FROM t ORDER BY order_id');
+    assert.deepEqual(january, [{ order_id: 10, country: 'France' }, { order_id: 11, country: 'Spain' }]);
+    // A missing country is a group of its own, as SQL says.
+    assert.deepEqual(await lakeRows(tiny.lake, 'gold', [goldKey('kpi_revenue_by_country')]), [
+      { country: 'France', orders: 2, revenue: 42.5 },
+      { country: 'Spain', orders: 1, revenue: 7.25 },
+      { country: null, orders: 1, revenue: 1 },
+    ]);
+    assert.equal(result.details['partitions'], 2);
+  });
+
+  test('silver unchanged: gold is skipped; a new order in February rebuilds February only', async () => {
+    assert.match(String((await stage((ctx) => runGold(ctx))).details['skipped']), /unchanged/);
+    await tiny.drop('orders_more.csv', 'order_id,customer_id,day,amount\n14,2,2026-02-10,5.00\n');
+    await upToSilver();
+    const result = await stage((ctx) => runGold(ctx));
+    assert.equal(result.details['partitionsKept'], 1, 'January kept as it was');
+    const kpi = await lakeRows(tiny.lake, 'gold', [goldKey('kpi_revenue_by_country')], "SELECT orders, revenue FROM t WHERE country = 'Spain'");
+    assert.deepEqual(kpi, [{ orders: 2, revenue: 12.25 }]);
+  });
+
+  test('publish puts the KPI in the serving store under the run that built gold, once', async () => {
+    const first = await stage((ctx) => runPublish(ctx, serving));
+    assert.equal(first.rowsOut, 3);
+    const gold = (await readGoldState(tiny.lake))!;
+    assert.equal((await serving.lastPublish())!.runId, gold.runId);
+    assert.deepEqual(await serving.read('kpi_revenue_by_country'), [
+      { country: 'France', orders: 2, revenue: 42.5 },
+      { country: 'Spain', orders: 2, revenue: 12.25 },
+      { country: null, orders: 1, revenue: 1 },
+    ]);
+    const again = await stage((ctx) => runPublish(ctx, serving));
+    assert.match(String(again.details['skipped']), /already has the gold of run/);
+  });
+});
