@@ -60,3 +60,17 @@ export function describeSystemError(err: unknown): unknown {
   if (e.code === 'EMFILE' || e.code === 'ENFILE') return new UserError('too many open files', 'raise the limit (ulimit -n) and run again', { cause: err });
   return err;
 }
+
+/** The audit of a run's version failed: nothing was committed; `datalake publish --approve <run>` commits it anyway. */
+export class AuditError extends UserError {
+  constructor(
+    readonly runId: string,
+    readonly failed: { table: string; check: string; detail: string }[],
+  ) {
+    super(
+      `audit failed, nothing committed: ${failed.map((f) => `${f.table}: ${f.check}: ${f.detail}`).join('; ')}`,
+      `the lake and the serving store stay on the previous version; fix the data and run again, or commit it anyway with \`npx datalake publish --approve ${runId}\``,
+    );
+    this.name = 'AuditError';
+  }
+}

@@ -55,7 +55,7 @@ describe(`crash recovery: kill -9 at ${CRASHES} points of a run`, () => {
 
   async function goldRows(): Promise<Record<string, string[]>> {
     const out: Record<string, string[]> = {};
-    for (const [table, reader] of Object.entries(await goldTableReaders(config.lakeDir))) {
+    for (const [table, reader] of Object.entries(await goldTableReaders(config))) {
       out[table] = (await engine.rows(`SELECT * FROM ${reader}`)).map((r) => JSON.stringify(Object.values(r).map((v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v)))).sort();
     }
     return out;

@@ -50,7 +50,7 @@ async function startWorker(env: Record<string, string>): Promise<TestWorker> {
 /** Rows of every gold table of a lake, numbers rounded (aggregation order may differ in the last bits). */
 async function goldTables(engine: Engine, config: Config): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (const [table, reader] of Object.entries(await goldTableReaders(config.lakeDir))) {
+  for (const [table, reader] of Object.entries(await goldTableReaders(config))) {
     const rows = await engine.rows(`SELECT * FROM ${reader}`);
     out[table] = rows.map((r) => JSON.stringify(Object.values(r).map((v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v)))).sort();
   }

@@ -3,12 +3,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Config } from '../src/config.js';
+import type { Project } from '../src/project/types.js';
 import { Engine, sqlString as str } from '../src/engine/duckdb.js';
 import { QualityError, UserError } from '../src/errors.js';
 import { generate } from '../src/generate/generator.js';
 import { Random } from '../src/generate/random.js';
 import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
-import { fileQuarantineKey } from '../src/lake/keys.js';
+import { readStates } from '../src/pipeline/states.js';
 import { runPipeline } from './support/run.js';
 import type { SilverDatasetStats } from '../src/pipeline/silver/index.js';
 import { openServingStore } from '../src/serving/index.js';
@@ -99,11 +100,10 @@ interface Snapshot {
   silverState: string;
 }
 
-async function snapshot(lake: ObjectStore): Promise<Snapshot> {
-  return {
-    manifest: (await lake.getBytes('bronze', '_manifest.json'))?.toString('utf8') ?? '',
-    silverState: (await lake.getBytes('silver', '_state.json'))?.toString('utf8') ?? '',
-  };
+/** The lake's current version as readers see it: its manifest and silver state. */
+async function snapshot(lake: ObjectStore, project: Project): Promise<Snapshot> {
+  const states = await readStates(lake, project);
+  return { manifest: JSON.stringify(states.manifest), silverState: JSON.stringify(states.silver ?? null) };
 }
 
 async function withTimeout<T>(promise: Promise<T>, label: string): Promise<T> {
@@ -161,7 +161,7 @@ describe(`fuzzed source files (${CASES} cases, seed ${SEED})`, () => {
       const label = `case ${i} (${name}: ${applied.join(' + ')})`;
       const file = path.join(config.sourcesDir, name);
       await fs.writeFile(file, bytes);
-      const before = await snapshot(lake);
+      const before = await snapshot(lake, config.project);
 
       const ran = await withTimeout(runPipeline({ config, stages: ['bronze'] }), label);
       // A file that cannot be read at all (empty, not UTF-8, CR-only...) waits, not ingested: one short
@@ -169,13 +169,13 @@ describe(`fuzzed source files (${CASES} cases, seed ${SEED})`, () => {
       const setAside = (ran.summary.stages[0]?.details['quarantined'] as Record<string, string> | undefined)?.[name];
       if (setAside !== undefined) {
         assert.ok(!setAside.includes('\n') && setAside.length < 500, `${label}: the reason is not one short line: ${setAside}`);
-        assert.deepEqual(await snapshot(lake), before, `${label}: a file set aside changed the lake`);
+        assert.deepEqual(await snapshot(lake, config.project), before, `${label}: a file set aside changed the lake`);
         await fs.rm(file);
         outcomes['set aside by bronze, not ingested'] = (outcomes['set aside by bronze, not ingested'] ?? 0) + 1;
         refusals.add(`(set aside) ${setAside.replace(/^\S+_fuzz\d+\.csv:? ?/, '').slice(0, 80)}`);
         continue;
       }
-      const silverBefore = (await snapshot(lake)).silverState;
+      const silverBefore = (await snapshot(lake, config.project)).silverState;
       const { summary, error } = ran.error ? ran : await withTimeout(runPipeline({ config, stages: ['silver'] }), label);
       if (error && !ran.error && process.env['DATALAKE_FUZZ_KEEP']) await fs.copyFile(file, process.env['DATALAKE_FUZZ_KEEP']);
       // A file bronze accepts goes through silver, or is stopped by a rule the dataset declares fatal
@@ -183,7 +183,7 @@ describe(`fuzzed source files (${CASES} cases, seed ${SEED})`, () => {
       // Silver is then left as it was, and a new version of the file lets the next run complete.
       if (error && !ran.error) {
         assert.ok(error instanceof QualityError, `${label}: bronze accepted the file but silver failed: ${String(error)}`);
-        assert.equal((await snapshot(lake)).silverState, silverBefore, `${label}: a fatal rule left silver changed`);
+        assert.equal((await snapshot(lake, config.project)).silverState, silverBefore, `${label}: a fatal rule left silver changed`);
         await fs.writeFile(file, base[dataset]);
         assert.equal((await withTimeout(runPipeline({ config, stages: ['bronze'] }), `${label} (resent)`)).error, undefined);
         const resent = await withTimeout(runPipeline({ config, stages: ['silver'] }), `${label} (resent)`);
@@ -196,7 +196,7 @@ describe(`fuzzed source files (${CASES} cases, seed ${SEED})`, () => {
       if (error) {
         assert.ok(error instanceof UserError, `${label}: not a clear refusal but a crash: ${(error as Error).stack ?? String(error)}`);
         assert.ok(!error.message.includes('\n') && error.message.length < 500, `${label}: the message is not one short line: ${error.message}`);
-        assert.deepEqual(await snapshot(lake), before, `${label}: a refused file changed the lake`);
+        assert.deepEqual(await snapshot(lake, config.project), before, `${label}: a refused file changed the lake`);
         await fs.rm(file);
         outcomes['refused'] = (outcomes['refused'] ?? 0) + 1;
         refusals.add(error.message.replace(/^\S+_fuzz\d+\.csv:? ?/, '').replace(/\(the header has: .*\)/, '(the header has: …)').slice(0, 80));
@@ -224,9 +224,9 @@ describe(`fuzzed source files (${CASES} cases, seed ${SEED})`, () => {
       }
       if (stats.quarantined > 0) {
         const manifest = JSON.parse(before.manifest) as { files: { name: string; key: string }[] };
-        const after = JSON.parse((await lake.getBytes('bronze', '_manifest.json'))!.toString('utf8')) as typeof manifest;
-        const key = after.files.find((f) => f.name === name && !manifest.files.some((m) => m.key === f.key))!.key;
-        const quarantine = await lake.localPath('silver', fileQuarantineKey(key), path.join(config.dataDir, 'q'));
+        const now = await readStates(lake, config.project);
+        const key = now.manifest.files.find((f) => f.name === name && !manifest.files.some((m) => m.key === f.key))!.key;
+        const quarantine = await lake.localPath('silver', now.silver!.quarantine![key]!.key, path.join(config.dataDir, 'q'));
         const [q] = await engine.rows(`SELECT count(*) AS n, count(*) FILTER (WHERE _reason IS NULL OR _reason = '') AS no_reason FROM read_parquet(${str(quarantine)})`);
         const unresolved = stats.reasons['unknown_reference:id_client'] ?? 0;
         assert.equal(Number(q!['n']) + unresolved, stats.quarantined, `${label}: quarantine object rows`);

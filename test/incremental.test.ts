@@ -218,7 +218,7 @@ describe('incremental ingestion: a sequence of daily drops', () => {
         assert.ok(d.rows > 0);
         assert.equal(d.differing, 0, `silver ${dataset} differs from the from-scratch run`);
       }
-      const [mine, theirs] = [await goldTableReaders(incremental.lakeDir), await goldTableReaders(scratch.lakeDir)];
+      const [mine, theirs] = [await goldTableReaders(incremental), await goldTableReaders(scratch)];
       assert.equal(Object.keys(theirs).length, 12);
       assert.deepEqual(Object.keys(mine), Object.keys(theirs));
       for (const t of Object.keys(theirs)) {

@@ -6,6 +6,7 @@ import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
 import { generate } from '../src/generate/generator.js';
 import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
+import { readStates } from '../src/pipeline/states.js';
 import { runPipeline } from './support/run.js';
 import { openServingStore } from '../src/serving/index.js';
 import { computeOracle, distribution, type Oracle } from './support/oracle.js';
@@ -123,7 +124,8 @@ describe('whole pipeline on the folder driver', () => {
     const { summary, error } = await runPipeline({ config });
     assert.equal(error, undefined);
     assert.equal(summary.state, 'completed');
-    assert.deepEqual(summary.stages.map((s) => s.stage), ['bronze', 'silver', 'gold', 'publish']);
+    assert.deepEqual(summary.stages.map((s) => s.stage), ['bronze', 'silver', 'gold', 'commit', 'publish']);
+    assert.equal(summary.stages[3]!.details['version'], 1, 'the first run commits version 1');
     const silver = summary.stages[1]!;
     assert.equal(silver.rowsIn, 30_400);
     assert.equal(silver.rowsOut, 30_400);
@@ -131,31 +133,33 @@ describe('whole pipeline on the folder driver', () => {
     await assertKpisMatchOracle(config, oracle);
   });
 
-  test('the lake holds the seed layout: bronze by ingestion day with a manifest, silver achats by month', async () => {
+  test('the lake holds the seed layout: bronze by ingestion day, silver achats by month, each object under its run, one version', async () => {
     const lake = openObjectStore(config);
     const keys = async (b: Parameters<ObjectStore['list']>[0]) => (await lake.list(b)).map((o) => o.key);
     assert.deepEqual(await keys('sources'), ['achats.csv', 'clients.csv']);
-    const manifest = JSON.parse((await lake.getBytes('bronze', '_manifest.json'))!.toString());
-    const day = manifest.files[0].ingestDate as string;
+    const { manifest, version } = await readStates(lake, config.project);
+    const run = version!.runId;
+    const day = manifest.files[0]!.ingestDate;
     assert.match(day, /^\d{4}-\d{2}-\d{2}$/);
-    assert.deepEqual(await keys('bronze'), ['_manifest.json', `achats/ingest_date=${day}/achats.csv`, `clients/ingest_date=${day}/clients.csv`]);
+    assert.deepEqual(await keys('bronze'), [`_state/${run}.json`, `achats/ingest_date=${day}/achats.csv`, `clients/ingest_date=${day}/clients.csv`]);
     const months = [...oracle.mois.keys()].sort();
-    assert.deepEqual(await keys('silver'), ['_state.json', ...months.map((m) => `achats/month=${m}/data_0.parquet`), 'clients/data_0.parquet']);
+    assert.deepEqual(await keys('silver'), [`_state/${run}.json`, ...months.map((m) => `achats/month=${m}/${run}-data_0.parquet`), `clients/${run}-data_0.parquet`]);
     assert.deepEqual(await keys('gold'), [
-      '_state.json',
-      'dim_clients.parquet', 'dim_temps.parquet', ...months.map((m) => `fact_achats/month=${m}.parquet`), 'kpi_ca_par_pays.parquet', 'kpi_croissance.parquet',
-      'kpi_distribution.parquet', 'kpi_histogramme_montants.parquet', 'kpi_resume.parquet', 'kpi_volumes_annee.parquet', 'kpi_volumes_jour.parquet',
-      'kpi_volumes_mois.parquet', 'kpi_volumes_semaine.parquet',
+      `_state/${run}.json`,
+      `dim_clients/${run}.parquet`, `dim_temps/${run}.parquet`, ...months.map((m) => `fact_achats/month=${m}/${run}.parquet`),
+      ...['ca_par_pays', 'croissance', 'distribution', 'histogramme_montants', 'resume', 'volumes_annee', 'volumes_jour', 'volumes_mois', 'volumes_semaine'].map((k) => `kpi_${k}/${run}.parquet`),
     ]);
+    assert.deepEqual(Object.keys(version!.tables).filter((t) => t.startsWith('silver/')).sort(), ['silver/achats', 'silver/clients']);
+    assert.equal(version!.tables['silver/achats']!.rows, 30_000);
     const source = await fs.readFile(path.join(config.sourcesDir, 'achats.csv'));
-    const entry = manifest.files.find((f: { name: string }) => f.name === 'achats.csv');
+    const entry = manifest.files.find((f) => f.name === 'achats.csv')!;
     assert.ok(source.equals((await lake.getBytes('bronze', entry.key))!));
     const { createHash } = await import('node:crypto');
     assert.deepEqual(
       { dataset: entry.dataset, version: entry.version, sha256: entry.sha256, size: entry.size, rows: entry.rows },
       { dataset: 'achats', version: 1, sha256: createHash('sha256').update(source).digest('hex'), size: source.length, rows: 30_000 },
     );
-    assert.equal((await keys('runs')).length, 1);
+    assert.deepEqual(await keys('runs'), ['_log/0000000001.json', `${run}.json`]);
   });
 
   test('silver is typed and gold tables have the seed columns', async () => {
@@ -164,11 +168,11 @@ describe('whole pipeline on the folder driver', () => {
       const lake = config.lakeDir;
       const schema = async (f: string) => (await engine.columns(`SELECT * FROM read_parquet('${path.join(lake, f)}', hive_partitioning = false)`)).map((c) => `${c.name}:${c.type}`);
       assert.deepEqual(await schema('silver/achats/*/*.parquet'), ['id_achat:BIGINT', 'id_client:BIGINT', 'date_achat:TIMESTAMP', 'montant:DECIMAL(18,2)', 'produit:VARCHAR']);
-      assert.deepEqual(await schema('silver/clients/data_0.parquet'), ['id_client:BIGINT', 'nom:VARCHAR', 'email:VARCHAR', 'date_inscription:DATE', 'pays:VARCHAR']);
-      assert.deepEqual(await schema('gold/dim_clients.parquet'), ['id_client:BIGINT', 'nom:VARCHAR', 'email:VARCHAR', 'date_inscription:DATE', 'pays:VARCHAR', 'annee_inscription:INTEGER']);
-      assert.deepEqual(await schema('gold/dim_temps.parquet'), ['date:DATE', 'annee:INTEGER', 'mois:INTEGER', 'jour:INTEGER', 'semaine:INTEGER', 'jour_semaine:INTEGER']);
-      assert.deepEqual(await schema('gold/fact_achats/*.parquet'), ['id_achat:BIGINT', 'id_client:BIGINT', 'date_achat:TIMESTAMP', 'montant:DECIMAL(18,2)', 'produit:VARCHAR', 'pays:VARCHAR']);
-      const [t] = await engine.rows(`SELECT count(*) AS n, count(DISTINCT date) AS d FROM read_parquet('${path.join(lake, 'gold/dim_temps.parquet')}')`);
+      assert.deepEqual(await schema('silver/clients/*.parquet'), ['id_client:BIGINT', 'nom:VARCHAR', 'email:VARCHAR', 'date_inscription:DATE', 'pays:VARCHAR']);
+      assert.deepEqual(await schema('gold/dim_clients/*.parquet'), ['id_client:BIGINT', 'nom:VARCHAR', 'email:VARCHAR', 'date_inscription:DATE', 'pays:VARCHAR', 'annee_inscription:INTEGER']);
+      assert.deepEqual(await schema('gold/dim_temps/*.parquet'), ['date:DATE', 'annee:INTEGER', 'mois:INTEGER', 'jour:INTEGER', 'semaine:INTEGER', 'jour_semaine:INTEGER']);
+      assert.deepEqual(await schema('gold/fact_achats/*/*.parquet'), ['id_achat:BIGINT', 'id_client:BIGINT', 'date_achat:TIMESTAMP', 'montant:DECIMAL(18,2)', 'produit:VARCHAR', 'pays:VARCHAR']);
+      const [t] = await engine.rows(`SELECT count(*) AS n, count(DISTINCT date) AS d FROM read_parquet('${path.join(lake, 'gold/dim_temps/*.parquet')}')`);
       assert.equal(t!['n'], t!['d']);
       const [codec] = await engine.rows(`SELECT DISTINCT compression FROM parquet_metadata('${path.join(lake, 'silver/achats/*/*.parquet')}')`);
       assert.equal(codec!['compression'], 'ZSTD');
@@ -192,7 +196,7 @@ describe('whole pipeline on the folder driver', () => {
     assert.equal(summary.state, 'completed');
     assert.deepEqual(summary.stages[0]!.details['files'], { 'achats.csv': 'unchanged', 'clients.csv': 'unchanged' });
     assert.equal(summary.stages[0]!.bytes, 0);
-    assert.deepEqual(summary.stages.slice(1).map((s) => [s.stage, typeof s.details['skipped']]), [['silver', 'string'], ['gold', 'string'], ['publish', 'string']]);
+    assert.deepEqual(summary.stages.slice(1).map((s) => [s.stage, typeof s.details['skipped']]), [['silver', 'string'], ['gold', 'string'], ['commit', 'string'], ['publish', 'string']]);
     assert.deepEqual(await lakeSnapshot(config), objects);
     const again = openServingStore(config);
     assert.deepEqual(await again.lastPublish(), published);
@@ -223,11 +227,11 @@ describe('whole pipeline on the S3 driver (s3rver on 127.0.0.1)', () => {
     const bronze = (await lake.list('bronze')).map((o) => o.key);
     assert.equal(bronze.length, 3);
     assert.match(bronze[1]!, /^achats\/ingest_date=\d{4}-\d{2}-\d{2}\/achats\.csv$/);
-    assert.ok((await lake.list('silver')).some((o) => /^achats\/month=\d{4}-\d{2}\/data_0\.parquet$/.test(o.key)));
+    assert.ok((await lake.list('silver')).some((o) => /^achats\/month=\d{4}-\d{2}\/[\w.-]+-data_0\.parquet$/.test(o.key)));
     const gold = (await lake.list('gold')).map((o) => o.key);
     assert.equal(gold.filter((k) => !k.startsWith('fact_achats/')).length, 12);
-    assert.ok(gold.some((k) => /^fact_achats\/month=\d{4}-\d{2}\.parquet$/.test(k)));
-    assert.equal((await lake.list('runs')).length, 1);
+    assert.ok(gold.some((k) => /^fact_achats\/month=\d{4}-\d{2}\/[\w.-]+\.parquet$/.test(k)));
+    assert.equal((await lake.list('runs')).length, 2, 'the run record and version 1');
     await fs.access(path.join(config.lakeDir, 'gold')).then(
       () => assert.fail('nothing may be written to the local lake folder in S3 mode'),
       () => undefined,
@@ -329,7 +333,7 @@ describe('failures leave the lake and the serving store as they were', () => {
     assert.match(achats.waitingFiles[0]!.reason, /^achats\.csv: missing column montant \(the header has: id_achat,id_client,date_achat,amount,produit\)$/);
     assert.equal(datasets['clients']!.rowsOut, 1, 'the other file is merged');
     assert.deepEqual(await publishedKpis(config), before.kpis);
-    const state = JSON.parse((await openObjectStore(config).getBytes('silver', '_state.json'))!.toString());
+    const state = (await readStates(openObjectStore(config), config.project)).silver!;
     assert.deepEqual(Object.keys(state.waiting), [achats.waitingFiles[0]!.file]);
 
     // Nothing new: the waiting file is not tried again, and nothing changes.
@@ -344,7 +348,7 @@ describe('failures leave the lake and the serving store as they were', () => {
     const fixed = await runPipeline({ config });
     assert.equal(fixed.error, undefined, String(fixed.error));
     assert.deepEqual(fixed.summary.stages[1]!.details['superseded'], [achats.waitingFiles[0]!.file]);
-    const final = JSON.parse((await openObjectStore(config).getBytes('silver', '_state.json'))!.toString());
+    const final = (await readStates(openObjectStore(config), config.project)).silver!;
     assert.equal(final.waiting, undefined);
     assert.deepEqual(await publishedKpis(config), before.kpis, 'the KPIs of the same sources, as before');
   });
@@ -375,7 +379,7 @@ describe('failures leave the lake and the serving store as they were', () => {
     assert.equal(summary.stages[1]!.quarantined, 2);
     const after = await snapshot();
     assert.deepEqual(after.kpis, before.kpis);
-    assert.ok(Object.keys(after.objects).some((k) => /^silver\/quarantine\/achats\/ingest_date=[\d-]+\/achats_bad\.parquet$/.test(k)));
+    assert.ok(Object.keys(after.objects).some((k) => /^silver\/quarantine\/achats\/ingest_date=[\d-]+\/achats_bad\/[\w.-]+\.parquet$/.test(k)));
     await fs.rm(path.join(config.sourcesDir, 'achats_bad.csv'));
   });
 });
@@ -398,13 +402,17 @@ describe('a fatal quality rule', () => {
     const lake = openObjectStore(config);
     assert.deepEqual(await lake.list('silver'), [], 'nothing written to silver');
     assert.deepEqual(await lake.list('gold'), []);
-    assert.equal((await lake.list('bronze')).length, 3, 'bronze kept both files as received');
+    // One run, one commit: the bronze files this run received are not part of any version either.
+    const states = await readStates(lake, config.project);
+    assert.equal(states.version, undefined, 'nothing committed');
+    assert.deepEqual(states.manifest.files, []);
 
     await fs.writeFile(path.join(config.sourcesDir, 'achats.csv'), good);
     const retry = await runPipeline({ config });
     assert.equal(retry.error, undefined, String(retry.error));
-    assert.equal(retry.summary.stages[0]!.details['files']!['achats.csv' as never], 'new version');
-    assert.deepEqual(retry.summary.stages[1]!.details['superseded'], [JSON.parse((await lake.getBytes('bronze', '_manifest.json'))!.toString()).files.find((f: { version: number; name: string }) => f.name === 'achats.csv' && f.version === 1).key]);
+    assert.equal(retry.summary.stages[0]!.details['files']!['achats.csv' as never], 'ingested');
+    assert.deepEqual(retry.summary.stages[1]!.details['superseded'], []);
+    assert.equal((await readStates(lake, config.project)).version!.version, 1);
     assert.equal(retry.summary.stages[1]!.rowsOut, 550);
   });
 });

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'unknown_kpi'
+  | 'unknown_version'
   | 'not_published'
   | 'lake_busy'
   | 'body_too_large'

@@ -32,6 +32,7 @@ export function kpiQuerySchema(kpi: Kpi | undefined, all: readonly Kpi[] = []): 
     limit: { type: 'integer', minimum: 1, maximum: 100_000, description: 'at most this many rows' },
     offset: { type: 'integer', minimum: 0, maximum: 10_000_000, description: 'skip this many rows' },
     format: { type: 'string', enum: ['json', 'csv'], default: 'json', description: 'json (default) or csv' },
+    version: { type: 'integer', minimum: 1, maximum: 1_000_000_000, description: 'read this version of the lake (see `datalake history`) instead of the published one' },
   };
   const ranged = kpi ? (kpi.range ? [kpi] : []) : all.filter((k) => k.range);
   if (ranged.length) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Row } from '../engine/duckdb.js';
 import type { Kpi } from '../project/types.js';
-import type { Condition, ReadOptions, ServingStore } from '../serving/index.js';
+import type { Condition, DataVersion, ReadOptions, ServingStore } from '../serving/index.js';
 import { badRequest, HttpError, NOTHING_PUBLISHED, notPublished, unavailable } from './http-errors.js';
 
 /** Validated query parameters: paging, format, a range, and the KPI's declared filters by parameter name. */
@@ -11,6 +11,8 @@ export interface KpiQuery {
   limit?: number;
   offset?: number;
   format?: 'json' | 'csv';
+  /** A lake version to read instead of the published one. */
+  version?: number;
   [filter: string]: string | number | undefined;
 }
 
@@ -21,10 +23,12 @@ export interface KpiResponse {
   body: string;
   rows: number;
   servedFrom: 'serving-store' | 'lake';
+  /** The lake version the rows come from (absent for a publish from before versions). */
+  data?: DataVersion;
 }
 
-/** Reads a KPI from its gold Parquet when the serving store is down (SERVE_FALLBACK=lake). */
-export type LakeReader = (kpi: Kpi, options: ReadOptions) => Promise<Row[]>;
+/** Reads a KPI from the gold Parquet of a lake version (default: the current one). */
+export type LakeReader = (kpi: Kpi, options: ReadOptions, version?: number) => Promise<{ rows: Row[]; data?: DataVersion }>;
 
 const MAX_CACHE_ENTRIES = 1000;
 /** How long a read of the store's version is trusted: a new publish shows within this time. */
@@ -37,7 +41,12 @@ export const VERSION_TTL_MS = 100;
  */
 export class KpiService {
   private cacheVersion: string | undefined;
+  /** The lake version of the current publish, read once per publish. */
+  private cacheData: Promise<DataVersion | undefined> | undefined;
   private readonly cache = new Map<string, KpiResponse>();
+  /** Answers read from a given version: versions never change, so these are kept across publishes. */
+  private readonly versionCache = new Map<string, KpiResponse>();
+  private versionReader: LakeReader | undefined;
   private versionRead: { at: number; value: Promise<string | undefined> } | undefined;
 
   private lakeReader: LakeReader | undefined;
@@ -53,6 +62,11 @@ export class KpiService {
   /** SERVE_FALLBACK=lake: answer from gold in the lake while the serving store is unavailable. */
   enableLakeFallback(reader: LakeReader): void {
     this.lakeReader = reader;
+  }
+
+  /** `?version=N`: answer from the gold of that version of the lake. */
+  enableVersions(reader: LakeReader): void {
+    this.versionReader = reader;
   }
 
   find(name: string): Kpi {
@@ -80,19 +94,36 @@ export class KpiService {
   }
 
   async respond(kpi: Kpi, query: KpiQuery): Promise<KpiResponse> {
+    if (query.version !== undefined) return this.fromVersion(kpi, query, query.version);
     try {
       return await this.fromStore(kpi, query);
     } catch (err) {
       if (!(err instanceof HttpError && err.statusCode === 503 && this.lakeReader)) throw err;
-      let rows: Row[];
+      let read: Awaited<ReturnType<LakeReader>>;
       try {
-        rows = await this.lakeReader(kpi, readOptions(kpi, query, await this.rangeWidth(kpi).catch(() => undefined)));
+        read = await this.lakeReader(kpi, readOptions(kpi, query, await this.rangeWidth(kpi).catch(() => undefined)));
       } catch (lakeErr) {
         if (lakeErr instanceof HttpError) throw lakeErr;
         throw unavailable(`${err.message}; the lake fallback failed too: ${(lakeErr as Error).message}`);
       }
-      return { ...this.render(kpi, query, rows), servedFrom: 'lake' };
+      return { ...this.render(kpi, query, read.rows), servedFrom: 'lake', ...(read.data ? { data: read.data } : {}) };
     }
+  }
+
+  private async fromVersion(kpi: Kpi, query: KpiQuery, version: number): Promise<KpiResponse> {
+    if (!this.versionReader) throw badRequest('parameter "version": this server reads the serving store only');
+    const key = `${kpi.id}?${canonicalQuery(query)}`;
+    const cached = this.versionCache.get(key);
+    if (cached) return cached;
+    const { version: _, ...rest } = query;
+    // A text range's width is read from the version's own rows when a bound needs cutting.
+    const width = kpi.range && kpi.columns[kpi.range]!.type !== 'date' && (rest.from !== undefined || rest.to !== undefined) ? rangeWidthOf(kpi, (await this.versionReader(kpi, { limit: 1 }, version)).rows) : undefined;
+    const read = await this.versionReader(kpi, readOptions(kpi, rest, width), version);
+    const etag = `"v${version}-${createHash('sha1').update(key).digest('base64url').slice(0, 16)}"`;
+    const response: KpiResponse = { etag, ...this.render(kpi, query, read.rows), servedFrom: 'lake', ...(read.data ? { data: read.data } : {}) };
+    if (this.versionCache.size >= MAX_CACHE_ENTRIES) this.versionCache.clear();
+    this.versionCache.set(key, response);
+    return response;
   }
 
   private render(kpi: Kpi, query: KpiQuery, rows: Row[]): { contentType: string; body: string; rows: number } {
@@ -108,6 +139,8 @@ export class KpiService {
       this.cache.clear();
       this.rangeWidths.clear();
       this.cacheVersion = version;
+      this.cacheData = this.serving.lastPublish().then((p) => p?.data);
+      this.cacheData.catch(() => (this.cacheData = undefined));
     }
     const key = `${kpi.id}?${canonicalQuery(query)}`;
     const cached = this.cache.get(key);
@@ -122,7 +155,8 @@ export class KpiService {
     }
     if (!rows) throw notPublished(`KPI ${kpi.id} has not been published yet: run the pipeline (\`npx datalake run\`)`);
     const etag = `"${version}-${createHash('sha1').update(key).digest('base64url').slice(0, 16)}"`;
-    const response: KpiResponse = { etag, ...this.render(kpi, query, rows), servedFrom: 'serving-store' };
+    const data = await this.cacheData?.catch(() => undefined);
+    const response: KpiResponse = { etag, ...this.render(kpi, query, rows), servedFrom: 'serving-store', ...(data ? { data } : {}) };
     if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
     this.cache.set(key, response);
     return response;
@@ -136,15 +170,17 @@ export class KpiService {
     if (!kpi.range || kpi.columns[kpi.range]!.type === 'date') return Promise.resolve(undefined);
     let width = this.rangeWidths.get(kpi.id);
     if (!width) {
-      width = this.serving.read(kpi.table, { limit: 1 }).then((rows) => {
-        const v = rows?.[0]?.[kpi.range!];
-        return typeof v === 'string' ? v.length : undefined;
-      });
+      width = this.serving.read(kpi.table, { limit: 1 }).then((rows) => rangeWidthOf(kpi, rows));
       width.catch(() => this.rangeWidths.delete(kpi.id));
       this.rangeWidths.set(kpi.id, width);
     }
     return width;
   }
+}
+
+function rangeWidthOf(kpi: Kpi, rows: Row[] | undefined): number | undefined {
+  const v = rows?.[0]?.[kpi.range!];
+  return typeof v === 'string' ? v.length : undefined;
 }
 
 function canonicalQuery(q: KpiQuery): string {

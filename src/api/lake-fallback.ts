@@ -1,20 +1,29 @@
 import fs from 'node:fs/promises';
-import { dayText, sqlIdent as id, sqlString as str, type Row } from '../engine/duckdb.js';
-import { goldKey } from '../pipeline/gold/index.js';
-import type { Kpi } from '../project/types.js';
+import { dayText, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
+import { currentVersion, UnknownVersionError, type ObjectStore } from '../lake/index.js';
+import { tableObject } from '../pipeline/gold/index.js';
+import { readStates } from '../pipeline/states.js';
+import type { Kpi, Project } from '../project/types.js';
 import type { ReadOptions } from '../serving/index.js';
-import type { ObjectStore } from '../lake/index.js';
+import { HttpError, notPublished } from './http-errors.js';
+import type { LakeReader } from './kpi-service.js';
 import type { LazyEngine } from './services.js';
-import { notPublished } from './http-errors.js';
 
 /**
- * SERVE_FALLBACK=lake: a KPI read from its gold Parquet with the same filters and order as the serving
- * store, for when the store is down. Slower, but the KPIs stay available.
+ * A KPI read from the gold Parquet of a lake version, with the same filters and order as the serving
+ * store: `?version=N` (time travel), and SERVE_FALLBACK=lake (the current version while the store is down).
  */
-export function lakeReader(lake: ObjectStore, engine: LazyEngine) {
-  return async (kpi: Kpi, options: ReadOptions): Promise<Row[]> => {
-    if (!(await lake.head('gold', goldKey(kpi.table)))) throw notPublished(`KPI ${kpi.id} has not been published yet: run the pipeline (\`npx datalake run\`)`);
-    const file = await lake.localPath('gold', goldKey(kpi.table), engine.scratchDir);
+export function lakeReader(lake: ObjectStore, engine: LazyEngine, project: Project): LakeReader {
+  return async (kpi: Kpi, options: ReadOptions, version?: number) => {
+    let states;
+    try {
+      states = await readStates(lake, project, version ?? (await currentVersion(lake)));
+    } catch (err) {
+      if (err instanceof UnknownVersionError) throw new HttpError(404, `${err.message}: ${err.hint}`, {}, 'unknown_version');
+      throw err;
+    }
+    if (!states.gold?.objects[kpi.table]) throw notPublished(`KPI ${kpi.id} is not in ${states.version ? `version ${states.version.version} of the lake` : 'the lake yet'}: run the pipeline (\`npx datalake run\`)`);
+    const file = await lake.localPath('gold', tableObject(states.gold, kpi.table), engine.scratchDir);
     try {
       const columns = Object.entries(kpi.columns);
       // Dates compare and come out as 'YYYY-MM-DD' text, as in the serving store.
@@ -25,7 +34,9 @@ export function lakeReader(lake: ObjectStore, engine: LazyEngine) {
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY file_row_number
         ${options.limit !== undefined ? `LIMIT ${Math.floor(options.limit)}` : ''} ${options.offset ? `OFFSET ${Math.floor(options.offset)}` : ''}`;
-      return await (await engine.db()).rows(sql);
+      const rows = await (await engine.db()).rows(sql);
+      const v = states.version;
+      return { rows, ...(v ? { data: { version: v.version, committedAt: v.committedAt, audit: v.audit } } : {}) };
     } finally {
       if (file.startsWith(engine.scratchDir)) await fs.rm(file, { force: true });
     }

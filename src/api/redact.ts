@@ -1,5 +1,5 @@
 import type { RunRecord } from '../flows/record.js';
-import { datasetForFile } from '../pipeline/bronze.js';
+import { datasetForFile } from '../project/globs.js';
 import type { Project } from '../project/types.js';
 
 export const MASK = '***';

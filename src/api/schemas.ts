@@ -25,7 +25,7 @@ const SCHEMAS: Record<string, object> = {
       statusCode: integer,
       code: {
         type: 'string',
-        description: 'stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, not_published, lake_busy, body_too_large, rate_limited, unavailable, internal',
+        description: 'stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, unknown_version, not_published, lake_busy, body_too_large, rate_limited, unavailable, internal',
       },
       error: string,
       message: string,
@@ -33,12 +33,15 @@ const SCHEMAS: Record<string, object> = {
     description: 'Every 4xx and 5xx answer.',
   },
   Label: object({ fr: string, en: string }),
+  DataVersion: object({ version: integer, committedAt: dateTime, audit: { type: 'string', enum: ['passed', 'approved'] } }),
   Health: object({ status: { type: 'string', enum: ['ok'] } }),
   Ready: object(
     {
       status: { type: 'string', enum: ['ready', 'unavailable'] },
       serving_store: string,
-      last_publish: nullable(object({ runId: string, publishedAt: dateTime, tables: { type: 'object', additionalProperties: integer } })),
+      last_publish: nullable(object({ runId: string, data: ref('DataVersion'), publishedAt: dateTime, tables: { type: 'object', additionalProperties: integer } }, ['runId', 'publishedAt', 'tables'])),
+      lake_version: { ...nullable(integer), description: "the lake's current version" },
+      degraded: { type: 'array', items: string, description: 'why the server is ready but not all is well (the serving store behind the lake)' },
       message: string,
     },
     ['status', 'serving_store'],
@@ -105,7 +108,7 @@ const SCHEMAS: Record<string, object> = {
   ),
   TaskResult: object(
     {
-      stage: { type: 'string', enum: ['bronze', 'silver', 'gold', 'publish'] },
+      stage: { type: 'string', enum: ['bronze', 'silver', 'gold', 'commit', 'publish'] },
       rowsIn: integer,
       rowsOut: integer,
       quarantined: integer,
@@ -120,7 +123,7 @@ const SCHEMAS: Record<string, object> = {
       runId: string,
       flow: string,
       parameters: object({ fullRefresh: { type: 'boolean' }, strict: { type: 'boolean' }, trigger: { type: 'string', enum: ['cli', 'api', 'schedule'] } }, []),
-      state: { type: 'string', enum: ['scheduled', 'running', 'completed', 'failed', 'cancelled'] },
+      state: { type: 'string', enum: ['scheduled', 'running', 'completed', 'failed', 'audit_failed', 'cancelled'] },
       startedAt: dateTime,
       endedAt: dateTime,
       seconds: number,
@@ -131,6 +134,8 @@ const SCHEMAS: Record<string, object> = {
       logs: { type: 'array', items: object({ time: dateTime, level: { type: 'string', enum: ['info', 'warn', 'error'] }, task: string, message: string }, ['time', 'level', 'message']) },
       peakRssBytes: integer,
       error: object({ message: string, hint: string, stage: string, task: string }, ['message']),
+      audit: { type: 'array', items: object({ table: string, check: string, detail: string }), description: 'the checks that failed the audit of an audit_failed run' },
+      approved: object({ by: string, at: dateTime, version: integer }),
     },
     ['runId', 'flow', 'state', 'startedAt'],
   ),

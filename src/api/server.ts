@@ -18,7 +18,9 @@ export async function createApp(config: Config, options: { logger?: boolean } = 
   const lake = openObjectStore(config);
   const kpis = new KpiService(serving, config.project.kpis);
   const engine = new LazyEngine(config);
-  if (config.server.fallback === 'lake') kpis.enableLakeFallback(lakeReader(lake, engine));
+  const reader = lakeReader(lake, engine, config.project);
+  kpis.enableVersions(reader);
+  if (config.server.fallback === 'lake') kpis.enableLakeFallback(reader);
   const app = await buildApp({ config, lake, serving, kpis, auth: new ApiAuth(config.server.apiKeys), engine }, options);
   app.addHook('onClose', async () => {
     await engine.close();

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { describeSystemError, errorMessage, UserError } from '../errors.js';
 import { assertBucket, openObjectStore } from '../lake/index.js';
-import { FLOWS, TASKS, type FlowName, type TaskName } from '../flows/definitions.js';
+import { FLOWS, STAGES, TASKS, type FlowName, type StageName } from '../flows/definitions.js';
 import { startWorker } from '../flows/queue/index.js';
 import { addSchedule, checkCron, listSchedules, removeSchedule } from '../flows/schedule.js';
 import { listRuns, readRun } from '../flows/record.js';
@@ -105,13 +105,13 @@ function buildProgram(): Command {
     .option('--json', 'print the run summary as JSON')
     .action(async (flags: RunFlags & { flow?: FlowName }) => stagesCommand(config(), flags.flow ? FLOWS[flags.flow] : TASKS, flags));
 
-  const stageHelp: Record<TaskName, string> = {
+  const stageHelp: Record<StageName, string> = {
     bronze: "keep new and changed source CSVs (the files each dataset's `files` glob matches) in bronze, by ingestion day; skips files already received",
     silver: 'clean the bronze files not merged yet and merge them into typed Parquet by key; quarantine the rows that cannot be repaired',
     gold: 'build the dimension, fact and KPI tables from silver (skipped when silver has not changed)',
     publish: 'load the gold KPIs into the serving store, atomically (skipped when already published)',
   };
-  for (const stage of TASKS) {
+  for (const stage of STAGES) {
     const command = program.command(stage).description(stageHelp[stage]);
     if (stage !== 'bronze') command.option('--full-refresh', stage === 'silver' ? 'rebuild silver from every bronze file' : 'rebuild even when nothing changed');
     else command.option('--strict', 'a source file that cannot be read fails the run instead of waiting in quarantine');

@@ -5,15 +5,21 @@ import { UserError } from '../errors.js';
  * per medallion stage, in order, each retried on transient failures), and a task may split its work into
  * **shards** (one bronze file's cleaning, one month of gold) that workers take in parallel.
  */
-export const TASKS = ['bronze', 'silver', 'gold', 'publish'] as const;
+export const TASKS = ['bronze', 'silver', 'gold', 'commit', 'publish'] as const;
 export type TaskName = (typeof TASKS)[number];
+/**
+ * The stages a user runs by name (`datalake bronze`...). `commit` follows any stage that writes data:
+ * the run's objects stay invisible until it makes them the lake's next version.
+ */
+export const STAGES = ['bronze', 'silver', 'gold', 'publish'] as const satisfies readonly TaskName[];
+export type StageName = (typeof STAGES)[number];
 
-/** Named flows, like the seed's Prefect flows: the whole pipeline, or one task. */
+/** Named flows, like the seed's Prefect flows: the whole pipeline, or one stage (and its commit). */
 export const FLOWS = {
   pipeline: TASKS,
-  bronze_ingestion_flow: ['bronze'],
-  silver_ingestion_flow: ['silver'],
-  gold_ingestion_flow: ['gold'],
+  bronze_ingestion_flow: ['bronze', 'commit'],
+  silver_ingestion_flow: ['silver', 'commit'],
+  gold_ingestion_flow: ['gold', 'commit'],
   publish_flow: ['publish'],
 } as const satisfies Record<string, readonly TaskName[]>;
 export type FlowName = keyof typeof FLOWS;
@@ -22,9 +28,11 @@ export function isFlowName(name: string): name is FlowName {
   return Object.hasOwn(FLOWS, name);
 }
 
-/** The flow that runs exactly these tasks (`datalake run bronze` runs bronze_ingestion_flow). */
+/** The flow that runs exactly these stages (`datalake bronze` runs bronze_ingestion_flow), their commit implied. */
 export function flowForTasks(tasks: readonly TaskName[]): FlowName {
-  const found = (Object.keys(FLOWS) as FlowName[]).find((f) => FLOWS[f].length === tasks.length && FLOWS[f].every((t, i) => tasks[i] === t));
+  const stages = (f: FlowName) => FLOWS[f].filter((t) => t !== 'commit');
+  const wanted = tasks.filter((t) => t !== 'commit');
+  const found = (Object.keys(FLOWS) as FlowName[]).find((f) => stages(f).length === wanted.length && stages(f).every((t, i) => wanted[i] === t));
   if (!found) throw new UserError(`no flow runs the tasks ${tasks.join(', ')}`, `flows: ${Object.keys(FLOWS).join(', ')}`);
   return found;
 }

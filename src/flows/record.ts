@@ -7,7 +7,7 @@ import type { StageResult } from '../pipeline/context.js';
  * S3). It is rewritten at every change of state: a reader sees where a run is while it runs, and a
  * crashed run is left `running` until the next run finds its lock expired and marks it failed.
  */
-export type RunState = 'scheduled' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type RunState = 'scheduled' | 'running' | 'completed' | 'failed' | 'audit_failed' | 'cancelled';
 export type TaskState = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'cancelled';
 
 export interface Attempt {
@@ -64,6 +64,9 @@ export interface RunRecord {
   /** Peak resident memory of the process so far (DuckDB's native memory included). */
   peakRssBytes: number;
   error?: { message: string; hint?: string; stage?: string; task?: string };
+  /** The checks that failed the audit of an `audit_failed` run; `approved` once it was committed anyway. */
+  audit?: { table: string; check: string; detail: string }[];
+  approved?: { by: string; at: string; version: number };
 }
 
 /** A new record: every task of the flow pending. */

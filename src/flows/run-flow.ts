@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
-import { describeSystemError, errorMessage } from '../errors.js';
+import { AuditError, describeSystemError, errorMessage } from '../errors.js';
 import { openObjectStore, type ObjectStore } from '../lake/index.js';
 import { runBronze } from '../pipeline/bronze.js';
+import { runCommit } from '../pipeline/commit.js';
 import { RunContext, silentProgress, type ProgressSink } from '../pipeline/context.js';
 import { runGold } from '../pipeline/gold/index.js';
 import { runPublish } from '../pipeline/publish.js';
@@ -78,6 +79,7 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
         if (name === 'bronze') return runBronze(ctx, { strict: options.strict === true });
         if (name === 'silver') return runSilver(ctx, { fullRefresh: force, shards });
         if (name === 'gold') return runGold(ctx, { force, shards });
+        if (name === 'commit') return runCommit(ctx);
         serving ??= openServingStore(config);
         return runPublish(ctx, serving, { force });
       });
@@ -103,6 +105,14 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
     for (const t of record.tasks) if (t.state === 'pending' || t.state === 'running') t.state = 'cancelled';
     recorder.log('warn', 'cancelled');
     error = undefined;
+  } else if (error instanceof AuditError) {
+    // Nothing was committed; the staged version waits for `datalake publish --approve`.
+    record.state = 'audit_failed';
+    record.audit = error.failed;
+    record.error = { ...errorInfo(error), ...(current ? { stage: current, task: current } : {}) };
+    if (current) recorder.task(current).state = 'failed';
+    for (const t of record.tasks) if (t.state === 'pending') t.state = 'cancelled';
+    recorder.log('error', errorMessage(error), current);
   } else if (error) {
     record.state = 'failed';
     record.error = { ...errorInfo(error), ...(current ? { stage: current, task: current } : {}) };

@@ -6,6 +6,7 @@ import type { ObjectStore } from './storage.js';
 export * from './storage.js';
 export * from './keys.js';
 export * from './json.js';
+export * from './versions.js';
 
 /** The folder driver by default; S3 when MINIO_ENDPOINT is set. */
 export function openObjectStore(config: Config): ObjectStore {

@@ -4,14 +4,18 @@ import type { Bucket } from './storage.js';
  * Where everything lives in the lake: every key the pipeline, the flows and the API read or write is
  * named here, so that the stages, the tests and the docs agree.
  *
- *   bronze/_manifest.json                                         every file received, in arrival order
+ *   runs/_log/<version>.json                                      the versions: each names the states and objects below
+ *   bronze/_state/<run>.json, silver/_state/<run>.json, gold/_state/<run>.json   a version's states
+ *   (bronze/_manifest.json, silver/_state.json, gold/_state.json: the states of a lake from before versions)
+ *   bronze: every file received, in arrival order
  *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<file>.csv          first version of a file name
  *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<file>.v<N>.csv     later versions (same name, new content)
- *   silver/_state.json                                            bronze files merged so far, silver objects
- *   silver/<dataset>/[month=<YYYY-MM>/]data_<i>.parquet           typed rows, one row per key
- *   silver/quarantine/<bronze key without .csv>.parquet           rejected rows of one bronze file
- *   silver/quarantine/<dataset>/unknown_reference.parquet         rows whose reference is still missing
- *   gold/_state.json                                              which silver and definitions gold was built from
+ *   silver state: bronze files merged so far, silver objects
+ *   silver/<dataset>/[month=<YYYY-MM>/]<run>-data_<i>.parquet     typed rows, one row per key
+ *   silver/quarantine/<bronze key without .csv>/<run>.parquet     rejected rows of one bronze file
+ *   silver/quarantine/<dataset>/unknown_reference/<run>.parquet   rows whose reference is still missing
+ *   gold state: which silver and definitions gold was built from, gold objects
+ *   gold/<table>/<run>.parquet, gold/<table>/<partition>/<run>.parquet   a model's or KPI's rows
  *   <silver|gold>/_staging/<run>/<attempt>/<shard kind>/<i>/      a run's shard outputs, before its combine step
  *   runs/<run id>.json                                            one run's record
  *   runs/_lock.json                                               the lake lock of the run writing the lake
@@ -37,12 +41,20 @@ export function bronzeKey(dataset: string, ingestDate: string, fileName: string,
   return `${dataset}/ingest_date=${ingestDate}/${versioned}`;
 }
 
-export const fileQuarantineKey = (bronzeKey: string) => `quarantine/${bronzeKey.replace(/\.csv$/i, '')}.parquet`;
-export const orphansKey = (dataset: string) => `quarantine/${dataset}/unknown_reference.parquet`;
+/*
+ * Objects of silver and gold are written under keys of the run that wrote them and never replaced: a
+ * version names its objects (lake/versions.ts), and an object stays what every version naming it saw.
+ */
+export const fileQuarantineKey = (bronzeKey: string, runId: string) => `quarantine/${bronzeKey.replace(/\.csv$/i, '')}/${runId}.parquet`;
+export const orphansKey = (dataset: string, runId: string) => `quarantine/${dataset}/unknown_reference/${runId}.parquet`;
 
-export function silverObjectKey(dataset: string, partition: string, file: string): string {
-  return partition ? `${dataset}/${partition}/${file}` : `${dataset}/${file}`;
+export function silverObjectKey(dataset: string, partition: string, runId: string, file: string): string {
+  return `${dataset}/${partition ? `${partition}/` : ''}${runId}-${file}`;
 }
+
+export const goldObjectKey = (table: string, runId: string) => `${table}/${runId}.parquet`;
+/** A partitioned table's object for one partition of its dataset: `fact_achats/month=2026-11/<run>.parquet`. */
+export const goldPartitionObjectKey = (table: string, partition: string, runId: string) => `${table}/${partition || 'all'}/${runId}.parquet`;
 
 /**
  * Where a run's shards stage their outputs, inside the bucket of the task (`silver/_staging/<run>/…`):

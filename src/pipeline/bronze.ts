@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ServiceError, UserError } from '../errors.js';
-import { matchesAny } from '../project/globs.js';
+import { datasetForFile } from '../project/globs.js';
 import type { DatasetSpec, Project } from '../project/types.js';
 import { headerProblem, inspectCsv, matchHeader, parseHeader, type CsvFileFacts } from './csv-file.js';
 import { timed, type RunContext, type StageResult } from './context.js';
-import { BRONZE_MANIFEST, bronzeKey, readJson, writeJson } from '../lake/index.js';
+import { bronzeKey } from '../lake/index.js';
 
 /** One file received, as kept in bronze. Entries are never changed or removed. */
 export interface BronzeFile {
@@ -38,22 +38,7 @@ export interface Manifest {
   files: BronzeFile[];
 }
 
-/** The dataset a source file feeds: the one whose `files` globs match its name. */
-export function datasetForFile(project: Project, fileName: string): DatasetSpec | undefined {
-  return project.datasets.find((d) => matchesAny(d.files, fileName));
-}
-
-export async function readManifest(ctx: Pick<RunContext, 'lake' | 'config'>): Promise<Manifest> {
-  const parsed = await readJson<Manifest | { files: Record<string, Omit<BronzeFile, 'seq' | 'name' | 'dataset' | 'version' | 'ingestDate' | 'origin'>> }>(ctx.lake, BRONZE_MANIFEST);
-  if (!parsed) return { format: 2, files: [] };
-  if (Array.isArray(parsed.files)) return parsed as Manifest;
-  // A lake written before versions existed: one flat file per name, each its first version.
-  const files = Object.entries(parsed.files).flatMap(([name, e], i) => {
-    const dataset = datasetForFile(ctx.config.project, name)?.name;
-    return dataset ? [{ ...e, seq: i + 1, name, dataset, version: 1, ingestDate: e.ingestedAt.slice(0, 10), origin: 'folder' as const }] : [];
-  });
-  return { format: 2, files };
-}
+export { datasetForFile };
 
 /** The latest version received under each file name. */
 export function latestVersions(manifest: Manifest): Map<string, BronzeFile> {
@@ -91,7 +76,7 @@ export interface BronzeOptions {
  */
 export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): Promise<StageResult> {
   return timed(async () => {
-    const manifest = await readManifest(ctx);
+    const manifest = structuredClone(await ctx.draft.manifest());
     const latest = latestVersions(manifest);
     const candidates = await listCandidates(ctx);
     const downloads = await ctx.workDir('bronze-inputs');
@@ -203,7 +188,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
       rowsOut += facts.records;
       bytes += facts.size;
     }
-    if (accepted.length) await writeJson(ctx.lake, BRONZE_MANIFEST, manifest);
+    if (accepted.length) ctx.draft.setManifest(manifest);
     const details = {
       files: outcome,
       ...(Object.keys(quarantined).length ? { quarantined } : {}),

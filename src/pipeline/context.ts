@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { Engine } from '../engine/duckdb.js';
 import type { ObjectStore } from '../lake/index.js';
+import { VersionDraft } from './states.js';
 
 /** What a long step reports while it runs; the CLI draws it, tests ignore it. */
 export interface StepProgress {
@@ -22,7 +23,7 @@ export interface ProgressSink {
 export const silentProgress: ProgressSink = { begin() {}, update() {}, end() {} };
 
 export interface StageResult {
-  stage: 'bronze' | 'silver' | 'gold' | 'publish';
+  stage: 'bronze' | 'silver' | 'gold' | 'commit' | 'publish';
   rowsIn: number;
   rowsOut: number;
   quarantined: number;
@@ -39,6 +40,8 @@ export interface StageResult {
 export class RunContext {
   readonly runId: string;
   readonly scratchDir: string;
+  /** The version this run builds: each task reads the states the tasks before it left, and sets its own. */
+  readonly draft: VersionDraft;
   private engine: Engine | undefined;
 
   constructor(
@@ -48,6 +51,7 @@ export class RunContext {
     runId?: string,
   ) {
     this.runId = runId ?? newRunId();
+    this.draft = new VersionDraft(lake, config.project);
     this.scratchDir = path.join(config.scratchDir, this.runId);
   }
 

@@ -1,3 +1,5 @@
+import type { DatasetSpec, Project } from './types.js';
+
 /**
  * File-name globs of the datasets (`flights*.csv`): `*` is any run of characters, `?` one character,
  * everything else itself, ignoring case. Only these two wildcards, so that whether two datasets' globs
@@ -43,4 +45,9 @@ export function globsOverlap(a: string, b: string): boolean {
     if (fits) stack.push([p[i] === '*' ? i : i + 1, q[j] === '*' ? j : j + 1]);
   }
   return false;
+}
+
+/** The dataset a source file feeds: the one whose `files` globs match its name. */
+export function datasetForFile(project: Project, fileName: string): DatasetSpec | undefined {
+  return project.datasets.find((d) => matchesAny(d.files, fileName));
 }

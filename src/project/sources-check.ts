@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { Engine } from '../engine/duckdb.js';
-import { datasetForFile } from '../pipeline/bronze.js';
+import { datasetForFile } from './globs.js';
 import { headerProblem, inspectHeader, matchHeader } from '../pipeline/csv-file.js';
 import { inferCsv } from './infer.js';
 

@@ -3,7 +3,7 @@ import type { Row } from '../engine/duckdb.js';
 import { ServiceError, UserError } from '../errors.js';
 import { redactUrl } from '../config.js';
 import type { KpiColumnType } from '../project/types.js';
-import type { KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
+import type { DataVersion, KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
 
 const PUBLISHES = '_publishes';
 const TABLE_NAME = /^kpi_[a-z0-9_]+$/;
@@ -45,9 +45,9 @@ export class MongoServingStore implements ServingStore {
     return this.db;
   }
 
-  async publish(runId: string, tables: KpiTable[]): Promise<PublishInfo> {
+  async publish(runId: string, tables: KpiTable[], data?: DataVersion): Promise<PublishInfo> {
     const db = await this.ready();
-    const info: PublishInfo = { runId, publishedAt: new Date().toISOString(), tables: Object.fromEntries(tables.map((t) => [t.table, t.rows.length])) };
+    const info: PublishInfo = { runId, ...(data ? { data } : {}), publishedAt: new Date().toISOString(), tables: Object.fromEntries(tables.map((t) => [t.table, t.rows.length])) };
     try {
       for (const t of tables) {
         if (!TABLE_NAME.test(t.table)) throw new Error(`invalid KPI table name ${t.table}`);
@@ -104,7 +104,7 @@ export class MongoServingStore implements ServingStore {
     const db = await this.ready();
     try {
       const doc = await db.collection(PUBLISHES).find().sort({ _id: -1 }).limit(1).next();
-      return doc ? { runId: String(doc['runId']), publishedAt: String(doc['publishedAt']), tables: doc['tables'] as Record<string, number> } : undefined;
+      return doc ? { runId: String(doc['runId']), ...(doc['data'] ? { data: doc['data'] as DataVersion } : {}), publishedAt: String(doc['publishedAt']), tables: doc['tables'] as Record<string, number> } : undefined;
     } catch (err) {
       throw describeMongoError(err, this.description);
     }

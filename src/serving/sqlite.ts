@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { Row } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
 import type { KpiColumnType } from '../project/types.js';
-import type { KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
+import type { DataVersion, KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
 
 const SQL_TYPE: Record<KpiColumnType, string> = { string: 'TEXT', integer: 'INTEGER', number: 'REAL', date: 'TEXT' };
 const TABLE_NAME = /^kpi_[a-z0-9_]+$/;
@@ -28,15 +28,18 @@ export class SqliteServingStore implements ServingStore {
       this.db.pragma('busy_timeout = 10000');
       this.db.exec(`CREATE TABLE IF NOT EXISTS _publishes (
         id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, published_at TEXT NOT NULL, tables TEXT NOT NULL)`);
+      // Stores written before versions have no data column: added, empty for their publishes.
+      const columns = (this.db.prepare(`PRAGMA table_info(_publishes)`).all() as { name: string }[]).map((c) => c.name);
+      if (!columns.includes('data')) this.db.exec(`ALTER TABLE _publishes ADD COLUMN data TEXT`);
       this.versionStatement = this.db.prepare(`SELECT max(id) AS id FROM _publishes`);
     } catch (err) {
       throw new UserError(`cannot open the serving store ${file}: ${(err as Error).message}`, 'check SERVING_DB / DATA_DIR and their permissions', { cause: err });
     }
   }
 
-  async publish(runId: string, tables: KpiTable[]): Promise<PublishInfo> {
+  async publish(runId: string, tables: KpiTable[], data?: DataVersion): Promise<PublishInfo> {
     for (const t of tables) if (!TABLE_NAME.test(t.table)) throw new Error(`invalid KPI table name ${t.table}`);
-    const info: PublishInfo = { runId, publishedAt: new Date().toISOString(), tables: Object.fromEntries(tables.map((t) => [t.table, t.rows.length])) };
+    const info: PublishInfo = { runId, ...(data ? { data } : {}), publishedAt: new Date().toISOString(), tables: Object.fromEntries(tables.map((t) => [t.table, t.rows.length])) };
     const previous = this.lastPublishSync();
     this.db.transaction(() => {
       for (const t of tables) {
@@ -49,7 +52,7 @@ export class SqliteServingStore implements ServingStore {
       for (const old of Object.keys(previous?.tables ?? {})) {
         if (!(old in info.tables) && TABLE_NAME.test(old)) this.db.exec(`DROP TABLE IF EXISTS "${old}"`);
       }
-      this.db.prepare(`INSERT INTO _publishes (run_id, published_at, tables) VALUES (?, ?, ?)`).run(runId, info.publishedAt, JSON.stringify(info.tables));
+      this.db.prepare(`INSERT INTO _publishes (run_id, published_at, tables, data) VALUES (?, ?, ?, ?)`).run(runId, info.publishedAt, JSON.stringify(info.tables), data ? JSON.stringify(data) : null);
     })();
     return info;
   }
@@ -77,10 +80,11 @@ export class SqliteServingStore implements ServingStore {
   }
 
   private lastPublishSync(): PublishInfo | undefined {
-    const row = this.db.prepare(`SELECT run_id, published_at, tables FROM _publishes ORDER BY id DESC LIMIT 1`).get() as
-      | { run_id: string; published_at: string; tables: string }
+    const row = this.db.prepare(`SELECT run_id, published_at, tables, data FROM _publishes ORDER BY id DESC LIMIT 1`).get() as
+      | { run_id: string; published_at: string; tables: string; data: string | null }
       | undefined;
-    return row ? { runId: row.run_id, publishedAt: row.published_at, tables: JSON.parse(row.tables) as Record<string, number> } : undefined;
+    if (!row) return undefined;
+    return { runId: row.run_id, ...(row.data ? { data: JSON.parse(row.data) as DataVersion } : {}), publishedAt: row.published_at, tables: JSON.parse(row.tables) as Record<string, number> };
   }
 
   async close(): Promise<void> {

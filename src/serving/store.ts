@@ -10,8 +10,17 @@ export interface KpiTable {
   rows: Row[];
 }
 
+/** The lake version a publish comes from. */
+export interface DataVersion {
+  version: number;
+  committedAt: string;
+  audit: 'passed' | 'approved';
+}
+
 export interface PublishInfo {
   runId: string;
+  /** The lake version published (absent for a publish from before versions). */
+  data?: DataVersion;
   publishedAt: string;
   /** Rows per published table. */
   tables: Record<string, number>;
@@ -36,7 +45,7 @@ export interface ReadOptions {
  */
 export interface ServingStore {
   readonly description: string;
-  publish(runId: string, tables: KpiTable[]): Promise<PublishInfo>;
+  publish(runId: string, tables: KpiTable[], data?: DataVersion): Promise<PublishInfo>;
   /** The rows of a published table in publish order, or undefined if it was never published. */
   read(table: string, options?: ReadOptions): Promise<Row[] | undefined>;
   lastPublish(): Promise<PublishInfo | undefined>;

@@ -86,7 +86,7 @@ describe('API without a publish, and with the serving store down', () => {
     };
     const withFallback = new KpiService(flaky, config.project.kpis);
     const withLake = services(config, flaky, withFallback);
-    withFallback.enableLakeFallback(lakeReader(withLake.lake, withLake.engine));
+    withFallback.enableLakeFallback(lakeReader(withLake.lake, withLake.engine, config.project));
     const app = await buildApp(withLake);
     const strict = await buildApp(services(config, flaky));
     try {

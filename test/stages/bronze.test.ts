@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { readManifest, runBronze } from '../../src/pipeline/bronze.js';
+import { runBronze } from '../../src/pipeline/bronze.js';
+import { runCommit } from '../../src/pipeline/commit.js';
+import { readStates } from '../../src/pipeline/states.js';
 import type { StageResult } from '../../src/pipeline/context.js';
 import { tinyProject, type Tiny } from '../support/tiny.js';
 
@@ -11,7 +13,9 @@ describe('bronze', () => {
   const bronze = async (): Promise<StageResult> => {
     const ctx = tiny.context();
     try {
-      return await runBronze(ctx);
+      const result = await runBronze(ctx);
+      await runCommit(ctx);
+      return result;
     } finally {
       await ctx.close();
     }
@@ -30,7 +34,7 @@ describe('bronze', () => {
     const result = await bronze();
     assert.deepEqual(result.details['files'], { 'customers.csv': 'ingested', 'orders_2026-01.csv': 'ingested', 'notes.csv': 'ignored: matches no dataset' });
     assert.equal(result.rowsOut, 4);
-    const manifest = await readManifest(tiny.context());
+    const { manifest } = await readStates(tiny.lake, tiny.config.project);
     const entry = manifest.files.find((f) => f.name === 'customers.csv')!;
     assert.equal(entry.dataset, 'customers');
     assert.equal(entry.rows, 3);
@@ -45,7 +49,7 @@ describe('bronze', () => {
     await tiny.drop('customers.csv', 'id,name,country\n1,Ann,Italy\n');
     const changed = await bronze();
     assert.equal((changed.details['files'] as Record<string, string>)['customers.csv'], 'new version');
-    const versions = (await readManifest(tiny.context())).files.filter((f) => f.name === 'customers.csv');
+    const versions = (await readStates(tiny.lake, tiny.config.project)).manifest.files.filter((f) => f.name === 'customers.csv');
     assert.deepEqual(versions.map((f) => f.version), [1, 2]);
     assert.match(versions[1]!.key, /customers\.v2\.csv$/);
     assert.ok(await tiny.lake.head('bronze', versions[0]!.key), 'the first version is kept');
@@ -56,6 +60,6 @@ describe('bronze', () => {
     const result = await bronze();
     assert.equal((result.details['files'] as Record<string, string>)['orders_2026-02.csv'], 'quarantined');
     assert.match(JSON.stringify(result.details['quarantined']), /empty/i);
-    assert.ok(!(await readManifest(tiny.context())).files.some((f) => f.name === 'orders_2026-02.csv'));
+    assert.ok(!(await readStates(tiny.lake, tiny.config.project)).manifest.files.some((f) => f.name === 'orders_2026-02.csv'));
   });
 });

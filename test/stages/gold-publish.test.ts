@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runBronze } from '../../src/pipeline/bronze.js';
 import type { RunContext } from '../../src/pipeline/context.js';
-import { goldKey, goldPartitionKey, readGoldState, runGold } from '../../src/pipeline/gold/index.js';
+import { runCommit } from '../../src/pipeline/commit.js';
+import { partitionObject, runGold, tableObject } from '../../src/pipeline/gold/index.js';
+import { readStates } from '../../src/pipeline/states.js';
 import { runPublish } from '../../src/pipeline/publish.js';
 import { runSilver } from '../../src/pipeline/silver/index.js';
 import { SqliteServingStore } from '../../src/serving/sqlite.js';
@@ -22,10 +24,19 @@ describe('gold and publish', () => {
       await ctx.close();
     }
   };
+  const committed = () => readStates(tiny.lake, tiny.config.project);
   const upToSilver = async () => {
-    await stage((ctx) => runBronze(ctx));
-    await stage((ctx) => runSilver(ctx));
+    await stage(async (ctx) => {
+      await runBronze(ctx);
+      await runSilver(ctx);
+      await runCommit(ctx);
+    });
   };
+  const gold = () => stage(async (ctx) => {
+    const result = await runGold(ctx);
+    await runCommit(ctx);
+    return result;
+  });
 
   before(async () => {
     tiny = await tinyProject();
@@ -40,14 +51,15 @@ describe('gold and publish', () => {
   });
 
   test('the partitioned model is one object per month of its dataset; the KPI reads it whole', async () => {
-    const result = await stage((ctx) => runGold(ctx));
-    const state = (await readGoldState(tiny.lake))!;
-    assert.deepEqual(state.objects['fact_orders'], [goldPartitionKey('fact_orders', 'month=2026-01'), goldPartitionKey('fact_orders', 'month=2026-02')]);
+    const result = await gold();
+    const state = (await committed()).gold!;
+    assert.equal(state.objects['fact_orders']!.length, 2);
+    assert.match(partitionObject(state, 'fact_orders', 'month=2026-01')!, /^fact_orders\/month=2026-01\//);
     assert.deepEqual(state.tables, { fact_orders: 4, kpi_revenue_by_country: 3 });
-    const january = await lakeRows(tiny.lake, 'gold', [goldPartitionKey('fact_orders', 'month=2026-01')], 'SELECT order_id, country FROM t ORDER BY order_id');
+    const january = await lakeRows(tiny.lake, 'gold', [partitionObject(state, 'fact_orders', 'month=2026-01')!], 'SELECT order_id, country FROM t ORDER BY order_id');
     assert.deepEqual(january, [{ order_id: 10, country: 'France' }, { order_id: 11, country: 'Spain' }]);
     // A missing country is a group of its own, as SQL says.
-    assert.deepEqual(await lakeRows(tiny.lake, 'gold', [goldKey('kpi_revenue_by_country')]), [
+    assert.deepEqual(await lakeRows(tiny.lake, 'gold', [tableObject(state, 'kpi_revenue_by_country')]), [
       { country: 'France', orders: 2, revenue: 42.5 },
       { country: 'Spain', orders: 1, revenue: 7.25 },
       { country: null, orders: 1, revenue: 1 },
@@ -56,26 +68,29 @@ describe('gold and publish', () => {
   });
 
   test('silver unchanged: gold is skipped; a new order in February rebuilds February only', async () => {
-    assert.match(String((await stage((ctx) => runGold(ctx))).details['skipped']), /unchanged/);
+    const january = partitionObject((await committed()).gold, 'fact_orders', 'month=2026-01');
+    assert.match(String((await gold()).details['skipped']), /unchanged/);
     await tiny.drop('orders_more.csv', 'order_id,customer_id,day,amount\n14,2,2026-02-10,5.00\n');
     await upToSilver();
-    const result = await stage((ctx) => runGold(ctx));
+    const result = await gold();
     assert.equal(result.details['partitionsKept'], 1, 'January kept as it was');
-    const kpi = await lakeRows(tiny.lake, 'gold', [goldKey('kpi_revenue_by_country')], "SELECT orders, revenue FROM t WHERE country = 'Spain'");
+    assert.equal(partitionObject((await committed()).gold, 'fact_orders', 'month=2026-01'), january, 'the same object');
+    const kpi = await lakeRows(tiny.lake, 'gold', [tableObject((await committed()).gold, 'kpi_revenue_by_country')], "SELECT orders, revenue FROM t WHERE country = 'Spain'");
     assert.deepEqual(kpi, [{ orders: 2, revenue: 12.25 }]);
   });
 
   test('publish puts the KPI in the serving store under the run that built gold, once', async () => {
     const first = await stage((ctx) => runPublish(ctx, serving));
     assert.equal(first.rowsOut, 3);
-    const gold = (await readGoldState(tiny.lake))!;
-    assert.equal((await serving.lastPublish())!.runId, gold.runId);
+    const { gold: built, version } = await committed();
+    assert.equal((await serving.lastPublish())!.runId, built!.runId);
+    assert.equal((await serving.lastPublish())!.data!.version, version!.version, 'the store records the lake version');
     assert.deepEqual(await serving.read('kpi_revenue_by_country'), [
       { country: 'France', orders: 2, revenue: 42.5 },
       { country: 'Spain', orders: 2, revenue: 12.25 },
       { country: null, orders: 1, revenue: 1 },
     ]);
     const again = await stage((ctx) => runPublish(ctx, serving));
-    assert.match(String(again.details['skipped']), /already has the gold of run/);
+    assert.match(String(again.details['skipped']), /already has version \d+ \(gold of run/);
   });
 });

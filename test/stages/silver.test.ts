@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { fileQuarantineKey, orphansKey } from '../../src/lake/index.js';
-import { readManifest, runBronze } from '../../src/pipeline/bronze.js';
+import { runBronze } from '../../src/pipeline/bronze.js';
+import { runCommit } from '../../src/pipeline/commit.js';
+import { readStates } from '../../src/pipeline/states.js';
 import type { RunContext, StageResult } from '../../src/pipeline/context.js';
-import { readSilverState, runSilver, silverObjects, type SilverDatasetStats } from '../../src/pipeline/silver/index.js';
+import { runSilver, silverObjects, type SilverDatasetStats } from '../../src/pipeline/silver/index.js';
 import { lakeRows } from '../support/lake-rows.js';
 import { tinyProject, type Tiny } from '../support/tiny.js';
 
@@ -15,13 +16,16 @@ describe('silver', () => {
   const stage = async <T>(fn: (ctx: RunContext) => Promise<T>): Promise<T> => {
     const ctx = tiny.context();
     try {
-      return await fn(ctx);
+      const result = await fn(ctx);
+      await runCommit(ctx);
+      return result;
     } finally {
       await ctx.close();
     }
   };
   const silver = () => stage((ctx) => runSilver(ctx));
-  const orders = async () => lakeRows(tiny.lake, 'silver', silverObjects(await readSilverState(tiny.lake), 'orders'), 'SELECT order_id, customer_id, CAST(day AS VARCHAR) AS day, CAST(amount AS VARCHAR) AS amount FROM t ORDER BY order_id');
+  const committed = () => readStates(tiny.lake, tiny.config.project);
+  const orders = async () => lakeRows(tiny.lake, 'silver', silverObjects((await committed()).silver, 'orders'), 'SELECT order_id, customer_id, CAST(day AS VARCHAR) AS day, CAST(amount AS VARCHAR) AS amount FROM t ORDER BY order_id');
 
   before(async () => {
     tiny = await tinyProject();
@@ -45,21 +49,22 @@ describe('silver', () => {
       { order_id: 11, customer_id: 2, day: '2026-01-20', amount: '7.25' },
       { order_id: 15, customer_id: 3, day: '2026-02-01', amount: '100.00' },
     ]);
-    const state = (await readSilverState(tiny.lake))!;
+    const { silver: state, manifest } = await committed();
+    assert.ok(state);
     assert.deepEqual(Object.keys(state.datasets['orders']!.partitions).sort(), ['month=2026-01', 'month=2026-02']);
     assert.equal(state.datasets['customers']!.rows, 3);
-    const manifest = await readManifest(tiny.context());
     assert.deepEqual([...state.processed].sort(), manifest.files.map((f) => f.key).sort());
   });
 
   test('every rejected row is in a quarantine with its reason, and every row is accounted for', async () => {
-    const first = (await readManifest(tiny.context())).files.find((f) => f.name === 'orders_2026-01.csv')!;
-    const rejected = await lakeRows(tiny.lake, 'silver', [fileQuarantineKey(first.key)], 'SELECT _record, _reason FROM t ORDER BY _record');
+    const { manifest, silver } = await committed();
+    const first = manifest.files.find((f) => f.name === 'orders_2026-01.csv')!;
+    const rejected = await lakeRows(tiny.lake, 'silver', [silver!.quarantine![first.key]!.key], 'SELECT _record, _reason FROM t ORDER BY _record');
     assert.deepEqual(rejected, [
       { _record: 4, _reason: 'not_positive:amount' },
       { _record: 5, _reason: 'invalid_date:day' },
     ]);
-    const waiting = await lakeRows(tiny.lake, 'silver', [orphansKey('orders')], 'SELECT CAST(order_id AS INTEGER) AS order_id, CAST(customer_id AS INTEGER) AS customer_id FROM t');
+    const waiting = await lakeRows(tiny.lake, 'silver', [silver!.datasets['orders']!.orphansObject!], 'SELECT CAST(order_id AS INTEGER) AS order_id, CAST(customer_id AS INTEGER) AS customer_id FROM t');
     assert.deepEqual(waiting, [{ order_id: 12, customer_id: 9 }]);
     const stats = (result.details['datasets'] as Record<string, SilverDatasetStats>)['orders']!;
     assert.equal(stats.rowsIn, 7);
@@ -81,6 +86,6 @@ describe('silver', () => {
     await stage((ctx) => runBronze(ctx));
     await silver();
     assert.deepEqual((await orders()).map((r) => r['order_id']), [10, 11, 12, 15]);
-    assert.equal(await tiny.lake.head('silver', orphansKey('orders')), undefined);
+    assert.equal((await committed()).silver!.datasets['orders']!.orphansObject, undefined, 'no row waits any more');
   });
 });

@@ -1,14 +1,15 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sqlString as str } from '../../src/engine/duckdb.js';
-import type { GoldState } from '../../src/pipeline/gold/index.js';
+import type { Config } from '../../src/config.js';
+import { parquetFiles } from '../../src/engine/duckdb.js';
+import { openObjectStore } from '../../src/lake/index.js';
+import { readStates } from '../../src/pipeline/states.js';
 
-/** Each gold table of a folder lake as a `read_parquet(...)` over its objects (one, or one per partition). */
-export async function goldTableReaders(lakeDir: string): Promise<Record<string, string>> {
-  const state = JSON.parse(await fs.readFile(path.join(lakeDir, 'gold', '_state.json'), 'utf8')) as GoldState;
+/** Each gold table of the current version of a folder lake as a `read_parquet(...)` over its objects. */
+export async function goldTableReaders(config: Config): Promise<Record<string, string>> {
+  const { gold } = await readStates(openObjectStore(config), config.project);
   return Object.fromEntries(
-    Object.entries(state.objects)
+    Object.entries(gold?.objects ?? {})
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([table, keys]) => [table, `read_parquet([${keys.map((k) => str(path.join(lakeDir, 'gold', k))).join(', ')}], hive_partitioning = false)`]),
+      .map(([table, keys]) => [table, parquetFiles(keys.map((k) => path.join(config.lakeDir, 'gold', k)))]),
   );
 }

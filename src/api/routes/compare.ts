@@ -2,14 +2,15 @@ import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { sqlString as str } from '../../engine/duckdb.js';
-import { goldKey } from '../../pipeline/gold/index.js';
+import { tableObject } from '../../pipeline/gold/index.js';
+import { readStates } from '../../pipeline/states.js';
 import { notFound, NOTHING_PUBLISHED, notPublished } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
 import { body, errors } from '../schemas.js';
 
 /** The seed's serving store vs lake read-time comparison. */
 export default async function compareRoutes(app: FastifyInstance): Promise<void> {
-  const { engine, kpis, lake, serving } = app;
+  const { config, engine, kpis, lake, serving } = app;
 
   app.get(
     '/api/compare',
@@ -39,14 +40,15 @@ export default async function compareRoutes(app: FastifyInstance): Promise<void>
         if (!rows) throw notPublished(`KPI ${kpi.id} has not been published yet`);
       }
       const db = await engine.db();
+      // Which object holds the KPI in the current version is resolved once; each read fetches and decodes it.
+      const { gold } = await lakeCall(() => readStates(lake, config.project));
+      if (!gold?.objects[kpi.table]) throw notFound(`gold has no ${kpi.table}: run the pipeline`);
+      const key = tableObject(gold, kpi.table);
       const lakeTimes: number[] = [];
       for (let i = 0; i < n; i++) {
         const start = performance.now();
         // A full read as a client of the lake would do it: fetch the object, decode the Parquet.
-        const file = await lakeCall(async () => {
-          if (!(await lake.head('gold', goldKey(kpi.table)))) throw notFound(`gold has no ${goldKey(kpi.table)}: run the pipeline`);
-          return lake.localPath('gold', goldKey(kpi.table), engine.scratchDir);
-        });
+        const file = await lakeCall(() => lake.localPath('gold', key, engine.scratchDir));
         await db.rows(`SELECT * FROM read_parquet(${str(file)})`);
         lakeTimes.push(performance.now() - start);
         if (file.startsWith(engine.scratchDir)) await fs.rm(file, { force: true }); // an S3 download

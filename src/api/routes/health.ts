@@ -1,16 +1,21 @@
 import type { FastifyInstance } from 'fastify';
+import { listVersions } from '../../lake/index.js';
 import { body, errors, noQuery } from '../schemas.js';
 
 /** Health, readiness and the index of the endpoints. */
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
-  const { serving } = app;
+  const { lake, serving } = app;
 
   app.get('/health', { schema: { summary: 'The process is up', tags: ['system'], querystring: noQuery, response: { 200: body('Health'), ...errors(400) } } }, async () => ({ status: 'ok' }));
 
   app.get('/ready', { schema: { summary: 'The serving store is reachable; time of the last publish', tags: ['system'], querystring: noQuery, response: { 200: body('Ready'), ...errors(400), 503: body('Ready') } } }, async (_request, reply) => {
     try {
       const last = await serving.lastPublish();
-      return { status: 'ready', serving_store: serving.description, last_publish: last ?? null };
+      // The lake's version: the store should show it (a store down during a commit falls behind).
+      const lakeVersion = (await listVersions(lake).catch(() => [])).at(-1) ?? null;
+      const storeVersion = last?.data?.version ?? null;
+      const degraded = lakeVersion !== null && storeVersion !== lakeVersion ? [`the serving store shows version ${storeVersion ?? 'none'} while the lake is at version ${lakeVersion}: run \`npx datalake publish\``] : [];
+      return { status: 'ready', serving_store: serving.description, last_publish: last ?? null, lake_version: lakeVersion, ...(degraded.length ? { degraded } : {}) };
     } catch (err) {
       reply.header('retry-after', '5').code(503);
       const noPath = (text: string) => text.replace(/(?:\/[^\s'",/()]+){2,}/g, '<path>');

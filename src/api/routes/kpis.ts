@@ -75,6 +75,11 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
     const response = await kpis.respond(kpi, query);
     reply.header('cache-control', 'no-cache');
     if (response.servedFrom === 'lake') reply.header('x-served-from', 'lake');
+    if (response.data) {
+      reply.header('x-data-version', String(response.data.version));
+      reply.header('x-data-committed-at', response.data.committedAt);
+      reply.header('x-data-audit', response.data.audit);
+    }
     if (response.etag) {
       reply.header('etag', response.etag);
       if (request.headers['if-none-match'] === response.etag) return reply.code(304).send();

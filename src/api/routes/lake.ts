@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sqlIdent as id, sqlString as str, type Row } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
 import { assertValidKey, BUCKETS, type Bucket } from '../../lake/index.js';
-import { datasetForFile } from '../../pipeline/bronze.js';
+import { datasetForFile } from '../../project/globs.js';
 import { headerKey, inspectHeader } from '../../pipeline/csv-file.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';

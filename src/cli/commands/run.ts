@@ -40,7 +40,7 @@ export async function queuedCommand(config: Config, tasks: readonly TaskName[], 
   });
   if (flags.json) console.log(JSON.stringify(record, null, 2));
   else console.log(renderSummary(record, config.project));
-  if (record.state === 'failed') {
+  if (record.state === 'failed' || record.state === 'audit_failed') {
     throw new UserError(`run ${runId} failed${record.error?.task ? ` in task ${record.error.task}` : ''}: ${record.error?.message ?? 'unknown error'}`, record.error?.hint);
   }
   if (record.state === 'cancelled') process.exitCode = 130;

@@ -55,7 +55,7 @@ export async function followRun(lake: ObjectStore, runId: string, onChange: (rec
         last = fingerprint;
         onChange(record);
       }
-      if (record.state === 'completed' || record.state === 'failed' || record.state === 'cancelled') return record;
+      if (record.state === 'completed' || record.state === 'failed' || record.state === 'audit_failed' || record.state === 'cancelled') return record;
     }
     await sleep(pollMs);
   }

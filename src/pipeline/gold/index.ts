@@ -5,13 +5,14 @@ import { UserError } from '../../errors.js';
 import { checkKpiOutput } from '../../project/kpi-output.js';
 import { timed, type RunContext, type StageResult } from '../context.js';
 import { clearStaging, inlineRunner, publishStaged, stagedLocalPath, stagedSize, type Shard, type ShardRunner, type StagedFile } from '../shards.js';
-import { readSilverState, silverObjects } from '../silver/index.js';
+import { goldObjectKey, goldPartitionObjectKey, STAGING } from '../../lake/index.js';
+import { silverObjects } from '../silver/index.js';
 import { goldPartitionShard, partitionDigest, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
-import { allPresent, goldKey, goldPartitionKey, readGoldState, writeGoldState, type GoldState } from './state.js';
+import { allPresent, partitionObject, type GoldState } from './state.js';
 import { datasetView, writeTable } from './tables.js';
 
 export { goldPartitionShard, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
-export { goldKey, goldPartitionKey, readGoldState, type GoldState } from './state.js';
+export { partitionObject, tableObject, type GoldState } from './state.js';
 
 export interface GoldOptions {
   /** Rebuild even when silver and the definitions are unchanged. */
@@ -29,12 +30,12 @@ export interface GoldOptions {
  */
 export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promise<StageResult> {
   return timed(async () => {
-    const silver = await readSilverState(ctx.lake);
+    const silver = await ctx.draft.silver();
     const { models, kpis, datasets } = ctx.config.project;
     const definitions = createHash('sha256')
       .update(JSON.stringify([...models.map((m) => [m.name, m.sql, m.partitionedBy ?? null]), ...kpis.map((k) => [k.table, k.sql, k.columns])]))
       .digest('hex');
-    const built = await readGoldState(ctx.lake);
+    const built = await ctx.draft.gold();
     if (!options.force && silver && built?.silverRunId === silver.runId && built.definitions === definitions && (await allPresent(ctx.lake, built))) {
       return { stage: 'gold' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `silver and the definitions are unchanged since run ${built.runId}` } };
     }
@@ -55,16 +56,14 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     // A partition whose inputs (its silver objects, the other datasets', the definitions) are those it
     // was built from keeps its objects: a daily drop rebuilds the fact of the months it touched only.
     const digests = new Map<GoldPartitionInput, string>();
-    const silverObjectsNow = new Map((await ctx.lake.list('silver')).map((o) => [o.key, `${o.size} ${o.modified.getTime()}`]));
-    for (const s of shards) digests.set(s.input, partitionDigest(definitions, s.input, silver, silverObjectsNow));
+    for (const s of shards) digests.set(s.input, partitionDigest(definitions, s.input, silver));
     const kept = new Map<GoldPartitionInput, GoldPartitionOutput>();
     for (const s of shards) {
       const before = built?.partitions?.[s.input.partition];
       if (options.force || !before || before.digest !== digests.get(s.input)) continue;
-      const keys = s.input.tables.map((t) => goldPartitionKey(t, s.input.partition));
-      const listed = new Set(Object.values(built!.objects).flat());
-      if (!keys.every((k) => listed.has(k)) || !(await Promise.all(keys.map((k) => ctx.lake.head('gold', k)))).every(Boolean)) continue;
-      const tables = Object.fromEntries(s.input.tables.map((t) => [t, { file: { bucket: 'gold' as const, key: goldPartitionKey(t, s.input.partition) }, rows: before.rows[t] ?? 0 }]));
+      const keys = s.input.tables.map((t) => partitionObject(built, t, s.input.partition));
+      if (!keys.every((k): k is string => k !== undefined)) continue;
+      const tables = Object.fromEntries(s.input.tables.map((t, i) => [t, { file: { bucket: 'gold' as const, key: keys[i]! }, rows: before.rows[t] ?? 0 }]));
       kept.set(s.input, { partition: s.input.partition, rows: Object.values(tables).reduce((n, t) => n + t.rows, 0), tables });
     }
     const fresh = await (options.shards ?? inlineRunner(ctx)).map('gold.partition', shards.filter((s) => !kept.has(s.input)), goldPartitionShard);
@@ -79,12 +78,12 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     const written: { table: string; objects: { key: string; file: StagedFile }[]; rows: number }[] = [];
     const build = async (table: string, sql: string) => {
       ctx.progress.begin('gold', table);
-      const file = path.join(outDir, goldKey(table));
+      const file = path.join(outDir, `${table}.parquet`);
       await writeTable(db, sql, file, (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }));
       // Later tables (the KPIs) read this one by name.
       await db.run(`CREATE OR REPLACE TEMP VIEW ${id(table)} AS SELECT * FROM read_parquet(${str(file)})`);
       const [r] = await db.rows(`SELECT count(*) AS n FROM ${id(table)}`);
-      written.push({ table, objects: [{ key: goldKey(table), file: { local: file } }], rows: Number(r!['n']) });
+      written.push({ table, objects: [{ key: goldObjectKey(table, ctx.runId), file: { local: file } }], rows: Number(r!['n']) });
       ctx.progress.end();
     };
 
@@ -93,7 +92,11 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
         await build(model.name, model.sql);
         continue;
       }
-      const objects = parts.map((p) => ({ key: goldPartitionKey(model.name, p.partition), file: p.tables[model.name]!.file }));
+      // A kept partition keeps its object (its file is that object); a new one gets a key of this run.
+      const objects = parts.map((p) => {
+        const file = p.tables[model.name]!.file;
+        return { key: 'bucket' in file && file.bucket === 'gold' && !file.key.startsWith(STAGING) ? file.key : goldPartitionObjectKey(model.name, p.partition, ctx.runId), file };
+      });
       const files: string[] = [];
       for (const o of objects) files.push(await stagedLocalPath(ctx.lake, o.file, downloads));
       // No partition (an empty dataset): the table is its SQL over the empty dataset, with its columns.
@@ -114,15 +117,11 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       }
     }
     const objects = Object.fromEntries(written.map((w) => [w.table, w.objects.map((o) => o.key)]));
-    // Objects of the previous gold that this one does not have (a month gone, an older layout) go.
-    const keep = new Set(Object.values(objects).flat());
-    const stale = [...Object.values(built?.objects ?? {}).flat(), ...models.filter((m) => m.partitionedBy).map((m) => goldKey(m.name))];
-    for (const key of new Set(stale)) if (!keep.has(key) && (await ctx.lake.head('gold', key))) await ctx.lake.delete('gold', key);
 
     const tables = Object.fromEntries(written.map((w) => [w.table, w.rows]));
     const partitions = Object.fromEntries(shards.map((s, i) => [s.input.partition, { digest: digests.get(s.input)!, rows: Object.fromEntries(Object.entries(parts[i]!.tables).map(([t, v]) => [t, v.rows])) }]));
     const state: GoldState = { format: 1, runId: ctx.runId, silverRunId: silver.runId, definitions, builtAt: new Date().toISOString(), tables, objects, partitions };
-    await writeGoldState(ctx.lake, state);
+    ctx.draft.setGold(state);
     await clearStaging(ctx.lake, 'gold', ctx.runId);
     // Rows out: those of the largest model (the fact table), as rows in are silver's.
     const largest = Math.max(0, ...written.filter((w) => models.some((m) => m.name === w.table)).map((w) => w.rows));

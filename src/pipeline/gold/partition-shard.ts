@@ -45,11 +45,11 @@ export /**
  * What a gold partition is built from: its silver objects (size and time, from one listing) and the run
  * that wrote them — object times are whole seconds on S3 — the other datasets' likewise, the definitions.
  */
-function partitionDigest(definitions: string, input: GoldPartitionInput, silver: SilverState, objects: Map<string, string>): string {
-  const describe = (keys: string[]) => keys.map((k) => `${k} ${objects.get(k) ?? 'missing'}`);
-  const others = Object.entries(input.others).map(([dataset, keys]) => [dataset, describe(keys), silver.datasets[dataset]?.written ?? null]);
+function partitionDigest(definitions: string, input: GoldPartitionInput, silver: SilverState): string {
+  // Silver's objects are never rewritten under the same key: their keys say what they hold.
+  const others = Object.entries(input.others).map(([dataset, keys]) => [dataset, keys, silver.datasets[dataset]?.written ?? null]);
   return createHash('sha256')
-    .update(JSON.stringify([definitions, input.dataset, input.partition, input.tables, describe(input.keys), silver.datasets[input.dataset]?.written?.[input.partition] ?? null, others]))
+    .update(JSON.stringify([definitions, input.dataset, input.partition, input.tables, input.keys, silver.datasets[input.dataset]?.written?.[input.partition] ?? null, others]))
     .digest('hex');
 }
 

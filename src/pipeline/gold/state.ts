@@ -1,8 +1,5 @@
-import { GOLD_STATE, readJson, writeJson, type ObjectStore } from '../../lake/index.js';
-
-export const goldKey = (table: string) => `${table}.parquet`;
-/** A partitioned table's object for one partition of its dataset: `fact_achats/month=2026-11.parquet`. */
-export const goldPartitionKey = (table: string, partition: string) => `${table}/${partition || 'all'}.parquet`;
+import { UserError } from '../../errors.js';
+import type { ObjectStore } from '../../lake/index.js';
 
 /** What gold was built from: when neither silver nor the definitions changed, gold is not rebuilt. */
 export interface GoldState {
@@ -23,12 +20,16 @@ export interface GoldState {
   partitions?: Record<string, { digest: string; rows: Record<string, number> }>;
 }
 
-export async function readGoldState(lake: ObjectStore): Promise<GoldState | undefined> {
-  return readJson<GoldState>(lake, GOLD_STATE);
+/** The object of a table that is one object (a KPI, an unpartitioned model). */
+export function tableObject(state: GoldState | undefined, table: string): string {
+  const key = state?.objects[table]?.[0];
+  if (!key) throw new UserError(`gold has no table ${table}`, 'run the pipeline (`npx datalake run`)');
+  return key;
 }
 
-export function writeGoldState(lake: ObjectStore, state: GoldState): Promise<void> {
-  return writeJson(lake, GOLD_STATE, state);
+/** The object of one partition of a partitioned table, if gold has it. */
+export function partitionObject(state: GoldState | undefined, table: string, partition: string): string | undefined {
+  return state?.objects[table]?.find((k) => k.startsWith(`${table}/${partition || 'all'}/`));
 }
 
 /** Whether every object gold's state names is there. */

@@ -6,14 +6,16 @@ import { mergeDataset } from '../merge.js';
 import { stagedLocalPath, type StagedFile } from '../shards.js';
 import type { CleanShardOutput } from './clean-shard.js';
 import type { SilverPlan } from './plan.js';
-import { silverObjects, type SilverState } from './state.js';
+import type { SilverState } from './state.js';
 import { addCleaning, emptyStats, type SilverDatasetStats } from './stats.js';
 import { datasetSelect } from './read.js';
 
-/** The combine step's result: objects to put and delete, and the state that names them. */
+/**
+ * The combine step's result: the objects to put (each under a key of this run: no object of an earlier
+ * version is ever replaced or removed) and the state that names every object of the new version.
+ */
 export interface SilverChanges {
   uploads: { key: string; file: StagedFile }[];
-  deletes: string[];
   next: SilverState;
   stats: Record<string, SilverDatasetStats>;
   quality: QualityCheck[];
@@ -26,12 +28,11 @@ export interface SilverChanges {
  */
 export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: CleanShardOutput[]): Promise<SilverChanges> {
   const { project } = ctx.config;
-  const { state, previous, rebuild, digests, toMerge } = plan;
+  const { state, digests, toMerge } = plan;
   const db = await ctx.db();
   const downloads = await ctx.workDir('silver-inputs');
   const uploads: { key: string; file: StagedFile }[] = [];
-  const deletes: string[] = [];
-  const next: SilverState = { ...state, datasets: { ...state.datasets }, waiting: { ...state.waiting } };
+  const next: SilverState = { ...state, datasets: { ...state.datasets }, waiting: { ...state.waiting }, quarantine: { ...state.quarantine } };
   const stats: Record<string, SilverDatasetStats> = {};
   const quality: QualityCheck[] = [];
   const changed = new Set<string>();
@@ -72,7 +73,11 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
       addCleaning(s, c.stats!);
       if (c.missingColumns) s.missingColumns[c.key] = c.missingColumns;
       quality.push(...c.quality!);
-      if (c.quarantine) uploads.push({ key: fileQuarantineKey(c.key), file: c.quarantine });
+      if (c.quarantine) {
+        const key = fileQuarantineKey(c.key, ctx.runId);
+        uploads.push({ key, file: c.quarantine });
+        next.quarantine![c.key] = { dataset: spec.name, key, rows: c.stats!.quarantined };
+      }
     }
     // Files of this dataset still waiting from earlier runs, named when it ends empty.
     const waiting = [...s.waitingFiles.map((w) => w.reason), ...Object.entries(next.waiting!).filter(([k, w]) => w.dataset === spec.name && !s.waitingFiles.some((x) => x.file === k)).map(([, w]) => w.reason)];
@@ -82,7 +87,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
       spec,
       incoming,
       existing,
-      ...(current.orphans > 0 ? { orphansFile: await ctx.lake.localPath('silver', orphansKey(spec.name), downloads) } : {}),
+      ...(current.orphans > 0 && current.orphansObject ? { orphansFile: await ctx.lake.localPath('silver', current.orphansObject, downloads) } : {}),
       referenced: spec.references.map((r) => `SELECT ${id(r.key)} AS ${id(r.column)} FROM ${id(`silver_${r.dataset}`)}`),
       outDir: await ctx.workDir(`silver-merge-${spec.name}`),
       waiting,
@@ -92,21 +97,21 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
 
     const partitions = { ...current.partitions };
     for (const p of merged.touched) {
-      const keys = merged.written.filter((w) => w.partition === p).map((w) => silverObjectKey(spec.name, p, w.name));
-      for (const old of partitions[p] ?? []) if (!keys.includes(old)) deletes.push(old);
+      const keys = merged.written.filter((w) => w.partition === p).map((w) => silverObjectKey(spec.name, p, ctx.runId, w.name));
       if (keys.length) partitions[p] = keys;
       else delete partitions[p];
     }
-    for (const w of merged.written) uploads.push({ key: silverObjectKey(spec.name, w.partition, w.name), file: { local: w.file } });
+    for (const w of merged.written) uploads.push({ key: silverObjectKey(spec.name, w.partition, ctx.runId, w.name), file: { local: w.file } });
+    let orphansObject = current.orphansObject;
     if (merged.orphans.changed) {
-      if (merged.orphans.file) uploads.push({ key: orphansKey(spec.name), file: { local: merged.orphans.file } });
-      else deletes.push(orphansKey(spec.name));
+      orphansObject = merged.orphans.file ? orphansKey(spec.name, ctx.runId) : undefined;
+      if (merged.orphans.file) uploads.push({ key: orphansObject!, file: { local: merged.orphans.file } });
     }
     // The run that last wrote each partition: gold rebuilds the partitions written since it was built.
     const written = { ...current.written };
     for (const p of Object.keys(written)) if (!partitions[p]) delete written[p];
     for (const p of merged.touched) if (partitions[p]) written[p] = ctx.runId;
-    next.datasets[spec.name] = { rows: merged.counts.rows, orphans: merged.orphans.rows, partitions, written, definition: digests.get(spec.name)! };
+    next.datasets[spec.name] = { rows: merged.counts.rows, orphans: merged.orphans.rows, partitions, written, definition: digests.get(spec.name)!, ...(orphansObject ? { orphansObject } : {}) };
     changed.add(spec.name);
 
     s.rowsOut = merged.counts.incoming - merged.counts.newOrphans;
@@ -118,17 +123,8 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
     rowsIn += s.rowsIn;
   }
   for (const c of cleaned) await c.dispose?.();
-  // Datasets no longer declared leave silver's state (their objects go with a rebuild below).
+  // Datasets no longer declared leave silver's state (their objects stay with the versions that have them).
   for (const d of Object.keys(next.datasets)) if (!digests.has(d)) delete next.datasets[d];
 
-  // A rebuild replaces every dataset: objects of the previous silver that were not rewritten go.
-  if (rebuild && previous) {
-    const kept = new Set([...uploads.map((u) => u.key), ...Object.values(next.datasets).flatMap((d) => Object.values(d.partitions).flat())]);
-    for (const d of Object.keys(previous.datasets)) {
-      for (const key of [...silverObjects(previous, d), orphansKey(d)]) if (!kept.has(key) && !deletes.includes(key)) deletes.push(key);
-    }
-  }
-
-
-  return { uploads, deletes, next, stats, quality, rowsIn };
+  return { uploads, next, stats, quality, rowsIn };
 }

@@ -2,28 +2,25 @@ import { clearStaging, publishStaged, stagedSize } from '../shards.js';
 import type { RunContext } from '../context.js';
 import type { SilverChanges } from './combine.js';
 import type { SilverPlan } from './plan.js';
-import { writeSilverState } from './state.js';
 
 /**
- * Puts the run's objects in silver, removes those it replaced, and writes the state last: a run
- * interrupted before the state is written is redone whole by the next one, with the same objects.
- * Returns the bytes written.
+ * Puts the run's objects in silver, under keys of this run, and hands the new state to the run's
+ * version draft: nothing is visible to readers until the run commits its version. Returns the bytes written.
  */
 export async function commitSilver(ctx: RunContext, plan: SilverPlan, changes: SilverChanges): Promise<number> {
-  const { uploads, deletes, next } = changes;
+  const { uploads, next } = changes;
   const { state, previous, rebuild, superseded, candidates } = plan;
   let bytes = 0;
   for (const u of uploads) bytes += await stagedSize(ctx.lake, u.file);
   for (const u of uploads) await publishStaged(ctx.lake, u.file, 'silver', u.key);
-  for (const key of deletes) if (await ctx.lake.head('silver', key)) await ctx.lake.delete('silver', key);
   // Superseded versions and files of no dataset are done with; files still waiting are not.
   for (const f of superseded) delete next.waiting![f.key];
   next.processed = [...state.processed, ...superseded.map((f) => f.key), ...candidates.map((f) => f.key).filter((k) => !next.waiting![k])];
   // Gold rebuilds when silver's run changes: a run that only set files aside changed no data.
-  next.runId = uploads.length || deletes.length || !previous || rebuild ? ctx.runId : state.runId;
+  next.runId = uploads.length || !previous || rebuild ? ctx.runId : state.runId;
   next.updatedAt = new Date().toISOString();
   if (Object.keys(next.waiting!).length === 0) delete next.waiting;
-  await writeSilverState(ctx.lake, next);
+  ctx.draft.setSilver(next);
   await clearStaging(ctx.lake, 'silver', ctx.runId);
   return bytes;
 }

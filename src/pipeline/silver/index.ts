@@ -1,15 +1,13 @@
-import { readManifest } from '../bronze.js';
 import { timed, type RunContext, type StageResult } from '../context.js';
 import { clearStaging, inlineRunner, type ShardRunner } from '../shards.js';
 import { cleanShard } from './clean-shard.js';
 import { combineSilver } from './combine.js';
 import { commitSilver } from './commit.js';
 import { planSilver } from './plan.js';
-import { readSilverState } from './state.js';
 import { mergeChecks, type SilverDatasetStats } from './stats.js';
 
 export { cleanShard, type CleanShardInput, type CleanShardOutput } from './clean-shard.js';
-export { definitionDigest, readSilverState, silverObjects, type SilverState } from './state.js';
+export { definitionDigest, silverObjects, type SilverState } from './state.js';
 export type { SilverDatasetStats } from './stats.js';
 export { datasetSelect } from './read.js';
 
@@ -29,7 +27,7 @@ export interface SilverOptions {
  */
 export async function runSilver(ctx: RunContext, options: SilverOptions = {}): Promise<StageResult> {
   return timed(async () => {
-    const plan = planSilver(ctx.config.project, await readManifest(ctx), await readSilverState(ctx.lake), options.fullRefresh === true);
+    const plan = planSilver(ctx.config.project, await ctx.draft.manifest(), await ctx.draft.silver(), options.fullRefresh === true);
     if (plan.candidates.length === 0) {
       return { stage: 'silver' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `no new bronze file since run ${plan.state.runId}` } };
     }

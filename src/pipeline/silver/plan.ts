@@ -1,5 +1,6 @@
 import type { Project } from '../../project/types.js';
-import { datasetForFile, type BronzeFile, type Manifest } from '../bronze.js';
+import { datasetForFile } from '../../project/globs.js';
+import type { BronzeFile, Manifest } from '../bronze.js';
 import { changedDefinitions, definitionDigest, type SilverState } from './state.js';
 
 /** What a silver run has to do, decided from bronze's manifest and silver's state alone. */

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readJson, SILVER_STATE, writeJson, type ObjectStore } from '../../lake/index.js';
 import type { DatasetSpec } from '../../project/types.js';
 
 /** What silver holds, written last by each silver run that changes something. */
@@ -10,20 +9,14 @@ export interface SilverState {
   updatedAt: string;
   /** Bronze keys merged (or superseded by a later version of the same name before being merged). */
   processed: string[];
-  datasets: Record<string, { rows: number; orphans: number; partitions: Record<string, string[]>; written?: Record<string, string>; definition?: string }>;
+  datasets: Record<string, { rows: number; orphans: number; partitions: Record<string, string[]>; written?: Record<string, string>; definition?: string; orphansObject?: string }>;
+  /** Per bronze file that had rejected rows: its quarantine object. */
+  quarantine?: Record<string, { dataset: string; key: string; rows: number }>;
   /**
    * Bronze files that cannot be read as their dataset (a required column missing): each waits, with
    * its reason, until a new version of it arrives or the dataset's definition changes.
    */
   waiting?: Record<string, { dataset: string; reason: string; definition: string }>;
-}
-
-export async function readSilverState(lake: ObjectStore): Promise<SilverState | undefined> {
-  return readJson<SilverState>(lake, SILVER_STATE);
-}
-
-export function writeSilverState(lake: ObjectStore, state: SilverState): Promise<void> {
-  return writeJson(lake, SILVER_STATE, state);
 }
 
 /** The silver objects of a dataset, all partitions. */
