@@ -334,7 +334,7 @@ describe('failures leave the lake and the serving store as they were', () => {
     assert.equal(datasets['clients']!.rowsOut, 1, 'the other file is merged');
     assert.deepEqual(await publishedKpis(config), before.kpis);
     const state = (await readStates(openObjectStore(config), config.project)).silver!;
-    assert.deepEqual(Object.keys(state.waiting), [achats.waitingFiles[0]!.file]);
+    assert.deepEqual(Object.keys(state.waiting ?? {}), [achats.waitingFiles[0]!.file]);
 
     // Nothing new: the waiting file is not tried again, and nothing changes.
     const middle = await snapshot();

@@ -183,7 +183,11 @@ const SCHEMAS: Record<string, object> = {
   LakeSummary: object({ lake: string, buckets: { type: 'array', items: object({ name: string, objects: integer, bytes: integer }) } }),
   ObjectList: object({
     bucket: string,
-    objects: { type: 'array', items: object({ key: string, size: integer, modified: dateTime, format: { type: 'string', enum: ['csv', 'parquet', 'other'] } }) },
+    version: { ...nullable(integer), description: 'the lake version listed (bronze, silver, gold)' },
+    objects: {
+      type: 'array',
+      items: object({ key: string, size: integer, modified: dateTime, format: { type: 'string', enum: ['csv', 'parquet', 'other'] }, table: string }, ['key', 'size', 'modified', 'format']),
+    },
   }),
   Preview: object({
     bucket: string,

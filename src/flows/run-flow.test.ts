@@ -53,7 +53,7 @@ describe('flows: records, retries, the lake lock, cancellation', () => {
       assert.ok(gap(0) >= 45 && gap(1) >= 95, `backoff ${gap(0)} ms then ${gap(1)} ms`);
       assert.equal(summary.logs.filter((l) => l.level === 'warn' && l.task === 'publish').length, 2);
       const stored = await readRun(openObjectStore(config), summary.runId);
-      assert.deepEqual(stored?.tasks.filter((t) => !t.parent).map((t) => t.state), ['completed', 'completed', 'completed', 'completed']);
+      assert.deepEqual(stored?.tasks.filter((t) => !t.parent).map((t) => t.state), ['completed', 'completed', 'completed', 'completed', 'completed']);
     } finally {
       await serving.close();
     }
@@ -124,7 +124,7 @@ describe('flows: records, retries, the lake lock, cancellation', () => {
     });
     assert.equal(error, undefined);
     assert.equal(summary.state, 'cancelled');
-    assert.deepEqual(summary.tasks.filter((t) => !t.parent).slice(1).map((t) => t.state), ['completed', 'cancelled', 'cancelled']);
-    assert.deepEqual(summary.tasks.filter((t) => !t.parent).slice(2).map((t) => t.attempts.length), [0, 0]);
+    assert.deepEqual(summary.tasks.filter((t) => !t.parent).slice(1).map((t) => t.state), ['completed', 'cancelled', 'cancelled', 'cancelled']);
+    assert.deepEqual(summary.tasks.filter((t) => !t.parent).slice(2).map((t) => t.attempts.length), [0, 0, 0]);
   });
 });

@@ -39,17 +39,20 @@ describe('API on a published lake: explorer, quality, runs', () => {
     const lake = await json(await get('/api/lake'));
     assert.deepEqual(lake.buckets.map((b: { name: string }) => b.name), ['sources', 'bronze', 'silver', 'gold', 'runs']);
     const gold = await json(await get('/api/lake/gold'));
+    assert.equal(gold.version, 1, 'the objects of the current version');
     const goldKeys = gold.objects.map((o: { key: string }) => o.key) as string[];
     const factKeys = goldKeys.filter((k) => k.startsWith('fact_achats/'));
-    assert.equal(goldKeys.length - factKeys.length, 12);
-    assert.ok(factKeys.length > 1 && factKeys.every((k) => /^fact_achats\/month=\d{4}-\d{2}\.parquet$/.test(k)), factKeys.join());
+    assert.equal(goldKeys.length - factKeys.length, 11, 'two dimensions and nine KPIs');
+    assert.ok(factKeys.length > 1 && factKeys.every((k) => /^fact_achats\/month=\d{4}-\d{2}\/[\w.-]+\.parquet$/.test(k)), factKeys.join());
+    assert.ok(gold.objects.every((o: { table: string; key: string }) => o.key.startsWith(o.table.slice('gold/'.length))));
     assert.ok(gold.objects.every((o: { size: number; modified: string }) => o.size > 0 && !Number.isNaN(Date.parse(o.modified))));
     const keysOf = async (bucket: string) => (await json(await get(`/api/lake/${bucket}`))).objects.map((o: { key: string }) => o.key) as string[];
     const achatsCsv = (await keysOf('bronze')).find((k) => /^achats\/ingest_date=[\d-]+\/achats\.csv$/.test(k))!;
-    const clientsQuarantine = (await keysOf('silver')).find((k) => /^quarantine\/clients\/ingest_date=[\d-]+\/clients\.parquet$/.test(k))!;
-    assert.ok(achatsCsv && clientsQuarantine);
+    const clientsQuarantine = (await keysOf('silver')).find((k) => /^quarantine\/clients\/ingest_date=[\d-]+\/clients\/[\w.-]+\.parquet$/.test(k))!;
+    const clientsData = (await keysOf('silver')).find((k) => /^clients\/[\w.-]+-data_0\.parquet$/.test(k))!;
+    assert.ok(achatsCsv && clientsQuarantine && clientsData);
 
-    const preview = await json(await get('/api/lake/silver/preview?key=clients/data_0.parquet&limit=3'));
+    const preview = await json(await get(`/api/lake/silver/preview?key=${clientsData}&limit=3`));
     assert.equal(preview.total_rows, 200);
     assert.equal(preview.rows.length, 3);
     assert.deepEqual(preview.columns.map((c: { name: string }) => c.name), ['id_client', 'nom', 'email', 'date_inscription', 'pays']);
@@ -63,7 +66,7 @@ describe('API on a published lake: explorer, quality, runs', () => {
     const filtered = await json(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=pays&value=France&limit=1000`));
     assert.ok(filtered.total_rows > 0);
     assert.ok(filtered.rows.every((r: { pays: string }) => r.pays === 'France'));
-    await expectError(await get('/api/lake/silver/preview?key=clients/data_0.parquet&column=email&value=x'), 400, /personal data/);
+    await expectError(await get(`/api/lake/silver/preview?key=${clientsData}&column=email&value=x`), 400, /personal data/);
     await expectError(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=nope&value=1`), 400, /not a column/);
 
     const quarantine = await json(await get(`/api/lake/silver/preview?key=${clientsQuarantine}`));
@@ -73,9 +76,9 @@ describe('API on a published lake: explorer, quality, runs', () => {
     const quarantineCsv = await (await get(`/api/lake/silver/download?key=${clientsQuarantine}`)).text();
     assert.doesNotMatch(quarantineCsv, /secret/i);
 
-    const download = await get('/api/lake/silver/download?key=clients/data_0.parquet');
+    const download = await get(`/api/lake/silver/download?key=${clientsData}`);
     assert.match(download.headers.get('content-type')!, /^text\/csv/);
-    assert.match(download.headers.get('content-disposition')!, /filename="clients_data_0\.csv"/);
+    assert.match(download.headers.get('content-disposition')!, /filename="clients_[\w.-]+-data_0\.csv"/);
     const lines = (await download.text()).trim().split('\n');
     assert.equal(lines.length, 201);
     assert.equal(lines[0], 'id_client,nom,email,date_inscription,pays');
@@ -128,7 +131,7 @@ describe('API on a published lake: explorer, quality, runs', () => {
     const runs = await json(await get('/api/runs'));
     assert.ok(runs.length >= 1);
     assert.equal(runs[runs.length - 1].flow, 'pipeline');
-    assert.deepEqual(runs[runs.length - 1].tasks.filter((t: { parent?: string }) => !t.parent).map((t: { name: string; state: string }) => `${t.name}:${t.state}`), ['bronze:completed', 'silver:completed', 'gold:completed', 'publish:completed']);
+    assert.deepEqual(runs[runs.length - 1].tasks.filter((t: { parent?: string }) => !t.parent).map((t: { name: string; state: string }) => `${t.name}:${t.state}`), ['bronze:completed', 'silver:completed', 'gold:completed', 'commit:completed', 'publish:completed']);
     const one = await json(await get(`/api/runs/${runs[0].runId}`));
     assert.equal(one.runId, runs[0].runId);
     await expectError(await get('/api/runs/20200101T000000Z-000000'), 404, /no run/);

@@ -12,6 +12,7 @@ import { FIXED_DAY, tempConfig } from '../support/env.js';
 import { expectError, json, listen } from '../support/http.js';
 
 describe('API with API_KEY set', () => {
+  let clientsData: string;
   let config: Config;
   let app: FastifyInstance;
   let get: (p: string, headers?: Record<string, string>) => Promise<Response>;
@@ -29,15 +30,17 @@ describe('API with API_KEY set', () => {
   });
 
   test('the explorer needs the bearer key; KPI reads stay public', async () => {
+    const listing = await json(await get('/api/lake/silver', { authorization: 'Bearer s3cret-key' }));
+    clientsData = listing.objects.find((o: { table?: string }) => o.table === 'silver/clients').key;
     const r = await get('/api/lake');
     await expectError(r, 401, /Authorization: Bearer/);
     assert.equal(r.headers.get('www-authenticate'), 'Bearer');
-    await expectError(await get('/api/lake/silver/preview?key=clients/data_0.parquet', { authorization: 'Bearer wrong' }), 401, /Bearer/);
-    await expectError(await get('/api/lake/silver/download?key=clients/data_0.parquet', { authorization: 's3cret-key' }), 401, /Bearer/);
+    await expectError(await get(`/api/lake/silver/preview?key=${clientsData}`, { authorization: 'Bearer wrong' }), 401, /Bearer/);
+    await expectError(await get(`/api/lake/silver/download?key=${clientsData}`, { authorization: 's3cret-key' }), 401, /Bearer/);
     // Authentication comes before the parameters' validation: no key, no 400 telling what is wrong.
     await expectError(await get('/api/lake/silver/preview?key=&limit=0x10&bogus=1'), 401, /Bearer/);
     await expectError(await get('/api/lake/platinum'), 401, /Bearer/);
-    const ok = await get('/api/lake/silver/preview?key=clients/data_0.parquet&limit=2', { authorization: 'Bearer s3cret-key' });
+    const ok = await get(`/api/lake/silver/preview?key=${clientsData}&limit=2`, { authorization: 'Bearer s3cret-key' });
     assert.equal(ok.status, 200);
     const body = await json(ok);
     assert.match(body.rows[0].email, /@example\.com$/, 'admins see personal data');
@@ -47,15 +50,15 @@ describe('API with API_KEY set', () => {
 
   test('roles: a reader key opens the explorer with personal data masked, not the admin endpoints', async () => {
     const reader = { authorization: 'Bearer read-only-key' };
-    const preview = await get('/api/lake/silver/preview?key=clients/data_0.parquet&limit=2', reader);
+    const preview = await get(`/api/lake/silver/preview?key=${clientsData}&limit=2`, reader);
     assert.equal(preview.status, 200);
     assert.ok((await json(preview)).rows.every((r: { nom: string; email: string }) => r.nom === '***' && r.email === '***'));
-    await expectError(await get('/api/lake/silver/preview?key=clients/data_0.parquet&column=email&value=x', reader), 400, /personal data/);
+    await expectError(await get(`/api/lake/silver/preview?key=${clientsData}&column=email&value=x`, reader), 400, /personal data/);
     const post = await fetch(`${url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...reader }, body: JSON.stringify({ flow: 'pipeline' }) });
     await expectError(post, 403, /admin key; the key given is a reader key/);
     await expectError(await get('/admin/queues', reader), 403, /admin key/);
     // The second admin key of API_KEYS is an admin like API_KEY.
-    const admin = await get('/api/lake/silver/preview?key=clients/data_0.parquet&limit=2', { authorization: 'Bearer second-admin-key' });
+    const admin = await get(`/api/lake/silver/preview?key=${clientsData}&limit=2`, { authorization: 'Bearer second-admin-key' });
     assert.match((await json(admin)).rows[0].email, /@example\.com$/);
     // No secret in a response: not in the health, readiness or docs.
     for (const p of ['/health', '/ready', '/openapi.json', '/api']) assert.doesNotMatch(await (await get(p)).text(), /s3cret-key|read-only-key|second-admin-key/);

@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sqlIdent as id, sqlString as str, type Row } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
-import { assertValidKey, BUCKETS, type Bucket } from '../../lake/index.js';
+import { assertValidKey, BUCKETS, currentVersion, requireVersion, UnknownVersionError, type Bucket } from '../../lake/index.js';
 import { datasetForFile } from '../../project/globs.js';
 import { headerKey, inspectHeader } from '../../pipeline/csv-file.js';
-import { badRequest, notFound } from '../http-errors.js';
+import { badRequest, HttpError, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
 import { lakeCall } from '../lake-call.js';
 import { body, errors, noQuery } from '../schemas.js';
@@ -63,15 +63,32 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Objects of a bucket',
         tags: ['lake'],
         params: bucketParam,
-        querystring: { type: 'object', properties: { prefix: { type: 'string', maxLength: 1024 } }, additionalProperties: false },
-        response: { 200: body('ObjectList'), ...errors(400, 401, 403, 503) },
+        description:
+          'In bronze, silver and gold: the objects of the current version of the lake (or of `version`), each with its table. Objects of runs that did not commit are not listed. In sources and runs: every object.',
+        querystring: {
+          type: 'object',
+          properties: { prefix: { type: 'string', maxLength: 1024 }, version: { type: 'integer', minimum: 1, maximum: 1_000_000_000 } },
+          additionalProperties: false,
+        },
+        response: { 200: body('ObjectList'), ...errors(400, 401, 403, 404, 503) },
       },
     },
     async (request) => {
       const { bucket } = request.params as { bucket: Bucket };
-      const { prefix } = request.query as { prefix?: string };
-      const objects = await lakeCall(() => lake.list(bucket, prefix ?? ''));
-      return { bucket, objects: objects.map((o) => ({ key: o.key, size: o.size, modified: o.modified.toISOString(), format: formatOf(o.key) ?? 'other' })) };
+      const { prefix, version: wanted } = request.query as { prefix?: string; version?: number };
+      const versioned = bucket === 'bronze' || bucket === 'silver' || bucket === 'gold';
+      const version = versioned ? await lakeCall(() => (wanted ? requireVersion(lake, wanted) : currentVersion(lake))).catch((err: unknown) => {
+        if (err instanceof UnknownVersionError) throw new HttpError(404, `${err.message}: ${err.hint}`, {}, 'unknown_version');
+        throw err;
+      }) : undefined;
+      // Which table each object of the version belongs to; a lake from before versions lists everything.
+      const tableOf = new Map(Object.entries(version?.tables ?? {}).filter(([, t]) => t.bucket === bucket).flatMap(([name, t]) => t.objects.map((k) => [k, name] as const)));
+      const objects = (await lakeCall(() => lake.list(bucket, prefix ?? ''))).filter((o) => !version || tableOf.has(o.key));
+      return {
+        bucket,
+        version: version?.version ?? null,
+        objects: objects.map((o) => ({ key: o.key, size: o.size, modified: o.modified.toISOString(), format: formatOf(o.key) ?? 'other', ...(tableOf.has(o.key) ? { table: tableOf.get(o.key)! } : {}) })),
+      };
     },
   );
 
