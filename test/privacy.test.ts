@@ -68,7 +68,7 @@ describe('personal data for non-admins', () => {
     assert.doesNotMatch(await (await get(`/api/lake/bronze/download?key=${encodeURIComponent(upper)}`, reader)).text(), SECRETS);
 
     const silver = (await (await get('/api/lake/silver?prefix=quarantine/clients/', reader)).json()).objects.map((o: { key: string }) => o.key) as string[];
-    const quarantine = silver.find((k) => k.endsWith('/clients.parquet'))!;
+    const quarantine = silver.find((k) => /\/clients\/[\w.-]+\.parquet$/.test(k))!;
     const rows = (await (await get(`/api/lake/silver/preview?key=${encodeURIComponent(quarantine)}`, reader)).json()).rows as Record<string, unknown>[];
     assert.equal(rows.length, 1);
     assert.deepEqual(
