@@ -397,7 +397,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Objects of a bucket */
+        /**
+         * Objects of a bucket
+         * @description In bronze, silver and gold: the objects of the current version of the lake (or of `version`), each with its table. Objects of runs that did not commit are not listed. In sources and runs: every object.
+         */
         get: operations["getApiLakeByBucket"];
         put?: never;
         post?: never;
@@ -451,7 +454,7 @@ export interface components {
         /** @description Every 4xx and 5xx answer. */
         Error: {
             statusCode: number;
-            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, not_published, lake_busy, body_too_large, rate_limited, unavailable, internal */
+            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, unknown_version, not_published, lake_busy, body_too_large, rate_limited, unavailable, internal */
             code: string;
             error: string;
             message: string;
@@ -459,6 +462,13 @@ export interface components {
         Label: {
             fr: string;
             en: string;
+        };
+        DataVersion: {
+            version: number;
+            /** Format: date-time */
+            committedAt: string;
+            /** @enum {string} */
+            audit: "passed" | "approved";
         };
         Health: {
             /** @enum {string} */
@@ -470,12 +480,17 @@ export interface components {
             serving_store: string;
             last_publish?: {
                 runId: string;
+                data?: components["schemas"]["DataVersion"];
                 /** Format: date-time */
                 publishedAt: string;
                 tables: {
                     [key: string]: number;
                 };
             } | null;
+            /** @description the lake's current version */
+            lake_version?: number | null;
+            /** @description why the server is ready but not all is well (the serving store behind the lake) */
+            degraded?: string[];
             message?: string;
         };
         ApiIndex: {
@@ -563,7 +578,7 @@ export interface components {
         };
         TaskResult: {
             /** @enum {string} */
-            stage: "bronze" | "silver" | "gold" | "publish";
+            stage: "bronze" | "silver" | "gold" | "commit" | "publish";
             rowsIn: number;
             rowsOut: number;
             quarantined: number;
@@ -584,7 +599,7 @@ export interface components {
                 trigger?: "cli" | "api" | "schedule";
             };
             /** @enum {string} */
-            state: "scheduled" | "running" | "completed" | "failed" | "cancelled";
+            state: "scheduled" | "running" | "completed" | "failed" | "audit_failed" | "cancelled";
             /** Format: date-time */
             startedAt: string;
             /** Format: date-time */
@@ -609,6 +624,18 @@ export interface components {
                 hint?: string;
                 stage?: string;
                 task?: string;
+            };
+            /** @description the checks that failed the audit of an audit_failed run */
+            audit?: {
+                table: string;
+                check: string;
+                detail: string;
+            }[];
+            approved?: {
+                by: string;
+                /** Format: date-time */
+                at: string;
+                version: number;
             };
         };
         RunStarted: {
@@ -682,6 +709,8 @@ export interface components {
         };
         ObjectList: {
             bucket: string;
+            /** @description the lake version listed (bronze, silver, gold) */
+            version: number | null;
             objects: {
                 key: string;
                 size: number;
@@ -689,6 +718,7 @@ export interface components {
                 modified: string;
                 /** @enum {string} */
                 format: "csv" | "parquet" | "other";
+                table?: string;
             }[];
         };
         Preview: {
@@ -1178,6 +1208,8 @@ export interface operations {
                 offset?: number;
                 /** @description json (default) or csv */
                 format?: "json" | "csv";
+                /** @description read this version of the lake (see `datalake history`) instead of the published one */
+                version?: number;
                 /** @description first the KPI's range column included */
                 from?: string;
                 /** @description last the KPI's range column included */
@@ -1240,6 +1272,8 @@ export interface operations {
                 offset?: number;
                 /** @description json (default) or csv */
                 format?: "json" | "csv";
+                /** @description read this version of the lake (see `datalake history`) instead of the published one */
+                version?: number;
                 /** @description only rows whose pays is this value */
                 pays?: string;
             };
@@ -1305,6 +1339,8 @@ export interface operations {
                 offset?: number;
                 /** @description json (default) or csv */
                 format?: "json" | "csv";
+                /** @description read this version of the lake (see `datalake history`) instead of the published one */
+                version?: number;
                 /** @description first mois included */
                 from?: string;
                 /** @description last mois included */
@@ -1374,6 +1410,8 @@ export interface operations {
                 offset?: number;
                 /** @description json (default) or csv */
                 format?: "json" | "csv";
+                /** @description read this version of the lake (see `datalake history`) instead of the published one */
+                version?: number;
             };
             header?: never;
             path?: never;
@@ -1441,6 +1479,8 @@ export interface operations {
                 offset?: number;
                 /** @description json (default) or csv */
                 format?: "json" | "csv";
+                /** @description read this version of the lake (see `datalake history`) instead of the published one */
+                version?: number;
             };
             header?: never;
             path?: never;
@@ -1504,6 +1544,8 @@ export interface operations {
                 offset?: number;
                 /** @description json (default) or csv */
                 format?: "json" | "csv";
+                /** @description read this version of the lake (see `datalake history`) instead of the published one */
+                version?: number;
             };
             header?: never;
             path?: never;
@@ -1567,6 +1609,8 @@ export interface operations {
                 offset?: number;
                 /** @description json (default) or csv */
                 format?: "json" | "csv";
+                /** @description read this version of the lake (see `datalake history`) instead of the published one */
+                version?: number;
                 /** @description first annee included */
                 from?: string;
                 /** @description last annee included */
@@ -1632,6 +1676,8 @@ export interface operations {
                 offset?: number;
                 /** @description json (default) or csv */
                 format?: "json" | "csv";
+                /** @description read this version of the lake (see `datalake history`) instead of the published one */
+                version?: number;
                 /** @description first jour included (a day YYYY-MM-DD or a month YYYY-MM) */
                 from?: string;
                 /** @description last jour included (a day YYYY-MM-DD or a month YYYY-MM) */
@@ -1700,6 +1746,8 @@ export interface operations {
                 offset?: number;
                 /** @description json (default) or csv */
                 format?: "json" | "csv";
+                /** @description read this version of the lake (see `datalake history`) instead of the published one */
+                version?: number;
                 /** @description first mois included */
                 from?: string;
                 /** @description last mois included */
@@ -1765,6 +1813,8 @@ export interface operations {
                 offset?: number;
                 /** @description json (default) or csv */
                 format?: "json" | "csv";
+                /** @description read this version of the lake (see `datalake history`) instead of the published one */
+                version?: number;
                 /** @description first debut_semaine included (a day YYYY-MM-DD or a month YYYY-MM) */
                 from?: string;
                 /** @description last debut_semaine included (a day YYYY-MM-DD or a month YYYY-MM) */
@@ -1886,6 +1936,7 @@ export interface operations {
         parameters: {
             query?: {
                 prefix?: string;
+                version?: number;
             };
             header?: never;
             path: {
@@ -1924,6 +1975,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
 import { dayText, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
-import { currentVersion, UnknownVersionError, type ObjectStore } from '../lake/index.js';
+import { currentVersion, type ObjectStore } from '../lake/index.js';
 import { tableObject } from '../pipeline/gold/index.js';
 import { readStates } from '../pipeline/states.js';
 import type { Kpi, Project } from '../project/types.js';
 import type { ReadOptions } from '../serving/index.js';
-import { HttpError, notPublished } from './http-errors.js';
+import { notPublished } from './http-errors.js';
+import { lakeCall } from './lake-call.js';
 import type { LakeReader } from './kpi-service.js';
 import type { LazyEngine } from './services.js';
 
@@ -15,13 +16,7 @@ import type { LazyEngine } from './services.js';
  */
 export function lakeReader(lake: ObjectStore, engine: LazyEngine, project: Project): LakeReader {
   return async (kpi: Kpi, options: ReadOptions, version?: number) => {
-    let states;
-    try {
-      states = await readStates(lake, project, version ?? (await currentVersion(lake)));
-    } catch (err) {
-      if (err instanceof UnknownVersionError) throw new HttpError(404, `${err.message}: ${err.hint}`, {}, 'unknown_version');
-      throw err;
-    }
+    const states = await lakeCall(async () => readStates(lake, project, version ?? (await currentVersion(lake))));
     if (!states.gold?.objects[kpi.table]) throw notPublished(`KPI ${kpi.id} is not in ${states.version ? `version ${states.version.version} of the lake` : 'the lake yet'}: run the pipeline (\`npx datalake run\`)`);
     const file = await lake.localPath('gold', tableObject(states.gold, kpi.table), engine.scratchDir);
     try {

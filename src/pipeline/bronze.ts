@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ServiceError, UserError } from '../errors.js';
 import { datasetForFile } from '../project/globs.js';
-import type { DatasetSpec, Project } from '../project/types.js';
+import type { DatasetSpec } from '../project/types.js';
 import { headerProblem, inspectCsv, matchHeader, parseHeader, type CsvFileFacts } from './csv-file.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { bronzeKey } from '../lake/index.js';

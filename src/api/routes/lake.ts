@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sqlIdent as id, sqlString as str, type Row } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
-import { assertValidKey, BUCKETS, currentVersion, requireVersion, UnknownVersionError, type Bucket } from '../../lake/index.js';
+import { assertValidKey, BUCKETS, currentVersion, requireVersion, type Bucket } from '../../lake/index.js';
 import { datasetForFile } from '../../project/globs.js';
 import { headerKey, inspectHeader } from '../../pipeline/csv-file.js';
-import { badRequest, HttpError, notFound } from '../http-errors.js';
+import { badRequest, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
 import { lakeCall } from '../lake-call.js';
 import { body, errors, noQuery } from '../schemas.js';
@@ -77,10 +77,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       const { bucket } = request.params as { bucket: Bucket };
       const { prefix, version: wanted } = request.query as { prefix?: string; version?: number };
       const versioned = bucket === 'bronze' || bucket === 'silver' || bucket === 'gold';
-      const version = versioned ? await lakeCall(() => (wanted ? requireVersion(lake, wanted) : currentVersion(lake))).catch((err: unknown) => {
-        if (err instanceof UnknownVersionError) throw new HttpError(404, `${err.message}: ${err.hint}`, {}, 'unknown_version');
-        throw err;
-      }) : undefined;
+      const version = versioned ? await lakeCall(() => (wanted ? requireVersion(lake, wanted) : currentVersion(lake))) : undefined;
       // Which table each object of the version belongs to; a lake from before versions lists everything.
       const tableOf = new Map(Object.entries(version?.tables ?? {}).filter(([, t]) => t.bucket === bucket).flatMap(([name, t]) => t.objects.map((k) => [k, name] as const)));
       const objects = (await lakeCall(() => lake.list(bucket, prefix ?? ''))).filter((o) => !version || tableOf.has(o.key));
