@@ -15,6 +15,7 @@ import { checkSources, renderSourcesCheck } from '../project/sources-check.js';
 import { generateCommand, type GenerateFlags } from './commands/generate.js';
 import { stagesCommand, type RunFlags } from './commands/run.js';
 import { onStop, openapiCommand, serveCommand, startCommand } from './commands/serve.js';
+import { approveCommand, diffCommand, historyCommand, rollbackCommand } from './commands/versions.js';
 import { showKpi } from './commands/show.js';
 import { renderDoctor, runDoctor } from './doctor.js';
 import { inspectLayer, renderKpiList, renderLayer } from './inspect.js';
@@ -115,11 +116,34 @@ function buildProgram(): Command {
     const command = program.command(stage).description(stageHelp[stage]);
     if (stage !== 'bronze') command.option('--full-refresh', stage === 'silver' ? 'rebuild silver from every bronze file' : 'rebuild even when nothing changed');
     else command.option('--strict', 'a source file that cannot be read fails the run instead of waiting in quarantine');
+    if (stage === 'publish') command.option('--approve <run>', 'commit the version staged by a run whose audit failed (recorded: who and when), then publish it');
     command
       .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
       .option('--json', 'print the run summary as JSON')
-      .action(async (flags: RunFlags) => stagesCommand(config(), [stage], flags));
+      .action(async (flags: RunFlags & { approve?: string }) => (flags.approve ? approveCommand(config(), flags.approve, flags) : stagesCommand(config(), [stage], flags)));
   }
+
+  program
+    .command('history')
+    .description("the lake's versions, newest first: run, time, audit, the tables each changed with their rows")
+    .option('--limit <n>', 'at most this many versions', positiveInt('--limit'))
+    .option('--json', 'print them as JSON')
+    .action(async (flags: { json?: boolean; limit?: number }) => historyCommand(config(), flags));
+
+  program
+    .command('diff')
+    .description('what changed between two versions: rows added, removed and changed per table, and the KPI values that changed')
+    .argument('<v1>', 'a version (see `datalake history`)', positiveInt('<v1>'))
+    .argument('<v2>', 'a later (or earlier) version', positiveInt('<v2>'))
+    .option('--json', 'print the differences as JSON')
+    .action(async (v1: number, v2: number, flags: { json?: boolean }) => diffCommand(config(), v1, v2, flags));
+
+  program
+    .command('rollback')
+    .description("make an earlier version current again, as a new version (history is kept), and republish its KPIs")
+    .argument('<version>', 'the version whose content to restore', positiveInt('<version>'))
+    .option('--json', 'print the run record as JSON')
+    .action(async (version: number, flags: { json?: boolean }) => rollbackCommand(config(), version, flags));
 
   program
     .command('verify')

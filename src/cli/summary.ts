@@ -65,6 +65,9 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
     const globs = project ? ` (${project.datasets.flatMap((d) => d.files).join(', ')})` : '';
     lines.push(`bronze: ignored, the name matches no dataset${globs}: ${ignored.join(', ')}`);
   }
+  const commit = summary.stages.find((s) => s.stage === 'commit');
+  if (commit && typeof commit.details['skipped'] !== 'string') lines.push(`commit: version ${String(commit.details['version'])} of the lake (\`npx datalake history\`)`);
+  for (const a of summary.audit ?? []) lines.push(`audit failed: ${a.table}: ${a.check}: ${a.detail}`);
   lines.push(
     `run ${summary.runId} ${summary.state} in ${summary.seconds.toFixed(2)} s, peak memory ${humanBytes(summary.peakRssBytes)} (lake: ${summary.lake}; record: runs/${summary.runId}.json)`,
   );

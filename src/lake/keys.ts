@@ -10,6 +10,7 @@ import type { Bucket } from './storage.js';
  *   bronze: every file received, in arrival order
  *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<file>.csv          first version of a file name
  *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<file>.v<N>.csv     later versions (same name, new content)
+ *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<run>/<file>...     when that key is taken already (objects are never replaced)
  *   silver state: bronze files merged so far, silver objects
  *   silver/<dataset>/[month=<YYYY-MM>/]<run>-data_<i>.parquet     typed rows, one row per key
  *   silver/quarantine/<bronze key without .csv>/<run>.parquet     rejected rows of one bronze file
@@ -36,9 +37,9 @@ export const runRecord = (runId: string): LakeObject => ({ bucket: 'runs', key: 
 /** Keys of the runs bucket that hold run records (not the lock, not the schedules). */
 export const isRunRecordKey = (key: string) => key.endsWith('.json') && !key.startsWith('_');
 
-export function bronzeKey(dataset: string, ingestDate: string, fileName: string, version: number): string {
+export function bronzeKey(dataset: string, ingestDate: string, fileName: string, version: number, runId?: string): string {
   const versioned = version === 1 ? fileName : fileName.replace(/(\.csv)?$/i, `.v${version}$1`);
-  return `${dataset}/ingest_date=${ingestDate}/${versioned}`;
+  return `${dataset}/ingest_date=${ingestDate}/${runId ? `${runId}/` : ''}${versioned}`;
 }
 
 /*

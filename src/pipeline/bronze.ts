@@ -160,7 +160,10 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
     let bytes = 0;
     for (const { candidate, spec, file, facts, version } of accepted) {
       const { name } = candidate;
-      const key = bronzeKey(spec.name, ingestDate, name, version);
+      // An object is never replaced: a key already taken (by a version rolled back from, or a run that
+      // did not commit) gets a folder of this run.
+      const usual = bronzeKey(spec.name, ingestDate, name, version);
+      const key = (await ctx.lake.head('bronze', usual)) ? bronzeKey(spec.name, ingestDate, name, version, ctx.runId) : usual;
       ctx.progress.begin('bronze', `ingest ${name}`, facts.records);
       if (candidate.origin === 'folder') await ctx.lake.putFile('sources', name, file);
       await ctx.lake.copy({ bucket: 'sources', key: name }, { bucket: 'bronze', key });

@@ -48,7 +48,9 @@ export async function runCommit(ctx: RunContext): Promise<StageResult> {
       throw new AuditError(ctx.runId, failed);
     }
     record.committedAt = new Date().toISOString();
+    ctx.progress.begin('commit', `version ${record.version}`);
     await commitVersion(ctx.lake, record);
+    ctx.progress.end();
     return {
       stage: 'commit' as const,
       rowsIn: 0,

@@ -1,0 +1,109 @@
+import os from 'node:os';
+import type { Config } from '../config.js';
+import { describeSystemError, errorMessage, UserError } from '../errors.js';
+import { commitVersion, currentVersion, openObjectStore, readStaged, requireVersion, type LakeVersion, type ObjectStore } from '../lake/index.js';
+import { RunContext } from '../pipeline/context.js';
+import { runPublish } from '../pipeline/publish.js';
+import { openServingStore, type ServingStore } from '../serving/index.js';
+import { LakeLock } from './lock.js';
+import { errorInfo, newRunRecord, readRun, RunRecorder, type RunRecord } from './record.js';
+
+type VersionFlow = 'rollback' | 'approve';
+
+/**
+ * A commit of content the lake already holds, then a publish of it, recorded like any run: a rollback
+ * (the content of an earlier version, as a new version: history is never rewritten) or an approval
+ * (the staged version of a run whose audit failed).
+ */
+async function commitThenPublish(
+  config: Config,
+  flow: VersionFlow,
+  build: (current: LakeVersion | undefined, runId: string) => Promise<LakeVersion>,
+  options: { lake?: ObjectStore; serving?: ServingStore } = {},
+): Promise<{ record: RunRecord; version?: LakeVersion; error?: unknown }> {
+  const lake = options.lake ?? openObjectStore(config);
+  const ctx = new RunContext(config, lake);
+  const recorder = new RunRecorder(lake, newRunRecord({ runId: ctx.runId, flow, state: 'running', lake: lake.description, owner: LakeLock.owner(), tasks: ['commit', 'publish'], options: { trigger: 'cli' } }));
+  const record = recorder.record;
+  const serving = options.serving ?? openServingStore(config);
+  let lock: LakeLock | undefined;
+  let version: LakeVersion | undefined;
+  let error: unknown;
+  let task: 'commit' | 'publish' = 'commit';
+  try {
+    lock = await LakeLock.acquire(lake, { runId: ctx.runId, flow }, { waitMs: 0 });
+    const commit = recorder.openAttempt(recorder.task('commit'));
+    version = await build(await currentVersion(lake), ctx.runId);
+    await commitVersion(lake, version);
+    recorder.closeAttempt(commit, { state: 'completed' });
+    recorder.task('commit').state = 'completed';
+    recorder.log('info', `committed version ${version.version}${version.restores ? ` (the content of version ${version.restores})` : ''}`, 'commit');
+    task = 'publish';
+    const publish = recorder.openAttempt(recorder.task('publish'));
+    const result = await runPublish(ctx, serving);
+    record.stages.push(result);
+    recorder.closeAttempt(publish, { state: 'completed', rows: result.rowsOut });
+    recorder.task('publish').state = 'completed';
+    record.state = 'completed';
+  } catch (err) {
+    error = describeSystemError(err);
+    record.state = 'failed';
+    record.error = { ...errorInfo(error), task };
+    recorder.task(task).state = 'failed';
+    for (const a of recorder.task(task).attempts) if (a.state === 'running') recorder.closeAttempt(a, { state: 'failed', error: errorMessage(error) });
+  } finally {
+    await ctx.close().catch(() => undefined);
+    if (!options.serving) await serving.close().catch(() => undefined);
+  }
+  record.endedAt = new Date().toISOString();
+  record.seconds = (Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000;
+  if (lock) {
+    await recorder.save();
+    await lock.release();
+  }
+  return { record, ...(version ? { version } : {}), ...(error ? { error } : {}) };
+}
+
+/** Makes an earlier version's content current again, as a new version, and publishes it. */
+export function rollback(config: Config, target: number, options: { lake?: ObjectStore; serving?: ServingStore } = {}) {
+  const lake = options.lake ?? openObjectStore(config);
+  return commitThenPublish(
+    config,
+    'rollback',
+    async (current, runId) => {
+      const old = await requireVersion(lake, target);
+      if (current?.version === target) throw new UserError(`version ${target} is already the current version`, 'nothing to roll back');
+      return { ...old, version: (current?.version ?? 0) + 1, runId, committedAt: new Date().toISOString(), parent: current?.version ?? null, restores: old.restores ?? old.version };
+    },
+    { ...options, lake },
+  );
+}
+
+/** Commits the staged version of a run whose audit failed (recorded: who and when), and publishes it. */
+export async function approve(config: Config, runId: string, options: { lake?: ObjectStore; serving?: ServingStore; by?: string } = {}) {
+  const lake = options.lake ?? openObjectStore(config);
+  const by = options.by ?? `${os.userInfo().username}@${os.hostname()}`;
+  const result = await commitThenPublish(
+    config,
+    'approve',
+    async (current) => {
+      const staged = await readStaged(lake, runId);
+      if (!staged) throw new UserError(`run ${runId} has no staged version`, 'only a run whose audit failed can be approved: `npx datalake runs` shows them as audit_failed');
+      if ((current?.version ?? null) !== staged.parent) {
+        throw new UserError(
+          `run ${runId} was built on version ${staged.parent ?? 'none'}, but the lake is at version ${current?.version ?? 'none'} now`,
+          'its tables would undo what was committed since: run the pipeline again instead',
+        );
+      }
+      const at = new Date().toISOString();
+      const { failed, ...version } = staged;
+      return { ...version, committedAt: at, audit: 'approved', approved: { by, at, failed } };
+    },
+    { ...options, lake },
+  );
+  // The audited run's record says it was committed after all, by whom and as which version.
+  const committed = result.version?.approved;
+  const run = committed && result.record.tasks.find((t) => t.name === 'commit')?.state === 'completed' ? await readRun(lake, runId) : undefined;
+  if (run && committed) await new RunRecorder(lake, { ...run, approved: { by: committed.by, at: committed.at, version: result.version!.version } }).save();
+  return result;
+}

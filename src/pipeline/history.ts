@@ -1,0 +1,96 @@
+import type { Engine } from '../engine/duckdb.js';
+import { parquetFiles, sqlIdent as id } from '../engine/duckdb.js';
+import { listVersions, readVersion, requireVersion, type LakeVersion, type ObjectStore } from '../lake/index.js';
+import type { Project } from '../project/types.js';
+
+export interface HistoryEntry {
+  version: number;
+  runId: string;
+  committedAt: string;
+  audit: LakeVersion['audit'];
+  restores?: number;
+  /** Tables whose objects differ from the version before, with their rows then and now. */
+  changed: { table: string; rows: number; before: number | null }[];
+}
+
+/** The versions, newest first, each with the tables it changed. */
+export async function lakeHistory(lake: ObjectStore, limit = Infinity): Promise<HistoryEntry[]> {
+  const versions = (await listVersions(lake)).reverse().slice(0, limit + 1);
+  const records = new Map<number, LakeVersion>();
+  for (const v of versions) {
+    const r = await readVersion(lake, v);
+    if (r) records.set(v, r);
+  }
+  return versions.slice(0, limit).flatMap((v) => {
+    const r = records.get(v);
+    if (!r) return [];
+    const before = r.parent !== null ? records.get(r.parent) : undefined;
+    const changed = Object.entries(r.tables)
+      .filter(([t, now]) => JSON.stringify(before?.tables[t]?.objects) !== JSON.stringify(now.objects))
+      .map(([t, now]) => ({ table: t, rows: now.rows, before: before?.tables[t]?.rows ?? null }));
+    for (const t of Object.keys(before?.tables ?? {})) if (!(t in r.tables)) changed.push({ table: t, rows: 0, before: before!.tables[t]!.rows });
+    return [{ version: r.version, runId: r.runId, committedAt: r.committedAt, audit: r.audit, ...(r.restores ? { restores: r.restores } : {}), changed }];
+  });
+}
+
+export interface TableDiff {
+  table: string;
+  /** Rows only in the second version, only in the first, and (tables with a key) keys in both whose row differs. */
+  added: number;
+  removed: number;
+  changed: number;
+  key?: string[];
+}
+
+export interface KpiDiff {
+  kpi: string;
+  /** Rows of the first version that are not in the second, and the reverse (at most 20 each). */
+  before: Record<string, unknown>[];
+  after: Record<string, unknown>[];
+}
+
+/**
+ * What changed between two versions: per silver dataset and gold table, rows added, removed and
+ * changed (by key where the dataset has one); per KPI, the rows whose values differ.
+ */
+export async function diffVersions(lake: ObjectStore, project: Project, db: Engine, scratch: string, v1: number, v2: number): Promise<{ tables: TableDiff[]; kpis: KpiDiff[] }> {
+  const [a, b] = [await requireVersion(lake, v1), await requireVersion(lake, v2)];
+  const tables: TableDiff[] = [];
+  const kpis: KpiDiff[] = [];
+  const relation = async (t: { bucket: 'bronze' | 'silver' | 'gold' | 'sources' | 'runs'; objects: string[] } | undefined) => {
+    if (!t || t.objects.length === 0) return undefined;
+    const files: string[] = [];
+    for (const k of t.objects) files.push(await lake.localPath(t.bucket, k, scratch));
+    return parquetFiles(files);
+  };
+  const names = [...new Set([...Object.keys(a.tables), ...Object.keys(b.tables)])].filter((t) => (t.startsWith('silver/') && !t.startsWith('silver/quarantine/')) || t.startsWith('gold/')).sort();
+  for (const name of names) {
+    const [ta, tb] = [a.tables[name], b.tables[name]];
+    if (JSON.stringify(ta?.objects) === JSON.stringify(tb?.objects)) continue;
+    const [ra, rb] = [await relation(ta), await relation(tb)];
+    const empty = async (other: string) => `(SELECT * FROM ${other} WHERE false)`;
+    const left = ra ?? (rb ? await empty(rb) : undefined);
+    const right = rb ?? (ra ? await empty(ra) : undefined);
+    if (!left || !right) continue;
+    const onlyA = `(SELECT * FROM ${left} EXCEPT ALL SELECT * FROM ${right})`;
+    const onlyB = `(SELECT * FROM ${right} EXCEPT ALL SELECT * FROM ${left})`;
+    const dataset = name.startsWith('silver/') ? project.datasets.find((d) => d.name === name.slice('silver/'.length)) : undefined;
+    const key = dataset?.key.length ? [...dataset.key] : undefined;
+    const count = async (sql: string) => Number((await db.rows(`SELECT count(*) AS n FROM ${sql}`))[0]!['n']);
+    const [inA, inB] = [await count(onlyA), await count(onlyB)];
+    if (inA === 0 && inB === 0) continue; // rebuilt with the same rows
+    if (key) {
+      const k = key.map(id).join(', ');
+      const changed = await count(`(SELECT ${k} FROM ${onlyA} INTERSECT SELECT ${k} FROM ${onlyB})`);
+      tables.push({ table: name, added: inB - changed, removed: inA - changed, changed, key });
+    } else {
+      tables.push({ table: name, added: inB, removed: inA, changed: 0 });
+    }
+    const kpi = project.kpis.find((x) => `gold/${x.table}` === name);
+    if (kpi) {
+      const rows = async (sql: string) => (await db.rows(`SELECT * FROM ${sql} LIMIT 20`)) as Record<string, unknown>[];
+      kpis.push({ kpi: kpi.id, before: await rows(onlyA), after: await rows(onlyB) });
+    }
+  }
+  return { tables, kpis };
+}
