@@ -1,4 +1,5 @@
 import { AuditError } from '../errors.js';
+import { failpoint } from '../failpoints.js';
 import { commitVersion, stateKey, writeJson, writeStaged, type LakeObject, type LakeVersion, type TableVersion } from '../lake/index.js';
 import { BRONZE_MANIFEST, GOLD_STATE, SILVER_STATE } from '../lake/index.js';
 import { auditGold } from './audit.js';
@@ -26,6 +27,7 @@ export async function runCommit(ctx: RunContext): Promise<StageResult> {
     const silver = await ctx.draft.silver();
     const gold = await ctx.draft.gold();
     const docs = { bronze: manifest, silver, gold };
+    failpoint('commit:before-states');
     for (const name of changed) {
       const where = stateKey(name, ctx.runId);
       await writeJson(ctx.lake, where, docs[name]);
@@ -48,9 +50,11 @@ export async function runCommit(ctx: RunContext): Promise<StageResult> {
       throw new AuditError(ctx.runId, failed);
     }
     record.committedAt = new Date().toISOString();
+    failpoint('commit:before-version');
     ctx.progress.begin('commit', `version ${record.version}`);
     await commitVersion(ctx.lake, record);
     ctx.progress.end();
+    failpoint('commit:after-version');
     return {
       stage: 'commit' as const,
       rowsIn: 0,

@@ -1,3 +1,4 @@
+import { failpoint } from '../../failpoints.js';
 import { clearStaging, publishStaged, stagedSize } from '../shards.js';
 import type { RunContext } from '../context.js';
 import type { SilverChanges } from './combine.js';
@@ -12,7 +13,10 @@ export async function commitSilver(ctx: RunContext, plan: SilverPlan, changes: S
   const { state, previous, rebuild, superseded, candidates } = plan;
   let bytes = 0;
   for (const u of uploads) bytes += await stagedSize(ctx.lake, u.file);
-  for (const u of uploads) await publishStaged(ctx.lake, u.file, 'silver', u.key);
+  for (const [i, u] of uploads.entries()) {
+    await publishStaged(ctx.lake, u.file, 'silver', u.key);
+    if (i === 0) failpoint('upload:first');
+  }
   // Superseded versions and files of no dataset are done with; files still waiting are not.
   for (const f of superseded) delete next.waiting![f.key];
   next.processed = [...state.processed, ...superseded.map((f) => f.key), ...candidates.map((f) => f.key).filter((k) => !next.waiting![k])];
