@@ -4,7 +4,9 @@ import duckdb from '@duckdb/node-api';
 import Database from 'better-sqlite3';
 import { redactUrl, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
-import { BUCKETS, openObjectStore } from '../lake/index.js';
+import { BUCKETS, currentVersion, listVersions, openObjectStore } from '../lake/index.js';
+import { S3ObjectStore } from '../lake/s3.js';
+import { openServingStore } from '../serving/index.js';
 import { MongoServingStore } from '../serving/mongo.js';
 import { SqliteServingStore } from '../serving/sqlite.js';
 
@@ -70,6 +72,31 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
       }
       return `${lake.description} reachable; buckets ${BUCKETS.map((b) => `${b}${status[b] ? '' : ' (missing: the next run creates it)'}`).join(', ')}${missing.length ? '' : ' present'}`;
     }, () => (config.s3 ? 'check MINIO_ENDPOINT, MINIO_SECURE, MINIO_ACCESS_KEY and MINIO_SECRET_KEY' : 'check DATA_DIR and its permissions')),
+  );
+
+  checks.push(
+    await check('versions', async () => {
+      const lake = openObjectStore(config);
+      const versions = await listVersions(lake);
+      const current = await currentVersion(lake);
+      // How a commit is kept from happening twice: an exclusive create on a folder, If-None-Match on S3.
+      const guard =
+        lake instanceof S3ObjectStore
+          ? (await lake.conditionalWrites())
+            ? 'commits use conditional writes (If-None-Match): a version can be committed once only'
+            : 'this S3 server ignores conditional writes (If-None-Match): commits rely on the lake lock, so every writer must go through datalake'
+          : 'commits are exclusive file creations on the folder: a version can be committed once only';
+      if (!current) return `no version committed yet; ${guard}`;
+      const serving = openServingStore(config);
+      try {
+        const published = (await serving.lastPublish())?.data?.version;
+        const now = `version ${current.version} of ${versions.length} kept (committed ${current.committedAt} by run ${current.runId}, audit ${current.audit})`;
+        if (published !== current.version) throw new UserError(`the serving store shows version ${published ?? 'none'} while the lake is at ${now}`, 'run `npx datalake publish` to bring the store to the lake version');
+        return `${now}, published; ${guard}`;
+      } finally {
+        await serving.close();
+      }
+    }),
   );
 
   checks.push(

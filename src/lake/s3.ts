@@ -206,6 +206,28 @@ export class S3ObjectStore implements ObjectStore {
     return out.sort((a, b) => a.key.localeCompare(b.key));
   }
 
+  /**
+   * Whether the server honours conditional writes (If-None-Match: *): a second create of one key must
+   * fail. Servers that ignore the header leave only the HEAD before the write (and the lake lock) to
+   * keep two writers from committing the same version.
+   */
+  async conditionalWrites(): Promise<boolean> {
+    const key = `_probe/conditional-${process.pid}-${Date.now()}`;
+    const put = () => this.client.send(new PutObjectCommand({ Bucket: this.name('runs'), Key: key, Body: 'probe', IfNoneMatch: '*' }));
+    try {
+      await this.call(`probe runs/${key}`, put);
+      try {
+        await put();
+        return false;
+      } catch (err) {
+        if (httpStatus(err) === 412 || (err as Error).name === 'PreconditionFailed') return true;
+        throw describeS3Error(err, `probe runs/${key}`, this.settings.endpoint);
+      }
+    } finally {
+      await this.delete('runs', key).catch(() => undefined);
+    }
+  }
+
   async delete(bucket: Bucket, key: string): Promise<void> {
     assertValidKey(key);
     await this.call(`delete ${bucket}/${key}`, () => this.client.send(new DeleteObjectCommand({ Bucket: this.name(bucket), Key: key })));
