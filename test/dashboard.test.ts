@@ -99,6 +99,10 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
     assert.equal(await page.textContent('[data-testid=table-ca_par_pays] tbody tr:first-child td:first-child'), rows[0].pays);
     assert.equal(digits(await page.textContent('[data-testid=table-ca_par_pays] tbody tr:first-child td:nth-child(3)')), digits(rows[0].ca_total.toFixed(2)));
     await shot('ca-pays');
+    // Which version of the lake the tab shows, and the run that committed it.
+    const [version] = await api('/api/versions');
+    assert.match((await page.textContent('[data-testid=data-version]')) ?? '', new RegExp(`version ${version.version}\\b`));
+    assert.equal(await page.getAttribute('[data-testid=data-version-run]', 'href'), `api/runs/${version.runId}`);
     await page.selectOption('[data-testid=filter-pays]', 'France');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=table-ca_par_pays] tbody tr').length === 1);
     assert.equal(await page.textContent('[data-testid=table-ca_par_pays] tbody tr td:first-child'), 'France');

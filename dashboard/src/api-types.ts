@@ -182,7 +182,7 @@ export interface paths {
         };
         /**
          * Read any KPI
-         * @description Rows of one KPI. Dates are YYYY-MM-DD; missing values are null. Filters depend on the KPI (see /api/kpis).
+         * @description Rows of one KPI. Dates are YYYY-MM-DD; missing values are null. Filters depend on the KPI (see /api/kpis). The X-Data-Version, X-Data-Committed-At and X-Data-Audit headers say which version of the lake the rows come from; `version` reads another one.
          */
         get: operations["getApiKpisByName"];
         put?: never;
@@ -365,6 +365,26 @@ export interface paths {
          * @description Number of purchases and revenue per ISO week (weeks start on Monday). Same as /api/kpis/volumes_semaine.
          */
         get: operations["getApiVolumesSemaine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The lake's versions, newest first
+         * @description Each with the run that committed it, its commit time, its audit status and the tables it changed (rows before and after). Any of them can be read with `?version=N` on a KPI.
+         */
+        get: operations["getApiVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -643,6 +663,21 @@ export interface components {
             flow: string;
             state: string;
             url: string;
+        };
+        Version: {
+            version: number;
+            runId: string;
+            /** Format: date-time */
+            committedAt: string;
+            /** @enum {string} */
+            audit: "passed" | "approved";
+            /** @description a rollback: the version whose content it restores */
+            restores?: number;
+            changed: {
+                table: string;
+                rows: number;
+                before: number | null;
+            }[];
         };
         QualityCheck: {
             dataset: string;
@@ -1228,6 +1263,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1286,6 +1327,12 @@ export interface operations {
             /** @description Number of purchases, revenue and average basket per customer country, largest revenue first. */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1355,6 +1402,12 @@ export interface operations {
             /** @description Monthly revenue, the previous month's revenue and the growth in percent (null for the first month). */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1422,6 +1475,12 @@ export interface operations {
             /** @description Statistics of the purchase amounts: count, mean, median, min, max and sample standard deviation. */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1491,6 +1550,12 @@ export interface operations {
             /** @description Number of purchases per 25 EUR band of amount ([0, 25), [25, 50), ...). */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1556,6 +1621,12 @@ export interface operations {
             /** @description The home page's headline figures: total revenue, purchases, average basket and countries. */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1625,6 +1696,12 @@ export interface operations {
             /** @description Number of purchases and revenue per calendar year (YYYY). */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1692,6 +1769,12 @@ export interface operations {
             /** @description Number of purchases and revenue per day. */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1762,6 +1845,12 @@ export interface operations {
             /** @description Number of purchases and revenue per calendar month (YYYY-MM). */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1829,6 +1918,12 @@ export interface operations {
             /** @description Number of purchases and revenue per ISO week (weeks start on Monday). */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1858,6 +1953,46 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiVersions: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Version"][];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

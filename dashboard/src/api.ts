@@ -66,4 +66,19 @@ export type ColumnMeta = Schemas['KpiColumn'];
 export type KpiMeta = Schemas['KpiMeta'];
 export type ProjectMeta = Schemas['Project'];
 
+/** Which version of the lake an answer comes from (the X-Data-* headers). */
+export interface DataVersion {
+  version: number;
+  committedAt: string;
+  audit: string;
+}
+
+/** A KPI's rows and the version of the lake they come from. */
+export async function kpiRead(id: string, query = ''): Promise<{ rows: Row[]; data?: DataVersion }> {
+  const response = await request(`api/kpis/${id}${query ? `?${query}` : ''}`);
+  const version = response.headers.get('x-data-version');
+  const data = version ? { version: Number(version), committedAt: response.headers.get('x-data-committed-at') ?? '', audit: response.headers.get('x-data-audit') ?? '' } : undefined;
+  return { rows: (await response.json()) as Row[], ...(data ? { data } : {}) };
+}
+
 export const kpiRows = (id: string, query = '') => getJson<Row[]>(`api/kpis/${id}${query ? `?${query}` : ''}`);

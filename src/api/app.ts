@@ -18,6 +18,7 @@ import compareRoutes from './routes/compare.js';
 import healthRoutes from './routes/health.js';
 import qualityRoutes from './routes/quality.js';
 import runRoutes from './routes/runs.js';
+import versionRoutes from './routes/versions.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -125,6 +126,7 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
   await app.register(qualityRoutes);
   await app.register(compareRoutes);
   await app.register(kpiRoutes);
+  await app.register(versionRoutes);
   await app.register(lakeRoutes);
   await app.register(queueRoutes, { prefix: QUEUES_PATH });
 

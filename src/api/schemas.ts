@@ -140,6 +140,17 @@ const SCHEMAS: Record<string, object> = {
     ['runId', 'flow', 'state', 'startedAt'],
   ),
   RunStarted: object({ runId: string, flow: string, state: string, url: string }),
+  Version: object(
+    {
+      version: integer,
+      runId: string,
+      committedAt: dateTime,
+      audit: { type: 'string', enum: ['passed', 'approved'] },
+      restores: { ...integer, description: 'a rollback: the version whose content it restores' },
+      changed: { type: 'array', items: object({ table: string, rows: integer, before: nullable(integer) }) },
+    },
+    ['version', 'runId', 'committedAt', 'audit', 'changed'],
+  ),
   QualityCheck: object(
     {
       dataset: string,

@@ -8,6 +8,13 @@ import { body, errors, noQuery } from '../schemas.js';
 
 const errorResponses = errors(400, 404, 503);
 
+/** Which version of the lake a KPI answer comes from: on every answer, in the OpenAPI document too. */
+const DATA_HEADERS = {
+  'X-Data-Version': { type: 'integer', description: 'the lake version the rows come from (see /api/versions)' },
+  'X-Data-Committed-At': { type: 'string', format: 'date-time', description: 'when that version was committed' },
+  'X-Data-Audit': { type: 'string', enum: ['passed', 'approved'], description: 'passed, or approved after a failed audit' },
+};
+
 /**
  * KPI routes, all derived from the project's declarations: `/api/project` says what the dashboard
  * shows, `/api/kpis` lists the KPIs, `/api/kpis/{name}` serves any of them, and each KPI also answers
@@ -93,11 +100,12 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: {
         summary: 'Read any KPI',
-        description: 'Rows of one KPI. Dates are YYYY-MM-DD; missing values are null. Filters depend on the KPI (see /api/kpis).',
+        description:
+          'Rows of one KPI. Dates are YYYY-MM-DD; missing values are null. Filters depend on the KPI (see /api/kpis). The X-Data-Version, X-Data-Committed-At and X-Data-Audit headers say which version of the lake the rows come from; `version` reads another one.',
         tags: ['kpis'],
         params: { type: 'object', properties: { name: { type: 'string', maxLength: 200 } }, required: ['name'] },
         querystring: kpiQuerySchema(undefined, kpis.kpis),
-        response: { 200: { type: 'array', items: body('KpiRow') }, ...errorResponses },
+        response: { 200: { type: 'array', items: body('KpiRow'), headers: DATA_HEADERS }, ...errorResponses },
       },
     },
     async (request, reply) => serve(kpis.find((request.params as { name: string }).name), request, reply),
@@ -112,7 +120,7 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
           description: `${kpi.description} Same as /api/kpis/${kpi.id}.`,
           tags: ['kpis'],
           querystring: kpiQuerySchema(kpi),
-          response: { 200: kpiRowsSchema(kpi), ...errorResponses },
+          response: { 200: { ...kpiRowsSchema(kpi), headers: DATA_HEADERS }, ...errorResponses },
         },
       },
       async (request, reply) => serve(kpi, request, reply),
