@@ -116,9 +116,10 @@ for (const driver of ['folder', 's3'] as const) {
       const before = await whole(lake);
       await fs.writeFile(path.join(config.sourcesDir, 'achats_2026-06-21.csv'), 'id_achat,id_client,date_achat,montant,produit\n700003,3,2026-06-02 10:00:00,30.00,Phone\n');
       const [a, b] = await Promise.all([cli(['run'], env), cli(['run'], env)]);
-      const codes = [a.code, b.code].sort();
-      assert.deepEqual(codes, [0, 1], `${a.stderr}\n${b.stderr}`);
-      assert.match((a.code === 1 ? a : b).stderr, /another run is writing this lake/);
+      // Almost always they overlap and the second is refused by the lake lock; on a slow machine the
+      // second may start after the first ended, and then finds nothing new to commit. Never two commits.
+      assert.ok(a.code === 0 || b.code === 0, `${a.stderr}\n${b.stderr}`);
+      for (const r of [a, b]) if (r.code !== 0) assert.match(r.stderr, /another run is writing this lake/);
       assert.equal(await whole(lake), before + 1, 'exactly one commit');
     });
 

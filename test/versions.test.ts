@@ -138,6 +138,17 @@ describe('versions of the lake', () => {
     const lake = openObjectStore(config);
     assert.equal((await currentVersion(lake))!.version, 4, 'nothing committed');
     assert.ok(await readStaged(lake, summary.runId), 'the version waits, staged');
+    // Its tables can be browsed: the staged fact holds the purchase the audit refused.
+    const { app: explorer, url: explorerUrl } = await startApi(config);
+    try {
+      const staged = await (await fetch(`${explorerUrl}/api/lake/gold?run=${summary.runId}`)).json();
+      const fact = staged.objects.filter((o: { table: string }) => o.table === 'gold/fact_achats').map((o: { key: string }) => o.key) as string[];
+      const month = fact.find((k) => k.startsWith('fact_achats/month=2026-06/'))!;
+      const rows = await (await fetch(`${explorerUrl}/api/lake/gold/preview?key=${month}&column=pays&value=Atlantis`)).json();
+      assert.equal(rows.total_rows, 1);
+    } finally {
+      await explorer.close();
+    }
     await new Promise((r) => setTimeout(r, 150));
     assert.deepEqual(await responses(), before, 'every response unchanged');
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sqlIdent as id, sqlString as str, type Row } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
-import { assertValidKey, BUCKETS, currentVersion, requireVersion, type Bucket } from '../../lake/index.js';
+import { assertValidKey, BUCKETS, currentVersion, readStaged, requireVersion, type Bucket } from '../../lake/index.js';
 import { datasetForFile } from '../../project/globs.js';
 import { headerKey, inspectHeader } from '../../pipeline/csv-file.js';
 import { badRequest, notFound } from '../http-errors.js';
@@ -64,10 +64,14 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         tags: ['lake'],
         params: bucketParam,
         description:
-          'In bronze, silver and gold: the objects of the current version of the lake (or of `version`), each with its table. Objects of runs that did not commit are not listed. In sources and runs: every object.',
+          'In bronze, silver and gold: the objects of the current version of the lake (or of `version`, or the version staged by `run` when its audit failed), each with its table. Objects of runs that did not commit are not listed otherwise. In sources and runs: every object.',
         querystring: {
           type: 'object',
-          properties: { prefix: { type: 'string', maxLength: 1024 }, version: { type: 'integer', minimum: 1, maximum: 1_000_000_000 } },
+          properties: {
+            prefix: { type: 'string', maxLength: 1024 },
+            version: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+            run: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$', description: 'a run whose audit failed: the version it staged' },
+          },
           additionalProperties: false,
         },
         response: { 200: body('ObjectList'), ...errors(400, 401, 403, 404, 503) },
@@ -75,9 +79,11 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { bucket } = request.params as { bucket: Bucket };
-      const { prefix, version: wanted } = request.query as { prefix?: string; version?: number };
+      const { prefix, version: wanted, run } = request.query as { prefix?: string; version?: number; run?: string };
       const versioned = bucket === 'bronze' || bucket === 'silver' || bucket === 'gold';
-      const version = versioned ? await lakeCall(() => (wanted ? requireVersion(lake, wanted) : currentVersion(lake))) : undefined;
+      const staged = versioned && run ? await lakeCall(() => readStaged(lake, run)) : undefined;
+      if (run && versioned && !staged) throw notFound(`run ${run} has no staged version (only a run whose audit failed has one)`);
+      const version = versioned ? (staged ?? (await lakeCall(() => (wanted ? requireVersion(lake, wanted) : currentVersion(lake))))) : undefined;
       // Which table each object of the version belongs to; a lake from before versions lists everything.
       const tableOf = new Map(Object.entries(version?.tables ?? {}).filter(([, t]) => t.bucket === bucket).flatMap(([name, t]) => t.objects.map((k) => [k, name] as const)));
       const objects = (await lakeCall(() => lake.list(bucket, prefix ?? ''))).filter((o) => !version || tableOf.has(o.key));
