@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { Config } from '../config.js';
 import { sqlString as str, type Row } from '../engine/duckdb.js';
-import { openObjectStore, type Bucket } from '../lake/index.js';
+import { currentVersion, openObjectStore, type Bucket } from '../lake/index.js';
 import { RunContext } from '../pipeline/context.js';
 import type { Kpi } from '../project/types.js';
 import { humanBytes } from './format.js';
@@ -39,7 +39,12 @@ export async function inspectLayer(config: Config, bucket: Bucket, sampleRows = 
     const downloads = await ctx.workDir('verify');
     const report: LayerReport = { bucket, objects: [] };
     const groups = new Map<string, { format: 'parquet' | 'csv' | undefined; keys: string[]; size: number }>();
+    // Bronze, silver and gold as the current version has them: objects of runs that did not commit,
+    // or of earlier versions only, are not part of it.
+    const version = bucket === 'bronze' || bucket === 'silver' || bucket === 'gold' ? await currentVersion(lake) : undefined;
+    const inVersion = version ? new Set(Object.values(version.tables).filter((t) => t.bucket === bucket).flatMap((t) => t.objects)) : undefined;
     for (const o of await lake.list(bucket)) {
+      if (inVersion && !inVersion.has(o.key)) continue;
       const format = o.key.endsWith('.parquet') ? 'parquet' : o.key.endsWith('.csv') ? 'csv' : undefined;
       const table = format ? tableOf(o.key) : o.key;
       const g = groups.get(`${table}|${format}`) ?? { format, keys: [], size: 0 };
