@@ -52,7 +52,7 @@ describe('CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     const summary = JSON.parse(r.stdout);
     assert.equal(summary.state, 'completed');
-    assert.deepEqual(summary.stages.map((s: { stage: string }) => s.stage), ['bronze', 'silver', 'gold', 'publish']);
+    assert.deepEqual(summary.stages.map((s: { stage: string }) => s.stage), ['bronze', 'silver', 'gold', 'commit', 'publish']);
     for (const s of summary.stages) for (const f of ['rowsIn', 'rowsOut', 'quarantined', 'bytes', 'seconds']) assert.equal(typeof s[f], 'number', `${s.stage}.${f}`);
     assert.equal(summary.stages[1].rowsOut, 2050);
   });
@@ -77,7 +77,7 @@ describe('CLI', () => {
     assert.match(v.stdout, /schema: id_achat BIGINT, id_client BIGINT, date_achat TIMESTAMP, montant DECIMAL\(18,2\), produit VARCHAR/);
     const k = await cli(['kpis'], env);
     assert.match(k.stdout, /ca_par_pays/);
-    assert.match(k.stdout, /gold\/kpi_volumes_semaine\.parquet/);
+    assert.match(k.stdout, /gold\/kpi_volumes_semaine\//);
     const s = await cli(['show', 'distribution'], env);
     assert.equal(s.code, 0, s.stderr);
     assert.match(s.stdout, /│ 2000 +│/);

@@ -74,7 +74,8 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
     }, () => (config.s3 ? 'check MINIO_ENDPOINT, MINIO_SECURE, MINIO_ACCESS_KEY and MINIO_SECRET_KEY' : 'check DATA_DIR and its permissions')),
   );
 
-  checks.push(
+  // The versions are read from the lake: only worth checking once the lake answers.
+  if (checks.at(-1)?.ok) checks.push(
     await check('versions', async () => {
       const lake = openObjectStore(config);
       const versions = await listVersions(lake);

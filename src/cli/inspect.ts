@@ -21,7 +21,7 @@ export interface LayerReport {
 
 /**
  * The table an object belongs to: the folder above its first `name=value` partition folder, or its
- * folder; top-level objects stand alone. `achats/month=2026-11/data_0.parquet` → `achats/`.
+ * folder; top-level objects stand alone. `achats/month=2026-11/<run>-data_0.parquet` → `achats/`.
  */
 export function tableOf(key: string): string {
   const parts = key.split('/');
@@ -93,9 +93,9 @@ export function renderLayer(report: LayerReport): string {
 }
 
 export function renderKpiList(kpis: readonly Kpi[]): string {
-  const table = new Table({ head: ['id', 'title', 'columns', 'chart', 'gold object'], style: { head: [], border: [] }, wordWrap: true });
+  const table = new Table({ head: ['id', 'title', 'columns', 'chart', 'gold table'], style: { head: [], border: [] }, wordWrap: true });
   for (const k of kpis) {
-    table.push([k.id, k.title.en === k.title.fr ? k.title.en : `${k.title.fr} / ${k.title.en}`, Object.entries(k.columns).map(([n, c]) => `${n}:${c.type}`).join(', '), k.charts.map((c) => c.type).join(', '), `gold/${k.table}.parquet`]);
+    table.push([k.id, k.title.en === k.title.fr ? k.title.en : `${k.title.fr} / ${k.title.en}`, Object.entries(k.columns).map(([n, c]) => `${n}:${c.type}`).join(', '), k.charts.map((c) => c.type).join(', '), `gold/${k.table}/`]);
   }
   return table.toString();
 }
