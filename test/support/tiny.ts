@@ -61,9 +61,10 @@ export interface Tiny {
   cleanup(): Promise<void>;
 }
 
-export async function tinyProject(): Promise<Tiny> {
+/** The tiny project; `files` adds or replaces some of its files (path in the project → content). */
+export async function tinyProject(files: Record<string, string> = {}): Promise<Tiny> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'datalake-tiny-'));
-  for (const [file, text] of Object.entries(FILES)) {
+  for (const [file, text] of Object.entries({ ...FILES, ...files })) {
     await fs.mkdir(path.dirname(path.join(dir, file)), { recursive: true });
     await fs.writeFile(path.join(dir, file), text);
   }

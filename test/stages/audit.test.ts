@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { AuditError } from '../../src/errors.js';
+import { currentVersion, readStaged } from '../../src/lake/index.js';
+import { runBronze } from '../../src/pipeline/bronze.js';
+import { runCommit } from '../../src/pipeline/commit.js';
+import type { RunContext } from '../../src/pipeline/context.js';
+import { runGold } from '../../src/pipeline/gold/index.js';
+import { runSilver } from '../../src/pipeline/silver/index.js';
+import { tinyProject, type Tiny } from '../support/tiny.js';
+
+// The commit's audit alone: a model's declared tests on the version a run built, against the version before.
+
+describe('audit before commit', () => {
+  let tiny: Tiny;
+  const pipeline = async () => {
+    const ctx: RunContext = tiny.context();
+    try {
+      await runBronze(ctx);
+      await runSilver(ctx);
+      await runGold(ctx);
+      return await runCommit(ctx);
+    } finally {
+      await ctx.close();
+    }
+  };
+
+  before(async () => {
+    tiny = await tinyProject({
+      'models/fact_orders.yml': 'description: Orders with their country.\npartitioned_by: orders\ntests:\n  - unique: order_id\n  - not_null: country\n  - row_count_change: { max_pct: 50 }\n',
+    });
+    await tiny.drop('customers.csv', 'id,name,country\n1,Ann,France\n2,Bob,Spain\n');
+    await tiny.drop('orders.csv', 'order_id,customer_id,day,amount\n1,1,2026-01-05,1.00\n2,1,2026-01-06,2.00\n3,2,2026-01-07,3.00\n4,2,2026-01-08,4.00\n');
+  });
+  after(() => tiny.cleanup());
+
+  test('the first version passes every test (no earlier row count to compare with)', async () => {
+    const result = await pipeline();
+    assert.equal(result.details['version'], 1);
+    const checks = result.details['audit'] as { check: string; passed: boolean; detail: string }[];
+    assert.deepEqual(checks.map((c) => [c.check, c.passed]), [['unique(order_id)', true], ['not_null(country)', true], ['row_count_change', true]]);
+  });
+
+  test('a file that more than doubles the fact table fails row_count_change: nothing committed, the version staged', async () => {
+    const more = Array.from({ length: 5 }, (_, i) => `${10 + i},1,2026-01-1${i},5.00`).join('\n');
+    await tiny.drop('orders_more.csv', `order_id,customer_id,day,amount\n${more}\n`);
+    await assert.rejects(pipeline(), (err: unknown) => {
+      assert.ok(err instanceof AuditError);
+      assert.deepEqual(err.failed.map((f) => [f.table, f.check, f.detail]), [['fact_orders', 'row_count_change', '4 → 9 rows (125.0 % change, at most 50 % allowed)']]);
+      return true;
+    });
+    assert.equal((await currentVersion(tiny.lake))!.version, 1, 'nothing committed');
+  });
+
+  test('a missing country fails not_null, with the count in its detail', async () => {
+    // The extra orders stay (bronze keeps what the sources bucket holds): this run fails on both tests.
+    await tiny.drop('orders_nowhere.csv', 'order_id,customer_id,day,amount\n20,3,2026-01-20,1.00\n');
+    await tiny.drop('customers_nowhere.csv', 'id,name,country\n3,Cy,\n');
+    const ctx = tiny.context();
+    await assert.rejects(
+      (async () => {
+        try {
+          await runBronze(ctx);
+          await runSilver(ctx);
+          await runGold(ctx);
+          await runCommit(ctx);
+        } finally {
+          await ctx.close();
+        }
+      })(),
+      /fact_orders: not_null\(country\): 1 of 10 rows have no country; fact_orders: row_count_change: 4 → 10 rows/,
+    );
+    assert.ok(await readStaged(tiny.lake, ctx.runId), 'staged for approval');
+  });
+});
