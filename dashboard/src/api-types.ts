@@ -419,7 +419,7 @@ export interface paths {
         };
         /**
          * Objects of a bucket
-         * @description In bronze, silver and gold: the objects of the current version of the lake (or of `version`), each with its table. Objects of runs that did not commit are not listed. In sources and runs: every object.
+         * @description In bronze, silver and gold: the objects of the current version of the lake (or of `version`, or the version staged by `run` when its audit failed), each with its table. Objects of runs that did not commit are not listed otherwise. In sources and runs: every object.
          */
         get: operations["getApiLakeByBucket"];
         put?: never;
@@ -2072,6 +2072,8 @@ export interface operations {
             query?: {
                 prefix?: string;
                 version?: number;
+                /** @description a run whose audit failed: the version it staged */
+                run?: string;
             };
             header?: never;
             path: {

@@ -115,11 +115,13 @@ export async function standardProbes(url: string): Promise<Probe[]> {
   const pays = JSON.stringify((JSON.parse(await reference('/api/ca_par_pays')) as { pays: string }[]).map((r) => r.pays).sort());
   const days = (JSON.parse(await reference('/api/volumes_jour')) as unknown[]).length;
   const distribution = await reference('/api/kpis/distribution');
+  // The object holding dim_clients in the current version (publishing again does not change it).
+  const dimClients = (JSON.parse(await reference('/api/lake/gold')) as { objects: { key: string; table?: string }[] }).objects.find((o) => o.table === 'gold/dim_clients')!.key;
   return [
     { path: '/api/ca_par_pays', check: (b) => (JSON.stringify((JSON.parse(b) as { pays: string }[]).map((r) => r.pays).sort()) === pays ? undefined : `countries ${b.slice(0, 120)}`) },
     { path: '/api/volumes_jour', check: (b) => ((JSON.parse(b) as unknown[]).length === days ? undefined : `${(JSON.parse(b) as unknown[]).length} days instead of ${days}`) },
     { path: '/api/kpis/distribution', check: (b) => (b === distribution ? undefined : `distribution changed: ${b.slice(0, 120)}`) },
-    { path: '/api/lake/gold/preview?key=dim_clients.parquet&limit=20', check: (b) => ((JSON.parse(b) as { rows: unknown[] }).rows.length === 20 ? undefined : 'preview rows missing') },
+    { path: `/api/lake/gold/preview?key=${dimClients}&limit=20`, check: (b) => ((JSON.parse(b) as { rows: unknown[] }).rows.length === 20 ? undefined : 'preview rows missing') },
     { path: '/api/compare?kpi=ca_par_pays&n=2', check: (b) => ((JSON.parse(b) as { serving_store?: unknown }).serving_store ? undefined : `compare: ${b.slice(0, 120)}`) },
   ];
 }
