@@ -3,7 +3,6 @@ import type { Config } from '../config.js';
 import { sqlString as str, type Row } from '../engine/duckdb.js';
 import { currentVersion, openObjectStore, type Bucket } from '../lake/index.js';
 import { RunContext } from '../pipeline/context.js';
-import type { Kpi } from '../project/types.js';
 import { humanBytes } from './format.js';
 
 export function rowsTable(rows: Row[], columns?: string[]): string {
@@ -90,12 +89,4 @@ export function renderLayer(report: LayerReport): string {
     if (o.sample && o.sample.length) out.push(rowsTable(o.sample));
   }
   return out.join('\n');
-}
-
-export function renderKpiList(kpis: readonly Kpi[]): string {
-  const table = new Table({ head: ['id', 'title', 'columns', 'chart', 'gold table'], style: { head: [], border: [] }, wordWrap: true });
-  for (const k of kpis) {
-    table.push([k.id, k.title.en === k.title.fr ? k.title.en : `${k.title.fr} / ${k.title.en}`, Object.entries(k.columns).map(([n, c]) => `${n}:${c.type}`).join(', '), k.charts.map((c) => c.type).join(', '), `gold/${k.table}/`]);
-  }
-  return table.toString();
 }

@@ -1,26 +1,35 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { loadConfig } from '../config.js';
 import { describeSystemError, errorMessage, UserError } from '../errors.js';
-import { assertBucket, openObjectStore } from '../lake/index.js';
 import { FLOWS, STAGES, TASKS, type FlowName, type StageName } from '../flows/definitions.js';
-import { startWorker } from '../flows/queue/index.js';
-import { addSchedule, checkCron, listSchedules, removeSchedule } from '../flows/schedule.js';
-import { listRuns, readRun } from '../flows/record.js';
-import { checkProject } from '../project/check.js';
-import { initFromCsv, initShop } from '../project/init.js';
-import { loadProject } from '../project/load.js';
-import { checkSources, renderSourcesCheck } from '../project/sources-check.js';
-import { generateCommand, type GenerateFlags } from './commands/generate.js';
-import { stagesCommand, type RunFlags } from './commands/run.js';
-import { onStop, openapiCommand, serveCommand, startCommand } from './commands/serve.js';
-import { approveCommand, diffCommand, historyCommand, rollbackCommand } from './commands/versions.js';
-import { showKpi } from './commands/show.js';
-import { renderDoctor, runDoctor } from './doctor.js';
-import { inspectLayer, renderKpiList, renderLayer } from './inspect.js';
 import { dateValue, integer, positiveInt, rateValue } from './options.js';
-import { renderRun } from './summary.js';
+import type { GenerateFlags } from './commands/generate.js';
+import type { RunFlags } from './commands/run.js';
+
+/**
+ * Each command loads what it uses when it runs: `--help` and the light commands do not pay for DuckDB,
+ * the AWS SDK, BullMQ or Fastify.
+ */
+const L = {
+  lake: () => import('../lake/index.js'),
+  queue: () => import('../flows/queue/index.js'),
+  schedule: () => import('../flows/schedule.js'),
+  record: () => import('../flows/record.js'),
+  check: () => import('../project/check.js'),
+  init: () => import('../project/init.js'),
+  load: () => import('../project/load.js'),
+  sourcesCheck: () => import('../project/sources-check.js'),
+  generate: () => import('./commands/generate.js'),
+  run: () => import('./commands/run.js'),
+  serve: () => import('./commands/serve.js'),
+  versions: () => import('./commands/versions.js'),
+  show: () => import('./commands/show.js'),
+  doctor: () => import('./doctor.js'),
+  inspect: () => import('./inspect.js'),
+  kpiList: () => import('./kpi-list.js'),
+  summary: () => import('./summary.js'),
+};
 
 /** The command line: commander wiring; each command's work is in commands/ and its output in the renderers. */
 function buildProgram(): Command {
@@ -31,7 +40,7 @@ function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
   program.option('--project <dir>', 'the project folder (default: DATALAKE_PROJECT, else the nearest datalake.yml, else the built-in shop example)');
-  const config = () => loadConfig(process.env, { project: (program.opts() as { project?: string }).project });
+  const config = async () => (await import('../config.js')).loadConfig(process.env, { project: (program.opts() as { project?: string }).project });
 
   program
     .command('generate')
@@ -44,7 +53,7 @@ function buildProgram(): Command {
     .addOption(new Option('--as-of <date>', 'dates are drawn relative to this day, YYYY-MM-DD (default: today)').argParser(dateValue))
     .option('--defects-log <file>', 'write each injected defect and its expected outcome as JSON lines')
     .option('--json', 'print what was written as JSON')
-    .action(async (flags: GenerateFlags) => generateCommand(config(), flags));
+    .action(async (flags: GenerateFlags) => (await L.generate()).generateCommand((await config()), flags));
 
   program
     .command('init')
@@ -56,7 +65,7 @@ function buildProgram(): Command {
       const shown = path.relative(process.cwd(), path.resolve(dir)) || '.';
       const project = shown === '.' ? '' : ` --project ${shown.includes(' ') ? JSON.stringify(shown) : shown}`;
       if (flags.fromCsv) {
-        const r = await initFromCsv(dir, flags.fromCsv);
+        const r = await (await L.init()).initFromCsv(dir, flags.fromCsv);
         if (flags.json) return console.log(JSON.stringify(r, null, 2));
         console.log(`project ${r.name} written to ${r.dir}`);
         for (const d of r.datasets) {
@@ -69,7 +78,7 @@ function buildProgram(): Command {
   npx datalake serve${project}`);
         return;
       }
-      const r = await initShop(dir);
+      const r = await (await L.init()).initShop(dir);
       if (flags.json) return console.log(JSON.stringify(r, null, 2));
       console.log(`project ${r.name} written to ${r.dir}: the shop example (datalake.yml, datasets/, models/, kpis/) and its sample data in sources/`);
       console.log(`next:
@@ -83,9 +92,9 @@ function buildProgram(): Command {
     .option('--sources', 'also compare the CSV files in the sources folders with their definitions, printing the lines to add for new columns')
     .option('--json', 'print the result as JSON')
     .action(async (flags: { sources?: boolean; json?: boolean }) => {
-      const cfg = config();
-      const report = await checkProject(loadProject(cfg.project.dir, { builtIn: cfg.project.builtIn }));
-      const sources = flags.sources ? await checkSources(cfg) : undefined;
+      const cfg = (await config());
+      const report = await (await L.check()).checkProject((await L.load()).loadProject(cfg.project.dir, { builtIn: cfg.project.builtIn }));
+      const sources = flags.sources ? await (await L.sourcesCheck()).checkSources(cfg) : undefined;
       const bad = sources?.filter((r) => r.outcome !== 'matches' && r.outcome !== 'extra columns ignored') ?? [];
       if (bad.length) process.exitCode = 1;
       if (flags.json) return console.log(JSON.stringify({ ...report, ...(sources ? { sources } : {}) }, null, 2));
@@ -93,7 +102,7 @@ function buildProgram(): Command {
       console.log(`  datasets: ${report.datasets.map((d) => `${d.name} (${d.columns} columns${d.key.length ? `, key ${d.key.join('+')}` : ', no key'})`).join(', ')}`);
       console.log(`  models:   ${report.models.map((m) => m.name).join(', ') || 'none'}`);
       console.log(`  KPIs:     ${report.kpis.map((k) => k.id).join(', ')}`);
-      if (sources) console.log(`sources:\n${renderSourcesCheck(sources, cfg)}`);
+      if (sources) console.log(`sources:\n${(await L.sourcesCheck()).renderSourcesCheck(sources, cfg)}`);
     });
 
   program
@@ -104,7 +113,7 @@ function buildProgram(): Command {
     .option('--strict', 'a source file that cannot be read (empty, not UTF-8, a required column missing...) fails the run instead of waiting in quarantine')
     .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
     .option('--json', 'print the run summary as JSON')
-    .action(async (flags: RunFlags & { flow?: FlowName }) => stagesCommand(config(), flags.flow ? FLOWS[flags.flow] : TASKS, flags));
+    .action(async (flags: RunFlags & { flow?: FlowName }) => (await L.run()).stagesCommand((await config()), flags.flow ? FLOWS[flags.flow] : TASKS, flags));
 
   const stageHelp: Record<StageName, string> = {
     bronze: "keep new and changed source CSVs (the files each dataset's `files` glob matches) in bronze, by ingestion day; skips files already received",
@@ -120,7 +129,7 @@ function buildProgram(): Command {
     command
       .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
       .option('--json', 'print the run summary as JSON')
-      .action(async (flags: RunFlags & { approve?: string }) => (flags.approve ? approveCommand(config(), flags.approve, flags) : stagesCommand(config(), [stage], flags)));
+      .action(async (flags: RunFlags & { approve?: string }) => (flags.approve ? (await L.versions()).approveCommand((await config()), flags.approve, flags) : (await L.run()).stagesCommand((await config()), [stage], flags)));
   }
 
   program
@@ -128,7 +137,7 @@ function buildProgram(): Command {
     .description("the lake's versions, newest first: run, time, audit, the tables each changed with their rows")
     .option('--limit <n>', 'at most this many versions', positiveInt('--limit'))
     .option('--json', 'print them as JSON')
-    .action(async (flags: { json?: boolean; limit?: number }) => historyCommand(config(), flags));
+    .action(async (flags: { json?: boolean; limit?: number }) => (await L.versions()).historyCommand((await config()), flags));
 
   program
     .command('diff')
@@ -136,14 +145,14 @@ function buildProgram(): Command {
     .argument('<v1>', 'a version (see `datalake history`)', positiveInt('<v1>'))
     .argument('<v2>', 'a later (or earlier) version', positiveInt('<v2>'))
     .option('--json', 'print the differences as JSON')
-    .action(async (v1: number, v2: number, flags: { json?: boolean }) => diffCommand(config(), v1, v2, flags));
+    .action(async (v1: number, v2: number, flags: { json?: boolean }) => (await L.versions()).diffCommand((await config()), v1, v2, flags));
 
   program
     .command('rollback')
     .description("make an earlier version current again, as a new version (history is kept), and republish its KPIs")
     .argument('<version>', 'the version whose content to restore', positiveInt('<version>'))
     .option('--json', 'print the run record as JSON')
-    .action(async (version: number, flags: { json?: boolean }) => rollbackCommand(config(), version, flags));
+    .action(async (version: number, flags: { json?: boolean }) => (await L.versions()).rollbackCommand((await config()), version, flags));
 
   program
     .command('verify')
@@ -153,9 +162,9 @@ function buildProgram(): Command {
     .option('--json', 'print the report as JSON')
     .action(async (layer: string, flags: { rows: number; json?: boolean }) => {
       if (!['sources', 'bronze', 'silver', 'gold'].includes(layer)) throw new UserError(`unknown layer "${layer}"`, 'use one of: bronze, silver, gold');
-      assertBucket(layer);
-      const report = await inspectLayer(config(), layer, flags.rows);
-      console.log(flags.json ? JSON.stringify(report, null, 2) : renderLayer(report));
+      const bucket = layer as 'sources' | 'bronze' | 'silver' | 'gold';
+      const report = await (await L.inspect()).inspectLayer(await config(), bucket, flags.rows);
+      console.log(flags.json ? JSON.stringify(report, null, 2) : (await L.inspect()).renderLayer(report));
     });
 
   program
@@ -163,8 +172,8 @@ function buildProgram(): Command {
     .description("list the project's KPIs (kpis/*.yml)")
     .option('--json', 'print the KPIs as JSON')
     .action(async (flags: { json?: boolean }) => {
-      const { kpis } = config().project;
-      console.log(flags.json ? JSON.stringify(kpis, null, 2) : renderKpiList(kpis));
+      const { kpis } = (await config()).project;
+      console.log(flags.json ? JSON.stringify(kpis, null, 2) : (await L.kpiList()).renderKpiList(kpis));
     });
 
   program
@@ -173,7 +182,7 @@ function buildProgram(): Command {
     .argument('<kpi>', 'KPI id, e.g. ca_par_pays (see `datalake kpis`)')
     .option('--limit <n>', 'at most this many rows', positiveInt('--limit'))
     .action(async (id: string, flags: { limit?: number }) => {
-      if (!(await showKpi(config(), id, flags.limit))) throw new UserError(`KPI ${id} has not been published yet`, 'run `npx datalake run` first');
+      if (!(await (await L.show()).showKpi((await config()), id, flags.limit))) throw new UserError(`KPI ${id} has not been published yet`, 'run `npx datalake run` first');
     });
 
   program
@@ -183,13 +192,13 @@ function buildProgram(): Command {
     .option('--limit <n>', 'at most this many runs', positiveInt('--limit'), 50)
     .option('--json', 'print the run records as JSON')
     .action(async (runId: string | undefined, flags: { json?: boolean; limit: number }) => {
-      const lake = openObjectStore(config());
+      const lake = (await L.lake()).openObjectStore(await config());
       if (runId) {
-        const run = /^[0-9A-Za-z.-]{1,64}$/.test(runId) ? await readRun(lake, runId) : undefined;
+        const run = /^[0-9A-Za-z.-]{1,64}$/.test(runId) ? await (await L.record()).readRun(lake, runId) : undefined;
         if (!run) throw new UserError(`no run ${runId}`, 'list the runs with `npx datalake runs`');
-        return console.log(flags.json ? JSON.stringify(run, null, 2) : renderRun(run));
+        return console.log(flags.json ? JSON.stringify(run, null, 2) : (await L.summary()).renderRun(run));
       }
-      const runs = await listRuns(lake, flags.limit);
+      const runs = await (await L.record()).listRuns(lake, flags.limit);
       if (flags.json) return console.log(JSON.stringify(runs, null, 2));
       if (runs.length === 0) return console.log('no run recorded yet');
       for (const r of runs) {
@@ -206,7 +215,8 @@ function buildProgram(): Command {
     .command('worker')
     .description('with REDIS_URL: execute queued runs and their shards, one at a time each, and fire the schedules, until stopped')
     .action(async () => {
-      const worker = await startWorker(config());
+      const worker = await (await L.queue()).startWorker(await config());
+      const { onStop } = await L.serve();
       await new Promise<void>((resolve) => onStop(() => worker.close().then(resolve)));
     });
 
@@ -218,20 +228,20 @@ function buildProgram(): Command {
     .option('--list', 'list the schedules and their next run')
     .option('--remove <id>', 'remove a schedule added here')
     .action(async (cron: string | undefined, flags: { flow: string; list?: boolean; remove?: string }) => {
-      const cfg = config();
-      const lake = openObjectStore(cfg);
+      const cfg = (await config());
+      const lake = (await L.lake()).openObjectStore(cfg);
       if (flags.remove) {
-        await removeSchedule(lake, flags.remove);
+        await (await L.schedule()).removeSchedule(lake, flags.remove);
         return console.log(`removed schedule ${flags.remove}`);
       }
       if (cron && !flags.list) {
-        const s = await addSchedule(lake, cron, flags.flow);
-        console.log(`added schedule ${s.id}: ${s.flow} at "${s.cron}", next ${checkCron(s.cron)?.toISOString() ?? 'never'}`);
+        const s = await (await L.schedule()).addSchedule(lake, cron, flags.flow);
+        console.log(`added schedule ${s.id}: ${s.flow} at "${s.cron}", next ${(await L.schedule()).checkCron(s.cron)?.toISOString() ?? 'never'}`);
         return console.log('`npx datalake serve` (or `npm start`) fires it while it runs');
       }
-      const schedules = await listSchedules(lake, cfg);
+      const schedules = await (await L.schedule()).listSchedules(lake, cfg);
       if (schedules.length === 0) return console.log('no schedule: add one with `npx datalake schedule "0 2 * * *"`, or set SCHEDULE');
-      for (const s of schedules) console.log(`${s.id.padEnd(8)} ${s.flow.padEnd(21)} ${s.cron.padEnd(16)} next ${checkCron(s.cron)?.toISOString() ?? 'never'}${s.source === 'setting' ? '  (from SCHEDULE)' : ''}`);
+      for (const s of schedules) console.log(`${s.id.padEnd(8)} ${s.flow.padEnd(21)} ${s.cron.padEnd(16)} next ${(await L.schedule()).checkCron(s.cron)?.toISOString() ?? 'never'}${s.source === 'setting' ? '  (from SCHEDULE)' : ''}`);
     });
 
   program
@@ -239,26 +249,26 @@ function buildProgram(): Command {
     .description('show the mode of the lake, serving store and orchestration, and check each configured service')
     .option('--json', 'print the result as JSON')
     .action(async (flags: { json?: boolean }) => {
-      const result = await runDoctor(config());
-      console.log(flags.json ? JSON.stringify(result, null, 2) : renderDoctor(result));
+      const result = await (await L.doctor()).runDoctor(await config());
+      console.log(flags.json ? JSON.stringify(result, null, 2) : (await L.doctor()).renderDoctor(result));
       if (result.checks.some((c) => !c.ok)) process.exitCode = 1;
     });
 
   program
     .command('serve')
     .description('serve the API (with its docs at /docs) and the dashboard on HOST:PORT')
-    .action(async () => serveCommand(config()));
+    .action(async () => (await L.serve()).serveCommand(await config()));
 
   program
     .command('openapi')
     .description("print the API's OpenAPI document (for client generators), without starting the server")
     .option('--out <file>', 'write it to this file instead')
-    .action(async (flags: { out?: string }) => openapiCommand(config(), flags.out));
+    .action(async (flags: { out?: string }) => (await L.serve()).openapiCommand((await config()), flags.out));
 
   program
     .command('start')
     .description('generate sample data if the sources folder is empty, run the whole pipeline, then serve the API and dashboard')
-    .action(async () => startCommand(config()));
+    .action(async () => (await L.serve()).startCommand(await config()));
 
   return program;
 }

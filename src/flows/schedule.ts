@@ -4,7 +4,6 @@ import type { Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
 import { readJson, SCHEDULES, writeJson, type ObjectStore } from '../lake/index.js';
 import { FLOWS, isFlowName, type FlowName } from './definitions.js';
-import { runFlow } from './run-flow.js';
 import { LakeBusyError } from './lock.js';
 
 /**
@@ -104,6 +103,8 @@ export class Scheduler {
   }
 
   private async fire(s: Schedule): Promise<void> {
+    // Loaded when a schedule fires: listing or adding schedules needs none of the pipeline.
+    const { runFlow } = await import('./run-flow.js');
     const { summary, error } = await runFlow({ config: this.config, lake: this.lake, flow: s.flow, trigger: 'schedule' });
     if (error instanceof LakeBusyError) this.log(`schedule ${s.id}: skipped, ${error.message}`);
     else this.log(`schedule ${s.id}: run ${summary.runId} ${summary.state}${error ? `: ${errorMessage(error)}` : ''}`);
