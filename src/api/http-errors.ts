@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'not_found'
   | 'unknown_kpi'
   | 'unknown_version'
+  | 'version_incompatible'
   | 'not_published'
   | 'lake_busy'
   | 'body_too_large'

@@ -5,7 +5,7 @@ import { tableObject } from '../pipeline/gold/index.js';
 import { readStates } from '../pipeline/states.js';
 import type { Kpi, Project } from '../project/types.js';
 import type { ReadOptions } from '../serving/index.js';
-import { notPublished } from './http-errors.js';
+import { HttpError, notPublished } from './http-errors.js';
 import { lakeCall } from './lake-call.js';
 import type { LakeReader } from './kpi-service.js';
 import type { LazyEngine } from './services.js';
@@ -18,7 +18,7 @@ export function lakeReader(lake: ObjectStore, engine: LazyEngine, project: Proje
   return async (kpi: Kpi, options: ReadOptions, version?: number) => {
     const states = await lakeCall(async () => readStates(lake, project, version ?? (await currentVersion(lake))));
     if (!states.gold?.objects[kpi.table]) throw notPublished(`KPI ${kpi.id} is not in ${states.version ? `version ${states.version.version} of the lake` : 'the lake yet'}: run the pipeline (\`npx datalake run\`)`);
-    const file = await lake.localPath('gold', tableObject(states.gold, kpi.table), engine.scratchDir);
+    const file = await lakeCall(() => lake.localPath('gold', tableObject(states.gold!, kpi.table), engine.scratchDir));
     try {
       const columns = Object.entries(kpi.columns);
       // Dates compare and come out as 'YYYY-MM-DD' text, as in the serving store.
@@ -29,7 +29,13 @@ export function lakeReader(lake: ObjectStore, engine: LazyEngine, project: Proje
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY file_row_number
         ${options.limit !== undefined ? `LIMIT ${Math.floor(options.limit)}` : ''} ${options.offset ? `OFFSET ${Math.floor(options.offset)}` : ''}`;
-      const rows = await (await engine.db()).rows(sql);
+      let rows;
+      try {
+        rows = await (await engine.db()).rows(sql);
+      } catch (err) {
+        // An older version's table may lack a column the KPI declares now.
+        throw new HttpError(409, `KPI ${kpi.id} of ${states.version ? `version ${states.version.version}` : 'the lake'} cannot be read with its current declaration: ${(err as Error).message.split('\n')[0]}`, {}, 'version_incompatible');
+      }
       const v = states.version;
       return { rows, ...(v ? { data: { version: v.version, committedAt: v.committedAt, audit: v.audit } } : {}) };
     } finally {

@@ -71,8 +71,17 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
     await recorder.save();
     options.onStart?.(record);
     const force = options.fullRefresh === true;
+    // A run taken over after it committed (its worker died before publishing) must not write under its
+    // own keys again: they are those of the version it committed. It only publishes.
+    const committed = (await ctx.draft.base()).version;
+    const alreadyCommitted = options.runId !== undefined && committed?.runId === ctx.runId;
+    if (alreadyCommitted) recorder.log('warn', `this run committed version ${committed.version} before its process stopped: only publishing it`);
     for (const name of FLOWS[options.flow]) {
       if (options.signal?.aborted) throw new CancelledError();
+      if (alreadyCommitted && name !== 'publish') {
+        recorder.task(name).state = 'skipped';
+        continue;
+      }
       current = name;
       const result = await withRetries(config, recorder, name, options.signal, async (attempt) => {
         const shards = (options.shards ?? inlineShards)(ctx, recorder, name, attempt);

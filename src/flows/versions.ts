@@ -33,8 +33,9 @@ async function commitThenPublish(
   try {
     lock = await LakeLock.acquire(lake, { runId: ctx.runId, flow }, { waitMs: 0 });
     const commit = recorder.openAttempt(recorder.task('commit'));
-    version = await build(await currentVersion(lake), ctx.runId);
-    await commitVersion(lake, version);
+    const built = await build(await currentVersion(lake), ctx.runId);
+    await commitVersion(lake, built);
+    version = built;
     recorder.closeAttempt(commit, { state: 'completed' });
     recorder.task('commit').state = 'completed';
     recorder.log('info', `committed version ${version.version}${version.restores ? ` (the content of version ${version.restores})` : ''}`, 'commit');

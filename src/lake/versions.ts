@@ -106,6 +106,8 @@ export async function currentVersion(lake: ObjectStore): Promise<LakeVersion | u
 export async function commitVersion(lake: ObjectStore, record: LakeVersion): Promise<void> {
   const at = versionRecordKey(record.version);
   if (!(await lake.create(at.bucket, at.key, JSON.stringify(record, null, 2)))) {
+    // A create whose answer was lost and retried finds its own record: it is committed.
+    if ((await readVersion(lake, record.version))?.runId === record.runId) return;
     throw new UserError(
       `version ${record.version} was committed by another run while run ${record.runId} ran: nothing of this run was committed`,
       'run again: the next run builds on the new version',

@@ -72,8 +72,13 @@ export async function diffVersions(lake: ObjectStore, project: Project, db: Engi
     const left = ra ?? (rb ? await empty(rb) : undefined);
     const right = rb ?? (ra ? await empty(ra) : undefined);
     if (!left || !right) continue;
-    const onlyA = `(SELECT * FROM ${left} EXCEPT ALL SELECT * FROM ${right})`;
-    const onlyB = `(SELECT * FROM ${right} EXCEPT ALL SELECT * FROM ${left})`;
+    // Compared on the columns both versions have (a definition may have changed in between).
+    const names = async (rel: string) => (await db.columns(`SELECT * FROM ${rel}`)).map((c) => c.name);
+    const [colsA, colsB] = [await names(left), await names(right)];
+    const shared = colsA.filter((c) => colsB.includes(c)).map(id).join(', ');
+    if (!shared) continue;
+    const onlyA = `(SELECT ${shared} FROM ${left} EXCEPT ALL SELECT ${shared} FROM ${right})`;
+    const onlyB = `(SELECT ${shared} FROM ${right} EXCEPT ALL SELECT ${shared} FROM ${left})`;
     const dataset = name.startsWith('silver/') ? project.datasets.find((d) => d.name === name.slice('silver/'.length)) : undefined;
     const key = dataset?.key.length ? [...dataset.key] : undefined;
     const count = async (sql: string) => Number((await db.rows(`SELECT count(*) AS n FROM ${sql}`))[0]!['n']);

@@ -15,6 +15,10 @@ export async function runPublish(ctx: RunContext, serving: ServingStore, options
     const { gold, version } = await readStates(ctx.lake, ctx.config.project);
     if (!gold) throw new UserError('gold has not been built yet', 'run `npx datalake gold` (or `npx datalake run`) first');
     const last = await serving.lastPublish();
+    // A run that lost the lake (its lock taken over while it ran) must not put an older version back.
+    if (version && last?.data && last.data.version > version.version) {
+      throw new UserError(`the serving store already shows version ${last.data.version}, newer than version ${version.version}`, 'another run published after this one started: nothing to do');
+    }
     if (!options.force && last?.runId === gold.runId && last.data?.version === version?.version) {
       const which = version ? `version ${version.version} (gold of run ${gold.runId})` : `the gold of run ${gold.runId}`;
       return { stage: 'publish' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `the serving store already has ${which}`, store: serving.description } };

@@ -43,7 +43,10 @@ export async function diffCommand(config: Config, v1: number, v2: number, flags:
 export async function rollbackCommand(config: Config, version: number, flags: { json?: boolean }): Promise<void> {
   const { record, version: committed, error } = await rollback(config, version);
   if (flags.json) console.log(JSON.stringify(record, null, 2));
-  else if (committed) console.log(`version ${committed.version} committed: the content of version ${version}; ${record.state === 'completed' ? 'published' : 'not published'}`);
+  else if (committed) {
+    console.log(`version ${committed.version} committed: the content of version ${version}; ${record.state === 'completed' ? 'published' : 'not published'}`);
+    console.log('note: source files still in the sources folders or bucket that later versions ingested are ingested again by the next run: remove them first if they are what you rolled back from');
+  }
   if (error) throw error;
 }
 
