@@ -474,7 +474,7 @@ export interface components {
         /** @description Every 4xx and 5xx answer. */
         Error: {
             statusCode: number;
-            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, unknown_version, not_published, lake_busy, body_too_large, rate_limited, unavailable, internal */
+            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, unknown_version, version_incompatible, not_published, lake_busy, body_too_large, rate_limited, unavailable, internal */
             code: string;
             error: string;
             message: string;
