@@ -2,39 +2,21 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import { createApp } from '../../src/api/server.js';
 import type { Config } from '../../src/config.js';
-import { generate } from '../../src/generate/generator.js';
-import { runPipeline } from '../support/run.js';
-import { openServingStore, type ServingStore } from '../../src/serving/index.js';
-import { FIXED_DAY, tempConfig } from '../support/env.js';
-
-import { expectError, json, listen } from '../support/http.js';
+import { expectError, json } from '../support/http.js';
+import { publishedShop, type PublishedShop } from '../support/published-shop.js';
 
 /** The lake explorer, the quality report and the run history of a server on a published shop. */
 describe('API on a published lake: explorer, quality, runs', () => {
   let config: Config;
-  let app: FastifyInstance;
   let get: (p: string, headers?: Record<string, string>) => Promise<Response>;
-  let serving: ServingStore;
-
+  let shop: PublishedShop;
   before(async () => {
-    ({ config } = await tempConfig());
-    await generate({ outDir: config.sourcesDir, clients: 200, achats: 5000, seed: 9, asOf: FIXED_DAY });
-    // One malformed line: its raw text (personal data included) lands in the quarantine.
-    await fs.appendFile(path.join(config.sourcesDir, 'clients.csv'), '999,Eve Secret,eve@secret.org,2025-01-01,France,extra\n');
-    const { error } = await runPipeline({ config });
-    assert.equal(error, undefined);
-    app = await createApp(config);
-    ({ get } = await listen(app));
-    serving = openServingStore(config);
+    shop = await publishedShop();
+    ({ config, get } = shop);
   });
-  after(async () => {
-    await app.close();
-    await serving.close();
-    await fs.rm(config.dataDir, { recursive: true, force: true });
-  });
+  after(() => shop.close());
+
   test('lake explorer: buckets, objects, preview, filter, download; personal data masked', async () => {
     const lake = await json(await get('/api/lake'));
     assert.deepEqual(lake.buckets.map((b: { name: string }) => b.name), ['sources', 'bronze', 'silver', 'gold', 'runs']);

@@ -1,42 +1,25 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { VERSION_TTL_MS } from '../../src/api/kpi-service.js';
-import { createApp } from '../../src/api/server.js';
 import type { Config } from '../../src/config.js';
-import { generate } from '../../src/generate/generator.js';
 import { runPipeline } from '../support/run.js';
-import { openServingStore, type ServingStore } from '../../src/serving/index.js';
+import type { ServingStore } from '../../src/serving/index.js';
 import { SqliteServingStore } from '../../src/serving/sqlite.js';
-import { FIXED_DAY, tempConfig } from '../support/env.js';
-
-import { expectError, json, listen } from '../support/http.js';
+import { expectError, json } from '../support/http.js';
+import { publishedShop, type PublishedShop } from '../support/published-shop.js';
 
 /** The KPI endpoints, health and documents of a server on a published shop. */
 describe('API on a published lake', () => {
   let config: Config;
-  let app: FastifyInstance;
   let get: (p: string, headers?: Record<string, string>) => Promise<Response>;
   let serving: ServingStore;
-
+  let shop: PublishedShop;
   before(async () => {
-    ({ config } = await tempConfig());
-    await generate({ outDir: config.sourcesDir, clients: 200, achats: 5000, seed: 9, asOf: FIXED_DAY });
-    // One malformed line: its raw text (personal data included) lands in the quarantine.
-    await fs.appendFile(path.join(config.sourcesDir, 'clients.csv'), '999,Eve Secret,eve@secret.org,2025-01-01,France,extra\n');
-    const { error } = await runPipeline({ config });
-    assert.equal(error, undefined);
-    app = await createApp(config);
-    ({ get } = await listen(app));
-    serving = openServingStore(config);
+    shop = await publishedShop();
+    ({ config, get, serving } = shop);
   });
-  after(async () => {
-    await app.close();
-    await serving.close();
-    await fs.rm(config.dataDir, { recursive: true, force: true });
-  });
+  after(() => shop.close());
+
   test('GET /health and /ready', async () => {
     assert.deepEqual(await json(await get('/health')), { status: 'ok' });
     const ready = await json(await get('/ready'));

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runBronze } from '../../src/pipeline/bronze.js';
-import { runCommit } from '../../src/pipeline/commit.js';
 import { readStates } from '../../src/pipeline/states.js';
 import type { StageResult } from '../../src/pipeline/context.js';
 import { tinyProject, type Tiny } from '../support/tiny.js';
@@ -10,16 +9,7 @@ import { tinyProject, type Tiny } from '../support/tiny.js';
 
 describe('bronze', () => {
   let tiny: Tiny;
-  const bronze = async (): Promise<StageResult> => {
-    const ctx = tiny.context();
-    try {
-      const result = await runBronze(ctx);
-      await runCommit(ctx);
-      return result;
-    } finally {
-      await ctx.close();
-    }
-  };
+  const bronze = (): Promise<StageResult> => tiny.commitAfter(runBronze);
   before(async () => {
     tiny = await tinyProject();
   });

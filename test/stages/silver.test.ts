@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runBronze } from '../../src/pipeline/bronze.js';
-import { runCommit } from '../../src/pipeline/commit.js';
 import { readStates } from '../../src/pipeline/states.js';
 import type { RunContext, StageResult } from '../../src/pipeline/context.js';
 import { runSilver, silverObjects, type SilverDatasetStats } from '../../src/pipeline/silver/index.js';
@@ -13,16 +12,7 @@ import { tinyProject, type Tiny } from '../support/tiny.js';
 
 describe('silver', () => {
   let tiny: Tiny;
-  const stage = async <T>(fn: (ctx: RunContext) => Promise<T>): Promise<T> => {
-    const ctx = tiny.context();
-    try {
-      const result = await fn(ctx);
-      await runCommit(ctx);
-      return result;
-    } finally {
-      await ctx.close();
-    }
-  };
+  const stage = <T>(fn: (ctx: RunContext) => Promise<T>): Promise<T> => tiny.commitAfter(fn);
   const silver = () => stage((ctx) => runSilver(ctx));
   const committed = () => readStates(tiny.lake, tiny.config.project);
   const orders = async () => lakeRows(tiny.lake, 'silver', silverObjects((await committed()).silver, 'orders'), 'SELECT order_id, customer_id, CAST(day AS VARCHAR) AS day, CAST(amount AS VARCHAR) AS amount FROM t ORDER BY order_id');

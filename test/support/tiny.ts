@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openObjectStore, type ObjectStore } from '../../src/lake/index.js';
+import { runCommit } from '../../src/pipeline/commit.js';
 import { RunContext } from '../../src/pipeline/context.js';
 
 /**
@@ -58,6 +59,8 @@ export interface Tiny {
   drop(name: string, text: string): Promise<void>;
   /** A run context for calling one stage directly; close it after. */
   context(): RunContext;
+  /** Runs stages in one run context, then commits what they changed, as a flow would. */
+  commitAfter<T>(stages: (ctx: RunContext) => Promise<T>): Promise<T>;
   cleanup(): Promise<void>;
 }
 
@@ -78,6 +81,16 @@ export async function tinyProject(files: Record<string, string> = {}): Promise<T
     lake,
     drop: (name, text) => fs.writeFile(path.join(dir, 'sources', name), text),
     context: () => new RunContext(config, lake),
+    commitAfter: async (stages) => {
+      const ctx = new RunContext(config, lake);
+      try {
+        const result = await stages(ctx);
+        await runCommit(ctx);
+        return result;
+      } finally {
+        await ctx.close();
+      }
+    },
     cleanup: () => fs.rm(dir, { recursive: true, force: true }),
   };
 }
