@@ -41,12 +41,16 @@ export class Engine {
 
   /** Runs statements; while they run, reports DuckDB's progress estimate every 250 ms. */
   async run(sql: string, onProgress?: (p: QueryProgress) => void): Promise<void> {
+    const started = performance.now();
     await this.withProgress(() => this.connection.run(sql), onProgress);
+    profile(sql, started);
   }
 
   /** Runs a query and returns its rows as plain JSON values (numbers, 'YYYY-MM-DD' dates, strings, null). */
   async rows(sql: string, onProgress?: (p: QueryProgress) => void): Promise<Row[]> {
+    const started = performance.now();
     const reader = await this.withProgress(() => this.connection.runAndReadAll(sql), onProgress);
+    profile(sql, started);
     return toRows(reader);
   }
 
@@ -72,6 +76,17 @@ export class Engine {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/**
+ * DATALAKE_PROFILE=1 prints each statement's time to stderr (its first 160 characters;
+ * DATALAKE_PROFILE=full prints it whole): where a run's time goes, statement by statement.
+ */
+function profile(sql: string, started: number): void {
+  const mode = process.env['DATALAKE_PROFILE'];
+  if (!mode) return;
+  const text = mode === 'full' ? sql : sql.replace(/\s+/g, ' ').trim().slice(0, 160);
+  process.stderr.write(`[sql ${((performance.now() - started) / 1000).toFixed(2)} s] ${text}\n`);
 }
 
 export function toRows(reader: DuckDBResultReader): Row[] {

@@ -31,6 +31,8 @@ export interface BronzeFile {
   origin: 'folder' | 'bucket';
   /** Time of the `sources` object when ingested: a bucket file with the same time and size is not read again. */
   sourceModified?: string;
+  /** Inode, size, modification and change times (ns) of a folder file when ingested: a file with the same is not read again. */
+  sourceStat?: string;
 }
 
 export interface Manifest {
@@ -88,7 +90,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
       outcome[name] = 'quarantined';
       quarantined[name] = reason;
     };
-    const accepted: { candidate: Candidate; spec: DatasetSpec; file: string; facts: CsvFileFacts; version: number }[] = [];
+    const accepted: { candidate: Candidate; spec: DatasetSpec; file: string; facts: CsvFileFacts; version: number; stat?: string }[] = [];
     const received = new Map(manifest.files.map((f) => [f.sha256, f.name]));
     let rowsIn = 0;
     for (const candidate of candidates) {
@@ -109,6 +111,13 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
           outcome[name] = 'unchanged';
           continue;
         }
+      }
+      // A folder file with the size and modification time it had when ingested is that file: reading
+      // gigabytes again to find nothing new would cost a run with nothing new as much as the first one.
+      const stat = candidate.file ? await statKey(candidate.file) : undefined;
+      if (stat && known?.sourceStat === stat) {
+        outcome[name] = 'unchanged';
+        continue;
       }
       const file = candidate.file ?? (await ctx.lake.localPath('sources', name, downloads));
       const size = (await fs.stat(file)).size;
@@ -150,7 +159,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
       // A file missing a required column waits whole: its "extra" columns may be a data line taken for a header.
       if (match.extra.length && !problem) ignoredColumns[name] = match.extra;
       received.set(facts.sha256, name);
-      accepted.push({ candidate, spec, file, facts, version: (known?.version ?? 0) + 1 });
+      accepted.push({ candidate, spec, file, facts, version: (known?.version ?? 0) + 1, ...(stat ? { stat } : {}) });
     }
 
     const now = new Date();
@@ -158,7 +167,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
     let seq = manifest.files.reduce((max, f) => Math.max(max, f.seq), 0);
     let rowsOut = 0;
     let bytes = 0;
-    for (const { candidate, spec, file, facts, version } of accepted) {
+    for (const { candidate, spec, file, facts, version, stat } of accepted) {
       const { name } = candidate;
       // An object is never replaced: a key already taken (by a version rolled back from, or a run that
       // did not commit) gets a folder of this run.
@@ -186,6 +195,8 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         runId: ctx.runId,
         origin: candidate.origin,
         ...(sourceInfo ? { sourceModified: sourceInfo.modified.toISOString() } : {}),
+        // Taken before the file was read: a file written to while it was ingested is read again next time.
+        ...(stat ? { sourceStat: stat } : {}),
       });
       outcome[name] = version === 1 ? 'ingested' : 'new version';
       rowsOut += facts.records;
@@ -200,6 +211,16 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
     };
     return { stage: 'bronze' as const, rowsIn, rowsOut, quarantined: 0, bytes, details };
   });
+}
+
+/**
+ * A folder file's identity as one string: inode, size, modification and change times to the
+ * nanosecond. Tools that keep the modification time of a copy (cp -p, rsync -t) cannot keep the
+ * change time, so new content always reads as a change.
+ */
+async function statKey(file: string): Promise<string | undefined> {
+  const st = await fs.stat(file, { bigint: true }).catch(() => undefined);
+  return st ? `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : undefined;
 }
 
 /** A file name the lake cannot keep as a key (a backslash, a control character). */

@@ -1,7 +1,8 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
-import { duplicateKeyCode, missingCol, missingExpr, raw, rowRules, text, typedExpr, verdictExprs } from './row-rules.js';
+import { duplicateKeyCode, missingCol, missingExpr, raw, rowRules, text, trimmedText, typedExpr, verdictExprs } from './row-rules.js';
 import { errorMessage, QualityError } from '../errors.js';
 
 /**
@@ -100,19 +101,23 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
 
   // Step 1 — read every field as text so that no value is lost to a failed cast, then type and judge it.
   // Lines the CSV parser cannot split (bad quoting, wrong field count, bad encoding) go to the rejects table.
-  const stage = (source: string) =>
-    engine.run(
+  // The judged rows stream to a Parquet file in file order, not into a table: a table of 10M rows with its
+  // raw-text columns outgrows DuckDB's memory limit and spills, where the file keeps memory flat and
+  // costs nothing for the columns that are empty on good rows. Its `file_row_number` is the data row.
+  const stagedFile = path.join(options.outDir, `${t}.staged.parquet`);
+  const stage = async (source: string) => {
+    await engine.run(`DROP VIEW IF EXISTS ${staged}`);
+    await engine.run(
       `
-    DROP TABLE IF EXISTS ${staged};
-    -- The staged table's rowid must follow the file's row order: "first row of a key wins" relies on it.
+    -- "First row of a key wins" relies on the file keeping the source's row order.
     SET preserve_insertion_order = true;
-    CREATE TEMP TABLE ${staged} AS
+    COPY (
     WITH source AS (${source}),
     raws AS (
       SELECT ${names.map((c) => `${rawValue(c)} AS ${raw(c)}`).join(', ')} FROM source
     ),
     texts AS (
-      SELECT *${textCols.map((c) => `, nullif(trim(${raw(c)}), '') AS ${text(c)}`).join('')} FROM raws
+      SELECT *${textCols.map((c) => `, ${trimmedText(raw(c))} AS ${text(c)}`).join('')} FROM raws
     ),
     typed AS (
       SELECT *, ${names.map((c) => `${typedExpr(raw(c), spec.columns[c]!, text(c))} AS ${id(c)}`).join(', ')} FROM texts
@@ -126,11 +131,14 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     SELECT ${names.map((c) => id(c)).join(', ')}, _reason, _detail, ${names.map(missingCol).join(', ')},
       -- raw text is only worth keeping for quarantined rows
       ${names.map((c) => `CASE WHEN _reason IS NOT NULL THEN ${raw(c)} END AS ${raw(c)}`).join(', ')}
-    FROM judged;
+    FROM judged
+    ) TO ${str(stagedFile)} (FORMAT parquet, COMPRESSION lz4);
     SET preserve_insertion_order = false;
     `,
       options.onProgress,
     );
+    await engine.run(`CREATE OR REPLACE TEMP VIEW ${staged} AS SELECT * EXCLUDE (file_row_number), file_row_number AS _row FROM read_parquet(${str(stagedFile)}, file_row_number = true)`);
+  };
   /**
    * The whole file to quarantine, one row per non-blank line with its text: for the byte soups that
    * stop DuckDB's CSV parser altogether, and for files whose reading does not account for every record
@@ -176,18 +184,18 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     DROP TABLE IF EXISTS ${dups};
     CREATE TEMP TABLE ${dups} AS
     WITH repeated AS (
-      SELECT ${group.join(', ')}, min(rowid) AS first_rid FROM ${staged} WHERE _reason IS NULL GROUP BY ALL HAVING count(*) > 1
+      SELECT ${group.join(', ')}, min(_row) AS first_rid FROM ${staged} WHERE _reason IS NULL GROUP BY ALL HAVING count(*) > 1
     )
-    SELECT s.rowid AS rid, k.first_rid, CASE WHEN ${spec.key.length ? sameAsFirst : 'true'} THEN 'exact' ELSE 'key' END AS kind
+    SELECT s._row AS rid, k.first_rid, CASE WHEN ${spec.key.length ? sameAsFirst : 'true'} THEN 'exact' ELSE 'key' END AS kind
     FROM ${staged} s
-    JOIN repeated k ON ${joinOn} AND s._reason IS NULL AND s.rowid <> k.first_rid
-    JOIN ${staged} f ON f.rowid = k.first_rid;
+    JOIN repeated k ON ${joinOn} AND s._reason IS NULL AND s._row <> k.first_rid
+    JOIN ${staged} f ON f._row = k.first_rid;
   `);
 
   const keyText = spec.key.map((k) => `CAST(s.${id(k)} AS VARCHAR)`).join(` || ', ' || `);
   await engine.run(`
     CREATE OR REPLACE TEMP VIEW ${checked} AS
-    SELECT s.*, s.rowid + 1 AS _record,
+    SELECT s.*, s._row + 1 AS _record,
       CASE WHEN s._reason IS NOT NULL THEN s._reason
            WHEN d.kind = 'exact' THEN 'exact_duplicate'
            WHEN d.kind = 'key' THEN ${str(duplicateKeyCode(spec))}
@@ -195,7 +203,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
       CASE WHEN s._reason IS NOT NULL THEN s._detail
            ${spec.key.length ? `WHEN d.kind = 'key' THEN ${str(`${spec.key.join(', ')} `)} || ${keyText} || ' already seen in data row ' || (d.first_rid + 1)` : ''}
       END AS _verdict_detail
-    FROM ${staged} s LEFT JOIN ${dups} d ON d.rid = s.rowid;
+    FROM ${staged} s LEFT JOIN ${dups} d ON d.rid = s._row;
   `);
 
   // One pass counts rows per verdict and every row rule on its own over the non-empty rows (a row can
@@ -213,7 +221,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   for (const [i, r] of rules.entries()) {
     const failed = verdictRows.reduce((sum, row) => sum + Number(row[`f${i}`]), 0);
     const examples = failed
-      ? await engine.rows(`SELECT rowid + 1 AS record, coalesce(trim(${raw(r.column)}), CAST(${id(r.column)} AS VARCHAR)) AS value, ${r.detail} AS detail FROM ${staged} WHERE NOT (${verdict.empty}) AND ${r.fails} ORDER BY rowid LIMIT 3`)
+      ? await engine.rows(`SELECT _row + 1 AS record, coalesce(trim(${raw(r.column)}), CAST(${id(r.column)} AS VARCHAR)) AS value, ${r.detail} AS detail FROM ${staged} WHERE NOT (${verdict.empty}) AND ${r.fails} ORDER BY _row LIMIT 3`)
       : [];
     quality.push({ dataset: n, rule: r.rule, column: r.column, severity: r.severity, checked: nonEmpty, failed, examples: examples as QualityCheck['examples'] });
   }
@@ -265,6 +273,9 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     quality,
     validRelation: valid,
     ...(quarantined > 0 ? { quarantineFile } : {}),
-    dispose: () => engine.run(`DROP VIEW IF EXISTS ${valid}; DROP VIEW IF EXISTS ${checked}; DROP TABLE IF EXISTS ${dups}; DROP TABLE IF EXISTS ${staged}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`),
+    dispose: async () => {
+      await engine.run(`DROP VIEW IF EXISTS ${valid}; DROP VIEW IF EXISTS ${checked}; DROP TABLE IF EXISTS ${dups}; DROP VIEW IF EXISTS ${staged}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`);
+      await fs.rm(stagedFile, { force: true });
+    },
   };
 }

@@ -61,6 +61,12 @@ export interface MergeResult {
   finalRelation: string;
 }
 
+/**
+ * Parquet options of silver's files: zstd at level 1 writes 10M purchases in 1.6 s against 1.9 s at
+ * the default level 3, for files 7 % larger (snappy: 1.5 s, 55 % larger).
+ */
+export const SILVER_PARQUET = 'COMPRESSION zstd, COMPRESSION_LEVEL 1';
+
 /** Without a key, silver keeps the file name of each row, so that a new version of the file replaces them. */
 export const SOURCE_COLUMN = '_source';
 
@@ -113,24 +119,41 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     r.relation ? `${id(r.column)} IS NOT NULL AND ${id(r.column)} NOT IN (SELECT ${id(r.column)} FROM (${r.relation}) WHERE ${id(r.column)} IS NOT NULL) AS ${r.flag}` : `false AS ${r.flag}`,
   );
   const waitOn = refs.filter((r) => r.severity === 'error');
-  await db.run(`
-    CREATE OR REPLACE TEMP TABLE ${cand} AS
+  const candidates = `
     WITH incoming AS (${incoming})
     SELECT *, ${waitOn.length ? waitOn.map((r) => r.flag).join(' OR ') : 'false'} AS _orphan FROM (SELECT *${unresolved.map((u) => `, ${u}`).join('')} FROM (
       SELECT *, NULL::VARCHAR AS _old_source FROM incoming
       ${orphansOld ? `UNION ALL ${orphansOld}` : ''}
-    ))`);
+    ))`;
+  // One new file and no earlier orphans (every first load, every daily drop): the candidates are a view,
+  // read twice (counts, then the write), which costs less than writing them out. Otherwise choosing
+  // between files and orphans would be computed again on each read: they stream to a scratch Parquet
+  // file (as a table, millions of rows would outgrow DuckDB's memory limit and spill).
+  let candFile: string | undefined;
+  if (severalKeyed || orphansOld) {
+    await fs.mkdir(input.outDir, { recursive: true });
+    candFile = path.join(input.outDir, 'candidates.parquet');
+    await db.run(`COPY (${candidates}) TO ${str(candFile)} (FORMAT parquet, COMPRESSION lz4)`);
+    await db.run(`CREATE OR REPLACE TEMP VIEW ${cand} AS SELECT * FROM read_parquet(${str(candFile)})`);
+  } else {
+    await db.run(`CREATE OR REPLACE TEMP VIEW ${cand} AS ${candidates}`);
+  }
 
-  const [c] = await db.rows(`
-    SELECT count(*) FILTER (WHERE _file >= 0) AS incoming,
+  // The counts and the partitions receiving rows, in one read.
+  const byPartition = await db.rows(`
+    SELECT ${part.code} AS part,
+           count(*) FILTER (WHERE NOT _orphan) AS receiving,
+           count(*) FILTER (WHERE _file >= 0) AS incoming,
            count(*) FILTER (WHERE _file >= 0 AND _orphan) AS new_orphans,
            count(*) FILTER (WHERE _file < 0 AND NOT _orphan) AS promoted,
            count(*) FILTER (WHERE _file < 0 AND _orphan) AS still_orphans,
            count(*) FILTER (WHERE _orphan) AS orphans,
            ${refs.map((r, i) => `count(*) FILTER (WHERE ${r.flag}) AS ${id(`unresolved_${i}`)}`).join(', ')}${refs.length ? ',' : ''}
            count(*) AS checked
-    FROM ${cand}`);
-  const count = (k: string) => Number(c![k]);
+    FROM ${cand} GROUP BY ALL`);
+  const c: Record<string, number> = {};
+  for (const row of byPartition) for (const [k, v] of Object.entries(row)) if (k !== 'part') c[k] = (c[k] ?? 0) + Number(v);
+  const count = (k: string) => c[k] ?? 0;
   for (const [i, r] of refs.entries()) {
     if (r.severity === 'fatal' && count(`unresolved_${i}`) > 0) {
       const [e] = await db.rows(`SELECT ${id(r.column)} AS v FROM ${cand} WHERE ${r.flag} LIMIT 1`);
@@ -140,7 +163,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
 
   // Partitions to rewrite: those of rows being replaced, and those receiving rows.
   const replacedByPartition = input.existing.length ? await db.rows(`SELECT ${part.code} AS part, count(*) AS n FROM (${replacedBy(`SELECT * FROM ${files(input.existing)}`, false)}) GROUP BY ALL`) : [];
-  const receiving = await db.rows(`SELECT DISTINCT ${part.code} AS part FROM ${cand} WHERE NOT _orphan`);
+  const receiving = byPartition.filter((r) => Number(r['receiving']) > 0);
   const touched = [...new Set([...replacedByPartition, ...receiving].map((r) => part.folder(Number(r['part']))))].sort();
   const replaced = replacedByPartition.reduce((sum, r) => sum + Number(r['n']), 0);
 
@@ -152,9 +175,9 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     await fs.mkdir(dataDir, { recursive: true });
     if (spec.partitionBy) {
       // DuckDB names the folders `_part=<code>`; they are renamed to the partition's folder on upload.
-      await db.run(`COPY (SELECT *, ${part.code} AS _part FROM (${rows})) TO ${str(dataDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_part), OVERWRITE_OR_IGNORE)`);
+      await db.run(`COPY (SELECT *, ${part.code} AS _part FROM (${rows})) TO ${str(dataDir)} (FORMAT parquet, ${SILVER_PARQUET}, PARTITION_BY (_part), OVERWRITE_OR_IGNORE)`);
     } else {
-      await db.run(`COPY (${rows}) TO ${str(path.join(dataDir, 'data_0.parquet'))} (FORMAT parquet, COMPRESSION zstd)`);
+      await db.run(`COPY (${rows}) TO ${str(path.join(dataDir, 'data_0.parquet'))} (FORMAT parquet, ${SILVER_PARQUET})`);
     }
     for (const rel of (await fs.readdir(dataDir, { recursive: true })).sort()) {
       if (!rel.endsWith('.parquet')) continue;
@@ -186,7 +209,8 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   await db.run(`CREATE OR REPLACE TEMP VIEW ${finalRelation} AS ${finalFiles.length ? `SELECT ${cols} FROM ${files(finalFiles)}` : `SELECT ${cols} FROM (${typedEmpty})`}`);
   const quality = await datasetRules(db, spec, finalRelation, input.waiting ?? []);
   refs.forEach((r, i) => quality.unshift({ dataset: spec.name, rule: 'references', column: r.column, severity: r.severity, checked: count('checked'), failed: count(`unresolved_${i}`), examples: [] }));
-  await db.run(`DROP TABLE ${cand}`);
+  await db.run(`DROP VIEW ${cand}`);
+  if (candFile) await fs.rm(candFile, { force: true });
 
   const rows = quality.find((q) => q.rule === 'not_empty')!.checked;
   return {

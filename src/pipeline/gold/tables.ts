@@ -1,6 +1,7 @@
 import { sqlIdent as id, sqlString as str, type Engine } from '../../engine/duckdb.js';
 import type { RunContext } from '../context.js';
 import { datasetSelect } from '../silver/read.js';
+import { SILVER_PARQUET } from '../merge.js';
 
 export /** A view named after the dataset over its silver objects (its declared columns, typed even when empty); returns its row count. */
 async function datasetView(ctx: RunContext, db: Engine, dataset: string, keys: string[], downloads: string): Promise<number> {
@@ -12,8 +13,8 @@ async function datasetView(ctx: RunContext, db: Engine, dataset: string, keys: s
   return Number(r!['n']);
 }
 
-/** A table's rows written as one zstd Parquet file. */
+/** A table's rows written as one Parquet file (zstd level 1, as silver: see SILVER_PARQUET). */
 export async function writeTable(db: Engine, sql: string, file: string, onProgress: Parameters<Engine['run']>[1]): Promise<void> {
-  await db.run(`COPY (${sql}) TO ${str(file)} (FORMAT parquet, COMPRESSION zstd)`, onProgress);
+  await db.run(`COPY (${sql}) TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`, onProgress);
 }
 
