@@ -3,6 +3,11 @@
  * whole pipeline through the CLI (as a user would) and prints per-stage seconds, rows/s and peak RSS.
  * Then the incremental case: a daily file (new purchases of yesterday, 0.3 % of the total) is dropped
  * and the pipeline run again, then run once more with nothing new.
+ *
+ * Each figure has its reference from the same run, so that the machine's noise cancels: the plain
+ * DuckDB pass over the same CSV (typed read → Parquet, the least any pipeline must do), the seed's
+ * pandas logic (bench/seed_logic.py, up to 2M purchases, when python3 has pandas), and for start-up a
+ * bare `node -e 0` (`--start` only, or with the sizes).
  * A benchmark, not a test: numbers depend on the machine.
  */
 import { execFile } from 'node:child_process';
@@ -12,8 +17,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
+import { DuckDBInstance } from '@duckdb/node-api';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000000,10000000' }, dir: { type: 'string' } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000000,10000000' }, dir: { type: 'string' }, start: { type: 'boolean', default: false }, 'start-only': { type: 'boolean', default: false } } });
 const sizes = values.sizes!.split(',').map((s) => Number(s.replace(/_/g, '')));
 if (sizes.some((n) => !Number.isSafeInteger(n) || n <= 0)) {
   console.error('error: --sizes takes positive integers separated by commas, e.g. --sizes 1000000,10000000');
@@ -30,44 +36,125 @@ function cli(args: string[], dataDir: string): Promise<string> {
 }
 
 const mib = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
+const PANDAS_MAX = 2_000_000;
 const table = new Table({
-  head: ['achats', 'generate s', 'bronze s', 'silver s', 'gold s', 'publish s', 'pipeline s', 'rows/s', 'peak RSS gen', 'peak RSS run', 'daily drop s', 'no change s'],
+  head: ['achats', 'bronze s', 'silver s', 'gold s', 'commit+publish s', 'pipeline s', 'rows/s', 'plain DuckDB s', '× plain', 'pandas seed s', 'seed ÷ ours', 'peak RSS run', 'daily drop s', 'nothing new s'],
   style: { head: [], border: [] },
 });
+const curve: { n: number; seconds: number; rss: number }[] = [];
 console.log(`datalake benchmark: ${os.cpus().length} cores, ${mib(os.totalmem())} RAM, node ${process.version}`);
-for (const n of sizes) {
-  const dir = await fs.mkdtemp(path.join(values.dir ?? os.tmpdir(), `datalake-bench-${n}-`));
+if (!values['start-only']) {
+  const pandas = await hasPandas();
+  if (!pandas) console.log('(the pandas reference is skipped: python3 has no pandas; apt-get install -y python3-pandas)');
+  for (const n of sizes) {
+    const dir = await fs.mkdtemp(path.join(values.dir ?? os.tmpdir(), `datalake-bench-${n}-`));
+    try {
+      process.stdout.write(`${n.toLocaleString('en')} achats: generating… `);
+      const gen = JSON.parse(await cli(['generate', '--achats', String(n), '--json'], dir));
+      process.stdout.write(`${gen.seconds.toFixed(1)} s; plain DuckDB pass… `);
+      const achatsCsv = path.join(dir, 'sources', 'achats.csv');
+      const plain = await plainDuckDbPass(achatsCsv, path.join(dir, 'plain.parquet'));
+      process.stdout.write(`${plain.toFixed(1)} s; running the pipeline… `);
+      const run = JSON.parse(await cli(['run', '--json'], dir));
+      const stage = (name: string) => run.stages.find((s: { stage: string }) => s.stage === name)?.seconds ?? 0;
+      const pipelineSeconds = run.stages.reduce((acc: number, s: { seconds: number }) => acc + s.seconds, 0);
+      process.stdout.write(`${pipelineSeconds.toFixed(1)} s; a daily drop… `);
+      await writeDailyDrop(path.join(dir, 'sources', 'achats_daily.csv'), n);
+      const daily = JSON.parse(await cli(['run', '--json'], dir));
+      const nothing = JSON.parse(await cli(['run', '--json'], dir));
+      process.stdout.write(`${daily.seconds.toFixed(1)} s; nothing new ${nothing.seconds.toFixed(2)} s`);
+      let seed: number | undefined;
+      if (pandas && n <= PANDAS_MAX) {
+        process.stdout.write('; the seed in pandas… ');
+        seed = await seedLogic(path.join(dir, 'sources', 'clients.csv'), achatsCsv);
+        process.stdout.write(`${seed.toFixed(1)} s`);
+      }
+      console.log();
+      curve.push({ n, seconds: pipelineSeconds, rss: run.peakRssBytes });
+      table.push([
+        n.toLocaleString('en'),
+        stage('bronze').toFixed(2),
+        stage('silver').toFixed(2),
+        stage('gold').toFixed(2),
+        (stage('commit') + stage('publish')).toFixed(2),
+        pipelineSeconds.toFixed(2),
+        Math.round(n / pipelineSeconds).toLocaleString('en'),
+        plain.toFixed(2),
+        (pipelineSeconds / plain).toFixed(2),
+        seed === undefined ? (n > PANDAS_MAX ? `(> ${PANDAS_MAX / 1e6}M)` : '(no pandas)') : seed.toFixed(2),
+        seed === undefined ? '' : (seed / pipelineSeconds).toFixed(1),
+        mib(run.peakRssBytes),
+        daily.seconds.toFixed(2),
+        nothing.seconds.toFixed(2),
+      ]);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+  console.log(table.toString());
+  if (curve.length > 1) {
+    const base = curve[0]!;
+    console.log('growth (time and peak RSS against the smallest size):');
+    for (const c of curve) console.log(`  ${c.n.toLocaleString('en')}: ${c.seconds.toFixed(2)} s = ${(c.seconds / base.seconds).toFixed(2)} × for ${(c.n / base.n).toFixed(1)} × the rows; ${Math.round(c.n / c.seconds).toLocaleString('en')} rows/s; peak RSS ${mib(c.rss)}`);
+  }
+}
+if (values.start || values['start-only']) await startTimes();
+
+/** The least any pipeline must do with the file: one typed read of the CSV into one Parquet file. */
+async function plainDuckDbPass(csv: string, out: string): Promise<number> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: String(os.availableParallelism()) });
+  const connection = await instance.connect();
+  const started = performance.now();
+  await connection.run(
+    `COPY (SELECT * FROM read_csv('${csv}', header = true, columns = {'id_achat': 'BIGINT', 'id_client': 'BIGINT', 'date_achat': 'TIMESTAMP', 'montant': 'DECIMAL(18,2)', 'produit': 'VARCHAR'})) TO '${out}' (FORMAT parquet)`,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  connection.closeSync();
+  instance.closeSync();
+  await fs.rm(out, { force: true });
+  return seconds;
+}
+
+function hasPandas(): Promise<boolean> {
+  return new Promise((resolve) => execFile('python3', ['-c', 'import pandas'], (err) => resolve(!err)));
+}
+
+/** The seed's silver and gold logic in pandas on the same files (bench/seed_logic.py): its own timing. */
+function seedLogic(clients: string, achats: string): Promise<number> {
+  const script = fileURLToPath(new URL('./seed_logic.py', import.meta.url));
+  return new Promise((resolve, reject) =>
+    execFile('python3', [script, clients, achats], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`seed_logic.py failed: ${stderr.trim()}`)) : resolve(Number(stdout.trim().split(' ')[0])))),
+  );
+}
+
+/** Median wall time of a few commands against a bare `node -e 0`, 10 runs each. */
+async function startTimes(): Promise<void> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'datalake-bench-start-'));
   try {
-    process.stdout.write(`${n.toLocaleString('en')} achats: generating… `);
-    const gen = JSON.parse(await cli(['generate', '--achats', String(n), '--json'], dir));
-    process.stdout.write(`${gen.seconds.toFixed(1)} s; running the pipeline… `);
-    const run = JSON.parse(await cli(['run', '--json'], dir));
-    const stage = (name: string) => run.stages.find((s: { stage: string }) => s.stage === name)?.seconds ?? NaN;
-    const pipelineSeconds = run.stages.reduce((acc: number, s: { seconds: number }) => acc + s.seconds, 0);
-    process.stdout.write(`${pipelineSeconds.toFixed(1)} s; a daily drop… `);
-    await writeDailyDrop(path.join(dir, 'sources', 'achats_daily.csv'), n);
-    const daily = JSON.parse(await cli(['run', '--json'], dir));
-    const nothing = JSON.parse(await cli(['run', '--json'], dir));
-    console.log(`${daily.seconds.toFixed(1)} s; nothing new ${nothing.seconds.toFixed(2)} s`);
-    table.push([
-      n.toLocaleString('en'),
-      gen.seconds.toFixed(2),
-      stage('bronze').toFixed(2),
-      stage('silver').toFixed(2),
-      stage('gold').toFixed(2),
-      stage('publish').toFixed(2),
-      pipelineSeconds.toFixed(2),
-      Math.round(n / pipelineSeconds).toLocaleString('en'),
-      mib(gen.peakRssBytes),
-      mib(run.peakRssBytes),
-      daily.seconds.toFixed(2),
-      nothing.seconds.toFixed(2),
-    ]);
+    await cli(['generate', '--achats', '1000'], dir);
+    await cli(['run'], dir);
+    const time = async (args: string[]) => {
+      const times: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const started = performance.now();
+        await new Promise<void>((resolve, reject) => execFile(process.execPath, args, { env: { ...process.env, DATA_DIR: dir, CI: '1' } }, (err) => (err ? reject(err) : resolve())));
+        times.push(performance.now() - started);
+      }
+      return times.sort((a, b) => a - b)[5]!;
+    };
+    const node = await time(['-e', '0']);
+    const start = new Table({ head: ['command', 'median ms', '× node -e 0'], style: { head: [], border: [] } });
+    start.push(['node -e 0', node.toFixed(0), '1.0']);
+    for (const args of [['--help'], ['kpis'], ['runs', '--limit', '2'], ['schedule', '--list']]) {
+      const ms = await time([BIN, ...args]);
+      start.push([`datalake ${args.join(' ')}`, ms.toFixed(0), (ms / node).toFixed(1)]);
+    }
+    console.log('CLI start (folder lake, 10 runs each):');
+    console.log(start.toString());
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
-console.log(table.toString());
 
 /** New purchases of one day (ids after the generated ones): the month of that day is rewritten. */
 async function writeDailyDrop(file: string, purchases: number): Promise<void> {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { redactUrl, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
 import { BUCKETS, currentVersion, listVersions, openObjectStore } from '../lake/index.js';
-import { S3ObjectStore } from '../lake/s3.js';
+import { LazyS3ObjectStore } from '../lake/lazy-s3.js';
 import { openServingStore } from '../serving/index.js';
 import { MongoServingStore } from '../serving/mongo.js';
 import { SqliteServingStore } from '../serving/sqlite.js';
@@ -82,7 +82,7 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
       const current = await currentVersion(lake);
       // How a commit is kept from happening twice: an exclusive create on a folder, If-None-Match on S3.
       const guard =
-        lake instanceof S3ObjectStore
+        lake instanceof LazyS3ObjectStore
           ? (await lake.conditionalWrites())
             ? 'commits use conditional writes (If-None-Match): a version can be committed once only'
             : 'this S3 server ignores conditional writes (If-None-Match): commits rely on the lake lock, so every writer must go through datalake'
