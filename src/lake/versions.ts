@@ -45,6 +45,8 @@ export interface LakeVersion {
   /** The version it was built on (none for the first). */
   parent: number | null;
   audit: AuditStatus;
+  /** The audit checks this version passed (`fact_achats:unique(id_achat)`): the next version trusts them for the objects it keeps. */
+  checks?: string[];
   /** Who approved a version whose audit failed (`datalake publish --approve`), and when. */
   approved?: { by: string; at: string; failed: AuditCheck[] };
   /** A rollback: the version whose content this one restores. */

@@ -9,30 +9,65 @@ import type { GoldState } from './gold/state.js';
  * (`models/<name>.yml`: unique, not_null, accepted_values, row_count_change against the version it
  * replaces). A fatal quality rule needs no check here: it fails the run before anything is staged.
  */
-export async function auditGold(ctx: RunContext, gold: GoldState, previous: GoldState | undefined): Promise<AuditCheck[]> {
+export async function auditGold(ctx: RunContext, gold: GoldState, previous: GoldState | undefined, trusted: ReadonlySet<string> = new Set()): Promise<AuditCheck[]> {
   const checks: AuditCheck[] = [];
   const models = ctx.config.project.models.filter((m) => m.tests.length > 0 && gold.objects[m.name]);
   if (models.length === 0) return checks;
   const db = await ctx.db();
   const downloads = await ctx.workDir('audit-inputs');
   for (const model of models) {
-    const files: string[] = [];
-    for (const key of gold.objects[model.name]!) files.push(await ctx.lake.localPath('gold', key, downloads));
-    const table = files.length ? parquetFiles(files) : `(SELECT * FROM (${model.sql}) WHERE false)`;
-    for (const test of model.tests) checks.push(await runTest(db, model, test, table, gold.tables[model.name] ?? 0, previous?.tables[model.name]));
+    const keys = gold.objects[model.name]!;
+    const local = new Map<string, string>();
+    for (const key of keys) local.set(key, await ctx.lake.localPath('gold', key, downloads));
+    const table = keys.length ? parquetFiles([...local.values()]) : `(SELECT * FROM (${model.sql}) WHERE false)`;
+    // Objects the previous version had too: a check it passed holds for them, only the new ones need looking at.
+    const before = new Set(previous?.objects[model.name] ?? []);
+    const kept = keys.filter((k) => before.has(k));
+    const split = kept.length && kept.length < keys.length ? { fresh: parquetFiles(keys.filter((k) => !before.has(k)).map((k) => local.get(k)!)), kept: parquetFiles(kept.map((k) => local.get(k)!)) } : undefined;
+    for (const test of model.tests) {
+      const incremental = split && trusted.has(checkId(model.name, test)) ? split : undefined;
+      checks.push(await runTest(db, model, test, table, gold.tables[model.name] ?? 0, previous?.tables[model.name], incremental));
+    }
   }
   return checks;
 }
 
-async function runTest(db: Awaited<ReturnType<RunContext['db']>>, model: GoldModel, test: ModelTest, table: string, rows: number, before: number | undefined): Promise<AuditCheck> {
+/** A check's name in a version record's list of passed checks: `fact_achats:unique(id_achat)`. */
+export function checkId(table: string, test: ModelTest | string): string {
+  const name = typeof test === 'string' ? test : test.column ? `${test.test}(${test.column})` : test.test;
+  return `${table}:${name}`;
+}
+
+/**
+ * One test. `incremental` splits the table into the objects new in this version and those kept from a
+ * previous version that passed the same test: uniqueness is then checked on the new rows among
+ * themselves and against the kept ones, which reads one column of the kept objects instead of
+ * grouping every row (a daily drop at 10M purchases: 0.3 s instead of 1.5 s).
+ */
+async function runTest(
+  db: Awaited<ReturnType<RunContext['db']>>,
+  model: GoldModel,
+  test: ModelTest,
+  table: string,
+  rows: number,
+  before: number | undefined,
+  incremental?: { fresh: string; kept: string },
+): Promise<AuditCheck> {
   const name = test.column ? `${test.test}(${test.column})` : test.test;
   const result = (passed: boolean, detail: string): AuditCheck => ({ table: model.name, check: name, passed, detail });
   const count = async (sql: string) => Number((await db.rows(sql))[0]!['n']);
   const c = test.column ? id(test.column) : '';
   switch (test.test) {
     case 'unique': {
-      const n = await count(`SELECT count(*) AS n FROM (SELECT ${c} FROM ${table} WHERE ${c} IS NOT NULL GROUP BY ${c} HAVING count(*) > 1)`);
-      return result(n === 0, n === 0 ? `${rows} rows, no ${test.column} twice` : `${n} values of ${test.column} appear more than once`);
+      const n = incremental
+        ? await count(`WITH fresh AS (SELECT ${c} FROM ${incremental.fresh} WHERE ${c} IS NOT NULL)
+            SELECT count(*) AS n FROM (
+              SELECT ${c} FROM fresh GROUP BY ${c} HAVING count(*) > 1
+              UNION
+              SELECT ${c} FROM ${incremental.kept} WHERE ${c} IN (SELECT ${c} FROM fresh))`)
+        : await count(`SELECT count(*) AS n FROM (SELECT ${c} FROM ${table} WHERE ${c} IS NOT NULL GROUP BY ${c} HAVING count(*) > 1)`);
+      const how = incremental ? ' (the new objects checked against those kept from the version before)' : '';
+      return result(n === 0, n === 0 ? `${rows} rows, no ${test.column} twice${how}` : `${n} values of ${test.column} appear more than once${how}`);
     }
     case 'not_null': {
       const n = await count(`SELECT count(*) AS n FROM ${table} WHERE ${c} IS NULL`);

@@ -2,7 +2,7 @@ import { AuditError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
 import { commitVersion, stateKey, writeJson, writeStaged, type LakeObject, type LakeVersion, type TableVersion } from '../lake/index.js';
 import { BRONZE_MANIFEST, GOLD_STATE, SILVER_STATE } from '../lake/index.js';
-import { auditGold } from './audit.js';
+import { auditGold, checkId } from './audit.js';
 import type { Manifest } from './bronze.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import type { GoldState } from './gold/state.js';
@@ -43,13 +43,18 @@ export async function runCommit(ctx: RunContext): Promise<StageResult> {
       states,
       tables: versionTables(manifest, silver, gold),
     };
-    const checks = changed.includes('gold') && gold ? await auditGold(ctx, gold, base.gold) : [];
+    // Checks the version built on passed (not approved over a failure) hold for the objects it kept.
+    const trusted = new Set(base.version?.audit === 'passed' ? (base.version.checks ?? []) : []);
+    const checks = changed.includes('gold') && gold ? await auditGold(ctx, gold, base.gold, trusted) : [];
     const failed = checks.filter((c) => !c.passed);
     if (failed.length) {
       await writeStaged(ctx.lake, { ...record, committedAt: new Date().toISOString(), failed });
       throw new AuditError(ctx.runId, failed);
     }
     record.committedAt = new Date().toISOString();
+    // What the next version may trust for the objects it keeps. Gold unchanged: the same checks still hold.
+    const passed = changed.includes('gold') ? checks.map((c) => checkId(c.table, c.check)) : (base.version?.checks ?? []);
+    if (passed.length) record.checks = passed;
     failpoint('commit:before-version');
     ctx.progress.begin('commit', `version ${record.version}`);
     await commitVersion(ctx.lake, record);

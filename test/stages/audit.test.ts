@@ -73,3 +73,49 @@ describe('audit before commit', () => {
     assert.ok(await readStaged(tiny.lake, ctx.runId), 'staged for approval');
   });
 });
+
+describe('audit of a version that keeps objects of the one before', () => {
+  let tiny: Tiny;
+  const pipeline = async () => {
+    const ctx: RunContext = tiny.context();
+    try {
+      await runBronze(ctx);
+      await runSilver(ctx);
+      await runGold(ctx);
+      return await runCommit(ctx);
+    } finally {
+      await ctx.close();
+    }
+  };
+  const audit = (result: Awaited<ReturnType<typeof pipeline>>) => (result.details['audit'] as { check: string; passed: boolean; detail: string }[]).find((c) => c.check === 'unique(amount)')!;
+
+  before(async () => {
+    // Amounts unique across the fact: each month is an object of its own, so a new month is checked against the kept ones.
+    tiny = await tinyProject({ 'models/fact_orders.yml': 'description: Orders with their country.\npartitioned_by: orders\ntests:\n  - unique: amount\n' });
+    await tiny.drop('customers.csv', 'id,name,country\n1,Ann,France\n2,Bob,Spain\n');
+    await tiny.drop('orders.csv', 'order_id,customer_id,day,amount\n1,1,2026-01-05,1.00\n2,1,2026-01-06,2.00\n3,2,2026-01-07,3.00\n');
+  });
+  after(() => tiny.cleanup());
+
+  test('the first version checks every row and records the checks it passed', async () => {
+    const result = await pipeline();
+    assert.equal(audit(result).detail, '3 rows, no amount twice');
+    assert.deepEqual((await currentVersion(tiny.lake))!.checks, ['fact_orders:unique(amount)']);
+  });
+
+  test('a new month is checked against the kept months: a new amount passes', async () => {
+    await tiny.drop('orders_feb.csv', 'order_id,customer_id,day,amount\n4,2,2026-02-01,7.00\n');
+    const result = await pipeline();
+    assert.equal(audit(result).detail, '4 rows, no amount twice (the new objects checked against those kept from the version before)');
+  });
+
+  test('an amount of a kept month repeated in a new month fails the check', async () => {
+    await tiny.drop('orders_mar.csv', 'order_id,customer_id,day,amount\n5,1,2026-03-01,2.00\n6,1,2026-03-02,9.00\n');
+    await assert.rejects(pipeline(), (err: unknown) => {
+      assert.ok(err instanceof AuditError);
+      assert.deepEqual(err.failed.map((f) => f.detail), ['1 values of amount appear more than once (the new objects checked against those kept from the version before)']);
+      return true;
+    });
+    assert.equal((await currentVersion(tiny.lake))!.version, 2, 'nothing committed');
+  });
+});

@@ -45,6 +45,16 @@ describe('bronze', () => {
     assert.ok(await tiny.lake.head('bronze', versions[0]!.key), 'the first version is kept');
   });
 
+  test('a folder file not touched since it was ingested is not read again; new content of the same size is', async () => {
+    const before = await bronze();
+    assert.equal(before.rowsIn, 0, 'no file read: each has the size and times it had when ingested');
+    // Same size, other content: its change time moved, so it is read, and found new.
+    await tiny.drop('customers.csv', 'id,name,country\n1,Ann,Malta\n');
+    const changed = await bronze();
+    assert.equal((changed.details['files'] as Record<string, string>)['customers.csv'], 'new version');
+    assert.equal(changed.rowsIn, 1);
+  });
+
   test('an empty file is set aside with its reason, and nothing of it enters the manifest', async () => {
     await tiny.drop('orders_2026-02.csv', '');
     const result = await bronze();
