@@ -44,7 +44,7 @@ const table = new Table({
 const curve: { n: number; seconds: number; rss: number }[] = [];
 console.log(`datalake benchmark: ${os.cpus().length} cores, ${mib(os.totalmem())} RAM, node ${process.version}`);
 if (!values['start-only']) {
-  const pandas = await hasPandas();
+  const pandas = await pandasPython();
   if (!pandas) console.log('(the pandas reference is skipped: python3 has no pandas; apt-get install -y python3-pandas)');
   for (const n of sizes) {
     const dir = await fs.mkdtemp(path.join(values.dir ?? os.tmpdir(), `datalake-bench-${n}-`));
@@ -66,7 +66,7 @@ if (!values['start-only']) {
       let seed: number | undefined;
       if (pandas && n <= PANDAS_MAX) {
         process.stdout.write('; the seed in pandas… ');
-        seed = await seedLogic(path.join(dir, 'sources', 'clients.csv'), achatsCsv);
+        seed = await seedLogic(pandas, path.join(dir, 'sources', 'clients.csv'), achatsCsv);
         process.stdout.write(`${seed.toFixed(1)} s`);
       }
       console.log();
@@ -115,15 +115,19 @@ async function plainDuckDbPass(csv: string, out: string): Promise<number> {
   return seconds;
 }
 
-function hasPandas(): Promise<boolean> {
-  return new Promise((resolve) => execFile('python3', ['-c', 'import pandas'], (err) => resolve(!err)));
+/** The first python3 that has pandas (the one on PATH may be another than the system's). */
+async function pandasPython(): Promise<string | undefined> {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    if (await new Promise((resolve) => execFile(python, ['-c', 'import pandas'], (err) => resolve(!err)))) return python;
+  }
+  return undefined;
 }
 
 /** The seed's silver and gold logic in pandas on the same files (bench/seed_logic.py): its own timing. */
-function seedLogic(clients: string, achats: string): Promise<number> {
+function seedLogic(python: string, clients: string, achats: string): Promise<number> {
   const script = fileURLToPath(new URL('./seed_logic.py', import.meta.url));
   return new Promise((resolve, reject) =>
-    execFile('python3', [script, clients, achats], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`seed_logic.py failed: ${stderr.trim()}`)) : resolve(Number(stdout.trim().split(' ')[0])))),
+    execFile(python, [script, clients, achats], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`seed_logic.py failed: ${stderr.trim()}`)) : resolve(Number(stdout.trim().split(' ')[0])))),
   );
 }
 
