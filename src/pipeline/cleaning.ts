@@ -126,9 +126,9 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
       SELECT *, ${names.map((c) => `${missingExpr(c, spec.columns[c]!)} AS ${missingCol(c)}`).join(', ')} FROM typed
     ),
     judged AS (
-      SELECT *, ${verdict.code} AS _reason, ${verdict.detail} AS _detail FROM flagged
+      SELECT *, ${verdict.code} AS _reason FROM flagged
     )
-    SELECT ${names.map((c) => id(c)).join(', ')}, _reason, _detail, ${names.map(missingCol).join(', ')},
+    SELECT ${names.map((c) => id(c)).join(', ')}, _reason, ${names.map(missingCol).join(', ')},
       -- raw text is only worth keeping for quarantined rows
       ${names.map((c) => `CASE WHEN _reason IS NOT NULL THEN ${raw(c)} END AS ${raw(c)}`).join(', ')}
     FROM judged
@@ -184,12 +184,12 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     DROP TABLE IF EXISTS ${dups};
     CREATE TEMP TABLE ${dups} AS
     WITH repeated AS (
-      SELECT ${group.join(', ')}, min(_row) AS first_rid FROM ${staged} WHERE _reason IS NULL GROUP BY ALL HAVING count(*) > 1
+      SELECT ${group.join(', ')}, min(_row) AS _first_rid FROM ${staged} WHERE _reason IS NULL GROUP BY ALL HAVING count(*) > 1
     )
-    SELECT s._row AS rid, k.first_rid, CASE WHEN ${spec.key.length ? sameAsFirst : 'true'} THEN 'exact' ELSE 'key' END AS kind
+    SELECT s._row AS _rid, k._first_rid, CASE WHEN ${spec.key.length ? sameAsFirst : 'true'} THEN 'exact' ELSE 'key' END AS _kind
     FROM ${staged} s
-    JOIN repeated k ON ${joinOn} AND s._reason IS NULL AND s._row <> k.first_rid
-    JOIN ${staged} f ON f._row = k.first_rid;
+    JOIN repeated k ON ${joinOn} AND s._reason IS NULL AND s._row <> k._first_rid
+    JOIN ${staged} f ON f._row = k._first_rid;
   `);
 
   const keyText = spec.key.map((k) => `CAST(s.${id(k)} AS VARCHAR)`).join(` || ', ' || `);
@@ -197,13 +197,14 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     CREATE OR REPLACE TEMP VIEW ${checked} AS
     SELECT s.*, s._row + 1 AS _record,
       CASE WHEN s._reason IS NOT NULL THEN s._reason
-           WHEN d.kind = 'exact' THEN 'exact_duplicate'
-           WHEN d.kind = 'key' THEN ${str(duplicateKeyCode(spec))}
+           WHEN d._kind = 'exact' THEN 'exact_duplicate'
+           WHEN d._kind = 'key' THEN ${str(duplicateKeyCode(spec))}
       END AS _verdict,
-      CASE WHEN s._reason IS NOT NULL THEN s._detail
-           ${spec.key.length ? `WHEN d.kind = 'key' THEN ${str(`${spec.key.join(', ')} `)} || ${keyText} || ' already seen in data row ' || (d.first_rid + 1)` : ''}
+      -- The detail is written here, not while reading: only the quarantine reads it, for its few rows.
+      CASE WHEN s._reason IS NOT NULL THEN ${verdict.detail}
+           ${spec.key.length ? `WHEN d._kind = 'key' THEN ${str(`${spec.key.join(', ')} `)} || ${keyText} || ' already seen in data row ' || (d._first_rid + 1)` : ''}
       END AS _verdict_detail
-    FROM ${staged} s LEFT JOIN ${dups} d ON d.rid = s._row;
+    FROM ${staged} s LEFT JOIN ${dups} d ON d._rid = s._row;
   `);
 
   // One pass counts rows per verdict and every row rule on its own over the non-empty rows (a row can
