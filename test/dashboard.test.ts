@@ -71,7 +71,8 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
   async function chartsReady(count: number): Promise<void> {
     await page.waitForFunction((n) => document.querySelectorAll('.chart[data-ready=true] canvas').length >= n, count);
   }
-  const rowCount = (testId: string) => page.locator(`[data-testid=${testId}] tbody tr`).count();
+  const rowCountOf = (p: Page, testId: string) => p.locator(`[data-testid=${testId}] tbody tr`).count();
+  const rowCount = (testId: string) => rowCountOf(page, testId);
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
 
   test('Accueil: the project title, its headline cards (the resume KPI), then the read-time comparison behind the button', async () => {
@@ -211,6 +212,130 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
     assert.ok(overflow <= 1, `page wider than the phone by ${overflow}px`);
     await shot('phone');
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  test('a link to a view: the grain, date range and version are in the address, and the address opens that view', async () => {
+    // A second version of the lake (a daily drop), so that version 1 is not the published one.
+    const drop = ['id_achat,id_client,date_achat,montant,produit', '900001,1,2026-06-10 10:00:00,99.99,Phone', '900002,2,2026-06-11 11:00:00,10.00,Mouse'];
+    await fs.writeFile(path.join(config.sourcesDir, 'achats_2026-06-12.csv'), `${drop.join('\n')}\n`);
+    assert.equal((await runPipeline({ config })).error, undefined);
+    await new Promise((r) => setTimeout(r, 150)); // the API notices a publish within 100 ms
+    assert.ok((await api('/api/versions')).length >= 2);
+
+    await open('volumes');
+    await page.click('[data-testid=grain-volumes_mois]');
+    await page.waitForSelector('[data-testid=table-volumes_mois]');
+    // One history entry per change: none while the dates are typed, one when the range is applied.
+    const entries = () => page.evaluate(() => history.length);
+    const before = await entries();
+    await page.fill('[data-testid=range-from]', '2026-02-01');
+    await page.fill('[data-testid=range-to]', '2026-06-30');
+    assert.equal(await entries(), before);
+    await page.click('[data-testid=range-apply]');
+    await page.waitForFunction(() => new URLSearchParams(location.hash.split('?')[1]).get('to') === '2026-06-30');
+    assert.equal(await entries(), before + 1);
+    await page.selectOption('[data-testid=version-volumes]', '1');
+    await page.waitForFunction(() => /version 1\b/.test(document.querySelector('[data-testid=data-version]')?.textContent ?? ''));
+    const url = page.url();
+    const [hashTab, query] = new URL(url).hash.slice(1).split('?');
+    assert.equal(hashTab, 'volumes');
+    assert.deepEqual(Object.fromEntries(new URLSearchParams(query)), { grain: 'volumes_mois', from: '2026-02-01', to: '2026-06-30', version: '1' });
+    // What version 1 has, which is not what the published version has in June.
+    const v1 = await api('/api/volumes_mois?from=2026-02-01&to=2026-06-30&version=1');
+    assert.notDeepEqual(v1, await api('/api/volumes_mois?from=2026-02-01&to=2026-06-30'));
+    assert.equal(await rowCount('table-volumes_mois'), v1.length);
+
+    const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    other.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await other.goto(url);
+      await other.waitForSelector('[data-testid=table-volumes_mois]');
+      assert.equal(await other.inputValue('[data-testid=range-from]'), '2026-02-01');
+      assert.equal(await other.inputValue('[data-testid=range-to]'), '2026-06-30');
+      assert.equal(await other.inputValue('[data-testid=version-volumes]'), '1');
+      assert.equal(await other.getAttribute('[data-testid=grain-volumes_mois]', 'aria-pressed'), 'true');
+      assert.equal(await other.getAttribute('[data-testid=tab-volumes]', 'aria-selected'), 'true');
+      const table = (p: Page) => p.locator('[data-testid=table-volumes_mois] tbody').innerText();
+      assert.equal(await table(other), await table(page));
+      assert.equal(await other.textContent('[data-testid=data-version]'), await page.textContent('[data-testid=data-version]'));
+      assert.equal(other.url(), url, 'the address is kept as it is');
+      assert.deepEqual(errors, []);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('back and forward move between views: the tab and its state come back', async () => {
+    // From the view the previous test left: Volumes by month, a date range, version 1.
+    const volumes = page.url();
+    assert.match(volumes, /#volumes\?/);
+    const months = await page.locator('[data-testid=table-volumes_mois] tbody').innerText();
+    await page.click('[data-testid=tab-ca-pays]');
+    await page.waitForSelector('[data-testid=table-ca_par_pays]');
+    // The tabs' links keep each tab's state.
+    assert.equal(await page.getAttribute('[data-testid=tab-volumes]', 'href'), new URL(volumes).hash);
+    const countries = (await api('/api/ca_par_pays')).length;
+    await page.selectOption('[data-testid=filter-pays]', 'France');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=table-ca_par_pays] tbody tr').length === 1);
+    assert.equal(new URL(page.url()).hash, '#ca-pays?pays=France');
+
+    await page.goBack();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=table-ca_par_pays] tbody tr').length === n, countries);
+    assert.equal(await page.inputValue('[data-testid=filter-pays]'), '');
+    await page.goBack();
+    await page.waitForSelector('[data-testid=view-volumes] [data-testid=table-volumes_mois]');
+    assert.equal(page.url(), volumes);
+    assert.equal(await page.inputValue('[data-testid=range-from]'), '2026-02-01');
+    assert.equal(await page.inputValue('[data-testid=version-volumes]'), '1');
+    assert.equal(await page.locator('[data-testid=table-volumes_mois] tbody').innerText(), months);
+
+    await page.goForward();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=view-ca-pays] [data-testid=table-ca_par_pays] tbody tr').length === n, countries);
+    await page.goForward();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=table-ca_par_pays] tbody tr').length === 1);
+    assert.equal(await page.inputValue('[data-testid=filter-pays]'), 'France');
+    assert.equal(await page.textContent('[data-testid=table-ca_par_pays] tbody tr td:first-child'), 'France');
+    // Back within a tab: the filter goes, the focus stays on the page's controls.
+    await page.goBack();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=table-ca_par_pays] tbody tr').length === n, countries);
+    await page.focus('[data-testid=filter-pays]');
+    await page.selectOption('[data-testid=filter-pays]', 'France');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=table-ca_par_pays] tbody tr').length === 1);
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'filter-pays', 'the focus is back on the filter once redrawn');
+    await page.selectOption('[data-testid=filter-pays]', '');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=table-ca_par_pays] tbody tr').length === n, countries);
+  });
+
+  test('an address with values that do not fit opens the tab with its defaults, and says which version it could not show', async () => {
+    const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    other.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await other.goto(`${server.url}/#volumes?grain=nope&from=notadate&to=2026-02-30&version=999999`);
+      await other.waitForSelector('[data-testid=table-volumes_jour]');
+      assert.equal(await rowCountOf(other, 'table-volumes_jour'), (await api('/api/volumes_jour')).length);
+      assert.equal(await other.getAttribute('[data-testid=grain-volumes_jour]', 'aria-pressed'), 'true');
+      assert.equal(await other.inputValue('[data-testid=range-from]'), '');
+      assert.equal(await other.inputValue('[data-testid=range-to]'), '');
+      assert.equal(await other.inputValue('[data-testid=version-volumes]'), '');
+      assert.match((await other.textContent('[data-testid=version-error]')) ?? '', /999999/);
+      const [published] = await api('/api/versions');
+      assert.match((await other.textContent('[data-testid=data-version]')) ?? '', new RegExp(`version ${published.version}\\b`));
+      await other.screenshot({ path: path.join(ARTIFACTS, 'dashboard-link-unknown-version.png') });
+      // The address then says what is shown.
+      await other.waitForFunction(() => location.hash === '#volumes');
+
+      await other.goto(`${server.url}/#ca-pays?pays=Atlantis&version=abc&grain=x`);
+      await other.waitForFunction((n) => document.querySelectorAll('[data-testid=view-ca-pays] [data-testid=table-ca_par_pays] tbody tr').length === n, (await api('/api/ca_par_pays')).length);
+      assert.equal(await other.inputValue('[data-testid=filter-pays]'), '');
+      assert.equal(await other.locator('[data-testid=version-error]').count(), 0);
+      await other.goto(`${server.url}/#nope?x=%E0%A4%A`);
+      await other.waitForSelector('[data-testid=view-accueil] [data-testid=cards-resume]');
+      assert.deepEqual(errors, []);
+    } finally {
+      await other.close();
+    }
   });
 
   test('no console error on any tab', () => {

@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly kind: ApiErrorKind,
     message: string,
     readonly status = 0,
+    /** The API's stable error code (`unknown_version`...), when it sent one. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -46,7 +48,7 @@ async function request(path: string): Promise<Response> {
   if (code === 'unauthorized' || response.status === 401) throw new ApiError('unauthorized', message, 401);
   if (code === 'not_published') throw new ApiError('not_published', message, 404);
   if (response.status >= 502) throw new ApiError('unreachable', message, response.status);
-  throw new ApiError('http', message, response.status);
+  throw new ApiError('http', message, response.status, code);
 }
 
 export async function getJson<T>(path: string): Promise<T> {

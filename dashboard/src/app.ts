@@ -8,6 +8,12 @@ export class App {
   kpis: KpiMeta[] = [];
   project: ProjectMeta | undefined;
   onChange: () => void = () => undefined;
+  /** The state of the view in the address, after the tab (`#volumes?grain=volumes_mois` → grain): what the tab shows. */
+  params = new URLSearchParams();
+  /** Set by main.ts: a change the user made to the view's state, as a new history entry (back returns to the state before); the view is then redrawn. */
+  go: (params: URLSearchParams) => void = () => undefined;
+  /** Set by main.ts: the state the view shows once drawn (the values of the address it could not use left out), written into the address without a history entry. */
+  settle: (params: URLSearchParams) => void = () => undefined;
 
   t = (key: StringKey) => translate(this.lang, key);
 
@@ -112,18 +118,35 @@ export interface Tab {
   render(app: App): Promise<HTMLElement>;
 }
 
+const redraws = new WeakMap<HTMLElement, () => void>();
+
+/** How to redraw a view of `interactive` in place (for another state of the same tab), else undefined. */
+export function redrawOf(view: HTMLElement): (() => void) | undefined {
+  return redraws.get(view);
+}
+
 /**
  * A view that redraws itself in place when its controls change (filters, buttons): `view` gets the
- * redraw function; a failed redraw shows the matching error state inside the view.
+ * redraw function; a failed redraw shows the matching error state inside the view. Only the last
+ * redraw asked for is shown, and the focus goes back to the control it was on (same data-testid).
  */
 export async function interactive(app: App, view: (app: App, redraw: () => void) => Promise<HTMLElement>): Promise<HTMLElement> {
   const holder = h('div', {});
+  let last = 0;
   const redraw = () => {
-    view(app, redraw).then(
-      (el) => holder.replaceChildren(el),
-      (err) => holder.replaceChildren(app.stateFor(err, redraw)),
-    );
+    const token = ++last;
+    const active = document.activeElement;
+    const focused = active instanceof HTMLElement && holder.contains(active) ? active.dataset['testid'] : undefined;
+    holder.setAttribute('aria-busy', 'true');
+    const done = (el: HTMLElement) => {
+      if (token !== last) return;
+      holder.removeAttribute('aria-busy');
+      holder.replaceChildren(el);
+      if (focused) holder.querySelector<HTMLElement>(`[data-testid="${CSS.escape(focused)}"]`)?.focus();
+    };
+    view(app, redraw).then(done, (err) => done(app.stateFor(err, redraw)));
   };
+  redraws.set(holder, redraw);
   holder.replaceChildren(await view(app, redraw));
   return holder;
 }

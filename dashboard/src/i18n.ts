@@ -27,6 +27,7 @@ const STRINGS = {
   version_latest: { fr: 'la plus récente (publiée)', en: 'latest (published)' },
   version_line: { fr: 'Données : version {v}, validée le {at}', en: 'Data: version {v}, committed {at}' },
   version_run: { fr: 'run', en: 'run' },
+  version_unavailable: { fr: 'La version {v} ne peut pas être affichée ({why}) : voici la version publiée.', en: 'Version {v} cannot be shown ({why}): this is the published version.' },
   version_approved: { fr: 'approuvée malgré un audit en échec', en: 'approved after a failed audit' },
   last_publish: { fr: 'Dernière publication', en: 'Last publish' },
   compare_title: { fr: 'Temps de lecture : magasin de service vs lac', en: 'Read time: serving store vs lake' },

@@ -1,6 +1,6 @@
 import { getJson, kpiRows, type Schemas } from '../api';
 import type { App, Tab } from '../app';
-import { chart } from '../charts';
+import { chart, loadCharts } from '../charts';
 import { h, section, table } from '../dom';
 import { kpiCards } from '../kpi-view';
 
@@ -45,6 +45,7 @@ const tab: Tab = {
     button.addEventListener('click', async () => {
       button.setAttribute('disabled', '');
       result.replaceChildren(h('p', { class: 'loading' }, app.t('compare_running')));
+      loadCharts().catch(() => undefined);
       try {
         const c = await getJson<Comparison>(`api/compare?kpi=${encodeURIComponent(compared.id)}&n=20`);
         const serving = `${app.t('serving_store')} — ${storeName(app, c.serving_store.name)}`;

@@ -1,6 +1,6 @@
 import { getJson, type Schemas } from '../api';
 import type { Tab } from '../app';
-import { chart } from '../charts';
+import { chart, loadCharts } from '../charts';
 import { h, section, table } from '../dom';
 
 type Run = Schemas['Run'];
@@ -67,6 +67,8 @@ const tab: Tab = {
   id: 'runs',
   title: (app) => app.t('tab_runs'),
   async render(app) {
+    // The charts' code is fetched alongside the runs.
+    loadCharts().catch(() => undefined);
     const runs = await getJson<Run[]>('api/runs?limit=50');
     if (runs.length === 0) return h('p', { class: 'state empty', 'data-testid': 'state-empty' }, app.t('no_runs'));
     const recent = runs.slice(0, 20).reverse();
