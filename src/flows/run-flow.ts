@@ -143,6 +143,7 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
 const inlineShards: ShardRunnerFactory = (ctx, recorder, task) => {
   const inline = inlineRunner(ctx);
   return {
+    inProcess: true,
     async map(kind, shards, handler) {
       const outputs = [];
       for (const shard of shards) {
@@ -165,8 +166,9 @@ const inlineShards: ShardRunnerFactory = (ctx, recorder, task) => {
   };
 };
 
-/** A shard's output row count, for its record, when it has one. */
+/** A shard's output row count, for its record, when it has one (a shard of several partitions: their sum). */
 export function shardRows(output: unknown): { rows?: number } {
+  if (Array.isArray(output)) return output.reduce((sum: { rows?: number }, o) => ({ rows: (sum.rows ?? 0) + (shardRows(o).rows ?? 0) }), {});
   const rows = (output as { rows?: unknown } | undefined)?.rows;
   return typeof rows === 'number' ? { rows } : {};
 }

@@ -33,6 +33,8 @@ export interface Stager {
 export type ShardHandler<I, O> = (ctx: RunContext, input: I, stager: Stager) => Promise<O>;
 
 export interface ShardRunner {
+  /** The shards run in this process, in the run's DuckDB session: a task may then do several in one statement. */
+  readonly inProcess?: boolean;
   /** Runs every shard and returns their outputs in the shards' order; fails with the first failing shard. */
   map<I, O>(kind: ShardKind, shards: Shard<I>[], handler: ShardHandler<I, O>): Promise<O[]>;
 }
@@ -41,6 +43,7 @@ export interface ShardRunner {
 export function inlineRunner(ctx: RunContext): ShardRunner {
   const stager: Stager = { remote: false, stage: async (file) => ({ local: file }) };
   return {
+    inProcess: true,
     async map(_kind, shards, handler) {
       const outputs = [];
       for (const shard of shards) outputs.push(await handler(ctx, shard.input, stager));

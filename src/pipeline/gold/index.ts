@@ -9,6 +9,7 @@ import { goldObjectKey, goldPartitionObjectKey, STAGING } from '../../lake/index
 import { silverObjects } from '../silver/index.js';
 import { goldPartitionShard, partitionDigest, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
 import { allPresent, partitionObject, type GoldState } from './state.js';
+import { buildPartitionsTogether } from './partitions-together.js';
 import { datasetView, writeTable } from './tables.js';
 
 export { goldPartitionShard, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
@@ -66,7 +67,13 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       const tables = Object.fromEntries(s.input.tables.map((t, i) => [t, { file: { bucket: 'gold' as const, key: keys[i]! }, rows: before.rows[t] ?? 0 }]));
       kept.set(s.input, { partition: s.input.partition, rows: Object.values(tables).reduce((n, t) => n + t.rows, 0), tables });
     }
-    const fresh = await (options.shards ?? inlineRunner(ctx)).map('gold.partition', shards.filter((s) => !kept.has(s.input)), goldPartitionShard);
+    const toBuild = shards.filter((s) => !kept.has(s.input));
+    // On workers, one shard per partition; in this process, one shard builds them all, a statement per table.
+    const runner = options.shards ?? inlineRunner(ctx);
+    const together = runner.inProcess === true && toBuild.length > 1;
+    const fresh = together
+      ? (await runner.map('gold.partition', [{ label: `${[...new Set(toBuild.flatMap((s) => s.input.tables))].join(', ')} ${toBuild.length} partitions`, input: toBuild.map((s) => s.input) }], buildPartitionsTogether))[0]!
+      : await runner.map('gold.partition', toBuild, goldPartitionShard);
     const parts = shards.map((s) => kept.get(s.input) ?? fresh.shift()!);
 
     const db = await ctx.db();
