@@ -59,7 +59,8 @@ const EnvSchema = z.object({
   API_KEYS: z.string().trim().optional(),
   CORS_ORIGINS: shaped((v) => v.split(',').map((o) => o.trim()).filter(Boolean).every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'origins such as https://app.example.com, separated by commas').optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
-  SERVER_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  // One server process per core: measured faster than one (docs/benchmarks.md, API throughput).
+  SERVER_WORKERS: z.coerce.number().int().min(1).max(64).default(Math.min(64, os.availableParallelism())),
   SERVE_FALLBACK: z.enum(['none', 'lake']).default('none'),
   SCHEDULE: shaped(isCron, 'a cron expression such as "0 2 * * *" (minute hour day month weekday)').optional(),
   REDIS_URL: shaped((v) => isUrl(v, ['redis:', 'rediss:']), 'a redis:// URL, e.g. redis://localhost:6379').optional(),

@@ -47,7 +47,7 @@ export class KpiService {
   /** Answers read from a given version: versions never change, so these are kept across publishes. */
   private readonly versionCache = new Map<string, KpiResponse>();
   private versionReader: LakeReader | undefined;
-  private versionRead: { at: number; value: Promise<string | undefined> } | undefined;
+  private versionRead: { at: number; value: Promise<string | undefined>; read?: { version: string | undefined } } | undefined;
 
   private lakeReader: LakeReader | undefined;
 
@@ -83,14 +83,30 @@ export class KpiService {
     const now = performance.now();
     if (!this.versionRead || now - this.versionRead.at > VERSION_TTL_MS) {
       const value = this.serving.version();
-      this.versionRead = { at: now, value };
-      value.catch(() => (this.versionRead = undefined)); // a failed read is not remembered
+      const read: NonNullable<typeof this.versionRead> = { at: now, value };
+      this.versionRead = read;
+      value.then(
+        (version) => (read.read = { version }),
+        () => this.versionRead === read && (this.versionRead = undefined), // a failed read is not remembered
+      );
     }
     try {
       return await this.versionRead.value;
     } catch (err) {
       throw unavailable(`the serving store (${this.serving.description}) is unavailable: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The cached answer, without waiting, when there is one for the version of the store last read (less
+   * than VERSION_TTL_MS ago); undefined otherwise, and respond() then answers. Most reads under load.
+   */
+  cachedAnswer(kpi: Kpi, query: KpiQuery): KpiResponse | undefined {
+    const key = `${kpi.id}?${canonicalQuery(query)}`;
+    if (query.version !== undefined) return this.versionCache.get(key);
+    const read = this.versionRead;
+    if (read?.read === undefined || read.read.version === undefined || read.read.version !== this.cacheVersion || performance.now() - read.at > VERSION_TTL_MS) return undefined;
+    return this.cache.get(key);
   }
 
   async respond(kpi: Kpi, query: KpiQuery): Promise<KpiResponse> {

@@ -8,6 +8,7 @@ import { openObjectStore } from '../lake/index.js';
 import { lakeReader } from './lake-fallback.js';
 import { openServingStore } from '../serving/index.js';
 import { buildApp } from './app.js';
+import { answerRateLimits } from './rate-limit-store.js';
 import { ApiAuth } from './auth.js';
 import { LazyEngine } from './services.js';
 import { KpiService } from './kpi-service.js';
@@ -65,23 +66,41 @@ export async function serve(config: Config): Promise<string> {
   else await new Scheduler(config, openObjectStore(config), (m) => console.log(`[scheduler] ${m}`)).start();
   if (config.server.workers <= 1) return (await startServer(config)).url;
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.js', import.meta.url)), args: [], silent: false });
+  // The rate limit counts per client across the workers: they ask this process.
+  answerRateLimits();
   let stopping = false;
+  let started = false;
   const fork = () => cluster.fork();
+  const killAll = () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+  };
   const ready = new Promise<string>((resolve, reject) => {
+    // A worker that cannot start (port taken, bad HOST) says why: the others cannot either, and none is restarted.
+    const fail = (error: UserError) => {
+      if (stopping) return;
+      stopping = true;
+      killAll();
+      reject(error);
+    };
     let listening = 0;
-    cluster.on('message', (_worker, message: { url?: string; error?: string }) => {
-      if (message.error) reject(new UserError(message.error));
-      if (message.url && ++listening === config.server.workers) resolve(message.url);
+    cluster.on('message', (_worker, message: { url?: string; error?: string; hint?: string }) => {
+      if (message.error && !started) fail(new UserError(message.error, message.hint));
+      if (message.url && ++listening === config.server.workers) {
+        started = true;
+        resolve(message.url);
+      }
     });
-  });
-  cluster.on('exit', (worker, code) => {
-    if (stopping) return;
-    console.error(`server worker ${worker.process.pid} exited with ${code}; starting another`);
-    fork();
+    cluster.on('exit', (worker, code) => {
+      if (stopping) return;
+      // (Its message saying why, if any, may still be on its way.)
+      if (!started) return void setTimeout(() => fail(new UserError(`server worker ${worker.process.pid} exited with ${code} before listening`)), 200);
+      console.error(`server worker ${worker.process.pid} exited with ${code}; starting another`);
+      fork();
+    });
   });
   const stop = () => {
     stopping = true;
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    killAll();
     process.exit(0);
   };
   process.once('SIGINT', stop);

@@ -4,14 +4,17 @@ import { after, before, describe, test } from 'node:test';
 import { createApp } from '../../src/api/server.js';
 import type { Config } from '../../src/config.js';
 import { generate } from '../../src/generate/generator.js';
+import http from 'node:http';
+import { startServer } from '../support/load.js';
 import { runPipeline } from '../support/run.js';
 import { FIXED_DAY, tempConfig } from '../support/env.js';
 
 
 describe('API protections: security headers, CORS, body size, rate limit', () => {
   let config: Config;
+  let env: Record<string, string>;
   before(async () => {
-    ({ config } = await tempConfig({ CORS_ORIGINS: 'https://ok.example, https://also.example', RATE_LIMIT_PER_MINUTE: '5' }));
+    ({ config, env } = await tempConfig({ CORS_ORIGINS: 'https://ok.example, https://also.example', RATE_LIMIT_PER_MINUTE: '5' }));
     await generate({ outDir: config.sourcesDir, clients: 30, achats: 300, seed: 2, asOf: FIXED_DAY });
     await runPipeline({ config });
   });
@@ -84,6 +87,24 @@ describe('API protections: security headers, CORS, body size, rate limit', () =>
       for (let i = 0; i < 20; i++) assert.equal((await app.inject({ url: '/api/ca_par_pays', remoteAddress: '10.0.0.1' })).statusCode, 200);
     } finally {
       await app.close();
+    }
+  });
+
+  test('with several server processes, the limit is still per client, not per process', async () => {
+    const { url, child } = await startServer({ ...env, SERVER_WORKERS: '2' });
+    try {
+      // A new connection per request: the cluster hands them to its workers in turn.
+      const status = (path: string) =>
+        new Promise<number>((resolve, reject) => {
+          http.get(url + path, { agent: false }, (res) => res.resume().on('end', () => resolve(res.statusCode!))).on('error', reject);
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push(await status('/api/compare?kpi=ca_par_pays&n=1'));
+      assert.deepEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200], statuses.join(' '));
+      assert.deepEqual(statuses.slice(5), [429, 429, 429], `5 per minute across both workers: ${statuses.join(' ')}`);
+      assert.equal(await status('/api/ca_par_pays'), 200, 'KPI reads are not limited');
+    } finally {
+      child.kill('SIGTERM');
     }
   });
 });

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { acceptedEncoding, COMPRESS_THRESHOLD, COMPRESSIBLE, encode, type Encoding } from '../compression.js';
 import { RESERVED_PARAMETERS } from '../../project/load.js';
 import type { Kpi } from '../../project/types.js';
 import { badRequest } from '../http-errors.js';
 import { kpiQuerySchema, kpiRowsSchema } from '../kpi-schema.js';
-import type { KpiQuery } from '../kpi-service.js';
+import type { KpiQuery, KpiResponse } from '../kpi-service.js';
 import { body, errors, noQuery } from '../schemas.js';
 
 const errorResponses = errors(400, 404, 503);
@@ -14,6 +15,65 @@ const DATA_HEADERS = {
   'X-Data-Committed-At': { type: 'string', format: 'date-time', description: 'when that version was committed' },
   'X-Data-Audit': { type: 'string', enum: ['passed', 'approved'], description: 'passed, or approved after a failed audit' },
 };
+
+/** The headers of a KPI answer and its compressed forms, computed once per answer (cached answers are reused). */
+interface Prepared {
+  /** On a 304 too: cache-control, the data version, the ETag, Vary. */
+  common: Record<string, string>;
+  /** With the content type (and the file name of a CSV). */
+  full: Record<string, string>;
+  /** JSON of COMPRESS_THRESHOLD bytes or more: sent compressed to a client that accepts it. */
+  compressible: boolean;
+  /** The body as UTF-8, encoded once rather than on every send. */
+  bytes: Buffer;
+  encoded: Partial<Record<Encoding, Promise<Buffer>>>;
+}
+
+const prepared = new WeakMap<KpiResponse, Prepared>();
+
+function prepare(kpi: Kpi, response: KpiResponse): Prepared {
+  let p = prepared.get(response);
+  if (p) return p;
+  const common: Record<string, string> = { 'cache-control': 'no-cache' };
+  if (response.servedFrom === 'lake') common['x-served-from'] = 'lake';
+  if (response.data) {
+    common['x-data-version'] = String(response.data.version);
+    common['x-data-committed-at'] = response.data.committedAt;
+    common['x-data-audit'] = response.data.audit;
+  }
+  if (response.etag) common['etag'] = response.etag;
+  const bytes = Buffer.from(response.body);
+  const compressible = COMPRESSIBLE.test(response.contentType) && bytes.length >= COMPRESS_THRESHOLD;
+  if (compressible) common['vary'] = 'accept-encoding';
+  const full: Record<string, string> = { ...common, 'content-type': response.contentType };
+  if (response.contentType.startsWith('text/csv')) full['content-disposition'] = `attachment; filename="${kpi.id}.csv"`;
+  p = { common, full, compressible, bytes, encoded: {} };
+  prepared.set(response, p);
+  return p;
+}
+
+/** Sends a KPI answer: a 304 when the client has it, compressed when it is large and the client accepts it. */
+function send(kpi: Kpi, response: KpiResponse, request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
+  const p = prepare(kpi, response);
+  if (response.etag !== undefined && request.headers['if-none-match'] === response.etag) {
+    reply.headers(p.common).code(304).send();
+    return undefined;
+  }
+  reply.headers(p.full);
+  const encoding = p.compressible ? acceptedEncoding(request.headers['accept-encoding']) : undefined;
+  if (!encoding) {
+    reply.send(p.bytes);
+    return undefined;
+  }
+  let encoded = p.encoded[encoding];
+  if (!encoded) {
+    encoded = encode(encoding, response.body);
+    // A failure is not kept: the next request tries again.
+    encoded.catch(() => delete p.encoded[encoding]);
+    p.encoded[encoding] = encoded;
+  }
+  return encoded.then((buffer) => void reply.header('content-encoding', encoding).send(buffer));
+}
 
 /**
  * KPI routes, all derived from the project's declarations: `/api/project` says what the dashboard
@@ -73,31 +133,26 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
       })),
   );
 
-  const serve = async (kpi: Kpi, request: FastifyRequest, reply: FastifyReply) => {
+  /**
+   * Answers a KPI read. Synchronous when the answer is cached and the store's version fresh (most
+   * reads): the body, its headers and its compressed forms are computed once per cached answer.
+   */
+  const serve = (kpi: Kpi, request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined => {
     const query = request.query as KpiQuery;
     // The generic route accepts every KPI's filters; this KPI takes only its own.
     for (const param of Object.keys(query)) {
       if (!RESERVED_PARAMETERS.includes(param) && !(param in kpi.filters)) throw badRequest(`parameter "${param}" is not supported by KPI ${kpi.id}`);
     }
-    const response = await kpis.respond(kpi, query);
-    reply.header('cache-control', 'no-cache');
-    if (response.servedFrom === 'lake') reply.header('x-served-from', 'lake');
-    if (response.data) {
-      reply.header('x-data-version', String(response.data.version));
-      reply.header('x-data-committed-at', response.data.committedAt);
-      reply.header('x-data-audit', response.data.audit);
-    }
-    if (response.etag) {
-      reply.header('etag', response.etag);
-      if (request.headers['if-none-match'] === response.etag) return reply.code(304).send();
-    }
-    if (response.contentType.startsWith('text/csv')) reply.header('content-disposition', `attachment; filename="${kpi.id}.csv"`);
-    return reply.type(response.contentType).send(response.body);
+    const cached = kpis.cachedAnswer(kpi, query);
+    if (cached) return send(kpi, cached, request, reply);
+    return kpis.respond(kpi, query).then((response) => send(kpi, response, request, reply));
   };
 
   app.get(
     '/api/kpis/:name',
     {
+      // Compressed here, from the cached answer (see send), rather than by @fastify/compress on each request.
+      compress: false,
       schema: {
         summary: 'Read any KPI',
         description:
@@ -108,13 +163,14 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: { type: 'array', items: body('KpiRow'), headers: DATA_HEADERS }, ...errorResponses },
       },
     },
-    async (request, reply) => serve(kpis.find((request.params as { name: string }).name), request, reply),
+    (request, reply) => serve(kpis.find((request.params as { name: string }).name), request, reply),
   );
 
   for (const kpi of kpis.kpis) {
     app.get(
       `/api/${kpi.id}`,
       {
+        compress: false,
         schema: {
           summary: kpi.title.en,
           description: `${kpi.description} Same as /api/kpis/${kpi.id}.`,
@@ -123,7 +179,7 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
           response: { 200: { ...kpiRowsSchema(kpi), headers: DATA_HEADERS }, ...errorResponses },
         },
       },
-      async (request, reply) => serve(kpi, request, reply),
+      (request, reply) => serve(kpi, request, reply),
     );
   }
 }
