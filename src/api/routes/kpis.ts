@@ -3,6 +3,7 @@ import { acceptedEncoding, COMPRESS_THRESHOLD, COMPRESSIBLE, encode, type Encodi
 import { RESERVED_PARAMETERS } from '../../project/load.js';
 import type { Kpi } from '../../project/types.js';
 import { badRequest } from '../http-errors.js';
+import { checkQuery } from '../query-check.js';
 import { kpiQuerySchema, kpiRowsSchema } from '../kpi-schema.js';
 import type { KpiQuery, KpiResponse } from '../kpi-service.js';
 import { body, errors, noQuery } from '../schemas.js';
@@ -138,6 +139,8 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
    * reads): the body, its headers and its compressed forms are computed once per cached answer.
    */
   const serve = (kpi: Kpi, request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined => {
+    const invalid = checkQuery(request);
+    if (invalid) throw invalid;
     const query = request.query as KpiQuery;
     // The generic route accepts every KPI's filters; this KPI takes only its own.
     for (const param of Object.keys(query)) {
@@ -151,8 +154,10 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/api/kpis/:name',
     {
-      // Compressed here, from the cached answer (see send), rather than by @fastify/compress on each request.
+      // Compressed here, from the cached answer (see send), rather than by @fastify/compress on each
+      // request; the query checked in serve rather than by a hook.
       compress: false,
+      config: { checksQuery: true },
       schema: {
         summary: 'Read any KPI',
         description:
@@ -171,6 +176,7 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
       `/api/${kpi.id}`,
       {
         compress: false,
+        config: { checksQuery: true },
         schema: {
           summary: kpi.title.en,
           description: `${kpi.description} Same as /api/kpis/${kpi.id}.`,
