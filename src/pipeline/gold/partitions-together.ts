@@ -49,7 +49,8 @@ export const buildPartitionsTogether: ShardHandler<GoldPartitionInput[], GoldPar
         if (written.length === 1) await fs.rename(path.join(folder, written[0]!), file);
         else {
           // A partition without rows (or, on a very large one, several files): one file of its rows, typed.
-          const source = written.length ? `SELECT * EXCLUDE (_part) FROM read_parquet([${written.map((f) => str(path.join(folder, f))).join(', ')}], hive_partitioning = false)` : `SELECT * EXCLUDE (_part) FROM (${branches[i]!(model.sql)}) WHERE false`;
+          // (The partition column is not written into the partitioned files: only the empty branch has it.)
+          const source = written.length ? `SELECT * FROM read_parquet([${written.map((f) => str(path.join(folder, f))).join(', ')}], hive_partitioning = false)` : `SELECT * EXCLUDE (_part) FROM (${branches[i]!(model.sql)}) WHERE false`;
           await db.run(`COPY (${source}) TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`);
         }
         const [r] = await db.rows(`SELECT count(*) AS n FROM read_parquet(${str(file)})`);
