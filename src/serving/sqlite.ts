@@ -30,7 +30,14 @@ export class SqliteServingStore implements ServingStore {
         id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, published_at TEXT NOT NULL, tables TEXT NOT NULL)`);
       // Stores written before versions have no data column: added, empty for their publishes.
       const columns = (this.db.prepare(`PRAGMA table_info(_publishes)`).all() as { name: string }[]).map((c) => c.name);
-      if (!columns.includes('data')) this.db.exec(`ALTER TABLE _publishes ADD COLUMN data TEXT`);
+      // The server's workers open the store at once: another one may have added it in between.
+      if (!columns.includes('data')) {
+        try {
+          this.db.exec(`ALTER TABLE _publishes ADD COLUMN data TEXT`);
+        } catch (err) {
+          if (!/duplicate column name/.test((err as Error).message)) throw err;
+        }
+      }
       this.versionStatement = this.db.prepare(`SELECT max(id) AS id FROM _publishes`);
     } catch (err) {
       throw new UserError(`cannot open the serving store ${file}: ${(err as Error).message}`, 'check SERVING_DB / DATA_DIR and their permissions', { cause: err });
