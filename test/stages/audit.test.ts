@@ -9,21 +9,24 @@ import { runGold } from '../../src/pipeline/gold/index.js';
 import { runSilver } from '../../src/pipeline/silver/index.js';
 import { tinyProject, type Tiny } from '../support/tiny.js';
 
+/** Bronze to commit on the tiny project: the commit's result carries the audit. */
+async function auditedRun(tiny: Tiny) {
+  const ctx: RunContext = tiny.context();
+  try {
+    await runBronze(ctx);
+    await runSilver(ctx);
+    await runGold(ctx);
+    return await runCommit(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
 // The commit's audit alone: a model's declared tests on the version a run built, against the version before.
 
 describe('audit before commit', () => {
   let tiny: Tiny;
-  const pipeline = async () => {
-    const ctx: RunContext = tiny.context();
-    try {
-      await runBronze(ctx);
-      await runSilver(ctx);
-      await runGold(ctx);
-      return await runCommit(ctx);
-    } finally {
-      await ctx.close();
-    }
-  };
+  const pipeline = () => auditedRun(tiny);
 
   before(async () => {
     tiny = await tinyProject({
@@ -76,17 +79,7 @@ describe('audit before commit', () => {
 
 describe('audit of a version that keeps objects of the one before', () => {
   let tiny: Tiny;
-  const pipeline = async () => {
-    const ctx: RunContext = tiny.context();
-    try {
-      await runBronze(ctx);
-      await runSilver(ctx);
-      await runGold(ctx);
-      return await runCommit(ctx);
-    } finally {
-      await ctx.close();
-    }
-  };
+  const pipeline = () => auditedRun(tiny);
   const audit = (result: Awaited<ReturnType<typeof pipeline>>) => (result.details['audit'] as { check: string; passed: boolean; detail: string }[]).find((c) => c.check === 'unique(amount)')!;
 
   before(async () => {
