@@ -157,8 +157,19 @@ describe('incremental ingestion: a sequence of daily drops', () => {
     assert.deepEqual(stats.reasons, { 'not_positive:montant': 1, 'invalid_date:date_achat': 1, 'duplicate_key:id_achat': 1, 'unknown_reference:id_client': 1 });
 
     const expected = new Set([month, '2025-07', '2025-03', '2026-05']);
-    assert.deepEqual(new Set(stats.partitionsWritten.map((p) => p.slice('month='.length))), expected);
+    const written = [...stats.partitionsWritten, ...(stats.partitionsAppended ?? [])];
+    assert.deepEqual(new Set(written.map((p) => p.slice('month='.length))), expected);
+    assert.ok(stats.partitionsWritten.includes(`month=${month}`), 'the month whose purchases were corrected is rewritten');
     const after = await objects(incremental, 'silver');
+    // A month that only received new rows keeps its files and gains one.
+    assert.ok((stats.partitionsAppended ?? []).length > 0, 'some existing month only received rows');
+    for (const p of stats.partitionsAppended ?? []) {
+      const had = [...before.keys()].filter((k) => k.startsWith(`achats/${p}/`));
+      const has = [...after.keys()].filter((k) => k.startsWith(`achats/${p}/`));
+      assert.ok(had.length > 0, `${p} existed`);
+      assert.deepEqual(has.filter((k) => had.includes(k)), had, `${p} keeps its files`);
+      assert.equal(has.length, had.length + 1, `${p} gains one file`);
+    }
     const untouched = [...before.keys()].filter((k) => k.startsWith('achats/month=') && !expected.has(k.slice('achats/month='.length, 'achats/month='.length + 7)));
     assert.ok(untouched.length >= 5, `most months are untouched (${untouched.length})`);
     for (const k of untouched) assert.equal(after.get(k), before.get(k), `${k} was not rewritten`);

@@ -108,7 +108,7 @@ const SCHEMAS: Record<string, object> = {
   ),
   TaskResult: object(
     {
-      stage: { type: 'string', enum: ['bronze', 'silver', 'gold', 'commit', 'publish'] },
+      stage: { type: 'string', enum: ['bronze', 'silver', 'gold', 'commit', 'publish', 'vacuum', 'compact'] },
       rowsIn: integer,
       rowsOut: integer,
       quarantined: integer,

@@ -133,6 +133,35 @@ function buildProgram(): Command {
   }
 
   program
+    .command('vacuum')
+    .description('delete what no kept version needs: objects of expired versions, staged files of dead runs, expired staged versions (never bronze unless --bronze)')
+    .option('--keep-versions <n>', 'keep the newest n versions whatever their age', positiveInt('--keep-versions'), 10)
+    .option('--older-than <age>', 'keep the versions committed (and the failed runs ended) within this age: 30d, 12h, 90m', '30d')
+    .option('--bronze', 'also delete raw bronze files merged into silver and received before that age (a later --full-refresh rebuilds from what is left)')
+    .option('--dry-run', 'print what would be deleted, delete nothing')
+    .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
+    .option('--json', 'print the run summary as JSON')
+    .action(async (flags: { keepVersions: number; olderThan: string; bronze?: boolean; dryRun?: boolean; wait?: boolean; json?: boolean }) => {
+      const vacuum = { keepVersions: flags.keepVersions, olderThan: flags.olderThan, ...(flags.bronze ? { bronze: true } : {}), ...(flags.dryRun ? { dryRun: true } : {}) };
+      (await import('../maintenance/task.js')).vacuumOptions(vacuum); // a bad --older-than stops here, before any run starts
+      await (await L.run()).stagesCommand(await config(), FLOWS.vacuum, { vacuum, ...(flags.wait ? { wait: true } : {}), ...(flags.json ? { json: true } : {}) });
+    });
+
+  program
+    .command('compact')
+    .description('rewrite the silver partitions made of several files (daily drops append one each) into one file each, as a new version with the same rows')
+    .option('--dataset <name>', 'only this dataset')
+    .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
+    .option('--json', 'print the run summary as JSON')
+    .action(async (flags: { dataset?: string; wait?: boolean; json?: boolean }) => {
+      const cfg = await config();
+      if (flags.dataset && !cfg.project.datasets.some((d) => d.name === flags.dataset)) {
+        throw new UserError(`no dataset "${flags.dataset}" in project ${cfg.project.name}`, `datasets: ${cfg.project.datasets.map((d) => d.name).join(', ')}`);
+      }
+      await (await L.run()).stagesCommand(cfg, FLOWS.compact, { ...(flags.dataset ? { dataset: flags.dataset } : {}), ...(flags.wait ? { wait: true } : {}), ...(flags.json ? { json: true } : {}) });
+    });
+
+  program
     .command('history')
     .description("the lake's versions, newest first: run, time, audit, the tables each changed with their rows")
     .option('--limit <n>', 'at most this many versions', positiveInt('--limit'))

@@ -17,6 +17,7 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
   }
   const lines = [table.toString()];
   for (const s of summary.stages) if (typeof s.details['skipped'] === 'string') lines.push(`${s.stage}: skipped, ${s.details['skipped']}`);
+  for (const s of summary.stages) for (const w of Array.isArray(s.details['warnings']) ? (s.details['warnings'] as string[]) : []) lines.push(`${s.stage}: warning: ${w}`);
   const silver = summary.stages.find((s) => s.stage === 'silver');
   const datasets = silver?.details['datasets'] as Record<string, SilverDatasetStats> | undefined;
   for (const stats of Object.values(datasets ?? {})) {
@@ -24,6 +25,7 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
     lines.push(
       `${stats.dataset}: ${files} new file${files === 1 ? '' : 's'}, ${stats.rowsOut} rows merged (${stats.replaced} replacing earlier rows), ${stats.rows} rows in silver` +
         (stats.partitionsWritten.length > 1 || stats.partitionsWritten[0] ? `, ${stats.partitionsWritten.length} partitions rewritten` : '') +
+        (stats.partitionsAppended?.length ? `, ${stats.partitionsAppended.length} partition${stats.partitionsAppended.length > 1 ? 's' : ''} given a new file` : '') +
         (stats.superseded ? `, ${stats.superseded} rows superseded by a later file of this run` : '') +
         (stats.promoted ? `, ${stats.promoted} rows released from quarantine as their reference arrived` : ''),
     );
@@ -65,6 +67,7 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
     const globs = project ? ` (${project.datasets.flatMap((d) => d.files).join(', ')})` : '';
     lines.push(`bronze: ignored, the name matches no dataset${globs}: ${ignored.join(', ')}`);
   }
+  lines.push(...maintenanceLines(summary));
   const commit = summary.stages.find((s) => s.stage === 'commit');
   if (commit && typeof commit.details['skipped'] !== 'string') lines.push(`commit: version ${String(commit.details['version'])} of the lake (\`npx datalake history\`)`);
   for (const a of summary.audit ?? []) lines.push(`audit failed: ${a.table}: ${a.check}: ${a.detail}`);
@@ -72,6 +75,44 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
     `run ${summary.runId} ${summary.state} in ${summary.seconds.toFixed(2)} s, peak memory ${humanBytes(summary.peakRssBytes)} (lake: ${summary.lake}; record: runs/${summary.runId}.json)`,
   );
   return lines.join('\n');
+}
+
+/** What a vacuum deleted (or would), each object with its size; what a compaction joined. */
+function maintenanceLines(summary: RunSummary): string[] {
+  const lines: string[] = [];
+  const vacuum = summary.stages.find((s) => s.stage === 'vacuum')?.details as VacuumDetails | undefined;
+  if (vacuum) {
+    const verb = vacuum.dryRun ? 'would delete' : 'deleted';
+    const width = Math.max(0, ...vacuum.deletions.map((d) => d.reason.length));
+    for (const d of vacuum.deletions) lines.push(`  ${d.reason.padEnd(width)}  ${humanBytes(d.size).padStart(9)}  ${d.bucket}/${d.key}`);
+    if (vacuum.notListed) lines.push(`  … and ${vacuum.notListed} more (\`npx datalake runs ${summary.runId} --json\` has the counts per reason)`);
+    const reasons = Object.entries(vacuum.byReason).map(([r, n]) => `${n.objects} ${r} (${humanBytes(n.bytes)})`);
+    const range = (v: number[]) => (v.length === 1 ? `version ${v[0]}` : `versions ${v[0]}–${v.at(-1)}`);
+    const kept = vacuum.versionsKept.length ? range(vacuum.versionsKept) : 'no version';
+    lines.push(
+      `vacuum${vacuum.dryRun ? ' (dry run)' : ''}: ${verb} ${vacuum.deleted} object${vacuum.deleted === 1 ? '' : 's'}, ${humanBytes(Object.values(vacuum.byReason).reduce((n, r) => n + r.bytes, 0))}${reasons.length ? `: ${reasons.join(', ')}` : ''}`,
+      `vacuum: kept ${kept} (the newest ${vacuum.keepVersions} and those committed since ${vacuum.cutoff}) and ${vacuum.objectsKept} objects, ${humanBytes(vacuum.bytesKept)}${vacuum.versionsDropped.length ? `; ${range(vacuum.versionsDropped)} can no longer be read` : ''}${vacuum.bronze ? '' : '; bronze kept whole (--bronze to trim it)'}`,
+    );
+    if (vacuum.dryRun && vacuum.deleted) lines.push('vacuum: nothing was deleted (dry run); run again without --dry-run to delete');
+  }
+  const compact = summary.stages.find((s) => s.stage === 'compact')?.details as { compacted?: { dataset: string; partition: string; files: number; rows: number }[] } | undefined;
+  for (const c of compact?.compacted ?? []) lines.push(`compact: ${c.dataset} ${c.partition || '(unpartitioned)'}: ${c.files} files → 1, ${humanCount(c.rows)} rows`);
+  return lines;
+}
+
+interface VacuumDetails {
+  dryRun: boolean;
+  cutoff: string;
+  keepVersions: number;
+  bronze: boolean;
+  versionsKept: number[];
+  versionsDropped: number[];
+  deleted: number;
+  byReason: Record<string, { objects: number; bytes: number }>;
+  objectsKept: number;
+  bytesKept: number;
+  deletions: { bucket: string; key: string; size: number; reason: string }[];
+  notListed?: number;
 }
 
 /** One run as `datalake runs <id>` shows it: each task's attempts with their times, then the log. */

@@ -6,7 +6,9 @@ import { UserError } from '../errors.js';
  * **shards** (one bronze file's cleaning, one month of gold) that workers take in parallel.
  */
 export const TASKS = ['bronze', 'silver', 'gold', 'commit', 'publish'] as const;
-export type TaskName = (typeof TASKS)[number];
+/** Upkeep of the lake, each the first task of its own flow: vacuum deletes, compact rewrites small files. */
+export const MAINTENANCE_TASKS = ['vacuum', 'compact'] as const;
+export type TaskName = (typeof TASKS)[number] | (typeof MAINTENANCE_TASKS)[number];
 /**
  * The stages a user runs by name (`datalake bronze`...). `commit` follows any stage that writes data:
  * the run's objects stay invisible until it makes them the lake's next version.
@@ -21,6 +23,10 @@ export const FLOWS = {
   silver_ingestion_flow: ['silver', 'commit'],
   gold_ingestion_flow: ['gold', 'commit'],
   publish_flow: ['publish'],
+  /** Deletes what no kept version needs (`datalake vacuum`). */
+  vacuum: ['vacuum'],
+  /** Rewrites partitions made of many files into one each; gold follows, as a new version with the same rows. */
+  compact: ['compact', 'gold', 'commit', 'publish'],
 } as const satisfies Record<string, readonly TaskName[]>;
 export type FlowName = keyof typeof FLOWS;
 

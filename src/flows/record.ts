@@ -44,6 +44,10 @@ export interface RunParameters {
   fullRefresh?: boolean;
   strict?: boolean;
   trigger?: 'cli' | 'api' | 'schedule';
+  /** The vacuum flow's settings (defaults: maintenance/vacuum.ts); `olderThan` as written: `30d`. */
+  vacuum?: { keepVersions?: number; olderThan?: string; bronze?: boolean; dryRun?: boolean };
+  /** The compact flow: only this dataset. */
+  dataset?: string;
 }
 
 export interface RunRecord {
@@ -74,7 +78,13 @@ export function newRunRecord(fields: Pick<RunRecord, 'runId' | 'flow' | 'state' 
   const { options, tasks, ...rest } = fields;
   return {
     ...rest,
-    parameters: { ...(options.fullRefresh ? { fullRefresh: true } : {}), ...(options.strict ? { strict: true } : {}), trigger: options.trigger ?? 'cli' },
+    parameters: {
+      ...(options.fullRefresh ? { fullRefresh: true } : {}),
+      ...(options.strict ? { strict: true } : {}),
+      ...(options.vacuum ? { vacuum: options.vacuum } : {}),
+      ...(options.dataset ? { dataset: options.dataset } : {}),
+      trigger: options.trigger ?? 'cli',
+    },
     startedAt: new Date().toISOString(),
     seconds: 0,
     tasks: tasks.map((name) => ({ name, state: 'pending', attempts: [] })),

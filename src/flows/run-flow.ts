@@ -8,6 +8,8 @@ import { runGold } from '../pipeline/gold/index.js';
 import { runPublish } from '../pipeline/publish.js';
 import { inlineRunner, type ShardRunner } from '../pipeline/shards.js';
 import { runSilver } from '../pipeline/silver/index.js';
+import { runCompact } from '../maintenance/compact.js';
+import { runVacuum } from '../maintenance/task.js';
 import { openServingStore, type ServingStore } from '../serving/index.js';
 import { FLOWS, type FlowName, type TaskName } from './definitions.js';
 import { LakeLock, type LockOptions } from './lock.js';
@@ -89,12 +91,15 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
         if (name === 'silver') return runSilver(ctx, { fullRefresh: force, shards });
         if (name === 'gold') return runGold(ctx, { force, shards });
         if (name === 'commit') return runCommit(ctx);
+        if (name === 'vacuum') return runVacuum(ctx, options.vacuum ?? {});
+        if (name === 'compact') return runCompact(ctx, options.dataset);
         serving ??= openServingStore(config);
         return runPublish(ctx, serving, { force });
       });
       record.stages.push(result);
       const skipped = typeof result.details['skipped'] === 'string' ? (result.details['skipped'] as string) : undefined;
       recorder.task(name).state = skipped ? 'skipped' : 'completed';
+      for (const w of Array.isArray(result.details['warnings']) ? (result.details['warnings'] as string[]) : []) recorder.log('warn', w, name);
       recorder.log('info', skipped ? `skipped: ${skipped}` : `completed in ${result.seconds.toFixed(2)} s: ${result.rowsOut} rows out, ${result.quarantined} quarantined`, name);
       await recorder.save();
     }

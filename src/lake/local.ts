@@ -54,8 +54,7 @@ export class LocalObjectStore implements ObjectStore {
 
   private async commit(tmp: string, bucket: Bucket, key: string): Promise<void> {
     const dest = this.objectPath(bucket, key);
-    await fs.mkdir(path.dirname(dest), { recursive: true });
-    await fs.rename(tmp, dest);
+    await withFolder(dest, () => fs.rename(tmp, dest));
   }
 
   private tmpPath(): string {
@@ -102,9 +101,8 @@ export class LocalObjectStore implements ObjectStore {
     try {
       await fs.writeFile(tmp, body);
       const dest = this.objectPath(bucket, key);
-      await fs.mkdir(path.dirname(dest), { recursive: true });
       // A hard link fails if the name exists: create-if-absent, atomically, with the content complete.
-      await fs.link(tmp, dest);
+      await withFolder(dest, () => fs.link(tmp, dest));
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -197,5 +195,22 @@ export class LocalObjectStore implements ObjectStore {
 
   async delete(bucket: Bucket, key: string): Promise<void> {
     await fs.rm(this.objectPath(bucket, key), { force: true });
+    // Folders left empty go too, as prefixes do on S3 (vacuum would otherwise leave a tree of empty folders).
+    const bucketDir = path.join(this.root, bucket);
+    for (let dir = path.dirname(this.objectPath(bucket, key)); dir.startsWith(bucketDir + path.sep); dir = path.dirname(dir)) {
+      if (!(await fs.rmdir(dir).then(() => true, () => false))) break;
+    }
+  }
+}
+
+/** Writes into `dest`'s folder, creating it; again if a delete pruned it (empty) in between. */
+async function withFolder(dest: string, write: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    try {
+      return await write();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw err;
+    }
   }
 }

@@ -23,7 +23,7 @@ export interface ProgressSink {
 export const silentProgress: ProgressSink = { begin() {}, update() {}, end() {} };
 
 export interface StageResult {
-  stage: 'bronze' | 'silver' | 'gold' | 'commit' | 'publish';
+  stage: 'bronze' | 'silver' | 'gold' | 'commit' | 'publish' | 'vacuum' | 'compact';
   rowsIn: number;
   rowsOut: number;
   quarantined: number;

@@ -11,7 +11,7 @@ import { partitioning } from './partitioning.js';
  * The merge of newly cleaned files into a dataset's silver rows. With a key, a row of a later file
  * replaces the row of its key; without one, rows are appended, and a new version of a file name
  * replaces the rows of its earlier versions (silver keeps each row's file name in `_source`). Only the
- * partitions holding a replaced or a new row are rewritten.
+ * partitions holding a replaced row are rewritten; one that only receives new rows gets them as a new file.
  *
  * Rows whose reference is missing (a purchase of a client not received yet) are kept aside, typed, in
  * the dataset's unresolved-reference quarantine, and re-checked whenever a referenced dataset
@@ -40,6 +40,8 @@ export interface MergeResult {
   written: { partition: string; name: string; file: string }[];
   /** Partitions rewritten: their previous objects are replaced by `written` (none left means emptied). */
   touched: string[];
+  /** Partitions that only received rows: `written` is added to their objects. */
+  appended: string[];
   /** The new unresolved-reference quarantine: `file` to upload, or none left (`rows` 0) when `changed`. */
   orphans: { changed: boolean; rows: number; file?: string };
   counts: {
@@ -69,6 +71,9 @@ export const SILVER_PARQUET = 'COMPRESSION zstd, COMPRESSION_LEVEL 1';
 
 /** Without a key, silver keeps the file name of each row, so that a new version of the file replaces them. */
 export const SOURCE_COLUMN = '_source';
+
+/** Files a partition may gather from appended drops before a drop rewrites it whole. */
+export const APPEND_LIMIT = 50;
 
 export async function mergeDataset(db: Engine, input: MergeInput): Promise<MergeResult> {
   const { spec } = input;
@@ -163,13 +168,20 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
 
   // Partitions to rewrite: those of rows being replaced, and those receiving rows.
   const replacedByPartition = input.existing.length ? await db.rows(`SELECT ${part.code} AS part, count(*) AS n FROM (${replacedBy(`SELECT * FROM ${files(input.existing)}`, false)}) GROUP BY ALL`) : [];
-  const receiving = byPartition.filter((r) => Number(r['receiving']) > 0);
-  const touched = [...new Set([...replacedByPartition, ...receiving].map((r) => part.folder(Number(r['part']))))].sort();
+  const receiving = byPartition.filter((r) => Number(r['receiving']) > 0).map((r) => part.folder(Number(r['part'])));
+  const replacedIn = new Set(replacedByPartition.map((r) => part.folder(Number(r['part']))));
+  const filesIn = new Map<string, number>();
+  for (const e of input.existing) filesIn.set(e.partition, (filesIn.get(e.partition) ?? 0) + 1);
+  // A partition that only receives rows (none of its rows replaced) gets them as a file of its own: a
+  // daily drop costs its rows, not its partition's. `datalake compact` joins the files later; a
+  // partition of APPEND_LIMIT files is rewritten whole when it next receives rows.
+  const appended = receiving.filter((p) => !replacedIn.has(p) && (filesIn.get(p) ?? 0) > 0 && filesIn.get(p)! < APPEND_LIMIT).sort();
+  const touched = [...new Set([...replacedIn, ...receiving])].filter((p) => !appended.includes(p)).sort();
   const replaced = replacedByPartition.reduce((sum, r) => sum + Number(r['n']), 0);
 
   const written: MergeResult['written'] = [];
   const dataDir = path.join(input.outDir, 'data');
-  if (touched.length) {
+  if (touched.length || appended.length) {
     const kept = input.existing.filter((e) => touched.includes(e.partition));
     const rows = `SELECT ${stored} FROM ${cand} WHERE NOT _orphan${kept.length ? ` UNION ALL SELECT ${stored} FROM (${replacedBy(`SELECT * FROM ${files(kept)}`, true)})` : ''}`;
     await fs.mkdir(dataDir, { recursive: true });
@@ -216,6 +228,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   return {
     written,
     touched,
+    appended,
     orphans,
     counts: { incoming: count('incoming'), replaced, superseded, newOrphans: count('new_orphans'), promoted: count('promoted'), rows },
     quality,

@@ -5,6 +5,7 @@ import { connectedWorkers, followRun, submitRun } from '../../flows/queue/index.
 import { LakeBusyError } from '../../flows/lock.js';
 import { openObjectStore } from '../../lake/index.js';
 import { runFlow } from '../../flows/run-flow.js';
+import type { RunParameters } from '../../flows/record.js';
 import { TerminalProgress } from '../progress.js';
 import { renderSummary } from '../summary.js';
 
@@ -13,13 +14,21 @@ export interface RunFlags {
   fullRefresh?: boolean;
   wait?: boolean;
   strict?: boolean;
+  /** The vacuum flow's settings, the compact flow's dataset. */
+  vacuum?: RunParameters['vacuum'];
+  dataset?: string;
+}
+
+/** The parameters of a flow that the flags set (those a flow does not use are not set). */
+function flowParameters(flags: RunFlags): Pick<RunParameters, 'strict' | 'vacuum' | 'dataset'> {
+  return { ...(flags.strict ? { strict: true } : {}), ...(flags.vacuum ? { vacuum: flags.vacuum } : {}), ...(flags.dataset ? { dataset: flags.dataset } : {}) };
 }
 
 /** With REDIS_URL: queue the run for the workers, follow it in the lake until it ends. */
 export async function queuedCommand(config: Config, tasks: readonly TaskName[], flags: RunFlags): Promise<void> {
   const lake = openObjectStore(config);
   const flow = flowForTasks(tasks);
-  const runId = await submitRun(config, { flow, fullRefresh: flags.fullRefresh === true, ...(flags.strict ? { strict: true } : {}), trigger: 'cli' }, lake);
+  const runId = await submitRun(config, { flow, fullRefresh: flags.fullRefresh === true, ...flowParameters(flags), trigger: 'cli' }, lake);
   if (!flags.json) console.log(`run ${runId} (${flow}) queued on Redis; waiting for a worker (\`npx datalake worker\`)…`);
   if ((await connectedWorkers(config)) === 0) {
     console.error('warning: no worker is connected to this Redis: the run waits until one starts (`npx datalake worker`, on any machine sharing the lake)');
@@ -62,7 +71,7 @@ export async function stagesCommand(config: Config, tasks: readonly TaskName[], 
     flow: flowForTasks(tasks),
     progress,
     fullRefresh: flags.fullRefresh === true,
-    strict: flags.strict === true,
+    ...flowParameters(flags),
     signal: cancel.signal,
     ...(flags.wait ? { waitMs: 24 * 3600_000 } : {}),
   }).finally(() => process.off('SIGINT', onSigint));

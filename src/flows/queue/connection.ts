@@ -31,6 +31,8 @@ export interface RunJob {
   fullRefresh: boolean;
   strict?: boolean;
   trigger: RunParameters['trigger'];
+  vacuum?: RunParameters['vacuum'];
+  dataset?: string;
 }
 
 export interface ShardJob {

@@ -51,7 +51,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const runWorker = new Worker<RunJob>(
     runsQueue(config),
     async (job: Job<RunJob>) => {
-      const { flow, fullRefresh, strict, trigger } = job.data;
+      const { flow, fullRefresh, strict, trigger, vacuum, dataset } = job.data;
       const runId = runIdOf(job);
       log(`run ${runId}: ${flow} started`);
       const { summary, error } = await runFlow({
@@ -61,6 +61,8 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         fullRefresh,
         ...(strict ? { strict } : {}),
         ...(trigger ? { trigger } : {}),
+        ...(vacuum ? { vacuum } : {}),
+        ...(dataset ? { dataset } : {}),
         runId,
         shards,
         // A run taken over from a dead worker on another machine waits for that worker's lake lock to expire.

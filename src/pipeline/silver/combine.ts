@@ -101,6 +101,9 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
       if (keys.length) partitions[p] = keys;
       else delete partitions[p];
     }
+    for (const p of merged.appended) {
+      partitions[p] = [...(partitions[p] ?? []), ...merged.written.filter((w) => w.partition === p).map((w) => silverObjectKey(spec.name, p, ctx.runId, w.name))];
+    }
     for (const w of merged.written) uploads.push({ key: silverObjectKey(spec.name, w.partition, ctx.runId, w.name), file: { local: w.file } });
     let orphansObject = current.orphansObject;
     if (merged.orphans.changed) {
@@ -110,7 +113,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
     // The run that last wrote each partition: gold rebuilds the partitions written since it was built.
     const written = { ...current.written };
     for (const p of Object.keys(written)) if (!partitions[p]) delete written[p];
-    for (const p of merged.touched) if (partitions[p]) written[p] = ctx.runId;
+    for (const p of [...merged.touched, ...merged.appended]) if (partitions[p]) written[p] = ctx.runId;
     next.datasets[spec.name] = { rows: merged.counts.rows, orphans: merged.orphans.rows, partitions, written, definition: digests.get(spec.name)!, ...(orphansObject ? { orphansObject } : {}) };
     changed.add(spec.name);
 
@@ -118,7 +121,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
     s.quarantined += merged.counts.newOrphans;
     const newOrphans = merged.quality.filter((q) => q.rule === 'references' && q.severity === 'error');
     if (merged.counts.newOrphans) s.reasons[`unknown_reference:${newOrphans.map((q) => q.column).join('+')}`] = merged.counts.newOrphans;
-    Object.assign(s, { replaced: merged.counts.replaced, superseded: merged.counts.superseded, promoted: merged.counts.promoted, rows: merged.counts.rows, unresolved: merged.orphans.rows, partitionsWritten: merged.touched });
+    Object.assign(s, { replaced: merged.counts.replaced, superseded: merged.counts.superseded, promoted: merged.counts.promoted, rows: merged.counts.rows, unresolved: merged.orphans.rows, partitionsWritten: merged.touched, partitionsAppended: merged.appended });
     stats[spec.name] = s;
     rowsIn += s.rowsIn;
   }

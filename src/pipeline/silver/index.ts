@@ -18,6 +18,13 @@ export interface SilverOptions {
   shards?: ShardRunner;
 }
 
+/** The keys among these that bronze no longer holds. */
+async function vacuumedBronze(ctx: RunContext, keys: string[]): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const present = new Set((await ctx.lake.list('bronze')).map((o) => o.key));
+  return keys.filter((k) => !present.has(k));
+}
+
 /**
  * Silver: the bronze files not merged yet are cleaned one by one (rejected rows to a quarantine file per
  * bronze file), then merged into each dataset, in arrival order. Plan (which files, rebuild or not) →
@@ -27,7 +34,10 @@ export interface SilverOptions {
  */
 export async function runSilver(ctx: RunContext, options: SilverOptions = {}): Promise<StageResult> {
   return timed(async () => {
-    const plan = planSilver(ctx.config.project, await ctx.draft.manifest(), await ctx.draft.silver(), options.fullRefresh === true);
+    let plan = planSilver(ctx.config.project, await ctx.draft.manifest(), await ctx.draft.silver(), options.fullRefresh === true);
+    // A rebuild reads every bronze file again: those `datalake vacuum --bronze` deleted are not there.
+    const gone = plan.rebuild ? await vacuumedBronze(ctx, plan.toMerge.map((f) => f.key)) : [];
+    if (gone.length) plan = { ...plan, toMerge: plan.toMerge.filter((f) => !gone.includes(f.key)) };
     if (plan.candidates.length === 0) {
       return { stage: 'silver' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `no new bronze file since run ${plan.state.runId}` } };
     }
@@ -64,6 +74,9 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
         files: toMerge.map((f) => f.key),
         superseded: plan.superseded.map((f) => f.key),
         ...(plan.unmatched.length ? { unmatched: plan.unmatched } : {}),
+        ...(gone.length
+          ? { warnings: [`silver was rebuilt from the ${plan.toMerge.length} bronze files left: ${gone.length} were deleted by \`datalake vacuum --bronze\` and their rows are not in it (${gone.slice(0, 3).join(', ')}${gone.length > 3 ? ', …' : ''})`] }
+          : {}),
         ...(plan.redefined.length ? { rebuilt: `the definitions of ${plan.redefined.join(', ')} changed: silver was rebuilt from bronze` } : {}),
         datasets: changes.stats,
         quality: mergeChecks(changes.quality),

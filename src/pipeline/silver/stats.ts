@@ -13,7 +13,9 @@ export interface SilverDatasetStats extends CleaningStats {
   rows: number;
   /** Rows waiting for their reference, after the run. */
   unresolved: number;
+  /** Partitions rewritten whole (a row of theirs replaced), and those that received new rows as a file of their own. */
   partitionsWritten: string[];
+  partitionsAppended?: string[];
   /** Files set aside whole, with the reason (a required column missing). */
   waitingFiles: { file: string; reason: string }[];
   /** Optional columns a file did not have (read as missing values), per file. */

@@ -1,0 +1,63 @@
+import { parseDuration } from '../duration.js';
+import { UserError } from '../errors.js';
+import type { RunParameters } from '../flows/record.js';
+import { timed, type RunContext, type StageResult } from '../pipeline/context.js';
+import { VACUUM_DEFAULTS, vacuumLake, type Deletion, type VacuumOptions } from './vacuum.js';
+
+/** How many deletions a run record lists one by one (the counts per reason cover all of them). */
+const LISTED = 5000;
+
+/** The options of a vacuum from a run's parameters, checked. */
+export function vacuumOptions(p: NonNullable<RunParameters['vacuum']>): VacuumOptions {
+  const keepVersions = p.keepVersions ?? VACUUM_DEFAULTS.keepVersions;
+  if (!Number.isInteger(keepVersions) || keepVersions < 1) throw new UserError(`--keep-versions ${keepVersions} is not a whole number of versions of at least 1`, 'the current version is always kept: --keep-versions 1 keeps it alone');
+  return {
+    keepVersions,
+    olderThanMs: p.olderThan === undefined ? VACUUM_DEFAULTS.olderThanMs : parseDuration(p.olderThan, '--older-than'),
+    bronze: p.bronze === true,
+    dryRun: p.dryRun === true,
+  };
+}
+
+/** The vacuum task: plans (and unless a dry run, carries out) the deletions, holding the lake's lock. */
+export async function runVacuum(ctx: RunContext, parameters: NonNullable<RunParameters['vacuum']>): Promise<StageResult> {
+  const options = vacuumOptions(parameters);
+  return timed(async () => {
+    ctx.progress.begin('vacuum', options.dryRun ? 'planning (dry run)' : 'planning');
+    const plan = await vacuumLake(ctx.lake, options, {
+      self: ctx.runId,
+      onDelete: (_d, done, total) => {
+        if (done % 100 === 0 || done === total) ctx.progress.update({ percent: (100 * done) / total });
+      },
+    });
+    ctx.progress.end();
+    const byReason: Record<string, { objects: number; bytes: number }> = {};
+    for (const d of plan.deletions) {
+      const r = (byReason[d.reason] ??= { objects: 0, bytes: 0 });
+      r.objects++;
+      r.bytes += d.size;
+    }
+    const listed: Deletion[] = plan.deletions.slice(0, LISTED);
+    return {
+      stage: 'vacuum' as const,
+      rowsIn: 0,
+      rowsOut: 0,
+      quarantined: 0,
+      bytes: plan.bytes,
+      details: {
+        dryRun: options.dryRun,
+        cutoff: plan.cutoff,
+        keepVersions: options.keepVersions,
+        bronze: options.bronze,
+        versionsKept: plan.kept,
+        versionsDropped: plan.dropped,
+        deleted: plan.deletions.length,
+        byReason,
+        objectsKept: plan.keptObjects,
+        bytesKept: plan.keptBytes,
+        deletions: listed,
+        ...(plan.deletions.length > LISTED ? { notListed: plan.deletions.length - LISTED } : {}),
+      },
+    };
+  });
+}
