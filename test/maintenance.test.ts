@@ -13,6 +13,7 @@ import { readStates } from '../src/pipeline/states.js';
 import { openServingStore } from '../src/serving/index.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 import { lakeRows } from './support/lake-rows.js';
+import { startS3Server, S3RVER_KEYS, type TestS3Server } from './support/s3.js';
 
 /*
  * Keeping the lake lean on the shop: daily drops of new purchases append a file to each month they
@@ -192,5 +193,41 @@ describe('vacuum and compaction', () => {
     const warnings = refresh.logs.filter((l) => l.level === 'warn' && l.task === 'silver').map((l) => l.message);
     assert.ok(warnings.some((w) => new RegExp(`rebuilt from the 2 bronze files left: ${raw.length} were deleted by \`datalake vacuum --bronze\``).test(w)), JSON.stringify(warnings));
     assert.equal((await readStates(lake, config.project)).silver!.datasets['achats']!.rows, 2);
+  });
+});
+
+describe('vacuum and compaction on the S3 driver (s3rver on 127.0.0.1)', () => {
+  let s3: TestS3Server;
+  let config: Config;
+  let lake: ObjectStore;
+  before(async () => {
+    s3 = await startS3Server();
+    ({ config } = await tempConfig({ MINIO_ENDPOINT: s3.endpoint, ...S3RVER_KEYS }));
+    lake = openObjectStore(config);
+    await generate({ outDir: config.sourcesDir, clients: 100, achats: 1000, seed: 8, asOf: FIXED_DAY });
+  });
+  after(async () => {
+    await s3.close();
+    await fs.rm(config.dataDir, { recursive: true, force: true });
+  });
+
+  test('a drop appends, compact joins, vacuum keeps the current version whole', async () => {
+    const flow = async (name: 'pipeline' | 'compact' | 'vacuum', extra: Partial<Parameters<typeof runFlow>[0]> = {}) => {
+      const { summary, error } = await runFlow({ config, flow: name, ...extra });
+      assert.equal(error, undefined, String(error));
+      return summary;
+    };
+    await flow('pipeline');
+    await fs.writeFile(path.join(config.sourcesDir, 'achats_drop.csv'), `${ACHATS_HEADER}\n800001,1,2026-02-03 10:00:00,9.90,Mouse\n800002,2,2026-03-03 10:00:00,9.90,Mouse\n`);
+    await flow('pipeline');
+    const compacted = await flow('compact');
+    assert.equal((compacted.stages[0]!.details as { partitions: number }).partitions, 2);
+    const current = (await currentVersion(lake))!;
+    const rows = await versionRows(lake, current);
+    const vacuum = await flow('vacuum', { vacuum: { keepVersions: 1, olderThan: '0d' } });
+    assert.ok((vacuum.stages[0]!.details as { deleted: number }).deleted > 0);
+    assert.deepEqual(await listVersions(lake), [current.version]);
+    assert.deepEqual(await versionRows(lake, current), rows);
+    assert.equal(rows['silver/achats']!.length, 1002);
   });
 });

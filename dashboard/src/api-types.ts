@@ -598,7 +598,7 @@ export interface components {
         };
         TaskResult: {
             /** @enum {string} */
-            stage: "bronze" | "silver" | "gold" | "commit" | "publish";
+            stage: "bronze" | "silver" | "gold" | "commit" | "publish" | "vacuum" | "compact";
             rowsIn: number;
             rowsOut: number;
             quarantined: number;
@@ -929,7 +929,7 @@ export interface operations {
                      * @default pipeline
                      * @enum {string}
                      */
-                    flow?: "pipeline" | "bronze_ingestion_flow" | "silver_ingestion_flow" | "gold_ingestion_flow" | "publish_flow";
+                    flow?: "pipeline" | "bronze_ingestion_flow" | "silver_ingestion_flow" | "gold_ingestion_flow" | "publish_flow" | "vacuum" | "compact";
                     /** @default false */
                     full_refresh?: boolean;
                 };

@@ -6,7 +6,10 @@ import { redactUrl, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
 import { BUCKETS, currentVersion, listVersions, openObjectStore } from '../lake/index.js';
 import { LazyS3ObjectStore } from '../lake/lazy-s3.js';
+import { VACUUM_DEFAULTS, vacuumLake } from '../maintenance/vacuum.js';
+import { readStates } from '../pipeline/states.js';
 import { openServingStore } from '../serving/index.js';
+import { humanBytes } from './format.js';
 import { MongoServingStore } from '../serving/mongo.js';
 import { SqliteServingStore } from '../serving/sqlite.js';
 
@@ -97,6 +100,23 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
       } finally {
         await serving.close();
       }
+    }),
+  );
+
+  // What vacuum and compact would do with their defaults: the space old versions hold, the small files.
+  if (checks.find((c) => c.area === 'versions')?.ok) checks.push(
+    await check('lake upkeep', async () => {
+      const lake = openObjectStore(config);
+      const plan = await vacuumLake(lake, { ...VACUUM_DEFAULTS, dryRun: true });
+      const silver = (await readStates(lake, config.project)).silver;
+      const several = Object.entries(silver?.datasets ?? {}).flatMap(([d, s]) => Object.entries(s.partitions).filter(([, keys]) => keys.length > 1).map(([p, keys]) => ({ d, p, files: keys.length })));
+      const vacuum = plan.deletions.length
+        ? `\`datalake vacuum\` (keep 10 versions and 30 days) would free ${humanBytes(plan.bytes)} in ${plan.deletions.length} objects`
+        : 'nothing for `datalake vacuum` to delete (it keeps 10 versions and 30 days)';
+      const compact = several.length
+        ? `${several.length} partition(s) of silver made of several files (${several.reduce((n, x) => n + x.files, 0)} files, most ${Math.max(...several.map((x) => x.files))} in ${several.sort((a, b) => b.files - a.files)[0]!.d} ${several[0]!.p}): \`datalake compact\` joins them`
+        : 'every silver partition is one file';
+      return `${humanBytes(plan.keptBytes + plan.bytes)} in the lake's layers; ${vacuum}; ${compact}`;
     }),
   );
 

@@ -16,6 +16,8 @@ export async function historyCommand(config: Config, flags: { json?: boolean; li
     const what = h.restores ? `rollback to version ${h.restores}` : h.changed.map((c) => `${c.table} ${c.before === null ? '' : `${c.before} → `}${c.rows}`).join(', ') || 'no table changed';
     console.log(`v${String(h.version).padEnd(5)} ${h.committedAt}  run ${h.runId}  audit ${h.audit.padEnd(8)} ${what}`);
   }
+  const oldest = history.at(-1)!.version;
+  if ((flags.limit === undefined || history.length < flags.limit) && oldest > 1) console.log(`(version${oldest > 2 ? `s 1–${oldest - 1}` : ' 1'} deleted by \`datalake vacuum\`: no longer readable)`);
 }
 
 /** `datalake diff <v1> <v2>`: per table, rows added, removed and changed; per KPI, the values that changed. */
