@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { shopDataset } from '../../test/support/shop.js';
 import { Engine } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
-import { mergeDataset, type MergeInput, type MergeResult } from './merge.js';
+import { APPEND_LIMIT, mergeDataset, type MergeInput, type MergeResult } from './merge.js';
 
 const achats = shopDataset('achats');
 const clients = shopDataset('clients');
@@ -68,6 +68,25 @@ describe('merge into silver by key', () => {
     assert.deepEqual(day2.result.written.map((w) => w.partition), ['month=2026-04'], 'February is left empty');
     assert.deepEqual(day2.result.counts, { incoming: 2, replaced: 1, superseded: 0, newOrphans: 0, promoted: 0, rows: 4 });
     assert.deepEqual(await silverRows(day2.files), [[1, 10, '2026-01'], [2, 21, '2026-04'], [3, 30, '2026-03'], [4, 40, '2026-04']]);
+  });
+
+  test('a partition that only receives new keys gets them as one more file; one of APPEND_LIMIT files is rewritten whole', async () => {
+    const refs = await knownClients([1]);
+    let state = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-05-05', 10]]), source: 'd0', name: 'd0' }], existing: [], referenced: [refs] });
+    assert.deepEqual(state.result.touched, ['month=2026-05'], 'a partition with no file yet is written');
+    for (let day = 1; day < APPEND_LIMIT; day++) {
+      state = await merge({ incoming: [{ relation: await purchases([[1 + day, 1, '2026-05-06', day]]), source: `d${day}`, name: `d${day}` }], existing: state.files, referenced: [refs] });
+      assert.deepEqual([state.result.touched, state.result.appended], [[], ['month=2026-05']], `day ${day} appends`);
+      assert.equal(state.files.length, day + 1);
+    }
+    const full = await merge({ incoming: [{ relation: await purchases([[999, 1, '2026-05-07', 1]]), source: 'dx', name: 'dx' }], existing: state.files, referenced: [refs] });
+    assert.deepEqual([full.result.touched, full.result.appended], [['month=2026-05'], []], 'rewritten at the limit');
+    assert.equal(full.files.length, 1);
+    assert.equal((await silverRows(full.files)).length, APPEND_LIMIT + 1);
+    // A replaced row's partition is rewritten, not appended to, so no key is ever in two files.
+    const fix = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-05-05', 11], [5000, 1, '2026-06-01', 5]]), source: 'dy', name: 'dy' }], existing: full.files, referenced: [refs] });
+    assert.deepEqual([fix.result.touched, fix.result.appended], [['month=2026-05', 'month=2026-06'], []]);
+    assert.equal((await silverRows(fix.files)).length, APPEND_LIMIT + 2);
   });
 
   test('of several new files, the latest row of a key wins', async () => {
