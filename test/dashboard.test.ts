@@ -307,6 +307,48 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=table-ca_par_pays] tbody tr').length === n, countries);
   });
 
+  test('the explorer and the runs tab keep what they show in the address: a link opens that object, filter and run', async () => {
+    const runs = (await api('/api/runs')) as { runId: string; logs: unknown[] }[];
+    assert.ok(runs.length >= 2, 'two runs at least (the first load and the daily drop)');
+    const month = ((await api('/api/lake/silver')).objects as { key: string }[]).map((o) => o.key).find((k) => k.startsWith('achats/month='))!;
+    const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    other.on('pageerror', (e) => errors.push(e.message));
+    try {
+      const link = `${server.url}/#explorateur?bucket=silver&key=${encodeURIComponent(month)}&column=produit&value=Phone`;
+      await other.goto(link);
+      await other.waitForSelector('[data-testid=table-preview]');
+      assert.equal(await other.getAttribute('[data-testid=bucket-silver]', 'class'), 'active');
+      assert.equal(await other.inputValue('[data-testid=filter-column]'), 'produit');
+      assert.equal(await other.inputValue('[data-testid=filter-value]'), 'Phone');
+      assert.ok((await rowCountOf(other, 'table-preview')) > 0);
+      await other.waitForFunction(() => [...document.querySelectorAll('[data-testid=table-preview] tbody tr td:last-child')].every((td) => td.textContent === 'Phone'));
+      // Choosing a bucket is a step in the history: back returns to the object and its filter.
+      await other.click('[data-testid=bucket-gold]');
+      await other.waitForFunction(() => location.hash === '#explorateur' && document.querySelector('[data-testid=bucket-gold]')?.className === 'active');
+      await other.goBack();
+      await other.waitForFunction(() => document.querySelector('[data-testid=bucket-silver]')?.className === 'active' && document.querySelector('[data-testid=table-preview]') !== null);
+      assert.equal(other.url(), link);
+
+      // An older run by its id; an unknown id shows the newest and corrects the address.
+      const older = runs.at(-1)!;
+      await other.goto(`${server.url}/#runs?run=${older.runId}`);
+      await other.waitForSelector('[data-testid=table-run-log]');
+      assert.equal(await other.inputValue('[data-testid=run-select]'), older.runId);
+      assert.equal(await rowCountOf(other, 'table-run-log'), older.logs.length);
+      await other.selectOption('[data-testid=run-select]', runs[1]!.runId);
+      await other.waitForFunction((id) => location.hash === `#runs?run=${id}`, runs[1]!.runId);
+      await other.goto(`${server.url}/#runs?run=20000101T000000.000Z-000000`);
+      await other.waitForFunction(() => location.hash === '#runs');
+      assert.equal(await other.inputValue('[data-testid=run-select]'), runs[0]!.runId);
+      await other.goto(`${server.url}/#explorateur?bucket=nope`);
+      await other.waitForFunction(() => location.hash === '#explorateur' && document.querySelector('[data-testid=bucket-gold]')?.className === 'active');
+      assert.deepEqual(errors, []);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('an address with values that do not fit opens the tab with its defaults, and says which version it could not show', async () => {
     const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];

@@ -1,12 +1,36 @@
 import { getBlob, getJson, type Schemas } from '../api';
 import { interactive, type App, type Tab } from '../app';
+import { addressOf } from '../address';
 import { h, section, table } from '../dom';
 
 type Bucket = Schemas['LakeSummary']['buckets'][number];
 type ObjectInfo = Schemas['ObjectList']['objects'][number];
 type Preview = Schemas['Preview'];
 
-const state: { bucket: string; key: string | null; column: string; value: string } = { bucket: 'gold', key: null, column: '', value: '' };
+/** The explorer's state lives in the address (`#explorateur?bucket=silver&key=…&column=pays&value=France`): a link opens the same object and filter. */
+interface State {
+  bucket: string;
+  key: string | null;
+  column: string;
+  value: string;
+}
+const DEFAULT_BUCKET = 'gold';
+
+function stateOf(params: URLSearchParams): State {
+  return { bucket: params.get('bucket') || DEFAULT_BUCKET, key: params.get('key') || null, column: params.get('column') ?? '', value: params.get('value') ?? '' };
+}
+
+/** Only what differs from the defaults is written. */
+function paramsOf(s: State): URLSearchParams {
+  const p = new URLSearchParams();
+  if (s.bucket !== DEFAULT_BUCKET) p.set('bucket', s.bucket);
+  if (s.key) p.set('key', s.key);
+  if (s.key && s.column && s.value) {
+    p.set('column', s.column);
+    p.set('value', s.value);
+  }
+  return p;
+}
 
 function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB'];
@@ -19,7 +43,7 @@ function bytes(n: number): string {
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
-async function previewView(app: App, rerender: () => void): Promise<HTMLElement> {
+async function previewView(app: App, state: State): Promise<HTMLElement> {
   if (!state.key) return h('p', { class: 'muted' }, app.t('choose_object'));
   const q = new URLSearchParams({ key: state.key, limit: '100' });
   if (state.column && state.value) {
@@ -35,9 +59,7 @@ async function previewView(app: App, rerender: () => void): Promise<HTMLElement>
       class: 'range',
       onsubmit: (e: Event) => {
         e.preventDefault();
-        state.column = columnSelect.value;
-        state.value = valueInput.value;
-        rerender();
+        app.go(paramsOf({ ...state, column: columnSelect.value, value: valueInput.value }));
       },
     },
     columnSelect,
@@ -70,14 +92,19 @@ function cell(value: string | number | boolean | null | undefined): string | num
 }
 
 async function view(app: App, rerender: () => void): Promise<HTMLElement> {
-  const [lake, objects] = await Promise.all([getJson<{ buckets: Bucket[] }>('api/lake'), getJson<{ objects: ObjectInfo[] }>(`api/lake/${state.bucket}`)]);
+  let state = stateOf(app.params);
+  const lake = await getJson<{ buckets: Bucket[] }>('api/lake');
+  // An address naming no bucket of the lake opens the default one, and says so by its address.
+  if (!lake.buckets.some((b) => b.name === state.bucket)) state = { bucket: DEFAULT_BUCKET, key: null, column: '', value: '' };
+  app.settle(paramsOf(state));
+  const objects = await getJson<{ objects: ObjectInfo[] }>(`api/lake/${state.bucket}`);
   const buckets = h(
     'div',
     { class: 'segmented' },
     ...lake.buckets.map((b) =>
       h(
         'button',
-        { class: b.name === state.bucket ? 'active' : undefined, 'data-testid': `bucket-${b.name}`, onclick: () => ((state.bucket = b.name), (state.key = null), rerender()) },
+        { class: b.name === state.bucket ? 'active' : undefined, 'data-testid': `bucket-${b.name}`, onclick: () => app.go(paramsOf({ bucket: b.name, key: null, column: '', value: '' })) },
         `${b.name} (${b.objects})`,
       ),
     ),
@@ -101,7 +128,7 @@ async function view(app: App, rerender: () => void): Promise<HTMLElement> {
               {},
               o.format === 'other'
                 ? o.key
-                : h('a', { href: '#explorateur', 'data-testid': `object-${o.key}`, onclick: (e: Event) => (e.preventDefault(), (state.key = o.key), (state.column = ''), (state.value = ''), rerender()) }, o.key),
+                : h('a', { href: addressOf('explorateur', paramsOf({ bucket: state.bucket, key: o.key, column: '', value: '' })), 'data-testid': `object-${o.key}`, onclick: (e: Event) => (e.preventDefault(), app.go(paramsOf({ bucket: state.bucket, key: o.key, column: '', value: '' }))) }, o.key),
             ),
             h('td', { class: 'num' }, bytes(o.size)),
             h('td', {}, app.date(o.modified)),
@@ -112,7 +139,7 @@ async function view(app: App, rerender: () => void): Promise<HTMLElement> {
   );
   let preview: HTMLElement;
   try {
-    preview = await previewView(app, rerender);
+    preview = await previewView(app, state);
   } catch (err) {
     preview = app.stateFor(err, rerender);
   }

@@ -43,22 +43,38 @@ function taskTimeline(app: Parameters<Tab['render']>[0], run: Run): HTMLElement 
   return box;
 }
 
-function runDetail(app: Parameters<Tab['render']>[0], runs: Run[]): HTMLElement {
-  const view = h('div', {});
-  const show = (run: Run) => {
-    const logs = (run.logs ?? []).map((l) => [l.time.slice(11, 23), l.level, l.task ?? '', l.message]);
-    view.replaceChildren(
-      taskTimeline(app, run),
-      table([app.t('time'), app.t('level'), app.t('task'), app.t('message')], logs, { 'data-testid': 'table-run-log' }),
-    );
-  };
+/** The run shown (`#runs?run=<id>`, default the newest): its tasks on a timeline and its log. */
+function runDetail(app: Parameters<Tab['render']>[0], runs: Run[], shown: Run): HTMLElement {
+  const logs = (shown.logs ?? []).map((l) => [l.time.slice(11, 23), l.level, l.task ?? '', l.message]);
   const select = h(
     'select',
-    { 'data-testid': 'run-select', onChange: (e: Event) => show(runs.find((r) => r.runId === (e.target as HTMLSelectElement).value)!) },
-    ...runs.map((r) => h('option', { value: r.runId }, `${r.runId} · ${r.flow} · ${r.state}`)),
+    {
+      'data-testid': 'run-select',
+      onChange: (e: Event) => {
+        const id = (e.target as HTMLSelectElement).value;
+        app.go(new URLSearchParams(id === runs[0]!.runId ? '' : { run: id }));
+      },
+    },
+    ...(runs.includes(shown) ? runs : [...runs, shown]).map((r) => h('option', { value: r.runId, selected: r.runId === shown.runId }, `${r.runId} · ${r.flow} · ${r.state}`)),
   );
-  show(runs[0]!);
-  return h('div', {}, h('label', {}, `${app.t('run')} `, select), view);
+  return h(
+    'div',
+    {},
+    h('label', {}, `${app.t('run')} `, select),
+    taskTimeline(app, shown),
+    table([app.t('time'), app.t('level'), app.t('task'), app.t('message')], logs, { 'data-testid': 'table-run-log' }),
+  );
+}
+
+/** The run the address names: one of the list, else fetched (older than the list); an unknown id falls back to the newest. */
+async function chosenRun(app: Parameters<Tab['render']>[0], runs: Run[]): Promise<Run> {
+  const id = app.params.get('run');
+  const listed = id ? runs.find((r) => r.runId === id) : runs[0];
+  if (listed) return listed;
+  const older = /^[0-9A-Za-z.-]{1,64}$/.test(id!) ? await getJson<Run>(`api/runs/${id}`).catch(() => undefined) : undefined;
+  if (older) return older;
+  app.settle(new URLSearchParams());
+  return runs[0]!;
 }
 
 const STAGES = ['bronze', 'silver', 'gold', 'publish'];
@@ -104,7 +120,7 @@ const tab: Tab = {
     return h(
       'div',
       {},
-      section(app.t('run_tasks'), runDetail(app, runs)),
+      section(app.t('run_tasks'), runDetail(app, runs, await chosenRun(app, runs))),
       section(app.t('timeline'), timeline),
       section(
         app.t('tab_runs'),
