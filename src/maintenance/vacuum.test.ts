@@ -189,3 +189,21 @@ test('a dry run deletes nothing and plans what the real run then deletes', async
     { numRuns: 30 },
   );
 });
+
+test('a lake from before versions (its states at fixed keys) keeps everything its states name', async () => {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'vacuum-legacy-'));
+  try {
+    const lake = new LocalObjectStore(root);
+    await lake.ensureBuckets();
+    const run = '20200101T000000.000Z-00aa00';
+    await lake.putBytes('silver', `achats/month=2020-01/${run}-data_0.parquet`, 'rows');
+    await lake.putBytes('silver', '_state.json', JSON.stringify({ datasets: { achats: { partitions: { 'month=2020-01': [`achats/month=2020-01/${run}-data_0.parquet`] } } } }));
+    await lake.putBytes('gold', `kpi/${run}.parquet`, 'kpi');
+    await lake.putBytes('gold', '_state.json', JSON.stringify({ objects: { kpi: [`kpi/${run}.parquet`] } }));
+    await lake.putBytes('gold', `kpi/${run.replace('00aa00', '00bb00')}.parquet`, 'left over');
+    const plan = await vacuumLake(lake, { keepVersions: 1, olderThanMs: 0, bronze: false, dryRun: false }, { now: NOW });
+    assert.deepEqual(plan.deletions.map((d) => `${d.bucket}/${d.key}`), [`gold/kpi/${run.replace('00aa00', '00bb00')}.parquet`]);
+  } finally {
+    await fs.rm(root, { recursive: true, force: true });
+  }
+});

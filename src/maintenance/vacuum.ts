@@ -1,4 +1,4 @@
-import { readJson, LOG_PREFIX, STAGED_PREFIX, STAGING, listVersions, readVersion, runRecord, stagedRecordKey, versionRecordKey, type Bucket, type LakeVersion, type ObjectStore } from '../lake/index.js';
+import { BRONZE_MANIFEST, GOLD_STATE, SILVER_STATE, readJson, LOG_PREFIX, STAGED_PREFIX, STAGING, listVersions, readVersion, runRecord, stagedRecordKey, versionRecordKey, type Bucket, type LakeVersion, type ObjectStore } from '../lake/index.js';
 import type { RunRecord } from '../flows/record.js';
 
 /**
@@ -63,6 +63,8 @@ export interface LakeInventory {
   objects: { bucket: Bucket; key: string; size: number; modified: number }[];
   /** Records of the runs that wrote objects no kept version references; a run without a record is judged by its id's time. */
   runs: Map<string, RunLife>;
+  /** A lake from before versions: the objects its states (at fixed keys) name, and those states. */
+  legacy?: string[];
   /** The objects each state document of a kept (or staged) version names, by `bucket/key` of the document. */
   stateObjects: Map<string, string[]>;
   /** Bronze files the current silver merged (not waiting), with the time each was received. */
@@ -123,7 +125,7 @@ export function planVacuum(inv: LakeInventory, options: VacuumOptions, now: numb
   const cutoff = now - options.olderThanMs;
   const { kept, dropped } = keptVersions(inv.versions, options, now);
   const liveStaged = inv.staged.filter((s) => Date.parse(s.committedAt) >= cutoff || s.runId === inv.self);
-  const referenced = new Set([...kept, ...liveStaged].flatMap((v) => versionObjects(v, inv.stateObjects)));
+  const referenced = new Set([...kept, ...liveStaged].flatMap((v) => versionObjects(v, inv.stateObjects)).concat(inv.legacy ?? []));
   const protectedRun = (run: string) => {
     if (run === inv.self) return true;
     const life = inv.runs.get(run);
@@ -203,8 +205,16 @@ export async function readInventory(lake: ObjectStore, options: VacuumOptions, n
       if (!stateObjects.has(id(s.bucket, s.key))) stateObjects.set(id(s.bucket, s.key), objectsOfState(s.bucket, await readJson(lake, s)));
     }
   }
+  // A lake never committed to since versions came is its states at fixed keys: all of it is current.
+  const legacy: string[] = [];
+  if (versions.length === 0) {
+    for (const s of [BRONZE_MANIFEST, SILVER_STATE, GOLD_STATE]) {
+      const doc = await readJson(lake, s);
+      if (doc) legacy.push(id(s.bucket, s.key), ...objectsOfState(s.bucket, doc));
+    }
+  }
   // Only the runs whose objects could go: a lake's whole history of records is not read.
-  const referenced = new Set([...kept, ...staged].flatMap((v) => versionObjects(v, stateObjects)));
+  const referenced = new Set([...kept, ...staged].flatMap((v) => versionObjects(v, stateObjects)).concat(legacy));
   const owners = new Set(objects.filter((o) => !referenced.has(id(o.bucket, o.key))).map((o) => ownerRun(o.key)).filter((r): r is string => r !== undefined));
   const runs = new Map<string, RunLife>();
   for (const run of owners) {
@@ -221,7 +231,7 @@ export async function readInventory(lake: ObjectStore, options: VacuumOptions, n
       if (processed.has(f.key) && !silver?.waiting?.[f.key]) merged.set(f.key, Date.parse(f.ingestedAt));
     }
   }
-  return { versions, staged, objects, runs, stateObjects, merged, ...(self ? { self } : {}) };
+  return { versions, staged, objects, runs, stateObjects, legacy, merged, ...(self ? { self } : {}) };
 }
 
 /** Plans the vacuum of a lake and, unless it is a dry run, carries it out. The caller holds the lake's lock. */
