@@ -8,6 +8,8 @@
  * DuckDB pass over the same CSV (typed read → Parquet, the least any pipeline must do), the seed's
  * pandas logic (bench/seed_logic.py, up to 2M purchases, when python3 has pandas), and for start-up a
  * bare `node -e 0` (`--start` only, or with the sizes).
+ * `--own-data N`: the flights example project (composite key, US dates, NA values, references as
+ * warnings, a keyless dataset) on N generated flights, its rows/s beside the shop's at the same size.
  * A benchmark, not a test: numbers depend on the machine.
  */
 import { execFile } from 'node:child_process';
@@ -19,7 +21,9 @@ import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000000,10000000' }, dir: { type: 'string' }, start: { type: 'boolean', default: false }, 'start-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { sizes: { type: 'string', default: '1000000,10000000' }, dir: { type: 'string' }, start: { type: 'boolean', default: false }, 'start-only': { type: 'boolean', default: false }, 'own-data': { type: 'string' } },
+});
 const sizes = values.sizes!.split(',').map((s) => Number(s.replace(/_/g, '')));
 if (sizes.some((n) => !Number.isSafeInteger(n) || n <= 0)) {
   console.error('error: --sizes takes positive integers separated by commas, e.g. --sizes 1000000,10000000');
@@ -92,6 +96,7 @@ if (!values['start-only']) {
     }
   }
   console.log(table.toString());
+  if (values['own-data']) await ownData(Number(values['own-data'].replace(/_/g, '')), curve);
   if (curve.length > 1) {
     const base = curve[0]!;
     console.log('growth (time and peak RSS against the smallest size):');
@@ -155,6 +160,60 @@ async function startTimes(): Promise<void> {
     }
     console.log('CLI start (folder lake, 10 runs each):');
     console.log(start.toString());
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The flights example (examples/flights) on `n` generated flights: each (carrier, flight number, day)
+ * once, US dates, a cancelled flight's delays `NA`, the example's airports and weather files. Printed
+ * beside the shop's rows/s at the same size (run here if --sizes did not include it).
+ */
+async function ownData(n: number, shop: { n: number; seconds: number }[]): Promise<void> {
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error('--own-data takes a positive number of flights, e.g. --own-data 2000000');
+  const dir = await fs.mkdtemp(path.join(values.dir ?? os.tmpdir(), `datalake-bench-flights-${n}-`));
+  try {
+    const project = path.join(dir, 'flights');
+    await fs.cp(fileURLToPath(new URL('../examples/flights', import.meta.url)), project, { recursive: true });
+    for (const f of await fs.readdir(path.join(project, 'sources'))) if (f.startsWith('flights')) await fs.rm(path.join(project, 'sources', f));
+    process.stdout.write(`own data (flights), ${n.toLocaleString('en')} flights: generating… `);
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const airports = "['ATL','DFW','DEN','ORD','LAX','SFO','JFK','SEA']";
+    await connection.run(`
+      COPY (
+        SELECT strftime(DATE '2025-01-01' + (i % 365)::INTEGER, '%m/%d/%Y') AS "Date",
+               ['AA','DL','UA','WN'][((i // 365) % 4)::BIGINT + 1] AS "Carrier",
+               (i // 1460)::INTEGER AS "Flight Number",
+               ${airports}[(hash(i) % 8)::BIGINT + 1] AS "Origin",
+               ${airports}[(hash(i + 1) % 8)::BIGINT + 1] AS "Dest",
+               CASE WHEN hash(i) % 50 = 0 THEN 'NA' ELSE ((hash(i * 7) % 900) / 10.0 - 15)::VARCHAR END AS "Dep Delay",
+               CASE WHEN hash(i) % 50 = 0 THEN 'NA' ELSE ((hash(i * 11) % 900) / 10.0 - 20)::VARCHAR END AS "Arr Delay",
+               200 + hash(i * 3) % 2500 AS "Distance",
+               hash(i) % 50 = 0 AS "Cancelled"
+        FROM range(${n}) t(i)
+      ) TO '${path.join(project, 'sources', 'flights_bench.csv')}' (HEADER)`);
+    connection.closeSync();
+    instance.closeSync();
+    process.stdout.write('running its pipeline… ');
+    const run = JSON.parse(await cli(['run', '--json', '--project', project], path.join(dir, 'data')));
+    const seconds = run.stages.reduce((acc: number, s: { seconds: number }) => acc + s.seconds, 0);
+    console.log(`${seconds.toFixed(1)} s`);
+    let reference = shop.find((c) => c.n === n);
+    if (!reference) {
+      process.stdout.write(`the shop at ${n.toLocaleString('en')} purchases for reference… `);
+      const shopDir = path.join(dir, 'shop');
+      await cli(['generate', '--achats', String(n)], shopDir);
+      const shopRun = JSON.parse(await cli(['run', '--json'], shopDir));
+      reference = { n, seconds: shopRun.stages.reduce((acc: number, s: { seconds: number }) => acc + s.seconds, 0) };
+      console.log(`${reference.seconds.toFixed(1)} s`);
+    }
+    const t = new Table({ head: ['project', 'rows', 'pipeline s', 'rows/s', 'peak RSS'], style: { head: [], border: [] } });
+    t.push(['flights (own data)', n.toLocaleString('en'), seconds.toFixed(2), Math.round(n / seconds).toLocaleString('en'), mib(run.peakRssBytes)]);
+    t.push(['shop', n.toLocaleString('en'), reference.seconds.toFixed(2), Math.round(n / reference.seconds).toLocaleString('en'), '']);
+    console.log(t.toString());
+    console.log(`own data at ${(reference.seconds / seconds).toFixed(2)} × the shop's rows/s`);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
