@@ -77,6 +77,40 @@ export const RuleFields: Record<(typeof RULES)[number], z.ZodType> = {
   no_all_null_column: z.strictObject({ rule: z.literal('no_all_null_column'), severity: z.enum(['warn', 'fatal']).default('fatal') }),
 };
 
+/** `30m`, `26h`, `2d`, `1d12h`: a number and a unit (s, m, h, d, w), or several, largest first. */
+export const DURATION = /^(\d+\s*[smhdw]\s*)+$/i;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** A duration as written (`26h`, `1d12h`) in seconds; undefined when it is not one. */
+export function durationSeconds(text: string): number | undefined {
+  const t = text.trim();
+  if (!DURATION.test(t)) return undefined;
+  let seconds = 0;
+  for (const [, n, unit] of t.matchAll(/(\d+)\s*([smhdw])/gi)) seconds += Number(n) * UNIT_SECONDS[unit!.toLowerCase()]!;
+  return seconds;
+}
+
+/** Seconds as the shortest duration that says them exactly: 93600 → `26h`, 5400 → `1h30m`. */
+export function formatDuration(seconds: number): string {
+  if (seconds <= 0) return '0s';
+  const parts: string[] = [];
+  let rest = Math.round(seconds);
+  for (const unit of ['d', 'h', 'm', 's']) {
+    const size = UNIT_SECONDS[unit]!;
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('');
+}
+
+// A bare number is refused too: 26 what?
+const duration = z.custom<string>(
+  (v) => typeof v === 'string' && (durationSeconds(v) ?? 0) > 0,
+  'not a duration: write a number and its unit, e.g. 30m, 26h, 2d or 1d12h (units s, m, h, d, w)',
+);
+
 export const DatasetFile = z.strictObject({
   description: z.string().optional(),
   files: z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'a file-name glob such as "flights*.csv", or a list of them' }).optional(),
@@ -98,6 +132,11 @@ export const DatasetFile = z.strictObject({
   on_extra_columns: z.enum(['ignore', 'fail']).optional(),
   on_missing_columns: z.enum(['quarantine_file', 'fail']).optional(),
   null_values: z.array(z.coerce.string()).optional(),
+  /** How old the dataset's newest bronze file may be: past warn_after it is stale (warn), past error_after late (error). */
+  freshness: z
+    .strictObject({ warn_after: duration.optional(), error_after: duration.optional() })
+    .refine((f) => f.warn_after !== undefined || f.error_after !== undefined, 'give warn_after, error_after or both, e.g. { warn_after: 26h, error_after: 50h }')
+    .optional(),
 });
 
 export const ModelFile = z.strictObject({
