@@ -90,12 +90,19 @@ export function durationSeconds(text: string): number | undefined {
   return seconds;
 }
 
-/** Seconds as the shortest duration that says them exactly: 93600 → `26h`, 5400 → `1h30m`. */
-export function formatDuration(seconds: number): string {
-  if (seconds <= 0) return '0s';
+/**
+ * Seconds as people write a duration: in the largest unit that divides them under 100 (93600 → `26h`,
+ * 172800 → `2d`, 5400 → `90m`), else (or `mixed`) in several, largest first (3660 → `1h1m`).
+ */
+export function formatDuration(seconds: number, options: { mixed?: boolean } = {}): string {
+  const rest0 = Math.round(seconds);
+  if (rest0 <= 0) return '0s';
+  const units = ['d', 'h', 'm', 's'];
+  const single = units.find((u) => rest0 % UNIT_SECONDS[u]! === 0)!;
+  if (!options.mixed && rest0 / UNIT_SECONDS[single]! < 100) return `${rest0 / UNIT_SECONDS[single]!}${single}`;
   const parts: string[] = [];
-  let rest = Math.round(seconds);
-  for (const unit of ['d', 'h', 'm', 's']) {
+  let rest = rest0;
+  for (const unit of units) {
     const size = UNIT_SECONDS[unit]!;
     if (rest >= size) {
       parts.push(`${Math.floor(rest / size)}${unit}`);
