@@ -5,6 +5,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runDoctor, renderDoctor } from '../src/cli/doctor.js';
 import { loadConfig, type Config } from '../src/config.js';
+import { Queue } from 'bullmq';
+import { freshnessLock } from '../src/flows/queue/worker.js';
 import { runFlow } from '../src/flows/run-flow.js';
 import { FRESHNESS_STATE, readJson, type ObjectStore } from '../src/lake/index.js';
 import type { Manifest } from '../src/pipeline/bronze.js';
@@ -18,6 +20,7 @@ import { durationSeconds, formatDuration } from '../src/project/schema.js';
 import { json, listen } from './support/http.js';
 import { createApp } from '../src/api/server.js';
 import { tinyProject, type Tiny } from './support/tiny.js';
+import { startTestRedis } from './support/redis.js';
 import { startReceiver, type Receiver } from './support/webhook.js';
 
 // Freshness SLAs: the `freshness` key of a dataset, each dataset's state computed at a given time,
@@ -293,5 +296,28 @@ describe('freshness alerts', () => {
   test('with a lock held elsewhere (another worker), nothing is evaluated', async () => {
     const m = new FreshnessMonitor(config, t.lake, { now: () => new Date(clock), lock: async () => false });
     assert.equal(await m.check(), undefined);
+  });
+});
+
+describe('freshness alerts with Redis: one worker evaluates', () => {
+  test('the worker holding the lock evaluates and renews it; another takes over once it lapses', async (t) => {
+    const redis = await startTestRedis();
+    if (!redis) return t.skip('no redis-server');
+    const queues = [new Queue('freshness-lock-a', { connection: { url: redis.url } }), new Queue('freshness-lock-b', { connection: { url: redis.url } })];
+    try {
+      const [a, b] = await Promise.all(queues.map(async (q, i) => freshnessLock(await q.getBackend().client, 'test-freshness-lock', `worker-${i}`, 400)));
+      assert.equal(await a!(), true);
+      assert.equal(await b!(), false);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      assert.equal(await a!(), true, 'renewed by its holder');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      assert.equal(await b!(), false, 'still held: the renewal counts from its own time');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(await b!(), true, 'lapsed: another takes it');
+      assert.equal(await a!(), false);
+    } finally {
+      await Promise.all(queues.map((q) => q.close()));
+      await redis.stop();
+    }
   });
 });

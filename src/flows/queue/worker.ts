@@ -106,7 +106,11 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     lost = false;
   });
   await Promise.all([runWorker.waitUntilReady(), shardWorker.waitUntilReady()]);
-  const freshness = FreshnessMonitor.needed(config) ? new FreshnessMonitor(config, lake, { log: (m) => log(`[freshness] ${m}`), lock: freshnessLock(await schedules.getBackend().client, config, name) }) : undefined;
+  // Held for two intervals and 5 s: when its worker stops, another takes over.
+  const lockMsFreshness = config.freshnessCheckSeconds * 2000 + 5000;
+  const freshness = FreshnessMonitor.needed(config)
+    ? new FreshnessMonitor(config, lake, { log: (m) => log(`[freshness] ${m}`), lock: freshnessLock(await schedules.getBackend().client, `${config.names.queuePrefix}datalake-freshness-lock`, name, lockMsFreshness) })
+    : undefined;
   freshness?.start();
   log(`worker pid ${process.pid} waiting for runs on ${runsQueue(config)} and shards on ${shardsQueue(config)} (${redactUrl(url)})`);
   return {
@@ -123,17 +127,14 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
 
 /**
  * With several workers, one evaluates the freshness alerts: the one holding this Redis key, taken or
- * renewed at each evaluation in one script (atomic). Held for two intervals and 5 s: when its worker
- * stops, another takes over.
+ * renewed at each evaluation in one script (atomic), for `ttlMs`.
  */
-function freshnessLock(client: IRedisClient, config: Config, me: string): () => Promise<boolean> {
-  const key = `${config.names.queuePrefix}datalake-freshness-lock`;
-  const ttl = config.freshnessCheckSeconds * 2000 + 5000;
+export function freshnessLock(client: IRedisClient, key: string, me: string, ttlMs: number): () => Promise<boolean> {
   client.defineCommand('datalakeFreshnessLock', {
     numberOfKeys: 1,
     lua: `local holder = redis.call('GET', KEYS[1])
 if holder == false or holder == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
 return 0`,
   });
-  return async () => (await client.runCommand('datalakeFreshnessLock', [key, me, ttl])) === 1;
+  return async () => (await client.runCommand('datalakeFreshnessLock', [key, me, ttlMs])) === 1;
 }
