@@ -46,7 +46,7 @@ describe('the freshness key of a dataset', () => {
     assert.deepEqual(['30m', '26h', '2d', '1d12h', '90s', '1w', ' 26 h '].map(durationSeconds), [1800, 93600, 172800, 129600, 90, 604800, 93600]);
     for (const bad of ['26', 'h', '26x', '1.5h', '-2h', '']) assert.equal(durationSeconds(bad), undefined, bad);
     assert.deepEqual([93600, 180000, 172800, 129600, 5400, 45, 3661, 184 * 3600].map((s) => formatDuration(s)), ['26h', '50h', '2d', '36h', '90m', '45s', '1h1m1s', '7d16h']);
-    assert.deepEqual([0, 59, 61, 3599 + 60, 2 * 86_400 + 3 * 3600 + 59 * 60].map(age), ['0s', '59s', '1m', '1h', '2d3h']);
+    assert.deepEqual([0, 59, 61, 3599 + 60, 94_200, 47 * 3600 + 59 * 60 + 59, 2 * 86_400 + 3 * 3600 + 59 * 60, 3 * 86_400].map(age), ['0s', '59s', '1m', '1h', '26h10m', '47h59m', '2d3h', '3d']);
   });
 
   test('the shop declares one on achats; a valid one loads in seconds', async () => {

@@ -96,11 +96,15 @@ export async function readFreshness(lake: ObjectStore, project: Project, now = n
   return freshnessReport(project, newest.newest, now);
 }
 
-/** An age as people say it: `45s`, `12m`, `5h12m`, `2d3h` (to the minute under a day, to the hour above). */
+/** An age as people say it, next to SLAs written in hours: `45s`, `12m`, `26h10m` (under two days), `3d2h`. */
 export function age(seconds: number): string {
-  if (seconds < 60) return `${Math.max(0, seconds)}s`;
-  const grain = seconds < 86_400 ? 60 : 3600;
-  return formatDuration(Math.floor(seconds / grain) * grain, { mixed: true });
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h${m % 60 ? `${m % 60}m` : ''}`;
+  return `${Math.floor(h / 24)}d${h % 24 ? `${h % 24}h` : ''}`;
 }
 
 /** One line about a dataset: `achats: warn, last file 27h ago (warn after 26h, error after 50h)`. */

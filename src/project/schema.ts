@@ -92,14 +92,14 @@ export function durationSeconds(text: string): number | undefined {
 
 /**
  * Seconds as people write a duration: in the largest unit that divides them under 100 (93600 → `26h`,
- * 172800 → `2d`, 5400 → `90m`), else (or `mixed`) in several, largest first (3660 → `1h1m`).
+ * 172800 → `2d`, 5400 → `90m`), else in several, largest first (3661 → `1h1m1s`).
  */
-export function formatDuration(seconds: number, options: { mixed?: boolean } = {}): string {
+export function formatDuration(seconds: number): string {
   const rest0 = Math.round(seconds);
   if (rest0 <= 0) return '0s';
   const units = ['d', 'h', 'm', 's'];
   const single = units.find((u) => rest0 % UNIT_SECONDS[u]! === 0)!;
-  if (!options.mixed && rest0 / UNIT_SECONDS[single]! < 100) return `${rest0 / UNIT_SECONDS[single]!}${single}`;
+  if (rest0 / UNIT_SECONDS[single]! < 100) return `${rest0 / UNIT_SECONDS[single]!}${single}`;
   const parts: string[] = [];
   let rest = rest0;
   for (const unit of units) {
