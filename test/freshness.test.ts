@@ -214,6 +214,7 @@ describe('freshness of a lake', () => {
       const warned = await runDoctor(loadConfig({ DATALAKE_PROJECT: t.dir }, { envFile: false }));
       assert.equal(warned.checks.find((c) => c.area === 'freshness')?.ok, true);
       assert.equal(warned.checks.find((c) => c.area === 'freshness')?.warning, true);
+      assert.match(renderDoctor(warned), /(all good|\d+ problem\(s\) found), 1 warning\(s\)$/, 'a warning is said, not counted as a problem');
       assert.match(renderDoctor(warned), /⚠ freshness .*orders: warn, last file \d+s ago \(warn after 1s\)\n +fix: a dataset is past warn_after/);
 
       await fs.writeFile(file, before.replace(/^freshness: .*$/m, 'freshness: { error_after: 1s }'));

@@ -179,7 +179,8 @@ export function renderDoctor(result: { mode: Record<string, string>; checks: Che
     if ((!c.ok || c.warning) && c.fix) lines.push(`    fix: ${c.fix}`);
   }
   const problems = result.checks.filter((c) => !c.ok).length;
-  lines.push(problems ? `${problems} problem(s) found` : 'all good');
+  const warnings = result.checks.filter((c) => c.ok && c.warning).length;
+  lines.push(`${problems ? `${problems} problem(s) found` : 'all good'}${warnings ? `, ${warnings} warning(s)` : ''}`);
   return lines.join('\n');
 }
 

@@ -16,7 +16,8 @@ import { age, readFreshness, type DatasetFreshness, type FreshnessReport, type F
  * REDIS_URL, the worker holding a lock in Redis (flows/queue/worker.ts passes `lock`).
  */
 export interface StoredFreshness {
-  checkedAt: string;
+  /** When a state last changed (the file is written on a change only). */
+  updatedAt: string;
   datasets: Record<string, { state: FreshnessState; since: string }>;
 }
 
@@ -76,8 +77,8 @@ export class FreshnessMonitor {
     if (this.options.lock && !(await this.options.lock())) return undefined;
     const now = this.now();
     const report = await readFreshness(this.lake, this.config.project, now);
-    const stored = (await readJson<StoredFreshness>(this.lake, FRESHNESS_STATE)) ?? { checkedAt: '', datasets: {} };
-    const next: StoredFreshness = { checkedAt: now.toISOString(), datasets: {} };
+    const stored = (await readJson<StoredFreshness>(this.lake, FRESHNESS_STATE)) ?? { updatedAt: '', datasets: {} };
+    const next: StoredFreshness = { updatedAt: now.toISOString(), datasets: {} };
     const alerts: { dataset: string; event: FreshnessEvent; d: DatasetFreshness; previous: FreshnessState | undefined }[] = [];
     let changed = false;
     for (const d of report.datasets) {
