@@ -42,3 +42,26 @@ test('every setting is checked by its form at start-up: one error naming the var
   const ok = loadConfig({ DATA_DIR: '/tmp/x', DUCKDB_MEMORY_LIMIT: '512MB', LOG_LEVEL: 'warn', REDIS_URL: 'redis://h:6379', SCHEDULE: '0 2 * * *', MONGO_URI: 'mongodb+srv://c.example.net' }, { envFile: false });
   assert.deepEqual([ok.duckdb.memoryLimit, ok.server.logLevel], ['512MB', 'warn']);
 });
+
+test('alerts: off without ALERT_WEBHOOK_URL; ALERT_EVENTS picks events, an unknown one names the allowed; the URL is never echoed', () => {
+  const off = loadConfig({ DATA_DIR: '/tmp/x' }, { envFile: false });
+  assert.equal(off.alerts.webhookUrl, undefined);
+  assert.deepEqual(off.alerts.events, ['run_failed', 'audit_failed', 'freshness_warn', 'freshness_error', 'recovered']);
+  assert.deepEqual([off.alerts.retries, off.alerts.retryDelayMs, off.alerts.timeoutMs, off.freshnessCheckSeconds], [3, 1000, 5000, 60]);
+  const on = loadConfig({ DATA_DIR: '/tmp/x', ALERT_WEBHOOK_URL: 'https://hooks.example.com/services/T0/B0/xyz', ALERT_EVENTS: ' Recovered, run_failed ', FRESHNESS_CHECK_SECONDS: '5' }, { envFile: false });
+  assert.equal(on.alerts.webhookUrl, 'https://hooks.example.com/services/T0/B0/xyz');
+  assert.deepEqual(on.alerts.events, ['run_failed', 'recovered']);
+  assert.equal(on.freshnessCheckSeconds, 5);
+  assert.throws(
+    () => loadConfig({ DATA_DIR: '/tmp/x', ALERT_EVENTS: 'run_failed,freshness_warning' }, { envFile: false }),
+    (err: unknown) =>
+      err instanceof UserError &&
+      err.message === 'invalid setting ALERT_EVENTS: "freshness_warning" is not an alert event (did you mean "freshness_warn"?)' &&
+      err.hint === 'the events are: run_failed, audit_failed, freshness_warn, freshness_error, recovered (separated by commas; unset for all)',
+  );
+  assert.throws(
+    () => loadConfig({ DATA_DIR: '/tmp/x', ALERT_WEBHOOK_URL: 'hooks.example.com/services/secret-token' }, { envFile: false }),
+    (err: unknown) => err instanceof UserError && /^invalid setting ALERT_WEBHOOK_URL: an http\(s\):\/\/ URL/.test(err.message) && !err.message.includes('secret-token'),
+  );
+  assert.throws(() => loadConfig({ DATA_DIR: '/tmp/x', FRESHNESS_CHECK_SECONDS: '0' }, { envFile: false }), (err: unknown) => err instanceof UserError && /FRESHNESS_CHECK_SECONDS/.test(err.message));
+});

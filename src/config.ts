@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { UserError } from './errors.js';
 import { loadProject } from './project/load.js';
 import { findProject } from './project/resolve.js';
+import { closest } from './project/yaml-file.js';
 import { SHOP, type Project } from './project/types.js';
 
 /**
@@ -37,6 +38,9 @@ const isCron = (v: string) => {
   }
 };
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** What ALERT_WEBHOOK_URL is told about (ALERT_EVENTS picks some; all by default). */
+export const ALERT_EVENTS = ['run_failed', 'audit_failed', 'freshness_warn', 'freshness_error', 'recovered'] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 const EnvSchema = z.object({
   DATA_DIR: z.string().trim().min(1).optional(),
@@ -68,6 +72,12 @@ const EnvSchema = z.object({
   WORKER_LOCK_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
   TASK_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
   TASK_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+  ALERT_WEBHOOK_URL: shaped((v) => isUrl(v, ['http:', 'https:']), 'an http(s):// URL, such as a Slack or Mattermost incoming webhook').optional(),
+  ALERT_EVENTS: z.string().trim().optional(),
+  ALERT_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  ALERT_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  ALERT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  FRESHNESS_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
 });
 
 export interface S3Settings {
@@ -124,6 +134,13 @@ export interface Config {
   redisUrl: string | undefined;
   /** A worker that has not renewed its job's lock for this long is considered dead; another takes the job. */
   workerLockMs: number;
+  /**
+   * Alerts (src/alerts/): a JSON POST to `webhookUrl` for each of `events`, each attempt cut after
+   * `timeoutMs`, retried `retries` times after `retryDelayMs`, 2×, 4×... No webhook: no alert.
+   */
+  alerts: { webhookUrl: string | undefined; events: readonly AlertEvent[]; retries: number; retryDelayMs: number; timeoutMs: number };
+  /** How often the serving process (or, with Redis, one worker) evaluates the datasets' freshness for alerts. */
+  freshnessCheckSeconds: number;
 }
 
 const envFilesLoaded = new Set<string>();
@@ -155,7 +172,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: Config
     const name = issue.path.join('.');
     // Secrets are never echoed; a URI's password is hidden.
     const raw = String(env[name] ?? '').trim();
-    const shown = /KEY|SECRET|PASSWORD/.test(name) ? '' : ` "${redactUrl(raw).slice(0, 80)}" is not valid:`;
+    // (A webhook URL carries its secret in its path.)
+    const shown = /KEY|SECRET|PASSWORD|WEBHOOK/.test(name) ? '' : ` "${redactUrl(raw).slice(0, 80)}" is not valid:`;
     const message = issue.code === 'invalid_value' ? `one of ${issue.values.join(', ')}` : issue.message.replace(/^Invalid input: /, '');
     throw new UserError(`invalid setting ${name}:${shown} ${message}`, 'fix it in the environment or in .env');
   }
@@ -183,6 +201,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: Config
     schedule: e.SCHEDULE || undefined,
     redisUrl: e.REDIS_URL || undefined,
     workerLockMs: e.WORKER_LOCK_MS,
+    alerts: { webhookUrl: e.ALERT_WEBHOOK_URL || undefined, events: alertEvents(e.ALERT_EVENTS), retries: e.ALERT_RETRIES, retryDelayMs: e.ALERT_RETRY_DELAY_MS, timeoutMs: e.ALERT_TIMEOUT_MS },
+    freshnessCheckSeconds: e.FRESHNESS_CHECK_SECONDS,
     server: {
       port: e.PORT,
       host: e.HOST,
@@ -210,6 +230,19 @@ function qualitySettings(project: Project, env: NodeJS.ProcessEnv): Record<strin
     }
   }
   return out;
+}
+
+/** ALERT_EVENTS: names separated by commas (all events when unset or empty); an unknown name is an error naming the allowed ones. */
+function alertEvents(list: string | undefined): AlertEvent[] {
+  const names = (list ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (names.length === 0) return [...ALERT_EVENTS];
+  for (const n of names) {
+    if (!(ALERT_EVENTS as readonly string[]).includes(n)) {
+      const close = closest(n, ALERT_EVENTS);
+      throw new UserError(`invalid setting ALERT_EVENTS: "${n}" is not an alert event${close ? ` (did you mean "${close}"?)` : ''}`, `the events are: ${ALERT_EVENTS.join(', ')} (separated by commas; unset for all)`);
+    }
+  }
+  return ALERT_EVENTS.filter((e) => names.includes(e));
 }
 
 function apiKeys(apiKey: string | undefined, list: string | undefined): Config['server']['apiKeys'] {

@@ -1,30 +1,43 @@
 import { UserError } from './errors.js';
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+/** `30m`, `26h`, `2d`, `1d12h`: a number and a unit (s, m, h, d, w), or several, largest first. */
+export const DURATION = /^(\d+\s*[smhdw]\s*)+$/i;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
-/** `30d`, `26h`, `90m`, `45s`, `2w` (or `0`) in milliseconds; undefined when the text is not one. */
-export function durationMs(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])?\s*$/i.exec(text);
-  if (!m) return undefined;
-  const unit = m[2]?.toLowerCase();
-  if (!unit && Number(m[1]) !== 0) return undefined;
-  return Number(m[1]) * (unit ? UNITS[unit]! : 0);
+/** A duration as written (`26h`, `1d12h`) in seconds; undefined when it is not one. */
+export function durationSeconds(text: string): number | undefined {
+  const t = text.trim();
+  if (!DURATION.test(t)) return undefined;
+  let seconds = 0;
+  for (const [, n, unit] of t.matchAll(/(\d+)\s*([smhdw])/gi)) seconds += Number(n) * UNIT_SECONDS[unit!.toLowerCase()]!;
+  return seconds;
 }
 
-/** {@link durationMs} for a setting or option: a clear error naming it otherwise. */
+/**
+ * Seconds as people write a duration: in the largest unit that divides them under 100 (93600 → `26h`,
+ * 172800 → `2d`, 5400 → `90m`), else in several, largest first (3661 → `1h1m1s`).
+ */
+export function formatDuration(seconds: number): string {
+  const rest0 = Math.round(seconds);
+  if (rest0 <= 0) return '0s';
+  const units = ['d', 'h', 'm', 's'];
+  const single = units.find((u) => rest0 % UNIT_SECONDS[u]! === 0)!;
+  if (rest0 / UNIT_SECONDS[single]! < 100) return `${rest0 / UNIT_SECONDS[single]!}${single}`;
+  const parts: string[] = [];
+  let rest = rest0;
+  for (const unit of units) {
+    const size = UNIT_SECONDS[unit]!;
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('');
+}
+
+/** A duration given as an option or setting, in milliseconds; a clear error naming it otherwise. */
 export function parseDuration(text: string, what: string): number {
-  const ms = durationMs(text);
-  if (ms === undefined) throw new UserError(`${what} "${text}" is not a duration`, 'write a number and a unit: 45s, 90m, 26h, 30d or 2w');
-  return ms;
-}
-
-/** A duration for people: `3d 4h`, `26h`, `12m`, `40s`. */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.round(s / 60)}m`;
-  if (s < 2 * 86400) return `${Math.round(s / 3600)}h`;
-  const d = Math.floor(s / 86400);
-  const h = Math.round((s - d * 86400) / 3600);
-  return h ? `${d}d ${h}h` : `${d}d`;
+  const seconds = durationSeconds(text);
+  if (seconds === undefined) throw new UserError(`${what} "${text}" is not a duration`, 'write a number and a unit: 45s, 90m, 26h, 30d, 2w (or several: 1d12h)');
+  return seconds * 1000;
 }

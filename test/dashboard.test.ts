@@ -84,6 +84,12 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
     assert.equal(await card('nb_pays'), String(resume.nb_pays));
     assert.equal(digits(await card('ca_total')), String(Math.round(resume.ca_total * 100)));
     assert.equal((await api('/api/ca_par_pays')).length, resume.nb_pays);
+    // A badge per dataset: achats (its SLA 26h / 50h) was just ingested, clients declares none.
+    assert.deepEqual((await api('/api/freshness')).datasets.map((d: { dataset: string; state: string }) => [d.dataset, d.state]), [['clients', 'no_sla'], ['achats', 'ok']]);
+    assert.equal(await page.getAttribute('[data-testid=freshness-achats]', 'data-state'), 'ok');
+    assert.match((await page.textContent('[data-testid=freshness-achats]')) ?? '', /^achatsà jourdernier fichier il y a \d+ (s|min)$/);
+    assert.match((await page.getAttribute('[data-testid=freshness-achats]', 'title')) ?? '', /alerte après 26h, erreur après 50h/);
+    assert.match((await page.textContent('[data-testid=freshness-clients]')) ?? '', /^clientssans SLA/);
     await page.click('[data-testid=compare-button]');
     await page.waitForSelector('[data-testid=compare-table]');
     assert.equal(await rowCount('compare-table'), 2);

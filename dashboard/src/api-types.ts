@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The serving store is reachable; time of the last publish */
+        /** The serving store is reachable; time of the last publish; what is degraded */
         get: operations["getReady"];
         put?: never;
         post?: never;
@@ -47,6 +47,26 @@ export interface paths {
         };
         /** Index of the endpoints */
         get: operations["getApi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/freshness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each dataset's age and freshness state
+         * @description For each dataset: the time since its newest file was ingested (bronze, the current version), and its state against the `freshness` its definition declares: ok, warn (older than warn_after), error (older than error_after), unknown (no file yet) or no_sla.
+         */
+        get: operations["getApiFreshness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -509,9 +529,38 @@ export interface components {
             } | null;
             /** @description the lake's current version */
             lake_version?: number | null;
-            /** @description why the server is ready but not all is well (the serving store behind the lake) */
+            /** @description why the server is ready but not all is well: the serving store behind the lake, a dataset past its freshness SLA */
             degraded?: string[];
             message?: string;
+        };
+        DatasetFreshness: {
+            dataset: string;
+            /**
+             * @description ok, warn (older than warn_after), error (older than error_after), unknown (an SLA but no file yet), no_sla
+             * @enum {string}
+             */
+            state: "ok" | "warn" | "error" | "unknown" | "no_sla";
+            /** @description seconds since its newest file was ingested; null before any */
+            age_seconds: number | null;
+            /** Format: date-time */
+            last_ingested_at: string | null;
+            /** @description the name of its newest file */
+            last_file: string | null;
+            /** @description its SLA as declared: 26h */
+            warn_after?: string;
+            warn_after_seconds?: number;
+            error_after?: string;
+            error_after_seconds?: number;
+        };
+        Freshness: {
+            /** Format: date-time */
+            checked_at: string;
+            /**
+             * @description the worst state among the datasets with an SLA
+             * @enum {string}
+             */
+            state: "ok" | "warn" | "error";
+            datasets: components["schemas"]["DatasetFreshness"][];
         };
         ApiIndex: {
             message: string;
@@ -657,6 +706,24 @@ export interface components {
                 at: string;
                 version: number;
             };
+            /** @description the alerts its end sent (ALERT_WEBHOOK_URL), added once each was delivered or given up */
+            alerts?: components["schemas"]["AlertDelivery"][];
+        };
+        AlertDelivery: {
+            /** @enum {string} */
+            event: "run_failed" | "audit_failed" | "freshness_warn" | "freshness_error" | "recovered";
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            status: "delivered" | "failed";
+            attempts: number;
+            httpStatus?: number;
+            error?: string;
+            seconds: number;
+            /** @description the webhook, masked: its origin only */
+            target: string;
+            dataset?: string;
+            runId?: string;
         };
         RunStarted: {
             runId: string;
@@ -866,6 +933,44 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiFreshness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Freshness"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,11 +16,13 @@ import { BROTLI, COMPRESS_THRESHOLD, COMPRESSIBLE, ENCODINGS } from './compressi
 import { codeForStatus, HttpError } from './http-errors.js';
 import { checkQueryHook } from './query-check.js';
 import { SharedRateLimitStore } from './rate-limit-store.js';
+import { noLocalPaths } from './redact.js';
 import { registerSchemas } from './schemas.js';
 import kpiRoutes from './routes/kpis.js';
 import lakeRoutes from './routes/lake.js';
 import queueRoutes, { QUEUES_PATH } from './routes/queues.js';
 import compareRoutes from './routes/compare.js';
+import freshnessRoutes from './routes/freshness.js';
 import healthRoutes from './routes/health.js';
 import qualityRoutes from './routes/quality.js';
 import runRoutes from './routes/runs.js';
@@ -97,7 +99,7 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
     if (error instanceof HttpError) {
       reply.headers(error.headers);
       // The server's own files (the SQLite store, the lake folder) are no business of a client's.
-      const message = error.statusCode >= 500 ? error.message.replace(/(?:\/[^\s'",/()]+){2,}/g, '<path>') : error.message;
+      const message = error.statusCode >= 500 ? noLocalPaths(error.message) : error.message;
       return reply.code(error.statusCode).send({ statusCode: error.statusCode, code: error.code, error: httpReason(error.statusCode), message });
     }
     const status = error.statusCode ?? 500;
@@ -126,6 +128,7 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes);
+  await app.register(freshnessRoutes);
   await app.register(runRoutes);
   await app.register(qualityRoutes);
   await app.register(compareRoutes);

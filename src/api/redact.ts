@@ -4,6 +4,11 @@ import type { Project } from '../project/types.js';
 
 export const MASK = '***';
 
+/** A server's own files (the SQLite store, the lake folder, scratch) are no business of anyone outside: `<path>`. */
+export function noLocalPaths(text: string): string {
+  return text.replace(/(?:\/[^\s'",/()]+){2,}/g, '<path>');
+}
+
 /** Columns kept as they are in a quarantine preview: where the row came from and why it is there. */
 const QUARANTINE_CONTEXT = new Set(['_source_file', '_record', '_line', '_reason']);
 

@@ -12,6 +12,8 @@ import { answerRateLimits } from './rate-limit-store.js';
 import { ApiAuth } from './auth.js';
 import { LazyEngine } from './services.js';
 import { KpiService } from './kpi-service.js';
+import { FreshnessMonitor } from '../ops/freshness-monitor.js';
+import { settleAlerts } from '../ops/pending.js';
 
 /** Opens the stores once for the process (one serving-store connection shared by all requests). */
 export async function createApp(config: Config, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
@@ -47,7 +49,8 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
-  const stop = () => void app.close().then(() => process.exit(0));
+  // An alert being delivered (a run started here) gets a moment to be recorded.
+  const stop = () => void app.close().then(() => settleAlerts(2000)).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return { app, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
@@ -64,6 +67,11 @@ export async function serve(config: Config): Promise<string> {
   if (config.schedule) checkCron(config.schedule);
   if (config.redisUrl) console.log('[scheduler] REDIS_URL is set: schedules are fired by the workers (`npx datalake worker`)');
   else await new Scheduler(config, openObjectStore(config), (m) => console.log(`[scheduler] ${m}`)).start();
+  // Freshness alerts: evaluated here, once for the cluster, like the schedules (with Redis: by one worker).
+  if (FreshnessMonitor.needed(config)) {
+    if (config.redisUrl) console.log('[freshness] REDIS_URL is set: freshness alerts are evaluated by one worker (`npx datalake worker`)');
+    else new FreshnessMonitor(config, openObjectStore(config), { log: (m) => console.log(`[freshness] ${m}`) }).start();
+  }
   if (config.server.workers <= 1) return (await startServer(config)).url;
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.js', import.meta.url)), args: [], silent: false });
   // The rate limit counts per client across the workers: they ask this process.
@@ -101,7 +109,7 @@ export async function serve(config: Config): Promise<string> {
   const stop = () => {
     stopping = true;
     killAll();
-    process.exit(0);
+    void settleAlerts(2000).then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -12,14 +12,18 @@ import { openServingStore } from '../serving/index.js';
 import { humanBytes } from './format.js';
 import { MongoServingStore } from '../serving/mongo.js';
 import { SqliteServingStore } from '../serving/sqlite.js';
+import { lastAlert, maskWebhook } from '../ops/alerts.js';
+import { describeFreshness, readFreshness, type FreshnessReport } from '../ops/freshness.js';
 
 export interface Check {
   area: string;
   ok: boolean;
   /** What was found (ok) or what is wrong (not ok). */
   detail: string;
-  /** One line saying what to do, for a problem. */
+  /** One line saying what to do, for a problem (or a warning). */
   fix?: string;
+  /** Works, but needs a look (a dataset past warn_after, the last alert not delivered): shown ⚠, not counted as a problem. */
+  warning?: boolean;
 }
 
 async function check(area: string, fn: () => Promise<string>, fix?: (err: unknown) => string): Promise<Check> {
@@ -41,6 +45,9 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
     lake: config.s3 ? `S3 at ${config.s3.endpoint} (region ${config.s3.region}, path-style)` : `embedded folder ${config.lakeDir}`,
     serving: config.mongo ? `MongoDB (database ${config.mongo.db})` : `embedded SQLite ${config.servingDbPath}`,
     orchestration: process.env['REDIS_URL'] ? 'distributed: runs are queued on Redis (BullMQ) and executed by `datalake worker` processes' : 'in-process',
+    alerts: config.alerts.webhookUrl
+      ? `webhook ${maskWebhook(config.alerts.webhookUrl)} on ${config.alerts.events.join(', ')}; freshness checked every ${config.freshnessCheckSeconds} s by ${config.redisUrl ? 'one worker' : '`datalake serve`'}`
+      : 'off (set ALERT_WEBHOOK_URL to be told of failed runs and stale datasets)',
   };
   const checks: Check[] = [];
 
@@ -120,6 +127,30 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
     }),
   );
 
+  // Each dataset's age against its SLA, from the current version's manifest.
+  if (checks.find((c) => c.area === 'lake')?.ok) {
+    let report: FreshnessReport | undefined;
+    const freshness = await check('freshness', async () => {
+      report = await readFreshness(openObjectStore(config), config.project);
+      const late = report.datasets.filter((d) => d.state === 'error');
+      if (late.length) throw new UserError(report.datasets.map(describeFreshness).join('; '), `new files of ${late.map((d) => d.dataset).join(', ')} have not arrived: check what exports them to the sources, then run \`npx datalake run\``);
+      return report.datasets.map(describeFreshness).join('; ');
+    });
+    if (freshness.ok && report?.state === 'warn') Object.assign(freshness, { warning: true, fix: 'a dataset is past warn_after: its next file is late, check what exports it' });
+    checks.push(freshness);
+  }
+
+  if (config.alerts.webhookUrl && checks.find((c) => c.area === 'lake')?.ok) {
+    let last: Awaited<ReturnType<typeof lastAlert>>;
+    const alerts = await check('alerts', async () => {
+      last = await lastAlert(openObjectStore(config));
+      if (!last) return 'no alert sent yet';
+      return `last: ${last.event}${last.dataset ? ` (${last.dataset})` : ''}${last.runId ? ` (run ${last.runId})` : ''} at ${last.at}, ${last.status} after ${last.attempts} attempt(s)${last.error ? `: ${last.error}` : ''}`;
+    });
+    if (alerts.ok && last?.status === 'failed') Object.assign(alerts, { warning: true, fix: 'check ALERT_WEBHOOK_URL and that its receiver is up (every delivery is in runs/_alerts/)' });
+    checks.push(alerts);
+  }
+
   checks.push(
     await check('serving store', async () => {
       if (config.mongo) {
@@ -164,11 +195,12 @@ export function renderDoctor(result: { mode: Record<string, string>; checks: Che
   for (const [k, v] of Object.entries(result.mode)) lines.push(`  ${k.padEnd(14)} ${v}`);
   lines.push('checks:');
   for (const c of result.checks) {
-    lines.push(`  ${c.ok ? '✔' : '✖'} ${c.area.padEnd(14)} ${c.detail}`);
-    if (!c.ok && c.fix) lines.push(`    fix: ${c.fix}`);
+    lines.push(`  ${c.ok ? (c.warning ? '⚠' : '✔') : '✖'} ${c.area.padEnd(14)} ${c.detail}`);
+    if ((!c.ok || c.warning) && c.fix) lines.push(`    fix: ${c.fix}`);
   }
   const problems = result.checks.filter((c) => !c.ok).length;
-  lines.push(problems ? `${problems} problem(s) found` : 'all good');
+  const warnings = result.checks.filter((c) => c.ok && c.warning).length;
+  lines.push(`${problems ? `${problems} problem(s) found` : 'all good'}${warnings ? `, ${warnings} warning(s)` : ''}`);
   return lines.join('\n');
 }
 

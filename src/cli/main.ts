@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { describeSystemError, errorMessage, UserError } from '../errors.js';
 import { FLOWS, STAGES, TASKS, type FlowName, type StageName } from '../flows/definitions.js';
+import { settleAlerts } from '../ops/pending.js';
 import { dateValue, integer, positiveInt, rateValue } from './options.js';
 import type { GenerateFlags } from './commands/generate.js';
 import type { RunFlags } from './commands/run.js';
@@ -318,6 +319,9 @@ async function main(): Promise<void> {
     if (debug && err instanceof Error) console.error(err.stack);
     process.exitCode = 1;
   }
+  // An alert still being delivered (a run's end) is waited for, as long as its retries can take at most.
+  const abandoned = await settleAlerts();
+  if (abandoned) console.error(`warning: ${abandoned} alert delivery(ies) abandoned at exit (recorded as failed in runs/_alerts/)`);
 }
 
 await main();

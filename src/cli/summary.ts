@@ -130,6 +130,7 @@ export function renderRun(run: RunSummary): string {
   }
   lines.push(table.toString());
   for (const l of run.logs) lines.push(`${l.time.slice(11, 23)} ${l.level.padEnd(5)} ${l.task ? `[${l.task}] ` : ''}${l.message}`);
+  for (const a of run.alerts ?? []) lines.push(`alert ${a.event} to ${a.target}: ${a.status} after ${a.attempts} attempt(s)${a.httpStatus ? ` (HTTP ${a.httpStatus})` : ''}${a.error ? `: ${a.error}` : ''}`);
   if (run.error?.hint) lines.push(`hint: ${run.error.hint}`);
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 import { errorMessage, UserError } from '../errors.js';
 import { isRunRecordKey, readJson, runRecord, writeJson, type ObjectStore } from '../lake/index.js';
+import type { AlertDelivery } from '../ops/alerts.js';
 import type { StageResult } from '../pipeline/context.js';
 
 /**
@@ -71,6 +72,8 @@ export interface RunRecord {
   /** The checks that failed the audit of an `audit_failed` run; `approved` once it was committed anyway. */
   audit?: { table: string; check: string; detail: string }[];
   approved?: { by: string; at: string; version: number };
+  /** The alerts its end sent (ALERT_WEBHOOK_URL), each once delivered or given up: added after the run ended. */
+  alerts?: AlertDelivery[];
 }
 
 /** A new record: every task of the flow pending. */

@@ -10,6 +10,7 @@ import { inlineRunner, type ShardRunner } from '../pipeline/shards.js';
 import { runSilver } from '../pipeline/silver/index.js';
 import { runCompact } from '../maintenance/compact.js';
 import { runVacuum } from '../maintenance/task.js';
+import { alertRunEnd } from '../ops/run-alerts.js';
 import { openServingStore, type ServingStore } from '../serving/index.js';
 import { FLOWS, type FlowName, type TaskName } from './definitions.js';
 import { LakeLock, type LockOptions } from './lock.js';
@@ -140,6 +141,8 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
   if (lock) {
     await recorder.save();
     await lock.release();
+    // In the background: the run returns now; the delivery is added to its record when it is done.
+    alertRunEnd(config, lake, recorder);
   }
   return error === undefined ? { summary: record } : { summary: record, error };
 }

@@ -4,6 +4,7 @@ import { describeSystemError, errorMessage, UserError } from '../errors.js';
 import { commitVersion, currentVersion, openObjectStore, readStaged, requireVersion, type LakeVersion, type ObjectStore } from '../lake/index.js';
 import { RunContext } from '../pipeline/context.js';
 import { runPublish } from '../pipeline/publish.js';
+import { alertRunEnd } from '../ops/run-alerts.js';
 import { openServingStore, type ServingStore } from '../serving/index.js';
 import { LakeLock } from './lock.js';
 import { errorInfo, newRunRecord, readRun, RunRecorder, type RunRecord } from './record.js';
@@ -61,6 +62,7 @@ async function commitThenPublish(
   if (lock) {
     await recorder.save();
     await lock.release();
+    alertRunEnd(config, lake, recorder);
   }
   return { record, ...(version ? { version } : {}), ...(error ? { error } : {}) };
 }

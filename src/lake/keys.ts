@@ -21,6 +21,8 @@ import type { Bucket } from './storage.js';
  *   runs/<run id>.json                                            one run's record
  *   runs/_lock.json                                               the lake lock of the run writing the lake
  *   runs/_schedules.json                                          the schedules added with `datalake schedule`
+ *   runs/_freshness.json                                          each dataset's freshness state last alerted on
+ *   runs/_alerts/<time>-<event>-<id>.json                         one alert delivery (webhook), written once
  */
 export interface LakeObject {
   readonly bucket: Bucket;
@@ -32,6 +34,10 @@ export const SILVER_STATE: LakeObject = { bucket: 'silver', key: '_state.json' }
 export const GOLD_STATE: LakeObject = { bucket: 'gold', key: '_state.json' };
 export const LAKE_LOCK: LakeObject = { bucket: 'runs', key: '_lock.json' };
 export const SCHEDULES: LakeObject = { bucket: 'runs', key: '_schedules.json' };
+export const FRESHNESS_STATE: LakeObject = { bucket: 'runs', key: '_freshness.json' };
+/** The alerts log: one small object per delivery (an object is never appended to), oldest key first. */
+export const ALERTS_PREFIX = '_alerts/';
+export const alertLogKey = (at: Date, event: string, id: string): LakeObject => ({ bucket: 'runs', key: `${ALERTS_PREFIX}${at.toISOString().replace(/[-:]/g, '')}-${event}-${id}.json` });
 
 export const runRecord = (runId: string): LakeObject => ({ bucket: 'runs', key: `${runId}.json` });
 /** Keys of the runs bucket that hold run records (not the lock, not the schedules). */

@@ -30,6 +30,12 @@ export async function readStates(lake: ObjectStore, project: Project, which?: nu
   };
 }
 
+/** Bronze's manifest alone, of a version (undefined: a lake from before versions, or never committed to). */
+export async function readManifest(lake: ObjectStore, project: Project, version: LakeVersion | undefined): Promise<Manifest> {
+  const at = version ? version.states.bronze : BRONZE_MANIFEST;
+  return normalizeManifest(project, at ? await readJson<Manifest | LegacyManifest>(lake, at) : undefined);
+}
+
 type LegacyManifest = { files: Record<string, Omit<BronzeFile, 'seq' | 'name' | 'dataset' | 'version' | 'ingestDate' | 'origin'>> };
 
 function normalizeManifest(project: Project, parsed: Manifest | LegacyManifest | undefined): Manifest {

@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
 import { globsOverlap, validGlob } from './globs.js';
+import { durationSeconds } from '../duration.js';
 import { DatasetFile, RuleFields, RULES } from './schema.js';
 import type { ColumnSpec, DatasetSpec, ReferenceSpec, RuleSpec } from './types.js';
 import { asList, closest, type DefinitionFile } from './yaml-file.js';
@@ -53,6 +54,15 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     const bad = validGlob(g);
     if (bad) throw def.error(Array.isArray(d.files) ? ['files', i] : ['files'], `"${g}": ${bad}`);
   });
+  let freshness: DatasetSpec['freshness'];
+  if (d.freshness) {
+    const warnAfter = d.freshness.warn_after === undefined ? undefined : durationSeconds(d.freshness.warn_after);
+    const errorAfter = d.freshness.error_after === undefined ? undefined : durationSeconds(d.freshness.error_after);
+    if (warnAfter !== undefined && errorAfter !== undefined && warnAfter >= errorAfter) {
+      throw def.error(['freshness', 'warn_after'], `warn_after (${d.freshness.warn_after}) must be shorter than error_after (${d.freshness.error_after})`, 'a dataset is stale (warn) before it is late (error), e.g. { warn_after: 26h, error_after: 50h }');
+    }
+    freshness = { ...(warnAfter !== undefined ? { warnAfter } : {}), ...(errorAfter !== undefined ? { errorAfter } : {}) };
+  }
   return {
     name,
     ...(d.description ? { description: d.description } : {}),
@@ -66,6 +76,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     onExtraColumns: d.on_extra_columns ?? 'ignore',
     onMissingColumns: d.on_missing_columns ?? 'quarantine_file',
     nullValues: d.null_values ?? [],
+    ...(freshness ? { freshness } : {}),
   };
 }
 

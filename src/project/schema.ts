@@ -1,3 +1,4 @@
+import { durationSeconds } from '../duration.js';
 import { z } from 'zod';
 
 /**
@@ -77,6 +78,12 @@ export const RuleFields: Record<(typeof RULES)[number], z.ZodType> = {
   no_all_null_column: z.strictObject({ rule: z.literal('no_all_null_column'), severity: z.enum(['warn', 'fatal']).default('fatal') }),
 };
 
+// A bare number is refused too: 26 what?
+const duration = z.custom<string>(
+  (v) => typeof v === 'string' && (durationSeconds(v) ?? 0) > 0,
+  'not a duration: write a number and its unit, e.g. 30m, 26h, 2d or 1d12h (units s, m, h, d, w)',
+);
+
 export const DatasetFile = z.strictObject({
   description: z.string().optional(),
   files: z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'a file-name glob such as "flights*.csv", or a list of them' }).optional(),
@@ -98,6 +105,11 @@ export const DatasetFile = z.strictObject({
   on_extra_columns: z.enum(['ignore', 'fail']).optional(),
   on_missing_columns: z.enum(['quarantine_file', 'fail']).optional(),
   null_values: z.array(z.coerce.string()).optional(),
+  /** How old the dataset's newest bronze file may be: past warn_after it is stale (warn), past error_after late (error). */
+  freshness: z
+    .strictObject({ warn_after: duration.optional(), error_after: duration.optional() })
+    .refine((f) => f.warn_after !== undefined || f.error_after !== undefined, 'give warn_after, error_after or both, e.g. { warn_after: 26h, error_after: 50h }')
+    .optional(),
 });
 
 export const ModelFile = z.strictObject({

@@ -73,6 +73,17 @@ export interface DatasetSpec {
   onMissingColumns: 'quarantine_file' | 'fail';
   /** Values read as missing (after trimming), besides the empty string. */
   nullValues: readonly string[];
+  /**
+   * How old its newest bronze file may get (its freshness SLA), in seconds: older than `warnAfter` it is
+   * stale (`warn`), older than `errorAfter` late (`error`). Not part of how rows are read: changing it
+   * rebuilds nothing.
+   */
+  freshness?: FreshnessSla;
+}
+
+export interface FreshnessSla {
+  warnAfter?: number;
+  errorAfter?: number;
 }
 
 export interface ModelTest {

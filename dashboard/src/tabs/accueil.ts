@@ -5,6 +5,34 @@ import { h, section, table } from '../dom';
 import { kpiCards } from '../kpi-view';
 
 type Comparison = Schemas['Comparison'];
+type Freshness = Schemas['Freshness'];
+
+/** `45 s`, `12 min`, `5 h`, `2 j`: how long ago, roughly. */
+function ago(app: App, seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86_400) return `${app.number(seconds / 3600, 1)} h`;
+  return `${app.number(seconds / 86_400, 1)} ${app.lang === 'fr' ? 'j' : 'd'}`;
+}
+
+/** One badge per dataset: its state against its freshness SLA and the age of its newest file (/api/freshness). */
+function freshnessBadges(app: App, freshness: Freshness): HTMLElement {
+  return h(
+    'div',
+    { class: 'badges', 'data-testid': 'freshness' },
+    ...freshness.datasets.map((d) => {
+      const age = d.age_seconds === null ? null : app.t('freshness_age').replace('{age}', ago(app, d.age_seconds));
+      const sla = d.warn_after || d.error_after ? app.t('freshness_sla').replace('{warn}', d.warn_after ?? '—').replace('{error}', d.error_after ?? '—') : null;
+      return h(
+        'span',
+        { class: `badge badge-${d.state}`, 'data-testid': `freshness-${d.dataset}`, 'data-state': d.state, title: [age, sla].filter(Boolean).join(' · ') },
+        h('strong', {}, d.dataset),
+        app.t(`freshness_${d.state}`),
+        age ? h('span', { class: 'muted' }, age) : null,
+      );
+    }),
+  );
+}
 
 /** "SQLite", "MongoDB", "Dossier local", "MinIO / S3": the store kind from its description. */
 function storeName(app: App, description: string): string {
@@ -23,9 +51,11 @@ const tab: Tab = {
   async render(app) {
     const project = app.project!;
     const cardKpis = project.home.map((id) => app.kpi(id));
-    const [rows, ready] = await Promise.all([
+    const [rows, ready, freshness] = await Promise.all([
       Promise.all(cardKpis.map((k) => kpiRows(k.id))),
       getJson<Schemas['Ready']>('ready'),
+      // The freshness of the data is a plus: the home page shows without it.
+      getJson<Freshness>('api/freshness').catch(() => undefined),
     ]);
     // Nothing is published: the view says so (the KPI reads answer 404 then).
     if (!ready.last_publish && cardKpis.length === 0) await kpiRows(app.kpis[0]!.id);
@@ -85,6 +115,7 @@ const tab: Tab = {
       {},
       ...cards,
       publish,
+      freshness ? section(app.t('freshness'), freshnessBadges(app, freshness)) : null,
       section(app.t('tabs'), tabs),
       section(`${app.t('compare_title')} (${app.l(compared.title)})`, button, result),
     );

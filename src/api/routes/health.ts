@@ -1,26 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import { listVersions } from '../../lake/index.js';
+import { readFreshness, staleReasons } from '../../ops/freshness.js';
+import { noLocalPaths } from '../redact.js';
 import { body, errors, noQuery } from '../schemas.js';
 
 /** Health, readiness and the index of the endpoints. */
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
-  const { lake, serving } = app;
+  const { lake, serving, config } = app;
 
   // 15 bytes, never compressed (no @fastify/compress hook), no query to check; answered without a promise.
   app.get('/health', { compress: false, config: { checksQuery: true }, schema: { summary: 'The process is up', tags: ['system'], querystring: noQuery, response: { 200: body('Health'), ...errors(400) } } }, () => ({ status: 'ok' }));
 
-  app.get('/ready', { schema: { summary: 'The serving store is reachable; time of the last publish', tags: ['system'], querystring: noQuery, response: { 200: body('Ready'), ...errors(400), 503: body('Ready') } } }, async (_request, reply) => {
+  app.get('/ready', { schema: { summary: 'The serving store is reachable; time of the last publish; what is degraded', tags: ['system'], querystring: noQuery, response: { 200: body('Ready'), ...errors(400), 503: body('Ready') } } }, async (_request, reply) => {
     try {
       const last = await serving.lastPublish();
       // The lake's version: the store should show it (a store down during a commit falls behind).
       const lakeVersion = (await listVersions(lake).catch(() => [])).at(-1) ?? null;
       const storeVersion = last?.data?.version ?? null;
       const degraded = lakeVersion !== null && storeVersion !== lakeVersion ? [`the serving store shows version ${storeVersion ?? 'none'} while the lake is at version ${lakeVersion}: run \`npx datalake publish\``] : [];
+      // Stale data is served all the same (still 200): said here, one line per dataset past its SLA.
+      if (config.project.datasets.some((d) => d.freshness)) degraded.push(...staleReasons(await readFreshness(lake, config.project).catch(() => ({ checkedAt: '', state: 'ok' as const, datasets: [] }))));
       return { status: 'ready', serving_store: serving.description, last_publish: last ?? null, lake_version: lakeVersion, ...(degraded.length ? { degraded } : {}) };
     } catch (err) {
       reply.header('retry-after', '5').code(503);
-      const noPath = (text: string) => text.replace(/(?:\/[^\s'",/()]+){2,}/g, '<path>');
-      return { status: 'unavailable', serving_store: noPath(serving.description), message: noPath((err as Error).message) };
+      return { status: 'unavailable', serving_store: noLocalPaths(serving.description), message: noLocalPaths((err as Error).message) };
     }
   });
 

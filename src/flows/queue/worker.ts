@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, Worker, type IRedisClient, type Job } from 'bullmq';
 import { redactUrl, type Config } from '../../config.js';
 import { errorMessage } from '../../errors.js';
 import { openObjectStore, type ObjectStore } from '../../lake/index.js';
 import { newRunId } from '../../pipeline/context.js';
 import { runFlow } from '../run-flow.js';
 import { REDIS_RETRY_MS, redisConnection, requireRedis, runsQueue, shardsQueue, type RunJob, type ShardJob } from './connection.js';
+import { FreshnessMonitor } from '../../ops/freshness-monitor.js';
+import { settleAlerts } from '../../ops/pending.js';
 import { syncJobSchedulers } from './schedule-sync.js';
 import { queueShards } from './shard-queue.js';
 import { processShard } from './shard-worker.js';
@@ -106,12 +108,35 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     lost = false;
   });
   await Promise.all([runWorker.waitUntilReady(), shardWorker.waitUntilReady()]);
+  // Held for two intervals and 5 s: when its worker stops, another takes over.
+  const lockMsFreshness = config.freshnessCheckSeconds * 2000 + 5000;
+  const freshness = FreshnessMonitor.needed(config)
+    ? new FreshnessMonitor(config, lake, { log: (m) => log(`[freshness] ${m}`), lock: freshnessLock(await schedules.getBackend().client, `${config.names.queuePrefix}datalake-freshness-lock`, name, lockMsFreshness) })
+    : undefined;
+  freshness?.start();
   log(`worker pid ${process.pid} waiting for runs on ${runsQueue(config)} and shards on ${shardsQueue(config)} (${redactUrl(url)})`);
   return {
     close: async () => {
       clearInterval(scheduleTimer);
+      await freshness?.stop();
       await Promise.all([runWorker.close(), shardWorker.close()]);
       await Promise.all([shardQueue.close(), schedules.close()]);
+      // A run's alert being delivered gets a moment to be recorded (the worker exits within 3 s anyway).
+      await settleAlerts(1500);
     },
   };
+}
+
+/**
+ * With several workers, one evaluates the freshness alerts: the one holding this Redis key, taken or
+ * renewed at each evaluation in one script (atomic), for `ttlMs`.
+ */
+export function freshnessLock(client: IRedisClient, key: string, me: string, ttlMs: number): () => Promise<boolean> {
+  client.defineCommand('datalakeFreshnessLock', {
+    numberOfKeys: 1,
+    lua: `local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`,
+  });
+  return async () => (await client.runCommand('datalakeFreshnessLock', [key, me, ttlMs])) === 1;
 }

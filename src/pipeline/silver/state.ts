@@ -24,9 +24,10 @@ export function silverObjects(state: SilverState | undefined, dataset: string): 
   return Object.values(state?.datasets[dataset]?.partitions ?? {}).flat();
 }
 
-/** A digest of a dataset's definition: silver is rebuilt from bronze when one changes. */
+/** A digest of a dataset's definition: silver is rebuilt from bronze when one changes. Its freshness SLA says nothing about rows. */
 export function definitionDigest(spec: DatasetSpec): string {
-  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+  const { freshness: _sla, ...rows } = spec;
+  return createHash('sha256').update(JSON.stringify(rows)).digest('hex').slice(0, 16);
 }
 
 /** Datasets whose definition differs from the one silver was built with (or that were added or removed). */
