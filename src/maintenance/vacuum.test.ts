@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { LocalObjectStore } from '../lake/local.js';
-import { stagedRecordKey, versionRecordKey, type Bucket, type LakeVersion } from '../lake/index.js';
+import { alertLogKey, stagedRecordKey, versionRecordKey, type Bucket, type LakeVersion } from '../lake/index.js';
 import { newRunId } from '../pipeline/context.js';
 import { vacuumLake, type VacuumOptions } from './vacuum.js';
 
@@ -203,6 +203,22 @@ test('a lake from before versions (its states at fixed keys) keeps everything it
     await lake.putBytes('gold', `kpi/${run.replace('00aa00', '00bb00')}.parquet`, 'left over');
     const plan = await vacuumLake(lake, { keepVersions: 1, olderThanMs: 0, bronze: false, dryRun: false }, { now: NOW });
     assert.deepEqual(plan.deletions.map((d) => `${d.bucket}/${d.key}`), [`gold/kpi/${run.replace('00aa00', '00bb00')}.parquet`]);
+  } finally {
+    await fs.rm(root, { recursive: true, force: true });
+  }
+});
+
+test("the alerts log: deliveries older than the window are deleted, the newest is kept whatever its age", async () => {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'vacuum-alerts-'));
+  try {
+    const lake = new LocalObjectStore(root);
+    await lake.ensureBuckets();
+    const at = (daysAgo: number, event: string) => alertLogKey(new Date(NOW - daysAgo * DAY), event, 'a1b2c3');
+    for (const k of [at(40, 'run_failed'), at(35, 'recovered'), at(31, 'freshness_warn'), at(2, 'run_failed')]) await lake.putBytes(k.bucket, k.key, '{}');
+    const plan = await vacuumLake(lake, { keepVersions: 1, olderThanMs: 30 * DAY, bronze: false, dryRun: false }, { now: NOW });
+    assert.deepEqual(plan.deletions.map((d) => [d.reason, d.key]), [at(40, 'run_failed'), at(35, 'recovered'), at(31, 'freshness_warn')].map((k) => ['old alert', k.key]));
+    const none = await vacuumLake(lake, { keepVersions: 1, olderThanMs: 0, bronze: false, dryRun: true }, { now: NOW + 100 * DAY });
+    assert.deepEqual(none.deletions, [], 'the newest delivery stays');
   } finally {
     await fs.rm(root, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-import { BRONZE_MANIFEST, GOLD_STATE, SILVER_STATE, readJson, LOG_PREFIX, STAGED_PREFIX, STAGING, listVersions, readVersion, runRecord, stagedRecordKey, versionRecordKey, type Bucket, type LakeVersion, type ObjectStore } from '../lake/index.js';
+import { ALERTS_PREFIX, BRONZE_MANIFEST, GOLD_STATE, SILVER_STATE, readJson, LOG_PREFIX, STAGED_PREFIX, STAGING, listVersions, readVersion, runRecord, stagedRecordKey, versionRecordKey, type Bucket, type LakeVersion, type ObjectStore } from '../lake/index.js';
 import type { RunRecord } from '../flows/record.js';
 
 /**
@@ -24,7 +24,7 @@ export interface VacuumOptions {
 
 export const VACUUM_DEFAULTS: VacuumOptions = { keepVersions: 10, olderThanMs: 30 * 86_400_000, bronze: false, dryRun: false };
 
-export type DeletionReason = 'expired version' | 'expired staged version' | 'unreferenced' | 'staging' | 'bronze';
+export type DeletionReason = 'expired version' | 'expired staged version' | 'unreferenced' | 'staging' | 'bronze' | 'old alert';
 
 export interface Deletion {
   bucket: Bucket;
@@ -139,6 +139,13 @@ export function planVacuum(inv: LakeInventory, options: VacuumOptions, now: numb
   for (const s of inv.staged) if (!liveStaged.includes(s)) deletions.push({ bucket: 'runs', key: stagedRecordKey(s.runId).key, size: 0, reason: 'expired staged version', run: s.runId });
   const records = new Set(deletions.map((d) => id(d.bucket, d.key)));
 
+  // The alerts log: deliveries older than the window go, the newest stays (doctor shows it).
+  const alerts = inv.objects.filter((o) => o.bucket === 'runs' && o.key.startsWith(ALERTS_PREFIX)).map((o) => o.key).sort();
+  const oldAlert = (key: string) => {
+    const at = runIdTime(key.slice(ALERTS_PREFIX.length));
+    return key !== alerts.at(-1) && at > 0 && at < cutoff;
+  };
+
   let keptObjects = 0;
   let keptBytes = 0;
   for (const o of inv.objects) {
@@ -154,6 +161,8 @@ export function planVacuum(inv: LakeInventory, options: VacuumOptions, now: numb
       if (!options.bronze || (owner && protectedRun(owner))) reason = undefined;
       else if (inv.merged.has(o.key)) reason = inv.merged.get(o.key)! < cutoff ? 'bronze' : undefined;
       else if (!referenced.has(at) && o.modified < cutoff && !o.key.startsWith('_')) reason = 'unreferenced';
+    } else if (o.bucket === 'runs' && o.key.startsWith(ALERTS_PREFIX)) {
+      if (oldAlert(o.key)) reason = 'old alert';
     } else if (runScoped(o.bucket, o.key) && !referenced.has(at) && !protectedRun(owner!)) {
       reason = o.key.startsWith(STAGING) ? 'staging' : 'unreferenced';
     }
@@ -188,7 +197,7 @@ export async function readInventory(lake: ObjectStore, options: VacuumOptions, n
   for (const bucket of SCANNED) {
     for (const o of await lake.list(bucket)) {
       // Run records, the lock, schedules and the log are listed apart or never touched.
-      if (bucket === 'runs' && !o.key.startsWith(STAGED_PREFIX) && !o.key.startsWith(LOG_PREFIX)) continue;
+      if (bucket === 'runs' && !o.key.startsWith(STAGED_PREFIX) && !o.key.startsWith(LOG_PREFIX) && !o.key.startsWith(ALERTS_PREFIX)) continue;
       objects.push({ bucket, key: o.key, size: o.size, modified: o.modified.getTime() });
     }
   }
