@@ -1,3 +1,5 @@
+import { UserError } from './errors.js';
+
 /**
  * Failpoints: named moments where a test makes the process die as kill -9 would (DATALAKE_FAILPOINT=
  * <name>), to prove that a crash at that exact moment leaves the lake whole, or fail there with an
@@ -26,10 +28,10 @@ export function failpoint(name: string): void {
   }
 }
 
-/** The failure a `throw:` failpoint injects: a plain error (not transient), so the task is not retried. */
-export class FailpointError extends Error {
+/** The failure a `throw:` failpoint injects: not transient, so the task is not retried. */
+export class FailpointError extends UserError {
   constructor(name: string) {
-    super(`injected failure at failpoint ${name}`);
+    super(`injected failure at failpoint ${name}`, 'DATALAKE_FAILPOINT is set: unset it to run normally');
     this.name = 'FailpointError';
   }
 }

@@ -107,7 +107,7 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
     // write under its own keys again: they are those of the version it committed. It only publishes.
     const committed = (await ctx.draft.base()).version;
     const alreadyCommitted = (options.runId !== undefined || options.resume !== undefined) && committed?.runId === ctx.runId;
-    if (alreadyCommitted) recorder.log('warn', `this run committed version ${committed.version} before it stopped: only publishing it`);
+    if (alreadyCommitted) recorder.log('warn', `this run committed version ${committed.version} before ${options.resume ? 'it stopped' : 'its process stopped'}: only publishing it`);
     for (const name of FLOWS[options.flow]) {
       if (options.signal?.aborted) throw new CancelledError();
       if (reused.has(name)) continue;

@@ -31,6 +31,8 @@ export interface RunJob {
   fullRefresh: boolean;
   strict?: boolean;
   trigger: RunParameters['trigger'];
+  /** The run (runId) is a failed or cancelled one to resume (`datalake run --resume`), not a new one. */
+  resume?: boolean;
 }
 
 export interface ShardJob {

@@ -51,9 +51,9 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const runWorker = new Worker<RunJob>(
     runsQueue(config),
     async (job: Job<RunJob>) => {
-      const { flow, fullRefresh, strict, trigger } = job.data;
+      const { flow, fullRefresh, strict, trigger, resume } = job.data;
       const runId = runIdOf(job);
-      log(`run ${runId}: ${flow} started`);
+      log(`run ${runId}: ${flow} ${resume ? 'resumed' : 'started'}`);
       const { summary, error } = await runFlow({
         config,
         lake,
@@ -62,6 +62,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         ...(strict ? { strict } : {}),
         ...(trigger ? { trigger } : {}),
         runId,
+        ...(resume ? { resume: runId } : {}),
         shards,
         // A run taken over from a dead worker on another machine waits for that worker's lake lock to expire.
         waitMs: 10 * 60_000,
