@@ -124,6 +124,41 @@ describe('resume: a run that failed in gold continues from gold', () => {
   });
 });
 
+describe('resume: a run that failed after its commit', () => {
+  let config: Config;
+  let lake: ObjectStore;
+  before(async () => {
+    ({ config } = await tempConfig());
+    lake = openObjectStore(config);
+    await generate({ outDir: config.sourcesDir, clients: 50, achats: 600, seed: 18, asOf: FIXED_DAY });
+  });
+  after(async () => fs.rm(config.dataDir, { recursive: true, force: true }));
+
+  test('failed in commit: the resume commits the states its tasks left', async () => {
+    const failed = await failingAt('throw:task:commit', () => runPipeline({ config }));
+    assert.equal(failed.summary.error?.task, 'commit');
+    const { summary, error } = await resume(config, failed.summary.runId);
+    assert.equal(error, undefined, String(error));
+    assert.deepEqual(summary.resumes![0]!.reused, ['bronze', 'silver', 'gold']);
+    assert.equal((await currentVersion(lake))!.runId, failed.summary.runId);
+    assert.deepEqual(await published(config), await uninterrupted(config));
+  });
+
+  test('failed in publish (the serving store down, say): the resume only publishes the version the run committed', async () => {
+    await fs.appendFile(path.join(config.sourcesDir, 'achats.csv'), '9900001,1,2026-01-03 10:00:00,12.50,Phone\n');
+    const failed = await failingAt('throw:task:publish', () => runPipeline({ config }));
+    assert.equal(failed.summary.error?.task, 'publish');
+    const committed = (await currentVersion(lake))!;
+    assert.equal(committed.runId, failed.summary.runId, 'the version was committed');
+    const { summary, error } = await resume(config, failed.summary.runId);
+    assert.equal(error, undefined, String(error));
+    assert.equal(summary.resumes![0]!.from, 'publish');
+    assert.deepEqual(task(summary, 'publish').attempts.map((a) => a.state), ['failed', 'completed']);
+    assert.deepEqual(await currentVersion(lake), committed, 'no new version');
+    assert.deepEqual(await published(config), await uninterrupted(config));
+  });
+});
+
 describe('resume: finished shards of the failed task are not redone', () => {
   let config: Config;
   let lake: ObjectStore;

@@ -306,7 +306,8 @@ export class RunJournal implements ShardLedger {
         await writeJson(this.lake, state, doc);
       }
       this.point.tasks = [...this.point.tasks.filter((t) => t.name !== name), { name, ...(state ? { state } : {}), result }];
-      await this.writePoint();
+      // After the flow's last task the run completes: there is nothing left to resume.
+      if (FLOWS[this.point.flow].at(-1) !== name) await this.writePoint();
     });
   }
 
