@@ -360,6 +360,19 @@ describe('CLI: run --resume', () => {
     assert.match(again.stderr, /hint: start a new run with `npx datalake run`/);
   });
 
+  test('a run killed (kill -9) in gold: its resume takes the lake over and continues it', async () => {
+    await fs.appendFile(path.join(dir, 'sources', 'achats.csv'), '9900003,1,2026-01-03 10:00:00,12.50,Phone\n');
+    const killed = await cli(['run'], { ...env, DATALAKE_FAILPOINT: 'task:gold' });
+    assert.notEqual(killed.code, 0);
+    const runId = await newestRun();
+    const r = await cli(['run', '--resume', runId, '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.state, 'completed');
+    assert.deepEqual(summary.resumes.map((x: { from: string; previousState: string }) => [x.from, x.previousState]), [['gold', 'failed']]);
+    assert.match(summary.tasks.find((t: { name: string }) => t.name === 'gold').attempts[0].error, /^interrupted: pid \d+ on \S+ stopped during this attempt$/);
+  });
+
   test('a run whose sources changed since it failed refuses, naming the file', async () => {
     await fs.appendFile(path.join(dir, 'sources', 'achats.csv'), '9900001,1,2026-01-03 10:00:00,12.50,Phone\n');
     assert.equal((await cli(['run'], { ...env, DATALAKE_FAILPOINT: 'throw:task:gold' })).code, 1);

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
-import { followRun, redisConnection, RUNS_QUEUE, startWorker as startInProcessWorker, submitRun } from '../src/flows/queue/index.js';
+import { followRun, redisConnection, RUNS_QUEUE, startWorker as startInProcessWorker, submitResume, submitRun } from '../src/flows/queue/index.js';
 import { addSchedule, removeSchedule } from '../src/flows/schedule.js';
 import { Queue } from 'bullmq';
 import { listRuns, readRun, type RunRecord } from '../src/flows/record.js';
@@ -350,6 +350,25 @@ describe('distributed mode: resuming a failed run', { skip: redis ? false : 'red
       } finally {
         await app.close();
       }
+
+      // A resume queued while no worker runs, whose sources change before a worker takes it: the worker
+      // refuses, and the run is back as it was, saying why.
+      workers.pop()!.child.kill('SIGKILL');
+      workers.push(await startWorker({ ...env, DATALAKE_FAILPOINT: 'throw:task:gold' }));
+      const achats = path.join(config.sourcesDir, 'achats.csv');
+      await fs.appendFile(achats, '9900001,1,2026-01-03 10:00:00,12.50,Phone\n');
+      assert.equal((await cli(['run'], env)).code, 1);
+      const second = (await newestRecord(lake))!.runId;
+      workers.pop()!.child.kill('SIGKILL');
+      await submitResume(config, second, 'cli', lake);
+      assert.equal((await readRun(lake, second))!.state, 'scheduled');
+      await fs.appendFile(achats, '9900002,1,2026-01-03 10:00:00,12.50,Phone\n');
+      workers.push(await startWorker(env));
+      const back = await followRun(lake, second, () => undefined, 100);
+      assert.equal(back.state, 'failed');
+      assert.match(back.resumes!.at(-1)!.refused!.message, new RegExp(`^cannot resume run ${second}: source file achats\\.csv changed \\(\\d+ → \\d+ bytes\\)`));
+      assert.equal(back.error?.task, 'gold', 'the failure it had');
+      assert.ok(back.logs.some((l) => /^resume refused: /.test(l.message)));
     } finally {
       for (const w of workers) w.child.kill('SIGKILL');
       await fs.rm(config.dataDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Config } from '../src/config.js';
@@ -288,6 +289,23 @@ describe('resume: a run whose inputs changed refuses, saying which', () => {
     assert.ok(error instanceof NotResumableError);
     assert.equal((error as NotResumableError).status, 404);
     assert.match((error as Error).message, /^no run 20200101T000000\.000Z-000000$/);
+  });
+
+  test('a run still running (its lock alive), or queued', async () => {
+    const runId = '20261128T000000.000Z-a11ve0';
+    const now = new Date().toISOString();
+    await lake.putBytes('runs', `${runId}.json`, JSON.stringify({ runId, flow: 'pipeline', parameters: {}, state: 'running', startedAt: now, seconds: 0, lake: '', owner: 'x', tasks: [], stages: [], logs: [], peakRssBytes: 0 }));
+    // Held by a process that is alive (this one's parent).
+    await lake.putBytes('runs', '_lock.json', JSON.stringify({ runId, flow: 'pipeline', owner: `pid ${process.ppid} on here`, host: os.hostname(), pid: process.ppid, acquiredAt: now, heartbeatAt: now }));
+    try {
+      await refused(runId, new RegExp(`^cannot resume run ${runId}: it is still running \\(pid ${process.ppid} on here\\)$`));
+    } finally {
+      await lake.delete('runs', '_lock.json');
+    }
+    const record = (await readRun(lake, runId))!;
+    await lake.putBytes('runs', `${runId}.json`, JSON.stringify({ ...record, state: 'scheduled' }));
+    await refused(runId, /: it is queued, waiting for a worker$/);
+    await lake.delete('runs', `${runId}.json`);
   });
 
   test('a new source file arrived, one changed, one went', async () => {

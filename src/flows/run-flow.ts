@@ -77,18 +77,20 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
   try {
     await withRetries(config, recorder, undefined, options.signal, () => lake.ensureBuckets());
     const queued = options.runId !== undefined;
+    // A resume refused leaves the run's record as it was (a queued one back in its earlier state, saying why).
+    const refuse = async (err: unknown): Promise<never> => {
+      refused = true;
+      await refuseQueued(lake, options.resume!, err).catch(() => undefined);
+      throw err;
+    };
     // Refused at once when it is plain (a run still running, inputs changed), again below once the lake is held.
-    if (options.resume) await assessResume(config, lake, options.resume, { underLock: false, queued });
+    if (options.resume) await assessResume(config, lake, options.resume, { underLock: false, queued }).catch(refuse);
     lock = await LakeLock.acquire(lake, { runId: ctx.runId, flow: options.flow }, { ...options.lock, waitMs: options.waitMs ?? 0 });
     if (lock.abandoned && lock.abandoned.runId !== ctx.runId) await markAbandoned(lake, recorder, lock.abandoned.runId);
     let journal: RunJournal;
     let reused = new Set<TaskName>();
     if (options.resume) {
-      const assessed = await assessResume(config, lake, options.resume, { underLock: true, queued }).catch(async (err: unknown) => {
-        refused = true;
-        await refuseQueued(lake, options.resume!, err).catch(() => undefined);
-        throw err;
-      });
+      const assessed = await assessResume(config, lake, options.resume, { underLock: true, queued }).catch(refuse);
       secondsBefore = assessed.record.seconds;
       reused = await takeUpRecord(ctx, recorder, assessed, options.trigger === 'api' ? 'api' : 'cli');
       journal = await RunJournal.resume(ctx, recorder, assessed.flow, assessed.point, reused);
