@@ -16,7 +16,7 @@ import {
   type LakeVersion,
   type ObjectStore,
 } from '../lake/index.js';
-import { listSources, type Manifest, type SourceEntry } from '../pipeline/bronze.js';
+import { datasetForFile, listSources, type Manifest, type SourceEntry } from '../pipeline/bronze.js';
 import type { RunContext, StageResult } from '../pipeline/context.js';
 import { goldDefinitions, type GoldState } from '../pipeline/gold/index.js';
 import type { Keepable, Shard, ShardKind, ShardLedger } from '../pipeline/shards.js';
@@ -150,7 +150,9 @@ export async function assessResume(config: Config, lake: ObjectStore, runId: str
   if (now.gold !== point.definitions.gold) throw refuse('the gold models or KPIs (models/, kpis/) changed since it stopped', NEW_RUN);
   if (now.settings !== point.definitions.settings) throw refuse('the quality settings (QUALITY_*) changed since it stopped', NEW_RUN);
   if (point.sources && !committedByRun && point.tasks.some((t) => t.name === 'bronze')) {
-    const change = sourcesChange(point.sources, await listSources(config, lake));
+    // Files no dataset claims are ignored by bronze (the definitions are those it ran with, checked above).
+    const claimed = (entries: SourceEntry[]) => entries.filter((e) => datasetForFile(config.project, e.name) !== undefined);
+    const change = sourcesChange(claimed(point.sources), claimed(await listSources(config, lake)));
     if (change) throw refuse(`${change} since it stopped, and its bronze task had finished without it`, `${NEW_RUN}; it ingests every source file`);
   }
   return { record, flow: record.flow, point, current };

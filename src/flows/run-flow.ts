@@ -219,8 +219,14 @@ export function shardRows(output: unknown): { rows?: number } {
  */
 export async function resumeFlow(options: Omit<FlowOptions, 'flow' | 'fullRefresh' | 'strict' | 'resume' | 'runId'> & { resume: string }): Promise<{ summary: RunRecord; error?: unknown }> {
   const lake = options.lake ?? openObjectStore(options.config);
-  const earlier = /^[0-9A-Za-z.-]{1,64}$/.test(options.resume) ? await readRun(lake, options.resume) : undefined;
-  if (!earlier) return { summary: newRunRecord({ runId: options.resume, flow: 'pipeline', state: 'failed', lake: lake.description, owner: LakeLock.owner(), tasks: [], options: {} }), error: new NotResumableError(`no run ${options.resume}`, 'list the runs with `npx datalake runs`', 404) };
+  const refused = (error: unknown) => ({ summary: newRunRecord({ runId: options.resume, flow: 'pipeline', state: 'failed', lake: lake.description, owner: LakeLock.owner(), tasks: [], options: {} }), error });
+  let earlier: RunRecord | undefined;
+  try {
+    earlier = /^[0-9A-Za-z.-]{1,64}$/.test(options.resume) ? await readRun(lake, options.resume) : undefined;
+  } catch (err) {
+    return refused(describeSystemError(err));
+  }
+  if (!earlier) return refused(new NotResumableError(`no run ${options.resume}`, 'list the runs with `npx datalake runs`', 404));
   const flow = (Object.hasOwn(FLOWS, earlier.flow) ? earlier.flow : 'pipeline') as FlowName;
   return runFlow({ ...options, lake, flow, fullRefresh: earlier.parameters.fullRefresh === true, strict: earlier.parameters.strict === true });
 }
