@@ -326,3 +326,61 @@ describe('npm start (datalake start)', () => {
     }
   });
 });
+
+describe('CLI: run --resume', () => {
+  let env: Record<string, string>;
+  let dir: string;
+  before(async () => {
+    ({ env, dir } = await tempConfig());
+    assert.equal((await cli(['generate', '--clients', '40', '--achats', '600', '--seed', '5'], env)).code, 0);
+  });
+  after(async () => fs.rm(dir, { recursive: true, force: true }));
+
+  const newestRun = async () => (JSON.parse((await cli(['runs', '--json', '--limit', '1'], env)).stdout) as { runId: string }[])[0]!.runId;
+
+  test('a run that failed in gold continues from gold under its id; a completed run is not resumed again', async () => {
+    const failed = await cli(['run'], { ...env, DATALAKE_FAILPOINT: 'throw:task:gold' });
+    assertOneLineError(failed, /^error: injected failure at failpoint task:gold$/);
+    const runId = await newestRun();
+
+    assertOneLineError(await cli(['run', '--resume', runId, '--full-refresh'], env), /^error: option '--resume <run>' cannot be used with option '--full-refresh'$/);
+    assertOneLineError(await cli(['run', '--resume', '20200101T000000.000Z-000000'], env), /^error: no run 20200101T000000\.000Z-000000$/);
+
+    const r = await cli(['run', '--resume', runId, '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.runId, runId);
+    assert.equal(summary.state, 'completed');
+    assert.deepEqual(summary.resumes.map((x: { from: string; reused: string[] }) => [x.from, x.reused]), [['gold', ['bronze', 'silver']]]);
+    assert.deepEqual(summary.tasks.find((t: { name: string }) => t.name === 'gold').attempts.map((a: { state: string }) => a.state), ['failed', 'completed']);
+    assert.match((await cli(['runs', runId], env)).stdout, /resumed by pid \d+ on \S+ from task gold \(bronze, silver reused from the earlier attempt\)/);
+
+    const again = await cli(['run', '--resume', runId], env);
+    assertOneLineError(again, new RegExp(`^error: cannot resume run ${runId}: it completed: there is nothing to resume$`));
+    assert.match(again.stderr, /hint: start a new run with `npx datalake run`/);
+  });
+
+  test('a run killed (kill -9) in gold: its resume takes the lake over and continues it', async () => {
+    await fs.appendFile(path.join(dir, 'sources', 'achats.csv'), '9900003,1,2026-01-03 10:00:00,12.50,Phone\n');
+    const killed = await cli(['run'], { ...env, DATALAKE_FAILPOINT: 'task:gold' });
+    assert.notEqual(killed.code, 0);
+    const runId = await newestRun();
+    const r = await cli(['run', '--resume', runId, '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(r.stdout);
+    assert.equal(summary.state, 'completed');
+    assert.deepEqual(summary.resumes.map((x: { from: string; previousState: string }) => [x.from, x.previousState]), [['gold', 'failed']]);
+    assert.match(summary.tasks.find((t: { name: string }) => t.name === 'gold').attempts[0].error, /^interrupted: pid \d+ on \S+ stopped during this attempt$/);
+  });
+
+  test('a run whose sources changed since it failed refuses, naming the file', async () => {
+    await fs.appendFile(path.join(dir, 'sources', 'achats.csv'), '9900001,1,2026-01-03 10:00:00,12.50,Phone\n');
+    assert.equal((await cli(['run'], { ...env, DATALAKE_FAILPOINT: 'throw:task:gold' })).code, 1);
+    const runId = await newestRun();
+    await fs.writeFile(path.join(dir, 'sources', 'achats_late.csv'), 'id_achat,id_client,date_achat,montant,produit\n9900002,1,2026-01-03 10:00:00,12.50,Phone\n');
+    const r = await cli(['run', '--resume', runId], env);
+    assertOneLineError(r, new RegExp(`^error: cannot resume run ${runId}: a new source file arrived: achats_late\\.csv since it stopped, and its bronze task had finished without it$`));
+    assert.match(r.stderr, /hint: start a new run instead \(`npx datalake run`\)/);
+    assert.equal((await cli(['run'], env)).code, 0, 'a new run ingests it');
+  });
+});

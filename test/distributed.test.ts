@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
-import { followRun, redisConnection, RUNS_QUEUE, startWorker as startInProcessWorker, submitRun } from '../src/flows/queue/index.js';
+import { followRun, redisConnection, RUNS_QUEUE, startWorker as startInProcessWorker, submitResume, submitRun } from '../src/flows/queue/index.js';
 import { addSchedule, removeSchedule } from '../src/flows/schedule.js';
 import { Queue } from 'bullmq';
 import { listRuns, readRun, type RunRecord } from '../src/flows/record.js';
@@ -283,6 +283,94 @@ describe('distributed mode: a shard that fails transiently', { skip: redis ? fal
         await worker.close();
       }
     } finally {
+      await fs.rm(config.dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('distributed mode: resuming a failed run', { skip: redis ? false : 'redis-server is not installed' }, () => {
+  test('`datalake run --resume` queues the resume; a worker continues the run, rebuilding only the gold partitions not finished', async () => {
+    // A Redis database of its own, so that only this test's workers take the jobs.
+    const { config, env } = await tempConfig({ REDIS_URL: `${redis!.url}/3`, WORKER_LOCK_MS: '1500' });
+    const workers: TestWorker[] = [];
+    try {
+      await generate({ outDir: config.sourcesDir, clients: 150, achats: 4000, seed: 21, asOf: FIXED_DAY });
+      const lake = openObjectStore(config);
+      // A worker failing one month of gold: the run fails in gold after silver's shards and the earlier months ran.
+      workers.push(await startWorker({ ...env, DATALAKE_FAILPOINT: 'throw:shard:fact_achats month=2026-03' }));
+      const failed = await cli(['run'], env);
+      assert.equal(failed.code, 1, failed.stdout);
+      assert.match(failed.stderr, /^error: run \S+ failed in task gold: fact_achats month=2026-03: injected failure at failpoint shard:fact_achats month=2026-03/m);
+      const runId = (await newestRecord(lake))!.runId;
+      const before = (await readRun(lake, runId))!;
+      const months = (r: RunRecord) => Object.fromEntries(r.tasks.filter((t) => t.parent === 'gold').map((t) => [t.name.replace('gold: fact_achats ', ''), t.attempts.map((a) => a.state).join(',')]));
+      const built = Object.entries(months(before)).filter(([, s]) => s === 'completed').map(([m]) => m);
+      assert.ok(built.length >= 3 && built.every((m) => m < 'month=2026-03'), JSON.stringify(months(before)));
+      workers.shift()!.child.kill('SIGKILL');
+
+      // An unknown run is refused at once, before anything is queued.
+      assert.match((await cli(['run', '--resume', '20200101T000000.000Z-000000'], env)).stderr, /^error: no run 20200101T000000\.000Z-000000$/m);
+
+      workers.push(await startWorker(env));
+      const r = await cli(['run', '--resume', runId], env);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(r.stdout, new RegExp(`resume of run ${runId} \\(pipeline\\) queued on Redis`));
+      assert.match(r.stdout, /resumed from task gold: bronze, silver reused from the earlier attempt/);
+      const final = (await readRun(lake, runId))!;
+      assert.equal(final.state, 'completed');
+      assert.equal(final.tasks.find((t) => t.name === 'silver')!.attempts.length, 1, 'silver was not run again');
+      assert.deepEqual(final.tasks.filter((t) => t.parent === 'silver').map((t) => t.attempts.length), [1, 1]);
+      const after = months(final);
+      for (const m of built) assert.equal(after[m], 'completed', `${m} was built once`);
+      assert.equal(after['month=2026-03'], 'failed,completed');
+      assert.ok(final.logs.some((l) => l.task === 'gold' && new RegExp(`^reused ${built.length} shards finished by an earlier attempt`).test(l.message)));
+      assert.deepEqual(final.resumes!.map((x) => [x.trigger, x.previousState, x.from, x.by.startsWith('queued by pid')]), [['cli', 'failed', 'gold', true]]);
+      assert.deepEqual((await lake.list('runs', '_resume/')).length, 0);
+      assert.deepEqual((await lake.list('gold', '_staging/')).length, 0);
+
+      // The same gold as an uninterrupted in-process run.
+      const { config: local } = await tempConfig();
+      const engine = await Engine.open(config.duckdb, path.join(config.dataDir, 'spill'));
+      try {
+        await fs.cp(config.sourcesDir, local.sourcesDir, { recursive: true });
+        assert.equal((await runPipeline({ config: local })).error, undefined);
+        assert.deepEqual(await goldTables(engine, config), await goldTables(engine, local));
+      } finally {
+        engine.close();
+        await fs.rm(local.dataDir, { recursive: true, force: true });
+      }
+
+      // Through the API: a completed run is refused at once (409), nothing is queued.
+      const app = await createApp(config);
+      try {
+        const res = await app.inject({ method: 'POST', url: '/api/runs', payload: { resume: runId } });
+        assert.equal(res.statusCode, 409, res.body);
+        assert.equal(res.json().code, 'not_resumable');
+        assert.equal((await readRun(lake, runId))!.state, 'completed');
+      } finally {
+        await app.close();
+      }
+
+      // A resume queued while no worker runs, whose sources change before a worker takes it: the worker
+      // refuses, and the run is back as it was, saying why.
+      workers.pop()!.child.kill('SIGKILL');
+      workers.push(await startWorker({ ...env, DATALAKE_FAILPOINT: 'throw:task:gold' }));
+      const achats = path.join(config.sourcesDir, 'achats.csv');
+      await fs.appendFile(achats, '9900001,1,2026-01-03 10:00:00,12.50,Phone\n');
+      assert.equal((await cli(['run'], env)).code, 1);
+      const second = (await newestRecord(lake))!.runId;
+      workers.pop()!.child.kill('SIGKILL');
+      await submitResume(config, second, 'cli', lake);
+      assert.equal((await readRun(lake, second))!.state, 'scheduled');
+      await fs.appendFile(achats, '9900002,1,2026-01-03 10:00:00,12.50,Phone\n');
+      workers.push(await startWorker(env));
+      const back = await followRun(lake, second, () => undefined, 100);
+      assert.equal(back.state, 'failed');
+      assert.match(back.resumes!.at(-1)!.refused!.message, new RegExp(`^cannot resume run ${second}: source file achats\\.csv changed \\(\\d+ → \\d+ bytes\\)`));
+      assert.equal(back.error?.task, 'gold', 'the failure it had');
+      assert.ok(back.logs.some((l) => /^resume refused: /.test(l.message)));
+    } finally {
+      for (const w of workers) w.child.kill('SIGKILL');
       await fs.rm(config.dataDir, { recursive: true, force: true });
     }
   });

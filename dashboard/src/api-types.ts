@@ -86,8 +86,8 @@ export interface paths {
         get: operations["getApiRuns"];
         put?: never;
         /**
-         * Start a flow: the whole pipeline or one stage (admin only when API_KEY is set)
-         * @description Returns 202 with the run id as soon as the run holds the lake; follow it at /api/runs/{id}. 409 when another run is writing the lake.
+         * Start a flow (the whole pipeline or one stage), or resume a failed or cancelled run (admin only when API_KEY is set)
+         * @description Returns 202 with the run id as soon as the run holds the lake; follow it at /api/runs/{id}. 409 when another run is writing the lake. With `resume`, the run given continues under its id from its failed task, reusing what it finished; 404 for an unknown run, 409 (code not_resumable) when it cannot be resumed: it completed or is still running, or its inputs changed since (another run committed, a definition or a source file changed).
          */
         post: operations["postApiRuns"];
         delete?: never;
@@ -494,7 +494,7 @@ export interface components {
         /** @description Every 4xx and 5xx answer. */
         Error: {
             statusCode: number;
-            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, unknown_version, version_incompatible, not_published, lake_busy, body_too_large, rate_limited, unavailable, internal */
+            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, unknown_version, version_incompatible, not_published, lake_busy, not_resumable, body_too_large, rate_limited, unavailable, internal */
             code: string;
             error: string;
             message: string;
@@ -708,6 +708,27 @@ export interface components {
             };
             /** @description the alerts its end sent (ALERT_WEBHOOK_URL), added once each was delivered or given up */
             alerts?: components["schemas"]["AlertDelivery"][];
+            /** @description each resume of the run (`datalake run --resume`, `POST /api/runs {"resume": …}`), oldest first */
+            resumes?: {
+                /** Format: date-time */
+                requestedAt: string;
+                by: string;
+                /** @enum {string} */
+                trigger: "cli" | "api";
+                /** @enum {string} */
+                previousState: "failed" | "cancelled";
+                /** Format: date-time */
+                startedAt?: string;
+                /** @description the first task run again */
+                from?: string;
+                /** @description the tasks finished by the earlier attempt, not done again */
+                reused?: string[];
+                /** @description a queued resume the worker refused: the run is back in its previous state */
+                refused?: {
+                    message: string;
+                    hint?: string;
+                };
+            }[];
         };
         AlertDelivery: {
             /** @enum {string} */
@@ -1031,12 +1052,14 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @default pipeline
+                     * @description default pipeline; with resume, the run's own flow (optional)
                      * @enum {string}
                      */
                     flow?: "pipeline" | "bronze_ingestion_flow" | "silver_ingestion_flow" | "gold_ingestion_flow" | "publish_flow" | "vacuum" | "compact";
                     /** @default false */
                     full_refresh?: boolean;
+                    /** @description the id of a failed or cancelled run to resume, instead of starting a new one */
+                    resume?: string;
                 };
             };
         };
@@ -1070,6 +1093,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

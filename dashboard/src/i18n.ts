@@ -80,6 +80,7 @@ const STRINGS = {
   stages: { fr: 'Étapes (lignes · secondes)', en: 'Stages (rows · seconds)' },
   timeline: { fr: 'Durée des étapes par run', en: 'Stage durations per run' },
   no_runs: { fr: "Aucun run enregistré pour l'instant.", en: 'No run recorded yet.' },
+  resumed_from: { fr: 'repris à', en: 'resumed from' },
   empty_title: { fr: 'Rien de publié pour le moment', en: 'Nothing published yet' },
   empty_text: { fr: 'Lancez le pipeline : npx datalake run', en: 'Run the pipeline: npx datalake run' },
   error_title: { fr: "L'API est injoignable", en: 'The API is unreachable' },

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'version_incompatible'
   | 'not_published'
   | 'lake_busy'
+  | 'not_resumable'
   | 'body_too_large'
   | 'rate_limited'
   | 'unavailable'

@@ -25,7 +25,7 @@ const SCHEMAS: Record<string, object> = {
       statusCode: integer,
       code: {
         type: 'string',
-        description: 'stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, unknown_version, version_incompatible, not_published, lake_busy, body_too_large, rate_limited, unavailable, internal',
+        description: 'stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, unknown_version, version_incompatible, not_published, lake_busy, not_resumable, body_too_large, rate_limited, unavailable, internal',
       },
       error: string,
       message: string,
@@ -156,6 +156,23 @@ const SCHEMAS: Record<string, object> = {
       audit: { type: 'array', items: object({ table: string, check: string, detail: string }), description: 'the checks that failed the audit of an audit_failed run' },
       approved: object({ by: string, at: dateTime, version: integer }),
       alerts: { type: 'array', items: ref('AlertDelivery'), description: 'the alerts its end sent (ALERT_WEBHOOK_URL), added once each was delivered or given up' },
+      resumes: {
+        type: 'array',
+        description: 'each resume of the run (`datalake run --resume`, `POST /api/runs {"resume": …}`), oldest first',
+        items: object(
+          {
+            requestedAt: dateTime,
+            by: string,
+            trigger: { type: 'string', enum: ['cli', 'api'] },
+            previousState: { type: 'string', enum: ['failed', 'cancelled'] },
+            startedAt: dateTime,
+            from: { ...string, description: 'the first task run again' },
+            reused: { type: 'array', items: string, description: 'the tasks finished by the earlier attempt, not done again' },
+            refused: { ...object({ message: string, hint: string }, ['message']), description: 'a queued resume the worker refused: the run is back in its previous state' },
+          },
+          ['requestedAt', 'by', 'trigger', 'previousState'],
+        ),
+      },
     },
     ['runId', 'flow', 'state', 'startedAt'],
   ),

@@ -112,9 +112,14 @@ function buildProgram(): Command {
     .addOption(new Option('--flow <name>', 'run one named flow instead of the whole pipeline').choices(Object.keys(FLOWS)))
     .option('--full-refresh', 'rebuild silver from every bronze file, then gold, and republish')
     .option('--strict', 'a source file that cannot be read (empty, not UTF-8, a required column missing...) fails the run instead of waiting in quarantine')
+    .addOption(
+      new Option('--resume <run>', 'continue a failed or cancelled run from its failed task, reusing what it finished (refused when its inputs changed since)').conflicts(['flow', 'fullRefresh', 'strict']),
+    )
     .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
     .option('--json', 'print the run summary as JSON')
-    .action(async (flags: RunFlags & { flow?: FlowName }) => (await L.run()).stagesCommand((await config()), flags.flow ? FLOWS[flags.flow] : TASKS, flags));
+    .action(async (flags: RunFlags & { flow?: FlowName; resume?: string }) =>
+      flags.resume !== undefined ? (await L.run()).resumeCommand(await config(), flags.resume, flags) : (await L.run()).stagesCommand(await config(), flags.flow ? FLOWS[flags.flow] : TASKS, flags),
+    );
 
   const stageHelp: Record<StageName, string> = {
     bronze: "keep new and changed source CSVs (the files each dataset's `files` glob matches) in bronze, by ingestion day; skips files already received",

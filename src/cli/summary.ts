@@ -71,6 +71,8 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
   const commit = summary.stages.find((s) => s.stage === 'commit');
   if (commit && typeof commit.details['skipped'] !== 'string') lines.push(`commit: version ${String(commit.details['version'])} of the lake (\`npx datalake history\`)`);
   for (const a of summary.audit ?? []) lines.push(`audit failed: ${a.table}: ${a.check}: ${a.detail}`);
+  const resumed = summary.resumes?.filter((r) => r.startedAt).at(-1);
+  if (resumed) lines.push(`resumed from task ${resumed.from ?? 'none'}${resumed.reused?.length ? `: ${resumed.reused.join(', ')} reused from the earlier attempt (their figures above are that attempt's)` : ''}`);
   lines.push(
     `run ${summary.runId} ${summary.state} in ${summary.seconds.toFixed(2)} s, peak memory ${humanBytes(summary.peakRssBytes)} (lake: ${summary.lake}; record: runs/${summary.runId}.json)`,
   );

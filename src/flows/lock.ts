@@ -53,6 +53,11 @@ function ownerIsGone(lock: LockInfo): boolean {
   }
 }
 
+/** Whether a lock's holder is alive: its heartbeat is recent and its process is not known to be gone. */
+export function lockAlive(lock: LockInfo, ttlMs = 60_000): boolean {
+  return Date.now() - Date.parse(lock.heartbeatAt) <= ttlMs && !ownerIsGone(lock);
+}
+
 export class LakeLock {
   private timer: NodeJS.Timeout | undefined;
   private beat: Promise<void> = Promise.resolve();

@@ -74,6 +74,24 @@ export interface RunRecord {
   approved?: { by: string; at: string; version: number };
   /** The alerts its end sent (ALERT_WEBHOOK_URL), each once delivered or given up: added after the run ended. */
   alerts?: AlertDelivery[];
+  /** Each resume of the run (`datalake run --resume`), oldest first. */
+  resumes?: ResumeEntry[];
+}
+
+/** One resume of a failed or cancelled run: who asked, when it started and from which task, or why it was refused. */
+export interface ResumeEntry {
+  requestedAt: string;
+  by: string;
+  trigger: 'cli' | 'api';
+  /** The state the run was in when the resume was asked for. */
+  previousState: 'failed' | 'cancelled';
+  /** When it started (a queued resume waits for a worker until then). */
+  startedAt?: string;
+  /** The first task run again; the tasks before it were reused. */
+  from?: string;
+  reused?: string[];
+  /** A queued resume the worker refused (the run's inputs changed meanwhile): the run is back in its previous state. */
+  refused?: { message: string; hint?: string };
 }
 
 /** A new record: every task of the flow pending. */

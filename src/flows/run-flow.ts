@@ -1,12 +1,13 @@
 import type { Config } from '../config.js';
 import { AuditError, describeSystemError, errorMessage } from '../errors.js';
+import { failpoint } from '../failpoints.js';
 import { openObjectStore, type ObjectStore } from '../lake/index.js';
 import { runBronze } from '../pipeline/bronze.js';
 import { runCommit } from '../pipeline/commit.js';
 import { RunContext, silentProgress, type ProgressSink } from '../pipeline/context.js';
 import { runGold } from '../pipeline/gold/index.js';
 import { runPublish } from '../pipeline/publish.js';
-import { inlineRunner, type ShardRunner } from '../pipeline/shards.js';
+import { inlineShard, type ShardRunner } from '../pipeline/shards.js';
 import { runSilver } from '../pipeline/silver/index.js';
 import { runCompact } from '../maintenance/compact.js';
 import { runVacuum } from '../maintenance/task.js';
@@ -14,8 +15,9 @@ import { alertRunEnd } from '../ops/run-alerts.js';
 import { openServingStore, type ServingStore } from '../serving/index.js';
 import { FLOWS, type FlowName, type TaskName } from './definitions.js';
 import { LakeLock, type LockOptions } from './lock.js';
-import { errorInfo, newRunRecord, RunRecorder, type RunParameters, type RunRecord } from './record.js';
+import { errorInfo, newRunRecord, readRun, RunRecorder, type RunParameters, type RunRecord } from './record.js';
 import { CancelledError, withRetries } from './retries.js';
+import { assessResume, NotResumableError, refuseQueued, RunJournal, takeUpRecord } from './resume.js';
 import { continueRecord, markAbandoned, removeDeadScratch } from './takeover.js';
 
 export interface FlowOptions extends Omit<RunParameters, 'trigger'> {
@@ -33,6 +35,13 @@ export interface FlowOptions extends Omit<RunParameters, 'trigger'> {
    * whose worker died — is continued: its attempts are kept and the one that was running is marked failed.
    */
   runId?: string;
+  /**
+   * Resume this failed or cancelled run (its id) instead of starting a new one: its record continues,
+   * and the tasks it finished (and the shards of its failed task it finished) are reused, not redone
+   * (flows/resume.ts). `flow` and the parameters must be the run's: {@link resumeFlow} reads them from
+   * its record. With `runId` too, a worker takes up a resume queued for it.
+   */
+  resume?: string;
   /** Called once the run holds the lake and its record exists. */
   onStart?: (record: RunRecord) => void;
   /** Where the shards of each task attempt run; in this process (default) or on the workers' shard queue. */
@@ -53,7 +62,7 @@ export type ShardRunnerFactory = (ctx: RunContext, recorder: RunRecorder, task: 
 export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecord; error?: unknown }> {
   const { config } = options;
   const lake = options.lake ?? openObjectStore(config);
-  const ctx = new RunContext(config, lake, options.progress ?? silentProgress, options.runId);
+  const ctx = new RunContext(config, lake, options.progress ?? silentProgress, options.resume ?? options.runId);
   const recorder = new RunRecorder(
     lake,
     newRunRecord({ runId: ctx.runId, flow: options.flow, state: 'running', lake: lake.description, owner: LakeLock.owner(), tasks: FLOWS[options.flow], options }),
@@ -63,32 +72,60 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
   let lock: LakeLock | undefined;
   let error: unknown;
   let current: TaskName | undefined;
+  /** A resume refused once the run held the lake: its record stays as it was. */
+  let refused = false;
+  // A resumed run's time adds up over its attempts.
+  let secondsBefore: number | undefined;
+  const resumedAt = Date.now();
   try {
     await withRetries(config, recorder, undefined, options.signal, () => lake.ensureBuckets());
+    const queued = options.runId !== undefined;
+    // A resume refused leaves the run's record as it was (a queued one back in its earlier state, saying why).
+    const refuse = async (err: unknown): Promise<never> => {
+      refused = true;
+      await refuseQueued(lake, options.resume!, err).catch(() => undefined);
+      throw err;
+    };
+    // Refused at once when it is plain (a run still running, inputs changed), again below once the lake is held.
+    if (options.resume) await assessResume(config, lake, options.resume, { underLock: false, queued }).catch(refuse);
     lock = await LakeLock.acquire(lake, { runId: ctx.runId, flow: options.flow }, { ...options.lock, waitMs: options.waitMs ?? 0 });
     if (lock.abandoned && lock.abandoned.runId !== ctx.runId) await markAbandoned(lake, recorder, lock.abandoned.runId);
-    if (options.runId) await continueRecord(lake, recorder);
+    let journal: RunJournal;
+    let reused = new Set<TaskName>();
+    if (options.resume) {
+      const assessed = await assessResume(config, lake, options.resume, { underLock: true, queued }).catch(refuse);
+      secondsBefore = assessed.record.seconds;
+      reused = await takeUpRecord(ctx, recorder, assessed, options.trigger === 'api' ? 'api' : 'cli');
+      journal = await RunJournal.resume(ctx, recorder, assessed.flow, assessed.point, reused);
+    } else {
+      if (options.runId) await continueRecord(lake, recorder);
+      journal = await RunJournal.start(ctx, recorder, options.flow);
+    }
+    ctx.ledger = journal;
     const removed = await removeDeadScratch(config.scratchDir, lake, ctx.runId);
     if (removed.length) recorder.log('info', `removed the scratch space of ${removed.length} run(s) or process(es) no longer alive: ${removed.join(', ')}`);
-    recorder.log('info', `${options.flow} started by ${record.owner} on ${lake.description}`);
+    if (!options.resume) recorder.log('info', `${options.flow} started by ${record.owner} on ${lake.description}`);
     await recorder.save();
     options.onStart?.(record);
     const force = options.fullRefresh === true;
-    // A run taken over after it committed (its worker died before publishing) must not write under its
-    // own keys again: they are those of the version it committed. It only publishes.
+    // A run taken over (or resumed) after it committed (its process died, or its publish failed) must not
+    // write under its own keys again: they are those of the version it committed. It only publishes.
     const committed = (await ctx.draft.base()).version;
-    const alreadyCommitted = options.runId !== undefined && committed?.runId === ctx.runId;
-    if (alreadyCommitted) recorder.log('warn', `this run committed version ${committed.version} before its process stopped: only publishing it`);
+    const alreadyCommitted = (options.runId !== undefined || options.resume !== undefined) && committed?.runId === ctx.runId;
+    if (alreadyCommitted) recorder.log('warn', `this run committed version ${committed.version} before ${options.resume ? 'it stopped' : 'its process stopped'}: only publishing it`);
     for (const name of FLOWS[options.flow]) {
       if (options.signal?.aborted) throw new CancelledError();
+      if (reused.has(name)) continue;
       if (alreadyCommitted && name !== 'publish') {
         recorder.task(name).state = 'skipped';
         continue;
       }
       current = name;
       const result = await withRetries(config, recorder, name, options.signal, async (attempt) => {
+        journal.beginAttempt(name);
+        failpoint(`task:${name}`);
         const shards = (options.shards ?? inlineShards)(ctx, recorder, name, attempt);
-        if (name === 'bronze') return runBronze(ctx, { strict: options.strict === true });
+        if (name === 'bronze') return runBronze(ctx, { strict: options.strict === true, onSources: (seen) => journal.setSources(seen) });
         if (name === 'silver') return runSilver(ctx, { fullRefresh: force, shards });
         if (name === 'gold') return runGold(ctx, { force, shards });
         if (name === 'commit') return runCommit(ctx);
@@ -102,6 +139,7 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
       recorder.task(name).state = skipped ? 'skipped' : 'completed';
       for (const w of Array.isArray(result.details['warnings']) ? (result.details['warnings'] as string[]) : []) recorder.log('warn', w, name);
       recorder.log('info', skipped ? `skipped: ${skipped}` : `completed in ${result.seconds.toFixed(2)} s: ${result.rowsOut} rows out, ${result.quarantined} quarantined`, name);
+      await journal.finishTask(ctx, name, result);
       await recorder.save();
     }
     current = undefined;
@@ -114,7 +152,7 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
 
   const ended = new Date();
   record.endedAt = ended.toISOString();
-  record.seconds = (ended.getTime() - Date.parse(record.startedAt)) / 1000;
+  record.seconds = secondsBefore === undefined ? (ended.getTime() - Date.parse(record.startedAt)) / 1000 : secondsBefore + (ended.getTime() - resumedAt) / 1000;
   if (error instanceof CancelledError) {
     record.state = 'cancelled';
     for (const t of record.tasks) if (t.state === 'pending' || t.state === 'running') t.state = 'cancelled';
@@ -137,9 +175,11 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
     record.state = 'completed';
     recorder.log('info', `completed in ${record.seconds.toFixed(2)} s`);
   }
-  // A run refused for a busy lake never held it: it leaves no record, only its message.
+  // A run refused for a busy lake never held it: it leaves no record, only its message. A run that
+  // completed (or whose audit failed: it is approved, not resumed) needs no resume state.
   if (lock) {
-    await recorder.save();
+    if (!refused) await recorder.save();
+    if (!refused && (record.state === 'completed' || record.state === 'audit_failed')) await RunJournal.remove(lake, ctx.runId).catch(() => undefined);
     await lock.release();
     // In the background: the run returns now; the delivery is added to its record when it is done.
     alertRunEnd(config, lake, recorder);
@@ -148,21 +188,21 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
 }
 
 /** Shards in this process, one after the other, each recorded as a task with its attempt. */
-const inlineShards: ShardRunnerFactory = (ctx, recorder, task) => {
-  const inline = inlineRunner(ctx);
+const inlineShards: ShardRunnerFactory = (ctx, recorder, task, taskAttempt) => {
   return {
     inProcess: true,
-    async map(kind, shards, handler) {
+    async map(kind, shards, handler, onDone) {
       const outputs = [];
-      for (const shard of shards) {
+      for (const [i, shard] of shards.entries()) {
         const record = recorder.shard(task, shard.label);
         const attempt = recorder.openAttempt(record);
         await recorder.save();
         try {
-          const [output] = await inline.map(kind, [shard], handler);
+          const output = await inlineShard(ctx, kind, taskAttempt, i, shard, handler);
           recorder.closeAttempt(attempt, { state: 'completed', ...shardRows(output) });
           record.state = 'completed';
-          outputs.push(output!);
+          await onDone?.(i, output);
+          outputs.push(output);
         } catch (err) {
           recorder.closeAttempt(attempt, { state: 'failed', error: errorMessage(err) });
           record.state = 'failed';
@@ -179,4 +219,22 @@ export function shardRows(output: unknown): { rows?: number } {
   if (Array.isArray(output)) return output.reduce((sum: { rows?: number }, o) => ({ rows: (sum.rows ?? 0) + (shardRows(o).rows ?? 0) }), {});
   const rows = (output as { rows?: unknown } | undefined)?.rows;
   return typeof rows === 'number' ? { rows } : {};
+}
+
+/**
+ * Resumes a failed or cancelled run: its flow and parameters are read from its record, then
+ * {@link runFlow} continues it (see flows/resume.ts). Refusals are NotResumableErrors.
+ */
+export async function resumeFlow(options: Omit<FlowOptions, 'flow' | 'fullRefresh' | 'strict' | 'resume' | 'runId'> & { resume: string }): Promise<{ summary: RunRecord; error?: unknown }> {
+  const lake = options.lake ?? openObjectStore(options.config);
+  const refused = (error: unknown) => ({ summary: newRunRecord({ runId: options.resume, flow: 'pipeline', state: 'failed', lake: lake.description, owner: LakeLock.owner(), tasks: [], options: {} }), error });
+  let earlier: RunRecord | undefined;
+  try {
+    earlier = /^[0-9A-Za-z.-]{1,64}$/.test(options.resume) ? await readRun(lake, options.resume) : undefined;
+  } catch (err) {
+    return refused(describeSystemError(err));
+  }
+  if (!earlier) return refused(new NotResumableError(`no run ${options.resume}`, 'list the runs with `npx datalake runs`', 404));
+  const flow = (Object.hasOwn(FLOWS, earlier.flow) ? earlier.flow : 'pipeline') as FlowName;
+  return runFlow({ ...options, lake, flow, fullRefresh: earlier.parameters.fullRefresh === true, strict: earlier.parameters.strict === true });
 }

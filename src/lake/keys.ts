@@ -17,8 +17,13 @@ import type { Bucket } from './storage.js';
  *   silver/quarantine/<dataset>/unknown_reference/<run>.parquet   rows whose reference is still missing
  *   gold state: which silver and definitions gold was built from, gold objects
  *   gold/<table>/<run>.parquet, gold/<table>/<partition>/<run>.parquet   a model's or KPI's rows
- *   <silver|gold>/_staging/<run>/<attempt>/<shard kind>/<i>/      a run's shard outputs, before its combine step
+ *   <silver|gold>/_staging/<run>/<attempt>/<shard kind>/<i>/      a run's shard outputs, before its combine step (kept
+ *                                                                 when the run fails: a resume reuses them)
  *   runs/<run id>.json                                            one run's record
+ *   runs/_resume/<run>/run.json                                   what a resume of the run needs: the version it builds
+ *                                                                 on, digests of its inputs, the tasks it finished
+ *   runs/_resume/<run>/shards/<n>.json                            outputs of shards it finished (their staged files)
+ *   (with <layer>/_state/<run>.json, written when a task finishes; all removed when the run completes)
  *   runs/_lock.json                                               the lake lock of the run writing the lake
  *   runs/_schedules.json                                          the schedules added with `datalake schedule`
  *   runs/_freshness.json                                          each dataset's freshness state last alerted on
@@ -68,4 +73,15 @@ export const goldPartitionObjectKey = (table: string, partition: string, runId: 
  * invisible to readers of the layer, copied to their final keys by the combine step, deleted after it.
  */
 export const STAGING = '_staging/';
+export const runStaging = (runId: string) => `${STAGING}${runId}/`;
 export const stagingPrefix = (runId: string, attempt: number, kind: string, index: number) => `${STAGING}${runId}/${attempt}/${kind}/${index}/`;
+
+/**
+ * A run's resume state (`datalake run --resume <run>`), every key under `runs/_resume/<run>/`: kept while
+ * the run is failed or cancelled (until it is resumed to completion, or vacuumed), removed when it completes.
+ */
+export const RESUME_PREFIX = '_resume/';
+export const resumePrefix = (runId: string) => `${RESUME_PREFIX}${runId}/`;
+export const resumePoint = (runId: string): LakeObject => ({ bucket: 'runs', key: `${resumePrefix(runId)}run.json` });
+export const resumeShardsPrefix = (runId: string) => `${resumePrefix(runId)}shards/`;
+export const resumeShards = (runId: string, name: string): LakeObject => ({ bucket: 'runs', key: `${resumeShardsPrefix(runId)}${name}.json` });

@@ -9,6 +9,7 @@ import type { Bucket, ObjectInfo, ObjectStore } from './storage.js';
  */
 export class LazyS3ObjectStore implements ObjectStore {
   readonly description: string;
+  readonly local = false;
   private store: Promise<S3ObjectStore> | undefined;
 
   constructor(

@@ -14,6 +14,7 @@ import { BUCKETS, assertValidKey, type Bucket, type ObjectInfo, type ObjectStore
  */
 export class LocalObjectStore implements ObjectStore {
   readonly description: string;
+  readonly local = true;
   private readonly tmpDir: string;
 
   constructor(private readonly root: string) {

@@ -34,6 +34,7 @@ if (Number(process.versions.node.split('.')[0]) < 22) process.env['AWS_SDK_JS_NO
  */
 export class S3ObjectStore implements ObjectStore {
   readonly description: string;
+  readonly local = false;
   private readonly client: S3Client;
 
   /**

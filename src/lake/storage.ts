@@ -18,6 +18,11 @@ export interface ObjectInfo {
 export interface ObjectStore {
   /** Human-readable location, for messages ("folder /x/lake", "s3 http://host:9000"). */
   readonly description: string;
+  /**
+   * Objects are files of this machine (the folder driver): a file moved in stays where `localPath`
+   * finds it, so a file handed to the lake costs a rename, and reading it back costs nothing.
+   */
+  readonly local: boolean;
   /** Creates the lake's buckets that are missing; fails with a clear message if the store is unreachable. */
   ensureBuckets(): Promise<void>;
   /** Which buckets exist, without creating any; fails with a clear message if the store is unreachable. */

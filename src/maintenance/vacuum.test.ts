@@ -87,6 +87,7 @@ async function writeHistory(specs: RunSpec[]): Promise<History> {
     const raw = `achats/ingest_date=${new Date(started).toISOString().slice(0, 10)}/achats_${i}.csv`;
     await put('bronze', raw, 'id\n1\n', undefined, true);
     if (spec.staging) await put('silver', `_staging/${run}/1/silver.clean/0/part.parquet`, 'staged', run);
+    if (spec.state === 'failed' || spec.state === 'cancelled') await put('runs', `_resume/${run}/run.json`, '{}', run);
     if (spec.state !== 'completed' && spec.state !== 'audit_failed') continue;
     // The version's states: one names an object outside the version's tables (only the state knows it).
     const stateKey = `_state/${run}.json`;
@@ -174,7 +175,7 @@ test('a dry run deletes nothing and plans what the real run then deletes', async
     fc.asyncProperty(fc.array(runArb, { minLength: 1, maxLength: 6 }), optionsArb, async (specs, options) => {
       const h = await writeHistory(specs);
       try {
-        const list = async () => (await Promise.all((['bronze', 'silver', 'gold', 'runs'] as Bucket[]).map(async (b) => (await h.lake.list(b)).map((o) => `${b}/${o.key}`)))).flat().sort();
+        const list = async () => (await Promise.all((['bronze', 'silver', 'gold', 'runs'] as Bucket[]).map(async (b) => (await h.lake.list(b)).filter((o) => b !== 'runs' || o.key.startsWith('_')).map((o) => `${b}/${o.key}`)))).flat().sort();
         const before = await list();
         const dry = await vacuumLake(h.lake, { ...options, dryRun: true }, { now: NOW });
         assert.deepEqual(await list(), before);

@@ -1,4 +1,4 @@
-import { ALERTS_PREFIX, BRONZE_MANIFEST, GOLD_STATE, SILVER_STATE, readJson, LOG_PREFIX, STAGED_PREFIX, STAGING, listVersions, readVersion, runRecord, stagedRecordKey, versionRecordKey, type Bucket, type LakeVersion, type ObjectStore } from '../lake/index.js';
+import { ALERTS_PREFIX, BRONZE_MANIFEST, RESUME_PREFIX, GOLD_STATE, SILVER_STATE, readJson, LOG_PREFIX, STAGED_PREFIX, STAGING, listVersions, readVersion, runRecord, stagedRecordKey, versionRecordKey, type Bucket, type LakeVersion, type ObjectStore } from '../lake/index.js';
 import type { RunRecord } from '../flows/record.js';
 
 /**
@@ -24,7 +24,7 @@ export interface VacuumOptions {
 
 export const VACUUM_DEFAULTS: VacuumOptions = { keepVersions: 10, olderThanMs: 30 * 86_400_000, bronze: false, dryRun: false };
 
-export type DeletionReason = 'expired version' | 'expired staged version' | 'unreferenced' | 'staging' | 'bronze' | 'old alert';
+export type DeletionReason = 'expired version' | 'expired staged version' | 'unreferenced' | 'staging' | 'resume state' | 'bronze' | 'old alert';
 
 export interface Deletion {
   bucket: Bucket;
@@ -116,9 +116,9 @@ export function objectsOfState(bucket: Bucket, doc: unknown): string[] {
   return keys.filter((k) => typeof k === 'string').map((k) => id(bucket, k));
 }
 
-/** Which objects vacuum may delete as unreferenced: those that name their run, in the layers (records are handled apart). */
+/** Which objects vacuum may delete as unreferenced: those that name their run, in the layers and a failed run's resume state (records are handled apart). */
 function runScoped(bucket: Bucket, key: string): boolean {
-  return ownerRun(key) !== undefined && (bucket === 'bronze' || bucket === 'silver' || bucket === 'gold');
+  return ownerRun(key) !== undefined && (bucket === 'bronze' || bucket === 'silver' || bucket === 'gold' || (bucket === 'runs' && key.startsWith(RESUME_PREFIX)));
 }
 
 export function planVacuum(inv: LakeInventory, options: VacuumOptions, now: number): VacuumPlan {
@@ -164,7 +164,7 @@ export function planVacuum(inv: LakeInventory, options: VacuumOptions, now: numb
     } else if (o.bucket === 'runs' && o.key.startsWith(ALERTS_PREFIX)) {
       if (oldAlert(o.key)) reason = 'old alert';
     } else if (runScoped(o.bucket, o.key) && !referenced.has(at) && !protectedRun(owner!)) {
-      reason = o.key.startsWith(STAGING) ? 'staging' : 'unreferenced';
+      reason = o.key.startsWith(STAGING) ? 'staging' : o.bucket === 'runs' ? 'resume state' : 'unreferenced';
     }
     if (reason) deletions.push({ bucket: o.bucket, key: o.key, size: o.size, reason, ...(owner ? { run: owner } : {}) });
     else {
@@ -197,7 +197,7 @@ export async function readInventory(lake: ObjectStore, options: VacuumOptions, n
   for (const bucket of SCANNED) {
     for (const o of await lake.list(bucket)) {
       // Run records, the lock, schedules and the log are listed apart or never touched.
-      if (bucket === 'runs' && !o.key.startsWith(STAGED_PREFIX) && !o.key.startsWith(LOG_PREFIX) && !o.key.startsWith(ALERTS_PREFIX)) continue;
+      if (bucket === 'runs' && ![STAGED_PREFIX, LOG_PREFIX, ALERTS_PREFIX, RESUME_PREFIX].some((p) => o.key.startsWith(p))) continue;
       objects.push({ bucket, key: o.key, size: o.size, modified: o.modified.getTime() });
     }
   }

@@ -5,7 +5,8 @@ import { datasetForFile } from '../project/globs.js';
 import type { DatasetSpec } from '../project/types.js';
 import { headerProblem, inspectCsv, matchHeader, parseHeader, type CsvFileFacts } from './csv-file.js';
 import { timed, type RunContext, type StageResult } from './context.js';
-import { bronzeKey } from '../lake/index.js';
+import type { Config } from '../config.js';
+import { bronzeKey, type ObjectStore } from '../lake/index.js';
 
 /** One file received, as kept in bronze. Entries are never changed or removed. */
 export interface BronzeFile {
@@ -54,6 +55,9 @@ type Outcome = 'ingested' | 'new version' | 'unchanged' | `unchanged: same conte
 interface Candidate {
   name: string;
   origin: 'folder' | 'bucket';
+  /** Size and modification time when listed: what a resume compares (see SourceEntry). */
+  size: number;
+  modified: string;
   /** The folder file; bucket files are read through the store. */
   file?: string;
   /** Why it cannot be read at all (not a regular file, an unusable name): it waits, whole. */
@@ -63,6 +67,22 @@ interface Candidate {
 export interface BronzeOptions {
   /** A file-level defect (empty, not UTF-8, a required column missing...) fails the run instead of setting the file aside. */
   strict?: boolean;
+  /** Sees the source files this run found (a resume of the run checks that they are still the same). */
+  onSources?: (seen: SourceEntry[]) => void;
+}
+
+/** A source file as bronze listed it: a run resumed after bronze finished refuses when these differ. */
+export interface SourceEntry {
+  name: string;
+  origin: 'folder' | 'bucket';
+  size: number;
+  /** Modification time, ISO (to the millisecond). */
+  modified: string;
+}
+
+/** The CSV files of the sources folders and bucket, as bronze lists them. */
+export async function listSources(config: Config, lake: ObjectStore): Promise<SourceEntry[]> {
+  return (await listCandidates(config, lake, false)).map(({ name, origin, size, modified }) => ({ name, origin, size, modified }));
 }
 
 /**
@@ -80,7 +100,8 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
   return timed(async () => {
     const manifest = structuredClone(await ctx.draft.manifest());
     const latest = latestVersions(manifest);
-    const candidates = await listCandidates(ctx);
+    const candidates = await listCandidates(ctx.config, ctx.lake);
+    options.onSources?.(candidates.map(({ name, origin, size, modified }) => ({ name, origin, size, modified })));
     const downloads = await ctx.workDir('bronze-inputs');
     const outcome: Record<string, Outcome> = {};
     const ignoredColumns: Record<string, string[]> = {};
@@ -240,12 +261,12 @@ function shownName(name: string): string {
  * Files of the sources folders, then those dropped straight into the `sources` bucket. A folder wins a
  * name clash with the bucket, and the project's sources/ one with $DATA_DIR/sources.
  */
-async function listCandidates(ctx: RunContext): Promise<Candidate[]> {
+async function listCandidates(config: Config, lake: ObjectStore, required = true): Promise<Candidate[]> {
   const isCsv = (name: string) => name.toLowerCase().endsWith('.csv') && !name.startsWith('.') && !name.includes('/');
   const byName = new Map<string, Candidate>();
-  for (const o of await ctx.lake.list('sources')) if (isCsv(o.key)) byName.set(o.key, { name: o.key, origin: 'bucket', ...nameDefect(o.key) });
+  for (const o of await lake.list('sources')) if (isCsv(o.key)) byName.set(o.key, { name: o.key, origin: 'bucket', size: o.size, modified: o.modified.toISOString(), ...nameDefect(o.key) });
   const found: string[] = [];
-  for (const dir of [...ctx.config.sourcesDirs].reverse()) {
+  for (const dir of [...config.sourcesDirs].reverse()) {
     let entries: string[];
     try {
       entries = await fs.readdir(dir);
@@ -259,12 +280,13 @@ async function listCandidates(ctx: RunContext): Promise<Candidate[]> {
       // Only regular files (a link to one is fine): a FIFO or a device would never end, a folder is no file.
       const st = await fs.stat(file).catch(() => undefined);
       const kind = !st ? 'a link to nothing' : st.isFile() ? undefined : st.isFIFO() ? 'a FIFO (named pipe)' : st.isDirectory() ? 'a folder' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
-      byName.set(name, { name, origin: 'folder', file, ...(kind ? { defect: `not a regular file: ${kind}; only regular files (or links to them) are read` } : nameDefect(name)) });
+      const stamp = { size: st?.isFile() ? st.size : 0, modified: (st?.mtime ?? new Date(0)).toISOString() };
+      byName.set(name, { name, origin: 'folder', file, ...stamp, ...(kind ? { defect: `not a regular file: ${kind}; only regular files (or links to them) are read` } : nameDefect(name)) });
     }
   }
-  if (byName.size === 0) {
-    const { project } = ctx.config;
-    const dirs = ctx.config.sourcesDirs.join(' or ');
+  if (byName.size === 0 && required) {
+    const { project } = config;
+    const dirs = config.sourcesDirs.join(' or ');
     const where = found.length ? `no CSV file in ${dirs}` : `the sources folder ${dirs} does not exist`;
     const globs = project.datasets.flatMap((d) => d.files).join(', ');
     throw new UserError(

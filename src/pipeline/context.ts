@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { Engine } from '../engine/duckdb.js';
 import type { ObjectStore } from '../lake/index.js';
+import type { ShardLedger } from './shards.js';
 import { VersionDraft } from './states.js';
 
 /** What a long step reports while it runs; the CLI draws it, tests ignore it. */
@@ -42,6 +43,8 @@ export class RunContext {
   readonly scratchDir: string;
   /** The version this run builds: each task reads the states the tasks before it left, and sets its own. */
   readonly draft: VersionDraft;
+  /** The shards this run finished, for a later attempt (a retry, a resume) to reuse: set by the flow runner. */
+  ledger: ShardLedger | undefined;
   private engine: Engine | undefined;
 
   constructor(

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
-import { STAGING, type Bucket, type ObjectStore } from '../lake/index.js';
+import { failpoint } from '../failpoints.js';
+import { runStaging, stagingPrefix, type Bucket, type ObjectStore } from '../lake/index.js';
 import type { RunContext } from './context.js';
 
 /**
@@ -18,10 +19,11 @@ export interface Shard<I> {
 }
 
 /**
- * A file a shard hands to the combine step: a local path when both run in the same process, else an
- * object under the run's staging prefix (`stagingPrefix` in lake/keys.ts).
+ * A file a shard hands to the combine step: an object under the run's staging prefix (`stagingPrefix`
+ * in lake/keys.ts) — with the local file it was uploaded from when the shard ran in this process on
+ * S3, so that the combine step need not download it — or a local path (outputs of the combine step itself).
  */
-export type StagedFile = { local: string } | { bucket: Bucket; key: string };
+export type StagedFile = { local: string } | { bucket: Bucket; key: string; local?: string };
 
 /** How a shard hands over its output files. */
 export interface Stager {
@@ -35,41 +37,113 @@ export type ShardHandler<I, O> = (ctx: RunContext, input: I, stager: Stager) => 
 export interface ShardRunner {
   /** The shards run in this process, in the run's DuckDB session: a task may then do several in one statement. */
   readonly inProcess?: boolean;
-  /** Runs every shard and returns their outputs in the shards' order; fails with the first failing shard. */
-  map<I, O>(kind: ShardKind, shards: Shard<I>[], handler: ShardHandler<I, O>): Promise<O[]>;
+  /**
+   * Runs every shard and returns their outputs in the shards' order; fails with the first failing shard.
+   * `onDone` sees each shard's output as soon as it is finished (its files staged).
+   */
+  map<I, O>(kind: ShardKind, shards: Shard<I>[], handler: ShardHandler<I, O>, onDone?: (index: number, output: O) => Promise<void>): Promise<O[]>;
+}
+
+/**
+ * The shards a run finished, kept so that a later attempt of their task — a retry, or a resume of the
+ * failed run (`datalake run --resume`) — reuses their outputs instead of doing them again. A shard is
+ * known by its kind and input (the same input gives the same output); its output names staged files.
+ * Set on the RunContext by the flow runner (flows/resume.ts keeps it in the lake).
+ */
+export interface ShardLedger {
+  /** The outputs recorded for these shards whose staged files are all still there; undefined for the others. */
+  finished<I, O>(kind: ShardKind, shards: Shard<I>[]): Promise<(O | undefined)[]>;
+  /**
+   * Records finished shards. An output that is not durable yet (it has a `keep`: an in-process view
+   * written out only if the task fails) is held in memory until {@link keepHeld}.
+   */
+  record<I, O>(kind: ShardKind, done: { shard: Shard<I>; output: O }[]): Promise<void>;
+  /** The task is failing: the outputs held are written out (their `keep`) and recorded, for the next attempt. */
+  keepHeld(): Promise<void>;
+}
+
+/** An in-process output that is not in the lake yet (a DuckDB view): `keep` writes it out, as a staged file, and returns it so. */
+export interface Keepable<O> {
+  keep?: () => Promise<O>;
+}
+
+export const shardBucket = (kind: ShardKind): Bucket => (kind === 'gold.partition' ? 'gold' : 'silver');
+
+/**
+ * Stages files from this process under a staging prefix of the run: on a folder lake the file is moved
+ * in (a rename) and read there; on S3 it is uploaded and the local file kept for the combine step.
+ */
+export function lakeStager(lake: ObjectStore, bucket: Bucket, prefix: string): Stager {
+  return {
+    remote: false,
+    async stage(file, name) {
+      const key = `${prefix}${name}`;
+      if (lake.local) {
+        await lake.putFile(bucket, key, file, { move: true });
+        return { bucket, key };
+      }
+      await lake.putFile(bucket, key, file);
+      return { bucket, key, local: file };
+    },
+  };
+}
+
+/** One shard in this process, its files staged under the run's prefix for this attempt and index. */
+export async function inlineShard<I, O>(ctx: RunContext, kind: ShardKind, attempt: number, index: number, shard: Shard<I>, handler: ShardHandler<I, O>): Promise<O> {
+  failpoint(`shard:${shard.label}`);
+  return handler(ctx, shard.input, lakeStager(ctx.lake, shardBucket(kind), stagingPrefix(ctx.runId, attempt, kind, index)));
 }
 
 /** Shards run in the calling process, in order: the default, and what in-process flows build on. */
-export function inlineRunner(ctx: RunContext): ShardRunner {
-  const stager: Stager = { remote: false, stage: async (file) => ({ local: file }) };
+export function inlineRunner(ctx: RunContext, attempt = 1): ShardRunner {
   return {
     inProcess: true,
-    async map(_kind, shards, handler) {
+    async map(kind, shards, handler, onDone) {
       const outputs = [];
-      for (const shard of shards) outputs.push(await handler(ctx, shard.input, stager));
+      for (const [i, shard] of shards.entries()) {
+        const output = await inlineShard(ctx, kind, attempt, i, shard, handler);
+        await onDone?.(i, output);
+        outputs.push(output);
+      }
       return outputs;
     },
   };
 }
 
+/**
+ * Runs shards on a runner, reusing the outputs of those an earlier attempt of the run finished (the
+ * run's ledger, when it has one) and recording each new one as it finishes.
+ */
+export async function runShards<I, O>(ctx: RunContext, runner: ShardRunner, kind: ShardKind, shards: Shard<I>[], handler: ShardHandler<I, O>): Promise<O[]> {
+  const ledger = ctx.ledger;
+  const found = ledger ? await ledger.finished<I, O>(kind, shards) : [];
+  const todo = shards.filter((_, i) => found[i] === undefined);
+  const onDone = ledger ? (i: number, output: O) => ledger.record(kind, [{ shard: todo[i]!, output }]) : undefined;
+  const fresh = todo.length ? await runner.map(kind, todo, handler, onDone) : [];
+  return shards.map((_, i) => found[i] ?? fresh.shift()!);
+}
 
 /** The local path of a staged file, downloading it from S3 if need be. */
 export async function stagedLocalPath(lake: ObjectStore, file: StagedFile, scratchDir: string): Promise<string> {
-  return 'local' in file ? file.local : lake.localPath(file.bucket, file.key, scratchDir);
+  if (!('bucket' in file)) return file.local;
+  return file.local ?? lake.localPath(file.bucket, file.key, scratchDir);
 }
 
-/** Puts a staged file at its final key: a move for a local file, a server-side copy (a hard link on a folder) for an object. */
+/** Puts a staged file at its final key: a server-side copy (a hard link on a folder) of a staged object, a move of a local file. */
 export async function publishStaged(lake: ObjectStore, file: StagedFile, bucket: Bucket, key: string): Promise<void> {
-  if ('local' in file) await lake.putFile(bucket, key, file.local, { move: true });
-  else await lake.copy({ bucket: file.bucket, key: file.key }, { bucket, key });
+  if ('bucket' in file) await lake.copy({ bucket: file.bucket, key: file.key }, { bucket, key });
+  else await lake.putFile(bucket, key, file.local, { move: true });
 }
 
-/** Removes staged objects: those of one run, or (no run id) every run's, which only the lock holder may do. */
-export async function clearStaging(lake: ObjectStore, bucket: Bucket, runId?: string): Promise<void> {
-  for (const o of await lake.list(bucket, runId ? `${STAGING}${runId}/` : STAGING)) await lake.delete(bucket, o.key);
+/**
+ * Removes a run's staged objects in a bucket, once its task has put them at their final keys. Those
+ * of a run that failed stay, for its resume, until the run completes or is vacuumed.
+ */
+export async function clearStaging(lake: ObjectStore, bucket: Bucket, runId: string): Promise<void> {
+  for (const o of await lake.list(bucket, runStaging(runId))) await lake.delete(bucket, o.key);
 }
 
 export async function stagedSize(lake: ObjectStore, file: StagedFile): Promise<number> {
-  if ('local' in file) return (await fs.stat(file.local)).size;
-  return (await lake.head(file.bucket, file.key))?.size ?? 0;
+  if (file.local !== undefined) return (await fs.stat(file.local)).size;
+  return 'bucket' in file ? ((await lake.head(file.bucket, file.key))?.size ?? 0) : 0;
 }

@@ -104,4 +104,44 @@ describe('API with API_KEY set', () => {
     assert.equal(run.tasks[0].attempts[0].state, 'completed');
     assert.ok(run.logs.some((l: { message: string }) => /gold_ingestion_flow started/.test(l.message)));
   });
+
+  test('POST /api/runs with resume continues a failed run under its id; refusals are 4xx naming why', async () => {
+    const post = (body: unknown, headers: Record<string, string> = { authorization: 'Bearer s3cret-key' }) =>
+      fetch(`${url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    await fs.writeFile(`${config.sourcesDir}/achats_more.csv`, 'id_achat,id_client,date_achat,montant,produit\n9900001,1,2026-01-03 10:00:00,12.50,Phone\n');
+    process.env['DATALAKE_FAILPOINT'] = 'throw:task:gold';
+    const failed = await runPipeline({ config }).finally(() => delete process.env['DATALAKE_FAILPOINT']);
+    assert.equal(failed.summary.state, 'failed');
+    const runId = failed.summary.runId;
+
+    await expectError(await post({ resume: runId }, {}), 401, /Bearer/);
+    await expectError(await post({ resume: runId }, { authorization: 'Bearer read-only-key' }), 403, /admin key/);
+    await expectError(await post({ resume: '../x' }), 400, /resume/);
+    await expectError(await post({ resume: runId, full_refresh: true }), 400, /full_refresh cannot be given with it/);
+    await expectError(await post({ resume: runId, flow: 'publish_flow' }), 400, new RegExp(`run ${runId} is a pipeline run`));
+    const unknown = await post({ resume: '20200101T000000.000Z-000000' });
+    assert.equal(unknown.status, 404);
+    assert.equal((await json(unknown)).code, 'not_found');
+
+    const r = await post({ resume: runId, flow: 'pipeline' });
+    assert.equal(r.status, 202);
+    const started = await json(r);
+    assert.deepEqual(started, { runId, flow: 'pipeline', state: 'running', url: `/api/runs/${runId}` });
+    assert.equal(r.headers.get('location'), `/api/runs/${runId}`);
+    let run;
+    for (let i = 0; i < 200; i++) {
+      run = await json(await get(`/api/runs/${runId}`));
+      if (run.state !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(run.state, 'completed');
+    assert.deepEqual(run.resumes.map((x: { trigger: string; from: string; previousState: string }) => [x.trigger, x.from, x.previousState]), [['api', 'gold', 'failed']]);
+    assert.deepEqual(run.tasks.find((t: { name: string }) => t.name === 'silver').attempts.length, 1);
+
+    const again = await post({ resume: runId });
+    assert.equal(again.status, 409);
+    const body = await json(again);
+    assert.equal(body.code, 'not_resumable');
+    assert.match(body.message, new RegExp(`^cannot resume run ${runId}: it completed: there is nothing to resume`));
+  });
 });

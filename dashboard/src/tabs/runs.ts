@@ -104,10 +104,14 @@ const tab: Tab = {
       },
       'chart-runs',
     );
+    const resumed = (r: (typeof runs)[number]) => {
+      const last = r.resumes?.filter((x) => x.startedAt).at(-1);
+      return last ? ` · ${app.t('resumed_from')} ${last.from ?? '-'}` : '';
+    };
     const rows = runs.map((r) => [
       r.runId,
       r.flow,
-      r.error ? `${r.state}: ${r.error.message}` : r.state,
+      `${r.error ? `${r.state}: ${r.error.message}` : r.state}${resumed(r)}`,
       app.date(r.startedAt),
       `${app.number(r.seconds, 2)} s`,
       ...STAGES.map((name) => {

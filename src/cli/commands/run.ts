@@ -1,11 +1,12 @@
 import type { Config } from '../../config.js';
 import { UserError } from '../../errors.js';
 import { flowForTasks, type TaskName } from '../../flows/definitions.js';
-import { connectedWorkers, followRun, submitRun } from '../../flows/queue/index.js';
+import { connectedWorkers, followRun, submitResume, submitRun } from '../../flows/queue/index.js';
 import { LakeBusyError } from '../../flows/lock.js';
-import { openObjectStore } from '../../lake/index.js';
-import { runFlow } from '../../flows/run-flow.js';
-import type { RunParameters } from '../../flows/record.js';
+import type { RunParameters, RunRecord } from '../../flows/record.js';
+import { NotResumableError } from '../../flows/resume.js';
+import { openObjectStore, type ObjectStore } from '../../lake/index.js';
+import { resumeFlow, runFlow, type FlowOptions } from '../../flows/run-flow.js';
 import { TerminalProgress } from '../progress.js';
 import { renderSummary } from '../summary.js';
 
@@ -30,6 +31,11 @@ export async function queuedCommand(config: Config, tasks: readonly TaskName[], 
   const flow = flowForTasks(tasks);
   const runId = await submitRun(config, { flow, fullRefresh: flags.fullRefresh === true, ...flowParameters(flags), trigger: 'cli' }, lake);
   if (!flags.json) console.log(`run ${runId} (${flow}) queued on Redis; waiting for a worker (\`npx datalake worker\`)…`);
+  await followQueued(config, lake, runId, flags);
+}
+
+/** Follows a queued run on the terminal until it ends; fails as the run did. */
+async function followQueued(config: Config, lake: ObjectStore, runId: string, flags: RunFlags, resumed = 0): Promise<void> {
   if ((await connectedWorkers(config)) === 0) {
     console.error('warning: no worker is connected to this Redis: the run waits until one starts (`npx datalake worker`, on any machine sharing the lake)');
   }
@@ -47,6 +53,9 @@ export async function queuedCommand(config: Config, tasks: readonly TaskName[], 
       }
     }
   });
+  // A queued resume the worker refused (the run's inputs changed meanwhile): the run is as it was.
+  const refused = resumed ? record.resumes?.[resumed - 1]?.refused : undefined;
+  if (refused) throw new UserError(refused.message, refused.hint);
   if (flags.json) console.log(JSON.stringify(record, null, 2));
   else console.log(renderSummary(record, config.project));
   if (record.state === 'failed' || record.state === 'audit_failed') {
@@ -57,6 +66,24 @@ export async function queuedCommand(config: Config, tasks: readonly TaskName[], 
 
 export async function stagesCommand(config: Config, tasks: readonly TaskName[], flags: RunFlags): Promise<void> {
   if (config.redisUrl) return queuedCommand(config, tasks, flags);
+  await inProcess(config, flags, (options) => runFlow({ ...options, flow: flowForTasks(tasks), fullRefresh: flags.fullRefresh === true, ...flowParameters(flags) }));
+}
+
+/** `datalake run --resume <run>`: the run continues in this process, or (REDIS_URL) is queued for a worker and followed. */
+export async function resumeCommand(config: Config, runId: string, flags: RunFlags): Promise<void> {
+  if (config.redisUrl) {
+    const lake = openObjectStore(config);
+    const { flow, resumes } = await submitResume(config, runId, 'cli', lake);
+    if (!flags.json) console.log(`resume of run ${runId} (${flow}) queued on Redis; waiting for a worker (\`npx datalake worker\`)…`);
+    return followQueued(config, lake, runId, flags, resumes);
+  }
+  await inProcess(config, flags, (options) => resumeFlow({ ...options, resume: runId }));
+}
+
+type StartOptions = Pick<FlowOptions, 'config' | 'progress' | 'signal' | 'waitMs' | 'trigger'>;
+
+/** A run in this process, drawn on the terminal; Ctrl+C cancels it before its next task. */
+async function inProcess(config: Config, flags: RunFlags, start: (options: StartOptions) => Promise<{ summary: RunRecord; error?: unknown }>): Promise<void> {
   const progress = new TerminalProgress();
   // Ctrl+C cancels the run before its next task and records it as cancelled; a second Ctrl+C quits now.
   const cancel = new AbortController();
@@ -66,17 +93,10 @@ export async function stagesCommand(config: Config, tasks: readonly TaskName[], 
     cancel.abort();
   };
   process.on('SIGINT', onSigint);
-  const { summary, error } = await runFlow({
-    config,
-    flow: flowForTasks(tasks),
-    progress,
-    fullRefresh: flags.fullRefresh === true,
-    ...flowParameters(flags),
-    signal: cancel.signal,
-    ...(flags.wait ? { waitMs: 24 * 3600_000 } : {}),
-  }).finally(() => process.off('SIGINT', onSigint));
+  const { summary, error } = await start({ config, progress, signal: cancel.signal, trigger: 'cli', ...(flags.wait ? { waitMs: 24 * 3600_000 } : {}) }).finally(() => process.off('SIGINT', onSigint));
   if (error) progress.fail();
-  if (error instanceof LakeBusyError) throw error;
+  // Refused before it ran: no summary, only the reason.
+  if (error instanceof LakeBusyError || error instanceof NotResumableError) throw error;
   if (flags.json) console.log(JSON.stringify(summary, null, 2));
   else console.log(renderSummary(summary, config.project));
   if (error) throw error;

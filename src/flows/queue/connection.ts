@@ -33,6 +33,8 @@ export interface RunJob {
   trigger: RunParameters['trigger'];
   vacuum?: RunParameters['vacuum'];
   dataset?: string;
+  /** The run (runId) is a failed or cancelled one to resume (`datalake run --resume`), not a new one. */
+  resume?: boolean;
 }
 
 export interface ShardJob {

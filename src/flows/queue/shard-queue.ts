@@ -13,7 +13,7 @@ import { HINT, type ShardJob } from './connection.js';
  */
 export function queueShards(queue: Queue<ShardJob>, config: Config, pollMs = 200): ShardRunnerFactory {
   return (ctx, recorder, task, attempt) => ({
-    async map(kind, shards) {
+    async map(kind, shards, _handler, onDone) {
       const bucket: Bucket = task === 'gold' ? 'gold' : 'silver';
       const ids = shards.map((_, i) => `${ctx.runId}.${task}.${attempt}.${i}`);
       await queue.addBulk(
@@ -40,6 +40,7 @@ export function queueShards(queue: Queue<ShardJob>, config: Config, pollMs = 200
             const job = await Job.fromId<ShardJob>(queue, ids[i]!);
             if (!job || state === 'unknown') throw new Error(`shard job ${ids[i]} vanished from the queue`);
             changed = observeShard(recorder, f, job, state) || changed;
+            if (f.done && state === 'completed') await onDone?.(i, f.output as never);
             if (state === 'failed') {
               const [message, hint] = job.failedReason.split(HINT);
               throw new UserError(`${shards[i]!.label}: ${message}`, hint);

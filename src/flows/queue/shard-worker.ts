@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Config } from '../../config.js';
 import { errorMessage, isTransient, UserError } from '../../errors.js';
+import { failpoint } from '../../failpoints.js';
 import type { ObjectStore } from '../../lake/index.js';
 import { RunContext, silentProgress } from '../../pipeline/context.js';
 import { goldPartitionShard } from '../../pipeline/gold/index.js';
@@ -26,6 +27,7 @@ export async function processShard(config: Config, lake: ObjectStore, job: Job<S
     },
   };
   try {
+    failpoint(`shard:${job.data.label}`);
     return await SHARD_HANDLERS[kind](ctx, input as never, stager);
   } catch (err) {
     const text = `${errorMessage(err)}${err instanceof UserError && err.hint ? `${HINT}${err.hint}` : ''}`;

@@ -3,10 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type { Config } from '../../config.js';
 import { errorMessage, UserError } from '../../errors.js';
-import { openObjectStore, type ObjectStore } from '../../lake/index.js';
+import { openObjectStore, runRecord, writeJson, type ObjectStore } from '../../lake/index.js';
 import { newRunId } from '../../pipeline/context.js';
 import { FLOWS } from '../definitions.js';
 import { newRunRecord, readRun, RunRecorder, type RunRecord } from '../record.js';
+import { assessResume } from '../resume.js';
 import { redisConnection, requireRedis, runsQueue, type RunJob } from './connection.js';
 
 /** Queues a run and writes its record as `scheduled`, so that it can be followed before a worker takes it. */
@@ -29,6 +30,35 @@ export async function submitRun(config: Config, job: Omit<RunJob, 'runId'>, lake
     await queue.close();
   }
   return runId;
+}
+
+/**
+ * Queues the resume of a failed or cancelled run (refused at once, with a NotResumableError, when it
+ * cannot be resumed): its record goes back to `scheduled`, with the resume asked for, until a worker
+ * takes it up (and checks again, holding the lake). Returns the run's flow and the number of its resumes, this one included.
+ */
+export async function submitResume(config: Config, runId: string, trigger: 'cli' | 'api', lake: ObjectStore = openObjectStore(config)): Promise<{ flow: string; resumes: number }> {
+  await lake.ensureBuckets();
+  const { record, flow } = await assessResume(config, lake, runId, { underLock: false });
+  const previous = structuredClone(record);
+  const by = `queued by pid ${process.pid} on ${os.hostname()}`;
+  record.resumes = [...(record.resumes ?? []), { requestedAt: new Date().toISOString(), by, trigger, previousState: record.state === 'cancelled' ? 'cancelled' : 'failed' }];
+  record.state = 'scheduled';
+  record.logs.push({ time: new Date().toISOString(), level: 'info', message: `resume ${by} on ${runsQueue(config)}` });
+  await writeJson(lake, runRecord(runId), record);
+  const queue = new Queue<RunJob>(runsQueue(config), { connection: redisConnection(requireRedis(config)) });
+  try {
+    await queue.setGlobalConcurrency(1);
+    // A job id of its own: the run's first job may still be kept by the queue under the run id.
+    const job: RunJob = { runId, flow, fullRefresh: record.parameters.fullRefresh === true, ...(record.parameters.strict ? { strict: true } : {}), trigger: record.parameters.trigger ?? 'cli', resume: true };
+    await queue.add(flow, job, { jobId: `${runId}.resume.${record.resumes.length}`, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 });
+  } catch (err) {
+    await writeJson(lake, runRecord(runId), previous).catch(() => undefined);
+    throw new UserError(`cannot queue the resume on Redis: ${errorMessage(err)}`, 'check REDIS_URL and that Redis is running (`npx datalake doctor`)');
+  } finally {
+    await queue.close();
+  }
+  return { flow, resumes: record.resumes.length };
 }
 
 /** How many workers are connected to the run queue now. */

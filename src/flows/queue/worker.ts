@@ -53,9 +53,9 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const runWorker = new Worker<RunJob>(
     runsQueue(config),
     async (job: Job<RunJob>) => {
-      const { flow, fullRefresh, strict, trigger, vacuum, dataset } = job.data;
+      const { flow, fullRefresh, strict, trigger, resume, vacuum, dataset } = job.data;
       const runId = runIdOf(job);
-      log(`run ${runId}: ${flow} started`);
+      log(`run ${runId}: ${flow} ${resume ? 'resumed' : 'started'}`);
       const { summary, error } = await runFlow({
         config,
         lake,
@@ -66,6 +66,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         ...(vacuum ? { vacuum } : {}),
         ...(dataset ? { dataset } : {}),
         runId,
+        ...(resume ? { resume: runId } : {}),
         shards,
         // A run taken over from a dead worker on another machine waits for that worker's lake lock to expire.
         waitMs: 10 * 60_000,

@@ -1,19 +1,19 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parquetFiles, sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
+import { failpoint } from '../../failpoints.js';
 import { checkKpiOutput } from '../../project/kpi-output.js';
 import { timed, type RunContext, type StageResult } from '../context.js';
-import { clearStaging, inlineRunner, publishStaged, stagedLocalPath, stagedSize, type Shard, type ShardRunner, type StagedFile } from '../shards.js';
+import { clearStaging, inlineRunner, publishStaged, runShards, stagedLocalPath, stagedSize, type Shard, type ShardRunner, type StagedFile } from '../shards.js';
 import { goldObjectKey, goldPartitionObjectKey, STAGING } from '../../lake/index.js';
 import { silverObjects } from '../silver/index.js';
 import { goldPartitionShard, partitionDigest, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
-import { allPresent, partitionObject, type GoldState } from './state.js';
+import { allPresent, goldDefinitions, partitionObject, type GoldState } from './state.js';
 import { buildPartitionsTogether } from './partitions-together.js';
 import { datasetView, writeTable } from './tables.js';
 
 export { goldPartitionShard, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
-export { partitionObject, tableObject, type GoldState } from './state.js';
+export { goldDefinitions, partitionObject, tableObject, type GoldState } from './state.js';
 
 export interface GoldOptions {
   /** Rebuild even when silver and the definitions are unchanged. */
@@ -33,9 +33,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
   return timed(async () => {
     const silver = await ctx.draft.silver();
     const { models, kpis, datasets } = ctx.config.project;
-    const definitions = createHash('sha256')
-      .update(JSON.stringify([...models.map((m) => [m.name, m.sql, m.partitionedBy ?? null]), ...kpis.map((k) => [k.table, k.sql, k.columns])]))
-      .digest('hex');
+    const definitions = goldDefinitions(ctx.config.project);
     const built = await ctx.draft.gold();
     if (!options.force && silver && built?.silverRunId === silver.runId && built.definitions === definitions && (await allPresent(ctx.lake, built))) {
       return { stage: 'gold' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `silver and the definitions are unchanged since run ${built.runId}` } };
@@ -43,7 +41,6 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     if (!silver || Object.keys(silver.datasets).length === 0) {
       throw new UserError('silver is empty', 'run `npx datalake silver` (or `npx datalake run`) first');
     }
-    await clearStaging(ctx.lake, 'gold');
 
     // The shards first: each partition of a dataset that tables are partitioned by.
     const shards: Shard<GoldPartitionInput>[] = [];
@@ -67,14 +64,25 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       const tables = Object.fromEntries(s.input.tables.map((t, i) => [t, { file: { bucket: 'gold' as const, key: keys[i]! }, rows: before.rows[t] ?? 0 }]));
       kept.set(s.input, { partition: s.input.partition, rows: Object.values(tables).reduce((n, t) => n + t.rows, 0), tables });
     }
-    const toBuild = shards.filter((s) => !kept.has(s.input));
+    // Partitions an earlier attempt of this run built (a retry, a resume) are taken from its staging.
+    const pending = shards.filter((s) => !kept.has(s.input));
+    const finished = (await ctx.ledger?.finished<GoldPartitionInput, GoldPartitionOutput>('gold.partition', pending)) ?? [];
+    const reused = new Map<GoldPartitionInput, GoldPartitionOutput>();
+    for (const [i, s] of pending.entries()) if (finished[i]) reused.set(s.input, finished[i]);
+    const toBuild = pending.filter((s) => !reused.has(s.input));
     // On workers, one shard per partition; in this process, one shard builds them all, a statement per table.
     const runner = options.shards ?? inlineRunner(ctx);
     const together = runner.inProcess === true && toBuild.length > 1;
-    const fresh = together
-      ? (await runner.map('gold.partition', [{ label: `${[...new Set(toBuild.flatMap((s) => s.input.tables))].join(', ')} ${toBuild.length} partitions`, input: toBuild.map((s) => s.input) }], buildPartitionsTogether))[0]!
-      : await runner.map('gold.partition', toBuild, goldPartitionShard);
-    const parts = shards.map((s) => kept.get(s.input) ?? fresh.shift()!);
+    let fresh: GoldPartitionOutput[];
+    if (together) {
+      const label = `${[...new Set(toBuild.flatMap((s) => s.input.tables))].join(', ')} ${toBuild.length} partitions`;
+      fresh = (await runner.map('gold.partition', [{ label, input: toBuild.map((s) => s.input) }], buildPartitionsTogether))[0]!;
+      await ctx.ledger?.record('gold.partition', toBuild.map((shard, i) => ({ shard, output: fresh[i]! })));
+    } else {
+      fresh = await runShards(ctx, runner, 'gold.partition', toBuild, goldPartitionShard);
+    }
+    const parts = shards.map((s) => kept.get(s.input) ?? reused.get(s.input) ?? fresh.shift()!);
+    failpoint('gold:combine');
 
     const db = await ctx.db();
     const outDir = await ctx.workDir('gold');
@@ -118,7 +126,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     let bytes = 0;
     for (const w of written) {
       for (const o of w.objects) {
-        if (!('local' in o.file) && o.file.bucket === 'gold' && o.file.key === o.key) continue; // a partition kept as it was
+        if ('bucket' in o.file && o.file.bucket === 'gold' && o.file.key === o.key) continue; // a partition kept as it was
         bytes += await stagedSize(ctx.lake, o.file);
         await publishStaged(ctx.lake, o.file, 'gold', o.key);
       }
@@ -138,7 +146,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       rowsOut: largest,
       quarantined: 0,
       bytes,
-      details: { tables, partitions: parts.length, partitionsKept: kept.size },
+      details: { tables, partitions: parts.length, partitionsKept: kept.size, ...(reused.size ? { partitionsReused: reused.size } : {}) },
     };
   });
 }

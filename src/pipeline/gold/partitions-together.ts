@@ -15,7 +15,7 @@ import { datasetView } from './tables.js';
  * CTE named after the dataset shadows its view in that branch), so the rows of every partition are
  * exactly those its shard would build; the branches are written by one partitioned COPY.
  */
-export const buildPartitionsTogether: ShardHandler<GoldPartitionInput[], GoldPartitionOutput[]> = async (ctx: RunContext, inputs: GoldPartitionInput[]) => {
+export const buildPartitionsTogether: ShardHandler<GoldPartitionInput[], GoldPartitionOutput[]> = async (ctx: RunContext, inputs: GoldPartitionInput[], stager) => {
   if (inputs.length === 0) return [];
   const db = await ctx.db();
   const downloads = await ctx.workDir('gold-inputs');
@@ -26,7 +26,7 @@ export const buildPartitionsTogether: ShardHandler<GoldPartitionInput[], GoldPar
     const key = JSON.stringify([input.dataset, input.tables, input.others]);
     groups.set(key, [...(groups.get(key) ?? []), input]);
   }
-  for (const group of groups.values()) {
+  for (const [g, group] of [...groups.values()].entries()) {
     const { dataset, others, tables } = group[0]!;
     const spec = ctx.config.project.datasets.find((d) => d.name === dataset)!;
     for (const [name, keys] of Object.entries(others)) await datasetView(ctx, db, name, keys, downloads);
@@ -56,7 +56,7 @@ export const buildPartitionsTogether: ShardHandler<GoldPartitionInput[], GoldPar
         const [r] = await db.rows(`SELECT count(*) AS n FROM read_parquet(${str(file)})`);
         const rows = Number(r!['n']);
         const output = outputs.get(input)!;
-        output.tables[model.name] = { file: { local: file }, rows };
+        output.tables[model.name] = { file: await stager.stage(file, `${g}.${i}/${model.name}.parquet`), rows };
         output.rows += rows;
       }
       ctx.progress.end();

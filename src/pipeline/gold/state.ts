@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { UserError } from '../../errors.js';
 import type { ObjectStore } from '../../lake/index.js';
+import type { Project } from '../../project/types.js';
 
 /** What gold was built from: when neither silver nor the definitions changed, gold is not rebuilt. */
 export interface GoldState {
@@ -38,4 +40,12 @@ export async function allPresent(lake: ObjectStore, state: GoldState): Promise<b
   if (!state.objects) return false;
   for (const key of Object.values(state.objects).flat()) if (!(await lake.head('gold', key))) return false;
   return true;
+}
+
+/** Digest of every gold model's and KPI's SQL (and how their outputs are declared): gold is rebuilt when it changes. */
+export function goldDefinitions(project: Project): string {
+  const { models, kpis } = project;
+  return createHash('sha256')
+    .update(JSON.stringify([...models.map((m) => [m.name, m.sql, m.partitionedBy ?? null]), ...kpis.map((k) => [k.table, k.sql, k.columns])]))
+    .digest('hex');
 }

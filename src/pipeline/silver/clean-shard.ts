@@ -37,6 +37,8 @@ export interface CleanShardOutput {
   missingColumns?: string[];
   /** Drops the in-process view's tables once merged. */
   dispose?: () => Promise<void>;
+  /** Writes the in-process view out as a staged file (only when the task fails: a resume then reuses it). */
+  keep?: () => Promise<CleanShardOutput>;
 }
 
 function datasetNamed(project: Project, name: string): DatasetSpec {
@@ -80,12 +82,16 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
   }
   const quarantine = cleaned.quarantineFile ? await stager.stage(cleaned.quarantineFile, 'quarantine.parquet') : undefined;
   const result = { dataset: spec.name, key: input.key, rows: cleaned.stats.rowsOut, stats: cleaned.stats, quality: cleaned.quality, ...missingColumns, ...(quarantine ? { quarantine } : {}) };
-  // A lone file stays a view of this session until merged (no copy); with several, each file's working
-  // tables would pile up in memory until the merge, so each is written out and dropped at once.
-  if (!stager.remote && !input.many) return { ...result, valid: { relation: cleaned.validRelation }, dispose: cleaned.dispose };
-  const validFile = path.join(outDir, `valid_${input.index}.parquet`);
-  await db.run(`COPY (SELECT * FROM ${cleaned.validRelation}) TO ${str(validFile)} (FORMAT parquet)`);
-  await cleaned.dispose();
-  return { ...result, valid: await stager.stage(validFile, 'valid.parquet') };
+  const writeOut = async (): Promise<CleanShardOutput> => {
+    const validFile = path.join(outDir, `valid_${input.index}.parquet`);
+    await db.run(`COPY (SELECT * FROM ${cleaned.validRelation}) TO ${str(validFile)} (FORMAT parquet)`);
+    await cleaned.dispose();
+    return { ...result, valid: await stager.stage(validFile, 'valid.parquet') };
+  };
+  // A lone file stays a view of this session until merged (no copy), written out only if the task
+  // fails (for a resume to reuse); with several, each file's working tables would pile up in memory
+  // until the merge, so each is written out and dropped at once.
+  if (!stager.remote && !input.many) return { ...result, valid: { relation: cleaned.validRelation }, dispose: cleaned.dispose, keep: writeOut };
+  return writeOut();
 };
 

@@ -1,5 +1,6 @@
 import { timed, type RunContext, type StageResult } from '../context.js';
-import { clearStaging, inlineRunner, type ShardRunner } from '../shards.js';
+import { failpoint } from '../../failpoints.js';
+import { inlineRunner, runShards, type ShardRunner } from '../shards.js';
 import { cleanShard } from './clean-shard.js';
 import { combineSilver } from './combine.js';
 import { commitSilver } from './commit.js';
@@ -41,27 +42,37 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     if (plan.candidates.length === 0) {
       return { stage: 'silver' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `no new bronze file since run ${plan.state.runId}` } };
     }
-    await clearStaging(ctx.lake, 'silver');
     const { toMerge } = plan;
-    const cleaned = await (options.shards ?? inlineRunner(ctx)).map(
-      'silver.clean',
-      toMerge.map((f, index) => ({
-        label: `clean ${f.key}`,
-        input: {
-          dataset: f.dataset,
-          key: f.key,
-          name: f.name,
-          rows: f.rows,
-          ...(f.recordCount ? { recordCount: true } : {}),
-          ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
-          index,
-          many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,
-        },
-      })),
-      cleanShard,
-    );
-    const changes = await combineSilver(ctx, plan, cleaned);
-    const bytes = await commitSilver(ctx, plan, changes);
+    let changes: Awaited<ReturnType<typeof combineSilver>>;
+    let bytes: number;
+    try {
+      const cleaned = await runShards(
+        ctx,
+        options.shards ?? inlineRunner(ctx),
+        'silver.clean',
+        toMerge.map((f, index) => ({
+          label: `clean ${f.key}`,
+          input: {
+            dataset: f.dataset,
+            key: f.key,
+            name: f.name,
+            rows: f.rows,
+            ...(f.recordCount ? { recordCount: true } : {}),
+            ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
+            index,
+            many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,
+          },
+        })),
+        cleanShard,
+      );
+      failpoint('silver:combine');
+      changes = await combineSilver(ctx, plan, cleaned);
+      bytes = await commitSilver(ctx, plan, changes);
+    } catch (err) {
+      // The files cleaned so far are kept for the next attempt (a retry, or a resume of this run).
+      await ctx.ledger?.keepHeld();
+      throw err;
+    }
 
     const sum = (f: (s: SilverDatasetStats) => number) => Object.values(changes.stats).reduce((acc, s) => acc + f(s), 0);
     return {

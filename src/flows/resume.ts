@@ -1,0 +1,445 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Config } from '../config.js';
+import { errorMessage, UserError } from '../errors.js';
+import {
+  currentVersion,
+  readJson,
+  resumePoint,
+  resumePrefix,
+  resumeShards,
+  resumeShardsPrefix,
+  runRecord,
+  STAGING,
+  stateKey,
+  writeJson,
+  type LakeObject,
+  type LakeVersion,
+  type ObjectStore,
+} from '../lake/index.js';
+import { datasetForFile, listSources, type Manifest, type SourceEntry } from '../pipeline/bronze.js';
+import type { RunContext, StageResult } from '../pipeline/context.js';
+import { goldDefinitions, type GoldState } from '../pipeline/gold/index.js';
+import type { Keepable, Shard, ShardKind, ShardLedger } from '../pipeline/shards.js';
+import { definitionDigest, silverObjects, type SilverState } from '../pipeline/silver/index.js';
+import type { VersionDraft } from '../pipeline/states.js';
+import { FLOWS, isFlowName, type FlowName, type TaskName } from './definitions.js';
+import { LakeLock, lockAlive } from './lock.js';
+import { readRun, type RunRecord, type RunRecorder } from './record.js';
+
+/**
+ * Resuming a failed or cancelled run (`datalake run --resume <run>`, `POST /api/runs {"resume": …}`):
+ * the run continues under its id and record from its failed task; the tasks it finished and the shards
+ * of the failed task it finished are reused, not redone. What that needs is kept in the lake while the
+ * run runs, under keys of the run (lake/keys.ts), and removed when it completes:
+ *
+ *   runs/_resume/<run>/run.json        the resume point: the version the run builds on, digests of the
+ *                                      definitions it read, the source files bronze listed, the tasks it
+ *                                      finished (each with its state document, <layer>/_state/<run>.json)
+ *   runs/_resume/<run>/shards/<n>.json outputs of shards it finished, which name files staged under
+ *                                      <bucket>/_staging/<run>/ (kept until the run completes or is vacuumed)
+ *
+ * A run whose inputs changed since it stopped — another run committed, a definition changed, a source
+ * file arrived, changed or went — refuses to resume and says which.
+ */
+
+/** What a resume of a run needs, `runs/_resume/<run>/run.json`, rewritten as the run's tasks finish. */
+export interface ResumePoint {
+  format: 1;
+  runId: string;
+  flow: FlowName;
+  /** The version the run builds on (null: a lake never committed to): a resume refuses once another run committed. */
+  base: { version: number | null; runId: string | null };
+  definitions: Definitions;
+  /** The source files bronze listed, once it finished. */
+  sources?: SourceEntry[];
+  /** The tasks the run finished, in order, each with the state document it left (a key of the run) and its result. */
+  tasks: FinishedTask[];
+}
+
+export interface FinishedTask {
+  name: TaskName;
+  state?: LakeObject;
+  result: StageResult;
+}
+
+/** Digests of what a run's outputs depend on besides the data: each dataset's definition, gold's models and KPIs, the quality settings. */
+export interface Definitions {
+  datasets: Record<string, string>;
+  gold: string;
+  settings: string;
+}
+
+export function definitionsOf(config: Config): Definitions {
+  return {
+    datasets: Object.fromEntries(config.project.datasets.map((d) => [d.name, definitionDigest(d)])),
+    gold: goldDefinitions(config.project),
+    settings: createHash('sha256').update(JSON.stringify(Object.entries(config.qualitySettings).sort())).digest('hex').slice(0, 16),
+  };
+}
+
+/** A resume refused: one line saying why (the API answers `status` with code `not_resumable`, or 404 for an unknown run). */
+export class NotResumableError extends UserError {
+  constructor(
+    message: string,
+    hint: string | undefined,
+    readonly status: 404 | 409 = 409,
+  ) {
+    super(message, hint);
+    this.name = 'NotResumableError';
+  }
+}
+
+const NEW_RUN = 'start a new run instead (`npx datalake run`): it builds on what the lake holds now';
+
+export interface Assessment {
+  record: RunRecord;
+  flow: FlowName;
+  /** Undefined when the run finished no task (nothing to reuse: every task runs again). */
+  point: ResumePoint | undefined;
+  current: LakeVersion | undefined;
+}
+
+/**
+ * Whether a run can be resumed now, or why not. `underLock`: the caller holds the lake, so a run still
+ * marked running is one whose process died. `queued`: a worker taking a resume queued for it.
+ */
+export async function assessResume(config: Config, lake: ObjectStore, runId: string, options: { underLock: boolean; queued?: boolean }): Promise<Assessment> {
+  const record = /^[0-9A-Za-z.-]{1,64}$/.test(runId) ? await readRun(lake, runId) : undefined;
+  if (!record) throw new NotResumableError(`no run ${runId}`, 'list the runs with `npx datalake runs`', 404);
+  const refuse = (why: string, hint?: string) => new NotResumableError(`cannot resume run ${runId}: ${why}`, hint);
+  if (!isFlowName(record.flow)) throw refuse(`it is a ${record.flow}, not a flow of tasks`, 'run the command again');
+  const pendingResume = record.resumes?.at(-1) && !record.resumes.at(-1)!.startedAt && !record.resumes.at(-1)!.refused;
+  switch (record.state) {
+    case 'completed':
+      throw refuse('it completed: there is nothing to resume', 'start a new run with `npx datalake run`');
+    case 'audit_failed':
+      throw refuse('its audit failed: its version is staged, not failed', `commit it anyway with \`npx datalake publish --approve ${runId}\`, or fix the data and start a new run`);
+    case 'scheduled':
+      if (!(options.queued && pendingResume)) throw refuse(`it is queued, waiting for a worker${pendingResume ? ' (its resume)' : ''}`, 'wait for it: `npx datalake runs ' + runId + '`');
+      break;
+    case 'running':
+      if (!options.underLock && !options.queued) {
+        const lock = await LakeLock.read(lake);
+        if (lock?.runId === runId && lockAlive(lock)) throw refuse(`it is still running (${lock.owner})`, `wait for it to end (\`npx datalake runs ${runId}\`), or cancel it first`);
+      }
+      break;
+    case 'failed':
+    case 'cancelled':
+      break;
+  }
+  const point = await readJson<ResumePoint>(lake, resumePoint(runId));
+  const current = await currentVersion(lake);
+  if (!point) {
+    const finished = record.tasks.filter((t) => !t.parent && (t.state === 'completed' || t.state === 'skipped')).map((t) => t.name);
+    if (finished.length) throw refuse(`its resume state is gone (removed by vacuum?), so its finished tasks (${finished.join(', ')}) cannot be reused`, NEW_RUN);
+    return { record, flow: record.flow, point: undefined, current };
+  }
+  const committedByRun = current?.runId === runId;
+  if (!committedByRun && (current?.version ?? null) !== point.base.version) {
+    throw refuse(
+      `the lake moved on since it stopped: version ${current?.version ?? 'none'} was committed by run ${current?.runId ?? '?'}, and this run was built on ${point.base.version === null ? 'the empty lake' : `version ${point.base.version}`}`,
+      NEW_RUN,
+    );
+  }
+  const now = definitionsOf(config);
+  const datasets = [...new Set([...Object.keys(now.datasets), ...Object.keys(point.definitions.datasets)])].filter((d) => now.datasets[d] !== point.definitions.datasets[d]);
+  if (datasets.length) {
+    const what = datasets.map((d) => (!(d in now.datasets) ? `${d} was removed` : !(d in point.definitions.datasets) ? `${d} was added` : `${d} changed`));
+    throw refuse(`the definition of dataset ${what.join(', ')} since it stopped`, `its finished tasks were built with the old definition: ${NEW_RUN}`);
+  }
+  if (now.gold !== point.definitions.gold) throw refuse('the gold models or KPIs (models/, kpis/) changed since it stopped', NEW_RUN);
+  if (now.settings !== point.definitions.settings) throw refuse('the quality settings (QUALITY_*) changed since it stopped', NEW_RUN);
+  if (point.sources && !committedByRun && point.tasks.some((t) => t.name === 'bronze')) {
+    // Files no dataset claims are ignored by bronze (the definitions are those it ran with, checked above).
+    const claimed = (entries: SourceEntry[]) => entries.filter((e) => datasetForFile(config.project, e.name) !== undefined);
+    const change = sourcesChange(claimed(point.sources), claimed(await listSources(config, lake)));
+    if (change) throw refuse(`${change} since it stopped, and its bronze task had finished without it`, `${NEW_RUN}; it ingests every source file`);
+  }
+  return { record, flow: record.flow, point, current };
+}
+
+/** The first difference between two listings of the source files, said as a user would. */
+export function sourcesChange(before: SourceEntry[], now: SourceEntry[]): string | undefined {
+  const was = new Map(before.map((e) => [e.name, e]));
+  const is = new Map(now.map((e) => [e.name, e]));
+  const added = now.filter((e) => !was.has(e.name)).map((e) => e.name);
+  if (added.length) return `${added.length > 1 ? 'new source files arrived' : 'a new source file arrived'}: ${added.join(', ')}`;
+  const gone = before.filter((e) => !is.has(e.name)).map((e) => e.name);
+  if (gone.length) return `source file${gone.length > 1 ? 's' : ''} ${gone.join(', ')} ${gone.length > 1 ? 'were' : 'was'} removed`;
+  for (const e of now) {
+    const w = was.get(e.name)!;
+    // A folder file removed leaves the copy bronze put in the sources bucket: the same file, with a time of its own.
+    if (w.size !== e.size || (w.origin === e.origin && w.modified !== e.modified)) {
+      return `source file ${e.name} changed (${w.size !== e.size ? `${w.size} → ${e.size} bytes` : `modified ${e.modified}`})`;
+    }
+  }
+  return undefined;
+}
+
+interface ShardEntry {
+  id: string;
+  kind: ShardKind;
+  label: string;
+  output: unknown;
+}
+
+const shardId = (kind: ShardKind, input: unknown) => createHash('sha256').update(`${kind}\0${JSON.stringify(input)}`).digest('hex').slice(0, 24);
+
+/** JSON of a shard output for the lake: no functions, no local paths (scratch does not outlive the attempt). */
+function durableJson(output: unknown): string {
+  return JSON.stringify(output, function (this: Record<string, unknown>, key, value: unknown) {
+    if (typeof value === 'function') return undefined;
+    if (key === 'local' && typeof this['bucket'] === 'string') return undefined;
+    return value;
+  });
+}
+
+/** The staged objects an output names. */
+function stagedObjects(value: unknown, into: LakeObject[] = []): LakeObject[] {
+  if (Array.isArray(value)) for (const v of value) stagedObjects(v, into);
+  else if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (typeof o['bucket'] === 'string' && typeof o['key'] === 'string' && o['key'].startsWith(STAGING)) into.push({ bucket: o['bucket'] as LakeObject['bucket'], key: o['key'] });
+    else for (const v of Object.values(o)) stagedObjects(v, into);
+  }
+  return into;
+}
+
+/**
+ * What a run keeps for its resume, as it goes: the resume point (written when the first task or shard
+ * finishes, then at each task), each finished task's state, and each finished shard's output (the
+ * {@link ShardLedger} the tasks consult). Writing it is best effort: a failure is logged once, and a
+ * resume then redoes what it could not reuse.
+ */
+export class RunJournal implements ShardLedger {
+  private readonly shards = new Map<string, ShardEntry>();
+  private held: { kind: ShardKind; shard: Shard<unknown>; output: Keepable<unknown> }[] = [];
+  private task: TaskName | undefined;
+  private written = false;
+  private warned = false;
+
+  private constructor(
+    private readonly lake: ObjectStore,
+    private readonly recorder: RunRecorder,
+    readonly point: ResumePoint,
+  ) {}
+
+  /** The journal of a run starting now, on the version its draft builds on. */
+  static async start(ctx: RunContext, recorder: RunRecorder, flow: FlowName): Promise<RunJournal> {
+    const { version } = await ctx.draft.base();
+    return new RunJournal(ctx.lake, recorder, {
+      format: 1,
+      runId: ctx.runId,
+      flow,
+      base: { version: version?.version ?? null, runId: version?.runId ?? null },
+      definitions: definitionsOf(ctx.config),
+      tasks: [],
+    });
+  }
+
+  /**
+   * The journal of a run being resumed: its point keeps the tasks reused, and the outputs of the shards
+   * it finished are read back (the next attempt of the failed task takes those whose files are there).
+   */
+  static async resume(ctx: RunContext, recorder: RunRecorder, flow: FlowName, point: ResumePoint | undefined, reused: Set<TaskName>): Promise<RunJournal> {
+    if (!point) return RunJournal.start(ctx, recorder, flow);
+    const journal = new RunJournal(ctx.lake, recorder, {
+      ...point,
+      tasks: point.tasks.filter((t) => reused.has(t.name)),
+      ...(reused.has('bronze') && point.sources ? { sources: point.sources } : { sources: undefined }),
+    });
+    journal.written = true;
+    for (const o of await ctx.lake.list('runs', resumeShardsPrefix(ctx.runId))) {
+      const entries = await readJson<ShardEntry[]>(ctx.lake, { bucket: 'runs', key: o.key }).catch(() => undefined);
+      for (const e of entries ?? []) journal.shards.set(e.id, e);
+    }
+    return journal;
+  }
+
+  /** The tasks a resume reuses: those the run finished, in order, up to the first whose objects are gone. */
+  static async reusable(lake: ObjectStore, point: ResumePoint | undefined, flow: FlowName, log: (message: string, task: TaskName) => void): Promise<Set<TaskName>> {
+    const reused = new Set<TaskName>();
+    for (const name of FLOWS[flow]) {
+      const done = point?.tasks.find((t) => t.name === name);
+      if (!done) break;
+      const missing = await missingOutput(lake, point!.runId, done);
+      if (missing) {
+        log(`not reused: ${missing}; it runs again`, name);
+        break;
+      }
+      reused.add(name);
+    }
+    return reused;
+  }
+
+  /** Puts the states of the reused tasks back into the run's draft. */
+  static async restore(lake: ObjectStore, draft: VersionDraft, point: ResumePoint | undefined, reused: Set<TaskName>): Promise<void> {
+    for (const t of point?.tasks ?? []) {
+      if (!reused.has(t.name) || !t.state) continue;
+      if (t.name === 'bronze') draft.setManifest((await readJson<Manifest>(lake, t.state))!);
+      if (t.name === 'silver') draft.setSilver((await readJson<SilverState>(lake, t.state))!);
+      if (t.name === 'gold') draft.setGold((await readJson<GoldState>(lake, t.state))!);
+    }
+  }
+
+  /** A run that completed (or whose audit failed) needs no resume state. */
+  static async remove(lake: ObjectStore, runId: string): Promise<void> {
+    for (const o of await lake.list('runs', resumePrefix(runId))) await lake.delete('runs', o.key);
+  }
+
+  /** An attempt of a task starts: outputs held by an earlier attempt are stale. */
+  beginAttempt(task: TaskName): void {
+    this.task = task;
+    this.held = [];
+  }
+
+  setSources(sources: SourceEntry[]): void {
+    this.point.sources = sources;
+  }
+
+  /** A task finished: the state it left in the draft is written under the run's key, and the point records it. */
+  async finishTask(ctx: RunContext, name: TaskName, result: StageResult): Promise<void> {
+    await this.safely(async () => {
+      let state: LakeObject | undefined;
+      const layer = name === 'bronze' || name === 'silver' || name === 'gold' ? name : undefined;
+      if (layer && result.details['skipped'] === undefined && ctx.draft.changed().includes(layer)) {
+        const doc = layer === 'bronze' ? await ctx.draft.manifest() : layer === 'silver' ? await ctx.draft.silver() : await ctx.draft.gold();
+        state = stateKey(layer, ctx.runId);
+        await writeJson(this.lake, state, doc);
+      }
+      this.point.tasks = [...this.point.tasks.filter((t) => t.name !== name), { name, ...(state ? { state } : {}), result }];
+      // After the flow's last task the run completes: there is nothing left to resume.
+      if (FLOWS[this.point.flow].at(-1) !== name) await this.writePoint();
+    });
+  }
+
+  async finished<I, O>(kind: ShardKind, shards: Shard<I>[]): Promise<(O | undefined)[]> {
+    const found: (O | undefined)[] = [];
+    const labels: string[] = [];
+    for (const shard of shards) {
+      const entry = this.shards.get(shardId(kind, shard.input));
+      let output: O | undefined;
+      if (entry) {
+        output = entry.output as O;
+        for (const o of stagedObjects(entry.output)) {
+          if (!(await this.lake.head(o.bucket, o.key).catch(() => undefined))) output = undefined;
+          if (!output) break;
+        }
+      }
+      found.push(output);
+      if (output) labels.push(shard.label);
+    }
+    if (labels.length) {
+      const shown = labels.length > 5 ? `${labels.slice(0, 5).join(', ')} and ${labels.length - 5} more` : labels.join(', ');
+      this.recorder.log('info', `reused ${labels.length} shard${labels.length > 1 ? 's' : ''} finished by an earlier attempt of this run: ${shown}`, this.task);
+    }
+    return found;
+  }
+
+  async record<I, O>(kind: ShardKind, done: { shard: Shard<I>; output: O }[]): Promise<void> {
+    const entries: ShardEntry[] = [];
+    for (const { shard, output } of done) {
+      if (typeof (output as Keepable<O>).keep === 'function') this.held.push({ kind, shard, output: output as Keepable<unknown> });
+      else entries.push({ id: shardId(kind, shard.input), kind, label: shard.label, output: JSON.parse(durableJson(output)) as unknown });
+    }
+    if (entries.length === 0) return;
+    for (const e of entries) this.shards.set(e.id, e);
+    await this.safely(async () => {
+      await this.writePoint(false);
+      await this.lake.putBytes('runs', resumeShards(this.point.runId, `${Date.now()}-${randomBytes(3).toString('hex')}`).key, durableJson(entries));
+    });
+  }
+
+  async keepHeld(): Promise<void> {
+    const held = this.held;
+    this.held = [];
+    const kept: { kind: ShardKind; shard: Shard<unknown>; output: unknown }[] = [];
+    for (const h of held) {
+      try {
+        kept.push({ ...h, output: await h.output.keep!() });
+      } catch (err) {
+        this.recorder.log('warn', `cannot keep the output of ${h.shard.label} for a resume (${errorMessage(err)}): it will be done again`, this.task);
+      }
+    }
+    for (const kind of new Set(kept.map((k) => k.kind))) await this.record(kind, kept.filter((k) => k.kind === kind));
+  }
+
+  /** The point is written once before anything that depends on it, then at each task. */
+  private async writePoint(always = true): Promise<void> {
+    if (!always && this.written) return;
+    await writeJson(this.lake, resumePoint(this.point.runId), this.point);
+    this.written = true;
+  }
+
+  private async safely(fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (!this.warned) this.recorder.log('warn', `cannot keep this run's resume state in the lake (${errorMessage(err)}): a resume would do again what it could not keep`, this.task);
+      this.warned = true;
+    }
+  }
+}
+
+/** Why a finished task's outputs cannot be reused (its state or an object of the run gone), if so. */
+async function missingOutput(lake: ObjectStore, runId: string, done: FinishedTask): Promise<string | undefined> {
+  if (!done.state) return undefined;
+  const doc = await readJson<unknown>(lake, done.state).catch(() => undefined);
+  if (!doc) return `its state ${done.state.bucket}/${done.state.key} is gone`;
+  const keys: { bucket: 'bronze' | 'silver' | 'gold'; key: string }[] = [];
+  if (done.name === 'bronze') for (const f of (doc as Manifest).files) if (f.runId === runId) keys.push({ bucket: 'bronze', key: f.key });
+  if (done.name === 'silver') {
+    const s = doc as SilverState;
+    const all = [...Object.keys(s.datasets).flatMap((d) => [...silverObjects(s, d), ...(s.datasets[d]!.orphansObject ? [s.datasets[d]!.orphansObject!] : [])]), ...Object.values(s.quarantine ?? {}).map((q) => q.key)];
+    for (const key of all) if (key.includes(runId)) keys.push({ bucket: 'silver', key });
+  }
+  if (done.name === 'gold') for (const key of Object.values((doc as GoldState).objects).flat()) if (key.includes(runId)) keys.push({ bucket: 'gold', key });
+  for (const k of keys) if (!(await lake.head(k.bucket, k.key))) return `its object ${k.bucket}/${k.key} is gone`;
+  return undefined;
+}
+
+/**
+ * Takes a run's record up again for its resume (the caller holds the lake): its tasks, attempts and
+ * log continue; the tasks it finished whose outputs are all there are reused (their states put back
+ * into the draft), the others are pending again. Returns the tasks reused.
+ */
+export async function takeUpRecord(ctx: RunContext, recorder: RunRecorder, assessed: Assessment, trigger: 'cli' | 'api'): Promise<Set<TaskName>> {
+  const { record: earlier, point, flow } = assessed;
+  const record = recorder.record;
+  const { owner, lake } = record;
+  const previousState = earlier.state === 'cancelled' ? 'cancelled' : 'failed';
+  Object.assign(record, structuredClone(earlier), { state: 'running', owner, lake });
+  delete record.endedAt;
+  delete record.error;
+  delete record.audit;
+  for (const t of record.tasks) {
+    for (const a of t.attempts) if (a.state === 'running') recorder.closeAttempt(a, { state: 'failed', error: `interrupted: ${earlier.owner} stopped during this attempt` });
+  }
+  const reused = await RunJournal.reusable(ctx.lake, point, flow, (message, task) => recorder.log('warn', message, task));
+  for (const t of record.tasks) {
+    if (reused.has((t.parent ?? t.name) as TaskName)) continue;
+    if (!t.parent || t.state !== 'completed') t.state = 'pending';
+  }
+  record.stages = earlier.stages.filter((s) => reused.has(s.stage));
+  const from = FLOWS[flow].find((t) => !reused.has(t));
+  const now = new Date().toISOString();
+  const pending = earlier.state === 'scheduled' ? record.resumes?.at(-1) : undefined;
+  const started = { startedAt: now, ...(from ? { from } : {}), reused: [...reused] };
+  if (pending) Object.assign(pending, started);
+  else record.resumes = [...(record.resumes ?? []), { requestedAt: now, by: owner, trigger, previousState, ...started }];
+  recorder.log('info', `resumed by ${owner} from task ${from ?? 'none'}${reused.size ? ` (${[...reused].join(', ')} reused from the earlier attempt)` : ''}`);
+  for (const t of reused) recorder.log('info', 'finished by the earlier attempt of this run: reused, not done again', t);
+  await RunJournal.restore(ctx.lake, ctx.draft, point, reused);
+  return reused;
+}
+
+/** A queued resume the worker refused: the run goes back to the state it was in, saying why. */
+export async function refuseQueued(lake: ObjectStore, runId: string, err: unknown): Promise<void> {
+  const run = await readRun(lake, runId).catch(() => undefined);
+  const entry = run?.resumes?.at(-1);
+  if (!run || run.state !== 'scheduled' || !entry || entry.startedAt) return;
+  entry.refused = { message: errorMessage(err), ...(err instanceof UserError && err.hint ? { hint: err.hint } : {}) };
+  run.state = entry.previousState;
+  run.logs.push({ time: new Date().toISOString(), level: 'error', message: `resume refused: ${errorMessage(err)}` });
+  await writeJson(lake, runRecord(runId), run);
+}
