@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/config.js';
-import { runFlow } from '../src/flows/run-flow.js';
+import { resumeFlow, runFlow } from '../src/flows/run-flow.js';
 import { addSchedule } from '../src/flows/schedule.js';
 import { generate } from '../src/generate/generator.js';
 import { currentVersion, listVersions, openObjectStore, requireVersion, type LakeVersion, type ObjectStore } from '../src/lake/index.js';
@@ -229,5 +229,45 @@ describe('vacuum and compaction on the S3 driver (s3rver on 127.0.0.1)', () => {
     assert.deepEqual(await listVersions(lake), [current.version]);
     assert.deepEqual(await versionRows(lake, current), rows);
     assert.equal(rows['silver/achats']!.length, 1002);
+  });
+});
+
+describe('a compaction that failed is resumed like any run', () => {
+  let config: Config;
+  let lake: ObjectStore;
+  before(async () => {
+    ({ config } = await tempConfig());
+    lake = openObjectStore(config);
+    await generate({ outDir: config.sourcesDir, clients: 100, achats: 1500, seed: 9, asOf: FIXED_DAY });
+    assert.equal((await runFlow({ config, flow: 'pipeline' })).error, undefined);
+    await fs.writeFile(path.join(config.sourcesDir, 'achats_drop.csv'), `${ACHATS_HEADER}\n700001,1,2026-02-03 10:00:00,9.90,Mouse\n700002,2,2026-03-03 10:00:00,9.90,Mouse\n`);
+    assert.equal((await runFlow({ config, flow: 'pipeline' })).error, undefined);
+  });
+  after(async () => fs.rm(config.dataDir, { recursive: true, force: true }));
+
+  test('gold fails after the compaction: the resume reuses the compacted silver and commits one version with the same rows', async () => {
+    const before = (await currentVersion(lake))!;
+    const rows = await versionRows(lake, before);
+    process.env['DATALAKE_FAILPOINT'] = 'throw:task:gold';
+    let failed;
+    try {
+      failed = await runFlow({ config, flow: 'compact' });
+    } finally {
+      delete process.env['DATALAKE_FAILPOINT'];
+    }
+    assert.equal(failed.summary.state, 'failed');
+    assert.equal((await currentVersion(lake))!.version, before.version, 'nothing committed');
+    const compactedKeys = ((failed.summary.stages.find((s) => s.stage === 'compact')!.details as { compacted: unknown[] }).compacted).length;
+    assert.equal(compactedKeys, 2);
+
+    const { summary, error } = await resumeFlow({ config, resume: failed.summary.runId });
+    assert.equal(error, undefined, String(error));
+    assert.equal(summary.runId, failed.summary.runId);
+    assert.equal(summary.tasks.find((t) => t.name === 'compact')!.attempts.length, 1, 'the compaction is not done again');
+    const after = (await currentVersion(lake))!;
+    assert.equal(after.version, before.version + 1);
+    assert.equal(after.runId, failed.summary.runId);
+    for (const [p, keys] of Object.entries((await readStates(lake, config.project)).silver!.datasets['achats']!.partitions)) assert.equal(keys.length, 1, `${p} is one file`);
+    assert.deepEqual(await versionRows(lake, after), rows);
   });
 });

@@ -276,9 +276,10 @@ export class RunJournal implements ShardLedger {
   static async restore(lake: ObjectStore, draft: VersionDraft, point: ResumePoint | undefined, reused: Set<TaskName>): Promise<void> {
     for (const t of point?.tasks ?? []) {
       if (!reused.has(t.name) || !t.state) continue;
-      if (t.name === 'bronze') draft.setManifest((await readJson<Manifest>(lake, t.state))!);
-      if (t.name === 'silver') draft.setSilver((await readJson<SilverState>(lake, t.state))!);
-      if (t.name === 'gold') draft.setGold((await readJson<GoldState>(lake, t.state))!);
+      const layer = layerOf(t.name);
+      if (layer === 'bronze') draft.setManifest((await readJson<Manifest>(lake, t.state))!);
+      if (layer === 'silver') draft.setSilver((await readJson<SilverState>(lake, t.state))!);
+      if (layer === 'gold') draft.setGold((await readJson<GoldState>(lake, t.state))!);
     }
   }
 
@@ -301,7 +302,7 @@ export class RunJournal implements ShardLedger {
   async finishTask(ctx: RunContext, name: TaskName, result: StageResult): Promise<void> {
     await this.safely(async () => {
       let state: LakeObject | undefined;
-      const layer = name === 'bronze' || name === 'silver' || name === 'gold' ? name : undefined;
+      const layer = layerOf(name);
       if (layer && result.details['skipped'] === undefined && ctx.draft.changed().includes(layer)) {
         const doc = layer === 'bronze' ? await ctx.draft.manifest() : layer === 'silver' ? await ctx.draft.silver() : await ctx.draft.gold();
         state = stateKey(layer, ctx.runId);
@@ -381,19 +382,25 @@ export class RunJournal implements ShardLedger {
   }
 }
 
+/** The layer whose state a task leaves in the draft: its own, and silver's for a compaction. */
+function layerOf(task: TaskName): 'bronze' | 'silver' | 'gold' | undefined {
+  return task === 'bronze' || task === 'silver' || task === 'gold' ? task : task === 'compact' ? 'silver' : undefined;
+}
+
 /** Why a finished task's outputs cannot be reused (its state or an object of the run gone), if so. */
 async function missingOutput(lake: ObjectStore, runId: string, done: FinishedTask): Promise<string | undefined> {
   if (!done.state) return undefined;
   const doc = await readJson<unknown>(lake, done.state).catch(() => undefined);
   if (!doc) return `its state ${done.state.bucket}/${done.state.key} is gone`;
   const keys: { bucket: 'bronze' | 'silver' | 'gold'; key: string }[] = [];
-  if (done.name === 'bronze') for (const f of (doc as Manifest).files) if (f.runId === runId) keys.push({ bucket: 'bronze', key: f.key });
-  if (done.name === 'silver') {
+  const layer = layerOf(done.name);
+  if (layer === 'bronze') for (const f of (doc as Manifest).files) if (f.runId === runId) keys.push({ bucket: 'bronze', key: f.key });
+  if (layer === 'silver') {
     const s = doc as SilverState;
     const all = [...Object.keys(s.datasets).flatMap((d) => [...silverObjects(s, d), ...(s.datasets[d]!.orphansObject ? [s.datasets[d]!.orphansObject!] : [])]), ...Object.values(s.quarantine ?? {}).map((q) => q.key)];
     for (const key of all) if (key.includes(runId)) keys.push({ bucket: 'silver', key });
   }
-  if (done.name === 'gold') for (const key of Object.values((doc as GoldState).objects).flat()) if (key.includes(runId)) keys.push({ bucket: 'gold', key });
+  if (layer === 'gold') for (const key of Object.values((doc as GoldState).objects).flat()) if (key.includes(runId)) keys.push({ bucket: 'gold', key });
   for (const k of keys) if (!(await lake.head(k.bucket, k.key))) return `its object ${k.bucket}/${k.key} is gone`;
   return undefined;
 }

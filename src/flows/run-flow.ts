@@ -236,5 +236,6 @@ export async function resumeFlow(options: Omit<FlowOptions, 'flow' | 'fullRefres
   }
   if (!earlier) return refused(new NotResumableError(`no run ${options.resume}`, 'list the runs with `npx datalake runs`', 404));
   const flow = (Object.hasOwn(FLOWS, earlier.flow) ? earlier.flow : 'pipeline') as FlowName;
-  return runFlow({ ...options, lake, flow, fullRefresh: earlier.parameters.fullRefresh === true, strict: earlier.parameters.strict === true });
+  const { fullRefresh, strict, vacuum, dataset } = earlier.parameters;
+  return runFlow({ ...options, lake, flow, fullRefresh: fullRefresh === true, strict: strict === true, ...(vacuum ? { vacuum } : {}), ...(dataset ? { dataset } : {}) });
 }

@@ -50,7 +50,8 @@ export async function submitResume(config: Config, runId: string, trigger: 'cli'
   try {
     await queue.setGlobalConcurrency(1);
     // A job id of its own: the run's first job may still be kept by the queue under the run id.
-    const job: RunJob = { runId, flow, fullRefresh: record.parameters.fullRefresh === true, ...(record.parameters.strict ? { strict: true } : {}), trigger: record.parameters.trigger ?? 'cli', resume: true };
+    const { fullRefresh, strict, vacuum, dataset } = record.parameters;
+    const job: RunJob = { runId, flow, fullRefresh: fullRefresh === true, ...(strict ? { strict: true } : {}), ...(vacuum ? { vacuum } : {}), ...(dataset ? { dataset } : {}), trigger: record.parameters.trigger ?? 'cli', resume: true };
     await queue.add(flow, job, { jobId: `${runId}.resume.${record.resumes.length}`, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 });
   } catch (err) {
     await writeJson(lake, runRecord(runId), previous).catch(() => undefined);
