@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/config.js';
 import { resumeFlow, runFlow } from '../src/flows/run-flow.js';
 import { addSchedule } from '../src/flows/schedule.js';
+import { runDoctor } from '../src/cli/doctor.js';
 import { generate } from '../src/generate/generator.js';
 import { currentVersion, listVersions, openObjectStore, requireVersion, type LakeVersion, type ObjectStore } from '../src/lake/index.js';
 import { readStates } from '../src/pipeline/states.js';
@@ -259,6 +260,9 @@ describe('a compaction that failed is resumed like any run', () => {
     assert.equal((await currentVersion(lake))!.version, before.version, 'nothing committed');
     const compactedKeys = ((failed.summary.stages.find((s) => s.stage === 'compact')!.details as { compacted: unknown[] }).compacted).length;
     assert.equal(compactedKeys, 2);
+    // doctor names the failed run and how to continue it.
+    const lastRun = (await runDoctor(config)).checks.find((c) => c.area === 'last run');
+    assert.match(lastRun?.detail ?? '', new RegExp(`compact run ${failed.summary.runId} failed in task gold .*npx datalake run --resume ${failed.summary.runId}`));
 
     const { summary, error } = await resumeFlow({ config, resume: failed.summary.runId });
     assert.equal(error, undefined, String(error));
@@ -269,5 +273,6 @@ describe('a compaction that failed is resumed like any run', () => {
     assert.equal(after.runId, failed.summary.runId);
     for (const [p, keys] of Object.entries((await readStates(lake, config.project)).silver!.datasets['achats']!.partitions)) assert.equal(keys.length, 1, `${p} is one file`);
     assert.deepEqual(await versionRows(lake, after), rows);
+    assert.equal((await runDoctor(config)).checks.find((c) => c.area === 'last run'), undefined, 'nothing left to resume');
   });
 });

@@ -6,6 +6,8 @@ import { redactUrl, type Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
 import { BUCKETS, currentVersion, listVersions, openObjectStore } from '../lake/index.js';
 import { LazyS3ObjectStore } from '../lake/lazy-s3.js';
+import { listRuns } from '../flows/record.js';
+import { assessResume } from '../flows/resume.js';
 import { VACUUM_DEFAULTS, vacuumLake } from '../maintenance/vacuum.js';
 import { readStates } from '../pipeline/states.js';
 import { openServingStore } from '../serving/index.js';
@@ -149,6 +151,20 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
     });
     if (alerts.ok && last?.status === 'failed') Object.assign(alerts, { warning: true, fix: 'check ALERT_WEBHOOK_URL and that its receiver is up (every delivery is in runs/_alerts/)' });
     checks.push(alerts);
+  }
+
+  // The newest run, when it failed or was cancelled: whether `run --resume` can continue it.
+  if (checks.find((c) => c.area === 'lake')?.ok) {
+    const lake = openObjectStore(config);
+    const [newest] = await listRuns(lake, 1).catch(() => []);
+    if (newest && (newest.state === 'failed' || newest.state === 'cancelled')) {
+      const at = `${newest.flow} run ${newest.runId} ${newest.state}${newest.error?.task ? ` in task ${newest.error.task}` : ''} (${newest.endedAt ?? newest.startedAt})`;
+      const resumable = await assessResume(config, lake, newest.runId, { underLock: false }).then(
+        () => `${at}: \`npx datalake run --resume ${newest.runId}\` continues it from where it stopped`,
+        (err: unknown) => `${at}; ${errorMessage(err)}`,
+      );
+      checks.push({ area: 'last run', ok: true, warning: true, detail: resumable, fix: newest.error?.hint ?? 'see `npx datalake runs ' + newest.runId + '`' });
+    }
   }
 
   checks.push(
