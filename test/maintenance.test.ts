@@ -12,7 +12,8 @@ import { generate } from '../src/generate/generator.js';
 import { currentVersion, listVersions, openObjectStore, requireVersion, type LakeVersion, type ObjectStore } from '../src/lake/index.js';
 import { readStates } from '../src/pipeline/states.js';
 import { openServingStore } from '../src/serving/index.js';
-import { FIXED_DAY, tempConfig } from './support/env.js';
+import { loadConfig } from '../src/config.js';
+import { FIXED_DAY, tempConfig, tempShopProject } from './support/env.js';
 import { lakeRows } from './support/lake-rows.js';
 import { startS3Server, S3RVER_KEYS, type TestS3Server } from './support/s3.js';
 
@@ -274,5 +275,32 @@ describe('a compaction that failed is resumed like any run', () => {
     for (const [p, keys] of Object.entries((await readStates(lake, config.project)).silver!.datasets['achats']!.partitions)) assert.equal(keys.length, 1, `${p} is one file`);
     assert.deepEqual(await versionRows(lake, after), rows);
     assert.equal((await runDoctor(config)).checks.find((c) => c.area === 'last run'), undefined, 'nothing left to resume');
+  });
+});
+
+describe('after vacuum --bronze, silver is not rebuilt behind your back', () => {
+  let config: Config;
+  let dir: string;
+  let env: Record<string, string>;
+  before(async () => {
+    ({ config, dir, env } = await tempShopProject({}));
+    await generate({ outDir: config.sourcesDir, clients: 80, achats: 800, seed: 11, asOf: FIXED_DAY });
+    assert.equal((await runFlow({ config, flow: 'pipeline' })).error, undefined);
+    const { error } = await runFlow({ config, flow: 'vacuum', vacuum: { bronze: true, olderThan: '0d', keepVersions: 1 } });
+    assert.equal(error, undefined);
+  });
+  after(async () => fs.rm(dir, { recursive: true, force: true }));
+
+  test('a changed definition, which needs a rebuild from bronze, fails the run saying why; --full-refresh rebuilds from what is left', async () => {
+    const lake = openObjectStore(config);
+    const before = (await currentVersion(lake))!;
+    const file = path.join(dir, 'datasets', 'clients.yml');
+    await fs.writeFile(file, (await fs.readFile(file, 'utf8')).replace(/^description: .*$/m, 'description: "Customers, described again."'));
+    const edited = loadConfig(env);
+    const refused = await runFlow({ config: edited, flow: 'pipeline' });
+    assert.equal(refused.summary.state, 'failed');
+    assert.match(String(refused.summary.error?.message), /silver must be rebuilt from bronze \(the definition of clients changed\), but 2 bronze files were deleted by `datalake vacuum --bronze`/);
+    assert.match(String(refused.summary.error?.hint), /--full-refresh/);
+    assert.equal((await currentVersion(lake))!.version, before.version, 'nothing committed');
   });
 });

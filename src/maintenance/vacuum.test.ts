@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { LocalObjectStore } from '../lake/local.js';
 import { alertLogKey, stagedRecordKey, versionRecordKey, type Bucket, type LakeVersion } from '../lake/index.js';
 import { newRunId } from '../pipeline/context.js';
-import { vacuumLake, type VacuumOptions } from './vacuum.js';
+import { ownerRun, vacuumLake, type VacuumOptions } from './vacuum.js';
 
 /**
  * Vacuum's guarantee, over random histories on a real folder lake: it never deletes an object that a
@@ -223,4 +223,13 @@ test("the alerts log: deliveries older than the window are deleted, the newest i
   } finally {
     await fs.rm(root, { recursive: true, force: true });
   }
+});
+
+test('the run that wrote an object: the run folder of staged and resume files, else the last run id of the key', () => {
+  const [r1, r2] = ['20261101T000000.000Z-aaaaaa', '20261102T000000.000Z-bbbbbb'];
+  assert.equal(ownerRun(`quarantine/achats/ingest_date=2026-11-01/${r1}/achats/${r2}.parquet`), r2);
+  assert.equal(ownerRun(`achats/month=2026-11/${r2}-data_0.parquet`), r2);
+  assert.equal(ownerRun(`_staging/${r1}/1/silver.clean/0/${r2}.parquet`), r1);
+  assert.equal(ownerRun(`_resume/${r1}/shards/1-abc.json`), r1);
+  assert.equal(ownerRun('achats/data_0.parquet'), undefined);
 });

@@ -1,4 +1,4 @@
-import { ALERTS_PREFIX, BRONZE_MANIFEST, RESUME_PREFIX, GOLD_STATE, SILVER_STATE, readJson, LOG_PREFIX, STAGED_PREFIX, STAGING, listVersions, readVersion, runRecord, stagedRecordKey, versionRecordKey, type Bucket, type LakeVersion, type ObjectStore } from '../lake/index.js';
+import { ALERTS_PREFIX, BRONZE_MANIFEST, RESUME_PREFIX, GOLD_STATE, SILVER_STATE, readJson, LOG_PREFIX, STAGED_PREFIX, STAGING, listVersions, readVersion, runRecord, stagedRecordKey, versionRecordKey, type Bucket, type LakeObject, type LakeVersion, type ObjectStore } from '../lake/index.js';
 import type { RunRecord } from '../flows/record.js';
 
 /**
@@ -73,9 +73,16 @@ export interface LakeInventory {
   self?: string;
 }
 
-const RUN_ID = /\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{6}/;
-/** The run that wrote an object, from its key (`achats/month=2026-01/<run>-data_0.parquet`, `_state/<run>.json`). */
-export const ownerRun = (key: string): string | undefined => RUN_ID.exec(key)?.[0];
+const RUN_ID = /\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{6}/g;
+/**
+ * The run that wrote an object, from its key: the run folder of staged and resume files
+ * (`_staging/<run>/…`), else the last run id (`achats/month=2026-01/<run>-data_0.parquet`, and a
+ * quarantine object of a file re-sent under a run folder, `quarantine/…/<run ingesting>/achats/<run>.parquet`).
+ */
+export function ownerRun(key: string): string | undefined {
+  const ids = [...key.matchAll(RUN_ID)].map((m) => m[0]);
+  return key.startsWith(STAGING) || key.startsWith(RESUME_PREFIX) ? ids[0] : ids.at(-1);
+}
 /** The start time of a run, from its id. */
 export function runIdTime(runId: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{3})Z/.exec(runId);
@@ -107,13 +114,15 @@ export function objectsOfState(bucket: Bucket, doc: unknown): string[] {
     quarantine?: Record<string, { key: string }>;
     objects?: Record<string, string[]>;
   };
+  // Bronze's manifest lists its files; a lake from before file versions kept them by name.
+  const files = (Array.isArray(d.files) ? d.files : Object.values((d.files ?? {}) as object)) as { key?: string }[];
   const keys =
     bucket === 'bronze'
-      ? (Array.isArray(d.files) ? (d.files as { key: string }[]) : []).map((f) => f.key)
+      ? files.map((f) => f.key)
       : bucket === 'silver'
         ? [...Object.values(d.datasets ?? {}).flatMap((s) => [...Object.values(s.partitions ?? {}).flat(), ...(s.orphansObject ? [s.orphansObject] : [])]), ...Object.values(d.quarantine ?? {}).map((q) => q.key)]
         : Object.values(d.objects ?? {}).flat();
-  return keys.filter((k) => typeof k === 'string').map((k) => id(bucket, k));
+  return keys.filter((k): k is string => typeof k === 'string').map((k) => id(bucket, k));
 }
 
 /** Which objects vacuum may delete as unreferenced: those that name their run, in the layers and a failed run's resume state (records are handled apart). */
@@ -160,7 +169,7 @@ export function planVacuum(inv: LakeInventory, options: VacuumOptions, now: numb
     if (bronzeFile) {
       if (!options.bronze || (owner && protectedRun(owner))) reason = undefined;
       else if (inv.merged.has(o.key)) reason = inv.merged.get(o.key)! < cutoff ? 'bronze' : undefined;
-      else if (!referenced.has(at) && o.modified < cutoff && !o.key.startsWith('_')) reason = 'unreferenced';
+      else if (inv.versions.length > 0 && !referenced.has(at) && o.modified < cutoff && !o.key.startsWith('_')) reason = 'unreferenced';
     } else if (o.bucket === 'runs' && o.key.startsWith(ALERTS_PREFIX)) {
       if (oldAlert(o.key)) reason = 'old alert';
     } else if (runScoped(o.bucket, o.key) && !referenced.has(at) && !protectedRun(owner!)) {
@@ -172,6 +181,10 @@ export function planVacuum(inv: LakeInventory, options: VacuumOptions, now: numb
       keptBytes += o.size;
     }
   }
+  // Records first, then the resume points naming staged files: a vacuum stopped half-way leaves only
+  // objects nothing names, which the next one deletes.
+  const order = (d: Deletion) => (d.reason === 'expired version' || d.reason === 'expired staged version' ? 0 : d.reason === 'resume state' ? 1 : 2);
+  deletions.sort((a, b) => order(a) - order(b));
   return {
     cutoff: new Date(cutoff).toISOString(),
     kept: kept.map((v) => v.version),
@@ -230,15 +243,28 @@ export async function readInventory(lake: ObjectStore, options: VacuumOptions, n
     const record = await readJson<RunRecord>(lake, runRecord(run)).catch(() => undefined);
     if (record) runs.set(run, { state: record.state, at: Date.parse(record.endedAt ?? record.startedAt) || runIdTime(run) });
   }
+  // A raw file is merged when every kept version (and staged one) that received it has merged it: a
+  // rollback to a version that had it waiting would otherwise need it again.
   const merged = new Map<string, number>();
-  const current = versions.at(-1);
-  if (options.bronze && current?.states.bronze && current.states.silver) {
-    const manifest = await readJson<{ files: { key: string; ingestedAt: string }[] }>(lake, current.states.bronze);
-    const silver = await readJson<{ processed: string[]; waiting?: Record<string, unknown> }>(lake, current.states.silver);
-    const processed = new Set(silver?.processed ?? []);
-    for (const f of Array.isArray(manifest?.files) ? manifest.files : []) {
-      if (processed.has(f.key) && !silver?.waiting?.[f.key]) merged.set(f.key, Date.parse(f.ingestedAt));
+  if (options.bronze) {
+    const docs = new Map<string, unknown>();
+    const doc = async (s: LakeObject | undefined) => {
+      if (!s) return undefined;
+      if (!docs.has(id(s.bucket, s.key))) docs.set(id(s.bucket, s.key), await readJson(lake, s));
+      return docs.get(id(s.bucket, s.key));
+    };
+    const received = new Map<string, number>();
+    const unmerged = new Set<string>();
+    for (const v of [...kept, ...staged]) {
+      const manifest = (await doc(v.states.bronze)) as { files?: unknown } | undefined;
+      const silver = (await doc(v.states.silver)) as { processed?: string[]; waiting?: Record<string, unknown> } | undefined;
+      const processed = new Set(silver?.processed ?? []);
+      for (const f of (Array.isArray(manifest?.files) ? manifest.files : []) as { key: string; ingestedAt: string }[]) {
+        received.set(f.key, Date.parse(f.ingestedAt));
+        if (!processed.has(f.key) || silver?.waiting?.[f.key]) unmerged.add(f.key);
+      }
     }
+    for (const [key, at] of received) if (!unmerged.has(key)) merged.set(key, at);
   }
   return { versions, staged, objects, runs, stateObjects, legacy, merged, ...(self ? { self } : {}) };
 }

@@ -89,6 +89,15 @@ describe('merge into silver by key', () => {
     assert.equal((await silverRows(fix.files)).length, APPEND_LIMIT + 2);
   });
 
+  test('without a key: a row waiting for its reference is released when it arrives, though no new file of the dataset came', async () => {
+    const keyless = { ...achats, key: [] };
+    const first = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-01-05', 10], [2, 9, '2026-01-06', 20]]), source: 'a', name: 'a.csv' }], existing: [], referenced: [await knownClients([1])] }, keyless);
+    assert.deepEqual([first.result.counts.rows, first.result.orphans.rows], [1, 1]);
+    const second = await merge({ incoming: [], existing: first.files, ...(first.orphansFile ? { orphansFile: first.orphansFile } : {}), referenced: [await knownClients([1, 9])] }, keyless);
+    assert.deepEqual([second.result.counts.promoted, second.result.orphans.rows, second.result.counts.rows], [1, 0, 2]);
+    assert.deepEqual((await silverRows(second.files)).map((r) => r[0]), [1, 2]);
+  });
+
   test('of several new files, the latest row of a key wins', async () => {
     const refs = await knownClients([1]);
     const a = await purchases([[1, 1, '2026-01-05', 10], [2, 1, '2026-01-06', 20]]);

@@ -86,12 +86,14 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   const part = partitioning(spec);
   const files = (list: { file: string }[]) => parquetFiles(list.map((e) => e.file));
   const typedEmpty = `SELECT ${names.map((c) => `NULL::${sqlType(spec.columns[c]!)} AS ${id(c)}`).join(', ')}${keyed ? '' : `, NULL::VARCHAR AS ${SOURCE_COLUMN}`}, NULL::INTEGER AS _file, NULL::BIGINT AS _record WHERE false`;
-  const incomingNames = `(${input.incoming.length ? input.incoming.map((f) => str(f.name)).join(', ') : 'NULL'})`;
+  // Whether a row came from a file of the same name as a new one (`x IN (NULL)` would be NULL, not false).
+  const fromIncomingName = (negate: boolean) =>
+    input.incoming.length ? `${SOURCE_COLUMN} ${negate ? 'NOT IN' : 'IN'} (${input.incoming.map((f) => str(f.name)).join(', ')})` : negate ? 'true' : 'false';
   /** Rows of an existing relation that a row of the new files replaces (or, negated, that it leaves alone). */
   const replacedBy = (relation: string, negate: boolean) =>
     keyed
       ? `SELECT * FROM (${relation}) ${negate ? 'ANTI' : 'SEMI'} JOIN (SELECT ${keys} FROM ${cand} WHERE _file >= 0) USING (${keys})`
-      : `SELECT * FROM (${relation}) WHERE ${SOURCE_COLUMN} ${negate ? 'NOT IN' : 'IN'} ${incomingNames}`;
+      : `SELECT * FROM (${relation}) WHERE ${fromIncomingName(negate)}`;
 
   // The latest row of each key among the new files (`_file` is the file's position, oldest first).
   const union = input.incoming.map((f, i) => `SELECT ${cols}${keyed ? '' : `, ${str(f.name)} AS ${SOURCE_COLUMN}`}, ${i}::INTEGER AS _file, _record FROM ${f.relation}`).join(' UNION ALL ');
@@ -117,7 +119,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     ? `SELECT * FROM (
          SELECT ${names.map((c) => `CAST(${id(c)} AS ${sqlType(spec.columns[c]!)}) AS ${id(c)}`).join(', ')}${keyed ? '' : `, ${SOURCE_COLUMN}`}, -1 AS _file, _record, _source_file AS _old_source
          FROM read_parquet(${str(input.orphansFile)})
-       ) o ${keyed ? `ANTI JOIN (SELECT ${keys} FROM incoming) USING (${keys})` : `WHERE ${SOURCE_COLUMN} NOT IN ${incomingNames}`}`
+       ) o ${keyed ? `ANTI JOIN (SELECT ${keys} FROM incoming) USING (${keys})` : `WHERE ${fromIncomingName(true)}`}`
     : undefined;
   const refs = spec.references.map((r, i) => ({ ...r, flag: id(`_u${i}`), relation: input.referenced?.[i] }));
   const unresolved = refs.map((r) =>

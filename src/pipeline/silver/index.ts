@@ -1,3 +1,4 @@
+import { UserError } from '../../errors.js';
 import { timed, type RunContext, type StageResult } from '../context.js';
 import { failpoint } from '../../failpoints.js';
 import { inlineRunner, runShards, type ShardRunner } from '../shards.js';
@@ -38,6 +39,13 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     let plan = planSilver(ctx.config.project, await ctx.draft.manifest(), await ctx.draft.silver(), options.fullRefresh === true);
     // A rebuild reads every bronze file again: those `datalake vacuum --bronze` deleted are not there.
     const gone = plan.rebuild ? await vacuumedBronze(ctx, plan.toMerge.map((f) => f.key)) : [];
+    if (gone.length && !options.fullRefresh) {
+      // A rebuild nobody asked for (a definition changed) must not lose the rows only silver still has.
+      throw new UserError(
+        `silver must be rebuilt from bronze (the definition of ${plan.redefined.join(', ')} changed), but ${gone.length} bronze file${gone.length > 1 ? 's were' : ' was'} deleted by \`datalake vacuum --bronze\` (${gone.slice(0, 3).join(', ')}${gone.length > 3 ? ', …' : ''}): their rows would be lost`,
+        'put the definition back, or rebuild from the files left on purpose with `npx datalake run --full-refresh`',
+      );
+    }
     if (gone.length) plan = { ...plan, toMerge: plan.toMerge.filter((f) => !gone.includes(f.key)) };
     if (plan.candidates.length === 0) {
       return { stage: 'silver' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `no new bronze file since run ${plan.state.runId}` } };
