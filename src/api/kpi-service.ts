@@ -103,6 +103,8 @@ export class KpiService {
    */
   cachedAnswer(kpi: Kpi, query: KpiQuery): KpiResponse | undefined {
     const key = `${kpi.id}?${canonicalQuery(query)}`;
+    // A version's answers are kept (versions never change); one that `datalake vacuum` then deleted
+    // keeps being answered from here until the cache is dropped, as a page read before would show it.
     if (query.version !== undefined) return this.versionCache.get(key);
     const read = this.versionRead;
     if (read?.read === undefined || read.read.version === undefined || read.read.version !== this.cacheVersion || performance.now() - read.at > VERSION_TTL_MS) return undefined;

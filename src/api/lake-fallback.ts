@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { dayText, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
-import { currentVersion, type ObjectStore } from '../lake/index.js';
+import { currentVersion, requireVersion, type ObjectStore } from '../lake/index.js';
 import { tableObject } from '../pipeline/gold/index.js';
 import { readStates } from '../pipeline/states.js';
 import type { Kpi, Project } from '../project/types.js';
@@ -18,7 +18,15 @@ export function lakeReader(lake: ObjectStore, engine: LazyEngine, project: Proje
   return async (kpi: Kpi, options: ReadOptions, version?: number) => {
     const states = await lakeCall(async () => readStates(lake, project, version ?? (await currentVersion(lake))));
     if (!states.gold?.objects[kpi.table]) throw notPublished(`KPI ${kpi.id} is not in ${states.version ? `version ${states.version.version} of the lake` : 'the lake yet'}: run the pipeline (\`npx datalake run\`)`);
-    const file = await lakeCall(() => lake.localPath('gold', tableObject(states.gold!, kpi.table), engine.scratchDir));
+    const file = await lakeCall(async () => {
+      try {
+        return await lake.localPath('gold', tableObject(states.gold!, kpi.table), engine.scratchDir);
+      } catch (err) {
+        // `datalake vacuum` deleted the version between reading its record and its table: not kept any more.
+        if (version !== undefined) await requireVersion(lake, version);
+        throw err;
+      }
+    });
     try {
       const columns = Object.entries(kpi.columns);
       // Dates compare and come out as 'YYYY-MM-DD' text, as in the serving store.
