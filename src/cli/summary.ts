@@ -88,7 +88,7 @@ function maintenanceLines(summary: RunSummary): string[] {
     const width = Math.max(0, ...vacuum.deletions.map((d) => d.reason.length));
     for (const d of vacuum.deletions) lines.push(`  ${d.reason.padEnd(width)}  ${humanBytes(d.size).padStart(9)}  ${d.bucket}/${d.key}`);
     if (vacuum.notListed) lines.push(`  … and ${vacuum.notListed} more (\`npx datalake runs ${summary.runId} --json\` has the counts per reason)`);
-    const reasons = Object.entries(vacuum.byReason).map(([r, n]) => `${n.objects} ${r} (${humanBytes(n.bytes)})`);
+    const reasons = Object.entries(vacuum.byReason).map(([r, n]) => `${r} ${n.objects} (${humanBytes(n.bytes)})`);
     const range = (v: number[]) => (v.length === 1 ? `version ${v[0]}` : `versions ${v[0]}–${v.at(-1)}`);
     const kept = vacuum.versionsKept.length ? range(vacuum.versionsKept) : 'no version';
     lines.push(
