@@ -336,12 +336,19 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
       await other.waitForFunction(() => document.querySelector('[data-testid=bucket-silver]')?.className === 'active' && document.querySelector('[data-testid=table-preview]') !== null);
       assert.equal(other.url(), link);
 
-      // An older run by its id; an unknown id shows the newest and corrects the address.
+      // An older run by its id; an unknown id shows the newest and corrects the address. The older run's
+      // record gets the alert delivery its end would have recorded with a webhook set (test/alerts.test.ts).
       const older = runs.at(-1)!;
+      const recordFile = path.join(config.lakeDir, 'runs', `${older.runId}.json`);
+      const record = JSON.parse(await fs.readFile(recordFile, 'utf8'));
+      record.alerts = [{ event: 'run_failed', at: new Date().toISOString(), status: 'failed', attempts: 3, seconds: 1.2, target: 'http://127.0.0.1:9/***', error: 'connect ECONNREFUSED' }];
+      await fs.writeFile(recordFile, JSON.stringify(record));
       await other.goto(`${server.url}/#runs?run=${older.runId}`);
       await other.waitForSelector('[data-testid=table-run-log]');
       assert.equal(await other.inputValue('[data-testid=run-select]'), older.runId);
       assert.equal(await rowCountOf(other, 'table-run-log'), older.logs.length);
+      assert.equal(await rowCountOf(other, 'table-run-alerts'), 1);
+      assert.match(await other.locator('[data-testid=table-run-alerts]').innerText(), /run_failed\s+failed\s+3\s+connect ECONNREFUSED/);
       await other.selectOption('[data-testid=run-select]', runs[1]!.runId);
       await other.waitForFunction((id) => location.hash === `#runs?run=${id}`, runs[1]!.runId);
       await other.goto(`${server.url}/#runs?run=20000101T000000.000Z-000000`);

@@ -63,6 +63,17 @@ function runDetail(app: Parameters<Tab['render']>[0], runs: Run[], shown: Run): 
     h('label', {}, `${app.t('run')} `, select),
     taskTimeline(app, shown),
     table([app.t('time'), app.t('level'), app.t('task'), app.t('message')], logs, { 'data-testid': 'table-run-log' }),
+    // The alerts its end sent (ALERT_WEBHOOK_URL): delivered, or given up and why.
+    ...(shown.alerts?.length
+      ? [
+          h('h3', {}, app.t('alerts_sent')),
+          table(
+            [app.t('time'), app.t('alert_event'), app.t('alert_status'), app.t('attempts'), app.t('message')],
+            shown.alerts.map((a) => [a.at.slice(11, 23), a.event, a.httpStatus ? `${a.status} (HTTP ${a.httpStatus})` : a.status, a.attempts, a.error ?? a.target]),
+            { 'data-testid': 'table-run-alerts' },
+          ),
+        ]
+      : []),
   );
 }
 
