@@ -1,32 +1,25 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { createApp } from '../src/api/server.js';
 import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
 import { generate } from '../src/generate/generator.js';
-import { openServingStore } from '../src/serving/index.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 import { goldTableReaders } from './support/gold.js';
+import { BIN, runCli } from './support/cli.js';
+import { publishedKpis } from './support/kpi.js';
 
 // kill -9 of `datalake run --full-refresh` at 22 moments spread over a whole run (every stage), each
 // followed by a rerun: gold and the serving store must end equal to a clean run's, and a reader polling
 // the API all along must only ever see the complete KPI set.
 
-const BIN = fileURLToPath(new URL('../bin/datalake.js', import.meta.url));
 const CRASHES = Number(process.env['DATALAKE_CRASHES'] ?? 22);
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, env);
 
 /** Starts a full-refresh run and kills it (SIGKILL) after `ms`; resolves with the last stage it printed. */
 function killedRun(env: Record<string, string>, ms: number): Promise<string> {
@@ -61,17 +54,6 @@ describe(`crash recovery: kill -9 at ${CRASHES} points of a run`, () => {
     return out;
   }
 
-  async function servingRows(): Promise<Record<string, unknown>> {
-    const serving = openServingStore(config);
-    try {
-      const out: Record<string, unknown> = {};
-      for (const kpi of config.project.kpis) out[kpi.table] = await serving.read(kpi.table);
-      return out;
-    } finally {
-      await serving.close();
-    }
-  }
-
   before(async () => {
     ({ config, env } = await tempConfig());
     await generate({ outDir: config.sourcesDir, clients: 2000, achats: 300_000, seed: 13, asOf: FIXED_DAY });
@@ -81,7 +63,7 @@ describe(`crash recovery: kill -9 at ${CRASHES} points of a run`, () => {
     assert.equal(clean.code, 0, clean.stderr);
     engine = await Engine.open(config.duckdb, path.join(config.dataDir, 'spill'));
     goldReference = await goldRows();
-    servingReference = await servingRows();
+    servingReference = await publishedKpis(config);
     app = await createApp(config);
     await app.ready();
   });
@@ -116,7 +98,7 @@ describe(`crash recovery: kill -9 at ${CRASHES} points of a run`, () => {
         reached[last] = (reached[last] ?? 0) + 1;
         const rerun = await cli(['run'], env);
         assert.equal(rerun.code, 0, `rerun after a kill at ${ms} ms (after ${last}): ${rerun.stderr}`);
-        assert.deepEqual(await servingRows(), servingReference, `serving store after the kill at ${ms} ms`);
+        assert.deepEqual(await publishedKpis(config), servingReference, `serving store after the kill at ${ms} ms`);
       }
       assert.deepEqual(await goldRows(), goldReference, 'gold equals the clean run');
     } finally {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
 import { followRun, redisConnection, RUNS_QUEUE, startWorker as startInProcessWorker, submitResume, submitRun } from '../src/flows/queue/index.js';
@@ -18,19 +17,13 @@ import { runPipeline } from './support/run.js';
 import { startTestRedis, type TestRedis } from './support/redis.js';
 import { goldTableReaders } from './support/gold.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
+import { BIN, runCli } from './support/cli.js';
 
 // Distributed mode with a real Redis (Debian's redis-server, started here on a free port) and worker
 // processes started through the CLI, as a user would.
 
-const BIN = fileURLToPath(new URL('../bin/datalake.js', import.meta.url));
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, env);
 
 interface TestWorker {
   child: ChildProcess;

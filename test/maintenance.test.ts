@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../src/config.js';
 import { resumeFlow, runFlow } from '../src/flows/run-flow.js';
 import { addSchedule } from '../src/flows/schedule.js';
@@ -16,6 +14,7 @@ import { loadConfig } from '../src/config.js';
 import { FIXED_DAY, tempConfig, tempShopProject } from './support/env.js';
 import { lakeRows } from './support/lake-rows.js';
 import { startS3Server, S3RVER_KEYS, type TestS3Server } from './support/s3.js';
+import { runCli } from './support/cli.js';
 
 /*
  * Keeping the lake lean on the shop: daily drops of new purchases append a file to each month they
@@ -23,16 +22,9 @@ import { startS3Server, S3RVER_KEYS, type TestS3Server } from './support/s3.js';
  * deletes what no kept version needs, and every kept version still reads whole.
  */
 
-const BIN = fileURLToPath(new URL('../bin/datalake.js', import.meta.url));
 const ACHATS_HEADER = 'id_achat,id_client,date_achat,montant,produit';
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, env);
 
 /** Every row of every table of a version, sorted, by table: what "the same rows" means. */
 async function versionRows(lake: ObjectStore, version: LakeVersion): Promise<Record<string, string[]>> {

@@ -10,9 +10,9 @@ import { readRun, type RunRecord, type TaskRecord } from '../src/flows/record.js
 import { generate } from '../src/generate/generator.js';
 import { currentVersion, openObjectStore, type ObjectStore } from '../src/lake/index.js';
 import { readStates } from '../src/pipeline/states.js';
-import { openServingStore } from '../src/serving/index.js';
 import { FIXED_DAY, tempConfig, tempShopProject } from './support/env.js';
 import { runPipeline } from './support/run.js';
+import { publishedKpis } from './support/kpi.js';
 
 // `datalake run --resume` in-process: a run that failed (a failpoint throws, src/failpoints.ts) or was
 // cancelled continues under its id from its failed task, reusing what it finished; a run whose inputs
@@ -29,18 +29,6 @@ async function failingAt<T>(failpoint: string, fn: () => Promise<T>): Promise<T>
   }
 }
 
-/** Every published KPI's rows. */
-async function published(config: Config): Promise<Record<string, unknown>> {
-  const serving = openServingStore(config);
-  try {
-    const out: Record<string, unknown> = {};
-    for (const kpi of config.project.kpis) out[kpi.table] = await serving.read(kpi.table);
-    return out;
-  } finally {
-    await serving.close();
-  }
-}
-
 /** The KPIs an uninterrupted run publishes from the same sources, in a lake of its own. */
 async function uninterrupted(config: Config): Promise<Record<string, unknown>> {
   const { config: fresh } = await tempConfig();
@@ -48,7 +36,7 @@ async function uninterrupted(config: Config): Promise<Record<string, unknown>> {
     await fs.cp(config.sourcesDir, fresh.sourcesDir, { recursive: true });
     const { error } = await runPipeline({ config: fresh });
     assert.equal(error, undefined, String(error));
-    return await published(fresh);
+    return await publishedKpis(fresh);
   } finally {
     await fs.rm(fresh.dataDir, { recursive: true, force: true });
   }
@@ -108,7 +96,7 @@ describe('resume: a run that failed in gold continues from gold', () => {
     const named = [...version.tables['silver/achats']!.objects, ...version.tables['silver/clients']!.objects];
     for (const key of named) assert.equal(silverObjects[key], (await lake.head('silver', key))!.modified.getTime(), `${key} kept as it was`);
     assert.deepEqual(Object.keys(silverObjects).filter((k) => !k.startsWith('_state/')).sort(), named.sort());
-    assert.deepEqual(await published(config), await uninterrupted(config));
+    assert.deepEqual(await publishedKpis(config), await uninterrupted(config));
 
     // Nothing of the resume state stays; the record is the run's.
     assert.deepEqual(await keys(lake, 'runs', '_resume/'), []);
@@ -142,7 +130,7 @@ describe('resume: a run that failed after its commit', () => {
     assert.equal(error, undefined, String(error));
     assert.deepEqual(summary.resumes![0]!.reused, ['bronze', 'silver', 'gold']);
     assert.equal((await currentVersion(lake))!.runId, failed.summary.runId);
-    assert.deepEqual(await published(config), await uninterrupted(config));
+    assert.deepEqual(await publishedKpis(config), await uninterrupted(config));
   });
 
   test('failed in publish (the serving store down, say): the resume only publishes the version the run committed', async () => {
@@ -156,7 +144,7 @@ describe('resume: a run that failed after its commit', () => {
     assert.equal(summary.resumes![0]!.from, 'publish');
     assert.deepEqual(task(summary, 'publish').attempts.map((a) => a.state), ['failed', 'completed']);
     assert.deepEqual(await currentVersion(lake), committed, 'no new version');
-    assert.deepEqual(await published(config), await uninterrupted(config));
+    assert.deepEqual(await publishedKpis(config), await uninterrupted(config));
   });
 });
 
@@ -199,7 +187,7 @@ describe('resume: finished shards of the failed task are not redone', () => {
     assert.deepEqual(task(summary, 'silver').attempts.map((a) => a.state), ['failed', 'completed']);
     assert.ok(summary.logs.some((l) => l.task === 'silver' && /^reused 1 shard finished by an earlier attempt of this run: clean achats\/ingest_date=[\d-]+\/achats\.csv$/.test(l.message)));
     assert.equal(summary.stages[1]!.rowsIn, 150 + 3000 + 1000 + 1000);
-    assert.deepEqual(await published(config), await uninterrupted(config));
+    assert.deepEqual(await publishedKpis(config), await uninterrupted(config));
     assert.deepEqual(await keys(lake, 'silver', '_staging/'), []);
   });
 });
@@ -225,7 +213,7 @@ describe('resume: in-process outputs kept only when the task fails', () => {
     assert.equal(error, undefined, String(error));
     assert.deepEqual(shardsOf(summary, 'silver').map((t) => t.attempts.length), [1, 1], 'neither file was cleaned again');
     assert.ok(summary.logs.some((l) => /^reused 2 shards finished by an earlier attempt/.test(l.message)));
-    assert.deepEqual(await published(config), await uninterrupted(config));
+    assert.deepEqual(await publishedKpis(config), await uninterrupted(config));
   });
 
   test('gold fails after its partitions were built: the resume builds the other tables from them', async () => {
@@ -241,7 +229,7 @@ describe('resume: in-process outputs kept only when the task fails', () => {
     const gold = summary.stages.find((s) => s.stage === 'gold')!;
     assert.ok((gold.details['partitionsReused'] as number) > 0, JSON.stringify(gold.details));
     assert.equal(shardsOf(summary, 'gold').reduce((n, t) => n + t.attempts.length, 0), 1, 'the partitions were built once');
-    assert.deepEqual(await published(config), await uninterrupted(config));
+    assert.deepEqual(await publishedKpis(config), await uninterrupted(config));
   });
 
   test('a cancelled run resumes from the task it did not start', async () => {
@@ -254,7 +242,7 @@ describe('resume: in-process outputs kept only when the task fails', () => {
     assert.equal(summary.state, 'completed');
     assert.equal(summary.resumes![0]!.previousState, 'cancelled');
     assert.equal(summary.resumes![0]!.from, 'gold');
-    assert.deepEqual(await published(config), await uninterrupted(config));
+    assert.deepEqual(await publishedKpis(config), await uninterrupted(config));
   });
 });
 

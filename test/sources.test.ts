@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { generate } from '../src/generate/generator.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
+import { BIN, runCli } from './support/cli.js';
 
 // Source entries that are not files a run can read: a FIFO (a reader would wait forever), a link to
 // /dev/zero (it never ends), a folder, a name the lake cannot keep. Each waits with its reason, the
 // others are ingested, and Ctrl+C twice always quits.
 
-const BIN = fileURLToPath(new URL('../bin/datalake.js', import.meta.url));
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[], env: Record<string, string>) => runCli(args, env, { timeout: 60_000 });
 
 describe('source entries that are not regular files', () => {
   let env: Record<string, string>;

@@ -7,6 +7,7 @@ import { settleAlerts } from '../ops/pending.js';
 import { dateValue, integer, positiveInt, rateValue } from './options.js';
 import type { GenerateFlags } from './commands/generate.js';
 import type { RunFlags } from './commands/run.js';
+import type { CompactFlags, VacuumFlags } from './commands/maintenance.js';
 
 /**
  * Each command loads what it uses when it runs: `--help` and the light commands do not pay for DuckDB,
@@ -23,6 +24,7 @@ const L = {
   sourcesCheck: () => import('../project/sources-check.js'),
   generate: () => import('./commands/generate.js'),
   run: () => import('./commands/run.js'),
+  maintenance: () => import('./commands/maintenance.js'),
   serve: () => import('./commands/serve.js'),
   versions: () => import('./commands/versions.js'),
   show: () => import('./commands/show.js'),
@@ -147,11 +149,7 @@ function buildProgram(): Command {
     .option('--dry-run', 'print what would be deleted, delete nothing')
     .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
     .option('--json', 'print the run summary as JSON')
-    .action(async (flags: { keepVersions: number; olderThan: string; bronze?: boolean; dryRun?: boolean; wait?: boolean; json?: boolean }) => {
-      const vacuum = { keepVersions: flags.keepVersions, olderThan: flags.olderThan, ...(flags.bronze ? { bronze: true } : {}), ...(flags.dryRun ? { dryRun: true } : {}) };
-      (await import('../maintenance/task.js')).vacuumOptions(vacuum); // a bad --older-than stops here, before any run starts
-      await (await L.run()).stagesCommand(await config(), FLOWS.vacuum, { vacuum, ...(flags.wait ? { wait: true } : {}), ...(flags.json ? { json: true } : {}) });
-    });
+    .action(async (flags: VacuumFlags) => (await L.maintenance()).vacuumCommand(await config(), flags));
 
   program
     .command('compact')
@@ -159,13 +157,7 @@ function buildProgram(): Command {
     .option('--dataset <name>', 'only this dataset')
     .option('--wait', 'if another run is writing the lake, wait for it instead of stopping')
     .option('--json', 'print the run summary as JSON')
-    .action(async (flags: { dataset?: string; wait?: boolean; json?: boolean }) => {
-      const cfg = await config();
-      if (flags.dataset && !cfg.project.datasets.some((d) => d.name === flags.dataset)) {
-        throw new UserError(`no dataset "${flags.dataset}" in project ${cfg.project.name}`, `datasets: ${cfg.project.datasets.map((d) => d.name).join(', ')}`);
-      }
-      await (await L.run()).stagesCommand(cfg, FLOWS.compact, { ...(flags.dataset ? { dataset: flags.dataset } : {}), ...(flags.wait ? { wait: true } : {}), ...(flags.json ? { json: true } : {}) });
-    });
+    .action(async (flags: CompactFlags) => (await L.maintenance()).compactCommand(await config(), flags));
 
   program
     .command('history')

@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { RunRecord as RunSummary } from '../flows/record.js';
+import type { VacuumDetails } from '../maintenance/task.js';
 import type { QualityCheck } from '../pipeline/cleaning.js';
 import type { SilverDatasetStats } from '../pipeline/silver/index.js';
 import type { Project } from '../project/types.js';
@@ -82,7 +83,7 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
 /** What a vacuum deleted (or would), each object with its size; what a compaction joined. */
 function maintenanceLines(summary: RunSummary): string[] {
   const lines: string[] = [];
-  const vacuum = summary.stages.find((s) => s.stage === 'vacuum')?.details as VacuumDetails | undefined;
+  const vacuum = summary.stages.find((s) => s.stage === 'vacuum')?.details as unknown as VacuumDetails | undefined;
   if (vacuum) {
     const verb = vacuum.dryRun ? 'would delete' : 'deleted';
     const width = Math.max(0, ...vacuum.deletions.map((d) => d.reason.length));
@@ -100,21 +101,6 @@ function maintenanceLines(summary: RunSummary): string[] {
   const compact = summary.stages.find((s) => s.stage === 'compact')?.details as { compacted?: { dataset: string; partition: string; files: number; rows: number }[] } | undefined;
   for (const c of compact?.compacted ?? []) lines.push(`compact: ${c.dataset} ${c.partition || '(unpartitioned)'}: ${c.files} files → 1, ${humanCount(c.rows)} rows`);
   return lines;
-}
-
-interface VacuumDetails {
-  dryRun: boolean;
-  cutoff: string;
-  keepVersions: number;
-  bronze: boolean;
-  versionsKept: number[];
-  versionsDropped: number[];
-  deleted: number;
-  byReason: Record<string, { objects: number; bytes: number }>;
-  objectsKept: number;
-  bytesKept: number;
-  deletions: { bucket: string; key: string; size: number; reason: string }[];
-  notListed?: number;
 }
 
 /** One run as `datalake runs <id>` shows it: each task's attempts with their times, then the log. */

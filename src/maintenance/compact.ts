@@ -6,6 +6,7 @@ import { silverObjectKey } from '../lake/index.js';
 import { timed, type RunContext, type StageResult } from '../pipeline/context.js';
 import { SILVER_PARQUET } from '../pipeline/merge.js';
 import type { SilverState } from '../pipeline/silver/state.js';
+import type { Project } from '../project/types.js';
 
 /**
  * Compaction: a daily drop of new keys is appended to its partition as a file of its own (merge.ts), so
@@ -14,12 +15,14 @@ import type { SilverState } from '../pipeline/silver/state.js';
  * the run's draft, gold is rebuilt for those partitions by the flow's next task, and the commit makes
  * it all a new version (the previous one still reads the small files until vacuum removes them).
  */
+/** A dataset of the project by name, or one line naming those there are. */
+export function requireDataset(project: Project, name: string): void {
+  if (!project.datasets.some((d) => d.name === name)) throw new UserError(`no dataset "${name}" in project ${project.name}`, `datasets: ${project.datasets.map((d) => d.name).join(', ')}`);
+}
+
 export async function runCompact(ctx: RunContext, dataset?: string): Promise<StageResult> {
   return timed(async () => {
-    const { datasets } = ctx.config.project;
-    if (dataset !== undefined && !datasets.some((d) => d.name === dataset)) {
-      throw new UserError(`no dataset "${dataset}" in project ${ctx.config.project.name}`, `datasets: ${datasets.map((d) => d.name).join(', ')}`);
-    }
+    if (dataset !== undefined) requireDataset(ctx.config.project, dataset);
     const silver = await ctx.draft.silver();
     const todo = Object.entries(silver?.datasets ?? {})
       .filter(([name]) => dataset === undefined || name === dataset)

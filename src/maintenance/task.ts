@@ -4,6 +4,22 @@ import type { RunParameters } from '../flows/record.js';
 import { timed, type RunContext, type StageResult } from '../pipeline/context.js';
 import { VACUUM_DEFAULTS, vacuumLake, type Deletion, type VacuumOptions } from './vacuum.js';
 
+/** What a vacuum run records (its stage's `details`), and what its summary shows. */
+export interface VacuumDetails {
+  dryRun: boolean;
+  cutoff: string;
+  keepVersions: number;
+  bronze: boolean;
+  versionsKept: number[];
+  versionsDropped: number[];
+  deleted: number;
+  byReason: Record<string, { objects: number; bytes: number }>;
+  objectsKept: number;
+  bytesKept: number;
+  deletions: Deletion[];
+  notListed?: number;
+}
+
 /** How many deletions a run record lists one by one (the counts per reason cover all of them). */
 const LISTED = 5000;
 
@@ -37,27 +53,27 @@ export async function runVacuum(ctx: RunContext, parameters: NonNullable<RunPara
       r.objects++;
       r.bytes += d.size;
     }
-    const listed: Deletion[] = plan.deletions.slice(0, LISTED);
+    const details: VacuumDetails = {
+      dryRun: options.dryRun,
+      cutoff: plan.cutoff,
+      keepVersions: options.keepVersions,
+      bronze: options.bronze,
+      versionsKept: plan.kept,
+      versionsDropped: plan.dropped,
+      deleted: plan.deletions.length,
+      byReason,
+      objectsKept: plan.keptObjects,
+      bytesKept: plan.keptBytes,
+      deletions: plan.deletions.slice(0, LISTED),
+      ...(plan.deletions.length > LISTED ? { notListed: plan.deletions.length - LISTED } : {}),
+    };
     return {
       stage: 'vacuum' as const,
       rowsIn: 0,
       rowsOut: 0,
       quarantined: 0,
       bytes: plan.bytes,
-      details: {
-        dryRun: options.dryRun,
-        cutoff: plan.cutoff,
-        keepVersions: options.keepVersions,
-        bronze: options.bronze,
-        versionsKept: plan.kept,
-        versionsDropped: plan.dropped,
-        deleted: plan.deletions.length,
-        byReason,
-        objectsKept: plan.keptObjects,
-        bytesKept: plan.keptBytes,
-        deletions: listed,
-        ...(plan.deletions.length > LISTED ? { notListed: plan.deletions.length - LISTED } : {}),
-      },
+      details: { ...details },
     };
   });
 }

@@ -146,7 +146,7 @@ export function planVacuum(inv: LakeInventory, options: VacuumOptions, now: numb
   // Records first: once they are gone, what they named is unreferenced, whatever happens next.
   for (const v of dropped) deletions.push({ bucket: 'runs', key: versionRecordKey(v.version).key, size: 0, reason: 'expired version', run: v.runId });
   for (const s of inv.staged) if (!liveStaged.includes(s)) deletions.push({ bucket: 'runs', key: stagedRecordKey(s.runId).key, size: 0, reason: 'expired staged version', run: s.runId });
-  const records = new Set(deletions.map((d) => id(d.bucket, d.key)));
+  const records = new Map(deletions.map((d) => [id(d.bucket, d.key), d]));
 
   // The alerts log: deliveries older than the window go, the newest stays (doctor shows it).
   const alerts = inv.objects.filter((o) => o.bucket === 'runs' && o.key.startsWith(ALERTS_PREFIX)).map((o) => o.key).sort();
@@ -160,8 +160,9 @@ export function planVacuum(inv: LakeInventory, options: VacuumOptions, now: numb
   for (const o of inv.objects) {
     const at = id(o.bucket, o.key);
     const owner = ownerRun(o.key);
-    if (records.has(at)) {
-      deletions.find((d) => id(d.bucket, d.key) === at)!.size = o.size;
+    const record = records.get(at);
+    if (record) {
+      record.size = o.size;
       continue;
     }
     const bronzeFile = o.bucket === 'bronze' && !o.key.startsWith('_state/') && !o.key.startsWith(STAGING);

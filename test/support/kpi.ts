@@ -1,5 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
+import type { Config } from '../../src/config.js';
+import { openServingStore } from '../../src/serving/index.js';
 import { Engine, sqlString as str, type Row } from '../../src/engine/duckdb.js';
 import { checkKpiOutput } from '../../src/project/kpi-output.js';
 import { findKpi } from '../../src/project/kpis.js';
@@ -40,3 +42,15 @@ export const SAMPLE_FACTS: FactRow[] = [
   { id_achat: 4, date_achat: '2026-02-03 11:00:00', montant: 79.75, pays: 'France' },
   { id_achat: 5, date_achat: '2026-03-15 12:00:00', montant: 10.0, pays: 'Spain' },
 ];
+
+/** Every KPI table of the project as its serving store holds it now. */
+export async function publishedKpis(config: Config): Promise<Record<string, unknown>> {
+  const serving = openServingStore(config);
+  try {
+    const out: Record<string, unknown> = {};
+    for (const kpi of config.project.kpis) out[kpi.table] = await serving.read(kpi.table);
+    return out;
+  } finally {
+    await serving.close();
+  }
+}
