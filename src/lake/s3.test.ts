@@ -13,6 +13,23 @@ objectStoreContract('S3 driver against s3rver', async () => {
   return { store, close: () => server.close() };
 });
 
+test('the conditional-writes probe tells a server that honours If-None-Match from one that ignores it', async () => {
+  for (const conditionalWrites of [true, false]) {
+    const server = await startS3Server({ conditionalWrites });
+    try {
+      const store = new S3ObjectStore({ endpoint: server.endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', region: 'us-east-1' });
+      await store.ensureBuckets();
+      assert.equal(await store.conditionalWrites(), conditionalWrites);
+      // Without the condition, the HEAD before the write still refuses a key that exists.
+      assert.equal(await store.create('runs', 'once.json', 'a'), true);
+      assert.equal(await store.create('runs', 'once.json', 'b'), false);
+      assert.deepEqual(await store.list('runs', '_probe/'), [], 'the probe leaves nothing behind');
+    } finally {
+      await server.close();
+    }
+  }
+});
+
 describe('S3 driver errors are one clear line', () => {
   test('unreachable endpoint', async () => {
     const server = await startS3Server();

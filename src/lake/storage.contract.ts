@@ -39,6 +39,15 @@ export function objectStoreContract(name: string, open: () => Promise<{ store: O
       await store.delete('runs', 'lock-test.json');
     });
 
+    test('creates of one key at once: exactly one wins, and its body is the one kept', async () => {
+      const bodies = Array.from({ length: 12 }, (_, i) => `writer ${i}`);
+      const won = await Promise.all(bodies.map((body) => store.create('runs', 'race-test.json', body)));
+      const winners = bodies.filter((_, i) => won[i]);
+      assert.equal(winners.length, 1, `winners: ${winners.join(', ')}`);
+      assert.equal((await store.getBytes('runs', 'race-test.json'))!.toString(), winners[0]);
+      await store.delete('runs', 'race-test.json');
+    });
+
     test('putBytes / getBytes / head round-trip; a missing object is undefined', async () => {
       await store.putBytes('silver', 'a/b/c.json', '{"x":1}');
       assert.equal((await store.getBytes('silver', 'a/b/c.json'))?.toString(), '{"x":1}');
