@@ -1,4 +1,5 @@
 import { parquetFiles, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
+import { distinctIntegers } from '../engine/distinct.js';
 import type { AuditCheck } from '../lake/index.js';
 import type { GoldModel, ModelTest } from '../project/types.js';
 import type { RunContext } from './context.js';
@@ -65,7 +66,9 @@ async function runTest(
               SELECT ${c} FROM fresh GROUP BY ${c} HAVING count(*) > 1
               UNION
               SELECT ${c} FROM ${incremental.kept} WHERE ${c} IN (SELECT ${c} FROM fresh))`)
-        : await count(`SELECT count(*) AS n FROM (SELECT ${c} FROM ${table} WHERE ${c} IS NOT NULL GROUP BY ${c} HAVING count(*) > 1)`);
+        : (await distinctIntegers(db, table, test.column!))?.distinct
+          ? 0
+          : await count(`SELECT count(*) AS n FROM (SELECT ${c} FROM ${table} WHERE ${c} IS NOT NULL GROUP BY ${c} HAVING count(*) > 1)`);
       const how = incremental ? ' (the new objects checked against those kept from the version before)' : '';
       return result(n === 0, n === 0 ? `${rows} rows, no ${test.column} twice${how}` : `${n} values of ${test.column} appear more than once${how}`);
     }

@@ -84,6 +84,22 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(quarantine, [{ _record: 3, _line: null, _reason: 'duplicate_key:id_achat', _detail: 'id_achat 1 already seen in data row 1' }]);
   });
 
+  test('repeated keys are found whatever the keys: negative, far apart (past the bitmap), or all distinct', async () => {
+    const row = (id: string, montant: number) => `${id},1,2026-01-01 10:00:00,${montant},Phone\n`;
+    const cases: { ids: string[]; repeated: number[] }[] = [
+      { ids: ['-5', '3', '-5'], repeated: [3] },
+      { ids: ['1', '9000000000000', '1'], repeated: [3] }, // a range of 9e12: the grouping, not the bitmap
+      { ids: ['9000000000000', '1', '9000000000000'], repeated: [3] },
+      { ids: ['-2', '0', '7', '1000'], repeated: [] },
+      { ids: ['1', '9000000000000'], repeated: [] },
+    ];
+    for (const { ids, repeated } of cases) {
+      const { rows, quarantine } = await clean(achats, ACHATS_HEADER + ids.map((id, i) => row(id, i + 1)).join(''));
+      assert.deepEqual(quarantine.map((q) => q['_record']), repeated, ids.join(' '));
+      assert.equal(rows.length, ids.length - repeated.length);
+    }
+  });
+
   test('a missing required value is quarantined; a missing optional one is kept as null', async () => {
     const { rows, quarantine } = await clean(clients, CLIENTS_HEADER + '1,Ann Lee,,2025-01-01,France\n2,Bob Ray,b@x.org,2025-01-02,\n3,Cy Doe,c@x.org,2025-01-03,Spain\n');
     assert.deepEqual(rows, [

@@ -112,3 +112,25 @@ describe('audit of a version that keeps objects of the one before', () => {
     assert.equal((await currentVersion(tiny.lake))!.version, 2, 'nothing committed');
   });
 });
+
+describe('unique on an integer column, first version', () => {
+  let tiny: Tiny;
+  before(async () => {
+    // customer_id repeats across orders: the bitmap sees fewer distinct values than rows, the grouping counts them.
+    tiny = await tinyProject({
+      'models/fact_orders.sql': 'SELECT o.order_id, o.customer_id, o.day, o.amount, c.country\nFROM orders o\nLEFT JOIN customers c ON c.id = o.customer_id\n',
+      'models/fact_orders.yml': 'description: Orders with their country.\npartitioned_by: orders\ntests:\n  - unique: customer_id\n  - unique: order_id\n',
+    });
+    await tiny.drop('customers.csv', 'id,name,country\n1,Ann,France\n2,Bob,Spain\n3,Cy,Italy\n');
+    await tiny.drop('orders.csv', 'order_id,customer_id,day,amount\n1,1,2026-01-05,1.00\n2,1,2026-02-06,2.00\n3,2,2026-01-07,3.00\n4,2,2026-01-08,4.00\n5,3,2026-01-09,5.00\n');
+  });
+  after(() => tiny.cleanup());
+
+  test('values repeated across partitions fail it with their count; distinct ones (order_id) pass', async () => {
+    await assert.rejects(auditedRun(tiny), (err: unknown) => {
+      assert.ok(err instanceof AuditError, String(err));
+      assert.deepEqual(err.failed.map((f) => [f.check, f.detail]), [['unique(customer_id)', '2 values of customer_id appear more than once']]);
+      return true;
+    });
+  });
+});
