@@ -153,6 +153,25 @@ describe('merge into silver by key', () => {
     });
   });
 
+  test('the dataset rules count rows and values over every file of the dataset, appended ones included', async () => {
+    const refs = await knownClients([1]);
+    const withoutProduct = async (ids: number[]) => {
+      const name = `p${++n}`;
+      await engine.run(`CREATE TEMP TABLE ${name} AS SELECT i::BIGINT AS id_achat, 1::BIGINT AS id_client, TIMESTAMP '2026-07-05 10:00:00' AS date_achat, 5::DECIMAL(18,2) AS montant, NULL::VARCHAR AS produit, i::BIGINT AS _record FROM unnest([${ids.join(', ')}]) t(i)`);
+      return name;
+    };
+    const rules = (r: MergeResult) => Object.fromEntries(r.quality.filter((q) => q.rule !== 'references').map((q) => [q.rule, [q.checked, q.failed]]));
+    // July with products, then two files appended to it without: five rows in three files, the column not empty.
+    const july = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-07-05', 7], [2, 1, '2026-07-06', 8]]), source: 'd1', name: 'd1' }], existing: [], referenced: [refs] });
+    assert.deepEqual(rules(july.result), { not_empty: [2, 0], no_all_null_column: [5, 0] });
+    const more = await merge({ incoming: [{ relation: await withoutProduct([3]), source: 'd2', name: 'd2' }], existing: july.files, referenced: [refs] });
+    assert.deepEqual(rules(more.result), { not_empty: [3, 0], no_all_null_column: [5, 0] });
+    const last = await merge({ incoming: [{ relation: await withoutProduct([4, 5]), source: 'd3', name: 'd3' }], existing: more.files, referenced: [refs] });
+    assert.deepEqual(last.result.appended, ['month=2026-07']);
+    assert.equal(last.files.length, 3);
+    assert.deepEqual(rules(last.result), { not_empty: [5, 0], no_all_null_column: [5, 0] });
+  });
+
   test('no_all_null_column: a column empty in every row fails', async () => {
     const name = `c${++n}`;
     await engine.run(`CREATE TEMP TABLE ${name} AS SELECT 1::BIGINT AS id_client, NULL::VARCHAR AS nom, 'a@b.c' AS email, DATE '2025-01-01' AS date_inscription, 'France' AS pays, 1::BIGINT AS _record`);
