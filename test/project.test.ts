@@ -204,6 +204,44 @@ describe('which project, and projects kept apart', () => {
     assert.match(JSON.parse(builtIn.stdout).mode.project, /^shop \(built-in example/);
   });
 
+  test('a command reads the project from the cache while its files are unchanged, and sees every change to them', async () => {
+    const dir = await fs.mkdtemp(path.join(root, 'cached-'));
+    await fs.cp(SHOP, dir, { recursive: true });
+    const cacheHome = path.join(dir, '.cache-home');
+    const env = { XDG_CACHE_HOME: cacheHome, DATALAKE_PROJECT: dir };
+    const titles = async () => {
+      const r = await cli(['kpis', '--json'], { env });
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { id: string; title: { en: string } }[]).map((k) => `${k.id}: ${k.title.en}`);
+    };
+    const first = await titles();
+    const [entry, ...others] = await fs.readdir(path.join(cacheHome, 'datalake'));
+    assert.ok(entry && others.length === 0, 'one entry for the project');
+    // What the next command serves is the entry: marked by hand, the mark shows.
+    const file = path.join(cacheHome, 'datalake', entry);
+    const cached = JSON.parse(await fs.readFile(file, 'utf8'));
+    cached.project.kpis[0].title.en = 'From the cache';
+    await fs.writeFile(file, JSON.stringify(cached));
+    assert.equal((await titles())[0], 'ca_par_pays: From the cache');
+
+    // Any change to a definition file is seen at once (and the project is loaded again).
+    const kpi = path.join(dir, 'kpis', 'volumes_mois.yml');
+    const text = await fs.readFile(kpi, 'utf8');
+    await fs.writeFile(kpi, text.replace('en: Monthly volumes', 'en: Volumes by month'));
+    const edited = await titles();
+    assert.equal(edited[0], first[0]);
+    assert.ok(edited.includes('volumes_mois: Volumes by month'), edited.join('\n'));
+    // A broken file is reported with its line although an entry exists; mended, the project loads.
+    await fs.writeFile(path.join(dir, 'datasets', 'clients.yml'), `${await fs.readFile(path.join(SHOP, 'datasets', 'clients.yml'), 'utf8')}\n  - bad: [unclosed\n`);
+    assertError(await cli(['kpis'], { env }), /^error: datasets\/clients\.yml:\d+: not valid YAML/);
+    await fs.cp(path.join(SHOP, 'datasets', 'clients.yml'), path.join(dir, 'datasets', 'clients.yml'));
+    await fs.writeFile(kpi, text);
+    assert.deepEqual(await titles(), first);
+    // An entry that is not JSON is loaded again, not an error.
+    await fs.writeFile(file, '{ not json');
+    assert.deepEqual(await titles(), first);
+  });
+
   test(".env is read from the working folder, then from the project folder (the first one read wins)", async () => {
     const project = path.join(root, 'from-csv');
     const work = path.join(root, 'work-env');

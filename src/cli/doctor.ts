@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import duckdb from '@duckdb/node-api';
 import Database from 'better-sqlite3';
-import { redactUrl, type Config } from '../config.js';
+import { redactUrl, type Config } from '../settings.js';
 import { errorMessage, UserError } from '../errors.js';
 import { BUCKETS, currentVersion, listVersions, openObjectStore } from '../lake/index.js';
 import { LazyS3ObjectStore } from '../lake/lazy-s3.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { redactUrl, type AlertEvent, type Config } from '../config.js';
+import { redactUrl, type AlertEvent, type Config } from '../settings.js';
 import { errorMessage } from '../errors.js';
 import { ALERTS_PREFIX, alertLogKey, readJson, writeJson, type ObjectStore } from '../lake/index.js';
 import { exitingSignal, track } from './pending.js';

@@ -1,7 +1,7 @@
 import { MongoClient, MongoServerError, type Db, type Document, type Filter } from 'mongodb';
 import type { Row } from '../engine/duckdb.js';
 import { ServiceError, UserError } from '../errors.js';
-import { redactUrl } from '../config.js';
+import { redactUrl } from '../settings.js';
 import type { KpiColumnType } from '../project/types.js';
 import type { DataVersion, KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { Queue, Worker, type IRedisClient, type Job } from 'bullmq';
-import { redactUrl, type Config } from '../../config.js';
+import { redactUrl, type Config } from '../../settings.js';
 import { errorMessage } from '../../errors.js';
 import { openObjectStore, type ObjectStore } from '../../lake/index.js';
 import { newRunId } from '../../pipeline/context.js';

@@ -1,0 +1,294 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { Cron } from 'croner';
+import { z } from 'zod';
+import { UserError } from './errors.js';
+import { findProject } from './project/resolve.js';
+import { closest } from './project/closest.js';
+import { SHOP, type Project } from './project/types.js';
+
+/**
+ * Every setting comes from the environment (or a `.env` file in the working directory, then one in the
+ * project folder), using the seed's variable names so an existing `.env` keeps working.
+ */
+const booleanish = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', ''].includes(v), 'expected true or false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** A setting's accepted form, said in its error: `invalid setting X: "value" is not ...`. */
+const shaped = (test: (v: string) => boolean, form: string) => z.string().trim().refine((v) => v === '' || test(v), form);
+const isUrl = (v: string, schemes: string[]) => {
+  try {
+    return schemes.includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+};
+const isCron = (v: string) => {
+  try {
+    new Cron(v, { paused: true });
+    return true;
+  } catch {
+    return false;
+  }
+};
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** What ALERT_WEBHOOK_URL is told about (ALERT_EVENTS picks some; all by default). */
+export const ALERT_EVENTS = ['run_failed', 'audit_failed', 'freshness_warn', 'freshness_error', 'recovered'] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
+
+const EnvSchema = z.object({
+  DATA_DIR: z.string().trim().min(1).optional(),
+  MINIO_ENDPOINT: z.string().trim().optional(),
+  /** The seed's README spells it this way; accepted so that its .env works unchanged. */
+  MINIO_ENPOINT: z.string().trim().optional(),
+  MINIO_ACCESS_KEY: z.string().optional(),
+  MINIO_SECRET_KEY: z.string().optional(),
+  MINIO_SECURE: booleanish.optional(),
+  MINIO_REGION: z.string().trim().min(1).default('us-east-1'),
+  MINIO_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
+  SERVING_DB: z.string().trim().optional(),
+  MONGO_URI: shaped((v) => isUrl(v, ['mongodb:', 'mongodb+srv:']), 'a mongodb:// or mongodb+srv:// URI, e.g. mongodb://localhost:27017').optional(),
+  MONGO_DB: z.string().trim().min(1).default('datalake'),
+  DUCKDB_THREADS: z.coerce.number().int().positive().optional(),
+  DUCKDB_MEMORY_LIMIT: shaped((v) => /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$/i.test(v), 'a size such as 1GB, 512MB or 2GiB').default('1GB'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(5000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  API_KEY: z.string().optional(),
+  API_KEYS: z.string().trim().optional(),
+  CORS_ORIGINS: shaped((v) => v.split(',').map((o) => o.trim()).filter(Boolean).every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'origins such as https://app.example.com, separated by commas').optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  // One server process per core: measured faster than one (docs/benchmarks.md, API throughput).
+  SERVER_WORKERS: z.coerce.number().int().min(1).max(64).default(Math.min(64, os.availableParallelism())),
+  SERVE_FALLBACK: z.enum(['none', 'lake']).default('none'),
+  SCHEDULE: shaped(isCron, 'a cron expression such as "0 2 * * *" (minute hour day month weekday)').optional(),
+  REDIS_URL: shaped((v) => isUrl(v, ['redis:', 'rediss:']), 'a redis:// URL, e.g. redis://localhost:6379').optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  WORKER_LOCK_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
+  TASK_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
+  TASK_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+  ALERT_WEBHOOK_URL: shaped((v) => isUrl(v, ['http:', 'https:']), 'an http(s):// URL, such as a Slack or Mattermost incoming webhook').optional(),
+  ALERT_EVENTS: z.string().trim().optional(),
+  ALERT_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  ALERT_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  ALERT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  FRESHNESS_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+});
+
+export interface S3Settings {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  /** Attempts per request: throttling, 5xx and dropped connections are retried with exponential backoff. */
+  maxAttempts?: number;
+}
+
+export interface Config {
+  /** The definitions: datasets, models, KPIs, dashboard tabs. */
+  project: Project;
+  dataDir: string;
+  /** Where `generate` writes and `start` looks for sample data: the project's sources/ (the built-in shop: $DATA_DIR/sources). */
+  sourcesDir: string;
+  /** Every folder bronze reads source files from, in order of precedence (those that do not exist are skipped). */
+  sourcesDirs: string[];
+  /**
+   * Names on shared services. The shop keeps the seed's; another project prefixes its buckets,
+   * MongoDB database and queues with its name, so that projects can share an S3, a MongoDB and a Redis.
+   */
+  names: { bucketPrefix: string; queuePrefix: string };
+  /** Root of the folder driver: `<dataDir>/lake/<bucket>/<key>`. */
+  lakeDir: string;
+  /** Working files of a run (DuckDB spill, S3 downloads); removed when the run ends. */
+  scratchDir: string;
+  s3: S3Settings | undefined;
+  servingDbPath: string;
+  /** When set, KPIs are served from MongoDB instead of the embedded SQLite file. */
+  mongo: { uri: string; db: string } | undefined;
+  duckdb: { threads: number; memoryLimit: string };
+  server: {
+    port: number;
+    host: string;
+    /** API_KEY (an admin key) and API_KEYS (`role:key` pairs). */
+    apiKeys: { role: 'reader' | 'admin'; key: string }[];
+    workers: number;
+    fallback: 'none' | 'lake';
+    /** Origins allowed to call the API from a browser (CORS); none by default. */
+    corsOrigins: string[];
+    /** Requests per minute and client on the admin and compare endpoints; 0 turns the limit off. */
+    rateLimitPerMinute: number;
+    logLevel: (typeof LOG_LEVELS)[number];
+  };
+  /** Settings that quality rules name (`setting:` in datasets/*.yml), when set. */
+  qualitySettings: Record<string, number>;
+  /** A task failing for a transient reason is retried this many times, after delayMs, 2×, 4×... */
+  retry: { retries: number; delayMs: number };
+  /** Cron expression on which `datalake serve` runs the whole pipeline. */
+  schedule: string | undefined;
+  /** When set, runs go through a BullMQ queue on this Redis and `datalake worker` processes execute them. */
+  redisUrl: string | undefined;
+  /** A worker that has not renewed its job's lock for this long is considered dead; another takes the job. */
+  workerLockMs: number;
+  /**
+   * Alerts (src/alerts/): a JSON POST to `webhookUrl` for each of `events`, each attempt cut after
+   * `timeoutMs`, retried `retries` times after `retryDelayMs`, 2×, 4×... No webhook: no alert.
+   */
+  alerts: { webhookUrl: string | undefined; events: readonly AlertEvent[]; retries: number; retryDelayMs: number; timeoutMs: number };
+  /** How often the serving process (or, with Redis, one worker) evaluates the datasets' freshness for alerts. */
+  freshnessCheckSeconds: number;
+}
+
+const envFilesLoaded = new Set<string>();
+
+/** Loads a `.env` file once; variables already set in the environment (or by an earlier file) win. */
+function loadEnvFile(dir: string): void {
+  const file = path.resolve(dir, '.env');
+  if (envFilesLoaded.has(file)) return;
+  envFilesLoaded.add(file);
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export interface ConfigOptions {
+  /** Read `.env` files (only when `env` is process.env). */
+  envFile?: boolean;
+  /** The --project option: a project folder. */
+  project?: string;
+}
+
+/**
+ * Loads the `.env` files (the working folder's, then the project's) and finds the project a command
+ * works on; its definitions are loaded by the caller (config.ts, or the CLI through its cache).
+ */
+export function locateProject(env: NodeJS.ProcessEnv = process.env, options: ConfigOptions = {}): { dir: string; builtIn: boolean } {
+  const envFiles = options.envFile !== false && env === process.env;
+  if (envFiles) loadEnvFile('.');
+  const found = findProject(options.project, env);
+  if (envFiles && !found.builtIn) loadEnvFile(found.dir);
+  return found;
+}
+
+/** The settings from the environment, around a loaded project. */
+export function buildConfig(env: NodeJS.ProcessEnv, project: Project): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = issue.path.join('.');
+    // Secrets are never echoed; a URI's password is hidden.
+    const raw = String(env[name] ?? '').trim();
+    // (A webhook URL carries its secret in its path.)
+    const shown = /KEY|SECRET|PASSWORD|WEBHOOK/.test(name) ? '' : ` "${redactUrl(raw).slice(0, 80)}" is not valid:`;
+    const message = issue.code === 'invalid_value' ? `one of ${issue.values.join(', ')}` : issue.message.replace(/^Invalid input: /, '');
+    throw new UserError(`invalid setting ${name}:${shown} ${message}`, 'fix it in the environment or in .env');
+  }
+  const e = parsed.data;
+  e.MINIO_ENDPOINT ||= e.MINIO_ENPOINT;
+  // The built-in shop keeps the seed's ./data; a project keeps its data beside its definitions.
+  const dataDir = path.resolve(e.DATA_DIR ?? (project.builtIn ? './data' : path.join(project.dir, 'data')));
+  const dataSources = path.join(dataDir, 'sources');
+  const sourcesDirs = project.builtIn ? [dataSources] : [path.join(project.dir, 'sources'), dataSources];
+  const shop = project.name === SHOP;
+  return {
+    project,
+    names: { bucketPrefix: shop ? '' : `${project.name}-`, queuePrefix: shop ? '' : `${project.name}-` },
+    dataDir,
+    sourcesDir: sourcesDirs[0]!,
+    sourcesDirs,
+    lakeDir: path.join(dataDir, 'lake'),
+    scratchDir: path.join(dataDir, '.scratch'),
+    s3: e.MINIO_ENDPOINT ? s3Settings(e) : undefined,
+    servingDbPath: path.resolve(e.SERVING_DB ?? path.join(dataDir, 'serving.sqlite')),
+    mongo: e.MONGO_URI ? { uri: e.MONGO_URI, db: shop ? e.MONGO_DB : `${project.name}-${e.MONGO_DB}` } : undefined,
+    duckdb: { threads: e.DUCKDB_THREADS ?? Math.max(1, os.availableParallelism()), memoryLimit: e.DUCKDB_MEMORY_LIMIT || '1GB' },
+    qualitySettings: qualitySettings(project, env),
+    retry: { retries: e.TASK_RETRIES, delayMs: e.TASK_RETRY_DELAY_MS },
+    schedule: e.SCHEDULE || undefined,
+    redisUrl: e.REDIS_URL || undefined,
+    workerLockMs: e.WORKER_LOCK_MS,
+    alerts: { webhookUrl: e.ALERT_WEBHOOK_URL || undefined, events: alertEvents(e.ALERT_EVENTS), retries: e.ALERT_RETRIES, retryDelayMs: e.ALERT_RETRY_DELAY_MS, timeoutMs: e.ALERT_TIMEOUT_MS },
+    freshnessCheckSeconds: e.FRESHNESS_CHECK_SECONDS,
+    server: {
+      port: e.PORT,
+      host: e.HOST,
+      apiKeys: apiKeys(e.API_KEY, e.API_KEYS),
+      workers: e.SERVER_WORKERS,
+      fallback: e.SERVE_FALLBACK,
+      corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      logLevel: e.LOG_LEVEL,
+    },
+  };
+}
+
+/** The settings named by quality rules (`setting: QUALITY_MAX_MONTANT`), when set: each must be a number. */
+function qualitySettings(project: Project, env: NodeJS.ProcessEnv): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const d of project.datasets) {
+    for (const r of d.rules) {
+      if (r.rule !== 'maximum' || !r.setting) continue;
+      const raw = env[r.setting]?.trim();
+      if (!raw) continue;
+      const n = Number(raw);
+      if (!Number.isFinite(n)) throw new UserError(`invalid setting ${r.setting}: "${raw}" is not a number`, `it overrides the maximum of ${d.name}.${r.column} (datasets/${d.name}.yml); fix it in the environment or in .env`);
+      out[r.setting] = n;
+    }
+  }
+  return out;
+}
+
+/** ALERT_EVENTS: names separated by commas (all events when unset or empty); an unknown name is an error naming the allowed ones. */
+function alertEvents(list: string | undefined): AlertEvent[] {
+  const names = (list ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (names.length === 0) return [...ALERT_EVENTS];
+  for (const n of names) {
+    if (!(ALERT_EVENTS as readonly string[]).includes(n)) {
+      const close = closest(n, ALERT_EVENTS);
+      throw new UserError(`invalid setting ALERT_EVENTS: "${n}" is not an alert event${close ? ` (did you mean "${close}"?)` : ''}`, `the events are: ${ALERT_EVENTS.join(', ')} (separated by commas; unset for all)`);
+    }
+  }
+  return ALERT_EVENTS.filter((e) => names.includes(e));
+}
+
+function apiKeys(apiKey: string | undefined, list: string | undefined): Config['server']['apiKeys'] {
+  const keys: Config['server']['apiKeys'] = apiKey ? [{ role: 'admin', key: apiKey }] : [];
+  for (const entry of (list ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = entry.indexOf(':');
+    const role = entry.slice(0, at).trim();
+    const key = entry.slice(at + 1).trim();
+    if (at < 0 || (role !== 'admin' && role !== 'reader') || !key) {
+      throw new UserError('API_KEYS must be role:key pairs separated by commas, roles admin or reader', 'for example API_KEYS="admin:<long random key>,reader:<another one>"');
+    }
+    keys.push({ role, key });
+  }
+  return keys;
+}
+
+function s3Settings(e: z.infer<typeof EnvSchema>): S3Settings {
+  const raw = e.MINIO_ENDPOINT!;
+  // The seed writes MINIO_ENDPOINT as host:port and says http or https with MINIO_SECURE; a full URL is accepted too.
+  const hasScheme = /^https?:\/\//i.test(raw);
+  const endpoint = hasScheme ? raw : `${e.MINIO_SECURE ? 'https' : 'http'}://${raw}`;
+  try {
+    new URL(endpoint);
+  } catch {
+    throw new UserError(`invalid MINIO_ENDPOINT "${raw}"`, 'use host:port (for example localhost:9000) or a full http(s):// URL');
+  }
+  if (!e.MINIO_ACCESS_KEY || !e.MINIO_SECRET_KEY) {
+    throw new UserError('MINIO_ENDPOINT is set but MINIO_ACCESS_KEY or MINIO_SECRET_KEY is missing', 'set both in the environment or in .env');
+  }
+  return {
+    endpoint: endpoint.replace(/\/+$/, ''),
+    accessKeyId: e.MINIO_ACCESS_KEY,
+    secretAccessKey: e.MINIO_SECRET_KEY,
+    region: e.MINIO_REGION,
+    maxAttempts: e.MINIO_MAX_ATTEMPTS,
+  };
+}
+
+/** A service URL with its password hidden, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
