@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { Cron } from 'croner';
-import { z } from 'zod';
+import { z } from './vendor/zod.js';
 import { UserError } from './errors.js';
 import { findProject } from './project/resolve.js';
 import { closest } from './project/closest.js';

@@ -1,5 +1,5 @@
 import { durationSeconds } from '../duration.js';
-import { z } from 'zod';
+import { z } from '../vendor/zod.js';
 
 /**
  * The files of a project folder, as a user writes them (snake_case keys). Each schema is strict: an
