@@ -100,6 +100,14 @@ describe('silver cleaning rules', () => {
     }
   });
 
+  test('declared null spellings are missing values, with spaces around them too; other texts are kept', async () => {
+    const spec: DatasetSpec = { ...achats, nullValues: ['NA', 'n/a'] };
+    const products = ['NA', ' NA ', '\u00a0NA', 'n/a ', 'NAB', 'Phone', ' na'];
+    const { rows, quarantine } = await clean(spec, ACHATS_HEADER + products.map((p, i) => `${i + 1},1,2026-01-01 10:00:00,5,${p}\n`).join(''));
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [1, 2, 3, 4].map((r) => [r, 'missing_value:produit']));
+    assert.deepEqual(rows.map((r) => r['produit']), ['NAB', 'Phone', 'na']);
+  });
+
   test('a missing required value is quarantined; a missing optional one is kept as null', async () => {
     const { rows, quarantine } = await clean(clients, CLIENTS_HEADER + '1,Ann Lee,,2025-01-01,France\n2,Bob Ray,b@x.org,2025-01-02,\n3,Cy Doe,c@x.org,2025-01-03,Spain\n');
     assert.deepEqual(rows, [

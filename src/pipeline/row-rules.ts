@@ -93,7 +93,12 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string): str
  * U+00A0; byte length differs from character length exactly when there is one).
  */
 export function trimmedText(r: string): string {
-  return `CASE WHEN ${r} = '' THEN NULL WHEN starts_with(${r}, ' ') OR ends_with(${r}, ' ') OR strlen(${r}) <> length(${r}) THEN nullif(trim(${r}), '') ELSE ${r} END`;
+  return `CASE WHEN ${r} = '' THEN NULL WHEN ${trimCouldChange(r)} THEN nullif(trim(${r}), '') ELSE ${r} END`;
+}
+
+/** Whether trim() could change a text: a space at an end, or a non-ASCII character (see trimmedText). */
+export function trimCouldChange(r: string): string {
+  return `(starts_with(${r}, ' ') OR ends_with(${r}, ' ') OR strlen(${r}) <> length(${r}))`;
 }
 
 /** Internal column names: user columns cannot start with `_`, so these never collide with them. */
