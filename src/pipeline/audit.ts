@@ -41,9 +41,9 @@ export function checkId(table: string, test: ModelTest | string): string {
 
 /**
  * One test. `incremental` splits the table into the objects new in this version and those kept from a
- * previous version that passed the same test: uniqueness is then checked on the new rows among
- * themselves and against the kept ones, which reads one column of the kept objects instead of
- * grouping every row (a daily drop at 10M purchases: 0.3 s instead of 1.5 s).
+ * previous version that passed the same test: uniqueness a bitmap cannot prove is then checked on the
+ * new rows among themselves and against the kept ones, which reads one column of the kept objects
+ * instead of grouping every row (a daily drop at 10M purchases: 0.3 s instead of 1.5 s).
  */
 async function runTest(
   db: Awaited<ReturnType<RunContext['db']>>,
@@ -60,15 +60,16 @@ async function runTest(
   const c = test.column ? id(test.column) : '';
   switch (test.test) {
     case 'unique': {
+      // A bitmap over every row (an integer column) is cheaper than grouping, even than the incremental
+      // check's look-up of the new values among the kept ones (a daily drop at 50M: 0.65 s against 1.6 s).
+      if ((await distinctIntegers(db, table, test.column!))?.distinct) return result(true, `${rows} rows, no ${test.column} twice`);
       const n = incremental
         ? await count(`WITH fresh AS (SELECT ${c} FROM ${incremental.fresh} WHERE ${c} IS NOT NULL)
             SELECT count(*) AS n FROM (
               SELECT ${c} FROM fresh GROUP BY ${c} HAVING count(*) > 1
               UNION
               SELECT ${c} FROM ${incremental.kept} WHERE ${c} IN (SELECT ${c} FROM fresh))`)
-        : (await distinctIntegers(db, table, test.column!))?.distinct
-          ? 0
-          : await count(`SELECT count(*) AS n FROM (SELECT ${c} FROM ${table} WHERE ${c} IS NOT NULL GROUP BY ${c} HAVING count(*) > 1)`);
+        : await count(`SELECT count(*) AS n FROM (SELECT ${c} FROM ${table} WHERE ${c} IS NOT NULL GROUP BY ${c} HAVING count(*) > 1)`);
       const how = incremental ? ' (the new objects checked against those kept from the version before)' : '';
       return result(n === 0, n === 0 ? `${rows} rows, no ${test.column} twice${how}` : `${n} values of ${test.column} appear more than once${how}`);
     }
