@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runBronze } from '../../src/pipeline/bronze.js';
-import type { RunContext } from '../../src/pipeline/context.js';
+import { RunContext } from '../../src/pipeline/context.js';
 import { runCommit } from '../../src/pipeline/commit.js';
 import { partitionObject, runGold, tableObject } from '../../src/pipeline/gold/index.js';
 import { readStates } from '../../src/pipeline/states.js';
@@ -77,6 +77,23 @@ describe('gold and publish', () => {
     assert.equal(partitionObject((await committed()).gold, 'fact_orders', 'month=2026-01'), january, 'the same object');
     const kpi = await lakeRows(tiny.lake, 'gold', [tableObject((await committed()).gold, 'kpi_revenue_by_country')], "SELECT orders, revenue FROM t WHERE country = 'Spain'");
     assert.deepEqual(kpi, [{ orders: 2, revenue: 12.25 }]);
+  });
+
+  test("a KPI's SQL changed: the KPI is built again, the fact keeps every month's object", async () => {
+    const before = (await committed()).gold!;
+    const kpis = tiny.config.project.kpis.map((k) => ({ ...k, sql: `-- edited\n${k.sql}` }));
+    const ctx = new RunContext({ ...tiny.config, project: { ...tiny.config.project, kpis } }, tiny.lake);
+    let result;
+    try {
+      result = await runGold(ctx);
+      await runCommit(ctx);
+    } finally {
+      await ctx.close();
+    }
+    const after = (await committed()).gold!;
+    assert.equal(result.details['partitionsKept'], 2, JSON.stringify(result.details));
+    assert.deepEqual(after.objects['fact_orders'], before.objects['fact_orders']);
+    assert.notEqual(tableObject(after, 'kpi_revenue_by_country'), tableObject(before, 'kpi_revenue_by_country'));
   });
 
   test('publish puts the KPI in the serving store under the run that built gold, once', async () => {

@@ -8,7 +8,7 @@ import { clearStaging, inlineRunner, publishStaged, runShards, stagedLocalPath, 
 import { goldObjectKey, goldPartitionObjectKey, STAGING } from '../../lake/index.js';
 import { silverObjects } from '../silver/index.js';
 import { goldPartitionShard, partitionDigest, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
-import { allPresent, goldDefinitions, partitionObject, type GoldState } from './state.js';
+import { allPresent, goldDefinitions, modelDefinitions, partitionObject, type GoldState } from './state.js';
 import { buildPartitionsTogether } from './partitions-together.js';
 import { datasetView, writeTable } from './tables.js';
 
@@ -54,7 +54,8 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     // A partition whose inputs (its silver objects, the other datasets', the definitions) are those it
     // was built from keeps its objects: a daily drop rebuilds the fact of the months it touched only.
     const digests = new Map<GoldPartitionInput, string>();
-    for (const s of shards) digests.set(s.input, partitionDigest(definitions, s.input, silver));
+    const modelsDigest = modelDefinitions(ctx.config.project);
+    for (const s of shards) digests.set(s.input, partitionDigest(modelsDigest, s.input, silver));
     const kept = new Map<GoldPartitionInput, GoldPartitionOutput>();
     for (const s of shards) {
       const before = built?.partitions?.[s.input.partition];

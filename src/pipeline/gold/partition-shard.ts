@@ -41,15 +41,16 @@ export const goldPartitionShard: ShardHandler<GoldPartitionInput, GoldPartitionO
   return { partition: input.partition, rows: Object.values(tables).reduce((n, t) => n + t.rows, 0), tables };
 };
 
-export /**
+/**
  * What a gold partition is built from: its silver objects (size and time, from one listing) and the run
- * that wrote them — object times are whole seconds on S3 — the other datasets' likewise, the definitions.
+ * that wrote them — object times are whole seconds on S3 — the other datasets' likewise, and the
+ * models' SQL (`models`: modelDefinitions; a KPI's does not change a partition).
  */
-function partitionDigest(definitions: string, input: GoldPartitionInput, silver: SilverState): string {
+export function partitionDigest(models: string, input: GoldPartitionInput, silver: SilverState): string {
   // Silver's objects are never rewritten under the same key: their keys say what they hold.
   const others = Object.entries(input.others).map(([dataset, keys]) => [dataset, keys, silver.datasets[dataset]?.written ?? null]);
   return createHash('sha256')
-    .update(JSON.stringify([definitions, input.dataset, input.partition, input.tables, input.keys, silver.datasets[input.dataset]?.written?.[input.partition] ?? null, others]))
+    .update(JSON.stringify([models, input.dataset, input.partition, input.tables, input.keys, silver.datasets[input.dataset]?.written?.[input.partition] ?? null, others]))
     .digest('hex');
 }
 

@@ -42,6 +42,16 @@ export async function allPresent(lake: ObjectStore, state: GoldState): Promise<b
   return true;
 }
 
+/**
+ * Digest of the models' SQL alone: what a partition of a partitioned table depends on besides its
+ * inputs (models may read each other, never a KPI), so that editing a KPI does not rebuild the fact.
+ */
+export function modelDefinitions(project: Project): string {
+  return createHash('sha256')
+    .update(JSON.stringify(project.models.map((m) => [m.name, m.sql, m.partitionedBy ?? null])))
+    .digest('hex');
+}
+
 /** Digest of every gold model's and KPI's SQL (and how their outputs are declared): gold is rebuilt when it changes. */
 export function goldDefinitions(project: Project): string {
   const { models, kpis } = project;
