@@ -148,6 +148,7 @@ describe('whole pipeline on the folder driver', () => {
       `_state/${run}.json`,
       `dim_clients/${run}.parquet`, `dim_temps/${run}.parquet`, ...months.map((m) => `fact_achats/month=${m}/${run}.parquet`),
       ...['ca_par_pays', 'croissance', 'distribution', 'histogramme_montants', 'resume', 'volumes_annee', 'volumes_jour', 'volumes_mois', 'volumes_semaine'].map((k) => `kpi_${k}/${run}.parquet`),
+      ...['ventes_jour', 'ventes_montant', 'ventes_pays'].flatMap((t) => months.map((m) => `${t}/month=${m}/${run}.parquet`)),
     ]);
     assert.deepEqual(Object.keys(version!.tables).filter((t) => t.startsWith('silver/')).sort(), ['silver/achats', 'silver/clients']);
     assert.equal(version!.tables['silver/achats']!.rows, 30_000);
@@ -229,7 +230,7 @@ describe('whole pipeline on the S3 driver (s3rver on 127.0.0.1)', () => {
     assert.match(bronze[1]!, /^achats\/ingest_date=\d{4}-\d{2}-\d{2}\/achats\.csv$/);
     assert.ok((await lake.list('silver')).some((o) => /^achats\/month=\d{4}-\d{2}\/[\w.-]+-data_0\.parquet$/.test(o.key)));
     const gold = (await lake.list('gold')).map((o) => o.key);
-    assert.equal(gold.filter((k) => !k.startsWith('fact_achats/')).length, 12);
+    assert.equal(gold.filter((k) => !/^(fact_achats|ventes_\w+)\//.test(k)).length, 12, 'the state, two dimensions and nine KPIs');
     assert.ok(gold.some((k) => /^fact_achats\/month=\d{4}-\d{2}\/[\w.-]+\.parquet$/.test(k)));
     assert.equal((await lake.list('runs')).length, 2, 'the run record and version 1');
     await fs.access(path.join(config.lakeDir, 'gold')).then(

@@ -23,9 +23,12 @@ describe('API on a published lake: explorer, quality, runs', () => {
     const gold = await json(await get('/api/lake/gold'));
     assert.equal(gold.version, 1, 'the objects of the current version');
     const goldKeys = gold.objects.map((o: { key: string }) => o.key) as string[];
-    const factKeys = goldKeys.filter((k) => k.startsWith('fact_achats/'));
-    assert.equal(goldKeys.length - factKeys.length, 11, 'two dimensions and nine KPIs');
-    assert.ok(factKeys.length > 1 && factKeys.every((k) => /^fact_achats\/month=\d{4}-\d{2}\/[\w.-]+\.parquet$/.test(k)), factKeys.join());
+    // The partitioned models (the fact and the per-month aggregates) have one object per month.
+    const monthKeys = goldKeys.filter((k) => /^(fact_achats|ventes_\w+)\//.test(k));
+    assert.equal(goldKeys.length - monthKeys.length, 11, 'two dimensions and nine KPIs');
+    const factKeys = monthKeys.filter((k) => k.startsWith('fact_achats/'));
+    assert.ok(factKeys.length > 1 && monthKeys.every((k) => /^\w+\/month=\d{4}-\d{2}\/[\w.-]+\.parquet$/.test(k)), monthKeys.join());
+    assert.equal(monthKeys.length, factKeys.length * 4, 'each month of the fact has its three aggregates');
     assert.ok(gold.objects.every((o: { table: string; key: string }) => o.key.startsWith(o.table.slice('gold/'.length))));
     assert.ok(gold.objects.every((o: { size: number; modified: string }) => o.size > 0 && !Number.isNaN(Date.parse(o.modified))));
     const keysOf = async (bucket: string) => (await json(await get(`/api/lake/${bucket}`))).objects.map((o: { key: string }) => o.key) as string[];

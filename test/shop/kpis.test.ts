@@ -44,6 +44,15 @@ test('distribution: the median of an even count is the mean of the two middle am
   assert.equal(rows[0]!['montant_median'], 65.13);
 });
 
+test('distribution: one purchase has no standard deviation; no purchase, a count of 0 and nothing else', async () => {
+  assert.deepEqual(await runKpi('distribution', SAMPLE_FACTS.slice(4)), [
+    { nb_achats: 1, montant_moyen: 10, montant_median: 10, montant_min: 10, montant_max: 10, ecart_type: null },
+  ]);
+  assert.deepEqual(await runKpi('distribution', []), [
+    { nb_achats: 0, montant_moyen: null, montant_median: null, montant_min: null, montant_max: null, ecart_type: null },
+  ]);
+});
+
 test('histogramme_montants: purchases per 25 EUR band, bands without purchases omitted', async () => {
   // 10 and 20.25 → [0, 25); 50.5 → [50, 75); 79.75 → [75, 100); 100 → [100, 125)
   assert.deepEqual(await runKpi('histogramme_montants', SAMPLE_FACTS), [

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../../src/config.js';
 import { openServingStore } from '../../src/serving/index.js';
-import { Engine, sqlString as str, type Row } from '../../src/engine/duckdb.js';
+import { Engine, sqlIdent, sqlString as str, type Row } from '../../src/engine/duckdb.js';
 import { checkKpiOutput } from '../../src/project/kpi-output.js';
 import { findKpi } from '../../src/project/kpis.js';
 import { loadProject } from '../../src/project/load.js';
@@ -17,16 +17,22 @@ export interface FactRow {
   id_client?: number;
 }
 
-/** Runs one of the shop's KPIs over the given fact_achats rows (dbt-style given rows → expected rows). */
+/** Runs one of the shop's KPIs, through the models it reads, over the given purchases (dbt-style given rows → expected rows). */
 export async function runKpi(id: string, facts: FactRow[]): Promise<Row[]> {
-  const kpi = findKpi(loadProject(BUILT_IN_PROJECT, { builtIn: true }), id);
+  const project = loadProject(BUILT_IN_PROJECT, { builtIn: true });
+  const kpi = findKpi(project, id);
   const engine = await Engine.open({ threads: 1, memoryLimit: '256MB' }, path.join(os.tmpdir(), 'datalake-kpi-test-spill'));
   try {
-    const values = facts
-      .map((f) => `(${f.id_achat}, ${f.id_client ?? 1}, TIMESTAMP ${str(f.date_achat)}, ${f.montant}::DECIMAL(18,2), ${str(f.produit ?? 'Phone')}, ${str(f.pays)})`)
-      .join(', ');
-    await engine.run(`CREATE TABLE fact_achats (id_achat BIGINT, id_client BIGINT, date_achat TIMESTAMP, montant DECIMAL(18,2), produit VARCHAR, pays VARCHAR)`);
-    if (facts.length) await engine.run(`INSERT INTO fact_achats VALUES ${values}`);
+    // The silver datasets the rows imply (a customer per id_client, else per purchase, with its country), then every model
+    // of the project over them in build order (a partitioned one over all its partitions at once), then the KPI.
+    await engine.run(`CREATE TABLE achats (id_achat BIGINT, id_client BIGINT, date_achat TIMESTAMP, montant DECIMAL(18,2), produit VARCHAR)`);
+    await engine.run(`CREATE TABLE clients (id_client BIGINT, nom VARCHAR, email VARCHAR, date_inscription DATE, pays VARCHAR)`);
+    if (facts.length) {
+      const customers = new Map(facts.map((f, i) => [f.id_client ?? 1000 + i, f.pays]));
+      await engine.run(`INSERT INTO achats VALUES ${facts.map((f, i) => `(${f.id_achat}, ${f.id_client ?? 1000 + i}, TIMESTAMP ${str(f.date_achat)}, ${f.montant}::DECIMAL(18,2), ${str(f.produit ?? 'Phone')})`).join(', ')}`);
+      await engine.run(`INSERT INTO clients VALUES ${[...customers].map(([c, pays]) => `(${c}, 'Client ${c}', NULL, DATE '2025-01-01', ${str(pays)})`).join(', ')}`);
+    }
+    for (const model of project.models) await engine.run(`CREATE TABLE ${sqlIdent(model.name)} AS ${model.sql}`);
     checkKpiOutput(kpi, await engine.columns(kpi.sql));
     return await engine.rows(kpi.sql);
   } finally {

@@ -1,4 +1,4 @@
-WITH days AS (SELECT DISTINCT CAST(date_achat AS DATE) AS date FROM achats)
+WITH days AS (SELECT DISTINCT jour AS date FROM ventes_jour)
 SELECT date,
        year(date)::INTEGER AS annee,
        month(date)::INTEGER AS mois,

@@ -1,0 +1,3 @@
+SELECT montant, count(*) AS nb_achats
+FROM achats
+GROUP BY montant
