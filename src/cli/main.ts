@@ -43,14 +43,7 @@ function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
   program.option('--project <dir>', 'the project folder (default: DATALAKE_PROJECT, else the nearest datalake.yml, else the built-in shop example)');
-  const config = async () => {
-    const { buildConfig, locateProject } = await import('../settings.js');
-    const found = locateProject(process.env, { project: (program.opts() as { project?: string }).project });
-    // A project whose files have not changed since it last loaded is read from the cache: no YAML parse.
-    const cache = (await import('../project/cache.js')).cachedProject(found);
-    const project = cache.project ?? cache.store((await L.load()).loadProject(found.dir, { builtIn: found.builtIn }));
-    return buildConfig(process.env, project);
-  };
+  const config = async () => (await import('./config.js')).cliConfig((program.opts() as { project?: string }).project);
 
   program
     .command('generate')

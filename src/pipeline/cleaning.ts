@@ -290,4 +290,3 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     },
   };
 }
-

@@ -47,15 +47,15 @@ export async function allPresent(lake: ObjectStore, state: GoldState): Promise<b
  * inputs (models may read each other, never a KPI), so that editing a KPI does not rebuild the fact.
  */
 export function modelDefinitions(project: Project): string {
-  return createHash('sha256')
-    .update(JSON.stringify(project.models.map((m) => [m.name, m.sql, m.partitionedBy ?? null])))
-    .digest('hex');
+  return createHash('sha256').update(JSON.stringify(modelEntries(project))).digest('hex');
 }
+
+const modelEntries = (project: Project) => project.models.map((m) => [m.name, m.sql, m.partitionedBy ?? null]);
 
 /** Digest of every gold model's and KPI's SQL (and how their outputs are declared): gold is rebuilt when it changes. */
 export function goldDefinitions(project: Project): string {
-  const { models, kpis } = project;
+  const { kpis } = project;
   return createHash('sha256')
-    .update(JSON.stringify([...models.map((m) => [m.name, m.sql, m.partitionedBy ?? null]), ...kpis.map((k) => [k.table, k.sql, k.columns])]))
+    .update(JSON.stringify([...modelEntries(project), ...kpis.map((k) => [k.table, k.sql, k.columns])]))
     .digest('hex');
 }
