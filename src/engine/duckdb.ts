@@ -1,4 +1,7 @@
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import type { Config } from '../config.js';
 
@@ -19,7 +22,19 @@ export class Engine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    /** A spill folder of its own, removed on close. */
+    private readonly ownedDir?: string,
   ) {}
+
+  /** An engine for a command outside a run (check, init): it spills to a temporary folder of its own, removed on close. */
+  static async openTemporary(settings: Config['duckdb'], purpose: string): Promise<Engine> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), `datalake-${purpose}-`));
+    const engine = await Engine.open(settings, dir).catch(async (err: unknown) => {
+      await fs.rm(dir, { recursive: true, force: true });
+      throw err;
+    });
+    return new Engine(engine.instance, engine.connection, dir);
+  }
 
   static async open(settings: Config['duckdb'], spillDir: string): Promise<Engine> {
     await fs.mkdir(spillDir, { recursive: true });
@@ -75,6 +90,7 @@ export class Engine {
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+    if (this.ownedDir) rmSync(this.ownedDir, { recursive: true, force: true });
   }
 }
 

@@ -108,6 +108,41 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(rows.map((r) => r['produit']), ['NAB', 'Phone', 'na']);
   });
 
+  test('declared formats and booleans read every spelling, spaces around them too', async () => {
+    const column = (type: 'integer' | 'date' | 'timestamp' | 'boolean', format?: string[]) => ({ type, required: false, personal: false, ...(format ? { format } : {}) });
+    const spec: DatasetSpec = {
+      ...achats,
+      name: 'legs',
+      key: ['id'],
+      partitionBy: undefined,
+      rules: [],
+      references: [],
+      nullValues: ['NA'],
+      columns: { id: { ...column('integer'), required: true }, day: column('date', ['%m/%d/%Y']), at: column('timestamp', ['%d/%m/%Y %H:%M']), ok: column('boolean') },
+    };
+    const lines = [
+      '1,03/04/2025,05/06/2025 07:08,true',
+      '2, 03/04/2025 ,\u00a005/06/2025 07:08 , TRUE ',
+      '3,3/4/2025,05/06/2025 07:08,Yes',
+      '4,NA, NA ,n',
+      '5,2025-03-04,06/05/2025,0',
+      '6,03/04/2025,05/06/2025 07:08,f',
+      '7,03/04/2025,05/06/2025 07:08,maybe',
+    ];
+    const { rows, quarantine } = await clean(spec, 'id,day,at,ok\n' + lines.map((l) => `${l}\n`).join(''));
+    assert.deepEqual(rows, [
+      { id: 1, day: '2025-03-04', at: '2025-06-05 07:08:00', ok: true },
+      { id: 2, day: '2025-03-04', at: '2025-06-05 07:08:00', ok: true },
+      { id: 3, day: '2025-03-04', at: '2025-06-05 07:08:00', ok: true },
+      { id: 4, day: null, at: null, ok: false },
+      { id: 6, day: '2025-03-04', at: '2025-06-05 07:08:00', ok: false },
+    ]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [
+      [5, 'invalid_date:day'],
+      [7, 'invalid_boolean:ok'],
+    ]);
+  });
+
   test('a missing required value is quarantined; a missing optional one is kept as null', async () => {
     const { rows, quarantine } = await clean(clients, CLIENTS_HEADER + '1,Ann Lee,,2025-01-01,France\n2,Bob Ray,b@x.org,2025-01-02,\n3,Cy Doe,c@x.org,2025-01-03,Spain\n');
     assert.deepEqual(rows, [

@@ -1,5 +1,3 @@
-import os from 'node:os';
-import path from 'node:path';
 import { Engine, sqlIdent as id } from '../engine/duckdb.js';
 import { errorMessage, UserError } from '../errors.js';
 import { sqlType } from '../pipeline/row-rules.js';
@@ -21,7 +19,7 @@ export interface CheckReport {
  * compared with its declaration. A typo in a column or a table is caught with the file and SQL line.
  */
 export async function checkProject(project: LoadedProject): Promise<CheckReport> {
-  const engine = await Engine.open({ threads: 1, memoryLimit: '256MB' }, path.join(os.tmpdir(), `datalake-check-${process.pid}`));
+  const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'check');
   try {
     for (const d of project.datasets) {
       await engine.run(`CREATE TABLE ${id(d.name)} (${Object.entries(d.columns).map(([c, col]) => `${id(c)} ${sqlType(col)}`).join(', ')})`);

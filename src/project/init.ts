@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
@@ -71,7 +70,7 @@ export async function initFromCsv(dir: string, files: string[]): Promise<FromCsv
     if (!existsSync(f)) throw new UserError(`${f}: no such file`, 'give the paths of CSV files');
     if (!(await fs.stat(f)).isFile()) throw new UserError(`${f} is not a file`, 'give the paths of CSV files');
   }
-  const engine = await Engine.open({ threads: 2, memoryLimit: '1GB' }, path.join(os.tmpdir(), `datalake-init-${process.pid}`));
+  const engine = await Engine.openTemporary({ threads: 2, memoryLimit: '1GB' }, 'init');
   const shapes: { name: string; stem: string; files: string[]; csv: InferredCsv }[] = [];
   try {
     for (const file of files) {

@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { Engine } from '../engine/duckdb.js';
@@ -44,7 +43,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
       const problem = headerProblem(name, header, match, spec);
       let add: string[] = [];
       if (match.extra.length) {
-        engine ??= await Engine.open({ threads: 2, memoryLimit: '1GB' }, path.join(os.tmpdir(), `datalake-check-${process.pid}`));
+        engine ??= await Engine.openTemporary({ threads: 2, memoryLimit: '1GB' }, 'check');
         const inferred = await inferCsv(engine, file, name);
         add = inferred.columns
           .filter((c) => match.extra.includes(c.header))
