@@ -5,6 +5,7 @@ import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '..
 import { duplicateKeyCode, isNullSpelling, missingCol, missingExpr, raw, rowRules, text, trimmedText, typedExpr, verdictExprs } from './row-rules.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctIntegers } from '../engine/distinct.js';
+import { SCRATCH_PARQUET } from './merge.js';
 
 /**
  * Silver cleaning of one source file, as named SQL steps:
@@ -138,7 +139,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
       -- raw text is only worth keeping for quarantined rows
       ${names.map((c) => `CASE WHEN _reason IS NOT NULL THEN ${raw(c)} END AS ${raw(c)}`).join(', ')}
     FROM judged
-    ) TO ${str(stagedFile)} (FORMAT parquet, COMPRESSION lz4);
+    ) TO ${str(stagedFile)} (FORMAT parquet, ${SCRATCH_PARQUET});
     SET preserve_insertion_order = false;
     `,
       options.onProgress,
