@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Engine } from './duckdb.js';
-import { distinctIntegers } from './distinct.js';
+import { distinctIntegers, distinctTuples } from './distinct.js';
 
 let engine: Engine;
 let dir: string;
@@ -43,4 +43,42 @@ test('distinct integers on a million keys agree with grouping', async () => {
   await engine.run(`INSERT INTO many VALUES (17)`);
   assert.equal((await distinctIntegers(engine, 'many', 'k'))?.distinct, false);
   assert.equal(await grouped('true'), false);
+});
+
+const tuples = (list: string) => `(SELECT * FROM (VALUES ${list}) t(carrier, flight, day, late))`;
+
+test('distinct tuples: a composite key packed into one bitmap, each kind of column', async () => {
+  const rows = "('AA', 12, DATE '2025-01-01', true), ('AA', 12, DATE '2025-01-02', true), ('DL', 12, DATE '2025-01-01', true), ('AA', 13, DATE '2025-01-01', false)";
+  assert.deepEqual(await distinctTuples(engine, tuples(rows), ['carrier', 'flight', 'day']), { values: 4, distinct: true });
+  assert.deepEqual(await distinctTuples(engine, tuples(`${rows}, ('DL', 12, DATE '2025-01-01', false)`), ['carrier', 'flight', 'day']), { values: 5, distinct: false });
+  // The same numbers in another column are not the same tuple; a boolean tells rows apart.
+  assert.deepEqual(await distinctTuples(engine, tuples("('AA', 1, DATE '2025-01-02', true), ('AA', 2, DATE '2025-01-01', true)"), ['carrier', 'flight', 'day']), { values: 2, distinct: true });
+  assert.deepEqual(await distinctTuples(engine, tuples("('AA', 1, DATE '2025-01-02', true), ('AA', 1, DATE '2025-01-02', false)"), ['carrier', 'late']), { values: 2, distinct: true });
+  // Case matters, as in grouping; quotes in a value; the where clause applied.
+  assert.deepEqual(await distinctTuples(engine, tuples("('aa', 1, DATE '2025-01-02', true), ('AA', 1, DATE '2025-01-02', true), ('O''Hare', 1, DATE '2025-01-02', true)"), ['carrier', 'flight']), { values: 3, distinct: true });
+  assert.deepEqual(await distinctTuples(engine, tuples(`${rows}, ('DL', 12, DATE '2025-01-01', false)`), ['carrier', 'flight', 'day'], 'late'), { values: 3, distinct: true });
+  // One column: the integer bitmap.
+  assert.deepEqual(await distinctTuples(engine, values('(3), (3)'), ['k']), { values: 2, distinct: false });
+});
+
+test('distinct tuples: no answer where a bitmap cannot tell', async () => {
+  // A null in a key column (grouping takes nulls as equal), a type without numbering, too many texts, too wide a product.
+  assert.equal(await distinctTuples(engine, tuples("('AA', NULL, DATE '2025-01-01', true), ('AA', NULL, DATE '2025-01-01', true)"), ['carrier', 'flight']), undefined);
+  assert.equal(await distinctTuples(engine, `(SELECT 1.5 AS a, 2 AS b)`, ['a', 'b']), undefined);
+  assert.equal(await distinctTuples(engine, `(SELECT CAST(i AS VARCHAR) AS a, 1 AS b FROM range(100) r(i))`, ['a', 'b']), undefined);
+  assert.equal(await distinctTuples(engine, `(SELECT i * 100000 AS a, i * 100000 AS b FROM range(3) r(i))`, ['a', 'b']), undefined);
+});
+
+test('distinct tuples on 300,000 random composite keys agree with grouping', async () => {
+  for (const seed of [1, 2, 3]) {
+    // Random (carrier, flight, day) tuples, with or without repeats depending on the seed's range.
+    const relation = `(SELECT ['AA','DL','UA','WN'][1 + (hash(i, ${seed}) % 4)::BIGINT] AS carrier, (hash(i * 3, ${seed}) % ${seed === 3 ? 100000 : 2000})::INTEGER AS flight,
+      DATE '2024-01-01' + (hash(i * 7, ${seed}) % 366)::INTEGER AS day FROM range(300000) r(i))`;
+    const [grouped] = await engine.rows(`SELECT count(*) AS n, count(*) = (SELECT count(*) FROM (SELECT DISTINCT carrier, flight, day FROM ${relation})) AS d FROM ${relation}`);
+    const told = await distinctTuples(engine, relation, ['carrier', 'flight', 'day']);
+    assert.deepEqual(told, { values: Number(grouped!['n']), distinct: grouped!['d'] === true }, `seed ${seed}`);
+  }
+  // Distinct by construction: every (carrier, flight, day) once.
+  const all = `(SELECT ['AA','DL','UA','WN'][1 + (i % 4)::BIGINT] AS carrier, (i // 4 % 500)::INTEGER AS flight, DATE '2024-01-01' + (i // 2000)::INTEGER AS day FROM range(200000) r(i))`;
+  assert.deepEqual(await distinctTuples(engine, all, ['carrier', 'flight', 'day']), { values: 200000, distinct: true });
 });

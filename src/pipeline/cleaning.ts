@@ -4,7 +4,7 @@ import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
 import { duplicateKeyCode, isNullSpelling, missingCol, missingExpr, raw, rowRules, text, trimmedText, typedExpr, verdictExprs } from './row-rules.js';
 import { errorMessage, QualityError } from '../errors.js';
-import { distinctIntegers } from '../engine/distinct.js';
+import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
 
 /**
@@ -187,8 +187,9 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const sameAsFirst = names.map((c) => `s.${id(c)} IS NOT DISTINCT FROM f.${id(c)}`).join(' AND ');
   const group = (spec.key.length ? spec.key : names).map(id);
   const joinOn = group.map((c) => `s.${c} IS NOT DISTINCT FROM k.${c}`).join(' AND ');
-  // Keys proved distinct by a bitmap need no grouping (the usual case: 1 s at 10M rows, and memory).
-  const keysDistinct = spec.key.length === 1 && (await distinctIntegers(engine, staged, spec.key[0]!, '_reason IS NULL'))?.distinct === true;
+  // Keys proved distinct by a bitmap need no grouping (the usual case: 1 s at 10M rows, and memory;
+  // a composite key is packed into one number, 0.2 s of the flights example's 2M rows).
+  const keysDistinct = spec.key.length > 0 && (await distinctTuples(engine, staged, spec.key, '_reason IS NULL'))?.distinct === true;
   await engine.run(`DROP TABLE IF EXISTS ${dups}`);
   if (!keysDistinct) {
     await engine.run(`
