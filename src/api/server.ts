@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import { openObjectStore } from '../lake/index.js';
 import { lakeReader } from './lake-fallback.js';
 import { openServingStore } from '../serving/index.js';
-import { buildApp } from './app.js';
+import { buildApp, type AppOptions } from './app.js';
 import { answerRateLimits } from './rate-limit-store.js';
 import { ApiAuth } from './auth.js';
 import { LazyEngine } from './services.js';
@@ -16,7 +16,7 @@ import { FreshnessMonitor } from '../ops/freshness-monitor.js';
 import { settleAlerts } from '../ops/pending.js';
 
 /** Opens the stores once for the process (one serving-store connection shared by all requests). */
-export async function createApp(config: Config, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export async function createApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const serving = openServingStore(config);
   const lake = openObjectStore(config);
   const kpis = new KpiService(serving, config.project.kpis);

@@ -80,7 +80,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
       })
         .then(({ summary, error }) => {
           if (!started) reject(error ?? new Error('the run did not start'));
-          else app.log.info({ runId: summary.runId, state: summary.state }, 'run ended');
+          else app.serverLog.info({ runId: summary.runId, state: summary.state }, 'run ended');
         })
         .catch(reject);
     }).catch((err: unknown) => {
