@@ -17,7 +17,8 @@ import { FLOWS, type FlowName, type TaskName } from './definitions.js';
 import { LakeLock, type LockOptions } from './lock.js';
 import { errorInfo, newRunRecord, readRun, RunRecorder, type RunParameters, type RunRecord } from './record.js';
 import { CancelledError, withRetries } from './retries.js';
-import { assessResume, NotResumableError, refuseQueued, RunJournal, takeUpRecord } from './resume.js';
+import { RunJournal } from './journal.js';
+import { assessResume, NotResumableError, refuseQueued, takeUpRecord } from './resume.js';
 import { continueRecord, markAbandoned, removeDeadScratch } from './takeover.js';
 
 export interface FlowOptions extends Omit<RunParameters, 'trigger'> {
