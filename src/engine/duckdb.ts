@@ -29,14 +29,13 @@ export class Engine {
   /** An engine for a command outside a run (check, init): it spills to a temporary folder of its own, removed on close. */
   static async openTemporary(settings: Config['duckdb'], purpose: string): Promise<Engine> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), `datalake-${purpose}-`));
-    const engine = await Engine.open(settings, dir).catch(async (err: unknown) => {
+    return Engine.open(settings, dir, true).catch(async (err: unknown) => {
       await fs.rm(dir, { recursive: true, force: true });
       throw err;
     });
-    return new Engine(engine.instance, engine.connection, dir);
   }
 
-  static async open(settings: Config['duckdb'], spillDir: string): Promise<Engine> {
+  static async open(settings: Config['duckdb'], spillDir: string, removeSpillDirOnClose = false): Promise<Engine> {
     await fs.mkdir(spillDir, { recursive: true });
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(settings.threads),
@@ -51,7 +50,7 @@ export class Engine {
     });
     const connection = await instance.connect();
     await connection.run(`SET enable_progress_bar = true; SET enable_progress_bar_print = false; SET progress_bar_time = 0;`);
-    return new Engine(instance, connection);
+    return new Engine(instance, connection, removeSpillDirOnClose ? spillDir : undefined);
   }
 
   /** Runs statements; while they run, reports DuckDB's progress estimate every 250 ms. */
