@@ -62,4 +62,18 @@ describe('bronze', () => {
     assert.match(JSON.stringify(result.details['quarantined']), /empty/i);
     assert.ok(!(await readStates(tiny.lake, tiny.config.project)).manifest.files.some((f) => f.name === 'orders_2026-02.csv'));
   });
+  test('the sources bucket keeps what bronze kept, byte for byte, and nothing of a file it did not keep', async () => {
+    const orders = 'order_id,customer_id,day,amount\n11,1,2026-03-05,7.25\n';
+    await tiny.drop('orders_2026-03.csv', orders);
+    await tiny.drop('orders_2026-03b.csv', orders); // same content under another name: not kept again
+    await tiny.drop('orders_2026-04.csv', ''); // empty: set aside
+    const result = await bronze();
+    const files = result.details['files'] as Record<string, string>;
+    assert.equal(files['orders_2026-03.csv'], 'ingested');
+    assert.match(files['orders_2026-03b.csv']!, /^unchanged: same content as orders_2026-03\.csv$/);
+    assert.equal(files['orders_2026-04.csv'], 'quarantined');
+    assert.equal((await tiny.lake.getBytes('sources', 'orders_2026-03.csv'))?.toString('utf8'), orders);
+    assert.equal(await tiny.lake.head('sources', 'orders_2026-03b.csv'), undefined);
+    assert.equal(await tiny.lake.head('sources', 'orders_2026-04.csv'), undefined);
+  });
 });
