@@ -98,6 +98,55 @@ describe('alerts', () => {
     assert.doesNotMatch(JSON.stringify(record) + JSON.stringify(log), new RegExp(`${SECRET}|/hooks/`));
   });
 
+  test('a failed audit: one audit_failed POST naming the table and its failed check, the delivery recorded in the run and the alerts log', async () => {
+    // A project of its own, its fact audited: a customer with no country fails not_null(country).
+    const audited = await tinyProject({ ...PERSONAL, 'models/fact_orders.yml': 'description: Orders with their country.\npartitioned_by: orders\ntests:\n  - not_null: country\n' });
+    try {
+      await audited.drop('customers.csv', 'id,name,country\n1,Ann,France\n2,Bob,\n');
+      await audited.drop('orders.csv', 'order_id,customer_id,day,amount\n1,1,2026-01-05,1.00\n2,2,2026-01-06,2.00\n');
+      receiver.received.length = 0;
+      const config = alerting(receiver.url, { DATALAKE_PROJECT: audited.dir });
+      const { summary } = await runFlow({ config, lake: audited.lake, flow: 'pipeline' });
+      assert.equal(summary.state, 'audit_failed');
+      await settleAlerts();
+      const [got] = await receiver.waitFor(1);
+      assert.equal(receiver.received.length, 1);
+      assert.equal(got!.path, `/hooks/T000/B000/${SECRET}`);
+      assert.equal(got!.contentType, 'application/json');
+      assert.equal(got!.body.event, 'audit_failed');
+      assert.equal(got!.body.project, 'tiny');
+      assert.equal(
+        got!.body.text,
+        `Data Lake tiny: run ${summary.runId} (pipeline) failed its audit (fact_orders not_null(country)): nothing was committed; \`datalake publish --approve ${summary.runId}\` commits it anyway`,
+      );
+      assert.deepEqual(got!.body.run, {
+        id: summary.runId,
+        flow: 'pipeline',
+        state: 'audit_failed',
+        task: 'commit',
+        error: 'audit failed, nothing committed: fact_orders: not_null(country): 1 of 2 rows have no country',
+      });
+      assert.doesNotMatch(JSON.stringify(got!.body), /Bob/, 'no personal data');
+
+      const record = (await readRun(audited.lake, summary.runId))!;
+      assert.deepEqual(record.audit?.map((a) => [a.table, a.check]), [['fact_orders', 'not_null(country)']]);
+      assert.equal(record.alerts?.length, 1);
+      const delivery = record.alerts![0]!;
+      assert.deepEqual(
+        { event: delivery.event, status: delivery.status, attempts: delivery.attempts, httpStatus: delivery.httpStatus, target: delivery.target, runId: delivery.runId },
+        { event: 'audit_failed', status: 'delivered', attempts: 1, httpStatus: 200, target: `${new URL(receiver.url).origin}/***`, runId: summary.runId },
+      );
+      const log = await alertLog(audited.lake);
+      assert.equal(log.length, 1);
+      assert.equal(log[0]!.event, 'audit_failed');
+      assert.equal(log[0]!.text, got!.body.text);
+      assert.equal(log[0]!.status, 'delivered');
+      assert.doesNotMatch(JSON.stringify(record) + JSON.stringify(log), new RegExp(`${SECRET}|/hooks/`));
+    } finally {
+      await audited.cleanup();
+    }
+  });
+
   test('text from elsewhere is masked: no password of a URL, no local path, no quoted personal data', () => {
     const text = outsideText(tiny.config.project, 'customers_2.csv: cannot reach mongodb://admin:pw-value@db:27017 while reading /home/me/data/lake/bronze/x.csv: "Eve Secret"');
     assert.doesNotMatch(text, /pw-value|\/home\/me|Eve Secret/);

@@ -15,6 +15,7 @@ import { generate } from '../src/generate/generator.js';
 import { runPipeline } from './support/run.js';
 import { startApi } from './support/api.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
+import { tinyProject } from './support/tiny.js';
 import { loadConfig } from '../src/config.js';
 
 // The dashboard in real headless Chromium (Debian's package, driven by playwright-core).
@@ -413,6 +414,61 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
       await other.close();
       await empty.app.close();
       await fs.rm(emptyConfig.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('freshness badges past their SLA: warn once older than warn_after, error once older than error_after, the age and SLA in the tooltip', async () => {
+    // Tiny SLAs: customers is stale after 1 s (late only after 30 days), orders late after 2 s. Once
+    // there, neither can change state during the test.
+    const tiny = await tinyProject({
+      'datasets/customers.yml': 'files: "customers*.csv"\nkey: id\ncolumns:\n  id: { type: integer, required: true }\n  name: { type: text, required: true }\n  country: text\nfreshness: { warn_after: 1s, error_after: 30d }\n',
+      'datasets/orders.yml': `files: "orders*.csv"
+key: order_id
+columns:
+  order_id: { type: integer, required: true }
+  customer_id: { type: integer, required: true }
+  day: { type: date, required: true }
+  amount: { type: decimal, scale: 2, required: true }
+partition_by: { column: day, grain: month }
+freshness: { warn_after: 1s, error_after: 2s }
+`,
+    });
+    let other: { app: FastifyInstance; url: string } | undefined;
+    const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(e.message));
+    tab.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+    try {
+      await tiny.drop('customers.csv', 'id,name,country\n1,Ann,France\n2,Bob,Spain\n');
+      await tiny.drop('orders.csv', 'order_id,customer_id,day,amount\n1,1,2026-01-05,1.00\n2,2,2026-01-06,2.00\n');
+      assert.equal((await runPipeline({ config: tiny.config })).error, undefined);
+      other = await serve(tiny.config);
+      const freshness = async () => (await (await fetch(`${other!.url}/api/freshness`)).json()).datasets as { dataset: string; state: string; warn_after: string; error_after: string }[];
+      // The files were ingested at the start of the run: wait (at most 10 s) until orders is past its 2 s.
+      const until = Date.now() + 10_000;
+      while ((await freshness()).find((d) => d.dataset === 'orders')!.state !== 'error') {
+        assert.ok(Date.now() < until, 'orders past error_after within 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.deepEqual((await freshness()).map((d) => [d.dataset, d.state, d.warn_after, d.error_after]), [['customers', 'warn', '1s', '30d'], ['orders', 'error', '1s', '2s']]);
+
+      await tab.goto(`${other.url}/#accueil`);
+      await tab.waitForSelector('[data-testid=freshness-orders]');
+      assert.equal(await tab.getAttribute('[data-testid=freshness-customers]', 'data-state'), 'warn');
+      assert.equal(await tab.getAttribute('[data-testid=freshness-orders]', 'data-state'), 'error');
+      assert.match((await tab.getAttribute('[data-testid=freshness-customers]', 'class')) ?? '', /\bbadge-warn\b/);
+      assert.match((await tab.getAttribute('[data-testid=freshness-orders]', 'class')) ?? '', /\bbadge-error\b/);
+      assert.match((await tab.textContent('[data-testid=freshness-customers]')) ?? '', /^customersen retarddernier fichier il y a \d+ s$/);
+      assert.match((await tab.textContent('[data-testid=freshness-orders]')) ?? '', /^orderstrès en retarddernier fichier il y a \d+ s$/);
+      assert.match((await tab.getAttribute('[data-testid=freshness-customers]', 'title')) ?? '', /^dernier fichier il y a \d+ s · alerte après 1s, erreur après 30d$/);
+      assert.match((await tab.getAttribute('[data-testid=freshness-orders]', 'title')) ?? '', /^dernier fichier il y a \d+ s · alerte après 1s, erreur après 2s$/);
+      const orderAge = Number(/il y a (\d+) s/.exec((await tab.textContent('[data-testid=freshness-orders]')) ?? '')![1]);
+      assert.ok(orderAge >= 2, `orders shown ${orderAge} s old`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await tab.close();
+      await other?.app.close();
+      await tiny.cleanup();
     }
   });
 

@@ -169,6 +169,24 @@ describe('vacuum and compaction', () => {
     const unknown = await cli(['compact', '--dataset', 'achat'], env);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no dataset "achat" in project shop/);
+    const empty = await cli(['compact', '--dataset', ''], env);
+    assert.equal(empty.code, 1, 'an empty name is no dataset, not all of them');
+    assert.match(empty.stderr, /no dataset "" in project shop/);
+
+    // A dead run's local scratch: listed with its size, left alone by a dry run, deleted by a vacuum.
+    const deadRun = (await currentVersion(lake))!.runId;
+    const scratch = path.join(config.scratchDir, deadRun);
+    await fs.mkdir(path.join(scratch, 'silver'), { recursive: true });
+    await fs.writeFile(path.join(scratch, 'silver', 'left.parquet'), Buffer.alloc(3000));
+    const dryScratch = await cli(['vacuum', '--dry-run'], env);
+    assert.equal(dryScratch.code, 0, dryScratch.stderr);
+    assert.match(dryScratch.stdout, new RegExp(`run scratch +2\\.9 KiB +${deadRun.replace(/\./g, '\\.')}`));
+    assert.match(dryScratch.stdout, /vacuum: would delete the scratch space of 1 run\(s\) or process\(es\) no longer alive, 2\.9 KiB/);
+    assert.ok(await fs.stat(scratch).catch(() => undefined), 'a dry run deletes no scratch');
+    const wetScratch = await cli(['vacuum'], env);
+    assert.equal(wetScratch.code, 0, wetScratch.stderr);
+    assert.match(wetScratch.stdout, /vacuum: deleted the scratch space of 1 run\(s\)/);
+    assert.equal(await fs.stat(scratch).catch(() => undefined), undefined);
 
     for (const flow of ['vacuum', 'compact']) assert.equal((await addSchedule(lake, '0 3 * * 0', flow)).flow, flow);
   });
@@ -178,6 +196,11 @@ describe('vacuum and compaction', () => {
     const summary = await run('vacuum', { vacuum: { bronze: true, olderThan: '0d', keepVersions: 1 } });
     const deletions = (summary.stages[0]!.details as { deletions: { bucket: string; key: string; reason: string }[] }).deletions.filter((d) => d.reason === 'bronze');
     assert.equal(deletions.length, raw.length, 'every raw file is merged and past a window of 0');
+    // With nothing left to rebuild from, a full refresh is refused before it writes anything.
+    const before = await listVersions(lake);
+    const refused = await runFlow({ config, flow: 'pipeline', fullRefresh: true });
+    assert.match(String((refused.error as Error | undefined)?.message), /--full-refresh cannot rebuild (achats, clients|clients, achats): every bronze file of them was deleted by `datalake vacuum --bronze` \(\d+ files\), so silver would be empty/);
+    assert.deepEqual(await listVersions(lake), before);
     // New files arrive; a full refresh can only rebuild from them.
     for (const f of await fs.readdir(config.sourcesDir)) await fs.rm(path.join(config.sourcesDir, f));
     await fs.writeFile(path.join(config.sourcesDir, 'clients_new.csv'), 'id_client,nom,email,date_inscription,pays\n1,Ada,ada@example.com,2025-01-01,France\n2,Bob,bob@example.com,2025-01-02,Spain\n');

@@ -96,7 +96,13 @@ function maintenanceLines(summary: RunSummary): string[] {
       `vacuum${vacuum.dryRun ? ' (dry run)' : ''}: ${verb} ${vacuum.deleted} object${vacuum.deleted === 1 ? '' : 's'}, ${humanBytes(Object.values(vacuum.byReason).reduce((n, r) => n + r.bytes, 0))}${reasons.length ? `: ${reasons.join(', ')}` : ''}`,
       `vacuum: kept ${kept} (the newest ${vacuum.keepVersions} and those committed since ${vacuum.cutoff}) and ${vacuum.objectsKept} objects, ${humanBytes(vacuum.bytesKept)}${vacuum.versionsDropped.length ? `; ${range(vacuum.versionsDropped)} can no longer be read` : ''}${vacuum.bronze ? '' : '; bronze kept whole (--bronze to trim it)'}`,
     );
-    if (vacuum.dryRun && vacuum.deleted) lines.push('vacuum: nothing was deleted (dry run); run again without --dry-run to delete');
+    // Records of runs from before the scratch was listed have none.
+    const scratch = vacuum.scratch ?? [];
+    if (scratch.length) {
+      for (const d of scratch) lines.push(`  run scratch  ${humanBytes(d.bytes).padStart(9)}  ${d.folder}`);
+      lines.push(`vacuum: ${verb} the scratch space of ${scratch.length} run(s) or process(es) no longer alive, ${humanBytes(scratch.reduce((n, d) => n + d.bytes, 0))} (local, under DATA_DIR/.scratch)`);
+    }
+    if (vacuum.dryRun && (vacuum.deleted || scratch.length)) lines.push('vacuum: nothing was deleted (dry run); run again without --dry-run to delete');
   }
   const compact = summary.stages.find((s) => s.stage === 'compact')?.details as { compacted?: { dataset: string; partition: string; files: number; rows: number }[] } | undefined;
   for (const c of compact?.compacted ?? []) lines.push(`compact: ${c.dataset} ${c.partition || '(unpartitioned)'}: ${c.files} files → 1, ${humanCount(c.rows)} rows`);

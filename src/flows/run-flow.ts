@@ -103,8 +103,11 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
       journal = await RunJournal.start(ctx, recorder, options.flow);
     }
     ctx.ledger = journal;
-    const removed = await removeDeadScratch(config.scratchDir, lake, ctx.runId);
-    if (removed.length) recorder.log('info', `removed the scratch space of ${removed.length} run(s) or process(es) no longer alive: ${removed.join(', ')}`);
+    // A vacuum lists dead runs' scratch with what it deletes (and leaves it alone in a dry run).
+    if (options.flow !== 'vacuum') {
+      const removed = await removeDeadScratch(config.scratchDir, lake, ctx.runId);
+      if (removed.length) recorder.log('info', `removed the scratch space of ${removed.length} run(s) or process(es) no longer alive: ${removed.map((d) => d.folder).join(', ')}`);
+    }
     if (!options.resume) recorder.log('info', `${options.flow} started by ${record.owner} on ${lake.description}`);
     await recorder.save();
     options.onStart?.(record);

@@ -33,25 +33,44 @@ export async function markAbandoned(lake: ObjectStore, recorder: RunRecorder, ru
   await new RunRecorder(lake, dead).save();
 }
 
+/** A scratch folder of a run or process no longer alive, with the bytes it holds. */
+export interface DeadScratch {
+  folder: string;
+  bytes: number;
+}
+
 /**
  * Scratch folders of runs that died (kill -9) are never removed by their run. The run holding the lake
- * lock knows that no other run of this lake is alive: it removes the folders of the runs this lake
- * recorded (and their shards'), and those of servers and `verify`s whose process is gone. Folders of
- * runs unknown to this lake (another lake sharing DATA_DIR) are left alone.
+ * lock knows that no other run of this lake is alive: the folders of the runs this lake recorded (and
+ * their shards'), and those of servers and `verify`s whose process is gone, are dead. Folders of runs
+ * unknown to this lake (another lake sharing DATA_DIR) are left alone.
  */
-export async function removeDeadScratch(scratchDir: string, lake: ObjectStore, current: string): Promise<string[]> {
+export async function findDeadScratch(scratchDir: string, lake: ObjectStore, current: string): Promise<DeadScratch[]> {
   const entries = await fs.readdir(scratchDir).catch(() => [] as string[]);
-  const removed: string[] = [];
-  for (const entry of entries) {
+  const dead: DeadScratch[] = [];
+  for (const entry of entries.sort()) {
     if (entry.startsWith(current)) continue;
     const pid = /^(?:server|verify)-(\d+)$/.exec(entry)?.[1];
     const runId = /^(\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{6})(?:-shard-.*)?$/.exec(entry)?.[1];
-    const dead = pid ? !processAlive(Number(pid)) : runId ? (await readRun(lake, runId).catch(() => undefined)) !== undefined : false;
-    if (!dead) continue;
-    await fs.rm(path.join(scratchDir, entry), { recursive: true, force: true });
-    removed.push(entry);
+    const gone = pid ? !processAlive(Number(pid)) : runId ? (await readRun(lake, runId).catch(() => undefined)) !== undefined : false;
+    if (gone) dead.push({ folder: entry, bytes: await folderBytes(path.join(scratchDir, entry)) });
   }
-  return removed;
+  return dead;
+}
+
+/** Removes the dead scratch folders {@link findDeadScratch} finds; the caller holds the lake lock. */
+export async function removeDeadScratch(scratchDir: string, lake: ObjectStore, current: string): Promise<DeadScratch[]> {
+  const dead = await findDeadScratch(scratchDir, lake, current);
+  for (const d of dead) await fs.rm(path.join(scratchDir, d.folder), { recursive: true, force: true });
+  return dead;
+}
+
+/** The bytes of the files under a folder (links not followed). */
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  for (const e of entries) if (e.isFile()) total += (await fs.lstat(path.join(e.parentPath, e.name)).catch(() => undefined))?.size ?? 0;
+  return total;
 }
 
 function processAlive(pid: number): boolean {

@@ -1,6 +1,9 @@
 import { parseDuration } from '../duration.js';
 import { UserError } from '../errors.js';
 import type { RunParameters } from '../flows/record.js';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { findDeadScratch, type DeadScratch } from '../flows/takeover.js';
 import { timed, type RunContext, type StageResult } from '../pipeline/context.js';
 import { VACUUM_DEFAULTS, vacuumLake, type Deletion, type VacuumOptions } from './vacuum.js';
 
@@ -18,6 +21,8 @@ export interface VacuumDetails {
   bytesKept: number;
   deletions: Deletion[];
   notListed?: number;
+  /** Local scratch folders of runs and processes no longer alive (under the scratch space), deleted unless a dry run. */
+  scratch?: DeadScratch[];
 }
 
 /** How many deletions a run record lists one by one (the counts per reason cover all of them). */
@@ -46,6 +51,8 @@ export async function runVacuum(ctx: RunContext, parameters: NonNullable<RunPara
         if (done % 100 === 0 || done === total) ctx.progress.update({ percent: (100 * done) / total });
       },
     });
+    const scratch = await findDeadScratch(ctx.config.scratchDir, ctx.lake, ctx.runId);
+    if (!options.dryRun) for (const d of scratch) await fs.rm(path.join(ctx.config.scratchDir, d.folder), { recursive: true, force: true });
     ctx.progress.end();
     const byReason: Record<string, { objects: number; bytes: number }> = {};
     for (const d of plan.deletions) {
@@ -66,13 +73,14 @@ export async function runVacuum(ctx: RunContext, parameters: NonNullable<RunPara
       bytesKept: plan.keptBytes,
       deletions: plan.deletions.slice(0, LISTED),
       ...(plan.deletions.length > LISTED ? { notListed: plan.deletions.length - LISTED } : {}),
+      scratch,
     };
     return {
       stage: 'vacuum' as const,
       rowsIn: 0,
       rowsOut: 0,
       quarantined: 0,
-      bytes: plan.bytes,
+      bytes: plan.bytes + scratch.reduce((n, d) => n + d.bytes, 0),
       details: { ...details },
     };
   });

@@ -30,6 +30,7 @@ export async function vacuumCommand(config: Config, flags: VacuumFlags): Promise
 
 /** `datalake compact`: the compact flow, for one dataset or all. */
 export async function compactCommand(config: Config, flags: CompactFlags): Promise<void> {
-  if (flags.dataset) requireDataset(config.project, flags.dataset);
-  await stagesCommand(config, FLOWS.compact, { ...(flags.dataset ? { dataset: flags.dataset } : {}), ...common(flags) });
+  // `--dataset ''` (an unset shell variable) names no dataset: refused, not read as "all of them".
+  if (flags.dataset !== undefined) requireDataset(config.project, flags.dataset);
+  await stagesCommand(config, FLOWS.compact, { ...(flags.dataset !== undefined ? { dataset: flags.dataset } : {}), ...common(flags) });
 }

@@ -46,7 +46,18 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
         'put the definition back, or rebuild from the files left on purpose with `npx datalake run --full-refresh`',
       );
     }
-    if (gone.length) plan = { ...plan, toMerge: plan.toMerge.filter((f) => !gone.includes(f.key)) };
+    if (gone.length) {
+      const left = plan.toMerge.filter((f) => !gone.includes(f.key));
+      // A dataset none of whose files is left would come out of the rebuild empty, and gold with it.
+      const emptied = [...new Set(plan.toMerge.map((f) => f.dataset))].filter((d) => !left.some((f) => f.dataset === d));
+      if (emptied.length) {
+        throw new UserError(
+          `--full-refresh cannot rebuild ${emptied.join(', ')}: every bronze file of ${emptied.length > 1 ? 'them' : 'it'} was deleted by \`datalake vacuum --bronze\` (${gone.length} file${gone.length > 1 ? 's' : ''}), so silver would be empty`,
+          'run without --full-refresh (the current version keeps its silver and gold), or put the source files back in the sources folder first',
+        );
+      }
+      plan = { ...plan, toMerge: left };
+    }
     if (plan.candidates.length === 0) {
       return { stage: 'silver' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `no new bronze file since run ${plan.state.runId}` } };
     }
