@@ -342,6 +342,7 @@ describe('CLI: run --resume', () => {
     const failed = await cli(['run'], { ...env, DATALAKE_FAILPOINT: 'throw:task:gold' });
     assertOneLineError(failed, /^error: injected failure at failpoint task:gold$/);
     const runId = await newestRun();
+    assert.ok(failed.stdout.includes(`resume: once the cause is fixed, \`npx datalake run --resume ${runId}\` continues this run, reusing what it finished (bronze, silver)`), failed.stdout);
 
     assertOneLineError(await cli(['run', '--resume', runId, '--full-refresh'], env), /^error: option '--resume <run>' cannot be used with option '--full-refresh'$/);
     assertOneLineError(await cli(['run', '--resume', '20200101T000000.000Z-000000'], env), /^error: no run 20200101T000000\.000Z-000000$/);
@@ -379,7 +380,7 @@ describe('CLI: run --resume', () => {
     const runId = await newestRun();
     await fs.writeFile(path.join(dir, 'sources', 'achats_late.csv'), 'id_achat,id_client,date_achat,montant,produit\n9900002,1,2026-01-03 10:00:00,12.50,Phone\n');
     const r = await cli(['run', '--resume', runId], env);
-    assertOneLineError(r, new RegExp(`^error: cannot resume run ${runId}: a new source file arrived: achats_late\\.csv since it stopped, and its bronze task had finished without it$`));
+    assertOneLineError(r, new RegExp(`^error: cannot resume run ${runId}: a new source file arrived: achats_late\\.csv since it stopped, after its bronze task had read the sources \\(a resume does not read them again\\)$`));
     assert.match(r.stderr, /hint: start a new run instead \(`npx datalake run`\)/);
     assert.equal((await cli(['run'], env)).code, 0, 'a new run ingests it');
   });

@@ -61,7 +61,7 @@ describe('the freshness key of a dataset', () => {
     const cases: [string, RegExp][] = [
       ['freshness: { warn_after: 26x, error_after: 50h }', /^datasets\/achats\.yml:20: field "freshness\.warn_after": "26x": not a duration: write a number and its unit, e\.g\. 30m, 26h, 2d or 1d12h \(units s, m, h, d, w\)$/],
       ['freshness: { warn_after: 26, error_after: 50h }', /^datasets\/achats\.yml:20: field "freshness\.warn_after": 26: not a duration/],
-      ['freshness:\n  warn_after: 26h\n  error_after: 0h', /^datasets\/achats\.yml:22: field "freshness\.error_after": "0h": not a duration/],
+      ['freshness:\n  warn_after: 26h\n  error_after: 0h', /^datasets\/achats\.yml:22: field "freshness\.error_after": "0h": must be longer than 0, e\.g\. 26h$/],
       ['freshness: { warn_after: 50h, error_after: 26h }', /^datasets\/achats\.yml:20: field "freshness\.warn_after": warn_after \(50h\) must be shorter than error_after \(26h\)$/],
       ['freshness: { warn_afer: 26h }', /^datasets\/achats\.yml:20: field "freshness\.warn_afer": unknown key \(did you mean "warn_after"\?\)$/],
       ['freshness: {}', /^datasets\/achats\.yml:20: field "freshness": give warn_after, error_after or both/],

@@ -300,7 +300,7 @@ describe('resume: a run whose inputs changed refuses, saying which', () => {
     const runId = await failInGold();
     const extra = path.join(config.sourcesDir, 'achats_late.csv');
     await fs.writeFile(extra, 'id_achat,id_client,date_achat,montant,produit\n9900001,1,2026-01-03 10:00:00,12.50,Phone\n');
-    await refused(runId, new RegExp(`^cannot resume run ${runId}: a new source file arrived: achats_late\\.csv since it stopped, and its bronze task had finished without it$`));
+    await refused(runId, new RegExp(`^cannot resume run ${runId}: a new source file arrived: achats_late\\.csv since it stopped, after its bronze task had read the sources \\(a resume does not read them again\\)$`));
     await fs.rm(extra);
     // A folder file removed is still in the sources bucket, where bronze put it: nothing changed for bronze.
     const clients = path.join(config.sourcesDir, 'clients.csv');

@@ -100,7 +100,7 @@ export async function assessResume(config: Config, lake: ObjectStore, runId: str
     // Files no dataset claims are ignored by bronze (the definitions are those it ran with, checked above).
     const claimed = (entries: SourceEntry[]) => entries.filter((e) => datasetForFile(config.project, e.name) !== undefined);
     const change = sourcesChange(claimed(point.sources), claimed(await listSources(config, lake)));
-    if (change) throw refuse(`${change} since it stopped, and its bronze task had finished without it`, `${NEW_RUN}; it ingests every source file`);
+    if (change) throw refuse(`${change} since it stopped, after its bronze task had read the sources (a resume does not read them again)`, `${NEW_RUN}; it ingests every source file`);
   }
   return { record, flow: record.flow, point, current };
 }

@@ -79,10 +79,9 @@ export const RuleFields: Record<(typeof RULES)[number], z.ZodType> = {
 };
 
 // A bare number is refused too: 26 what?
-const duration = z.custom<string>(
-  (v) => typeof v === 'string' && (durationSeconds(v) ?? 0) > 0,
-  'not a duration: write a number and its unit, e.g. 30m, 26h, 2d or 1d12h (units s, m, h, d, w)',
-);
+const duration = z
+  .custom<string>((v) => typeof v === 'string' && durationSeconds(v) !== undefined, 'not a duration: write a number and its unit, e.g. 30m, 26h, 2d or 1d12h (units s, m, h, d, w)')
+  .refine((v) => durationSeconds(v)! > 0, 'must be longer than 0, e.g. 26h');
 
 export const DatasetFile = z.strictObject({
   description: z.string().optional(),

@@ -4,7 +4,7 @@ import { flowForTasks, type TaskName } from '../../flows/definitions.js';
 import { connectedWorkers, followRun, submitResume, submitRun } from '../../flows/queue/index.js';
 import { LakeBusyError } from '../../flows/lock.js';
 import type { RunParameters, RunRecord } from '../../flows/record.js';
-import { NotResumableError } from '../../flows/resume.js';
+import { assessResume, NotResumableError } from '../../flows/resume.js';
 import { openObjectStore, type ObjectStore } from '../../lake/index.js';
 import { resumeFlow, runFlow, type FlowOptions } from '../../flows/run-flow.js';
 import { TerminalProgress } from '../progress.js';
@@ -99,6 +99,18 @@ async function inProcess(config: Config, flags: RunFlags, start: (options: Start
   if (error instanceof LakeBusyError || error instanceof NotResumableError) throw error;
   if (flags.json) console.log(JSON.stringify(summary, null, 2));
   else console.log(renderSummary(summary, config.project));
+  if (!flags.json && (summary.state === 'failed' || summary.state === 'cancelled')) {
+    const hint = await resumeHint(config, summary.runId);
+    if (hint) console.log(hint);
+  }
   if (error) throw error;
   if (summary.state === 'cancelled') process.exitCode = 130;
+}
+
+/** How to continue a failed or cancelled run, when it finished tasks a resume would reuse. */
+async function resumeHint(config: Config, runId: string): Promise<string | undefined> {
+  const assessment = await assessResume(config, openObjectStore(config), runId, { underLock: false }).catch(() => undefined);
+  const finished = assessment?.point?.tasks.map((t) => t.name) ?? [];
+  if (!finished.length) return undefined;
+  return `resume: once the cause is fixed, \`npx datalake run --resume ${runId}\` continues this run, reusing what it finished (${finished.join(', ')}); refused if its source files or definitions change meanwhile`;
 }
