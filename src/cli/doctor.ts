@@ -160,7 +160,10 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
     if (newest && (newest.state === 'failed' || newest.state === 'cancelled')) {
       const at = `${newest.flow} run ${newest.runId} ${newest.state}${newest.error?.task ? ` in task ${newest.error.task}` : ''} (${newest.endedAt ?? newest.startedAt})`;
       const resumable = await assessResume(config, lake, newest.runId, { underLock: false }).then(
-        () => `${at}: \`npx datalake run --resume ${newest.runId}\` continues it from where it stopped`,
+        ({ point }) =>
+          point?.tasks.length
+            ? `${at}: \`npx datalake run --resume ${newest.runId}\` continues it from where it stopped, reusing ${point.tasks.map((t) => t.name).join(', ')}`
+            : `${at}: it finished no task, so a new run (\`npx datalake run\`) is as good as a resume`,
         (err: unknown) => `${at}; ${errorMessage(err)}`,
       );
       checks.push({ area: 'last run', ok: true, warning: true, detail: resumable, fix: newest.error?.hint ?? 'see `npx datalake runs ' + newest.runId + '`' });
