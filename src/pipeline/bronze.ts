@@ -186,6 +186,15 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         }
         // A file missing a required column waits whole: its "extra" columns may be a data line taken for a header.
         if (match.extra.length && !problem) ignoredColumns[name] = match.extra;
+        // A file still being written (an export not finished) would be kept with other bytes than those
+        // counted and hashed: it waits for the next run, when its writer is done.
+        if (candidate.file && stat) {
+          await aside?.catch(() => undefined);
+          if ((await statKey(candidate.file)) !== stat) {
+            setAside(name, `${shownName(name)} changed while it was read (is a program still writing it?)`, 'it is read again at the next run');
+            continue;
+          }
+        }
         received.set(facts.sha256, name);
         accepted.push({ candidate, spec, file, facts, version: (known?.version ?? 0) + 1, ...(stat ? { stat } : {}), ...(aside ? { aside } : {}) });
         kept = true;

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runBronze } from '../../src/pipeline/bronze.js';
 import { readStates } from '../../src/pipeline/states.js';
-import type { StageResult } from '../../src/pipeline/context.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { runCommit } from '../../src/pipeline/commit.js';
+import { RunContext, silentProgress, type StageResult } from '../../src/pipeline/context.js';
 import { tinyProject, type Tiny } from '../support/tiny.js';
 
 // Bronze alone on hand-written files: what it keeps, under which key, and what it counts.
@@ -75,5 +78,31 @@ describe('bronze', () => {
     assert.equal((await tiny.lake.getBytes('sources', 'orders_2026-03.csv'))?.toString('utf8'), orders);
     assert.equal(await tiny.lake.head('sources', 'orders_2026-03b.csv'), undefined);
     assert.equal(await tiny.lake.head('sources', 'orders_2026-04.csv'), undefined);
+  });
+  test('a file written to while bronze reads it waits, whole, for the next run', async () => {
+    const name = 'orders_2026-05.csv';
+    const first = 'order_id,customer_id,day,amount\n21,1,2026-05-05,3.00\n';
+    const late = '22,1,2026-05-06,4.00\n';
+    await tiny.drop(name, first);
+    // The writer appends a line once bronze has begun to read the file.
+    const writer = { ...silentProgress, begin: (_stage: string, step: string) => step === `check ${name}` && fs.appendFileSync(path.join(tiny.config.sourcesDir, name), late) };
+    const ctx = new RunContext(tiny.config, tiny.lake, writer);
+    let result: StageResult;
+    try {
+      result = await runBronze(ctx);
+      await runCommit(ctx);
+    } finally {
+      await ctx.close();
+    }
+    assert.equal((result.details['files'] as Record<string, string>)[name], 'quarantined');
+    assert.match((result.details['quarantined'] as Record<string, string>)[name]!, /changed while it was read/);
+    assert.equal(await tiny.lake.head('sources', name), undefined);
+    assert.ok(!(await readStates(tiny.lake, tiny.config.project)).manifest.files.some((f) => f.name === name));
+    // Once the writer is done, the next run keeps it whole.
+    const next = await bronze();
+    assert.equal((next.details['files'] as Record<string, string>)[name], 'ingested');
+    const entry = (await readStates(tiny.lake, tiny.config.project)).manifest.files.find((f) => f.name === name)!;
+    assert.equal(entry.rows, 2);
+    assert.equal((await tiny.lake.getBytes('bronze', entry.key))!.toString('utf8'), first + late);
   });
 });
