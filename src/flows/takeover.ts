@@ -33,7 +33,7 @@ export async function markAbandoned(lake: ObjectStore, recorder: RunRecorder, ru
   await new RunRecorder(lake, dead).save();
 }
 
-/** A scratch folder of a run or process no longer alive, with the bytes it holds. */
+/** A scratch folder of a run or process no longer alive, with the bytes it holds (when asked for). */
 export interface DeadScratch {
   folder: string;
   bytes: number;
@@ -45,7 +45,7 @@ export interface DeadScratch {
  * their shards'), and those of servers and `verify`s whose process is gone, are dead. Folders of runs
  * unknown to this lake (another lake sharing DATA_DIR) are left alone.
  */
-export async function findDeadScratch(scratchDir: string, lake: ObjectStore, current: string): Promise<DeadScratch[]> {
+export async function findDeadScratch(scratchDir: string, lake: ObjectStore, current: string, options: { sizes?: boolean } = {}): Promise<DeadScratch[]> {
   const entries = await fs.readdir(scratchDir).catch(() => [] as string[]);
   const dead: DeadScratch[] = [];
   for (const entry of entries.sort()) {
@@ -53,7 +53,7 @@ export async function findDeadScratch(scratchDir: string, lake: ObjectStore, cur
     const pid = /^(?:server|verify)-(\d+)$/.exec(entry)?.[1];
     const runId = /^(\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{6})(?:-shard-.*)?$/.exec(entry)?.[1];
     const gone = pid ? !processAlive(Number(pid)) : runId ? (await readRun(lake, runId).catch(() => undefined)) !== undefined : false;
-    if (gone) dead.push({ folder: entry, bytes: await folderBytes(path.join(scratchDir, entry)) });
+    if (gone) dead.push({ folder: entry, bytes: options.sizes ? await folderBytes(path.join(scratchDir, entry)) : 0 });
   }
   return dead;
 }

@@ -51,7 +51,7 @@ export async function runVacuum(ctx: RunContext, parameters: NonNullable<RunPara
         if (done % 100 === 0 || done === total) ctx.progress.update({ percent: (100 * done) / total });
       },
     });
-    const scratch = await findDeadScratch(ctx.config.scratchDir, ctx.lake, ctx.runId);
+    const scratch = await findDeadScratch(ctx.config.scratchDir, ctx.lake, ctx.runId, { sizes: true });
     if (!options.dryRun) for (const d of scratch) await fs.rm(path.join(ctx.config.scratchDir, d.folder), { recursive: true, force: true });
     ctx.progress.end();
     const byReason: Record<string, { objects: number; bytes: number }> = {};

@@ -111,9 +111,10 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
       outcome[name] = 'quarantined';
       quarantined[name] = reason;
     };
-    const accepted: { candidate: Candidate; spec: DatasetSpec; file: string; facts: CsvFileFacts; version: number; stat?: string; aside?: Promise<string> }[] = [];
+    const accepted: { candidate: Candidate; spec: DatasetSpec; file: string; facts: CsvFileFacts; version: number; stat?: string; copy?: string }[] = [];
     const received = new Map(manifest.files.map((f) => [f.sha256, f.name]));
     let rowsIn = 0;
+    let copies = 0;
     for (const candidate of candidates) {
       const { name } = candidate;
       const spec = datasetForFile(ctx.config.project, name);
@@ -145,8 +146,8 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
       // On the folder driver, the lake's copy of a folder file is made while the file is read for its
       // checksum and records: the kernel copies on one core while the other hashes and counts. A 2.4 GB
       // file (50M purchases) read then copied took 5.0–9.5 s here, both at once 2.9–3.6 s. A file that is
-      // not kept loses its copy.
-      const aside = candidate.file && ctx.lake.local ? copyAside(candidate.file, path.join(await ctx.workDir('bronze-copies'), name)) : undefined;
+      // not kept loses its copy. (Numbered, not named: two names that differ in case are one file on some disks.)
+      const aside = candidate.file && ctx.lake.local ? copyAside(candidate.file, path.join(await ctx.workDir('bronze-copies'), String(++copies))) : undefined;
       let kept = false;
       try {
         ctx.progress.begin('bronze', `check ${name}`);
@@ -186,17 +187,15 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         }
         // A file missing a required column waits whole: its "extra" columns may be a data line taken for a header.
         if (match.extra.length && !problem) ignoredColumns[name] = match.extra;
-        // A file still being written (an export not finished) would be kept with other bytes than those
-        // counted and hashed: it waits for the next run, when its writer is done.
-        if (candidate.file && stat) {
-          await aside?.catch(() => undefined);
-          if ((await statKey(candidate.file)) !== stat) {
-            setAside(name, `${shownName(name)} changed while it was read (is a program still writing it?)`, 'it is read again at the next run');
-            continue;
-          }
+        // What is kept must be the bytes counted and hashed: a file still being written (an export not
+        // finished) waits for the next run, when its writer is done. (One copy at a time: it is awaited here.)
+        const copy = aside ? await aside : undefined;
+        if (candidate.file && stat && ((await statKey(candidate.file)) !== stat || (copy !== undefined && (await fs.stat(copy)).size !== facts.size))) {
+          setAside(name, `${shownName(name)} changed while it was read (is a program still writing it?)`, 'it is read again at the next run');
+          continue;
         }
         received.set(facts.sha256, name);
-        accepted.push({ candidate, spec, file, facts, version: (known?.version ?? 0) + 1, ...(stat ? { stat } : {}), ...(aside ? { aside } : {}) });
+        accepted.push({ candidate, spec, file, facts, version: (known?.version ?? 0) + 1, ...(stat ? { stat } : {}), ...(copy ? { copy } : {}) });
         kept = true;
       } finally {
         if (!kept) await aside?.then((copy) => fs.rm(copy, { force: true }), () => undefined);
@@ -208,14 +207,14 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
     let seq = manifest.files.reduce((max, f) => Math.max(max, f.seq), 0);
     let rowsOut = 0;
     let bytes = 0;
-    for (const { candidate, spec, file, facts, version, stat, aside } of accepted) {
+    for (const { candidate, spec, file, facts, version, stat, copy } of accepted) {
       const { name } = candidate;
       // An object is never replaced: a key already taken (by a version rolled back from, or a run that
       // did not commit) gets a folder of this run.
       const usual = bronzeKey(spec.name, ingestDate, name, version);
       const key = (await ctx.lake.head('bronze', usual)) ? bronzeKey(spec.name, ingestDate, name, version, ctx.runId) : usual;
       ctx.progress.begin('bronze', `ingest ${name}`, facts.records);
-      if (candidate.origin === 'folder') await (aside ? ctx.lake.putFile('sources', name, await aside, { move: true }) : ctx.lake.putFile('sources', name, file));
+      if (candidate.origin === 'folder') await (copy ? ctx.lake.putFile('sources', name, copy, { move: true }) : ctx.lake.putFile('sources', name, file));
       await ctx.lake.copy({ bucket: 'sources', key: name }, { bucket: 'bronze', key });
       const sourceInfo = await ctx.lake.head('sources', name);
       ctx.progress.update({ rows: facts.records });

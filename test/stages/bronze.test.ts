@@ -13,6 +13,18 @@ import { tinyProject, type Tiny } from '../support/tiny.js';
 describe('bronze', () => {
   let tiny: Tiny;
   const bronze = (): Promise<StageResult> => tiny.commitAfter(runBronze);
+  /** Bronze in a context of its own, with a progress sink; `inspect` sees the run's scratch before it goes. */
+  const bronzeIn = async (progress = silentProgress, inspect?: (ctx: RunContext) => Promise<void>): Promise<StageResult> => {
+    const ctx = new RunContext(tiny.config, tiny.lake, progress);
+    try {
+      const result = await runBronze(ctx);
+      await inspect?.(ctx);
+      await runCommit(ctx);
+      return result;
+    } finally {
+      await ctx.close();
+    }
+  };
   before(async () => {
     tiny = await tinyProject();
   });
@@ -70,7 +82,8 @@ describe('bronze', () => {
     await tiny.drop('orders_2026-03.csv', orders);
     await tiny.drop('orders_2026-03b.csv', orders); // same content under another name: not kept again
     await tiny.drop('orders_2026-04.csv', ''); // empty: set aside
-    const result = await bronze();
+    // Every copy made while reading is moved into the lake or deleted: none is left in the scratch space.
+    const result = await bronzeIn(silentProgress, async (ctx) => assert.deepEqual(fs.readdirSync(path.join(ctx.scratchDir, 'bronze-copies')), []));
     const files = result.details['files'] as Record<string, string>;
     assert.equal(files['orders_2026-03.csv'], 'ingested');
     assert.match(files['orders_2026-03b.csv']!, /^unchanged: same content as orders_2026-03\.csv$/);
@@ -86,14 +99,7 @@ describe('bronze', () => {
     await tiny.drop(name, first);
     // The writer appends a line once bronze has begun to read the file.
     const writer = { ...silentProgress, begin: (_stage: string, step: string) => step === `check ${name}` && fs.appendFileSync(path.join(tiny.config.sourcesDir, name), late) };
-    const ctx = new RunContext(tiny.config, tiny.lake, writer);
-    let result: StageResult;
-    try {
-      result = await runBronze(ctx);
-      await runCommit(ctx);
-    } finally {
-      await ctx.close();
-    }
+    const result = await bronzeIn(writer);
     assert.equal((result.details['files'] as Record<string, string>)[name], 'quarantined');
     assert.match((result.details['quarantined'] as Record<string, string>)[name]!, /changed while it was read/);
     assert.equal(await tiny.lake.head('sources', name), undefined);

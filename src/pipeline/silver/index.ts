@@ -51,9 +51,10 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
       // A dataset none of whose files is left would come out of the rebuild empty, and gold with it.
       const emptied = [...new Set(plan.toMerge.map((f) => f.dataset))].filter((d) => !left.some((f) => f.dataset === d));
       if (emptied.length) {
+        const deleted = plan.toMerge.filter((f) => emptied.includes(f.dataset)).length;
         throw new UserError(
-          `--full-refresh cannot rebuild ${emptied.join(', ')}: every bronze file of ${emptied.length > 1 ? 'them' : 'it'} was deleted by \`datalake vacuum --bronze\` (${gone.length} file${gone.length > 1 ? 's' : ''}), so silver would be empty`,
-          'run without --full-refresh (the current version keeps its silver and gold), or put the source files back in the sources folder first',
+          `--full-refresh cannot rebuild ${emptied.join(', ')}: every bronze file of ${emptied.length > 1 ? 'them' : 'it'} was deleted by \`datalake vacuum --bronze\` (${deleted} file${deleted > 1 ? 's' : ''}), so silver would be empty`,
+          'run without --full-refresh (the current version keeps its silver and gold); a full rebuild needs bronze files, and bronze keeps only new content (the same files again are skipped)',
         );
       }
       plan = { ...plan, toMerge: left };
