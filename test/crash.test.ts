@@ -13,31 +13,38 @@ import { goldTableReaders } from './support/gold.js';
 import { BIN, runCli } from './support/cli.js';
 import { publishedKpis } from './support/kpi.js';
 
-// kill -9 of `datalake run --full-refresh` at 22 moments spread over a whole run (every stage), each
-// followed by a rerun: gold and the serving store must end equal to a clean run's, and a reader polling
-// the API all along must only ever see the complete KPI set.
+// kill -9 of `datalake run --full-refresh` at 22 moments spread over a whole run's length, and at each
+// of the run's named moments (failpoints: each task's start, between its objects and its state, before
+// and after the commit), each followed by a rerun: gold and the serving store must end equal to a clean
+// run's, and a reader polling the API all along must only ever see the complete KPI set. The named
+// moments make every stage covered whatever the machine's speed; the timed ones fall in between.
 
 const CRASHES = Number(process.env['DATALAKE_CRASHES'] ?? 22);
+const MOMENTS = ['task:silver', 'upload:first', 'silver:combine', 'task:gold', 'gold:combine', 'commit:before-states', 'commit:before-version', 'commit:after-version'];
 
 const cli = (args: string[], env: Record<string, string>) => runCli(args, env);
 
-/** Starts a full-refresh run and kills it (SIGKILL) after `ms`; resolves with the last stage it printed. */
-function killedRun(env: Record<string, string>, ms: number): Promise<string> {
+/**
+ * Starts a full-refresh run and kills it (SIGKILL) after `ms`, or lets it kill itself at a failpoint;
+ * resolves with the last stage it printed and the signal that ended it.
+ */
+function killedRun(env: Record<string, string>, at: { ms: number } | { failpoint: string }): Promise<{ last: string; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'run', '--full-refresh'], { env: { PATH: process.env['PATH'] ?? '', ...env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const failpoint = 'failpoint' in at ? { DATALAKE_FAILPOINT: at.failpoint } : {};
+    const child = spawn(process.execPath, [BIN, 'run', '--full-refresh'], { env: { PATH: process.env['PATH'] ?? '', ...env, ...failpoint, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.once('exit', () => {
+    const timer = 'ms' in at ? setTimeout(() => child.kill('SIGKILL'), at.ms) : undefined;
+    child.once('exit', (_code, signal) => {
       clearTimeout(timer);
       const stages = [...out.matchAll(/^✔ (bronze|silver|gold|publish)\b/gm)].map((m) => m[1]);
-      resolve(stages.at(-1) ?? 'start');
+      resolve({ last: stages.at(-1) ?? 'start', signal });
     });
   });
 }
 
-describe(`crash recovery: kill -9 at ${CRASHES} points of a run`, () => {
+describe(`crash recovery: kill -9 at ${MOMENTS.length} named moments and ${CRASHES} timed points of a run`, () => {
   let config: Config;
   let env: Record<string, string>;
   let app: FastifyInstance;
@@ -90,25 +97,31 @@ describe(`crash recovery: kill -9 at ${CRASHES} points of a run`, () => {
     })();
 
     const reached: Record<string, number> = {};
+    const afterKill = async (when: string, last: string) => {
+      const rerun = await cli(['run'], env);
+      assert.equal(rerun.code, 0, `rerun after a kill ${when} (after ${last}): ${rerun.stderr}`);
+      assert.deepEqual(await publishedKpis(config), servingReference, `serving store after the kill ${when}`);
+    };
     try {
+      for (const failpoint of MOMENTS) {
+        const { last, signal } = await killedRun(env, { failpoint });
+        assert.equal(signal, 'SIGKILL', `the run reached ${failpoint} and died there`);
+        await afterKill(`at ${failpoint}`, last);
+      }
       for (let i = 0; i < CRASHES; i++) {
         // Spread over 5 %..105 % of a run's length (process start included), a different moment each time.
         const ms = Math.round(runSeconds * 1000 * (0.05 + i / CRASHES));
-        const last = await killedRun(env, ms);
+        const { last } = await killedRun(env, { ms });
         reached[last] = (reached[last] ?? 0) + 1;
-        const rerun = await cli(['run'], env);
-        assert.equal(rerun.code, 0, `rerun after a kill at ${ms} ms (after ${last}): ${rerun.stderr}`);
-        assert.deepEqual(await publishedKpis(config), servingReference, `serving store after the kill at ${ms} ms`);
+        await afterKill(`at ${ms} ms`, last);
       }
       assert.deepEqual(await goldRows(), goldReference, 'gold equals the clean run');
     } finally {
       stop = true;
       await reader;
     }
-    console.log(`crash recovery: ${CRASHES} kills, last stage completed before each kill: ${JSON.stringify(reached)}; ${reads} API reads, ${partial.length} incomplete`);
+    console.log(`crash recovery: ${MOMENTS.length} kills at failpoints, ${CRASHES} timed kills (last stage completed before each: ${JSON.stringify(reached)}); ${reads} API reads, ${partial.length} incomplete`);
     assert.deepEqual(partial, [], 'the reader never saw an incomplete KPI set');
     assert.ok(reads > CRASHES * 10, 'the reader polled all along');
-    // The process start is now much of a small run's length: at least the start and two tasks.
-    assert.ok(Object.keys(reached).length >= 3, `kills landed in several stages: ${JSON.stringify(reached)}`);
   });
 });
