@@ -173,6 +173,13 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
           outcome[name] = `unchanged: same content as ${twin}`;
           continue;
         }
+        // What is kept must be the bytes counted and hashed: a file still being written (an export not
+        // finished) waits for the next run, when its writer is done. (One copy at a time: it is awaited here.)
+        const copy = aside ? await aside : undefined;
+        if (candidate.file && stat && ((await statKey(candidate.file)) !== stat || (copy !== undefined && (await fs.stat(copy)).size !== facts.size))) {
+          setAside(name, `${shownName(name)} changed while it was read (is a program still writing it?)`, 'it is read again at the next run');
+          continue;
+        }
         const header = parseHeader(facts.headerLine, spec.delimiter);
         const match = matchHeader(header, spec);
         const problem = headerProblem(name, header, match, spec);
@@ -187,13 +194,6 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         }
         // A file missing a required column waits whole: its "extra" columns may be a data line taken for a header.
         if (match.extra.length && !problem) ignoredColumns[name] = match.extra;
-        // What is kept must be the bytes counted and hashed: a file still being written (an export not
-        // finished) waits for the next run, when its writer is done. (One copy at a time: it is awaited here.)
-        const copy = aside ? await aside : undefined;
-        if (candidate.file && stat && ((await statKey(candidate.file)) !== stat || (copy !== undefined && (await fs.stat(copy)).size !== facts.size))) {
-          setAside(name, `${shownName(name)} changed while it was read (is a program still writing it?)`, 'it is read again at the next run');
-          continue;
-        }
         received.set(facts.sha256, name);
         accepted.push({ candidate, spec, file, facts, version: (known?.version ?? 0) + 1, ...(stat ? { stat } : {}), ...(copy ? { copy } : {}) });
         kept = true;
