@@ -64,6 +64,24 @@ async function clearAlertLog(lake: ObjectStore): Promise<void> {
 describe('alerts', () => {
   let receiver: Receiver;
   before(async () => (receiver = await startReceiver()));
+  /** The run recorded one delivery of `event`, at the first attempt, and the alerts log holds it with `text`. Returns the record. */
+  const assertOneDelivery = async (lake: ObjectStore, runId: string, event: string, text: string) => {
+    const record = (await readRun(lake, runId))!;
+    assert.equal(record.alerts?.length, 1);
+    const delivery = record.alerts![0]!;
+    assert.deepEqual(
+      { event: delivery.event, status: delivery.status, attempts: delivery.attempts, httpStatus: delivery.httpStatus, target: delivery.target, runId: delivery.runId },
+      { event, status: 'delivered', attempts: 1, httpStatus: 200, target: `${new URL(receiver.url).origin}/***`, runId },
+    );
+    const log = await alertLog(lake);
+    assert.equal(log.length, 1);
+    assert.equal(log[0]!.event, event);
+    assert.equal(log[0]!.text, text);
+    assert.equal(log[0]!.status, 'delivered');
+    // The webhook's path is its secret: never in a record, a log or a message.
+    assert.doesNotMatch(JSON.stringify(record) + JSON.stringify(log), new RegExp(`${SECRET}|/hooks/`));
+    return record;
+  };
   after(async () => receiver.close());
 
   test('a failed run: one JSON POST with a text Slack shows as is, the delivery recorded in the run and the alerts log, no secret anywhere', async () => {
@@ -83,19 +101,7 @@ describe('alerts', () => {
     assert.deepEqual(got!.body.run, { id: summary.runId, flow: 'bronze_ingestion_flow', state: 'failed', task: 'bronze', error: 'customers.csv: missing columns id, name (the header has: ***)' });
     assert.doesNotMatch(JSON.stringify(got!.body), /Eve Secret/, 'the quoted line of a dataset with personal data never leaves');
 
-    const record = (await readRun(tiny.lake, summary.runId))!;
-    assert.equal(record.alerts?.length, 1);
-    const delivery = record.alerts![0]!;
-    assert.deepEqual(
-      { event: delivery.event, status: delivery.status, attempts: delivery.attempts, httpStatus: delivery.httpStatus, target: delivery.target, runId: delivery.runId },
-      { event: 'run_failed', status: 'delivered', attempts: 1, httpStatus: 200, target: `${new URL(receiver.url).origin}/***`, runId: summary.runId },
-    );
-    const log = await alertLog(tiny.lake);
-    assert.equal(log.length, 1);
-    assert.equal(log[0]!.text, got!.body.text);
-    assert.equal(log[0]!.status, 'delivered');
-    // The webhook's path is its secret: never in a record, a log or a message.
-    assert.doesNotMatch(JSON.stringify(record) + JSON.stringify(log), new RegExp(`${SECRET}|/hooks/`));
+    await assertOneDelivery(tiny.lake, summary.runId, 'run_failed', got!.body.text);
   });
 
   test('a failed audit: one audit_failed POST naming the table and its failed check, the delivery recorded in the run and the alerts log', async () => {
@@ -128,20 +134,8 @@ describe('alerts', () => {
       });
       assert.doesNotMatch(JSON.stringify(got!.body), /Bob/, 'no personal data');
 
-      const record = (await readRun(audited.lake, summary.runId))!;
+      const record = await assertOneDelivery(audited.lake, summary.runId, 'audit_failed', got!.body.text);
       assert.deepEqual(record.audit?.map((a) => [a.table, a.check]), [['fact_orders', 'not_null(country)']]);
-      assert.equal(record.alerts?.length, 1);
-      const delivery = record.alerts![0]!;
-      assert.deepEqual(
-        { event: delivery.event, status: delivery.status, attempts: delivery.attempts, httpStatus: delivery.httpStatus, target: delivery.target, runId: delivery.runId },
-        { event: 'audit_failed', status: 'delivered', attempts: 1, httpStatus: 200, target: `${new URL(receiver.url).origin}/***`, runId: summary.runId },
-      );
-      const log = await alertLog(audited.lake);
-      assert.equal(log.length, 1);
-      assert.equal(log[0]!.event, 'audit_failed');
-      assert.equal(log[0]!.text, got!.body.text);
-      assert.equal(log[0]!.status, 'delivered');
-      assert.doesNotMatch(JSON.stringify(record) + JSON.stringify(log), new RegExp(`${SECRET}|/hooks/`));
     } finally {
       await audited.cleanup();
     }

@@ -15,7 +15,7 @@ import { generate } from '../src/generate/generator.js';
 import { runPipeline } from './support/run.js';
 import { startApi } from './support/api.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
-import { tinyProject } from './support/tiny.js';
+import { TINY_FILES, tinyProject } from './support/tiny.js';
 import { loadConfig } from '../src/config.js';
 
 // The dashboard in real headless Chromium (Debian's package, driven by playwright-core).
@@ -421,17 +421,8 @@ describe('dashboard in headless Chromium', { skip: haveBrowser ? false : `no bro
     // Tiny SLAs: customers is stale after 1 s (late only after 30 days), orders late after 2 s. Once
     // there, neither can change state during the test.
     const tiny = await tinyProject({
-      'datasets/customers.yml': 'files: "customers*.csv"\nkey: id\ncolumns:\n  id: { type: integer, required: true }\n  name: { type: text, required: true }\n  country: text\nfreshness: { warn_after: 1s, error_after: 30d }\n',
-      'datasets/orders.yml': `files: "orders*.csv"
-key: order_id
-columns:
-  order_id: { type: integer, required: true }
-  customer_id: { type: integer, required: true }
-  day: { type: date, required: true }
-  amount: { type: decimal, scale: 2, required: true }
-partition_by: { column: day, grain: month }
-freshness: { warn_after: 1s, error_after: 2s }
-`,
+      'datasets/customers.yml': `${TINY_FILES['datasets/customers.yml']}freshness: { warn_after: 1s, error_after: 30d }\n`,
+      'datasets/orders.yml': `${TINY_FILES['datasets/orders.yml']}freshness: { warn_after: 1s, error_after: 2s }\n`,
     });
     let other: { app: FastifyInstance; url: string } | undefined;
     const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -13,7 +13,8 @@ import {
   type LakeObject,
   type ObjectStore,
 } from '../lake/index.js';
-import type { Manifest, SourceEntry } from '../pipeline/bronze.js';
+import type { Manifest } from '../pipeline/bronze.js';
+import type { SourceEntry } from '../pipeline/sources.js';
 import type { RunContext, StageResult } from '../pipeline/context.js';
 import { goldDefinitions, type GoldState } from '../pipeline/gold/index.js';
 import type { Keepable, Shard, ShardKind, ShardLedger } from '../pipeline/shards.js';

@@ -61,8 +61,12 @@ export async function findDeadScratch(scratchDir: string, lake: ObjectStore, cur
 /** Removes the dead scratch folders {@link findDeadScratch} finds; the caller holds the lake lock. */
 export async function removeDeadScratch(scratchDir: string, lake: ObjectStore, current: string): Promise<DeadScratch[]> {
   const dead = await findDeadScratch(scratchDir, lake, current);
-  for (const d of dead) await fs.rm(path.join(scratchDir, d.folder), { recursive: true, force: true });
+  await removeScratch(scratchDir, dead);
   return dead;
+}
+
+export async function removeScratch(scratchDir: string, dead: DeadScratch[]): Promise<void> {
+  for (const d of dead) await fs.rm(path.join(scratchDir, d.folder), { recursive: true, force: true });
 }
 
 /** The bytes of the files under a folder (links not followed). */

@@ -1,9 +1,7 @@
 import { parseDuration } from '../duration.js';
 import { UserError } from '../errors.js';
 import type { RunParameters } from '../flows/record.js';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { findDeadScratch, type DeadScratch } from '../flows/takeover.js';
+import { findDeadScratch, removeScratch, type DeadScratch } from '../flows/takeover.js';
 import { timed, type RunContext, type StageResult } from '../pipeline/context.js';
 import { VACUUM_DEFAULTS, vacuumLake, type Deletion, type VacuumOptions } from './vacuum.js';
 
@@ -52,7 +50,7 @@ export async function runVacuum(ctx: RunContext, parameters: NonNullable<RunPara
       },
     });
     const scratch = await findDeadScratch(ctx.config.scratchDir, ctx.lake, ctx.runId, { sizes: true });
-    if (!options.dryRun) for (const d of scratch) await fs.rm(path.join(ctx.config.scratchDir, d.folder), { recursive: true, force: true });
+    if (!options.dryRun) await removeScratch(ctx.config.scratchDir, scratch);
     ctx.progress.end();
     const byReason: Record<string, { objects: number; bytes: number }> = {};
     for (const d of plan.deletions) {

@@ -10,7 +10,7 @@ import { RunContext } from '../../src/pipeline/context.js';
  * A project small enough to check each stage's output by hand: customers and their orders (orders
  * partitioned by month and referencing customers), one partitioned model and one KPI.
  */
-const FILES: Record<string, string> = {
+export const TINY_FILES: Record<string, string> = {
   'datalake.yml': 'name: tiny\ntitle: { fr: Petit, en: Tiny }\n',
   'datasets/customers.yml': `description: Customers.
 files: "customers*.csv"
@@ -67,7 +67,7 @@ export interface Tiny {
 /** The tiny project; `files` adds or replaces some of its files (path in the project → content). */
 export async function tinyProject(files: Record<string, string> = {}): Promise<Tiny> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'datalake-tiny-'));
-  for (const [file, text] of Object.entries({ ...FILES, ...files })) {
+  for (const [file, text] of Object.entries({ ...TINY_FILES, ...files })) {
     await fs.mkdir(path.dirname(path.join(dir, file)), { recursive: true });
     await fs.writeFile(path.join(dir, file), text);
   }
