@@ -108,6 +108,30 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(rows.map((r) => r['produit']), ['NAB', 'Phone', 'na']);
   });
 
+  test('a null spelling that would type as a value is missing too, spaced or quoted; a value close to it is kept', async () => {
+    const column = (type: 'integer' | 'number' | 'boolean') => ({ type, required: false, personal: false });
+    const spec: DatasetSpec = {
+      ...achats,
+      name: 'readings',
+      key: ['id'],
+      partitionBy: undefined,
+      rules: [],
+      references: [],
+      nullValues: ['-1', 'no', 'NA'],
+      columns: { id: { ...column('integer'), required: true }, level: column('number'), count: column('integer'), ok: column('boolean') },
+    };
+    const lines = ['1,-1,-1,no', '2, -1 , -1 , no ', '3,"-1","NA","no"', '4,-1.5,-10,yes', '5,NA, NA ,\u00a0NA'];
+    const { rows, quarantine } = await clean(spec, 'id,level,count,ok\n' + lines.map((l) => `${l}\n`).join(''));
+    assert.deepEqual(quarantine, []);
+    assert.deepEqual(rows, [
+      { id: 1, level: null, count: null, ok: null },
+      { id: 2, level: null, count: null, ok: null },
+      { id: 3, level: null, count: null, ok: null },
+      { id: 4, level: -1.5, count: -10, ok: true },
+      { id: 5, level: null, count: null, ok: null },
+    ]);
+  });
+
   test('declared formats and booleans read every spelling, spaces around them too', async () => {
     const column = (type: 'integer' | 'date' | 'timestamp' | 'boolean', format?: string[]) => ({ type, required: false, personal: false, ...(format ? { format } : {}) });
     const spec: DatasetSpec = {

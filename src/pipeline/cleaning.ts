@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
-import { duplicateKeyCode, isNullSpelling, missingCol, missingExpr, raw, rowRules, text, trimmedText, typedExpr, verdictExprs } from './row-rules.js';
+import { duplicateKeyCode, isNullSpelling, missingCol, missingExpr, needsNullCheck, raw, rowRules, text, trimmedText, typedExpr, verdictExprs } from './row-rules.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
@@ -101,10 +101,12 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   // while reading, so that the rules are counted over those rows instead of every row.
   const kept = rules.filter((r) => r.severity !== 'error');
   const noted = kept.length ? `coalesce(${kept.map((r) => `(${r.fails})`).join(' OR ')}, false)` : 'false';
-  const nulls = spec.nullValues.map((v) => v.trim());
-  // A declared column the file lacks (an optional one) reads as missing; a declared null spelling too.
+  const nulls = [...new Set(spec.nullValues.map((v) => v.trim()))];
+  // The reader makes a field spelled exactly as a null spelling NULL, as it does an empty one.
+  const nullOption = nulls.length ? `, nullstr = [${[...new Set(['', ...nulls])].map(str).join(', ')}]` : '';
+  // A declared column the file lacks (an optional one) reads as missing; a null spelling too (see needsNullCheck).
   const rawValue = (c: string) =>
-    !inFile.has(c) ? 'NULL::VARCHAR' : nulls.length ? `CASE WHEN ${isNullSpelling(id(c), nulls)} THEN NULL ELSE ${id(c)} END` : id(c);
+    !inFile.has(c) ? 'NULL::VARCHAR' : needsNullCheck(spec.columns[c]!, nulls) ? `CASE WHEN ${isNullSpelling(id(c), nulls)} THEN NULL ELSE ${id(c)} END` : id(c);
 
   // Step 1 — read every field as text so that no value is lost to a failed cast, then type and judge it.
   // Lines the CSV parser cannot split (bad quoting, wrong field count, bad encoding) go to the rejects table.
@@ -124,13 +126,13 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
       SELECT ${names.map((c) => `${rawValue(c)} AS ${raw(c)}`).join(', ')} FROM source
     ),
     texts AS (
-      SELECT *${textCols.map((c) => `, ${trimmedText(raw(c))} AS ${text(c)}`).join('')} FROM raws
+      SELECT *${textCols.map((c) => `, ${trimmedText(raw(c), nulls)} AS ${text(c)}`).join('')} FROM raws
     ),
     typed AS (
       SELECT *, ${names.map((c) => `${typedExpr(raw(c), spec.columns[c]!, text(c))} AS ${id(c)}`).join(', ')} FROM texts
     ),
     flagged AS (
-      SELECT *, ${names.map((c) => `${missingExpr(c, spec.columns[c]!)} AS ${missingCol(c)}`).join(', ')} FROM typed
+      SELECT *, ${names.map((c) => `${missingExpr(c, spec.columns[c]!, nulls)} AS ${missingCol(c)}`).join(', ')} FROM typed
     ),
     judged AS (
       SELECT *, ${verdict.code} AS _reason, ${noted} AS _noted FROM flagged
@@ -172,7 +174,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   try {
     await stage(`
       SELECT * FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = ${str(spec.delimiter)}, quote = '"', escape = '"',
-        columns = ${csvColumns}, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)},
+        columns = ${csvColumns}${nullOption}, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)},
         max_line_size = 1048576${bufferOption(options.longestRecord)})`);
   } catch (err) {
     if (!/CSV Parser state machine reached an invalid state/.test(errorMessage(err))) throw err;
