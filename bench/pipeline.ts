@@ -10,6 +10,9 @@
  * bare `node -e 0` (`--start` only, or with the sizes).
  * `--own-data N`: the flights example project (composite key, US dates, NA values, references as
  * warnings, a keyless dataset) on N generated flights, its rows/s beside the shop's at the same size.
+ * `--repeat N`: N rounds of each plain pass and first run (alternated, each run on an empty lake), and of
+ * the flights run; the medians are printed (the peak RSS is the highest). On a shared machine one round
+ * can be off by 30 % either way.
  * A benchmark, not a test: numbers depend on the machine.
  */
 import { execFile } from 'node:child_process';
@@ -22,8 +25,20 @@ import Table from 'cli-table3';
 import { DuckDBInstance } from '@duckdb/node-api';
 
 const { values } = parseArgs({
-  options: { sizes: { type: 'string', default: '1000000,10000000' }, dir: { type: 'string' }, start: { type: 'boolean', default: false }, 'start-only': { type: 'boolean', default: false }, 'own-data': { type: 'string' } },
+  options: {
+    sizes: { type: 'string', default: '1000000,10000000' },
+    dir: { type: 'string' },
+    start: { type: 'boolean', default: false },
+    'start-only': { type: 'boolean', default: false },
+    'own-data': { type: 'string' },
+    repeat: { type: 'string', default: '1' },
+  },
 });
+const repeat = Number(values.repeat);
+if (!Number.isSafeInteger(repeat) || repeat < 1) {
+  console.error('error: --repeat takes a positive number of rounds, e.g. --repeat 3');
+  process.exit(1);
+}
 const sizes = values.sizes!.split(',').map((s) => Number(s.replace(/_/g, '')));
 if (sizes.some((n) => !Number.isSafeInteger(n) || n <= 0)) {
   console.error('error: --sizes takes positive integers separated by commas, e.g. --sizes 1000000,10000000');
@@ -55,14 +70,23 @@ if (!values['start-only']) {
     try {
       process.stdout.write(`${n.toLocaleString('en')} achats: generating… `);
       const gen = JSON.parse(await cli(['generate', '--achats', String(n), '--json'], dir));
-      process.stdout.write(`${gen.seconds.toFixed(1)} s; plain DuckDB pass… `);
+      process.stdout.write(`${gen.seconds.toFixed(1)} s`);
       const achatsCsv = path.join(dir, 'sources', 'achats.csv');
-      const plain = await plainDuckDbPass(achatsCsv, path.join(dir, 'plain.parquet'));
-      process.stdout.write(`${plain.toFixed(1)} s; running the pipeline… `);
-      const run = JSON.parse(await cli(['run', '--json'], dir));
-      const stage = (name: string) => run.stages.find((s: { stage: string }) => s.stage === name)?.seconds ?? 0;
-      const pipelineSeconds = run.stages.reduce((acc: number, s: { seconds: number }) => acc + s.seconds, 0);
-      process.stdout.write(`${pipelineSeconds.toFixed(1)} s; a daily drop… `);
+      // The plain pass and the pipeline alternate, each round on a new lake: the medians are kept.
+      const rounds: { plain: number; run: RunRecord; seconds: number }[] = [];
+      for (let round = 1; round <= repeat; round++) {
+        if (round > 1) await emptyLake(dir);
+        process.stdout.write(`${repeat > 1 ? `; round ${round}:` : ';'} plain DuckDB pass… `);
+        const plain = await plainDuckDbPass(achatsCsv, path.join(dir, 'plain.parquet'));
+        process.stdout.write(`${plain.toFixed(1)} s; running the pipeline… `);
+        const run = JSON.parse(await cli(['run', '--json'], dir)) as RunRecord;
+        rounds.push({ plain, run, seconds: stagesSeconds(run) });
+        process.stdout.write(`${stagesSeconds(run).toFixed(1)} s`);
+      }
+      const plain = median(rounds.map((r) => r.plain));
+      const { run, seconds: pipelineSeconds } = [...rounds].sort((a, b) => a.seconds - b.seconds)[Math.floor((rounds.length - 1) / 2)]!;
+      const stage = (name: string) => run.stages.find((s) => s.stage === name)?.seconds ?? 0;
+      process.stdout.write('; a daily drop… ');
       await writeDailyDrop(path.join(dir, 'sources', 'achats_daily.csv'), n);
       const daily = JSON.parse(await cli(['run', '--json'], dir));
       const nothing = JSON.parse(await cli(['run', '--json'], dir));
@@ -74,7 +98,8 @@ if (!values['start-only']) {
         process.stdout.write(`${seed.toFixed(1)} s`);
       }
       console.log();
-      curve.push({ n, seconds: pipelineSeconds, rss: run.peakRssBytes });
+      const peakRss = Math.max(...rounds.map((r) => r.run.peakRssBytes));
+      curve.push({ n, seconds: pipelineSeconds, rss: peakRss });
       table.push([
         n.toLocaleString('en'),
         stage('bronze').toFixed(2),
@@ -87,7 +112,7 @@ if (!values['start-only']) {
         (pipelineSeconds / plain).toFixed(2),
         seed === undefined ? (n > PANDAS_MAX ? `(> ${PANDAS_MAX / 1e6}M)` : '(no pandas)') : seed.toFixed(2),
         seed === undefined ? '' : (seed / pipelineSeconds).toFixed(1),
-        mib(run.peakRssBytes),
+        mib(peakRss),
         daily.seconds.toFixed(2),
         nothing.seconds.toFixed(2),
       ]);
@@ -104,6 +129,27 @@ if (!values['start-only']) {
   }
 }
 if (values.start || values['start-only']) await startTimes();
+
+interface RunRecord {
+  seconds: number;
+  peakRssBytes: number;
+  stages: { stage: string; seconds: number }[];
+}
+
+/** The time of a run's stages (the run's own work, without the process's start). */
+function stagesSeconds(run: RunRecord): number {
+  return run.stages.reduce((acc, s) => acc + s.seconds, 0);
+}
+
+/** The lower median. */
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+}
+
+/** Everything of a benchmark's DATA_DIR but its sources: the next run starts from an empty lake. */
+async function emptyLake(dir: string): Promise<void> {
+  for (const entry of await fs.readdir(dir)) if (entry !== 'sources') await fs.rm(path.join(dir, entry), { recursive: true, force: true });
+}
 
 /** The least any pipeline must do with the file: one typed read of the CSV into one Parquet file. */
 async function plainDuckDbPass(csv: string, out: string): Promise<number> {
@@ -196,21 +242,30 @@ async function ownData(n: number, shop: { n: number; seconds: number }[]): Promi
       ) TO '${path.join(project, 'sources', 'flights_bench.csv')}' (HEADER)`);
     connection.closeSync();
     instance.closeSync();
-    process.stdout.write('running its pipeline… ');
-    const run = JSON.parse(await cli(['run', '--json', '--project', project], path.join(dir, 'data')));
-    const seconds = run.stages.reduce((acc: number, s: { seconds: number }) => acc + s.seconds, 0);
-    console.log(`${seconds.toFixed(1)} s`);
+    const runs: RunRecord[] = [];
+    for (let round = 1; round <= repeat; round++) {
+      await fs.rm(path.join(dir, 'data'), { recursive: true, force: true });
+      process.stdout.write(`${repeat > 1 ? `round ${round}: ` : ''}running its pipeline… `);
+      runs.push(JSON.parse(await cli(['run', '--json', '--project', project], path.join(dir, 'data'))) as RunRecord);
+      process.stdout.write(`${stagesSeconds(runs.at(-1)!).toFixed(1)} s${round < repeat ? '; ' : '\n'}`);
+    }
+    const seconds = median(runs.map(stagesSeconds));
+    const peakRss = Math.max(...runs.map((r) => r.peakRssBytes));
     let reference = shop.find((c) => c.n === n);
     if (!reference) {
       process.stdout.write(`the shop at ${n.toLocaleString('en')} purchases for reference… `);
       const shopDir = path.join(dir, 'shop');
       await cli(['generate', '--achats', String(n)], shopDir);
-      const shopRun = JSON.parse(await cli(['run', '--json'], shopDir));
-      reference = { n, seconds: shopRun.stages.reduce((acc: number, s: { seconds: number }) => acc + s.seconds, 0) };
+      const shopRuns: number[] = [];
+      for (let round = 1; round <= repeat; round++) {
+        if (round > 1) await emptyLake(shopDir);
+        shopRuns.push(stagesSeconds(JSON.parse(await cli(['run', '--json'], shopDir)) as RunRecord));
+      }
+      reference = { n, seconds: median(shopRuns) };
       console.log(`${reference.seconds.toFixed(1)} s`);
     }
     const t = new Table({ head: ['project', 'rows', 'pipeline s', 'rows/s', 'peak RSS'], style: { head: [], border: [] } });
-    t.push(['flights (own data)', n.toLocaleString('en'), seconds.toFixed(2), Math.round(n / seconds).toLocaleString('en'), mib(run.peakRssBytes)]);
+    t.push(['flights (own data)', n.toLocaleString('en'), seconds.toFixed(2), Math.round(n / seconds).toLocaleString('en'), mib(peakRss)]);
     t.push(['shop', n.toLocaleString('en'), reference.seconds.toFixed(2), Math.round(n / reference.seconds).toLocaleString('en'), '']);
     console.log(t.toString());
     console.log(`own data at ${(reference.seconds / seconds).toFixed(2)} × the shop's rows/s`);
