@@ -1,4 +1,4 @@
-import { MongoClient, MongoServerError, type Db, type Document, type Filter } from 'mongodb';
+import type { Db, Document, Filter, MongoClient } from 'mongodb';
 import type { Row } from '../engine/duckdb.js';
 import { ServiceError, UserError } from '../errors.js';
 import { redactUrl } from '../settings.js';
@@ -19,30 +19,40 @@ const BATCH = 5000;
  */
 export class MongoServingStore implements ServingStore {
   readonly description: string;
-  private readonly client: MongoClient;
-  private readonly db: Db;
-  private connected: Promise<MongoClient> | undefined;
+  private client: MongoClient | undefined;
+  private connected: Promise<Db> | undefined;
 
-  constructor(uri: string, dbName: string) {
+  constructor(
+    private readonly uri: string,
+    private readonly dbName: string,
+  ) {
     this.description = `mongodb ${redact(uri)} (database ${dbName})`;
-    // Fail fast when the server is away, unless the URI says otherwise.
-    const timeouts = /serverSelectionTimeoutMS=/i.test(uri) ? {} : { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 };
-    try {
-      this.client = new MongoClient(uri, { ...timeouts, appName: 'datalake' });
-    } catch (err) {
-      throw new UserError(`invalid MONGO_URI: ${(err as Error).message}`, 'use mongodb://host:27017 or mongodb+srv://user:password@cluster.example.net');
-    }
-    this.db = this.client.db(dbName);
   }
 
   /** Connects on first use; a failed attempt is forgotten so the next call tries again (the server may be back). */
-  private async ready(): Promise<Db> {
-    this.connected ??= this.client.connect().catch((err: unknown) => {
+  private ready(): Promise<Db> {
+    this.connected ??= this.connect().catch((err: unknown) => {
       this.connected = undefined;
       throw describeMongoError(err, this.description);
     });
-    await this.connected;
-    return this.db;
+    return this.connected;
+  }
+
+  private async connect(): Promise<Db> {
+    // The driver is loaded on first use: it takes ~0.15 s, which a process that never reads or
+    // publishes to MongoDB (a run that stops before publishing, the CLI's other commands) need not pay.
+    const { MongoClient } = await import('mongodb');
+    if (!this.client) {
+      // Fail fast when the server is away, unless the URI says otherwise.
+      const timeouts = /serverSelectionTimeoutMS=/i.test(this.uri) ? {} : { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 };
+      try {
+        this.client = new MongoClient(this.uri, { ...timeouts, appName: 'datalake' });
+      } catch (err) {
+        throw new UserError(`invalid MONGO_URI: ${(err as Error).message}`, 'use mongodb://host:27017 or mongodb+srv://user:password@cluster.example.net');
+      }
+    }
+    await this.client.connect();
+    return this.client.db(this.dbName);
   }
 
   async publish(runId: string, tables: KpiTable[], data?: DataVersion): Promise<PublishInfo> {
@@ -96,7 +106,7 @@ export class MongoServingStore implements ServingStore {
 
   /** Date columns are those whose stored values are BSON dates (the declaration is not stored). */
   private async isDateColumn(table: string, column: string): Promise<boolean> {
-    const sample = await this.db.collection(table).findOne({ [column]: { $ne: null } }, { projection: { [column]: 1 } });
+    const sample = await (await this.ready()).collection(table).findOne({ [column]: { $ne: null } }, { projection: { [column]: 1 } });
     return sample?.[column] instanceof Date;
   }
 
@@ -128,7 +138,7 @@ export class MongoServingStore implements ServingStore {
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    await this.client?.close();
   }
 }
 
@@ -151,7 +161,8 @@ function fromDocument(doc: Document): Row {
 }
 
 function ignoreMissing(err: unknown): void {
-  if (err instanceof MongoServerError && (err.code === 26 || err.codeName === 'NamespaceNotFound')) return;
+  const e = err as { name?: string; code?: number; codeName?: string };
+  if (e.name === 'MongoServerError' && (e.code === 26 || e.codeName === 'NamespaceNotFound')) return;
   throw err;
 }
 

@@ -1,9 +1,4 @@
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter } from '@bull-board/fastify';
-import { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
-import { redisConnection, runsQueue, shardsQueue } from '../../flows/queue/index.js';
 import { notFound } from '../http-errors.js';
 
 export const QUEUES_PATH = '/admin/queues';
@@ -36,6 +31,15 @@ const queueRoutes: FastifyPluginAsync = async (app) => {
     app.get('/*', { schema: { hide: true } }, off);
     return;
   }
+  // Loaded in distributed mode only: BullMQ and bull-board take ~0.2 s to load, which a server without
+  // Redis need not pay.
+  const [{ createBullBoard }, { BullMQAdapter }, { FastifyAdapter }, { Queue }, { redisConnection, runsQueue, shardsQueue }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/fastify'),
+    import('bullmq'),
+    import('../../flows/queue/index.js'),
+  ]);
   const queues = [runsQueue(config), shardsQueue(config)].map((name) => new Queue(name, { connection: redisConnection(config.redisUrl!) }));
   app.addHook('onClose', async () => {
     await Promise.all(queues.map((q) => q.close()));

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { FLOWS, type FlowName } from '../../flows/definitions.js';
-import { submitResume, submitRun } from '../../flows/queue/index.js';
 import { NotResumableError } from '../../flows/resume.js';
 import { resumeFlow, runFlow, type FlowOptions } from '../../flows/run-flow.js';
 import { LakeBusyError } from '../../flows/lock.js';
@@ -60,6 +59,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
       if (resume !== undefined) return startResume(resume, (request.body as { flow?: FlowName } | null)?.flow, full_refresh, reply);
       if (config.redisUrl) {
         // Distributed: the run waits in the queue for a worker (and for the lake) instead of being refused.
+        const { submitRun } = await import('../../flows/queue/index.js');
         const runId = await submitRun(config, { flow, fullRefresh: full_refresh, trigger: 'api' }, lake);
         reply.code(202).header('location', `/api/runs/${runId}`);
         return { runId, flow, state: 'scheduled', url: `/api/runs/${runId}` };
@@ -94,6 +94,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
     const run = await lakeCall(() => readRun(lake, runId));
     if (run && flow !== undefined && flow !== run.flow) throw new HttpError(400, `run ${runId} is a ${run.flow} run: resume it without "flow", or with "flow": "${run.flow}"`);
     if (config.redisUrl) {
+      const { submitResume } = await import('../../flows/queue/index.js');
       const queued = await submitResume(config, runId, 'api', lake).catch((err: unknown) => {
         throw httpError(err);
       });

@@ -2,7 +2,6 @@ import fs from 'node:fs/promises';
 import { createApp, serve } from '../../api/server.js';
 import type { Config } from '../../config.js';
 import { errorMessage, UserError } from '../../errors.js';
-import { startWorker } from '../../flows/queue/index.js';
 import { TASKS } from '../../flows/definitions.js';
 import { generateCommand, isShopShaped } from './generate.js';
 import { stagesCommand } from './run.js';
@@ -44,7 +43,7 @@ export async function startCommand(config: Config): Promise<void> {
     }
   }
   // In distributed mode this process is a worker too, so the first run does not wait for one elsewhere.
-  const worker = config.redisUrl ? await startWorker(config, { log: (m) => console.log(`[worker] ${m}`) }) : undefined;
+  const worker = config.redisUrl ? await (await import('../../flows/queue/index.js')).startWorker(config, { log: (m) => console.log(`[worker] ${m}`) }) : undefined;
   if (worker) onStop(() => worker.close().finally(() => process.exit(0)));
   try {
     await stagesCommand(config, TASKS, {});
