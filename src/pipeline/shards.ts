@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import pMap from 'p-map';
 import { failpoint } from '../failpoints.js';
 import { runStaging, stagingPrefix, type Bucket, type ObjectStore } from '../lake/index.js';
 import type { RunContext } from './context.js';
@@ -136,11 +137,37 @@ export async function publishStaged(lake: ObjectStore, file: StagedFile, bucket:
 }
 
 /**
+ * Objects put or removed at once: one after the other, the ~60 objects of a gold build took 80-120 ms
+ * on a folder (a round trip to the file system's threads each) whatever the data's size, and would
+ * take one network round trip each on S3.
+ */
+const AT_ONCE = 8;
+
+/**
+ * Publishes staged files at their final keys (see publishStaged), several at once; `onFirst` runs once
+ * the first is in place. Returns the bytes published.
+ */
+export async function publishAll(lake: ObjectStore, bucket: Bucket, items: readonly { file: StagedFile; key: string }[], onFirst?: () => void): Promise<number> {
+  let published = 0;
+  const sizes = await pMap(
+    items,
+    async ({ file, key }) => {
+      const size = await stagedSize(lake, file);
+      await publishStaged(lake, file, bucket, key);
+      if (published++ === 0) onFirst?.();
+      return size;
+    },
+    { concurrency: AT_ONCE },
+  );
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
+/**
  * Removes a run's staged objects in a bucket, once its task has put them at their final keys. Those
  * of a run that failed stay, for its resume, until the run completes or is vacuumed.
  */
 export async function clearStaging(lake: ObjectStore, bucket: Bucket, runId: string): Promise<void> {
-  for (const o of await lake.list(bucket, runStaging(runId))) await lake.delete(bucket, o.key);
+  await pMap(await lake.list(bucket, runStaging(runId)), (o) => lake.delete(bucket, o.key), { concurrency: AT_ONCE });
 }
 
 export async function stagedSize(lake: ObjectStore, file: StagedFile): Promise<number> {

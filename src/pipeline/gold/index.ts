@@ -4,7 +4,7 @@ import { UserError } from '../../errors.js';
 import { failpoint } from '../../failpoints.js';
 import { checkKpiOutput } from '../../project/kpi-output.js';
 import { timed, type RunContext, type StageResult } from '../context.js';
-import { clearStaging, inlineRunner, publishStaged, runShards, stagedLocalPath, stagedSize, type Shard, type ShardRunner, type StagedFile } from '../shards.js';
+import { clearStaging, inlineRunner, publishAll, runShards, stagedLocalPath, type Shard, type ShardRunner, type StagedFile } from '../shards.js';
 import { goldObjectKey, goldPartitionObjectKey, STAGING } from '../../lake/index.js';
 import { silverObjects } from '../silver/index.js';
 import { goldPartitionShard, partitionDigest, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
@@ -124,14 +124,9 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       await build(kpi.table, kpi.sql);
     }
 
-    let bytes = 0;
-    for (const w of written) {
-      for (const o of w.objects) {
-        if ('bucket' in o.file && o.file.bucket === 'gold' && o.file.key === o.key) continue; // a partition kept as it was
-        bytes += await stagedSize(ctx.lake, o.file);
-        await publishStaged(ctx.lake, o.file, 'gold', o.key);
-      }
-    }
+    // A partition kept as it was is in place already.
+    const toPublish = written.flatMap((w) => w.objects).filter((o) => !('bucket' in o.file && o.file.bucket === 'gold' && o.file.key === o.key));
+    const bytes = await publishAll(ctx.lake, 'gold', toPublish);
     const objects = Object.fromEntries(written.map((w) => [w.table, w.objects.map((o) => o.key)]));
 
     const tables = Object.fromEntries(written.map((w) => [w.table, w.rows]));

@@ -1,5 +1,5 @@
 import { failpoint } from '../../failpoints.js';
-import { clearStaging, publishStaged, stagedSize } from '../shards.js';
+import { clearStaging, publishAll } from '../shards.js';
 import type { RunContext } from '../context.js';
 import type { SilverChanges } from './combine.js';
 import type { SilverPlan } from './plan.js';
@@ -11,12 +11,7 @@ import type { SilverPlan } from './plan.js';
 export async function commitSilver(ctx: RunContext, plan: SilverPlan, changes: SilverChanges): Promise<number> {
   const { uploads, next } = changes;
   const { state, previous, rebuild, superseded, candidates } = plan;
-  let bytes = 0;
-  for (const u of uploads) bytes += await stagedSize(ctx.lake, u.file);
-  for (const [i, u] of uploads.entries()) {
-    await publishStaged(ctx.lake, u.file, 'silver', u.key);
-    if (i === 0) failpoint('upload:first');
-  }
+  const bytes = await publishAll(ctx.lake, 'silver', uploads, () => failpoint('upload:first'));
   // Superseded versions and files of no dataset are done with; files still waiting are not.
   for (const f of superseded) delete next.waiting![f.key];
   next.processed = [...state.processed, ...superseded.map((f) => f.key), ...candidates.map((f) => f.key).filter((k) => !next.waiting![k])];
