@@ -132,6 +132,34 @@ describe('silver cleaning rules', () => {
     ]);
   });
 
+  test('spellings that a cast reads as a value when spaced (" - " as a decimal, " epoch " as a date), or that hold the delimiter or a quote, are missing too', async () => {
+    const spec: DatasetSpec = {
+      ...achats,
+      name: 'amounts',
+      key: ['id'],
+      partitionBy: undefined,
+      rules: [],
+      references: [],
+      nullValues: ['-', 'epoch', 'n,a', '"q"'],
+      columns: {
+        id: { type: 'integer', required: true, personal: false },
+        amount: { type: 'decimal', scale: 2, required: false, personal: false },
+        day: { type: 'date', required: false, personal: false },
+        note: { type: 'text', required: false, personal: false },
+      },
+    };
+    const lines = ['1,-,epoch,-', '2, - , epoch , - ', '3,- ,epoch\u00a0,"n,a"', '4,"n,a","n,a","""q"""', '5,12.50,2025-03-04,keep'];
+    const { rows, quarantine } = await clean(spec, 'id,amount,day,note\n' + lines.map((l) => `${l}\n`).join(''));
+    assert.deepEqual(quarantine, []);
+    assert.deepEqual(rows, [
+      { id: 1, amount: null, day: null, note: null },
+      { id: 2, amount: null, day: null, note: null },
+      { id: 3, amount: null, day: null, note: null },
+      { id: 4, amount: null, day: null, note: null },
+      { id: 5, amount: 12.5, day: '2025-03-04', note: 'keep' },
+    ]);
+  });
+
   test('declared formats and booleans read every spelling, spaces around them too', async () => {
     const column = (type: 'integer' | 'date' | 'timestamp' | 'boolean', format?: string[]) => ({ type, required: false, personal: false, ...(format ? { format } : {}) });
     const spec: DatasetSpec = {

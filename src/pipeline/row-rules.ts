@@ -94,19 +94,19 @@ function strptime(r: string, formats: readonly string[]): string {
 }
 
 /**
- * Whether a column needs every field compared with the null spellings before it is typed. The CSV
- * reader turns a field spelled exactly as declared into NULL (its `nullstr`); a spelling with spaces
- * around it fails the cast (or, for text, goes through the trimming) and is recognised there, on the
- * few fields that take that path. Only a spelling that would type as a value, spaces and all (" -1 "
- * for a number, " no " for a boolean), must be caught before: comparing every field cost 20 % of the
- * cleaning pass on the flights example (nine columns, `null_values: [NA]`).
+ * SQL: for each column, whether one of the null spellings with spaces around it (" -", "epoch ",
+ * "\u00a0no") types as a value of the column; one row, a boolean per column. The CSV reader turns a
+ * field spelled exactly as declared into NULL (its `nullstr`), and a spaced spelling that fails the cast
+ * is recognised as missing where the cast failed (missingExpr): comparing every field with the
+ * spellings cost 20 % of the cleaning pass on the flights example (nine columns, `null_values: [NA]`).
+ * A column where a spaced spelling would type (" - " is 0 as a decimal, " no " false, " epoch " a date)
+ * keeps that comparison. Asked of DuckDB itself, with the column's own cast, so no cast's quirk is missed.
  */
-export function needsNullCheck(spec: ColumnSpec, spellings: readonly string[]): boolean {
-  if (spec.type === 'text') return false;
-  return spellings.some((v) => /[0-9]/.test(v) || (spec.type === 'boolean' && BOOLEAN_WORDS.has(v.toLowerCase())));
+export function spacedSpellingsTyped(columns: readonly (readonly [string, ColumnSpec])[], spellings: readonly string[]): string {
+  const spaced = spellings.filter((v) => v !== '').flatMap((v) => [` ${v}`, `${v} `, ` ${v} `, `\t${v}\t`, `\u00a0${v}`, `${v}\u00a0`]);
+  const typed = columns.map(([name, spec]) => `coalesce(bool_or((${typedExpr('v', spec, 'v')}) IS NOT NULL), false) AS ${id(name)}`);
+  return `SELECT ${typed.join(', ')} FROM (VALUES ${spaced.map((v) => `(${str(v)})`).join(', ')}) t(v)`;
 }
-
-const BOOLEAN_WORDS = new Set(['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n']);
 
 /** `(…)`: SQL list of the trimmed text values that mean a missing value: empty, and the declared spellings. */
 const missingSpellings = (spellings: readonly string[]) => `(${['', ...spellings.filter((v) => v !== '')].map(str).join(', ')})`;
