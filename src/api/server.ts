@@ -18,6 +18,8 @@ import { settleAlerts } from '../ops/pending.js';
 /** Opens the stores once for the process (one serving-store connection shared by all requests). */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const serving = openServingStore(config);
+  // A bad MONGO_URI stops the server as it starts, not at its first request.
+  await serving.open?.();
   const lake = openObjectStore(config);
   const kpis = new KpiService(serving, config.project.kpis);
   const engine = new LazyEngine(config);

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parquetFiles, sqlString as str } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
-import { silverObjectKey } from '../lake/index.js';
+import { localPaths, silverObjectKey } from '../lake/index.js';
 import { timed, type RunContext, type StageResult } from '../pipeline/context.js';
 import { SILVER_PARQUET } from '../pipeline/merge.js';
 import type { SilverState } from '../pipeline/silver/state.js';
@@ -40,8 +40,7 @@ export async function runCompact(ctx: RunContext, dataset?: string): Promise<Sta
     const compacted: { dataset: string; partition: string; files: number; rows: number }[] = [];
     for (const [i, part] of todo.entries()) {
       ctx.progress.begin('compact', `${part.name} ${part.partition || '(one partition)'}: ${part.keys.length} files`);
-      const files: string[] = [];
-      for (const key of part.keys) files.push(await ctx.lake.localPath('silver', key, downloads));
+      const files = await localPaths(ctx.lake, 'silver', part.keys, downloads);
       const out = path.join(outDir, `${i}.parquet`);
       // In the order of the files, so that the rows keep their order too.
       await db.run(`COPY (SELECT * FROM ${parquetFiles(files)}) TO ${str(out)} (FORMAT parquet, ${SILVER_PARQUET}, PRESERVE_ORDER true)`);

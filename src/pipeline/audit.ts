@@ -1,6 +1,6 @@
 import { parquetFiles, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import { distinctIntegers } from '../engine/distinct.js';
-import type { AuditCheck } from '../lake/index.js';
+import { localPaths, type AuditCheck } from '../lake/index.js';
 import type { GoldModel, ModelTest } from '../project/types.js';
 import type { RunContext } from './context.js';
 import type { GoldState } from './gold/state.js';
@@ -18,8 +18,8 @@ export async function auditGold(ctx: RunContext, gold: GoldState, previous: Gold
   const downloads = await ctx.workDir('audit-inputs');
   for (const model of models) {
     const keys = gold.objects[model.name]!;
-    const local = new Map<string, string>();
-    for (const key of keys) local.set(key, await ctx.lake.localPath('gold', key, downloads));
+    const paths = await localPaths(ctx.lake, 'gold', keys, downloads);
+    const local = new Map(keys.map((key, i) => [key, paths[i]!]));
     const table = keys.length ? parquetFiles([...local.values()]) : `(SELECT * FROM (${model.sql}) WHERE false)`;
     // Objects the previous version had too: a check it passed holds for them, only the new ones need looking at.
     const before = new Set(previous?.objects[model.name] ?? []);

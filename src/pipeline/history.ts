@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/duckdb.js';
 import { parquetFiles, sqlIdent as id } from '../engine/duckdb.js';
-import { listVersions, readVersion, requireVersion, type LakeVersion, type ObjectStore } from '../lake/index.js';
+import { listVersions, localPaths, readVersion, requireVersion, type LakeVersion, type ObjectStore } from '../lake/index.js';
 import type { Project } from '../project/types.js';
 
 export interface HistoryEntry {
@@ -59,9 +59,7 @@ export async function diffVersions(lake: ObjectStore, project: Project, db: Engi
   const kpis: KpiDiff[] = [];
   const relation = async (t: { bucket: 'bronze' | 'silver' | 'gold' | 'sources' | 'runs'; objects: string[] } | undefined) => {
     if (!t || t.objects.length === 0) return undefined;
-    const files: string[] = [];
-    for (const k of t.objects) files.push(await lake.localPath(t.bucket, k, scratch));
-    return parquetFiles(files);
+    return parquetFiles(await localPaths(lake, t.bucket, t.objects, scratch));
   };
   const names = [...new Set([...Object.keys(a.tables), ...Object.keys(b.tables)])].filter((t) => (t.startsWith('silver/') && !t.startsWith('silver/quarantine/')) || t.startsWith('gold/')).sort();
   for (const name of names) {

@@ -1,5 +1,7 @@
+import pMap from 'p-map';
 import { dayText, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
+import { OBJECTS_AT_ONCE } from '../lake/index.js';
 import type { KpiTable, ServingStore } from '../serving/index.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { tableObject } from './gold/index.js';
@@ -27,12 +29,20 @@ export async function runPublish(ctx: RunContext, serving: ServingStore, options
     const downloads = await ctx.workDir('publish-inputs');
     const tables: KpiTable[] = [];
     let bytes = 0;
-    for (const kpi of ctx.config.project.kpis) {
-      const key = tableObject(gold, kpi.table);
-      const info = await ctx.lake.head('gold', key);
-      if (!info) throw new UserError(`gold has no ${key}`, 'run `npx datalake gold --full-refresh` (or `npx datalake run --full-refresh`)');
-      bytes += info.size;
-      const file = await ctx.lake.localPath('gold', key, downloads);
+    const kpis = ctx.config.project.kpis;
+    const files = await pMap(
+      kpis,
+      async (kpi) => {
+        const key = tableObject(gold, kpi.table);
+        const info = await ctx.lake.head('gold', key);
+        if (!info) throw new UserError(`gold has no ${key}`, 'run `npx datalake gold --full-refresh` (or `npx datalake run --full-refresh`)');
+        bytes += info.size;
+        return ctx.lake.localPath('gold', key, downloads);
+      },
+      { concurrency: OBJECTS_AT_ONCE },
+    );
+    for (const [i, kpi] of kpis.entries()) {
+      const file = files[i]!;
       // The columns a client may filter on are indexed by stores that index (MongoDB).
       const filtered = new Set([...Object.values(kpi.filters), ...(kpi.range ? [kpi.range] : [])]);
       const columns = Object.entries(kpi.columns).map(([name, c]) => ({ name, type: c.type, ...(filtered.has(name) ? { filtered: true } : {}) }));

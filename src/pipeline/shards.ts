@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import pMap from 'p-map';
 import { failpoint } from '../failpoints.js';
-import { runStaging, stagingPrefix, type Bucket, type ObjectStore } from '../lake/index.js';
+import { OBJECTS_AT_ONCE, runStaging, stagingPrefix, type Bucket, type ObjectStore } from '../lake/index.js';
 import type { RunContext } from './context.js';
 
 /**
@@ -130,6 +130,11 @@ export async function stagedLocalPath(lake: ObjectStore, file: StagedFile, scrat
   return file.local ?? lake.localPath(file.bucket, file.key, scratchDir);
 }
 
+/** The local paths of staged files, in their order, downloaded several at once. */
+export function stagedLocalPaths(lake: ObjectStore, files: readonly StagedFile[], scratchDir: string): Promise<string[]> {
+  return pMap(files, (file) => stagedLocalPath(lake, file, scratchDir), { concurrency: OBJECTS_AT_ONCE });
+}
+
 /** Puts a staged file at its final key: a server-side copy (a hard link on a folder) of a staged object, a move of a local file. */
 export async function publishStaged(lake: ObjectStore, file: StagedFile, bucket: Bucket, key: string): Promise<void> {
   if ('bucket' in file) await lake.copy({ bucket: file.bucket, key: file.key }, { bucket, key });
@@ -137,37 +142,37 @@ export async function publishStaged(lake: ObjectStore, file: StagedFile, bucket:
 }
 
 /**
- * Objects put or removed at once: one after the other, the ~60 objects of a gold build took 80-120 ms
- * on a folder (a round trip to the file system's threads each) whatever the data's size, and would
- * take one network round trip each on S3.
- */
-const AT_ONCE = 8;
-
-/**
- * Publishes staged files at their final keys (see publishStaged), several at once; `onFirst` runs once
- * the first is in place. Returns the bytes published.
+ * Publishes staged files at their final keys (see publishStaged): the first alone (`onFirst` runs once
+ * it is in place), the others several at once (against an S3 service 10 ms away, a gold build's ~60
+ * objects took 1.5 s one after the other). An upload of a large local file to S3 holds up to 64 MiB of
+ * parts in memory: those go one at a time. On a failure the others are let finish before it is thrown,
+ * so that a retry never meets a publish still under way. Returns the bytes published.
  */
 export async function publishAll(lake: ObjectStore, bucket: Bucket, items: readonly { file: StagedFile; key: string }[], onFirst?: () => void): Promise<number> {
-  let published = 0;
-  const sizes = await pMap(
-    items,
-    async ({ file, key }) => {
-      const size = await stagedSize(lake, file);
-      await publishStaged(lake, file, bucket, key);
-      if (published++ === 0) onFirst?.();
-      return size;
-    },
-    { concurrency: AT_ONCE },
-  );
+  const sizes = await pMap(items, (item) => stagedSize(lake, item.file), { concurrency: OBJECTS_AT_ONCE });
+  const [first, ...rest] = items;
+  if (!first) return 0;
+  await publishStaged(lake, first.file, bucket, first.key);
+  onFirst?.();
+  const uploadsMemory = (i: number) => !lake.local && !('bucket' in rest[i]!.file) && sizes[i + 1]! > LARGE_UPLOAD;
+  const large = rest.filter((_, i) => uploadsMemory(i));
+  const small = rest.filter((_, i) => !uploadsMemory(i));
+  const failures: unknown[] = [];
+  const publish = ({ file, key }: { file: StagedFile; key: string }) => publishStaged(lake, file, bucket, key).catch((err: unknown) => void failures.push(err));
+  await Promise.all([pMap(small, publish, { concurrency: OBJECTS_AT_ONCE }), pMap(large, publish, { concurrency: 1 })]);
+  if (failures.length) throw failures[0];
   return sizes.reduce((a, b) => a + b, 0);
 }
+
+/** A file above this is uploaded to S3 in parts (lib-storage): one such upload at a time. */
+const LARGE_UPLOAD = 16 * 1024 * 1024;
 
 /**
  * Removes a run's staged objects in a bucket, once its task has put them at their final keys. Those
  * of a run that failed stay, for its resume, until the run completes or is vacuumed.
  */
 export async function clearStaging(lake: ObjectStore, bucket: Bucket, runId: string): Promise<void> {
-  await pMap(await lake.list(bucket, runStaging(runId)), (o) => lake.delete(bucket, o.key), { concurrency: AT_ONCE });
+  await pMap(await lake.list(bucket, runStaging(runId)), (o) => lake.delete(bucket, o.key), { concurrency: OBJECTS_AT_ONCE });
 }
 
 export async function stagedSize(lake: ObjectStore, file: StagedFile): Promise<number> {

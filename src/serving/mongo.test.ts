@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { MongoClient } from 'mongodb';
 import { startTestMongo } from '../../test/support/mongo.js';
+import { createApp } from '../api/server.js';
+import { loadConfig } from '../config.js';
+import { UserError } from '../errors.js';
 import { MongoServingStore, redact } from './mongo.js';
 import { servingStoreContract } from './serving.contract.js';
 
@@ -48,4 +54,22 @@ test('an unreachable MongoDB is one clear error, and the next call tries again',
 test('passwords never appear in the store description', () => {
   assert.equal(redact('mongodb+srv://app:s3cret@cluster0.example.net/datalake?retryWrites=true'), 'mongodb+srv://app:***@cluster0.example.net/datalake');
   assert.equal(new MongoServingStore('mongodb://u:p@localhost:27017/', 'x').description, 'mongodb mongodb://u:***@localhost:27017 (database x)');
+});
+
+test('a MONGO_URI the driver refuses stops a server as it starts, with one clear error', async () => {
+  const config = loadConfig({ DATA_DIR: await fs.mkdtemp(path.join(os.tmpdir(), 'mongo-uri-')), MONGO_URI: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=soon' });
+  await assert.rejects(createApp(config), (err: Error & { hint?: string }) => {
+    assert.ok(err instanceof UserError);
+    assert.match(err.message, /^invalid MONGO_URI: /);
+    assert.match(err.hint ?? '', /mongodb:\/\/host:27017/);
+    return true;
+  });
+});
+
+test('a store closed while it connects for the first time ends closed, not connected', async () => {
+  const store = new MongoServingStore('mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300', 'datalake');
+  const reading = store.version().catch((err: Error) => err);
+  await store.close();
+  assert.ok((await reading) instanceof Error);
+  await assert.rejects(store.version(), /closed|cannot reach/);
 });

@@ -21,6 +21,7 @@ export class MongoServingStore implements ServingStore {
   readonly description: string;
   private client: MongoClient | undefined;
   private connected: Promise<Db> | undefined;
+  private closed = false;
 
   constructor(
     private readonly uri: string,
@@ -38,10 +39,14 @@ export class MongoServingStore implements ServingStore {
     return this.connected;
   }
 
-  private async connect(): Promise<Db> {
-    // The driver is loaded on first use: it takes ~0.15 s, which a process that never reads or
-    // publishes to MongoDB (a run that stops before publishing, the CLI's other commands) need not pay.
+  /**
+   * Loads the driver and checks MONGO_URI, without connecting (a server checks its settings when it
+   * starts). The driver is loaded on first use: it takes ~0.15 s, which a process that never reads or
+   * publishes to MongoDB (a run that stops before publishing, the CLI's other commands) need not pay.
+   */
+  async open(): Promise<MongoClient> {
     const { MongoClient } = await import('mongodb');
+    if (this.closed) throw new ServiceError(`the serving store ${this.description} is closed`);
     if (!this.client) {
       // Fail fast when the server is away, unless the URI says otherwise.
       const timeouts = /serverSelectionTimeoutMS=/i.test(this.uri) ? {} : { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 };
@@ -51,8 +56,13 @@ export class MongoServingStore implements ServingStore {
         throw new UserError(`invalid MONGO_URI: ${(err as Error).message}`, 'use mongodb://host:27017 or mongodb+srv://user:password@cluster.example.net');
       }
     }
-    await this.client.connect();
-    return this.client.db(this.dbName);
+    return this.client;
+  }
+
+  private async connect(): Promise<Db> {
+    const client = await this.open();
+    await client.connect();
+    return client.db(this.dbName);
   }
 
   async publish(runId: string, tables: KpiTable[], data?: DataVersion): Promise<PublishInfo> {
@@ -138,6 +148,9 @@ export class MongoServingStore implements ServingStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    // A connection under way is let finish, then closed with the rest.
+    await this.connected?.catch(() => undefined);
     await this.client?.close();
   }
 }

@@ -52,4 +52,6 @@ export interface ServingStore {
   /** Changes whenever a publish lands, from this process or another; cheap enough to call per request. */
   version(): Promise<string | undefined>;
   close(): Promise<void>;
+  /** Loads what the store needs and checks its settings, without connecting (a server calls it as it starts). */
+  open?(): Promise<unknown>;
 }

@@ -4,7 +4,7 @@ import { UserError } from '../../errors.js';
 import { failpoint } from '../../failpoints.js';
 import { checkKpiOutput } from '../../project/kpi-output.js';
 import { timed, type RunContext, type StageResult } from '../context.js';
-import { clearStaging, inlineRunner, publishAll, runShards, stagedLocalPath, type Shard, type ShardRunner, type StagedFile } from '../shards.js';
+import { clearStaging, inlineRunner, publishAll, runShards, stagedLocalPaths, type Shard, type ShardRunner, type StagedFile } from '../shards.js';
 import { goldObjectKey, goldPartitionObjectKey, STAGING } from '../../lake/index.js';
 import { silverObjects } from '../silver/index.js';
 import { goldPartitionShard, partitionDigest, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
@@ -113,8 +113,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
         const file = p.tables[model.name]!.file;
         return { key: 'bucket' in file && file.bucket === 'gold' && !file.key.startsWith(STAGING) ? file.key : goldPartitionObjectKey(model.name, p.partition, ctx.runId), file };
       });
-      const files: string[] = [];
-      for (const o of objects) files.push(await stagedLocalPath(ctx.lake, o.file, downloads));
+      const files = await stagedLocalPaths(ctx.lake, objects.map((o) => o.file), downloads);
       // No partition (an empty dataset): the table is its SQL over the empty dataset, with its columns.
       await db.run(`CREATE OR REPLACE TEMP VIEW ${id(model.name)} AS ${files.length ? `SELECT * FROM ${parquetFiles(files)}` : `SELECT * FROM (${model.sql}) WHERE false`}`);
       written.push({ table: model.name, objects, rows: parts.reduce((n, p) => n + p.tables[model.name]!.rows, 0) });

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
+import { localPaths } from '../../lake/index.js';
 import type { RunContext } from '../context.js';
 import type { ShardHandler } from '../shards.js';
 import { SILVER_PARQUET } from '../merge.js';
@@ -32,8 +33,7 @@ export const buildPartitionsTogether: ShardHandler<GoldPartitionInput[], GoldPar
     for (const [name, keys] of Object.entries(others)) await datasetView(ctx, db, name, keys, downloads);
     const branches: ((sql: string) => string)[] = [];
     for (const [i, input] of group.entries()) {
-      const files: string[] = [];
-      for (const key of input.keys) files.push(await ctx.lake.localPath('silver', key, downloads));
+      const files = await localPaths(ctx.lake, 'silver', input.keys, downloads);
       // The newline ends a comment the table's SQL may end with.
       branches.push((sql) => `WITH ${id(dataset)} AS (${datasetSelect(spec, files)}) SELECT *, ${i} AS _part FROM (${sql}\n)`);
     }

@@ -1,4 +1,5 @@
 import { sqlIdent as id, sqlString as str, type Engine } from '../../engine/duckdb.js';
+import { localPaths } from '../../lake/index.js';
 import type { RunContext } from '../context.js';
 import { datasetSelect } from '../silver/read.js';
 import { SILVER_PARQUET } from '../merge.js';
@@ -6,8 +7,7 @@ import { SILVER_PARQUET } from '../merge.js';
 export /** A view named after the dataset over its silver objects (its declared columns, typed even when empty); returns its row count. */
 async function datasetView(ctx: RunContext, db: Engine, dataset: string, keys: string[], downloads: string): Promise<number> {
   const spec = ctx.config.project.datasets.find((d) => d.name === dataset)!;
-  const files: string[] = [];
-  for (const key of keys) files.push(await ctx.lake.localPath('silver', key, downloads));
+  const files = await localPaths(ctx.lake, 'silver', keys, downloads);
   await db.run(`CREATE OR REPLACE TEMP VIEW ${id(dataset)} AS ${datasetSelect(spec, files)}`);
   const [r] = await db.rows(`SELECT count(*) AS n FROM ${id(dataset)}`);
   return Number(r!['n']);

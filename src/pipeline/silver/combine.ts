@@ -1,5 +1,5 @@
 import { sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
-import { fileQuarantineKey, orphansKey, silverObjectKey } from '../../lake/index.js';
+import { fileQuarantineKey, localPaths, orphansKey, silverObjectKey } from '../../lake/index.js';
 import type { QualityCheck } from '../cleaning.js';
 import type { RunContext } from '../context.js';
 import { mergeDataset } from '../merge.js';
@@ -44,10 +44,9 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
     const waitingForReference = spec.references.some((r) => changed.has(r.dataset)) && current.orphans > 0;
     const referenced = project.datasets.some((d) => d.references.some((r) => r.dataset === spec.name));
     if (files.length === 0 && !waitingForReference && !referenced) continue;
-    const existing: { partition: string; file: string }[] = [];
-    for (const [partition, keys] of Object.entries(current.partitions)) {
-      for (const key of keys) existing.push({ partition, file: await ctx.lake.localPath('silver', key, downloads) });
-    }
+    const inPartitions = Object.entries(current.partitions).flatMap(([partition, keys]) => keys.map((key) => ({ partition, key })));
+    const paths = await localPaths(ctx.lake, 'silver', inPartitions.map((p) => p.key), downloads);
+    const existing = inPartitions.map(({ partition }, i) => ({ partition, file: paths[i]! }));
     if (files.length === 0 && !waitingForReference) {
       // Unchanged, but the datasets referencing it check their rows against it.
       await db.run(`CREATE OR REPLACE TEMP VIEW ${id(`silver_${spec.name}`)} AS ${datasetSelect(spec, existing.map((e) => e.file))}`);
