@@ -168,6 +168,29 @@ export async function publishAll(lake: ObjectStore, bucket: Bucket, items: reado
 const LARGE_UPLOAD = 16 * 1024 * 1024;
 
 /**
+ * Stages local files (see Stager.stage), in their order: the small ones several at once (an upload
+ * each on S3), the large ones one at a time (each upload holds up to 64 MiB of parts).
+ */
+export async function stageAll(stager: Stager, files: readonly { file: string; name: string }[]): Promise<StagedFile[]> {
+  const sizes = await Promise.all(files.map((f) => fs.stat(f.file).then((s) => s.size)));
+  const staged: StagedFile[] = new Array<StagedFile>(files.length);
+  const failures: unknown[] = [];
+  // A failure is thrown once the others are done: a retry never meets a file still being staged.
+  const stageOne = (i: number) =>
+    stager.stage(files[i]!.file, files[i]!.name).then(
+      (file) => void (staged[i] = file),
+      (err: unknown) => void failures.push(err),
+    );
+  const indexes = files.map((_, i) => i);
+  await Promise.all([
+    pMap(indexes.filter((i) => sizes[i]! <= LARGE_UPLOAD), stageOne, { concurrency: OBJECTS_AT_ONCE }),
+    pMap(indexes.filter((i) => sizes[i]! > LARGE_UPLOAD), stageOne, { concurrency: 1 }),
+  ]);
+  if (failures.length) throw failures[0];
+  return staged;
+}
+
+/**
  * Removes a run's staged objects in a bucket, once its task has put them at their final keys. Those
  * of a run that failed stay, for its resume, until the run completes or is vacuumed.
  */

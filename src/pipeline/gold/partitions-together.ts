@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
 import { localPaths } from '../../lake/index.js';
 import type { RunContext } from '../context.js';
-import type { ShardHandler } from '../shards.js';
+import { stageAll, type ShardHandler } from '../shards.js';
 import { SILVER_PARQUET } from '../merge.js';
 import { datasetSelect } from '../silver/read.js';
 import type { GoldPartitionInput, GoldPartitionOutput } from './partition-shard.js';
@@ -42,6 +42,7 @@ export const buildPartitionsTogether: ShardHandler<GoldPartitionInput[], GoldPar
       const outDir = await ctx.workDir(`gold-partitions-${model.name}`);
       const union = branches.map((branch) => `(${branch(model.sql)})`).join(' UNION ALL ');
       await db.run(`COPY (${union}) TO ${str(outDir)} (FORMAT parquet, ${SILVER_PARQUET}, PARTITION_BY (_part), OVERWRITE_OR_IGNORE)`, (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }));
+      const made: { input: GoldPartitionInput; file: string; name: string; rows: number }[] = [];
       for (const [i, input] of group.entries()) {
         const folder = path.join(outDir, `_part=${i}`);
         const written = (await fs.readdir(folder).catch(() => [] as string[])).filter((f) => f.endsWith('.parquet'));
@@ -54,10 +55,13 @@ export const buildPartitionsTogether: ShardHandler<GoldPartitionInput[], GoldPar
           await db.run(`COPY (${source}) TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`);
         }
         const [r] = await db.rows(`SELECT count(*) AS n FROM read_parquet(${str(file)})`);
-        const rows = Number(r!['n']);
-        const output = outputs.get(input)!;
-        output.tables[model.name] = { file: await stager.stage(file, `${g}.${i}/${model.name}.parquet`), rows };
-        output.rows += rows;
+        made.push({ input, file, name: `${g}.${i}/${model.name}.parquet`, rows: Number(r!['n']) });
+      }
+      const staged = await stageAll(stager, made);
+      for (const [j, m] of made.entries()) {
+        const output = outputs.get(m.input)!;
+        output.tables[model.name] = { file: staged[j]!, rows: m.rows };
+        output.rows += m.rows;
       }
       ctx.progress.end();
     }
