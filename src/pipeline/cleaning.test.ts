@@ -52,6 +52,18 @@ async function clean(
 }
 
 const ACHATS_HEADER = 'id_achat,id_client,date_achat,montant,produit\n';
+
+/** A dataset of the given columns keyed by `id`, with no rule, reference or partition. */
+const keyedById = (name: string, nullValues: string[], columns: DatasetSpec['columns']): DatasetSpec => ({
+  ...achats,
+  name,
+  key: ['id'],
+  partitionBy: undefined,
+  rules: [],
+  references: [],
+  nullValues,
+  columns,
+});
 const CLIENTS_HEADER = 'id_client,nom,email,date_inscription,pays\n';
 
 describe('silver cleaning rules', () => {
@@ -110,16 +122,7 @@ describe('silver cleaning rules', () => {
 
   test('a null spelling that would type as a value is missing too, spaced or quoted; a value close to it is kept', async () => {
     const column = (type: 'integer' | 'number' | 'boolean') => ({ type, required: false, personal: false });
-    const spec: DatasetSpec = {
-      ...achats,
-      name: 'readings',
-      key: ['id'],
-      partitionBy: undefined,
-      rules: [],
-      references: [],
-      nullValues: ['-1', 'no', 'NA'],
-      columns: { id: { ...column('integer'), required: true }, level: column('number'), count: column('integer'), ok: column('boolean') },
-    };
+    const spec = keyedById('readings', ['-1', 'no', 'NA'], { id: { ...column('integer'), required: true }, level: column('number'), count: column('integer'), ok: column('boolean') });
     const lines = ['1,-1,-1,no', '2, -1 , -1 , no ', '3,"-1","NA","no"', '4,-1.5,-10,yes', '5,NA, NA ,\u00a0NA'];
     const { rows, quarantine } = await clean(spec, 'id,level,count,ok\n' + lines.map((l) => `${l}\n`).join(''));
     assert.deepEqual(quarantine, []);
@@ -133,21 +136,12 @@ describe('silver cleaning rules', () => {
   });
 
   test('spellings that a cast reads as a value when spaced (" - " as a decimal, " epoch " as a date), or that hold the delimiter or a quote, are missing too', async () => {
-    const spec: DatasetSpec = {
-      ...achats,
-      name: 'amounts',
-      key: ['id'],
-      partitionBy: undefined,
-      rules: [],
-      references: [],
-      nullValues: ['-', 'epoch', 'n,a', '"q"'],
-      columns: {
-        id: { type: 'integer', required: true, personal: false },
-        amount: { type: 'decimal', scale: 2, required: false, personal: false },
-        day: { type: 'date', required: false, personal: false },
-        note: { type: 'text', required: false, personal: false },
-      },
-    };
+    const spec = keyedById('amounts', ['-', 'epoch', 'n,a', '"q"'], {
+      id: { type: 'integer', required: true, personal: false },
+      amount: { type: 'decimal', scale: 2, required: false, personal: false },
+      day: { type: 'date', required: false, personal: false },
+      note: { type: 'text', required: false, personal: false },
+    });
     const lines = ['1,-,epoch,-', '2, - , epoch , - ', '3,- ,epoch\u00a0,"n,a"', '4,"n,a","n,a","""q"""', '5,12.50,2025-03-04,keep'];
     const { rows, quarantine } = await clean(spec, 'id,amount,day,note\n' + lines.map((l) => `${l}\n`).join(''));
     assert.deepEqual(quarantine, []);
@@ -162,16 +156,7 @@ describe('silver cleaning rules', () => {
 
   test('declared formats and booleans read every spelling, spaces around them too', async () => {
     const column = (type: 'integer' | 'date' | 'timestamp' | 'boolean', format?: string[]) => ({ type, required: false, personal: false, ...(format ? { format } : {}) });
-    const spec: DatasetSpec = {
-      ...achats,
-      name: 'legs',
-      key: ['id'],
-      partitionBy: undefined,
-      rules: [],
-      references: [],
-      nullValues: ['NA'],
-      columns: { id: { ...column('integer'), required: true }, day: column('date', ['%m/%d/%Y']), at: column('timestamp', ['%d/%m/%Y %H:%M']), ok: column('boolean') },
-    };
+    const spec = keyedById('legs', ['NA'], { id: { ...column('integer'), required: true }, day: column('date', ['%m/%d/%Y']), at: column('timestamp', ['%d/%m/%Y %H:%M']), ok: column('boolean') });
     const lines = [
       '1,03/04/2025,05/06/2025 07:08,true',
       '2, 03/04/2025 ,\u00a005/06/2025 07:08 , TRUE ',

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
-import { duplicateKeyCode, isNullSpelling, missingCol, missingExpr, raw, rowRules, spacedSpellingsTyped, text, trimmedText, typedExpr, verdictExprs } from './row-rules.js';
+import { duplicateKeyCode, missingCol, missingExpr, raw, readNullSpellings, rowRules, text, trimmedText, typedExpr, verdictExprs } from './row-rules.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
@@ -102,20 +102,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const kept = rules.filter((r) => r.severity !== 'error');
   const noted = kept.length ? `coalesce(${kept.map((r) => `(${r.fails})`).join(' OR ')}, false)` : 'false';
   const nulls = [...new Set(spec.nullValues.map((v) => v.trim()))];
-  // The reader makes a field spelled exactly as a null spelling NULL, as it does an empty one. DuckDB
-  // refuses a null string holding the delimiter or the quote: those spellings are compared on every field.
-  const readerNulls = nulls.filter((v) => !v.includes(spec.delimiter) && !v.includes('"') && !/[\r\n]/.test(v));
-  const comparedNulls = nulls.filter((v) => !readerNulls.includes(v));
-  const nullOption = readerNulls.length ? `, nullstr = [${[...new Set(['', ...readerNulls])].map(str).join(', ')}]` : '';
-  // Columns where a spelling with spaces around it would type as a value: every field compared (see spacedSpellingsTyped).
-  const typedColumns = names.filter((c) => inFile.has(c) && spec.columns[c]!.type !== 'text').map((c) => [c, spec.columns[c]!] as const);
-  const [spacedTyped] = nulls.some((v) => v !== '') && typedColumns.length ? await engine.rows(spacedSpellingsTyped(typedColumns, nulls)) : [];
-  // A declared column the file lacks (an optional one) reads as missing; a null spelling too.
-  const rawValue = (c: string) => {
-    if (!inFile.has(c)) return 'NULL::VARCHAR';
-    const compared = spacedTyped?.[c] === true ? nulls : comparedNulls;
-    return compared.length ? `CASE WHEN ${isNullSpelling(id(c), compared)} THEN NULL ELSE ${id(c)} END` : id(c);
-  };
+  const { readerOption: nullOption, rawValue } = await readNullSpellings(engine, spec, nulls, inFile);
 
   // Step 1 — read every field as text so that no value is lost to a failed cast, then type and judge it.
   // Lines the CSV parser cannot split (bad quoting, wrong field count, bad encoding) go to the rejects table.

@@ -1,4 +1,4 @@
-import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
+import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, Severity } from '../project/types.js';
 
 /**
@@ -106,6 +106,33 @@ export function spacedSpellingsTyped(columns: readonly (readonly [string, Column
   const spaced = spellings.filter((v) => v !== '').flatMap((v) => [` ${v}`, `${v} `, ` ${v} `, `\t${v}\t`, `\u00a0${v}`, `${v}\u00a0`]);
   const typed = columns.map(([name, spec]) => `coalesce(bool_or((${typedExpr('v', spec, 'v')}) IS NOT NULL), false) AS ${id(name)}`);
   return `SELECT ${typed.join(', ')} FROM (VALUES ${spaced.map((v) => `(${str(v)})`).join(', ')}) t(v)`;
+}
+
+/**
+ * How a file's null spellings are read: the CSV reader's `nullstr` option (a field spelled exactly as
+ * one is NULL, as an empty one is), and each column's raw value. DuckDB refuses a null string holding
+ * the delimiter or the quote: those spellings are compared on every field, and so is every spelling on
+ * a column where a spaced one would type as a value (see spacedSpellingsTyped). A declared column the
+ * file lacks (an optional one) reads as missing.
+ */
+export async function readNullSpellings(
+  engine: Engine,
+  spec: DatasetSpec,
+  nulls: readonly string[],
+  inFile: ReadonlySet<string>,
+): Promise<{ readerOption: string; rawValue: (column: string) => string }> {
+  const readerNulls = nulls.filter((v) => !v.includes(spec.delimiter) && !v.includes('"') && !/[\r\n]/.test(v));
+  const comparedNulls = nulls.filter((v) => !readerNulls.includes(v));
+  const typedColumns = Object.entries(spec.columns).filter(([c, col]) => inFile.has(c) && col.type !== 'text');
+  const [spacedTyped] = nulls.some((v) => v !== '') && typedColumns.length ? await engine.rows(spacedSpellingsTyped(typedColumns, nulls)) : [];
+  return {
+    readerOption: readerNulls.length ? `, nullstr = [${[...new Set(['', ...readerNulls])].map(str).join(', ')}]` : '',
+    rawValue: (c) => {
+      if (!inFile.has(c)) return 'NULL::VARCHAR';
+      const compared = spacedTyped?.[c] === true ? nulls : comparedNulls;
+      return compared.length ? `CASE WHEN ${isNullSpelling(id(c), compared)} THEN NULL ELSE ${id(c)} END` : id(c);
+    },
+  };
 }
 
 /** `(…)`: SQL list of the trimmed text values that mean a missing value: empty, and the declared spellings. */

@@ -144,9 +144,7 @@ export async function publishStaged(lake: ObjectStore, file: StagedFile, bucket:
 /**
  * Publishes staged files at their final keys (see publishStaged): the first alone (`onFirst` runs once
  * it is in place), the others several at once (against an S3 service 10 ms away, a gold build's ~60
- * objects took 1.5 s one after the other). An upload of a large local file to S3 holds up to 64 MiB of
- * parts in memory: those go one at a time. On a failure the others are let finish before it is thrown,
- * so that a retry never meets a publish still under way. Returns the bytes published.
+ * objects took 1.5 s one after the other). Returns the bytes published.
  */
 export async function publishAll(lake: ObjectStore, bucket: Bucket, items: readonly { file: StagedFile; key: string }[], onFirst?: () => void): Promise<number> {
   const sizes = await pMap(items, (item) => stagedSize(lake, item.file), { concurrency: OBJECTS_AT_ONCE });
@@ -154,40 +152,36 @@ export async function publishAll(lake: ObjectStore, bucket: Bucket, items: reado
   if (!first) return 0;
   await publishStaged(lake, first.file, bucket, first.key);
   onFirst?.();
-  const uploadsMemory = (i: number) => !lake.local && !('bucket' in rest[i]!.file) && sizes[i + 1]! > LARGE_UPLOAD;
-  const large = rest.filter((_, i) => uploadsMemory(i));
-  const small = rest.filter((_, i) => !uploadsMemory(i));
-  const failures: unknown[] = [];
-  const publish = ({ file, key }: { file: StagedFile; key: string }) => publishStaged(lake, file, bucket, key).catch((err: unknown) => void failures.push(err));
-  await Promise.all([pMap(small, publish, { concurrency: OBJECTS_AT_ONCE }), pMap(large, publish, { concurrency: 1 })]);
-  if (failures.length) throw failures[0];
+  const uploads = (i: number) => !lake.local && !('bucket' in rest[i]!.file) && sizes[i + 1]! > LARGE_UPLOAD;
+  await settleEach(rest.length, uploads, (i) => publishStaged(lake, rest[i]!.file, bucket, rest[i]!.key));
   return sizes.reduce((a, b) => a + b, 0);
 }
 
-/** A file above this is uploaded to S3 in parts (lib-storage): one such upload at a time. */
-const LARGE_UPLOAD = 16 * 1024 * 1024;
-
-/**
- * Stages local files (see Stager.stage), in their order: the small ones several at once (an upload
- * each on S3), the large ones one at a time (each upload holds up to 64 MiB of parts).
- */
+/** Stages local files (see Stager.stage), several at once (an upload each on S3); returns them in their order. */
 export async function stageAll(stager: Stager, files: readonly { file: string; name: string }[]): Promise<StagedFile[]> {
   const sizes = await Promise.all(files.map((f) => fs.stat(f.file).then((s) => s.size)));
   const staged: StagedFile[] = new Array<StagedFile>(files.length);
+  await settleEach(files.length, (i) => sizes[i]! > LARGE_UPLOAD, async (i) => void (staged[i] = await stager.stage(files[i]!.file, files[i]!.name)));
+  return staged;
+}
+
+/** A file above this is uploaded to S3 in parts (lib-storage), up to 64 MiB of them held in memory. */
+const LARGE_UPLOAD = 16 * 1024 * 1024;
+
+/**
+ * Runs `work` on items 0..n-1: those `oneAtATime` says (large uploads, for memory) one after the other,
+ * the rest several at once. A failure is thrown once every item is done, so that a retry never meets
+ * one still under way.
+ */
+async function settleEach(n: number, oneAtATime: (i: number) => boolean, work: (i: number) => Promise<void>): Promise<void> {
   const failures: unknown[] = [];
-  // A failure is thrown once the others are done: a retry never meets a file still being staged.
-  const stageOne = (i: number) =>
-    stager.stage(files[i]!.file, files[i]!.name).then(
-      (file) => void (staged[i] = file),
-      (err: unknown) => void failures.push(err),
-    );
-  const indexes = files.map((_, i) => i);
+  const each = (i: number) => work(i).catch((err: unknown) => void failures.push(err));
+  const indexes = Array.from({ length: n }, (_, i) => i);
   await Promise.all([
-    pMap(indexes.filter((i) => sizes[i]! <= LARGE_UPLOAD), stageOne, { concurrency: OBJECTS_AT_ONCE }),
-    pMap(indexes.filter((i) => sizes[i]! > LARGE_UPLOAD), stageOne, { concurrency: 1 }),
+    pMap(indexes.filter((i) => !oneAtATime(i)), each, { concurrency: OBJECTS_AT_ONCE }),
+    pMap(indexes.filter(oneAtATime), each, { concurrency: 1 }),
   ]);
   if (failures.length) throw failures[0];
-  return staged;
 }
 
 /**
