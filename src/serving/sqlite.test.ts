@@ -14,6 +14,21 @@ servingStoreContract('embedded SQLite', async () => {
   return { store, close: async () => { await store.close(); await fs.rm(dir, { recursive: true, force: true }); } };
 });
 
+test('processes opening a new store at the same moment all open it (a server\'s workers on a new DATA_DIR)', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'serving-open-'));
+  const files = Array.from({ length: 25 }, (_, i) => path.join(dir, `store-${i}`, 'serving.sqlite'));
+  const opener = fileURLToPath(new URL('../../test/support/serving-opener.ts', import.meta.url));
+  // Far enough ahead for every process to have loaded its modules before the first instant.
+  const args = JSON.stringify({ files, startAt: Date.now() + 3000, spacingMs: 40 });
+  const open = () =>
+    new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', opener, args], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+  const errors = (await Promise.all([open(), open(), open()])).filter(Boolean);
+  await fs.rm(dir, { recursive: true, force: true });
+  assert.deepEqual(errors, [], 'every process opened every store');
+});
+
 test('a reader in another process never sees an empty or partial KPI table during publishes', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'serving-atomic-'));
   const file = path.join(dir, 'serving.sqlite');

@@ -9,6 +9,21 @@ import type { DataVersion, KpiTable, PublishInfo, ReadOptions, ServingStore } fr
 const SQL_TYPE: Record<KpiColumnType, string> = { string: 'TEXT', integer: 'INTEGER', number: 'REAL', date: 'TEXT' };
 const TABLE_NAME = /^kpi_[a-z0-9_]+$/;
 const COLUMN_NAME = /^[a-z][a-z0-9_]*$/;
+const BUSY_TIMEOUT_MS = 10_000;
+
+/** Runs `action` again, 10–40 ms apart, while SQLite answers SQLITE_BUSY, for up to `timeoutMs`. */
+function whileBusy<T>(action: () => T, timeoutMs: number): T {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return action();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+      Atomics.wait(pause, 0, 0, 10 + Math.random() * 30);
+    }
+  }
+}
 
 /**
  * The embedded serving store: one SQLite file, one table per KPI. WAL mode gives readers a snapshot,
@@ -23,9 +38,10 @@ export class SqliteServingStore implements ServingStore {
     this.description = `sqlite ${file}`;
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      this.db = new Database(file);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('busy_timeout = 10000');
+      this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+      // Switching a new file to WAL does not wait on a busy handler: when the server's workers open
+      // a new store at the same moment, all but one get SQLITE_BUSY at once. They try again.
+      whileBusy(() => this.db.pragma('journal_mode = WAL'), BUSY_TIMEOUT_MS);
       this.db.exec(`CREATE TABLE IF NOT EXISTS _publishes (
         id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, published_at TEXT NOT NULL, tables TEXT NOT NULL)`);
       // Stores written before versions have no data column: added, empty for their publishes.
