@@ -57,13 +57,18 @@ test('passwords never appear in the store description', () => {
 });
 
 test('a MONGO_URI the driver refuses stops a server as it starts, with one clear error', async () => {
-  const config = loadConfig({ DATA_DIR: await fs.mkdtemp(path.join(os.tmpdir(), 'mongo-uri-')), MONGO_URI: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=soon' });
-  await assert.rejects(createApp(config), (err: Error & { hint?: string }) => {
-    assert.ok(err instanceof UserError);
-    assert.match(err.message, /^invalid MONGO_URI: /);
-    assert.match(err.hint ?? '', /mongodb:\/\/host:27017/);
-    return true;
-  });
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mongo-uri-'));
+  try {
+    const config = loadConfig({ DATA_DIR: dir, MONGO_URI: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=soon' });
+    await assert.rejects(createApp(config), (err: Error & { hint?: string }) => {
+      assert.ok(err instanceof UserError);
+      assert.match(err.message, /^invalid MONGO_URI: /);
+      assert.match(err.hint ?? '', /mongodb:\/\/host:27017/);
+      return true;
+    });
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('a store closed while it connects for the first time ends closed, not connected', async () => {
