@@ -45,6 +45,25 @@ test('distinct integers on a million keys agree with grouping', async () => {
   assert.equal(await grouped('true'), false);
 });
 
+test('distinct integers over Parquet files: bounds and counts from the footers give the answer a read of the column gives', async () => {
+  const write = async (name: string, sql: string) => {
+    const file = path.join(dir, name);
+    await engine.run(`COPY (${sql}) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE 10000)`);
+    return file;
+  };
+  // Nulls in some row groups, a file of nulls only, negative values, a value past 2^53.
+  const a = await write('a.parquet', `SELECT CASE WHEN i % 7 = 0 THEN NULL ELSE i - 50000 END::BIGINT AS k FROM range(60000) t(i)`);
+  const empty = await write('nulls.parquet', `SELECT NULL::BIGINT AS k FROM range(500)`);
+  const b = await write('b.parquet', `SELECT (60000 + i)::BIGINT AS k FROM range(30000) t(i)`);
+  const again = await write('again.parquet', `SELECT 9999::BIGINT AS k`);
+  const big = await write('big.parquet', `SELECT 9007199254740993::BIGINT AS k UNION ALL SELECT 9007199254740992`);
+  for (const files of [[a, empty, b], [a, empty, b, again], [empty], [big], [a, big]]) {
+    const relation = `read_parquet([${files.map((f) => `'${f}'`).join(', ')}])`;
+    assert.deepEqual(await distinctIntegers(engine, relation, 'k', 'true', files), await distinctIntegers(engine, relation, 'k'), files.map((f) => path.basename(f)).join(' + '));
+  }
+  assert.deepEqual(await distinctIntegers(engine, `read_parquet(['${a}', '${again}'])`, 'k', 'true', [a, again]), { values: 51428 + 1, distinct: false });
+});
+
 const tuples = (list: string) => `(SELECT * FROM (VALUES ${list}) t(carrier, flight, day, late))`;
 
 test('distinct tuples: a composite key packed into one bitmap, each kind of column', async () => {

@@ -1,5 +1,6 @@
 import { parquetFiles, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import { distinctIntegers } from '../engine/distinct.js';
+import { footerStats } from '../engine/parquet-stats.js';
 import { localPaths, type AuditCheck } from '../lake/index.js';
 import type { GoldModel, ModelTest } from '../project/types.js';
 import type { RunContext } from './context.js';
@@ -27,7 +28,7 @@ export async function auditGold(ctx: RunContext, gold: GoldState, previous: Gold
     const split = kept.length && kept.length < keys.length ? { fresh: parquetFiles(keys.filter((k) => !before.has(k)).map((k) => local.get(k)!)), kept: parquetFiles(kept.map((k) => local.get(k)!)) } : undefined;
     for (const test of model.tests) {
       const incremental = split && trusted.has(checkId(model.name, test)) ? split : undefined;
-      checks.push(await runTest(db, model, test, table, gold.tables[model.name] ?? 0, previous?.tables[model.name], incremental));
+      checks.push(await runTest(db, model, test, table, gold.tables[model.name] ?? 0, previous?.tables[model.name], incremental, [...local.values()]));
     }
   }
   return checks;
@@ -53,6 +54,8 @@ async function runTest(
   rows: number,
   before: number | undefined,
   incremental?: { fresh: string; kept: string },
+  /** The table's Parquet files, whose footers give an integer column's bounds without reading it. */
+  files?: readonly string[],
 ): Promise<AuditCheck> {
   const name = test.column ? `${test.test}(${test.column})` : test.test;
   const result = (passed: boolean, detail: string): AuditCheck => ({ table: model.name, check: name, passed, detail });
@@ -62,7 +65,7 @@ async function runTest(
     case 'unique': {
       // A bitmap over every row (an integer column) is cheaper than grouping, even than the incremental
       // check's look-up of the new values among the kept ones (a daily drop at 50M: 0.65 s against 1.6 s).
-      if ((await distinctIntegers(db, table, test.column!))?.distinct) return result(true, `${rows} rows, no ${test.column} twice`);
+      if ((await distinctIntegers(db, table, test.column!, 'true', files))?.distinct) return result(true, `${rows} rows, no ${test.column} twice`);
       const n = incremental
         ? await count(`WITH fresh AS (SELECT ${c} FROM ${incremental.fresh} WHERE ${c} IS NOT NULL)
             SELECT count(*) AS n FROM (
@@ -74,7 +77,7 @@ async function runTest(
       return result(n === 0, n === 0 ? `${rows} rows, no ${test.column} twice${how}` : `${n} values of ${test.column} appear more than once${how}`);
     }
     case 'not_null': {
-      const n = await count(`SELECT count(*) AS n FROM ${table} WHERE ${c} IS NULL`);
+      const n = (files ? (await footerStats(db, files, test.column!, false))?.nulls : undefined) ?? (await count(`SELECT count(*) AS n FROM ${table} WHERE ${c} IS NULL`));
       return result(n === 0, n === 0 ? `no missing ${test.column}` : `${n} of ${rows} rows have no ${test.column}`);
     }
     case 'accepted_values': {

@@ -1,0 +1,31 @@
+import { sqlString, type Engine } from './duckdb.js';
+
+export interface ColumnStats {
+  /** Non-null values, and nulls. */
+  values: number;
+  nulls: number;
+  /** An integer column's bounds, as text (a BIGINT past 2^53 would not survive a JavaScript number); absent when every value is null. */
+  min?: string;
+  max?: string;
+}
+
+/**
+ * A column's counts (and, for an integer column, its bounds) from the statistics in the Parquet files'
+ * footers rather than a read of the column: a lake of 50M purchases, 0.02 s against 0.16 s. Undefined
+ * when a row group lacks them (another writer may leave them out): the caller reads the column.
+ */
+export async function footerStats(engine: Engine, files: readonly string[], column: string, integerBounds: boolean): Promise<ColumnStats | undefined> {
+  if (files.length === 0) return undefined;
+  const missingBounds = integerBounds ? ' OR (num_values > stats_null_count AND (stats_min_value IS NULL OR stats_max_value IS NULL))' : '';
+  const [stats] = await engine.rows(`
+    SELECT sum(num_values - stats_null_count) AS n, sum(stats_null_count) AS nulls,
+           ${integerBounds ? 'CAST(min(CAST(stats_min_value AS HUGEINT)) AS VARCHAR) AS lo, CAST(max(CAST(stats_max_value AS HUGEINT)) AS VARCHAR) AS hi,' : ''}
+           count(*) FILTER (WHERE stats_null_count IS NULL${missingBounds}) AS unknown
+    FROM parquet_metadata([${files.map(sqlString).join(', ')}]) WHERE path_in_schema = ${sqlString(column)}`);
+  if (!stats || stats['n'] === null || Number(stats['unknown']) > 0) return undefined;
+  return {
+    values: Number(stats['n']),
+    nulls: Number(stats['nulls']),
+    ...(integerBounds && stats['lo'] !== null ? { min: stats['lo'] as string, max: stats['hi'] as string } : {}),
+  };
+}
