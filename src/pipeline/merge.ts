@@ -155,7 +155,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   // A first load (no silver rows yet, nothing set aside earlier): every partition receiving rows is
   // new, so the rows are written before it is known which partitions they fall in, and the counts
   // need no grouping by partition (computing each row's partition for that cost 0.2 s at 10M rows).
-  const firstLoad = input.existing.length === 0 && !candFile;
+  const firstLoad = input.existing.length === 0 && !orphansOld;
   const refCounts = refs.map((r, i) => `count(*) FILTER (WHERE ${r.flag}) AS ${id(`unresolved_${i}`)}`).join(', ');
   const byPartition = firstLoad
     ? []

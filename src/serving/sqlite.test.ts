@@ -24,9 +24,12 @@ test('processes opening a new store at the same moment all open it (a server\'s 
     new Promise<string>((resolve, reject) => {
       execFile(process.execPath, ['--import', 'tsx', opener, args], (err, stdout) => (err ? reject(err) : resolve(stdout)));
     });
-  const errors = (await Promise.all([open(), open(), open()])).filter(Boolean);
-  await fs.rm(dir, { recursive: true, force: true });
-  assert.deepEqual(errors, [], 'every process opened every store');
+  try {
+    const errors = (await Promise.all([open(), open(), open()])).filter(Boolean);
+    assert.deepEqual(errors, [], 'every process opened every store');
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('a reader in another process never sees an empty or partial KPI table during publishes', async () => {

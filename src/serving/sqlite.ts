@@ -19,7 +19,7 @@ function whileBusy<T>(action: () => T, timeoutMs: number): T {
     try {
       return action();
     } catch (err) {
-      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+      if (!String((err as { code?: string }).code).startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw err;
       Atomics.wait(pause, 0, 0, 10 + Math.random() * 30);
     }
   }
