@@ -14,8 +14,7 @@ const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTIN
  */
 export async function distinctIntegers(engine: Engine, relation: string, column: string, where = 'true', files?: readonly string[]): Promise<{ values: number; distinct: boolean } | undefined> {
   const c = id(column);
-  const [described] = await engine.columns(`SELECT ${c} FROM ${relation}`);
-  if (!described || !INTEGER_TYPES.has(described.type)) return undefined;
+  if (!(await isIntegerColumn(engine, relation, column))) return undefined;
   // The bounds as text: a BIGINT past 2^53 would not survive a JavaScript number.
   const footers = files && where === 'true' ? await footerStats(engine, files, column, true) : undefined;
   const range = footers
@@ -28,6 +27,12 @@ export async function distinctIntegers(engine: Engine, relation: string, column:
   if (hi - lo + 1n > BITMAP_MAX_RANGE) return undefined;
   const [set] = await engine.rows(`SELECT bit_count(bitstring_agg(${c}, ${lo}, ${hi})) AS d FROM ${relation} WHERE (${where}) AND ${c} IS NOT NULL`);
   return { values, distinct: Number(set!['d']) === values };
+}
+
+/** Whether `column` of `relation` is of an integer type. */
+export async function isIntegerColumn(engine: Engine, relation: string, column: string): Promise<boolean> {
+  const [described] = await engine.columns(`SELECT ${id(column)} FROM ${relation}`);
+  return described !== undefined && INTEGER_TYPES.has(described.type);
 }
 
 /** Text columns with at most this many values are numbered through their sorted list of values. */

@@ -29,3 +29,24 @@ export async function footerStats(engine: Engine, files: readonly string[], colu
     ...(integerBounds && stats['lo'] !== null ? { min: stats['lo'] as string, max: stats['hi'] as string } : {}),
   };
 }
+
+/**
+ * Each file's bounds of an integer column from its footer (null for a file with no value in it), or
+ * undefined when a row group lacks them or a file's footer does not name the column.
+ */
+export async function integerBoundsByFile(engine: Engine, files: readonly string[], column: string): Promise<Map<string, { min: bigint; max: bigint } | null> | undefined> {
+  if (files.length === 0) return new Map();
+  const mine = `path_in_schema = ${sqlString(column)}`;
+  const rows = await engine.rows(`
+    SELECT file_name, count(*) FILTER (WHERE ${mine}) AS chunks,
+           CAST(min(TRY_CAST(stats_min_value AS HUGEINT)) FILTER (WHERE ${mine}) AS VARCHAR) AS lo, CAST(max(TRY_CAST(stats_max_value AS HUGEINT)) FILTER (WHERE ${mine}) AS VARCHAR) AS hi,
+           -- (Bounds that are not integers: not an integer column, nothing to prune with.)
+           count(*) FILTER (WHERE ${mine} AND (stats_null_count IS NULL OR (num_values > stats_null_count AND (TRY_CAST(stats_min_value AS HUGEINT) IS NULL OR TRY_CAST(stats_max_value AS HUGEINT) IS NULL)))) AS unknown
+    FROM parquet_metadata([${files.map(sqlString).join(', ')}]) GROUP BY file_name`);
+  const asked = new Set(files);
+  if (rows.some((r) => Number(r['unknown']) > 0 || Number(r['chunks']) === 0 || !asked.has(r['file_name'] as string))) return undefined;
+  // A file with no row group has no row: absent from the metadata, it holds no value.
+  const byFile = new Map<string, { min: bigint; max: bigint } | null>(files.map((f) => [f, null]));
+  for (const r of rows) if (r['lo'] !== null) byFile.set(r['file_name'] as string, { min: BigInt(r['lo'] as string), max: BigInt(r['hi'] as string) });
+  return byFile;
+}

@@ -134,3 +134,44 @@ describe('unique on an integer column, first version', () => {
     });
   });
 });
+
+describe('unique on an integer column of a version that keeps objects of the one before', () => {
+  let tiny: Tiny;
+  const pipeline = () => auditedRun(tiny);
+  const audit = (result: Awaited<ReturnType<typeof pipeline>>) => (result.details['audit'] as { check: string; passed: boolean; detail: string }[]).find((c) => c.check === 'unique(cents)')!;
+  const orders = (rows: [number, string, string][]) => `order_id,customer_id,day,amount\n${rows.map(([id, day, amount]) => `${id},1,${day},${amount}`).join('\n')}\n`;
+
+  before(async () => {
+    // Amounts in cents, unique across the fact (not the key, so a later file adds rows rather than
+    // replacing them). Each month is an object: January's cents are 1, 3 and 5, February's 10 to 12,
+    // March's 100 to 102.
+    tiny = await tinyProject({
+      'models/fact_orders.sql': 'SELECT o.order_id, o.customer_id, o.day, o.amount, CAST(o.amount * 100 AS BIGINT) AS cents, c.country\nFROM orders o\nLEFT JOIN customers c ON c.id = o.customer_id\n',
+      'models/fact_orders.yml': 'description: Orders with their country.\npartitioned_by: orders\ntests:\n  - unique: cents\n',
+    });
+    await tiny.drop('customers.csv', 'id,name,country\n1,Ann,France\n2,Bob,Spain\n');
+    await tiny.drop('orders.csv', orders([[1, '2026-01-05', '0.01'], [2, '2026-01-06', '0.03'], [3, '2026-01-07', '0.05'], [4, '2026-02-05', '0.10'], [5, '2026-02-06', '0.11'], [6, '2026-02-07', '0.12'], [7, '2026-03-05', '1.00'], [8, '2026-03-06', '1.01'], [9, '2026-03-07', '1.02']]));
+    assert.equal(audit(await pipeline()).detail, '9 rows, no cents twice');
+  });
+  after(() => tiny.cleanup());
+
+  test('new values outside every kept range: no kept object is read', async () => {
+    await tiny.drop('orders_apr.csv', orders([[10, '2026-04-01', '2.00'], [11, '2026-04-02', '2.01']]));
+    assert.equal(audit(await pipeline()).detail, '11 rows, no cents twice (the new objects checked against 0 of the 3 kept from the version before, those whose cents values overlap theirs)');
+  });
+
+  test('a new value inside a kept range but not in it passes; only the overlapping kept object is read', async () => {
+    await tiny.drop('orders_may.csv', orders([[12, '2026-05-01', '0.04']]));
+    assert.equal(audit(await pipeline()).detail, '12 rows, no cents twice (the new objects checked against 1 of the 4 kept from the version before, those whose cents values overlap theirs)');
+  });
+
+  test('a value of a kept month repeated in a new month fails the check', async () => {
+    await tiny.drop('orders_jun.csv', orders([[13, '2026-06-01', '0.11'], [14, '2026-06-02', '3.00']]));
+    await assert.rejects(pipeline(), (err: unknown) => {
+      assert.ok(err instanceof AuditError, String(err));
+      assert.deepEqual(err.failed.map((f) => f.detail), ['1 values of cents appear more than once (the new objects checked against those kept from the version before)']);
+      return true;
+    });
+    assert.equal((await currentVersion(tiny.lake))!.version, 3, 'nothing committed');
+  });
+});
