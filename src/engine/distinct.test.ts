@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Engine } from './duckdb.js';
 import { distinctIntegers, distinctTuples } from './distinct.js';
+import { integerBoundsByFile } from './parquet-stats.js';
 
 let engine: Engine;
 let dir: string;
@@ -62,6 +63,15 @@ test('distinct integers over Parquet files: bounds and counts from the footers g
     assert.deepEqual(await distinctIntegers(engine, relation, 'k', 'true', files), await distinctIntegers(engine, relation, 'k'), files.map((f) => path.basename(f)).join(' + '));
   }
   assert.deepEqual(await distinctIntegers(engine, `read_parquet(['${a}', '${again}'])`, 'k', 'true', [a, again]), { values: 51428 + 1, distinct: false });
+  // A file storing the column as text has text bounds ('10' < '9'): the footers are not used.
+  const nine = await write('nine.parquet', `SELECT 9::BIGINT AS k`);
+  const text = await write('text.parquet', `SELECT k FROM (VALUES ('9'), ('10')) t(k)`);
+  assert.equal(await integerBoundsByFile(engine, [nine, text], 'k'), undefined);
+  assert.deepEqual(await distinctIntegers(engine, `read_parquet(['${nine}', '${text}'])`, 'k', 'true', [nine, text]), { values: 3, distinct: false });
+  assert.deepEqual(
+    await integerBoundsByFile(engine, [a, empty, b], 'k'),
+    new Map([[a, { min: -49999n, max: 9999n }], [empty, null], [b, { min: 60000n, max: 89999n }]]),
+  );
 });
 
 const tuples = (list: string) => `(SELECT * FROM (VALUES ${list}) t(carrier, flight, day, late))`;

@@ -16,10 +16,11 @@ export interface ColumnStats {
  */
 export async function footerStats(engine: Engine, files: readonly string[], column: string, integerBounds: boolean): Promise<ColumnStats | undefined> {
   if (files.length === 0) return undefined;
-  const missingBounds = integerBounds ? ' OR (num_values > stats_null_count AND (stats_min_value IS NULL OR stats_max_value IS NULL))' : '';
+  // Integer bounds only from integers stored as such: text bounds compare as text ('10' < '9').
+  const missingBounds = integerBounds ? " OR type NOT IN ('INT32', 'INT64') OR (num_values > stats_null_count AND (stats_min_value IS NULL OR stats_max_value IS NULL))" : '';
   const [stats] = await engine.rows(`
     SELECT sum(num_values - stats_null_count) AS n, sum(stats_null_count) AS nulls,
-           ${integerBounds ? 'CAST(min(CAST(stats_min_value AS HUGEINT)) AS VARCHAR) AS lo, CAST(max(CAST(stats_max_value AS HUGEINT)) AS VARCHAR) AS hi,' : ''}
+           ${integerBounds ? 'CAST(min(TRY_CAST(stats_min_value AS HUGEINT)) AS VARCHAR) AS lo, CAST(max(TRY_CAST(stats_max_value AS HUGEINT)) AS VARCHAR) AS hi,' : ''}
            count(*) FILTER (WHERE stats_null_count IS NULL${missingBounds}) AS unknown
     FROM parquet_metadata([${files.map(sqlString).join(', ')}]) WHERE path_in_schema = ${sqlString(column)}`);
   if (!stats || stats['n'] === null || Number(stats['unknown']) > 0) return undefined;
@@ -40,13 +41,19 @@ export async function integerBoundsByFile(engine: Engine, files: readonly string
   const rows = await engine.rows(`
     SELECT file_name, count(*) FILTER (WHERE ${mine}) AS chunks,
            CAST(min(TRY_CAST(stats_min_value AS HUGEINT)) FILTER (WHERE ${mine}) AS VARCHAR) AS lo, CAST(max(TRY_CAST(stats_max_value AS HUGEINT)) FILTER (WHERE ${mine}) AS VARCHAR) AS hi,
-           -- (Bounds that are not integers: not an integer column, nothing to prune with.)
-           count(*) FILTER (WHERE ${mine} AND (stats_null_count IS NULL OR (num_values > stats_null_count AND (TRY_CAST(stats_min_value AS HUGEINT) IS NULL OR TRY_CAST(stats_max_value AS HUGEINT) IS NULL)))) AS unknown
+           -- Stored as something else than integers (text bounds compare as text: '10' < '9'), or
+           -- without bounds: nothing to prune with.
+           count(*) FILTER (WHERE ${mine} AND (type NOT IN ('INT32', 'INT64') OR stats_null_count IS NULL OR (num_values > stats_null_count AND (TRY_CAST(stats_min_value AS HUGEINT) IS NULL OR TRY_CAST(stats_max_value AS HUGEINT) IS NULL)))) AS unknown
     FROM parquet_metadata([${files.map(sqlString).join(', ')}]) GROUP BY file_name`);
   const asked = new Set(files);
   if (rows.some((r) => Number(r['unknown']) > 0 || Number(r['chunks']) === 0 || !asked.has(r['file_name'] as string))) return undefined;
   // A file with no row group has no row: absent from the metadata, it holds no value.
   const byFile = new Map<string, { min: bigint; max: bigint } | null>(files.map((f) => [f, null]));
-  for (const r of rows) if (r['lo'] !== null) byFile.set(r['file_name'] as string, { min: BigInt(r['lo'] as string), max: BigInt(r['hi'] as string) });
+  for (const r of rows) {
+    if (r['lo'] === null) continue;
+    const bounds = { min: BigInt(r['lo'] as string), max: BigInt(r['hi'] as string) };
+    if (bounds.min > bounds.max) return undefined;
+    byFile.set(r['file_name'] as string, bounds);
+  }
   return byFile;
 }
