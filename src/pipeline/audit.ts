@@ -28,7 +28,7 @@ export async function auditGold(ctx: RunContext, gold: GoldState, previous: Gold
     const split = kept.length && kept.length < keys.length ? { fresh: keys.filter((k) => !before.has(k)).map((k) => local.get(k)!), kept: kept.map((k) => local.get(k)!) } : undefined;
     for (const test of model.tests) {
       const incremental = split && trusted.has(checkId(model.name, test)) ? split : undefined;
-      checks.push(await runTest(db, model, test, table, gold.tables[model.name] ?? 0, previous?.tables[model.name], incremental, [...local.values()]));
+      checks.push(await runTest(db, model, test, table, gold.tables[model.name] ?? 0, previous?.tables[model.name], incremental, keys.length ? [...local.values()] : undefined));
     }
   }
   return checks;
@@ -54,7 +54,7 @@ async function runTest(
   rows: number,
   before: number | undefined,
   incremental?: { fresh: string[]; kept: string[] },
-  /** The table's Parquet files, whose footers give an integer column's bounds without reading it. */
+  /** The table's Parquet files (none when it has no object), whose footers give an integer column's bounds without reading it. */
   files?: readonly string[],
 ): Promise<AuditCheck> {
   const name = test.column ? `${test.test}(${test.column})` : test.test;
