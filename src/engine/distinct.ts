@@ -22,8 +22,8 @@ export async function distinctIntegers(engine: Engine, relation: string, column:
     : (await engine.rows(`SELECT CAST(min(${c}) AS VARCHAR) AS lo, CAST(max(${c}) AS VARCHAR) AS hi, count(${c}) AS n FROM ${relation} WHERE (${where}) AND ${c} IS NOT NULL`))[0]!;
   const values = Number(range['n']);
   if (values === 0) return { values, distinct: true };
-  const lo = BigInt(range['lo'] as string);
-  const hi = BigInt(range['hi'] as string);
+  const lo = BigInt(range['lo'] as string | bigint);
+  const hi = BigInt(range['hi'] as string | bigint);
   if (hi - lo + 1n > BITMAP_MAX_RANGE) return undefined;
   const [set] = await engine.rows(`SELECT bit_count(bitstring_agg(${c}, ${lo}, ${hi})) AS d FROM ${relation} WHERE (${where}) AND ${c} IS NOT NULL`);
   return { values, distinct: Number(set!['d']) === values };

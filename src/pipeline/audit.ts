@@ -1,6 +1,6 @@
 import { parquetFiles, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import { distinctIntegers, isIntegerColumn } from '../engine/distinct.js';
-import { footerStats, integerBoundsByFile } from '../engine/parquet-stats.js';
+import { footerStats, footerStatsByFile } from '../engine/parquet-stats.js';
 import { localPaths, type AuditCheck } from '../lake/index.js';
 import type { GoldModel, ModelTest } from '../project/types.js';
 import type { RunContext } from './context.js';
@@ -106,14 +106,13 @@ async function runTest(
  * footers): where a kept value equal to a new one can be. Undefined when the footers cannot tell.
  */
 async function overlapping(db: Awaited<ReturnType<RunContext['db']>>, split: { fresh: string[]; kept: string[] }, column: string): Promise<string[] | undefined> {
-  const bounds = await integerBoundsByFile(db, [...split.fresh, ...split.kept], column);
-  if (!bounds) return undefined;
-  const fresh = split.fresh.map((f) => bounds.get(f)).filter((b) => b != null);
-  if (fresh.length === 0) return split.fresh;
-  const lo = fresh.reduce((m, b) => (b.min < m ? b.min : m), fresh[0]!.min);
-  const hi = fresh.reduce((m, b) => (b.max > m ? b.max : m), fresh[0]!.max);
+  const fresh = await footerStats(db, split.fresh, column, true);
+  const byFile = fresh && (await footerStatsByFile(db, split.kept, column, true));
+  if (!byFile || !fresh) return undefined;
+  if (fresh.min === undefined || fresh.max === undefined) return split.fresh;
+  const { min: lo, max: hi } = fresh;
   return [...split.fresh, ...split.kept.filter((f) => {
-    const b = bounds.get(f);
-    return b != null && b.max >= lo && b.min <= hi;
+    const b = byFile.get(f)!;
+    return b.min !== undefined && b.max! >= lo && b.min <= hi;
   })];
 }
