@@ -111,3 +111,31 @@ describe('gold and publish', () => {
     assert.match(String(again.details['skipped']), /already has version \d+ \(gold of run/);
   });
 });
+
+describe('gold partitions built in one process', () => {
+  test('a partition the SQL keeps no row of is a typed, empty object; SQL that starts with WITH or ends with a comment is built as written', async () => {
+    const tiny = await tinyProject({
+      'models/late_orders.sql': 'WITH late AS (SELECT * FROM orders WHERE day >= DATE \'2026-02-01\')\nSELECT order_id, day, amount FROM late -- February on',
+      'models/late_orders.yml': 'description: Orders from February.\npartitioned_by: orders\n',
+    });
+    try {
+      await tiny.drop('customers.csv', 'id,name,country\n1,Ann,France\n');
+      await tiny.drop('orders.csv', 'order_id,customer_id,day,amount\n10,1,2026-01-05,12.50\n12,1,2026-02-03,30.00\n13,1,2026-02-04,1.00\n');
+      await tiny.commitAfter(async (ctx) => {
+        await runBronze(ctx);
+        await runSilver(ctx);
+        await runGold(ctx);
+      });
+      const state = (await readStates(tiny.lake, tiny.config.project)).gold!;
+      assert.deepEqual(state.partitions?.['month=2026-01']?.rows, { fact_orders: 1, late_orders: 0 });
+      assert.equal(state.tables['late_orders'], 2);
+      const january = partitionObject(state, 'late_orders', 'month=2026-01')!;
+      assert.deepEqual(await lakeRows(tiny.lake, 'gold', [january], "SELECT string_agg(column_name || ' ' || column_type, ', ') AS columns FROM (DESCRIBE t)"), [
+        { columns: 'order_id BIGINT, day DATE, amount DECIMAL(18,2)' },
+      ]);
+      assert.deepEqual(await lakeRows(tiny.lake, 'gold', [partitionObject(state, 'late_orders', 'month=2026-02')!], 'SELECT order_id FROM t ORDER BY 1'), [{ order_id: 12 }, { order_id: 13 }]);
+    } finally {
+      await tiny.cleanup();
+    }
+  });
+});

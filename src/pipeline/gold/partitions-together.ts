@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
 import { localPaths } from '../../lake/index.js';
@@ -10,11 +9,12 @@ import type { GoldPartitionInput, GoldPartitionOutput } from './partition-shard.
 import { datasetView } from './tables.js';
 
 /**
- * The partitions of the partitioned tables built in one statement per table, in this process: what the
- * shards do one partition at a time (goldPartitionShard), without paying a query, its views and its
- * file per partition. Each partition is still the table's SQL over that partition's silver alone (a
- * CTE named after the dataset shadows its view in that branch), so the rows of every partition are
- * exactly those its shard would build; the branches are written by one partitioned COPY.
+ * The partitions of the partitioned tables built in this process, in one session: what the shards do
+ * one partition at a time (goldPartitionShard), without paying views and staging per partition. Each
+ * partition is still the table's SQL over that partition's silver alone (a CTE named after the dataset
+ * shadows its view), written by a COPY of its own. One partitioned COPY of every partition's branch
+ * was measured slower: 1.6 s against 1.25 s for the 13 months of a 10M-row fact, and no faster on 365
+ * day partitions, as DuckDB's partitioned writer hashes every row to its partition.
  */
 export const buildPartitionsTogether: ShardHandler<GoldPartitionInput[], GoldPartitionOutput[]> = async (ctx: RunContext, inputs: GoldPartitionInput[], stager) => {
   if (inputs.length === 0) return [];
@@ -31,31 +31,22 @@ export const buildPartitionsTogether: ShardHandler<GoldPartitionInput[], GoldPar
     const { dataset, others, tables } = group[0]!;
     const spec = ctx.config.project.datasets.find((d) => d.name === dataset)!;
     for (const [name, keys] of Object.entries(others)) await datasetView(ctx, db, name, keys, downloads);
-    const branches: ((sql: string) => string)[] = [];
-    for (const [i, input] of group.entries()) {
+    const branches: string[] = [];
+    for (const input of group) {
       const files = await localPaths(ctx.lake, 'silver', input.keys, downloads);
-      // The newline ends a comment the table's SQL may end with.
-      branches.push((sql) => `WITH ${id(dataset)} AS (${datasetSelect(spec, files)}) SELECT *, ${i} AS _part FROM (${sql}\n)`);
+      branches.push(datasetSelect(spec, files));
     }
     for (const model of ctx.config.project.models.filter((m) => tables.includes(m.name))) {
       ctx.progress.begin('gold', `${model.name} ${group.length} partition${group.length > 1 ? 's' : ''}`);
       const outDir = await ctx.workDir(`gold-partitions-${model.name}`);
-      const union = branches.map((branch) => `(${branch(model.sql)})`).join(' UNION ALL ');
-      await db.run(`COPY (${union}) TO ${str(outDir)} (FORMAT parquet, ${SILVER_PARQUET}, PARTITION_BY (_part), OVERWRITE_OR_IGNORE)`, (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }));
       const made: { input: GoldPartitionInput; file: string; name: string; rows: number }[] = [];
       for (const [i, input] of group.entries()) {
-        const folder = path.join(outDir, `_part=${i}`);
-        const written = (await fs.readdir(folder).catch(() => [] as string[])).filter((f) => f.endsWith('.parquet'));
-        const file = path.join(outDir, `${i}.parquet`);
-        if (written.length === 1) await fs.rename(path.join(folder, written[0]!), file);
-        else {
-          // A partition without rows (or, on a very large one, several files): one file of its rows, typed.
-          // (The partition column is not written into the partitioned files: only the empty branch has it.)
-          const source = written.length ? `SELECT * FROM read_parquet([${written.map((f) => str(path.join(folder, f))).join(', ')}], hive_partitioning = false)` : `SELECT * EXCLUDE (_part) FROM (${branches[i]!(model.sql)}) WHERE false`;
-          await db.run(`COPY (${source}) TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`);
-        }
-        const [r] = await db.rows(`SELECT count(*) AS n FROM read_parquet(${str(file)})`);
-        made.push({ input, file, name: `${g}.${i}/${model.name}.parquet`, rows: Number(r!['n']) });
+        const file = path.join(outDir, `${g}.${i}.parquet`);
+        // The newline ends a comment the table's SQL may end with. An empty partition still gets a
+        // file, typed by the SQL: COPY writes the columns of an empty result too.
+        const [written] = await db.rows(`COPY (WITH ${id(dataset)} AS (${branches[i]}) SELECT * FROM (${model.sql}\n)) TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`);
+        made.push({ input, file, name: `${g}.${i}/${model.name}.parquet`, rows: Number(written!['Count']) });
+        ctx.progress.update({ percent: (100 * (i + 1)) / group.length });
       }
       const staged = await stageAll(stager, made);
       for (const [j, m] of made.entries()) {
