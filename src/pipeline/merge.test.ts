@@ -125,6 +125,19 @@ describe('merge into silver by key', () => {
     assert.deepEqual(await silverRows(second.files), [[1, 10, '2026-01'], [2, 20, '2026-01']]);
   });
 
+  test('a first load of one file of known size is counted by its write, and by reference when some rows wait', async () => {
+    const rows = [[1, 1, '2026-01-05', 10], [2, 9, '2026-02-06', 20]] as [number, number, string, number][];
+    const all = await merge({ incoming: [{ relation: await purchases(rows), source: 'd1', name: 'd1', rows: 2 }], existing: [], referenced: [await knownClients([1, 9])] });
+    assert.deepEqual([all.result.counts.incoming, all.result.counts.newOrphans, all.result.counts.rows, all.result.orphans.rows], [2, 0, 2, 0]);
+    assert.deepEqual(all.result.touched, ['month=2026-01', 'month=2026-02']);
+    const waits = await merge({ incoming: [{ relation: await purchases(rows), source: 'd1', name: 'd1', rows: 2 }], existing: [], referenced: [await knownClients([1])] });
+    assert.deepEqual([waits.result.counts.incoming, waits.result.counts.newOrphans, waits.result.counts.rows, waits.result.orphans.rows], [2, 1, 1, 1]);
+    const refCheck = waits.result.quality.find((q) => q.rule === 'references')!;
+    assert.deepEqual([refCheck.checked, refCheck.failed], [2, 1]);
+    assert.deepEqual(await silverRows(waits.files), [[1, 10, '2026-01']]);
+    assert.deepEqual((await engine.rows(`SELECT id_achat FROM read_parquet('${waits.orphansFile}')`)).map((r) => r['id_achat']), ['2']);
+  });
+
   test('references as a warning keep the row and count it; as fatal they fail the run', async () => {
     const rows = [[1, 1, '2026-01-05', 10], [2, 9, '2026-01-06', 20]] as [number, number, string, number][];
     const warn = { ...achats, references: [{ ...achats.references[0]!, severity: 'warn' as const }] };

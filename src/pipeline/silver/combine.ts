@@ -54,7 +54,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
     }
 
     const s = emptyStats(spec, files);
-    const incoming: { relation: string; source: string; name: string }[] = [];
+    const incoming: { relation: string; source: string; name: string; rows: number }[] = [];
     for (const c of cleaned.filter((o) => o.dataset === spec.name)) {
       const file = files.find((f) => f.key === c.key)!;
       if (c.waiting !== undefined) {
@@ -68,7 +68,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
       }
       delete next.waiting![c.key];
       const relation = c.valid && 'relation' in c.valid ? c.valid.relation : `read_parquet(${str(await stagedLocalPath(ctx.lake, c.valid!, downloads))})`;
-      incoming.push({ relation, source: c.key, name: file.name });
+      incoming.push({ relation, source: c.key, name: file.name, rows: c.rows });
       addCleaning(s, c.stats!);
       if (c.missingColumns) s.missingColumns[c.key] = c.missingColumns;
       quality.push(...c.quality!);
