@@ -136,6 +136,11 @@ describe('merge into silver by key', () => {
     assert.deepEqual([refCheck.checked, refCheck.failed], [2, 1]);
     assert.deepEqual(await silverRows(waits.files), [[1, 10, '2026-01']]);
     assert.deepEqual((await engine.rows(`SELECT id_achat FROM read_parquet('${waits.orphansFile}')`)).map((r) => r['id_achat']), ['2']);
+    // Every row waits, in a dataset of one folder: no file is added, not even an empty one.
+    const { partitionBy: _, ...onePlace } = achats;
+    const lenient = { ...onePlace, rules: achats.rules.filter((r) => r.rule !== 'not_empty' && r.rule !== 'no_all_null_column') };
+    const none = await merge({ incoming: [{ relation: await purchases(rows), source: 'd1', name: 'd1', rows: 2 }], existing: [], referenced: [await knownClients([5])] }, lenient);
+    assert.deepEqual([none.result.written, none.result.touched, none.result.counts.newOrphans, none.result.orphans.rows], [[], [], 2, 2]);
   });
 
   test('references as a warning keep the row and count it; as fatal they fail the run', async () => {

@@ -219,7 +219,9 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
       ? await db.rows(`COPY (SELECT *, ${part.code} AS _part FROM (${rows})) TO ${str(dataDir)} (FORMAT parquet, ${SILVER_PARQUET}, PARTITION_BY (_part), OVERWRITE_OR_IGNORE)`)
       : await db.rows(`COPY (${rows}) TO ${str(path.join(dataDir, 'data_0.parquet'))} (FORMAT parquet, ${SILVER_PARQUET})`);
     if (countedByWrite && Number(copied!['Count']) !== knownRows) await countFirstLoad();
-    for (const rel of (await fs.readdir(dataDir, { recursive: true })).sort()) {
+    // (Every row of a first load waiting for its reference: nothing to add, not even an empty file.)
+    const nothingWritten = countedByWrite && count('receiving') === 0;
+    for (const rel of nothingWritten ? [] : (await fs.readdir(dataDir, { recursive: true })).sort()) {
       if (!rel.endsWith('.parquet')) continue;
       const folder = path.dirname(rel);
       const partition = folder === '.' ? '' : part.folder(Number(folder.slice(folder.indexOf('=') + 1)));
