@@ -21,7 +21,7 @@ export async function auditGold(ctx: RunContext, gold: GoldState, previous: Gold
     const keys = gold.objects[model.name]!;
     const paths = await localPaths(ctx.lake, 'gold', keys, downloads);
     const local = new Map(keys.map((key, i) => [key, paths[i]!]));
-    const table = keys.length ? parquetFiles([...local.values()]) : `(SELECT * FROM (${model.sql}) WHERE false)`;
+    const table = keys.length ? parquetFiles([...local.values()]) : `(SELECT * FROM (${model.sql}\n) WHERE false)`;
     // Objects the previous version had too: a check it passed holds for them, only the new ones need looking at.
     const before = new Set(previous?.objects[model.name] ?? []);
     const kept = keys.filter((k) => before.has(k));

@@ -117,6 +117,7 @@ describe('gold partitions built in one process', () => {
     const tiny = await tinyProject({
       'models/late_orders.sql': 'WITH late AS (SELECT * FROM orders WHERE day >= DATE \'2026-02-01\')\nSELECT order_id, day, amount FROM late -- February on',
       'models/late_orders.yml': 'description: Orders from February.\npartitioned_by: orders\n',
+      'models/customer_names.sql': 'SELECT id, name FROM customers -- every customer',
     });
     try {
       await tiny.drop('customers.csv', 'id,name,country\n1,Ann,France\n');
@@ -134,6 +135,18 @@ describe('gold partitions built in one process', () => {
         { columns: 'order_id BIGINT, day DATE, amount DECIMAL(18,2)' },
       ]);
       assert.deepEqual(await lakeRows(tiny.lake, 'gold', [partitionObject(state, 'late_orders', 'month=2026-02')!], 'SELECT order_id FROM t ORDER BY 1'), [{ order_id: 12 }, { order_id: 13 }]);
+      assert.equal(state.tables['customer_names'], 1);
+      // One more February order: February alone is built again, by the one-partition path.
+      await tiny.drop('orders_more.csv', 'order_id,customer_id,day,amount\n14,1,2026-02-10,5.00\n');
+      const again = await tiny.commitAfter(async (ctx) => {
+        await runBronze(ctx);
+        await runSilver(ctx);
+        return runGold(ctx);
+      });
+      assert.equal(again.details['partitionsKept'], 1);
+      const after = (await readStates(tiny.lake, tiny.config.project)).gold!;
+      assert.equal(partitionObject(after, 'late_orders', 'month=2026-01'), january);
+      assert.deepEqual(await lakeRows(tiny.lake, 'gold', [partitionObject(after, 'late_orders', 'month=2026-02')!], 'SELECT order_id FROM t ORDER BY 1'), [{ order_id: 12 }, { order_id: 13 }, { order_id: 14 }]);
     } finally {
       await tiny.cleanup();
     }

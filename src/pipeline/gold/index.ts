@@ -71,7 +71,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     const reused = new Map<GoldPartitionInput, GoldPartitionOutput>();
     for (const [i, s] of pending.entries()) if (finished[i]) reused.set(s.input, finished[i]);
     const toBuild = pending.filter((s) => !reused.has(s.input));
-    // On workers, one shard per partition; in this process, one shard builds them all, a statement per table.
+    // On workers, one shard per partition; in this process, one shard builds them all, a COPY per partition and table.
     const runner = options.shards ?? inlineRunner(ctx);
     const together = runner.inProcess === true && toBuild.length > 1;
     let fresh: GoldPartitionOutput[];
@@ -115,7 +115,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       });
       const files = await stagedLocalPaths(ctx.lake, objects.map((o) => o.file), downloads);
       // No partition (an empty dataset): the table is its SQL over the empty dataset, with its columns.
-      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(model.name)} AS ${files.length ? `SELECT * FROM ${parquetFiles(files)}` : `SELECT * FROM (${model.sql}) WHERE false`}`);
+      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(model.name)} AS ${files.length ? `SELECT * FROM ${parquetFiles(files)}` : `SELECT * FROM (${model.sql}\n) WHERE false`}`);
       written.push({ table: model.name, objects, rows: parts.reduce((n, p) => n + p.tables[model.name]!.rows, 0) });
     }
     for (const kpi of kpis) {

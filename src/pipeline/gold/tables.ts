@@ -15,6 +15,7 @@ async function datasetView(ctx: RunContext, db: Engine, dataset: string, keys: s
 
 /** A table's rows written as one Parquet file (zstd level 1, as silver: see SILVER_PARQUET). */
 export async function writeTable(db: Engine, sql: string, file: string, onProgress: Parameters<Engine['run']>[1]): Promise<void> {
-  await db.run(`COPY (${sql}) TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`, onProgress);
+  // The newline ends a comment the SQL may end with, which would swallow the rest of the statement.
+  await db.run(`COPY (${sql}\n) TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`, onProgress);
 }
 
