@@ -127,6 +127,14 @@ export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
+/**
+ * A model's or KPI's SQL as a parenthesized subquery. The newline ends a `--` comment the SQL may end
+ * with, which would otherwise swallow the closing parenthesis and what follows.
+ */
+export function subquery(sql: string): string {
+  return `(${sql}\n)`;
+}
+
 /** A SQL identifier. */
 export function sqlIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;

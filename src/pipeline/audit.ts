@@ -1,4 +1,4 @@
-import { parquetFiles, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
+import { parquetFiles, sqlIdent as id, sqlString as str, subquery } from '../engine/duckdb.js';
 import { distinctIntegers, isIntegerColumn } from '../engine/distinct.js';
 import { footerStats, footerStatsByFile } from '../engine/parquet-stats.js';
 import { localPaths, type AuditCheck } from '../lake/index.js';
@@ -21,7 +21,7 @@ export async function auditGold(ctx: RunContext, gold: GoldState, previous: Gold
     const keys = gold.objects[model.name]!;
     const paths = await localPaths(ctx.lake, 'gold', keys, downloads);
     const local = new Map(keys.map((key, i) => [key, paths[i]!]));
-    const table = keys.length ? parquetFiles([...local.values()]) : `(SELECT * FROM (${model.sql}\n) WHERE false)`;
+    const table = keys.length ? parquetFiles([...local.values()]) : `(SELECT * FROM ${subquery(model.sql)} WHERE false)`;
     // Objects the previous version had too: a check it passed holds for them, only the new ones need looking at.
     const before = new Set(previous?.objects[model.name] ?? []);
     const kept = keys.filter((k) => before.has(k));

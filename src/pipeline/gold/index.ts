@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parquetFiles, sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
+import { parquetFiles, sqlIdent as id, sqlString as str, subquery } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
 import { failpoint } from '../../failpoints.js';
 import { checkKpiOutput } from '../../project/kpi-output.js';
@@ -115,7 +115,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       });
       const files = await stagedLocalPaths(ctx.lake, objects.map((o) => o.file), downloads);
       // No partition (an empty dataset): the table is its SQL over the empty dataset, with its columns.
-      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(model.name)} AS ${files.length ? `SELECT * FROM ${parquetFiles(files)}` : `SELECT * FROM (${model.sql}\n) WHERE false`}`);
+      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(model.name)} AS ${files.length ? `SELECT * FROM ${parquetFiles(files)}` : `SELECT * FROM ${subquery(model.sql)} WHERE false`}`);
       written.push({ table: model.name, objects, rows: parts.reduce((n, p) => n + p.tables[model.name]!.rows, 0) });
     }
     for (const kpi of kpis) {

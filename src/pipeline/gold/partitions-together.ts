@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
+import { sqlIdent as id, sqlString as str, subquery } from '../../engine/duckdb.js';
 import { localPaths } from '../../lake/index.js';
 import type { RunContext } from '../context.js';
 import { stageAll, type ShardHandler } from '../shards.js';
@@ -42,9 +42,8 @@ export const buildPartitionsTogether: ShardHandler<GoldPartitionInput[], GoldPar
       const made: { input: GoldPartitionInput; file: string; name: string; rows: number }[] = [];
       for (const [i, input] of group.entries()) {
         const file = path.join(outDir, `${g}.${i}.parquet`);
-        // The newline ends a comment the table's SQL may end with. An empty partition still gets a
-        // file, typed by the SQL: COPY writes the columns of an empty result too.
-        const [written] = await db.rows(`COPY (WITH ${id(dataset)} AS (${branches[i]}) SELECT * FROM (${model.sql}\n)) TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`);
+        // An empty partition still gets a file, typed by the SQL: COPY writes the columns of an empty result too.
+        const [written] = await db.rows(`COPY (WITH ${id(dataset)} AS (${branches[i]}) SELECT * FROM ${subquery(model.sql)}) TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`);
         made.push({ input, file, name: `${g}.${i}/${model.name}.parquet`, rows: Number(written!['Count']) });
         ctx.progress.update({ percent: (100 * (i + 1)) / group.length });
       }

@@ -1,4 +1,4 @@
-import { sqlIdent as id, sqlString as str, type Engine } from '../../engine/duckdb.js';
+import { sqlIdent as id, sqlString as str, subquery, type Engine } from '../../engine/duckdb.js';
 import { localPaths } from '../../lake/index.js';
 import type { RunContext } from '../context.js';
 import { datasetSelect } from '../silver/read.js';
@@ -15,7 +15,6 @@ async function datasetView(ctx: RunContext, db: Engine, dataset: string, keys: s
 
 /** A table's rows written as one Parquet file (zstd level 1, as silver: see SILVER_PARQUET). */
 export async function writeTable(db: Engine, sql: string, file: string, onProgress: Parameters<Engine['run']>[1]): Promise<void> {
-  // The newline ends a comment the SQL may end with, which would swallow the rest of the statement.
-  await db.run(`COPY (${sql}\n) TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`, onProgress);
+  await db.run(`COPY ${subquery(sql)} TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`, onProgress);
 }
 
