@@ -15,3 +15,25 @@ test('an engine opened for a command outside a run leaves no folder behind', asy
   engine.close();
   assert.deepEqual(await leftovers(purpose), []);
 });
+
+test('a COPY that must keep row order keeps it, on one thread when its plan would not', async () => {
+  const dir = await fs.mkdtemp(`${os.tmpdir()}/datalake-order-`);
+  const engine = await Engine.open({ threads: 2, memoryLimit: '256MB' }, `${dir}/spill`);
+  try {
+    // A source read in parallel batches, in order: row i at position i.
+    await engine.run(`COPY (SELECT i FROM range(1000000) t(i)) TO '${dir}/in.parquet' (FORMAT parquet, ROW_GROUP_SIZE 50000)`);
+    const outOfOrder = `SELECT count(*) FILTER (WHERE i <> file_row_number) AS n FROM read_parquet('${dir}/out.parquet', file_row_number = true)`;
+    // A list of constants in a condition becomes a join, whose plan does not keep the order.
+    const joined = `COPY (SELECT i, i % 10 IN (1, 2, 3, 4, 5, 6, 7, 8) AS f FROM read_parquet('${dir}/in.parquet')) TO '${dir}/out.parquet' (FORMAT parquet)`;
+    assert.deepEqual(await engine.copyInOrder(joined), { oneThread: true });
+    assert.deepEqual(await engine.rows(outOfOrder), [{ n: 0 }]);
+    const plain = `COPY (SELECT i, list_contains([1, 2, 3, 4, 5, 6, 7, 8], i % 10) AS f FROM read_parquet('${dir}/in.parquet')) TO '${dir}/out.parquet' (FORMAT parquet)`;
+    assert.deepEqual(await engine.copyInOrder(plain), { oneThread: false });
+    assert.deepEqual(await engine.rows(outOfOrder), [{ n: 0 }]);
+    // The settings are back as they were: all threads, order not kept.
+    assert.deepEqual(await engine.rows(`SELECT current_setting('threads') AS t, current_setting('preserve_insertion_order') AS p`), [{ t: 2, p: false }]);
+  } finally {
+    engine.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});

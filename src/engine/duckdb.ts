@@ -68,6 +68,33 @@ export class Engine {
     return toRows(reader);
   }
 
+  /**
+   * Runs a COPY whose file must keep its source's row order (row numbers are read from it). DuckDB keeps
+   * it only in its order-preserving parallel writer (BATCH_COPY_TO_FILE); a plan without it (a join in
+   * the query can cause that) wrote rows out of order at 2M rows although preserve_insertion_order was
+   * on. Such a plan runs on one thread, where rows cannot pass each other: slower, never wrong.
+   */
+  async copyInOrder(copy: string, onProgress?: (p: QueryProgress) => void): Promise<{ oneThread: boolean }> {
+    await this.connection.run('SET preserve_insertion_order = true');
+    try {
+      const plan = await this.connection.runAndReadAll(`EXPLAIN ${copy}`);
+      if (plan.getRows().some((row) => row.some((cell) => String(cell).includes('BATCH_COPY_TO_FILE')))) {
+        await this.run(copy, onProgress);
+        return { oneThread: false };
+      }
+      const [threads] = await this.rows(`SELECT current_setting('threads') AS n`);
+      await this.connection.run('SET threads = 1');
+      try {
+        await this.run(copy, onProgress);
+      } finally {
+        await this.connection.run(`SET threads = ${Number(threads!['n'])}`);
+      }
+      return { oneThread: true };
+    } finally {
+      await this.connection.run('SET preserve_insertion_order = false');
+    }
+  }
+
   async columns(sql: string): Promise<{ name: string; type: string }[]> {
     const reader = await this.connection.runAndReadAll(`DESCRIBE ${sql}`);
     return reader.getRowObjectsJson().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));

@@ -96,6 +96,27 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(quarantine, [{ _record: 3, _line: null, _reason: 'duplicate_key:id_achat', _detail: 'id_achat 1 already seen in data row 1' }]);
   });
 
+  test('on a file read in many parallel batches, row numbers and the first row of a key follow the file', async () => {
+    // DuckDB turns a list of several constants (the allowed products, the null spellings) into a join,
+    // which let the cleaned rows leave file order: at 300k rows these were reported as rows 245,691 and
+    // 245,701, the duplicate as "already seen in data row 122900" at 600k.
+    const n = 300_000;
+    const lines = Array.from({ length: n }, (_, i) => `${i + 1},${(i % 1500) + 1},2026-01-0${(i % 9) + 1} 10:00:00,${(i % 500) + 1}.50,Phone`);
+    lines[n - 20] = `20,7,2026-01-01 10:00:00,1.00,Phone`; // the key of data row 20, other content
+    lines[n - 10] = `${n - 9},7,2026-01-01 10:00:00,abc,Phone`;
+    const withSpellings: DatasetSpec = { ...achats, nullValues: ['', 'NA', 'N/A', 'null', 'NULL', '-', 'none'] };
+    const { rows, quarantine, stats } = await clean(withSpellings, ACHATS_HEADER + lines.join('\n') + '\n');
+    assert.deepEqual(
+      quarantine.map((q) => [q['_record'], q['_detail']]),
+      [
+        [n - 19, 'id_achat 20 already seen in data row 20'],
+        [n - 9, 'montant "abc" is not a valid decimal'],
+      ],
+    );
+    assert.equal(stats.rowsOut, n - 2);
+    assert.equal(rows.find((r) => r['id_achat'] === 20)!['id_client'], 20);
+  });
+
   test('repeated keys are found whatever the keys: negative, far apart (past the bitmap), or all distinct', async () => {
     const row = (id: string, montant: number) => `${id},1,2026-01-01 10:00:00,${montant},Phone\n`;
     const cases: { ids: string[]; repeated: number[] }[] = [

@@ -83,7 +83,7 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string): str
       const cases = spec.allowed.map((c) => `WHEN ${str(normalizeKey(c))} THEN ${str(c)}`).join(' ');
       // A value spelled as declared (nearly all) is taken as it is; case and inner spacing are
       // normalised only for the others.
-      return `CASE WHEN ${trimmedText} IN (${spec.allowed.map(str).join(', ')}) THEN ${trimmedText} ELSE CASE lower(${trimmedText}) ${cases} ELSE CASE lower(regexp_replace(${trimmedText}, '\\s+', ' ', 'g')) ${cases} ELSE ${trimmedText} END END END`;
+      return `CASE WHEN ${oneOf(trimmedText, spec.allowed)} THEN ${trimmedText} ELSE CASE lower(${trimmedText}) ${cases} ELSE CASE lower(regexp_replace(${trimmedText}, '\\s+', ' ', 'g')) ${cases} ELSE ${trimmedText} END END END`;
     }
   }
 }
@@ -135,14 +135,24 @@ export async function readNullSpellings(
   };
 }
 
-/** `(…)`: SQL list of the trimmed text values that mean a missing value: empty, and the declared spellings. */
-const missingSpellings = (spellings: readonly string[]) => `(${['', ...spellings.filter((v) => v !== '')].map(str).join(', ')})`;
+/**
+ * Whether `expr` is one of the text `values` (NULL when `expr` is NULL, as with IN). Not `expr IN (…)`:
+ * DuckDB rewrites a list of several constants into a join with them, and a join in silver's cleaning
+ * statement lets its output leave file order, which "first row of a key wins" and every reported data
+ * row number depend on (seen at 2M rows: a row reported as data row 1,742,736 was row 1,500,000).
+ */
+export function oneOf(expr: string, values: readonly string[]): string {
+  if (values.length === 1) return `(${expr} = ${str(values[0]!)})`;
+  return `list_contains([${values.map(str).join(', ')}], ${expr})`;
+}
+
+/** Whether a trimmed text means a missing value: empty, or one of the declared spellings. */
+const isMissingSpelling = (trimmed: string, spellings: readonly string[]) => oneOf(trimmed, ['', ...spellings.filter((v) => v !== '')]);
 
 /** Whether a field is one of the null spellings (given trimmed), with or without spaces around it. */
 export function isNullSpelling(r: string, spellings: readonly string[]): string {
-  const list = `(${spellings.map(str).join(', ')})`;
   // A field that trims to a spelling contains it: looking for it is cheaper than trimming every field.
-  return `(${r} IN ${list} OR ((${spellings.map((v) => `contains(${r}, ${str(v)})`).join(' OR ')}) AND trim(${r}) IN ${list}))`;
+  return `(${oneOf(r, spellings)} OR ((${spellings.map((v) => `contains(${r}, ${str(v)})`).join(' OR ')}) AND ${oneOf(`trim(${r})`, spellings)}))`;
 }
 
 /**
@@ -152,7 +162,7 @@ export function isNullSpelling(r: string, spellings: readonly string[]): string 
  * U+00A0; byte length differs from character length exactly when there is one).
  */
 export function trimmedText(r: string, nullSpellings: readonly string[] = []): string {
-  const trimmed = nullSpellings.length ? `CASE WHEN trim(${r}) IN ${missingSpellings(nullSpellings)} THEN NULL ELSE trim(${r}) END` : `nullif(trim(${r}), '')`;
+  const trimmed = nullSpellings.length ? `CASE WHEN ${isMissingSpelling(`trim(${r})`, nullSpellings)} THEN NULL ELSE trim(${r}) END` : `nullif(trim(${r}), '')`;
   return `CASE WHEN ${r} = '' THEN NULL WHEN ${trimCouldChange(r)} THEN ${trimmed} ELSE ${r} END`;
 }
 
@@ -169,7 +179,7 @@ export const missingCol = (c: string) => id(`_m_${c}`);
 /** True when raw column `r` holds nothing but spaces or a null spelling (looked at only where the typed value is null). */
 export function missingExpr(name: string, spec: ColumnSpec, nullSpellings: readonly string[] = []): string {
   if (spec.type === 'text') return `${text(name)} IS NULL`;
-  return `CASE WHEN ${id(name)} IS NOT NULL THEN false ELSE coalesce(trim(${raw(name)}), '') IN ${missingSpellings(nullSpellings)} END`;
+  return `CASE WHEN ${id(name)} IS NOT NULL THEN false ELSE ${isMissingSpelling(`coalesce(trim(${raw(name)}), '')`, nullSpellings)} END`;
 }
 
 export function normalizeKey(value: string): string {
@@ -227,7 +237,7 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
       rules.push({ ...base, code: `above_maximum:${r.column}`, fails: `${c} > ${max}`, detail: `${str(`${r.column} `)} || ${value(r.column)} || ${str(` is above the maximum ${max}`)}` });
     } else if (r.rule === 'allowed_values') {
       const values = r.values ?? spec.columns[r.column]?.allowed ?? [];
-      rules.push({ ...base, code: `not_allowed:${r.column}`, fails: `${c} NOT IN (${values.map(str).join(', ')})`, detail: `${str(`${r.column} "`)} || ${value(r.column)} || ${str(`" is not one of the known values`)}` });
+      rules.push({ ...base, code: `not_allowed:${r.column}`, fails: `NOT ${oneOf(c, values)}`, detail: `${str(`${r.column} "`)} || ${value(r.column)} || ${str(`" is not one of the known values`)}` });
     } else {
       const lower = r.notBefore ? `CAST(${c} AS DATE) < DATE ${str(r.notBefore)}` : '';
       const upper = r.notInFuture ? `CAST(${c} AS DATE) > DATE ${str(today)}` : '';
