@@ -8,7 +8,7 @@ import { shopDataset } from '../../test/support/shop.js';
 import { Engine, type Row } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from './cleaning.js';
-import { matchHeader, parseHeader } from './csv-file.js';
+import { matchHeader, parseHeader } from './csv-header.js';
 
 const achats = shopDataset('achats');
 const clients = shopDataset('clients');

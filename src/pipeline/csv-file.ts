@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
-import type { DatasetSpec } from '../project/types.js';
 import { UserError } from '../errors.js';
+import { MAX_HEADER_BYTES } from './csv-header.js';
 
 export interface CsvFileFacts {
   sha256: string;
@@ -16,8 +16,6 @@ export interface CsvFileFacts {
   /** The first line, without BOM and line end; split it with the dataset's delimiter (parseHeader). */
   headerLine: string;
 }
-
-const MAX_HEADER_BYTES = 64 * 1024;
 
 /**
  * Counts a CSV's records as a CSV reader sees them: a newline inside double quotes does not end one
@@ -193,111 +191,4 @@ function incompleteTail(buf: Buffer): number {
 
 function notUtf8(name: string): UserError {
   return new UserError(`${name} is not valid UTF-8 text`, `re-save it as UTF-8, for example: iconv -f latin1 -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`);
-}
-
-/** Splits a CSV header line (optional double quotes), dropping a UTF-8 BOM. */
-export function parseHeader(line: string, delimiter = ','): string[] {
-  const text = line.replace(/^\uFEFF/, '').replace(/\r$/, '');
-  const fields: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        current += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else current += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === delimiter) {
-      fields.push(current);
-      current = '';
-    } else current += ch;
-  }
-  fields.push(current);
-  return fields.map((f) => f.trim());
-}
-
-/** A header field as it is compared with the declared columns: `Flight Date`, `FLIGHT_DATE` → `flightdate`. */
-export function headerKey(name: string): string {
-  return name
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '');
-}
-
-export interface HeaderMatch {
-  /** Names to read the file's columns with, in file order: the declared name, or `_extra_<n>`. */
-  names: string[];
-  /** Declared required columns the header does not name: the file cannot be cleaned. */
-  missingRequired: string[];
-  /** Declared optional columns the header does not name: read as missing values. */
-  missingOptional: string[];
-  /** Header fields that name no declared column, as written. */
-  extra: string[];
-  /** Declared columns that two header fields name. */
-  duplicated: string[];
-}
-
-/** Matches a file's header with a dataset's columns, ignoring case, spaces and punctuation. */
-export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
-  const declared = Object.keys(spec.columns);
-  const byKey = new Map(declared.map((c) => [headerKey(c), c]));
-  const seen = new Map<string, number>();
-  const names = header.map((h, i) => {
-    const c = byKey.get(headerKey(h));
-    if (!c) return `_extra_${i + 1}`;
-    seen.set(c, (seen.get(c) ?? 0) + 1);
-    return c;
-  });
-  const absent = declared.filter((c) => !seen.has(c));
-  return {
-    names,
-    missingRequired: absent.filter((c) => spec.columns[c]!.required),
-    missingOptional: absent.filter((c) => !spec.columns[c]!.required),
-    extra: header.filter((_, i) => names[i]!.startsWith('_extra_')),
-    duplicated: declared.filter((c) => (seen.get(c) ?? 0) > 1),
-  };
-}
-
-/**
- * Why a file cannot be read as its dataset (a required column missing, a column named twice), as a
- * one-line message and a hint, or undefined when it can.
- */
-export function headerProblem(fileName: string, header: string[], match: HeaderMatch, spec: DatasetSpec): { message: string; hint: string } | undefined {
-  const expected = Object.keys(spec.columns).filter((c) => spec.columns[c]!.required);
-  if (match.duplicated.length) {
-    return { message: `${fileName}: column "${match.duplicated[0]}" appears twice in the header`, hint: `the header must name each of: ${expected.join(spec.delimiter)}` };
-  }
-  const missing = match.missingRequired;
-  if (!missing.length) return undefined;
-  const raw = shown(header.join(spec.delimiter));
-  const other = [',', ';', '\t', '|'].find((d) => d !== spec.delimiter && header.length === 1 && raw.includes(d === '\t' ? '\\t' : d));
-  const names: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
-  const separator = other ? ` (it looks ${names[other]}-separated: save it with ${names[spec.delimiter] ?? `"${spec.delimiter}"`}s, or set delimiter: "${other === '\t' ? '\\t' : other}" in datasets/${spec.name}.yml)` : '';
-  return {
-    message: `${fileName}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has: ${raw || 'nothing'})${separator}`,
-    hint: `the header must name each of: ${expected.join(spec.delimiter)} (case, spaces and punctuation do not matter)`,
-  };
-}
-
-/** A header as a message can show it: control characters escaped, at most 120 characters. */
-function shown(text: string): string {
-  const escaped = JSON.stringify(text).slice(1, -1);
-  return escaped.length > 120 ? `${escaped.slice(0, 117)}...` : escaped;
-}
-
-/** Reads just the header line of a CSV file. */
-export async function inspectHeader(file: string, delimiter = ','): Promise<string[]> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const buf = Buffer.alloc(MAX_HEADER_BYTES);
-    const { bytesRead } = await handle.read(buf, 0, MAX_HEADER_BYTES, 0);
-    const end = buf.subarray(0, bytesRead).indexOf(10);
-    return parseHeader(buf.subarray(0, end === -1 ? bytesRead : end).toString('utf8'), delimiter);
-  } finally {
-    await handle.close();
-  }
 }

@@ -140,9 +140,9 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     ))`;
   // One new file and no earlier orphans (every first load, every daily drop): the candidates are a view,
   // read twice (counts, then the write; a first load counted by its write reads it once), which costs
-  // less than writing them out. Otherwise choosing
-  // between files and orphans would be computed again on each read: they stream to a scratch Parquet
-  // file (as a table, millions of rows would outgrow DuckDB's memory limit and spill).
+  // less than writing them out. Otherwise choosing between files and orphans would be computed again on
+  // each read: they stream to a scratch Parquet file (as a table, millions of rows would outgrow
+  // DuckDB's memory limit and spill).
   let candFile: string | undefined;
   if (severalKeyed || orphansOld) {
     await fs.mkdir(input.outDir, { recursive: true });

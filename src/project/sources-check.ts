@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { Engine } from '../engine/duckdb.js';
 import { datasetForFile } from './globs.js';
-import { headerProblem, inspectHeader, matchHeader } from '../pipeline/csv-file.js';
+import { headerProblem, inspectHeader, matchHeader } from '../pipeline/csv-header.js';
 import { inferCsv } from './infer.js';
 
 export interface SourceFileReport {

@@ -6,7 +6,7 @@ import { sqlIdent as id, sqlString as str, type Row } from '../../engine/duckdb.
 import { UserError } from '../../errors.js';
 import { assertValidKey, BUCKETS, currentVersion, readStaged, requireVersion, type Bucket } from '../../lake/index.js';
 import { datasetForFile } from '../../project/globs.js';
-import { headerKey, inspectHeader } from '../../pipeline/csv-file.js';
+import { headerKey, inspectHeader } from '../../pipeline/csv-header.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
 import { lakeCall } from '../lake-call.js';

@@ -3,7 +3,7 @@ import { sqlString as str } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
 import type { DatasetSpec, Project } from '../../project/types.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from '../cleaning.js';
-import { headerProblem, inspectHeader, matchHeader } from '../csv-file.js';
+import { headerProblem, inspectHeader, matchHeader } from '../csv-header.js';
 import type { ShardHandler, StagedFile } from '../shards.js';
 
 export interface CleanShardInput {

@@ -2,7 +2,7 @@ import { sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
 import { fileQuarantineKey, localPaths, orphansKey, silverObjectKey } from '../../lake/index.js';
 import type { QualityCheck } from '../cleaning.js';
 import type { RunContext } from '../context.js';
-import { mergeDataset } from '../merge.js';
+import { mergeDataset, type MergeInput } from '../merge.js';
 import { stagedLocalPath, type StagedFile } from '../shards.js';
 import type { CleanShardOutput } from './clean-shard.js';
 import type { SilverPlan } from './plan.js';
@@ -54,7 +54,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
     }
 
     const s = emptyStats(spec, files);
-    const incoming: { relation: string; source: string; name: string; rows: number }[] = [];
+    const incoming: MergeInput['incoming'] = [];
     for (const c of cleaned.filter((o) => o.dataset === spec.name)) {
       const file = files.find((f) => f.key === c.key)!;
       if (c.waiting !== undefined) {
