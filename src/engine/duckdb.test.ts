@@ -32,6 +32,14 @@ test('a COPY that must keep row order keeps it, on one thread when its plan woul
     assert.deepEqual(await engine.rows(outOfOrder), [{ n: 0 }]);
     // The settings are back as they were: all threads, order not kept.
     assert.deepEqual(await engine.rows(`SELECT current_setting('threads') AS t, current_setting('preserve_insertion_order') AS p`), [{ t: 2, p: false }]);
+    // An engine of one thread keeps the order anyway: no fallback to report.
+    const single = await Engine.open({ threads: 1, memoryLimit: '256MB' }, `${dir}/spill1`);
+    try {
+      assert.deepEqual(await single.copyInOrder(joined), { oneThread: false });
+      assert.deepEqual(await single.rows(outOfOrder), [{ n: 0 }]);
+    } finally {
+      single.close();
+    }
   } finally {
     engine.close();
     await fs.rm(dir, { recursive: true, force: true });

@@ -73,21 +73,23 @@ export class Engine {
    * it only in its order-preserving parallel writer (BATCH_COPY_TO_FILE); a plan without it (a join in
    * the query can cause that) wrote rows out of order at 2M rows although preserve_insertion_order was
    * on. Such a plan runs on one thread, where rows cannot pass each other: slower, never wrong.
+   * `oneThread` says that this happened (an engine of one thread has nothing to fall back from).
    */
   async copyInOrder(copy: string, onProgress?: (p: QueryProgress) => void): Promise<{ oneThread: boolean }> {
     await this.connection.run('SET preserve_insertion_order = true');
     try {
-      const plan = await this.connection.runAndReadAll(`EXPLAIN ${copy}`);
-      if (plan.getRows().some((row) => row.some((cell) => String(cell).includes('BATCH_COPY_TO_FILE')))) {
+      const [setting] = await this.rows(`SELECT current_setting('threads') AS n`);
+      const threads = Number(setting!['n']);
+      const plan = threads > 1 ? await this.connection.runAndReadAll(`EXPLAIN ${copy}`) : undefined;
+      if (!plan || plan.getRows().some((row) => row.some((cell) => String(cell).includes('BATCH_COPY_TO_FILE')))) {
         await this.run(copy, onProgress);
         return { oneThread: false };
       }
-      const [threads] = await this.rows(`SELECT current_setting('threads') AS n`);
       await this.connection.run('SET threads = 1');
       try {
         await this.run(copy, onProgress);
       } finally {
-        await this.connection.run(`SET threads = ${Number(threads!['n'])}`);
+        await this.connection.run(`SET threads = ${threads}`);
       }
       return { oneThread: true };
     } finally {

@@ -31,7 +31,7 @@ async function clean(
   spec: DatasetSpec,
   csv: string,
   extra: { settings?: Record<string, number>; today?: string } = {},
-): Promise<{ rows: Row[]; quarantine: Row[]; stats: CleaningStats; quality: QualityCheck[] }> {
+): Promise<{ rows: Row[]; quarantine: Row[]; stats: CleaningStats; quality: QualityCheck[]; oneThread: boolean }> {
   const name = `case${++counter}`;
   const csvPath = path.join(dir, `${name}.csv`);
   await fs.writeFile(csvPath, csv);
@@ -45,6 +45,7 @@ async function clean(
       quarantine: result.quarantineFile ? await engine.rows(`SELECT _record, _line, _reason, _detail FROM read_parquet('${result.quarantineFile}')`) : [],
       stats: result.stats,
       quality: result.quality,
+      oneThread: result.oneThread,
     };
   } finally {
     await result.dispose();
@@ -105,7 +106,9 @@ describe('silver cleaning rules', () => {
     lines[n - 20] = `20,7,2026-01-01 10:00:00,1.00,Phone`; // the key of data row 20, other content
     lines[n - 10] = `${n - 9},7,2026-01-01 10:00:00,abc,Phone`;
     const withSpellings: DatasetSpec = { ...achats, nullValues: ['', 'NA', 'N/A', 'null', 'NULL', '-', 'none'] };
-    const { rows, quarantine, stats } = await clean(withSpellings, ACHATS_HEADER + lines.join('\n') + '\n');
+    const { rows, quarantine, stats, oneThread } = await clean(withSpellings, ACHATS_HEADER + lines.join('\n') + '\n');
+    // Read on both threads by DuckDB's order-keeping writer, not by the one-thread fallback.
+    assert.equal(oneThread, false);
     assert.deepEqual(
       quarantine.map((q) => [q['_record'], q['_detail']]),
       [

@@ -34,6 +34,11 @@ export interface CleaningResult {
   validRelation: string;
   /** The rejected rows, written only when there are some. */
   quarantineFile?: string;
+  /**
+   * The file was read on one thread: DuckDB planned its cleaning without the writer that keeps row order
+   * in parallel (see Engine.copyInOrder). Same rows, slower: worth a line in the run's record.
+   */
+  oneThread: boolean;
   /** Drops the temporary tables behind `validRelation`. */
   dispose(): Promise<void>;
 }
@@ -113,7 +118,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const stage = async (source: string) => {
     await engine.run(`DROP VIEW IF EXISTS ${staged}`);
     // "First row of a key wins" and every reported data row number rely on the file keeping the source's row order.
-    await engine.copyInOrder(
+    const { oneThread } = await engine.copyInOrder(
       `
     COPY (
     WITH source AS (${source}),
@@ -143,6 +148,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     await engine.run(
       `CREATE OR REPLACE TEMP VIEW ${staged} AS SELECT * EXCLUDE (file_row_number, _raw), ${names.map((c, i) => `_raw[${i + 1}] AS ${raw(c)}`).join(', ')}, file_row_number AS _row FROM read_parquet(${str(stagedFile)}, file_row_number = true)`,
     );
+    return oneThread;
   };
   /**
    * The whole file to quarantine, one row per non-blank line with its text: for the byte soups that
@@ -164,8 +170,10 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     return { parsed: Number(counts!['parsed']), rejected: Number(counts!['rejected']) };
   };
   await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`);
+  // Only the file's own reading counts: the whole-file quarantine stages no row.
+  let oneThread = false;
   try {
-    await stage(`
+    oneThread = await stage(`
       SELECT * FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = ${str(spec.delimiter)}, quote = '"', escape = '"',
         columns = ${csvColumns}${nullOption}, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)},
         max_line_size = 1048576${bufferOption(options.longestRecord)})`);
@@ -285,6 +293,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     quality,
     validRelation: valid,
     ...(quarantined > 0 ? { quarantineFile } : {}),
+    oneThread,
     dispose: async () => {
       await engine.run(`DROP VIEW IF EXISTS ${valid}; DROP VIEW IF EXISTS ${checked}; DROP TABLE IF EXISTS ${dups}; DROP VIEW IF EXISTS ${staged}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`);
       await fs.rm(stagedFile, { force: true });

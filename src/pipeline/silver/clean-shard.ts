@@ -35,6 +35,8 @@ export interface CleanShardOutput {
   waiting?: string;
   /** Optional declared columns the file lacks. */
   missingColumns?: string[];
+  /** The file was read on one thread to keep its row order (CleaningResult.oneThread). */
+  oneThread?: true;
   /** Drops the in-process view's tables once merged. */
   dispose?: () => Promise<void>;
   /** Writes the in-process view out as a staged file (only when the task fails: a resume then reuses it). */
@@ -81,7 +83,16 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
     );
   }
   const quarantine = cleaned.quarantineFile ? await stager.stage(cleaned.quarantineFile, 'quarantine.parquet') : undefined;
-  const result = { dataset: spec.name, key: input.key, rows: cleaned.stats.rowsOut, stats: cleaned.stats, quality: cleaned.quality, ...missingColumns, ...(quarantine ? { quarantine } : {}) };
+  const result = {
+    dataset: spec.name,
+    key: input.key,
+    rows: cleaned.stats.rowsOut,
+    stats: cleaned.stats,
+    quality: cleaned.quality,
+    ...missingColumns,
+    ...(quarantine ? { quarantine } : {}),
+    ...(cleaned.oneThread ? { oneThread: true as const } : {}),
+  };
   const writeOut = async (): Promise<CleanShardOutput> => {
     const validFile = path.join(outDir, `valid_${input.index}.parquet`);
     await db.run(`COPY (SELECT * FROM ${cleaned.validRelation}) TO ${str(validFile)} (FORMAT parquet)`);

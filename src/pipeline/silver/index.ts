@@ -65,6 +65,12 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     const { toMerge } = plan;
     let changes: Awaited<ReturnType<typeof combineSilver>>;
     let bytes: number;
+    const warnings: string[] = [];
+    if (gone.length) {
+      warnings.push(
+        `silver was rebuilt from the ${plan.toMerge.length} bronze files left: ${gone.length} were deleted by \`datalake vacuum --bronze\` and their rows are not in it (${gone.slice(0, 3).join(', ')}${gone.length > 3 ? ', …' : ''})`,
+      );
+    }
     try {
       const cleaned = await runShards(
         ctx,
@@ -85,6 +91,9 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
         })),
         cleanShard,
       );
+      for (const c of cleaned.filter((o) => o.oneThread)) {
+        warnings.push(`${c.key} was cleaned on one thread, slower than on ${ctx.config.duckdb.threads}: DuckDB planned its cleaning without the writer that keeps row order in parallel (same rows; please report it with the dataset's definition)`);
+      }
       failpoint('silver:combine');
       changes = await combineSilver(ctx, plan, cleaned);
       bytes = await commitSilver(ctx, plan, changes);
@@ -105,9 +114,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
         files: toMerge.map((f) => f.key),
         superseded: plan.superseded.map((f) => f.key),
         ...(plan.unmatched.length ? { unmatched: plan.unmatched } : {}),
-        ...(gone.length
-          ? { warnings: [`silver was rebuilt from the ${plan.toMerge.length} bronze files left: ${gone.length} were deleted by \`datalake vacuum --bronze\` and their rows are not in it (${gone.slice(0, 3).join(', ')}${gone.length > 3 ? ', …' : ''})`] }
-          : {}),
+        ...(warnings.length ? { warnings } : {}),
         ...(plan.redefined.length ? { rebuilt: `the definitions of ${plan.redefined.join(', ')} changed: silver was rebuilt from bronze` } : {}),
         datasets: changes.stats,
         quality: mergeChecks(changes.quality),
