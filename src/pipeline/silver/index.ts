@@ -92,7 +92,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
         cleanShard,
       );
       for (const c of cleaned.filter((o) => o.oneThread)) {
-        warnings.push(`${c.key} was cleaned on one thread, slower than on ${ctx.config.duckdb.threads}: DuckDB planned its cleaning without the writer that keeps row order in parallel (same rows; please report it with the dataset's definition)`);
+        warnings.push(`${c.key} was cleaned on one thread (slower, same rows): DuckDB planned its cleaning without the writer that keeps row order in parallel; please report it with the dataset's definition`);
       }
       failpoint('silver:combine');
       changes = await combineSilver(ctx, plan, cleaned);
