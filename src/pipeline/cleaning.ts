@@ -34,10 +34,7 @@ export interface CleaningResult {
   validRelation: string;
   /** The rejected rows, written only when there are some. */
   quarantineFile?: string;
-  /**
-   * The file was read on one thread: DuckDB planned its cleaning without the writer that keeps row order
-   * in parallel (see Engine.copyInOrder). Same rows, slower: worth a line in the run's record.
-   */
+  /** Read on one thread, as Engine.copyInOrder falls back to (same rows, slower): the run warns. */
   oneThread: boolean;
   /** Drops the temporary tables behind `validRelation`. */
   dispose(): Promise<void>;
