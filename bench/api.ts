@@ -9,7 +9,8 @@
  * Then loads each path on each server back to back, `--rounds` times (the machine may be shared: the
  * medians are printed, and ours ÷ bare per round). The load comes from wrk when it is installed (a C
  * load generator that leaves the cores to the server), else from autocannon, which on a 2-core machine
- * takes most of a core itself.
+ * takes most of a core itself. Around each load it reads the server's CPU time from /proc (Linux): the
+ * CPU a request costs, and bare's ÷ ours, move far less than req/s when other work takes the cores.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -61,6 +62,10 @@ interface Load {
   p50: number;
   p99: number;
   errors: number;
+  /** Responses in the round, for the server's CPU time per request. */
+  requests: number;
+  /** The server's processes' CPU time (user + system) in the round, µs per request: NaN without /proc. */
+  cpuPerRequest: number;
 }
 
 function toMs(value: string): number {
@@ -78,15 +83,57 @@ async function withWrk(target: string, seconds: number, pinned: boolean): Promis
   const pick = (re: RegExp) => re.exec(out)?.[1] ?? 'NaN';
   const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors: connect (\d+)/.exec(out)?.[1] ?? 0);
   // The distribution's own lines ("    50%    1.07ms"), not a thread line ending in "72.50%".
-  return { rps: Number(pick(/Requests\/sec:\s+([\d.]+)/)), p50: toMs(pick(/^\s+50%\s+(\S+)$/m)), p99: toMs(pick(/^\s+99%\s+(\S+)$/m)), errors };
+  return {
+    rps: Number(pick(/Requests\/sec:\s+([\d.]+)/)),
+    p50: toMs(pick(/^\s+50%\s+(\S+)$/m)),
+    p99: toMs(pick(/^\s+99%\s+(\S+)$/m)),
+    errors,
+    requests: Number(pick(/(\d+) requests in/)),
+    cpuPerRequest: NaN,
+  };
 }
 
 async function withAutocannon(target: string, seconds: number): Promise<Load> {
   const r = await autocannon({ url: target, connections, duration: seconds, pipelining: 1 });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors, requests: r.requests.total, cpuPerRequest: NaN };
 }
 
-const load = (target: string, pinned: boolean, seconds = duration) => (values.tool === 'wrk' ? withWrk(target, seconds, pinned) : withAutocannon(target, seconds));
+/**
+ * CPU seconds (user + system) used so far by a process and its descendants (a cluster's workers), from
+ * /proc; NaN where there is none. Unlike req/s, the CPU time a request costs hardly moves when other
+ * work on a shared machine takes the cores: the steadier of the two figures here.
+ */
+async function cpuSeconds(pid: number): Promise<number> {
+  try {
+    const stats = new Map<number, { ppid: number; cpu: number }>();
+    for (const entry of await fs.readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await fs.readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+      // Fields after the command (which may hold spaces), from field 3: ppid is the 2nd, utime and stime the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields.length > 13) stats.set(Number(entry), { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS });
+    }
+    if (!stats.has(pid)) return NaN;
+    let total = 0;
+    const queue = [pid];
+    for (let p = queue.pop(); p !== undefined; p = queue.pop()) {
+      total += stats.get(p)?.cpu ?? 0;
+      for (const [child, s] of stats) if (s.ppid === p) queue.push(child);
+    }
+    return total;
+  } catch {
+    return NaN;
+  }
+}
+/** USER_HZ: 100 on Linux whatever the kernel's own tick. */
+const CLOCK_TICKS = 100;
+
+async function load(target: string, pinned: boolean, seconds = duration, serverPid?: number): Promise<Load> {
+  const before = serverPid === undefined ? NaN : await cpuSeconds(serverPid);
+  const l = values.tool === 'wrk' ? await withWrk(target, seconds, pinned) : await withAutocannon(target, seconds);
+  const after = serverPid === undefined ? NaN : await cpuSeconds(serverPid);
+  return { ...l, cpuPerRequest: ((after - before) / l.requests) * 1e6 };
+}
 
 /** Spawns a server and resolves with its URL once it prints it. */
 function start(command: string[], env: Record<string, string>, urlPattern: RegExp, pinned: boolean): Promise<{ url: string; child: ChildProcess }> {
@@ -148,22 +195,22 @@ if (error) throw error;
 
 const children: ChildProcess[] = [];
 try {
-  const targets: { name: string; processes: number; url: string; pinned: boolean }[] = [];
+  const targets: { name: string; processes: number; url: string; pinned: boolean; pid: number | undefined }[] = [];
   const one = await startDatalake(BIN, 1);
   children.push(one.child);
   const answers = await record(one.url);
   const bare = await start(['--input-type=module', '-e', BARE], { BARE_ANSWERS: JSON.stringify(answers) }, /bare: (http:\/\/[^/\s]+)\//, pin);
   children.push(bare.child);
-  targets.push({ name: 'bare Fastify', processes: 1, url: bare.url, pinned: pin }, { name: 'datalake', processes: 1, url: one.url, pinned: pin });
+  targets.push({ name: 'bare Fastify', processes: 1, url: bare.url, pinned: pin, pid: bare.child.pid }, { name: 'datalake', processes: 1, url: one.url, pinned: pin, pid: one.child.pid });
   if (values.baseline) {
     const base = await startDatalake(path.resolve(values.baseline), 1);
     children.push(base.child);
-    targets.push({ name: `baseline (${values.baseline})`, processes: 1, url: base.url, pinned: pin });
+    targets.push({ name: `baseline (${values.baseline})`, processes: 1, url: base.url, pinned: pin, pid: base.child.pid });
   }
   if (workers !== 1) {
     const many = await startDatalake(BIN, workers);
     children.push(many.child);
-    targets.push({ name: 'datalake', processes: workers, url: many.url, pinned: false });
+    targets.push({ name: 'datalake', processes: workers, url: many.url, pinned: false, pid: many.child.pid });
   }
 
   // Warm-up (JIT, caches), then the rounds: every target, path after path, back to back, in the
@@ -174,21 +221,39 @@ try {
   for (let r = 1; r <= rounds; r++) {
     for (const p of paths) {
       for (const t of r % 2 ? targets : [...targets].reverse()) {
-        const l = await load(t.url + p, t.pinned);
+        const l = await load(t.url + p, t.pinned, duration, t.pid);
         (results.get(key(t, p)) ?? results.set(key(t, p), []).get(key(t, p))!).push(l);
-        console.log(`round ${r}/${rounds} ${p} ${t.name} × ${t.processes}: ${Math.round(l.rps)} req/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms${l.errors ? `, ${l.errors} errors` : ''}`);
+        const cpu = Number.isFinite(l.cpuPerRequest) ? `, ${l.cpuPerRequest.toFixed(1)} µs CPU per request` : '';
+        console.log(`round ${r}/${rounds} ${p} ${t.name} × ${t.processes}: ${Math.round(l.rps)} req/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms${cpu}${l.errors ? `, ${l.errors} errors` : ''}`);
       }
     }
   }
 
-  const table = new Table({ head: ['path', 'server', 'processes', 'req/s', '÷ bare', 'p50 ms', 'p99 ms', 'errors + non-2xx'], style: { head: [], border: [] } });
+  const table = new Table({
+    head: ['path', 'server', 'processes', 'req/s', '÷ bare', 'p50 ms', 'p99 ms', 'CPU µs/request', 'bare\'s CPU ÷ ours', 'errors + non-2xx'],
+    style: { head: [], border: [] },
+  });
   for (const p of paths) {
     const floor = results.get(key(targets[0]!, p))!;
     for (const t of targets) {
       const runs = results.get(key(t, p))!;
       // Ours ÷ bare of the same round (measured a few seconds apart), then the median of the rounds.
       const ratio = median(runs.map((l, i) => l.rps / floor[i]!.rps));
-      table.push([p, t.name, t.processes, Math.round(median(runs.map((l) => l.rps))).toLocaleString('en'), t === targets[0] ? '1' : ratio.toFixed(2), median(runs.map((l) => l.p50)).toFixed(2), median(runs.map((l) => l.p99)).toFixed(2), runs.reduce((n, l) => n + l.errors, 0)]);
+      // The same comparison in CPU time per request: what one process could serve with a core to itself.
+      const cpuRatio = median(runs.map((l, i) => floor[i]!.cpuPerRequest / l.cpuPerRequest));
+      const cpu = median(runs.map((l) => l.cpuPerRequest));
+      table.push([
+        p,
+        t.name,
+        t.processes,
+        Math.round(median(runs.map((l) => l.rps))).toLocaleString('en'),
+        t === targets[0] ? '1' : ratio.toFixed(2),
+        median(runs.map((l) => l.p50)).toFixed(2),
+        median(runs.map((l) => l.p99)).toFixed(2),
+        Number.isFinite(cpu) ? cpu.toFixed(1) : '',
+        t === targets[0] || !Number.isFinite(cpuRatio) ? '' : cpuRatio.toFixed(2),
+        runs.reduce((n, l) => n + l.errors, 0),
+      ]);
     }
   }
   console.log(`\ndatalake API benchmark: ${cores} cores, node ${process.version}, ${connections} connections, ${values.tool} on the same machine, median of ${rounds} rounds of ${duration} s`);
