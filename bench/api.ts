@@ -10,7 +10,8 @@
  * medians are printed, and ours ÷ bare per round). The load comes from wrk when it is installed (a C
  * load generator that leaves the cores to the server), else from autocannon, which on a 2-core machine
  * takes most of a core itself. Around each load it reads the server's CPU time from /proc (Linux): the
- * CPU a request costs, and bare's ÷ ours, move far less than req/s when other work takes the cores.
+ * CPU a request costs, and bare's ÷ ours, a second view of the comparison that does not count the time
+ * other work on a shared machine holds the core.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -100,8 +101,7 @@ async function withAutocannon(target: string, seconds: number): Promise<Load> {
 
 /**
  * CPU seconds (user + system) used so far by a process and its descendants (a cluster's workers), from
- * /proc; NaN where there is none. Unlike req/s, the CPU time a request costs hardly moves when other
- * work on a shared machine takes the cores: the steadier of the two figures here.
+ * /proc; NaN where there is none.
  */
 async function cpuSeconds(pid: number): Promise<number> {
   try {
