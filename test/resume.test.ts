@@ -203,6 +203,12 @@ describe('resume: in-process outputs kept only when the task fails', () => {
   after(async () => fs.rm(config.dataDir, { recursive: true, force: true }));
 
   test('the merge fails: the files cleaned (views of the session) are written out then, and the resume merges them without cleaning again', async () => {
+    // A first load of a clean file is written in one pass, with no view to keep: new files of datasets
+    // already in silver take the usual cleaning.
+    const first = await runPipeline({ config });
+    assert.equal(first.error, undefined, String(first.error));
+    await generate({ outDir: path.join(config.dataDir, 'next'), clients: 100, achats: 2500, seed: 17, asOf: FIXED_DAY });
+    for (const name of ['clients', 'achats']) await fs.rename(path.join(config.dataDir, 'next', `${name}.csv`), path.join(config.sourcesDir, `${name}_2.csv`));
     const failed = await failingAt('throw:silver:combine', () => runPipeline({ config }));
     assert.equal(failed.summary.error?.task, 'silver');
     const runId = failed.summary.runId;

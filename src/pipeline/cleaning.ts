@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
-import { duplicateKeyCode, missingCol, missingExpr, raw, readNullSpellings, rowRules, text, trimmedText, typedExpr, verdictExprs } from './row-rules.js';
+import { duplicateKeyCode, missingCol, raw } from './row-rules.js';
+import { bufferOption, judgedRows, type JudgeOptions } from './judging.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
@@ -44,33 +45,15 @@ export interface CleaningResult {
 const DROPPED_VERDICTS = ['exact_duplicate', 'empty_row'];
 const DROPPED = `(${DROPPED_VERDICTS.map(str).join(', ')})`;
 
-export interface CleanOptions {
-  /** Names to read the CSV's columns with, in file order: the declared name or `_extra_<n>` (see matchHeader). */
-  header: string[];
+export interface CleanOptions extends JudgeOptions {
   /** Name of the source file (its bronze key), recorded in quarantine rows. */
   sourceName: string;
   outDir: string;
   /** Distinguishes the temporary tables of files cleaned in the same session. */
   tag?: string;
-  /** Values of the settings rules may name (e.g. QUALITY_MAX_MONTANT). */
-  settings?: Record<string, number>;
-  /** "Today" for date plausibility, YYYY-MM-DD (default: the current UTC day). */
-  today?: string;
-  /** Bytes of the file's longest record (bronze measured it): the reader's buffer must hold it. */
-  longestRecord?: number;
   /** The records bronze counted: a reading that accounts for fewer quarantines the whole file instead. */
   expectedRecords?: number;
   onProgress?: (p: QueryProgress) => void;
-}
-
-/**
- * DuckDB's CSV reader buffers 32 MiB by default: a longer line is skipped without a word, where a line
- * over max_line_size but within the buffer goes to the rejects. A larger buffer keeps the invariant
- * that every record is read or rejected.
- */
-function bufferOption(longestRecord: number | undefined): string {
-  if (!longestRecord || longestRecord < 16 * 1024 * 1024) return '';
-  return `, buffer_size = ${2 ** Math.ceil(Math.log2(longestRecord * 2))}`;
 }
 
 /** One line of the quality report: a rule on a dataset, how many rows it checked and failed, a few examples. */
@@ -93,19 +76,8 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const dups = id(`dups_${t}`);
   const checked = id(`checked_${t}`);
   const valid = id(`valid_${t}`);
-  const names = Object.keys(spec.columns);
-  const inFile = new Set(options.header);
-  const csvColumns = `{${options.header.map((h) => `${str(h)}: 'VARCHAR'`).join(', ')}}`;
-  const rules = rowRules(spec, options.settings ?? {}, options.today ?? new Date().toISOString().slice(0, 10));
-  const verdict = verdictExprs(spec, rules);
-  const textCols = names.filter((c) => spec.columns[c]!.type === 'text');
-  // A row fails a rule only if it has a reason (an error rule) or fails a warn or fatal rule: marked
-  // while reading, so that the rules are counted over those rows instead of every row.
-  const kept = rules.filter((r) => r.severity !== 'error');
-  const noted = kept.length ? `coalesce(${kept.map((r) => `(${r.fails})`).join(' OR ')}, false)` : 'false';
-  const nulls = [...new Set(spec.nullValues.map((v) => v.trim()))];
-  const { readerOption: nullOption, rawValue } = await readNullSpellings(engine, spec, nulls, inFile);
-
+  const judging = await judgedRows(engine, spec, csvPath, options);
+  const { names, rules, verdict } = judging;
   // Step 1 — read every field as text so that no value is lost to a failed cast, then type and judge it.
   // Lines the CSV parser cannot split (bad quoting, wrong field count, bad encoding) go to the rejects table.
   // The judged rows stream to a Parquet file in file order, not into a table: a table of 10M rows with its
@@ -117,23 +89,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     // "First row of a key wins" and every reported data row number rely on the file keeping the source's row order.
     const { oneThread } = await engine.copyInOrder(
       `
-    COPY (
-    WITH source AS (${source}),
-    raws AS (
-      SELECT ${names.map((c) => `${rawValue(c)} AS ${raw(c)}`).join(', ')} FROM source
-    ),
-    texts AS (
-      SELECT *${textCols.map((c) => `, ${trimmedText(raw(c), nulls)} AS ${text(c)}`).join('')} FROM raws
-    ),
-    typed AS (
-      SELECT *, ${names.map((c) => `${typedExpr(raw(c), spec.columns[c]!, text(c))} AS ${id(c)}`).join(', ')} FROM texts
-    ),
-    flagged AS (
-      SELECT *, ${names.map((c) => `${missingExpr(c, spec.columns[c]!, nulls)} AS ${missingCol(c)}`).join(', ')} FROM typed
-    ),
-    judged AS (
-      SELECT *, ${verdict.code} AS _reason, ${noted} AS _noted FROM flagged
-    )
+    COPY (${judging.judged(source)}
     SELECT ${names.map((c) => id(c)).join(', ')}, _reason, _noted, ${names.map(missingCol).join(', ')},
       -- Raw text is only worth keeping for quarantined rows, and in one list column: a column per field,
       -- empty on every good row, still cost the writer ~15 % of this statement on a nine-column file.
@@ -170,10 +126,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   // Only the file's own reading counts: the whole-file quarantine stages no row.
   let oneThread = false;
   try {
-    oneThread = await stage(`
-      SELECT * FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = ${str(spec.delimiter)}, quote = '"', escape = '"',
-        columns = ${csvColumns}${nullOption}, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)},
-        max_line_size = 1048576${bufferOption(options.longestRecord)})`);
+    oneThread = await stage(judging.reader(`, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)}`));
   } catch (err) {
     if (!/CSV Parser state machine reached an invalid state/.test(errorMessage(err))) throw err;
     await quarantineWholeFile('the CSV parser cannot read this file (bad quoting or binary data)');

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetSpec } from '../project/types.js';
-import { parquetFiles, sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
+import { parquetFiles, sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import type { QualityCheck } from './cleaning.js';
 import { sqlType } from './row-rules.js';
@@ -214,20 +214,11 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   if (touched.length || appended.length || (firstLoad && count('receiving') > 0)) {
     const kept = input.existing.filter((e) => touched.includes(e.partition));
     const rows = `SELECT ${stored} FROM ${cand} WHERE NOT _orphan${kept.length ? ` UNION ALL SELECT ${stored} FROM (${replacedBy(`SELECT * FROM ${files(kept)}`, true)})` : ''}`;
-    await fs.mkdir(dataDir, { recursive: true });
-    // DuckDB names the folders `_part=<code>`; they are renamed to the partition's folder on upload.
-    const [copied] = spec.partitionBy
-      ? await db.rows(`COPY (SELECT *, ${part.code} AS _part FROM (${rows})) TO ${str(dataDir)} (FORMAT parquet, ${SILVER_PARQUET}, PARTITION_BY (_part), OVERWRITE_OR_IGNORE)`)
-      : await db.rows(`COPY (${rows}) TO ${str(path.join(dataDir, 'data_0.parquet'))} (FORMAT parquet, ${SILVER_PARQUET})`);
-    if (countedByWrite && Number(copied!['Count']) !== knownRows) await countFirstLoad();
+    const out = await writeSilverRows(db, spec, rows, dataDir);
+    if (countedByWrite && out.rows !== knownRows) await countFirstLoad();
     // (Every row of a first load waiting for its reference: nothing to add, not even an empty file.)
     const nothingWritten = countedByWrite && count('receiving') === 0;
-    for (const rel of nothingWritten ? [] : (await fs.readdir(dataDir, { recursive: true })).sort()) {
-      if (!rel.endsWith('.parquet')) continue;
-      const folder = path.dirname(rel);
-      const partition = folder === '.' ? '' : part.folder(Number(folder.slice(folder.indexOf('=') + 1)));
-      written.push({ partition, name: path.basename(rel), file: path.join(dataDir, rel) });
-    }
+    if (!nothingWritten) written.push(...out.written);
     if (firstLoad) touched = [...new Set(written.map((w) => w.partition))].sort();
   }
 
@@ -266,6 +257,27 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     quality,
     finalRelation,
   };
+}
+
+/**
+ * Writes a dataset's rows (SQL giving its stored columns) as silver files under `dataDir`, a folder per
+ * partition; returns how many rows were written and the files, partition by partition.
+ */
+export async function writeSilverRows(db: Engine, spec: DatasetSpec, rows: string, dataDir: string, onProgress?: (p: QueryProgress) => void): Promise<{ rows: number; written: MergeResult['written'] }> {
+  const part = partitioning(spec);
+  await fs.mkdir(dataDir, { recursive: true });
+  // DuckDB names the folders `_part=<code>`; they are renamed to the partition's folder on upload.
+  const [copied] = spec.partitionBy
+    ? await db.rows(`COPY (SELECT *, ${part.code} AS _part FROM (${rows})) TO ${str(dataDir)} (FORMAT parquet, ${SILVER_PARQUET}, PARTITION_BY (_part), OVERWRITE_OR_IGNORE)`, onProgress)
+    : await db.rows(`COPY (${rows}) TO ${str(path.join(dataDir, 'data_0.parquet'))} (FORMAT parquet, ${SILVER_PARQUET})`, onProgress);
+  const written: MergeResult['written'] = [];
+  for (const rel of (await fs.readdir(dataDir, { recursive: true })).sort()) {
+    if (!rel.endsWith('.parquet')) continue;
+    const folder = path.dirname(rel);
+    const partition = folder === '.' ? '' : part.folder(Number(folder.slice(folder.indexOf('=') + 1)));
+    written.push({ partition, name: path.basename(rel), file: path.join(dataDir, rel) });
+  }
+  return { rows: Number(copied!['Count']), written };
 }
 
 async function rowCount(db: Engine, file: string): Promise<number> {

@@ -5,6 +5,7 @@ import type { DatasetSpec, Project } from '../../project/types.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from '../cleaning.js';
 import { headerProblem, inspectHeader, matchHeader } from '../csv-header.js';
 import type { ShardHandler, StagedFile } from '../shards.js';
+import type { MergeResult } from '../merge.js';
 
 export interface CleanShardInput {
   dataset: string;
@@ -37,13 +38,15 @@ export interface CleanShardOutput {
   missingColumns?: string[];
   /** The file was read on one thread to keep its row order (CleaningResult.oneThread). */
   oneThread?: true;
+  /** The file was the dataset's first load and clean: its rows are silver's already, written in one pass (one-pass.ts), with no merge to do. */
+  loaded?: MergeResult;
   /** Drops the in-process view's tables once merged. */
   dispose?: () => Promise<void>;
   /** Writes the in-process view out as a staged file (only when the task fails: a resume then reuses it). */
   keep?: () => Promise<CleanShardOutput>;
 }
 
-function datasetNamed(project: Project, name: string): DatasetSpec {
+export function datasetNamed(project: Project, name: string): DatasetSpec {
   const spec = project.datasets.find((d) => d.name === name);
   if (!spec) throw new Error(`unknown dataset ${name}`);
   return spec;

@@ -2,7 +2,8 @@ import { sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
 import { fileQuarantineKey, localPaths, orphansKey, silverObjectKey } from '../../lake/index.js';
 import type { QualityCheck } from '../cleaning.js';
 import type { RunContext } from '../context.js';
-import { mergeDataset, type MergeInput } from '../merge.js';
+import { mergeDataset, type MergeInput, type MergeResult } from '../merge.js';
+import type { DatasetSpec } from '../../project/types.js';
 import { stagedLocalPath, type StagedFile } from '../shards.js';
 import type { CleanShardOutput } from './clean-shard.js';
 import type { SilverPlan } from './plan.js';
@@ -22,11 +23,18 @@ export interface SilverChanges {
   rowsIn: number;
 }
 
+/** The files to load in one pass (silver/one-pass.ts), each at its dataset's turn, by `load`. */
+export interface OnePassLoads {
+  keys: ReadonlySet<string>;
+  load(key: string): Promise<CleanShardOutput>;
+}
+
 /**
  * Merges the cleaned files into each dataset, in the datasets' declared order (a reference is checked
  * against the rows of its dataset as merged in this run), all in scratch: nothing in the lake changes here.
  */
-export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: CleanShardOutput[]): Promise<SilverChanges> {
+export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutputs: CleanShardOutput[], onePass?: OnePassLoads): Promise<SilverChanges> {
+  const cleaned = [...shardOutputs];
   const { project } = ctx.config;
   const { state, digests, toMerge } = plan;
   const db = await ctx.db();
@@ -53,7 +61,10 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
       continue;
     }
 
+    // The files loaded in one pass now that the datasets they reference are merged.
+    for (const f of files) if (onePass?.keys.has(f.key)) cleaned.push(await onePass.load(f.key));
     const s = emptyStats(spec, files);
+    let loaded: MergeResult | undefined;
     const incoming: MergeInput['incoming'] = [];
     for (const c of cleaned.filter((o) => o.dataset === spec.name)) {
       const file = files.find((f) => f.key === c.key)!;
@@ -67,8 +78,11 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
         continue;
       }
       delete next.waiting![c.key];
-      const relation = c.valid && 'relation' in c.valid ? c.valid.relation : `read_parquet(${str(await stagedLocalPath(ctx.lake, c.valid!, downloads))})`;
-      incoming.push({ relation, source: c.key, name: file.name, rows: c.rows });
+      if (c.loaded) loaded = c.loaded;
+      if (!c.loaded) {
+        const relation = c.valid && 'relation' in c.valid ? c.valid.relation : `read_parquet(${str(await stagedLocalPath(ctx.lake, c.valid!, downloads))})`;
+        incoming.push({ relation, source: c.key, name: file.name, rows: c.rows });
+      }
       addCleaning(s, c.stats!);
       if (c.missingColumns) s.missingColumns[c.key] = c.missingColumns;
       quality.push(...c.quality!);
@@ -81,17 +95,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
     // Files of this dataset still waiting from earlier runs, named when it ends empty.
     const waiting = [...s.waitingFiles.map((w) => w.reason), ...Object.entries(next.waiting!).filter(([k, w]) => w.dataset === spec.name && !s.waitingFiles.some((x) => x.file === k)).map(([, w]) => w.reason)];
 
-    ctx.progress.begin('silver', `merge ${spec.name}`);
-    const merged = await mergeDataset(db, {
-      spec,
-      incoming,
-      existing,
-      ...(current.orphans > 0 && current.orphansObject ? { orphansFile: await ctx.lake.localPath('silver', current.orphansObject, downloads) } : {}),
-      referenced: spec.references.map((r) => `SELECT ${id(r.key)} AS ${id(r.column)} FROM ${id(`silver_${r.dataset}`)}`),
-      outDir: await ctx.workDir(`silver-merge-${spec.name}`),
-      waiting,
-    });
-    ctx.progress.end();
+    const merged = loaded ?? (await merge(ctx, spec, { incoming, existing, current, waiting, downloads }));
     quality.push(...merged.quality);
 
     const partitions = { ...current.partitions };
@@ -121,6 +125,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
     const newOrphans = merged.quality.filter((q) => q.rule === 'references' && q.severity === 'error');
     if (merged.counts.newOrphans) s.reasons[`unknown_reference:${newOrphans.map((q) => q.column).join('+')}`] = merged.counts.newOrphans;
     Object.assign(s, { replaced: merged.counts.replaced, superseded: merged.counts.superseded, promoted: merged.counts.promoted, rows: merged.counts.rows, unresolved: merged.orphans.rows, partitionsWritten: merged.touched, partitionsAppended: merged.appended });
+    if (loaded) s.onePass = true;
     stats[spec.name] = s;
     rowsIn += s.rowsIn;
   }
@@ -129,4 +134,24 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, cleaned: 
   for (const d of Object.keys(next.datasets)) if (!digests.has(d)) delete next.datasets[d];
 
   return { uploads, next, stats, quality, rowsIn };
+}
+
+/** A dataset's merge (merge.ts) in this run's scratch, with its earlier orphans and its references as merged in this run. */
+async function merge(
+  ctx: RunContext,
+  spec: DatasetSpec,
+  m: { incoming: MergeInput['incoming']; existing: MergeInput['existing']; current: { orphans: number; orphansObject?: string }; waiting: string[]; downloads: string },
+): Promise<MergeResult> {
+  ctx.progress.begin('silver', `merge ${spec.name}`);
+  const merged = await mergeDataset(await ctx.db(), {
+    spec,
+    incoming: m.incoming,
+    existing: m.existing,
+    ...(m.current.orphans > 0 && m.current.orphansObject ? { orphansFile: await ctx.lake.localPath('silver', m.current.orphansObject, m.downloads) } : {}),
+    referenced: spec.references.map((r) => `SELECT ${id(r.key)} AS ${id(r.column)} FROM ${id(`silver_${r.dataset}`)}`),
+    outDir: await ctx.workDir(`silver-merge-${spec.name}`),
+    waiting: m.waiting,
+  });
+  ctx.progress.end();
+  return merged;
 }

@@ -3,6 +3,7 @@ import { timed, type RunContext, type StageResult } from '../context.js';
 import { failpoint } from '../../failpoints.js';
 import { inlineRunner, runShards, type ShardRunner } from '../shards.js';
 import { cleanShard } from './clean-shard.js';
+import { loadShard, mayLoadInOnePass } from './one-pass.js';
 import { combineSilver } from './combine.js';
 import { commitSilver } from './commit.js';
 import { planSilver } from './plan.js';
@@ -18,6 +19,8 @@ export interface SilverOptions {
   fullRefresh?: boolean;
   /** Where the per-file cleaning runs: in this process (default) or on the workers. */
   shards?: ShardRunner;
+  /** A first load of one clean file in one pass (default: on, in process); off, every file takes the usual cleaning. */
+  onePass?: boolean;
 }
 
 /** The keys among these that bronze no longer holds. */
@@ -72,30 +75,38 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
       );
     }
     try {
-      const cleaned = await runShards(
-        ctx,
-        options.shards ?? inlineRunner(ctx),
-        'silver.clean',
-        toMerge.map((f, index) => ({
-          label: `clean ${f.key}`,
-          input: {
-            dataset: f.dataset,
-            key: f.key,
-            name: f.name,
-            rows: f.rows,
-            ...(f.recordCount ? { recordCount: true } : {}),
-            ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
-            index,
-            many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,
-          },
-        })),
-        cleanShard,
-      );
+      const runner = options.shards ?? inlineRunner(ctx);
+      const shards = toMerge.map((f, index) => ({
+        label: `clean ${f.key}`,
+        input: {
+          dataset: f.dataset,
+          key: f.key,
+          name: f.name,
+          rows: f.rows,
+          ...(f.recordCount ? { recordCount: true } : {}),
+          ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
+          index,
+          many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,
+        },
+      }));
+      // A dataset's first load from one file may be cleaned and written in one pass (one-pass.ts); it
+      // checks references against the datasets merged before it, so it runs at its dataset's turn.
+      const inOnePass = (s: (typeof shards)[number]) => {
+        const spec = ctx.config.project.datasets.find((d) => d.name === s.input.dataset)!;
+        return runner.inProcess === true && options.onePass !== false && mayLoadInOnePass(spec, plan.state.datasets[spec.name], s.input.many ? 2 : 1, s.input);
+      };
+      const cleaned = await runShards(ctx, runner, 'silver.clean', shards.filter((s) => !inOnePass(s)), cleanShard);
+      const load = async (key: string) => {
+        const [output] = await runner.map('silver.clean', [shards.find((s) => s.input.key === key)!], loadShard);
+        cleaned.push(output!);
+        return output!;
+      };
+      const loads = new Set(shards.filter(inOnePass).map((s) => s.input.key));
+      failpoint('silver:combine');
+      changes = await combineSilver(ctx, plan, cleaned, { keys: loads, load });
       for (const c of cleaned.filter((o) => o.oneThread)) {
         warnings.push(`${c.key} was cleaned on one thread (slower, same rows): DuckDB planned its cleaning without the writer that keeps row order in parallel; please report it with the dataset's definition`);
       }
-      failpoint('silver:combine');
-      changes = await combineSilver(ctx, plan, cleaned);
       bytes = await commitSilver(ctx, plan, changes);
     } catch (err) {
       // The files cleaned so far are kept for the next attempt (a retry, or a resume of this run).

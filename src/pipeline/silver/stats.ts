@@ -16,6 +16,8 @@ export interface SilverDatasetStats extends CleaningStats {
   /** Partitions rewritten whole (a row of theirs replaced), and those that received new rows as a file of their own. */
   partitionsWritten: string[];
   partitionsAppended?: string[];
+  /** The dataset's first load, from one clean file, was read and written to silver in one pass (silver/one-pass.ts). */
+  onePass?: true;
   /** Files set aside whole, with the reason (a required column missing). */
   waitingFiles: { file: string; reason: string }[];
   /** Optional columns a file did not have (read as missing values), per file. */

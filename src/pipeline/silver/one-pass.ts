@@ -1,0 +1,106 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parquetFiles, sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
+import { distinctTuples } from '../../engine/distinct.js';
+import type { QualityCheck } from '../cleaning.js';
+import { headerProblem, inspectHeader, matchHeader } from '../csv-header.js';
+import { datasetRules } from '../dataset-rules.js';
+import { judgedRows } from '../judging.js';
+import { writeSilverRows, type MergeResult } from '../merge.js';
+import type { RunContext } from '../context.js';
+import type { ShardHandler } from '../shards.js';
+import { cleanShard, datasetNamed, type CleanShardInput, type CleanShardOutput } from './clean-shard.js';
+import { datasetSelect } from './read.js';
+
+/**
+ * A dataset's first load from one file, in one pass when the file is clean: its rows are read, typed,
+ * judged and written as the dataset's silver files by one statement, where the usual way stages every
+ * judged row in a scratch file, reads it back for the counts and the merge, and writes silver from it
+ * (at 10M purchases: 4.4–5.4 s against 6.2–8.7 s, both on two cores).
+ *
+ * It holds only if nothing would have been set aside: the statement stops at the first row with a
+ * reason, a failed warn or fatal rule or an unresolved reference, and a line the CSV reader cannot
+ * split stops it too (no rejects table). Then, and when the rows written are not the records bronze
+ * counted or a key repeats, the files are dropped and the file takes the usual way (cleanShard),
+ * so that every count, quarantine row and row number is what that way gives.
+ */
+export const loadShard: ShardHandler<CleanShardInput, CleanShardOutput> = async (ctx, input, stager) => {
+  const loaded = await loadInOnePass(ctx, input);
+  if (loaded) return loaded;
+  // Each load is a runner call of its own, at index 0 like the first cleaning shard: its staged files
+  // are named apart by the file's position in the run.
+  return cleanShard(ctx, input, { remote: stager.remote, stage: (file, name) => stager.stage(file, `load-${input.index}-${name}`) });
+};
+
+/** Whether a file may try the one pass: in this process, the only file of a keyed dataset with no silver rows yet. */
+export function mayLoadInOnePass(spec: { key: readonly string[] }, current: { rows: number; orphans: number; partitions: Record<string, string[]> } | undefined, filesOfDataset: number, file: { rows: number; recordCount?: boolean }): boolean {
+  const empty = !current || (current.rows === 0 && current.orphans === 0 && Object.keys(current.partitions).length === 0);
+  return empty && spec.key.length > 0 && filesOfDataset === 1 && file.recordCount === true && file.rows > 0;
+}
+
+async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<CleanShardOutput | undefined> {
+  const spec = datasetNamed(ctx.config.project, input.dataset);
+  const db = await ctx.db();
+  const csv = await ctx.lake.localPath('bronze', input.key, await ctx.workDir('silver-inputs'));
+  const header = await inspectHeader(csv, spec.delimiter);
+  const match = matchHeader(header, spec);
+  if (headerProblem(input.name, header, match, spec)) return undefined;
+  const judging = await judgedRows(db, spec, csv, {
+    header: match.names,
+    settings: ctx.config.qualitySettings,
+    ...(input.longestRecord ? { longestRecord: input.longestRecord } : {}),
+  });
+  // Checked against the referenced datasets as merged in this run (combine merges in declared order).
+  const unresolved = spec.references.map(
+    (r) => `(${id(r.column)} IS NOT NULL AND ${id(r.column)} NOT IN (SELECT ${id(r.key)} FROM ${id(`silver_${r.dataset}`)} WHERE ${id(r.key)} IS NOT NULL))`,
+  );
+  const setAside = ['_reason IS NOT NULL', '_noted', ...unresolved].join(' OR ');
+  const rows = `${judging.judged(judging.reader())}
+    SELECT ${judging.names.map(id).join(', ')} FROM judged
+    WHERE CASE WHEN ${setAside} THEN error(${str(ONE_PASS_STOPPED)}) ELSE true END`;
+  const dataDir = path.join(await ctx.workDir(`silver-load-${spec.name}`), 'data');
+  ctx.progress.begin('silver', spec.name, input.rows);
+  let out: Awaited<ReturnType<typeof writeSilverRows>> | undefined;
+  try {
+    out = await writeSilverRows(db, spec, rows, dataDir, (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }));
+  } catch {
+    // A row to set aside, or a line the reader cannot split: the usual way says which and where.
+    out = undefined;
+  } finally {
+    ctx.progress.end();
+  }
+  const files = out?.written.map((w) => w.file) ?? [];
+  if (!out || out.rows !== input.rows || (await distinctTuples(db, parquetFiles(files), spec.key))?.distinct !== true) {
+    await fs.rm(dataDir, { recursive: true, force: true });
+    return undefined;
+  }
+
+  const n = out.rows;
+  const check = (rule: string, column: string | undefined, severity: QualityCheck['severity']): QualityCheck => ({ dataset: spec.name, rule, ...(column ? { column } : {}), severity, checked: n, failed: 0, examples: [] });
+  const finalRelation = id(`silver_${spec.name}`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW ${finalRelation} AS ${datasetSelect(spec, files)}`);
+  // In the order the usual way reports them: the row rules and the key, then the references and the dataset's rules.
+  const quality = [...judging.rules.map((r) => check(r.rule, r.column, r.severity)), check('unique_key', spec.key.join('+'), 'error')];
+  const mergeQuality = [...spec.references.map((r) => check('references', r.column, r.severity)).reverse(), ...(await datasetRules(db, spec, finalRelation, [], files))];
+  const loaded: MergeResult = {
+    written: out.written,
+    touched: [...new Set(out.written.map((w) => w.partition))].sort(),
+    appended: [],
+    orphans: { changed: false, rows: 0 },
+    counts: { incoming: n, replaced: 0, superseded: 0, newOrphans: 0, promoted: 0, rows: n },
+    quality: mergeQuality,
+    finalRelation,
+  };
+  return {
+    dataset: spec.name,
+    key: input.key,
+    rows: n,
+    stats: { dataset: spec.name, rowsIn: n, rowsOut: n, quarantined: 0, emptyRows: 0, exactDuplicates: 0, reasons: {} },
+    quality,
+    ...(match.missingOptional.length ? { missingColumns: match.missingOptional } : {}),
+    loaded,
+  };
+}
+
+/** The error that stops the one pass at a row the usual way would set aside. */
+const ONE_PASS_STOPPED = 'a row to set aside: the file takes the usual cleaning';
