@@ -16,7 +16,7 @@ import { datasetSelect } from './read.js';
  * A dataset's first load from one file, in one pass when the file is clean: its rows are read, typed,
  * judged and written as the dataset's silver files by one statement, where the usual way stages every
  * judged row in a scratch file, reads it back for the counts and the merge, and writes silver from it
- * (at 10M purchases: 4.4–5.4 s against 6.2–8.7 s, both on two cores).
+ * (at 10M purchases: 4.2–5.4 s against 6.2–8.7 s, both on two cores).
  *
  * It holds only if nothing would have been set aside: the statement stops at the first row with a
  * reason, a failed warn or fatal rule or an unresolved reference, and a line the CSV reader cannot
