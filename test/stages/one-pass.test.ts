@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { describe, test } from 'node:test';
+import { judgedRows } from '../../src/pipeline/judging.js';
+import { tailIsClean } from '../../src/pipeline/silver/one-pass.js';
 import { runBronze } from '../../src/pipeline/bronze.js';
 import { readStates } from '../../src/pipeline/states.js';
 import { runSilver, silverObjects, type SilverDatasetStats } from '../../src/pipeline/silver/index.js';
@@ -107,5 +111,40 @@ describe('silver: a first load in one pass', () => {
     assert.equal(fast.rows.length, 301);
     const maximum = (fast.quality as { rule: string; failed: number }[]).find((q) => q.rule === 'maximum')!;
     assert.equal(maximum.failed, 1);
+  });
+
+  test('the last lines are judged first: a large file with a footer or a cut last line goes the usual way without a pass', async () => {
+    const tiny = await tinyProject();
+    const ctx = tiny.context();
+    try {
+      const db = await ctx.db();
+      const spec = tiny.config.project.datasets.find((d) => d.name === 'orders')!;
+      const file = path.join(tiny.dir, 'orders.csv');
+      const judge = (f: string) => judgedRows(db, spec, f, { header: Object.keys(spec.columns) });
+      const tailClean = async (text: string) => {
+        await fs.writeFile(file, text);
+        return tailIsClean(file, path.join(tiny.dir, 'tail.csv'), judge, '_reason IS NOT NULL OR _noted', db);
+      };
+      const big = cleanOrders(30000);
+      assert.ok(big.length > 600 * 1024, 'larger than the tail looked at');
+      assert.equal(await tailClean(big), true);
+      assert.equal(await tailClean(`${big}Total,,,1234.00\n`), false, 'a footer');
+      assert.equal(await tailClean(`${big}900,1,2026-01`), false, 'a last line cut short');
+      assert.equal(await tailClean(`${big}"900,1,2026-01-05,3.00\n`), false, 'an unclosed quote');
+      // A bad row far from the end is for the pass itself to find.
+      const lines = big.split('\n');
+      lines[10] = '900,1,not-a-date,3.00';
+      assert.equal(await tailClean(lines.join('\n')), true);
+      assert.equal(await tailClean(cleanOrders(100) + 'Total,,,5.00\n'), true, 'a small file is not looked at: its pass costs little');
+    } finally {
+      await ctx.close();
+      await tiny.cleanup();
+    }
+  });
+
+  test('a large file with a footer: the same outcome both ways', async () => {
+    const fast = await bothWays(last(cleanOrders(30000), 'Total,,,1234.00'));
+    assert.equal(fast.stats.onePass, undefined);
+    assert.equal(fast.rows.length, 30000);
   });
 });

@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parquetFiles, sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
+import { parquetFiles, sqlIdent as id, sqlString as str, type Engine } from '../../engine/duckdb.js';
 import { distinctTuples } from '../../engine/distinct.js';
 import type { QualityCheck } from '../cleaning.js';
-import { headerProblem, inspectHeader, matchHeader } from '../csv-header.js';
+import { headerProblem, inspectHeader, matchHeader, MAX_HEADER_BYTES } from '../csv-header.js';
 import { datasetRules } from '../dataset-rules.js';
-import { judgedRows } from '../judging.js';
+import { judgedRows, type JudgedRows } from '../judging.js';
 import { writeSilverRows, type MergeResult } from '../merge.js';
 import type { RunContext } from '../context.js';
 import type { ShardHandler } from '../shards.js';
@@ -22,7 +22,8 @@ import { datasetSelect } from './read.js';
  * reason, a failed warn or fatal rule or an unresolved reference, and a line the CSV reader cannot
  * split stops it too (no rejects table). Then, and when the rows written are not the records bronze
  * counted or a key repeats, the files are dropped and the file takes the usual way (cleanShard),
- * so that every count, quarantine row and row number is what that way gives.
+ * so that every count, quarantine row and row number is what that way gives. The part of the pass
+ * done is lost then; the file's last lines are judged first (tailIsClean), where exports go wrong most.
  */
 export const loadShard: ShardHandler<CleanShardInput, CleanShardOutput> = async (ctx, input, stager) => {
   const loaded = await loadInOnePass(ctx, input);
@@ -55,10 +56,12 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
     (r) => `(${id(r.column)} IS NOT NULL AND ${id(r.column)} NOT IN (SELECT ${id(r.key)} FROM ${id(`silver_${r.dataset}`)} WHERE ${id(r.key)} IS NOT NULL))`,
   );
   const setAside = ['_reason IS NOT NULL', '_noted', ...unresolved].join(' OR ');
+  const scratch = await ctx.workDir(`silver-load-${spec.name}`);
+  if (!(await tailIsClean(csv, path.join(scratch, 'tail.csv'), (file) => judgedRows(db, spec, file, { header: match.names, settings: ctx.config.qualitySettings }), setAside, db))) return undefined;
   const rows = `${judging.judged(judging.reader())}
     SELECT ${judging.names.map(id).join(', ')} FROM judged
     WHERE CASE WHEN ${setAside} THEN error(${str(ONE_PASS_STOPPED)}) ELSE true END`;
-  const dataDir = path.join(await ctx.workDir(`silver-load-${spec.name}`), 'data');
+  const dataDir = path.join(scratch, 'data');
   ctx.progress.begin('silver', spec.name, input.rows);
   let out: Awaited<ReturnType<typeof writeSilverRows>> | undefined;
   try {
@@ -100,6 +103,43 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
     ...(match.missingOptional.length ? { missingColumns: match.missingOptional } : {}),
     loaded,
   };
+}
+
+/** Bytes at the end of a file judged before the one pass (a few thousand lines of most exports). */
+const TAIL_BYTES = 256 * 1024;
+
+/**
+ * Whether the last lines of a file hold nothing to set aside. A footer ("Total;…") or a last line cut
+ * short is where exports usually go wrong, and the one pass would meet it only at the end, having
+ * done a whole pass for nothing (at 10M purchases, silver took 9.3–9.7 s instead of 5.9 s): those
+ * lines are judged first, on their own. A cut inside a quoted field that spans lines fails to read
+ * here: such a file takes the usual way.
+ */
+export async function tailIsClean(csv: string, tailFile: string, judge: (file: string) => Promise<JudgedRows>, setAside: string, db: Engine): Promise<boolean> {
+  const handle = await fs.open(csv);
+  try {
+    const { size } = await handle.stat();
+    if (size <= TAIL_BYTES * 2) return true;
+    const head = Buffer.alloc(MAX_HEADER_BYTES);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const headerEnd = head.subarray(0, bytesRead).indexOf(10);
+    const tail = Buffer.alloc(TAIL_BYTES);
+    await handle.read(tail, 0, TAIL_BYTES, size - TAIL_BYTES);
+    const cut = tail.indexOf(10);
+    if (headerEnd < 0 || cut < 0) return false;
+    await fs.writeFile(tailFile, Buffer.concat([head.subarray(0, headerEnd + 1), tail.subarray(cut + 1)]));
+  } finally {
+    await handle.close();
+  }
+  const judging = await judge(tailFile);
+  try {
+    const [row] = await db.rows(`${judging.judged(judging.reader())} SELECT count(*) FILTER (WHERE ${setAside}) AS n FROM judged`);
+    return Number(row!['n']) === 0;
+  } catch {
+    return false; // a line the reader cannot split
+  } finally {
+    await fs.rm(tailFile, { force: true });
+  }
 }
 
 /** The error that stops the one pass at a row the usual way would set aside. */
