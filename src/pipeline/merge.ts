@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { DatasetSpec } from '../project/types.js';
+import type { DatasetSpec, ReferenceSpec } from '../project/types.js';
 import { parquetFiles, sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import type { QualityCheck } from './cleaning.js';
@@ -129,7 +129,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     : undefined;
   const refs = spec.references.map((r, i) => ({ ...r, flag: id(`_u${i}`), relation: input.referenced?.[i] }));
   const unresolved = refs.map((r) =>
-    r.relation ? `${id(r.column)} IS NOT NULL AND ${id(r.column)} NOT IN (SELECT ${id(r.column)} FROM (${r.relation}) WHERE ${id(r.column)} IS NOT NULL) AS ${r.flag}` : `false AS ${r.flag}`,
+    r.relation ? `${unresolvedReference(r.column, r.relation)} AS ${r.flag}` : `false AS ${r.flag}`,
   );
   const waitOn = refs.filter((r) => r.severity === 'error');
   const candidates = `
@@ -240,7 +240,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
 
   // The dataset after the merge: untouched partitions as they were, plus the rewritten ones.
   const finalFiles = [...input.existing.filter((e) => !touched.includes(e.partition)), ...written];
-  const finalRelation = id(`silver_${spec.name}`);
+  const finalRelation = silverView(spec.name);
   await db.run(`CREATE OR REPLACE TEMP VIEW ${finalRelation} AS ${finalFiles.length ? `SELECT ${cols} FROM ${files(finalFiles)}` : `SELECT ${cols} FROM (${typedEmpty})`}`);
   const quality = await datasetRules(db, spec, finalRelation, input.waiting ?? [], finalFiles.map((f) => f.file));
   refs.forEach((r, i) => quality.unshift({ dataset: spec.name, rule: 'references', column: r.column, severity: r.severity, checked: count('checked'), failed: count(`unresolved_${i}`), examples: [] }));
@@ -257,6 +257,17 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     quality,
     finalRelation,
   };
+}
+
+/** The session's view of a dataset's silver rows as merged in this run: the datasets referencing it check against it. */
+export const silverView = (dataset: string) => id(`silver_${dataset}`);
+
+/** The values a reference may point to: the referenced dataset's key, named as the referencing column. */
+export const referencedValues = (r: ReferenceSpec) => `SELECT ${id(r.key)} AS ${id(r.column)} FROM ${silverView(r.dataset)}`;
+
+/** Whether a row's reference (`column`) has no row among `relation`'s values of that column. */
+export function unresolvedReference(column: string, relation: string): string {
+  return `(${id(column)} IS NOT NULL AND ${id(column)} NOT IN (SELECT ${id(column)} FROM (${relation}) WHERE ${id(column)} IS NOT NULL))`;
 }
 
 /**

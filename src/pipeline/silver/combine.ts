@@ -1,8 +1,8 @@
-import { sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
+import { sqlString as str } from '../../engine/duckdb.js';
 import { fileQuarantineKey, localPaths, orphansKey, silverObjectKey } from '../../lake/index.js';
 import type { QualityCheck } from '../cleaning.js';
 import type { RunContext } from '../context.js';
-import { mergeDataset, type MergeInput, type MergeResult } from '../merge.js';
+import { mergeDataset, referencedValues, silverView, type MergeInput, type MergeResult } from '../merge.js';
 import type { DatasetSpec } from '../../project/types.js';
 import { stagedLocalPath, type StagedFile } from '../shards.js';
 import type { CleanShardOutput } from './clean-shard.js';
@@ -57,7 +57,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
     const existing = inPartitions.map(({ partition }, i) => ({ partition, file: paths[i]! }));
     if (files.length === 0 && !waitingForReference) {
       // Unchanged, but the datasets referencing it check their rows against it.
-      await db.run(`CREATE OR REPLACE TEMP VIEW ${id(`silver_${spec.name}`)} AS ${datasetSelect(spec, existing.map((e) => e.file))}`);
+      await db.run(`CREATE OR REPLACE TEMP VIEW ${silverView(spec.name)} AS ${datasetSelect(spec, existing.map((e) => e.file))}`);
       continue;
     }
 
@@ -79,7 +79,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
       }
       delete next.waiting![c.key];
       if (c.loaded) loaded = c.loaded;
-      if (!c.loaded) {
+      else {
         const relation = c.valid && 'relation' in c.valid ? c.valid.relation : `read_parquet(${str(await stagedLocalPath(ctx.lake, c.valid!, downloads))})`;
         incoming.push({ relation, source: c.key, name: file.name, rows: c.rows });
       }
@@ -148,7 +148,7 @@ async function merge(
     incoming: m.incoming,
     existing: m.existing,
     ...(m.current.orphans > 0 && m.current.orphansObject ? { orphansFile: await ctx.lake.localPath('silver', m.current.orphansObject, m.downloads) } : {}),
-    referenced: spec.references.map((r) => `SELECT ${id(r.key)} AS ${id(r.column)} FROM ${id(`silver_${r.dataset}`)}`),
+    referenced: spec.references.map(referencedValues),
     outDir: await ctx.workDir(`silver-merge-${spec.name}`),
     waiting: m.waiting,
   });

@@ -2,7 +2,7 @@ import { UserError } from '../../errors.js';
 import { timed, type RunContext, type StageResult } from '../context.js';
 import { failpoint } from '../../failpoints.js';
 import { inlineRunner, runShards, type ShardRunner } from '../shards.js';
-import { cleanShard } from './clean-shard.js';
+import { cleanShard, datasetNamed } from './clean-shard.js';
 import { loadShard, mayLoadInOnePass } from './one-pass.js';
 import { combineSilver } from './combine.js';
 import { commitSilver } from './commit.js';
@@ -92,8 +92,8 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
       // A dataset's first load from one file may be cleaned and written in one pass (one-pass.ts); it
       // checks references against the datasets merged before it, so it runs at its dataset's turn.
       const inOnePass = (s: (typeof shards)[number]) => {
-        const spec = ctx.config.project.datasets.find((d) => d.name === s.input.dataset)!;
-        return runner.inProcess === true && options.onePass !== false && mayLoadInOnePass(spec, plan.state.datasets[spec.name], s.input.many ? 2 : 1, s.input);
+        const spec = datasetNamed(ctx.config.project, s.input.dataset);
+        return runner.inProcess === true && options.onePass !== false && mayLoadInOnePass(spec, plan.state.datasets[spec.name], s.input);
       };
       const cleaned = await runShards(ctx, runner, 'silver.clean', shards.filter((s) => !inOnePass(s)), cleanShard);
       const load = async (key: string) => {

@@ -6,7 +6,7 @@ import type { QualityCheck } from '../cleaning.js';
 import { headerProblem, inspectHeader, matchHeader, MAX_HEADER_BYTES } from '../csv-header.js';
 import { datasetRules } from '../dataset-rules.js';
 import { judgedRows, type JudgedRows } from '../judging.js';
-import { writeSilverRows, type MergeResult } from '../merge.js';
+import { referencedValues, silverView, unresolvedReference, writeSilverRows, type MergeResult } from '../merge.js';
 import type { RunContext } from '../context.js';
 import type { ShardHandler } from '../shards.js';
 import { cleanShard, datasetNamed, type CleanShardInput, type CleanShardOutput } from './clean-shard.js';
@@ -34,9 +34,9 @@ export const loadShard: ShardHandler<CleanShardInput, CleanShardOutput> = async 
 };
 
 /** Whether a file may try the one pass: in this process, the only file of a keyed dataset with no silver rows yet. */
-export function mayLoadInOnePass(spec: { key: readonly string[] }, current: { rows: number; orphans: number; partitions: Record<string, string[]> } | undefined, filesOfDataset: number, file: { rows: number; recordCount?: boolean }): boolean {
+export function mayLoadInOnePass(spec: { key: readonly string[] }, current: { rows: number; orphans: number; partitions: Record<string, string[]> } | undefined, file: { rows: number; recordCount?: boolean; many: boolean }): boolean {
   const empty = !current || (current.rows === 0 && current.orphans === 0 && Object.keys(current.partitions).length === 0);
-  return empty && spec.key.length > 0 && filesOfDataset === 1 && file.recordCount === true && file.rows > 0;
+  return empty && spec.key.length > 0 && !file.many && file.recordCount === true && file.rows > 0;
 }
 
 async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<CleanShardOutput | undefined> {
@@ -52,9 +52,7 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
     ...(input.longestRecord ? { longestRecord: input.longestRecord } : {}),
   });
   // Checked against the referenced datasets as merged in this run (combine merges in declared order).
-  const unresolved = spec.references.map(
-    (r) => `(${id(r.column)} IS NOT NULL AND ${id(r.column)} NOT IN (SELECT ${id(r.key)} FROM ${id(`silver_${r.dataset}`)} WHERE ${id(r.key)} IS NOT NULL))`,
-  );
+  const unresolved = spec.references.map((r) => unresolvedReference(r.column, referencedValues(r)));
   const setAside = ['_reason IS NOT NULL', '_noted', ...unresolved].join(' OR ');
   const scratch = await ctx.workDir(`silver-load-${spec.name}`);
   if (!(await tailIsClean(csv, path.join(scratch, 'tail.csv'), (file) => judgedRows(db, spec, file, { header: match.names, settings: ctx.config.qualitySettings }), setAside, db))) return undefined;
@@ -80,7 +78,7 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
 
   const n = out.rows;
   const check = (rule: string, column: string | undefined, severity: QualityCheck['severity']): QualityCheck => ({ dataset: spec.name, rule, ...(column ? { column } : {}), severity, checked: n, failed: 0, examples: [] });
-  const finalRelation = id(`silver_${spec.name}`);
+  const finalRelation = silverView(spec.name);
   await db.run(`CREATE OR REPLACE TEMP VIEW ${finalRelation} AS ${datasetSelect(spec, files)}`);
   // In the order the usual way reports them: the row rules and the key, then the references and the dataset's rules.
   const quality = [...judging.rules.map((r) => check(r.rule, r.column, r.severity)), check('unique_key', spec.key.join('+'), 'error')];
