@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { Cron } from 'croner';
-import { z } from './vendor/zod.js';
+import * as z from './vendor/zod-mini.js';
 import { UserError } from './errors.js';
 import { findProject } from './project/resolve.js';
 import { closest } from './project/closest.js';
@@ -12,15 +12,20 @@ import { SHOP, type Project } from './project/types.js';
  * Every setting comes from the environment (or a `.env` file in the working directory, then one in the
  * project folder), using the seed's variable names so an existing `.env` keeps working.
  */
-const booleanish = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no', ''].includes(v), 'expected true or false')
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const text = () => z.string().check(z.trim());
+const booleanish = z.pipe(
+  z.string().check(
+    z.trim(),
+    z.toLowerCase(),
+    z.refine((v) => ['true', 'false', '1', '0', 'yes', 'no', ''].includes(v), 'expected true or false'),
+  ),
+  z.transform((v) => v === 'true' || v === '1' || v === 'yes'),
+);
+/** An integer setting between min and max. */
+const whole = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 /** A setting's accepted form, said in its error: `invalid setting X: "value" is not ...`. */
-const shaped = (test: (v: string) => boolean, form: string) => z.string().trim().refine((v) => v === '' || test(v), form);
+const shaped = (test: (v: string) => boolean, form: string) => z.string().check(z.trim(), z.refine((v) => v === '' || test(v), form));
 const isUrl = (v: string, schemes: string[]) => {
   try {
     return schemes.includes(new URL(v).protocol);
@@ -42,41 +47,41 @@ export const ALERT_EVENTS = ['run_failed', 'audit_failed', 'freshness_warn', 'fr
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 const EnvSchema = z.object({
-  DATA_DIR: z.string().trim().min(1).optional(),
-  MINIO_ENDPOINT: z.string().trim().optional(),
+  DATA_DIR: z.optional(z.string().check(z.trim(), z.minLength(1))),
+  MINIO_ENDPOINT: z.optional(text()),
   /** The seed's README spells it this way; accepted so that its .env works unchanged. */
-  MINIO_ENPOINT: z.string().trim().optional(),
-  MINIO_ACCESS_KEY: z.string().optional(),
-  MINIO_SECRET_KEY: z.string().optional(),
-  MINIO_SECURE: booleanish.optional(),
-  MINIO_REGION: z.string().trim().min(1).default('us-east-1'),
-  MINIO_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
-  SERVING_DB: z.string().trim().optional(),
-  MONGO_URI: shaped((v) => isUrl(v, ['mongodb:', 'mongodb+srv:']), 'a mongodb:// or mongodb+srv:// URI, e.g. mongodb://localhost:27017').optional(),
-  MONGO_DB: z.string().trim().min(1).default('datalake'),
-  DUCKDB_THREADS: z.coerce.number().int().positive().optional(),
-  DUCKDB_MEMORY_LIMIT: shaped((v) => /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$/i.test(v), 'a size such as 1GB, 512MB or 2GiB').default('1GB'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(5000),
-  HOST: z.string().trim().min(1).default('127.0.0.1'),
-  API_KEY: z.string().optional(),
-  API_KEYS: z.string().trim().optional(),
-  CORS_ORIGINS: shaped((v) => v.split(',').map((o) => o.trim()).filter(Boolean).every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'origins such as https://app.example.com, separated by commas').optional(),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
+  MINIO_ENPOINT: z.optional(text()),
+  MINIO_ACCESS_KEY: z.optional(z.string()),
+  MINIO_SECRET_KEY: z.optional(z.string()),
+  MINIO_SECURE: z.optional(booleanish),
+  MINIO_REGION: z._default(z.string().check(z.trim(), z.minLength(1)), 'us-east-1'),
+  MINIO_MAX_ATTEMPTS: z._default(whole(1, 20), 4),
+  SERVING_DB: z.optional(text()),
+  MONGO_URI: z.optional(shaped((v) => isUrl(v, ['mongodb:', 'mongodb+srv:']), 'a mongodb:// or mongodb+srv:// URI, e.g. mongodb://localhost:27017')),
+  MONGO_DB: z._default(z.string().check(z.trim(), z.minLength(1)), 'datalake'),
+  DUCKDB_THREADS: z.optional(z.coerce.number().check(z.int(), z.positive())),
+  DUCKDB_MEMORY_LIMIT: z._default(shaped((v) => /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$/i.test(v), 'a size such as 1GB, 512MB or 2GiB'), '1GB'),
+  PORT: z._default(whole(0, 65535), 5000),
+  HOST: z._default(z.string().check(z.trim(), z.minLength(1)), '127.0.0.1'),
+  API_KEY: z.optional(z.string()),
+  API_KEYS: z.optional(text()),
+  CORS_ORIGINS: z.optional(shaped((v) => v.split(',').map((o) => o.trim()).filter(Boolean).every((o) => /^https?:\/\/[^/\s]+$/.test(o)), 'origins such as https://app.example.com, separated by commas')),
+  RATE_LIMIT_PER_MINUTE: z._default(whole(0, 1_000_000), 120),
   // One server process per core: measured faster than one (docs/benchmarks.md, API throughput).
-  SERVER_WORKERS: z.coerce.number().int().min(1).max(64).default(Math.min(64, os.availableParallelism())),
-  SERVE_FALLBACK: z.enum(['none', 'lake']).default('none'),
-  SCHEDULE: shaped(isCron, 'a cron expression such as "0 2 * * *" (minute hour day month weekday)').optional(),
-  REDIS_URL: shaped((v) => isUrl(v, ['redis:', 'rediss:']), 'a redis:// URL, e.g. redis://localhost:6379').optional(),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  WORKER_LOCK_MS: z.coerce.number().int().min(200).max(600_000).default(30_000),
-  TASK_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
-  TASK_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
-  ALERT_WEBHOOK_URL: shaped((v) => isUrl(v, ['http:', 'https:']), 'an http(s):// URL, such as a Slack or Mattermost incoming webhook').optional(),
-  ALERT_EVENTS: z.string().trim().optional(),
-  ALERT_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
-  ALERT_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
-  ALERT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
-  FRESHNESS_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  SERVER_WORKERS: z._default(whole(1, 64), Math.min(64, os.availableParallelism())),
+  SERVE_FALLBACK: z._default(z.enum(['none', 'lake']), 'none'),
+  SCHEDULE: z.optional(shaped(isCron, 'a cron expression such as "0 2 * * *" (minute hour day month weekday)')),
+  REDIS_URL: z.optional(shaped((v) => isUrl(v, ['redis:', 'rediss:']), 'a redis:// URL, e.g. redis://localhost:6379')),
+  LOG_LEVEL: z._default(z.enum(LOG_LEVELS), 'info'),
+  WORKER_LOCK_MS: z._default(whole(200, 600_000), 30_000),
+  TASK_RETRIES: z._default(whole(0, 20), 3),
+  TASK_RETRY_DELAY_MS: z._default(whole(0, 600_000), 2000),
+  ALERT_WEBHOOK_URL: z.optional(shaped((v) => isUrl(v, ['http:', 'https:']), 'an http(s):// URL, such as a Slack or Mattermost incoming webhook')),
+  ALERT_EVENTS: z.optional(text()),
+  ALERT_RETRIES: z._default(whole(0, 10), 3),
+  ALERT_RETRY_DELAY_MS: z._default(whole(0, 60_000), 1000),
+  ALERT_TIMEOUT_MS: z._default(whole(100, 60_000), 5000),
+  FRESHNESS_CHECK_SECONDS: z._default(whole(1, 86_400), 60),
 });
 
 export interface S3Settings {
