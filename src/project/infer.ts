@@ -40,6 +40,8 @@ const DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y'
 const TIME_SUFFIXES = [' %H:%M:%S', ' %H:%M', 'T%H:%M:%S', ' %I:%M:%S %p', ' %I:%M %p'];
 const TIMESTAMP_FORMATS = DATE_FORMATS.filter((f) => f !== '%Y%m%d').flatMap((d) => TIME_SUFFIXES.map((t) => `${d}${t}`));
 const BOOLEANS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n'];
+/** Rows a date format is first tried on (see inferCsv). */
+const FORMAT_SAMPLE_ROWS = 10_000;
 
 /** A header field as a definition's column name: snake_case, starting with a letter. */
 export function columnName(header: string, index: number): string {
@@ -75,27 +77,47 @@ export async function inferCsv(engine: Engine, file: string, displayName = file)
   });
   const source = `(SELECT ${headers.map((h, i) => `nullif(trim(${id(h)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM read_csv(${str(file)}, delim = ${str(delimiter)}, header = true, all_varchar = true, quote = '"', escape = '"', max_line_size = 1048576, columns = {${headers.map((h) => `${str(h)}: 'VARCHAR'`).join(', ')}}))`;
   const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
+  const value = (i: number) => `CASE WHEN ${id(`c${i}`)} IN ${tokens} THEN NULL ELSE ${id(`c${i}`)} END`;
+  const fails = (i: number, test: string) => `count(*) FILTER (WHERE ${value(i)} IS NOT NULL AND (${test}) IS NULL)`;
+  // One count of failures per date or timestamp format: `df<j>_<i>`, `tf<j>_<i>` for column i.
+  const formatTests = (i: number) =>
+    [...DATE_FORMATS.map((f, j) => [`df${j}`, f] as const), ...TIMESTAMP_FORMATS.map((f, j) => [`tf${j}`, f] as const)].map(([key, f]) => ({
+      alias: `${key}_${i}`,
+      sql: fails(i, `try_strptime(${value(i)}, ${str(f)})`),
+    }));
+  const select = (tests: { alias: string; sql: string }[]) => tests.map((t) => `${t.sql} AS ${id(t.alias)}`).join(', ');
   const exprs: string[] = ['count(*) AS n'];
   headers.forEach((_, i) => {
     const c = id(`c${i}`);
-    const v = `CASE WHEN ${c} IN ${tokens} THEN NULL ELSE ${c} END`;
-    const fails = (test: string) => `count(*) FILTER (WHERE ${v} IS NOT NULL AND (${test}) IS NULL)`;
+    const v = value(i);
     exprs.push(
       `count(${c}) AS ${id(`present_${i}`)}`,
       `count(${v}) AS ${id(`values_${i}`)}`,
       `count(DISTINCT ${c}) AS ${id(`distinct_${i}`)}`,
       `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${tokens}) AS ${id(`tokens_${i}`)}`,
-      `${fails(`CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') THEN TRY_CAST(${v} AS BIGINT) END`)} AS ${id(`int_${i}`)}`,
-      `${fails(`coalesce(TRY_CAST(${v} AS DOUBLE), CASE WHEN contains(${v}, ',') AND NOT contains(${v}, '.') THEN TRY_CAST(replace(${v}, ',', '.') AS DOUBLE) END)`)} AS ${id(`num_${i}`)}`,
-      `${fails(`CASE WHEN lower(${v}) IN (${BOOLEANS.map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
-      `${fails(`CASE WHEN length(${v}) >= 8 THEN TRY_CAST(${v} AS DATE) END`)} AS ${id(`date_${i}`)}`,
-      `${fails(`CASE WHEN length(${v}) >= 8 THEN TRY_CAST(${v} AS TIMESTAMP) END`)} AS ${id(`ts_${i}`)}`,
-      ...DATE_FORMATS.map((f, j) => `${fails(`try_strptime(${v}, ${str(f)})`)} AS ${id(`df${j}_${i}`)}`),
-      ...TIMESTAMP_FORMATS.map((f, j) => `${fails(`try_strptime(${v}, ${str(f)})`)} AS ${id(`tf${j}_${i}`)}`),
+      `${fails(i, `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') THEN TRY_CAST(${v} AS BIGINT) END`)} AS ${id(`int_${i}`)}`,
+      `${fails(i, `coalesce(TRY_CAST(${v} AS DOUBLE), CASE WHEN contains(${v}, ',') AND NOT contains(${v}, '.') THEN TRY_CAST(replace(${v}, ',', '.') AS DOUBLE) END)`)} AS ${id(`num_${i}`)}`,
+      `${fails(i, `CASE WHEN lower(${v}) IN (${BOOLEANS.map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
+      // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
+      `${fails(i, `CASE WHEN length(${v}) >= 8 AND TRY_CAST(${v} AS TIMESTAMP) IS NOT DISTINCT FROM TRY_CAST(${v} AS DATE) THEN TRY_CAST(${v} AS DATE) END`)} AS ${id(`date_${i}`)}`,
+      `${fails(i, `CASE WHEN length(${v}) >= 8 THEN TRY_CAST(${v} AS TIMESTAMP) END`)} AS ${id(`ts_${i}`)}`,
     );
   });
-  const [r] = await engine.rows(`SELECT ${exprs.join(', ')} FROM ${source}`);
-  const row = r!;
+  const row = (await engine.rows(`SELECT ${exprs.join(', ')} FROM ${source}`))[0]!;
+  // The 37 date and timestamp formats are tried only on the columns that have no type yet: first on the
+  // file's first rows, then on every row for the formats that read all of those. Trying them all on
+  // every value of every column took minutes on a file of millions of rows.
+  const untyped = headers.flatMap((_, i) => {
+    const ok = (k: string) => Number(row[`values_${i}`]) > 0 && Number(row[`${k}_${i}`]) === 0;
+    return ['int', 'num', 'bool', 'date', 'ts'].some(ok) || Number(row[`values_${i}`]) === 0 ? [] : [i];
+  });
+  if (untyped.length) {
+    const tests = untyped.flatMap(formatTests);
+    const sample = (await engine.rows(`SELECT ${select(tests)} FROM (SELECT * FROM ${source} LIMIT ${FORMAT_SAMPLE_ROWS})`))[0]!;
+    const candidates = tests.filter((t) => Number(sample[t.alias]) === 0);
+    const full = candidates.length ? (await engine.rows(`SELECT ${select(candidates)} FROM ${source}`))[0]! : {};
+    for (const t of tests) row[t.alias] = full[t.alias] ?? 1;
+  }
   const rows = Number(row['n']);
   const nullValues = new Set<string>();
   const columns: InferredColumn[] = headers.map((header, i) => {
