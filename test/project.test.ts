@@ -105,6 +105,30 @@ describe('datalake init', () => {
     }
   });
 
+  test('init --from-csv: a measure unique by chance is no key; files sharing a stem get their own names', async () => {
+    const csvs = path.join(root, 'csvs-keys');
+    await fs.mkdir(csvs, { recursive: true });
+    // Real shapes (vega-datasets): a year, a label and a measure that is unique in this file only.
+    await fs.writeFile(path.join(csvs, 'iowa-electricity.csv'), 'year,source,net_generation\n2001-01-01,Fossil Fuels,35361\n2001-01-01,Nuclear Energy,3853\n2002-01-01,Fossil Fuels,35991\n');
+    await fs.writeFile(path.join(csvs, 'sp500-2000.csv'), 'date,close\n2000-01-03,1455.22\n2000-01-04,1399.42\n');
+    await fs.writeFile(path.join(csvs, 'sp500.csv'), 'date,price\nJan 1 2000,1394.46\nFeb 1 2000,1366.42\n');
+    const files = ['iowa-electricity.csv', 'sp500-2000.csv', 'sp500.csv'].map((f) => path.join(csvs, f));
+    const r = await cli(['init', 'keys', '--from-csv', ...files, '--json'], { cwd: root });
+    assert.equal(r.code, 0, r.stderr);
+    const written = JSON.parse(r.stdout) as { datasets: { name: string; file: string; key: string[] }[] };
+    assert.deepEqual(
+      written.datasets.map((d) => [d.name, d.file, d.key]),
+      [
+        ['iowa_electricity', 'iowa-electricity.csv', []],
+        ['sp500', 'sp500-2000.csv', []],
+        ['sp500_2', 'sp500.csv', []],
+      ],
+    );
+    const sp500 = await fs.readFile(path.join(root, 'keys', 'datasets', 'sp500_2.yml'), 'utf8');
+    assert.match(sp500, /^ {2}date: \{ type: date, format: "%b %d %Y" \}/m);
+    assert.equal((await cli(['run'], { cwd: path.join(root, 'keys') })).code, 0);
+  });
+
   test('init --from-csv refuses a missing or empty file in one line', async () => {
     assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'nope.csv')], { cwd: root }), /nope\.csv: no such file/);
     await fs.writeFile(path.join(root, 'empty.csv'), '');

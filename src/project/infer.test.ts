@@ -46,6 +46,14 @@ describe('inferCsv', () => {
     assert.ok(c['id']!.unique);
   });
 
+  test('codes with leading zeros stay text; dates with month names are found', async () => {
+    const c = await infer('codes.csv', ['zip,phone,amount,day', '00501,0612345678,0.5,Jan 1 2000', '10001,0712345678,12,Feb 29 2000']);
+    assert.equal(c['zip']!.type, 'text', 'as an integer, 00501 would be 501');
+    assert.equal(c['phone']!.type, 'text');
+    assert.equal(c['amount']!.type, 'number', '0.5 is no code');
+    assert.deepEqual([c['day']!.type, c['day']!.format], ['date', '%b %d %Y']);
+  });
+
   test('a column typed by the cheap tests is not tried with formats; empty columns stay text', async () => {
     const c = await infer('plain.csv', ['n,empty,word', '1,,a', '2,,b']);
     assert.equal(c['n']!.type, 'integer');

@@ -36,9 +36,16 @@ export interface InferredCsv {
 
 /** Spellings of "no value" seen in exports (R, pandas, Excel, databases). */
 const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'Null', 'None', 'none', '-', '#N/A', 'nil'];
-const DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d'];
+const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d'];
+/** And dates with an English month name ("Jan 1 2000", "01-Jan-2020", "March 5, 2024"), without a time of day. */
+const DATE_FORMATS = [...NUMERIC_DATE_FORMATS, '%b %d %Y', '%b %d, %Y', '%d %b %Y', '%d-%b-%Y', '%B %d %Y', '%B %d, %Y', '%d %B %Y'];
 const TIME_SUFFIXES = [' %H:%M:%S', ' %H:%M', 'T%H:%M:%S', ' %I:%M:%S %p', ' %I:%M %p'];
-const TIMESTAMP_FORMATS = DATE_FORMATS.filter((f) => f !== '%Y%m%d').flatMap((d) => TIME_SUFFIXES.map((t) => `${d}${t}`));
+const TIMESTAMP_FORMATS = NUMERIC_DATE_FORMATS.filter((f) => f !== '%Y%m%d').flatMap((d) => TIME_SUFFIXES.map((t) => `${d}${t}`));
+/**
+ * SQL: the value starts with a zero followed by a digit ("00501", "0612"): a code (a ZIP code, a phone
+ * or account number) whose zeros a number would drop. Such a column stays text.
+ */
+const zeroLed = (v: string) => `regexp_matches(${v}, '^[+-]?0[0-9]')`;
 const BOOLEANS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n'];
 /** Rows a date format is first tried on (see inferCsv). */
 const FORMAT_SAMPLE_ROWS = 10_000;
@@ -95,8 +102,8 @@ export async function inferCsv(engine: Engine, file: string, displayName = file)
       `count(${v}) AS ${id(`values_${i}`)}`,
       `count(DISTINCT ${c}) AS ${id(`distinct_${i}`)}`,
       `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${tokens}) AS ${id(`tokens_${i}`)}`,
-      `${fails(i, `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') THEN TRY_CAST(${v} AS BIGINT) END`)} AS ${id(`int_${i}`)}`,
-      `${fails(i, `coalesce(TRY_CAST(${v} AS DOUBLE), CASE WHEN contains(${v}, ',') AND NOT contains(${v}, '.') THEN TRY_CAST(replace(${v}, ',', '.') AS DOUBLE) END)`)} AS ${id(`num_${i}`)}`,
+      `${fails(i, `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') AND NOT ${zeroLed(v)} THEN TRY_CAST(${v} AS BIGINT) END`)} AS ${id(`int_${i}`)}`,
+      `${fails(i, `CASE WHEN NOT ${zeroLed(v)} THEN coalesce(TRY_CAST(${v} AS DOUBLE), CASE WHEN contains(${v}, ',') AND NOT contains(${v}, '.') THEN TRY_CAST(replace(${v}, ',', '.') AS DOUBLE) END) END`)} AS ${id(`num_${i}`)}`,
       `${fails(i, `CASE WHEN lower(${v}) IN (${BOOLEANS.map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
       // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
       `${fails(i, `CASE WHEN length(${v}) >= 8 AND TRY_CAST(${v} AS TIMESTAMP) IS NOT DISTINCT FROM TRY_CAST(${v} AS DATE) THEN TRY_CAST(${v} AS DATE) END`)} AS ${id(`date_${i}`)}`,

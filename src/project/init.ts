@@ -84,7 +84,11 @@ export async function initFromCsv(dir: string, files: string[]): Promise<FromCsv
       }
       let name = columnName(stem, 0).replace(/^c_/, 'd_');
       if (RESERVED_DATASETS.includes(name)) name = `${name}_data`;
-      while (shapes.some((s) => s.name === name)) name = `${name}_${shapes.length + 1}`;
+      // Another shape has that stem ("sp500-2000.csv" beside "sp500.csv"): the file's whole name, else a number.
+      if (shapes.some((s) => s.name === name)) name = columnName(path.basename(file).replace(/\.[^.]*$/, ''), 0).replace(/^c_/, 'd_');
+      const taken = (n: string) => shapes.some((s) => s.name === n) || RESERVED_DATASETS.includes(n);
+      const base = name;
+      for (let n = 2; taken(name); n++) name = `${base}_${n}`;
       shapes.push({ name, stem, files: [file], csv });
     }
   } finally {
@@ -121,7 +125,8 @@ export async function initFromCsv(dir: string, files: string[]): Promise<FromCsv
 /** `flights_2024-01.csv` → `flights`: the name without its extension and trailing date or number. */
 function fileStem(file: string): string {
   const bare = file.replace(/\.[^.]*$/, '');
-  const stem = bare.replace(/[_\-. ]*\d[\d_\-. ]*$/, '');
+  // A trailing date or number after a separator ("orders_2024-01", "export-3"), not digits of the name ("sp500").
+  const stem = bare.replace(/[_\-. ]+\d[\d_\-. ]*$/, '');
   return stem || bare;
 }
 
@@ -131,11 +136,16 @@ function sameColumns(a: InferredCsv, b: InferredCsv): boolean {
 
 const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
 
-/** A key when a column is unique and never empty: an id-like name first, integer or text columns only. */
+/**
+ * A key: a column unique and never empty, integer or text, with an id-like name, else the first column
+ * if it is one. A later file's row replaces the earlier row with its key, so a measure or a label that
+ * happens to be unique in the first file (a count, a name) must not become one: without a key, rows
+ * are appended, which loses nothing.
+ */
 function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
   const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text'));
-  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates[0];
+  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates.find((c) => c === csv.columns[0]);
   return chosen ? [chosen.name] : [];
 }
 
