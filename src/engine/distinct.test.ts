@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Engine } from './duckdb.js';
-import { distinctIntegers, distinctTuples } from './distinct.js';
+import { distinctIntegers, distinctTuples, keysDistinct } from './distinct.js';
 import { footerStatsByFile } from './parquet-stats.js';
 
 let engine: Engine;
@@ -111,4 +111,14 @@ test('distinct tuples on 300,000 random composite keys agree with grouping', asy
   // Distinct by construction: every (carrier, flight, day) once.
   const all = `(SELECT ['AA','DL','UA','WN'][1 + (i % 4)::BIGINT] AS carrier, (i // 4 % 500)::INTEGER AS flight, DATE '2024-01-01' + (i // 2000)::INTEGER AS day FROM range(200000) r(i))`;
   assert.deepEqual(await distinctTuples(engine, all, ['carrier', 'flight', 'day']), { values: 200000, distinct: true });
+});
+
+test('keys distinct: by a bitmap where one can tell, else by grouping (text, a range too wide, NULL keys)', async () => {
+  assert.equal(await keysDistinct(engine, values('(3), (-7), (0)'), ['k']), true);
+  assert.equal(await keysDistinct(engine, values('(3), (-7), (3)'), ['k']), false);
+  assert.equal(await keysDistinct(engine, values("('LAX'), ('JFK'), ('lax')", 'VARCHAR'), ['k']), true);
+  assert.equal(await keysDistinct(engine, values("('LAX'), ('JFK'), ('LAX')", 'VARCHAR'), ['k']), false);
+  assert.equal(await keysDistinct(engine, values('(1), (900000000000), (1)'), ['k']), false);
+  assert.equal(await keysDistinct(engine, values("('a'), (NULL), (NULL)", 'VARCHAR'), ['k']), false);
+  assert.equal(await keysDistinct(engine, values("('a'), ('b')", 'VARCHAR'), ['k', 'blank']), true);
 });

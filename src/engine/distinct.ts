@@ -88,3 +88,15 @@ export async function distinctTuples(engine: Engine, relation: string, columns: 
   const [set] = await engine.rows(`SELECT bit_count(bitstring_agg(${terms.join(' + ')}, 0, ${total - 1n})) AS d FROM ${relation} WHERE (${where})`);
   return { values, distinct: Number(set!['d']) === values };
 }
+
+/**
+ * Whether no two rows of `relation` share their `columns`: by a bitmap when one can tell
+ * (distinctTuples), else by grouping (a text key of many values, a composite key too wide to pack).
+ * Two rows whose key is NULL count as a repeat.
+ */
+export async function keysDistinct(engine: Engine, relation: string, columns: readonly string[]): Promise<boolean> {
+  const packed = await distinctTuples(engine, relation, columns);
+  if (packed) return packed.distinct;
+  const [repeat] = await engine.rows(`SELECT count(*) AS n FROM (SELECT 1 FROM ${relation} GROUP BY ${columns.map(id).join(', ')} HAVING count(*) > 1 LIMIT 1)`);
+  return Number(repeat!['n']) === 0;
+}

@@ -89,6 +89,18 @@ describe('silver: a first load in one pass', () => {
     });
   }
 
+  // A text key has no bitmap to prove it distinct: the rows written are grouped instead.
+  const textKey = { 'datasets/orders.yml': TINY_FILES['datasets/orders.yml']!.replace('order_id: { type: integer, required: true }', 'order_id: { type: text, required: true }') };
+  test('a text key: a clean file in one pass; a repeated key found by grouping sends it the usual way', async () => {
+    assert.notEqual(textKey['datasets/orders.yml'], TINY_FILES['datasets/orders.yml']);
+    const clean = await bothWays(cleanOrders(300), textKey);
+    assert.equal(clean.stats.onePass, true);
+    assert.equal(clean.rows.length, 300);
+    const repeated = await bothWays(last(cleanOrders(300), '100,2,2026-01-05,9.00'), textKey);
+    assert.equal(repeated.stats.onePass, undefined);
+    assert.deepEqual(repeated.quarantine.map((q) => q['_reason']), ['duplicate_key:order_id']);
+  });
+
   test('an order of an unknown customer: the usual cleaning, the row waits for its customer', async () => {
     const fast = await bothWays(last(cleanOrders(300), '900,9,2026-01-05,3.00'));
     assert.equal(fast.stats.onePass, undefined);

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parquetFiles, sqlIdent as id, sqlString as str, type Engine } from '../../engine/duckdb.js';
-import { distinctTuples } from '../../engine/distinct.js';
+import { keysDistinct } from '../../engine/distinct.js';
 import type { QualityCheck } from '../cleaning.js';
 import { headerProblem, inspectHeader, matchHeader, MAX_HEADER_BYTES } from '../csv-header.js';
 import { datasetRules } from '../dataset-rules.js';
@@ -71,7 +71,7 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
     ctx.progress.end();
   }
   const files = out?.written.map((w) => w.file) ?? [];
-  if (!out || out.rows !== input.rows || (await distinctTuples(db, parquetFiles(files), spec.key))?.distinct !== true) {
+  if (!out || out.rows !== input.rows || !(await keysDistinct(db, parquetFiles(files), spec.key))) {
     await fs.rm(dataDir, { recursive: true, force: true });
     return undefined;
   }
