@@ -68,7 +68,7 @@ function buildProgram(): Command {
       const shown = path.relative(process.cwd(), path.resolve(dir)) || '.';
       const project = shown === '.' ? '' : ` --project ${shown.includes(' ') ? JSON.stringify(shown) : shown}`;
       if (flags.fromCsv) {
-        const r = await (await L.init()).initFromCsv(dir, flags.fromCsv);
+        const r = await (await L.init()).initFromCsv(dir, flags.fromCsv, new (await import('./progress.js')).TerminalProgress());
         if (flags.json) return console.log(JSON.stringify(r, null, 2));
         console.log(`project ${r.name} written to ${r.dir}`);
         for (const d of r.datasets) {

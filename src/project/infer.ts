@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
+import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
 import { NAME } from './schema.js';
 import type { ColumnType } from './types.js';
@@ -48,7 +48,7 @@ const TIMESTAMP_FORMATS = NUMERIC_DATE_FORMATS.filter((f) => f !== '%Y%m%d').fla
 const zeroLed = (v: string) => `regexp_matches(${v}, '^[+-]?0[0-9]')`;
 const BOOLEANS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n'];
 /** Rows a date format is first tried on (see inferCsv). */
-const FORMAT_SAMPLE_ROWS = 10_000;
+const FORMAT_SAMPLE_ROWS = 1_000;
 
 /** A header field as a definition's column name: snake_case, starting with a letter. */
 export function columnName(header: string, index: number): string {
@@ -63,7 +63,8 @@ export function columnName(header: string, index: number): string {
   return NAME.test(base) ? base : `c_${base}`;
 }
 
-export async function inferCsv(engine: Engine, file: string, displayName = file): Promise<InferredCsv> {
+/** `onProgress` hears DuckDB's estimate while every row is read (seconds on a file of millions of rows). */
+export async function inferCsv(engine: Engine, file: string, displayName = file, onProgress?: (p: QueryProgress) => void): Promise<InferredCsv> {
   if ((await stat(file)).size === 0) throw new UserError(`${displayName} is empty (0 bytes)`, 'a CSV file needs a header line naming its columns');
   let delimiter = ',';
   try {
@@ -110,20 +111,26 @@ export async function inferCsv(engine: Engine, file: string, displayName = file)
       `${fails(i, `CASE WHEN length(${v}) >= 8 THEN TRY_CAST(${v} AS TIMESTAMP) END`)} AS ${id(`ts_${i}`)}`,
     );
   });
-  const row = (await engine.rows(`SELECT ${exprs.join(', ')} FROM ${source}`))[0]!;
-  // The 37 date and timestamp formats are tried only on the columns that have no type yet: first on the
+  const row = (await engine.rows(`SELECT ${exprs.join(', ')} FROM ${source}`, onProgress))[0]!;
+  // The 44 date and timestamp formats are tried only on the columns that have no type yet: first on the
   // file's first rows, then on every row for the formats that read all of those. Trying them all on
   // every value of every column took minutes on a file of millions of rows.
   const untyped = headers.flatMap((_, i) => {
     const ok = (k: string) => Number(row[`values_${i}`]) > 0 && Number(row[`${k}_${i}`]) === 0;
     return ['int', 'num', 'bool', 'date', 'ts'].some(ok) || Number(row[`values_${i}`]) === 0 ? [] : [i];
   });
-  if (untyped.length) {
-    const tests = untyped.flatMap(formatTests);
-    const sample = (await engine.rows(`SELECT ${select(tests)} FROM (SELECT * FROM ${source} LIMIT ${FORMAT_SAMPLE_ROWS})`))[0]!;
+  // Every format has a day and a year in digits: a column with a value of fewer than two digits in
+  // the first rows ("Paris", "A1") reads with none of them, and is not tried.
+  const firstRows = `(SELECT * FROM ${source} LIMIT ${FORMAT_SAMPLE_ROWS})`;
+  const digits = untyped.length ? (await engine.rows(`SELECT ${untyped.map((i) => `${fails(i, `CASE WHEN regexp_matches(${value(i)}, '[0-9][^0-9]*[0-9]') THEN true END`)} AS ${id(`digits_${i}`)}`).join(', ')} FROM ${firstRows}`))[0]! : {};
+  const dateLike = untyped.filter((i) => Number(digits[`digits_${i}`]) === 0);
+  for (const i of untyped) for (const t of formatTests(i)) row[t.alias] = 1;
+  if (dateLike.length) {
+    const tests = dateLike.flatMap(formatTests);
+    const sample = (await engine.rows(`SELECT ${select(tests)} FROM ${firstRows}`))[0]!;
     const candidates = tests.filter((t) => Number(sample[t.alias]) === 0);
-    const full = candidates.length ? (await engine.rows(`SELECT ${select(candidates)} FROM ${source}`))[0]! : {};
-    for (const t of tests) row[t.alias] = full[t.alias] ?? 1;
+    const full = candidates.length ? (await engine.rows(`SELECT ${select(candidates)} FROM ${source}`, onProgress))[0]! : {};
+    for (const t of candidates) row[t.alias] = full[t.alias] ?? 1;
   }
   const rows = Number(row['n']);
   const nullValues = new Set<string>();

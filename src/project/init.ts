@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Engine } from '../engine/duckdb.js';
+import type { ProgressSink } from '../pipeline/context.js';
 import { UserError } from '../errors.js';
 import { generate } from '../generate/generator.js';
 import { globsOverlap } from './globs.js';
@@ -64,7 +65,7 @@ export interface FromCsvResult {
  * empty), the CSVs copied into DIR/sources, and one starter KPI so that `run` and the dashboard show
  * something at once. The files written are meant to be read and edited.
  */
-export async function initFromCsv(dir: string, files: string[]): Promise<FromCsvResult> {
+export async function initFromCsv(dir: string, files: string[], progress?: ProgressSink): Promise<FromCsvResult> {
   const target = path.resolve(dir);
   for (const f of files) {
     if (!existsSync(f)) throw new UserError(`${f}: no such file`, 'give the paths of CSV files');
@@ -74,7 +75,8 @@ export async function initFromCsv(dir: string, files: string[]): Promise<FromCsv
   const shapes: { name: string; stem: string; files: string[]; csv: InferredCsv }[] = [];
   try {
     for (const file of files) {
-      const csv = await inferCsv(engine, file, path.basename(file));
+      progress?.begin('init', `read ${path.basename(file)}`);
+      const csv = await inferCsv(engine, file, path.basename(file), (p) => progress?.update(p.percent === undefined ? {} : { percent: p.percent })).finally(() => progress?.end());
       const stem = fileStem(path.basename(file));
       // Files with the same stem and the same columns are one dataset (monthly exports of one table).
       const same = shapes.find((s) => s.stem === stem && sameColumns(s.csv, csv));
