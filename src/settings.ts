@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { Cron } from 'croner';
 import * as z from './vendor/zod-mini.js';
 import { UserError } from './errors.js';
-import { findProject } from './project/resolve.js';
 import { closest } from './project/closest.js';
 import { SHOP, type Project } from './project/types.js';
 
@@ -145,35 +143,6 @@ export interface Config {
   alerts: { webhookUrl: string | undefined; events: readonly AlertEvent[]; retries: number; retryDelayMs: number; timeoutMs: number };
   /** How often the serving process (or, with Redis, one worker) evaluates the datasets' freshness for alerts. */
   freshnessCheckSeconds: number;
-}
-
-const envFilesLoaded = new Set<string>();
-
-/** Loads a `.env` file once; variables already set in the environment (or by an earlier file) win. */
-function loadEnvFile(dir: string): void {
-  const file = path.resolve(dir, '.env');
-  if (envFilesLoaded.has(file)) return;
-  envFilesLoaded.add(file);
-  if (existsSync(file)) process.loadEnvFile(file);
-}
-
-export interface ConfigOptions {
-  /** Read `.env` files (only when `env` is process.env). */
-  envFile?: boolean;
-  /** The --project option: a project folder. */
-  project?: string;
-}
-
-/**
- * Loads the `.env` files (the working folder's, then the project's) and finds the project a command
- * works on; its definitions are loaded by the caller (config.ts, or the CLI through its cache).
- */
-export function locateProject(env: NodeJS.ProcessEnv = process.env, options: ConfigOptions = {}): { dir: string; builtIn: boolean } {
-  const envFiles = options.envFile !== false && env === process.env;
-  if (envFiles) loadEnvFile('.');
-  const found = findProject(options.project, env);
-  if (envFiles && !found.builtIn) loadEnvFile(found.dir);
-  return found;
 }
 
 /** The settings from the environment, around a loaded project. */

@@ -44,6 +44,8 @@ function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str) });
   program.option('--project <dir>', 'the project folder (default: DATALAKE_PROJECT, else the nearest datalake.yml, else the built-in shop example)');
   const config = async () => (await import('./config.js')).cliConfig((program.opts() as { project?: string }).project);
+  // Only the definitions, not the settings: listing KPIs depends on no setting.
+  const project = async () => (await import('./config.js')).cliProject((program.opts() as { project?: string }).project);
 
   program
     .command('generate')
@@ -199,7 +201,7 @@ function buildProgram(): Command {
     .description("list the project's KPIs (kpis/*.yml)")
     .option('--json', 'print the KPIs as JSON')
     .action(async (flags: { json?: boolean }) => {
-      const { kpis } = (await config()).project;
+      const { kpis } = await project();
       console.log(flags.json ? JSON.stringify(kpis, null, 2) : (await L.kpiList()).renderKpiList(kpis));
     });
 

@@ -26,6 +26,15 @@ test('the cached project is the loaded one, positions included; a file rewritten
   assert.ok(cachedProject(found, env).project!.sqlOrigins instanceof Map);
   await fs.writeFile(path.join(dir, 'kpis', 'resume.yml'), await fs.readFile(path.join(dir, 'kpis', 'resume.yml')));
   assert.deepEqual(cachedProject(found, env).project, loaded);
+  // One byte changed, the size the same: a miss.
+  const resume = path.join(dir, 'kpis', 'resume.yml');
+  const original = await fs.readFile(resume);
+  const changed = Buffer.from(original);
+  changed[changed.length - 2] = changed[changed.length - 2] === 0x41 ? 0x42 : 0x41;
+  await fs.writeFile(resume, changed);
+  assert.equal(cachedProject(found, env).project, undefined);
+  await fs.writeFile(resume, original);
+  assert.deepEqual(cachedProject(found, env).project, loaded);
   // The built-in flag is part of the key.
   assert.equal(cachedProject({ dir, builtIn: true }, env).project, undefined);
   // A new file in a definition folder is a change.
