@@ -112,7 +112,9 @@ describe('datalake init', () => {
     await fs.writeFile(path.join(csvs, 'iowa-electricity.csv'), 'year,source,net_generation\n2001-01-01,Fossil Fuels,35361\n2001-01-01,Nuclear Energy,3853\n2002-01-01,Fossil Fuels,35991\n');
     await fs.writeFile(path.join(csvs, 'sp500-2000.csv'), 'date,close\n2000-01-03,1455.22\n2000-01-04,1399.42\n');
     await fs.writeFile(path.join(csvs, 'sp500.csv'), 'date,price\nJan 1 2000,1394.46\nFeb 1 2000,1366.42\n');
-    const files = ['iowa-electricity.csv', 'sp500-2000.csv', 'sp500.csv'].map((f) => path.join(csvs, f));
+    // Tab-separated, as vega-datasets' unemployment.tsv: bronze reads .tsv files too.
+    await fs.writeFile(path.join(csvs, 'unemployment.tsv'), 'id\trate\n1001\t.097\n1003\t.091\n');
+    const files = ['iowa-electricity.csv', 'sp500-2000.csv', 'sp500.csv', 'unemployment.tsv'].map((f) => path.join(csvs, f));
     const r = await cli(['init', 'keys', '--from-csv', ...files, '--json'], { cwd: root });
     assert.equal(r.code, 0, r.stderr);
     const written = JSON.parse(r.stdout) as { datasets: { name: string; file: string; key: string[] }[] };
@@ -122,11 +124,15 @@ describe('datalake init', () => {
         ['iowa_electricity', 'iowa-electricity.csv', []],
         ['sp500', 'sp500-2000.csv', []],
         ['sp500_2', 'sp500.csv', []],
+        ['unemployment', 'unemployment.tsv', ['id']],
       ],
     );
+    assert.match(await fs.readFile(path.join(root, 'keys', 'datasets', 'unemployment.yml'), 'utf8'), /^files: "unemployment\*\.tsv"$/m);
     const sp500 = await fs.readFile(path.join(root, 'keys', 'datasets', 'sp500_2.yml'), 'utf8');
     assert.match(sp500, /^ {2}date: \{ type: date, format: "%b %d %Y" \}/m);
-    assert.equal((await cli(['run'], { cwd: path.join(root, 'keys') })).code, 0);
+    const run = await cli(['run', '--json'], { cwd: path.join(root, 'keys') });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).stages[1].details.datasets.unemployment.rowsOut, 2);
   });
 
   test('init --from-csv refuses a missing or empty file in one line', async () => {

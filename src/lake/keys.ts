@@ -8,7 +8,7 @@ import type { Bucket } from './storage.js';
  *   bronze/_state/<run>.json, silver/_state/<run>.json, gold/_state/<run>.json   a version's states
  *   (bronze/_manifest.json, silver/_state.json, gold/_state.json: the states of a lake from before versions)
  *   bronze: every file received, in arrival order
- *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<file>.csv          first version of a file name
+ *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<file>.csv          first version of a file name (or .tsv)
  *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<file>.v<N>.csv     later versions (same name, new content)
  *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<run>/<file>...     when that key is taken already (objects are never replaced)
  *   silver state: bronze files merged so far, silver objects
@@ -48,8 +48,12 @@ export const runRecord = (runId: string): LakeObject => ({ bucket: 'runs', key: 
 /** Keys of the runs bucket that hold run records (not the lock, not the schedules). */
 export const isRunRecordKey = (key: string) => key.endsWith('.json') && !key.startsWith('_');
 
+/** The source files bronze reads: comma- or tab-separated text (each dataset says its delimiter), not hidden. */
+const SOURCE_EXTENSION = /\.(csv|tsv)$/i;
+export const isSourceFileName = (name: string) => SOURCE_EXTENSION.test(name) && !name.startsWith('.') && !name.includes('/');
+
 export function bronzeKey(dataset: string, ingestDate: string, fileName: string, version: number, runId?: string): string {
-  const versioned = version === 1 ? fileName : fileName.replace(/(\.csv)?$/i, `.v${version}$1`);
+  const versioned = version === 1 ? fileName : fileName.replace(/(\.(?:csv|tsv))?$/i, `.v${version}$1`);
   return `${dataset}/ingest_date=${ingestDate}/${runId ? `${runId}/` : ''}${versioned}`;
 }
 
@@ -57,7 +61,7 @@ export function bronzeKey(dataset: string, ingestDate: string, fileName: string,
  * Objects of silver and gold are written under keys of the run that wrote them and never replaced: a
  * version names its objects (lake/versions.ts), and an object stays what every version naming it saw.
  */
-export const fileQuarantineKey = (bronzeKey: string, runId: string) => `quarantine/${bronzeKey.replace(/\.csv$/i, '')}/${runId}.parquet`;
+export const fileQuarantineKey = (bronzeKey: string, runId: string) => `quarantine/${bronzeKey.replace(SOURCE_EXTENSION, '')}/${runId}.parquet`;
 export const orphansKey = (dataset: string, runId: string) => `quarantine/${dataset}/unknown_reference/${runId}.parquet`;
 
 export function silverObjectKey(dataset: string, partition: string, runId: string, file: string): string {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Config } from '../config.js';
 import type { ObjectStore } from '../lake/index.js';
+import { isSourceFileName } from '../lake/keys.js';
 
 // What bronze looks at: the CSV files of the sources folders and of the `sources` bucket, each with
 // what says whether it changed since it was taken in.
@@ -39,9 +40,8 @@ export async function listSources(config: Config, lake: ObjectStore): Promise<So
  * name clash with the bucket, and the project's sources/ one with $DATA_DIR/sources.
  */
 export async function listCandidates(config: Config, lake: ObjectStore, required = true): Promise<Candidate[]> {
-  const isCsv = (name: string) => name.toLowerCase().endsWith('.csv') && !name.startsWith('.') && !name.includes('/');
   const byName = new Map<string, Candidate>();
-  for (const o of await lake.list('sources')) if (isCsv(o.key)) byName.set(o.key, { name: o.key, origin: 'bucket', size: o.size, modified: o.modified.toISOString(), ...nameDefect(o.key) });
+  for (const o of await lake.list('sources')) if (isSourceFileName(o.key)) byName.set(o.key, { name: o.key, origin: 'bucket', size: o.size, modified: o.modified.toISOString(), ...nameDefect(o.key) });
   const found: string[] = [];
   for (const dir of [...config.sourcesDirs].reverse()) {
     let entries: string[];
@@ -52,7 +52,7 @@ export async function listCandidates(config: Config, lake: ObjectStore, required
       continue;
     }
     found.push(dir);
-    for (const name of entries.filter(isCsv)) {
+    for (const name of entries.filter(isSourceFileName)) {
       const file = path.join(dir, name);
       // Only regular files (a link to one is fine): a FIFO or a device would never end, a folder is no file.
       const st = await fs.stat(file).catch(() => undefined);

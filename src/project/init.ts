@@ -97,8 +97,8 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
     engine.close();
   }
   await refuseExisting(target);
-  // A dataset's files are `<stem>*.csv`, unless that would claim another dataset's files.
-  const globs = shapes.map((s) => `${s.stem}*.csv`);
+  // A dataset's files are `<stem>*.csv` (or .tsv, as its first file), unless that would claim another dataset's files.
+  const globs = shapes.map((s) => `${s.stem}*${path.extname(s.files[0]!).toLowerCase() === '.tsv' ? '.tsv' : '.csv'}`);
   shapes.forEach((s, i) => {
     if (globs.some((g, j) => j !== i && globsOverlap(g, globs[i]!))) globs[i] = s.files.length === 1 ? path.basename(s.files[0]!) : globs[i]!;
   });

@@ -5,6 +5,7 @@ import { Engine } from '../engine/duckdb.js';
 import { datasetForFile } from './globs.js';
 import { headerProblem, inspectHeader, matchHeader } from '../pipeline/csv-header.js';
 import { inferCsv } from './infer.js';
+import { isSourceFileName } from '../lake/keys.js';
 
 export interface SourceFileReport {
   file: string;
@@ -27,7 +28,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
   const files = new Map<string, string>();
   for (const dir of [...config.sourcesDirs].reverse()) {
     const names = await fs.readdir(dir).catch(() => [] as string[]);
-    for (const n of names) if (n.toLowerCase().endsWith('.csv') && !n.startsWith('.')) files.set(n, path.join(dir, n));
+    for (const n of names) if (isSourceFileName(n)) files.set(n, path.join(dir, n));
   }
   const reports: SourceFileReport[] = [];
   let engine: Engine | undefined;

@@ -193,5 +193,5 @@ async function csvSource(file: string, delimiter: string): Promise<string> {
 
 function formatOf(key: string): 'csv' | 'parquet' | undefined {
   const lower = key.toLowerCase();
-  return lower.endsWith('.parquet') ? 'parquet' : lower.endsWith('.csv') ? 'csv' : undefined;
+  return lower.endsWith('.parquet') ? 'parquet' : lower.endsWith('.csv') || lower.endsWith('.tsv') ? 'csv' : undefined;
 }
