@@ -137,6 +137,8 @@ describe('datalake init', () => {
 
   test('init --from-csv refuses a missing or empty file in one line', async () => {
     assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'nope.csv')], { cwd: root }), /nope\.csv: no such file/);
+    await fs.writeFile(path.join(root, 'export.txt'), 'a,b\n1,2\n');
+    assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'export.txt')], { cwd: root }), /export\.txt: bronze reads \.csv and \.tsv files only/, /rename it, e\.g\. export\.csv/);
     await fs.writeFile(path.join(root, 'empty.csv'), '');
     assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'empty.csv')], { cwd: root }), /empty\.csv is empty \(0 bytes\)/);
   });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Engine } from '../engine/duckdb.js';
+import { isSourceFileName } from '../lake/keys.js';
 import type { ProgressSink } from '../pipeline/context.js';
 import { UserError } from '../errors.js';
 import { generate } from '../generate/generator.js';
@@ -70,6 +71,7 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
   for (const f of files) {
     if (!existsSync(f)) throw new UserError(`${f}: no such file`, 'give the paths of CSV files');
     if (!(await fs.stat(f)).isFile()) throw new UserError(`${f} is not a file`, 'give the paths of CSV files');
+    if (!isSourceFileName(path.basename(f))) throw new UserError(`${path.basename(f)}: bronze reads .csv and .tsv files only`, `rename it, e.g. ${path.basename(f).replace(/\.[^.]*$/, '')}.csv`);
   }
   const engine = await Engine.openTemporary({ threads: 2, memoryLimit: '1GB' }, 'init');
   const shapes: { name: string; stem: string; files: string[]; csv: InferredCsv }[] = [];
