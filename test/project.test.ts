@@ -61,7 +61,7 @@ describe('datalake init', () => {
   test('init DIR --from-csv: semicolons, quoted commas, NA, US dates, a header-only file; the project runs at once', async () => {
     const csvs = path.join(root, 'csvs');
     await fs.mkdir(csvs, { recursive: true });
-    await fs.writeFile(path.join(csvs, 'orders.csv'), 'Order ID;Customer;Order Date;Amount;Paid\n1;"Smith; John";03/15/2024;12,50;yes\n2;Ann;03/16/2024;NA;no\n3;Bob;03/17/2024;7,25;yes\n');
+    await fs.writeFile(path.join(csvs, 'orders.csv'), 'Order ID;Customer;Order Date;Amount;Paid\n1;"Smith; John";03/15/2024;12,50;yes\n2;Ann;03/16/2024;NA;no\n3;Bob;03/17/2024;7,25;yes\n4;Ann;03/18/2024;3,00;no\n');
     await fs.writeFile(path.join(csvs, 'cities.csv'), 'code,name,region,population\nA1,"Paris, FR",North,NA\nB2,Lyon,South,513275\nC3,"Nice ""la belle""",South,342669\n');
     await fs.writeFile(path.join(csvs, 'contacts_export.csv'), 'id,label,group\n');
     await fs.writeFile(path.join(csvs, 'readings_2024-01.csv'), 'station,date,temp\nS1,2024-01-01,3.5\nS1,2024-01-02,-1\nS2,2024-01-01,4\n');
@@ -92,7 +92,7 @@ describe('datalake init', () => {
     const run = await cli(['run', '--json'], { cwd: dir });
     assert.equal(run.code, 0, run.stderr);
     const summary = JSON.parse(run.stdout);
-    assert.equal(summary.stages[1].details.datasets.orders.rowsOut, 3);
+    assert.equal(summary.stages[1].details.datasets.orders.rowsOut, 4);
     assert.equal(summary.stages[1].details.datasets.cities.rowsOut, 3);
     const show = await cli(['show', 'orders_by_customer'], { cwd: dir });
     assert.match(show.stdout, /Smith; John/);
@@ -112,15 +112,17 @@ describe('datalake init', () => {
     await fs.writeFile(path.join(csvs, 'iowa-electricity.csv'), 'year,source,net_generation\n2001-01-01,Fossil Fuels,35361\n2001-01-01,Nuclear Energy,3853\n2002-01-01,Fossil Fuels,35991\n');
     await fs.writeFile(path.join(csvs, 'sp500-2000.csv'), 'date,close\n2000-01-03,1455.22\n2000-01-04,1399.42\n');
     await fs.writeFile(path.join(csvs, 'sp500.csv'), 'date,price\nJan 1 2000,1394.46\nFeb 1 2000,1366.42\n');
+    await fs.writeFile(path.join(csvs, 'airports.csv'), 'iata,name,state\n00M,Thigpen,MS\n00R,Livingston Municipal,TX\n00V,Meadow Lake,CO\n01J,Hilliard Airpark,FL\n01M,Tishomingo County,MS\n');
     // Tab-separated, as vega-datasets' unemployment.tsv: bronze reads .tsv files too.
     await fs.writeFile(path.join(csvs, 'unemployment.tsv'), 'id\trate\n1001\t.097\n1003\t.091\n');
-    const files = ['iowa-electricity.csv', 'sp500-2000.csv', 'sp500.csv', 'unemployment.tsv'].map((f) => path.join(csvs, f));
+    const files = ['airports.csv', 'iowa-electricity.csv', 'sp500-2000.csv', 'sp500.csv', 'unemployment.tsv'].map((f) => path.join(csvs, f));
     const r = await cli(['init', 'keys', '--from-csv', ...files, '--json'], { cwd: root });
     assert.equal(r.code, 0, r.stderr);
     const written = JSON.parse(r.stdout) as { datasets: { name: string; file: string; key: string[] }[] };
     assert.deepEqual(
       written.datasets.map((d) => [d.name, d.file, d.key]),
       [
+        ['airports', 'airports.csv', ['iata']],
         ['iowa_electricity', 'iowa-electricity.csv', []],
         ['sp500', 'sp500-2000.csv', []],
         ['sp500_2', 'sp500.csv', []],
@@ -128,6 +130,8 @@ describe('datalake init', () => {
       ],
     );
     assert.match(await fs.readFile(path.join(root, 'keys', 'datasets', 'unemployment.yml'), 'utf8'), /^files: "unemployment\*\.tsv"$/m);
+    // The starter KPI groups by the text column whose values repeat (state), not by the key or the name, one row each.
+    assert.deepEqual(await fs.readdir(path.join(root, 'keys', 'kpis')), ['airports_by_state.yml']);
     const sp500 = await fs.readFile(path.join(root, 'keys', 'datasets', 'sp500_2.yml'), 'utf8');
     assert.match(sp500, /^ {2}date: \{ type: date, format: "%b %d %Y" \}/m);
     const run = await cli(['run', '--json'], { cwd: path.join(root, 'keys') });

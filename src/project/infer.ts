@@ -24,6 +24,8 @@ export interface InferredColumn {
   complete: boolean;
   /** Every value distinct and none missing. */
   unique: boolean;
+  /** Distinct values, missing ones not counted. */
+  distinct: number;
 }
 
 export interface InferredCsv {
@@ -169,6 +171,7 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
       ...(ambiguousWith ? { ambiguousWith } : {}),
       complete,
       unique: complete && get('distinct') === rows,
+      distinct: get('distinct'),
     };
   });
   return { delimiter, rows, columns, nullValues: [...nullValues].sort() };

@@ -188,7 +188,11 @@ function columnYaml(c: InferredColumn, isKey: boolean): string {
 
 /** One KPI to start with: the row count by the first text column of the first dataset that has one. */
 function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string; yaml: string } {
-  const withText = shapes.find((s) => s.csv.columns.some((c) => c.type === 'text'));
+  // A text column whose values repeat, in a few groups (a state, a category): grouped by a key or a
+  // name, every bar would be one row high.
+  const groups = (c: InferredColumn) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000;
+  const grouped = shapes.find((s) => s.csv.columns.some(groups));
+  const withText = grouped ?? shapes.find((s) => s.csv.columns.some((c) => c.type === 'text'));
   if (!withText) {
     const s = shapes[0]!;
     return {
@@ -196,7 +200,7 @@ function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string;
       yaml: [`title: ${yamlText(`${s.name}: rows`)}`, `description: ${yamlText(`Rows of ${s.name}.`)}`, 'sql: |', `  SELECT count(*) AS row_count FROM ${s.name}`, 'columns:', '  row_count: { type: integer, label: Rows }', 'chart: { type: cards }', ''].join('\n'),
     };
   }
-  const col = withText.csv.columns.find((c) => c.type === 'text')!;
+  const col = withText.csv.columns.find((c) => (grouped ? groups(c) : c.type === 'text'))!;
   return {
     id: `${withText.name}_by_${col.name}`.slice(0, 60),
     yaml: [
