@@ -186,7 +186,7 @@ function columnYaml(c: InferredColumn, isKey: boolean): string {
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }
 
-/** One KPI to start with: the row count by the first text column of the first dataset that has one. */
+/** One KPI to start with: the row count per value of a text column whose values repeat (else the first text column). */
 function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string; yaml: string } {
   // A text column whose values repeat, in a few groups (a state, a category): grouped by a key or a
   // name, every bar would be one row high.
