@@ -115,7 +115,13 @@ describe('datalake init', () => {
     await fs.writeFile(path.join(csvs, 'airports.csv'), 'iata,name,state\n00M,Thigpen,MS\n00R,Livingston Municipal,TX\n00V,Meadow Lake,CO\n01J,Hilliard Airpark,FL\n01M,Tishomingo County,MS\n');
     // Tab-separated, as vega-datasets' unemployment.tsv: bronze reads .tsv files too.
     await fs.writeFile(path.join(csvs, 'unemployment.tsv'), 'id\trate\n1001\t.097\n1003\t.091\n');
-    const files = ['airports.csv', 'iowa-electricity.csv', 'sp500-2000.csv', 'sp500.csv', 'unemployment.tsv'].map((f) => path.join(csvs, f));
+    // Monthly exports with the month written onto the name are one dataset; the same stem as .csv and
+    // .tsv makes two, each with a glob that matches its own files.
+    await fs.writeFile(path.join(csvs, 'sales202401.csv'), 'sale_id,amount\n1,3.5\n2,4\n');
+    await fs.writeFile(path.join(csvs, 'sales202402.csv'), 'sale_id,amount\n3,1.5\n4,2\n');
+    await fs.writeFile(path.join(csvs, 'rates_2023.csv'), 'id\trate\n7\t.5\n');
+    await fs.writeFile(path.join(csvs, 'rates_2024.tsv'), 'id\trate\n8\t.25\n');
+    const files = ['airports.csv', 'iowa-electricity.csv', 'sp500-2000.csv', 'sp500.csv', 'unemployment.tsv', 'sales202401.csv', 'sales202402.csv', 'rates_2023.csv', 'rates_2024.tsv'].map((f) => path.join(csvs, f));
     const r = await cli(['init', 'keys', '--from-csv', ...files, '--json'], { cwd: root });
     assert.equal(r.code, 0, r.stderr);
     const written = JSON.parse(r.stdout) as { datasets: { name: string; file: string; key: string[] }[] };
@@ -127,8 +133,12 @@ describe('datalake init', () => {
         ['sp500', 'sp500-2000.csv', []],
         ['sp500_2', 'sp500.csv', []],
         ['unemployment', 'unemployment.tsv', ['id']],
+        ['sales', 'sales202401.csv, sales202402.csv', ['sale_id']],
+        ['rates', 'rates_2023.csv', ['id']],
+        ['rates_2024', 'rates_2024.tsv', ['id']],
       ],
     );
+    assert.match(await fs.readFile(path.join(root, 'keys', 'datasets', 'sales.yml'), 'utf8'), /^files: "sales\*\.csv"$/m);
     assert.match(await fs.readFile(path.join(root, 'keys', 'datasets', 'unemployment.yml'), 'utf8'), /^files: "unemployment\*\.tsv"$/m);
     // The starter KPI groups by the text column whose values repeat (state), not by the key or the name, one row each.
     assert.deepEqual(await fs.readdir(path.join(root, 'keys', 'kpis')), ['airports_by_state.yml']);
@@ -136,7 +146,8 @@ describe('datalake init', () => {
     assert.match(sp500, /^ {2}date: \{ type: date, format: "%b %d %Y" \}/m);
     const run = await cli(['run', '--json'], { cwd: path.join(root, 'keys') });
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(JSON.parse(run.stdout).stages[1].details.datasets.unemployment.rowsOut, 2);
+    const loaded = JSON.parse(run.stdout).stages[1].details.datasets;
+    assert.deepEqual([loaded.unemployment.rowsOut, loaded.sales.rowsOut, loaded.rates.rowsOut, loaded.rates_2024.rowsOut], [2, 4, 1, 1]);
   });
 
   test('init --from-csv refuses a missing or empty file in one line', async () => {
@@ -144,7 +155,17 @@ describe('datalake init', () => {
     await fs.writeFile(path.join(root, 'export.txt'), 'a,b\n1,2\n');
     assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'export.txt')], { cwd: root }), /export\.txt: bronze reads \.csv and \.tsv files only/, /rename it, e\.g\. export\.csv/);
     await fs.writeFile(path.join(root, 'empty.csv'), '');
-    assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'empty.csv')], { cwd: root }), /empty\.csv is empty \(0 bytes\)/);
+    const empty = await cli(['init', 'x', '--from-csv', path.join(root, 'empty.csv')], { cwd: root });
+    assertError(empty, /empty\.csv is empty \(0 bytes\)/);
+    assert.match(empty.stderr, /✖ init +read empty\.csv/);
+    assert.doesNotMatch(empty.stderr, /✔/, 'a file that could not be read is not shown as done');
+    for (const [name, message, hint] of [
+      ['.hidden.csv', /\.hidden\.csv: a hidden file/, /rename it, e\.g\. hidden\.csv/],
+      ['orders.csv.gz', /orders\.csv\.gz is compressed \(\.gz\)/, /decompress it first/],
+    ] as const) {
+      await fs.writeFile(path.join(root, name), 'a,b\n1,2\n');
+      assertError(await cli(['init', 'x', '--from-csv', path.join(root, name)], { cwd: root }), message, hint);
+    }
   });
 });
 

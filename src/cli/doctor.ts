@@ -6,6 +6,7 @@ import { redactUrl, type Config } from '../settings.js';
 import { errorMessage, UserError } from '../errors.js';
 import { BUCKETS, currentVersion, listVersions, openObjectStore } from '../lake/index.js';
 import { LazyS3ObjectStore } from '../lake/lazy-s3.js';
+import { isSourceFileName } from '../lake/keys.js';
 import { listRuns } from '../flows/record.js';
 import { assessResume } from '../flows/resume.js';
 import { VACUUM_DEFAULTS, vacuumLake } from '../maintenance/vacuum.js';
@@ -65,8 +66,8 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
     await check('sources', async () => {
       const parts: string[] = [];
       for (const dir of config.sourcesDirs) {
-        const files = (await fs.readdir(dir).catch(() => undefined))?.filter((f) => f.toLowerCase().endsWith('.csv'));
-        if (files) parts.push(`${dir}: ${files.length} CSV file(s)${files.length ? ` (${files.join(', ')})` : ''}`);
+        const files = (await fs.readdir(dir).catch(() => undefined))?.filter(isSourceFileName);
+        if (files) parts.push(`${dir}: ${files.length} source file(s)${files.length ? ` (${files.join(', ')})` : ''}`);
       }
       if (!parts.length) return `${config.sourcesDir} does not exist yet (${config.project.builtIn ? 'npm start or `datalake generate` creates sample data' : 'put the source files there'})`;
       return parts.join('; ');

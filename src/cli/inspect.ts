@@ -44,7 +44,8 @@ export async function inspectLayer(config: Config, bucket: Bucket, sampleRows = 
     const inVersion = version ? new Set(Object.values(version.tables).filter((t) => t.bucket === bucket).flatMap((t) => t.objects)) : undefined;
     for (const o of await lake.list(bucket)) {
       if (inVersion && !inVersion.has(o.key)) continue;
-      const format = o.key.endsWith('.parquet') ? 'parquet' : o.key.endsWith('.csv') ? 'csv' : undefined;
+      const lower = o.key.toLowerCase();
+      const format = lower.endsWith('.parquet') ? 'parquet' : lower.endsWith('.csv') || lower.endsWith('.tsv') ? 'csv' : undefined;
       const table = format ? tableOf(o.key) : o.key;
       const g = groups.get(`${table}|${format}`) ?? { format, keys: [], size: 0 };
       g.keys.push(o.key);

@@ -92,7 +92,8 @@ export async function distinctTuples(engine: Engine, relation: string, columns: 
 /**
  * Whether no two rows of `relation` share their `columns`: by a bitmap when one can tell
  * (distinctTuples), else by grouping (a text key of many values, a composite key too wide to pack).
- * Two rows whose key is NULL count as a repeat.
+ * For keys that are never NULL (silver's key columns are required): a single integer key's bitmap
+ * ignores NULLs, where grouping counts two of them as a repeat.
  */
 export async function keysDistinct(engine: Engine, relation: string, columns: readonly string[]): Promise<boolean> {
   const packed = await distinctTuples(engine, relation, columns);

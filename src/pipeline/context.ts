@@ -19,6 +19,8 @@ export interface ProgressSink {
   begin(stage: string, step: string, total?: number): void;
   update(p: StepProgress): void;
   end(): void;
+  /** A step that failed: stopped without a success line. */
+  fail?(): void;
 }
 
 export const silentProgress: ProgressSink = { begin() {}, update() {}, end() {} };

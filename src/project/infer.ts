@@ -24,7 +24,7 @@ export interface InferredColumn {
   complete: boolean;
   /** Every value distinct and none missing. */
   unique: boolean;
-  /** Distinct values, missing ones not counted. */
+  /** Distinct values: empty fields not counted, spellings of a missing value ("NA") counted. */
   distinct: number;
 }
 
@@ -153,7 +153,8 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
     else if (dateFormats.length) {
       type = 'date';
       format = dateFormats[0];
-      ambiguousWith = dateFormats[1];
+      // Another reading of day and month ("%d/%m" against "%m/%d"); "%b" and "%B" both read "May".
+      ambiguousWith = dateFormats.find((f) => f.replace('%B', '%b') !== format!.replace('%B', '%b'));
     } else if (tsFormats.length) {
       type = 'timestamp';
       format = tsFormats[0];

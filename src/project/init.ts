@@ -71,17 +71,21 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
   for (const f of files) {
     if (!existsSync(f)) throw new UserError(`${f}: no such file`, 'give the paths of CSV files');
     if (!(await fs.stat(f)).isFile()) throw new UserError(`${f} is not a file`, 'give the paths of CSV files');
-    if (!isSourceFileName(path.basename(f))) throw new UserError(`${path.basename(f)}: bronze reads .csv and .tsv files only`, `rename it, e.g. ${path.basename(f).replace(/\.[^.]*$/, '')}.csv`);
+    if (!isSourceFileName(path.basename(f))) throw notReadByBronze(path.basename(f));
   }
   const engine = await Engine.openTemporary({ threads: 2, memoryLimit: '1GB' }, 'init');
   const shapes: { name: string; stem: string; files: string[]; csv: InferredCsv }[] = [];
   try {
     for (const file of files) {
       progress?.begin('init', `read ${path.basename(file)}`);
-      const csv = await inferCsv(engine, file, path.basename(file), (p) => progress?.update(p.percent === undefined ? {} : { percent: p.percent })).finally(() => progress?.end());
+      const csv = await inferCsv(engine, file, path.basename(file), (p) => progress?.update(p.percent === undefined ? {} : { percent: p.percent })).catch((err: unknown) => {
+        progress?.fail?.();
+        throw err;
+      });
+      progress?.end();
       const stem = fileStem(path.basename(file));
       // Files with the same stem and the same columns are one dataset (monthly exports of one table).
-      const same = shapes.find((s) => s.stem === stem && sameColumns(s.csv, csv));
+      const same = shapes.find((s) => s.stem === stem && sameColumns(s.csv, csv) && sourceExtension(s.files[0]!) === sourceExtension(file));
       if (same) {
         same.files.push(file);
         continue;
@@ -100,7 +104,7 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
   }
   await refuseExisting(target);
   // A dataset's files are `<stem>*.csv` (or .tsv, as its first file), unless that would claim another dataset's files.
-  const globs = shapes.map((s) => `${s.stem}*${path.extname(s.files[0]!).toLowerCase() === '.tsv' ? '.tsv' : '.csv'}`);
+  const globs = shapes.map((s) => `${s.stem}*${sourceExtension(s.files[0]!)}`);
   shapes.forEach((s, i) => {
     if (globs.some((g, j) => j !== i && globsOverlap(g, globs[i]!))) globs[i] = s.files.length === 1 ? path.basename(s.files[0]!) : globs[i]!;
   });
@@ -127,10 +131,24 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
 }
 
 /** `flights_2024-01.csv` → `flights`: the name without its extension and trailing date or number. */
+/** `.csv` or `.tsv`, as the file's name ends (whatever its case). */
+function sourceExtension(file: string): '.csv' | '.tsv' {
+  return path.extname(file).toLowerCase() === '.tsv' ? '.tsv' : '.csv';
+}
+
+/** The one line for a file bronze would never read, with what to do about it. */
+function notReadByBronze(name: string): UserError {
+  if (name.startsWith('.')) return new UserError(`${name}: a hidden file (its name starts with a dot), which bronze does not read`, `rename it, e.g. ${name.replace(/^\.+/, '')}`);
+  const packed = /\.(gz|zip|bz2|xz|zst)$/i.exec(name);
+  if (packed) return new UserError(`${name} is compressed (.${packed[1]!.toLowerCase()}): bronze reads .csv and .tsv text files`, 'decompress it first, then give the .csv or .tsv file');
+  return new UserError(`${name}: bronze reads .csv and .tsv files only`, `rename it, e.g. ${name.replace(/\.[^.]*$/, '')}.csv`);
+}
+
 function fileStem(file: string): string {
   const bare = file.replace(/\.[^.]*$/, '');
-  // A trailing date or number after a separator ("orders_2024-01", "export-3"), not digits of the name ("sp500").
-  const stem = bare.replace(/[_\-. ]+\d[\d_\-. ]*$/, '');
+  // A trailing date or number after a separator ("orders_2024-01", "export-3"), then a year or a date
+  // written onto the name ("sales202401", "flights2024"); not a few digits of the name ("sp500").
+  const stem = bare.replace(/[_\-. ]+\d[\d_\-. ]*$/, '').replace(/\d{4,}$/, '');
   return stem || bare;
 }
 

@@ -155,7 +155,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         await cleanup();
       }
       // `achats/month=2026-11/data_0.parquet` → `achats_month_2026-11_data_0.csv`
-      const name = `${key.replace(/\.(csv|parquet)$/i, '')}.csv`.replace(/[^\w.-]/g, '_');
+      const name = `${key.replace(/\.(csv|tsv|parquet)$/i, '')}.csv`.replace(/[^\w.-]/g, '_');
       const stream = fs.createReadStream(out);
       stream.once('close', () => fs.promises.rm(out, { force: true }).catch(() => undefined));
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(stream);
@@ -169,7 +169,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       throw badRequest(`parameter "key": ${(err as UserError).message}`);
     }
     const format = formatOf(key);
-    if (!format) throw badRequest(`parameter "key": only .csv and .parquet objects can be read as rows (${key})`);
+    if (!format) throw badRequest(`parameter "key": only .csv, .tsv and .parquet objects can be read as rows (${key})`);
     const file = await lakeCall(async () => {
       if (!(await lake.head(bucket, key))) throw notFound(`no object ${bucket}/${key}`);
       return lake.localPath(bucket, key, engine.scratchDir);

@@ -3,12 +3,13 @@ import { createApp, serve } from '../../api/server.js';
 import type { Config } from '../../config.js';
 import { errorMessage, UserError } from '../../errors.js';
 import { TASKS } from '../../flows/definitions.js';
+import { isSourceFileName } from '../../lake/keys.js';
 import { generateCommand, isShopShaped } from './generate.js';
 import { stagesCommand } from './run.js';
 
 async function sourcesAreEmpty(dir: string): Promise<boolean> {
   try {
-    return !(await fs.readdir(dir)).some((f) => f.toLowerCase().endsWith('.csv') && !f.startsWith('.'));
+    return !(await fs.readdir(dir)).some(isSourceFileName);
   } catch {
     return true;
   }
