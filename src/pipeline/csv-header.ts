@@ -42,6 +42,35 @@ export function headerKey(name: string): string {
     .replace(/[^a-z0-9]/g, '');
 }
 
+/**
+ * The name a definition gives a header field (what `init --from-csv` writes, and what matchHeader
+ * accepts for it): snake_case starting with a letter (`Flight Date` → `flight_date`, `2019` → `c_2019`);
+ * a field with no name is `column_<position>`.
+ */
+export function columnName(header: string, index: number): string {
+  const base = header
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (!base) return `column_${index + 1}`;
+  return /^[a-z]/.test(base) ? base : `c_${base}`;
+}
+
+/** The definition names of a whole header: a name it repeats is numbered from its second field (`dup`, `dup_2`). */
+export function columnNames(header: string[]): string[] {
+  const taken = new Set<string>();
+  return header.map((h, i) => {
+    const base = columnName(h, i);
+    let name = base;
+    for (let k = 2; taken.has(headerKey(name)); k++) name = `${base}_${k}`;
+    taken.add(headerKey(name));
+    return name;
+  });
+}
+
 export interface HeaderMatch {
   /** Names to read the file's columns with, in file order: the declared name, or `_extra_<n>`. */
   names: string[];
@@ -49,20 +78,32 @@ export interface HeaderMatch {
   missingRequired: string[];
   /** Declared optional columns the header does not name: read as missing values. */
   missingOptional: string[];
-  /** Header fields that name no declared column, as written. */
+  /** Header fields that name no declared column, as written (one with no name as `column_<n> (no name)`). */
   extra: string[];
   /** Declared columns that two header fields name. */
   duplicated: string[];
 }
 
-/** Matches a file's header with a dataset's columns, ignoring case, spaces and punctuation. */
+/**
+ * Matches a file's header with a dataset's columns, ignoring case, spaces and punctuation. A field is
+ * also matched by the name columnName gives it (`2019` declared as `c_2019`, a field with no name as
+ * `column_<n>`), and a name the header repeats by its number (`dup`, `dup_2`): what init writes loads.
+ */
 export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
   const declared = Object.keys(spec.columns);
   const byKey = new Map(declared.map((c) => [headerKey(c), c]));
   const seen = new Map<string, number>();
+  const repeats = new Map<string, number>();
   const names = header.map((h, i) => {
-    const c = byKey.get(headerKey(h));
+    const key = headerKey(h);
+    let c = (key ? byKey.get(key) : undefined) ?? byKey.get(headerKey(columnName(h, i)));
     if (!c) return `_extra_${i + 1}`;
+    if (seen.has(c)) {
+      const k = (repeats.get(c) ?? 1) + 1;
+      repeats.set(c, k);
+      const numbered = byKey.get(headerKey(`${c}_${k}`));
+      if (numbered && !seen.has(numbered)) c = numbered;
+    }
     seen.set(c, (seen.get(c) ?? 0) + 1);
     return c;
   });
@@ -71,7 +112,7 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
     names,
     missingRequired: absent.filter((c) => spec.columns[c]!.required),
     missingOptional: absent.filter((c) => !spec.columns[c]!.required),
-    extra: header.filter((_, i) => names[i]!.startsWith('_extra_')),
+    extra: header.flatMap((h, i) => (names[i]!.startsWith('_extra_') ? [h || `${columnName(h, i)} (no name)`] : [])),
     duplicated: declared.filter((c) => (seen.get(c) ?? 0) > 1),
   };
 }

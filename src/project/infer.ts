@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
-import { NAME } from './schema.js';
+import { columnNames, inspectHeader } from '../pipeline/csv-header.js';
 import type { ColumnType } from './types.js';
 
 /**
@@ -52,19 +52,6 @@ const BOOLEANS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n'];
 /** Rows a date format is first tried on (see inferCsv). */
 const FORMAT_SAMPLE_ROWS = 1_000;
 
-/** A header field as a definition's column name: snake_case, starting with a letter. */
-export function columnName(header: string, index: number): string {
-  const base = header
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
-  if (!base) return `column_${index + 1}`;
-  return NAME.test(base) ? base : `c_${base}`;
-}
-
 /** `onProgress` hears DuckDB's estimate while every row is read (seconds on a file of millions of rows). */
 export async function inferCsv(engine: Engine, file: string, displayName = file, onProgress?: (p: QueryProgress) => void): Promise<InferredCsv> {
   if ((await stat(file)).size === 0) throw new UserError(`${displayName} is empty (0 bytes)`, 'a CSV file needs a header line naming its columns');
@@ -78,13 +65,12 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
   }
   // The header as written, then every value as text.
   const described = await engine.columns(`SELECT * FROM read_csv(${str(file)}, delim = ${str(delimiter)}, header = true, all_varchar = true, quote = '"', escape = '"', max_line_size = 1048576)`);
+  // DuckDB's names for the columns (`column7` for a field with no name, `dup_1` for a repeated one)
+  // read the file; the header as written names the definition's columns, as bronze will match them.
   const headers = described.map((c) => c.name);
-  const names: string[] = [];
-  headers.forEach((h, i) => {
-    let n = columnName(h, i);
-    while (names.includes(n)) n = `${n}_${i + 1}`;
-    names.push(n);
-  });
+  const written = await inspectHeader(file, delimiter);
+  const raw = written.length === headers.length ? written : headers;
+  const names = columnNames(raw);
   const source = `(SELECT ${headers.map((h, i) => `nullif(trim(${id(h)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM read_csv(${str(file)}, delim = ${str(delimiter)}, header = true, all_varchar = true, quote = '"', escape = '"', max_line_size = 1048576, columns = {${headers.map((h) => `${str(h)}: 'VARCHAR'`).join(', ')}}))`;
   const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
   const value = (i: number) => `CASE WHEN ${id(`c${i}`)} IN ${tokens} THEN NULL ELSE ${id(`c${i}`)} END`;
@@ -136,7 +122,7 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
   }
   const rows = Number(row['n']);
   const nullValues = new Set<string>();
-  const columns: InferredColumn[] = headers.map((header, i) => {
+  const columns: InferredColumn[] = headers.map((_, i) => {
     const get = (k: string) => Number(row[`${k}_${i}`]);
     const values = get('values');
     const ok = (k: string) => values > 0 && get(k) === 0;
@@ -165,7 +151,7 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
     if (type !== 'text' && typeof found === 'string') for (const t of found.split('\x01')) nullValues.add(t);
     const complete = rows > 0 && get('present') === rows && (type === 'text' || values === rows);
     return {
-      header,
+      header: raw[i]!,
       name: names[i]!,
       type,
       ...(format ? { format } : {}),

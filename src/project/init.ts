@@ -7,7 +7,8 @@ import type { ProgressSink } from '../pipeline/context.js';
 import { UserError } from '../errors.js';
 import { generate } from '../generate/generator.js';
 import { globsOverlap } from './globs.js';
-import { columnName, inferCsv, type InferredColumn, type InferredCsv } from './infer.js';
+import { columnName } from '../pipeline/csv-header.js';
+import { inferCsv, type InferredColumn, type InferredCsv } from './infer.js';
 import { loadProject, RESERVED_DATASETS, RESERVED_PARAMETERS } from './load.js';
 import { BUILT_IN_PROJECT } from './resolve.js';
 import { PROJECT_NAME } from './schema.js';
@@ -199,7 +200,7 @@ function columnYaml(c: InferredColumn, isKey: boolean): string {
   const fields = [`type: ${c.type}`];
   if (isKey) fields.push('required: true');
   if (c.format) fields.push(`format: ${JSON.stringify(c.format)}`);
-  const header = c.header !== c.name ? `header "${c.header}"` : '';
+  const header = !c.header ? 'no name in the header' : c.header !== c.name ? `header "${c.header}"` : '';
   const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : ''].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }
@@ -222,7 +223,7 @@ function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string;
   return {
     id: `${withText.name}_by_${col.name}`.slice(0, 60),
     yaml: [
-      `title: ${yamlText(`${withText.name} by ${col.header}`)}`,
+      `title: ${yamlText(`${withText.name} by ${col.header || col.name}`)}`,
       `description: ${yamlText(`Rows of ${withText.name} per ${col.name}, the 20 most frequent. A starter KPI: edit it or add others beside it.`)}`,
       'sql: |',
       `  SELECT "${col.name}", count(*) AS row_count`,
@@ -231,7 +232,7 @@ function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string;
       `  ORDER BY row_count DESC, "${col.name}"`,
       '  LIMIT 20',
       'columns:',
-      `  ${col.name}: { type: string, label: ${yamlText(col.header)} }`,
+      `  ${col.name}: { type: string, label: ${yamlText(col.header || col.name)} }`,
       '  row_count: { type: integer, label: Rows }',
       `chart: { type: bar, x: ${col.name}, y: [row_count] }`,
       ...(RESERVED_PARAMETERS.includes(col.name) ? [] : [`filters: { ${col.name}: ${col.name} }`]),

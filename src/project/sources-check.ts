@@ -47,8 +47,8 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         engine ??= await Engine.openTemporary({ threads: 2, memoryLimit: '1GB' }, 'check');
         const inferred = await inferCsv(engine, file, name);
         add = inferred.columns
-          .filter((c) => match.extra.includes(c.header))
-          .map((c) => `${c.name}: { type: ${c.type}${c.format ? `, format: ${JSON.stringify(c.format)}` : ''} }${c.header !== c.name ? `   # header "${c.header}"` : ''}`);
+          .filter((_, i) => match.names[i]?.startsWith('_extra_'))
+          .map((c) => `${c.name}: { type: ${c.type}${c.format ? `, format: ${JSON.stringify(c.format)}` : ''} }${!c.header ? '   # no name in the header' : c.header !== c.name ? `   # header "${c.header}"` : ''}`);
       }
       const outcome: SourceFileReport['outcome'] = problem
         ? spec.onMissingColumns === 'fail'

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { DatasetSpec } from '../project/types.js';
+import { shopDataset } from '../../test/support/shop.js';
+import { columnNames, matchHeader, parseHeader } from './csv-header.js';
+
+/** A dataset declaring these columns (all optional), as `init --from-csv` would name them. */
+const declaring = (names: string[]): DatasetSpec => ({
+  ...shopDataset('achats'),
+  name: 'table',
+  key: [],
+  partitionBy: undefined,
+  rules: [],
+  references: [],
+  columns: Object.fromEntries(names.map((n) => [n, { type: 'text', required: false, personal: false }])),
+});
+
+describe('header names and their match with a definition', () => {
+  test('init names every field of a real-world header, and each name matches its field again', () => {
+    // Years as column names, a field with no name (a trailing delimiter), a repeated name, two spellings of one name.
+    const header = parseHeader('Country,2019,2020,% change,,Note,note,Order ID,order_id,');
+    const names = columnNames(header);
+    assert.deepEqual(names, ['country', 'c_2019', 'c_2020', 'change', 'column_5', 'note', 'note_2', 'order_id', 'order_id_2', 'column_10']);
+    const match = matchHeader(header, declaring(names));
+    assert.deepEqual(match.names, names);
+    assert.deepEqual([match.extra, match.duplicated, match.missingOptional], [[], [], []]);
+  });
+
+  test('a repeated name not declared twice still stops the file; a field with no name not declared is shown as such', () => {
+    const match = matchHeader(parseHeader('id,dup,dup,'), declaring(['id', 'dup']));
+    assert.deepEqual(match.duplicated, ['dup']);
+    assert.deepEqual(match.extra, ['column_4 (no name)']);
+    assert.deepEqual(match.names, ['id', 'dup', 'dup', '_extra_4']);
+  });
+
+  test('names written as declared, in another case or spelling, match as before', () => {
+    const match = matchHeader(parseHeader('C 2019,ID,Extra'), declaring(['id', 'c_2019']));
+    assert.deepEqual(match.names, ['c_2019', 'id', '_extra_3']);
+    assert.deepEqual(match.extra, ['Extra']);
+  });
+});

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Engine } from '../src/engine/duckdb.js';
+import { runCli } from './support/cli.js';
+
+// Headers as public data sets and spreadsheet exports write them, through the built CLI: years as
+// column names, a field with no name (a trailing delimiter), one name twice, and timestamps with UTC
+// offsets. What `init --from-csv` declares must load every value, and `check --sources` must suggest
+// lines that load too.
+
+let root: string;
+before(async () => (root = await fs.mkdtemp(path.join(os.tmpdir(), 'init-headers-'))));
+after(async () => fs.rm(root, { recursive: true, force: true }));
+
+/** `query` over `$t`: the silver files a run wrote for a dataset. */
+async function silverRows(dataDir: string, dataset: string, runId: string, query: string) {
+  const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'test');
+  try {
+    return await engine.rows(query.replace('$t', `read_parquet('${path.join(dataDir, 'lake', 'silver', dataset)}/**/${runId}*.parquet')`));
+  } finally {
+    engine.close();
+  }
+}
+
+test('init --from-csv on year columns, an unnamed column, a repeated name and offset timestamps: every value loads', async () => {
+  const csvs = path.join(root, 'csvs');
+  await fs.mkdir(csvs);
+  await fs.writeFile(path.join(csvs, 'population.csv'), 'Country,2019,2020,% change,Note,note,\nFR,67.2,67.4,0.3,a,b,\nBE,11.5,11.6,0.9,,c,x\n');
+  await fs.writeFile(path.join(csvs, 'events.csv'), 'id,at\n1,2024-01-05T11:30:00+02:00\n2,2024-01-05T11:30:00Z\n3,2024-01-05 11:30:00-0500\n');
+  const dir = path.join(root, 'project');
+  const init = await runCli(['init', dir, '--from-csv', path.join(csvs, 'population.csv'), path.join(csvs, 'events.csv')], {});
+  assert.equal(init.code, 0, init.stderr);
+  const population = await fs.readFile(path.join(dir, 'datasets', 'population.yml'), 'utf8');
+  assert.match(population, /^ {2}c_2019: \{ type: number \} {3}# header "2019"$/m);
+  assert.match(population, /^ {2}note_2: \{ type: text \} {3}# header "note"$/m);
+  assert.match(population, /^ {2}column_7: \{ type: text \} {3}# no name in the header$/m);
+
+  const dataDir = path.join(root, 'data');
+  const run = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(run.code, 0, run.stderr);
+  const summary = JSON.parse(run.stdout);
+  assert.equal(summary.stages[0].details.ignoredColumns, undefined, 'no column of the files is ignored');
+  assert.deepEqual(
+    await silverRows(dataDir, 'population', summary.runId, 'SELECT country, c_2019, c_2020, change, note, note_2, column_7 FROM $t ORDER BY country'),
+    [
+      { country: 'BE', c_2019: 11.5, c_2020: 11.6, change: 0.9, note: null, note_2: 'c', column_7: 'x' },
+      { country: 'FR', c_2019: 67.2, c_2020: 67.4, change: 0.3, note: 'a', note_2: 'b', column_7: null },
+    ],
+  );
+  // The instant each value names, in UTC: the offset is not dropped.
+  assert.deepEqual(await silverRows(dataDir, 'events', summary.runId, 'SELECT id, CAST("at" AS VARCHAR) AS "at" FROM $t ORDER BY id'), [
+    { id: 1, at: '2024-01-05 09:30:00' },
+    { id: 2, at: '2024-01-05 11:30:00' },
+    { id: 3, at: '2024-01-05 16:30:00' },
+  ]);
+
+  // A new year arrives as a column: the line check --sources suggests loads it.
+  await fs.writeFile(path.join(dir, 'sources', 'population.csv'), 'Country,2019,2020,% change,Note,note,,2021\nFR,67.2,67.4,0.3,a,b,,67.7\n');
+  const check = await runCli(['check', '--sources', '--project', dir], {});
+  assert.match(check.stdout, /^ {6}c_2021: \{ type: number \} {3}# header "2021"$/m, check.stdout);
+  await fs.writeFile(path.join(dir, 'datasets', 'population.yml'), population.replace(/^rules:/m, '  c_2021: { type: number }\nrules:'));
+  const again = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(await silverRows(dataDir, 'population', JSON.parse(again.stdout).runId, 'SELECT country, c_2021 FROM $t'), [{ country: 'FR', c_2021: 67.7 }]);
+});
