@@ -84,10 +84,12 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
     const setAside = (name: string, reason: string, hint?: string) => {
       if (options.strict) throw new UserError(reason, hint);
       outcome[name] = 'quarantined';
-      quarantined[name] = reason;
+      quarantined[name] = hint ? `${reason} (${hint})` : reason;
     };
     const accepted: { candidate: Candidate; spec: DatasetSpec; file: string; facts: CsvFileFacts; version: number; stat?: string; copy?: string }[] = [];
-    const received = new Map(manifest.files.map((f) => [f.sha256, f.name]));
+    // Content already received, per dataset: two datasets may well start from files of equal content.
+    const contentKey = (dataset: string, sha256: string) => `${dataset}\n${sha256}`;
+    const received = new Map(manifest.files.map((f) => [contentKey(f.dataset, f.sha256), f.name]));
     let rowsIn = 0;
     let copies = 0;
     for (const candidate of candidates) {
@@ -141,9 +143,9 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
           outcome[name] = 'unchanged';
           continue;
         }
-        // A new name with the content of a file already received is that file sent again. (A known name
+        // A new name with the content of a file its dataset already received is that file sent again. (A known name
         // with new content is a new version, whatever else it equals: it replaces its earlier versions.)
-        const twin = received.get(facts.sha256);
+        const twin = received.get(contentKey(spec.name, facts.sha256));
         if (twin !== undefined && twin !== name && !known) {
           outcome[name] = `unchanged: same content as ${twin}`;
           continue;
@@ -169,7 +171,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         }
         // A file missing a required column waits whole: its "extra" columns may be a data line taken for a header.
         if (match.extra.length && !problem) ignoredColumns[name] = match.extra;
-        received.set(facts.sha256, name);
+        received.set(contentKey(spec.name, facts.sha256), name);
         accepted.push({ candidate, spec, file, facts, version: (known?.version ?? 0) + 1, ...(stat ? { stat } : {}), ...(copy ? { copy } : {}) });
         kept = true;
       } finally {

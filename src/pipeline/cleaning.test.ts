@@ -75,10 +75,12 @@ describe('silver cleaning rules', () => {
   });
 
   test('empty rows are dropped and counted, blank lines ignored', async () => {
-    const { rows, stats, quarantine } = await clean(achats, ACHATS_HEADER + '1,1,2026-01-01 00:00:00,5,Phone\n,,,,\n\n , , , , \n2,2,2026-01-02 00:00:00,6,Mouse\n');
+    // A line of spaces only is a blank line too, although the CSV reader rejects it (twice).
+    const { rows, stats, quarantine } = await clean(achats, ACHATS_HEADER + '1,1,2026-01-01 00:00:00,5,Phone\n,,,,\n\n , , , , \n   \n2,2,2026-01-02 00:00:00,6,Mouse\n');
     assert.deepEqual(rows.map((r) => r['id_achat']), [1, 2]);
     assert.equal(stats.emptyRows, 2);
     assert.equal(quarantine.length, 0);
+    assert.equal(stats.rowsIn, 4);
   });
 
   test('exact duplicates are dropped and counted; the comparison is on cleaned values', async () => {
@@ -270,6 +272,21 @@ describe('silver cleaning rules', () => {
     );
     assert.deepEqual(rows.map((r) => r['montant']), [12.5]);
     assert.deepEqual(quarantine.map((q) => q['_reason']), ['invalid_number:montant', 'not_positive:montant', 'not_positive:montant']);
+  });
+
+  test('a comma that may separate thousands is no decimal comma: "1,234" is quarantined, "12,5" and "0,125" are read', async () => {
+    const spec = keyedById('amounts', [], { id: { type: 'integer', required: true, personal: false }, x: { type: 'number', required: false, personal: false } });
+    const { rows, quarantine } = await clean(spec, 'id,x\n1,"12,5"\n2,"0,125"\n3,"1,234"\n4,"-12,500"\n5,"1,234.50"\n6,1234\n');
+    assert.deepEqual(rows, [{ id: 1, x: 12.5 }, { id: 2, x: 0.125 }, { id: 6, x: 1234 }]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [[3, 'invalid_number:x'], [4, 'invalid_number:x'], [5, 'invalid_number:x']]);
+  });
+
+  test('a two-digit year is no year 24: quarantined without a format, read with one', async () => {
+    const col = (type: 'date' | 'timestamp', format?: string[]) => ({ type, required: false, personal: false, ...(format ? { format } : {}) });
+    const spec = keyedById('days', [], { id: { type: 'integer', required: true, personal: false }, day: col('date'), at: col('timestamp'), yy: col('date', ['%d/%m/%y']) });
+    const { rows, quarantine } = await clean(spec, 'id,day,at,yy\n1,05/01/2024,2024-01-05 10:00:00,05/01/24\n2,05/01/24,,\n3,,24-01-05 10:00:00,\n');
+    assert.deepEqual(rows, [{ id: 1, day: '2024-01-05', at: '2024-01-05 10:00:00', yy: '2024-01-05' }]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [[2, 'invalid_date:day'], [3, 'invalid_date:at']]);
   });
 
   test('known countries and products are normalised for case and spacing; others are kept as given', async () => {

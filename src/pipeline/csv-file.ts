@@ -113,12 +113,8 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     headerBytes = await fs.readFile(file); // a single line without a trailing newline
   }
   // UTF-16 is valid UTF-8 when its text is ASCII, but every other byte is NUL.
-  if (headerBytes.includes(0)) {
-    throw new UserError(`${name} is not UTF-8 text: its first line has NUL bytes (UTF-16?)`, `re-save it as UTF-8, for example: iconv -f utf-16 -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`);
-  }
-  if (/\r[^\r]*\S/.test(headerBytes.toString('utf8').replace(/\r$/, ''))) {
-    throw new UserError(`${name} ends its lines with CR only (old Mac style)`, 'save it with LF or CRLF line ends, for example: tr "\\r" "\\n" < in.csv > out.csv');
-  }
+  if (headerBytes.includes(0)) throw utf16(name);
+  if (/\r[^\r]*\S/.test(headerBytes.toString('utf8').replace(/\r$/, ''))) throw crOnly(name);
   counter.end();
   return {
     sha256: await digest,
@@ -127,6 +123,26 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     longestRecord: counter.longest,
     headerLine: headerBytes.toString('utf8').replace(/^\uFEFF/, '').replace(/\r$/, ''),
   };
+}
+
+/**
+ * Refuses, in the words of inspectCsv, a file whose first MiB is not UTF-8 text or ends its lines
+ * with CR only: what `init --from-csv` checks before asking DuckDB, whose errors would name a line.
+ */
+export async function checkTextStart(file: string, name = path.basename(file)): Promise<void> {
+  const handle = await fs.open(file);
+  let start: Buffer;
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    start = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  const firstLine = start.subarray(0, start.indexOf(10) === -1 ? start.length : start.indexOf(10));
+  if (firstLine.includes(0)) throw utf16(name);
+  if (!isUtf8(start.subarray(0, start.length - incompleteTail(start)))) throw notUtf8(name);
+  if (/\r[^\r]*\S/.test(firstLine.toString('utf8').replace(/\r$/, ''))) throw crOnly(name);
 }
 
 /**
@@ -187,6 +203,14 @@ function incompleteTail(buf: Buffer): number {
     return needed > i ? i : 0;
   }
   return 0;
+}
+
+function utf16(name: string): UserError {
+  return new UserError(`${name} is not UTF-8 text: its first line has NUL bytes (UTF-16?)`, `re-save it as UTF-8, for example: iconv -f utf-16 -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`);
+}
+
+function crOnly(name: string): UserError {
+  return new UserError(`${name} ends its lines with CR only (old Mac style)`, 'save it with LF or CRLF line ends, for example: tr "\\r" "\\n" < in.csv > out.csv');
 }
 
 function notUtf8(name: string): UserError {

@@ -4,7 +4,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../engine/duckdb.js';
-import { inferCsv, type InferredColumn } from './infer.js';
+import { UserError } from '../errors.js';
+import { inferCsv, type InferredColumn, type InferredCsv } from './infer.js';
 
 let engine: Engine;
 let dir: string;
@@ -17,11 +18,23 @@ after(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function infer(name: string, lines: string[]): Promise<Record<string, InferredColumn>> {
+async function inferFile(name: string, lines: string[]): Promise<InferredCsv> {
   const file = path.join(dir, name);
   await fs.writeFile(file, `${lines.join('\n')}\n`);
-  const csv = await inferCsv(engine, file);
+  return inferCsv(engine, file);
+}
+
+async function infer(name: string, lines: string[]): Promise<Record<string, InferredColumn>> {
+  const csv = await inferFile(name, lines);
   return Object.fromEntries(csv.columns.map((c) => [c.name, c]));
+}
+
+async function refusal(name: string, bytes: Buffer): Promise<string> {
+  const file = path.join(dir, name);
+  await fs.writeFile(file, bytes);
+  const err = await inferCsv(engine, file, name).then(() => undefined, (e: unknown) => e);
+  assert.ok(err instanceof UserError, `expected a UserError, got ${String(err)}`);
+  return err.message;
 }
 
 describe('inferCsv', () => {
@@ -59,5 +72,44 @@ describe('inferCsv', () => {
     assert.equal(c['n']!.type, 'integer');
     assert.equal(c['empty']!.type, 'text');
     assert.equal(c['word']!.type, 'text');
+  });
+
+  test('numbers a reading could get wrong stay text: thousands "1,234", ids longer than a double, Infinity', async () => {
+    const c = await infer('numbers.csv', ['pop,euros,id,x', '"1,234","12,5",12345678901234567890,Infinity', '"12,345","0,125",98765432109876543210,3.5']);
+    assert.deepEqual([c['pop']!.type, c['euros']!.type, c['id']!.type, c['x']!.type], ['text', 'number', 'text', 'text']);
+  });
+
+  test('two-digit years are read as such, not as the year 24; a column of one letter is no boolean', async () => {
+    const c = await infer('years.csv', ['yy,iso,hemisphere,answer', '01/05/24,2024-01-05,N,Y', '12/31/69,2024-01-06,N,N']);
+    assert.deepEqual([c['yy']!.type, c['yy']!.format], ['date', '%m/%d/%y']);
+    assert.equal(c['iso']!.type, 'date');
+    assert.deepEqual([c['hemisphere']!.type, c['answer']!.type], ['text', 'boolean']);
+  });
+
+  test('a line with a field too many or too few keeps the delimiter (silver quarantines the line), so does a quote escaped with a backslash', async () => {
+    const ragged = await inferFile('ragged.csv', ['id,name,v', ...Array.from({ length: 50 }, (_, i) => `${i},n${i},${i}`), '50,short']);
+    assert.deepEqual([ragged.delimiter, ragged.columns.map((c) => c.name), ragged.rows], [',', ['id', 'name', 'v'], 50]);
+    const escaped = await inferFile('escaped.csv', ['id,txt,v', '1,"He said \\"hi\\"",1', '2,ok,2']);
+    assert.deepEqual([escaped.delimiter, escaped.columns.map((c) => c.name)], [',', ['id', 'txt', 'v']]);
+  });
+
+  test('a wide file is read in parts: 300 columns in seconds, not gigabytes', async () => {
+    const header = ['id', ...Array.from({ length: 299 }, (_, i) => `c${i + 1}`)].join(',');
+    const rows = Array.from({ length: 10 }, (_, r) => [r, ...Array.from({ length: 299 }, (_, i) => r * (i + 1))].join(','));
+    const csv = await inferFile('wide.csv', [header, ...rows]);
+    assert.equal(csv.columns.length, 300);
+    assert.ok(csv.columns.every((c) => c.type === 'integer'));
+  });
+
+  test('a missing-value spelling that is a value of a text column is pointed out', async () => {
+    const csv = await inferFile('na.csv', ['id,country,score', '1,NA,10', '2,FR,NA', '3,US,5']);
+    assert.deepEqual(csv.nullValues, ['NA']);
+    assert.deepEqual(csv.nullValuesInText, [{ value: 'NA', columns: ['country'] }]);
+  });
+
+  test('a file that is not UTF-8 text, or ends its lines with CR only, is refused in one line that says what to do', async () => {
+    assert.match(await refusal('latin.csv', Buffer.from('id;nom\n1;Ren\xe9\n', 'latin1')), /latin\.csv is not valid UTF-8 text/);
+    assert.match(await refusal('u16.csv', Buffer.from('\ufeffid,name\n1,a\n', 'utf16le')), /not UTF-8 text: its first line has NUL bytes \(UTF-16\?\)/);
+    assert.match(await refusal('cr.csv', Buffer.from('id,name,v\r1,a,1\r2,b,2\r')), /ends its lines with CR only/);
   });
 });

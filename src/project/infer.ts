@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
+import { checkTextStart } from '../pipeline/csv-file.js';
 import { columnNames, inspectHeader } from '../pipeline/csv-header.js';
+import { numberExpr } from '../pipeline/row-rules.js';
 import type { ColumnType } from './types.js';
 
 /**
@@ -34,11 +36,14 @@ export interface InferredCsv {
   columns: InferredColumn[];
   /** Spellings of a missing value found in columns that are otherwise numbers, dates or booleans. */
   nullValues: string[];
+  /** Text columns where a spelling of nullValues is a value too (`NA` for Namibia): it would be read as missing there. */
+  nullValuesInText: { value: string; columns: string[] }[];
 }
 
 /** Spellings of "no value" seen in exports (R, pandas, Excel, databases). */
 const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'Null', 'None', 'none', '-', '#N/A', 'nil'];
-const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d'];
+/** With a two-digit year too ("01/05/24"), which %Y would read as the year 24. */
+const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d', '%d/%m/%y', '%m/%d/%y', '%d.%m.%y'];
 /** And dates with an English month name ("Jan 1 2000", "01-Jan-2020", "March 5, 2024"), without a time of day. */
 const DATE_FORMATS = [...NUMERIC_DATE_FORMATS, '%b %d %Y', '%b %d, %Y', '%d %b %Y', '%d-%b-%Y', '%B %d %Y', '%B %d, %Y', '%d %B %Y'];
 const TIME_SUFFIXES = [' %H:%M:%S', ' %H:%M', 'T%H:%M:%S', ' %I:%M:%S %p', ' %I:%M %p'];
@@ -51,27 +56,34 @@ const zeroLed = (v: string) => `regexp_matches(${v}, '^[+-]?0[0-9]')`;
 const BOOLEANS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n'];
 /** Rows a date format is first tried on (see inferCsv). */
 const FORMAT_SAMPLE_ROWS = 1_000;
+/** Aggregates computed by one statement (see aggregate): 20 columns' worth. */
+const AGGREGATES_PER_STATEMENT = 220;
 
 /** `onProgress` hears DuckDB's estimate while every row is read (seconds on a file of millions of rows). */
 export async function inferCsv(engine: Engine, file: string, displayName = file, onProgress?: (p: QueryProgress) => void): Promise<InferredCsv> {
   if ((await stat(file)).size === 0) throw new UserError(`${displayName} is empty (0 bytes)`, 'a CSV file needs a header line naming its columns');
-  let delimiter = ',';
+  await checkTextStart(file, displayName);
+  // DuckDB's sniffer reads the first rows: one row with a field too many or too few (which silver will
+  // quarantine) made it choose "|" and read each line as one column, or fail. The header has the last word.
+  let sniffed: string | undefined;
   try {
-    const [dialect] = await engine.rows(`SELECT Delimiter AS d FROM sniff_csv(${str(file)})`);
+    const [dialect] = await engine.rows(`SELECT Delimiter AS d FROM sniff_csv(${str(file)}, ignore_errors = true)`);
     const d = String(dialect?.['d'] ?? ',');
-    delimiter = d === '\\t' ? '\t' : d.length === 1 ? d : ',';
-  } catch (err) {
-    throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
+    sniffed = d === '\\t' ? '\t' : d.length === 1 ? d : undefined;
+  } catch {
+    sniffed = undefined;
   }
-  // The header as written, then every value as text.
-  const described = await engine.columns(`SELECT * FROM read_csv(${str(file)}, delim = ${str(delimiter)}, header = true, all_varchar = true, quote = '"', escape = '"', max_line_size = 1048576)`);
-  // DuckDB's names for the columns (`column7` for a field with no name, `dup_1` for a repeated one)
-  // read the file; the header as written names the definition's columns, as bronze will match them.
-  const headers = described.map((c) => c.name);
-  const written = await inspectHeader(file, delimiter);
-  const raw = written.length === headers.length ? written : headers;
-  const names = columnNames(raw);
-  const source = `(SELECT ${headers.map((h, i) => `nullif(trim(${id(h)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM read_csv(${str(file)}, delim = ${str(delimiter)}, header = true, all_varchar = true, quote = '"', escape = '"', max_line_size = 1048576, columns = {${headers.map((h) => `${str(h)}: 'VARCHAR'`).join(', ')}}))`;
+  const delimiter = await headerDelimiter(file, sniffed);
+  // The header as written names the columns (as bronze will match them), then every value as text.
+  // The reader is given the columns rather than left to detect them: its sniffer failed on a quote
+  // escaped with a backslash, and a line it cannot read is skipped here (silver quarantines it).
+  const headers = await inspectHeader(file, delimiter);
+  const names = columnNames(headers);
+  const reader = `read_csv(${str(file)}, delim = ${str(delimiter)}, header = true, auto_detect = false, quote = '"', escape = '"', max_line_size = 1048576, ignore_errors = true, columns = {${headers.map((_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
+  const source = `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${reader})`;
+  await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
+    throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
+  });
   const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
   const value = (i: number) => `CASE WHEN ${id(`c${i}`)} IN ${tokens} THEN NULL ELSE ${id(`c${i}`)} END`;
   const fails = (i: number, test: string) => `count(*) FILTER (WHERE ${value(i)} IS NOT NULL AND (${test}) IS NULL)`;
@@ -79,9 +91,10 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
   const formatTests = (i: number) =>
     [...DATE_FORMATS.map((f, j) => [`df${j}`, f] as const), ...TIMESTAMP_FORMATS.map((f, j) => [`tf${j}`, f] as const)].map(([key, f]) => ({
       alias: `${key}_${i}`,
-      sql: fails(i, `try_strptime(${value(i)}, ${str(f)})`),
+      // DuckDB's %Y reads "24" as the year 24: a format with %Y reads four-digit years only.
+      sql: fails(i, f.includes('%Y') ? `CASE WHEN year(try_strptime(${value(i)}, ${str(f)})) >= 1000 THEN true END` : `try_strptime(${value(i)}, ${str(f)})`),
     }));
-  const select = (tests: { alias: string; sql: string }[]) => tests.map((t) => `${t.sql} AS ${id(t.alias)}`).join(', ');
+  const select = (tests: { alias: string; sql: string }[]) => tests.map((t) => `${t.sql} AS ${id(t.alias)}`);
   const exprs: string[] = ['count(*) AS n'];
   headers.forEach((_, i) => {
     const c = id(`c${i}`);
@@ -92,14 +105,18 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
       `count(DISTINCT ${c}) AS ${id(`distinct_${i}`)}`,
       `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${tokens}) AS ${id(`tokens_${i}`)}`,
       `${fails(i, `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') AND NOT ${zeroLed(v)} THEN TRY_CAST(${v} AS BIGINT) END`)} AS ${id(`int_${i}`)}`,
-      `${fails(i, `CASE WHEN NOT ${zeroLed(v)} THEN coalesce(TRY_CAST(${v} AS DOUBLE), CASE WHEN contains(${v}, ',') AND NOT contains(${v}, '.') THEN TRY_CAST(replace(${v}, ',', '.') AS DOUBLE) END) END`)} AS ${id(`num_${i}`)}`,
+      // A number as silver reads it, finite, and not an id of more digits than a double holds exactly.
+      `${fails(i, `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE')}) THEN true END`)} AS ${id(`num_${i}`)}`,
       `${fails(i, `CASE WHEN lower(${v}) IN (${BOOLEANS.map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
+      // A column of one letter only ("N" for north, "F" for female) is no boolean: it needs both answers, or words.
+      `bool_and(length(${v}) = 1) AS ${id(`letters_${i}`)}`,
+      `count(DISTINCT lower(${v})) AS ${id(`spellings_${i}`)}`,
       // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
       `${fails(i, `CASE WHEN length(${v}) >= 8 AND TRY_CAST(${v} AS TIMESTAMP) IS NOT DISTINCT FROM TRY_CAST(${v} AS DATE) THEN TRY_CAST(${v} AS DATE) END`)} AS ${id(`date_${i}`)}`,
       `${fails(i, `CASE WHEN length(${v}) >= 8 THEN TRY_CAST(${v} AS TIMESTAMP) END`)} AS ${id(`ts_${i}`)}`,
     );
   });
-  const row = (await engine.rows(`SELECT ${exprs.join(', ')} FROM ${source}`, onProgress))[0]!;
+  const row = await aggregate(engine, exprs, source, onProgress);
   // The 44 date and timestamp formats are tried only on the columns that have no type yet: first on the
   // file's first rows, then on every row for the formats that read all of those. Trying them all on
   // every value of every column took minutes on a file of millions of rows.
@@ -110,18 +127,19 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
   // Every format has a day and a year in digits: a column with a value of fewer than two digits in
   // the first rows ("Paris", "A1") reads with none of them, and is not tried.
   const firstRows = `(SELECT * FROM ${source} LIMIT ${FORMAT_SAMPLE_ROWS})`;
-  const digits = untyped.length ? (await engine.rows(`SELECT ${untyped.map((i) => `${fails(i, `CASE WHEN regexp_matches(${value(i)}, '[0-9][^0-9]*[0-9]') THEN true END`)} AS ${id(`digits_${i}`)}`).join(', ')} FROM ${firstRows}`))[0]! : {};
+  const digits = await aggregate(engine, untyped.map((i) => `${fails(i, `CASE WHEN regexp_matches(${value(i)}, '[0-9][^0-9]*[0-9]') THEN true END`)} AS ${id(`digits_${i}`)}`), firstRows);
   const dateLike = untyped.filter((i) => Number(digits[`digits_${i}`]) === 0);
   for (const i of untyped) for (const t of formatTests(i)) row[t.alias] = 1;
   if (dateLike.length) {
     const tests = dateLike.flatMap(formatTests);
-    const sample = (await engine.rows(`SELECT ${select(tests)} FROM ${firstRows}`))[0]!;
+    const sample = await aggregate(engine, select(tests), firstRows);
     const candidates = tests.filter((t) => Number(sample[t.alias]) === 0);
-    const full = candidates.length ? (await engine.rows(`SELECT ${select(candidates)} FROM ${source}`, onProgress))[0]! : {};
+    const full = await aggregate(engine, select(candidates), source, onProgress);
     for (const t of candidates) row[t.alias] = full[t.alias] ?? 1;
   }
   const rows = Number(row['n']);
   const nullValues = new Set<string>();
+  const textTokens: [string, string][] = [];
   const columns: InferredColumn[] = headers.map((_, i) => {
     const get = (k: string) => Number(row[`${k}_${i}`]);
     const values = get('values');
@@ -133,7 +151,7 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
     const tsFormats = TIMESTAMP_FORMATS.filter((_, j) => ok(`tf${j}`));
     if (ok('int')) type = 'integer';
     else if (ok('num')) type = 'number';
-    else if (ok('bool')) type = 'boolean';
+    else if (ok('bool') && !(row[`letters_${i}`] === true && get('spellings') === 1)) type = 'boolean';
     else if (ok('date')) type = 'date';
     else if (ok('ts')) type = 'timestamp';
     else if (dateFormats.length) {
@@ -148,10 +166,15 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
     }
     // A spelling of "missing" counts only where the other values have a type of their own.
     const found = row[`tokens_${i}`];
-    if (type !== 'text' && typeof found === 'string') for (const t of found.split('\x01')) nullValues.add(t);
+    if (typeof found === 'string') {
+      for (const t of found.split('\x01')) {
+        if (type === 'text') textTokens.push([t, names[i]!]);
+        else nullValues.add(t);
+      }
+    }
     const complete = rows > 0 && get('present') === rows && (type === 'text' || values === rows);
     return {
-      header: raw[i]!,
+      header: headers[i]!,
       name: names[i]!,
       type,
       ...(format ? { format } : {}),
@@ -161,5 +184,40 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
       distinct: get('distinct'),
     };
   });
-  return { delimiter, rows, columns, nullValues: [...nullValues].sort() };
+  const nullValuesInText = [...nullValues].sort().flatMap((value) => {
+    const where = textTokens.filter(([t]) => t === value).map(([, c]) => c);
+    return where.length ? [{ value, columns: where }] : [];
+  });
+  return { delimiter, rows, columns, nullValues: [...nullValues].sort(), nullValuesInText };
+}
+
+/**
+ * The aggregates `selects` over `from`, as one row, at most AGGREGATES_PER_STATEMENT a statement: one
+ * statement of thousands (a file of 300 columns) took minutes and gigabytes for a 13 KB file.
+ */
+async function aggregate(engine: Engine, selects: string[], from: string, onProgress?: (p: QueryProgress) => void): Promise<Record<string, unknown>> {
+  const row: Record<string, unknown> = {};
+  const parts = Math.ceil(selects.length / AGGREGATES_PER_STATEMENT);
+  for (let k = 0; k < parts; k++) {
+    const part = selects.slice(k * AGGREGATES_PER_STATEMENT, (k + 1) * AGGREGATES_PER_STATEMENT);
+    const progress = onProgress && ((p: QueryProgress) => onProgress({ percent: p.percent === undefined ? undefined : (100 * k + p.percent) / parts }));
+    Object.assign(row, (await engine.rows(`SELECT ${part.join(', ')} FROM ${from}`, progress))[0]);
+  }
+  return row;
+}
+
+/**
+ * The delimiter: DuckDB's sniffed one, unless the header line has no field separated by it, while it
+ * has fields separated by another usual one (the one separating the most).
+ */
+async function headerDelimiter(file: string, sniffed: string | undefined): Promise<string> {
+  const fields = async (d: string) => (await inspectHeader(file, d)).length;
+  if (sniffed !== undefined && (await fields(sniffed)) > 1) return sniffed;
+  let best = sniffed ?? ',';
+  let most = sniffed === undefined ? 1 : await fields(sniffed);
+  for (const d of [',', ';', '\t', '|']) {
+    const n = await fields(d);
+    if (n > most) [best, most] = [d, n];
+  }
+  return best;
 }

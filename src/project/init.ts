@@ -85,10 +85,12 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
       });
       progress?.end();
       const stem = fileStem(path.basename(file));
-      // Files with the same stem and the same columns are one dataset (monthly exports of one table).
-      const same = shapes.find((s) => s.stem === stem && sameColumns(s.csv, csv) && sourceExtension(s.files[0]!) === sourceExtension(file));
+      // Files with the same stem and columns are one dataset (monthly exports of one table), also when a
+      // later export orders them otherwise, or adds or drops columns: its definition has all of them.
+      const same = shapes.find((s) => s.stem === stem && oneTable(s.csv, csv) && sourceExtension(s.files[0]!) === sourceExtension(file));
       if (same) {
         same.files.push(file);
+        same.csv = mergeShapes(same.csv, csv);
         continue;
       }
       let name = columnName(stem, 0).replace(/^c_/, 'd_');
@@ -103,26 +105,44 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
   } finally {
     engine.close();
   }
+  const existed = existsSync(target);
   await refuseExisting(target);
-  // A dataset's files are `<stem>*.csv` (or .tsv, as its first file), unless that would claim another dataset's files.
-  const globs = shapes.map((s) => `${s.stem}*${sourceExtension(s.files[0]!)}`);
-  shapes.forEach((s, i) => {
-    if (globs.some((g, j) => j !== i && globsOverlap(g, globs[i]!))) globs[i] = s.files.length === 1 ? path.basename(s.files[0]!) : globs[i]!;
-  });
-  await fs.mkdir(path.join(target, 'datasets'), { recursive: true });
-  await fs.mkdir(path.join(target, 'kpis'), { recursive: true });
-  await fs.mkdir(path.join(target, 'sources'), { recursive: true });
-  for (const [i, s] of shapes.entries()) {
-    await fs.writeFile(path.join(target, 'datasets', `${s.name}.yml`), datasetYaml(s.name, globs[i]!, s.files, s.csv));
-    for (const f of s.files) await fs.copyFile(f, path.join(target, 'sources', path.basename(f)));
+  // What this init writes, removed again if the project does not load: no half-written folder is left,
+  // which every command (and init itself) would then refuse.
+  const written: string[] = [];
+  const mkdir = async (dir: string) => void (await fs.mkdir(dir, { recursive: true }).then((made) => made && written.push(made)));
+  const write = async (file: string, text: string) => void (await fs.writeFile(file, text), written.push(file));
+  let name: string;
+  let starter: { id: string; yaml: string };
+  try {
+    // A dataset's files are `<stem>*.csv` (or .tsv, as its first file), unless that would claim another
+    // dataset's files: then each of the two names its own files.
+    const stemGlobs = shapes.map((s) => `${s.stem}*${sourceExtension(s.files[0]!)}`);
+    const clash = (i: number) => shapes.find((_, j) => j !== i && globsOverlap(stemGlobs[j]!, stemGlobs[i]!));
+    const globs = shapes.map((s, i) => (clash(i) ? s.files.map((f) => path.basename(f)) : [stemGlobs[i]!]));
+    for (const sub of ['datasets', 'kpis', 'sources']) await mkdir(path.join(target, sub));
+    for (const [i, s] of shapes.entries()) {
+      const other = clash(i);
+      const why = other && `# Its files are named: ${stemGlobs[i]} would also match those of dataset ${other.name}, whose columns differ.`;
+      await write(path.join(target, 'datasets', `${s.name}.yml`), datasetYaml(s.name, globs[i]!, s.files, s.csv, why));
+      for (const f of s.files) {
+        const copy = path.join(target, 'sources', path.basename(f));
+        await fs.copyFile(f, copy);
+        written.push(copy);
+      }
+    }
+    name = projectName(target);
+    await write(path.join(target, 'datalake.yml'), `# Written by \`datalake init --from-csv\`; every key is in docs/projects.md of the datalake package.\nname: ${name}\ntitle: ${yamlText(path.basename(target))}\n`);
+    await write(path.join(target, '.gitignore'), GITIGNORE);
+    starter = starterKpi(shapes);
+    await write(path.join(target, 'kpis', `${starter.id}.yml`), starter.yaml);
+    loadProject(target); // what was written must load
+  } catch (err) {
+    if (!existed) await fs.rm(target, { recursive: true, force: true });
+    else for (const f of written.reverse()) await fs.rm(f, { recursive: true, force: true });
+    if (err instanceof UserError) throw new UserError(`init wrote a project that does not load, and removed it: ${err.message}`, 'please report this with the header lines of the CSV files');
+    throw err;
   }
-  const name = projectName(target);
-  const title = path.basename(target);
-  await fs.writeFile(path.join(target, 'datalake.yml'), `# Written by \`datalake init --from-csv\`; every key is in docs/projects.md of the datalake package.\nname: ${name}\ntitle: ${yamlText(title)}\n`);
-  await fs.writeFile(path.join(target, '.gitignore'), GITIGNORE);
-  const starter = starterKpi(shapes);
-  await fs.writeFile(path.join(target, 'kpis', `${starter.id}.yml`), starter.yaml);
-  loadProject(target); // what was written must load
   return {
     dir: target,
     name,
@@ -131,7 +151,6 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
   };
 }
 
-/** `flights_2024-01.csv` → `flights`: the name without its extension and trailing date or number. */
 /** `.csv` or `.tsv`, as the file's name ends (whatever its case). */
 function sourceExtension(file: string): '.csv' | '.tsv' {
   return path.extname(file).toLowerCase() === '.tsv' ? '.tsv' : '.csv';
@@ -145,6 +164,7 @@ function notReadByBronze(name: string): UserError {
   return new UserError(`${name}: bronze reads .csv and .tsv files only`, `rename it, e.g. ${name.replace(/\.[^.]*$/, '')}.csv`);
 }
 
+/** `flights_2024-01.csv` → `flights`: the name without its extension and trailing date or number. */
 function fileStem(file: string): string {
   const bare = file.replace(/\.[^.]*$/, '');
   // A trailing date or number after a separator ("orders_2024-01", "export-3"), then a year or a date
@@ -153,8 +173,40 @@ function fileStem(file: string): string {
   return stem || bare;
 }
 
-function sameColumns(a: InferredCsv, b: InferredCsv): boolean {
-  return a.delimiter === b.delimiter && a.columns.map((c) => c.name).join() === b.columns.map((c) => c.name).join();
+/** Two files of one table: the same delimiter, and the columns of one are all columns of the other. */
+function oneTable(a: InferredCsv, b: InferredCsv): boolean {
+  if (a.delimiter !== b.delimiter) return false;
+  const [small, large] = a.columns.length <= b.columns.length ? [a, b] : [b, a];
+  const names = new Set(large.columns.map((c) => c.name));
+  return small.columns.every((c) => names.has(c.name));
+}
+
+/**
+ * What two files of one table say together: every column (in the first file's order, then the new
+ * ones), each typed to read the values of both (integer and number are numbers; other differences
+ * text), complete and unique only if it is in each file.
+ */
+function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
+  const other = (csv: InferredCsv, name: string) => csv.columns.find((c) => c.name === name);
+  const merged = [...a.columns, ...b.columns.filter((c) => !other(a, c.name))].map((c): InferredColumn => {
+    const x = other(a, c.name);
+    const y = other(b, c.name);
+    if (!x || !y) return { ...c, complete: false, unique: false };
+    // A column empty in one file says nothing about its type.
+    if (y.distinct === 0) return { ...x, complete: false, unique: false };
+    if (x.distinct === 0) return { ...y, header: x.header, complete: false, unique: false };
+    const same = x.type === y.type && x.format === y.format;
+    const numbers = [x.type, y.type].every((t) => t === 'integer' || t === 'number');
+    const type = same ? x.type : numbers ? 'number' : 'text';
+    const { format: _format, ambiguousWith: _ambiguous, ...rest } = x;
+    return { ...(same ? x : rest), type, complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
+  });
+  const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();
+  const nullValuesInText = nullValues.flatMap((value) => {
+    const columns = [...new Set([...a.nullValuesInText, ...b.nullValuesInText].filter((n) => n.value === value).flatMap((n) => n.columns))];
+    return columns.length ? [{ value, columns }] : [];
+  });
+  return { delimiter: a.delimiter, rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText };
 }
 
 const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
@@ -177,17 +229,21 @@ export function yamlText(s: string): string {
   return /^[A-Za-z][\w .()/-]*$/.test(s) && !/^(true|false|yes|no|null|on|off|y|n)$/i.test(s) && !/[:#]/.test(s) && s.trim() === s ? s : JSON.stringify(s);
 }
 
-function datasetYaml(name: string, glob: string, files: string[], csv: InferredCsv): string {
+function datasetYaml(name: string, globs: string[], files: string[], csv: InferredCsv, filesNote?: string): string {
   const key = keyOf(csv);
   const lines = [
     `# Inferred by \`datalake init --from-csv\` from ${files.map((f) => path.basename(f)).join(', ')} (${csv.rows} rows). Read it, then edit:`,
     '# mark required columns, add allowed values and rules; `npx datalake check` validates it.',
     `description: ${yamlText(`${name} (from ${path.basename(files[0]!)})`)}`,
-    `files: ${yamlText(glob)}`,
+    ...(filesNote ? [filesNote] : []),
+    `files: ${globs.length === 1 ? yamlText(globs[0]!) : `[${globs.map(yamlText).join(', ')}]`}`,
   ];
   if (csv.delimiter !== ',') lines.push(`delimiter: ${JSON.stringify(csv.delimiter)}`);
   if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
+  for (const { value, columns } of csv.nullValuesInText) {
+    lines.push(`# Check: ${JSON.stringify(value)} is also a value of ${columns.join(', ')}, where it will be read as missing too. If it is a value there (NA for Namibia), remove it here.`);
+  }
   if (csv.nullValues.length) lines.push(`null_values: [${csv.nullValues.map((v) => JSON.stringify(v)).join(', ')}]`);
   lines.push('columns:');
   for (const c of csv.columns) lines.push(`  ${columnYaml(c, key.includes(c.name))}`);

@@ -6,6 +6,8 @@ import { datasetForFile } from './globs.js';
 import { headerProblem, inspectHeader, matchHeader } from '../pipeline/csv-header.js';
 import { inferCsv } from './infer.js';
 import { isSourceFileName } from '../lake/keys.js';
+import { checkTextStart } from '../pipeline/csv-file.js';
+import { UserError } from '../errors.js';
 
 export interface SourceFileReport {
   file: string;
@@ -37,6 +39,18 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
       const spec = datasetForFile(project, name);
       if (!spec) {
         reports.push({ file: name, dataset: null, outcome: 'matches no dataset', missingOptional: [], add: [] });
+        continue;
+      }
+      // What bronze refuses before reading the header (not UTF-8 text, CR-only line ends), said as bronze says it.
+      const unreadable = await checkTextStart(file, name).then(
+        () => undefined,
+        (err: unknown) => {
+          if (err instanceof UserError) return err;
+          throw err;
+        },
+      );
+      if (unreadable) {
+        reports.push({ file: name, dataset: spec.name, outcome: 'waits in quarantine', problem: `${unreadable.message} (${unreadable.hint ?? ''})`.replace(/ \(\)$/, ''), missingOptional: [], add: [] });
         continue;
       }
       const header = await inspectHeader(file, spec.delimiter);

@@ -39,7 +39,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       return { stage: 'gold' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `silver and the definitions are unchanged since run ${built.runId}` } };
     }
     if (!silver || Object.keys(silver.datasets).length === 0) {
-      throw new UserError('silver is empty', 'run `npx datalake silver` (or `npx datalake run`) first');
+      throw new UserError('silver is empty: no source file has been ingested yet', 'add CSV files to the sources folder, or fix the ones bronze set aside (`npx datalake check --sources` says why), then run `npx datalake run`');
     }
 
     // The shards first: each partition of a dataset that tables are partitioned by.

@@ -63,7 +63,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
       plan = { ...plan, toMerge: left };
     }
     if (plan.candidates.length === 0) {
-      return { stage: 'silver' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `no new bronze file since run ${plan.state.runId}` } };
+      return { stage: 'silver' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: plan.state.runId ? `no new bronze file since run ${plan.state.runId}` : 'no bronze file yet' } };
     }
     const { toMerge } = plan;
     let changes: Awaited<ReturnType<typeof combineSilver>>;

@@ -6,10 +6,10 @@ import { after, before, test } from 'node:test';
 import { Engine } from '../src/engine/duckdb.js';
 import { runCli } from './support/cli.js';
 
-// Headers as public data sets and spreadsheet exports write them, through the built CLI: years as
-// column names, a field with no name (a trailing delimiter), one name twice, and timestamps with UTC
-// offsets. What `init --from-csv` declares must load every value, and `check --sources` must suggest
-// lines that load too.
+// Files as public data sets and spreadsheet exports write them, through the built CLI: years as
+// column names, a field with no name (a trailing delimiter), one name twice, timestamps with UTC
+// offsets, monthly exports whose columns move, and two tables with equal files. What `init --from-csv`
+// declares must load every value, and `check --sources` must suggest lines that load too.
 
 let root: string;
 before(async () => (root = await fs.mkdtemp(path.join(os.tmpdir(), 'init-headers-'))));
@@ -65,4 +65,39 @@ test('init --from-csv on year columns, an unnamed column, a repeated name and of
   const again = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(await silverRows(dataDir, 'population', JSON.parse(again.stdout).runId, 'SELECT country, c_2021 FROM $t'), [{ country: 'FR', c_2021: 67.7 }]);
+});
+
+test('init --from-csv: monthly files with reordered or added columns are one dataset typed from all of them; equal files of two datasets both load', async () => {
+  const csvs = path.join(root, 'monthly');
+  await fs.mkdir(csvs);
+  const files: Record<string, string> = {
+    'orders_2024-01.csv': 'order_id,amount,status\n1,10,ok\n2,20,ok\n',
+    'orders_2024-02.csv': 'amount,order_id,status\n30,3,ok\n',
+    'orders_2024-03.csv': 'order_id,amount,status,channel\n4,4.5,ok,web\n',
+    'priorities.csv': 'code,label\n1,Low\n2,High\n',
+    'severities.csv': 'code,label\n1,Low\n2,High\n',
+  };
+  for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(csvs, name), text);
+  const dir = path.join(root, 'monthly-project');
+  const init = await runCli(['init', dir, '--from-csv', ...Object.keys(files).map((f) => path.join(csvs, f))], {});
+  assert.equal(init.code, 0, init.stderr);
+  assert.deepEqual((await fs.readdir(path.join(dir, 'datasets'))).sort(), ['orders.yml', 'priorities.yml', 'severities.yml']);
+  const orders = await fs.readFile(path.join(dir, 'datasets', 'orders.yml'), 'utf8');
+  assert.match(orders, /^files: "orders\*\.csv"$/m);
+  assert.match(orders, /^key: order_id$/m);
+  assert.match(orders, /^ {2}amount: \{ type: number \}$/m, 'typed from every file: 4.5 is in the last one');
+  assert.match(orders, /^ {2}channel: \{ type: text \}$/m);
+
+  const dataDir = path.join(root, 'monthly-data');
+  const run = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(run.code, 0, run.stderr);
+  const summary = JSON.parse(run.stdout);
+  const datasets = summary.stages[1].details.datasets;
+  assert.deepEqual([datasets.orders.rowsOut, datasets.orders.quarantined, datasets.priorities.rowsOut, datasets.severities.rowsOut], [4, 0, 2, 2]);
+  assert.deepEqual(await silverRows(dataDir, 'orders', summary.runId, 'SELECT order_id, amount, channel FROM $t ORDER BY order_id'), [
+    { order_id: 1, amount: 10, channel: null },
+    { order_id: 2, amount: 20, channel: null },
+    { order_id: 3, amount: 30, channel: null },
+    { order_id: 4, amount: 4.5, channel: 'web' },
+  ]);
 });
