@@ -123,7 +123,7 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
     for (const sub of ['datasets', 'kpis', 'sources']) await mkdir(path.join(target, sub));
     for (const [i, s] of shapes.entries()) {
       const other = clash(i);
-      const why = other && `# Its files are named: ${stemGlobs[i]} would also match those of dataset ${other.name}, whose columns differ.`;
+      const why = other && `# Its files are named: ${stemGlobs[i]} would also match the files of dataset ${other.name}.`;
       await write(path.join(target, 'datasets', `${s.name}.yml`), datasetYaml(s.name, globs[i]!, s.files, s.csv, why));
       for (const f of s.files) {
         const copy = path.join(target, 'sources', path.basename(f));
