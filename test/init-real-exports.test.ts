@@ -101,3 +101,29 @@ test('init --from-csv: monthly files with reordered or added columns are one dat
     { order_id: 4, amount: 4.5, channel: 'web' },
   ]);
 });
+
+test('init in a folder of the user\'s own: a file of its sources/ is read in place, never replaced, and kept when init fails', async () => {
+  const dir = path.join(root, 'own-folder');
+  await fs.mkdir(path.join(dir, 'sources'), { recursive: true });
+  const mine = path.join(dir, 'sources', 'orders.csv');
+  await fs.writeFile(mine, 'order_id,amount\n1,10\n');
+  // A failure after init began writing (here .gitignore is a folder): what was the user's stays.
+  await fs.mkdir(path.join(dir, '.gitignore'));
+  const failed = await runCli(['init', dir, '--from-csv', mine], {});
+  assert.notEqual(failed.code, 0);
+  assert.equal(await fs.readFile(mine, 'utf8'), 'order_id,amount\n1,10\n');
+  assert.deepEqual((await fs.readdir(dir)).sort(), ['.gitignore', 'sources']);
+  await fs.rmdir(path.join(dir, '.gitignore'));
+
+  const other = path.join(root, 'orders.csv');
+  await fs.writeFile(other, 'order_id,amount\n2,20\n');
+  const refused = await runCli(['init', dir, '--from-csv', other], {});
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /sources\/orders\.csv already exists in .* and differs from .*orders\.csv: init would replace it/);
+  assert.equal(await fs.readFile(mine, 'utf8'), 'order_id,amount\n1,10\n');
+
+  const inPlace = await runCli(['init', dir, '--from-csv', mine], {});
+  assert.equal(inPlace.code, 0, inPlace.stderr);
+  assert.equal(await fs.readFile(mine, 'utf8'), 'order_id,amount\n1,10\n');
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'orders.yml'), 'utf8'), /^key: order_id$/m);
+});

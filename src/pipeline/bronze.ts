@@ -63,8 +63,8 @@ export interface BronzeOptions {
 /**
  * Bronze: every CSV of the sources folders and of the `sources` bucket is kept, byte for byte and for
  * good, under `bronze/<dataset>/ingest_date=<day>/`, and recorded in `bronze/_manifest.json`. A file
- * whose content equals the latest version of its name, or any file received under another name, is
- * skipped; new content under a known name is kept as a new version.
+ * whose content equals the latest version of its name, or a file its dataset received under another
+ * name, is skipped; new content under a known name is kept as a new version.
  *
  * One policy for a file that cannot be read (not a regular file, an unusable name, empty, not UTF-8,
  * CR-only line ends): it waits in quarantine, alone, with its reason in the summary and the run

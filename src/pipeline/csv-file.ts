@@ -125,6 +125,14 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   };
 }
 
+/** A CSV's data records as bronze counts them (see RecordCounter), without the rest of inspectCsv. */
+export async function countRecords(file: string): Promise<number> {
+  const counter = new RecordCounter();
+  for await (const chunk of chunksOf(file)) counter.push(chunk);
+  counter.end();
+  return Math.max(0, counter.records - 1);
+}
+
 /**
  * Refuses, in the words of inspectCsv, a file whose first MiB is not UTF-8 text or ends its lines
  * with CR only: what `init --from-csv` checks before asking DuckDB, whose errors would name a line.

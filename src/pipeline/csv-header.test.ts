@@ -26,6 +26,15 @@ describe('header names and their match with a definition', () => {
     assert.deepEqual([match.extra, match.duplicated, match.missingOptional], [[], [], []]);
   });
 
+  test('mixed spellings of a repeated name match the numbers init gives them', () => {
+    for (const line of ['a,a_2,a', 'Dup,dup_2,DUP', 'a_2,a,a', 'x,x,x,x']) {
+      const header = parseHeader(line);
+      const names = columnNames(header);
+      const match = matchHeader(header, declaring(names));
+      assert.deepEqual([match.names, match.duplicated], [names, []], line);
+    }
+  });
+
   test('a repeated name not declared twice still stops the file; a field with no name not declared is shown as such', () => {
     const match = matchHeader(parseHeader('id,dup,dup,'), declaring(['id', 'dup']));
     assert.deepEqual(match.duplicated, ['dup']);

@@ -93,16 +93,16 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
   const declared = Object.keys(spec.columns);
   const byKey = new Map(declared.map((c) => [headerKey(c), c]));
   const seen = new Map<string, number>();
-  const repeats = new Map<string, number>();
   const names = header.map((h, i) => {
     const key = headerKey(h);
     let c = (key ? byKey.get(key) : undefined) ?? byKey.get(headerKey(columnName(h, i)));
     if (!c) return `_extra_${i + 1}`;
-    if (seen.has(c)) {
-      const k = (repeats.get(c) ?? 1) + 1;
-      repeats.set(c, k);
-      const numbered = byKey.get(headerKey(`${c}_${k}`));
-      if (numbered && !seen.has(numbered)) c = numbered;
+    // Taken already: the first of <name>_2, <name>_3... declared and not taken, as columnNames numbers them.
+    const base = c;
+    for (let k = 2; seen.has(c); k++) {
+      const numbered = byKey.get(headerKey(`${base}_${k}`));
+      if (!numbered) break;
+      if (!seen.has(numbered)) c = numbered;
     }
     seen.set(c, (seen.get(c) ?? 0) + 1);
     return c;

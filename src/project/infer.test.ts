@@ -80,9 +80,10 @@ describe('inferCsv', () => {
   });
 
   test('two-digit years are read as such, not as the year 24; a column of one letter is no boolean', async () => {
-    const c = await infer('years.csv', ['yy,iso,hemisphere,answer', '01/05/24,2024-01-05,N,Y', '12/31/69,2024-01-06,N,N']);
+    const c = await infer('years.csv', ['yy,iso,short,hemisphere,answer', '01/05/24,2024-01-05,24-01-05,N,Y', '12/31/69,2024-01-06,24-01-06 10:00:00,N,N']);
     assert.deepEqual([c['yy']!.type, c['yy']!.format], ['date', '%m/%d/%y']);
     assert.equal(c['iso']!.type, 'date');
+    assert.equal(c['short']!.type, 'text', 'silver reads no year 24 without a format');
     assert.deepEqual([c['hemisphere']!.type, c['answer']!.type], ['text', 'boolean']);
   });
 
@@ -90,7 +91,16 @@ describe('inferCsv', () => {
     const ragged = await inferFile('ragged.csv', ['id,name,v', ...Array.from({ length: 50 }, (_, i) => `${i},n${i},${i}`), '50,short']);
     assert.deepEqual([ragged.delimiter, ragged.columns.map((c) => c.name), ragged.rows], [',', ['id', 'name', 'v'], 50]);
     const escaped = await inferFile('escaped.csv', ['id,txt,v', '1,"He said \\"hi\\"",1', '2,ok,2']);
-    assert.deepEqual([escaped.delimiter, escaped.columns.map((c) => c.name)], [',', ['id', 'txt', 'v']]);
+    assert.deepEqual([escaped.delimiter, escaped.columns.map((c) => c.name), escaped.unreadRecords], [',', ['id', 'txt', 'v'], 2]);
+  });
+
+  test('a header of one column keeps it; lines without the header\'s fields are counted', async () => {
+    const single = await inferFile('single.csv', ['Total (a|b)', '12', '13']);
+    assert.deepEqual([single.columns.length, single.rows], [1, 2]);
+    const none = await inferFile('none.csv', ['id,name', '1,Smith, John,5', '2,Doe, Ann,6']);
+    assert.deepEqual([none.delimiter, none.rows, none.unreadRecords], [',', 0, 2]);
+    const some = await inferFile('some.csv', ['id,name', '1,a', '2,b,extra', '3,c']);
+    assert.deepEqual([some.rows, some.unreadRecords], [2, 1]);
   });
 
   test('a wide file is read in parts: 300 columns in seconds, not gigabytes', async () => {

@@ -1,8 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
-import { checkTextStart } from '../pipeline/csv-file.js';
-import { columnNames, inspectHeader } from '../pipeline/csv-header.js';
+import { checkTextStart, countRecords } from '../pipeline/csv-file.js';
+import { columnNames, inspectHeader, parseHeader } from '../pipeline/csv-header.js';
 import { numberExpr } from '../pipeline/row-rules.js';
 import type { ColumnType } from './types.js';
 
@@ -36,6 +36,8 @@ export interface InferredCsv {
   columns: InferredColumn[];
   /** Spellings of a missing value found in columns that are otherwise numbers, dates or booleans. */
   nullValues: string[];
+  /** Records of the file the reader could not split into the header's fields (silver quarantines them). */
+  unreadRecords: number;
   /** Text columns where a spelling of nullValues is a value too (`NA` for Namibia): it would be read as missing there. */
   nullValuesInText: { value: string; columns: string[] }[];
 }
@@ -109,8 +111,9 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
       `${fails(i, `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE')}) THEN true END`)} AS ${id(`num_${i}`)}`,
       `${fails(i, `CASE WHEN lower(${v}) IN (${BOOLEANS.map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
       // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
-      `${fails(i, `CASE WHEN length(${v}) >= 8 AND TRY_CAST(${v} AS TIMESTAMP) IS NOT DISTINCT FROM TRY_CAST(${v} AS DATE) THEN TRY_CAST(${v} AS DATE) END`)} AS ${id(`date_${i}`)}`,
-      `${fails(i, `CASE WHEN length(${v}) >= 8 THEN TRY_CAST(${v} AS TIMESTAMP) END`)} AS ${id(`ts_${i}`)}`,
+      // The year 1000 and later, as silver reads dates without a format: the cast reads "24-01-05" as the year 24.
+      `${fails(i, `CASE WHEN length(${v}) >= 8 AND TRY_CAST(${v} AS TIMESTAMP) IS NOT DISTINCT FROM TRY_CAST(${v} AS DATE) AND TRY_CAST(${v} AS DATE) >= DATE '1000-01-01' THEN true END`)} AS ${id(`date_${i}`)}`,
+      `${fails(i, `CASE WHEN length(${v}) >= 8 AND TRY_CAST(${v} AS TIMESTAMP) >= TIMESTAMP '1000-01-01' THEN true END`)} AS ${id(`ts_${i}`)}`,
     );
   });
   const row = await aggregate(engine, exprs, source, onProgress);
@@ -189,7 +192,9 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
     const where = textTokens.filter(([t]) => t === value).map(([, c]) => c);
     return where.length ? [{ value, columns: where }] : [];
   });
-  return { delimiter, rows, columns, nullValues: [...nullValues].sort(), nullValuesInText };
+  // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
+  const unreadRecords = Math.max(0, (await countRecords(file)) - rows);
+  return { delimiter, rows, columns, nullValues: [...nullValues].sort(), nullValuesInText, unreadRecords };
 }
 
 /**
@@ -208,17 +213,33 @@ async function aggregate(engine: Engine, selects: string[], from: string, onProg
 }
 
 /**
- * The delimiter: DuckDB's sniffed one, unless the header line has no field separated by it, while it
- * has fields separated by another usual one (the one separating the most).
+ * The delimiter that splits the header and most of the first data lines into as many fields (DuckDB's
+ * sniffed one first, then the usual ones), else the one splitting the header and some data line; when
+ * no data line is split, the file is one column ("Total (a|b)").
  */
 async function headerDelimiter(file: string, sniffed: string | undefined): Promise<string> {
-  const fields = async (d: string) => (await inspectHeader(file, d)).length;
-  if (sniffed !== undefined && (await fields(sniffed)) > 1) return sniffed;
-  let best = sniffed ?? ',';
-  let most = sniffed === undefined ? 1 : await fields(sniffed);
-  for (const d of [',', ';', '\t', '|']) {
-    const n = await fields(d);
-    if (n > most) [best, most] = [d, n];
+  const handle = await open(file);
+  let lines: string[];
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const all = buffer.subarray(0, bytesRead).toString('utf8').split('\n');
+    // The last line read may be cut short: kept only when the whole file was read.
+    lines = (bytesRead === buffer.length ? all.slice(0, -1) : all).slice(0, 6).filter((l) => l.trim() !== '');
+  } finally {
+    await handle.close();
   }
-  return best;
+  const [header = '', ...data] = lines;
+  const fields = (line: string, d: string) => parseHeader(line, d).length;
+  const agrees = (d: string) => data.filter((l) => fields(l, d) === fields(header, d)).length * 2 >= data.length;
+  const candidates = [...new Set([...(sniffed === undefined ? [] : [sniffed]), ',', ';', '\t', '|'])];
+  const splits = candidates.filter((d) => fields(header, d) > 1);
+  return (
+    splits.find(agrees) ??
+    // Ragged data lines (silver quarantines them), split by the delimiter of the header.
+    splits.find((d) => data.some((l) => fields(l, d) > 1)) ??
+    // No data line is split: one column, whatever its header holds.
+    candidates.find((d) => fields(header, d) === 1) ??
+    ','
+  );
 }

@@ -57,7 +57,7 @@ export async function initShop(dir: string, options: { seed?: number; clients?: 
 export interface FromCsvResult {
   dir: string;
   name: string;
-  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string }[];
+  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; unreadLines: number }[];
   kpi: string;
 }
 
@@ -106,14 +106,26 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
     engine.close();
   }
   const existed = existsSync(target);
+  if (existsSync(path.join(target, 'datalake.yml'))) await refuseExisting(target); // says so
+  const starter = starterKpi(shapes);
+  // Nothing of the folder's own is replaced: a definition it has already, or another file under a
+  // source's name in its sources/, stops init before it writes anything.
+  const copies = shapes.flatMap((s) => s.files.map((f) => ({ from: f, to: path.join(target, 'sources', path.basename(f)) })));
+  for (const file of [...shapes.map((s) => path.join(target, 'datasets', `${s.name}.yml`)), path.join(target, 'kpis', `${starter.id}.yml`)]) {
+    if (existsSync(file)) throw new UserError(`${path.relative(target, file)} already exists in ${target}: init would replace it`, 'pick another folder, or move that file away');
+  }
+  for (const { from, to } of copies) {
+    if (existsSync(to) && path.resolve(from) !== to && !(await sameBytes(from, to))) {
+      throw new UserError(`sources/${path.basename(to)} already exists in ${target} and differs from ${from}: init would replace it`, 'pick another folder, or move that file away');
+    }
+  }
   await refuseExisting(target);
-  // What this init writes, removed again if the project does not load: no half-written folder is left,
-  // which every command (and init itself) would then refuse.
+  // What this init creates, removed again if the project does not load: no half-written folder is left,
+  // which every command (and init itself) would then refuse. Only what did not exist before.
   const written: string[] = [];
   const mkdir = async (dir: string) => void (await fs.mkdir(dir, { recursive: true }).then((made) => made && written.push(made)));
   const write = async (file: string, text: string) => void (await fs.writeFile(file, text), written.push(file));
   let name: string;
-  let starter: { id: string; yaml: string };
   try {
     // A dataset's files are `<stem>*.csv` (or .tsv, as its first file), unless that would claim another
     // dataset's files: then each of the two names its own files.
@@ -125,16 +137,18 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
       const other = clash(i);
       const why = other && `# Its files are named: ${stemGlobs[i]} would also match the files of dataset ${other.name}.`;
       await write(path.join(target, 'datasets', `${s.name}.yml`), datasetYaml(s.name, globs[i]!, s.files, s.csv, why));
-      for (const f of s.files) {
-        const copy = path.join(target, 'sources', path.basename(f));
-        await fs.copyFile(f, copy);
-        written.push(copy);
-      }
+    }
+    for (const { from, to } of copies) {
+      if (existsSync(to)) continue; // the file itself, or the same bytes
+      await fs.copyFile(from, to);
+      written.push(to);
     }
     name = projectName(target);
     await write(path.join(target, 'datalake.yml'), `# Written by \`datalake init --from-csv\`; every key is in docs/projects.md of the datalake package.\nname: ${name}\ntitle: ${yamlText(path.basename(target))}\n`);
-    await write(path.join(target, '.gitignore'), GITIGNORE);
-    starter = starterKpi(shapes);
+    // A .gitignore of the folder's own is added to, not replaced.
+    const gitignore = path.join(target, '.gitignore');
+    if (!existsSync(gitignore)) await write(gitignore, GITIGNORE);
+    else if (!/^\/?data\/?$/m.test(await fs.readFile(gitignore, 'utf8'))) await fs.appendFile(gitignore, `\n${GITIGNORE}`);
     await write(path.join(target, 'kpis', `${starter.id}.yml`), starter.yaml);
     loadProject(target); // what was written must load
   } catch (err) {
@@ -146,9 +160,16 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
   return {
     dir: target,
     name,
-    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter })),
+    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, unreadLines: s.csv.unreadRecords })),
     kpi: starter.id,
   };
+}
+
+/** Two files of equal bytes (compared when their sizes are equal and at most 64 MiB). */
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([fs.stat(a), fs.stat(b)]);
+  if (x.size !== y.size || x.size > 64 << 20) return false;
+  return (await fs.readFile(a)).equals(await fs.readFile(b));
 }
 
 /** `.csv` or `.tsv`, as the file's name ends (whatever its case). */
@@ -206,7 +227,7 @@ function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     const columns = [...new Set([...a.nullValuesInText, ...b.nullValuesInText].filter((n) => n.value === value).flatMap((n) => n.columns))];
     return columns.length ? [{ value, columns }] : [];
   });
-  return { delimiter: a.delimiter, rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText };
+  return { delimiter: a.delimiter, rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText, unreadRecords: a.unreadRecords + b.unreadRecords };
 }
 
 const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
@@ -257,7 +278,9 @@ function columnYaml(c: InferredColumn, isKey: boolean): string {
   if (isKey) fields.push('required: true');
   if (c.format) fields.push(`format: ${JSON.stringify(c.format)}`);
   const header = !c.header ? 'no name in the header' : c.header !== c.name ? `header "${c.header}"` : '';
-  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : ''].filter(Boolean).join('; ');
+  // DuckDB's %y puts 00–68 in the 2000s and 69–99 in the 1900s: a birth date "05/01/60" would be in 2060.
+  const century = c.format?.includes('%y') ? 'two-digit years: 00–68 read as 2000–2068, 69–99 as 1969–1999: check' : '';
+  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }
 
