@@ -40,6 +40,8 @@ export interface InferredCsv {
   unreadRecords: number;
   /** Text columns where a spelling of nullValues is a value too (`NA` for Namibia): it would be read as missing there. */
   nullValuesInText: { value: string; columns: string[] }[];
+  /** Spellings of a missing value found in text columns, as values (what nullValuesInText is made from). */
+  textTokens: { value: string; column: string }[];
 }
 
 /** Spellings of "no value" seen in exports (R, pandas, Excel, databases). */
@@ -143,7 +145,7 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
   }
   const rows = Number(row['n']);
   const nullValues = new Set<string>();
-  const textTokens: [string, string][] = [];
+  const textTokens: InferredCsv['textTokens'] = [];
   const columns: InferredColumn[] = headers.map((_, i) => {
     const get = (k: string) => Number(row[`${k}_${i}`]);
     const values = get('values');
@@ -172,7 +174,7 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
     const found = row[`tokens_${i}`];
     if (typeof found === 'string') {
       for (const t of found.split('\x01')) {
-        if (type === 'text') textTokens.push([t, names[i]!]);
+        if (type === 'text') textTokens.push({ value: t, column: names[i]! });
         else nullValues.add(t);
       }
     }
@@ -188,13 +190,18 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
       distinct: get('distinct'),
     };
   });
-  const nullValuesInText = [...nullValues].sort().flatMap((value) => {
-    const where = textTokens.filter(([t]) => t === value).map(([, c]) => c);
-    return where.length ? [{ value, columns: where }] : [];
-  });
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
   const unreadRecords = Math.max(0, (await countRecords(file)) - rows);
-  return { delimiter, rows, columns, nullValues: [...nullValues].sort(), nullValuesInText, unreadRecords };
+  const sorted = [...nullValues].sort();
+  return { delimiter, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
+}
+
+/** The spellings of a missing value that are values of text columns too, with those columns. */
+export function valuesInText(nullValues: string[], textTokens: InferredCsv['textTokens']): InferredCsv['nullValuesInText'] {
+  return nullValues.flatMap((value) => {
+    const columns = [...new Set(textTokens.filter((t) => t.value === value).map((t) => t.column))];
+    return columns.length ? [{ value, columns }] : [];
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import { generate } from '../generate/generator.js';
 import { globsOverlap } from './globs.js';
 import { columnName } from '../pipeline/csv-header.js';
 import { inferCsv, type InferredColumn, type InferredCsv } from './infer.js';
+import { mergeShapes, oneTable } from './shapes.js';
 import { loadProject, RESERVED_DATASETS, RESERVED_PARAMETERS } from './load.js';
 import { BUILT_IN_PROJECT } from './resolve.js';
 import { PROJECT_NAME } from './schema.js';
@@ -192,42 +193,6 @@ function fileStem(file: string): string {
   // written onto the name ("sales202401", "flights2024"); not a few digits of the name ("sp500").
   const stem = bare.replace(/[_\-. ]+\d[\d_\-. ]*$/, '').replace(/\d{4,}$/, '');
   return stem || bare;
-}
-
-/** Two files of one table: the same delimiter, and the columns of one are all columns of the other. */
-function oneTable(a: InferredCsv, b: InferredCsv): boolean {
-  if (a.delimiter !== b.delimiter) return false;
-  const [small, large] = a.columns.length <= b.columns.length ? [a, b] : [b, a];
-  const names = new Set(large.columns.map((c) => c.name));
-  return small.columns.every((c) => names.has(c.name));
-}
-
-/**
- * What two files of one table say together: every column (in the first file's order, then the new
- * ones), each typed to read the values of both (integer and number are numbers; other differences
- * text), complete and unique only if it is in each file.
- */
-function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
-  const other = (csv: InferredCsv, name: string) => csv.columns.find((c) => c.name === name);
-  const merged = [...a.columns, ...b.columns.filter((c) => !other(a, c.name))].map((c): InferredColumn => {
-    const x = other(a, c.name);
-    const y = other(b, c.name);
-    if (!x || !y) return { ...c, complete: false, unique: false };
-    // A column empty in one file says nothing about its type.
-    if (y.distinct === 0) return { ...x, complete: false, unique: false };
-    if (x.distinct === 0) return { ...y, header: x.header, complete: false, unique: false };
-    const same = x.type === y.type && x.format === y.format;
-    const numbers = [x.type, y.type].every((t) => t === 'integer' || t === 'number');
-    const type = same ? x.type : numbers ? 'number' : 'text';
-    const { format: _format, ambiguousWith: _ambiguous, ...rest } = x;
-    return { ...(same ? x : rest), type, complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
-  });
-  const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();
-  const nullValuesInText = nullValues.flatMap((value) => {
-    const columns = [...new Set([...a.nullValuesInText, ...b.nullValuesInText].filter((n) => n.value === value).flatMap((n) => n.columns))];
-    return columns.length ? [{ value, columns }] : [];
-  });
-  return { delimiter: a.delimiter, rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText, unreadRecords: a.unreadRecords + b.unreadRecords };
 }
 
 const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { InferredColumn, InferredCsv } from './infer.js';
+import { mergeShapes, oneTable } from './shapes.js';
+
+const column = (name: string, type: InferredColumn['type'], extra: Partial<InferredColumn> = {}): InferredColumn => ({ header: name, name, type, complete: true, unique: false, distinct: 2, ...extra });
+const csv = (columns: InferredColumn[], extra: Partial<InferredCsv> = {}): InferredCsv => ({ delimiter: ',', rows: 2, columns, nullValues: [], nullValuesInText: [], textTokens: [], unreadRecords: 0, ...extra });
+
+test('files of one table: the same columns in any order, or one file\'s all among the other\'s', () => {
+  const a = csv([column('id', 'integer'), column('amount', 'integer')]);
+  assert.ok(oneTable(a, csv([column('amount', 'integer'), column('id', 'integer')])));
+  assert.ok(oneTable(a, csv([column('id', 'integer'), column('amount', 'integer'), column('channel', 'text')])));
+  assert.ok(!oneTable(a, csv([column('id', 'integer'), column('channel', 'text')])));
+  assert.ok(!oneTable(a, csv([column('id', 'integer'), column('amount', 'integer')], { delimiter: ';' })));
+});
+
+test('merged: types that read both files, a column of one file optional, a null spelling that is the other file\'s text pointed out', () => {
+  const a = csv([column('id', 'integer', { unique: true }), column('amount', 'integer'), column('day', 'date', { format: '%d/%m/%Y' }), column('note', 'text', { distinct: 0 })], { nullValues: ['-'] });
+  const b = csv([column('id', 'integer', { unique: true }), column('amount', 'number'), column('day', 'date', { format: '%m/%d/%Y' }), column('note', 'integer'), column('comment', 'text')], { rows: 3, textTokens: [{ value: '-', column: 'comment' }] });
+  const merged = mergeShapes(a, b);
+  const byName = Object.fromEntries(merged.columns.map((c) => [c.name, c]));
+  assert.deepEqual(merged.columns.map((c) => c.name), ['id', 'amount', 'day', 'note', 'comment']);
+  assert.deepEqual([byName['id']!.type, byName['id']!.unique], ['integer', true]);
+  assert.equal(byName['amount']!.type, 'number');
+  assert.deepEqual([byName['day']!.type, byName['day']!.format], ['text', undefined], 'two date formats: text');
+  assert.equal(byName['note']!.type, 'integer', 'a column empty in one file takes the other\'s type');
+  assert.deepEqual([byName['comment']!.complete, byName['comment']!.unique], [false, false]);
+  assert.equal(merged.rows, 5);
+  assert.deepEqual(merged.nullValuesInText, [{ value: '-', columns: ['comment'] }]);
+});

@@ -1,0 +1,40 @@
+import { valuesInText, type InferredColumn, type InferredCsv } from './infer.js';
+
+/**
+ * Files of one stem given to `init --from-csv` together: whether they hold one table (monthly exports
+ * whose columns move), and what they say about it together.
+ */
+
+/** Two files of one table: the same delimiter, and the columns of one are all columns of the other. */
+export function oneTable(a: InferredCsv, b: InferredCsv): boolean {
+  if (a.delimiter !== b.delimiter) return false;
+  const [small, large] = a.columns.length <= b.columns.length ? [a, b] : [b, a];
+  const names = new Set(large.columns.map((c) => c.name));
+  return small.columns.every((c) => names.has(c.name));
+}
+
+/**
+ * What two files of one table say together: every column (in the first file's order, then the new
+ * ones), each typed to read the values of both (integer and number are numbers; other differences
+ * text), complete and unique only if it is in each file.
+ */
+export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
+  const other = (csv: InferredCsv, name: string) => csv.columns.find((c) => c.name === name);
+  const merged = [...a.columns, ...b.columns.filter((c) => !other(a, c.name))].map((c): InferredColumn => {
+    const x = other(a, c.name);
+    const y = other(b, c.name);
+    if (!x || !y) return { ...c, complete: false, unique: false };
+    // A column empty in one file says nothing about its type.
+    if (y.distinct === 0) return { ...x, complete: false, unique: false };
+    if (x.distinct === 0) return { ...y, header: x.header, complete: false, unique: false };
+    const same = x.type === y.type && x.format === y.format;
+    const numbers = [x.type, y.type].every((t) => t === 'integer' || t === 'number');
+    const type = same ? x.type : numbers ? 'number' : 'text';
+    const { format: _format, ambiguousWith: _ambiguous, ...rest } = x;
+    return { ...(same ? x : rest), type, complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
+  });
+  // A spelling one file leaves missing in a number column and another has as a value of a text column.
+  const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();
+  const textTokens = [...a.textTokens, ...b.textTokens];
+  return { delimiter: a.delimiter, rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText: valuesInText(nullValues, textTokens), textTokens, unreadRecords: a.unreadRecords + b.unreadRecords };
+}
