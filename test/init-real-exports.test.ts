@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Engine } from '../src/engine/duckdb.js';
-import { runCli } from './support/cli.js';
+import { BIN, runCli } from './support/cli.js';
 
 // Files as public data sets and spreadsheet exports write them, through the built CLI: years as
 // column names, a field with no name (a trailing delimiter), one name twice, timestamps with UTC
@@ -126,4 +127,72 @@ test('init in a folder of the user\'s own: a file of its sources/ is read in pla
   assert.equal(inPlace.code, 0, inPlace.stderr);
   assert.equal(await fs.readFile(mine, 'utf8'), 'order_id,amount\n1,10\n');
   assert.match(await fs.readFile(path.join(dir, 'datasets', 'orders.yml'), 'utf8'), /^key: order_id$/m);
+});
+
+test('init --from-csv: ids restarting in each monthly file are no key; names of no Latin letter follow their column; two files of one name are refused', async () => {
+  const csvs = path.join(root, 'restart');
+  await fs.mkdir(path.join(csvs, 'other'), { recursive: true });
+  const files: Record<string, string> = {
+    'lines_2024-01.csv': 'line,名前,都市\n1,Aki,Tokyo\n2,Ben,Osaka\n',
+    'lines_2024-02.csv': 'line,都市,名前\n1,Kyoto,Chie\n2,Nara,Dai\n',
+  };
+  for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(csvs, name), text);
+  const dir = path.join(root, 'restart-project');
+  const init = await runCli(['init', dir, '--from-csv', ...Object.keys(files).map((f) => path.join(csvs, f))], {});
+  assert.equal(init.code, 0, init.stderr);
+  const lines = await fs.readFile(path.join(dir, 'datasets', 'lines.yml'), 'utf8');
+  assert.doesNotMatch(lines, /^key:/m, 'line repeats across the files: rows are appended, none replaced');
+  const dataDir = path.join(root, 'restart-data');
+  const run = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(run.code, 0, run.stderr);
+  const summary = JSON.parse(run.stdout);
+  assert.deepEqual(await silverRows(dataDir, 'lines', summary.runId, 'SELECT c_540d_524d AS name, c_90fd_5e02 AS city FROM $t ORDER BY name'), [
+    { name: 'Aki', city: 'Tokyo' },
+    { name: 'Ben', city: 'Osaka' },
+    { name: 'Chie', city: 'Kyoto' },
+    { name: 'Dai', city: 'Nara' },
+  ]);
+
+  await fs.writeFile(path.join(csvs, 'other', 'lines_2024-01.csv'), 'line,x\n1,2\n');
+  const twice = await runCli(['init', path.join(root, 'twice'), '--from-csv', path.join(csvs, 'lines_2024-01.csv'), path.join(csvs, 'other', 'lines_2024-01.csv')], {});
+  assert.notEqual(twice.code, 0);
+  assert.match(twice.stderr, /have the same name: the project's sources folder keeps one file per name/);
+  await assert.rejects(fs.access(path.join(root, 'twice')), 'nothing written');
+});
+
+test('serve --project with several workers serves that project, a dataset named order included', async () => {
+  const csv = path.join(root, 'order.csv');
+  await fs.writeFile(csv, 'id,status\n1,open\n2,open\n3,closed\n');
+  const dir = path.join(root, 'orders-project');
+  assert.equal((await runCli(['init', dir, '--from-csv', csv], {})).code, 0);
+  const dataDir = path.join(root, 'orders-data');
+  const run = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(run.code, 0, run.stderr);
+  const server = spawn(process.execPath, [BIN, 'serve', '--project', dir], { cwd: root, env: { PATH: process.env['PATH'] ?? '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SERVER_WORKERS: '2' } });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`no URL after 30 s: ${out}`)), 30_000);
+      server.stdout.on('data', (d) => {
+        out += d;
+        const m = /Dashboard: (http:\/\/[^/\s]+)\//.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      server.stderr.on('data', (d) => (out += d));
+      server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+    });
+    // Each request may reach either worker: ask several times.
+    for (let i = 0; i < 6; i++) {
+      assert.equal(((await (await fetch(`${url}/api/project`)).json()) as { name: string }).name, 'orders-project');
+      assert.deepEqual(await (await fetch(`${url}/api/order_by_status`)).json(), [
+        { status: 'open', row_count: 2 },
+        { status: 'closed', row_count: 1 },
+      ]);
+    }
+  } finally {
+    server.kill('SIGTERM');
+  }
 });

@@ -80,7 +80,8 @@ export async function serve(config: Config): Promise<string> {
   answerRateLimits();
   let stopping = false;
   let started = false;
-  const fork = () => cluster.fork();
+  // The workers find the project as this process did: `--project` is this process's argument only.
+  const fork = () => cluster.fork(config.project.builtIn ? {} : { DATALAKE_PROJECT: config.project.dir });
   const killAll = () => {
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
   };

@@ -42,6 +42,12 @@ describe('header names and their match with a definition', () => {
     assert.deepEqual(match.names, ['id', 'dup', 'dup', '_extra_4']);
   });
 
+  test('names of no Latin letter follow their field, in whatever order a later file has them', () => {
+    const names = columnNames(parseHeader('id,名前,都市'));
+    assert.deepEqual(names, ['id', 'c_540d_524d', 'c_90fd_5e02']);
+    assert.deepEqual(matchHeader(parseHeader('id,都市,名前'), declaring(names)).names, ['id', 'c_90fd_5e02', 'c_540d_524d']);
+  });
+
   test('names written as declared, in another case or spelling, match as before', () => {
     const match = matchHeader(parseHeader('C 2019,ID,Extra'), declaring(['id', 'c_2019']));
     assert.deepEqual(match.names, ['c_2019', 'id', '_extra_3']);

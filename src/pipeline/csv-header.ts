@@ -44,8 +44,8 @@ export function headerKey(name: string): string {
 
 /**
  * The name a definition gives a header field (what `init --from-csv` writes, and what matchHeader
- * accepts for it): snake_case starting with a letter (`Flight Date` → `flight_date`, `2019` → `c_2019`);
- * a field with no name is `column_<position>`.
+ * accepts for it): snake_case starting with a letter (`Flight Date` → `flight_date`, `2019` → `c_2019`,
+ * `名前` → `c_540d_524d`); a field with no name is `column_<position>`.
  */
 export function columnName(header: string, index: number): string {
   const base = header
@@ -55,8 +55,12 @@ export function columnName(header: string, index: number): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
-  if (!base) return `column_${index + 1}`;
-  return /^[a-z]/.test(base) ? base : `c_${base}`;
+  if (base) return /^[a-z]/.test(base) ? base : `c_${base}`;
+  // A name of no Latin letter or digit (`名前`): its code points, so that it follows its field in a file
+  // that orders the columns otherwise (a name by position would swap two such columns' values).
+  const text = header.trim();
+  if (text) return `c_${[...text].slice(0, 12).map((ch) => ch.codePointAt(0)!.toString(16)).join('_')}`;
+  return `column_${index + 1}`;
 }
 
 /** The definition names of a whole header: a name it repeats is numbered from its second field (`dup`, `dup_2`). */

@@ -83,7 +83,7 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
   // escaped with a backslash, and a line it cannot read is skipped here (silver quarantines it).
   const headers = await inspectHeader(file, delimiter);
   const names = columnNames(headers);
-  const reader = `read_csv(${str(file)}, delim = ${str(delimiter)}, header = true, auto_detect = false, quote = '"', escape = '"', max_line_size = 1048576, ignore_errors = true, columns = {${headers.map((_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
+  const reader = textReader(file, delimiter, headers.length);
   const source = `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${reader})`;
   await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
     throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
@@ -194,6 +194,11 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
   const unreadRecords = Math.max(0, (await countRecords(file)) - rows);
   const sorted = [...nullValues].sort();
   return { delimiter, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
+}
+
+/** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */
+export function textReader(file: string, delimiter: string, columns: number): string {
+  return `read_csv(${str(file)}, delim = ${str(delimiter)}, header = true, auto_detect = false, quote = '"', escape = '"', max_line_size = 1048576, ignore_errors = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
 }
 
 /** The spellings of a missing value that are values of text columns too, with those columns. */

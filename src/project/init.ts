@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Engine } from '../engine/duckdb.js';
+import { Engine, sqlIdent as id } from '../engine/duckdb.js';
 import { isSourceFileName } from '../lake/keys.js';
 import type { ProgressSink } from '../pipeline/context.js';
 import { UserError } from '../errors.js';
 import { generate } from '../generate/generator.js';
 import { globsOverlap } from './globs.js';
 import { columnName } from '../pipeline/csv-header.js';
-import { inferCsv, type InferredColumn, type InferredCsv } from './infer.js';
+import { inferCsv, textReader, type InferredColumn, type InferredCsv } from './infer.js';
 import { mergeShapes, oneTable } from './shapes.js';
 import { loadProject, RESERVED_DATASETS, RESERVED_PARAMETERS } from './load.js';
 import { BUILT_IN_PROJECT } from './resolve.js';
@@ -68,15 +68,25 @@ export interface FromCsvResult {
  * empty), the CSVs copied into DIR/sources, and one starter KPI so that `run` and the dashboard show
  * something at once. The files written are meant to be read and edited.
  */
-export async function initFromCsv(dir: string, files: string[], progress?: ProgressSink): Promise<FromCsvResult> {
+export async function initFromCsv(dir: string, given: string[], progress?: ProgressSink): Promise<FromCsvResult> {
   const target = path.resolve(dir);
+  const files = [...new Map(given.map((f) => [path.resolve(f), f])).values()]; // a file given twice is read once
   for (const f of files) {
     if (!existsSync(f)) throw new UserError(`${f}: no such file`, 'give the paths of CSV files');
     if (!(await fs.stat(f)).isFile()) throw new UserError(`${f} is not a file`, 'give the paths of CSV files');
     if (!isSourceFileName(path.basename(f))) throw notReadByBronze(path.basename(f));
   }
+  // sources/ keeps a file by its name, which bronze and the globs read whatever its case.
+  const byName = new Map<string, string>();
+  for (const f of files) {
+    const twin = byName.get(path.basename(f).toLowerCase());
+    if (twin !== undefined && path.resolve(twin) !== path.resolve(f)) {
+      throw new UserError(`${twin} and ${f} have the same name${path.basename(twin) === path.basename(f) ? '' : ' but for case'}: the project's sources folder keeps one file per name`, 'rename one of them (e.g. with its folder or month in the name), then run init again');
+    }
+    byName.set(path.basename(f).toLowerCase(), f);
+  }
   const engine = await Engine.openTemporary({ threads: 2, memoryLimit: '1GB' }, 'init');
-  const shapes: { name: string; stem: string; files: string[]; csv: InferredCsv }[] = [];
+  const shapes: { name: string; stem: string; files: string[]; csv: InferredCsv; parts: InferredCsv[] }[] = [];
   try {
     for (const file of files) {
       progress?.begin('init', `read ${path.basename(file)}`);
@@ -91,6 +101,7 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
       const same = shapes.find((s) => s.stem === stem && oneTable(s.csv, csv) && sourceExtension(s.files[0]!) === sourceExtension(file));
       if (same) {
         same.files.push(file);
+        same.parts.push(csv);
         same.csv = mergeShapes(same.csv, csv);
         continue;
       }
@@ -101,7 +112,19 @@ export async function initFromCsv(dir: string, files: string[], progress?: Progr
       const taken = (n: string) => shapes.some((s) => s.name === n) || RESERVED_DATASETS.includes(n);
       const base = name;
       for (let n = 2; taken(name); n++) name = `${base}_${n}`;
-      shapes.push({ name, stem, files: [file], csv });
+      shapes.push({ name, stem, files: [file], csv, parts: [csv] });
+    }
+    // A later file's row replaces the earlier row of its key: a column unique in each file but not
+    // across them (line numbers restarting each month) would lose rows. Such a column is no key.
+    for (const shape of shapes.filter((s) => s.files.length > 1)) {
+      for (const column of shape.csv.columns.filter((c) => c.unique)) {
+        const branches = shape.parts.map((part, j) => {
+          const i = part.columns.findIndex((c) => c.name === column.name);
+          return `SELECT nullif(trim(${id(`c${i}`)}), '') AS v FROM ${textReader(shape.files[j]!, part.delimiter, part.columns.length)}`;
+        });
+        const [r] = await engine.rows(`SELECT count(v) = count(DISTINCT v) AS distinct_values FROM (${branches.join(' UNION ALL ')})`);
+        if (r?.['distinct_values'] !== true) column.unique = false;
+      }
     }
   } finally {
     engine.close();
@@ -260,7 +283,7 @@ function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string;
     const s = shapes[0]!;
     return {
       id: `${s.name}_rows`,
-      yaml: [`title: ${yamlText(`${s.name}: rows`)}`, `description: ${yamlText(`Rows of ${s.name}.`)}`, 'sql: |', `  SELECT count(*) AS row_count FROM ${s.name}`, 'columns:', '  row_count: { type: integer, label: Rows }', 'chart: { type: cards }', ''].join('\n'),
+      yaml: [`title: ${yamlText(`${s.name}: rows`)}`, `description: ${yamlText(`Rows of ${s.name}.`)}`, 'sql: |', `  SELECT count(*) AS row_count FROM "${s.name}"`, 'columns:', '  row_count: { type: integer, label: Rows }', 'chart: { type: cards }', ''].join('\n'),
     };
   }
   const col = withText.csv.columns.find((c) => (grouped ? groups(c) : c.type === 'text'))!;
@@ -271,7 +294,8 @@ function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string;
       `description: ${yamlText(`Rows of ${withText.name} per ${col.name}, the 20 most frequent. A starter KPI: edit it or add others beside it.`)}`,
       'sql: |',
       `  SELECT "${col.name}", count(*) AS row_count`,
-      `  FROM ${withText.name}`,
+      // Quoted: a dataset may be called order or group.
+      `  FROM "${withText.name}"`,
       '  GROUP BY ALL',
       `  ORDER BY row_count DESC, "${col.name}"`,
       '  LIMIT 20',
