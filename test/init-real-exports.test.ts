@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Engine } from '../src/engine/duckdb.js';
-import { BIN, runCli } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { startServer } from './support/load.js';
 
 // Files as public data sets and spreadsheet exports write them, through the built CLI: years as
 // column names, a field with no name (a trailing delimiter), one name twice, timestamps with UTC
@@ -15,6 +15,24 @@ import { BIN, runCli } from './support/cli.js';
 let root: string;
 before(async () => (root = await fs.mkdtemp(path.join(os.tmpdir(), 'init-headers-'))));
 after(async () => fs.rm(root, { recursive: true, force: true }));
+
+/** Writes the CSV `files` into a folder of their own, then `init <project> --from-csv` on them all; returns the project folder. */
+async function initFrom(folder: string, files: Record<string, string>, project: string): Promise<string> {
+  const csvs = path.join(root, folder);
+  await fs.mkdir(csvs, { recursive: true });
+  for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(csvs, name), text);
+  const dir = path.join(root, project);
+  const init = await runCli(['init', dir, '--from-csv', ...Object.keys(files).map((f) => path.join(csvs, f))], {});
+  assert.equal(init.code, 0, init.stderr);
+  return dir;
+}
+
+/** `run --json` of a project into `dataDir`, which must succeed; returns its summary. */
+async function runProject(dir: string, dataDir: string) {
+  const run = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
 
 /** `query` over `$t`: the silver files a run wrote for a dataset. */
 async function silverRows(dataDir: string, dataset: string, runId: string, query: string) {
@@ -27,22 +45,21 @@ async function silverRows(dataDir: string, dataset: string, runId: string, query
 }
 
 test('init --from-csv on year columns, an unnamed column, a repeated name and offset timestamps: every value loads', async () => {
-  const csvs = path.join(root, 'csvs');
-  await fs.mkdir(csvs);
-  await fs.writeFile(path.join(csvs, 'population.csv'), 'Country,2019,2020,% change,Note,note,\nFR,67.2,67.4,0.3,a,b,\nBE,11.5,11.6,0.9,,c,x\n');
-  await fs.writeFile(path.join(csvs, 'events.csv'), 'id,at\n1,2024-01-05T11:30:00+02:00\n2,2024-01-05T11:30:00Z\n3,2024-01-05 11:30:00-0500\n');
-  const dir = path.join(root, 'project');
-  const init = await runCli(['init', dir, '--from-csv', path.join(csvs, 'population.csv'), path.join(csvs, 'events.csv')], {});
-  assert.equal(init.code, 0, init.stderr);
+  const dir = await initFrom(
+    'csvs',
+    {
+      'population.csv': 'Country,2019,2020,% change,Note,note,\nFR,67.2,67.4,0.3,a,b,\nBE,11.5,11.6,0.9,,c,x\n',
+      'events.csv': 'id,at\n1,2024-01-05T11:30:00+02:00\n2,2024-01-05T11:30:00Z\n3,2024-01-05 11:30:00-0500\n',
+    },
+    'project',
+  );
   const population = await fs.readFile(path.join(dir, 'datasets', 'population.yml'), 'utf8');
   assert.match(population, /^ {2}c_2019: \{ type: number \} {3}# header "2019"$/m);
   assert.match(population, /^ {2}note_2: \{ type: text \} {3}# header "note"$/m);
   assert.match(population, /^ {2}column_7: \{ type: text \} {3}# no name in the header$/m);
 
   const dataDir = path.join(root, 'data');
-  const run = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
-  assert.equal(run.code, 0, run.stderr);
-  const summary = JSON.parse(run.stdout);
+  const summary = await runProject(dir, dataDir);
   assert.equal(summary.stages[0].details.ignoredColumns, undefined, 'no column of the files is ignored');
   assert.deepEqual(
     await silverRows(dataDir, 'population', summary.runId, 'SELECT country, c_2019, c_2020, change, note, note_2, column_7 FROM $t ORDER BY country'),
@@ -63,25 +80,18 @@ test('init --from-csv on year columns, an unnamed column, a repeated name and of
   const check = await runCli(['check', '--sources', '--project', dir], {});
   assert.match(check.stdout, /^ {6}c_2021: \{ type: number \} {3}# header "2021"$/m, check.stdout);
   await fs.writeFile(path.join(dir, 'datasets', 'population.yml'), population.replace(/^rules:/m, '  c_2021: { type: number }\nrules:'));
-  const again = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
-  assert.equal(again.code, 0, again.stderr);
-  assert.deepEqual(await silverRows(dataDir, 'population', JSON.parse(again.stdout).runId, 'SELECT country, c_2021 FROM $t'), [{ country: 'FR', c_2021: 67.7 }]);
+  const again = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'population', again.runId, 'SELECT country, c_2021 FROM $t'), [{ country: 'FR', c_2021: 67.7 }]);
 });
 
 test('init --from-csv: monthly files with reordered or added columns are one dataset typed from all of them; equal files of two datasets both load', async () => {
-  const csvs = path.join(root, 'monthly');
-  await fs.mkdir(csvs);
-  const files: Record<string, string> = {
+  const dir = await initFrom('monthly', {
     'orders_2024-01.csv': 'order_id,amount,status\n1,10,ok\n2,20,ok\n',
     'orders_2024-02.csv': 'amount,order_id,status\n30,3,ok\n',
     'orders_2024-03.csv': 'order_id,amount,status,channel\n4,4.5,ok,web\n',
     'priorities.csv': 'code,label\n1,Low\n2,High\n',
     'severities.csv': 'code,label\n1,Low\n2,High\n',
-  };
-  for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(csvs, name), text);
-  const dir = path.join(root, 'monthly-project');
-  const init = await runCli(['init', dir, '--from-csv', ...Object.keys(files).map((f) => path.join(csvs, f))], {});
-  assert.equal(init.code, 0, init.stderr);
+  }, 'monthly-project');
   assert.deepEqual((await fs.readdir(path.join(dir, 'datasets'))).sort(), ['orders.yml', 'priorities.yml', 'severities.yml']);
   const orders = await fs.readFile(path.join(dir, 'datasets', 'orders.yml'), 'utf8');
   assert.match(orders, /^files: "orders\*\.csv"$/m);
@@ -90,9 +100,7 @@ test('init --from-csv: monthly files with reordered or added columns are one dat
   assert.match(orders, /^ {2}channel: \{ type: text \}$/m);
 
   const dataDir = path.join(root, 'monthly-data');
-  const run = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
-  assert.equal(run.code, 0, run.stderr);
-  const summary = JSON.parse(run.stdout);
+  const summary = await runProject(dir, dataDir);
   const datasets = summary.stages[1].details.datasets;
   assert.deepEqual([datasets.orders.rowsOut, datasets.orders.quarantined, datasets.priorities.rowsOut, datasets.severities.rowsOut], [4, 0, 2, 2]);
   assert.deepEqual(await silverRows(dataDir, 'orders', summary.runId, 'SELECT order_id, amount, channel FROM $t ORDER BY order_id'), [
@@ -130,22 +138,15 @@ test('init in a folder of the user\'s own: a file of its sources/ is read in pla
 });
 
 test('init --from-csv: ids restarting in each monthly file are no key; names of no Latin letter follow their column; two files of one name are refused', async () => {
-  const csvs = path.join(root, 'restart');
-  await fs.mkdir(path.join(csvs, 'other'), { recursive: true });
-  const files: Record<string, string> = {
-    'lines_2024-01.csv': 'line,名前,都市\n1,Aki,Tokyo\n2,Ben,Osaka\n',
-    'lines_2024-02.csv': 'line,都市,名前\n1,Kyoto,Chie\n2,Nara,Dai\n',
-  };
-  for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(csvs, name), text);
-  const dir = path.join(root, 'restart-project');
-  const init = await runCli(['init', dir, '--from-csv', ...Object.keys(files).map((f) => path.join(csvs, f))], {});
-  assert.equal(init.code, 0, init.stderr);
+  const dir = await initFrom(
+    'restart',
+    { 'lines_2024-01.csv': 'line,名前,都市\n1,Aki,Tokyo\n2,Ben,Osaka\n', 'lines_2024-02.csv': 'line,都市,名前\n1,Kyoto,Chie\n2,Nara,Dai\n' },
+    'restart-project',
+  );
   const lines = await fs.readFile(path.join(dir, 'datasets', 'lines.yml'), 'utf8');
   assert.doesNotMatch(lines, /^key:/m, 'line repeats across the files: rows are appended, none replaced');
   const dataDir = path.join(root, 'restart-data');
-  const run = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
-  assert.equal(run.code, 0, run.stderr);
-  const summary = JSON.parse(run.stdout);
+  const summary = await runProject(dir, dataDir);
   assert.deepEqual(await silverRows(dataDir, 'lines', summary.runId, 'SELECT c_540d_524d AS name, c_90fd_5e02 AS city FROM $t ORDER BY name'), [
     { name: 'Aki', city: 'Tokyo' },
     { name: 'Ben', city: 'Osaka' },
@@ -153,6 +154,8 @@ test('init --from-csv: ids restarting in each monthly file are no key; names of 
     { name: 'Dai', city: 'Nara' },
   ]);
 
+  const csvs = path.join(root, 'restart');
+  await fs.mkdir(path.join(csvs, 'other'));
   await fs.writeFile(path.join(csvs, 'other', 'lines_2024-01.csv'), 'line,x\n1,2\n');
   const twice = await runCli(['init', path.join(root, 'twice'), '--from-csv', path.join(csvs, 'lines_2024-01.csv'), path.join(csvs, 'other', 'lines_2024-01.csv')], {});
   assert.notEqual(twice.code, 0);
@@ -161,29 +164,11 @@ test('init --from-csv: ids restarting in each monthly file are no key; names of 
 });
 
 test('serve --project with several workers serves that project, a dataset named order included', async () => {
-  const csv = path.join(root, 'order.csv');
-  await fs.writeFile(csv, 'id,status\n1,open\n2,open\n3,closed\n');
-  const dir = path.join(root, 'orders-project');
-  assert.equal((await runCli(['init', dir, '--from-csv', csv], {})).code, 0);
+  const dir = await initFrom('orders', { 'order.csv': 'id,status\n1,open\n2,open\n3,closed\n' }, 'orders-project');
   const dataDir = path.join(root, 'orders-data');
-  const run = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
-  assert.equal(run.code, 0, run.stderr);
-  const server = spawn(process.execPath, [BIN, 'serve', '--project', dir], { cwd: root, env: { PATH: process.env['PATH'] ?? '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', SERVER_WORKERS: '2' } });
+  await runProject(dir, dataDir);
+  const { url, child: server } = await startServer({ DATA_DIR: dataDir, SERVER_WORKERS: '2' }, ['--project', dir]);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`no URL after 30 s: ${out}`)), 30_000);
-      server.stdout.on('data', (d) => {
-        out += d;
-        const m = /Dashboard: (http:\/\/[^/\s]+)\//.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      server.stderr.on('data', (d) => (out += d));
-      server.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-    });
     // Each request may reach either worker: ask several times.
     for (let i = 0; i < 6; i++) {
       assert.equal(((await (await fetch(`${url}/api/project`)).json()) as { name: string }).name, 'orders-project');
