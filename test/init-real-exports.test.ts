@@ -111,6 +111,45 @@ test('init --from-csv: monthly files with reordered or added columns are one dat
   ]);
 });
 
+test('init --from-csv on a World Bank download and an Excel sep= export: the lines before the header are skipped, and every row loads', async () => {
+  const worldBank =
+    '\uFEFF"Data Source","World Development Indicators",\r\n\r\n"Last Updated Date","2024-06-28",\r\n\r\n' +
+    '"Country Name","Country Code","Indicator Name","Indicator Code","1960","1961","2023",\r\n' +
+    '"Aruba","ABW","Population, total","SP.POP.TOTL","54608","55811","106277",\r\n' +
+    '"Africa Eastern and Southern","AFE","Population, total","SP.POP.TOTL","130692579","134169237","",\r\n' +
+    '"Afghanistan","AFG","Population, total","SP.POP.TOTL","8622466","8790140","42239854",\r\n';
+  const dir = await initFrom('preambles', { 'API_SP.POP.TOTL_DS2_en_csv_v2_1.csv': worldBank, 'ventes.csv': 'sep=;\nmagasin;montant\nParis;12,5\nLyon;3\n' }, 'preamble-project');
+  const definition = path.join(dir, 'datasets', 'api_sp_pop_totl_ds2_en_csv_v2.yml');
+  const population = await fs.readFile(definition, 'utf8');
+  assert.match(population, /^skip_lines: 4$/m);
+  assert.match(population, /^key: country_code$/m);
+  assert.match(population, /^ {2}c_1960: \{ type: integer \} {3}# header "1960"$/m);
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'ventes.yml'), 'utf8'), /^delimiter: ";"\n#.*\nskip_lines: 1$/m);
+
+  // First without skip_lines (and not_empty a warning): the notes are the header, the file waits, and the message names skip_lines.
+  await fs.writeFile(definition, population.replace(/^skip_lines: 4\n/m, '').replace('severity: fatal', 'severity: warn'));
+  const dataDir = path.join(root, 'preamble-data');
+  const waiting = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(waiting.code, 0, waiting.stderr);
+  assert.match(waiting.stdout, /file waits in quarantine, not merged: API_SP.*missing column country_code \(the header has: Data Source,World Development Indicators,\) \(lines before the header, such as a title or notes\? set skip_lines: <their number> in datasets\/api_sp_pop_totl_ds2_en_csv_v2\.yml\)/);
+
+  // As init wrote it: silver is rebuilt from bronze, which counted the file's records without skipping: they are counted again, and every row loads.
+  await fs.writeFile(definition, population);
+  const summary = await runProject(dir, dataDir);
+  const datasets = summary.stages[1].details.datasets;
+  const loaded = datasets.api_sp_pop_totl_ds2_en_csv_v2;
+  assert.deepEqual([loaded.rowsIn, loaded.rowsOut, loaded.quarantined, loaded.rows, datasets.ventes.rows], [3, 3, 0, 3, 2]);
+  assert.deepEqual(await silverRows(dataDir, 'api_sp_pop_totl_ds2_en_csv_v2', summary.runId, 'SELECT country_code, c_1960, c_2023 FROM $t ORDER BY country_code'), [
+    { country_code: 'ABW', c_1960: 54608, c_2023: 106277 },
+    { country_code: 'AFE', c_1960: 130692579, c_2023: null },
+    { country_code: 'AFG', c_1960: 8622466, c_2023: 42239854 },
+  ]);
+  assert.deepEqual(await silverRows(dataDir, 'ventes', summary.runId, 'SELECT magasin, montant FROM $t ORDER BY magasin'), [
+    { magasin: 'Lyon', montant: 3 },
+    { magasin: 'Paris', montant: 12.5 },
+  ]);
+});
+
 test('init in a folder of the user\'s own: a file of its sources/ is read in place, never replaced, and kept when init fails', async () => {
   const dir = path.join(root, 'own-folder');
   await fs.mkdir(path.join(dir, 'sources'), { recursive: true });

@@ -27,6 +27,8 @@ export interface BronzeFile {
   longestRecord?: number;
   /** Whether `rows` counts records as above (older manifests counted lines): silver checks its own count against it. */
   recordCount?: true;
+  /** The lines before the header, not counted in `rows` (the dataset's `skip_lines` then): silver counts again under another. */
+  skipLines?: number;
   ingestDate: string;
   ingestedAt: string;
   runId: string;
@@ -130,7 +132,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         ctx.progress.begin('bronze', `check ${name}`);
         let facts: CsvFileFacts;
         try {
-          facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }));
+          facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }), spec.skipLines);
         } catch (err) {
           if (!(err instanceof UserError) || err instanceof ServiceError) throw err;
           ctx.progress.end();
@@ -207,6 +209,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         rows: facts.records,
         longestRecord: facts.longestRecord,
         recordCount: true,
+        ...(spec.skipLines ? { skipLines: spec.skipLines } : {}),
         ingestDate,
         ingestedAt: now.toISOString(),
         runId: ctx.runId,

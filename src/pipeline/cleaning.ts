@@ -4,6 +4,7 @@ import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
 import { duplicateKeyCode, missingCol, raw } from './row-rules.js';
 import { bufferOption, judgedRows, type JudgeOptions } from './judging.js';
+import { skipOption } from './csv-header.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
@@ -112,9 +113,9 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const quarantineWholeFile = async (message: string) => {
     await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};
       CREATE TEMP TABLE ${rejects} AS
-      SELECT (row_number() OVER () + 1)::BIGINT AS line, 'unparseable file' AS error_type, ${str(message)} AS error_message, line AS csv_line
+      SELECT (row_number() OVER () + ${1 + (spec.skipLines ?? 0)})::BIGINT AS line, 'unparseable file' AS error_type, ${str(message)} AS error_message, line AS csv_line
       FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
-        strict_mode = false, max_line_size = 1048576${bufferOption(options.longestRecord)})
+        strict_mode = false, max_line_size = 1048576${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)})
       WHERE line <> '' AND line <> chr(13)`);
     await stage(`SELECT ${options.header.map((h) => `NULL::VARCHAR AS ${id(h)}`).join(', ')} WHERE false`);
   };

@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { inspectCsv } from './csv-file.js';
+import { countRecords, inspectCsv } from './csv-file.js';
+import { inspectHeader } from './csv-header.js';
+import { UserError } from '../errors.js';
 
 /** The file is read in 4 MiB chunks of one reused buffer (csv-file.ts): these cross that boundary. */
 const CHUNK = 4 << 20;
@@ -68,5 +70,28 @@ test('an invalid byte right after a chunk boundary, or a quoted newline across i
   await withFile(quoted, async (file) => {
     const plain = quoted.toString('utf8').split('\n').filter((l) => l !== '').length - 1;
     assert.equal((await inspectCsv(file)).records, plain - 1);
+  });
+});
+
+test('lines before the header (skip_lines): the header after them, the records after it, blank lines counted as lines', async () => {
+  const text = '\uFEFF"Data Source","WDI",\r\n\r\n"Last Updated Date","2024-06-28",\r\n\r\n"Country Name","2023",\r\n"Aruba","106277",\r\n\r\n"Chad","18278568",\r\n';
+  await withFile(Buffer.from(text), async (file) => {
+    const facts = await inspectCsv(file, undefined, 4);
+    assert.equal(facts.headerLine, '"Country Name","2023",');
+    assert.equal(facts.records, 2);
+    assert.equal(await countRecords(file, 4), 2);
+    assert.deepEqual(await inspectHeader(file, ',', 4), ['Country Name', '2023', '']);
+    // Without skip_lines the first line is the header, and the notes are records.
+    assert.equal((await inspectCsv(file)).records, 4);
+    // A file that ends within the lines to skip has no header.
+    for (const check of [() => inspectCsv(file, undefined, 9), () => countRecords(file, 9), () => inspectHeader(file, ',', 9)]) {
+      await assert.rejects(check, (err: unknown) => err instanceof UserError && /no header line after the 9 lines skip_lines skips/.test(err.message));
+    }
+  });
+  // The header as the last line, without a newline, after a skipped line.
+  await withFile(Buffer.from('Title\nid,name'), async (file) => {
+    const facts = await inspectCsv(file, undefined, 1);
+    assert.equal(facts.headerLine, 'id,name');
+    assert.equal(facts.records, 0);
   });
 });

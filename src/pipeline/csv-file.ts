@@ -4,7 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { MAX_HEADER_BYTES } from './csv-header.js';
+import { headerSpan, MAX_HEADER_BYTES, noHeaderAfter } from './csv-header.js';
 
 export interface CsvFileFacts {
   sha256: string;
@@ -76,7 +76,7 @@ export class RecordCounter {
  * One streaming pass over a source file: checksum, UTF-8 validity, record count and header.
  * Fails with a one-line message for an empty or non-UTF-8 file.
  */
-export async function inspectCsv(file: string, onBytes?: (bytes: number) => void): Promise<CsvFileFacts> {
+export async function inspectCsv(file: string, onBytes?: (bytes: number) => void, skipLines = 0): Promise<CsvFileFacts> {
   const name = path.basename(file);
   // The checksum is computed on another thread, reading the file on its own (from the page cache), while
   // this one counts records and checks UTF-8: on a large file the two take about as long.
@@ -86,13 +86,18 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   const counter = new RecordCounter();
   let carry: Buffer | undefined;
   let headerBytes: Buffer | undefined;
+  // The header line when the first chunk ends before its newline: it, if the file ends there too.
+  let lastLine: Buffer | undefined;
   for await (const chunk of chunksOf(file)) {
-    if (headerBytes === undefined && size < MAX_HEADER_BYTES) {
-      const end = chunk.indexOf(10);
-      if (end >= 0 && size + end < MAX_HEADER_BYTES) headerBytes = Buffer.from(chunk.subarray(0, end));
-    }
+    let data = chunk;
+    if (size === 0) {
+      data = chunk.subarray(preambleEnd(chunk, skipLines, name));
+      const end = data.indexOf(10);
+      if (end >= 0 && end < MAX_HEADER_BYTES) headerBytes = Buffer.from(data.subarray(0, end));
+      else if (end === -1 && data.length < MAX_HEADER_BYTES) lastLine = Buffer.from(data);
+    } else lastLine = undefined;
     size += chunk.length;
-    counter.push(chunk);
+    counter.push(data);
     // A multi-byte character may straddle two chunks: validate it with the start of the next one.
     let body = chunk;
     if (carry) {
@@ -108,10 +113,8 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   }
   if (carry) throw notUtf8(name);
   if (size === 0) throw new UserError(`${name} is empty (0 bytes)`, 'a source file needs a header line and at least one row');
-  if (headerBytes === undefined) {
-    if (size >= MAX_HEADER_BYTES) throw new UserError(`${name}: the first line is longer than 64 KiB; this does not look like a CSV header`);
-    headerBytes = await fs.readFile(file); // a single line without a trailing newline
-  }
+  headerBytes ??= lastLine; // a single line without a trailing newline
+  if (headerBytes === undefined) throw new UserError(`${name}: the ${skipLines ? 'header' : 'first'} line is longer than 64 KiB; this does not look like a CSV header`);
   // UTF-16 is valid UTF-8 when its text is ASCII, but every other byte is NUL.
   if (headerBytes.includes(0)) throw utf16(name);
   if (/\r[^\r]*\S/.test(headerBytes.toString('utf8').replace(/\r$/, ''))) throw crOnly(name);
@@ -125,10 +128,25 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   };
 }
 
+/**
+ * Where the header starts in a file's first chunk, after its first `skipLines` lines (within 64 KiB, as
+ * inspectHeader reads them). A file that ends before is refused.
+ */
+function preambleEnd(first: Buffer, skipLines: number, name: string): number {
+  if (skipLines === 0) return 0;
+  const span = headerSpan(first.subarray(0, MAX_HEADER_BYTES), skipLines);
+  if (!span || span.begin >= first.length) throw noHeaderAfter(name, skipLines);
+  return span.begin;
+}
+
 /** A CSV's data records as bronze counts them (see RecordCounter), without the rest of inspectCsv. */
-export async function countRecords(file: string): Promise<number> {
+export async function countRecords(file: string, skipLines = 0): Promise<number> {
   const counter = new RecordCounter();
-  for await (const chunk of chunksOf(file)) counter.push(chunk);
+  let first = true;
+  for await (const chunk of chunksOf(file)) {
+    counter.push(first ? chunk.subarray(preambleEnd(chunk, skipLines, path.basename(file))) : chunk);
+    first = false;
+  }
   counter.end();
   return Math.max(0, counter.records - 1);
 }

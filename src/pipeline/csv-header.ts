@@ -1,4 +1,6 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../errors.js';
 import type { DatasetSpec } from '../project/types.js';
 
 /**
@@ -136,8 +138,10 @@ export function headerProblem(fileName: string, header: string[], match: HeaderM
   const other = [',', ';', '\t', '|'].find((d) => d !== spec.delimiter && header.length === 1 && raw.includes(d === '\t' ? '\\t' : d));
   const names: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
   const separator = other ? ` (it looks ${names[other]}-separated: save it with ${names[spec.delimiter] ?? `"${spec.delimiter}"`}s, or set delimiter: "${other === '\t' ? '\\t' : other}" in datasets/${spec.name}.yml)` : '';
+  // Under half the declared fields, and split: maybe a title or notes above the header, as some exports write.
+  const notes = !other && header.length * 2 < Object.keys(spec.columns).length ? ` (lines before the header, such as a title or notes? set skip_lines: <their number> in datasets/${spec.name}.yml)` : '';
   return {
-    message: `${fileName}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has: ${raw || 'nothing'})${separator}`,
+    message: `${fileName}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has: ${raw || 'nothing'})${separator}${notes}`,
     hint: `the header must name each of: ${expected.join(spec.delimiter)} (case, spaces and punctuation do not matter)`,
   };
 }
@@ -148,14 +152,43 @@ function shown(text: string): string {
   return escaped.length > 120 ? `${escaped.slice(0, 117)}...` : escaped;
 }
 
-/** Reads just the header line of a CSV file. */
-export async function inspectHeader(file: string, delimiter = ','): Promise<string[]> {
+/**
+ * The header line's bounds in a file's first bytes, after `skipLines` lines (a title, an export's notes):
+ * `end` is its newline, -1 when `start` holds none. Undefined when `start` ends within those lines.
+ */
+export function headerSpan(start: Buffer, skipLines = 0): { begin: number; end: number } | undefined {
+  let begin = 0;
+  for (let k = 0; k < skipLines; k++) {
+    const newline = start.indexOf(10, begin);
+    if (newline === -1) return undefined;
+    begin = newline + 1;
+  }
+  return { begin, end: start.indexOf(10, begin) };
+}
+
+/** DuckDB's read_csv option skipping the lines before the header (DuckDB counts blank lines there too, as skip_lines does). */
+export function skipOption(skipLines: number | undefined): string {
+  return skipLines ? `, skip = ${skipLines}` : '';
+}
+
+/** The refusal of a file that ends before its header, or whose lines before it are too long. */
+export function noHeaderAfter(fileName: string, skipLines: number): UserError {
+  return new UserError(
+    `${fileName}: no header line after the ${skipLines} line${skipLines > 1 ? 's' : ''} skip_lines skips (the file ends first, or they hold more than 64 KiB)`,
+    'set skip_lines in its dataset definition to the number of lines before the header',
+  );
+}
+
+/** Reads just the header line of a CSV file, after its first `skipLines` lines. */
+export async function inspectHeader(file: string, delimiter = ',', skipLines = 0): Promise<string[]> {
   const handle = await fs.open(file, 'r');
   try {
     const buf = Buffer.alloc(MAX_HEADER_BYTES);
     const { bytesRead } = await handle.read(buf, 0, MAX_HEADER_BYTES, 0);
-    const end = buf.subarray(0, bytesRead).indexOf(10);
-    return parseHeader(buf.subarray(0, end === -1 ? bytesRead : end).toString('utf8'), delimiter);
+    const start = buf.subarray(0, bytesRead);
+    const span = headerSpan(start, skipLines);
+    if (!span || (skipLines > 0 && span.begin === bytesRead)) throw noHeaderAfter(path.basename(file), skipLines);
+    return parseHeader(start.subarray(span.begin, span.end === -1 ? bytesRead : span.end).toString('utf8'), delimiter);
   } finally {
     await handle.close();
   }

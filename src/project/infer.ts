@@ -1,8 +1,9 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
 import { checkTextStart, countRecords } from '../pipeline/csv-file.js';
-import { columnNames, inspectHeader, parseHeader } from '../pipeline/csv-header.js';
+import { columnNames, inspectHeader, skipOption } from '../pipeline/csv-header.js';
+import { csvLayout } from './layout.js';
 import { numberExpr } from '../pipeline/row-rules.js';
 import type { ColumnType } from './types.js';
 
@@ -32,6 +33,8 @@ export interface InferredColumn {
 
 export interface InferredCsv {
   delimiter: string;
+  /** Lines before the header (a title, notes, Excel's `sep=;`): see layout.ts. */
+  skipLines: number;
   rows: number;
   columns: InferredColumn[];
   /** Spellings of a missing value found in columns that are otherwise numbers, dates or booleans. */
@@ -77,13 +80,13 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
   } catch {
     sniffed = undefined;
   }
-  const delimiter = await headerDelimiter(file, sniffed);
+  const { delimiter, skipLines } = await csvLayout(file, sniffed);
   // The header as written names the columns (as bronze will match them), then every value as text.
   // The reader is given the columns rather than left to detect them: its sniffer failed on a quote
   // escaped with a backslash, and a line it cannot read is skipped here (silver quarantines it).
-  const headers = await inspectHeader(file, delimiter);
+  const headers = await inspectHeader(file, delimiter, skipLines);
   const names = columnNames(headers);
-  const reader = textReader(file, delimiter, headers.length);
+  const reader = textReader(file, delimiter, headers.length, skipLines);
   const source = `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${reader})`;
   await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
     throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
@@ -191,14 +194,14 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
     };
   });
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
-  const unreadRecords = Math.max(0, (await countRecords(file)) - rows);
+  const unreadRecords = Math.max(0, (await countRecords(file, skipLines)) - rows);
   const sorted = [...nullValues].sort();
-  return { delimiter, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
+  return { delimiter, skipLines, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
 }
 
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */
-export function textReader(file: string, delimiter: string, columns: number): string {
-  return `read_csv(${str(file)}, delim = ${str(delimiter)}, header = true, auto_detect = false, quote = '"', escape = '"', max_line_size = 1048576, ignore_errors = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
+export function textReader(file: string, delimiter: string, columns: number, skipLines = 0): string {
+  return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = true, auto_detect = false, quote = '"', escape = '"', max_line_size = 1048576, ignore_errors = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
 }
 
 /** The spellings of a missing value that are values of text columns too, with those columns. */
@@ -222,36 +225,4 @@ async function aggregate(engine: Engine, selects: string[], from: string, onProg
     Object.assign(row, (await engine.rows(`SELECT ${part.join(', ')} FROM ${from}`, progress))[0]);
   }
   return row;
-}
-
-/**
- * The delimiter that splits the header and most of the first data lines into as many fields (DuckDB's
- * sniffed one first, then the usual ones), else the one splitting the header and some data line; when
- * no data line is split, the file is one column ("Total (a|b)").
- */
-async function headerDelimiter(file: string, sniffed: string | undefined): Promise<string> {
-  const handle = await open(file);
-  let lines: string[];
-  try {
-    const buffer = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const all = buffer.subarray(0, bytesRead).toString('utf8').split('\n');
-    // The last line read may be cut short: kept only when the whole file was read.
-    lines = (bytesRead === buffer.length ? all.slice(0, -1) : all).slice(0, 6).filter((l) => l.trim() !== '');
-  } finally {
-    await handle.close();
-  }
-  const [header = '', ...data] = lines;
-  const fields = (line: string, d: string) => parseHeader(line, d).length;
-  const agrees = (d: string) => data.filter((l) => fields(l, d) === fields(header, d)).length * 2 >= data.length;
-  const candidates = [...new Set([...(sniffed === undefined ? [] : [sniffed]), ',', ';', '\t', '|'])];
-  const splits = candidates.filter((d) => fields(header, d) > 1);
-  return (
-    splits.find(agrees) ??
-    // Ragged data lines (silver quarantines them), split by the delimiter of the header.
-    splits.find((d) => data.some((l) => fields(l, d) > 1)) ??
-    // No data line is split: one column, whatever its header holds.
-    candidates.find((d) => fields(header, d) === 1) ??
-    ','
-  );
 }

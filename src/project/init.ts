@@ -58,7 +58,7 @@ export async function initShop(dir: string, options: { seed?: number; clients?: 
 export interface FromCsvResult {
   dir: string;
   name: string;
-  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; unreadLines: number }[];
+  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; skipLines: number; unreadLines: number }[];
   kpi: string;
 }
 
@@ -120,7 +120,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       for (const column of shape.csv.columns.filter((c) => c.unique)) {
         const branches = shape.parts.map((part, j) => {
           const i = part.columns.findIndex((c) => c.name === column.name);
-          return `SELECT nullif(trim(${id(`c${i}`)}), '') AS v FROM ${textReader(shape.files[j]!, part.delimiter, part.columns.length)}`;
+          return `SELECT nullif(trim(${id(`c${i}`)}), '') AS v FROM ${textReader(shape.files[j]!, part.delimiter, part.columns.length, part.skipLines)}`;
         });
         const [r] = await engine.rows(`SELECT count(v) = count(DISTINCT v) AS distinct_values FROM (${branches.join(' UNION ALL ')})`);
         if (r?.['distinct_values'] !== true) column.unique = false;
@@ -184,7 +184,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
   return {
     dir: target,
     name,
-    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, unreadLines: s.csv.unreadRecords })),
+    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, skipLines: s.csv.skipLines, unreadLines: s.csv.unreadRecords })),
     kpi: starter.id,
   };
 }
@@ -248,6 +248,7 @@ function datasetYaml(name: string, globs: string[], files: string[], csv: Inferr
     `files: ${globs.length === 1 ? yamlText(globs[0]!) : `[${globs.map(yamlText).join(', ')}]`}`,
   ];
   if (csv.delimiter !== ',') lines.push(`delimiter: ${JSON.stringify(csv.delimiter)}`);
+  if (csv.skipLines) lines.push(`# The first ${csv.skipLines === 1 ? 'line is' : `${csv.skipLines} lines are`} not data (a title, notes, Excel's sep=; or blank lines): the header follows.`, `skip_lines: ${csv.skipLines}`);
   if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
   for (const { value, columns } of csv.nullValuesInText) {

@@ -68,6 +68,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     ...(d.description ? { description: d.description } : {}),
     files,
     delimiter: d.delimiter ?? ',',
+    ...(d.skip_lines ? { skipLines: d.skip_lines } : {}),
     key,
     columns,
     references,

@@ -53,7 +53,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         reports.push({ file: name, dataset: spec.name, outcome: 'waits in quarantine', problem: `${unreadable.message} (${unreadable.hint ?? ''})`.replace(/ \(\)$/, ''), missingOptional: [], add: [] });
         continue;
       }
-      const header = await inspectHeader(file, spec.delimiter);
+      const header = await inspectHeader(file, spec.delimiter, spec.skipLines);
       const match = matchHeader(header, spec);
       const problem = headerProblem(name, header, match, spec);
       let add: string[] = [];

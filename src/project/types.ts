@@ -57,6 +57,11 @@ export interface DatasetSpec {
   files: readonly string[];
   delimiter: string;
   /**
+   * Lines before the header (a title, an export's notes, Excel's `sep=;`), blank ones included: not
+   * data. Absent when 0, so that a definition without it keeps its digest (silver is not rebuilt).
+   */
+  skipLines?: number;
+  /**
    * Key columns (empty: no key). Within a file the first row of a key wins; across files the later
    * file's row replaces the earlier. Without a key, rows are appended and a new version of a file name
    * replaces the rows of its earlier versions.

@@ -6,7 +6,8 @@ import { sqlIdent as id, sqlString as str, type Row } from '../../engine/duckdb.
 import { UserError } from '../../errors.js';
 import { assertValidKey, BUCKETS, currentVersion, readStaged, requireVersion, type Bucket } from '../../lake/index.js';
 import { datasetForFile } from '../../project/globs.js';
-import { headerKey, inspectHeader } from '../../pipeline/csv-header.js';
+import { headerKey, inspectHeader, skipOption } from '../../pipeline/csv-header.js';
+import type { DatasetSpec } from '../../project/types.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
 import { lakeCall } from '../lake-call.js';
@@ -177,18 +178,19 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     const source =
       format === 'parquet'
         ? `read_parquet(${str(file)}, hive_partitioning = false)`
-        : await csvSource(file, datasetForFile(config.project, key.split('/').at(-1)!)?.delimiter ?? ',');
+        : await csvSource(file, datasetForFile(config.project, key.split('/').at(-1)!));
     return { source, format, cleanup: async () => void (file.startsWith(engine.scratchDir) && (await fs.promises.rm(file, { force: true }))) };
   }
 }
 
-/** A source or bronze CSV read as text, split with its dataset's delimiter. */
-async function csvSource(file: string, delimiter: string): Promise<string> {
-  const header = await inspectHeader(file, delimiter);
+/** A source or bronze CSV read as text, split with its dataset's delimiter, after the lines before its header. */
+async function csvSource(file: string, spec: DatasetSpec | undefined): Promise<string> {
+  const delimiter = spec?.delimiter ?? ',';
+  const header = await inspectHeader(file, delimiter, spec?.skipLines);
   const names = header.map((h, i) => h || `column${i + 1}`);
   const columns = `{${names.map((n) => `${str(n)}: 'VARCHAR'`).join(', ')}}`;
   // hive_partitioning off: a bronze key's `ingest_date=...` folder is no column of the file.
-  return `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ${str(delimiter)}, quote = '"', escape = '"', columns = ${columns}, ignore_errors = true, hive_partitioning = false)`;
+  return `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ${str(delimiter)}, quote = '"', escape = '"', columns = ${columns}${skipOption(spec?.skipLines)}, ignore_errors = true, hive_partitioning = false)`;
 }
 
 function formatOf(key: string): 'csv' | 'parquet' | undefined {

@@ -3,6 +3,7 @@ import { sqlString as str } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
 import type { DatasetSpec, Project } from '../../project/types.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from '../cleaning.js';
+import { countRecords } from '../csv-file.js';
 import { headerProblem, inspectHeader, matchHeader } from '../csv-header.js';
 import type { ShardHandler, StagedFile } from '../shards.js';
 import type { MergeResult } from '../merge.js';
@@ -15,6 +16,8 @@ export interface CleanShardInput {
   rows: number;
   /** Bronze counted `rows` as records (newer manifests): the cleaning must account for each of them. */
   recordCount?: boolean;
+  /** `rows` was counted under another `skip_lines`: the file's records are counted again. */
+  recount?: true;
   longestRecord?: number;
   /** The shard's position: names its temporary tables apart from the other files' in one session. */
   index: number;
@@ -58,12 +61,13 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
   const db = await ctx.db();
   const outDir = await ctx.workDir('silver');
   const csv = await ctx.lake.localPath('bronze', input.key, await ctx.workDir('silver-inputs'));
-  const header = await inspectHeader(csv, spec.delimiter);
+  const header = await inspectHeader(csv, spec.delimiter, spec.skipLines);
   const match = matchHeader(header, spec);
   const problem = headerProblem(input.name, header, match, spec);
   if (problem) return { dataset: spec.name, key: input.key, rows: 0, waiting: problem.message };
   const missingColumns = match.missingOptional.length ? { missingColumns: match.missingOptional } : {};
-  ctx.progress.begin('silver', input.many ? `${spec.name} ${input.name}` : spec.name, input.rows);
+  const records = input.recount ? await countRecords(csv, spec.skipLines) : input.rows;
+  ctx.progress.begin('silver', input.many ? `${spec.name} ${input.name}` : spec.name, records);
   const cleaned = await cleanDataset(db, spec, csv, {
     header: match.names,
     sourceName: input.key,
@@ -71,17 +75,17 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
     tag: `_${input.index}`,
     settings: ctx.config.qualitySettings,
     ...(input.longestRecord ? { longestRecord: input.longestRecord } : {}),
-    ...(input.recordCount ? { expectedRecords: input.rows } : {}),
+    ...(input.recordCount ? { expectedRecords: records } : {}),
     onProgress: (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }),
   });
   ctx.progress.end();
   // Every record bronze counted is read or rejected: kept, quarantined or a counted drop follows. The
   // cleaning falls back to quarantining every line when its reading falls short; fewer still would
   // mean rows lost without a word: nothing is merged from such a reading.
-  if (input.recordCount && cleaned.stats.rowsIn < input.rows) {
+  if (input.recordCount && cleaned.stats.rowsIn < records) {
     await cleaned.dispose();
     throw new UserError(
-      `${input.name}: the CSV reader accounted for ${cleaned.stats.rowsIn} of its ${input.rows} records: ${input.rows - cleaned.stats.rowsIn} would be lost`,
+      `${input.name}: the CSV reader accounted for ${cleaned.stats.rowsIn} of its ${records} records: ${records - cleaned.stats.rowsIn} would be lost`,
       'the run stops rather than lose rows; please report it with the file',
     );
   }

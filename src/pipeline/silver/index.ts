@@ -84,6 +84,8 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
           name: f.name,
           rows: f.rows,
           ...(f.recordCount ? { recordCount: true } : {}),
+          // Counted with other lines before the header than the definition skips now: counted again.
+          ...((f.skipLines ?? 0) !== (datasetNamed(ctx.config.project, f.dataset).skipLines ?? 0) ? { recount: true as const } : {}),
           ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
           index,
           many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { csvLayout, headerLine } from './layout.js';
+
+let dir: string;
+before(async () => (dir = await fs.mkdtemp(path.join(os.tmpdir(), 'datalake-layout-'))));
+after(async () => fs.rm(dir, { recursive: true, force: true }));
+
+async function layoutOf(text: string, sniffed?: string) {
+  const file = path.join(dir, `f${Math.random().toString(36).slice(2)}.csv`);
+  await fs.writeFile(file, text);
+  return csvLayout(file, sniffed);
+}
+
+// World Bank's indicator downloads (API_SP.POP.TOTL_DS2_en_csv_v2_*.csv) start like this.
+const WORLD_BANK =
+  '\uFEFF"Data Source","World Development Indicators",\r\n\r\n"Last Updated Date","2024-06-28",\r\n\r\n' +
+  '"Country Name","Country Code","Indicator Name","Indicator Code","1960","1961","2023",\r\n' +
+  '"Aruba","ABW","Population, total","SP.POP.TOTL","54608","55811","106277",\r\n' +
+  '"Africa Eastern and Southern","AFE","Population, total","SP.POP.TOTL","130692579","134169237","",\r\n' +
+  '"Afghanistan","AFG","Population, total","SP.POP.TOTL","8622466","8790140","42239854",\r\n';
+
+test('the lines before the header: notes, a title, blank lines, Excel\'s sep= line', async () => {
+  assert.deepEqual(await layoutOf(WORLD_BANK, ','), { delimiter: ',', skipLines: 4 });
+  assert.deepEqual(await layoutOf('Sales by store, November 2026\nstore;amount;day\nParis;12,5;2026-11-01\nLyon;3;2026-11-02\n'), { delimiter: ';', skipLines: 1 });
+  // A title over two columns: taken as a title because it has words.
+  assert.deepEqual(await layoutOf('Monthly revenue report\nmonth,revenue\n2026-01,10\n2026-02,12\n2026-03,9\n'), { delimiter: ',', skipLines: 1 });
+  assert.deepEqual(await layoutOf('sep=;\nnom;montant\nA;1,5\nB;2\n'), { delimiter: ';', skipLines: 1 });
+  assert.deepEqual(await layoutOf('"sep=,"\nname,amount\nA,1\n'), { delimiter: ',', skipLines: 1 });
+  assert.deepEqual(await layoutOf('\n\nid,name\n1,a\n2,b\n'), { delimiter: ',', skipLines: 2 });
+  assert.deepEqual(await layoutOf('Population by country (thousands)\nSource: UN\n\ncountry,code,pop\nFrance,FR,68000\nBelgium,BE,11600\n'), { delimiter: ',', skipLines: 3 });
+});
+
+test('a header is not skipped: rows ending with a delimiter, a one-word first line over two columns, one column', async () => {
+  assert.deepEqual(await layoutOf('id,name,city\n1,Bob,Paris,\n2,Ann,Lyon,\n3,Eve,Nice,\n'), { delimiter: ',', skipLines: 0 });
+  assert.deepEqual(await layoutOf('name\nBob,\nAnn,\nEve,\n'), { delimiter: ',', skipLines: 0 });
+  assert.deepEqual(await layoutOf('id,name\n1,a\n2,b\n3,c\n'), { delimiter: ',', skipLines: 0 });
+  assert.deepEqual(await layoutOf('Total (a|b)\n1\n2\n'), { delimiter: ',', skipLines: 0 });
+  // Values with unquoted commas: more fields in every row than in the header, which stays the header.
+  assert.deepEqual(await layoutOf('id,name\n1,Smith, John,5\n2,Doe, Ann,6\n'), { delimiter: ',', skipLines: 0 });
+  assert.deepEqual(await layoutOf('id,name,note\n1,Smith, John,a, b, c\n2,Doe, Ann,d, e, f\n'), { delimiter: ',', skipLines: 0 });
+  // A row with a field too many or too few does not move the header.
+  assert.deepEqual(await layoutOf('a;b;c\n1;2;3\n1;2\n4;5;6\n7;8;9;10\n'), { delimiter: ';', skipLines: 0 });
+});
+
+test('headerLine: a line of fewer fields past the preamble\'s reach is a header, not a note', () => {
+  const rows = Array.from({ length: 40 }, (_, i) => `${i}`);
+  const lines = [...rows.map((r) => `${r} title`), 'a,b,c', '1,2,3', '4,5,6'];
+  assert.equal(headerLine(lines, ','), 0);
+  assert.equal(headerLine(['Report', 'a,b,c', '1,2,3', '4,5,6'], ','), 1);
+  assert.equal(headerLine(['a,b,c,d', '1,2,3,4'], ','), 0);
+});

@@ -1,0 +1,93 @@
+import { open } from 'node:fs/promises';
+import { parseHeader } from '../pipeline/csv-header.js';
+
+/**
+ * How a CSV export is laid out before its rows: its delimiter, and the lines before its header (a
+ * title, the notes World Bank and statistics offices put first, Excel's `sep=;`, blank lines), which
+ * a definition skips with `skip_lines`. Read from the file's first 64 KiB, for `init --from-csv`.
+ */
+export interface CsvLayout {
+  delimiter: string;
+  /** Lines before the header, blank ones included (as DuckDB's `skip` counts them). */
+  skipLines: number;
+}
+
+const DELIMITERS = [',', ';', '\t', '|'];
+/** Lines looked at: enough for a preamble (World Bank's is 4 lines) and the data's width after it. */
+const LINES_READ = 60;
+/** Lines a preamble may take: past them, a shorter first line is the header of a ragged file. */
+const MAX_PREAMBLE = 30;
+
+/**
+ * The delimiter that splits the header and most of the first data lines into as many fields (DuckDB's
+ * sniffed one first, then the usual ones), else the one splitting the header and some data line; when
+ * no data line is split, the file is one column ("Total (a|b)"). The header is the first line as wide
+ * as the data, after lines of fewer fields that read as a title or notes (see headerLine).
+ */
+export async function csvLayout(file: string, sniffed: string | undefined): Promise<CsvLayout> {
+  const lines = await firstLines(file);
+  const excel = /^"?sep=([^"\s])"?$/i.exec(lines[0] ?? '');
+  if (excel) return { delimiter: excel[1]!, skipLines: 1 };
+  const candidates = [...new Set([...(sniffed === undefined ? [] : [sniffed]), ...DELIMITERS])];
+  const layouts = candidates.map((delimiter) => {
+    const skipLines = headerLine(lines, delimiter);
+    const [header = '', ...data] = lines.slice(skipLines).filter((l) => l.trim() !== '').slice(0, 6);
+    return { delimiter, skipLines, header: fields(header, delimiter), data: data.map((l) => fields(l, delimiter)) };
+  });
+  const splits = layouts.filter((l) => l.header > 1);
+  const chosen =
+    splits.find((l) => l.data.filter((n) => n === l.header).length * 2 >= l.data.length) ??
+    // Ragged data lines (silver quarantines them), split by the delimiter of the header.
+    splits.find((l) => l.data.some((n) => n > 1)) ??
+    // No data line is split: one column, whatever its header holds.
+    layouts.find((l) => l.header === 1);
+  return chosen ? { delimiter: chosen.delimiter, skipLines: chosen.skipLines } : { delimiter: ',', skipLines: 0 };
+}
+
+/**
+ * The index of the header among `lines`: the first non-blank line, unless the lines before the first
+ * one as wide as the data (its most common width) all have at most half its fields and read as notes:
+ * titles of one field ("Source: UN"), or lines set apart from the header by a blank line (World Bank's
+ * "Last Updated Date","2024-06-28"). A header of fewer fields than its rows stays the header: rows
+ * ending with a delimiter, or with unquoted commas in a value (`id,name` over `1,Smith, John,5`). With
+ * data of two fields, only a line with a space in it is taken for a title.
+ */
+export function headerLine(lines: string[], delimiter: string): number {
+  const rows = lines.flatMap((line, index) => (line.trim() === '' ? [] : [{ index, width: fields(line, delimiter), line }]));
+  const first = rows[0]?.index ?? 0;
+  const width = mostCommon(rows.slice(1).map((r) => r.width));
+  if (width === undefined || width < 2) return first;
+  const header = rows.findIndex((r) => r.width === width);
+  if (header <= 0 || rows[header]!.index > MAX_PREAMBLE) return first;
+  const before = rows.slice(0, header);
+  const setApart = rows[header]!.index > before.at(-1)!.index + 1;
+  const titles = before.every((r) => parseHeader(r.line, delimiter).filter((f) => f !== '').length <= 1);
+  const notes = before.every((r) => r.width <= Math.max(1, width / 2)) && (setApart || titles) && (width > 2 || before.every((r) => /\s/.test(r.line.trim())));
+  return notes ? rows[header]!.index : first;
+}
+
+function fields(line: string, delimiter: string): number {
+  return parseHeader(line, delimiter).length;
+}
+
+/** The value seen most often; of two seen as often, the larger. */
+function mostCommon(values: number[]): number | undefined {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: number | undefined;
+  for (const [v, n] of counts) if (best === undefined || n > counts.get(best)! || (n === counts.get(best)! && v > best)) best = v;
+  return best;
+}
+
+/** The file's first lines, without BOM and line ends; the last one read is kept only when the file ends there. */
+async function firstLines(file: string): Promise<string[]> {
+  const handle = await open(file);
+  try {
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const all = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').split('\n');
+    return (bytesRead === buffer.length ? all.slice(0, -1) : all).slice(0, LINES_READ).map((l) => l.replace(/\r$/, ''));
+  } finally {
+    await handle.close();
+  }
+}
