@@ -180,6 +180,27 @@ describe('silver cleaning rules', () => {
     ]);
   });
 
+  test('a column\'s own null_values replace the dataset\'s there: NA is Namibia in country, missing in score; "-" missing in rank only', async () => {
+    const spec = keyedById('countries', ['NA', 'n,a'], {
+      id: { type: 'integer', required: true, personal: false },
+      country: { type: 'text', required: true, personal: false, nullValues: [] },
+      score: { type: 'number', required: false, personal: false },
+      rank: { type: 'integer', required: false, personal: false, nullValues: ['-', 'NA'] },
+      note: { type: 'text', required: false, personal: false },
+    });
+    const lines = ['1,NA,NA,-,NA', '2, NA ,"n,a", - ,"n,a"', '3,FR,12.5,3,-', '4,,1,NA,x', '5,US,-,1,y'];
+    const { rows, quarantine } = await clean(spec, 'id,country,score,rank,note\n' + lines.map((l) => `${l}\n`).join(''));
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [
+      [4, 'missing_value:country'],
+      [5, 'invalid_number:score'],
+    ]);
+    assert.deepEqual(rows, [
+      { id: 1, country: 'NA', score: null, rank: null, note: null },
+      { id: 2, country: 'NA', score: null, rank: null, note: null },
+      { id: 3, country: 'FR', score: 12.5, rank: 3, note: '-' },
+    ]);
+  });
+
   test('declared formats and booleans read every spelling, spaces around them too', async () => {
     const column = (type: 'integer' | 'date' | 'timestamp' | 'boolean', format?: string[]) => ({ type, required: false, personal: false, ...(format ? { format } : {}) });
     const spec = keyedById('legs', ['NA'], { id: { ...column('integer'), required: true }, day: column('date', ['%m/%d/%Y']), at: column('timestamp', ['%d/%m/%Y %H:%M']), ok: column('boolean') });

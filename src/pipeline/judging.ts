@@ -1,7 +1,7 @@
 import type { DatasetSpec } from '../project/types.js';
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { skipOption } from './csv-header.js';
-import { missingCol, missingExpr, raw, readNullSpellings, rowRules, text, trimmedText, typedExpr, verdictExprs, type RowRule } from './row-rules.js';
+import { missingCol, missingExpr, nullSpellings, raw, readNullSpellings, rowRules, text, trimmedText, typedExpr, verdictExprs, type RowRule } from './row-rules.js';
 
 /**
  * How silver reads a source file's rows: every field as text, so that no value is lost to a failed
@@ -47,7 +47,7 @@ export async function judgedRows(engine: Engine, spec: DatasetSpec, csvPath: str
   // while reading, so that the rules are counted over those rows instead of every row.
   const kept = rules.filter((r) => r.severity !== 'error');
   const noted = kept.length ? `coalesce(${kept.map((r) => `(${r.fails})`).join(' OR ')}, false)` : 'false';
-  const nulls = [...new Set(spec.nullValues.map((v) => v.trim()))];
+  const nulls = nullSpellings(spec);
   const { readerOption: nullOption, rawValue } = await readNullSpellings(engine, spec, nulls, inFile);
   return {
     names,
@@ -63,13 +63,13 @@ export async function judgedRows(engine: Engine, spec: DatasetSpec, csvPath: str
       SELECT ${names.map((c) => `${rawValue(c)} AS ${raw(c)}`).join(', ')} FROM source
     ),
     texts AS (
-      SELECT *${textCols.map((c) => `, ${trimmedText(raw(c), nulls)} AS ${text(c)}`).join('')} FROM raws
+      SELECT *${textCols.map((c) => `, ${trimmedText(raw(c), nulls(c))} AS ${text(c)}`).join('')} FROM raws
     ),
     typed AS (
       SELECT *, ${names.map((c) => `${typedExpr(raw(c), spec.columns[c]!, text(c))} AS ${id(c)}`).join(', ')} FROM texts
     ),
     flagged AS (
-      SELECT *, ${names.map((c) => `${missingExpr(c, spec.columns[c]!, nulls)} AS ${missingCol(c)}`).join(', ')} FROM typed
+      SELECT *, ${names.map((c) => `${missingExpr(c, spec.columns[c]!, nulls(c))} AS ${missingCol(c)}`).join(', ')} FROM typed
     ),
     judged AS (
       SELECT *, ${verdict.code} AS _reason, ${noted} AS _noted FROM flagged

@@ -150,28 +150,40 @@ export function spacedSpellingsTyped(columns: readonly (readonly [string, Column
   return `SELECT ${typed.join(', ')} FROM (VALUES ${spaced.map((v) => `(${str(v)})`).join(', ')}) t(v)`;
 }
 
+/** Each column's spellings of a missing value, trimmed: its own `null_values`, else the dataset's. */
+export function nullSpellings(spec: DatasetSpec): (column: string) => readonly string[] {
+  const trimmed = (values: readonly string[]) => [...new Set(values.map((v) => v.trim()))];
+  const dataset = trimmed(spec.nullValues);
+  const own = new Map(Object.entries(spec.columns).flatMap(([c, col]) => (col.nullValues ? [[c, trimmed(col.nullValues)] as const] : [])));
+  return (column) => own.get(column) ?? dataset;
+}
+
 /**
  * How a file's null spellings are read: the CSV reader's `nullstr` option (a field spelled exactly as
- * one is NULL, as an empty one is), and each column's raw value. DuckDB refuses a null string holding
- * the delimiter or the quote: those spellings are compared on every field, and so is every spelling on
- * a column where a spaced one would type as a value (see spacedSpellingsTyped). A declared column the
- * file lacks (an optional one) reads as missing.
+ * one is NULL, as an empty one is) for the spellings every column of the file has, and each column's
+ * raw value. DuckDB refuses a null string holding the delimiter or the quote: those spellings are
+ * compared on every field, and so are a column's spellings the others lack (its own `null_values`:
+ * the reader's option is for every column, and its `force_not_null` turns a matching field into an
+ * empty one), and every spelling on a column where a spaced one would type as a value (see
+ * spacedSpellingsTyped). A declared column the file lacks (an optional one) reads as missing.
  */
 export async function readNullSpellings(
   engine: Engine,
   spec: DatasetSpec,
-  nulls: readonly string[],
+  nulls: (column: string) => readonly string[],
   inFile: ReadonlySet<string>,
 ): Promise<{ readerOption: string; rawValue: (column: string) => string }> {
-  const readerNulls = nulls.filter((v) => !v.includes(spec.delimiter) && !v.includes('"') && !/[\r\n]/.test(v));
-  const comparedNulls = nulls.filter((v) => !readerNulls.includes(v));
+  const read = Object.keys(spec.columns).filter((c) => inFile.has(c));
+  const shared = read.length ? nulls(read[0]!).filter((v) => read.every((c) => nulls(c).includes(v))) : [];
+  const readerNulls = shared.filter((v) => !v.includes(spec.delimiter) && !v.includes('"') && !/[\r\n]/.test(v));
   const typedColumns = Object.entries(spec.columns).filter(([c, col]) => inFile.has(c) && col.type !== 'text');
-  const [spacedTyped] = nulls.some((v) => v !== '') && typedColumns.length ? await engine.rows(spacedSpellingsTyped(typedColumns, nulls)) : [];
+  const every = [...new Set(read.flatMap((c) => nulls(c)))];
+  const [spacedTyped] = every.some((v) => v !== '') && typedColumns.length ? await engine.rows(spacedSpellingsTyped(typedColumns, every)) : [];
   return {
     readerOption: readerNulls.length ? `, nullstr = [${[...new Set(['', ...readerNulls])].map(str).join(', ')}]` : '',
     rawValue: (c) => {
       if (!inFile.has(c)) return 'NULL::VARCHAR';
-      const compared = spacedTyped?.[c] === true ? nulls : comparedNulls;
+      const compared = spacedTyped?.[c] === true ? nulls(c) : nulls(c).filter((v) => !readerNulls.includes(v));
       return compared.length ? `CASE WHEN ${isNullSpelling(id(c), compared)} THEN NULL ELSE ${id(c)} END` : id(c);
     },
   };

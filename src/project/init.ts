@@ -252,7 +252,7 @@ function datasetYaml(name: string, globs: string[], files: string[], csv: Inferr
   if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
   for (const { value, columns } of csv.nullValuesInText) {
-    lines.push(`# Check: ${JSON.stringify(value)} is also a value of ${columns.join(', ')}, where it will be read as missing too. If it is a value there (NA for Namibia), remove it here.`);
+    lines.push(`# Check: ${JSON.stringify(value)} is also a value of ${columns.join(', ')}, where it will be read as missing too. If it is a value there (NA for Namibia), give ${columns.length > 1 ? 'those columns' : 'that column'} null_values of ${columns.length > 1 ? 'their' : 'its'} own: { type: text, null_values: [] }.`);
   }
   if (csv.nullValues.length) lines.push(`null_values: [${csv.nullValues.map((v) => JSON.stringify(v)).join(', ')}]`);
   lines.push('columns:');

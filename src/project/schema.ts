@@ -49,6 +49,7 @@ const ColumnObject = z.strictObject({
   personal: z.boolean().optional(),
   format: z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'a strptime format such as "%m/%d/%Y", or a list of them' }).optional(),
   scale: z.number().int().min(0).max(18).optional(),
+  null_values: z.array(z.coerce.string()).optional(),
 });
 /** `price: number` is short for `price: { type: number }`. */
 const Column = z.preprocess((v) => (typeof v === 'string' ? { type: v } : v), ColumnObject);

@@ -19,6 +19,8 @@ export interface ColumnSpec {
   format?: readonly string[];
   /** Digits after the decimal point of a `decimal` column. */
   scale?: number;
+  /** This column's spellings of a missing value, instead of the dataset's (`[]`: only an empty field; `NA` for Namibia is a value). */
+  nullValues?: readonly string[];
 }
 
 /**
