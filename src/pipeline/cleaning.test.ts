@@ -30,7 +30,7 @@ let counter = 0;
 async function clean(
   spec: DatasetSpec,
   csv: string,
-  extra: { settings?: Record<string, number>; today?: string } = {},
+  extra: { settings?: Record<string, number>; today?: string; rawLine?: boolean } = {},
 ): Promise<{ rows: Row[]; quarantine: Row[]; stats: CleaningStats; quality: QualityCheck[]; oneThread: boolean }> {
   const name = `case${++counter}`;
   const csvPath = path.join(dir, `${name}.csv`);
@@ -38,11 +38,12 @@ async function clean(
   const outDir = path.join(dir, name);
   await fs.mkdir(outDir);
   const header = matchHeader(parseHeader(csv.slice(0, csv.indexOf('\n')), spec.delimiter), spec).names;
-  const result = await cleanDataset(engine, spec, csvPath, { header, sourceName: `${spec.name}.csv`, outDir, tag: `_${counter}`, today: '2026-06-15', ...extra });
+  const { rawLine: _rawLine, ...options } = extra;
+  const result = await cleanDataset(engine, spec, csvPath, { header, sourceName: `${spec.name}.csv`, outDir, tag: `_${counter}`, today: '2026-06-15', ...options });
   try {
     return {
       rows: await engine.rows(`SELECT * EXCLUDE (_record) FROM ${result.validRelation} ORDER BY _record`),
-      quarantine: result.quarantineFile ? await engine.rows(`SELECT _record, _line, _reason, _detail FROM read_parquet('${result.quarantineFile}')`) : [],
+      quarantine: result.quarantineFile ? await engine.rows(`SELECT _record, _line, _reason, _detail${extra.rawLine ? ', _raw_line' : ''} FROM read_parquet('${result.quarantineFile}')`) : [],
       stats: result.stats,
       quality: result.quality,
       oneThread: result.oneThread,
@@ -330,9 +331,17 @@ describe('silver cleaning rules', () => {
     assert.equal(stats.rowsIn, 3);
   });
 
-  test('CRLF line ends and a BOM are read like plain files', async () => {
-    const { rows } = await clean(achats, '\uFEFF' + ACHATS_HEADER.replace('\n', '\r\n') + '1,1,2026-01-01 10:00:00,5,Phone\r\n2,2,2026-01-01 11:00:00,6,Mouse\r\n');
+  test('CRLF line ends and a BOM are read like plain files; a line the reader rejects is kept without line ends', async () => {
+    const { rows, quarantine } = await clean(
+      achats,
+      '\uFEFF' + ACHATS_HEADER.replace('\n', '\r\n') + '1,1,2026-01-01 10:00:00,5,Phone\r\n2,2,2026-01-01 11:00:00,6,Mouse\r\n3,2,2026-01-01 11:00:00,6,Mouse,extra\r\n\r\n4,2,2026-01-01 11:00:00,6,Mouse,extra\r\n',
+      { rawLine: true },
+    );
     assert.deepEqual(rows.map((r) => [r['id_achat'], r['produit']]), [[1, 'Phone'], [2, 'Mouse']]);
+    assert.deepEqual(quarantine.map((q) => [q['_line'], q['_raw_line']]), [
+      [4, '3,2,2026-01-01 11:00:00,6,Mouse,extra'],
+      [6, '4,2,2026-01-01 11:00:00,6,Mouse,extra'],
+    ]);
   });
 
   test('columns in another order, in other case, and extra columns are fine', async () => {

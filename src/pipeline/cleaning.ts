@@ -130,7 +130,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     oneThread = await stage(judging.reader(`, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)}`));
     // A short line of spaces is a blank line, no record (as bronze counts: see RecordCounter), which the reader
     // rejects, and twice (one field found, then two). Another line is one record, quarantined once.
-    await engine.run(`DELETE FROM ${rejects} WHERE (trim(csv_line, ' \t\r') = '' AND length(csv_line) <= 64) OR rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY line ORDER BY byte_position, rowid) AS k FROM ${rejects}) WHERE k > 1)`);
+    await engine.run(`DELETE FROM ${rejects} WHERE (trim(csv_line, ' \t\r\n') = '' AND length(csv_line) <= 64) OR rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY line ORDER BY byte_position, rowid) AS k FROM ${rejects}) WHERE k > 1)`);
   } catch (err) {
     if (!/CSV Parser state machine reached an invalid state/.test(errorMessage(err))) throw err;
     await quarantineWholeFile('the CSV parser cannot read this file (bad quoting or binary data)');
@@ -227,7 +227,8 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
       FROM ${checked} WHERE _verdict NOT IN ${DROPPED}
       UNION ALL
       SELECT ${str(options.sourceName)}, NULL, line, 'malformed_line:' || lower(replace(error_type, ' ', '_')), error_message,
-             ${names.map((c) => `NULL::VARCHAR AS ${id(c)}`).join(', ')}, csv_line
+             -- DuckDB's rejected line may keep the line end before it (after a CRLF or a blank line): a line is shown without its ends.
+             ${names.map((c) => `NULL::VARCHAR AS ${id(c)}`).join(', ')}, trim(csv_line, chr(13) || chr(10))
       FROM ${rejects}
       ORDER BY _record NULLS LAST, _line
     ) TO ${str(quarantineFile)} (FORMAT parquet, COMPRESSION zstd);
