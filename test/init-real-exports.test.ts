@@ -109,6 +109,14 @@ test('init --from-csv: monthly files with reordered or added columns are one dat
     { order_id: 3, amount: 30, channel: null },
     { order_id: 4, amount: 4.5, channel: 'web' },
   ]);
+
+  // A later month names a column twice: it waits, and check --sources gives the line that loads it.
+  await fs.writeFile(path.join(dir, 'sources', 'orders_2024-04.csv'), 'order_id,amount,status,amount\n5,7,ok,8\n');
+  const check = await runCli(['check', '--sources', '--project', dir], {});
+  assert.match(check.stdout, /orders_2024-04\.csv → orders: waits in quarantine: orders_2024-04\.csv: column "amount" appears twice in the header\n(?: {4}optional.*\n)? {4}add under columns: in datasets\/orders\.yml:\n {6}amount_2: \{ type: integer \} {3}# header "amount"$/m, check.stdout);
+  await fs.writeFile(path.join(dir, 'datasets', 'orders.yml'), orders.replace(/^rules:/m, '  amount_2: { type: integer }\nrules:'));
+  const again = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'orders', again.runId, 'SELECT order_id, amount, amount_2 FROM $t WHERE order_id = 5'), [{ order_id: 5, amount: 7, amount_2: 8 }]);
 });
 
 test('init --from-csv on a World Bank download and an Excel sep= export: the lines before the header are skipped, and every row loads', async () => {

@@ -130,7 +130,11 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
 export function headerProblem(fileName: string, header: string[], match: HeaderMatch, spec: DatasetSpec): { message: string; hint: string } | undefined {
   const expected = Object.keys(spec.columns).filter((c) => spec.columns[c]!.required);
   if (match.duplicated.length) {
-    return { message: `${fileName}: column "${match.duplicated[0]}" appears twice in the header`, hint: `the header must name each of: ${expected.join(spec.delimiter)}` };
+    const name = match.duplicated[0]!;
+    return {
+      message: `${fileName}: column "${name}" appears twice in the header`,
+      hint: `declare ${name}_2 in datasets/${spec.name}.yml for the second one (\`npx datalake check --sources\` prints the line), or name each column once`,
+    };
   }
   const missing = match.missingRequired;
   if (!missing.length) return undefined;

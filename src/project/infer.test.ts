@@ -121,5 +121,6 @@ describe('inferCsv', () => {
     assert.match(await refusal('latin.csv', Buffer.from('id;nom\n1;Ren\xe9\n', 'latin1')), /latin\.csv is not valid UTF-8 text/);
     assert.match(await refusal('u16.csv', Buffer.from('\ufeffid,name\n1,a\n', 'utf16le')), /not UTF-8 text: its first line has NUL bytes \(UTF-16\?\)/);
     assert.match(await refusal('cr.csv', Buffer.from('id,name,v\r1,a,1\r2,b,2\r')), /ends its lines with CR only/);
+    assert.match(await refusal('blank.csv', Buffer.from('\n \n\r\n')), /blank\.csv has no header line: its lines are blank/);
   });
 });

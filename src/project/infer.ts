@@ -85,6 +85,7 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
   // The reader is given the columns rather than left to detect them: its sniffer failed on a quote
   // escaped with a backslash, and a line it cannot read is skipped here (silver quarantines it).
   const headers = await inspectHeader(file, delimiter, skipLines);
+  if (headers.length === 1 && headers[0] === '') throw new UserError(`${displayName} has no header line: its lines are blank`, 'a CSV file needs a header line naming its columns');
   const names = columnNames(headers);
   const reader = textReader(file, delimiter, headers.length, skipLines);
   const source = `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${reader})`;

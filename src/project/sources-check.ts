@@ -57,11 +57,14 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
       const match = matchHeader(header, spec);
       const problem = headerProblem(name, header, match, spec);
       let add: string[] = [];
-      if (match.extra.length) {
+      // A field the definition lacks, or a column named once more than declared: its later field fills
+      // `<name>_2` (as init names it), which the lines to add declare.
+      const repeated = match.names.map((n, i) => match.duplicated.includes(n) && match.names.indexOf(n) < i);
+      if (match.extra.length || repeated.includes(true)) {
         engine ??= await Engine.openTemporary({ threads: 2, memoryLimit: '1GB' }, 'check');
         const inferred = await inferCsv(engine, file, name);
         add = inferred.columns
-          .filter((_, i) => match.names[i]?.startsWith('_extra_'))
+          .filter((_, i) => match.names[i]?.startsWith('_extra_') || repeated[i])
           .map((c) => `${c.name}: { type: ${c.type}${c.format ? `, format: ${JSON.stringify(c.format)}` : ''} }${!c.header ? '   # no name in the header' : c.header !== c.name ? `   # header "${c.header}"` : ''}`);
       }
       const outcome: SourceFileReport['outcome'] = problem
