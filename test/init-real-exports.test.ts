@@ -156,6 +156,23 @@ test('init --from-csv on a World Bank download and an Excel sep= export: the lin
     { magasin: 'Lyon', montant: 3 },
     { magasin: 'Paris', montant: 12.5 },
   ]);
+  // A later download without the notes: check --sources says where its header is, and run keeps it waiting, not read as empty rows.
+  const rows = Array.from({ length: 6 }, (_, i) => `"C${i}","C0${i}","Population, total","SP.POP.TOTL","${i}","${i}","${i}",`);
+  await fs.writeFile(path.join(dir, 'sources', 'API_SP.POP.TOTL_DS2_en_csv_v2_2.csv'), ['"Country Name","Country Code","Indicator Name","Indicator Code","1960","1961","2023",', ...rows, ''].join('\n'));
+  const check = await runCli(['check', '--sources', '--project', dir], {});
+  assert.match(check.stdout, /API_SP\.POP\.TOTL_DS2_en_csv_v2_2\.csv → api_sp_pop_totl_ds2_en_csv_v2: waits in quarantine: .*its header looks like line 1, where skip_lines \(4\) in datasets\/api_sp_pop_totl_ds2_en_csv_v2\.yml reads line 5/, check.stdout);
+  const later = await runProject(dir, dataDir);
+  const waits = later.stages[1].details.datasets.api_sp_pop_totl_ds2_en_csv_v2;
+  assert.deepEqual([waits.rowsOut, waits.rows, waits.waitingFiles.length], [0, 3, 1]);
+
+  // A KPI integer past 2^53 would be served rounded: the run fails before its commit, saying what to write.
+  const kpi = path.join(dir, 'kpis', 'world_total.yml');
+  await fs.writeFile(kpi, 'title: World\nsql: SELECT sum(c_1960)::HUGEINT * 1000000000 AS total FROM api_sp_pop_totl_ds2_en_csv_v2\ncolumns:\n  total: integer\n');
+  const rounded = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(rounded.code, 1);
+  assert.match(rounded.stderr, /kpis\/world_total\.yml: column "total" has a value beyond ±2\^53 \(9007199254740991\), which a JSON number cannot hold exactly[\s\S]*declare it string and cast it in the SELECT \(total::VARCHAR\)/);
+  await fs.writeFile(kpi, 'title: World\nsql: SELECT (sum(c_1960)::HUGEINT * 1000000000)::VARCHAR AS total FROM api_sp_pop_totl_ds2_en_csv_v2\ncolumns:\n  total: string\n');
+  await runProject(dir, dataDir);
 });
 
 test('init in a folder of the user\'s own: a file of its sources/ is read in place, never replaced, and kept when init fails', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DatasetSpec } from '../project/types.js';
 import { shopDataset } from '../../test/support/shop.js';
-import { columnNames, matchHeader, parseHeader } from './csv-header.js';
+import { columnNames, headerProblem, matchHeader, parseHeader } from './csv-header.js';
 
 /** A dataset declaring these columns (all optional), as `init --from-csv` would name them. */
 const declaring = (names: string[]): DatasetSpec => ({
@@ -52,5 +52,17 @@ describe('header names and their match with a definition', () => {
     const match = matchHeader(parseHeader('C 2019,ID,Extra'), declaring(['id', 'c_2019']));
     assert.deepEqual(match.names, ['c_2019', 'id', '_extra_3']);
     assert.deepEqual(match.extra, ['Extra']);
+  });
+
+  test('a header naming not one declared column (all optional) stops the file: its rows would all be read empty', () => {
+    const spec = declaring(['date', 'store', 'amount']);
+    // A data row taken for the header (skip_lines too large), or a title (skip_lines too small).
+    for (const line of ['2024-04-07,Nice,9', 'Sales export, month 04']) {
+      const header = parseHeader(line);
+      const problem = headerProblem('orders_2024-04.csv', header, matchHeader(header, spec), spec);
+      assert.match(problem?.message ?? '', /^orders_2024-04\.csv: no field of its header names a declared column \(the header has: .*\) \(a row or a title taken for the header\? the line after the 0 skip_lines skips must name the columns\)$/, line);
+    }
+    const some = parseHeader('date,store,units');
+    assert.equal(headerProblem('orders.csv', some, matchHeader(some, spec), spec), undefined, 'one declared column named: the others read as missing');
   });
 });

@@ -124,8 +124,8 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
 }
 
 /**
- * Why a file cannot be read as its dataset (a required column missing, a column named twice), as a
- * one-line message and a hint, or undefined when it can.
+ * Why a file cannot be read as its dataset (a required column missing, a column named twice, not one
+ * declared column named), as a one-line message and a hint, or undefined when it can.
  */
 export function headerProblem(fileName: string, header: string[], match: HeaderMatch, spec: DatasetSpec): { message: string; hint: string } | undefined {
   const expected = Object.keys(spec.columns).filter((c) => spec.columns[c]!.required);
@@ -137,15 +137,26 @@ export function headerProblem(fileName: string, header: string[], match: HeaderM
     };
   }
   const missing = match.missingRequired;
-  if (!missing.length) return undefined;
+  // Not one declared column named (all of them optional): every row would be read empty and dropped.
+  const unmatched = match.names.every((n) => n.startsWith('_extra_'));
+  if (!missing.length && !unmatched) return undefined;
   const raw = shown(header.join(spec.delimiter));
   const other = [',', ';', '\t', '|'].find((d) => d !== spec.delimiter && header.length === 1 && raw.includes(d === '\t' ? '\\t' : d));
   const names: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
   const separator = other ? ` (it looks ${names[other]}-separated: save it with ${names[spec.delimiter] ?? `"${spec.delimiter}"`}s, or set delimiter: "${other === '\t' ? '\\t' : other}" in datasets/${spec.name}.yml)` : '';
-  // Under half the declared fields, and split: maybe a title or notes above the header, as some exports write.
-  const notes = !other && header.length * 2 < Object.keys(spec.columns).length ? ` (lines before the header, such as a title or notes? set skip_lines: <their number> in datasets/${spec.name}.yml)` : '';
+  // Under half the declared fields: maybe a title or notes above the header, as some exports write. No
+  // declared column: a row (no header, or skip_lines too large) or a title taken for the header.
+  const narrow = header.length * 2 < Object.keys(spec.columns).length;
+  const notes = other
+    ? ''
+    : narrow
+      ? ` (lines before the header, such as a title or notes? set skip_lines: <their number> in datasets/${spec.name}.yml)`
+      : unmatched
+        ? ` (a row or a title taken for the header? the line after the ${spec.skipLines ?? 0} skip_lines skips must name the columns)`
+        : '';
+  const what = missing.length ? `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : 'no field of its header names a declared column';
   return {
-    message: `${fileName}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header has: ${raw || 'nothing'})${separator}${notes}`,
+    message: `${fileName}: ${what} (the header has: ${raw || 'nothing'})${separator}${notes}`,
     hint: `the header must name each of: ${expected.join(spec.delimiter)} (case, spaces and punctuation do not matter)`,
   };
 }

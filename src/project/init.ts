@@ -159,7 +159,8 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
     for (const sub of ['datasets', 'kpis', 'sources']) await mkdir(path.join(target, sub));
     for (const [i, s] of shapes.entries()) {
       const other = clash(i);
-      const why = other && `# Its files are named: ${stemGlobs[i]} would also match the files of dataset ${other.name}.`;
+      const layouts = other && other.csv.skipLines !== s.csv.skipLines ? ` (theirs have ${other.csv.skipLines} lines before the header, these ${s.csv.skipLines}: a dataset skips as many in each file)` : '';
+      const why = other && `# Its files are named: ${stemGlobs[i]} would also match the files of dataset ${other.name}${layouts}.`;
       await write(path.join(target, 'datasets', `${s.name}.yml`), datasetYaml(s.name, globs[i]!, s.files, s.csv, why));
     }
     for (const { from, to } of copies) {

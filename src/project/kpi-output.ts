@@ -33,3 +33,19 @@ export function checkKpiOutput(kpi: Kpi, actual: { name: string; type: string }[
     }
   });
 }
+
+/** The largest integer a JSON number (a double) holds exactly: 2^53 - 1. */
+export const SAFE_INTEGER = 9007199254740991;
+
+/**
+ * Refuses a KPI whose integer column has a value beyond ±2^53 (`columns`: those that do), which the
+ * API and the serving stores would round: the run fails before its commit, not serving a rounded number.
+ */
+export function checkSafeIntegers(kpi: Kpi, columns: string[]): void {
+  const column = columns[0];
+  if (column === undefined) return;
+  throw new UserError(
+    `kpis/${kpi.id}.yml: column "${column}" has a value beyond ±2^53 (${SAFE_INTEGER}), which a JSON number cannot hold exactly: the API would serve it rounded`,
+    `declare it string and cast it in the SELECT (${column}::VARCHAR), or divide it (thousands, millions)`,
+  );
+}

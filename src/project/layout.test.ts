@@ -32,6 +32,16 @@ test('the lines before the header: notes, a title, blank lines, Excel\'s sep= li
   assert.deepEqual(await layoutOf('"sep=,"\nname,amount\nA,1\n'), { delimiter: ',', skipLines: 1 });
   assert.deepEqual(await layoutOf('\n\nid,name\n1,a\n2,b\n'), { delimiter: ',', skipLines: 2 });
   assert.deepEqual(await layoutOf('Population by country (thousands)\nSource: UN\n\ncountry,code,pop\nFrance,FR,68000\nBelgium,BE,11600\n'), { delimiter: ',', skipLines: 3 });
+  // A title holding the delimiter, set apart by a blank line; Excel's title and empty rows (",,,").
+  assert.deepEqual(await layoutOf('Sales by store, November 2026\n\nstore,amount,day\nParis,12.5,2026-11-01\nLyon,3,2026-11-02\nNice,4,2026-11-03\n'), { delimiter: ',', skipLines: 2 });
+  assert.deepEqual(await layoutOf('Quarterly sales report 2024,,,\n,,,\nregion,q1,q2,q3\nNorth,10,20,30\nSouth,1,2,3\n'), { delimiter: ',', skipLines: 2 });
+  // More lines of notes than rows, and footnotes after them: they do not vote for the data's width.
+  assert.deepEqual(await layoutOf('Table 7\nHousing starts\nSource: Statistics Office\nUnits: dwellings\nregion,q1,q2\nNorth,10,20\n'), { delimiter: ',', skipLines: 4 });
+  assert.deepEqual(await layoutOf('Unemployment\nregion,rate,year\nNorth,5.1,2024\nSouth,6.2,2024\nnote 1\nnote 2\nnote 3\nnote 4\n'), { delimiter: ',', skipLines: 1 });
+  // World Bank's notes over a narrow table: wider than half of it, set apart by blank lines.
+  assert.deepEqual(await layoutOf('"Data Source","WDI",\n\n"Last Updated Date","2024-06-28",\n\n"Country Name","Country Code","2020","2021",\n"Aruba","ABW","1","2",\n"Chad","TCD","3","4",\n'), { delimiter: ',', skipLines: 4 });
+  assert.deepEqual(await layoutOf('sep=\t\nname\tamount\nA\t1\n'), { delimiter: '\t', skipLines: 1 });
+  assert.deepEqual(await layoutOf('sep=;;;\nnom;montant;jour;x\nA;1;2;3\n'), { delimiter: ';', skipLines: 1 });
 });
 
 test('a header is not skipped: rows ending with a delimiter, a one-word first line over two columns, one column', async () => {
@@ -39,6 +49,11 @@ test('a header is not skipped: rows ending with a delimiter, a one-word first li
   assert.deepEqual(await layoutOf('name\nBob,\nAnn,\nEve,\n'), { delimiter: ',', skipLines: 0 });
   assert.deepEqual(await layoutOf('id,name\n1,a\n2,b\n3,c\n'), { delimiter: ',', skipLines: 0 });
   assert.deepEqual(await layoutOf('Total (a|b)\n1\n2\n'), { delimiter: ',', skipLines: 0 });
+  // A blank line after the header, before rows wider than it: the header stays (a header's first name is no number).
+  assert.deepEqual(await layoutOf('id,name\n\n1,Bob,,\n2,Ann,,\n3,Eve,,\n'), { delimiter: ',', skipLines: 0 });
+  assert.deepEqual(await layoutOf('id,comment\n\n1,good, fast, cheap\n2,bad, slow, pricey\n'), { delimiter: ',', skipLines: 0 });
+  assert.deepEqual(await layoutOf('name,city,country\nBob,Paris,FR,\nAnn,Lyon,FR,\n'), { delimiter: ',', skipLines: 0 });
+  assert.deepEqual(await layoutOf('name,note\nBob,a, b\nAnn,c, d\n'), { delimiter: ',', skipLines: 0 });
   // Values with unquoted commas: more fields in every row than in the header, which stays the header.
   assert.deepEqual(await layoutOf('id,name\n1,Smith, John,5\n2,Doe, Ann,6\n'), { delimiter: ',', skipLines: 0 });
   assert.deepEqual(await layoutOf('id,name,note\n1,Smith, John,a, b, c\n2,Doe, Ann,d, e, f\n'), { delimiter: ',', skipLines: 0 });

@@ -22,11 +22,12 @@ const MAX_PREAMBLE = 30;
  * The delimiter that splits the header and most of the first data lines into as many fields (DuckDB's
  * sniffed one first, then the usual ones), else the one splitting the header and some data line; when
  * no data line is split, the file is one column ("Total (a|b)"). The header is the first line as wide
- * as the data, after lines of fewer fields that read as a title or notes (see headerLine).
+ * as the data, after lines that read as a title or notes (see headerLine).
  */
 export async function csvLayout(file: string, sniffed: string | undefined): Promise<CsvLayout> {
   const lines = await firstLines(file);
-  const excel = /^"?sep=([^"\s])"?$/i.exec(lines[0] ?? '');
+  // Excel's line naming the delimiter: `sep=;`, `"sep=,"`, `sep=<tab>`, sometimes with delimiters after it.
+  const excel = /^"?sep=([^"\r\n])/i.exec(lines[0] ?? '');
   if (excel) return { delimiter: excel[1]!, skipLines: 1 };
   const candidates = [...new Set([...(sniffed === undefined ? [] : [sniffed]), ...DELIMITERS])];
   const layouts = candidates.map((delimiter) => {
@@ -45,25 +46,31 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
 }
 
 /**
- * The index of the header among `lines`: the first non-blank line, unless the lines before the first
- * one as wide as the data (its most common width) all have at most half its fields and read as notes:
- * titles of one field ("Source: UN"), or lines set apart from the header by a blank line (World Bank's
- * "Last Updated Date","2024-06-28"). A header of fewer fields than its rows stays the header: rows
- * ending with a delimiter, or with unquoted commas in a value (`id,name` over `1,Smith, John,5`). With
- * data of two fields, only a line with a space in it is taken for a title.
+ * The index of the header among `lines`: the first line as wide as the data (its most common width
+ * among lines of two fields or more, so that titles and footnotes do not vote) with two values or
+ * more, when the lines before it read as notes: each has fewer values than it, and one value only
+ * ("Source: UN", Excel's "Report,,,") or a blank line between them and it (World Bank's "Last Updated
+ * Date","2024-06-28",). Else the first line that is not blank. A header's first name is no number:
+ * `1,Bob,,` after `id,name` and a blank line is a row, its header `id,name` (rows ending with
+ * delimiters, or with unquoted commas in a value, are wider than their header).
  */
 export function headerLine(lines: string[], delimiter: string): number {
-  const rows = lines.flatMap((line, index) => (line.trim() === '' ? [] : [{ index, width: fields(line, delimiter), line }]));
+  // A line of delimiters only (",,,", as spreadsheets save an empty row) is blank.
+  const rows = lines.flatMap((line, index) => {
+    const values = parseHeader(line, delimiter);
+    const filled = values.filter((v) => v !== '').length;
+    return filled === 0 ? [] : [{ index, width: values.length, filled, firstValue: values.find((v) => v !== '')! }];
+  });
   const first = rows[0]?.index ?? 0;
-  const width = mostCommon(rows.slice(1).map((r) => r.width));
-  if (width === undefined || width < 2) return first;
-  const header = rows.findIndex((r) => r.width === width);
+  const width = mostCommon(rows.filter((r) => r.width >= 2).map((r) => r.width));
+  if (width === undefined) return first;
+  const header = rows.findIndex((r) => r.width === width && r.filled >= 2);
   if (header <= 0 || rows[header]!.index > MAX_PREAMBLE) return first;
-  const before = rows.slice(0, header);
-  const setApart = rows[header]!.index > before.at(-1)!.index + 1;
-  const titles = before.every((r) => parseHeader(r.line, delimiter).filter((f) => f !== '').length <= 1);
-  const notes = before.every((r) => r.width <= Math.max(1, width / 2)) && (setApart || titles) && (width > 2 || before.every((r) => /\s/.test(r.line.trim())));
-  return notes ? rows[header]!.index : first;
+  const candidate = rows[header]!;
+  const notes = rows.slice(0, header);
+  const setApart = candidate.index > notes.at(-1)!.index + 1;
+  const readAsNotes = notes.every((r) => r.filled < candidate.filled && (r.filled === 1 || setApart));
+  return readAsNotes && !/^[+-]?[0-9]/.test(candidate.firstValue) ? candidate.index : first;
 }
 
 function fields(line: string, delimiter: string): number {

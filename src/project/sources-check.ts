@@ -5,6 +5,7 @@ import { Engine } from '../engine/duckdb.js';
 import { datasetForFile } from './globs.js';
 import { headerProblem, inspectHeader, matchHeader } from '../pipeline/csv-header.js';
 import { inferCsv } from './infer.js';
+import { csvLayout } from './layout.js';
 import { isSourceFileName } from '../lake/keys.js';
 import { checkTextStart } from '../pipeline/csv-file.js';
 import { UserError } from '../errors.js';
@@ -53,9 +54,33 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         reports.push({ file: name, dataset: spec.name, outcome: 'waits in quarantine', problem: `${unreadable.message} (${unreadable.hint ?? ''})`.replace(/ \(\)$/, ''), missingOptional: [], add: [] });
         continue;
       }
-      const header = await inspectHeader(file, spec.delimiter, spec.skipLines);
+      const skip = spec.skipLines ?? 0;
+      const header = await inspectHeader(file, spec.delimiter, skip).catch((err: unknown) => {
+        if (err instanceof UserError) return err;
+        throw err;
+      });
+      if (header instanceof UserError) {
+        reports.push({ file: name, dataset: spec.name, outcome: 'waits in quarantine', problem: header.message, missingOptional: [], add: [] });
+        continue;
+      }
       const match = matchHeader(header, spec);
       const problem = headerProblem(name, header, match, spec);
+      // Something is off: a file whose header is at another line than skip_lines says is read wrong
+      // whole, whatever columns it seems to lack or add.
+      if (problem || match.extra.length) {
+        const { skipLines } = await csvLayout(file, spec.delimiter);
+        if (skipLines !== skip) {
+          reports.push({
+            file: name,
+            dataset: spec.name,
+            outcome: 'waits in quarantine',
+            problem: `${name}: its header looks like line ${skipLines + 1}, where skip_lines (${skip}) in datasets/${spec.name}.yml reads line ${skip + 1}: every file of a dataset needs as many lines before its header`,
+            missingOptional: [],
+            add: [],
+          });
+          continue;
+        }
+      }
       let add: string[] = [];
       // A field the definition lacks, or a column named once more than declared: its later field fills
       // `<name>_2` (as init names it), which the lines to add declare.

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parquetFiles, sqlIdent as id, sqlString as str, subquery } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
 import { failpoint } from '../../failpoints.js';
-import { checkKpiOutput } from '../../project/kpi-output.js';
+import { checkKpiOutput, checkSafeIntegers, SAFE_INTEGER } from '../../project/kpi-output.js';
 import { timed, type RunContext, type StageResult } from '../context.js';
 import { clearStaging, inlineRunner, publishAll, runShards, stagedLocalPaths, type Shard, type ShardRunner, type StagedFile } from '../shards.js';
 import { goldObjectKey, goldPartitionObjectKey, STAGING } from '../../lake/index.js';
@@ -92,15 +92,17 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     for (const spec of datasets) rowsIn += await datasetView(ctx, db, spec.name, silverObjects(silver, spec.name), downloads);
 
     const written: { table: string; objects: { key: string; file: StagedFile }[]; rows: number }[] = [];
-    const build = async (table: string, sql: string) => {
+    /** Writes a table and counts its rows, with `aggregates` over them (by alias) in the same query. */
+    const build = async (table: string, sql: string, aggregates: string[] = []) => {
       ctx.progress.begin('gold', table);
       const file = path.join(outDir, `${table}.parquet`);
       await writeTable(db, sql, file, (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }));
       // Later tables (the KPIs) read this one by name.
       await db.run(`CREATE OR REPLACE TEMP VIEW ${id(table)} AS SELECT * FROM read_parquet(${str(file)})`);
-      const [r] = await db.rows(`SELECT count(*) AS n FROM ${id(table)}`);
+      const [r] = await db.rows(`SELECT ${['count(*) AS n', ...aggregates].join(', ')} FROM ${id(table)}`);
       written.push({ table, objects: [{ key: goldObjectKey(table, ctx.runId), file: { local: file } }], rows: Number(r!['n']) });
       ctx.progress.end();
+      return r!;
     };
 
     for (const model of models) {
@@ -120,7 +122,10 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     }
     for (const kpi of kpis) {
       checkKpiOutput(kpi, await db.columns(kpi.sql));
-      await build(kpi.table, kpi.sql);
+      // An integer past 2^53 would be served rounded (see checkSafeIntegers).
+      const integers = Object.entries(kpi.columns).flatMap(([name, c]) => (c.type === 'integer' ? [name] : []));
+      const r = await build(kpi.table, kpi.sql, integers.map((c, i) => `coalesce(bool_or(abs(${id(c)}::HUGEINT) > ${SAFE_INTEGER}), false) AS ${id(`u${i}`)}`));
+      checkSafeIntegers(kpi, integers.filter((_, i) => r[`u${i}`] === true));
     }
 
     // A partition kept as it was is in place already.
