@@ -175,6 +175,38 @@ test('init --from-csv on a World Bank download and an Excel sep= export: the lin
   await runProject(dir, dataDir);
 });
 
+test('a windows-1252 export (Excel, Latin-1): init declares its encoding, bronze keeps its bytes, silver reads its accents', async () => {
+  const bytes = Buffer.from('id;nom;ville;montant\r\n1;Ren\xe9;Orl\xe9ans;12,5\r\n2;Zo\xeb;\x80uro;3\r\n3;Fran\xe7ois;B\xe9ziers;4,25\r\n', 'latin1');
+  const csvs = path.join(root, 'latin');
+  await fs.mkdir(csvs, { recursive: true });
+  await fs.writeFile(path.join(csvs, 'clients_fr.csv'), bytes);
+  const dir = path.join(root, 'latin-project');
+  const init = await runCli(['init', dir, '--from-csv', path.join(csvs, 'clients_fr.csv')], {});
+  assert.equal(init.code, 0, init.stderr);
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'clients_fr.yml'), 'utf8'), /^encoding: windows-1252$/m);
+  const dataDir = path.join(root, 'latin-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'clients_fr', summary.runId, 'SELECT id, nom, ville, montant FROM $t ORDER BY id'), [
+    { id: 1, nom: 'René', ville: 'Orléans', montant: 12.5 },
+    { id: 2, nom: 'Zoë', ville: '€uro', montant: 3 },
+    { id: 3, nom: 'François', ville: 'Béziers', montant: 4.25 },
+  ]);
+  const [bronze] = await fs.readdir(path.join(dataDir, 'lake', 'bronze', 'clients_fr'));
+  assert.ok((await fs.readFile(path.join(dataDir, 'lake', 'bronze', 'clients_fr', bronze!, 'clients_fr.csv'))).equals(bytes), 'bronze keeps the bytes received');
+  // The explorer's preview of that bronze file reads it as silver does.
+  const { url, child: server } = await startServer({ DATA_DIR: dataDir, SERVER_WORKERS: '1' }, ['--project', dir]);
+  try {
+    const preview = (await (await fetch(`${url}/api/lake/bronze/preview?key=${encodeURIComponent(`clients_fr/${bronze}/clients_fr.csv`)}`)).json()) as { rows: { nom: string }[] };
+    assert.deepEqual(preview.rows.map((r) => r.nom), ['René', 'Zoë', 'François']);
+  } finally {
+    server.kill('SIGTERM');
+  }
+  // A later file in the same encoding with a new column: check --sources reads its header as such.
+  await fs.writeFile(path.join(dir, 'sources', 'clients_fr_2.csv'), Buffer.from('id;nom;ville;montant;r\xe9gion\r\n4;L\xe9a;Nancy;1;Lorraine\r\n', 'latin1'));
+  const check = await runCli(['check', '--sources', '--project', dir], {});
+  assert.match(check.stdout, /^ {6}region: \{ type: text \} {3}# header "région"$/m, check.stdout);
+});
+
 test('init in a folder of the user\'s own: a file of its sources/ is read in place, never replaced, and kept when init fails', async () => {
   const dir = path.join(root, 'own-folder');
   await fs.mkdir(path.join(dir, 'sources'), { recursive: true });

@@ -26,6 +26,11 @@ export class Engine {
     private readonly ownedDir?: string,
   ) {}
 
+  /** The temporary engine's folder (see openTemporary), for files that need not outlive it. */
+  get temporaryDir(): string | undefined {
+    return this.ownedDir;
+  }
+
   /** An engine for a command outside a run (check, init): it spills to a temporary folder of its own, removed on close. */
   static async openTemporary(settings: Config['duckdb'], purpose: string): Promise<Engine> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), `datalake-${purpose}-`));

@@ -132,7 +132,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         ctx.progress.begin('bronze', `check ${name}`);
         let facts: CsvFileFacts;
         try {
-          facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }), spec.skipLines);
+          facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }), spec.skipLines, spec.encoding);
         } catch (err) {
           if (!(err instanceof UserError) || err instanceof ServiceError) throw err;
           ctx.progress.end();

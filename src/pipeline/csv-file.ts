@@ -4,6 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { decodeText, type SourceEncoding } from './csv-encoding.js';
 import { headerSpan, MAX_HEADER_BYTES, noHeaderAfter } from './csv-header.js';
 
 export interface CsvFileFacts {
@@ -76,7 +77,7 @@ export class RecordCounter {
  * One streaming pass over a source file: checksum, UTF-8 validity, record count and header.
  * Fails with a one-line message for an empty or non-UTF-8 file.
  */
-export async function inspectCsv(file: string, onBytes?: (bytes: number) => void, skipLines = 0): Promise<CsvFileFacts> {
+export async function inspectCsv(file: string, onBytes?: (bytes: number) => void, skipLines = 0, encoding: SourceEncoding = 'utf-8'): Promise<CsvFileFacts> {
   const name = path.basename(file);
   // The checksum is computed on another thread, reading the file on its own (from the page cache), while
   // this one counts records and checks UTF-8: on a large file the two take about as long.
@@ -98,6 +99,9 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     } else lastLine = undefined;
     size += chunk.length;
     counter.push(data);
+    onBytes?.(size);
+    // Every byte is a windows-1252 character: only UTF-8 is checked.
+    if (encoding !== 'utf-8') continue;
     // A multi-byte character may straddle two chunks: validate it with the start of the next one.
     let body = chunk;
     if (carry) {
@@ -109,7 +113,6 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     const tail = incompleteTail(body);
     if (!isUtf8(body.subarray(0, body.length - tail))) throw notUtf8(name);
     carry = tail ? Buffer.from(body.subarray(body.length - tail)) : undefined;
-    onBytes?.(size);
   }
   if (carry) throw notUtf8(name);
   if (size === 0) throw new UserError(`${name} is empty (0 bytes)`, 'a source file needs a header line and at least one row');
@@ -117,14 +120,15 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   if (headerBytes === undefined) throw new UserError(`${name}: the ${skipLines ? 'header' : 'first'} line is longer than 64 KiB; this does not look like a CSV header`);
   // UTF-16 is valid UTF-8 when its text is ASCII, but every other byte is NUL.
   if (headerBytes.includes(0)) throw utf16(name);
-  if (/\r[^\r]*\S/.test(headerBytes.toString('utf8').replace(/\r$/, ''))) throw crOnly(name);
+  const headerLine = decodeText(headerBytes, encoding);
+  if (/\r[^\r]*\S/.test(headerLine.replace(/\r$/, ''))) throw crOnly(name);
   counter.end();
   return {
     sha256: await digest,
     size,
     records: Math.max(0, counter.records - 1),
     longestRecord: counter.longest,
-    headerLine: headerBytes.toString('utf8').replace(/^\uFEFF/, '').replace(/\r$/, ''),
+    headerLine: headerLine.replace(/^\uFEFF/, '').replace(/\r$/, ''),
   };
 }
 
@@ -155,7 +159,7 @@ export async function countRecords(file: string, skipLines = 0): Promise<number>
  * Refuses, in the words of inspectCsv, a file whose first MiB is not UTF-8 text or ends its lines
  * with CR only: what `init --from-csv` checks before asking DuckDB, whose errors would name a line.
  */
-export async function checkTextStart(file: string, name = path.basename(file)): Promise<void> {
+export async function checkTextStart(file: string, name = path.basename(file), encoding: SourceEncoding = 'utf-8'): Promise<void> {
   const handle = await fs.open(file);
   let start: Buffer;
   try {
@@ -167,8 +171,8 @@ export async function checkTextStart(file: string, name = path.basename(file)): 
   }
   const firstLine = start.subarray(0, start.indexOf(10) === -1 ? start.length : start.indexOf(10));
   if (firstLine.includes(0)) throw utf16(name);
-  if (!isUtf8(start.subarray(0, start.length - incompleteTail(start)))) throw notUtf8(name);
-  if (/\r[^\r]*\S/.test(firstLine.toString('utf8').replace(/\r$/, ''))) throw crOnly(name);
+  if (encoding === 'utf-8' && !isUtf8(start.subarray(0, start.length - incompleteTail(start)))) throw notUtf8(name);
+  if (/\r[^\r]*\S/.test(decodeText(firstLine, encoding).replace(/\r$/, ''))) throw crOnly(name);
 }
 
 /**
@@ -240,5 +244,5 @@ function crOnly(name: string): UserError {
 }
 
 function notUtf8(name: string): UserError {
-  return new UserError(`${name} is not valid UTF-8 text`, `re-save it as UTF-8, for example: iconv -f latin1 -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`);
+  return new UserError(`${name} is not valid UTF-8 text`, `if it is Excel's or a Western European export, set encoding: windows-1252 in its dataset definition; else re-save it as UTF-8, for example: iconv -f latin1 -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`);
 }

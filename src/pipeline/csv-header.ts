@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { decodeText, type SourceEncoding } from './csv-encoding.js';
 import type { DatasetSpec } from '../project/types.js';
 
 /**
@@ -195,7 +196,7 @@ export function noHeaderAfter(fileName: string, skipLines: number): UserError {
 }
 
 /** Reads just the header line of a CSV file, after its first `skipLines` lines. */
-export async function inspectHeader(file: string, delimiter = ',', skipLines = 0): Promise<string[]> {
+export async function inspectHeader(file: string, delimiter = ',', skipLines = 0, encoding: SourceEncoding = 'utf-8'): Promise<string[]> {
   const handle = await fs.open(file, 'r');
   try {
     const buf = Buffer.alloc(MAX_HEADER_BYTES);
@@ -203,7 +204,7 @@ export async function inspectHeader(file: string, delimiter = ',', skipLines = 0
     const start = buf.subarray(0, bytesRead);
     const span = headerSpan(start, skipLines);
     if (!span || (skipLines > 0 && span.begin === bytesRead)) throw noHeaderAfter(path.basename(file), skipLines);
-    return parseHeader(start.subarray(span.begin, span.end === -1 ? bytesRead : span.end).toString('utf8'), delimiter);
+    return parseHeader(decodeText(start.subarray(span.begin, span.end === -1 ? bytesRead : span.end), encoding), delimiter);
   } finally {
     await handle.close();
   }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
-import { inferCsv, type InferredColumn, type InferredCsv } from './infer.js';
+import { inferCsv, textReader, type InferredColumn, type InferredCsv } from './infer.js';
 
 let engine: Engine;
 let dir: string;
@@ -117,8 +117,20 @@ describe('inferCsv', () => {
     assert.deepEqual(csv.nullValuesInText, [{ value: 'NA', columns: ['country'] }]);
   });
 
-  test('a file that is not UTF-8 text, or ends its lines with CR only, is refused in one line that says what to do', async () => {
-    assert.match(await refusal('latin.csv', Buffer.from('id;nom\n1;Ren\xe9\n', 'latin1')), /latin\.csv is not valid UTF-8 text/);
+  test('a file that is not UTF-8 is read as windows-1252 (Excel\'s Western European exports, Latin-1), from a UTF-8 copy', async () => {
+    const file = path.join(dir, 'latin.csv');
+    await fs.writeFile(file, Buffer.from('id;nom;ville\r\n1;Ren\xe9;Orl\xe9ans\r\n2;Zo\xeb;\x80uro\r\n', 'latin1'));
+    const csv = await inferCsv(engine, file, 'latin.csv');
+    assert.deepEqual([csv.encoding, csv.delimiter, csv.rows, csv.columns.map((c) => c.name)], ['windows-1252', ';', 2, ['id', 'nom', 'ville']]);
+    assert.notEqual(csv.text, file);
+    const names = await engine.rows(`SELECT c1 AS nom, c2 AS ville FROM ${textReader(csv.text, ';', 3)} ORDER BY c0`);
+    assert.deepEqual(names, [{ nom: 'René', ville: 'Orléans' }, { nom: 'Zoë', ville: '€uro' }]);
+    const utf8 = path.join(dir, 'utf8.csv');
+    await fs.writeFile(utf8, 'id;nom\n1;René\n');
+    assert.deepEqual([(await inferCsv(engine, utf8)).encoding, (await inferCsv(engine, utf8)).text], ['utf-8', utf8]);
+  });
+
+  test('a file of UTF-16 text or of blank lines, or ending its lines with CR only, is refused in one line that says what to do', async () => {
     assert.match(await refusal('u16.csv', Buffer.from('\ufeffid,name\n1,a\n', 'utf16le')), /not UTF-8 text: its first line has NUL bytes \(UTF-16\?\)/);
     assert.match(await refusal('cr.csv', Buffer.from('id,name,v\r1,a,1\r2,b,2\r')), /ends its lines with CR only/);
     assert.match(await refusal('blank.csv', Buffer.from('\n \n\r\n')), /blank\.csv has no header line: its lines are blank/);

@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
 import { checkTextStart, countRecords } from '../pipeline/csv-file.js';
+import { startsAsUtf8, utf8Copy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, skipOption } from '../pipeline/csv-header.js';
 import { csvLayout } from './layout.js';
 import { numberExpr } from '../pipeline/row-rules.js';
@@ -35,6 +39,9 @@ export interface InferredCsv {
   delimiter: string;
   /** Lines before the header (a title, notes, Excel's `sep=;`): see layout.ts. */
   skipLines: number;
+  encoding: SourceEncoding;
+  /** The file as UTF-8: itself, or a copy (for windows-1252) that lives as long as the engine that read it. */
+  text: string;
   rows: number;
   columns: InferredColumn[];
   /** Spellings of a missing value found in columns that are otherwise numbers, dates or booleans. */
@@ -67,8 +74,11 @@ const FORMAT_SAMPLE_ROWS = 1_000;
 const AGGREGATES_PER_STATEMENT = 220;
 
 /** `onProgress` hears DuckDB's estimate while every row is read (seconds on a file of millions of rows). */
-export async function inferCsv(engine: Engine, file: string, displayName = file, onProgress?: (p: QueryProgress) => void): Promise<InferredCsv> {
-  if ((await stat(file)).size === 0) throw new UserError(`${displayName} is empty (0 bytes)`, 'a CSV file needs a header line naming its columns');
+export async function inferCsv(engine: Engine, original: string, displayName = original, onProgress?: (p: QueryProgress) => void): Promise<InferredCsv> {
+  if ((await stat(original)).size === 0) throw new UserError(`${displayName} is empty (0 bytes)`, 'a CSV file needs a header line naming its columns');
+  // Not UTF-8: windows-1252 (Excel's and many portals' Western European exports), read from a UTF-8 copy.
+  const encoding: SourceEncoding = (await startsAsUtf8(original)) ? 'utf-8' : 'windows-1252';
+  const file = await utf8Copy(original, encoding, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
   await checkTextStart(file, displayName);
   // DuckDB's sniffer reads the first rows: one row with a field too many or too few (which silver will
   // quarantine) made it choose "|" and read each line as one column, or fail. The header has the last word.
@@ -197,7 +207,7 @@ export async function inferCsv(engine: Engine, file: string, displayName = file,
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
   const unreadRecords = Math.max(0, (await countRecords(file, skipLines)) - rows);
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
 }
 
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */

@@ -118,9 +118,9 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
     // across them (line numbers restarting each month) would lose rows. Such a column is no key.
     for (const shape of shapes.filter((s) => s.files.length > 1)) {
       for (const column of shape.csv.columns.filter((c) => c.unique)) {
-        const branches = shape.parts.map((part, j) => {
+        const branches = shape.parts.map((part) => {
           const i = part.columns.findIndex((c) => c.name === column.name);
-          return `SELECT nullif(trim(${id(`c${i}`)}), '') AS v FROM ${textReader(shape.files[j]!, part.delimiter, part.columns.length, part.skipLines)}`;
+          return `SELECT nullif(trim(${id(`c${i}`)}), '') AS v FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines)}`;
         });
         const [r] = await engine.rows(`SELECT count(v) = count(DISTINCT v) AS distinct_values FROM (${branches.join(' UNION ALL ')})`);
         if (r?.['distinct_values'] !== true) column.unique = false;
@@ -249,6 +249,7 @@ function datasetYaml(name: string, globs: string[], files: string[], csv: Inferr
     `files: ${globs.length === 1 ? yamlText(globs[0]!) : `[${globs.map(yamlText).join(', ')}]`}`,
   ];
   if (csv.delimiter !== ',') lines.push(`delimiter: ${JSON.stringify(csv.delimiter)}`);
+  if (csv.encoding !== 'utf-8') lines.push(`# Not UTF-8: read as ${csv.encoding} (Excel's and many Western European exports; Latin-1 too).`, `encoding: ${csv.encoding}`);
   if (csv.skipLines) lines.push(`# The first ${csv.skipLines === 1 ? 'line is' : `${csv.skipLines} lines are`} not data (a title, notes, Excel's sep=; or blank lines): the header follows.`, `skip_lines: ${csv.skipLines}`);
   if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import { globsOverlap, validGlob } from './globs.js';
 import { durationSeconds } from '../duration.js';
+import { ENCODING_NAMES } from '../pipeline/csv-encoding.js';
 import { DatasetFile, RuleFields, RULES } from './schema.js';
 import type { ColumnSpec, DatasetSpec, ReferenceSpec, RuleSpec } from './types.js';
 import { asList, closest, type DefinitionFile } from './yaml-file.js';
@@ -70,6 +71,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     files,
     delimiter: d.delimiter ?? ',',
     ...(d.skip_lines ? { skipLines: d.skip_lines } : {}),
+    ...(d.encoding && ENCODING_NAMES[d.encoding] === 'windows-1252' ? { encoding: 'windows-1252' as const } : {}),
     key,
     columns,
     references,

@@ -4,7 +4,7 @@ import type { InferredColumn, InferredCsv } from './infer.js';
 import { mergeShapes, oneTable } from './shapes.js';
 
 const column = (name: string, type: InferredColumn['type'], extra: Partial<InferredColumn> = {}): InferredColumn => ({ header: name, name, type, complete: true, unique: false, distinct: 2, ...extra });
-const csv = (columns: InferredColumn[], extra: Partial<InferredCsv> = {}): InferredCsv => ({ delimiter: ',', skipLines: 0, rows: 2, columns, nullValues: [], nullValuesInText: [], textTokens: [], unreadRecords: 0, ...extra });
+const csv = (columns: InferredColumn[], extra: Partial<InferredCsv> = {}): InferredCsv => ({ delimiter: ',', skipLines: 0, encoding: 'utf-8', text: 'x.csv', rows: 2, columns, nullValues: [], nullValuesInText: [], textTokens: [], unreadRecords: 0, ...extra });
 
 test('files of one table: the same columns in any order, or one file\'s all among the other\'s', () => {
   const a = csv([column('id', 'integer'), column('amount', 'integer')]);

@@ -43,7 +43,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         continue;
       }
       // What bronze refuses before reading the header (not UTF-8 text, CR-only line ends), said as bronze says it.
-      const unreadable = await checkTextStart(file, name).then(
+      const unreadable = await checkTextStart(file, name, spec.encoding).then(
         () => undefined,
         (err: unknown) => {
           if (err instanceof UserError) return err;
@@ -55,7 +55,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         continue;
       }
       const skip = spec.skipLines ?? 0;
-      const header = await inspectHeader(file, spec.delimiter, skip).catch((err: unknown) => {
+      const header = await inspectHeader(file, spec.delimiter, skip, spec.encoding).catch((err: unknown) => {
         if (err instanceof UserError) return err;
         throw err;
       });

@@ -63,6 +63,8 @@ export interface DatasetSpec {
    * data. Absent when 0, so that a definition without it keeps its digest (silver is not rebuilt).
    */
   skipLines?: number;
+  /** The files' text encoding when not UTF-8 (absent: UTF-8, and the definition keeps its digest). */
+  encoding?: 'windows-1252';
   /**
    * Key columns (empty: no key). Within a file the first row of a key wins; across files the later
    * file's row replaces the earlier. Without a key, rows are appended and a new version of a file name

@@ -7,6 +7,7 @@ import { UserError } from '../../errors.js';
 import { assertValidKey, BUCKETS, currentVersion, readStaged, requireVersion, type Bucket } from '../../lake/index.js';
 import { datasetForFile } from '../../project/globs.js';
 import { headerKey, inspectHeader, skipOption } from '../../pipeline/csv-header.js';
+import { utf8Copy } from '../../pipeline/csv-encoding.js';
 import type { DatasetSpec } from '../../project/types.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
@@ -175,11 +176,14 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       if (!(await lake.head(bucket, key))) throw notFound(`no object ${bucket}/${key}`);
       return lake.localPath(bucket, key, engine.scratchDir);
     });
-    const source =
-      format === 'parquet'
-        ? `read_parquet(${str(file)}, hive_partitioning = false)`
-        : await csvSource(file, datasetForFile(config.project, key.split('/').at(-1)!));
-    return { source, format, cleanup: async () => void (file.startsWith(engine.scratchDir) && (await fs.promises.rm(file, { force: true }))) };
+    const spec = format === 'csv' ? datasetForFile(config.project, key.split('/').at(-1)!) : undefined;
+    // A windows-1252 source is read from a UTF-8 copy, as silver reads it.
+    const text = await utf8Copy(file, spec?.encoding, path.join(engine.scratchDir, `${randomUUID()}.csv`));
+    const source = format === 'parquet' ? `read_parquet(${str(file)}, hive_partitioning = false)` : await csvSource(text, spec);
+    const cleanup = async () => {
+      for (const f of new Set([file, text])) if (f.startsWith(engine.scratchDir)) await fs.promises.rm(f, { force: true });
+    };
+    return { source, format, cleanup };
   }
 }
 

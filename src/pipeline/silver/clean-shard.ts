@@ -4,6 +4,8 @@ import { UserError } from '../../errors.js';
 import type { DatasetSpec, Project } from '../../project/types.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from '../cleaning.js';
 import { countRecords } from '../csv-file.js';
+import { utf8Copy } from '../csv-encoding.js';
+import type { RunContext } from '../context.js';
 import { headerProblem, inspectHeader, matchHeader } from '../csv-header.js';
 import type { ShardHandler, StagedFile } from '../shards.js';
 import type { MergeResult } from '../merge.js';
@@ -55,12 +57,23 @@ export function datasetNamed(project: Project, name: string): DatasetSpec {
   return spec;
 }
 
+/**
+ * A bronze file of the shard's dataset as silver reads it, a local path: UTF-8 (a copy of a
+ * windows-1252 file), and the bytes of its longest record there (a character may take 3).
+ */
+export async function bronzeText(ctx: RunContext, spec: DatasetSpec, input: CleanShardInput): Promise<{ csv: string; longestRecord?: number }> {
+  const dir = await ctx.workDir('silver-inputs');
+  const csv = await utf8Copy(await ctx.lake.localPath('bronze', input.key, dir), spec.encoding, path.join(dir, `${input.index}.utf8.csv`));
+  const longestRecord = input.longestRecord && (spec.encoding ? input.longestRecord * 3 : input.longestRecord);
+  return { csv, ...(longestRecord ? { longestRecord } : {}) };
+}
+
 /** One bronze file's cleaning (see cleaning.ts): a shard of the silver task. */
 export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async (ctx, input, stager) => {
   const spec = datasetNamed(ctx.config.project, input.dataset);
   const db = await ctx.db();
   const outDir = await ctx.workDir('silver');
-  const csv = await ctx.lake.localPath('bronze', input.key, await ctx.workDir('silver-inputs'));
+  const { csv, longestRecord } = await bronzeText(ctx, spec, input);
   const header = await inspectHeader(csv, spec.delimiter, spec.skipLines);
   const match = matchHeader(header, spec);
   const problem = headerProblem(input.name, header, match, spec);
@@ -74,7 +87,7 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
     outDir,
     tag: `_${input.index}`,
     settings: ctx.config.qualitySettings,
-    ...(input.longestRecord ? { longestRecord: input.longestRecord } : {}),
+    ...(longestRecord ? { longestRecord } : {}),
     ...(input.recordCount ? { expectedRecords: records } : {}),
     onProgress: (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }),
   });

@@ -9,7 +9,7 @@ import { judgedRows, type JudgedRows } from '../judging.js';
 import { referencedValues, silverView, unresolvedReference, writeSilverRows, type MergeResult } from '../merge.js';
 import type { RunContext } from '../context.js';
 import type { ShardHandler } from '../shards.js';
-import { cleanShard, datasetNamed, type CleanShardInput, type CleanShardOutput } from './clean-shard.js';
+import { bronzeText, cleanShard, datasetNamed, type CleanShardInput, type CleanShardOutput } from './clean-shard.js';
 import { datasetSelect } from './read.js';
 
 /**
@@ -42,14 +42,14 @@ export function mayLoadInOnePass(spec: { key: readonly string[] }, current: { ro
 async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<CleanShardOutput | undefined> {
   const spec = datasetNamed(ctx.config.project, input.dataset);
   const db = await ctx.db();
-  const csv = await ctx.lake.localPath('bronze', input.key, await ctx.workDir('silver-inputs'));
+  const { csv, longestRecord } = await bronzeText(ctx, spec, input);
   const header = await inspectHeader(csv, spec.delimiter, spec.skipLines);
   const match = matchHeader(header, spec);
   if (headerProblem(input.name, header, match, spec)) return undefined;
   const judging = await judgedRows(db, spec, csv, {
     header: match.names,
     settings: ctx.config.qualitySettings,
-    ...(input.longestRecord ? { longestRecord: input.longestRecord } : {}),
+    ...(longestRecord ? { longestRecord } : {}),
   });
   // Checked against the referenced datasets as merged in this run (combine merges in declared order).
   const unresolved = spec.references.map((r) => unresolvedReference(r.column, referencedValues(r)));

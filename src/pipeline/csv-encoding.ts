@@ -1,0 +1,68 @@
+import fs from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import path from 'node:path';
+
+/**
+ * A source file's text encoding: UTF-8 (the default), or windows-1252 — what Excel and many public
+ * data portals still write in Western Europe (`René`, `Orléans`, `€`); Latin-1 (ISO-8859-1) files are
+ * read the same way, as browsers do. Bronze keeps the file's own bytes; silver reads a UTF-8 copy.
+ * (DuckDB's own `latin-1` reader refuses a byte such as 0x80, Excel's €.)
+ */
+export type SourceEncoding = 'utf-8' | 'windows-1252';
+
+/** The spellings a definition may give, and the encoding each names. */
+export const ENCODING_NAMES: Record<string, SourceEncoding> = {
+  'utf-8': 'utf-8',
+  utf8: 'utf-8',
+  'windows-1252': 'windows-1252',
+  cp1252: 'windows-1252',
+  'latin-1': 'windows-1252',
+  latin1: 'windows-1252',
+  'iso-8859-1': 'windows-1252',
+};
+
+/** Text from bytes of the encoding (UTF-8 by default). */
+export function decodeText(bytes: Buffer, encoding: SourceEncoding = 'utf-8'): string {
+  return encoding === 'utf-8' ? bytes.toString('utf8') : new TextDecoder(encoding).decode(bytes);
+}
+
+/** Whether the file's first MiB is UTF-8 (a character cut by the end of that MiB aside): else it is read as windows-1252. */
+export async function startsAsUtf8(file: string): Promise<boolean> {
+  const handle = await fs.open(file);
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const start = buffer.subarray(0, bytesRead);
+    // When the file goes on, up to three bytes of a character the read cut off.
+    const cuts = bytesRead === buffer.length ? [0, 1, 2, 3] : [0];
+    return cuts.some((cut) => isUtf8(start.subarray(0, start.length - cut)));
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes `file` as UTF-8 to `out` (streaming, 4 MiB at a time) and returns that path; a UTF-8 file's
+ * own path is returned. Line ends, quotes and delimiters are ASCII in both encodings: records and
+ * lines stay where bronze counted them.
+ */
+export async function utf8Copy(file: string, encoding: SourceEncoding | undefined, out: string): Promise<string> {
+  if (!encoding || encoding === 'utf-8') return file;
+  await fs.mkdir(path.dirname(out), { recursive: true });
+  const input = await fs.open(file);
+  const output = await fs.open(out, 'w');
+  try {
+    const decoder = new TextDecoder(encoding);
+    const buffer = Buffer.allocUnsafe(4 << 20);
+    for (;;) {
+      const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      await output.write(decoder.decode(buffer.subarray(0, bytesRead), { stream: true }));
+    }
+    await output.write(decoder.decode());
+  } finally {
+    await input.close();
+    await output.close();
+  }
+  return out;
+}
