@@ -97,8 +97,8 @@ describe('alerts', () => {
     assert.equal(got!.body.event, 'run_failed');
     assert.equal(got!.body.project, 'tiny');
     assert.equal(typeof got!.body.text, 'string');
-    assert.match(got!.body.text, new RegExp(`^Data Lake tiny: run ${summary.runId} \\(bronze_ingestion_flow\\) failed in task bronze: customers\\.csv: missing columns id, name \\(the header has: \\*\\*\\*\\) \\(a row or a title taken for the header\\? the line after the 0 skip_lines skips must name the columns\\)$`));
-    assert.deepEqual(got!.body.run, { id: summary.runId, flow: 'bronze_ingestion_flow', state: 'failed', task: 'bronze', error: 'customers.csv: missing columns id, name (the header has: ***) (a row or a title taken for the header? the line after the 0 skip_lines skips must name the columns)' });
+    assert.match(got!.body.text, new RegExp(`^Data Lake tiny: run ${summary.runId} \\(bronze_ingestion_flow\\) failed in task bronze: customers\\.csv: missing columns id, name \\(the header has: \\*\\*\\*\\) \\(is that line a row or a title\\? the first line must name the columns\\)$`));
+    assert.deepEqual(got!.body.run, { id: summary.runId, flow: 'bronze_ingestion_flow', state: 'failed', task: 'bronze', error: 'customers.csv: missing columns id, name (the header has: ***) (is that line a row or a title? the first line must name the columns)' });
     assert.doesNotMatch(JSON.stringify(got!.body), /Eve Secret/, 'the quoted line of a dataset with personal data never leaves');
 
     await assertOneDelivery(tiny.lake, summary.runId, 'run_failed', got!.body.text);

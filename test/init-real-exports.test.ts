@@ -201,6 +201,10 @@ test('a windows-1252 export (Excel, Latin-1): init declares its encoding, bronze
   } finally {
     server.kill('SIGTERM');
   }
+  // A re-export saved as Excel's "CSV UTF-8" (a BOM) into the same dataset: read as UTF-8, not as mojibake.
+  await fs.writeFile(path.join(dir, 'sources', 'clients_fr_utf8.csv'), '\uFEFFid;nom;ville;montant\r\n5;Chloé;Besançon;2\r\n');
+  const utf8 = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'clients_fr', utf8.runId, 'SELECT nom, ville FROM $t WHERE id = 5'), [{ nom: 'Chloé', ville: 'Besançon' }]);
   // A later file in the same encoding with a new column: check --sources reads its header as such.
   await fs.writeFile(path.join(dir, 'sources', 'clients_fr_2.csv'), Buffer.from('id;nom;ville;montant;r\xe9gion\r\n4;L\xe9a;Nancy;1;Lorraine\r\n', 'latin1'));
   const check = await runCli(['check', '--sources', '--project', dir], {});

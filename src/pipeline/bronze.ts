@@ -29,6 +29,8 @@ export interface BronzeFile {
   recordCount?: true;
   /** The lines before the header, not counted in `rows` (the dataset's `skip_lines` then): silver counts again under another. */
   skipLines?: number;
+  /** Its text is windows-1252 (its dataset's `encoding`, and not UTF-8): silver reads a UTF-8 copy. */
+  encoding?: 'windows-1252';
   ingestDate: string;
   ingestedAt: string;
   runId: string;
@@ -210,6 +212,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         longestRecord: facts.longestRecord,
         recordCount: true,
         ...(spec.skipLines ? { skipLines: spec.skipLines } : {}),
+        ...(facts.encoding !== 'utf-8' ? { encoding: facts.encoding } : {}),
         ingestDate,
         ingestedAt: now.toISOString(),
         runId: ctx.runId,

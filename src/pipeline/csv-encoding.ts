@@ -26,16 +26,21 @@ export function decodeText(bytes: Buffer, encoding: SourceEncoding = 'utf-8'): s
   return encoding === 'utf-8' ? bytes.toString('utf8') : new TextDecoder(encoding).decode(bytes);
 }
 
-/** Whether the file's first MiB is UTF-8 (a character cut by the end of that MiB aside): else it is read as windows-1252. */
-export async function startsAsUtf8(file: string): Promise<boolean> {
+/** Whether every byte of the file is UTF-8 (read 4 MiB at a time): else it is read as windows-1252. */
+export async function isUtf8File(file: string): Promise<boolean> {
   const handle = await fs.open(file);
   try {
-    const buffer = Buffer.alloc(1 << 20);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const start = buffer.subarray(0, bytesRead);
-    // When the file goes on, up to three bytes of a character the read cut off.
-    const cuts = bytesRead === buffer.length ? [0, 1, 2, 3] : [0];
-    return cuts.some((cut) => isUtf8(start.subarray(0, start.length - cut)));
+    const buffer = Buffer.allocUnsafe(4 << 20);
+    let carry = Buffer.alloc(0);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return carry.length === 0;
+      const bytes = carry.length ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+      // Up to three bytes of a character the chunk cut off wait for the next one.
+      const cut = [0, 1, 2, 3].find((n) => n <= bytes.length && isUtf8(bytes.subarray(0, bytes.length - n)));
+      if (cut === undefined) return false;
+      carry = Buffer.from(bytes.subarray(bytes.length - cut));
+    }
   } finally {
     await handle.close();
   }

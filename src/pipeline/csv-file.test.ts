@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { countRecords, inspectCsv } from './csv-file.js';
 import { inspectHeader } from './csv-header.js';
+import { isUtf8File } from './csv-encoding.js';
 import { UserError } from '../errors.js';
 
 /** The file is read in 4 MiB chunks of one reused buffer (csv-file.ts): these cross that boundary. */
@@ -93,5 +94,23 @@ test('lines before the header (skip_lines): the header after them, the records a
     const facts = await inspectCsv(file, undefined, 1);
     assert.equal(facts.headerLine, 'id,name');
     assert.equal(facts.records, 0);
+  });
+});
+
+test('a windows-1252 dataset: a file that is not UTF-8 is read as windows-1252; one that is UTF-8 (a BOM too) stays UTF-8, not mojibake', async () => {
+  await withFile(Buffer.from('nom;ville\r\nRen\xe9;Orl\xe9ans\r\n', 'latin1'), async (file) => {
+    await assert.rejects(inspectCsv(file), /is not valid UTF-8 text/);
+    const facts = await inspectCsv(file, undefined, 0, 'windows-1252');
+    assert.deepEqual([facts.encoding, facts.records], ['windows-1252', 1]);
+  });
+  await withFile(Buffer.from('\uFEFFrégion;montant\r\nÎle-de-France;2,5\r\n'), async (file) => {
+    const facts = await inspectCsv(file, undefined, 0, 'windows-1252');
+    assert.deepEqual([facts.encoding, facts.headerLine], ['utf-8', 'région;montant']);
+  });
+  // Past the first chunk: a file UTF-8 at first, then not.
+  const late = Buffer.concat([Buffer.from(`id,name\n${'1,plain text\n'.repeat(400_000)}`), Buffer.from('2,Ren\xe9\n', 'latin1')]);
+  await withFile(late, async (file) => {
+    assert.equal((await inspectCsv(file, undefined, 0, 'windows-1252')).encoding, 'windows-1252');
+    assert.equal(await isUtf8File(file), false);
   });
 });

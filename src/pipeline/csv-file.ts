@@ -4,7 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { decodeText, type SourceEncoding } from './csv-encoding.js';
+import { decodeText, isUtf8File, type SourceEncoding } from './csv-encoding.js';
 import { headerSpan, MAX_HEADER_BYTES, noHeaderAfter } from './csv-header.js';
 
 export interface CsvFileFacts {
@@ -16,6 +16,8 @@ export interface CsvFileFacts {
   longestRecord: number;
   /** The first line, without BOM and line end; split it with the dataset's delimiter (parseHeader). */
   headerLine: string;
+  /** How its text is read: UTF-8 when every byte is (whatever the dataset declares), else the declared encoding. */
+  encoding: SourceEncoding;
 }
 
 /**
@@ -86,6 +88,9 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   let size = 0;
   const counter = new RecordCounter();
   let carry: Buffer | undefined;
+  // Whether every byte so far is UTF-8: a file of a windows-1252 dataset may be UTF-8 all the same (Excel's
+  // "CSV UTF-8", a re-export): it is read as such, not turned into mojibake.
+  let utf8 = true;
   let headerBytes: Buffer | undefined;
   // The header line when the first chunk ends before its newline: it, if the file ends there too.
   let lastLine: Buffer | undefined;
@@ -100,27 +105,27 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     size += chunk.length;
     counter.push(data);
     onBytes?.(size);
-    // Every byte is a windows-1252 character: only UTF-8 is checked.
-    if (encoding !== 'utf-8') continue;
+    if (!utf8) continue;
     // A multi-byte character may straddle two chunks: validate it with the start of the next one.
     let body = chunk;
     if (carry) {
       let k = 0;
       while (k < 3 && k < chunk.length && (chunk[k]! & 0xc0) === 0x80) k++;
-      if (!isUtf8(Buffer.concat([carry, chunk.subarray(0, k)]))) throw notUtf8(name);
+      if (!isUtf8(Buffer.concat([carry, chunk.subarray(0, k)]))) utf8 = notUtf8Unless(encoding, name);
       body = chunk.subarray(k);
     }
     const tail = incompleteTail(body);
-    if (!isUtf8(body.subarray(0, body.length - tail))) throw notUtf8(name);
-    carry = tail ? Buffer.from(body.subarray(body.length - tail)) : undefined;
+    if (utf8 && !isUtf8(body.subarray(0, body.length - tail))) utf8 = notUtf8Unless(encoding, name);
+    carry = utf8 && tail ? Buffer.from(body.subarray(body.length - tail)) : undefined;
   }
-  if (carry) throw notUtf8(name);
+  if (carry) utf8 = notUtf8Unless(encoding, name);
   if (size === 0) throw new UserError(`${name} is empty (0 bytes)`, 'a source file needs a header line and at least one row');
   headerBytes ??= lastLine; // a single line without a trailing newline
   if (headerBytes === undefined) throw new UserError(`${name}: the ${skipLines ? 'header' : 'first'} line is longer than 64 KiB; this does not look like a CSV header`);
   // UTF-16 is valid UTF-8 when its text is ASCII, but every other byte is NUL.
   if (headerBytes.includes(0)) throw utf16(name);
-  const headerLine = decodeText(headerBytes, encoding);
+  const fileEncoding: SourceEncoding = utf8 ? 'utf-8' : encoding;
+  const headerLine = decodeText(headerBytes, fileEncoding);
   if (/\r[^\r]*\S/.test(headerLine.replace(/\r$/, ''))) throw crOnly(name);
   counter.end();
   return {
@@ -129,6 +134,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     records: Math.max(0, counter.records - 1),
     longestRecord: counter.longest,
     headerLine: headerLine.replace(/^\uFEFF/, '').replace(/\r$/, ''),
+    encoding: fileEncoding,
   };
 }
 
@@ -156,8 +162,9 @@ export async function countRecords(file: string, skipLines = 0): Promise<number>
 }
 
 /**
- * Refuses, in the words of inspectCsv, a file whose first MiB is not UTF-8 text or ends its lines
- * with CR only: what `init --from-csv` checks before asking DuckDB, whose errors would name a line.
+ * Refuses, in the words of inspectCsv, a file that is not UTF-8 text (unless read as `encoding`), is
+ * UTF-16 or ends its lines with CR only (its first MiB): what `init --from-csv` and `check --sources`
+ * check before asking DuckDB, whose errors would name a line.
  */
 export async function checkTextStart(file: string, name = path.basename(file), encoding: SourceEncoding = 'utf-8'): Promise<void> {
   const handle = await fs.open(file);
@@ -171,7 +178,7 @@ export async function checkTextStart(file: string, name = path.basename(file), e
   }
   const firstLine = start.subarray(0, start.indexOf(10) === -1 ? start.length : start.indexOf(10));
   if (firstLine.includes(0)) throw utf16(name);
-  if (encoding === 'utf-8' && !isUtf8(start.subarray(0, start.length - incompleteTail(start)))) throw notUtf8(name);
+  if (encoding === 'utf-8' && !(await isUtf8File(file))) throw notUtf8(name);
   if (/\r[^\r]*\S/.test(decodeText(firstLine, encoding).replace(/\r$/, ''))) throw crOnly(name);
 }
 
@@ -241,6 +248,12 @@ function utf16(name: string): UserError {
 
 function crOnly(name: string): UserError {
   return new UserError(`${name} ends its lines with CR only (old Mac style)`, 'save it with LF or CRLF line ends, for example: tr "\\r" "\\n" < in.csv > out.csv');
+}
+
+/** A file that is not UTF-8: refused, unless its dataset reads another encoding (then: false, not UTF-8). */
+function notUtf8Unless(encoding: SourceEncoding, name: string): false {
+  if (encoding === 'utf-8') throw notUtf8(name);
+  return false;
 }
 
 function notUtf8(name: string): UserError {

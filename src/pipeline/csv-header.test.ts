@@ -60,7 +60,7 @@ describe('header names and their match with a definition', () => {
     for (const line of ['2024-04-07,Nice,9', 'Sales export, month 04']) {
       const header = parseHeader(line);
       const problem = headerProblem('orders_2024-04.csv', header, matchHeader(header, spec), spec);
-      assert.match(problem?.message ?? '', /^orders_2024-04\.csv: no field of its header names a declared column \(the header has: .*\) \(a row or a title taken for the header\? the line after the 0 skip_lines skips must name the columns\)$/, line);
+      assert.match(problem?.message ?? '', /^orders_2024-04\.csv: no field of its header names a declared column \(the header has: .*\) \(is that line a row or a title\? the first line must name the columns\)$/, line);
     }
     const some = parseHeader('date,store,units');
     assert.equal(headerProblem('orders.csv', some, matchHeader(some, spec), spec), undefined, 'one declared column named: the others read as missing');

@@ -153,7 +153,7 @@ export function headerProblem(fileName: string, header: string[], match: HeaderM
     : narrow
       ? ` (lines before the header, such as a title or notes? set skip_lines: <their number> in datasets/${spec.name}.yml)`
       : unmatched
-        ? ` (a row or a title taken for the header? the line after the ${spec.skipLines ?? 0} skip_lines skips must name the columns)`
+        ? ` (is that line a row or a title? ${spec.skipLines ? `the line after the ${spec.skipLines} that skip_lines skips` : 'the first line'} must name the columns)`
         : '';
   const what = missing.length ? `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : 'no field of its header names a declared column';
   return {

@@ -125,6 +125,10 @@ describe('inferCsv', () => {
     assert.notEqual(csv.text, file);
     const names = await engine.rows(`SELECT c1 AS nom, c2 AS ville FROM ${textReader(csv.text, ';', 3)} ORDER BY c0`);
     assert.deepEqual(names, [{ nom: 'René', ville: 'Orléans' }, { nom: 'Zoë', ville: '€uro' }]);
+    // The first MiB ASCII, a windows-1252 byte later: windows-1252 all the same.
+    const late = path.join(dir, 'late.csv');
+    await fs.writeFile(late, Buffer.concat([Buffer.from(`id;nom\n${'1;plain\n'.repeat(200_000)}`), Buffer.from('2;Ren\xe9\n', 'latin1')]));
+    assert.equal((await inferCsv(engine, late)).encoding, 'windows-1252');
     const utf8 = path.join(dir, 'utf8.csv');
     await fs.writeFile(utf8, 'id;nom\n1;René\n');
     assert.deepEqual([(await inferCsv(engine, utf8)).encoding, (await inferCsv(engine, utf8)).text], ['utf-8', utf8]);

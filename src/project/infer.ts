@@ -5,7 +5,7 @@ import path from 'node:path';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
 import { checkTextStart, countRecords } from '../pipeline/csv-file.js';
-import { startsAsUtf8, utf8Copy, type SourceEncoding } from '../pipeline/csv-encoding.js';
+import { isUtf8File, utf8Copy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, skipOption } from '../pipeline/csv-header.js';
 import { csvLayout } from './layout.js';
 import { numberExpr } from '../pipeline/row-rules.js';
@@ -77,7 +77,7 @@ const AGGREGATES_PER_STATEMENT = 220;
 export async function inferCsv(engine: Engine, original: string, displayName = original, onProgress?: (p: QueryProgress) => void): Promise<InferredCsv> {
   if ((await stat(original)).size === 0) throw new UserError(`${displayName} is empty (0 bytes)`, 'a CSV file needs a header line naming its columns');
   // Not UTF-8: windows-1252 (Excel's and many portals' Western European exports), read from a UTF-8 copy.
-  const encoding: SourceEncoding = (await startsAsUtf8(original)) ? 'utf-8' : 'windows-1252';
+  const encoding: SourceEncoding = (await isUtf8File(original)) ? 'utf-8' : 'windows-1252';
   const file = await utf8Copy(original, encoding, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
   await checkTextStart(file, displayName);
   // DuckDB's sniffer reads the first rows: one row with a field too many or too few (which silver will

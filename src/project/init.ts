@@ -105,10 +105,10 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
         same.csv = mergeShapes(same.csv, csv);
         continue;
       }
-      let name = columnName(stem, 0).replace(/^c_/, 'd_');
+      let name = datasetName(stem);
       if (RESERVED_DATASETS.includes(name)) name = `${name}_data`;
       // Another shape has that stem ("sp500-2000.csv" beside "sp500.csv"): the file's whole name, else a number.
-      if (shapes.some((s) => s.name === name)) name = columnName(path.basename(file).replace(/\.[^.]*$/, ''), 0).replace(/^c_/, 'd_');
+      if (shapes.some((s) => s.name === name)) name = datasetName(path.basename(file).replace(/\.[^.]*$/, ''));
       const taken = (n: string) => shapes.some((s) => s.name === n) || RESERVED_DATASETS.includes(n);
       const base = name;
       for (let n = 2; taken(name); n++) name = `${base}_${n}`;
@@ -232,6 +232,12 @@ function keyOf(csv: InferredCsv): string[] {
   const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text'));
   const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates.find((c) => c === csv.columns[0]);
   return chosen ? [chosen.name] : [];
+}
+
+/** A dataset's name from a file's: as a column's, but `d_` where a column's gets `c_` (`2024.csv` → `d_2024`; `c_sales.csv` stays `c_sales`). */
+function datasetName(stem: string): string {
+  const name = columnName(stem, 0);
+  return name.startsWith('c_') && !/^c_/i.test(stem.trim()) ? `d_${name.slice(2)}` : name;
 }
 
 /** A YAML scalar: plain when unambiguous, else double-quoted (JSON strings are YAML). */

@@ -42,6 +42,7 @@ test('the lines before the header: notes, a title, blank lines, Excel\'s sep= li
   assert.deepEqual(await layoutOf('"Data Source","WDI",\n\n"Last Updated Date","2024-06-28",\n\n"Country Name","Country Code","2020","2021",\n"Aruba","ABW","1","2",\n"Chad","TCD","3","4",\n'), { delimiter: ',', skipLines: 4 });
   assert.deepEqual(await layoutOf('sep=\t\nname\tamount\nA\t1\n'), { delimiter: '\t', skipLines: 1 });
   assert.deepEqual(await layoutOf('sep=;;;\nnom;montant;jour;x\nA;1;2;3\n'), { delimiter: ';', skipLines: 1 });
+  assert.deepEqual(await layoutOf('sep=;\nExport du 01/02/2024\n\nid;nom;montant\n1;René;12,5\n2;Zoé;3\n'), { delimiter: ';', skipLines: 3 });
 });
 
 test('a header is not skipped: rows ending with a delimiter, a one-word first line over two columns, one column', async () => {

@@ -28,7 +28,8 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
   const lines = await firstLines(file);
   // Excel's line naming the delimiter: `sep=;`, `"sep=,"`, `sep=<tab>`, sometimes with delimiters after it.
   const excel = /^"?sep=([^"\r\n])/i.exec(lines[0] ?? '');
-  if (excel) return { delimiter: excel[1]!, skipLines: 1 };
+  // A title or notes may follow it ("Export du 01/02/2024", a blank line).
+  if (excel) return { delimiter: excel[1]!, skipLines: 1 + headerLine(lines.slice(1), excel[1]!) };
   const candidates = [...new Set([...(sniffed === undefined ? [] : [sniffed]), ...DELIMITERS])];
   const layouts = candidates.map((delimiter) => {
     const skipLines = headerLine(lines, delimiter);

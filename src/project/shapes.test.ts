@@ -13,6 +13,10 @@ test('files of one table: the same columns in any order, or one file\'s all amon
   assert.ok(!oneTable(a, csv([column('id', 'integer'), column('channel', 'text')])));
   assert.ok(!oneTable(a, csv([column('id', 'integer'), column('amount', 'integer')], { delimiter: ';' })));
   assert.ok(!oneTable(a, csv([column('id', 'integer'), column('amount', 'integer')], { skipLines: 4 })));
+  // One month saved as UTF-8, another as windows-1252: one table read as windows-1252 (bronze reads a UTF-8 file as such).
+  const latin = csv([column('id', 'integer'), column('amount', 'integer')], { encoding: 'windows-1252' });
+  assert.ok(oneTable(a, latin));
+  assert.equal(mergeShapes(a, latin).encoding, 'windows-1252');
 });
 
 test('merged: types that read both files, a column of one file optional, a null spelling that is the other file\'s text pointed out', () => {

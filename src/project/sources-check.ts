@@ -8,6 +8,7 @@ import { inferCsv } from './infer.js';
 import { csvLayout } from './layout.js';
 import { isSourceFileName } from '../lake/keys.js';
 import { checkTextStart } from '../pipeline/csv-file.js';
+import { isUtf8File } from '../pipeline/csv-encoding.js';
 import { UserError } from '../errors.js';
 
 export interface SourceFileReport {
@@ -43,7 +44,9 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         continue;
       }
       // What bronze refuses before reading the header (not UTF-8 text, CR-only line ends), said as bronze says it.
-      const unreadable = await checkTextStart(file, name, spec.encoding).then(
+      // A file of a windows-1252 dataset may be UTF-8 all the same: read as bronze reads it.
+      const encoding = spec.encoding && !(await isUtf8File(file)) ? spec.encoding : 'utf-8';
+      const unreadable = await checkTextStart(file, name, encoding).then(
         () => undefined,
         (err: unknown) => {
           if (err instanceof UserError) return err;
@@ -55,7 +58,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         continue;
       }
       const skip = spec.skipLines ?? 0;
-      const header = await inspectHeader(file, spec.delimiter, skip, spec.encoding).catch((err: unknown) => {
+      const header = await inspectHeader(file, spec.delimiter, skip, encoding).catch((err: unknown) => {
         if (err instanceof UserError) return err;
         throw err;
       });
@@ -85,7 +88,9 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
       // A field the definition lacks, or a column named once more than declared: its later field fills
       // `<name>_2` (as init names it), which the lines to add declare.
       const repeated = match.names.map((n, i) => match.duplicated.includes(n) && match.names.indexOf(n) < i);
-      if (match.extra.length || repeated.includes(true)) {
+      // A header naming no declared column is no header (a row, a title): nothing to add from it, nothing it lacks to list.
+      const noHeader = match.names.every((n) => n.startsWith('_extra_'));
+      if (!noHeader && (match.extra.length || repeated.includes(true))) {
         engine ??= await Engine.openTemporary({ threads: 2, memoryLimit: '1GB' }, 'check');
         const inferred = await inferCsv(engine, file, name);
         add = inferred.columns
@@ -101,7 +106,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
             ? 'refused: extra columns'
             : 'extra columns ignored'
           : 'matches';
-      reports.push({ file: name, dataset: spec.name, outcome, ...(problem ? { problem: problem.message } : {}), missingOptional: match.missingOptional, add });
+      reports.push({ file: name, dataset: spec.name, outcome, ...(problem ? { problem: problem.message } : {}), missingOptional: noHeader ? [] : match.missingOptional, add });
     }
   } finally {
     engine?.close();

@@ -99,6 +99,13 @@ export class DefinitionFile {
       case 'invalid_type':
         if (value === undefined) return this.error(at.slice(0, -1), `"${String(at.at(-1))}" is missing`, `add ${String(at.at(-1))}: <${issue.expected}>`);
         return this.error(at, `${shown} is not ${article(issue.expected)}`);
+      case 'invalid_key': {
+        // A record's key (a column name such as `libellé`): the key's own rule says what is wrong.
+        const key = String(at.at(-1));
+        const why = issue.issues[0]?.message ?? issue.message;
+        const suggestion = key.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+        return this.error(at, `"${key}": ${why}`, /^[a-z][a-z0-9_]*$/.test(suggestion) ? `write ${suggestion} (a header "${key}" still fills it: headers match ignoring case, accents and punctuation)` : undefined);
+      }
       case 'invalid_union':
       case 'invalid_format':
       case 'custom':

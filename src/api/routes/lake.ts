@@ -7,7 +7,7 @@ import { UserError } from '../../errors.js';
 import { assertValidKey, BUCKETS, currentVersion, readStaged, requireVersion, type Bucket } from '../../lake/index.js';
 import { datasetForFile } from '../../project/globs.js';
 import { headerKey, inspectHeader, skipOption } from '../../pipeline/csv-header.js';
-import { utf8Copy } from '../../pipeline/csv-encoding.js';
+import { isUtf8File, utf8Copy } from '../../pipeline/csv-encoding.js';
 import type { DatasetSpec } from '../../project/types.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
@@ -152,7 +152,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         const admin = canSeePersonal(request);
         const select = columns.map((c) => (masked(c.name) && !admin ? `${str(MASK)} AS ${id(c.name)}` : id(c.name))).join(', ');
         await fs.promises.mkdir(engine.scratchDir, { recursive: true });
-        await db.run(`COPY (SELECT ${select} FROM ${source}) TO ${str(out)} (FORMAT csv, HEADER true)`);
+        await db.copyInOrder(`COPY (SELECT ${select} FROM ${source}) TO ${str(out)} (FORMAT csv, HEADER true)`);
       } finally {
         await cleanup();
       }
@@ -177,9 +177,14 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       return lake.localPath(bucket, key, engine.scratchDir);
     });
     const spec = format === 'csv' ? datasetForFile(config.project, key.split('/').at(-1)!) : undefined;
-    // A windows-1252 source is read from a UTF-8 copy, as silver reads it.
-    const text = await utf8Copy(file, spec?.encoding, path.join(engine.scratchDir, `${randomUUID()}.csv`));
-    const source = format === 'parquet' ? `read_parquet(${str(file)}, hive_partitioning = false)` : await csvSource(text, spec);
+    // A windows-1252 file (not UTF-8, of a dataset reading that encoding) is read from a UTF-8 copy, as silver reads it.
+    const encoding = spec?.encoding && !(await isUtf8File(file)) ? spec.encoding : undefined;
+    const text = await utf8Copy(file, encoding, path.join(engine.scratchDir, `${randomUUID()}.csv`));
+    // In the file's order: the engine does not keep it unless asked, and a preview shows the first rows.
+    const source =
+      format === 'parquet'
+        ? `(SELECT * EXCLUDE (file_row_number) FROM read_parquet(${str(file)}, hive_partitioning = false, file_row_number = true) ORDER BY file_row_number)`
+        : await csvSource(text, spec);
     const cleanup = async () => {
       for (const f of new Set([file, text])) if (f.startsWith(engine.scratchDir)) await fs.promises.rm(f, { force: true });
     };
@@ -194,7 +199,8 @@ async function csvSource(file: string, spec: DatasetSpec | undefined): Promise<s
   const names = header.map((h, i) => h || `column${i + 1}`);
   const columns = `{${names.map((n) => `${str(n)}: 'VARCHAR'`).join(', ')}}`;
   // hive_partitioning off: a bronze key's `ingest_date=...` folder is no column of the file.
-  return `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ${str(delimiter)}, quote = '"', escape = '"', columns = ${columns}${skipOption(spec?.skipLines)}, ignore_errors = true, hive_partitioning = false)`;
+  // One thread reads it in order (parallel reading hands out its parts as they come).
+  return `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ${str(delimiter)}, quote = '"', escape = '"', columns = ${columns}${skipOption(spec?.skipLines)}, ignore_errors = true, hive_partitioning = false, parallel = false)`;
 }
 
 function formatOf(key: string): 'csv' | 'parquet' | undefined {

@@ -21,6 +21,8 @@ export interface CleanShardInput {
   /** `rows` was counted under another `skip_lines`: the file's records are counted again. */
   recount?: true;
   longestRecord?: number;
+  /** The file's text is windows-1252 (bronze found it not UTF-8 in a dataset reading that encoding). */
+  encoding?: 'windows-1252';
   /** The shard's position: names its temporary tables apart from the other files' in one session. */
   index: number;
   /** One of several new files of the dataset: progress names the file, and its valid rows are written out. */
@@ -58,13 +60,13 @@ export function datasetNamed(project: Project, name: string): DatasetSpec {
 }
 
 /**
- * A bronze file of the shard's dataset as silver reads it, a local path: UTF-8 (a copy of a
- * windows-1252 file), and the bytes of its longest record there (a character may take 3).
+ * A bronze file as silver reads it, a local path: UTF-8 (a copy of a file bronze found
+ * windows-1252), and the bytes of its longest record there (a character may take 3).
  */
-export async function bronzeText(ctx: RunContext, spec: DatasetSpec, input: CleanShardInput): Promise<{ csv: string; longestRecord?: number }> {
+export async function bronzeText(ctx: RunContext, input: CleanShardInput): Promise<{ csv: string; longestRecord?: number }> {
   const dir = await ctx.workDir('silver-inputs');
-  const csv = await utf8Copy(await ctx.lake.localPath('bronze', input.key, dir), spec.encoding, path.join(dir, `${input.index}.utf8.csv`));
-  const longestRecord = input.longestRecord && (spec.encoding ? input.longestRecord * 3 : input.longestRecord);
+  const csv = await utf8Copy(await ctx.lake.localPath('bronze', input.key, dir), input.encoding, path.join(dir, `${input.index}.utf8.csv`));
+  const longestRecord = input.longestRecord && (input.encoding ? input.longestRecord * 3 : input.longestRecord);
   return { csv, ...(longestRecord ? { longestRecord } : {}) };
 }
 
@@ -73,7 +75,7 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
   const spec = datasetNamed(ctx.config.project, input.dataset);
   const db = await ctx.db();
   const outDir = await ctx.workDir('silver');
-  const { csv, longestRecord } = await bronzeText(ctx, spec, input);
+  const { csv, longestRecord } = await bronzeText(ctx, input);
   const header = await inspectHeader(csv, spec.delimiter, spec.skipLines);
   const match = matchHeader(header, spec);
   const problem = headerProblem(input.name, header, match, spec);

@@ -87,6 +87,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
           // Counted with other lines before the header than the definition skips now: counted again.
           ...((f.skipLines ?? 0) !== (datasetNamed(ctx.config.project, f.dataset).skipLines ?? 0) ? { recount: true as const } : {}),
           ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
+          ...(f.encoding ? { encoding: f.encoding } : {}),
           index,
           many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,
         },

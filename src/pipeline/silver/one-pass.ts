@@ -42,7 +42,7 @@ export function mayLoadInOnePass(spec: { key: readonly string[] }, current: { ro
 async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<CleanShardOutput | undefined> {
   const spec = datasetNamed(ctx.config.project, input.dataset);
   const db = await ctx.db();
-  const { csv, longestRecord } = await bronzeText(ctx, spec, input);
+  const { csv, longestRecord } = await bronzeText(ctx, input);
   const header = await inspectHeader(csv, spec.delimiter, spec.skipLines);
   const match = matchHeader(header, spec);
   if (headerProblem(input.name, header, match, spec)) return undefined;
