@@ -211,6 +211,18 @@ test('a windows-1252 export (Excel, Latin-1): init declares its encoding, bronze
   assert.match(check.stdout, /^ {6}region: \{ type: text \} {3}# header "région"$/m, check.stdout);
 });
 
+test('init --from-csv on a German export (1.234,56): decimal_separator "," and every amount at its value, a thousands dot included', async () => {
+  const dir = await initFrom('german', { 'preise.csv': 'artikel;betrag;preis\r\nBrötchen;12,50;0,99\r\nFahrrad;1.234;1.499,00\r\nAuto;25.000;24.999,90\r\n' }, 'german-project');
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'preise.yml'), 'utf8'), /^decimal_separator: ","$/m);
+  const dataDir = path.join(root, 'german-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'preise', summary.runId, 'SELECT artikel, betrag, preis FROM $t ORDER BY betrag'), [
+    { artikel: 'Brötchen', betrag: 12.5, preis: 0.99 },
+    { artikel: 'Fahrrad', betrag: 1234, preis: 1499 },
+    { artikel: 'Auto', betrag: 25000, preis: 24999.9 },
+  ]);
+});
+
 test('init in a folder of the user\'s own: a file of its sources/ is read in place, never replaced, and kept when init fails', async () => {
   const dir = path.join(root, 'own-folder');
   await fs.mkdir(path.join(dir, 'sources'), { recursive: true });

@@ -309,6 +309,33 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [[3, 'invalid_number:x'], [4, 'invalid_number:x'], [5, 'invalid_number:x']]);
   });
 
+  test('decimal_separator ",": dots and spaces group thousands, the comma marks decimals; a dot decimal is quarantined, not guessed', async () => {
+    const spec: DatasetSpec = {
+      ...keyedById('preise', [], {
+        id: { type: 'integer', required: true, personal: false },
+        betrag: { type: 'number', required: false, personal: false },
+        preis: { type: 'decimal', scale: 2, required: false, personal: false },
+      }),
+      delimiter: ';',
+      decimalSeparator: ',',
+    };
+    const lines = ['1;12,50;12,50', '2;1.234;1.234', '3;25.000;25.000', '4;1.234,56;1.234,56', '5;1\u00a0234,5; 1 234,5 ', '6;-3,5;-3,5', '7;1234;7', '8;12.5;1', '9;1;1.23'];
+    const { rows, quarantine } = await clean(spec, 'id;betrag;preis\n' + lines.map((l) => `${l}\n`).join(''));
+    assert.deepEqual(rows.map((r) => [r['id'], r['betrag'], Number(r['preis'])]), [
+      [1, 12.5, 12.5],
+      [2, 1234, 1234],
+      [3, 25000, 25000],
+      [4, 1234.56, 1234.56],
+      [5, 1234.5, 1234.5],
+      [6, -3.5, -3.5],
+      [7, 1234, 7],
+    ]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [
+      [8, 'invalid_number:betrag'],
+      [9, 'invalid_number:preis'],
+    ]);
+  });
+
   test('a two-digit year is no year 24: quarantined without a format, read with one', async () => {
     const col = (type: 'date' | 'timestamp', format?: string[]) => ({ type, required: false, personal: false, ...(format ? { format } : {}) });
     const spec = keyedById('days', [], { id: { type: 'integer', required: true, personal: false }, day: col('date'), at: col('timestamp'), yy: col('date', ['%d/%m/%y']) });

@@ -1,7 +1,8 @@
 import type { DatasetSpec } from '../project/types.js';
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { skipOption } from './csv-header.js';
-import { missingCol, missingExpr, nullSpellings, raw, readNullSpellings, rowRules, text, trimmedText, typedExpr, verdictExprs, type RowRule } from './row-rules.js';
+import { missingCol, missingExpr, raw, rowRules, text, trimmedText, typedExpr, verdictExprs, type RowRule } from './row-rules.js';
+import { nullSpellings, readNullSpellings } from './null-spellings.js';
 
 /**
  * How silver reads a source file's rows: every field as text, so that no value is lost to a failed
@@ -66,7 +67,7 @@ export async function judgedRows(engine: Engine, spec: DatasetSpec, csvPath: str
       SELECT *${textCols.map((c) => `, ${trimmedText(raw(c), nulls(c))} AS ${text(c)}`).join('')} FROM raws
     ),
     typed AS (
-      SELECT *, ${names.map((c) => `${typedExpr(raw(c), spec.columns[c]!, text(c))} AS ${id(c)}`).join(', ')} FROM texts
+      SELECT *, ${names.map((c) => `${typedExpr(raw(c), spec.columns[c]!, text(c), spec.decimalSeparator)} AS ${id(c)}`).join(', ')} FROM texts
     ),
     flagged AS (
       SELECT *, ${names.map((c) => `${missingExpr(c, spec.columns[c]!, nulls(c))} AS ${missingCol(c)}`).join(', ')} FROM typed

@@ -1,5 +1,5 @@
-import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
-import type { ColumnSpec, DatasetSpec, Severity } from '../project/types.js';
+import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
+import type { ColumnSpec, DatasetSpec, DecimalSeparator, Severity } from '../project/types.js';
 
 /**
  * A dataset's declarations as SQL over one row: the typed value of each raw text column, whether it is
@@ -53,9 +53,22 @@ export function sqlType(col: ColumnSpec): string {
  * Not repaired, so quarantined: "1,234.50", and "1,234" or "-12,500", where the comma separates
  * thousands as often as it marks decimals, and reading it wrong is a factor of 1,000.
  */
-export function numberExpr(r: string, type: string): string {
+export function numberExpr(r: string, type: string, decimalSeparator: DecimalSeparator = '.'): string {
+  if (decimalSeparator === ',') return commaNumberExpr(r, type);
   const decimalComma = `contains(${r}, ',') AND NOT contains(${r}, '.') AND NOT regexp_full_match(${r}, '\\s*[+-]?[1-9][0-9]*,[0-9]{3}\\s*')`;
   return `coalesce(TRY_CAST(${r} AS ${type}), CASE WHEN ${decimalComma} THEN TRY_CAST(replace(${r}, ',', '.') AS ${type}) END)`;
+}
+
+/**
+ * Text `r` as a number of a dataset whose decimal separator is the comma (`decimal_separator: ","`):
+ * `12,5`, `1.234,56`, `1 234,5` (a space, or a non-breaking one, groups thousands too), `1234`. A dot is
+ * a thousands separator only between groups of three digits: `12.5` and `1.23` are no numbers here
+ * (quarantined), where reading them as 12.5 or 1,23 would be a guess.
+ */
+function commaNumberExpr(r: string, type: string): string {
+  const t = `trim(${r})`;
+  const shaped = `regexp_full_match(${t}, '[+-]?([0-9]{1,3}([. \u00a0\u202f][0-9]{3})+|[0-9]+)(,[0-9]+)?')`;
+  return `CASE WHEN ${shaped} THEN TRY_CAST(replace(regexp_replace(${t}, '[. \u00a0\u202f]', '', 'g'), ',', '.') AS ${type}) END`;
 }
 
 /**
@@ -63,7 +76,7 @@ export function numberExpr(r: string, type: string): string {
  * field of millions of rows costs more than the casts, so only text is trimmed. The ISO cast covers
  * nearly every row; format matching and the decimal comma are tried only where it fails.
  */
-export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string): string {
+export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, decimalSeparator: DecimalSeparator = '.'): string {
   switch (spec.type) {
     case 'integer': {
       // DuckDB's cast rounds "3.5" to 4 and reads "1e3", "0x10", "1_000": only digits are an integer here.
@@ -75,7 +88,7 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string): str
     case 'number':
     case 'decimal': {
       const type = sqlType(spec);
-      const value = numberExpr(r, type);
+      const value = numberExpr(r, type, decimalSeparator);
       // Infinities and NaN are not numbers a KPI can add up.
       return spec.type === 'number' ? `CASE WHEN isfinite(${value}) THEN ${value} END` : value;
     }
@@ -136,60 +149,6 @@ function strptime(r: string, formats: readonly string[]): string {
 }
 
 /**
- * SQL: for each column, whether one of the null spellings with spaces around it (" -", "epoch ",
- * "\u00a0no") types as a value of the column; one row, a boolean per column. The CSV reader turns a
- * field spelled exactly as declared into NULL (its `nullstr`), and a spaced spelling that fails the cast
- * is recognised as missing where the cast failed (missingExpr): comparing every field with the
- * spellings cost 20 % of the cleaning pass on the flights example (nine columns, `null_values: [NA]`).
- * A column where a spaced spelling would type (" - " is 0 as a decimal, " no " false, " epoch " a date)
- * keeps that comparison. Asked of DuckDB itself, with the column's own cast, so no cast's quirk is missed.
- */
-export function spacedSpellingsTyped(columns: readonly (readonly [string, ColumnSpec])[], spellings: readonly string[]): string {
-  const spaced = spellings.filter((v) => v !== '').flatMap((v) => [` ${v}`, `${v} `, ` ${v} `, `\t${v}\t`, `\u00a0${v}`, `${v}\u00a0`]);
-  const typed = columns.map(([name, spec]) => `coalesce(bool_or((${typedExpr('v', spec, 'v')}) IS NOT NULL), false) AS ${id(name)}`);
-  return `SELECT ${typed.join(', ')} FROM (VALUES ${spaced.map((v) => `(${str(v)})`).join(', ')}) t(v)`;
-}
-
-/** Each column's spellings of a missing value, trimmed: its own `null_values`, else the dataset's. */
-export function nullSpellings(spec: DatasetSpec): (column: string) => readonly string[] {
-  const trimmed = (values: readonly string[]) => [...new Set(values.map((v) => v.trim()))];
-  const dataset = trimmed(spec.nullValues);
-  const own = new Map(Object.entries(spec.columns).flatMap(([c, col]) => (col.nullValues ? [[c, trimmed(col.nullValues)] as const] : [])));
-  return (column) => own.get(column) ?? dataset;
-}
-
-/**
- * How a file's null spellings are read: the CSV reader's `nullstr` option (a field spelled exactly as
- * one is NULL, as an empty one is) for the spellings every column of the file has, and each column's
- * raw value. DuckDB refuses a null string holding the delimiter or the quote: those spellings are
- * compared on every field, and so are a column's spellings the others lack (its own `null_values`:
- * the reader's option is for every column, and its `force_not_null` turns a matching field into an
- * empty one), and every spelling on a column where a spaced one would type as a value (see
- * spacedSpellingsTyped). A declared column the file lacks (an optional one) reads as missing.
- */
-export async function readNullSpellings(
-  engine: Engine,
-  spec: DatasetSpec,
-  nulls: (column: string) => readonly string[],
-  inFile: ReadonlySet<string>,
-): Promise<{ readerOption: string; rawValue: (column: string) => string }> {
-  const read = Object.keys(spec.columns).filter((c) => inFile.has(c));
-  const shared = read.length ? nulls(read[0]!).filter((v) => read.every((c) => nulls(c).includes(v))) : [];
-  const readerNulls = shared.filter((v) => !v.includes(spec.delimiter) && !v.includes('"') && !/[\r\n]/.test(v));
-  const typedColumns = Object.entries(spec.columns).filter(([c, col]) => inFile.has(c) && col.type !== 'text');
-  const every = [...new Set(read.flatMap((c) => nulls(c)))];
-  const [spacedTyped] = every.some((v) => v !== '') && typedColumns.length ? await engine.rows(spacedSpellingsTyped(typedColumns, every)) : [];
-  return {
-    readerOption: readerNulls.length ? `, nullstr = [${[...new Set(['', ...readerNulls])].map(str).join(', ')}]` : '',
-    rawValue: (c) => {
-      if (!inFile.has(c)) return 'NULL::VARCHAR';
-      const compared = spacedTyped?.[c] === true ? nulls(c) : nulls(c).filter((v) => !readerNulls.includes(v));
-      return compared.length ? `CASE WHEN ${isNullSpelling(id(c), compared)} THEN NULL ELSE ${id(c)} END` : id(c);
-    },
-  };
-}
-
-/**
  * Whether `expr` is one of the text `values` (NULL when `expr` is NULL, as with IN). Not `expr IN (…)`:
  * DuckDB rewrites a list of several constants into a join with them, and a join in silver's cleaning
  * statement lets its output leave file order, which "first row of a key wins" and every reported data
@@ -202,12 +161,6 @@ export function oneOf(expr: string, values: readonly string[]): string {
 
 /** Whether a trimmed text means a missing value: empty, or one of the declared spellings. */
 const isMissingSpelling = (trimmed: string, spellings: readonly string[]) => oneOf(trimmed, ['', ...spellings.filter((v) => v !== '')]);
-
-/** Whether a field is one of the null spellings (given trimmed), with or without spaces around it. */
-export function isNullSpelling(r: string, spellings: readonly string[]): string {
-  // A field that trims to a spelling contains it: looking for it is cheaper than trimming every field.
-  return `(${oneOf(r, spellings)} OR ((${spellings.map((v) => `contains(${r}, ${str(v)})`).join(' OR ')}) AND ${oneOf(`trim(${r})`, spellings)}))`;
-}
 
 /**
  * A text field without its surrounding spaces, NULL when nothing is left. Trimming every field of

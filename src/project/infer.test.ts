@@ -103,6 +103,16 @@ describe('inferCsv', () => {
     assert.deepEqual([some.rows, some.unreadRecords], [2, 1]);
   });
 
+  test('decimal commas and no decimal point anywhere: decimal_separator ","; a "1,234" alone or a decimal point says otherwise', async () => {
+    const german = await inferFile('preise.csv', ['artikel;betrag;menge;preis', 'Brötchen;12,50;1.200;0,99', 'Fahrrad;1.234;3;1.499,00', 'Auto;25.000;2;24.999,90']);
+    assert.equal(german.decimalSeparator, ',');
+    assert.deepEqual(german.columns.map((c) => [c.name, c.type]), [['artikel', 'text'], ['betrag', 'number'], ['menge', 'number'], ['preis', 'number']]);
+    const english = await inferFile('prices.csv', ['item,amount,qty', 'bread,12.50,"1,200"', 'bike,"1,234.00",3']);
+    assert.equal(english.decimalSeparator, '.');
+    // Thousands only: nothing tells.
+    assert.equal((await inferFile('counts.csv', ['city;people', 'Lyon;"1.234"', 'Paris;"2.100.000"'])).decimalSeparator, undefined);
+  });
+
   test('a wide file is read in parts: 300 columns in seconds, not gigabytes', async () => {
     const header = ['id', ...Array.from({ length: 299 }, (_, i) => `c${i + 1}`)].join(',');
     const rows = Array.from({ length: 10 }, (_, r) => [r, ...Array.from({ length: 299 }, (_, i) => r * (i + 1))].join(','));

@@ -9,7 +9,7 @@ import { isUtf8File, utf8Copy, type SourceEncoding } from '../pipeline/csv-encod
 import { columnNames, inspectHeader, skipOption } from '../pipeline/csv-header.js';
 import { csvLayout } from './layout.js';
 import { numberExpr } from '../pipeline/row-rules.js';
-import type { ColumnType } from './types.js';
+import type { ColumnType, DecimalSeparator } from './types.js';
 
 /**
  * What a CSV file looks like, inferred with DuckDB: its delimiter (DuckDB's sniffer), then each
@@ -40,6 +40,8 @@ export interface InferredCsv {
   /** Lines before the header (a title, notes, Excel's `sep=;`): see layout.ts. */
   skipLines: number;
   encoding: SourceEncoding;
+  /** `,` when the file's numbers have decimal commas and none a decimal point (`1.234,56`), `.` when one has a decimal point; undefined when none tells. */
+  decimalSeparator?: DecimalSeparator;
   /** The file as UTF-8: itself, or a copy (for windows-1252) that lives as long as the engine that read it. */
   text: string;
   rows: number;
@@ -125,6 +127,11 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       `${fails(i, `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') AND NOT ${zeroLed(v)} THEN TRY_CAST(${v} AS BIGINT) END`)} AS ${id(`int_${i}`)}`,
       // A number as silver reads it, finite, and not an id of more digits than a double holds exactly.
       `${fails(i, `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE')}) THEN true END`)} AS ${id(`num_${i}`)}`,
+      // The same with a decimal comma and thousands dots (`decimal_separator: ","`), and the values that tell one
+      // convention from the other: `12,5` or `0,125` (no thousands), against `12.5` (no thousands either).
+      `${fails(i, `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE', ',')}) THEN true END`)} AS ${id(`numc_${i}`)}`,
+      `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9][0-9.]*,[0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')) AS ${id(`dc_${i}`)}`,
+      `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]*[.][0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3})+')) AS ${id(`dd_${i}`)}`,
       `${fails(i, `CASE WHEN lower(${v}) IN (${BOOLEANS.map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
       // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
       // The year 1000 and later, as silver reads dates without a format: the cast reads "24-01-05" as the year 24.
@@ -158,6 +165,9 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     for (const t of candidates) row[t.alias] = full[t.alias] ?? 1;
   }
   const rows = Number(row['n']);
+  // Decimal commas somewhere, and no decimal point anywhere: the file writes `1.234,56` (German, French... exports).
+  const sum = (k: string) => headers.reduce((n, _, i) => n + Number(row[`${k}_${i}`]), 0);
+  const decimalSeparator: DecimalSeparator | undefined = sum('dd') > 0 ? '.' : sum('dc') > 0 ? ',' : undefined;
   const nullValues = new Set<string>();
   const textTokens: InferredCsv['textTokens'] = [];
   const columns: InferredColumn[] = headers.map((_, i) => {
@@ -170,7 +180,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     const dateFormats = DATE_FORMATS.filter((_, j) => ok(`df${j}`));
     const tsFormats = TIMESTAMP_FORMATS.filter((_, j) => ok(`tf${j}`));
     if (ok('int')) type = 'integer';
-    else if (ok('num')) type = 'number';
+    else if (ok(decimalSeparator === ',' ? 'numc' : 'num')) type = 'number';
     else if (ok('bool') && !(row[`letters_${i}`] === true && get('spellings') === 1)) type = 'boolean';
     else if (ok('date')) type = 'date';
     else if (ok('ts')) type = 'timestamp';
@@ -207,7 +217,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
   const unreadRecords = Math.max(0, (await countRecords(file, skipLines)) - rows);
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(decimalSeparator ? { decimalSeparator } : {}), rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
 }
 
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */

@@ -17,6 +17,11 @@ test('files of one table: the same columns in any order, or one file\'s all amon
   const latin = csv([column('id', 'integer'), column('amount', 'integer')], { encoding: 'windows-1252' });
   assert.ok(oneTable(a, latin));
   assert.equal(mergeShapes(a, latin).encoding, 'windows-1252');
+  // A month of whole numbers says nothing of the decimal separator; months with decimal commas and decimal points are two tables.
+  const comma = csv([column('id', 'integer'), column('amount', 'number')], { decimalSeparator: ',' });
+  assert.ok(oneTable(a, comma));
+  assert.equal(mergeShapes(a, comma).decimalSeparator, ',');
+  assert.ok(!oneTable(comma, csv([column('id', 'integer'), column('amount', 'number')], { decimalSeparator: '.' })));
 });
 
 test('merged: types that read both files, a column of one file optional, a null spelling that is the other file\'s text pointed out', () => {

@@ -5,9 +5,11 @@ import { valuesInText, type InferredColumn, type InferredCsv } from './infer.js'
  * whose columns move), and what they say about it together.
  */
 
-/** Two files of one table (a UTF-8 one and a windows-1252 one too: bronze reads each as it is): the same delimiter and lines before the header, and the columns of one are all columns of the other. */
+/** Two files of one table (a UTF-8 one and a windows-1252 one too: bronze reads each as it is): the same delimiter, lines before the header and decimal separator (where both have decimals), and the columns of one are all columns of the other. */
 export function oneTable(a: InferredCsv, b: InferredCsv): boolean {
   if (a.delimiter !== b.delimiter || a.skipLines !== b.skipLines) return false;
+  // A file without a decimal says nothing of the separator.
+  if (a.decimalSeparator && b.decimalSeparator && a.decimalSeparator !== b.decimalSeparator) return false;
   const [small, large] = a.columns.length <= b.columns.length ? [a, b] : [b, a];
   const names = new Set(large.columns.map((c) => c.name));
   return small.columns.every((c) => names.has(c.name));
@@ -36,5 +38,5 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
   // A spelling one file leaves missing in a number column and another has as a value of a text column.
   const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();
   const textTokens = [...a.textTokens, ...b.textTokens];
-  return { delimiter: a.delimiter, skipLines: a.skipLines, encoding: a.encoding === 'utf-8' ? b.encoding : a.encoding, text: a.text, rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText: valuesInText(nullValues, textTokens), textTokens, unreadRecords: a.unreadRecords + b.unreadRecords };
+  return { delimiter: a.delimiter, skipLines: a.skipLines, encoding: a.encoding === 'utf-8' ? b.encoding : a.encoding, text: a.text, ...(a.decimalSeparator ?? b.decimalSeparator ? { decimalSeparator: a.decimalSeparator ?? b.decimalSeparator } : {}), rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText: valuesInText(nullValues, textTokens), textTokens, unreadRecords: a.unreadRecords + b.unreadRecords };
 }

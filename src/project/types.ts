@@ -52,6 +52,9 @@ export interface ReferenceSpec {
 
 export type PartitionGrain = 'day' | 'month' | 'year';
 
+/** How a dataset's numbers mark their decimals. */
+export type DecimalSeparator = '.' | ',';
+
 export interface DatasetSpec {
   name: string;
   description?: string;
@@ -65,6 +68,8 @@ export interface DatasetSpec {
   skipLines?: number;
   /** The files' text encoding when not UTF-8 (absent: UTF-8, and the definition keeps its digest). */
   encoding?: 'windows-1252';
+  /** `,`: numbers are written `1.234,56` (absent: `.`, with `12,5` read as 12.5 where it cannot be thousands). */
+  decimalSeparator?: DecimalSeparator;
   /**
    * Key columns (empty: no key). Within a file the first row of a key wins; across files the later
    * file's row replaces the earlier. Without a key, rows are appended and a new version of a file name
