@@ -8,9 +8,10 @@ import { UserError } from '../errors.js';
 import { generate } from '../generate/generator.js';
 import { globsOverlap } from './globs.js';
 import { columnName } from '../pipeline/csv-header.js';
-import { inferCsv, textReader, type InferredColumn, type InferredCsv } from './infer.js';
+import { inferCsv, textReader, type InferredCsv } from './infer.js';
 import { mergeShapes, oneTable } from './shapes.js';
-import { loadProject, RESERVED_DATASETS, RESERVED_PARAMETERS } from './load.js';
+import { datasetYaml, keyOf, starterKpi, yamlText } from './init-yaml.js';
+import { loadProject, RESERVED_DATASETS } from './load.js';
 import { BUILT_IN_PROJECT } from './resolve.js';
 import { PROJECT_NAME } from './schema.js';
 
@@ -219,102 +220,9 @@ function fileStem(file: string): string {
   return stem || bare;
 }
 
-const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
-
-/**
- * A key: a column unique and never empty, integer or text, with an id-like name, else the first column
- * if it is one. A later file's row replaces the earlier row with its key, so a measure or a label that
- * happens to be unique in the first file (a count, a name) must not become one: without a key, rows
- * are appended, which loses nothing.
- */
-function keyOf(csv: InferredCsv): string[] {
-  if (csv.rows === 0) return [];
-  const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text'));
-  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates.find((c) => c === csv.columns[0]);
-  return chosen ? [chosen.name] : [];
-}
-
 /** A dataset's name from a file's: as a column's, but `d_` where a column's gets `c_` (`2024.csv` → `d_2024`; `c_sales.csv` stays `c_sales`). */
 function datasetName(stem: string): string {
   const name = columnName(stem, 0);
   return name.startsWith('c_') && !/^c_/i.test(stem.trim()) ? `d_${name.slice(2)}` : name;
 }
 
-/** A YAML scalar: plain when unambiguous, else double-quoted (JSON strings are YAML). */
-export function yamlText(s: string): string {
-  return /^[A-Za-z][\w .()/-]*$/.test(s) && !/^(true|false|yes|no|null|on|off|y|n)$/i.test(s) && !/[:#]/.test(s) && s.trim() === s ? s : JSON.stringify(s);
-}
-
-function datasetYaml(name: string, globs: string[], files: string[], csv: InferredCsv, filesNote?: string): string {
-  const key = keyOf(csv);
-  const lines = [
-    `# Inferred by \`datalake init --from-csv\` from ${files.map((f) => path.basename(f)).join(', ')} (${csv.rows} rows). Read it, then edit:`,
-    '# mark required columns, add allowed values and rules; `npx datalake check` validates it.',
-    `description: ${yamlText(`${name} (from ${path.basename(files[0]!)})`)}`,
-    ...(filesNote ? [filesNote] : []),
-    `files: ${globs.length === 1 ? yamlText(globs[0]!) : `[${globs.map(yamlText).join(', ')}]`}`,
-  ];
-  if (csv.delimiter !== ',') lines.push(`delimiter: ${JSON.stringify(csv.delimiter)}`);
-  if (csv.decimalSeparator === ',') lines.push(`# Numbers with a decimal comma and no decimal point: 1.234,56 is 1234.56 (dots and spaces group thousands).`, `decimal_separator: ","`);
-  if (csv.encoding !== 'utf-8') lines.push(`# Not UTF-8: read as ${csv.encoding} (Excel's and many Western European exports; Latin-1 too).`, `encoding: ${csv.encoding}`);
-  if (csv.skipLines) lines.push(`# The first ${csv.skipLines === 1 ? 'line is' : `${csv.skipLines} lines are`} not data (a title, notes, Excel's sep=; or blank lines): the header follows.`, `skip_lines: ${csv.skipLines}`);
-  if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
-  else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
-  for (const { value, columns } of csv.nullValuesInText) {
-    lines.push(`# Check: ${JSON.stringify(value)} is also a value of ${columns.join(', ')}, where it will be read as missing too. If it is a value there (NA for Namibia), give ${columns.length > 1 ? 'those columns' : 'that column'} null_values of ${columns.length > 1 ? 'their' : 'its'} own: { type: text, null_values: [] }.`);
-  }
-  if (csv.nullValues.length) lines.push(`null_values: [${csv.nullValues.map((v) => JSON.stringify(v)).join(', ')}]`);
-  lines.push('columns:');
-  for (const c of csv.columns) lines.push(`  ${columnYaml(c, key.includes(c.name))}`);
-  // A header-only file gives an empty dataset: a warning here, not a failure, until rows arrive.
-  lines.push('rules:', `  - { rule: not_empty, severity: ${csv.rows === 0 ? 'warn' : 'fatal'} }`);
-  return `${lines.join('\n')}\n`;
-}
-
-function columnYaml(c: InferredColumn, isKey: boolean): string {
-  const fields = [`type: ${c.type}`];
-  if (isKey) fields.push('required: true');
-  if (c.format) fields.push(`format: ${JSON.stringify(c.format)}`);
-  const header = !c.header ? 'no name in the header' : c.header !== c.name ? `header "${c.header}"` : '';
-  // DuckDB's %y puts 00–68 in the 2000s and 69–99 in the 1900s: a birth date "05/01/60" would be in 2060.
-  const century = c.format?.includes('%y') ? 'two-digit years: 00–68 read as 2000–2068, 69–99 as 1969–1999: check' : '';
-  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century].filter(Boolean).join('; ');
-  return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
-}
-
-/** One KPI to start with: the row count per value of a text column whose values repeat (else the first text column). */
-function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string; yaml: string } {
-  // A text column whose values repeat, in a few groups (a state, a category): grouped by a key or a
-  // name, every bar would be one row high.
-  const groups = (c: InferredColumn) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000;
-  const grouped = shapes.find((s) => s.csv.columns.some(groups));
-  const withText = grouped ?? shapes.find((s) => s.csv.columns.some((c) => c.type === 'text'));
-  if (!withText) {
-    const s = shapes[0]!;
-    return {
-      id: `${s.name}_rows`,
-      yaml: [`title: ${yamlText(`${s.name}: rows`)}`, `description: ${yamlText(`Rows of ${s.name}.`)}`, 'sql: |', `  SELECT count(*) AS row_count FROM "${s.name}"`, 'columns:', '  row_count: { type: integer, label: Rows }', 'chart: { type: cards }', ''].join('\n'),
-    };
-  }
-  const col = withText.csv.columns.find((c) => (grouped ? groups(c) : c.type === 'text'))!;
-  return {
-    id: `${withText.name}_by_${col.name}`.slice(0, 60),
-    yaml: [
-      `title: ${yamlText(`${withText.name} by ${col.header || col.name}`)}`,
-      `description: ${yamlText(`Rows of ${withText.name} per ${col.name}, the 20 most frequent. A starter KPI: edit it or add others beside it.`)}`,
-      'sql: |',
-      `  SELECT "${col.name}", count(*) AS row_count`,
-      // Quoted: a dataset may be called order or group.
-      `  FROM "${withText.name}"`,
-      '  GROUP BY ALL',
-      `  ORDER BY row_count DESC, "${col.name}"`,
-      '  LIMIT 20',
-      'columns:',
-      `  ${col.name}: { type: string, label: ${yamlText(col.header || col.name)} }`,
-      '  row_count: { type: integer, label: Rows }',
-      `chart: { type: bar, x: ${col.name}, y: [row_count] }`,
-      ...(RESERVED_PARAMETERS.includes(col.name) ? [] : [`filters: { ${col.name}: ${col.name} }`]),
-      '',
-    ].join('\n'),
-  };
-}
