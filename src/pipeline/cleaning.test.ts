@@ -336,6 +336,22 @@ describe('silver cleaning rules', () => {
     ]);
   });
 
+  test('a non-breaking space around a number is trimmed; one inside it is quarantined, the detail saying so', async () => {
+    const spec = keyedById('mengen', [], {
+      id: { type: 'integer', required: true, personal: false },
+      menge: { type: 'integer', required: false, personal: false },
+      preis: { type: 'number', required: false, personal: false },
+      betrag: { type: 'decimal', scale: 2, required: false, personal: false },
+    });
+    const lines = ['1;\u00a0100;12,5\u00a0;\u202f3.50', '2;100\u00a0;\u00a0-4;7', '3;1\u00a0234;1;1'];
+    const { rows, quarantine } = await clean({ ...spec, delimiter: ';' }, 'id;menge;preis;betrag\n' + lines.map((l) => `${l}\n`).join(''));
+    assert.deepEqual(rows.map((r) => [r['id'], r['menge'], r['preis'], Number(r['betrag'])]), [
+      [1, 100, 12.5, 3.5],
+      [2, 100, -4, 7],
+    ]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason'], q['_detail']]), [[3, 'invalid_integer:menge', 'menge "1\u00a0234" is not a valid integer (it holds a non-breaking space)']]);
+  });
+
   test('a two-digit year is no year 24: quarantined without a format, read with one', async () => {
     const col = (type: 'date' | 'timestamp', format?: string[]) => ({ type, required: false, personal: false, ...(format ? { format } : {}) });
     const spec = keyedById('days', [], { id: { type: 'integer', required: true, personal: false }, day: col('date'), at: col('timestamp'), yy: col('date', ['%d/%m/%y']) });

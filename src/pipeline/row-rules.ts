@@ -83,12 +83,16 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
       // A value that prints back as its text is plain digits; the pattern is matched only on the others
       // ("+5", "007", " 12 "), which saves a regular expression on nearly every row.
       const value = `TRY_CAST(${r} AS BIGINT)`;
-      return `CASE WHEN ${value} IS NULL THEN NULL WHEN CAST(${value} AS VARCHAR) = ${r} THEN ${value} WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN ${value} END`;
+      // A non-breaking space around the digits (copied from a web page or a spreadsheet) fails the cast:
+      // trimmed (trim removes Unicode spaces), where the cast failed and only there.
+      const unicodeTrimmed = `CASE WHEN ${unicodeSpaced(r)} AND regexp_full_match(trim(${r}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${r}) AS BIGINT) END`;
+      return `CASE WHEN ${value} IS NULL THEN ${unicodeTrimmed} WHEN CAST(${value} AS VARCHAR) = ${r} THEN ${value} WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN ${value} END`;
     }
     case 'number':
     case 'decimal': {
       const type = sqlType(spec);
-      const value = numberExpr(r, type, decimalSeparator);
+      // A non-breaking space around the number is trimmed where the first reading failed (see integer).
+      const value = `coalesce(${numberExpr(r, type, decimalSeparator)}, CASE WHEN ${unicodeSpaced(r)} THEN ${numberExpr(`trim(${r})`, type, decimalSeparator)} END)`;
       // Infinities and NaN are not numbers a KPI can add up.
       return spec.type === 'number' ? `CASE WHEN isfinite(${value}) THEN ${value} END` : value;
     }
@@ -173,6 +177,11 @@ export function trimmedText(r: string, nullSpellings: readonly string[] = []): s
   return `CASE WHEN ${r} = '' THEN NULL WHEN ${trimCouldChange(r)} THEN ${trimmed} ELSE ${r} END`;
 }
 
+/** Whether a text holds a character of more than one byte (such as a non-breaking space), which only trim() removes of the spaces. */
+function unicodeSpaced(r: string): string {
+  return `strlen(${r}) <> length(${r})`;
+}
+
 /** Whether trim() could change a text: a space at an end, or a non-ASCII character (see trimmedText). */
 export function trimCouldChange(r: string): string {
   return `(starts_with(${r}, ' ') OR ends_with(${r}, ' ') OR strlen(${r}) <> length(${r}))`;
@@ -229,7 +238,8 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
         severity: 'error',
         code: `${typeRule}:${name}`,
         fails: `NOT ${missingCol(name)} AND ${id(name)} IS NULL`,
-        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)}`,
+        // A non-breaking space is invisible in the value shown: said in words.
+        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)' ELSE '' END`,
       });
     }
   }
