@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from '../vendor/zod.js';
+import { columnName } from '../pipeline/csv-header.js';
 
 import { closest } from './closest.js';
 
@@ -103,8 +104,10 @@ export class DefinitionFile {
         // A record's key (a column name such as `libellé`): the key's own rule says what is wrong.
         const key = String(at.at(-1));
         const why = issue.issues[0]?.message ?? issue.message;
-        const suggestion = key.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-        return this.error(at, `"${key}": ${why}`, /^[a-z][a-z0-9_]*$/.test(suggestion) ? `write ${suggestion} (a header "${key}" still fills it: headers match ignoring case, accents and punctuation)` : undefined);
+        // The name init would give a header so written, which that header still fills in a dataset's files.
+        const suggestion = columnName(key, 0);
+        const header = this.rel.startsWith('datasets/') ? ` (a header "${key}" still fills it: headers match ignoring case, accents and punctuation)` : '';
+        return this.error(at, `"${key}": ${why}`, `write ${suggestion}${header}`);
       }
       case 'invalid_union':
       case 'invalid_format':
