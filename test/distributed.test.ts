@@ -319,7 +319,10 @@ describe('distributed mode: resuming a failed run', { skip: redis ? false : 'red
       const after = months(final);
       for (const m of built) assert.equal(after[m], 'completed', `${m} was built once`);
       assert.equal(after['month=2026-03'], 'failed,completed');
-      assert.ok(final.logs.some((l) => l.task === 'gold' && new RegExp(`^reused ${built.length} shards finished by an earlier attempt`).test(l.message)));
+      // At least the months the failed attempt's record shows built: its journal, which the resume reads, may be a
+      // shard ahead of the record when the failure stopped the run (seen once in CI).
+      const reused = final.logs.find((l) => l.task === 'gold' && /^reused \d+ shards finished by an earlier attempt/.test(l.message));
+      assert.ok(reused && Number(/^reused (\d+)/.exec(reused.message)![1]) >= built.length, JSON.stringify(final.logs.filter((l) => l.task === 'gold')));
       assert.deepEqual(final.resumes!.map((x) => [x.trigger, x.previousState, x.from, x.by.startsWith('queued by pid')]), [['cli', 'failed', 'gold', true]]);
       assert.deepEqual((await lake.list('runs', '_resume/')).length, 0);
       assert.deepEqual((await lake.list('gold', '_staging/')).length, 0);
