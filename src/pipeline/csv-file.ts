@@ -166,7 +166,7 @@ export async function countRecords(file: string, skipLines = 0): Promise<number>
  * UTF-16 or ends its lines with CR only (its first MiB): what `init --from-csv` and `check --sources`
  * check before asking DuckDB, whose errors would name a line.
  */
-export async function checkTextStart(file: string, name = path.basename(file), encoding: SourceEncoding = 'utf-8'): Promise<void> {
+export async function checkTextStart(file: string, name = path.basename(file), encoding: SourceEncoding = 'utf-8', utf8?: boolean): Promise<void> {
   const handle = await fs.open(file);
   let start: Buffer;
   try {
@@ -178,7 +178,8 @@ export async function checkTextStart(file: string, name = path.basename(file), e
   }
   const firstLine = start.subarray(0, start.indexOf(10) === -1 ? start.length : start.indexOf(10));
   if (firstLine.includes(0)) throw utf16(name);
-  if (encoding === 'utf-8' && !(await isUtf8File(file))) throw notUtf8(name);
+  // `utf8`: the caller's own answer of isUtf8File, so that the file is not read twice for it.
+  if (encoding === 'utf-8' && !(utf8 ?? (await isUtf8File(file)))) throw notUtf8(name);
   if (/\r[^\r]*\S/.test(decodeText(firstLine, encoding).replace(/\r$/, ''))) throw crOnly(name);
 }
 

@@ -81,7 +81,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // Not UTF-8: windows-1252 (Excel's and many portals' Western European exports), read from a UTF-8 copy.
   const encoding: SourceEncoding = (await isUtf8File(original)) ? 'utf-8' : 'windows-1252';
   const file = await utf8Copy(original, encoding, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
-  await checkTextStart(file, displayName);
+  await checkTextStart(file, displayName, 'utf-8', true); // UTF-8: the original (just checked) or its copy
   // DuckDB's sniffer reads the first rows: one row with a field too many or too few (which silver will
   // quarantine) made it choose "|" and read each line as one column, or fail. The header has the last word.
   let sniffed: string | undefined;

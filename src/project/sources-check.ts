@@ -45,8 +45,9 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
       }
       // What bronze refuses before reading the header (not UTF-8 text, CR-only line ends), said as bronze says it.
       // A file of a windows-1252 dataset may be UTF-8 all the same: read as bronze reads it.
-      const encoding = spec.encoding && !(await isUtf8File(file)) ? spec.encoding : 'utf-8';
-      const unreadable = await checkTextStart(file, name, encoding).then(
+      const utf8 = await isUtf8File(file);
+      const encoding = spec.encoding && !utf8 ? spec.encoding : 'utf-8';
+      const unreadable = await checkTextStart(file, name, encoding, utf8).then(
         () => undefined,
         (err: unknown) => {
           if (err instanceof UserError) return err;
