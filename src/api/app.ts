@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -14,6 +14,8 @@ import type { Config } from '../config.js';
 import type { ApiServices } from './services.js';
 import { BROTLI, COMPRESS_THRESHOLD, COMPRESSIBLE, ENCODINGS } from './compression.js';
 import { codeForStatus, HttpError } from './http-errors.js';
+import { cachedKpiReads } from './kpi-answer.js';
+import { kpiQueryDefaults } from './kpi-schema.js';
 import { checkQueryHook } from './query-check.js';
 import { SharedRateLimitStore } from './rate-limit-store.js';
 import { noLocalPaths } from './redact.js';
@@ -52,7 +54,21 @@ export interface AppOptions {
 export async function buildApp(services: ApiServices, options: AppOptions = {}): Promise<FastifyInstance> {
   const level = services.config.server.logLevel;
   const log: FastifyBaseLogger = options.logger && level !== 'silent' ? (options.logStream ? pino({ level }, options.logStream) : pino({ level })) : SILENT;
+  // Cached KPI reads are answered before the router (kpi-answer.ts); set once the routes are built.
+  let beforeRouter: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const app = Fastify({
+    serverFactory: (handler, opts) => {
+      const server = http.createServer((req, res) => {
+        if (!beforeRouter?.(req, res)) handler(req, res);
+      });
+      // What Fastify sets on the server it makes itself (its options, defaults filled in).
+      const o = opts as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
+      server.keepAliveTimeout = o.keepAliveTimeout;
+      server.requestTimeout = o.requestTimeout;
+      server.setTimeout(o.connectionTimeout);
+      if (o.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
+      return server;
+    },
     // Request bodies are small JSON (POST /api/runs): anything larger is refused with a 413.
     bodyLimit: 64 * 1024,
     // No logger of Fastify's own: with one, Fastify times every response and listens for its end (a
@@ -78,7 +94,7 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
   });
   for (const [name, service] of Object.entries(services)) app.decorate(name, service);
   app.decorate('serverLog', log);
-  await registerProtections(app, services.config.server);
+  const securityHeaders = await registerProtections(app, services.config.server);
   app.decorate('routeIndex', [] as FastifyInstance['routeIndex']);
   registerSchemas(app);
   app.addHook('onRoute', (route) => {
@@ -142,6 +158,17 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
   await app.register(lakeRoutes);
   await app.register(queueRoutes, { prefix: QUEUES_PATH });
 
+  // With CORS, an answer depends on the request's Origin: left to the route and @fastify/cors.
+  if (!services.config.server.corsOrigins.length) {
+    const reads = cachedKpiReads(services.kpis, securityHeaders, kpiQueryDefaults());
+    beforeRouter = reads;
+    // Requests that arrive while the server closes get Fastify's 503, as every other route's do.
+    app.addHook('preClose', (done) => {
+      beforeRouter = undefined;
+      done();
+    });
+  }
+
   if (fs.existsSync(DASHBOARD_DIR)) {
     // The build names its files under assets/ by their content's hash: cached for a year, never asked
     // again. index.html, which names them, is revalidated on every load (a 304 when unchanged). The build
@@ -178,9 +205,10 @@ const HELMET: HelmetOptions = {
 
 /**
  * Security headers (helmet; a strict Content-Security-Policy on the dashboard), CORS only for the
- * origins configured, and a rate limit per client on the admin and compare endpoints.
+ * origins configured, and a rate limit per client on the admin and compare endpoints. Returns the
+ * security headers of the API's answers.
  */
-async function registerProtections(app: FastifyInstance, server: Config['server']): Promise<void> {
+async function registerProtections(app: FastifyInstance, server: Config['server']): Promise<Record<string, string>> {
   // Helmet's headers depend on its options only: computed once here, then set on every answer by one
   // synchronous hook, the first of all (errors, 404s and 401s carry them too). @fastify/helmet ran
   // helmet's middleware again on each request, in two async hooks: 14 % of the CPU of a cached KPI read.
@@ -208,6 +236,7 @@ async function registerProtections(app: FastifyInstance, server: Config['server'
   // files come compressed from the build, and an answer with a Content-Encoding is left as it is).
   // The KPI routes compress their cached answers themselves, once per publish (routes/kpis.ts).
   await app.register(compress, { globalCompression: true, globalDecompression: false, threshold: COMPRESS_THRESHOLD, encodings: [...ENCODINGS], customTypes: COMPRESSIBLE, brotliOptions: BROTLI });
+  return headers;
 }
 
 /** The headers helmet's middleware sets with these options (they depend on nothing else). */

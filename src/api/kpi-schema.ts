@@ -49,3 +49,9 @@ export function kpiQuerySchema(kpi: Kpi | undefined, all: readonly Kpi[] = []): 
   }
   return { type: 'object', properties, additionalProperties: false };
 }
+
+/** The query a KPI read without a query string has once validated: the schema's defaults (`format: json`). */
+export function kpiQueryDefaults(): Record<string, string | number> {
+  const { properties } = kpiQuerySchema(undefined) as { properties: Record<string, { default?: string | number }> };
+  return Object.fromEntries(Object.entries(properties).flatMap(([name, p]) => (p.default === undefined ? [] : [[name, p.default]])));
+}

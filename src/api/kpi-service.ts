@@ -101,8 +101,7 @@ export class KpiService {
    * The cached answer, without waiting, when there is one for the version of the store last read (less
    * than VERSION_TTL_MS ago); undefined otherwise, and respond() then answers. Most reads under load.
    */
-  cachedAnswer(kpi: Kpi, query: KpiQuery): KpiResponse | undefined {
-    const key = `${kpi.id}?${canonicalQuery(query)}`;
+  cachedAnswer(kpi: Kpi, query: KpiQuery, key = cacheKey(kpi, query)): KpiResponse | undefined {
     // A version's answers are kept (versions never change); one that `datalake vacuum` then deleted
     // keeps being answered from here until the cache is dropped, as a page read before would show it.
     if (query.version !== undefined) return this.versionCache.get(key);
@@ -130,7 +129,7 @@ export class KpiService {
 
   private async fromVersion(kpi: Kpi, query: KpiQuery, version: number): Promise<KpiResponse> {
     if (!this.versionReader) throw badRequest('parameter "version": this server reads the serving store only');
-    const key = `${kpi.id}?${canonicalQuery(query)}`;
+    const key = cacheKey(kpi, query);
     const cached = this.versionCache.get(key);
     if (cached) return cached;
     const { version: _, ...rest } = query;
@@ -160,7 +159,7 @@ export class KpiService {
       this.cacheData = this.serving.lastPublish().then((p) => p?.data);
       this.cacheData.catch(() => (this.cacheData = undefined));
     }
-    const key = `${kpi.id}?${canonicalQuery(query)}`;
+    const key = cacheKey(kpi, query);
     const cached = this.cache.get(key);
     if (cached) return cached;
 
@@ -201,11 +200,12 @@ function rangeWidthOf(kpi: Kpi, rows: Row[] | undefined): number | undefined {
   return typeof v === 'string' ? v.length : undefined;
 }
 
-function canonicalQuery(q: KpiQuery): string {
-  return Object.keys(q)
+/** What an answer is cached under: the KPI and its query, parameters sorted. */
+export function cacheKey(kpi: Kpi, q: KpiQuery): string {
+  return `${kpi.id}?${Object.keys(q)
     .sort()
     .map((k) => `${k}=${q[k] === undefined ? '' : String(q[k])}`)
-    .join('&');
+    .join('&')}`;
 }
 
 /**

@@ -45,3 +45,18 @@ test('a COPY that must keep row order keeps it, on one thread when its plan woul
     await fs.rm(dir, { recursive: true, force: true });
   }
 });
+
+test('64- and 128-bit integers past 2^53 come back exact, as decimal strings; the others as numbers', async () => {
+  const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '64MB' }, `test${process.pid}`);
+  try {
+    const rows = await engine.rows(
+      `SELECT 9007199254740993::BIGINT AS big, (-9223372036854775807)::BIGINT AS lowest, 170141183460469231731687303715884105727::HUGEINT AS huge,
+              18446744073709551615::UBIGINT AS ubig, 9007199254740991::BIGINT AS safe, 42::BIGINT AS small, 1e300::DOUBLE AS dbl, 12.5::DECIMAL(18,2) AS dec`,
+    );
+    assert.deepEqual(rows, [
+      { big: '9007199254740993', lowest: '-9223372036854775807', huge: '170141183460469231731687303715884105727', ubig: '18446744073709551615', safe: 9007199254740991, small: 42, dbl: 1e300, dec: 12.5 },
+    ]);
+  } finally {
+    engine.close();
+  }
+});

@@ -13,6 +13,7 @@ export interface QueryProgress {
 }
 
 const NUMERIC_TYPE = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/;
+const WIDE_INTEGER_TYPE = /^(BIGINT|HUGEINT|UBIGINT)$/;
 
 /**
  * One in-memory DuckDB per run: it reads and writes files only, so it holds no state between runs.
@@ -138,17 +139,24 @@ function profile(sql: string, started: number): void {
   process.stderr.write(`[sql ${((performance.now() - started) / 1000).toFixed(2)} s] ${text}\n`);
 }
 
+/**
+ * Rows as JSON values: numbers as numbers, except 64- and 128-bit integers past 2^53, which a JSON
+ * number (a double) would round: those stay exact, as decimal strings (an id of a real export).
+ */
 export function toRows(reader: DuckDBResultReader): Row[] {
   const types = reader.columnTypes().map((t) => String(t));
+  const numeric = types.map((t) => NUMERIC_TYPE.test(t));
+  const wide = types.map((t) => WIDE_INTEGER_TYPE.test(t));
   const names = reader.columnNames();
   return reader.getRowObjectsJson().map((raw) => {
     const row: Row = {};
     names.forEach((name, i) => {
       const v = raw[name];
       if (v === null || v === undefined) row[name] = null;
-      else if (NUMERIC_TYPE.test(types[i]!)) {
+      else if (numeric[i]) {
         const n = Number(v);
-        row[name] = Number.isFinite(n) ? n : null; // NaN and infinities are served as null, like the seed's API
+        if (wide[i] && !Number.isSafeInteger(n)) row[name] = String(v);
+        else row[name] = Number.isFinite(n) ? n : null; // NaN and infinities are served as null, like the seed's API
       } else if (typeof v === 'boolean' || typeof v === 'number') row[name] = v;
       else row[name] = String(v);
     });

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Config } from '../../src/config.js';
+import { Engine } from '../../src/engine/duckdb.js';
 import { expectError, json } from '../support/http.js';
 import { publishedShop, type PublishedShop } from '../support/published-shop.js';
 
@@ -80,6 +81,25 @@ describe('API on a published lake: explorer, quality, runs', () => {
     await expectError(await get('/api/lake/bronze/preview?key=_manifest.json'), 400, /only \.csv, \.tsv and \.parquet/);
     await expectError(await get('/api/lake/gold/preview?key=dim_clients.parquet&limit=1001'), 400, /"limit"/);
     await expectError(await get('/api/lake/gold/preview'), 400, /missing query parameter "key"/);
+  });
+
+  test('a preview keeps 64-bit integers past 2^53 exact (as strings), the others as numbers', async () => {
+    const file = path.join(config.lakeDir, 'gold', 'wide_ids.parquet');
+    const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '64MB' }, 'test');
+    try {
+      await engine.run(`COPY (SELECT * FROM (VALUES (1, 9007199254740993::BIGINT), (2, 42::BIGINT)) t(n, id)) TO '${file}' (FORMAT parquet)`);
+    } finally {
+      engine.close();
+    }
+    try {
+      const preview = await json(await get('/api/lake/gold/preview?key=wide_ids.parquet'));
+      assert.deepEqual(preview.rows, [
+        { n: 1, id: '9007199254740993' },
+        { n: 2, id: 42 },
+      ]);
+    } finally {
+      await fs.rm(file, { force: true });
+    }
   });
 
   test('a dangling link in the lake is skipped: the run history and the explorer keep answering', async () => {

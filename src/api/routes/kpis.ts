@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { acceptedEncoding, COMPRESS_THRESHOLD, COMPRESSIBLE, encode, type Encoding } from '../compression.js';
+import { send } from '../kpi-answer.js';
 import { RESERVED_PARAMETERS } from '../../project/load.js';
 import type { Kpi } from '../../project/types.js';
 import { badRequest } from '../http-errors.js';
 import { checkQuery } from '../query-check.js';
 import { kpiQuerySchema, kpiRowsSchema } from '../kpi-schema.js';
-import type { KpiQuery, KpiResponse } from '../kpi-service.js';
+import type { KpiQuery } from '../kpi-service.js';
 import { body, errors, noQuery } from '../schemas.js';
 
 const errorResponses = errors(400, 404, 503);
@@ -16,65 +16,6 @@ const DATA_HEADERS = {
   'X-Data-Committed-At': { type: 'string', format: 'date-time', description: 'when that version was committed' },
   'X-Data-Audit': { type: 'string', enum: ['passed', 'approved'], description: 'passed, or approved after a failed audit' },
 };
-
-/** The headers of a KPI answer and its compressed forms, computed once per answer (cached answers are reused). */
-interface Prepared {
-  /** On a 304 too: cache-control, the data version, the ETag, Vary. */
-  common: Record<string, string>;
-  /** With the content type (and the file name of a CSV). */
-  full: Record<string, string>;
-  /** JSON of COMPRESS_THRESHOLD bytes or more: sent compressed to a client that accepts it. */
-  compressible: boolean;
-  /** The body as UTF-8, encoded once rather than on every send. */
-  bytes: Buffer;
-  encoded: Partial<Record<Encoding, Promise<Buffer>>>;
-}
-
-const prepared = new WeakMap<KpiResponse, Prepared>();
-
-function prepare(kpi: Kpi, response: KpiResponse): Prepared {
-  let p = prepared.get(response);
-  if (p) return p;
-  const common: Record<string, string> = { 'cache-control': 'no-cache' };
-  if (response.servedFrom === 'lake') common['x-served-from'] = 'lake';
-  if (response.data) {
-    common['x-data-version'] = String(response.data.version);
-    common['x-data-committed-at'] = response.data.committedAt;
-    common['x-data-audit'] = response.data.audit;
-  }
-  if (response.etag) common['etag'] = response.etag;
-  const bytes = Buffer.from(response.body);
-  const compressible = COMPRESSIBLE.test(response.contentType) && bytes.length >= COMPRESS_THRESHOLD;
-  if (compressible) common['vary'] = 'accept-encoding';
-  const full: Record<string, string> = { ...common, 'content-type': response.contentType };
-  if (response.contentType.startsWith('text/csv')) full['content-disposition'] = `attachment; filename="${kpi.id}.csv"`;
-  p = { common, full, compressible, bytes, encoded: {} };
-  prepared.set(response, p);
-  return p;
-}
-
-/** Sends a KPI answer: a 304 when the client has it, compressed when it is large and the client accepts it. */
-function send(kpi: Kpi, response: KpiResponse, request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
-  const p = prepare(kpi, response);
-  if (response.etag !== undefined && request.headers['if-none-match'] === response.etag) {
-    reply.headers(p.common).code(304).send();
-    return undefined;
-  }
-  reply.headers(p.full);
-  const encoding = p.compressible ? acceptedEncoding(request.headers['accept-encoding']) : undefined;
-  if (!encoding) {
-    reply.send(p.bytes);
-    return undefined;
-  }
-  let encoded = p.encoded[encoding];
-  if (!encoded) {
-    encoded = encode(encoding, response.body);
-    // A failure is not kept: the next request tries again.
-    encoded.catch(() => delete p.encoded[encoding]);
-    p.encoded[encoding] = encoded;
-  }
-  return encoded.then((buffer) => void reply.header('content-encoding', encoding).send(buffer));
-}
 
 /**
  * KPI routes, all derived from the project's declarations: `/api/project` says what the dashboard
