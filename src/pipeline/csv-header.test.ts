@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DatasetSpec } from '../project/types.js';
 import { shopDataset } from '../../test/support/shop.js';
-import { columnNames, headerProblem, matchHeader, parseHeader } from './csv-header.js';
+import { columnNames, headerKeys, headerProblem, matchHeader, parseHeader } from './csv-header.js';
 
 /** A dataset declaring these columns (all optional), as `init --from-csv` would name them. */
 const declaring = (names: string[]): DatasetSpec => ({
@@ -64,5 +64,23 @@ describe('header names and their match with a definition', () => {
     }
     const some = parseHeader('date,store,units');
     assert.equal(headerProblem('orders.csv', some, matchHeader(some, spec), spec), undefined, 'one declared column named: the others read as missing');
+  });
+
+  test('ligatures and compatibility forms are spelled out: a later export spelling them in ASCII matches', () => {
+    const header = parseHeader('Œuvre,Straße,Surface m²,Nº client,Søren,ﬁchier,ＩＤ');
+    const names = columnNames(header);
+    assert.deepEqual(names, ['oeuvre', 'strasse', 'surface_m2', 'no_client', 'soren', 'fichier', 'id']);
+    assert.deepEqual(matchHeader(parseHeader('OEUVRE,Strasse,surface_m2,No client,Soren,fichier,id'), declaring(names)).names, names);
+    assert.deepEqual(matchHeader(header, declaring(names)).names, names);
+  });
+
+  test('a definition written before ligatures were spelled out (uvre, stra_e, c_df) still matches its files', () => {
+    const legacy = declaring(['uvre', 'stra_e', 'c_df', 'n_client']);
+    const match = matchHeader(parseHeader('Œuvre,Straße,ß,Nº client'), legacy);
+    assert.deepEqual(match.names, ['uvre', 'stra_e', 'c_df', 'n_client']);
+    assert.deepEqual([match.extra, match.missingOptional], [[], []]);
+    // The explorer masks a personal column by these keys: declared either way, `Straße` is masked.
+    assert.deepEqual(headerKeys('Straße'), ['strasse', 'strae']);
+    assert.deepEqual(headerKeys('E-mail'), ['email']);
   });
 });

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { decodeText, type SourceEncoding } from './csv-encoding.js';
+import { asciiFold } from '../project/ascii-fold.js';
 import type { DatasetSpec } from '../project/types.js';
 
 /**
@@ -36,13 +37,25 @@ export function parseHeader(line: string, delimiter = ','): string[] {
   return fields.map((f) => f.trim());
 }
 
-/** A header field as it is compared with the declared columns: `Flight Date`, `FLIGHT_DATE` → `flightdate`. */
+/** A header field as it is compared with the declared columns: `Flight Date`, `FLIGHT_DATE` → `flightdate`, `Straße` → `strasse`. */
 export function headerKey(name: string): string {
-  return name
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '');
+  return asciiFold(name).toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/**
+ * The keys a header field matches a declared column by: headerKey's, and the one it had before
+ * ligatures were spelled out (`Œuvre` → `uvre`, `Straße` → `strae`), so that a definition written then
+ * still loads its files and still masks its personal columns.
+ */
+export function headerKeys(name: string): string[] {
+  const key = headerKey(name);
+  const legacy = legacyFold(name).toLowerCase().replace(/[^a-z0-9]/g, '');
+  return legacy === key ? [key] : [key, legacy];
+}
+
+/** Accents dropped, nothing else: how names were folded before asciiFold. */
+function legacyFold(text: string): string {
+  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
 }
 
 /**
@@ -51,9 +64,11 @@ export function headerKey(name: string): string {
  * `名前` → `c_540d_524d`); a field with no name is `column_<position>`.
  */
 export function columnName(header: string, index: number): string {
-  const base = header
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
+  return nameOf(header, index, asciiFold);
+}
+
+function nameOf(header: string, index: number, fold: (text: string) => string): string {
+  const base = fold(header)
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
@@ -103,6 +118,8 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
   const names = header.map((h, i) => {
     const key = headerKey(h);
     let c = (key ? byKey.get(key) : undefined) ?? byKey.get(headerKey(columnName(h, i)));
+    // A name written before ligatures were spelled out (`uvre` for `Œuvre`).
+    for (const legacy of [...headerKeys(h).slice(1), headerKey(nameOf(h, i, legacyFold))]) c ??= legacy ? byKey.get(legacy) : undefined;
     if (!c) return `_extra_${i + 1}`;
     // Taken already: the first of <name>_2, <name>_3... declared and not taken, as columnNames numbers them.
     const base = c;

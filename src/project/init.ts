@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { asciiFold } from './ascii-fold.js';
 import { Engine, sqlIdent as id } from '../engine/duckdb.js';
 import { isSourceFileName } from '../lake/keys.js';
 import type { ProgressSink } from '../pipeline/context.js';
@@ -17,10 +18,7 @@ import { PROJECT_NAME } from './schema.js';
 
 /** A project name from a folder name: `My Flights 2024` → `my-flights-2024`. */
 export function projectName(dir: string): string {
-  const base = path
-    .basename(path.resolve(dir))
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
+  const base = asciiFold(path.basename(path.resolve(dir)))
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^[^a-z]+|-+$/g, '')

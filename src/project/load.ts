@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { asciiFold } from './ascii-fold.js';
 import { checkAcrossDatasets, orderDatasets, RESERVED_DATASETS, toDataset } from './load-dataset.js';
 import { RESERVED_KPI_IDS, toKpi } from './load-kpi.js';
 import { loadModels } from './load-model.js';
@@ -122,9 +123,7 @@ export function checkName(def: DefinitionFile, name: string, what: string): void
 }
 
 function slug(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
+  return asciiFold(text)
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');

@@ -6,7 +6,7 @@ import { sqlIdent as id, sqlString as str, type Row } from '../../engine/duckdb.
 import { UserError } from '../../errors.js';
 import { assertValidKey, BUCKETS, currentVersion, readStaged, requireVersion, type Bucket } from '../../lake/index.js';
 import { datasetForFile } from '../../project/globs.js';
-import { headerKey, inspectHeader, skipOption } from '../../pipeline/csv-header.js';
+import { headerKey, headerKeys, inspectHeader, skipOption } from '../../pipeline/csv-header.js';
 import { isUtf8File, utf8Copy } from '../../pipeline/csv-encoding.js';
 import type { DatasetSpec } from '../../project/types.js';
 import { badRequest, notFound } from '../http-errors.js';
@@ -38,7 +38,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
   /** Whether a non-admin sees this column of this object masked. */
   const maskerFor = (bucket: Bucket, key: string) => {
     const all = redactor.maskAll(bucket, key);
-    return (column: string) => (all ? !Redactor.keepsInQuarantine(column) : column === '_raw_line' || personal.has(headerKey(column)));
+    return (column: string) => (all ? !Redactor.keepsInQuarantine(column) : column === '_raw_line' || headerKeys(column).some((k) => personal.has(k)));
   };
   const mask = (row: Row, masked: (c: string) => boolean): Row => {
     const out: Row = {};
