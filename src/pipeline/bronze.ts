@@ -29,6 +29,8 @@ export interface BronzeFile {
   recordCount?: true;
   /** The lines before the header, not counted in `rows` (the dataset's `skip_lines` then): silver counts again under another. */
   skipLines?: number;
+  /** Its records were counted with `\"` as a quote inside quotes (the dataset's `escape: backslash` then): silver counts again under the other. */
+  escape?: '\\';
   /** Its text is windows-1252 (its dataset's `encoding`, and not UTF-8): silver reads a UTF-8 copy. */
   encoding?: 'windows-1252';
   ingestDate: string;
@@ -134,7 +136,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         ctx.progress.begin('bronze', `check ${name}`);
         let facts: CsvFileFacts;
         try {
-          facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }), spec.skipLines, spec.encoding);
+          facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }), spec.skipLines, spec.encoding, spec.escape);
         } catch (err) {
           if (!(err instanceof UserError) || err instanceof ServiceError) throw err;
           ctx.progress.end();
@@ -161,7 +163,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
           setAside(name, `${shownName(name)} changed while it was read (is a program still writing it?)`, 'it is read again at the next run');
           continue;
         }
-        const header = parseHeader(facts.headerLine, spec.delimiter);
+        const header = parseHeader(facts.headerLine, spec.delimiter, spec.escape);
         const match = matchHeader(header, spec);
         const problem = headerProblem(name, header, match, spec);
         // Under the `fail` policies (or --strict) a file that does not match its definition stops the run
@@ -212,6 +214,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         longestRecord: facts.longestRecord,
         recordCount: true,
         ...(spec.skipLines ? { skipLines: spec.skipLines } : {}),
+        ...(spec.escape ? { escape: spec.escape } : {}),
         ...(facts.encoding !== 'utf-8' ? { encoding: facts.encoding } : {}),
         ingestDate,
         ingestedAt: now.toISOString(),

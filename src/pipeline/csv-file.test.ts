@@ -114,3 +114,28 @@ test('a windows-1252 dataset: a file that is not UTF-8 is read as windows-1252; 
     assert.equal(await isUtf8File(file), false);
   });
 });
+
+test('escape: backslash: \\" inside quotes is a quote of the value (across a chunk boundary too), \\\\" ends the value', async () => {
+  const small = Buffer.from('id,title\n1,"He said \\"hi\\"\nand left"\n2,"back\\\\"\n3,"a \\"b, c\\" d"\n4,"C:\\\\dir\\\\"\n');
+  await withFile(small, async (file) => {
+    assert.equal((await inspectCsv(file, undefined, 0, 'utf-8', '\\')).records, 4);
+    assert.equal(await countRecords(file, 0, '\\'), 4);
+  });
+  // Read as the CSV standard, the quote after \ closes the value: the newline inside it ends a record, and the next quote opens one that runs on.
+  await withFile(Buffer.from('id,title\n1,"x \\"\ny"\n2,"plain"\n3,z\n'), async (file) => {
+    assert.equal(await countRecords(file, 0, '\\'), 3);
+    assert.equal(await countRecords(file), 2);
+  });
+  // The boundary between the backslash and the quote it escapes: the value goes on over the newline.
+  const split = around('99999,"a \\"\nb"\n', '99999,"a \\'.length);
+  await withFile(split, async (file) => {
+    const lines = split.toString('utf8').split('\n').filter((l) => l !== '').length - 1;
+    assert.equal((await inspectCsv(file, undefined, 0, 'utf-8', '\\')).records, lines - 1);
+  });
+  // An escaped backslash before the boundary, the quote after: the value ends there.
+  const ends = around('99999,"a \\\\"\n', '99999,"a \\\\'.length);
+  await withFile(ends, async (file) => {
+    const lines = ends.toString('utf8').split('\n').filter((l) => l !== '').length - 1;
+    assert.equal(await countRecords(file, 0, '\\'), lines);
+  });
+});

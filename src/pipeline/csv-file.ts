@@ -33,6 +33,11 @@ export class RecordCounter {
   private start = 0;
   private offset = 0;
   private prevLast = -1;
+  /** Backslashes ending the last chunk: with `escape: backslash`, an odd run escapes the quote that follows. */
+  private backslashRun = 0;
+
+  /** `backslash`: inside quotes, `\"` is a quote of the value (the dataset's `escape: backslash`), not its end. */
+  constructor(private readonly backslash = false) {}
 
   push(chunk: Buffer): void {
     let i = 0;
@@ -41,6 +46,11 @@ export class RecordCounter {
       if (q === -2 || (q !== -1 && q < i)) q = chunk.indexOf(34, i);
       const n = chunk.indexOf(10, i);
       if (q !== -1 && (n === -1 || q < n)) {
+        if (this.backslash && this.inQuotes && this.escaped(chunk, q)) {
+          i = q + 1;
+          q = -2;
+          continue;
+        }
         this.inQuotes = !this.inQuotes;
         i = q + 1;
         q = -2;
@@ -58,7 +68,13 @@ export class RecordCounter {
       } else break;
     }
     if (chunk.length) this.prevLast = chunk[chunk.length - 1]!;
+    if (this.backslash) this.backslashRun = backslashesBefore(chunk, chunk.length, this.backslashRun);
     this.offset += chunk.length;
+  }
+
+  /** Whether the quote at `q` follows an odd run of backslashes (the run may begin in the last chunk). */
+  private escaped(chunk: Buffer, q: number): boolean {
+    return backslashesBefore(chunk, q, this.backslashRun) % 2 === 1;
   }
 
   /** The last record, when the file does not end with a newline. */
@@ -75,18 +91,25 @@ export class RecordCounter {
   }
 }
 
+/** Backslashes right before `end` in `chunk`; `carried` (those ending the chunk before) when the run starts the chunk. */
+function backslashesBefore(chunk: Buffer, end: number, carried: number): number {
+  let k = end - 1;
+  while (k >= 0 && chunk[k] === 92) k--;
+  return end - 1 - k + (k < 0 ? carried : 0);
+}
+
 /**
  * One streaming pass over a source file: checksum, UTF-8 validity, record count and header.
  * Fails with a one-line message for an empty or non-UTF-8 file.
  */
-export async function inspectCsv(file: string, onBytes?: (bytes: number) => void, skipLines = 0, encoding: SourceEncoding = 'utf-8'): Promise<CsvFileFacts> {
+export async function inspectCsv(file: string, onBytes?: (bytes: number) => void, skipLines = 0, encoding: SourceEncoding = 'utf-8', escape?: '\\'): Promise<CsvFileFacts> {
   const name = path.basename(file);
   // The checksum is computed on another thread, reading the file on its own (from the page cache), while
   // this one counts records and checks UTF-8: on a large file the two take about as long.
   const digest = sha256File(file);
   digest.catch(() => undefined); // awaited below; a failure before then must not go unhandled
   let size = 0;
-  const counter = new RecordCounter();
+  const counter = new RecordCounter(escape === '\\');
   let carry: Buffer | undefined;
   // Whether every byte so far is UTF-8: a file of a windows-1252 dataset may be UTF-8 all the same (Excel's
   // "CSV UTF-8", a re-export): it is read as such, not turned into mojibake.
@@ -149,9 +172,19 @@ function preambleEnd(first: Buffer, skipLines: number, name: string): number {
   return span.begin;
 }
 
+/** Whether the file holds `\"` anywhere: a quote escaped with a backslash, if it is in quotes (`init` then tries `escape: backslash`). */
+export async function hasBackslashQuote(file: string): Promise<boolean> {
+  let last = -1;
+  for await (const chunk of chunksOf(file)) {
+    if ((last === 92 && chunk[0] === 34) || chunk.includes('\\"')) return true;
+    if (chunk.length) last = chunk[chunk.length - 1]!;
+  }
+  return false;
+}
+
 /** A CSV's data records as bronze counts them (see RecordCounter), without the rest of inspectCsv. */
-export async function countRecords(file: string, skipLines = 0): Promise<number> {
-  const counter = new RecordCounter();
+export async function countRecords(file: string, skipLines = 0, escape?: '\\'): Promise<number> {
+  const counter = new RecordCounter(escape === '\\');
   let first = true;
   for await (const chunk of chunksOf(file)) {
     counter.push(first ? chunk.subarray(preambleEnd(chunk, skipLines, path.basename(file))) : chunk);

@@ -13,8 +13,8 @@ import type { DatasetSpec } from '../project/types.js';
 /** The longest header line read: a longer first line is not taken for a CSV header. */
 export const MAX_HEADER_BYTES = 64 * 1024;
 
-/** Splits a CSV header line (optional double quotes), dropping a UTF-8 BOM. */
-export function parseHeader(line: string, delimiter = ','): string[] {
+/** Splits a CSV header line (optional double quotes; `\"` a quote with `escape: backslash`), dropping a UTF-8 BOM. */
+export function parseHeader(line: string, delimiter = ',', escape?: '\\'): string[] {
   const text = line.replace(/^\uFEFF/, '').replace(/\r$/, '');
   const fields: string[] = [];
   let current = '';
@@ -22,7 +22,8 @@ export function parseHeader(line: string, delimiter = ','): string[] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
+      if (escape && ch === escape && i + 1 < text.length) current += text[++i];
+      else if (ch === '"' && text[i + 1] === '"') {
         current += '"';
         i++;
       } else if (ch === '"') quoted = false;
@@ -199,6 +200,11 @@ export function headerSpan(start: Buffer, skipLines = 0): { begin: number; end: 
   return { begin, end: start.indexOf(10, begin) };
 }
 
+/** DuckDB's read_csv quote options: `""` or (`escape: backslash`) `\"` is a quote inside a quoted value. */
+export function quoteOptions(escape: '\\' | undefined): string {
+  return escape ? `quote = '"', escape = '\\'` : `quote = '"', escape = '"'`;
+}
+
 /** DuckDB's read_csv option skipping the lines before the header (DuckDB counts blank lines there too, as skip_lines does). */
 export function skipOption(skipLines: number | undefined): string {
   return skipLines ? `, skip = ${skipLines}` : '';
@@ -213,7 +219,7 @@ export function noHeaderAfter(fileName: string, skipLines: number): UserError {
 }
 
 /** Reads just the header line of a CSV file, after its first `skipLines` lines. */
-export async function inspectHeader(file: string, delimiter = ',', skipLines = 0, encoding: SourceEncoding = 'utf-8'): Promise<string[]> {
+export async function inspectHeader(file: string, delimiter = ',', skipLines = 0, encoding: SourceEncoding = 'utf-8', escape?: '\\'): Promise<string[]> {
   const handle = await fs.open(file, 'r');
   try {
     const buf = Buffer.alloc(MAX_HEADER_BYTES);
@@ -221,7 +227,7 @@ export async function inspectHeader(file: string, delimiter = ',', skipLines = 0
     const start = buf.subarray(0, bytesRead);
     const span = headerSpan(start, skipLines);
     if (!span || (skipLines > 0 && span.begin === bytesRead)) throw noHeaderAfter(path.basename(file), skipLines);
-    return parseHeader(decodeText(start.subarray(span.begin, span.end === -1 ? bytesRead : span.end), encoding), delimiter);
+    return parseHeader(decodeText(start.subarray(span.begin, span.end === -1 ? bytesRead : span.end), encoding), delimiter, escape);
   } finally {
     await handle.close();
   }

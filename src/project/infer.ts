@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
-import { checkTextStart, countRecords } from '../pipeline/csv-file.js';
+import { checkTextStart, countRecords, hasBackslashQuote } from '../pipeline/csv-file.js';
 import { isUtf8File, utf8Copy, type SourceEncoding } from '../pipeline/csv-encoding.js';
-import { columnNames, inspectHeader, skipOption } from '../pipeline/csv-header.js';
+import { columnNames, inspectHeader, quoteOptions, skipOption } from '../pipeline/csv-header.js';
 import { csvLayout } from './layout.js';
 import { numberExpr } from '../pipeline/row-rules.js';
 import type { ColumnType, DecimalSeparator } from './types.js';
@@ -40,6 +40,8 @@ export interface InferredCsv {
   /** Lines before the header (a title, notes, Excel's `sep=;`): see layout.ts. */
   skipLines: number;
   encoding: SourceEncoding;
+  /** A backslash when the file writes a quote inside a quoted value `\"` (and reads better so). */
+  escape?: '\\';
   /** `,` when the file's numbers have decimal commas and none a decimal point (`1.234,56`), `.` when one has a decimal point; undefined when none tells. */
   decimalSeparator?: DecimalSeparator;
   /** The file as UTF-8: itself, or a copy (for windows-1252) that lives as long as the engine that read it. */
@@ -99,7 +101,14 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const headers = await inspectHeader(file, delimiter, skipLines);
   if (headers.length === 1 && headers[0] === '') throw new UserError(`${displayName} has no header line: its lines are blank`, 'a CSV file needs a header line naming its columns');
   const names = columnNames(headers);
-  const reader = textReader(file, delimiter, headers.length, skipLines);
+  // MySQL writes a quote inside a quoted value as \" rather than "": read so when that reads more rows.
+  let escape: '\\' | undefined;
+  if (await hasBackslashQuote(file)) {
+    const count = (e?: '\\') => `(SELECT count(*) FROM ${textReader(file, delimiter, headers.length, skipLines, e)})`;
+    const [r] = await engine.rows(`SELECT ${count('\\')} > ${count()} AS more`).catch(() => [undefined]);
+    if (r?.['more'] === true) escape = '\\';
+  }
+  const reader = textReader(file, delimiter, headers.length, skipLines, escape);
   const source = `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${reader})`;
   await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
     throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
@@ -215,14 +224,14 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     };
   });
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
-  const unreadRecords = Math.max(0, (await countRecords(file, skipLines)) - rows);
+  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, escape)) - rows);
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(decimalSeparator ? { decimalSeparator } : {}), rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(decimalSeparator ? { decimalSeparator } : {}), ...(escape ? { escape } : {}), rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
 }
 
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */
-export function textReader(file: string, delimiter: string, columns: number, skipLines = 0): string {
-  return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = true, auto_detect = false, quote = '"', escape = '"', max_line_size = 1048576, ignore_errors = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
+export function textReader(file: string, delimiter: string, columns: number, skipLines = 0, escape?: '\\'): string {
+  return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = true, auto_detect = false, ${quoteOptions(escape)}, max_line_size = 1048576, ignore_errors = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
 }
 
 /** The spellings of a missing value that are values of text columns too, with those columns. */

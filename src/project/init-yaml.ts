@@ -35,6 +35,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   ];
   if (csv.delimiter !== ',') lines.push(`delimiter: ${JSON.stringify(csv.delimiter)}`);
   if (csv.decimalSeparator === ',') lines.push(`# Numbers with a decimal comma and no decimal point: 1.234,56 is 1234.56 (dots and spaces group thousands).`, `decimal_separator: ","`);
+  if (csv.escape) lines.push(`# A quote inside a quoted value is written \\" (as MySQL writes it), not "".`, `escape: backslash`);
   if (csv.encoding !== 'utf-8') lines.push(`# Not UTF-8: read as ${csv.encoding} (Excel's and many Western European exports; Latin-1 too).`, `encoding: ${csv.encoding}`);
   if (csv.skipLines) lines.push(`# The first ${csv.skipLines === 1 ? 'line is' : `${csv.skipLines} lines are`} not data (a title, notes, Excel's sep=; or blank lines): the header follows.`, `skip_lines: ${csv.skipLines}`);
   if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);

@@ -72,6 +72,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     delimiter: d.delimiter ?? ',',
     ...(d.skip_lines ? { skipLines: d.skip_lines } : {}),
     ...(d.decimal_separator === ',' ? { decimalSeparator: ',' as const } : {}),
+    ...(d.escape === 'backslash' ? { escape: '\\' as const } : {}),
     ...(d.encoding && ENCODING_NAMES[d.encoding] === 'windows-1252' ? { encoding: 'windows-1252' as const } : {}),
     key,
     columns,

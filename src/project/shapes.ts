@@ -38,5 +38,5 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
   // A spelling one file leaves missing in a number column and another has as a value of a text column.
   const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();
   const textTokens = [...a.textTokens, ...b.textTokens];
-  return { delimiter: a.delimiter, skipLines: a.skipLines, encoding: a.encoding === 'utf-8' ? b.encoding : a.encoding, text: a.text, ...(a.decimalSeparator ?? b.decimalSeparator ? { decimalSeparator: a.decimalSeparator ?? b.decimalSeparator } : {}), rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText: valuesInText(nullValues, textTokens), textTokens, unreadRecords: a.unreadRecords + b.unreadRecords };
+  return { delimiter: a.delimiter, skipLines: a.skipLines, encoding: a.encoding === 'utf-8' ? b.encoding : a.encoding, text: a.text, ...(a.decimalSeparator ?? b.decimalSeparator ? { decimalSeparator: a.decimalSeparator ?? b.decimalSeparator } : {}), ...(a.escape ?? b.escape ? { escape: a.escape ?? b.escape } : {}), rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText: valuesInText(nullValues, textTokens), textTokens, unreadRecords: a.unreadRecords + b.unreadRecords };
 }

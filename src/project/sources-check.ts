@@ -59,7 +59,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         continue;
       }
       const skip = spec.skipLines ?? 0;
-      const header = await inspectHeader(file, spec.delimiter, skip, encoding).catch((err: unknown) => {
+      const header = await inspectHeader(file, spec.delimiter, skip, encoding, spec.escape).catch((err: unknown) => {
         if (err instanceof UserError) return err;
         throw err;
       });

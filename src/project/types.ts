@@ -70,6 +70,8 @@ export interface DatasetSpec {
   encoding?: 'windows-1252';
   /** `,`: numbers are written `1.234,56` (absent: `.`, with `12,5` read as 12.5 where it cannot be thousands). */
   decimalSeparator?: DecimalSeparator;
+  /** A backslash: a quote inside a quoted value is written `\"` (MySQL; absent: `""`, the CSV standard). */
+  escape?: '\\';
   /**
    * Key columns (empty: no key). Within a file the first row of a key wins; across files the later
    * file's row replaces the earlier. Without a key, rows are appended and a new version of a file name

@@ -76,12 +76,12 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
   const db = await ctx.db();
   const outDir = await ctx.workDir('silver');
   const { csv, longestRecord } = await bronzeText(ctx, input);
-  const header = await inspectHeader(csv, spec.delimiter, spec.skipLines);
+  const header = await inspectHeader(csv, spec.delimiter, spec.skipLines, 'utf-8', spec.escape);
   const match = matchHeader(header, spec);
   const problem = headerProblem(input.name, header, match, spec);
   if (problem) return { dataset: spec.name, key: input.key, rows: 0, waiting: problem.message };
   const missingColumns = match.missingOptional.length ? { missingColumns: match.missingOptional } : {};
-  const records = input.recount ? await countRecords(csv, spec.skipLines) : input.rows;
+  const records = input.recount ? await countRecords(csv, spec.skipLines, spec.escape) : input.rows;
   ctx.progress.begin('silver', input.many ? `${spec.name} ${input.name}` : spec.name, records);
   const cleaned = await cleanDataset(db, spec, csv, {
     header: match.names,

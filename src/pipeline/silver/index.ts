@@ -1,4 +1,6 @@
 import { UserError } from '../../errors.js';
+import type { BronzeFile } from '../bronze.js';
+import type { DatasetSpec } from '../../project/types.js';
 import { timed, type RunContext, type StageResult } from '../context.js';
 import { failpoint } from '../../failpoints.js';
 import { inlineRunner, runShards, type ShardRunner } from '../shards.js';
@@ -85,7 +87,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
           rows: f.rows,
           ...(f.recordCount ? { recordCount: true } : {}),
           // Counted with other lines before the header than the definition skips now: counted again.
-          ...((f.skipLines ?? 0) !== (datasetNamed(ctx.config.project, f.dataset).skipLines ?? 0) ? { recount: true as const } : {}),
+          ...(countedOtherwise(f, datasetNamed(ctx.config.project, f.dataset)) ? { recount: true as const } : {}),
           ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
           ...(f.encoding ? { encoding: f.encoding } : {}),
           index,
@@ -135,4 +137,9 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
       },
     };
   });
+}
+
+/** Whether bronze counted a file's records with other lines before the header, or another quote escape, than its dataset reads now. */
+function countedOtherwise(file: BronzeFile, spec: DatasetSpec): boolean {
+  return (file.skipLines ?? 0) !== (spec.skipLines ?? 0) || file.escape !== spec.escape;
 }

@@ -43,7 +43,7 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
   const spec = datasetNamed(ctx.config.project, input.dataset);
   const db = await ctx.db();
   const { csv, longestRecord } = await bronzeText(ctx, input);
-  const header = await inspectHeader(csv, spec.delimiter, spec.skipLines);
+  const header = await inspectHeader(csv, spec.delimiter, spec.skipLines, 'utf-8', spec.escape);
   const match = matchHeader(header, spec);
   if (headerProblem(input.name, header, match, spec)) return undefined;
   const judging = await judgedRows(db, spec, csv, {
