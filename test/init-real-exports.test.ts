@@ -332,3 +332,23 @@ test('a MySQL export writing \\" inside quotes: init declares escape: backslash,
   assert.deepEqual([rebuilt.rows, rebuilt.quarantined], [5, 1]);
   assert.deepEqual(await silverRows(dataDir, 'reviews', again.runId, 'SELECT id, title, score FROM $t WHERE id <= 4 ORDER BY id'), expected);
 });
+
+test('a month that renames a column is one dataset with both names, each file loading with the other read as missing', async () => {
+  const dir = await initFrom(
+    'renamed',
+    { 'orders_2024-01.csv': 'id,day,store,amount\n1,2024-01-02,Paris,10\n2,2024-01-03,Lyon,20\n', 'orders_2024-02.csv': 'id,day,store,total\n3,2024-02-02,Paris,30\n4,2024-02-03,Nice,40\n' },
+    'renamed-project',
+  );
+  assert.deepEqual((await fs.readdir(path.join(dir, 'datasets'))).sort(), ['orders.yml']);
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'orders.yml'), 'utf8');
+  assert.match(yaml, /^files: "orders\*\.csv"$/m);
+  for (const line of [/^ {2}amount: \{ type: integer \}$/m, /^ {2}total: \{ type: integer \}$/m]) assert.match(yaml, line);
+  const dataDir = path.join(root, 'renamed-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'orders', summary.runId, 'SELECT id, amount, total FROM $t ORDER BY id'), [
+    { id: 1, amount: 10, total: null },
+    { id: 2, amount: 20, total: null },
+    { id: 3, amount: null, total: 30 },
+    { id: 4, amount: null, total: 40 },
+  ]);
+});

@@ -96,7 +96,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       progress?.end();
       const stem = fileStem(path.basename(file));
       // Files with the same stem and columns are one dataset (monthly exports of one table), also when a
-      // later export orders them otherwise, or adds or drops columns: its definition has all of them.
+      // later export orders them otherwise, adds or drops columns, or renames one: its definition has all of them.
       const same = shapes.find((s) => s.stem === stem && oneTable(s.csv, csv) && sourceExtension(s.files[0]!) === sourceExtension(file));
       if (same) {
         same.files.push(file);

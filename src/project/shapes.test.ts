@@ -11,6 +11,12 @@ test('files of one table: the same columns in any order, or one file\'s all amon
   assert.ok(oneTable(a, csv([column('amount', 'integer'), column('id', 'integer')])));
   assert.ok(oneTable(a, csv([column('id', 'integer'), column('amount', 'integer'), column('channel', 'text')])));
   assert.ok(!oneTable(a, csv([column('id', 'integer'), column('channel', 'text')])));
+  // A month that renames a column (adds one, drops another): one table while most columns are shared.
+  const wide = csv(['id', 'day', 'store', 'amount'].map((n) => column(n, 'text')));
+  assert.ok(oneTable(wide, csv(['id', 'day', 'store', 'total'].map((n) => column(n, 'text')))));
+  assert.ok(oneTable(wide, csv(['id', 'day', 'shop', 'amount', 'channel'].map((n) => column(n, 'text')))));
+  assert.ok(!oneTable(wide, csv(['id', 'day', 'shop', 'total'].map((n) => column(n, 'text')))));
+  assert.deepEqual(mergeShapes(wide, csv(['id', 'day', 'store', 'total'].map((n) => column(n, 'text')))).columns.map((c) => [c.name, c.complete]), [['id', true], ['day', true], ['store', true], ['amount', false], ['total', false]]);
   assert.ok(!oneTable(a, csv([column('id', 'integer'), column('amount', 'integer')], { delimiter: ';' })));
   assert.ok(!oneTable(a, csv([column('id', 'integer'), column('amount', 'integer')], { skipLines: 4 })));
   // One month saved as UTF-8, another as windows-1252: one table read as windows-1252 (bronze reads a UTF-8 file as such).

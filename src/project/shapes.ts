@@ -5,14 +5,20 @@ import { valuesInText, type InferredColumn, type InferredCsv } from './infer.js'
  * whose columns move), and what they say about it together.
  */
 
-/** Two files of one table (a UTF-8 one and a windows-1252 one too: bronze reads each as it is): the same delimiter, lines before the header and decimal separator (where both have decimals), and the columns of one are all columns of the other. */
+/**
+ * Two files of one table (a UTF-8 one and a windows-1252 one too: bronze reads each as it is): the same
+ * delimiter, lines before the header and decimal separator (where both have decimals), and the columns
+ * of one all columns of the other, or most of them shared (a month that renames a column, or adds one
+ * and drops another: more than half of the wider file's columns in both).
+ */
 export function oneTable(a: InferredCsv, b: InferredCsv): boolean {
   if (a.delimiter !== b.delimiter || a.skipLines !== b.skipLines) return false;
   // A file without a decimal says nothing of the separator.
   if (a.decimalSeparator && b.decimalSeparator && a.decimalSeparator !== b.decimalSeparator) return false;
   const [small, large] = a.columns.length <= b.columns.length ? [a, b] : [b, a];
   const names = new Set(large.columns.map((c) => c.name));
-  return small.columns.every((c) => names.has(c.name));
+  const shared = small.columns.filter((c) => names.has(c.name)).length;
+  return shared === small.columns.length || shared * 2 > large.columns.length;
 }
 
 /**
