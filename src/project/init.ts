@@ -160,7 +160,8 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       const other = clash(i);
       const layouts = other && other.csv.skipLines !== s.csv.skipLines ? ` (theirs have ${other.csv.skipLines} lines before the header, these ${s.csv.skipLines}: a dataset skips as many in each file)` : '';
       const why = other && `# Its files are named: ${stemGlobs[i]} would also match the files of dataset ${other.name}${layouts}.`;
-      await write(path.join(target, 'datasets', `${s.name}.yml`), datasetYaml(s.name, globs[i]!, s.files, s.csv, why));
+      const notes = [why, partialColumns(s)].filter(Boolean).join('\n');
+      await write(path.join(target, 'datasets', `${s.name}.yml`), datasetYaml(s.name, globs[i]!, s.files, s.csv, notes || undefined));
     }
     for (const { from, to } of copies) {
       if (existsSync(to)) continue; // the file itself, or the same bytes
@@ -187,6 +188,15 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
     datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, skipLines: s.csv.skipLines, unreadLines: s.csv.unreadRecords })),
     kpi: starter.id,
   };
+}
+
+/** Columns that some files of a dataset lack (a month that added, dropped or renamed one), as a note, or undefined. */
+function partialColumns(shape: { files: string[]; parts: InferredCsv[]; csv: InferredCsv }): string | undefined {
+  const lacking = shape.csv.columns.flatMap((c) => {
+    const without = shape.files.filter((_, k) => !shape.parts[k]!.columns.some((p) => p.name === c.name)).map((f) => path.basename(f));
+    return without.length ? [`${c.name} (not in ${without.length > 2 ? `${without.slice(0, 2).join(', ')} and ${without.length - 2} more` : without.join(', ')})`] : [];
+  });
+  return lacking.length ? `# Not in every file, read as missing where absent: ${lacking.join('; ')}.` : undefined;
 }
 
 /** Two files of equal bytes (compared when their sizes are equal and at most 64 MiB). */
