@@ -353,3 +353,32 @@ test('a month that renames a column is one dataset with both names, each file lo
     { id: 4, amount: null, total: 40 },
   ]);
 });
+
+test('rows appended by another tool (CRLF lines, then LF lines): init, the first load, a later file and the explorer read every row', async () => {
+  // DuckDB's reader stops at the first line end unlike the first one's: the whole file was quarantined.
+  const dir = await initFrom('line-ends', { 'sales.csv': 'id,store,amount\r\n1,Paris,10\r\n2,"Lyon\r\nnord",20\n3,Nice,30\n' }, 'line-ends-project');
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'sales.yml'), 'utf8');
+  assert.match(yaml, /^ {2}amount: \{ type: integer \}$/m);
+  const dataDir = path.join(root, 'line-ends-data');
+  const first = await runProject(dir, dataDir);
+  assert.deepEqual([first.stages[1].details.datasets.sales.rowsOut, first.stages[1].details.datasets.sales.quarantined], [3, 0]);
+  // The usual way for a later file (silver has rows), a line it cannot read quarantined as before.
+  await fs.writeFile(path.join(dir, 'sources', 'sales_2.csv'), 'id,store,amount\n4,Metz,40\r\n5,Brest,x\n6,Caen,60,extra\r\n');
+  const later = await runProject(dir, dataDir);
+  const sales = later.stages[1].details.datasets.sales;
+  assert.deepEqual([sales.rowsOut, sales.quarantined, sales.rows], [1, 2, 4]);
+  assert.deepEqual(await silverRows(dataDir, 'sales', later.runId, 'SELECT id, store, amount FROM $t ORDER BY id'), [
+    { id: 1, store: 'Paris', amount: 10 },
+    { id: 2, store: 'Lyon\nnord', amount: 20 },
+    { id: 3, store: 'Nice', amount: 30 },
+    { id: 4, store: 'Metz', amount: 40 },
+  ]);
+  const [day] = await fs.readdir(path.join(dataDir, 'lake', 'bronze', 'sales'));
+  const { url, child: server } = await startServer({ DATA_DIR: dataDir, SERVER_WORKERS: '1' }, ['--project', dir]);
+  try {
+    const preview = (await (await fetch(`${url}/api/lake/bronze/preview?key=${encodeURIComponent(`sales/${day}/sales.csv`)}`)).json()) as { total_rows: number; rows: { id: string }[] };
+    assert.deepEqual([preview.total_rows, preview.rows.map((r) => r.id)], [3, ['1', '2', '3']]);
+  } finally {
+    server.kill('SIGTERM');
+  }
+});

@@ -31,6 +31,8 @@ export interface BronzeFile {
   skipLines?: number;
   /** Its records were counted with `\"` as a quote inside quotes (the dataset's `escape: backslash` then): silver counts again under the other. */
   escape?: '\\';
+  /** Its records end with CRLF and with LF (rows appended by another tool): silver reads a copy ending each with LF. */
+  mixedLineEnds?: true;
   /** Its text is windows-1252 (its dataset's `encoding`, and not UTF-8): silver reads a UTF-8 copy. */
   encoding?: 'windows-1252';
   ingestDate: string;
@@ -216,6 +218,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         ...(spec.skipLines ? { skipLines: spec.skipLines } : {}),
         ...(spec.escape ? { escape: spec.escape } : {}),
         ...(facts.encoding !== 'utf-8' ? { encoding: facts.encoding } : {}),
+        ...(facts.mixedLineEnds ? { mixedLineEnds: true as const } : {}),
         ingestDate,
         ingestedAt: now.toISOString(),
         runId: ctx.runId,

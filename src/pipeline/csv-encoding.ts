@@ -47,24 +47,42 @@ export async function isUtf8File(file: string): Promise<boolean> {
 }
 
 /**
- * Writes `file` as UTF-8 to `out` (streaming, 4 MiB at a time) and returns that path; a UTF-8 file's
- * own path is returned. Line ends, quotes and delimiters are ASCII in both encodings: records and
- * lines stay where bronze counted them.
+ * The file as DuckDB can read it: written to `out` as UTF-8 (streaming, 4 MiB at a time) when it is
+ * windows-1252, with every CRLF made LF when its line ends are mixed (DuckDB's reader stops at the
+ * first line end unlike the first: CRLF inside a quoted value becomes LF too); returns that path, or
+ * the file's own when it needs neither. Line ends, quotes and delimiters are ASCII in both encodings:
+ * records and lines stay where bronze counted them.
  */
-export async function utf8Copy(file: string, encoding: SourceEncoding | undefined, out: string): Promise<string> {
-  if (!encoding || encoding === 'utf-8') return file;
+export async function readableCopy(file: string, options: { encoding?: SourceEncoding | undefined; mixedLineEnds?: boolean | undefined }, out: string): Promise<string> {
+  const encoding = options.encoding ?? 'utf-8';
+  if (encoding === 'utf-8' && !options.mixedLineEnds) return file;
   await fs.mkdir(path.dirname(out), { recursive: true });
   const input = await fs.open(file);
   const output = await fs.open(out, 'w');
   try {
+    // (A UTF-8 file's BOM is dropped on the way: readers and the header's parsing skip it anyway.)
     const decoder = new TextDecoder(encoding);
     const buffer = Buffer.allocUnsafe(4 << 20);
+    // A CR ending a chunk waits: the LF that may follow is in the next one.
+    let cr = '';
+    const write = async (decoded: string, last = false) => {
+      let text = cr + decoded;
+      cr = '';
+      if (options.mixedLineEnds) {
+        if (!last && text.endsWith('\r')) {
+          cr = '\r';
+          text = text.slice(0, -1);
+        }
+        text = text.replaceAll('\r\n', '\n');
+      }
+      await output.write(text);
+    };
     for (;;) {
       const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
-      await output.write(decoder.decode(buffer.subarray(0, bytesRead), { stream: true }));
+      await write(decoder.decode(buffer.subarray(0, bytesRead), { stream: true }));
     }
-    await output.write(decoder.decode());
+    await write(decoder.decode(), true);
   } finally {
     await input.close();
     await output.close();

@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { countRecords, inspectCsv } from './csv-file.js';
+import { countRecords, hasMixedLineEnds, inspectCsv } from './csv-file.js';
 import { inspectHeader } from './csv-header.js';
-import { isUtf8File } from './csv-encoding.js';
+import { isUtf8File, readableCopy } from './csv-encoding.js';
 import { UserError } from '../errors.js';
 
 /** The file is read in 4 MiB chunks of one reused buffer (csv-file.ts): these cross that boundary. */
@@ -137,5 +137,30 @@ test('escape: backslash: \\" inside quotes is a quote of the value (across a chu
   await withFile(ends, async (file) => {
     const lines = ends.toString('utf8').split('\n').filter((l) => l !== '').length - 1;
     assert.equal(await countRecords(file, 0, '\\'), lines);
+  });
+});
+
+test('line ends of both kinds are told (not a CRLF inside quotes), and the copy silver reads ends every line with LF', async () => {
+  for (const [text, mixed] of [
+    ['id,name\r\n1,a\n2,b\r\n', true],
+    ['id,name\n1,a\n2,b\r\n', true],
+    ['id,name\r\n1,a\r\n2,b\r\n', false],
+    ['id,name\n1,"x\r\ny"\n2,b\n', false],
+  ] as const) {
+    await withFile(Buffer.from(text), async (file) => {
+      assert.equal((await inspectCsv(file)).mixedLineEnds, mixed, JSON.stringify(text));
+      assert.equal(await hasMixedLineEnds(file), mixed, JSON.stringify(text));
+    });
+  }
+  // A CR ending the first 4 MiB read, its LF starting the next: one line end, made LF.
+  const content = around('99999,last\r\n', '99999,last\r'.length);
+  assert.equal(content[CHUNK - 1], 13);
+  await withFile(content, async (file) => {
+    const copy = await readableCopy(file, { mixedLineEnds: true }, `${file}.lf.csv`);
+    const out = await fs.readFile(copy);
+    assert.equal(out.includes(13), false);
+    assert.equal(out.toString('utf8'), content.toString('utf8').replaceAll('\r\n', '\n'));
+    // Nothing to change: the file itself is read.
+    assert.equal(await readableCopy(file, {}, `${file}.same.csv`), file);
   });
 });

@@ -18,6 +18,8 @@ export interface CsvFileFacts {
   headerLine: string;
   /** How its text is read: UTF-8 when every byte is (whatever the dataset declares), else the declared encoding. */
   encoding: SourceEncoding;
+  /** Some records end with CRLF and others with LF (rows appended by another tool): DuckDB reads none of them, silver reads a copy ending each with LF. */
+  mixedLineEnds: boolean;
 }
 
 /**
@@ -29,6 +31,9 @@ export interface CsvFileFacts {
 export class RecordCounter {
   records = 0;
   longest = 0;
+  /** Records ended by CRLF and by LF alone (a newline inside quotes ends none). */
+  crlf = 0;
+  lf = 0;
   private inQuotes = false;
   private start = 0;
   private offset = 0;
@@ -61,7 +66,12 @@ export class RecordCounter {
           // lines start with something else: only those starting blank are looked at byte by byte.
           const first = begin < n ? chunk[begin]! : -1;
           const blank = begin >= 0 && n - begin <= 64 && (begin === n || first === 32 || first === 9 || first === 13) && chunk.subarray(begin, n).every((b) => b === 32 || b === 9 || b === 13);
-          if (!blank) this.close(this.offset + n, n > 0 ? chunk[n - 1]! : this.prevLast);
+          if (!blank) {
+            const before = n > 0 ? chunk[n - 1]! : this.prevLast;
+            if (before === 13) this.crlf++;
+            else this.lf++;
+            this.close(this.offset + n, before);
+          }
           this.start = this.offset + n + 1;
         }
         i = n + 1;
@@ -158,6 +168,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     longestRecord: counter.longest,
     headerLine: headerLine.replace(/^\uFEFF/, '').replace(/\r$/, ''),
     encoding: fileEncoding,
+    mixedLineEnds: counter.crlf > 0 && counter.lf > 0,
   };
 }
 
@@ -178,6 +189,16 @@ export async function hasBackslashQuote(file: string): Promise<boolean> {
   for await (const chunk of chunksOf(file)) {
     if ((last === 92 && chunk[0] === 34) || chunk.includes('\\"')) return true;
     if (chunk.length) last = chunk[chunk.length - 1]!;
+  }
+  return false;
+}
+
+/** Whether some records of the file end with CRLF and others with LF, as bronze tells them (inspectCsv's `mixedLineEnds`). */
+export async function hasMixedLineEnds(file: string): Promise<boolean> {
+  const counter = new RecordCounter();
+  for await (const chunk of chunksOf(file)) {
+    counter.push(chunk);
+    if (counter.crlf > 0 && counter.lf > 0) return true;
   }
   return false;
 }

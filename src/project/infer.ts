@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
-import { checkTextStart, countRecords, hasBackslashQuote } from '../pipeline/csv-file.js';
-import { isUtf8File, utf8Copy, type SourceEncoding } from '../pipeline/csv-encoding.js';
+import { checkTextStart, countRecords, hasBackslashQuote, hasMixedLineEnds } from '../pipeline/csv-file.js';
+import { isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, quoteOptions, skipOption } from '../pipeline/csv-header.js';
 import { csvLayout } from './layout.js';
 import { numberExpr } from '../pipeline/row-rules.js';
@@ -82,7 +82,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   if ((await stat(original)).size === 0) throw new UserError(`${displayName} is empty (0 bytes)`, 'a CSV file needs a header line naming its columns');
   // Not UTF-8: windows-1252 (Excel's and many portals' Western European exports), read from a UTF-8 copy.
   const encoding: SourceEncoding = (await isUtf8File(original)) ? 'utf-8' : 'windows-1252';
-  const file = await utf8Copy(original, encoding, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
+  // Rows ending with CRLF and others with LF (appended by another tool): DuckDB reads none, so a copy with LF only.
+  const file = await readableCopy(original, { encoding, mixedLineEnds: await hasMixedLineEnds(original) }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
   await checkTextStart(file, displayName, 'utf-8', true); // UTF-8: the original (just checked) or its copy
   // DuckDB's sniffer reads the first rows: one row with a field too many or too few (which silver will
   // quarantine) made it choose "|" and read each line as one column, or fail. The header has the last word.

@@ -7,7 +7,8 @@ import { UserError } from '../../errors.js';
 import { assertValidKey, BUCKETS, currentVersion, readStaged, requireVersion, type Bucket } from '../../lake/index.js';
 import { datasetForFile } from '../../project/globs.js';
 import { headerKey, headerKeys, inspectHeader, quoteOptions, skipOption } from '../../pipeline/csv-header.js';
-import { isUtf8File, utf8Copy } from '../../pipeline/csv-encoding.js';
+import { isUtf8File, readableCopy } from '../../pipeline/csv-encoding.js';
+import { hasMixedLineEnds } from '../../pipeline/csv-file.js';
 import type { DatasetSpec } from '../../project/types.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
@@ -179,7 +180,8 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     const spec = format === 'csv' ? datasetForFile(config.project, key.split('/').at(-1)!) : undefined;
     // A windows-1252 file (not UTF-8, of a dataset reading that encoding) is read from a UTF-8 copy, as silver reads it.
     const encoding = spec?.encoding && !(await isUtf8File(file)) ? spec.encoding : undefined;
-    const text = await utf8Copy(file, encoding, path.join(engine.scratchDir, `${randomUUID()}.csv`));
+    // Line ends of both kinds: read from a copy with LF only, as silver reads it.
+    const text = format === 'csv' ? await readableCopy(file, { encoding, mixedLineEnds: await hasMixedLineEnds(file) }, path.join(engine.scratchDir, `${randomUUID()}.csv`)) : file;
     // In the file's order: the engine does not keep it unless asked, and a preview shows the first rows.
     const source =
       format === 'parquet'

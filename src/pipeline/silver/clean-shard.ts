@@ -4,7 +4,7 @@ import { UserError } from '../../errors.js';
 import type { DatasetSpec, Project } from '../../project/types.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from '../cleaning.js';
 import { countRecords } from '../csv-file.js';
-import { utf8Copy } from '../csv-encoding.js';
+import { readableCopy } from '../csv-encoding.js';
 import type { RunContext } from '../context.js';
 import { headerProblem, inspectHeader, matchHeader } from '../csv-header.js';
 import type { ShardHandler, StagedFile } from '../shards.js';
@@ -23,6 +23,8 @@ export interface CleanShardInput {
   longestRecord?: number;
   /** The file's text is windows-1252 (bronze found it not UTF-8 in a dataset reading that encoding). */
   encoding?: 'windows-1252';
+  /** Its records end with CRLF and LF both: read from a copy ending each with LF. */
+  mixedLineEnds?: true;
   /** The shard's position: names its temporary tables apart from the other files' in one session. */
   index: number;
   /** One of several new files of the dataset: progress names the file, and its valid rows are written out. */
@@ -65,7 +67,7 @@ export function datasetNamed(project: Project, name: string): DatasetSpec {
  */
 export async function bronzeText(ctx: RunContext, input: CleanShardInput): Promise<{ csv: string; longestRecord?: number }> {
   const dir = await ctx.workDir('silver-inputs');
-  const csv = await utf8Copy(await ctx.lake.localPath('bronze', input.key, dir), input.encoding, path.join(dir, `${input.index}.utf8.csv`));
+  const csv = await readableCopy(await ctx.lake.localPath('bronze', input.key, dir), input, path.join(dir, `${input.index}.utf8.csv`));
   const longestRecord = input.longestRecord && (input.encoding ? input.longestRecord * 3 : input.longestRecord);
   return { csv, ...(longestRecord ? { longestRecord } : {}) };
 }

@@ -90,6 +90,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
           ...(countedOtherwise(f, datasetNamed(ctx.config.project, f.dataset)) ? { recount: true as const } : {}),
           ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
           ...(f.encoding ? { encoding: f.encoding } : {}),
+          ...(f.mixedLineEnds ? { mixedLineEnds: true as const } : {}),
           index,
           many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,
         },
