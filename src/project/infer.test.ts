@@ -91,7 +91,11 @@ describe('inferCsv', () => {
     const ragged = await inferFile('ragged.csv', ['id,name,v', ...Array.from({ length: 50 }, (_, i) => `${i},n${i},${i}`), '50,short']);
     assert.deepEqual([ragged.delimiter, ragged.columns.map((c) => c.name), ragged.rows], [',', ['id', 'name', 'v'], 50]);
     const escaped = await inferFile('escaped.csv', ['id,txt,v', '1,"He said \\"hi\\"",1', '2,ok,2']);
-    assert.deepEqual([escaped.delimiter, escaped.columns.map((c) => c.name), escaped.unreadRecords], [',', ['id', 'txt', 'v'], 2]);
+    // Read with escape: backslash (init writes it), every row: before, both were lines it could not read.
+    assert.deepEqual([escaped.delimiter, escaped.columns.map((c) => c.name), escaped.escape, escaped.rows, escaped.unreadRecords], [',', ['id', 'txt', 'v'], '\\', 2, 0]);
+    // A backslash ending a value of a standard CSV ("C:\") is no escape: read as the standard says.
+    const paths = await inferFile('paths.csv', ['id,dir,v', '1,"C:\\",1', '2,"D:\\x",2']);
+    assert.deepEqual([paths.escape, paths.rows, paths.unreadRecords], [undefined, 2, 0]);
   });
 
   test('a header of one column keeps it; lines without the header\'s fields are counted', async () => {
