@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -54,21 +54,10 @@ export interface AppOptions {
 export async function buildApp(services: ApiServices, options: AppOptions = {}): Promise<FastifyInstance> {
   const level = services.config.server.logLevel;
   const log: FastifyBaseLogger = options.logger && level !== 'silent' ? (options.logStream ? pino({ level }, options.logStream) : pino({ level })) : SILENT;
-  // Cached KPI reads are answered before the router (kpi-answer.ts); set once the routes are built.
-  let beforeRouter: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const app = Fastify({
-    serverFactory: (handler, opts) => {
-      const server = http.createServer((req, res) => {
-        if (!beforeRouter?.(req, res)) handler(req, res);
-      });
-      // What Fastify sets on the server it makes itself (its options, defaults filled in).
-      const o = opts as unknown as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
-      server.keepAliveTimeout = o.keepAliveTimeout;
-      server.requestTimeout = o.requestTimeout;
-      server.setTimeout(o.connectionTimeout);
-      if (o.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
-      return server;
-    },
+    // A KPI is found by its id or its table (`/api/kpis/{name}`, checked against maxLength 200 by its
+    // schema): the router's default of 100 would answer a longer name with a 414.
+    routerOptions: { maxParamLength: 256 },
     // Request bodies are small JSON (POST /api/runs): anything larger is refused with a 413.
     bodyLimit: 64 * 1024,
     // No logger of Fastify's own: with one, Fastify times every response and listens for its end (a
@@ -159,15 +148,7 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
   await app.register(queueRoutes, { prefix: QUEUES_PATH });
 
   // With CORS, an answer depends on the request's Origin: left to the route and @fastify/cors.
-  if (!services.config.server.corsOrigins.length) {
-    const reads = cachedKpiReads(services.kpis, securityHeaders, kpiQueryDefaults());
-    beforeRouter = reads;
-    // Requests that arrive while the server closes get Fastify's 503, as every other route's do.
-    app.addHook('preClose', (done) => {
-      beforeRouter = undefined;
-      done();
-    });
-  }
+  if (!services.config.server.corsOrigins.length) answerBeforeRouter(app, cachedKpiReads(services.kpis, securityHeaders, kpiQueryDefaults()));
 
   if (fs.existsSync(DASHBOARD_DIR)) {
     // The build names its files under assets/ by their content's hash: cached for a year, never asked
@@ -190,6 +171,28 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
     );
   }
   return app;
+}
+
+/**
+ * Puts `before` in front of Fastify's request handler on its server: what it answers never reaches the
+ * router. Fastify's own server is kept (rather than one of a serverFactory) so that it listens as it
+ * would, on both loopback addresses for HOST=localhost too. Requests that arrive while the server
+ * closes get Fastify's 503, as every other route's do.
+ */
+function answerBeforeRouter(app: FastifyInstance, before: (req: IncomingMessage, res: ServerResponse) => boolean): void {
+  const handlers = app.server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  // Fastify gives its server one request handler; were that to change, the requests would all go to it.
+  if (handlers.length !== 1) return;
+  const route = handlers[0]!;
+  let closing = false;
+  app.server.removeListener('request', route);
+  app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (closing || !before(req, res)) route(req, res);
+  });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
 }
 
 /** Paths of the routes limited per client: the admin ones and the costly comparison. */

@@ -65,7 +65,7 @@ function encoded(p: Prepared, response: KpiResponse, encoding: Encoding): Promis
 /** Sends a KPI answer: a 304 when the client has it, compressed when it is large and the client accepts it. */
 export function send(kpi: Kpi, response: KpiResponse, request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
   const p = prepare(kpi, response);
-  if (response.etag !== undefined && request.headers['if-none-match'] === response.etag) {
+  if (hasEtag(request.headers['if-none-match'], response.etag)) {
     reply.headers(p.common).code(304).send();
     return undefined;
   }
@@ -83,7 +83,7 @@ export function send(kpi: Kpi, response: KpiResponse, request: FastifyRequest, r
  * `GET /api/kpis/{id}` without a query string, when the answer is cached for the store's version
  * last read (KpiService.cachedAnswer) and, if compressed, already compressed. Those are what a
  * dashboard asks again and again; the route would send the same bytes and headers (`send` above, the
- * security headers of every answer), and tests/api-fast-path.test.ts checks that it does. Anything
+ * security headers of every answer), and test/api/before-router.test.ts checks that it does. Anything
  * else (a query, HEAD, an answer to read or compress, CORS) returns false and goes to Fastify, which
  * also reads the store's version again when it is stale, so new publishes show as before.
  *
@@ -92,14 +92,22 @@ export function send(kpi: Kpi, response: KpiResponse, request: FastifyRequest, r
  */
 export function cachedKpiReads(kpis: KpiService, securityHeaders: Record<string, string>, defaultQuery: KpiQuery): (req: IncomingMessage, res: ServerResponse) => boolean {
   const byUrl = new Map<string, { kpi: Kpi; key: string }>();
-  for (const kpi of kpis.kpis) {
-    const read = { kpi, key: cacheKey(kpi, defaultQuery) };
-    byUrl.set(`/api/${kpi.id}`, read);
-    // The generic route finds a KPI by its id or its table (KpiService.find).
-    byUrl.set(`/api/kpis/${kpi.id}`, read);
-    if (!byUrl.has(`/api/kpis/${kpi.table}`)) byUrl.set(`/api/kpis/${kpi.table}`, read);
-  }
+  const read = (kpi: Kpi) => ({ kpi, key: cacheKey(kpi, defaultQuery) });
+  for (const kpi of kpis.kpis) byUrl.set(`/api/${kpi.id}`, read(kpi));
+  // The generic route's KPI, found as it finds it (by id or table, the first that has the name).
+  for (const name of new Set(kpis.kpis.flatMap((k) => [k.id, k.table]))) byUrl.set(`/api/kpis/${name}`, read(kpis.find(name)));
   return (req, res) => {
+    try {
+      return answer(req, res);
+    } catch (err) {
+      // Nothing sent yet: the route answers (and says what went wrong); else the connection cannot be trusted.
+      if (!res.headersSent) return false;
+      res.destroy(err as Error);
+      return true;
+    }
+  };
+
+  function answer(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.method !== 'GET') return false;
     const read = byUrl.get(req.url ?? '');
     if (!read) return false;
@@ -110,7 +118,7 @@ export function cachedKpiReads(kpis: KpiService, securityHeaders: Record<string,
     let status = 200;
     let variant = '';
     let body: Buffer | undefined = p.bytes;
-    if (response.etag !== undefined && req.headers['if-none-match'] === response.etag) {
+    if (hasEtag(req.headers['if-none-match'], response.etag)) {
       status = 304;
       variant = '304';
       body = undefined;
@@ -132,5 +140,18 @@ export function cachedKpiReads(kpis: KpiService, securityHeaders: Record<string,
     res.writeHead(status, headers);
     res.end(body);
     return true;
-  };
+  }
+}
+
+/**
+ * Whether an If-None-Match header names this ETag: `*`, or one of a list, compared weakly (`W/"x"` is
+ * `"x"`), as RFC 9110 says for If-None-Match.
+ */
+export function hasEtag(header: string | undefined, etag: string | undefined): boolean {
+  if (header === undefined || etag === undefined) return false;
+  if (header === etag) return true;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
 }
