@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { decodeText, type SourceEncoding } from './csv-encoding.js';
-import { asciiFold } from '../project/ascii-fold.js';
+import { asciiFold, hasSpelledLetter } from '../project/ascii-fold.js';
 import type { DatasetSpec } from '../project/types.js';
 
 /**
@@ -44,14 +44,14 @@ export function headerKey(name: string): string {
 }
 
 /**
- * The keys a header field matches a declared column by: headerKey's, and the one it had before
- * ligatures were spelled out (`Œuvre` → `uvre`, `Straße` → `strae`), so that a definition written then
- * still loads its files and still masks its personal columns.
+ * The keys a header field matches a declared column by: headerKey's, and for a name with a ligature the
+ * one it had before they were spelled out (`Œuvre` → `uvre`, `Straße` → `strae`), so that a definition
+ * written then still loads its files and still masks its personal columns.
  */
 export function headerKeys(name: string): string[] {
   const key = headerKey(name);
-  const legacy = legacyFold(name).toLowerCase().replace(/[^a-z0-9]/g, '');
-  return legacy === key ? [key] : [key, legacy];
+  const legacy = hasSpelledLetter(name) ? legacyFold(name).toLowerCase().replace(/[^a-z0-9]/g, '') : key;
+  return legacy === key || !legacy ? [key] : [key, legacy];
 }
 
 /** Accents dropped, nothing else: how names were folded before asciiFold. */
@@ -116,11 +116,18 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
   const declared = Object.keys(spec.columns);
   const byKey = new Map(declared.map((c) => [headerKey(c), c]));
   const seen = new Map<string, number>();
-  const names = header.map((h, i) => {
+  const direct = header.map((h, i) => {
     const key = headerKey(h);
-    let c = (key ? byKey.get(key) : undefined) ?? byKey.get(headerKey(columnName(h, i)));
-    // A name written before ligatures were spelled out (`uvre` for `Œuvre`).
-    for (const legacy of [...headerKeys(h).slice(1), headerKey(nameOf(h, i, legacyFold))]) c ??= legacy ? byKey.get(legacy) : undefined;
+    return (key ? byKey.get(key) : undefined) ?? byKey.get(headerKey(columnName(h, i)));
+  });
+  // A name written before ligatures were spelled out (`uvre` for `Œuvre`), for a column no field names as it is now.
+  const legacyName = (h: string, i: number) => {
+    if (!hasSpelledLetter(h)) return undefined;
+    const c = [...headerKeys(h).slice(1), headerKey(nameOf(h, i, legacyFold))].map((k) => (k ? byKey.get(k) : undefined)).find((x) => x !== undefined);
+    return c && !direct.includes(c) ? c : undefined;
+  };
+  const names = header.map((h, i) => {
+    let c = direct[i] ?? legacyName(h, i);
     if (!c) return `_extra_${i + 1}`;
     // Taken already: the first of <name>_2, <name>_3... declared and not taken, as columnNames numbers them.
     const base = c;

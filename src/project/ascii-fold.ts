@@ -8,14 +8,19 @@ const LETTERS: Record<string, string> = {
 };
 const LETTER = new RegExp(`[${Object.keys(LETTERS).join('')}]`, 'g');
 
+/** Whether the text holds one of the letters above: the only ones asciiFold spells otherwise than names were spelled before it. */
+export function hasSpelledLetter(text: string): boolean {
+  return new RegExp(LETTER.source).test(text);
+}
+
 /**
- * Text as the plain ASCII letters a name is made of: accents dropped (`é` → `e`), the letters above
- * spelled out, and compatibility forms read as what they stand for (`ﬁ` → `fi`, `m²` → `m2`, `Nº` →
- * `No`, full-width `Ａ` → `A`). Other scripts are left as they are.
+ * Text as the plain ASCII letters a name is made of: accents dropped (`é` → `e`) and the letters above
+ * spelled out. Other characters are left as they are (`m²`, `Nº`, `№`, other scripts): a name drops
+ * them, or is made of their code points when nothing Latin is left (csv-header.ts).
  */
 export function asciiFold(text: string): string {
   return text
-    .normalize('NFKD')
+    .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(LETTER, (ch) => LETTERS[ch]!);
 }

@@ -14,8 +14,11 @@ test('files of one table: the same columns in any order, or one file\'s all amon
   // A month that renames a column (adds one, drops another): one table while most columns are shared.
   const wide = csv(['id', 'day', 'store', 'amount'].map((n) => column(n, 'text')));
   assert.ok(oneTable(wide, csv(['id', 'day', 'store', 'total'].map((n) => column(n, 'text')))));
-  assert.ok(oneTable(wide, csv(['id', 'day', 'shop', 'amount', 'channel'].map((n) => column(n, 'text')))));
+  assert.ok(!oneTable(wide, csv(['id', 'day', 'shop', 'amount', 'channel'].map((n) => column(n, 'text')))));
   assert.ok(!oneTable(wide, csv(['id', 'day', 'shop', 'total'].map((n) => column(n, 'text')))));
+  // Customers and orders of one system, exported with the same audit columns: two tables.
+  const audit = ['id', 'created_at', 'updated_at', 'created_by', 'updated_by'];
+  assert.ok(!oneTable(csv([...audit, 'name', 'email'].map((n) => column(n, 'text'))), csv([...audit, 'customer_id', 'amount'].map((n) => column(n, 'text')))));
   assert.deepEqual(mergeShapes(wide, csv(['id', 'day', 'store', 'total'].map((n) => column(n, 'text')))).columns.map((c) => [c.name, c.complete]), [['id', true], ['day', true], ['store', true], ['amount', false], ['total', false]]);
   assert.ok(!oneTable(a, csv([column('id', 'integer'), column('amount', 'integer')], { delimiter: ';' })));
   assert.ok(!oneTable(a, csv([column('id', 'integer'), column('amount', 'integer')], { skipLines: 4 })));

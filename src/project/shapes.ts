@@ -8,8 +8,8 @@ import { valuesInText, type InferredColumn, type InferredCsv } from './infer.js'
 /**
  * Two files of one table (a UTF-8 one and a windows-1252 one too: bronze reads each as it is): the same
  * delimiter, lines before the header and decimal separator (where both have decimals), and the columns
- * of one all columns of the other, or most of them shared (a month that renames a column, or adds one
- * and drops another: more than half of the wider file's columns in both).
+ * of one all columns of the other, or all but one on each side (a month that renames a column, or adds
+ * one and drops another), more than half of the wider file's columns being in both.
  */
 export function oneTable(a: InferredCsv, b: InferredCsv): boolean {
   if (a.delimiter !== b.delimiter || a.skipLines !== b.skipLines) return false;
@@ -18,7 +18,10 @@ export function oneTable(a: InferredCsv, b: InferredCsv): boolean {
   const [small, large] = a.columns.length <= b.columns.length ? [a, b] : [b, a];
   const names = new Set(large.columns.map((c) => c.name));
   const shared = small.columns.filter((c) => names.has(c.name)).length;
-  return shared === small.columns.length || shared * 2 > large.columns.length;
+  if (shared === small.columns.length) return true;
+  // Two exports of one system share their audit columns (id, created_at, updated_by...): two columns
+  // or more of their own on each side make them two tables.
+  return small.columns.length - shared === 1 && large.columns.length - shared === 1 && shared * 2 > large.columns.length;
 }
 
 /**
