@@ -48,8 +48,8 @@ export async function isUtf8File(file: string): Promise<boolean> {
 
 /**
  * The file as DuckDB can read it: written to `out` as UTF-8 (streaming, 4 MiB at a time) when it is
- * windows-1252, with every CRLF made LF when its line ends are mixed (DuckDB's reader stops at the
- * first line end unlike the first: CRLF inside a quoted value becomes LF too); returns that path, or
+ * windows-1252, with every CRLF (and CR CR LF) made LF when its line ends are mixed (DuckDB's reader
+ * stops at the first line end unlike the first: CRLF inside a quoted value becomes LF too); returns that path, or
  * the file's own when it needs neither. Line ends, quotes and delimiters are ASCII in both encodings:
  * records and lines stay where bronze counted them.
  */
@@ -63,17 +63,18 @@ export async function readableCopy(file: string, options: { encoding?: SourceEnc
     // (A UTF-8 file's BOM is dropped on the way: readers and the header's parsing skip it anyway.)
     const decoder = new TextDecoder(encoding);
     const buffer = Buffer.allocUnsafe(4 << 20);
-    // A CR ending a chunk waits: the LF that may follow is in the next one.
+    // CRs ending a chunk wait: the LF that may follow is in the next one.
     let cr = '';
     const write = async (decoded: string, last = false) => {
       let text = cr + decoded;
       cr = '';
       if (options.mixedLineEnds) {
-        if (!last && text.endsWith('\r')) {
-          cr = '\r';
-          text = text.slice(0, -1);
+        if (!last) {
+          const kept = text.replace(/\r+$/, '');
+          cr = text.slice(kept.length);
+          text = kept;
         }
-        text = text.replaceAll('\r\n', '\n');
+        text = text.replace(/\r+\n/g, '\n');
       }
       await output.write(text);
     };

@@ -18,7 +18,7 @@ export interface CsvFileFacts {
   headerLine: string;
   /** How its text is read: UTF-8 when every byte is (whatever the dataset declares), else the declared encoding. */
   encoding: SourceEncoding;
-  /** Some records end with CRLF and others with LF (rows appended by another tool): DuckDB reads none of them, silver reads a copy ending each with LF. */
+  /** Some lines end with CRLF and others with LF (rows appended by another tool), or with CR CR LF: DuckDB reads none of them, silver reads a copy ending each with LF. */
   mixedLineEnds: boolean;
 }
 
@@ -31,9 +31,13 @@ export interface CsvFileFacts {
 export class RecordCounter {
   records = 0;
   longest = 0;
-  /** Records ended by CRLF and by LF alone (a newline inside quotes ends none). */
+  /**
+   * Line ends by kind, every one (blank lines, and newlines inside quotes, count too): DuckDB's reader
+   * takes the first one's kind for all, and stops at a line end of the other, or CR CR LF.
+   */
   crlf = 0;
   lf = 0;
+  crcrlf = 0;
   private inQuotes = false;
   private start = 0;
   private offset = 0;
@@ -66,20 +70,33 @@ export class RecordCounter {
           // lines start with something else: only those starting blank are looked at byte by byte.
           const first = begin < n ? chunk[begin]! : -1;
           const blank = begin >= 0 && n - begin <= 64 && (begin === n || first === 32 || first === 9 || first === 13) && chunk.subarray(begin, n).every((b) => b === 32 || b === 9 || b === 13);
-          if (!blank) {
-            const before = n > 0 ? chunk[n - 1]! : this.prevLast;
-            if (before === 13) this.crlf++;
-            else this.lf++;
-            this.close(this.offset + n, before);
-          }
+          if (!blank) this.close(this.offset + n, n > 0 ? chunk[n - 1]! : this.prevLast);
           this.start = this.offset + n + 1;
         }
+        this.lineEnd(chunk, n);
         i = n + 1;
       } else break;
     }
     if (chunk.length) this.prevLast = chunk[chunk.length - 1]!;
     if (this.backslash) this.backslashRun = backslashesBefore(chunk, chunk.length, this.backslashRun);
     this.offset += chunk.length;
+  }
+
+  /** The kinds of the line ends in `bytes` (the lines before the header, which push does not see). */
+  noteLineEnds(bytes: Buffer): void {
+    for (let n = bytes.indexOf(10); n !== -1; n = bytes.indexOf(10, n + 1)) this.lineEnd(bytes, n);
+  }
+
+  /** Some lines end otherwise than others, or with CR CR LF: DuckDB reads none of the file. */
+  get mixedLineEnds(): boolean {
+    return (this.crlf > 0 && this.lf > 0) || this.crcrlf > 0;
+  }
+
+  private lineEnd(chunk: Buffer, n: number): void {
+    const before = n > 0 ? chunk[n - 1]! : this.prevLast;
+    if (before !== 13) this.lf++;
+    else if (n > 1 && chunk[n - 2] === 13) this.crcrlf++;
+    else this.crlf++;
   }
 
   /** Whether the quote at `q` follows an odd run of backslashes (the run may begin in the last chunk). */
@@ -130,7 +147,9 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   for await (const chunk of chunksOf(file)) {
     let data = chunk;
     if (size === 0) {
-      data = chunk.subarray(preambleEnd(chunk, skipLines, name));
+      const begin = preambleEnd(chunk, skipLines, name);
+      counter.noteLineEnds(chunk.subarray(0, begin));
+      data = chunk.subarray(begin);
       const end = data.indexOf(10);
       if (end >= 0 && end < MAX_HEADER_BYTES) headerBytes = Buffer.from(data.subarray(0, end));
       else if (end === -1 && data.length < MAX_HEADER_BYTES) lastLine = Buffer.from(data);
@@ -168,7 +187,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     longestRecord: counter.longest,
     headerLine: headerLine.replace(/^\uFEFF/, '').replace(/\r$/, ''),
     encoding: fileEncoding,
-    mixedLineEnds: counter.crlf > 0 && counter.lf > 0,
+    mixedLineEnds: counter.mixedLineEnds,
   };
 }
 
@@ -183,14 +202,50 @@ function preambleEnd(first: Buffer, skipLines: number, name: string): number {
   return span.begin;
 }
 
-/** Whether the file holds `\"` anywhere: a quote escaped with a backslash, if it is in quotes (`init` then tries `escape: backslash`). */
-export async function hasBackslashQuote(file: string): Promise<boolean> {
-  let last = -1;
+/** How a file writes a quote inside a quoted value (see backslashStyle). */
+export interface QuoteStyle {
+  /** `\"` somewhere. */
+  backslashQuote: boolean;
+  /** A backslash before anything MySQL would not escape (`C:\reports`, `\d+`): backslashes are text, not escapes. */
+  loneBackslash: boolean;
+  /** `""` inside a value (not an empty value `,"",`), not after a backslash: the CSV standard's escape. */
+  doubledQuote: boolean;
+  /** Any backslash at all. */
+  backslash: boolean;
+}
+
+/**
+ * Whether the file writes quotes as MySQL does (`escape: backslash`): MySQL escapes a backslash (`\\`),
+ * the quote, the delimiter, a line end, NUL (`\0`) and NULL (`\N`), nothing else, and never doubles a
+ * quote. Reads the file 4 MiB at a time (a pair cut by a chunk's end may be missed).
+ */
+export async function quoteStyle(file: string, delimiter: string): Promise<QuoteStyle> {
+  const style: QuoteStyle = { backslashQuote: false, loneBackslash: false, doubledQuote: false, backslash: false };
+  const escapable = new Set([92, 34, 78, 48, 10, 13, delimiter.charCodeAt(0)]);
+  const edge = new Set([10, 13, delimiter.charCodeAt(0)]);
+  let pending = false; // the last chunk ended with a backslash that escapes the next byte
   for await (const chunk of chunksOf(file)) {
-    if ((last === 92 && chunk[0] === 34) || chunk.includes('\\"')) return true;
-    if (chunk.length) last = chunk[chunk.length - 1]!;
+    let i = 0;
+    if (pending) {
+      if (!escapable.has(chunk[0]!)) style.loneBackslash = true;
+      if (chunk[0] === 34) style.backslashQuote = true;
+      i = 1;
+      pending = false;
+    }
+    for (let b = chunk.indexOf(92, i); b !== -1; b = chunk.indexOf(92, b + 2)) {
+      style.backslash = true;
+      if (b + 1 === chunk.length) pending = true;
+      else if (chunk[b + 1] === 34) style.backslashQuote = true;
+      else if (!escapable.has(chunk[b + 1]!)) style.loneBackslash = true;
+    }
+    for (let q = chunk.indexOf('""'); q !== -1; q = chunk.indexOf('""', q + 2)) {
+      const before = q > 0 ? chunk[q - 1]! : 10;
+      const after = q + 2 < chunk.length ? chunk[q + 2]! : 10;
+      if (before !== 92 && !(edge.has(before) && edge.has(after))) style.doubledQuote = true;
+    }
+    if (style.loneBackslash && style.doubledQuote) break;
   }
-  return false;
+  return style;
 }
 
 /** Whether some records of the file end with CRLF and others with LF, as bronze tells them (inspectCsv's `mixedLineEnds`). */
@@ -198,7 +253,7 @@ export async function hasMixedLineEnds(file: string): Promise<boolean> {
   const counter = new RecordCounter();
   for await (const chunk of chunksOf(file)) {
     counter.push(chunk);
-    if (counter.crlf > 0 && counter.lf > 0) return true;
+    if (counter.mixedLineEnds) return true;
   }
   return false;
 }

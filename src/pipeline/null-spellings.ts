@@ -18,7 +18,8 @@ export function nullSpellings(spec: DatasetSpec): (column: string) => readonly s
 /**
  * How a file's null spellings are read: the CSV reader's `nullstr` option (a field spelled exactly as
  * one is NULL, as an empty one is) for the spellings every column of the file has, and each column's
- * raw value. DuckDB refuses a null string holding the delimiter or the quote: those spellings are
+ * raw value. DuckDB refuses a null string holding the delimiter, the quote or the escape (MySQL's `\N`
+ * with `escape: backslash`): those spellings are
  * compared on every field, and so are a column's spellings the others lack (its own `null_values`:
  * the reader's option is for every column, and its `force_not_null` turns a matching field into an
  * empty one), and every spelling on a column where a spaced one would type as a value (see
@@ -32,7 +33,7 @@ export async function readNullSpellings(
 ): Promise<{ readerOption: string; rawValue: (column: string) => string }> {
   const read = Object.keys(spec.columns).filter((c) => inFile.has(c));
   const shared = read.length ? nulls(read[0]!).filter((v) => read.every((c) => nulls(c).includes(v))) : [];
-  const readerNulls = shared.filter((v) => !v.includes(spec.delimiter) && !v.includes('"') && !/[\r\n]/.test(v));
+  const readerNulls = shared.filter((v) => !v.includes(spec.delimiter) && !v.includes('"') && !/[\r\n]/.test(v) && !(spec.escape && v.includes(spec.escape)));
   const typedColumns = Object.entries(spec.columns).filter(([c, col]) => inFile.has(c) && col.type !== 'text');
   const every = [...new Set(read.flatMap((c) => nulls(c)))];
   const [spacedTyped] = every.some((v) => v !== '') && typedColumns.length ? await engine.rows(spacedSpellingsTyped(typedColumns, every, spec.decimalSeparator)) : [];

@@ -96,6 +96,16 @@ describe('inferCsv', () => {
     // A backslash ending a value of a standard CSV ("C:\") is no escape: read as the standard says.
     const paths = await inferFile('paths.csv', ['id,dir,v', '1,"C:\\",1', '2,"D:\\x",2']);
     assert.deepEqual([paths.escape, paths.rows, paths.unreadRecords], [undefined, 2, 0]);
+    // \" beside backslashes as text (a path, a regex), or beside doubled quotes: not MySQL's escaping, whose backslashes would be dropped.
+    for (const lines of [
+      ['id,title,path', '1,"The \\"Best\\" report","C:\\reports\\new\\q1.pdf"', '2,"Regex","^\\d+$"'],
+      ['id,title', '1,"He said \\"hi\\""', '2,"said ""slow"""'],
+    ]) {
+      assert.equal((await inferFile('mixed-style.csv', lines)).escape, undefined, lines.join('\n'));
+    }
+    // MySQL's \N is a missing value.
+    const nulls = await inferFile('mysql-nulls.csv', ['id,n,txt', '1,\\N,"a \\"b\\""', '2,5,c']);
+    assert.deepEqual([nulls.escape, nulls.nullValues, nulls.columns.find((c) => c.name === 'n')?.type], ['\\', ['\\N'], 'integer']);
   });
 
   test('a header of one column keeps it; lines without the header\'s fields are counted', async () => {

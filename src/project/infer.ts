@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
-import { checkTextStart, countRecords, hasBackslashQuote, hasMixedLineEnds } from '../pipeline/csv-file.js';
+import { checkTextStart, countRecords, hasMixedLineEnds, quoteStyle } from '../pipeline/csv-file.js';
 import { isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, quoteOptions, skipOption } from '../pipeline/csv-header.js';
 import { csvLayout } from './layout.js';
@@ -42,6 +42,8 @@ export interface InferredCsv {
   encoding: SourceEncoding;
   /** A backslash when the file writes a quote inside a quoted value `\"` (and reads better so). */
   escape?: '\\';
+  /** No backslash and no doubled quote: read the same with either escape (a month of one table may join either). */
+  plainQuotes: boolean;
   /** `,` when the file's numbers have decimal commas and none a decimal point (`1.234,56`), `.` when one has a decimal point; undefined when none tells. */
   decimalSeparator?: DecimalSeparator;
   /** The file as UTF-8: itself, or a copy (for windows-1252) that lives as long as the engine that read it. */
@@ -59,7 +61,7 @@ export interface InferredCsv {
 }
 
 /** Spellings of "no value" seen in exports (R, pandas, Excel, databases). */
-const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'Null', 'None', 'none', '-', '#N/A', 'nil'];
+const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'Null', 'None', 'none', '-', '#N/A', 'nil', '\\N'];
 /** With a two-digit year too ("01/05/24"), which %Y would read as the year 24. */
 const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d', '%d/%m/%y', '%m/%d/%y', '%d.%m.%y'];
 /** And dates with an English month name ("Jan 1 2000", "01-Jan-2020", "March 5, 2024"), without a time of day. */
@@ -104,7 +106,9 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const names = columnNames(headers);
   // MySQL writes a quote inside a quoted value as \" rather than "": read so when that reads more rows.
   let escape: '\\' | undefined;
-  if (await hasBackslashQuote(file)) {
+  const quoting = await quoteStyle(file, delimiter);
+  // Backslashes before other characters (a Windows path) are text, and "" is the standard's escape: not MySQL's.
+  if (quoting.backslashQuote && !quoting.loneBackslash && !quoting.doubledQuote) {
     const count = (e?: '\\') => `(SELECT count(*) FROM ${textReader(file, delimiter, headers.length, skipLines, e)})`;
     const [r] = await engine.rows(`SELECT ${count('\\')} > ${count()} AS more`).catch(() => [undefined]);
     if (r?.['more'] === true) escape = '\\';
@@ -227,7 +231,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
   const unreadRecords = Math.max(0, (await countRecords(file, skipLines, escape)) - rows);
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(decimalSeparator ? { decimalSeparator } : {}), ...(escape ? { escape } : {}), rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(decimalSeparator ? { decimalSeparator } : {}), ...(escape ? { escape } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
 }
 
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */

@@ -4,7 +4,7 @@ import type { InferredColumn, InferredCsv } from './infer.js';
 import { mergeShapes, oneTable } from './shapes.js';
 
 const column = (name: string, type: InferredColumn['type'], extra: Partial<InferredColumn> = {}): InferredColumn => ({ header: name, name, type, complete: true, unique: false, distinct: 2, ...extra });
-const csv = (columns: InferredColumn[], extra: Partial<InferredCsv> = {}): InferredCsv => ({ delimiter: ',', skipLines: 0, encoding: 'utf-8', text: 'x.csv', rows: 2, columns, nullValues: [], nullValuesInText: [], textTokens: [], unreadRecords: 0, ...extra });
+const csv = (columns: InferredColumn[], extra: Partial<InferredCsv> = {}): InferredCsv => ({ delimiter: ',', skipLines: 0, encoding: 'utf-8', text: 'x.csv', rows: 2, columns, nullValues: [], nullValuesInText: [], textTokens: [], unreadRecords: 0, plainQuotes: true, ...extra });
 
 test('files of one table: the same columns in any order, or one file\'s all among the other\'s', () => {
   const a = csv([column('id', 'integer'), column('amount', 'integer')]);
@@ -31,6 +31,11 @@ test('files of one table: the same columns in any order, or one file\'s all amon
   assert.ok(oneTable(a, comma));
   assert.equal(mergeShapes(a, comma).decimalSeparator, ',');
   assert.ok(!oneTable(comma, csv([column('id', 'integer'), column('amount', 'number')], { decimalSeparator: '.' })));
+  // A MySQL month (\") joins a month without backslashes or doubled quotes, not one with them.
+  const mysql = csv([column('id', 'integer'), column('amount', 'integer')], { escape: '\\', plainQuotes: false });
+  assert.ok(oneTable(a, mysql));
+  assert.equal(mergeShapes(a, mysql).escape, '\\');
+  assert.ok(!oneTable(csv([column('id', 'integer'), column('amount', 'integer')], { plainQuotes: false }), mysql));
 });
 
 test('merged: types that read both files, a column of one file optional, a null spelling that is the other file\'s text pointed out', () => {
