@@ -323,6 +323,16 @@ test('a MySQL export writing \\" inside quotes: init declares escape: backslash,
   assert.deepEqual([reviews.rowsOut, reviews.quarantined, reviews.rows], [1, 1, 6]);
   assert.deepEqual(await silverRows(dataDir, 'reviews', later.runId, 'SELECT id, title FROM $t WHERE id = 5'), [{ id: 5, title: 'say "no"' }]);
 
+  // A file not written as MySQL writes (a Windows path) would lose its backslashes: it waits, and check --sources says why.
+  const windows = path.join(dir, 'sources', 'reviews_3.csv');
+  await fs.writeFile(windows, 'id,title,score\n7,"C:\\temp\\x",1\n');
+  const check = await runCli(['check', '--sources', '--project', dir], {});
+  assert.match(check.stdout, /reviews_3\.csv → reviews: waits in quarantine: reviews_3\.csv holds backslashes that are not escapes/, check.stdout);
+  const waiting = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(waiting.code, 0, waiting.stderr);
+  assert.match(waiting.stdout + waiting.stderr, /reviews_3\.csv holds backslashes that are not escapes \(a path such as C:\\reports\?\): read with escape: backslash, as datasets\/reviews\.yml says, they would be dropped/);
+  await fs.rm(windows);
+
   // Without the option, the lines with \" are quarantined (nothing is lost); with it again, silver is rebuilt from bronze, counted again, and whole.
   await fs.writeFile(definition, yaml.replace(/^escape: backslash\n/m, ''));
   const standard = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });

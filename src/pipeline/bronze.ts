@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ServiceError, UserError } from '../errors.js';
 import { datasetForFile } from '../project/globs.js';
 import type { DatasetSpec } from '../project/types.js';
-import { inspectCsv, type CsvFileFacts } from './csv-file.js';
+import { escapeProblem, inspectCsv, quoteStyle, type CsvFileFacts } from './csv-file.js';
 import { headerProblem, matchHeader, parseHeader } from './csv-header.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { bronzeKey } from '../lake/index.js';
@@ -163,6 +163,12 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         const copy = aside ? await aside : undefined;
         if (candidate.file && stat && ((await statKey(candidate.file)) !== stat || (copy !== undefined && (await fs.stat(copy)).size !== facts.size))) {
           setAside(name, `${shownName(name)} changed while it was read (is a program still writing it?)`, 'it is read again at the next run');
+          continue;
+        }
+        // A file of a MySQL dataset (escape: backslash) that is not written so would lose its backslashes.
+        const escaping = spec.escape ? escapeProblem(name, await quoteStyle(file, spec.delimiter), spec) : undefined;
+        if (escaping) {
+          setAside(name, escaping.message, escaping.hint);
           continue;
         }
         const header = parseHeader(facts.headerLine, spec.delimiter, spec.escape);

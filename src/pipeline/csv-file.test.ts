@@ -160,6 +160,13 @@ test('line ends of both kinds, or CR CR LF, anywhere (a blank line, inside quote
       if (mixed) assert.equal((await fs.readFile(await readableCopy(file, { mixedLineEnds: true }, `${file}.lf.csv`), 'utf8')), text.replace(/\r+\n/g, '\n'));
     });
   }
+  // CR CR LF whose LF starts the second 4 MiB read: told as well.
+  const crcr = around('99999,last\r\r\n', '99999,last\r\r'.length);
+  assert.equal(crcr[CHUNK], 10);
+  await withFile(crcr, async (file) => {
+    assert.equal((await inspectCsv(file)).mixedLineEnds, true);
+    assert.equal(await hasMixedLineEnds(file), true);
+  });
   // A CR ending the first 4 MiB read, its LF starting the next: one line end, made LF.
   const content = around('99999,last\r\n', '99999,last\r'.length);
   assert.equal(content[CHUNK - 1], 13);

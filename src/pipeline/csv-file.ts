@@ -42,6 +42,8 @@ export class RecordCounter {
   private start = 0;
   private offset = 0;
   private prevLast = -1;
+  /** The byte before prevLast (a CR CR LF whose LF starts a chunk). */
+  private prevLast2 = -1;
   /** Backslashes ending the last chunk: with `escape: backslash`, an odd run escapes the quote that follows. */
   private backslashRun = 0;
 
@@ -77,7 +79,10 @@ export class RecordCounter {
         i = n + 1;
       } else break;
     }
-    if (chunk.length) this.prevLast = chunk[chunk.length - 1]!;
+    if (chunk.length) {
+      this.prevLast2 = chunk.length > 1 ? chunk[chunk.length - 2]! : this.prevLast;
+      this.prevLast = chunk[chunk.length - 1]!;
+    }
     if (this.backslash) this.backslashRun = backslashesBefore(chunk, chunk.length, this.backslashRun);
     this.offset += chunk.length;
   }
@@ -94,8 +99,9 @@ export class RecordCounter {
 
   private lineEnd(chunk: Buffer, n: number): void {
     const before = n > 0 ? chunk[n - 1]! : this.prevLast;
+    const twoBefore = n > 1 ? chunk[n - 2]! : n === 1 ? this.prevLast : this.prevLast2;
     if (before !== 13) this.lf++;
-    else if (n > 1 && chunk[n - 2] === 13) this.crcrlf++;
+    else if (twoBefore === 13) this.crcrlf++;
     else this.crlf++;
   }
 
@@ -212,6 +218,8 @@ export interface QuoteStyle {
   doubledQuote: boolean;
   /** Any backslash at all. */
   backslash: boolean;
+  /** `\N`, MySQL's NULL. */
+  backslashN: boolean;
 }
 
 /**
@@ -220,7 +228,7 @@ export interface QuoteStyle {
  * quote. Reads the file 4 MiB at a time (a pair cut by a chunk's end may be missed).
  */
 export async function quoteStyle(file: string, delimiter: string): Promise<QuoteStyle> {
-  const style: QuoteStyle = { backslashQuote: false, loneBackslash: false, doubledQuote: false, backslash: false };
+  const style: QuoteStyle = { backslashQuote: false, loneBackslash: false, doubledQuote: false, backslash: false, backslashN: false };
   const escapable = new Set([92, 34, 78, 48, 10, 13, delimiter.charCodeAt(0)]);
   const edge = new Set([10, 13, delimiter.charCodeAt(0)]);
   let pending = false; // the last chunk ended with a backslash that escapes the next byte
@@ -229,6 +237,7 @@ export async function quoteStyle(file: string, delimiter: string): Promise<Quote
     if (pending) {
       if (!escapable.has(chunk[0]!)) style.loneBackslash = true;
       if (chunk[0] === 34) style.backslashQuote = true;
+      if (chunk[0] === 78) style.backslashN = true;
       i = 1;
       pending = false;
     }
@@ -236,6 +245,7 @@ export async function quoteStyle(file: string, delimiter: string): Promise<Quote
       style.backslash = true;
       if (b + 1 === chunk.length) pending = true;
       else if (chunk[b + 1] === 34) style.backslashQuote = true;
+      else if (chunk[b + 1] === 78) style.backslashN = true;
       else if (!escapable.has(chunk[b + 1]!)) style.loneBackslash = true;
     }
     for (let q = chunk.indexOf('""'); q !== -1; q = chunk.indexOf('""', q + 2)) {
@@ -246,6 +256,24 @@ export async function quoteStyle(file: string, delimiter: string): Promise<Quote
     if (style.loneBackslash && style.doubledQuote) break;
   }
   return style;
+}
+
+/** Whether a file's backslashes and quotes are MySQL's escapes (`escape: backslash`): some, and nothing MySQL does not write. */
+export function escapesAsMysql(style: QuoteStyle): boolean {
+  return (style.backslashQuote || style.backslashN) && !style.loneBackslash && !style.doubledQuote;
+}
+
+/**
+ * Why a file of a dataset reading `escape: backslash` cannot be read so, or undefined: a backslash
+ * before another character (`C:\reports`) would be dropped, and a doubled quote is not read as one.
+ */
+export function escapeProblem(name: string, style: QuoteStyle, spec: { name: string }): { message: string; hint: string } | undefined {
+  if (!style.loneBackslash && !style.doubledQuote) return undefined;
+  const what = style.loneBackslash ? 'backslashes that are not escapes (a path such as C:\\reports?)' : 'quotes doubled inside values ("")';
+  return {
+    message: `${name} holds ${what}: read with escape: backslash, as datasets/${spec.name}.yml says, ${style.loneBackslash ? 'they would be dropped' : 'those values would not be read'}`,
+    hint: 'it is not written as MySQL writes: give it a dataset of its own without escape (`npx datalake init` on it), or re-export it',
+  };
 }
 
 /** Whether some records of the file end with CRLF and others with LF, as bronze tells them (inspectCsv's `mixedLineEnds`). */

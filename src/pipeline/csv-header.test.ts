@@ -69,9 +69,15 @@ describe('header names and their match with a definition', () => {
   test('ligatures are spelled out: a later export spelling them in ASCII matches', () => {
     const header = parseHeader('Œuvre,Straße,Søren,Æther,Łódź,Surface m²,Nº client');
     const names = columnNames(header);
-    assert.deepEqual(names, ['oeuvre', 'strasse', 'soren', 'aether', 'lodz', 'surface_m', 'n_client']);
-    assert.deepEqual(matchHeader(parseHeader('OEUVRE,Strasse,Soren,aether,Lodz,surface m,N client'), declaring(names)).names, names);
+    assert.deepEqual(names, ['oeuvre', 'strasse', 'soren', 'aether', 'lodz', 'surface_m2', 'n_client']);
+    assert.deepEqual(matchHeader(parseHeader('OEUVRE,Strasse,Soren,aether,Lodz,surface m2,N client'), declaring(names)).names, names);
     assert.deepEqual(matchHeader(header, declaring(names)).names, names);
+  });
+
+  test('a unit keeps its sign: m² and m, µg and g are two columns, matched by name in a later file of another order', () => {
+    const names = columnNames(parseHeader('id,Area m²,Area m,Dose (µg),Dose (g)'));
+    assert.deepEqual(names, ['id', 'area_m2', 'area_m', 'dose_ug', 'dose_g']);
+    assert.deepEqual(matchHeader(parseHeader('id,Dose (g),Area m,Dose (µg),Area m²'), declaring(names)).names, ['id', 'dose_g', 'area_m', 'dose_ug', 'area_m2']);
   });
 
   test('names of another script with a sign that folds (№) keep their code points: a later file in another order matches by name', () => {

@@ -1,21 +1,24 @@
 /**
  * Latin letters that Unicode does not decompose into a letter and accents, spelled the way their
- * languages spell them in plain ASCII: `Œuvre` → `OEuvre`, `Straße` → `Strasse`, `Søren` → `Soren`.
+ * languages spell them in plain ASCII (`Œuvre` → `OEuvre`, `Straße` → `Strasse`, `Søren` → `Soren`), and
+ * the signs of units that a name would otherwise lose (`m²` → `m2`, `µg` → `ug`).
  */
 const LETTERS: Record<string, string> = {
   Œ: 'OE', œ: 'oe', Æ: 'AE', æ: 'ae', ß: 'ss', ẞ: 'SS', Ø: 'O', ø: 'o', Đ: 'D', đ: 'd',
   Ł: 'L', ł: 'l', Þ: 'TH', þ: 'th', Ð: 'D', ð: 'd', Ħ: 'H', ħ: 'h', ı: 'i',
+  // Units: `m²` is not `m`, `µg` not `g`.
+  '²': '2', '³': '3', '¹': '1', µ: 'u',
 };
 const LETTER = new RegExp(`[${Object.keys(LETTERS).join('')}]`, 'g');
 
-/** Whether the text holds one of the letters above: the only ones asciiFold spells otherwise than names were spelled before it. */
+/** Whether the text holds one of the characters above: the only ones asciiFold spells otherwise than names were spelled before it. */
 export function hasSpelledLetter(text: string): boolean {
   return new RegExp(LETTER.source).test(text);
 }
 
 /**
  * Text as the plain ASCII letters a name is made of: accents dropped (`é` → `e`) and the letters above
- * spelled out. Other characters are left as they are (`m²`, `Nº`, `№`, other scripts): a name drops
+ * spelled out. Other characters are left as they are (`Nº`, `№`, other scripts): a name drops
  * them, or is made of their code points when nothing Latin is left (csv-header.ts).
  */
 export function asciiFold(text: string): string {

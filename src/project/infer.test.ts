@@ -103,6 +103,11 @@ describe('inferCsv', () => {
     ]) {
       assert.equal((await inferFile('mixed-style.csv', lines)).escape, undefined, lines.join('\n'));
     }
+    // MySQL's \N is a missing value, in text columns too; a MySQL file without \" (\N, \\, \,) is read so too.
+    const textNull = await inferFile('mysql-text.csv', ['id,name,note', '1,"O\\"Brien","hello"', '2,"x",\\N', '4,\\N,"z"']);
+    assert.deepEqual([textNull.escape, textNull.nullValues, textNull.nullValuesInText], ['\\', ['\\N'], []]);
+    const noQuote = await inferFile('mysql-plain.csv', ['id,path,note', '3,"C:\\\\temp",\\N', '4,"a\\, b",x']);
+    assert.deepEqual([noQuote.escape, noQuote.rows], ['\\', 2]);
     // MySQL's \N is a missing value.
     const nulls = await inferFile('mysql-nulls.csv', ['id,n,txt', '1,\\N,"a \\"b\\""', '2,5,c']);
     assert.deepEqual([nulls.escape, nulls.nullValues, nulls.columns.find((c) => c.name === 'n')?.type], ['\\', ['\\N'], 'integer']);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
-import { checkTextStart, countRecords, hasMixedLineEnds, quoteStyle } from '../pipeline/csv-file.js';
+import { checkTextStart, countRecords, escapesAsMysql, hasMixedLineEnds, quoteStyle } from '../pipeline/csv-file.js';
 import { isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, quoteOptions, skipOption } from '../pipeline/csv-header.js';
 import { csvLayout } from './layout.js';
@@ -104,13 +104,13 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const headers = await inspectHeader(file, delimiter, skipLines);
   if (headers.length === 1 && headers[0] === '') throw new UserError(`${displayName} has no header line: its lines are blank`, 'a CSV file needs a header line naming its columns');
   const names = columnNames(headers);
-  // MySQL writes a quote inside a quoted value as \" rather than "": read so when that reads more rows.
+  // MySQL writes a quote inside a quoted value as \" rather than "", NULL as \N: read so when that reads as many rows.
   let escape: '\\' | undefined;
   const quoting = await quoteStyle(file, delimiter);
   // Backslashes before other characters (a Windows path) are text, and "" is the standard's escape: not MySQL's.
-  if (quoting.backslashQuote && !quoting.loneBackslash && !quoting.doubledQuote) {
+  if (escapesAsMysql(quoting)) {
     const count = (e?: '\\') => `(SELECT count(*) FROM ${textReader(file, delimiter, headers.length, skipLines, e)})`;
-    const [r] = await engine.rows(`SELECT ${count('\\')} > ${count()} AS more`).catch(() => [undefined]);
+    const [r] = await engine.rows(`SELECT ${count('\\')} >= ${count()} AS more`).catch(() => [undefined]);
     if (r?.['more'] === true) escape = '\\';
   }
   const reader = textReader(file, delimiter, headers.length, skipLines, escape);
@@ -230,8 +230,11 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   });
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
   const unreadRecords = Math.max(0, (await countRecords(file, skipLines, escape)) - rows);
+  // MySQL writes NULL as \N, in a text column too (a text "\N" would be written "\\N").
+  const textValues = escape && quoting.backslashN ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
+  if (escape && quoting.backslashN) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(decimalSeparator ? { decimalSeparator } : {}), ...(escape ? { escape } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textTokens), textTokens, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(decimalSeparator ? { decimalSeparator } : {}), ...(escape ? { escape } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }
 
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */

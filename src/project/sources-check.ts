@@ -7,7 +7,7 @@ import { headerProblem, inspectHeader, matchHeader } from '../pipeline/csv-heade
 import { inferCsv } from './infer.js';
 import { csvLayout } from './layout.js';
 import { isSourceFileName } from '../lake/keys.js';
-import { checkTextStart } from '../pipeline/csv-file.js';
+import { checkTextStart, escapeProblem, quoteStyle } from '../pipeline/csv-file.js';
 import { isUtf8File } from '../pipeline/csv-encoding.js';
 import { UserError } from '../errors.js';
 
@@ -65,6 +65,11 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
       });
       if (header instanceof UserError) {
         reports.push({ file: name, dataset: spec.name, outcome: 'waits in quarantine', problem: header.message, missingOptional: [], add: [] });
+        continue;
+      }
+      const escaping = spec.escape ? escapeProblem(name, await quoteStyle(file, spec.delimiter), spec) : undefined;
+      if (escaping) {
+        reports.push({ file: name, dataset: spec.name, outcome: 'waits in quarantine', problem: `${escaping.message} (${escaping.hint})`, missingOptional: [], add: [] });
         continue;
       }
       const match = matchHeader(header, spec);
