@@ -5,7 +5,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import type { Config } from '../src/config.js';
-import { RecordCounter } from '../src/pipeline/csv-file.js';
+import { RecordCounter } from '../src/pipeline/record-counter.js';
 import { runPipeline } from './support/run.js';
 import type { SilverDatasetStats } from '../src/pipeline/silver/index.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';

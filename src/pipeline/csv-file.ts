@@ -6,6 +6,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { decodeText, isUtf8File, type SourceEncoding } from './csv-encoding.js';
 import { headerSpan, MAX_HEADER_BYTES, noHeaderAfter } from './csv-header.js';
+import { RecordCounter } from './record-counter.js';
 
 export interface CsvFileFacts {
   sha256: string;
@@ -20,115 +21,6 @@ export interface CsvFileFacts {
   encoding: SourceEncoding;
   /** Some lines end with CRLF and others with LF (rows appended by another tool), or with CR CR LF: DuckDB reads none of them, silver reads a copy ending each with LF. */
   mixedLineEnds: boolean;
-}
-
-/**
- * Counts a CSV's records as a CSV reader sees them: a newline inside double quotes does not end one
- * (`""` toggles twice: no effect), and a blank line (or a short one of spaces) is no record. Silver's
- * reader must account for at least as many. Scans with indexOf, so a file
- * without quotes costs one native search per line.
- */
-export class RecordCounter {
-  records = 0;
-  longest = 0;
-  /**
-   * Line ends by kind, every one (blank lines, and newlines inside quotes, count too): DuckDB's reader
-   * takes the first one's kind for all, and stops at a line end of the other, or CR CR LF.
-   */
-  crlf = 0;
-  lf = 0;
-  crcrlf = 0;
-  private inQuotes = false;
-  private start = 0;
-  private offset = 0;
-  private prevLast = -1;
-  /** The byte before prevLast (a CR CR LF whose LF starts a chunk). */
-  private prevLast2 = -1;
-  /** Backslashes ending the last chunk: with `escape: backslash`, an odd run escapes the quote that follows. */
-  private backslashRun = 0;
-
-  /** `backslash`: inside quotes, `\"` is a quote of the value (the dataset's `escape: backslash`), not its end. */
-  constructor(private readonly backslash = false) {}
-
-  push(chunk: Buffer): void {
-    let i = 0;
-    let q = -2; // next quote at or after i; -1: none left in this chunk; -2: not searched yet
-    for (;;) {
-      if (q === -2 || (q !== -1 && q < i)) q = chunk.indexOf(34, i);
-      const n = chunk.indexOf(10, i);
-      if (q !== -1 && (n === -1 || q < n)) {
-        if (this.backslash && this.inQuotes && this.escaped(chunk, q)) {
-          i = q + 1;
-          q = -2;
-          continue;
-        }
-        this.inQuotes = !this.inQuotes;
-        i = q + 1;
-        q = -2;
-      } else if (n !== -1) {
-        if (!this.inQuotes) {
-          const begin = this.start - this.offset;
-          // A short line of spaces and tabs only is no record either (readers skip or reject it). Most
-          // lines start with something else: only those starting blank are looked at byte by byte.
-          const first = begin < n ? chunk[begin]! : -1;
-          const blank = begin >= 0 && n - begin <= 64 && (begin === n || first === 32 || first === 9 || first === 13) && chunk.subarray(begin, n).every((b) => b === 32 || b === 9 || b === 13);
-          if (!blank) this.close(this.offset + n, n > 0 ? chunk[n - 1]! : this.prevLast);
-          this.start = this.offset + n + 1;
-        }
-        this.lineEnd(chunk, n);
-        i = n + 1;
-      } else break;
-    }
-    if (chunk.length) {
-      this.prevLast2 = chunk.length > 1 ? chunk[chunk.length - 2]! : this.prevLast;
-      this.prevLast = chunk[chunk.length - 1]!;
-    }
-    if (this.backslash) this.backslashRun = backslashesBefore(chunk, chunk.length, this.backslashRun);
-    this.offset += chunk.length;
-  }
-
-  /** The kinds of the line ends in `bytes` (the lines before the header, which push does not see). */
-  noteLineEnds(bytes: Buffer): void {
-    for (let n = bytes.indexOf(10); n !== -1; n = bytes.indexOf(10, n + 1)) this.lineEnd(bytes, n);
-  }
-
-  /** Some lines end otherwise than others, or with CR CR LF: DuckDB reads none of the file. */
-  get mixedLineEnds(): boolean {
-    return (this.crlf > 0 && this.lf > 0) || this.crcrlf > 0;
-  }
-
-  private lineEnd(chunk: Buffer, n: number): void {
-    const before = n > 0 ? chunk[n - 1]! : this.prevLast;
-    const twoBefore = n > 1 ? chunk[n - 2]! : n === 1 ? this.prevLast : this.prevLast2;
-    if (before !== 13) this.lf++;
-    else if (twoBefore === 13) this.crcrlf++;
-    else this.crlf++;
-  }
-
-  /** Whether the quote at `q` follows an odd run of backslashes (the run may begin in the last chunk). */
-  private escaped(chunk: Buffer, q: number): boolean {
-    return backslashesBefore(chunk, q, this.backslashRun) % 2 === 1;
-  }
-
-  /** The last record, when the file does not end with a newline. */
-  end(): void {
-    if (this.offset > this.start) this.close(this.offset, this.prevLast);
-    this.start = this.offset;
-  }
-
-  private close(endOffset: number, byteBefore: number): void {
-    const length = endOffset - this.start;
-    if (length === 0 || (length === 1 && byteBefore === 13)) return;
-    this.records++;
-    if (length > this.longest) this.longest = length;
-  }
-}
-
-/** Backslashes right before `end` in `chunk`; `carried` (those ending the chunk before) when the run starts the chunk. */
-function backslashesBefore(chunk: Buffer, end: number, carried: number): number {
-  let k = end - 1;
-  while (k >= 0 && chunk[k] === 92) k--;
-  return end - 1 - k + (k < 0 ? carried : 0);
 }
 
 /**
@@ -208,74 +100,6 @@ function preambleEnd(first: Buffer, skipLines: number, name: string): number {
   return span.begin;
 }
 
-/** How a file writes a quote inside a quoted value (see backslashStyle). */
-export interface QuoteStyle {
-  /** `\"` somewhere. */
-  backslashQuote: boolean;
-  /** A backslash before anything MySQL would not escape (`C:\reports`, `\d+`): backslashes are text, not escapes. */
-  loneBackslash: boolean;
-  /** `""` inside a value (not an empty value `,"",`), not after a backslash: the CSV standard's escape. */
-  doubledQuote: boolean;
-  /** Any backslash at all. */
-  backslash: boolean;
-  /** `\N`, MySQL's NULL. */
-  backslashN: boolean;
-}
-
-/**
- * Whether the file writes quotes as MySQL does (`escape: backslash`): MySQL escapes a backslash (`\\`),
- * the quote, the delimiter, a line end, NUL (`\0`) and NULL (`\N`), nothing else, and never doubles a
- * quote. Reads the file 4 MiB at a time (a pair cut by a chunk's end may be missed).
- */
-export async function quoteStyle(file: string, delimiter: string): Promise<QuoteStyle> {
-  const style: QuoteStyle = { backslashQuote: false, loneBackslash: false, doubledQuote: false, backslash: false, backslashN: false };
-  const escapable = new Set([92, 34, 78, 48, 10, 13, delimiter.charCodeAt(0)]);
-  const edge = new Set([10, 13, delimiter.charCodeAt(0)]);
-  let pending = false; // the last chunk ended with a backslash that escapes the next byte
-  for await (const chunk of chunksOf(file)) {
-    let i = 0;
-    if (pending) {
-      if (!escapable.has(chunk[0]!)) style.loneBackslash = true;
-      if (chunk[0] === 34) style.backslashQuote = true;
-      if (chunk[0] === 78) style.backslashN = true;
-      i = 1;
-      pending = false;
-    }
-    for (let b = chunk.indexOf(92, i); b !== -1; b = chunk.indexOf(92, b + 2)) {
-      style.backslash = true;
-      if (b + 1 === chunk.length) pending = true;
-      else if (chunk[b + 1] === 34) style.backslashQuote = true;
-      else if (chunk[b + 1] === 78) style.backslashN = true;
-      else if (!escapable.has(chunk[b + 1]!)) style.loneBackslash = true;
-    }
-    for (let q = chunk.indexOf('""'); q !== -1; q = chunk.indexOf('""', q + 2)) {
-      const before = q > 0 ? chunk[q - 1]! : 10;
-      const after = q + 2 < chunk.length ? chunk[q + 2]! : 10;
-      if (before !== 92 && !(edge.has(before) && edge.has(after))) style.doubledQuote = true;
-    }
-    if (style.loneBackslash && style.doubledQuote) break;
-  }
-  return style;
-}
-
-/** Whether a file's backslashes and quotes are MySQL's escapes (`escape: backslash`): some, and nothing MySQL does not write. */
-export function escapesAsMysql(style: QuoteStyle): boolean {
-  return (style.backslashQuote || style.backslashN) && !style.loneBackslash && !style.doubledQuote;
-}
-
-/**
- * Why a file of a dataset reading `escape: backslash` cannot be read so, or undefined: a backslash
- * before another character (`C:\reports`) would be dropped, and a doubled quote is not read as one.
- */
-export function escapeProblem(name: string, style: QuoteStyle, spec: { name: string }): { message: string; hint: string } | undefined {
-  if (!style.loneBackslash && !style.doubledQuote) return undefined;
-  const what = style.loneBackslash ? 'backslashes that are not escapes (a path such as C:\\reports?)' : 'quotes doubled inside values ("")';
-  return {
-    message: `${name} holds ${what}: read with escape: backslash, as datasets/${spec.name}.yml says, ${style.loneBackslash ? 'they would be dropped' : 'those values would not be read'}`,
-    hint: 'it is not written as MySQL writes: give it a dataset of its own without escape (`npx datalake init` on it), or re-export it',
-  };
-}
-
 /** Whether some records of the file end with CRLF and others with LF, as bronze tells them (inspectCsv's `mixedLineEnds`). */
 export async function hasMixedLineEnds(file: string): Promise<boolean> {
   const counter = new RecordCounter();
@@ -325,7 +149,7 @@ export async function checkTextStart(file: string, name = path.basename(file), e
  * asked for (copy what must outlive it). A read stream allocates a buffer per chunk: at 466 MB that
  * cost 150–230 ms of a 0.57 s inspection, against 60 ms here.
  */
-async function* chunksOf(file: string): AsyncGenerator<Buffer> {
+export async function* chunksOf(file: string): AsyncGenerator<Buffer> {
   const handle = await fs.open(file);
   try {
     const buffer = Buffer.allocUnsafe(4 << 20);

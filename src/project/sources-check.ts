@@ -7,7 +7,8 @@ import { headerProblem, inspectHeader, matchHeader } from '../pipeline/csv-heade
 import { inferCsv } from './infer.js';
 import { csvLayout } from './layout.js';
 import { isSourceFileName } from '../lake/keys.js';
-import { checkTextStart, escapeProblem, quoteStyle } from '../pipeline/csv-file.js';
+import { checkTextStart } from '../pipeline/csv-file.js';
+import { escapeProblem, quoteStyle } from '../pipeline/csv-quoting.js';
 import { isUtf8File } from '../pipeline/csv-encoding.js';
 import { UserError } from '../errors.js';
 

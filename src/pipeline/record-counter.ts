@@ -1,0 +1,108 @@
+/**
+ * Counts a CSV's records as a CSV reader sees them: a newline inside double quotes does not end one
+ * (`""` toggles twice: no effect), and a blank line (or a short one of spaces) is no record. Silver's
+ * reader must account for at least as many. Scans with indexOf, so a file
+ * without quotes costs one native search per line.
+ */
+export class RecordCounter {
+  records = 0;
+  longest = 0;
+  /**
+   * Line ends by kind, every one (blank lines, and newlines inside quotes, count too): DuckDB's reader
+   * takes the first one's kind for all, and stops at a line end of the other, or CR CR LF.
+   */
+  crlf = 0;
+  lf = 0;
+  crcrlf = 0;
+  private inQuotes = false;
+  private start = 0;
+  private offset = 0;
+  private prevLast = -1;
+  /** The byte before prevLast (a CR CR LF whose LF starts a chunk). */
+  private prevLast2 = -1;
+  /** Backslashes ending the last chunk: with `escape: backslash`, an odd run escapes the quote that follows. */
+  private backslashRun = 0;
+
+  /** `backslash`: inside quotes, `\"` is a quote of the value (the dataset's `escape: backslash`), not its end. */
+  constructor(private readonly backslash = false) {}
+
+  push(chunk: Buffer): void {
+    let i = 0;
+    let q = -2; // next quote at or after i; -1: none left in this chunk; -2: not searched yet
+    for (;;) {
+      if (q === -2 || (q !== -1 && q < i)) q = chunk.indexOf(34, i);
+      const n = chunk.indexOf(10, i);
+      if (q !== -1 && (n === -1 || q < n)) {
+        if (this.backslash && this.inQuotes && this.escaped(chunk, q)) {
+          i = q + 1;
+          q = -2;
+          continue;
+        }
+        this.inQuotes = !this.inQuotes;
+        i = q + 1;
+        q = -2;
+      } else if (n !== -1) {
+        if (!this.inQuotes) {
+          const begin = this.start - this.offset;
+          // A short line of spaces and tabs only is no record either (readers skip or reject it). Most
+          // lines start with something else: only those starting blank are looked at byte by byte.
+          const first = begin < n ? chunk[begin]! : -1;
+          const blank = begin >= 0 && n - begin <= 64 && (begin === n || first === 32 || first === 9 || first === 13) && chunk.subarray(begin, n).every((b) => b === 32 || b === 9 || b === 13);
+          if (!blank) this.close(this.offset + n, n > 0 ? chunk[n - 1]! : this.prevLast);
+          this.start = this.offset + n + 1;
+        }
+        this.lineEnd(chunk, n);
+        i = n + 1;
+      } else break;
+    }
+    if (chunk.length) {
+      this.prevLast2 = chunk.length > 1 ? chunk[chunk.length - 2]! : this.prevLast;
+      this.prevLast = chunk[chunk.length - 1]!;
+    }
+    if (this.backslash) this.backslashRun = backslashesBefore(chunk, chunk.length, this.backslashRun);
+    this.offset += chunk.length;
+  }
+
+  /** The kinds of the line ends in `bytes` (the lines before the header, which push does not see). */
+  noteLineEnds(bytes: Buffer): void {
+    for (let n = bytes.indexOf(10); n !== -1; n = bytes.indexOf(10, n + 1)) this.lineEnd(bytes, n);
+  }
+
+  /** Some lines end otherwise than others, or with CR CR LF: DuckDB reads none of the file. */
+  get mixedLineEnds(): boolean {
+    return (this.crlf > 0 && this.lf > 0) || this.crcrlf > 0;
+  }
+
+  private lineEnd(chunk: Buffer, n: number): void {
+    const before = n > 0 ? chunk[n - 1]! : this.prevLast;
+    const twoBefore = n > 1 ? chunk[n - 2]! : n === 1 ? this.prevLast : this.prevLast2;
+    if (before !== 13) this.lf++;
+    else if (twoBefore === 13) this.crcrlf++;
+    else this.crlf++;
+  }
+
+  /** Whether the quote at `q` follows an odd run of backslashes (the run may begin in the last chunk). */
+  private escaped(chunk: Buffer, q: number): boolean {
+    return backslashesBefore(chunk, q, this.backslashRun) % 2 === 1;
+  }
+
+  /** The last record, when the file does not end with a newline. */
+  end(): void {
+    if (this.offset > this.start) this.close(this.offset, this.prevLast);
+    this.start = this.offset;
+  }
+
+  private close(endOffset: number, byteBefore: number): void {
+    const length = endOffset - this.start;
+    if (length === 0 || (length === 1 && byteBefore === 13)) return;
+    this.records++;
+    if (length > this.longest) this.longest = length;
+  }
+}
+
+/** Backslashes right before `end` in `chunk`; `carried` (those ending the chunk before) when the run starts the chunk. */
+function backslashesBefore(chunk: Buffer, end: number, carried: number): number {
+  let k = end - 1;
+  while (k >= 0 && chunk[k] === 92) k--;
+  return end - 1 - k + (k < 0 ? carried : 0);
+}
