@@ -1,6 +1,6 @@
 import { chunksOf } from './csv-file.js';
 
-/** How a CSV writes a quote inside a quoted value: `""` (the standard) or `\\"` (MySQL, `escape: backslash`), as a file shows it. */
+/** How a CSV writes a quote inside a quoted value: `""` (the standard) or `\"` (MySQL, `escape: backslash`), as a file shows it. */
 export interface QuoteStyle {
   /** `\"` somewhere. */
   backslashQuote: boolean;
