@@ -375,6 +375,7 @@ test('rows appended by another tool (CRLF lines, then LF lines): init, the first
   const dataDir = path.join(root, 'line-ends-data');
   const first = await runProject(dir, dataDir);
   assert.deepEqual([first.stages[1].details.datasets.sales.rowsOut, first.stages[1].details.datasets.sales.quarantined], [3, 0]);
+  assert.deepEqual(first.stages[0].details.mixedLineEnds, ['sales.csv']);
   // The usual way for a later file (silver has rows), a line it cannot read quarantined as before.
   await fs.writeFile(path.join(dir, 'sources', 'sales_2.csv'), 'id,store,amount\n4,Metz,40\r\n5,Brest,x\n6,Caen,60,extra\r\n');
   const later = await runProject(dir, dataDir);

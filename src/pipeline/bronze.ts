@@ -89,6 +89,8 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
     const downloads = await ctx.workDir('bronze-inputs');
     const outcome: Record<string, Outcome> = {};
     const ignoredColumns: Record<string, string[]> = {};
+    /** Files whose line ends are of both kinds: said in the summary, since silver reads them from a copy. */
+    const mixedLineEnds: string[] = [];
     const quarantined: Record<string, string> = {};
     const setAside = (name: string, reason: string, hint?: string) => {
       if (options.strict) throw new UserError(reason, hint);
@@ -235,6 +237,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         ...(stat ? { sourceStat: stat } : {}),
       });
       outcome[name] = version === 1 ? 'ingested' : 'new version';
+      if (facts.mixedLineEnds) mixedLineEnds.push(name);
       rowsOut += facts.records;
       bytes += facts.size;
     }
@@ -243,6 +246,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
       files: outcome,
       ...(Object.keys(quarantined).length ? { quarantined } : {}),
       ...(Object.keys(ignoredColumns).length ? { ignoredColumns } : {}),
+      ...(mixedLineEnds.length ? { mixedLineEnds } : {}),
       ...(accepted.length ? {} : { skipped: 'no new or changed source file' }),
     };
     return { stage: 'bronze' as const, rowsIn, rowsOut, quarantined: 0, bytes, details };
