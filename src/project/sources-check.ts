@@ -8,7 +8,7 @@ import { inferCsv } from './infer.js';
 import { csvLayout } from './layout.js';
 import { isSourceFileName } from '../lake/keys.js';
 import { checkTextStart } from '../pipeline/csv-file.js';
-import { escapeProblem, quoteStyle } from '../pipeline/csv-quoting.js';
+import { escapeProblem, escapesAsMysql, quoteStyle } from '../pipeline/csv-quoting.js';
 import { isUtf8File } from '../pipeline/csv-encoding.js';
 import { UserError } from '../errors.js';
 
@@ -18,6 +18,8 @@ export interface SourceFileReport {
   /** What a run would do with the file. */
   outcome: 'matches' | 'extra columns ignored' | 'refused: extra columns' | 'waits in quarantine' | 'refused: missing columns' | 'matches no dataset';
   problem?: string;
+  /** Something a run reads otherwise than the file means (quotes escaped as MySQL does, read as the standard's). */
+  note?: string;
   missingOptional: string[];
   /** Columns the definition lacks, as the YAML lines to add under `columns:`. */
   add: string[];
@@ -68,7 +70,10 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         reports.push({ file: name, dataset: spec.name, outcome: 'waits in quarantine', problem: header.message, missingOptional: [], add: [] });
         continue;
       }
-      const escaping = spec.escape ? escapeProblem(name, await quoteStyle(file, spec.delimiter), spec) : undefined;
+      const quoting = await quoteStyle(file, spec.delimiter);
+      const escaping = spec.escape ? escapeProblem(name, quoting, spec) : undefined;
+      // Read as the CSV standard, a \" ends its value: the line is quarantined.
+      const note = !spec.escape && quoting.backslashQuote && escapesAsMysql(quoting) ? `its quotes are escaped with a backslash (\\"), as MySQL writes them: the lines holding one would be quarantined; set escape: backslash in datasets/${spec.name}.yml` : undefined;
       if (escaping) {
         reports.push({ file: name, dataset: spec.name, outcome: 'waits in quarantine', problem: `${escaping.message} (${escaping.hint})`, missingOptional: [], add: [] });
         continue;
@@ -113,7 +118,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
             ? 'refused: extra columns'
             : 'extra columns ignored'
           : 'matches';
-      reports.push({ file: name, dataset: spec.name, outcome, ...(problem ? { problem: problem.message } : {}), missingOptional: noHeader ? [] : match.missingOptional, add });
+      reports.push({ file: name, dataset: spec.name, outcome, ...(problem ? { problem: problem.message } : {}), ...(note ? { note } : {}), missingOptional: noHeader ? [] : match.missingOptional, add });
     }
   } finally {
     engine?.close();
@@ -132,6 +137,7 @@ export function renderSourcesCheck(reports: SourceFileReport[], config: Config):
     }
     const mark = r.outcome === 'matches' ? '✔' : r.outcome === 'extra columns ignored' ? '•' : '✖';
     lines.push(`${mark} ${r.file} → ${r.dataset}: ${r.outcome}${r.problem ? `: ${r.problem}` : ''}`);
+    if (r.note) lines.push(`    note: ${r.note}`);
     if (r.missingOptional.length) lines.push(`    optional columns absent (read as missing): ${r.missingOptional.join(', ')}`);
     if (r.add.length) {
       lines.push(`    add under columns: in datasets/${r.dataset}.yml:`);
