@@ -32,7 +32,7 @@ export interface BronzeFile {
   skipLines?: number;
   /** Its records were counted with `\"` as a quote inside quotes (the dataset's `escape: backslash` then): silver counts again under the other. */
   escape?: '\\';
-  /** Its records end with CRLF and with LF (rows appended by another tool): silver reads a copy ending each with LF. */
+  /** Its lines end with CRLF and with LF (rows appended by another tool), or CR CR LF: silver reads a copy ending each with LF. */
   mixedLineEnds?: true;
   /** Its text is windows-1252 (its dataset's `encoding`, and not UTF-8): silver reads a UTF-8 copy. */
   encoding?: 'windows-1252';

@@ -47,7 +47,7 @@ export interface InferredCsv {
   plainQuotes: boolean;
   /** `,` when the file's numbers have decimal commas and none a decimal point (`1.234,56`), `.` when one has a decimal point; undefined when none tells. */
   decimalSeparator?: DecimalSeparator;
-  /** The file as UTF-8: itself, or a copy (for windows-1252) that lives as long as the engine that read it. */
+  /** The file as DuckDB reads it: itself, or a copy (UTF-8 for windows-1252, LF line ends for mixed ones) that lives as long as the engine that read it. */
   text: string;
   rows: number;
   columns: InferredColumn[];
