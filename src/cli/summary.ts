@@ -40,6 +40,10 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
         `${stats.dataset}: ${stats.quarantined} quarantined${parts.length ? ` (${parts.join(', ')})` : ''}${dropped.length ? `; dropped ${dropped.join(', ')}` : ''} → silver/quarantine/${stats.dataset}/`,
       );
     }
+    if (stats.backslashQuotes) {
+      const n = stats.backslashQuotes;
+      lines.push(`${stats.dataset}: ${n} of the malformed line${n > 1 ? 's hold' : ' holds'} \\" (a quote escaped as MySQL writes it): set escape: backslash in datasets/${stats.dataset}.yml to read ${n > 1 ? 'them' : 'it'}`);
+    }
   }
   const quality = silver?.details['quality'] as QualityCheck[] | undefined;
   if (quality) {

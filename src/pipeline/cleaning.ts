@@ -27,6 +27,8 @@ export interface CleaningStats {
   exactDuplicates: number;
   /** Quarantined rows per reason code, e.g. { "invalid_date:date_achat": 3 }. */
   reasons: Record<string, number>;
+  /** Of the lines quarantined as malformed in a dataset without `escape`, those holding `\"`: a MySQL-style export (the summary names the option). */
+  backslashQuotes?: number;
 }
 
 export interface CleaningResult {
@@ -216,6 +218,9 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     const rejectRows = await engine.rows(`SELECT 'malformed_line:' || lower(replace(error_type, ' ', '_')) AS reason, count(*) AS n FROM ${rejects} GROUP BY ALL`);
     for (const r of rejectRows) reasons[String(r['reason'])] = Number(r['n']);
   }
+  // Malformed lines holding \" are most likely a MySQL export's: the summary says which option reads them.
+  const [escaped] = rejected > 0 && !spec.escape ? await engine.rows(`SELECT count(*) AS n FROM ${rejects} WHERE contains(csv_line, '\\"')`) : [];
+  const backslashQuotes = Number(escaped?.['n'] ?? 0);
   const quarantined = Object.values(reasons).reduce((a, b) => a + b, 0);
 
   const quarantineFile = path.join(options.outDir, `${t}.quarantine.parquet`);
@@ -242,6 +247,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     emptyRows: byVerdict.get('empty_row') ?? 0,
     exactDuplicates: byVerdict.get('exact_duplicate') ?? 0,
     reasons,
+    ...(backslashQuotes ? { backslashQuotes } : {}),
   };
   return {
     stats,

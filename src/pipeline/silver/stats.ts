@@ -51,6 +51,7 @@ export function addCleaning(into: SilverDatasetStats, s: CleaningStats): void {
   into.emptyRows += s.emptyRows;
   into.exactDuplicates += s.exactDuplicates;
   for (const [reason, n] of Object.entries(s.reasons)) into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
+  if (s.backslashQuotes) into.backslashQuotes = (into.backslashQuotes ?? 0) + s.backslashQuotes;
 }
 
 /** One line per dataset, rule and column: the counts of every file added up, the first examples kept. */
