@@ -351,6 +351,40 @@ test('a MySQL export writing \\" inside quotes: init declares escape: backslash,
   assert.deepEqual(await silverRows(dataDir, 'reviews', again.runId, 'SELECT id, title, score FROM $t WHERE id <> 5 ORDER BY id'), expected);
 });
 
+test('a UTF-16 export with its byte-order mark (Excel\'s "Unicode Text", ad platforms\' reports): init reads it, the run loads every row, the explorer previews it', async () => {
+  const csvs = path.join(root, 'utf16');
+  await fs.mkdir(csvs, { recursive: true });
+  const text = 'Campagne\tClics\tCoût\tJour\r\nÉté\t12\t3,5\t2024-01-05\r\nNoël 😀\t7\t1,25\t2024-01-06\r\n';
+  await fs.writeFile(path.join(csvs, 'ads.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+  const dir = path.join(root, 'utf16-project');
+  const init = await runCli(['init', dir, '--from-csv', path.join(csvs, 'ads.csv')], {});
+  assert.equal(init.code, 0, init.stderr);
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'ads.yml'), 'utf8');
+  assert.match(yaml, /^delimiter: "\\t"$/m);
+  assert.match(yaml, /^# UTF-16 text \(Excel's "Unicode Text"/m);
+  assert.doesNotMatch(yaml, /^encoding:/m);
+  assert.match(yaml, /^ {2}clics: \{ type: integer \}/m);
+  assert.match(yaml, /^ {2}jour: \{ type: date \}/m);
+  // A later file saved big-endian: the same dataset.
+  await fs.writeFile(path.join(dir, 'sources', 'ads_2.csv'), Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('Campagne\tClics\tCoût\tJour\r\nHiver\t3\t2\t2024-01-07\r\n', 'utf16le').swap16()]));
+  const dataDir = path.join(root, 'utf16-data');
+  const summary = await runProject(dir, dataDir);
+  assert.equal(summary.stages[1].quarantined, 0);
+  assert.deepEqual(await silverRows(dataDir, 'ads', summary.runId, 'SELECT campagne, clics, cout, CAST(jour AS VARCHAR) AS jour FROM $t ORDER BY jour'), [
+    { campagne: 'Été', clics: 12, cout: 3.5, jour: '2024-01-05' },
+    { campagne: 'Noël 😀', clics: 7, cout: 1.25, jour: '2024-01-06' },
+    { campagne: 'Hiver', clics: 3, cout: 2, jour: '2024-01-07' },
+  ]);
+  const bronze = (await fs.readdir(path.join(dataDir, 'lake', 'bronze', 'ads')))[0]!;
+  const { url, child: server } = await startServer({ DATA_DIR: dataDir, SERVER_WORKERS: '1' }, ['--project', dir]);
+  try {
+    const preview = (await (await fetch(`${url}/api/lake/bronze/preview?key=${encodeURIComponent(`ads/${bronze}/ads.csv`)}`)).json()) as { rows: { Campagne: string }[] };
+    assert.deepEqual(preview.rows.map((r) => r.Campagne), ['Été', 'Noël 😀']);
+  } finally {
+    server.kill('SIGTERM');
+  }
+});
+
 test('a month that renames a column is one dataset with both names, each file loading with the other read as missing', async () => {
   const dir = await initFrom(
     'renamed',

@@ -4,6 +4,7 @@ import { ServiceError, UserError } from '../errors.js';
 import { datasetForFile } from '../project/globs.js';
 import type { DatasetSpec } from '../project/types.js';
 import { inspectCsv, type CsvFileFacts } from './csv-file.js';
+import type { SourceEncoding } from './csv-encoding.js';
 import { escapeProblem, quoteStyle } from './csv-quoting.js';
 import { headerProblem, matchHeader, parseHeader } from './csv-header.js';
 import { timed, type RunContext, type StageResult } from './context.js';
@@ -34,8 +35,8 @@ export interface BronzeFile {
   escape?: '\\';
   /** Its lines end with CRLF and with LF (rows appended by another tool), or CR CR LF: silver reads a copy ending each with LF. */
   mixedLineEnds?: true;
-  /** Its text is windows-1252 (its dataset's `encoding`, and not UTF-8): silver reads a UTF-8 copy. */
-  encoding?: 'windows-1252';
+  /** Its text is windows-1252 (its dataset's `encoding`, and not UTF-8) or UTF-16 (by its byte-order mark): silver reads a UTF-8 copy. */
+  encoding?: Exclude<SourceEncoding, 'utf-8'>;
   ingestDate: string;
   ingestedAt: string;
   runId: string;

@@ -8,10 +8,53 @@ import path from 'node:path';
  * read the same way, as browsers do. Bronze keeps the file's own bytes; silver reads a UTF-8 copy.
  * (DuckDB's own `latin-1` reader refuses a byte such as 0x80, Excel's €.)
  */
-export type SourceEncoding = 'utf-8' | 'windows-1252';
+export type SourceEncoding = 'utf-8' | 'windows-1252' | Utf16;
 
-/** The spellings a definition may give, and the encoding each names. */
-export const ENCODING_NAMES: Record<string, SourceEncoding> = {
+/**
+ * UTF-16, told by the byte-order mark it starts with: what Excel's "Unicode Text", SQL Server's and ad
+ * platforms' exports write. A file starting so is read as UTF-16 whatever its dataset declares (the mark
+ * cannot be mistaken); every reader here sees it as UTF-8, through textChunksOf or readTextStart.
+ */
+export type Utf16 = 'utf-16le' | 'utf-16be';
+
+/** The UTF-16 whose byte-order mark starts `bytes`, if any. */
+export function utf16Mark(bytes: Uint8Array): Utf16 | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+/** The UTF-16 a file's byte-order mark names, if it starts with one. */
+export async function fileUtf16(file: string): Promise<Utf16 | undefined> {
+  const handle = await fs.open(file);
+  try {
+    const mark = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(mark, 0, 2, 0);
+    return utf16Mark(mark.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The first `max` bytes of a file as UTF-8: its own bytes, or those of its text when it is UTF-16
+ * (from its first `max` bytes, a character cut at the end dropped).
+ */
+export async function readTextStart(file: string, max: number): Promise<Buffer> {
+  const handle = await fs.open(file);
+  try {
+    const buffer = Buffer.alloc(max);
+    const { bytesRead } = await handle.read(buffer, 0, max, 0);
+    const start = buffer.subarray(0, bytesRead);
+    const utf16 = utf16Mark(start);
+    return utf16 ? Buffer.from(new TextDecoder(utf16).decode(start, { stream: true }), 'utf8') : start;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The spellings a definition may give, and the encoding each names (UTF-16 needs none: its mark names it). */
+export const ENCODING_NAMES: Record<string, 'utf-8' | 'windows-1252'> = {
   'utf-8': 'utf-8',
   utf8: 'utf-8',
   'windows-1252': 'windows-1252',
@@ -21,9 +64,9 @@ export const ENCODING_NAMES: Record<string, SourceEncoding> = {
   'iso-8859-1': 'windows-1252',
 };
 
-/** Text from bytes of the encoding (UTF-8 by default). */
+/** Text from bytes of the encoding (UTF-8 by default), as the readers here give them: a UTF-16 file's already UTF-8. */
 export function decodeText(bytes: Buffer, encoding: SourceEncoding = 'utf-8'): string {
-  return encoding === 'utf-8' ? bytes.toString('utf8') : new TextDecoder(encoding).decode(bytes);
+  return encoding === 'windows-1252' ? new TextDecoder(encoding).decode(bytes) : bytes.toString('utf8');
 }
 
 /** Whether every byte of the file is UTF-8 (read 4 MiB at a time): else it is read as windows-1252. */
@@ -48,13 +91,13 @@ export async function isUtf8File(file: string): Promise<boolean> {
 
 /**
  * The file as DuckDB can read it: written to `out` as UTF-8 (streaming, 4 MiB at a time) when it is
- * windows-1252, with every CRLF (and CR CR LF) made LF when its line ends are mixed (DuckDB's reader
+ * windows-1252 or UTF-16 (by its mark, whatever `encoding` says), with every CRLF (and CR CR LF) made LF when its line ends are mixed (DuckDB's reader
  * stops at the first line end unlike the first: CRLF inside a quoted value becomes LF too); returns that path, or
- * the file's own when it needs neither. Line ends, quotes and delimiters are ASCII in both encodings:
- * records and lines stay where bronze counted them.
+ * the file's own when it needs neither. Line ends, quotes and delimiters are one character in every
+ * encoding: records and lines stay where bronze counted them.
  */
 export async function readableCopy(file: string, options: { encoding?: SourceEncoding | undefined; mixedLineEnds?: boolean | undefined }, out: string): Promise<string> {
-  const encoding = options.encoding ?? 'utf-8';
+  const encoding = (await fileUtf16(file)) ?? (options.encoding === 'windows-1252' ? 'windows-1252' : 'utf-8');
   if (encoding === 'utf-8' && !options.mixedLineEnds) return file;
   await fs.mkdir(path.dirname(out), { recursive: true });
   const input = await fs.open(file);

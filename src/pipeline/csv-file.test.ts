@@ -115,6 +115,33 @@ test('a windows-1252 dataset: a file that is not UTF-8 is read as windows-1252; 
   });
 });
 
+test('UTF-16 told by its byte-order mark (LE or BE): counted, its header read and copied as UTF-8, whatever the dataset declares; the checksum and size are the file\'s own', async () => {
+  // 'é' and '😀' (a surrogate pair) cut by the 4 MiB read: the padding puts the boundary inside them in turn.
+  const rows = ['Campagne\tClics\tCoût', ...Array.from({ length: 300_000 }, (_, i) => `Été 😀 ${i}\t${i}\t"${i},5\r\nnote"`)];
+  const text = `${rows.join('\r\n')}\r\n`;
+  for (const [encoding, bytes] of [
+    ['utf-16le', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])],
+    ['utf-16be', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()])],
+  ] as const) {
+    await withFile(bytes, async (file) => {
+      for (const declared of ['utf-8', 'windows-1252'] as const) {
+        const facts = await inspectCsv(file, undefined, 0, declared);
+        assert.deepEqual([facts.encoding, facts.records, facts.headerLine, facts.size], [encoding, 300_000, 'Campagne\tClics\tCoût', bytes.length]);
+        assert.equal(facts.sha256, createHash('sha256').update(bytes).digest('hex'));
+      }
+      assert.equal(await countRecords(file), 300_000);
+      assert.equal(await hasMixedLineEnds(file), false);
+      assert.deepEqual(await inspectHeader(file, '\t'), ['Campagne', 'Clics', 'Coût']);
+      const copy = await readableCopy(file, {}, `${file}.utf8.csv`);
+      assert.equal(await fs.readFile(copy, 'utf8'), text);
+    });
+  }
+  // Without the mark, NUL bytes in the first line: refused, saying what to do.
+  await withFile(Buffer.from('id,name\n1,a\n', 'utf16le'), async (file) => {
+    await assert.rejects(inspectCsv(file), /not UTF-8 text: its first line has NUL bytes \(UTF-16 without the byte-order mark/);
+  });
+});
+
 test('escape: backslash: \\" inside quotes is a quote of the value (across a chunk boundary too), \\\\" ends the value', async () => {
   const small = Buffer.from('id,title\n1,"He said \\"hi\\"\nand left"\n2,"back\\\\"\n3,"a \\"b, c\\" d"\n4,"C:\\\\dir\\\\"\n');
   await withFile(small, async (file) => {

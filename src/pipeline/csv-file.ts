@@ -4,7 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { decodeText, isUtf8File, type SourceEncoding } from './csv-encoding.js';
+import { decodeText, fileUtf16, isUtf8File, readTextStart, utf16Mark, type SourceEncoding, type Utf16 } from './csv-encoding.js';
 import { headerSpan, MAX_HEADER_BYTES, noHeaderAfter } from './csv-header.js';
 import { RecordCounter } from './record-counter.js';
 
@@ -42,7 +42,8 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   let headerBytes: Buffer | undefined;
   // The header line when the first chunk ends before its newline: it, if the file ends there too.
   let lastLine: Buffer | undefined;
-  for await (const chunk of chunksOf(file)) {
+  const read: { bytes: number; utf16?: Utf16 } = { bytes: 0 };
+  for await (const chunk of textChunksOf(file, read)) {
     let data = chunk;
     if (size === 0) {
       const begin = preambleEnd(chunk, skipLines, name);
@@ -52,7 +53,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
       if (end >= 0 && end < MAX_HEADER_BYTES) headerBytes = Buffer.from(data.subarray(0, end));
       else if (end === -1 && data.length < MAX_HEADER_BYTES) lastLine = Buffer.from(data);
     } else lastLine = undefined;
-    size += chunk.length;
+    size = read.bytes;
     counter.push(data);
     onBytes?.(size);
     if (!utf8) continue;
@@ -74,7 +75,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   if (headerBytes === undefined) throw new UserError(`${name}: the ${skipLines ? 'header' : 'first'} line is longer than 64 KiB; this does not look like a CSV header`);
   // UTF-16 is valid UTF-8 when its text is ASCII, but every other byte is NUL.
   if (headerBytes.includes(0)) throw utf16(name);
-  const fileEncoding: SourceEncoding = utf8 ? 'utf-8' : encoding;
+  const fileEncoding: SourceEncoding = read.utf16 ?? (utf8 ? 'utf-8' : encoding);
   const headerLine = decodeText(headerBytes, fileEncoding);
   if (/\r[^\r]*\S/.test(headerLine.replace(/\r$/, ''))) throw crOnly(name);
   counter.end();
@@ -103,7 +104,7 @@ function preambleEnd(first: Buffer, skipLines: number, name: string): number {
 /** Whether some records of the file end with CRLF and others with LF, as bronze tells them (inspectCsv's `mixedLineEnds`). */
 export async function hasMixedLineEnds(file: string): Promise<boolean> {
   const counter = new RecordCounter();
-  for await (const chunk of chunksOf(file)) {
+  for await (const chunk of textChunksOf(file)) {
     counter.push(chunk);
     if (counter.mixedLineEnds) return true;
   }
@@ -114,7 +115,7 @@ export async function hasMixedLineEnds(file: string): Promise<boolean> {
 export async function countRecords(file: string, skipLines = 0, escape?: '\\'): Promise<number> {
   const counter = new RecordCounter(escape === '\\');
   let first = true;
-  for await (const chunk of chunksOf(file)) {
+  for await (const chunk of textChunksOf(file)) {
     counter.push(first ? chunk.subarray(preambleEnd(chunk, skipLines, path.basename(file))) : chunk);
     first = false;
   }
@@ -128,42 +129,45 @@ export async function countRecords(file: string, skipLines = 0, escape?: '\\'): 
  * check before asking DuckDB, whose errors would name a line.
  */
 export async function checkTextStart(file: string, name = path.basename(file), encoding: SourceEncoding = 'utf-8', utf8?: boolean): Promise<void> {
-  const handle = await fs.open(file);
-  let start: Buffer;
-  try {
-    const buffer = Buffer.alloc(1 << 20);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    start = buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+  const start = await readTextStart(file, 1 << 20);
   const firstLine = start.subarray(0, start.indexOf(10) === -1 ? start.length : start.indexOf(10));
   if (firstLine.includes(0)) throw utf16(name);
-  // `utf8`: the caller's own answer of isUtf8File, so that the file is not read twice for it.
-  if (encoding === 'utf-8' && !(utf8 ?? (await isUtf8File(file)))) throw notUtf8(name);
+  // `utf8`: the caller's own answer of isUtf8File, so that the file is not read twice for it. (A UTF-16 file, told by its mark, is read as such.)
+  if (encoding === 'utf-8' && !(await fileUtf16(file)) && !(utf8 ?? (await isUtf8File(file)))) throw notUtf8(name);
   if (/\r[^\r]*\S/.test(decodeText(firstLine, encoding).replace(/\r$/, ''))) throw crOnly(name);
 }
 
 /**
- * A file's bytes, 4 MiB at a time, each chunk a view of one reused buffer: valid until the next is
+ * A file's text as UTF-8 bytes, 4 MiB at a time, each chunk a view of one reused buffer: valid until the next is
  * asked for (copy what must outlive it). A read stream allocates a buffer per chunk: at 466 MB that
- * cost 150–230 ms of a 0.57 s inspection, against 60 ms here.
+ * cost 150–230 ms of a 0.57 s inspection, against 60 ms here. The bytes are the file's own, but for a
+ * UTF-16 file's (told by its byte-order mark), given as UTF-8 without the mark; `read` hears the
+ * file's bytes read so far and its UTF-16, if it is.
  */
-export async function* chunksOf(file: string): AsyncGenerator<Buffer> {
+export async function* textChunksOf(file: string, read: { bytes: number; utf16?: Utf16 } = { bytes: 0 }): AsyncGenerator<Buffer> {
   const handle = await fs.open(file);
   try {
     const buffer = Buffer.allocUnsafe(4 << 20);
+    let decoder: InstanceType<typeof TextDecoder> | undefined;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      if (read.bytes === 0) {
+        read.utf16 = utf16Mark(chunk);
+        if (read.utf16) decoder = new TextDecoder(read.utf16);
+      }
+      read.bytes += bytesRead;
+      yield decoder ? Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8') : chunk;
     }
+    const rest = decoder?.decode() ?? '';
+    if (rest) yield Buffer.from(rest, 'utf8');
   } finally {
     await handle.close();
   }
 }
 
-// Synchronous reads into one buffer, for the reason chunksOf gives: this thread has nothing else to do.
+// Synchronous reads into one buffer, for the reason textChunksOf gives: this thread has nothing else to do.
 const HASH_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
@@ -205,8 +209,12 @@ function incompleteTail(buf: Buffer): number {
 }
 
 function utf16(name: string): UserError {
-  return new UserError(`${name} is not UTF-8 text: its first line has NUL bytes (UTF-16?)`, `re-save it as UTF-8, for example: iconv -f utf-16 -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`);
+  return new UserError(
+    `${name} is not UTF-8 text: its first line has NUL bytes (UTF-16 without the byte-order mark that would tell it?)`,
+    `re-save it as UTF-8, for example: iconv -f utf-16le -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`,
+  );
 }
+
 
 function crOnly(name: string): UserError {
   return new UserError(`${name} ends its lines with CR only (old Mac style)`, 'save it with LF or CRLF line ends, for example: tr "\\r" "\\n" < in.csv > out.csv');

@@ -1,7 +1,6 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { decodeText, type SourceEncoding } from './csv-encoding.js';
+import { decodeText, readTextStart, type SourceEncoding } from './csv-encoding.js';
 import { asciiFold, hasSpelledLetter } from '../project/ascii-fold.js';
 import type { DatasetSpec } from '../project/types.js';
 
@@ -227,15 +226,8 @@ export function noHeaderAfter(fileName: string, skipLines: number): UserError {
 
 /** Reads just the header line of a CSV file, after its first `skipLines` lines. */
 export async function inspectHeader(file: string, delimiter = ',', skipLines = 0, encoding: SourceEncoding = 'utf-8', escape?: '\\'): Promise<string[]> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const buf = Buffer.alloc(MAX_HEADER_BYTES);
-    const { bytesRead } = await handle.read(buf, 0, MAX_HEADER_BYTES, 0);
-    const start = buf.subarray(0, bytesRead);
-    const span = headerSpan(start, skipLines);
-    if (!span || (skipLines > 0 && span.begin === bytesRead)) throw noHeaderAfter(path.basename(file), skipLines);
-    return parseHeader(decodeText(start.subarray(span.begin, span.end === -1 ? bytesRead : span.end), encoding), delimiter, escape);
-  } finally {
-    await handle.close();
-  }
+  const start = await readTextStart(file, MAX_HEADER_BYTES);
+  const span = headerSpan(start, skipLines);
+  if (!span || (skipLines > 0 && span.begin === start.length)) throw noHeaderAfter(path.basename(file), skipLines);
+  return parseHeader(decodeText(start.subarray(span.begin, span.end === -1 ? start.length : span.end), encoding), delimiter, escape);
 }

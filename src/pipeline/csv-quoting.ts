@@ -1,4 +1,4 @@
-import { chunksOf } from './csv-file.js';
+import { textChunksOf } from './csv-file.js';
 
 /** How a CSV writes a quote inside a quoted value: `""` (the standard) or `\"` (MySQL, `escape: backslash`), as a file shows it. */
 export interface QuoteStyle {
@@ -24,7 +24,7 @@ export async function quoteStyle(file: string, delimiter: string): Promise<Quote
   const escapable = new Set([92, 34, 78, 48, 10, 13, delimiter.charCodeAt(0)]);
   const edge = new Set([10, 13, delimiter.charCodeAt(0)]);
   let pending = false; // the last chunk ended with a backslash that escapes the next byte
-  for await (const chunk of chunksOf(file)) {
+  for await (const chunk of textChunksOf(file)) {
     let i = 0;
     if (pending) {
       if (!escapable.has(chunk[0]!)) style.loneBackslash = true;

@@ -6,7 +6,7 @@ import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } fro
 import { UserError, errorMessage } from '../errors.js';
 import { checkTextStart, countRecords, hasMixedLineEnds } from '../pipeline/csv-file.js';
 import { escapesAsMysql, quoteStyle } from '../pipeline/csv-quoting.js';
-import { isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
+import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, quoteOptions, skipOption } from '../pipeline/csv-header.js';
 import { csvLayout } from './layout.js';
 import { numberExpr } from '../pipeline/row-rules.js';
@@ -83,8 +83,8 @@ const AGGREGATES_PER_STATEMENT = 220;
 /** `onProgress` hears DuckDB's estimate while every row is read (seconds on a file of millions of rows). */
 export async function inferCsv(engine: Engine, original: string, displayName = original, onProgress?: (p: QueryProgress) => void): Promise<InferredCsv> {
   if ((await stat(original)).size === 0) throw new UserError(`${displayName} is empty (0 bytes)`, 'a CSV file needs a header line naming its columns');
-  // Not UTF-8: windows-1252 (Excel's and many portals' Western European exports), read from a UTF-8 copy.
-  const encoding: SourceEncoding = (await isUtf8File(original)) ? 'utf-8' : 'windows-1252';
+  // UTF-16 by its byte-order mark; else not UTF-8: windows-1252 (Excel's and many portals' Western European exports). Both read from a UTF-8 copy.
+  const encoding: SourceEncoding = (await fileUtf16(original)) ?? ((await isUtf8File(original)) ? 'utf-8' : 'windows-1252');
   // Rows ending with CRLF and others with LF (appended by another tool): DuckDB reads none, so a copy with LF only.
   const file = await readableCopy(original, { encoding, mixedLineEnds: await hasMixedLineEnds(original) }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
   await checkTextStart(file, displayName, 'utf-8', true); // UTF-8: the original (just checked) or its copy

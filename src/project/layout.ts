@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readTextStart } from '../pipeline/csv-encoding.js';
 import { parseHeader } from '../pipeline/csv-header.js';
 
 /**
@@ -89,13 +90,7 @@ function mostCommon(values: number[]): number | undefined {
 
 /** The file's first lines, without BOM and line ends; the last one read is kept only when the file ends there. */
 async function firstLines(file: string): Promise<string[]> {
-  const handle = await open(file);
-  try {
-    const buffer = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const all = buffer.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '').split('\n');
-    return (bytesRead === buffer.length ? all.slice(0, -1) : all).slice(0, LINES_READ).map((l) => l.replace(/\r$/, ''));
-  } finally {
-    await handle.close();
-  }
+  const start = await readTextStart(file, 64 * 1024);
+  const all = start.toString('utf8').replace(/^\uFEFF/, '').split('\n');
+  return ((await stat(file)).size > 64 * 1024 ? all.slice(0, -1) : all).slice(0, LINES_READ).map((l) => l.replace(/\r$/, ''));
 }

@@ -4,7 +4,7 @@ import { UserError } from '../../errors.js';
 import type { DatasetSpec, Project } from '../../project/types.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from '../cleaning.js';
 import { countRecords } from '../csv-file.js';
-import { readableCopy } from '../csv-encoding.js';
+import { readableCopy, type SourceEncoding } from '../csv-encoding.js';
 import type { RunContext } from '../context.js';
 import { headerProblem, inspectHeader, matchHeader } from '../csv-header.js';
 import type { ShardHandler, StagedFile } from '../shards.js';
@@ -21,8 +21,8 @@ export interface CleanShardInput {
   /** `rows` was counted under another `skip_lines`: the file's records are counted again. */
   recount?: true;
   longestRecord?: number;
-  /** The file's text is windows-1252 (bronze found it not UTF-8 in a dataset reading that encoding). */
-  encoding?: 'windows-1252';
+  /** The file's text is windows-1252 (bronze found it not UTF-8 in a dataset reading that encoding) or UTF-16. */
+  encoding?: Exclude<SourceEncoding, 'utf-8'>;
   /** Its records end with CRLF and LF both: read from a copy ending each with LF. */
   mixedLineEnds?: true;
   /** The shard's position: names its temporary tables apart from the other files' in one session. */
