@@ -62,10 +62,10 @@ test('init --from-csv on year columns, an unnamed column, a repeated name and of
   const summary = await runProject(dir, dataDir);
   assert.equal(summary.stages[0].details.ignoredColumns, undefined, 'no column of the files is ignored');
   assert.deepEqual(
-    await silverRows(dataDir, 'population', summary.runId, 'SELECT country, c_2019, c_2020, change, note, note_2, column_7 FROM $t ORDER BY country'),
+    await silverRows(dataDir, 'population', summary.runId, 'SELECT country, c_2019, c_2020, pct_change, note, note_2, column_7 FROM $t ORDER BY country'),
     [
-      { country: 'BE', c_2019: 11.5, c_2020: 11.6, change: 0.9, note: null, note_2: 'c', column_7: 'x' },
-      { country: 'FR', c_2019: 67.2, c_2020: 67.4, change: 0.3, note: 'a', note_2: 'b', column_7: null },
+      { country: 'BE', c_2019: 11.5, c_2020: 11.6, pct_change: 0.9, note: null, note_2: 'c', column_7: 'x' },
+      { country: 'FR', c_2019: 67.2, c_2020: 67.4, pct_change: 0.3, note: 'a', note_2: 'b', column_7: null },
     ],
   );
   // The instant each value names, in UTC: the offset is not dropped.

@@ -20,10 +20,20 @@ describe('header names and their match with a definition', () => {
     // Years as column names, a field with no name (a trailing delimiter), a repeated name, two spellings of one name.
     const header = parseHeader('Country,2019,2020,% change,,Note,note,Order ID,order_id,');
     const names = columnNames(header);
-    assert.deepEqual(names, ['country', 'c_2019', 'c_2020', 'change', 'column_5', 'note', 'note_2', 'order_id', 'order_id_2', 'column_10']);
+    assert.deepEqual(names, ['country', 'c_2019', 'c_2020', 'pct_change', 'column_5', 'note', 'note_2', 'order_id', 'order_id_2', 'column_10']);
     const match = matchHeader(header, declaring(names));
     assert.deepEqual(match.names, names);
     assert.deepEqual([match.extra, match.duplicated, match.missingOptional], [[], [], []]);
+  });
+
+  test('headers told apart by a currency or percent sign get names of their own, so a later file ordering them otherwise keeps each value in its column', () => {
+    const names = columnNames(parseHeader('store,Sales ($),Sales (€),Change,Change %,Price £,Prix ¥,Rate ‰'));
+    assert.deepEqual(names, ['store', 'sales_dollar', 'sales_eur', 'change', 'change_pct', 'price_gbp', 'prix_yen', 'rate_permille']);
+    assert.deepEqual(matchHeader(parseHeader('store,Change %,Sales (€),Change,Sales ($),Price £,Prix ¥,Rate ‰'), declaring(names)).names, [
+      'store', 'change_pct', 'sales_eur', 'change', 'sales_dollar', 'price_gbp', 'prix_yen', 'rate_permille',
+    ]);
+    // A definition written before signs were spelled (`Change %` was `change`) still loads its file.
+    assert.deepEqual(matchHeader(parseHeader('id,Change %,Margin (€)'), declaring(['id', 'change', 'margin'])).names, ['id', 'change', 'margin']);
   });
 
   test('mixed spellings of a repeated name match the numbers init gives them', () => {
@@ -87,7 +97,7 @@ describe('header names and their match with a definition', () => {
     assert.deepEqual(matchHeader(parseHeader('№ клиента,№ заказа,Сумма'), declaring(names)).names, [names[1], names[0], names[2]]);
   });
 
-  test('a definition written before ligatures were spelled out (uvre, stra_e, c_df) still matches its files', () => {
+  test('a definition written before ligatures and signs were spelled out (uvre, stra_e, c_df, change_2) still matches its files', () => {
     const legacy = declaring(['uvre', 'stra_e', 'c_df', 'n_client']);
     const match = matchHeader(parseHeader('Œuvre,Straße,ß,Nº client'), legacy);
     assert.deepEqual(match.names, ['uvre', 'stra_e', 'c_df', 'n_client']);
@@ -95,6 +105,10 @@ describe('header names and their match with a definition', () => {
     // A column a field names as it is now is not taken again by another field's name of before.
     assert.deepEqual(matchHeader(parseHeader('strae,Straße'), declaring(['strae', 'strasse'])).names, ['strae', 'strasse']);
     assert.deepEqual(matchHeader(parseHeader('strae,Straße'), declaring(['strae'])).names, ['strae', '_extra_2']);
+    // Names numbered by their order then: each field keeps the column its definition gave it.
+    assert.deepEqual(matchHeader(parseHeader('Change %,Change'), declaring(['change', 'change_2'])).names, ['change', 'change_2']);
+    assert.deepEqual(matchHeader(parseHeader('Straße,Strasse'), declaring(['stra_e', 'strasse'])).names, ['stra_e', 'strasse']);
+    assert.deepEqual(matchHeader(parseHeader('Change,Change %'), declaring(['change', 'change_pct'])).names, ['change', 'change_pct']);
     // The explorer masks a personal column by these keys: declared either way, `Straße` is masked.
     assert.deepEqual(headerKeys('Straße'), ['strasse', 'strae']);
     assert.deepEqual(headerKeys('E-mail'), ['email']);

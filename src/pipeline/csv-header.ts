@@ -83,9 +83,13 @@ function nameOf(header: string, index: number, fold: (text: string) => string): 
 
 /** The definition names of a whole header: a name it repeats is numbered from its second field (`dup`, `dup_2`). */
 export function columnNames(header: string[]): string[] {
+  return namesOf(header, asciiFold);
+}
+
+function namesOf(header: string[], fold: (text: string) => string): string[] {
   const taken = new Set<string>();
   return header.map((h, i) => {
-    const base = columnName(h, i);
+    const base = nameOf(h, i, fold);
     let name = base;
     for (let k = 2; taken.has(headerKey(name)); k++) name = `${base}_${k}`;
     taken.add(headerKey(name));
@@ -115,18 +119,19 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
   const declared = Object.keys(spec.columns);
   const byKey = new Map(declared.map((c) => [headerKey(c), c]));
   const seen = new Map<string, number>();
-  const direct = header.map((h, i) => {
-    const key = headerKey(h);
-    return (key ? byKey.get(key) : undefined) ?? byKey.get(headerKey(columnName(h, i)));
-  });
-  // A name written before ligatures were spelled out (`uvre` for `Œuvre`), for a column no field names as it is now.
-  const legacyName = (h: string, i: number) => {
-    if (!hasSpelledLetter(h)) return undefined;
-    const c = [...headerKeys(h).slice(1), headerKey(nameOf(h, i, legacyFold))].map((k) => (k ? byKey.get(k) : undefined)).find((x) => x !== undefined);
-    return c && !direct.includes(c) ? c : undefined;
-  };
+  const declaredAs = (name: string) => byKey.get(headerKey(name));
+  // A definition written before ligatures and signs were spelled out names the header as init did then
+  // (`uvre` for `Œuvre`; `change` and `change_2` for `Change %` and `Change`, in that order): when it
+  // declares some of those names and none of today's, the fields they differ for are matched by them.
+  const now = columnNames(header);
+  const before = namesOf(header, legacyFold);
+  const writtenBefore = before.some((n) => !now.includes(n) && declaredAs(n)) && !now.some((n) => !before.includes(n) && declaredAs(n));
   const names = header.map((h, i) => {
-    let c = direct[i] ?? legacyName(h, i);
+    const key = headerKey(h);
+    let c =
+      writtenBefore && before[i] !== now[i]
+        ? (declaredAs(before[i]!) ?? byKey.get(headerKeys(h).at(-1)!))
+        : ((key ? byKey.get(key) : undefined) ?? declaredAs(columnName(h, i)));
     if (!c) return `_extra_${i + 1}`;
     // Taken already: the first of <name>_2, <name>_3... declared and not taken, as columnNames numbers them.
     const base = c;

@@ -1,15 +1,19 @@
 /**
  * Latin letters that Unicode does not decompose into a letter and accents, spelled the way their
  * languages spell them in plain ASCII (`Œuvre` → `OEuvre`, `Straße` → `Strasse`, `Søren` → `Soren`), and
- * the signs of units that a name would otherwise lose (`m²` → `m2`, `µg` → `ug`).
+ * the signs of units that a name would otherwise lose (`m²` → `m2`, `µg` → `ug`, `Sales ($)` →
+ * `sales_dollar`, `Change %` → `change_pct`): two headers told apart by a sign alone (`Sales ($)` and
+ * `Sales (€)`) were named `sales` and `sales_2` by their order, and a later file ordering them otherwise
+ * swapped their values.
  */
 const LETTERS: Record<string, string> = {
   Œ: 'OE', œ: 'oe', Æ: 'AE', æ: 'ae', ß: 'ss', ẞ: 'SS', Ø: 'O', ø: 'o', Đ: 'D', đ: 'd',
   Ł: 'L', ł: 'l', Þ: 'TH', þ: 'th', Ð: 'D', ð: 'd', Ħ: 'H', ħ: 'h', ı: 'i',
-  // Units: `m²` is not `m`, `µg` not `g`.
+  // Units: `m²` is not `m`, `µg` not `g`, `Sales ($)` not `Sales (€)`, `Change %` not `Change`.
   '²': '2', '³': '3', '¹': '1', µ: 'u',
+  '%': ' pct ', '‰': ' permille ', $: ' dollar ', '€': ' eur ', '£': ' gbp ', '¥': ' yen ',
 };
-const LETTER = new RegExp(`[${Object.keys(LETTERS).join('')}]`, 'g');
+const LETTER = new RegExp(`[${Object.keys(LETTERS).join('').replace(/[$]/g, '\\$&')}]`, 'gu');
 
 /** Whether the text holds one of the characters above: the only ones asciiFold spells otherwise than names were spelled before it. */
 export function hasSpelledLetter(text: string): boolean {
