@@ -267,6 +267,22 @@ test('init --from-csv: ids restarting in each monthly file are no key; names of 
     { name: 'Dai', city: 'Nara' },
   ]);
 
+  // pandas' index (a column with no name, or `Unnamed: 0`) numbers each file from 0: no key, even from one file, so a later file's rows are added, not put in place of the first's.
+  for (const [folder, header] of [['pandas', ''], ['pandas-unnamed', 'Unnamed: 0']] as const) {
+    const pandas = await initFrom(folder, { 'listings_2024-01.csv': `${header},host_name,price,room\n0,ann,10,a\n1,bob,20,b\n2,cy,30,a\n` }, `${folder}-project`);
+    const yaml = await fs.readFile(path.join(pandas, 'datasets', 'listings.yml'), 'utf8');
+    assert.doesNotMatch(yaml, /^key:/m, yaml);
+    assert.match(yaml, /looks like row numbers, as pandas writes them: not a key/);
+    const pandasData = path.join(root, `${folder}-data`);
+    await runProject(pandas, pandasData);
+    await fs.writeFile(path.join(pandas, 'sources', 'listings_2024-02.csv'), `${header},host_name,price,room\n0,dee,40,b\n1,eve,50,a\n`);
+    const later = await runProject(pandas, pandasData);
+    assert.deepEqual([later.stages[1].details.datasets.listings.rows, later.stages[1].details.datasets.listings.replaced], [5, 0]);
+    const kpi = await fs.readFile(path.join(pandas, 'kpis', (await fs.readdir(path.join(pandas, 'kpis')))[0]!), 'utf8');
+    assert.match(kpi, /GROUP BY ALL/);
+    assert.doesNotMatch(kpi, /column_1|unnamed/);
+  }
+
   const csvs = path.join(root, 'restart');
   await fs.mkdir(path.join(csvs, 'other'));
   await fs.writeFile(path.join(csvs, 'other', 'lines_2024-01.csv'), 'line,x\n1,2\n');

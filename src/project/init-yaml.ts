@@ -14,9 +14,18 @@ const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
  */
 export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
-  const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text'));
+  const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
   const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates.find((c) => c === csv.columns[0]);
   return chosen ? [chosen.name] : [];
+}
+
+/**
+ * A column with no name (a leading delimiter), or pandas' `Unnamed: 0` or `index`: the row numbers
+ * pandas writes with a data frame, which start again in every file. As a key they would make each
+ * file's rows replace the last file's.
+ */
+function isRowNumber(c: InferredColumn): boolean {
+  return !c.header.trim() || /^(unnamed:?\s*\d+|index|level_0)$/i.test(c.header.trim());
 }
 
 /** A YAML scalar: plain when unambiguous, else double-quoted (JSON strings are YAML). */
@@ -39,6 +48,8 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (csv.encoding === 'windows-1252') lines.push(`# Not UTF-8: read as ${csv.encoding} (Excel's and many Western European exports; Latin-1 too).`, `encoding: ${csv.encoding}`);
   if (csv.encoding === 'utf-16le' || csv.encoding === 'utf-16be') lines.push(`# UTF-16 text (Excel's "Unicode Text" and many reporting tools' exports): its byte-order mark says so, no setting needed.`);
   if (csv.skipLines) lines.push(`# The first ${csv.skipLines === 1 ? 'line is' : `${csv.skipLines} lines are`} not data (a title, notes, Excel's sep=; or blank lines): the header follows.`, `skip_lines: ${csv.skipLines}`);
+  const numbering = csv.columns.find((c) => c.unique && c.type === 'integer' && isRowNumber(c));
+  if (numbering) lines.push(`# ${numbering.name} (${numbering.header.trim() ? `"${numbering.header.trim()}"` : 'no name'}) looks like row numbers, as pandas writes them: not a key, since each file numbers its rows again.`);
   if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
   for (const { value, columns } of csv.nullValuesInText) {
@@ -67,7 +78,7 @@ function columnYaml(c: InferredColumn, isKey: boolean): string {
 export function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string; yaml: string } {
   // A text column whose values repeat, in a few groups (a state, a category): grouped by a key or a
   // name, every bar would be one row high.
-  const groups = (c: InferredColumn) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000;
+  const groups = (c: InferredColumn) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000 && !isRowNumber(c);
   const grouped = shapes.find((s) => s.csv.columns.some(groups));
   const withText = grouped ?? shapes.find((s) => s.csv.columns.some((c) => c.type === 'text'));
   if (!withText) {
