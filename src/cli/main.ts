@@ -75,6 +75,7 @@ function buildProgram(): Command {
         console.log(`project ${r.name} written to ${r.dir}`);
         for (const d of r.datasets) {
           console.log(`  datasets/${d.name}.yml  from ${d.file}: ${d.rows} rows, ${d.columns} columns, ${d.key.length ? `key ${d.key.join(', ')}` : 'no key (rows appended)'}${d.delimiter !== ',' ? `, delimiter ${JSON.stringify(d.delimiter)}` : ''}${d.skipLines ? `, header after ${d.skipLines} line${d.skipLines > 1 ? 's' : ''} (skip_lines)` : ''}${d.unreadLines ? `; ${d.unreadLines} line${d.unreadLines > 1 ? 's' : ''} not read (not the header's fields?): \`run\` quarantines a line it cannot read` : ''}`);
+          for (const line of d.check) console.log(`    check ${line}`);
         }
         console.log(`  kpis/${r.kpi}.yml  a starter KPI`);
         console.log(`next: read and edit the definitions, then

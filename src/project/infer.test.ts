@@ -67,6 +67,20 @@ describe('inferCsv', () => {
     assert.deepEqual([c['day']!.type, c['day']!.format], ['date', '%b %d %Y']);
   });
 
+  test('a column named as a code (zip, fips, phone number) stays text without a leading zero in this file; a count named so is a number', async () => {
+    const c = await infer('fips.csv', ['county_fips,zip_code,phone_number,code_commune,phone_calls,status', '36061,10001,5551234,75056,3,1', '6037,90210,5559876,13055,5,2']);
+    for (const name of ['county_fips', 'zip_code', 'phone_number', 'code_commune']) assert.deepEqual([c[name]!.type, c[name]!.code], ['text', true], name);
+    assert.deepEqual([c['phone_calls']!.type, c['status']!.type], ['integer', 'integer']);
+  });
+
+  test('monthly figures written month first (every date the 1st) are read so, the other reading named to check', async () => {
+    const c = await infer('monthly.csv', ['month,sales', ...Array.from({ length: 24 }, (_, i) => `${String((i % 12) + 1).padStart(2, '0')}/01/${2015 + Math.floor(i / 12)},${i}`)]);
+    assert.deepEqual([c['month']!.type, c['month']!.format, c['month']!.ambiguousWith], ['date', '%m/%d/%Y', '%d/%m/%Y']);
+    // Days that are not all the 1st under either reading: day first, as before, with the same note.
+    const d = await infer('daily.csv', ['day,sales', '01/02/2024,1', '03/04/2024,2', '05/06/2024,3']);
+    assert.deepEqual([d['day']!.format, d['day']!.ambiguousWith], ['%d/%m/%Y', '%m/%d/%Y']);
+  });
+
   test('a column typed by the cheap tests is not tried with formats; empty columns stay text', async () => {
     const c = await infer('plain.csv', ['n,empty,word', '1,,a', '2,,b']);
     assert.equal(c['n']!.type, 'integer');

@@ -28,6 +28,8 @@ export interface InferredColumn {
   format?: string;
   /** Another format that reads every value too (day and month both ≤ 12): worth a look. */
   ambiguousWith?: string;
+  /** Digits only, but named as a code (`zip`, `fips`, `phone`): kept as text, so that leading zeros stay. */
+  code?: true;
   /** No value missing. */
   complete: boolean;
   /** Every value distinct and none missing. */
@@ -74,6 +76,8 @@ const TIMESTAMP_FORMATS = NUMERIC_DATE_FORMATS.filter((f) => f !== '%Y%m%d').fla
  * or account number) whose zeros a number would drop. Such a column stays text.
  */
 const zeroLed = (v: string) => `regexp_matches(${v}, '^[+-]?0[0-9]')`;
+/** Names of codes written in digits whose zeros matter even where the file at hand has none: postal codes, FIPS, phone numbers, product codes. */
+const CODE_NAME = /(^|_)(zip|zipcode|postcode|postal|plz|fips|geoid|insee|siren|siret|phone|tel|telephone|ean|upc|gtin|isbn|code)(_(number|no|num|code))?$|^(code|zip|fips|insee)_/;
 const BOOLEANS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n'];
 /** Rows a date format is first tried on (see inferCsv). */
 const FORMAT_SAMPLE_ROWS = 1_000;
@@ -179,6 +183,11 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     const full = await aggregate(engine, select(candidates), source, onProgress);
     for (const t of candidates) row[t.alias] = full[t.alias] ?? 1;
   }
+  // Monthly figures written month first (`02/01/2015` for 1 February) read day first too, every date in
+  // January: of two readings, the one putting every date on the 1st of its month is the one meant.
+  const readings = (i: number) => DATE_FORMATS.flatMap((f, j) => (Number(row[`values_${i}`]) > 0 && Number(row[`df${j}_${i}`]) === 0 ? [j] : []));
+  const twoReadings = headers.flatMap((_, i) => (readings(i).length > 1 ? [i] : []));
+  Object.assign(row, await aggregate(engine, twoReadings.flatMap((i) => readings(i).map((j) => `bool_and(day(try_strptime(${value(i)}, ${str(DATE_FORMATS[j]!)})) = 1) AS ${id(`first_${j}_${i}`)}`)), source));
   const rows = Number(row['n']);
   // Decimal commas somewhere, and no decimal point anywhere: the file writes `1.234,56` (German, French... exports).
   const sum = (k: string) => headers.reduce((n, _, i) => n + Number(row[`${k}_${i}`]), 0);
@@ -192,9 +201,14 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     let type: ColumnType = 'text';
     let format: string | undefined;
     let ambiguousWith: string | undefined;
+    let code = false;
     const dateFormats = DATE_FORMATS.filter((_, j) => ok(`df${j}`));
+    const firstOfMonth = dateFormats.filter((f) => row[`first_${DATE_FORMATS.indexOf(f)}_${i}`] === true);
+    if (firstOfMonth.length === 1 && dateFormats.length > 1) dateFormats.sort((a, b) => Number(b === firstOfMonth[0]) - Number(a === firstOfMonth[0]));
     const tsFormats = TIMESTAMP_FORMATS.filter((_, j) => ok(`tf${j}`));
-    if (ok('int')) type = 'integer';
+    // A code written in digits (a ZIP, FIPS or phone number): text, so that a later file's `01001` keeps its zero.
+    if (ok('int') && CODE_NAME.test(names[i]!)) code = true;
+    else if (ok('int')) type = 'integer';
     else if (ok(decimalSeparator === ',' ? 'numc' : 'num')) type = 'number';
     else if (ok('bool') && !(row[`letters_${i}`] === true && get('spellings') === 1)) type = 'boolean';
     else if (ok('date')) type = 'date';
@@ -224,6 +238,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       type,
       ...(format ? { format } : {}),
       ...(ambiguousWith ? { ambiguousWith } : {}),
+      ...(code ? { code } : {}),
       complete,
       unique: complete && get('distinct') === rows,
       distinct: get('distinct'),

@@ -28,6 +28,14 @@ function isRowNumber(c: InferredColumn): boolean {
   return !c.header.trim() || /^(unnamed:?\s*\d+|index|level_0)$/i.test(c.header.trim());
 }
 
+/** What init says to check in a dataset it wrote, one line each: dates read one way that read another, two-digit years. */
+export function toCheck(csv: InferredCsv): string[] {
+  return csv.columns.flatMap((c) => [
+    ...(c.ambiguousWith ? [`${c.name}: read as ${c.format}, but every value also reads as ${c.ambiguousWith} (day and month)`] : []),
+    ...(c.format?.includes('%y') ? [`${c.name}: two-digit years, 00–68 read as 2000–2068 and 69–99 as 1969–1999`] : []),
+  ]);
+}
+
 /** A YAML scalar: plain when unambiguous, else double-quoted (JSON strings are YAML). */
 export function yamlText(s: string): string {
   return /^[A-Za-z][\w .()/-]*$/.test(s) && !/^(true|false|yes|no|null|on|off|y|n)$/i.test(s) && !/[:#]/.test(s) && s.trim() === s ? s : JSON.stringify(s);
@@ -70,7 +78,8 @@ function columnYaml(c: InferredColumn, isKey: boolean): string {
   const header = !c.header ? 'no name in the header' : c.header !== c.name ? `header "${c.header}"` : '';
   // DuckDB's %y puts 00–68 in the 2000s and 69–99 in the 1900s: a birth date "05/01/60" would be in 2060.
   const century = c.format?.includes('%y') ? 'two-digit years: 00–68 read as 2000–2068, 69–99 as 1969–1999: check' : '';
-  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century].filter(Boolean).join('; ');
+  const code = c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : '';
+  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, code].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }
 

@@ -11,7 +11,7 @@ import { globsOverlap } from './globs.js';
 import { columnName } from '../pipeline/csv-header.js';
 import { inferCsv, textReader, type InferredCsv } from './infer.js';
 import { mergeShapes, oneTable } from './shapes.js';
-import { datasetYaml, keyOf, starterKpi, yamlText } from './init-yaml.js';
+import { datasetYaml, keyOf, starterKpi, toCheck, yamlText } from './init-yaml.js';
 import { loadProject, RESERVED_DATASETS } from './load.js';
 import { BUILT_IN_PROJECT } from './resolve.js';
 import { PROJECT_NAME } from './schema.js';
@@ -57,7 +57,7 @@ export async function initShop(dir: string, options: { seed?: number; clients?: 
 export interface FromCsvResult {
   dir: string;
   name: string;
-  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; skipLines: number; unreadLines: number }[];
+  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; skipLines: number; unreadLines: number; check: string[] }[];
   kpi: string;
 }
 
@@ -185,7 +185,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
   return {
     dir: target,
     name,
-    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, skipLines: s.csv.skipLines, unreadLines: s.csv.unreadRecords })),
+    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, skipLines: s.csv.skipLines, unreadLines: s.csv.unreadRecords, check: toCheck(s.csv) })),
     kpi: starter.id,
   };
 }
