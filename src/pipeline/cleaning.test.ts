@@ -302,11 +302,15 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(quarantine.map((q) => q['_reason']), ['invalid_number:montant', 'not_positive:montant', 'not_positive:montant']);
   });
 
-  test('a comma that may separate thousands is no decimal comma: "1,234" is quarantined, "12,5" and "0,125" are read', async () => {
+  test('a comma that may separate thousands is no decimal comma: "1,234" is quarantined, "12,5" and "0,125" are read, and so are "1,234.50" and "1,234,567", whose commas can only group thousands', async () => {
     const spec = keyedById('amounts', [], { id: { type: 'integer', required: true, personal: false }, x: { type: 'number', required: false, personal: false } });
-    const { rows, quarantine } = await clean(spec, 'id,x\n1,"12,5"\n2,"0,125"\n3,"1,234"\n4,"-12,500"\n5,"1,234.50"\n6,1234\n');
-    assert.deepEqual(rows, [{ id: 1, x: 12.5 }, { id: 2, x: 0.125 }, { id: 6, x: 1234 }]);
-    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [[3, 'invalid_number:x'], [4, 'invalid_number:x'], [5, 'invalid_number:x']]);
+    const { rows, quarantine } = await clean(spec, 'id,x\n1,"12,5"\n2,"0,125"\n3,"1,234"\n4,"-12,500"\n5,"1,234.50"\n6,1234\n7,"-1,234,567"\n8,"12,34.5"\n');
+    assert.deepEqual(rows, [{ id: 1, x: 12.5 }, { id: 2, x: 0.125 }, { id: 5, x: 1234.5 }, { id: 6, x: 1234 }, { id: 7, x: -1234567 }]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [[3, 'invalid_number:x'], [4, 'invalid_number:x'], [8, 'invalid_number:x']]);
+    // decimal_separator ".": the comma groups thousands only.
+    const point = await clean({ ...spec, decimalSeparator: '.' }, 'id,x\n1,"1,234"\n2,"-12,500"\n3,"12,5"\n4,"2,067.25"\n5,3.5\n');
+    assert.deepEqual(point.rows, [{ id: 1, x: 1234 }, { id: 2, x: -12500 }, { id: 4, x: 2067.25 }, { id: 5, x: 3.5 }]);
+    assert.deepEqual(point.quarantine.map((q) => [q['_record'], q['_reason']]), [[3, 'invalid_number:x']]);
   });
 
   test('decimal_separator ",": dots and spaces group thousands, the comma marks decimals; a dot decimal is quarantined, not guessed', async () => {

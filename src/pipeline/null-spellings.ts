@@ -56,7 +56,7 @@ export async function readNullSpellings(
  * A column where a spaced spelling would type (" - " is 0 as a decimal, " no " false, " epoch " a date)
  * keeps that comparison. Asked of DuckDB itself, with the column's own cast, so no cast's quirk is missed.
  */
-export function spacedSpellingsTyped(columns: readonly (readonly [string, ColumnSpec])[], spellings: readonly string[], decimalSeparator: DecimalSeparator = '.'): string {
+export function spacedSpellingsTyped(columns: readonly (readonly [string, ColumnSpec])[], spellings: readonly string[], decimalSeparator?: DecimalSeparator): string {
   const spaced = spellings.filter((v) => v !== '').flatMap((v) => [` ${v}`, `${v} `, ` ${v} `, `\t${v}\t`, `\u00a0${v}`, `${v}\u00a0`]);
   const typed = columns.map(([name, spec]) => `coalesce(bool_or((${typedExpr('v', spec, 'v', decimalSeparator)}) IS NOT NULL), false) AS ${id(name)}`);
   return `SELECT ${typed.join(', ')} FROM (VALUES ${spaced.map((v) => `(${str(v)})`).join(', ')}) t(v)`;

@@ -49,14 +49,22 @@ export function sqlType(col: ColumnSpec): string {
 }
 
 /**
- * Text `r` as a number of SQL `type`: as DuckDB casts it, or read with a decimal comma ("12,50", "0,125").
- * Not repaired, so quarantined: "1,234.50", and "1,234" or "-12,500", where the comma separates
- * thousands as often as it marks decimals, and reading it wrong is a factor of 1,000.
+ * Text `r` as a number of SQL `type`: as DuckDB casts it, or read with a decimal comma ("12,50", "0,125"),
+ * or with commas that can only group thousands ("1,234.50", "1,234,567"). Not repaired without
+ * `decimal_separator: "."`, so quarantined: "1,234" or "-12,500", where the comma separates thousands
+ * as often as it marks decimals, and reading it wrong is a factor of 1,000. With it declared (a dataset
+ * of `decimal_separator: "."`), a comma groups thousands only: "1,234" is 1234, "12,5" no number.
  */
-export function numberExpr(r: string, type: string, decimalSeparator: DecimalSeparator = '.'): string {
+export function numberExpr(r: string, type: string, decimalSeparator?: DecimalSeparator): string {
   if (decimalSeparator === ',') return commaNumberExpr(r, type);
+  const thousands = `TRY_CAST(replace(${r}, ',', '') AS ${type})`;
+  if (decimalSeparator === '.') {
+    const grouped = `regexp_full_match(${r}, '\\s*[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?\\s*')`;
+    return `coalesce(TRY_CAST(${r} AS ${type}), CASE WHEN ${grouped} THEN ${thousands} END)`;
+  }
   const decimalComma = `contains(${r}, ',') AND NOT contains(${r}, '.') AND NOT regexp_full_match(${r}, '\\s*[+-]?[1-9][0-9]*,[0-9]{3}\\s*')`;
-  return `coalesce(TRY_CAST(${r} AS ${type}), CASE WHEN ${decimalComma} THEN TRY_CAST(replace(${r}, ',', '.') AS ${type}) END)`;
+  const onlyThousands = `regexp_full_match(${r}, '\\s*[+-]?[0-9]{1,3}((,[0-9]{3})+[.][0-9]*|(,[0-9]{3}){2,})\\s*')`;
+  return `coalesce(TRY_CAST(${r} AS ${type}), CASE WHEN ${onlyThousands} THEN ${thousands} WHEN ${decimalComma} THEN TRY_CAST(replace(${r}, ',', '.') AS ${type}) END)`;
 }
 
 /**
@@ -76,7 +84,7 @@ function commaNumberExpr(r: string, type: string): string {
  * field of millions of rows costs more than the casts, so only text is trimmed. The ISO cast covers
  * nearly every row; format matching and the decimal comma are tried only where it fails.
  */
-export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, decimalSeparator: DecimalSeparator = '.'): string {
+export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, decimalSeparator?: DecimalSeparator): string {
   switch (spec.type) {
     case 'integer': {
       // DuckDB's cast rounds "3.5" to 4 and reads "1e3", "0x10", "1_000": only digits are an integer here.

@@ -142,6 +142,8 @@ describe('inferCsv', () => {
     assert.deepEqual(german.columns.map((c) => [c.name, c.type]), [['artikel', 'text'], ['betrag', 'number'], ['menge', 'number'], ['preis', 'number']]);
     const english = await inferFile('prices.csv', ['item,amount,qty', 'bread,12.50,"1,200"', 'bike,"1,234.00",3']);
     assert.equal(english.decimalSeparator, '.');
+    // "1,200" reads as a number only with commas grouping thousands, which "1,234.00" says: the definition declares it.
+    assert.deepEqual([english.thousandsComma, english.columns.map((c) => c.type)], [true, ['text', 'number', 'number']]);
     // Thousands only: nothing tells.
     assert.equal((await inferFile('counts.csv', ['city;people', 'Lyon;"1.234"', 'Paris;"2.100.000"'])).decimalSeparator, undefined);
   });

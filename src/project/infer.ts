@@ -49,6 +49,8 @@ export interface InferredCsv {
   plainQuotes: boolean;
   /** `,` when the file's numbers have decimal commas and none a decimal point (`1.234,56`), `.` when one has a decimal point; undefined when none tells. */
   decimalSeparator?: DecimalSeparator;
+  /** A column is numbers only when commas group thousands (`2,067`, `13,436.29`): its definition declares `decimal_separator: "."`. */
+  thousandsComma?: boolean;
   /** The file as DuckDB reads it: itself, or a copy (UTF-8 for windows-1252, LF line ends for mixed ones) that lives as long as the engine that read it. */
   text: string;
   rows: number;
@@ -149,6 +151,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       // The same with a decimal comma and thousands dots (`decimal_separator: ","`), and the values that tell one
       // convention from the other: `12,5` or `0,125` (no thousands), against `12.5` (no thousands either).
       `${fails(i, `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE', ',')}) THEN true END`)} AS ${id(`numc_${i}`)}`,
+      // And with the comma grouping thousands only (`decimal_separator: "."`): `2,067` beside `13,436.29`.
+      `${fails(i, `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE', '.')}) THEN true END`)} AS ${id(`nump_${i}`)}`,
       `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9][0-9.]*,[0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')) AS ${id(`dc_${i}`)}`,
       `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]*[.][0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3})+')) AS ${id(`dd_${i}`)}`,
       `${fails(i, `CASE WHEN lower(${v}) IN (${BOOLEANS.map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
@@ -194,6 +198,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const decimalSeparator: DecimalSeparator | undefined = sum('dd') > 0 ? '.' : sum('dc') > 0 ? ',' : undefined;
   const nullValues = new Set<string>();
   const textTokens: InferredCsv['textTokens'] = [];
+  // A column read as numbers only with commas grouping thousands (`2,067` beside `13,436.29`): the definition says `decimal_separator: "."`.
+  let thousandsComma = false;
   const columns: InferredColumn[] = headers.map((_, i) => {
     const get = (k: string) => Number(row[`${k}_${i}`]);
     const values = get('values');
@@ -210,6 +216,10 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     if (ok('int') && CODE_NAME.test(names[i]!)) code = true;
     else if (ok('int')) type = 'integer';
     else if (ok(decimalSeparator === ',' ? 'numc' : 'num')) type = 'number';
+    else if (decimalSeparator === '.' && sum('dc') === 0 && ok('nump')) {
+      type = 'number';
+      thousandsComma = true;
+    }
     else if (ok('bool') && !(row[`letters_${i}`] === true && get('spellings') === 1)) type = 'boolean';
     else if (ok('date')) type = 'date';
     else if (ok('ts')) type = 'timestamp';
@@ -250,7 +260,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const textValues = escape && quoting.backslashN ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
   if (escape && quoting.backslashN) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(decimalSeparator ? { decimalSeparator } : {}), ...(escape ? { escape } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }
 
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */

@@ -51,6 +51,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
     `files: ${globs.length === 1 ? yamlText(globs[0]!) : `[${globs.map(yamlText).join(', ')}]`}`,
   ];
   if (csv.delimiter !== ',') lines.push(`delimiter: ${JSON.stringify(csv.delimiter)}`);
+  if (csv.thousandsComma) lines.push(`# Numbers whose commas group thousands (2,067 and 13,436.29): the decimal separator is the point, and a comma is never a decimal one.`, `decimal_separator: "."`);
   if (csv.decimalSeparator === ',') lines.push(`# Numbers with a decimal comma and no decimal point: 1.234,56 is 1234.56 (dots and spaces group thousands).`, `decimal_separator: ","`);
   if (csv.escape) lines.push(`# A quote inside a quoted value is written \\" (as MySQL writes it), not "".`, `escape: backslash`);
   if (csv.encoding === 'windows-1252') lines.push(`# Not UTF-8: read as ${csv.encoding} (Excel's and many Western European exports; Latin-1 too).`, `encoding: ${csv.encoding}`);
