@@ -167,7 +167,7 @@ test('escape: backslash: \\" inside quotes is a quote of the value (across a chu
   });
 });
 
-test('line ends of both kinds, or CR CR LF, anywhere (a blank line, inside quotes, before the header) are told, and the copy silver reads ends every line with LF', async () => {
+test('line ends of both kinds, or CR CR LF, anywhere outside quotes (a blank line, before the header) are told, and the copy silver reads ends every line with LF; a newline inside quotes is the value\'s', async () => {
   for (const [text, mixed, skip] of [
     ['id,name\r\n1,a\n2,b\r\n', true, 0],
     ['id,name\n1,a\n2,b\r\n', true, 0],
@@ -178,8 +178,10 @@ test('line ends of both kinds, or CR CR LF, anywhere (a blank line, inside quote
     ['id,name\n1,a\n\r\n2,b\n', true, 0],
     ['id,name\r\r\n1,a\r\r\n', true, 0],
     ['Exported 2024-03-01\r\nid,name\n1,a\n', true, 1],
-    // DuckDB reads this one; the copy makes the value's CRLF an LF.
-    ['id,name\n1,"x\r\ny"\n2,b\n', true, 0],
+    // A newline inside quotes is the value's, of either kind, and DuckDB reads it so: Excel ends rows with CRLF and a cell's lines with LF.
+    ['id,name\n1,"x\r\ny"\n2,b\n', false, 0],
+    ['id,name\r\n1,"x\ny"\r\n2,b\r\n', false, 0],
+    ['id,name\r\n1,"x\ny"\r\n2,b\n', true, 0],
   ] as const) {
     await withFile(Buffer.from(text), async (file) => {
       assert.equal((await inspectCsv(file, undefined, skip)).mixedLineEnds, mixed, JSON.stringify(text));

@@ -8,8 +8,10 @@ export class RecordCounter {
   records = 0;
   longest = 0;
   /**
-   * Line ends by kind, every one (blank lines, and newlines inside quotes, count too): DuckDB's reader
-   * takes the first one's kind for all, and stops at a line end of the other, or CR CR LF.
+   * Line ends by kind, every one outside quotes (blank lines count too): DuckDB's reader takes the first
+   * one's kind for all, and stops at a line end of the other, or CR CR LF. A newline inside quotes is
+   * the value's, of either kind (Excel ends rows with CRLF and lines within a cell with LF): it is read
+   * as written.
    */
   crlf = 0;
   lf = 0;
@@ -50,8 +52,8 @@ export class RecordCounter {
           const blank = begin >= 0 && n - begin <= 64 && (begin === n || first === 32 || first === 9 || first === 13) && chunk.subarray(begin, n).every((b) => b === 32 || b === 9 || b === 13);
           if (!blank) this.close(this.offset + n, n > 0 ? chunk[n - 1]! : this.prevLast);
           this.start = this.offset + n + 1;
+          this.lineEnd(chunk, n);
         }
-        this.lineEnd(chunk, n);
         i = n + 1;
       } else break;
     }
