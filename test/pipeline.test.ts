@@ -333,6 +333,8 @@ describe('failures leave the lake and the serving store as they were', () => {
     assert.equal(achats.waitingFiles.length, 1);
     assert.match(achats.waitingFiles[0]!.reason, /^achats\.csv: missing column montant \(the header has: id_achat,id_client,date_achat,amount,produit\)$/);
     assert.equal(datasets['clients']!.rowsOut, 1, 'the other file is merged');
+    // Its first version's rows stay while the new one waits: achats is not rebuilt without it.
+    assert.equal(summary.stages[1]!.details['revised'], undefined);
     assert.deepEqual(await publishedKpis(config), before.kpis);
     const state = (await readStates(openObjectStore(config), config.project)).silver!;
     assert.deepEqual(Object.keys(state.waiting ?? {}), [achats.waitingFiles[0]!.file]);
@@ -348,7 +350,9 @@ describe('failures leave the lake and the serving store as they were', () => {
     await fs.rm(path.join(config.sourcesDir, 'clients_extra.csv'));
     const fixed = await runPipeline({ config });
     assert.equal(fixed.error, undefined, String(fixed.error));
-    assert.deepEqual(fixed.summary.stages[1]!.details['superseded'], [achats.waitingFiles[0]!.file]);
+    // A new version of a file achats merged: achats is rebuilt from its latest files, the first and the waiting version both superseded.
+    assert.deepEqual(fixed.summary.stages[1]!.details['superseded'], [achats.waitingFiles[0]!.file.replace('.v2.csv', '.csv'), achats.waitingFiles[0]!.file]);
+    assert.match(String((fixed.summary.stages[1]!.details['revised'] as string[])[0]), /^achats was rebuilt from its latest files/);
     const final = (await readStates(openObjectStore(config), config.project)).silver!;
     assert.equal(final.waiting, undefined);
     assert.deepEqual(await publishedKpis(config), before.kpis, 'the KPIs of the same sources, as before');

@@ -21,6 +21,7 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
   for (const s of summary.stages) for (const w of Array.isArray(s.details['warnings']) ? (s.details['warnings'] as string[]) : []) lines.push(`${s.stage}: warning: ${w}`);
   const silver = summary.stages.find((s) => s.stage === 'silver');
   if (typeof silver?.details['rebuilt'] === 'string') lines.push(`silver: ${silver.details['rebuilt']}`);
+  for (const line of (silver?.details['revised'] as string[] | undefined) ?? []) lines.push(`silver: ${line}`);
   const datasets = silver?.details['datasets'] as Record<string, SilverDatasetStats> | undefined;
   for (const stats of Object.values(datasets ?? {})) {
     const files = stats.files.length;

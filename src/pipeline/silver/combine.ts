@@ -21,6 +21,8 @@ export interface SilverChanges {
   stats: Record<string, SilverDatasetStats>;
   quality: QualityCheck[];
   rowsIn: number;
+  /** Revised datasets (plan.revised) left as they were: every new version of a file they merged waits in quarantine. */
+  kept: string[];
 }
 
 /** The files to load in one pass (silver/one-pass.ts), each at its dataset's turn, by `load`. */
@@ -46,27 +48,45 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
   const changed = new Set<string>();
   let rowsIn = 0;
 
+  const kept: string[] = [];
+  const existingFiles = async (current: { partitions: Record<string, string[]> }) => {
+    const inPartitions = Object.entries(current.partitions).flatMap(([partition, keys]) => keys.map((key) => ({ partition, key })));
+    const paths = await localPaths(ctx.lake, 'silver', inPartitions.map((p) => p.key), downloads);
+    return inPartitions.map(({ partition }, i) => ({ partition, file: paths[i]! }));
+  };
   for (const spec of project.datasets) {
-    const files = toMerge.filter((f) => f.dataset === spec.name);
-    const current = state.datasets[spec.name] ?? { rows: 0, orphans: 0, partitions: {} };
+    let files = toMerge.filter((f) => f.dataset === spec.name);
+    let current = state.datasets[spec.name] ?? { rows: 0, orphans: 0, partitions: {} };
     const waitingForReference = spec.references.some((r) => changed.has(r.dataset)) && current.orphans > 0;
     const referenced = project.datasets.some((d) => d.references.some((r) => r.dataset === spec.name));
     if (files.length === 0 && !waitingForReference && !referenced) continue;
-    const inPartitions = Object.entries(current.partitions).flatMap(([partition, keys]) => keys.map((key) => ({ partition, key })));
-    const paths = await localPaths(ctx.lake, 'silver', inPartitions.map((p) => p.key), downloads);
-    const existing = inPartitions.map(({ partition }, i) => ({ partition, file: paths[i]! }));
     if (files.length === 0 && !waitingForReference) {
       // Unchanged, but the datasets referencing it check their rows against it.
-      await db.run(`CREATE OR REPLACE TEMP VIEW ${silverView(spec.name)} AS ${datasetSelect(spec, existing.map((e) => e.file))}`);
+      await db.run(`CREATE OR REPLACE TEMP VIEW ${silverView(spec.name)} AS ${datasetSelect(spec, (await existingFiles(current)).map((e) => e.file))}`);
       continue;
     }
 
     // The files loaded in one pass now that the datasets they reference are merged.
     for (const f of files) if (onePass?.keys.has(f.key)) cleaned.push(await onePass.load(f.key));
+    // A revised dataset whose every new version of a merged file waits in quarantine (a column missing):
+    // nothing withdraws the rows of the versions before, which stay as they were, with their quarantine.
+    const revision = plan.revised.find((r) => r.dataset === spec.name);
+    const before = new Set(plan.previous?.processed ?? []);
+    const revising = files.filter((f) => revision?.files.includes(f.name) && !before.has(f.key));
+    if (revision && plan.previous && revising.every((f) => cleaned.find((c) => c.key === f.key)?.waiting !== undefined)) {
+      kept.push(spec.name);
+      current = plan.previous.datasets[spec.name] ?? current;
+      for (const f of files.filter((x) => before.has(x.key))) {
+        const q = plan.previous.quarantine?.[f.key];
+        if (q) next.quarantine![f.key] = q;
+      }
+      files = files.filter((f) => !before.has(f.key));
+    }
+    const existing = await existingFiles(current);
     const s = emptyStats(spec, files);
     let loaded: MergeResult | undefined;
     const incoming: MergeInput['incoming'] = [];
-    for (const c of cleaned.filter((o) => o.dataset === spec.name)) {
+    for (const c of cleaned.filter((o) => o.dataset === spec.name && files.some((f) => f.key === o.key))) {
       const file = files.find((f) => f.key === c.key)!;
       if (c.waiting !== undefined) {
         // Bronze counted the file's lines: they are accounted for as quarantined, the file waiting whole.
@@ -133,7 +153,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
   // Datasets no longer declared leave silver's state (their objects stay with the versions that have them).
   for (const d of Object.keys(next.datasets)) if (!digests.has(d)) delete next.datasets[d];
 
-  return { uploads, next, stats, quality, rowsIn };
+  return { uploads, next, stats, quality, rowsIn, kept };
 }
 
 /** A dataset's merge (merge.ts) in this run's scratch, with its earlier orphans and its references as merged in this run. */

@@ -133,6 +133,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
         ...(plan.unmatched.length ? { unmatched: plan.unmatched } : {}),
         ...(warnings.length ? { warnings } : {}),
         ...(plan.redefined.length ? { rebuilt: `the definitions of ${plan.redefined.join(', ')} changed: silver was rebuilt from bronze` } : {}),
+        ...(plan.revised.some((r) => !changes.kept.includes(r.dataset)) ? { revised: plan.revised.filter((r) => !changes.kept.includes(r.dataset)).map((r) => `${r.dataset} was rebuilt from its latest files, as a new version of ${r.files.join(', ')} came (rows it no longer holds are withdrawn): ${plan.previous?.datasets[r.dataset]?.rows ?? 0} → ${changes.stats[r.dataset]?.rows ?? 0} rows`) } : {}),
         datasets: changes.stats,
         quality: mergeChecks(changes.quality),
       },

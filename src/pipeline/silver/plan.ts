@@ -22,15 +22,28 @@ export interface SilverPlan {
   toMerge: (BronzeFile & { dataset: string })[];
   /** Candidates whose name no dataset matches any more. */
   unmatched: string[];
+  /** Keyed datasets rebuilt from their latest files: a new version came of a file they had merged (its names). */
+  revised: { dataset: string; files: string[] }[];
 }
 
 export function planSilver(project: Project, manifest: Manifest, previous: SilverState | undefined, fullRefresh: boolean): SilverPlan {
   const digests = new Map(project.datasets.map((d) => [d.name, definitionDigest(d)]));
   const redefined = previous && !fullRefresh ? changedDefinitions(previous, digests) : [];
   const rebuild = fullRefresh || redefined.length > 0;
-  const state: SilverState = rebuild || !previous ? { format: 1, runId: '', updatedAt: '', processed: [], datasets: {} } : previous;
-  const done = new Set(state.processed);
+  let state: SilverState = rebuild || !previous ? { format: 1, runId: '', updatedAt: '', processed: [], datasets: {} } : previous;
   const datasetOf = (f: BronzeFile) => datasetForFile(project, f.name)?.name;
+  // A new version of a file a keyed dataset merged: its rows replaced others in place, key by key, and
+  // nothing tells a row the new version withdrew from one another file still holds. The dataset is
+  // rebuilt from its latest files, as --full-refresh would, so that history does not change the result.
+  const revised = revisions(project, manifest, state, datasetOf);
+  if (revised.length) {
+    const names = new Set(revised.map((r) => r.dataset));
+    const theirs = new Set(manifest.files.filter((f) => names.has(datasetOf(f) ?? '')).map((f) => f.key));
+    const datasets = Object.fromEntries(Object.entries(state.datasets).filter(([d]) => !names.has(d)));
+    const quarantine = state.quarantine && Object.fromEntries(Object.entries(state.quarantine).filter(([, q]) => !names.has(q.dataset)));
+    state = { ...state, processed: state.processed.filter((k) => !theirs.has(k)), datasets, ...(quarantine ? { quarantine } : {}) };
+  }
+  const done = new Set(state.processed);
   const unprocessed = manifest.files.filter((f) => !done.has(f.key)).sort((a, b) => a.seq - b.seq);
   const latest = new Map<string, BronzeFile>();
   for (const f of unprocessed) if ((latest.get(f.name)?.version ?? 0) < f.version) latest.set(f.name, f);
@@ -40,5 +53,18 @@ export function planSilver(project: Project, manifest: Manifest, previous: Silve
   const candidates = [...latest.values()].filter((f) => !stillWaiting(f)).sort((a, b) => a.seq - b.seq);
   const toMerge = candidates.filter((f) => datasetOf(f) !== undefined).map((f) => ({ ...f, dataset: datasetOf(f)! }));
   const unmatched = candidates.filter((f) => datasetOf(f) === undefined).map((f) => f.key);
-  return { state, previous, rebuild, redefined, digests, superseded, candidates, toMerge, unmatched };
+  return { state, previous, rebuild, redefined, digests, superseded, candidates, toMerge, unmatched, revised };
+}
+
+/** The keyed datasets that receive a new version of a file they merged, and those files' names. */
+function revisions(project: Project, manifest: Manifest, state: SilverState, datasetOf: (f: BronzeFile) => string | undefined): SilverPlan['revised'] {
+  const done = new Set(state.processed);
+  const merged = new Set(manifest.files.filter((f) => done.has(f.key)).map((f) => f.name));
+  const revised = new Map<string, Set<string>>();
+  for (const f of manifest.files) {
+    const dataset = datasetOf(f);
+    if (done.has(f.key) || !merged.has(f.name) || !dataset || !project.datasets.find((d) => d.name === dataset)?.key.length) continue;
+    revised.set(dataset, (revised.get(dataset) ?? new Set()).add(f.name));
+  }
+  return [...revised].map(([dataset, files]) => ({ dataset, files: [...files] }));
 }
