@@ -401,6 +401,26 @@ test('a UTF-16 export with its byte-order mark (Excel\'s "Unicode Text", ad plat
   }
 });
 
+test('a column marked personal in a running server\'s definitions is masked within a second, without a restart', async () => {
+  const dir = await initFrom('live', { 'members.csv': 'id,name,email,city\n1,Ann,ann@x.org,Paris\n2,Bob,bob@x.org,Lyon\n' }, 'live-project');
+  const dataDir = path.join(root, 'live-data');
+  const summary = await runProject(dir, dataDir);
+  const silverKey = (await fs.readdir(path.join(dataDir, 'lake', 'silver', 'members'))).find((f) => f.startsWith(summary.runId))!;
+  const { url, child: server } = await startServer({ DATA_DIR: dataDir, SERVER_WORKERS: '1' }, ['--project', dir]);
+  try {
+    const emails = async () => ((await (await fetch(`${url}/api/lake/silver/preview?key=${encodeURIComponent(`members/${silverKey}`)}`)).json()) as { rows: { email: string }[] }).rows.map((r) => r.email);
+    assert.deepEqual(await emails(), ['ann@x.org', 'bob@x.org']);
+    const definition = path.join(dir, 'datasets', 'members.yml');
+    await fs.writeFile(definition, (await fs.readFile(definition, 'utf8')).replace(/^ {2}email: \{ type: text \}/m, '  email: { type: text, personal: true }'));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.deepEqual(await emails(), ['***', '***']);
+    const filtered = await fetch(`${url}/api/lake/silver/preview?key=${encodeURIComponent(`members/${silverKey}`)}&column=email&value=ann%40x.org`);
+    assert.equal(filtered.status, 400);
+  } finally {
+    server.kill('SIGTERM');
+  }
+});
+
 test('a month that renames a column is one dataset with both names, each file loading with the other read as missing', async () => {
   const dir = await initFrom(
     'renamed',

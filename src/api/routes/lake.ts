@@ -6,12 +6,13 @@ import { sqlIdent as id, sqlString as str, type Row } from '../../engine/duckdb.
 import { UserError } from '../../errors.js';
 import { assertValidKey, BUCKETS, currentVersion, readStaged, requireVersion, type Bucket } from '../../lake/index.js';
 import { datasetForFile } from '../../project/globs.js';
-import { headerKey, headerKeys, inspectHeader, quoteOptions, skipOption } from '../../pipeline/csv-header.js';
+import { headerKeys, inspectHeader, quoteOptions, skipOption } from '../../pipeline/csv-header.js';
 import { isUtf8File, readableCopy } from '../../pipeline/csv-encoding.js';
 import { hasMixedLineEnds } from '../../pipeline/csv-file.js';
 import type { DatasetSpec } from '../../project/types.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
+import { livePrivacy } from '../project-watch.js';
 import { lakeCall } from '../lake-call.js';
 import { body, errors, noQuery } from '../schemas.js';
 
@@ -32,12 +33,9 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
   // Authenticate first: a request without a key learns nothing from the validation of its parameters.
   app.addHook('onRequest', auth.requireReader);
   const canSeePersonal = (request: FastifyRequest) => auth.isAdmin(request);
-  // Columns declared personal in any dataset, matched as bronze matches headers (`NOM`, `E-mail`), plus
-  // the raw text of malformed quarantined lines, which may hold any of them.
-  const personal = new Set(config.project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => headerKey(n))));
-  const redactor = new Redactor(config.project);
-  /** Whether a non-admin sees this column of this object masked. */
+  /** Whether a non-admin sees this column of this object masked: a column declared personal in any dataset (as the definitions are now), matched as bronze matches headers, and the raw text of malformed quarantined lines, which may hold any of them. */
   const maskerFor = (bucket: Bucket, key: string) => {
+    const { personal, redactor } = livePrivacy(config.project, app.serverLog);
     const all = redactor.maskAll(bucket, key);
     return (column: string) => (all ? !Redactor.keepsInQuarantine(column) : column === '_raw_line' || headerKeys(column).some((k) => personal.has(k)));
   };

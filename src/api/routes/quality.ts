@@ -4,13 +4,14 @@ import { newestRuns, readRun } from '../../flows/record.js';
 import type { SilverDatasetStats } from '../../pipeline/silver/index.js';
 import { notFound } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
-import { Redactor } from '../redact.js';
+import { livePrivacy } from '../project-watch.js';
 import { body, errors } from '../schemas.js';
 
 /** The quality report of a run that cleaned silver (examples redacted for non-admins). */
 export default async function qualityRoutes(app: FastifyInstance): Promise<void> {
   const { auth, config, lake } = app;
-  const redactor = new Redactor(config.project);
+  // Personal columns as the definitions are now: marking one masks it without a restart.
+  const redactor = () => livePrivacy(config.project, app.serverLog).redactor;
 
   app.get(
     '/api/quality',
@@ -37,7 +38,7 @@ export default async function qualityRoutes(app: FastifyInstance): Promise<void>
       if (!silver?.details['quality']) throw notFound(`run ${chosen.runId} did not clean silver, so it has no quality report`);
       const admin = auth.isAdmin(request);
       const quality = silver.details['quality'] as QualityCheck[];
-      const checks = (admin ? quality : redactor.checks(quality)).map((c) => ({ ...c, passed: c.checked - c.failed }));
+      const checks = (admin ? quality : redactor().checks(quality)).map((c) => ({ ...c, passed: c.checked - c.failed }));
       const datasets = silver.details['datasets'] as Record<string, SilverDatasetStats>;
       return {
         runId: chosen.runId,
@@ -45,7 +46,7 @@ export default async function qualityRoutes(app: FastifyInstance): Promise<void>
         state: chosen.state,
         summary: { rules: checks.length, failing: checks.filter((c) => c.failed > 0).length },
         checks,
-        quarantine: admin ? datasets : redactor.datasetStats(datasets),
+        quarantine: admin ? datasets : redactor().datasetStats(datasets),
       };
     },
   );

@@ -6,13 +6,14 @@ import { LakeBusyError } from '../../flows/lock.js';
 import { listRuns, readRun, type RunRecord } from '../../flows/record.js';
 import { HttpError, notFound } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
-import { Redactor } from '../redact.js';
+import { livePrivacy } from '../project-watch.js';
 import { body, errors } from '../schemas.js';
 
 /** The run history (redacted for non-admins: records quote source text) and starting a flow. */
 export default async function runRoutes(app: FastifyInstance): Promise<void> {
   const { auth, config, lake } = app;
-  const redactor = new Redactor(config.project);
+  // Personal columns as the definitions are now: marking one masks it without a restart.
+  const redactor = () => livePrivacy(config.project, app.serverLog).redactor;
 
   app.get(
     '/api/runs',
@@ -27,7 +28,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { limit } = request.query as { limit: number };
       const runs = await lakeCall(() => listRuns(lake, limit));
-      return auth.isAdmin(request) ? runs : runs.map((r) => redactor.run(r));
+      return auth.isAdmin(request) ? runs : runs.map((r) => redactor().run(r));
     },
   );
 
@@ -113,7 +114,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
       const { id } = request.params as { id: string };
       const run = await lakeCall(() => readRun(lake, id));
       if (!run) throw notFound(`no run ${id}`);
-      return auth.isAdmin(request) ? run : redactor.run(run);
+      return auth.isAdmin(request) ? run : redactor().run(run);
     },
   );
 }
