@@ -421,6 +421,27 @@ test('a column marked personal in a running server\'s definitions is masked with
   }
 });
 
+test('header cells with a line break (Excel\'s wrapped text): init names them, bronze, check --sources and the run read the header whole, every row loads', async () => {
+  const dir = await initFrom('wrapped', { 'census_2019.csv': 'Report\r\nid,"Population\r\n2019","Area\r\n(km2)",Note\r\n1,100,3.5,"two\r\nlines"\r\n2,200,4,b\r\n' }, 'wrapped-project');
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'census.yml'), 'utf8');
+  assert.match(yaml, /^skip_lines: 1$/m);
+  assert.match(yaml, /^ {2}population_2019: \{ type: integer \} {3}# header "Population\\r\\n2019"$/m);
+  assert.match(yaml, /^ {2}area_km2: \{ type: number \}/m);
+  // A later file with the wrapped columns in another order.
+  await fs.writeFile(path.join(dir, 'sources', 'census_2020.csv'), 'Report\r\nid,"Area\r\n(km2)","Population\r\n2019",Note\r\n3,5.5,300,c\r\n');
+  const check = await runCli(['check', '--sources', '--project', dir], {});
+  assert.match(check.stdout, /census_2020\.csv → census: matches/, check.stdout);
+  const dataDir = path.join(root, 'wrapped-data');
+  const summary = await runProject(dir, dataDir);
+  assert.equal(summary.stages[1].quarantined, 0);
+  assert.equal(summary.stages[0].details.mixedLineEnds, undefined);
+  assert.deepEqual(await silverRows(dataDir, 'census', summary.runId, 'SELECT id, population_2019 AS pop, area_km2 AS area, note FROM $t ORDER BY id'), [
+    { id: 1, pop: 100, area: 3.5, note: 'two\r\nlines' },
+    { id: 2, pop: 200, area: 4, note: 'b' },
+    { id: 3, pop: 300, area: 5.5, note: 'c' },
+  ]);
+});
+
 test('a month that renames a column is one dataset with both names, each file loading with the other read as missing', async () => {
   const dir = await initFrom(
     'renamed',

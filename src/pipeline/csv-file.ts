@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { decodeText, fileUtf16, isUtf8File, readTextStart, utf16Mark, type SourceEncoding, type Utf16 } from './csv-encoding.js';
-import { headerSpan, MAX_HEADER_BYTES, noHeaderAfter } from './csv-header.js';
+import { headerEnd, headerSpan, MAX_HEADER_BYTES, noHeaderAfter } from './csv-header.js';
 import { RecordCounter } from './record-counter.js';
 
 export interface CsvFileFacts {
@@ -49,8 +49,8 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
       const begin = preambleEnd(chunk, skipLines, name);
       counter.noteLineEnds(chunk.subarray(0, begin));
       data = chunk.subarray(begin);
-      const end = data.indexOf(10);
-      if (end >= 0 && end < MAX_HEADER_BYTES) headerBytes = Buffer.from(data.subarray(0, end));
+      const end = headerEnd(data.subarray(0, MAX_HEADER_BYTES));
+      if (end >= 0) headerBytes = Buffer.from(data.subarray(0, end));
       else if (end === -1 && data.length < MAX_HEADER_BYTES) lastLine = Buffer.from(data);
     } else lastLine = undefined;
     size = read.bytes;
@@ -77,7 +77,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   if (headerBytes.includes(0)) throw utf16(name);
   const fileEncoding: SourceEncoding = read.utf16 ?? (utf8 ? 'utf-8' : encoding);
   const headerLine = decodeText(headerBytes, fileEncoding);
-  if (/\r[^\r]*\S/.test(headerLine.replace(/\r$/, ''))) throw crOnly(name);
+  if (/\r(?!\n)[^\r]*\S/.test(headerLine.replace(/\r$/, ''))) throw crOnly(name);
   counter.end();
   return {
     sha256: await digest,

@@ -208,7 +208,22 @@ export function headerSpan(start: Buffer, skipLines = 0): { begin: number; end: 
     if (newline === -1) return undefined;
     begin = newline + 1;
   }
-  return { begin, end: start.indexOf(10, begin) };
+  return { begin, end: headerEnd(start, begin) };
+}
+
+/**
+ * The newline ending the header that starts at `begin`: the first outside double quotes, since a
+ * header cell may hold a line break (Excel's wrapped text: `"Population<LF>2019"`); -1 when `bytes`
+ * holds none.
+ */
+export function headerEnd(bytes: Buffer, begin = 0): number {
+  let quoted = false;
+  for (let i = begin; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 34) quoted = !quoted;
+    else if (b === 10 && !quoted) return i;
+  }
+  return -1;
 }
 
 /** DuckDB's read_csv quote options: `""` or (`escape: backslash`) `\"` is a quote inside a quoted value. */

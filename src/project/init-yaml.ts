@@ -76,7 +76,7 @@ function columnYaml(c: InferredColumn, isKey: boolean): string {
   const fields = [`type: ${c.type}`];
   if (isKey) fields.push('required: true');
   if (c.format) fields.push(`format: ${JSON.stringify(c.format)}`);
-  const header = !c.header ? 'no name in the header' : c.header !== c.name ? `header "${c.header}"` : '';
+  const header = !c.header ? 'no name in the header' : c.header !== c.name ? `header ${JSON.stringify(c.header)}` : '';
   // DuckDB's %y puts 00–68 in the 2000s and 69–99 in the 1900s: a birth date "05/01/60" would be in 2060.
   const century = c.format?.includes('%y') ? 'two-digit years: 00–68 read as 2000–2068, 69–99 as 1969–1999: check' : '';
   const code = c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : '';

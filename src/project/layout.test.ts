@@ -69,3 +69,12 @@ test('headerLine: a line of fewer fields past the preamble\'s reach is a header,
   assert.equal(headerLine(['Report', 'a,b,c', '1,2,3', '4,5,6'], ','), 1);
   assert.equal(headerLine(['a,b,c,d', '1,2,3,4'], ','), 0);
 });
+
+test('a header or a row with a line break inside quotes (Excel\'s wrapped text) is one line, counted as the lines it takes; an inch mark joins nothing', async () => {
+  assert.deepEqual(await layoutOf('id,"Population\n2019",other\n1,100,a\n2,200,b\n'), { delimiter: ',', skipLines: 0 });
+  assert.deepEqual(await layoutOf('Report\r\n\r\nid;"Pop\r\n2019";"Area\r\n(km2)"\r\n1;100;3,5\r\n2;"a\r\nb";4\r\n3;1;2\r\n'), { delimiter: ';', skipLines: 2 });
+  // A quoted title over two lines before the header: both lines skipped.
+  assert.deepEqual(await layoutOf('"Sales report\nNovember"\nstore,amount,day\nParis,12,2026-11-01\nLyon,3,2026-11-02\n'), { delimiter: ',', skipLines: 2 });
+  // A stray quote that opens no field: the lines after it stay lines.
+  assert.deepEqual(await layoutOf('item,size,price\nruler,12" long,3\npen,5,1\nink,6,2\n'), { delimiter: ',', skipLines: 0 });
+});

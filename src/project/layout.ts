@@ -30,7 +30,7 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
   // Excel's line naming the delimiter: `sep=;`, `"sep=,"`, `sep=<tab>`, sometimes with delimiters after it.
   const excel = /^"?sep=([^"\r\n])/i.exec(lines[0] ?? '');
   // A title or notes may follow it ("Export du 01/02/2024", a blank line).
-  if (excel) return { delimiter: excel[1]!, skipLines: 1 + headerLine(lines.slice(1), excel[1]!) };
+  if (excel) return { delimiter: excel[1]!, skipLines: physicalLines(lines, 1 + headerLine(lines.slice(1), excel[1]!)) };
   const candidates = [...new Set([...(sniffed === undefined ? [] : [sniffed]), ...DELIMITERS])];
   const layouts = candidates.map((delimiter) => {
     const skipLines = headerLine(lines, delimiter);
@@ -44,7 +44,12 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
     splits.find((l) => l.data.some((n) => n > 1)) ??
     // No data line is split: one column, whatever its header holds.
     layouts.find((l) => l.header === 1);
-  return chosen ? { delimiter: chosen.delimiter, skipLines: chosen.skipLines } : { delimiter: ',', skipLines: 0 };
+  return chosen ? { delimiter: chosen.delimiter, skipLines: physicalLines(lines, chosen.skipLines) } : { delimiter: ',', skipLines: 0 };
+}
+
+/** The file's lines before `lines[index]` (a line joined from several, a quoted line break, counts as many). */
+function physicalLines(lines: string[], index: number): number {
+  return lines.slice(0, index).reduce((n, l) => n + 1 + (l.match(/\n/g)?.length ?? 0), 0);
 }
 
 /**
@@ -92,5 +97,31 @@ function mostCommon(values: number[]): number | undefined {
 async function firstLines(file: string): Promise<string[]> {
   const start = await readTextStart(file, 64 * 1024);
   const all = start.toString('utf8').replace(/^\uFEFF/, '').split('\n');
-  return ((await stat(file)).size > 64 * 1024 ? all.slice(0, -1) : all).slice(0, LINES_READ).map((l) => l.replace(/\r$/, ''));
+  return joinQuotedBreaks(((await stat(file)).size > 64 * 1024 ? all.slice(0, -1) : all).slice(0, LINES_READ)).map((l) => l.replace(/\r$/, ''));
+}
+
+/**
+ * Lines joined where a quoted field holds a line break (Excel's wrapped text, in the header or a row),
+ * so that each is one line here as it is one record for a CSV reader. Only a quote opening a field (at
+ * the line's start or after a delimiter) and closed within a few lines joins: a stray inch mark
+ * (`12" ruler`) does not swallow the lines after it.
+ */
+function joinQuotedBreaks(lines: string[]): string[] {
+  const opensField = (text: string) => /(^|[,;\t|])"([^"]|"")*$/.test(text.replace(/\r$/, ''));
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!;
+    let last = i;
+    for (let k = i + 1; opensField(line) && k <= i + 3 && k < lines.length; k++) {
+      const joined = lines.slice(i, k + 1).join('\n');
+      if (!opensField(joined) && (joined.match(/"/g)?.length ?? 0) % 2 === 0) {
+        line = joined;
+        last = k;
+        break;
+      }
+    }
+    out.push(line);
+    i = last;
+  }
+  return out;
 }

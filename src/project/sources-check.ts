@@ -107,7 +107,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         const inferred = await inferCsv(engine, file, name);
         add = inferred.columns
           .filter((_, i) => match.names[i]?.startsWith('_extra_') || repeated[i])
-          .map((c) => `${c.name}: { type: ${c.type}${c.format ? `, format: ${JSON.stringify(c.format)}` : ''} }${!c.header ? '   # no name in the header' : c.header !== c.name ? `   # header "${c.header}"` : ''}`);
+          .map((c) => `${c.name}: { type: ${c.type}${c.format ? `, format: ${JSON.stringify(c.format)}` : ''} }${!c.header ? '   # no name in the header' : c.header !== c.name ? `   # header ${JSON.stringify(c.header)}` : ''}`);
       }
       const outcome: SourceFileReport['outcome'] = problem
         ? spec.onMissingColumns === 'fail'
