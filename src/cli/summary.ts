@@ -33,7 +33,7 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
         (stats.promoted ? `, ${stats.promoted} rows released from quarantine as their reference arrived` : ''),
     );
     for (const w of stats.waitingFiles ?? []) lines.push(`${stats.dataset}: file waits in quarantine, not merged: ${w.reason}`);
-    for (const [file, cols] of Object.entries(stats.missingColumns ?? {})) lines.push(`${stats.dataset}: ${file} has no column ${cols.join(', ')} (optional: read as missing)`);
+    for (const [file, cols] of Object.entries(stats.missingColumns ?? {})) lines.push(`${stats.dataset}: ${file} has no column ${cols.join(', ')} (optional: read as missing, in the rows it replaces too)`);
     const parts = Object.entries(stats.reasons).map(([reason, n]) => `${reason} ${n}`);
     const dropped = [stats.exactDuplicates ? `${stats.exactDuplicates} exact duplicates` : '', stats.emptyRows ? `${stats.emptyRows} empty rows` : ''].filter(Boolean);
     if (parts.length || dropped.length) {

@@ -434,12 +434,12 @@ describe('declared quality rules and the quality report', () => {
     assert.ok(quality.every((q) => q.checked >= q.failed && q.dataset === 'achats'));
   });
 
-  test('a fatal rule that fails stops the run, naming the dataset and the rule', async () => {
+  test('a fatal rule that fails stops the run, naming the dataset, the rule, the file and the record', async () => {
     const strictClients: DatasetSpec = { ...clients, rules: [{ rule: 'allowed_values', column: 'pays', severity: 'fatal' }] };
     await assert.rejects(clean(strictClients, CLIENTS_HEADER + '1,A,a@x,2025-01-01,France\n2,B,b@x,2025-01-01,Mars\n'), (err: unknown) => {
       assert.ok(err instanceof QualityError);
       assert.equal(err.rule, 'allowed_values');
-      assert.match(err.message, /clients: rule "allowed_values": 1 of 2 rows fail it on pays, e\.g\. pays "Mars" is not one of the known values/);
+      assert.match(err.message, /clients: rule "allowed_values": 1 of 2 rows of clients\.csv fail it on pays, e\.g\. record 2: pays "Mars" is not one of the known values/);
       return true;
     });
   });

@@ -203,7 +203,9 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   }
   const fatal = quality.find((q) => q.severity === 'fatal' && q.failed > 0);
   if (fatal) {
-    throw new QualityError(n, fatal.rule, `${fatal.failed} of ${fatal.checked} rows fail it on ${fatal.column}, e.g. ${fatal.examples.map((e) => e.detail).join('; ')}`);
+    // Where: the file and its record numbers (data rows after the header), which the user opens.
+    const where = fatal.examples.map((e) => `record ${e.record}: ${e.detail}`).join('; ');
+    throw new QualityError(n, fatal.rule, `${fatal.failed} of ${fatal.checked} rows of ${options.sourceName.split('/').at(-1)} fail it on ${fatal.column}, e.g. ${where}`);
   }
 
   const validRows = parsed - (byVerdict.get('empty_row') ?? 0) - [...byVerdict].filter(([v]) => v !== null && rules.some((r) => r.code === v)).reduce((a, [, c]) => a + c, 0);

@@ -70,7 +70,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     carry = utf8 && tail ? Buffer.from(body.subarray(body.length - tail)) : undefined;
   }
   if (carry) utf8 = notUtf8Unless(encoding, name);
-  if (size === 0) throw new UserError(`${name} is empty (0 bytes)`, 'a source file needs a header line and at least one row');
+  if (size === 0) throw new UserError(`${name} is empty (0 bytes)`, 'a source file needs at least its header line, naming its columns');
   headerBytes ??= lastLine; // a single line without a trailing newline
   if (headerBytes === undefined) throw new UserError(`${name}: the ${skipLines ? 'header' : 'first'} line is longer than 64 KiB; this does not look like a CSV header`);
   // UTF-16 is valid UTF-8 when its text is ASCII, but every other byte is NUL.

@@ -47,7 +47,8 @@ export async function rollbackCommand(config: Config, version: number, flags: { 
   if (flags.json) console.log(JSON.stringify(record, null, 2));
   else if (committed) {
     console.log(`version ${committed.version} committed: the content of version ${version}; ${record.state === 'completed' ? 'published' : 'not published'}`);
-    console.log('note: source files still in the sources folders or bucket that later versions ingested are ingested again by the next run: remove them first if they are what you rolled back from');
+    const lake = (await import('../../lake/index.js')).openObjectStore(config).description;
+    console.log(`note: the next run ingests again the source files that later versions ingested and that are still in ${config.sourcesDir} or in the lake's sources bucket (${lake}, bucket sources: bronze reads both): remove them from both first if they are what you rolled back from`);
   }
   if (error) throw error;
 }
