@@ -81,6 +81,18 @@ describe('inferCsv', () => {
     assert.deepEqual([d['day']!.format, d['day']!.ambiguousWith], ['%d/%m/%Y', '%m/%d/%Y']);
   });
 
+  test('a second header row of descriptions (US Census downloads) is left out of the typing, named; one odd first value is not', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `0500000US${String(i).padStart(5, '0')},"County ${i}, State",${1000 + i},${10 + i},${i}.5`);
+    const csv = await inferFile('acs.csv', ['GEO_ID,NAME,B01001_001E,B01001_001M,share', 'Geography,Geographic Area Name,Estimate!!Total:,Margin of Error!!Total:,Share!!Percent', ...rows]);
+    assert.deepEqual(csv.describedBy?.slice(0, 2), ['Geography', 'Geographic Area Name']);
+    assert.deepEqual(csv.columns.map((c) => c.type), ['text', 'text', 'integer', 'integer', 'number']);
+    assert.deepEqual([csv.rows, csv.unreadRecords], [30, 0]);
+    // One column only whose first value is no number: a value, not a header.
+    const one = await inferFile('one.csv', ['id,score,label', '1,n/a,x', '2,3,y', '3,4,z']);
+    assert.equal(one.describedBy, undefined);
+    assert.equal(one.rows, 3);
+  });
+
   test('a column typed by the cheap tests is not tried with formats; empty columns stay text', async () => {
     const c = await infer('plain.csv', ['n,empty,word', '1,,a', '2,,b']);
     assert.equal(c['n']!.type, 'integer');

@@ -51,6 +51,8 @@ export interface InferredCsv {
   decimalSeparator?: DecimalSeparator;
   /** A column is numbers only when commas group thousands (`2,067`, `13,436.29`): its definition declares `decimal_separator: "."`. */
   thousandsComma?: boolean;
+  /** The first row, when it reads as a second header of descriptions (US Census downloads): the columns are typed from the rows under it. */
+  describedBy?: string[];
   /** The file as DuckDB reads it: itself, or a copy (UTF-8 for windows-1252, LF line ends for mixed ones) that lives as long as the engine that read it. */
   text: string;
   rows: number;
@@ -121,10 +123,14 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     if (r?.['more'] === true) escape = '\\';
   }
   const reader = textReader(file, delimiter, headers.length, skipLines, escape);
-  const source = `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${reader})`;
+  const every = `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${reader})`;
   await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
     throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
   });
+  // A second header row of descriptions under the names (US Census downloads: `Geography`, `Estimate!!Total`):
+  // typed from the rows under it, it is quarantined by the run (nothing lost) instead of making every column text.
+  const describedBy = await secondHeader(engine, every, headers.length);
+  const source = describedBy ? `(SELECT * FROM ${every} OFFSET 1)` : every;
   const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
   const value = (i: number) => `CASE WHEN ${id(`c${i}`)} IN ${tokens} THEN NULL ELSE ${id(`c${i}`)} END`;
   const fails = (i: number, test: string) => `count(*) FILTER (WHERE ${value(i)} IS NOT NULL AND (${test}) IS NULL)`;
@@ -255,17 +261,36 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     };
   });
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
-  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, escape)) - rows);
+  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, escape)) - rows - (describedBy ? 1 : 0));
   // MySQL writes NULL as \N, in a text column too (a text "\N" would be written "\\N").
   const textValues = escape && quoting.backslashN ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
   if (escape && quoting.backslashN) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }
 
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */
 export function textReader(file: string, delimiter: string, columns: number, skipLines = 0, escape?: '\\'): string {
   return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = true, auto_detect = false, ${quoteOptions(escape)}, max_line_size = 1048576, ignore_errors = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
+}
+
+/**
+ * The first row's values when it reads as a second header: in two columns or more (and most of those
+ * whose other first rows are all numbers), a value that is no number above a column of numbers.
+ */
+async function secondHeader(engine: Engine, rows: string, columns: number): Promise<string[] | undefined> {
+  const numeric = (v: string) => `TRY_CAST(replace(${v}, ',', '') AS DOUBLE) IS NOT NULL`;
+  const sample = `(SELECT *, row_number() OVER () AS _n FROM (SELECT * FROM ${rows} LIMIT ${FORMAT_SAMPLE_ROWS}))`;
+  const tests = Array.from({ length: columns }, (_, i) => {
+    const c = id(`c${i}`);
+    return `bool_and(${c} IS NULL OR ${numeric(c)}) FILTER (WHERE _n > 1) AND count(${c}) FILTER (WHERE _n > 1) > 0 AS ${id(`below_${i}`)}, bool_or(${c} IS NOT NULL AND NOT ${numeric(c)}) FILTER (WHERE _n = 1) AS ${id(`first_${i}`)}, any_value(${c}) FILTER (WHERE _n = 1) AS ${id(`v_${i}`)}`;
+  });
+  const [r] = await engine.rows(`SELECT count(*) AS n, ${tests.join(', ')} FROM ${sample}`).catch(() => [undefined]);
+  if (!r || Number(r['n']) < 3) return undefined;
+  const below = Array.from({ length: columns }, (_, i) => i).filter((i) => r[`below_${i}`] === true);
+  const described = below.filter((i) => r[`first_${i}`] === true);
+  if (described.length < 2 || described.length * 2 <= below.length) return undefined;
+  return Array.from({ length: columns }, (_, i) => String(r[`v_${i}`] ?? ''));
 }
 
 /** The spellings of a missing value that are values of text columns too, with those columns. */

@@ -51,6 +51,10 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
     `files: ${globs.length === 1 ? yamlText(globs[0]!) : `[${globs.map(yamlText).join(', ')}]`}`,
   ];
   if (csv.delimiter !== ',') lines.push(`delimiter: ${JSON.stringify(csv.delimiter)}`);
+  if (csv.describedBy) {
+    const shown = csv.describedBy.filter(Boolean).slice(0, 3).map((v) => JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)).join(', ');
+    lines.push(`# The first row under the header describes the columns (${shown}...): a second header, as US Census downloads have. The columns are typed from the rows under it; the run quarantines that row, its values not being numbers.`);
+  }
   if (csv.thousandsComma) lines.push(`# Numbers whose commas group thousands (2,067 and 13,436.29): the decimal separator is the point, and a comma is never a decimal one.`, `decimal_separator: "."`);
   if (csv.decimalSeparator === ',') lines.push(`# Numbers with a decimal comma and no decimal point: 1.234,56 is 1234.56 (dots and spaces group thousands).`, `decimal_separator: ","`);
   if (csv.escape) lines.push(`# A quote inside a quoted value is written \\" (as MySQL writes it), not "".`, `escape: backslash`);
