@@ -442,6 +442,34 @@ test('header cells with a line break (Excel\'s wrapped text): init names them, b
   ]);
 });
 
+test('IMDb\'s tab-separated files, which quote nothing (12" Single) and write \\N for missing: init declares quote: none, every row loads, the explorer reads them so', async () => {
+  const lines = ['tconst\tprimaryTitle\tstartYear\tendYear', 'tt0000001\t12" Single\t1894\t\\N', 'tt0000002\t"Die Another Day" Making of\t2002\t\\N', 'tt0000003\tThe "Hi\t1990\t1995', 'tt0000004\tPlain\t\\N\t\\N'];
+  const dir = await initFrom('imdb', { 'title.basics.tsv': `${lines.join('\n')}\n` }, 'imdb-project');
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'title_basics.yml'), 'utf8');
+  assert.match(yaml, /^quote: none$/m);
+  assert.match(yaml, /^null_values: \["\\\\N"\]$/m);
+  // A later file with a row to quarantine: cleaned the usual way, not in one pass.
+  await fs.writeFile(path.join(dir, 'sources', 'title.basics_2.tsv'), 'tconst\tprimaryTitle\tstartYear\tendYear\ntt0000005\tA "B" C\t2001\t\\N\ntt0000006\tBad year\tsoon\t\\N\n');
+  const dataDir = path.join(root, 'imdb-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual([summary.stages[0].rowsOut, summary.stages[1].rowsIn, summary.stages[1].quarantined], [6, 6, 1]);
+  assert.deepEqual(await silverRows(dataDir, 'title_basics', summary.runId, 'SELECT tconst, primary_title AS t, start_year AS y, end_year AS e FROM $t ORDER BY tconst'), [
+    { tconst: 'tt0000001', t: '12" Single', y: 1894, e: null },
+    { tconst: 'tt0000002', t: '"Die Another Day" Making of', y: 2002, e: null },
+    { tconst: 'tt0000003', t: 'The "Hi', y: 1990, e: 1995 },
+    { tconst: 'tt0000004', t: 'Plain', y: null, e: null },
+    { tconst: 'tt0000005', t: 'A "B" C', y: 2001, e: null },
+  ]);
+  const bronze = (await fs.readdir(path.join(dataDir, 'lake', 'bronze', 'title_basics')))[0]!;
+  const { url, child: server } = await startServer({ DATA_DIR: dataDir, SERVER_WORKERS: '1' }, ['--project', dir]);
+  try {
+    const preview = (await (await fetch(`${url}/api/lake/bronze/preview?key=${encodeURIComponent(`title_basics/${bronze}/title.basics.tsv`)}`)).json()) as { rows: { primaryTitle: string }[] };
+    assert.deepEqual(preview.rows.map((r) => r.primaryTitle), ['12" Single', '"Die Another Day" Making of', 'The "Hi', 'Plain']);
+  } finally {
+    server.kill('SIGTERM');
+  }
+});
+
 test('a month that renames a column is one dataset with both names, each file loading with the other read as missing', async () => {
   const dir = await initFrom(
     'renamed',

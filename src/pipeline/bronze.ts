@@ -6,7 +6,7 @@ import type { DatasetSpec } from '../project/types.js';
 import { inspectCsv, type CsvFileFacts } from './csv-file.js';
 import type { SourceEncoding } from './csv-encoding.js';
 import { escapeProblem, quoteStyle } from './csv-quoting.js';
-import { headerProblem, matchHeader, parseHeader } from './csv-header.js';
+import { headerProblem, matchHeader, parseHeader, quotingOf } from './csv-header.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { bronzeKey } from '../lake/index.js';
 import { listCandidates, statKey, type Candidate, type SourceEntry } from './sources.js';
@@ -33,6 +33,8 @@ export interface BronzeFile {
   skipLines?: number;
   /** Its records were counted with `\"` as a quote inside quotes (the dataset's `escape: backslash` then): silver counts again under the other. */
   escape?: '\\';
+  /** Its records were counted as lines, a `"` being no quote (the dataset's `quote: none` then): silver counts again under the other. */
+  quote?: 'none';
   /** Its lines end with CRLF and with LF (rows appended by another tool), or CR CR LF: silver reads a copy ending each with LF. */
   mixedLineEnds?: true;
   /** Its text is windows-1252 (its dataset's `encoding`, and not UTF-8) or UTF-16 (by its byte-order mark): silver reads a UTF-8 copy. */
@@ -142,7 +144,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         ctx.progress.begin('bronze', `check ${name}`);
         let facts: CsvFileFacts;
         try {
-          facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }), spec.skipLines, spec.encoding, spec.escape);
+          facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }), spec.skipLines, spec.encoding, quotingOf(spec));
         } catch (err) {
           if (!(err instanceof UserError) || err instanceof ServiceError) throw err;
           ctx.progress.end();
@@ -175,7 +177,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
           setAside(name, escaping.message, escaping.hint);
           continue;
         }
-        const header = parseHeader(facts.headerLine, spec.delimiter, spec.escape);
+        const header = parseHeader(facts.headerLine, spec.delimiter, quotingOf(spec));
         const match = matchHeader(header, spec);
         const problem = headerProblem(name, header, match, spec);
         // Under the `fail` policies (or --strict) a file that does not match its definition stops the run
@@ -227,6 +229,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         recordCount: true,
         ...(spec.skipLines ? { skipLines: spec.skipLines } : {}),
         ...(spec.escape ? { escape: spec.escape } : {}),
+        ...(spec.quote ? { quote: spec.quote } : {}),
         ...(facts.encoding !== 'utf-8' ? { encoding: facts.encoding } : {}),
         ...(facts.mixedLineEnds ? { mixedLineEnds: true as const } : {}),
         ingestDate,

@@ -221,7 +221,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     for (const r of rejectRows) reasons[String(r['reason'])] = Number(r['n']);
   }
   // Malformed lines holding \" are most likely a MySQL export's: the summary says which option reads them.
-  const [escaped] = rejected > 0 && !spec.escape ? await engine.rows(`SELECT count(*) AS n FROM ${rejects} WHERE contains(csv_line, '\\"')`) : [];
+  const [escaped] = rejected > 0 && !spec.escape && !spec.quote ? await engine.rows(`SELECT count(*) AS n FROM ${rejects} WHERE contains(csv_line, '\\"')`) : [];
   const backslashQuotes = Number(escaped?.['n'] ?? 0);
   const quarantined = Object.values(reasons).reduce((a, b) => a + b, 0);
 

@@ -142,6 +142,15 @@ test('UTF-16 told by its byte-order mark (LE or BE): counted, its header read an
   });
 });
 
+test('quote: none: a " is a character, every non-blank line after the header a record', async () => {
+  await withFile(Buffer.from('id\ttitle\n1\t12" Single\n2\t"Quoted\n3\tThe "Hi" Show\n'), async (file) => {
+    assert.equal((await inspectCsv(file, undefined, 0, 'utf-8', 'none')).records, 3);
+    assert.equal(await countRecords(file, 0, 'none'), 3);
+    // Read with quotes, the open quote of line 2 swallows the rest.
+    assert.equal(await countRecords(file), 2);
+  });
+});
+
 test('escape: backslash: \\" inside quotes is a quote of the value (across a chunk boundary too), \\\\" ends the value', async () => {
   const small = Buffer.from('id,title\n1,"He said \\"hi\\"\nand left"\n2,"back\\\\"\n3,"a \\"b, c\\" d"\n4,"C:\\\\dir\\\\"\n');
   await withFile(small, async (file) => {

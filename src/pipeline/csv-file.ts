@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { decodeText, fileUtf16, isUtf8File, readTextStart, utf16Mark, type SourceEncoding, type Utf16 } from './csv-encoding.js';
-import { headerEnd, headerSpan, MAX_HEADER_BYTES, noHeaderAfter } from './csv-header.js';
+import { headerEnd, headerSpan, MAX_HEADER_BYTES, noHeaderAfter, type Quoting } from './csv-header.js';
 import { RecordCounter } from './record-counter.js';
 
 export interface CsvFileFacts {
@@ -27,14 +27,14 @@ export interface CsvFileFacts {
  * One streaming pass over a source file: checksum, UTF-8 validity, record count and header.
  * Fails with a one-line message for an empty or non-UTF-8 file.
  */
-export async function inspectCsv(file: string, onBytes?: (bytes: number) => void, skipLines = 0, encoding: SourceEncoding = 'utf-8', escape?: '\\'): Promise<CsvFileFacts> {
+export async function inspectCsv(file: string, onBytes?: (bytes: number) => void, skipLines = 0, encoding: SourceEncoding = 'utf-8', escape?: Quoting): Promise<CsvFileFacts> {
   const name = path.basename(file);
   // The checksum is computed on another thread, reading the file on its own (from the page cache), while
   // this one counts records and checks UTF-8: on a large file the two take about as long.
   const digest = sha256File(file);
   digest.catch(() => undefined); // awaited below; a failure before then must not go unhandled
   let size = 0;
-  const counter = new RecordCounter(escape === '\\');
+  const counter = new RecordCounter(escape);
   let carry: Buffer | undefined;
   // Whether every byte so far is UTF-8: a file of a windows-1252 dataset may be UTF-8 all the same (Excel's
   // "CSV UTF-8", a re-export): it is read as such, not turned into mojibake.
@@ -49,7 +49,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
       const begin = preambleEnd(chunk, skipLines, name);
       counter.noteLineEnds(chunk.subarray(0, begin));
       data = chunk.subarray(begin);
-      const end = headerEnd(data.subarray(0, MAX_HEADER_BYTES));
+      const end = escape === 'none' ? data.subarray(0, MAX_HEADER_BYTES).indexOf(10) : headerEnd(data.subarray(0, MAX_HEADER_BYTES));
       if (end >= 0) headerBytes = Buffer.from(data.subarray(0, end));
       else if (end === -1 && data.length < MAX_HEADER_BYTES) lastLine = Buffer.from(data);
     } else lastLine = undefined;
@@ -112,8 +112,8 @@ export async function hasMixedLineEnds(file: string): Promise<boolean> {
 }
 
 /** A CSV's data records as bronze counts them (see RecordCounter), without the rest of inspectCsv. */
-export async function countRecords(file: string, skipLines = 0, escape?: '\\'): Promise<number> {
-  const counter = new RecordCounter(escape === '\\');
+export async function countRecords(file: string, skipLines = 0, escape?: Quoting): Promise<number> {
+  const counter = new RecordCounter(escape);
   let first = true;
   for await (const chunk of textChunksOf(file)) {
     counter.push(first ? chunk.subarray(preambleEnd(chunk, skipLines, path.basename(file))) : chunk);

@@ -12,16 +12,27 @@ import type { DatasetSpec } from '../project/types.js';
 /** The longest header line read: a longer first line is not taken for a CSV header. */
 export const MAX_HEADER_BYTES = 64 * 1024;
 
-/** Splits a CSV header line (optional double quotes; `\"` a quote with `escape: backslash`), dropping a UTF-8 BOM. */
-export function parseHeader(line: string, delimiter = ',', escape?: '\\'): string[] {
+/**
+ * How a dataset's values are quoted: in double quotes with `""` inside (the default, undefined), with
+ * `\"` inside (`escape: backslash`, a backslash), or not at all (`quote: none`).
+ */
+export type Quoting = '\\' | 'none' | undefined;
+
+export function quotingOf(spec: { escape?: '\\' | undefined; quote?: 'none' | undefined } | undefined): Quoting {
+  return spec?.quote === 'none' ? 'none' : spec?.escape;
+}
+
+/** Splits a CSV header line (optional double quotes; `\"` a quote with `escape: backslash`; none with `quote: none`), dropping a UTF-8 BOM. */
+export function parseHeader(line: string, delimiter = ',', escape?: Quoting): string[] {
   const text = line.replace(/^\uFEFF/, '').replace(/\r$/, '');
+  if (escape === 'none') return text.split(delimiter).map((f) => f.trim());
   const fields: string[] = [];
   let current = '';
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (escape && ch === escape && i + 1 < text.length) current += text[++i];
+      if (escape === '\\' && ch === escape && i + 1 < text.length) current += text[++i];
       else if (ch === '"' && text[i + 1] === '"') {
         current += '"';
         i++;
@@ -201,14 +212,14 @@ function shown(text: string): string {
  * The header line's bounds in a file's first bytes, after `skipLines` lines (a title, an export's notes):
  * `end` is its newline, -1 when `start` holds none. Undefined when `start` ends within those lines.
  */
-export function headerSpan(start: Buffer, skipLines = 0): { begin: number; end: number } | undefined {
+export function headerSpan(start: Buffer, skipLines = 0, quoting?: Quoting): { begin: number; end: number } | undefined {
   let begin = 0;
   for (let k = 0; k < skipLines; k++) {
     const newline = start.indexOf(10, begin);
     if (newline === -1) return undefined;
     begin = newline + 1;
   }
-  return { begin, end: headerEnd(start, begin) };
+  return { begin, end: quoting === 'none' ? start.indexOf(10, begin) : headerEnd(start, begin) };
 }
 
 /**
@@ -226,8 +237,9 @@ export function headerEnd(bytes: Buffer, begin = 0): number {
   return -1;
 }
 
-/** DuckDB's read_csv quote options: `""` or (`escape: backslash`) `\"` is a quote inside a quoted value. */
-export function quoteOptions(escape: '\\' | undefined): string {
+/** DuckDB's read_csv quote options: `""` or (`escape: backslash`) `\"` is a quote inside a quoted value; `quote: none`, no quotes. */
+export function quoteOptions(escape: Quoting): string {
+  if (escape === 'none') return `quote = '', escape = ''`;
   return escape ? `quote = '"', escape = '\\'` : `quote = '"', escape = '"'`;
 }
 
@@ -245,9 +257,9 @@ export function noHeaderAfter(fileName: string, skipLines: number): UserError {
 }
 
 /** Reads just the header line of a CSV file, after its first `skipLines` lines. */
-export async function inspectHeader(file: string, delimiter = ',', skipLines = 0, encoding: SourceEncoding = 'utf-8', escape?: '\\'): Promise<string[]> {
+export async function inspectHeader(file: string, delimiter = ',', skipLines = 0, encoding: SourceEncoding = 'utf-8', escape?: Quoting): Promise<string[]> {
   const start = await readTextStart(file, MAX_HEADER_BYTES);
-  const span = headerSpan(start, skipLines);
+  const span = headerSpan(start, skipLines, escape);
   if (!span || (skipLines > 0 && span.begin === start.length)) throw noHeaderAfter(path.basename(file), skipLines);
   return parseHeader(decodeText(start.subarray(span.begin, span.end === -1 ? start.length : span.end), encoding), delimiter, escape);
 }

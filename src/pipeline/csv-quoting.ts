@@ -12,6 +12,8 @@ export interface QuoteStyle {
   backslash: boolean;
   /** `\N`, MySQL's NULL. */
   backslashN: boolean;
+  /** A `"` anywhere. */
+  quote: boolean;
 }
 
 /**
@@ -20,11 +22,12 @@ export interface QuoteStyle {
  * quote. Reads the file 4 MiB at a time (a pair cut by a chunk's end may be missed).
  */
 export async function quoteStyle(file: string, delimiter: string): Promise<QuoteStyle> {
-  const style: QuoteStyle = { backslashQuote: false, loneBackslash: false, doubledQuote: false, backslash: false, backslashN: false };
+  const style: QuoteStyle = { backslashQuote: false, loneBackslash: false, doubledQuote: false, backslash: false, backslashN: false, quote: false };
   const escapable = new Set([92, 34, 78, 48, 10, 13, delimiter.charCodeAt(0)]);
   const edge = new Set([10, 13, delimiter.charCodeAt(0)]);
   let pending = false; // the last chunk ended with a backslash that escapes the next byte
   for await (const chunk of textChunksOf(file)) {
+    if (!style.quote && chunk.includes(34)) style.quote = true;
     let i = 0;
     if (pending) {
       if (!escapable.has(chunk[0]!)) style.loneBackslash = true;

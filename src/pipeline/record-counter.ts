@@ -25,14 +25,21 @@ export class RecordCounter {
   /** Backslashes ending the last chunk: with `escape: backslash`, an odd run escapes the quote that follows. */
   private backslashRun = 0;
 
-  /** `backslash`: inside quotes, `\"` is a quote of the value (the dataset's `escape: backslash`), not its end. */
-  constructor(private readonly backslash = false) {}
+  private readonly backslash: boolean;
+  /** `quote: none`: a `"` is a character like any other, every newline ends a line. */
+  private readonly unquoted: boolean;
+
+  /** `\\`: inside quotes, `\"` is a quote of the value (the dataset's `escape: backslash`), not its end; `none`: no quotes at all. */
+  constructor(quoting?: '\\' | 'none') {
+    this.backslash = quoting === '\\';
+    this.unquoted = quoting === 'none';
+  }
 
   push(chunk: Buffer): void {
     let i = 0;
     let q = -2; // next quote at or after i; -1: none left in this chunk; -2: not searched yet
     for (;;) {
-      if (q === -2 || (q !== -1 && q < i)) q = chunk.indexOf(34, i);
+      if (q === -2 || (q !== -1 && q < i)) q = this.unquoted ? -1 : chunk.indexOf(34, i);
       const n = chunk.indexOf(10, i);
       if (q !== -1 && (n === -1 || q < n)) {
         if (this.backslash && this.inQuotes && this.escaped(chunk, q)) {

@@ -93,6 +93,14 @@ describe('inferCsv', () => {
     assert.equal(one.rows, 3);
   });
 
+  test('values never quoted, a " a character (IMDb\'s tab-separated files): quote none, \\N a missing value; quoted delimiters keep the quotes', async () => {
+    const imdb = await inferFile('title.tsv', ['tconst\tprimaryTitle\tstartYear\tendYear', 'tt1\t12" Single\t1894\t\\N', 'tt2\t"Die Another Day" Making of\t2002\t\\N', 'tt3\tThe "Hi\t1990\t1995', 'tt4\tPlain\t\\N\t\\N']);
+    assert.deepEqual([imdb.quote, imdb.escape, imdb.rows, imdb.unreadRecords, imdb.nullValues], ['none', undefined, 4, 0, ['\\N']]);
+    assert.deepEqual(imdb.columns.map((c) => c.type), ['text', 'text', 'integer', 'integer']);
+    const quoted = await inferFile('quoted.csv', ['id,name,city', '1,"Lee, Ann",Paris', '2,"Bob ""B"" Ray",Lyon', '3,plain,Nice']);
+    assert.deepEqual([quoted.quote, quoted.rows], [undefined, 3]);
+  });
+
   test('a column typed by the cheap tests is not tried with formats; empty columns stay text', async () => {
     const c = await infer('plain.csv', ['n,empty,word', '1,,a', '2,,b']);
     assert.equal(c['n']!.type, 'integer');

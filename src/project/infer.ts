@@ -7,7 +7,7 @@ import { UserError, errorMessage } from '../errors.js';
 import { checkTextStart, countRecords, hasMixedLineEnds } from '../pipeline/csv-file.js';
 import { escapesAsMysql, quoteStyle } from '../pipeline/csv-quoting.js';
 import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
-import { columnNames, inspectHeader, quoteOptions, skipOption } from '../pipeline/csv-header.js';
+import { columnNames, inspectHeader, quoteOptions, skipOption, type Quoting } from '../pipeline/csv-header.js';
 import { csvLayout } from './layout.js';
 import { numberExpr } from '../pipeline/row-rules.js';
 import type { ColumnType, DecimalSeparator } from './types.js';
@@ -45,6 +45,8 @@ export interface InferredCsv {
   encoding: SourceEncoding;
   /** A backslash when the file writes a quote inside a quoted value `\"` (and reads better so). */
   escape?: '\\';
+  /** `none` when the file's values are never quoted, a `"` being a character like any other (and reads better so). */
+  quote?: 'none';
   /** No backslash and no doubled quote: read the same with either escape (a month of one table may join either). */
   plainQuotes: boolean;
   /** `,` when the file's numbers have decimal commas and none a decimal point (`1.234,56`), `.` when one has a decimal point; undefined when none tells. */
@@ -117,12 +119,19 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   let escape: '\\' | undefined;
   const quoting = await quoteStyle(file, delimiter);
   // Backslashes before other characters (a Windows path) are text, and "" is the standard's escape: not MySQL's.
+  const count = (e?: Quoting) => `(SELECT count(*) FROM ${textReader(file, delimiter, headers.length, skipLines, e)})`;
   if (escapesAsMysql(quoting)) {
-    const count = (e?: '\\') => `(SELECT count(*) FROM ${textReader(file, delimiter, headers.length, skipLines, e)})`;
     const [r] = await engine.rows(`SELECT ${count('\\')} >= ${count()} AS more`).catch(() => [undefined]);
     if (r?.['more'] === true) escape = '\\';
   }
-  const reader = textReader(file, delimiter, headers.length, skipLines, escape);
+  // Values never quoted, a `"` a character like any other (IMDb's and many tab-separated exports: `12" Single`):
+  // read so when that reads more rows than quotes do.
+  let quote: 'none' | undefined;
+  if (quoting.quote) {
+    const [r] = await engine.rows(`SELECT ${count('none')} > ${count(escape)} AS more`).catch(() => [undefined]);
+    if (r?.['more'] === true) [quote, escape] = ['none', undefined];
+  }
+  const reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape);
   const every = `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${reader})`;
   await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
     throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
@@ -261,16 +270,18 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     };
   });
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
-  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, escape)) - rows - (describedBy ? 1 : 0));
+  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) - rows - (describedBy ? 1 : 0));
   // MySQL writes NULL as \N, in a text column too (a text "\N" would be written "\\N").
-  const textValues = escape && quoting.backslashN ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
-  if (escape && quoting.backslashN) nullValues.add('\\N');
+  // So do IMDb's tab-separated files, which quote nothing.
+  const mysqlNull = (escape ?? quote) !== undefined && quoting.backslashN;
+  const textValues = mysqlNull ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
+  if (mysqlNull) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }
 
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */
-export function textReader(file: string, delimiter: string, columns: number, skipLines = 0, escape?: '\\'): string {
+export function textReader(file: string, delimiter: string, columns: number, skipLines = 0, escape?: Quoting): string {
   return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = true, auto_detect = false, ${quoteOptions(escape)}, max_line_size = 1048576, ignore_errors = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
 }
 

@@ -119,7 +119,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       for (const column of shape.csv.columns.filter((c) => c.unique)) {
         const branches = shape.parts.map((part) => {
           const i = part.columns.findIndex((c) => c.name === column.name);
-          return `SELECT nullif(trim(${id(`c${i}`)}), '') AS v FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.escape)}`;
+          return `SELECT nullif(trim(${id(`c${i}`)}), '') AS v FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape)}`;
         });
         const [r] = await engine.rows(`SELECT count(v) = count(DISTINCT v) AS distinct_values FROM (${branches.join(' UNION ALL ')})`);
         if (r?.['distinct_values'] !== true) column.unique = false;

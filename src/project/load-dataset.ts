@@ -73,7 +73,8 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     ...(d.skip_lines ? { skipLines: d.skip_lines } : {}),
     // Declared: "," reads 1.234,56; "." makes the comma a thousands separator only (1,234 is 1234). Left out: either, where unambiguous.
     ...(d.decimal_separator ? { decimalSeparator: d.decimal_separator } : {}),
-    ...(d.escape === 'backslash' ? { escape: '\\' as const } : {}),
+    ...(d.escape === 'backslash' && d.quote !== 'none' ? { escape: '\\' as const } : {}),
+    ...(d.quote === 'none' ? { quote: 'none' as const } : {}),
     ...(d.encoding && ENCODING_NAMES[d.encoding] === 'windows-1252' ? { encoding: 'windows-1252' as const } : {}),
     key,
     columns,

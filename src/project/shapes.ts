@@ -17,6 +17,8 @@ export function oneTable(a: InferredCsv, b: InferredCsv): boolean {
   if (a.decimalSeparator && b.decimalSeparator && a.decimalSeparator !== b.decimalSeparator) return false;
   // A month written by MySQL (\") and one by a spreadsheet ("", or backslashes as text) read otherwise.
   if (a.escape !== b.escape && !(a.escape ? b : a).plainQuotes) return false;
+  // A file quoting nothing (IMDb's) and one with quoted values read otherwise.
+  if (a.quote !== b.quote) return false;
   const [small, large] = a.columns.length <= b.columns.length ? [a, b] : [b, a];
   const names = new Set(large.columns.map((c) => c.name));
   const shared = small.columns.filter((c) => names.has(c.name)).length;
@@ -49,5 +51,5 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
   // A spelling one file leaves missing in a number column and another has as a value of a text column.
   const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();
   const textTokens = [...a.textTokens, ...b.textTokens];
-  return { delimiter: a.delimiter, skipLines: a.skipLines, encoding: a.encoding === 'utf-8' ? b.encoding : a.encoding, text: a.text, ...(a.decimalSeparator ?? b.decimalSeparator ? { decimalSeparator: a.decimalSeparator ?? b.decimalSeparator } : {}), ...(a.thousandsComma || b.thousandsComma ? { thousandsComma: true } : {}), ...(a.describedBy ?? b.describedBy ? { describedBy: a.describedBy ?? b.describedBy } : {}), ...(a.escape ?? b.escape ? { escape: a.escape ?? b.escape } : {}), plainQuotes: a.plainQuotes && b.plainQuotes, rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText: valuesInText(nullValues, textTokens), textTokens, unreadRecords: a.unreadRecords + b.unreadRecords };
+  return { delimiter: a.delimiter, skipLines: a.skipLines, encoding: a.encoding === 'utf-8' ? b.encoding : a.encoding, text: a.text, ...(a.decimalSeparator ?? b.decimalSeparator ? { decimalSeparator: a.decimalSeparator ?? b.decimalSeparator } : {}), ...(a.thousandsComma || b.thousandsComma ? { thousandsComma: true } : {}), ...(a.describedBy ?? b.describedBy ? { describedBy: a.describedBy ?? b.describedBy } : {}), ...(a.escape ?? b.escape ? { escape: a.escape ?? b.escape } : {}), ...(a.quote ? { quote: a.quote } : {}), plainQuotes: a.plainQuotes && b.plainQuotes, rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText: valuesInText(nullValues, textTokens), textTokens, unreadRecords: a.unreadRecords + b.unreadRecords };
 }

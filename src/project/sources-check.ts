@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { Engine } from '../engine/duckdb.js';
 import { datasetForFile } from './globs.js';
-import { headerProblem, inspectHeader, matchHeader } from '../pipeline/csv-header.js';
+import { headerProblem, inspectHeader, matchHeader, quotingOf } from '../pipeline/csv-header.js';
 import { inferCsv } from './infer.js';
 import { csvLayout } from './layout.js';
 import { isSourceFileName } from '../lake/keys.js';
@@ -62,7 +62,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         continue;
       }
       const skip = spec.skipLines ?? 0;
-      const header = await inspectHeader(file, spec.delimiter, skip, encoding, spec.escape).catch((err: unknown) => {
+      const header = await inspectHeader(file, spec.delimiter, skip, encoding, quotingOf(spec)).catch((err: unknown) => {
         if (err instanceof UserError) return err;
         throw err;
       });
@@ -73,7 +73,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
       const quoting = await quoteStyle(file, spec.delimiter);
       const escaping = spec.escape ? escapeProblem(name, quoting, spec) : undefined;
       // Read as the CSV standard, a \" ends its value: the line is quarantined.
-      const note = !spec.escape && quoting.backslashQuote && escapesAsMysql(quoting) ? `its quotes are escaped with a backslash (\\"), as MySQL writes them: the lines holding one would be quarantined; set escape: backslash in datasets/${spec.name}.yml` : undefined;
+      const note = !spec.escape && !spec.quote && quoting.backslashQuote && escapesAsMysql(quoting) ? `its quotes are escaped with a backslash (\\"), as MySQL writes them: the lines holding one would be quarantined; set escape: backslash in datasets/${spec.name}.yml` : undefined;
       if (escaping) {
         reports.push({ file: name, dataset: spec.name, outcome: 'waits in quarantine', problem: `${escaping.message} (${escaping.hint})`, missingOptional: [], add: [] });
         continue;

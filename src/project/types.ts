@@ -72,6 +72,8 @@ export interface DatasetSpec {
   decimalSeparator?: DecimalSeparator;
   /** A backslash: a quote inside a quoted value is written `\"` (MySQL; absent: `""`, the CSV standard). */
   escape?: '\\';
+  /** `none`: values are never quoted, a `"` is a character like any other (IMDb's and many tab-separated exports). */
+  quote?: 'none';
   /**
    * Key columns (empty: no key). Within a file the first row of a key wins; across files the later
    * file's row replaces the earlier. Without a key, rows are appended and a new version of a file name

@@ -6,7 +6,7 @@ import { sqlIdent as id, sqlString as str, type Row } from '../../engine/duckdb.
 import { UserError } from '../../errors.js';
 import { assertValidKey, BUCKETS, currentVersion, readStaged, requireVersion, type Bucket } from '../../lake/index.js';
 import { datasetForFile } from '../../project/globs.js';
-import { headerKeys, inspectHeader, quoteOptions, skipOption } from '../../pipeline/csv-header.js';
+import { headerKeys, inspectHeader, quoteOptions, quotingOf, skipOption } from '../../pipeline/csv-header.js';
 import { isUtf8File, readableCopy } from '../../pipeline/csv-encoding.js';
 import { hasMixedLineEnds } from '../../pipeline/csv-file.js';
 import type { DatasetSpec } from '../../project/types.js';
@@ -195,12 +195,12 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
 /** A source or bronze CSV read as text, split with its dataset's delimiter, after the lines before its header. */
 async function csvSource(file: string, spec: DatasetSpec | undefined): Promise<string> {
   const delimiter = spec?.delimiter ?? ',';
-  const header = await inspectHeader(file, delimiter, spec?.skipLines, 'utf-8', spec?.escape);
+  const header = await inspectHeader(file, delimiter, spec?.skipLines, 'utf-8', quotingOf(spec));
   const names = header.map((h, i) => h || `column${i + 1}`);
   const columns = `{${names.map((n) => `${str(n)}: 'VARCHAR'`).join(', ')}}`;
   // hive_partitioning off: a bronze key's `ingest_date=...` folder is no column of the file.
   // One thread reads it in order (parallel reading hands out its parts as they come).
-  return `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ${str(delimiter)}, ${quoteOptions(spec?.escape)}, columns = ${columns}${skipOption(spec?.skipLines)}, ignore_errors = true, hive_partitioning = false, parallel = false)`;
+  return `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ${str(delimiter)}, ${quoteOptions(quotingOf(spec))}, columns = ${columns}${skipOption(spec?.skipLines)}, ignore_errors = true, hive_partitioning = false, parallel = false)`;
 }
 
 function formatOf(key: string): 'csv' | 'parquet' | undefined {

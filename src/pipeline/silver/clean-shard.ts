@@ -6,7 +6,7 @@ import { cleanDataset, type CleaningStats, type QualityCheck } from '../cleaning
 import { countRecords } from '../csv-file.js';
 import { readableCopy, type SourceEncoding } from '../csv-encoding.js';
 import type { RunContext } from '../context.js';
-import { headerProblem, inspectHeader, matchHeader } from '../csv-header.js';
+import { headerProblem, inspectHeader, matchHeader, quotingOf } from '../csv-header.js';
 import type { ShardHandler, StagedFile } from '../shards.js';
 import type { MergeResult } from '../merge.js';
 
@@ -78,12 +78,12 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
   const db = await ctx.db();
   const outDir = await ctx.workDir('silver');
   const { csv, longestRecord } = await bronzeText(ctx, input);
-  const header = await inspectHeader(csv, spec.delimiter, spec.skipLines, 'utf-8', spec.escape);
+  const header = await inspectHeader(csv, spec.delimiter, spec.skipLines, 'utf-8', quotingOf(spec));
   const match = matchHeader(header, spec);
   const problem = headerProblem(input.name, header, match, spec);
   if (problem) return { dataset: spec.name, key: input.key, rows: 0, waiting: problem.message };
   const missingColumns = match.missingOptional.length ? { missingColumns: match.missingOptional } : {};
-  const records = input.recount ? await countRecords(csv, spec.skipLines, spec.escape) : input.rows;
+  const records = input.recount ? await countRecords(csv, spec.skipLines, quotingOf(spec)) : input.rows;
   ctx.progress.begin('silver', input.many ? `${spec.name} ${input.name}` : spec.name, records);
   const cleaned = await cleanDataset(db, spec, csv, {
     header: match.names,

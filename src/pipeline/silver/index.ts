@@ -143,5 +143,5 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
 
 /** Whether bronze counted a file's records with other lines before the header, or another quote escape, than its dataset reads now. */
 function countedOtherwise(file: BronzeFile, spec: DatasetSpec): boolean {
-  return (file.skipLines ?? 0) !== (spec.skipLines ?? 0) || file.escape !== spec.escape;
+  return (file.skipLines ?? 0) !== (spec.skipLines ?? 0) || file.escape !== spec.escape || file.quote !== spec.quote;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parquetFiles, sqlIdent as id, sqlString as str, type Engine } from '../../engine/duckdb.js';
 import { keysDistinct } from '../../engine/distinct.js';
 import type { QualityCheck } from '../cleaning.js';
-import { headerProblem, headerSpan, inspectHeader, matchHeader, MAX_HEADER_BYTES } from '../csv-header.js';
+import { headerProblem, headerSpan, inspectHeader, matchHeader, MAX_HEADER_BYTES, quotingOf, type Quoting } from '../csv-header.js';
 import { datasetRules } from '../dataset-rules.js';
 import { judgedRows, type JudgedRows } from '../judging.js';
 import { referencedValues, silverView, unresolvedReference, writeSilverRows, type MergeResult } from '../merge.js';
@@ -43,7 +43,7 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
   const spec = datasetNamed(ctx.config.project, input.dataset);
   const db = await ctx.db();
   const { csv, longestRecord } = await bronzeText(ctx, input);
-  const header = await inspectHeader(csv, spec.delimiter, spec.skipLines, 'utf-8', spec.escape);
+  const header = await inspectHeader(csv, spec.delimiter, spec.skipLines, 'utf-8', quotingOf(spec));
   const match = matchHeader(header, spec);
   if (headerProblem(input.name, header, match, spec)) return undefined;
   const judging = await judgedRows(db, spec, csv, {
@@ -55,7 +55,7 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
   const unresolved = spec.references.map((r) => unresolvedReference(r.column, referencedValues(r)));
   const setAside = ['_reason IS NOT NULL', '_noted', ...unresolved].join(' OR ');
   const scratch = await ctx.workDir(`silver-load-${spec.name}`);
-  if (!(await tailIsClean(csv, path.join(scratch, 'tail.csv'), (file) => judgedRows(db, spec, file, { header: match.names, settings: ctx.config.qualitySettings }), setAside, db, spec.skipLines))) return undefined;
+  if (!(await tailIsClean(csv, path.join(scratch, 'tail.csv'), (file) => judgedRows(db, spec, file, { header: match.names, settings: ctx.config.qualitySettings }), setAside, db, spec.skipLines, quotingOf(spec)))) return undefined;
   const rows = `${judging.judged(judging.reader())}
     SELECT ${judging.names.map(id).join(', ')} FROM judged
     WHERE CASE WHEN ${setAside} THEN error(${str(ONE_PASS_STOPPED)}) ELSE true END`;
@@ -113,7 +113,7 @@ const TAIL_BYTES = 256 * 1024;
  * lines are judged first, on their own. A cut inside a quoted field that spans lines fails to read
  * here: such a file takes the usual way.
  */
-export async function tailIsClean(csv: string, tailFile: string, judge: (file: string) => Promise<JudgedRows>, setAside: string, db: Engine, skipLines = 0): Promise<boolean> {
+export async function tailIsClean(csv: string, tailFile: string, judge: (file: string) => Promise<JudgedRows>, setAside: string, db: Engine, skipLines = 0, quoting?: Quoting): Promise<boolean> {
   const handle = await fs.open(csv);
   try {
     const { size } = await handle.stat();
@@ -121,7 +121,7 @@ export async function tailIsClean(csv: string, tailFile: string, judge: (file: s
     const head = Buffer.alloc(MAX_HEADER_BYTES);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
     // The lines before the header too: the tail is read as the file is, skipping them.
-    const headerEnd = headerSpan(head.subarray(0, bytesRead), skipLines)?.end ?? -1;
+    const headerEnd = headerSpan(head.subarray(0, bytesRead), skipLines, quoting)?.end ?? -1;
     const tail = Buffer.alloc(TAIL_BYTES);
     await handle.read(tail, 0, TAIL_BYTES, size - TAIL_BYTES);
     const cut = tail.indexOf(10);
