@@ -101,6 +101,13 @@ describe('inferCsv', () => {
     assert.deepEqual([quoted.quote, quoted.rows], [undefined, 3]);
   });
 
+  test('dates written two ways in one column (ISO and day first): a date without a format, as silver reads it; month first proven stays text', async () => {
+    const c = await infer('twoways.csv', ['id,sold,maybe,us', '1,2025-01-05,2025-01-05,2025-01-05', '2,25/02/2025,03/02/2025,02/25/2025']);
+    assert.deepEqual([c['sold']!.type, c['sold']!.format, c['sold']!.ambiguousWith], ['date', undefined, undefined]);
+    assert.deepEqual([c['maybe']!.type, c['maybe']!.ambiguousWith], ['date', '%m/%d/%Y']);
+    assert.equal(c['us']!.type, 'text');
+  });
+
   test('a column typed by the cheap tests is not tried with formats; empty columns stay text', async () => {
     const c = await infer('plain.csv', ['n,empty,word', '1,,a', '2,,b']);
     assert.equal(c['n']!.type, 'integer');

@@ -9,7 +9,7 @@ import { escapesAsMysql, quoteStyle } from '../pipeline/csv-quoting.js';
 import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, quoteOptions, skipOption, type Quoting } from '../pipeline/csv-header.js';
 import { csvLayout } from './layout.js';
-import { numberExpr } from '../pipeline/row-rules.js';
+import { numberExpr, typedExpr } from '../pipeline/row-rules.js';
 import type { ColumnType, DecimalSeparator } from './types.js';
 
 /**
@@ -207,6 +207,21 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const readings = (i: number) => DATE_FORMATS.flatMap((f, j) => (Number(row[`values_${i}`]) > 0 && Number(row[`df${j}_${i}`]) === 0 ? [j] : []));
   const twoReadings = headers.flatMap((_, i) => (readings(i).length > 1 ? [i] : []));
   Object.assign(row, await aggregate(engine, twoReadings.flatMap((i) => readings(i).map((j) => `bool_and(day(try_strptime(${value(i)}, ${str(DATE_FORMATS[j]!)})) = 1) AS ${id(`first_${j}_${i}`)}`)), source));
+  // Dates written two ways in one column (ISO in one month's export, day first in another's): no one
+  // format reads them all; silver's reading without a format does (ISO, then day first), as `dm_<i>` says.
+  const twoWays = dateLike.filter((i) => readings(i).length === 0 && TIMESTAMP_FORMATS.every((_, j) => Number(row[`tf${j}_${i}`]) !== 0));
+  const asSilverReadsDates = (v: string) => typedExpr(v, { type: 'date', required: false, personal: false }, v);
+  Object.assign(
+    row,
+    await aggregate(
+      engine,
+      twoWays.flatMap((i) => [
+        `${fails(i, `CASE WHEN NOT regexp_matches(${value(i)}, '[0-9]:[0-9]') THEN ${asSilverReadsDates(value(i))} END`)} AS ${id(`dm_${i}`)}`,
+        `count(*) FILTER (WHERE regexp_matches(${value(i)}, '^\\s*(1[3-9]|2[0-9]|3[01])[/.-]')) AS ${id(`dayfirst_${i}`)}`,
+      ]),
+      source,
+    ),
+  );
   const rows = Number(row['n']);
   // Decimal commas somewhere, and no decimal point anywhere: the file writes `1.234,56` (German, French... exports).
   const sum = (k: string) => headers.reduce((n, _, i) => n + Number(row[`${k}_${i}`]), 0);
@@ -243,6 +258,10 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       format = dateFormats[0];
       // Another reading of day and month ("%d/%m" against "%m/%d"); "%b" and "%B" both read "May".
       ambiguousWith = dateFormats.find((f) => f.replace('%B', '%b') !== format!.replace('%B', '%b'));
+    } else if (ok('dm')) {
+      // Two ways (ISO and day first), no format: day first is proven by a day past 12, else it may be month first.
+      type = 'date';
+      if (get('dayfirst') === 0) ambiguousWith = '%m/%d/%Y';
     } else if (tsFormats.length) {
       type = 'timestamp';
       format = tsFormats[0];

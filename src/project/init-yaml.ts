@@ -31,7 +31,7 @@ function isRowNumber(c: InferredColumn): boolean {
 /** What init says to check in a dataset it wrote, one line each: dates read one way that read another, two-digit years. */
 export function toCheck(csv: InferredCsv): string[] {
   return csv.columns.flatMap((c) => [
-    ...(c.ambiguousWith ? [`${c.name}: read as ${c.format}, but every value also reads as ${c.ambiguousWith} (day and month)`] : []),
+    ...(c.ambiguousWith ? [`${c.name}: read as ${c.format ?? 'ISO or day first (no format: ISO dates and others)'}, but every value also reads as ${c.ambiguousWith} (day and month)`] : []),
     ...(c.format?.includes('%y') ? [`${c.name}: two-digit years, 00–68 read as 2000–2068 and 69–99 as 1969–1999`] : []),
   ]);
 }

@@ -52,3 +52,12 @@ test('merged: types that read both files, a column of one file optional, a null 
   assert.equal(merged.rows, 5);
   assert.deepEqual(merged.nullValuesInText, [{ value: '-', columns: ['comment'] }]);
 });
+
+test('merged: dates ISO in one file and day first in another are a date read without a format, as silver reads both; month first stays text; one quoting nothing and one quoted are two tables', () => {
+  const iso = csv([column('id', 'integer'), column('day', 'date')]);
+  const dayFirst = csv([column('id', 'integer'), column('day', 'date', { format: '%d/%m/%Y', ambiguousWith: '%m/%d/%Y' })]);
+  const day = mergeShapes(iso, dayFirst).columns[1]!;
+  assert.deepEqual([day.type, day.format, day.ambiguousWith], ['date', undefined, '%m/%d/%Y']);
+  assert.equal(mergeShapes(iso, csv([column('id', 'integer'), column('day', 'date', { format: '%m/%d/%Y' })])).columns[1]!.type, 'text');
+  assert.ok(!oneTable(iso, csv([column('id', 'integer'), column('day', 'date')], { quote: 'none' })));
+});

@@ -28,6 +28,9 @@ export function oneTable(a: InferredCsv, b: InferredCsv): boolean {
   return small.columns.length - shared === 1 && large.columns.length - shared === 1 && shared * 2 > large.columns.length;
 }
 
+/** Day-first forms silver reads in a date column without a format (row-rules.ts), beside ISO dates. */
+const SILVER_DATE_FORMS = ['%d/%m/%Y', '%Y/%m/%d', '%d-%m-%Y', '%d.%m.%Y'];
+
 /**
  * What two files of one table say together: every column (in the first file's order, then the new
  * ones), each typed to read the values of both (integer and number are numbers; other differences
@@ -44,9 +47,12 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     if (x.distinct === 0) return { ...y, header: x.header, complete: false, unique: false };
     const same = x.type === y.type && x.format === y.format;
     const numbers = [x.type, y.type].every((t) => t === 'integer' || t === 'number');
-    const type = same ? x.type : numbers ? 'number' : 'text';
+    // Dates ISO in one file and day first in another: silver reads both without a format.
+    const dates = x.type === 'date' && y.type === 'date' && [x.format, y.format].every((f) => f === undefined || SILVER_DATE_FORMS.includes(f));
+    const type = same ? x.type : numbers ? 'number' : dates ? 'date' : 'text';
     const { format: _format, ambiguousWith: _ambiguous, ...rest } = x;
-    return { ...(same ? x : rest), type, complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
+    const ambiguousWith = dates && !same ? (x.ambiguousWith ?? y.ambiguousWith) : undefined;
+    return { ...(same ? x : rest), type, ...(ambiguousWith ? { ambiguousWith } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
   });
   // A spelling one file leaves missing in a number column and another has as a value of a text column.
   const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();
