@@ -450,6 +450,12 @@ test('IMDb\'s tab-separated files, which quote nothing (12" Single) and write \\
   assert.match(yaml, /^null_values: \["\\\\N"\]$/m);
   // A later file with a row to quarantine: cleaned the usual way, not in one pass.
   await fs.writeFile(path.join(dir, 'sources', 'title.basics_2.tsv'), 'tconst\tprimaryTitle\tstartYear\tendYear\ntt0000005\tA "B" C\t2001\t\\N\ntt0000006\tBad year\tsoon\t\\N\n');
+  // Read with quotes (the definition without quote: none), the lines holding a " are quarantined, and the summary names the option.
+  const quoted = `${dir}-quoted`;
+  await fs.cp(dir, quoted, { recursive: true });
+  await fs.writeFile(path.join(quoted, 'datasets', 'title_basics.yml'), yaml.replace(/^quote: none\n/m, ''));
+  const withQuotes = await runCli(['run', '--project', quoted], { DATA_DIR: path.join(root, 'imdb-quoted-data') });
+  assert.match(withQuotes.stdout + withQuotes.stderr, /title_basics: \d+ of the malformed lines? holds? a " \(12" Single\): if the file quotes nothing, as IMDb's do, set quote: none in datasets\/title_basics\.yml/);
   const dataDir = path.join(root, 'imdb-data');
   const summary = await runProject(dir, dataDir);
   assert.deepEqual([summary.stages[0].rowsOut, summary.stages[1].rowsIn, summary.stages[1].quarantined], [6, 6, 1]);

@@ -45,6 +45,10 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
       const n = stats.backslashQuotes;
       lines.push(`${stats.dataset}: ${n} of the malformed line${n > 1 ? 's hold' : ' holds'} \\" (a quote escaped as MySQL writes it): set escape: backslash in datasets/${stats.dataset}.yml to read ${n > 1 ? 'them' : 'it'}`);
     }
+    if (stats.literalQuotes) {
+      const n = stats.literalQuotes;
+      lines.push(`${stats.dataset}: ${n} of the malformed line${n > 1 ? 's hold' : ' holds'} a " (12" Single): if the file quotes nothing, as IMDb's do, set quote: none in datasets/${stats.dataset}.yml to read ${n > 1 ? 'them' : 'it'}`);
+    }
   }
   const quality = silver?.details['quality'] as QualityCheck[] | undefined;
   if (quality) {

@@ -29,6 +29,8 @@ export interface CleaningStats {
   reasons: Record<string, number>;
   /** Of the lines quarantined as malformed in a dataset without `escape`, those holding `\"`: a MySQL-style export (the summary names the option). */
   backslashQuotes?: number;
+  /** Of those of a tab-separated dataset with quotes, those holding a `"`: an export that quotes nothing, as IMDb's (the summary names `quote: none`). */
+  literalQuotes?: number;
 }
 
 export interface CleaningResult {
@@ -221,8 +223,10 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     for (const r of rejectRows) reasons[String(r['reason'])] = Number(r['n']);
   }
   // Malformed lines holding \" are most likely a MySQL export's: the summary says which option reads them.
-  const [escaped] = rejected > 0 && !spec.escape && !spec.quote ? await engine.rows(`SELECT count(*) AS n FROM ${rejects} WHERE contains(csv_line, '\\"')`) : [];
+  const [escaped] = rejected > 0 && !spec.escape && !spec.quote ? await engine.rows(`SELECT count(*) FILTER (WHERE contains(csv_line, '\\"')) AS n, count(*) FILTER (WHERE contains(csv_line, '"')) AS quotes FROM ${rejects}`) : [];
   const backslashQuotes = Number(escaped?.['n'] ?? 0);
+  // Tab-separated lines holding a quote: most likely an export that quotes nothing (`12" Single`).
+  const literalQuotes = spec.delimiter === '\t' && !backslashQuotes ? Number(escaped?.['quotes'] ?? 0) : 0;
   const quarantined = Object.values(reasons).reduce((a, b) => a + b, 0);
 
   const quarantineFile = path.join(options.outDir, `${t}.quarantine.parquet`);
@@ -250,6 +254,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     exactDuplicates: byVerdict.get('exact_duplicate') ?? 0,
     reasons,
     ...(backslashQuotes ? { backslashQuotes } : {}),
+    ...(literalQuotes ? { literalQuotes } : {}),
   };
   return {
     stats,
