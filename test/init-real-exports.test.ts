@@ -435,6 +435,11 @@ test('header cells with a line break (Excel\'s wrapped text): init names them, b
   const summary = await runProject(dir, dataDir);
   assert.equal(summary.stages[1].quarantined, 0);
   assert.equal(summary.stages[0].details.mixedLineEnds, undefined);
+  // Excel's own: rows ending with CRLF, the header cells' line breaks LF (which DuckDB would take for the file's line end).
+  const excel = await initFrom('wrapped-excel', { 'orders.csv': '"Order\nID","Total\nAmount"\r\n1,10\r\n2,20\r\n' }, 'wrapped-excel-project');
+  assert.doesNotMatch(await fs.readFile(path.join(excel, 'datasets', 'orders.yml'), 'utf8'), /^quote:/m);
+  const excelRun = await runProject(excel, path.join(root, 'wrapped-excel-data'));
+  assert.deepEqual([excelRun.stages[1].rowsOut, excelRun.stages[1].quarantined], [2, 0]);
   assert.deepEqual(await silverRows(dataDir, 'census', summary.runId, 'SELECT id, population_2019 AS pop, area_km2 AS area, note FROM $t ORDER BY id'), [
     { id: 1, pop: 100, area: 3.5, note: 'two\r\nlines' },
     { id: 2, pop: 200, area: 4, note: 'b' },

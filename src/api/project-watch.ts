@@ -33,7 +33,8 @@ const watches = new Map<string, Watch>();
 export function livePrivacy(started: Project, log?: { warn(message: string): void }): Privacy {
   let watch = watches.get(started.dir);
   if (!watch) {
-    watch = { project: started, privacy: privacyOf(started), checkedAt: Date.now(), kpisNoted: false };
+    // Read at the first call: the definitions may have changed since the server started.
+    watch = { project: started, privacy: privacyOf(started), checkedAt: 0, kpisNoted: false };
     watches.set(started.dir, watch);
   }
   if (Date.now() - watch.checkedAt < RELOAD_MS) return watch.privacy;

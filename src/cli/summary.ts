@@ -72,7 +72,7 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
   const ignoredColumns = bronze?.details['ignoredColumns'] as Record<string, string[]> | undefined;
   for (const [name, cols] of Object.entries(ignoredColumns ?? {})) lines.push(`bronze: ${name}: columns not in its definition, ignored: ${cols.join(', ')}`);
   const mixed = bronze?.details['mixedLineEnds'] as string[] | undefined;
-  if (mixed?.length) lines.push(`bronze: lines ending with CRLF and with LF (rows appended by another tool?), read as if all ended with LF: ${mixed.join(', ')}`);
+  if (mixed?.length) lines.push(`bronze: lines ending with CRLF and with LF (rows appended by another tool, or a header cell with a line break?), read as if all ended with LF: ${mixed.join(', ')}`);
   const versions = withOutcome('new version');
   if (versions.length) lines.push(`bronze: new content under a known name, kept as a new version: ${versions.join(', ')}`);
   const ignored = Object.entries(files ?? {}).filter(([, v]) => v.startsWith('ignored')).map(([k]) => k);

@@ -308,9 +308,10 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(rows, [{ id: 1, x: 12.5 }, { id: 2, x: 0.125 }, { id: 5, x: 1234.5 }, { id: 6, x: 1234 }, { id: 7, x: -1234567 }]);
     assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [[3, 'invalid_number:x'], [4, 'invalid_number:x'], [8, 'invalid_number:x']]);
     // decimal_separator ".": the comma groups thousands only.
-    const point = await clean({ ...spec, decimalSeparator: '.' }, 'id,x\n1,"1,234"\n2,"-12,500"\n3,"12,5"\n4,"2,067.25"\n5,3.5\n');
+    const point = await clean({ ...spec, decimalSeparator: '.' }, 'id,x\n1,"1,234"\n2,"-12,500"\n3,"12,5"\n4,"2,067.25"\n5,3.5\n6,"0,125"\n');
     assert.deepEqual(point.rows, [{ id: 1, x: 1234 }, { id: 2, x: -12500 }, { id: 4, x: 2067.25 }, { id: 5, x: 3.5 }]);
-    assert.deepEqual(point.quarantine.map((q) => [q['_record'], q['_reason']]), [[3, 'invalid_number:x']]);
+    // A first group of 0 is no thousands group: quarantined, not read as 125.
+    assert.deepEqual(point.quarantine.map((q) => [q['_record'], q['_reason']]), [[3, 'invalid_number:x'], [6, 'invalid_number:x']]);
   });
 
   test('decimal_separator ",": dots and spaces group thousands, the comma marks decimals; a dot decimal is quarantined, not guessed', async () => {

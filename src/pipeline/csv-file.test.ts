@@ -191,6 +191,8 @@ test('line ends of both kinds, or CR CR LF, anywhere outside quotes (a blank lin
     ['id,name\n1,"x\r\ny"\n2,b\n', false, 0],
     ['id,name\r\n1,"x\ny"\r\n2,b\r\n', false, 0],
     ['id,name\r\n1,"x\ny"\r\n2,b\n', true, 0],
+    // In the header's quotes, it counts: DuckDB would take that LF for the file's line end and read nothing.
+    ['"Order\nID","Total\nAmount"\r\n1,10\r\n2,20\r\n', true, 0],
   ] as const) {
     await withFile(Buffer.from(text), async (file) => {
       assert.equal((await inspectCsv(file, undefined, skip)).mixedLineEnds, mixed, JSON.stringify(text));

@@ -109,6 +109,8 @@ describe('header names and their match with a definition', () => {
     assert.deepEqual(matchHeader(parseHeader('Change %,Change'), declaring(['change', 'change_2'])).names, ['change', 'change_2']);
     assert.deepEqual(matchHeader(parseHeader('Straße,Strasse'), declaring(['stra_e', 'strasse'])).names, ['stra_e', 'strasse']);
     assert.deepEqual(matchHeader(parseHeader('Change,Change %'), declaring(['change', 'change_pct'])).names, ['change', 'change_pct']);
+    // Names of both eras (an old `sales`, a `margin_pct` added since): each field keeps its column.
+    assert.deepEqual(matchHeader(parseHeader('id,Sales ($),Margin %'), declaring(['id', 'sales', 'margin_pct'])).names, ['id', 'sales', 'margin_pct']);
     // The explorer masks a personal column by these keys: declared either way, `Straße` is masked.
     assert.deepEqual(headerKeys('Straße'), ['strasse', 'strae']);
     assert.deepEqual(headerKeys('E-mail'), ['email']);

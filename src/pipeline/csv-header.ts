@@ -137,12 +137,15 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
   const now = columnNames(header);
   const before = namesOf(header, legacyFold);
   const writtenBefore = before.some((n) => !now.includes(n) && declaredAs(n)) && !now.some((n) => !before.includes(n) && declaredAs(n));
+  // A definition of both eras (an old `sales` for `Sales ($)`, a `margin_pct` added since): a field no name matches takes
+  // its earlier name, when no field is called so now (so that no two fields take one column).
+  const earlierName = (i: number) => (before[i] !== now[i] && !now.some((n) => headerKey(n) === headerKey(before[i]!)) ? declaredAs(before[i]!) : undefined);
   const names = header.map((h, i) => {
     const key = headerKey(h);
     let c =
       writtenBefore && before[i] !== now[i]
         ? (declaredAs(before[i]!) ?? byKey.get(headerKeys(h).at(-1)!))
-        : ((key ? byKey.get(key) : undefined) ?? declaredAs(columnName(h, i)));
+        : ((key ? byKey.get(key) : undefined) ?? declaredAs(columnName(h, i)) ?? earlierName(i));
     if (!c) return `_extra_${i + 1}`;
     // Taken already: the first of <name>_2, <name>_3... declared and not taken, as columnNames numbers them.
     const base = c;

@@ -9,9 +9,9 @@ export class RecordCounter {
   longest = 0;
   /**
    * Line ends by kind, every one outside quotes (blank lines count too): DuckDB's reader takes the first
-   * one's kind for all, and stops at a line end of the other, or CR CR LF. A newline inside quotes is
-   * the value's, of either kind (Excel ends rows with CRLF and lines within a cell with LF): it is read
-   * as written.
+   * one's kind for all, and stops at a line end of the other, or CR CR LF. A newline inside a value's
+   * quotes is the value's, of either kind (Excel ends rows with CRLF and lines within a cell with LF): it
+   * is read as written. One inside the header's quotes counts: DuckDB takes it for the file's.
    */
   crlf = 0;
   lf = 0;
@@ -59,6 +59,10 @@ export class RecordCounter {
           const blank = begin >= 0 && n - begin <= 64 && (begin === n || first === 32 || first === 9 || first === 13) && chunk.subarray(begin, n).every((b) => b === 32 || b === 9 || b === 13);
           if (!blank) this.close(this.offset + n, n > 0 ? chunk[n - 1]! : this.prevLast);
           this.start = this.offset + n + 1;
+          this.lineEnd(chunk, n);
+        } else if (this.records === 0) {
+          // Inside the header's quotes (a wrapped header cell), a line end unlike the rows' stops DuckDB's reader:
+          // it takes the first line end it meets for the file's.
           this.lineEnd(chunk, n);
         }
         i = n + 1;

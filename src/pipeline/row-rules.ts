@@ -59,11 +59,12 @@ export function numberExpr(r: string, type: string, decimalSeparator?: DecimalSe
   if (decimalSeparator === ',') return commaNumberExpr(r, type);
   const thousands = `TRY_CAST(replace(${r}, ',', '') AS ${type})`;
   if (decimalSeparator === '.') {
-    const grouped = `regexp_full_match(${r}, '\\s*[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?\\s*')`;
+    // A first group of 0 is no thousands group: "0,125" is no number here.
+    const grouped = `regexp_full_match(${r}, '\\s*[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+([.][0-9]*)?\\s*')`;
     return `coalesce(TRY_CAST(${r} AS ${type}), CASE WHEN ${grouped} THEN ${thousands} END)`;
   }
   const decimalComma = `contains(${r}, ',') AND NOT contains(${r}, '.') AND NOT regexp_full_match(${r}, '\\s*[+-]?[1-9][0-9]*,[0-9]{3}\\s*')`;
-  const onlyThousands = `regexp_full_match(${r}, '\\s*[+-]?[0-9]{1,3}((,[0-9]{3})+[.][0-9]*|(,[0-9]{3}){2,})\\s*')`;
+  const onlyThousands = `regexp_full_match(${r}, '\\s*[+-]?[1-9][0-9]{0,2}((,[0-9]{3})+[.][0-9]*|(,[0-9]{3}){2,})\\s*')`;
   return `coalesce(TRY_CAST(${r} AS ${type}), CASE WHEN ${onlyThousands} THEN ${thousands} WHEN ${decimalComma} THEN TRY_CAST(replace(${r}, ',', '.') AS ${type}) END)`;
 }
 

@@ -99,6 +99,11 @@ describe('inferCsv', () => {
     assert.deepEqual(imdb.columns.map((c) => c.type), ['text', 'text', 'integer', 'integer']);
     const quoted = await inferFile('quoted.csv', ['id,name,city', '1,"Lee, Ann",Paris', '2,"Bob ""B"" Ray",Lyon', '3,plain,Nice']);
     assert.deepEqual([quoted.quote, quoted.rows], [undefined, 3]);
+    // Quoted values with a line break, whose lines would read as rows with quotes off: quotes, in a CSV or a TSV.
+    const reviews = await inferFile('reviews.csv', ['review_id,comment', '1,"Great product', 'Would buy again, 5 stars"', '2,Fine', '3,"Too small"']);
+    assert.deepEqual([reviews.quote, reviews.rows, reviews.columns[0]!.type], [undefined, 3, 'integer']);
+    const notes = await inferFile('notes.tsv', ['id\tnote', '1\t"first', 'second"', '2\tplain', '3\t12" ruler']);
+    assert.equal(notes.quote, undefined);
   });
 
   test('dates written two ways in one column (ISO and day first): a date without a format, as silver reads it; month first proven stays text', async () => {

@@ -8,7 +8,7 @@ import { checkTextStart, countRecords, hasMixedLineEnds } from '../pipeline/csv-
 import { escapesAsMysql, quoteStyle } from '../pipeline/csv-quoting.js';
 import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, quoteOptions, skipOption, type Quoting } from '../pipeline/csv-header.js';
-import { csvLayout } from './layout.js';
+import { csvLayout, hasQuotedLineBreak } from './layout.js';
 import { numberExpr, typedExpr } from '../pipeline/row-rules.js';
 import type { ColumnType, DecimalSeparator } from './types.js';
 
@@ -125,9 +125,10 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     if (r?.['more'] === true) escape = '\\';
   }
   // Values never quoted, a `"` a character like any other (IMDb's and many tab-separated exports: `12" Single`):
-  // read so when that reads more rows than quotes do.
+  // read so when that reads more rows than quotes do, in a tab-separated file. Not in a file whose quotes
+  // hold a line break: the lines of such a value read as rows of their own with quotes off.
   let quote: 'none' | undefined;
-  if (quoting.quote) {
+  if (quoting.quote && delimiter === '\t' && !(await hasQuotedLineBreak(file))) {
     const [r] = await engine.rows(`SELECT ${count('none')} > ${count(escape)} AS more`).catch(() => [undefined]);
     if (r?.['more'] === true) [quote, escape] = ['none', undefined];
   }

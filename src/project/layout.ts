@@ -47,6 +47,11 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
   return chosen ? { delimiter: chosen.delimiter, skipLines: physicalLines(lines, chosen.skipLines) } : { delimiter: ',', skipLines: 0 };
 }
 
+/** Whether the file's first lines hold a quoted value with a line break (`"two<LF>lines"`): a file whose values are quoted. */
+export async function hasQuotedLineBreak(file: string): Promise<boolean> {
+  return (await firstLines(file)).some((l) => l.includes('\n'));
+}
+
 /** The file's lines before `lines[index]` (a line joined from several, a quoted line break, counts as many). */
 function physicalLines(lines: string[], index: number): number {
   return lines.slice(0, index).reduce((n, l) => n + 1 + (l.match(/\n/g)?.length ?? 0), 0);
