@@ -1,4 +1,4 @@
-import { sqlString as str } from '../../engine/duckdb.js';
+import { sqlIdent as id, sqlString as str } from '../../engine/duckdb.js';
 import { fileQuarantineKey, localPaths, orphansKey, silverObjectKey } from '../../lake/index.js';
 import type { QualityCheck } from '../cleaning.js';
 import type { RunContext } from '../context.js';
@@ -73,13 +73,11 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
     const revision = plan.revised.find((r) => r.dataset === spec.name);
     const before = new Set(plan.previous?.processed ?? []);
     const revising = files.filter((f) => revision?.files.includes(f.name) && !before.has(f.key));
-    if (revision && plan.previous && revising.every((f) => cleaned.find((c) => c.key === f.key)?.waiting !== undefined)) {
+    if (revision && plan.previous && revising.length > 0 && revising.every((f) => cleaned.find((c) => c.key === f.key)?.waiting !== undefined)) {
       kept.push(spec.name);
       current = plan.previous.datasets[spec.name] ?? current;
-      for (const f of files.filter((x) => before.has(x.key))) {
-        const q = plan.previous.quarantine?.[f.key];
-        if (q) next.quarantine![f.key] = q;
-      }
+      // Its quarantine objects too, those of the versions kept included.
+      for (const [key, q] of Object.entries(plan.previous.quarantine ?? {})) if (q.dataset === spec.name) next.quarantine![key] = q;
       files = files.filter((f) => !before.has(f.key));
     }
     const existing = await existingFiles(current);
@@ -117,6 +115,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
 
     const merged = loaded ?? (await merge(ctx, spec, { incoming, existing, current, waiting, downloads }));
     quality.push(...merged.quality);
+    if (revision && !kept.includes(spec.name)) await cascade(ctx, plan, spec, downloads);
 
     const partitions = { ...current.partitions };
     for (const p of merged.touched) {
@@ -154,6 +153,33 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
   for (const d of Object.keys(next.datasets)) if (!digests.has(d)) delete next.datasets[d];
 
   return { uploads, next, stats, quality, rowsIn, kept };
+}
+
+/**
+ * Thrown when a dataset rebuilt from its latest files (plan.revised) no longer holds values that
+ * datasets referencing it use: their rows would point at nothing, where a run from scratch would hold
+ * them back in quarantine. The silver stage plans again with those datasets rebuilt too.
+ */
+export class CascadeRevision extends Error {
+  constructor(readonly datasets: ReadonlyMap<string, string>) {
+    super(`silver: ${[...datasets.keys()].join(', ')} must be rebuilt too`);
+  }
+}
+
+/** Whether the revised dataset lost values its referencing datasets use (error or fatal references): throws CascadeRevision naming them. */
+async function cascade(ctx: RunContext, plan: SilverPlan, spec: DatasetSpec, downloads: string): Promise<void> {
+  const revised = new Set(plan.revised.map((r) => r.dataset));
+  const referencing = ctx.config.project.datasets.flatMap((d) => (revised.has(d.name) ? [] : d.references.filter((r) => r.dataset === spec.name && r.severity !== 'warn').map((r) => ({ dataset: d.name, r }))));
+  const before = Object.values(plan.previous?.datasets[spec.name]?.partitions ?? {}).flat();
+  if (referencing.length === 0 || before.length === 0) return;
+  const db = await ctx.db();
+  const earlier = (await localPaths(ctx.lake, 'silver', before, downloads)).map((p) => str(p)).join(', ');
+  const losing = new Map<string, string>();
+  for (const { dataset, r } of referencing) {
+    const [gone] = await db.rows(`SELECT count(*) AS n FROM (SELECT DISTINCT ${id(r.key)} FROM read_parquet([${earlier}]) WHERE ${id(r.key)} IS NOT NULL EXCEPT SELECT ${id(r.key)} FROM ${silverView(spec.name)})`);
+    if (Number(gone!['n']) > 0) losing.set(dataset, spec.name);
+  }
+  if (losing.size) throw new CascadeRevision(losing);
 }
 
 /** A dataset's merge (merge.ts) in this run's scratch, with its earlier orphans and its references as merged in this run. */

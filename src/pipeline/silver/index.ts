@@ -4,11 +4,11 @@ import type { DatasetSpec } from '../../project/types.js';
 import { timed, type RunContext, type StageResult } from '../context.js';
 import { failpoint } from '../../failpoints.js';
 import { inlineRunner, runShards, type ShardRunner } from '../shards.js';
-import { cleanShard, datasetNamed } from './clean-shard.js';
+import { cleanShard, datasetNamed, type CleanShardOutput } from './clean-shard.js';
 import { loadShard, mayLoadInOnePass } from './one-pass.js';
-import { combineSilver } from './combine.js';
+import { CascadeRevision, combineSilver, type OnePassLoads, type SilverChanges } from './combine.js';
 import { commitSilver } from './commit.js';
-import { planSilver } from './plan.js';
+import { planSilver, type SilverPlan } from './plan.js';
 import { mergeChecks, type SilverDatasetStats } from './stats.js';
 
 export { cleanShard, type CleanShardInput, type CleanShardOutput } from './clean-shard.js';
@@ -41,7 +41,17 @@ async function vacuumedBronze(ctx: RunContext, keys: string[]): Promise<string[]
  */
 export async function runSilver(ctx: RunContext, options: SilverOptions = {}): Promise<StageResult> {
   return timed(async () => {
-    let plan = planSilver(ctx.config.project, await ctx.draft.manifest(), await ctx.draft.silver(), options.fullRefresh === true);
+    const manifest = await ctx.draft.manifest();
+    const silverBefore = await ctx.draft.silver();
+    const revisions: { cascade: Map<string, string>; keep: Set<string> } = { cascade: new Map(), keep: new Set() };
+    let plan = planSilver(ctx.config.project, manifest, silverBefore, options.fullRefresh === true, revisions);
+    // A dataset rebuilt from its latest files needs them all: one `vacuum --bronze` deleted keeps its rows as they are.
+    if (plan.revised.length) {
+      const revisedFiles = plan.toMerge.filter((f) => plan.revised.some((r) => r.dataset === f.dataset));
+      const vacuumed = new Set(await vacuumedBronze(ctx, revisedFiles.map((f) => f.key)));
+      for (const f of revisedFiles) if (vacuumed.has(f.key)) revisions.keep.add(f.dataset);
+      if (revisions.keep.size) plan = planSilver(ctx.config.project, manifest, silverBefore, options.fullRefresh === true, revisions);
+    }
     // A rebuild reads every bronze file again: those `datalake vacuum --bronze` deleted are not there.
     const gone = plan.rebuild ? await vacuumedBronze(ctx, plan.toMerge.map((f) => f.key)) : [];
     if (gone.length && !options.fullRefresh) {
@@ -67,8 +77,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     if (plan.candidates.length === 0) {
       return { stage: 'silver' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: plan.state.runId ? `no new bronze file since run ${plan.state.runId}` : 'no bronze file yet' } };
     }
-    const { toMerge } = plan;
-    let changes: Awaited<ReturnType<typeof combineSilver>>;
+    let changes: Awaited<ReturnType<typeof combineSilver>> | undefined;
     let bytes: number;
     const warnings: string[] = [];
     if (gone.length) {
@@ -77,40 +86,22 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
       );
     }
     try {
-      const runner = options.shards ?? inlineRunner(ctx);
-      const shards = toMerge.map((f, index) => ({
-        label: `clean ${f.key}`,
-        input: {
-          dataset: f.dataset,
-          key: f.key,
-          name: f.name,
-          rows: f.rows,
-          ...(f.recordCount ? { recordCount: true } : {}),
-          // Counted with other lines before the header than the definition skips now: counted again.
-          ...(countedOtherwise(f, datasetNamed(ctx.config.project, f.dataset)) ? { recount: true as const } : {}),
-          ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
-          ...(f.encoding ? { encoding: f.encoding } : {}),
-          ...(f.mixedLineEnds ? { mixedLineEnds: true as const } : {}),
-          index,
-          many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,
-        },
-      }));
-      // A dataset's first load from one file may be cleaned and written in one pass (one-pass.ts); it
-      // checks references against the datasets merged before it, so it runs at its dataset's turn.
-      const inOnePass = (s: (typeof shards)[number]) => {
-        const spec = datasetNamed(ctx.config.project, s.input.dataset);
-        return runner.inProcess === true && options.onePass !== false && mayLoadInOnePass(spec, plan.state.datasets[spec.name], s.input);
-      };
-      const cleaned = await runShards(ctx, runner, 'silver.clean', shards.filter((s) => !inOnePass(s)), cleanShard);
-      const load = async (key: string) => {
-        const [output] = await runner.map('silver.clean', [shards.find((s) => s.input.key === key)!], loadShard);
-        cleaned.push(output!);
-        return output!;
-      };
-      const loads = new Set(shards.filter(inOnePass).map((s) => s.input.key));
-      failpoint('silver:combine');
-      changes = await combineSilver(ctx, plan, cleaned, { keys: loads, load });
-      for (const c of cleaned.filter((o) => o.oneThread)) {
+      // A rebuilt dataset that lost values another uses: that one is rebuilt too (CascadeRevision), planned again.
+      let cleaned: Awaited<ReturnType<typeof cleanFiles>>;
+      for (;;) {
+        cleaned = await cleanFiles(ctx, plan, options);
+        try {
+          failpoint('silver:combine');
+          changes = await combineSilver(ctx, plan, cleaned.outputs, cleaned.onePass);
+          break;
+        } catch (err) {
+          if (!(err instanceof CascadeRevision)) throw err;
+          for (const c of cleaned.outputs) await c.dispose?.();
+          for (const [d, because] of err.datasets) revisions.cascade.set(d, because);
+          plan = planSilver(ctx.config.project, manifest, silverBefore, options.fullRefresh === true, revisions);
+        }
+      }
+      for (const c of cleaned.outputs.filter((o) => o.oneThread)) {
         warnings.push(`${c.key} was cleaned on one thread (slower, same rows): DuckDB planned its cleaning without the writer that keeps row order in parallel; please report it with the dataset's definition`);
       }
       bytes = await commitSilver(ctx, plan, changes);
@@ -128,17 +119,61 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
       quarantined: sum((s) => s.quarantined),
       bytes,
       details: {
-        files: toMerge.map((f) => f.key),
+        files: plan.toMerge.map((f) => f.key),
         superseded: plan.superseded.map((f) => f.key),
         ...(plan.unmatched.length ? { unmatched: plan.unmatched } : {}),
         ...(warnings.length ? { warnings } : {}),
         ...(plan.redefined.length ? { rebuilt: `the definitions of ${plan.redefined.join(', ')} changed: silver was rebuilt from bronze` } : {}),
-        ...(plan.revised.some((r) => !changes.kept.includes(r.dataset)) ? { revised: plan.revised.filter((r) => !changes.kept.includes(r.dataset)).map((r) => `${r.dataset} was rebuilt from its latest files, as a new version of ${r.files.join(', ')} came (rows it no longer holds are withdrawn): ${plan.previous?.datasets[r.dataset]?.rows ?? 0} → ${changes.stats[r.dataset]?.rows ?? 0} rows`) } : {}),
+        ...(plan.revised.some((r) => !changes.kept.includes(r.dataset)) ? { revised: plan.revised.filter((r) => !changes.kept.includes(r.dataset)).map((r) => revisedLine(r, plan, changes)) } : {}),
         datasets: changes.stats,
         quality: mergeChecks(changes.quality),
       },
     };
   });
+}
+
+/** The plan's files cleaned (on the workers in distributed mode), those loaded in one pass left for combine, at their dataset's turn. */
+async function cleanFiles(ctx: RunContext, plan: SilverPlan, options: SilverOptions): Promise<{ outputs: CleanShardOutput[]; onePass: OnePassLoads }> {
+  const { toMerge } = plan;
+  const runner = options.shards ?? inlineRunner(ctx);
+  const shards = toMerge.map((f, index) => ({
+    label: `clean ${f.key}`,
+    input: {
+      dataset: f.dataset,
+      key: f.key,
+      name: f.name,
+      rows: f.rows,
+      ...(f.recordCount ? { recordCount: true } : {}),
+      // Counted with other lines before the header than the definition skips now: counted again.
+      ...(countedOtherwise(f, datasetNamed(ctx.config.project, f.dataset)) ? { recount: true as const } : {}),
+      ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
+      ...(f.encoding ? { encoding: f.encoding } : {}),
+      ...(f.mixedLineEnds ? { mixedLineEnds: true as const } : {}),
+      index,
+      many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,
+    },
+  }));
+  // A dataset's first load from one file may be cleaned and written in one pass (one-pass.ts); it
+  // checks references against the datasets merged before it, so it runs at its dataset's turn.
+  const inOnePass = (s: (typeof shards)[number]) => {
+    const spec = datasetNamed(ctx.config.project, s.input.dataset);
+    return runner.inProcess === true && options.onePass !== false && mayLoadInOnePass(spec, plan.state.datasets[spec.name], s.input);
+  };
+  const outputs = await runShards(ctx, runner, 'silver.clean', shards.filter((s) => !inOnePass(s)), cleanShard);
+  const load = async (key: string) => {
+    const [output] = await runner.map('silver.clean', [shards.find((s) => s.input.key === key)!], loadShard);
+    outputs.push(output!);
+    return output!;
+  };
+  return { outputs, onePass: { keys: new Set(shards.filter(inOnePass).map((s) => s.input.key)), load } };
+}
+
+/** The summary's line for a dataset rebuilt from its latest files (plan.revised). */
+function revisedLine(r: SilverPlan['revised'][number], plan: SilverPlan, changes: SilverChanges): string {
+  const why = r.because
+    ? `as ${r.because}, which it references, was rebuilt without some of the values its rows use (those rows wait in quarantine for them)`
+    : `as a new version of ${r.files.join(', ')} came (rows it no longer holds are withdrawn)`;
+  return `${r.dataset} was rebuilt from its latest files, ${why}: ${plan.previous?.datasets[r.dataset]?.rows ?? 0} → ${changes.stats[r.dataset]?.rows ?? 0} rows`;
 }
 
 /** Whether bronze counted a file's records with other lines before the header, or another quote escape, than its dataset reads now. */

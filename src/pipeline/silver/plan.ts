@@ -22,11 +22,21 @@ export interface SilverPlan {
   toMerge: (BronzeFile & { dataset: string })[];
   /** Candidates whose name no dataset matches any more. */
   unmatched: string[];
-  /** Keyed datasets rebuilt from their latest files: a new version came of a file they had merged (its names). */
-  revised: { dataset: string; files: string[] }[];
+  /**
+   * Keyed datasets rebuilt from their latest files: a new version came of a file they had merged (its
+   * names), or (`because`) a dataset they reference was so rebuilt without some of the keys they use.
+   */
+  revised: { dataset: string; files: string[]; because?: string }[];
 }
 
-export function planSilver(project: Project, manifest: Manifest, previous: SilverState | undefined, fullRefresh: boolean): SilverPlan {
+export interface Revisions {
+  /** Datasets rebuilt as well, each because of the rebuilt dataset it references (combine found keys it uses gone). */
+  cascade?: ReadonlyMap<string, string>;
+  /** Datasets not rebuilt, revised or not (some of their bronze files were vacuumed). */
+  keep?: ReadonlySet<string>;
+}
+
+export function planSilver(project: Project, manifest: Manifest, previous: SilverState | undefined, fullRefresh: boolean, options: Revisions = {}): SilverPlan {
   const digests = new Map(project.datasets.map((d) => [d.name, definitionDigest(d)]));
   const redefined = previous && !fullRefresh ? changedDefinitions(previous, digests) : [];
   const rebuild = fullRefresh || redefined.length > 0;
@@ -35,7 +45,10 @@ export function planSilver(project: Project, manifest: Manifest, previous: Silve
   // A new version of a file a keyed dataset merged: its rows replaced others in place, key by key, and
   // nothing tells a row the new version withdrew from one another file still holds. The dataset is
   // rebuilt from its latest files, as --full-refresh would, so that history does not change the result.
-  const revised = revisions(project, manifest, state, datasetOf);
+  const waiting = (f: BronzeFile) => state.waiting?.[f.key] !== undefined && state.waiting[f.key]!.definition === digests.get(datasetOf(f) ?? '');
+  const revised = (rebuild ? [] : [...revisions(project, manifest, state, datasetOf, waiting), ...[...(options.cascade ?? [])].map(([dataset, because]) => ({ dataset, files: [], because }))]).filter(
+    (r) => !options.keep?.has(r.dataset),
+  );
   if (revised.length) {
     const names = new Set(revised.map((r) => r.dataset));
     const theirs = new Set(manifest.files.filter((f) => names.has(datasetOf(f) ?? '')).map((f) => f.key));
@@ -49,21 +62,20 @@ export function planSilver(project: Project, manifest: Manifest, previous: Silve
   for (const f of unprocessed) if ((latest.get(f.name)?.version ?? 0) < f.version) latest.set(f.name, f);
   const superseded = unprocessed.filter((f) => latest.get(f.name) !== f);
   // A file waiting in quarantine is tried again only when its dataset's definition changes.
-  const stillWaiting = (f: BronzeFile) => state.waiting?.[f.key] !== undefined && state.waiting[f.key]!.definition === digests.get(datasetOf(f) ?? '');
-  const candidates = [...latest.values()].filter((f) => !stillWaiting(f)).sort((a, b) => a.seq - b.seq);
+  const candidates = [...latest.values()].filter((f) => !waiting(f)).sort((a, b) => a.seq - b.seq);
   const toMerge = candidates.filter((f) => datasetOf(f) !== undefined).map((f) => ({ ...f, dataset: datasetOf(f)! }));
   const unmatched = candidates.filter((f) => datasetOf(f) === undefined).map((f) => f.key);
   return { state, previous, rebuild, redefined, digests, superseded, candidates, toMerge, unmatched, revised };
 }
 
-/** The keyed datasets that receive a new version of a file they merged, and those files' names. */
-function revisions(project: Project, manifest: Manifest, state: SilverState, datasetOf: (f: BronzeFile) => string | undefined): SilverPlan['revised'] {
+/** The keyed datasets that receive a new version of a file they merged (not one waiting in quarantine), and those files' names. */
+function revisions(project: Project, manifest: Manifest, state: SilverState, datasetOf: (f: BronzeFile) => string | undefined, waiting: (f: BronzeFile) => boolean): SilverPlan['revised'] {
   const done = new Set(state.processed);
   const merged = new Set(manifest.files.filter((f) => done.has(f.key)).map((f) => f.name));
   const revised = new Map<string, Set<string>>();
   for (const f of manifest.files) {
     const dataset = datasetOf(f);
-    if (done.has(f.key) || !merged.has(f.name) || !dataset || !project.datasets.find((d) => d.name === dataset)?.key.length) continue;
+    if (done.has(f.key) || waiting(f) || !merged.has(f.name) || !dataset || !project.datasets.find((d) => d.name === dataset)?.key.length) continue;
     revised.set(dataset, (revised.get(dataset) ?? new Set()).add(f.name));
   }
   return [...revised].map(([dataset, files]) => ({ dataset, files: [...files] }));

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { runCli } from '../support/cli.js';
+
+// A corrected re-delivery of a file a keyed dataset merged: the dataset is rebuilt from its latest files,
+// a dataset referencing it too when values its rows use are gone, so that silver is what a run from
+// scratch over the same files gives; a new version waiting in quarantine changes nothing, then or later.
+
+let root: string;
+before(async () => (root = await fs.mkdtemp(path.join(os.tmpdir(), 'revision-'))));
+after(async () => fs.rm(root, { recursive: true, force: true }));
+
+interface Silver {
+  rows: number;
+  unresolved: number;
+}
+
+/** `run --json` of the project (extra arguments after), which must succeed: the summary, and each dataset's silver rows and unresolved rows. */
+async function run(dir: string, ...args: string[]) {
+  const r = await runCli(['run', '--json', '--project', dir, ...args], { DATA_DIR: path.join(dir, 'data') });
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  const silver = summary.stages[1].details;
+  const datasets = Object.fromEntries(Object.entries((silver.datasets ?? {}) as Record<string, Silver>).map(([d, s]) => [d, { rows: s.rows, unresolved: s.unresolved }]));
+  return { summary, silver, datasets };
+}
+
+test('a customer withdrawn by a corrected customers.csv: customers and the orders referencing it rebuilt, as a full refresh gives; a version waiting in quarantine keeps them', async () => {
+  const csvs = path.join(root, 'csvs');
+  await fs.mkdir(csvs);
+  await fs.writeFile(path.join(csvs, 'customers.csv'), 'customer_id,name\n1,Ann\n2,Bob\n3,Cy\n');
+  await fs.writeFile(path.join(csvs, 'orders.csv'), 'order_id,customer_id,amount\n10,1,5\n11,2,6\n12,3,7\n');
+  const dir = path.join(root, 'shop');
+  assert.equal((await runCli(['init', dir, '--from-csv', path.join(csvs, 'customers.csv'), path.join(csvs, 'orders.csv')], {})).code, 0);
+  await fs.appendFile(path.join(dir, 'datasets', 'orders.yml'), 'references:\n  - { column: customer_id, dataset: customers }\n');
+  await run(dir);
+
+  // Customer 3 withdrawn, customer 2 renamed.
+  await fs.writeFile(path.join(dir, 'sources', 'customers.csv'), 'customer_id,name\n1,Ann\n2,Bobby\n');
+  const revised = await run(dir);
+  assert.deepEqual(revised.datasets, { customers: { rows: 2, unresolved: 0 }, orders: { rows: 2, unresolved: 1 } });
+  assert.match(revised.silver.revised[0], /^customers was rebuilt from its latest files, as a new version of customers\.csv came/);
+  assert.match(revised.silver.revised[1], /^orders was rebuilt from its latest files, as customers, which it references, was rebuilt without some of the values its rows use/);
+
+  const scratch = path.join(root, 'scratch');
+  await fs.cp(dir, scratch, { recursive: true });
+  const full = await run(scratch, '--full-refresh');
+  assert.deepEqual(full.datasets, revised.datasets);
+
+  // A new version that cannot be read (a column missing) waits: customers stays as it was, and is not rebuilt at later runs.
+  await fs.writeFile(path.join(dir, 'sources', 'customers.csv'), 'id,name\n1,Ann\n');
+  const waiting = await run(dir);
+  assert.equal(waiting.silver.revised, undefined);
+  assert.equal(waiting.datasets['customers']!.rows, 2);
+  await fs.writeFile(path.join(dir, 'sources', 'orders_2.csv'), 'order_id,customer_id,amount\n20,1,9\n');
+  const later = await run(dir);
+  assert.equal(later.silver.revised, undefined);
+  assert.deepEqual(later.datasets['orders'], { rows: 3, unresolved: 1 });
+  const nothing = await run(dir);
+  assert.equal(typeof nothing.silver.skipped, 'string', 'a run with nothing new merges nothing');
+  assert.equal(nothing.summary.stages.find((s: { stage: string }) => s.stage === 'commit').details.skipped !== undefined, true);
+});
