@@ -63,3 +63,20 @@ test('a customer withdrawn by a corrected customers.csv: customers and the order
   assert.equal(typeof nothing.silver.skipped, 'string', 'a run with nothing new merges nothing');
   assert.equal(nothing.summary.stages.find((s: { stage: string }) => s.stage === 'commit').details.skipped !== undefined, true);
 });
+
+test('a dataset whose bronze files vacuum --bronze deleted is not rebuilt from what is left: the new version upserts, and the run says so', async () => {
+  const csvs = path.join(root, 'vacuumed');
+  await fs.mkdir(csvs);
+  await fs.writeFile(path.join(csvs, 'items_1.csv'), 'id,v\n1,a\n2,b\n');
+  await fs.writeFile(path.join(csvs, 'items_2.csv'), 'id,v\n3,c\n');
+  const dir = path.join(root, 'items');
+  assert.equal((await runCli(['init', dir, '--from-csv', path.join(csvs, 'items_1.csv'), path.join(csvs, 'items_2.csv')], {})).code, 0);
+  await run(dir);
+  const vacuum = await runCli(['vacuum', '--bronze', '--keep-versions', '1', '--older-than', '0s', '--project', dir], { DATA_DIR: path.join(dir, 'data') });
+  assert.equal(vacuum.code, 0, vacuum.stderr);
+  await fs.writeFile(path.join(dir, 'sources', 'items_1.csv'), 'id,v\n1,A\n');
+  const upsert = await run(dir);
+  assert.equal(upsert.silver.revised, undefined);
+  assert.deepEqual(upsert.datasets['items'], { rows: 3, unresolved: 0 }, 'item 2 stays: its file is gone from bronze');
+  assert.match(upsert.silver.warnings[0], /^items received a new version of a file it merged, but `datalake vacuum --bronze` deleted some of its bronze files/);
+});

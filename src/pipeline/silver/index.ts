@@ -80,6 +80,9 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     let changes: Awaited<ReturnType<typeof combineSilver>> | undefined;
     let bytes: number;
     const warnings: string[] = [];
+    for (const d of revisions.keep) {
+      warnings.push(`${d} received a new version of a file it merged, but \`datalake vacuum --bronze\` deleted some of its bronze files: it is not rebuilt from them, the new version's rows replace others by key, and rows it no longer holds stay`);
+    }
     if (gone.length) {
       warnings.push(
         `silver was rebuilt from the ${plan.toMerge.length} bronze files left: ${gone.length} were deleted by \`datalake vacuum --bronze\` and their rows are not in it (${gone.slice(0, 3).join(', ')}${gone.length > 3 ? ', …' : ''})`,
