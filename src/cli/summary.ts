@@ -37,8 +37,10 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
     const parts = Object.entries(stats.reasons).map(([reason, n]) => `${reason} ${n}`);
     const dropped = [stats.exactDuplicates ? `${stats.exactDuplicates} exact duplicates` : '', stats.emptyRows ? `${stats.emptyRows} empty rows` : ''].filter(Boolean);
     if (parts.length || dropped.length) {
+      // Rows set aside have objects there; a file waiting whole, or rows dropped as duplicates, have none.
+      const rowsAside = stats.quarantined - (stats.reasons['file_quarantined'] ?? 0) > 0;
       lines.push(
-        `${stats.dataset}: ${stats.quarantined} quarantined${parts.length ? ` (${parts.join(', ')})` : ''}${dropped.length ? `; dropped ${dropped.join(', ')}` : ''} → silver/quarantine/${stats.dataset}/`,
+        `${stats.dataset}: ${stats.quarantined} quarantined${parts.length ? ` (${parts.join(', ')})` : ''}${dropped.length ? `; dropped ${dropped.join(', ')}` : ''}${rowsAside ? ` → silver/quarantine/${stats.dataset}/` : ''}`,
       );
     }
     if (stats.backslashQuotes) {
