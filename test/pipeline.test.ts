@@ -404,6 +404,8 @@ describe('a fatal quality rule', () => {
     assert.equal(summary.state, 'failed');
     assert.equal(summary.error?.stage, 'silver');
     assert.match((error as Error).message, /quality check failed: achats: rule "not_empty"/);
+    // The failed run's counts are in its message: its quarantine is not committed.
+    assert.match((error as Error).message, /; 2 rows quarantined \((?=.*not_positive:montant 1)(?=.*invalid_date:date_achat 1).*\): fix the definition or resend the source file/);
     const lake = openObjectStore(config);
     // Nothing of silver's: only the files its shards cleaned, staged for a resume of the run.
     assert.deepEqual((await lake.list('silver')).filter((o) => !o.key.startsWith(`_staging/${summary.runId}/`)), [], 'nothing written to silver');

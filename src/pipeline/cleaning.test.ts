@@ -314,6 +314,18 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(point.quarantine.map((q) => [q['_record'], q['_reason']]), [[3, 'invalid_number:x'], [6, 'invalid_number:x']]);
   });
 
+  test('integers grouped by thousands as the declared separator groups them: 990\u00a0157 and 1.234 with decimal commas, 1,234 with a decimal point', async () => {
+    const spec = { ...keyedById('pop', [], { id: { type: 'integer', required: true, personal: false }, n: { type: 'integer', required: false, personal: false } }), delimiter: ';' };
+    const comma = await clean({ ...spec, decimalSeparator: ',' }, 'id;n\n1;990\u00a0157\n2;1.234\n3;12\n4;1,5\n');
+    assert.deepEqual(comma.rows.map((r) => [r['id'], r['n']]), [[1, 990157], [2, 1234], [3, 12]]);
+    assert.deepEqual(comma.quarantine.map((q) => [q['_record'], q['_reason']]), [[4, 'invalid_integer:n']]);
+    const point = await clean({ ...spec, decimalSeparator: '.' }, 'id;n\n1;1,234\n2;1.234\n');
+    assert.deepEqual(point.rows.map((r) => [r['id'], r['n']]), [[1, 1234]]);
+    // Undeclared, a separator is no grouping: quarantined, as before.
+    const plain = await clean(spec, 'id;n\n1;1.234\n2;7\n');
+    assert.deepEqual(plain.rows.map((r) => [r['id'], r['n']]), [[2, 7]]);
+  });
+
   test('decimal_separator ",": dots and spaces group thousands, the comma marks decimals; a dot decimal is quarantined, not guessed', async () => {
     const spec: DatasetSpec = {
       ...keyedById('preise', [], {

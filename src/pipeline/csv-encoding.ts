@@ -66,7 +66,10 @@ export const ENCODING_NAMES: Record<string, 'utf-8' | 'windows-1252'> = {
 
 /** Text from bytes of the encoding (UTF-8 by default), as the readers here give them: a UTF-16 file's already UTF-8. */
 export function decodeText(bytes: Buffer, encoding: SourceEncoding = 'utf-8'): string {
-  return encoding === 'windows-1252' ? new TextDecoder(encoding).decode(bytes) : bytes.toString('utf8');
+  if (encoding !== 'windows-1252') return bytes.toString('utf8');
+  // Streaming: Node 20 decodes a whole buffer at once as Latin-1, 0x80 as U+0080 where windows-1252 has €.
+  const decoder = new TextDecoder(encoding);
+  return decoder.decode(bytes, { stream: true }) + decoder.decode();
 }
 
 /** Whether every byte of the file is UTF-8 (read 4 MiB at a time): else it is read as windows-1252. */

@@ -97,6 +97,13 @@ test('lines before the header (skip_lines): the header after them, the records a
   });
 });
 
+test('a windows-1252 header with € reads as €, not as U+0080 (Node 20 decodes a whole buffer as Latin-1)', async () => {
+  await withFile(Buffer.from('id;Montant (\x80);Ville\r\n1;12,50;Besan\xe7on\r\n', 'latin1'), async (file) => {
+    assert.equal((await inspectCsv(file, undefined, 0, 'windows-1252')).headerLine, 'id;Montant (€);Ville');
+    assert.deepEqual(await inspectHeader(file, ';', 0, 'windows-1252'), ['id', 'Montant (€)', 'Ville']);
+  });
+});
+
 test('a windows-1252 dataset: a file that is not UTF-8 is read as windows-1252; one that is UTF-8 (a BOM too) stays UTF-8, not mojibake', async () => {
   await withFile(Buffer.from('nom;ville\r\nRen\xe9;Orl\xe9ans\r\n', 'latin1'), async (file) => {
     await assert.rejects(inspectCsv(file), /is not valid UTF-8 text/);

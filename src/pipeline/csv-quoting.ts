@@ -14,6 +14,8 @@ export interface QuoteStyle {
   backslashN: boolean;
   /** A `"` anywhere. */
   quote: boolean;
+  /** A `"` between two characters of a value (`12" Single`, `The "Hi" Show`): no quoting writes one, so quotes are text. */
+  midFieldQuote: boolean;
 }
 
 /**
@@ -22,12 +24,18 @@ export interface QuoteStyle {
  * quote. Reads the file 4 MiB at a time (a pair cut by a chunk's end may be missed).
  */
 export async function quoteStyle(file: string, delimiter: string): Promise<QuoteStyle> {
-  const style: QuoteStyle = { backslashQuote: false, loneBackslash: false, doubledQuote: false, backslash: false, backslashN: false, quote: false };
+  const style: QuoteStyle = { backslashQuote: false, loneBackslash: false, doubledQuote: false, backslash: false, backslashN: false, quote: false, midFieldQuote: false };
   const escapable = new Set([92, 34, 78, 48, 10, 13, delimiter.charCodeAt(0)]);
   const edge = new Set([10, 13, delimiter.charCodeAt(0)]);
   let pending = false; // the last chunk ended with a backslash that escapes the next byte
   for await (const chunk of textChunksOf(file)) {
     if (!style.quote && chunk.includes(34)) style.quote = true;
+    for (let q = style.midFieldQuote ? -1 : chunk.indexOf(34, 1); q !== -1 && q + 1 < chunk.length; q = chunk.indexOf(34, q + 1)) {
+      if (!edge.has(chunk[q - 1]!) && chunk[q - 1] !== 34 && chunk[q - 1] !== 92 && !edge.has(chunk[q + 1]!) && chunk[q + 1] !== 34) {
+        style.midFieldQuote = true;
+        break;
+      }
+    }
     let i = 0;
     if (pending) {
       if (!escapable.has(chunk[0]!)) style.loneBackslash = true;

@@ -7,14 +7,16 @@ import type { QualityCheck } from './cleaning.js';
  * Rules on the whole dataset as it is after the merge: it is not empty, and no column is empty in every
  * row. Each has the severity its dataset declares (`fatal` fails the run); undeclared, it is a warning.
  */
-export async function datasetRules(db: Engine, spec: DatasetSpec, relation: string, waiting: string[], files: string[]): Promise<QualityCheck[]> {
+export async function datasetRules(db: Engine, spec: DatasetSpec, relation: string, waiting: string[], files: string[], setAside: Record<string, number> = {}): Promise<QualityCheck[]> {
   const names = Object.keys(spec.columns);
   const severity = (rule: DatasetRule['rule']) => spec.rules.find((r) => r.rule === rule)?.severity ?? 'warn';
   const counts = (await countsFromFooters(db, files, names)) ?? (await countsByScan(db, relation, names));
   const rows = counts.rows;
   const empty = rows === 0 ? [] : names.filter((c) => counts.values.get(c) === 0);
   if (rows === 0 && severity('not_empty') === 'fatal') {
-    const why = waiting.length ? `; waiting in quarantine: ${waiting.join('; ')}` : '; see the quarantine counts and fix or resend the source file';
+    const aside = Object.entries(setAside).filter(([reason]) => reason !== 'file_quarantined');
+    const counts = aside.length ? `; ${aside.reduce((n, [, c]) => n + c, 0)} rows quarantined (${aside.map(([reason, n]) => `${reason} ${n}`).join(', ')}): fix the definition or resend the source file` : '';
+    const why = waiting.length ? `; waiting in quarantine: ${waiting.join('; ')}${counts}` : counts || '; see the quarantine counts and fix or resend the source file';
     throw new QualityError(spec.name, 'not_empty', `no valid row in the dataset after this run${why}`);
   }
   if (empty.length && severity('no_all_null_column') === 'fatal') throw new QualityError(spec.name, 'no_all_null_column', `column ${empty[0]} is empty in every row`);

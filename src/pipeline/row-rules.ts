@@ -94,8 +94,10 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
       const value = `TRY_CAST(${r} AS BIGINT)`;
       // A non-breaking space around the digits (copied from a web page or a spreadsheet) fails the cast:
       // trimmed (trim removes Unicode spaces), where the cast failed and only there.
-      const unicodeTrimmed = `CASE WHEN ${unicodeSpaced(r)} AND regexp_full_match(trim(${r}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${r}) AS BIGINT) END`;
-      return `CASE WHEN ${value} IS NULL THEN ${unicodeTrimmed} WHEN CAST(${value} AS VARCHAR) = ${r} THEN ${value} WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN ${value} END`;
+      // Thousands grouped as the dataset's declared separator groups them: `990 157` (a non-breaking space, INSEE's) or `1.234` with decimal commas, `1,234` with a declared decimal point.
+      const grouping = decimalSeparator === ',' ? ['[+-]?[0-9]{1,3}([. \u00a0\u202f][0-9]{3})+', '[. \u00a0\u202f]'] : decimalSeparator === '.' ? ['[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+', ','] : undefined;
+      const grouped = grouping ? ` WHEN regexp_full_match(trim(${r}), '${grouping[0]}') THEN TRY_CAST(regexp_replace(trim(${r}), '${grouping[1]}', '', 'g') AS BIGINT)` : '';
+      return `CASE WHEN ${value} IS NULL THEN (CASE WHEN ${unicodeSpaced(r)} AND regexp_full_match(trim(${r}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${r}) AS BIGINT)${grouped} END) WHEN CAST(${value} AS VARCHAR) = ${r} THEN ${value} WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN ${value}${grouped} END`;
     }
     case 'number':
     case 'decimal': {

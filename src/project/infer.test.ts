@@ -104,6 +104,12 @@ describe('inferCsv', () => {
     assert.deepEqual([reviews.quote, reviews.rows, reviews.columns[0]!.type], [undefined, 3, 'integer']);
     const notes = await inferFile('notes.tsv', ['id\tnote', '1\t"first', 'second"', '2\tplain', '3\t12" ruler']);
     assert.equal(notes.quote, undefined);
+    // IMDb's titles: a whole one in quotes beside quotes inside others, and \N: no quoting, no MySQL escape.
+    const titles = await inferFile('titles.tsv', ['tconst\ttitle\tend', 'tt1\t"Pauvre Pierrot"\t\\N', 'tt2\t12" Single\t\\N', 'tt3\tPlain\t1990']);
+    assert.deepEqual([titles.quote, titles.escape, titles.rows], ['none', undefined, 3]);
+    // R's write.table quotes every string of a TSV: quotes.
+    const r = await inferFile('r.tsv', ['"id"\t"name"', '1\t"Ann"', '2\t"Bob"']);
+    assert.equal(r.quote, undefined);
   });
 
   test('dates written two ways in one column (ISO and day first): a date without a format, as silver reads it; month first proven stays text', async () => {

@@ -129,7 +129,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // hold a line break: the lines of such a value read as rows of their own with quotes off.
   let quote: 'none' | undefined;
   if (quoting.quote && delimiter === '\t' && !(await hasQuotedLineBreak(file))) {
-    const [r] = await engine.rows(`SELECT ${count('none')} > ${count(escape)} AS more`).catch(() => [undefined]);
+    // A quote inside a value (`12" Single`) is no quoting: read with quotes, `"Pauvre Pierrot"` would lose its own.
+    const [r] = quoting.midFieldQuote ? [{ more: true }] : await engine.rows(`SELECT ${count('none')} > ${count(escape)} AS more`).catch(() => [undefined]);
     if (r?.['more'] === true) [quote, escape] = ['none', undefined];
   }
   const reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape);
@@ -169,7 +170,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       `${fails(i, `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE', ',')}) THEN true END`)} AS ${id(`numc_${i}`)}`,
       // And with the comma grouping thousands only (`decimal_separator: "."`): `2,067` beside `13,436.29`.
       `${fails(i, `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE', '.')}) THEN true END`)} AS ${id(`nump_${i}`)}`,
-      `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9][0-9.]*,[0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')) AS ${id(`dc_${i}`)}`,
+      // (Thousands grouped by dots or spaces, a non-breaking one as French exports write: `3 033 682,56`.)
+      `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9][0-9. \u00a0\u202f]*,[0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')) AS ${id(`dc_${i}`)}`,
       `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]*[.][0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3})+')) AS ${id(`dd_${i}`)}`,
       `${fails(i, `CASE WHEN lower(${v}) IN (${BOOLEANS.map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
       // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
@@ -302,7 +304,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
 
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */
 export function textReader(file: string, delimiter: string, columns: number, skipLines = 0, escape?: Quoting): string {
-  return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = true, auto_detect = false, ${quoteOptions(escape)}, max_line_size = 1048576, ignore_errors = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
+  return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = true, auto_detect = false, ${quoteOptions(escape)}, max_line_size = 1048576, store_rejects = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
 }
 
 /**

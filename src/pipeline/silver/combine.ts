@@ -113,7 +113,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
     // Files of this dataset still waiting from earlier runs, named when it ends empty.
     const waiting = [...s.waitingFiles.map((w) => w.reason), ...Object.entries(next.waiting!).filter(([k, w]) => w.dataset === spec.name && !s.waitingFiles.some((x) => x.file === k)).map(([, w]) => w.reason)];
 
-    const merged = loaded ?? (await merge(ctx, spec, { incoming, existing, current, waiting, downloads }));
+    const merged = loaded ?? (await merge(ctx, spec, { incoming, existing, current, waiting, downloads, setAside: s.reasons }));
     quality.push(...merged.quality);
     if (revision && !kept.includes(spec.name)) await cascade(ctx, plan, spec, downloads);
 
@@ -186,7 +186,7 @@ async function cascade(ctx: RunContext, plan: SilverPlan, spec: DatasetSpec, dow
 async function merge(
   ctx: RunContext,
   spec: DatasetSpec,
-  m: { incoming: MergeInput['incoming']; existing: MergeInput['existing']; current: { orphans: number; orphansObject?: string }; waiting: string[]; downloads: string },
+  m: { incoming: MergeInput['incoming']; existing: MergeInput['existing']; current: { orphans: number; orphansObject?: string }; waiting: string[]; downloads: string; setAside?: Record<string, number> },
 ): Promise<MergeResult> {
   ctx.progress.begin('silver', `merge ${spec.name}`);
   const merged = await mergeDataset(await ctx.db(), {
@@ -197,6 +197,7 @@ async function merge(
     referenced: spec.references.map(referencedValues),
     outDir: await ctx.workDir(`silver-merge-${spec.name}`),
     waiting: m.waiting,
+    ...(m.setAside ? { setAside: m.setAside } : {}),
   });
   ctx.progress.end();
   return merged;
