@@ -11,63 +11,9 @@ import { columnNames, inspectHeader, quoteOptions, skipOption, type Quoting } fr
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
 import { numberExpr, typedExpr } from '../pipeline/row-rules.js';
 import type { ColumnType, DecimalSeparator } from './types.js';
+import type { InferredColumn, InferredCsv } from './inferred.js';
 
-/**
- * What a CSV file looks like, inferred with DuckDB: its delimiter (DuckDB's sniffer), then each
- * column's type from every value of the file (not a sample), the spellings of missing values it uses
- * (`NA`, `n/a`...), and whether a column is unique and never empty (a candidate key). Used by
- * `init --from-csv` to write dataset definitions and by `check --sources` to describe new columns.
- */
-export interface InferredColumn {
-  /** As written in the header. */
-  header: string;
-  /** A snake_case name for the definition (`Flight Date` → `flight_date`). */
-  name: string;
-  type: ColumnType;
-  /** A strptime format, for dates and timestamps not in ISO form. */
-  format?: string;
-  /** Another format that reads every value too (day and month both ≤ 12): worth a look. */
-  ambiguousWith?: string;
-  /** Digits only, but named as a code (`zip`, `fips`, `phone`): kept as text, so that leading zeros stay. */
-  code?: true;
-  /** No value missing. */
-  complete: boolean;
-  /** Every value distinct and none missing. */
-  unique: boolean;
-  /** Distinct values: empty fields not counted, spellings of a missing value ("NA") counted. */
-  distinct: number;
-}
-
-export interface InferredCsv {
-  delimiter: string;
-  /** Lines before the header (a title, notes, Excel's `sep=;`): see layout.ts. */
-  skipLines: number;
-  encoding: SourceEncoding;
-  /** A backslash when the file writes a quote inside a quoted value `\"` (and reads better so). */
-  escape?: '\\';
-  /** `none` when the file's values are never quoted, a `"` being a character like any other (and reads better so). */
-  quote?: 'none';
-  /** No backslash and no doubled quote: read the same with either escape (a month of one table may join either). */
-  plainQuotes: boolean;
-  /** `,` when the file's numbers have decimal commas and none a decimal point (`1.234,56`), `.` when one has a decimal point; undefined when none tells. */
-  decimalSeparator?: DecimalSeparator;
-  /** A column is numbers only when commas group thousands (`2,067`, `13,436.29`): its definition declares `decimal_separator: "."`. */
-  thousandsComma?: boolean;
-  /** The first row, when it reads as a second header of descriptions (US Census downloads): the columns are typed from the rows under it. */
-  describedBy?: string[];
-  /** The file as DuckDB reads it: itself, or a copy (UTF-8 for windows-1252, LF line ends for mixed ones) that lives as long as the engine that read it. */
-  text: string;
-  rows: number;
-  columns: InferredColumn[];
-  /** Spellings of a missing value found in columns that are otherwise numbers, dates or booleans. */
-  nullValues: string[];
-  /** Records of the file the reader could not split into the header's fields (silver quarantines them). */
-  unreadRecords: number;
-  /** Text columns where a spelling of nullValues is a value too (`NA` for Namibia): it would be read as missing there. */
-  nullValuesInText: { value: string; columns: string[] }[];
-  /** Spellings of a missing value found in text columns, as values (what nullValuesInText is made from). */
-  textTokens: { value: string; column: string }[];
-}
+export type { InferredColumn, InferredCsv } from './inferred.js';
 
 /** Spellings of "no value" seen in exports (R, pandas, Excel, databases). */
 const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'Null', 'None', 'none', '-', '#N/A', 'nil', '\\N'];
