@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import { describeSystemError, errorMessage, UserError } from '../errors.js';
 import { FLOWS, STAGES, TASKS, type FlowName, type StageName } from '../flows/definitions.js';
 import { settleAlerts } from '../ops/pending.js';
 import { dateValue, integer, positiveInt, rateValue } from './options.js';
 import type { GenerateFlags } from './commands/generate.js';
+import type { InitFlags } from './commands/init.js';
 import type { RunFlags } from './commands/run.js';
 import type { CompactFlags, VacuumFlags } from './commands/maintenance.js';
 
@@ -19,7 +19,7 @@ const L = {
   schedule: () => import('../flows/schedule.js'),
   record: () => import('../flows/record.js'),
   check: () => import('../project/check.js'),
-  init: () => import('../project/init.js'),
+  initCommand: () => import('./commands/init.js'),
   load: () => import('../project/load.js'),
   sourcesCheck: () => import('../project/sources-check.js'),
   generate: () => import('./commands/generate.js'),
@@ -66,31 +66,7 @@ function buildProgram(): Command {
     .argument('[dir]', 'the project folder to create', '.')
     .option('--from-csv <files...>', 'CSV files: one dataset definition per shape, the files copied into DIR/sources, a starter KPI')
     .option('--json', 'print what was written as JSON')
-    .action(async (dir: string, flags: { fromCsv?: string[]; json?: boolean }) => {
-      const shown = path.relative(process.cwd(), path.resolve(dir)) || '.';
-      const project = shown === '.' ? '' : ` --project ${shown.includes(' ') ? JSON.stringify(shown) : shown}`;
-      if (flags.fromCsv) {
-        const r = await (await L.init()).initFromCsv(dir, flags.fromCsv, new (await import('./progress.js')).TerminalProgress());
-        if (flags.json) return console.log(JSON.stringify(r, null, 2));
-        console.log(`project ${r.name} written to ${r.dir}`);
-        for (const d of r.datasets) {
-          console.log(`  datasets/${d.name}.yml  from ${d.file}: ${d.rows} rows, ${d.columns} columns, ${d.key.length ? `key ${d.key.join(', ')}` : 'no key (rows appended)'}${d.delimiter !== ',' ? `, delimiter ${JSON.stringify(d.delimiter)}` : ''}${d.skipLines ? `, header after ${d.skipLines} line${d.skipLines > 1 ? 's' : ''} (skip_lines)` : ''}${d.unreadLines ? `; ${d.unreadLines} line${d.unreadLines > 1 ? 's' : ''} not read (not the header's fields?): \`run\` quarantines a line it cannot read` : ''}`);
-          for (const line of d.check) console.log(`    check ${line}`);
-        }
-        console.log(`  kpis/${r.kpi}.yml  a starter KPI`);
-        console.log(`next: read and edit the definitions, then
-  npx datalake check${project}
-  npx datalake run${project}
-  npx datalake serve${project}`);
-        return;
-      }
-      const r = await (await L.init()).initShop(dir);
-      if (flags.json) return console.log(JSON.stringify(r, null, 2));
-      console.log(`project ${r.name} written to ${r.dir}: the shop example (datalake.yml, datasets/, models/, kpis/) and its sample data in sources/`);
-      console.log(`next:
-  npx datalake run${project}
-  npx datalake serve${project}`);
-    });
+    .action(async (dir: string, flags: InitFlags) => (await L.initCommand()).initCommand(dir, flags));
 
   program
     .command('check')

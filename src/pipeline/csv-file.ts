@@ -49,7 +49,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
       const begin = preambleEnd(chunk, skipLines, name);
       counter.noteLineEnds(chunk.subarray(0, begin));
       data = chunk.subarray(begin);
-      const end = escape === 'none' ? data.subarray(0, MAX_HEADER_BYTES).indexOf(10) : headerEnd(data.subarray(0, MAX_HEADER_BYTES));
+      const end = headerEnd(data.subarray(0, MAX_HEADER_BYTES), 0, escape);
       if (end >= 0) headerBytes = Buffer.from(data.subarray(0, end));
       else if (end === -1 && data.length < MAX_HEADER_BYTES) lastLine = Buffer.from(data);
     } else lastLine = undefined;

@@ -222,15 +222,16 @@ export function headerSpan(start: Buffer, skipLines = 0, quoting?: Quoting): { b
     if (newline === -1) return undefined;
     begin = newline + 1;
   }
-  return { begin, end: quoting === 'none' ? start.indexOf(10, begin) : headerEnd(start, begin) };
+  return { begin, end: headerEnd(start, begin, quoting) };
 }
 
 /**
  * The newline ending the header that starts at `begin`: the first outside double quotes, since a
- * header cell may hold a line break (Excel's wrapped text: `"Population<LF>2019"`); -1 when `bytes`
- * holds none.
+ * header cell may hold a line break (Excel's wrapped text: `"Population<LF>2019"`), or the first
+ * with `quote: none`; -1 when `bytes` holds none.
  */
-export function headerEnd(bytes: Buffer, begin = 0): number {
+export function headerEnd(bytes: Buffer, begin = 0, quoting?: Quoting): number {
+  if (quoting === 'none') return bytes.indexOf(10, begin);
   let quoted = false;
   for (let i = begin; i < bytes.length; i++) {
     const b = bytes[i];

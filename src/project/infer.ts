@@ -76,8 +76,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   let quote: 'none' | undefined;
   if (quoting.quote && delimiter === '\t' && !(await hasQuotedLineBreak(file))) {
     // A quote inside a value (`12" Single`) is no quoting: read with quotes, `"Pauvre Pierrot"` would lose its own.
-    const [r] = quoting.midFieldQuote ? [{ more: true }] : await engine.rows(`SELECT ${count('none')} > ${count(escape)} AS more`).catch(() => [undefined]);
-    if (r?.['more'] === true) [quote, escape] = ['none', undefined];
+    const moreRowsUnquoted = async () => (await engine.rows(`SELECT ${count('none')} > ${count(escape)} AS more`).catch(() => []))[0]?.['more'] === true;
+    if (quoting.midFieldQuote || (await moreRowsUnquoted())) [quote, escape] = ['none', undefined];
   }
   const reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape);
   const every = `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${reader})`;

@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { initFromCsv, initShop } from '../../project/init.js';
+import { TerminalProgress } from '../progress.js';
+
+export interface InitFlags {
+  fromCsv?: string[];
+  json?: boolean;
+}
+
+/** `datalake init [dir] [--from-csv files...]`: a project folder, the shop example or definitions inferred from CSV files. */
+export async function initCommand(dir: string, flags: InitFlags): Promise<void> {
+  const shown = path.relative(process.cwd(), path.resolve(dir)) || '.';
+  const project = shown === '.' ? '' : ` --project ${shown.includes(' ') ? JSON.stringify(shown) : shown}`;
+  if (flags.fromCsv) {
+    const r = await initFromCsv(dir, flags.fromCsv, new TerminalProgress());
+    if (flags.json) return console.log(JSON.stringify(r, null, 2));
+    console.log(`project ${r.name} written to ${r.dir}`);
+    for (const d of r.datasets) {
+      console.log(`  datasets/${d.name}.yml  from ${d.file}: ${d.rows} rows, ${d.columns} columns, ${d.key.length ? `key ${d.key.join(', ')}` : 'no key (rows appended)'}${d.delimiter !== ',' ? `, delimiter ${JSON.stringify(d.delimiter)}` : ''}${d.skipLines ? `, header after ${d.skipLines} line${d.skipLines > 1 ? 's' : ''} (skip_lines)` : ''}${d.unreadLines ? `; ${d.unreadLines} line${d.unreadLines > 1 ? 's' : ''} not read (not the header's fields?): \`run\` quarantines a line it cannot read` : ''}`);
+      for (const line of d.check) console.log(`    check ${line}`);
+    }
+    console.log(`  kpis/${r.kpi}.yml  a starter KPI`);
+    console.log(`next: read and edit the definitions, then
+  npx datalake check${project}
+  npx datalake run${project}
+  npx datalake serve${project}`);
+    return;
+  }
+  const r = await initShop(dir);
+  if (flags.json) return console.log(JSON.stringify(r, null, 2));
+  console.log(`project ${r.name} written to ${r.dir}: the shop example (datalake.yml, datasets/, models/, kpis/) and its sample data in sources/`);
+  console.log(`next:
+  npx datalake run${project}
+  npx datalake serve${project}`);
+}
