@@ -10,7 +10,7 @@ declare module 'fastify' {
 
 /**
  * Ajv coerces with Number(): "1e309" becomes Infinity, "0x10" 16. Numbers must be written as decimals,
- * and a day must exist in the calendar (the pattern lets 2025-02-31 through). Nothing to check without
+ * and a day must exist in the calendar (the pattern lets 2025-02-31 through), as a range's month must. Nothing to check without
  * a query string (the schemas' defaults are decimal): most requests pass at once.
  */
 export function checkQuery(request: FastifyRequest): HttpError | undefined {
@@ -23,6 +23,10 @@ export function checkQuery(request: FastifyRequest): HttpError | undefined {
     }
     if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && !isCalendarDay(value)) {
       return new HttpError(400, `invalid query parameter "${name}": ${value} is not a day of the calendar`);
+    }
+    // A range bound on a text column of months (`2026-03`) too: `2025-13` would compare as text and select a surprise.
+    if ((name === 'from' || name === 'to') && typeof value === 'string' && /^\d{4}-\d{2}$/.test(value) && !isCalendarDay(`${value}-01`)) {
+      return new HttpError(400, `invalid query parameter "${name}": ${value} is not a month of the calendar`);
     }
   }
   return undefined;

@@ -136,7 +136,7 @@ function profile(sql: string, started: number): void {
   const mode = process.env['DATALAKE_PROFILE'];
   if (!mode) return;
   const text = mode === 'full' ? sql : sql.replace(/\s+/g, ' ').trim().slice(0, 160);
-  process.stderr.write(`[sql ${((performance.now() - started) / 1000).toFixed(2)} s] ${text}\n`);
+  process.stderr.write(`[sql ${((performance.now() - started) / 1000).toFixed(3)} s] ${text}\n`);
 }
 
 /**

@@ -219,13 +219,21 @@ function notReadByBronze(name: string): UserError {
   return new UserError(`${name}: bronze reads .csv and .tsv files only`, `rename it, e.g. ${name.replace(/\.[^.]*$/, '')}.csv`);
 }
 
-/** `flights_2024-01.csv` → `flights`: the name without its extension and trailing date or number. */
-function fileStem(file: string): string {
+/** `flights_2024-01.csv` → `flights`: the name without its extension and trailing dates or part numbers. */
+export function fileStem(file: string): string {
   const bare = file.replace(/\.[^.]*$/, '');
-  // A trailing date or number after a separator ("orders_2024-01", "export-3"), then a year or a date
-  // written onto the name ("sales202401", "flights2024"); not a few digits of the name ("sp500").
-  const stem = bare.replace(/[_\-. ]+\d[\d_\-. ]*$/, '').replace(/\d{4,}$/, '');
+  // Trailing dates and part numbers after a separator ("orders_2024-01", "export-3", "part-00001"),
+  // then a year or a date written onto the name ("sales202401", "flights2024"); not a number that
+  // names the data ("nyc_311", "sp500", "top_100").
+  let stem = bare;
+  for (let m = /[_\-. ]+(\d+)$/.exec(stem); m && isPeriodOrPart(m[1]!); m = /[_\-. ]+(\d+)$/.exec(stem)) stem = stem.slice(0, m.index);
+  stem = stem.replace(/(?<=\D)(19|20)\d{2}(\d{2}){0,2}$/, '');
   return stem || bare;
+}
+
+/** A year, a year and month or day written whole (`2024`, `202401`, `20240115`), a month or day (`01`, `7`), or a part number (`00001`). */
+function isPeriodOrPart(digits: string): boolean {
+  return digits.length <= 2 || digits.startsWith('0') || /^(19|20)\d{2}(\d{2}){0,2}$/.test(digits);
 }
 
 /** A dataset's name from a file's: as a column's, but `d_` where a column's gets `c_` (`2024.csv` → `d_2024`; `c_sales.csv` stays `c_sales`). */

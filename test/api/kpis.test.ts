@@ -110,6 +110,11 @@ describe('API on a published lake', () => {
   test('bad parameters are 400 JSON naming the parameter', async () => {
     await expectError(await get('/api/volumes_jour?from=yesterday'), 400, /query parameter "from"/);
     await expectError(await get('/api/volumes_jour?from=2026-13-01'), 400, /"from"/);
+    await expectError(await get('/api/volumes_jour?to=2026-02-30'), 400, /"to": 2026-02-30 is not a day of the calendar/);
+    // On a text range (months as `2026-03`), a bound shaped as a month must be one too.
+    await expectError(await get('/api/volumes_mois?from=2025-13'), 400, /"from": 2025-13 is not a month of the calendar/);
+    await expectError(await get('/api/kpis/volumes_mois?to=2026-00'), 400, /"to": 2026-00 is not a month of the calendar/);
+    assert.equal((await get('/api/volumes_mois?from=2024-02-29')).status, 200);
     await expectError(await get('/api/volumes_jour?from=2026-05-01&to=2026-04-01'), 400, /"from" \(2026-05-01\) is after "to" \(2026-04-01\)/);
     await expectError(await get('/api/volumes_jour?limit=0'), 400, /"limit"/);
     await expectError(await get('/api/volumes_jour?limit=abc'), 400, /"limit"/);

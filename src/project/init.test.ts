@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileStem } from './init.js';
+
+test('a dataset is named after its file without the dates and part numbers its deliveries add', () => {
+  const stems: [string, string][] = [
+    ['orders_2024-01.csv', 'orders'],
+    ['orders_2024_01_15.csv', 'orders'],
+    ['data 2023 12 31.csv', 'data'],
+    ['export-3.csv', 'export'],
+    ['part-00001.csv', 'part'],
+    ['sales202401.csv', 'sales'],
+    ['flights2024.csv', 'flights'],
+    ['sp500-2000.csv', 'sp500'],
+    // A number that names the data stays: NYC's 311 service requests, a top 100.
+    ['nyc_311.csv', 'nyc_311'],
+    ['nyc_311_2024-01.csv', 'nyc_311'],
+    ['top_100.tsv', 'top_100'],
+    ['report_v2.csv', 'report_v2'],
+    ['2024.csv', '2024'],
+  ];
+  for (const [file, stem] of stems) assert.equal(fileStem(file), stem, file);
+});
