@@ -401,6 +401,29 @@ test('a UTF-16 export with its byte-order mark (Excel\'s "Unicode Text", ad plat
   }
 });
 
+test('a file ending its lines with CR only (Excel for Mac\'s "CSV (Macintosh)"): init reads it beside others, the run loads every row, a line break in a value too', async () => {
+  const rows = ['Ref,Client,Montant,Ville', ...Array.from({ length: 40 }, (_, i) => `${i + 1},Client ${i + 1},${(i + 1) * 2}.50,${['Paris', 'Lyon', 'Nice'][i % 3]}`)];
+  rows[3] = '3,"Dupont\ret fils",6.50,Nice';
+  const dir = await initFrom('mac', { 'ventes.csv': `${rows.join('\r')}\r`, 'villes.csv': 'ville,region\nParis,IDF\nLyon,ARA\nNice,PACA\n' }, 'mac-project');
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'ventes.yml'), 'utf8');
+  assert.match(yaml, /^key: ref$/m);
+  assert.match(yaml, /^ {2}montant: \{ type: number \}/m);
+  const check = await runCli(['check', '--sources', '--project', dir], {});
+  assert.equal(check.code, 0, check.stdout + check.stderr);
+  assert.match(check.stdout, /ventes\.csv → ventes: matches/);
+  const dataDir = path.join(root, 'mac-data');
+  const summary = await runProject(dir, dataDir);
+  assert.equal(summary.stages[0].rowsIn, 43, 'bronze counts the CR-ended records, the quoted line break inside one');
+  assert.equal(summary.stages[1].quarantined, 0);
+  const [total] = await silverRows(dataDir, 'ventes', summary.runId, 'SELECT count(*) AS n, sum(montant) AS s FROM $t');
+  assert.deepEqual(total, { n: 40, s: 1660 });
+  // The value's line break is read as a line break (LF, as every reader here sees the file's CRs).
+  assert.deepEqual(await silverRows(dataDir, 'ventes', summary.runId, 'SELECT client FROM $t WHERE ref = 3'), [{ client: 'Dupont\net fils' }]);
+  // Bronze keeps the file's own bytes.
+  const day = (await fs.readdir(path.join(dataDir, 'lake', 'bronze', 'ventes')))[0]!;
+  assert.equal(await fs.readFile(path.join(dataDir, 'lake', 'bronze', 'ventes', day, 'ventes.csv'), 'utf8'), `${rows.join('\r')}\r`);
+});
+
 test('a column marked personal in a running server\'s definitions is masked within a second, without a restart', async () => {
   const dir = await initFrom('live', { 'members.csv': 'id,name,email,city\n1,Ann,ann@x.org,Paris\n2,Bob,bob@x.org,Lyon\n' }, 'live-project');
   const dataDir = path.join(root, 'live-data');

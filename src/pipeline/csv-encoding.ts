@@ -38,9 +38,16 @@ export async function fileUtf16(file: string): Promise<Utf16 | undefined> {
 
 /**
  * The first `max` bytes of a file as UTF-8: its own bytes, or those of its text when it is UTF-16
- * (from its first `max` bytes, a character cut at the end dropped).
+ * (from its first `max` bytes, a character cut at the end dropped); a file ending its lines with CR
+ * only, with LF (see crOnlyStart).
  */
 export async function readTextStart(file: string, max: number): Promise<Buffer> {
+  const text = await textStartAsWritten(file, max);
+  if (crOnlyStart(text)) crToLf(text);
+  return text;
+}
+
+async function textStartAsWritten(file: string, max: number): Promise<Buffer> {
   const handle = await fs.open(file);
   try {
     const buffer = Buffer.alloc(max);
@@ -51,6 +58,25 @@ export async function readTextStart(file: string, max: number): Promise<Buffer> 
   } finally {
     await handle.close();
   }
+}
+
+/** How much of a file's start tells its line ends: a header is at most this long (MAX_HEADER_BYTES). */
+const LINE_END_WINDOW = 64 * 1024;
+
+/**
+ * Whether a file whose text starts so ends its lines with CR only (old Mac style; Excel for Mac's "CSV
+ * (Macintosh)"): a CR and no LF in its first 64 KiB. Every reader here sees such a file with LF in place
+ * of each CR (a line break inside a quoted value too): one byte for one, so records, lines and sizes stay
+ * where they are; bronze keeps the file's own bytes.
+ */
+export function crOnlyStart(text: Uint8Array): boolean {
+  const window = text.subarray(0, LINE_END_WINDOW);
+  return window.includes(13) && !window.includes(10);
+}
+
+/** Every CR made LF, in place. */
+export function crToLf(bytes: Uint8Array): void {
+  for (let i = bytes.indexOf(13); i !== -1; i = bytes.indexOf(13, i + 1)) bytes[i] = 10;
 }
 
 /** The spellings a definition may give, and the encoding each names (UTF-16 needs none: its mark names it). */
@@ -95,13 +121,15 @@ export async function isUtf8File(file: string): Promise<boolean> {
 /**
  * The file as DuckDB can read it: written to `out` as UTF-8 (streaming, 4 MiB at a time) when it is
  * windows-1252 or UTF-16 (by its mark, whatever `encoding` says), with every CRLF (and CR CR LF) made LF when its line ends are mixed (DuckDB's reader
- * stops at the first line end unlike the first: CRLF inside a quoted value becomes LF too); returns that path, or
+ * stops at the first line end unlike the first: CRLF inside a quoted value becomes LF too), and every CR
+ * made LF when it ends its lines with CR only (crOnlyStart); returns that path, or
  * the file's own when it needs neither. Line ends, quotes and delimiters are one character in every
  * encoding: records and lines stay where bronze counted them.
  */
 export async function readableCopy(file: string, options: { encoding?: SourceEncoding | undefined; mixedLineEnds?: boolean | undefined }, out: string): Promise<string> {
   const encoding = (await fileUtf16(file)) ?? (options.encoding === 'windows-1252' ? 'windows-1252' : 'utf-8');
-  if (encoding === 'utf-8' && !options.mixedLineEnds) return file;
+  const crOnly = crOnlyStart(await textStartAsWritten(file, LINE_END_WINDOW));
+  if (encoding === 'utf-8' && !options.mixedLineEnds && !crOnly) return file;
   await fs.mkdir(path.dirname(out), { recursive: true });
   const input = await fs.open(file);
   const output = await fs.open(out, 'w');
@@ -114,7 +142,8 @@ export async function readableCopy(file: string, options: { encoding?: SourceEnc
     const write = async (decoded: string, last = false) => {
       let text = cr + decoded;
       cr = '';
-      if (options.mixedLineEnds) {
+      if (crOnly) text = text.replaceAll('\r', '\n');
+      else if (options.mixedLineEnds) {
         if (!last) {
           const kept = text.replace(/\r+$/, '');
           cr = text.slice(kept.length);

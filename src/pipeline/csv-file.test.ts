@@ -149,6 +149,27 @@ test('UTF-16 told by its byte-order mark (LE or BE): counted, its header read an
   });
 });
 
+test('lines ended with CR only (old Mac): counted across chunks, header read, copied with LF, UTF-16 too; the checksum and size are the file\'s own', async () => {
+  const rows = ['ref,note', ...Array.from({ length: 400_000 }, (_, i) => `${i},"a\rb ${i}"`)];
+  const text = rows.join('\r');
+  for (const bytes of [Buffer.from(text), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])]) {
+    await withFile(bytes, async (file) => {
+      const facts = await inspectCsv(file);
+      assert.deepEqual([facts.records, facts.headerLine, facts.size, facts.mixedLineEnds], [400_000, 'ref,note', bytes.length, false]);
+      assert.equal(facts.sha256, createHash('sha256').update(bytes).digest('hex'));
+      assert.equal(await countRecords(file), 400_000);
+      assert.deepEqual(await inspectHeader(file, ','), ['ref', 'note']);
+      const copy = await readableCopy(file, {}, `${file}.lf.csv`);
+      assert.equal(await fs.readFile(copy, 'utf8'), text.replaceAll('\r', '\n'));
+    });
+  }
+  // A CR inside quotes of a file ending its lines with LF stays the value's: that file is no CR-only one.
+  await withFile(Buffer.from('ref,note\n1,"a\rb"\n'), async (file) => {
+    assert.equal(await countRecords(file), 1);
+    assert.equal(await readableCopy(file, {}, `${file}.lf.csv`), file);
+  });
+});
+
 test('quote: none: a " is a character, every non-blank line after the header a record', async () => {
   await withFile(Buffer.from('id\ttitle\n1\t12" Single\n2\t"Quoted\n3\tThe "Hi" Show\n'), async (file) => {
     assert.equal((await inspectCsv(file, undefined, 0, 'utf-8', 'none')).records, 3);

@@ -4,7 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { decodeText, fileUtf16, isUtf8File, readTextStart, utf16Mark, type SourceEncoding, type Utf16 } from './csv-encoding.js';
+import { crOnlyStart, crToLf, decodeText, fileUtf16, isUtf8File, readTextStart, utf16Mark, type SourceEncoding, type Utf16 } from './csv-encoding.js';
 import { headerEnd, headerSpan, MAX_HEADER_BYTES, noHeaderAfter, type Quoting } from './csv-header.js';
 import { RecordCounter } from './record-counter.js';
 
@@ -77,7 +77,6 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   if (headerBytes.includes(0)) throw utf16(name);
   const fileEncoding: SourceEncoding = read.utf16 ?? (utf8 ? 'utf-8' : encoding);
   const headerLine = decodeText(headerBytes, fileEncoding);
-  if (/\r(?!\n)[^\r]*\S/.test(headerLine.replace(/\r$/, ''))) throw crOnly(name);
   counter.end();
   return {
     sha256: await digest,
@@ -124,8 +123,8 @@ export async function countRecords(file: string, skipLines = 0, escape?: Quoting
 }
 
 /**
- * Refuses, in the words of inspectCsv, a file that is not UTF-8 text (unless read as `encoding`), is
- * UTF-16 or ends its lines with CR only (its first MiB): what `init --from-csv` and `check --sources`
+ * Refuses, in the words of inspectCsv, a file that is not UTF-8 text (unless read as `encoding`) or is
+ * UTF-16 without its byte-order mark (its first MiB): what `init --from-csv` and `check --sources`
  * check before asking DuckDB, whose errors would name a line.
  */
 export async function checkTextStart(file: string, name = path.basename(file), encoding: SourceEncoding = 'utf-8', utf8?: boolean): Promise<void> {
@@ -134,14 +133,14 @@ export async function checkTextStart(file: string, name = path.basename(file), e
   if (firstLine.includes(0)) throw utf16(name);
   // `utf8`: the caller's own answer of isUtf8File, so that the file is not read twice for it. (A UTF-16 file, told by its mark, is read as such.)
   if (encoding === 'utf-8' && !(await fileUtf16(file)) && !(utf8 ?? (await isUtf8File(file)))) throw notUtf8(name);
-  if (/\r[^\r]*\S/.test(decodeText(firstLine, encoding).replace(/\r$/, ''))) throw crOnly(name);
 }
 
 /**
  * A file's text as UTF-8 bytes, 4 MiB at a time, each chunk a view of one reused buffer: valid until the next is
  * asked for (copy what must outlive it). A read stream allocates a buffer per chunk: at 466 MB that
  * cost 150–230 ms of a 0.57 s inspection, against 60 ms here. The bytes are the file's own, but for a
- * UTF-16 file's (told by its byte-order mark), given as UTF-8 without the mark; `read` hears the
+ * UTF-16 file's (told by its byte-order mark), given as UTF-8 without the mark, and a file's ending its
+ * lines with CR only, given with LF (crOnlyStart); `read` hears the
  * file's bytes read so far and its UTF-16, if it is.
  */
 export async function* textChunksOf(file: string, read: { bytes: number; utf16?: Utf16 } = { bytes: 0 }): AsyncGenerator<Buffer> {
@@ -149,19 +148,25 @@ export async function* textChunksOf(file: string, read: { bytes: number; utf16?:
   try {
     const buffer = Buffer.allocUnsafe(4 << 20);
     let decoder: InstanceType<typeof TextDecoder> | undefined;
+    let crOnly = false;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
       const chunk = buffer.subarray(0, bytesRead);
-      if (read.bytes === 0) {
+      const first = read.bytes === 0;
+      if (first) {
         read.utf16 = utf16Mark(chunk);
         if (read.utf16) decoder = new TextDecoder(read.utf16);
       }
       read.bytes += bytesRead;
-      yield decoder ? Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8') : chunk;
+      const text = decoder ? Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8') : chunk;
+      if (first) crOnly = crOnlyStart(text);
+      if (crOnly) crToLf(text);
+      yield text;
     }
-    const rest = decoder?.decode() ?? '';
-    if (rest) yield Buffer.from(rest, 'utf8');
+    const rest = Buffer.from(decoder?.decode() ?? '', 'utf8');
+    if (crOnly) crToLf(rest);
+    if (rest.length) yield rest;
   } finally {
     await handle.close();
   }
@@ -215,10 +220,6 @@ function utf16(name: string): UserError {
   );
 }
 
-
-function crOnly(name: string): UserError {
-  return new UserError(`${name} ends its lines with CR only (old Mac style)`, 'save it with LF or CRLF line ends, for example: tr "\\r" "\\n" < in.csv > out.csv');
-}
 
 /** A file that is not UTF-8: refused, unless its dataset reads another encoding (then: false, not UTF-8). */
 function notUtf8Unless(encoding: SourceEncoding, name: string): false {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fileStem } from './init.js';
+import { fileStem, projectName } from './init.js';
 
 test('a dataset is named after its file without the dates and part numbers its deliveries add', () => {
   const stems: [string, string][] = [
@@ -20,4 +20,11 @@ test('a dataset is named after its file without the dates and part numbers its d
     ['2024.csv', '2024'],
   ];
   for (const [file, stem] of stems) assert.equal(fileStem(file), stem, file);
+});
+
+test('a project is named after its folder, two characters at least', () => {
+  assert.equal(projectName('/tmp/My Flights 2024'), 'my-flights-2024');
+  assert.equal(projectName('/tmp/Données été'), 'donnees-ete');
+  assert.equal(projectName('/tmp/p'), 'p-project');
+  assert.equal(projectName('/tmp/2024'), 'my-project');
 });

@@ -24,6 +24,8 @@ export function projectName(dir: string): string {
     .replace(/^[^a-z]+|-+$/g, '')
     .slice(0, 40)
     .replace(/-+$/, '');
+  // A name is two characters at least: a folder `p` gives `p-project`; one with no letter, `my-project`.
+  if (/^[a-z]$/.test(base)) return `${base}-project`;
   return PROJECT_NAME.test(base) ? base : 'my-project';
 }
 
