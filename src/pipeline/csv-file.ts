@@ -228,5 +228,5 @@ function notUtf8Unless(encoding: SourceEncoding, name: string): false {
 }
 
 function notUtf8(name: string): UserError {
-  return new UserError(`${name} is not valid UTF-8 text`, `if it is Excel's or a Western European export, set encoding: windows-1252 in its dataset definition; else re-save it as UTF-8, for example: iconv -f latin1 -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`);
+  return new UserError(`${name} is not valid UTF-8 text`, `if it is Excel's or a Western European export, set encoding: windows-1252 in its dataset definition; else re-save it as UTF-8, for example: iconv -f windows-1252 -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`);
 }

@@ -81,6 +81,39 @@ describe('inferCsv', () => {
     assert.deepEqual([d['day']!.format, d['day']!.ambiguousWith], ['%d/%m/%Y', '%m/%d/%Y']);
   });
 
+  test('days 1 to 9 of a month in a file written the European way (; and decimal commas) are read day first, not as the 1st of nine months', async () => {
+    const c = await infer('ventes.csv', ['id;montant;date', ...Array.from({ length: 9 }, (_, i) => `${i + 1};${i},50;0${i + 1}/01/2024`)]);
+    assert.deepEqual([c['date']!.format, c['date']!.ambiguousWith], ['%d/%m/%Y', '%m/%d/%Y']);
+  });
+
+  test('statistics marks (.., [x], FRED\'s .) beside numbers are that column\'s missing values; beside words, values', async () => {
+    const csv = await inferFile('ons.csv', ['area,income,change,flag', ...Array.from({ length: 12 }, (_, i) => `A${i},${i % 4 === 0 ? '[x]' : i * 100},${i % 5 === 0 ? '..' : `${i}.5`},${i % 3 === 0 ? 'x' : 'ok'}`)]);
+    const c = Object.fromEntries(csv.columns.map((col) => [col.name, col]));
+    assert.deepEqual([c['income']!.type, c['income']!.nullValues], ['integer', ['[x]']]);
+    assert.deepEqual([c['change']!.type, c['change']!.nullValues], ['number', ['..']]);
+    assert.deepEqual([c['flag']!.type, c['flag']!.nullValues], ['text', undefined]);
+    assert.deepEqual(csv.nullValues, []);
+    const fred = await infer('UNRATE.csv', ['observation_date,UNRATE', '1948-01-01,3.4', '1948-02-01,.', '1948-03-01,4.0']);
+    assert.deepEqual([fred['unrate']!.type, fred['unrate']!.nullValues], ['number', ['.']]);
+  });
+
+  test('timestamps with an offset after a space (Shopify) are timestamps; eight digits in a column named as a date (GA4) are dates', async () => {
+    const c = await infer('orders.csv', ['Name,Created at,Date,Visits', '#1001,2024-03-11 15:37:00 -0500,20240101,20240101', '#1002,2024-03-12 09:01:12 +0100,20240102,17']);
+    assert.equal(c['created_at']!.type, 'timestamp');
+    assert.deepEqual([c['date']!.type, c['date']!.format], ['date', '%Y%m%d']);
+    assert.equal(c['visits']!.type, 'integer');
+  });
+
+  test('notes after the data (the first field alone) and rows repeating the header are left out of the typing, counted', async () => {
+    const data = Array.from({ length: 10 }, (_, i) => `E0${i},District ${i},${1000 + i},${i}.5`);
+    const csv = await inferFile('notes.csv', ['code,name,population,share', ...data, ',,,', 'Source: ONS. Figures may not sum due to rounding.,,,', 'Last updated: 06/28/2024,,,']);
+    assert.deepEqual([csv.footerRows, csv.rows, csv.unreadRecords], [2, 10, 0]);
+    assert.deepEqual(csv.columns.map((c) => [c.type, c.complete]), [['text', true], ['text', true], ['integer', true], ['number', true]]);
+    const joined = await inferFile('joined.csv', ['id,fare,when', '1,2.5,2024-01-01', '2,3.5,2024-01-02', 'id,fare,when', '3,4.5,2024-02-01']);
+    assert.deepEqual([joined.repeatedHeaders, joined.rows, joined.unreadRecords], [1, 3, 0]);
+    assert.deepEqual(joined.columns.map((c) => c.type), ['integer', 'number', 'date']);
+  });
+
   test('a second header row of descriptions (US Census downloads) is left out of the typing, named; one odd first value is not', async () => {
     const rows = Array.from({ length: 30 }, (_, i) => `0500000US${String(i).padStart(5, '0')},"County ${i}, State",${1000 + i},${10 + i},${i}.5`);
     const csv = await inferFile('acs.csv', ['GEO_ID,NAME,B01001_001E,B01001_001M,share', 'Geography,Geographic Area Name,Estimate!!Total:,Margin of Error!!Total:,Share!!Percent', ...rows]);

@@ -9,7 +9,7 @@ import { escapesAsMysql, quoteStyle } from '../pipeline/csv-quoting.js';
 import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, quoteOptions, skipOption, type Quoting } from '../pipeline/csv-header.js';
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
-import { numberExpr, typedExpr } from '../pipeline/row-rules.js';
+import { numberExpr, offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import type { ColumnType, DecimalSeparator } from './types.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
 
@@ -17,6 +17,16 @@ export type { InferredColumn, InferredCsv } from './inferred.js';
 
 /** Spellings of "no value" seen in exports (R, pandas, Excel, databases). */
 const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'Null', 'None', 'none', '-', '#N/A', 'nil', '\\N'];
+/**
+ * Marks official statistics write for a figure that is missing, withheld or not applicable: FRED's `.`,
+ * the World Bank's, ONS's and OECD's `..`, ONS's `[x]` `[c]` `[z]`, Eurostat's `:`, the US Census's and
+ * BEA's `(D)` `(NA)` `(X)`, INSEE's `s`, dashes. Too common as values of text columns to be missing in
+ * every column (`x` for a tick, `s` for a size): where a column is numbers (or dates) but for them,
+ * they are that column's own `null_values`.
+ */
+const STATISTICS_MARKS = ['.', '..', '...', ':', 'x', 'X', 's', '*', '?', '—', '–', '[x]', '[c]', '[z]', '[u]', '[w]', '[low]', '(D)', '(NA)', '(X)', '(S)', '(Z)', 'n.a.', 'n/d', 'N/D'];
+/** A column named as a day (GA4's `Date` of `20240101`): its eight digits are a date, not a number. */
+const DATE_NAME = /(^|_)(date|day|jour|datum|fecha|data)$/;
 /** With a two-digit year too ("01/05/24"), which %Y would read as the year 24. */
 const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d', '%d/%m/%y', '%m/%d/%y', '%d.%m.%y'];
 /** And dates with an English month name ("Jan 1 2000", "01-Jan-2020", "March 5, 2024"), without a time of day. */
@@ -87,9 +97,13 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // A second header row of descriptions under the names (US Census downloads: `Geography`, `Estimate!!Total`):
   // typed from the rows under it, it is quarantined by the run (nothing lost) instead of making every column text.
   const describedBy = await secondHeader(engine, every, headers.length);
-  const source = describedBy ? `(SELECT * FROM ${every} OFFSET 1)` : every;
+  // Lines of notes after the data (`Source: ONS...`, the first field alone) and the header repeated
+  // inside the data (two exports joined) are left out of the typing: the run quarantines them.
+  const { footerRows, tailRows, repeatedHeaders, numbered } = await notesAndHeaders(engine, every, headers, describedBy !== undefined);
+  const source = footerRows || repeatedHeaders || describedBy ? numbered : every;
   const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
-  const value = (i: number) => `CASE WHEN ${id(`c${i}`)} IN ${tokens} THEN NULL ELSE ${id(`c${i}`)} END`;
+  const marks = `(${STATISTICS_MARKS.map(str).join(', ')})`;
+  const value = (i: number) => `CASE WHEN ${id(`c${i}`)} IN ${tokens} OR ${id(`c${i}`)} IN ${marks} THEN NULL ELSE ${id(`c${i}`)} END`;
   const fails = (i: number, test: string) => `count(*) FILTER (WHERE ${value(i)} IS NOT NULL AND (${test}) IS NULL)`;
   // One count of failures per date or timestamp format: `df<j>_<i>`, `tf<j>_<i>` for column i.
   const formatTests = (i: number) =>
@@ -108,6 +122,9 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       `count(${v}) AS ${id(`values_${i}`)}`,
       `count(DISTINCT ${c}) AS ${id(`distinct_${i}`)}`,
       `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${tokens}) AS ${id(`tokens_${i}`)}`,
+      `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${marks}) AS ${id(`marks_${i}`)}`,
+      // Eight digits of a day (GA4's `20240101`) in a column named as a date.
+      ...(DATE_NAME.test(names[i]!) ? [`${fails(i, `CASE WHEN regexp_full_match(${v}, '(19|20)[0-9]{6}') THEN try_strptime(${v}, '%Y%m%d') END`)} AS ${id(`ymd_${i}`)}`] : []),
       `${fails(i, `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') AND NOT ${zeroLed(v)} THEN TRY_CAST(${v} AS BIGINT) END`)} AS ${id(`int_${i}`)}`,
       // A number as silver reads it, finite, and not an id of more digits than a double holds exactly.
       `${fails(i, `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE')}) THEN true END`)} AS ${id(`num_${i}`)}`,
@@ -123,7 +140,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
       // The year 1000 and later, as silver reads dates without a format: the cast reads "24-01-05" as the year 24.
       `${fails(i, `CASE WHEN length(${v}) >= 8 AND TRY_CAST(${v} AS TIMESTAMP) IS NOT DISTINCT FROM TRY_CAST(${v} AS DATE) AND TRY_CAST(${v} AS DATE) >= DATE '1000-01-01' THEN true END`)} AS ${id(`date_${i}`)}`,
-      `${fails(i, `CASE WHEN length(${v}) >= 8 AND TRY_CAST(${v} AS TIMESTAMP) >= TIMESTAMP '1000-01-01' THEN true END`)} AS ${id(`ts_${i}`)}`,
+      // With a UTC offset after a space too (Shopify's `2024-03-11 15:37:00 -0500`), as silver reads it.
+      `${fails(i, `CASE WHEN length(${v}) >= 8 AND coalesce(TRY_CAST(${v} AS TIMESTAMP), ${offsetTimestamp(v)}) >= TIMESTAMP '1000-01-01' THEN true END`)} AS ${id(`ts_${i}`)}`,
     );
   });
   const row = await aggregate(engine, exprs, source, onProgress);
@@ -175,6 +193,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // Decimal commas somewhere, and no decimal point anywhere: the file writes `1.234,56` (German, French... exports).
   const sum = (k: string) => headers.reduce((n, _, i) => n + Number(row[`${k}_${i}`]), 0);
   const decimalSeparator: DecimalSeparator | undefined = sum('dd') > 0 ? '.' : sum('dc') > 0 ? ',' : undefined;
+  const european = delimiter === ';' || decimalSeparator === ',';
   const nullValues = new Set<string>();
   const textTokens: InferredCsv['textTokens'] = [];
   // A column read as numbers only with commas grouping thousands (`2,067` beside `13,436.29`): the definition says `decimal_separator: "."`.
@@ -189,10 +208,13 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     let code = false;
     const dateFormats = DATE_FORMATS.filter((_, j) => ok(`df${j}`));
     const firstOfMonth = dateFormats.filter((f) => row[`first_${DATE_FORMATS.indexOf(f)}_${i}`] === true);
-    if (firstOfMonth.length === 1 && dateFormats.length > 1) dateFormats.sort((a, b) => Number(b === firstOfMonth[0]) - Number(a === firstOfMonth[0]));
+    // Not in a file written the European way (`;` between fields, decimal commas), where dates are day first:
+    // its days 1 to 9 of January read month first as the 1st of nine months.
+    if (firstOfMonth.length === 1 && dateFormats.length > 1 && !european) dateFormats.sort((a, b) => Number(b === firstOfMonth[0]) - Number(a === firstOfMonth[0]));
     const tsFormats = TIMESTAMP_FORMATS.filter((_, j) => ok(`tf${j}`));
     // A code written in digits (a ZIP, FIPS or phone number): text, so that a later file's `01001` keeps its zero.
     if (ok('int') && CODE_NAME.test(names[i]!)) code = true;
+    else if (ok('int') && ok('ymd')) [type, format] = ['date', '%Y%m%d'];
     else if (ok('int')) type = 'integer';
     else if (ok(decimalSeparator === ',' ? 'numc' : 'num')) type = 'number';
     else if (decimalSeparator === '.' && sum('dc') === 0 && ok('nump')) {
@@ -224,6 +246,10 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
         else nullValues.add(t);
       }
     }
+    // A statistics mark is this column's own spelling of missing where its other values have a type; else a value.
+    const marked = row[`marks_${i}`];
+    const columnNulls = type === 'text' || typeof marked !== 'string' ? [] : marked.split('\x01').sort();
+    if (type === 'text' && typeof marked === 'string') for (const t of marked.split('\x01')) textTokens.push({ value: t, column: names[i]! });
     const complete = rows > 0 && get('present') === rows && (type === 'text' || values === rows);
     return {
       header: headers[i]!,
@@ -232,25 +258,45 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       ...(format ? { format } : {}),
       ...(ambiguousWith ? { ambiguousWith } : {}),
       ...(code ? { code } : {}),
+      ...(columnNulls.length ? { nullValues: columnNulls } : {}),
       complete,
       unique: complete && get('distinct') === rows,
       distinct: get('distinct'),
     };
   });
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
-  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) - rows - (describedBy ? 1 : 0));
+  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) - rows - (describedBy ? 1 : 0) - tailRows - repeatedHeaders);
   // MySQL writes NULL as \N, in a text column too (a text "\N" would be written "\\N").
   // So do IMDb's tab-separated files, which quote nothing.
   const mysqlNull = (escape ?? quote) !== undefined && quoting.backslashN;
   const textValues = mysqlNull ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
   if (mysqlNull) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }
 
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */
 export function textReader(file: string, delimiter: string, columns: number, skipLines = 0, escape?: Quoting): string {
   return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = true, auto_detect = false, ${quoteOptions(escape)}, max_line_size = 1048576, store_rejects = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
+}
+
+/**
+ * The rows of `rows` to type, numbered in file order (`numbered`), without: the first (a second header,
+ * `skipFirst`); lines of notes after the data (`footerRows`: the last rows, that fill the first field
+ * alone, of three columns or more; `tailRows` with the empty ones among them); rows repeating the header (`repeatedHeaders`).
+ */
+async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; tailRows: number; repeatedHeaders: number; numbered: string }> {
+  const all = `(SELECT *, row_number() OVER () AS _n FROM ${rows})`;
+  const others = headers.slice(1).map((_, i) => `${id(`c${i + 1}`)} IS NOT NULL`);
+  const repeatsHeader = headers.map((h, i) => `${id(`c${i}`)} IS NOT DISTINCT FROM ${h.trim() ? str(h.trim()) : 'NULL'}`).join(' AND ');
+  const lastData = others.length >= 2 ? `(SELECT coalesce(max(_n), 0) FROM ${all} WHERE ${others.join(' OR ')})` : '(SELECT max(_n) FROM ' + all + ')';
+  const [r] = await engine.rows(`SELECT count(*) FILTER (WHERE _n > ${lastData} AND c0 IS NOT NULL) AS footer, count(*) FILTER (WHERE _n > ${lastData}) AS tail, count(*) FILTER (WHERE ${repeatsHeader}) AS repeated, ${lastData} AS last FROM ${all}`).catch(() => [undefined]);
+  const footerRows = Number(r?.['footer'] ?? 0);
+  // Rows of empty fields among the notes (`,,,`) go with them: the run drops them as empty rows.
+  const tailRows = footerRows ? Number(r?.['tail'] ?? 0) : 0;
+  const repeatedHeaders = headers.length >= 2 ? Number(r?.['repeated'] ?? 0) : 0;
+  const keep = [skipFirst ? '_n > 1' : '', footerRows ? `_n <= ${Number(r?.['last'])}` : '', repeatedHeaders ? `NOT (${repeatsHeader})` : ''].filter(Boolean);
+  return { footerRows, tailRows, repeatedHeaders, numbered: `(SELECT * EXCLUDE (_n) FROM ${all}${keep.length ? ` WHERE ${keep.join(' AND ')}` : ''})` };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface InferredColumn {
   ambiguousWith?: string;
   /** Digits only, but named as a code (`zip`, `fips`, `phone`): kept as text, so that leading zeros stay. */
   code?: true;
+  /** This column's spellings of a missing value: statistics marks (`..`, `[x]`) beside its numbers or dates. */
+  nullValues?: string[];
   /** No value missing. */
   complete: boolean;
   /** Every value distinct and none missing. */
@@ -44,6 +46,10 @@ export interface InferredCsv {
   thousandsComma?: boolean;
   /** The first row, when it reads as a second header of descriptions (US Census downloads): the columns are typed from the rows under it. */
   describedBy?: string[];
+  /** Lines of notes after the data (`Source: ...`, the first field alone): not typed; the run quarantines them. */
+  footerRows?: number;
+  /** Rows repeating the header (two exports joined): not typed; the run quarantines them. */
+  repeatedHeaders?: number;
   /** The file as DuckDB reads it: itself, or a copy (UTF-8 for windows-1252, LF line ends for mixed ones) that lives as long as the engine that read it. */
   text: string;
   rows: number;

@@ -15,7 +15,11 @@ const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
 export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
   const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
-  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates.find((c) => c === csv.columns[0]);
+  const first = csv.columns[0];
+  // A series (FRED's `observation_date,UNRATE`): one row per date, the first column; a download of it
+  // again, under another name, replaces its rows rather than doubling them.
+  const series = first?.unique && (first.type === 'date' || first.type === 'timestamp') ? first : undefined;
+  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates.find((c) => c === first) ?? series;
   return chosen ? [chosen.name] : [];
 }
 
@@ -66,26 +70,31 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (numbering) lines.push(`# ${numbering.name} (${numbering.header.trim() ? `"${numbering.header.trim()}"` : 'no name'}) looks like row numbers, as pandas writes them: not a key, since each file numbers its rows again.`);
   if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
+  if (csv.footerRows) lines.push(`# The last ${csv.footerRows === 1 ? 'line holds' : `${csv.footerRows} lines hold`} a note in the first field alone (a source, a footnote): the columns every other row fills are required, so that the run quarantines such lines rather than load them as rows.`);
+  if (csv.repeatedHeaders) lines.push(`# ${csv.repeatedHeaders} ${csv.repeatedHeaders === 1 ? 'row repeats' : 'rows repeat'} the header (exports joined one after the other): the columns are typed without them; the run quarantines them where a column is of numbers or dates.`);
   for (const { value, columns } of csv.nullValuesInText) {
     lines.push(`# Check: ${JSON.stringify(value)} is also a value of ${columns.join(', ')}, where it will be read as missing too. If it is a value there (NA for Namibia), give ${columns.length > 1 ? 'those columns' : 'that column'} null_values of ${columns.length > 1 ? 'their' : 'its'} own: { type: text, null_values: [] }.`);
   }
   if (csv.nullValues.length) lines.push(`null_values: [${csv.nullValues.map((v) => JSON.stringify(v)).join(', ')}]`);
   lines.push('columns:');
-  for (const c of csv.columns) lines.push(`  ${columnYaml(c, key.includes(c.name))}`);
+  for (const [i, c] of csv.columns.entries()) lines.push(`  ${columnYaml(c, key.includes(c.name), csv.nullValues, csv.footerRows !== undefined && i > 0 && c.complete)}`);
   // A header-only file gives an empty dataset: a warning here, not a failure, until rows arrive.
   lines.push('rules:', `  - { rule: not_empty, severity: ${csv.rows === 0 ? 'warn' : 'fatal'} }`);
   return `${lines.join('\n')}\n`;
 }
 
-function columnYaml(c: InferredColumn, isKey: boolean): string {
+function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], required: boolean): string {
   const fields = [`type: ${c.type}`];
-  if (isKey) fields.push('required: true');
+  if (isKey || required) fields.push('required: true');
   if (c.format) fields.push(`format: ${JSON.stringify(c.format)}`);
+  // A column's own spellings replace the dataset's: those too.
+  if (c.nullValues?.length) fields.push(`null_values: [${[...new Set([...datasetNulls, ...c.nullValues])].map((v) => JSON.stringify(v)).join(', ')}]`);
   const header = !c.header ? 'no name in the header' : c.header !== c.name ? `header ${JSON.stringify(c.header)}` : '';
   // DuckDB's %y puts 00–68 in the 2000s and 69–99 in the 1900s: a birth date "05/01/60" would be in 2060.
   const century = c.format?.includes('%y') ? 'two-digit years: 00–68 read as 2000–2068, 69–99 as 1969–1999: check' : '';
   const code = c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : '';
-  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, code].filter(Boolean).join('; ');
+  const empty = c.distinct === 0 ? 'empty in every row: text until values tell; set its type if you know it' : '';
+  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, code, empty].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }
 
@@ -93,9 +102,12 @@ function columnYaml(c: InferredColumn, isKey: boolean): string {
 export function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string; yaml: string } {
   // A text column whose values repeat, in a few groups (a state, a category): grouped by a key or a
   // name, every bar would be one row high.
-  const groups = (c: InferredColumn) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000 && !isRowNumber(c);
-  const grouped = shapes.find((s) => s.csv.columns.some(groups));
-  const withText = grouped ?? shapes.find((s) => s.csv.columns.some((c) => c.type === 'text'));
+  // Values that repeat: fewer distinct than half the rows (a name or a code mostly unique is no group).
+  const groups = (c: InferredColumn, rows: number) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000 && c.distinct * 2 <= rows && !isRowNumber(c);
+  const grouped = shapes.find((s) => s.csv.columns.some((c) => groups(c, s.csv.rows)));
+  // Else the first text column that has values (a column empty in every row would make one bar).
+  const withValues = (c: InferredColumn) => c.type === 'text' && c.distinct > 0;
+  const withText = grouped ?? shapes.find((s) => s.csv.columns.some(withValues));
   if (!withText) {
     const s = shapes[0]!;
     return {
@@ -103,9 +115,10 @@ export function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: 
       yaml: [`title: ${yamlText(`${s.name}: rows`)}`, `description: ${yamlText(`Rows of ${s.name}.`)}`, 'sql: |', `  SELECT count(*) AS row_count FROM "${s.name}"`, 'columns:', '  row_count: { type: integer, label: Rows }', 'chart: { type: cards }', ''].join('\n'),
     };
   }
-  const col = withText.csv.columns.find((c) => (grouped ? groups(c) : c.type === 'text'))!;
+  // The group of fewest values (a sex, a class) over one of hundreds (a name that repeats now and then).
+  const col = grouped ? grouped.csv.columns.filter((c) => groups(c, grouped.csv.rows)).sort((a, b) => Number(a.distinct > 50) - Number(b.distinct > 50))[0]! : withText.csv.columns.find(withValues)!;
   return {
-    id: `${withText.name}_by_${col.name}`.slice(0, 60),
+    id: `${withText.name}_by_${col.name}`.slice(0, 60).replace(/_+$/, ''),
     yaml: [
       `title: ${yamlText(`${withText.name} by ${col.header || col.name}`)}`,
       `description: ${yamlText(`Rows of ${withText.name} per ${col.name}, the 20 most frequent. A starter KPI: edit it or add others beside it.`)}`,

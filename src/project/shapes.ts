@@ -50,12 +50,14 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     // Dates ISO in one file and day first in another: silver reads both without a format.
     const dates = x.type === 'date' && y.type === 'date' && [x.format, y.format].every((f) => f === undefined || SILVER_DATE_FORMS.includes(f));
     const type = same ? x.type : numbers ? 'number' : dates ? 'date' : 'text';
-    const { format: _format, ambiguousWith: _ambiguous, ...rest } = x;
+    const { format: _format, ambiguousWith: _ambiguous, nullValues: _nulls, ...rest } = x;
     const ambiguousWith = dates && !same ? (x.ambiguousWith ?? y.ambiguousWith) : undefined;
-    return { ...(same ? x : rest), type, ...(ambiguousWith ? { ambiguousWith } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
+    // Statistics marks are missing in a column of numbers or dates, values of a text one.
+    const nullValues = type === 'text' ? [] : [...new Set([...(x.nullValues ?? []), ...(y.nullValues ?? [])])].sort();
+    return { ...(same ? x : rest), type, ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
   });
   // A spelling one file leaves missing in a number column and another has as a value of a text column.
   const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();
   const textTokens = [...a.textTokens, ...b.textTokens];
-  return { delimiter: a.delimiter, skipLines: a.skipLines, encoding: a.encoding === 'utf-8' ? b.encoding : a.encoding, text: a.text, ...(a.decimalSeparator ?? b.decimalSeparator ? { decimalSeparator: a.decimalSeparator ?? b.decimalSeparator } : {}), ...(a.thousandsComma || b.thousandsComma ? { thousandsComma: true } : {}), ...(a.describedBy ?? b.describedBy ? { describedBy: a.describedBy ?? b.describedBy } : {}), ...(a.escape ?? b.escape ? { escape: a.escape ?? b.escape } : {}), ...(a.quote ? { quote: a.quote } : {}), plainQuotes: a.plainQuotes && b.plainQuotes, rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText: valuesInText(nullValues, textTokens), textTokens, unreadRecords: a.unreadRecords + b.unreadRecords };
+  return { delimiter: a.delimiter, skipLines: a.skipLines, encoding: a.encoding === 'utf-8' ? b.encoding : a.encoding, text: a.text, ...(a.decimalSeparator ?? b.decimalSeparator ? { decimalSeparator: a.decimalSeparator ?? b.decimalSeparator } : {}), ...(a.thousandsComma || b.thousandsComma ? { thousandsComma: true } : {}), ...(a.describedBy ?? b.describedBy ? { describedBy: a.describedBy ?? b.describedBy } : {}), ...(a.escape ?? b.escape ? { escape: a.escape ?? b.escape } : {}), ...(a.quote ? { quote: a.quote } : {}), plainQuotes: a.plainQuotes && b.plainQuotes, ...(a.footerRows || b.footerRows ? { footerRows: (a.footerRows ?? 0) + (b.footerRows ?? 0) } : {}), ...(a.repeatedHeaders || b.repeatedHeaders ? { repeatedHeaders: (a.repeatedHeaders ?? 0) + (b.repeatedHeaders ?? 0) } : {}), rows: a.rows + b.rows, columns: merged, nullValues, nullValuesInText: valuesInText(nullValues, textTokens), textTokens, unreadRecords: a.unreadRecords + b.unreadRecords };
 }

@@ -54,6 +54,11 @@ describe('API on a published lake: explorer, quality, runs', () => {
     assert.ok(filtered.rows.every((r: { pays: string }) => r.pays === 'France'));
     await expectError(await get(`/api/lake/silver/preview?key=${clientsData}&column=email&value=x`), 400, /personal data/);
     await expectError(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=nope&value=1`), 400, /not a column/);
+    // A value compares as its column's type: a number written otherwise matches, a word is an error.
+    const one = filtered.rows[0] as { id_achat: number; montant: number };
+    const byAmount = await json(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=montant&value=${one.montant.toFixed(3)}&limit=1000`));
+    assert.ok(byAmount.total_rows > 0 && byAmount.rows.every((r: { montant: number }) => r.montant === one.montant));
+    await expectError(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=id_achat&value=abc`), 400, /"value": abc is not a value of id_achat, a column of bigint/);
 
     const quarantine = await json(await get(`/api/lake/silver/preview?key=${clientsQuarantine}`));
     assert.equal(quarantine.total_rows, 1);

@@ -125,7 +125,14 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
           if (q.column === undefined || q.value === undefined) throw badRequest('parameters "column" and "value" go together');
           if (!columns.some((c) => c.name === q.column)) throw badRequest(`parameter "column": ${q.column} is not a column of ${q.key} (${columns.map((c) => c.name).join(', ')})`);
           if (masked(q.column) && !canSeePersonal(request)) throw badRequest(`parameter "column": ${q.column} is personal data and cannot be filtered on without the API key`);
-          where = `WHERE CAST(${id(q.column)} AS VARCHAR) = ${str(q.value)}`;
+          // A value compares as the column's type: `abc` on a column of numbers is an error, not an empty answer.
+          const type = columns.find((c) => c.name === q.column)!.type;
+          if (/CHAR|TEXT|STRING/i.test(type)) where = `WHERE ${id(q.column)} = ${str(q.value)}`;
+          else {
+            const [typed] = await db.rows(`SELECT TRY_CAST(${str(q.value)} AS ${type}) IS NOT NULL AS ok`).catch(() => [undefined]);
+            if (typed?.['ok'] !== true) throw badRequest(`parameter "value": ${q.value} is not a value of ${q.column}, a column of ${type.toLowerCase()}`);
+            where = `WHERE ${id(q.column)} = TRY_CAST(${str(q.value)} AS ${type})`;
+          }
         }
         const [count] = await db.rows(`SELECT count(*) AS n FROM ${source} ${where}`);
         const rows = await db.rows(`SELECT * FROM ${source} ${where} LIMIT ${q.limit}`);
