@@ -58,6 +58,11 @@ export function describeSystemError(err: unknown): unknown {
     return new UserError(`no permission to write${where}: ${e.code}`, 'check the owner and permissions of DATA_DIR (or the folder named), or set DATA_DIR to a writable folder', { cause: err });
   }
   if (e.code === 'EMFILE' || e.code === 'ENFILE') return new UserError('too many open files', 'raise the limit (ulimit -n) and run again', { cause: err });
+  // A path given on the command line (`--out`, init's folder) that cannot be one: said in one line.
+  if (e.path && e.code === 'EEXIST' && e.syscall === 'mkdir') return new UserError(`cannot make the folder ${e.path}: a file of that name exists`, 'give the path of a new or existing folder', { cause: err });
+  if (e.path && e.code === 'EISDIR') return new UserError(`${e.path} is a folder, not a file`, `give a file's path, e.g. ${e.path.replace(/\/+$/, '')}/out.json`, { cause: err });
+  if (e.path && e.code === 'ENOTDIR') return new UserError(`${e.path}: a part of this path is a file, not a folder`, 'give a path whose folders are folders', { cause: err });
+  if (e.path && e.code === 'ENOENT' && (e.syscall === 'open' || e.syscall === 'mkdir')) return new UserError(`no such file or folder: ${e.path}`, 'check the path (a file is written into a folder that exists)', { cause: err });
   return err;
 }
 

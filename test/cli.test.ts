@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -194,6 +195,24 @@ describe('serve with a HOST that is not this machine', () => {
     try {
       assertOneLineError(await cli(['serve'], env), /^error: HOST 203\.0\.113\.7 is not an address of this machine$/);
     } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('serve on a port another process holds', () => {
+  test('exits 1 saying so, with one worker or several, leaving no process behind to fire its schedules', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = String((busy.address() as net.AddressInfo).port);
+    const { env, dir } = await tempConfig({ HOST: '127.0.0.1', PORT: port, SCHEDULE: '0 2 * * *' });
+    try {
+      for (const workers of ['1', '2']) {
+        // A process that stayed alive would keep execFile waiting: the test's own timeout would say so.
+        assertOneLineError(await cli(['serve'], { ...env, SERVER_WORKERS: workers }), new RegExp(`^error: port ${port} is already in use$`));
+      }
+    } finally {
+      busy.close();
       await fs.rm(dir, { recursive: true, force: true });
     }
   });

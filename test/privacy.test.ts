@@ -7,7 +7,7 @@ import type { Config } from '../src/config.js';
 import { generate } from '../src/generate/generator.js';
 import { runPipeline } from './support/run.js';
 import { startApi } from './support/api.js';
-import { FIXED_DAY, tempConfig } from './support/env.js';
+import { FIXED_DAY, tempConfig, tempShopProject } from './support/env.js';
 
 // Personal data reaches neither readers nor the public: not through a header in another case, not
 // through a message quoting a headerless file's first line, not through quality examples or a
@@ -78,5 +78,41 @@ describe('personal data for non-admins', () => {
     assert.doesNotMatch(await (await get(`/api/lake/silver/download?key=${encodeURIComponent(quarantine)}`, reader)).text(), SECRETS);
     const full = await (await get(`/api/lake/silver/preview?key=${encodeURIComponent(quarantine)}`, admin)).json();
     assert.equal(full.rows[0].date_inscription, 'zoe@private.org');
+  });
+});
+
+describe('personal data carried into gold under other names', () => {
+  test('a model renaming or transforming a personal column (email AS contact, through a CTE, by another model) is masked in the explorer; counts are not', async () => {
+    const { dir, config } = await tempShopProject(
+      {
+        'models/contacts.sql': "WITH c(who, id) AS (SELECT nom, id_client FROM clients)\nSELECT cl.id_client, cl.email AS contact, lower(cl.email) AS mail, c.who, cl.pays, count(cl.email) OVER () AS emails\nFROM clients cl JOIN c ON c.id = cl.id_client\n",
+        'models/contact_list.sql': 'SELECT id_client, upper(contact) AS shout FROM contacts\n',
+      },
+      { API_KEYS: 'admin:admin-key,reader:reader-key' },
+    );
+    try {
+      await generate({ outDir: config.sourcesDir, clients: 20, achats: 100, seed: 3, asOf: FIXED_DAY });
+      assert.equal((await runPipeline({ config })).error, undefined);
+      const { app, url } = await startApi(config);
+      try {
+        const get = async (p: string, headers: Record<string, string> = {}) => (await fetch(url + p, { headers })).json();
+        const keys = (await get('/api/lake/gold', { authorization: 'Bearer reader-key' })).objects.map((o: { key: string }) => o.key) as string[];
+        const contacts = keys.find((k) => k.startsWith('contacts/'))!;
+        const row = (await get(`/api/lake/gold/preview?key=${encodeURIComponent(contacts)}`, { authorization: 'Bearer reader-key' })).rows[0];
+        assert.deepEqual([row.contact, row.mail, row.who], ['***', '***', '***']);
+        assert.equal(typeof row.id_client, 'number');
+        assert.equal(row.emails, 20);
+        assert.notEqual(row.pays, '***');
+        const list = keys.find((k) => k.startsWith('contact_list/'))!;
+        assert.equal((await get(`/api/lake/gold/preview?key=${encodeURIComponent(list)}`, { authorization: 'Bearer reader-key' })).rows[0].shout, '***');
+        const admin = (await get(`/api/lake/gold/preview?key=${encodeURIComponent(contacts)}`, { authorization: 'Bearer admin-key' })).rows[0];
+        assert.match(admin.contact, /@/);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+      await fs.rm(config.dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -130,8 +130,9 @@ describe('datalake init', () => {
       [
         ['airports', 'airports.csv', ['iata']],
         ['iowa_electricity', 'iowa-electricity.csv', []],
-        ['sp500', 'sp500-2000.csv', []],
-        ['sp500_2', 'sp500.csv', []],
+        // A series: one row per date, its first column (a download of it again replaces its rows).
+        ['sp500', 'sp500-2000.csv', ['date']],
+        ['sp500_2', 'sp500.csv', ['date']],
         ['unemployment', 'unemployment.tsv', ['id']],
         ['sales', 'sales202401.csv, sales202402.csv', ['sale_id']],
         ['rates', 'rates_2023.csv', ['id']],
@@ -143,7 +144,7 @@ describe('datalake init', () => {
     // The starter KPI groups by the text column whose values repeat (state), not by the key or the name, one row each.
     assert.deepEqual(await fs.readdir(path.join(root, 'keys', 'kpis')), ['airports_by_state.yml']);
     const sp500 = await fs.readFile(path.join(root, 'keys', 'datasets', 'sp500_2.yml'), 'utf8');
-    assert.match(sp500, /^ {2}date: \{ type: date, format: "%b %d %Y" \}/m);
+    assert.match(sp500, /^ {2}date: \{ type: date, required: true, format: "%b %d %Y" \}/m);
     const run = await cli(['run', '--json'], { cwd: path.join(root, 'keys') });
     assert.equal(run.code, 0, run.stderr);
     const loaded = JSON.parse(run.stdout).stages[1].details.datasets;
@@ -194,6 +195,8 @@ describe('datalake check on broken projects', () => {
     ['overlapping file globs', { 'datasets/clients.yml': (t) => t.replace('files: "clients*.csv"', 'files: "*.csv"') }, /datasets\/clients\.yml:2: field "files": its files "\*\.csv" and those of dataset achats \("achats\*\.csv"\) can match the same file name/],
     ['a dataset named after a lake folder', { 'datasets/quarantine.yml': () => 'columns:\n  a: text\n' }, /a dataset may not be called "quarantine"/],
     ['a file name that is not snake_case', { 'kpis/Top-Products.yml': () => 'title: x\nsql: SELECT 1 AS a\ncolumns:\n  a: integer\n' }, /kpis\/Top-Products\.yml: the file name must be snake_case/],
+    ['a file name starting with a digit, given a name that loads', { 'kpis/1bad.yml': () => 'title: x\nsql: SELECT 1 AS a\ncolumns:\n  a: integer\n' }, /kpis\/1bad\.yml: the file name must be snake_case/, /rename it, e\.g\. kpis\/kpi_1bad\.yml/],
+    ['a KPI in two files (.yml and .yaml)', { 'kpis/resume.yaml': () => 'title: x\nsql: SELECT 1 AS a\ncolumns:\n  a: integer\n' }, /kpis\/resume\.ya?ml(:\d+)?: KPI resume is declared twice \(\.yml and \.yaml\)/, /keep one of kpis\/resume\.yml and kpis\/resume\.yaml/],
     ['a KPI named after an API route', { 'kpis/runs.yml': () => 'title: x\nsql: SELECT 1 AS a\ncolumns:\n  a: integer\n' }, /a KPI may not be called "runs": \/api\/runs is a route of the API/],
     ['a reserved filter parameter', { 'kpis/ca_par_pays.yml': (t) => t.replace('filters: { pays: pays }', 'filters: { limit: pays }') }, /the query parameter "limit" is reserved/],
     ['a chart on an undeclared column', { 'kpis/ca_par_pays.yml': (t) => t.replace('x: pays, y: [ca_total] }\n  - { type: pie', 'x: country, y: [ca_total] }\n  - { type: pie') }, /kpis\/ca_par_pays\.yml:\d+: field "chart\.0\.x": "country" is not one of the declared columns/],
@@ -211,6 +214,23 @@ describe('datalake check on broken projects', () => {
 
   test('a folder without datalake.yml, given as --project', async () => {
     assertError(await cli(['check', '--project', root]), /--project .*: that folder has no datalake\.yml/, /npx datalake init/);
+  });
+
+  test('a KPI returning personal values, under their name or another, is valid but named: every caller gets it unmasked', async () => {
+    const dir = await fs.mkdtemp(path.join(root, 'personal-kpi-'));
+    await fs.cp(SHOP, dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'kpis', 'top_clients.yml'), 'title: Top clients\nsql: SELECT lower(email) AS contact, count(*) AS n FROM clients GROUP BY 1\ncolumns:\n  contact: { type: string }\n  n: { type: integer }\nchart: { type: table }\n');
+    const r = await cli(['check', '--project', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /⚠ kpis\/top_clients\.yml: KPI top_clients returns personal data \(contact, from columns declared personal\): \/api\/top_clients serves it to every caller, unmasked/);
+    assert.doesNotMatch(r.stdout, /KPI ca_par_pays returns personal/);
+  });
+
+  test('a file given as --project: its folder, or init from it', async () => {
+    const csv = path.join(root, 'orders.csv');
+    await fs.writeFile(csv, 'id\n1\n');
+    assertError(await cli(['check', '--project', csv]), /--project .*orders\.csv: a file, not a project folder/, /npx datalake init <folder> --from-csv .*orders\.csv/);
+    assertError(await cli(['init', csv, '--from-csv', csv]), /^error: cannot make the folder .*orders\.csv: a file of that name exists$/);
   });
 });
 

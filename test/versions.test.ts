@@ -126,6 +126,23 @@ describe('versions of the lake', () => {
     assert.equal((await get('/api/resume')).headers.get('x-data-version'), '4');
   });
 
+  test('a rollback or an approval the lake refuses (the current version, one that does not exist, no such run) is said, not recorded as a failed run', async () => {
+    const lake = openObjectStore(config);
+    const runsBefore = (await lake.list('runs', '')).length;
+    for (const [attempt, message] of [
+      [() => rollback(config, 4), /version 4 is already the current version/],
+      [() => rollback(config, 99), /no version 99/],
+      [() => approve(config, 'nope'), /there is no run nope/],
+    ] as const) {
+      const { record, version, error } = await attempt();
+      assert.equal(version, undefined);
+      assert.match(String((error as Error).message), message);
+      assert.equal(await readRun(lake, record.runId), undefined, 'no run record');
+    }
+    assert.equal((await lake.list('runs', '')).length, runsBefore);
+    assert.equal((await currentVersion(lake))!.version, 4);
+  });
+
   test('a failed audit commits nothing and leaves every response as it was; approving commits it', async () => {
     const before = await responses();
     await fs.writeFile(path.join(config.sourcesDir, 'clients_atlantis.csv'), 'id_client,nom,email,date_inscription,pays\n5001,Ann Atlantis,ann@atlantis.example,2025-01-01,Atlantis\n');

@@ -50,7 +50,7 @@ export class ApiAuth {
   denial(request: FastifyRequest, needed: Role): HttpError | undefined {
     if (!this.enabled) return undefined;
     const role = this.roleOf(request);
-    if (!role) return new HttpError(401, `this endpoint needs an API key (${needed} or admin): \`Authorization: Bearer <API_KEY>\``, { 'www-authenticate': 'Bearer' });
+    if (!role) return new HttpError(401, `this endpoint needs an API key (${needed === 'admin' ? 'admin' : `${needed} or admin`}): \`Authorization: Bearer <API_KEY>\``, { 'www-authenticate': 'Bearer' });
     if (needed === 'admin' && role !== 'admin') return new HttpError(403, 'this endpoint needs an admin key; the key given is a reader key');
     return undefined;
   }

@@ -11,6 +11,8 @@ export interface Privacy {
   /** Columns declared personal in any dataset, by headerKey (`NOM` and `E-mail` match `nom` and `email`). */
   personal: ReadonlySet<string>;
   redactor: Redactor;
+  /** The SQL of the gold tables (models and KPIs): what carries personal columns into gold under other names (personal-lineage.ts). */
+  goldSql: readonly string[];
 }
 
 interface Watch {
@@ -31,38 +33,51 @@ const watches = new Map<string, Watch>();
  * saying to restart.
  */
 export function livePrivacy(started: Project, log?: { warn(message: string): void }): Privacy {
+  return watched(started, log).privacy;
+}
+
+/**
+ * The project's definitions as they are on disk now (read again at most once a second), for what a
+ * running server follows without a restart: personal columns (livePrivacy) and freshness SLAs.
+ */
+export function liveProject(started: Project, log?: { warn(message: string): void }): Project {
+  return watched(started, log).project;
+}
+
+function watched(started: Project, log?: { warn(message: string): void }): Watch {
   let watch = watches.get(started.dir);
   if (!watch) {
     // Read at the first call: the definitions may have changed since the server started.
     watch = { project: started, privacy: privacyOf(started), checkedAt: 0, kpisNoted: false };
     watches.set(started.dir, watch);
   }
-  if (Date.now() - watch.checkedAt < RELOAD_MS) return watch.privacy;
+  if (Date.now() - watch.checkedAt < RELOAD_MS) return watch;
   watch.checkedAt = Date.now();
   let now: Project;
   try {
     now = loadProject(started.dir, { builtIn: started.builtIn });
   } catch {
-    return watch.privacy;
+    return watch;
   }
   if (!watch.kpisNoted && kpiSignature(now) !== kpiSignature(started)) {
     watch.kpisNoted = true;
-    log?.warn(`the project's KPIs changed since this server started (${started.dir}/kpis): restart \`datalake serve\` to serve them; personal columns are followed without a restart`);
+    log?.warn(`the project's KPIs changed since this server started (${started.dir}/kpis): restart \`datalake serve\` to serve them; personal columns and freshness are followed without a restart`);
   }
   if (privacySignature(now) !== privacySignature(watch.project)) watch.privacy = privacyOf(now);
   watch.project = now;
-  return watch.privacy;
+  return watch;
 }
 
 function privacyOf(project: Project): Privacy {
   return {
     personal: new Set(project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => headerKey(n)))),
     redactor: new Redactor(project),
+    goldSql: [...project.models.map((m) => m.sql), ...project.kpis.map((k) => k.sql)],
   };
 }
 
 function privacySignature(project: Project): string {
-  return JSON.stringify(project.datasets.map((d) => [d.name, d.files, Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => n)]));
+  return JSON.stringify([project.datasets.map((d) => [d.name, d.files, Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => n)]), project.models.map((m) => m.sql), project.kpis.map((k) => k.sql)]);
 }
 
 function kpiSignature(project: Project): string {

@@ -64,9 +64,11 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
  * every worker listens; a worker that dies is replaced.
  */
 export async function serve(config: Config): Promise<string> {
-  // Schedules fire in this process only (the cluster's primary), never once per worker; in distributed
-  // mode the workers put them on the run queue instead.
   if (config.schedule) checkCron(config.schedule);
+  const url = config.server.workers <= 1 ? (await startServer(config)).url : await serveWithWorkers(config);
+  // Schedules fire in this process only (the cluster's primary), never once per worker; in distributed
+  // mode the workers put them on the run queue instead. Armed once the server listens: a server that
+  // cannot start (a port taken) exits, leaving no process behind to start runs.
   if (config.redisUrl) console.log('[scheduler] REDIS_URL is set: schedules are fired by the workers (`npx datalake worker`)');
   else await new Scheduler(config, openObjectStore(config), (m) => console.log(`[scheduler] ${m}`)).start();
   // Freshness alerts: evaluated here, once for the cluster, like the schedules (with Redis: by one worker).
@@ -74,7 +76,10 @@ export async function serve(config: Config): Promise<string> {
     if (config.redisUrl) console.log('[freshness] REDIS_URL is set: freshness alerts are evaluated by one worker (`npx datalake worker`)');
     else new FreshnessMonitor(config, openObjectStore(config), { log: (m) => console.log(`[freshness] ${m}`) }).start();
   }
-  if (config.server.workers <= 1) return (await startServer(config)).url;
+  return url;
+}
+
+async function serveWithWorkers(config: Config): Promise<string> {
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.js', import.meta.url)), args: [], silent: false });
   // The rate limit counts per client across the workers: they ask this process.
   answerRateLimits();

@@ -84,6 +84,7 @@ function buildProgram(): Command {
       console.log(`  datasets: ${report.datasets.map((d) => `${d.name} (${d.columns} columns${d.key.length ? `, key ${d.key.join('+')}` : ', no key'})`).join(', ')}`);
       console.log(`  models:   ${report.models.map((m) => m.name).join(', ') || 'none'}`);
       console.log(`  KPIs:     ${report.kpis.map((k) => k.id).join(', ')}`);
+      for (const w of report.warnings) console.log(`⚠ ${w}`);
       if (sources) console.log(`sources:\n${(await L.sourcesCheck()).renderSourcesCheck(sources, cfg)}`);
     });
 
@@ -235,12 +236,13 @@ function buildProgram(): Command {
     .option('--remove <id>', 'remove a schedule added here')
     .action(async (cron: string | undefined, flags: { flow: string; list?: boolean; remove?: string }) => {
       const cfg = (await config());
+      if (cron !== undefined && (flags.list || flags.remove)) throw new UserError(`give a cron expression to add a schedule, or ${flags.list ? '--list' : '--remove'}, not both`, 'e.g. `npx datalake schedule "0 2 * * *"` or `npx datalake schedule --list`');
       const lake = (await L.lake()).openObjectStore(cfg);
       if (flags.remove) {
         await (await L.schedule()).removeSchedule(lake, flags.remove);
         return console.log(`removed schedule ${flags.remove}`);
       }
-      if (cron && !flags.list) {
+      if (cron) {
         const s = await (await L.schedule()).addSchedule(lake, cron, flags.flow);
         console.log(`added schedule ${s.id}: ${s.flow} at "${s.cron}", next ${(await L.schedule()).checkCron(s.cron)?.toISOString() ?? 'never'}`);
         return console.log('`npx datalake serve` (or `npm start`) fires it while it runs');

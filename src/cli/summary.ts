@@ -23,14 +23,17 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
   if (typeof silver?.details['rebuilt'] === 'string') lines.push(`silver: ${silver.details['rebuilt']}`);
   for (const line of (silver?.details['revised'] as string[] | undefined) ?? []) lines.push(`silver: ${line}`);
   const datasets = silver?.details['datasets'] as Record<string, SilverDatasetStats> | undefined;
+  const revised = (silver?.details['revised'] as string[] | undefined) ?? [];
   for (const stats of Object.values(datasets ?? {})) {
     const files = stats.files.length;
+    // A rebuild (a full refresh, a file's new version) reads files it merged before: not new ones.
+    const rebuilt = typeof silver?.details['rebuilt'] === 'string' || revised.some((l) => l.startsWith(`${stats.dataset} `));
     lines.push(
-      `${stats.dataset}: ${files} new file${files === 1 ? '' : 's'}, ${stats.rowsOut} rows merged (${stats.replaced} replacing earlier rows), ${stats.rows} rows in silver` +
-        (stats.partitionsWritten.length > 1 || stats.partitionsWritten[0] ? `, ${stats.partitionsWritten.length} partitions rewritten` : '') +
+      `${stats.dataset}: ${files} ${rebuilt ? '' : 'new '}file${files === 1 ? '' : 's'}${rebuilt ? ' read' : ''}, ${rows(stats.rowsOut)} merged (${stats.replaced} replacing earlier rows), ${rows(stats.rows)} in silver` +
+        (stats.partitionsWritten.length > 1 || stats.partitionsWritten[0] ? `, ${stats.partitionsWritten.length} partition${stats.partitionsWritten.length > 1 ? 's' : ''} rewritten` : '') +
         (stats.partitionsAppended?.length ? `, ${stats.partitionsAppended.length} partition${stats.partitionsAppended.length > 1 ? 's' : ''} given a new file` : '') +
-        (stats.superseded ? `, ${stats.superseded} rows superseded by a later file of this run` : '') +
-        (stats.promoted ? `, ${stats.promoted} rows released from quarantine as their reference arrived` : ''),
+        (stats.superseded ? `, ${rows(stats.superseded)} superseded by a later file of this run` : '') +
+        (stats.promoted ? `, ${rows(stats.promoted)} released from quarantine as their reference arrived` : ''),
     );
     for (const w of stats.waitingFiles ?? []) lines.push(`${stats.dataset}: file waits in quarantine, not merged: ${w.reason}`);
     for (const [file, cols] of Object.entries(stats.missingColumns ?? {})) lines.push(`${stats.dataset}: ${file} has no column ${cols.join(', ')} (optional: read as missing, in the rows it replaces too)`);
@@ -141,4 +144,8 @@ export function renderRun(run: RunSummary): string {
   for (const a of run.alerts ?? []) lines.push(`alert ${a.event} to ${a.target}: ${a.status} after ${a.attempts} attempt(s)${a.httpStatus ? ` (HTTP ${a.httpStatus})` : ''}${a.error ? `: ${a.error}` : ''}`);
   if (run.error?.hint) lines.push(`hint: ${run.error.hint}`);
   return lines.join('\n');
+}
+
+function rows(n: number): string {
+  return `${n} row${n === 1 ? '' : 's'}`;
 }

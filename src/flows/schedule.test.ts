@@ -29,6 +29,9 @@ describe('schedules', () => {
   test('added to the lake, listed with the SCHEDULE setting, removed', async () => {
     const s = await addSchedule(lake, '*/5 * * * *', 'gold_ingestion_flow');
     await assert.rejects(addSchedule(lake, '* * * * *', 'nope_flow'), /unknown flow "nope_flow"/);
+    // One that never fires, or the same again, is refused.
+    await assert.rejects(addSchedule(lake, '0 0 31 2 *', 'pipeline'), /"0 0 31 2 \*" never fires/);
+    await assert.rejects(addSchedule(lake, '*/5  * * * *', 'gold_ingestion_flow'), new RegExp(`schedule ${s.id} runs gold_ingestion_flow at "\\*/5 \\* \\* \\* \\*" already`));
     assert.deepEqual((await listSchedules(lake, config)).map((x) => [x.source, x.cron, x.flow]), [
       ['setting', '0 2 * * *', 'pipeline'],
       ['lake', '*/5 * * * *', 'gold_ingestion_flow'],

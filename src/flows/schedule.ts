@@ -45,9 +45,11 @@ export async function listSchedules(lake: ObjectStore, config: Config): Promise<
 
 export async function addSchedule(lake: ObjectStore, cron: string, flow: string): Promise<Schedule> {
   if (!isFlowName(flow)) throw new UserError(`unknown flow "${flow}"`, `flows: ${Object.keys(FLOWS).join(', ')}`);
-  checkCron(cron);
+  if (checkCron(cron) === null) throw new UserError(`the cron expression "${cron}" never fires (a day that no month has, such as 31 February?)`, 'use 5 fields "minute hour day-of-month month day-of-week", e.g. "0 2 * * *" for 02:00 every day');
   await lake.ensureBuckets();
   const schedules = await readStored(lake);
+  const same = schedules.find((s) => s.cron.trim().replace(/\s+/g, ' ') === cron.trim().replace(/\s+/g, ' ') && s.flow === flow);
+  if (same) throw new UserError(`schedule ${same.id} runs ${flow} at "${same.cron}" already`, 'list them with `npx datalake schedule --list`');
   const schedule: Schedule = { id: randomBytes(3).toString('hex'), cron, flow, source: 'lake', createdAt: new Date().toISOString() };
   await writeJson(lake, SCHEDULES, [...schedules, schedule]);
   return schedule;

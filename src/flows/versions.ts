@@ -12,6 +12,21 @@ import { errorInfo, newRunRecord, readRun, RunRecorder, type RunRecord } from '.
 type VersionFlow = 'rollback' | 'approve';
 
 /**
+ * Arguments the lake refuses before anything changes (a version that does not exist or is current
+ * already, a run with nothing staged): said to the user, neither recorded as a failed run nor alerted.
+ */
+const refusals = new WeakSet<object>();
+function refusal<E extends object>(err: E): E {
+  refusals.add(err);
+  return err;
+}
+async function refusing<T>(step: Promise<T>): Promise<T> {
+  return step.catch((err: unknown) => {
+    throw err instanceof UserError ? refusal(err) : err;
+  });
+}
+
+/**
  * A commit of content the lake already holds, then a publish of it, recorded like any run: a rollback
  * (the content of an earlier version, as a new version: history is never rewritten) or an approval
  * (the staged version of a run whose audit failed).
@@ -59,7 +74,8 @@ async function commitThenPublish(
   }
   record.endedAt = new Date().toISOString();
   record.seconds = (Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000;
-  if (lock) {
+  if (lock && error !== undefined && refusals.has(error as object)) await lock.release();
+  else if (lock) {
     await recorder.save();
     await lock.release();
     alertRunEnd(config, lake, recorder);
@@ -74,8 +90,8 @@ export function rollback(config: Config, target: number, options: { lake?: Objec
     config,
     'rollback',
     async (current, runId) => {
-      const old = await requireVersion(lake, target);
-      if (current?.version === target) throw new UserError(`version ${target} is already the current version`, 'nothing to roll back');
+      const old = await refusing(requireVersion(lake, target));
+      if (current?.version === target) throw refusal(new UserError(`version ${target} is already the current version`, 'nothing to roll back'));
       return { ...old, version: (current?.version ?? 0) + 1, runId, committedAt: new Date().toISOString(), parent: current?.version ?? null, restores: old.restores ?? old.version };
     },
     { ...options, lake },
@@ -91,12 +107,13 @@ export async function approve(config: Config, runId: string, options: { lake?: O
     'approve',
     async (current) => {
       const staged = await readStaged(lake, runId);
-      if (!staged) throw new UserError(`run ${runId} has no staged version`, 'only a run whose audit failed can be approved: `npx datalake runs` shows them as audit_failed');
+      if (!staged && !(await readRun(lake, runId).catch(() => undefined))) throw refusal(new UserError(`there is no run ${runId}`, '`npx datalake runs` lists the runs; approve one whose audit failed'));
+      if (!staged) throw refusal(new UserError(`run ${runId} has no staged version`, 'only a run whose audit failed can be approved: `npx datalake runs` shows them as audit_failed'));
       if ((current?.version ?? null) !== staged.parent) {
-        throw new UserError(
+        throw refusal(new UserError(
           `run ${runId} was built on version ${staged.parent ?? 'none'}, but the lake is at version ${current?.version ?? 'none'} now`,
           'its tables would undo what was committed since: run the pipeline again instead',
-        );
+        ));
       }
       const at = new Date().toISOString();
       const { failed, ...version } = staged;

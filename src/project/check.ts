@@ -1,7 +1,8 @@
-import { Engine, sqlIdent as id } from '../engine/duckdb.js';
+import { Engine, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import { errorMessage, UserError } from '../errors.js';
 import { sqlType } from '../pipeline/row-rules.js';
 import { checkKpiOutput } from './kpi-output.js';
+import { personalNames } from './personal-lineage.js';
 import type { LoadedProject, SqlOrigin } from './load.js';
 
 export interface CheckReport {
@@ -10,6 +11,8 @@ export interface CheckReport {
   datasets: { name: string; columns: number; key: string[]; files: readonly string[] }[];
   models: { name: string; columns: { name: string; type: string }[] }[];
   kpis: { id: string; columns: number }[];
+  /** What is valid but worth a look: a KPI serving personal data to every caller. */
+  warnings: string[];
 }
 
 /**
@@ -42,12 +45,24 @@ export async function checkProject(project: LoadedProject): Promise<CheckReport>
       const columns = await compile(engine, k.sql, origin, `KPI ${k.id}`, project, true);
       checkKpiOutput(k, columns, (column) => project.lines.get(column ? `kpi:${k.id}:${column}` : `kpi:${k.id}`) ?? 1);
     }
+    // A KPI is served to every caller, unmasked: one returning personal values (`email`, or `email AS contact`) says so.
+    const personal = project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => n));
+    const warnings: string[] = [];
+    if (personal.length) {
+      const parse = async (sql: string) => JSON.parse(String((await engine.rows(`SELECT json_serialize_sql(${str(sql)}) AS tree`))[0]!['tree'])) as unknown;
+      const names = await personalNames([...project.models.map((m) => m.sql), ...project.kpis.map((k) => k.sql)], personal, parse);
+      for (const k of project.kpis) {
+        const exposed = Object.keys(k.columns).filter((c) => names.has(c.toLowerCase()));
+        if (exposed.length) warnings.push(`${project.sqlOrigins.get(`kpi:${k.id}`)!.file}: KPI ${k.id} returns personal data (${exposed.join(', ')}, from columns declared personal): /api/${k.id} serves it to every caller, unmasked; aggregate it or leave it out`);
+      }
+    }
     return {
       project: project.name,
       dir: project.dir,
       datasets: project.datasets.map((d) => ({ name: d.name, columns: Object.keys(d.columns).length, key: [...d.key], files: d.files })),
       models,
       kpis: project.kpis.map((k) => ({ id: k.id, columns: Object.keys(k.columns).length })),
+      warnings,
     };
   } finally {
     engine.close();

@@ -102,8 +102,8 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
 export function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string; yaml: string } {
   // A text column whose values repeat, in a few groups (a state, a category): grouped by a key or a
   // name, every bar would be one row high.
-  // Values that repeat: fewer distinct than half the rows (a name or a code mostly unique is no group).
-  const groups = (c: InferredColumn, rows: number) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000 && c.distinct * 2 <= rows && !isRowNumber(c);
+  // Values that repeat (a name that repeats now and then too: the sort below puts the fewest values first).
+  const groups = (c: InferredColumn, rows: number) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000 && c.distinct < rows && !isRowNumber(c);
   const grouped = shapes.find((s) => s.csv.columns.some((c) => groups(c, s.csv.rows)));
   // Else the first text column that has values (a column empty in every row would make one bar).
   const withValues = (c: InferredColumn) => c.type === 'text' && c.distinct > 0;

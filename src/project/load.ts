@@ -58,7 +58,7 @@ export function loadProject(dir: string, options: { builtIn?: boolean } = {}): L
     const def = file(`datasets/${f}`);
     checkName(def, name, 'dataset');
     if (RESERVED_DATASETS.includes(name)) throw def.error([], `a dataset may not be called "${name}": the lake uses that folder`, 'rename the file');
-    if (datasets.has(name)) throw def.error([], `dataset ${name} is declared twice (.yml and .yaml)`);
+    if (datasets.has(name)) throw def.error([], `dataset ${name} is declared twice (.yml and .yaml)`, `keep one of datasets/${name}.yml and datasets/${name}.yaml`);
     datasets.set(name, { spec: toDataset(name, def), file: def });
   }
   checkAcrossDatasets(datasets);
@@ -73,6 +73,7 @@ export function loadProject(dir: string, options: { builtIn?: boolean } = {}): L
     const def = file(`kpis/${f}`);
     checkName(def, id, 'KPI');
     if (RESERVED_KPI_IDS.includes(id)) throw def.error([], `a KPI may not be called "${id}": /api/${id} is a route of the API`, 'rename the file');
+    if (kpis.some((k) => k.id === id)) throw def.error([], `KPI ${id} is declared twice (.yml and .yaml)`, `keep one of kpis/${id}.yml and kpis/${id}.yaml`);
     const kpi = toKpi(id, def);
     kpis.push(kpi);
     sqlOrigins.set(`kpi:${id}`, { file: def.rel, line: def.blockStartLine(['sql']) });
@@ -118,7 +119,10 @@ export function loadProject(dir: string, options: { builtIn?: boolean } = {}): L
 
 export function checkName(def: DefinitionFile, name: string, what: string): void {
   if (!NAME.test(name)) {
-    throw new UserError(`${def.rel}: the file name must be snake_case (a-z, 0-9, _, starting with a letter): it becomes the ${what}'s name`, `rename it, e.g. ${def.rel.replace(/[^/]+$/, '')}${slug(name).replace(/-/g, '_') || 'my_name'}${path.extname(def.rel)}`);
+    const snake = slug(name).replace(/-/g, '_');
+    // `1bad` → `kpi_1bad`: a name starts with a letter.
+    const suggested = !snake ? 'my_name' : /^[a-z]/.test(snake) ? snake : `${what.toLowerCase()}_${snake}`;
+    throw new UserError(`${def.rel}: the file name must be snake_case (a-z, 0-9, _, starting with a letter): it becomes the ${what}'s name`, `rename it, e.g. ${def.rel.replace(/[^/]+$/, '')}${suggested}${path.extname(def.rel)}`);
   }
 }
 

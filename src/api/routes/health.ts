@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { listVersions } from '../../lake/index.js';
 import { readFreshness, staleReasons } from '../../ops/freshness.js';
+import { liveProject } from '../project-watch.js';
 import { noLocalPaths } from '../redact.js';
 import { body, errors, noQuery } from '../schemas.js';
 
@@ -19,7 +20,8 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
       const storeVersion = last?.data?.version ?? null;
       const degraded = lakeVersion !== null && storeVersion !== lakeVersion ? [`the serving store shows version ${storeVersion ?? 'none'} while the lake is at version ${lakeVersion}: run \`npx datalake publish\``] : [];
       // Stale data is served all the same (still 200): said here, one line per dataset past its SLA.
-      if (config.project.datasets.some((d) => d.freshness)) degraded.push(...staleReasons(await readFreshness(lake, config.project).catch(() => ({ checkedAt: '', state: 'ok' as const, datasets: [] }))));
+      const project = liveProject(config.project, app.serverLog);
+      if (project.datasets.some((d) => d.freshness)) degraded.push(...staleReasons(await readFreshness(lake, project).catch(() => ({ checkedAt: '', state: 'ok' as const, datasets: [] }))));
       return { status: 'ready', serving_store: serving.description, last_publish: last ?? null, lake_version: lakeVersion, ...(degraded.length ? { degraded } : {}) };
     } catch (err) {
       reply.header('retry-after', '5').code(503);

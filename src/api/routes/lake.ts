@@ -12,7 +12,8 @@ import { hasMixedLineEnds } from '../../pipeline/csv-file.js';
 import type { DatasetSpec } from '../../project/types.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
-import { livePrivacy } from '../project-watch.js';
+import { livePrivacy, type Privacy } from '../project-watch.js';
+import { personalNames } from '../../project/personal-lineage.js';
 import { lakeCall } from '../lake-call.js';
 import { body, errors, noQuery } from '../schemas.js';
 
@@ -34,10 +35,27 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', auth.requireReader);
   const canSeePersonal = (request: FastifyRequest) => auth.isAdmin(request);
   /** Whether a non-admin sees this column of this object masked: a column declared personal in any dataset (as the definitions are now), matched as bronze matches headers, and the raw text of malformed quarantined lines, which may hold any of them. */
-  const maskerFor = (bucket: Bucket, key: string) => {
-    const { personal, redactor } = livePrivacy(config.project, app.serverLog);
-    const all = redactor.maskAll(bucket, key);
-    return (column: string) => (all ? !Redactor.keepsInQuarantine(column) : column === '_raw_line' || headerKeys(column).some((k) => personal.has(k)));
+  // Gold's names for personal values (`email AS contact`), per definitions: parsed once each.
+  const goldNames = new Map<string, Promise<Set<string>>>();
+  const goldPersonal = (privacy: Privacy): Promise<Set<string>> => {
+    const key = JSON.stringify([[...privacy.personal], privacy.goldSql]);
+    let names = goldNames.get(key);
+    if (!names) {
+      const parse = async (sql: string) => {
+        const [r] = await (await engine.db()).rows(`SELECT json_serialize_sql(${str(sql)}) AS tree`);
+        return JSON.parse(String(r!['tree'])) as unknown;
+      };
+      names = personalNames(privacy.goldSql, privacy.personal, parse);
+      goldNames.clear();
+      goldNames.set(key, names);
+    }
+    return names;
+  };
+  const maskerFor = async (bucket: Bucket, key: string) => {
+    const privacy = livePrivacy(config.project, app.serverLog);
+    const all = privacy.redactor.maskAll(bucket, key);
+    const derived = bucket === 'gold' && privacy.personal.size ? await goldPersonal(privacy) : undefined;
+    return (column: string) => (all ? !Redactor.keepsInQuarantine(column) : column === '_raw_line' || headerKeys(column).some((k) => privacy.personal.has(k)) || derived?.has(column.toLowerCase()) === true);
   };
   const mask = (row: Row, masked: (c: string) => boolean): Row => {
     const out: Row = {};
@@ -116,7 +134,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       const { bucket } = request.params as { bucket: Bucket };
       const q = request.query as { key: string; limit: number; column?: string; value?: string };
       const { source, cleanup, format } = await openObject(bucket, q.key);
-      const masked = maskerFor(bucket, q.key);
+      const masked = await maskerFor(bucket, q.key);
       try {
         const db = await engine.db();
         const columns = await db.columns(`SELECT * FROM ${source}`);
@@ -124,7 +142,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         if (q.column !== undefined || q.value !== undefined) {
           if (q.column === undefined || q.value === undefined) throw badRequest('parameters "column" and "value" go together');
           if (!columns.some((c) => c.name === q.column)) throw badRequest(`parameter "column": ${q.column} is not a column of ${q.key} (${columns.map((c) => c.name).join(', ')})`);
-          if (masked(q.column) && !canSeePersonal(request)) throw badRequest(`parameter "column": ${q.column} is personal data and cannot be filtered on without the API key`);
+          if (masked(q.column) && !canSeePersonal(request)) throw badRequest(`parameter "column": ${q.column} is personal data and cannot be filtered on without an admin API key`);
           // A value compares as the column's type: `abc` on a column of numbers is an error, not an empty answer.
           const type = columns.find((c) => c.name === q.column)!.type;
           if (/CHAR|TEXT|STRING/i.test(type)) where = `WHERE ${id(q.column)} = ${str(q.value)}`;
@@ -150,7 +168,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       const { bucket } = request.params as { bucket: Bucket };
       const { key } = request.query as { key: string };
       const { source, cleanup } = await openObject(bucket, key);
-      const masked = maskerFor(bucket, key);
+      const masked = await maskerFor(bucket, key);
       const out = path.join(engine.scratchDir, `${randomUUID()}.csv`);
       try {
         const db = await engine.db();

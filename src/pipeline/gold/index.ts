@@ -138,8 +138,9 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     const state: GoldState = { format: 1, runId: ctx.runId, silverRunId: silver.runId, definitions, builtAt: new Date().toISOString(), tables, objects, partitions };
     ctx.draft.setGold(state);
     await clearStaging(ctx.lake, 'gold', ctx.runId);
-    // Rows out: those of the largest model (the fact table), as rows in are silver's.
-    const largest = Math.max(0, ...written.filter((w) => models.some((m) => m.name === w.table)).map((w) => w.rows));
+    // Rows out: those of the largest model (the fact table), as rows in are silver's; without models, the KPIs' rows.
+    const modelRows = written.filter((w) => models.some((m) => m.name === w.table)).map((w) => w.rows);
+    const largest = modelRows.length ? Math.max(0, ...modelRows) : written.reduce((n, w) => n + w.rows, 0);
     return {
       stage: 'gold' as const,
       rowsIn,
