@@ -16,9 +16,10 @@ export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
   const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
   const first = csv.columns[0];
-  // A series (FRED's `observation_date,UNRATE`): one row per date, the first column; a download of it
-  // again, under another name, replaces its rows rather than doubling them.
-  const series = first?.unique && (first.type === 'date' || first.type === 'timestamp') ? first : undefined;
+  // A series (FRED's `observation_date,UNRATE`): one row per day or month, the first column; a download
+  // of it again, under another name, replaces its rows rather than doubling them. Not a timestamp: two
+  // devices' readings share their instants.
+  const series = first?.unique && first.type === 'date' ? first : undefined;
   const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates.find((c) => c === first) ?? series;
   return chosen ? [chosen.name] : [];
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { Engine } from '../../src/engine/duckdb.js';
 import { runCli } from '../support/cli.js';
 
 // A corrected re-delivery of a file a keyed dataset merged: the dataset is rebuilt from its latest files,
@@ -79,4 +80,41 @@ test('a dataset whose bronze files vacuum --bronze deleted is not rebuilt from w
   assert.equal(upsert.silver.revised, undefined);
   assert.deepEqual(upsert.datasets['items'], { rows: 3, unresolved: 0 }, 'item 2 stays: its file is gone from bronze');
   assert.match(upsert.silver.warnings[0], /^items received a new version of a file it merged, but `datalake vacuum --bronze` deleted some of its bronze files/);
+});
+
+test('a corrected January re-sent after February takes January\'s place: February\'s updates of the same keys stay, as one run over the final files gives', async () => {
+  const csvs = path.join(root, 'months');
+  await fs.mkdir(csvs);
+  await fs.writeFile(path.join(csvs, 'titles.csv'), 'show_id,title\ns1,One\ns2,Two\ns3,Three\n');
+  const dir = path.join(root, 'titles');
+  assert.equal((await runCli(['init', dir, '--from-csv', path.join(csvs, 'titles.csv')], {})).code, 0);
+  await run(dir);
+  await fs.writeFile(path.join(dir, 'sources', 'titles_2024-02.csv'), 'show_id,title\ns2,Two (updated in February)\ns4,Four\n');
+  await run(dir);
+  // January corrected: s1 withdrawn, s3 renamed; s2 as January had it.
+  await fs.writeFile(path.join(dir, 'sources', 'titles.csv'), 'show_id,title\ns2,Two\ns3,Three (fixed)\n');
+  await run(dir);
+  /** The current version's silver rows of titles (its objects, as the version log lists them). */
+  const read = async (d: string) => {
+    const logs = path.join(d, 'data', 'lake', 'runs', '_log');
+    const last = (await fs.readdir(logs)).sort().at(-1)!;
+    const version = JSON.parse(await fs.readFile(path.join(logs, last), 'utf8')) as { tables: Record<string, { objects: string[] }> };
+    const files = version.tables['silver/titles']!.objects.map((o) => `'${path.join(d, 'data', 'lake', 'silver', o)}'`);
+    const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'test');
+    try {
+      return (await engine.rows(`SELECT show_id, title FROM read_parquet([${files.join(', ')}])`)).map((x) => `${x['show_id']}=${x['title']}`).sort();
+    } finally {
+      engine.close();
+    }
+  };
+  const expected = ['s2=Two (updated in February)', 's3=Three (fixed)', 's4=Four'];
+  assert.deepEqual(await read(dir), expected);
+  // The same final files in one run, and a full refresh: the same rows.
+  const fresh = path.join(root, 'titles-fresh');
+  await fs.cp(dir, fresh, { recursive: true });
+  await fs.rm(path.join(fresh, 'data'), { recursive: true, force: true });
+  await run(fresh);
+  assert.deepEqual(await read(fresh), expected);
+  await run(dir, '--full-refresh');
+  assert.deepEqual(await read(dir), expected);
 });

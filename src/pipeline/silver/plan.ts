@@ -61,8 +61,14 @@ export function planSilver(project: Project, manifest: Manifest, previous: Silve
   const latest = new Map<string, BronzeFile>();
   for (const f of unprocessed) if ((latest.get(f.name)?.version ?? 0) < f.version) latest.set(f.name, f);
   const superseded = unprocessed.filter((f) => latest.get(f.name) !== f);
-  // A file waiting in quarantine is tried again only when its dataset's definition changes.
-  const candidates = [...latest.values()].filter((f) => !waiting(f)).sort((a, b) => a.seq - b.seq);
+  // A file waiting in quarantine is tried again only when its dataset's definition changes. A new
+  // version of a file takes its place among the files (where its first version came), not the last:
+  // a corrected January re-sent after February must not undo February's updates of the same keys,
+  // which one run over the final files would keep.
+  const firstSeq = new Map<string, number>();
+  for (const f of manifest.files) firstSeq.set(f.name, Math.min(firstSeq.get(f.name) ?? f.seq, f.seq));
+  const place = (f: BronzeFile) => firstSeq.get(f.name) ?? f.seq;
+  const candidates = [...latest.values()].filter((f) => !waiting(f)).sort((a, b) => place(a) - place(b) || a.seq - b.seq);
   const toMerge = candidates.filter((f) => datasetOf(f) !== undefined).map((f) => ({ ...f, dataset: datasetOf(f)! }));
   const unmatched = candidates.filter((f) => datasetOf(f) === undefined).map((f) => f.key);
   return { state, previous, rebuild, redefined, digests, superseded, candidates, toMerge, unmatched, revised };
