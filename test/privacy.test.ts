@@ -85,7 +85,9 @@ describe('personal data carried into gold under other names', () => {
   test('a model renaming or transforming a personal column (email AS contact, through a CTE, by another model) is masked in the explorer; counts are not', async () => {
     const { dir, config } = await tempShopProject(
       {
-        'models/contacts.sql': "WITH c(who, id) AS (SELECT nom, id_client FROM clients)\nSELECT cl.id_client, cl.email AS contact, lower(cl.email) AS mail, c.who, cl.pays, count(cl.email) OVER () AS emails\nFROM clients cl JOIN c ON c.id = cl.id_client\n",
+        // A personal column whose name has an underscore: masked under its SQL name too.
+        'datasets/clients.yml': (t) => t.replace(/date_inscription: \{ type: date/, 'date_inscription: { type: date, personal: true'),
+        'models/contacts.sql': "WITH c(who, id) AS (SELECT nom, id_client FROM clients)\nSELECT cl.id_client, cl.email AS contact, lower(cl.email) AS mail, c.who, cl.pays, count(cl.email) OVER () AS emails, cl.date_inscription AS joined\nFROM clients cl JOIN c ON c.id = cl.id_client\n",
         'models/contact_list.sql': 'SELECT id_client, upper(contact) AS shout FROM contacts\n',
       },
       { API_KEYS: 'admin:admin-key,reader:reader-key' },
@@ -99,7 +101,7 @@ describe('personal data carried into gold under other names', () => {
         const keys = (await get('/api/lake/gold', { authorization: 'Bearer reader-key' })).objects.map((o: { key: string }) => o.key) as string[];
         const contacts = keys.find((k) => k.startsWith('contacts/'))!;
         const row = (await get(`/api/lake/gold/preview?key=${encodeURIComponent(contacts)}`, { authorization: 'Bearer reader-key' })).rows[0];
-        assert.deepEqual([row.contact, row.mail, row.who], ['***', '***', '***']);
+        assert.deepEqual([row.contact, row.mail, row.who, row.joined], ['***', '***', '***', '***']);
         assert.equal(typeof row.id_client, 'number');
         assert.equal(row.emails, 20);
         assert.notEqual(row.pays, '***');

@@ -105,6 +105,19 @@ describe('datalake init', () => {
     }
   });
 
+  test('init --from-csv: files numbered alike are one dataset (invoices_101, invoices_102); a number naming the data stays (nyc_311)', async () => {
+    const csvs = path.join(root, 'csvs-numbered');
+    await fs.mkdir(csvs, { recursive: true });
+    await fs.writeFile(path.join(csvs, 'invoices_101.csv'), 'invoice_id,amount\n1,3.5\n2,4\n');
+    await fs.writeFile(path.join(csvs, 'invoices_102.csv'), 'invoice_id,amount\n3,1.5\n');
+    await fs.writeFile(path.join(csvs, 'nyc_311.csv'), 'unique_key,complaint\n1,Noise\n2,Heat\n');
+    const files = ['invoices_101.csv', 'invoices_102.csv', 'nyc_311.csv'].map((f) => path.join(csvs, f));
+    const r = await cli(['init', 'numbered', '--from-csv', ...files, '--json'], { cwd: root });
+    assert.equal(r.code, 0, r.stderr);
+    const written = JSON.parse(r.stdout) as { datasets: { name: string; file: string }[] };
+    assert.deepEqual(written.datasets.map((d) => [d.name, d.file]), [['invoices', 'invoices_101.csv, invoices_102.csv'], ['nyc_311', 'nyc_311.csv']]);
+  });
+
   test('init --from-csv: a measure unique by chance is no key; files sharing a stem get their own names', async () => {
     const csvs = path.join(root, 'csvs-keys');
     await fs.mkdir(csvs, { recursive: true });
@@ -130,9 +143,8 @@ describe('datalake init', () => {
       [
         ['airports', 'airports.csv', ['iata']],
         ['iowa_electricity', 'iowa-electricity.csv', []],
-        // A series: one row per date, its first column (a download of it again replaces its rows).
-        ['sp500', 'sp500-2000.csv', ['date']],
-        ['sp500_2', 'sp500.csv', ['date']],
+        ['sp500', 'sp500-2000.csv', []],
+        ['sp500_2', 'sp500.csv', []],
         ['unemployment', 'unemployment.tsv', ['id']],
         ['sales', 'sales202401.csv, sales202402.csv', ['sale_id']],
         ['rates', 'rates_2023.csv', ['id']],
@@ -144,7 +156,9 @@ describe('datalake init', () => {
     // The starter KPI groups by the text column whose values repeat (state), not by the key or the name, one row each.
     assert.deepEqual(await fs.readdir(path.join(root, 'keys', 'kpis')), ['airports_by_state.yml']);
     const sp500 = await fs.readFile(path.join(root, 'keys', 'datasets', 'sp500_2.yml'), 'utf8');
-    assert.match(sp500, /^ {2}date: \{ type: date, required: true, format: "%b %d %Y" \}/m);
+    assert.match(sp500, /^ {2}date: \{ type: date, format: "%b %d %Y" \}/m);
+    // Unique dates in the first column: a series' key, suggested, not declared.
+    assert.match(sp500, /^# No key: rows are appended .* date is unique in these files: if each row is one date's figure \(a series\), `key: date` makes/m);
     const run = await cli(['run', '--json'], { cwd: path.join(root, 'keys') });
     assert.equal(run.code, 0, run.stderr);
     const loaded = JSON.parse(run.stdout).stages[1].details.datasets;

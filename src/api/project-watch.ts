@@ -13,6 +13,8 @@ export interface Privacy {
   redactor: Redactor;
   /** The SQL of the gold tables (models and KPIs): what carries personal columns into gold under other names (personal-lineage.ts). */
   goldSql: readonly string[];
+  /** The personal columns by their declared names (`full_name`), as that SQL names them. */
+  declared: readonly string[];
 }
 
 interface Watch {
@@ -73,6 +75,7 @@ function privacyOf(project: Project): Privacy {
     personal: new Set(project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => headerKey(n)))),
     redactor: new Redactor(project),
     goldSql: [...project.models.map((m) => m.sql), ...project.kpis.map((k) => k.sql)],
+    declared: project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => n)),
   };
 }
 

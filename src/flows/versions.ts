@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Config } from '../config.js';
 import { describeSystemError, errorMessage, UserError } from '../errors.js';
-import { commitVersion, currentVersion, openObjectStore, readStaged, requireVersion, type LakeVersion, type ObjectStore } from '../lake/index.js';
+import { commitVersion, currentVersion, openObjectStore, readStaged, requireVersion, UnknownVersionError, type LakeVersion, type ObjectStore } from '../lake/index.js';
 import { RunContext } from '../pipeline/context.js';
 import { runPublish } from '../pipeline/publish.js';
 import { alertRunEnd } from '../ops/run-alerts.js';
@@ -19,11 +19,6 @@ const refusals = new WeakSet<object>();
 function refusal<E extends object>(err: E): E {
   refusals.add(err);
   return err;
-}
-async function refusing<T>(step: Promise<T>): Promise<T> {
-  return step.catch((err: unknown) => {
-    throw err instanceof UserError ? refusal(err) : err;
-  });
 }
 
 /**
@@ -90,7 +85,10 @@ export function rollback(config: Config, target: number, options: { lake?: Objec
     config,
     'rollback',
     async (current, runId) => {
-      const old = await refusing(requireVersion(lake, target));
+      // No such version is a refusal; a lake that cannot be read is a failed run, alerted.
+      const old = await requireVersion(lake, target).catch((err: unknown) => {
+        throw err instanceof UnknownVersionError ? refusal(err) : err;
+      });
       if (current?.version === target) throw refusal(new UserError(`version ${target} is already the current version`, 'nothing to roll back'));
       return { ...old, version: (current?.version ?? 0) + 1, runId, committedAt: new Date().toISOString(), parent: current?.version ?? null, restores: old.restores ?? old.version };
     },
@@ -107,7 +105,7 @@ export async function approve(config: Config, runId: string, options: { lake?: O
     'approve',
     async (current) => {
       const staged = await readStaged(lake, runId);
-      if (!staged && !(await readRun(lake, runId).catch(() => undefined))) throw refusal(new UserError(`there is no run ${runId}`, '`npx datalake runs` lists the runs; approve one whose audit failed'));
+      if (!staged && (!/^[\w.-]+$/.test(runId) || !(await readRun(lake, runId)))) throw refusal(new UserError(`there is no run ${runId}`, '`npx datalake runs` lists the runs; approve one whose audit failed'));
       if (!staged) throw refusal(new UserError(`run ${runId} has no staged version`, 'only a run whose audit failed can be approved: `npx datalake runs` shows them as audit_failed'));
       if ((current?.version ?? null) !== staged.parent) {
         throw refusal(new UserError(

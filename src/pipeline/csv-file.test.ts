@@ -163,6 +163,12 @@ test('lines ended with CR only (old Mac): counted across chunks, header read, co
       assert.equal(await fs.readFile(copy, 'utf8'), text.replaceAll('\r', '\n'));
     });
   }
+  // Lines ended with CR and LF both (a cell's line break written LF, rows appended with CRLF): not told apart, refused.
+  for (const text of ['id,name\r4,"in-cell\nbreak"\r5,eve\r', 'id,name\r1,a\r2,b\r\n3,c\r\n']) {
+    await withFile(Buffer.from(text), async (file) => {
+      await assert.rejects(inspectCsv(file), /ends its lines with CR only \(old Mac style\), and has LF line ends too/);
+    });
+  }
   // A CR inside quotes of a file ending its lines with LF stays the value's: that file is no CR-only one.
   await withFile(Buffer.from('ref,note\n1,"a\rb"\n'), async (file) => {
     assert.equal(await countRecords(file), 1);

@@ -77,6 +77,9 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   if (headerBytes.includes(0)) throw utf16(name);
   const fileEncoding: SourceEncoding = read.utf16 ?? (utf8 ? 'utf-8' : encoding);
   const headerLine = decodeText(headerBytes, fileEncoding);
+  // Lines ended with CR only are read as LF (crOnlyStart) when no LF is near the start; with LFs too
+  // (a line break in a cell, rows appended) the line ends are not told apart: refused.
+  if (/\r(?!\n)[^\r]*\S/.test(headerLine.replace(/\r$/, ''))) throw crMixed(name);
   counter.end();
   return {
     sha256: await digest,
@@ -123,8 +126,8 @@ export async function countRecords(file: string, skipLines = 0, escape?: Quoting
 }
 
 /**
- * Refuses, in the words of inspectCsv, a file that is not UTF-8 text (unless read as `encoding`) or is
- * UTF-16 without its byte-order mark (its first MiB): what `init --from-csv` and `check --sources`
+ * Refuses, in the words of inspectCsv, a file that is not UTF-8 text (unless read as `encoding`), is
+ * UTF-16 without its byte-order mark or ends lines with CR and LF both (its first MiB): what `init --from-csv` and `check --sources`
  * check before asking DuckDB, whose errors would name a line.
  */
 export async function checkTextStart(file: string, name = path.basename(file), encoding: SourceEncoding = 'utf-8', utf8?: boolean): Promise<void> {
@@ -133,6 +136,7 @@ export async function checkTextStart(file: string, name = path.basename(file), e
   if (firstLine.includes(0)) throw utf16(name);
   // `utf8`: the caller's own answer of isUtf8File, so that the file is not read twice for it. (A UTF-16 file, told by its mark, is read as such.)
   if (encoding === 'utf-8' && !(await fileUtf16(file)) && !(utf8 ?? (await isUtf8File(file)))) throw notUtf8(name);
+  if (/\r[^\r]*\S/.test(decodeText(firstLine, encoding).replace(/\r$/, ''))) throw crMixed(name);
 }
 
 /**
@@ -220,6 +224,10 @@ function utf16(name: string): UserError {
   );
 }
 
+
+function crMixed(name: string): UserError {
+  return new UserError(`${name} ends its lines with CR only (old Mac style), and has LF line ends too (a line break in a cell?)`, 'save it with LF or CRLF line ends, for example: tr "\\r" "\\n" < in.csv > out.csv');
+}
 
 /** A file that is not UTF-8: refused, unless its dataset reads another encoding (then: false, not UTF-8). */
 function notUtf8Unless(encoding: SourceEncoding, name: string): false {

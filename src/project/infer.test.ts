@@ -109,6 +109,9 @@ describe('inferCsv', () => {
     const csv = await inferFile('notes.csv', ['code,name,population,share', ...data, ',,,', 'Source: ONS. Figures may not sum due to rounding.,,,', 'Last updated: 06/28/2024,,,']);
     assert.deepEqual([csv.footerRows, csv.rows, csv.unreadRecords], [2, 10, 0]);
     assert.deepEqual(csv.columns.map((c) => [c.type, c.complete]), [['text', true], ['text', true], ['integer', true], ['number', true]]);
+    // A last row of blank answers is a row: its id is no note.
+    const survey = await inferFile('survey.csv', ['respondent,q1,q2,q3', '101,yes,3,good', '102,no,4,ok', '103,yes,5,fine', '104,,,']);
+    assert.deepEqual([survey.footerRows, survey.rows], [undefined, 4]);
     const joined = await inferFile('joined.csv', ['id,fare,when', '1,2.5,2024-01-01', '2,3.5,2024-01-02', 'id,fare,when', '3,4.5,2024-02-01']);
     assert.deepEqual([joined.repeatedHeaders, joined.rows, joined.unreadRecords], [1, 3, 0]);
     assert.deepEqual(joined.columns.map((c) => c.type), ['integer', 'number', 'date']);

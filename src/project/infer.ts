@@ -99,11 +99,14 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const describedBy = await secondHeader(engine, every, headers.length);
   // Lines of notes after the data (`Source: ONS...`, the first field alone) and the header repeated
   // inside the data (two exports joined) are left out of the typing: the run quarantines them.
-  const { footerRows, tailRows, repeatedHeaders, numbered } = await notesAndHeaders(engine, every, headers, describedBy !== undefined);
-  const source = footerRows || repeatedHeaders || describedBy ? numbered : every;
+  const { footerRows, tailRows, repeatedHeaders, typed } = await notesAndHeaders(engine, every, headers, describedBy !== undefined);
   const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
   const marks = `(${STATISTICS_MARKS.map(str).join(', ')})`;
-  const value = (i: number) => `CASE WHEN ${id(`c${i}`)} IN ${tokens} OR ${id(`c${i}`)} IN ${marks} THEN NULL ELSE ${id(`c${i}`)} END`;
+  // Each field without its spellings of missing, `v<i>`, computed once per row: the tests below read it a dozen times.
+  // (list_contains, not IN: DuckDB makes a join of each IN list, hundreds of them for a wide file.)
+  const missing = `[${[...NULL_TOKENS, ...STATISTICS_MARKS].map(str).join(', ')}]`;
+  const source = `(SELECT *, ${headers.map((_, i) => `CASE WHEN list_contains(${missing}, ${id(`c${i}`)}) THEN NULL ELSE ${id(`c${i}`)} END AS ${id(`v${i}`)}`).join(', ')} FROM ${typed})`;
+  const value = (i: number) => id(`v${i}`);
   const fails = (i: number, test: string) => `count(*) FILTER (WHERE ${value(i)} IS NOT NULL AND (${test}) IS NULL)`;
   // One count of failures per date or timestamp format: `df<j>_<i>`, `tf<j>_<i>` for column i.
   const formatTests = (i: number) =>
@@ -176,14 +179,19 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   Object.assign(row, await aggregate(engine, twoReadings.flatMap((i) => readings(i).map((j) => `bool_and(day(try_strptime(${value(i)}, ${str(DATE_FORMATS[j]!)})) = 1) AS ${id(`first_${j}_${i}`)}`)), source));
   // Dates written two ways in one column (ISO in one month's export, day first in another's): no one
   // format reads them all; silver's reading without a format does (ISO, then day first), as `dm_<i>` says.
-  const twoWays = dateLike.filter((i) => readings(i).length === 0 && TIMESTAMP_FORMATS.every((_, j) => Number(row[`tf${j}_${i}`]) !== 0));
   const asSilverReadsDates = (v: string) => typedExpr(v, { type: 'date', required: false, personal: false }, v);
+  const readsTwoWays = (i: number) => `${fails(i, `CASE WHEN NOT regexp_matches(${value(i)}, '[0-9]:[0-9]') THEN ${asSilverReadsDates(value(i))} END`)} AS ${id(`dm_${i}`)}`;
+  // Tried on the first rows first, as the formats are: on every value of a column of codes (`dev-0044`) it took seconds.
+  const maybeTwoWays = dateLike.filter((i) => readings(i).length === 0 && TIMESTAMP_FORMATS.every((_, j) => Number(row[`tf${j}_${i}`]) !== 0));
+  const firstTwoWays = await aggregate(engine, maybeTwoWays.map(readsTwoWays), firstRows);
+  const twoWays = maybeTwoWays.filter((i) => Number(firstTwoWays[`dm_${i}`]) === 0);
+  for (const i of maybeTwoWays) row[`dm_${i}`] = 1;
   Object.assign(
     row,
     await aggregate(
       engine,
       twoWays.flatMap((i) => [
-        `${fails(i, `CASE WHEN NOT regexp_matches(${value(i)}, '[0-9]:[0-9]') THEN ${asSilverReadsDates(value(i))} END`)} AS ${id(`dm_${i}`)}`,
+        readsTwoWays(i),
         `count(*) FILTER (WHERE regexp_matches(${value(i)}, '^\\s*(1[3-9]|2[0-9]|3[01])[/.-]')) AS ${id(`dayfirst_${i}`)}`,
       ]),
       source,
@@ -281,22 +289,31 @@ export function textReader(file: string, delimiter: string, columns: number, ski
 }
 
 /**
- * The rows of `rows` to type, numbered in file order (`numbered`), without: the first (a second header,
- * `skipFirst`); lines of notes after the data (`footerRows`: the last rows, that fill the first field
- * alone, of three columns or more; `tailRows` with the empty ones among them); rows repeating the header (`repeatedHeaders`).
+ * The rows of `rows` to type (`typed`): without the first (a second header, `skipFirst`), lines of notes
+ * after the data (`footerRows`: the last rows, of three columns or more, that fill the first field
+ * alone with what reads as a note; `tailRows` with the empty ones among them) and rows repeating the header (`repeatedHeaders`).
+ * Told from one pass over a few flags per row; the rows are numbered again only when notes are found.
  */
-async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; tailRows: number; repeatedHeaders: number; numbered: string }> {
-  const all = `(SELECT *, row_number() OVER () AS _n FROM ${rows})`;
+async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; tailRows: number; repeatedHeaders: number; typed: string }> {
   const others = headers.slice(1).map((_, i) => `${id(`c${i + 1}`)} IS NOT NULL`);
   const repeatsHeader = headers.map((h, i) => `${id(`c${i}`)} IS NOT DISTINCT FROM ${h.trim() ? str(h.trim()) : 'NULL'}`).join(' AND ');
-  const lastData = others.length >= 2 ? `(SELECT coalesce(max(_n), 0) FROM ${all} WHERE ${others.join(' OR ')})` : '(SELECT max(_n) FROM ' + all + ')';
-  const [r] = await engine.rows(`SELECT count(*) FILTER (WHERE _n > ${lastData} AND c0 IS NOT NULL) AS footer, count(*) FILTER (WHERE _n > ${lastData}) AS tail, count(*) FILTER (WHERE ${repeatsHeader}) AS repeated, ${lastData} AS last FROM ${all}`).catch(() => [undefined]);
+  // A note reads as one: a source, a footnote, a date of update (`Source: ONS...`, `Data from database: ...`),
+  // not a value such as a respondent's id whose answers are all blank.
+  const note = `regexp_matches(c0, '[A-Za-z]') AND (contains(c0, ':') OR length(c0) >= 30 OR regexp_matches(lower(c0), '^(source|note|footnote|last updated|data from|copyright|\\(c\\)|©)'))`;
+  const flags = `(SELECT row_number() OVER () AS _n, coalesce(${note}, false) AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AS value, ${others.length >= 2 ? others.join(' OR ') : 'true'} AS more, ${repeatsHeader} AS header FROM ${rows})`;
+  const [r] = await engine
+    .rows(`WITH f AS ${flags}, l AS (SELECT coalesce(max(_n) FILTER (WHERE more OR value), 0) AS last FROM f) SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, any_value(last) AS last FROM f, l`)
+    .catch(() => [undefined]);
   const footerRows = Number(r?.['footer'] ?? 0);
   // Rows of empty fields among the notes (`,,,`) go with them: the run drops them as empty rows.
   const tailRows = footerRows ? Number(r?.['tail'] ?? 0) : 0;
   const repeatedHeaders = headers.length >= 2 ? Number(r?.['repeated'] ?? 0) : 0;
-  const keep = [skipFirst ? '_n > 1' : '', footerRows ? `_n <= ${Number(r?.['last'])}` : '', repeatedHeaders ? `NOT (${repeatsHeader})` : ''].filter(Boolean);
-  return { footerRows, tailRows, repeatedHeaders, numbered: `(SELECT * EXCLUDE (_n) FROM ${all}${keep.length ? ` WHERE ${keep.join(' AND ')}` : ''})` };
+  let typed = rows;
+  // The rows before the notes, in file order (a LIMIT, not a window over every column: seconds on millions of rows).
+  if (footerRows) typed = `(SELECT * FROM ${rows} LIMIT ${Number(r?.['last']) - (skipFirst ? 1 : 0)}${skipFirst ? ' OFFSET 1' : ''})`;
+  else if (skipFirst) typed = `(SELECT * FROM ${rows} OFFSET 1)`;
+  if (repeatedHeaders) typed = `(SELECT * FROM ${typed} WHERE NOT (${repeatsHeader}))`;
+  return { footerRows, tailRows, repeatedHeaders, typed };
 }
 
 /**

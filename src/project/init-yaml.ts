@@ -15,13 +15,18 @@ const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
 export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
   const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
-  const first = csv.columns[0];
-  // A series (FRED's `observation_date,UNRATE`): one row per day or month, the first column; a download
-  // of it again, under another name, replaces its rows rather than doubling them. Not a timestamp: two
-  // devices' readings share their instants.
-  const series = first?.unique && first.type === 'date' ? first : undefined;
-  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates.find((c) => c === first) ?? series;
+  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates.find((c) => c === csv.columns[0]);
   return chosen ? [chosen.name] : [];
+}
+
+/**
+ * A first column of dates unique in these files: the key of a series (FRED's `observation_date,UNRATE`),
+ * whose download again under another name would otherwise double its rows; or the day of events that
+ * happen to be one a day so far. Suggested in a comment, not declared: a key replaces rows.
+ */
+function seriesKey(csv: InferredCsv): string | undefined {
+  const first = csv.columns[0];
+  return csv.rows > 1 && first?.unique && first.type === 'date' ? first.name : undefined;
 }
 
 /**
@@ -70,7 +75,10 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   const numbering = csv.columns.find((c) => c.unique && c.type === 'integer' && isRowNumber(c));
   if (numbering) lines.push(`# ${numbering.name} (${numbering.header.trim() ? `"${numbering.header.trim()}"` : 'no name'}) looks like row numbers, as pandas writes them: not a key, since each file numbers its rows again.`);
   if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
-  else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
+  else if (seriesKey(csv)) {
+    const series = seriesKey(csv)!;
+    lines.push(`# No key: rows are appended (a new version of a file replaces its rows). ${series} is unique in these files: if each row is one ${series}'s figure (a series), \`key: ${series}\` makes a download of it again, under another name, replace its rows rather than add them.`);
+  } else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
   if (csv.footerRows) lines.push(`# The last ${csv.footerRows === 1 ? 'line holds' : `${csv.footerRows} lines hold`} a note in the first field alone (a source, a footnote): the columns every other row fills are required, so that the run quarantines such lines rather than load them as rows.`);
   if (csv.repeatedHeaders) lines.push(`# ${csv.repeatedHeaders} ${csv.repeatedHeaders === 1 ? 'row repeats' : 'rows repeat'} the header (exports joined one after the other): the columns are typed without them; the run quarantines them where a column is of numbers or dates.`);
   for (const { value, columns } of csv.nullValuesInText) {

@@ -18,6 +18,10 @@ test('a dataset is named after its file without the dates and part numbers its d
     ['top_100.tsv', 'top_100'],
     ['report_v2.csv', 'report_v2'],
     ['2024.csv', '2024'],
+    ['orders_20240115_143000.csv', 'orders'],
+    ['users-1700000000.csv', 'users'],
+    ['coyuntura_2024M01.csv', 'coyuntura'],
+    ['gdp_2023Q4.tsv', 'gdp'],
   ];
   for (const [file, stem] of stems) assert.equal(fileStem(file), stem, file);
 });

@@ -86,6 +86,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
     }
     byName.set(path.basename(f).toLowerCase(), f);
   }
+  const stems = fileStems(files.map((f) => path.basename(f)), files);
   const engine = await Engine.openTemporary({ threads: 2, memoryLimit: '1GB' }, 'init');
   const shapes: { name: string; stem: string; files: string[]; csv: InferredCsv; parts: InferredCsv[] }[] = [];
   try {
@@ -96,7 +97,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
         throw err;
       });
       progress?.end();
-      const stem = fileStem(path.basename(file));
+      const stem = stems.get(file)!;
       // Files with the same stem and columns are one dataset (monthly exports of one table), also when a
       // later export orders them otherwise, adds or drops columns, or renames one: its definition has all of them.
       const same = shapes.find((s) => s.stem === stem && oneTable(s.csv, csv) && sourceExtension(s.files[0]!) === sourceExtension(file));
@@ -221,21 +222,44 @@ function notReadByBronze(name: string): UserError {
   return new UserError(`${name}: bronze reads .csv and .tsv files only`, `rename it, e.g. ${name.replace(/\.[^.]*$/, '')}.csv`);
 }
 
+/** A trailing number or period after a separator: `_2024-01`, `-3`, `_2023Q4`, `_2024M01`. */
+const TRAILING = /[_\-. ]+(\d+|(?:19|20)\d{2}[mqtshw]\d{1,2})$/i;
+
 /** `flights_2024-01.csv` → `flights`: the name without its extension and trailing dates or part numbers. */
 export function fileStem(file: string): string {
   const bare = file.replace(/\.[^.]*$/, '');
-  // Trailing dates and part numbers after a separator ("orders_2024-01", "export-3", "part-00001"),
-  // then a year or a date written onto the name ("sales202401", "flights2024"); not a number that
-  // names the data ("nyc_311", "sp500", "top_100").
+  // Trailing dates, times and part numbers after a separator ("orders_2024-01", "orders_20240115_143000",
+  // "export-3", "part-00001", INE's "2024M01"), then a year or a date written onto the name ("sales202401",
+  // "flights2024"); not a number that names the data ("nyc_311", "sp500", "top_100").
   let stem = bare;
-  for (let m = /[_\-. ]+(\d+)$/.exec(stem); m && isPeriodOrPart(m[1]!); m = /[_\-. ]+(\d+)$/.exec(stem)) stem = stem.slice(0, m.index);
+  for (let m = TRAILING.exec(stem); m && isPeriodOrPart(m[1]!); m = TRAILING.exec(stem)) stem = stem.slice(0, m.index);
   stem = stem.replace(/(?<=\D)(19|20)\d{2}(\d{2}){0,2}$/, '');
   return stem || bare;
 }
 
-/** A year, a year and month or day written whole (`2024`, `202401`, `20240115`), a month or day (`01`, `7`), or a part number (`00001`). */
-function isPeriodOrPart(digits: string): boolean {
-  return digits.length <= 2 || digits.startsWith('0') || /^(19|20)\d{2}(\d{2}){0,2}$/.test(digits);
+/**
+ * The stems of files given together: fileStem's, but files whose names differ only by trailing numbers
+ * (`invoices_101.csv`, `invoices_102.csv`) share the stem without them, as deliveries of one table.
+ */
+function fileStems(names: string[], files: string[]): Map<string, string> {
+  const loose = (name: string) => name.replace(/\.[^.]*$/, '').replace(/[_\-. ]+\d[\d_\-. ]*$/, '') || name;
+  const strict = names.map(fileStem);
+  const stems = new Map<string, string>();
+  names.forEach((name, i) => {
+    const siblings = names.filter((other, j) => j !== i && loose(other) === loose(name) && strict[j] !== strict[i]);
+    stems.set(files[i]!, siblings.length ? loose(name) : strict[i]!);
+  });
+  return stems;
+}
+
+/**
+ * A year, a year and month or day written whole (`2024`, `202401`, `20240115`), a month or day (`01`,
+ * `7`), a time of day (`143000`), seconds or milliseconds since 1970 (`1700000000`), a period (`2023Q4`,
+ * `2024M01`), or a part number (`00001`).
+ */
+function isPeriodOrPart(token: string): boolean {
+  if (!/^\d+$/.test(token)) return true;
+  return token.length <= 2 || token.startsWith('0') || /^(19|20)\d{2}(\d{2}){0,2}$/.test(token) || /^([01]\d|2[0-3])[0-5]\d[0-5]\d$/.test(token) || /^1\d{9}(\d{3})?$/.test(token);
 }
 
 /** A dataset's name from a file's: as a column's, but `d_` where a column's gets `c_` (`2024.csv` → `d_2024`; `c_sales.csv` stays `c_sales`). */

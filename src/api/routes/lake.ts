@@ -38,14 +38,14 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
   // Gold's names for personal values (`email AS contact`), per definitions: parsed once each.
   const goldNames = new Map<string, Promise<Set<string>>>();
   const goldPersonal = (privacy: Privacy): Promise<Set<string>> => {
-    const key = JSON.stringify([[...privacy.personal], privacy.goldSql]);
+    const key = JSON.stringify([privacy.declared, privacy.goldSql]);
     let names = goldNames.get(key);
     if (!names) {
       const parse = async (sql: string) => {
         const [r] = await (await engine.db()).rows(`SELECT json_serialize_sql(${str(sql)}) AS tree`);
         return JSON.parse(String(r!['tree'])) as unknown;
       };
-      names = personalNames(privacy.goldSql, privacy.personal, parse);
+      names = personalNames(privacy.goldSql, privacy.declared, parse);
       goldNames.clear();
       goldNames.set(key, names);
     }
@@ -54,7 +54,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
   const maskerFor = async (bucket: Bucket, key: string) => {
     const privacy = livePrivacy(config.project, app.serverLog);
     const all = privacy.redactor.maskAll(bucket, key);
-    const derived = bucket === 'gold' && privacy.personal.size ? await goldPersonal(privacy) : undefined;
+    const derived = bucket === 'gold' && privacy.declared.length ? await goldPersonal(privacy) : undefined;
     return (column: string) => (all ? !Redactor.keepsInQuarantine(column) : column === '_raw_line' || headerKeys(column).some((k) => privacy.personal.has(k)) || derived?.has(column.toLowerCase()) === true);
   };
   const mask = (row: Row, masked: (c: string) => boolean): Row => {
@@ -147,7 +147,11 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
           const type = columns.find((c) => c.name === q.column)!.type;
           if (/CHAR|TEXT|STRING/i.test(type)) where = `WHERE ${id(q.column)} = ${str(q.value)}`;
           else {
-            const [typed] = await db.rows(`SELECT TRY_CAST(${str(q.value)} AS ${type}) IS NOT NULL AS ok`).catch(() => [undefined]);
+            // A number as written in decimal: DuckDB's cast rounds 2.5 to an integer 3 and reads 0x2 as 2.
+            const integer = /^U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?$/i.test(type);
+            const number = integer || /^(DOUBLE|FLOAT|REAL|DECIMAL)/i.test(type);
+            const written = !number || (integer ? /^\s*[+-]?\d+\s*$/ : /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/).test(q.value);
+            const [typed] = written ? await db.rows(`SELECT TRY_CAST(${str(q.value)} AS ${type}) IS NOT NULL AS ok`).catch(() => [undefined]) : [undefined];
             if (typed?.['ok'] !== true) throw badRequest(`parameter "value": ${q.value} is not a value of ${q.column}, a column of ${type.toLowerCase()}`);
             where = `WHERE ${id(q.column)} = TRY_CAST(${str(q.value)} AS ${type})`;
           }

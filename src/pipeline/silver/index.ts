@@ -126,7 +126,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
         superseded: plan.superseded.map((f) => f.key),
         ...(plan.unmatched.length ? { unmatched: plan.unmatched } : {}),
         ...(warnings.length ? { warnings } : {}),
-        ...(plan.redefined.length ? { rebuilt: `the definitions of ${plan.redefined.join(', ')} changed: silver was rebuilt from bronze` } : {}),
+        ...(plan.redefined.length ? { rebuilt: `the definitions of ${plan.redefined.join(', ')} changed: silver was rebuilt from bronze` } : options.fullRefresh && plan.rebuild ? { rebuilt: 'a full refresh: silver was rebuilt from bronze' } : {}),
         ...(plan.revised.some((r) => !changes.kept.includes(r.dataset)) ? { revised: plan.revised.filter((r) => !changes.kept.includes(r.dataset)).map((r) => revisedLine(r, plan, changes)) } : {}),
         datasets: changes.stats,
         quality: mergeChecks(changes.quality),
