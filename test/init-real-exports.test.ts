@@ -484,6 +484,14 @@ test('IMDb\'s tab-separated files, which quote nothing (12" Single) and write \\
   await fs.writeFile(path.join(quoted, 'datasets', 'title_basics.yml'), yaml.replace(/^quote: none\n/m, ''));
   const withQuotes = await runCli(['run', '--project', quoted], { DATA_DIR: path.join(root, 'imdb-quoted-data') });
   assert.match(withQuotes.stdout + withQuotes.stderr, /title_basics: \d+ of the malformed lines? holds? a " \(12" Single\): if the file quotes nothing, as IMDb's do, set quote: none in datasets\/title_basics\.yml/);
+  // Lines malformed otherwise, whose quotes are around fields (CDC WONDER's quoted notes): no such hint.
+  const notes = `${dir}-notes`;
+  await fs.cp(quoted, notes, { recursive: true });
+  await fs.rm(path.join(notes, 'sources', 'title.basics_2.tsv'));
+  await fs.writeFile(path.join(notes, 'sources', 'title.basics.tsv'), 'tconst\tprimaryTitle\tstartYear\tendYear\ntt1\tPlain\t1990\t\\N\n"---"\n"Dataset: Underlying Cause of Death"\t"x"\n');
+  const withNotes = await runCli(['run', '--project', notes], { DATA_DIR: path.join(root, 'imdb-notes-data') });
+  assert.match(withNotes.stdout, /malformed_line/);
+  assert.doesNotMatch(withNotes.stdout + withNotes.stderr, /set quote: none/);
   const dataDir = path.join(root, 'imdb-data');
   const summary = await runProject(dir, dataDir);
   assert.deepEqual([summary.stages[0].rowsOut, summary.stages[1].rowsIn, summary.stages[1].quarantined], [6, 6, 1]);

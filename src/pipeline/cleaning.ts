@@ -223,9 +223,10 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     for (const r of rejectRows) reasons[String(r['reason'])] = Number(r['n']);
   }
   // Malformed lines holding \" are most likely a MySQL export's: the summary says which option reads them.
-  const [escaped] = rejected > 0 && !spec.quote ? await engine.rows(`SELECT count(*) FILTER (WHERE contains(csv_line, '\\"')) AS n, count(*) FILTER (WHERE contains(csv_line, '"')) AS quotes FROM ${rejects}`) : [];
+  // A quote inside a field (`12" Single`), not one around a field (`"---"`, a footer written quoted): a file that quotes nothing.
+  const [escaped] = rejected > 0 && !spec.quote ? await engine.rows(`SELECT count(*) FILTER (WHERE contains(csv_line, '\\"')) AS n, count(*) FILTER (WHERE regexp_matches(csv_line, '[^\\t"]"[^\\t"]')) AS quotes FROM ${rejects}`) : [];
   const backslashQuotes = spec.escape ? 0 : Number(escaped?.['n'] ?? 0);
-  // Tab-separated lines holding a quote: most likely an export that quotes nothing (`12" Single`).
+  // Tab-separated lines holding a quote inside a field: most likely an export that quotes nothing (`12" Single`).
   const literalQuotes = spec.delimiter === '\t' && !backslashQuotes ? Number(escaped?.['quotes'] ?? 0) : 0;
   const quarantined = Object.values(reasons).reduce((a, b) => a + b, 0);
 

@@ -81,6 +81,23 @@ describe('inferCsv', () => {
     assert.deepEqual([d['day']!.format, d['day']!.ambiguousWith], ['%d/%m/%Y', '%m/%d/%Y']);
   });
 
+  test('booleans written 0, 1, True and False in one column are booleans; 0 and 1 alone integers', async () => {
+    const c = await infer('iot.csv', ['id,door,flag', '1,True,0', '2,0,1', '3,false,1', '4,1,0']);
+    assert.deepEqual([c['door']!.type, c['flag']!.type], ['boolean', 'integer']);
+  });
+
+  test('counts grouped by dots (3.410.256; 59.594 beside 946 in a ; file) are thousands, not decimals', async () => {
+    const de = await inferFile('geburten.csv', ['land;monat;lebendgeborene', 'Bayern;2010-01;59.594', 'Bremen;2010-01;946', 'Berlin;2010-02;33.102']);
+    assert.equal(de.decimalSeparator, ',');
+    assert.equal(de.columns[2]!.type, 'number');
+    const ine = await inferFile('ine.tsv', ['provincia\tpoblacion', 'Madrid\t6.751.251', 'Soria\t88.600', 'Teruel\t134.137']);
+    assert.equal(ine.decimalSeparator, ',');
+    assert.equal(ine.columns[1]!.type, 'number');
+    // A comma-separated file's 1.234 alone stays a decimal point.
+    const us = await inferFile('prices.csv', ['item,price', 'a,1.234', 'b,2.5']);
+    assert.equal(us.decimalSeparator, '.');
+  });
+
   test('days 1 to 9 of a month in a file written the European way (; and decimal commas) are read day first, not as the 1st of nine months', async () => {
     const c = await infer('ventes.csv', ['id;montant;date', ...Array.from({ length: 9 }, (_, i) => `${i + 1};${i},50;0${i + 1}/01/2024`)]);
     assert.deepEqual([c['date']!.format, c['date']!.ambiguousWith], ['%d/%m/%Y', '%m/%d/%Y']);
@@ -218,8 +235,11 @@ describe('inferCsv', () => {
     assert.equal(english.decimalSeparator, '.');
     // "1,200" reads as a number only with commas grouping thousands, which "1,234.00" says: the definition declares it.
     assert.deepEqual([english.thousandsComma, english.columns.map((c) => c.type)], [true, ['text', 'number', 'number']]);
-    // Thousands only: nothing tells.
-    assert.equal((await inferFile('counts.csv', ['city;people', 'Lyon;"1.234"', 'Paris;"2.100.000"'])).decimalSeparator, undefined);
+    // Thousands only, in a ;-separated file and two dots in one value: dots group thousands, so the comma is the decimal separator.
+    const counts = await inferFile('counts.csv', ['city;people', 'Lyon;"1.234"', 'Paris;"2.100.000"']);
+    assert.deepEqual([counts.decimalSeparator, counts.columns[1]!.type], [',', 'number']);
+    // One dot of three digits in a comma-separated file: nothing tells.
+    assert.equal((await inferFile('counts2.csv', ['city,people', 'Lyon,1.234', 'Paris,2.100'])).decimalSeparator, undefined);
   });
 
   test('a wide file is read in parts: 300 columns in seconds, not gigabytes', async () => {

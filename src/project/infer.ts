@@ -139,7 +139,11 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       // (Thousands grouped by dots or spaces, a non-breaking one as French exports write: `3 033 682,56`.)
       `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9][0-9. \u00a0\u202f]*,[0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')) AS ${id(`dc_${i}`)}`,
       `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]*[.][0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3})+')) AS ${id(`dd_${i}`)}`,
-      `${fails(i, `CASE WHEN lower(${v}) IN (${BOOLEANS.map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
+      // Dots that can group thousands only (`3.410.256`), or may (`59.594`): read so in a file written the European way.
+      `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3}){2,}')) AS ${id(`dtt_${i}`)}`,
+      `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}[.][0-9]{3}')) AS ${id(`dt_${i}`)}`,
+      // (0 and 1 among words: `True`, `0`, `false`, `1` in one column, as silver reads them. 0 and 1 alone are integers, tested first.)
+      `${fails(i, `CASE WHEN lower(${v}) IN (${[...BOOLEANS, '0', '1'].map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
       // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
       // The year 1000 and later, as silver reads dates without a format: the cast reads "24-01-05" as the year 24.
       `${fails(i, `CASE WHEN length(${v}) >= 8 AND TRY_CAST(${v} AS TIMESTAMP) IS NOT DISTINCT FROM TRY_CAST(${v} AS DATE) AND TRY_CAST(${v} AS DATE) >= DATE '1000-01-01' THEN true END`)} AS ${id(`date_${i}`)}`,
@@ -200,7 +204,10 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const rows = Number(row['n']);
   // Decimal commas somewhere, and no decimal point anywhere: the file writes `1.234,56` (German, French... exports).
   const sum = (k: string) => headers.reduce((n, _, i) => n + Number(row[`${k}_${i}`]), 0);
-  const decimalSeparator: DecimalSeparator | undefined = sum('dd') > 0 ? '.' : sum('dc') > 0 ? ',' : undefined;
+  // No decimal either way, but dots grouping thousands: `3.410.256` (two dots: no decimal point), or
+  // `59.594` beside `946` in a `;`-separated file (Destatis' counts): the comma is the decimal separator.
+  const dotThousands = sum('dtt') > 0 || (delimiter === ';' && sum('dt') > 0);
+  const decimalSeparator: DecimalSeparator | undefined = sum('dd') > 0 ? '.' : sum('dc') > 0 || dotThousands ? ',' : undefined;
   const european = delimiter === ';' || decimalSeparator === ',';
   const nullValues = new Set<string>();
   const textTokens: InferredCsv['textTokens'] = [];
