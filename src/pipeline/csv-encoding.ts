@@ -90,12 +90,59 @@ export const ENCODING_NAMES: Record<string, 'utf-8' | 'windows-1252'> = {
   'iso-8859-1': 'windows-1252',
 };
 
-/** Text from bytes of the encoding (UTF-8 by default), as the readers here give them: a UTF-16 file's already UTF-8. */
+/**
+ * Text from bytes of the encoding (UTF-8 by default), as the readers here give them: a UTF-16 file's
+ * already UTF-8. Windows-1252 text that is valid UTF-8 is read as UTF-8, line by line (see readableCopy).
+ */
 export function decodeText(bytes: Buffer, encoding: SourceEncoding = 'utf-8'): string {
-  if (encoding !== 'windows-1252') return bytes.toString('utf8');
+  if (encoding !== 'windows-1252' || isUtf8(bytes)) return bytes.toString('utf8');
+  return windows1252(bytes);
+}
+
+function windows1252(bytes: Uint8Array): string {
   // Streaming: Node 20 decodes a whole buffer at once as Latin-1, 0x80 as U+0080 where windows-1252 has €.
-  const decoder = new TextDecoder(encoding);
+  const decoder = new TextDecoder('windows-1252');
   return decoder.decode(bytes, { stream: true }) + decoder.decode();
+}
+
+/**
+ * Bytes that are not UTF-8 as windows-1252 would read them, line by line: a line that is valid UTF-8
+ * stays UTF-8 (a UTF-8 export with rows appended by an older tool: `Müller` and `Jürgen` both read),
+ * for Western text written in windows-1252 is valid UTF-8 only by rare chance (`Ã©`). `ends` splits
+ * the lines (LF; CR for a file ending its lines so).
+ */
+function decodeLines(bytes: Uint8Array, ends: number): string {
+  let text = '';
+  for (let start = 0; start < bytes.length; ) {
+    const end = bytes.indexOf(ends, start);
+    const line = bytes.subarray(start, end === -1 ? bytes.length : end + 1);
+    text += isUtf8(line) ? Buffer.from(line.buffer, line.byteOffset, line.length).toString('utf8') : windows1252(line);
+    start += line.length;
+  }
+  return text;
+}
+
+/**
+ * Whether the bytes of a file that is not UTF-8 read as windows-1252 text: refused when most of its
+ * bytes past ASCII, in lines that are not UTF-8, come in runs of two or more, as double-byte encodings
+ * write every character (Shift_JIS, GBK, Big5, EUC-KR), where Western text has one accented letter
+ * between plain ones (`Müller`, `Orléans`).
+ */
+export function readsAsWindows1252(start: Uint8Array): boolean {
+  let high = 0;
+  let paired = 0;
+  for (let s = 0; s < start.length; ) {
+    const end = start.indexOf(10, s);
+    const line = start.subarray(s, end === -1 ? start.length : end + 1);
+    s += line.length;
+    if (isUtf8(line)) continue;
+    for (let i = 0; i < line.length; i++) {
+      if (line[i]! < 0x80) continue;
+      high++;
+      if ((i > 0 && line[i - 1]! >= 0x80) || (i + 1 < line.length && line[i + 1]! >= 0x80)) paired++;
+    }
+  }
+  return high < 8 || paired / high < 0.6;
 }
 
 /** Whether every byte of the file is UTF-8 (read 4 MiB at a time): else it is read as windows-1252. */
@@ -137,6 +184,16 @@ export async function readableCopy(file: string, options: { encoding?: SourceEnc
     // (A UTF-8 file's BOM is dropped on the way: readers and the header's parsing skip it anyway.)
     const decoder = new TextDecoder(encoding);
     const buffer = Buffer.allocUnsafe(4 << 20);
+    // Windows-1252 is decoded line by line (decodeLines): the end of a chunk waits for the rest of its line.
+    const lineEnd = crOnly ? 13 : 10;
+    let partial: Buffer = Buffer.alloc(0);
+    const decodeChunk = (bytes: Buffer, last: boolean): string => {
+      if (encoding !== 'windows-1252') return decoder.decode(bytes, { stream: !last });
+      const data = partial.length ? Buffer.concat([partial, bytes]) : bytes;
+      const cut = last ? data.length : data.lastIndexOf(lineEnd) + 1;
+      partial = Buffer.from(data.subarray(cut));
+      return decodeLines(data.subarray(0, cut), lineEnd);
+    };
     // CRs ending a chunk wait: the LF that may follow is in the next one.
     let cr = '';
     const write = async (decoded: string, last = false) => {
@@ -156,9 +213,9 @@ export async function readableCopy(file: string, options: { encoding?: SourceEnc
     for (;;) {
       const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
-      await write(decoder.decode(buffer.subarray(0, bytesRead), { stream: true }));
+      await write(decodeChunk(buffer.subarray(0, bytesRead), false));
     }
-    await write(decoder.decode(), true);
+    await write(decodeChunk(Buffer.alloc(0), true), true);
   } finally {
     await input.close();
     await output.close();

@@ -149,6 +149,24 @@ test('UTF-16 told by its byte-order mark (LE or BE): counted, its header read an
   });
 });
 
+test('a UTF-8 file with a few windows-1252 lines is read line by line, each as written; a double-byte file (Shift_JIS) is refused, not garbled', async () => {
+  const rows = Array.from({ length: 2000 }, (_, i) => `${i},Müller ${i},Zürich`);
+  const bytes = Buffer.concat([Buffer.from(`id,name,city\n${rows.join('\n')}\n`), Buffer.from('2000,Jürgen,Orléans €\n', 'latin1').map((b) => (b === 0xac ? 0x80 : b))]);
+  await withFile(Buffer.from(bytes), async (file) => {
+    const facts = await inspectCsv(file, undefined, 0, 'windows-1252');
+    assert.deepEqual([facts.encoding, facts.records], ['windows-1252', 2001]);
+    const text = await fs.readFile(await readableCopy(file, { encoding: 'windows-1252' }, `${file}.utf8.csv`), 'utf8');
+    assert.ok(text.includes('1999,Müller 1999,Zürich\n2000,Jürgen,Orléans €\n'));
+  });
+  // 社員番号,氏名 / 1,山田 太郎 in Shift_JIS: every character two bytes past ASCII.
+  const sjis = Buffer.from([0x8e, 0xd0, 0x88, 0xf5, 0x94, 0xd4, 0x8d, 0x86, 0x2c, 0x8e, 0x81, 0x96, 0xbc, 0x0a, 0x31, 0x2c, 0x8e, 0x52, 0x93, 0x63, 0x20, 0x91, 0xbe, 0x98, 0x59, 0x0a]);
+  await withFile(sjis, async (file) => {
+    for (const declared of ['utf-8', 'windows-1252'] as const) {
+      await assert.rejects(inspectCsv(file, undefined, 0, declared), /is neither UTF-8 nor windows-1252 text: its bytes pair as a double-byte encoding writes them \(Shift_JIS/);
+    }
+  });
+});
+
 test('lines ended with CR only (old Mac): counted across chunks, header read, copied with LF, UTF-16 too; the checksum and size are the file\'s own', async () => {
   const rows = ['ref,note', ...Array.from({ length: 400_000 }, (_, i) => `${i},"a\rb ${i}"`)];
   const text = rows.join('\r');

@@ -4,7 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { crOnlyStart, crToLf, decodeText, fileUtf16, isUtf8File, readTextStart, utf16Mark, type SourceEncoding, type Utf16 } from './csv-encoding.js';
+import { crOnlyStart, crToLf, decodeText, fileUtf16, isUtf8File, readsAsWindows1252, readTextStart, utf16Mark, type SourceEncoding, type Utf16 } from './csv-encoding.js';
 import { headerEnd, headerSpan, MAX_HEADER_BYTES, noHeaderAfter, type Quoting } from './csv-header.js';
 import { RecordCounter } from './record-counter.js';
 
@@ -43,6 +43,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   // The header line when the first chunk ends before its newline: it, if the file ends there too.
   let lastLine: Buffer | undefined;
   const read: { bytes: number; utf16?: Utf16 } = { bytes: 0 };
+  try {
   for await (const chunk of textChunksOf(file, read)) {
     let data = chunk;
     if (size === 0) {
@@ -70,12 +71,17 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     carry = utf8 && tail ? Buffer.from(body.subarray(body.length - tail)) : undefined;
   }
   if (carry) utf8 = notUtf8Unless(encoding, name);
+  } catch (err) {
+    throw err instanceof NotUtf8 ? await notUtf8Of(file, name) : err;
+  }
   if (size === 0) throw new UserError(`${name} is empty (0 bytes)`, 'a source file needs at least its header line, naming its columns');
   headerBytes ??= lastLine; // a single line without a trailing newline
   if (headerBytes === undefined) throw new UserError(`${name}: the ${skipLines ? 'header' : 'first'} line is longer than 64 KiB; this does not look like a CSV header`);
   // UTF-16 is valid UTF-8 when its text is ASCII, but every other byte is NUL.
   if (headerBytes.includes(0)) throw utf16(name);
   const fileEncoding: SourceEncoding = read.utf16 ?? (utf8 ? 'utf-8' : encoding);
+  // A dataset reading windows-1252 given a Shift_JIS file: refused rather than garbled.
+  if (fileEncoding === 'windows-1252' && !readsAsWindows1252(await readTextStart(file, 1 << 20))) throw notWindows1252(name);
   const headerLine = decodeText(headerBytes, fileEncoding);
   // Lines ended with CR only are read as LF (crOnlyStart) when no LF is near the start; with LFs too
   // (a line break in a cell, rows appended) the line ends are not told apart: refused.
@@ -135,7 +141,8 @@ export async function checkTextStart(file: string, name = path.basename(file), e
   const firstLine = start.subarray(0, start.indexOf(10) === -1 ? start.length : start.indexOf(10));
   if (firstLine.includes(0)) throw utf16(name);
   // `utf8`: the caller's own answer of isUtf8File, so that the file is not read twice for it. (A UTF-16 file, told by its mark, is read as such.)
-  if (encoding === 'utf-8' && !(await fileUtf16(file)) && !(utf8 ?? (await isUtf8File(file)))) throw notUtf8(name);
+  if (encoding === 'utf-8' && !(await fileUtf16(file)) && !(utf8 ?? (await isUtf8File(file)))) throw await notUtf8Of(file, name);
+  if (encoding === 'windows-1252' && !(await fileUtf16(file)) && !(utf8 ?? (await isUtf8File(file))) && !readsAsWindows1252(await readTextStart(file, 1 << 20))) throw notWindows1252(name);
   if (/\r[^\r]*\S/.test(decodeText(firstLine, encoding).replace(/\r$/, ''))) throw crMixed(name);
 }
 
@@ -231,8 +238,28 @@ function crMixed(name: string): UserError {
 
 /** A file that is not UTF-8: refused, unless its dataset reads another encoding (then: false, not UTF-8). */
 function notUtf8Unless(encoding: SourceEncoding, name: string): false {
-  if (encoding === 'utf-8') throw notUtf8(name);
+  if (encoding === 'utf-8') throw new NotUtf8(name);
   return false;
+}
+
+/** Thrown in the middle of a read: said by notUtf8 once the file's start tells which hint fits. */
+class NotUtf8 extends Error {}
+
+/**
+ * A file that is not UTF-8, refused: read as windows-1252 if it is Western European text, or saved
+ * again as UTF-8; a file whose bytes pair as double-byte encodings write them (Shift_JIS...) is told so,
+ * windows-1252 would garble it.
+ */
+async function notUtf8Of(file: string, name: string): Promise<UserError> {
+  if (readsAsWindows1252(await readTextStart(file, 1 << 20))) return notUtf8(name);
+  return notWindows1252(name);
+}
+
+function notWindows1252(name: string): UserError {
+  return new UserError(
+    `${name} is neither UTF-8 nor windows-1252 text: its bytes pair as a double-byte encoding writes them (Shift_JIS, GBK, Big5, EUC-KR?)`,
+    `re-save it as UTF-8, for example: iconv -f SHIFT_JIS -t UTF-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name} (with its encoding's name)`,
+  );
 }
 
 function notUtf8(name: string): UserError {

@@ -273,6 +273,16 @@ describe('inferCsv', () => {
     assert.deepEqual([(await inferCsv(engine, utf8)).encoding, (await inferCsv(engine, utf8)).text], ['utf-8', utf8]);
   });
 
+  test('a Shift_JIS file is refused, not read as windows-1252; a UTF-8 file with one windows-1252 row keeps its UTF-8 text', async () => {
+    const sjis = Buffer.from([0x8e, 0xd0, 0x88, 0xf5, 0x94, 0xd4, 0x8d, 0x86, 0x2c, 0x8e, 0x81, 0x96, 0xbc, 0x0a, 0x31, 0x2c, 0x8e, 0x52, 0x93, 0x63, 0x20, 0x91, 0xbe, 0x98, 0x59, 0x0a]);
+    assert.match(await refusal('shain.csv', sjis), /shain\.csv is neither UTF-8 nor windows-1252 text/);
+    const file = path.join(dir, 'mixed.csv');
+    await fs.writeFile(file, Buffer.concat([Buffer.from('id,nom\n1,Müller\n2,Zoë\n'), Buffer.from('3,Jürgen\n', 'latin1')]));
+    const csv = await inferCsv(engine, file);
+    assert.equal(csv.encoding, 'windows-1252');
+    assert.deepEqual(await engine.rows(`SELECT c1 FROM ${textReader(csv.text, ',', 2)}`), [{ c1: 'Müller' }, { c1: 'Zoë' }, { c1: 'Jürgen' }]);
+  });
+
   test('a file of UTF-16 text without its byte-order mark or of blank lines is refused in one line that says what to do', async () => {
     assert.match(await refusal('u16.csv', Buffer.from('id,name\n1,a\n', 'utf16le')), /not UTF-8 text: its first line has NUL bytes \(UTF-16 without the byte-order mark that would tell it\?\)/);
     assert.match(await refusal('blank.csv', Buffer.from('\n \n\r\n')), /blank\.csv has no header line: its lines are blank/);

@@ -51,6 +51,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   if ((await stat(original)).size === 0) throw new UserError(`${displayName} is empty (0 bytes)`, 'a CSV file needs a header line naming its columns');
   // UTF-16 by its byte-order mark; else not UTF-8: windows-1252 (Excel's and many portals' Western European exports). Both read from a UTF-8 copy.
   const encoding: SourceEncoding = (await fileUtf16(original)) ?? ((await isUtf8File(original)) ? 'utf-8' : 'windows-1252');
+  // Not UTF-8, and not Western text either (Shift_JIS...): refused, windows-1252 would garble it.
+  if (encoding === 'windows-1252') await checkTextStart(original, displayName, encoding, false);
   // Rows ending with CRLF and others with LF (appended by another tool): DuckDB reads none, so a copy with LF only.
   const file = await readableCopy(original, { encoding, mixedLineEnds: await hasMixedLineEnds(original) }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
   await checkTextStart(file, displayName, 'utf-8', true); // UTF-8: the original (just checked) or its copy
