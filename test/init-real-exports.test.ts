@@ -424,6 +424,19 @@ test('a file ending its lines with CR only (Excel for Mac\'s "CSV (Macintosh)"):
   assert.equal(await fs.readFile(path.join(dataDir, 'lake', 'bronze', 'ventes', day, 'ventes.csv'), 'utf8'), `${rows.join('\r')}\r`);
 });
 
+test('a later export without Excel\'s sep=; line waits in quarantine, saying where its header is, rather than load its rows as empty ones', async () => {
+  const rows = Array.from({ length: 30 }, (_, i) => `Île-de-France;Magasin ${i};${(i % 28) + 1}/01/2024;${i + 1};;;`);
+  const dir = await initFrom('excel-sep', { 'ventes_2024-01.csv': `sep=;\nRegion;Magasin;Date;Quantite;;;\n${rows.join('\n')}\n` }, 'excel-sep-project');
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'ventes.yml'), 'utf8'), /^skip_lines: 1$/m);
+  await fs.writeFile(path.join(dir, 'sources', 'ventes_2024-02.csv'), `Region;Magasin;Date;Quantite;;;\n${rows.join('\n')}\n`);
+  const check = await runCli(['check', '--sources', '--project', dir], {});
+  assert.match(check.stdout, /ventes_2024-02\.csv: its header looks like line 1, where skip_lines \(1\) in datasets\/ventes\.yml reads line 2/);
+  const run = await runCli(['run', '--project', dir], { DATA_DIR: path.join(root, 'excel-sep-data') });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /bronze: waits in quarantine, not ingested: ventes_2024-02\.csv: its header looks like line 1, where skip_lines \(1\)/);
+  assert.match(run.stdout, /ventes: 1 new file, 30 rows merged/);
+});
+
 test('a column marked personal in a running server\'s definitions is masked within a second, without a restart', async () => {
   const dir = await initFrom('live', { 'members.csv': 'id,name,email,city\n1,Ann,ann@x.org,Paris\n2,Bob,bob@x.org,Lyon\n' }, 'live-project');
   const dataDir = path.join(root, 'live-data');

@@ -7,6 +7,7 @@ import { inspectCsv, type CsvFileFacts } from './csv-file.js';
 import type { SourceEncoding } from './csv-encoding.js';
 import { escapeProblem, quoteStyle } from './csv-quoting.js';
 import { headerProblem, matchHeader, parseHeader, quotingOf } from './csv-header.js';
+import { headerElsewhere } from '../project/layout.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { bronzeKey } from '../lake/index.js';
 import { listCandidates, statKey, type Candidate, type SourceEntry } from './sources.js';
@@ -180,6 +181,13 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         const header = parseHeader(facts.headerLine, spec.delimiter, quotingOf(spec));
         const match = matchHeader(header, spec);
         const problem = headerProblem(name, header, match, spec);
+        // Its header at another line than skip_lines says: read there, a data row would be the header
+        // and every row one of missing values (as `check --sources` says too).
+        const elsewhere = problem || match.extra.length ? await headerElsewhere(file, name, spec.delimiter, spec.skipLines ?? 0, spec.name) : undefined;
+        if (elsewhere) {
+          setAside(name, elsewhere, `make it like the dataset's other files, or change skip_lines in datasets/${spec.name}.yml`);
+          continue;
+        }
         // Under the `fail` policies (or --strict) a file that does not match its definition stops the run
         // before anything is kept; otherwise it is kept, and silver sets it aside (missing) or reads around it (extra).
         if (problem && (spec.onMissingColumns === 'fail' || options.strict)) throw new UserError(problem.message, `${problem.hint}; or set on_missing_columns: quarantine_file in datasets/${spec.name}.yml`);

@@ -48,6 +48,18 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
 }
 
 /** Whether the file's first lines hold a quoted value with a line break (`"two<LF>lines"`): a file whose values are quoted. */
+/**
+ * A file whose header is at another line than its dataset's `skip_lines` says (a later export without
+ * Excel's `sep=;` line, a title of another length): read at that line, a data row would be taken for the
+ * header and every row for a row of missing values. The reason it waits, in the words of `check --sources`
+ * and of bronze alike; undefined when the header is where it should be.
+ */
+export async function headerElsewhere(file: string, name: string, delimiter: string, skip: number, dataset: string): Promise<string | undefined> {
+  const { skipLines } = await csvLayout(file, delimiter);
+  if (skipLines === skip) return undefined;
+  return `${name}: its header looks like line ${skipLines + 1}, where skip_lines (${skip}) in datasets/${dataset}.yml reads line ${skip + 1}: every file of a dataset needs as many lines before its header`;
+}
+
 export async function hasQuotedLineBreak(file: string): Promise<boolean> {
   return (await firstLines(file)).some((l) => l.includes('\n'));
 }

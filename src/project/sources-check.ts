@@ -5,7 +5,7 @@ import { Engine } from '../engine/duckdb.js';
 import { datasetForFile } from './globs.js';
 import { headerProblem, inspectHeader, matchHeader, quotingOf } from '../pipeline/csv-header.js';
 import { inferCsv } from './infer.js';
-import { csvLayout } from './layout.js';
+import { headerElsewhere } from './layout.js';
 import { isSourceFileName } from '../lake/keys.js';
 import { checkTextStart } from '../pipeline/csv-file.js';
 import { escapeProblem, escapesAsMysql, quoteStyle } from '../pipeline/csv-quoting.js';
@@ -83,16 +83,9 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
       // Something is off: a file whose header is at another line than skip_lines says is read wrong
       // whole, whatever columns it seems to lack or add.
       if (problem || match.extra.length) {
-        const { skipLines } = await csvLayout(file, spec.delimiter);
-        if (skipLines !== skip) {
-          reports.push({
-            file: name,
-            dataset: spec.name,
-            outcome: 'waits in quarantine',
-            problem: `${name}: its header looks like line ${skipLines + 1}, where skip_lines (${skip}) in datasets/${spec.name}.yml reads line ${skip + 1}: every file of a dataset needs as many lines before its header`,
-            missingOptional: [],
-            add: [],
-          });
+        const elsewhere = await headerElsewhere(file, name, spec.delimiter, skip, spec.name);
+        if (elsewhere) {
+          reports.push({ file: name, dataset: spec.name, outcome: 'waits in quarantine', problem: elsewhere, missingOptional: [], add: [] });
           continue;
         }
       }
