@@ -224,7 +224,9 @@ export function readOptions(kpi: Kpi, q: KpiQuery, rangeWidth?: number): { where
     }
     // Days compare as YYYY-MM-DD strings and a month (YYYY-MM) covers all its days; on a text column
     // (a month, a year) a longer bound is cut to the values' length: 2026-03-10 → 2026-03.
-    const bound = (value: string, end: boolean) => (isDateColumn ? (value.length === 7 ? `${value}-${end ? '31' : '01'}` : value) : rangeWidth ? value.slice(0, rangeWidth) : value);
+    // A shorter `to` on a text column covers the values it starts: `to=2023` takes `2023M12`, `2023-12`.
+    const bound = (value: string, end: boolean) =>
+      isDateColumn ? (value.length === 7 ? `${value}-${end ? '31' : '01'}` : value) : rangeWidth ? (end && value.length < rangeWidth ? `${value}\uffff` : value.slice(0, rangeWidth)) : value;
     const from = q.from === undefined ? undefined : bound(q.from, false);
     const to = q.to === undefined ? undefined : bound(q.to, true);
     if (from !== undefined && to !== undefined && from.slice(0, to.length) > to) throw badRequest(`parameter "from" (${q.from}) is after "to" (${q.to})`);

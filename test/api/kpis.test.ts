@@ -90,6 +90,11 @@ describe('API on a published lake', () => {
     assert.equal(march.length, 31);
     const months = await json(await get('/api/volumes_mois?from=2026-02-15&to=2026-04'));
     assert.deepEqual(months.map((m: { mois: string }) => m.mois), ['2026-02', '2026-03', '2026-04']);
+    // A year on a KPI of months: every month of that year, the last included.
+    const year = await json(await get('/api/volumes_mois?from=2026&to=2026'));
+    const allMonths = (await json(await get('/api/volumes_mois'))).map((m: { mois: string }) => m.mois);
+    assert.deepEqual(year.map((m: { mois: string }) => m.mois), allMonths.filter((m: string) => m.startsWith('2026')));
+    assert.ok(year.length > 1);
     // A day range on a yearly KPI: bounds are cut to the values' length (a year).
     const years = await json(await get('/api/volumes_annee?from=2026-03-01&to=2026-03-10'));
     assert.deepEqual(years.map((y: { annee: string }) => y.annee), ['2026']);
