@@ -126,6 +126,10 @@ describe('inferCsv', () => {
     const csv = await inferFile('notes.csv', ['code,name,population,share', ...data, ',,,', 'Source: ONS. Figures may not sum due to rounding.,,,', 'Last updated: 06/28/2024,,,']);
     assert.deepEqual([csv.footerRows, csv.rows, csv.unreadRecords], [2, 10, 0]);
     assert.deepEqual(csv.columns.map((c) => [c.type, c.complete]), [['text', true], ['text', true], ['integer', true], ['number', true]]);
+    // A totals row at the end (Excel's), with a note after it.
+    const totals = await inferFile('ventes.csv', ['region;date;quantite;montant', 'Nord;01/01/2024;3;10,5', 'Sud;02/01/2024;4;20', 'Total;;7;30,5', 'Source: caisse;;;']);
+    assert.deepEqual([totals.footerRows, totals.rows], [2, 2]);
+    assert.deepEqual(totals.columns.map((c) => c.complete), [true, true, true, true]);
     // A last row of blank answers is a row: its id is no note.
     const survey = await inferFile('survey.csv', ['respondent,q1,q2,q3', '101,yes,3,good', '102,no,4,ok', '103,yes,5,fine', '104,,,']);
     assert.deepEqual([survey.footerRows, survey.rows], [undefined, 4]);

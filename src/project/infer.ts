@@ -300,7 +300,7 @@ export function textReader(file: string, delimiter: string, columns: number, ski
 /**
  * The rows of `rows` to type (`typed`): without the first (a second header, `skipFirst`), lines of notes
  * after the data (`footerRows`: the last rows, of three columns or more, that fill the first field
- * alone with what reads as a note; `tailRows` with the empty ones among them) and rows repeating the header (`repeatedHeaders`).
+ * alone with what reads as a note, or are totals; `tailRows` with the empty ones among them) and rows repeating the header (`repeatedHeaders`).
  * Told from one pass over a few flags per row; the rows are numbered again only when notes are found.
  */
 async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; tailRows: number; repeatedHeaders: number; typed: string }> {
@@ -309,7 +309,9 @@ async function notesAndHeaders(engine: Engine, rows: string, headers: string[], 
   // A note reads as one: a source, a footnote, a date of update (`Source: ONS...`, `Data from database: ...`),
   // not a value such as a respondent's id whose answers are all blank.
   const note = `regexp_matches(c0, '[A-Za-z]') AND (contains(c0, ':') OR length(c0) >= 30 OR regexp_matches(lower(c0), '^(source|note|footnote|last updated|data from|copyright|\\(c\\)|©)'))`;
-  const flags = `(SELECT row_number() OVER () AS _n, coalesce(${note}, false) AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AS value, ${others.length >= 2 ? others.join(' OR ') : 'true'} AS more, ${repeatsHeader} AS header FROM ${rows})`;
+  // A totals row at the end (Excel's `Total;;;;41350`) sums the rows above it: no row of its own.
+  const total = `coalesce(regexp_full_match(lower(trim(c0)), '(grand |sub)?totals?( général| general| geral)?|gesamt|insgesamt|summe|totaal|totale|suma|somme|合計|总计'), false)`;
+  const flags = `(SELECT row_number() OVER () AS _n, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, (${others.length >= 2 ? others.join(' OR ') : 'true'}) AND NOT ${total} AS more, ${repeatsHeader} AS header FROM ${rows})`;
   const [r] = await engine
     .rows(`WITH f AS ${flags}, l AS (SELECT coalesce(max(_n) FILTER (WHERE more OR value), 0) AS last FROM f) SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, any_value(last) AS last FROM f, l`)
     .catch(() => [undefined]);
