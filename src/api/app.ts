@@ -65,6 +65,19 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
     // result checked on every request (about 1 µs of the ~28 µs of CPU of a cached KPI read, in an
     // ablation). The server logs to its own (`app.serverLog`).
     logger: false,
+    // Errors Fastify answers before routing (a URL that does not decode, a header too large) in the
+    // API's shape too: `{ statusCode, code, error, message }`.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.statusCode ?? 400;
+      const answer = reply as unknown as { code(n: number): { send(body: unknown): unknown } };
+      void answer.code(status).send({ statusCode: status, code: codeForStatus(status), error: httpReason(status), message: error.message });
+    },
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) return;
+      const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = JSON.stringify({ statusCode: status, code: 'bad_parameter', error: status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', message: status === 431 ? 'the request line and headers are too large (a query string of more than about 16 KB?)' : 'the request could not be read' });
+      socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
     // One log line per request would cost more than serving a cached KPI; errors are still logged
     // (with the method and URL rather than a request id: no child logger per request either).
     logController: new LogController({ disableRequestLogging: true }),

@@ -116,6 +116,11 @@ describe('API on a published lake', () => {
     await expectError(await get('/api/volumes_jour?from=yesterday'), 400, /query parameter "from"/);
     await expectError(await get('/api/volumes_jour?from=2026-13-01'), 400, /"from"/);
     await expectError(await get('/api/volumes_jour?to=2026-02-30'), 400, /"to": 2026-02-30 is not a day of the calendar/);
+    // Refused before routing, in the same shape: a URL that does not decode, a request line too large.
+    const badUrl = await get('/api/runs/%FF');
+    assert.deepEqual([badUrl.status, (await badUrl.json()).code], [400, 'bad_parameter']);
+    const huge = await get(`/api/volumes_jour?from=${'x'.repeat(17_000)}`);
+    assert.deepEqual([huge.status, (await huge.json()).code], [431, 'bad_parameter']);
     // On a text range (months as `2026-03`), a bound shaped as a month must be one too.
     await expectError(await get('/api/volumes_mois?from=2025-13'), 400, /"from": 2025-13 is not a month of the calendar/);
     await expectError(await get('/api/kpis/volumes_mois?to=2026-00'), 400, /"to": 2026-00 is not a month of the calendar/);
