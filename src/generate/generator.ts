@@ -51,16 +51,21 @@ const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 class ChunkedWriter {
   private buffer = '';
   bytes = 0;
-  constructor(private readonly stream: WriteStream) {}
+  /** The stream's error (a path that is a folder, a disk full): thrown at the next flush, not left unhandled. */
+  private failed: Error | undefined;
+  constructor(private readonly stream: WriteStream) {
+    stream.on('error', (err) => (this.failed ??= err));
+  }
   /** Buffers text; returns true when the caller should `await flush()` before writing more. */
   push(text: string): boolean {
     this.buffer += text;
-    return this.buffer.length >= CHUNK_CHARS;
+    return this.failed !== undefined || this.buffer.length >= CHUNK_CHARS;
   }
   async write(text: string): Promise<void> {
     if (this.push(text)) await this.flush();
   }
   async flush(): Promise<void> {
+    if (this.failed) throw this.failed;
     if (!this.buffer) return;
     const chunk = this.buffer;
     this.buffer = '';
