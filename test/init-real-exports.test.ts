@@ -135,14 +135,14 @@ test('init --from-csv on a World Bank download and an Excel sep= export: the lin
   const ventes = await fs.readFile(path.join(dir, 'datasets', 'ventes.yml'), 'utf8');
   for (const line of [/^delimiter: ";"$/m, /^skip_lines: 1$/m, /^decimal_separator: ","$/m]) assert.match(ventes, line);
 
-  // First without skip_lines (and not_empty a warning): the notes are the header, the file waits, and the message names skip_lines.
+  // First without skip_lines (and not_empty a warning): the notes are the header, the file waits, and the message says where the header is.
   await fs.writeFile(definition, population.replace(/^skip_lines: 4\n/m, '').replace('severity: fatal', 'severity: warn'));
   const dataDir = path.join(root, 'preamble-data');
   const waiting = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
   assert.equal(waiting.code, 0, waiting.stderr);
-  assert.match(waiting.stdout, /file waits in quarantine, not merged: API_SP.*missing column country_code \(the header has: Data Source,World Development Indicators,\) \(lines before the header, such as a title or notes\? set skip_lines: <their number> in datasets\/api_sp_pop_totl_ds2_en_csv_v2\.yml\)/);
+  assert.match(waiting.stdout, /bronze: waits in quarantine, not ingested: API_SP\S*: its header looks like line 5, where skip_lines \(0\) in datasets\/api_sp_pop_totl_ds2_en_csv_v2\.yml reads line 1/);
 
-  // As init wrote it: silver is rebuilt from bronze, which counted the file's records without skipping: they are counted again, and every row loads.
+  // As init wrote it: the file is ingested, and every row loads.
   await fs.writeFile(definition, population);
   const summary = await runProject(dir, dataDir);
   const datasets = summary.stages[1].details.datasets;
@@ -163,8 +163,8 @@ test('init --from-csv on a World Bank download and an Excel sep= export: the lin
   const check = await runCli(['check', '--sources', '--project', dir], {});
   assert.match(check.stdout, /API_SP\.POP\.TOTL_DS2_en_csv_v2_2\.csv → api_sp_pop_totl_ds2_en_csv_v2: waits in quarantine: .*its header looks like line 1, where skip_lines \(4\) in datasets\/api_sp_pop_totl_ds2_en_csv_v2\.yml reads line 5/, check.stdout);
   const later = await runProject(dir, dataDir);
-  const waits = later.stages[1].details.datasets.api_sp_pop_totl_ds2_en_csv_v2;
-  assert.deepEqual([waits.rowsOut, waits.rows, waits.waitingFiles.length], [0, 3, 1]);
+  assert.match(later.stages[0].details.quarantined['API_SP.POP.TOTL_DS2_en_csv_v2_2.csv'], /its header looks like line 1, where skip_lines \(4\)/);
+  assert.equal(typeof later.stages[1].details.skipped, 'string', 'silver has nothing new: the rows stay as they were');
 
   // A KPI integer past 2^53 would be served rounded: the run fails before its commit, saying what to write.
   const kpi = path.join(dir, 'kpis', 'world_total.yml');

@@ -183,7 +183,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         const problem = headerProblem(name, header, match, spec);
         // Its header at another line than skip_lines says: read there, a data row would be the header
         // and every row one of missing values (as `check --sources` says too).
-        const elsewhere = problem || match.extra.length ? await headerElsewhere(file, name, spec.delimiter, spec.skipLines ?? 0, spec.name) : undefined;
+        const elsewhere = problem || match.extra.length ? await headerElsewhere(file, name, spec, facts.encoding) : undefined;
         if (elsewhere) {
           setAside(name, elsewhere, `make it like the dataset's other files, or change skip_lines in datasets/${spec.name}.yml`);
           continue;

@@ -162,8 +162,19 @@ test('a UTF-8 file with a few windows-1252 lines is read line by line, each as w
   const sjis = Buffer.from([0x8e, 0xd0, 0x88, 0xf5, 0x94, 0xd4, 0x8d, 0x86, 0x2c, 0x8e, 0x81, 0x96, 0xbc, 0x0a, 0x31, 0x2c, 0x8e, 0x52, 0x93, 0x63, 0x20, 0x91, 0xbe, 0x98, 0x59, 0x0a]);
   await withFile(sjis, async (file) => {
     for (const declared of ['utf-8', 'windows-1252'] as const) {
-      await assert.rejects(inspectCsv(file, undefined, 0, declared), /is neither UTF-8 nor windows-1252 text: its bytes pair as a double-byte encoding writes them \(Shift_JIS/);
+      await assert.rejects(inspectCsv(file, undefined, 0, declared), /is neither UTF-8 nor windows-1252 text: it holds bytes windows-1252 does not define, or pairs them as double-byte encodings do \(Shift_JIS/);
     }
+  });
+  // Western text with accented letters side by side (Portuguese ção), Excel's non-breaking space before €, curly quotes: windows-1252.
+  const western = Buffer.from('obra;valor\nAdministração;1\xa0248,61 \x80\nConceição de São João;\x93ok\x94\nAções públicas;«x»\nÆrø Ouvre;2\n', 'latin1');
+  await withFile(western, async (file) => {
+    const facts = await inspectCsv(file, undefined, 0, 'windows-1252');
+    assert.deepEqual([facts.encoding, facts.records], ['windows-1252', 4]);
+  });
+  // GBK/EUC-KR-like text: every byte past ASCII paired.
+  const paired = Buffer.concat([Buffer.from('id,name\n'), ...Array.from({ length: 12 }, (_, i) => Buffer.from([0x31 + (i % 9), 0x2c, 0xc4, 0xe3, 0xba, 0xc3, 0xca, 0xc0, 0x0a]))]);
+  await withFile(paired, async (file) => {
+    await assert.rejects(inspectCsv(file, undefined, 0, 'windows-1252'), /is neither UTF-8 nor windows-1252 text/);
   });
 });
 

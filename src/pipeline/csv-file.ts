@@ -257,7 +257,7 @@ async function notUtf8Of(file: string, name: string): Promise<UserError> {
 
 function notWindows1252(name: string): UserError {
   return new UserError(
-    `${name} is neither UTF-8 nor windows-1252 text: its bytes pair as a double-byte encoding writes them (Shift_JIS, GBK, Big5, EUC-KR?)`,
+    `${name} is neither UTF-8 nor windows-1252 text: it holds bytes windows-1252 does not define, or pairs them as double-byte encodings do (Shift_JIS, GBK, Big5, EUC-KR, Mac Roman?)`,
     `re-save it as UTF-8, for example: iconv -f SHIFT_JIS -t UTF-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name} (with its encoding's name)`,
   );
 }

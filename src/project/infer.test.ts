@@ -93,6 +93,10 @@ describe('inferCsv', () => {
     const ine = await inferFile('ine.tsv', ['provincia\tpoblacion', 'Madrid\t6.751.251', 'Soria\t88.600', 'Teruel\t134.137']);
     assert.equal(ine.decimalSeparator, ',');
     assert.equal(ine.columns[1]!.type, 'number');
+    // Fuel prices of three decimals in a ; file, IP addresses: nothing says thousands.
+    const fuel = await inferFile('carburants.csv', ['id;ville;prix;ip', '1;Bourg;1.859;192.168.100.200', '2;Lyon;1.949;10.0.0.1', '3;Paris;2.019;172.016.254.001']);
+    assert.notEqual(fuel.decimalSeparator, ',');
+    assert.equal(fuel.columns[2]!.type, 'number');
     // A comma-separated file's 1.234 alone stays a decimal point.
     const us = await inferFile('prices.csv', ['item,price', 'a,1.234', 'b,2.5']);
     assert.equal(us.decimalSeparator, '.');
@@ -130,6 +134,9 @@ describe('inferCsv', () => {
     const totals = await inferFile('ventes.csv', ['region;date;quantite;montant', 'Nord;01/01/2024;3;10,5', 'Sud;02/01/2024;4;20', 'Total;;7;30,5', 'Source: caisse;;;']);
     assert.deepEqual([totals.footerRows, totals.rows], [2, 2]);
     assert.deepEqual(totals.columns.map((c) => c.complete), [true, true, true, true]);
+    // A total filling every column: counted apart, since no required column catches it.
+    const whole = await inferFile('sales.csv', ['region,year,sales', 'North,2024,100', 'South,2024,200', 'Total,2024,300']);
+    assert.deepEqual([whole.footerRows, whole.wholeFooterRows, whole.rows], [1, 1, 2]);
     // A last row of blank answers is a row: its id is no note.
     const survey = await inferFile('survey.csv', ['respondent,q1,q2,q3', '101,yes,3,good', '102,no,4,ok', '103,yes,5,fine', '104,,,']);
     assert.deepEqual([survey.footerRows, survey.rows], [undefined, 4]);

@@ -101,7 +101,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const describedBy = await secondHeader(engine, every, headers.length);
   // Lines of notes after the data (`Source: ONS...`, the first field alone) and the header repeated
   // inside the data (two exports joined) are left out of the typing: the run quarantines them.
-  const { footerRows, tailRows, repeatedHeaders, typed } = await notesAndHeaders(engine, every, headers, describedBy !== undefined);
+  const { footerRows, wholeFooterRows, tailRows, repeatedHeaders, typed } = await notesAndHeaders(engine, every, headers, describedBy !== undefined);
   const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
   const marks = `(${STATISTICS_MARKS.map(str).join(', ')})`;
   // Each field without its spellings of missing, `v<i>`, computed once per row: the tests below read it a dozen times.
@@ -141,9 +141,10 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       // (Thousands grouped by dots or spaces, a non-breaking one as French exports write: `3 033 682,56`.)
       `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9][0-9. \u00a0\u202f]*,[0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')) AS ${id(`dc_${i}`)}`,
       `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]*[.][0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3})+')) AS ${id(`dd_${i}`)}`,
-      // Dots that can group thousands only (`3.410.256`), or may (`59.594`): read so in a file written the European way.
+      // Dots that can group thousands only (`3.410.256`), or may (`59.594`), and plain integers (`946`) beside them.
       `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3}){2,}')) AS ${id(`dtt_${i}`)}`,
       `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}[.][0-9]{3}')) AS ${id(`dt_${i}`)}`,
+      `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]+')) AS ${id(`pi_${i}`)}`,
       // (0 and 1 among words: `True`, `0`, `false`, `1` in one column, as silver reads them. 0 and 1 alone are integers, tested first.)
       `${fails(i, `CASE WHEN lower(${v}) IN (${[...BOOLEANS, '0', '1'].map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
       // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
@@ -206,9 +207,11 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const rows = Number(row['n']);
   // Decimal commas somewhere, and no decimal point anywhere: the file writes `1.234,56` (German, French... exports).
   const sum = (k: string) => headers.reduce((n, _, i) => n + Number(row[`${k}_${i}`]), 0);
-  // No decimal either way, but dots grouping thousands: `3.410.256` (two dots: no decimal point), or
-  // `59.594` beside `946` in a `;`-separated file (Destatis' counts): the comma is the decimal separator.
-  const dotThousands = sum('dtt') > 0 || (delimiter === ';' && sum('dt') > 0);
+  // No decimal either way, but a column of numbers whose dots group thousands: `3.410.256` (two dots: no
+  // decimal point), or `59.594` beside `946` in a `;`-separated file (Destatis' counts: a number past
+  // 999 grouped, one below not). Not `1.859` alone (fuel prices), nor an IP address (not numbers).
+  const n = (k: string, i: number) => Number(row[`${k}_${i}`]);
+  const dotThousands = headers.some((_, i) => n('values', i) > 0 && n('numc', i) === 0 && (n('dtt', i) > 0 || (delimiter === ';' && n('dt', i) > 0 && n('pi', i) > 0)));
   const decimalSeparator: DecimalSeparator | undefined = sum('dd') > 0 ? '.' : sum('dc') > 0 || dotThousands ? ',' : undefined;
   const european = delimiter === ';' || decimalSeparator === ',';
   const nullValues = new Set<string>();
@@ -289,7 +292,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const textValues = mysqlNull ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
   if (mysqlNull) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }
 
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */
@@ -303,7 +306,7 @@ export function textReader(file: string, delimiter: string, columns: number, ski
  * alone with what reads as a note, or are totals; `tailRows` with the empty ones among them) and rows repeating the header (`repeatedHeaders`).
  * Told from one pass over a few flags per row; the rows are numbered again only when notes are found.
  */
-async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; tailRows: number; repeatedHeaders: number; typed: string }> {
+async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; typed: string }> {
   const others = headers.slice(1).map((_, i) => `${id(`c${i + 1}`)} IS NOT NULL`);
   const repeatsHeader = headers.map((h, i) => `${id(`c${i}`)} IS NOT DISTINCT FROM ${h.trim() ? str(h.trim()) : 'NULL'}`).join(' AND ');
   // A note reads as one: a source, a footnote, a date of update (`Source: ONS...`, `Data from database: ...`),
@@ -311,11 +314,14 @@ async function notesAndHeaders(engine: Engine, rows: string, headers: string[], 
   const note = `regexp_matches(c0, '[A-Za-z]') AND (contains(c0, ':') OR length(c0) >= 30 OR regexp_matches(lower(c0), '^(source|note|footnote|last updated|data from|copyright|\\(c\\)|©)'))`;
   // A totals row at the end (Excel's `Total;;;;41350`) sums the rows above it: no row of its own.
   const total = `coalesce(regexp_full_match(lower(trim(c0)), '(grand |sub)?totals?( général| general| geral)?|gesamt|insgesamt|summe|totaal|totale|suma|somme|合計|总计'), false)`;
-  const flags = `(SELECT row_number() OVER () AS _n, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, (${others.length >= 2 ? others.join(' OR ') : 'true'}) AND NOT ${total} AS more, ${repeatsHeader} AS header FROM ${rows})`;
+  const filled = others.length ? others.join(' AND ') : 'true';
+  const flags = `(SELECT row_number() OVER () AS _n, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, (${others.length >= 2 ? others.join(' OR ') : 'true'}) AND NOT ${total} AS more, ${filled} AS filled, ${repeatsHeader} AS header FROM ${rows})`;
   const [r] = await engine
-    .rows(`WITH f AS ${flags}, l AS (SELECT coalesce(max(_n) FILTER (WHERE more OR value), 0) AS last FROM f) SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, any_value(last) AS last FROM f, l`)
+    .rows(`WITH f AS ${flags}, l AS (SELECT coalesce(max(_n) FILTER (WHERE more OR value), 0) AS last FROM f) SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, any_value(last) AS last FROM f, l`)
     .catch(() => [undefined]);
   const footerRows = Number(r?.['footer'] ?? 0);
+  // A total filling every column: no required column quarantines it.
+  const wholeFooterRows = Number(r?.['whole'] ?? 0);
   // Rows of empty fields among the notes (`,,,`) go with them: the run drops them as empty rows.
   const tailRows = footerRows ? Number(r?.['tail'] ?? 0) : 0;
   const repeatedHeaders = headers.length >= 2 ? Number(r?.['repeated'] ?? 0) : 0;
@@ -324,7 +330,7 @@ async function notesAndHeaders(engine: Engine, rows: string, headers: string[], 
   if (footerRows) typed = `(SELECT * FROM ${rows} LIMIT ${Number(r?.['last']) - (skipFirst ? 1 : 0)}${skipFirst ? ' OFFSET 1' : ''})`;
   else if (skipFirst) typed = `(SELECT * FROM ${rows} OFFSET 1)`;
   if (repeatedHeaders) typed = `(SELECT * FROM ${typed} WHERE NOT (${repeatsHeader}))`;
-  return { footerRows, tailRows, repeatedHeaders, typed };
+  return { footerRows, wholeFooterRows, tailRows, repeatedHeaders, typed };
 }
 
 /**

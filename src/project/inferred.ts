@@ -48,6 +48,8 @@ export interface InferredCsv {
   describedBy?: string[];
   /** Lines of notes after the data (`Source: ...`, the first field alone): not typed; the run quarantines them. */
   footerRows?: number;
+  /** Of footerRows, those filling every column (a total): no required column quarantines them. */
+  wholeFooterRows?: number;
   /** Rows repeating the header (two exports joined): not typed; the run quarantines them. */
   repeatedHeaders?: number;
   /** The file as DuckDB reads it: itself, or a copy (UTF-8 for windows-1252, LF line ends for mixed ones) that lives as long as the engine that read it. */

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
-import { readTextStart } from '../pipeline/csv-encoding.js';
-import { parseHeader } from '../pipeline/csv-header.js';
+import { readTextStart, type SourceEncoding } from '../pipeline/csv-encoding.js';
+import { inspectHeader, matchHeader, parseHeader, quotingOf } from '../pipeline/csv-header.js';
+import type { DatasetSpec } from './types.js';
 
 /**
  * How a CSV export is laid out before its rows: its delimiter, and the lines before its header (a
@@ -51,13 +52,21 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
 /**
  * A file whose header is at another line than its dataset's `skip_lines` says (a later export without
  * Excel's `sep=;` line, a title of another length): read at that line, a data row would be taken for the
- * header and every row for a row of missing values. The reason it waits, in the words of `check --sources`
- * and of bronze alike; undefined when the header is where it should be.
+ * header and every row for a row of missing values. Told when the line csvLayout finds names more of
+ * the declared columns than the line skip_lines reads (a preamble csvLayout cannot tell, `Exported
+ * by,admin`, leaves the declared line the better one). The reason it waits, in the words of `check
+ * --sources` and of bronze alike; undefined when the header is where it should be.
  */
-export async function headerElsewhere(file: string, name: string, delimiter: string, skip: number, dataset: string): Promise<string | undefined> {
-  const { skipLines } = await csvLayout(file, delimiter);
+export async function headerElsewhere(file: string, name: string, spec: DatasetSpec, encoding: SourceEncoding = 'utf-8'): Promise<string | undefined> {
+  const skip = spec.skipLines ?? 0;
+  const { skipLines } = await csvLayout(file, spec.delimiter);
   if (skipLines === skip) return undefined;
-  return `${name}: its header looks like line ${skipLines + 1}, where skip_lines (${skip}) in datasets/${dataset}.yml reads line ${skip + 1}: every file of a dataset needs as many lines before its header`;
+  const named = async (lines: number) => {
+    const header = await inspectHeader(file, spec.delimiter, lines, encoding, quotingOf(spec)).catch(() => undefined);
+    return header ? matchHeader(header, spec).names.filter((n, i) => !n.startsWith('_extra_') && header[i]!.trim() !== '').length : 0;
+  };
+  if ((await named(skipLines)) <= (await named(skip))) return undefined;
+  return `${name}: its header looks like line ${skipLines + 1}, where skip_lines (${skip}) in datasets/${spec.name}.yml reads line ${skip + 1}: every file of a dataset needs as many lines before its header`;
 }
 
 export async function hasQuotedLineBreak(file: string): Promise<boolean> {

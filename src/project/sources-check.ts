@@ -83,7 +83,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
       // Something is off: a file whose header is at another line than skip_lines says is read wrong
       // whole, whatever columns it seems to lack or add.
       if (problem || match.extra.length) {
-        const elsewhere = await headerElsewhere(file, name, spec.delimiter, skip, spec.name);
+        const elsewhere = await headerElsewhere(file, name, spec, encoding);
         if (elsewhere) {
           reports.push({ file: name, dataset: spec.name, outcome: 'waits in quarantine', problem: elsewhere, missingOptional: [], add: [] });
           continue;

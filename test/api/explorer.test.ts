@@ -60,6 +60,7 @@ describe('API on a published lake: explorer, quality, runs', () => {
     assert.ok(byAmount.total_rows > 0 && byAmount.rows.every((r: { montant: number }) => r.montant === one.montant));
     await expectError(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=id_achat&value=abc`), 400, /"value": abc is not a value of id_achat, a column of bigint/);
     // Not rounded, not read as hexadecimal.
+    await expectError(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=montant&value=${one.montant.toFixed(2)}5`), 400, /is not a value of montant, a column of decimal\(18,2\)/);
     for (const value of ['2.5', '0x2']) await expectError(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=id_achat&value=${value}`), 400, /is not a value of id_achat/);
 
     const quarantine = await json(await get(`/api/lake/silver/preview?key=${clientsQuarantine}`));

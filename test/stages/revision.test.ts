@@ -118,3 +118,37 @@ test('a corrected January re-sent after February takes January\'s place: Februar
   await run(dir, '--full-refresh');
   assert.deepEqual(await read(dir), expected);
 });
+
+test('a file whose first version waited, fixed after a later file merged: the dataset is rebuilt with it in its place, as a full refresh gives', async () => {
+  const csvs = path.join(root, 'waited');
+  await fs.mkdir(csvs);
+  await fs.writeFile(path.join(csvs, 'shows.csv'), 'show_id,title\ns0,Zero\n');
+  const dir = path.join(root, 'shows');
+  assert.equal((await runCli(['init', dir, '--from-csv', path.join(csvs, 'shows.csv')], {})).code, 0);
+  await fs.rm(path.join(dir, 'sources', 'shows.csv'));
+  // January with a broken header waits; February merges.
+  await fs.writeFile(path.join(dir, 'sources', 'shows.csv'), 'id,title\ns1,One\ns2,Two\n');
+  await fs.writeFile(path.join(dir, 'sources', 'shows_2024-02.csv'), 'show_id,title\ns2,Two (Feb)\ns4,Four\n');
+  await run(dir);
+  // January fixed: its rows come before February's, whose update of s2 stays.
+  await fs.writeFile(path.join(dir, 'sources', 'shows.csv'), 'show_id,title\ns1,One\ns2,Two\ns3,Three\n');
+  const fixed = await run(dir);
+  assert.match(fixed.silver.revised[0], /^shows was rebuilt from its latest files, as shows\.csv came, whose first version waited/);
+  const scratch = path.join(root, 'shows-full');
+  await fs.cp(dir, scratch, { recursive: true });
+  const full = await run(scratch, '--full-refresh');
+  assert.deepEqual(full.datasets, fixed.datasets);
+  const rows = async (d: string) => {
+    const logs = path.join(d, 'data', 'lake', 'runs', '_log');
+    const version = JSON.parse(await fs.readFile(path.join(logs, (await fs.readdir(logs)).sort().at(-1)!), 'utf8')) as { tables: Record<string, { objects: string[] }> };
+    const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'test');
+    try {
+      const files = version.tables['silver/shows']!.objects.map((o) => `'${path.join(d, 'data', 'lake', 'silver', o)}'`);
+      return (await engine.rows(`SELECT show_id, title FROM read_parquet([${files.join(', ')}]) ORDER BY show_id`)).map((r) => `${r['show_id']}=${r['title']}`);
+    } finally {
+      engine.close();
+    }
+  };
+  assert.deepEqual(await rows(dir), ['s1=One', 's2=Two (Feb)', 's3=Three', 's4=Four']);
+  assert.deepEqual(await rows(scratch), await rows(dir));
+});

@@ -150,7 +150,10 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
             // A number as written in decimal: DuckDB's cast rounds 2.5 to an integer 3 and reads 0x2 as 2.
             const integer = /^U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?$/i.test(type);
             const number = integer || /^(DOUBLE|FLOAT|REAL|DECIMAL)/i.test(type);
-            const written = !number || (integer ? /^\s*[+-]?\d+\s*$/ : /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/).test(q.value);
+            // A DECIMAL(18,2) is not matched by 206.175 (the cast would round it): no more decimals than its scale.
+            const scale = /^DECIMAL\(\d+,\s*(\d+)\)$/i.exec(type)?.[1];
+            const decimals = /\.(\d*?)0*\s*$/.exec(q.value)?.[1]?.length ?? 0;
+            const written = !number || ((integer ? /^\s*[+-]?\d+\s*$/ : /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/).test(q.value) && (scale === undefined || decimals <= Number(scale)));
             const [typed] = written ? await db.rows(`SELECT TRY_CAST(${str(q.value)} AS ${type}) IS NOT NULL AS ok`).catch(() => [undefined]) : [undefined];
             if (typed?.['ok'] !== true) throw badRequest(`parameter "value": ${q.value} is not a value of ${q.column}, a column of ${type.toLowerCase()}`);
             where = `WHERE ${id(q.column)} = TRY_CAST(${str(q.value)} AS ${type})`;

@@ -173,9 +173,12 @@ async function cleanFiles(ctx: RunContext, plan: SilverPlan, options: SilverOpti
 
 /** The summary's line for a dataset rebuilt from its latest files (plan.revised). */
 function revisedLine(r: SilverPlan['revised'][number], plan: SilverPlan, changes: SilverChanges): string {
+  const renewed = r.files.filter((f) => !r.late?.includes(f));
   const why = r.because
     ? `as ${r.because}, which it references, was rebuilt without some of the values its rows use (those rows wait in quarantine for them)`
-    : `as a new version of ${r.files.join(', ')} came (rows it no longer holds are withdrawn)`;
+    : renewed.length
+      ? `as a new version of ${renewed.join(', ')} came (rows it no longer holds are withdrawn)`
+      : `as ${r.late!.join(', ')} came, whose first version waited, before files it merged since (its rows take their place before theirs)`;
   return `${r.dataset} was rebuilt from its latest files, ${why}: ${plan.previous?.datasets[r.dataset]?.rows ?? 0} → ${changes.stats[r.dataset]?.rows ?? 0} rows`;
 }
 

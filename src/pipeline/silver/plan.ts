@@ -26,7 +26,8 @@ export interface SilverPlan {
    * Keyed datasets rebuilt from their latest files: a new version came of a file they had merged (its
    * names), or (`because`) a dataset they reference was so rebuilt without some of the keys they use.
    */
-  revised: { dataset: string; files: string[]; because?: string }[];
+  /** `late`: files whose name came before files the dataset merged (their first version waited), not new versions. */
+  revised: { dataset: string; files: string[]; because?: string; late?: string[] }[];
 }
 
 export interface Revisions {
@@ -46,7 +47,11 @@ export function planSilver(project: Project, manifest: Manifest, previous: Silve
   // nothing tells a row the new version withdrew from one another file still holds. The dataset is
   // rebuilt from its latest files, as --full-refresh would, so that history does not change the result.
   const waiting = (f: BronzeFile) => state.waiting?.[f.key] !== undefined && state.waiting[f.key]!.definition === digests.get(datasetOf(f) ?? '');
-  const revised = (rebuild ? [] : [...revisions(project, manifest, state, datasetOf, waiting), ...[...(options.cascade ?? [])].map(([dataset, because]) => ({ dataset, files: [], because }))]).filter(
+  // Where a file's name first came among the files: a new version takes that place (see candidates).
+  const firstSeq = new Map<string, number>();
+  for (const f of manifest.files) firstSeq.set(f.name, Math.min(firstSeq.get(f.name) ?? f.seq, f.seq));
+  const place = (f: BronzeFile) => firstSeq.get(f.name) ?? f.seq;
+  const revised = (rebuild ? [] : [...revisions(project, manifest, state, datasetOf, waiting, place), ...[...(options.cascade ?? [])].map(([dataset, because]) => ({ dataset, files: [], because }))]).filter(
     (r) => !options.keep?.has(r.dataset),
   );
   if (revised.length) {
@@ -65,24 +70,34 @@ export function planSilver(project: Project, manifest: Manifest, previous: Silve
   // version of a file takes its place among the files (where its first version came), not the last:
   // a corrected January re-sent after February must not undo February's updates of the same keys,
   // which one run over the final files would keep.
-  const firstSeq = new Map<string, number>();
-  for (const f of manifest.files) firstSeq.set(f.name, Math.min(firstSeq.get(f.name) ?? f.seq, f.seq));
-  const place = (f: BronzeFile) => firstSeq.get(f.name) ?? f.seq;
   const candidates = [...latest.values()].filter((f) => !waiting(f)).sort((a, b) => place(a) - place(b) || a.seq - b.seq);
   const toMerge = candidates.filter((f) => datasetOf(f) !== undefined).map((f) => ({ ...f, dataset: datasetOf(f)! }));
   const unmatched = candidates.filter((f) => datasetOf(f) === undefined).map((f) => f.key);
   return { state, previous, rebuild, redefined, digests, superseded, candidates, toMerge, unmatched, revised };
 }
 
-/** The keyed datasets that receive a new version of a file they merged (not one waiting in quarantine), and those files' names. */
-function revisions(project: Project, manifest: Manifest, state: SilverState, datasetOf: (f: BronzeFile) => string | undefined, waiting: (f: BronzeFile) => boolean): SilverPlan['revised'] {
+/**
+ * The keyed datasets that receive a new version of a file they merged (not one waiting in quarantine), or
+ * a file whose name came before files they merged (its first version waited): merged last, its rows
+ * would replace those of later files, where one run over the final files puts them first. With those files' names.
+ */
+function revisions(project: Project, manifest: Manifest, state: SilverState, datasetOf: (f: BronzeFile) => string | undefined, waiting: (f: BronzeFile) => boolean, place: (f: BronzeFile) => number): SilverPlan['revised'] {
   const done = new Set(state.processed);
   const merged = new Set(manifest.files.filter((f) => done.has(f.key)).map((f) => f.name));
+  // The latest place among each dataset's merged files.
+  const lastMerged = new Map<string, number>();
+  for (const f of manifest.files.filter((x) => done.has(x.key))) {
+    const dataset = datasetOf(f);
+    if (dataset) lastMerged.set(dataset, Math.max(lastMerged.get(dataset) ?? 0, place(f)));
+  }
   const revised = new Map<string, Set<string>>();
+  const lateFiles = new Map<string, Set<string>>();
   for (const f of manifest.files) {
     const dataset = datasetOf(f);
-    if (done.has(f.key) || waiting(f) || !merged.has(f.name) || !dataset || !project.datasets.find((d) => d.name === dataset)?.key.length) continue;
+    const late = dataset !== undefined && place(f) < (lastMerged.get(dataset) ?? 0);
+    if (done.has(f.key) || waiting(f) || !(merged.has(f.name) || late) || !dataset || !project.datasets.find((d) => d.name === dataset)?.key.length) continue;
     revised.set(dataset, (revised.get(dataset) ?? new Set()).add(f.name));
+    if (!merged.has(f.name)) lateFiles.set(dataset, (lateFiles.get(dataset) ?? new Set()).add(f.name));
   }
-  return [...revised].map(([dataset, files]) => ({ dataset, files: [...files] }));
+  return [...revised].map(([dataset, files]) => ({ dataset, files: [...files], ...(lateFiles.has(dataset) ? { late: [...lateFiles.get(dataset)!] } : {}) }));
 }
