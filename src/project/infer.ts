@@ -9,38 +9,14 @@ import { escapesAsMysql, quoteStyle } from '../pipeline/csv-quoting.js';
 import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, quoteOptions, skipOption, type Quoting } from '../pipeline/csv-header.js';
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
+import { notesAndHeaders, secondHeader } from './infer-rows.js';
+import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS, zeroLed } from './infer-spellings.js';
 import { numberExpr, offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import type { ColumnType, DecimalSeparator } from './types.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
 
 export type { InferredColumn, InferredCsv } from './inferred.js';
 
-/** Spellings of "no value" seen in exports (R, pandas, Excel, databases). */
-const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'Null', 'None', 'none', '-', '#N/A', 'nil', '\\N'];
-/**
- * Marks official statistics write for a figure that is missing, withheld or not applicable: FRED's `.`,
- * the World Bank's, ONS's and OECD's `..`, ONS's `[x]` `[c]` `[z]`, Eurostat's `:`, the US Census's and
- * BEA's `(D)` `(NA)` `(X)`, INSEE's `s`, dashes. Too common as values of text columns to be missing in
- * every column (`x` for a tick, `s` for a size): where a column is numbers (or dates) but for them,
- * they are that column's own `null_values`.
- */
-const STATISTICS_MARKS = ['.', '..', '...', ':', 'x', 'X', 's', '*', '?', '—', '–', '[x]', '[c]', '[z]', '[u]', '[w]', '[low]', '(D)', '(NA)', '(X)', '(S)', '(Z)', 'n.a.', 'n/d', 'N/D'];
-/** A column named as a day (GA4's `Date` of `20240101`): its eight digits are a date, not a number. */
-const DATE_NAME = /(^|_)(date|day|jour|datum|fecha|data)$/;
-/** With a two-digit year too ("01/05/24"), which %Y would read as the year 24. */
-const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d', '%d/%m/%y', '%m/%d/%y', '%d.%m.%y'];
-/** And dates with an English month name ("Jan 1 2000", "01-Jan-2020", "March 5, 2024"), without a time of day. */
-const DATE_FORMATS = [...NUMERIC_DATE_FORMATS, '%b %d %Y', '%b %d, %Y', '%d %b %Y', '%d-%b-%Y', '%B %d %Y', '%B %d, %Y', '%d %B %Y'];
-const TIME_SUFFIXES = [' %H:%M:%S', ' %H:%M', 'T%H:%M:%S', ' %I:%M:%S %p', ' %I:%M %p'];
-const TIMESTAMP_FORMATS = NUMERIC_DATE_FORMATS.filter((f) => f !== '%Y%m%d').flatMap((d) => TIME_SUFFIXES.map((t) => `${d}${t}`));
-/**
- * SQL: the value starts with a zero followed by a digit ("00501", "0612"): a code (a ZIP code, a phone
- * or account number) whose zeros a number would drop. Such a column stays text.
- */
-const zeroLed = (v: string) => `regexp_matches(${v}, '^[+-]?0[0-9]')`;
-/** Names of codes written in digits whose zeros matter even where the file at hand has none: postal codes, FIPS, phone numbers, product codes. */
-const CODE_NAME = /(^|_)(zip|zipcode|postcode|postal|plz|fips|geoid|insee|siren|siret|phone|tel|telephone|ean|upc|gtin|isbn|code)(_(number|no|num|code))?$|^(code|zip|fips|insee)_/;
-const BOOLEANS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n'];
 /** Rows a date format is first tried on (see inferCsv). */
 const FORMAT_SAMPLE_ROWS = 1_000;
 /** Aggregates computed by one statement (see aggregate): 20 columns' worth. */
@@ -298,58 +274,6 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */
 export function textReader(file: string, delimiter: string, columns: number, skipLines = 0, escape?: Quoting): string {
   return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = true, auto_detect = false, ${quoteOptions(escape)}, max_line_size = 1048576, store_rejects = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
-}
-
-/**
- * The rows of `rows` to type (`typed`): without the first (a second header, `skipFirst`), lines of notes
- * after the data (`footerRows`: the last rows, of three columns or more, that fill the first field
- * alone with what reads as a note, or are totals; `tailRows` with the empty ones among them) and rows repeating the header (`repeatedHeaders`).
- * Told from one pass over a few flags per row; the rows are numbered again only when notes are found.
- */
-async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; typed: string }> {
-  const others = headers.slice(1).map((_, i) => `${id(`c${i + 1}`)} IS NOT NULL`);
-  const repeatsHeader = headers.map((h, i) => `${id(`c${i}`)} IS NOT DISTINCT FROM ${h.trim() ? str(h.trim()) : 'NULL'}`).join(' AND ');
-  // A note reads as one: a source, a footnote, a date of update (`Source: ONS...`, `Data from database: ...`),
-  // not a value such as a respondent's id whose answers are all blank.
-  const note = `regexp_matches(c0, '[A-Za-z]') AND (contains(c0, ':') OR length(c0) >= 30 OR regexp_matches(lower(c0), '^(source|note|footnote|last updated|data from|copyright|\\(c\\)|©)'))`;
-  // A totals row at the end (Excel's `Total;;;;41350`) sums the rows above it: no row of its own.
-  const total = `coalesce(regexp_full_match(lower(trim(c0)), '(grand |sub)?totals?( général| general| geral)?|gesamt|insgesamt|summe|totaal|totale|suma|somme|合計|总计'), false)`;
-  const filled = others.length ? others.join(' AND ') : 'true';
-  const flags = `(SELECT row_number() OVER () AS _n, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, (${others.length >= 2 ? others.join(' OR ') : 'true'}) AND NOT ${total} AS more, ${filled} AS filled, ${repeatsHeader} AS header FROM ${rows})`;
-  const [r] = await engine
-    .rows(`WITH f AS ${flags}, l AS (SELECT coalesce(max(_n) FILTER (WHERE more OR value), 0) AS last FROM f) SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, any_value(last) AS last FROM f, l`)
-    .catch(() => [undefined]);
-  const footerRows = Number(r?.['footer'] ?? 0);
-  // A total filling every column: no required column quarantines it.
-  const wholeFooterRows = Number(r?.['whole'] ?? 0);
-  // Rows of empty fields among the notes (`,,,`) go with them: the run drops them as empty rows.
-  const tailRows = footerRows ? Number(r?.['tail'] ?? 0) : 0;
-  const repeatedHeaders = headers.length >= 2 ? Number(r?.['repeated'] ?? 0) : 0;
-  let typed = rows;
-  // The rows before the notes, in file order (a LIMIT, not a window over every column: seconds on millions of rows).
-  if (footerRows) typed = `(SELECT * FROM ${rows} LIMIT ${Number(r?.['last']) - (skipFirst ? 1 : 0)}${skipFirst ? ' OFFSET 1' : ''})`;
-  else if (skipFirst) typed = `(SELECT * FROM ${rows} OFFSET 1)`;
-  if (repeatedHeaders) typed = `(SELECT * FROM ${typed} WHERE NOT (${repeatsHeader}))`;
-  return { footerRows, wholeFooterRows, tailRows, repeatedHeaders, typed };
-}
-
-/**
- * The first row's values when it reads as a second header: in two columns or more (and most of those
- * whose other first rows are all numbers), a value that is no number above a column of numbers.
- */
-async function secondHeader(engine: Engine, rows: string, columns: number): Promise<string[] | undefined> {
-  const numeric = (v: string) => `TRY_CAST(replace(${v}, ',', '') AS DOUBLE) IS NOT NULL`;
-  const sample = `(SELECT *, row_number() OVER () AS _n FROM (SELECT * FROM ${rows} LIMIT ${FORMAT_SAMPLE_ROWS}))`;
-  const tests = Array.from({ length: columns }, (_, i) => {
-    const c = id(`c${i}`);
-    return `bool_and(${c} IS NULL OR ${numeric(c)}) FILTER (WHERE _n > 1) AND count(${c}) FILTER (WHERE _n > 1) > 0 AS ${id(`below_${i}`)}, bool_or(${c} IS NOT NULL AND NOT ${numeric(c)}) FILTER (WHERE _n = 1) AS ${id(`first_${i}`)}, any_value(${c}) FILTER (WHERE _n = 1) AS ${id(`v_${i}`)}`;
-  });
-  const [r] = await engine.rows(`SELECT count(*) AS n, ${tests.join(', ')} FROM ${sample}`).catch(() => [undefined]);
-  if (!r || Number(r['n']) < 3) return undefined;
-  const below = Array.from({ length: columns }, (_, i) => i).filter((i) => r[`below_${i}`] === true);
-  const described = below.filter((i) => r[`first_${i}`] === true);
-  if (described.length < 2 || described.length * 2 <= below.length) return undefined;
-  return Array.from({ length: columns }, (_, i) => String(r[`v_${i}`] ?? ''));
 }
 
 /** The spellings of a missing value that are values of text columns too, with those columns. */

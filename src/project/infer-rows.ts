@@ -1,0 +1,63 @@
+import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
+
+/**
+ * Which rows of a CSV its columns are typed from (infer.ts): not a second header row of descriptions,
+ * not the notes and totals after the data, not rows repeating the header. The run quarantines them
+ * instead (a type they do not have, a required column they leave empty).
+ */
+
+/** Rows a second header is looked for in. */
+const SAMPLE_ROWS = 1_000;
+
+/**
+ * The rows of `rows` to type (`typed`): without the first (a second header, `skipFirst`), lines of notes
+ * after the data (`footerRows`: the last rows, of three columns or more, that fill the first field
+ * alone with what reads as a note, or are totals; `tailRows` with the empty ones among them) and rows repeating the header (`repeatedHeaders`).
+ * Told from one pass over a few flags per row; the rows are numbered again only when notes are found.
+ */
+export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; typed: string }> {
+  const others = headers.slice(1).map((_, i) => `${id(`c${i + 1}`)} IS NOT NULL`);
+  const repeatsHeader = headers.map((h, i) => `${id(`c${i}`)} IS NOT DISTINCT FROM ${h.trim() ? str(h.trim()) : 'NULL'}`).join(' AND ');
+  // A note reads as one: a source, a footnote, a date of update (`Source: ONS...`, `Data from database: ...`),
+  // not a value such as a respondent's id whose answers are all blank.
+  const note = `regexp_matches(c0, '[A-Za-z]') AND (contains(c0, ':') OR length(c0) >= 30 OR regexp_matches(lower(c0), '^(source|note|footnote|last updated|data from|copyright|\\(c\\)|©)'))`;
+  // A totals row at the end (Excel's `Total;;;;41350`) sums the rows above it: no row of its own.
+  const total = `coalesce(regexp_full_match(lower(trim(c0)), '(grand |sub)?totals?( général| general| geral)?|gesamt|insgesamt|summe|totaal|totale|suma|somme|合計|总计'), false)`;
+  const filled = others.length ? others.join(' AND ') : 'true';
+  const flags = `(SELECT row_number() OVER () AS _n, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, (${others.length >= 2 ? others.join(' OR ') : 'true'}) AND NOT ${total} AS more, ${filled} AS filled, ${repeatsHeader} AS header FROM ${rows})`;
+  const [r] = await engine
+    .rows(`WITH f AS ${flags}, l AS (SELECT coalesce(max(_n) FILTER (WHERE more OR value), 0) AS last FROM f) SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, any_value(last) AS last FROM f, l`)
+    .catch(() => [undefined]);
+  const footerRows = Number(r?.['footer'] ?? 0);
+  // A total filling every column: no required column quarantines it.
+  const wholeFooterRows = Number(r?.['whole'] ?? 0);
+  // Rows of empty fields among the notes (`,,,`) go with them: the run drops them as empty rows.
+  const tailRows = footerRows ? Number(r?.['tail'] ?? 0) : 0;
+  const repeatedHeaders = headers.length >= 2 ? Number(r?.['repeated'] ?? 0) : 0;
+  let typed = rows;
+  // The rows before the notes, in file order (a LIMIT, not a window over every column: seconds on millions of rows).
+  if (footerRows) typed = `(SELECT * FROM ${rows} LIMIT ${Number(r?.['last']) - (skipFirst ? 1 : 0)}${skipFirst ? ' OFFSET 1' : ''})`;
+  else if (skipFirst) typed = `(SELECT * FROM ${rows} OFFSET 1)`;
+  if (repeatedHeaders) typed = `(SELECT * FROM ${typed} WHERE NOT (${repeatsHeader}))`;
+  return { footerRows, wholeFooterRows, tailRows, repeatedHeaders, typed };
+}
+
+/**
+ * The first row's values when it reads as a second header: in two columns or more (and most of those
+ * whose other first rows are all numbers), a value that is no number above a column of numbers.
+ */
+export async function secondHeader(engine: Engine, rows: string, columns: number): Promise<string[] | undefined> {
+  const numeric = (v: string) => `TRY_CAST(replace(${v}, ',', '') AS DOUBLE) IS NOT NULL`;
+  const sample = `(SELECT *, row_number() OVER () AS _n FROM (SELECT * FROM ${rows} LIMIT ${SAMPLE_ROWS}))`;
+  const tests = Array.from({ length: columns }, (_, i) => {
+    const c = id(`c${i}`);
+    return `bool_and(${c} IS NULL OR ${numeric(c)}) FILTER (WHERE _n > 1) AND count(${c}) FILTER (WHERE _n > 1) > 0 AS ${id(`below_${i}`)}, bool_or(${c} IS NOT NULL AND NOT ${numeric(c)}) FILTER (WHERE _n = 1) AS ${id(`first_${i}`)}, any_value(${c}) FILTER (WHERE _n = 1) AS ${id(`v_${i}`)}`;
+  });
+  const [r] = await engine.rows(`SELECT count(*) AS n, ${tests.join(', ')} FROM ${sample}`).catch(() => [undefined]);
+  if (!r || Number(r['n']) < 3) return undefined;
+  const below = Array.from({ length: columns }, (_, i) => i).filter((i) => r[`below_${i}`] === true);
+  const described = below.filter((i) => r[`first_${i}`] === true);
+  if (described.length < 2 || described.length * 2 <= below.length) return undefined;
+  return Array.from({ length: columns }, (_, i) => String(r[`v_${i}`] ?? ''));
+}
+

@@ -1,0 +1,28 @@
+/** How values are written in the exports init reads: spellings of missing, date formats, names of codes (infer.ts). */
+
+/** Spellings of "no value" seen in exports (R, pandas, Excel, databases). */
+export const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'Null', 'None', 'none', '-', '#N/A', 'nil', '\\N'];
+/**
+ * Marks official statistics write for a figure that is missing, withheld or not applicable: FRED's `.`,
+ * the World Bank's, ONS's and OECD's `..`, ONS's `[x]` `[c]` `[z]`, Eurostat's `:`, the US Census's and
+ * BEA's `(D)` `(NA)` `(X)`, INSEE's `s`, dashes. Too common as values of text columns to be missing in
+ * every column (`x` for a tick, `s` for a size): where a column is numbers (or dates) but for them,
+ * they are that column's own `null_values`.
+ */
+export const STATISTICS_MARKS = ['.', '..', '...', ':', 'x', 'X', 's', '*', '?', '—', '–', '[x]', '[c]', '[z]', '[u]', '[w]', '[low]', '(D)', '(NA)', '(X)', '(S)', '(Z)', 'n.a.', 'n/d', 'N/D'];
+/** A column named as a day (GA4's `Date` of `20240101`): its eight digits are a date, not a number. */
+export const DATE_NAME = /(^|_)(date|day|jour|datum|fecha|data)$/;
+/** With a two-digit year too ("01/05/24"), which %Y would read as the year 24. */
+export const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d', '%d/%m/%y', '%m/%d/%y', '%d.%m.%y'];
+/** And dates with an English month name ("Jan 1 2000", "01-Jan-2020", "March 5, 2024"), without a time of day. */
+export const DATE_FORMATS = [...NUMERIC_DATE_FORMATS, '%b %d %Y', '%b %d, %Y', '%d %b %Y', '%d-%b-%Y', '%B %d %Y', '%B %d, %Y', '%d %B %Y'];
+const TIME_SUFFIXES = [' %H:%M:%S', ' %H:%M', 'T%H:%M:%S', ' %I:%M:%S %p', ' %I:%M %p'];
+export const TIMESTAMP_FORMATS = NUMERIC_DATE_FORMATS.filter((f) => f !== '%Y%m%d').flatMap((d) => TIME_SUFFIXES.map((t) => `${d}${t}`));
+/**
+ * SQL: the value starts with a zero followed by a digit ("00501", "0612"): a code (a ZIP code, a phone
+ * or account number) whose zeros a number would drop. Such a column stays text.
+ */
+export const zeroLed = (v: string) => `regexp_matches(${v}, '^[+-]?0[0-9]')`;
+/** Names of codes written in digits whose zeros matter even where the file at hand has none: postal codes, FIPS, phone numbers, product codes. */
+export const CODE_NAME = /(^|_)(zip|zipcode|postcode|postal|plz|fips|geoid|insee|siren|siret|phone|tel|telephone|ean|upc|gtin|isbn|code)(_(number|no|num|code))?$|^(code|zip|fips|insee)_/;
+export const BOOLEANS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n'];
