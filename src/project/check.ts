@@ -1,8 +1,8 @@
-import { Engine, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
+import { Engine, sqlIdent as id } from '../engine/duckdb.js';
 import { errorMessage, UserError } from '../errors.js';
 import { sqlType } from '../pipeline/row-rules.js';
 import { checkKpiOutput } from './kpi-output.js';
-import { personalNames } from './personal-lineage.js';
+import { parserOn, personalNames } from './personal-lineage.js';
 import type { LoadedProject, SqlOrigin } from './load.js';
 
 export interface CheckReport {
@@ -49,8 +49,7 @@ export async function checkProject(project: LoadedProject): Promise<CheckReport>
     const personal = project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => n));
     const warnings: string[] = [];
     if (personal.length) {
-      const parse = async (sql: string) => JSON.parse(String((await engine.rows(`SELECT json_serialize_sql(${str(sql)}) AS tree`))[0]!['tree'])) as unknown;
-      const names = await personalNames([...project.models.map((m) => m.sql), ...project.kpis.map((k) => k.sql)], personal, parse);
+      const names = await personalNames([...project.models.map((m) => m.sql), ...project.kpis.map((k) => k.sql)], personal, parserOn(engine));
       for (const k of project.kpis) {
         const exposed = Object.keys(k.columns).filter((c) => names.has(c.toLowerCase()));
         if (exposed.length) warnings.push(`${project.sqlOrigins.get(`kpi:${k.id}`)!.file}: KPI ${k.id} returns personal data (${exposed.join(', ')}, from columns declared personal): /api/${k.id} serves it to every caller, unmasked; aggregate it or leave it out`);

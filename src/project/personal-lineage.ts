@@ -1,3 +1,5 @@
+import { sqlString as str, type Engine } from '../engine/duckdb.js';
+
 /**
  * Which columns of gold tables carry personal data under another name: `email AS contact`,
  * `lower(email) AS mail`, through CTEs and models reading models. Masking goes by column name, so
@@ -10,6 +12,11 @@
 
 /** Parses SQL as `SELECT json_serialize_sql(...)` gives it: the tree of its statements. */
 export type ParseSql = (sql: string) => Promise<unknown>;
+
+/** ParseSql with DuckDB's parser, on an engine (no data read). */
+export function parserOn(engine: Pick<Engine, 'rows'>): ParseSql {
+  return async (sql) => JSON.parse(String((await engine.rows(`SELECT json_serialize_sql(${str(sql)}) AS tree`))[0]!['tree'])) as unknown;
+}
 
 /** Functions whose result says how many values there are, not what they are. */
 const COUNTS = new Set(['count', 'count_star', 'approx_count_distinct']);

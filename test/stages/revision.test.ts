@@ -29,6 +29,19 @@ async function run(dir: string, ...args: string[]) {
   return { summary, silver, datasets };
 }
 
+/** `show_id=title` of each row of a dataset in the lake's current version (its objects, as the version log lists them), sorted. */
+async function currentRows(dir: string, dataset: string): Promise<string[]> {
+  const logs = path.join(dir, 'data', 'lake', 'runs', '_log');
+  const version = JSON.parse(await fs.readFile(path.join(logs, (await fs.readdir(logs)).sort().at(-1)!), 'utf8')) as { tables: Record<string, { objects: string[] }> };
+  const files = version.tables[`silver/${dataset}`]!.objects.map((o) => `'${path.join(dir, 'data', 'lake', 'silver', o)}'`);
+  const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'test');
+  try {
+    return (await engine.rows(`SELECT show_id, title FROM read_parquet([${files.join(', ')}])`)).map((r) => `${r['show_id']}=${r['title']}`).sort();
+  } finally {
+    engine.close();
+  }
+}
+
 test('a customer withdrawn by a corrected customers.csv: customers and the orders referencing it rebuilt, as a full refresh gives; a version waiting in quarantine keeps them', async () => {
   const csvs = path.join(root, 'csvs');
   await fs.mkdir(csvs);
@@ -94,19 +107,7 @@ test('a corrected January re-sent after February takes January\'s place: Februar
   // January corrected: s1 withdrawn, s3 renamed; s2 as January had it.
   await fs.writeFile(path.join(dir, 'sources', 'titles.csv'), 'show_id,title\ns2,Two\ns3,Three (fixed)\n');
   await run(dir);
-  /** The current version's silver rows of titles (its objects, as the version log lists them). */
-  const read = async (d: string) => {
-    const logs = path.join(d, 'data', 'lake', 'runs', '_log');
-    const last = (await fs.readdir(logs)).sort().at(-1)!;
-    const version = JSON.parse(await fs.readFile(path.join(logs, last), 'utf8')) as { tables: Record<string, { objects: string[] }> };
-    const files = version.tables['silver/titles']!.objects.map((o) => `'${path.join(d, 'data', 'lake', 'silver', o)}'`);
-    const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'test');
-    try {
-      return (await engine.rows(`SELECT show_id, title FROM read_parquet([${files.join(', ')}])`)).map((x) => `${x['show_id']}=${x['title']}`).sort();
-    } finally {
-      engine.close();
-    }
-  };
+  const read = (d: string) => currentRows(d, 'titles');
   const expected = ['s2=Two (updated in February)', 's3=Three (fixed)', 's4=Four'];
   assert.deepEqual(await read(dir), expected);
   // The same final files in one run, and a full refresh: the same rows.
@@ -138,17 +139,7 @@ test('a file whose first version waited, fixed after a later file merged: the da
   await fs.cp(dir, scratch, { recursive: true });
   const full = await run(scratch, '--full-refresh');
   assert.deepEqual(full.datasets, fixed.datasets);
-  const rows = async (d: string) => {
-    const logs = path.join(d, 'data', 'lake', 'runs', '_log');
-    const version = JSON.parse(await fs.readFile(path.join(logs, (await fs.readdir(logs)).sort().at(-1)!), 'utf8')) as { tables: Record<string, { objects: string[] }> };
-    const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'test');
-    try {
-      const files = version.tables['silver/shows']!.objects.map((o) => `'${path.join(d, 'data', 'lake', 'silver', o)}'`);
-      return (await engine.rows(`SELECT show_id, title FROM read_parquet([${files.join(', ')}]) ORDER BY show_id`)).map((r) => `${r['show_id']}=${r['title']}`);
-    } finally {
-      engine.close();
-    }
-  };
+  const rows = (d: string) => currentRows(d, 'shows');
   assert.deepEqual(await rows(dir), ['s1=One', 's2=Two (Feb)', 's3=Three', 's4=Four']);
   assert.deepEqual(await rows(scratch), await rows(dir));
 });

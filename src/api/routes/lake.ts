@@ -13,7 +13,7 @@ import type { DatasetSpec } from '../../project/types.js';
 import { badRequest, notFound } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
 import { livePrivacy, type Privacy } from '../project-watch.js';
-import { personalNames } from '../../project/personal-lineage.js';
+import { parserOn, personalNames } from '../../project/personal-lineage.js';
 import { lakeCall } from '../lake-call.js';
 import { body, errors, noQuery } from '../schemas.js';
 
@@ -41,11 +41,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     const key = JSON.stringify([privacy.declared, privacy.goldSql]);
     let names = goldNames.get(key);
     if (!names) {
-      const parse = async (sql: string) => {
-        const [r] = await (await engine.db()).rows(`SELECT json_serialize_sql(${str(sql)}) AS tree`);
-        return JSON.parse(String(r!['tree'])) as unknown;
-      };
-      names = personalNames(privacy.goldSql, privacy.declared, parse);
+      names = engine.db().then((db) => personalNames(privacy.goldSql, privacy.declared, parserOn(db)));
       goldNames.clear();
       goldNames.set(key, names);
     }
