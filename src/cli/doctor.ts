@@ -17,6 +17,7 @@ import { MongoServingStore } from '../serving/mongo.js';
 import { SqliteServingStore } from '../serving/sqlite.js';
 import { lastAlert, maskWebhook } from '../ops/alerts.js';
 import { describeFreshness, readFreshness, type FreshnessReport } from '../ops/freshness.js';
+import { makeFolder } from '../folders.js';
 
 export interface Check {
   area: string;
@@ -80,7 +81,7 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
       const status = await lake.bucketStatus();
       const missing = BUCKETS.filter((b) => !status[b]);
       if (!config.s3) {
-        await fs.mkdir(config.lakeDir, { recursive: true });
+        await makeFolder(config.lakeDir);
         await fs.access(config.lakeDir, fs.constants.W_OK);
       }
       return `${lake.description} reachable; buckets ${BUCKETS.map((b) => `${b}${status[b] ? '' : ' (missing: the next run creates it)'}`).join(', ')}${missing.length ? '' : ' present'}`;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import type { Config } from '../config.js';
+import { makeFolder } from '../folders.js';
 
 export type Row = Record<string, string | number | boolean | null>;
 
@@ -42,7 +43,7 @@ export class Engine {
   }
 
   static async open(settings: Config['duckdb'], spillDir: string, removeSpillDirOnClose = false): Promise<Engine> {
-    await fs.mkdir(spillDir, { recursive: true });
+    await makeFolder(spillDir);
     const instance = await DuckDBInstance.create(':memory:', {
       threads: String(settings.threads),
       memory_limit: settings.memoryLimit,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { FIRST_NAMES, LAST_NAMES } from './names.js';
 import { Random } from './random.js';
+import { makeFolder } from '../folders.js';
 
 /**
  * Sample sources like the seed's generator: clients.csv and achats.csv with the seed's columns, formats
@@ -121,7 +122,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const asOf = new Date(Math.floor((options.asOf ?? new Date()).getTime() / DAY_MS) * DAY_MS);
   // days[i] = the day i days before asOf; 3 years covers sign-up dates, the last 365 days purchases.
   const days = Array.from({ length: 3 * 365 + 1 }, (_, i) => isoDay(new Date(asOf.getTime() - i * DAY_MS)));
-  await fs.mkdir(options.outDir, { recursive: true });
+  await makeFolder(options.outDir);
   const log = new DefectLog(options.defectsLog);
   const dirty = () => dirtyRate > 0 && random.next() < dirtyRate;
 

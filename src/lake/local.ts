@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { UserError } from '../errors.js';
 import { BUCKETS, assertValidKey, type Bucket, type ObjectInfo, type ObjectStore } from './storage.js';
+import { makeFolder } from '../folders.js';
 
 /**
  * The embedded lake: `<root>/<bucket>/<key>`. Writes go to `<root>/.tmp` first and are renamed into
@@ -24,7 +25,7 @@ export class LocalObjectStore implements ObjectStore {
 
   async ensureBuckets(): Promise<void> {
     try {
-      await Promise.all([...BUCKETS.map((b) => fs.mkdir(path.join(this.root, b), { recursive: true })), fs.mkdir(this.tmpDir, { recursive: true })]);
+      await Promise.all([...BUCKETS.map((b) => makeFolder(path.join(this.root, b))), makeFolder(this.tmpDir)]);
     } catch (err) {
       throw new UserError(`cannot create the lake folder ${this.root}: ${(err as NodeJS.ErrnoException).code ?? err}`, 'check DATA_DIR and its permissions');
     }

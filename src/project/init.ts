@@ -15,6 +15,7 @@ import { datasetYaml, keyOf, starterKpi, toCheck, yamlText } from './init-yaml.j
 import { loadProject, RESERVED_DATASETS } from './load.js';
 import { BUILT_IN_PROJECT } from './resolve.js';
 import { PROJECT_NAME } from './schema.js';
+import { makeFolder } from '../folders.js';
 
 /** A project name from a folder name: `My Flights 2024` → `my-flights-2024`. */
 export function projectName(dir: string): string {
@@ -33,7 +34,7 @@ async function refuseExisting(dir: string): Promise<void> {
   if (existsSync(path.join(dir, 'datalake.yml'))) {
     throw new UserError(`${dir} already holds a project (datalake.yml)`, 'pick another folder, or edit that project\'s files');
   }
-  await fs.mkdir(dir, { recursive: true });
+  await makeFolder(dir);
 }
 
 const GITIGNORE = '# The lake, the serving store and run scratch space of this project\ndata/\n';
@@ -149,7 +150,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
   // What this init creates, removed again if the project does not load: no half-written folder is left,
   // which every command (and init itself) would then refuse. Only what did not exist before.
   const written: string[] = [];
-  const mkdir = async (dir: string) => void (await fs.mkdir(dir, { recursive: true }).then((made) => made && written.push(made)));
+  const mkdir = async (dir: string) => void (await makeFolder(dir).then((made) => made && written.push(made)));
   const write = async (file: string, text: string) => void (await fs.writeFile(file, text), written.push(file));
   let name: string;
   try {

@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Row } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
 import type { KpiColumnType } from '../project/types.js';
 import type { DataVersion, KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
+import { makeFolderSync } from '../folders.js';
 
 const SQL_TYPE: Record<KpiColumnType, string> = { string: 'TEXT', integer: 'INTEGER', number: 'REAL', date: 'TEXT' };
 const TABLE_NAME = /^kpi_[a-z0-9_]+$/;
@@ -37,7 +37,7 @@ export class SqliteServingStore implements ServingStore {
   constructor(file: string) {
     this.description = `sqlite ${file}`;
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
+      makeFolderSync(path.dirname(file));
       this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
       // Switching a new file to WAL does not wait on a busy handler: when the server's workers open
       // a new store at the same moment, all but one get SQLITE_BUSY at once. They try again.
