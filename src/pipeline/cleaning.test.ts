@@ -353,6 +353,43 @@ describe('silver cleaning rules', () => {
     ]);
   });
 
+  test('a column with a unit reads it before or after the number, and parentheses as a negative; another unit is quarantined, not mixed in', async () => {
+    const spec = keyedById('listings', [], {
+      id: { type: 'integer', required: true, personal: false },
+      price: { type: 'decimal', scale: 2, required: false, personal: false, unit: '$' },
+      rate: { type: 'integer', required: false, personal: false, unit: '%' },
+    });
+    const lines = ['1,"$1,234.50",98%', '2,-$5.00,100 %', '3,$-5,0%', '4,"($1,234.50)",', '5,(7.25),', '6,12,7', '7,€5.00,1', '8,$,2', '9,5$,3', '10,$1.5.0,4', '11,$5,12.5%'];
+    const { rows, quarantine } = await clean(spec, 'id,price,rate\n' + lines.map((l) => `${l}\n`).join(''));
+    assert.deepEqual(rows.map((r) => [r['id'], r['price'] === null ? null : Number(r['price']), r['rate']]), [
+      [1, 1234.5, 98],
+      [2, -5, 100],
+      [3, -5, 0],
+      [4, -1234.5, null],
+      [5, -7.25, null],
+      [6, 12, 7],
+      [9, 5, 3],
+    ]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [
+      [7, 'invalid_number:price'],
+      [8, 'invalid_number:price'],
+      [10, 'invalid_number:price'],
+      [11, 'invalid_integer:rate'],
+    ]);
+    // With decimal commas, as a French or German export writes amounts.
+    const euro = await clean({ ...keyedById('preise', [], { id: spec.columns['id']!, betrag: { type: 'number', required: false, personal: false, unit: '€' } }), delimiter: ';', decimalSeparator: ',' }, 'id;betrag\n1;1.234,56 €\n2;-12,50€\n3;€ 7\n4;12.5 €\n');
+    assert.deepEqual(euro.rows.map((r) => [r['id'], r['betrag']]), [[1, 1234.56], [2, -12.5], [3, 7]]);
+    assert.deepEqual(euro.quarantine.map((q) => [q['_record'], q['_reason']]), [[4, 'invalid_number:betrag']]);
+    // The details name the unit declared, or the option that reads a currency where none is.
+    assert.equal(quarantine[0]!['_detail'], 'price "€5.00" is not a valid decimal (in $)');
+    const plain = await clean(keyedById('plain', [], { id: spec.columns['id']!, price: { type: 'number', required: false, personal: false } }), 'id,price\n1,R$ 12\n2,12 €\n3,abc\n');
+    assert.deepEqual(plain.quarantine.map((q) => q['_detail']), [
+      'price "R$ 12" is not a valid number (declare unit: "R$" on the column to read it)',
+      'price "12 €" is not a valid number (declare unit: "€" on the column to read it)',
+      'price "abc" is not a valid number',
+    ]);
+  });
+
   test('a non-breaking space around a number is trimmed; one inside it is quarantined, the detail saying so', async () => {
     const spec = keyedById('mengen', [], {
       id: { type: 'integer', required: true, personal: false },

@@ -1,5 +1,6 @@
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, DecimalSeparator, Severity } from '../project/types.js';
+import { KNOWN_UNITS, numberExpr, withoutUnit } from './number-reading.js';
 
 /**
  * A dataset's declarations as SQL over one row: the typed value of each raw text column, whether it is
@@ -49,43 +50,16 @@ export function sqlType(col: ColumnSpec): string {
 }
 
 /**
- * Text `r` as a number of SQL `type`: as DuckDB casts it, or read with a decimal comma ("12,50", "0,125"),
- * or with commas that can only group thousands ("1,234.50", "1,234,567"). Not repaired without
- * `decimal_separator: "."`, so quarantined: "1,234" or "-12,500", where the comma separates thousands
- * as often as it marks decimals, and reading it wrong is a factor of 1,000. With it declared (a dataset
- * of `decimal_separator: "."`), a comma groups thousands only: "1,234" is 1234, "12,5" no number.
- */
-export function numberExpr(r: string, type: string, decimalSeparator?: DecimalSeparator): string {
-  if (decimalSeparator === ',') return commaNumberExpr(r, type);
-  const thousands = `TRY_CAST(replace(${r}, ',', '') AS ${type})`;
-  if (decimalSeparator === '.') {
-    // A first group of 0 is no thousands group: "0,125" is no number here.
-    const grouped = `regexp_full_match(${r}, '\\s*[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+([.][0-9]*)?\\s*')`;
-    return `coalesce(TRY_CAST(${r} AS ${type}), CASE WHEN ${grouped} THEN ${thousands} END)`;
-  }
-  const decimalComma = `contains(${r}, ',') AND NOT contains(${r}, '.') AND NOT regexp_full_match(${r}, '\\s*[+-]?[1-9][0-9]*,[0-9]{3}\\s*')`;
-  const onlyThousands = `regexp_full_match(${r}, '\\s*[+-]?[1-9][0-9]{0,2}((,[0-9]{3})+[.][0-9]*|(,[0-9]{3}){2,})\\s*')`;
-  return `coalesce(TRY_CAST(${r} AS ${type}), CASE WHEN ${onlyThousands} THEN ${thousands} WHEN ${decimalComma} THEN TRY_CAST(replace(${r}, ',', '.') AS ${type}) END)`;
-}
-
-/**
- * Text `r` as a number of a dataset whose decimal separator is the comma (`decimal_separator: ","`):
- * `12,5`, `1.234,56`, `1 234,5` (a space, or a non-breaking one, groups thousands too), `1234`. A dot is
- * a thousands separator only between groups of three digits: `12.5` and `1.23` are no numbers here
- * (quarantined), where reading them as 12.5 or 1,23 would be a guess.
- */
-function commaNumberExpr(r: string, type: string): string {
-  const t = `trim(${r})`;
-  const shaped = `regexp_full_match(${t}, '[+-]?([0-9]{1,3}([. \u00a0\u202f][0-9]{3})+|[0-9]+)(,[0-9]+)?')`;
-  return `CASE WHEN ${shaped} THEN TRY_CAST(replace(regexp_replace(${t}, '[. \u00a0\u202f]', '', 'g'), ',', '.') AS ${type}) END`;
-}
-
-/**
  * The typed value of raw column `r`. Casts accept surrounding spaces themselves, and trimming every
  * field of millions of rows costs more than the casts, so only text is trimmed. The ISO cast covers
  * nearly every row; format matching and the decimal comma are tried only where it fails.
  */
 export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, decimalSeparator?: DecimalSeparator): string {
+  if (spec.unit !== undefined) {
+    // Read as written first: the unit is taken off only where that fails.
+    const { unit, ...plain } = spec;
+    return `coalesce(${typedExpr(r, plain, trimmedText, decimalSeparator)}, ${typedExpr(`(${withoutUnit(r, unit)})`, plain, trimmedText, decimalSeparator)})`;
+  }
   switch (spec.type) {
     case 'integer': {
       // DuckDB's cast rounds "3.5" to 4 and reads "1e3", "0x10", "1_000": only digits are an integer here.
@@ -252,7 +226,10 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
     if (col.required) rules.push({ rule: 'required', column: name, severity: 'error', code: `missing_value:${name}`, fails: missingCol(name), detail: str(`${name} is missing`) });
     const typeRule = TYPE_RULE[col.type];
     if (typeRule) {
-      const expected = col.format ? `${col.type} (${col.format.join(' or ')})` : col.type;
+      const expected = col.format ? `${col.type} (${col.format.join(' or ')})` : col.unit !== undefined ? `${col.type} (in ${col.unit})` : col.type;
+      // A currency or percent sign in a number of a column declared without it: the option that reads it, named.
+      const numeric = col.type === 'integer' || col.type === 'number' || col.type === 'decimal';
+      const unitHint = numeric && col.unit === undefined ? ` WHEN regexp_matches(${raw(name)}, '[0-9]') THEN ${unitHints(raw(name))}` : '';
       rules.push({
         rule: 'type',
         column: name,
@@ -260,7 +237,7 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
         code: `${typeRule}:${name}`,
         fails: `NOT ${missingCol(name)} AND ${id(name)} IS NULL`,
         // A non-breaking space is invisible in the value shown: said in words.
-        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)' ELSE '' END`,
+        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${unitHint} ELSE '' END`,
       });
     }
   }
@@ -290,6 +267,11 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
     }
   }
   return rules;
+}
+
+/** For a value holding one of the known units, the option that reads it; else ''. */
+function unitHints(r: string): string {
+  return `CASE ${KNOWN_UNITS.map((u) => `WHEN contains(${r}, ${str(u)}) THEN ${str(` (declare unit: "${u}" on the column to read it)`)}`).join(' ')} ELSE '' END`;
 }
 
 /** The first failed `error` rule of a row, as [code, human detail] SQL expressions. */

@@ -253,6 +253,24 @@ describe('inferCsv', () => {
     assert.equal((await inferFile('counts2.csv', ['city,people', 'Lyon,1.234', 'Paris,2.100'])).decimalSeparator, undefined);
   });
 
+  test('amounts with a currency or percent sign are numbers of that unit; two currencies in a column, or signs in text, stay text', async () => {
+    // Inside Airbnb's prices and rates, an accounting export's negatives in parentheses.
+    const listings = await inferFile('listings.csv', ['id,price,host_response_rate,balance,mixed,label', '1,"$1,234.00",98%,"($5.00)",$5,A $ sign', '2,$85.00,100%,$12.50,€5,B', '3,,N/A,7,$6,C']);
+    assert.deepEqual(listings.columns.map((c) => [c.name, c.type, c.unit]), [
+      ['id', 'integer', undefined],
+      ['price', 'number', '$'],
+      ['host_response_rate', 'integer', '%'],
+      ['balance', 'number', '$'],
+      ['mixed', 'text', undefined],
+      ['label', 'text', undefined],
+    ]);
+    assert.deepEqual(listings.nullValues, ['N/A']);
+    // A German export's euros tell its decimal comma, as plain numbers would.
+    const euros = await inferFile('umsatz.csv', ['monat;umsatz;anteil', '2024-01;1.234,56 €;12,5 %', '2024-02;-12,50 €;3 %']);
+    assert.equal(euros.decimalSeparator, ',');
+    assert.deepEqual(euros.columns.slice(1).map((c) => [c.type, c.unit]), [['number', '€'], ['number', '%']]);
+  });
+
   test('a wide file is read in parts: 300 columns in seconds, not gigabytes', async () => {
     const header = ['id', ...Array.from({ length: 299 }, (_, i) => `c${i + 1}`)].join(',');
     const rows = Array.from({ length: 10 }, (_, r) => [r, ...Array.from({ length: 299 }, (_, i) => r * (i + 1))].join(','));

@@ -10,8 +10,9 @@ import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pip
 import { columnNames, inspectHeader, quoteOptions, skipOption, type Quoting } from '../pipeline/csv-header.js';
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
 import { notesAndHeaders, secondHeader } from './infer-rows.js';
-import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS, zeroLed } from './infer-spellings.js';
-import { numberExpr, offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
+import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
+import { numberTests, unitColumns } from './infer-numbers.js';
+import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import type { ColumnType, DecimalSeparator } from './types.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
 
@@ -106,21 +107,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${marks}) AS ${id(`marks_${i}`)}`,
       // Eight digits of a day (GA4's `20240101`) in a column named as a date.
       ...(DATE_NAME.test(names[i]!) ? [`${fails(i, `CASE WHEN regexp_full_match(${v}, '(19|20)[0-9]{6}') THEN try_strptime(${v}, '%Y%m%d') END`)} AS ${id(`ymd_${i}`)}`] : []),
-      `${fails(i, `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') AND NOT ${zeroLed(v)} THEN TRY_CAST(${v} AS BIGINT) END`)} AS ${id(`int_${i}`)}`,
-      // A number as silver reads it, finite, and not an id of more digits than a double holds exactly.
-      `${fails(i, `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE')}) THEN true END`)} AS ${id(`num_${i}`)}`,
-      // The same with a decimal comma and thousands dots (`decimal_separator: ","`), and the values that tell one
-      // convention from the other: `12,5` or `0,125` (no thousands), against `12.5` (no thousands either).
-      `${fails(i, `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE', ',')}) THEN true END`)} AS ${id(`numc_${i}`)}`,
-      // And with the comma grouping thousands only (`decimal_separator: "."`): `2,067` beside `13,436.29`.
-      `${fails(i, `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE', '.')}) THEN true END`)} AS ${id(`nump_${i}`)}`,
-      // (Thousands grouped by dots or spaces, a non-breaking one as French exports write: `3 033 682,56`.)
-      `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9][0-9. \u00a0\u202f]*,[0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')) AS ${id(`dc_${i}`)}`,
-      `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]*[.][0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3})+')) AS ${id(`dd_${i}`)}`,
-      // Dots that can group thousands only (`3.410.256`), or may (`59.594`), and plain integers (`946`) beside them.
-      `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3}){2,}')) AS ${id(`dtt_${i}`)}`,
-      `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}[.][0-9]{3}')) AS ${id(`dt_${i}`)}`,
-      `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]+')) AS ${id(`pi_${i}`)}`,
+      ...numberTests(v, i, fails),
       // (0 and 1 among words: `True`, `0`, `false`, `1` in one column, as silver reads them. 0 and 1 alone are integers, tested first.)
       `${fails(i, `CASE WHEN lower(${v}) IN (${[...BOOLEANS, '0', '1'].map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
       // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
@@ -135,16 +122,20 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // or words. Asked of the boolean columns only (a distinct count on every column cost a second of 3M rows).
   const booleans = headers.flatMap((_, i) => (Number(row[`values_${i}`]) > 0 && Number(row[`bool_${i}`]) === 0 ? [i] : []));
   Object.assign(row, await aggregate(engine, booleans.flatMap((i) => [`bool_and(length(${value(i)}) = 1) AS ${id(`letters_${i}`)}`, `count(DISTINCT lower(${value(i)})) AS ${id(`spellings_${i}`)}`]), source));
+  const firstRows = `(SELECT * FROM ${source} LIMIT ${FORMAT_SAMPLE_ROWS})`;
+  const typeless = (readings: string[]) =>
+    headers.flatMap((_, i) => {
+      const ok = (k: string) => Number(row[`values_${i}`]) > 0 && Number(row[`${k}_${i}`]) === 0;
+      return readings.some(ok) || Number(row[`values_${i}`]) === 0 ? [] : [i];
+    });
+  // Amounts with a currency or percent sign: numbers of that unit (`unit: "$"`).
+  const units = await unitColumns((selects, from) => aggregate(engine, selects, from, onProgress), typeless(['int', 'num', 'numc', 'nump', 'bool', 'date', 'ts']), value, fails, source, firstRows, row);
   // The 44 date and timestamp formats are tried only on the columns that have no type yet: first on the
   // file's first rows, then on every row for the formats that read all of those. Trying them all on
   // every value of every column took minutes on a file of millions of rows.
-  const untyped = headers.flatMap((_, i) => {
-    const ok = (k: string) => Number(row[`values_${i}`]) > 0 && Number(row[`${k}_${i}`]) === 0;
-    return ['int', 'num', 'bool', 'date', 'ts'].some(ok) || Number(row[`values_${i}`]) === 0 ? [] : [i];
-  });
   // Every format has a day and a year in digits: a column with a value of fewer than two digits in
   // the first rows ("Paris", "A1") reads with none of them, and is not tried.
-  const firstRows = `(SELECT * FROM ${source} LIMIT ${FORMAT_SAMPLE_ROWS})`;
+  const untyped = typeless(['int', 'num', 'bool', 'date', 'ts']);
   const digits = await aggregate(engine, untyped.map((i) => `${fails(i, `CASE WHEN regexp_matches(${value(i)}, '[0-9][^0-9]*[0-9]') THEN true END`)} AS ${id(`digits_${i}`)}`), firstRows);
   const dateLike = untyped.filter((i) => Number(digits[`digits_${i}`]) === 0);
   for (const i of untyped) for (const t of formatTests(i)) row[t.alias] = 1;
@@ -254,6 +245,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       ...(format ? { format } : {}),
       ...(ambiguousWith ? { ambiguousWith } : {}),
       ...(code ? { code } : {}),
+      ...(units.has(i) && type !== 'text' ? { unit: units.get(i)! } : {}),
       ...(columnNulls.length ? { nullValues: columnNulls } : {}),
       complete,
       unique: complete && get('distinct') === rows,

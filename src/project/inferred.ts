@@ -19,6 +19,8 @@ export interface InferredColumn {
   ambiguousWith?: string;
   /** Digits only, but named as a code (`zip`, `fips`, `phone`): kept as text, so that leading zeros stay. */
   code?: true;
+  /** The currency or percent sign written around its numbers (`$1,234.50`, `98%`), taken off to read them. */
+  unit?: string;
   /** This column's spellings of a missing value: statistics marks (`..`, `[x]`) beside its numbers or dates. */
   nullValues?: string[];
   /** No value missing. */

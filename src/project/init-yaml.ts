@@ -99,6 +99,7 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const fields = [`type: ${c.type}`];
   if (isKey || required) fields.push('required: true');
   if (c.format) fields.push(`format: ${JSON.stringify(c.format)}`);
+  if (c.unit) fields.push(`unit: ${JSON.stringify(c.unit)}`);
   // A column's own spellings replace the dataset's: those too.
   if (c.nullValues?.length) fields.push(`null_values: [${[...new Set([...datasetNulls, ...c.nullValues])].map((v) => JSON.stringify(v)).join(', ')}]`);
   const header = !c.header ? 'no name in the header' : c.header !== c.name ? `header ${JSON.stringify(c.header)}` : '';

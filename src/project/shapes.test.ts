@@ -61,3 +61,12 @@ test('merged: dates ISO in one file and day first in another are a date read wit
   assert.equal(mergeShapes(iso, csv([column('id', 'integer'), column('day', 'date', { format: '%m/%d/%Y' })])).columns[1]!.type, 'text');
   assert.ok(!oneTable(iso, csv([column('id', 'integer'), column('day', 'date')], { quote: 'none' })));
 });
+
+test('merged: a unit in one file only stays (plain numbers read in such a column); two units are two currencies, text', () => {
+  const a = csv([column('price', 'number', { unit: '$' }), column('fee', 'integer', { unit: '€' }), column('rate', 'integer')]);
+  const b = csv([column('price', 'integer'), column('fee', 'integer', { unit: '$' }), column('rate', 'integer', { unit: '%' })]);
+  const byName = Object.fromEntries(mergeShapes(a, b).columns.map((c) => [c.name, c]));
+  assert.deepEqual([byName['price']!.type, byName['price']!.unit], ['number', '$']);
+  assert.deepEqual([byName['fee']!.type, byName['fee']!.unit], ['text', undefined]);
+  assert.deepEqual([byName['rate']!.type, byName['rate']!.unit], ['integer', '%']);
+});

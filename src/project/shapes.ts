@@ -45,16 +45,19 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     // A column empty in one file says nothing about its type.
     if (y.distinct === 0) return { ...x, complete: false, unique: false };
     if (x.distinct === 0) return { ...y, header: x.header, complete: false, unique: false };
-    const same = x.type === y.type && x.format === y.format;
-    const numbers = [x.type, y.type].every((t) => t === 'integer' || t === 'number');
+    // A unit in one file only: the other's plain numbers read in a column declared with it. Two units are two currencies: text.
+    const unit = x.unit ?? y.unit;
+    const units = x.unit === undefined || y.unit === undefined || x.unit === y.unit;
+    const same = x.type === y.type && x.format === y.format && units;
+    const numbers = [x.type, y.type].every((t) => t === 'integer' || t === 'number') && units;
     // Dates ISO in one file and day first in another: silver reads both without a format.
     const dates = x.type === 'date' && y.type === 'date' && [x.format, y.format].every((f) => f === undefined || SILVER_DATE_FORMS.includes(f));
     const type = same ? x.type : numbers ? 'number' : dates ? 'date' : 'text';
-    const { format: _format, ambiguousWith: _ambiguous, nullValues: _nulls, ...rest } = x;
+    const { format: _format, ambiguousWith: _ambiguous, nullValues: _nulls, unit: _unit, ...rest } = x;
     const ambiguousWith = dates && !same ? (x.ambiguousWith ?? y.ambiguousWith) : undefined;
     // Statistics marks are missing in a column of numbers or dates, values of a text one.
     const nullValues = type === 'text' ? [] : [...new Set([...(x.nullValues ?? []), ...(y.nullValues ?? [])])].sort();
-    return { ...(same ? x : rest), type, ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
+    return { ...(same ? x : rest), type, ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
   });
   // A spelling one file leaves missing in a number column and another has as a value of a text column.
   const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();

@@ -21,6 +21,8 @@ export interface ColumnSpec {
   scale?: number;
   /** This column's spellings of a missing value, instead of the dataset's (`[]`: only an empty field; `NA` for Namibia is a value). */
   nullValues?: readonly string[];
+  /** Text written around the numbers of a numeric column (`$`, `€`, `%`, `kg`), taken off to read them. */
+  unit?: string;
 }
 
 /**

@@ -1,0 +1,56 @@
+import { sqlString as str } from '../engine/duckdb.js';
+import type { DecimalSeparator } from '../project/types.js';
+
+/**
+ * Text `r` as a number of SQL `type`: as DuckDB casts it, or read with a decimal comma ("12,50", "0,125"),
+ * or with commas that can only group thousands ("1,234.50", "1,234,567"). Not repaired without
+ * `decimal_separator: "."`, so quarantined: "1,234" or "-12,500", where the comma separates thousands
+ * as often as it marks decimals, and reading it wrong is a factor of 1,000. With it declared (a dataset
+ * of `decimal_separator: "."`), a comma groups thousands only: "1,234" is 1234, "12,5" no number.
+ */
+export function numberExpr(r: string, type: string, decimalSeparator?: DecimalSeparator): string {
+  if (decimalSeparator === ',') return commaNumberExpr(r, type);
+  const thousands = `TRY_CAST(replace(${r}, ',', '') AS ${type})`;
+  if (decimalSeparator === '.') {
+    // A first group of 0 is no thousands group: "0,125" is no number here.
+    const grouped = `regexp_full_match(${r}, '\\s*[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+([.][0-9]*)?\\s*')`;
+    return `coalesce(TRY_CAST(${r} AS ${type}), CASE WHEN ${grouped} THEN ${thousands} END)`;
+  }
+  const decimalComma = `contains(${r}, ',') AND NOT contains(${r}, '.') AND NOT regexp_full_match(${r}, '\\s*[+-]?[1-9][0-9]*,[0-9]{3}\\s*')`;
+  const onlyThousands = `regexp_full_match(${r}, '\\s*[+-]?[1-9][0-9]{0,2}((,[0-9]{3})+[.][0-9]*|(,[0-9]{3}){2,})\\s*')`;
+  return `coalesce(TRY_CAST(${r} AS ${type}), CASE WHEN ${onlyThousands} THEN ${thousands} WHEN ${decimalComma} THEN TRY_CAST(replace(${r}, ',', '.') AS ${type}) END)`;
+}
+
+/**
+ * Text `r` as a number of a dataset whose decimal separator is the comma (`decimal_separator: ","`):
+ * `12,5`, `1.234,56`, `1 234,5` (a space, or a non-breaking one, groups thousands too), `1234`. A dot is
+ * a thousands separator only between groups of three digits: `12.5` and `1.23` are no numbers here
+ * (quarantined), where reading them as 12.5 or 1,23 would be a guess.
+ */
+function commaNumberExpr(r: string, type: string): string {
+  const t = `trim(${r})`;
+  const shaped = `regexp_full_match(${t}, '[+-]?([0-9]{1,3}([. \u00a0\u202f][0-9]{3})+|[0-9]+)(,[0-9]+)?')`;
+  return `CASE WHEN ${shaped} THEN TRY_CAST(replace(regexp_replace(${t}, '[. \u00a0\u202f]', '', 'g'), ',', '.') AS ${type}) END`;
+}
+
+/** The units `init --from-csv` recognises around numbers: currency symbols and the percent sign. */
+export const KNOWN_UNITS = ['R$', 'US$', '$', '€', '£', '¥', '₹', '%'] as const;
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// Digits with the separators silver's number reading knows (dots, commas, spaces, non-breaking ones); it judges them.
+const DIGITS = '([.]?[0-9](?:[0-9., \u00a0\u202f]*[0-9])?)';
+
+/**
+ * Text `r` of a column declared with a `unit` (`$`, `€`, `%`, `kg`), as the number alone: the unit
+ * before or after it (`$1,234.50`, `-$5`, `$-5`, `1 234,56 €`, `98%`), and a number in parentheses
+ * as a negative, as accounting writes it (`($1,234.50)`, `(5.00)`). NULL where the value is not so
+ * written: another unit (`€5` in a `$` column) is no number of this column, and is quarantined
+ * rather than mixed in.
+ */
+export function withoutUnit(r: string, unit: string): string {
+  const u = escapeRegex(unit);
+  const before = `^\\s*([+-]?)\\s*${u}\\s*([+-]?)\\s*${DIGITS}\\s*$`;
+  const after = `^\\s*([+-]?)\\s*${DIGITS}\\s*${u}\\s*$`;
+  const negative = `^\\s*\\(\\s*(?:${u}\\s*)?${DIGITS}\\s*(?:${u}\\s*)?\\)\\s*$`;
+  return `CASE WHEN regexp_full_match(${r}, ${str(before)}) THEN regexp_replace(${r}, ${str(before)}, '\\1\\2\\3') WHEN regexp_full_match(${r}, ${str(after)}) THEN regexp_replace(${r}, ${str(after)}, '\\1\\2') WHEN regexp_full_match(${r}, ${str(negative)}) THEN regexp_replace(${r}, ${str(negative)}, '-\\1') END`;
+}

@@ -1,0 +1,62 @@
+import { sqlIdent as id } from '../engine/duckdb.js';
+import { KNOWN_UNITS, numberExpr, withoutUnit } from '../pipeline/number-reading.js';
+import { zeroLed } from './infer-spellings.js';
+
+/** `count(*) FILTER` of the rows where column i has a value and `test` gives NULL. */
+export type Fails = (i: number, test: string) => string;
+
+/**
+ * The counts that type a column of numbers, for value `v` of column i: the values that fail each
+ * reading (`int`, `num`; `numc` with decimal commas, `nump` with commas grouping thousands), and the
+ * values that tell one convention from the other (`dc`, `dd`, `dtt`, `dt`, `pi`).
+ */
+export function numberTests(v: string, i: number, fails: Fails): string[] {
+  // A number as silver reads it, finite, and not an id of more digits than a double holds exactly.
+  const reads = (separator?: ',' | '.') => `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE', separator)}) THEN true END`;
+  return [
+    `${fails(i, `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') AND NOT ${zeroLed(v)} THEN TRY_CAST(${v} AS BIGINT) END`)} AS ${id(`int_${i}`)}`,
+    `${fails(i, reads())} AS ${id(`num_${i}`)}`,
+    // The same with a decimal comma and thousands dots (`decimal_separator: ","`), and the values that tell one
+    // convention from the other: `12,5` or `0,125` (no thousands), against `12.5` (no thousands either).
+    `${fails(i, reads(','))} AS ${id(`numc_${i}`)}`,
+    // And with the comma grouping thousands only (`decimal_separator: "."`): `2,067` beside `13,436.29`.
+    `${fails(i, reads('.'))} AS ${id(`nump_${i}`)}`,
+    // (Thousands grouped by dots or spaces, a non-breaking one as French exports write: `3 033 682,56`.)
+    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9][0-9. \u00a0\u202f]*,[0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')) AS ${id(`dc_${i}`)}`,
+    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]*[.][0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3})+')) AS ${id(`dd_${i}`)}`,
+    // Dots that can group thousands only (`3.410.256`), or may (`59.594`), and plain integers (`946`) beside them.
+    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3}){2,}')) AS ${id(`dtt_${i}`)}`,
+    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}[.][0-9]{3}')) AS ${id(`dt_${i}`)}`,
+    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]+')) AS ${id(`pi_${i}`)}`,
+  ];
+}
+
+type Aggregate = (selects: string[], from: string) => Promise<Record<string, unknown>>;
+
+/**
+ * Columns of numbers written with a currency or percent sign (`$1,234.50`, `1 234,56 €`, `98%`,
+ * `($5.00)`), which typed as text: of those with one known unit in their first rows, the ones whose
+ * every value reads as a number once that unit is taken off, as silver reads a column declared with
+ * it. Their counts in `row` are replaced by those of the numbers without the unit, so that the
+ * column is typed, and the file's decimal separator told, from them. Returns each one's unit.
+ */
+export async function unitColumns(aggregate: Aggregate, candidates: number[], value: (i: number) => string, fails: Fails, source: string, firstRows: string, row: Record<string, unknown>): Promise<Map<number, string>> {
+  const symbols = `'(${KNOWN_UNITS.map((u) => u.replace(/[$]/g, '\\$')).join('|')})'`;
+  const found = await aggregate(candidates.map((i) => `string_agg(DISTINCT regexp_extract(${value(i)}, ${symbols}), chr(1)) FILTER (WHERE regexp_matches(${value(i)}, '[0-9]')) AS ${id(`units_${i}`)}`), firstRows);
+  const units = new Map<number, string>();
+  for (const i of candidates) {
+    const seen = String(found[`units_${i}`] ?? '').split('\x01').filter(Boolean);
+    if (seen.length === 1) units.set(i, seen[0]!);
+  }
+  if (!units.size) return units;
+  // A value without the unit reads as it is, as silver reads it first.
+  const bare = (i: number) => `coalesce(${withoutUnit(value(i), units.get(i)!)}, ${value(i)})`;
+  const counts = await aggregate([...units.keys()].flatMap((i) => numberTests(bare(i), i, fails)), source);
+  const numbers = new Map<number, string>();
+  for (const [i, unit] of units) {
+    if (['int', 'num', 'numc', 'nump'].every((k) => Number(counts[`${k}_${i}`]) !== 0)) continue;
+    numbers.set(i, unit);
+    for (const k of ['int', 'num', 'numc', 'nump', 'dc', 'dd', 'dtt', 'dt', 'pi']) row[`${k}_${i}`] = counts[`${k}_${i}`];
+  }
+  return numbers;
+}
