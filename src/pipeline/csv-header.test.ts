@@ -36,6 +36,14 @@ describe('header names and their match with a definition', () => {
     assert.deepEqual(matchHeader(parseHeader('id,Change %,Margin (€)'), declaring(['id', 'change', 'margin'])).names, ['id', 'change', 'margin']);
   });
 
+  test('headers told apart by a comparison or a plus (UCI\'s `<=50K` and `>50K`, the Census\' `85+`) get names of their own: a later file in another order keeps each value in its column', () => {
+    const names = columnNames(parseHeader('Income <=50K,Income >50K,Age 85,Age 85+,Score ≥ 3,Score < 3'));
+    assert.deepEqual(names, ['income_le_50_k', 'income_gt_50_k', 'age_85', 'age_85_plus', 'score_ge_3', 'score_lt_3']);
+    assert.deepEqual(matchHeader(parseHeader('Age 85+,Income >50K,Score < 3,Income <=50K,Age 85,Score ≥ 3'), declaring(names)).names, ['age_85_plus', 'income_gt_50_k', 'score_lt_3', 'income_le_50_k', 'age_85', 'score_ge_3']);
+    // A definition written before (`income_50_k`, `income_50_k_2`) still loads a file ordered as then.
+    assert.deepEqual(matchHeader(parseHeader('id,Income <=50K,Income >50K'), declaring(['id', 'income_50_k', 'income_50_k_2'])).names, ['id', 'income_50_k', 'income_50_k_2']);
+  });
+
   test('mixed spellings of a repeated name match the numbers init gives them', () => {
     for (const line of ['a,a_2,a', 'Dup,dup_2,DUP', 'a_2,a,a', 'x,x,x,x']) {
       const header = parseHeader(line);
