@@ -84,6 +84,18 @@ describe('header names and their match with a definition', () => {
     assert.equal(headerProblem('orders.csv', some, matchHeader(some, spec), spec), undefined, 'one declared column named: the others read as missing');
   });
 
+  test('a row taken for the header (a file without one, as UCI\'s adult data) stops the file when it names under half the columns, beside numbers', () => {
+    // A definition init wrote from a first file without a header: its names are that file's first row.
+    const spec = declaring(columnNames(parseHeader('39, State-gov, 77516, Bachelors, 13, Never-married, White, Male, <=50K')));
+    const header = parseHeader('50, Self-emp-not-inc, 83311, Bachelors, 13, Married-civ-spouse, White, Female, >50K');
+    const problem = headerProblem('adult_2.csv', header, matchHeader(header, spec), spec);
+    assert.match(problem?.message ?? '', /^adult_2\.csv: its header names 3 of the 9 declared columns, beside numbers \(the header has: 50,Self-emp-not-inc,.*\) \(is that line a row or a title\? the first line must name the columns\)$/);
+    assert.match(problem?.hint ?? '', /^a first line must name the columns: c_39,state_gov,c_77516,/);
+    // A later export dropping most columns, with names only, reads them as missing, as before.
+    const narrow = parseHeader('c_39,state_gov,country,notes');
+    assert.equal(headerProblem('adult_3.csv', narrow, matchHeader(narrow, spec), spec), undefined);
+  });
+
   test('ligatures are spelled out: a later export spelling them in ASCII matches', () => {
     const header = parseHeader('Œuvre,Straße,Søren,Æther,Łódź,Surface m²,Nº client');
     const names = columnNames(header);

@@ -183,7 +183,12 @@ export function headerProblem(fileName: string, header: string[], match: HeaderM
   const missing = match.missingRequired;
   // Not one declared column named (all of them optional): every row would be read empty and dropped.
   const unmatched = match.names.every((n) => n.startsWith('_extra_'));
-  if (!missing.length && !unmatched) return undefined;
+  // Under half the declared columns named, beside a number naming none: a row taken for the header (a
+  // file without one). Read so, its rows would be rows of missing values, dropped as duplicates.
+  const declared = Object.keys(spec.columns).length;
+  const named = new Set(match.names.filter((n) => !n.startsWith('_extra_'))).size;
+  const rowLike = named * 2 < declared && header.some((h, i) => match.names[i]!.startsWith('_extra_') && /^[+-]?[0-9][0-9.,]*$/.test(h.trim()));
+  if (!missing.length && !unmatched && !rowLike) return undefined;
   const raw = shown(header.join(spec.delimiter));
   const other = [',', ';', '\t', '|'].find((d) => d !== spec.delimiter && header.length === 1 && raw.includes(d === '\t' ? '\\t' : d));
   const names: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
@@ -195,13 +200,13 @@ export function headerProblem(fileName: string, header: string[], match: HeaderM
     ? ''
     : narrow
       ? ` (lines before the header, such as a title or notes? set skip_lines: <their number> in datasets/${spec.name}.yml)`
-      : unmatched
+      : unmatched || (rowLike && !missing.length)
         ? ` (is that line a row or a title? ${spec.skipLines ? `the line after the ${spec.skipLines} that skip_lines skips` : 'the first line'} must name the columns)`
         : '';
-  const what = missing.length ? `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : 'no field of its header names a declared column';
+  const what = missing.length ? `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : unmatched ? 'no field of its header names a declared column' : `its header names ${named} of the ${declared} declared columns, beside numbers`;
   return {
     message: `${fileName}: ${what} (the header has: ${raw || 'nothing'})${separator}${notes}`,
-    hint: `the header must name each of: ${expected.join(spec.delimiter)} (case, spaces and punctuation do not matter)`,
+    hint: expected.length ? `the header must name each of: ${expected.join(spec.delimiter)} (case, spaces and punctuation do not matter)` : `a first line must name the columns: ${Object.keys(spec.columns).join(spec.delimiter)} (case, spaces and punctuation do not matter)`,
   };
 }
 

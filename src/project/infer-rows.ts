@@ -1,4 +1,5 @@
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
+import { NULL_TOKENS, STATISTICS_MARKS } from './infer-spellings.js';
 
 /**
  * Which rows of a CSV its columns are typed from (infer.ts): not a second header row of descriptions,
@@ -44,10 +45,13 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
 
 /**
  * The first row's values when it reads as a second header: in two columns or more (and most of those
- * whose other first rows are all numbers), a value that is no number above a column of numbers.
+ * whose other first rows are all numbers, or marks in place of them), a value that is no number above a
+ * column of numbers; or in the one column of numbers, when every value of the first row is text.
  */
 export async function secondHeader(engine: Engine, rows: string, columns: number): Promise<string[] | undefined> {
-  const numeric = (v: string) => `TRY_CAST(replace(${v}, ',', '') AS DOUBLE) IS NOT NULL`;
+  // A mark in place of a figure (the Census' `(X)`, `*****`, `-`) is no text in a column of numbers.
+  const marks = `[${[...NULL_TOKENS, ...STATISTICS_MARKS].map(str).join(', ')}]`;
+  const numeric = (v: string) => `(TRY_CAST(replace(${v}, ',', '') AS DOUBLE) IS NOT NULL OR list_contains(${marks}, ${v}))`;
   const sample = `(SELECT *, row_number() OVER () AS _n FROM (SELECT * FROM ${rows} LIMIT ${SAMPLE_ROWS}))`;
   const tests = Array.from({ length: columns }, (_, i) => {
     const c = id(`c${i}`);
@@ -57,7 +61,27 @@ export async function secondHeader(engine: Engine, rows: string, columns: number
   if (!r || Number(r['n']) < 3) return undefined;
   const below = Array.from({ length: columns }, (_, i) => i).filter((i) => r[`below_${i}`] === true);
   const described = below.filter((i) => r[`first_${i}`] === true);
-  if (described.length < 2 || described.length * 2 <= below.length) return undefined;
+  // One column of numbers (a Census table of one figure: `GEO_ID,NAME,P1_001N`) tells it only when the whole first row is labels.
+  const labels = Array.from({ length: columns }, (_, i) => r[`first_${i}`] === true).every(Boolean) && described.every((i) => /\p{L}/u.test(String(r[`v_${i}`])));
+  if ((described.length < 2 && !(described.length === 1 && labels)) || described.length * 2 <= below.length) return undefined;
   return Array.from({ length: columns }, (_, i) => String(r[`v_${i}`] ?? ''));
 }
 
+
+/**
+ * Whether the header line is a row of data (a file without a header, UCI's `adult.data`: `39, State-gov,
+ * 77516, ...`): a field of it is a number, and in two columns or more its text is a value found below it
+ * too (`State-gov` is a workclass), outside rows repeating the whole line. A header's names are not
+ * values of their own columns.
+ */
+export async function headerIsRow(engine: Engine, rows: string, headers: string[]): Promise<boolean> {
+  const fields = headers.map((h) => h.trim());
+  const isNumber = (f: string) => /^[+-]?[0-9][0-9.,]*$/.test(f);
+  if (!fields.some(isNumber)) return false;
+  const words = fields.flatMap((f, i) => (f && !isNumber(f) ? [i] : []));
+  if (words.length < 2) return false;
+  const repeats = fields.map((f, i) => `${id(`c${i}`)} IS NOT DISTINCT FROM ${f ? str(f) : 'NULL'}`).join(' AND ');
+  const found = words.map((i) => `bool_or(${id(`c${i}`)} = ${str(fields[i]!)}) FILTER (WHERE NOT (${repeats})) AS ${id(`w${i}`)}`);
+  const [r] = await engine.rows(`SELECT ${found.join(', ')} FROM ${rows}`).catch(() => [undefined]);
+  return words.filter((i) => r?.[`w${i}`] === true).length >= 2;
+}

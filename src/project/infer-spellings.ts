@@ -5,11 +5,15 @@ export const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NUL
 /**
  * Marks official statistics write for a figure that is missing, withheld or not applicable: FRED's `.`,
  * the World Bank's, ONS's and OECD's `..`, ONS's `[x]` `[c]` `[z]`, Eurostat's `:`, the US Census's and
- * BEA's `(D)` `(NA)` `(X)`, INSEE's `s`, dashes. Too common as values of text columns to be missing in
+ * BEA's `(D)` `(NA)` `(X)` (and the Census' `**`, `*****`, its API's `-666666666`), INSEE's `s`, dashes. Too common as values of text columns to be missing in
  * every column (`x` for a tick, `s` for a size): where a column is numbers (or dates) but for them,
  * they are that column's own `null_values`.
  */
-export const STATISTICS_MARKS = ['.', '..', '...', ':', 'x', 'X', 's', '*', '?', '—', '–', '[x]', '[c]', '[z]', '[u]', '[w]', '[low]', '(D)', '(NA)', '(X)', '(S)', '(Z)', 'n.a.', 'n/d', 'N/D'];
+export const STATISTICS_MARKS = [
+  ...['.', '..', '...', ':', 'x', 'X', 's', '*', '?', '—', '–', '[x]', '[c]', '[z]', '[u]', '[w]', '[low]', '(D)', '(NA)', '(X)', '(S)', '(Z)', 'n.a.', 'n/d', 'N/D'],
+  // The US Census' annotations of estimates and margins of error, and its API's sentinels in their place.
+  ...['**', '***', '*****', '-666666666', '-999999999', '-888888888', '-555555555', '-333333333', '-222222222'],
+];
 /** A column named as a day (GA4's `Date` of `20240101`): its eight digits are a date, not a number. */
 export const DATE_NAME = /(^|_)(date|day|jour|datum|fecha|data)$/;
 /** With a two-digit year too ("01/05/24"), which %Y would read as the year 24. */

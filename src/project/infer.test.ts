@@ -155,6 +155,24 @@ describe('inferCsv', () => {
     const one = await inferFile('one.csv', ['id,score,label', '1,n/a,x', '2,3,y', '3,4,z']);
     assert.equal(one.describedBy, undefined);
     assert.equal(one.rows, 3);
+    // A table of one figure (the 2020 Census' P1), and estimates annotated in place of figures (`*****`, `(X)`, `-`).
+    const dhc = await inferFile('dhc.csv', ['GEO_ID,NAME,P1_001N', 'Geography,Geographic Area Name,Total', ...rows.map((_, i) => `0500000US${i},"County ${i}, State",${1000 + i}`)]);
+    assert.deepEqual([dhc.describedBy, dhc.columns.map((c) => c.type)], [['Geography', 'Geographic Area Name', 'Total'], ['text', 'text', 'integer']]);
+    const marks = ['*****', '(X)', '-', '**', '-666666666'];
+    const annotated = await inferFile('acs2.csv', ['GEO_ID,NAME,B19013_001E,B19013_001M', 'Geography,Geographic Area Name,Estimate!!Median household income,Margin of Error!!Median household income', ...rows.map((_, i) => `0500000US${i},"County ${i}, State",${1000 + i},${marks[i % 5]}`)]);
+    assert.deepEqual(annotated.describedBy?.[2], 'Estimate!!Median household income');
+    assert.deepEqual(annotated.columns.slice(2).map((c) => [c.type, c.nullValues]), [['integer', undefined], ['text', undefined]]);
+    // Ten thousands grouped by dots in the first row is no label.
+    assert.equal((await inferFile('ine2.tsv', ['provincia\tpoblacion', 'Madrid\t6.751.251', 'Soria\t88.600', 'Teruel\t134.137'])).describedBy, undefined);
+  });
+
+  test('a file without a header line is refused in one line saying to add one; so is one whose title is followed by rows', async () => {
+    const rows = ['39, State-gov, 77516, Bachelors, 13, Never-married, White, Male, <=50K', '50, Self-emp-not-inc, 83311, Bachelors, 13, Married-civ-spouse, White, Male, <=50K', '38, Private, 215646, HS-grad, 9, Divorced, White, Male, <=50K', '53, Private, 234721, 11th, 7, Married-civ-spouse, Black, Male, >50K', '28, State-gov, 338409, Bachelors, 13, Married-civ-spouse, Black, Female, <=50K'];
+    await assert.rejects(inferFile('adult.csv', rows), (err: unknown) => err instanceof UserError && /^.*adult\.csv: its first line is a row of data, not a header \(39, State-gov, 77516, Bachelors \.\.\.\): the lake names a file's columns by its header line$/.test(err.message) && /^add a first line naming its 9 columns/.test(err.hint ?? ''));
+    await assert.rejects(inferFile('adult_test.csv', ['|1x3 Cross validator', ...rows]), /its first line after the 1 skipped is a row of data/);
+    // A header whose names are numbers (years) and words that are no values of their columns is a header.
+    const wide = await inferFile('gdp.csv', ['Country Name,Code,2019,2020', 'France,FRA,2.7,2.6', 'Spain,ESP,1.4,1.3', 'Chile,CHL,0.3,0.25']);
+    assert.deepEqual(wide.columns.map((c) => c.name), ['country_name', 'code', 'c_2019', 'c_2020']);
   });
 
   test('values never quoted, a " a character (IMDb\'s tab-separated files): quote none, \\N a missing value; quoted delimiters keep the quotes', async () => {

@@ -9,7 +9,7 @@ import { escapesAsMysql, quoteStyle } from '../pipeline/csv-quoting.js';
 import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, quoteOptions, skipOption, type Quoting } from '../pipeline/csv-header.js';
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
-import { notesAndHeaders, secondHeader } from './infer-rows.js';
+import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { numberTests, unitColumns } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
@@ -73,6 +73,10 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
     throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
   });
+  if (await headerIsRow(engine, every, headers)) {
+    const shown = headers.slice(0, 4).map((h) => h.trim()).join(delimiter === '\t' ? ' ' : `${delimiter} `);
+    throw new UserError(`${displayName}: its first line${skipLines ? ` after the ${skipLines} skipped` : ''} is a row of data, not a header (${shown}${headers.length > 4 ? ' ...' : ''}): the lake names a file's columns by its header line`, `add a first line naming its ${headers.length} columns, separated by "${delimiter === '\t' ? '\\t' : delimiter}" as its rows are, then run init again`);
+  }
   // A second header row of descriptions under the names (US Census downloads: `Geography`, `Estimate!!Total`):
   // typed from the rows under it, it is quarantined by the run (nothing lost) instead of making every column text.
   const describedBy = await secondHeader(engine, every, headers.length);

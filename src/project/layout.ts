@@ -83,7 +83,8 @@ function physicalLines(lines: string[], index: number): number {
  * among lines of two fields or more, so that titles and footnotes do not vote) with two values or
  * more, when the lines before it read as notes: each has fewer values than it, and one value only
  * ("Source: UN", Excel's "Report,,,") or a blank line between them and it (World Bank's "Last Updated
- * Date","2024-06-28",). Else the first line that is not blank. A header's first name is no number:
+ * Date","2024-06-28",). Else the first line that is not blank. A header's first name is no number
+ * (but after lines of one field, a title):
  * `1,Bob,,` after `id,name` and a blank line is a row, its header `id,name` (rows ending with
  * delimiters, or with unquoted commas in a value, are wider than their header).
  */
@@ -103,7 +104,8 @@ export function headerLine(lines: string[], delimiter: string): number {
   const notes = rows.slice(0, header);
   const setApart = candidate.index > notes.at(-1)!.index + 1;
   const readAsNotes = notes.every((r) => r.filled < candidate.filled && (r.filled === 1 || setApart));
-  return readAsNotes && !/^[+-]?[0-9]/.test(candidate.firstValue) ? candidate.index : first;
+  // Lines of one field before it are a title whatever follows: a row (no header, UCI's `adult.test`) is then the header, which init refuses.
+  return readAsNotes && (!/^[+-]?[0-9]/.test(candidate.firstValue) || notes.every((r) => r.width === 1)) ? candidate.index : first;
 }
 
 function fields(line: string, delimiter: string): number {
