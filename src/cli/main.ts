@@ -188,8 +188,9 @@ function buildProgram(): Command {
     .description('print a published KPI from the serving store')
     .argument('<kpi>', 'KPI id, e.g. ca_par_pays (see `datalake kpis`)')
     .option('--limit <n>', 'at most this many rows', positiveInt('--limit'))
-    .action(async (id: string, flags: { limit?: number }) => {
-      if (!(await (await L.show()).showKpi((await config()), id, flags.limit))) throw new UserError(`KPI ${id} has not been published yet`, 'run `npx datalake run` first');
+    .option('--json', 'print the rows and the lake version they come from as JSON')
+    .action(async (id: string, flags: { limit?: number; json?: boolean }) => {
+      if (!(await (await L.show()).showKpi(await config(), id, flags.limit, flags.json))) throw new UserError(`KPI ${id} has not been published yet`, 'run `npx datalake run` first');
     });
 
   program

@@ -143,3 +143,23 @@ test('a file whose first version waited, fixed after a later file merged: the da
   assert.deepEqual(await rows(dir), ['s1=One', 's2=Two (Feb)', 's3=Three', 's4=Four']);
   assert.deepEqual(await rows(scratch), await rows(dir));
 });
+
+test('a corrected file that empties its dataset changes gold too: the KPIs count no row, as a full refresh gives', async () => {
+  const dir = path.join(root, 'emptied');
+  await fs.mkdir(path.join(dir, 'datasets'), { recursive: true });
+  await fs.mkdir(path.join(dir, 'kpis'));
+  await fs.mkdir(path.join(dir, 'sources'));
+  await fs.writeFile(path.join(dir, 'datalake.yml'), 'name: emptied\n');
+  // No not_empty rule: an empty dataset is allowed here.
+  await fs.writeFile(path.join(dir, 'datasets', 'recs.yml'), 'key: id\ncolumns:\n  id: integer\n  v: number\n');
+  await fs.writeFile(path.join(dir, 'kpis', 'n.yml'), 'title: n\nsql: SELECT count(*) AS n FROM recs\ncolumns:\n  n: integer\n');
+  await fs.writeFile(path.join(dir, 'sources', 'recs.csv'), 'id,v\n1,10\n2,20\n');
+  await run(dir);
+  await fs.writeFile(path.join(dir, 'sources', 'recs.csv'), 'id,v\n');
+  const emptied = await run(dir);
+  assert.deepEqual(emptied.datasets, { recs: { rows: 0, unresolved: 0 } });
+  assert.notEqual(emptied.summary.stages[2].details.skipped, 'silver and the definitions are unchanged', 'gold is built again');
+  const shown = await runCli(['show', 'n', '--json', '--project', dir], { DATA_DIR: path.join(dir, 'data') });
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.deepEqual([JSON.parse(shown.stdout).version, JSON.parse(shown.stdout).rows], [2, [{ n: 0 }]]);
+});

@@ -3,14 +3,21 @@ import { findKpi } from '../../project/kpis.js';
 import { openServingStore } from '../../serving/index.js';
 import { rowsTable } from '../inspect.js';
 
-export async function showKpi(config: Config, id: string, limit?: number): Promise<boolean> {
+export async function showKpi(config: Config, id: string, limit?: number, json = false): Promise<boolean> {
   const kpi = findKpi(config.project, id);
   const serving = openServingStore(config);
   try {
     const rows = await serving.read(kpi.table, limit !== undefined ? { limit } : {});
     if (!rows) return false;
+    // Which data the numbers come from, as the API says it in its X-Data-Version header.
+    const data = (await serving.lastPublish())?.data;
+    if (json) {
+      console.log(JSON.stringify({ kpi: kpi.id, ...(data ? { version: data.version, committedAt: data.committedAt } : {}), rows }, null, 2));
+      return true;
+    }
     console.log(`\n${kpi.title.fr} — ${kpi.description}`);
     console.log(rowsTable(rows, Object.keys(kpi.columns)));
+    if (data) console.log(`version ${data.version} of the lake, committed ${data.committedAt}${data.audit === 'approved' ? ' (audit approved by hand)' : ''}`);
     return true;
   } finally {
     await serving.close();
