@@ -136,8 +136,8 @@ export class KpiService {
     // A text range's width is read from the version's own rows when a bound needs cutting.
     const width = kpi.range && kpi.columns[kpi.range]!.type !== 'date' && (rest.from !== undefined || rest.to !== undefined) ? rangeWidthOf(kpi, (await this.versionReader(kpi, { limit: 1 }, version)).rows) : undefined;
     const read = await this.versionReader(kpi, readOptions(kpi, rest, width), version);
-    const etag = `"v${version}-${createHash('sha1').update(key).digest('base64url').slice(0, 16)}"`;
-    const response: KpiResponse = { etag, ...this.render(kpi, query, read.rows), servedFrom: 'lake', ...(read.data ? { data: read.data } : {}) };
+    const rendered = this.render(kpi, query, read.rows);
+    const response: KpiResponse = { etag: contentEtag(key, rendered.body), ...rendered, servedFrom: 'lake', ...(read.data ? { data: read.data } : {}) };
     if (this.versionCache.size >= MAX_CACHE_ENTRIES) this.versionCache.clear();
     this.versionCache.set(key, response);
     return response;
@@ -171,9 +171,9 @@ export class KpiService {
       throw unavailable(`the serving store (${this.serving.description}) is unavailable: ${(err as Error).message}`);
     }
     if (!rows) throw notPublished(`KPI ${kpi.id} has not been published yet: run the pipeline (\`npx datalake run\`)`);
-    const etag = `"${version}-${createHash('sha1').update(key).digest('base64url').slice(0, 16)}"`;
     const data = await this.cacheData?.catch(() => undefined);
-    const response: KpiResponse = { etag, ...this.render(kpi, query, rows), servedFrom: 'serving-store', ...(data ? { data } : {}) };
+    const rendered = this.render(kpi, query, rows);
+    const response: KpiResponse = { etag: contentEtag(key, rendered.body), ...rendered, servedFrom: 'serving-store', ...(data ? { data } : {}) };
     if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
     this.cache.set(key, response);
     return response;
@@ -193,6 +193,14 @@ export class KpiService {
     }
     return width;
   }
+}
+
+/**
+ * An answer's tag, from its bytes: a serving store made again (its publish counter restarting at 1) or a
+ * lake started over (its version 1 again) never gives other numbers a tag a client holds for old ones.
+ */
+function contentEtag(key: string, body: string): string {
+  return `"${createHash('sha1').update(key).update('\0').update(body).digest('base64url').slice(0, 22)}"`;
 }
 
 function rangeWidthOf(kpi: Kpi, rows: Row[] | undefined): number | undefined {

@@ -188,6 +188,13 @@ describe('API on a published lake', () => {
     assert.equal(after.status, 200);
     assert.notEqual(after.headers.get('etag'), etag);
     assert.deepEqual(await json(after), [{ pays: 'Mars', nb_achats: 1, ca_total: 2, panier_moyen: 2 }]);
+    // The tag follows the bytes, not the store's publish counter: the same rows published again keep it
+    // (a store made again, its counter back at 1, cannot give new numbers an old answer's tag).
+    const again2 = new SqliteServingStore(config.servingDbPath);
+    await again2.publish('other-process-2', [{ table: 'kpi_ca_par_pays', columns, rows: [{ pays: 'Mars', nb_achats: 1, ca_total: 2, panier_moyen: 2 }] }]);
+    await again2.close();
+    await new Promise((r) => setTimeout(r, VERSION_TTL_MS + 20));
+    assert.equal((await get('/api/ca_par_pays', { 'if-none-match': after.headers.get('etag')! })).status, 304);
     await expectError(await get('/api/volumes_jour'), 404, /KPI volumes_jour has not been published yet/);
 
     const { error } = await runPipeline({ config, stages: ['publish'] });
