@@ -428,6 +428,19 @@ describe('silver cleaning rules', () => {
     assert.equal(stats.rowsIn, 3);
   });
 
+  test('rows after a malformed line keep their data row numbers: quarantined rows and duplicates name the row of the file', async () => {
+    const spec = keyedById('numbered', [], { id: { type: 'integer', required: true, personal: false }, v: { type: 'integer', required: false, personal: false } });
+    const { rows, quarantine } = await clean(spec, 'id,v\n1,10\n2,20,extra\n3,abc\n4\n1,11\n"6",60\n6,61\n');
+    assert.deepEqual(rows.map((r) => r['id']), [1, 6]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_line'], q['_reason'], q['_detail']]), [
+      [3, null, 'invalid_integer:v', 'v "abc" is not a valid integer'],
+      [5, null, 'duplicate_key:id', 'id 1 already seen in data row 1'],
+      [7, null, 'duplicate_key:id', 'id 6 already seen in data row 6'],
+      [null, 3, 'malformed_line:too_many_columns', quarantine[3]!['_detail']],
+      [null, 5, 'malformed_line:missing_columns', quarantine[4]!['_detail']],
+    ]);
+  });
+
   test('CRLF line ends and a BOM are read like plain files; a line the reader rejects is kept without line ends', async () => {
     const { rows, quarantine } = await clean(
       achats,

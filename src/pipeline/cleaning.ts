@@ -80,6 +80,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const scans = id(`scans_${t}`);
   const dups = id(`dups_${t}`);
   const checked = id(`checked_${t}`);
+  const shifts = id(`shifts_${t}`);
   const valid = id(`valid_${t}`);
   const judging = await judgedRows(engine, spec, csvPath, options);
   const { names, rules, verdict } = judging;
@@ -168,19 +169,27 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   `);
   }
 
+  // A malformed line is no row of the staged file, yet a data row of the file: the rows after it are
+  // numbered past it. `shifts`: after how many staged rows (a) the k-th rejected line comes. DuckDB
+  // numbers a rejected line as the records before it (a quoted line break is no new line), and blank lines.
+  await engine.run(`DROP TABLE IF EXISTS ${shifts}`);
+  if (rejected > 0) {
+    await engine.run(`CREATE TEMP TABLE ${shifts} AS SELECT a, max(k) AS k FROM (SELECT line - ${1 + (spec.skipLines ?? 0)} - row_number() OVER (ORDER BY line) AS a, row_number() OVER (ORDER BY line) AS k FROM ${rejects}) GROUP BY a`);
+  }
+  const recordOf = (row: string) => (rejected > 0 ? `(${row} + 1 + coalesce((SELECT max(k) FROM ${shifts} WHERE a <= ${row}), 0))` : `(${row} + 1)`);
   const keyText = spec.key.map((k) => `CAST(s.${id(k)} AS VARCHAR)`).join(` || ', ' || `);
   // Keys known distinct: no duplicate to name and no table to join. (Even a cross join with one row of
   // NULLs cost each read of this view a pass over every row: 0.1 s of silver's write at 10M rows.)
   const duplicateVerdicts = keysDistinct ? '' : `WHEN d._kind = 'exact' THEN 'exact_duplicate' WHEN d._kind = 'key' THEN ${str(duplicateKeyCode(spec))}`;
   const duplicateDetail =
-    keysDistinct || !spec.key.length ? '' : `WHEN d._kind = 'key' THEN ${str(`${spec.key.join(', ')} `)} || ${keyText} || ' already seen in data row ' || (d._first_rid + 1)`;
+    keysDistinct || !spec.key.length ? '' : `WHEN d._kind = 'key' THEN ${str(`${spec.key.join(', ')} `)} || ${keyText} || ' already seen in data row ' || ${recordOf('d._first_rid')}`;
   await engine.run(`
     CREATE OR REPLACE TEMP VIEW ${checked} AS
-    SELECT s.*, s._row + 1 AS _record,
+    SELECT s.*, s._row + 1${rejected > 0 ? ' + coalesce(sh.k, 0)' : ''} AS _record,
       CASE WHEN s._reason IS NOT NULL THEN s._reason ${duplicateVerdicts} END AS _verdict,
       -- The detail is written here, not while reading: only the quarantine reads it, for its few rows.
       CASE WHEN s._reason IS NOT NULL THEN ${verdict.detail} ${duplicateDetail} END AS _verdict_detail
-    FROM ${staged} s ${keysDistinct ? '' : `LEFT JOIN ${dups} d ON d._rid = s._row`};
+    FROM ${staged} s ${keysDistinct ? '' : `LEFT JOIN ${dups} d ON d._rid = s._row`}${rejected > 0 ? ` ASOF LEFT JOIN ${shifts} sh ON s._row >= sh.a` : ''};
   `);
 
   // Rows per verdict; then every row rule on its own over the non-empty rows (a row can fail several)
@@ -264,7 +273,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     ...(quarantined > 0 ? { quarantineFile } : {}),
     oneThread,
     dispose: async () => {
-      await engine.run(`DROP VIEW IF EXISTS ${valid}; DROP VIEW IF EXISTS ${checked}; DROP TABLE IF EXISTS ${dups}; DROP VIEW IF EXISTS ${staged}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`);
+      await engine.run(`DROP VIEW IF EXISTS ${valid}; DROP VIEW IF EXISTS ${checked}; DROP TABLE IF EXISTS ${dups}; DROP VIEW IF EXISTS ${staged}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans}; DROP TABLE IF EXISTS ${shifts};`);
       await fs.rm(stagedFile, { force: true });
     },
   };
