@@ -43,6 +43,7 @@ describe('versions of the lake', () => {
     return { version, bodies: out };
   };
   let v1: Awaited<ReturnType<typeof responses>>;
+  let firstRun: string;
 
   before(async () => {
     // The fact table's countries are audited: a country outside the list fails the audit.
@@ -50,7 +51,7 @@ describe('versions of the lake', () => {
       'models/fact_achats.yml': (yml) => `${yml}  - accepted_values: { column: pays, values: [${COUNTRIES.join(', ')}] }\n`,
     }));
     await generate({ outDir: config.sourcesDir, clients: 100, achats: 2000, seed: 4, asOf: FIXED_DAY });
-    await run();
+    firstRun = (await run()).runId;
     ({ app, url } = await startApi(config));
   });
   after(async () => {
@@ -119,6 +120,9 @@ describe('versions of the lake', () => {
     assert.equal(now.version, '3');
     assert.deepEqual(now.bodies, v1.bodies);
     assert.deepEqual(await listVersions(openObjectStore(config)), [1, 2, 3], 'history is never rewritten');
+    // The quality report is of the run whose data version 3 restores, as its KPIs are, not the latest run's.
+    const quality = await (await get('/api/quality')).json();
+    assert.deepEqual([quality.runId, quality.version], [firstRun, 3]);
     // The next run builds on version 3: the drop of version 2 is not in it, so it comes again.
     const next = await run();
     assert.equal(next.stages.find((s) => s.stage === 'commit')!.details['version'], 4);

@@ -122,7 +122,7 @@ export interface paths {
         };
         /**
          * Quality report: per dataset and rule, rows checked and failed, with examples
-         * @description Of the latest run that cleaned silver, or of the run given by `run`.
+         * @description Of the run that built the current version's data (after a rollback, the run whose data it restores; else the latest run that cleaned silver), or of the run given by `run`.
          */
         get: operations["getApiQuality"];
         put?: never;
@@ -787,6 +787,8 @@ export interface components {
             /** Format: date-time */
             startedAt: string;
             state: string;
+            /** @description the lake version whose data this run cleaned (the current one by default: after a rollback, the run that built the data restored) */
+            version?: number;
             summary: {
                 rules: number;
                 failing: number;

@@ -134,7 +134,9 @@ describe('API on a published lake: explorer, quality, runs', () => {
     for (const r of ['clients:required', 'clients:type', 'clients:unique_key', 'clients:allowed_values', 'achats:references', 'achats:maximum', 'achats:date_range', 'achats:not_empty']) assert.ok(rules.has(r), r);
     assert.ok(report.checks.every((c: { checked: number; failed: number; passed: number }) => c.checked >= c.failed && c.failed >= 0 && c.passed === c.checked - c.failed));
     assert.equal(report.quarantine.clients.reasons['malformed_line:too_many_columns'], 1);
+    assert.equal(report.version, 1, 'the version whose data it cleaned');
     const again = await json(await get(`/api/quality?run=${report.runId}`));
+    assert.equal(again.version, 1);
     assert.deepEqual(again.checks, report.checks);
     await expectError(await get('/api/quality?run=20200101T000000Z-000000'), 404, /no run/);
     await expectError(await get('/api/quality?run=../x'), 400, /"run"/);

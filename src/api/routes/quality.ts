@@ -1,11 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { QualityCheck } from '../../pipeline/cleaning.js';
 import { newestRuns, readRun } from '../../flows/record.js';
+import type { ObjectStore } from '../../lake/storage.js';
+import { currentVersion, readVersion } from '../../lake/versions.js';
 import type { SilverDatasetStats } from '../../pipeline/silver/index.js';
 import { notFound } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
 import { livePrivacy } from '../project-watch.js';
 import { body, errors } from '../schemas.js';
+
+/** The current version and the run that committed its data: a rollback's version restores another's. */
+async function dataVersion(lake: ObjectStore): Promise<{ current: number; runId: string } | undefined> {
+  const current = await currentVersion(lake);
+  let version = current;
+  for (let hops = 0; version?.restores !== undefined && hops < 100; hops++) version = await readVersion(lake, version.restores);
+  return current && version ? { current: current.version, runId: version.runId } : undefined;
+}
 
 /** The quality report of a run that cleaned silver (examples redacted for non-admins). */
 export default async function qualityRoutes(app: FastifyInstance): Promise<void> {
@@ -18,7 +28,7 @@ export default async function qualityRoutes(app: FastifyInstance): Promise<void>
     {
       schema: {
         summary: 'Quality report: per dataset and rule, rows checked and failed, with examples',
-        description: 'Of the latest run that cleaned silver, or of the run given by `run`.',
+        description: 'Of the run that built the current version\'s data (after a rollback, the run whose data it restores; else the latest run that cleaned silver), or of the run given by `run`.',
         tags: ['runs'],
         querystring: { type: 'object', properties: { run: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$' } }, additionalProperties: false },
         response: { 200: body('QualityReport'), ...errors(400, 404, 503) },
@@ -26,12 +36,18 @@ export default async function qualityRoutes(app: FastifyInstance): Promise<void>
     },
     async (request) => {
       const { run } = request.query as { run?: string };
-      const chosen = await lakeCall(async () => {
+      const { chosen, version } = await lakeCall(async () => {
         if (run) {
-          return readRun(lake, run);
+          const record = await readRun(lake, run);
+          const committed = record?.stages.find((s) => s.stage === 'commit')?.details['version'];
+          return { chosen: record, version: typeof committed === 'number' ? committed : undefined };
         }
-        for await (const r of newestRuns(lake)) if (r.stages.some((s) => s.stage === 'silver' && s.details['quality'])) return r;
-        return undefined;
+        // The run that built the data the current version holds (after a rollback, the one whose data it restores), not merely the latest.
+        const dataOf = await dataVersion(lake);
+        const built = dataOf && (await readRun(lake, dataOf.runId));
+        if (built?.stages.some((s) => s.stage === 'silver' && s.details['quality'])) return { chosen: built, version: dataOf!.current };
+        for await (const r of newestRuns(lake)) if (r.stages.some((s) => s.stage === 'silver' && s.details['quality'])) return { chosen: r, version: undefined };
+        return { chosen: undefined, version: undefined };
       });
       if (!chosen) throw notFound(run ? `no run ${run}` : 'no quality report yet: run the pipeline (`npx datalake run`)');
       const silver = chosen.stages.find((s) => s.stage === 'silver');
@@ -44,6 +60,7 @@ export default async function qualityRoutes(app: FastifyInstance): Promise<void>
         runId: chosen.runId,
         startedAt: chosen.startedAt,
         state: chosen.state,
+        ...(version !== undefined ? { version } : {}),
         summary: { rules: checks.length, failing: checks.filter((c) => c.failed > 0).length },
         checks,
         quarantine: admin ? datasets : redactor().datasetStats(datasets),
