@@ -7,7 +7,7 @@ import type { QualityCheck } from './cleaning.js';
  * Rules on the whole dataset as it is after the merge: it is not empty, and no column is empty in every
  * row. Each has the severity its dataset declares (`fatal` fails the run); undeclared, it is a warning.
  */
-export async function datasetRules(db: Engine, spec: DatasetSpec, relation: string, waiting: string[], files: string[], setAside: Record<string, number> = {}): Promise<QualityCheck[]> {
+export async function datasetRules(db: Engine, spec: DatasetSpec, relation: string, waiting: string[], files: string[], setAside: Record<string, number> = {}): Promise<{ rows: number; checks: QualityCheck[] }> {
   const names = Object.keys(spec.columns);
   const severity = (rule: DatasetRule['rule']) => spec.rules.find((r) => r.rule === rule)?.severity ?? 'warn';
   const counts = (await countsFromFooters(db, files, names)) ?? (await countsByScan(db, relation, names));
@@ -20,8 +20,9 @@ export async function datasetRules(db: Engine, spec: DatasetSpec, relation: stri
     throw new QualityError(spec.name, 'not_empty', `no valid row in the dataset after this run${why}`);
   }
   if (empty.length && severity('no_all_null_column') === 'fatal') throw new QualityError(spec.name, 'no_all_null_column', `column ${empty[0]} is empty in every row`);
-  return [
-    { dataset: spec.name, rule: 'not_empty', severity: severity('not_empty'), checked: rows, failed: rows === 0 ? 1 : 0, examples: [] },
+  // not_empty checks the dataset, once: its rows are no checks of it (an empty dataset would pass -1 of 0).
+  const checks: QualityCheck[] = [
+    { dataset: spec.name, rule: 'not_empty', severity: severity('not_empty'), checked: 1, failed: rows === 0 ? 1 : 0, examples: [] },
     {
       dataset: spec.name,
       rule: 'no_all_null_column',
@@ -31,6 +32,7 @@ export async function datasetRules(db: Engine, spec: DatasetSpec, relation: stri
       examples: empty.slice(0, 3).map((c) => ({ record: null, value: c, detail: `column ${c} is empty in every row` })),
     },
   ];
+  return { rows, checks };
 }
 
 interface ColumnCounts {

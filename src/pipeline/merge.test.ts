@@ -178,16 +178,17 @@ describe('merge into silver by key', () => {
       await engine.run(`CREATE TEMP TABLE ${name} AS SELECT i::BIGINT AS id_achat, 1::BIGINT AS id_client, TIMESTAMP '2026-07-05 10:00:00' AS date_achat, 5::DECIMAL(18,2) AS montant, NULL::VARCHAR AS produit, i::BIGINT AS _record FROM unnest([${ids.join(', ')}]) t(i)`);
       return name;
     };
-    const rules = (r: MergeResult) => Object.fromEntries(r.quality.filter((q) => q.rule !== 'references').map((q) => [q.rule, [q.checked, q.failed]]));
+    // The rows counted, and each dataset rule's checks (not_empty checks the dataset once).
+    const rules = (r: MergeResult) => ({ rows: r.counts.rows, ...Object.fromEntries(r.quality.filter((q) => q.rule !== 'references').map((q) => [q.rule, [q.checked, q.failed]])) });
     // July with products, then two files appended to it without: five rows in three files, the column not empty.
     const july = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-07-05', 7], [2, 1, '2026-07-06', 8]]), source: 'd1', name: 'd1' }], existing: [], referenced: [refs] });
-    assert.deepEqual(rules(july.result), { not_empty: [2, 0], no_all_null_column: [5, 0] });
+    assert.deepEqual(rules(july.result), { rows: 2, not_empty: [1, 0], no_all_null_column: [5, 0] });
     const more = await merge({ incoming: [{ relation: await withoutProduct([3]), source: 'd2', name: 'd2' }], existing: july.files, referenced: [refs] });
-    assert.deepEqual(rules(more.result), { not_empty: [3, 0], no_all_null_column: [5, 0] });
+    assert.deepEqual(rules(more.result), { rows: 3, not_empty: [1, 0], no_all_null_column: [5, 0] });
     const last = await merge({ incoming: [{ relation: await withoutProduct([4, 5]), source: 'd3', name: 'd3' }], existing: more.files, referenced: [refs] });
     assert.deepEqual(last.result.appended, ['month=2026-07']);
     assert.equal(last.files.length, 3);
-    assert.deepEqual(rules(last.result), { not_empty: [5, 0], no_all_null_column: [5, 0] });
+    assert.deepEqual(rules(last.result), { rows: 5, not_empty: [1, 0], no_all_null_column: [5, 0] });
   });
 
   test('no_all_null_column: a column empty in every row fails', async () => {

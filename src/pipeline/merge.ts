@@ -244,12 +244,11 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   const finalFiles = [...input.existing.filter((e) => !touched.includes(e.partition)), ...written];
   const finalRelation = silverView(spec.name);
   await db.run(`CREATE OR REPLACE TEMP VIEW ${finalRelation} AS ${finalFiles.length ? `SELECT ${cols} FROM ${files(finalFiles)}` : `SELECT ${cols} FROM (${typedEmpty})`}`);
-  const quality = await datasetRules(db, spec, finalRelation, input.waiting ?? [], finalFiles.map((f) => f.file), input.setAside);
+  const { rows, checks: quality } = await datasetRules(db, spec, finalRelation, input.waiting ?? [], finalFiles.map((f) => f.file), input.setAside);
   refs.forEach((r, i) => quality.unshift({ dataset: spec.name, rule: 'references', column: r.column, severity: r.severity, checked: count('checked'), failed: count(`unresolved_${i}`), examples: [] }));
   await db.run(`DROP VIEW ${cand}`);
   if (candFile) await fs.rm(candFile, { force: true });
 
-  const rows = quality.find((q) => q.rule === 'not_empty')!.checked;
   return {
     written,
     touched,

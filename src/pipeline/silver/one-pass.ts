@@ -82,7 +82,7 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
   await db.run(`CREATE OR REPLACE TEMP VIEW ${finalRelation} AS ${datasetSelect(spec, files)}`);
   // In the order the usual way reports them: the row rules and the key, then the references and the dataset's rules.
   const quality = [...judging.rules.map((r) => check(r.rule, r.column, r.severity)), check('unique_key', spec.key.join('+'), 'error')];
-  const mergeQuality = [...spec.references.map((r) => check('references', r.column, r.severity)).reverse(), ...(await datasetRules(db, spec, finalRelation, [], files))];
+  const mergeQuality = [...spec.references.map((r) => check('references', r.column, r.severity)).reverse(), ...(await datasetRules(db, spec, finalRelation, [], files)).checks];
   const loaded: MergeResult = {
     written: out.written,
     touched: [...new Set(out.written.map((w) => w.partition))].sort(),
