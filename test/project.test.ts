@@ -165,10 +165,28 @@ describe('datalake init', () => {
     assert.deepEqual([loaded.unemployment.rowsOut, loaded.sales.rowsOut, loaded.rates.rowsOut, loaded.rates_2024.rowsOut], [2, 4, 1, 1]);
   });
 
+  test('GTFS feeds (.txt files) are read like .csv; a compressed file in sources/ is named in the summary, a glob of an extension bronze never reads refused', async () => {
+    const feed = path.join(root, 'gtfs');
+    await fs.mkdir(feed, { recursive: true });
+    await fs.writeFile(path.join(feed, 'stops.txt'), 'stop_id,stop_name,stop_lat,stop_lon\nS1,Main St,40.1,-73.9\nS2,Oak Av,40.2,-73.8\n');
+    await fs.writeFile(path.join(feed, 'trips.txt'), 'route_id,service_id,trip_id\nR1,WK,T1\nR1,WK,T2\nR2,WE,T3\n');
+    const dir = path.join(root, 'transit');
+    assert.equal((await cli(['init', dir, '--from-csv', path.join(feed, 'stops.txt'), path.join(feed, 'trips.txt')], { cwd: root })).code, 0);
+    assert.match(await fs.readFile(path.join(dir, 'datasets', 'stops.yml'), 'utf8'), /^files: "stops\*\.txt"$/m);
+    await fs.writeFile(path.join(dir, 'sources', 'stop_times.csv.gz'), 'not text');
+    const run = await cli(['run'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /stops: 1 new file, 2 rows merged/);
+    assert.match(run.stdout, /trips: 1 new file, 3 rows merged/);
+    assert.match(run.stdout, /^bronze: not read, bronze reads \.csv, \.tsv and \.txt files \(decompress or export them so\): stop_times\.csv\.gz$/m);
+    await fs.writeFile(path.join(dir, 'datasets', 'stops.yml'), (await fs.readFile(path.join(dir, 'datasets', 'stops.yml'), 'utf8')).replace('stops*.txt', 'stops*.txt.gz'));
+    assertError(await cli(['check'], { cwd: dir }), /datasets\/stops\.yml:\d+: field "files": "stops\*\.txt\.gz": bronze reads \.csv, \.tsv and \.txt files, not \.gz/);
+  });
+
   test('init --from-csv refuses a missing or empty file in one line', async () => {
     assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'nope.csv')], { cwd: root }), /nope\.csv: no such file/);
-    await fs.writeFile(path.join(root, 'export.txt'), 'a,b\n1,2\n');
-    assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'export.txt')], { cwd: root }), /export\.txt: bronze reads \.csv and \.tsv files only/, /rename it, e\.g\. export\.csv/);
+    await fs.writeFile(path.join(root, 'export.xlsx'), 'a,b\n1,2\n');
+    assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'export.xlsx')], { cwd: root }), /export\.xlsx: bronze reads \.csv, \.tsv and \.txt files only/, /rename it, e\.g\. export\.csv/);
     await fs.writeFile(path.join(root, 'empty.csv'), '');
     const empty = await cli(['init', 'x', '--from-csv', path.join(root, 'empty.csv')], { cwd: root });
     assertError(empty, /empty\.csv is empty \(0 bytes\)/);

@@ -32,7 +32,7 @@ export class Redactor {
 
   /** The dataset a message is about, from the file it names first (`clients_2.csv: missing column ...`). */
   private datasetOf(message: string): string | undefined {
-    const file = /([^\s/:"]+\.(?:csv|tsv))\b/i.exec(message)?.[1];
+    const file = /([^\s/:"]+\.(?:csv|tsv|txt))\b/i.exec(message)?.[1];
     return file ? datasetForFile(this.project, file)?.name : undefined;
   }
 

@@ -45,7 +45,7 @@ export async function inspectLayer(config: Config, bucket: Bucket, sampleRows = 
     for (const o of await lake.list(bucket)) {
       if (inVersion && !inVersion.has(o.key)) continue;
       const lower = o.key.toLowerCase();
-      const format = lower.endsWith('.parquet') ? 'parquet' : lower.endsWith('.csv') || lower.endsWith('.tsv') ? 'csv' : undefined;
+      const format = lower.endsWith('.parquet') ? 'parquet' : /\.(csv|tsv|txt)$/.test(lower) ? 'csv' : undefined;
       const table = format ? tableOf(o.key) : o.key;
       const g = groups.get(`${table}|${format}`) ?? { format, keys: [], size: 0 };
       g.keys.push(o.key);

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
 import type { RunRecord as RunSummary } from '../flows/record.js';
 import type { VacuumDetails } from '../maintenance/task.js';
 import type { QualityCheck } from '../pipeline/cleaning.js';
@@ -76,6 +77,8 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
   for (const reason of Object.values(setAside ?? {})) lines.push(`bronze: waits in quarantine, not ingested: ${reason}`);
   const ignoredColumns = bronze?.details['ignoredColumns'] as Record<string, string[]> | undefined;
   for (const [name, cols] of Object.entries(ignoredColumns ?? {})) lines.push(`bronze: ${name}: columns not in its definition, ignored: ${cols.join(', ')}`);
+  const notRead = bronze?.details['notRead'] as string[] | undefined;
+  if (notRead?.length) lines.push(`bronze: not read, bronze reads ${SOURCE_EXTENSIONS_SAID} files (decompress or export them so): ${notRead.join(', ')}`);
   const mixed = bronze?.details['mixedLineEnds'] as string[] | undefined;
   if (mixed?.length) lines.push(`bronze: lines ending with CRLF and with LF (rows appended by another tool, or a header cell with a line break?), read as if all ended with LF: ${mixed.join(', ')}`);
   const versions = withOutcome('new version');

@@ -48,12 +48,13 @@ export const runRecord = (runId: string): LakeObject => ({ bucket: 'runs', key: 
 /** Keys of the runs bucket that hold run records (not the lock, not the schedules). */
 export const isRunRecordKey = (key: string) => key.endsWith('.json') && !key.startsWith('_');
 
-/** The source files bronze reads: comma- or tab-separated text (each dataset says its delimiter), not hidden. */
-const SOURCE_EXTENSION = /\.(csv|tsv)$/i;
+/** The source files bronze reads: delimited text (each dataset says its delimiter; GTFS and many agencies write .txt), not hidden. */
+const SOURCE_EXTENSION = /\.(csv|tsv|txt)$/i;
+export const SOURCE_EXTENSIONS_SAID = '.csv, .tsv and .txt';
 export const isSourceFileName = (name: string) => SOURCE_EXTENSION.test(name) && !name.startsWith('.') && !name.includes('/');
 
 export function bronzeKey(dataset: string, ingestDate: string, fileName: string, version: number, runId?: string): string {
-  const versioned = version === 1 ? fileName : fileName.replace(/(\.(?:csv|tsv))?$/i, `.v${version}$1`);
+  const versioned = version === 1 ? fileName : fileName.replace(/(\.(?:csv|tsv|txt))?$/i, `.v${version}$1`);
   return `${dataset}/ingest_date=${ingestDate}/${runId ? `${runId}/` : ''}${versioned}`;
 }
 

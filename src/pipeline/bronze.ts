@@ -10,7 +10,7 @@ import { headerProblem, matchHeader, parseHeader, quotingOf } from './csv-header
 import { headerElsewhere } from '../project/layout.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { bronzeKey } from '../lake/index.js';
-import { listCandidates, statKey, type Candidate, type SourceEntry } from './sources.js';
+import { listCandidates, statKey, unreadSourceFiles, type Candidate, type SourceEntry } from './sources.js';
 
 /** One file received, as kept in bronze. Entries are never changed or removed. */
 export interface BronzeFile {
@@ -89,6 +89,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
     const manifest = structuredClone(await ctx.draft.manifest());
     const latest = latestVersions(manifest);
     const candidates = await listCandidates(ctx.config, ctx.lake);
+    const notRead = await unreadSourceFiles(ctx.config);
     options.onSources?.(candidates.map(({ name, origin, size, modified }) => ({ name, origin, size, modified })));
     const downloads = await ctx.workDir('bronze-inputs');
     const outcome: Record<string, Outcome> = {};
@@ -258,6 +259,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
       files: outcome,
       ...(Object.keys(quarantined).length ? { quarantined } : {}),
       ...(Object.keys(ignoredColumns).length ? { ignoredColumns } : {}),
+      ...(notRead.length ? { notRead } : {}),
       ...(mixedLineEnds.length ? { mixedLineEnds } : {}),
       ...(accepted.length ? {} : { skipped: 'no new or changed source file' }),
     };

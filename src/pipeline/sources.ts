@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Config } from '../config.js';
 import type { ObjectStore } from '../lake/index.js';
-import { isSourceFileName } from '../lake/keys.js';
+import { isSourceFileName, SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
 
 // What bronze looks at: the CSV files of the sources folders and of the `sources` bucket, each with
 // what says whether it changed since it was taken in.
@@ -64,7 +64,9 @@ export async function listCandidates(config: Config, lake: ObjectStore, required
   if (byName.size === 0 && required) {
     const { project } = config;
     const dirs = config.sourcesDirs.join(' or ');
-    const where = found.length ? `no CSV file in ${dirs}` : `the sources folder ${dirs} does not exist`;
+    const others = found.length ? await unreadSourceFiles(config) : [];
+    const unread = others.length ? ` (bronze reads ${SOURCE_EXTENSIONS_SAID} files, not ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''})` : '';
+    const where = found.length ? `no CSV file in ${dirs}${unread}` : `the sources folder ${dirs} does not exist`;
     const globs = project.datasets.flatMap((d) => d.files).join(', ');
     throw new UserError(
       `${where} and none in the sources bucket`,
@@ -72,6 +74,19 @@ export async function listCandidates(config: Config, lake: ObjectStore, required
     );
   }
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Files of the sources folders bronze does not read (`orders.csv.gz`, `orders.xlsx`): named in the run
+ * summary, rather than passed over in silence. Hidden files and folders are not.
+ */
+export async function unreadSourceFiles(config: Config): Promise<string[]> {
+  const names = new Set<string>();
+  for (const dir of config.sourcesDirs) {
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) if (!e.name.startsWith('.') && !e.isDirectory() && !isSourceFileName(e.name)) names.add(e.name);
+  }
+  return [...names].sort();
 }
 
 /**

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { asciiFold } from './ascii-fold.js';
 import { Engine, sqlIdent as id } from '../engine/duckdb.js';
-import { isSourceFileName } from '../lake/keys.js';
+import { isSourceFileName, SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
 import type { ProgressSink } from '../pipeline/context.js';
 import { UserError } from '../errors.js';
 import { generate } from '../generate/generator.js';
@@ -154,7 +154,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
   const write = async (file: string, text: string) => void (await fs.writeFile(file, text), written.push(file));
   let name: string;
   try {
-    // A dataset's files are `<stem>*.csv` (or .tsv, as its first file), unless that would claim another
+    // A dataset's files are `<stem>*.csv` (or .tsv or .txt, as its first file), unless that would claim another
     // dataset's files: then each of the two names its own files.
     const stemGlobs = shapes.map((s) => `${s.stem}*${sourceExtension(s.files[0]!)}`);
     const clash = (i: number) => shapes.find((_, j) => j !== i && globsOverlap(stemGlobs[j]!, stemGlobs[i]!));
@@ -210,17 +210,18 @@ async function sameBytes(a: string, b: string): Promise<boolean> {
   return (await fs.readFile(a)).equals(await fs.readFile(b));
 }
 
-/** `.csv` or `.tsv`, as the file's name ends (whatever its case). */
-function sourceExtension(file: string): '.csv' | '.tsv' {
-  return path.extname(file).toLowerCase() === '.tsv' ? '.tsv' : '.csv';
+/** `.csv`, `.tsv` or `.txt`, as the file's name ends (whatever its case). */
+function sourceExtension(file: string): '.csv' | '.tsv' | '.txt' {
+  const ext = path.extname(file).toLowerCase();
+  return ext === '.tsv' || ext === '.txt' ? ext : '.csv';
 }
 
 /** The one line for a file bronze would never read, with what to do about it. */
 function notReadByBronze(name: string): UserError {
   if (name.startsWith('.')) return new UserError(`${name}: a hidden file (its name starts with a dot), which bronze does not read`, `rename it, e.g. ${name.replace(/^\.+/, '')}`);
   const packed = /\.(gz|zip|bz2|xz|zst)$/i.exec(name);
-  if (packed) return new UserError(`${name} is compressed (.${packed[1]!.toLowerCase()}): bronze reads .csv and .tsv text files`, 'decompress it first, then give the .csv or .tsv file');
-  return new UserError(`${name}: bronze reads .csv and .tsv files only`, `rename it, e.g. ${name.replace(/\.[^.]*$/, '')}.csv`);
+  if (packed) return new UserError(`${name} is compressed (.${packed[1]!.toLowerCase()}): bronze reads ${SOURCE_EXTENSIONS_SAID} text files`, 'decompress it first, then give the text file');
+  return new UserError(`${name}: bronze reads ${SOURCE_EXTENSIONS_SAID} files only`, `rename it, e.g. ${name.replace(/\.[^.]*$/, '')}.csv`);
 }
 
 /** A trailing number or period after a separator: `_2024-01`, `-3`, `_2023Q4`, `_2024M01`. */

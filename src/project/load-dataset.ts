@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { isSourceFileName, SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
 import { globsOverlap, validGlob } from './globs.js';
 import { durationSeconds } from '../duration.js';
 import { ENCODING_NAMES } from '../pipeline/csv-encoding.js';
@@ -55,7 +56,9 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
   });
   const files = asList(d.files ?? `${name}*.csv`);
   files.forEach((g, i) => {
-    const bad = validGlob(g);
+    // A glob of an extension bronze never reads (`stops*.gz`) would match nothing, and say nothing.
+    const extension = /\.([A-Za-z0-9]+)$/.exec(g)?.[1];
+    const bad = validGlob(g) ?? (extension && !isSourceFileName(`x.${extension}`) ? `bronze reads ${SOURCE_EXTENSIONS_SAID} files, not .${extension}` : undefined);
     if (bad) throw def.error(Array.isArray(d.files) ? ['files', i] : ['files'], `"${g}": ${bad}`);
   });
   let freshness: DatasetSpec['freshness'];

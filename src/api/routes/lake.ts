@@ -184,7 +184,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         await cleanup();
       }
       // `achats/month=2026-11/data_0.parquet` → `achats_month_2026-11_data_0.csv`
-      const name = `${key.replace(/\.(csv|tsv|parquet)$/i, '')}.csv`.replace(/[^\w.-]/g, '_');
+      const name = `${key.replace(/\.(csv|tsv|txt|parquet)$/i, '')}.csv`.replace(/[^\w.-]/g, '_');
       const stream = fs.createReadStream(out);
       stream.once('close', () => fs.promises.rm(out, { force: true }).catch(() => undefined));
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(stream);
@@ -198,7 +198,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       throw badRequest(`parameter "key": ${(err as UserError).message}`);
     }
     const format = formatOf(key);
-    if (!format) throw badRequest(`parameter "key": only .csv, .tsv and .parquet objects can be read as rows (${key})`);
+    if (!format) throw badRequest(`parameter "key": only .csv, .tsv, .txt and .parquet objects can be read as rows (${key})`);
     const file = await lakeCall(async () => {
       if (!(await lake.head(bucket, key))) throw notFound(`no object ${bucket}/${key}`);
       return lake.localPath(bucket, key, engine.scratchDir);
@@ -233,5 +233,5 @@ async function csvSource(file: string, spec: DatasetSpec | undefined): Promise<s
 
 function formatOf(key: string): 'csv' | 'parquet' | undefined {
   const lower = key.toLowerCase();
-  return lower.endsWith('.parquet') ? 'parquet' : lower.endsWith('.csv') || lower.endsWith('.tsv') ? 'csv' : undefined;
+  return lower.endsWith('.parquet') ? 'parquet' : /\.(csv|tsv|txt)$/.test(lower) ? 'csv' : undefined;
 }
