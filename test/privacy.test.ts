@@ -32,6 +32,8 @@ describe('personal data for non-admins', () => {
     await fs.writeFile(path.join(config.sourcesDir, 'clients_noheader.csv'), '1002,Max Hidden,max@hidden.org,2025-01-01,France\n1003,Other,o@x.org,2025-01-02,Spain\n');
     // Personal columns under other spellings of their headers.
     await fs.writeFile(path.join(config.sourcesDir, 'clients_upper.csv'), 'ID_CLIENT,NOM,Email,Date Inscription,PAYS\n1004,Ivy Upper,ivy@upper.org,2025-01-03,France\n');
+    // A malformed line of purchases, a dataset without personal columns.
+    await fs.writeFile(path.join(config.sourcesDir, 'achats_extra.csv'), 'id_achat,id_client,date_achat,montant,produit\n900001,1,2025-01-05 10:00:00,12.50,Phone,extra field\n');
     assert.equal((await runPipeline({ config })).error, undefined);
     ({ app, url: base } = await startApi(config));
   });
@@ -78,6 +80,10 @@ describe('personal data for non-admins', () => {
     assert.doesNotMatch(await (await get(`/api/lake/silver/download?key=${encodeURIComponent(quarantine)}`, reader)).text(), SECRETS);
     const full = await (await get(`/api/lake/silver/preview?key=${encodeURIComponent(quarantine)}`, admin)).json();
     assert.equal(full.rows[0].date_inscription, 'zoe@private.org');
+    // A dataset without personal columns: the raw text of its malformed line is what a reader needs to fix the file.
+    const purchases = ((await (await get('/api/lake/silver?prefix=quarantine/achats/', reader)).json()).objects as { key: string }[]).find((o) => o.key.includes('achats_extra'))!;
+    const malformed = (await (await get(`/api/lake/silver/preview?key=${encodeURIComponent(purchases.key)}`, reader)).json()).rows[0];
+    assert.deepEqual([malformed._reason, malformed._raw_line], ['malformed_line:too_many_columns', '900001,1,2025-01-05 10:00:00,12.50,Phone,extra field']);
   });
 });
 

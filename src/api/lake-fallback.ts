@@ -17,7 +17,11 @@ import type { LazyEngine } from './services.js';
 export function lakeReader(lake: ObjectStore, engine: LazyEngine, project: Project): LakeReader {
   return async (kpi: Kpi, options: ReadOptions, version?: number) => {
     const states = await lakeCall(async () => readStates(lake, project, version ?? (await currentVersion(lake))));
-    if (!states.gold?.objects[kpi.table]) throw notPublished(`KPI ${kpi.id} is not in ${states.version ? `version ${states.version.version} of the lake` : 'the lake yet'}: run the pipeline (\`npx datalake run\`)`);
+    if (!states.gold?.objects[kpi.table]) {
+      // An earlier version, asked for, was built before the KPI existed: no run adds it there.
+      if (version !== undefined && states.version) throw notPublished(`KPI ${kpi.id} is not in version ${version} of the lake: it was added after that version was built; ask for a later version, or leave out "version" for the current one`);
+      throw notPublished(`KPI ${kpi.id} is not in ${states.version ? `version ${states.version.version} of the lake` : 'the lake yet'}: run the pipeline (\`npx datalake run\`)`);
+    }
     const file = await lakeCall(async () => {
       try {
         return await lake.localPath('gold', tableObject(states.gold!, kpi.table), engine.scratchDir);

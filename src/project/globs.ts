@@ -17,8 +17,10 @@ export function globRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`, 'is');
 }
 
+/** Names compared composed (NFC): macOS writes `é` as `e` and a combining accent, which looks the same. */
 export function matchesAny(globs: readonly string[], fileName: string): boolean {
-  return globs.some((g) => globRegExp(g).test(fileName));
+  const name = fileName.normalize('NFC');
+  return globs.some((g) => globRegExp(g.normalize('NFC')).test(name));
 }
 
 /**

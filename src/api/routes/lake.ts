@@ -34,7 +34,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
   // Authenticate first: a request without a key learns nothing from the validation of its parameters.
   app.addHook('onRequest', auth.requireReader);
   const canSeePersonal = (request: FastifyRequest) => auth.isAdmin(request);
-  /** Whether a non-admin sees this column of this object masked: a column declared personal in any dataset (as the definitions are now), matched as bronze matches headers, and the raw text of malformed quarantined lines, which may hold any of them. */
+  /** Whether a non-admin sees this column of this object masked: a column declared personal in any dataset (as the definitions are now), matched as bronze matches headers, and every value but the context of a personal dataset's quarantine (its malformed lines' raw text may hold any of them). */
   // Gold's names for personal values (`email AS contact`), per definitions: parsed once each.
   const goldNames = new Map<string, Promise<Set<string>>>();
   const goldPersonal = (privacy: Privacy): Promise<Set<string>> => {
@@ -51,7 +51,8 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     const privacy = livePrivacy(config.project, app.serverLog);
     const all = privacy.redactor.maskAll(bucket, key);
     const derived = bucket === 'gold' && privacy.declared.length ? await goldPersonal(privacy) : undefined;
-    return (column: string) => (all ? !Redactor.keepsInQuarantine(column) : column === '_raw_line' || headerKeys(column).some((k) => privacy.personal.has(k)) || derived?.has(column.toLowerCase()) === true);
+    // The raw text of a malformed line is masked with the rest of a personal dataset's quarantine (`all`); another dataset's holds no personal value.
+    return (column: string) => (all ? !Redactor.keepsInQuarantine(column) : headerKeys(column).some((k) => privacy.personal.has(k)) || derived?.has(column.toLowerCase()) === true);
   };
   const mask = (row: Row, masked: (c: string) => boolean): Row => {
     const out: Row = {};
