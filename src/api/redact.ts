@@ -52,6 +52,7 @@ export class Redactor {
       if (Array.isArray(d['quality'])) d['quality'] = this.checks(d['quality'] as Check[]);
       if (d['datasets']) d['datasets'] = this.datasetStats(d['datasets'] as Record<string, DatasetStats>);
       if (d['quarantined']) d['quarantined'] = Object.fromEntries(Object.entries(d['quarantined'] as Record<string, string>).map(([f, r]) => [f, this.text(r)]));
+      if (Array.isArray(d['stillWaiting'])) d['stillWaiting'] = (d['stillWaiting'] as { dataset: string; reason: string }[]).map((w) => ({ ...w, reason: this.text(w.reason, w.dataset) }));
     }
     return copy;
   }

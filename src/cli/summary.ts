@@ -77,6 +77,8 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
   for (const reason of Object.values(setAside ?? {})) lines.push(`bronze: waits in quarantine, not ingested: ${reason}`);
   const ignoredColumns = bronze?.details['ignoredColumns'] as Record<string, string[]> | undefined;
   for (const [name, cols] of Object.entries(ignoredColumns ?? {})) lines.push(`bronze: ${name}: columns not in its definition, ignored: ${cols.join(', ')}`);
+  const silverStage = summary.stages.find((s) => s.stage === 'silver');
+  for (const w of (silverStage?.details['stillWaiting'] ?? []) as { file: string; dataset: string; reason: string }[]) lines.push(`${w.dataset}: still waits in quarantine since an earlier run, not merged: ${w.reason} (fix the file and send it again, or change datasets/${w.dataset}.yml)`);
   const notRead = bronze?.details['notRead'] as string[] | undefined;
   if (notRead?.length) lines.push(`bronze: not read, bronze reads ${SOURCE_EXTENSIONS_SAID} files (decompress or export them so): ${notRead.join(', ')}`);
   const mixed = bronze?.details['mixedLineEnds'] as string[] | undefined;

@@ -10,6 +10,7 @@ import { CascadeRevision, combineSilver, type OnePassLoads, type SilverChanges }
 import { commitSilver } from './commit.js';
 import { planSilver, type SilverPlan } from './plan.js';
 import { mergeChecks, type SilverDatasetStats } from './stats.js';
+import type { SilverState } from './state.js';
 
 export { cleanShard, type CleanShardInput, type CleanShardOutput } from './clean-shard.js';
 export { definitionDigest, silverObjects, type SilverState } from './state.js';
@@ -75,7 +76,8 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
       plan = { ...plan, toMerge: left };
     }
     if (plan.candidates.length === 0) {
-      return { stage: 'silver' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: plan.state.runId ? `no new bronze file since run ${plan.state.runId}` : 'no bronze file yet' } };
+      const waiting = stillWaiting(plan.state.waiting, new Set());
+      return { stage: 'silver' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: plan.state.runId ? `no new bronze file since run ${plan.state.runId}` : 'no bronze file yet', ...(waiting.length ? { stillWaiting: waiting } : {}) } };
     }
     let changes: Awaited<ReturnType<typeof combineSilver>> | undefined;
     let bytes: number;
@@ -115,6 +117,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     }
 
     const sum = (f: (s: SilverDatasetStats) => number) => Object.values(changes.stats).reduce((acc, s) => acc + f(s), 0);
+    const waiting = stillWaiting(changes.next.waiting, new Set(Object.values(changes.stats).flatMap((s) => s.waitingFiles.map((w) => w.file))));
     return {
       stage: 'silver' as const,
       rowsIn: changes.rowsIn,
@@ -129,10 +132,19 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
         ...(plan.redefined.length ? { rebuilt: `the definitions of ${plan.redefined.join(', ')} changed: silver was rebuilt from bronze` } : options.fullRefresh && plan.rebuild ? { rebuilt: 'a full refresh: silver was rebuilt from bronze' } : {}),
         ...(plan.revised.some((r) => !changes.kept.includes(r.dataset)) ? { revised: plan.revised.filter((r) => !changes.kept.includes(r.dataset)).map((r) => revisedLine(r, plan, changes)) } : {}),
         datasets: changes.stats,
+        ...(waiting.length ? { stillWaiting: waiting } : {}),
         quality: mergeChecks(changes.quality),
       },
     };
   });
+}
+
+/**
+ * Files set aside by an earlier run that still wait (not those this run set aside, which its datasets
+ * report): said by every run, so that their rows stay accounted for until the file is fixed.
+ */
+function stillWaiting(waiting: SilverState['waiting'], thisRun: Set<string>): { file: string; dataset: string; reason: string }[] {
+  return Object.entries(waiting ?? {}).flatMap(([file, w]) => (thisRun.has(file) ? [] : [{ file, dataset: w.dataset, reason: w.reason }]));
 }
 
 /** The plan's files cleaned (on the workers in distributed mode), those loaded in one pass left for combine, at their dataset's turn. */
