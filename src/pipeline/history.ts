@@ -40,6 +40,9 @@ export interface TableDiff {
   removed: number;
   changed: number;
   key?: string[];
+  /** Columns of the second version only, and of the first only: a definition changed in between (rows compare on the others). */
+  columnsAdded?: string[];
+  columnsRemoved?: string[];
 }
 
 export interface KpiDiff {
@@ -74,20 +77,27 @@ export async function diffVersions(lake: ObjectStore, project: Project, db: Engi
     const names = async (rel: string) => (await db.columns(`SELECT * FROM ${rel}`)).map((c) => c.name);
     const [colsA, colsB] = [await names(left), await names(right)];
     const shared = colsA.filter((c) => colsB.includes(c)).map(id).join(', ');
-    if (!shared) continue;
+    const columnsAdded = colsB.filter((c) => !colsA.includes(c));
+    const columnsRemoved = colsA.filter((c) => !colsB.includes(c));
+    const columns = { ...(columnsAdded.length ? { columnsAdded } : {}), ...(columnsRemoved.length ? { columnsRemoved } : {}) };
+    if (!shared) {
+      tables.push({ table: name, added: 0, removed: 0, changed: 0, ...columns });
+      continue;
+    }
     const onlyA = `(SELECT ${shared} FROM ${left} EXCEPT ALL SELECT ${shared} FROM ${right})`;
     const onlyB = `(SELECT ${shared} FROM ${right} EXCEPT ALL SELECT ${shared} FROM ${left})`;
     const dataset = name.startsWith('silver/') ? project.datasets.find((d) => d.name === name.slice('silver/'.length)) : undefined;
     const key = dataset?.key.length ? [...dataset.key] : undefined;
     const count = async (sql: string) => Number((await db.rows(`SELECT count(*) AS n FROM ${sql}`))[0]!['n']);
     const [inA, inB] = [await count(onlyA), await count(onlyB)];
-    if (inA === 0 && inB === 0) continue; // rebuilt with the same rows
+    // Rebuilt with the same rows and columns: no change.
+    if (inA === 0 && inB === 0 && !columnsAdded.length && !columnsRemoved.length) continue;
     if (key) {
       const k = key.map(id).join(', ');
       const changed = await count(`(SELECT ${k} FROM ${onlyA} INTERSECT SELECT ${k} FROM ${onlyB})`);
-      tables.push({ table: name, added: inB - changed, removed: inA - changed, changed, key });
+      tables.push({ table: name, added: inB - changed, removed: inA - changed, changed, key, ...columns });
     } else {
-      tables.push({ table: name, added: inB, removed: inA, changed: 0 });
+      tables.push({ table: name, added: inB, removed: inA, changed: 0, ...columns });
     }
     const kpi = project.kpis.find((x) => `gold/${x.table}` === name);
     if (kpi) {

@@ -163,3 +163,23 @@ test('a corrected file that empties its dataset changes gold too: the KPIs count
   assert.equal(shown.code, 0, shown.stderr);
   assert.deepEqual([JSON.parse(shown.stdout).version, JSON.parse(shown.stdout).rows], [2, [{ n: 0 }]]);
 });
+
+test('diff names the columns a definition added or removed between two versions, beside the rows compared on the others', async () => {
+  const dir = path.join(root, 'drift');
+  await fs.mkdir(path.join(dir, 'datasets'), { recursive: true });
+  await fs.mkdir(path.join(dir, 'kpis'));
+  await fs.mkdir(path.join(dir, 'sources'));
+  await fs.writeFile(path.join(dir, 'datalake.yml'), 'name: drift\n');
+  await fs.writeFile(path.join(dir, 'datasets', 'recs.yml'), 'key: id\ncolumns:\n  id: integer\n  v: number\n  old: text\n');
+  await fs.writeFile(path.join(dir, 'kpis', 'n.yml'), 'title: n\nsql: SELECT count(*) AS n FROM recs\ncolumns:\n  n: integer\n');
+  await fs.writeFile(path.join(dir, 'sources', 'recs.csv'), 'id,v,old,channel\n1,10,a,web\n2,20,b,shop\n');
+  await run(dir);
+  await fs.writeFile(path.join(dir, 'datasets', 'recs.yml'), 'key: id\ncolumns:\n  id: integer\n  v: number\n  channel: text\n');
+  await run(dir);
+  const env = { DATA_DIR: path.join(dir, 'data') };
+  const diff = await runCli(['diff', '1', '2', '--json', '--project', dir], env);
+  assert.equal(diff.code, 0, diff.stderr);
+  assert.deepEqual(JSON.parse(diff.stdout).tables.find((t: { table: string }) => t.table === 'silver/recs'), { table: 'silver/recs', added: 0, removed: 0, changed: 0, key: ['id'], columnsAdded: ['channel'], columnsRemoved: ['old'] });
+  const text = await runCli(['diff', '1', '2', '--project', dir], env);
+  assert.match(text.stdout, /^silver\/recs: \+0 added, -0 removed, ~0 changed \(by id\); column added: channel; column removed: old \(rows compared on the other columns\)$/m);
+});

@@ -28,7 +28,10 @@ export async function diffCommand(config: Config, v1: number, v2: number, flags:
     const diff = await diffVersions(openObjectStore(config), config.project, engine, scratch, v1, v2);
     if (flags.json) return console.log(JSON.stringify(diff, null, 2));
     if (diff.tables.length === 0) return console.log(`versions ${v1} and ${v2} hold the same tables`);
-    for (const t of diff.tables) console.log(`${t.table}: +${t.added} added, -${t.removed} removed${t.key ? `, ~${t.changed} changed (by ${t.key.join(', ')})` : ''}`);
+    for (const t of diff.tables) {
+      const columns = [t.columnsAdded?.length ? `column${t.columnsAdded.length > 1 ? 's' : ''} added: ${t.columnsAdded.join(', ')}` : '', t.columnsRemoved?.length ? `column${t.columnsRemoved.length > 1 ? 's' : ''} removed: ${t.columnsRemoved.join(', ')}` : ''].filter(Boolean);
+      console.log(`${t.table}: +${t.added} added, -${t.removed} removed${t.key ? `, ~${t.changed} changed (by ${t.key.join(', ')})` : ''}${columns.length ? `; ${columns.join('; ')} (rows compared on the other columns)` : ''}`);
+    }
     for (const k of diff.kpis) {
       console.log(`\nKPI ${k.kpi}:`);
       for (const r of k.before) console.log(`  - ${JSON.stringify(r)}`);
