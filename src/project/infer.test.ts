@@ -166,6 +166,16 @@ describe('inferCsv', () => {
     assert.equal((await inferFile('ine2.tsv', ['provincia\tpoblacion', 'Madrid\t6.751.251', 'Soria\t88.600', 'Teruel\t134.137'])).describedBy, undefined);
   });
 
+  test('a column text for a few values only (one "abc" among dates or amounts) says which type the others read as', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `${i + 1},2024-01-${String((i % 28) + 1).padStart(2, '0')},${i * 3},w${i % 7}`);
+    rows[100] = '101,abc,n/a?,w1';
+    rows[200] = '201,2024-02-30,12,w2';
+    const c = await infer('orders.csv', ['id,day,amount,label', ...rows]);
+    assert.deepEqual([c['day']!.type, c['day']!.nearly], ['text', { type: 'date', failing: 2 }]);
+    assert.deepEqual([c['amount']!.type, c['amount']!.nearly], ['text', { type: 'integer', failing: 1 }]);
+    assert.equal(c['label']!.nearly, undefined, 'words are no near numbers');
+  });
+
   test('a file without a header line is refused in one line saying to add one; so is one whose title is followed by rows', async () => {
     const rows = ['39, State-gov, 77516, Bachelors, 13, Never-married, White, Male, <=50K', '50, Self-emp-not-inc, 83311, Bachelors, 13, Married-civ-spouse, White, Male, <=50K', '38, Private, 215646, HS-grad, 9, Divorced, White, Male, <=50K', '53, Private, 234721, 11th, 7, Married-civ-spouse, Black, Male, >50K', '28, State-gov, 338409, Bachelors, 13, Married-civ-spouse, Black, Female, <=50K'];
     await assert.rejects(inferFile('adult.csv', rows), (err: unknown) => err instanceof UserError && /^.*adult\.csv: its first line is a row of data, not a header \(39, State-gov, 77516, Bachelors \.\.\.\): the lake names a file's columns by its header line$/.test(err.message) && /^add a first line naming its 9 columns/.test(err.hint ?? ''));

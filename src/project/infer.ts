@@ -7,9 +7,10 @@ import { UserError, errorMessage } from '../errors.js';
 import { checkTextStart, countRecords, hasMixedLineEnds } from '../pipeline/csv-file.js';
 import { escapesAsMysql, quoteStyle } from '../pipeline/csv-quoting.js';
 import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
-import { columnNames, inspectHeader, quoteOptions, skipOption, type Quoting } from '../pipeline/csv-header.js';
+import { columnNames, inspectHeader, type Quoting } from '../pipeline/csv-header.js';
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
 import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
+import { aggregate, textReader } from './infer-sql.js';
 import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { numberTests, unitColumns } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
@@ -17,11 +18,10 @@ import type { ColumnType, DecimalSeparator } from './types.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
 
 export type { InferredColumn, InferredCsv } from './inferred.js';
+export { textReader } from './infer-sql.js';
 
 /** Rows a date format is first tried on (see inferCsv). */
 const FORMAT_SAMPLE_ROWS = 1_000;
-/** Aggregates computed by one statement (see aggregate): 20 columns' worth. */
-const AGGREGATES_PER_STATEMENT = 220;
 
 /** `onProgress` hears DuckDB's estimate while every row is read (seconds on a file of millions of rows). */
 export async function inferCsv(engine: Engine, original: string, displayName = original, onProgress?: (p: QueryProgress) => void): Promise<InferredCsv> {
@@ -242,6 +242,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     const columnNulls = type === 'text' || typeof marked !== 'string' ? [] : marked.split('\x01').sort();
     if (type === 'text' && typeof marked === 'string') for (const t of marked.split('\x01')) textTokens.push({ value: t, column: names[i]! });
     const complete = rows > 0 && get('present') === rows && (type === 'text' || values === rows);
+    // Text for a few values only (`abc` among 3,000 dates): said, since declaring the type quarantines them.
+    const nearly = type === 'text' && !code && values >= 20 ? nearlyTyped(get, values, decimalSeparator) : undefined;
     return {
       header: headers[i]!,
       name: names[i]!,
@@ -249,6 +251,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       ...(format ? { format } : {}),
       ...(ambiguousWith ? { ambiguousWith } : {}),
       ...(code ? { code } : {}),
+      ...(nearly ? { nearly } : {}),
       ...(units.has(i) && type !== 'text' ? { unit: units.get(i)! } : {}),
       ...(columnNulls.length ? { nullValues: columnNulls } : {}),
       complete,
@@ -267,9 +270,12 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }
 
-/** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */
-export function textReader(file: string, delimiter: string, columns: number, skipLines = 0, escape?: Quoting): string {
-  return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = true, auto_detect = false, ${quoteOptions(escape)}, max_line_size = 1048576, store_rejects = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
+/** The type all but a few of a text column's values read as (1 % at most): integer, number, date or timestamp. */
+function nearlyTyped(failing: (test: string) => number, values: number, separator: DecimalSeparator | undefined): InferredColumn['nearly'] {
+  const few = Math.max(1, Math.floor(values / 100));
+  const readings = [['int', 'integer'], [separator === ',' ? 'numc' : 'num', 'number'], ['date', 'date'], ['ts', 'timestamp']] as const;
+  const best = readings.map(([test, type]) => ({ type, failing: failing(test) })).find((r) => r.failing > 0 && r.failing <= few);
+  return best && { type: best.type, failing: best.failing };
 }
 
 /** The spellings of a missing value that are values of text columns too, with those columns. */
@@ -278,19 +284,4 @@ export function valuesInText(nullValues: string[], textTokens: InferredCsv['text
     const columns = [...new Set(textTokens.filter((t) => t.value === value).map((t) => t.column))];
     return columns.length ? [{ value, columns }] : [];
   });
-}
-
-/**
- * The aggregates `selects` over `from`, as one row, at most AGGREGATES_PER_STATEMENT a statement: one
- * statement of thousands (a file of 300 columns) took minutes and gigabytes for a 13 KB file.
- */
-async function aggregate(engine: Engine, selects: string[], from: string, onProgress?: (p: QueryProgress) => void): Promise<Record<string, unknown>> {
-  const row: Record<string, unknown> = {};
-  const parts = Math.ceil(selects.length / AGGREGATES_PER_STATEMENT);
-  for (let k = 0; k < parts; k++) {
-    const part = selects.slice(k * AGGREGATES_PER_STATEMENT, (k + 1) * AGGREGATES_PER_STATEMENT);
-    const progress = onProgress && ((p: QueryProgress) => onProgress({ percent: p.percent === undefined ? undefined : (100 * k + p.percent) / parts }));
-    Object.assign(row, (await engine.rows(`SELECT ${part.join(', ')} FROM ${from}`, progress))[0]);
-  }
-  return row;
 }

@@ -21,6 +21,8 @@ export interface InferredColumn {
   code?: true;
   /** The currency or percent sign written around its numbers (`$1,234.50`, `98%`), taken off to read them. */
   unit?: string;
+  /** A text column whose values all but a few read as this type (the few: errors, or values of their own?). */
+  nearly?: { type: ColumnType; failing: number };
   /** This column's spellings of a missing value: statistics marks (`..`, `[x]`) beside its numbers or dates. */
   nullValues?: string[];
   /** No value missing. */

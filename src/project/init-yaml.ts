@@ -107,7 +107,8 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const century = c.format?.includes('%y') ? 'two-digit years: 00–68 read as 2000–2068, 69–99 as 1969–1999: check' : '';
   const code = c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : '';
   const empty = c.distinct === 0 ? 'empty in every row: text until values tell; set its type if you know it' : '';
-  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, code, empty].filter(Boolean).join('; ');
+  const nearly = c.nearly ? `all but ${c.nearly.failing} of its values read as ${c.nearly.type === 'integer' ? 'integers' : `${c.nearly.type}s`}: if ${c.nearly.failing > 1 ? 'those are errors' : 'that one is an error'}, declare type: ${c.nearly.type}, and the run quarantines ${c.nearly.failing > 1 ? 'them' : 'it'}` : '';
+  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, code, empty, nearly].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }
 
