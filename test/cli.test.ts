@@ -234,6 +234,26 @@ describe('datalake doctor', () => {
     }
   });
 
+  test('a run recorded as running that no process holds (killed) is a warning naming --resume', async () => {
+    const { env, dir } = await tempConfig();
+    try {
+      assert.equal((await cli(['generate', '--clients', '10', '--achats', '50'], env)).code, 0);
+      assert.equal((await cli(['run'], env)).code, 0);
+      // What a kill -9 during the gold stage leaves: the record says running, the lock is gone.
+      const runs = path.join(env['DATA_DIR']!, 'lake', 'runs');
+      const file = path.join(runs, (await fs.readdir(runs)).filter((f) => f.endsWith('.json') && !f.startsWith('_')).sort().at(-1)!);
+      const record = JSON.parse(await fs.readFile(file, 'utf8'));
+      record.state = 'running';
+      record.tasks.find((t: { name: string }) => t.name === 'gold').state = 'running';
+      await fs.writeFile(file, JSON.stringify(record));
+      const r = await cli(['doctor'], env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`⚠ runs +run ${record.runId} stopped while running \\(in gold\\), no process holds the lake: killed\\? It changed nothing visible\\n +fix: \`npx datalake run --resume ${record.runId}\` continues it`));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('services configured but down or refusing: one fix line per problem and a non-zero exit', async () => {
     const server = await startS3Server();
     const { env, dir } = await tempConfig({

@@ -1,4 +1,6 @@
 import fs from 'node:fs/promises';
+import { newestRuns } from '../flows/record.js';
+import { LakeLock, lockAlive } from '../flows/lock.js';
 import net from 'node:net';
 import duckdb from '@duckdb/node-api';
 import Database from 'better-sqlite3';
@@ -130,6 +132,23 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
       return `${humanBytes(plan.keptBytes + plan.bytes)} in the lake's layers; ${vacuum}; ${compact}`;
     }),
   );
+
+  // The newest run still recorded as running while no live process holds the lake: it was killed.
+  if (checks.find((c) => c.area === 'versions')?.ok) {
+    const lake = openObjectStore(config);
+    const stopped = await (async () => {
+      for await (const r of newestRuns(lake)) {
+        if (r.state !== 'running') return undefined;
+        const lock = await LakeLock.read(lake);
+        return lock && lock.runId === r.runId && lockAlive(lock) ? undefined : r;
+      }
+      return undefined;
+    })().catch(() => undefined);
+    if (stopped) {
+      const task = stopped.tasks.find((t) => t.state === 'running' && !t.parent)?.name;
+      checks.push({ area: 'runs', ok: true, warning: true, detail: `run ${stopped.runId} stopped while running${task ? ` (in ${task})` : ''}, no process holds the lake: killed? It changed nothing visible`, fix: `\`npx datalake run --resume ${stopped.runId}\` continues it, reusing what it finished; or start a new run` });
+    }
+  }
 
   // Files waiting whole in quarantine (a required column missing): their rows are in no table until fixed.
   if (checks.find((c) => c.area === 'versions')?.ok) {
