@@ -19,7 +19,7 @@ export function lakeReader(lake: ObjectStore, engine: LazyEngine, project: Proje
     const states = await lakeCall(async () => readStates(lake, project, version ?? (await currentVersion(lake))));
     if (!states.gold?.objects[kpi.table]) {
       // An earlier version, asked for, was built before the KPI existed: no run adds it there.
-      if (version !== undefined && states.version) throw notPublished(`KPI ${kpi.id} is not in version ${version} of the lake: it was added after that version was built; ask for a later version, or leave out "version" for the current one`);
+      if (version !== undefined && states.version && version < ((await lakeCall(() => currentVersion(lake)))?.version ?? 0)) throw notPublished(`KPI ${kpi.id} is not in version ${version} of the lake: it was added after that version was built; ask for a later version, or leave out "version" for the current one`);
       throw notPublished(`KPI ${kpi.id} is not in ${states.version ? `version ${states.version.version} of the lake` : 'the lake yet'}: run the pipeline (\`npx datalake run\`)`);
     }
     const file = await lakeCall(async () => {

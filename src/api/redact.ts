@@ -81,6 +81,16 @@ export class Redactor {
     return bucket === 'silver' && m !== null && this.personal.has(m[1]!);
   }
 
+  /**
+   * Whether the raw text of a quarantine object's malformed lines may be shown: the object is of a
+   * dataset of the project without personal columns. Not when its dataset is unknown (renamed since
+   * the file came in): its lines may hold any value.
+   */
+  rawLinesShown(bucket: string, key: string): boolean {
+    const m = /^quarantine\/([^/]+)\//.exec(key);
+    return bucket === 'silver' && m !== null && this.project.datasets.some((d) => d.name === m[1]) && !this.personal.has(m[1]!);
+  }
+
   static keepsInQuarantine(column: string): boolean {
     return QUARANTINE_CONTEXT.has(column);
   }

@@ -446,6 +446,13 @@ describe('silver cleaning rules', () => {
       [null, 3, 'malformed_line:too_many_columns', quarantine[3]!['_detail']],
       [null, 5, 'malformed_line:missing_columns', quarantine[4]!['_detail']],
     ]);
+    // Blank lines (and lines of spaces) are no data rows, but DuckDB numbers lines past them.
+    const blanks = await clean(spec, 'id,v\n1,10\n\n2,20,x\n   \n3,abc\n\n\n4,abc\n5,51\n5,52\n');
+    assert.deepEqual(blanks.quarantine.filter((q) => q['_record'] !== null).map((q) => [q['_record'], q['_detail']]), [
+      [3, 'v "abc" is not a valid integer'],
+      [4, 'v "abc" is not a valid integer'],
+      [6, 'id 5 already seen in data row 5'],
+    ]);
   });
 
   test('CRLF line ends and a BOM are read like plain files; a line the reader rejects is kept without line ends', async () => {

@@ -36,7 +36,7 @@ export interface CleaningStats {
 export interface CleaningResult {
   stats: CleaningStats;
   quality: QualityCheck[];
-  /** A DuckDB view of the valid rows: the dataset's columns plus `_record` (data row number in the file). */
+  /** A DuckDB view of the valid rows: the dataset's columns plus `_record` (their order in the file: the data row number but for the malformed lines before it, which quarantine numbers count). */
   validRelation: string;
   /** The rejected rows, written only when there are some. */
   quarantineFile?: string;
@@ -170,11 +170,18 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   }
 
   // A malformed line is no row of the staged file, yet a data row of the file: the rows after it are
-  // numbered past it. `shifts`: after how many staged rows (a) the k-th rejected line comes. DuckDB
-  // numbers a rejected line as the records before it (a quoted line break is no new line), and blank lines.
+  // numbered past it, where the numbers are shown (quarantine, details, examples). `shifts`: after how
+  // many staged rows (a) the k-th rejected line comes. DuckDB numbers a rejected line as the records and
+  // the blank lines before it (a quoted line break is no new line); the blank lines are no data rows,
+  // so they are counted in a reading of the file's lines (only for a file with a malformed line).
   await engine.run(`DROP TABLE IF EXISTS ${shifts}`);
   if (rejected > 0) {
-    await engine.run(`CREATE TEMP TABLE ${shifts} AS SELECT a, max(k) AS k FROM (SELECT line - ${1 + (spec.skipLines ?? 0)} - row_number() OVER (ORDER BY line) AS a, row_number() OVER (ORDER BY line) AS k FROM ${rejects}) GROUP BY a`);
+    const header = 1 + (spec.skipLines ?? 0);
+    const lines = `read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'}, strict_mode = false, max_line_size = 1048576${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)})`;
+    await engine.run(`CREATE TEMP TABLE ${shifts} AS
+      WITH blanks AS (SELECT n + ${header} AS line FROM (SELECT row_number() OVER () AS n, line AS text FROM ${lines}) WHERE text IS NULL OR trim(text, ' \t\r') = ''),
+      r AS (SELECT line, row_number() OVER (ORDER BY line) AS k FROM ${rejects})
+      SELECT a, max(k) AS k FROM (SELECT r.line - ${header} - r.k - (SELECT count(*) FROM blanks b WHERE b.line < r.line) AS a, r.k FROM r) GROUP BY a`);
   }
   const recordOf = (row: string) => (rejected > 0 ? `(${row} + 1 + coalesce((SELECT max(k) FROM ${shifts} WHERE a <= ${row}), 0))` : `(${row} + 1)`);
   const keyText = spec.key.map((k) => `CAST(s.${id(k)} AS VARCHAR)`).join(` || ', ' || `);
@@ -185,11 +192,11 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     keysDistinct || !spec.key.length ? '' : `WHEN d._kind = 'key' THEN ${str(`${spec.key.join(', ')} `)} || ${keyText} || ' already seen in data row ' || ${recordOf('d._first_rid')}`;
   await engine.run(`
     CREATE OR REPLACE TEMP VIEW ${checked} AS
-    SELECT s.*, s._row + 1${rejected > 0 ? ' + coalesce(sh.k, 0)' : ''} AS _record,
+    SELECT s.*, s._row + 1 AS _record,
       CASE WHEN s._reason IS NOT NULL THEN s._reason ${duplicateVerdicts} END AS _verdict,
       -- The detail is written here, not while reading: only the quarantine reads it, for its few rows.
       CASE WHEN s._reason IS NOT NULL THEN ${verdict.detail} ${duplicateDetail} END AS _verdict_detail
-    FROM ${staged} s ${keysDistinct ? '' : `LEFT JOIN ${dups} d ON d._rid = s._row`}${rejected > 0 ? ` ASOF LEFT JOIN ${shifts} sh ON s._row >= sh.a` : ''};
+    FROM ${staged} s ${keysDistinct ? '' : `LEFT JOIN ${dups} d ON d._rid = s._row`};
   `);
 
   // Rows per verdict; then every row rule on its own over the non-empty rows (a row can fail several)
@@ -208,7 +215,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   for (const [i, r] of rules.entries()) {
     const failed = Number(ruleCounts?.[`f${i}`] ?? 0);
     const examples = failed
-      ? await engine.rows(`SELECT _row + 1 AS record, coalesce(trim(${raw(r.column)}), CAST(${id(r.column)} AS VARCHAR)) AS value, ${r.detail} AS detail FROM ${staged} WHERE ${failing} AND ${r.fails} ORDER BY _row LIMIT 3`)
+      ? await engine.rows(`SELECT ${recordOf('_row')} AS record, coalesce(trim(${raw(r.column)}), CAST(${id(r.column)} AS VARCHAR)) AS value, ${r.detail} AS detail FROM ${staged} WHERE ${failing} AND ${r.fails} ORDER BY _row LIMIT 3`)
       : [];
     quality.push({ dataset: n, rule: r.rule, column: r.column, severity: r.severity, checked: nonEmpty, failed, examples: examples as QualityCheck['examples'] });
   }
@@ -243,7 +250,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   if (quarantined > 0) {
     await engine.run(`
     COPY (
-      SELECT ${str(options.sourceName)} AS _source_file, _record, NULL::BIGINT AS _line, _verdict AS _reason, _verdict_detail AS _detail,
+      SELECT ${str(options.sourceName)} AS _source_file, ${recordOf('_record - 1')} AS _record, NULL::BIGINT AS _line, _verdict AS _reason, _verdict_detail AS _detail,
              ${names.map((c) => `coalesce(${raw(c)}, CAST(${id(c)} AS VARCHAR)) AS ${id(c)}`).join(', ')}, NULL::VARCHAR AS _raw_line
       FROM ${checked} WHERE _verdict NOT IN ${DROPPED}
       UNION ALL

@@ -52,5 +52,9 @@ export function withoutUnit(r: string, unit: string): string {
   const before = `^\\s*([+-]?)\\s*${u}\\s*([+-]?)\\s*${DIGITS}\\s*$`;
   const after = `^\\s*([+-]?)\\s*${DIGITS}\\s*${u}\\s*$`;
   const negative = `^\\s*\\(\\s*(?:${u}\\s*)?${DIGITS}\\s*(?:${u}\\s*)?\\)\\s*$`;
-  return `CASE WHEN regexp_full_match(${r}, ${str(before)}) THEN regexp_replace(${r}, ${str(before)}, '\\1\\2\\3') WHEN regexp_full_match(${r}, ${str(after)}) THEN regexp_replace(${r}, ${str(after)}, '\\1\\2') WHEN regexp_full_match(${r}, ${str(negative)}) THEN regexp_replace(${r}, ${str(negative)}, '-\\1') END`;
+  // Once the pattern says where the unit is, plain replacements take it, the spaces and parentheses off
+  // (regexp_replace and translate cost several times as much). Non-breaking spaces stay: the number's reading trims or groups by them.
+  const shaped = `regexp_full_match(${r}, ${str(`(${before})|(${after})|(${negative})`)})`;
+  const bare = ['(', ')', ' '].reduce((e, ch) => `replace(${e}, ${str(ch)}, '')`, `replace(${r}, ${str(unit)}, '')`);
+  return `CASE WHEN ${shaped} THEN (CASE WHEN contains(${r}, '(') THEN '-' ELSE '' END) || ${bare} END`;
 }

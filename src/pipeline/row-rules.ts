@@ -56,9 +56,12 @@ export function sqlType(col: ColumnSpec): string {
  */
 export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, decimalSeparator?: DecimalSeparator): string {
   if (spec.unit !== undefined) {
-    // Read as written first: the unit is taken off only where that fails.
+    // Read as written first: the unit is taken off only where that fails, once per value (bound by a
+    // lambda: inlined at each of the reading's references to the value, its patterns ran eight times).
     const { unit, ...plain } = spec;
-    return `coalesce(${typedExpr(r, plain, trimmedText, decimalSeparator)}, ${typedExpr(`(${withoutUnit(r, unit)})`, plain, trimmedText, decimalSeparator)})`;
+    const withUnit = `list_transform([${withoutUnit(r, unit)}], lambda _u: ${typedExpr('_u', plain, '_u', decimalSeparator)})[1]`;
+    // A value holding the unit (or parentheses) is not tried without taking it off: that reading only fails.
+    return `CASE WHEN contains(${r}, ${str(unit)}) OR contains(${r}, '(') THEN ${withUnit} ELSE ${typedExpr(r, plain, trimmedText, decimalSeparator)} END`;
   }
   switch (spec.type) {
     case 'integer': {
@@ -82,7 +85,8 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
       // Infinities and NaN are not numbers a KPI can add up.
       if (spec.type === 'number') return `CASE WHEN isfinite(${value}) THEN ${value} END`;
       // More decimals than the scale (12.345 in a column of 2) would be rounded without a word: not a value
-      // of the column. Told by the same text read as a double (0.13 s of 10M values), which differs then.
+      // of the column. Told by the same text read as a double, which differs then: 0.13 s of CPU per 5M
+      // values (a test of the text's length after its point cost as much; a lambda binding the value once, more).
       return `CASE WHEN ${value} = ${read('DOUBLE')} THEN ${value} END`;
     }
     case 'boolean':
@@ -233,7 +237,9 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
       const precisions = [...(col.format ? [col.format.join(' or ')] : []), ...(col.unit !== undefined ? [`in ${col.unit}`] : [])];
       const expected = precisions.length ? `${col.type} (${precisions.join(', ')})` : col.type;
       // A number of more decimals than a decimal column's scale: said, since it reads as a number.
-      const scaleHint = col.type === 'decimal' ? ` WHEN ${typedExpr(raw(name), { ...col, type: 'number' }, raw(name), spec.decimalSeparator)} IS NOT NULL THEN ${str(` (more than ${col.scale ?? 2} decimals: declare a larger scale, or type number)`)}` : '';
+      const asNumber = typedExpr(raw(name), { ...col, type: 'number' }, raw(name), spec.decimalSeparator);
+      const scale = col.scale ?? 2;
+      const scaleHint = col.type === 'decimal' ? ` WHEN abs(${asNumber}) >= 1e${18 - scale} THEN ${str(` (too large for a decimal of scale ${scale}: type number holds it)`)} WHEN ${asNumber} IS NOT NULL THEN ${str(` (more than ${scale} decimals: declare a larger scale, or type number)`)}` : '';
       // A currency or percent sign in a number of a column declared without it: the option that reads it, named.
       const numeric = col.type === 'integer' || col.type === 'number' || col.type === 'decimal';
       const unitHint = numeric && col.unit === undefined ? ` WHEN regexp_matches(${raw(name)}, '[0-9]') THEN ${unitHints(raw(name))}` : '';

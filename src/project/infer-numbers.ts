@@ -28,6 +28,8 @@ export function numberTests(v: string, i: number, fails: Fails): string[] {
     `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3}){2,}')) AS ${id(`dtt_${i}`)}`,
     `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}[.][0-9]{3}')) AS ${id(`dt_${i}`)}`,
     `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]+')) AS ${id(`pi_${i}`)}`,
+    // Zero-padded values (`007`), which a number column would read without their zeros.
+    `count(*) FILTER (WHERE ${zeroLed(v)}) AS ${id(`zl_${i}`)}`,
   ];
 }
 
@@ -56,7 +58,7 @@ export async function unitColumns(aggregate: Aggregate, candidates: number[], va
   for (const [i, unit] of units) {
     if (['int', 'num', 'numc', 'nump'].every((k) => Number(counts[`${k}_${i}`]) !== 0)) continue;
     numbers.set(i, unit);
-    for (const k of ['int', 'num', 'numc', 'nump', 'dc', 'dd', 'dtt', 'dt', 'pi']) row[`${k}_${i}`] = counts[`${k}_${i}`];
+    for (const k of ['int', 'num', 'numc', 'nump', 'dc', 'dd', 'dtt', 'dt', 'pi', 'zl']) row[`${k}_${i}`] = counts[`${k}_${i}`];
   }
   return numbers;
 }

@@ -174,6 +174,9 @@ describe('inferCsv', () => {
     assert.deepEqual([c['day']!.type, c['day']!.nearly], ['text', { type: 'date', failing: 2 }]);
     assert.deepEqual([c['amount']!.type, c['amount']!.nearly], ['text', { type: 'integer', failing: 1 }]);
     assert.equal(c['label']!.nearly, undefined, 'words are no near numbers');
+    // A zero-padded value would lose its zeros in a number column, not be quarantined: no suggestion.
+    const padded = await infer('qty.csv', ['id,qty', ...Array.from({ length: 199 }, (_, i) => `${i},${i + 1}`), '199,007']);
+    assert.deepEqual([padded['qty']!.type, padded['qty']!.nearly], ['text', undefined]);
   });
 
   test('a file without a header line is refused in one line saying to add one; so is one whose title is followed by rows', async () => {

@@ -75,7 +75,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   });
   if (await headerIsRow(engine, every, headers)) {
     const shown = headers.slice(0, 4).map((h) => h.trim()).join(delimiter === '\t' ? ' ' : `${delimiter} `);
-    throw new UserError(`${displayName}: its first line${skipLines ? ` after the ${skipLines} skipped` : ''} is a row of data, not a header (${shown}${headers.length > 4 ? ' ...' : ''}): the lake names a file's columns by its header line`, `add a first line naming its ${headers.length} columns, separated by "${delimiter === '\t' ? '\\t' : delimiter}" as its rows are, then run init again`);
+    throw new UserError(`${displayName}: its first line${skipLines ? ` after the ${skipLines} skipped` : ''} is a row of data, not a header (${shown}${headers.length > 4 ? ' ...' : ''}): the lake names a file's columns by its header line`, `add ${skipLines ? `a line naming its ${headers.length} columns after the ${skipLines} before its rows` : `a first line naming its ${headers.length} columns`}, separated by "${delimiter === '\t' ? '\\t' : delimiter}" as its rows are, then run init again`);
   }
   // A second header row of descriptions under the names (US Census downloads: `Geography`, `Estimate!!Total`):
   // typed from the rows under it, it is quarantined by the run (nothing lost) instead of making every column text.
@@ -273,7 +273,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
 /** The type all but a few of a text column's values read as (1 % at most): integer, number, date or timestamp. */
 function nearlyTyped(failing: (test: string) => number, values: number, separator: DecimalSeparator | undefined): InferredColumn['nearly'] {
   const few = Math.max(1, Math.floor(values / 100));
-  const readings = [['int', 'integer'], [separator === ',' ? 'numc' : 'num', 'number'], ['date', 'date'], ['ts', 'timestamp']] as const;
+  // Not numbers where some values are zero-padded (`007`): declared so, they would lose their zeros, not be quarantined.
+  const readings = failing('zl') > 0 ? ([['date', 'date'], ['ts', 'timestamp']] as const) : ([['int', 'integer'], [separator === ',' ? 'numc' : 'num', 'number'], ['date', 'date'], ['ts', 'timestamp']] as const);
   const best = readings.map(([test, type]) => ({ type, failing: failing(test) })).find((r) => r.failing > 0 && r.failing <= few);
   return best && { type: best.type, failing: best.failing };
 }

@@ -86,7 +86,7 @@ describe('API on a published lake: explorer, quality, runs', () => {
     }
     await expectError(await get('/api/lake/etc/preview?key=passwd.csv'), 400, /path parameter "bucket"/);
     await expectError(await get('/api/lake/gold/preview?key=nope.parquet'), 404, /no object gold\/nope\.parquet/);
-    await expectError(await get('/api/lake/bronze/preview?key=_manifest.json'), 400, /only \.csv, \.tsv and \.parquet/);
+    await expectError(await get('/api/lake/bronze/preview?key=_manifest.json'), 400, /only \.csv, \.tsv, \.txt and \.parquet/);
     await expectError(await get('/api/lake/gold/preview?key=dim_clients.parquet&limit=1001'), 400, /"limit"/);
     await expectError(await get('/api/lake/gold/preview'), 400, /missing query parameter "key"/);
   });

@@ -51,8 +51,9 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     const privacy = livePrivacy(config.project, app.serverLog);
     const all = privacy.redactor.maskAll(bucket, key);
     const derived = bucket === 'gold' && privacy.declared.length ? await goldPersonal(privacy) : undefined;
-    // The raw text of a malformed line is masked with the rest of a personal dataset's quarantine (`all`); another dataset's holds no personal value.
-    return (column: string) => (all ? !Redactor.keepsInQuarantine(column) : headerKeys(column).some((k) => privacy.personal.has(k)) || derived?.has(column.toLowerCase()) === true);
+    // A malformed line's raw text is shown for a dataset without personal columns only (see rawLinesShown).
+    const rawLines = privacy.redactor.rawLinesShown(bucket, key);
+    return (column: string) => (all ? !Redactor.keepsInQuarantine(column) : (column === '_raw_line' && !rawLines) || headerKeys(column).some((k) => privacy.personal.has(k)) || derived?.has(column.toLowerCase()) === true);
   };
   const mask = (row: Row, masked: (c: string) => boolean): Row => {
     const out: Row = {};

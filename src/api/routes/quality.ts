@@ -2,19 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import type { QualityCheck } from '../../pipeline/cleaning.js';
 import { newestRuns, readRun } from '../../flows/record.js';
 import type { ObjectStore } from '../../lake/storage.js';
-import { currentVersion, readVersion } from '../../lake/versions.js';
+import { readStates } from '../../pipeline/states.js';
+import type { Project } from '../../project/types.js';
 import type { SilverDatasetStats } from '../../pipeline/silver/index.js';
 import { notFound } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
 import { livePrivacy } from '../project-watch.js';
 import { body, errors } from '../schemas.js';
 
-/** The current version and the run that committed its data: a rollback's version restores another's. */
-async function dataVersion(lake: ObjectStore): Promise<{ current: number; runId: string } | undefined> {
-  const current = await currentVersion(lake);
-  let version = current;
-  for (let hops = 0; version?.restores !== undefined && hops < 100; hops++) version = await readVersion(lake, version.restores);
-  return current && version ? { current: current.version, runId: version.runId } : undefined;
+/** The current version and the run that last changed its silver (after a rollback, or runs that only rebuilt gold, an earlier run). */
+async function dataVersion(lake: ObjectStore, project: Project): Promise<{ current: number; runId: string } | undefined> {
+  const states = await readStates(lake, project);
+  return states.version && states.silver?.runId ? { current: states.version.version, runId: states.silver.runId } : undefined;
 }
 
 /** The quality report of a run that cleaned silver (examples redacted for non-admins). */
@@ -43,7 +42,7 @@ export default async function qualityRoutes(app: FastifyInstance): Promise<void>
           return { chosen: record, version: typeof committed === 'number' ? committed : undefined };
         }
         // The run that built the data the current version holds (after a rollback, the one whose data it restores), not merely the latest.
-        const dataOf = await dataVersion(lake);
+        const dataOf = await dataVersion(lake, config.project);
         const built = dataOf && (await readRun(lake, dataOf.runId));
         if (built?.stages.some((s) => s.stage === 'silver' && s.details['quality'])) return { chosen: built, version: dataOf!.current };
         for await (const r of newestRuns(lake)) if (r.stages.some((s) => s.stage === 'silver' && s.details['quality'])) return { chosen: r, version: undefined };
