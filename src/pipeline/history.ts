@@ -102,7 +102,9 @@ export async function diffVersions(lake: ObjectStore, project: Project, db: Engi
     const kpi = project.kpis.find((x) => `gold/${x.table}` === name);
     if (kpi) {
       const rows = async (sql: string) => (await db.rows(`SELECT * FROM ${sql} LIMIT 20`)) as Record<string, unknown>[];
-      kpis.push({ kpi: kpi.id, before: await rows(onlyA), after: await rows(onlyB) });
+      const [before, after] = [await rows(onlyA), await rows(onlyB)];
+      // Only its columns changed: nothing to list (the table line says which).
+      if (before.length || after.length) kpis.push({ kpi: kpi.id, before, after });
     }
   }
   return { tables, kpis };
