@@ -97,8 +97,13 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
     /** Files whose line ends are of both kinds: said in the summary, since silver reads them from a copy. */
     const mixedLineEnds: string[] = [];
     const quarantined: Record<string, string> = {};
-    const setAside = (name: string, reason: string, hint?: string) => {
+    // Rows in: those of the files taken in or set aside after being read (a file received before is
+    // skipped, not counted); the latter's rows wait in quarantine with the file.
+    let quarantinedRows = 0;
+    const setAside = (name: string, reason: string, hint?: string, records = 0) => {
       if (options.strict) throw new UserError(reason, hint);
+      rowsIn += records;
+      quarantinedRows += records;
       outcome[name] = 'quarantined';
       quarantined[name] = hint ? `${reason} (${hint})` : reason;
     };
@@ -154,7 +159,6 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
           continue;
         }
         ctx.progress.end();
-        rowsIn += facts.records;
         if (known && known.sha256 === facts.sha256) {
           outcome[name] = 'unchanged';
           continue;
@@ -170,13 +174,13 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         // finished) waits for the next run, when its writer is done. (One copy at a time: it is awaited here.)
         const copy = aside ? await aside : undefined;
         if (candidate.file && stat && ((await statKey(candidate.file)) !== stat || (copy !== undefined && (await fs.stat(copy)).size !== facts.size))) {
-          setAside(name, `${shownName(name)} changed while it was read (is a program still writing it?)`, 'it is read again at the next run');
+          setAside(name, `${shownName(name)} changed while it was read (is a program still writing it?)`, 'it is read again at the next run', facts.records);
           continue;
         }
         // A file of a MySQL dataset (escape: backslash) that is not written so would lose its backslashes.
         const escaping = spec.escape ? escapeProblem(name, await quoteStyle(file, spec.delimiter), spec) : undefined;
         if (escaping) {
-          setAside(name, escaping.message, escaping.hint);
+          setAside(name, escaping.message, escaping.hint, facts.records);
           continue;
         }
         const header = parseHeader(facts.headerLine, spec.delimiter, quotingOf(spec));
@@ -186,7 +190,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         // and every row one of missing values (as `check --sources` says too).
         const elsewhere = problem || match.extra.length ? await headerElsewhere(file, name, spec, facts.encoding) : undefined;
         if (elsewhere) {
-          setAside(name, elsewhere, `make it like the dataset's other files, or change skip_lines in datasets/${spec.name}.yml`);
+          setAside(name, elsewhere, `make it like the dataset's other files, or change skip_lines in datasets/${spec.name}.yml`, facts.records);
           continue;
         }
         // Under the `fail` policies (or --strict) a file that does not match its definition stops the run
@@ -201,6 +205,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         // A file missing a required column waits whole: its "extra" columns may be a data line taken for a header.
         if (match.extra.length && !problem) ignoredColumns[name] = match.extra;
         received.set(contentKey(spec.name, facts.sha256), name);
+        rowsIn += facts.records;
         accepted.push({ candidate, spec, file, facts, version: (known?.version ?? 0) + 1, ...(stat ? { stat } : {}), ...(copy ? { copy } : {}) });
         kept = true;
       } finally {
@@ -263,7 +268,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
       ...(mixedLineEnds.length ? { mixedLineEnds } : {}),
       ...(accepted.length ? {} : { skipped: 'no new or changed source file' }),
     };
-    return { stage: 'bronze' as const, rowsIn, rowsOut, quarantined: 0, bytes, details };
+    return { stage: 'bronze' as const, rowsIn, rowsOut, quarantined: quarantinedRows, bytes, details };
   });
 }
 

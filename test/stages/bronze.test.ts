@@ -88,6 +88,8 @@ describe('bronze', () => {
     assert.equal(files['orders_2026-03.csv'], 'ingested');
     assert.match(files['orders_2026-03b.csv']!, /^unchanged: same content as orders_2026-03\.csv$/);
     assert.equal(files['orders_2026-04.csv'], 'quarantined');
+    // Rows in are those taken in: the copy received before is not counted again, so in = out + quarantined.
+    assert.deepEqual([result.rowsIn, result.rowsOut, result.quarantined], [1, 1, 0]);
     assert.equal((await tiny.lake.getBytes('sources', 'orders_2026-03.csv'))?.toString('utf8'), orders);
     assert.equal(await tiny.lake.head('sources', 'orders_2026-03b.csv'), undefined);
     assert.equal(await tiny.lake.head('sources', 'orders_2026-04.csv'), undefined);
