@@ -383,11 +383,12 @@ describe('silver cleaning rules', () => {
     // The details name the unit declared, or the option that reads a currency where none is.
     assert.equal(quarantine[0]!['_detail'], 'price "€5.00" is not a valid decimal (in $)');
     // More decimals than the scale: quarantined, not rounded without a word.
-    const cents = await clean(spec, 'id,price,rate\n1,$12.345,1\n2,0.005,2\n3,1.50,3\n4,"$1,234.5",4\n');
-    assert.deepEqual(cents.rows.map((r) => [r['id'], Number(r['price'])]), [[3, 1.5], [4, 1234.5]]);
+    const cents = await clean(spec, 'id,price,rate\n1,$12.345,1\n2,0.005,2\n3,1.50,3\n4,"$1,234.5",4\n5,1.e-9,5\n6,1.5e1,6\n7,12.30 ,7\n');
+    assert.deepEqual(cents.rows.map((r) => [r['id'], Number(r['price'])]), [[3, 1.5], [4, 1234.5], [6, 15], [7, 12.3]]);
     assert.deepEqual(cents.quarantine.map((q) => q['_detail']), [
       'price "$12.345" is not a valid decimal (in $) (more than 2 decimals: declare a larger scale, or type number)',
       'price "0.005" is not a valid decimal (in $) (more than 2 decimals: declare a larger scale, or type number)',
+      'price "1.e-9" is not a valid decimal (in $) (more than 2 decimals: declare a larger scale, or type number)',
     ]);
     const plain = await clean(keyedById('plain', [], { id: spec.columns['id']!, price: { type: 'number', required: false, personal: false } }), 'id,price\n1,R$ 12\n2,12 €\n3,abc\n');
     assert.deepEqual(plain.quarantine.map((q) => q['_detail']), [

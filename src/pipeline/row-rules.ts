@@ -85,9 +85,11 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
       // Infinities and NaN are not numbers a KPI can add up.
       if (spec.type === 'number') return `CASE WHEN isfinite(${value}) THEN ${value} END`;
       // More decimals than the scale (12.345 in a column of 2) would be rounded without a word: not a value
-      // of the column. Told by the same text read as a double, which differs then: 0.13 s of CPU per 5M
-      // values (a test of the text's length after its point cost as much; a lambda binding the value once, more).
-      return `CASE WHEN ${value} = ${read('DOUBLE')} THEN ${value} END`;
+      // of the column. Told by the same text read as a double, which differs then.
+      // A value written with at most that many characters after its point, no exponent (nearly all), needs
+      // no second reading: the 2M shop's silver took 0.11 s more with it on every value, 0.03 s so.
+      const fewDecimals = `(instr(${r}, '.') > 0 AND strlen(${r}) - instr(${r}, '.') <= ${spec.scale ?? 2} AND NOT contains(${r}, 'e') AND NOT contains(${r}, 'E'))`;
+      return `CASE WHEN ${fewDecimals} OR ${value} = ${read('DOUBLE')} THEN ${value} END`;
     }
     case 'boolean':
       // The usual spellings as they are, then case and spaces for the others: lower(trim()) on every row
