@@ -144,16 +144,20 @@ test('a file whose first version waited, fixed after a later file merged: the da
   assert.deepEqual(await rows(scratch), await rows(dir));
 });
 
-test('a corrected file that empties its dataset changes gold too: the KPIs count no row, as a full refresh gives', async () => {
-  const dir = path.join(root, 'emptied');
-  await fs.mkdir(path.join(dir, 'datasets'), { recursive: true });
-  await fs.mkdir(path.join(dir, 'kpis'));
-  await fs.mkdir(path.join(dir, 'sources'));
-  await fs.writeFile(path.join(dir, 'datalake.yml'), 'name: emptied\n');
-  // No not_empty rule: an empty dataset is allowed here.
-  await fs.writeFile(path.join(dir, 'datasets', 'recs.yml'), 'key: id\ncolumns:\n  id: integer\n  v: number\n');
+/** A project of one dataset `recs` (keyed by id, of the given columns, no rule) and a count KPI, with recs.csv in its sources. */
+async function recsProject(name: string, columns: string, csv: string): Promise<string> {
+  const dir = path.join(root, name);
+  for (const sub of ['datasets', 'kpis', 'sources']) await fs.mkdir(path.join(dir, sub), { recursive: true });
+  await fs.writeFile(path.join(dir, 'datalake.yml'), `name: ${name}\n`);
+  await fs.writeFile(path.join(dir, 'datasets', 'recs.yml'), `key: id\ncolumns:\n${columns}`);
   await fs.writeFile(path.join(dir, 'kpis', 'n.yml'), 'title: n\nsql: SELECT count(*) AS n FROM recs\ncolumns:\n  n: integer\n');
-  await fs.writeFile(path.join(dir, 'sources', 'recs.csv'), 'id,v\n1,10\n2,20\n');
+  await fs.writeFile(path.join(dir, 'sources', 'recs.csv'), csv);
+  return dir;
+}
+
+test('a corrected file that empties its dataset changes gold too: the KPIs count no row, as a full refresh gives', async () => {
+  // No not_empty rule: an empty dataset is allowed here.
+  const dir = await recsProject('emptied', '  id: integer\n  v: number\n', 'id,v\n1,10\n2,20\n');
   await run(dir);
   await fs.writeFile(path.join(dir, 'sources', 'recs.csv'), 'id,v\n');
   const emptied = await run(dir);
@@ -165,14 +169,7 @@ test('a corrected file that empties its dataset changes gold too: the KPIs count
 });
 
 test('diff names the columns a definition added or removed between two versions, beside the rows compared on the others', async () => {
-  const dir = path.join(root, 'drift');
-  await fs.mkdir(path.join(dir, 'datasets'), { recursive: true });
-  await fs.mkdir(path.join(dir, 'kpis'));
-  await fs.mkdir(path.join(dir, 'sources'));
-  await fs.writeFile(path.join(dir, 'datalake.yml'), 'name: drift\n');
-  await fs.writeFile(path.join(dir, 'datasets', 'recs.yml'), 'key: id\ncolumns:\n  id: integer\n  v: number\n  old: text\n');
-  await fs.writeFile(path.join(dir, 'kpis', 'n.yml'), 'title: n\nsql: SELECT count(*) AS n FROM recs\ncolumns:\n  n: integer\n');
-  await fs.writeFile(path.join(dir, 'sources', 'recs.csv'), 'id,v,old,channel\n1,10,a,web\n2,20,b,shop\n');
+  const dir = await recsProject('drift', '  id: integer\n  v: number\n  old: text\n', 'id,v,old,channel\n1,10,a,web\n2,20,b,shop\n');
   await run(dir);
   await fs.writeFile(path.join(dir, 'datasets', 'recs.yml'), 'key: id\ncolumns:\n  id: integer\n  v: number\n  channel: text\n');
   await run(dir);
