@@ -177,11 +177,16 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   await engine.run(`DROP TABLE IF EXISTS ${shifts}`);
   if (rejected > 0) {
     const header = 1 + (spec.skipLines ?? 0);
-    const lines = `read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'}, strict_mode = false, max_line_size = 1048576${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)})`;
-    await engine.run(`CREATE TEMP TABLE ${shifts} AS
-      WITH blanks AS (SELECT n + ${header} AS line FROM (SELECT row_number() OVER () AS n, line AS text FROM ${lines}) WHERE text IS NULL OR trim(text, ' \t\r') = ''),
-      r AS (SELECT line, row_number() OVER (ORDER BY line) AS k FROM ${rejects})
-      SELECT a, max(k) AS k FROM (SELECT r.line - ${header} - r.k - (SELECT count(*) FROM blanks b WHERE b.line < r.line) AS a, r.k FROM r) GROUP BY a`);
+    // Lines as long as the file's longest record (a field of 100 MiB is quarantined, not a failure).
+    const lineSize = Math.max(1048576, (options.longestRecord ?? 0) + 1024);
+    const lines = `read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'}, strict_mode = false, max_line_size = ${lineSize}${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)})`;
+    const shiftsFrom = (blanks: string) => `CREATE OR REPLACE TEMP TABLE ${shifts} AS
+      WITH blanks AS (${blanks}), r AS (SELECT line, row_number() OVER (ORDER BY line) AS k FROM ${rejects})
+      SELECT a, max(k) AS k FROM (SELECT r.line - ${header} - r.k - (SELECT count(*) FROM blanks b WHERE b.line < r.line) AS a, r.k FROM r) GROUP BY a`;
+    // A file the line reader cannot read either (a line past its limit): numbered without its blank lines.
+    await engine
+      .run(shiftsFrom(`SELECT n + ${header} AS line FROM (SELECT row_number() OVER () AS n, line AS text FROM ${lines}) WHERE text IS NULL OR trim(text, ' \t\r') = ''`))
+      .catch(() => engine.run(shiftsFrom('SELECT 0::BIGINT AS line WHERE false')));
   }
   const recordOf = (row: string) => (rejected > 0 ? `(${row} + 1 + coalesce((SELECT max(k) FROM ${shifts} WHERE a <= ${row}), 0))` : `(${row} + 1)`);
   const keyText = spec.key.map((k) => `CAST(s.${id(k)} AS VARCHAR)`).join(` || ', ' || `);
