@@ -62,3 +62,30 @@ export async function unitColumns(aggregate: Aggregate, candidates: number[], va
   }
   return numbers;
 }
+
+/**
+ * Columns of numbers of more significant digits than a double holds exactly (15: `99999999999999.9999`,
+ * a ledger's amounts), each with the scale of a decimal that holds them all (DECIMAL(18, s)), or
+ * undefined when none does (text then). Read only where a value is 16 characters long or more.
+ */
+export async function wideNumbers(aggregate: Aggregate, columns: number[], value: (i: number) => string, source: string, separator: ',' | '.' | undefined): Promise<Map<number, number | undefined>> {
+  const lengths = await aggregate(columns.map((i) => `max(strlen(${value(i)})) AS ${id(`len_${i}`)}`), source);
+  const long = columns.filter((i) => Number(lengths[`len_${i}`]) >= 16);
+  const sep = separator === ',' ? "','" : "'.'";
+  const digits = (v: string) => `length(regexp_replace(${v}, '[^0-9]', '', 'g'))`;
+  const counts = await aggregate(
+    long.flatMap((i) => [
+      `max(length(ltrim(regexp_replace(${value(i)}, '[^0-9]', '', 'g'), '0'))) AS ${id(`sig_${i}`)}`,
+      `max(${digits(`split_part(${value(i)}, ${sep}, 1)`)}) AS ${id(`whole_${i}`)}`,
+      `max(CASE WHEN contains(${value(i)}, ${sep}) THEN ${digits(`split_part(${value(i)}, ${sep}, 2)`)} ELSE 0 END) AS ${id(`frac_${i}`)}`,
+    ]),
+    source,
+  );
+  const wide = new Map<number, number | undefined>();
+  for (const i of long) {
+    if (Number(counts[`sig_${i}`]) <= 15) continue;
+    const [whole, scale] = [Number(counts[`whole_${i}`]), Number(counts[`frac_${i}`])];
+    wide.set(i, whole + scale <= 18 ? scale : undefined);
+  }
+  return wide;
+}

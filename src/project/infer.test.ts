@@ -179,6 +179,13 @@ describe('inferCsv', () => {
     assert.deepEqual([padded['qty']!.type, padded['qty']!.nearly], ['text', undefined]);
   });
 
+  test('numbers of more digits than a double holds are a decimal of their scale, or text beyond 18 digits; shorter ones stay number', async () => {
+    const ledger = await infer('ledger.csv', ['id,balance,huge,rate', '1,99999999999999.9999,123456789012345678901.5,0.125', '2,12345678901234.56,1,1.5', '3,0.5,2,2']);
+    assert.deepEqual([ledger['balance']!.type, ledger['balance']!.scale], ['decimal', 4]);
+    assert.deepEqual([ledger['huge']!.type, ledger['huge']!.tooPrecise], ['text', true]);
+    assert.deepEqual([ledger['rate']!.type, ledger['rate']!.scale], ['number', undefined]);
+  });
+
   test('a file without a header line is refused in one line saying to add one; so is one whose title is followed by rows', async () => {
     const rows = ['39, State-gov, 77516, Bachelors, 13, Never-married, White, Male, <=50K', '50, Self-emp-not-inc, 83311, Bachelors, 13, Married-civ-spouse, White, Male, <=50K', '38, Private, 215646, HS-grad, 9, Divorced, White, Male, <=50K', '53, Private, 234721, 11th, 7, Married-civ-spouse, Black, Male, >50K', '28, State-gov, 338409, Bachelors, 13, Married-civ-spouse, Black, Female, <=50K'];
     await assert.rejects(inferFile('adult.csv', rows), (err: unknown) => err instanceof UserError && /^.*adult\.csv: its first line is a row of data, not a header \(39, State-gov, 77516, Bachelors \.\.\.\): the lake names a file's columns by its header line$/.test(err.message) && /^add a first line naming its 9 columns/.test(err.hint ?? ''));

@@ -12,7 +12,7 @@ import { csvLayout, hasQuotedLineBreak } from './layout.js';
 import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { aggregate, textReader } from './infer-sql.js';
 import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
-import { numberTests, unitColumns } from './infer-numbers.js';
+import { numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import type { ColumnType, DecimalSeparator } from './types.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
@@ -259,6 +259,9 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       distinct: get('distinct'),
     };
   });
+  // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
+  const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator);
+  for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
   const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) - rows - (describedBy ? 1 : 0) - tailRows - repeatedHeaders);
   // MySQL writes NULL as \N, in a text column too (a text "\N" would be written "\\N").

@@ -23,6 +23,10 @@ export interface InferredColumn {
   unit?: string;
   /** A text column whose values all but a few read as this type (the few: errors, or values of their own?). */
   nearly?: { type: ColumnType; failing: number };
+  /** Digits after the point of a `decimal` column (numbers a double would round). */
+  scale?: number;
+  /** Numbers of more digits than a decimal of 18 holds: text, so that none is rounded. */
+  tooPrecise?: true;
   /** This column's spellings of a missing value: statistics marks (`..`, `[x]`) beside its numbers or dates. */
   nullValues?: string[];
   /** No value missing. */

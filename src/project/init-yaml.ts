@@ -100,15 +100,17 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   if (isKey || required) fields.push('required: true');
   if (c.format) fields.push(`format: ${JSON.stringify(c.format)}`);
   if (c.unit) fields.push(`unit: ${JSON.stringify(c.unit)}`);
+  if (c.type === 'decimal' && c.scale !== undefined) fields.push(`scale: ${c.scale}`);
   // A column's own spellings replace the dataset's: those too.
   if (c.nullValues?.length) fields.push(`null_values: [${[...new Set([...datasetNulls, ...c.nullValues])].map((v) => JSON.stringify(v)).join(', ')}]`);
   const header = !c.header ? 'no name in the header' : c.header !== c.name ? `header ${JSON.stringify(c.header)}` : '';
   // DuckDB's %y puts 00–68 in the 2000s and 69–99 in the 1900s: a birth date "05/01/60" would be in 2060.
   const century = c.format?.includes('%y') ? 'two-digit years: 00–68 read as 2000–2068, 69–99 as 1969–1999: check' : '';
   const code = c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : '';
+  const precise = c.type === 'decimal' ? 'numbers of more digits than a double holds: a decimal, so that none is rounded' : c.tooPrecise ? 'numbers of more digits than even a decimal of 18 holds: text, so that none is rounded' : '';
   const empty = c.distinct === 0 ? 'empty in every row: text until values tell; set its type if you know it' : '';
   const nearly = c.nearly ? `all but ${c.nearly.failing} of its values read as ${c.nearly.type === 'integer' ? 'integers' : `${c.nearly.type}s`}: if ${c.nearly.failing > 1 ? 'those are errors' : 'that one is an error'}, declare type: ${c.nearly.type}, and the run quarantines ${c.nearly.failing > 1 ? 'them' : 'it'}` : '';
-  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, code, empty, nearly].filter(Boolean).join('; ');
+  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, code, empty, nearly, precise].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }
 

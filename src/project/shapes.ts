@@ -49,15 +49,18 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     const unit = x.unit ?? y.unit;
     const units = x.unit === undefined || y.unit === undefined || x.unit === y.unit;
     const same = x.type === y.type && x.format === y.format && units;
-    const numbers = [x.type, y.type].every((t) => t === 'integer' || t === 'number') && units;
+    const numbers = [x.type, y.type].every((t) => t === 'integer' || t === 'number' || t === 'decimal') && units;
+    // Numbers a double would round in one file: a decimal of the larger scale for both.
+    const decimal = numbers && (x.type === 'decimal' || y.type === 'decimal');
     // Dates ISO in one file and day first in another: silver reads both without a format.
     const dates = x.type === 'date' && y.type === 'date' && [x.format, y.format].every((f) => f === undefined || SILVER_DATE_FORMS.includes(f));
-    const type = same ? x.type : numbers ? 'number' : dates ? 'date' : 'text';
+    const type = same ? x.type : decimal ? 'decimal' : numbers ? 'number' : dates ? 'date' : 'text';
+    const scale = decimal ? Math.max(x.scale ?? 0, y.scale ?? 0) : undefined;
     const { format: _format, ambiguousWith: _ambiguous, nullValues: _nulls, unit: _unit, ...rest } = x;
     const ambiguousWith = dates && !same ? (x.ambiguousWith ?? y.ambiguousWith) : undefined;
     // Statistics marks are missing in a column of numbers or dates, values of a text one.
     const nullValues = type === 'text' ? [] : [...new Set([...(x.nullValues ?? []), ...(y.nullValues ?? [])])].sort();
-    return { ...(same ? x : rest), type, ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
+    return { ...(same ? x : rest), type, ...(scale !== undefined ? { scale } : {}), ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
   });
   // A spelling one file leaves missing in a number column and another has as a value of a text column.
   const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();
