@@ -30,6 +30,8 @@ export function numberTests(v: string, i: number, fails: Fails): string[] {
     `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]+')) AS ${id(`pi_${i}`)}`,
     // Zero-padded values (`007`), which a number column would read without their zeros.
     `count(*) FILTER (WHERE ${zeroLed(v)}) AS ${id(`zl_${i}`)}`,
+    // The longest value: one of 16 characters or more may hold more digits than a double (see wideNumbers).
+    `max(strlen(${v})) AS ${id(`len_${i}`)}`,
   ];
 }
 
@@ -58,7 +60,7 @@ export async function unitColumns(aggregate: Aggregate, candidates: number[], va
   for (const [i, unit] of units) {
     if (['int', 'num', 'numc', 'nump'].every((k) => Number(counts[`${k}_${i}`]) !== 0)) continue;
     numbers.set(i, unit);
-    for (const k of ['int', 'num', 'numc', 'nump', 'dc', 'dd', 'dtt', 'dt', 'pi', 'zl']) row[`${k}_${i}`] = counts[`${k}_${i}`];
+    for (const k of ['int', 'num', 'numc', 'nump', 'dc', 'dd', 'dtt', 'dt', 'pi', 'zl', 'len']) row[`${k}_${i}`] = counts[`${k}_${i}`];
   }
   return numbers;
 }
@@ -68,9 +70,8 @@ export async function unitColumns(aggregate: Aggregate, candidates: number[], va
  * a ledger's amounts), each with the scale of a decimal that holds them all (DECIMAL(18, s)), or
  * undefined when none does (text then). Read only where a value is 16 characters long or more.
  */
-export async function wideNumbers(aggregate: Aggregate, columns: number[], value: (i: number) => string, source: string, separator: ',' | '.' | undefined): Promise<Map<number, number | undefined>> {
-  const lengths = await aggregate(columns.map((i) => `max(strlen(${value(i)})) AS ${id(`len_${i}`)}`), source);
-  const long = columns.filter((i) => Number(lengths[`len_${i}`]) >= 16);
+export async function wideNumbers(aggregate: Aggregate, columns: number[], value: (i: number) => string, source: string, separator: ',' | '.' | undefined, row: Record<string, unknown>): Promise<Map<number, number | undefined>> {
+  const long = columns.filter((i) => Number(row[`len_${i}`]) >= 16);
   const sep = separator === ',' ? "','" : "'.'";
   const digits = (v: string) => `length(regexp_replace(${v}, '[^0-9]', '', 'g'))`;
   const counts = await aggregate(

@@ -260,7 +260,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     };
   });
   // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
-  const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator);
+  const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
   const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) - rows - (describedBy ? 1 : 0) - tailRows - repeatedHeaders);
