@@ -525,6 +525,31 @@ test('IMDb\'s tab-separated files, which quote nothing (12" Single) and write \\
   }
 });
 
+test("PostgreSQL's text format (COPY ... TO): init declares escape: backslash with quote: none, and silver reads \\t, \\n and \\\\ back as a tab, a line break and a backslash", async () => {
+  const lines = ['id\tnote\tamount', '1\ttab\\there\t1.50', '2\tline\\nbreak\t2.00', '3\tC:\\\\temp\\\\new\t\\N', '4\t\\N\t4.25', '5\t12" Single\t5.00', '6\tescaped \\\\n stays\t6.00'];
+  const dir = await initFrom('postgres', { 'notes.tsv': `${lines.join('\n')}\n` }, 'postgres-project');
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'notes.yml'), 'utf8');
+  assert.match(yaml, /^quote: none$/m);
+  assert.match(yaml, /^escape: backslash$/m);
+  // A later file whose backslashes are text (a Windows path PostgreSQL would have written C:\\Users): it waits, not read as escapes.
+  await fs.writeFile(path.join(dir, 'sources', 'notes_2.tsv'), 'id\tnote\tamount\n7\tC:\\Users\\me\t7.00\n');
+  const dataDir = path.join(root, 'postgres-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual([summary.stages[1].rowsOut, summary.stages[1].quarantined], [6, 0]);
+  assert.match(JSON.stringify(summary), /notes_2\.tsv holds backslashes that are not escapes/);
+  assert.deepEqual(await silverRows(dataDir, 'notes', summary.runId, 'SELECT id, note, amount FROM $t ORDER BY id'), [
+    { id: 1, note: 'tab\there', amount: 1.5 },
+    { id: 2, note: 'line\nbreak', amount: 2 },
+    { id: 3, note: 'C:\\temp\\new', amount: null },
+    { id: 4, note: null, amount: 4.25 },
+    { id: 5, note: '12" Single', amount: 5 },
+    { id: 6, note: 'escaped \\n stays', amount: 6 },
+  ]);
+  // Backslashes of Windows paths beside \N: text, no escape declared.
+  const paths = await initFrom('windows-paths', { 'files.tsv': 'id\tpath\n1\tC:\\Users\\me\\new\n2\t\\N\n3\t12" x\n' }, 'windows-paths-project');
+  assert.doesNotMatch(await fs.readFile(path.join(paths, 'datasets', 'files.yml'), 'utf8'), /^escape:/m);
+});
+
 test('a month that renames a column is one dataset with both names, each file loading with the other read as missing', async () => {
   const dir = await initFrom(
     'renamed',

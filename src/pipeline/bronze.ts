@@ -177,8 +177,8 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
           setAside(name, `${shownName(name)} changed while it was read (is a program still writing it?)`, 'it is read again at the next run', facts.records);
           continue;
         }
-        // A file of a MySQL dataset (escape: backslash) that is not written so would lose its backslashes.
-        const escaping = spec.escape ? escapeProblem(name, await quoteStyle(file, spec.delimiter), spec) : undefined;
+        // A file of a MySQL or PostgreSQL dataset (escape: backslash) that is not written so would lose its backslashes.
+        const escaping = spec.escape || spec.backslashEscapes ? escapeProblem(name, await quoteStyle(file, spec.delimiter), spec) : undefined;
         if (escaping) {
           setAside(name, escaping.message, escaping.hint, facts.records);
           continue;

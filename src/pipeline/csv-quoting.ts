@@ -16,6 +16,12 @@ export interface QuoteStyle {
   quote: boolean;
   /** A `"` between two characters of a value (`12" Single`, `The "Hi" Show`): no quoting writes one, so quotes are text. */
   midFieldQuote: boolean;
+  /** `\\`, an escaped backslash. */
+  doubledBackslash: boolean;
+  /** `\t`, `\n`, `\r`, `\b`, `\f` or `\v`: a character written as PostgreSQL's text format writes it. */
+  letterEscape: boolean;
+  /** A backslash before a character neither MySQL nor PostgreSQL escapes (`C:\Users`): backslashes are text. */
+  textBackslash: boolean;
 }
 
 /**
@@ -24,8 +30,19 @@ export interface QuoteStyle {
  * quote. Reads the file 4 MiB at a time (a pair cut by a chunk's end may be missed).
  */
 export async function quoteStyle(file: string, delimiter: string): Promise<QuoteStyle> {
-  const style: QuoteStyle = { backslashQuote: false, loneBackslash: false, doubledQuote: false, backslash: false, backslashN: false, quote: false, midFieldQuote: false };
+  const style: QuoteStyle = { backslashQuote: false, loneBackslash: false, doubledQuote: false, backslash: false, backslashN: false, quote: false, midFieldQuote: false, doubledBackslash: false, letterEscape: false, textBackslash: false };
   const escapable = new Set([92, 34, 78, 48, 10, 13, delimiter.charCodeAt(0)]);
+  const letters = new Set([...'tnrbfv'].map((c) => c.charCodeAt(0)));
+  const after = (next: number) => {
+    if (next === 34) style.backslashQuote = true;
+    else if (next === 78) style.backslashN = true;
+    else if (next === 92) style.doubledBackslash = true;
+    if (!escapable.has(next)) {
+      style.loneBackslash = true;
+      if (letters.has(next)) style.letterEscape = true;
+      else style.textBackslash = true;
+    }
+  };
   const edge = new Set([10, 13, delimiter.charCodeAt(0)]);
   let pending = false; // the last chunk ended with a backslash that escapes the next byte
   for await (const chunk of textChunksOf(file)) {
@@ -38,25 +55,21 @@ export async function quoteStyle(file: string, delimiter: string): Promise<Quote
     }
     let i = 0;
     if (pending) {
-      if (!escapable.has(chunk[0]!)) style.loneBackslash = true;
-      if (chunk[0] === 34) style.backslashQuote = true;
-      if (chunk[0] === 78) style.backslashN = true;
+      after(chunk[0]!);
       i = 1;
       pending = false;
     }
     for (let b = chunk.indexOf(92, i); b !== -1; b = chunk.indexOf(92, b + 2)) {
       style.backslash = true;
       if (b + 1 === chunk.length) pending = true;
-      else if (chunk[b + 1] === 34) style.backslashQuote = true;
-      else if (chunk[b + 1] === 78) style.backslashN = true;
-      else if (!escapable.has(chunk[b + 1]!)) style.loneBackslash = true;
+      else after(chunk[b + 1]!);
     }
     for (let q = chunk.indexOf('""'); q !== -1; q = chunk.indexOf('""', q + 2)) {
       const before = q > 0 ? chunk[q - 1]! : 10;
       const after = q + 2 < chunk.length ? chunk[q + 2]! : 10;
       if (before !== 92 && !(edge.has(before) && edge.has(after))) style.doubledQuote = true;
     }
-    if (style.loneBackslash && style.doubledQuote) break;
+    if (style.textBackslash && style.doubledQuote) break;
   }
   return style;
 }
@@ -67,14 +80,38 @@ export function escapesAsMysql(style: QuoteStyle): boolean {
 }
 
 /**
- * Why a file of a dataset reading `escape: backslash` cannot be read so, or undefined: a backslash
- * before another character (`C:\reports`) would be dropped, and a doubled quote is not read as one.
+ * Whether a file quoting nothing writes its values as PostgreSQL's text format (`COPY ... TO`) does:
+ * NULL as `\N` or a backslash as `\\`, and every backslash an escape (`\t` a tab, `\n` a line break).
+ * A Windows path (`C:\Users`) says its backslashes are text.
  */
-export function escapeProblem(name: string, style: QuoteStyle, spec: { name: string }): { message: string; hint: string } | undefined {
-  if (!style.loneBackslash && !style.doubledQuote) return undefined;
-  const what = style.loneBackslash ? 'backslashes that are not escapes (a path such as C:\\reports?)' : 'quotes doubled inside values ("")';
+export function escapesAsPostgres(style: QuoteStyle): boolean {
+  return (style.backslashN || style.doubledBackslash) && (style.letterEscape || style.doubledBackslash) && !style.textBackslash;
+}
+
+/**
+ * SQL: text `t` of a dataset with backslash escapes and no quoting (PostgreSQL's text format) as the
+ * value it stands for: `\\` a backslash, `\t` a tab, `\n` a line break (`\r`, `\b`, `\f`, `\v`), a
+ * backslash before another character that character. Split at escaped backslashes first, so that
+ * `\\n` stays a backslash then `n`. Only values holding a backslash pay for it.
+ */
+export function unescapedText(t: string): string {
+  const letters: [string, number][] = [['t', 9], ['n', 10], ['r', 13], ['b', 8], ['f', 12], ['v', 11]];
+  const piece = letters.reduce((e, [letter, code]) => `replace(${e}, '\\${letter}', chr(${code}))`, '_p');
+  return `CASE WHEN contains(${t}, '\\') THEN array_to_string(list_transform(string_split(${t}, '\\\\'), lambda _p: regexp_replace(${piece}, '\\\\(.)', '\\1', 'gs')), '\\') ELSE ${t} END`;
+}
+
+/**
+ * Why a file of a dataset reading `escape: backslash` cannot be read so, or undefined: a backslash
+ * before another character (`C:\\reports`) would be dropped, and a doubled quote is not read as one.
+ * With `quote: none` (PostgreSQL's text format), `\\t` and `\\n` are escapes, `\\U` is not.
+ */
+export function escapeProblem(name: string, style: QuoteStyle, spec: { name: string; backslashEscapes?: true }): { message: string; hint: string } | undefined {
+  const textBackslash = spec.backslashEscapes ? style.textBackslash : style.loneBackslash;
+  const doubledQuote = !spec.backslashEscapes && style.doubledQuote;
+  if (!textBackslash && !doubledQuote) return undefined;
+  const what = textBackslash ? `backslashes that are not escapes (a path such as C:\\${spec.backslashEscapes ? 'Users' : 'reports'}?)` : 'quotes doubled inside values ("")';
   return {
-    message: `${name} holds ${what}: read with escape: backslash, as datasets/${spec.name}.yml says, ${style.loneBackslash ? 'they would be dropped' : 'those values would not be read'}`,
-    hint: 'it is not written as MySQL writes: give it a dataset of its own without escape (`npx datalake init` on it), or re-export it',
+    message: `${name} holds ${what}: read with escape: backslash, as datasets/${spec.name}.yml says, ${textBackslash ? 'they would be dropped' : 'those values would not be read'}`,
+    hint: `it is not written as ${spec.backslashEscapes ? 'PostgreSQL' : 'MySQL'} writes: give it a dataset of its own without escape (\`npx datalake init\` on it), or re-export it`,
   };
 }

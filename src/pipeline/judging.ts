@@ -3,6 +3,7 @@ import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.
 import { quoteOptions, quotingOf, skipOption } from './csv-header.js';
 import { missingCol, missingExpr, raw, rowRules, text, trimmedText, typedExpr, verdictExprs, type RowRule } from './row-rules.js';
 import { nullSpellings, readNullSpellings } from './null-spellings.js';
+import { unescapedText } from './csv-quoting.js';
 
 /**
  * How silver reads a source file's rows: every field as text, so that no value is lost to a failed
@@ -49,6 +50,8 @@ export async function judgedRows(engine: Engine, spec: DatasetSpec, csvPath: str
   const kept = rules.filter((r) => r.severity !== 'error');
   const noted = kept.length ? `coalesce(${kept.map((r) => `(${r.fails})`).join(' OR ')}, false)` : 'false';
   const nulls = nullSpellings(spec);
+  // PostgreSQL's text format: a text's escapes are read once it is told apart from the spellings of missing (`\N`).
+  const escaped = (t: string) => (spec.backslashEscapes ? unescapedText(t) : t);
   const { readerOption: nullOption, rawValue } = await readNullSpellings(engine, spec, nulls, inFile);
   return {
     names,
@@ -64,7 +67,7 @@ export async function judgedRows(engine: Engine, spec: DatasetSpec, csvPath: str
       SELECT ${names.map((c) => `${rawValue(c)} AS ${raw(c)}`).join(', ')} FROM source
     ),
     texts AS (
-      SELECT *${textCols.map((c) => `, ${trimmedText(raw(c), nulls(c))} AS ${text(c)}`).join('')} FROM raws
+      SELECT *${textCols.map((c) => `, ${escaped(trimmedText(raw(c), nulls(c)))} AS ${text(c)}`).join('')} FROM raws
     ),
     typed AS (
       SELECT *, ${names.map((c) => `${typedExpr(raw(c), spec.columns[c]!, text(c), spec.decimalSeparator)} AS ${id(c)}`).join(', ')} FROM texts

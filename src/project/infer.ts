@@ -5,7 +5,7 @@ import path from 'node:path';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
 import { checkTextStart, countRecords, hasMixedLineEnds } from '../pipeline/csv-file.js';
-import { escapesAsMysql, quoteStyle } from '../pipeline/csv-quoting.js';
+import { escapesAsMysql, escapesAsPostgres, quoteStyle } from '../pipeline/csv-quoting.js';
 import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, type Quoting } from '../pipeline/csv-header.js';
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
@@ -68,6 +68,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     const moreRowsUnquoted = async () => (await engine.rows(`SELECT ${count('none')} > ${count(escape)} AS more`).catch(() => []))[0]?.['more'] === true;
     if (quoting.midFieldQuote || (await moreRowsUnquoted())) [quote, escape] = ['none', undefined];
   }
+  // PostgreSQL's text format (`COPY ... TO`): no quotes, NULL as \N, a tab in a value as \t, a backslash as \\.
+  const backslashEscapes = quote === 'none' && escapesAsPostgres(quoting);
   const reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape);
   const every = `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${reader})`;
   await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
@@ -270,7 +272,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const textValues = mysqlNull ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
   if (mysqlNull) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }
 
 /** The type all but a few of a text column's values read as (1 % at most): integer, number, date or timestamp. */

@@ -68,6 +68,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (csv.thousandsComma) lines.push(`# Numbers whose commas group thousands (2,067 and 13,436.29): the decimal separator is the point, and a comma is never a decimal one.`, `decimal_separator: "."`);
   if (csv.decimalSeparator === ',') lines.push(`# Numbers with a decimal comma and no decimal point: 1.234,56 is 1234.56 (dots and spaces group thousands).`, `decimal_separator: ","`);
   if (csv.quote === 'none') lines.push(`# Values are never quoted: a " is a character like any other (12" Single), as IMDb's and many tab-separated exports write.`, `quote: none`);
+  if (csv.backslashEscapes) lines.push(`# Written as PostgreSQL's text format (COPY ... TO) writes: \\t is a tab in a value, \\n a line break, \\\\ a backslash, \\N a missing value.`, `escape: backslash`);
   if (csv.escape) lines.push(`# A quote inside a quoted value is written \\" (as MySQL writes it), not "".`, `escape: backslash`);
   if (csv.encoding === 'windows-1252') lines.push(`# Not UTF-8: read as ${csv.encoding} (Excel's and many Western European exports; Latin-1 too).`, `encoding: ${csv.encoding}`);
   if (csv.encoding === 'utf-16le' || csv.encoding === 'utf-16be') lines.push(`# UTF-16 text (Excel's "Unicode Text" and many reporting tools' exports): its byte-order mark says so, no setting needed.`);

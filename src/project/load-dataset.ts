@@ -80,6 +80,8 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     ...(d.decimal_separator ? { decimalSeparator: d.decimal_separator } : {}),
     ...(d.escape === 'backslash' && d.quote !== 'none' ? { escape: '\\' as const } : {}),
     ...(d.quote === 'none' ? { quote: 'none' as const } : {}),
+    // Unquoted values whose tabs and line breaks are escaped (PostgreSQL's text format): decoded as text.
+    ...(d.escape === 'backslash' && d.quote === 'none' ? { backslashEscapes: true as const } : {}),
     ...(d.encoding && ENCODING_NAMES[d.encoding] === 'windows-1252' ? { encoding: 'windows-1252' as const } : {}),
     key,
     columns,

@@ -71,7 +71,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         continue;
       }
       const quoting = await quoteStyle(file, spec.delimiter);
-      const escaping = spec.escape ? escapeProblem(name, quoting, spec) : undefined;
+      const escaping = spec.escape || spec.backslashEscapes ? escapeProblem(name, quoting, spec) : undefined;
       // Read as the CSV standard, a \" ends its value: the line is quarantined.
       const note = !spec.escape && !spec.quote && quoting.backslashQuote && escapesAsMysql(quoting) ? `its quotes are escaped with a backslash (\\"), as MySQL writes them: the lines holding one would be quarantined; set escape: backslash in datasets/${spec.name}.yml` : undefined;
       if (escaping) {

@@ -77,6 +77,11 @@ export interface DatasetSpec {
   /** `none`: values are never quoted, a `"` is a character like any other (IMDb's and many tab-separated exports). */
   quote?: 'none';
   /**
+   * With `quote: none` and `escape: backslash`: text values are written as PostgreSQL's text format
+   * (`COPY ... TO`) writes them, `\t` a tab, `\n` a line break, `\\` a backslash, and read back so.
+   */
+  backslashEscapes?: true;
+  /**
    * Key columns (empty: no key). Within a file the first row of a key wins; across files the later
    * file's row replaces the earlier. Without a key, rows are appended and a new version of a file name
    * replaces the rows of its earlier versions.
