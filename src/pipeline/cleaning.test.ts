@@ -359,7 +359,7 @@ describe('silver cleaning rules', () => {
       price: { type: 'decimal', scale: 2, required: false, personal: false, unit: '$' },
       rate: { type: 'integer', required: false, personal: false, unit: '%' },
     });
-    const lines = ['1,"$1,234.50",98%', '2,-$5.00,100 %', '3,$-5,0%', '4,"($1,234.50)",', '5,(7.25),', '6,12,7', '7,€5.00,1', '8,$,2', '9,5$,3', '10,$1.5.0,4', '11,$5,12.5%'];
+    const lines = ['1,"$1,234.50",98%', '2,-$5.00,100 %', '3,$-5,0%', '4,"($1,234.50)",', '5,(7.25),', '6,12,7', '7,€5.00,1', '8,$,2', '9,5$,3', '10,$1.5.0,4', '11,$5,12.5%', '12,$5.,5%'];
     const { rows, quarantine } = await clean(spec, 'id,price,rate\n' + lines.map((l) => `${l}\n`).join(''));
     assert.deepEqual(rows.map((r) => [r['id'], r['price'] === null ? null : Number(r['price']), r['rate']]), [
       [1, 1234.5, 98],
@@ -369,6 +369,7 @@ describe('silver cleaning rules', () => {
       [5, -7.25, null],
       [6, 12, 7],
       [9, 5, 3],
+      [12, 5, 5],
     ]);
     assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [
       [7, 'invalid_number:price'],

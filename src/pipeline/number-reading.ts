@@ -37,8 +37,9 @@ function commaNumberExpr(r: string, type: string): string {
 export const KNOWN_UNITS = ['R$', 'US$', '$', '€', '£', '¥', '₹', '%'] as const;
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-// Digits with the separators silver's number reading knows (dots, commas, spaces, non-breaking ones); it judges them.
-const DIGITS = '([.]?[0-9](?:[0-9., \u00a0\u202f]*[0-9])?)';
+// Digits with the separators silver's number reading knows (dots, commas, spaces, non-breaking ones); it
+// judges them. A point may end them (`$5.`), as some exports print whole amounts.
+const DIGITS = '([.]?[0-9](?:[0-9., \u00a0\u202f]*[0-9])?[.]?)';
 
 /**
  * Text `r` of a column declared with a `unit` (`$`, `€`, `%`, `kg`), as the number alone: the unit
