@@ -116,6 +116,10 @@ describe('inferCsv', () => {
     assert.deepEqual(csv.nullValues, []);
     const fred = await infer('UNRATE.csv', ['observation_date,UNRATE', '1948-01-01,3.4', '1948-02-01,.', '1948-03-01,4.0']);
     assert.deepEqual([fred['unrate']!.type, fred['unrate']!.nullValues], ['number', ['.']]);
+    // UCI's `?` for unknown, in text columns too (adult's workclass); other marks stay values there.
+    const adult = await infer('adult.csv', ['age,workclass,flag', '39, State-gov,x', '50, ?,ok', '38, Private,x']);
+    assert.deepEqual([adult['workclass']!.type, adult['workclass']!.nullValues], ['text', ['?']]);
+    assert.deepEqual([adult['flag']!.type, adult['flag']!.nullValues], ['text', undefined]);
   });
 
   test('timestamps with an offset after a space (Shopify) are timestamps; eight digits in a column named as a date (GA4) are dates', async () => {

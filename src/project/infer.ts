@@ -241,8 +241,9 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     }
     // A statistics mark is this column's own spelling of missing where its other values have a type; else a value.
     const marked = row[`marks_${i}`];
-    const columnNulls = type === 'text' || typeof marked !== 'string' ? [] : marked.split('\x01').sort();
-    if (type === 'text' && typeof marked === 'string') for (const t of marked.split('\x01')) textTokens.push({ value: t, column: names[i]! });
+    // In text, only `?` (UCI's data sets write it for unknown: `workclass` of `?`): no word, name or code is one.
+    const columnNulls = typeof marked !== 'string' ? [] : type === 'text' ? marked.split('\x01').filter((t) => t === '?') : marked.split('\x01').sort();
+    if (type === 'text' && typeof marked === 'string') for (const t of marked.split('\x01')) if (t !== '?') textTokens.push({ value: t, column: names[i]! });
     const complete = rows > 0 && get('present') === rows && (type === 'text' || values === rows);
     // Text for a few values only (`abc` among 3,000 dates): said, since declaring the type quarantines them.
     const nearly = type === 'text' && !code && values >= 20 ? nearlyTyped(get, values, decimalSeparator) : undefined;
