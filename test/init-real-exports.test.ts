@@ -250,6 +250,40 @@ test('init in a folder of the user\'s own: a file of its sources/ is read in pla
   assert.match(await fs.readFile(path.join(dir, 'datasets', 'orders.yml'), 'utf8'), /^key: order_id$/m);
 });
 
+test('init --from-csv: two columns unique together where none alone is (an order and its line, a trip and its stop, a country and its year) are the key; across files too', async () => {
+  const dir = await initFrom(
+    'pairs',
+    {
+      'order_items.csv': 'order_id,order_item_id,seller_id,price\nA,1,s1,10.5\nA,2,s1,3.0\nB,1,s2,7.25\n',
+      'stop_times.txt': 'trip_id,arrival_time,stop_id,stop_sequence\nT1,08:00:00,S1,1\nT1,08:05:00,S2,2\nT2,08:00:00,S1,1\nT2,08:05:00,S2,2\n',
+      'population.csv': 'country_code,year,value\nFRA,2020,67.4\nFRA,2021,67.7\nDEU,2020,83.2\nDEU,2021,83.1\n',
+      'visits_2024-01.csv': 'visit_id,line,minutes\n1,1,10\n1,2,5\n',
+      'visits_2024-02.csv': 'visit_id,line,minutes\n1,1,7\n2,1,3\n',
+      'readings.csv': 'sensor_id,reading,quality\nX,1.5,good\nX,2.5,good\nY,1.5,bad\n',
+    },
+    'pairs-project',
+  );
+  const yaml = async (name: string) => fs.readFile(path.join(dir, 'datasets', `${name}.yml`), 'utf8');
+  assert.match(await yaml('order_items'), /^key: \[order_id, order_item_id\]$/m);
+  assert.match(await yaml('order_items'), /^ {2}order_item_id: \{ type: integer, required: true \}$/m);
+  assert.match(await yaml('stop_times'), /^key: \[trip_id, stop_sequence\]$/m);
+  assert.match(await yaml('population'), /^key: \[country_code, year\]$/m);
+  // (visit_id, line) is unique in each month, not across the two: a later month's rows would replace the first's.
+  assert.doesNotMatch(await yaml('visits'), /^key:/m);
+  // A measure is no part of a key.
+  assert.doesNotMatch(await yaml('readings'), /^key:/m);
+  // A corrected export of the order lines replaces its rows rather than add them.
+  await fs.writeFile(path.join(dir, 'sources', 'order_items_v2.csv'), 'order_id,order_item_id,seller_id,price\nA,2,s1,3.5\nC,1,s3,1.0\n');
+  const dataDir = path.join(root, 'pairs-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'order_items', summary.runId, 'SELECT order_id AS o, order_item_id AS i, price FROM $t ORDER BY o, i'), [
+    { o: 'A', i: 1, price: 10.5 },
+    { o: 'A', i: 2, price: 3.5 },
+    { o: 'B', i: 1, price: 7.25 },
+    { o: 'C', i: 1, price: 1 },
+  ]);
+});
+
 test('init --from-csv: ids restarting in each monthly file are no key; names of no Latin letter follow their column; two files of one name are refused', async () => {
   const dir = await initFrom(
     'restart',

@@ -46,6 +46,8 @@ export interface InferredCsv {
   escape?: '\\';
   /** `none` when the file's values are never quoted, a `"` being a character like any other (and reads better so). */
   quote?: 'none';
+  /** Two columns unique together, and never empty, in every file, where no column alone is: the key (infer-key.ts). */
+  pairKey?: [string, string];
   /** With `quote: none`: its backslashes escape tabs, line breaks and themselves, as PostgreSQL's text format writes. */
   backslashEscapes?: true;
   /** No backslash and no doubled quote: read the same with either escape (a month of one table may join either). */

@@ -4,7 +4,7 @@ import { RESERVED_PARAMETERS } from './load.js';
 
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found, and a starter KPI. */
 
-const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
+export const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
 
 /**
  * A key: a column unique and never empty, integer or text, with an id-like name, else the first column
@@ -16,7 +16,7 @@ export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
   const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
   const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates.find((c) => c === csv.columns[0]);
-  return chosen ? [chosen.name] : [];
+  return chosen ? [chosen.name] : csv.pairKey ? [...csv.pairKey] : [];
 }
 
 /**
@@ -34,7 +34,7 @@ function seriesKey(csv: InferredCsv): string | undefined {
  * pandas writes with a data frame, which start again in every file. As a key they would make each
  * file's rows replace the last file's.
  */
-function isRowNumber(c: InferredColumn): boolean {
+export function isRowNumber(c: InferredColumn): boolean {
   return !c.header.trim() || /^(unnamed:?\s*\d+|index|level_0)$/i.test(c.header.trim());
 }
 
@@ -75,7 +75,8 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (csv.skipLines) lines.push(`# The first ${csv.skipLines === 1 ? 'line is' : `${csv.skipLines} lines are`} not data (a title, notes, Excel's sep=; or blank lines): the header follows.`, `skip_lines: ${csv.skipLines}`);
   const numbering = csv.columns.find((c) => c.unique && c.type === 'integer' && isRowNumber(c));
   if (numbering) lines.push(`# ${numbering.name} (${numbering.header.trim() ? `"${numbering.header.trim()}"` : 'no name'}) looks like row numbers, as pandas writes them: not a key, since each file numbers its rows again.`);
-  if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
+  if (key.length === 2) lines.push(`# No column alone is unique, but ${key[0]} and ${key[1]} together are, and never empty, in these files: rows of later files replace earlier rows with the same ${key[0]} and ${key[1]}.`, `key: [${key.join(', ')}]`);
+  else if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else if (seriesKey(csv)) {
     const series = seriesKey(csv)!;
     lines.push(`# No key: rows are appended (a new version of a file replaces its rows). ${series} is unique in these files: if each row is one ${series}'s figure (a series), \`key: ${series}\` makes a download of it again, under another name, replace its rows rather than add them.`);

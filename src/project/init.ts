@@ -11,6 +11,7 @@ import { globsOverlap } from './globs.js';
 import { columnName } from '../pipeline/csv-header.js';
 import { inferCsv, textReader, type InferredCsv } from './infer.js';
 import { mergeShapes, oneTable } from './shapes.js';
+import { pairKeyOf } from './infer-key.js';
 import { datasetYaml, keyOf, starterKpi, toCheck, yamlText } from './init-yaml.js';
 import { loadProject, RESERVED_DATASETS } from './load.js';
 import { BUILT_IN_PROJECT } from './resolve.js';
@@ -128,6 +129,10 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
         const [r] = await engine.rows(`SELECT count(v) = count(DISTINCT v) AS distinct_values FROM (${branches.join(' UNION ALL ')})`);
         if (r?.['distinct_values'] !== true) column.unique = false;
       }
+    }
+    for (const shape of shapes) {
+      const pair = await pairKeyOf(engine, shape.csv, shape.parts);
+      if (pair) shape.csv.pairKey = pair;
     }
   } finally {
     engine.close();
