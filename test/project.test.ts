@@ -178,15 +178,15 @@ describe('datalake init', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /stops: 1 new file, 2 rows merged/);
     assert.match(run.stdout, /trips: 1 new file, 3 rows merged/);
-    assert.match(run.stdout, /^bronze: not read, bronze reads \.csv, \.tsv and \.txt files \(decompress or export them so\): stop_times\.csv\.gz$/m);
+    assert.match(run.stdout, /^bronze: not read, bronze reads \.csv, \.tsv, \.txt, \.dat and \.data files \(decompress or export them so\): stop_times\.csv\.gz$/m);
     await fs.writeFile(path.join(dir, 'datasets', 'stops.yml'), (await fs.readFile(path.join(dir, 'datasets', 'stops.yml'), 'utf8')).replace('stops*.txt', 'stops*.txt.gz'));
-    assertError(await cli(['check'], { cwd: dir }), /datasets\/stops\.yml:\d+: field "files": "stops\*\.txt\.gz": bronze reads \.csv, \.tsv and \.txt files, not \.gz/);
+    assertError(await cli(['check'], { cwd: dir }), /datasets\/stops\.yml:\d+: field "files": "stops\*\.txt\.gz": bronze reads \.csv, \.tsv, \.txt, \.dat and \.data files, not \.gz/);
   });
 
   test('init --from-csv refuses a missing or empty file in one line', async () => {
     assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'nope.csv')], { cwd: root }), /nope\.csv: no such file/);
     await fs.writeFile(path.join(root, 'export.xlsx'), 'a,b\n1,2\n');
-    assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'export.xlsx')], { cwd: root }), /export\.xlsx: bronze reads \.csv, \.tsv and \.txt files only/, /rename it, e\.g\. export\.csv/);
+    assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'export.xlsx')], { cwd: root }), /export\.xlsx: bronze reads \.csv, \.tsv, \.txt, \.dat and \.data files only/, /rename it, e\.g\. export\.csv/);
     await fs.writeFile(path.join(root, 'empty.csv'), '');
     const empty = await cli(['init', 'x', '--from-csv', path.join(root, 'empty.csv')], { cwd: root });
     assertError(empty, /empty\.csv is empty \(0 bytes\)/);

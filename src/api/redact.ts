@@ -1,6 +1,7 @@
 import type { RunRecord } from '../flows/record.js';
 import { datasetForFile } from '../project/globs.js';
 import type { Project } from '../project/types.js';
+import { SOURCE_EXTENSIONS } from '../lake/keys.js';
 
 export const MASK = '***';
 
@@ -32,7 +33,7 @@ export class Redactor {
 
   /** The dataset a message is about, from the file it names first (`clients_2.csv: missing column ...`). */
   private datasetOf(message: string): string | undefined {
-    const file = /([^\s/:"]+\.(?:csv|tsv|txt))\b/i.exec(message)?.[1];
+    const file = new RegExp(`([^\\s/:"]+\\.(?:${SOURCE_EXTENSIONS.join('|')}))\\b`, 'i').exec(message)?.[1];
     return file ? datasetForFile(this.project, file)?.name : undefined;
   }
 

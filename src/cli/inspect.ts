@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import type { Config } from '../config.js';
 import { sqlString as str, type Row } from '../engine/duckdb.js';
 import { currentVersion, openObjectStore, type Bucket } from '../lake/index.js';
+import { SOURCE_EXTENSION } from '../lake/keys.js';
 import { RunContext } from '../pipeline/context.js';
 import { humanBytes } from './format.js';
 
@@ -45,7 +46,7 @@ export async function inspectLayer(config: Config, bucket: Bucket, sampleRows = 
     for (const o of await lake.list(bucket)) {
       if (inVersion && !inVersion.has(o.key)) continue;
       const lower = o.key.toLowerCase();
-      const format = lower.endsWith('.parquet') ? 'parquet' : /\.(csv|tsv|txt)$/.test(lower) ? 'csv' : undefined;
+      const format = lower.endsWith('.parquet') ? 'parquet' : SOURCE_EXTENSION.test(lower) ? 'csv' : undefined;
       const table = format ? tableOf(o.key) : o.key;
       const g = groups.get(`${table}|${format}`) ?? { format, keys: [], size: 0 };
       g.keys.push(o.key);

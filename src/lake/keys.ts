@@ -48,13 +48,18 @@ export const runRecord = (runId: string): LakeObject => ({ bucket: 'runs', key: 
 /** Keys of the runs bucket that hold run records (not the lock, not the schedules). */
 export const isRunRecordKey = (key: string) => key.endsWith('.json') && !key.startsWith('_');
 
-/** The source files bronze reads: delimited text (each dataset says its delimiter; GTFS and many agencies write .txt), not hidden. */
-const SOURCE_EXTENSION = /\.(csv|tsv|txt)$/i;
-export const SOURCE_EXTENSIONS_SAID = '.csv, .tsv and .txt';
+/**
+ * The source files bronze reads: delimited text (each dataset says its delimiter; GTFS and many agencies
+ * write .txt, UCI's repository .data, older exports .dat), not hidden.
+ */
+export const SOURCE_EXTENSIONS = ['csv', 'tsv', 'txt', 'dat', 'data'] as const;
+/** A name ending with one of them (the extension in group 1). */
+export const SOURCE_EXTENSION = new RegExp(`\\.(${SOURCE_EXTENSIONS.join('|')})$`, 'i');
+export const SOURCE_EXTENSIONS_SAID = '.csv, .tsv, .txt, .dat and .data';
 export const isSourceFileName = (name: string) => SOURCE_EXTENSION.test(name) && !name.startsWith('.') && !name.includes('/');
 
 export function bronzeKey(dataset: string, ingestDate: string, fileName: string, version: number, runId?: string): string {
-  const versioned = version === 1 ? fileName : fileName.replace(/(\.(?:csv|tsv|txt))?$/i, `.v${version}$1`);
+  const versioned = version === 1 ? fileName : fileName.replace(new RegExp(`(${SOURCE_EXTENSION.source.replace('$', '')})?$`, 'i'), `.v${version}$1`);
   return `${dataset}/ingest_date=${ingestDate}/${runId ? `${runId}/` : ''}${versioned}`;
 }
 

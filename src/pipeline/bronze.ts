@@ -36,6 +36,8 @@ export interface BronzeFile {
   escape?: '\\';
   /** Its records were counted as lines, a `"` being no quote (the dataset's `quote: none` then): silver counts again under the other. */
   quote?: 'none';
+  /** Its first line was counted as a record, not a header (the dataset's `header: false` then): silver counts again under the other. */
+  headerless?: true;
   /** Its lines end with CRLF and with LF (rows appended by another tool), or CR CR LF: silver reads a copy ending each with LF. */
   mixedLineEnds?: true;
   /** Its text is windows-1252 (its dataset's `encoding`, and not UTF-8) or UTF-16 (by its byte-order mark): silver reads a UTF-8 copy. */
@@ -152,6 +154,8 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         let facts: CsvFileFacts;
         try {
           facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }), spec.skipLines, spec.encoding, quotingOf(spec));
+          // Its first line is a row too (`header: false`).
+          if (spec.headerless) facts = { ...facts, records: facts.records + 1 };
         } catch (err) {
           if (!(err instanceof UserError) || err instanceof ServiceError) throw err;
           ctx.progress.end();
@@ -244,6 +248,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         ...(spec.skipLines ? { skipLines: spec.skipLines } : {}),
         ...(spec.escape ? { escape: spec.escape } : {}),
         ...(spec.quote ? { quote: spec.quote } : {}),
+        ...(spec.headerless ? { headerless: true as const } : {}),
         ...(facts.encoding !== 'utf-8' ? { encoding: facts.encoding } : {}),
         ...(facts.mixedLineEnds ? { mixedLineEnds: true as const } : {}),
         ingestDate,

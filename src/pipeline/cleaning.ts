@@ -4,7 +4,7 @@ import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
 import { duplicateKeyCode, missingCol, raw } from './row-rules.js';
 import { bufferOption, judgedRows, type JudgeOptions } from './judging.js';
-import { skipOption } from './csv-header.js';
+import { headerOption, skipOption } from './csv-header.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
@@ -115,11 +115,13 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
    * bronze counted (malformed quoting can swallow lines into a rejected one). Never fewer rows than
    * records, so nothing is lost and nothing blocks later runs.
    */
+  // The lines before the first data row: the skipped ones and the header (none with `header: false`).
+  const linesBefore = (spec.headerless ? 0 : 1) + (spec.skipLines ?? 0);
   const quarantineWholeFile = async (message: string) => {
     await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};
       CREATE TEMP TABLE ${rejects} AS
-      SELECT (row_number() OVER () + ${1 + (spec.skipLines ?? 0)})::BIGINT AS line, 'unparseable file' AS error_type, ${str(message)} AS error_message, line AS csv_line
-      FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
+      SELECT (row_number() OVER () + ${linesBefore})::BIGINT AS line, 'unparseable file' AS error_type, ${str(message)} AS error_message, line AS csv_line
+      FROM read_csv(${str(csvPath)}, ${headerOption(spec)}, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
         strict_mode = false, max_line_size = 1048576${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)})
       WHERE line <> '' AND line <> chr(13)`);
     await stage(`SELECT ${options.header.map((h) => `NULL::VARCHAR AS ${id(h)}`).join(', ')} WHERE false`);
@@ -176,16 +178,15 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   // so they are counted in a reading of the file's lines (only for a file with a malformed line).
   await engine.run(`DROP TABLE IF EXISTS ${shifts}`);
   if (rejected > 0) {
-    const header = 1 + (spec.skipLines ?? 0);
     // Lines as long as the file's longest record (a field of 100 MiB is quarantined, not a failure).
     const lineSize = Math.max(1048576, (options.longestRecord ?? 0) + 1024);
-    const lines = `read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'}, strict_mode = false, max_line_size = ${lineSize}${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)})`;
+    const lines = `read_csv(${str(csvPath)}, ${headerOption(spec)}, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'}, strict_mode = false, max_line_size = ${lineSize}${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)})`;
     const shiftsFrom = (blanks: string) => `CREATE OR REPLACE TEMP TABLE ${shifts} AS
       WITH blanks AS (${blanks}), r AS (SELECT line, row_number() OVER (ORDER BY line) AS k FROM ${rejects})
-      SELECT a, max(k) AS k FROM (SELECT r.line - ${header} - r.k - (SELECT count(*) FROM blanks b WHERE b.line < r.line) AS a, r.k FROM r) GROUP BY a`;
+      SELECT a, max(k) AS k FROM (SELECT r.line - ${linesBefore} - r.k - (SELECT count(*) FROM blanks b WHERE b.line < r.line) AS a, r.k FROM r) GROUP BY a`;
     // A file the line reader cannot read either (a line past its limit): numbered without its blank lines.
     await engine
-      .run(shiftsFrom(`SELECT n + ${header} AS line FROM (SELECT row_number() OVER () AS n, line AS text FROM ${lines}) WHERE text IS NULL OR trim(text, ' \t\r') = ''`))
+      .run(shiftsFrom(`SELECT n + ${linesBefore} AS line FROM (SELECT row_number() OVER () AS n, line AS text FROM ${lines}) WHERE text IS NULL OR trim(text, ' \t\r') = ''`))
       .catch(() => engine.run(shiftsFrom('SELECT 0::BIGINT AS line WHERE false')));
   }
   const recordOf = (row: string) => (rejected > 0 ? `(${row} + 1 + coalesce((SELECT max(k) FROM ${shifts} WHERE a <= ${row}), 0))` : `(${row} + 1)`);

@@ -128,6 +128,17 @@ export interface HeaderMatch {
  */
 export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
   const declared = Object.keys(spec.columns);
+  if (spec.headerless) {
+    // No header (`header: false`): the fields of the first record are the declared columns, in order.
+    const absent = declared.slice(header.length);
+    return {
+      names: header.map((_, i) => declared[i] ?? `_extra_${i + 1}`),
+      missingRequired: absent.filter((c) => spec.columns[c]!.required),
+      missingOptional: absent.filter((c) => !spec.columns[c]!.required),
+      extra: header.slice(declared.length).map((_, i) => `column_${declared.length + i + 1}`),
+      duplicated: [],
+    };
+  }
   const byKey = new Map(declared.map((c) => [headerKey(c), c]));
   const seen = new Map<string, number>();
   const declaredAs = (name: string) => byKey.get(headerKey(name));
@@ -172,6 +183,7 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
  * declared column named), as a one-line message and a hint, or undefined when it can.
  */
 export function headerProblem(fileName: string, header: string[], match: HeaderMatch, spec: DatasetSpec): { message: string; hint: string } | undefined {
+  if (spec.headerless) return headerlessProblem(fileName, header, spec);
   const expected = Object.keys(spec.columns).filter((c) => spec.columns[c]!.required);
   if (match.duplicated.length) {
     const name = match.duplicated[0]!;
@@ -208,6 +220,33 @@ export function headerProblem(fileName: string, header: string[], match: HeaderM
     message: `${fileName}: ${what} (the header has: ${raw || 'nothing'})${separator}${notes}`,
     hint: expected.length ? `the header must name each of: ${expected.join(spec.delimiter)} (case, spaces and punctuation do not matter)` : `a first line must name the columns: ${Object.keys(spec.columns).join(spec.delimiter)} (case, spaces and punctuation do not matter)`,
   };
+}
+
+/**
+ * Why a file of a dataset without header lines (`header: false`) cannot be read so: its first record
+ * has another number of fields than the declared columns (read in order, each would be another's
+ * value), or it names them (a header, which would be read as a row).
+ */
+function headerlessProblem(fileName: string, fields: string[], spec: DatasetSpec): { message: string; hint: string } | undefined {
+  const declared = Object.keys(spec.columns);
+  const first = `${spec.skipLines ? `line ${spec.skipLines + 1}` : 'first line'}`;
+  if (fields.length !== declared.length) {
+    return {
+      message: `${fileName}: its ${first} has ${fields.length} field${fields.length === 1 ? '' : 's'} where datasets/${spec.name}.yml declares ${declared.length} columns, read in order (header: false) (${first}: ${shown(fields.join(spec.delimiter))})`,
+      hint: `declare one column per field, in the file's order${fields.length === 1 ? `, or check the delimiter ("${spec.delimiter === '\t' ? '\\t' : spec.delimiter}")` : ''}`,
+    };
+  }
+  const named = fields.filter((f, i) => f.trim() !== '' && headerKey(f) === headerKey(declared[i]!)).length;
+  if (named * 2 <= declared.length) return undefined;
+  return {
+    message: `${fileName}: its ${first} names the columns (${shown(fields.join(spec.delimiter))}), but datasets/${spec.name}.yml says header: false: it would be read as a row`,
+    hint: `remove header: false from datasets/${spec.name}.yml if the dataset's files have a header line, or that line from this file`,
+  };
+}
+
+/** DuckDB's read_csv option for the header: a dataset's files have one, unless it says `header: false`. */
+export function headerOption(spec: { headerless?: true } | undefined): string {
+  return `header = ${spec?.headerless ? 'false' : 'true'}`;
 }
 
 /** A header as a message can show it: control characters escaped, at most 120 characters. */

@@ -1,6 +1,6 @@
 import type { DatasetSpec } from '../project/types.js';
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
-import { quoteOptions, quotingOf, skipOption } from './csv-header.js';
+import { headerOption, quoteOptions, quotingOf, skipOption } from './csv-header.js';
 import { missingCol, missingExpr, raw, rowRules, text, trimmedText, typedExpr, verdictExprs, type RowRule } from './row-rules.js';
 import { nullSpellings, readNullSpellings } from './null-spellings.js';
 import { unescapedText } from './csv-quoting.js';
@@ -59,7 +59,7 @@ export async function judgedRows(engine: Engine, spec: DatasetSpec, csvPath: str
     verdict,
     noted,
     reader: (more = '') => `
-      SELECT * FROM read_csv(${str(csvPath)}, header = true, auto_detect = false, delim = ${str(spec.delimiter)}, ${quoteOptions(quotingOf(spec))},
+      SELECT * FROM read_csv(${str(csvPath)}, ${headerOption(spec)}, auto_detect = false, delim = ${str(spec.delimiter)}, ${quoteOptions(quotingOf(spec))},
         columns = ${csvColumns}${nullOption}${skipOption(spec.skipLines)}${more}, max_line_size = 1048576${bufferOption(options.longestRecord)})`,
     judged: (source) => `
     WITH source AS (${source}),

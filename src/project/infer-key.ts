@@ -28,7 +28,7 @@ export async function pairKeyOf(engine: Engine, csv: InferredCsv, parts: readonl
   const branches = parts.map((part) => {
     const index = (name: string) => part.columns.findIndex((c) => c.name === name);
     if (wanted.some((name) => index(name) < 0)) return undefined;
-    return `SELECT ${wanted.map((name, k) => `nullif(trim(${id(`c${index(name)}`)}), '') AS ${id(`k${k}`)}`).join(', ')} FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape)}`;
+    return `SELECT ${wanted.map((name, k) => `nullif(trim(${id(`c${index(name)}`)}), '') AS ${id(`k${k}`)}`).join(', ')} FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape, part.headerless)}`;
   });
   // A file without one of them: not a key of every row.
   if (branches.some((b) => b === undefined)) return undefined;

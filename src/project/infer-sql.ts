@@ -4,9 +4,9 @@ import { quoteOptions, skipOption, type Quoting } from '../pipeline/csv-header.j
 /** Aggregates computed by one statement (see aggregate): 20 columns' worth. */
 const AGGREGATES_PER_STATEMENT = 220;
 
-/** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. */
-export function textReader(file: string, delimiter: string, columns: number, skipLines = 0, escape?: Quoting): string {
-  return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = true, auto_detect = false, ${quoteOptions(escape)}, max_line_size = 1048576, store_rejects = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
+/** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. `headerless`: its first line is a row. */
+export function textReader(file: string, delimiter: string, columns: number, skipLines = 0, escape?: Quoting, headerless = false): string {
+  return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = ${!headerless}, auto_detect = false, ${quoteOptions(escape)}, max_line_size = 1048576, store_rejects = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
 }
 
 /**

@@ -190,10 +190,13 @@ describe('inferCsv', () => {
     assert.deepEqual([ledger['rate']!.type, ledger['rate']!.scale], ['number', undefined]);
   });
 
-  test('a file without a header line is refused in one line saying to add one; so is one whose title is followed by rows', async () => {
+  test('a file without a header line is read as rows, its columns named by position (header: false); so is one whose title is followed by rows', async () => {
     const rows = ['39, State-gov, 77516, Bachelors, 13, Never-married, White, Male, <=50K', '50, Self-emp-not-inc, 83311, Bachelors, 13, Married-civ-spouse, White, Male, <=50K', '38, Private, 215646, HS-grad, 9, Divorced, White, Male, <=50K', '53, Private, 234721, 11th, 7, Married-civ-spouse, Black, Male, >50K', '28, State-gov, 338409, Bachelors, 13, Married-civ-spouse, Black, Female, <=50K'];
-    await assert.rejects(inferFile('adult.csv', rows), (err: unknown) => err instanceof UserError && /^.*adult\.csv: its first line is a row of data, not a header \(39, State-gov, 77516, Bachelors \.\.\.\): the lake names a file's columns by its header line$/.test(err.message) && /^add a first line naming its 9 columns/.test(err.hint ?? ''));
-    await assert.rejects(inferFile('adult_test.csv', ['|1x3 Cross validator', ...rows]), /its first line after the 1 skipped is a row of data/);
+    const adult = await inferFile('adult.csv', rows);
+    assert.deepEqual([adult.headerless, adult.rows, adult.unreadRecords], [true, 5, 0]);
+    assert.deepEqual(adult.columns.map((c) => `${c.name}:${c.type}`), ['column_1:integer', 'column_2:text', 'column_3:integer', 'column_4:text', 'column_5:integer', 'column_6:text', 'column_7:text', 'column_8:text', 'column_9:text']);
+    const titled = await inferFile('adult_test.csv', ['|1x3 Cross validator', ...rows]);
+    assert.deepEqual([titled.headerless, titled.skipLines, titled.rows], [true, 1, 5]);
     // A header whose names are numbers (years) and words that are no values of their columns is a header.
     const wide = await inferFile('gdp.csv', ['Country Name,Code,2019,2020', 'France,FRA,2.7,2.6', 'Spain,ESP,1.4,1.3', 'Chile,CHL,0.3,0.25']);
     assert.deepEqual(wide.columns.map((c) => c.name), ['country_name', 'code', 'c_2019', 'c_2020']);

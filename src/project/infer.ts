@@ -49,7 +49,6 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // escaped with a backslash, and a line it cannot read is skipped here (silver quarantines it).
   const headers = await inspectHeader(file, delimiter, skipLines);
   if (headers.length === 1 && headers[0] === '') throw new UserError(`${displayName} has no header line: its lines are blank`, 'a CSV file needs a header line naming its columns');
-  const names = columnNames(headers);
   // MySQL writes a quote inside a quoted value as \" rather than "", NULL as \N: read so when that reads as many rows.
   let escape: '\\' | undefined;
   const quoting = await quoteStyle(file, delimiter);
@@ -70,21 +69,24 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   }
   // PostgreSQL's text format (`COPY ... TO`): no quotes, NULL as \N, a tab in a value as \t, a backslash as \\.
   const backslashEscapes = quote === 'none' && escapesAsPostgres(quoting);
-  const reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape);
-  const every = `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${reader})`;
+  let reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape);
+  const everyOf = (from: string) => `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${from})`;
+  let every = everyOf(reader);
   await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
     throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
   });
-  if (await headerIsRow(engine, every, headers)) {
-    const shown = headers.slice(0, 4).map((h) => h.trim()).join(delimiter === '\t' ? ' ' : `${delimiter} `);
-    throw new UserError(`${displayName}: its first line${skipLines ? ` after the ${skipLines} skipped` : ''} is a row of data, not a header (${shown}${headers.length > 4 ? ' ...' : ''}): the lake names a file's columns by its header line`, `add ${skipLines ? `a line naming its ${headers.length} columns after the ${skipLines} before its rows` : `a first line naming its ${headers.length} columns`}, separated by "${delimiter === '\t' ? '\\t' : delimiter}" as its rows are, then run init again`);
-  }
+  // A first line that is a row (UCI's `adult.data`, no header): read as one, the columns named by their
+  // position (`header: false`), for the user to rename in the order of the file.
+  const headerless = await headerIsRow(engine, every, headers);
+  if (headerless) [reader, every] = [textReader(file, delimiter, headers.length, skipLines, quote ?? escape, true), everyOf(textReader(file, delimiter, headers.length, skipLines, quote ?? escape, true))];
+  const fields = headerless ? headers.map((_, i) => `column_${i + 1}`) : headers;
+  const names = headerless ? fields : columnNames(headers);
   // A second header row of descriptions under the names (US Census downloads: `Geography`, `Estimate!!Total`):
   // typed from the rows under it, it is quarantined by the run (nothing lost) instead of making every column text.
   const describedBy = await secondHeader(engine, every, headers.length);
   // Lines of notes after the data (`Source: ONS...`, the first field alone) and the header repeated
   // inside the data (two exports joined) are left out of the typing: the run quarantines them.
-  const { footerRows, wholeFooterRows, tailRows, repeatedHeaders, typed } = await notesAndHeaders(engine, every, headers, describedBy !== undefined);
+  const { footerRows, wholeFooterRows, tailRows, repeatedHeaders, typed } = await notesAndHeaders(engine, every, fields, describedBy !== undefined);
   const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
   const marks = `(${STATISTICS_MARKS.map(str).join(', ')})`;
   // Each field without its spellings of missing, `v<i>`, computed once per row: the tests below read it a dozen times.
@@ -248,7 +250,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     // Text for a few values only (`abc` among 3,000 dates): said, since declaring the type quarantines them.
     const nearly = type === 'text' && !code && values >= 20 ? nearlyTyped(get, values, decimalSeparator) : undefined;
     return {
-      header: headers[i]!,
+      header: fields[i]!,
       name: names[i]!,
       type,
       ...(format ? { format } : {}),
@@ -266,14 +268,14 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
-  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) - rows - (describedBy ? 1 : 0) - tailRows - repeatedHeaders);
+  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) + (headerless ? 1 : 0) - rows - (describedBy ? 1 : 0) - tailRows - repeatedHeaders);
   // MySQL writes NULL as \N, in a text column too (a text "\N" would be written "\\N").
   // So do IMDb's tab-separated files, which quote nothing.
   const mysqlNull = (escape ?? quote) !== undefined && quoting.backslashN;
   const textValues = mysqlNull ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
   if (mysqlNull) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), ...(headerless ? { headerless } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }
 
 /** The type all but a few of a text column's values read as (1 % at most): integer, number, date or timestamp. */

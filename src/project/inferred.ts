@@ -46,6 +46,8 @@ export interface InferredCsv {
   escape?: '\\';
   /** `none` when the file's values are never quoted, a `"` being a character like any other (and reads better so). */
   quote?: 'none';
+  /** Its first line is a row, not a header (`header: false`): its columns are named `column_<n>`. */
+  headerless?: true;
   /** Two columns unique together, and never empty, in every file, where no column alone is: the key (infer-key.ts). */
   pairKey?: [string, string];
   /** With `quote: none`: its backslashes escape tabs, line breaks and themselves, as PostgreSQL's text format writes. */

@@ -15,7 +15,8 @@ export const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
 export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
   const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
-  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? candidates.find((c) => c === csv.columns[0]);
+  // Columns named by position (no header line) say nothing of what they hold: the first is no key for being first.
+  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? (csv.headerless ? undefined : candidates.find((c) => c === csv.columns[0]));
   return chosen ? [chosen.name] : csv.pairKey ? [...csv.pairKey] : [];
 }
 
@@ -72,7 +73,8 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (csv.escape) lines.push(`# A quote inside a quoted value is written \\" (as MySQL writes it), not "".`, `escape: backslash`);
   if (csv.encoding === 'windows-1252') lines.push(`# Not UTF-8: read as ${csv.encoding} (Excel's and many Western European exports; Latin-1 too).`, `encoding: ${csv.encoding}`);
   if (csv.encoding === 'utf-16le' || csv.encoding === 'utf-16be') lines.push(`# UTF-16 text (Excel's "Unicode Text" and many reporting tools' exports): its byte-order mark says so, no setting needed.`);
-  if (csv.skipLines) lines.push(`# The first ${csv.skipLines === 1 ? 'line is' : `${csv.skipLines} lines are`} not data (a title, notes, Excel's sep=; or blank lines): the header follows.`, `skip_lines: ${csv.skipLines}`);
+  if (csv.headerless) lines.push(`# No header line: the ${csv.skipLines ? `line after the ${csv.skipLines} skipped` : 'first line'} is a row. The columns are named by position, column_1 to column_${csv.columns.length}: rename them below, keeping their order, which is how the files are read.`, 'header: false');
+  if (csv.skipLines) lines.push(`# The first ${csv.skipLines === 1 ? 'line is' : `${csv.skipLines} lines are`} not data (a title, notes, Excel's sep=; or blank lines): the ${csv.headerless ? 'rows follow' : 'header follows'}.`, `skip_lines: ${csv.skipLines}`);
   const numbering = csv.columns.find((c) => c.unique && c.type === 'integer' && isRowNumber(c));
   if (numbering) lines.push(`# ${numbering.name} (${numbering.header.trim() ? `"${numbering.header.trim()}"` : 'no name'}) looks like row numbers, as pandas writes them: not a key, since each file numbers its rows again.`);
   if (key.length === 2) lines.push(`# No column alone is unique, but ${key[0]} and ${key[1]} together are, and never empty, in these files: rows of later files replace earlier rows with the same ${key[0]} and ${key[1]}.`, `key: [${key.join(', ')}]`);

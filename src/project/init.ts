@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { asciiFold } from './ascii-fold.js';
 import { Engine, sqlIdent as id } from '../engine/duckdb.js';
-import { isSourceFileName, SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
+import { isSourceFileName, SOURCE_EXTENSION, SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
 import type { ProgressSink } from '../pipeline/context.js';
 import { UserError } from '../errors.js';
 import { generate } from '../generate/generator.js';
@@ -61,7 +61,7 @@ export async function initShop(dir: string, options: { seed?: number; clients?: 
 export interface FromCsvResult {
   dir: string;
   name: string;
-  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; skipLines: number; unreadLines: number; check: string[] }[];
+  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; skipLines: number; header: boolean; unreadLines: number; check: string[] }[];
   kpi: string;
 }
 
@@ -124,7 +124,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       for (const column of shape.csv.columns.filter((c) => c.unique)) {
         const branches = shape.parts.map((part) => {
           const i = part.columns.findIndex((c) => c.name === column.name);
-          return `SELECT nullif(trim(${id(`c${i}`)}), '') AS v FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape)}`;
+          return `SELECT nullif(trim(${id(`c${i}`)}), '') AS v FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape, part.headerless)}`;
         });
         const [r] = await engine.rows(`SELECT count(v) = count(DISTINCT v) AS distinct_values FROM (${branches.join(' UNION ALL ')})`);
         if (r?.['distinct_values'] !== true) column.unique = false;
@@ -194,7 +194,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
   return {
     dir: target,
     name,
-    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, skipLines: s.csv.skipLines, unreadLines: s.csv.unreadRecords, check: toCheck(s.csv) })),
+    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, skipLines: s.csv.skipLines, header: !s.csv.headerless, unreadLines: s.csv.unreadRecords, check: toCheck(s.csv) })),
     kpi: starter.id,
   };
 }
@@ -215,10 +215,9 @@ async function sameBytes(a: string, b: string): Promise<boolean> {
   return (await fs.readFile(a)).equals(await fs.readFile(b));
 }
 
-/** `.csv`, `.tsv` or `.txt`, as the file's name ends (whatever its case). */
-function sourceExtension(file: string): '.csv' | '.tsv' | '.txt' {
-  const ext = path.extname(file).toLowerCase();
-  return ext === '.tsv' || ext === '.txt' ? ext : '.csv';
+/** `.csv`, `.tsv`, `.txt`, `.dat` or `.data`, as the file's name ends (whatever its case). */
+function sourceExtension(file: string): string {
+  return `.${SOURCE_EXTENSION.exec(file)?.[1]?.toLowerCase() ?? 'csv'}`;
 }
 
 /** The one line for a file bronze would never read, with what to do about it. */

@@ -59,6 +59,7 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
  */
 export async function headerElsewhere(file: string, name: string, spec: DatasetSpec, encoding: SourceEncoding = 'utf-8'): Promise<string | undefined> {
   const skip = spec.skipLines ?? 0;
+  if (spec.headerless) return undefined;
   const { skipLines } = await csvLayout(file, spec.delimiter);
   if (skipLines === skip) return undefined;
   const named = async (lines: number) => {
@@ -104,7 +105,7 @@ export function headerLine(lines: string[], delimiter: string): number {
   const notes = rows.slice(0, header);
   const setApart = candidate.index > notes.at(-1)!.index + 1;
   const readAsNotes = notes.every((r) => r.filled < candidate.filled && (r.filled === 1 || setApart));
-  // Lines of one field before it are a title whatever follows: a row (no header, UCI's `adult.test`) is then the header, which init refuses.
+  // Lines of one field before it are a title whatever follows: a row (no header, UCI's `adult.test`) is then the header line, which init reads as a row (`header: false`).
   return readAsNotes && (!/^[+-]?[0-9]/.test(candidate.firstValue) || notes.every((r) => r.width === 1)) ? candidate.index : first;
 }
 

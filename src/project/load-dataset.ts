@@ -76,6 +76,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     files,
     delimiter: d.delimiter ?? ',',
     ...(d.skip_lines ? { skipLines: d.skip_lines } : {}),
+    ...(d.header === false ? { headerless: true as const } : {}),
     // Declared: "," reads 1.234,56; "." makes the comma a thousands separator only (1,234 is 1234). Left out: either, where unambiguous.
     ...(d.decimal_separator ? { decimalSeparator: d.decimal_separator } : {}),
     ...(d.escape === 'backslash' && d.quote !== 'none' ? { escape: '\\' as const } : {}),

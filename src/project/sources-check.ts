@@ -95,7 +95,8 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
       const repeated = match.names.map((n, i) => match.duplicated.includes(n) && match.names.indexOf(n) < i);
       // A header naming no declared column is no header (a row, a title): nothing to add from it, nothing it lacks to list.
       const noHeader = match.names.every((n) => n.startsWith('_extra_'));
-      if (!noHeader && (match.extra.length || repeated.includes(true))) {
+      // Without a header line (`header: false`), a field more names nothing to add: the file is of another shape.
+      if (!noHeader && !spec.headerless && (match.extra.length || repeated.includes(true))) {
         engine ??= await Engine.openTemporary({ threads: 2, memoryLimit: '1GB' }, 'check');
         const inferred = await inferCsv(engine, file, name);
         add = inferred.columns

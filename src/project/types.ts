@@ -68,6 +68,11 @@ export interface DatasetSpec {
    * data. Absent when 0, so that a definition without it keeps its digest (silver is not rebuilt).
    */
   skipLines?: number;
+  /**
+   * The files have no header line (`header: false`): their fields are the declared columns in order, and
+   * their first line (after `skipLines`) is a row. Absent when they have one, so that the digest stays.
+   */
+  headerless?: true;
   /** The files' text encoding when not UTF-8 (absent: UTF-8, and the definition keeps its digest). */
   encoding?: 'windows-1252';
   /** `,`: numbers are written `1.234,56` (absent: `.`, with `12,5` read as 12.5 where it cannot be thousands). */

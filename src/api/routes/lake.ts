@@ -5,8 +5,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sqlIdent as id, sqlString as str, type Row } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
 import { assertValidKey, BUCKETS, currentVersion, readStaged, requireVersion, type Bucket } from '../../lake/index.js';
+import { SOURCE_EXTENSION, SOURCE_EXTENSIONS_SAID } from '../../lake/keys.js';
 import { datasetForFile } from '../../project/globs.js';
-import { headerKeys, inspectHeader, quoteOptions, quotingOf, skipOption } from '../../pipeline/csv-header.js';
+import { headerKeys, headerOption, inspectHeader, quoteOptions, quotingOf, skipOption } from '../../pipeline/csv-header.js';
 import { isUtf8File, readableCopy } from '../../pipeline/csv-encoding.js';
 import { hasMixedLineEnds } from '../../pipeline/csv-file.js';
 import type { DatasetSpec } from '../../project/types.js';
@@ -186,7 +187,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         await cleanup();
       }
       // `achats/month=2026-11/data_0.parquet` → `achats_month_2026-11_data_0.csv`
-      const name = `${key.replace(/\.(csv|tsv|txt|parquet)$/i, '')}.csv`.replace(/[^\w.-]/g, '_');
+      const name = `${key.replace(/\.parquet$/i, '').replace(SOURCE_EXTENSION, '')}.csv`.replace(/[^\w.-]/g, '_');
       const stream = fs.createReadStream(out);
       stream.once('close', () => fs.promises.rm(out, { force: true }).catch(() => undefined));
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(stream);
@@ -200,7 +201,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       throw badRequest(`parameter "key": ${(err as UserError).message}`);
     }
     const format = formatOf(key);
-    if (!format) throw badRequest(`parameter "key": only .csv, .tsv, .txt and .parquet objects can be read as rows (${key})`);
+    if (!format) throw badRequest(`parameter "key": only ${SOURCE_EXTENSIONS_SAID.replace(' and ', ', ')} and .parquet objects can be read as rows (${key})`);
     const file = await lakeCall(async () => {
       if (!(await lake.head(bucket, key))) throw notFound(`no object ${bucket}/${key}`);
       return lake.localPath(bucket, key, engine.scratchDir);
@@ -226,14 +227,16 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
 async function csvSource(file: string, spec: DatasetSpec | undefined): Promise<string> {
   const delimiter = spec?.delimiter ?? ',';
   const header = await inspectHeader(file, delimiter, spec?.skipLines, 'utf-8', quotingOf(spec));
-  const names = header.map((h, i) => h || `column${i + 1}`);
+  // Without a header line (`header: false`), the fields are named as the dataset declares them, in order.
+  const declared = spec?.headerless ? Object.keys(spec.columns) : [];
+  const names = header.map((h, i) => declared[i] ?? (spec?.headerless ? `column_${i + 1}` : h || `column${i + 1}`));
   const columns = `{${names.map((n) => `${str(n)}: 'VARCHAR'`).join(', ')}}`;
   // hive_partitioning off: a bronze key's `ingest_date=...` folder is no column of the file.
   // One thread reads it in order (parallel reading hands out its parts as they come).
-  return `read_csv(${str(file)}, header = true, all_varchar = true, auto_detect = false, delim = ${str(delimiter)}, ${quoteOptions(quotingOf(spec))}, columns = ${columns}${skipOption(spec?.skipLines)}, ignore_errors = true, hive_partitioning = false, parallel = false)`;
+  return `read_csv(${str(file)}, ${headerOption(spec)}, all_varchar = true, auto_detect = false, delim = ${str(delimiter)}, ${quoteOptions(quotingOf(spec))}, columns = ${columns}${skipOption(spec?.skipLines)}, ignore_errors = true, hive_partitioning = false, parallel = false)`;
 }
 
 function formatOf(key: string): 'csv' | 'parquet' | undefined {
   const lower = key.toLowerCase();
-  return lower.endsWith('.parquet') ? 'parquet' : /\.(csv|tsv|txt)$/.test(lower) ? 'csv' : undefined;
+  return lower.endsWith('.parquet') ? 'parquet' : SOURCE_EXTENSION.test(lower) ? 'csv' : undefined;
 }

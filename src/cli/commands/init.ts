@@ -16,7 +16,7 @@ export async function initCommand(dir: string, flags: InitFlags): Promise<void> 
     if (flags.json) return console.log(JSON.stringify(r, null, 2));
     console.log(`project ${r.name} written to ${r.dir}`);
     for (const d of r.datasets) {
-      console.log(`  datasets/${d.name}.yml  from ${d.file}: ${d.rows} rows, ${d.columns} columns, ${d.key.length ? `key ${d.key.join(', ')}` : 'no key (rows appended)'}${d.delimiter !== ',' ? `, delimiter ${JSON.stringify(d.delimiter)}` : ''}${d.skipLines ? `, header after ${d.skipLines} line${d.skipLines > 1 ? 's' : ''} (skip_lines)` : ''}${d.unreadLines ? `; ${d.unreadLines} line${d.unreadLines > 1 ? 's' : ''} not read (not the header's fields?): \`run\` quarantines a line it cannot read` : ''}`);
+      console.log(`  datasets/${d.name}.yml  from ${d.file}: ${d.rows} rows, ${d.columns} columns, ${d.key.length ? `key ${d.key.join(', ')}` : 'no key (rows appended)'}${d.delimiter !== ',' ? `, delimiter ${JSON.stringify(d.delimiter)}` : ''}${!d.header ? `, no header line: columns named by position, to rename (header: false)${d.skipLines ? `, rows after ${d.skipLines} line${d.skipLines > 1 ? 's' : ''} (skip_lines)` : ''}` : d.skipLines ? `, header after ${d.skipLines} line${d.skipLines > 1 ? 's' : ''} (skip_lines)` : ''}${d.unreadLines ? `; ${d.unreadLines} line${d.unreadLines > 1 ? 's' : ''} not read (not the header's fields?): \`run\` quarantines a line it cannot read` : ''}`);
       for (const line of d.check) console.log(`    check ${line}`);
     }
     console.log(`  kpis/${r.kpi}.yml  a starter KPI`);

@@ -83,7 +83,7 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
   const problem = headerProblem(input.name, header, match, spec);
   if (problem) return { dataset: spec.name, key: input.key, rows: 0, waiting: problem.message };
   const missingColumns = match.missingOptional.length ? { missingColumns: match.missingOptional } : {};
-  const records = input.recount ? await countRecords(csv, spec.skipLines, quotingOf(spec)) : input.rows;
+  const records = input.recount ? (await countRecords(csv, spec.skipLines, quotingOf(spec))) + (spec.headerless ? 1 : 0) : input.rows;
   ctx.progress.begin('silver', input.many ? `${spec.name} ${input.name}` : spec.name, records);
   const cleaned = await cleanDataset(db, spec, csv, {
     header: match.names,

@@ -194,7 +194,7 @@ function revisedLine(r: SilverPlan['revised'][number], plan: SilverPlan, changes
   return `${r.dataset} was rebuilt from its latest files, ${why}: ${plan.previous?.datasets[r.dataset]?.rows ?? 0} → ${changes.stats[r.dataset]?.rows ?? 0} rows`;
 }
 
-/** Whether bronze counted a file's records with other lines before the header, or another quote escape, than its dataset reads now. */
+/** Whether bronze counted a file's records with other lines before the header, another quote escape or with(out) a header, than its dataset reads now. */
 function countedOtherwise(file: BronzeFile, spec: DatasetSpec): boolean {
-  return (file.skipLines ?? 0) !== (spec.skipLines ?? 0) || file.escape !== spec.escape || file.quote !== spec.quote;
+  return (file.skipLines ?? 0) !== (spec.skipLines ?? 0) || file.escape !== spec.escape || file.quote !== spec.quote || file.headerless !== spec.headerless;
 }
