@@ -1,6 +1,7 @@
 import { sqlIdent as id } from '../engine/duckdb.js';
 import { KNOWN_UNITS, numberExpr, withoutUnit } from '../pipeline/number-reading.js';
 import { zeroLed } from './infer-spellings.js';
+import type { Rows } from './infer-sql.js';
 
 /** `count(*) FILTER` of the rows where column i has a value and `test` gives NULL. */
 export type Fails = (i: number, test: string) => string;
@@ -35,7 +36,7 @@ export function numberTests(v: string, i: number, fails: Fails): string[] {
   ];
 }
 
-type Aggregate = (selects: string[], from: string) => Promise<Record<string, unknown>>;
+type Aggregate = (selects: string[], from: Rows) => Promise<Record<string, unknown>>;
 
 /**
  * Columns of numbers written with a currency or percent sign (`$1,234.50`, `1 234,56 €`, `98%`,
@@ -44,7 +45,7 @@ type Aggregate = (selects: string[], from: string) => Promise<Record<string, unk
  * it. Their counts in `row` are replaced by those of the numbers without the unit, so that the
  * column is typed, and the file's decimal separator told, from them. Returns each one's unit.
  */
-export async function unitColumns(aggregate: Aggregate, candidates: number[], value: (i: number) => string, fails: Fails, source: string, firstRows: string, row: Record<string, unknown>): Promise<Map<number, string>> {
+export async function unitColumns(aggregate: Aggregate, candidates: number[], value: (i: number) => string, fails: Fails, source: Rows, firstRows: Rows, row: Record<string, unknown>): Promise<Map<number, string>> {
   const symbols = `'(${KNOWN_UNITS.map((u) => u.replace(/[$]/g, '\\$')).join('|')})'`;
   const found = await aggregate(candidates.map((i) => `string_agg(DISTINCT regexp_extract(${value(i)}, ${symbols}), chr(1)) FILTER (WHERE regexp_matches(${value(i)}, '[0-9]')) AS ${id(`units_${i}`)}`), firstRows);
   const units = new Map<number, string>();
@@ -70,7 +71,7 @@ export async function unitColumns(aggregate: Aggregate, candidates: number[], va
  * a ledger's amounts), each with the scale of a decimal that holds them all (DECIMAL(18, s)), or
  * undefined when none does (text then). Read only where a value is 16 characters long or more.
  */
-export async function wideNumbers(aggregate: Aggregate, columns: number[], value: (i: number) => string, source: string, separator: ',' | '.' | undefined, row: Record<string, unknown>): Promise<Map<number, number | undefined>> {
+export async function wideNumbers(aggregate: Aggregate, columns: number[], value: (i: number) => string, source: Rows, separator: ',' | '.' | undefined, row: Record<string, unknown>): Promise<Map<number, number | undefined>> {
   const long = columns.filter((i) => Number(row[`len_${i}`]) >= 16);
   const sep = separator === ',' ? "','" : "'.'";
   const digits = (v: string) => `length(regexp_replace(${v}, '[^0-9]', '', 'g'))`;

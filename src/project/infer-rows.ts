@@ -1,5 +1,6 @@
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { NULL_TOKENS, STATISTICS_MARKS } from './infer-spellings.js';
+import { aggregate } from './infer-sql.js';
 
 /**
  * Which rows of a CSV its columns are typed from (infer.ts): not a second header row of descriptions,
@@ -16,7 +17,7 @@ const SAMPLE_ROWS = 1_000;
  * alone with what reads as a note, or are totals; `tailRows` with the empty ones among them) and rows repeating the header (`repeatedHeaders`).
  * Told from one pass over a few flags per row; the rows are numbered again only when notes are found.
  */
-export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; typed: string }> {
+export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; typed: (rows: string) => string }> {
   const others = headers.slice(1).map((_, i) => `${id(`c${i + 1}`)} IS NOT NULL`);
   const repeatsHeader = headers.map((h, i) => `${id(`c${i}`)} IS NOT DISTINCT FROM ${h.trim() ? str(h.trim()) : 'NULL'}`).join(' AND ');
   // A note reads as one: a source, a footnote, a date of update (`Source: ONS...`, `Data from database: ...`),
@@ -35,11 +36,14 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   // Rows of empty fields among the notes (`,,,`) go with them: the run drops them as empty rows.
   const tailRows = footerRows ? Number(r?.['tail'] ?? 0) : 0;
   const repeatedHeaders = headers.length >= 2 ? Number(r?.['repeated'] ?? 0) : 0;
-  let typed = rows;
-  // The rows before the notes, in file order (a LIMIT, not a window over every column: seconds on millions of rows).
-  if (footerRows) typed = `(SELECT * FROM ${rows} LIMIT ${Number(r?.['last']) - (skipFirst ? 1 : 0)}${skipFirst ? ' OFFSET 1' : ''})`;
-  else if (skipFirst) typed = `(SELECT * FROM ${rows} OFFSET 1)`;
-  if (repeatedHeaders) typed = `(SELECT * FROM ${typed} WHERE NOT (${repeatsHeader}))`;
+  // Of `rows` as above, or of some of their columns (not with rows repeating the header, told by all of them).
+  const typed = (from: string) => {
+    let t = from;
+    // The rows before the notes, in file order (a LIMIT, not a window over every column: seconds on millions of rows).
+    if (footerRows) t = `(SELECT * FROM ${from} LIMIT ${Number(r?.['last']) - (skipFirst ? 1 : 0)}${skipFirst ? ' OFFSET 1' : ''})`;
+    else if (skipFirst) t = `(SELECT * FROM ${from} OFFSET 1)`;
+    return repeatedHeaders ? `(SELECT * FROM ${t} WHERE NOT (${repeatsHeader}))` : t;
+  };
   return { footerRows, wholeFooterRows, tailRows, repeatedHeaders, typed };
 }
 
@@ -50,14 +54,15 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
  */
 export async function secondHeader(engine: Engine, rows: string, columns: number): Promise<string[] | undefined> {
   // A mark in place of a figure (the Census' `(X)`, `*****`, `-`) is no text in a column of numbers.
+  // Written once a statement, as a column: inlined in each column's test, the list made a statement of 500 KB over 400 columns.
   const marks = `[${[...NULL_TOKENS, ...STATISTICS_MARKS].map(str).join(', ')}]`;
-  const numeric = (v: string) => `(TRY_CAST(replace(${v}, ',', '') AS DOUBLE) IS NOT NULL OR list_contains(${marks}, ${v}))`;
-  const sample = `(SELECT *, row_number() OVER () AS _n FROM (SELECT * FROM ${rows} LIMIT ${SAMPLE_ROWS}))`;
+  const numeric = (v: string) => `(TRY_CAST(replace(${v}, ',', '') AS DOUBLE) IS NOT NULL OR list_contains(_marks, ${v}))`;
+  const sample = (columns: readonly number[]) => `(SELECT ${columns.map((i) => `${id(`c${i}`)}, `).join('')}row_number() OVER () AS _n, ${marks} AS _marks FROM (SELECT * FROM ${rows} LIMIT ${SAMPLE_ROWS}))`;
   const tests = Array.from({ length: columns }, (_, i) => {
     const c = id(`c${i}`);
-    return `bool_and(${c} IS NULL OR ${numeric(c)}) FILTER (WHERE _n > 1) AND count(${c}) FILTER (WHERE _n > 1) > 0 AS ${id(`below_${i}`)}, bool_or(${c} IS NOT NULL AND NOT ${numeric(c)}) FILTER (WHERE _n = 1) AS ${id(`first_${i}`)}, any_value(${c}) FILTER (WHERE _n = 1) AS ${id(`v_${i}`)}`;
-  });
-  const [r] = await engine.rows(`SELECT count(*) AS n, ${tests.join(', ')} FROM ${sample}`).catch(() => [undefined]);
+    return [`bool_and(${c} IS NULL OR ${numeric(c)}) FILTER (WHERE _n > 1) AND count(${c}) FILTER (WHERE _n > 1) > 0 AS ${id(`below_${i}`)}`, `bool_or(${c} IS NOT NULL AND NOT ${numeric(c)}) FILTER (WHERE _n = 1) AS ${id(`first_${i}`)}`, `any_value(${c}) FILTER (WHERE _n = 1) AS ${id(`v_${i}`)}`];
+  }).flat();
+  const r = await aggregate(engine, ['count(*) AS n', ...tests], sample).catch(() => undefined);
   if (!r || Number(r['n']) < 3) return undefined;
   const below = Array.from({ length: columns }, (_, i) => i).filter((i) => r[`below_${i}`] === true);
   const described = below.filter((i) => r[`first_${i}`] === true);

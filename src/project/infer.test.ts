@@ -202,6 +202,25 @@ describe('inferCsv', () => {
     assert.deepEqual(wide.columns.map((c) => c.name), ['country_name', 'code', 'c_2019', 'c_2020']);
   });
 
+  test('a file of a thousand columns (JHU\'s daily time series): each statement reads only its columns, not every column\'s expressions', async () => {
+    const days = Array.from({ length: 1000 }, (_, d) => `${1 + (d % 12)}/${1 + (d % 28)}/${20 + Math.floor(d / 336)}`);
+    const lines = [['Province/State', 'Country/Region', 'Lat', 'Long', ...days].join(','), ...Array.from({ length: 30 }, (_, r) => ['', `Country ${r}`, '1.5', '2.5', ...days.map((_, d) => String(r * d))].join(','))];
+    const longest = { chars: 0 };
+    const rows = engine.rows.bind(engine);
+    engine.rows = (async (sql: string, ...rest: unknown[]) => {
+      longest.chars = Math.max(longest.chars, sql.length);
+      return (rows as (...a: unknown[]) => Promise<Record<string, unknown>[]>)(sql, ...rest);
+    }) as typeof engine.rows;
+    try {
+      const csv = await inferFile('time_series_covid19_confirmed_global.csv', lines);
+      assert.deepEqual([csv.rows, csv.columns.length, csv.columns[4]!.type, csv.columns[1]!.type], [30, 1004, 'integer', 'text']);
+    } finally {
+      engine.rows = rows;
+    }
+    // Every column's expressions in each statement made statements of 600 KB here, and gigabytes to plan them at JHU's 1,143 columns.
+    assert.ok(longest.chars < 150_000, `longest statement: ${longest.chars} characters`);
+  });
+
   test('values never quoted, a " a character (IMDb\'s tab-separated files): quote none, \\N a missing value; quoted delimiters keep the quotes', async () => {
     const imdb = await inferFile('title.tsv', ['tconst\tprimaryTitle\tstartYear\tendYear', 'tt1\t12" Single\t1894\t\\N', 'tt2\t"Die Another Day" Making of\t2002\t\\N', 'tt3\tThe "Hi\t1990\t1995', 'tt4\tPlain\t\\N\t\\N']);
     assert.deepEqual([imdb.quote, imdb.escape, imdb.rows, imdb.unreadRecords, imdb.nullValues], ['none', undefined, 4, 0, ['\\N']]);

@@ -70,7 +70,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // PostgreSQL's text format (`COPY ... TO`): no quotes, NULL as \N, a tab in a value as \t, a backslash as \\.
   const backslashEscapes = quote === 'none' && escapesAsPostgres(quoting);
   let reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape);
-  const everyOf = (from: string) => `(SELECT ${headers.map((_, i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ')} FROM ${from})`;
+  const everyOf = (from: string, columns: readonly number[] = headers.map((_, i) => i)) => `(SELECT ${columns.map((i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ') || '1'} FROM ${from})`;
   let every = everyOf(reader);
   await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
     throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
@@ -92,7 +92,9 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // Each field without its spellings of missing, `v<i>`, computed once per row: the tests below read it a dozen times.
   // (list_contains, not IN: DuckDB makes a join of each IN list, hundreds of them for a wide file.)
   const missing = `[${[...NULL_TOKENS, ...STATISTICS_MARKS].map(str).join(', ')}]`;
-  const source = `(SELECT *, ${headers.map((_, i) => `CASE WHEN list_contains(${missing}, ${id(`c${i}`)}) THEN NULL ELSE ${id(`c${i}`)} END AS ${id(`v${i}`)}`).join(', ')} FROM ${typed})`;
+  // The rows of the columns a statement reads, from the file (those repeating the header are told by all of them).
+  const rowsOf = (columns: readonly number[]) => typed(repeatedHeaders ? every : everyOf(reader, columns));
+  const source = (columns: readonly number[]) => `(SELECT ${columns.map((i) => `${id(`c${i}`)}, CASE WHEN list_contains(${missing}, ${id(`c${i}`)}) THEN NULL ELSE ${id(`c${i}`)} END AS ${id(`v${i}`)}`).join(', ') || '1'} FROM ${rowsOf(columns)})`;
   const value = (i: number) => id(`v${i}`);
   const fails = (i: number, test: string) => `count(*) FILTER (WHERE ${value(i)} IS NOT NULL AND (${test}) IS NULL)`;
   // One count of failures per date or timestamp format: `df<j>_<i>`, `tf<j>_<i>` for column i.
@@ -130,7 +132,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // or words. Asked of the boolean columns only (a distinct count on every column cost a second of 3M rows).
   const booleans = headers.flatMap((_, i) => (Number(row[`values_${i}`]) > 0 && Number(row[`bool_${i}`]) === 0 ? [i] : []));
   Object.assign(row, await aggregate(engine, booleans.flatMap((i) => [`bool_and(length(${value(i)}) = 1) AS ${id(`letters_${i}`)}`, `count(DISTINCT lower(${value(i)})) AS ${id(`spellings_${i}`)}`]), source));
-  const firstRows = `(SELECT * FROM ${source} LIMIT ${FORMAT_SAMPLE_ROWS})`;
+  const firstRows = (columns: readonly number[]) => `(SELECT * FROM ${source(columns)} LIMIT ${FORMAT_SAMPLE_ROWS})`;
   const typeless = (readings: string[]) =>
     headers.flatMap((_, i) => {
       const ok = (k: string) => Number(row[`values_${i}`]) > 0 && Number(row[`${k}_${i}`]) === 0;
