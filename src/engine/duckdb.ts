@@ -67,10 +67,13 @@ export class Engine {
     profile(sql, started);
   }
 
-  /** Runs a query and returns its rows as plain JSON values (numbers, 'YYYY-MM-DD' dates, strings, null). */
-  async rows(sql: string, onProgress?: (p: QueryProgress) => void): Promise<Row[]> {
+  /**
+   * Runs a query and returns its rows as plain JSON values (numbers, 'YYYY-MM-DD' dates, strings, null).
+   * `values` are bound to its `?` placeholders: text from a request, never written into the SQL.
+   */
+  async rows(sql: string, onProgress?: (p: QueryProgress) => void, values?: string[]): Promise<Row[]> {
     const started = performance.now();
-    const reader = await this.withProgress(() => this.connection.runAndReadAll(sql), onProgress);
+    const reader = await this.withProgress(() => (values ? this.connection.runAndReadAll(sql, values) : this.connection.runAndReadAll(sql)), onProgress);
     profile(sql, started);
     return toRows(reader);
   }

@@ -54,6 +54,9 @@ describe('API on a published lake: explorer, quality, runs', () => {
     assert.ok(filtered.rows.every((r: { pays: string }) => r.pays === 'France'));
     await expectError(await get(`/api/lake/silver/preview?key=${clientsData}&column=email&value=x`), 400, /personal data/);
     await expectError(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=nope&value=1`), 400, /not a column/);
+    // Values are bound, not written into the SQL: a quote or a NUL is a value that matches nothing (a NUL was a 500).
+    for (const value of ["Fr'ance", 'Fr%00ance', "x' OR '1'='1"]) assert.equal((await json(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=pays&value=${value.replace(/'/g, '%27').replace(/ /g, '%20')}`))).total_rows, 0);
+    await expectError(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=id_achat&value=1%002`), 400, /is not a value of id_achat/);
     // A value compares as its column's type: a number written otherwise matches, a word is an error.
     const one = filtered.rows[0] as { id_achat: number; montant: number };
     const byAmount = await json(await get(`/api/lake/gold/preview?key=${factKeys[0]}&column=montant&value=${one.montant.toFixed(3)}&limit=1000`));
@@ -86,7 +89,7 @@ describe('API on a published lake: explorer, quality, runs', () => {
     }
     await expectError(await get('/api/lake/etc/preview?key=passwd.csv'), 400, /path parameter "bucket"/);
     await expectError(await get('/api/lake/gold/preview?key=nope.parquet'), 404, /no object gold\/nope\.parquet/);
-    await expectError(await get('/api/lake/bronze/preview?key=_manifest.json'), 400, /only \.csv, \.tsv, \.txt and \.parquet/);
+    await expectError(await get('/api/lake/bronze/preview?key=_manifest.json'), 400, /only \.csv, \.tsv, \.txt, \.dat, \.data and \.parquet/);
     await expectError(await get('/api/lake/gold/preview?key=dim_clients.parquet&limit=1001'), 400, /"limit"/);
     await expectError(await get('/api/lake/gold/preview'), 400, /missing query parameter "key"/);
   });

@@ -144,7 +144,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
           if (masked(q.column) && !canSeePersonal(request)) throw badRequest(`parameter "column": ${q.column} is personal data and cannot be filtered on without an admin API key`);
           // A value compares as the column's type: `abc` on a column of numbers is an error, not an empty answer.
           const type = columns.find((c) => c.name === q.column)!.type;
-          if (/CHAR|TEXT|STRING/i.test(type)) where = `WHERE ${id(q.column)} = ${str(q.value)}`;
+          if (/CHAR|TEXT|STRING/i.test(type)) where = `WHERE ${id(q.column)} = ?`;
           else {
             // A number as written in decimal: DuckDB's cast rounds 2.5 to an integer 3 and reads 0x2 as 2.
             const integer = /^U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?$/i.test(type);
@@ -153,13 +153,15 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
             const scale = /^DECIMAL\(\d+,\s*(\d+)\)$/i.exec(type)?.[1];
             const decimals = /\.(\d*?)0*\s*$/.exec(q.value)?.[1]?.length ?? 0;
             const written = !number || ((integer ? /^\s*[+-]?\d+\s*$/ : /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/).test(q.value) && (scale === undefined || decimals <= Number(scale)));
-            const [typed] = written ? await db.rows(`SELECT TRY_CAST(${str(q.value)} AS ${type}) IS NOT NULL AS ok`).catch(() => [undefined]) : [undefined];
+            const [typed] = written ? await db.rows(`SELECT TRY_CAST(? AS ${type}) IS NOT NULL AS ok`, undefined, [q.value]).catch(() => [undefined]) : [undefined];
             if (typed?.['ok'] !== true) throw badRequest(`parameter "value": ${q.value} is not a value of ${q.column}, a column of ${type.toLowerCase()}`);
-            where = `WHERE ${id(q.column)} = TRY_CAST(${str(q.value)} AS ${type})`;
+            where = `WHERE ${id(q.column)} = TRY_CAST(? AS ${type})`;
           }
         }
-        const [count] = await db.rows(`SELECT count(*) AS n FROM ${source} ${where}`);
-        const rows = await db.rows(`SELECT * FROM ${source} ${where} LIMIT ${q.limit}`);
+        // The value is bound, not written into the SQL (a NUL in it cut the statement short: a 500).
+        const bound = where ? [q.value!] : undefined;
+        const [count] = await db.rows(`SELECT count(*) AS n FROM ${source} ${where}`, undefined, bound);
+        const rows = await db.rows(`SELECT * FROM ${source} ${where} LIMIT ${q.limit}`, undefined, bound);
         return { bucket, key: q.key, format, columns, total_rows: count!['n'], rows: canSeePersonal(request) ? rows : rows.map((r) => mask(r, masked)) };
       } finally {
         await cleanup();
