@@ -89,6 +89,13 @@ describe('CLI', () => {
     assertOneLineError(await cli(['verify', 'platinum'], env), /^error: unknown layer "platinum"$/);
   });
 
+  test('output piped to a reader that stops early (openapi | head) ends quietly, not in an EPIPE stack trace', async () => {
+    const pipeline = `"${process.execPath}" "${BIN}" openapi | head -c 10 > /dev/null; echo "exit=\${PIPESTATUS[0]}"`;
+    const r = await new Promise<{ stdout: string; stderr: string }>((resolve) => execFile('bash', ['-c', pipeline], (_err, stdout, stderr) => resolve({ stdout, stderr })));
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout.trim(), 'exit=0');
+  });
+
   test('bad option values are one line, not a stack trace', async () => {
     const r = await cli(['generate', '--achats', 'many'], env);
     assert.notEqual(r.code, 0);
