@@ -16,12 +16,12 @@ export async function makeFolder(dir: string): Promise<string | undefined> {
   return missing[0];
 }
 
-export function makeFolderSync(dir: string): void {
+export function makeFolderSync(dir: string, mode?: number): void {
   const missing: string[] = [];
   for (let at = path.resolve(dir); !existsSync(at); at = path.dirname(at)) missing.unshift(at);
   for (const level of missing) {
     try {
-      mkdirSync(level);
+      mkdirSync(level, mode);
     } catch (err) {
       unlessExists(err);
     }

@@ -64,4 +64,6 @@ test('the cache keeps the 64 projects used last; a folder it cannot write means 
   const none = cachedProject(found, { XDG_CACHE_HOME: blocked });
   assert.equal(none.project, undefined);
   assert.ok(none.store(loadProject(dir)).kpis.length > 0);
+  // A folder that exists but refuses children (Node's recursive mkdir spun there forever).
+  if (process.platform === 'linux') assert.ok(cachedProject(found, { XDG_CACHE_HOME: '/proc/no-cache-here' }).store(loadProject(dir)).kpis.length > 0);
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadedProject } from './load.js';
+import { makeFolderSync } from '../folders.js';
 
 /**
  * The loaded project of a folder, kept between CLI commands: parsing the YAML with positions and
@@ -107,7 +108,8 @@ function touch(file: string): void {
 
 function writeEntry(file: string, entry: Entry): void {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Not Node's recursive mkdir, which spins forever under a folder refusing children (XDG_CACHE_HOME=/proc/x).
+    makeFolderSync(path.dirname(file), 0o700);
     // Written aside then renamed: a command reading at the same time sees the old entry or the new one.
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
