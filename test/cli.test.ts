@@ -261,6 +261,21 @@ describe('datalake doctor', () => {
     }
   });
 
+  test('a new S3 lake, before the first run made its buckets: no problem, the versions to come', async () => {
+    const server = await startS3Server();
+    const { env, dir } = await tempConfig({ MINIO_ENDPOINT: server.endpoint, ...S3RVER_KEYS });
+    try {
+      const r = await cli(['doctor'], env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /missing: the next run creates it/);
+      assert.match(r.stdout, /✔ versions +no version committed yet \(the first run makes the buckets\)/);
+      assert.doesNotMatch(r.stdout, /NoSuchBucket|✖/);
+    } finally {
+      await server.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('services configured but down or refusing: one fix line per problem and a non-zero exit', async () => {
     const server = await startS3Server();
     const { env, dir } = await tempConfig({

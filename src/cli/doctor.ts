@@ -94,6 +94,8 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
   if (checks.at(-1)?.ok) checks.push(
     await check('versions', async () => {
       const lake = openObjectStore(config);
+      // A new lake (no bucket yet): nothing to read, and no bucket to probe conditional writes in.
+      if (!(await lake.bucketStatus()).runs) return 'no version committed yet (the first run makes the buckets)';
       const versions = await listVersions(lake);
       const current = await currentVersion(lake);
       // How a commit is kept from happening twice: an exclusive create on a folder, If-None-Match on S3.

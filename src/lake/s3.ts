@@ -196,9 +196,15 @@ export class S3ObjectStore implements ObjectStore {
     const out: ObjectInfo[] = [];
     let token: string | undefined;
     do {
-      const res = await this.call(`list ${bucket}`, () =>
-        this.client.send(new ListObjectsV2Command({ Bucket: this.name(bucket), Prefix: prefix || undefined, ContinuationToken: token })),
-      );
+      const res = await this.call(`list ${bucket}`, async () => {
+        try {
+          return await this.client.send(new ListObjectsV2Command({ Bucket: this.name(bucket), Prefix: prefix || undefined, ContinuationToken: token }));
+        } catch (err) {
+          // A bucket the first run has not made yet holds nothing, as a folder not made yet does (doctor on a new lake).
+          if (httpStatus(err) === 404 && (err as { name?: string }).name === 'NoSuchBucket') return { Contents: [], IsTruncated: false, NextContinuationToken: undefined };
+          throw err;
+        }
+      });
       for (const o of res.Contents ?? []) {
         if (o.Key) out.push({ key: o.Key, size: o.Size ?? 0, modified: o.LastModified ?? new Date(0) });
       }

@@ -24,6 +24,16 @@ export function objectStoreContract(name: string, open: () => Promise<{ store: O
       await fs.rm(scratch, { recursive: true, force: true });
     });
 
+    test('before its buckets are made, a lake lists and holds nothing (what doctor reads of a new lake)', async () => {
+      const fresh = await open();
+      try {
+        assert.deepEqual(await fresh.store.list('runs'), []);
+        assert.equal(await fresh.store.getBytes('runs', 'nothing.json'), undefined);
+      } finally {
+        await fresh.close();
+      }
+    });
+
     test('ensureBuckets is idempotent; bucketStatus sees every bucket', async () => {
       await store.ensureBuckets();
       assert.deepEqual(await store.bucketStatus(), { sources: true, bronze: true, silver: true, gold: true, runs: true });
