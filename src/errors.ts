@@ -11,6 +11,12 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * A definition's SQL (a KPI's, a model's) compiles but fails on the data (a CAST a value cannot take):
+ * fixed by editing that file, after which a run starts again (a resume of the failed run is refused).
+ */
+export class DefinitionError extends UserError {}
+
 /** A declared quality rule failed: the run stops and nothing downstream is written. */
 export class QualityError extends UserError {
   constructor(

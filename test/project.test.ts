@@ -258,6 +258,19 @@ describe('datalake check on broken projects', () => {
     assert.doesNotMatch(r.stdout, /KPI ca_par_pays returns personal/);
   });
 
+  test('a KPI whose SQL compiles but fails on the data: one line naming its file, no resume suggested, nothing published', async () => {
+    const dir = path.join(root, 'kpi-fails');
+    await fs.cp(SHOP, dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'kpis', 'boom.yml'), 'title: Boom\nsql: SELECT CAST(pays AS INTEGER) AS v FROM clients\ncolumns:\n  v: { type: integer }\nchart: { type: table }\n');
+    const env = { DATA_DIR: path.join(root, 'kpi-fails-data') };
+    assert.equal((await cli(['check', '--project', dir], { env })).code, 0, 'check compiles it');
+    assert.equal((await cli(['generate', '--clients', '20', '--achats', '50', '--project', dir], { env })).code, 0);
+    const r = await cli(['run', '--project', dir], { env });
+    assertError(r, /^error: kpis\/boom\.yml: its SQL fails on the data: Conversion Error: Could not convert string '[^']+' to INT32/, /fix the SQL in kpis\/boom\.yml \(TRY_CAST gives NULL where CAST fails on a value\)/);
+    assert.doesNotMatch(r.stderr + r.stdout, /unexpected|please report|--resume/);
+    assert.match((await cli(['show', 'ca_par_pays', '--project', dir], { env })).stderr, /KPI ca_par_pays has not been published yet/);
+  });
+
   test('a file given as --project: its folder, or init from it', async () => {
     const csv = path.join(root, 'orders.csv');
     await fs.writeFile(csv, 'id\n1\n');

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { UserError } from '../../errors.js';
+import { DefinitionError, UserError } from '../../errors.js';
 import { flowForTasks, type TaskName } from '../../flows/definitions.js';
 import { LakeBusyError } from '../../flows/lock.js';
 import type { RunParameters, RunRecord } from '../../flows/record.js';
@@ -104,7 +104,8 @@ async function inProcess(config: Config, flags: RunFlags, start: (options: Start
   if (error instanceof LakeBusyError || error instanceof NotResumableError) throw error;
   if (flags.json) console.log(JSON.stringify(summary, null, 2));
   else console.log(renderSummary(summary, config.project));
-  if (!flags.json && (summary.state === 'failed' || summary.state === 'cancelled')) {
+  // A definition failing on the data is fixed by editing it: a plain run then, a resume would be refused.
+  if (!flags.json && (summary.state === 'failed' || summary.state === 'cancelled') && !(error instanceof DefinitionError)) {
     const hint = await resumeHint(config, summary.runId);
     if (hint) console.log(hint);
   }

@@ -10,7 +10,7 @@ import { silverObjects } from '../silver/index.js';
 import { goldPartitionShard, partitionDigest, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
 import { allPresent, goldDefinitions, modelDefinitions, partitionObject, type GoldState } from './state.js';
 import { buildPartitionsTogether } from './partitions-together.js';
-import { datasetView, writeTable } from './tables.js';
+import { datasetView, failsOnData, writeTable } from './tables.js';
 
 export { goldPartitionShard, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
 export { goldDefinitions, partitionObject, tableObject, type GoldState } from './state.js';
@@ -93,10 +93,10 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
 
     const written: { table: string; objects: { key: string; file: StagedFile }[]; rows: number }[] = [];
     /** Writes a table and counts its rows, with `aggregates` over them (by alias) in the same query. */
-    const build = async (table: string, sql: string, aggregates: string[] = []) => {
+    const build = async (table: string, sql: string, definedIn: string, aggregates: string[] = []) => {
       ctx.progress.begin('gold', table);
       const file = path.join(outDir, `${table}.parquet`);
-      await writeTable(db, sql, file, (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }));
+      await writeTable(db, sql, file, (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }), definedIn);
       // Later tables (the KPIs) read this one by name.
       await db.run(`CREATE OR REPLACE TEMP VIEW ${id(table)} AS SELECT * FROM read_parquet(${str(file)})`);
       const [r] = await db.rows(`SELECT ${['count(*) AS n', ...aggregates].join(', ')} FROM ${id(table)}`);
@@ -107,7 +107,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
 
     for (const model of models) {
       if (!model.partitionedBy) {
-        await build(model.name, model.sql);
+        await build(model.name, model.sql, `models/${model.name}.sql`);
         continue;
       }
       // A kept partition keeps its object (its file is that object); a new one gets a key of this run.
@@ -121,10 +121,10 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       written.push({ table: model.name, objects, rows: parts.reduce((n, p) => n + p.tables[model.name]!.rows, 0) });
     }
     for (const kpi of kpis) {
-      checkKpiOutput(kpi, await db.columns(kpi.sql));
+      checkKpiOutput(kpi, await db.columns(kpi.sql).catch((err: unknown) => failsOnData(err, `kpis/${kpi.id}.yml`)));
       // An integer past 2^53 would be served rounded (see checkSafeIntegers).
       const integers = Object.entries(kpi.columns).flatMap(([name, c]) => (c.type === 'integer' ? [name] : []));
-      const r = await build(kpi.table, kpi.sql, integers.map((c, i) => `coalesce(bool_or(abs(${id(c)}::HUGEINT) > ${SAFE_INTEGER}), false) AS ${id(`u${i}`)}`));
+      const r = await build(kpi.table, kpi.sql, `kpis/${kpi.id}.yml`, integers.map((c, i) => `coalesce(bool_or(abs(${id(c)}::HUGEINT) > ${SAFE_INTEGER}), false) AS ${id(`u${i}`)}`));
       checkSafeIntegers(kpi, integers.filter((_, i) => r[`u${i}`] === true));
     }
 

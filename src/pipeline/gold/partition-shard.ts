@@ -33,7 +33,7 @@ export const goldPartitionShard: ShardHandler<GoldPartitionInput, GoldPartitionO
   for (const model of models) {
     ctx.progress.begin('gold', `${model.name} ${input.partition}`);
     const file = path.join(outDir, `${model.name}.parquet`);
-    await writeTable(db, model.sql, file, () => undefined);
+    await writeTable(db, model.sql, file, () => undefined, `models/${model.name}.sql`);
     const [r] = await db.rows(`SELECT count(*) AS n FROM read_parquet(${str(file)})`);
     tables[model.name] = { file: await stager.stage(file, `${model.name}.parquet`), rows: Number(r!['n']) };
     ctx.progress.end();

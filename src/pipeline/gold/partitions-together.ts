@@ -6,7 +6,7 @@ import { stageAll, type ShardHandler } from '../shards.js';
 import { SILVER_PARQUET } from '../merge.js';
 import { datasetSelect } from '../silver/read.js';
 import type { GoldPartitionInput, GoldPartitionOutput } from './partition-shard.js';
-import { datasetView } from './tables.js';
+import { datasetView, failsOnData } from './tables.js';
 
 /**
  * The partitions of the partitioned tables built in this process, in one session: what the shards do
@@ -43,7 +43,7 @@ export const buildPartitionsTogether: ShardHandler<GoldPartitionInput[], GoldPar
       for (const [i, input] of group.entries()) {
         const file = path.join(outDir, `${g}.${i}.parquet`);
         // An empty partition still gets a file, typed by the SQL: COPY writes the columns of an empty result too.
-        const [written] = await db.rows(`COPY (WITH ${id(dataset)} AS (${branches[i]}) SELECT * FROM ${subquery(model.sql)}) TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`);
+        const [written] = await db.rows(`COPY (WITH ${id(dataset)} AS (${branches[i]}) SELECT * FROM ${subquery(model.sql)}) TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`).catch((err: unknown) => failsOnData(err, `models/${model.name}.sql`));
         made.push({ input, file, name: `${g}.${i}/${model.name}.parquet`, rows: Number(written!['Count']) });
         ctx.progress.update({ percent: (100 * (i + 1)) / group.length });
       }

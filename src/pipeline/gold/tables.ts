@@ -1,4 +1,5 @@
 import { sqlIdent as id, sqlString as str, subquery, type Engine } from '../../engine/duckdb.js';
+import { DefinitionError, UserError } from '../../errors.js';
 import { localPaths } from '../../lake/index.js';
 import type { RunContext } from '../context.js';
 import { datasetSelect } from '../silver/read.js';
@@ -13,8 +14,22 @@ async function datasetView(ctx: RunContext, db: Engine, dataset: string, keys: s
   return Number(r!['n']);
 }
 
-/** A table's rows written as one Parquet file (zstd level 1, as silver: see SILVER_PARQUET). */
-export async function writeTable(db: Engine, sql: string, file: string, onProgress: Parameters<Engine['run']>[1]): Promise<void> {
-  await db.run(`COPY ${subquery(sql)} TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`, onProgress);
+/** A table's rows written as one Parquet file (zstd level 1, as silver: see SILVER_PARQUET). `definedIn`: the file its SQL is from. */
+export async function writeTable(db: Engine, sql: string, file: string, onProgress: Parameters<Engine['run']>[1], definedIn: string): Promise<void> {
+  await db.run(`COPY ${subquery(sql)} TO ${str(file)} (FORMAT parquet, ${SILVER_PARQUET})`, onProgress).catch((err: unknown) => failsOnData(err, definedIn));
+}
+
+/** DuckDB's errors of a query on the data, which `check` cannot see: the user's to fix, in the file they name. Others as they are. */
+const DATA_ERRORS = /^(Conversion|Invalid Input|Out of Range|Binder|Catalog|Parser|Not implemented|Constraint) Error: /;
+
+/** Rethrows an error of the SQL of `definedIn` (`kpis/x.yml`, `models/x.sql`) on the data as one line naming that file. */
+export function failsOnData(err: unknown, definedIn: string): never {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof UserError || !DATA_ERRORS.test(message)) throw err;
+  throw new DefinitionError(
+    `${definedIn}: its SQL fails on the data: ${message.split('\n')[0]}`,
+    `fix the SQL in ${definedIn} (TRY_CAST gives NULL where CAST fails on a value), then \`npx datalake run\`; \`npx datalake check\` compiles SQL but does not run it on the data`,
+    { cause: err },
+  );
 }
 
