@@ -24,27 +24,58 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   // not a value such as a respondent's id whose answers are all blank.
   const note = `regexp_matches(c0, '[A-Za-z]') AND (contains(c0, ':') OR length(c0) >= 30 OR regexp_matches(lower(c0), '^(source|note|footnote|last updated|data from|copyright|\\(c\\)|©)'))`;
   // A totals row at the end (Excel's `Total;;;;41350`) sums the rows above it: no row of its own.
-  const total = `coalesce(regexp_full_match(lower(trim(c0)), '(grand |sub)?totals?( général| general| geral)?|gesamt|insgesamt|summe|totaal|totale|suma|somme|合計|总计'), false)`;
+  // Salesforce's `Grand Totals (400 records)` too.
+  const total = `coalesce(regexp_full_match(lower(trim(c0)), '((grand |sub)?totals?( général| general| geral)?|gesamt|insgesamt|summe|totaal|totale|suma|somme|合計|总计)( \\(.*\\))?:?'), false)`;
   const filled = others.length ? others.join(' AND ') : 'true';
-  const flags = `(SELECT row_number() OVER () AS _n, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, (${others.length >= 2 ? others.join(' OR ') : 'true'}) AND NOT ${total} AS more, ${filled} AS filled, ${repeatsHeader} AS header FROM ${rows})`;
+  const flags = `(SELECT row_number() OVER () AS _n, ${total} AS total, c0 IS NULL AS unlabelled, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, (${others.length >= 2 ? others.join(' OR ') : 'true'}) AND NOT ${total} AS more, ${filled} AS filled, ${repeatsHeader} AS header FROM ${rows})`;
   const [r] = await engine
-    .rows(`WITH f AS ${flags}, l AS (SELECT coalesce(max(_n) FILTER (WHERE more OR value), 0) AS last FROM f) SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, any_value(last) AS last FROM f, l`)
+    // After a totals line, a row without a label in the first field is its figures (Salesforce writes `Grand
+    // Totals (400 records)`, then `"","",...,"USD 49,471,547.92"`): when only such rows and notes follow it, the data ends before it.
+    .rows(`WITH f AS ${flags}, t AS (SELECT min(_n) FILTER (WHERE total) AS t FROM f),
+      l AS (SELECT CASE WHEN any_value(t) IS NOT NULL AND coalesce(bool_and(unlabelled OR first) FILTER (WHERE _n > t), true) THEN coalesce(max(_n) FILTER (WHERE (more OR value) AND _n < t), 0) ELSE coalesce(max(_n) FILTER (WHERE more OR value), 0) END AS last FROM f, t)
+      SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, any_value(last) AS last FROM f, l`)
     .catch(() => [undefined]);
-  const footerRows = Number(r?.['footer'] ?? 0);
+  // The figures of a total without its label (its line of one field, Salesforce's `Grand Totals (400 records)`, is
+  // no row of the header's fields): the last row, its first field empty, each figure the sum of its column above.
+  const sumRow = await isSumRow(engine, rows, headers.length, Number(r?.['last'] ?? 0));
+  const last = Number(r?.['last'] ?? 0) - (sumRow ? 1 : 0);
+  const footerRows = Number(r?.['footer'] ?? 0) + (sumRow ? 1 : 0);
   // A total filling every column: no required column quarantines it.
   const wholeFooterRows = Number(r?.['whole'] ?? 0);
   // Rows of empty fields among the notes (`,,,`) go with them: the run drops them as empty rows.
-  const tailRows = footerRows ? Number(r?.['tail'] ?? 0) : 0;
+  const tailRows = footerRows ? Number(r?.['tail'] ?? 0) + (sumRow ? 1 : 0) : 0;
   const repeatedHeaders = headers.length >= 2 ? Number(r?.['repeated'] ?? 0) : 0;
   // Of `rows` as above, or of some of their columns (not with rows repeating the header, told by all of them).
   const typed = (from: string) => {
     let t = from;
     // The rows before the notes, in file order (a LIMIT, not a window over every column: seconds on millions of rows).
-    if (footerRows) t = `(SELECT * FROM ${from} LIMIT ${Number(r?.['last']) - (skipFirst ? 1 : 0)}${skipFirst ? ' OFFSET 1' : ''})`;
+    if (footerRows) t = `(SELECT * FROM ${from} LIMIT ${last - (skipFirst ? 1 : 0)}${skipFirst ? ' OFFSET 1' : ''})`;
     else if (skipFirst) t = `(SELECT * FROM ${from} OFFSET 1)`;
     return repeatedHeaders ? `(SELECT * FROM ${t} WHERE NOT (${repeatsHeader}))` : t;
   };
   return { footerRows, wholeFooterRows, tailRows, repeatedHeaders, typed };
+}
+
+/**
+ * Whether row `last` of `rows` is a total without its label: its first field empty, a few of its fields
+ * filled (at most half), and each of those the sum of its column above it, within 1 % (a rounded total).
+ * No row of data is that by chance.
+ */
+async function isSumRow(engine: Engine, rows: string, columns: number, last: number): Promise<boolean> {
+  if (last < 3 || columns < 3) return false;
+  const numbered = (select: string) => `(SELECT row_number() OVER () AS _n, ${select} FROM ${rows})`;
+  const [row] = await engine.rows(`SELECT * FROM ${numbered('*')} WHERE _n = ${last}`).catch(() => [undefined]);
+  if (!row || row['c0'] != null) return false;
+  const filled = Array.from({ length: columns }, (_, i) => i).filter((i) => i > 0 && row[`c${i}`] != null);
+  if (!filled.length || filled.length * 2 > columns) return false;
+  // A figure as written in a report: `USD 49,471,547.92`, `1,234`, `(12.50)` aside (not a sum).
+  const figure = (v: string) => `TRY_CAST(nullif(regexp_replace(${v}, '[^0-9.-]', '', 'g'), '') AS DOUBLE)`;
+  const sums = filled.flatMap((i) => [`sum(${figure(id(`c${i}`))}) FILTER (WHERE _n < ${last}) AS ${id(`s${i}`)}`, `any_value(${figure(id(`c${i}`))}) FILTER (WHERE _n = ${last}) AS ${id(`v${i}`)}`]);
+  const [r] = await engine.rows(`SELECT ${sums.join(', ')} FROM ${numbered(filled.map((i) => id(`c${i}`)).join(', '))}`).catch(() => [undefined]);
+  return filled.every((i) => {
+    const [sum, value] = [r?.[`s${i}`], r?.[`v${i}`]];
+    return typeof sum === 'number' && typeof value === 'number' && sum !== 0 && Math.abs(value - sum) <= Math.abs(sum) * 0.01;
+  });
 }
 
 /**
