@@ -406,11 +406,13 @@ describe('silver cleaning rules', () => {
       preis: { type: 'number', required: false, personal: false },
       betrag: { type: 'decimal', scale: 2, required: false, personal: false },
     });
-    const lines = ['1;\u00a0100;12,5\u00a0;\u202f3.50', '2;100\u00a0;\u00a0-4;7', '3;1\u00a0234;1;1'];
+    // And a typeset minus sign (U+2212), as ONS and printed tables write it.
+    const lines = ['1;\u00a0100;12,5\u00a0;\u202f3.50', '2;100\u00a0;\u00a0-4;7', '3;1\u00a0234;1;1', '4;\u22125;\u221243,1;\u22120.25'];
     const { rows, quarantine } = await clean({ ...spec, delimiter: ';' }, 'id;menge;preis;betrag\n' + lines.map((l) => `${l}\n`).join(''));
     assert.deepEqual(rows.map((r) => [r['id'], r['menge'], r['preis'], Number(r['betrag'])]), [
       [1, 100, 12.5, 3.5],
       [2, 100, -4, 7],
+      [4, -5, -43.1, -0.25],
     ]);
     assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason'], q['_detail']]), [[3, 'invalid_integer:menge', 'menge "1\u00a0234" is not a valid integer (it holds a non-breaking space)']]);
   });

@@ -74,13 +74,13 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
       // Thousands grouped as the dataset's declared separator groups them: `990 157` (a non-breaking space, INSEE's) or `1.234` with decimal commas, `1,234` with a declared decimal point.
       const grouping = decimalSeparator === ',' ? ['[+-]?[0-9]{1,3}([. \u00a0\u202f][0-9]{3})+', '[. \u00a0\u202f]'] : decimalSeparator === '.' ? ['[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+', ','] : undefined;
       const grouped = grouping ? ` WHEN regexp_full_match(trim(${r}), '${grouping[0]}') THEN TRY_CAST(regexp_replace(trim(${r}), '${grouping[1]}', '', 'g') AS BIGINT)` : '';
-      return `CASE WHEN ${value} IS NULL THEN (CASE WHEN ${unicodeSpaced(r)} AND regexp_full_match(trim(${r}), '[+-]?[0-9]+') THEN TRY_CAST(trim(${r}) AS BIGINT)${grouped} END) WHEN CAST(${value} AS VARCHAR) = ${r} THEN ${value} WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN ${value}${grouped} END`;
+      return `CASE WHEN ${value} IS NULL THEN (CASE WHEN ${unicodeSpaced(r)} AND regexp_full_match(${unicodeTrimmed(r)}, '[+-]?[0-9]+') THEN TRY_CAST(${unicodeTrimmed(r)} AS BIGINT)${grouped} END) WHEN CAST(${value} AS VARCHAR) = ${r} THEN ${value} WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN ${value}${grouped} END`;
     }
     case 'number':
     case 'decimal': {
       const type = sqlType(spec);
-      // A non-breaking space around the number is trimmed where the first reading failed (see integer).
-      const read = (as: string) => `coalesce(${numberExpr(r, as, decimalSeparator)}, CASE WHEN ${unicodeSpaced(r)} THEN ${numberExpr(`trim(${r})`, as, decimalSeparator)} END)`;
+      // A non-breaking space around the number is trimmed, and a minus sign read, where the first reading failed (see integer).
+      const read = (as: string) => `coalesce(${numberExpr(r, as, decimalSeparator)}, CASE WHEN ${unicodeSpaced(r)} THEN ${numberExpr(unicodeTrimmed(r), as, decimalSeparator)} END)`;
       const value = read(type);
       // Infinities and NaN are not numbers a KPI can add up.
       if (spec.type === 'number') return `CASE WHEN isfinite(${value}) THEN ${value} END`;
@@ -181,6 +181,9 @@ export function trimmedText(r: string, nullSpellings: readonly string[] = []): s
   const trimmed = nullSpellings.length ? `CASE WHEN ${isMissingSpelling(`trim(${r})`, nullSpellings)} THEN NULL ELSE trim(${r}) END` : `nullif(trim(${r}), '')`;
   return `CASE WHEN ${r} = '' THEN NULL WHEN ${trimCouldChange(r)} THEN ${trimmed} ELSE ${r} END`;
 }
+
+/** `r` trimmed of Unicode spaces, its minus sign (U+2212, as typeset tables and ONS write `−43.1`) a hyphen. */
+const unicodeTrimmed = (r: string) => `replace(trim(${r}), '\u2212', '-')`;
 
 /** Whether a text holds a character of more than one byte (such as a non-breaking space), which only trim() removes of the spaces. */
 function unicodeSpaced(r: string): string {

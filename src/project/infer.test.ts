@@ -116,6 +116,16 @@ describe('inferCsv', () => {
     assert.deepEqual(csv.nullValues, []);
     const fred = await infer('UNRATE.csv', ['observation_date,UNRATE', '1948-01-01,3.4', '1948-02-01,.', '1948-03-01,4.0']);
     assert.deepEqual([fred['unrate']!.type, fred['unrate']!.nullValues], ['number', ['.']]);
+    // A spreadsheet's errors, INSEE's `nd`, Eurostat's flagged `: c`, a typeset minus sign; a column of `..` only (the latest year, not published yet).
+    const marks = await infer('marks.csv', ['area,ratio,pop,change,y2023,flag', 'A,0.5,12,−43.1,..,T', 'B,#DIV/0!,nd,2.5,..,F', 'C,1.5,: c,−0.5,..,T', 'D,2,14,1,..,F']);
+    assert.deepEqual([marks['ratio']!.type, marks['ratio']!.nullValues], ['number', ['#DIV/0!']]);
+    assert.deepEqual([marks['pop']!.type, marks['pop']!.nullValues], ['integer', [': c', 'nd']]);
+    assert.deepEqual([marks['change']!.type, marks['change']!.nullValues], ['number', undefined]);
+    assert.deepEqual([marks['y2023']!.type, marks['y2023']!.nullValues], ['number', ['..']]);
+    assert.deepEqual([marks['flag']!.type, marks['flag']!.nullValues], ['boolean', undefined]);
+    // A few values of one code among numbers (Statistics Canada's `F`): named, to read as missing if it marks one.
+    const statcan = await infer('statcan.csv', ['ref_date,value', ...Array.from({ length: 120 }, (_, i) => `2024-${String(1 + (i % 12)).padStart(2, '0')},${i === 7 ? 'F' : `${i}.5`}`)]);
+    assert.deepEqual([statcan['value']!.type, statcan['value']!.nearly], ['text', { type: 'number', failing: 1, code: 'F' }]);
     // UCI's `?` for unknown, in text columns too (adult's workclass); other marks stay values there.
     const adult = await infer('adult.csv', ['age,workclass,flag', '39, State-gov,x', '50, ?,ok', '38, Private,x']);
     assert.deepEqual([adult['workclass']!.type, adult['workclass']!.nullValues], ['text', ['?']]);
@@ -183,7 +193,7 @@ describe('inferCsv', () => {
     rows[200] = '201,2024-02-30,12,w2';
     const c = await infer('orders.csv', ['id,day,amount,label', ...rows]);
     assert.deepEqual([c['day']!.type, c['day']!.nearly], ['text', { type: 'date', failing: 2 }]);
-    assert.deepEqual([c['amount']!.type, c['amount']!.nearly], ['text', { type: 'integer', failing: 1 }]);
+    assert.deepEqual([c['amount']!.type, c['amount']!.nearly], ['text', { type: 'integer', failing: 1, code: 'n/a?' }]);
     assert.equal(c['label']!.nearly, undefined, 'words are no near numbers');
     // A zero-padded value would lose its zeros in a number column, not be quarantined: no suggestion.
     const padded = await infer('qty.csv', ['id,qty', ...Array.from({ length: 199 }, (_, i) => `${i},${i + 1}`), '199,007']);

@@ -92,9 +92,11 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // Each field without its spellings of missing, `v<i>`, computed once per row: the tests below read it a dozen times.
   // (list_contains, not IN: DuckDB makes a join of each IN list, hundreds of them for a wide file.)
   const missing = `[${[...NULL_TOKENS, ...STATISTICS_MARKS].map(str).join(', ')}]`;
+  // A minus sign (U+2212: `−43.1`, typeset tables, ONS) read as silver reads it, as a hyphen.
+  const minusRead = (c: string) => `replace(${c}, '\u2212', '-')`;
   // The rows of the columns a statement reads, from the file (those repeating the header are told by all of them).
   const rowsOf = (columns: readonly number[]) => typed(repeatedHeaders ? every : everyOf(reader, columns));
-  const source = (columns: readonly number[]) => `(SELECT ${columns.map((i) => `${id(`c${i}`)}, CASE WHEN list_contains(${missing}, ${id(`c${i}`)}) THEN NULL ELSE ${id(`c${i}`)} END AS ${id(`v${i}`)}`).join(', ') || '1'} FROM ${rowsOf(columns)})`;
+  const source = (columns: readonly number[]) => `(SELECT ${columns.map((i) => `${id(`c${i}`)}, CASE WHEN list_contains(${missing}, ${id(`c${i}`)}) THEN NULL ELSE ${minusRead(id(`c${i}`))} END AS ${id(`v${i}`)}`).join(', ') || '1'} FROM ${rowsOf(columns)})`;
   const value = (i: number) => id(`v${i}`);
   const fails = (i: number, test: string) => `count(*) FILTER (WHERE ${value(i)} IS NOT NULL AND (${test}) IS NULL)`;
   // One count of failures per date or timestamp format: `df<j>_<i>`, `tf<j>_<i>` for column i.
@@ -235,8 +237,11 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       format = tsFormats[0];
       ambiguousWith = tsFormats.find((f) => f.split(' ')[0] !== format!.split(' ')[0] && f.slice(f.indexOf(' ')) === format!.slice(format!.indexOf(' ')));
     }
-    // A spelling of "missing" counts only where the other values have a type of their own.
+    // A column of figure marks only (the World Bank's latest year, all `..`): numbers to come, none published yet.
     const found = row[`tokens_${i}`];
+    const marks = typeof row[`marks_${i}`] === 'string' ? String(row[`marks_${i}`]).split('\x01') : [];
+    if (type === 'text' && values === 0 && typeof found !== 'string' && marks.length && marks.every((m) => m.length >= 2 && !/^[A-Za-z]+$/.test(m))) type = 'number';
+    // A spelling of "missing" counts only where the other values have a type of their own.
     if (typeof found === 'string') {
       for (const t of found.split('\x01')) {
         if (type === 'text') textTokens.push({ value: t, column: names[i]! });
@@ -246,7 +251,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     // A statistics mark is this column's own spelling of missing where its other values have a type; else a value.
     const marked = row[`marks_${i}`];
     // In text, only `?` (UCI's data sets write it for unknown: `workclass` of `?`): no word, name or code is one.
-    const columnNulls = typeof marked !== 'string' ? [] : type === 'text' ? marked.split('\x01').filter((t) => t === '?') : marked.split('\x01').sort();
+    // A boolean column's `F` is false, no mark.
+    const columnNulls = typeof marked !== 'string' || type === 'boolean' ? [] : type === 'text' ? marked.split('\x01').filter((t) => t === '?') : marked.split('\x01').sort();
     if (type === 'text' && typeof marked === 'string') for (const t of marked.split('\x01')) if (t !== '?') textTokens.push({ value: t, column: names[i]! });
     const complete = rows > 0 && get('present') === rows && (type === 'text' || values === rows);
     // Text for a few values only (`abc` among 3,000 dates): said, since declaring the type quarantines them.
@@ -266,6 +272,15 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       distinct: get('distinct'),
     };
   });
+  // A column nearly of a type whose other values are one code without digits (Statistics Canada's `F`, `NR`):
+  // more likely a mark of a missing figure than an error, named so that the definition can read it as missing.
+  const nearly = columns.flatMap((c, i) => (c.nearly ? [i] : []));
+  const noDigits = (i: number) => `${value(i)} IS NOT NULL AND NOT regexp_matches(${value(i)}, '[0-9]')`;
+  const codes = await aggregate(engine, nearly.flatMap((i) => [`count(DISTINCT ${value(i)}) FILTER (WHERE ${noDigits(i)}) AS ${id(`kinds_${i}`)}`, `count(*) FILTER (WHERE ${noDigits(i)}) AS ${id(`coded_${i}`)}`, `any_value(${value(i)}) FILTER (WHERE ${noDigits(i)}) AS ${id(`code_${i}`)}`]), source);
+  for (const i of nearly) {
+    const c = columns[i]!;
+    if (Number(codes[`kinds_${i}`]) === 1 && Number(codes[`coded_${i}`]) === c.nearly!.failing) columns[i] = { ...c, nearly: { ...c.nearly!, code: String(codes[`code_${i}`]) } };
+  }
   // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
   const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };

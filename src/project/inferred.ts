@@ -22,7 +22,8 @@ export interface InferredColumn {
   /** The currency or percent sign written around its numbers (`$1,234.50`, `98%`), taken off to read them. */
   unit?: string;
   /** A text column whose values all but a few read as this type (the few: errors, or values of their own?). */
-  nearly?: { type: ColumnType; failing: number };
+  /** `code`: the one value without digits the others are (`F`), which may mark a missing figure. */
+  nearly?: { type: ColumnType; failing: number; code?: string };
   /** Digits after the point of a `decimal` column (numbers a double would round). */
   scale?: number;
   /** Numbers of more digits than a decimal of 18 holds: text, so that none is rounded. */

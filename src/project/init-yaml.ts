@@ -113,7 +113,12 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const code = c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : '';
   const precise = c.type === 'decimal' ? 'numbers of more digits than a double holds: a decimal, so that none is rounded' : c.tooPrecise ? 'numbers of more digits than even a decimal of 18 holds: text, so that none is rounded' : '';
   const empty = c.distinct === 0 ? 'empty in every row: text until values tell; set its type if you know it' : '';
-  const nearly = c.nearly ? `all but ${c.nearly.failing} of its values read as ${c.nearly.type === 'integer' ? 'integers' : `${c.nearly.type}s`}: if ${c.nearly.failing > 1 ? 'those are errors' : 'that one is an error'}, declare type: ${c.nearly.type}, and the run quarantines ${c.nearly.failing > 1 ? 'them' : 'it'}` : '';
+  const kind = c.nearly?.type === 'integer' ? 'integers' : `${c.nearly?.type}s`;
+  const nearly = !c.nearly
+    ? ''
+    : c.nearly.code !== undefined
+      ? `all but ${c.nearly.failing} of its values read as ${kind}, ${c.nearly.failing > 1 ? 'those being' : 'that one'} ${JSON.stringify(c.nearly.code)}: if it marks a missing value, declare type: ${c.nearly.type}, null_values: [${JSON.stringify(c.nearly.code)}]; if an error, type: ${c.nearly.type} alone, and the run quarantines ${c.nearly.failing > 1 ? 'those rows' : 'that row'}`
+      : `all but ${c.nearly.failing} of its values read as ${kind}: if ${c.nearly.failing > 1 ? 'those are errors' : 'that one is an error'}, declare type: ${c.nearly.type}, and the run quarantines ${c.nearly.failing > 1 ? 'them' : 'it'}`;
   const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, code, empty, nearly, precise].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }
