@@ -26,6 +26,15 @@ describe('header names and their match with a definition', () => {
     assert.deepEqual([match.extra, match.duplicated, match.missingOptional], [[], [], []]);
   });
 
+  test('notes a statistics office appends to a header (`2021 [note 2]`, `2023 [provisional]`) are no part of the name: the next release, without them, fills the same columns', () => {
+    const header = parseHeader('Area code,2021 [note 2],2022,2023 [provisional] [note 3],Rate [x]');
+    const names = columnNames(header);
+    assert.deepEqual(names, ['area_code', 'c_2021', 'c_2022', 'c_2023', 'rate_x']);
+    assert.deepEqual(matchHeader(parseHeader('Area code,2021,2022 [revised],2023,Rate [x]'), declaring(names)).names, names);
+    // A definition written with the notes in its names still loads the file that has them.
+    assert.deepEqual(matchHeader(header, declaring(['area_code', 'c_2021_note_2', 'c_2022', 'c_2023_provisional_note_3', 'rate_x'])).names, ['area_code', 'c_2021_note_2', 'c_2022', 'c_2023_provisional_note_3', 'rate_x']);
+  });
+
   test('headers told apart by a currency or percent sign get names of their own, so a later file ordering them otherwise keeps each value in its column', () => {
     const names = columnNames(parseHeader('store,Sales ($),Sales (€),Change,Change %,Price £,Prix ¥,Rate ‰'));
     assert.deepEqual(names, ['store', 'sales_dollar', 'sales_eur', 'change', 'change_pct', 'price_gbp', 'prix_yen', 'rate_permille']);

@@ -78,8 +78,16 @@ export function columnName(header: string, index: number): string {
   return nameOf(header, index, asciiFold);
 }
 
-function nameOf(header: string, index: number, fold: (text: string) => string): string {
-  const base = fold(header)
+/**
+ * A header field without the notes statistics offices append to it (`2021 [note 2]`, `2023 [provisional]`,
+ * gov.uk's style): the next release drops or changes them, and the column must keep its name.
+ */
+function withoutNotes(header: string): string {
+  return header.replace(/\s*\[(notes?\s[^\]]*|provisional|revised|final|estimated?|p|r|e)\]/gi, '').trim() || header;
+}
+
+function nameOf(header: string, index: number, fold: (text: string) => string, keepNotes = false): string {
+  const base = fold(keepNotes ? header : withoutNotes(header))
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
@@ -156,7 +164,7 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
     let c =
       writtenBefore && before[i] !== now[i]
         ? (declaredAs(before[i]!) ?? byKey.get(headerKeys(h).at(-1)!))
-        : ((key ? byKey.get(key) : undefined) ?? declaredAs(columnName(h, i)) ?? earlierName(i));
+        : ((key ? byKey.get(key) : undefined) ?? declaredAs(columnName(h, i)) ?? declaredAs(nameOf(h, i, asciiFold, true)) ?? earlierName(i));
     if (!c) return `_extra_${i + 1}`;
     // Taken already: the first of <name>_2, <name>_3... declared and not taken, as columnNames numbers them.
     const base = c;

@@ -104,9 +104,15 @@ export function headerLine(lines: string[], delimiter: string): number {
   const candidate = rows[header]!;
   const notes = rows.slice(0, header);
   const setApart = candidate.index > notes.at(-1)!.index + 1;
-  const readAsNotes = notes.every((r) => r.filled < candidate.filled && (r.filled === 1 || setApart));
+  // A title with commas in it (ONS's `Table 1: Households ..., England, 2019 to 2023`) is split in a few values: a note still.
+  const readAsNotes = notes.every((r) => r.filled < candidate.filled && (r.filled === 1 || setApart || readsAsNote(r.firstValue)));
   // Lines of one field before it are a title whatever follows: a row (no header, UCI's `adult.test`) is then the header line, which init reads as a row (`header: false`).
   return readAsNotes && (!/^[+-]?[0-9]/.test(candidate.firstValue) || notes.every((r) => r.width === 1)) ? candidate.index : first;
+}
+
+/** A title or a note (`Table 1: ...`, `Source: ...`, a sentence): a colon after a word, or 30 characters or more with a space. */
+function readsAsNote(value: string): boolean {
+  return /^[\p{L}][^:]*\p{L}[^:]*:/u.test(value) || (value.length >= 30 && value.includes(' ') && /\p{L}/u.test(value)) || /^(table|source|note|notes|footnote|figure|chart)\b/i.test(value);
 }
 
 function fields(line: string, delimiter: string): number {
