@@ -43,6 +43,8 @@ test('the lines before the header: notes, a title, blank lines, Excel\'s sep= li
   assert.deepEqual(await layoutOf('sep=\t\nname\tamount\nA\t1\n'), { delimiter: '\t', skipLines: 1 });
   assert.deepEqual(await layoutOf('sep=;;;\nnom;montant;jour;x\nA;1;2;3\n'), { delimiter: ';', skipLines: 1 });
   assert.deepEqual(await layoutOf('sep=;\nExport du 01/02/2024\n\nid;nom;montant\n1;René;12,5\n2;Zoé;3\n'), { delimiter: ';', skipLines: 3 });
+  // gov.uk's title and source, commas in them unquoted, right above the header: notes all the same.
+  assert.deepEqual(await layoutOf('Table 1: Households by local authority, England, 2019 to 2023 [note 1]\n"This worksheet contains one table."\nSource: Department for Levelling Up, Housing and Communities\nArea code,Area name,Region,2019,2020\nE06000001,Hartlepool,North East,10,12\nE06000002,Middlesbrough,North East,11,13\n'), { delimiter: ',', skipLines: 3 });
 });
 
 test('a header is not skipped: rows ending with a delimiter, a one-word first line over two columns, one column', async () => {
