@@ -239,7 +239,10 @@ export function fileStem(file: string): string {
   // "flights2024"); not a number that names the data ("nyc_311", "sp500", "top_100").
   let stem = bare;
   for (let m = TRAILING.exec(stem); m && isPeriodOrPart(m[1]!); m = TRAILING.exec(stem)) stem = stem.slice(0, m.index);
-  stem = stem.replace(/(?<=\D)(19|20)\d{2}(\d{2}){0,2}$/, '');
+  // A time written onto the name: a year or a date ("sales202401"), Unix seconds or milliseconds (Salesforce's "report1710512345678").
+  stem = stem.replace(/(?<=\D)((19|20)\d{2}(\d{2}){0,2}|1\d{9}(\d{3})?)$/, '');
+  // A download number after a version (World Bank's `API_NY.GDP.MKTP.CD_DS2_en_csv_v2_2875`): the next download has another.
+  stem = stem.replace(/(?<=[_\-.]v\d{1,2})[_\-.]\d+$/i, '');
   return stem || bare;
 }
 
