@@ -109,7 +109,7 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
       const serving = openServingStore(config);
       try {
         const published = (await serving.lastPublish())?.data?.version;
-        const now = `version ${current.version} of ${versions.length} kept (committed ${current.committedAt} by run ${current.runId}, audit ${current.audit})`;
+        const now = `version ${current.version}, ${versions.length} version${versions.length === 1 ? '' : 's'} kept (committed ${current.committedAt} by run ${current.runId}, audit ${current.audit})`;
         if (published !== current.version) throw new UserError(`the serving store shows version ${published ?? 'none'} while the lake is at ${now}`, 'run `npx datalake publish` to bring the store to the lake version');
         return `${now}, published; ${guard}`;
       } finally {

@@ -287,7 +287,7 @@ async function main(): Promise<void> {
     await buildProgram().parseAsync(process.argv);
   } catch (caught) {
     const err = describeSystemError(caught);
-    const debug = Boolean(process.env['DATALAKE_DEBUG']);
+    const debug = /^(1|true|yes|on)$/i.test(process.env['DATALAKE_DEBUG'] ?? '');
     if (err instanceof UserError) {
       console.error(`error: ${err.message}`);
       if (err.hint) console.error(`  hint: ${err.hint}`);
