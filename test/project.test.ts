@@ -287,11 +287,14 @@ describe('check --sources', () => {
     await fs.writeFile(path.join(dir, 'sources', 'clients.csv'), 'id_client,nom,email,date_inscription,pays,Loyalty Points,Birth Date\n1,A,a@x,2025-01-01,France,12,1990-05-01\n');
     await fs.writeFile(path.join(dir, 'sources', 'achats.csv'), 'id_achat,id_client,date_achat,produit\n1,1,2026-01-01 10:00:00,Phone\n');
     await fs.writeFile(path.join(dir, 'sources', 'stock.csv'), 'sku,qty\n1,2\n');
+    await fs.writeFile(path.join(dir, 'sources', 'achats_vide.csv'), '');
     const r = await cli(['check', '--sources', '--project', dir]);
     assert.equal(r.code, 1, 'a file that would wait in quarantine is a problem');
     assert.match(r.stdout, /✖ achats\.csv → achats: waits in quarantine: achats\.csv: missing column montant/);
     assert.match(r.stdout, /• clients\.csv → clients: extra columns ignored\n {4}add under columns: in datasets\/clients\.yml:\n {6}loyalty_points: \{ type: integer \} {3}# header "Loyalty Points"\n {6}birth_date: \{ type: date \} {3}# header "Birth Date"/);
     assert.match(r.stdout, /✖ stock\.csv: matches no dataset/);
+    // Said as bronze says it, not as a header naming nothing.
+    assert.match(r.stdout, /✖ achats_vide\.csv → achats: waits in quarantine: achats_vide\.csv is empty \(0 bytes\) \(a source file needs at least its header line, naming its columns\)/);
   });
 });
 

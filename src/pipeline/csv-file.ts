@@ -132,12 +132,13 @@ export async function countRecords(file: string, skipLines = 0, escape?: Quoting
 }
 
 /**
- * Refuses, in the words of inspectCsv, a file that is not UTF-8 text (unless read as `encoding`), is
+ * Refuses, in the words of inspectCsv, a file that is empty, not UTF-8 text (unless read as `encoding`), is
  * UTF-16 without its byte-order mark or ends lines with CR and LF both (its first MiB): what `init --from-csv` and `check --sources`
  * check before asking DuckDB, whose errors would name a line.
  */
 export async function checkTextStart(file: string, name = path.basename(file), encoding: SourceEncoding = 'utf-8', utf8?: boolean): Promise<void> {
   const start = await readTextStart(file, 1 << 20);
+  if (!start.length) throw new UserError(`${name} is empty (0 bytes)`, 'a source file needs at least its header line, naming its columns');
   const firstLine = start.subarray(0, start.indexOf(10) === -1 ? start.length : start.indexOf(10));
   if (firstLine.includes(0)) throw utf16(name);
   // `utf8`: the caller's own answer of isUtf8File, so that the file is not read twice for it. (A UTF-16 file, told by its mark, is read as such.)
