@@ -199,7 +199,8 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         }
         // Under the `fail` policies (or --strict) a file that does not match its definition stops the run
         // before anything is kept; otherwise it is kept, and silver sets it aside (missing) or reads around it (extra).
-        if (problem && (spec.onMissingColumns === 'fail' || options.strict)) throw new UserError(problem.message, `${problem.hint}; or set on_missing_columns: quarantine_file in datasets/${spec.name}.yml`);
+        // The way around it: without --strict (then the file waits in quarantine), or the dataset's setting.
+        if (problem && (spec.onMissingColumns === 'fail' || options.strict)) throw new UserError(problem.message, `${problem.hint}; ${spec.onMissingColumns === 'fail' ? `or set on_missing_columns: quarantine_file in datasets/${spec.name}.yml` : 'or run without --strict, and the file waits in quarantine'}`);
         if (match.extra.length && spec.onExtraColumns === 'fail') {
           throw new UserError(
             `${name}: column${match.extra.length > 1 ? 's' : ''} ${match.extra.map((c) => JSON.stringify(c)).join(', ')} not declared in datasets/${spec.name}.yml (on_extra_columns: fail)`,
