@@ -91,6 +91,11 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
         ?? e.instancePath.replace(/^\//, '');
       if (e.keyword === 'additionalProperties') return new Error(`unknown ${where} "${param}"`);
       if (e.keyword === 'required') return new Error(`missing ${where} "${param}"`);
+      // The values it may take, said: `must be one of bronze, silver, gold...` rather than ajv's "allowed values".
+      const allowed = e.keyword === 'enum' ? (e.params as { allowedValues?: unknown[] }).allowedValues : undefined;
+      if (allowed) return new Error(`invalid ${where} "${param}": must be one of ${allowed.map(String).join(', ')}`);
+      // A body missing altogether (`must be object` of "").
+      if (dataVar === 'body' && !param && e.keyword === 'type') return new Error(`invalid body: ${e.message ?? 'invalid value'}, a JSON object sent with content-type: application/json`);
       return new Error(`invalid ${where} "${param}": ${e.message ?? 'invalid value'}`);
     },
   });

@@ -78,7 +78,7 @@ describe('API with API_KEY set', () => {
       fetch(`${url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     const admin = { authorization: 'Bearer s3cret-key' };
     await expectError(await post({ flow: 'pipeline' }), 401, /Bearer/);
-    await expectError(await post({ flow: 'nope' }, admin), 400, /flow/);
+    await expectError(await post({ flow: 'nope' }, admin), 400, /invalid body "flow": must be one of .*bronze_ingestion_flow/);
 
     // While another process holds the lake, a trigger is refused with who holds it.
     const lake = openObjectStore(config);
