@@ -69,6 +69,25 @@ describe('API without a publish, and with the serving store down', () => {
     }
   });
 
+  test('lake unreachable while the store answers: /ready is 200 and its degraded says the lake does not answer', async () => {
+    const { config } = await tempConfig();
+    const store = new SqliteServingStore(config.servingDbPath);
+    const lake = openObjectStore(config);
+    const failing = new Proxy(lake, { get: (target, name) => (name === 'list' || name === 'getBytes' || name === 'get' ? async () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:9000')) : Reflect.get(target, name)) });
+    const app = await buildApp({ ...services(config, store), lake: failing });
+    try {
+      const { get } = await listen(app);
+      const ready = await get('/ready');
+      assert.equal(ready.status, 200);
+      const body = await json(ready);
+      assert.match(body.degraded.join('\n'), /the lake does not answer \(connect ECONNREFUSED 127\.0\.0\.1:9000\): KPIs are served from the store/);
+    } finally {
+      await app.close();
+      await store.close();
+      await fs.rm(config.dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('SERVE_FALLBACK=lake serves KPIs from gold while the lake is down; the API recovers by itself', async () => {
     const { config } = await tempConfig({ SERVE_FALLBACK: 'lake' });
     await generate({ outDir: config.sourcesDir, clients: 50, achats: 1500, seed: 5, asOf: FIXED_DAY });

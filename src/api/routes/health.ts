@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { listVersions } from '../../lake/index.js';
+import { errorMessage } from '../../errors.js';
 import { readFreshness, staleReasons } from '../../ops/freshness.js';
 import { liveProject } from '../project-watch.js';
 import { noLocalPaths } from '../redact.js';
@@ -16,9 +17,12 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
     try {
       const last = await serving.lastPublish();
       // The lake's version: the store should show it (a store down during a commit falls behind).
-      const lakeVersion = (await listVersions(lake).catch(() => [])).at(-1) ?? null;
+      // KPIs are served from the store without it; the explorer, runs and freshness are not: said, one line.
+      let lakeDown: string | undefined;
+      const lakeVersion = (await listVersions(lake).catch((err: unknown) => ((lakeDown = noLocalPaths(errorMessage(err).split('\n')[0]!)), []))).at(-1) ?? null;
       const storeVersion = last?.data?.version ?? null;
-      const degraded = lakeVersion !== null && storeVersion !== lakeVersion ? [`the serving store shows version ${storeVersion ?? 'none'} while the lake is at version ${lakeVersion}: run \`npx datalake publish\``] : [];
+      const degraded = lakeDown ? [`the lake does not answer (${lakeDown}): KPIs are served from the store, the explorer, runs and freshness are not`] : [];
+      if (lakeVersion !== null && storeVersion !== lakeVersion) degraded.push(`the serving store shows version ${storeVersion ?? 'none'} while the lake is at version ${lakeVersion}: run \`npx datalake publish\``);
       // Stale data is served all the same (still 200): said here, one line per dataset past its SLA.
       const project = liveProject(config.project, app.serverLog);
       if (project.datasets.some((d) => d.freshness)) degraded.push(...staleReasons(await readFreshness(lake, project).catch(() => ({ checkedAt: '', state: 'ok' as const, datasets: [] }))));
