@@ -24,9 +24,10 @@ export const DATE_NAME = /(^|_)(date|day|jour|datum|fecha|data)$/;
 /** With a two-digit year too ("01/05/24"), which %Y would read as the year 24. */
 export const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d', '%d/%m/%y', '%m/%d/%y', '%d.%m.%y'];
 /** And dates with an English month name ("Jan 1 2000", "01-Jan-2020", "March 5, 2024"), without a time of day. */
-export const DATE_FORMATS = [...NUMERIC_DATE_FORMATS, '%b %d %Y', '%b %d, %Y', '%d %b %Y', '%d-%b-%Y', '%B %d %Y', '%B %d, %Y', '%d %B %Y'];
+export const DATE_FORMATS = [...NUMERIC_DATE_FORMATS, '%b %d %Y', '%b %d, %Y', '%d %b %Y', '%d-%b-%Y', '%B %d %Y', '%B %d, %Y', '%d %B %Y', '%d/%b/%y', '%d/%b/%Y'];
 const TIME_SUFFIXES = [' %H:%M:%S', ' %H:%M', 'T%H:%M:%S', ' %I:%M:%S %p', ' %I:%M %p'];
-export const TIMESTAMP_FORMATS = NUMERIC_DATE_FORMATS.filter((f) => f !== '%Y%m%d').flatMap((d) => TIME_SUFFIXES.map((t) => `${d}${t}`));
+// And Jira's `01/Mar/24 10:15 AM`.
+export const TIMESTAMP_FORMATS = [...NUMERIC_DATE_FORMATS.filter((f) => f !== '%Y%m%d').flatMap((d) => TIME_SUFFIXES.map((t) => `${d}${t}`)), '%d/%b/%y %I:%M %p', '%d/%b/%y %H:%M'];
 /**
  * SQL: the value starts with a zero followed by a digit ("00501", "0612"): a code (a ZIP code, a phone
  * or account number) whose zeros a number would drop. Such a column stays text.

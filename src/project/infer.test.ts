@@ -133,6 +133,8 @@ describe('inferCsv', () => {
   });
 
   test('timestamps with an offset after a space (Shopify) are timestamps; eight digits in a column named as a date (GA4) are dates', async () => {
+    const jira = await infer('jira.csv', ['Issue key,Created,Due', 'ABC-1,01/Mar/24 10:15 AM,05/Mar/24', 'ABC-2,14/Mar/24 3:05 PM,20/Mar/24']);
+    assert.deepEqual([jira['created']!.type, jira['created']!.format, jira['due']!.type, jira['due']!.format], ['timestamp', '%d/%b/%y %I:%M %p', 'date', '%d/%b/%y']);
     const c = await infer('orders.csv', ['Name,Created at,Date,Visits', '#1001,2024-03-11 15:37:00 -0500,20240101,20240101', '#1002,2024-03-12 09:01:12 +0100,20240102,17']);
     assert.equal(c['created_at']!.type, 'timestamp');
     assert.deepEqual([c['date']!.type, c['date']!.format], ['date', '%Y%m%d']);
