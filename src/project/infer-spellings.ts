@@ -11,9 +11,9 @@ export const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NUL
  */
 export const STATISTICS_MARKS = [
   ...['.', '..', '...', ':', 'x', 'X', 's', '*', '?', '—', '–', '[x]', '[c]', '[z]', '[u]', '[w]', '[low]', '(D)', '(NA)', '(X)', '(S)', '(Z)', 'n.a.', 'n/d', 'N/D'],
-  // INSEE's `nd`, Eurostat's `:` with its flag (`: c` confidential). (Not Statistics Canada's `F`: a boolean's
-  // false; init names it when a few values of a column of numbers are that one code.)
-  ...['nd', 'n.d.', ': c', ': z', ': u', ': n', ': b', ': e', ': p'],
+  // Statistics Canada's `F` (too unreliable to publish: a boolean's false beside `T`, see infer.ts), INSEE's `nd`,
+  // Eurostat's `:` with its flag (`: c` confidential).
+  ...['F', 'nd', 'n.d.', ': c', ': z', ': u', ': n', ': b', ': e', ': p'],
   // A spreadsheet's errors in place of a figure (a formula exported as its result).
   ...['#DIV/0!', '#REF!', '#VALUE!', '#NUM!', '#NAME?', '#NULL!', '#N/A!'],
   // The US Census' annotations of estimates and margins of error, and its API's sentinels in their place.

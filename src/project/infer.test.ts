@@ -123,9 +123,14 @@ describe('inferCsv', () => {
     assert.deepEqual([marks['change']!.type, marks['change']!.nullValues], ['number', undefined]);
     assert.deepEqual([marks['y2023']!.type, marks['y2023']!.nullValues], ['number', ['..']]);
     assert.deepEqual([marks['flag']!.type, marks['flag']!.nullValues], ['boolean', undefined]);
-    // A few values of one code among numbers (Statistics Canada's `F`): named, to read as missing if it marks one.
-    const statcan = await infer('statcan.csv', ['ref_date,value', ...Array.from({ length: 120 }, (_, i) => `2024-${String(1 + (i % 12)).padStart(2, '0')},${i === 7 ? 'F' : `${i}.5`}`)]);
-    assert.deepEqual([statcan['value']!.type, statcan['value']!.nearly], ['text', { type: 'number', failing: 1, code: 'F' }]);
+    // Statistics Canada's `F` (too unreliable to publish) beside numbers; `T` and `F` alone are a boolean, and `M` and `F` text.
+    const statcan = await infer('statcan.csv', ['ref_date,value,flag,sex', ...Array.from({ length: 120 }, (_, i) => `2024-${String(1 + (i % 12)).padStart(2, '0')},${i % 9 === 7 ? 'F' : `${i}.5`},${i % 2 ? 'T' : 'F'},${i % 2 ? 'M' : 'F'}`)]);
+    assert.deepEqual([statcan['value']!.type, statcan['value']!.nullValues], ['number', ['F']]);
+    assert.deepEqual([statcan['flag']!.type, statcan['flag']!.nullValues], ['boolean', undefined]);
+    assert.deepEqual([statcan['sex']!.type, statcan['sex']!.nullValues], ['text', undefined]);
+    // A few values of one code among numbers: named, to read as missing if it marks one.
+    const coded = await infer('coded.csv', ['ref_date,value', ...Array.from({ length: 120 }, (_, i) => `2024-${String(1 + (i % 12)).padStart(2, '0')},${i === 7 ? 'NR' : `${i}.5`}`)]);
+    assert.deepEqual([coded['value']!.type, coded['value']!.nearly], ['text', { type: 'number', failing: 1, code: 'NR' }]);
     // UCI's `?` for unknown, in text columns too (adult's workclass); other marks stay values there.
     const adult = await infer('adult.csv', ['age,workclass,flag', '39, State-gov,x', '50, ?,ok', '38, Private,x']);
     assert.deepEqual([adult['workclass']!.type, adult['workclass']!.nullValues], ['text', ['?']]);
