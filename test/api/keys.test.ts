@@ -79,6 +79,7 @@ describe('API with API_KEY set', () => {
     const admin = { authorization: 'Bearer s3cret-key' };
     await expectError(await post({ flow: 'pipeline' }), 401, /Bearer/);
     await expectError(await post({ flow: 'nope' }, admin), 400, /invalid body "flow": must be one of .*bronze_ingestion_flow/);
+    for (const flow of ['bronze_ingestion_flow', 'vacuum', 'compact']) await expectError(await post({ flow, full_refresh: true }, admin), 400, new RegExp(`full_refresh does not apply to ${flow}`));
 
     // While another process holds the lake, a trigger is refused with who holds it.
     const lake = openObjectStore(config);

@@ -58,6 +58,8 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { flow = 'pipeline', full_refresh = false, resume } = (request.body ?? {}) as { flow?: FlowName; full_refresh?: boolean; resume?: string };
       if (resume !== undefined) return startResume(resume, (request.body as { flow?: FlowName } | null)?.flow, full_refresh, reply);
+      // As the CLI: bronze takes every new file whatever it is given, vacuum and compact rebuild nothing.
+      if (full_refresh && (flow === 'bronze_ingestion_flow' || flow === 'vacuum' || flow === 'compact')) throw new HttpError(400, `full_refresh does not apply to ${flow}: give it with pipeline, silver_ingestion_flow, gold_ingestion_flow or publish_flow`);
       if (config.redisUrl) {
         // Distributed: the run waits in the queue for a worker (and for the lake) instead of being refused.
         const { submitRun } = await import('../../flows/queue/index.js');
