@@ -1408,11 +1408,20 @@ export interface operations {
                     "X-Data-Committed-At"?: string;
                     /** @description passed, or approved after a failed audit */
                     "X-Data-Audit"?: "passed" | "approved";
+                    /** @description a hash of the answer: sent back in If-None-Match, an unchanged answer is a 304 without a body */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["KpiRow"][];
                 };
+            };
+            /** @description Not Modified: the answer is the one of the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Every 4xx and 5xx answer. */
             400: {
@@ -1472,6 +1481,8 @@ export interface operations {
                     "X-Data-Committed-At"?: string;
                     /** @description passed, or approved after a failed audit */
                     "X-Data-Audit"?: "passed" | "approved";
+                    /** @description a hash of the answer: sent back in If-None-Match, an unchanged answer is a 304 without a body */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1486,6 +1497,13 @@ export interface operations {
                         panier_moyen: number | null;
                     }[];
                 };
+            };
+            /** @description Not Modified: the answer is the one of the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Every 4xx and 5xx answer. */
             400: {
@@ -1547,6 +1565,8 @@ export interface operations {
                     "X-Data-Committed-At"?: string;
                     /** @description passed, or approved after a failed audit */
                     "X-Data-Audit"?: "passed" | "approved";
+                    /** @description a hash of the answer: sent back in If-None-Match, an unchanged answer is a 304 without a body */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1563,6 +1583,13 @@ export interface operations {
                         croissance_pct: number | null;
                     }[];
                 };
+            };
+            /** @description Not Modified: the answer is the one of the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Every 4xx and 5xx answer. */
             400: {
@@ -1620,6 +1647,8 @@ export interface operations {
                     "X-Data-Committed-At"?: string;
                     /** @description passed, or approved after a failed audit */
                     "X-Data-Audit"?: "passed" | "approved";
+                    /** @description a hash of the answer: sent back in If-None-Match, an unchanged answer is a 304 without a body */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1638,6 +1667,13 @@ export interface operations {
                         ecart_type: number | null;
                     }[];
                 };
+            };
+            /** @description Not Modified: the answer is the one of the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Every 4xx and 5xx answer. */
             400: {
@@ -1695,6 +1731,8 @@ export interface operations {
                     "X-Data-Committed-At"?: string;
                     /** @description passed, or approved after a failed audit */
                     "X-Data-Audit"?: "passed" | "approved";
+                    /** @description a hash of the answer: sent back in If-None-Match, an unchanged answer is a 304 without a body */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1709,6 +1747,13 @@ export interface operations {
                         ca_total: number | null;
                     }[];
                 };
+            };
+            /** @description Not Modified: the answer is the one of the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Every 4xx and 5xx answer. */
             400: {
@@ -1766,6 +1811,8 @@ export interface operations {
                     "X-Data-Committed-At"?: string;
                     /** @description passed, or approved after a failed audit */
                     "X-Data-Audit"?: "passed" | "approved";
+                    /** @description a hash of the answer: sent back in If-None-Match, an unchanged answer is a 304 without a body */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1780,6 +1827,13 @@ export interface operations {
                         nb_pays: number | null;
                     }[];
                 };
+            };
+            /** @description Not Modified: the answer is the one of the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Every 4xx and 5xx answer. */
             400: {
@@ -1841,6 +1895,8 @@ export interface operations {
                     "X-Data-Committed-At"?: string;
                     /** @description passed, or approved after a failed audit */
                     "X-Data-Audit"?: "passed" | "approved";
+                    /** @description a hash of the answer: sent back in If-None-Match, an unchanged answer is a 304 without a body */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1853,6 +1909,13 @@ export interface operations {
                         ca_total: number | null;
                     }[];
                 };
+            };
+            /** @description Not Modified: the answer is the one of the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Every 4xx and 5xx answer. */
             400: {
@@ -1914,6 +1977,8 @@ export interface operations {
                     "X-Data-Committed-At"?: string;
                     /** @description passed, or approved after a failed audit */
                     "X-Data-Audit"?: "passed" | "approved";
+                    /** @description a hash of the answer: sent back in If-None-Match, an unchanged answer is a 304 without a body */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1929,6 +1994,13 @@ export interface operations {
                         ca_total: number | null;
                     }[];
                 };
+            };
+            /** @description Not Modified: the answer is the one of the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Every 4xx and 5xx answer. */
             400: {
@@ -1990,6 +2062,8 @@ export interface operations {
                     "X-Data-Committed-At"?: string;
                     /** @description passed, or approved after a failed audit */
                     "X-Data-Audit"?: "passed" | "approved";
+                    /** @description a hash of the answer: sent back in If-None-Match, an unchanged answer is a 304 without a body */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2002,6 +2076,13 @@ export interface operations {
                         ca_total: number | null;
                     }[];
                 };
+            };
+            /** @description Not Modified: the answer is the one of the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Every 4xx and 5xx answer. */
             400: {
@@ -2063,6 +2144,8 @@ export interface operations {
                     "X-Data-Committed-At"?: string;
                     /** @description passed, or approved after a failed audit */
                     "X-Data-Audit"?: "passed" | "approved";
+                    /** @description a hash of the answer: sent back in If-None-Match, an unchanged answer is a 304 without a body */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2080,6 +2163,13 @@ export interface operations {
                         ca_total: number | null;
                     }[];
                 };
+            };
+            /** @description Not Modified: the answer is the one of the ETag sent in If-None-Match */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Every 4xx and 5xx answer. */
             400: {

@@ -15,7 +15,11 @@ const DATA_HEADERS = {
   'X-Data-Version': { type: 'integer', description: 'the lake version the rows come from (see /api/versions)' },
   'X-Data-Committed-At': { type: 'string', format: 'date-time', description: 'when that version was committed' },
   'X-Data-Audit': { type: 'string', enum: ['passed', 'approved'], description: 'passed, or approved after a failed audit' },
+  ETag: { type: 'string', description: 'a hash of the answer: sent back in If-None-Match, an unchanged answer is a 304 without a body' },
 };
+
+/** A KPI answer unchanged since the ETag the client sent in If-None-Match. */
+const NOT_MODIFIED = { 304: { description: 'Not Modified: the answer is the one of the ETag sent in If-None-Match', type: 'null' } };
 
 /**
  * KPI routes, all derived from the project's declarations: `/api/project` says what the dashboard
@@ -106,7 +110,7 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
         tags: ['kpis'],
         params: { type: 'object', properties: { name: { type: 'string', maxLength: 200 } }, required: ['name'] },
         querystring: kpiQuerySchema(undefined, kpis.kpis),
-        response: { 200: { type: 'array', items: body('KpiRow'), headers: DATA_HEADERS }, ...errorResponses },
+        response: { 200: { type: 'array', items: body('KpiRow'), headers: DATA_HEADERS }, ...NOT_MODIFIED, ...errorResponses },
       },
     },
     (request, reply) => serve(kpis.find((request.params as { name: string }).name), request, reply),
@@ -123,7 +127,7 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
           description: `${kpi.description} Same as /api/kpis/${kpi.id}.`,
           tags: ['kpis'],
           querystring: kpiQuerySchema(kpi),
-          response: { 200: { ...kpiRowsSchema(kpi), headers: DATA_HEADERS }, ...errorResponses },
+          response: { 200: { ...kpiRowsSchema(kpi), headers: DATA_HEADERS }, ...NOT_MODIFIED, ...errorResponses },
         },
       },
       (request, reply) => serve(kpi, request, reply),
