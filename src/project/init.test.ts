@@ -24,6 +24,7 @@ test('a dataset is named after its file without the dates and part numbers its d
     ['gdp_2023Q4.tsv', 'gdp'],
     // Download ids: Salesforce's time, the World Bank's number after its version.
     ['report1710512345678.csv', 'report'],
+    ['DGS10 (1).csv', 'DGS10'],
     ['API_NY.GDP.MKTP.CD_DS2_en_csv_v2_2875.csv', 'API_NY.GDP.MKTP.CD_DS2_en_csv_v2'],
   ];
   for (const [file, stem] of stems) assert.equal(fileStem(file), stem, file);

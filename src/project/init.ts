@@ -233,7 +233,8 @@ const TRAILING = /[_\-. ]+(\d+|(?:19|20)\d{2}[mqtshw]\d{1,2})$/i;
 
 /** `flights_2024-01.csv` → `flights`: the name without its extension and trailing dates or part numbers. */
 export function fileStem(file: string): string {
-  const bare = file.replace(/\.[^.]*$/, '');
+  // A browser's second download of a name (`DGS10 (1).csv`) is the same table.
+  const bare = file.replace(/\.[^.]*$/, '').replace(/ \(\d+\)$/, '');
   // Trailing dates, times and part numbers after a separator ("orders_2024-01", "orders_20240115_143000",
   // "export-3", "part-00001", INE's "2024M01"), then a year or a date written onto the name ("sales202401",
   // "flights2024"); not a number that names the data ("nyc_311", "sp500", "top_100").
