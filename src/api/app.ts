@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import type { Config } from '../config.js';
 import type { ApiServices } from './services.js';
 import { BROTLI, COMPRESS_THRESHOLD, COMPRESSIBLE, ENCODINGS } from './compression.js';
-import { codeForStatus, HttpError } from './http-errors.js';
+import { codeForStatus, HttpError, schemaError } from './http-errors.js';
 import { cachedKpiReads } from './kpi-answer.js';
 import { kpiQueryDefaults } from './kpi-schema.js';
 import { checkQueryHook } from './query-check.js';
@@ -83,21 +83,7 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
     logController: new LogController({ disableRequestLogging: true }),
     // Unknown or ill-typed parameters are refused, not silently dropped, so a typo is a 400 that says which.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } },
-    schemaErrorFormatter: (errors, dataVar) => {
-      const e = errors[0]!;
-      const where = dataVar === 'querystring' ? 'query parameter' : dataVar === 'params' ? 'path parameter' : dataVar;
-      const param = (e.params as { additionalProperty?: string; missingProperty?: string }).additionalProperty
-        ?? (e.params as { missingProperty?: string }).missingProperty
-        ?? e.instancePath.replace(/^\//, '');
-      if (e.keyword === 'additionalProperties') return new Error(`unknown ${where} "${param}"`);
-      if (e.keyword === 'required') return new Error(`missing ${where} "${param}"`);
-      // The values it may take, said: `must be one of bronze, silver, gold...` rather than ajv's "allowed values".
-      const allowed = e.keyword === 'enum' ? (e.params as { allowedValues?: unknown[] }).allowedValues : undefined;
-      if (allowed) return new Error(`invalid ${where} "${param}": must be one of ${allowed.map(String).join(', ')}`);
-      // A body missing altogether (`must be object` of "").
-      if (dataVar === 'body' && !param && e.keyword === 'type') return new Error(`invalid body: ${e.message ?? 'invalid value'}, a JSON object sent with content-type: application/json`);
-      return new Error(`invalid ${where} "${param}": ${e.message ?? 'invalid value'}`);
-    },
+    schemaErrorFormatter: schemaError,
   });
   for (const [name, service] of Object.entries(services)) app.decorate(name, service);
   app.decorate('serverLog', log);

@@ -43,3 +43,20 @@ export const notPublished = (message: string) => new HttpError(404, message, {},
 export const unavailable = (message: string) => new HttpError(503, message, { 'retry-after': '5' });
 
 export const NOTHING_PUBLISHED = 'no KPI has been published yet: run the pipeline (`npx datalake run`) first';
+
+/** A request's schema failure as one line naming the parameter (ajv's first error: `allErrors` is off). */
+export function schemaError(errors: readonly { keyword: string; params: object; instancePath: string; message?: string }[], dataVar: string): Error {
+  const e = errors[0]!;
+  const where = dataVar === 'querystring' ? 'query parameter' : dataVar === 'params' ? 'path parameter' : dataVar;
+  const param = (e.params as { additionalProperty?: string; missingProperty?: string }).additionalProperty
+    ?? (e.params as { missingProperty?: string }).missingProperty
+    ?? e.instancePath.replace(/^\//, '');
+  if (e.keyword === 'additionalProperties') return new Error(`unknown ${where} "${param}"`);
+  if (e.keyword === 'required') return new Error(`missing ${where} "${param}"`);
+  // The values it may take, said: `must be one of bronze, silver, gold...` rather than ajv's "allowed values".
+  const allowed = e.keyword === 'enum' ? (e.params as { allowedValues?: unknown[] }).allowedValues : undefined;
+  if (allowed) return new Error(`invalid ${where} "${param}": must be one of ${allowed.map(String).join(', ')}`);
+  // A body missing altogether (`must be object` of "").
+  if (dataVar === 'body' && !param && e.keyword === 'type') return new Error(`invalid body: ${e.message ?? 'invalid value'}, a JSON object sent with content-type: application/json`);
+  return new Error(`invalid ${where} "${param}": ${e.message ?? 'invalid value'}`);
+}

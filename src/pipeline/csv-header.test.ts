@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DatasetSpec } from '../project/types.js';
 import { shopDataset } from '../../test/support/shop.js';
-import { columnNames, headerKeys, headerProblem, matchHeader, parseHeader } from './csv-header.js';
+import { columnNames, headerKeys, matchHeader, parseHeader } from './csv-header.js';
+import { headerProblem } from './header-problem.js';
 
 /** A dataset declaring these columns (all optional), as `init --from-csv` would name them. */
 const declaring = (names: string[]): DatasetSpec => ({

@@ -60,3 +60,11 @@ export function withoutUnit(r: string, unit: string): string {
   const bare = ['(', ')', ' '].reduce((e, ch) => `replace(${e}, ${str(ch)}, '')`, `replace(${r}, ${str(unit)}, '')`);
   return `CASE WHEN ${shaped} THEN (CASE WHEN contains(${r}, '(') THEN '-' ELSE '' END) || ${bare} END`;
 }
+
+/** Whether a text holds a character of more than one byte (such as a non-breaking space), which only trim() removes of the spaces. */
+export function unicodeSpaced(r: string): string {
+  return `strlen(${r}) <> length(${r})`;
+}
+
+/** `r` trimmed of Unicode spaces, its minus sign (U+2212, as typeset tables and ONS write `−43.1`) a hyphen. */
+export const unicodeTrimmed = (r: string) => `replace(trim(${r}), '\u2212', '-')`;

@@ -1,6 +1,6 @@
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, DecimalSeparator, Severity } from '../project/types.js';
-import { KNOWN_UNITS, numberExpr, withoutUnit } from './number-reading.js';
+import { KNOWN_UNITS, numberExpr, unicodeSpaced, unicodeTrimmed, withoutUnit } from './number-reading.js';
 
 /**
  * A dataset's declarations as SQL over one row: the typed value of each raw text column, whether it is
@@ -180,14 +180,6 @@ const isMissingSpelling = (trimmed: string, spellings: readonly string[]) => one
 export function trimmedText(r: string, nullSpellings: readonly string[] = []): string {
   const trimmed = nullSpellings.length ? `CASE WHEN ${isMissingSpelling(`trim(${r})`, nullSpellings)} THEN NULL ELSE trim(${r}) END` : `nullif(trim(${r}), '')`;
   return `CASE WHEN ${r} = '' THEN NULL WHEN ${trimCouldChange(r)} THEN ${trimmed} ELSE ${r} END`;
-}
-
-/** `r` trimmed of Unicode spaces, its minus sign (U+2212, as typeset tables and ONS write `−43.1`) a hyphen. */
-const unicodeTrimmed = (r: string) => `replace(trim(${r}), '\u2212', '-')`;
-
-/** Whether a text holds a character of more than one byte (such as a non-breaking space), which only trim() removes of the spaces. */
-function unicodeSpaced(r: string): string {
-  return `strlen(${r}) <> length(${r})`;
 }
 
 /** Whether trim() could change a text: a space at an end, or a non-ASCII character (see trimmedText). */

@@ -11,6 +11,7 @@ import { columnNames, inspectHeader, type Quoting } from '../pipeline/csv-header
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
 import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { aggregate, textReader } from './infer-sql.js';
+import { nameCodes, nearlyTyped } from './infer-nearly.js';
 import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
@@ -274,15 +275,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       distinct: get('distinct'),
     };
   });
-  // A column nearly of a type whose other values are one code without digits (Statistics Canada's `F`, `NR`):
-  // more likely a mark of a missing figure than an error, named so that the definition can read it as missing.
-  const nearly = columns.flatMap((c, i) => (c.nearly ? [i] : []));
-  const noDigits = (i: number) => `${value(i)} IS NOT NULL AND NOT regexp_matches(${value(i)}, '[0-9]')`;
-  const codes = await aggregate(engine, nearly.flatMap((i) => [`count(DISTINCT ${value(i)}) FILTER (WHERE ${noDigits(i)}) AS ${id(`kinds_${i}`)}`, `count(*) FILTER (WHERE ${noDigits(i)}) AS ${id(`coded_${i}`)}`, `any_value(${value(i)}) FILTER (WHERE ${noDigits(i)}) AS ${id(`code_${i}`)}`]), source);
-  for (const i of nearly) {
-    const c = columns[i]!;
-    if (Number(codes[`kinds_${i}`]) === 1 && Number(codes[`coded_${i}`]) === c.nearly!.failing) columns[i] = { ...c, nearly: { ...c.nearly!, code: String(codes[`code_${i}`]) } };
-  }
+  await nameCodes(engine, columns, value, source);
   // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
   const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
@@ -295,15 +288,6 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   if (mysqlNull) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
   return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), ...(headerless ? { headerless } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
-}
-
-/** The type all but a few of a text column's values read as (1 % at most): integer, number, date or timestamp. */
-function nearlyTyped(failing: (test: string) => number, values: number, separator: DecimalSeparator | undefined): InferredColumn['nearly'] {
-  const few = Math.max(1, Math.floor(values / 100));
-  // Not numbers where some values are zero-padded (`007`): declared so, they would lose their zeros, not be quarantined.
-  const readings = failing('zl') > 0 ? ([['date', 'date'], ['ts', 'timestamp']] as const) : ([['int', 'integer'], [separator === ',' ? 'numc' : 'num', 'number'], ['date', 'date'], ['ts', 'timestamp']] as const);
-  const best = readings.map(([test, type]) => ({ type, failing: failing(test) })).find((r) => r.failing > 0 && r.failing <= few);
-  return best && { type: best.type, failing: best.failing };
 }
 
 /** The spellings of a missing value that are values of text columns too, with those columns. */

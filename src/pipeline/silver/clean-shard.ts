@@ -6,7 +6,8 @@ import { cleanDataset, type CleaningStats, type QualityCheck } from '../cleaning
 import { countRecords } from '../csv-file.js';
 import { readableCopy, type SourceEncoding } from '../csv-encoding.js';
 import type { RunContext } from '../context.js';
-import { headerProblem, inspectHeader, matchHeader, quotingOf } from '../csv-header.js';
+import { inspectHeader, matchHeader, quotingOf } from '../csv-header.js';
+import { headerProblem } from '../header-problem.js';
 import type { ShardHandler, StagedFile } from '../shards.js';
 import type { MergeResult } from '../merge.js';
 

@@ -1,0 +1,28 @@
+import { sqlIdent as id, type Engine } from '../engine/duckdb.js';
+import { aggregate, type Rows } from './infer-sql.js';
+import type { InferredColumn } from './inferred.js';
+import type { DecimalSeparator } from './types.js';
+
+/** The type all but a few of a text column's values read as (1 % at most): integer, number, date or timestamp. */
+export function nearlyTyped(failing: (test: string) => number, values: number, separator: DecimalSeparator | undefined): InferredColumn['nearly'] {
+  const few = Math.max(1, Math.floor(values / 100));
+  // Not numbers where some values are zero-padded (`007`): declared so, they would lose their zeros, not be quarantined.
+  const readings = failing('zl') > 0 ? ([['date', 'date'], ['ts', 'timestamp']] as const) : ([['int', 'integer'], [separator === ',' ? 'numc' : 'num', 'number'], ['date', 'date'], ['ts', 'timestamp']] as const);
+  const best = readings.map(([test, type]) => ({ type, failing: failing(test) })).find((r) => r.failing > 0 && r.failing <= few);
+  return best && { type: best.type, failing: best.failing };
+}
+
+/**
+ * Of the columns nearly of a type, those whose other values are one code without digits (`NR`): more
+ * likely a mark of a missing figure than an error, named (`nearly.code`) so that the definition can
+ * read it as missing. `value(i)`: column i's value in `source`.
+ */
+export async function nameCodes(engine: Engine, columns: InferredColumn[], value: (i: number) => string, source: Rows): Promise<void> {
+  const nearly = columns.flatMap((c, i) => (c.nearly ? [i] : []));
+  const noDigits = (i: number) => `${value(i)} IS NOT NULL AND NOT regexp_matches(${value(i)}, '[0-9]')`;
+  const codes = await aggregate(engine, nearly.flatMap((i) => [`count(DISTINCT ${value(i)}) FILTER (WHERE ${noDigits(i)}) AS ${id(`kinds_${i}`)}`, `count(*) FILTER (WHERE ${noDigits(i)}) AS ${id(`coded_${i}`)}`, `any_value(${value(i)}) FILTER (WHERE ${noDigits(i)}) AS ${id(`code_${i}`)}`]), source);
+  for (const i of nearly) {
+    const c = columns[i]!;
+    if (Number(codes[`kinds_${i}`]) === 1 && Number(codes[`coded_${i}`]) === c.nearly!.failing) columns[i] = { ...c, nearly: { ...c.nearly!, code: String(codes[`code_${i}`]) } };
+  }
+}
