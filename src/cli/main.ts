@@ -50,7 +50,7 @@ function buildProgram(): Command {
   program
     .command('generate')
     .description("write sample clients.csv and achats.csv like the seed's generator")
-    .option('--clients <n>', 'number of clients', positiveInt('--clients'))
+    .option('--clients <n>', 'number of clients (default: 1500)', positiveInt('--clients'))
     .option('--achats <n>', 'exact number of purchases (default: 1 to 30 per client, about 15 on average)', positiveInt('--achats'))
     .option('--seed <s>', 'random seed; the same seed gives the same files', integer, 42)
     .option('--dirty-rate <r>', 'share of rows given a realistic defect (0 to 1)', rateValue, 0)
