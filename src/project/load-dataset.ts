@@ -160,7 +160,7 @@ export function checkAcrossDatasets(datasets: Map<string, { spec: DatasetSpec; f
       for (const ga of a.spec.files) {
         const gb = b.spec.files.find((g) => globsOverlap(ga, g));
         if (gb) {
-          throw b.file.error(['files'], `its files "${gb}" and those of dataset ${a.spec.name} ("${ga}") can match the same file name`, `give one of them a narrower glob, e.g. files: "${b.spec.name}_*.csv"`);
+          throw b.file.error(['files'], `its files "${gb}" and those of dataset ${a.spec.name} ("${ga}") can match the same file name`, `give one of them a narrower glob, e.g. files: "${b.spec.name}_*${/\.[A-Za-z0-9]+$/.exec(gb)?.[0] ?? '.csv'}"`);
         }
       }
     }
