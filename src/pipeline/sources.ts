@@ -66,7 +66,7 @@ export async function listCandidates(config: Config, lake: ObjectStore, required
     const dirs = config.sourcesDirs.join(' or ');
     const others = found.length ? await unreadSourceFiles(config) : [];
     const unread = others.length ? ` (bronze reads ${SOURCE_EXTENSIONS_SAID} files, not ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', ...' : ''})` : '';
-    const where = found.length ? `no source file (${SOURCE_EXTENSIONS_SAID}) in ${dirs}${unread}` : `the sources folder ${dirs} does not exist`;
+    const where = found.length ? `no source file in ${dirs}${unread || ` (bronze reads ${SOURCE_EXTENSIONS_SAID} files)`}` : `the sources folder ${dirs} does not exist`;
     const globs = project.datasets.flatMap((d) => d.files).join(', ');
     throw new UserError(
       `${where} and none in the sources bucket`,
