@@ -579,9 +579,19 @@ test("PostgreSQL's text format (COPY ... TO): init declares escape: backslash wi
     { id: 5, note: '12" Single', amount: 5 },
     { id: 6, note: 'escaped \\n stays', amount: 6 },
   ]);
-  // Backslashes of Windows paths beside \N: text, no escape declared.
-  const paths = await initFrom('windows-paths', { 'files.tsv': 'id\tpath\n1\tC:\\Users\\me\\new\n2\t\\N\n3\t12" x\n' }, 'windows-paths-project');
+  // Backslashes of Windows paths beside \N: text, no escape declared; nor for network shares (`\\nas\backup`), which read as escapes but hold no NULL.
+  const paths = await initFrom('windows-paths', { 'files.tsv': 'id\tpath\n1\tC:\\Users\\me\\new\n2\t\\N\n3\t12" x\n', 'shares.tsv': 'id\tshare\n1\t\\\\nas\\backup\\reports\n2\t\\\\srv\\New templates\n' }, 'windows-paths-project');
   assert.doesNotMatch(await fs.readFile(path.join(paths, 'datasets', 'files.yml'), 'utf8'), /^escape:/m);
+  assert.doesNotMatch(await fs.readFile(path.join(paths, 'datasets', 'shares.yml'), 'utf8'), /^escape:/m);
+  // A dump without a quote in it: PostgreSQL's all the same.
+  const plain = await initFrom('postgres-plain', { 'items.tsv': 'id\tnote\n1\ttab\\there\n2\t\\N\n' }, 'postgres-plain-project');
+  const plainYaml = await fs.readFile(path.join(plain, 'datasets', 'items.yml'), 'utf8');
+  assert.match(plainYaml, /^quote: none$/m);
+  assert.match(plainYaml, /^escape: backslash$/m);
+  // A definition that turns the escapes on (a project of before, where they were ignored): its files of text backslashes wait, not lose them.
+  await fs.writeFile(path.join(paths, 'datasets', 'files.yml'), (await fs.readFile(path.join(paths, 'datasets', 'files.yml'), 'utf8')).replace(/^quote: none$/m, 'quote: none\nescape: backslash'));
+  const pathsRun = await runProject(paths, path.join(root, 'windows-paths-data'));
+  assert.match(JSON.stringify(pathsRun), /files\.tsv holds backslashes that are not escapes/);
 });
 
 test('a month that renames a column is one dataset with both names, each file loading with the other read as missing', async () => {

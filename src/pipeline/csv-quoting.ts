@@ -22,6 +22,8 @@ export interface QuoteStyle {
   letterEscape: boolean;
   /** A backslash before a character neither MySQL nor PostgreSQL escapes (`C:\Users`): backslashes are text. */
   textBackslash: boolean;
+  /** `\N` as a whole field: a NULL as PostgreSQL and MySQL write it (not `\New folder`). */
+  nullField: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface QuoteStyle {
  * quote. Reads the file 4 MiB at a time (a pair cut by a chunk's end may be missed).
  */
 export async function quoteStyle(file: string, delimiter: string): Promise<QuoteStyle> {
-  const style: QuoteStyle = { backslashQuote: false, loneBackslash: false, doubledQuote: false, backslash: false, backslashN: false, quote: false, midFieldQuote: false, doubledBackslash: false, letterEscape: false, textBackslash: false };
+  const style: QuoteStyle = { backslashQuote: false, loneBackslash: false, doubledQuote: false, backslash: false, backslashN: false, quote: false, midFieldQuote: false, doubledBackslash: false, letterEscape: false, textBackslash: false, nullField: false };
   const escapable = new Set([92, 34, 78, 48, 10, 13, delimiter.charCodeAt(0)]);
   const letters = new Set([...'tnrbfv'].map((c) => c.charCodeAt(0)));
   const after = (next: number) => {
@@ -63,6 +65,7 @@ export async function quoteStyle(file: string, delimiter: string): Promise<Quote
       style.backslash = true;
       if (b + 1 === chunk.length) pending = true;
       else after(chunk[b + 1]!);
+      if (chunk[b + 1] === 78 && (b === 0 || edge.has(chunk[b - 1]!)) && (b + 2 === chunk.length || edge.has(chunk[b + 2]!))) style.nullField = true;
     }
     for (let q = chunk.indexOf('""'); q !== -1; q = chunk.indexOf('""', q + 2)) {
       const before = q > 0 ? chunk[q - 1]! : 10;
@@ -80,12 +83,13 @@ export function escapesAsMysql(style: QuoteStyle): boolean {
 }
 
 /**
- * Whether a file quoting nothing writes its values as PostgreSQL's text format (`COPY ... TO`) does:
- * NULL as `\N` or a backslash as `\\`, and every backslash an escape (`\t` a tab, `\n` a line break).
- * A Windows path (`C:\Users`) says its backslashes are text.
+ * Whether a file quoting nothing writes its values as PostgreSQL's text format (`COPY ... TO`) does: a
+ * NULL as `\N` (a whole field), escapes (`\t` a tab, `\n` a line break, `\\` a backslash), and every
+ * backslash one of those. A Windows path (`C:\Users`) says its backslashes are text; one of a network
+ * share (`\\nas\backup\reports`) reads as escapes, but holds no NULL.
  */
 export function escapesAsPostgres(style: QuoteStyle): boolean {
-  return (style.backslashN || style.doubledBackslash) && (style.letterEscape || style.doubledBackslash) && !style.textBackslash;
+  return style.nullField && (style.letterEscape || style.doubledBackslash) && !style.textBackslash;
 }
 
 /**

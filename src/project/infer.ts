@@ -68,7 +68,9 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     const moreRowsUnquoted = async () => (await engine.rows(`SELECT ${count('none')} > ${count(escape)} AS more`).catch(() => []))[0]?.['more'] === true;
     if (quoting.midFieldQuote || (await moreRowsUnquoted())) [quote, escape] = ['none', undefined];
   }
-  // PostgreSQL's text format (`COPY ... TO`): no quotes, NULL as \N, a tab in a value as \t, a backslash as \\.
+  // PostgreSQL's text format (`COPY ... TO`): no quotes, NULL as \N, a tab in a value as \t, a backslash as \\
+  // (quotes off in a file without any: nothing changes for its other values).
+  if (!quoting.quote && escapesAsPostgres(quoting)) [quote, escape] = ['none', undefined];
   const backslashEscapes = quote === 'none' && escapesAsPostgres(quoting);
   let reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape);
   const everyOf = (from: string, columns: readonly number[] = headers.map((_, i) => i)) => `(SELECT ${columns.map((i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ') || '1'} FROM ${from})`;

@@ -8,6 +8,7 @@ import { readableCopy, type SourceEncoding } from '../csv-encoding.js';
 import type { RunContext } from '../context.js';
 import { inspectHeader, matchHeader, quotingOf } from '../csv-header.js';
 import { headerProblem } from '../header-problem.js';
+import { escapeProblem, quoteStyle } from '../csv-quoting.js';
 import type { ShardHandler, StagedFile } from '../shards.js';
 import type { MergeResult } from '../merge.js';
 
@@ -83,6 +84,10 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
   const match = matchHeader(header, spec);
   const problem = headerProblem(input.name, header, match, spec);
   if (problem) return { dataset: spec.name, key: input.key, rows: 0, waiting: problem.message };
+  // Read with PostgreSQL's escapes since a definition changed (bronze checked it against the one before): its
+  // backslashes must be escapes, or they would be dropped.
+  const escaping = spec.backslashEscapes ? escapeProblem(input.name, await quoteStyle(csv, spec.delimiter), spec) : undefined;
+  if (escaping) return { dataset: spec.name, key: input.key, rows: 0, waiting: `${escaping.message} (${escaping.hint})` };
   const missingColumns = match.missingOptional.length ? { missingColumns: match.missingOptional } : {};
   const records = input.recount ? (await countRecords(csv, spec.skipLines, quotingOf(spec))) + (spec.headerless ? 1 : 0) : input.rows;
   ctx.progress.begin('silver', input.many ? `${spec.name} ${input.name}` : spec.name, records);

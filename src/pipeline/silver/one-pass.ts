@@ -46,7 +46,8 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
   const { csv, longestRecord } = await bronzeText(ctx, input);
   const header = await inspectHeader(csv, spec.delimiter, spec.skipLines, 'utf-8', quotingOf(spec));
   const match = matchHeader(header, spec);
-  if (headerProblem(input.name, header, match, spec)) return undefined;
+  // (A file read with PostgreSQL's escapes is checked for them the usual way.)
+  if (headerProblem(input.name, header, match, spec) || spec.backslashEscapes) return undefined;
   const judging = await judgedRows(db, spec, csv, {
     header: match.names,
     settings: ctx.config.qualitySettings,
