@@ -250,7 +250,7 @@ test('init in a folder of the user\'s own: a file of its sources/ is read in pla
   assert.match(await fs.readFile(path.join(dir, 'datasets', 'orders.yml'), 'utf8'), /^key: order_id$/m);
 });
 
-test('init --from-csv: two columns unique together where none alone is (an order and its line, a trip and its stop, a country and its year) are the key; across files too', async () => {
+test('init --from-csv: two columns unique together where none alone is (an order and its line, a trip and its stop, a country and its years) are the key; across files too; not two ids, nor an id and a day', async () => {
   const dir = await initFrom(
     'pairs',
     {
@@ -260,6 +260,8 @@ test('init --from-csv: two columns unique together where none alone is (an order
       'visits_2024-01.csv': 'visit_id,line,minutes\n1,1,10\n1,2,5\n',
       'visits_2024-02.csv': 'visit_id,line,minutes\n1,1,7\n2,1,3\n',
       'readings.csv': 'sensor_id,reading,quality\nX,1.5,good\nX,2.5,good\nY,1.5,bad\n',
+      // Two ids, and an id with a day of events: unique together in these rows by chance, no key (a repeat purchase would replace the first).
+      'purchases.csv': 'customer_id,product_id,purchased_on,amount\n1,10,2024-01-02,5\n1,11,2024-01-03,7.5\n2,10,2024-01-05,5\n3,12,2024-01-09,9.99\n',
     },
     'pairs-project',
   );
@@ -272,6 +274,7 @@ test('init --from-csv: two columns unique together where none alone is (an order
   assert.doesNotMatch(await yaml('visits'), /^key:/m);
   // A measure is no part of a key.
   assert.doesNotMatch(await yaml('readings'), /^key:/m);
+  assert.doesNotMatch(await yaml('purchases'), /^key:/m);
   // A corrected export of the order lines replaces its rows rather than add them.
   await fs.writeFile(path.join(dir, 'sources', 'order_items_v2.csv'), 'order_id,order_item_id,seller_id,price\nA,2,s1,3.5\nC,1,s3,1.0\n');
   const dataDir = path.join(root, 'pairs-data');
