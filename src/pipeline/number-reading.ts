@@ -33,7 +33,7 @@ function commaNumberExpr(r: string, type: string): string {
   return `CASE WHEN ${shaped} THEN TRY_CAST(replace(regexp_replace(${t}, '[. \u00a0\u202f]', '', 'g'), ',', '.') AS ${type}) END`;
 }
 
-/** The units `init --from-csv` recognises around numbers: currency symbols, codes (Salesforce's `USD 1,234.50`) and the percent sign. */
+/** The units `init --from-csv` recognises around numbers: currency symbols, codes set apart by a space (Salesforce's `USD 1,234.50`) and the percent sign. */
 export const KNOWN_UNITS = ['R$', 'US$', '$', '€', '£', '¥', '₹', '%', 'USD', 'EUR', 'GBP', 'CAD', 'AUD', 'CHF', 'JPY', 'INR', 'BRL'] as const;
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -50,8 +50,7 @@ const DIGITS = '([.]?[0-9](?:[0-9., \u00a0\u202f]*[0-9])?[.]?)';
  */
 export function withoutUnit(r: string, unit: string): string {
   const u = escapeRegex(unit);
-  // A code of letters (`USD 500.00`) is set apart by a space and takes no sign after it: `USD-1` is an identifier.
-  const before = /^[A-Za-z]+$/.test(unit) ? `^\\s*([+-]?)\\s*${u}\\s+()${DIGITS}\\s*$` : `^\\s*([+-]?)\\s*${u}\\s*([+-]?)\\s*${DIGITS}\\s*$`;
+  const before = `^\\s*([+-]?)\\s*${u}\\s*([+-]?)\\s*${DIGITS}\\s*$`;
   const after = `^\\s*([+-]?)\\s*${DIGITS}\\s*${u}\\s*$`;
   const negative = `^\\s*\\(\\s*(?:${u}\\s*)?${DIGITS}\\s*(?:${u}\\s*)?\\)\\s*$`;
   // Once the pattern says where the unit is, plain replacements take it, the spaces and parentheses off

@@ -46,8 +46,12 @@ type Aggregate = (selects: string[], from: Rows) => Promise<Record<string, unkno
  * column is typed, and the file's decimal separator told, from them. Returns each one's unit.
  */
 export async function unitColumns(aggregate: Aggregate, candidates: number[], value: (i: number) => string, fails: Fails, source: Rows, firstRows: Rows, row: Record<string, unknown>): Promise<Map<number, string>> {
-  const symbols = `'(${KNOWN_UNITS.map((u) => u.replace(/[$]/g, '\\$')).join('|')})'`;
-  const found = await aggregate(candidates.map((i) => `string_agg(DISTINCT regexp_extract(${value(i)}, ${symbols}), chr(1)) FILTER (WHERE regexp_matches(${value(i)}, '[0-9]')) AS ${id(`units_${i}`)}`), firstRows);
+  const signs = KNOWN_UNITS.filter((u) => !/^[A-Z]+$/.test(u));
+  const symbols = `'(${signs.map((u) => u.replace(/[$]/g, '\\$')).join('|')})'`;
+  // A currency's code counts set apart by a space (`USD 500.00`, `500 USD`): joined to digits (`USD-1`, `EUR5X`), a code names something else.
+  const codes = `'(^|\\s)(${KNOWN_UNITS.filter((u) => /^[A-Z]+$/.test(u)).join('|')})(\\s|$)'`;
+  const unitOf = (v: string) => `coalesce(nullif(regexp_extract(${v}, ${symbols}), ''), nullif(regexp_extract(${v}, ${codes}, 2), ''))`;
+  const found = await aggregate(candidates.map((i) => `string_agg(DISTINCT ${unitOf(value(i))}, chr(1)) FILTER (WHERE regexp_matches(${value(i)}, '[0-9]')) AS ${id(`units_${i}`)}`), firstRows);
   const units = new Map<number, string>();
   for (const i of candidates) {
     const seen = String(found[`units_${i}`] ?? '').split('\x01').filter(Boolean);

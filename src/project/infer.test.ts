@@ -354,7 +354,7 @@ describe('inferCsv', () => {
     ]);
     assert.deepEqual(listings.nullValues, ['N/A']);
     // Salesforce's amounts by currency code; a column of codes and numbers that are no amounts stays text.
-    const report = await infer('report.csv', ['name,amount,ref', 'A,"USD 49,471,547.92",USD-1', 'B,USD 500.00,EUR-2']);
+    const report = await infer('report.csv', ['name,amount,ref', 'A,"USD 49,471,547.92",USD-1', 'B,USD 500.00,USD-2', 'C,USD -500.00,USD-3']);
     assert.deepEqual([report['amount']!.type, report['amount']!.unit, report['ref']!.type], ['number', 'USD', 'text']);
     // A German export's euros tell its decimal comma, as plain numbers would.
     const euros = await inferFile('umsatz.csv', ['monat;umsatz;anteil', '2024-01;1.234,56 €;12,5 %', '2024-02;-12,50 €;3 %']);
