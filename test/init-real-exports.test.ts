@@ -287,6 +287,24 @@ test('init --from-csv: two columns unique together where none alone is (an order
   ]);
 });
 
+test("a report's total on its last row, figures alone: a column every row fills sets it aside; where none is left empty on it, init says to delete it", async () => {
+  const dir = await initFrom(
+    'totals',
+    {
+      'deals.csv': 'Owner,Stage,Amount\nJane,Won,100\nBob,Lost,200\nAnn,Won,300\n,,600\n',
+      'sparse.csv': 'Owner,Region,Amount\nJane,,100\n,North,200\nBob,,300\n,,600\n',
+    },
+    'totals-project',
+  );
+  const deals = await fs.readFile(path.join(dir, 'datasets', 'deals.yml'), 'utf8');
+  assert.match(deals, /^ {2}owner: \{ type: text, required: true \}/m);
+  const sparse = await fs.readFile(path.join(dir, 'datasets', 'sparse.yml'), 'utf8');
+  assert.match(sparse, /^# Check: the last row is a total .* Delete it from the exports\.$/m);
+  const dataDir = path.join(root, 'totals-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'deals', summary.runId, 'SELECT count(*) AS n, sum(amount) AS total FROM $t'), [{ n: 3, total: 600 }]);
+});
+
 test('init --from-csv: ids restarting in each monthly file are no key; names of no Latin letter follow their column; two files of one name are refused', async () => {
   const dir = await initFrom(
     'restart',

@@ -17,7 +17,7 @@ const SAMPLE_ROWS = 1_000;
  * alone with what reads as a note, or are totals; `tailRows` with the empty ones among them) and rows repeating the header (`repeatedHeaders`).
  * Told from one pass over a few flags per row; the rows are numbered again only when notes are found.
  */
-export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; typed: (rows: string) => string }> {
+export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; sumRowFilled?: number[]; typed: (rows: string) => string }> {
   const others = headers.slice(1).map((_, i) => `${id(`c${i + 1}`)} IS NOT NULL`);
   const repeatsHeader = headers.map((h, i) => `${id(`c${i}`)} IS NOT DISTINCT FROM ${h.trim() ? str(h.trim()) : 'NULL'}`).join(' AND ');
   // A note reads as one: a source, a footnote, a date of update (`Source: ONS...`, `Data from database: ...`),
@@ -37,7 +37,8 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
     .catch(() => [undefined]);
   // The figures of a total without its label (its line of one field, Salesforce's `Grand Totals (400 records)`, is
   // no row of the header's fields): the last row, its first field empty, each figure the sum of its column above.
-  const sumRow = await isSumRow(engine, rows, headers.length, Number(r?.['last'] ?? 0));
+  const sumRowFilled = await sumRowOf(engine, rows, headers.length, Number(r?.['last'] ?? 0));
+  const sumRow = sumRowFilled !== undefined;
   const last = Number(r?.['last'] ?? 0) - (sumRow ? 1 : 0);
   const footerRows = Number(r?.['footer'] ?? 0) + (sumRow ? 1 : 0);
   // A total filling every column: no required column quarantines it.
@@ -53,29 +54,30 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
     else if (skipFirst) t = `(SELECT * FROM ${from} OFFSET 1)`;
     return repeatedHeaders ? `(SELECT * FROM ${t} WHERE NOT (${repeatsHeader}))` : t;
   };
-  return { footerRows, wholeFooterRows, tailRows, repeatedHeaders, typed };
+  return { footerRows, wholeFooterRows, tailRows, repeatedHeaders, ...(sumRowFilled ? { sumRowFilled } : {}), typed };
 }
 
 /**
- * Whether row `last` of `rows` is a total without its label: its first field empty, a few of its fields
- * filled (at most half), and each of those the sum of its column above it, within 1 % (a rounded total).
- * No row of data is that by chance.
+ * The fields row `last` of `rows` fills when it is a total without its label (undefined otherwise): its
+ * first field empty, a few of its fields filled (at most half), and each of those the sum of its column
+ * above it, within 1 % (a rounded total). No row of data is that by chance.
  */
-async function isSumRow(engine: Engine, rows: string, columns: number, last: number): Promise<boolean> {
-  if (last < 3 || columns < 3) return false;
+async function sumRowOf(engine: Engine, rows: string, columns: number, last: number): Promise<number[] | undefined> {
+  if (last < 3 || columns < 3) return undefined;
   const numbered = (select: string) => `(SELECT row_number() OVER () AS _n, ${select} FROM ${rows})`;
   const [row] = await engine.rows(`SELECT * FROM ${numbered('*')} WHERE _n = ${last}`).catch(() => [undefined]);
-  if (!row || row['c0'] != null) return false;
+  if (!row || row['c0'] != null) return undefined;
   const filled = Array.from({ length: columns }, (_, i) => i).filter((i) => i > 0 && row[`c${i}`] != null);
-  if (!filled.length || filled.length * 2 > columns) return false;
+  if (!filled.length || filled.length * 2 > columns) return undefined;
   // A figure as written in a report: `USD 49,471,547.92`, `1,234`, `(12.50)` aside (not a sum).
   const figure = (v: string) => `TRY_CAST(nullif(regexp_replace(${v}, '[^0-9.-]', '', 'g'), '') AS DOUBLE)`;
   const sums = filled.flatMap((i) => [`sum(${figure(id(`c${i}`))}) FILTER (WHERE _n < ${last}) AS ${id(`s${i}`)}`, `any_value(${figure(id(`c${i}`))}) FILTER (WHERE _n = ${last}) AS ${id(`v${i}`)}`]);
   const [r] = await engine.rows(`SELECT ${sums.join(', ')} FROM ${numbered(filled.map((i) => id(`c${i}`)).join(', '))}`).catch(() => [undefined]);
-  return filled.every((i) => {
+  const summed = filled.every((i) => {
     const [sum, value] = [r?.[`s${i}`], r?.[`v${i}`]];
     return typeof sum === 'number' && typeof value === 'number' && sum !== 0 && Math.abs(value - sum) <= Math.abs(sum) * 0.01;
   });
+  return summed ? filled : undefined;
 }
 
 /**

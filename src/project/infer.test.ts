@@ -160,7 +160,7 @@ describe('inferCsv', () => {
     assert.deepEqual([whole.footerRows, whole.wholeFooterRows, whole.rows], [1, 1, 2]);
     // Salesforce's report: its `Grand Totals (400 records)` line (one field: not read as a row), then the figures alone, each the sum above.
     const report = await inferFile('report1710512345678.csv', ['"Owner","Account","Stage","Amount","Probability (%)"', '"Jane","A1","Won","USD 1,000.50","10%"', '"John","A2","Lost","USD 2,000.25","20%"', '"Jane","A3","Won","USD 500.00","90%"', '""', '"Grand Totals (3 records)"', '"","","","USD 3,500.75",""', '""', '"Confidential Information - Do Not Distribute"']);
-    assert.deepEqual([report.footerRows, report.rows], [1, 3]);
+    assert.deepEqual([report.footerRows, report.rows, report.sumRowFilled], [1, 3, ['amount']]);
     assert.deepEqual(report.columns.map((c) => c.complete), [true, true, true, true, true]);
     // A last row of a few figures that are no sums is a row.
     const partial = await inferFile('partial.csv', ['name,city,score,rank,note', 'a,Paris,3,1,x', 'b,Lyon,4,2,y', 'c,Nice,5,3,z', ',,6,,']);

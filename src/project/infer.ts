@@ -89,7 +89,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const describedBy = await secondHeader(engine, every, headers.length);
   // Lines of notes after the data (`Source: ONS...`, the first field alone) and the header repeated
   // inside the data (two exports joined) are left out of the typing: the run quarantines them.
-  const { footerRows, wholeFooterRows, tailRows, repeatedHeaders, typed } = await notesAndHeaders(engine, every, fields, describedBy !== undefined);
+  const { footerRows, wholeFooterRows, tailRows, repeatedHeaders, sumRowFilled, typed } = await notesAndHeaders(engine, every, fields, describedBy !== undefined);
   const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
   const marks = `(${STATISTICS_MARKS.map(str).join(', ')})`;
   // Each field without its spellings of missing, `v<i>`, computed once per row: the tests below read it a dozen times.
@@ -289,7 +289,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const textValues = mysqlNull ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
   if (mysqlNull) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), ...(headerless ? { headerless } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(sumRowFilled ? { sumRowFilled: sumRowFilled.map((i) => names[i]!) } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), ...(headerless ? { headerless } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }
 
 /** The spellings of a missing value that are values of text columns too, with those columns. */

@@ -65,6 +65,8 @@ export interface InferredCsv {
   footerRows?: number;
   /** Of footerRows, those filling every column (a total): no required column quarantines them. */
   wholeFooterRows?: number;
+  /** The columns a total's figures fill on the last row, without its label (Salesforce's): the others left empty. */
+  sumRowFilled?: string[];
   /** Rows repeating the header (two exports joined): not typed; the run quarantines them. */
   repeatedHeaders?: number;
   /** The file as DuckDB reads it: itself, or a copy (UTF-8 for windows-1252, LF line ends for mixed ones) that lives as long as the engine that read it. */

@@ -44,7 +44,13 @@ export function toCheck(csv: InferredCsv): string[] {
   return csv.columns.flatMap((c) => [
     ...(c.ambiguousWith ? [`${c.name}: read as ${c.format ?? 'ISO or day first (no format: ISO dates and others)'}, but every value also reads as ${c.ambiguousWith} (day and month)`] : []),
     ...(c.format?.includes('%y') ? [`${c.name}: two-digit years, 00–68 read as 2000–2068 and 69–99 as 1969–1999`] : []),
-  ]).concat(csv.wholeFooterRows ? [`a total at the end fills every column: the run would load it as a row (delete it from the file)`] : []);
+  ]).concat(csv.wholeFooterRows ? [`a total at the end fills every column: the run would load it as a row (delete it from the file)`] : [])
+    .concat(csv.sumRowFilled && !sumRowCaught(csv) ? [`a total at the end (its figures alone, the sums of their columns) leaves empty no column every row fills: the run would load it as a row (delete it from the file)`] : []);
+}
+
+/** Whether a column every row fills is empty on the total's row without a label (`sumRowFilled`): required, it sets that row aside. */
+function sumRowCaught(csv: InferredCsv): boolean {
+  return csv.columns.some((c) => c.complete && !csv.sumRowFilled!.includes(c.name));
 }
 
 /** A YAML scalar: plain when unambiguous, else double-quoted (JSON strings are YAML). */
@@ -84,7 +90,10 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
     lines.push(`# No key: rows are appended (a new version of a file replaces its rows). ${series} is unique in these files: if each row is one ${series}'s figure (a series), \`key: ${series}\` makes a download of it again, under another name, replace its rows rather than add them.`);
   } else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
   if (csv.wholeFooterRows) lines.push(`# Check: ${csv.wholeFooterRows === 1 ? 'a total fills' : `${csv.wholeFooterRows} totals fill`} every column at the end of the file: the run loads ${csv.wholeFooterRows === 1 ? 'it as a row' : 'them as rows'}, counting the rows above twice in any sum. Delete ${csv.wholeFooterRows === 1 ? 'it' : 'them'} from the exports.`);
-  if (csv.footerRows && csv.footerRows > (csv.wholeFooterRows ?? 0)) lines.push(`# The last ${csv.footerRows === 1 ? 'line holds' : `${csv.footerRows} lines hold`} a note in the first field alone (a source, a footnote) or a total: the columns every other row fills are required, so that the run quarantines such lines rather than load them as rows (a total would count its rows twice).`);
+  if (csv.sumRowFilled && !sumRowCaught(csv)) lines.push(`# Check: the last row is a total (its figures alone, each the sum of its column above), and no column every row fills is empty on it: the run loads it as a row, counting the rows above twice in any sum. Delete it from the exports.`);
+  // The lines a required column sets aside: not a total no column can (said above).
+  const caughtFooters = (csv.footerRows ?? 0) - (csv.wholeFooterRows ?? 0) - (csv.sumRowFilled && !sumRowCaught(csv) ? 1 : 0);
+  if (caughtFooters > 0) lines.push(`# The last ${csv.footerRows === 1 ? 'line holds' : `${csv.footerRows} lines hold`} a note in the first field alone (a source, a footnote) or a total: the columns every other row fills are required, so that the run quarantines such lines rather than load them as rows (a total would count its rows twice).`);
   if (csv.repeatedHeaders) lines.push(`# ${csv.repeatedHeaders} ${csv.repeatedHeaders === 1 ? 'row repeats' : 'rows repeat'} the header (exports joined one after the other): the columns are typed without them; the run quarantines them where a column is of numbers or dates.`);
   for (const { value, columns } of csv.nullValuesInText) {
     lines.push(`# Check: ${JSON.stringify(value)} is also a value of ${columns.join(', ')}, where it will be read as missing too. If it is a value there (NA for Namibia), give ${columns.length > 1 ? 'those columns' : 'that column'} null_values of ${columns.length > 1 ? 'their' : 'its'} own: { type: text, null_values: [] }.`);
@@ -92,8 +101,10 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (csv.nullValues.length) lines.push(`null_values: [${csv.nullValues.map((v) => JSON.stringify(v)).join(', ')}]`);
   lines.push('columns:');
   // Required columns quarantine notes and totals that leave one empty; a total filling every column is said above.
-  const catchFooters = (csv.footerRows ?? 0) > (csv.wholeFooterRows ?? 0);
-  for (const [i, c] of csv.columns.entries()) lines.push(`  ${columnYaml(c, key.includes(c.name), csv.nullValues, catchFooters && i > 0 && c.complete)}`);
+  const catchFooters = caughtFooters > 0;
+  // The first column too where it is empty on a total's row without a label (Salesforce's).
+  const catches = (c: InferredCsv['columns'][number], i: number) => c.complete && ((catchFooters && i > 0) || (csv.sumRowFilled !== undefined && !csv.sumRowFilled.includes(c.name)));
+  for (const [i, c] of csv.columns.entries()) lines.push(`  ${columnYaml(c, key.includes(c.name), csv.nullValues, catches(c, i))}`);
   // A header-only file gives an empty dataset: a warning here, not a failure, until rows arrive.
   lines.push('rules:', `  - { rule: not_empty, severity: ${csv.rows === 0 ? 'warn' : 'fatal'} }`);
   return `${lines.join('\n')}\n`;
