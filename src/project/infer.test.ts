@@ -117,11 +117,13 @@ describe('inferCsv', () => {
     const fred = await infer('UNRATE.csv', ['observation_date,UNRATE', '1948-01-01,3.4', '1948-02-01,.', '1948-03-01,4.0']);
     assert.deepEqual([fred['unrate']!.type, fred['unrate']!.nullValues], ['number', ['.']]);
     // A spreadsheet's errors, INSEE's `nd`, Eurostat's flagged `: c`, a typeset minus sign; a column of `..` only (the latest year, not published yet).
-    const marks = await infer('marks.csv', ['area,ratio,pop,change,y2023,flag', 'A,0.5,12,−43.1,..,T', 'B,#DIV/0!,nd,2.5,..,F', 'C,1.5,: c,−0.5,..,T', 'D,2,14,1,..,F']);
+    const marks = await infer('marks.csv', ['area,ratio,pop,change,y2022,y2023,note,flag', 'A,0.5,12,−43.1,1.5,..,...,T', 'B,#DIV/0!,nd,2.5,..,..,...,F', 'C,1.5,: c,−0.5,2,..,...,T', 'D,2,14,1,3,..,...,F']);
     assert.deepEqual([marks['ratio']!.type, marks['ratio']!.nullValues], ['number', ['#DIV/0!']]);
     assert.deepEqual([marks['pop']!.type, marks['pop']!.nullValues], ['integer', [': c', 'nd']]);
     assert.deepEqual([marks['change']!.type, marks['change']!.nullValues], ['number', undefined]);
     assert.deepEqual([marks['y2023']!.type, marks['y2023']!.nullValues], ['number', ['..']]);
+    // Marks alone that no column of numbers reads as missing (`...` for notes to come): text.
+    assert.deepEqual([marks['note']!.type, marks['note']!.nullValues], ['text', undefined]);
     assert.deepEqual([marks['flag']!.type, marks['flag']!.nullValues], ['boolean', undefined]);
     // Statistics Canada's `F` (too unreliable to publish) beside numbers; `T` and `F` alone are a boolean, and `M` and `F` text.
     const statcan = await infer('statcan.csv', ['ref_date,value,flag,sex', ...Array.from({ length: 120 }, (_, i) => `2024-${String(1 + (i % 12)).padStart(2, '0')},${i % 9 === 7 ? 'F' : `${i}.5`},${i % 2 ? 'T' : 'F'},${i % 2 ? 'M' : 'F'}`)]);

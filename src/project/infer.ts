@@ -242,10 +242,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       format = tsFormats[0];
       ambiguousWith = tsFormats.find((f) => f.split(' ')[0] !== format!.split(' ')[0] && f.slice(f.indexOf(' ')) === format!.slice(format!.indexOf(' ')));
     }
-    // A column of figure marks only (the World Bank's latest year, all `..`): numbers to come, none published yet.
     const found = row[`tokens_${i}`];
-    const marks = typeof row[`marks_${i}`] === 'string' ? String(row[`marks_${i}`]).split('\x01') : [];
-    if (type === 'text' && values === 0 && typeof found !== 'string' && marks.length && marks.every((m) => m.length >= 2 && !/^[A-Za-z]+$/.test(m))) type = 'number';
     // A spelling of "missing" counts only where the other values have a type of their own.
     if (typeof found === 'string') {
       for (const t of found.split('\x01')) {
@@ -278,6 +275,13 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     };
   });
   await nameCodes(engine, columns, value, source);
+  // A column of marks only where the file's columns of numbers read the same marks as missing (the World
+  // Bank's latest year, all `..`): numbers to come, none published yet. Not `***` alone (a masked password).
+  const figureMarks = new Set(columns.flatMap((c) => (c.type === 'number' || c.type === 'integer' || c.type === 'decimal' ? (c.nullValues ?? []) : [])));
+  columns.forEach((c, i) => {
+    const marks = typeof row[`marks_${i}`] === 'string' ? String(row[`marks_${i}`]).split('\x01').sort() : [];
+    if (c.type === 'text' && Number(row[`values_${i}`]) === 0 && row[`tokens_${i}`] == null && marks.length && marks.every((m) => figureMarks.has(m))) columns[i] = { ...c, type: 'number', nullValues: marks };
+  });
   // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
   const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
