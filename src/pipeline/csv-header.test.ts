@@ -106,6 +106,18 @@ describe('header names and their match with a definition', () => {
     assert.equal(headerProblem('adult_3.csv', narrow, matchHeader(narrow, spec), spec), undefined);
   });
 
+  test('header: false: the fields are the declared columns in order; a first line of another width, or of names, is refused', () => {
+    const spec: DatasetSpec = { ...declaring(['column_1', 'column_2', 'column_3']), headerless: true, columns: { column_1: { type: 'text', required: false, personal: false }, column_2: { type: 'text', required: false, personal: false }, column_3: { type: 'integer', required: false, personal: false } } };
+    const row = parseHeader('Paris, France, 1');
+    assert.deepEqual(matchHeader(row, spec).names, ['column_1', 'column_2', 'column_3']);
+    assert.equal(headerProblem('cities.data', row, matchHeader(row, spec), spec), undefined);
+    const wide = parseHeader('Paris, France, Europe, 1');
+    assert.match(headerProblem('cities_2.data', wide, matchHeader(wide, spec), spec)?.message ?? '', /^cities_2\.data: its first line has 4 fields where datasets\/table\.yml declares 3 columns, read in order \(header: false\)/);
+    // Names where a column of numbers has its values: a header, not a row (the declared names are init's column_N).
+    const names = parseHeader('city,country,code');
+    assert.match(headerProblem('cities_3.data', names, matchHeader(names, spec), spec)?.message ?? '', /its first line names the columns \(city,country,code\), but datasets\/table\.yml says header: false/);
+  });
+
   test('ligatures are spelled out: a later export spelling them in ASCII matches', () => {
     const header = parseHeader('Œuvre,Straße,Søren,Æther,Łódź,Surface m²,Nº client');
     const names = columnNames(header);

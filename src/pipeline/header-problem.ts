@@ -63,7 +63,11 @@ function headerlessProblem(fileName: string, fields: string[], spec: DatasetSpec
     };
   }
   const named = fields.filter((f, i) => f.trim() !== '' && headerKey(f) === headerKey(declared[i]!)).length;
-  if (named * 2 <= declared.length) return undefined;
+  // Or words without a digit where every column of numbers or dates has its value (`city,population,founded`
+  // over columns named column_1...): names, no row.
+  const typed = declared.flatMap((c, i) => (['integer', 'number', 'decimal', 'date', 'timestamp'].includes(spec.columns[c]!.type) ? [i] : []));
+  const words = typed.length > 0 && typed.every((i) => /^[^0-9]*\p{L}[^0-9]*$/u.test(fields[i]!.trim()));
+  if (named * 2 <= declared.length && !words) return undefined;
   return {
     message: `${fileName}: its ${first} names the columns (${shown(fields.join(spec.delimiter))}), but datasets/${spec.name}.yml says header: false: it would be read as a row`,
     hint: `remove header: false from datasets/${spec.name}.yml if the dataset's files have a header line, or that line from this file`,
