@@ -32,6 +32,10 @@ describe('header names and their match with a definition', () => {
     const names = columnNames(header);
     assert.deepEqual(names, ['area_code', 'c_2021', 'c_2022', 'c_2023', 'rate_x']);
     assert.deepEqual(matchHeader(parseHeader('Area code,2021,2022 [revised],2023,Rate [x]'), declaring(names)).names, names);
+    // Two fields one name but for a note keep it: numbered by position, another order would swap them.
+    const both = columnNames(parseHeader('Value [p],Value'));
+    assert.deepEqual(both, ['value_p', 'value']);
+    assert.deepEqual(matchHeader(parseHeader('Value,Value [p]'), declaring(both)).names, ['value', 'value_p']);
     // A definition written with the notes in its names still loads the file that has them.
     assert.deepEqual(matchHeader(header, declaring(['area_code', 'c_2021_note_2', 'c_2022', 'c_2023_provisional_note_3', 'rate_x'])).names, ['area_code', 'c_2021_note_2', 'c_2022', 'c_2023_provisional_note_3', 'rate_x']);
   });

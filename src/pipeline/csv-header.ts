@@ -107,8 +107,12 @@ export function columnNames(header: string[]): string[] {
 
 function namesOf(header: string[], fold: (text: string) => string): string[] {
   const taken = new Set<string>();
+  // A field whose name without its notes is another field's (`Value [p]` beside `Value`) keeps them:
+  // numbered by position instead, a later file in another order would swap the two columns' values.
+  const bare = header.map((h, i) => headerKey(nameOf(h, i, fold)));
+  const kept = (h: string, i: number) => withoutNotes(h) !== h.trim() && bare.filter((b) => b === bare[i]).length > 1;
   return header.map((h, i) => {
-    const base = nameOf(h, i, fold);
+    const base = nameOf(h, i, fold, kept(h, i));
     let name = base;
     for (let k = 2; taken.has(headerKey(name)); k++) name = `${base}_${k}`;
     taken.add(headerKey(name));
