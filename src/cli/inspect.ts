@@ -62,9 +62,12 @@ export async function inspectLayer(config: Config, bucket: Bucket, sampleRows = 
       const files: string[] = [];
       for (const k of g.keys) files.push(await lake.localPath(bucket, k, downloads));
       const list = `[${files.map(str).join(', ')}]`;
+      // A dataset's files without a header line (`header: false`): their fields under the declared names.
+      const headerless = bucket === 'bronze' ? config.project.datasets.find((d) => d.headerless && key.startsWith(`${d.name}/`)) : undefined;
+      const names = headerless ? `, names = [${Object.keys(headerless.columns).map(str).join(', ')}]` : '';
       const source =
         g.format === 'csv'
-          ? `read_csv(${list}, header = true, all_varchar = true, ignore_errors = true, union_by_name = true)`
+          ? `read_csv(${list}, header = ${headerless ? 'false' : 'true'}${names}, all_varchar = true, ignore_errors = true, union_by_name = true)`
           : `read_parquet(${list}, hive_partitioning = false, union_by_name = true)`;
       const [count] = await db.rows(`SELECT count(*) AS n FROM ${source}`);
       report.objects.push({
