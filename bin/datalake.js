@@ -13,10 +13,11 @@ if (!existsSync(fileURLToPath(entry))) {
 // command such as `kpis` starts some 40 ms sooner under Node 24. Node 20 has no such cache (the
 // call is absent); NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 module.enableCompileCache?.();
-// A reader that stops early (`datalake openapi | head`) closes the pipe: the output ends there, as in
-// any command-line tool, rather than in a stack trace.
+// A reader that stops early (`datalake openapi | head`) closes the pipe: the output ends there, without a
+// stack trace, with the status of a process ended by SIGPIPE (128 + 13), as other command-line tools
+// end: a supervisor still sees that a `serve` whose log pipe closed did not end well.
 process.stdout.on('error', (err) => {
   if (err.code !== 'EPIPE') throw err;
-  process.exit(0);
+  process.exit(141);
 });
 await import(entry.href);

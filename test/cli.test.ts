@@ -93,7 +93,7 @@ describe('CLI', () => {
     const pipeline = `"${process.execPath}" "${BIN}" openapi | head -c 10 > /dev/null; echo "exit=\${PIPESTATUS[0]}"`;
     const r = await new Promise<{ stdout: string; stderr: string }>((resolve) => execFile('bash', ['-c', pipeline], (_err, stdout, stderr) => resolve({ stdout, stderr })));
     assert.equal(r.stderr, '');
-    assert.equal(r.stdout.trim(), 'exit=0');
+    assert.equal(r.stdout.trim(), 'exit=141');
   });
 
   test('bad option values are one line, not a stack trace', async () => {
