@@ -109,14 +109,14 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     );
     return oneThread;
   };
+  // The lines before the first data row: the skipped ones and the header (none with `header: false`).
+  const linesBefore = (spec.headerless ? 0 : 1) + (spec.skipLines ?? 0);
   /**
    * The whole file to quarantine, one row per non-blank line with its text: for the byte soups that
    * stop DuckDB's CSV parser altogether, and for files whose reading does not account for every record
    * bronze counted (malformed quoting can swallow lines into a rejected one). Never fewer rows than
    * records, so nothing is lost and nothing blocks later runs.
    */
-  // The lines before the first data row: the skipped ones and the header (none with `header: false`).
-  const linesBefore = (spec.headerless ? 0 : 1) + (spec.skipLines ?? 0);
   const quarantineWholeFile = async (message: string) => {
     await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};
       CREATE TEMP TABLE ${rejects} AS
