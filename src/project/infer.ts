@@ -280,7 +280,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const figureMarks = new Set(columns.flatMap((c) => (c.type === 'number' || c.type === 'integer' || c.type === 'decimal' ? (c.nullValues ?? []) : [])));
   columns.forEach((c, i) => {
     const marks = typeof row[`marks_${i}`] === 'string' ? String(row[`marks_${i}`]).split('\x01').sort() : [];
-    if (c.type === 'text' && Number(row[`values_${i}`]) === 0 && row[`tokens_${i}`] == null && marks.length && marks.every((m) => figureMarks.has(m))) columns[i] = { ...c, type: 'number', nullValues: marks };
+    if (c.type === 'text' && Number(row[`values_${i}`]) === 0 && row[`tokens_${i}`] == null && marks.length && marks.every((m) => figureMarks.has(m))) columns[i] = { ...c, type: 'number', nullValues: marks, complete: false, unique: false };
   });
   // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
   const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
