@@ -106,8 +106,8 @@ export function unescapedText(t: string): string {
 
 /**
  * Why a file of a dataset reading `escape: backslash` cannot be read so, or undefined: a backslash
- * before another character (`C:\\reports`) would be dropped, and a doubled quote is not read as one.
- * With `quote: none` (PostgreSQL's text format), `\\t` and `\\n` are escapes, `\\U` is not.
+ * before another character (`C:\reports`) would be dropped, and a doubled quote is not read as one.
+ * With `quote: none` (PostgreSQL's text format), `\t` and `\n` are escapes, `\U` is not.
  */
 export function escapeProblem(name: string, style: QuoteStyle, spec: { name: string; backslashEscapes?: true }): { message: string; hint: string } | undefined {
   const textBackslash = spec.backslashEscapes ? style.textBackslash : style.loneBackslash;
