@@ -3,6 +3,8 @@ import { aggregate, type Rows } from './infer-sql.js';
 import type { InferredColumn } from './inferred.js';
 import type { DecimalSeparator } from './types.js';
 
+// Columns that are nearly of a type, or of marks only: what init says, or declares, of them.
+
 /** The type all but a few of a text column's values read as (1 % at most): integer, number, date or timestamp. */
 export function nearlyTyped(failing: (test: string) => number, values: number, separator: DecimalSeparator | undefined): InferredColumn['nearly'] {
   const few = Math.max(1, Math.floor(values / 100));
@@ -25,4 +27,18 @@ export async function nameCodes(engine: Engine, columns: InferredColumn[], value
     const c = columns[i]!;
     if (Number(codes[`kinds_${i}`]) === 1 && Number(codes[`coded_${i}`]) === c.nearly!.failing) columns[i] = { ...c, nearly: { ...c.nearly!, code: String(codes[`code_${i}`]) } };
   }
+}
+
+/**
+ * Columns of marks only, where the file's columns of numbers read the same marks as missing (the World
+ * Bank's latest year, all `..`): numbers to come, none published yet; not `***` alone (a masked
+ * password). Typed `number` in place, never complete. `row`: the aggregates of the typing (`marks_<i>`,
+ * `values_<i>`, `tokens_<i>`).
+ */
+export function markedNumbers(columns: InferredColumn[], row: Record<string, unknown>): void {
+  const figureMarks = new Set(columns.flatMap((c) => (c.type === 'number' || c.type === 'integer' || c.type === 'decimal' ? (c.nullValues ?? []) : [])));
+  columns.forEach((c, i) => {
+    const marks = typeof row[`marks_${i}`] === 'string' ? String(row[`marks_${i}`]).split('\x01').sort() : [];
+    if (c.type === 'text' && Number(row[`values_${i}`]) === 0 && row[`tokens_${i}`] == null && marks.length && marks.every((m) => figureMarks.has(m))) columns[i] = { ...c, type: 'number', nullValues: marks, complete: false, unique: false };
+  });
 }

@@ -11,7 +11,7 @@ import { columnNames, inspectHeader, type Quoting } from '../pipeline/csv-header
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
 import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { aggregate, textReader } from './infer-sql.js';
-import { nameCodes, nearlyTyped } from './infer-nearly.js';
+import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
 import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
@@ -275,13 +275,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     };
   });
   await nameCodes(engine, columns, value, source);
-  // A column of marks only where the file's columns of numbers read the same marks as missing (the World
-  // Bank's latest year, all `..`): numbers to come, none published yet. Not `***` alone (a masked password).
-  const figureMarks = new Set(columns.flatMap((c) => (c.type === 'number' || c.type === 'integer' || c.type === 'decimal' ? (c.nullValues ?? []) : [])));
-  columns.forEach((c, i) => {
-    const marks = typeof row[`marks_${i}`] === 'string' ? String(row[`marks_${i}`]).split('\x01').sort() : [];
-    if (c.type === 'text' && Number(row[`values_${i}`]) === 0 && row[`tokens_${i}`] == null && marks.length && marks.every((m) => figureMarks.has(m))) columns[i] = { ...c, type: 'number', nullValues: marks, complete: false, unique: false };
-  });
+  markedNumbers(columns, row);
   // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
   const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
