@@ -406,6 +406,9 @@ describe('silver cleaning rules', () => {
       preis: { type: 'number', required: false, personal: false },
       betrag: { type: 'decimal', scale: 2, required: false, personal: false },
     });
+    // An integer written as a float by pandas (`17850.0`) is that integer; `2.5` and `3.00` are no integers.
+    const ids = await clean({ ...spec, delimiter: ';' }, 'id;menge;preis;betrag\n1;17850.0;1;1\n2;2.5;1;1\n3;3.00;1;1\n');
+    assert.deepEqual([ids.rows.map((r) => r['menge']), ids.quarantine.map((q) => q['_record'])], [[17850], [2, 3]]);
     // And a typeset minus sign (U+2212), as ONS and printed tables write it.
     const lines = ['1;\u00a0100;12,5\u00a0;\u202f3.50', '2;100\u00a0;\u00a0-4;7', '3;1\u00a0234;1;1', '4;\u22125;\u221243,1;\u22120.25'];
     const { rows, quarantine } = await clean({ ...spec, delimiter: ';' }, 'id;menge;preis;betrag\n' + lines.map((l) => `${l}\n`).join(''));

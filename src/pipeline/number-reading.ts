@@ -67,3 +67,11 @@ export function unicodeSpaced(r: string): string {
 
 /** `r` trimmed of Unicode spaces, its minus sign (U+2212, as typeset tables and ONS write `−43.1`) a hyphen. */
 export const unicodeTrimmed = (r: string) => `replace(trim(${r}), '\u2212', '-')`;
+
+/**
+ * SQL `CASE` branch: an integer written as a float, one zero after its point (`17850.0`: pandas writes an
+ * id column so where one is missing), as `value` reads it. Not with decimal commas, where `1.000` groups thousands.
+ */
+export function floatWrittenInteger(r: string, value: string, decimalSeparator?: DecimalSeparator): string {
+  return decimalSeparator === ',' ? '' : ` WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+[.]0\\s*') THEN ${value}`;
+}

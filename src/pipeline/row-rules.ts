@@ -1,6 +1,6 @@
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, DecimalSeparator, Severity } from '../project/types.js';
-import { KNOWN_UNITS, numberExpr, unicodeSpaced, unicodeTrimmed, withoutUnit } from './number-reading.js';
+import { floatWrittenInteger, KNOWN_UNITS, numberExpr, unicodeSpaced, unicodeTrimmed, withoutUnit } from './number-reading.js';
 
 /**
  * A dataset's declarations as SQL over one row: the typed value of each raw text column, whether it is
@@ -74,7 +74,7 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
       // Thousands grouped as the dataset's declared separator groups them: `990 157` (a non-breaking space, INSEE's) or `1.234` with decimal commas, `1,234` with a declared decimal point.
       const grouping = decimalSeparator === ',' ? ['[+-]?[0-9]{1,3}([. \u00a0\u202f][0-9]{3})+', '[. \u00a0\u202f]'] : decimalSeparator === '.' ? ['[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+', ','] : undefined;
       const grouped = grouping ? ` WHEN regexp_full_match(trim(${r}), '${grouping[0]}') THEN TRY_CAST(regexp_replace(trim(${r}), '${grouping[1]}', '', 'g') AS BIGINT)` : '';
-      return `CASE WHEN ${value} IS NULL THEN (CASE WHEN ${unicodeSpaced(r)} AND regexp_full_match(${unicodeTrimmed(r)}, '[+-]?[0-9]+') THEN TRY_CAST(${unicodeTrimmed(r)} AS BIGINT)${grouped} END) WHEN CAST(${value} AS VARCHAR) = ${r} THEN ${value} WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN ${value}${grouped} END`;
+      return `CASE WHEN ${value} IS NULL THEN (CASE WHEN ${unicodeSpaced(r)} AND regexp_full_match(${unicodeTrimmed(r)}, '[+-]?[0-9]+') THEN TRY_CAST(${unicodeTrimmed(r)} AS BIGINT)${grouped} END) WHEN CAST(${value} AS VARCHAR) = ${r} THEN ${value} WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN ${value}${grouped}${floatWrittenInteger(r, value, decimalSeparator)} END`;
     }
     case 'number':
     case 'decimal': {

@@ -1,7 +1,8 @@
 import { sqlIdent as id, type Engine } from '../engine/duckdb.js';
 import { textReader } from './infer-sql.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
-import { ID_LIKE, isRowNumber, keyOf } from './init-yaml.js';
+import { ID_LIKE } from './infer-spellings.js';
+import { isRowNumber, keyOf } from './init-yaml.js';
 
 /** A column that numbers the rows of something else: GTFS's `stop_sequence`, an order's line, Olist's `order_item_id`. */
 const PART_LIKE = /(^|_)(seq|sequence|line|item|position|pos)($|_)/;

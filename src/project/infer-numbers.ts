@@ -11,11 +11,13 @@ export type Fails = (i: number, test: string) => string;
  * reading (`int`, `num`; `numc` with decimal commas, `nump` with commas grouping thousands), and the
  * values that tell one convention from the other (`dc`, `dd`, `dtt`, `dt`, `pi`).
  */
-export function numberTests(v: string, i: number, fails: Fails): string[] {
+export function numberTests(v: string, i: number, fails: Fails, idLike = false): string[] {
   // A number as silver reads it, finite, and not an id of more digits than a double holds exactly.
   const reads = (separator?: ',' | '.') => `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE', separator)}) THEN true END`;
   return [
     `${fails(i, `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') AND NOT ${zeroLed(v)} THEN TRY_CAST(${v} AS BIGINT) END`)} AS ${id(`int_${i}`)}`,
+    // Ids written as floats by pandas where one is missing (`17850.0`, Online Retail's CustomerID): integers (`intz`).
+    ...(idLike ? [`${fails(i, `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+([.]0)?') AND NOT ${zeroLed(v)} THEN TRY_CAST(regexp_replace(${v}, '[.]0$', '') AS BIGINT) END`)} AS ${id(`intz_${i}`)}`] : []),
     `${fails(i, reads())} AS ${id(`num_${i}`)}`,
     // The same with a decimal comma and thousands dots (`decimal_separator: ","`), and the values that tell one
     // convention from the other: `12,5` or `0,125` (no thousands), against `12.5` (no thousands either).

@@ -35,4 +35,6 @@ export const TIMESTAMP_FORMATS = [...NUMERIC_DATE_FORMATS.filter((f) => f !== '%
 export const zeroLed = (v: string) => `regexp_matches(${v}, '^[+-]?0[0-9]')`;
 /** Names of codes written in digits whose zeros matter even where the file at hand has none: postal codes, FIPS, phone numbers, product codes. */
 export const CODE_NAME = /(^|_)(zip|zipcode|postcode|postal|plz|fips|geoid|insee|siren|siret|phone|tel|telephone|ean|upc|gtin|isbn|code)(_(number|no|num|code))?$|^(code|zip|fips|insee)_/;
+/** A column named as an identifier: `id`, `customer_id`, `code`, `key`, `number`... */
+export const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
 export const BOOLEANS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n'];

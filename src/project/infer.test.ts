@@ -133,6 +133,9 @@ describe('inferCsv', () => {
     // A few values of one code among numbers: named, to read as missing if it marks one.
     const coded = await infer('coded.csv', ['ref_date,value', ...Array.from({ length: 120 }, (_, i) => `2024-${String(1 + (i % 12)).padStart(2, '0')},${i === 7 ? 'NR' : `${i}.5`}`)]);
     assert.deepEqual([coded['value']!.type, coded['value']!.nearly], ['text', { type: 'number', failing: 1, code: 'NR' }]);
+    // Ids written as floats by pandas where one is missing (Online Retail's CustomerID): integers; a measure so written stays a number.
+    const retail = await infer('retail.csv', ['InvoiceNo,CustomerID,Quantity', '536365,17850.0,6.0', '536366,,2.0', '536367,13047.0,3.0']);
+    assert.deepEqual([retail['customer_id']!.type, retail['quantity']!.type], ['integer', 'number']);
     // UCI's `?` for unknown, in text columns too (adult's workclass); other marks stay values there.
     const adult = await infer('adult.csv', ['age,workclass,flag', '39, State-gov,x', '50, ?,ok', '38, Private,x']);
     assert.deepEqual([adult['workclass']!.type, adult['workclass']!.nullValues], ['text', ['?']]);

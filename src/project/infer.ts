@@ -12,7 +12,7 @@ import { csvLayout, hasQuotedLineBreak } from './layout.js';
 import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { aggregate, textReader } from './infer-sql.js';
 import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
-import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
+import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, ID_LIKE, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import type { ColumnType, DecimalSeparator } from './types.js';
@@ -122,7 +122,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${marks}) AS ${id(`marks_${i}`)}`,
       // Eight digits of a day (GA4's `20240101`) in a column named as a date.
       ...(DATE_NAME.test(names[i]!) ? [`${fails(i, `CASE WHEN regexp_full_match(${v}, '(19|20)[0-9]{6}') THEN try_strptime(${v}, '%Y%m%d') END`)} AS ${id(`ymd_${i}`)}`] : []),
-      ...numberTests(v, i, fails),
+      ...numberTests(v, i, fails, ID_LIKE.test(names[i]!)),
       // (0 and 1 among words: `True`, `0`, `false`, `1` in one column, as silver reads them. 0 and 1 alone are integers, tested first.)
       `${fails(i, `CASE WHEN lower(${v}) IN (${[...BOOLEANS, '0', '1'].map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
       // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
@@ -219,7 +219,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     // A code written in digits (a ZIP, FIPS or phone number): text, so that a later file's `01001` keeps its zero.
     if (ok('int') && CODE_NAME.test(names[i]!)) code = true;
     else if (ok('int') && ok('ymd')) [type, format] = ['date', '%Y%m%d'];
-    else if (ok('int')) type = 'integer';
+    else if (ok('int') || (ID_LIKE.test(names[i]!) && ok('intz'))) type = 'integer';
     else if (ok(decimalSeparator === ',' ? 'numc' : 'num')) type = 'number';
     else if (decimalSeparator === '.' && sum('dc') === 0 && ok('nump')) {
       type = 'number';

@@ -4,7 +4,7 @@ import { RESERVED_PARAMETERS } from './load.js';
 
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found, and a starter KPI. */
 
-export const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
+import { ID_LIKE } from './infer-spellings.js';
 
 /**
  * A key: a column unique and never empty, integer or text, with an id-like name, else the first column
