@@ -3,9 +3,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Engine } from '../src/engine/duckdb.js';
 import { runCli } from './support/cli.js';
 import { startServer } from './support/load.js';
+import { silverRows } from './support/lake-rows.js';
 
 // Files without a header line, as UCI's repository writes them (`adult.data`: `39, State-gov, 77516,
 // ...`, `?` for unknown; `adult.test` with a title line first): `init --from-csv` declares
@@ -17,14 +17,6 @@ after(async () => fs.rm(root, { recursive: true, force: true }));
 
 const ADULT = ['39, State-gov, 77516, <=50K', '50, Self-emp, 83311, >50K', '38, ?, 215646, <=50K', 'abc, Private, 234721, <=50K', '28, Private, 338409', '37, State-gov, 284582, >50K'];
 
-async function silverRows(dataDir: string, dataset: string, query: string) {
-  const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'test');
-  try {
-    return await engine.rows(query.replace('$t', `read_parquet('${path.join(dataDir, 'lake', 'silver', dataset)}/**/*.parquet')`));
-  } finally {
-    engine.close();
-  }
-}
 
 test('a file without a header line (adult.data): init declares header: false with columns by position; renamed, every line loads as a row, numbered as in the file', async () => {
   const csvs = path.join(root, 'uci');
@@ -63,14 +55,14 @@ test('a file without a header line (adult.data): init declares header: false wit
   assert.match(text, /adult_3\.data: its first line has 5 fields/);
   // Every line of adult.data and adult_test.csv's four after the title, and the 3 lines of the files waiting: 6 + 4 + 3 in, 2 rows and the 3 waiting quarantined.
   assert.deepEqual([summary.stages[0].rowsOut, summary.stages[1].rowsIn, summary.stages[1].rowsOut, summary.stages[1].quarantined], [13, 13, 8, 5]);
-  assert.deepEqual(await silverRows(dataDir, 'adult', 'SELECT age, workclass, fnlwgt, income FROM $t ORDER BY fnlwgt'), [
+  assert.deepEqual(await silverRows(dataDir, 'adult', '', 'SELECT age, workclass, fnlwgt, income FROM $t ORDER BY fnlwgt'), [
     { age: 39, workclass: 'State-gov', fnlwgt: 77516, income: '<=50K' },
     { age: 50, workclass: 'Self-emp', fnlwgt: 83311, income: '>50K' },
     { age: 38, workclass: null, fnlwgt: 215646, income: '<=50K' },
     { age: 37, workclass: 'State-gov', fnlwgt: 284582, income: '>50K' },
   ]);
   // Data rows numbered from the file's first line, which is one.
-  const quarantine = await silverRows(dataDir, 'quarantine/adult', 'SELECT _record, _line, _reason FROM $t ORDER BY coalesce(_record, _line)');
+  const quarantine = await silverRows(dataDir, 'quarantine/adult', '', 'SELECT _record, _line, _reason FROM $t ORDER BY coalesce(_record, _line)');
   assert.deepEqual(
     quarantine.map((q) => [q['_record'] ?? q['_line'], q['_reason']]),
     [

@@ -3,9 +3,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Engine } from '../src/engine/duckdb.js';
 import { runCli } from './support/cli.js';
 import { startServer } from './support/load.js';
+import { silverRows } from './support/lake-rows.js';
 
 // Files as public data sets and spreadsheet exports write them, through the built CLI: years as
 // column names, a field with no name (a trailing delimiter), one name twice, timestamps with UTC
@@ -34,15 +34,6 @@ async function runProject(dir: string, dataDir: string) {
   return JSON.parse(run.stdout);
 }
 
-/** `query` over `$t`: the silver files a run wrote for a dataset. */
-async function silverRows(dataDir: string, dataset: string, runId: string, query: string) {
-  const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'test');
-  try {
-    return await engine.rows(query.replace('$t', `read_parquet('${path.join(dataDir, 'lake', 'silver', dataset)}/**/${runId}*.parquet')`));
-  } finally {
-    engine.close();
-  }
-}
 
 test('init --from-csv on year columns, an unnamed column, a repeated name and offset timestamps: every value loads', async () => {
   const dir = await initFrom(

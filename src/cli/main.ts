@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { describeSystemError, errorMessage, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
+import { reportError } from './report-error.js';
 import { FLOWS, STAGES, TASKS, type FlowName, type StageName } from '../flows/definitions.js';
 import { settleAlerts } from '../ops/pending.js';
 import { dateValue, integer, positiveInt, rateValue } from './options.js';
@@ -286,16 +287,7 @@ async function main(): Promise<void> {
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (caught) {
-    const err = describeSystemError(caught);
-    const debug = /^(1|true|yes|on)$/i.test(process.env['DATALAKE_DEBUG'] ?? '');
-    if (err instanceof UserError) {
-      console.error(`error: ${err.message}`);
-      if (err.hint) console.error(`  hint: ${err.hint}`);
-    } else {
-      console.error(`error: ${errorMessage(err)}`);
-      if (!debug) console.error('  (unexpected: set DATALAKE_DEBUG=1 to see the stack trace, and please report it)');
-    }
-    if (debug && err instanceof Error) console.error(err.stack);
+    reportError(caught);
     process.exitCode = 1;
   }
   // An alert still being delivered (a run's end) is waited for, as long as its retries can take at most.

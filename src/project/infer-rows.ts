@@ -33,11 +33,12 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
     // Totals (400 records)`, then `"","",...,"USD 49,471,547.92"`): when only such rows and notes follow it, the data ends before it.
     .rows(`WITH f AS ${flags}, t AS (SELECT min(_n) FILTER (WHERE total) AS t FROM f),
       l AS (SELECT CASE WHEN any_value(t) IS NOT NULL AND coalesce(bool_and(unlabelled OR first) FILTER (WHERE _n > t), true) THEN coalesce(max(_n) FILTER (WHERE (more OR value) AND _n < t), 0) ELSE coalesce(max(_n) FILTER (WHERE more OR value), 0) END AS last FROM f, t)
-      SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, any_value(last) AS last FROM f, l`)
+      SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, coalesce(bool_or(_n = last AND unlabelled), false) AS bare_last, any_value(last) AS last FROM f, l`)
     .catch(() => [undefined]);
   // The figures of a total without its label (its line of one field, Salesforce's `Grand Totals (400 records)`, is
   // no row of the header's fields): the last row, its first field empty, each figure the sum of its column above.
-  const sumRowFilled = await sumRowOf(engine, rows, headers.length, Number(r?.['last'] ?? 0));
+  // Read again only where the last row's first field is empty (told in the pass above).
+  const sumRowFilled = r?.['bare_last'] === true ? await sumRowOf(engine, rows, headers.length, Number(r['last'] ?? 0)) : undefined;
   const sumRow = sumRowFilled !== undefined;
   const last = Number(r?.['last'] ?? 0) - (sumRow ? 1 : 0);
   const footerRows = Number(r?.['footer'] ?? 0) + (sumRow ? 1 : 0);

@@ -81,7 +81,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // A first line that is a row (UCI's `adult.data`, no header): read as one, the columns named by their
   // position (`header: false`), for the user to rename in the order of the file.
   const headerless = await headerIsRow(engine, every, headers);
-  if (headerless) [reader, every] = [textReader(file, delimiter, headers.length, skipLines, quote ?? escape, true), everyOf(textReader(file, delimiter, headers.length, skipLines, quote ?? escape, true))];
+  if (headerless) reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape, true);
+  if (headerless) every = everyOf(reader);
   const fields = headerless ? headers.map((_, i) => `column_${i + 1}`) : headers;
   const names = headerless ? fields : columnNames(headers);
   // A second header row of descriptions under the names (US Census downloads: `Geography`, `Estimate!!Total`):

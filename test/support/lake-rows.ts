@@ -18,3 +18,13 @@ export async function lakeRows(lake: ObjectStore, bucket: Bucket, keys: string[]
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
+
+/** A query over `$t`: the silver Parquet files of a folder lake under `dataDir` for a dataset (or `quarantine/<dataset>`), of run `runId` (every run: ''). */
+export async function silverRows(dataDir: string, dataset: string, runId: string, query: string): Promise<Row[]> {
+  const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'test');
+  try {
+    return await engine.rows(query.replace('$t', `read_parquet('${path.join(dataDir, 'lake', 'silver', dataset)}/**/${runId}*.parquet')`));
+  } finally {
+    engine.close();
+  }
+}
