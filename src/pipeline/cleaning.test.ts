@@ -462,6 +462,21 @@ describe('silver cleaning rules', () => {
     ]);
   });
 
+  test('a malformed line is numbered as an editor numbers the file, past values with line breaks in them', async () => {
+    const spec = keyedById('notes', [], { id: { type: 'integer', required: true, personal: false }, note: { type: 'text', required: false, personal: false } });
+    // Lines: 1 header, 2-3 a note on two lines, 4 malformed, 5 blank, 6-8 a note on three lines, 9 malformed.
+    const csv = 'id,note\n1,"first\nsecond"\n2,x,extra\n\n3,"a\r\nb\nc"\n4\n5,ok\n';
+    const { rows, quarantine } = await clean(spec, csv);
+    assert.deepEqual(rows.map((r) => r['id']), [1, 3, 5]);
+    assert.deepEqual(quarantine.map((q) => [q['_line'], q['_reason']]), [
+      [4, 'malformed_line:too_many_columns'],
+      [9, 'malformed_line:missing_columns'],
+    ]);
+    // A quote escaped by a backslash opens no value: the line break after it ends the record.
+    const escaped = await clean({ ...spec, escape: '\\' }, 'id,note\n1,"say \\"hi"\n2,"a\nb"\n3,x,y\n');
+    assert.deepEqual(escaped.quarantine.map((q) => [q['_line'], q['_reason']]), [[5, 'malformed_line:too_many_columns']]);
+  });
+
   test('CRLF line ends and a BOM are read like plain files; a line the reader rejects is kept without line ends', async () => {
     const { rows, quarantine } = await clean(
       achats,

@@ -4,7 +4,8 @@ import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
 import { duplicateKeyCode, missingCol, raw } from './row-rules.js';
 import { bufferOption, judgedRows, type JudgeOptions } from './judging.js';
-import { headerOption, skipOption } from './csv-header.js';
+import { headerOption, quotingOf, skipOption } from './csv-header.js';
+import { editorLines } from './reader-lines.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
@@ -111,6 +112,8 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   };
   // The lines before the first data row: the skipped ones and the header (none with `header: false`).
   const linesBefore = (spec.headerless ? 0 : 1) + (spec.skipLines ?? 0);
+  // Every line quarantined as the file's lines, numbered as an editor does (not as the CSV reader does).
+  let wholeFile = false;
   /**
    * The whole file to quarantine, one row per non-blank line with its text: for the byte soups that
    * stop DuckDB's CSV parser altogether, and for files whose reading does not account for every record
@@ -120,10 +123,12 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const quarantineWholeFile = async (message: string) => {
     await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};
       CREATE TEMP TABLE ${rejects} AS
-      SELECT (row_number() OVER () + ${linesBefore})::BIGINT AS line, 'unparseable file' AS error_type, ${str(message)} AS error_message, line AS csv_line
-      FROM read_csv(${str(csvPath)}, ${headerOption(spec)}, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
-        strict_mode = false, max_line_size = 1048576${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)})
-      WHERE line <> '' AND line <> chr(13)`);
+      SELECT line, 'unparseable file' AS error_type, ${str(message)} AS error_message, text AS csv_line
+      FROM (SELECT (row_number() OVER () + ${linesBefore})::BIGINT AS line, line AS text
+        FROM read_csv(${str(csvPath)}, ${headerOption(spec)}, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
+          strict_mode = false, max_line_size = 1048576${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)}))
+      WHERE text <> '' AND text <> chr(13)`);
+    wholeFile = true;
     await stage(`SELECT ${options.header.map((h) => `NULL::VARCHAR AS ${id(h)}`).join(', ')} WHERE false`);
   };
   const readCounts = async () => {
@@ -189,6 +194,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
       .run(shiftsFrom(`SELECT n + ${linesBefore} AS line FROM (SELECT row_number() OVER () AS n, line AS text FROM ${lines}) WHERE text IS NULL OR trim(text, ' \t\r') = ''`))
       .catch(() => engine.run(shiftsFrom('SELECT 0::BIGINT AS line WHERE false')));
   }
+  if (rejected > 0 && !wholeFile) await numberAsEditors(engine, rejects, id(`lines_${t}`), csvPath, quotingOf(spec));
   const recordOf = (row: string) => (rejected > 0 ? `(${row} + 1 + coalesce((SELECT max(k) FROM ${shifts} WHERE a <= ${row}), 0))` : `(${row} + 1)`);
   const keyText = spec.key.map((k) => `CAST(s.${id(k)} AS VARCHAR)`).join(` || ', ' || `);
   // Keys known distinct: no duplicate to name and no table to join. (Even a cross join with one row of
@@ -290,4 +296,16 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
       await fs.rm(stagedFile, { force: true });
     },
   };
+}
+
+/** Renumbers the rejected lines as an editor numbers the file's lines (see editorLines), where a quoted line break comes before them. */
+async function numberAsEditors(engine: Engine, rejects: string, lines: string, csvPath: string, quoting: ReturnType<typeof quotingOf>): Promise<void> {
+  const readerLines = (await engine.rows(`SELECT DISTINCT line FROM ${rejects}`)).map((r) => Number(r['line']));
+  const moved = [...(await editorLines(csvPath, readerLines, quoting))].filter(([reader, editor]) => reader !== editor);
+  if (moved.length === 0) return;
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${lines} (reader BIGINT, editor BIGINT)`);
+  for (let i = 0; i < moved.length; i += 10000) {
+    await engine.run(`INSERT INTO ${lines} VALUES ${moved.slice(i, i + 10000).map(([reader, editor]) => `(${reader}, ${editor})`).join(', ')}`);
+  }
+  await engine.run(`UPDATE ${rejects} SET line = m.editor FROM ${lines} m WHERE ${rejects}.line = m.reader; DROP TABLE ${lines}`);
 }

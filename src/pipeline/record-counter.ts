@@ -114,7 +114,7 @@ export class RecordCounter {
 }
 
 /** Backslashes right before `end` in `chunk`; `carried` (those ending the chunk before) when the run starts the chunk. */
-function backslashesBefore(chunk: Buffer, end: number, carried: number): number {
+export function backslashesBefore(chunk: Buffer, end: number, carried: number): number {
   let k = end - 1;
   while (k >= 0 && chunk[k] === 92) k--;
   return end - 1 - k + (k < 0 ? carried : 0);
