@@ -51,8 +51,8 @@ export class KpiService {
 
   private lakeReader: LakeReader | undefined;
 
-  /** Per KPI with a text range column, the length of its values (bounds are cut to it), per publish. */
-  private readonly rangeWidths = new Map<string, Promise<number | undefined>>();
+  /** Per KPI with a text range column, its first value (bounds are cut to its length and checked against its form), per publish. */
+  private readonly rangeSamples = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly serving: ServingStore,
@@ -118,7 +118,7 @@ export class KpiService {
       if (!(err instanceof HttpError && err.statusCode === 503 && this.lakeReader)) throw err;
       let read: Awaited<ReturnType<LakeReader>>;
       try {
-        read = await this.lakeReader(kpi, readOptions(kpi, query, await this.rangeWidth(kpi).catch(() => undefined)));
+        read = await this.lakeReader(kpi, readOptions(kpi, query, await this.rangeSample(kpi).catch(() => undefined)));
       } catch (lakeErr) {
         if (lakeErr instanceof HttpError) throw lakeErr;
         throw unavailable(`${err.message}; the lake fallback failed too: ${(lakeErr as Error).message}`);
@@ -133,9 +133,9 @@ export class KpiService {
     const cached = this.versionCache.get(key);
     if (cached) return cached;
     const { version: _, ...rest } = query;
-    // A text range's width is read from the version's own rows when a bound needs cutting.
-    const width = kpi.range && kpi.columns[kpi.range]!.type !== 'date' && (rest.from !== undefined || rest.to !== undefined) ? rangeWidthOf(kpi, (await this.versionReader(kpi, { limit: 1 }, version)).rows) : undefined;
-    const read = await this.versionReader(kpi, readOptions(kpi, rest, width), version);
+    // A text range's first value is read from the version's own rows when a bound needs cutting.
+    const sample = kpi.range && kpi.columns[kpi.range]!.type !== 'date' && (rest.from !== undefined || rest.to !== undefined) ? rangeSampleOf(kpi, (await this.versionReader(kpi, { limit: 1 }, version)).rows) : undefined;
+    const read = await this.versionReader(kpi, readOptions(kpi, rest, sample), version);
     const rendered = this.render(kpi, query, read.rows);
     const response: KpiResponse = { etag: contentEtag(key, rendered.body), ...rendered, servedFrom: 'lake', ...(read.data ? { data: read.data } : {}) };
     if (this.versionCache.size >= MAX_CACHE_ENTRIES) this.versionCache.clear();
@@ -154,7 +154,7 @@ export class KpiService {
     if (version === undefined) throw notPublished(NOTHING_PUBLISHED);
     if (version !== this.cacheVersion) {
       this.cache.clear();
-      this.rangeWidths.clear();
+      this.rangeSamples.clear();
       this.cacheVersion = version;
       this.cacheData = this.serving.lastPublish().then((p) => p?.data);
       this.cacheData.catch(() => (this.cacheData = undefined));
@@ -165,7 +165,7 @@ export class KpiService {
 
     let rows: Row[] | undefined;
     try {
-      rows = await this.serving.read(kpi.table, readOptions(kpi, query, await this.rangeWidth(kpi)));
+      rows = await this.serving.read(kpi.table, readOptions(kpi, query, await this.rangeSample(kpi)));
     } catch (err) {
       if (err instanceof HttpError) throw err;
       throw unavailable(`the serving store (${this.serving.description}) is unavailable: ${(err as Error).message}`);
@@ -180,18 +180,18 @@ export class KpiService {
   }
 
   /**
-   * The length of the values of a text range column (`2026-03`: 7), read from the first published row
-   * once per publish: `from`/`to` are cut to it, so a day bound selects its month on a monthly KPI.
+   * The first value of a text range column (`2026-03`), read from the first published row once per
+   * publish: `from`/`to` are cut to its length, so a day bound selects its month on a monthly KPI.
    */
-  private rangeWidth(kpi: Kpi): Promise<number | undefined> {
+  private rangeSample(kpi: Kpi): Promise<string | undefined> {
     if (!kpi.range || kpi.columns[kpi.range]!.type === 'date') return Promise.resolve(undefined);
-    let width = this.rangeWidths.get(kpi.id);
-    if (!width) {
-      width = this.serving.read(kpi.table, { limit: 1 }).then((rows) => rangeWidthOf(kpi, rows));
-      width.catch(() => this.rangeWidths.delete(kpi.id));
-      this.rangeWidths.set(kpi.id, width);
+    let sample = this.rangeSamples.get(kpi.id);
+    if (!sample) {
+      sample = this.serving.read(kpi.table, { limit: 1 }).then((rows) => rangeSampleOf(kpi, rows));
+      sample.catch(() => this.rangeSamples.delete(kpi.id));
+      this.rangeSamples.set(kpi.id, sample);
     }
-    return width;
+    return sample;
   }
 }
 
@@ -203,9 +203,9 @@ function contentEtag(key: string, body: string): string {
   return `"${createHash('sha1').update(key).update('\0').update(body).digest('base64url').slice(0, 22)}"`;
 }
 
-function rangeWidthOf(kpi: Kpi, rows: Row[] | undefined): number | undefined {
+function rangeSampleOf(kpi: Kpi, rows: Row[] | undefined): string | undefined {
   const v = rows?.[0]?.[kpi.range!];
-  return typeof v === 'string' ? v.length : undefined;
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** What an answer is cached under: the KPI and its query, parameters sorted. */
@@ -218,9 +218,9 @@ export function cacheKey(kpi: Kpi, q: KpiQuery): string {
 
 /**
  * Turns validated query parameters into store conditions on the KPI's declared columns: `from`/`to` on
- * its range column, equality on its filters. `rangeWidth`: the length of a text range column's values.
+ * its range column, equality on its filters. `rangeSample`: a value of a text range column.
  */
-export function readOptions(kpi: Kpi, q: KpiQuery, rangeWidth?: number): { where: Condition[]; limit?: number; offset?: number } {
+export function readOptions(kpi: Kpi, q: KpiQuery, rangeSample?: string): { where: Condition[]; limit?: number; offset?: number } {
   const where: Condition[] = [];
   const range = kpi.range;
   if ((q.from !== undefined || q.to !== undefined) && !range) throw badRequest(`parameters "from" and "to" are not supported by KPI ${kpi.id}: it declares no range`);
@@ -233,6 +233,13 @@ export function readOptions(kpi: Kpi, q: KpiQuery, rangeWidth?: number): { where
     // Days compare as YYYY-MM-DD strings and a month (YYYY-MM) covers all its days; on a text column
     // (a month, a year) a longer bound is cut to the values' length: 2026-03-10 → 2026-03.
     // A shorter `to` on a text column covers the values it starts: `to=2023` takes `2023M12`, `2023-12`.
+    // A bound in another form than the values (a word for a month) would select nothing, or everything.
+    const rangeWidth = rangeSample?.length;
+    for (const p of ['from', 'to'] as const) {
+      if (rangeSample && q[p] !== undefined && /^\d/.test(rangeSample) !== /^\d/.test(q[p])) {
+        throw badRequest(`invalid query parameter "${p}": "${q[p]}" is not of the form of ${range}'s values, such as ${rangeSample}`);
+      }
+    }
     const bound = (value: string, end: boolean) =>
       isDateColumn ? (value.length === 7 ? `${value}-${end ? '31' : '01'}` : value) : rangeWidth ? (end && value.length < rangeWidth ? `${value}\uffff` : value.slice(0, rangeWidth)) : value;
     const from = q.from === undefined ? undefined : bound(q.from, false);

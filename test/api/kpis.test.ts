@@ -124,6 +124,10 @@ describe('API on a published lake', () => {
     // On a text range (months as `2026-03`), a bound shaped as a month must be one too.
     await expectError(await get('/api/volumes_mois?from=2025-13'), 400, /"from": 2025-13 is not a month of the calendar/);
     await expectError(await get('/api/kpis/volumes_mois?to=2026-00'), 400, /"to": 2026-00 is not a month of the calendar/);
+    // A word for a month would select nothing (or everything): it is refused, naming the values' form.
+    await expectError(await get('/api/volumes_mois?from=abc'), 400, /invalid query parameter "from": "abc" is not of the form of mois's values, such as \d{4}-\d{2}/);
+    await expectError(await get('/api/kpis/volumes_annee?to=last'), 400, /"to": "last" is not of the form of annee's values, such as \d{4}$/);
+    await expectError(await get('/api/volumes_mois?from=abc&version=1'), 400, /"from": "abc" is not of the form of mois's values/);
     assert.equal((await get('/api/volumes_mois?from=2024-02-29')).status, 200);
     await expectError(await get('/api/volumes_jour?from=2026-05-01&to=2026-04-01'), 400, /"from" \(2026-05-01\) is after "to" \(2026-04-01\)/);
     await expectError(await get('/api/volumes_jour?limit=0'), 400, /"limit"/);
