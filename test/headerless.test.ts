@@ -83,3 +83,29 @@ test('a file without a header line (adult.data): init declares header: false wit
     server.kill('SIGTERM');
   }
 });
+
+test("MovieLens 1M (`::` between fields, no header, `.dat`): init declares the delimiter and header: false; the run loads every line, a malformed one numbered as in the file", async () => {
+  const csvs = path.join(root, 'ml-1m');
+  await fs.mkdir(csvs);
+  const ratings = ['1::1193::5::978300760', '1::661::3::978302109', '1::914::3::978301968', '2::1357::5::978298059', '2::3068::4::978299000', '3::1196::4::978297539'];
+  await fs.writeFile(path.join(csvs, 'ratings.dat'), `${ratings.join('\n')}\n`);
+  const dir = path.join(root, 'ml-project');
+  const init = await runCli(['init', dir, '--from-csv', path.join(csvs, 'ratings.dat')], {});
+  assert.equal(init.code, 0, init.stderr);
+  assert.match(init.stdout, /datasets\/ratings\.yml {2}from ratings\.dat: 6 rows, 4 columns, .*delimiter "::", no header line/);
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'ratings.yml'), 'utf8');
+  assert.match(yaml, /^delimiter: "::"$/m);
+  assert.match(yaml, /^header: false$/m);
+  await fs.writeFile(path.join(dir, 'sources', 'ratings_2.dat'), '4::1::5::978300761\n4::2::oops::978300762\n4::3::4\n');
+  const dataDir = path.join(root, 'ml-data');
+  const run = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(run.code, 0, run.stderr);
+  const rows = await silverRows(dataDir, 'ratings', '', 'SELECT column_1, column_2, column_3, column_4 FROM $t ORDER BY column_1, column_2');
+  assert.equal(rows.length, 7);
+  assert.deepEqual(rows.at(-1), { column_1: 4, column_2: 1, column_3: 5, column_4: 978300761 });
+  const quarantine = await silverRows(dataDir, 'quarantine/ratings', '', 'SELECT _record, _line, _reason FROM $t ORDER BY coalesce(_record, _line)');
+  assert.deepEqual(quarantine.map((q) => [q['_record'] ?? q['_line'], q['_reason']]), [
+    [2, 'invalid_integer:column_3'],
+    [3, 'malformed_line:missing_columns'],
+  ]);
+});

@@ -39,9 +39,10 @@ export function parseHeader(line: string, delimiter = ',', escape?: Quoting): st
       } else if (ch === '"') quoted = false;
       else current += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === delimiter) {
+    else if (ch === delimiter[0] && text.startsWith(delimiter, i)) {
       fields.push(current);
       current = '';
+      i += delimiter.length - 1;
     } else current += ch;
   }
   fields.push(current);

@@ -108,19 +108,33 @@ export async function secondHeader(engine: Engine, rows: string, columns: number
 
 
 /**
- * Whether the header line is a row of data (a file without a header, UCI's `adult.data`: `39, State-gov,
- * 77516, ...`): a field of it is a number, and in two columns or more its text is a value found below it
- * too (`State-gov` is a workclass), outside rows repeating the whole line. A header's names are not
- * values of their own columns.
+ * Whether the header line is a row of data (a file without a header): a field of it is a number, and
+ * - in two columns or more its text is a value found below it too (UCI's `adult.data`: `39, State-gov,
+ *   77516, ...`, `State-gov` a workclass), outside rows repeating the whole line;
+ * - or every field is a number, as every value below it is, and they do not count columns (`1,2,3`,
+ *   years): MovieLens' `1::1193::5::978300760`;
+ * - or it starts with an integer over a column of numbers, its other numbers are over numbers too and one
+ *   of its words is a value below (MovieLens' `1::F::1::10::48067`, `F` a gender).
+ * A header's names are not values of their own columns.
  */
 export async function headerIsRow(engine: Engine, rows: string, headers: string[]): Promise<boolean> {
   const fields = headers.map((h) => h.trim());
   const isNumber = (f: string) => /^[+-]?[0-9][0-9.,]*$/.test(f);
-  if (!fields.some(isNumber)) return false;
+  if (fields.length < 2 || !fields.some(isNumber)) return false;
   const words = fields.flatMap((f, i) => (f && !isNumber(f) ? [i] : []));
-  if (words.length < 2) return false;
+  const numbers = fields.flatMap((f, i) => (isNumber(f) ? [i] : []));
   const repeats = fields.map((f, i) => `${id(`c${i}`)} IS NOT DISTINCT FROM ${f ? str(f) : 'NULL'}`).join(' AND ');
   const found = words.map((i) => `bool_or(${id(`c${i}`)} = ${str(fields[i]!)}) FILTER (WHERE NOT (${repeats})) AS ${id(`w${i}`)}`);
-  const [r] = await engine.rows(`SELECT ${found.join(', ')} FROM ${rows}`).catch(() => [undefined]);
-  return words.filter((i) => r?.[`w${i}`] === true).length >= 2;
+  const numeric = numbers.map((i) => `bool_and(${id(`c${i}`)} IS NULL OR regexp_full_match(${id(`c${i}`)}, '[+-]?[0-9][0-9.,]*')) FILTER (WHERE NOT (${repeats})) AND count(${id(`c${i}`)}) FILTER (WHERE NOT (${repeats})) > 0 AS ${id(`n${i}`)}`);
+  const [r] = await engine.rows(`SELECT ${[...found, ...numeric].join(', ')} FROM ${rows}`).catch(() => [undefined]);
+  const valuesBelow = words.filter((i) => r?.[`w${i}`] === true).length;
+  if (valuesBelow >= 2) return true;
+  if (!numbers.every((i) => r?.[`n${i}`] === true)) return false;
+  if (words.length === 0) return !counting(fields.map(Number));
+  return /^[+-]?[0-9]+$/.test(fields[0]!) && valuesBelow >= 1;
+}
+
+/** Numbers that count (`1,2,3`, `2019,2020,2021`): column names, not a row's values. */
+function counting(numbers: number[]): boolean {
+  return numbers.every((n, i) => i === 0 || n === numbers[i - 1]! + 1);
 }

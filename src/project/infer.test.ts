@@ -229,6 +229,17 @@ describe('inferCsv', () => {
     // A header whose names are numbers (years) and words that are no values of their columns is a header.
     const wide = await inferFile('gdp.csv', ['Country Name,Code,2019,2020', 'France,FRA,2.7,2.6', 'Spain,ESP,1.4,1.3', 'Chile,CHL,0.3,0.25']);
     assert.deepEqual(wide.columns.map((c) => c.name), ['country_name', 'code', 'c_2019', 'c_2020']);
+    // MovieLens 1M: `::` between fields, no header. A line of numbers only over numbers is a row; one
+    // starting with an id, whose word is a value below (a gender), too.
+    const ratings = await inferFile('ratings.dat', ['1::1193::5::978300760', '1::661::3::978302109', '1::914::3::978301968', '2::1357::5::978298059']);
+    assert.deepEqual([ratings.delimiter, ratings.headerless, ratings.rows, ratings.columns.map((c) => c.type).join()], ['::', true, 4, 'integer,integer,integer,integer']);
+    const users = await inferFile('users.dat', ['1::F::1::10::48067', '2::M::56::16::70072', '3::M::25::15::55117', '4::M::45::7::02460', '5::F::50::9::55117']);
+    assert.deepEqual([users.headerless, users.rows, users.columns.map((c) => c.type).join()], [true, 5, 'integer,text,integer,integer,text']);
+    const movies = await inferFile('movies.dat', ["1::Toy Story (1995)::Animation|Children's|Comedy", '2::Jumanji (1995)::Adventure|Fantasy', "3114::Toy Story 2 (1999)::Animation|Children's|Comedy"]);
+    assert.deepEqual([movies.delimiter, movies.headerless, movies.rows], ['::', true, 3]);
+    // Numbers that count columns (`1,2,3`) name them: a header.
+    const matrix = await inferFile('matrix.csv', ['1,2,3', '10,20,30', '11,21,31', '12,22,32']);
+    assert.deepEqual([matrix.headerless ?? false, matrix.rows], [false, 3]);
   });
 
   test('a file of a thousand columns (JHU\'s daily time series): each statement reads only its columns, not every column\'s expressions', async () => {

@@ -14,7 +14,8 @@ export interface CsvLayout {
   skipLines: number;
 }
 
-const DELIMITERS = [',', ';', '\t', '|'];
+// `::` before `|`: MovieLens' `1::Toy Story (1995)::Animation|Comedy` is split by the first.
+const DELIMITERS = [',', ';', '\t', '::', '|'];
 /** Lines looked at: enough for a preamble (World Bank's is 4 lines) and the data's width after it. */
 const LINES_READ = 60;
 /** Lines a preamble may take: past them, a shorter first line is the header of a ragged file. */
@@ -40,6 +41,8 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
   });
   const splits = layouts.filter((l) => l.header > 1);
   const chosen =
+    // `::` splitting every line alike is the file's, whatever DuckDB's sniffer (which knows none of two characters) says.
+    splits.find((l) => l.delimiter === '::' && l.data.length > 0 && l.data.every((n) => n === l.header)) ??
     splits.find((l) => l.data.filter((n) => n === l.header).length * 2 >= l.data.length) ??
     // Ragged data lines (silver quarantines them), split by the delimiter of the header.
     splits.find((l) => l.data.some((n) => n > 1)) ??

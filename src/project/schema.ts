@@ -89,7 +89,11 @@ const duration = z
 export const DatasetFile = z.strictObject({
   description: z.string().optional(),
   files: z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'a file-name glob such as "flights*.csv", or a list of them' }).optional(),
-  delimiter: z.string().length(1, 'one character, e.g. "," or ";" or "\\t"').optional(),
+  // Or up to four marks: MovieLens' `::` (DuckDB's reader takes a delimiter of up to four bytes).
+  delimiter: z
+    .string()
+    .regex(/^(?:[^\r\n"]|[^\s"\w]{2,4})$/, 'one character, e.g. "," or ";" or "\\t", or up to four marks such as "::"')
+    .optional(),
   encoding: z.enum(Object.keys(ENCODING_NAMES) as [string, ...string[]], { error: `one of ${Object.keys(ENCODING_NAMES).join(', ')}` }).optional(),
   quote: z.enum(['"', 'none'], { error: '" (values may be quoted, the default) or none (a " is a character like any other: IMDb\'s and many tab-separated exports)' }).optional(),
   escape: z.enum(['double_quote', 'backslash'], { error: 'double_quote ("" inside quotes, the CSV standard and the default) or backslash (\\" inside quotes, as MySQL writes; with quote: none, \\t, \\n and \\\\ in values, as PostgreSQL\'s text format writes)' }).optional(),
