@@ -62,6 +62,17 @@ test('a header is not skipped: rows ending with a delimiter, a one-word first li
   assert.deepEqual(await layoutOf('id,name,note\n1,Smith, John,a, b, c\n2,Doe, Ann,d, e, f\n'), { delimiter: ',', skipLines: 0 });
   // A row with a field too many or too few does not move the header.
   assert.deepEqual(await layoutOf('a;b;c\n1;2;3\n1;2\n4;5;6\n7;8;9;10\n'), { delimiter: ';', skipLines: 0 });
+  // Decimal commas in a `;` (or `|`) file whose rows end with the delimiter (SAP, French exports): the commas
+  // split every row alike after a row taken for a header, but into fewer columns.
+  const trailing = 'id;date;amount;city\n1;03/01/2022;55000,00;BOURG;\n2;04/01/2022;143000,00;SAVIGNEUX;\n3;05/01/2022;300,00;PARIS;\n';
+  assert.deepEqual(await layoutOf(trailing, ','), { delimiter: ';', skipLines: 0 });
+  assert.deepEqual(await layoutOf(trailing.replaceAll(';', '|'), ','), { delimiter: '|', skipLines: 0 });
+  assert.deepEqual(await layoutOf('Ventes 2024, export\nid;montant;ville\n1;12,50;Paris\n2;3,75;Lyon\n', ','), { delimiter: ';', skipLines: 1 });
+  // ING's statement: more lines of `key;value` before the header than rows after it.
+  const ing = 'Umsatzanzeige;Datei erstellt am: 01.02.2023 10:15\n;Letztes Update: aktuell\n\nIBAN;DE12 5001 0517 0123 4567 89\nKontoname;Girokonto\nBank;ING\nKunde;Max Mustermann\nZeitraum;01.01.2023 - 31.01.2023\nSaldo;1.234,56;EUR\n\nSortierung;Datum absteigend\n\nIn der CSV-Datei finden Sie alle bereits gebuchten Umsätze.\n\n' +
+    'Buchung;Valuta;Auftraggeber/Empfänger;Buchungstext;Verwendungszweck;Saldo;Währung;Betrag;Währung\n' +
+    '31.01.2023;31.01.2023;Stadtwerke;Lastschrift;Strom;1.234,56;EUR;-85,00;EUR\n30.01.2023;30.01.2023;ACME GmbH;Gehalt;Januar;1.319,56;EUR;3.456,78;EUR\n02.01.2023;02.01.2023;;Entgelt;Kontoführung;-995,05;EUR;-4,90;EUR\n';
+  assert.deepEqual(await layoutOf(ing, ';'), { delimiter: ';', skipLines: 14 });
 });
 
 test('headerLine: a line of fewer fields past the preamble\'s reach is a header, not a note', () => {

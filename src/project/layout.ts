@@ -37,13 +37,18 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
   const layouts = candidates.map((delimiter) => {
     const skipLines = headerLine(lines, delimiter);
     const [header = '', ...data] = lines.slice(skipLines).filter((l) => l.trim() !== '').slice(0, 6);
-    return { delimiter, skipLines, header: fields(header, delimiter), data: data.map((l) => fields(l, delimiter)) };
+    const width = fields(header, delimiter);
+    // Rows ending with a delimiter the header does not end with (`1;03/01/2022;55000,00;BOURG;`) are as wide as it.
+    return { delimiter, skipLines, header: width, data: data.map((l) => (l.endsWith(delimiter) && !header.endsWith(delimiter) ? fields(l, delimiter) - 1 : fields(l, delimiter))) };
   });
   const splits = layouts.filter((l) => l.header > 1);
+  // Of the delimiters splitting most lines as the header, the one giving the most columns (DuckDB's sniffed
+  // one first of as many): a `;` file's decimal commas split its rows alike too, after a row taken for a header.
+  const regular = splits.filter((l) => l.data.filter((n) => n === l.header).length * 2 >= l.data.length);
   const chosen =
     // `::` splitting every line alike is the file's, whatever DuckDB's sniffer (which knows none of two characters) says.
     splits.find((l) => l.delimiter === '::' && l.data.length > 0 && l.data.every((n) => n === l.header)) ??
-    splits.find((l) => l.data.filter((n) => n === l.header).length * 2 >= l.data.length) ??
+    regular.reduce<(typeof regular)[number] | undefined>((best, l) => (best === undefined || l.header > best.header ? l : best), undefined) ??
     // Ragged data lines (silver quarantines them), split by the delimiter of the header.
     splits.find((l) => l.data.some((n) => n > 1)) ??
     // No data line is split: one column, whatever its header holds.
@@ -84,7 +89,7 @@ function physicalLines(lines: string[], index: number): number {
 
 /**
  * The index of the header among `lines`: the first line as wide as the data (its most common width
- * among lines of two fields or more, so that titles and footnotes do not vote) with two values or
+ * among the later half of the lines of two fields or more, so that titles and footnotes do not vote) with two values or
  * more, when the lines before it read as notes: each has fewer values than it, and one value only
  * ("Source: UN", Excel's "Report,,,") or a blank line between them and it (World Bank's "Last Updated
  * Date","2024-06-28",). Else the first line that is not blank. A header's first name is no number
@@ -100,7 +105,9 @@ export function headerLine(lines: string[], delimiter: string): number {
     return filled === 0 ? [] : [{ index, width: values.length, filled, firstValue: values.find((v) => v !== '')! }];
   });
   const first = rows[0]?.index ?? 0;
-  const width = mostCommon(rows.filter((r) => r.width >= 2).map((r) => r.width));
+  // Voted by the later half of the lines: a bank's statement of five rows under eight lines of `IBAN;DE12...` is nine wide.
+  const split = rows.filter((r) => r.width >= 2);
+  const width = mostCommon(split.slice(Math.floor(split.length / 2)).map((r) => r.width));
   if (width === undefined) return first;
   const header = rows.findIndex((r) => r.width === width && r.filled >= 2);
   if (header <= 0 || rows[header]!.index > MAX_PREAMBLE) return first;
