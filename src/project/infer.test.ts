@@ -145,6 +145,11 @@ describe('inferCsv', () => {
   test('timestamps with an offset after a space (Shopify) are timestamps; eight digits in a column named as a date (GA4) are dates', async () => {
     const jira = await infer('jira.csv', ['Issue key,Created,Due', 'ABC-1,01/Mar/24 10:15 AM,05/Mar/24', 'ABC-2,14/Mar/24 3:05 PM,20/Mar/24']);
     assert.deepEqual([jira['created']!.type, jira['created']!.format, jira['due']!.type, jira['due']!.format], ['timestamp', '%d/%b/%y %I:%M %p', 'date', '%d/%b/%y']);
+    // A 12-hour clock over slashes that read both ways: the US way, month first (Chicago's crimes); a day past 12 still decides.
+    const crimes = await infer('crimes.csv', ['ID,Date,Updated On', '10224738,09/05/2015 01:30:00 PM,02/10/2018 03:50:01 PM', '10224739,09/04/2015 11:30:00 AM,02/10/2018 03:50:01 PM']);
+    assert.deepEqual([crimes['date']!.format, crimes['date']!.ambiguousWith], ['%m/%d/%Y %I:%M:%S %p', '%d/%m/%Y %I:%M:%S %p']);
+    const dayFirst = await infer('uk.csv', ['id,at', '1,25/05/2015 01:30:00 PM', '2,09/04/2015 11:30:00 AM']);
+    assert.deepEqual([dayFirst['at']!.format, dayFirst['at']!.ambiguousWith], ['%d/%m/%Y %I:%M:%S %p', undefined]);
     const c = await infer('orders.csv', ['Name,Created at,Date,Visits', '#1001,2024-03-11 15:37:00 -0500,20240101,20240101', '#1002,2024-03-12 09:01:12 +0100,20240102,17']);
     assert.equal(c['created_at']!.type, 'timestamp');
     assert.deepEqual([c['date']!.type, c['date']!.format], ['date', '%Y%m%d']);

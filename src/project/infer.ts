@@ -242,6 +242,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       type = 'timestamp';
       format = tsFormats[0];
       ambiguousWith = tsFormats.find((f) => f.split(' ')[0] !== format!.split(' ')[0] && f.slice(f.indexOf(' ')) === format!.slice(format!.indexOf(' ')));
+      // A 12-hour clock (`09/05/2015 01:30:00 PM`, Chicago's and most US exports) goes with dates month first.
+      if (ambiguousWith?.startsWith('%m/%d') && format?.startsWith('%d/%m') && format.endsWith('%p')) [format, ambiguousWith] = [ambiguousWith, format];
     }
     const found = row[`tokens_${i}`];
     // A spelling of "missing" counts only where the other values have a type of their own.

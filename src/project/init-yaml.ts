@@ -4,7 +4,7 @@ import { RESERVED_PARAMETERS } from './load.js';
 
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found, and a starter KPI. */
 
-import { ID_LIKE } from './infer-spellings.js';
+import { DATE_NAME, ID_LIKE } from './infer-spellings.js';
 
 /**
  * A key: a column unique and never empty, integer or text, with an id-like name, else the first column
@@ -15,8 +15,10 @@ import { ID_LIKE } from './infer-spellings.js';
 export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
   const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
-  // Columns named by position (no header line) say nothing of what they hold: the first is no key for being first.
-  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? (csv.headerless ? undefined : candidates.find((c) => c === csv.columns[0]));
+  // Columns named by position (no header line) say nothing of what they hold: the first is no key for being first;
+  // nor is a day's text (Xero's `Date`, `Opening Balance` among its days): days repeat in the next export.
+  const first = csv.headerless || DATE_NAME.test(csv.columns[0]?.name ?? '') ? undefined : candidates.find((c) => c === csv.columns[0]);
+  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? first;
   return chosen ? [chosen.name] : csv.pairKey ? [...csv.pairKey] : [];
 }
 
@@ -27,7 +29,12 @@ export function keyOf(csv: InferredCsv): string[] {
  */
 function seriesKey(csv: InferredCsv): string | undefined {
   const first = csv.columns[0];
-  return csv.rows > 1 && first?.unique && first.type === 'date' ? first.name : undefined;
+  return csv.rows > 1 && first?.unique && (first.type === 'date' || first.type === 'timestamp') ? first.name : undefined;
+}
+
+/** A column unique and never empty that keyOf did not take: named in the comment, for the user to decide. */
+function uniqueNotKey(csv: InferredCsv): InferredColumn | undefined {
+  return csv.rows > 1 ? csv.columns.find((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c)) : undefined;
 }
 
 /**
@@ -88,6 +95,9 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   else if (seriesKey(csv)) {
     const series = seriesKey(csv)!;
     lines.push(`# No key: rows are appended (a new version of a file replaces its rows). ${series} is unique in these files: if each row is one ${series}'s figure (a series), \`key: ${series}\` makes a download of it again, under another name, replace its rows rather than add them.`);
+  } else if (uniqueNotKey(csv)) {
+    const unique = uniqueNotKey(csv)!.name;
+    lines.push(`# No key: rows are appended (a new version of a file replaces its rows). ${unique} is unique in these ${csv.rows} rows, which may be by chance: if each row is one ${unique}, \`key: ${unique}\` makes a corrected export replace its rows rather than add them.`);
   } else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
   if (csv.wholeFooterRows) lines.push(`# Check: ${csv.wholeFooterRows === 1 ? 'a total fills' : `${csv.wholeFooterRows} totals fill`} every column at the end of the file: the run loads ${csv.wholeFooterRows === 1 ? 'it as a row' : 'them as rows'}, counting the rows above twice in any sum. Delete ${csv.wholeFooterRows === 1 ? 'it' : 'them'} from the exports.`);
   if (csv.sumRowFilled && !sumRowCaught(csv)) lines.push(`# Check: the last row is a total (its figures alone, each the sum of its column above), and no column every row fills is empty on it: the run loads it as a row, counting the rows above twice in any sum. Delete it from the exports.`);
