@@ -296,6 +296,54 @@ test("a report's total on its last row, figures alone: a column every row fills 
   assert.deepEqual(await silverRows(dataDir, 'deals', summary.runId, 'SELECT count(*) AS n, sum(amount) AS total FROM $t'), [{ n: 3, total: 600 }]);
 });
 
+test("an accounting report's sections, totals and balances among its transactions (QuickBooks, Xero): typed without them, quarantined by the run, the sums right", async () => {
+  const quickbooks = [
+    'Acme LLC',
+    'Transaction Detail by Account',
+    'January 2024',
+    '',
+    ',Date,Transaction Type,Num,Name,Memo/Description,Split,Amount,Balance',
+    'Checking,,,,,,,,',
+    ',01/02/2024,Deposit,,Client A,Invoice 1001,Accounts Receivable,"1,500.00","1,500.00"',
+    ',01/05/2024,Expense,1023,Office Depot,"Supplies, paper",Office Supplies,-245.67,"1,254.33"',
+    ',01/19/2024,Check,1024,City of Springfield,Water bill,Utilities,-80.00,"1,174.33"',
+    'Total for Checking,,,,,,,"$1,174.33",',
+    'Utilities,,,,,,,,',
+    ',01/19/2024,Check,1024,City of Springfield,Water bill,Checking,80.00,80.00',
+    'Total for Utilities,,,,,,,$80.00,',
+    'TOTAL,,,,,,,"$1,254.33",',
+    '',
+    '"Accrual Basis Monday, February 5, 2024 09:12 AM GMT-08:00",,,,,,,,',
+  ];
+  const xero = [
+    '"Account Transactions"',
+    '"Demo Company (UK)"',
+    '"For the period 1 March 2024 to 31 March 2024"',
+    '',
+    '"Date","Source","Description","Reference","Debit (GBP)","Credit (GBP)","Running Balance (GBP)"',
+    '"Opening Balance","","","","","","5,000.00"',
+    '"1 Mar 2024","Receive Money","Payment received","INV-0001","1,200.00","","6,200.00"',
+    '"4 Mar 2024","Spend Money","Office chairs","","","450.00","5,750.00"',
+    '"15 Mar 2024","Spend Money","Bank fee","","","12.50","5,737.50"',
+    '"Total Business Bank Account","","","","1,200.00","462.50",""',
+    '"Closing Balance","","","","","","5,737.50"',
+  ];
+  const dir = await initFrom('reports', { 'transaction_detail.csv': `${quickbooks.join('\n')}\n`, 'account_transactions.csv': `${xero.join('\n')}\n` }, 'reports-project');
+  const qb = await fs.readFile(path.join(dir, 'datasets', 'transaction_detail.yml'), 'utf8');
+  assert.match(qb, /^# 4 rows are a report's totals, balances or section lines among the data/m);
+  assert.match(qb, /^ {2}date: \{ type: date, required: true, format: "%m\/%d\/%Y" \}/m);
+  assert.match(qb, /^ {2}amount: \{ type: number, required: true \}/m);
+  const x = await fs.readFile(path.join(dir, 'datasets', 'account_transactions.yml'), 'utf8');
+  assert.match(x, /^ {2}date: \{ type: date, format: "%d %b %Y" \}/m);
+  assert.doesNotMatch(x, /^key:/m);
+  const dataDir = path.join(root, 'reports-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'transaction_detail', summary.runId, 'SELECT count(*) AS n, sum(amount) AS total FROM $t'), [{ n: 4, total: 1254.33 }]);
+  assert.deepEqual(await silverRows(dataDir, 'account_transactions', summary.runId, 'SELECT count(*) AS n, sum(debit_gbp) AS debit, sum(credit_gbp) AS credit FROM $t'), [{ n: 3, debit: 1200, credit: 462.5 }]);
+  const datasets = summary.stages[1].details.datasets;
+  assert.deepEqual([datasets.transaction_detail.quarantined, datasets.account_transactions.quarantined], [6, 3]);
+});
+
 test('init --from-csv: ids restarting in each monthly file are no key; names of no Latin letter follow their column; two files of one name are refused', async () => {
   const dir = await initFrom(
     'restart',

@@ -14,10 +14,11 @@ const SAMPLE_ROWS = 1_000;
 /**
  * The rows of `rows` to type (`typed`): without the first (a second header, `skipFirst`), lines of notes
  * after the data (`footerRows`: the last rows, of three columns or more, that fill the first field
- * alone with what reads as a note, or are totals; `tailRows` with the empty ones among them) and rows repeating the header (`repeatedHeaders`).
+ * alone with what reads as a note, or are totals; `tailRows` with the empty ones among them), rows repeating the header (`repeatedHeaders`)
+ * and an accounting report's totals, balances and section lines among the data (`reportRows`).
  * Told from one pass over a few flags per row; the rows are numbered again only when notes are found.
  */
-export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; sumRowFilled?: number[]; typed: (rows: string) => string }> {
+export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; reportRows: number; sumRowFilled?: number[]; typed: (rows: string) => string }> {
   const others = headers.slice(1).map((_, i) => `${id(`c${i + 1}`)} IS NOT NULL`);
   const repeatsHeader = headers.map((h, i) => `${id(`c${i}`)} IS NOT DISTINCT FROM ${h.trim() ? str(h.trim()) : 'NULL'}`).join(' AND ');
   // A note reads as one: a source, a footnote, a date of update (`Source: ONS...`, `Data from database: ...`),
@@ -27,13 +28,18 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   // Salesforce's `Grand Totals (400 records)` too.
   const total = `coalesce(regexp_full_match(lower(trim(c0)), '((grand |sub)?totals?( général| general| geral)?|gesamt|insgesamt|summe|totaal|totale|suma|somme|合計|总计)( \\(.*\\))?:?'), false)`;
   const filled = others.length ? others.join(' AND ') : 'true';
-  const flags = `(SELECT row_number() OVER () AS _n, ${total} AS total, c0 IS NULL AS unlabelled, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, (${others.length >= 2 ? others.join(' OR ') : 'true'}) AND NOT ${total} AS more, ${filled} AS filled, ${repeatsHeader} AS header FROM ${rows})`;
+  // An accounting report's rows among the data (QuickBooks' `Total for Checking`, Xero's `Opening Balance`,
+  // and the account a section is of, alone on its line): told only in a file with such a total or balance.
+  const reportLabel = `coalesce(regexp_matches(lower(trim(c0)), '^(total|subtotal|sub-total|opening balance|closing balance)\\b'), false)`;
+  const section = `(c0 IS NOT NULL AND regexp_matches(c0, '[A-Za-z]') AND NOT (${others.length ? others.join(' OR ') : 'false'}))`;
+  const reportRow = `(${reportLabel} OR ${section})`;
+  const flags = `(SELECT row_number() OVER () AS _n, ${total} AS total, c0 IS NULL AS unlabelled, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, (${others.length >= 2 ? others.join(' OR ') : 'true'}) AND NOT ${total} AS more, ${filled} AS filled, ${repeatsHeader} AS header, ${reportLabel} AS label, ${section} AS section FROM ${rows})`;
   const [r] = await engine
     // After a totals line, a row without a label in the first field is its figures (Salesforce writes `Grand
     // Totals (400 records)`, then `"","",...,"USD 49,471,547.92"`): when only such rows and notes follow it, the data ends before it.
     .rows(`WITH f AS ${flags}, t AS (SELECT min(_n) FILTER (WHERE total) AS t FROM f),
       l AS (SELECT CASE WHEN any_value(t) IS NOT NULL AND coalesce(bool_and(unlabelled OR first) FILTER (WHERE _n > t), true) THEN coalesce(max(_n) FILTER (WHERE (more OR value) AND _n < t), 0) ELSE coalesce(max(_n) FILTER (WHERE more OR value), 0) END AS last FROM f, t)
-      SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, coalesce(bool_or(_n = last AND unlabelled), false) AS bare_last, any_value(last) AS last FROM f, l`)
+      SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, count(*) FILTER (WHERE _n <= last AND label) AS labels, count(*) FILTER (WHERE _n <= last AND (label OR section)) AS report, coalesce(bool_or(_n = last AND unlabelled), false) AS bare_last, any_value(last) AS last FROM f, l`)
     .catch(() => [undefined]);
   // The figures of a total without its label (its line of one field, Salesforce's `Grand Totals (400 records)`, is
   // no row of the header's fields): the last row, its first field empty, each figure the sum of its column above.
@@ -47,15 +53,17 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   // Rows of empty fields among the notes (`,,,`) go with them: the run drops them as empty rows.
   const tailRows = footerRows ? Number(r?.['tail'] ?? 0) + (sumRow ? 1 : 0) : 0;
   const repeatedHeaders = headers.length >= 2 ? Number(r?.['repeated'] ?? 0) : 0;
+  const reportRows = headers.length >= 3 && Number(r?.['labels'] ?? 0) > 0 ? Number(r?.['report'] ?? 0) : 0;
   // Of `rows` as above, or of some of their columns (not with rows repeating the header, told by all of them).
   const typed = (from: string) => {
     let t = from;
     // The rows before the notes, in file order (a LIMIT, not a window over every column: seconds on millions of rows).
     if (footerRows) t = `(SELECT * FROM ${from} LIMIT ${last - (skipFirst ? 1 : 0)}${skipFirst ? ' OFFSET 1' : ''})`;
     else if (skipFirst) t = `(SELECT * FROM ${from} OFFSET 1)`;
-    return repeatedHeaders ? `(SELECT * FROM ${t} WHERE NOT (${repeatsHeader}))` : t;
+    const among = [...(repeatedHeaders ? [`NOT (${repeatsHeader})`] : []), ...(reportRows ? [`NOT ${reportRow}`] : [])];
+    return among.length ? `(SELECT * FROM ${t} WHERE ${among.join(' AND ')})` : t;
   };
-  return { footerRows, wholeFooterRows, tailRows, repeatedHeaders, ...(sumRowFilled ? { sumRowFilled } : {}), typed };
+  return { footerRows, wholeFooterRows, tailRows, repeatedHeaders, reportRows, ...(sumRowFilled ? { sumRowFilled } : {}), typed };
 }
 
 /**

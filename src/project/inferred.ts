@@ -69,6 +69,8 @@ export interface InferredCsv {
   sumRowFilled?: string[];
   /** Rows repeating the header (two exports joined): not typed; the run quarantines them. */
   repeatedHeaders?: number;
+  /** An accounting report's totals, balances and section lines among the data (`Total for Checking`, `Opening Balance`): the columns are typed without them. */
+  reportRows?: number;
   /** The file as DuckDB reads it: itself, or a copy (UTF-8 for windows-1252, LF line ends for mixed ones) that lives as long as the engine that read it. */
   text: string;
   rows: number;

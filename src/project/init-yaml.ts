@@ -104,6 +104,14 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   // The lines a required column sets aside: not a total no column can (said above).
   const caughtFooters = (csv.footerRows ?? 0) - (csv.wholeFooterRows ?? 0) - (csv.sumRowFilled && !sumRowCaught(csv) ? 1 : 0);
   if (caughtFooters > 0) lines.push(`# The last ${csv.footerRows === 1 ? 'line holds' : `${csv.footerRows} lines hold`} a note in the first field alone (a source, a footnote) or a total: the columns every other row fills are required, so that the run quarantines such lines rather than load them as rows (a total would count its rows twice).`);
+  if (csv.reportRows) {
+    const caught = csv.columns.some((c, i) => i > 0 && c.complete);
+    lines.push(
+      caught
+        ? `# ${csv.reportRows} ${csv.reportRows === 1 ? 'row is' : 'rows are'} a report's totals, balances or section lines among the data (\`Total for ...\`, \`Opening Balance\`, an account alone on its line): the columns are typed without them, and those the other rows all fill are required, so that the run quarantines them rather than count them as rows.`
+        : `# Check: ${csv.reportRows} ${csv.reportRows === 1 ? 'row is' : 'rows are'} a report's totals, balances or section lines among the data (\`Total for ...\`, \`Opening Balance\`), and no column the other rows all fill is empty on them: the run loads them as rows, counting the rows they total twice. Export the report as a plain list of transactions, or delete them.`,
+    );
+  }
   if (csv.repeatedHeaders) lines.push(`# ${csv.repeatedHeaders} ${csv.repeatedHeaders === 1 ? 'row repeats' : 'rows repeat'} the header (exports joined one after the other): the columns are typed without them; the run quarantines them where a column is of numbers or dates.`);
   for (const { value, columns } of csv.nullValuesInText) {
     lines.push(`# Check: ${JSON.stringify(value)} is also a value of ${columns.join(', ')}, where it will be read as missing too. If it is a value there (NA for Namibia), give ${columns.length > 1 ? 'those columns' : 'that column'} null_values of ${columns.length > 1 ? 'their' : 'its'} own: { type: text, null_values: [] }.`);
@@ -111,7 +119,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (csv.nullValues.length) lines.push(`null_values: [${csv.nullValues.map((v) => JSON.stringify(v)).join(', ')}]`);
   lines.push('columns:');
   // Required columns quarantine notes and totals that leave one empty; a total filling every column is said above.
-  const catchFooters = caughtFooters > 0;
+  const catchFooters = caughtFooters > 0 || (csv.reportRows ?? 0) > 0;
   // The first column too where it is empty on a total's row without a label (Salesforce's).
   const catches = (c: InferredCsv['columns'][number], i: number) => c.complete && ((catchFooters && i > 0) || (csv.sumRowFilled !== undefined && !csv.sumRowFilled.includes(c.name)));
   for (const [i, c] of csv.columns.entries()) lines.push(`  ${columnYaml(c, key.includes(c.name), csv.nullValues, catches(c, i))}`);
