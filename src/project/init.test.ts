@@ -26,6 +26,12 @@ test('a dataset is named after its file without the dates and part numbers its d
     ['report1710512345678.csv', 'report'],
     ['DGS10 (1).csv', 'DGS10'],
     ['API_NY.GDP.MKTP.CD_DS2_en_csv_v2_2875.csv', 'API_NY.GDP.MKTP.CD_DS2_en_csv_v2'],
+    // Numbered parts of one delivery (the Land Registry's yearly files in two parts); a part that names the data stays.
+    ['pp-2019-part1.csv', 'pp'],
+    ['pp-2019-part2.csv', 'pp'],
+    ['sales_2024_part_1.csv', 'sales'],
+    ['orders-2024-Part3.csv', 'orders'],
+    ['spare_part.csv', 'spare_part'],
   ];
   for (const [file, stem] of stems) assert.equal(fileStem(file), stem, file);
 });

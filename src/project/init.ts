@@ -228,15 +228,15 @@ function notReadByBronze(name: string): UserError {
   return new UserError(`${name}: bronze reads ${SOURCE_EXTENSIONS_SAID} files only`, `rename it, e.g. ${name.replace(/\.[^.]*$/, '')}.csv`);
 }
 
-/** A trailing number or period after a separator: `_2024-01`, `-3`, `_2023Q4`, `_2024M01`. */
-const TRAILING = /[_\-. ]+(\d+|(?:19|20)\d{2}[mqtshw]\d{1,2})$/i;
+/** A trailing number, period or numbered part after a separator: `_2024-01`, `-3`, `_2023Q4`, `_2024M01`, `-part1`, `_part_2`. */
+const TRAILING = /[_\-. ]+(\d+|(?:19|20)\d{2}[mqtshw]\d{1,2}|part[_\-. ]?\d+)$/i;
 
 /** `flights_2024-01.csv` → `flights`: the name without its extension and trailing dates or part numbers. */
 export function fileStem(file: string): string {
   // A browser's second download of a name (`DGS10 (1).csv`) is the same table.
   const bare = file.replace(/\.[^.]*$/, '').replace(/ \(\d+\)$/, '');
   // Trailing dates, times and part numbers after a separator ("orders_2024-01", "orders_20240115_143000",
-  // "export-3", "part-00001", INE's "2024M01"), then a year or a date written onto the name ("sales202401",
+  // "export-3", "part-00001", "pp-2019-part1", INE's "2024M01"), then a year or a date written onto the name ("sales202401",
   // "flights2024"); not a number that names the data ("nyc_311", "sp500", "top_100").
   let stem = bare;
   for (let m = TRAILING.exec(stem); m && isPeriodOrPart(m[1]!); m = TRAILING.exec(stem)) stem = stem.slice(0, m.index);
