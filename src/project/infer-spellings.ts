@@ -14,6 +14,8 @@ export const STATISTICS_MARKS = [
   // Statistics Canada's `F` (too unreliable to publish: a boolean's false beside `T`, see infer.ts), INSEE's `nd`,
   // Eurostat's `:` with its flag (`: c` confidential).
   ...['F', 'nd', 'n.d.', ': c', ': z', ': u', ': n', ': b', ': e', ': p'],
+  // Garmin's `--` for a figure a device did not record; the US Census' `N` (an estimate not available).
+  ...['--', 'N'],
   // A spreadsheet's errors in place of a figure (a formula exported as its result).
   ...['#DIV/0!', '#REF!', '#VALUE!', '#NUM!', '#NAME?', '#NULL!', '#N/A!'],
   // The US Census' annotations of estimates and margins of error, and its API's sentinels in their place.
@@ -27,7 +29,8 @@ export const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.
 export const DATE_FORMATS = [...NUMERIC_DATE_FORMATS, '%b %d %Y', '%b %d, %Y', '%d %b %Y', '%d-%b-%Y', '%B %d %Y', '%B %d, %Y', '%d %B %Y', '%d/%b/%y', '%d/%b/%Y'];
 const TIME_SUFFIXES = [' %H:%M:%S', ' %H:%M', 'T%H:%M:%S', ' %I:%M:%S %p', ' %I:%M %p'];
 // And Jira's `01/Mar/24 10:15 AM`.
-export const TIMESTAMP_FORMATS = [...NUMERIC_DATE_FORMATS.filter((f) => f !== '%Y%m%d').flatMap((d) => TIME_SUFFIXES.map((t) => `${d}${t}`)), '%d/%b/%y %I:%M %p', '%d/%b/%y %H:%M'];
+// And month names with a time: Strava's `Jan 5, 2024, 7:12:00 AM`, `5 Jan 2024 07:12:00`.
+export const TIMESTAMP_FORMATS = [...NUMERIC_DATE_FORMATS.filter((f) => f !== '%Y%m%d').flatMap((d) => TIME_SUFFIXES.map((t) => `${d}${t}`)), '%d/%b/%y %I:%M %p', '%d/%b/%y %H:%M', '%b %d, %Y, %I:%M:%S %p', '%b %d, %Y %I:%M:%S %p', '%d %b %Y %H:%M:%S', '%d %b %Y %H:%M'];
 /**
  * SQL: the value starts with a zero followed by a digit ("00501", "0612"): a code (a ZIP code, a phone
  * or account number) whose zeros a number would drop. Such a column stays text.
