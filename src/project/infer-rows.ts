@@ -33,7 +33,9 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   const reportLabel = `coalesce(regexp_matches(lower(trim(c0)), '^(total|subtotal|sub-total|opening balance|closing balance)\\b'), false)`;
   const section = `(c0 IS NOT NULL AND regexp_matches(c0, '[A-Za-z]') AND NOT (${others.length ? others.join(' OR ') : 'false'}))`;
   const reportRow = `(${reportLabel} OR ${section})`;
-  const flags = `(SELECT row_number() OVER () AS _n, ${total} AS total, c0 IS NULL AS unlabelled, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, (${others.length >= 2 ? others.join(' OR ') : 'true'}) AND NOT ${total} AS more, ${filled} AS filled, ${repeatsHeader} AS header, ${reportLabel} AS label, ${section} AS section FROM ${rows})`;
+  // Each list over every column once (a file of a thousand columns makes each a long one).
+  const flags = `(SELECT _n, total, unlabelled, first, value, ${others.length >= 2 ? 'other' : 'true'} AND NOT total AS more, filled, header, label, c0 IS NOT NULL AND regexp_matches(c0, '[A-Za-z]') AND NOT other AS section
+    FROM (SELECT row_number() OVER () AS _n, c0, ${total} AS total, c0 IS NULL AS unlabelled, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, (${others.length ? others.join(' OR ') : 'false'}) AS other, ${filled} AS filled, ${repeatsHeader} AS header, ${reportLabel} AS label FROM ${rows}))`;
   const [r] = await engine
     // After a totals line, a row without a label in the first field is its figures (Salesforce writes `Grand
     // Totals (400 records)`, then `"","",...,"USD 49,471,547.92"`): when only such rows and notes follow it, the data ends before it.
