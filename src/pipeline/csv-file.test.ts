@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { countRecords, hasMixedLineEnds, inspectCsv } from './csv-file.js';
+import { checkTextStart, countRecords, hasMixedLineEnds, inspectCsv } from './csv-file.js';
 import { inspectHeader } from './csv-header.js';
 import { isUtf8File, readableCopy } from './csv-encoding.js';
 import { UserError } from '../errors.js';
@@ -146,6 +146,14 @@ test('UTF-16 told by its byte-order mark (LE or BE): counted, its header read an
   // Without the mark, NUL bytes in the first line: refused, saying what to do.
   await withFile(Buffer.from('id,name\n1,a\n', 'utf16le'), async (file) => {
     await assert.rejects(inspectCsv(file), /not UTF-8 text: its first line has NUL bytes \(UTF-16 without the byte-order mark/);
+  });
+  // A workbook saved under a CSV's name: said so, not taken for UTF-16.
+  await withFile(Buffer.concat([Buffer.from('PK\x03\x04\x14\x00\x06\x00\x08\x00', 'latin1'), Buffer.alloc(64, 7)]), async (file) => {
+    await assert.rejects(inspectCsv(file), { message: /is not a CSV file: it is a ZIP archive \(an Excel \.xlsx workbook/, hint: /save it as "CSV UTF-8"/ } as object);
+    await assert.rejects(checkTextStart(file), /is not a CSV file: it is a ZIP archive/);
+  });
+  await withFile(Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]), Buffer.alloc(64, 1)]), async (file) => {
+    await assert.rejects(inspectCsv(file), /it is an Excel 97-2003 workbook/);
   });
 });
 

@@ -78,7 +78,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   headerBytes ??= lastLine; // a single line without a trailing newline
   if (headerBytes === undefined) throw new UserError(`${name}: the ${skipLines ? 'header' : 'first'} line is longer than 64 KiB; this does not look like a CSV header`);
   // UTF-16 is valid UTF-8 when its text is ASCII, but every other byte is NUL.
-  if (headerBytes.includes(0)) throw utf16(name);
+  if (headerBytes.includes(0)) throw utf16(name, headerBytes);
   const fileEncoding: SourceEncoding = read.utf16 ?? (utf8 ? 'utf-8' : encoding);
   // A dataset reading windows-1252 given a Shift_JIS file: refused rather than garbled.
   if (fileEncoding === 'windows-1252' && !readsAsWindows1252(await readTextStart(file, 1 << 20))) throw notWindows1252(name);
@@ -140,7 +140,7 @@ export async function checkTextStart(file: string, name = path.basename(file), e
   const start = await readTextStart(file, 1 << 20);
   if (!start.length) throw new UserError(`${name} is empty (0 bytes)`, 'a source file needs at least its header line, naming its columns');
   const firstLine = start.subarray(0, start.indexOf(10) === -1 ? start.length : start.indexOf(10));
-  if (firstLine.includes(0)) throw utf16(name);
+  if (firstLine.includes(0)) throw utf16(name, firstLine);
   // `utf8`: the caller's own answer of isUtf8File, so that the file is not read twice for it. (A UTF-16 file, told by its mark, is read as such.)
   if (encoding === 'utf-8' && !(await fileUtf16(file)) && !(utf8 ?? (await isUtf8File(file)))) throw await notUtf8Of(file, name);
   if (encoding === 'windows-1252' && !(await fileUtf16(file)) && !(utf8 ?? (await isUtf8File(file))) && !readsAsWindows1252(await readTextStart(file, 1 << 20))) throw notWindows1252(name);
@@ -225,8 +225,21 @@ function incompleteTail(buf: Buffer): number {
   return 0;
 }
 
-function utf16(name: string): UserError {
-  return new UserError(
+/** Workbooks and archives saved under a CSV's name, told by their first bytes: no text to re-encode. */
+const BINARY_KINDS: [Buffer, string, string][] = [
+  [Buffer.from('PK\x03\x04', 'latin1'), 'a ZIP archive (an Excel .xlsx workbook, or a zipped export)', 'open it in Excel and save it as "CSV UTF-8", or unzip it and give the CSV inside'],
+  [Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), 'an Excel 97-2003 workbook (.xls)', 'open it in Excel and save it as "CSV UTF-8"'],
+  [Buffer.from('PAR1', 'latin1'), 'a Parquet file', 'give bronze CSV files; DuckDB can write one: COPY (FROM \'file.parquet\') TO \'file.csv\''],
+];
+
+/** The refusal of a workbook or archive under a CSV's name, told by its first bytes; undefined for anything else. */
+function binaryKind(name: string, start: Buffer): UserError | undefined {
+  const binary = BINARY_KINDS.find(([magic]) => start.subarray(0, magic.length).equals(magic));
+  return binary && new UserError(`${name} is not a CSV file: it is ${binary[1]}`, binary[2]);
+}
+
+function utf16(name: string, start: Buffer): UserError {
+  return binaryKind(name, start) ?? new UserError(
     `${name} is not UTF-8 text: its first line has NUL bytes (UTF-16 without the byte-order mark that would tell it?)`,
     `re-save it as UTF-8, for example: iconv -f utf-16le -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`,
   );
@@ -252,7 +265,10 @@ class NotUtf8 extends Error {}
  * windows-1252 would garble it.
  */
 async function notUtf8Of(file: string, name: string): Promise<UserError> {
-  if (readsAsWindows1252(await readTextStart(file, 1 << 20))) return notUtf8(name);
+  const start = await readTextStart(file, 1 << 20);
+  const binary = binaryKind(name, start);
+  if (binary) return binary;
+  if (readsAsWindows1252(start)) return notUtf8(name);
   return notWindows1252(name);
 }
 
