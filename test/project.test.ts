@@ -168,18 +168,21 @@ describe('datalake init', () => {
   test('init --from-csv: a first column of days written as text is no key; a unique timestamp is suggested as a series key; a unique column not taken is named', async () => {
     const csvs = path.join(root, 'csvs-keys-2');
     await fs.mkdir(csvs, { recursive: true });
-    // Xero's account transactions: `Opening Balance` among the days makes the column text, unique in this export.
+    // Xero's account transactions, `Opening Balance` among the days; and a first column of days that are text.
     await fs.writeFile(path.join(csvs, 'xero.csv'), 'Date,Description,Debit,Credit\nOpening Balance,,,\n1 Mar 2024,Office rent,1200.00,\n4 Mar 2024,Invoice INV-0042,,3400.00\n');
+    await fs.writeFile(path.join(csvs, 'diary.csv'), 'Day,Entry\nMonday 4th,Rain\nTuesday 5th,Sun\nlater,Wind\n');
     // Health Auto Export: one row per minute, the timestamp unique.
     await fs.writeFile(path.join(csvs, 'health.csv'), 'Date/Time,Heart Rate [count/min]\n2024-03-04 07:00:00,61\n2024-03-04 07:01:00,64\n2024-03-04 07:02:00,60\n');
     // A label unique in three rows, not first and not named as an id.
     await fs.writeFile(path.join(csvs, 'activities.csv'), 'distance,activity,calories\n5.2,Morning run,410\n5.2,Evening run,388\n12,Ride,600\n');
     const dir = path.join(root, 'keys-2');
-    const r = await cli(['init', dir, '--from-csv', ...['xero.csv', 'health.csv', 'activities.csv'].map((f) => path.join(csvs, f)), '--json'], { cwd: root });
+    const r = await cli(['init', dir, '--from-csv', ...['xero.csv', 'diary.csv', 'health.csv', 'activities.csv'].map((f) => path.join(csvs, f)), '--json'], { cwd: root });
     assert.equal(r.code, 0, r.stderr);
     const written = JSON.parse(r.stdout) as { datasets: { name: string; key: string[] }[] };
-    assert.deepEqual(written.datasets.map((d) => [d.name, d.key]), [['xero', []], ['health', []], ['activities', []]]);
-    assert.match(await fs.readFile(path.join(dir, 'datasets', 'xero.yml'), 'utf8'), /^# No key: .* date is unique in these 3 rows, which may be by chance: if each row is one date, `key: date` makes/m);
+    assert.deepEqual(written.datasets.map((d) => [d.name, d.key]), [['xero', []], ['diary', []], ['health', []], ['activities', []]]);
+    assert.match(await fs.readFile(path.join(dir, 'datasets', 'diary.yml'), 'utf8'), /^# No key: .* day is unique in these 3 rows, which may be by chance: if each row is one day, `key: day` makes/m);
+    // Its `Opening Balance` a report's line, the days are dates: suggested as a series' key, not declared.
+    assert.match(await fs.readFile(path.join(dir, 'datasets', 'xero.yml'), 'utf8'), /^# No key: .* date is unique in these files: if each row is one date's figure/m);
     assert.match(await fs.readFile(path.join(dir, 'datasets', 'health.yml'), 'utf8'), /^# No key: .* date_time is unique in these files: if each row is one date_time's figure \(a series\), `key: date_time`/m);
     assert.match(await fs.readFile(path.join(dir, 'datasets', 'activities.yml'), 'utf8'), /^# No key: .* activity is unique in these 3 rows, which may be by chance/m);
   });
