@@ -344,6 +344,30 @@ test("an accounting report's sections, totals and balances among its transaction
   assert.deepEqual([datasets.transaction_detail.quarantined, datasets.account_transactions.quarantined], [6, 3]);
 });
 
+test('a later file writing its dates month first, where the dataset reads them day first, waits whole; declaring the formats reads it again', async () => {
+  const dir = await initFrom('drift', { 'orders.csv': 'order_id,order_date,amount\n1,2024-03-01,10\n2,2024-03-02,12\n' }, 'drift-project');
+  const dataDir = path.join(root, 'drift-data');
+  await runProject(dir, dataDir);
+  await fs.writeFile(path.join(dir, 'sources', 'orders_2024-03-13.csv'), 'order_id,order_date,amount\n3,03/12/2024,5\n4,03/13/2024,6\n5,03/02/2024,7\n');
+  const run = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /orders: 3 quarantined \(dates_month_first:order_date 3\)/);
+  assert.match(run.stdout, /orders: a file writes order_date month first .* declare its formats, e\.g\. order_date: \{ \.\.\., format: \["%Y-%m-%d", "%m\/%d\/%Y"\] \}/);
+  assert.deepEqual(await silverRows(dataDir, 'quarantine/orders', '', 'SELECT _line, _reason FROM $t ORDER BY _line'), [2, 3, 4].map((line) => ({ _line: line, _reason: 'dates_month_first:order_date' })));
+  const definition = path.join(dir, 'datasets', 'orders.yml');
+  const yaml = await fs.readFile(definition, 'utf8');
+  await fs.writeFile(definition, yaml.replace(/^ {2}order_date: \{ type: date \}/m, '  order_date: { type: date, format: ["%Y-%m-%d", "%m/%d/%Y"] }'));
+  assert.notEqual(await fs.readFile(definition, 'utf8'), yaml);
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'orders', summary.runId, "SELECT order_id, strftime(order_date, '%Y-%m-%d') AS day FROM $t ORDER BY order_id"), [
+    { order_id: 1, day: '2024-03-01' },
+    { order_id: 2, day: '2024-03-02' },
+    { order_id: 3, day: '2024-03-12' },
+    { order_id: 4, day: '2024-03-13' },
+    { order_id: 5, day: '2024-03-02' },
+  ]);
+});
+
 test('init --from-csv: ids restarting in each monthly file are no key; names of no Latin letter follow their column; two files of one name are refused', async () => {
   const dir = await initFrom(
     'restart',

@@ -477,6 +477,22 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(escaped.quarantine.map((q) => [q['_line'], q['_reason']]), [[5, 'malformed_line:too_many_columns']]);
   });
 
+  test('a file writing its dates month first, where the dataset reads them day first, waits whole: none of its dates loads as another day', async () => {
+    const spec = keyedById('drift', [], { id: { type: 'integer', required: true, personal: false }, day: { type: 'date', required: false, personal: false } });
+    const us = await clean(spec, 'id,day\n3,03/12/2024\n4,03/13/2024\n5,03/02/2024\n');
+    assert.deepEqual(us.rows, []);
+    assert.deepEqual(us.quarantine.map((q) => [q['_line'], q['_reason']]), [[2, 'dates_month_first:day'], [3, 'dates_month_first:day'], [4, 'dates_month_first:day']]);
+    assert.match(String(us.quarantine[0]!['_detail']), /writes day month first \(03\/13\/2024, for one\), where datasets\/drift\.yml reads it day first.*format: \["%Y-%m-%d", "%m\/%d\/%Y"\]/);
+    assert.equal(us.stats.rowsIn, 3);
+    // A day-first file with one date that fails (a typo): its other rows load, the typo alone quarantined.
+    const typo = await clean(spec, 'id,day\n3,25/03/2024\n4,03/13/2024\n5,03/02/2024\n');
+    assert.deepEqual(typo.rows.map((r) => [r['id'], String(r['day'])]), [[3, '2024-03-25'], [5, '2024-02-03']]);
+    assert.deepEqual(typo.quarantine.map((q) => q['_reason']), ['invalid_date:day']);
+    // A declared format: read as declared, nothing to tell.
+    const declared = await clean({ ...spec, columns: { ...spec.columns, day: { ...spec.columns['day']!, format: ['%m/%d/%Y'] } } }, 'id,day\n3,03/12/2024\n4,03/13/2024\n');
+    assert.deepEqual(declared.rows.map((r) => String(r['day'])), ['2024-03-12', '2024-03-13']);
+  });
+
   test('CRLF line ends and a BOM are read like plain files; a line the reader rejects is kept without line ends', async () => {
     const { rows, quarantine } = await clean(
       achats,

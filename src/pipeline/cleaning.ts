@@ -6,6 +6,7 @@ import { duplicateKeyCode, missingCol, raw } from './row-rules.js';
 import { bufferOption, judgedRows, type JudgeOptions } from './judging.js';
 import { headerOption, quotingOf, skipOption } from './csv-header.js';
 import { editorLines } from './reader-lines.js';
+import { monthFirstDates } from './month-first.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
@@ -60,6 +61,8 @@ export interface CleanOptions extends JudgeOptions {
   /** The records bronze counted: a reading that accounts for fewer quarantines the whole file instead. */
   expectedRecords?: number;
   onProgress?: (p: QueryProgress) => void;
+  /** Quarantine every line of the file with this reason and detail, reading none as rows (a file found to write its dates month first). */
+  waitWhole?: { reason: string; detail: string };
 }
 
 /** One line of the quality report: a rule on a dataset, how many rows it checked and failed, a few examples. */
@@ -120,10 +123,10 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
    * bronze counted (malformed quoting can swallow lines into a rejected one). Never fewer rows than
    * records, so nothing is lost and nothing blocks later runs.
    */
-  const quarantineWholeFile = async (message: string) => {
+  const quarantineWholeFile = async (message: string, kind = 'unparseable file') => {
     await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};
       CREATE TEMP TABLE ${rejects} AS
-      SELECT line, 'unparseable file' AS error_type, ${str(message)} AS error_message, text AS csv_line
+      SELECT line, ${str(kind)} AS error_type, ${str(message)} AS error_message, text AS csv_line
       FROM (SELECT (row_number() OVER () + ${linesBefore})::BIGINT AS line, line AS text
         FROM read_csv(${str(csvPath)}, ${headerOption(spec)}, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
           strict_mode = false, max_line_size = 1048576${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)}))
@@ -139,13 +142,15 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   // Only the file's own reading counts: the whole-file quarantine stages no row.
   let oneThread = false;
   try {
+    if (options.waitWhole) throw new WaitWhole(options.waitWhole);
     oneThread = await stage(judging.reader(`, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)}`));
     // A short line of spaces is a blank line, no record (as bronze counts: see RecordCounter), which the reader
     // rejects, and twice (one field found, then two). Another line is one record, quarantined once.
     await engine.run(`DELETE FROM ${rejects} WHERE (trim(csv_line, ' \t\r\n') = '' AND length(csv_line) <= 64) OR rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY line ORDER BY byte_position, rowid) AS k FROM ${rejects}) WHERE k > 1)`);
   } catch (err) {
-    if (!/CSV Parser state machine reached an invalid state/.test(errorMessage(err))) throw err;
-    await quarantineWholeFile('the CSV parser cannot read this file (bad quoting or binary data)');
+    if (err instanceof WaitWhole) await quarantineWholeFile(err.why.detail, err.why.reason);
+    else if (!/CSV Parser state machine reached an invalid state/.test(errorMessage(err))) throw err;
+    else await quarantineWholeFile('the CSV parser cannot read this file (bad quoting or binary data)');
   }
   let { parsed, rejected } = await readCounts();
   if (options.expectedRecords !== undefined && parsed + rejected < options.expectedRecords) {
@@ -216,6 +221,10 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const mayFail = '_reason IS NOT NULL OR _noted';
   const verdictRows = await engine.rows(`SELECT _verdict AS reason, count(*) AS n, count(*) FILTER (WHERE ${mayFail}) AS may_fail FROM ${checked} GROUP BY ALL`);
   const byVerdict = new Map(verdictRows.map((r) => [r['reason'] as string | null, Number(r['n'])]));
+  // Dates that failed where the dataset reads them day first, asked of the file only then: it may write them month first.
+  const failedDates = Object.entries(spec.columns).flatMap(([c, col]) => ((col.type === 'date' || col.type === 'timestamp') && !col.format && byVerdict.has(`invalid_date:${c}`) ? [c] : []));
+  const monthFirst = failedDates.length && !options.waitWhole ? await monthFirstDates(engine, staged, spec, failedDates, options.sourceName.split('/').at(-1)!) : undefined;
+  if (monthFirst) return cleanDataset(engine, spec, csvPath, { ...options, waitWhole: { reason: `dates_month_first:${monthFirst.column}`, detail: monthFirst.message } });
   const failing = `(${mayFail}) AND NOT (${verdict.empty})`;
   // No row that can fail a rule (most files): the rules' counts are all zero without reading the flags.
   const anyMayFail = verdictRows.some((r) => Number(r['may_fail']) > 0);
@@ -247,7 +256,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const reasons: Record<string, number> = {};
   for (const [reason, count] of byVerdict) if (reason && !DROPPED_VERDICTS.includes(reason)) reasons[reason] = count;
   if (rejected > 0) {
-    const rejectRows = await engine.rows(`SELECT 'malformed_line:' || lower(replace(error_type, ' ', '_')) AS reason, count(*) AS n FROM ${rejects} GROUP BY ALL`);
+    const rejectRows = await engine.rows(`SELECT ${rejectReason} AS reason, count(*) AS n FROM ${rejects} GROUP BY ALL`);
     for (const r of rejectRows) reasons[String(r['reason'])] = Number(r['n']);
   }
   // Malformed lines holding \" are most likely a MySQL export's: the summary says which option reads them.
@@ -266,7 +275,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
              ${names.map((c) => `coalesce(${raw(c)}, CAST(${id(c)} AS VARCHAR)) AS ${id(c)}`).join(', ')}, NULL::VARCHAR AS _raw_line
       FROM ${checked} WHERE _verdict NOT IN ${DROPPED}
       UNION ALL
-      SELECT ${str(options.sourceName)}, NULL, line, 'malformed_line:' || lower(replace(error_type, ' ', '_')), error_message,
+      SELECT ${str(options.sourceName)}, NULL, line, ${rejectReason}, error_message,
              -- DuckDB's rejected line may keep the line end before it (after a CRLF or a blank line): a line is shown without its ends.
              ${names.map((c) => `NULL::VARCHAR AS ${id(c)}`).join(', ')}, trim(csv_line, chr(13) || chr(10))
       FROM ${rejects}
@@ -297,6 +306,16 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     },
   };
 }
+
+/** Thrown instead of reading the file's rows: see CleanOptions.waitWhole. */
+class WaitWhole extends Error {
+  constructor(readonly why: { reason: string; detail: string }) {
+    super(why.detail);
+  }
+}
+
+/** A rejected line's reason: DuckDB's error (`TOO MANY COLUMNS` → `malformed_line:too_many_columns`), or a whole file's own reason (`dates_month_first:day`). */
+const rejectReason = `CASE WHEN contains(error_type, ':') THEN error_type ELSE 'malformed_line:' || lower(replace(error_type, ' ', '_')) END`;
 
 /** Renumbers the rejected lines as an editor numbers the file's lines (see editorLines), where a quoted line break comes before them. */
 async function numberAsEditors(engine: Engine, rejects: string, lines: string, csvPath: string, quoting: ReturnType<typeof quotingOf>): Promise<void> {
