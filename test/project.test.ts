@@ -271,6 +271,27 @@ describe('datalake check on broken projects', () => {
     assert.match((await cli(['show', 'ca_par_pays', '--project', dir], { env })).stderr, /KPI ca_par_pays has not been published yet/);
   });
 
+  test('a model or KPI holding two statements: check and run refuse it, naming the file, and run neither statement', async () => {
+    const dir = path.join(root, 'two-statements');
+    await fs.cp(SHOP, dir, { recursive: true });
+    const written = path.join(root, 'two-statements-written.csv');
+    const model = path.join(dir, 'models', 'dim_clients.sql');
+    const sql = await fs.readFile(model, 'utf8');
+    await fs.writeFile(model, `${sql.trim().replace(/;$/, '')};\nCOPY (SELECT 42 AS y) TO '${written}'\n`);
+    const env = { DATA_DIR: path.join(root, 'two-statements-data') };
+    const refused = /^error: models\/dim_clients\.sql: the SQL of model dim_clients holds 2 statements; it must be one SELECT$/;
+    assertError(await cli(['check', '--project', dir], { env }), refused, /remove what follows its ";"/);
+    assert.equal((await cli(['generate', '--clients', '20', '--achats', '50', '--project', dir], { env })).code, 0);
+    assertError(await cli(['run', '--project', dir], { env }), refused);
+    await assert.rejects(fs.stat(written), { code: 'ENOENT' }, 'the second statement never ran');
+
+    await fs.writeFile(model, sql);
+    const kpi = path.join(dir, 'kpis', 'resume.yml');
+    await fs.writeFile(kpi, (await fs.readFile(kpi, 'utf8')).replace('FROM ', `FROM (SELECT 1); COPY (SELECT 1) TO '${written}'; SELECT 1 FROM `));
+    assertError(await cli(['check', '--project', dir], { env }), /^error: kpis\/resume\.yml:\d+: the SQL of KPI resume holds 3 statements; it must be one SELECT$/);
+    await assert.rejects(fs.stat(written), { code: 'ENOENT' });
+  });
+
   test('a file given as --project: its folder, or init from it', async () => {
     const csv = path.join(root, 'orders.csv');
     await fs.writeFile(csv, 'id\n1\n');
