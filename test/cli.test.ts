@@ -104,6 +104,21 @@ describe('CLI', () => {
     const d = await cli(['generate', '--dirty-rate', '2'], env);
     assert.match(d.stderr, /must be a number between 0 and 1/);
   });
+
+  test('--version after a command is refused, naming the command; before any command it prints the version', async () => {
+    for (const args of [['show', 'resume', '--version', '99'], ['run', '--version'], ['--project', dir, 'verify', 'gold', '-V', '2'], ['check', '--project', dir, '--version=3']]) {
+      const r = await cli(args, env);
+      assertOneLineError(r, new RegExp(`^error: --version is not an option of \`${args.find((a) => /^[a-z]+$/.test(a))}\`: it prints the program's version, before any command$`));
+      assert.match(r.stderr, /npx datalake --version/);
+      assert.doesNotMatch(r.stdout, /^\d+\.\d+\.\d+/);
+    }
+    const { version } = JSON.parse(await fs.readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const args of [['--version'], ['-V'], ['--project', dir, '--version']]) {
+      const r = await cli(args, env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), version);
+    }
+  });
 });
 
 describe('CLI: bad source files are refused with one clear line and the lake is left alone', () => {
