@@ -292,6 +292,22 @@ describe('datalake check on broken projects', () => {
     await assert.rejects(fs.stat(written), { code: 'ENOENT' });
   });
 
+  test('a folder where a definition file or .env belongs: one line naming it, not an unexpected error', async () => {
+    for (const rel of ['datalake.yml', 'kpis/foo.yml', 'datasets/foo.yml', 'models/m.sql']) {
+      const dir = await fs.mkdtemp(path.join(root, 'folder-'));
+      await fs.cp(SHOP, dir, { recursive: true });
+      await fs.rm(path.join(dir, rel), { force: true });
+      await fs.mkdir(path.join(dir, rel), { recursive: true });
+      for (const command of ['check', 'kpis']) {
+        assertError(await cli([command], { cwd: dir }), new RegExp(`^error: ${rel.replace('.', '\\.')} is a folder, not a file$`), /remove or rename the folder/);
+      }
+    }
+    const dir = await fs.mkdtemp(path.join(root, 'env-folder-'));
+    await fs.cp(SHOP, dir, { recursive: true });
+    await fs.mkdir(path.join(dir, '.env'));
+    assertError(await cli(['kpis'], { cwd: dir }), /^error: .*\/\.env is not a file$/, /\.env is a file of NAME=value lines/);
+  });
+
   test('a file given as --project: its folder, or init from it', async () => {
     const csv = path.join(root, 'orders.csv');
     await fs.writeFile(csv, 'id\n1\n');
@@ -316,6 +332,15 @@ describe('check --sources', () => {
     assert.match(r.stdout, /✖ stock\.csv: matches no dataset/);
     // Said as bronze says it, not as a header naming nothing.
     assert.match(r.stdout, /✖ achats_vide\.csv → achats: waits in quarantine: achats_vide\.csv is empty \(0 bytes\) \(a source file needs at least its header line, naming its columns\)/);
+  });
+
+  test('a folder named like a CSV is set aside as bronze sets it aside, not an unexpected error', async () => {
+    const dir = path.join(root, 'folder-source');
+    await fs.cp(SHOP, dir, { recursive: true });
+    await fs.mkdir(path.join(dir, 'sources', 'clients_2026.csv'), { recursive: true });
+    const r = await cli(['check', '--sources', '--project', dir]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /✖ clients_2026\.csv → clients: waits in quarantine: not a regular file: a folder; only regular files \(or links to them\) are read/);
   });
 });
 
