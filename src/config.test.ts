@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from './config.js';
 import { UserError } from './errors.js';
@@ -23,6 +24,16 @@ test('CORS is off unless CORS_ORIGINS lists origins; the rate limit defaults to 
   const on = loadConfig({ DATA_DIR: '/tmp/x', CORS_ORIGINS: 'https://a.example, https://b.example', RATE_LIMIT_PER_MINUTE: '0' }, { envFile: false });
   assert.deepEqual(on.server.corsOrigins, ['https://a.example', 'https://b.example']);
   assert.equal(on.server.rateLimitPerMinute, 0);
+});
+
+test('an empty setting (PORT=, a blank line of .env) means unset, for every setting: its default, never 0 nor a refusal', () => {
+  const defaults = loadConfig({ DATA_DIR: '/tmp/x' }, { envFile: false });
+  const empty = loadConfig({ DATA_DIR: '/tmp/x', RATE_LIMIT_PER_MINUTE: '', PORT: ' ', TASK_RETRIES: '', ALERT_RETRIES: '', HOST: '', DUCKDB_THREADS: '', LOG_LEVEL: '', MINIO_ENDPOINT: '', MONGO_URI: '', SCHEDULE: '' }, { envFile: false });
+  assert.deepEqual(
+    [empty.server.rateLimitPerMinute, empty.server.port, empty.retry.retries, empty.alerts.retries, empty.server.host, empty.duckdb.threads, empty.server.logLevel, empty.s3, empty.mongo, empty.schedule],
+    [120, 5000, 3, 3, '127.0.0.1', defaults.duckdb.threads, 'info', undefined, undefined, undefined],
+  );
+  assert.equal(loadConfig({ DATA_DIR: '' }, { envFile: false }).dataDir, path.resolve('data'), 'the built-in shop\'s ./data');
 });
 
 test('every setting is checked by its form at start-up: one error naming the variable and the accepted form', () => {

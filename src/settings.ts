@@ -147,7 +147,10 @@ export interface Config {
 
 /** The settings from the environment, around a loaded project. */
 export function buildConfig(env: NodeJS.ProcessEnv, project: Project): Config {
-  const parsed = EnvSchema.safeParse(env);
+  // `PORT=` (a line of .env left blank, an unset shell variable passed on) means unset, for every
+  // setting alike: read as a number it was 0, which turned the rate limit off and picked a random port.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = EnvSchema.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = issue.path.join('.');
