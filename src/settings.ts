@@ -32,6 +32,8 @@ const isUrl = (v: string, schemes: string[]) => {
   }
 };
 const isCron = (v: string) => {
+  // croner reads a 6th and 7th field as seconds and years: a run every second is no schedule.
+  if (v.trim().split(/\s+/).length > 5) return false;
   try {
     new Cron(v, { paused: true });
     return true;

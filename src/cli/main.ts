@@ -232,7 +232,7 @@ function buildProgram(): Command {
   program
     .command('schedule')
     .description('add a schedule: a cron expression on which `datalake serve` (with REDIS_URL: the workers) runs a flow; or list or remove them')
-    .argument('[cron]', 'e.g. "0 2 * * *" (02:00 every day); 6 fields put seconds first')
+    .argument('[cron]', '5 fields: minute hour day month weekday, e.g. "0 2 * * *" (02:00 every day)')
     .addOption(new Option('--flow <name>', 'the flow to run').choices(Object.keys(FLOWS)).default('pipeline'))
     .option('--list', 'list the schedules and their next run')
     .option('--remove <id>', 'remove a schedule added here')
