@@ -50,6 +50,20 @@ test('every setting is checked by its form at start-up: one error naming the var
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig({ DATA_DIR: '/tmp/x', ...env }, { envFile: false }), (err: unknown) => err instanceof UserError && message.test(err.message), JSON.stringify(env));
   }
+  const s3 = { MINIO_ACCESS_KEY: 'a', MINIO_SECRET_KEY: 'b' };
+  const endpoints: [string, RegExp][] = [
+    ['ftp://x:21', /^invalid MINIO_ENDPOINT "ftp:\/\/x:21": the scheme ftp:\/\/ is not http or https$/],
+    ['ht!tp://bad url', /^invalid MINIO_ENDPOINT "ht!tp:\/\/bad url": the scheme ht!tp:\/\/ is not http or https$/],
+    ['http://bad host:9000', /^invalid MINIO_ENDPOINT "http:\/\/bad host:9000"$/],
+    ['localhost:9000 x', /^invalid MINIO_ENDPOINT "localhost:9000 x"$/],
+    ['http://host:99999', /^invalid MINIO_ENDPOINT "http:\/\/host:99999"$/],
+  ];
+  for (const [endpoint, message] of endpoints) {
+    assert.throws(() => loadConfig({ DATA_DIR: '/tmp/x', MINIO_ENDPOINT: endpoint, ...s3 }, { envFile: false }), (err: unknown) => err instanceof UserError && message.test(err.message) && /host:port .* or a full http\(s\):\/\/ URL/.test(err.hint ?? ''), endpoint);
+  }
+  for (const [endpoint, url] of [['localhost:9000', 'http://localhost:9000'], ['https://s3.example.com/', 'https://s3.example.com']]) {
+    assert.equal(loadConfig({ DATA_DIR: '/tmp/x', MINIO_ENDPOINT: endpoint, ...s3 }, { envFile: false }).s3?.endpoint, url);
+  }
   const ok = loadConfig({ DATA_DIR: '/tmp/x', DUCKDB_MEMORY_LIMIT: '512MB', LOG_LEVEL: 'warn', REDIS_URL: 'redis://h:6379', SCHEDULE: '0 2 * * *', MONGO_URI: 'mongodb+srv://c.example.net' }, { envFile: false });
   assert.deepEqual([ok.duckdb.memoryLimit, ok.server.logLevel], ['512MB', 'warn']);
 });

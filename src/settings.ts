@@ -250,10 +250,14 @@ function s3Settings(e: z.infer<typeof EnvSchema>): S3Settings {
   // The seed writes MINIO_ENDPOINT as host:port and says http or https with MINIO_SECURE; a full URL is accepted too.
   const hasScheme = /^https?:\/\//i.test(raw);
   const endpoint = hasScheme ? raw : `${e.MINIO_SECURE ? 'https' : 'http'}://${raw}`;
+  const form = 'use host:port (for example localhost:9000) or a full http(s):// URL';
+  // Another scheme (ftp://x:21) would otherwise become the host of http://ftp://x:21, and fail only on connect.
+  const scheme = /^([^:/]*):\/\//.exec(raw)?.[1];
+  if (scheme !== undefined && !hasScheme) throw new UserError(`invalid MINIO_ENDPOINT "${redactUrl(raw)}": ${scheme ? `the scheme ${scheme}:// is not http or https` : 'no scheme before ://'}`, form);
   try {
-    new URL(endpoint);
+    if (/\s/.test(raw) || !new URL(endpoint).hostname) throw new Error('no host');
   } catch {
-    throw new UserError(`invalid MINIO_ENDPOINT "${raw}"`, 'use host:port (for example localhost:9000) or a full http(s):// URL');
+    throw new UserError(`invalid MINIO_ENDPOINT "${redactUrl(raw)}"`, form);
   }
   if (!e.MINIO_ACCESS_KEY || !e.MINIO_SECRET_KEY) {
     throw new UserError('MINIO_ENDPOINT is set but MINIO_ACCESS_KEY or MINIO_SECRET_KEY is missing', 'set both in the environment or in .env');
