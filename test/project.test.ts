@@ -215,6 +215,8 @@ describe('datalake check on broken projects', () => {
   }
   const cases: [string, Record<string, (t: string) => string>, RegExp, RegExp?][] = [
     ['a file that is not YAML', { 'datasets/clients.yml': (t) => `${t}\n  - bad: [unclosed\n` }, /^error: datasets\/clients\.yml:\d+: not valid YAML/],
+    ['a tab indenting line 3: that line is named', { 'datasets/clients.yml': () => 'description: x\nfiles: "clients*.csv"\n\tkey: id_client\n' }, /^error: datasets\/clients\.yml:3: not valid YAML: Tabs are not allowed as indentation/],
+    ['a key given twice: the line of the second', { 'kpis/resume.yml': (t) => t.replace(/^title:/m, 'title: x\ntitle:') }, /^error: kpis\/resume\.yml:2: not valid YAML: Map keys must be unique/],
     ['an unknown key, with the key meant', { 'datasets/achats.yml': (t) => t.replace('partition_by:', 'partition_bye:') }, /^error: datasets\/achats\.yml:\d+: field "partition_bye": unknown key \(did you mean "partition_by"\?\)$/, /keys allowed here are: .*partition_by/],
     ['a column name with an accent', { 'datasets/clients.yml': (t) => t.replace('  nom:', '  libellé:') }, /^error: datasets\/clients\.yml:\d+: field "columns\.libellé": "libellé": column names are snake_case/, /write libelle \(a header "libellé" still fills it/],
     ['an unknown column type', { 'datasets/clients.yml': (t) => t.replace('id_client: { type: integer', 'id_client: { type: int') }, /^error: datasets\/clients\.yml:5: field "columns\.id_client\.type": "int" is not allowed here \(did you mean "integer"\?\)$/, /write one of: integer, number, decimal, date, timestamp, text, boolean/],

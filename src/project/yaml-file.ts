@@ -38,7 +38,8 @@ export class DefinitionFile {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
     const error = this.doc.errors[0];
     if (error) {
-      const line = error.linePos?.[0].line ?? 1;
+      // linePos is filled only with prettyErrors (which reformats the message): the line is read from pos.
+      const line = error.linePos?.[0].line ?? this.lines.linePos(error.pos[0]).line;
       throw new UserError(`${rel}:${line}: not valid YAML: ${error.message.split('\n')[0]}`, 'check the indentation and quoting on that line (YAML: key: value, lists with "- ")');
     }
   }
