@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from './config.js';
@@ -50,6 +51,13 @@ test('every setting is checked by its form at start-up: one error naming the var
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig({ DATA_DIR: '/tmp/x', ...env }, { envFile: false }), (err: unknown) => err instanceof UserError && message.test(err.message), JSON.stringify(env));
   }
+  const threads = os.availableParallelism() * 4;
+  assert.throws(() => loadConfig({ DATA_DIR: '/tmp/x', DUCKDB_THREADS: String(threads + 1) }, { envFile: false }), (err: unknown) => err instanceof UserError && new RegExp(`^invalid setting DUCKDB_THREADS: "${threads + 1}" is not valid: at most ${threads} \\(4 × the \\d+ cores here\\)`).test(err.message));
+  assert.equal(loadConfig({ DATA_DIR: '/tmp/x', DUCKDB_THREADS: String(threads) }, { envFile: false }).duckdb.threads, threads);
+  for (const max of ['-5', '0']) {
+    assert.throws(() => loadConfig({ DATA_DIR: '/tmp/x', QUALITY_MAX_MONTANT: max }, { envFile: false }), (err: unknown) => err instanceof UserError && err.message === `invalid setting QUALITY_MAX_MONTANT: ${max} is not above 0, and achats.montant must be positive: every row would be quarantined` && /unset it for 10000/.test(err.hint ?? ''));
+  }
+  assert.deepEqual(loadConfig({ DATA_DIR: '/tmp/x', QUALITY_MAX_MONTANT: '500' }, { envFile: false }).qualitySettings, { QUALITY_MAX_MONTANT: 500 });
   const s3 = { MINIO_ACCESS_KEY: 'a', MINIO_SECRET_KEY: 'b' };
   const endpoints: [string, RegExp][] = [
     ['ftp://x:21', /^invalid MINIO_ENDPOINT "ftp:\/\/x:21": the scheme ftp:\/\/ is not http or https$/],

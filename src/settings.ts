@@ -46,6 +46,9 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const ALERT_EVENTS = ['run_failed', 'audit_failed', 'freshness_warn', 'freshness_error', 'recovered'] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
+/** DUCKDB_THREADS above this is a typo or a misunderstanding, not a tuning. */
+const MAX_THREADS = 4 * os.availableParallelism();
+
 const EnvSchema = z.object({
   DATA_DIR: z.optional(z.string().check(z.trim(), z.minLength(1))),
   MINIO_ENDPOINT: z.optional(text()),
@@ -59,7 +62,7 @@ const EnvSchema = z.object({
   SERVING_DB: z.optional(text()),
   MONGO_URI: z.optional(shaped((v) => isUrl(v, ['mongodb:', 'mongodb+srv:']), 'a mongodb:// or mongodb+srv:// URI, e.g. mongodb://localhost:27017')),
   MONGO_DB: z._default(z.string().check(z.trim(), z.minLength(1)), 'datalake'),
-  DUCKDB_THREADS: z.optional(z.coerce.number().check(z.int(), z.positive())),
+  DUCKDB_THREADS: z.optional(z.coerce.number().check(z.int(), z.positive(), z.refine((n) => n <= MAX_THREADS, `at most ${MAX_THREADS} (4 × the ${os.availableParallelism()} cores here): more threads than cores only contend for them`))),
   DUCKDB_MEMORY_LIMIT: z._default(shaped((v) => /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$/i.test(v), 'a size such as 1GB, 512MB or 2GiB'), '1GB'),
   PORT: z._default(whole(0, 65535), 5000),
   HOST: z._default(z.string().check(z.trim(), z.minLength(1)), '127.0.0.1'),
@@ -212,6 +215,10 @@ function qualitySettings(project: Project, env: NodeJS.ProcessEnv): Record<strin
       if (!raw) continue;
       const n = Number(raw);
       if (!Number.isFinite(n)) throw new UserError(`invalid setting ${r.setting}: "${raw}" is not a number`, `it overrides the maximum of ${d.name}.${r.column} (datasets/${d.name}.yml); fix it in the environment or in .env`);
+      // A maximum at or below 0 on a column that must be positive sets every row aside.
+      if (n <= 0 && d.rules.some((p) => p.rule === 'positive' && p.column === r.column)) {
+        throw new UserError(`invalid setting ${r.setting}: ${raw} is not above 0, and ${d.name}.${r.column} must be positive: every row would be quarantined`, `it overrides the maximum of ${d.name}.${r.column} (datasets/${d.name}.yml); give a positive number, or unset it for ${r.max}`);
+      }
       out[r.setting] = n;
     }
   }
