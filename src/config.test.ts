@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from './config.js';
 import { UserError } from './errors.js';
@@ -25,6 +27,16 @@ test('CORS is off unless CORS_ORIGINS lists origins; the rate limit defaults to 
   assert.equal(on.server.rateLimitPerMinute, 0);
 });
 
+test('an empty setting (PORT=, a blank line of .env) means unset, for every setting: its default, never 0 nor a refusal', () => {
+  const defaults = loadConfig({ DATA_DIR: '/tmp/x' }, { envFile: false });
+  const empty = loadConfig({ DATA_DIR: '/tmp/x', RATE_LIMIT_PER_MINUTE: '', PORT: ' ', TASK_RETRIES: '', ALERT_RETRIES: '', HOST: '', DUCKDB_THREADS: '', LOG_LEVEL: '', MINIO_ENDPOINT: '', MONGO_URI: '', SCHEDULE: '' }, { envFile: false });
+  assert.deepEqual(
+    [empty.server.rateLimitPerMinute, empty.server.port, empty.retry.retries, empty.alerts.retries, empty.server.host, empty.duckdb.threads, empty.server.logLevel, empty.s3, empty.mongo, empty.schedule],
+    [120, 5000, 3, 3, '127.0.0.1', defaults.duckdb.threads, 'info', undefined, undefined, undefined],
+  );
+  assert.equal(loadConfig({ DATA_DIR: '' }, { envFile: false }).dataDir, path.resolve('data'), 'the built-in shop\'s ./data');
+});
+
 test('every setting is checked by its form at start-up: one error naming the variable and the accepted form', () => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ DUCKDB_MEMORY_LIMIT: 'lots' }, /^invalid setting DUCKDB_MEMORY_LIMIT: "lots" is not valid: a size such as 1GB, 512MB or 2GiB$/],
@@ -38,6 +50,27 @@ test('every setting is checked by its form at start-up: one error naming the var
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig({ DATA_DIR: '/tmp/x', ...env }, { envFile: false }), (err: unknown) => err instanceof UserError && message.test(err.message), JSON.stringify(env));
+  }
+  const threads = os.availableParallelism() * 4;
+  assert.throws(() => loadConfig({ DATA_DIR: '/tmp/x', DUCKDB_THREADS: String(threads + 1) }, { envFile: false }), (err: unknown) => err instanceof UserError && new RegExp(`^invalid setting DUCKDB_THREADS: "${threads + 1}" is not valid: at most ${threads} \\(4 × the \\d+ cores here\\)`).test(err.message));
+  assert.equal(loadConfig({ DATA_DIR: '/tmp/x', DUCKDB_THREADS: String(threads) }, { envFile: false }).duckdb.threads, threads);
+  for (const max of ['-5', '0']) {
+    assert.throws(() => loadConfig({ DATA_DIR: '/tmp/x', QUALITY_MAX_MONTANT: max }, { envFile: false }), (err: unknown) => err instanceof UserError && err.message === `invalid setting QUALITY_MAX_MONTANT: ${max} is not above 0, and achats.montant must be positive: every row would be quarantined` && /unset it for 10000/.test(err.hint ?? ''));
+  }
+  assert.deepEqual(loadConfig({ DATA_DIR: '/tmp/x', QUALITY_MAX_MONTANT: '500' }, { envFile: false }).qualitySettings, { QUALITY_MAX_MONTANT: 500 });
+  const s3 = { MINIO_ACCESS_KEY: 'a', MINIO_SECRET_KEY: 'b' };
+  const endpoints: [string, RegExp][] = [
+    ['ftp://x:21', /^invalid MINIO_ENDPOINT "ftp:\/\/x:21": the scheme ftp:\/\/ is not http or https$/],
+    ['ht!tp://bad url', /^invalid MINIO_ENDPOINT "ht!tp:\/\/bad url": the scheme ht!tp:\/\/ is not http or https$/],
+    ['http://bad host:9000', /^invalid MINIO_ENDPOINT "http:\/\/bad host:9000"$/],
+    ['localhost:9000 x', /^invalid MINIO_ENDPOINT "localhost:9000 x"$/],
+    ['http://host:99999', /^invalid MINIO_ENDPOINT "http:\/\/host:99999"$/],
+  ];
+  for (const [endpoint, message] of endpoints) {
+    assert.throws(() => loadConfig({ DATA_DIR: '/tmp/x', MINIO_ENDPOINT: endpoint, ...s3 }, { envFile: false }), (err: unknown) => err instanceof UserError && message.test(err.message) && /host:port .* or a full http\(s\):\/\/ URL/.test(err.hint ?? ''), endpoint);
+  }
+  for (const [endpoint, url] of [['localhost:9000', 'http://localhost:9000'], ['https://s3.example.com/', 'https://s3.example.com']]) {
+    assert.equal(loadConfig({ DATA_DIR: '/tmp/x', MINIO_ENDPOINT: endpoint, ...s3 }, { envFile: false }).s3?.endpoint, url);
   }
   const ok = loadConfig({ DATA_DIR: '/tmp/x', DUCKDB_MEMORY_LIMIT: '512MB', LOG_LEVEL: 'warn', REDIS_URL: 'redis://h:6379', SCHEDULE: '0 2 * * *', MONGO_URI: 'mongodb+srv://c.example.net' }, { envFile: false });
   assert.deepEqual([ok.duckdb.memoryLimit, ok.server.logLevel], ['512MB', 'warn']);

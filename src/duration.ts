@@ -35,9 +35,13 @@ export function formatDuration(seconds: number): string {
   return parts.join('');
 }
 
+/** The longest duration taken: past a few hundred thousand years a time minus it is no date at all (`Invalid time value`). */
+const MAX_DURATION_SECONDS = 100 * 365 * 86_400;
+
 /** A duration given as an option or setting, in milliseconds; a clear error naming it otherwise. */
 export function parseDuration(text: string, what: string): number {
   const seconds = durationSeconds(text);
   if (seconds === undefined) throw new UserError(`${what} "${text}" is not a duration`, 'write a number and a unit: 45s, 90m, 26h, 30d, 2w (or several: 1d12h)');
+  if (seconds > MAX_DURATION_SECONDS) throw new UserError(`${what} "${text}" is longer than 100 years`, `write at most ${MAX_DURATION_SECONDS / 86_400}d`);
   return seconds * 1000;
 }

@@ -32,6 +32,8 @@ const isUrl = (v: string, schemes: string[]) => {
   }
 };
 const isCron = (v: string) => {
+  // croner reads a 6th and 7th field as seconds and years: a run every second is no schedule.
+  if (v.trim().split(/\s+/).length > 5) return false;
   try {
     new Cron(v, { paused: true });
     return true;
@@ -43,6 +45,9 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** What ALERT_WEBHOOK_URL is told about (ALERT_EVENTS picks some; all by default). */
 export const ALERT_EVENTS = ['run_failed', 'audit_failed', 'freshness_warn', 'freshness_error', 'recovered'] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
+
+/** DUCKDB_THREADS above this is a typo or a misunderstanding, not a tuning. */
+const MAX_THREADS = 4 * os.availableParallelism();
 
 const EnvSchema = z.object({
   DATA_DIR: z.optional(z.string().check(z.trim(), z.minLength(1))),
@@ -57,7 +62,7 @@ const EnvSchema = z.object({
   SERVING_DB: z.optional(text()),
   MONGO_URI: z.optional(shaped((v) => isUrl(v, ['mongodb:', 'mongodb+srv:']), 'a mongodb:// or mongodb+srv:// URI, e.g. mongodb://localhost:27017')),
   MONGO_DB: z._default(z.string().check(z.trim(), z.minLength(1)), 'datalake'),
-  DUCKDB_THREADS: z.optional(z.coerce.number().check(z.int(), z.positive())),
+  DUCKDB_THREADS: z.optional(z.coerce.number().check(z.int(), z.positive(), z.refine((n) => n <= MAX_THREADS, `at most ${MAX_THREADS} (4 × the ${os.availableParallelism()} cores here): more threads than cores only contend for them`))),
   DUCKDB_MEMORY_LIMIT: z._default(shaped((v) => /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$/i.test(v), 'a size such as 1GB, 512MB or 2GiB'), '1GB'),
   PORT: z._default(whole(0, 65535), 5000),
   HOST: z._default(z.string().check(z.trim(), z.minLength(1)), '127.0.0.1'),
@@ -147,7 +152,10 @@ export interface Config {
 
 /** The settings from the environment, around a loaded project. */
 export function buildConfig(env: NodeJS.ProcessEnv, project: Project): Config {
-  const parsed = EnvSchema.safeParse(env);
+  // `PORT=` (a line of .env left blank, an unset shell variable passed on) means unset, for every
+  // setting alike: read as a number it was 0, which turned the rate limit off and picked a random port.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = EnvSchema.safeParse(given);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = issue.path.join('.');
@@ -207,6 +215,10 @@ function qualitySettings(project: Project, env: NodeJS.ProcessEnv): Record<strin
       if (!raw) continue;
       const n = Number(raw);
       if (!Number.isFinite(n)) throw new UserError(`invalid setting ${r.setting}: "${raw}" is not a number`, `it overrides the maximum of ${d.name}.${r.column} (datasets/${d.name}.yml); fix it in the environment or in .env`);
+      // A maximum at or below 0 on a column that must be positive sets every row aside.
+      if (n <= 0 && d.rules.some((p) => p.rule === 'positive' && p.column === r.column)) {
+        throw new UserError(`invalid setting ${r.setting}: ${raw} is not above 0, and ${d.name}.${r.column} must be positive: every row would be quarantined`, `it overrides the maximum of ${d.name}.${r.column} (datasets/${d.name}.yml); give a positive number, or unset it for ${r.max}`);
+      }
       out[r.setting] = n;
     }
   }
@@ -245,10 +257,14 @@ function s3Settings(e: z.infer<typeof EnvSchema>): S3Settings {
   // The seed writes MINIO_ENDPOINT as host:port and says http or https with MINIO_SECURE; a full URL is accepted too.
   const hasScheme = /^https?:\/\//i.test(raw);
   const endpoint = hasScheme ? raw : `${e.MINIO_SECURE ? 'https' : 'http'}://${raw}`;
+  const form = 'use host:port (for example localhost:9000) or a full http(s):// URL';
+  // Another scheme (ftp://x:21) would otherwise become the host of http://ftp://x:21, and fail only on connect.
+  const scheme = /^([^:/]*):\/\//.exec(raw)?.[1];
+  if (scheme !== undefined && !hasScheme) throw new UserError(`invalid MINIO_ENDPOINT "${redactUrl(raw)}": ${scheme ? `the scheme ${scheme}:// is not http or https` : 'no scheme before ://'}`, form);
   try {
-    new URL(endpoint);
+    if (/\s/.test(raw) || !new URL(endpoint).hostname) throw new Error('no host');
   } catch {
-    throw new UserError(`invalid MINIO_ENDPOINT "${raw}"`, 'use host:port (for example localhost:9000) or a full http(s):// URL');
+    throw new UserError(`invalid MINIO_ENDPOINT "${redactUrl(raw)}"`, form);
   }
   if (!e.MINIO_ACCESS_KEY || !e.MINIO_SECRET_KEY) {
     throw new UserError('MINIO_ENDPOINT is set but MINIO_ACCESS_KEY or MINIO_SECRET_KEY is missing', 'set both in the environment or in .env');

@@ -104,6 +104,38 @@ describe('CLI', () => {
     const d = await cli(['generate', '--dirty-rate', '2'], env);
     assert.match(d.stderr, /must be a number between 0 and 1/);
   });
+
+  test('run --flow refuses --full-refresh and --strict where they mean nothing, as the API does, before any run starts', async () => {
+    const before = JSON.parse((await cli(['runs', '--json'], env)).stdout) as unknown[];
+    const cases: [string[], RegExp, RegExp][] = [
+      [['run', '--flow', 'vacuum', '--full-refresh'], /^error: --full-refresh does not apply to vacuum$/, /give it with pipeline, silver_ingestion_flow, gold_ingestion_flow or publish_flow/],
+      [['run', '--flow', 'bronze_ingestion_flow', '--full-refresh'], /^error: --full-refresh does not apply to bronze_ingestion_flow$/, /give it with pipeline/],
+      [['run', '--flow', 'compact', '--full-refresh'], /^error: --full-refresh does not apply to compact$/, /give it with pipeline/],
+      [['run', '--flow', 'compact', '--strict'], /^error: --strict does not apply to compact: it reads no source file$/, /give it with pipeline or bronze_ingestion_flow/],
+      [['run', '--flow', 'gold_ingestion_flow', '--strict'], /^error: --strict does not apply to gold_ingestion_flow: it reads no source file$/, /bronze --strict/],
+    ];
+    for (const [args, message, hint] of cases) {
+      const r = await cli(args, env);
+      assertOneLineError(r, message);
+      assert.match(r.stderr, hint, args.join(' '));
+    }
+    assert.equal((JSON.parse((await cli(['runs', '--json'], env)).stdout) as unknown[]).length, before.length, 'no run was started');
+  });
+
+  test('--version after a command is refused, naming the command; before any command it prints the version', async () => {
+    for (const args of [['show', 'resume', '--version', '99'], ['run', '--version'], ['--project', dir, 'verify', 'gold', '-V', '2'], ['check', '--project', dir, '--version=3']]) {
+      const r = await cli(args, env);
+      assertOneLineError(r, new RegExp(`^error: --version is not an option of \`${args.find((a) => /^[a-z]+$/.test(a))}\`: it prints the program's version, before any command$`));
+      assert.match(r.stderr, /npx datalake --version/);
+      assert.doesNotMatch(r.stdout, /^\d+\.\d+\.\d+/);
+    }
+    const { version } = JSON.parse(await fs.readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const args of [['--version'], ['-V'], ['--project', dir, '--version']]) {
+      const r = await cli(args, env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), version);
+    }
+  });
 });
 
 describe('CLI: bad source files are refused with one clear line and the lake is left alone', () => {

@@ -164,6 +164,12 @@ describe('vacuum and compaction', () => {
     assert.match(bad.stderr, /--older-than "three weeks" is not a duration/);
     assert.match(bad.stderr, /hint: write a number and a unit/);
     assert.doesNotMatch(bad.stderr, /at .*\.js:\d+/, 'no stack trace');
+    const runsBefore = (await lake.list('runs')).length;
+    const huge = await cli(['vacuum', '--older-than', '120000000d', '--dry-run'], env);
+    assert.equal(huge.code, 1);
+    assert.match(huge.stderr, /^error: --older-than "120000000d" is longer than 100 years\n\s+hint: write at most 36500d/);
+    assert.doesNotMatch(huge.stderr, /unexpected|report it/);
+    assert.equal((await lake.list('runs')).length, runsBefore, 'no run started');
     const zero = await cli(['vacuum', '--keep-versions', '0'], env);
     assert.equal(zero.code, 1);
     const unknown = await cli(['compact', '--dataset', 'achat'], env);

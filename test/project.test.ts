@@ -237,6 +237,8 @@ describe('datalake check on broken projects', () => {
   }
   const cases: [string, Record<string, (t: string) => string>, RegExp, RegExp?][] = [
     ['a file that is not YAML', { 'datasets/clients.yml': (t) => `${t}\n  - bad: [unclosed\n` }, /^error: datasets\/clients\.yml:\d+: not valid YAML/],
+    ['a tab indenting line 3: that line is named', { 'datasets/clients.yml': () => 'description: x\nfiles: "clients*.csv"\n\tkey: id_client\n' }, /^error: datasets\/clients\.yml:3: not valid YAML: Tabs are not allowed as indentation/],
+    ['a key given twice: the line of the second', { 'kpis/resume.yml': (t) => t.replace(/^title:/m, 'title: x\ntitle:') }, /^error: kpis\/resume\.yml:2: not valid YAML: Map keys must be unique/],
     ['an unknown key, with the key meant', { 'datasets/achats.yml': (t) => t.replace('partition_by:', 'partition_bye:') }, /^error: datasets\/achats\.yml:\d+: field "partition_bye": unknown key \(did you mean "partition_by"\?\)$/, /keys allowed here are: .*partition_by/],
     ['a column name with an accent', { 'datasets/clients.yml': (t) => t.replace('  nom:', '  libellé:') }, /^error: datasets\/clients\.yml:\d+: field "columns\.libellé": "libellé": column names are snake_case/, /write libelle \(a header "libellé" still fills it/],
     ['an unknown column type', { 'datasets/clients.yml': (t) => t.replace('id_client: { type: integer', 'id_client: { type: int') }, /^error: datasets\/clients\.yml:5: field "columns\.id_client\.type": "int" is not allowed here \(did you mean "integer"\?\)$/, /write one of: integer, number, decimal, date, timestamp, text, boolean/],
@@ -293,6 +295,43 @@ describe('datalake check on broken projects', () => {
     assert.match((await cli(['show', 'ca_par_pays', '--project', dir], { env })).stderr, /KPI ca_par_pays has not been published yet/);
   });
 
+  test('a model or KPI holding two statements: check and run refuse it, naming the file, and run neither statement', async () => {
+    const dir = path.join(root, 'two-statements');
+    await fs.cp(SHOP, dir, { recursive: true });
+    const written = path.join(root, 'two-statements-written.csv');
+    const model = path.join(dir, 'models', 'dim_clients.sql');
+    const sql = await fs.readFile(model, 'utf8');
+    await fs.writeFile(model, `${sql.trim().replace(/;$/, '')};\nCOPY (SELECT 42 AS y) TO '${written}'\n`);
+    const env = { DATA_DIR: path.join(root, 'two-statements-data') };
+    const refused = /^error: models\/dim_clients\.sql: the SQL of model dim_clients holds 2 statements; it must be one SELECT$/;
+    assertError(await cli(['check', '--project', dir], { env }), refused, /remove what follows its ";"/);
+    assert.equal((await cli(['generate', '--clients', '20', '--achats', '50', '--project', dir], { env })).code, 0);
+    assertError(await cli(['run', '--project', dir], { env }), refused);
+    await assert.rejects(fs.stat(written), { code: 'ENOENT' }, 'the second statement never ran');
+
+    await fs.writeFile(model, sql);
+    const kpi = path.join(dir, 'kpis', 'resume.yml');
+    await fs.writeFile(kpi, (await fs.readFile(kpi, 'utf8')).replace('FROM ', `FROM (SELECT 1); COPY (SELECT 1) TO '${written}'; SELECT 1 FROM `));
+    assertError(await cli(['check', '--project', dir], { env }), /^error: kpis\/resume\.yml:\d+: the SQL of KPI resume holds 3 statements; it must be one SELECT$/);
+    await assert.rejects(fs.stat(written), { code: 'ENOENT' });
+  });
+
+  test('a folder where a definition file or .env belongs: one line naming it, not an unexpected error', async () => {
+    for (const rel of ['datalake.yml', 'kpis/foo.yml', 'datasets/foo.yml', 'models/m.sql']) {
+      const dir = await fs.mkdtemp(path.join(root, 'folder-'));
+      await fs.cp(SHOP, dir, { recursive: true });
+      await fs.rm(path.join(dir, rel), { force: true });
+      await fs.mkdir(path.join(dir, rel), { recursive: true });
+      for (const command of ['check', 'kpis']) {
+        assertError(await cli([command], { cwd: dir }), new RegExp(`^error: ${rel.replace('.', '\\.')} is a folder, not a file$`), /remove or rename the folder/);
+      }
+    }
+    const dir = await fs.mkdtemp(path.join(root, 'env-folder-'));
+    await fs.cp(SHOP, dir, { recursive: true });
+    await fs.mkdir(path.join(dir, '.env'));
+    assertError(await cli(['kpis'], { cwd: dir }), /^error: .*\/\.env is not a file$/, /\.env is a file of NAME=value lines/);
+  });
+
   test('a file given as --project: its folder, or init from it', async () => {
     const csv = path.join(root, 'orders.csv');
     await fs.writeFile(csv, 'id\n1\n');
@@ -317,6 +356,15 @@ describe('check --sources', () => {
     assert.match(r.stdout, /✖ stock\.csv: matches no dataset/);
     // Said as bronze says it, not as a header naming nothing.
     assert.match(r.stdout, /✖ achats_vide\.csv → achats: waits in quarantine: achats_vide\.csv is empty \(0 bytes\) \(a source file needs at least its header line, naming its columns\)/);
+  });
+
+  test('a folder named like a CSV is set aside as bronze sets it aside, not an unexpected error', async () => {
+    const dir = path.join(root, 'folder-source');
+    await fs.cp(SHOP, dir, { recursive: true });
+    await fs.mkdir(path.join(dir, 'sources', 'clients_2026.csv'), { recursive: true });
+    const r = await cli(['check', '--sources', '--project', dir]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /✖ clients_2026\.csv → clients: waits in quarantine: not a regular file: a folder; only regular files \(or links to them\) are read/);
   });
 });
 

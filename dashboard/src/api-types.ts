@@ -494,7 +494,7 @@ export interface components {
         /** @description Every 4xx and 5xx answer. */
         Error: {
             statusCode: number;
-            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unknown_kpi, unknown_version, version_incompatible, not_published, lake_busy, not_resumable, body_too_large, rate_limited, unavailable, internal */
+            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unreadable_object, unknown_kpi, unknown_version, version_incompatible, not_published, lake_busy, not_resumable, body_too_large, rate_limited, unavailable, internal */
             code: string;
             error: string;
             message: string;
@@ -2430,6 +2430,15 @@ export interface operations {
                 };
             };
             /** @description Every 4xx and 5xx answer. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2491,6 +2500,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'unreadable_object'
   | 'unknown_kpi'
   | 'unknown_version'
   | 'version_incompatible'
@@ -39,6 +40,8 @@ export class HttpError extends Error {
 
 export const badRequest = (message: string) => new HttpError(400, message);
 export const notFound = (message: string) => new HttpError(404, message);
+/** An object of the lake that is no CSV or Parquet its name says (a file dropped in the sources bucket): the request is fine, the object is not. */
+export const unreadableObject = (message: string) => new HttpError(422, message, {}, 'unreadable_object');
 export const notPublished = (message: string) => new HttpError(404, message, {}, 'not_published');
 export const unavailable = (message: string) => new HttpError(503, message, { 'retry-after': '5' });
 

@@ -232,7 +232,7 @@ function buildProgram(): Command {
   program
     .command('schedule')
     .description('add a schedule: a cron expression on which `datalake serve` (with REDIS_URL: the workers) runs a flow; or list or remove them')
-    .argument('[cron]', 'e.g. "0 2 * * *" (02:00 every day); 6 fields put seconds first')
+    .argument('[cron]', '5 fields: minute hour day month weekday, e.g. "0 2 * * *" (02:00 every day)')
     .addOption(new Option('--flow <name>', 'the flow to run').choices(Object.keys(FLOWS)).default('pipeline'))
     .option('--list', 'list the schedules and their next run')
     .option('--remove <id>', 'remove a schedule added here')
@@ -283,8 +283,36 @@ function buildProgram(): Command {
   return program;
 }
 
+/**
+ * The command a `--version` (or `-V`) is given after, if any. Commander reads the program's options
+ * anywhere on the line (`check --project x` relies on it), so `show resume --version 2` printed the
+ * program's version and exited 0, as if it had shown version 2. The program's only option with a value
+ * is --project.
+ */
+function versionAfterCommand(args: readonly string[]): string | undefined {
+  let command: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return undefined;
+    if (arg === '--version' || arg === '-V' || arg.startsWith('--version=')) return command;
+    if (command !== undefined || arg.startsWith('-')) {
+      if (command === undefined && arg === '--project') i++;
+      continue;
+    }
+    command = arg;
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   try {
+    const misplaced = versionAfterCommand(process.argv.slice(2));
+    if (misplaced !== undefined) {
+      throw new UserError(
+        `--version is not an option of \`${misplaced}\`: it prints the program's version, before any command`,
+        misplaced === 'show' ? "`npx datalake --version` for the program's version; a KPI as of a lake version: GET /api/kpis/<kpi>?version=N (`npx datalake history` lists them)" : "`npx datalake --version` for the program's version; `npx datalake history` lists the lake's versions",
+      );
+    }
     await buildProgram().parseAsync(process.argv);
   } catch (caught) {
     reportError(caught);

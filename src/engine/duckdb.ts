@@ -107,6 +107,18 @@ export class Engine {
     }
   }
 
+  /**
+   * How many statements DuckDB's parser finds in `sql`, without running any; undefined when it does not
+   * parse (running it reports the syntax error with its line).
+   */
+  async statementCount(sql: string): Promise<number | undefined> {
+    try {
+      return (await this.connection.extractStatements(sql)).count;
+    } catch {
+      return undefined;
+    }
+  }
+
   async columns(sql: string): Promise<{ name: string; type: string }[]> {
     const reader = await this.connection.runAndReadAll(`DESCRIBE ${sql}`);
     return reader.getRowObjectsJson().map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));

@@ -30,6 +30,11 @@ export const FLOWS = {
 } as const satisfies Record<string, readonly TaskName[]>;
 export type FlowName = keyof typeof FLOWS;
 
+/** Flows a full refresh means nothing to: bronze keeps every file anyway, vacuum and compact rebuild nothing. */
+export const NO_FULL_REFRESH: readonly FlowName[] = ['bronze_ingestion_flow', 'vacuum', 'compact'];
+/** The flows that take a full refresh, as said in the refusal of the others. */
+export const FULL_REFRESH_FLOWS = 'pipeline, silver_ingestion_flow, gold_ingestion_flow or publish_flow';
+
 export function isFlowName(name: string): name is FlowName {
   return Object.hasOwn(FLOWS, name);
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
-import type { Config } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { generate } from '../generate/generator.js';
-import { openObjectStore, type ObjectStore } from '../lake/index.js';
+import { openObjectStore, readJson, SCHEDULES, writeJson, type ObjectStore } from '../lake/index.js';
 import { FIXED_DAY, tempConfig } from '../../test/support/env.js';
 import { LakeLock } from './lock.js';
 import { listRuns } from './record.js';
@@ -26,6 +26,18 @@ describe('schedules', () => {
     assert.throws(() => checkCron('61 * * * *'), /invalid cron expression/);
   });
 
+  test('a cron expression with seconds (6 or 7 fields) is refused, by schedule and by SCHEDULE alike', async () => {
+    for (const cron of ['* * * * * *', '*/1 * * * * *', '* * * * * * *']) {
+      await assert.rejects(addSchedule(lake, cron, 'pipeline'), (err: Error & { hint?: string }) => {
+        assert.match(err.message, new RegExp(`^invalid cron expression ".*": ${cron.split(' ').length} fields; a schedule takes 5, without seconds$`));
+        assert.match(err.hint ?? '', /use 5 fields "minute hour day-of-month month day-of-week"/);
+        return true;
+      });
+      assert.throws(() => loadConfig({ DATA_DIR: config.dataDir, SCHEDULE: cron }, { envFile: false }), /^UserError: invalid setting SCHEDULE: ".*" is not valid: a cron expression/);
+    }
+    assert.deepEqual(await listSchedules(lake, config), [{ id: 'setting', cron: '0 2 * * *', flow: 'pipeline', source: 'setting' }], 'nothing was added');
+  });
+
   test('added to the lake, listed with the SCHEDULE setting, removed', async () => {
     const s = await addSchedule(lake, '*/5 * * * *', 'gold_ingestion_flow');
     await assert.rejects(addSchedule(lake, '* * * * *', 'nope_flow'), /unknown flow "nope_flow"/);
@@ -42,7 +54,11 @@ describe('schedules', () => {
   });
 
   test('the scheduler fires a schedule: the run is recorded with its trigger', async () => {
-    const s = await addSchedule(lake, '* * * * * *', 'pipeline'); // every second
+    // Written to the lake as a schedule kept from before seconds were refused: it fires every second,
+    // where `schedule` would make the test wait for the next minute.
+    const s = { id: 'secs01', cron: '* * * * * *', flow: 'pipeline', source: 'lake' as const, createdAt: new Date().toISOString() };
+    await lake.ensureBuckets();
+    await writeJson(lake, SCHEDULES, [...((await readJson<(typeof s)[]>(lake, SCHEDULES)) ?? []), s]);
     const lines: string[] = [];
     const scheduler = new Scheduler(config, lake, (m) => lines.push(m));
     await scheduler.start();

@@ -22,14 +22,24 @@ export interface Schedule {
 }
 
 
-/** Checks a cron expression (5 fields, or 6 with seconds first); returns its next fire time. */
+const CRON_FORM = 'use 5 fields "minute hour day-of-month month day-of-week", e.g. "0 2 * * *" for 02:00 every day';
+
+/**
+ * Whether a cron expression has more than the 5 fields a schedule takes. croner reads a 6th (and 7th)
+ * as seconds (and years): "* * * * * *" would start a run every second.
+ */
+export function hasSeconds(expression: string): boolean {
+  return expression.trim().split(/\s+/).length > 5;
+}
+
+/** Checks a cron expression as croner reads it; returns its next fire time. */
 export function checkCron(expression: string): Date | null {
   try {
     return new Cron(expression, { paused: true }).nextRun();
   } catch (err) {
     throw new UserError(
       `invalid cron expression "${expression}": ${errorMessage(err)}`,
-      'use 5 fields "minute hour day-of-month month day-of-week", e.g. "0 2 * * *" for 02:00 every day',
+      CRON_FORM,
     );
   }
 }
@@ -45,7 +55,8 @@ export async function listSchedules(lake: ObjectStore, config: Config): Promise<
 
 export async function addSchedule(lake: ObjectStore, cron: string, flow: string): Promise<Schedule> {
   if (!isFlowName(flow)) throw new UserError(`unknown flow "${flow}"`, `flows: ${Object.keys(FLOWS).join(', ')}`);
-  if (checkCron(cron) === null) throw new UserError(`the cron expression "${cron}" never fires (a day that no month has, such as 31 February?)`, 'use 5 fields "minute hour day-of-month month day-of-week", e.g. "0 2 * * *" for 02:00 every day');
+  if (hasSeconds(cron)) throw new UserError(`invalid cron expression "${cron}": ${cron.trim().split(/\s+/).length} fields; a schedule takes 5, without seconds`, CRON_FORM);
+  if (checkCron(cron) === null) throw new UserError(`the cron expression "${cron}" never fires (a day that no month has, such as 31 February?)`, CRON_FORM);
   await lake.ensureBuckets();
   const schedules = await readStored(lake);
   const same = schedules.find((s) => s.cron.trim().replace(/\s+/g, ' ') === cron.trim().replace(/\s+/g, ' ') && s.flow === flow);

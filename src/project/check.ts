@@ -2,6 +2,7 @@ import { Engine, sqlIdent as id } from '../engine/duckdb.js';
 import { errorMessage, UserError } from '../errors.js';
 import { sqlType } from '../pipeline/row-rules.js';
 import { checkKpiOutput } from './kpi-output.js';
+import { refuseManyStatements } from './one-statement.js';
 import { parserOn, personalNames } from './personal-lineage.js';
 import type { LoadedProject, SqlOrigin } from './load.js';
 
@@ -24,6 +25,10 @@ export interface CheckReport {
 export async function checkProject(project: LoadedProject): Promise<CheckReport> {
   const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'check');
   try {
+    await refuseManyStatements(engine, project, (kind, name) => {
+      const origin = project.sqlOrigins.get(`${kind}:${name}`)!;
+      return kind === 'model' ? origin.file : `${origin.file}:${origin.line}`;
+    });
     for (const d of project.datasets) {
       await engine.run(`CREATE TABLE ${id(d.name)} (${Object.entries(d.columns).map(([c, col]) => `${id(c)} ${sqlType(col)}`).join(', ')})`);
     }

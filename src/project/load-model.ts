@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { SqlOrigin } from './load.js';
 import { ModelFile, NAME } from './schema.js';
 import { sqlNames } from './sql-names.js';
 import type { DatasetSpec, GoldModel, ModelTest } from './types.js';
-import { DefinitionFile } from './yaml-file.js';
+import { DefinitionFile, readDefinitionText } from './yaml-file.js';
 
 /** The models of models/: each SELECT (.sql) with its optional description (.yml), in the order they read each other. */
 export function loadModels(projectDir: string, datasets: Map<string, { spec: DatasetSpec }>, sqlOrigins: Map<string, SqlOrigin>): GoldModel[] {
@@ -23,7 +23,7 @@ export function loadModels(projectDir: string, datasets: Map<string, { spec: Dat
     if (!NAME.test(n)) throw new UserError(`${rel}: the file name must be snake_case (a-z, 0-9, _, starting with a letter): it becomes the table's name`);
     if (datasets.has(n)) throw new UserError(`${rel}: a model may not have the name of dataset ${n}`, 'rename the model (e.g. dim_' + n + ' or fact_' + n + ')');
     if (n.startsWith('kpi_')) throw new UserError(`${rel}: model names may not start with kpi_ (KPI tables are named so)`, 'rename the model');
-    const sql = readFileSync(path.join(dir, `${n}.sql`), 'utf8').trim().replace(/;\s*$/, '');
+    const sql = readDefinitionText(projectDir, rel).trim().replace(/;\s*$/, '');
     if (!sql) throw new UserError(`${rel} is empty`, 'write one SELECT over the datasets and other models');
     const yml = ['yml', 'yaml'].map((e) => `models/${n}.${e}`).find((r) => existsSync(path.join(projectDir, r)));
     let meta: { description?: string; grain?: string; partitioned_by?: string; tests?: Record<string, unknown>[] } = {};

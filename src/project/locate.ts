@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { UserError } from '../errors.js';
 import path from 'node:path';
 import { findProject } from './resolve.js';
 
@@ -14,7 +15,10 @@ function loadEnvFile(dir: string): void {
   const file = path.resolve(dir, '.env');
   if (envFilesLoaded.has(file)) return;
   envFilesLoaded.add(file);
-  if (existsSync(file)) process.loadEnvFile(file);
+  if (!existsSync(file)) return;
+  // Node's own error for a folder says "should be a valid string", naming nothing to do.
+  if (!statSync(file).isFile()) throw new UserError(`${file} is not a file`, 'remove or rename it: .env is a file of NAME=value lines');
+  process.loadEnvFile(file);
 }
 
 export interface ConfigOptions {

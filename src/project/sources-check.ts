@@ -47,6 +47,13 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         reports.push({ file: name, dataset: null, outcome: 'matches no dataset', missingOptional: [], add: [] });
         continue;
       }
+      // A folder (or a FIFO) named like a CSV: bronze sets it aside without reading it, and so is it said here.
+      const st = await fs.stat(file).catch(() => undefined);
+      if (!st?.isFile()) {
+        const kind = !st ? 'a link to nothing' : st.isDirectory() ? 'a folder' : 'not a regular file';
+        reports.push({ file: name, dataset: spec.name, outcome: 'waits in quarantine', problem: `not a regular file: ${kind}; only regular files (or links to them) are read`, missingOptional: [], add: [] });
+        continue;
+      }
       // What bronze refuses before reading the header (not UTF-8 text, CR-only line ends), said as bronze says it.
       // A file of a windows-1252 dataset may be UTF-8 all the same: read as bronze reads it.
       const utf8 = await isUtf8File(file);

@@ -9,6 +9,17 @@ import { closest } from './closest.js';
 export { closest };
 import { UserError } from '../errors.js';
 
+/** A definition file's text; a folder where the file should be (`mkdir kpis/x.yml`) is said in one line. */
+export function readDefinitionText(projectDir: string, rel: string): string {
+  try {
+    return readFileSync(path.join(projectDir, rel), 'utf8');
+  } catch (err) {
+    // Node's EISDIR from a read names no path: the file is named here.
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new UserError(`${rel} is a folder, not a file`, `remove or rename the folder ${path.join(projectDir, rel)}: the project reads ${rel} as a file`);
+    throw err;
+  }
+}
+
 /**
  * One definition file of a project, parsed with positions, so that every error can say
  * `datasets/flights.yml:7: ...`: the file (relative to the project), the line, the field and what
@@ -22,12 +33,13 @@ export class DefinitionFile {
     readonly projectDir: string,
     /** Path inside the project, with forward slashes: `datasets/flights.yml`. */
     readonly rel: string,
-    readonly text = readFileSync(path.join(projectDir, rel), 'utf8'),
+    readonly text = readDefinitionText(projectDir, rel),
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
     const error = this.doc.errors[0];
     if (error) {
-      const line = error.linePos?.[0].line ?? 1;
+      // linePos is filled only with prettyErrors (which reformats the message): the line is read from pos.
+      const line = error.linePos?.[0].line ?? this.lines.linePos(error.pos[0]).line;
       throw new UserError(`${rel}:${line}: not valid YAML: ${error.message.split('\n')[0]}`, 'check the indentation and quoting on that line (YAML: key: value, lists with "- ")');
     }
   }

@@ -51,6 +51,20 @@ test('an unreachable MongoDB is one clear error, and the next call tries again',
   }
 });
 
+test('a mongodb+srv:// host that does not resolve is the same clear error as an unreachable server', async () => {
+  const store = new MongoServingStore('mongodb+srv://u:p@nonexistent.invalid', 'datalake');
+  try {
+    await assert.rejects(store.version(), (err: Error & { hint?: string }) => {
+      assert.ok(err instanceof UserError, err.stack);
+      assert.match(err.message, /^cannot reach the serving store mongodb mongodb\+srv:\/\/u:\*\*\*@nonexistent\.invalid \(database datalake\): query(Srv|Txt) E[A-Z]+/);
+      assert.match(err.hint ?? '', /MONGO_URI/);
+      return true;
+    });
+  } finally {
+    await store.close();
+  }
+});
+
 test('passwords never appear in the store description', () => {
   assert.equal(redact('mongodb+srv://app:s3cret@cluster0.example.net/datalake?retryWrites=true'), 'mongodb+srv://app:***@cluster0.example.net/datalake');
   assert.equal(new MongoServingStore('mongodb://u:p@localhost:27017/', 'x').description, 'mongodb mongodb://u:***@localhost:27017 (database x)');

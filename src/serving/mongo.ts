@@ -188,8 +188,11 @@ export function redact(uri: string): string {
 
 function describeMongoError(err: unknown, where: string): Error {
   if (err instanceof UserError) return err;
-  const e = err as Error & { code?: number; codeName?: string };
-  if (e.name === 'MongoServerSelectionError' || e.name === 'MongoNetworkError' || e.name === 'MongoNetworkTimeoutError') {
+  const e = err as Error & { code?: number | string; codeName?: string; syscall?: string };
+  // A mongodb+srv:// URI is resolved through DNS (SRV and TXT records) before the driver connects: a
+  // host that does not resolve fails there, with Node's DNS error rather than the driver's.
+  const dns = typeof e.syscall === 'string' && /^(querySrv|queryTxt|getaddrinfo)$/.test(e.syscall);
+  if (dns || e.name === 'MongoServerSelectionError' || e.name === 'MongoNetworkError' || e.name === 'MongoNetworkTimeoutError') {
     return new ServiceError(`cannot reach the serving store ${where}: ${e.message.split('\n')[0]}`, 'start MongoDB or fix MONGO_URI; `npx datalake doctor` checks the services', { cause: err });
   }
   if (e.code === 18 || e.codeName === 'AuthenticationFailed') {

@@ -113,6 +113,32 @@ describe('API on a published lake: explorer, quality, runs', () => {
     }
   });
 
+  test('an object that is no readable CSV or Parquet: a 422 saying so for preview and download, not a 500', async () => {
+    const dir = path.join(config.lakeDir, 'sources');
+    const files: [string, string | Buffer, RegExp][] = [
+      ['zz_bad.parquet', 'garbage\n', /^zz_bad\.parquet cannot be read as Parquet: .*Parquet/],
+      ['zz_framed.parquet', Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(2048, 7), Buffer.from([8, 0, 0, 0]), Buffer.from('PAR1')]), /^zz_framed\.parquet cannot be read as Parquet: /],
+      ['zz_bin.csv', Buffer.from([0, 1, 0xff, 0xfe, 0]), /^zz_bin\.csv cannot be read as CSV: its first line has NUL bytes/],
+      ['zz_nul.csv', 'x\0y,c\n1,2\n', /^zz_nul\.csv cannot be read as CSV: its first line has NUL bytes/],
+    ];
+    await fs.mkdir(dir, { recursive: true });
+    for (const [name, bytes] of files) await fs.writeFile(path.join(dir, name), bytes);
+    try {
+      for (const [name, , message] of files) {
+        for (const route of ['preview', 'download']) {
+          const r = await get(`/api/lake/sources/${route}?key=${name}`);
+          assert.equal(r.status, 422, `${route} ${name}`);
+          const body = await r.json() as { code: string; message: string };
+          assert.equal(body.code, 'unreadable_object', `${route} ${name}`);
+          assert.match(body.message, message, `${route} ${name}`);
+          assert.doesNotMatch(body.message, new RegExp(config.dataDir.replace(/[/.]/g, '\\$&')), 'no server path in an error');
+        }
+      }
+    } finally {
+      for (const [name] of files) await fs.rm(path.join(dir, name), { force: true });
+    }
+  });
+
   test('a dangling link in the lake is skipped: the run history and the explorer keep answering', async () => {
     const links = [path.join(config.lakeDir, 'runs', 'zz-dangling.json'), path.join(config.lakeDir, 'gold', 'dangling.parquet')];
     for (const l of links) await fs.symlink(path.join(config.dataDir, 'nowhere'), l);

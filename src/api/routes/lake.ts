@@ -11,7 +11,7 @@ import { headerKeys, headerOption, inspectHeader, quoteOptions, quotingOf, skipO
 import { isUtf8File, readableCopy } from '../../pipeline/csv-encoding.js';
 import { hasMixedLineEnds } from '../../pipeline/csv-file.js';
 import type { DatasetSpec } from '../../project/types.js';
-import { badRequest, notFound } from '../http-errors.js';
+import { badRequest, HttpError, notFound, unreadableObject } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
 import { livePrivacy, type Privacy } from '../project-watch.js';
 import { parserOn, personalNames } from '../../project/personal-lineage.js';
@@ -126,13 +126,13 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
           column: { type: 'string', maxLength: 200 },
           value: { type: 'string', maxLength: 1000 },
         }),
-        response: { 200: body('Preview'), ...errors(400, 401, 403, 404, 503) },
+        response: { 200: body('Preview'), ...errors(400, 401, 403, 404, 422, 503) },
       },
     },
     async (request) => {
       const { bucket } = request.params as { bucket: Bucket };
       const q = request.query as { key: string; limit: number; column?: string; value?: string };
-      const { source, cleanup, format } = await openObject(bucket, q.key);
+      const { source, cleanup, format, unreadable } = await openObject(bucket, q.key);
       const masked = await maskerFor(bucket, q.key);
       try {
         const db = await engine.db();
@@ -163,6 +163,8 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         const [count] = await db.rows(`SELECT count(*) AS n FROM ${source} ${where}`, undefined, bound);
         const rows = await db.rows(`SELECT * FROM ${source} ${where} LIMIT ${q.limit}`, undefined, bound);
         return { bucket, key: q.key, format, columns, total_rows: count!['n'], rows: canSeePersonal(request) ? rows : rows.map((r) => mask(r, masked)) };
+      } catch (err) {
+        throw unreadable(err);
       } finally {
         await cleanup();
       }
@@ -171,11 +173,11 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/api/lake/:bucket/download',
-    { schema: { summary: 'Download a CSV or Parquet object as CSV', tags: ['lake'], params: bucketParam, querystring: keyQuery(), response: { 200: { description: 'the object as CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, ...errors(400, 401, 403, 404, 503) } } },
+    { schema: { summary: 'Download a CSV or Parquet object as CSV', tags: ['lake'], params: bucketParam, querystring: keyQuery(), response: { 200: { description: 'the object as CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, ...errors(400, 401, 403, 404, 422, 503) } } },
     async (request, reply) => {
       const { bucket } = request.params as { bucket: Bucket };
       const { key } = request.query as { key: string };
-      const { source, cleanup } = await openObject(bucket, key);
+      const { source, cleanup, unreadable } = await openObject(bucket, key);
       const masked = await maskerFor(bucket, key);
       const out = path.join(engine.scratchDir, `${randomUUID()}.csv`);
       try {
@@ -185,6 +187,9 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         const select = columns.map((c) => (masked(c.name) && !admin ? `${str(MASK)} AS ${id(c.name)}` : id(c.name))).join(', ');
         await fs.promises.mkdir(engine.scratchDir, { recursive: true });
         await db.copyInOrder(`COPY (SELECT ${select} FROM ${source}) TO ${str(out)} (FORMAT csv, HEADER true)`);
+      } catch (err) {
+        await fs.promises.rm(out, { force: true });
+        throw unreadable(err);
       } finally {
         await cleanup();
       }
@@ -196,7 +201,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  async function openObject(bucket: Bucket, key: string): Promise<{ source: string; format: 'csv' | 'parquet'; cleanup: () => Promise<void> }> {
+  async function openObject(bucket: Bucket, key: string): Promise<{ source: string; format: 'csv' | 'parquet'; cleanup: () => Promise<void>; unreadable: (err: unknown) => unknown }> {
     try {
       assertValidKey(key);
     } catch (err) {
@@ -217,18 +222,30 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     const source =
       format === 'parquet'
         ? `(SELECT * EXCLUDE (file_row_number) FROM read_parquet(${str(file)}, hive_partitioning = false, file_row_number = true) ORDER BY file_row_number)`
-        : await csvSource(text, spec);
+        : await csvSource(text, spec, key);
     const cleanup = async () => {
       for (const f of new Set([file, text])) if (f.startsWith(engine.scratchDir)) await fs.promises.rm(f, { force: true });
     };
-    return { source, format, cleanup };
+    // DuckDB failing to read the object (garbage named .parquet) is about the object, not the server: said
+    // with its key, never with the server's path to it.
+    const unreadable = (err: unknown): unknown => {
+      if (err instanceof HttpError || err instanceof UserError || !(err instanceof Error) || !READ_ERRORS.test(err.message)) return err;
+      const reason = err.message.split('\n')[0]!.replace(READ_ERRORS, '').replaceAll(`"${file}"`, key).replaceAll(`'${file}'`, key).replaceAll(file, key).replaceAll(text, key);
+      return unreadableObject(`${key} cannot be read as ${format === 'csv' ? 'CSV' : 'Parquet'}: ${reason}`);
+    };
+    return { source, format, cleanup, unreadable };
   }
 }
 
+/** DuckDB's errors of reading a file that is not what its name says. */
+const READ_ERRORS = /^(IO|Invalid Input|Invalid|Conversion|Serialization) Error: /;
+
 /** A source or bronze CSV read as text, split with its dataset's delimiter, after the lines before its header. */
-async function csvSource(file: string, spec: DatasetSpec | undefined): Promise<string> {
+async function csvSource(file: string, spec: DatasetSpec | undefined, key: string): Promise<string> {
   const delimiter = spec?.delimiter ?? ',';
   const header = await inspectHeader(file, delimiter, spec?.skipLines, 'utf-8', quotingOf(spec));
+  // A NUL would end the SQL text of the column names: refused, as bronze refuses such a file.
+  if (header.some((h) => h.includes('\0'))) throw unreadableObject(`${key} cannot be read as CSV: its first line has NUL bytes (a binary file, or UTF-16 without its byte-order mark)`);
   // Without a header line (`header: false`), the fields are named as the dataset declares them, in order.
   const declared = spec?.headerless ? Object.keys(spec.columns) : [];
   const names = header.map((h, i) => declared[i] ?? (spec?.headerless ? `column_${i + 1}` : h || `column${i + 1}`));

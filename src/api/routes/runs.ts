@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { FLOWS, type FlowName } from '../../flows/definitions.js';
+import { FLOWS, FULL_REFRESH_FLOWS, NO_FULL_REFRESH, type FlowName } from '../../flows/definitions.js';
 import { NotResumableError } from '../../flows/resume.js';
 import { resumeFlow, runFlow, type FlowOptions } from '../../flows/run-flow.js';
 import { LakeBusyError } from '../../flows/lock.js';
@@ -59,7 +59,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
       const { flow = 'pipeline', full_refresh = false, resume } = (request.body ?? {}) as { flow?: FlowName; full_refresh?: boolean; resume?: string };
       if (resume !== undefined) return startResume(resume, (request.body as { flow?: FlowName } | null)?.flow, full_refresh, reply);
       // As the CLI: bronze takes every new file whatever it is given, vacuum and compact rebuild nothing.
-      if (full_refresh && (flow === 'bronze_ingestion_flow' || flow === 'vacuum' || flow === 'compact')) throw new HttpError(400, `full_refresh does not apply to ${flow}: give it with pipeline, silver_ingestion_flow, gold_ingestion_flow or publish_flow`);
+      if (full_refresh && NO_FULL_REFRESH.includes(flow)) throw new HttpError(400, `full_refresh does not apply to ${flow}: give it with ${FULL_REFRESH_FLOWS}`);
       if (config.redisUrl) {
         // Distributed: the run waits in the queue for a worker (and for the lake) instead of being refused.
         const { submitRun } = await import('../../flows/queue/index.js');

@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import { DefinitionError, UserError } from '../../errors.js';
-import { flowForTasks, type TaskName } from '../../flows/definitions.js';
+import { flowForTasks, FULL_REFRESH_FLOWS, NO_FULL_REFRESH, type TaskName } from '../../flows/definitions.js';
 import { LakeBusyError } from '../../flows/lock.js';
 import type { RunParameters, RunRecord } from '../../flows/record.js';
 import { assessResume, NotResumableError } from '../../flows/resume.js';
@@ -69,6 +69,10 @@ async function followQueued(config: Config, lake: ObjectStore, runId: string, fl
 }
 
 export async function stagesCommand(config: Config, tasks: readonly TaskName[], flags: RunFlags): Promise<void> {
+  // Refused as the API refuses them, rather than ignored: `run --flow vacuum --full-refresh` ran a plain vacuum.
+  const flow = flowForTasks(tasks);
+  if (flags.fullRefresh && NO_FULL_REFRESH.includes(flow)) throw new UserError(`--full-refresh does not apply to ${flow}`, `give it with ${FULL_REFRESH_FLOWS}`);
+  if (flags.strict && !tasks.includes('bronze')) throw new UserError(`--strict does not apply to ${flow}: it reads no source file`, 'give it with pipeline or bronze_ingestion_flow (`npx datalake run --strict`, `npx datalake bronze --strict`)');
   if (config.redisUrl) return queuedCommand(config, tasks, flags);
   await inProcess(config, flags, (options) => runFlow({ ...options, flow: flowForTasks(tasks), fullRefresh: flags.fullRefresh === true, ...flowParameters(flags) }));
 }

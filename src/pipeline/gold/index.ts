@@ -3,6 +3,7 @@ import { parquetFiles, sqlIdent as id, sqlString as str, subquery } from '../../
 import { UserError } from '../../errors.js';
 import { failpoint } from '../../failpoints.js';
 import { checkKpiOutput, checkSafeIntegers, SAFE_INTEGER } from '../../project/kpi-output.js';
+import { refuseManyStatements } from '../../project/one-statement.js';
 import { timed, type RunContext, type StageResult } from '../context.js';
 import { clearStaging, inlineRunner, publishAll, runShards, stagedLocalPaths, type Shard, type ShardRunner, type StagedFile } from '../shards.js';
 import { goldObjectKey, goldPartitionObjectKey, STAGING } from '../../lake/index.js';
@@ -41,6 +42,9 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
     if (!silver || Object.keys(silver.datasets).length === 0) {
       throw new UserError('silver is empty: no source file has been ingested yet', 'add CSV files to the sources folder, or fix the ones bronze set aside (`npx datalake check --sources` says why), then run `npx datalake run`');
     }
+
+    // Before any shard runs a model's SQL, which is pasted into a COPY.
+    await refuseManyStatements(await ctx.db(), ctx.config.project, (kind, name) => (kind === 'model' ? `models/${name}.sql` : `kpis/${name}.yml`));
 
     // The shards first: each partition of a dataset that tables are partitioned by.
     const shards: Shard<GoldPartitionInput>[] = [];
