@@ -6,13 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import type { Config } from '../src/config.js';
 import { Engine } from '../src/engine/duckdb.js';
 import { followRun, redisConnection, RUNS_QUEUE, startWorker as startInProcessWorker, submitResume, submitRun } from '../src/flows/queue/index.js';
-import { addSchedule, removeSchedule } from '../src/flows/schedule.js';
+import { removeSchedule } from '../src/flows/schedule.js';
 import { Queue } from 'bullmq';
 import { listRuns, readRun, type RunRecord } from '../src/flows/record.js';
 import { ServiceError } from '../src/errors.js';
 import { createApp } from '../src/api/server.js';
 import { generate } from '../src/generate/generator.js';
-import { openObjectStore, type ObjectStore } from '../src/lake/index.js';
+import { openObjectStore, SCHEDULES, writeJson, type ObjectStore } from '../src/lake/index.js';
 import { runPipeline } from './support/run.js';
 import { startTestRedis, type TestRedis } from './support/redis.js';
 import { goldTableReaders } from './support/gold.js';
@@ -383,7 +383,11 @@ describe('distributed mode: schedules fired by the workers', { skip: redis ? fal
     const workers = [] as { close: () => Promise<void> }[];
     try {
       await generate({ outDir: config.sourcesDir, clients: 50, achats: 500, seed: 9, asOf: FIXED_DAY });
-      const schedule = await addSchedule(lake, '*/2 * * * * *', 'pipeline');
+      // Every two seconds: written to the lake as a schedule kept from before seconds were refused (`schedule`
+      // takes 5 fields), so that the test waits seconds, not the next minute.
+      const schedule = { id: 'secs02', cron: '*/2 * * * * *', flow: 'pipeline', source: 'lake' as const, createdAt: new Date().toISOString() };
+      await lake.ensureBuckets();
+      await writeJson(lake, SCHEDULES, [schedule]);
       // Two workers sync the same schedule: still one scheduler, one run per fire time.
       for (let i = 0; i < 2; i++) workers.push(await startInProcessWorker(config, { scheduleRefreshMs: 200, log: () => undefined }));
       assert.deepEqual((await queue.getJobSchedulers()).map((j) => [j.key, j.pattern, j.name]), [[`schedule-${schedule.id}`, '*/2 * * * * *', 'pipeline']]);

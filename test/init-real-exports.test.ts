@@ -328,9 +328,11 @@ test("an accounting report's sections, totals and balances among its transaction
     '"Total Business Bank Account","","","","1,200.00","462.50",""',
     '"Closing Balance","","","","","","5,737.50"',
   ];
-  const dir = await initFrom('reports', { 'transaction_detail.csv': `${quickbooks.join('\n')}\n`, 'account_transactions.csv': `${xero.join('\n')}\n` }, 'reports-project');
+  // Two months of QuickBooks' report: one dataset, typed from both without their report lines.
+  const february = quickbooks.map((l) => l.replaceAll(',01/', ',02/').replace('January 2024', 'February 2024'));
+  const dir = await initFrom('reports', { 'transaction_detail_2024-01.csv': `${quickbooks.join('\n')}\n`, 'transaction_detail_2024-02.csv': `${february.join('\n')}\n`, 'account_transactions.csv': `${xero.join('\n')}\n` }, 'reports-project');
   const qb = await fs.readFile(path.join(dir, 'datasets', 'transaction_detail.yml'), 'utf8');
-  assert.match(qb, /^# 4 rows are a report's totals, balances or section lines among the data/m);
+  assert.match(qb, /^# 8 rows are a report's totals, balances or section lines among the data/m);
   assert.match(qb, /^ {2}date: \{ type: date, required: true, format: "%m\/%d\/%Y" \}/m);
   assert.match(qb, /^ {2}amount: \{ type: number, required: true \}/m);
   const x = await fs.readFile(path.join(dir, 'datasets', 'account_transactions.yml'), 'utf8');
@@ -338,10 +340,10 @@ test("an accounting report's sections, totals and balances among its transaction
   assert.doesNotMatch(x, /^key:/m);
   const dataDir = path.join(root, 'reports-data');
   const summary = await runProject(dir, dataDir);
-  assert.deepEqual(await silverRows(dataDir, 'transaction_detail', summary.runId, 'SELECT count(*) AS n, sum(amount) AS total FROM $t'), [{ n: 4, total: 1254.33 }]);
+  assert.deepEqual(await silverRows(dataDir, 'transaction_detail', summary.runId, 'SELECT count(*) AS n, sum(amount) AS total FROM $t'), [{ n: 8, total: 2508.66 }]);
   assert.deepEqual(await silverRows(dataDir, 'account_transactions', summary.runId, 'SELECT count(*) AS n, sum(debit_gbp) AS debit, sum(credit_gbp) AS credit FROM $t'), [{ n: 3, debit: 1200, credit: 462.5 }]);
   const datasets = summary.stages[1].details.datasets;
-  assert.deepEqual([datasets.transaction_detail.quarantined, datasets.account_transactions.quarantined], [6, 3]);
+  assert.deepEqual([datasets.transaction_detail.quarantined, datasets.account_transactions.quarantined], [12, 3]);
 });
 
 test('a later file writing its dates month first, where the dataset reads them day first, waits whole; declaring the formats reads it again', async () => {

@@ -208,6 +208,11 @@ function rangeSampleOf(kpi: Kpi, rows: Row[] | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** A text's form: each digit `9`, each letter `A` or `a` by its case, other characters as they are (`2026-W05` → `9999-A99`). */
+function shapeOf(text: string): string {
+  return text.replace(/[0-9]/g, '9').replace(/\p{Lu}/gu, 'A').replace(/\p{Ll}/gu, 'a');
+}
+
 /** What an answer is cached under: the KPI and its query, parameters sorted. */
 export function cacheKey(kpi: Kpi, q: KpiQuery): string {
   return `${kpi.id}?${Object.keys(q)
@@ -233,11 +238,17 @@ export function readOptions(kpi: Kpi, q: KpiQuery, rangeSample?: string): { wher
     // Days compare as YYYY-MM-DD strings and a month (YYYY-MM) covers all its days; on a text column
     // (a month, a year) a longer bound is cut to the values' length: 2026-03-10 → 2026-03.
     // A shorter `to` on a text column covers the values it starts: `to=2023` takes `2023M12`, `2023-12`.
-    // A bound in another form than the values (a word for a month) would select nothing, or everything.
+    // A bound in another form than the values (a word for a month, `2026Q1` for `2026-03`) would select
+    // nothing, or everything: digits, letters of each case and marks must fall where the values' do, on
+    // periods (values starting with a digit; names in a range compare as they are).
     const rangeWidth = rangeSample?.length;
     for (const p of ['from', 'to'] as const) {
-      if (rangeSample && q[p] !== undefined && /^\d/.test(rangeSample) !== /^\d/.test(q[p])) {
-        throw badRequest(`invalid query parameter "${p}": "${q[p]}" is not of the form of ${range}'s values, such as ${rangeSample}`);
+      const given = q[p];
+      if (rangeSample && /^[0-9]/.test(rangeSample) && given !== undefined) {
+        const length = Math.min(given.length, rangeSample.length);
+        if (shapeOf(given.slice(0, length)) !== shapeOf(rangeSample.slice(0, length))) {
+          throw badRequest(`invalid query parameter "${p}": "${given}" is not of the form of ${range}'s values, such as ${rangeSample}`);
+        }
       }
     }
     const bound = (value: string, end: boolean) =>

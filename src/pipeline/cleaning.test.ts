@@ -37,7 +37,7 @@ async function clean(
   await fs.writeFile(csvPath, csv);
   const outDir = path.join(dir, name);
   await fs.mkdir(outDir);
-  const header = matchHeader(parseHeader(csv.slice(0, csv.indexOf('\n')), spec.delimiter), spec).names;
+  const header = matchHeader(parseHeader(csv.split('\n')[spec.skipLines ?? 0]!, spec.delimiter), spec).names;
   const { rawLine: _rawLine, ...options } = extra;
   const result = await cleanDataset(engine, spec, csvPath, { header, sourceName: `${spec.name}.csv`, outDir, tag: `_${counter}`, today: '2026-06-15', ...options });
   try {
@@ -472,6 +472,11 @@ describe('silver cleaning rules', () => {
       [4, 'malformed_line:too_many_columns'],
       [9, 'malformed_line:missing_columns'],
     ]);
+    // A quote inside a value (`12" Single`) opens none, as the reader reads it; the lines skip_lines skips count whatever they hold.
+    const stray = await clean(spec, 'id,note\n1,LP\n2,12" Single\n3,LP\n4,bad,6\n5,CD\n6,"a\nb"\n7,y,1\n8,z\n');
+    assert.deepEqual(stray.quarantine.map((q) => q['_line']), [5, 9]);
+    const titled = await clean({ ...spec, skipLines: 2 }, 'Monitors 27" and up\n\nid,note\n1,"Dell\nU2723"\n2,LG\n3,bad,1\n4,HP\n');
+    assert.deepEqual(titled.quarantine.map((q) => q['_line']), [7]);
     // A quote escaped by a backslash opens no value: the line break after it ends the record.
     const escaped = await clean({ ...spec, escape: '\\' }, 'id,note\n1,"say \\"hi"\n2,"a\nb"\n3,x,y\n');
     assert.deepEqual(escaped.quarantine.map((q) => [q['_line'], q['_reason']]), [[5, 'malformed_line:too_many_columns']]);

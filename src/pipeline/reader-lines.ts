@@ -3,52 +3,72 @@ import type { Quoting } from './csv-header.js';
 import { backslashesBefore } from './record-counter.js';
 
 /**
- * The line of the file, as an editor numbers them, where each of the CSV reader's `readerLines` starts.
- * DuckDB's rejects number a line by the line ends before it outside quotes: a value with a line break
- * in it (an address, a comment) counts once, so every malformed line after it would be shown too high
- * up. The file is read up to the last line asked for, only when a file has malformed lines.
+ * How far the CSV reader's line numbers fall behind an editor's, from which reader line on: DuckDB's
+ * rejects number a line by the line ends before it outside quotes, so a value with a line break in it
+ * (an address, a comment) counts once, and every malformed line after it would be shown too high up.
+ * Each step `[readerLine, behind]` holds from that reader line to the next step; none when no value
+ * before `lastReaderLine` has a line break (most files). The file is read up to that line.
+ *
+ * Read as DuckDB reads: the `skipLines` lines before the header count as lines whatever they hold; a
+ * quote opens a value only at its start (a line's, or after the delimiter: `12" Single` is text); inside,
+ * `""` (or `\"` with `escape: backslash`) is a quote of the value, another quote its end.
  */
-export async function editorLines(file: string, readerLines: readonly number[], quoting: Quoting): Promise<Map<number, number>> {
-  const wanted = [...new Set(readerLines)].sort((a, b) => a - b);
-  const found = new Map<number, number>();
-  if (quoting === 'none' || wanted.length === 0) {
-    for (const line of wanted) found.set(line, line);
-    return found;
-  }
-  let next = 0;
+export async function lagSteps(file: string, lastReaderLine: number, quoting: Quoting, delimiter: string, skipLines = 0): Promise<[number, number][]> {
+  const steps: [number, number][] = [];
+  if (quoting === 'none' || lastReaderLine <= 1) return steps;
+  const delimiterEnd = delimiter.charCodeAt(delimiter.length - 1);
   let readerLine = 1;
-  let breaksInQuotes = 0;
+  let behind = 0;
   let inQuotes = false;
-  // Backslashes ending the chunk before: with `escape: backslash`, an odd run escapes a quote starting this one.
-  let carried = 0;
-  const note = () => {
-    while (next < wanted.length && wanted[next]! <= readerLine) {
-      found.set(wanted[next]!, wanted[next]! + breaksInQuotes);
-      next++;
-    }
-  };
-  note();
+  // Inside quotes, a quote ending the last chunk: the value's end, or the first of `""`.
+  let pendingQuote = false;
+  let before = 10; // the byte before the one looked at: a line's start at first
+  let carried = 0; // backslashes ending the last chunk
+  let skipped = 0;
   for await (const chunk of textChunksOf(file)) {
-    let quote = chunk.indexOf(34);
-    let lineEnd = chunk.indexOf(10);
-    while (next < wanted.length && (quote !== -1 || lineEnd !== -1)) {
+    let i = 0;
+    if (pendingQuote) {
+      pendingQuote = false;
+      if (chunk[0] === 34) i = 1;
+      else inQuotes = false;
+    }
+    while (i < chunk.length && readerLine <= lastReaderLine) {
+      if (skipped < skipLines) {
+        const end = chunk.indexOf(10, i);
+        if (end === -1) break;
+        skipped++;
+        readerLine++;
+        i = end + 1;
+        before = 10;
+        continue;
+      }
+      const lineEnd = chunk.indexOf(10, i);
+      const quote = chunk.indexOf(34, i);
       if (quote !== -1 && (lineEnd === -1 || quote < lineEnd)) {
-        if (!(inQuotes && quoting === '\\' && backslashesBefore(chunk, quote, carried) % 2 === 1)) inQuotes = !inQuotes;
-        quote = chunk.indexOf(34, quote + 1);
-      } else {
-        if (inQuotes) breaksInQuotes++;
+        const prev = quote > 0 ? chunk[quote - 1]! : before;
+        if (!inQuotes) {
+          if (prev === 10 || prev === 13 || prev === delimiterEnd) inQuotes = true;
+        } else if (quoting === '\\' && backslashesBefore(chunk, quote, carried) % 2 === 1) {
+          // an escaped quote of the value
+        } else if (quote + 1 === chunk.length) {
+          pendingQuote = true;
+        } else if (chunk[quote + 1] === 34) {
+          i = quote + 2;
+          continue;
+        } else inQuotes = false;
+        i = quote + 1;
+      } else if (lineEnd !== -1) {
+        if (inQuotes) behind++;
         else {
           readerLine++;
-          note();
+          if (behind !== (steps.at(-1)?.[1] ?? 0)) steps.push([readerLine, behind]);
         }
-        lineEnd = chunk.indexOf(10, lineEnd + 1);
-      }
+        i = lineEnd + 1;
+      } else break;
     }
-    if (next >= wanted.length) break;
+    if (chunk.length) before = chunk[chunk.length - 1]!;
     carried = backslashesBefore(chunk, chunk.length, carried);
+    if (readerLine > lastReaderLine) break;
   }
-  // Lines past the end (none, unless the reader and this count disagree): shown as the reader numbers them.
-  for (; next < wanted.length; next++) found.set(wanted[next]!, wanted[next]! + breaksInQuotes);
-  return found;
+  return steps;
 }
-

@@ -19,7 +19,9 @@ const SAMPLE_ROWS = 1_000;
  * Told from one pass over a few flags per row; the rows are numbered again only when notes are found.
  */
 export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; reportRows: number; sumRowFilled?: number[]; typed: (rows: string) => string }> {
-  const others = headers.slice(1).map((_, i) => `${id(`c${i + 1}`)} IS NOT NULL`);
+  const others = headers.length - 1;
+  // The fields after the first a row fills, listed once (a file of a thousand columns makes a long list).
+  const filledCount = others ? `list_count([${headers.slice(1).map((_, i) => id(`c${i + 1}`)).join(', ')}])` : '0';
   const repeatsHeader = headers.map((h, i) => `${id(`c${i}`)} IS NOT DISTINCT FROM ${h.trim() ? str(h.trim()) : 'NULL'}`).join(' AND ');
   // A note reads as one: a source, a footnote, a date of update (`Source: ONS...`, `Data from database: ...`),
   // not a value such as a respondent's id whose answers are all blank.
@@ -27,15 +29,14 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   // A totals row at the end (Excel's `Total;;;;41350`) sums the rows above it: no row of its own.
   // Salesforce's `Grand Totals (400 records)` too.
   const total = `coalesce(regexp_full_match(lower(trim(c0)), '((grand |sub)?totals?( général| general| geral)?|gesamt|insgesamt|summe|totaal|totale|suma|somme|合計|总计)( \\(.*\\))?:?'), false)`;
-  const filled = others.length ? others.join(' AND ') : 'true';
   // An accounting report's rows among the data (QuickBooks' `Total for Checking`, Xero's `Opening Balance`,
-  // and the account a section is of, alone on its line): told only in a file with such a total or balance.
-  const reportLabel = `coalesce(regexp_matches(lower(trim(c0)), '^(total|subtotal|sub-total|opening balance|closing balance)\\b'), false)`;
-  const section = `(c0 IS NOT NULL AND regexp_matches(c0, '[A-Za-z]') AND NOT (${others.length ? others.join(' OR ') : 'false'}))`;
-  const reportRow = `(${reportLabel} OR ${section})`;
-  // Each list over every column once (a file of a thousand columns makes each a long one).
-  const flags = `(SELECT _n, total, unlabelled, first, value, ${others.length >= 2 ? 'other' : 'true'} AND NOT total AS more, filled, header, label, c0 IS NOT NULL AND regexp_matches(c0, '[A-Za-z]') AND NOT other AS section
-    FROM (SELECT row_number() OVER () AS _n, c0, ${total} AS total, c0 IS NULL AS unlabelled, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, (${others.length ? others.join(' OR ') : 'false'}) AS other, ${filled} AS filled, ${repeatsHeader} AS header, ${reportLabel} AS label FROM ${rows}))`;
+  // and the account a section is of, alone on its line): told only in a file with such a total or balance,
+  // which leaves half its fields empty at least (a film, `Total Recall,1990,7.5`, fills its row).
+  const reportLabel = (count: string) => `(coalesce(regexp_matches(lower(trim(c0)), '^(total|subtotal|sub-total|opening balance|closing balance)\\b'), false) AND ${count} * 2 <= ${others})`;
+  const section = (count: string) => `(c0 IS NOT NULL AND regexp_matches(c0, '[A-Za-z]') AND ${count} = 0)`;
+  const reportRow = `(${reportLabel(filledCount)} OR ${section(filledCount)})`;
+  const flags = `(SELECT _n, total, unlabelled, first, value, ${others >= 2 ? 'n > 0' : 'true'} AND NOT total AS more, n = ${others} AS filled, header, ${reportLabel('n')} AS label, ${section('n')} AS section
+    FROM (SELECT row_number() OVER () AS _n, c0, ${total} AS total, c0 IS NULL AS unlabelled, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, ${filledCount} AS n, ${repeatsHeader} AS header FROM ${rows}))`;
   const [r] = await engine
     // After a totals line, a row without a label in the first field is its figures (Salesforce writes `Grand
     // Totals (400 records)`, then `"","",...,"USD 49,471,547.92"`): when only such rows and notes follow it, the data ends before it.
@@ -121,8 +122,8 @@ export async function secondHeader(engine: Engine, rows: string, columns: number
  * Whether the header line is a row of data (a file without a header): a field of it is a number, and
  * - in two columns or more its text is a value found below it too (UCI's `adult.data`: `39, State-gov,
  *   77516, ...`, `State-gov` a workclass), outside rows repeating the whole line;
- * - or every field is a number, as every value below it is, and they do not count columns (`1,2,3`,
- *   years): MovieLens' `1::1193::5::978300760`;
+ * - or every field is a number, as every value below it is, and they do not name columns (`1,2,3`,
+ *   pandas' `,0,1,2`, years): MovieLens' `1::1193::5::978300760`;
  * - or it starts with an integer over a column of numbers, its other numbers are over numbers too and one
  *   of its words is a value below (MovieLens' `1::F::1::10::48067`, `F` a gender).
  * A header's names are not values of their own columns.
@@ -140,11 +141,12 @@ export async function headerIsRow(engine: Engine, rows: string, headers: string[
   const valuesBelow = words.filter((i) => r?.[`w${i}`] === true).length;
   if (valuesBelow >= 2) return true;
   if (!numbers.every((i) => r?.[`n${i}`] === true)) return false;
-  if (words.length === 0) return !counting(fields.map(Number));
+  if (words.length === 0) return !counting(numbers.map((i) => Number(fields[i])));
   return /^[+-]?[0-9]+$/.test(fields[0]!) && valuesBelow >= 1;
 }
 
-/** Numbers that count (`1,2,3`, `2019,2020,2021`): column names, not a row's values. */
+/** Numbers that name columns, not a row's values: counting up or down (`1,2,3`, pandas' `,0,1,2`, `2023,2022,2021`), or years. */
 function counting(numbers: number[]): boolean {
-  return numbers.every((n, i) => i === 0 || n === numbers[i - 1]! + 1);
+  const step = (d: number) => numbers.every((n, i) => i === 0 || n === numbers[i - 1]! + d);
+  return step(1) || step(-1) || numbers.every((n) => Number.isInteger(n) && n >= 1900 && n <= 2100);
 }

@@ -176,6 +176,9 @@ describe('inferCsv', () => {
     const report = await inferFile('report1710512345678.csv', ['"Owner","Account","Stage","Amount","Probability (%)"', '"Jane","A1","Won","USD 1,000.50","10%"', '"John","A2","Lost","USD 2,000.25","20%"', '"Jane","A3","Won","USD 500.00","90%"', '""', '"Grand Totals (3 records)"', '"","","","USD 3,500.75",""', '""', '"Confidential Information - Do Not Distribute"']);
     assert.deepEqual([report.footerRows, report.rows, report.sumRowFilled], [1, 3, ['amount']]);
     assert.deepEqual(report.columns.map((c) => c.complete), [true, true, true, true, true]);
+    // A film named `Total Recall` fills its row: no report's total, and the titles alone on their rows are rows too.
+    const films = await inferFile('watch.csv', ['title,year,rating', 'Total Recall,1990,7.5', 'Alien,1979,8.5', 'My Unreleased Short,,', 'Heat,1995,8.3', 'Home Movie Draft,,', 'Up,2009,8.3']);
+    assert.deepEqual([films.reportRows, films.rows, films.columns.map((c) => c.complete)], [undefined, 6, [true, false, false]]);
     // A last row of a few figures that are no sums is a row.
     const partial = await inferFile('partial.csv', ['name,city,score,rank,note', 'a,Paris,3,1,x', 'b,Lyon,4,2,y', 'c,Nice,5,3,z', ',,6,,']);
     assert.deepEqual([partial.footerRows, partial.rows], [undefined, 4]);
@@ -249,6 +252,11 @@ describe('inferCsv', () => {
     // Numbers that count columns (`1,2,3`) name them: a header.
     const matrix = await inferFile('matrix.csv', ['1,2,3', '10,20,30', '11,21,31', '12,22,32']);
     assert.deepEqual([matrix.headerless ?? false, matrix.rows], [false, 3]);
+    // pandas' `df.to_csv()` (the index unnamed, columns 0 to 2) and years counting down name columns too.
+    const pandas = await inferFile('frame.csv', [',0,1,2', '0,0.5,1.5,2.5', '1,3.5,4.5,5.5', '2,6.5,7.5,8.5']);
+    assert.deepEqual([pandas.headerless ?? false, pandas.rows], [false, 3]);
+    const years = await inferFile('years.csv', ['2023,2022,2021', '5.1,4.8,4.2', '6.0,5.5,5.1', '7.2,6.9,6.3']);
+    assert.deepEqual([years.headerless ?? false, years.rows], [false, 3]);
   });
 
   test('a file of a thousand columns (JHU\'s daily time series): each statement reads only its columns, not every column\'s expressions', async () => {

@@ -68,6 +68,17 @@ test('a header is not skipped: rows ending with a delimiter, a one-word first li
   assert.deepEqual(await layoutOf(trailing, ','), { delimiter: ';', skipLines: 0 });
   assert.deepEqual(await layoutOf(trailing.replaceAll(';', '|'), ','), { delimiter: '|', skipLines: 0 });
   assert.deepEqual(await layoutOf('Ventes 2024, export\nid;montant;ville\n1;12,50;Paris\n2;3,75;Lyon\n', ','), { delimiter: ';', skipLines: 1 });
+  // Values with a delimiter of another kind inside them keep the file's own (the review's cases): C++ names and IPv6
+  // addresses (`::`), addresses with commas in a tab file, decimal commas in every column, an empty last column.
+  const sniffedAs = async (text: string, sniffed: string) => (await layoutOf(text, sniffed)).delimiter;
+  assert.deepEqual(await layoutOf('id,symbol,size\n1,std::vector,24\n2,std::string,32\n3,std::map,48\n4,boost::any,16\n', ','), { delimiter: ',', skipLines: 0 });
+  assert.deepEqual(await layoutOf('time,src,dst,bytes\n2024-01-01 10:00:00,fe80::1,fe80::2,100\n2024-01-01 10:00:01,2001:db8::5,fe80::2,200\n2024-01-01 10:00:02,fe80::1,2001:db8::9,300\n', ','), { delimiter: ',', skipLines: 0 });
+  assert.equal(await sniffedAs('id\taddress\tphone\n1\t12 Main St, Springfield, IL, USA\t555-0101\n2\t9 Oak Ave, Portland, OR, USA\t555-0102\n3\t1 Elm Rd, Austin, TX, USA\t555-0103\n', '\t'), '\t');
+  assert.equal(await sniffedAs('Temperatur;Druck;Feuchte\n21,5;1013,2;45,0\n21,7;1013,0;44,8\n22,0;1012,8;44,1\n', ';'), ';');
+  assert.equal(await sniffedAs('Datum;Empfaenger;Betrag;Notiz\n01.01.2023;Stadtwerke;-85,00;\n02.01.2023;ACME;3456,78;\n03.01.2023;Bank;-4,90;Gebuehr\n04.01.2023;Shop;-19,99;\n', ';'), ';');
+  assert.equal(await sniffedAs('id\tname\tnote\n1\tSmith, Bob\t\n2\tDoe, Ann\t\n3\tRoe, Joe\tvip\n4\tLee, Sue\t\n', '\t'), '\t');
+  // A title over a table, then footnotes with commas as many as its rows: the table's header.
+  assert.deepEqual(await layoutOf('Table 1: Households by region, England\nregion,year,households,change\nNorth East,2023,1180,1.2\nNorth West,2023,3170,0.9\nYorkshire,2023,2350,1.1\nLondon,2023,3600,0.4\n\nNotes:\n1, Figures are rounded\n2, Source: ONS, Census\n3, Change is annual, percent\n4, Provisional\n', ','), { delimiter: ',', skipLines: 1 });
   // ING's statement: more lines of `key;value` before the header than rows after it.
   const ing = 'Umsatzanzeige;Datei erstellt am: 01.02.2023 10:15\n;Letztes Update: aktuell\n\nIBAN;DE12 5001 0517 0123 4567 89\nKontoname;Girokonto\nBank;ING\nKunde;Max Mustermann\nZeitraum;01.01.2023 - 31.01.2023\nSaldo;1.234,56;EUR\n\nSortierung;Datum absteigend\n\nIn der CSV-Datei finden Sie alle bereits gebuchten Umsätze.\n\n' +
     'Buchung;Valuta;Auftraggeber/Empfänger;Buchungstext;Verwendungszweck;Saldo;Währung;Betrag;Währung\n' +

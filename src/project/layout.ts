@@ -37,20 +37,24 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
   const layouts = candidates.map((delimiter) => {
     const skipLines = headerLine(lines, delimiter);
     const [header = '', ...data] = lines.slice(skipLines).filter((l) => l.trim() !== '').slice(0, 6);
-    const width = fields(header, delimiter);
-    // Rows ending with a delimiter the header does not end with (`1;03/01/2022;55000,00;BOURG;`) are as wide as it.
-    return { delimiter, skipLines, header: width, data: data.map((l) => (l.endsWith(delimiter) && !header.endsWith(delimiter) ? fields(l, delimiter) - 1 : fields(l, delimiter))) };
+    // A row ending with a delimiter its header does not end with (`1;03/01/2022;55000,00;BOURG;`) is as wide as it too.
+    const trailing = !header.endsWith(delimiter);
+    return { delimiter, skipLines, header: fields(header, delimiter), data: data.map((l) => ({ width: fields(l, delimiter), trailing: trailing && l.endsWith(delimiter) })) };
   });
+  const asWide = (l: (typeof layouts)[number], d: (typeof layouts)[number]['data'][number]) => d.width === l.header || (d.trailing && d.width === l.header + 1);
+  const everyAsWide = (l: (typeof layouts)[number]) => l.data.length > 0 && l.data.every((d) => asWide(l, d));
   const splits = layouts.filter((l) => l.header > 1);
-  // Of the delimiters splitting most lines as the header, the one giving the most columns (DuckDB's sniffed
-  // one first of as many): a `;` file's decimal commas split its rows alike too, after a row taken for a header.
-  const regular = splits.filter((l) => l.data.filter((n) => n === l.header).length * 2 >= l.data.length);
+  const regular = splits.filter((l) => l.data.filter((d) => asWide(l, d)).length * 2 >= l.data.length);
+  const first = regular[0];
   const chosen =
-    // `::` splitting every line alike is the file's, whatever DuckDB's sniffer (which knows none of two characters) says.
-    splits.find((l) => l.delimiter === '::' && l.data.length > 0 && l.data.every((n) => n === l.header)) ??
-    regular.reduce<(typeof regular)[number] | undefined>((best, l) => (best === undefined || l.header > best.header ? l : best), undefined) ??
+    // `::` splitting every line alike from the first is the file's, whatever DuckDB's sniffer (which knows none of two characters) says.
+    splits.find((l) => l.delimiter === '::' && l.skipLines === 0 && l.data.length > 0 && l.data.every((d) => d.width === l.header)) ??
+    // A delimiter splitting the lines alike only after a row taken for a header, or only most of them, gives way to
+    // one splitting every line alike into more columns: a `;` file's decimal commas (`55000,00`) split its rows too.
+    (first && (first.skipLines > 0 || !everyAsWide(first)) ? regular.find((l) => l.header > first.header && everyAsWide(l)) : undefined) ??
+    first ??
     // Ragged data lines (silver quarantines them), split by the delimiter of the header.
-    splits.find((l) => l.data.some((n) => n > 1)) ??
+    splits.find((l) => l.data.some((d) => d.width > 1)) ??
     // No data line is split: one column, whatever its header holds.
     layouts.find((l) => l.header === 1);
   return chosen ? { delimiter: chosen.delimiter, skipLines: physicalLines(lines, chosen.skipLines) } : { delimiter: ',', skipLines: 0 };
@@ -88,8 +92,8 @@ function physicalLines(lines: string[], index: number): number {
 }
 
 /**
- * The index of the header among `lines`: the first line as wide as the data (its most common width
- * among the later half of the lines of two fields or more, so that titles and footnotes do not vote) with two values or
+ * The index of the header among `lines`: the first line as wide as the data (the width of its longest
+ * run of lines of two fields or more, see longestRun) with two values or
  * more, when the lines before it read as notes: each has fewer values than it, and one value only
  * ("Source: UN", Excel's "Report,,,") or a blank line between them and it (World Bank's "Last Updated
  * Date","2024-06-28",). Else the first line that is not blank. A header's first name is no number
@@ -105,9 +109,7 @@ export function headerLine(lines: string[], delimiter: string): number {
     return filled === 0 ? [] : [{ index, width: values.length, filled, firstValue: values.find((v) => v !== '')! }];
   });
   const first = rows[0]?.index ?? 0;
-  // Voted by the later half of the lines: a bank's statement of five rows under eight lines of `IBAN;DE12...` is nine wide.
-  const split = rows.filter((r) => r.width >= 2);
-  const width = mostCommon(split.slice(Math.floor(split.length / 2)).map((r) => r.width));
+  const width = longestRun(lines, rows);
   if (width === undefined) return first;
   const header = rows.findIndex((r) => r.width === width && r.filled >= 2);
   if (header <= 0 || rows[header]!.index > MAX_PREAMBLE) return first;
@@ -129,13 +131,34 @@ function fields(line: string, delimiter: string): number {
   return parseHeader(line, delimiter).length;
 }
 
-/** The value seen most often; of two seen as often, the larger. */
-function mostCommon(values: number[]): number | undefined {
-  const counts = new Map<number, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let best: number | undefined;
-  for (const [v, n] of counts) if (best === undefined || n > counts.get(best)! || (n === counts.get(best)! && v > best)) best = v;
-  return best;
+/**
+ * The data's width: that of the longest run of lines of one width (two fields or more), a blank line
+ * ending a run; of two runs as long, the wider; a run of three fields or more before one of two. Lines
+ * of notes, titles and footnotes come alone or in short runs, set apart by blank lines, or as pairs (a
+ * bank's `IBAN;DE12...` lines outnumber its rows of nine fields); the header and rows come in one.
+ */
+function longestRun(lines: string[], rows: { index: number; width: number }[]): number | undefined {
+  const at = new Map(rows.map((r) => [r.index, r.width]));
+  const best = new Map<number, number>();
+  let width: number | undefined;
+  let run = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const w = at.get(i);
+    if (w === undefined || w < 2) {
+      width = undefined;
+      run = 0;
+      continue;
+    }
+    run = w === width ? run + 1 : 1;
+    width = w;
+    best.set(w, Math.max(best.get(w) ?? 0, run));
+  }
+  // Pairs (`IBAN;DE12...`, `Kunde;Max Mustermann`) are what notes are written as: a table of three columns or
+  // more, a header and a row at least, is the data beside them.
+  const wide = [...best].filter(([w, n]) => w >= 3 && n >= 2);
+  let chosen: number | undefined;
+  for (const [w, n] of wide.length ? wide : best) if (chosen === undefined || n > best.get(chosen)! || (n === best.get(chosen)! && w > chosen)) chosen = w;
+  return chosen;
 }
 
 /** The file's first lines, without BOM and line ends; the last one read is kept only when the file ends there. */

@@ -128,6 +128,9 @@ describe('API on a published lake', () => {
     await expectError(await get('/api/volumes_mois?from=abc'), 400, /invalid query parameter "from": "abc" is not of the form of mois's values, such as \d{4}-\d{2}/);
     await expectError(await get('/api/kpis/volumes_annee?to=last'), 400, /"to": "last" is not of the form of annee's values, such as \d{4}$/);
     await expectError(await get('/api/volumes_mois?from=abc&version=1'), 400, /"from": "abc" is not of the form of mois's values/);
+    // Another period's form: a quarter or a week for months.
+    await expectError(await get('/api/volumes_mois?to=2026Q1'), 400, /"to": "2026Q1" is not of the form of mois's values/);
+    await expectError(await get('/api/volumes_mois?from=2026W05'), 400, /"from": "2026W05" is not of the form/);
     assert.equal((await get('/api/volumes_mois?from=2024-02-29')).status, 200);
     await expectError(await get('/api/volumes_jour?from=2026-05-01&to=2026-04-01'), 400, /"from" \(2026-05-01\) is after "to" \(2026-04-01\)/);
     await expectError(await get('/api/volumes_jour?limit=0'), 400, /"limit"/);
