@@ -114,8 +114,9 @@ describe('inferCsv', () => {
     assert.deepEqual([c['change']!.type, c['change']!.nullValues], ['number', ['..']]);
     assert.deepEqual([c['flag']!.type, c['flag']!.nullValues], ['text', undefined]);
     assert.deepEqual(csv.nullValues, []);
-    // Garmin's `--` (a figure the device did not record); Strava's start time with a month name.
-    const garmin = await infer('activities.csv', ['Activity Type,Avg Run Cadence,Start', 'Running,172,"Jan 5, 2024, 7:12:00 AM"', 'Cycling,--,"Jan 6, 2024, 6:03:10 PM"', 'Running,168,"Feb 1, 2024, 7:00:00 AM"']);
+    // Garmin's `--` (a figure the device did not record), the Census' `N`; Strava's start time with a month name.
+    const garmin = await infer('activities.csv', ['Activity Type,Avg Run Cadence,Margin,Start', 'Running,172,N,"Jan 5, 2024, 7:12:00 AM"', 'Cycling,--,12,"Jan 6, 2024, 6:03:10 PM"', 'Running,168,15,"Feb 1, 2024, 7:00:00 AM"']);
+    assert.deepEqual([garmin['margin']!.type, garmin['margin']!.nullValues], ['integer', ['N']]);
     assert.deepEqual([garmin['avg_run_cadence']!.type, garmin['avg_run_cadence']!.nullValues], ['integer', ['--']]);
     assert.deepEqual([garmin['start']!.type, garmin['start']!.format], ['timestamp', '%b %d, %Y, %I:%M:%S %p']);
     const fred = await infer('UNRATE.csv', ['observation_date,UNRATE', '1948-01-01,3.4', '1948-02-01,.', '1948-03-01,4.0']);

@@ -137,8 +137,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // A column of one letter only ("N" for north, "F" for female) is no boolean: it needs both answers,
   // or words. Asked of the boolean columns only (a distinct count on every column cost a second of 3M rows).
   const booleans = headers.flatMap((_, i) => (Number(row[`values_${i}`]) > 0 && Number(row[`bool_${i}`]) === 0 ? [i] : []));
-  // Statistics Canada's `F` is a mark beside numbers, and a boolean's false beside `T`: counted here as a spelling.
-  const spelled = (i: number) => `CASE WHEN ${id(`c${i}`)} = 'F' THEN 'F' ELSE ${value(i)} END`;
+  // Statistics Canada's `F` and the Census' `N` are marks beside numbers, and a boolean's false beside `T` or `Y`: counted here as spellings.
+  const spelled = (i: number) => `CASE WHEN ${id(`c${i}`)} IN ('F', 'N') THEN ${id(`c${i}`)} ELSE ${value(i)} END`;
   Object.assign(row, await aggregate(engine, booleans.flatMap((i) => [`bool_and(length(${spelled(i)}) = 1) AS ${id(`letters_${i}`)}`, `count(DISTINCT lower(${spelled(i)})) AS ${id(`spellings_${i}`)}`]), source));
   const firstRows = (columns: readonly number[]) => `(SELECT * FROM ${source(columns)} LIMIT ${FORMAT_SAMPLE_ROWS})`;
   const typeless = (readings: string[]) =>
