@@ -477,6 +477,9 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(stray.quarantine.map((q) => q['_line']), [5, 9]);
     const titled = await clean({ ...spec, skipLines: 2 }, 'Monitors 27" and up\n\nid,note\n1,"Dell\nU2723"\n2,LG\n3,bad,1\n4,HP\n');
     assert.deepEqual(titled.quarantine.map((q) => q['_line']), [7]);
+    // A byte-order mark before a quoted first name with a line break in it (Excel's wrapped header).
+    const marked = await clean(spec, '\uFEFF"id",note\n1,"a\nb"\n2,x,y\n');
+    assert.deepEqual(marked.quarantine.map((q) => q['_line']), [4]);
     // A quote escaped by a backslash opens no value: the line break after it ends the record.
     const escaped = await clean({ ...spec, escape: '\\' }, 'id,note\n1,"say \\"hi"\n2,"a\nb"\n3,x,y\n');
     assert.deepEqual(escaped.quarantine.map((q) => [q['_line'], q['_reason']]), [[5, 'malformed_line:too_many_columns']]);

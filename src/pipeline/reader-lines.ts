@@ -25,8 +25,12 @@ export async function lagSteps(file: string, lastReaderLine: number, quoting: Qu
   let before = 10; // the byte before the one looked at: a line's start at first
   let carried = 0; // backslashes ending the last chunk
   let skipped = 0;
+  let first = true;
   for await (const chunk of textChunksOf(file)) {
-    let i = 0;
+    // A byte-order mark is no field's first character: a quote after it opens the first value.
+    const start = first && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
+    let i = start;
+    first = false;
     if (pendingQuote) {
       pendingQuote = false;
       if (chunk[0] === 34) i = 1;
@@ -45,7 +49,7 @@ export async function lagSteps(file: string, lastReaderLine: number, quoting: Qu
       const lineEnd = chunk.indexOf(10, i);
       const quote = chunk.indexOf(34, i);
       if (quote !== -1 && (lineEnd === -1 || quote < lineEnd)) {
-        const prev = quote > 0 ? chunk[quote - 1]! : before;
+        const prev = quote > start ? chunk[quote - 1]! : before;
         if (!inQuotes) {
           if (prev === 10 || prev === 13 || prev === delimiterEnd) inQuotes = true;
         } else if (quoting === '\\' && backslashesBefore(chunk, quote, carried) % 2 === 1) {
