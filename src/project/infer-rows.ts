@@ -134,15 +134,18 @@ export async function headerIsRow(engine: Engine, rows: string, headers: string[
   if (fields.length < 2 || !fields.some(isNumber)) return false;
   const words = fields.flatMap((f, i) => (f && !isNumber(f) ? [i] : []));
   const numbers = fields.flatMap((f, i) => (isNumber(f) ? [i] : []));
+  // The rules on numbers apply to numbers only that do not name columns, or to a line starting with an integer:
+  // a World Bank header's 64 years are not looked at below.
+  const byNumbers = words.length === 0 ? !counting(numbers.map((i) => Number(fields[i]))) : /^[+-]?[0-9]+$/.test(fields[0]!);
+  const found = words.map((i) => `bool_or(${id(`c${i}`)} = ${str(fields[i]!)}) FILTER (WHERE NOT _repeats) AS ${id(`w${i}`)}`);
+  const numeric = byNumbers ? numbers.map((i) => `bool_and(${id(`c${i}`)} IS NULL OR regexp_full_match(${id(`c${i}`)}, '[+-]?[0-9][0-9.,]*')) FILTER (WHERE NOT _repeats) AND count(${id(`c${i}`)}) FILTER (WHERE NOT _repeats) > 0 AS ${id(`n${i}`)}`) : [];
+  if (words.length < 2 && !byNumbers) return false;
   const repeats = fields.map((f, i) => `${id(`c${i}`)} IS NOT DISTINCT FROM ${f ? str(f) : 'NULL'}`).join(' AND ');
-  const found = words.map((i) => `bool_or(${id(`c${i}`)} = ${str(fields[i]!)}) FILTER (WHERE NOT (${repeats})) AS ${id(`w${i}`)}`);
-  const numeric = numbers.map((i) => `bool_and(${id(`c${i}`)} IS NULL OR regexp_full_match(${id(`c${i}`)}, '[+-]?[0-9][0-9.,]*')) FILTER (WHERE NOT (${repeats})) AND count(${id(`c${i}`)}) FILTER (WHERE NOT (${repeats})) > 0 AS ${id(`n${i}`)}`);
-  const [r] = await engine.rows(`SELECT ${[...found, ...numeric].join(', ')} FROM ${rows}`).catch(() => [undefined]);
+  const [r] = await engine.rows(`SELECT ${[...found, ...numeric].join(', ')} FROM (SELECT *, ${repeats} AS _repeats FROM ${rows})`).catch(() => [undefined]);
   const valuesBelow = words.filter((i) => r?.[`w${i}`] === true).length;
   if (valuesBelow >= 2) return true;
-  if (!numbers.every((i) => r?.[`n${i}`] === true)) return false;
-  if (words.length === 0) return !counting(numbers.map((i) => Number(fields[i])));
-  return /^[+-]?[0-9]+$/.test(fields[0]!) && valuesBelow >= 1;
+  if (!byNumbers || !numbers.every((i) => r?.[`n${i}`] === true)) return false;
+  return words.length === 0 || valuesBelow >= 1;
 }
 
 /** Numbers that name columns, not a row's values: counting up or down (`1,2,3`, pandas' `,0,1,2`, `2023,2022,2021`), or years. */
