@@ -175,11 +175,14 @@ describe('datalake init', () => {
     await fs.writeFile(path.join(csvs, 'health.csv'), 'Date/Time,Heart Rate [count/min]\n2024-03-04 07:00:00,61\n2024-03-04 07:01:00,64\n2024-03-04 07:02:00,60\n');
     // A label unique in three rows, not first and not named as an id.
     await fs.writeFile(path.join(csvs, 'activities.csv'), 'distance,activity,calories\n5.2,Morning run,410\n5.2,Evening run,388\n12,Ride,600\n');
+    // A bank statement's reference, unique in this month, but zeros where a charge has none: the next month's charge would replace it.
+    await fs.writeFile(path.join(csvs, 'statement.csv'), 'Date,Narration,Chq/Ref No,Amount\n01/03/24,INTEREST,000000000000000,1234.00\n01/03/24,ATM,412233445566,-500.00\n05/03/24,UPI,998877665544,-42.10\n');
     const dir = path.join(root, 'keys-2');
-    const r = await cli(['init', dir, '--from-csv', ...['xero.csv', 'diary.csv', 'health.csv', 'activities.csv'].map((f) => path.join(csvs, f)), '--json'], { cwd: root });
+    const r = await cli(['init', dir, '--from-csv', ...['xero.csv', 'diary.csv', 'health.csv', 'activities.csv', 'statement.csv'].map((f) => path.join(csvs, f)), '--json'], { cwd: root });
     assert.equal(r.code, 0, r.stderr);
     const written = JSON.parse(r.stdout) as { datasets: { name: string; key: string[] }[] };
-    assert.deepEqual(written.datasets.map((d) => [d.name, d.key]), [['xero', []], ['diary', []], ['health', []], ['activities', []]]);
+    assert.deepEqual(written.datasets.map((d) => [d.name, d.key]), [['xero', []], ['diary', []], ['health', []], ['activities', []], ['statement', []]]);
+    assert.match(await fs.readFile(path.join(dir, 'datasets', 'statement.yml'), 'utf8'), /^# No key: .* chq_ref_no is unique in these 3 rows, but one of its values is zeros only/m);
     assert.match(await fs.readFile(path.join(dir, 'datasets', 'diary.yml'), 'utf8'), /^# No key: .* day is unique in these 3 rows, which may be by chance: if each row is one day, `key: day` makes/m);
     // Its `Opening Balance` a report's line, the days are dates: suggested as a series' key, not declared.
     assert.match(await fs.readFile(path.join(dir, 'datasets', 'xero.yml'), 'utf8'), /^# No key: .* date is unique in these files: if each row is one date's figure/m);

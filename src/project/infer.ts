@@ -279,6 +279,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   });
   await nameCodes(engine, columns, value, source);
   markedNumbers(columns, row);
+  await zeroPlaceholders(engine, columns, source);
   // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
   const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
@@ -291,6 +292,17 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   if (mysqlNull) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
   return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(sumRowFilled ? { sumRowFilled: sumRowFilled.map((i) => names[i]!) } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(reportRows ? { reportRows } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), ...(headerless ? { headerless } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
+}
+
+/**
+ * A unique column holding zeros only in a value, three or more (a bank's `000000000000000` reference for a charge that has
+ * none) is no key: the next file's charge would replace this one's. Asked of the unique columns only.
+ */
+async function zeroPlaceholders(engine: Engine, columns: InferredColumn[], source: (columns: readonly number[]) => string): Promise<void> {
+  const unique = columns.flatMap((c, i) => (c.unique && (c.type === 'integer' || c.type === 'text') ? [i] : []));
+  if (!unique.length) return;
+  const [row] = await engine.rows(`SELECT ${unique.map((i) => `bool_or(regexp_full_match(${id(`c${i}`)}, '0{3,}')) AS ${id(`z${i}`)}`).join(', ')} FROM ${source(unique)}`);
+  for (const i of unique) if (row?.[`z${i}`] === true) columns[i] = { ...columns[i]!, placeholder: true };
 }
 
 /** The spellings of a missing value that are values of text columns too, with those columns. */

@@ -14,7 +14,7 @@ import { DATE_NAME, ID_LIKE } from './infer-spellings.js';
  */
 export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
-  const candidates = csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
+  const candidates = csv.columns.filter((c) => c.unique && !c.placeholder && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
   // Columns named by position (no header line) say nothing of what they hold: the first is no key for being first;
   // nor is a day's text (Xero's `Date`, `Opening Balance` among its days): days repeat in the next export.
   const first = csv.headerless || DATE_NAME.test(csv.columns[0]?.name ?? '') ? undefined : candidates.find((c) => c === csv.columns[0]);
@@ -34,7 +34,8 @@ function seriesKey(csv: InferredCsv): string | undefined {
 
 /** A column unique and never empty that keyOf did not take: named in the comment, for the user to decide. */
 function uniqueNotKey(csv: InferredCsv): InferredColumn | undefined {
-  return csv.rows > 1 ? csv.columns.find((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c)) : undefined;
+  const unique = csv.rows > 1 ? csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c)) : [];
+  return unique.find((c) => ID_LIKE.test(c.name)) ?? unique[0];
 }
 
 /**
@@ -97,7 +98,8 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
     lines.push(`# No key: rows are appended (a new version of a file replaces its rows). ${series} is unique in these files: if each row is one ${series}'s figure (a series), \`key: ${series}\` makes a download of it again, under another name, replace its rows rather than add them.`);
   } else if (uniqueNotKey(csv)) {
     const unique = uniqueNotKey(csv)!.name;
-    lines.push(`# No key: rows are appended (a new version of a file replaces its rows). ${unique} is unique in these ${csv.rows} rows, which may be by chance: if each row is one ${unique}, \`key: ${unique}\` makes a corrected export replace its rows rather than add them.`);
+    const why = uniqueNotKey(csv)!.placeholder ? 'but one of its values is zeros only, written where a row has none' : 'which may be by chance';
+    lines.push(`# No key: rows are appended (a new version of a file replaces its rows). ${unique} is unique in these ${csv.rows} rows, ${why}: if each row is one ${unique}, \`key: ${unique}\` makes a corrected export replace its rows rather than add them.`);
   } else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
   if (csv.wholeFooterRows) lines.push(`# Check: ${csv.wholeFooterRows === 1 ? 'a total fills' : `${csv.wholeFooterRows} totals fill`} every column at the end of the file: the run loads ${csv.wholeFooterRows === 1 ? 'it as a row' : 'them as rows'}, counting the rows above twice in any sum. Delete ${csv.wholeFooterRows === 1 ? 'it' : 'them'} from the exports.`);
   if (csv.sumRowFilled && !sumRowCaught(csv)) lines.push(`# Check: the last row is a total (its figures alone, each the sum of its column above), and no column every row fills is empty on it: the run loads it as a row, counting the rows above twice in any sum. Delete it from the exports.`);
