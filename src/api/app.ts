@@ -82,7 +82,7 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
     // (with the method and URL rather than a request id: no child logger per request either).
     logController: new LogController({ disableRequestLogging: true }),
     // Unknown or ill-typed parameters are refused, not silently dropped, so a typo is a 400 that says which.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false, verbose: true } },
     schemaErrorFormatter: schemaError,
   });
   for (const [name, service] of Object.entries(services)) app.decorate(name, service);
