@@ -35,7 +35,10 @@ describe('API with API_KEY set', () => {
     const r = await get('/api/lake');
     await expectError(r, 401, /Authorization: Bearer/);
     assert.equal(r.headers.get('www-authenticate'), 'Bearer');
-    await expectError(await get(`/api/lake/silver/preview?key=${clientsData}`, { authorization: 'Bearer wrong' }), 401, /Bearer/);
+    const wrong = await get(`/api/lake/silver/preview?key=${clientsData}`, { authorization: 'Bearer wrong' });
+    assert.equal(wrong.headers.get('www-authenticate'), 'Bearer');
+    await expectError(wrong, 401, /^the API key given is not valid: send a reader or admin key/);
+    assert.equal((await json(await get('/api/lake', { authorization: 'Basic ' + Buffer.from(':wrong').toString('base64') }))).code, 'unauthorized');
     await expectError(await get(`/api/lake/silver/download?key=${clientsData}`, { authorization: 's3cret-key' }), 401, /Bearer/);
     // Authentication comes before the parameters' validation: no key, no 400 telling what is wrong.
     await expectError(await get('/api/lake/silver/preview?key=&limit=0x10&bogus=1'), 401, /Bearer/);
@@ -78,6 +81,7 @@ describe('API with API_KEY set', () => {
       fetch(`${url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     const admin = { authorization: 'Bearer s3cret-key' };
     await expectError(await post({ flow: 'pipeline' }), 401, /Bearer/);
+    await expectError(await post({ flow: 'pipeline' }, { authorization: 'Bearer wrong' }), 401, /^the API key given is not valid: send an admin key/);
     await expectError(await post({ flow: 'nope' }, admin), 400, /invalid body "flow": must be one of .*bronze_ingestion_flow/);
     for (const flow of ['bronze_ingestion_flow', 'vacuum', 'compact']) await expectError(await post({ flow, full_refresh: true }, admin), 400, new RegExp(`full_refresh does not apply to ${flow}`));
 
