@@ -83,6 +83,10 @@ describe('API with API_KEY set', () => {
     await expectError(await post({ flow: 'pipeline' }), 401, /Bearer/);
     await expectError(await post({ flow: 'pipeline' }, { authorization: 'Bearer wrong' }), 401, /^the API key given is not valid: send an admin key/);
     await expectError(await post({ flow: 'nope' }, admin), 400, /invalid body "flow": must be one of .*bronze_ingestion_flow/);
+    // A query parameter is refused as on every GET route, not ignored (`?flow=` is not the body).
+    const withQuery = await fetch(`${url}/api/runs?flow=gold_ingestion_flow`, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: '{}' });
+    await expectError(withQuery, 400, /^unknown query parameter "flow"$/);
+    await expectError(await get('/api/runs/20261128T000000.000Z-abcdef?x=1'), 400, /^unknown query parameter "x"$/);
     for (const flow of ['bronze_ingestion_flow', 'vacuum', 'compact']) await expectError(await post({ flow, full_refresh: true }, admin), 400, new RegExp(`full_refresh does not apply to ${flow}`));
 
     // While another process holds the lake, a trigger is refused with who holds it.
