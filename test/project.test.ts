@@ -288,6 +288,15 @@ describe('datalake check on broken projects', () => {
     assert.doesNotMatch(r.stdout, /KPI ca_par_pays returns personal/);
   });
 
+  test('run: a model reading itself is said to be a cycle of one, not a missing table', async () => {
+    const dir = path.join(root, 'model-self');
+    await fs.cp(SHOP, dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'models', 'm_self.sql'), 'SELECT * FROM m_self\n');
+    const env = { DATA_DIR: path.join(root, 'model-self-data') };
+    assert.equal((await cli(['generate', '--clients', '20', '--achats', '50', '--project', dir], { env })).code, 0);
+    assertError(await cli(['run', '--project', dir], { env }), /^error: models\/m_self\.sql: model m_self reads itself \(FROM m_self\), a cycle of one: a model cannot read its own table$/);
+  });
+
   test('a KPI whose SQL compiles but fails on the data: one line naming its file, no resume suggested, nothing published', async () => {
     const dir = path.join(root, 'kpi-fails');
     await fs.cp(SHOP, dir, { recursive: true });
