@@ -47,6 +47,8 @@ test('every setting is checked by its form at start-up: one error naming the var
     [{ MONGO_URI: 'http://user:secret@db' }, /^invalid setting MONGO_URI: "http:\/\/user:\*\*\*@db" is not valid: a mongodb:\/\/ or mongodb\+srv:\/\/ URI/],
     [{ SCHEDULE: '61 * * * *' }, /^invalid setting SCHEDULE: "61 \* \* \* \*" is not valid: a cron expression/],
     [{ CORS_ORIGINS: 'example.com' }, /^invalid setting CORS_ORIGINS: "example.com" is not valid: origins such as/],
+    [{ DATALAKE_DEBUG: 'maybe' }, /^invalid setting DATALAKE_DEBUG: "maybe" is not valid: 1 \(or true\) to print the stack traces of unexpected errors, 0 \(or false\) not to$/],
+    [{ DATALAKE_PROFILE: '2' }, /^invalid setting DATALAKE_PROFILE: "2" is not valid: 1 to print each SQL statement's time \(full: the statements whole\), 0 not to$/],
   ];
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig({ DATA_DIR: '/tmp/x', ...env }, { envFile: false }), (err: unknown) => err instanceof UserError && message.test(err.message), JSON.stringify(env));
@@ -71,6 +73,9 @@ test('every setting is checked by its form at start-up: one error naming the var
   }
   for (const [endpoint, url] of [['localhost:9000', 'http://localhost:9000'], ['https://s3.example.com/', 'https://s3.example.com']]) {
     assert.equal(loadConfig({ DATA_DIR: '/tmp/x', MINIO_ENDPOINT: endpoint, ...s3 }, { envFile: false }).s3?.endpoint, url);
+  }
+  for (const [name, value] of [['DATALAKE_DEBUG', 'TRUE'], ['DATALAKE_DEBUG', '0'], ['DATALAKE_PROFILE', 'full'], ['DATALAKE_PROFILE', '0']] as const) {
+    assert.doesNotThrow(() => loadConfig({ DATA_DIR: '/tmp/x', [name]: value }, { envFile: false }), `${name}=${value}`);
   }
   const ok = loadConfig({ DATA_DIR: '/tmp/x', DUCKDB_MEMORY_LIMIT: '512MB', LOG_LEVEL: 'warn', REDIS_URL: 'redis://h:6379', SCHEDULE: '0 2 * * *', MONGO_URI: 'mongodb+srv://c.example.net' }, { envFile: false });
   assert.deepEqual([ok.duckdb.memoryLimit, ok.server.logLevel], ['512MB', 'warn']);

@@ -85,6 +85,9 @@ const EnvSchema = z.object({
   ALERT_RETRY_DELAY_MS: z._default(whole(0, 60_000), 1000),
   ALERT_TIMEOUT_MS: z._default(whole(100, 60_000), 5000),
   FRESHNESS_CHECK_SECONDS: z._default(whole(1, 86_400), 60),
+  // Read where they act (report-error.ts, duckdb.ts), checked here: `DATALAKE_DEBUG=maybe` did nothing, silently.
+  DATALAKE_DEBUG: z.optional(shaped((v) => /^(0|1|true|false|yes|no|on|off)$/i.test(v), '1 (or true) to print the stack traces of unexpected errors, 0 (or false) not to')),
+  DATALAKE_PROFILE: z.optional(shaped((v) => ['0', '1', 'full'].includes(v), "1 to print each SQL statement's time (full: the statements whole), 0 not to")),
 });
 
 export interface S3Settings {

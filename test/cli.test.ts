@@ -103,6 +103,10 @@ describe('CLI', () => {
     assert.doesNotMatch(r.stderr, /\n\s+at /);
     const d = await cli(['generate', '--dirty-rate', '2'], env);
     assert.match(d.stderr, /must be a number between 0 and 1/);
+    // A day that does not exist, rather than rolled over into March.
+    const day = await cli(['generate', '--as-of', '2026-02-30'], env);
+    assert.notEqual(day.code, 0);
+    assert.match(day.stderr, /--as-of <date>' argument '2026-02-30' is invalid\. 2026-02-30 is not a day of the calendar: must be a date YYYY-MM-DD/);
   });
 
   test('run --flow refuses --full-refresh and --strict where they mean nothing, as the API does, before any run starts', async () => {

@@ -172,6 +172,13 @@ describe('vacuum and compaction', () => {
     assert.equal((await lake.list('runs')).length, runsBefore, 'no run started');
     const zero = await cli(['vacuum', '--keep-versions', '0'], env);
     assert.equal(zero.code, 1);
+    // An empty lake: one error saying why, not "skipped" and then gold's failure.
+    const bare = await tempConfig();
+    const nothing = await cli(['compact'], bare.env);
+    assert.equal(nothing.code, 1);
+    assert.match(nothing.stderr, /^error: there is nothing to compact: silver is empty \(no source file has been ingested yet\)\n\s+hint: run the pipeline first/m);
+    assert.doesNotMatch(nothing.stdout + nothing.stderr, /skipped|gold|resume/);
+    await fs.rm(bare.config.dataDir, { recursive: true, force: true });
     const unknown = await cli(['compact', '--dataset', 'achat'], env);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no dataset "achat" in project shop/);

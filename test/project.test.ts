@@ -257,8 +257,14 @@ describe('datalake check on broken projects', () => {
     ['a file name starting with a digit, given a name that loads', { 'kpis/1bad.yml': () => 'title: x\nsql: SELECT 1 AS a\ncolumns:\n  a: integer\n' }, /kpis\/1bad\.yml: the file name must be snake_case/, /rename it, e\.g\. kpis\/kpi_1bad\.yml/],
     ['a KPI in two files (.yml and .yaml)', { 'kpis/resume.yaml': () => 'title: x\nsql: SELECT 1 AS a\ncolumns:\n  a: integer\n' }, /kpis\/resume\.ya?ml(:\d+)?: KPI resume is declared twice \(\.yml and \.yaml\)/, /keep one of kpis\/resume\.yml and kpis\/resume\.yaml/],
     ['a KPI named after an API route', { 'kpis/runs.yml': () => 'title: x\nsql: SELECT 1 AS a\ncolumns:\n  a: integer\n' }, /a KPI may not be called "runs": \/api\/runs is a route of the API/],
+    // /api/health is no route: the reason given is the true one.
+    ['a KPI named after a route outside /api', { 'kpis/health.yml': () => 'title: x\nsql: SELECT 1 AS a\ncolumns:\n  a: integer\n' }, /a KPI may not be called "health": \/health is a route of the server, and \/api\/health would read as it/],
+    ['a KPI named openapi', { 'kpis/openapi.yml': () => 'title: x\nsql: SELECT 1 AS a\ncolumns:\n  a: integer\n' }, /may not be called "openapi": \/openapi\.json is a route of the server/],
     ['a reserved filter parameter', { 'kpis/ca_par_pays.yml': (t) => t.replace('filters: { pays: pays }', 'filters: { limit: pays }') }, /the query parameter "limit" is reserved/],
     ['a chart on an undeclared column', { 'kpis/ca_par_pays.yml': (t) => t.replace('x: pays, y: [ca_total] }\n  - { type: pie', 'x: country, y: [ca_total] }\n  - { type: pie') }, /kpis\/ca_par_pays\.yml:\d+: field "chart\.0\.x": "country" is not one of the declared columns/],
+    ['a model reading itself: a cycle of one', { 'models/m_self.sql': () => 'SELECT * FROM m_self' }, /^error: models\/m_self\.sql:1: model m_self reads itself \(FROM m_self\), a cycle of one: a model cannot read its own table$/m, /read the datasets and models it is made from: clients, achats, [^\n]*$/m],
+    // DuckDB suggests its own catalog's tables (pg_sequences, pg_am): no use to the project, left out.
+    ['a KPI reading a table DuckDB has a catalog name like', { 'kpis/volumes_mois.yml': (t) => t.replace('FROM ventes_jour', 'FROM sequences') }, /^error: kpis\/volumes_mois\.yml:\d+: the SQL of KPI volumes_mois does not compile: Table with name sequences does not exist$/m],
     ['a KPI reading a table that does not exist', { 'kpis/volumes_mois.yml': (t) => t.replace('FROM ventes_jour', 'FROM ventes_jours') }, /^error: kpis\/volumes_mois\.yml:\d+: the SQL of KPI volumes_mois does not compile: Table with name ventes_jours does not exist \(Did you mean "ventes_jour"\?\)$/],
     ['a KPI naming a column that does not exist', { 'kpis/ca_par_pays.yml': (t) => t.replace('SELECT pays,', 'SELECT country,') }, /^error: kpis\/ca_par_pays\.yml:5: the SQL of KPI ca_par_pays does not compile: Referenced column "country" not found in FROM clause/],
     ['a KPI whose SQL returns other columns than declared', { 'kpis/resume.yml': (t) => t.replace('count(DISTINCT pays) AS nb_pays', 'count(DISTINCT pays) AS pays') }, /kpis\/resume\.yml:\d+: its SQL returns columns \(ca_total, nb_achats, panier_moyen, pays\) but it declares \(ca_total, nb_achats, panier_moyen, nb_pays\)/],
@@ -283,6 +289,15 @@ describe('datalake check on broken projects', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /⚠ kpis\/top_clients\.yml: KPI top_clients returns personal data \(contact, from columns declared personal\): \/api\/top_clients serves it to every caller, unmasked/);
     assert.doesNotMatch(r.stdout, /KPI ca_par_pays returns personal/);
+  });
+
+  test('run: a model reading itself is said to be a cycle of one, not a missing table', async () => {
+    const dir = path.join(root, 'model-self');
+    await fs.cp(SHOP, dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'models', 'm_self.sql'), 'SELECT * FROM m_self\n');
+    const env = { DATA_DIR: path.join(root, 'model-self-data') };
+    assert.equal((await cli(['generate', '--clients', '20', '--achats', '50', '--project', dir], { env })).code, 0);
+    assertError(await cli(['run', '--project', dir], { env }), /^error: models\/m_self\.sql: model m_self reads itself \(FROM m_self\), a cycle of one: a model cannot read its own table$/);
   });
 
   test('a KPI whose SQL compiles but fails on the data: one line naming its file, no resume suggested, nothing published', async () => {

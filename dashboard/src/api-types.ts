@@ -531,6 +531,11 @@ export interface components {
             lake_version?: number | null;
             /** @description why the server is ready but not all is well: the serving store behind the lake, a dataset past its freshness SLA */
             degraded?: string[];
+            /**
+             * @description on a 503: the error code, as on every error body
+             * @enum {string}
+             */
+            code?: "unavailable";
             message?: string;
         };
         DatasetFreshness: {

@@ -50,7 +50,14 @@ export class ApiAuth {
   denial(request: FastifyRequest, needed: Role): HttpError | undefined {
     if (!this.enabled) return undefined;
     const role = this.roleOf(request);
-    if (!role) return new HttpError(401, `this endpoint needs an API key (${needed === 'admin' ? 'admin' : `${needed} or admin`}): \`Authorization: Bearer <API_KEY>\``, { 'www-authenticate': 'Bearer' });
+    if (!role) {
+      const which = needed === 'admin' ? 'an admin key' : `a ${needed} or admin key`;
+      // A key sent but unknown is told apart from none: a typo or an old key, not a forgotten header.
+      const message = presentedKey(request.headers.authorization ?? '') === undefined
+        ? `this endpoint needs an API key (${needed === 'admin' ? 'admin' : `${needed} or admin`}): \`Authorization: Bearer <API_KEY>\``
+        : `the API key given is not valid: send ${which} (API_KEY or one of API_KEYS) as \`Authorization: Bearer <key>\``;
+      return new HttpError(401, message, { 'www-authenticate': 'Bearer' });
+    }
     if (needed === 'admin' && role !== 'admin') return new HttpError(403, 'this endpoint needs an admin key; the key given is a reader key');
     return undefined;
   }

@@ -1,3 +1,8 @@
+import { DAY_OR_MONTH, SORTABLE_TEXT } from './kpi-schema.js';
+
+/** The form of a run id, in a path, a query or a body. */
+export const RUN_ID = '^[0-9A-Za-z.-]{1,64}$';
+
 /**
  * Stable codes of the API's errors, for clients to match instead of message text (which may change):
  * every error body is `{ statusCode, code, error, message }`.
@@ -45,10 +50,17 @@ export const unreadableObject = (message: string) => new HttpError(422, message,
 export const notPublished = (message: string) => new HttpError(404, message, {}, 'not_published');
 export const unavailable = (message: string) => new HttpError(503, message, { 'retry-after': '5' });
 
+/** What a value refused by a pattern should look like: said in words, never as the regular expression. */
+const PATTERN_FORMS: Record<string, string> = {
+  [DAY_OR_MONTH]: 'must be a day YYYY-MM-DD or a month YYYY-MM (the range is of dates)',
+  [SORTABLE_TEXT]: 'must be a value of the range column such as 2026-03 (letters, digits and :._- or spaces, at most 64 characters)',
+  [RUN_ID]: 'must be a run id (letters, digits, dots and dashes, at most 64 characters; see /api/runs)',
+};
+
 export const NOTHING_PUBLISHED = 'no KPI has been published yet: run the pipeline (`npx datalake run`) first';
 
 /** A request's schema failure as one line naming the parameter (ajv's first error: `allErrors` is off). */
-export function schemaError(errors: readonly { keyword: string; params: object; instancePath: string; message?: string }[], dataVar: string): Error {
+export function schemaError(errors: readonly { keyword: string; params: object; instancePath: string; message?: string; data?: unknown }[], dataVar: string): Error {
   const e = errors[0]!;
   const where = dataVar === 'querystring' ? 'query parameter' : dataVar === 'params' ? 'path parameter' : dataVar;
   const param = (e.params as { additionalProperty?: string; missingProperty?: string }).additionalProperty
@@ -56,6 +68,12 @@ export function schemaError(errors: readonly { keyword: string; params: object; 
     ?? e.instancePath.replace(/^\//, '');
   if (e.keyword === 'additionalProperties') return new Error(`unknown ${where} "${param}"`);
   if (e.keyword === 'required') return new Error(`missing ${where} "${param}"`);
+  // `?limit=5&limit=6` is parsed as a list (ajv's `verbose` gives the value): no parameter takes one.
+  if (dataVar === 'querystring' && Array.isArray(e.data)) {
+    return new Error(`${where} "${param}" is given ${e.data.length === 2 ? 'twice' : `${e.data.length} times`}: give it once`);
+  }
+  const form = e.keyword === 'pattern' ? PATTERN_FORMS[(e.params as { pattern?: string }).pattern ?? ''] : undefined;
+  if (form) return new Error(`invalid ${where} "${param}": ${form}`);
   // The values it may take, said: `must be one of bronze, silver, gold...` rather than ajv's "allowed values".
   const allowed = e.keyword === 'enum' ? (e.params as { allowedValues?: unknown[] }).allowedValues : undefined;
   if (allowed) return new Error(`invalid ${where} "${param}": must be one of ${allowed.map(String).join(', ')}`);

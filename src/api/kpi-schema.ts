@@ -22,9 +22,9 @@ export function kpiRowsSchema(kpi: Kpi): object {
   };
 }
 
-const DAY_OR_MONTH = '^\\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\\d|3[01]))?$';
+export const DAY_OR_MONTH = '^\\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\\d|3[01]))?$';
 /** Bounds on a sortable text column (`2026-03`, `2026-W05`, `2026`). */
-const SORTABLE_TEXT = '^[0-9A-Za-z][0-9A-Za-z:._ -]{0,63}$';
+export const SORTABLE_TEXT = '^[0-9A-Za-z][0-9A-Za-z:._ -]{0,63}$';
 
 /** Query parameters a KPI accepts: paging and format, `from`/`to` when it has a range, and its declared filters. */
 export function kpiQuerySchema(kpi: Kpi | undefined, all: readonly Kpi[] = []): object {

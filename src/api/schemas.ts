@@ -42,6 +42,7 @@ const SCHEMAS: Record<string, object> = {
       last_publish: nullable(object({ runId: string, data: ref('DataVersion'), publishedAt: dateTime, tables: { type: 'object', additionalProperties: integer } }, ['runId', 'publishedAt', 'tables'])),
       lake_version: { ...nullable(integer), description: "the lake's current version" },
       degraded: { type: 'array', items: string, description: 'why the server is ready but not all is well: the serving store behind the lake, a dataset past its freshness SLA' },
+      code: { type: 'string', enum: ['unavailable'], description: 'on a 503: the error code, as on every error body' },
       message: string,
     },
     ['status', 'serving_store'],

@@ -18,5 +18,8 @@ export const rateValue = (value: string) => {
 };
 export const dateValue = (value: string) => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw new InvalidArgumentError('must be a date YYYY-MM-DD');
-  return new Date(`${value}T00:00:00Z`);
+  const day = new Date(`${value}T00:00:00Z`);
+  // Date.parse rolls 2026-02-30 over into March 2 rather than refusing it.
+  if (day.toISOString().slice(0, 10) !== value) throw new InvalidArgumentError(`${value} is not a day of the calendar: must be a date YYYY-MM-DD`);
+  return day;
 };

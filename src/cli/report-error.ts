@@ -6,7 +6,7 @@ import { describeSystemError, errorMessage, UserError } from '../errors.js';
  */
 export function reportError(caught: unknown): void {
   const err = describeSystemError(caught);
-  const debug = /^(1|true|yes|on)$/i.test(process.env['DATALAKE_DEBUG'] ?? '');
+  const debug = /^(1|true|yes|on)$/i.test((process.env['DATALAKE_DEBUG'] ?? '').trim());
   if (err instanceof UserError) {
     console.error(`error: ${err.message}`);
     if (err.hint) console.error(`  hint: ${err.hint}`);

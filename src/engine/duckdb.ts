@@ -149,8 +149,8 @@ export class Engine {
  * DATALAKE_PROFILE=full prints it whole): where a run's time goes, statement by statement.
  */
 function profile(sql: string, started: number): void {
-  const mode = process.env['DATALAKE_PROFILE'];
-  if (!mode) return;
+  const mode = process.env['DATALAKE_PROFILE']?.trim();
+  if (!mode || mode === '0') return;
   const text = mode === 'full' ? sql : sql.replace(/\s+/g, ' ').trim().slice(0, 160);
   process.stderr.write(`[sql ${((performance.now() - started) / 1000).toFixed(3)} s] ${text}\n`);
 }

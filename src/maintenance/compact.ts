@@ -24,10 +24,14 @@ export async function runCompact(ctx: RunContext, dataset?: string): Promise<Sta
   return timed(async () => {
     if (dataset !== undefined) requireDataset(ctx.config.project, dataset);
     const silver = await ctx.draft.silver();
+    // On an empty lake compact would skip, then gold fail on the empty silver: one error, here, instead.
+    if (!silver || Object.keys(silver.datasets).length === 0) {
+      throw new UserError('there is nothing to compact: silver is empty (no source file has been ingested yet)', 'run the pipeline first (`npx datalake run`); compact joins the files daily drops add to silver\'s partitions');
+    }
     const todo = Object.entries(silver?.datasets ?? {})
       .filter(([name]) => dataset === undefined || name === dataset)
       .flatMap(([name, d]) => Object.entries(d.partitions).filter(([, keys]) => keys.length > 1).map(([partition, keys]) => ({ name, partition, keys })));
-    if (!silver || todo.length === 0) {
+    if (todo.length === 0) {
       const skipped = `no partition${dataset ? ` of ${dataset}` : ''} has more than one file`;
       return { stage: 'compact' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped } };
     }

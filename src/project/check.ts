@@ -35,7 +35,7 @@ export async function checkProject(project: LoadedProject): Promise<CheckReport>
     const models: CheckReport['models'] = [];
     for (const m of project.models) {
       const origin = project.sqlOrigins.get(`model:${m.name}`)!;
-      await compile(engine, `CREATE VIEW ${id(m.name)} AS ${m.sql}`, origin, `model ${m.name}`, project);
+      await compile(engine, `CREATE VIEW ${id(m.name)} AS ${m.sql}`, origin, `model ${m.name}`, project, false, m.name);
       const columns = await engine.columns(`SELECT * FROM ${id(m.name)}`);
       const names = columns.map((c) => c.name);
       m.tests.forEach((t, i) => {
@@ -73,8 +73,11 @@ export async function checkProject(project: LoadedProject): Promise<CheckReport>
   }
 }
 
+/** DuckDB's suggestion of a name of its own catalog (`pg_am`, `sqlite_master`...), no table of the project's. */
+const DUCKDB_CATALOG = /"(pg_|sqlite_|duckdb_|information_schema\.|pg_catalog\.)/i;
+
 /** Compiles one SQL text; a DuckDB error becomes one line at the file and line of the SQL. */
-async function compile(engine: Engine, sql: string, origin: SqlOrigin, what: string, project: LoadedProject, describe = false): Promise<{ name: string; type: string }[]> {
+async function compile(engine: Engine, sql: string, origin: SqlOrigin, what: string, project: LoadedProject, describe = false, model?: string): Promise<{ name: string; type: string }[]> {
   try {
     if (describe) return await engine.columns(sql);
     await engine.run(sql);
@@ -84,11 +87,20 @@ async function compile(engine: Engine, sql: string, origin: SqlOrigin, what: str
     const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
     // DuckDB: "Binder Error: Referenced column "nb" not found...", "Candidate bindings: ...", "LINE 3: ...".
     const first = lines[0]!.replace(/^[A-Za-z ]+ Error: /, '').replace(/!$/, '');
-    const candidates = lines.find((l) => /^(Candidate bindings|Did you mean)/.test(l));
+    const candidates = lines.find((l) => /^Candidate bindings/.test(l) || (/^Did you mean/.test(l) && !DUCKDB_CATALOG.test(l)));
     const at = /LINE (\d+):/.exec(message);
     // A model's SQL is compiled inside "CREATE VIEW ... AS", on the same first line.
     const line = origin.line + (at ? Number(at[1]) - 1 : 0);
     const tables = [...project.datasets.map((d) => d.name), ...project.models.map((m) => m.name)];
+    // Its own view does not exist yet while it compiles: DuckDB says "does not exist", which sends the
+    // user looking for a table rather than at the cycle (two models reading each other are told at load).
+    const missing = /Table with name "?([^"\s!]+)"? does not exist/.exec(first)?.[1];
+    if (model !== undefined && missing?.toLowerCase() === model.toLowerCase()) {
+      throw new UserError(
+        `${origin.file}:${line}: model ${model} reads itself (FROM ${missing}), a cycle of one: a model cannot read its own table`,
+        `read the datasets and models it is made from: ${tables.filter((t) => t !== model).join(', ')}`,
+      );
+    }
     throw new UserError(
       `${origin.file}:${line}: the SQL of ${what} does not compile: ${first}${candidates ? ` (${candidates.replace(/:$/, '')})` : ''}`,
       `it can read the datasets and models: ${tables.join(', ')}; \`npx datalake verify silver\` shows their columns`,

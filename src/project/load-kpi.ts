@@ -3,7 +3,18 @@ import type { Chart, Kpi, KpiColumn, Label } from './types.js';
 import { asList, closest, toLabel, type DefinitionFile } from './yaml-file.js';
 
 /** Names a KPI may not take: they are routes of the API (`/api/<kpi>` would shadow them). */
-export const RESERVED_KPI_IDS = ['runs', 'lake', 'quality', 'compare', 'kpis', 'freshness', 'project', 'versions', 'history', 'health', 'ready', 'docs', 'openapi', 'admin'];
+const API_ROUTES = ['runs', 'lake', 'quality', 'compare', 'kpis', 'freshness', 'project', 'versions'];
+/** Routes of the server outside /api: a KPI named after one would read as that route. */
+const SERVER_ROUTES: Record<string, string> = { health: '/health', ready: '/ready', docs: '/docs', openapi: '/openapi.json', admin: '/admin/queues' };
+export const RESERVED_KPI_IDS = [...API_ROUTES, 'history', ...Object.keys(SERVER_ROUTES)];
+
+/** Why a KPI may not take a reserved name, truly: the route it would shadow or be taken for. */
+export function reservedKpiReason(id: string): string {
+  if (API_ROUTES.includes(id)) return `/api/${id} is a route of the API`;
+  const route = SERVER_ROUTES[id];
+  if (route) return `${route} is a route of the server, and /api/${id} would read as it`;
+  return 'the name is kept for a route of the API';
+}
 /** Query parameters every KPI has (or will have): a filter may not take them. */
 export const RESERVED_PARAMETERS = ['limit', 'offset', 'format', 'from', 'to', 'version'];
 

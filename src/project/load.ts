@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { asciiFold } from './ascii-fold.js';
 import { checkAcrossDatasets, orderDatasets, RESERVED_DATASETS, toDataset } from './load-dataset.js';
-import { RESERVED_KPI_IDS, toKpi } from './load-kpi.js';
+import { RESERVED_KPI_IDS, reservedKpiReason, toKpi } from './load-kpi.js';
 import { loadModels } from './load-model.js';
 import { NAME, ProjectFile } from './schema.js';
 import type { DashboardTab, DatasetSpec, Kpi, Project } from './types.js';
@@ -72,7 +72,7 @@ export function loadProject(dir: string, options: { builtIn?: boolean } = {}): L
     const id = f.replace(/\.ya?ml$/i, '');
     const def = file(`kpis/${f}`);
     checkName(def, id, 'KPI');
-    if (RESERVED_KPI_IDS.includes(id)) throw def.error([], `a KPI may not be called "${id}": /api/${id} is a route of the API`, 'rename the file');
+    if (RESERVED_KPI_IDS.includes(id)) throw def.error([], `a KPI may not be called "${id}": ${reservedKpiReason(id)}`, 'rename the file');
     if (kpis.some((k) => k.id === id)) throw def.error([], `KPI ${id} is declared twice (.yml and .yaml)`, `keep one of kpis/${id}.yml and kpis/${id}.yaml`);
     const kpi = toKpi(id, def);
     kpis.push(kpi);

@@ -35,7 +35,10 @@ describe('API with API_KEY set', () => {
     const r = await get('/api/lake');
     await expectError(r, 401, /Authorization: Bearer/);
     assert.equal(r.headers.get('www-authenticate'), 'Bearer');
-    await expectError(await get(`/api/lake/silver/preview?key=${clientsData}`, { authorization: 'Bearer wrong' }), 401, /Bearer/);
+    const wrong = await get(`/api/lake/silver/preview?key=${clientsData}`, { authorization: 'Bearer wrong' });
+    assert.equal(wrong.headers.get('www-authenticate'), 'Bearer');
+    await expectError(wrong, 401, /^the API key given is not valid: send a reader or admin key/);
+    assert.equal((await json(await get('/api/lake', { authorization: 'Basic ' + Buffer.from(':wrong').toString('base64') }))).code, 'unauthorized');
     await expectError(await get(`/api/lake/silver/download?key=${clientsData}`, { authorization: 's3cret-key' }), 401, /Bearer/);
     // Authentication comes before the parameters' validation: no key, no 400 telling what is wrong.
     await expectError(await get('/api/lake/silver/preview?key=&limit=0x10&bogus=1'), 401, /Bearer/);
@@ -78,7 +81,12 @@ describe('API with API_KEY set', () => {
       fetch(`${url}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     const admin = { authorization: 'Bearer s3cret-key' };
     await expectError(await post({ flow: 'pipeline' }), 401, /Bearer/);
+    await expectError(await post({ flow: 'pipeline' }, { authorization: 'Bearer wrong' }), 401, /^the API key given is not valid: send an admin key/);
     await expectError(await post({ flow: 'nope' }, admin), 400, /invalid body "flow": must be one of .*bronze_ingestion_flow/);
+    // A query parameter is refused as on every GET route, not ignored (`?flow=` is not the body).
+    const withQuery = await fetch(`${url}/api/runs?flow=gold_ingestion_flow`, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: '{}' });
+    await expectError(withQuery, 400, /^unknown query parameter "flow"$/);
+    await expectError(await get('/api/runs/20261128T000000.000Z-abcdef?x=1'), 400, /^unknown query parameter "x"$/);
     for (const flow of ['bronze_ingestion_flow', 'vacuum', 'compact']) await expectError(await post({ flow, full_refresh: true }, admin), 400, new RegExp(`full_refresh does not apply to ${flow}`));
 
     // While another process holds the lake, a trigger is refused with who holds it.

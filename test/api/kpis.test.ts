@@ -114,6 +114,14 @@ describe('API on a published lake', () => {
 
   test('bad parameters are 400 JSON naming the parameter', async () => {
     await expectError(await get('/api/volumes_jour?from=yesterday'), 400, /query parameter "from"/);
+    // The form wanted, in words (the generic route says it too), never the pattern's regular expression.
+    await expectError(await get('/api/volumes_jour?from=abc'), 400, /^invalid query parameter "from": must be a day YYYY-MM-DD or a month YYYY-MM/);
+    await expectError(await get('/api/volumes_mois?to=%21%21'), 400, /^invalid query parameter "to": must be a value of the range column such as 2026-03/);
+    await expectError(await get('/api/runs/a%20b'), 400, /^invalid path parameter "id": must be a run id/);
+    // A parameter given twice is said so, whatever its type.
+    await expectError(await get('/api/volumes_jour?limit=5&limit=6'), 400, /^query parameter "limit" is given twice: give it once$/);
+    await expectError(await get('/api/ca_par_pays?pays=a&pays=b'), 400, /^query parameter "pays" is given twice/);
+    await expectError(await get('/api/volumes_jour?from=2026-01&from=2026-02&from=2026-03'), 400, /"from" is given 3 times/);
     await expectError(await get('/api/volumes_jour?from=2026-13-01'), 400, /"from"/);
     await expectError(await get('/api/volumes_jour?to=2026-02-30'), 400, /"to": 2026-02-30 is not a day of the calendar/);
     // Refused before routing, in the same shape: a URL that does not decode, a request line too large.

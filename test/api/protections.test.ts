@@ -67,6 +67,31 @@ describe('API protections: security headers, CORS, body size, rate limit', () =>
       const r = await app.inject({ method: 'POST', url: '/api/runs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ flow: 'x'.repeat(70_000) }) });
       assert.equal(r.statusCode, 413);
       assert.equal(r.json().statusCode, 413);
+      assert.equal(r.json().code, 'body_too_large');
+      assert.match(r.json().message, /^the body is too large: send a JSON object of at most 64 KiB/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('a body refused says what to send: its type, JSON, no __proto__ key', async () => {
+    // (Without the rate limit of 5 POSTs a minute set here for the test below.)
+    const app = await createApp({ ...config, server: { ...config.server, rateLimitPerMinute: 0 } });
+    const post = (contentType: string, payload: string) => app.inject({ method: 'POST', url: '/api/runs', headers: { 'content-type': contentType }, payload });
+    try {
+      const xml = await post('application/xml', '<flow/>');
+      assert.deepEqual([xml.statusCode, xml.json().code], [415, 'bad_parameter']);
+      assert.match(xml.json().message, /content-type application\/xml is not read: send a JSON object with content-type: application\/json/);
+      // Valid JSON with a key that would reach the prototype: said so, not "not valid JSON".
+      const proto = await post('application/json', '{"flow":"pipeline","__proto__":{"x":1}}');
+      assert.deepEqual([proto.statusCode, proto.json().code], [400, 'bad_parameter']);
+      assert.equal(proto.json().message, 'the body\'s key "__proto__" is not allowed: remove it');
+      const ctor = await post('application/json', '{"flow":"pipeline","x":[{"constructor":{"prototype":{}}}]}');
+      assert.match(ctor.json().message, /key "constructor.prototype" is not allowed/);
+      const broken = await post('application/json', '{"flow":');
+      assert.equal(broken.statusCode, 400);
+      assert.match(broken.json().message, /^the body is not valid JSON \(.+\): send a JSON object/);
+      assert.equal((await post('application/json', '[[[[' + '['.repeat(60_000))).statusCode, 400);
     } finally {
       await app.close();
     }

@@ -61,7 +61,10 @@ describe('API without a publish, and with the serving store down', () => {
       await expectError(r, 503, /serving store \(mongodb:\/\/db\.example:27017\) is unavailable: connection refused/);
       const ready = await get('/ready');
       assert.equal(ready.status, 503);
-      assert.equal((await json(ready)).status, 'unavailable');
+      const readyBody = await json(ready);
+      assert.equal(readyBody.status, 'unavailable');
+      // As every error body: a stable code to match.
+      assert.equal(readyBody.code, 'unavailable');
       assert.equal((await get('/health')).status, 200);
     } finally {
       await app.close();

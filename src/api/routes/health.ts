@@ -29,7 +29,7 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
       return { status: 'ready', serving_store: serving.description, last_publish: last ?? null, lake_version: lakeVersion, ...(degraded.length ? { degraded } : {}) };
     } catch (err) {
       reply.header('retry-after', '5').code(503);
-      return { status: 'unavailable', serving_store: noLocalPaths(serving.description), message: noLocalPaths((err as Error).message) };
+      return { status: 'unavailable', code: 'unavailable', serving_store: noLocalPaths(serving.description), message: noLocalPaths((err as Error).message) };
     }
   });
 

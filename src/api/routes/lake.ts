@@ -11,7 +11,7 @@ import { headerKeys, headerOption, inspectHeader, quoteOptions, quotingOf, skipO
 import { isUtf8File, readableCopy } from '../../pipeline/csv-encoding.js';
 import { hasMixedLineEnds } from '../../pipeline/csv-file.js';
 import type { DatasetSpec } from '../../project/types.js';
-import { badRequest, HttpError, notFound, unreadableObject } from '../http-errors.js';
+import { badRequest, HttpError, notFound, RUN_ID, unreadableObject } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
 import { livePrivacy, type Privacy } from '../project-watch.js';
 import { parserOn, personalNames } from '../../project/personal-lineage.js';
@@ -88,7 +88,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
           properties: {
             prefix: { type: 'string', maxLength: 1024 },
             version: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
-            run: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$', description: 'a run whose audit failed: the version it staged' },
+            run: { type: 'string', pattern: RUN_ID, description: 'a run whose audit failed: the version it staged' },
           },
           additionalProperties: false,
         },

@@ -5,7 +5,7 @@ import type { ObjectStore } from '../../lake/storage.js';
 import { readStates } from '../../pipeline/states.js';
 import type { Project } from '../../project/types.js';
 import type { SilverDatasetStats } from '../../pipeline/silver/index.js';
-import { notFound } from '../http-errors.js';
+import { notFound, RUN_ID } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
 import { livePrivacy } from '../project-watch.js';
 import { body, errors } from '../schemas.js';
@@ -29,7 +29,7 @@ export default async function qualityRoutes(app: FastifyInstance): Promise<void>
         summary: 'Quality report: per dataset and rule, rows checked and failed, with examples',
         description: 'Of the run that built the current version\'s data (after a rollback, the run whose data it restores; else the latest run that cleaned silver), or of the run given by `run`.',
         tags: ['runs'],
-        querystring: { type: 'object', properties: { run: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$' } }, additionalProperties: false },
+        querystring: { type: 'object', properties: { run: { type: 'string', pattern: RUN_ID } }, additionalProperties: false },
         response: { 200: body('QualityReport'), ...errors(400, 404, 503) },
       },
     },

@@ -4,10 +4,10 @@ import { NotResumableError } from '../../flows/resume.js';
 import { resumeFlow, runFlow, type FlowOptions } from '../../flows/run-flow.js';
 import { LakeBusyError } from '../../flows/lock.js';
 import { listRuns, readRun, type RunRecord } from '../../flows/record.js';
-import { HttpError, notFound } from '../http-errors.js';
+import { HttpError, notFound, RUN_ID } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
 import { livePrivacy } from '../project-watch.js';
-import { body, errors } from '../schemas.js';
+import { body, errors, noQuery } from '../schemas.js';
 
 /** The run history (redacted for non-admins: records quote source text) and starting a flow. */
 export default async function runRoutes(app: FastifyInstance): Promise<void> {
@@ -43,12 +43,14 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
           'With `resume`, the run given continues under its id from its failed task, reusing what it finished; 404 for an unknown run, ' +
           '409 (code not_resumable) when it cannot be resumed: it completed or is still running, or its inputs changed since (another run committed, a definition or a source file changed).',
         tags: ['runs'],
+        // As the GET routes: a parameter in the URL is a mistake (`?flow=` instead of the body), refused.
+        querystring: noQuery,
         body: {
           type: 'object',
           properties: {
             flow: { type: 'string', enum: Object.keys(FLOWS), description: 'default pipeline; with resume, the run\'s own flow (optional)' },
             full_refresh: { type: 'boolean', default: false },
-            resume: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$', description: 'the id of a failed or cancelled run to resume, instead of starting a new one' },
+            resume: { type: 'string', pattern: RUN_ID, description: 'the id of a failed or cancelled run to resume, instead of starting a new one' },
           },
           additionalProperties: false,
         },
@@ -111,7 +113,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/api/runs/:id',
-    { schema: { summary: 'One pipeline run', tags: ['runs'], params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9A-Za-z.-]{1,64}$' } }, required: ['id'] }, response: { 200: body('Run'), ...errors(400, 404, 503) } } },
+    { schema: { summary: 'One pipeline run', tags: ['runs'], querystring: noQuery, params: { type: 'object', properties: { id: { type: 'string', pattern: RUN_ID } }, required: ['id'] }, response: { 200: body('Run'), ...errors(400, 404, 503) } } },
     async (request) => {
       const { id } = request.params as { id: string };
       const run = await lakeCall(() => readRun(lake, id));

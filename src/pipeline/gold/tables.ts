@@ -26,6 +26,12 @@ const DATA_ERRORS = /^(Conversion|Invalid Input|Out of Range|Binder|Catalog|Pars
 export function failsOnData(err: unknown, definedIn: string): never {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof UserError || !DATA_ERRORS.test(message)) throw err;
+  // A model is written under its own name only once built: reading itself, it finds no such table (as check says).
+  const model = /^models\/([a-z][a-z0-9_]*)\.sql$/.exec(definedIn)?.[1];
+  const missing = /Table with name "?([^"\s!]+)"? does not exist/.exec(message)?.[1];
+  if (model && missing?.toLowerCase() === model) {
+    throw new DefinitionError(`${definedIn}: model ${model} reads itself (FROM ${missing}), a cycle of one: a model cannot read its own table`, `read the datasets and models it is made from, in ${definedIn}`, { cause: err });
+  }
   throw new DefinitionError(
     `${definedIn}: its SQL fails on the data: ${message.split('\n')[0]}`,
     `fix the SQL in ${definedIn} (TRY_CAST gives NULL where CAST fails on a value), then \`npx datalake run\`; \`npx datalake check\` compiles SQL but does not run it on the data`,
