@@ -48,7 +48,7 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
       );
     }
     for (const column of Object.keys(stats.reasons).flatMap((r) => (r.startsWith('dates_month_first:') ? [r.slice('dates_month_first:'.length)] : []))) {
-      lines.push(`${stats.dataset}: a file writes ${column} month first (a value such as 03/13/2024 fails day first) where datasets/${stats.dataset}.yml reads it day first: it waits whole in quarantine; declare its formats, e.g. ${column}: { ..., format: ["%Y-%m-%d", "%m/%d/%Y"] }, and the next run reads it again`);
+      lines.push(`${stats.dataset}: a file writes ${column} month first (a value such as 03/13/2024 fails day first) where datasets/${stats.dataset}.yml reads it day first: it waits whole in quarantine; if every file writes it month first, declare its formats, e.g. ${column}: { ..., format: ["%Y-%m-%d", "%m/%d/%Y"] }, and the next run reads them all again (the quarantine's _detail says more)`);
     }
     if (stats.backslashQuotes) {
       const n = stats.backslashQuotes;

@@ -477,6 +477,9 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(stray.quarantine.map((q) => q['_line']), [5, 9]);
     const titled = await clean({ ...spec, skipLines: 2 }, 'Monitors 27" and up\n\nid,note\n1,"Dell\nU2723"\n2,LG\n3,bad,1\n4,HP\n');
     assert.deepEqual(titled.quarantine.map((q) => q['_line']), [7]);
+    // A quote after the delimiter and a space opens a value too, as the reader reads it.
+    const spaced = await clean(spec, 'id,note\n1, "l1\nl2"\n2,x,y\n');
+    assert.deepEqual(spaced.quarantine.map((q) => q['_line']), [4]);
     // A byte-order mark before a quoted first name with a line break in it (Excel's wrapped header).
     const marked = await clean(spec, '\uFEFF"id",note\n1,"a\nb"\n2,x,y\n');
     assert.deepEqual(marked.quarantine.map((q) => q['_line']), [4]);
@@ -487,11 +490,17 @@ describe('silver cleaning rules', () => {
 
   test('a file writing its dates month first, where the dataset reads them day first, waits whole: none of its dates loads as another day', async () => {
     const spec = keyedById('drift', [], { id: { type: 'integer', required: true, personal: false }, day: { type: 'date', required: false, personal: false } });
-    const us = await clean(spec, 'id,day\n3,03/12/2024\n4,03/13/2024\n5,03/02/2024\n');
+    const us = await clean(spec, 'id,day\n3,03/12/2024\n4,03/13/2024\n5,03/02/2024\n6,03/25/2024\n');
     assert.deepEqual(us.rows, []);
-    assert.deepEqual(us.quarantine.map((q) => [q['_line'], q['_reason']]), [[2, 'dates_month_first:day'], [3, 'dates_month_first:day'], [4, 'dates_month_first:day']]);
-    assert.match(String(us.quarantine[0]!['_detail']), /writes day month first \(03\/13\/2024, for one\), where datasets\/drift\.yml reads it day first.*format: \["%Y-%m-%d", "%m\/%d\/%Y"\]/);
-    assert.equal(us.stats.rowsIn, 3);
+    assert.deepEqual(us.quarantine.map((q) => [q['_line'], q['_reason']]), [2, 3, 4, 5].map((line) => [line, 'dates_month_first:day']));
+    assert.match(String(us.quarantine[0]!['_detail']), /writes day month first \(03\/(13|25)\/2024, and 1 more\), where datasets\/drift\.yml reads it day first.*format: \["%Y-%m-%d", "%m\/%d\/%Y"\]/);
+    assert.equal(us.stats.rowsIn, 4);
+    // A day-first file of days 1 to 11 with one typo: the typo alone quarantined (one value proves nothing).
+    const early = await clean(spec, 'id,day\n1,01/03/2024\n2,05/03/2024\n3,11/03/2024\n4,03/13/2024\n');
+    assert.deepEqual([early.rows.length, early.quarantine.map((q) => q['_reason'])], [3, ['invalid_date:day']]);
+    // A time in a date column fails day first too: no proof of months first.
+    const timed = await clean(spec, 'id,day\n1,01/03/2024\n2,05/03/2024 10:00\n3,11/03/2024\n4,06/03/2024 11:00\n');
+    assert.deepEqual(timed.quarantine.map((q) => q['_reason']), ['invalid_date:day', 'invalid_date:day']);
     // A day-first file with one date that fails (a typo): its other rows load, the typo alone quarantined.
     const typo = await clean(spec, 'id,day\n3,25/03/2024\n4,03/13/2024\n5,03/02/2024\n');
     assert.deepEqual(typo.rows.map((r) => [r['id'], String(r['day'])]), [[3, '2024-03-25'], [5, '2024-02-03']]);

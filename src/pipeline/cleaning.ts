@@ -5,7 +5,7 @@ import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '..
 import { duplicateKeyCode, missingCol, raw } from './row-rules.js';
 import { bufferOption, judgedRows, type JudgeOptions } from './judging.js';
 import { headerOption, quotingOf, skipOption } from './csv-header.js';
-import { lagSteps } from './reader-lines.js';
+import { linesBehind } from './reader-lines.js';
 import { monthFirstDates } from './month-first.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
@@ -199,7 +199,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
       .run(shiftsFrom(`SELECT n + ${linesBefore} AS line FROM (SELECT row_number() OVER () AS n, line AS text FROM ${lines}) WHERE text IS NULL OR trim(text, ' \t\r') = ''`))
       .catch(() => engine.run(shiftsFrom('SELECT 0::BIGINT AS line WHERE false')));
   }
-  if (rejected > 0 && !wholeFile) await numberAsEditors(engine, rejects, id(`steps_${t}`), csvPath, spec);
+  if (rejected > 0 && !wholeFile) await numberAsEditors(engine, rejects, id(`lines_${t}`), csvPath, spec);
   const recordOf = (row: string) => (rejected > 0 ? `(${row} + 1 + coalesce((SELECT max(k) FROM ${shifts} WHERE a <= ${row}), 0))` : `(${row} + 1)`);
   const keyText = spec.key.map((k) => `CAST(s.${id(k)} AS VARCHAR)`).join(` || ', ' || `);
   // Keys known distinct: no duplicate to name and no table to join. (Even a cross join with one row of
@@ -317,16 +317,17 @@ class WaitWhole extends Error {
 /** A rejected line's reason: DuckDB's error (`TOO MANY COLUMNS` → `malformed_line:too_many_columns`), or a whole file's own reason (`dates_month_first:day`). */
 const rejectReason = `CASE WHEN contains(error_type, ':') THEN error_type ELSE 'malformed_line:' || lower(replace(error_type, ' ', '_')) END`;
 
-/** Renumbers the rejected lines as an editor numbers the file's lines (see lagSteps), where a value with a line break comes before them. */
-async function numberAsEditors(engine: Engine, rejects: string, steps: string, csvPath: string, spec: DatasetSpec): Promise<void> {
-  const [last] = await engine.rows(`SELECT max(line) AS line FROM ${rejects}`);
-  const lag = await lagSteps(csvPath, Number(last?.['line'] ?? 0), quotingOf(spec), spec.delimiter, spec.skipLines ?? 0);
-  if (lag.length === 0) return;
-  await engine.run(`CREATE OR REPLACE TEMP TABLE ${steps} (reader BIGINT, behind BIGINT)`);
-  for (let i = 0; i < lag.length; i += 10000) {
-    await engine.run(`INSERT INTO ${steps} VALUES ${lag.slice(i, i + 10000).map(([reader, behind]) => `(${reader}, ${behind})`).join(', ')}`);
-  }
-  await engine.run(`UPDATE ${rejects} SET line = ${rejects}.line + m.behind
-    FROM (SELECT r.line AS reader, s.behind FROM (SELECT DISTINCT line FROM ${rejects}) r ASOF JOIN ${steps} s ON r.line >= s.reader) m
-    WHERE ${rejects}.line = m.reader; DROP TABLE ${steps}`);
+/** Renumbers the rejected lines as an editor numbers the file's lines (see linesBehind), where a value with a line break comes before them. */
+async function numberAsEditors(engine: Engine, rejects: string, lines: string, csvPath: string, spec: DatasetSpec): Promise<void> {
+  const readerLines = (await engine.rows(`SELECT DISTINCT line FROM ${rejects} ORDER BY line`)).map((r) => Number(r['line']));
+  const behind = await linesBehind(csvPath, readerLines, quotingOf(spec), spec.delimiter, spec.skipLines ?? 0);
+  const moved = readerLines.flatMap((line, k) => (behind[k] ? [[line, line + behind[k]!]] : []));
+  if (moved.length === 0) return;
+  // As two JSON lists bound as parameters: one statement whatever their length.
+  await engine.rows(
+    `CREATE OR REPLACE TEMP TABLE ${lines} AS SELECT unnest(from_json($1, '["BIGINT"]')) AS reader, unnest(from_json($2, '["BIGINT"]')) AS editor`,
+    undefined,
+    [JSON.stringify(moved.map(([reader]) => reader)), JSON.stringify(moved.map(([, editor]) => editor))],
+  );
+  await engine.run(`UPDATE ${rejects} SET line = m.editor FROM ${lines} m WHERE ${rejects}.line = m.reader; DROP TABLE ${lines}`);
 }

@@ -3,34 +3,38 @@ import type { Quoting } from './csv-header.js';
 import { backslashesBefore } from './record-counter.js';
 
 /**
- * How far the CSV reader's line numbers fall behind an editor's, from which reader line on: DuckDB's
- * rejects number a line by the line ends before it outside quotes, so a value with a line break in it
- * (an address, a comment) counts once, and every malformed line after it would be shown too high up.
- * Each step `[readerLine, behind]` holds from that reader line to the next step; none when no value
- * before `lastReaderLine` has a line break (most files). The file is read up to that line.
+ * How many lines the CSV reader's numbering of each of `readerLines` (ascending) falls behind an
+ * editor's: DuckDB's rejects number a line by the line ends before it outside quotes, so a value with a
+ * line break in it (an address, a comment) counts once, and every malformed line after it would be shown
+ * too high up. The file is read up to the last line asked for; memory follows the lines asked for.
  *
  * Read as DuckDB reads: the `skipLines` lines before the header count as lines whatever they hold; a
- * quote opens a value only at its start (a line's, or after the delimiter: `12" Single` is text); inside,
- * `""` (or `\"` with `escape: backslash`) is a quote of the value, another quote its end.
+ * quote opens a value only at its start (a line's, or after the delimiter and any spaces: `12" Single`
+ * is text); inside, `""` (or `\"` with `escape: backslash`) is a quote of the value, another its end.
  */
-export async function lagSteps(file: string, lastReaderLine: number, quoting: Quoting, delimiter: string, skipLines = 0): Promise<[number, number][]> {
-  const steps: [number, number][] = [];
-  if (quoting === 'none' || lastReaderLine <= 1) return steps;
-  const delimiterEnd = delimiter.charCodeAt(delimiter.length - 1);
+export async function linesBehind(file: string, readerLines: readonly number[], quoting: Quoting, delimiter: string, skipLines = 0): Promise<number[]> {
+  const behindAt: number[] = [];
+  const lastReaderLine = readerLines.at(-1) ?? 0;
   let readerLine = 1;
   let behind = 0;
+  const reached = () => {
+    while (behindAt.length < readerLines.length && readerLines[behindAt.length]! <= readerLine) behindAt.push(behind);
+  };
+  if (quoting === 'none') return readerLines.map(() => 0);
+  reached();
+  const delimiterEnd = delimiter.charCodeAt(delimiter.length - 1);
   let inQuotes = false;
   // Inside quotes, a quote ending the last chunk: the value's end, or the first of `""`.
   let pendingQuote = false;
-  let before = 10; // the byte before the one looked at: a line's start at first
+  let before = 10; // the byte before the chunk (not a space): a line's start at first
   let carried = 0; // backslashes ending the last chunk
   let skipped = 0;
   let first = true;
   for await (const chunk of textChunksOf(file)) {
     // A byte-order mark is no field's first character: a quote after it opens the first value.
     const start = first && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
-    let i = start;
     first = false;
+    let i = start;
     if (pendingQuote) {
       pendingQuote = false;
       if (chunk[0] === 34) i = 1;
@@ -42,15 +46,17 @@ export async function lagSteps(file: string, lastReaderLine: number, quoting: Qu
         if (end === -1) break;
         skipped++;
         readerLine++;
+        reached();
         i = end + 1;
-        before = 10;
         continue;
       }
       const lineEnd = chunk.indexOf(10, i);
       const quote = chunk.indexOf(34, i);
       if (quote !== -1 && (lineEnd === -1 || quote < lineEnd)) {
-        const prev = quote > start ? chunk[quote - 1]! : before;
         if (!inQuotes) {
+          let k = quote - 1;
+          while (k >= start && chunk[k] === 32) k--;
+          const prev = k >= start ? chunk[k]! : before;
           if (prev === 10 || prev === 13 || prev === delimiterEnd) inQuotes = true;
         } else if (quoting === '\\' && backslashesBefore(chunk, quote, carried) % 2 === 1) {
           // an escaped quote of the value
@@ -65,14 +71,21 @@ export async function lagSteps(file: string, lastReaderLine: number, quoting: Qu
         if (inQuotes) behind++;
         else {
           readerLine++;
-          if (behind !== (steps.at(-1)?.[1] ?? 0)) steps.push([readerLine, behind]);
+          reached();
         }
         i = lineEnd + 1;
       } else break;
     }
-    if (chunk.length) before = chunk[chunk.length - 1]!;
+    for (let k = chunk.length - 1; k >= start; k--) {
+      if (chunk[k] !== 32) {
+        before = chunk[k]!;
+        break;
+      }
+    }
     carried = backslashesBefore(chunk, chunk.length, carried);
     if (readerLine > lastReaderLine) break;
   }
-  return steps;
+  // Lines past the end (none, unless the reader and this reading disagree): as far behind as the last.
+  while (behindAt.length < readerLines.length) behindAt.push(behind);
+  return behindAt;
 }

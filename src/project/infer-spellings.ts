@@ -14,8 +14,8 @@ export const STATISTICS_MARKS = [
   // Statistics Canada's `F` (too unreliable to publish: a boolean's false beside `T`, see infer.ts), INSEE's `nd`,
   // Eurostat's `:` with its flag (`: c` confidential).
   ...['F', 'nd', 'n.d.', ': c', ': z', ': u', ': n', ': b', ': e', ': p'],
-  // Garmin's `--` for a figure a device did not record; the US Census' `N` (an estimate not available: a boolean's no beside `Y`, see infer.ts).
-  ...['--', 'N'],
+  // Garmin's `--` for a figure a device did not record. (Not the Census' `N`: a column of `N` alone is a flag's no.)
+  ...['--'],
   // A spreadsheet's errors in place of a figure (a formula exported as its result).
   ...['#DIV/0!', '#REF!', '#VALUE!', '#NUM!', '#NAME?', '#NULL!', '#N/A!'],
   // The US Census' annotations of estimates and margins of error, and its API's sentinels in their place.

@@ -114,11 +114,18 @@ describe('inferCsv', () => {
     assert.deepEqual([c['change']!.type, c['change']!.nullValues], ['number', ['..']]);
     assert.deepEqual([c['flag']!.type, c['flag']!.nullValues], ['text', undefined]);
     assert.deepEqual(csv.nullValues, []);
-    // Garmin's `--` (a figure the device did not record), the Census' `N`; Strava's start time with a month name.
-    const garmin = await infer('activities.csv', ['Activity Type,Avg Run Cadence,Margin,Start', 'Running,172,N,"Jan 5, 2024, 7:12:00 AM"', 'Cycling,--,12,"Jan 6, 2024, 6:03:10 PM"', 'Running,168,15,"Feb 1, 2024, 7:00:00 AM"']);
-    assert.deepEqual([garmin['margin']!.type, garmin['margin']!.nullValues], ['integer', ['N']]);
+    // Garmin's `--` (a figure the device did not record); Strava's start time with a month name.
+    const garmin = await infer('activities.csv', ['Activity Type,Avg Run Cadence,Start', 'Running,172,"Jan 5, 2024, 7:12:00 AM"', 'Cycling,--,"Jan 6, 2024, 6:03:10 PM"', 'Running,168,"Feb 1, 2024, 7:00:00 AM"']);
     assert.deepEqual([garmin['avg_run_cadence']!.type, garmin['avg_run_cadence']!.nullValues], ['integer', ['--']]);
     assert.deepEqual([garmin['start']!.type, garmin['start']!.format], ['timestamp', '%b %d, %Y, %I:%M:%S %p']);
+    // A column of `N` alone is a flag's no, not a column of missing figures (the Census' `N` is no mark here).
+    const flags = await infer('orders.csv', ['id,express,discount', '1,N,0', '2,N,5', '3,N,0']);
+    assert.deepEqual([flags['express']!.type, flags['express']!.nullValues], ['text', undefined]);
+    // Codes of zeros are codes (`000` a region not assigned); a reference of fifteen zeros is a placeholder, no key.
+    const codes = await inferFile('regions.csv', ['code,name', '000,Non affecté', '001,Ain', '002,Aisne']);
+    assert.equal(codes.columns[0]!.placeholder, undefined);
+    const refs = await inferFile('statement.csv', ['ref,amount', '000000000000000,1234.00', '412233445566,-500.00', '998877665544,-42.10']);
+    assert.equal(refs.columns[0]!.placeholder, true);
     const fred = await infer('UNRATE.csv', ['observation_date,UNRATE', '1948-01-01,3.4', '1948-02-01,.', '1948-03-01,4.0']);
     assert.deepEqual([fred['unrate']!.type, fred['unrate']!.nullValues], ['number', ['.']]);
     // A spreadsheet's errors, INSEE's `nd`, Eurostat's flagged `: c`, a typeset minus sign; a column of `..` only (the latest year, not published yet).

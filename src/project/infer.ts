@@ -137,8 +137,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // A column of one letter only ("N" for north, "F" for female) is no boolean: it needs both answers,
   // or words. Asked of the boolean columns only (a distinct count on every column cost a second of 3M rows).
   const booleans = headers.flatMap((_, i) => (Number(row[`values_${i}`]) > 0 && Number(row[`bool_${i}`]) === 0 ? [i] : []));
-  // Statistics Canada's `F` and the Census' `N` are marks beside numbers, and a boolean's false beside `T` or `Y`: counted here as spellings.
-  const spelled = (i: number) => `CASE WHEN ${id(`c${i}`)} IN ('F', 'N') THEN ${id(`c${i}`)} ELSE ${value(i)} END`;
+  // Statistics Canada's `F` is a mark beside numbers, and a boolean's false beside `T`: counted here as a spelling.
+  const spelled = (i: number) => `CASE WHEN ${id(`c${i}`)} = 'F' THEN 'F' ELSE ${value(i)} END`;
   Object.assign(row, await aggregate(engine, booleans.flatMap((i) => [`bool_and(length(${spelled(i)}) = 1) AS ${id(`letters_${i}`)}`, `count(DISTINCT lower(${spelled(i)})) AS ${id(`spellings_${i}`)}`]), source));
   const firstRows = (columns: readonly number[]) => `(SELECT * FROM ${source(columns)} LIMIT ${FORMAT_SAMPLE_ROWS})`;
   const typeless = (readings: string[]) =>
@@ -279,7 +279,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   });
   await nameCodes(engine, columns, value, source);
   markedNumbers(columns, row);
-  await zeroPlaceholders(engine, columns, source);
+  await zeroPlaceholders(engine, columns, rowsOf);
   // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
   const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
@@ -295,13 +295,13 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
 }
 
 /**
- * A unique column holding zeros only in a value, three or more (a bank's `000000000000000` reference for a charge that has
+ * A unique column holding zeros only in a value, eight or more (a bank's `000000000000000` reference for a charge that has
  * none) is no key: the next file's charge would replace this one's. Asked of the unique columns only.
  */
-async function zeroPlaceholders(engine: Engine, columns: InferredColumn[], source: (columns: readonly number[]) => string): Promise<void> {
+async function zeroPlaceholders(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
   const unique = columns.flatMap((c, i) => (c.unique && (c.type === 'integer' || c.type === 'text') ? [i] : []));
   if (!unique.length) return;
-  const [row] = await engine.rows(`SELECT ${unique.map((i) => `bool_or(regexp_full_match(${id(`c${i}`)}, '0{3,}')) AS ${id(`z${i}`)}`).join(', ')} FROM ${source(unique)}`);
+  const row = await aggregate(engine, unique.map((i) => `bool_or(regexp_full_match(${id(`c${i}`)}, '0{8,}')) AS ${id(`z${i}`)}`), rows);
   for (const i of unique) if (row?.[`z${i}`] === true) columns[i] = { ...columns[i]!, placeholder: true };
 }
 

@@ -228,8 +228,8 @@ function notReadByBronze(name: string): UserError {
   return new UserError(`${name}: bronze reads ${SOURCE_EXTENSIONS_SAID} files only`, `rename it, e.g. ${name.replace(/\.[^.]*$/, '')}.csv`);
 }
 
-/** A trailing number, period or numbered part after a separator: `_2024-01`, `-3`, `_2023Q4`, `_2024M01`, `-part1`, `2024_part_2` (not `spare_part_2`'s part). */
-const TRAILING = /(?:[_\-. ]+(\d+|(?:19|20)\d{2}[mqtshw]\d{1,2}|part\d+)|(?<=\d)[_\-. ]+(part[_\-. ]\d+))$/i;
+/** A trailing number, period or numbered part after a separator: `_2024-01`, `-3`, `_2023Q4`, `_2024M01`, `-part1`, `_part_2`. */
+const TRAILING = /[_\-. ]+(\d+|(?:19|20)\d{2}[mqtshw]\d{1,2}|part[_\-. ]?\d+)$/i;
 
 /** `flights_2024-01.csv` → `flights`: the name without its extension and trailing dates or part numbers. */
 export function fileStem(file: string): string {
@@ -239,7 +239,7 @@ export function fileStem(file: string): string {
   // "export-3", "part-00001", "pp-2019-part1", INE's "2024M01"), then a year or a date written onto the name ("sales202401",
   // "flights2024"); not a number that names the data ("nyc_311", "sp500", "top_100").
   let stem = bare;
-  for (let m = TRAILING.exec(stem); m && isPeriodOrPart((m[1] ?? m[2])!); m = TRAILING.exec(stem)) stem = stem.slice(0, m.index);
+  for (let m = TRAILING.exec(stem); m && isPeriodOrPart(m[1]!); m = TRAILING.exec(stem)) stem = stem.slice(0, m.index);
   // A time written onto the name: a year or a date ("sales202401"), Unix seconds or milliseconds (Salesforce's "report1710512345678").
   stem = stem.replace(/(?<=\D)((19|20)\d{2}(\d{2}){0,2}|1\d{9}(\d{3})?)$/, '');
   // A download number after a version (World Bank's `API_NY.GDP.MKTP.CD_DS2_en_csv_v2_2875`): the next download has another.

@@ -79,6 +79,8 @@ test('a header is not skipped: rows ending with a delimiter, a one-word first li
   assert.equal(await sniffedAs('id\tname\tnote\n1\tSmith, Bob\t\n2\tDoe, Ann\t\n3\tRoe, Joe\tvip\n4\tLee, Sue\t\n', '\t'), '\t');
   // A title over a table, then footnotes with commas as many as its rows: the table's header.
   assert.deepEqual(await layoutOf('Table 1: Households by region, England\nregion,year,households,change\nNorth East,2023,1180,1.2\nNorth West,2023,3170,0.9\nYorkshire,2023,2350,1.1\nLondon,2023,3600,0.4\n\nNotes:\n1, Figures are rounded\n2, Source: ONS, Census\n3, Change is annual, percent\n4, Provisional\n', ','), { delimiter: ',', skipLines: 1 });
+  // A title, then a `;` file of two columns with decimal commas: as many columns split by commas after a row taken for a title.
+  assert.deepEqual(await layoutOf('Export du 01/03/2024\n\ndate;valeur\n01/03/2024;1,5\n02/03/2024;2,25\n03/03/2024;3,75\n', ','), { delimiter: ';', skipLines: 2 });
   // ING's statement: more lines of `key;value` before the header than rows after it.
   const ing = 'Umsatzanzeige;Datei erstellt am: 01.02.2023 10:15\n;Letztes Update: aktuell\n\nIBAN;DE12 5001 0517 0123 4567 89\nKontoname;Girokonto\nBank;ING\nKunde;Max Mustermann\nZeitraum;01.01.2023 - 31.01.2023\nSaldo;1.234,56;EUR\n\nSortierung;Datum absteigend\n\nIn der CSV-Datei finden Sie alle bereits gebuchten Umsätze.\n\n' +
     'Buchung;Valuta;Auftraggeber/Empfänger;Buchungstext;Verwendungszweck;Saldo;Währung;Betrag;Währung\n' +

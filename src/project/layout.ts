@@ -51,7 +51,8 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
     splits.find((l) => l.delimiter === '::' && l.skipLines === 0 && l.data.length > 0 && l.data.every((d) => d.width === l.header)) ??
     // A delimiter splitting the lines alike only after a row taken for a header, or only most of them, gives way to
     // one splitting every line alike into more columns: a `;` file's decimal commas (`55000,00`) split its rows too.
-    (first && (first.skipLines > 0 || !everyAsWide(first)) ? regular.find((l) => l.header > first.header && everyAsWide(l)) : undefined) ??
+    // Of as many columns, the one taking fewer lines for a title: `date;valeur` is no title over `01/03/2024;1,5`.
+    (first && (first.skipLines > 0 || !everyAsWide(first)) ? regular.find((l) => everyAsWide(l) && (l.header > first.header || (l.header === first.header && l.skipLines < first.skipLines))) : undefined) ??
     first ??
     // Ragged data lines (silver quarantines them), split by the delimiter of the header.
     splits.find((l) => l.data.some((d) => d.width > 1)) ??
