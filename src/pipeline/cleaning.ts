@@ -4,8 +4,8 @@ import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
 import { duplicateKeyCode, missingCol, raw } from './row-rules.js';
 import { bufferOption, judgedRows, type JudgeOptions } from './judging.js';
-import { headerOption, quotingOf, skipOption } from './csv-header.js';
-import { linesBehind } from './reader-lines.js';
+import { headerOption, skipOption } from './csv-header.js';
+import { numberAsEditors, recordShifts } from './reader-lines.js';
 import { monthFirstDates } from './month-first.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
@@ -141,16 +141,17 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`);
   // Only the file's own reading counts: the whole-file quarantine stages no row.
   let oneThread = false;
-  try {
-    if (options.waitWhole) throw new WaitWhole(options.waitWhole);
-    oneThread = await stage(judging.reader(`, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)}`));
-    // A short line of spaces is a blank line, no record (as bronze counts: see RecordCounter), which the reader
-    // rejects, and twice (one field found, then two). Another line is one record, quarantined once.
-    await engine.run(`DELETE FROM ${rejects} WHERE (trim(csv_line, ' \t\r\n') = '' AND length(csv_line) <= 64) OR rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY line ORDER BY byte_position, rowid) AS k FROM ${rejects}) WHERE k > 1)`);
-  } catch (err) {
-    if (err instanceof WaitWhole) await quarantineWholeFile(err.why.detail, err.why.reason);
-    else if (!/CSV Parser state machine reached an invalid state/.test(errorMessage(err))) throw err;
-    else await quarantineWholeFile('the CSV parser cannot read this file (bad quoting or binary data)');
+  if (options.waitWhole) await quarantineWholeFile(options.waitWhole.detail, options.waitWhole.reason);
+  else {
+    try {
+      oneThread = await stage(judging.reader(`, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)}`));
+      // A short line of spaces is a blank line, no record (as bronze counts: see RecordCounter), which the reader
+      // rejects, and twice (one field found, then two). Another line is one record, quarantined once.
+      await engine.run(`DELETE FROM ${rejects} WHERE (trim(csv_line, ' \t\r\n') = '' AND length(csv_line) <= 64) OR rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY line ORDER BY byte_position, rowid) AS k FROM ${rejects}) WHERE k > 1)`);
+    } catch (err) {
+      if (!/CSV Parser state machine reached an invalid state/.test(errorMessage(err))) throw err;
+      await quarantineWholeFile('the CSV parser cannot read this file (bad quoting or binary data)');
+    }
   }
   let { parsed, rejected } = await readCounts();
   if (options.expectedRecords !== undefined && parsed + rejected < options.expectedRecords) {
@@ -182,23 +183,9 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   }
 
   // A malformed line is no row of the staged file, yet a data row of the file: the rows after it are
-  // numbered past it, where the numbers are shown (quarantine, details, examples). `shifts`: after how
-  // many staged rows (a) the k-th rejected line comes. DuckDB numbers a rejected line as the records and
-  // the blank lines before it (a quoted line break is no new line); the blank lines are no data rows,
-  // so they are counted in a reading of the file's lines (only for a file with a malformed line).
+  // numbered past it, where the numbers are shown (quarantine, details, examples).
   await engine.run(`DROP TABLE IF EXISTS ${shifts}`);
-  if (rejected > 0) {
-    // Lines as long as the file's longest record (a field of 100 MiB is quarantined, not a failure).
-    const lineSize = Math.max(1048576, (options.longestRecord ?? 0) + 1024);
-    const lines = `read_csv(${str(csvPath)}, ${headerOption(spec)}, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'}, strict_mode = false, max_line_size = ${lineSize}${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)})`;
-    const shiftsFrom = (blanks: string) => `CREATE OR REPLACE TEMP TABLE ${shifts} AS
-      WITH blanks AS (${blanks}), r AS (SELECT line, row_number() OVER (ORDER BY line) AS k FROM ${rejects})
-      SELECT a, max(k) AS k FROM (SELECT r.line - ${linesBefore} - r.k - (SELECT count(*) FROM blanks b WHERE b.line < r.line) AS a, r.k FROM r) GROUP BY a`;
-    // A file the line reader cannot read either (a line past its limit): numbered without its blank lines.
-    await engine
-      .run(shiftsFrom(`SELECT n + ${linesBefore} AS line FROM (SELECT row_number() OVER () AS n, line AS text FROM ${lines}) WHERE text IS NULL OR trim(text, ' \t\r') = ''`))
-      .catch(() => engine.run(shiftsFrom('SELECT 0::BIGINT AS line WHERE false')));
-  }
+  if (rejected > 0) await recordShifts(engine, { shifts, rejects }, csvPath, spec, linesBefore, options.longestRecord);
   if (rejected > 0 && !wholeFile) await numberAsEditors(engine, rejects, id(`lines_${t}`), csvPath, spec);
   const recordOf = (row: string) => (rejected > 0 ? `(${row} + 1 + coalesce((SELECT max(k) FROM ${shifts} WHERE a <= ${row}), 0))` : `(${row} + 1)`);
   const keyText = spec.key.map((k) => `CAST(s.${id(k)} AS VARCHAR)`).join(` || ', ' || `);
@@ -307,27 +294,5 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   };
 }
 
-/** Thrown instead of reading the file's rows: see CleanOptions.waitWhole. */
-class WaitWhole extends Error {
-  constructor(readonly why: { reason: string; detail: string }) {
-    super(why.detail);
-  }
-}
-
 /** A rejected line's reason: DuckDB's error (`TOO MANY COLUMNS` → `malformed_line:too_many_columns`), or a whole file's own reason (`dates_month_first:day`). */
 const rejectReason = `CASE WHEN contains(error_type, ':') THEN error_type ELSE 'malformed_line:' || lower(replace(error_type, ' ', '_')) END`;
-
-/** Renumbers the rejected lines as an editor numbers the file's lines (see linesBehind), where a value with a line break comes before them. */
-async function numberAsEditors(engine: Engine, rejects: string, lines: string, csvPath: string, spec: DatasetSpec): Promise<void> {
-  const readerLines = (await engine.rows(`SELECT DISTINCT line FROM ${rejects} ORDER BY line`)).map((r) => Number(r['line']));
-  const behind = await linesBehind(csvPath, readerLines, quotingOf(spec), spec.delimiter, spec.skipLines ?? 0);
-  const moved = readerLines.flatMap((line, k) => (behind[k] ? [[line, line + behind[k]!]] : []));
-  if (moved.length === 0) return;
-  // As two JSON lists bound as parameters: one statement whatever their length.
-  await engine.rows(
-    `CREATE OR REPLACE TEMP TABLE ${lines} AS SELECT unnest(from_json($1, '["BIGINT"]')) AS reader, unnest(from_json($2, '["BIGINT"]')) AS editor`,
-    undefined,
-    [JSON.stringify(moved.map(([reader]) => reader)), JSON.stringify(moved.map(([, editor]) => editor))],
-  );
-  await engine.run(`UPDATE ${rejects} SET line = m.editor FROM ${lines} m WHERE ${rejects}.line = m.reader; DROP TABLE ${lines}`);
-}

@@ -1,5 +1,8 @@
+import { sqlString as str, type Engine } from '../engine/duckdb.js';
+import type { DatasetSpec } from '../project/types.js';
 import { textChunksOf } from './csv-file.js';
-import type { Quoting } from './csv-header.js';
+import { headerOption, quotingOf, skipOption, type Quoting } from './csv-header.js';
+import { bufferOption } from './judging.js';
 import { backslashesBefore } from './record-counter.js';
 
 /**
@@ -88,4 +91,37 @@ export async function linesBehind(file: string, readerLines: readonly number[], 
   // Lines past the end (none, unless the reader and this reading disagree): as far behind as the last.
   while (behindAt.length < readerLines.length) behindAt.push(behind);
   return behindAt;
+}
+
+/** Renumbers the rejected lines as an editor numbers the file's lines (see linesBehind), where a value with a line break comes before them. */
+export async function numberAsEditors(engine: Engine, rejects: string, lines: string, csvPath: string, spec: DatasetSpec): Promise<void> {
+  const readerLines = (await engine.rows(`SELECT DISTINCT line FROM ${rejects} ORDER BY line`)).map((r) => Number(r['line']));
+  const behind = await linesBehind(csvPath, readerLines, quotingOf(spec), spec.delimiter, spec.skipLines ?? 0);
+  const moved = readerLines.flatMap((line, k) => (behind[k] ? [[line, line + behind[k]!]] : []));
+  if (moved.length === 0) return;
+  // As two JSON lists bound as parameters: one statement whatever their length.
+  await engine.rows(
+    `CREATE OR REPLACE TEMP TABLE ${lines} AS SELECT unnest(from_json($1, '["BIGINT"]')) AS reader, unnest(from_json($2, '["BIGINT"]')) AS editor`,
+    undefined,
+    [JSON.stringify(moved.map(([reader]) => reader)), JSON.stringify(moved.map(([, editor]) => editor))],
+  );
+  await engine.run(`UPDATE ${rejects} SET line = m.editor FROM ${lines} m WHERE ${rejects}.line = m.reader; DROP TABLE ${lines}`);
+}
+
+/**
+ * `shifts`: after how many staged rows (a) the k-th rejected line comes. DuckDB numbers a rejected line
+ * as the records and the blank lines before it (a quoted line break is no new line); the blank lines are
+ * no data rows, so they are counted in a reading of the file's lines (only for a file with a malformed line).
+ */
+export async function recordShifts(engine: Engine, tables: { shifts: string; rejects: string }, csvPath: string, spec: DatasetSpec, linesBefore: number, longestRecord: number | undefined): Promise<void> {
+  // Lines as long as the file's longest record (a field of 100 MiB is quarantined, not a failure).
+  const lineSize = Math.max(1048576, (longestRecord ?? 0) + 1024);
+  const lines = `read_csv(${str(csvPath)}, ${headerOption(spec)}, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'}, strict_mode = false, max_line_size = ${lineSize}${skipOption(spec.skipLines)}${bufferOption(longestRecord)})`;
+  const shiftsFrom = (blanks: string) => `CREATE OR REPLACE TEMP TABLE ${tables.shifts} AS
+    WITH blanks AS (${blanks}), r AS (SELECT line, row_number() OVER (ORDER BY line) AS k FROM ${tables.rejects})
+    SELECT a, max(k) AS k FROM (SELECT r.line - ${linesBefore} - r.k - (SELECT count(*) FROM blanks b WHERE b.line < r.line) AS a, r.k FROM r) GROUP BY a`;
+  // A file the line reader cannot read either (a line past its limit): numbered without its blank lines.
+  await engine
+    .run(shiftsFrom(`SELECT n + ${linesBefore} AS line FROM (SELECT row_number() OVER () AS n, line AS text FROM ${lines}) WHERE text IS NULL OR trim(text, ' \t\r') = ''`))
+    .catch(() => engine.run(shiftsFrom('SELECT 0::BIGINT AS line WHERE false')));
 }

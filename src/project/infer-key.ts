@@ -1,5 +1,5 @@
 import { sqlIdent as id, type Engine } from '../engine/duckdb.js';
-import { textReader } from './infer-sql.js';
+import { aggregate, textReader } from './infer-sql.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
 import { ID_LIKE } from './infer-spellings.js';
 import { isRowNumber, keyOf } from './init-yaml.js';
@@ -48,4 +48,15 @@ export async function pairKeyOf(engine: Engine, csv: InferredCsv, parts: readonl
   const n = Number(row?.['n']);
   const found = pairs.findIndex((p, i) => Number(row?.[`p${i}`]) === n && (p.kind === 'part' ? row?.[`small${i}`] === true : n * 2 >= Number(row?.[`grid${i}`])));
   return found < 0 ? undefined : [pairs[found]!.a.name, pairs[found]!.b.name];
+}
+
+/**
+ * A unique column holding zeros only in a value, eight or more (a bank's `000000000000000` reference for a charge that has
+ * none) is no key: the next file's charge would replace this one's. Asked of the unique columns only.
+ */
+export async function zeroPlaceholders(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
+  const unique = columns.flatMap((c, i) => (c.unique && (c.type === 'integer' || c.type === 'text') ? [i] : []));
+  if (!unique.length) return;
+  const row = await aggregate(engine, unique.map((i) => `bool_or(regexp_full_match(${id(`c${i}`)}, '0{8,}')) AS ${id(`z${i}`)}`), rows);
+  for (const i of unique) if (row?.[`z${i}`] === true) columns[i] = { ...columns[i]!, placeholder: true };
 }

@@ -10,13 +10,14 @@ import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pip
 import { columnNames, inspectHeader, type Quoting } from '../pipeline/csv-header.js';
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
 import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
+import { zeroPlaceholders } from './infer-key.js';
 import { aggregate, textReader } from './infer-sql.js';
 import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
 import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, ID_LIKE, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import type { ColumnType, DecimalSeparator } from './types.js';
-import type { InferredColumn, InferredCsv } from './inferred.js';
+import { valuesInText, type InferredColumn, type InferredCsv } from './inferred.js';
 
 export type { InferredColumn, InferredCsv } from './inferred.js';
 export { textReader } from './infer-sql.js';
@@ -292,23 +293,4 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   if (mysqlNull) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
   return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(sumRowFilled ? { sumRowFilled: sumRowFilled.map((i) => names[i]!) } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(reportRows ? { reportRows } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), ...(headerless ? { headerless } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
-}
-
-/**
- * A unique column holding zeros only in a value, eight or more (a bank's `000000000000000` reference for a charge that has
- * none) is no key: the next file's charge would replace this one's. Asked of the unique columns only.
- */
-async function zeroPlaceholders(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
-  const unique = columns.flatMap((c, i) => (c.unique && (c.type === 'integer' || c.type === 'text') ? [i] : []));
-  if (!unique.length) return;
-  const row = await aggregate(engine, unique.map((i) => `bool_or(regexp_full_match(${id(`c${i}`)}, '0{8,}')) AS ${id(`z${i}`)}`), rows);
-  for (const i of unique) if (row?.[`z${i}`] === true) columns[i] = { ...columns[i]!, placeholder: true };
-}
-
-/** The spellings of a missing value that are values of text columns too, with those columns. */
-export function valuesInText(nullValues: string[], textTokens: InferredCsv['textTokens']): InferredCsv['nullValuesInText'] {
-  return nullValues.flatMap((value) => {
-    const columns = [...new Set(textTokens.filter((t) => t.value === value).map((t) => t.column))];
-    return columns.length ? [{ value, columns }] : [];
-  });
 }

@@ -86,3 +86,11 @@ export interface InferredCsv {
   /** Spellings of a missing value found in text columns, as values (what nullValuesInText is made from). */
   textTokens: { value: string; column: string }[];
 }
+
+/** The spellings of a missing value that are values of text columns too, with those columns. */
+export function valuesInText(nullValues: string[], textTokens: InferredCsv['textTokens']): InferredCsv['nullValuesInText'] {
+  return nullValues.flatMap((value) => {
+    const columns = [...new Set(textTokens.filter((t) => t.value === value).map((t) => t.column))];
+    return columns.length ? [{ value, columns }] : [];
+  });
+}

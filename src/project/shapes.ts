@@ -1,4 +1,5 @@
-import { valuesInText, type InferredColumn, type InferredCsv } from './infer.js';
+import type { InferredColumn, InferredCsv } from './infer.js';
+import { valuesInText } from './inferred.js';
 
 /**
  * Files of one stem given to `init --from-csv` together: whether they hold one table (monthly exports
