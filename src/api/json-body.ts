@@ -1,3 +1,4 @@
+import { scan } from 'secure-json-parse';
 import { HttpError } from './http-errors.js';
 
 /** The largest request body read, in bytes. */
@@ -5,7 +6,7 @@ export const BODY_LIMIT = 64 * 1024;
 
 /**
  * Fastify's JSON parser refuses a `__proto__` key (prototype poisoning) as "not valid JSON", which it
- * is: this one says what is wrong. The parse is JSON.parse's, the keys refused secure-json-parse's.
+ * is: this one says what is wrong. The parse is JSON.parse's, the keys refused secure-json-parse's (poisonKey).
  */
 export function parseJsonBody(_request: unknown, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void {
   const text = String(body);
@@ -16,23 +17,19 @@ export function parseJsonBody(_request: unknown, body: string | Buffer, done: (e
   } catch (err) {
     return done(new HttpError(400, `the body is not valid JSON (${(err as Error).message}): send a JSON object with content-type: application/json`));
   }
-  const key = poisonKey(value);
+  const key = poisonKey(text, value);
   if (key) return done(new HttpError(400, `the body's key "${key}" is not allowed: remove it`));
   done(null, value);
 }
 
-/** A key that could reach an object's prototype once the body is copied: `__proto__`, or `constructor` holding `prototype`. */
-function poisonKey(value: unknown): string | undefined {
-  // A loop, not a recursion: 64 KiB of `[[[[` nests deeper than the stack goes.
-  const pending = [value];
-  while (pending.length) {
-    const node = pending.pop();
-    if (!node || typeof node !== 'object') continue;
-    for (const [key, inner] of Object.entries(node)) {
-      if (key === '__proto__') return key;
-      if (key === 'constructor' && inner && typeof inner === 'object' && Object.hasOwn(inner, 'prototype')) return 'constructor.prototype';
-      pending.push(inner);
-    }
-  }
+/**
+ * A key that could reach an object's prototype once the body is copied, as secure-json-parse (Fastify's
+ * own check) finds them: `__proto__`, or `constructor` holding `prototype`. Looked for only in a text
+ * naming one, as that library does; each asked apart, since it words both alike.
+ */
+function poisonKey(text: string, value: unknown): string | undefined {
+  if (!value || typeof value !== 'object' || !/__proto__|constructor/.test(text)) return undefined;
+  if (scan(value, { protoAction: 'error', constructorAction: 'ignore', safe: true }) === null) return '__proto__';
+  if (scan(value, { protoAction: 'ignore', constructorAction: 'error', safe: true }) === null) return 'constructor.prototype';
   return undefined;
 }

@@ -32,6 +32,17 @@ function seriesKey(csv: InferredCsv): string | undefined {
   return csv.rows > 1 && first?.unique && (first.type === 'date' || first.type === 'timestamp') ? first.name : undefined;
 }
 
+/** The comment of a dataset without a key: a series' date or a unique column to declare if the user knows better. */
+function noKeyComment(csv: InferredCsv): string {
+  const appended = '# No key: rows are appended (a new version of a file replaces its rows).';
+  const series = seriesKey(csv);
+  if (series) return `${appended} ${series} is unique in these files: if each row is one ${series}'s figure (a series), \`key: ${series}\` makes a download of it again, under another name, replace its rows rather than add them.`;
+  const unique = uniqueNotKey(csv);
+  if (!unique) return '# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).';
+  const why = unique.placeholder ? 'but one of its values is zeros only, written where a row has none' : 'which may be by chance';
+  return `${appended} ${unique.name} is unique in these ${csv.rows} rows, ${why}: if each row is one ${unique.name}, \`key: ${unique.name}\` makes a corrected export replace its rows rather than add them.`;
+}
+
 /** A column unique and never empty that keyOf did not take: named in the comment, for the user to decide. */
 function uniqueNotKey(csv: InferredCsv): InferredColumn | undefined {
   const unique = csv.rows > 1 ? csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c)) : [];
@@ -93,14 +104,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (numbering) lines.push(`# ${numbering.name} (${numbering.header.trim() ? `"${numbering.header.trim()}"` : 'no name'}) looks like row numbers, as pandas writes them: not a key, since each file numbers its rows again.`);
   if (key.length === 2) lines.push(`# No column alone is unique, but ${key[0]} and ${key[1]} together are, and never empty, in these files: rows of later files replace earlier rows with the same ${key[0]} and ${key[1]}.`, `key: [${key.join(', ')}]`);
   else if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
-  else if (seriesKey(csv)) {
-    const series = seriesKey(csv)!;
-    lines.push(`# No key: rows are appended (a new version of a file replaces its rows). ${series} is unique in these files: if each row is one ${series}'s figure (a series), \`key: ${series}\` makes a download of it again, under another name, replace its rows rather than add them.`);
-  } else if (uniqueNotKey(csv)) {
-    const unique = uniqueNotKey(csv)!.name;
-    const why = uniqueNotKey(csv)!.placeholder ? 'but one of its values is zeros only, written where a row has none' : 'which may be by chance';
-    lines.push(`# No key: rows are appended (a new version of a file replaces its rows). ${unique} is unique in these ${csv.rows} rows, ${why}: if each row is one ${unique}, \`key: ${unique}\` makes a corrected export replace its rows rather than add them.`);
-  } else lines.push('# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).');
+  else lines.push(noKeyComment(csv));
   if (csv.wholeFooterRows) lines.push(`# Check: ${csv.wholeFooterRows === 1 ? 'a total fills' : `${csv.wholeFooterRows} totals fill`} every column at the end of the file: the run loads ${csv.wholeFooterRows === 1 ? 'it as a row' : 'them as rows'}, counting the rows above twice in any sum. Delete ${csv.wholeFooterRows === 1 ? 'it' : 'them'} from the exports.`);
   if (csv.sumRowFilled && !sumRowCaught(csv)) lines.push(`# Check: the last row is a total (its figures alone, each the sum of its column above), and no column every row fills is empty on it: the run loads it as a row, counting the rows above twice in any sum. Delete it from the exports.`);
   // The lines a required column sets aside: not a total no column can (said above).
