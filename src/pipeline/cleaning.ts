@@ -12,12 +12,10 @@ import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
 
 /**
- * Silver cleaning of one source file, as named SQL steps:
- *   read (all text, malformed lines set aside) → trim → drop empty rows → type and validate
- *   → drop exact duplicates / quarantine later rows of a key → write the quarantine.
- * Nothing is dropped without a count: exact duplicates and empty rows are counted, every other
- * rejected row lands in the quarantine file with its reason. The valid rows stay in DuckDB for the
- * merge into silver (merge.ts), which checks references and the dataset-wide rules.
+ * Silver cleaning of one source file, as named SQL steps: read (all text, malformed lines set aside) → trim → drop
+ * empty rows → type and validate → drop exact duplicates / quarantine later rows of a key → write the quarantine.
+ * Nothing is dropped without a count: exact duplicates and empty rows are counted, every other rejected row lands
+ * in the quarantine file with its reason. The valid rows stay in DuckDB for the merge into silver (merge.ts).
  */
 
 export interface CleaningStats {
@@ -44,6 +42,8 @@ export interface CleaningResult {
   quarantineFile?: string;
   /** Read on one thread, as Engine.copyInOrder falls back to (same rows, slower): the run warns. */
   oneThread: boolean;
+  /** Every line of the file was quarantined with CleanOptions.waitWhole's reason: why the file waits (its detail). */
+  waitsWhole?: string;
   /** Drops the temporary tables behind `validRelation`. */
   dispose(): Promise<void>;
 }
@@ -286,6 +286,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     quality,
     validRelation: valid,
     ...(quarantined > 0 ? { quarantineFile } : {}),
+    ...(options.waitWhole ? { waitsWhole: options.waitWhole.detail } : {}),
     oneThread,
     dispose: async () => {
       await engine.run(`DROP VIEW IF EXISTS ${valid}; DROP VIEW IF EXISTS ${checked}; DROP TABLE IF EXISTS ${dups}; DROP VIEW IF EXISTS ${staged}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans}; DROP TABLE IF EXISTS ${shifts};`);

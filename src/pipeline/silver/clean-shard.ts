@@ -45,6 +45,11 @@ export interface CleanShardOutput {
   quality?: QualityCheck[];
   /** The file cannot be read as its dataset: it waits in quarantine, whole, for this reason. */
   waiting?: string;
+  /**
+   * The file waits as with `waiting`, tried again when its dataset's definition changes, but with its
+   * lines in quarantine under their own reason (a file writing its dates month first): why it waits.
+   */
+  waitsWhole?: string;
   /** Optional declared columns the file lacks. */
   missingColumns?: string[];
   /** The file was read on one thread to keep its row order (CleaningResult.oneThread). */
@@ -121,6 +126,7 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
     quality: cleaned.quality,
     ...missingColumns,
     ...(quarantine ? { quarantine } : {}),
+    ...(cleaned.waitsWhole ? { waitsWhole: cleaned.waitsWhole } : {}),
     ...(cleaned.oneThread ? { oneThread: true as const } : {}),
   };
   const writeOut = async (): Promise<CleanShardOutput> => {

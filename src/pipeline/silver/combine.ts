@@ -95,7 +95,9 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
         next.waiting![c.key] = { dataset: spec.name, reason: c.waiting, definition: digests.get(spec.name)! };
         continue;
       }
-      delete next.waiting![c.key];
+      // Listed as waiting (doctor, later runs' summaries) until the definition changes, its lines in the quarantine.
+      if (c.waitsWhole !== undefined) next.waiting![c.key] = { dataset: spec.name, reason: c.waitsWhole, definition: digests.get(spec.name)! };
+      else delete next.waiting![c.key];
       if (c.loaded) loaded = c.loaded;
       else {
         const relation = c.valid && 'relation' in c.valid ? c.valid.relation : `read_parquet(${str(await stagedLocalPath(ctx.lake, c.valid!, downloads))})`;

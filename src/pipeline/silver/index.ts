@@ -117,7 +117,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     }
 
     const sum = (f: (s: SilverDatasetStats) => number) => Object.values(changes.stats).reduce((acc, s) => acc + f(s), 0);
-    const waiting = stillWaiting(changes.next.waiting, new Set(Object.values(changes.stats).flatMap((s) => s.waitingFiles.map((w) => w.file))));
+    const waiting = stillWaiting(changes.next.waiting, new Set(plan.toMerge.map((f) => f.key)));
     return {
       stage: 'silver' as const,
       rowsIn: changes.rowsIn,
@@ -140,7 +140,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
 }
 
 /**
- * Files set aside by an earlier run that still wait (not those this run set aside, which its datasets
+ * Files set aside by an earlier run that still wait (not those this run read, which its datasets
  * report): said by every run, so that their rows stay accounted for until the file is fixed.
  */
 function stillWaiting(waiting: SilverState['waiting'], thisRun: Set<string>): { file: string; dataset: string; reason: string }[] {
