@@ -80,6 +80,19 @@ describe('API on a published lake: explorer, quality, runs', () => {
     assert.equal(lines.length, 201);
     assert.equal(lines[0], 'id_client,nom,email,date_inscription,pays');
     assert.ok(lines.slice(1).every((l) => l.split(',')[1] === '***'));
+
+    // A CSV with nothing to mask is its own lines, the malformed ones too (a reading of its rows leaves them out).
+    const bronzeAchats = await fs.readFile(path.join(config.lakeDir, 'bronze', achatsCsv), 'utf8');
+    const achatsDownload = await (await get(`/api/lake/bronze/download?key=${achatsCsv}`)).text();
+    assert.equal(achatsDownload, bronzeAchats);
+    const sent = path.join(config.lakeDir, 'sources', 'zz_sent.csv');
+    await fs.writeFile(sent, 'a,b\n1,2\n3,4,5\n6,7\n');
+    try {
+      assert.equal((await json(await get('/api/lake/sources/preview?key=zz_sent.csv'))).total_rows, 2);
+      assert.equal(await (await get('/api/lake/sources/download?key=zz_sent.csv')).text(), 'a,b\n1,2\n3,4,5\n6,7\n');
+    } finally {
+      await fs.rm(sent, { force: true });
+    }
   });
 
   test('lake explorer refuses keys outside the lake and unknown objects', async () => {

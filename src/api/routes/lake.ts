@@ -177,31 +177,38 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { bucket } = request.params as { bucket: Bucket };
       const { key } = request.query as { key: string };
-      const { source, cleanup, unreadable } = await openObject(bucket, key);
+      const { source, format, text, cleanup, unreadable } = await openObject(bucket, key);
       const masked = await maskerFor(bucket, key);
-      const out = path.join(engine.scratchDir, `${randomUUID()}.csv`);
+      let out = path.join(engine.scratchDir, `${randomUUID()}.csv`);
+      let sendsText = false;
       try {
         const db = await engine.db();
         const columns = await db.columns(`SELECT * FROM ${source}`);
         const admin = canSeePersonal(request);
-        const select = columns.map((c) => (masked(c.name) && !admin ? `${str(MASK)} AS ${id(c.name)}` : id(c.name))).join(', ');
-        await fs.promises.mkdir(engine.scratchDir, { recursive: true });
-        await db.copyInOrder(`COPY (SELECT ${select} FROM ${source}) TO ${str(out)} (FORMAT csv, HEADER true)`);
+        const hidden = (column: string) => masked(column) && !admin;
+        // A CSV with nothing to mask is sent as its own lines (UTF-8), the malformed ones too, which a reading leaves out.
+        sendsText = format === 'csv' && !columns.some((c) => hidden(c.name));
+        if (sendsText) out = text;
+        else {
+          const select = columns.map((c) => (hidden(c.name) ? `${str(MASK)} AS ${id(c.name)}` : id(c.name))).join(', ');
+          await fs.promises.mkdir(engine.scratchDir, { recursive: true });
+          await db.copyInOrder(`COPY (SELECT ${select} FROM ${source}) TO ${str(out)} (FORMAT csv, HEADER true)`);
+        }
       } catch (err) {
-        await fs.promises.rm(out, { force: true });
-        throw unreadable(err);
-      } finally {
+        if (!sendsText) await fs.promises.rm(out, { force: true });
         await cleanup();
+        throw unreadable(err);
       }
+      if (!sendsText) await cleanup();
       // `achats/month=2026-11/data_0.parquet` → `achats_month_2026-11_data_0.csv`
       const name = `${key.replace(/\.parquet$/i, '').replace(SOURCE_EXTENSION, '')}.csv`.replace(/[^\w.-]/g, '_');
       const stream = fs.createReadStream(out);
-      stream.once('close', () => fs.promises.rm(out, { force: true }).catch(() => undefined));
+      stream.once('close', () => (sendsText ? cleanup() : fs.promises.rm(out, { force: true })).catch(() => undefined));
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(stream);
     },
   );
 
-  async function openObject(bucket: Bucket, key: string): Promise<{ source: string; format: 'csv' | 'parquet'; cleanup: () => Promise<void>; unreadable: (err: unknown) => unknown }> {
+  async function openObject(bucket: Bucket, key: string): Promise<{ source: string; format: 'csv' | 'parquet'; text: string; cleanup: () => Promise<void>; unreadable: (err: unknown) => unknown }> {
     try {
       assertValidKey(key);
     } catch (err) {
@@ -233,7 +240,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       const reason = err.message.split('\n')[0]!.replace(READ_ERRORS, '').replaceAll(`"${file}"`, key).replaceAll(`'${file}'`, key).replaceAll(file, key).replaceAll(text, key);
       return unreadableObject(`${key} cannot be read as ${format === 'csv' ? 'CSV' : 'Parquet'}: ${reason}`);
     };
-    return { source, format, cleanup, unreadable };
+    return { source, format, text, cleanup, unreadable };
   }
 }
 
