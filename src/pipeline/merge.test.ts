@@ -125,6 +125,16 @@ describe('merge into silver by key', () => {
     assert.deepEqual(await silverRows(second.files), [[1, 10, '2026-01'], [2, 20, '2026-01']]);
   });
 
+  test('a correction of a row naming an unknown client waits without withdrawing the row it corrects; released, it replaces it', async () => {
+    const first = await merge({ incoming: [{ relation: await purchases([[1, 1, '2026-01-05', 10], [2, 1, '2026-01-06', 20]]), source: 'd1', name: 'd1' }], existing: [], referenced: [await knownClients([1])] });
+    const correction = await merge({ incoming: [{ relation: await purchases([[2, 9, '2026-01-06', 25]]), source: 'd2', name: 'd2' }], existing: first.files, referenced: [await knownClients([1])] });
+    assert.deepEqual([correction.result.counts.newOrphans, correction.result.counts.replaced], [1, 0]);
+    assert.deepEqual(await silverRows(correction.files), [[1, 10, '2026-01'], [2, 20, '2026-01']]);
+    const released = await merge({ incoming: [], existing: correction.files, orphansFile: correction.orphansFile!, referenced: [await knownClients([1, 9])] });
+    assert.deepEqual([released.result.counts.promoted, released.result.counts.replaced], [1, 1]);
+    assert.deepEqual(await silverRows(released.files), [[1, 10, '2026-01'], [2, 25, '2026-01']]);
+  });
+
   test('a first load of one file of known size is counted by its write, and by reference when some rows wait', async () => {
     const rows = [[1, 1, '2026-01-05', 10], [2, 9, '2026-02-06', 20]] as [number, number, string, number][];
     const all = await merge({ incoming: [{ relation: await purchases(rows), source: 'd1', name: 'd1', rows: 2 }], existing: [], referenced: [await knownClients([1, 9])] });

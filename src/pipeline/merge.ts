@@ -97,10 +97,11 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   // Whether a row came from a file of the same name as a new one (`x IN (NULL)` would be NULL, not false).
   const fromIncomingName = (negate: boolean) =>
     input.incoming.length ? `${SOURCE_COLUMN} ${negate ? 'NOT IN' : 'IN'} (${input.incoming.map((f) => str(f.name)).join(', ')})` : negate ? 'true' : 'false';
-  /** Rows of an existing relation that a row of the new files replaces (or, negated, that it leaves alone). */
+  /** Rows of an existing relation that a row of the new files replaces (or, negated, that it leaves alone). A row
+   * waiting for its reference replaces none until released, as a correction quarantined for a bad value. */
   const replacedBy = (relation: string, negate: boolean) =>
     keyed
-      ? `SELECT * FROM (${relation}) ${negate ? 'ANTI' : 'SEMI'} JOIN (SELECT ${keys} FROM ${cand} WHERE _file >= 0) USING (${keys})`
+      ? `SELECT * FROM (${relation}) ${negate ? 'ANTI' : 'SEMI'} JOIN (SELECT ${keys} FROM ${cand} WHERE NOT _orphan) USING (${keys})`
       : `SELECT * FROM (${relation}) WHERE ${fromIncomingName(negate)}`;
 
   // The latest row of each key among the new files (`_file` is the file's position, oldest first).
