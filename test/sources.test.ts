@@ -88,3 +88,41 @@ describe('source entries that are not regular files', () => {
     }
   });
 });
+
+describe('the sources bucket keeps a folder file once its run commits', () => {
+  let env: Record<string, string>;
+  let dir: string;
+  let sources: string;
+  before(async () => {
+    ({ env, dir } = await tempConfig());
+    sources = path.join(dir, 'sources');
+    await generate({ outDir: sources, clients: 30, achats: 200, seed: 3, asOf: FIXED_DAY });
+  });
+  after(async () => fs.rm(dir, { recursive: true, force: true }));
+  const bucketFile = (name: string) => path.join(dir, 'lake', 'sources', name);
+  const exists = (file: string) => fs.stat(file).then(() => true, () => false);
+
+  test('a failed run leaves no copy there: a file removed from the folder after the failure is not read again', async () => {
+    const first = await cli(['run', '--json'], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.ok(await exists(bucketFile('achats.csv')), 'kept with the committed version');
+
+    const late = path.join(sources, 'achats_late.csv');
+    await fs.writeFile(late, 'id_achat,id_client,date_achat,montant,produit\n9900001,1,2026-01-03 10:00:00,12.50,Phone\n');
+    const failed = await cli(['run'], { ...env, DATALAKE_FAILPOINT: 'throw:silver:combine' });
+    assert.notEqual(failed.code, 0);
+    assert.equal(await exists(bucketFile('achats_late.csv')), false, 'no copy from a run that did not commit');
+    await fs.rm(late);
+    const again = await cli(['run', '--json'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout).stages[0].details.files, { 'achats.csv': 'unchanged', 'clients.csv': 'unchanged' });
+  });
+
+  test('a file whose folder copy is gone is the bucket copy, known unread', async () => {
+    await fs.rm(path.join(sources, 'clients.csv'));
+    const r = await cli(['run', '--json'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).stages[0].details.files, { 'achats.csv': 'unchanged', 'clients.csv': 'unchanged' });
+    assert.doesNotMatch(r.stderr, /check clients\.csv/, 'its time and size in the bucket are those the manifest keeps: not read');
+  });
+});

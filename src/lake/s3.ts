@@ -173,7 +173,8 @@ export class S3ObjectStore implements ObjectStore {
   async copy(from: { bucket: Bucket; key: string }, to: { bucket: Bucket; key: string }): Promise<void> {
     assertValidKey(from.key);
     assertValidKey(to.key);
-    const source = `${this.name(from.bucket)}/${from.key.split('/').map(encodeURIComponent).join('/')}`;
+    // `=` (of `ingest_date=…` folders) is left as it is: S3 and MinIO read it either way, s3rver only so.
+    const source = `${this.name(from.bucket)}/${from.key.split('/').map((part) => encodeURIComponent(part).replaceAll('%3D', '=')).join('/')}`;
     await this.call(`copy ${from.bucket}/${from.key} to ${to.bucket}/${to.key}`, () =>
       this.client.send(new CopyObjectCommand({ Bucket: this.name(to.bucket), Key: to.key, CopySource: source })),
     );

@@ -47,7 +47,7 @@ export interface BronzeFile {
   ingestedAt: string;
   runId: string;
   origin: 'folder' | 'bucket';
-  /** Time of the `sources` object when ingested: a bucket file with the same time and size is not read again. */
+  /** Time of the `sources` object when ingested (of a folder file, its copy there): a bucket file with the same time and size is not read again. */
   sourceModified?: string;
   /** Inode, size, modification and change times (ns) of a folder file when ingested: a file with the same is not read again. */
   sourceStat?: string;
@@ -231,9 +231,10 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
       const usual = bronzeKey(spec.name, ingestDate, name, version);
       const key = (await ctx.lake.head('bronze', usual)) ? bronzeKey(spec.name, ingestDate, name, version, ctx.runId) : usual;
       ctx.progress.begin('bronze', `ingest ${name}`, facts.records);
-      if (candidate.origin === 'folder') await (copy ? ctx.lake.putFile('sources', name, copy, { move: true }) : ctx.lake.putFile('sources', name, file));
-      await ctx.lake.copy({ bucket: 'sources', key: name }, { bucket: 'bronze', key });
-      const sourceInfo = await ctx.lake.head('sources', name);
+      // A folder file goes into the `sources` bucket too, but only once its version commits (commit.ts).
+      if (candidate.origin === 'folder') await (copy ? ctx.lake.putFile('bronze', key, copy, { move: true }) : ctx.lake.putFile('bronze', key, file));
+      else await ctx.lake.copy({ bucket: 'sources', key: name }, { bucket: 'bronze', key });
+      const sourceInfo = candidate.origin === 'bucket' ? await ctx.lake.head('sources', name) : undefined;
       ctx.progress.update({ rows: facts.records });
       ctx.progress.end();
       manifest.files.push({

@@ -27,12 +27,11 @@ export async function runCommit(ctx: RunContext): Promise<StageResult> {
     const silver = await ctx.draft.silver();
     const gold = await ctx.draft.gold();
     const docs = { bronze: manifest, silver, gold };
-    failpoint('commit:before-states');
-    for (const name of changed) {
-      const where = stateKey(name, ctx.runId);
-      await writeJson(ctx.lake, where, docs[name]);
-      states[name] = where;
-    }
+    for (const name of changed) states[name] = stateKey(name, ctx.runId);
+    const writeStates = async () => {
+      failpoint('commit:before-states');
+      for (const name of changed) await writeJson(ctx.lake, states[name]!, docs[name]);
+    };
     const record: LakeVersion = {
       format: 1,
       version: at + 1,
@@ -48,9 +47,12 @@ export async function runCommit(ctx: RunContext): Promise<StageResult> {
     const checks = changed.includes('gold') && gold ? await auditGold(ctx, gold, base.gold, trusted) : [];
     const failed = checks.filter((c) => !c.passed);
     if (failed.length) {
+      await writeStates();
       await writeStaged(ctx.lake, { ...record, committedAt: new Date().toISOString(), failed });
       throw new AuditError(ctx.runId, failed);
     }
+    if (manifest) await keepFolderFiles(ctx, manifest);
+    await writeStates();
     record.committedAt = new Date().toISOString();
     // What the next version may trust for the objects it keeps. Gold unchanged: the same checks still hold.
     const passed = changed.includes('gold') ? checks.map((c) => checkId(c.table, c.check)) : (base.version?.checks ?? []);
@@ -69,6 +71,21 @@ export async function runCommit(ctx: RunContext): Promise<StageResult> {
       details: { version: record.version, changed, tables: Object.fromEntries(Object.entries(record.tables).map(([t, v]) => [t, v.rows])), audit: checks },
     };
   });
+}
+
+/**
+ * The folder files this run ingested, copied into the lake's `sources` bucket (bronze reads it too) once
+ * the version is about to commit: a failed run leaves the bucket as it was, so that a file removed from
+ * the folder after a failure is not read from there. Their times there go into the manifest: a later run
+ * finding only that copy (the folder's removed) knows it unread.
+ */
+async function keepFolderFiles(ctx: RunContext, manifest: Manifest): Promise<void> {
+  for (const f of manifest.files) {
+    if (f.runId !== ctx.runId || f.origin !== 'folder') continue;
+    await ctx.lake.copy({ bucket: 'bronze', key: f.key }, { bucket: 'sources', key: f.name });
+    const kept = await ctx.lake.head('sources', f.name);
+    if (kept) f.sourceModified = kept.modified.toISOString();
+  }
 }
 
 /** The states of a lake from before versions, where they exist. */
