@@ -47,9 +47,6 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
         `${stats.dataset}: ${stats.quarantined} quarantined${parts.length ? ` (${parts.join(', ')})` : ''}${dropped.length ? `; dropped ${dropped.join(', ')}` : ''}${rowsAside ? ` → silver/quarantine/${stats.dataset}/` : ''}`,
       );
     }
-    for (const column of Object.keys(stats.reasons).flatMap((r) => (r.startsWith('dates_month_first:') ? [r.slice('dates_month_first:'.length)] : []))) {
-      lines.push(`${stats.dataset}: a file writes ${column} month first (a value such as 03/13/2024 fails day first) where datasets/${stats.dataset}.yml reads it day first: it waits whole in quarantine; if every file writes it month first, declare its formats, e.g. ${column}: { ..., format: ["%Y-%m-%d", "%m/%d/%Y"] }, and the next run reads them all again (the quarantine's _detail says more)`);
-    }
     if (stats.backslashQuotes) {
       const n = stats.backslashQuotes;
       lines.push(`${stats.dataset}: ${n} of the malformed line${n > 1 ? 's hold' : ' holds'} \\" (a quote escaped as MySQL writes it): set escape: backslash in datasets/${stats.dataset}.yml to read ${n > 1 ? 'them' : 'it'}`);

@@ -222,8 +222,9 @@ describe('silver cleaning rules', () => {
       { id: 4, day: null, at: null, ok: false },
       { id: 6, day: '2025-03-04', at: '2025-06-05 07:08:00', ok: false },
     ]);
+    // Row 5's ISO day reads beside the declared format; its timestamp without a time does not.
     assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [
-      [5, 'invalid_date:day'],
+      [5, 'invalid_date:at'],
       [7, 'invalid_boolean:ok'],
     ]);
   });
@@ -493,7 +494,7 @@ describe('silver cleaning rules', () => {
     const us = await clean(spec, 'id,day\n3,03/12/2024\n4,03/13/2024\n5,03/02/2024\n6,03/25/2024\n');
     assert.deepEqual(us.rows, []);
     assert.deepEqual(us.quarantine.map((q) => [q['_line'], q['_reason']]), [2, 3, 4, 5].map((line) => [line, 'dates_month_first:day']));
-    assert.match(String(us.quarantine[0]!['_detail']), /writes day month first \(03\/(13|25)\/2024, and 1 more\), where datasets\/drift\.yml reads it day first.*format: \["%Y-%m-%d", "%m\/%d\/%Y"\]/);
+    assert.match(String(us.quarantine[0]!['_detail']), /writes day month first \(03\/(13|25)\/2024, and 1 more\), where datasets\/drift\.yml reads it day first.*declare format: \["%Y-%m-%d", "%m\/%d\/%Y"\]/);
     assert.equal(us.stats.rowsIn, 4);
     // A day-first file of days 1 to 11 with one typo: the typo alone quarantined (one value proves nothing).
     const early = await clean(spec, 'id,day\n1,01/03/2024\n2,05/03/2024\n3,11/03/2024\n4,03/13/2024\n');
@@ -506,8 +507,21 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(typo.rows.map((r) => [r['id'], String(r['day'])]), [[3, '2024-03-25'], [5, '2024-02-03']]);
     assert.deepEqual(typo.quarantine.map((q) => q['_reason']), ['invalid_date:day']);
     // A declared format: read as declared, nothing to tell.
-    const declared = await clean({ ...spec, columns: { ...spec.columns, day: { ...spec.columns['day']!, format: ['%m/%d/%Y'] } } }, 'id,day\n3,03/12/2024\n4,03/13/2024\n');
+    const monthFirst = { ...spec, columns: { ...spec.columns, day: { ...spec.columns['day']!, format: ['%m/%d/%Y'] } } };
+    const declared = await clean(monthFirst, 'id,day\n3,03/12/2024\n4,03/13/2024\n');
     assert.deepEqual(declared.rows.map((r) => String(r['day'])), ['2024-03-12', '2024-03-13']);
+    // An ISO day is read beside the declared formats (an export that switched to it), a time in a date column is not.
+    const iso = await clean(monthFirst, 'id,day\n3,2024-02-14\n4,2024-02-14 10:00\n5,24-02-14\n');
+    assert.deepEqual([iso.rows.map((r) => String(r['day'])), iso.quarantine.map((q) => q['_reason'])], [['2024-02-14'], ['invalid_date:day', 'invalid_date:day']]);
+    // But a file writing them day first where the declared format reads month first (PayPal's next download,
+    // Fitbit's two-digit years) waits whole, as the other way round: its 02/01 would load as 1 February.
+    const dayFirst = await clean(monthFirst, 'id,day\n1,02/01/2024\n2,13/01/2024\n3,25/01/2024\n4,05/01/2024\n');
+    assert.deepEqual([dayFirst.rows.length, dayFirst.quarantine.map((q) => q['_reason'])], [0, Array(4).fill('dates_day_first:day')]);
+    assert.match(String(dayFirst.quarantine[0]!['_detail']), /writes day day first \((13|25)\/01\/2024, and 1 more\), where datasets\/drift\.yml reads it month first.*declare format: "%d\/%m\/%Y"/);
+    const declaredDayFirst = { ...spec, columns: { ...spec.columns, day: { ...spec.columns['day']!, format: ['%d/%m/%y %H:%M:%S'] } } };
+    const fitbit = await clean(declaredDayFirst, 'id,day\n1,01/05/24 07:00:00\n2,01/13/24 07:00:00\n3,01/28/24 07:00:00\n');
+    assert.deepEqual(fitbit.quarantine.map((q) => q['_reason']), Array(3).fill('dates_month_first:day'));
+    assert.match(String(fitbit.quarantine[0]!['_detail']), /declare format: "%m\/%d\/%y %H:%M:%S"/);
   });
 
   test('CRLF line ends and a BOM are read like plain files; a line the reader rejects is kept without line ends', async () => {

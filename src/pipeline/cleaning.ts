@@ -6,7 +6,7 @@ import { duplicateKeyCode, missingCol, raw } from './row-rules.js';
 import { bufferOption, judgedRows, type JudgeOptions } from './judging.js';
 import { headerOption, skipOption } from './csv-header.js';
 import { numberAsEditors, recordShifts } from './reader-lines.js';
-import { monthFirstDates } from './month-first.js';
+import { datesInOtherOrder, slashOrder } from './date-order.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
@@ -208,10 +208,10 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const mayFail = '_reason IS NOT NULL OR _noted';
   const verdictRows = await engine.rows(`SELECT _verdict AS reason, count(*) AS n, count(*) FILTER (WHERE ${mayFail}) AS may_fail FROM ${checked} GROUP BY ALL`);
   const byVerdict = new Map(verdictRows.map((r) => [r['reason'] as string | null, Number(r['n'])]));
-  // Dates that failed where the dataset reads them day first, asked of the file only then: it may write them month first.
-  const failedDates = Object.entries(spec.columns).flatMap(([c, col]) => ((col.type === 'date' || col.type === 'timestamp') && !col.format && byVerdict.has(`invalid_date:${c}`) ? [c] : []));
-  const monthFirst = failedDates.length && !options.waitWhole ? await monthFirstDates(engine, staged, spec, failedDates, options.sourceName.split('/').at(-1)!) : undefined;
-  if (monthFirst) return cleanDataset(engine, spec, csvPath, { ...options, waitWhole: { reason: `dates_month_first:${monthFirst.column}`, detail: monthFirst.message } });
+  // Dates that failed where the dataset reads them in one order, asked of the file only then: it may write them in the other.
+  const failedDates = Object.entries(spec.columns).flatMap(([c, col]) => (slashOrder(col) && byVerdict.has(`invalid_date:${c}`) ? [c] : []));
+  const otherOrder = failedDates.length && !options.waitWhole ? await datesInOtherOrder(engine, staged, spec, failedDates, options.sourceName.split('/').at(-1)!) : undefined;
+  if (otherOrder) return cleanDataset(engine, spec, csvPath, { ...options, waitWhole: { reason: otherOrder.reason, detail: otherOrder.message } });
   const failing = `(${mayFail}) AND NOT (${verdict.empty})`;
   // No row that can fail a rule (most files): the rules' counts are all zero without reading the flags.
   const anyMayFail = verdictRows.some((r) => Number(r['may_fail']) > 0);

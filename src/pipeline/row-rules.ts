@@ -10,19 +10,8 @@ import { floatWrittenInteger, KNOWN_UNITS, numberExpr, unicodeSpaced, unicodeTri
 
 /** Accepted spellings, tried in order. Day-first because the sources are French. */
 const DATE_FORMATS = ['%Y-%m-%d', '%d/%m/%Y', '%Y/%m/%d', '%d-%m-%Y', '%d.%m.%Y', '%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S'];
-const TIMESTAMP_FORMATS = [
-  '%Y-%m-%d %H:%M:%S',
-  '%Y-%m-%dT%H:%M:%S',
-  '%Y-%m-%d %H:%M',
-  '%Y-%m-%dT%H:%M:%S.%f',
-  '%Y-%m-%dT%H:%M:%SZ',
-  '%Y-%m-%dT%H:%M:%S.%fZ',
-  '%d/%m/%Y %H:%M:%S',
-  '%d/%m/%Y %H:%M',
-  '%Y/%m/%d %H:%M:%S',
-  '%Y-%m-%d',
-  '%d/%m/%Y',
-];
+const TIMESTAMP_FORMATS = ['%Y-%m-%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%SZ', '%Y-%m-%dT%H:%M:%S.%fZ',
+  '%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%Y/%m/%d %H:%M:%S', '%Y-%m-%d', '%d/%m/%Y'];
 
 /** A time followed by a UTC offset: `11:30:00+02:00`, `11:30:00.5-0500`, `11:30:00 +02`. */
 const UTC_OFFSET = '\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?\\s*[+-]\\d\\d(:?\\d\\d)?\\s*$';
@@ -97,10 +86,10 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
       return `CASE ${r} WHEN 'true' THEN true WHEN 'false' THEN false WHEN 't' THEN true WHEN 'f' THEN false WHEN '1' THEN true WHEN '0' THEN false ELSE CASE lower(trim(${r})) WHEN 'true' THEN true WHEN 't' THEN true WHEN 'yes' THEN true WHEN 'y' THEN true WHEN '1' THEN true
         WHEN 'false' THEN false WHEN 'f' THEN false WHEN 'no' THEN false WHEN 'n' THEN false WHEN '0' THEN false END END`;
     case 'date':
-      if (spec.format) return `CAST(${withFormats(r, spec.format)} AS DATE)`;
+      if (spec.format) return `CAST(coalesce(${withFormats(r, spec.format)}, ${isoDate(r, false)}) AS DATE)`;
       return fourDigitYear(`coalesce(TRY_CAST(${r} AS DATE), CAST(try_strptime(trim(${r}), ${formatList(DATE_FORMATS)}) AS DATE))`, 'DATE');
     case 'timestamp': {
-      if (spec.format) return withFormats(r, spec.format);
+      if (spec.format) return `coalesce(${withFormats(r, spec.format)}, ${isoDate(r, true)})`;
       const usual = `coalesce(TRY_CAST(${r} AS TIMESTAMP), try_strptime(trim(${r}), ${formatList(TIMESTAMP_FORMATS)}))`;
       // The TIMESTAMP cast reads "2024-01-05T11:30:00+02:00" as 11:30, dropping the offset: a value with
       // an offset after its time is the instant in UTC (09:30). The pattern is matched only on a value
@@ -135,6 +124,11 @@ export function offsetTimestamp(r: string): string {
  * %Y read the two-digit year of "24-01-05" or "05/01/24" as the year 24. (A format with %y reads them.)
  * The comparison cost nothing measurable on 10M timestamps.
  */
+/** An ISO day (and time, in a timestamp column), read where a column's declared formats fail: never ambiguous, what an export switching format turns to. */
+function isoDate(r: string, time: boolean): string {
+  return `CASE WHEN regexp_full_match(trim(${r}), '[0-9]{4}-[0-9]{2}-[0-9]{2}${time ? '([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?' : ''}') THEN TRY_CAST(trim(${r}) AS TIMESTAMP) END`;
+}
+
 function fourDigitYear(value: string, type: 'DATE' | 'TIMESTAMP'): string {
   return `CASE WHEN ${value} >= ${type} '1000-01-01' THEN ${value} END`;
 }

@@ -96,8 +96,10 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
         continue;
       }
       // Listed as waiting (doctor, later runs' summaries) until the definition changes, its lines in the quarantine.
-      if (c.waitsWhole !== undefined) next.waiting![c.key] = { dataset: spec.name, reason: c.waitsWhole, definition: digests.get(spec.name)! };
-      else delete next.waiting![c.key];
+      if (c.waitsWhole !== undefined) {
+        s.waitingFiles.push({ file: c.key, reason: c.waitsWhole });
+        next.waiting![c.key] = { dataset: spec.name, reason: c.waitsWhole, definition: digests.get(spec.name)! };
+      } else delete next.waiting![c.key];
       if (c.loaded) loaded = c.loaded;
       else {
         const relation = c.valid && 'relation' in c.valid ? c.valid.relation : `read_parquet(${str(await stagedLocalPath(ctx.lake, c.valid!, downloads))})`;
