@@ -36,6 +36,12 @@ test('a dataset is named after its file without the dates and part numbers its d
     ['spare_part_2.csv', 'spare'],
     ['sales_part_3.csv', 'sales'],
     ['export-part-3.csv', 'export'],
+    // A statement's period, and what follows it (Revolut's locale and download id; Chase's dates).
+    ['account-statement_2024-01-01_2024-02-29_en-gb_3f2a1b.csv', 'account-statement'],
+    ['Chase1234_Activity20240201_20240229_20240301.CSV', 'Chase1234_Activity'],
+    ['stmt_20240101-20240131.csv', 'stmt'],
+    // One date in the middle names no period: the rest may tell tables apart.
+    ['sales_2024-01-01_eu.csv', 'sales_2024-01-01_eu'],
   ];
   for (const [file, stem] of stems) assert.equal(fileStem(file), stem, file);
 });
