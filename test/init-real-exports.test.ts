@@ -737,3 +737,21 @@ test('rows appended by another tool (CRLF lines, then LF lines): init, the first
     server.kill('SIGTERM');
   }
 });
+
+test('a card statement without ids repeats identical charges: init keeps them as rows (duplicates: keep), and the sums are the statement\'s', async () => {
+  const statement = 'Date,Description,Amount\n15/01/2024,TFL TRAVEL CH,2.80\n15/01/2024,TFL TRAVEL CH,2.80\n16/01/2024,PRET A MANGER,4.50\n16/01/2024,PRET A MANGER,4.50\n16/01/2024,PRET A MANGER,4.50\n17/01/2024,TESCO STORES,23.10\n';
+  const dir = await initFrom('statement', { 'activity.csv': statement }, 'statement-project');
+  const yml = await fs.readFile(path.join(dir, 'datasets', 'activity.yml'), 'utf8');
+  assert.match(yml, /^# 3 rows repeat another row of its file exactly, as a statement's two identical charges on one day do: kept as rows\..*\nduplicates: keep$/m);
+  const dataDir = path.join(root, 'statement-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'activity', summary.runId, 'SELECT count(*)::INTEGER AS n, sum(amount)::DOUBLE AS total FROM $t'), [{ n: 6, total: 42.2 }]);
+  // With duplicates: drop, the repeats are dropped and counted; with a key, keep is refused.
+  await fs.writeFile(path.join(dir, 'datasets', 'activity.yml'), yml.replace('duplicates: keep', 'duplicates: drop'));
+  const dropped = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'activity', dropped.runId, 'SELECT count(*)::INTEGER AS n FROM $t'), [{ n: 3 }]);
+  await fs.writeFile(path.join(dir, 'datasets', 'activity.yml'), yml.replace('duplicates: keep', 'duplicates: keep\nkey: description'));
+  const check = await runCli(['check', '--project', dir], {});
+  assert.notEqual(check.code, 0);
+  assert.match(check.stderr, /duplicates: keep is for a dataset without a key: with key description, a row repeating another's key is not a row of its own/);
+});

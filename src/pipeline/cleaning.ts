@@ -161,13 +161,13 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
 
   // Step 2 — duplicates among valid rows. With a key, the first row of a key (in file order) wins; a
   // later row is an exact duplicate (dropped, counted) when all its typed values equal the winner's,
-  // else it is quarantined. Without a key, only rows equal in every column are duplicates.
+  // else it is quarantined. Without a key, only rows equal in every column are duplicates (rows with `duplicates: keep`).
   const sameAsFirst = names.map((c) => `s.${id(c)} IS NOT DISTINCT FROM f.${id(c)}`).join(' AND ');
   const group = (spec.key.length ? spec.key : names).map(id);
   const joinOn = group.map((c) => `s.${c} IS NOT DISTINCT FROM k.${c}`).join(' AND ');
   // Keys proved distinct by a bitmap need no grouping (the usual case: 1 s at 10M rows, and memory;
   // a composite key is packed into one number, 0.2 s of the flights example's 2M rows).
-  const keysDistinct = spec.key.length > 0 && (await distinctTuples(engine, staged, spec.key, '_reason IS NULL'))?.distinct === true;
+  const keysDistinct = spec.keepDuplicates === true || (spec.key.length > 0 && (await distinctTuples(engine, staged, spec.key, '_reason IS NULL'))?.distinct === true);
   await engine.run(`DROP TABLE IF EXISTS ${dups}`);
   if (!keysDistinct) {
     await engine.run(`

@@ -50,6 +50,25 @@ export async function pairKeyOf(engine: Engine, csv: InferredCsv, parts: readonl
   return found < 0 ? undefined : [pairs[found]!.a.name, pairs[found]!.b.name];
 }
 
+/** Columns past which rows are not compared whole: no statement is so wide, and such rows are long to compare. */
+const MAX_COMPARED_COLUMNS = 100;
+
+/**
+ * Rows repeating another row of their file exactly, in a dataset without a key: a statement's two
+ * identical charges on one day, which the run would drop as duplicates unless told `duplicates: keep`.
+ */
+export async function repeatedRows(engine: Engine, csv: InferredCsv, parts: readonly InferredCsv[]): Promise<number> {
+  if (csv.rows < 2 || csv.columns.length > MAX_COMPARED_COLUMNS) return 0;
+  let repeated = 0;
+  for (const part of parts) {
+    const values = part.columns.map((_, i) => `nullif(trim(${id(`c${i}`)}), '')`);
+    const reader = textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape, part.headerless);
+    const [row] = await engine.rows(`SELECT count(*) - count(DISTINCT (${values.join(', ')})) AS n FROM ${reader} WHERE coalesce(${values.join(', ')}) IS NOT NULL`);
+    repeated += Number(row?.['n'] ?? 0);
+  }
+  return repeated;
+}
+
 /**
  * A unique column holding zeros only in a value, eight or more (a bank's `000000000000000` reference for a charge that has
  * none) is no key: the next file's charge would replace this one's. Asked of the unique columns only.

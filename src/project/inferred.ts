@@ -53,6 +53,8 @@ export interface InferredCsv {
   headerless?: true;
   /** Two columns unique together, and never empty, in every file, where no column alone is: the key (infer-key.ts). */
   pairKey?: [string, string];
+  /** Without a key: rows repeating another row of their file exactly (infer-key.ts), kept as rows (`duplicates: keep`). */
+  repeatedRows?: number;
   /** With `quote: none`: its backslashes escape tabs, line breaks and themselves, as PostgreSQL's text format writes. */
   backslashEscapes?: true;
   /** No backslash and no doubled quote: read the same with either escape (a month of one table may join either). */

@@ -105,6 +105,10 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (key.length === 2) lines.push(`# No column alone is unique, but ${key[0]} and ${key[1]} together are, and never empty, in these files: rows of later files replace earlier rows with the same ${key[0]} and ${key[1]}.`, `key: [${key.join(', ')}]`);
   else if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else lines.push(noKeyComment(csv));
+  if (!key.length && csv.repeatedRows) {
+    const n = csv.repeatedRows;
+    lines.push(`# ${n === 1 ? 'A row repeats' : `${n} rows repeat`} another row of its file exactly, as a statement's two identical charges on one day do: kept as rows. If they are one row sent twice, set duplicates: drop (dropped and counted).`, 'duplicates: keep');
+  }
   if (csv.wholeFooterRows) lines.push(`# Check: ${csv.wholeFooterRows === 1 ? 'a total fills' : `${csv.wholeFooterRows} totals fill`} every column at the end of the file: the run loads ${csv.wholeFooterRows === 1 ? 'it as a row' : 'them as rows'}, counting the rows above twice in any sum. Delete ${csv.wholeFooterRows === 1 ? 'it' : 'them'} from the exports.`);
   if (csv.sumRowFilled && !sumRowCaught(csv)) lines.push(`# Check: the last row is a total (its figures alone, each the sum of its column above), and no column every row fills is empty on it: the run loads it as a row, counting the rows above twice in any sum. Delete it from the exports.`);
   // The lines a required column sets aside: not a total no column can (said above).

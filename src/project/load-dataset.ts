@@ -21,6 +21,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     throw def.error(at, `"${column}" is not a declared column${close ? ` (did you mean "${close}"?)` : ''}`, `${why}; the columns are: ${columnNames.join(', ')}`);
   };
   key.forEach((k, i) => needColumn(Array.isArray(d.key) ? ['key', i] : ['key'], k, 'a key is made of declared columns'));
+  if (d.duplicates === 'keep' && key.length) throw def.error(['duplicates'], `duplicates: keep is for a dataset without a key: with key ${key.join(', ')}, a row repeating another's key is not a row of its own`, 'remove duplicates: keep, or the key');
   if (d.partition_by) {
     needColumn(['partition_by', 'column'], d.partition_by.column, 'partitions follow a date or timestamp column');
     const type = d.columns[d.partition_by.column]!.type;
@@ -89,6 +90,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     references,
     ...(d.partition_by ? { partitionBy: d.partition_by } : {}),
     rules,
+    ...(d.duplicates === 'keep' ? { keepDuplicates: true as const } : {}),
     onExtraColumns: d.on_extra_columns ?? 'ignore',
     onMissingColumns: d.on_missing_columns ?? 'quarantine_file',
     nullValues: d.null_values ?? [],

@@ -115,6 +115,7 @@ export const DatasetFile = z.strictObject({
   partition_by: z.strictObject({ column: name('column names'), grain: z.enum(['day', 'month', 'year']) }).optional(),
   rules: z.array(z.unknown()).optional(),
   on_extra_columns: z.enum(['ignore', 'fail']).optional(),
+  duplicates: z.enum(['drop', 'keep'], { error: 'drop (a row repeating another of its file exactly is dropped and counted, the default) or keep (it is a row: a statement\'s two identical charges)' }).optional(),
   on_missing_columns: z.enum(['quarantine_file', 'fail']).optional(),
   null_values: z.array(z.coerce.string()).optional(),
   /** How old the dataset's newest bronze file may be: past warn_after it is stale (warn), past error_after late (error). */

@@ -73,6 +73,8 @@ export interface DatasetSpec {
    * their first line (after `skipLines`) is a row. Absent when they have one, so that the digest stays.
    */
   headerless?: true;
+  /** Rows repeating another of their file exactly are rows (`duplicates: keep`: a statement's two identical charges), not dropped; only without a key. */
+  keepDuplicates?: true;
   /** The files' text encoding when not UTF-8 (absent: UTF-8, and the definition keeps its digest). */
   encoding?: 'windows-1252';
   /** `,`: numbers are written `1.234,56` (absent: `.`, with `12,5` read as 12.5 where it cannot be thousands). */
