@@ -755,3 +755,25 @@ test('a card statement without ids repeats identical charges: init keeps them as
   assert.notEqual(check.code, 0);
   assert.match(check.stderr, /duplicates: keep is for a dataset without a key: with key description, a row repeating another's key is not a row of its own/);
 });
+
+test('a later export renaming a column: the run and check --sources say how to give it its new header (also), and the next run reads it so', async () => {
+  const dir = await initFrom('renamed', { 'payments.csv': 'id,Created (UTC),Amount\n1,2024-01-05 10:00:00,12.34\n2,2024-01-06 11:00:00,5.00\n' }, 'renamed-project');
+  const dataDir = path.join(root, 'renamed-data');
+  await runProject(dir, dataDir);
+  await fs.writeFile(path.join(dir, 'sources', 'payments_2.csv'), 'id,Created date (UTC),Amount\n3,2024-02-01 09:00:00,7.50\n');
+  const check = await runCli(['check', '--sources', '--project', dir], { DATA_DIR: dataDir });
+  assert.match(check.stdout, /or, if the file renamed created_utc, give it its new header too: created_utc: \{ \.\.\., also: \["Created date \(UTC\)"\] \}/);
+  const run = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /payments: if payments_2\.csv renamed created_utc, give the column its new header too, e\.g\. created_utc: \{ \.\.\., also: \["Created date \(UTC\)"\] \} in datasets\/payments\.yml/);
+  const definition = path.join(dir, 'datasets', 'payments.yml');
+  const yaml = await fs.readFile(definition, 'utf8');
+  await fs.writeFile(definition, yaml.replace(/^( {2}created_utc: \{ type: timestamp)/m, '$1, also: ["Created date (UTC)"]'));
+  assert.notEqual(await fs.readFile(definition, 'utf8'), yaml);
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'payments', summary.runId, "SELECT id, strftime(created_utc, '%Y-%m-%d') AS day FROM $t ORDER BY id"), [
+    { id: 1, day: '2024-01-05' },
+    { id: 2, day: '2024-01-06' },
+    { id: 3, day: '2024-02-01' },
+  ]);
+});

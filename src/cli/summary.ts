@@ -76,7 +76,13 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
   const setAside = bronze?.details['quarantined'] as Record<string, string> | undefined;
   for (const reason of Object.values(setAside ?? {})) lines.push(`bronze: waits in quarantine, not ingested: ${reason}`);
   const ignoredColumns = bronze?.details['ignoredColumns'] as Record<string, string[]> | undefined;
-  for (const [name, cols] of Object.entries(ignoredColumns ?? {})) lines.push(`bronze: ${name}: columns not in its definition, ignored: ${cols.join(', ')}`);
+  // A file lacking a column and holding one its definition lacks: most likely the column renamed.
+  const lacking = new Map(Object.values(datasets ?? {}).flatMap((s) => Object.entries(s.missingColumns ?? {}).map(([key, cols]) => [key.split('/').at(-1)!, { dataset: s.dataset, cols }] as const)));
+  for (const [name, cols] of Object.entries(ignoredColumns ?? {})) {
+    lines.push(`bronze: ${name}: columns not in its definition, ignored: ${cols.join(', ')}`);
+    const missing = lacking.get(name);
+    if (missing) lines.push(`${missing.dataset}: if ${name} renamed ${missing.cols.join(', ')}, give the column its new header too, e.g. ${missing.cols[0]}: { ..., also: [${JSON.stringify(cols[0])}] } in datasets/${missing.dataset}.yml, and the next run reads the dataset again`);
+  }
   const silverStage = summary.stages.find((s) => s.stage === 'silver');
   for (const w of (silverStage?.details['stillWaiting'] ?? []) as { file: string; dataset: string; reason: string }[]) lines.push(`${w.dataset}: still waits in quarantine since an earlier run, not merged: ${w.reason} (fix the file and send it again, or change datasets/${w.dataset}.yml)`);
   const notRead = bronze?.details['notRead'] as string[] | undefined;

@@ -153,6 +153,8 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
     };
   }
   const byKey = new Map(declared.map((c) => [headerKey(c), c]));
+  // A column's other headers (a rename in later exports), where no declared column is called so.
+  for (const c of declared) for (const other of spec.columns[c]!.also ?? []) if (!byKey.has(headerKey(other))) byKey.set(headerKey(other), c);
   const seen = new Map<string, number>();
   const declaredAs = (name: string) => byKey.get(headerKey(name));
   // A definition written before ligatures and signs were spelled out names the header as init did then

@@ -29,7 +29,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
   }
   const columns: Record<string, ColumnSpec> = {};
   for (const [c, raw] of Object.entries(d.columns)) {
-    const col = raw as { type: ColumnSpec['type']; required?: boolean; description?: string; allowed?: string[]; personal?: boolean; format?: string | string[]; scale?: number; null_values?: string[]; unit?: string };
+    const col = raw as { type: ColumnSpec['type']; required?: boolean; description?: string; allowed?: string[]; personal?: boolean; format?: string | string[]; scale?: number; null_values?: string[]; unit?: string; also?: string[] };
     if (col.format !== undefined && col.type !== 'date' && col.type !== 'timestamp') throw def.error(['columns', c, 'format'], `format applies to date and timestamp columns; ${c} is ${col.type}`);
     if (col.scale !== undefined && col.type !== 'decimal') throw def.error(['columns', c, 'scale'], `scale applies to decimal columns; ${c} is ${col.type}`);
     if (col.unit !== undefined && col.type !== 'integer' && col.type !== 'number' && col.type !== 'decimal') throw def.error(['columns', c, 'unit'], `unit applies to integer, number and decimal columns; ${c} is ${col.type}`);
@@ -44,6 +44,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
       ...(col.type === 'decimal' ? { scale: col.scale ?? 2 } : {}),
       ...(col.null_values ? { nullValues: col.null_values } : {}),
       ...(col.unit !== undefined ? { unit: col.unit } : {}),
+      ...(col.also ? { also: col.also } : {}),
     };
   }
   const rules: RuleSpec[] = (d.rules ?? []).map((item, i) => toRule(def, item, i, columns));

@@ -24,6 +24,8 @@ export interface SourceFileReport {
   missingOptional: string[];
   /** Columns the definition lacks, as the YAML lines to add under `columns:`. */
   add: string[];
+  /** Lacking a declared column and holding one the definition lacks: the declared one's new header, as its `also`. */
+  renamed?: { column: string; header: string };
 }
 
 /**
@@ -120,7 +122,9 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
             ? 'refused: extra columns'
             : 'extra columns ignored'
           : 'matches';
-      reports.push({ file: name, dataset: spec.name, outcome, ...(problem ? { problem: problem.message } : {}), ...(note ? { note } : {}), missingOptional: noHeader ? [] : match.missingOptional, add });
+      const lacking = noHeader ? [] : [...match.missingRequired, ...match.missingOptional];
+      const renamed = lacking.length && match.extra.length && !spec.headerless ? { renamed: { column: lacking[0]!, header: match.extra[0]! } } : {};
+      reports.push({ file: name, dataset: spec.name, outcome, ...(problem ? { problem: problem.message } : {}), ...(note ? { note } : {}), missingOptional: noHeader ? [] : match.missingOptional, add, ...renamed });
     }
   } finally {
     engine?.close();
@@ -145,6 +149,7 @@ export function renderSourcesCheck(reports: SourceFileReport[], config: Config):
       lines.push(`    add under columns: in datasets/${r.dataset}.yml:`);
       for (const a of r.add) lines.push(`      ${a}`);
     }
+    if (r.renamed) lines.push(`    or, if the file renamed ${r.renamed.column}, give it its new header too: ${r.renamed.column}: { ..., also: [${JSON.stringify(r.renamed.header)}] }`);
   }
   return lines.join('\n');
 }

@@ -23,6 +23,8 @@ export interface ColumnSpec {
   nullValues?: readonly string[];
   /** Text written around the numbers of a numeric column (`$`, `€`, `%`, `kg`), taken off to read them. */
   unit?: string;
+  /** Other headers of the column in the files (`also`): an export that renamed it (`Created date (UTC)` for `Created (UTC)`). */
+  also?: readonly string[];
 }
 
 /**
