@@ -403,6 +403,9 @@ describe('npm start (datalake start)', () => {
       const again = await startServer(env);
       assert.doesNotMatch(again.output(), /generating/);
       assert.match(again.output(), /already received with the same content, skipped: achats\.csv, clients\.csv/);
+      // One line says bronze skipped them, not also a generic one; nothing is published again.
+      assert.doesNotMatch(again.output(), /bronze: skipped/);
+      assert.match(again.output(), /publish: skipped, the serving store already has version 1/);
       await again.stop();
     } finally {
       await fs.rm(dir, { recursive: true, force: true });

@@ -18,7 +18,21 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
     table.push([s.stage, humanCount(s.rowsIn), humanCount(s.rowsOut), humanCount(s.quarantined), humanBytes(s.bytes), s.seconds.toFixed(2), rate(s.rowsIn, s.seconds)]);
   }
   const lines = [table.toString()];
-  for (const s of summary.stages) if (typeof s.details['skipped'] === 'string') lines.push(`${s.stage}: skipped, ${s.details['skipped']}`);
+  const bronze = summary.stages.find((s) => s.stage === 'bronze');
+  const files = bronze?.details['files'] as Record<string, string> | undefined;
+  const withOutcome = (outcome: string) => Object.entries(files ?? {}).filter(([, v]) => v === outcome).map(([k]) => k);
+  const unchanged = withOutcome('unchanged');
+  const twins = Object.entries(files ?? {}).filter(([, v]) => v.startsWith('unchanged: '));
+  const received = [
+    ...(unchanged.length ? [`bronze: already received with the same content, skipped: ${unchanged.join(', ')}`] : []),
+    ...twins.map(([name, v]) => `bronze: ${name} skipped, ${v.slice('unchanged: '.length)} (already received)`),
+  ];
+  // Bronze skipped for files it already has: the lines naming them say it, in place of its generic one.
+  const receivedSaid = typeof bronze?.details['skipped'] === 'string' && received.length > 0;
+  for (const s of summary.stages) {
+    if (typeof s.details['skipped'] !== 'string') continue;
+    lines.push(...(s === bronze && receivedSaid ? received : [`${s.stage}: skipped, ${s.details['skipped']}`]));
+  }
   for (const s of summary.stages) for (const w of Array.isArray(s.details['warnings']) ? (s.details['warnings'] as string[]) : []) lines.push(`${s.stage}: warning: ${w}`);
   const silver = summary.stages.find((s) => s.stage === 'silver');
   if (typeof silver?.details['rebuilt'] === 'string') lines.push(`silver: ${silver.details['rebuilt']}`);
@@ -69,13 +83,7 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
     }
     lines.push(`quality: ${quality.length - failing.length} of ${quality.length} rules passed on every row`);
   }
-  const bronze = summary.stages.find((s) => s.stage === 'bronze');
-  const files = bronze?.details['files'] as Record<string, string> | undefined;
-  const withOutcome = (outcome: string) => Object.entries(files ?? {}).filter(([, v]) => v === outcome).map(([k]) => k);
-  const unchanged = withOutcome('unchanged');
-  if (unchanged.length) lines.push(`bronze: already received with the same content, skipped: ${unchanged.join(', ')}`);
-  const twins = Object.entries(files ?? {}).filter(([, v]) => v.startsWith('unchanged: '));
-  for (const [name, v] of twins) lines.push(`bronze: ${name} skipped, ${v.slice('unchanged: '.length)} (already received)`);
+  if (!receivedSaid) lines.push(...received);
   const setAside = bronze?.details['quarantined'] as Record<string, string> | undefined;
   for (const reason of Object.values(setAside ?? {})) lines.push(`bronze: waits in quarantine, not ingested: ${reason}`);
   const ignoredColumns = bronze?.details['ignoredColumns'] as Record<string, string[]> | undefined;
