@@ -187,7 +187,11 @@ describe('CLI: bad source files are refused with one clear line and the lake is 
 
   test('a header-only file fails the not_empty quality rule', async () => {
     await fs.writeFile(path.join(sources, 'achats.csv'), 'id_achat,id_client,date_achat,montant,produit\n');
-    assertOneLineError(await cli(['run'], env), /^error: quality check failed: achats: rule "not_empty"/);
+    const r = await cli(['run'], env);
+    assertOneLineError(r, /^error: quality check failed: achats: rule "not_empty"/);
+    // The cause is in a source file: fixing it is a new run, as a resume would be refused once the file changed.
+    assert.match(r.stderr, /hint: fix the source file \(or datasets\/achats\.yml\), then start a new run with `npx datalake run`: a resume of this one is refused/);
+    assert.doesNotMatch(r.stdout, /--resume/);
   });
 });
 
