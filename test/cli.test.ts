@@ -493,3 +493,32 @@ describe('CLI: run --resume', () => {
     assert.equal((await cli(['run'], env)).code, 0, 'a new run ingests it');
   });
 });
+
+describe('CLI: rollback', () => {
+  test('the note on files ingested again names them, and is left out when no later version received one', async () => {
+    const { env, dir } = await tempConfig();
+    try {
+      assert.equal((await cli(['generate', '--clients', '20', '--achats', '200'], env)).code, 0);
+      assert.equal((await cli(['run'], env)).code, 0);
+      await fs.writeFile(path.join(dir, 'sources', 'achats_late.csv'), 'id_achat,id_client,date_achat,montant,produit\n9900002,1,2026-01-03 10:00:00,12.50,Phone\n');
+      assert.equal((await cli(['run'], env)).code, 0);
+
+      const back = await cli(['rollback', '1'], env);
+      assert.equal(back.code, 0, back.stderr);
+      assert.match(back.stdout, /^version 3 committed: the content of version 1; published$/m);
+      assert.match(back.stdout, /^note: the next run ingests again achats_late\.csv \(received after version 1\) if still in .*sources or in the lake's sources bucket .*: remove it from both first if it is what you rolled back from$/m);
+      // Version 2 received every file version 3 (the content of 1) has: nothing would be ingested again.
+      const forward = await cli(['rollback', '2'], env);
+      assert.equal(forward.code, 0, forward.stderr);
+      assert.match(forward.stdout, /^version 4 committed: the content of version 2; published$/m);
+      assert.doesNotMatch(forward.stdout, /note:/);
+
+      // A version not kept: the versions kept, said once.
+      const missing = await cli(['rollback', '9'], env);
+      assertOneLineError(missing, /^error: no version 9 of the lake: the versions kept are 1 to 4$/);
+      assert.match(missing.stderr, /^\s+hint: `npx datalake history` lists them$/m);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});

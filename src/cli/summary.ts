@@ -122,7 +122,7 @@ function maintenanceLines(summary: RunSummary): string[] {
     const width = Math.max(0, ...vacuum.deletions.map((d) => d.reason.length));
     for (const d of vacuum.deletions) lines.push(`  ${d.reason.padEnd(width)}  ${humanBytes(d.size).padStart(9)}  ${d.bucket}/${d.key}`);
     if (vacuum.notListed) lines.push(`  … and ${vacuum.notListed} more (\`npx datalake runs ${summary.runId} --json\` has the counts per reason)`);
-    const reasons = Object.entries(vacuum.byReason).map(([r, n]) => `${r} ${n.objects} (${humanBytes(n.bytes)})`);
+    const reasons = Object.entries(vacuum.byReason).map(([r, n]) => `${counted(r, n.objects)} (${humanBytes(n.bytes)})`);
     const range = (v: number[]) => (v.length === 1 ? `version ${v[0]}` : `versions ${v[0]}–${v.at(-1)}`);
     const kept = vacuum.versionsKept.length ? range(vacuum.versionsKept) : 'no version';
     lines.push(
@@ -140,6 +140,12 @@ function maintenanceLines(summary: RunSummary): string[] {
   const compact = summary.stages.find((s) => s.stage === 'compact')?.details as { compacted?: { dataset: string; partition: string; files: number; rows: number }[] } | undefined;
   for (const c of compact?.compacted ?? []) lines.push(`compact: ${c.dataset} ${c.partition || '(unpartitioned)'}: ${c.files} files → 1, ${humanCount(c.rows)} rows`);
   return lines;
+}
+
+/** The objects vacuum deleted for a reason, as a count: `2 expired versions`, not `expired version 2`, which reads as a version. */
+function counted(reason: string, n: number): string {
+  const nouns: Record<string, string> = { unreferenced: 'unreferenced object', staging: 'staged file', 'resume state': 'resume-state object', bronze: 'bronze file' };
+  return `${n} ${nouns[reason] ?? reason}${n === 1 ? '' : 's'}`;
 }
 
 /** One run as `datalake runs <id>` shows it: each task's attempts with their times, then the log. */
