@@ -82,6 +82,10 @@ describe('CLI', () => {
     const s = await cli(['show', 'distribution'], env);
     assert.equal(s.code, 0, s.stderr);
     assert.match(s.stdout, /│ 2000 +│/);
+    // The version and its audit status, as the API's X-Data-* headers give them.
+    assert.match(s.stdout, /^version \d+ of the lake, committed \S+, audit passed$/m);
+    const shown = JSON.parse((await cli(['show', 'distribution', '--json'], env)).stdout);
+    assert.deepEqual([typeof shown.version, typeof shown.committedAt, shown.audit], ['number', 'string', 'passed']);
     const runs = await cli(['runs'], env);
     // Newest first: the silver and gold stages, the whole run, and the first run that failed for want of sources.
     assert.deepEqual(runs.stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3).join(' ')), ['silver_ingestion_flow completed', 'gold_ingestion_flow completed', 'gold_ingestion_flow completed', 'pipeline completed', 'pipeline failed']);
