@@ -17,14 +17,20 @@ export class UserError extends Error {
  */
 export class DefinitionError extends UserError {}
 
-/** A declared quality rule failed: the run stops and nothing downstream is written. */
+/**
+ * A declared quality rule failed: the run stops and nothing downstream is written. The cause is in the
+ * data (or the rule): fixed by editing a source file or a definition, after which a resume is refused.
+ */
 export class QualityError extends UserError {
   constructor(
     readonly dataset: string,
     readonly rule: string,
     detail: string,
   ) {
-    super(`quality check failed: ${dataset}: rule "${rule}": ${detail}`);
+    super(
+      `quality check failed: ${dataset}: rule "${rule}": ${detail}`,
+      `fix the source file (or datasets/${dataset}.yml), then start a new run with \`npx datalake run\`: a resume of this one is refused once a source file or a definition changed`,
+    );
     this.name = 'QualityError';
   }
 }

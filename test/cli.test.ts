@@ -82,6 +82,10 @@ describe('CLI', () => {
     const s = await cli(['show', 'distribution'], env);
     assert.equal(s.code, 0, s.stderr);
     assert.match(s.stdout, /│ 2000 +│/);
+    // The version and its audit status, as the API's X-Data-* headers give them.
+    assert.match(s.stdout, /^version \d+ of the lake, committed \S+, audit passed$/m);
+    const shown = JSON.parse((await cli(['show', 'distribution', '--json'], env)).stdout);
+    assert.deepEqual([typeof shown.version, typeof shown.committedAt, shown.audit], ['number', 'string', 'passed']);
     const runs = await cli(['runs'], env);
     // Newest first: the silver and gold stages, the whole run, and the first run that failed for want of sources.
     assert.deepEqual(runs.stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3).join(' ')), ['silver_ingestion_flow completed', 'gold_ingestion_flow completed', 'gold_ingestion_flow completed', 'pipeline completed', 'pipeline failed']);
@@ -187,7 +191,11 @@ describe('CLI: bad source files are refused with one clear line and the lake is 
 
   test('a header-only file fails the not_empty quality rule', async () => {
     await fs.writeFile(path.join(sources, 'achats.csv'), 'id_achat,id_client,date_achat,montant,produit\n');
-    assertOneLineError(await cli(['run'], env), /^error: quality check failed: achats: rule "not_empty"/);
+    const r = await cli(['run'], env);
+    assertOneLineError(r, /^error: quality check failed: achats: rule "not_empty"/);
+    // The cause is in a source file: fixing it is a new run, as a resume would be refused once the file changed.
+    assert.match(r.stderr, /hint: fix the source file \(or datasets\/achats\.yml\), then start a new run with `npx datalake run`: a resume of this one is refused/);
+    assert.doesNotMatch(r.stdout, /--resume/);
   });
 });
 
@@ -403,6 +411,9 @@ describe('npm start (datalake start)', () => {
       const again = await startServer(env);
       assert.doesNotMatch(again.output(), /generating/);
       assert.match(again.output(), /already received with the same content, skipped: achats\.csv, clients\.csv/);
+      // One line says bronze skipped them, not also a generic one; nothing is published again.
+      assert.doesNotMatch(again.output(), /bronze: skipped/);
+      assert.match(again.output(), /publish: skipped, the serving store already has version 1/);
       await again.stop();
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
@@ -484,5 +495,34 @@ describe('CLI: run --resume', () => {
     assertOneLineError(r, new RegExp(`^error: cannot resume run ${runId}: a new source file arrived: achats_late\\.csv since it stopped, after its bronze task had read the sources \\(a resume does not read them again\\)$`));
     assert.match(r.stderr, /hint: start a new run instead \(`npx datalake run`\)/);
     assert.equal((await cli(['run'], env)).code, 0, 'a new run ingests it');
+  });
+});
+
+describe('CLI: rollback', () => {
+  test('the note on files ingested again names them, and is left out when no later version received one', async () => {
+    const { env, dir } = await tempConfig();
+    try {
+      assert.equal((await cli(['generate', '--clients', '20', '--achats', '200'], env)).code, 0);
+      assert.equal((await cli(['run'], env)).code, 0);
+      await fs.writeFile(path.join(dir, 'sources', 'achats_late.csv'), 'id_achat,id_client,date_achat,montant,produit\n9900002,1,2026-01-03 10:00:00,12.50,Phone\n');
+      assert.equal((await cli(['run'], env)).code, 0);
+
+      const back = await cli(['rollback', '1'], env);
+      assert.equal(back.code, 0, back.stderr);
+      assert.match(back.stdout, /^version 3 committed: the content of version 1; published$/m);
+      assert.match(back.stdout, /^note: the next run ingests again achats_late\.csv \(received after version 1\) if still in .*sources or in the lake's sources bucket .*: remove it from both first if it is what you rolled back from$/m);
+      // Version 2 received every file version 3 (the content of 1) has: nothing would be ingested again.
+      const forward = await cli(['rollback', '2'], env);
+      assert.equal(forward.code, 0, forward.stderr);
+      assert.match(forward.stdout, /^version 4 committed: the content of version 2; published$/m);
+      assert.doesNotMatch(forward.stdout, /note:/);
+
+      // A version not kept: the versions kept, said once.
+      const missing = await cli(['rollback', '9'], env);
+      assertOneLineError(missing, /^error: no version 9 of the lake: the versions kept are 1 to 4$/);
+      assert.match(missing.stderr, /^\s+hint: `npx datalake history` lists them$/m);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });

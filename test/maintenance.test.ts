@@ -6,6 +6,7 @@ import type { Config } from '../src/config.js';
 import { resumeFlow, runFlow } from '../src/flows/run-flow.js';
 import { addSchedule } from '../src/flows/schedule.js';
 import { runDoctor } from '../src/cli/doctor.js';
+import { renderSummary } from '../src/cli/summary.js';
 import { generate } from '../src/generate/generator.js';
 import { currentVersion, listVersions, openObjectStore, requireVersion, type LakeVersion, type ObjectStore } from '../src/lake/index.js';
 import { readStates } from '../src/pipeline/states.js';
@@ -123,6 +124,9 @@ describe('vacuum and compaction', () => {
 
     const done = await run('vacuum', { vacuum: { keepVersions: 2, olderThan: '0d' } });
     assert.deepEqual((done.stages[0]!.details as { deleted: number }).deleted, planned.deleted);
+    // Counts per reason read as counts ("2 expired versions"), never as "expired version 2", which names a version.
+    const expired = versions.length - 2;
+    assert.match(renderSummary(done), new RegExp(`^vacuum: deleted ${planned.deleted} objects, [\\d.]+ \\S+: ${expired} expired versions? \\([^)]+\\), (.+, )?\\d+ unreferenced objects \\(`, 'm'));
     assert.deepEqual(await listVersions(lake), versions.slice(-2));
     for (const v of versions.slice(-2)) {
       const record = await requireVersion(lake, v);
@@ -155,6 +159,7 @@ describe('vacuum and compaction', () => {
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, /unreferenced +9 B +gold\/kpi_resume\/20200101T000000\.000Z-0000aa\.parquet/);
     assert.match(out.stdout, /vacuum \(dry run\): would delete \d+ objects?/);
+    assert.match(out.stdout, /^vacuum \(dry run\): would delete 1 object, 9 B: 1 unreferenced object \(9 B\)$/m);
     assert.match(out.stdout, /nothing was deleted \(dry run\)/);
     const json = await cli(['vacuum', '--dry-run', '--json'], env);
     assert.equal(JSON.parse(json.stdout).stages[0].stage, 'vacuum');

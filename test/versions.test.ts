@@ -12,6 +12,7 @@ import { generate } from '../src/generate/generator.js';
 import { currentVersion, listVersions, openObjectStore, readStaged } from '../src/lake/index.js';
 import { diffVersions, lakeHistory } from '../src/pipeline/history.js';
 import { startApi } from './support/api.js';
+import { runCli } from './support/cli.js';
 import { FIXED_DAY, tempShopProject } from './support/env.js';
 
 // Every run is a commit: history and diff over daily drops, reads of any version, rollback, the
@@ -22,6 +23,7 @@ const COUNTRIES = ['France', 'Germany', 'Spain', 'Italy', 'Belgium', 'Netherland
 describe('versions of the lake', () => {
   let dir: string;
   let config: Config;
+  let env: Record<string, string>;
   let app: FastifyInstance;
   let url: string;
   const get = (p: string) => fetch(url + p);
@@ -47,7 +49,7 @@ describe('versions of the lake', () => {
 
   before(async () => {
     // The fact table's countries are audited: a country outside the list fails the audit.
-    ({ dir, config } = await tempShopProject({
+    ({ dir, config, env } = await tempShopProject({
       'models/fact_achats.yml': (yml) => `${yml}  - accepted_values: { column: pays, values: [${COUNTRIES.join(', ')}] }\n`,
     }));
     await generate({ outDir: config.sourcesDir, clients: 100, achats: 2000, seed: 4, asOf: FIXED_DAY });
@@ -108,7 +110,8 @@ describe('versions of the lake', () => {
     assert.equal(missing.status, 404);
     const body = await missing.json();
     assert.equal(body.code, 'unknown_version');
-    assert.match(body.message, /no version 99 of the lake: the versions kept are 1 to 2/);
+    // The versions kept, said once.
+    assert.equal(body.message, 'no version 99 of the lake: the versions kept are 1 to 2 (GET /api/versions lists them)');
   });
 
   test('rollback makes version 1 current again as version 3: responses byte-identical to when 1 was current', async () => {
@@ -180,6 +183,10 @@ describe('versions of the lake', () => {
     await new Promise((r) => setTimeout(r, 150));
     const r = await get('/api/ca_par_pays');
     assert.equal(r.headers.get('x-data-audit'), 'approved');
+    // show says it too, as the header does.
+    const shown = await runCli(['show', 'ca_par_pays', '--json'], env);
+    assert.deepEqual([JSON.parse(shown.stdout).version, JSON.parse(shown.stdout).audit], [5, 'approved']);
+    assert.match((await runCli(['show', 'ca_par_pays'], env)).stdout, /^version 5 of the lake, committed \S+, audit approved \(it failed; committed anyway with `npx datalake publish --approve`\)$/m);
     assert.ok(((await r.json()) as { pays: string }[]).some((row) => row.pays === 'Atlantis'));
     // Approving again: the lake is no longer at the version it was built on.
     const again = await approve(config, summary.runId);

@@ -196,8 +196,9 @@ export class KpiService {
 }
 
 /**
- * An answer's tag, from its bytes: a serving store made again (its publish counter restarting at 1) or a
- * lake started over (its version 1 again) never gives other numbers a tag a client holds for old ones.
+ * An answer's tag, from its request (the cache key: the KPI and its query, `version` included) and its
+ * bytes: a serving store made again (its publish counter restarting at 1) or a lake started over (its
+ * version 1 again) never gives other numbers a tag a client holds for old ones.
  */
 function contentEtag(key: string, body: string): string {
   return `"${createHash('sha1').update(key).update('\0').update(body).digest('base64url').slice(0, 22)}"`;

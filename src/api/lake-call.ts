@@ -7,7 +7,7 @@ export async function lakeCall<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof HttpError) throw err;
-    if (err instanceof UnknownVersionError) throw new HttpError(404, `${err.message}: ${err.hint}`, {}, 'unknown_version');
+    if (err instanceof UnknownVersionError) throw new HttpError(404, err.kept.length ? `${err.message} (GET /api/versions lists them)` : `${err.message}: ${err.hint}`, {}, 'unknown_version');
     // The server's own paths are no business of a client's.
     throw unavailable(`the lake is unavailable: ${(err as Error).message.replace(/(?:\/[^\s'",/]+){2,}/g, '<path>')}`);
   }

@@ -18,7 +18,21 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
     table.push([s.stage, humanCount(s.rowsIn), humanCount(s.rowsOut), humanCount(s.quarantined), humanBytes(s.bytes), s.seconds.toFixed(2), rate(s.rowsIn, s.seconds)]);
   }
   const lines = [table.toString()];
-  for (const s of summary.stages) if (typeof s.details['skipped'] === 'string') lines.push(`${s.stage}: skipped, ${s.details['skipped']}`);
+  const bronze = summary.stages.find((s) => s.stage === 'bronze');
+  const files = bronze?.details['files'] as Record<string, string> | undefined;
+  const withOutcome = (outcome: string) => Object.entries(files ?? {}).filter(([, v]) => v === outcome).map(([k]) => k);
+  const unchanged = withOutcome('unchanged');
+  const twins = Object.entries(files ?? {}).filter(([, v]) => v.startsWith('unchanged: '));
+  const received = [
+    ...(unchanged.length ? [`bronze: already received with the same content, skipped: ${unchanged.join(', ')}`] : []),
+    ...twins.map(([name, v]) => `bronze: ${name} skipped, ${v.slice('unchanged: '.length)} (already received)`),
+  ];
+  // Bronze skipped for files it already has: the lines naming them say it, in place of its generic one.
+  const receivedSaid = typeof bronze?.details['skipped'] === 'string' && received.length > 0;
+  for (const s of summary.stages) {
+    if (typeof s.details['skipped'] !== 'string') continue;
+    lines.push(...(s === bronze && receivedSaid ? received : [`${s.stage}: skipped, ${s.details['skipped']}`]));
+  }
   for (const s of summary.stages) for (const w of Array.isArray(s.details['warnings']) ? (s.details['warnings'] as string[]) : []) lines.push(`${s.stage}: warning: ${w}`);
   const silver = summary.stages.find((s) => s.stage === 'silver');
   if (typeof silver?.details['rebuilt'] === 'string') lines.push(`silver: ${silver.details['rebuilt']}`);
@@ -66,13 +80,7 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
     }
     lines.push(`quality: ${quality.length - failing.length} of ${quality.length} rules passed on every row`);
   }
-  const bronze = summary.stages.find((s) => s.stage === 'bronze');
-  const files = bronze?.details['files'] as Record<string, string> | undefined;
-  const withOutcome = (outcome: string) => Object.entries(files ?? {}).filter(([, v]) => v === outcome).map(([k]) => k);
-  const unchanged = withOutcome('unchanged');
-  if (unchanged.length) lines.push(`bronze: already received with the same content, skipped: ${unchanged.join(', ')}`);
-  const twins = Object.entries(files ?? {}).filter(([, v]) => v.startsWith('unchanged: '));
-  for (const [name, v] of twins) lines.push(`bronze: ${name} skipped, ${v.slice('unchanged: '.length)} (already received)`);
+  if (!receivedSaid) lines.push(...received);
   const setAside = bronze?.details['quarantined'] as Record<string, string> | undefined;
   for (const reason of Object.values(setAside ?? {})) lines.push(`bronze: waits in quarantine, not ingested: ${reason}`);
   const ignoredColumns = bronze?.details['ignoredColumns'] as Record<string, string[]> | undefined;
@@ -117,7 +125,7 @@ function maintenanceLines(summary: RunSummary): string[] {
     const width = Math.max(0, ...vacuum.deletions.map((d) => d.reason.length));
     for (const d of vacuum.deletions) lines.push(`  ${d.reason.padEnd(width)}  ${humanBytes(d.size).padStart(9)}  ${d.bucket}/${d.key}`);
     if (vacuum.notListed) lines.push(`  … and ${vacuum.notListed} more (\`npx datalake runs ${summary.runId} --json\` has the counts per reason)`);
-    const reasons = Object.entries(vacuum.byReason).map(([r, n]) => `${r} ${n.objects} (${humanBytes(n.bytes)})`);
+    const reasons = Object.entries(vacuum.byReason).map(([r, n]) => `${counted(r, n.objects)} (${humanBytes(n.bytes)})`);
     const range = (v: number[]) => (v.length === 1 ? `version ${v[0]}` : `versions ${v[0]}–${v.at(-1)}`);
     const kept = vacuum.versionsKept.length ? range(vacuum.versionsKept) : 'no version';
     lines.push(
@@ -135,6 +143,12 @@ function maintenanceLines(summary: RunSummary): string[] {
   const compact = summary.stages.find((s) => s.stage === 'compact')?.details as { compacted?: { dataset: string; partition: string; files: number; rows: number }[] } | undefined;
   for (const c of compact?.compacted ?? []) lines.push(`compact: ${c.dataset} ${c.partition || '(unpartitioned)'}: ${c.files} files → 1, ${humanCount(c.rows)} rows`);
   return lines;
+}
+
+/** The objects vacuum deleted for a reason, as a count: `2 expired versions`, not `expired version 2`, which reads as a version. */
+function counted(reason: string, n: number): string {
+  const nouns: Record<string, string> = { unreferenced: 'unreferenced object', staging: 'staged file', 'resume state': 'resume-state object', bronze: 'bronze file' };
+  return `${n} ${nouns[reason] ?? reason}${n === 1 ? '' : 's'}`;
 }
 
 /** One run as `datalake runs <id>` shows it: each task's attempts with their times, then the log. */

@@ -3,7 +3,9 @@ import type { Config } from '../config.js';
 import { describeSystemError, errorMessage, UserError } from '../errors.js';
 import { commitVersion, currentVersion, openObjectStore, readStaged, requireVersion, UnknownVersionError, type LakeVersion, type ObjectStore } from '../lake/index.js';
 import { RunContext } from '../pipeline/context.js';
+import type { Manifest } from '../pipeline/bronze.js';
 import { runPublish } from '../pipeline/publish.js';
+import { readManifest } from '../pipeline/states.js';
 import { alertRunEnd } from '../ops/run-alerts.js';
 import { openServingStore, type ServingStore } from '../serving/index.js';
 import { LakeLock } from './lock.js';
@@ -94,6 +96,22 @@ export function rollback(config: Config, target: number, options: { lake?: Objec
     },
     { ...options, lake },
   );
+}
+
+/**
+ * The source files the lake had received when a rollback replaced its version, and that the next run
+ * ingests again if they are still in the sources folder or bucket: under a name the version rolled back
+ * to had not received, with content it had under no name; or under a name it had, with other content
+ * (a later version of the file). Only the latest of a name can still be there.
+ */
+export async function filesRolledBackFrom(config: Config, rolledBack: LakeVersion, lake: ObjectStore = openObjectStore(config)): Promise<string[]> {
+  if (rolledBack.parent === null || rolledBack.restores === undefined) return [];
+  const before = await readManifest(lake, config.project, await requireVersion(lake, rolledBack.parent));
+  const restored = await readManifest(lake, config.project, rolledBack);
+  const latest = (files: Manifest['files']) => new Map(files.map((f) => [f.name, f])); // in arrival order: the last of a name wins
+  const known = latest(restored.files);
+  const contents = new Set(restored.files.map((f) => `${f.dataset}\n${f.sha256}`));
+  return [...latest(before.files).values()].filter((f) => (known.has(f.name) ? known.get(f.name)!.sha256 !== f.sha256 : !contents.has(`${f.dataset}\n${f.sha256}`))).map((f) => f.name);
 }
 
 /** Commits the staged version of a run whose audit failed (recorded: who and when), and publishes it. */

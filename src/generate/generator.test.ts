@@ -87,4 +87,9 @@ test('a dirty rate injects every kind of defect and logs each one', async () => 
   const text = await fs.readFile(path.join(out, 'achats.csv'), 'utf8');
   assert.ok(text.includes('\n\n'), 'blank lines');
   assert.match(text, /"\d+,\d{2}"/);
+  // The rows said are the files' records as bronze counts them: duplicates twice, blank lines not at all.
+  for (const f of result.files) {
+    const records = (await fs.readFile(f.path, 'utf8')).split('\n').filter((l) => l !== '').length - 1;
+    assert.equal(f.rows, records, f.dataset);
+  }
 });

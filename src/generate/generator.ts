@@ -27,6 +27,7 @@ export interface GenerateOptions {
 }
 
 export interface GenerateResult {
+  /** `rows`: the file's records, as bronze counts them (an exact duplicate twice, a blank line not at all). */
   files: { dataset: string; path: string; rows: number; bytes: number }[];
   defects: number;
 }
@@ -171,12 +172,14 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         line = f.join(',') + '\n';
         if (defect === 'exact_duplicate') line += line;
         if (defect === 'blank_line') line += '\n';
+        // The file's records, as bronze counts them: an exact duplicate is two (silver drops one), a blank line none.
+        rows += defect === 'exact_duplicate' ? 2 : 1;
         if (log.add({ dataset: 'clients', key: String(id), defect, outcome: defect === 'exact_duplicate' ? 'dropped' : 'kept' })) await log.flush();
       } else {
         line = f.join(',') + '\n';
+        rows++;
       }
       await out.write(line);
-      rows++;
       if (rows % 100_000 === 0) options.onProgress?.({ dataset: 'clients', rows, total: clientCount });
     }
     // Rows that cannot be repaired come after the real customers, with ids no purchase refers to

@@ -2,18 +2,21 @@ import type { Bucket } from './storage.js';
 
 /**
  * Where everything lives in the lake: every key the pipeline, the flows and the API read or write is
- * named here, so that the stages, the tests and the docs agree.
+ * named here, so that the stages, the tests and the docs agree (docs/pipeline.md, "The lake's keys", says
+ * them to users: a change here is a change there).
  *
  *   runs/_log/<version>.json                                      the versions: each names the states and objects below
+ *   runs/_staged/<run>.json                                       the version of a run whose audit failed, until approved
  *   bronze/_state/<run>.json, silver/_state/<run>.json, gold/_state/<run>.json   a version's states
  *   (bronze/_manifest.json, silver/_state.json, gold/_state.json: the states of a lake from before versions)
  *   bronze: every file received, in arrival order
- *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<file>.csv          first version of a file name (or .tsv)
+ *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<file>.csv          first version of a file name (or .tsv, .txt, .dat, .data)
  *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<file>.v<N>.csv     later versions (same name, new content)
- *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<run>/<file>...     when that key is taken already (objects are never replaced)
+ *   bronze/<dataset>/ingest_date=<YYYY-MM-DD>/<run>/<file>...     when that key is taken already (objects are never replaced):
+ *                                                                 after a rollback, or a run that did not commit, the same day
  *   silver state: bronze files merged so far, silver objects
  *   silver/<dataset>/[month=<YYYY-MM>/]<run>-data_<i>.parquet     typed rows, one row per key
- *   silver/quarantine/<bronze key without .csv>/<run>.parquet     rejected rows of one bronze file
+ *   silver/quarantine/<bronze key without its extension>/<run>.parquet   rejected rows of one bronze file
  *   silver/quarantine/<dataset>/unknown_reference/<run>.parquet   rows whose reference is still missing
  *   gold state: which silver and definitions gold was built from, gold objects
  *   gold/<table>/<run>.parquet, gold/<table>/<partition>/<run>.parquet   a model's or KPI's rows

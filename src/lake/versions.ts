@@ -77,9 +77,11 @@ export class UnknownVersionError extends UserError {
     readonly version: number,
     readonly kept: number[],
   ) {
+    // The versions kept, said once (vacuum keeps the newest: they follow each other).
+    const which = kept.length === 1 ? `the only version kept is ${kept[0]}` : `the versions kept are ${kept[0]} to ${kept.at(-1)}`;
     super(
-      kept.length === 0 ? `no version ${version}: the lake has no version yet` : `no version ${version} of the lake: the versions kept are ${kept[0]} to ${kept.at(-1)}`,
-      kept.length === 0 ? 'run the pipeline (`npx datalake run`) to commit version 1' : `the oldest version kept is ${kept[0]}; \`npx datalake history\` lists them`,
+      kept.length === 0 ? `no version ${version}: the lake has no version yet` : `no version ${version} of the lake: ${which}`,
+      kept.length === 0 ? 'run the pipeline (`npx datalake run`) to commit version 1' : '`npx datalake history` lists them',
     );
   }
 }

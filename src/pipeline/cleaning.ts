@@ -262,8 +262,8 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
              ${names.map((c) => `coalesce(${raw(c)}, CAST(${id(c)} AS VARCHAR)) AS ${id(c)}`).join(', ')}, NULL::VARCHAR AS _raw_line
       FROM ${checked} WHERE _verdict NOT IN ${DROPPED}
       UNION ALL
-      SELECT ${str(options.sourceName)}, NULL, line, ${rejectReason}, error_message,
-             -- DuckDB's rejected line may keep the line end before it (after a CRLF or a blank line): a line is shown without its ends.
+      SELECT ${str(options.sourceName)}, NULL, line::BIGINT, ${rejectReason}, error_message,
+             -- Its number a BIGINT as in every quarantine object (DuckDB's UBIGINT made it a DOUBLE in Parquet); its text without the line end DuckDB may keep before it (after a CRLF or a blank line).
              ${names.map((c) => `NULL::VARCHAR AS ${id(c)}`).join(', ')}, trim(csv_line, chr(13) || chr(10))
       FROM ${rejects}
       ORDER BY _record NULLS LAST, _line

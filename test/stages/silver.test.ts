@@ -25,8 +25,8 @@ describe('silver', () => {
       'order_id,customer_id,day,amount\n10,1,2026-01-05,12.50\n11,2,2026-01-20,7.25\n12,9,2026-01-21,5.00\n13,3,2026-01-22,-3.00\n14,1,not-a-date,1.00\n',
     );
     await stage((ctx) => runBronze(ctx));
-    // A later file repeats order 10: its row replaces the earlier one.
-    await tiny.drop('orders_2026-02.csv', 'order_id,customer_id,day,amount\n15,3,2026-02-01,100.00\n10,1,2026-01-05,20.00\n');
+    // A later file repeats order 10: its row replaces the earlier one. Its last line has a field too many.
+    await tiny.drop('orders_2026-02.csv', 'order_id,customer_id,day,amount\n15,3,2026-02-01,100.00\n10,1,2026-01-05,20.00\n16,3,2026-02-02,1.00,extra\n');
     await stage((ctx) => runBronze(ctx));
   });
   after(() => tiny.cleanup());
@@ -56,9 +56,17 @@ describe('silver', () => {
     ]);
     const waiting = await lakeRows(tiny.lake, 'silver', [silver!.datasets['orders']!.orphansObject!], 'SELECT CAST(order_id AS INTEGER) AS order_id, CAST(customer_id AS INTEGER) AS customer_id FROM t');
     assert.deepEqual(waiting, [{ order_id: 12, customer_id: 9 }]);
+    const second = manifest.files.find((f) => f.name === 'orders_2026-02.csv')!;
+    const malformed = await lakeRows(tiny.lake, 'silver', [silver!.quarantine![second.key]!.key], 'SELECT _record, _line, _reason FROM t');
+    assert.deepEqual(malformed, [{ _record: null, _line: 4, _reason: 'malformed_line:too_many_columns' }]);
+    // One schema for every quarantine object, a malformed line's number and a waiting row's alike.
+    for (const key of [silver!.quarantine![first.key]!.key, silver!.quarantine![second.key]!.key, silver!.datasets['orders']!.orphansObject!]) {
+      const types = await lakeRows(tiny.lake, 'silver', [key], "SELECT column_name, column_type FROM (DESCRIBE t) WHERE column_name IN ('_record', '_line')");
+      assert.deepEqual(types, [{ column_name: '_record', column_type: 'BIGINT' }, { column_name: '_line', column_type: 'BIGINT' }], key);
+    }
     const stats = (result.details['datasets'] as Record<string, SilverDatasetStats>)['orders']!;
-    assert.equal(stats.rowsIn, 7);
-    assert.equal(stats.quarantined, 3, 'two rejected rows and one waiting for its customer');
+    assert.equal(stats.rowsIn, 8);
+    assert.equal(stats.quarantined, 4, 'two rejected rows, a malformed line and one waiting for its customer');
     assert.equal(stats.superseded, 1, 'the first order 10, replaced by the later file of the same run');
     assert.equal(stats.replaced, 0, 'no row of an earlier run replaced');
     assert.equal(stats.rowsIn, stats.rowsOut + stats.quarantined + stats.exactDuplicates + stats.emptyRows + stats.superseded);

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { DefinitionError, UserError } from '../../errors.js';
+import { DefinitionError, QualityError, UserError } from '../../errors.js';
 import { flowForTasks, FULL_REFRESH_FLOWS, NO_FULL_REFRESH, type TaskName } from '../../flows/definitions.js';
 import { LakeBusyError } from '../../flows/lock.js';
 import type { RunParameters, RunRecord } from '../../flows/record.js';
@@ -108,8 +108,9 @@ async function inProcess(config: Config, flags: RunFlags, start: (options: Start
   if (error instanceof LakeBusyError || error instanceof NotResumableError) throw error;
   if (flags.json) console.log(JSON.stringify(summary, null, 2));
   else console.log(renderSummary(summary, config.project));
-  // A definition failing on the data is fixed by editing it: a plain run then, a resume would be refused.
-  if (!flags.json && (summary.state === 'failed' || summary.state === 'cancelled') && !(error instanceof DefinitionError)) {
+  // A definition failing on the data, or data failing a quality rule, is fixed by editing a definition or a
+  // source file: a new run then (the error's hint says so), as a resume would be refused.
+  if (!flags.json && (summary.state === 'failed' || summary.state === 'cancelled') && !(error instanceof DefinitionError || error instanceof QualityError)) {
     const hint = await resumeHint(config, summary.runId);
     if (hint) console.log(hint);
   }

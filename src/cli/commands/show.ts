@@ -9,15 +9,15 @@ export async function showKpi(config: Config, id: string, limit?: number, json =
   try {
     const rows = await serving.read(kpi.table, limit !== undefined ? { limit } : {});
     if (!rows) return false;
-    // Which data the numbers come from, as the API says it in its X-Data-Version header.
+    // Which data the numbers come from, as the API says it in its X-Data-Version, X-Data-Committed-At and X-Data-Audit headers.
     const data = (await serving.lastPublish())?.data;
     if (json) {
-      console.log(JSON.stringify({ kpi: kpi.id, ...(data ? { version: data.version, committedAt: data.committedAt } : {}), rows }, null, 2));
+      console.log(JSON.stringify({ kpi: kpi.id, ...(data ? { version: data.version, committedAt: data.committedAt, audit: data.audit } : {}), rows }, null, 2));
       return true;
     }
     console.log(`\n${kpi.title.fr} — ${kpi.description}`);
     console.log(rowsTable(rows, Object.keys(kpi.columns)));
-    if (data) console.log(`version ${data.version} of the lake, committed ${data.committedAt}${data.audit === 'approved' ? ' (audit approved by hand)' : ''}`);
+    if (data) console.log(`version ${data.version} of the lake, committed ${data.committedAt}, audit ${data.audit === 'approved' ? 'approved (it failed; committed anyway with `npx datalake publish --approve`)' : data.audit}`);
     return true;
   } finally {
     await serving.close();

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config } from '../../config.js';
 import { Engine } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
-import { approve, rollback } from '../../flows/versions.js';
+import { approve, filesRolledBackFrom, rollback } from '../../flows/versions.js';
 import { openObjectStore } from '../../lake/index.js';
 import { diffVersions, lakeHistory } from '../../pipeline/history.js';
 import { renderSummary } from '../summary.js';
@@ -50,8 +50,17 @@ export async function rollbackCommand(config: Config, version: number, flags: { 
   if (flags.json) console.log(JSON.stringify(record, null, 2));
   else if (committed) {
     console.log(`version ${committed.version} committed: the content of version ${version}; ${record.state === 'completed' ? 'published' : 'not published'}`);
-    const lake = (await import('../../lake/index.js')).openObjectStore(config).description;
-    console.log(`note: the next run ingests again the source files that later versions ingested and that are still in ${config.sourcesDir} or in the lake's sources bucket (${lake}, bucket sources: bronze reads both): remove them from both first if they are what you rolled back from`);
+    // Said only when there are such files: a rollback past versions that received none ingests nothing
+    // again. (The rollback is done: a lake that cannot say which files leaves the note general.)
+    const lake = openObjectStore(config);
+    const again = await filesRolledBackFrom(config, committed, lake).catch(() => undefined);
+    const where = `if still in ${config.sourcesDir} or in the lake's sources bucket (${lake.description}, bucket sources: bronze reads both)`;
+    if (again === undefined) console.log(`note: the next run ingests again the source files that later versions received, ${where}: remove them from both first if they are what you rolled back from`);
+    else if (again.length) {
+      const one = again.length === 1;
+      const names = again.length > 10 ? `${again.slice(0, 10).join(', ')} and ${again.length - 10} more` : again.join(', ');
+      console.log(`note: the next run ingests again ${names} (received after version ${version}) ${where}: remove ${one ? 'it' : 'them'} from both first if ${one ? 'it is' : 'they are'} what you rolled back from`);
+    }
   }
   if (error) throw error;
 }
