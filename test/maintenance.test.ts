@@ -214,7 +214,17 @@ describe('vacuum and compaction', () => {
     const summary = await run('vacuum', { vacuum: { bronze: true, olderThan: '0d', keepVersions: 1 } });
     const deletions = (summary.stages[0]!.details as { deletions: { bucket: string; key: string; reason: string }[] }).deletions.filter((d) => d.reason === 'bronze');
     assert.equal(deletions.length, raw.length, 'every raw file is merged and past a window of 0');
-    // With nothing left to rebuild from, a full refresh is refused before it writes anything.
+    // The sources folder and bucket still hold the files: a full refresh puts them back in bronze, and loses no row.
+    const rows = (await readStates(lake, config.project)).silver!.datasets['achats']!.rows;
+    const restored = await runFlow({ config, flow: 'pipeline', fullRefresh: true });
+    assert.equal(restored.error, undefined, String(restored.error));
+    assert.equal((await readStates(lake, config.project)).silver!.datasets['achats']!.rows, rows);
+    assert.equal((await lake.list('bronze')).filter((o) => !o.key.startsWith('_state/')).length, raw.length);
+    await run('vacuum', { vacuum: { bronze: true, olderThan: '0d', keepVersions: 1 } });
+    // With nothing left to rebuild from (no source either), a full refresh is refused before it writes anything.
+    for (const o of await lake.list('sources')) await lake.delete('sources', o.key);
+    for (const f of await fs.readdir(config.sourcesDir)) await fs.rm(path.join(config.sourcesDir, f));
+    await fs.writeFile(path.join(config.sourcesDir, 'notes.csv'), 'a\n1\n'); // of no dataset: the run gets past bronze
     const before = await listVersions(lake);
     const refused = await runFlow({ config, flow: 'pipeline', fullRefresh: true });
     assert.match(String((refused.error as Error | undefined)?.message), /--full-refresh cannot rebuild (achats, clients|clients, achats): every bronze file of them was deleted by `datalake vacuum --bronze` \(\d+ files\), so silver would be empty/);
@@ -326,6 +336,10 @@ describe('after vacuum --bronze, silver is not rebuilt behind your back', () => 
 
   test('a changed definition, which needs a rebuild from bronze, fails the run saying why; --full-refresh rebuilds from what is left', async () => {
     const lake = openObjectStore(config);
+    // Its sources gone from the folder and the bucket too (with them, the run puts the files back in bronze).
+    for (const o of await lake.list('sources')) await lake.delete('sources', o.key);
+    for (const f of await fs.readdir(config.sourcesDir)) await fs.rm(path.join(config.sourcesDir, f));
+    await fs.writeFile(path.join(config.sourcesDir, 'notes.csv'), 'a\n1\n'); // of no dataset: the run gets past bronze
     const before = (await currentVersion(lake))!;
     const file = path.join(dir, 'datasets', 'clients.yml');
     await fs.writeFile(file, (await fs.readFile(file, 'utf8')).replace(/^description: .*$/m, 'description: "Customers, described again."'));

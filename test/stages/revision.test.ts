@@ -88,6 +88,8 @@ test('a dataset whose bronze files vacuum --bronze deleted is not rebuilt from w
   await run(dir);
   const vacuum = await runCli(['vacuum', '--bronze', '--keep-versions', '1', '--older-than', '0s', '--project', dir], { DATA_DIR: path.join(dir, 'data') });
   assert.equal(vacuum.code, 0, vacuum.stderr);
+  // items_2.csv is gone from its sources too (the folder and the lake's bucket): nothing can put it back in bronze.
+  for (const folder of [path.join(dir, 'sources'), path.join(dir, 'data', 'lake', 'sources')]) await fs.rm(path.join(folder, 'items_2.csv'));
   await fs.writeFile(path.join(dir, 'sources', 'items_1.csv'), 'id,v\n1,A\n');
   const upsert = await run(dir);
   assert.equal(upsert.silver.revised, undefined);

@@ -9,6 +9,7 @@ import { loadShard, mayLoadInOnePass } from './one-pass.js';
 import { CascadeRevision, combineSilver, type OnePassLoads, type SilverChanges } from './combine.js';
 import { commitSilver } from './commit.js';
 import { planSilver, type SilverPlan } from './plan.js';
+import { vacuumedBronze } from './restore-bronze.js';
 import { mergeChecks, type SilverDatasetStats } from './stats.js';
 import type { SilverState } from './state.js';
 
@@ -24,13 +25,6 @@ export interface SilverOptions {
   shards?: ShardRunner;
   /** A first load of one clean file in one pass (default: on, in process); off, every file takes the usual cleaning. */
   onePass?: boolean;
-}
-
-/** The keys among these that bronze no longer holds. */
-async function vacuumedBronze(ctx: RunContext, keys: string[]): Promise<string[]> {
-  if (keys.length === 0) return [];
-  const present = new Set((await ctx.lake.list('bronze')).map((o) => o.key));
-  return keys.filter((k) => !present.has(k));
 }
 
 /**
@@ -49,17 +43,17 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     // A dataset rebuilt from its latest files needs them all: one `vacuum --bronze` deleted keeps its rows as they are.
     if (plan.revised.length) {
       const revisedFiles = plan.toMerge.filter((f) => plan.revised.some((r) => r.dataset === f.dataset));
-      const vacuumed = new Set(await vacuumedBronze(ctx, revisedFiles.map((f) => f.key)));
+      const vacuumed = new Set(await vacuumedBronze(ctx, revisedFiles));
       for (const f of revisedFiles) if (vacuumed.has(f.key)) revisions.keep.add(f.dataset);
       if (revisions.keep.size) plan = planSilver(ctx.config.project, manifest, silverBefore, options.fullRefresh === true, revisions);
     }
     // A rebuild reads every bronze file again: those `datalake vacuum --bronze` deleted are not there.
-    const gone = plan.rebuild ? await vacuumedBronze(ctx, plan.toMerge.map((f) => f.key)) : [];
+    const gone = plan.rebuild ? await vacuumedBronze(ctx, plan.toMerge) : [];
     if (gone.length && !options.fullRefresh) {
       // A rebuild nobody asked for (a definition changed) must not lose the rows only silver still has.
       throw new UserError(
-        `silver must be rebuilt from bronze (the definition of ${plan.redefined.join(', ')} changed), but ${gone.length} bronze file${gone.length > 1 ? 's were' : ' was'} deleted by \`datalake vacuum --bronze\` (${gone.slice(0, 3).join(', ')}${gone.length > 3 ? ', …' : ''}): their rows would be lost`,
-        'put the definition back, or rebuild from the files left on purpose with `npx datalake run --full-refresh`',
+        `silver must be rebuilt from bronze (the definition of ${plan.redefined.join(', ')} changed), but ${gone.length} bronze file${gone.length > 1 ? 's were' : ' was'} deleted by \`datalake vacuum --bronze\` and no source holds them any more (${gone.slice(0, 3).join(', ')}${gone.length > 3 ? ', …' : ''}): their rows would be lost`,
+        'put the definition back, or the files in the sources folder (the run puts them back in bronze), or rebuild from the files left on purpose with `npx datalake run --full-refresh`',
       );
     }
     if (gone.length) {
