@@ -698,7 +698,7 @@ test('a month that renames a column is one dataset with both names, each file lo
   assert.match(yaml, /^files: "orders\*\.csv"$/m);
   assert.match(yaml, /^# Not in every file, read as missing where absent: amount \(not in orders_2024-02\.csv\); total \(not in orders_2024-01\.csv\)\.$/m);
   for (const line of [/^ {2}amount: \{ type: integer \}$/m, /^ {2}total: \{ type: integer \}$/m]) assert.match(yaml, line);
-  const dataDir = path.join(root, 'renamed-data');
+  const dataDir = path.join(root, 'renamed-export-data');
   const summary = await runProject(dir, dataDir);
   assert.deepEqual(await silverRows(dataDir, 'orders', summary.runId, 'SELECT id, amount, total FROM $t ORDER BY id'), [
     { id: 1, amount: 10, total: null },
@@ -757,8 +757,8 @@ test('a card statement without ids repeats identical charges: init keeps them as
 });
 
 test('a later export renaming a column: the run and check --sources say how to give it its new header (also), and the next run reads it so', async () => {
-  const dir = await initFrom('renamed', { 'payments.csv': 'id,Created (UTC),Amount\n1,2024-01-05 10:00:00,12.34\n2,2024-01-06 11:00:00,5.00\n' }, 'renamed-project');
-  const dataDir = path.join(root, 'renamed-data');
+  const dir = await initFrom('renamed-export', { 'payments.csv': 'id,Created (UTC),Amount\n1,2024-01-05 10:00:00,12.34\n2,2024-01-06 11:00:00,5.00\n' }, 'renamed-export-project');
+  const dataDir = path.join(root, 'renamed-export-data');
   await runProject(dir, dataDir);
   await fs.writeFile(path.join(dir, 'sources', 'payments_2.csv'), 'id,Created date (UTC),Amount\n3,2024-02-01 09:00:00,7.50\n');
   const check = await runCli(['check', '--sources', '--project', dir], { DATA_DIR: dataDir });
