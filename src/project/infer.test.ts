@@ -382,6 +382,23 @@ describe('inferCsv', () => {
     assert.equal((await inferFile('counts2.csv', ['city,people', 'Lyon,1.234', 'Paris,2.100'])).decimalSeparator, undefined);
   });
 
+  test('whole amounts whose commas group thousands, no decimal anywhere: decimal_separator "." where the file tells it; 1,859 alone stays text', async () => {
+    // A bank statement in yen: `1,493,586` (two commas: no decimal one) tells the one-comma `29,814` of the other column too.
+    const yen = await inferFile('yen.csv', ['Date,Description,Withdrawal,Deposit,Balance', '2024-01-01,Txn 0,"29,814",,"1,493,586"', '2024-01-02,Txn 1,"48,650",,"1,444,936"', '2024-01-03,Txn 2,,"218,312","1,663,248"']);
+    assert.deepEqual([yen.decimalSeparator, yen.thousandsComma, yen.columns.map((c) => c.type)], ['.', true, ['date', 'text', 'number', 'number', 'number']]);
+    // One comma each, but a number below 1,000 written without one in a comma-separated file (a decimal comma would read 946 beside 29.814).
+    const counts = await inferFile('visits.csv', ['site,visits', 'a,"29,814"', 'b,946', 'c,"12,005"']);
+    assert.deepEqual([counts.thousandsComma, counts.columns[1]!.type], [true, 'number']);
+    // A header in Japanese (e-Stat's population in thousands, MUFG's amounts): its locale writes decimal points.
+    const estat = await inferFile('estat.csv', ['都道府県コード,都道府県,2020年', '"01000","北海道","8,416"', '"02000","青森県","12,560"', '"03000","岩手県","3,809"']);
+    assert.deepEqual([estat.thousandsComma, estat.columns[2]!.type], [true, 'number']);
+    // Three decimals after a comma alone (fuel prices in a ; or tab-separated file): nothing tells.
+    for (const [name, lines] of [['carburants.csv', ['ville;prix', 'Bourg;"1,859"', 'Lyon;"1,949"']], ['carburants.tsv', ['ville\tprix', 'Bourg\t1,859', 'Lyon\t2,019']]] as const) {
+      const fuel = await inferFile(name, [...lines]);
+      assert.deepEqual([fuel.thousandsComma, fuel.columns[1]!.type], [undefined, 'text'], name);
+    }
+  });
+
   test('amounts with a currency or percent sign are numbers of that unit; two currencies in a column, or signs in text, stay text', async () => {
     // Inside Airbnb's prices and rates, an accounting export's negatives in parentheses.
     const listings = await inferFile('listings.csv', ['id,price,host_response_rate,balance,mixed,label', '1,"$1,234.00",98%,"($5.00)",$5,A $ sign', '2,$85.00,100%,$12.50,€5,B', '3,,N/A,7,$6,C']);

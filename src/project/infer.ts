@@ -14,9 +14,9 @@ import { zeroPlaceholders } from './infer-key.js';
 import { aggregate, textReader } from './infer-sql.js';
 import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
 import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, ID_LIKE, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
-import { numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
+import { decimalSeparatorOf, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
-import type { ColumnType, DecimalSeparator } from './types.js';
+import type { ColumnType } from './types.js';
 import { valuesInText, type InferredColumn, type InferredCsv } from './inferred.js';
 
 export type { InferredColumn, InferredCsv } from './inferred.js';
@@ -191,14 +191,9 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     ),
   );
   const rows = Number(row['n']);
-  // Decimal commas somewhere, and no decimal point anywhere: the file writes `1.234,56` (German, French... exports).
   const sum = (k: string) => headers.reduce((n, _, i) => n + Number(row[`${k}_${i}`]), 0);
-  // No decimal either way, but a column of numbers whose dots group thousands: `3.410.256` (two dots: no
-  // decimal point), or `59.594` beside `946` in a `;`-separated file (Destatis' counts: a number past
-  // 999 grouped, one below not). Not `1.859` alone (fuel prices), nor an IP address (not numbers).
-  const n = (k: string, i: number) => Number(row[`${k}_${i}`]);
-  const dotThousands = headers.some((_, i) => n('values', i) > 0 && n('numc', i) === 0 && (n('dtt', i) > 0 || (delimiter === ';' && n('dt', i) > 0 && n('pi', i) > 0)));
-  const decimalSeparator: DecimalSeparator | undefined = sum('dd') > 0 ? '.' : sum('dc') > 0 || dotThousands ? ',' : undefined;
+  // `,` for `1.234,56` (German, French... exports), `.` for `1,234.50`, or for `1,493,586` where no decimal tells.
+  const decimalSeparator = decimalSeparatorOf((k, i) => Number(row[`${k}_${i}`]), headers, delimiter);
   const european = delimiter === ';' || decimalSeparator === ',';
   const nullValues = new Set<string>();
   const textTokens: InferredCsv['textTokens'] = [];
