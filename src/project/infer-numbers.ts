@@ -105,17 +105,28 @@ export async function unitColumns(aggregate: Aggregate, candidates: number[], va
 /**
  * Columns of numbers of more significant digits than a double holds exactly (15: `99999999999999.9999`,
  * a ledger's amounts), each with the scale of a decimal that holds them all (DECIMAL(18, s)), or
- * undefined when none does (text then). Read only where a value is 16 characters long or more.
+ * undefined when none does (text then). Read only where a value is 16 characters long or more. Not the
+ * columns whose long values are each what a double prints (its shortest digits, or 17 of them) and
+ * whose decimals go past cents: measurements a program wrote from doubles (the World Bank's
+ * `100880427939258.6` beside `3544707788.05664`, OWID's ten decimals), which stay `number`; as a decimal
+ * of the scale of one download, the next year's value of more decimals would be quarantined.
  */
 export async function wideNumbers(aggregate: Aggregate, columns: number[], value: (i: number) => string, source: Rows, separator: ',' | '.' | undefined, row: Record<string, unknown>): Promise<Map<number, number | undefined>> {
   const long = columns.filter((i) => Number(row[`len_${i}`]) >= 16);
   const sep = separator === ',' ? "','" : "'.'";
   const digits = (v: string) => `length(regexp_replace(${v}, '[^0-9]', '', 'g'))`;
+  // The significant digits of a number's text, without its exponent: `1.2345678901234568e-05` → `12345678901234568`.
+  const significant = (t: string) => `rtrim(ltrim(regexp_replace(split_part(lower(${t}), 'e', 1), '[^0-9]', '', 'g'), '0'), '0')`;
+  const printedByDouble = (v: string) => {
+    const double = numberExpr(v, 'DOUBLE', separator);
+    return `coalesce(${significant(v)} IN (${significant(`CAST(${double} AS VARCHAR)`)}, ${significant(`printf('%.17g', ${double})`)}), false)`;
+  };
   const counts = await aggregate(
     long.flatMap((i) => [
       `max(length(ltrim(regexp_replace(${value(i)}, '[^0-9]', '', 'g'), '0'))) AS ${id(`sig_${i}`)}`,
       `max(${digits(`split_part(${value(i)}, ${sep}, 1)`)}) AS ${id(`whole_${i}`)}`,
       `max(CASE WHEN contains(${value(i)}, ${sep}) THEN ${digits(`split_part(${value(i)}, ${sep}, 2)`)} ELSE 0 END) AS ${id(`frac_${i}`)}`,
+      `count(*) FILTER (WHERE length(${significant(value(i))}) > 15 AND NOT ${printedByDouble(value(i))}) AS ${id(`exact_${i}`)}`,
     ]),
     source,
   );
@@ -123,6 +134,7 @@ export async function wideNumbers(aggregate: Aggregate, columns: number[], value
   for (const i of long) {
     if (Number(counts[`sig_${i}`]) <= 15) continue;
     const [whole, scale] = [Number(counts[`whole_${i}`]), Number(counts[`frac_${i}`])];
+    if (scale > 2 && Number(counts[`exact_${i}`]) === 0) continue;
     wide.set(i, whole + scale <= 18 ? scale : undefined);
   }
   return wide;

@@ -239,6 +239,18 @@ describe('inferCsv', () => {
     assert.deepEqual([ledger['rate']!.type, ledger['rate']!.scale], ['number', undefined]);
   });
 
+  test('numbers a program wrote from doubles (16 or 17 digits, decimals past cents) stay number, not a decimal of one file\'s scale or text; cents stay decimal', async () => {
+    // The World Bank's GDP: 16 and 17 digits, a decimal of 18 would hold neither year whole.
+    const wdi = await infer('wdi.csv', ['Country Name,Country Code,2022,2023', 'World,WLD,100880427939258.6,105435039802894.55', 'Aruba,ABW,3544707788.05664,3648573136.31285', 'Tuvalu,TUV,60351161.2376891,']);
+    assert.deepEqual([wdi['c_2022']!.type, wdi['c_2023']!.type, wdi['c_2022']!.tooPrecise], ['number', 'number', undefined]);
+    // OWID's ten decimals (a trailing zero too), and 17 digits as C's %.17g prints a double.
+    const owid = await infer('owid.csv', ['iso_code,excess_mortality_cumulative_absolute,rate', 'AFG,207883.2527684475,19.989999999999998', 'ALB,-4243.1687172908,0.5', 'DZA,262085.6520622440,1.25']);
+    assert.deepEqual([owid['excess_mortality_cumulative_absolute']!.type, owid['rate']!.type], ['number', 'number']);
+    // A ledger's cents: a decimal, summed exactly, though a double prints them back.
+    const money = await infer('money.csv', ['id,total', '1,12345678901234.56', '2,5.10']);
+    assert.deepEqual([money['total']!.type, money['total']!.scale], ['decimal', 2]);
+  });
+
   test('a file without a header line is read as rows, its columns named by position (header: false); so is one whose title is followed by rows', async () => {
     const rows = ['39, State-gov, 77516, Bachelors, 13, Never-married, White, Male, <=50K', '50, Self-emp-not-inc, 83311, Bachelors, 13, Married-civ-spouse, White, Male, <=50K', '38, Private, 215646, HS-grad, 9, Divorced, White, Male, <=50K', '53, Private, 234721, 11th, 7, Married-civ-spouse, Black, Male, >50K', '28, State-gov, 338409, Bachelors, 13, Married-civ-spouse, Black, Female, <=50K'];
     const adult = await inferFile('adult.csv', rows);
