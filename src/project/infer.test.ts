@@ -344,6 +344,19 @@ describe('inferCsv', () => {
     assert.deepEqual([c['hemisphere']!.type, c['answer']!.type], ['text', 'boolean']);
   });
 
+  test('dates as Chinese, Japanese, Korean and Lichess exports write them: a day\'s eight digits under 取引日, 2024年1月16日, 2024년 1월 16일, 2024.01.31', async () => {
+    const c = await infer('bank.csv', ['取引日,入出金(円),注文日,날짜,UTCDate', '20240104,27678,2024年1月16日,2024년 1월 16일,2024.01.01', '20240131,-1510,2024年3月4日,2024년 12월 1일,2024.01.31']);
+    assert.deepEqual(Object.values(c).map((col) => [col.type, col.format]), [
+      ['date', '%Y%m%d'],
+      ['integer', undefined],
+      ['date', '%Y年%m月%d日'],
+      ['date', '%Y년 %m월 %d일'],
+      ['date', '%Y.%m.%d'],
+    ]);
+    // Not eight digits under another header: an amount.
+    assert.equal((await infer('amounts.csv', ['取引番号,金額', '20240104,1', '20240131,2']))['c_53d6_5f15_756a_53f7']!.type, 'integer');
+  });
+
   test('a line with a field too many or too few keeps the delimiter (silver quarantines the line), so does a quote escaped with a backslash', async () => {
     const ragged = await inferFile('ragged.csv', ['id,name,v', ...Array.from({ length: 50 }, (_, i) => `${i},n${i},${i}`), '50,short']);
     assert.deepEqual([ragged.delimiter, ragged.columns.map((c) => c.name), ragged.rows], [',', ['id', 'name', 'v'], 50]);

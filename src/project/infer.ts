@@ -13,7 +13,7 @@ import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { zeroPlaceholders } from './infer-key.js';
 import { aggregate, textReader } from './infer-sql.js';
 import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
-import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, ID_LIKE, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
+import { BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import type { ColumnType } from './types.js';
@@ -123,7 +123,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${tokens}) AS ${id(`tokens_${i}`)}`,
       `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${marks}) AS ${id(`marks_${i}`)}`,
       // Eight digits of a day (GA4's `20240101`) in a column named as a date.
-      ...(DATE_NAME.test(names[i]!) ? [`${fails(i, `CASE WHEN regexp_full_match(${v}, '(19|20)[0-9]{6}') THEN try_strptime(${v}, '%Y%m%d') END`)} AS ${id(`ymd_${i}`)}`] : []),
+      ...(dateNamed(names[i]!, fields[i]!) ? [`${fails(i, `CASE WHEN regexp_full_match(${v}, '(19|20)[0-9]{6}') THEN try_strptime(${v}, '%Y%m%d') END`)} AS ${id(`ymd_${i}`)}`] : []),
       ...numberTests(v, i, fails, ID_LIKE.test(names[i]!)),
       // (0 and 1 among words: `True`, `0`, `false`, `1` in one column, as silver reads them. 0 and 1 alone are integers, tested first.)
       `${fails(i, `CASE WHEN lower(${v}) IN (${[...BOOLEANS, '0', '1'].map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
@@ -149,7 +149,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     });
   // Amounts with a currency or percent sign: numbers of that unit (`unit: "$"`).
   const units = await unitColumns((selects, from) => aggregate(engine, selects, from, onProgress), typeless(['int', 'num', 'numc', 'nump', 'bool', 'date', 'ts']), value, fails, source, firstRows, row);
-  // The 44 date and timestamp formats are tried only on the columns that have no type yet: first on the
+  // The dozens of date and timestamp formats are tried only on the columns that have no type yet: first on the
   // file's first rows, then on every row for the formats that read all of those. Trying them all on
   // every value of every column took minutes on a file of millions of rows.
   // Every format has a day and a year in digits: a column with a value of fewer than two digits in

@@ -4,7 +4,7 @@ import { RESERVED_PARAMETERS } from './load.js';
 
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found, and a starter KPI. */
 
-import { DATE_NAME, ID_LIKE } from './infer-spellings.js';
+import { dateNamed, ID_LIKE } from './infer-spellings.js';
 
 /**
  * A key: a column unique and never empty, integer or text, with an id-like name, else the first column
@@ -17,7 +17,7 @@ export function keyOf(csv: InferredCsv): string[] {
   const candidates = csv.columns.filter((c) => c.unique && !c.placeholder && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
   // Columns named by position (no header line) say nothing of what they hold: the first is no key for being first;
   // nor is a day's text (Xero's `Date`, `Opening Balance` among its days): days repeat in the next export.
-  const first = csv.headerless || DATE_NAME.test(csv.columns[0]?.name ?? '') ? undefined : candidates.find((c) => c === csv.columns[0]);
+  const first = csv.headerless || (csv.columns[0] && dateNamed(csv.columns[0].name, csv.columns[0].header)) ? undefined : candidates.find((c) => c === csv.columns[0]);
   const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? first;
   return chosen ? [chosen.name] : csv.pairKey ? [...csv.pairKey] : [];
 }
