@@ -16,6 +16,8 @@ export const STATISTICS_MARKS = [
   ...['F', 'nd', 'n.d.', ': c', ': z', ': u', ': n', ': b', ': e', ': p'],
   // Garmin's `--` for a figure a device did not record. (Not the Census' `N`: a column of `N` alone is a flag's no.)
   ...['--'],
+  // Japan's e-Stat tables' `…` (not available), an ellipsis of one character.
+  ...['\u2026'],
   // A spreadsheet's errors in place of a figure (a formula exported as its result).
   ...['#DIV/0!', '#REF!', '#VALUE!', '#NUM!', '#NAME?', '#NULL!', '#N/A!'],
   // The US Census' annotations of estimates and margins of error, and its API's sentinels in their place.

@@ -357,6 +357,15 @@ describe('inferCsv', () => {
     assert.equal((await infer('amounts.csv', ['取引番号,金額', '20240104,1', '20240131,2']))['c_53d6_5f15_756a_53f7']!.type, 'integer');
   });
 
+  test('PostgreSQL\'s t alone in a column beside columns of t and f is a boolean (Airbnb\'s has_availability); e-Stat\'s … marks a missing figure', async () => {
+    const listings = await infer('listings.csv', ['id,host_is_superhost,has_availability,hemisphere', '1,t,t,N', '2,f,t,N', '3,t,t,N']);
+    assert.deepEqual([listings['has_availability']!.type, listings['hemisphere']!.type], ['boolean', 'text']);
+    // Alone in its file, `t` says nothing.
+    assert.equal((await infer('flags.csv', ['id,flag', '1,t', '2,t']))['flag']!.type, 'text');
+    const estat = await infer('estat.csv', ['code,c2023', '01000,4417', '06000,…', '07000,4838']);
+    assert.deepEqual([estat['c2023']!.type, estat['c2023']!.nullValues], ['integer', ['…']]);
+  });
+
   test('a line with a field too many or too few keeps the delimiter (silver quarantines the line), so does a quote escaped with a backslash', async () => {
     const ragged = await inferFile('ragged.csv', ['id,name,v', ...Array.from({ length: 50 }, (_, i) => `${i},n${i},${i}`), '50,short']);
     assert.deepEqual([ragged.delimiter, ragged.columns.map((c) => c.name), ragged.rows], [',', ['id', 'name', 'v'], 50]);

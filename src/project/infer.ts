@@ -140,7 +140,12 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const booleans = headers.flatMap((_, i) => (Number(row[`values_${i}`]) > 0 && Number(row[`bool_${i}`]) === 0 ? [i] : []));
   // Statistics Canada's `F` is a mark beside numbers, and a boolean's false beside `T`: counted here as a spelling.
   const spelled = (i: number) => `CASE WHEN ${id(`c${i}`)} = 'F' THEN 'F' ELSE ${value(i)} END`;
-  Object.assign(row, await aggregate(engine, booleans.flatMap((i) => [`bool_and(length(${spelled(i)}) = 1) AS ${id(`letters_${i}`)}`, `count(DISTINCT lower(${spelled(i)})) AS ${id(`spellings_${i}`)}`]), source));
+  Object.assign(row, await aggregate(engine, booleans.flatMap((i) => [`bool_and(length(${spelled(i)}) = 1) AS ${id(`letters_${i}`)}`, `count(DISTINCT lower(${spelled(i)})) AS ${id(`spellings_${i}`)}`, `min(${spelled(i)}) AS ${id(`lo_${i}`)}`, `max(${spelled(i)}) AS ${id(`hi_${i}`)}`]), source));
+  // Unless it is PostgreSQL's `t` or `f` where another column of the file answers with both: Airbnb's `has_availability`,
+  // `t` in every row, beside `instant_bookable`'s `t` and `f`. (Not `N` beside `Y` and `N`: north; nor `F`: female.)
+  const letters = (i: number) => (row[`letters_${i}`] === true ? [String(row[`lo_${i}`]), String(row[`hi_${i}`])] : []);
+  const postgres = booleans.some((i) => letters(i).join() === 'f,t');
+  const oneLetter = (i: number) => letters(i).length > 0 && Number(row[`spellings_${i}`]) === 1 && !(postgres && letters(i).every((l) => l === 't' || l === 'f'));
   const firstRows = (columns: readonly number[]) => `(SELECT * FROM ${source(columns)} LIMIT ${FORMAT_SAMPLE_ROWS})`;
   const typeless = (readings: string[]) =>
     headers.flatMap((_, i) => {
@@ -222,7 +227,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       type = 'number';
       thousandsComma = true;
     }
-    else if (ok('bool') && !(row[`letters_${i}`] === true && get('spellings') === 1)) type = 'boolean';
+    else if (ok('bool') && !oneLetter(i)) type = 'boolean';
     else if (ok('date')) type = 'date';
     else if (ok('ts')) type = 'timestamp';
     else if (dateFormats.length) {
