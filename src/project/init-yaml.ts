@@ -91,7 +91,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
     const shown = csv.describedBy.filter(Boolean).slice(0, 3).map((v) => JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)).join(', ');
     lines.push(`# The first row under the header describes the columns (${shown}...): a second header, as US Census downloads have. The columns are typed from the rows under it; the run quarantines that row, its values not being numbers.`);
   }
-  if (csv.thousandsComma) lines.push(`# Numbers whose commas group thousands (2,067 and 13,436.29): the decimal separator is the point, and a comma is never a decimal one.`, `decimal_separator: "."`);
+  if (csv.thousandsComma) lines.push(`# Numbers whose commas group thousands (1,493,586; 2,067 beside 13,436.29): the decimal separator is the point, and a comma is never a decimal one.`, `decimal_separator: "."`);
   if (csv.decimalSeparator === ',') lines.push(`# Numbers with a decimal comma and no decimal point: 1.234,56 is 1234.56 (dots and spaces group thousands).`, `decimal_separator: ","`);
   if (csv.quote === 'none') lines.push(`# Values are never quoted: a " is a character like any other (12" Single), as IMDb's and many tab-separated exports write.`, `quote: none`);
   if (csv.backslashEscapes) lines.push(`# Written as PostgreSQL's text format (COPY ... TO) writes: \\t is a tab in a value, \\n a line break, \\\\ a backslash, \\N a missing value.`, `escape: backslash`);
