@@ -777,3 +777,78 @@ test('a later export renaming a column: the run and check --sources say how to g
     { id: 3, day: '2024-02-01' },
   ]);
 });
+
+test('Japanese exports and a statement in yen: amounts whose commas group thousands, ¥, 年月日 dates, a day\'s eight digits under 取引日 and e-Stat\'s … all load', async () => {
+  const dir = await initFrom(
+    'japan',
+    {
+      'yen_statement.csv': 'Date,Description,Withdrawal,Deposit,Balance\n2024-01-01,Txn 0,"29,814",,"1,493,586"\n2024-01-02,Txn 1,"48,650",,"1,444,936"\n2024-01-03,Txn 2,,"218,312","1,663,248"\n',
+      'chumon.csv': '注文番号,注文日,金額,取引日\n100000,2024年1月16日,"¥109,674",20240104\n100001,2024年3月4日,"¥946",20240131\n',
+      'estat.csv': '"都道府県コード","都道府県","2020年","2023年"\n"01000","北海道","8,416","8,359"\n"06000","山形県","…","-"\n"13000","東京都","12,560","12,548"\n',
+    },
+    'japan-project',
+  );
+  const yen = await fs.readFile(path.join(dir, 'datasets', 'yen_statement.yml'), 'utf8');
+  assert.match(yen, /^decimal_separator: "\."$/m);
+  assert.match(yen, /^ {2}withdrawal: \{ type: number \}/m);
+  const chumon = await fs.readFile(path.join(dir, 'datasets', 'chumon.yml'), 'utf8');
+  assert.match(chumon, /^ {2}c_6ce8_6587_65e5: \{ type: date, format: "%Y年%m月%d日" \} {3}# header "注文日"$/m);
+  assert.match(chumon, /^ {2}c_91d1_984d: \{ type: number, unit: "¥" \}/m);
+  assert.match(chumon, /^ {2}c_53d6_5f15_65e5: \{ type: date, format: "%Y%m%d" \}/m);
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'estat.yml'), 'utf8'), /^ {2}c_2020: \{ type: number, null_values: \["-", "…"\] \}/m);
+
+  const dataDir = path.join(root, 'japan-data');
+  const summary = await runProject(dir, dataDir);
+  assert.equal(summary.stages[1].quarantined, 0);
+  assert.deepEqual(await silverRows(dataDir, 'yen_statement', summary.runId, 'SELECT withdrawal, deposit, balance FROM $t ORDER BY "date"'), [
+    { withdrawal: 29814, deposit: null, balance: 1493586 },
+    { withdrawal: 48650, deposit: null, balance: 1444936 },
+    { withdrawal: null, deposit: 218312, balance: 1663248 },
+  ]);
+  assert.deepEqual(await silverRows(dataDir, 'chumon', summary.runId, 'SELECT CAST(c_6ce8_6587_65e5 AS VARCHAR) AS ordered, c_91d1_984d AS amount, CAST(c_53d6_5f15_65e5 AS VARCHAR) AS day FROM $t ORDER BY 1'), [
+    { ordered: '2024-01-16', amount: 109674, day: '2024-01-04' },
+    { ordered: '2024-03-04', amount: 946, day: '2024-01-31' },
+  ]);
+  assert.deepEqual(await silverRows(dataDir, 'estat', summary.runId, 'SELECT c_2020, c_2023 FROM $t ORDER BY 1 NULLS FIRST'), [
+    { c_2020: null, c_2023: null },
+    { c_2020: 8416, c_2023: 8359 },
+    { c_2020: 12560, c_2023: 12548 },
+  ]);
+
+  // Declared integers without the separator: every row quarantined, and the failure names the option that reads them.
+  await fs.writeFile(path.join(dir, 'datasets', 'yen_statement.yml'), yen.replace(/^decimal_separator: "\."\n/m, '').replace(/type: number/g, 'type: integer'));
+  const failed = await runCli(['run', '--project', dir], { DATA_DIR: path.join(root, 'japan-data-2') });
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.match(failed.stderr, /yen_statement: rule "not_empty": no valid row in the dataset after this run; 3 rows quarantined \(.*\): 3 of the rows set aside hold numbers whose commas group thousands \(30,825\), .*: declare decimal_separator: "\." in datasets\/yen_statement\.yml to read them/);
+});
+
+test('figures written from doubles (the World Bank\'s 16 digits), Lichess\' dates and Airbnb\'s t alone: init types them, and the next download\'s values of more decimals load too', async () => {
+  const dir = await initFrom(
+    'doubles',
+    {
+      'wdi.csv': 'Country Name,Country Code,2022\nWorld,WLD,100880427939258.6\nAruba,ABW,3544707788.05664\nTuvalu,TUV,60351161.237\n',
+      'games.csv': 'Event,UTCDate,Result\nRated Blitz game,2024.01.01,1-0\nRated Blitz game,2024.01.31,0-1\n',
+      'listings.csv': 'id,instant_bookable,has_availability\n1,t,t\n2,f,t\n',
+    },
+    'doubles-project',
+  );
+  const wdi = await fs.readFile(path.join(dir, 'datasets', 'wdi.yml'), 'utf8');
+  assert.match(wdi, /^ {2}c_2022: \{ type: number \} {3}# header "2022"$/m);
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'games.yml'), 'utf8'), /^ {2}utcdate: \{ type: date, format: "%Y\.%m\.%d" \}/m);
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'listings.yml'), 'utf8'), /^ {2}has_availability: \{ type: boolean \}/m);
+  // The next download: the same year's figures revised, with more decimals.
+  await fs.writeFile(path.join(dir, 'sources', 'wdi_2.csv'), 'Country Name,Country Code,2022\nWorld,WLD,100880427939258.61\nAruba,ABW,3544707788.0566406\nTuvalu,TUV,60351161.2376891\n');
+  const dataDir = path.join(root, 'doubles-data');
+  const summary = await runProject(dir, dataDir);
+  assert.equal(summary.stages[1].quarantined, 0);
+  assert.deepEqual(await silverRows(dataDir, 'wdi', summary.runId, 'SELECT country_code, c_2022 FROM $t ORDER BY c_2022'), [
+    { country_code: 'TUV', c_2022: 60351161.2376891 },
+    { country_code: 'ABW', c_2022: 3544707788.0566406 },
+    { country_code: 'WLD', c_2022: 100880427939258.61 },
+  ]);
+  assert.deepEqual(await silverRows(dataDir, 'games', summary.runId, 'SELECT CAST(utcdate AS VARCHAR) AS d FROM $t ORDER BY 1'), [{ d: '2024-01-01' }, { d: '2024-01-31' }]);
+  assert.deepEqual(await silverRows(dataDir, 'listings', summary.runId, 'SELECT has_availability, instant_bookable FROM $t ORDER BY id'), [
+    { has_availability: true, instant_bookable: true },
+    { has_availability: true, instant_bookable: false },
+  ]);
+});

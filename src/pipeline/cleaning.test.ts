@@ -315,6 +315,25 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(point.quarantine.map((q) => [q['_record'], q['_reason']]), [[3, 'invalid_number:x'], [6, 'invalid_number:x']]);
   });
 
+  test('numbers not read for their commas grouping thousands (no decimal_separator declared) say which option reads them, and are counted for the summary', async () => {
+    const spec = keyedById('statement', [], { id: { type: 'integer', required: true, personal: false }, withdrawal: { type: 'integer', required: false, personal: false }, fee: { type: 'number', required: false, personal: false, unit: '¥' } });
+    const { rows, quarantine, stats } = await clean(spec, 'id,withdrawal,fee\n1,"30,825",1\n2,"1,493,586",2\n3,12,"¥1,200"\n4,"12,5",3\n');
+    assert.deepEqual(rows, []);
+    const grouped = ' (its commas group thousands: declare decimal_separator: "." in the dataset to read it)';
+    assert.deepEqual(quarantine.map((q) => q['_detail']), [
+      `withdrawal "30,825" is not a valid integer${grouped}`,
+      `withdrawal "1,493,586" is not a valid integer${grouped}`,
+      `fee "¥1,200" is not a valid number (in ¥)${grouped}`,
+      'withdrawal "12,5" is not a valid integer',
+    ]);
+    assert.equal(stats.thousandsCommas, 3);
+    // Declared, the same values read; a dataset declaring the decimal comma is told nothing of thousands.
+    const point = await clean({ ...spec, decimalSeparator: '.' }, 'id,withdrawal,fee\n1,"30,825","¥1,200"\n');
+    assert.deepEqual([point.rows, point.stats.thousandsCommas], [[{ id: 1, withdrawal: 30825, fee: 1200 }], undefined]);
+    const comma = await clean({ ...spec, decimalSeparator: ',' }, 'id,withdrawal,fee\n1,"30,825",1\n');
+    assert.deepEqual([comma.quarantine.map((q) => q['_detail']), comma.stats.thousandsCommas], [['withdrawal "30,825" is not a valid integer'], undefined]);
+  });
+
   test('integers grouped by thousands as the declared separator groups them: 990\u00a0157 and 1.234 with decimal commas, 1,234 with a decimal point', async () => {
     const spec = { ...keyedById('pop', [], { id: { type: 'integer', required: true, personal: false }, n: { type: 'integer', required: false, personal: false } }), delimiter: ';' };
     const comma = await clean({ ...spec, decimalSeparator: ',' }, 'id;n\n1;990\u00a0157\n2;1.234\n3;12\n4;1,5\n');

@@ -7,6 +7,7 @@ import { bufferOption, judgedRows, type JudgeOptions } from './judging.js';
 import { headerOption, skipOption } from './csv-header.js';
 import { numberAsEditors, recordShifts } from './reader-lines.js';
 import { datesInOtherOrder, slashOrder } from './date-order.js';
+import { optionHints, type OptionHints } from './option-hints.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
@@ -18,7 +19,7 @@ import { SCRATCH_PARQUET } from './merge.js';
  * in the quarantine file with its reason. The valid rows stay in DuckDB for the merge into silver (merge.ts).
  */
 
-export interface CleaningStats {
+export interface CleaningStats extends OptionHints {
   dataset: string;
   rowsIn: number;
   rowsOut: number;
@@ -27,10 +28,7 @@ export interface CleaningStats {
   exactDuplicates: number;
   /** Quarantined rows per reason code, e.g. { "invalid_date:date_achat": 3 }. */
   reasons: Record<string, number>;
-  /** Of the lines quarantined as malformed in a dataset without `escape`, those holding `\"`: a MySQL-style export (the summary names the option). */
-  backslashQuotes?: number;
-  /** Of those of a tab-separated dataset with quotes, those holding a `"`: an export that quotes nothing, as IMDb's (the summary names `quote: none`). */
-  literalQuotes?: number;
+  // And (OptionHints) the rows set aside that an option would read: the summary names it.
 }
 
 export interface CleaningResult {
@@ -246,12 +244,8 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     const rejectRows = await engine.rows(`SELECT ${rejectReason} AS reason, count(*) AS n FROM ${rejects} GROUP BY ALL`);
     for (const r of rejectRows) reasons[String(r['reason'])] = Number(r['n']);
   }
-  // Malformed lines holding \" are most likely a MySQL export's: the summary says which option reads them.
-  // A quote inside a field (`12" Single`), not one around a field (`"---"`, a footer written quoted): a file that quotes nothing.
-  const [escaped] = rejected > 0 && !spec.quote ? await engine.rows(`SELECT count(*) FILTER (WHERE contains(csv_line, '\\"')) AS n, count(*) FILTER (WHERE regexp_matches(csv_line, '[^\\t"]"[^\\t"]')) AS quotes FROM ${rejects}`) : [];
-  const backslashQuotes = spec.escape ? 0 : Number(escaped?.['n'] ?? 0);
-  // Tab-separated lines holding a quote inside a field: most likely an export that quotes nothing (`12" Single`).
-  const literalQuotes = spec.delimiter === '\t' && !backslashQuotes ? Number(escaped?.['quotes'] ?? 0) : 0;
+  // Malformed lines holding \" are most likely a MySQL export's, `30,825` not read a number with commas grouping thousands: the summary says which option reads them.
+  const hints = await optionHints(engine, spec, { table: rejects, rejected }, checked, reasons);
   const quarantined = Object.values(reasons).reduce((a, b) => a + b, 0);
 
   const quarantineFile = path.join(options.outDir, `${t}.quarantine.parquet`);
@@ -278,8 +272,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     emptyRows: byVerdict.get('empty_row') ?? 0,
     exactDuplicates: byVerdict.get('exact_duplicate') ?? 0,
     reasons,
-    ...(backslashQuotes ? { backslashQuotes } : {}),
-    ...(literalQuotes ? { literalQuotes } : {}),
+    ...hints,
   };
   return {
     stats,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DatasetSpec, ReferenceSpec } from '../project/types.js';
 import { parquetFiles, sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
-import type { QualityCheck } from './cleaning.js';
+import type { CleaningStats, QualityCheck } from './cleaning.js';
 import { sqlType } from './row-rules.js';
 import { datasetRules } from './dataset-rules.js';
 import { partitioning } from './partitioning.js';
@@ -35,7 +35,7 @@ export interface MergeInput {
   /** Files of the dataset waiting in quarantine (named when the dataset ends empty). */
   waiting?: string[];
   /** The new files' rows set aside by the cleaning, per reason: named when the dataset ends empty. */
-  setAside?: Record<string, number>;
+  setAside?: Pick<CleaningStats, 'reasons' | 'thousandsCommas'>;
 }
 
 export interface MergeResult {

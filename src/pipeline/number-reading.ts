@@ -36,6 +36,20 @@ function commaNumberExpr(r: string, type: string): string {
 /** The units `init --from-csv` recognises around numbers: currency symbols, codes set apart by a space (Salesforce's `USD 1,234.50`) and the percent sign. */
 export const KNOWN_UNITS = ['R$', 'US$', '$', '€', '£', '¥', '₹', '%', 'USD', 'EUR', 'GBP', 'CAD', 'AUD', 'CHF', 'JPY', 'INR', 'BRL'] as const;
 
+/** SQL: text `r` holds a number whose commas group thousands (`30,825`, `¥1,493,586`, `-1,234.5`), digits on neither side. */
+export const commaGrouped = (r: string) => `regexp_matches(${r}, '(^|[^0-9.,])[1-9][0-9]{0,2}(,[0-9]{3})+([.][0-9]*)?($|[^0-9.,])')`;
+
+/**
+ * SQL: for raw value `r` of a number column that did not read, the option that reads it, in
+ * parentheses, or '': its unit, where the column declares none (`$5`); `decimal_separator: "."` where
+ * its commas group thousands and the dataset declares no separator (`30,825`, which may be 30.825 else).
+ */
+export function numberHints(r: string, unit: string | undefined, decimalSeparator: DecimalSeparator | undefined): string {
+  const units = unit === undefined ? KNOWN_UNITS.map((u) => `WHEN contains(${r}, ${str(u)}) THEN ${str(` (declare unit: "${u}" on the column to read it)`)}`) : [];
+  const thousands = decimalSeparator === undefined ? [`WHEN ${commaGrouped(r)} THEN ${str(' (its commas group thousands: declare decimal_separator: "." in the dataset to read it)')}`] : [];
+  return units.length + thousands.length ? `CASE ${[...units, ...thousands].join(' ')} ELSE '' END` : "''";
+}
+
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // Digits with the separators silver's number reading knows (dots, commas, spaces, non-breaking ones); it
 // judges them. A point may end them (`$5.`), as some exports print whole amounts.

@@ -1,6 +1,6 @@
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, DecimalSeparator, Severity } from '../project/types.js';
-import { floatWrittenInteger, KNOWN_UNITS, numberExpr, unicodeSpaced, unicodeTrimmed, withoutUnit } from './number-reading.js';
+import { floatWrittenInteger, numberExpr, numberHints, unicodeSpaced, unicodeTrimmed, withoutUnit } from './number-reading.js';
 
 /**
  * A dataset's declarations as SQL over one row: the typed value of each raw text column, whether it is
@@ -231,9 +231,10 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
       const asNumber = typedExpr(raw(name), { ...col, type: 'number' }, raw(name), spec.decimalSeparator);
       const scale = col.scale ?? 2;
       const scaleHint = col.type === 'decimal' ? ` WHEN abs(${asNumber}) >= 1e${18 - scale} THEN ${str(` (too large for a decimal of scale ${scale}: type number holds it)`)} WHEN ${asNumber} IS NOT NULL THEN ${str(` (more than ${scale} decimals: declare a larger scale, or type number)`)}` : '';
-      // A currency or percent sign in a number of a column declared without it: the option that reads it, named.
+      // A currency or percent sign in a number of a column declared without it, commas grouping thousands in a
+      // dataset without a decimal separator: the option that reads it, named.
       const numeric = col.type === 'integer' || col.type === 'number' || col.type === 'decimal';
-      const unitHint = numeric && col.unit === undefined ? ` WHEN regexp_matches(${raw(name)}, '[0-9]') THEN ${unitHints(raw(name))}` : '';
+      const unitHint = numeric ? ` WHEN regexp_matches(${raw(name)}, '[0-9]') THEN ${numberHints(raw(name), col.unit, spec.decimalSeparator)}` : '';
       rules.push({
         rule: 'type',
         column: name,
@@ -271,11 +272,6 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
     }
   }
   return rules;
-}
-
-/** For a value holding one of the known units, the option that reads it; else ''. */
-function unitHints(r: string): string {
-  return `CASE ${KNOWN_UNITS.map((u) => `WHEN contains(${r}, ${str(u)}) THEN ${str(` (declare unit: "${u}" on the column to read it)`)}`).join(' ')} ELSE '' END`;
 }
 
 /** The first failed `error` rule of a row, as [code, human detail] SQL expressions. */

@@ -2,6 +2,7 @@ import { sqlIdent as id } from '../engine/duckdb.js';
 import { KNOWN_UNITS, numberExpr, withoutUnit } from '../pipeline/number-reading.js';
 import { zeroLed } from './infer-spellings.js';
 import type { Rows } from './infer-sql.js';
+import type { DecimalSeparator } from './types.js';
 
 /** `count(*) FILTER` of the rows where column i has a value and `test` gives NULL. */
 export type Fails = (i: number, test: string) => string;
@@ -9,7 +10,7 @@ export type Fails = (i: number, test: string) => string;
 /**
  * The counts that type a column of numbers, for value `v` of column i: the values that fail each
  * reading (`int`, `num`; `numc` with decimal commas, `nump` with commas grouping thousands), and the
- * values that tell one convention from the other (`dc`, `dd`, `dtt`, `dt`, `pi`).
+ * values that tell one convention from the other (`dc`, `dd`, `dtt`, `dt`, `ctt`, `ct`, `pi`: see decimalSeparatorOf).
  */
 export function numberTests(v: string, i: number, fails: Fails, idLike = false): string[] {
   // A number as silver reads it, finite, and not an id of more digits than a double holds exactly.
@@ -30,12 +31,41 @@ export function numberTests(v: string, i: number, fails: Fails, idLike = false):
     // Dots that can group thousands only (`3.410.256`), or may (`59.594`), and plain integers (`946`) beside them.
     `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3}){2,}')) AS ${id(`dtt_${i}`)}`,
     `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}[.][0-9]{3}')) AS ${id(`dt_${i}`)}`,
+    // The same with commas: `1,493,586` (thousands only), `29,814` (thousands, or three decimals).
+    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3}){2,}([.][0-9]*)?')) AS ${id(`ctt_${i}`)}`,
+    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')) AS ${id(`ct_${i}`)}`,
     `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]+')) AS ${id(`pi_${i}`)}`,
     // Zero-padded values (`007`), which a number column would read without their zeros.
     `count(*) FILTER (WHERE ${zeroLed(v)}) AS ${id(`zl_${i}`)}`,
     // The longest value: one of 16 characters or more may hold more digits than a double (see wideNumbers).
     `max(strlen(${v})) AS ${id(`len_${i}`)}`,
   ];
+}
+
+/** Letters of the scripts of Chinese, Japanese and Korean, whose exports write a decimal point and group thousands with commas. */
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+/**
+ * The file's decimal separator, from the counts of numberTests (`n(k, i)`: count k of column i):
+ * `.` where a number has a decimal point; `,` where one has a decimal comma (and none a point), or dots
+ * group thousands. Where no decimal tells, `.` too when commas group thousands in a column of numbers:
+ * `1,493,586` among them (two commas: no decimal one); or `29,814` beside `946` in a comma-separated
+ * file (a number past 999 grouped, one below not; a decimal comma there would have been quoted too);
+ * or a header in Chinese, Japanese or Korean, whose locales write decimal points (e-Stat's `8,416`,
+ * MUFG's `51,850`). Not for `1,859` alone, which may be a fuel price of three decimals.
+ */
+export function decimalSeparatorOf(n: (k: string, i: number) => number, headers: string[], delimiter: string): DecimalSeparator | undefined {
+  const columns = headers.map((_, i) => i);
+  const sum = (k: string) => columns.reduce((total, i) => total + n(k, i), 0);
+  if (sum('dd') > 0) return '.';
+  // No decimal either way, but a column of numbers whose dots group thousands: `3.410.256` (two dots: no
+  // decimal point), or `59.594` beside `946` in a `;`-separated file (Destatis' counts: a number past
+  // 999 grouped, one below not). Not `1.859` alone (fuel prices), nor an IP address (not numbers).
+  const dotThousands = columns.some((i) => n('values', i) > 0 && n('numc', i) === 0 && (n('dtt', i) > 0 || (delimiter === ';' && n('dt', i) > 0 && n('pi', i) > 0)));
+  if (sum('dc') > 0 || dotThousands) return ',';
+  const commaGrouped = columns.filter((i) => n('values', i) > 0 && n('nump', i) === 0 && n('ct', i) + n('ctt', i) > 0);
+  const thousands = commaGrouped.some((i) => n('ctt', i) > 0 || (delimiter === ',' && n('pi', i) > 0)) || headers.some((h) => CJK.test(h));
+  return commaGrouped.length && thousands ? '.' : undefined;
 }
 
 type Aggregate = (selects: string[], from: Rows) => Promise<Record<string, unknown>>;
@@ -67,7 +97,7 @@ export async function unitColumns(aggregate: Aggregate, candidates: number[], va
   for (const [i, unit] of units) {
     if (['int', 'num', 'numc', 'nump'].every((k) => Number(counts[`${k}_${i}`]) !== 0)) continue;
     numbers.set(i, unit);
-    for (const k of ['int', 'num', 'numc', 'nump', 'dc', 'dd', 'dtt', 'dt', 'pi', 'zl', 'len']) row[`${k}_${i}`] = counts[`${k}_${i}`];
+    for (const k of ['int', 'num', 'numc', 'nump', 'dc', 'dd', 'dtt', 'dt', 'ctt', 'ct', 'pi', 'zl', 'len']) row[`${k}_${i}`] = counts[`${k}_${i}`];
   }
   return numbers;
 }
@@ -75,17 +105,28 @@ export async function unitColumns(aggregate: Aggregate, candidates: number[], va
 /**
  * Columns of numbers of more significant digits than a double holds exactly (15: `99999999999999.9999`,
  * a ledger's amounts), each with the scale of a decimal that holds them all (DECIMAL(18, s)), or
- * undefined when none does (text then). Read only where a value is 16 characters long or more.
+ * undefined when none does (text then). Read only where a value is 16 characters long or more. Not the
+ * columns whose long values are each what a double prints (its shortest digits, or 17 of them) and
+ * whose decimals go past cents: measurements a program wrote from doubles (the World Bank's
+ * `100880427939258.6` beside `3544707788.05664`, OWID's ten decimals), which stay `number`; as a decimal
+ * of the scale of one download, the next year's value of more decimals would be quarantined.
  */
 export async function wideNumbers(aggregate: Aggregate, columns: number[], value: (i: number) => string, source: Rows, separator: ',' | '.' | undefined, row: Record<string, unknown>): Promise<Map<number, number | undefined>> {
   const long = columns.filter((i) => Number(row[`len_${i}`]) >= 16);
   const sep = separator === ',' ? "','" : "'.'";
   const digits = (v: string) => `length(regexp_replace(${v}, '[^0-9]', '', 'g'))`;
+  // The significant digits of a number's text, without its exponent: `1.2345678901234568e-05` → `12345678901234568`.
+  const significant = (t: string) => `rtrim(ltrim(regexp_replace(split_part(lower(${t}), 'e', 1), '[^0-9]', '', 'g'), '0'), '0')`;
+  const printedByDouble = (v: string) => {
+    const double = numberExpr(v, 'DOUBLE', separator);
+    return `coalesce(${significant(v)} IN (${significant(`CAST(${double} AS VARCHAR)`)}, ${significant(`printf('%.17g', ${double})`)}), false)`;
+  };
   const counts = await aggregate(
     long.flatMap((i) => [
       `max(length(ltrim(regexp_replace(${value(i)}, '[^0-9]', '', 'g'), '0'))) AS ${id(`sig_${i}`)}`,
       `max(${digits(`split_part(${value(i)}, ${sep}, 1)`)}) AS ${id(`whole_${i}`)}`,
       `max(CASE WHEN contains(${value(i)}, ${sep}) THEN ${digits(`split_part(${value(i)}, ${sep}, 2)`)} ELSE 0 END) AS ${id(`frac_${i}`)}`,
+      `count(*) FILTER (WHERE length(${significant(value(i))}) > 15 AND NOT ${printedByDouble(value(i))}) AS ${id(`exact_${i}`)}`,
     ]),
     source,
   );
@@ -93,6 +134,7 @@ export async function wideNumbers(aggregate: Aggregate, columns: number[], value
   for (const i of long) {
     if (Number(counts[`sig_${i}`]) <= 15) continue;
     const [whole, scale] = [Number(counts[`whole_${i}`]), Number(counts[`frac_${i}`])];
+    if (scale > 2 && Number(counts[`exact_${i}`]) === 0) continue;
     wide.set(i, whole + scale <= 18 ? scale : undefined);
   }
   return wide;

@@ -16,6 +16,8 @@ export const STATISTICS_MARKS = [
   ...['F', 'nd', 'n.d.', ': c', ': z', ': u', ': n', ': b', ': e', ': p'],
   // Garmin's `--` for a figure a device did not record. (Not the Census' `N`: a column of `N` alone is a flag's no.)
   ...['--'],
+  // Japan's e-Stat tables' `…` (not available), an ellipsis of one character.
+  ...['\u2026'],
   // A spreadsheet's errors in place of a figure (a formula exported as its result).
   ...['#DIV/0!', '#REF!', '#VALUE!', '#NUM!', '#NAME?', '#NULL!', '#N/A!'],
   // The US Census' annotations of estimates and margins of error, and its API's sentinels in their place.
@@ -23,10 +25,18 @@ export const STATISTICS_MARKS = [
 ];
 /** A column named as a day (GA4's `Date` of `20240101`): its eight digits are a date, not a number. */
 export const DATE_NAME = /(^|_)(date|day|jour|datum|fecha|data)$/;
+/** The same in Chinese, Japanese and Korean headers (`日付`, `取引日`, `年月日`, `交易日期`, `날짜`, `거래일자`), whose names are code points (`c_53d6_5f15_65e5`). */
+const DATE_HEADER = /(日|日付|日期|날짜|일자)$/u;
+/** Whether a column is named as a day, by its name or its header as written. */
+export const dateNamed = (name: string, header: string) => DATE_NAME.test(name) || DATE_HEADER.test(header.trim());
 /** With a two-digit year too ("01/05/24"), which %Y would read as the year 24. */
-export const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d', '%d/%m/%y', '%m/%d/%y', '%d.%m.%y'];
-/** And dates with an English month name ("Jan 1 2000", "01-Jan-2020", "March 5, 2024"), without a time of day. */
-export const DATE_FORMATS = [...NUMERIC_DATE_FORMATS, '%b %d %Y', '%b %d, %Y', '%d %b %Y', '%d-%b-%Y', '%B %d %Y', '%B %d, %Y', '%d %B %Y', '%d/%b/%y', '%d/%b/%Y'];
+/** And Lichess' (PGN's) `2024.01.31`. */
+export const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d', '%d/%m/%y', '%m/%d/%y', '%d.%m.%y', '%Y.%m.%d'];
+/**
+ * And dates with an English month name ("Jan 1 2000", "01-Jan-2020", "March 5, 2024"), without a time of day;
+ * and as Japanese and Chinese (`2024年1月16日`) and Korean (`2024년 1월 16일`) write them.
+ */
+export const DATE_FORMATS = [...NUMERIC_DATE_FORMATS, '%b %d %Y', '%b %d, %Y', '%d %b %Y', '%d-%b-%Y', '%B %d %Y', '%B %d, %Y', '%d %B %Y', '%d/%b/%y', '%d/%b/%Y', '%Y年%m月%d日', '%Y년 %m월 %d일'];
 const TIME_SUFFIXES = [' %H:%M:%S', ' %H:%M', 'T%H:%M:%S', ' %I:%M:%S %p', ' %I:%M %p'];
 // And Jira's `01/Mar/24 10:15 AM`.
 // And month names with a time: Strava's `Jan 5, 2024, 7:12:00 AM`, `5 Jan 2024 07:12:00`.

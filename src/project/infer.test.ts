@@ -239,6 +239,18 @@ describe('inferCsv', () => {
     assert.deepEqual([ledger['rate']!.type, ledger['rate']!.scale], ['number', undefined]);
   });
 
+  test('numbers a program wrote from doubles (16 or 17 digits, decimals past cents) stay number, not a decimal of one file\'s scale or text; cents stay decimal', async () => {
+    // The World Bank's GDP: 16 and 17 digits, a decimal of 18 would hold neither year whole.
+    const wdi = await infer('wdi.csv', ['Country Name,Country Code,2022,2023', 'World,WLD,100880427939258.6,105435039802894.55', 'Aruba,ABW,3544707788.05664,3648573136.31285', 'Tuvalu,TUV,60351161.2376891,']);
+    assert.deepEqual([wdi['c_2022']!.type, wdi['c_2023']!.type, wdi['c_2022']!.tooPrecise], ['number', 'number', undefined]);
+    // OWID's ten decimals (a trailing zero too), and 17 digits as C's %.17g prints a double.
+    const owid = await infer('owid.csv', ['iso_code,excess_mortality_cumulative_absolute,rate', 'AFG,207883.2527684475,19.989999999999998', 'ALB,-4243.1687172908,0.5', 'DZA,262085.6520622440,1.25']);
+    assert.deepEqual([owid['excess_mortality_cumulative_absolute']!.type, owid['rate']!.type], ['number', 'number']);
+    // A ledger's cents: a decimal, summed exactly, though a double prints them back.
+    const money = await infer('money.csv', ['id,total', '1,12345678901234.56', '2,5.10']);
+    assert.deepEqual([money['total']!.type, money['total']!.scale], ['decimal', 2]);
+  });
+
   test('a file without a header line is read as rows, its columns named by position (header: false); so is one whose title is followed by rows', async () => {
     const rows = ['39, State-gov, 77516, Bachelors, 13, Never-married, White, Male, <=50K', '50, Self-emp-not-inc, 83311, Bachelors, 13, Married-civ-spouse, White, Male, <=50K', '38, Private, 215646, HS-grad, 9, Divorced, White, Male, <=50K', '53, Private, 234721, 11th, 7, Married-civ-spouse, Black, Male, >50K', '28, State-gov, 338409, Bachelors, 13, Married-civ-spouse, Black, Female, <=50K'];
     const adult = await inferFile('adult.csv', rows);
@@ -332,6 +344,28 @@ describe('inferCsv', () => {
     assert.deepEqual([c['hemisphere']!.type, c['answer']!.type], ['text', 'boolean']);
   });
 
+  test('dates as Chinese, Japanese, Korean and Lichess exports write them: a day\'s eight digits under 取引日, 2024年1月16日, 2024년 1월 16일, 2024.01.31', async () => {
+    const c = await infer('bank.csv', ['取引日,入出金(円),注文日,날짜,UTCDate', '20240104,27678,2024年1月16日,2024년 1월 16일,2024.01.01', '20240131,-1510,2024年3月4日,2024년 12월 1일,2024.01.31']);
+    assert.deepEqual(Object.values(c).map((col) => [col.type, col.format]), [
+      ['date', '%Y%m%d'],
+      ['integer', undefined],
+      ['date', '%Y年%m月%d日'],
+      ['date', '%Y년 %m월 %d일'],
+      ['date', '%Y.%m.%d'],
+    ]);
+    // Not eight digits under another header: an amount.
+    assert.equal((await infer('amounts.csv', ['取引番号,金額', '20240104,1', '20240131,2']))['c_53d6_5f15_756a_53f7']!.type, 'integer');
+  });
+
+  test('PostgreSQL\'s t alone in a column beside columns of t and f is a boolean (Airbnb\'s has_availability); e-Stat\'s … marks a missing figure', async () => {
+    const listings = await infer('listings.csv', ['id,host_is_superhost,has_availability,hemisphere', '1,t,t,N', '2,f,t,N', '3,t,t,N']);
+    assert.deepEqual([listings['has_availability']!.type, listings['hemisphere']!.type], ['boolean', 'text']);
+    // Alone in its file, `t` says nothing.
+    assert.equal((await infer('flags.csv', ['id,flag', '1,t', '2,t']))['flag']!.type, 'text');
+    const estat = await infer('estat.csv', ['code,c2023', '01000,4417', '06000,…', '07000,4838']);
+    assert.deepEqual([estat['c2023']!.type, estat['c2023']!.nullValues], ['integer', ['…']]);
+  });
+
   test('a line with a field too many or too few keeps the delimiter (silver quarantines the line), so does a quote escaped with a backslash', async () => {
     const ragged = await inferFile('ragged.csv', ['id,name,v', ...Array.from({ length: 50 }, (_, i) => `${i},n${i},${i}`), '50,short']);
     assert.deepEqual([ragged.delimiter, ragged.columns.map((c) => c.name), ragged.rows], [',', ['id', 'name', 'v'], 50]);
@@ -380,6 +414,23 @@ describe('inferCsv', () => {
     assert.deepEqual([counts.decimalSeparator, counts.columns[1]!.type], [',', 'number']);
     // One dot of three digits in a comma-separated file: nothing tells.
     assert.equal((await inferFile('counts2.csv', ['city,people', 'Lyon,1.234', 'Paris,2.100'])).decimalSeparator, undefined);
+  });
+
+  test('whole amounts whose commas group thousands, no decimal anywhere: decimal_separator "." where the file tells it; 1,859 alone stays text', async () => {
+    // A bank statement in yen: `1,493,586` (two commas: no decimal one) tells the one-comma `29,814` of the other column too.
+    const yen = await inferFile('yen.csv', ['Date,Description,Withdrawal,Deposit,Balance', '2024-01-01,Txn 0,"29,814",,"1,493,586"', '2024-01-02,Txn 1,"48,650",,"1,444,936"', '2024-01-03,Txn 2,,"218,312","1,663,248"']);
+    assert.deepEqual([yen.decimalSeparator, yen.thousandsComma, yen.columns.map((c) => c.type)], ['.', true, ['date', 'text', 'number', 'number', 'number']]);
+    // One comma each, but a number below 1,000 written without one in a comma-separated file (a decimal comma would read 946 beside 29.814).
+    const counts = await inferFile('visits.csv', ['site,visits', 'a,"29,814"', 'b,946', 'c,"12,005"']);
+    assert.deepEqual([counts.thousandsComma, counts.columns[1]!.type], [true, 'number']);
+    // A header in Japanese (e-Stat's population in thousands, MUFG's amounts): its locale writes decimal points.
+    const estat = await inferFile('estat.csv', ['都道府県コード,都道府県,2020年', '"01000","北海道","8,416"', '"02000","青森県","12,560"', '"03000","岩手県","3,809"']);
+    assert.deepEqual([estat.thousandsComma, estat.columns[2]!.type], [true, 'number']);
+    // Three decimals after a comma alone (fuel prices in a ; or tab-separated file): nothing tells.
+    for (const [name, lines] of [['carburants.csv', ['ville;prix', 'Bourg;"1,859"', 'Lyon;"1,949"']], ['carburants.tsv', ['ville\tprix', 'Bourg\t1,859', 'Lyon\t2,019']]] as const) {
+      const fuel = await inferFile(name, [...lines]);
+      assert.deepEqual([fuel.thousandsComma, fuel.columns[1]!.type], [undefined, 'text'], name);
+    }
   });
 
   test('amounts with a currency or percent sign are numbers of that unit; two currencies in a column, or signs in text, stay text', async () => {

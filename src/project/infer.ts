@@ -13,10 +13,10 @@ import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { zeroPlaceholders } from './infer-key.js';
 import { aggregate, textReader } from './infer-sql.js';
 import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
-import { BOOLEANS, CODE_NAME, DATE_FORMATS, DATE_NAME, ID_LIKE, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
-import { numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
+import { BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
+import { decimalSeparatorOf, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
-import type { ColumnType, DecimalSeparator } from './types.js';
+import type { ColumnType } from './types.js';
 import { valuesInText, type InferredColumn, type InferredCsv } from './inferred.js';
 
 export type { InferredColumn, InferredCsv } from './inferred.js';
@@ -123,7 +123,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${tokens}) AS ${id(`tokens_${i}`)}`,
       `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${marks}) AS ${id(`marks_${i}`)}`,
       // Eight digits of a day (GA4's `20240101`) in a column named as a date.
-      ...(DATE_NAME.test(names[i]!) ? [`${fails(i, `CASE WHEN regexp_full_match(${v}, '(19|20)[0-9]{6}') THEN try_strptime(${v}, '%Y%m%d') END`)} AS ${id(`ymd_${i}`)}`] : []),
+      ...(dateNamed(names[i]!, fields[i]!) ? [`${fails(i, `CASE WHEN regexp_full_match(${v}, '(19|20)[0-9]{6}') THEN try_strptime(${v}, '%Y%m%d') END`)} AS ${id(`ymd_${i}`)}`] : []),
       ...numberTests(v, i, fails, ID_LIKE.test(names[i]!)),
       // (0 and 1 among words: `True`, `0`, `false`, `1` in one column, as silver reads them. 0 and 1 alone are integers, tested first.)
       `${fails(i, `CASE WHEN lower(${v}) IN (${[...BOOLEANS, '0', '1'].map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
@@ -140,7 +140,12 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const booleans = headers.flatMap((_, i) => (Number(row[`values_${i}`]) > 0 && Number(row[`bool_${i}`]) === 0 ? [i] : []));
   // Statistics Canada's `F` is a mark beside numbers, and a boolean's false beside `T`: counted here as a spelling.
   const spelled = (i: number) => `CASE WHEN ${id(`c${i}`)} = 'F' THEN 'F' ELSE ${value(i)} END`;
-  Object.assign(row, await aggregate(engine, booleans.flatMap((i) => [`bool_and(length(${spelled(i)}) = 1) AS ${id(`letters_${i}`)}`, `count(DISTINCT lower(${spelled(i)})) AS ${id(`spellings_${i}`)}`]), source));
+  Object.assign(row, await aggregate(engine, booleans.flatMap((i) => [`bool_and(length(${spelled(i)}) = 1) AS ${id(`letters_${i}`)}`, `count(DISTINCT lower(${spelled(i)})) AS ${id(`spellings_${i}`)}`, `min(${spelled(i)}) AS ${id(`lo_${i}`)}`, `max(${spelled(i)}) AS ${id(`hi_${i}`)}`]), source));
+  // Unless it is PostgreSQL's `t` or `f` where another column of the file answers with both: Airbnb's `has_availability`,
+  // `t` in every row, beside `instant_bookable`'s `t` and `f`. (Not `N` beside `Y` and `N`: north; nor `F`: female.)
+  const letters = (i: number) => (row[`letters_${i}`] === true ? [String(row[`lo_${i}`]), String(row[`hi_${i}`])] : []);
+  const postgres = booleans.some((i) => letters(i).join() === 'f,t');
+  const oneLetter = (i: number) => letters(i).length > 0 && Number(row[`spellings_${i}`]) === 1 && !(postgres && letters(i).every((l) => l === 't' || l === 'f'));
   const firstRows = (columns: readonly number[]) => `(SELECT * FROM ${source(columns)} LIMIT ${FORMAT_SAMPLE_ROWS})`;
   const typeless = (readings: string[]) =>
     headers.flatMap((_, i) => {
@@ -149,7 +154,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     });
   // Amounts with a currency or percent sign: numbers of that unit (`unit: "$"`).
   const units = await unitColumns((selects, from) => aggregate(engine, selects, from, onProgress), typeless(['int', 'num', 'numc', 'nump', 'bool', 'date', 'ts']), value, fails, source, firstRows, row);
-  // The 44 date and timestamp formats are tried only on the columns that have no type yet: first on the
+  // The dozens of date and timestamp formats are tried only on the columns that have no type yet: first on the
   // file's first rows, then on every row for the formats that read all of those. Trying them all on
   // every value of every column took minutes on a file of millions of rows.
   // Every format has a day and a year in digits: a column with a value of fewer than two digits in
@@ -191,14 +196,9 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
     ),
   );
   const rows = Number(row['n']);
-  // Decimal commas somewhere, and no decimal point anywhere: the file writes `1.234,56` (German, French... exports).
   const sum = (k: string) => headers.reduce((n, _, i) => n + Number(row[`${k}_${i}`]), 0);
-  // No decimal either way, but a column of numbers whose dots group thousands: `3.410.256` (two dots: no
-  // decimal point), or `59.594` beside `946` in a `;`-separated file (Destatis' counts: a number past
-  // 999 grouped, one below not). Not `1.859` alone (fuel prices), nor an IP address (not numbers).
-  const n = (k: string, i: number) => Number(row[`${k}_${i}`]);
-  const dotThousands = headers.some((_, i) => n('values', i) > 0 && n('numc', i) === 0 && (n('dtt', i) > 0 || (delimiter === ';' && n('dt', i) > 0 && n('pi', i) > 0)));
-  const decimalSeparator: DecimalSeparator | undefined = sum('dd') > 0 ? '.' : sum('dc') > 0 || dotThousands ? ',' : undefined;
+  // `,` for `1.234,56` (German, French... exports), `.` for `1,234.50`, or for `1,493,586` where no decimal tells.
+  const decimalSeparator = decimalSeparatorOf((k, i) => Number(row[`${k}_${i}`]), headers, delimiter);
   const european = delimiter === ';' || decimalSeparator === ',';
   const nullValues = new Set<string>();
   const textTokens: InferredCsv['textTokens'] = [];
@@ -227,7 +227,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       type = 'number';
       thousandsComma = true;
     }
-    else if (ok('bool') && !(row[`letters_${i}`] === true && get('spellings') === 1)) type = 'boolean';
+    else if (ok('bool') && !oneLetter(i)) type = 'boolean';
     else if (ok('date')) type = 'date';
     else if (ok('ts')) type = 'timestamp';
     else if (dateFormats.length) {

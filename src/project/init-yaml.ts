@@ -4,7 +4,7 @@ import { RESERVED_PARAMETERS } from './load.js';
 
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found, and a starter KPI. */
 
-import { DATE_NAME, ID_LIKE } from './infer-spellings.js';
+import { dateNamed, ID_LIKE } from './infer-spellings.js';
 
 /**
  * A key: a column unique and never empty, integer or text, with an id-like name, else the first column
@@ -17,7 +17,7 @@ export function keyOf(csv: InferredCsv): string[] {
   const candidates = csv.columns.filter((c) => c.unique && !c.placeholder && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
   // Columns named by position (no header line) say nothing of what they hold: the first is no key for being first;
   // nor is a day's text (Xero's `Date`, `Opening Balance` among its days): days repeat in the next export.
-  const first = csv.headerless || DATE_NAME.test(csv.columns[0]?.name ?? '') ? undefined : candidates.find((c) => c === csv.columns[0]);
+  const first = csv.headerless || (csv.columns[0] && dateNamed(csv.columns[0].name, csv.columns[0].header)) ? undefined : candidates.find((c) => c === csv.columns[0]);
   const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? first;
   return chosen ? [chosen.name] : csv.pairKey ? [...csv.pairKey] : [];
 }
@@ -91,7 +91,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
     const shown = csv.describedBy.filter(Boolean).slice(0, 3).map((v) => JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)).join(', ');
     lines.push(`# The first row under the header describes the columns (${shown}...): a second header, as US Census downloads have. The columns are typed from the rows under it; the run quarantines that row, its values not being numbers.`);
   }
-  if (csv.thousandsComma) lines.push(`# Numbers whose commas group thousands (2,067 and 13,436.29): the decimal separator is the point, and a comma is never a decimal one.`, `decimal_separator: "."`);
+  if (csv.thousandsComma) lines.push(`# Numbers whose commas group thousands (1,493,586; 2,067 beside 13,436.29): the decimal separator is the point, and a comma is never a decimal one.`, `decimal_separator: "."`);
   if (csv.decimalSeparator === ',') lines.push(`# Numbers with a decimal comma and no decimal point: 1.234,56 is 1234.56 (dots and spaces group thousands).`, `decimal_separator: ","`);
   if (csv.quote === 'none') lines.push(`# Values are never quoted: a " is a character like any other (12" Single), as IMDb's and many tab-separated exports write.`, `quote: none`);
   if (csv.backslashEscapes) lines.push(`# Written as PostgreSQL's text format (COPY ... TO) writes: \\t is a tab in a value, \\n a line break, \\\\ a backslash, \\N a missing value.`, `escape: backslash`);

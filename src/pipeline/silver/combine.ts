@@ -117,7 +117,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
     // Files of this dataset still waiting from earlier runs, named when it ends empty.
     const waiting = [...s.waitingFiles.map((w) => w.reason), ...Object.entries(next.waiting!).filter(([k, w]) => w.dataset === spec.name && !s.waitingFiles.some((x) => x.file === k)).map(([, w]) => w.reason)];
 
-    const merged = loaded ?? (await merge(ctx, spec, { incoming, existing, current, waiting, downloads, setAside: s.reasons }));
+    const merged = loaded ?? (await merge(ctx, spec, { incoming, existing, current, waiting, downloads, setAside: s }));
     quality.push(...merged.quality);
     if (revision && !kept.includes(spec.name)) await cascade(ctx, plan, spec, downloads);
 
@@ -190,7 +190,7 @@ async function cascade(ctx: RunContext, plan: SilverPlan, spec: DatasetSpec, dow
 async function merge(
   ctx: RunContext,
   spec: DatasetSpec,
-  m: { incoming: MergeInput['incoming']; existing: MergeInput['existing']; current: { orphans: number; orphansObject?: string }; waiting: string[]; downloads: string; setAside?: Record<string, number> },
+  m: { incoming: MergeInput['incoming']; existing: MergeInput['existing']; current: { orphans: number; orphansObject?: string }; waiting: string[]; downloads: string; setAside?: MergeInput['setAside'] },
 ): Promise<MergeResult> {
   ctx.progress.begin('silver', `merge ${spec.name}`);
   const merged = await mergeDataset(await ctx.db(), {

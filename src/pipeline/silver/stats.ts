@@ -53,6 +53,7 @@ export function addCleaning(into: SilverDatasetStats, s: CleaningStats): void {
   for (const [reason, n] of Object.entries(s.reasons)) into.reasons[reason] = (into.reasons[reason] ?? 0) + n;
   if (s.backslashQuotes) into.backslashQuotes = (into.backslashQuotes ?? 0) + s.backslashQuotes;
   if (s.literalQuotes) into.literalQuotes = (into.literalQuotes ?? 0) + s.literalQuotes;
+  if (s.thousandsCommas) into.thousandsCommas = (into.thousandsCommas ?? 0) + s.thousandsCommas;
 }
 
 /** One line per dataset, rule and column: the counts of every file added up, the first examples kept. */
