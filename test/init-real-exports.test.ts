@@ -698,7 +698,7 @@ test('a month that renames a column is one dataset with both names, each file lo
   assert.match(yaml, /^files: "orders\*\.csv"$/m);
   assert.match(yaml, /^# Not in every file, read as missing where absent: amount \(not in orders_2024-02\.csv\); total \(not in orders_2024-01\.csv\)\.$/m);
   for (const line of [/^ {2}amount: \{ type: integer \}$/m, /^ {2}total: \{ type: integer \}$/m]) assert.match(yaml, line);
-  const dataDir = path.join(root, 'renamed-export-data');
+  const dataDir = path.join(root, 'renamed-data');
   const summary = await runProject(dir, dataDir);
   assert.deepEqual(await silverRows(dataDir, 'orders', summary.runId, 'SELECT id, amount, total FROM $t ORDER BY id'), [
     { id: 1, amount: 10, total: null },
