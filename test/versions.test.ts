@@ -166,6 +166,7 @@ describe('versions of the lake', () => {
     const { app: explorer, url: explorerUrl } = await startApi(config);
     try {
       const staged = await (await fetch(`${explorerUrl}/api/lake/gold?run=${summary.runId}`)).json();
+      assert.equal(staged.version, null, 'a staged version has no number of its own yet');
       const fact = staged.objects.filter((o: { table: string }) => o.table === 'gold/fact_achats').map((o: { key: string }) => o.key) as string[];
       const month = fact.find((k) => k.startsWith('fact_achats/month=2026-06/'))!;
       const rows = await (await fetch(`${explorerUrl}/api/lake/gold/preview?key=${month}&column=pays&value=Atlantis`)).json();

@@ -839,7 +839,7 @@ export interface components {
         };
         ObjectList: {
             bucket: string;
-            /** @description the lake version listed (bronze, silver, gold) */
+            /** @description the lake version listed (bronze, silver, gold); null for a version staged by a run whose audit failed, which has no number until approved */
             version: number | null;
             objects: {
                 key: string;

@@ -251,7 +251,7 @@ const SCHEMAS: Record<string, object> = {
   LakeSummary: object({ lake: string, buckets: { type: 'array', items: object({ name: string, objects: integer, bytes: integer }) } }),
   ObjectList: object({
     bucket: string,
-    version: { ...nullable(integer), description: 'the lake version listed (bronze, silver, gold)' },
+    version: { ...nullable(integer), description: 'the lake version listed (bronze, silver, gold); null for a version staged by a run whose audit failed, which has no number until approved' },
     objects: {
       type: 'array',
       items: object({ key: string, size: integer, modified: dateTime, format: { type: 'string', enum: ['csv', 'parquet', 'other'] }, table: string }, ['key', 'size', 'modified', 'format']),

@@ -107,7 +107,8 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       const objects = (await lakeCall(() => lake.list(bucket, prefix ?? ''))).filter((o) => !version || tableOf.has(o.key));
       return {
         bucket,
-        version: version?.version ?? null,
+        // A staged version has no number until approved: the next commit, whichever it is, takes the one it would.
+        version: staged ? null : (version?.version ?? null),
         objects: objects.map((o) => ({ key: o.key, size: o.size, modified: o.modified.toISOString(), format: formatOf(o.key) ?? 'other', ...(tableOf.has(o.key) ? { table: tableOf.get(o.key)! } : {}) })),
       };
     },
