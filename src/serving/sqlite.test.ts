@@ -58,3 +58,29 @@ test('a reader in another process never sees an empty or partial KPI table durin
   assert.deepEqual(seen.filter((s) => !['kpi_x:2000:A', 'kpi_x:3000:B', 'kpi_y:500:A', 'kpi_y:700:B'].includes(s)), [], 'only complete tables were seen');
   assert.ok(seen.includes('kpi_x:3000:B') && seen.includes('kpi_x:2000:A'), `the reader saw both versions: ${seen.join(', ')}`);
 });
+
+test('a store whose file is deleted and made again under a running reader is read again there, not served from the deleted file', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'serving-replaced-'));
+  const file = path.join(dir, 'data', 'serving.sqlite');
+  const reader = new SqliteServingStore(file);
+  const writer = new SqliteServingStore(file);
+  try {
+    await writer.publish('run-1', [kpiTableFixture('kpi_x', 3, 'A')]);
+    await writer.close();
+    const first = await reader.version();
+    assert.match(String(first), /^1@/);
+    // `rm -rf data`, then another lake published from scratch in its place.
+    await fs.rm(path.join(dir, 'data'), { recursive: true, force: true });
+    const again = new SqliteServingStore(file);
+    await again.publish('run-2', [kpiTableFixture('kpi_y', 2, 'B')]);
+    await again.close();
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await reader.lastPublish())?.runId, 'run-2');
+    assert.notEqual(await reader.version(), first, 'its first publish again, another version: no answer cached for the old one is served');
+    assert.equal(await reader.read('kpi_x'), undefined);
+    assert.equal((await reader.read('kpi_y'))?.length, 2);
+  } finally {
+    await reader.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Row } from '../engine/duckdb.js';
@@ -31,14 +32,37 @@ function whileBusy<T>(action: () => T, timeoutMs: number): T {
  */
 export class SqliteServingStore implements ServingStore {
   readonly description: string;
-  private readonly db: Database.Database;
-  private readonly versionStatement: Database.Statement;
+  private db!: Database.Database;
+  private versionStatement!: Database.Statement;
+  /** The file opened (device and inode), and when it was last compared with the path's. */
+  private opened: { dev: number; ino: number } | undefined;
+  private checkedAt = Date.now();
 
-  constructor(file: string) {
+  constructor(private readonly file: string) {
     this.description = `sqlite ${file}`;
+    this.openFile();
+  }
+
+  /**
+   * The store's file replaced or removed under a running server (its data folder deleted and made again):
+   * opened again, not to serve what nobody can see any more. Compared once a second at most.
+   */
+  private followFile(): void {
+    if (Date.now() - this.checkedAt < 1000) return;
+    this.checkedAt = Date.now();
+    const now = statSync(this.file, { throwIfNoEntry: false });
+    if (now && this.opened && now.dev === this.opened.dev && now.ino === this.opened.ino) return;
+    this.db.close();
+    this.openFile();
+  }
+
+  private openFile(): void {
+    const file = this.file;
     try {
       makeFolderSync(path.dirname(file));
       this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+      const st = statSync(file);
+      this.opened = { dev: st.dev, ino: st.ino };
       // Switching a new file to WAL does not wait on a busy handler: when the server's workers open
       // a new store at the same moment, all but one get SQLITE_BUSY at once. They try again.
       whileBusy(() => this.db.pragma('journal_mode = WAL'), BUSY_TIMEOUT_MS);
@@ -54,7 +78,8 @@ export class SqliteServingStore implements ServingStore {
           if (!/duplicate column name/.test((err as Error).message)) throw err;
         }
       }
-      this.versionStatement = this.db.prepare(`SELECT max(id) AS id FROM _publishes`);
+      // With its time: a store made again from scratch numbers its publishes from 1 again.
+      this.versionStatement = this.db.prepare(`SELECT id, published_at FROM _publishes ORDER BY id DESC LIMIT 1`);
     } catch (err) {
       throw new UserError(`cannot open the serving store ${file}: ${(err as Error).message}`, 'check SERVING_DB / DATA_DIR and their permissions', { cause: err });
     }
@@ -81,6 +106,7 @@ export class SqliteServingStore implements ServingStore {
   }
 
   async read(table: string, options: ReadOptions = {}): Promise<Row[] | undefined> {
+    this.followFile();
     // One read transaction: the table list and the rows come from the same snapshot.
     return this.db.transaction(() => {
       const published = this.lastPublishSync();
@@ -94,11 +120,13 @@ export class SqliteServingStore implements ServingStore {
   }
 
   async version(): Promise<string | undefined> {
-    const row = this.versionStatement.get() as { id: number | null };
-    return row.id === null ? undefined : String(row.id);
+    this.followFile();
+    const row = this.versionStatement.get() as { id: number; published_at: string } | undefined;
+    return row ? `${row.id}@${row.published_at}` : undefined;
   }
 
   async lastPublish(): Promise<PublishInfo | undefined> {
+    this.followFile();
     return this.lastPublishSync();
   }
 
