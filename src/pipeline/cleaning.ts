@@ -3,9 +3,8 @@ import path from 'node:path';
 import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
 import { duplicateKeyCode, missingCol, raw } from './row-rules.js';
-import { bufferOption, judgedRows, type JudgeOptions } from './judging.js';
-import { headerOption, skipOption } from './csv-header.js';
-import { numberAsEditors, recordShifts } from './reader-lines.js';
+import { judgedRows, type JudgeOptions } from './judging.js';
+import { fileLinesAsRejects, numberAsEditors, recordShifts } from './reader-lines.js';
 import { monthFirstDates } from './month-first.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
@@ -124,13 +123,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
    * records, so nothing is lost and nothing blocks later runs.
    */
   const quarantineWholeFile = async (message: string, kind = 'unparseable file') => {
-    await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};
-      CREATE TEMP TABLE ${rejects} AS
-      SELECT line, ${str(kind)} AS error_type, ${str(message)} AS error_message, text AS csv_line
-      FROM (SELECT (row_number() OVER () + ${linesBefore})::BIGINT AS line, line AS text
-        FROM read_csv(${str(csvPath)}, ${headerOption(spec)}, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
-          strict_mode = false, max_line_size = 1048576${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)}))
-      WHERE text <> '' AND text <> chr(13)`);
+    await fileLinesAsRejects(engine, { rejects, scans }, csvPath, spec, linesBefore, { kind, message }, options.longestRecord);
     wholeFile = true;
     await stage(`SELECT ${options.header.map((h) => `NULL::VARCHAR AS ${id(h)}`).join(', ')} WHERE false`);
   };
