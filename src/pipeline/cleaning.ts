@@ -5,6 +5,7 @@ import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '..
 import { duplicateKeyCode, missingCol, raw } from './row-rules.js';
 import { judgedRows, type JudgeOptions } from './judging.js';
 import { fileLinesAsRejects, numberAsEditors, recordShifts } from './reader-lines.js';
+import { rejectWideLines } from './wide-rejects.js';
 import { monthFirstDates } from './month-first.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
@@ -59,6 +60,8 @@ export interface CleanOptions extends JudgeOptions {
   tag?: string;
   /** The records bronze counted: a reading that accounts for fewer quarantines the whole file instead. */
   expectedRecords?: number;
+  /** Of them, those bronze found ending with the delimiter (or `""`): with none, no line can be wider than the rows (wide-rejects.ts); undefined, looked for. */
+  endsWithDelimiter?: number;
   onProgress?: (p: QueryProgress) => void;
   /** Quarantine every line of the file with this reason and detail, reading none as rows (a file found to write its dates month first). */
   waitWhole?: { reason: string; detail: string };
@@ -151,6 +154,8 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     await quarantineWholeFile(`the CSV reader accounted for ${parsed + rejected} of the ${options.expectedRecords} records of this file (bad quoting?): every line is kept here`);
     ({ parsed, rejected } = await readCounts());
   }
+  // Lines wider than the rows, read as rows (the reader takes their empty last fields for trailing delimiters): rejected as too many columns.
+  if (!wholeFile && (await rejectWideLines(engine, { rejects, stagedFile }, csvPath, spec, options, { parsed, rejected }, (m) => quarantineWholeFile(m)))) ({ parsed, rejected } = await readCounts());
 
   // Step 2 — duplicates among valid rows. With a key, the first row of a key (in file order) wins; a
   // later row is an exact duplicate (dropped, counted) when all its typed values equal the winner's,
