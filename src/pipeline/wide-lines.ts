@@ -108,13 +108,13 @@ export async function wideLines(file: string, o: WideOptions): Promise<WideScan>
     records++;
     return spare === undefined || empty > spare;
   };
-  /** A record counted, of `width` fields, `empty` of them empty at its end. */
-  const judge = (width: number, empty: number, at: Omit<WideLine, 'fields' | 'text'>, text: () => string) => {
+  /** A record counted, of `width` fields, `empty` of them empty at its end, at `line` and bytes `begin` to `next`, its text `buf[b, end)`. */
+  const judge = (width: number, empty: number, line: number, begin: number, next: number, buf: Buffer, b: number, end: number) => {
     // Read by the reader as a row: as wide as the columns, or wider with only empty fields past them (and not empty all along).
     const read = width === o.columns || (width > o.columns && empty >= width - o.columns && empty < width);
     if (spare === undefined && read) votes.set(width - o.columns, (votes.get(width - o.columns) ?? 0) + 1);
     if (spare === undefined && width - o.columns > empty) filled = Math.min(filled, empty);
-    if (read && width > o.columns + (spare ?? 0)) (spare === undefined ? sampled : lines).push({ ...at, fields: width, text: text() });
+    if (read && width > o.columns + (spare ?? 0)) (spare === undefined ? sampled : lines).push({ record: records - 1, line, begin, next, fields: width, text: buf.toString('utf8', b, end).replace(/\r$/, '') });
     if (spare === undefined && records === ROWS_SAMPLED) decide();
   };
   const decide = () => {
@@ -131,7 +131,10 @@ export async function wideLines(file: string, o: WideOptions): Promise<WideScan>
     const { parts, state, line: at, begin } = open!;
     open = undefined;
     endField(state);
-    if (counts(state.trailing)) judge(state.fields, state.trailing, { record: records - 1, line: at, begin, next }, () => Buffer.concat(parts.flatMap((p, i) => (i ? [NEWLINE, p] : [p]))).toString('utf8').replace(/\r$/, ''));
+    if (counts(state.trailing)) {
+      const text = Buffer.concat(parts.flatMap((p, i) => (i ? [Buffer.from('\n'), p] : [p])));
+      judge(state.fields, state.trailing, at, begin, next, text, 0, text.length);
+    }
     readerLine++;
   };
   /** The line `buf[b, e)` (its line end after it), `quote` whether it holds a quote. */
@@ -157,10 +160,10 @@ export async function wideLines(file: string, o: WideOptions): Promise<WideScan>
         return;
       }
       endField(state);
-      if (counts(state.trailing)) judge(state.fields, state.trailing, { record: records - 1, line: readerLine, begin, next }, () => buf.toString('utf8', b, end));
+      if (counts(state.trailing)) judge(state.fields, state.trailing, readerLine, begin, next, buf, b, end);
     } else if (!blank(buf, b, e)) {
       const empty = trailingEmpty(buf, b, end);
-      if (counts(empty)) judge(fieldsOf(buf, b, end), empty, { record: records - 1, line: readerLine, begin, next }, () => buf.toString('utf8', b, end));
+      if (counts(empty)) judge(fieldsOf(buf, b, end), empty, readerLine, begin, next, buf, b, end);
     }
     readerLine++;
   };
@@ -221,8 +224,6 @@ interface QuoteState {
   empty: boolean;
   quotedField: boolean;
 }
-
-const NEWLINE = Buffer.from('\n');
 
 function newState(): QuoteState {
   return { inQuotes: false, fields: 0, trailing: 0, start: true, empty: true, quotedField: false };
