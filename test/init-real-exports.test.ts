@@ -75,6 +75,49 @@ test('init --from-csv on year columns, an unnamed column, a repeated name and of
   assert.deepEqual(await silverRows(dataDir, 'population', again.runId, 'SELECT country, c_2021 FROM $t'), [{ country: 'FR', c_2021: 67.7 }]);
 });
 
+test('an export not quoting a value that holds its delimiter (`Paris, Texas`): the lines it makes wider type no column, the run quarantines them where the reader would load them shifted; quoted, and rows ending with delimiters, load', async () => {
+  const dir = await initFrom(
+    'wide',
+    {
+      // Lines 4 and 6 are a field too wide: the first, its discount empty, reads as a row of `Texas` and amount `USA`.
+      'orders.csv': 'order_id,customer,city,country,amount,discount\n1,c1,Lyon,France,1.50,\n2,c2,Lyon,France,3.00,5.00\n3,c3,Paris, Texas,USA,4.50,\n4,c4,Lyon,France,6.00,\n5,c5,Paris, Texas,USA,7.50,5.00\n6,c6,"Paris, Texas",USA,9.00,\n7,c7,Lyon,France,10.50,\n',
+      // Every line ends with the delimiter, the header's too; and only the rows (SAP's exports).
+      'stores.csv': 'store,city,opened,\nS1,Lyon,2020-01-06,\nS2,Paris,2021-05-03,\nS3,Nice,,\n',
+      'ventes.csv': 'vente;ville;montant\nV1;BOURG;12.50;\nV2;PARIS;;\nV3;LYON;7.25;\n',
+    },
+    'wide-project',
+  );
+  const orders = await fs.readFile(path.join(dir, 'datasets', 'orders.yml'), 'utf8');
+  assert.match(orders, /^ {2}amount: \{ type: number \}$/m, orders);
+  assert.match(orders, /^ {2}country: \{ type: text \}$/m);
+  const dataDir = path.join(root, 'wide-data');
+  const summary = await runProject(dir, dataDir);
+  const { datasets } = summary.stages[1].details;
+  assert.deepEqual([datasets.orders.rowsIn, datasets.orders.rowsOut, datasets.orders.quarantined], [7, 5, 2]);
+  assert.deepEqual(await silverRows(dataDir, 'orders', summary.runId, 'SELECT order_id, city, country, amount FROM $t ORDER BY order_id'), [
+    { order_id: 1, city: 'Lyon', country: 'France', amount: 1.5 },
+    { order_id: 2, city: 'Lyon', country: 'France', amount: 3 },
+    { order_id: 4, city: 'Lyon', country: 'France', amount: 6 },
+    { order_id: 6, city: 'Paris, Texas', country: 'USA', amount: 9 },
+    { order_id: 7, city: 'Lyon', country: 'France', amount: 10.5 },
+  ]);
+  assert.deepEqual(await silverRows(dataDir, 'quarantine/orders', '', 'SELECT _line, _reason, _raw_line FROM $t ORDER BY _line'), [
+    { _line: 4, _reason: 'malformed_line:too_many_columns', _raw_line: '3,c3,Paris, Texas,USA,4.50,' },
+    { _line: 6, _reason: 'malformed_line:too_many_columns', _raw_line: '5,c5,Paris, Texas,USA,7.50,5.00' },
+  ]);
+  assert.deepEqual(await silverRows(dataDir, 'stores', summary.runId, "SELECT store, city, strftime(opened, '%Y-%m-%d') AS opened FROM $t ORDER BY store"), [
+    { store: 'S1', city: 'Lyon', opened: '2020-01-06' },
+    { store: 'S2', city: 'Paris', opened: '2021-05-03' },
+    { store: 'S3', city: 'Nice', opened: null },
+  ]);
+  assert.deepEqual(await silverRows(dataDir, 'ventes', summary.runId, 'SELECT vente, ville, montant FROM $t ORDER BY vente'), [
+    { vente: 'V1', ville: 'BOURG', montant: 12.5 },
+    { vente: 'V2', ville: 'PARIS', montant: null },
+    { vente: 'V3', ville: 'LYON', montant: 7.25 },
+  ]);
+  assert.deepEqual([datasets.stores.quarantined, datasets.ventes.quarantined], [0, 0]);
+});
+
 test('init --from-csv: monthly files with reordered or added columns are one dataset typed from all of them; equal files of two datasets both load', async () => {
   const dir = await initFrom('monthly', {
     'orders_2024-01.csv': 'order_id,amount,status\n1,10,ok\n2,20,ok\n',

@@ -41,6 +41,8 @@ export interface BronzeFile {
   headerless?: true;
   /** Its lines end with CRLF and with LF (rows appended by another tool), or CR CR LF: silver reads a copy ending each with LF. */
   mixedLineEnds?: true;
+  /** Its data records whose last field is empty, split by `delimiter` (absent in older manifests): silver looks for lines a field too wide among them only. */
+  endsWithDelimiter?: { delimiter: string; records: number };
   /** Its text is windows-1252 (its dataset's `encoding`, and not UTF-8) or UTF-16 (by its byte-order mark): silver reads a UTF-8 copy. */
   encoding?: Exclude<SourceEncoding, 'utf-8'>;
   ingestDate: string;
@@ -154,7 +156,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         ctx.progress.begin('bronze', `check ${name}`);
         let facts: CsvFileFacts;
         try {
-          facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }), spec.skipLines, spec.encoding, quotingOf(spec));
+          facts = await inspectCsv(file, (bytes) => ctx.progress.update({ percent: size ? (100 * bytes) / size : 100 }), spec.skipLines, spec.encoding, quotingOf(spec), spec.delimiter);
           // Its first line is a row too (`header: false`).
           if (spec.headerless) facts = { ...facts, records: facts.records + 1 };
         } catch (err) {
@@ -254,6 +256,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         ...(spec.headerless ? { headerless: true as const } : {}),
         ...(facts.encoding !== 'utf-8' ? { encoding: facts.encoding } : {}),
         ...(facts.mixedLineEnds ? { mixedLineEnds: true as const } : {}),
+        endsWithDelimiter: { delimiter: spec.delimiter, records: facts.endsWithDelimiter },
         ingestDate,
         ingestedAt: now.toISOString(),
         runId: ctx.runId,

@@ -9,6 +9,7 @@ import { Engine, type Row } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from './cleaning.js';
 import { matchHeader, parseHeader } from './csv-header.js';
+import { rejectWideLines } from './wide-rejects.js';
 
 const achats = shopDataset('achats');
 const clients = shopDataset('clients');
@@ -554,6 +555,53 @@ describe('silver cleaning rules', () => {
       [4, '3,2,2026-01-01 11:00:00,6,Mouse,extra'],
       [6, '4,2,2026-01-01 11:00:00,6,Mouse,extra'],
     ]);
+  });
+
+  test('a line with one field too many, the last empty (an unquoted "Paris, Texas" beside an empty discount), is quarantined as too many columns, not loaded shifted', async () => {
+    const text = (required = false) => ({ type: 'text' as const, required, personal: false });
+    const number = { type: 'number' as const, required: false, personal: false };
+    const spec = { ...keyedById('orders', [], { order_id: { type: 'integer', required: true, personal: false }, customer: text(), city: text(), country: text(), amount: number, discount: number }), key: ['order_id'] };
+    // Lines: 1 header, 2, 3-4 a note on two lines, 5 shifted (its discount empty), 6 blank, 7 shifted (a discount: rejected by the reader
+    // too), 8 quoted, 9 shifted with a CR, 10 a bad amount, 11 a row of empty fields only, wider than the header.
+    const csv =
+      'order_id,customer,city,country,amount,discount\n1,c1,Lyon,France,1.50,\n2,"c2\nsecond line",Lyon,France,3.00,5.00\n3,c3,Paris, Texas,USA,4.50,\n\n' +
+      '4,c4,Paris, Texas,USA,6.00,5.00\n5,c5,"Paris, Texas",USA,7.50,\n6,c6,Paris, Texas,USA,9.00,\r\n7,c7,Lyon,France,abc,\n,,,,,,\n8,c8,Lyon,France,12.00,\n';
+    const { rows, quarantine, stats } = await clean(spec, csv, { rawLine: true });
+    assert.deepEqual(rows.map((r) => [r['order_id'], r['city'], r['country'], r['amount']]), [
+      [1, 'Lyon', 'France', 1.5],
+      [2, 'Lyon', 'France', 3],
+      [5, 'Paris, Texas', 'USA', 7.5],
+      [8, 'Lyon', 'France', 12],
+    ]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_line'], q['_reason'], q['_raw_line']]), [
+      // Data row 7 of the file: the rows after a quarantined line keep their numbers.
+      [7, null, 'invalid_number:amount', null],
+      [null, 5, 'malformed_line:too_many_columns', '3,c3,Paris, Texas,USA,4.50,'],
+      [null, 7, 'malformed_line:too_many_columns', '4,c4,Paris, Texas,USA,6.00,5.00'],
+      [null, 9, 'malformed_line:too_many_columns', '6,c6,Paris, Texas,USA,9.00,'],
+    ]);
+    assert.match(String(quarantine[1]!['_detail']), /Expected Number of Columns: 6 Found: 7, the last empty/);
+    // Every record accounted for: 4 loaded, 4 quarantined, the row of empty fields dropped and counted.
+    assert.deepEqual([stats.rowsIn, stats.rowsOut, stats.quarantined, stats.emptyRows, stats.reasons], [9, 4, 4, 1, { 'invalid_number:amount': 1, 'malformed_line:too_many_columns': 3 }]);
+    // Bronze found no record ending with the delimiter: the file is not read again for such lines.
+    const header = csv.split('\n')[0]!.split(',');
+    assert.deepEqual(await rejectWideLines(engine, { rejects: 'none', stagedFile: 'none' }, 'none', spec, { header, endsWithDelimiter: 0 }, { parsed: 1, rejected: 0 }, async () => undefined), false);
+  });
+
+  test('rows ending with a delimiter load: on every line, the header\'s too; only on the rows (SAP\'s exports), where a line two fields wider is quarantined', async () => {
+    const spec = keyedById('trailing', [], { id: { type: 'integer', required: true, personal: false }, city: { type: 'text', required: false, personal: false }, note: { type: 'text', required: false, personal: false } });
+    const everyLine = await clean(spec, 'id,city,note,\n1,Lyon,a,\n2,Paris,,\n3,Nice,c,\n');
+    assert.deepEqual(everyLine.rows.map((r) => [r['id'], r['city'], r['note']]), [[1, 'Lyon', 'a'], [2, 'Paris', null], [3, 'Nice', 'c']]);
+    assert.deepEqual(everyLine.quarantine, []);
+    // With a line one field wider than those rows, its last empty: quarantined.
+    const shifted = await clean(spec, 'id,city,note,\n1,Lyon,a,\n2,Paris, Texas,,\n3,Nice,c,\n');
+    assert.deepEqual([shifted.rows.map((r) => r['id']), shifted.quarantine.map((q) => [q['_line'], q['_reason']])], [[1, 3], [[3, 'malformed_line:too_many_columns']]]);
+    const sap = await clean({ ...spec, delimiter: ';' }, 'id;city;note\n1;BOURG;a;\n2;PARIS;;\n3;LYON;c;\n4;Paris; Texas;;\n5;NICE;e;\n');
+    assert.deepEqual(sap.rows.map((r) => [r['id'], r['city'], r['note']]), [[1, 'BOURG', 'a'], [2, 'PARIS', null], [3, 'LYON', 'c'], [5, 'NICE', 'e']]);
+    assert.deepEqual(sap.quarantine.map((q) => [q['_line'], q['_reason']]), [[5, 'malformed_line:too_many_columns']]);
+    // Every row one field wider than the header, the last filled in some (a value past the header's names): those leaving it empty are no rows either.
+    const wider = await clean(spec, 'id,city,note\n1,Lyon,a,\n2,Paris,b,x\n3,Nice,c,\n');
+    assert.deepEqual([wider.rows, wider.quarantine.map((q) => q['_line'])], [[], [2, 3, 4]]);
   });
 
   test('columns in another order, in other case, and extra columns are fine', async () => {

@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
 import { duplicateKeyCode, missingCol, raw } from './row-rules.js';
-import { bufferOption, judgedRows, type JudgeOptions } from './judging.js';
-import { headerOption, skipOption } from './csv-header.js';
-import { numberAsEditors, recordShifts } from './reader-lines.js';
+import { judgedRows, type JudgeOptions } from './judging.js';
+import { fileLinesAsRejects, numberAsEditors, recordShifts } from './reader-lines.js';
+import { rejectWideLines } from './wide-rejects.js';
 import { datesInOtherOrder, slashOrder } from './date-order.js';
 import { optionHints, type OptionHints } from './option-hints.js';
 import { errorMessage, QualityError } from '../errors.js';
@@ -58,6 +58,8 @@ export interface CleanOptions extends JudgeOptions {
   tag?: string;
   /** The records bronze counted: a reading that accounts for fewer quarantines the whole file instead. */
   expectedRecords?: number;
+  /** Of them, those bronze found ending with the delimiter (or `""`): with none, no line can be wider than the rows (wide-rejects.ts); undefined, looked for. */
+  endsWithDelimiter?: number;
   onProgress?: (p: QueryProgress) => void;
   /** Quarantine every line of the file with this reason and detail, reading none as rows (a file found to write its dates month first). */
   waitWhole?: { reason: string; detail: string };
@@ -122,13 +124,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
    * records, so nothing is lost and nothing blocks later runs.
    */
   const quarantineWholeFile = async (message: string, kind = 'unparseable file') => {
-    await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};
-      CREATE TEMP TABLE ${rejects} AS
-      SELECT line, ${str(kind)} AS error_type, ${str(message)} AS error_message, text AS csv_line
-      FROM (SELECT (row_number() OVER () + ${linesBefore})::BIGINT AS line, line AS text
-        FROM read_csv(${str(csvPath)}, ${headerOption(spec)}, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
-          strict_mode = false, max_line_size = 1048576${skipOption(spec.skipLines)}${bufferOption(options.longestRecord)}))
-      WHERE text <> '' AND text <> chr(13)`);
+    await fileLinesAsRejects(engine, { rejects, scans }, csvPath, spec, linesBefore, { kind, message }, options.longestRecord);
     wholeFile = true;
     await stage(`SELECT ${options.header.map((h) => `NULL::VARCHAR AS ${id(h)}`).join(', ')} WHERE false`);
   };
@@ -156,6 +152,8 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     await quarantineWholeFile(`the CSV reader accounted for ${parsed + rejected} of the ${options.expectedRecords} records of this file (bad quoting?): every line is kept here`);
     ({ parsed, rejected } = await readCounts());
   }
+  // Lines wider than the rows, read as rows (the reader takes their empty last fields for trailing delimiters): rejected as too many columns.
+  if (!wholeFile && (await rejectWideLines(engine, { rejects, stagedFile }, csvPath, spec, options, { parsed, rejected }, (m) => quarantineWholeFile(m)))) ({ parsed, rejected } = await readCounts());
 
   // Step 2 — duplicates among valid rows. With a key, the first row of a key (in file order) wins; a
   // later row is an exact duplicate (dropped, counted) when all its typed values equal the winner's,

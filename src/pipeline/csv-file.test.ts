@@ -7,6 +7,7 @@ import path from 'node:path';
 import { checkTextStart, countRecords, hasMixedLineEnds, inspectCsv } from './csv-file.js';
 import { inspectHeader } from './csv-header.js';
 import { isUtf8File, readableCopy } from './csv-encoding.js';
+import { wideLines } from './wide-lines.js';
 import { UserError } from '../errors.js';
 
 /** The file is read in 4 MiB chunks of one reused buffer (csv-file.ts): these cross that boundary. */
@@ -211,6 +212,24 @@ test('lines ended with CR only (old Mac): counted across chunks, header read, co
     assert.equal(await countRecords(file), 1);
     assert.equal(await readableCopy(file, {}, `${file}.lf.csv`), file);
   });
+});
+
+test('records ending with an empty field are counted, the header aside (the delimiter last, a CR after it too, or `""` after it), and a line one field too wide is found, across a chunk boundary too', async () => {
+  await withFile(Buffer.from('a,b,c,\n1,x,\n2,y,z\r\n3,y,""\n4,"q,",z\n5,y,z,\r\n6;7::\n'), async (file) => {
+    assert.equal((await inspectCsv(file)).endsWithDelimiter, 3);
+    assert.equal((await inspectCsv(file, undefined, 0, 'utf-8', 'none')).endsWithDelimiter, 2);
+    assert.equal((await inspectCsv(file, undefined, 0, 'utf-8', undefined, '::')).endsWithDelimiter, 1);
+  });
+  for (const [middle, cut] of [['99999,x,\n', 8], ['99999,x,\r\n', 9], ['99999,x,\r\n', 8], ['99999,x,""\n', 9], ['99999,x,""\n', 7]] as const) {
+    const text = around(middle, cut);
+    await withFile(text, async (file) => {
+      assert.equal((await inspectCsv(file)).endsWithDelimiter, 1, JSON.stringify([middle, cut]));
+      const wide = await wideLines(file, { columns: 2, delimiter: ',', quoting: undefined });
+      const line = text.subarray(0, text.indexOf(middle)).toString().split('\n').length;
+      assert.deepEqual(wide.lines.map((l) => [l.line, l.fields, l.text]), [[line, 3, middle.trimEnd()]]);
+      assert.equal(wide.records, text.toString().split('\n').filter((l) => l !== '').length - 1);
+    });
+  }
 });
 
 test('quote: none: a " is a character, every non-blank line after the header a record', async () => {

@@ -21,20 +21,22 @@ export interface CsvFileFacts {
   encoding: SourceEncoding;
   /** Some lines end with CRLF and others with LF (rows appended by another tool), or with CR CR LF: DuckDB reads none of them, silver reads a copy ending each with LF. */
   mixedLineEnds: boolean;
+  /** Data records whose last field is empty, by the delimiter given (see RecordCounter.endsWithDelimiter). */
+  endsWithDelimiter: number;
 }
 
 /**
  * One streaming pass over a source file: checksum, UTF-8 validity, record count and header.
  * Fails with a one-line message for an empty or non-UTF-8 file.
  */
-export async function inspectCsv(file: string, onBytes?: (bytes: number) => void, skipLines = 0, encoding: SourceEncoding = 'utf-8', escape?: Quoting): Promise<CsvFileFacts> {
+export async function inspectCsv(file: string, onBytes?: (bytes: number) => void, skipLines = 0, encoding: SourceEncoding = 'utf-8', escape?: Quoting, delimiter = ','): Promise<CsvFileFacts> {
   const name = path.basename(file);
   // The checksum is computed on another thread, reading the file on its own (from the page cache), while
   // this one counts records and checks UTF-8: on a large file the two take about as long.
   const digest = sha256File(file);
   digest.catch(() => undefined); // awaited below; a failure before then must not go unhandled
   let size = 0;
-  const counter = new RecordCounter(escape);
+  const counter = new RecordCounter(escape, delimiter);
   let carry: Buffer | undefined;
   // Whether every byte so far is UTF-8: a file of a windows-1252 dataset may be UTF-8 all the same (Excel's
   // "CSV UTF-8", a re-export): it is read as such, not turned into mojibake.
@@ -95,6 +97,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     headerLine: headerLine.replace(/^\uFEFF/, '').replace(/\r$/, ''),
     encoding: fileEncoding,
     mixedLineEnds: counter.mixedLineEnds,
+    endsWithDelimiter: counter.endsWithDelimiter,
   };
 }
 
@@ -121,14 +124,19 @@ export async function hasMixedLineEnds(file: string): Promise<boolean> {
 
 /** A CSV's data records as bronze counts them (see RecordCounter), without the rest of inspectCsv. */
 export async function countRecords(file: string, skipLines = 0, escape?: Quoting): Promise<number> {
-  const counter = new RecordCounter(escape);
+  return (await recordsAndEnds(file, skipLines, escape)).records;
+}
+
+/** countRecords, and those of the records ending with `delimiter` (inspectCsv's endsWithDelimiter). */
+export async function recordsAndEnds(file: string, skipLines = 0, escape?: Quoting, delimiter?: string): Promise<{ records: number; endsWithDelimiter: number }> {
+  const counter = new RecordCounter(escape, delimiter);
   let first = true;
   for await (const chunk of textChunksOf(file)) {
     counter.push(first ? chunk.subarray(preambleEnd(chunk, skipLines, path.basename(file))) : chunk);
     first = false;
   }
   counter.end();
-  return Math.max(0, counter.records - 1);
+  return { records: Math.max(0, counter.records - 1), endsWithDelimiter: counter.endsWithDelimiter };
 }
 
 /**

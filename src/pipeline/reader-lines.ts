@@ -125,3 +125,18 @@ export async function recordShifts(engine: Engine, tables: { shifts: string; rej
     .run(shiftsFrom(`SELECT n + ${linesBefore} AS line FROM (SELECT row_number() OVER () AS n, line AS text FROM ${lines}) WHERE text IS NULL OR trim(text, ' \t\r') = ''`))
     .catch(() => engine.run(shiftsFrom('SELECT 0::BIGINT AS line WHERE false')));
 }
+
+/**
+ * `rejects` as every non-blank line of the file, with its text, numbered as an editor numbers the lines
+ * after the `linesBefore` (the cleaning's quarantine of a whole file): read as lines, quotes and
+ * delimiters being none.
+ */
+export async function fileLinesAsRejects(engine: Engine, tables: { rejects: string; scans: string }, csvPath: string, spec: DatasetSpec, linesBefore: number, error: { kind: string; message: string }, longestRecord: number | undefined): Promise<void> {
+  await engine.run(`DROP TABLE IF EXISTS ${tables.rejects}; DROP TABLE IF EXISTS ${tables.scans};
+    CREATE TEMP TABLE ${tables.rejects} AS
+    SELECT line, ${str(error.kind)} AS error_type, ${str(error.message)} AS error_message, text AS csv_line
+    FROM (SELECT (row_number() OVER () + ${linesBefore})::BIGINT AS line, line AS text
+      FROM read_csv(${str(csvPath)}, ${headerOption(spec)}, auto_detect = false, delim = E'\x1e', quote = '', escape = '', columns = {'line': 'VARCHAR'},
+        strict_mode = false, max_line_size = 1048576${skipOption(spec.skipLines)}${bufferOption(longestRecord)}))
+    WHERE text <> '' AND text <> chr(13)`);
+}

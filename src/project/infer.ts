@@ -8,6 +8,7 @@ import { checkTextStart, countRecords, hasMixedLineEnds } from '../pipeline/csv-
 import { escapesAsMysql, escapesAsPostgres, quoteStyle } from '../pipeline/csv-quoting.js';
 import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, type Quoting } from '../pipeline/csv-header.js';
+import { withoutWideLines } from '../pipeline/wide-lines.js';
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
 import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { zeroPlaceholders } from './infer-key.js';
@@ -33,18 +34,12 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // Not UTF-8, and not Western text either (Shift_JIS...): refused, windows-1252 would garble it.
   if (encoding === 'windows-1252') await checkTextStart(original, displayName, encoding, false);
   // Rows ending with CRLF and others with LF (appended by another tool): DuckDB reads none, so a copy with LF only.
-  const file = await readableCopy(original, { encoding, mixedLineEnds: await hasMixedLineEnds(original) }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
+  let file = await readableCopy(original, { encoding, mixedLineEnds: await hasMixedLineEnds(original) }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
   await checkTextStart(file, displayName, 'utf-8', true); // UTF-8: the original (just checked) or its copy
   // DuckDB's sniffer reads the first rows: one row with a field too many or too few (which silver will
   // quarantine) made it choose "|" and read each line as one column, or fail. The header has the last word.
-  let sniffed: string | undefined;
-  try {
-    const [dialect] = await engine.rows(`SELECT Delimiter AS d FROM sniff_csv(${str(file)}, ignore_errors = true)`);
-    const d = String(dialect?.['d'] ?? ',');
-    sniffed = d === '\\t' ? '\t' : d.length === 1 ? d : undefined;
-  } catch {
-    sniffed = undefined;
-  }
+  const dialect = await engine.rows(`SELECT Delimiter AS d FROM sniff_csv(${str(file)}, ignore_errors = true)`).then((rows) => String(rows[0]?.['d'] ?? ','), () => undefined);
+  const sniffed = dialect === '\\t' ? '\t' : dialect?.length === 1 ? dialect : undefined;
   const { delimiter, skipLines } = await csvLayout(file, sniffed);
   // The header as written names the columns (as bronze will match them), then every value as text.
   // The reader is given the columns rather than left to detect them: its sniffer failed on a quote
@@ -73,6 +68,9 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // (quotes off in a file without any: nothing changes for its other values).
   if (!quoting.quote && escapesAsPostgres(quoting)) [quote, escape] = ['none', undefined];
   const backslashEscapes = quote === 'none' && escapesAsPostgres(quoting);
+  // Lines wider than the rows, read as rows with their empty last fields dropped (`Paris, Texas` unquoted): left out of the typing, as the run rejects them.
+  const narrow = await withoutWideLines(file, { columns: headers.length, delimiter, quoting: quote ?? escape, skipLines }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.csv`));
+  file = narrow.file;
   let reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape);
   const everyOf = (from: string, columns: readonly number[] = headers.map((_, i) => i)) => `(SELECT ${columns.map((i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ') || '1'} FROM ${from})`;
   let every = everyOf(reader);
@@ -285,7 +283,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
-  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) + (headerless ? 1 : 0) - rows - (describedBy ? 1 : 0) - tailRows - repeatedHeaders - reportRows);
+  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) + narrow.left + (headerless ? 1 : 0) - rows - (describedBy ? 1 : 0) - tailRows - repeatedHeaders - reportRows);
   // MySQL writes NULL as \N, in a text column too (a text "\N" would be written "\\N").
   // So do IMDb's tab-separated files, which quote nothing.
   const mysqlNull = (escape ?? quote) !== undefined && quoting.backslashN;

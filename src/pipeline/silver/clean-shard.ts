@@ -3,7 +3,7 @@ import { sqlString as str } from '../../engine/duckdb.js';
 import { UserError } from '../../errors.js';
 import type { DatasetSpec, Project } from '../../project/types.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from '../cleaning.js';
-import { countRecords } from '../csv-file.js';
+import { recordsAndEnds } from '../csv-file.js';
 import { readableCopy, type SourceEncoding } from '../csv-encoding.js';
 import type { RunContext } from '../context.js';
 import { inspectHeader, matchHeader, quotingOf } from '../csv-header.js';
@@ -27,6 +27,8 @@ export interface CleanShardInput {
   encoding?: Exclude<SourceEncoding, 'utf-8'>;
   /** Its records end with CRLF and LF both: read from a copy ending each with LF. */
   mixedLineEnds?: true;
+  /** Of its records, those bronze found ending with the dataset's delimiter (undefined: not counted so). */
+  endsWithDelimiter?: number;
   /** The shard's position: names its temporary tables apart from the other files' in one session. */
   index: number;
   /** One of several new files of the dataset: progress names the file, and its valid rows are written out. */
@@ -94,7 +96,9 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
   const escaping = spec.backslashEscapes ? escapeProblem(input.name, await quoteStyle(csv, spec.delimiter), spec) : undefined;
   if (escaping) return { dataset: spec.name, key: input.key, rows: 0, waiting: `${escaping.message} (${escaping.hint})` };
   const missingColumns = match.missingOptional.length ? { missingColumns: match.missingOptional } : {};
-  const records = input.recount ? (await countRecords(csv, spec.skipLines, quotingOf(spec))) + (spec.headerless ? 1 : 0) : input.rows;
+  const counted = input.recount ? await recordsAndEnds(csv, spec.skipLines, quotingOf(spec), spec.delimiter) : undefined;
+  const records = counted ? counted.records + (spec.headerless ? 1 : 0) : input.rows;
+  const endsWithDelimiter = counted?.endsWithDelimiter ?? input.endsWithDelimiter;
   ctx.progress.begin('silver', input.many ? `${spec.name} ${input.name}` : spec.name, records);
   const cleaned = await cleanDataset(db, spec, csv, {
     header: match.names,
@@ -104,6 +108,7 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
     settings: ctx.config.qualitySettings,
     ...(longestRecord ? { longestRecord } : {}),
     ...(input.recordCount ? { expectedRecords: records } : {}),
+    ...(endsWithDelimiter !== undefined ? { endsWithDelimiter } : {}),
     onProgress: (p) => ctx.progress.update(p.percent === undefined ? {} : { percent: p.percent }),
   });
   ctx.progress.end();

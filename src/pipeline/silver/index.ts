@@ -158,6 +158,8 @@ async function cleanFiles(ctx: RunContext, plan: SilverPlan, options: SilverOpti
       ...(f.longestRecord ? { longestRecord: f.longestRecord } : {}),
       ...(f.encoding ? { encoding: f.encoding } : {}),
       ...(f.mixedLineEnds ? { mixedLineEnds: true as const } : {}),
+      // Counted with the delimiter the dataset declares now (a file of an older manifest is read for them).
+      ...(f.endsWithDelimiter?.delimiter === datasetNamed(ctx.config.project, f.dataset).delimiter ? { endsWithDelimiter: f.endsWithDelimiter.records } : {}),
       index,
       many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,
     },

@@ -7,6 +7,7 @@ import { headerSpan, inspectHeader, matchHeader, MAX_HEADER_BYTES, quotingOf, ty
 import { headerProblem } from '../header-problem.js';
 import { datasetRules } from '../dataset-rules.js';
 import { judgedRows, type JudgedRows } from '../judging.js';
+import { wideLinesOf } from '../wide-rejects.js';
 import { referencedValues, silverView, unresolvedReference, writeSilverRows, type MergeResult } from '../merge.js';
 import type { RunContext } from '../context.js';
 import type { ShardHandler } from '../shards.js';
@@ -48,6 +49,8 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
   const match = matchHeader(header, spec);
   // (A file read with PostgreSQL's escapes is checked for them the usual way.)
   if (headerProblem(input.name, header, match, spec) || spec.backslashEscapes) return undefined;
+  // A line wider than the rows would load shifted here: the usual way rejects it (wide-rejects.ts).
+  if (input.endsWithDelimiter !== 0 && (await wideLinesOf(csv, spec, match.names.length)).lines.length) return undefined;
   const judging = await judgedRows(db, spec, csv, {
     header: match.names,
     settings: ctx.config.qualitySettings,
