@@ -115,7 +115,7 @@ async function describeVacuum(lake: ObjectStore, record: RunRecord, seen: string
     return { lastSeen: seen, summary: 'deleted nothing', detail: `It changed nothing: it had not begun deleting${options.dryRun ? ' (a dry run)' : ''}`, fix: `\`${again}${options.dryRun ? ' --dry-run' : ''}\` runs it again` };
   }
   const versions = await listVersions(lake);
-  const kept = versions.length ? `the lake keeps version${versions.length > 1 ? `s ${versions[0]}–${versions.at(-1)}` : ` ${versions[0]}`} now, each whole` : 'the lake has no version';
+  const kept = versions.length > 1 ? `the lake keeps versions ${versions[0]}–${versions.at(-1)} now, each whole` : versions.length ? `the lake keeps version ${versions[0]} now, whole` : 'the lake has no version';
   return {
     lastSeen: seen,
     summary: `begun ${plan}`,
