@@ -96,10 +96,11 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
     await check('versions', async () => {
       const lake = openObjectStore(config);
       // A new lake (no bucket yet): nothing to read, and no bucket to probe conditional writes in.
-      if (!(await lake.bucketStatus()).runs) return (lakeRead = true), 'no version committed yet (the first run makes the buckets)';
-      const versions = await listVersions(lake);
-      const current = await currentVersion(lake);
+      const fresh = !(await lake.bucketStatus()).runs;
+      const versions = fresh ? [] : await listVersions(lake);
+      const current = fresh ? undefined : await currentVersion(lake);
       lakeRead = true;
+      if (fresh) return 'no version committed yet (the first run makes the buckets)';
       // How a commit is kept from happening twice: an exclusive create on a folder, If-None-Match on S3.
       const guard =
         lake instanceof LazyS3ObjectStore
