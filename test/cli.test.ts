@@ -344,6 +344,16 @@ describe('datalake doctor', () => {
       assert.equal(r.code, 0, r.stdout + r.stderr);
       assert.match(r.stdout, new RegExp(`⚠ runs +pipeline run ${record.runId} stopped while running \\(in publish\\), no process holds the lake: killed\\? It had committed version 1 and published it: the lake and the serving store show its work, only its record was left open\\n +fix: nothing to repair; \`npx datalake run --resume ${record.runId}\` closes its record`));
       assert.match(await runsLine(env, record.runId), /it had committed version 1 and published it$/);
+
+      // A publish that commits nothing: it published when the store's last publish is later than its start.
+      assert.equal((await cli(['publish', '--full-refresh'], env)).code, 0);
+      const publishRun = await newestRun(env);
+      const publishFile = path.join(runs, `${publishRun}.json`);
+      const publishRecord = JSON.parse(await fs.readFile(publishFile, 'utf8'));
+      publishRecord.state = 'running';
+      publishRecord.tasks[0].state = 'running';
+      await fs.writeFile(publishFile, JSON.stringify(publishRecord));
+      assert.match((await cli(['doctor'], env)).stdout, new RegExp(`⚠ runs +publish_flow run ${publishRun} stopped while running \\(in publish\\), no process holds the lake: killed\\? It had published version 1, which it did not commit itself: the serving store shows it, only its record was left open\\n +fix: nothing to repair`));
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -3,12 +3,13 @@ import { describeInterruption, stoppedRunning, type Interruption } from '../flow
 import { LakeLock } from '../flows/lock.js';
 import { newestRuns, type RunRecord } from '../flows/record.js';
 import { openObjectStore, type ObjectStore } from '../lake/index.js';
+import type { PublishInfo } from '../serving/index.js';
 
-/** The version the serving store shows (undefined: none published yet); the store is loaded only when a run was killed. */
-async function storeVersion(config: Config): Promise<number | undefined> {
+/** The serving store's last publish; the store is loaded only when a run was killed. */
+async function lastPublish(config: Config): Promise<PublishInfo | undefined> {
   const serving = (await import('../serving/index.js')).openServingStore(config);
   try {
-    return (await serving.lastPublish())?.data?.version;
+    return await serving.lastPublish();
   } finally {
     await serving.close().catch(() => undefined);
   }
@@ -19,9 +20,9 @@ export async function stoppedRuns(config: Config, lake: ObjectStore, runs: RunRe
   const found = new Map<string, Interruption>();
   if (!runs.some((r) => r.state === 'running')) return found;
   const lock = await LakeLock.read(lake);
-  let shown: Promise<number | undefined> | undefined;
+  let last: Promise<PublishInfo | undefined> | undefined;
   for (const r of runs.filter((x) => stoppedRunning(x, lock))) {
-    found.set(r.runId, await describeInterruption(lake, r, { lock, storeVersion: () => (shown ??= storeVersion(config)) }));
+    found.set(r.runId, await describeInterruption(lake, r, { lock, lastPublish: () => (last ??= lastPublish(config)) }));
   }
   return found;
 }

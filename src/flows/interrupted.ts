@@ -1,6 +1,7 @@
 import { listVersions, readVersion, type LakeVersion, type ObjectStore } from '../lake/index.js';
 import { isFlowName } from './definitions.js';
 import { lockAlive, type LockInfo } from './lock.js';
+import type { PublishInfo } from '../serving/index.js';
 import type { RunRecord } from './record.js';
 
 /**
@@ -12,7 +13,7 @@ import type { RunRecord } from './record.js';
 export interface Interruption {
   /** The version the run committed before it stopped. */
   committed?: number;
-  /** Whether the serving store shows that version (undefined: the store did not answer). */
+  /** Whether it published: the store shows the version it committed, or (committing none) a publish since it started. Undefined: not known. */
   published?: boolean;
   /** The last time the run was seen doing anything: the newest time in its record, or its lock's heartbeat. */
   lastSeen: string;
@@ -52,26 +53,34 @@ export function lastSeen(record: RunRecord, lock?: LockInfo): string {
 }
 
 /**
- * What an interrupted run had done. `storeVersion` asks the serving store which version it shows
- * (asked only when the run committed one; a store that does not answer leaves `published` unknown).
+ * What an interrupted run had done. `lastPublish` asks the serving store for its last publish (asked
+ * only of a run that committed a version or publishes; a store that does not answer leaves `published`
+ * unknown): the run published when the store shows its version, or, for a run that committed none
+ * (`publish`, a run with nothing new), when the store's last publish is later than the run's start,
+ * since no one else publishes while a run holds the lake.
  */
-export async function describeInterruption(lake: ObjectStore, record: RunRecord, options: { storeVersion: () => Promise<number | undefined>; lock?: LockInfo }): Promise<Interruption> {
+export async function describeInterruption(lake: ObjectStore, record: RunRecord, options: { lastPublish: () => Promise<PublishInfo | undefined>; lock?: LockInfo }): Promise<Interruption> {
   const seen = lastSeen(record, options.lock);
   const resume = `\`npx datalake run --resume ${record.runId}\``;
   const resumable = isFlowName(record.flow);
+  const closes = `nothing to repair${resumable ? `; ${resume} closes its record` : ''} (so does the next run)`;
   if (record.flow === 'vacuum') return describeVacuum(lake, record, seen);
   const version = await versionCommittedBy(lake, record);
+  const publishes = (record.tasks ?? []).some((t) => t.name === 'publish');
+  const last = version || publishes ? await options.lastPublish().catch(() => null) : undefined;
+  const shown = last?.data?.version;
   if (!version) {
-    return {
-      lastSeen: seen,
-      summary: 'committed nothing',
-      detail: 'It changed nothing visible: it had committed no version',
-      fix: resumable ? `${resume} continues it, reusing what it finished; or start a new run` : 'run the command again',
-    };
+    const published = last && shown !== undefined && Date.parse(last.publishedAt) >= Date.parse(record.startedAt);
+    if (published) {
+      const detail = `It had published version ${shown}, which it did not commit itself: the serving store shows it, only its record was left open`;
+      return { published: true, lastSeen: seen, summary: `published version ${shown}`, detail, fix: closes };
+    }
+    const unknown = last === null ? '; whether it had published is unknown (the serving store did not answer)' : '';
+    const fix = resumable ? `${resume} continues it, reusing what it finished; or start a new run` : 'run the command again';
+    return { lastSeen: seen, summary: 'committed nothing', detail: `It changed nothing visible: it had committed no version${unknown}`, fix };
   }
-  const shown = await options.storeVersion().catch(() => null);
   const committed = version.version;
-  if (shown === null) {
+  if (last === null) {
     return {
       committed,
       lastSeen: seen,
@@ -80,20 +89,13 @@ export async function describeInterruption(lake: ObjectStore, record: RunRecord,
       fix: `once the serving store answers, \`npx datalake publish\` publishes version ${committed} if it is not`,
     };
   }
-  const published = shown !== undefined && shown >= committed;
-  if (published) {
-    return {
-      committed,
-      published,
-      lastSeen: seen,
-      summary: `committed version ${committed} and published it`,
-      detail: `It had committed version ${committed} and published it: the lake and the serving store show its work, only its record was left open`,
-      fix: `nothing to repair${resumable ? `; ${resume} closes its record` : ''} (so does the next run)`,
-    };
+  if (shown !== undefined && shown >= committed) {
+    const detail = `It had committed version ${committed} and published it: the lake and the serving store show its work, only its record was left open`;
+    return { committed, published: true, lastSeen: seen, summary: `committed version ${committed} and published it`, detail, fix: closes };
   }
   return {
     committed,
-    published,
+    published: false,
     lastSeen: seen,
     summary: `committed version ${committed}, not published`,
     detail: `It had committed version ${committed} but stopped before publishing it: the serving store still shows ${shown === undefined ? 'no version' : `version ${shown}`}`,

@@ -91,7 +91,7 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
     if (options.resume) await assessResume(config, lake, options.resume, { underLock: false, queued }).catch(refuse);
     lock = await LakeLock.acquire(lake, { runId: ctx.runId, flow: options.flow }, { ...options.lock, waitMs: options.waitMs ?? 0 });
     if (lock.abandoned && lock.abandoned.runId !== ctx.runId) {
-      await markAbandoned(lake, recorder, lock.abandoned, async () => (await (serving ??= openServingStore(config)).lastPublish())?.data?.version);
+      await markAbandoned(lake, recorder, lock.abandoned, () => (serving ??= openServingStore(config)).lastPublish());
     }
     let journal: RunJournal;
     let reused = new Set<TaskName>();

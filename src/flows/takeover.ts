@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ObjectStore } from '../lake/index.js';
 import { describeInterruption, lastSeen } from './interrupted.js';
+import type { PublishInfo } from '../serving/index.js';
 import type { LockInfo } from './lock.js';
 import { readRun, RunRecorder } from './record.js';
 
@@ -26,13 +27,13 @@ export async function continueRecord(lake: ObjectStore, recorder: RunRecorder): 
 /**
  * The run that died holding the lock is still marked running: it is marked failed, saying what it had
  * done (a version committed, published or not: flows/interrupted.ts), its tasks and time as they were
- * when it was last seen. `storeVersion` asks the serving store which version it shows.
+ * when it was last seen. `lastPublish` asks the serving store for its last publish.
  */
-export async function markAbandoned(lake: ObjectStore, recorder: RunRecorder, lock: LockInfo, storeVersion: () => Promise<number | undefined>): Promise<void> {
+export async function markAbandoned(lake: ObjectStore, recorder: RunRecorder, lock: LockInfo, lastPublish: () => Promise<PublishInfo | undefined>): Promise<void> {
   const dead = await readRun(lake, lock.runId).catch(() => undefined);
   recorder.log('warn', `took over the lake from run ${lock.runId}, whose process stopped without releasing it`);
   if (!dead || dead.state !== 'running') return;
-  const what = await describeInterruption(lake, dead, { storeVersion, lock }).catch(() => undefined);
+  const what = await describeInterruption(lake, dead, { lastPublish, lock }).catch(() => undefined);
   const ended = Date.parse(what?.lastSeen ?? lastSeen(dead, lock));
   dead.state = 'failed';
   dead.endedAt = new Date(ended).toISOString();
