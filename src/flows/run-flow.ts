@@ -137,7 +137,12 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
         if (name === 'gold') return runGold(ctx, { force, shards });
         if (name === 'commit') return runCommit(ctx);
         // Saved before the first deletion: a vacuum killed half-way is then known to have begun (flows/interrupted.ts).
-        if (name === 'vacuum') return runVacuum(ctx, options.vacuum ?? {}, (line) => (recorder.log('info', line, 'vacuum'), recorder.save()));
+        if (name === 'vacuum') {
+          return runVacuum(ctx, options.vacuum ?? {}, async (line) => {
+            recorder.log('info', line, 'vacuum');
+            await recorder.save();
+          });
+        }
         if (name === 'compact') return runCompact(ctx, options.dataset);
         serving ??= openServingStore(config);
         return runPublish(ctx, serving, { force });
