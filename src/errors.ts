@@ -50,6 +50,11 @@ export function isTransient(err: unknown): boolean {
   return err instanceof ServiceError;
 }
 
+/** A server's own files (the SQLite store, the lake folder, scratch) are no business of anyone outside: `<path>`. */
+export function noLocalPaths(text: string): string {
+  return text.replace(/(?:\/[^\s'",/()]+){2,}/g, '<path>');
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -14,6 +14,7 @@ import { UserError } from './errors.js';
  *   shard:<label>          a shard starts, in-process or on a worker (shard:clean achats/ingest_date=…/achats_2.csv)
  *   silver:combine         silver's shards are done, its merge not started
  *   gold:combine           gold's partitions are built, its other tables and KPIs not started
+ *   vacuum:after-versions  a vacuum deleted the records of the versions it drops, not yet their objects
  */
 export function failpoint(name: string): void {
   const wanted = process.env['DATALAKE_FAILPOINT'];

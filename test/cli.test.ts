@@ -288,21 +288,101 @@ describe('datalake doctor', () => {
     }
   });
 
-  test('a run recorded as running that no process holds (killed) is a warning naming --resume', async () => {
+  /** The newest run's id, as `runs --json` lists it. */
+  const newestRun = async (env: Record<string, string>) => (JSON.parse((await cli(['runs', '--json', '--limit', '1'], env)).stdout) as { runId: string }[])[0]!.runId;
+  /** The line of `datalake runs` for a run. */
+  const runsLine = async (env: Record<string, string>, runId: string) => (await cli(['runs'], env)).stdout.split('\n').find((l) => l.startsWith(runId)) ?? '';
+
+  test('a run killed (kill -9) before its commit is a warning naming --resume: it changed nothing visible', async () => {
+    const { env, dir } = await tempConfig();
+    try {
+      assert.equal((await cli(['generate', '--clients', '10', '--achats', '50'], env)).code, 0);
+      assert.notEqual((await cli(['run'], { ...env, DATALAKE_FAILPOINT: 'task:gold' })).code, 0);
+      const runId = await newestRun(env);
+      const r = await cli(['doctor'], env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`⚠ runs +pipeline run ${runId} stopped while running \\(in gold\\), no process holds the lake: killed\\? It changed nothing visible: it had committed no version\\n +fix: \`npx datalake run --resume ${runId}\` continues it`));
+      assert.match(await runsLine(env, runId), /running .*stopped, no process holds the lake \(killed\?\): it had committed nothing$/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a run killed after its commit, before its publish: doctor keeps all its checks and names the version it committed; runs says so, also once another run took the lake over', async () => {
     const { env, dir } = await tempConfig();
     try {
       assert.equal((await cli(['generate', '--clients', '10', '--achats', '50'], env)).code, 0);
       assert.equal((await cli(['run'], env)).code, 0);
-      // What a kill -9 during the gold stage leaves: the record says running, the lock is gone.
+      await fs.appendFile(path.join(dir, 'sources', 'achats.csv'), '9900001,1,2026-01-03 10:00:00,12.50,Phone\n');
+      assert.notEqual((await cli(['run'], { ...env, DATALAKE_FAILPOINT: 'commit:after-version' })).code, 0);
+      const runId = await newestRun(env);
+      const r = await cli(['doctor'], env);
+      assert.equal(r.code, 1, 'the store is behind the lake: a problem');
+      assert.match(r.stdout, /✖ versions +the serving store shows version 1 while the lake is at version 2/);
+      assert.match(r.stdout, new RegExp(`⚠ runs +pipeline run ${runId} stopped while running \\(in commit\\), no process holds the lake: killed\\? It had committed version 2 but stopped before publishing it: the serving store still shows version 1\\n +fix: \`npx datalake run --resume ${runId}\` publishes it and closes its record \\(or \`npx datalake publish\`\\)`));
+      for (const area of ['lake upkeep', 'quarantine', 'freshness']) assert.match(r.stdout, new RegExp(`[✔⚠] ${area} `), `${area} still checked`);
+      const stopped = await runsLine(env, runId);
+      assert.match(stopped, /pipeline +running .* commit running, publish pending {2}stopped, no process holds the lake \(killed\?\): it had committed version 2, not published$/);
+      assert.doesNotMatch(stopped, / 0\.00 s /, 'its time until it was last seen');
+
+      // Another run takes the lake over: the dead run's record is closed with what it had done.
+      assert.equal((await cli(['publish'], env)).code, 0);
+      const closed = await runsLine(env, runId);
+      assert.match(closed, /pipeline +failed .* gold completed \[1 shards\], commit completed, publish cancelled {2}error: interrupted: the process stopped during the run \(its lock expired\); it had committed version 2, not published$/);
+      assert.doesNotMatch(closed, / 0\.00 s /);
+      assert.match((await cli(['doctor'], env)).stdout, /✔ versions +version 2/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a run killed after its publish, before its record says so: nothing to repair', async () => {
+    const { env, dir } = await tempConfig();
+    try {
+      assert.equal((await cli(['generate', '--clients', '10', '--achats', '50'], env)).code, 0);
+      assert.equal((await cli(['run'], env)).code, 0);
+      // What a kill -9 just after the publish leaves: the record says running, the lock is gone.
       const runs = path.join(env['DATA_DIR']!, 'lake', 'runs');
       const file = path.join(runs, (await fs.readdir(runs)).filter((f) => f.endsWith('.json') && !f.startsWith('_')).sort().at(-1)!);
       const record = JSON.parse(await fs.readFile(file, 'utf8'));
       record.state = 'running';
-      record.tasks.find((t: { name: string }) => t.name === 'gold').state = 'running';
+      record.tasks.find((t: { name: string }) => t.name === 'publish').state = 'running';
       await fs.writeFile(file, JSON.stringify(record));
       const r = await cli(['doctor'], env);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, new RegExp(`⚠ runs +run ${record.runId} stopped while running \\(in gold\\), no process holds the lake: killed\\? It changed nothing visible\\n +fix: \`npx datalake run --resume ${record.runId}\` continues it`));
+      assert.match(r.stdout, new RegExp(`⚠ runs +pipeline run ${record.runId} stopped while running \\(in publish\\), no process holds the lake: killed\\? It had committed version 1 and published it: the lake and the serving store show its work, only its record was left open\\n +fix: nothing to repair; \`npx datalake run --resume ${record.runId}\` closes its record`));
+      assert.match(await runsLine(env, record.runId), /it had committed version 1 and published it$/);
+
+      // A publish that commits nothing: it published when the store's last publish is later than its start.
+      assert.equal((await cli(['publish', '--full-refresh'], env)).code, 0);
+      const publishRun = await newestRun(env);
+      const publishFile = path.join(runs, `${publishRun}.json`);
+      const publishRecord = JSON.parse(await fs.readFile(publishFile, 'utf8'));
+      publishRecord.state = 'running';
+      publishRecord.tasks[0].state = 'running';
+      await fs.writeFile(publishFile, JSON.stringify(publishRecord));
+      assert.match((await cli(['doctor'], env)).stdout, new RegExp(`⚠ runs +publish_flow run ${publishRun} stopped while running \\(in publish\\), no process holds the lake: killed\\? It had published version 1, which it did not commit itself: the serving store shows it, only its record was left open\\n +fix: nothing to repair`));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a vacuum killed after deleting version records: doctor says which went, and the vacuum that finishes it', async () => {
+    const { env, dir } = await tempConfig();
+    try {
+      assert.equal((await cli(['generate', '--clients', '10', '--achats', '50'], env)).code, 0);
+      for (const day of ['01', '02', '03']) {
+        if (day !== '01') await fs.writeFile(path.join(dir, 'sources', `achats_2026-02-${day}.csv`), `id_achat,id_client,date_achat,montant,produit\n99000${day},1,2026-02-${day} 10:00:00,12.50,Phone\n`);
+        assert.equal((await cli(['run'], env)).code, 0);
+      }
+      assert.notEqual((await cli(['vacuum', '--keep-versions', '1', '--older-than', '0d'], { ...env, DATALAKE_FAILPOINT: 'vacuum:after-versions' })).code, 0);
+      const runId = await newestRun(env);
+      const r = await cli(['doctor'], env);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`⚠ runs +vacuum run ${runId} stopped while running \\(in vacuum\\), no process holds the lake: killed\\? It had begun deleting the records of versions 1–2, then \\d+ objects \\(version records first, so a version is gone whole or kept whole\\): the lake keeps version 3 now, whole; the objects it had not deleted yet are unreferenced\\n +fix: \`npx datalake vacuum --keep-versions 1 --older-than 0d\` deletes what it left`));
+      assert.doesNotMatch(r.stdout, /changed nothing/);
+      assert.equal((await cli(['vacuum', '--keep-versions', '1', '--older-than', '0d'], env)).code, 0);
+      assert.match(await runsLine(env, runId), /vacuum +failed .*error: interrupted: the process stopped during the run \(its lock expired\); it had begun deleting the records of versions 1–2, then \d+ objects$/);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

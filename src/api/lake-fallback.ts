@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import { dayText, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import { currentVersion, requireVersion, type ObjectStore } from '../lake/index.js';
+import { noLocalPaths } from '../errors.js';
 import { tableObject } from '../pipeline/gold/index.js';
+import { describeMissing, missingColumns } from '../pipeline/kpi-table.js';
 import { readStates } from '../pipeline/states.js';
 import type { Kpi, Project } from '../project/types.js';
 import type { ReadOptions } from '../serving/index.js';
@@ -42,11 +44,16 @@ export function lakeReader(lake: ObjectStore, engine: LazyEngine, project: Proje
         ORDER BY file_row_number
         ${options.limit !== undefined ? `LIMIT ${Math.floor(options.limit)}` : ''} ${options.offset ? `OFFSET ${Math.floor(options.offset)}` : ''}`;
       let rows;
+      const db = await engine.db();
       try {
-        rows = await (await engine.db()).rows(sql);
+        rows = await db.rows(sql);
       } catch (err) {
-        // An older version's table may lack a column the KPI declares now.
-        throw new HttpError(409, `KPI ${kpi.id} of ${states.version ? `version ${states.version.version}` : 'the lake'} cannot be read with its current declaration: ${(err as Error).message.split('\n')[0]}`, {}, 'version_incompatible');
+        // An older version's table may lack a column the KPI declares now (renamed or removed since): named, not DuckDB's binder error.
+        const which = states.version ? `version ${states.version.version}` : 'the lake';
+        const { missing, has } = await missingColumns(db, kpi, file).catch(() => ({ missing: [], has: [] }));
+        const built = states.version ? `version ${states.version.restores ?? states.version.version}` : 'the lake';
+        const why = missing.length ? describeMissing(kpi, built, missing, has) : noLocalPaths((err as Error).message.split('\n')[0]!);
+        throw new HttpError(409, `KPI ${kpi.id} of ${which} cannot be read with its current declaration: ${why}`, {}, 'version_incompatible');
       }
       const v = states.version;
       return { rows, ...(v ? { data: { version: v.version, committedAt: v.committedAt, audit: v.audit } } : {}) };

@@ -2,12 +2,24 @@ import type { RunRecord } from '../flows/record.js';
 import { datasetForFile } from '../project/globs.js';
 import type { Project } from '../project/types.js';
 import { SOURCE_EXTENSIONS } from '../lake/keys.js';
+import { noLocalPaths } from '../errors.js';
 
 export const MASK = '***';
 
-/** A server's own files (the SQLite store, the lake folder, scratch) are no business of anyone outside: `<path>`. */
-export function noLocalPaths(text: string): string {
-  return text.replace(/(?:\/[^\s'",/()]+){2,}/g, '<path>');
+/**
+ * A run record as the API serves it to anyone, admins included: no server path in what it says went
+ * wrong (an unexpected error quotes the files it read, DuckDB's a scratch file's path). The record in
+ * the lake keeps them, for `datalake runs` on the server.
+ */
+export function runWithoutPaths(record: RunRecord): RunRecord {
+  const error = record.error && { ...record.error, message: noLocalPaths(record.error.message), ...(record.error.hint ? { hint: noLocalPaths(record.error.hint) } : {}) };
+  return {
+    ...record,
+    ...(error ? { error } : {}),
+    tasks: record.tasks.map((t) => ({ ...t, attempts: t.attempts.map((a) => (a.error ? { ...a, error: noLocalPaths(a.error) } : a)) })),
+    logs: record.logs.map((l) => (l.level === 'info' ? l : { ...l, message: noLocalPaths(l.message) })),
+    ...(record.resumes ? { resumes: record.resumes.map((r) => (r.refused ? { ...r, refused: { ...r.refused, message: noLocalPaths(r.refused.message) } } : r)) } : {}),
+  };
 }
 
 /** Columns kept as they are in a quarantine preview: where the row came from and why it is there. */

@@ -1,6 +1,4 @@
 import fs from 'node:fs/promises';
-import { newestRuns } from '../flows/record.js';
-import { LakeLock, lockAlive } from '../flows/lock.js';
 import net from 'node:net';
 import duckdb from '@duckdb/node-api';
 import Database from 'better-sqlite3';
@@ -15,6 +13,7 @@ import { VACUUM_DEFAULTS, vacuumLake } from '../maintenance/vacuum.js';
 import { readStates } from '../pipeline/states.js';
 import { openServingStore } from '../serving/index.js';
 import { humanBytes } from './format.js';
+import { interruptedRun } from './stopped-runs.js';
 import { MongoServingStore } from '../serving/mongo.js';
 import { SqliteServingStore } from '../serving/sqlite.js';
 import { lastAlert, maskWebhook } from '../ops/alerts.js';
@@ -90,14 +89,18 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
     }, () => (config.s3 ? 'check MINIO_ENDPOINT, MINIO_SECURE, MINIO_ACCESS_KEY and MINIO_SECRET_KEY' : 'check DATA_DIR and its permissions')),
   );
 
-  // The versions are read from the lake: only worth checking once the lake answers.
+  // The versions are read from the lake: only worth checking once the lake answers. The checks that
+  // read it after them need it read, not the store to follow it (a run killed before its publish).
+  let lakeRead = false;
   if (checks.at(-1)?.ok) checks.push(
     await check('versions', async () => {
       const lake = openObjectStore(config);
       // A new lake (no bucket yet): nothing to read, and no bucket to probe conditional writes in.
-      if (!(await lake.bucketStatus()).runs) return 'no version committed yet (the first run makes the buckets)';
-      const versions = await listVersions(lake);
-      const current = await currentVersion(lake);
+      const fresh = !(await lake.bucketStatus()).runs;
+      const versions = fresh ? [] : await listVersions(lake);
+      const current = fresh ? undefined : await currentVersion(lake);
+      lakeRead = true;
+      if (fresh) return 'no version committed yet (the first run makes the buckets)';
       // How a commit is kept from happening twice: an exclusive create on a folder, If-None-Match on S3.
       const guard =
         lake instanceof LazyS3ObjectStore
@@ -110,7 +113,13 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
       try {
         const published = (await serving.lastPublish())?.data?.version;
         const now = `version ${current.version}, ${versions.length} version${versions.length === 1 ? '' : 's'} kept (committed ${current.committedAt} by run ${current.runId}, audit ${current.audit})`;
-        if (published !== current.version) throw new UserError(`the serving store shows version ${published ?? 'none'} while the lake is at ${now}`, 'run `npx datalake publish` to bring the store to the lake version');
+        if (published !== current.version) {
+          // A version without a table for a KPI added since (a rollback made before rollbacks checked it) cannot be published as it is.
+          const gold = (await readStates(lake, config.project, current)).gold;
+          const absent = gold ? config.project.kpis.filter((k) => !gold.objects[k.table]?.length).map((k) => k.id) : [];
+          const fix = absent.length ? `version ${current.version} has no gold table for KPI ${absent.join(', ')}: run \`npx datalake gold\` to build it from that version's data, then \`npx datalake publish\`` : 'run `npx datalake publish` to bring the store to the lake version';
+          throw new UserError(`the serving store shows version ${published ?? 'none'} while the lake is at ${now}`, fix);
+        }
         return `${now}, published; ${guard}`;
       } finally {
         await serving.close();
@@ -119,7 +128,7 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
   );
 
   // What vacuum and compact would do with their defaults: the space old versions hold, the small files.
-  if (checks.find((c) => c.area === 'versions')?.ok) checks.push(
+  if (lakeRead) checks.push(
     await check('lake upkeep', async () => {
       const lake = openObjectStore(config);
       const plan = await vacuumLake(lake, { ...VACUUM_DEFAULTS, dryRun: true });
@@ -136,24 +145,13 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
   );
 
   // The newest run still recorded as running while no live process holds the lake: it was killed.
-  if (checks.find((c) => c.area === 'versions')?.ok) {
-    const lake = openObjectStore(config);
-    const stopped = await (async () => {
-      for await (const r of newestRuns(lake)) {
-        if (r.state !== 'running') return undefined;
-        const lock = await LakeLock.read(lake);
-        return lock && lock.runId === r.runId && lockAlive(lock) ? undefined : r;
-      }
-      return undefined;
-    })().catch(() => undefined);
-    if (stopped) {
-      const task = stopped.tasks.find((t) => t.state === 'running' && !t.parent)?.name;
-      checks.push({ area: 'runs', ok: true, warning: true, detail: `run ${stopped.runId} stopped while running${task ? ` (in ${task})` : ''}, no process holds the lake: killed? It changed nothing visible`, fix: `\`npx datalake run --resume ${stopped.runId}\` continues it, reusing what it finished; or start a new run` });
-    }
+  if (lakeRead) {
+    const stopped = await interruptedRun(config).catch(() => undefined);
+    if (stopped) checks.push({ area: 'runs', ok: true, warning: true, ...stopped });
   }
 
   // Files waiting whole in quarantine (a required column missing): their rows are in no table until fixed.
-  if (checks.find((c) => c.area === 'versions')?.ok) {
+  if (lakeRead) {
     const waiting = await readStates(openObjectStore(config), config.project).then((s) => Object.values(s.silver?.waiting ?? {}), (err: unknown) => err);
     if (Array.isArray(waiting)) {
       checks.push(

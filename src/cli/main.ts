@@ -34,6 +34,7 @@ const L = {
   inspect: () => import('./inspect.js'),
   kpiList: () => import('./kpi-list.js'),
   summary: () => import('./summary.js'),
+  stoppedRuns: () => import('./stopped-runs.js'),
 };
 
 /** The command line: commander wiring; each command's work is in commands/ and its output in the renderers. */
@@ -211,14 +212,8 @@ function buildProgram(): Command {
       const runs = await (await L.record()).listRuns(lake, flags.limit);
       if (flags.json) return console.log(JSON.stringify(runs, null, 2));
       if (runs.length === 0) return console.log('no run recorded yet');
-      for (const r of runs) {
-        const shards = (task: string) => r.tasks.filter((s) => s.parent === task).length;
-        const tasks = r.tasks
-          .filter((t) => !t.parent)
-          .map((t) => `${t.name} ${t.state}${t.attempts.length > 1 ? ` (${t.attempts.length} attempts)` : ''}${shards(t.name) ? ` [${shards(t.name)} shards]` : ''}`)
-          .join(', ');
-        console.log(`${r.runId}  ${r.flow.padEnd(21)} ${r.state.padEnd(9)} ${r.seconds.toFixed(2).padStart(7)} s  ${tasks}${r.error ? `  error: ${r.error.message}` : ''}`);
-      }
+      const { renderRunList, stoppedRuns } = await L.stoppedRuns();
+      console.log(renderRunList(runs, await stoppedRuns(await config(), lake, runs)));
     });
 
   program

@@ -90,7 +90,9 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
     // Refused at once when it is plain (a run still running, inputs changed), again below once the lake is held.
     if (options.resume) await assessResume(config, lake, options.resume, { underLock: false, queued }).catch(refuse);
     lock = await LakeLock.acquire(lake, { runId: ctx.runId, flow: options.flow }, { ...options.lock, waitMs: options.waitMs ?? 0 });
-    if (lock.abandoned && lock.abandoned.runId !== ctx.runId) await markAbandoned(lake, recorder, lock.abandoned.runId);
+    if (lock.abandoned && lock.abandoned.runId !== ctx.runId) {
+      await markAbandoned(lake, recorder, lock.abandoned, () => (serving ??= openServingStore(config)).lastPublish());
+    }
     let journal: RunJournal;
     let reused = new Set<TaskName>();
     if (options.resume) {
@@ -121,7 +123,8 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
       if (options.signal?.aborted) throw new CancelledError();
       if (reused.has(name)) continue;
       if (alreadyCommitted && name !== 'publish') {
-        recorder.task(name).state = 'skipped';
+        // Its commit is done (the version is the lake's): said so, as `history` shows it.
+        recorder.task(name).state = name === 'commit' ? 'completed' : 'skipped';
         continue;
       }
       current = name;
@@ -133,7 +136,13 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
         if (name === 'silver') return runSilver(ctx, { fullRefresh: force, shards });
         if (name === 'gold') return runGold(ctx, { force, shards });
         if (name === 'commit') return runCommit(ctx);
-        if (name === 'vacuum') return runVacuum(ctx, options.vacuum ?? {});
+        // Saved before the first deletion: a vacuum killed half-way is then known to have begun (flows/interrupted.ts).
+        if (name === 'vacuum') {
+          return runVacuum(ctx, options.vacuum ?? {}, async (line) => {
+            recorder.log('info', line, 'vacuum');
+            await recorder.save();
+          });
+        }
         if (name === 'compact') return runCompact(ctx, options.dataset);
         serving ??= openServingStore(config);
         return runPublish(ctx, serving, { force });

@@ -1,6 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ObjectStore } from '../lake/index.js';
+import { describeInterruption, lastSeen } from './interrupted.js';
+import type { PublishInfo } from '../serving/index.js';
+import type { LockInfo } from './lock.js';
 import { readRun, RunRecorder } from './record.js';
 
 /**
@@ -21,16 +24,32 @@ export async function continueRecord(lake: ObjectStore, recorder: RunRecorder): 
   recorder.log('warn', `resumed by ${recorder.record.owner}: ${earlier.owner} stopped during the run`);
 }
 
-/** The run that died holding the lock is still marked running: it is marked failed, saying why. */
-export async function markAbandoned(lake: ObjectStore, recorder: RunRecorder, runId: string): Promise<void> {
-  const dead = await readRun(lake, runId).catch(() => undefined);
-  recorder.log('warn', `took over the lake from run ${runId}, whose process stopped without releasing it`);
+/**
+ * The run that died holding the lock is still marked running: it is marked failed, saying what it had
+ * done (a version committed, published or not: flows/interrupted.ts), its tasks and time as they were
+ * when it was last seen. `lastPublish` asks the serving store for its last publish.
+ */
+export async function markAbandoned(lake: ObjectStore, recorder: RunRecorder, lock: LockInfo, lastPublish: () => Promise<PublishInfo | undefined>): Promise<void> {
+  const dead = await readRun(lake, lock.runId).catch(() => undefined);
+  recorder.log('warn', `took over the lake from run ${lock.runId}, whose process stopped without releasing it`);
   if (!dead || dead.state !== 'running') return;
+  const what = await describeInterruption(lake, dead, { lastPublish, lock }).catch(() => undefined);
+  const ended = Date.parse(what?.lastSeen ?? lastSeen(dead, lock));
   dead.state = 'failed';
-  dead.endedAt = new Date().toISOString();
-  dead.error = { message: 'interrupted: the process stopped during the run (its lock expired)' };
-  for (const t of dead.tasks) if (t.state === 'running' || t.state === 'pending') t.state = t.state === 'running' ? 'failed' : 'cancelled';
-  await new RunRecorder(lake, dead).save();
+  dead.endedAt = new Date(ended).toISOString();
+  dead.seconds = Math.max(0, (ended - Date.parse(dead.startedAt)) / 1000) || 0;
+  dead.error = { message: `interrupted: the process stopped during the run (its lock expired)${what ? `; it had ${what.summary}` : ''}` };
+  dead.logs ??= []; // a record cut short
+  const closer = new RunRecorder(lake, dead);
+  for (const t of dead.tasks) {
+    // What the lake shows done is done, whatever the record had time to say.
+    const done = (t.name === 'commit' && what?.committed !== undefined) || (t.name === 'publish' && what?.published === true);
+    for (const a of t.attempts) if (a.state === 'running') closer.closeAttempt(a, done ? { state: 'completed' } : { state: 'failed', error: 'interrupted: the process stopped during this attempt' }, ended);
+    if (done) t.state = 'completed';
+    else if (t.state === 'running' || t.state === 'pending') t.state = t.state === 'running' ? 'failed' : 'cancelled';
+  }
+  closer.log('warn', `closed by run ${recorder.record.runId}, which took the lake over${what ? `: it had ${what.summary}` : ''}`);
+  await closer.save();
 }
 
 /** A scratch folder of a run or process no longer alive, with the bytes it holds (when asked for). */

@@ -4,6 +4,7 @@ import { describeSystemError, errorMessage, UserError } from '../errors.js';
 import { commitVersion, currentVersion, openObjectStore, readStaged, requireVersion, UnknownVersionError, type LakeVersion, type ObjectStore } from '../lake/index.js';
 import { RunContext } from '../pipeline/context.js';
 import type { Manifest } from '../pipeline/bronze.js';
+import { publishProblems, type PublishProblem } from '../pipeline/kpi-table.js';
 import { runPublish } from '../pipeline/publish.js';
 import { readManifest } from '../pipeline/states.js';
 import { alertRunEnd } from '../ops/run-alerts.js';
@@ -32,6 +33,8 @@ async function commitThenPublish(
   config: Config,
   flow: VersionFlow,
   build: (current: LakeVersion | undefined, runId: string) => Promise<LakeVersion>,
+  /** The refusal of a version whose KPIs cannot be published as declared now (`problems`, one per KPI). */
+  unpublishable: (problems: PublishProblem[]) => UserError,
   options: { lake?: ObjectStore; serving?: ServingStore } = {},
 ): Promise<{ record: RunRecord; version?: LakeVersion; error?: unknown }> {
   const lake = options.lake ?? openObjectStore(config);
@@ -47,6 +50,9 @@ async function commitThenPublish(
     lock = await LakeLock.acquire(lake, { runId: ctx.runId, flow }, { waitMs: 0 });
     const commit = recorder.openAttempt(recorder.task('commit'));
     const built = await build(await currentVersion(lake), ctx.runId);
+    // Checked before the commit: a version the store cannot follow would leave the two apart.
+    const problems = await publishProblems(ctx, built, flow === 'rollback' ? `version ${built.restores}` : 'the version it staged');
+    if (problems.length) throw refusal(unpublishable(problems));
     await commitVersion(lake, built);
     version = built;
     recorder.closeAttempt(commit, { state: 'completed' });
@@ -80,6 +86,20 @@ async function commitThenPublish(
   return { record, ...(version ? { version } : {}), ...(error ? { error } : {}) };
 }
 
+const unpublishable = (problems: PublishProblem[]) =>
+  `${problems.map((p) => p.text).join('; ')}. Its KPIs cannot be published as the project declares them now, which would leave the serving store behind the lake: nothing was committed`;
+
+/** How to roll back to a version whose KPIs differ from today's, and then serve today's KPIs from its data. */
+function rollbackHint(target: number, problems: PublishProblem[]): string {
+  const files = (absent: boolean) => problems.filter((p) => p.absent === absent).map((p) => `kpis/${p.kpi}.yml`);
+  const [added, changed] = [files(true), files(false)];
+  const steps = [
+    ...(added.length ? [`move ${added.join(', ')} out of the project`] : []),
+    ...(changed.length ? [`put ${changed.join(', ')} back as ${changed.length > 1 ? 'they were' : 'it was'} when version ${target} was built`] : []),
+  ];
+  return `to roll back anyway, first ${steps.join(' and ')}; after the rollback, restore ${added.length + changed.length > 1 ? 'them' : 'it'} and run \`npx datalake gold\` then \`npx datalake publish\`, which build the KPIs as declared now from the restored data`;
+}
+
 /** Makes an earlier version's content current again, as a new version, and publishes it. */
 export function rollback(config: Config, target: number, options: { lake?: ObjectStore; serving?: ServingStore } = {}) {
   const lake = options.lake ?? openObjectStore(config);
@@ -94,6 +114,7 @@ export function rollback(config: Config, target: number, options: { lake?: Objec
       if (current?.version === target) throw refusal(new UserError(`version ${target} is already the current version`, 'nothing to roll back'));
       return { ...old, version: (current?.version ?? 0) + 1, runId, committedAt: new Date().toISOString(), parent: current?.version ?? null, restores: old.restores ?? old.version };
     },
+    (problems) => new UserError(`cannot roll back: ${unpublishable(problems)}`, rollbackHint(target, problems)),
     { ...options, lake },
   );
 }
@@ -135,6 +156,7 @@ export async function approve(config: Config, runId: string, options: { lake?: O
       const { failed, ...version } = staged;
       return { ...version, committedAt: at, audit: 'approved', approved: { by, at, failed } };
     },
+    (problems) => new UserError(`cannot approve run ${runId}: ${unpublishable(problems)}`, 'the KPI definitions changed since that run: run the pipeline again instead (`npx datalake run`)'),
     { ...options, lake },
   );
   // The audited run's record says it was committed after all, by whom and as which version.

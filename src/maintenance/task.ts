@@ -3,7 +3,8 @@ import { UserError } from '../errors.js';
 import type { RunParameters } from '../flows/record.js';
 import { findDeadScratch, removeScratch, type DeadScratch } from '../flows/takeover.js';
 import { timed, type RunContext, type StageResult } from '../pipeline/context.js';
-import { VACUUM_DEFAULTS, vacuumLake, type Deletion, type VacuumOptions } from './vacuum.js';
+import { VACUUM_PLAN_LOG } from '../flows/interrupted.js';
+import { VACUUM_DEFAULTS, vacuumLake, type Deletion, type VacuumOptions, type VacuumPlan } from './vacuum.js';
 
 /** What a vacuum run records (its stage's `details`), and what its summary shows. */
 export interface VacuumDetails {
@@ -38,13 +39,25 @@ export function vacuumOptions(p: NonNullable<RunParameters['vacuum']>): VacuumOp
   };
 }
 
-/** The vacuum task: plans (and unless a dry run, carries out) the deletions, holding the lake's lock. */
-export async function runVacuum(ctx: RunContext, parameters: NonNullable<RunParameters['vacuum']>): Promise<StageResult> {
+/** The line a vacuum logs before its first deletion: what a vacuum killed half-way had begun (flows/interrupted.ts). */
+export function planLine(plan: VacuumPlan): string {
+  const d = plan.dropped;
+  const records = d.length ? `the records of version${d.length > 1 ? `s ${d[0]}–${d.at(-1)}` : ` ${d[0]}`}, then ` : '';
+  const objects = plan.deletions.length - d.length;
+  return `${VACUUM_PLAN_LOG}${records}${objects} object${objects === 1 ? '' : 's'}`;
+}
+
+/**
+ * The vacuum task: plans (and unless a dry run, carries out) the deletions, holding the lake's lock.
+ * `onPlan` is told the plan's line before the first deletion (the run records it).
+ */
+export async function runVacuum(ctx: RunContext, parameters: NonNullable<RunParameters['vacuum']>, onPlan?: (line: string) => Promise<void>): Promise<StageResult> {
   const options = vacuumOptions(parameters);
   return timed(async () => {
     ctx.progress.begin('vacuum', options.dryRun ? 'planning (dry run)' : 'planning');
     const plan = await vacuumLake(ctx.lake, options, {
       self: ctx.runId,
+      ...(onPlan ? { onPlan: (p: VacuumPlan) => onPlan(planLine(p)) } : {}),
       onDelete: (_d, done, total) => {
         if (done % 100 === 0 || done === total) ctx.progress.update({ percent: (100 * done) / total });
       },

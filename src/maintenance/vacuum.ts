@@ -1,5 +1,6 @@
 import { ALERTS_PREFIX, BRONZE_MANIFEST, RESUME_PREFIX, GOLD_STATE, SILVER_STATE, readJson, LOG_PREFIX, STAGED_PREFIX, STAGING, listVersions, readVersion, runRecord, stagedRecordKey, versionRecordKey, type Bucket, type LakeObject, type LakeVersion, type ObjectStore } from '../lake/index.js';
 import type { RunRecord } from '../flows/record.js';
+import { failpoint } from '../failpoints.js';
 
 /**
  * Vacuum: deletes what no kept version needs. A version is kept when it is one of the newest
@@ -271,11 +272,13 @@ export async function readInventory(lake: ObjectStore, options: VacuumOptions, n
 }
 
 /** Plans the vacuum of a lake and, unless it is a dry run, carries it out. The caller holds the lake's lock. */
-export async function vacuumLake(lake: ObjectStore, options: VacuumOptions, context: { now?: number; self?: string; onDelete?: (d: Deletion, done: number, total: number) => void } = {}): Promise<VacuumPlan> {
+export async function vacuumLake(lake: ObjectStore, options: VacuumOptions, context: { now?: number; self?: string; onPlan?: (plan: VacuumPlan) => Promise<void>; onDelete?: (d: Deletion, done: number, total: number) => void } = {}): Promise<VacuumPlan> {
   const now = context.now ?? Date.now();
   const plan = planVacuum(await readInventory(lake, options, now, context.self), options, now);
   if (!options.dryRun) {
+    if (plan.deletions.length) await context.onPlan?.(plan);
     for (const [i, d] of plan.deletions.entries()) {
+      if (i === plan.dropped.length && i > 0) failpoint('vacuum:after-versions');
       await lake.delete(d.bucket, d.key);
       context.onDelete?.(d, i + 1, plan.deletions.length);
     }

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redactUrl, type AlertEvent, type Config } from '../settings.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, noLocalPaths } from '../errors.js';
 import { ALERTS_PREFIX, alertLogKey, readJson, writeJson, type ObjectStore } from '../lake/index.js';
 import { exitingSignal, track } from './pending.js';
-import { noLocalPaths, Redactor } from '../api/redact.js';
+import { Redactor } from '../api/redact.js';
 import type { Project } from '../project/types.js';
 
 /**

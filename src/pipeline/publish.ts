@@ -1,10 +1,10 @@
 import pMap from 'p-map';
-import { dayText, sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
 import { OBJECTS_AT_ONCE } from '../lake/index.js';
 import type { KpiTable, ServingStore } from '../serving/index.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { tableObject } from './gold/index.js';
+import { kpiSelect, kpiTableProblem } from './kpi-table.js';
 import { readStates } from './states.js';
 
 /**
@@ -30,6 +30,15 @@ export async function runPublish(ctx: RunContext, serving: ServingStore, options
     const tables: KpiTable[] = [];
     let bytes = 0;
     const kpis = ctx.config.project.kpis;
+    // A version built before a KPI was added (a rollback to it, a KPI file added without a gold run).
+    const which = version ? `version ${version.version} of the lake` : 'the lake';
+    const absent = kpis.filter((kpi) => !gold.objects[kpi.table]?.[0]).map((kpi) => kpi.id);
+    if (absent.length) {
+      throw new UserError(
+        `${which} has no gold table for KPI ${absent.join(', ')}: ${absent.map((k) => `kpis/${k}.yml`).join(', ')} ${absent.length > 1 ? 'are' : 'is'} newer than the data it holds; nothing was published`,
+        'build the KPIs as declared now from that data with `npx datalake gold`, then `npx datalake publish`',
+      );
+    }
     const files = await pMap(
       kpis,
       async (kpi) => {
@@ -46,8 +55,12 @@ export async function runPublish(ctx: RunContext, serving: ServingStore, options
       // The columns a client may filter on are indexed by stores that index (MongoDB).
       const filtered = new Set([...Object.values(kpi.filters), ...(kpi.range ? [kpi.range] : [])]);
       const columns = Object.entries(kpi.columns).map(([name, c]) => ({ name, type: c.type, ...(filtered.has(name) ? { filtered: true } : {}) }));
-      const select = columns.map((c) => (c.type === 'date' ? `${dayText(c.name)} AS ${id(c.name)}` : id(c.name))).join(', ');
-      tables.push({ table: kpi.table, columns, rows: await db.rows(`SELECT ${select} FROM read_parquet(${str(file)}, file_row_number = true) ORDER BY file_row_number`) });
+      const rows = await db.rows(kpiSelect(kpi, file)).catch(async (err: unknown) => {
+        // A column renamed since the version was built: said as such, not as DuckDB's binder error.
+        const problem = await kpiTableProblem(db, kpi, file, version ? `version ${version.restores ?? version.version}` : 'the lake');
+        throw problem ? new UserError(`cannot publish ${which}: KPI ${kpi.id}: ${problem}`, 'build the KPIs as declared now from that data with `npx datalake gold`, then `npx datalake publish`') : err;
+      });
+      tables.push({ table: kpi.table, columns, rows });
     }
     ctx.progress.begin('publish', serving.description);
     // The serving store records the version and the run that built its gold, so a later run can tell it is already published.

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { listVersions } from '../../lake/index.js';
-import { errorMessage } from '../../errors.js';
+import { errorMessage, noLocalPaths } from '../../errors.js';
 import { readFreshness, staleReasons } from '../../ops/freshness.js';
 import { liveProject } from '../project-watch.js';
-import { noLocalPaths } from '../redact.js';
 import { body, errors, noQuery } from '../schemas.js';
 
 /** Health, readiness and the index of the endpoints. */

@@ -7,6 +7,7 @@ import { listRuns, readRun, type RunRecord } from '../../flows/record.js';
 import { HttpError, notFound, RUN_ID } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
 import { livePrivacy } from '../project-watch.js';
+import { runWithoutPaths } from '../redact.js';
 import { body, errors, noQuery } from '../schemas.js';
 
 /** The run history (redacted for non-admins: records quote source text) and starting a flow. */
@@ -28,7 +29,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { limit } = request.query as { limit: number };
       const runs = await lakeCall(() => listRuns(lake, limit));
-      return auth.isAdmin(request) ? runs : runs.map((r) => redactor().run(r));
+      return runs.map((r) => runWithoutPaths(auth.isAdmin(request) ? r : redactor().run(r)));
     },
   );
 
@@ -118,7 +119,7 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
       const { id } = request.params as { id: string };
       const run = await lakeCall(() => readRun(lake, id));
       if (!run) throw notFound(`no run ${id}`);
-      return auth.isAdmin(request) ? run : redactor().run(run);
+      return runWithoutPaths(auth.isAdmin(request) ? run : redactor().run(run));
     },
   );
 }
