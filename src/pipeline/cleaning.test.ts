@@ -596,6 +596,9 @@ describe('silver cleaning rules', () => {
     // With a line one field wider than those rows, its last empty: quarantined.
     const shifted = await clean(spec, 'id,city,note,\n1,Lyon,a,\n2,Paris, Texas,,\n3,Nice,c,\n');
     assert.deepEqual([shifted.rows.map((r) => r['id']), shifted.quarantine.map((q) => [q['_line'], q['_reason']])], [[1, 3], [[3, 'malformed_line:too_many_columns']]]);
+    // Tab-separated, a line of tabs as wide as the rows is a row of empty fields (dropped and counted), not a blank line.
+    const tabs = await clean({ ...spec, delimiter: '\t' }, 'id\tcity\tnote\n1\tLyon\ta\n2\tParis\t Texas\t\n\t\t\n3\tNice\t\n');
+    assert.deepEqual([tabs.rows.map((r) => r['id']), tabs.quarantine.map((q) => [q['_line'], q['_reason']]), tabs.stats.emptyRows], [[1, 3], [[3, 'malformed_line:too_many_columns']], 1]);
     const sap = await clean({ ...spec, delimiter: ';' }, 'id;city;note\n1;BOURG;a;\n2;PARIS;;\n3;LYON;c;\n4;Paris; Texas;;\n5;NICE;e;\n');
     assert.deepEqual(sap.rows.map((r) => [r['id'], r['city'], r['note']]), [[1, 'BOURG', 'a'], [2, 'PARIS', null], [3, 'LYON', 'c'], [5, 'NICE', 'e']]);
     assert.deepEqual(sap.quarantine.map((q) => [q['_line'], q['_reason']]), [[5, 'malformed_line:too_many_columns']]);

@@ -161,7 +161,8 @@ export async function wideLines(file: string, o: WideOptions): Promise<WideScan>
       }
       endField(state);
       if (counts(state.trailing)) judge(state.fields, state.trailing, readerLine, begin, next, buf, b, end);
-    } else if (!blank(buf, b, e)) {
+    } else if (!blank(buf, b, e) || (first === 9 && fieldsOf(buf, b, end) === o.columns)) {
+      // (In a tab-separated file, a line of tabs as wide as the rows is a row of empty fields, which the reader reads.)
       const empty = trailingEmpty(buf, b, end);
       if (counts(empty)) judge(fieldsOf(buf, b, end), empty, readerLine, begin, next, buf, b, end);
     }
