@@ -11,6 +11,7 @@ import { readRun } from '../src/flows/record.js';
 import { generate } from '../src/generate/generator.js';
 import { currentVersion, listVersions, openObjectStore, readStaged } from '../src/lake/index.js';
 import { diffVersions, lakeHistory } from '../src/pipeline/history.js';
+import { readManifest } from '../src/pipeline/states.js';
 import { startApi } from './support/api.js';
 import { runCli } from './support/cli.js';
 import { FIXED_DAY, tempShopProject } from './support/env.js';
@@ -176,11 +177,17 @@ describe('versions of the lake', () => {
     }
     await new Promise((r) => setTimeout(r, 150));
     assert.deepEqual(await responses(), before, 'every response unchanged');
+    assert.equal(await lake.head('sources', 'achats_atlantis.csv'), undefined, 'its folder files not in the sources bucket: nothing committed');
 
     const approved = await approve(config, summary.runId, { by: 'tester' });
     assert.equal(approved.error, undefined, String(approved.error));
     assert.deepEqual([approved.version!.version, approved.version!.audit, approved.version!.approved!.by], [5, 'approved', 'tester']);
     assert.equal((await readRun(lake, summary.runId))!.approved!.version, 5);
+    // Committed now: its folder files are kept in the sources bucket, their time there in its manifest.
+    const kept = await lake.head('sources', 'achats_atlantis.csv');
+    assert.ok(kept);
+    const manifest = await readManifest(lake, config.project, await currentVersion(lake));
+    assert.equal(manifest.files.find((f) => f.name === 'achats_atlantis.csv')!.sourceModified, kept.modified.toISOString());
     await new Promise((r) => setTimeout(r, 150));
     const r = await get('/api/ca_par_pays');
     assert.equal(r.headers.get('x-data-audit'), 'approved');

@@ -1,7 +1,8 @@
 import os from 'node:os';
 import type { Config } from '../config.js';
 import { describeSystemError, errorMessage, UserError } from '../errors.js';
-import { commitVersion, currentVersion, openObjectStore, readStaged, requireVersion, UnknownVersionError, type LakeVersion, type ObjectStore } from '../lake/index.js';
+import { commitVersion, currentVersion, openObjectStore, readJson, readStaged, requireVersion, UnknownVersionError, writeJson, type LakeVersion, type ObjectStore } from '../lake/index.js';
+import { keepFolderFiles } from '../pipeline/commit.js';
 import { RunContext } from '../pipeline/context.js';
 import type { Manifest } from '../pipeline/bronze.js';
 import { publishProblems, type PublishProblem } from '../pipeline/kpi-table.js';
@@ -154,6 +155,9 @@ export async function approve(config: Config, runId: string, options: { lake?: O
       }
       const at = new Date().toISOString();
       const { failed, ...version } = staged;
+      // Its folder files go into the sources bucket now that it commits, as a passing run's do (commit.ts).
+      const manifest = version.states.bronze ? await readJson<Manifest>(lake, version.states.bronze) : undefined;
+      if (manifest && (await keepFolderFiles(lake, runId, manifest))) await writeJson(lake, version.states.bronze!, manifest);
       return { ...version, committedAt: at, audit: 'approved', approved: { by, at, failed } };
     },
     (problems) => new UserError(`cannot approve run ${runId}: ${unpublishable(problems)}`, 'the KPI definitions changed since that run: run the pipeline again instead (`npx datalake run`)'),

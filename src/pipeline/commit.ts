@@ -1,6 +1,6 @@
 import { AuditError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
-import { commitVersion, stateKey, writeJson, writeStaged, type LakeObject, type LakeVersion, type TableVersion } from '../lake/index.js';
+import { commitVersion, stateKey, writeJson, writeStaged, type LakeObject, type LakeVersion, type ObjectStore, type TableVersion } from '../lake/index.js';
 import { BRONZE_MANIFEST, GOLD_STATE, SILVER_STATE } from '../lake/index.js';
 import { auditGold, checkId } from './audit.js';
 import type { Manifest } from './bronze.js';
@@ -51,7 +51,7 @@ export async function runCommit(ctx: RunContext): Promise<StageResult> {
       await writeStaged(ctx.lake, { ...record, committedAt: new Date().toISOString(), failed });
       throw new AuditError(ctx.runId, failed);
     }
-    if (manifest) await keepFolderFiles(ctx, manifest);
+    if (manifest) await keepFolderFiles(ctx.lake, ctx.runId, manifest);
     await writeStates();
     record.committedAt = new Date().toISOString();
     // What the next version may trust for the objects it keeps. Gold unchanged: the same checks still hold.
@@ -77,15 +77,19 @@ export async function runCommit(ctx: RunContext): Promise<StageResult> {
  * The folder files this run ingested, copied into the lake's `sources` bucket (bronze reads it too) once
  * the version is about to commit: a failed run leaves the bucket as it was, so that a file removed from
  * the folder after a failure is not read from there. Their times there go into the manifest: a later run
- * finding only that copy (the folder's removed) knows it unread.
+ * finding only that copy (the folder's removed) knows it unread. A version whose audit failed does so when
+ * approved (flows/versions.ts). Whether any was copied.
  */
-async function keepFolderFiles(ctx: RunContext, manifest: Manifest): Promise<void> {
+export async function keepFolderFiles(lake: ObjectStore, runId: string, manifest: Manifest): Promise<boolean> {
+  let kept = false;
   for (const f of manifest.files) {
-    if (f.runId !== ctx.runId || f.origin !== 'folder') continue;
-    await ctx.lake.copy({ bucket: 'bronze', key: f.key }, { bucket: 'sources', key: f.name });
-    const kept = await ctx.lake.head('sources', f.name);
-    if (kept) f.sourceModified = kept.modified.toISOString();
+    if (f.runId !== runId || f.origin !== 'folder' || f.sourceModified) continue;
+    await lake.copy({ bucket: 'bronze', key: f.key }, { bucket: 'sources', key: f.name });
+    const copy = await lake.head('sources', f.name);
+    if (copy) f.sourceModified = copy.modified.toISOString();
+    kept = true;
   }
+  return kept;
 }
 
 /** The states of a lake from before versions, where they exist. */
