@@ -133,6 +133,29 @@ describe('merge into silver by key', () => {
     const released = await merge({ incoming: [], existing: correction.files, orphansFile: correction.orphansFile!, referenced: [await knownClients([1, 9])] });
     assert.deepEqual([released.result.counts.promoted, released.result.counts.replaced], [1, 1]);
     assert.deepEqual(await silverRows(released.files), [[1, 10, '2026-01'], [2, 25, '2026-01']]);
+    // The row and its waiting correction in one merge (a rebuild, or two files in one run): the same.
+    const both = await merge({
+      incoming: [
+        { relation: await purchases([[1, 1, '2026-01-05', 10], [2, 1, '2026-01-06', 20]]), source: 'd1', name: 'd1' },
+        { relation: await purchases([[2, 9, '2026-01-06', 25]]), source: 'd2', name: 'd2' },
+      ],
+      existing: [],
+      referenced: [await knownClients([1])],
+    });
+    assert.deepEqual([both.result.counts.newOrphans, both.result.counts.superseded], [1, 0]);
+    assert.deepEqual(await silverRows(both.files), [[1, 10, '2026-01'], [2, 20, '2026-01']]);
+    // A later row that joins silver supersedes both before it, the waiting one too.
+    const last = await merge({
+      incoming: [
+        { relation: await purchases([[2, 1, '2026-01-06', 20]]), source: 'd1', name: 'd1' },
+        { relation: await purchases([[2, 9, '2026-01-06', 25]]), source: 'd2', name: 'd2' },
+        { relation: await purchases([[2, 1, '2026-01-06', 30]]), source: 'd3', name: 'd3' },
+      ],
+      existing: [],
+      referenced: [await knownClients([1])],
+    });
+    assert.deepEqual([last.result.counts.newOrphans, last.result.counts.superseded], [0, 2]);
+    assert.deepEqual(await silverRows(last.files), [[2, 30, '2026-01']]);
   });
 
   test('a first load of one file of known size is counted by its write, and by reference when some rows wait', async () => {

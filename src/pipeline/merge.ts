@@ -7,6 +7,7 @@ import type { CleaningStats, QualityCheck } from './cleaning.js';
 import { sqlType } from './row-rules.js';
 import { datasetRules } from './dataset-rules.js';
 import { partitioning } from './partitioning.js';
+import { latestRows } from './latest-rows.js';
 
 /**
  * The merge of newly cleaned files into a dataset's silver rows. With a key, a row of a later file
@@ -106,20 +107,14 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
 
   // The latest row of each key among the new files (`_file` is the file's position, oldest first).
   const union = input.incoming.map((f, i) => `SELECT ${cols}${keyed ? '' : `, ${str(f.name)} AS ${SOURCE_COLUMN}`}, ${i}::INTEGER AS _file, _record FROM ${f.relation}`).join(' UNION ALL ');
-  // Keys are unique within a file, so only keys in several files need choosing; finding them is an
-  // aggregate on the keys (it spills), where a window over every row would hold them all in memory.
+  const refs = spec.references.map((r, i) => ({ ...r, flag: id(`_u${i}`), relation: input.referenced?.[i] }));
+  const waitOn = refs.filter((r) => r.severity === 'error');
+  const pending = waitOn.flatMap((r) => (r.relation ? [unresolvedReference(r.column, r.relation)] : [])).join(' OR ');
   const severalKeyed = input.incoming.length > 1 && keyed;
-  const repeated = `SELECT ${keys}, max(_file) AS _keep, count(*) AS _n FROM (SELECT ${keys}, _file FROM (${union})) GROUP BY ALL HAVING count(*) > 1`;
-  const incoming =
-    input.incoming.length === 0
-      ? typedEmpty
-      : !severalKeyed
-        ? union
-        : `SELECT u.* FROM (${union}) u
-           LEFT JOIN (${repeated}) d USING (${keys})
-           WHERE d._keep IS NULL OR u._file = d._keep`;
-  // Each repeated key keeps one row: the others are accounted for as superseded, not lost.
-  const [dup] = severalKeyed ? await db.rows(`SELECT coalesce(sum(_n - 1), 0) AS n FROM (${repeated})`) : [{ n: 0 }];
+  const latest = severalKeyed ? latestRows(union, keys, pending || undefined) : undefined;
+  const incoming = input.incoming.length === 0 ? typedEmpty : (latest?.rows ?? union);
+  // Each repeated key keeps one row (two, its latest waiting for its reference): the others are accounted for as superseded, not lost.
+  const [dup] = latest ? await db.rows(latest.superseded) : [{ n: 0 }];
   const superseded = Number(dup!['n']);
   // Rows set aside earlier come back typed; `_file` -1 marks them. A newer row of their key (or a new
   // version of their file) supersedes them. New rows name their file by `_file` only: a source name
@@ -130,11 +125,9 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
          FROM read_parquet(${str(input.orphansFile)})
        ) o ${keyed ? `ANTI JOIN (SELECT ${keys} FROM incoming) USING (${keys})` : `WHERE ${fromIncomingName(true)}`}`
     : undefined;
-  const refs = spec.references.map((r, i) => ({ ...r, flag: id(`_u${i}`), relation: input.referenced?.[i] }));
   const unresolved = refs.map((r) =>
     r.relation ? `${unresolvedReference(r.column, r.relation)} AS ${r.flag}` : `false AS ${r.flag}`,
   );
-  const waitOn = refs.filter((r) => r.severity === 'error');
   const candidates = `
     WITH incoming AS (${incoming})
     SELECT *, ${waitOn.length ? waitOn.map((r) => r.flag).join(' OR ') : 'false'} AS _orphan FROM (SELECT *${unresolved.map((u) => `, ${u}`).join('')} FROM (
