@@ -52,8 +52,15 @@ export class SqliteServingStore implements ServingStore {
     this.checkedAt = Date.now();
     const now = statSync(this.file, { throwIfNoEntry: false });
     if (now && this.opened && now.dev === this.opened.dev && now.ino === this.opened.ino) return;
-    this.db.close();
-    this.openFile();
+    // Opened before the old one is closed: a store that cannot be opened (its folder not made yet) leaves the old one, tried again later.
+    const old = { db: this.db, versionStatement: this.versionStatement, opened: this.opened };
+    try {
+      this.openFile();
+    } catch (err) {
+      Object.assign(this, old);
+      throw err;
+    }
+    old.db.close();
   }
 
   private openFile(): void {
