@@ -246,6 +246,29 @@ test('a windows-1252 export (Excel, Latin-1): init declares its encoding, bronze
   assert.match(check.stdout, /^ {6}region: \{ type: text \} {3}# header "région"$/m, check.stdout);
 });
 
+test('three Chinese city names in a GBK export: init refuses it, naming GB18030 and a copy beside it; bronze sets it aside in a windows-1252 dataset, where a sparse Western file loads', async () => {
+  const csvs = path.join(root, 'sparse');
+  await fs.mkdir(csvs, { recursive: true });
+  const rows = (city: (i: number) => Buffer) => Buffer.concat([Buffer.from('order_id,customer,city,amount\r\n'), ...Array.from({ length: 500 }, (_, i) => Buffer.concat([Buffer.from(`${i + 1},C${i},`), city(i), Buffer.from(',9.98\r\n')]))]);
+  // 北京, 上海, 广州 in rows 11, 201 and 351: windows-1252 read ±±¾©, ÉÏº£, ¹ãÖÝ.
+  const gbk: Record<number, number[]> = { 10: [0xb1, 0xb1, 0xbe, 0xa9], 200: [0xc9, 0xcf, 0xba, 0xa3], 350: [0xb9, 0xe3, 0xd6, 0xdd] };
+  await fs.writeFile(path.join(csvs, 'orders_gbk.csv'), rows((i) => Buffer.from(gbk[i] ?? Buffer.from('Paris'))));
+  const init = await runCli(['init', path.join(root, 'sparse-gbk'), '--from-csv', path.join(csvs, 'orders_gbk.csv')], {});
+  assert.equal(init.code, 1);
+  assert.match(init.stderr, /error: orders_gbk\.csv is neither UTF-8 nor windows-1252 text: its bytes pair as Chinese GBK \(GB18030\) writes them, which windows-1252 would garble/);
+  assert.ok(init.stderr.includes(`hint: save it as UTF-8, for example: iconv -f GB18030 -t UTF-8 ${path.join(csvs, 'orders_gbk.csv')} > ${path.join(csvs, 'orders_gbk.utf8.csv')}, and give that file instead`), init.stderr);
+  // A Western export with one accented name (Ærø) is windows-1252; a later GBK file of that dataset waits, not garbled.
+  await fs.writeFile(path.join(csvs, 'orders.csv'), rows((i) => Buffer.from(i === 10 ? '\xc6r\xf8' : 'Paris', 'latin1')));
+  const dir = path.join(root, 'sparse-project');
+  assert.equal((await runCli(['init', dir, '--from-csv', path.join(csvs, 'orders.csv')], {})).code, 0);
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'orders.yml'), 'utf8'), /^encoding: windows-1252$/m);
+  await fs.copyFile(path.join(csvs, 'orders_gbk.csv'), path.join(dir, 'sources', 'orders_gbk.csv'));
+  const dataDir = path.join(root, 'sparse-data');
+  const summary = await runProject(dir, dataDir);
+  assert.match(summary.stages[0].details.quarantined['orders_gbk.csv'], /^orders_gbk\.csv is neither UTF-8 nor windows-1252 text: its bytes pair as Chinese GBK/);
+  assert.deepEqual(await silverRows(dataDir, 'orders', summary.runId, "SELECT count(*)::INT AS n, count(*) FILTER (WHERE city = 'Ærø')::INT AS aero FROM $t"), [{ n: 500, aero: 1 }]);
+});
+
 test('init --from-csv on a German export (1.234,56): decimal_separator "," and every amount at its value, a thousands dot included', async () => {
   const dir = await initFrom('german', { 'preise.csv': 'artikel;betrag;preis\r\nBrötchen;12,50;0,99\r\nFahrrad;1.234;1.499,00\r\nAuto;25.000;24.999,90\r\n' }, 'german-project');
   assert.match(await fs.readFile(path.join(dir, 'datasets', 'preise.yml'), 'utf8'), /^decimal_separator: ","$/m);

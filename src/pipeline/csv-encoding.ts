@@ -127,36 +127,6 @@ function decodeLines(bytes: Uint8Array, ends: number): string {
   return lines.map((line) => (utf8(line) ? Buffer.from(line.buffer, line.byteOffset, line.length).toString('utf8') : windows1252(line))).join('');
 }
 
-/** Bytes windows-1252 leaves undefined: never in its text, common in Shift_JIS, Mac Roman, windows-1250. */
-const UNDEFINED_IN_1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
-
-/**
- * Whether the bytes of a file that is not UTF-8 read as windows-1252 text, in its lines that are not
- * UTF-8. Not when they hold a byte windows-1252 leaves undefined (Shift_JIS' 0x81 and 0x90, Mac
- * Roman's é), nor when nearly every byte past ASCII has another beside it, as double-byte encodings
- * write each character (GBK, Big5, EUC-KR), where Western text has one accented letter between plain
- * ones or two at most (`Müller`, `Administração`). A non-breaking space (Excel's `1 248,61 €`) counts
- * as a space.
- */
-export function readsAsWindows1252(start: Uint8Array): boolean {
-  let high = 0;
-  let paired = 0;
-  const isHigh = (b: number | undefined) => b !== undefined && b >= 0x80 && b !== 0xa0;
-  for (let s = 0; s < start.length; ) {
-    const end = start.indexOf(10, s);
-    const line = start.subarray(s, end === -1 ? start.length : end + 1);
-    s += line.length;
-    if (isUtf8(line)) continue;
-    for (let i = 0; i < line.length; i++) {
-      if (!isHigh(line[i])) continue;
-      if (UNDEFINED_IN_1252.has(line[i]!)) return false;
-      high++;
-      if (isHigh(line[i - 1]) || isHigh(line[i + 1])) paired++;
-    }
-  }
-  return high < 16 || paired / high < 0.9;
-}
-
 /** Whether every byte of the file is UTF-8 (read 4 MiB at a time): else it is read as windows-1252. */
 export async function isUtf8File(file: string): Promise<boolean> {
   const handle = await fs.open(file);

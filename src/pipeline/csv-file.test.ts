@@ -171,7 +171,7 @@ test('a UTF-8 file with a few windows-1252 lines is read line by line, each as w
   const sjis = Buffer.from([0x8e, 0xd0, 0x88, 0xf5, 0x94, 0xd4, 0x8d, 0x86, 0x2c, 0x8e, 0x81, 0x96, 0xbc, 0x0a, 0x31, 0x2c, 0x8e, 0x52, 0x93, 0x63, 0x20, 0x91, 0xbe, 0x98, 0x59, 0x0a]);
   await withFile(sjis, async (file) => {
     for (const declared of ['utf-8', 'windows-1252'] as const) {
-      await assert.rejects(inspectCsv(file, undefined, 0, declared), /is neither UTF-8 nor windows-1252 text: it holds bytes windows-1252 does not define, or pairs them as double-byte encodings do \(Shift_JIS/);
+      await assert.rejects(inspectCsv(file, undefined, 0, declared), /is neither UTF-8 nor windows-1252 text: its bytes pair as Japanese Shift_JIS \(Windows' CP932\) writes them/);
     }
   });
   // Western text with accented letters side by side (Portuguese ção), Excel's non-breaking space before €, curly quotes: windows-1252.
@@ -184,6 +184,60 @@ test('a UTF-8 file with a few windows-1252 lines is read line by line, each as w
   const paired = Buffer.concat([Buffer.from('id,name\n'), ...Array.from({ length: 12 }, (_, i) => Buffer.from([0x31 + (i % 9), 0x2c, 0xc4, 0xe3, 0xba, 0xc3, 0xca, 0xc0, 0x0a]))]);
   await withFile(paired, async (file) => {
     await assert.rejects(inspectCsv(file, undefined, 0, 'windows-1252'), /is neither UTF-8 nor windows-1252 text/);
+  });
+});
+
+/** Text as windows-1252 writes it (Node writes Latin-1, without €, curly quotes or dashes; and decodes a whole buffer so: streamed). */
+const WINDOWS_1252 = new Map(Array.from({ length: 256 }, (_, b) => [new TextDecoder('windows-1252').decode(Uint8Array.of(b), { stream: true }), b]));
+const cp1252 = (text: string) => Buffer.from([...text].map((c) => WINDOWS_1252.get(c)!));
+
+/** 500 rows of ASCII, `rows` among them (bytes of any encoding), as exports with a few names in another script are. */
+function fewAmongMany(rows: Buffer[]): Buffer {
+  const plain = (i: number) => Buffer.from(`${i},C${i},Paris,12.50\r\n`);
+  return Buffer.concat([Buffer.from('id,customer,city,amount\r\n'), ...Array.from({ length: 500 }, (_, i) => (i % 150 === 10 && rows[(i - 10) / 150] ? Buffer.concat([Buffer.from(`${i},C${i},`), rows[(i - 10) / 150]!, Buffer.from(',12.50\r\n')]) : plain(i)))]);
+}
+
+test('a few words of GBK or Shift_JIS among ASCII rows are refused, naming the encoding; Western windows-1252 text, however sparse, is not', async () => {
+  const gbk = [[0xb1, 0xb1, 0xbe, 0xa9], [0xc9, 0xcf, 0xba, 0xa3], [0xb9, 0xe3, 0xd6, 0xdd]].map((b) => Buffer.from(b)); // 北京, 上海, 广州
+  const tokyo = Buffer.from([0x93, 0x8c, 0x8b, 0x9e]); // 東京
+  const yokohama = Buffer.from([0x89, 0xa1, 0x95, 0x6c]); // 横浜: a trail byte is ASCII (`l`)
+  for (const [rows, encoding] of [[gbk, 'GB18030'], [gbk.slice(0, 1), 'GB18030'], [[tokyo], 'CP932'], [[tokyo, tokyo, tokyo], 'CP932'], [[yokohama], 'CP932']] as const) {
+    await withFile(fewAmongMany([...rows]), async (file) => {
+      for (const declared of ['utf-8', 'windows-1252'] as const) {
+        await assert.rejects(inspectCsv(file, undefined, 0, declared), (err: unknown) => {
+          assert.ok(err instanceof UserError);
+          assert.match(err.message, /^big\.csv is neither UTF-8 nor windows-1252 text: its bytes pair as (Chinese GBK|Japanese Shift_JIS)/);
+          assert.equal(err.hint?.startsWith(`save it as UTF-8, for example: iconv -f ${encoding} -t UTF-8 big.csv > big.utf8.csv`), true, err.hint);
+          return true;
+        });
+      }
+      // init and check --sources give the path as given: the copy goes beside it, the original stays.
+      await assert.rejects(checkTextStart(file, 'big.csv', 'windows-1252', false), (err: unknown) => {
+        assert.ok(err instanceof UserError && err.hint?.includes(`iconv -f ${encoding} -t UTF-8 ${file} > ${path.join(path.dirname(file), 'big.utf8.csv')}`), String(err instanceof UserError && err.hint));
+        return true;
+      });
+    });
+  }
+  // Western text alone in 500 rows, or a few of them: every accent, sign and quote Western exports write.
+  const western = ['Müller', 'Ærø', 'São Paulo', 'Straße', 'Crème brûlée – 12,50 €', '« Bonjour »', '“Quoted” — ok', 'l’été', 'don’t', '¿Qué? ¡Olé!', 'Señora Peña',
+    'Descrição', 'Conceição', 'Ações', 'INFORMAÇÃO', 'Björk Guðmundsdóttir', 'Þórshöfn', 'Ærøskøbing', 'Fußgängerübergänge', 'ÜBERGRÖSSE', '1\u00a0248,61 €', 'œuvre', 'Côte-d’Or', '«Élan»', '25 °C ± 2', 'Hämeenlinna'];
+  for (const rows of [...western.map((w) => [w]), western.slice(0, 3), western.slice(10, 13), western]) {
+    await withFile(fewAmongMany(rows.map(cp1252)), async (file) => {
+      assert.equal((await inspectCsv(file, undefined, 0, 'windows-1252')).encoding, 'windows-1252', rows.join(' '));
+    });
+  }
+});
+
+test("a CP932 export (Windows' Shift_JIS, with NEC's ㈱ and ①, on which iconv's SHIFT_JIS stops) is said to be CP932; bytes of no double-byte encoding are not named", async () => {
+  // 日付,摘要,金額 / 2024/1/1,振込 ㈱ヤマダ商事 ①,1000
+  const header = Buffer.from('93fa95742c93459776 2c8be08a7a0d0a'.replaceAll(' ', ''), 'hex');
+  const row = Buffer.concat([Buffer.from('2024/1/1,'), Buffer.from('90558d9e20878a8384837d835f8fa48e962087 40'.replaceAll(' ', ''), 'hex'), Buffer.from(',1000\r\n')]);
+  await withFile(Buffer.concat([header, row, row]), async (file) => {
+    await assert.rejects(inspectCsv(file), { message: /its bytes pair as Japanese Shift_JIS \(Windows' CP932\) writes them/, hint: /iconv -f CP932 -t UTF-8 big\.csv > big\.utf8\.csv/ } as object);
+  });
+  // Mac Roman's é (0x8E) and windows-1250's ť (0x9D) beside Western text: no encoding named, where iconv wants one.
+  await withFile(Buffer.from('id,nom\n1,Caf\x8e au lait\n2,Ma\x9d\n', 'latin1'), async (file) => {
+    await assert.rejects(inspectCsv(file, undefined, 0, 'windows-1252'), { message: /it holds bytes windows-1252 does not define/, hint: /iconv -f ENCODING -t UTF-8 big\.csv > big\.utf8\.csv, and give that file instead; ENCODING is its encoding/ } as object);
   });
 });
 

@@ -495,6 +495,18 @@ describe('inferCsv', () => {
     assert.deepEqual(await engine.rows(`SELECT c1 FROM ${textReader(csv.text, ',', 2)}`), [{ c1: 'Müller' }, { c1: 'Zoë' }, { c1: 'Jürgen' }]);
   });
 
+  test('three Chinese city names in GBK among 500 rows are refused, not declared windows-1252; the hint saves a UTF-8 copy beside the file given', async () => {
+    const rows = Array.from({ length: 500 }, (_, i) => Buffer.from(`${i + 1},C${i},Paris,9.98\r\n`));
+    // 北京, 上海, 广州: windows-1252 would read ±±¾©, ÉÏº£, ¹ãÖÝ.
+    for (const [at, city] of [[10, [0xb1, 0xb1, 0xbe, 0xa9]], [200, [0xc9, 0xcf, 0xba, 0xa3]], [350, [0xb9, 0xe3, 0xd6, 0xdd]]] as const) rows[at] = Buffer.concat([Buffer.from(`${at + 1},C${at},`), Buffer.from(city), Buffer.from(',50.20\r\n')]);
+    const file = path.join(dir, 'orders_gbk.csv');
+    await fs.writeFile(file, Buffer.concat([Buffer.from('order_id,customer,city,amount\r\n'), ...rows]));
+    const err = await inferCsv(engine, file, 'orders_gbk.csv').then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof UserError);
+    assert.match(err.message, /^orders_gbk\.csv is neither UTF-8 nor windows-1252 text: its bytes pair as Chinese GBK \(GB18030\) writes them/);
+    assert.ok(err.hint?.startsWith(`save it as UTF-8, for example: iconv -f GB18030 -t UTF-8 ${file} > ${path.join(dir, 'orders_gbk.utf8.csv')}, and give that file instead`), err.hint);
+  });
+
   test('a file of UTF-16 text without its byte-order mark or of blank lines is refused in one line that says what to do', async () => {
     assert.match(await refusal('u16.csv', Buffer.from('id,name\n1,a\n', 'utf16le')), /not UTF-8 text: its first line has NUL bytes \(UTF-16 without the byte-order mark that would tell it\?\)/);
     assert.match(await refusal('blank.csv', Buffer.from('\n \n\r\n')), /blank\.csv has no header line: its lines are blank/);

@@ -35,7 +35,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   if (encoding === 'windows-1252') await checkTextStart(original, displayName, encoding, false);
   // Rows ending with CRLF and others with LF (appended by another tool): DuckDB reads none, so a copy with LF only.
   let file = await readableCopy(original, { encoding, mixedLineEnds: await hasMixedLineEnds(original) }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
-  await checkTextStart(file, displayName, 'utf-8', true); // UTF-8: the original (just checked) or its copy
+  await checkTextStart(file, displayName, 'utf-8', true, original); // UTF-8: the original (just checked) or its copy
   // DuckDB's sniffer reads the first rows: one row with a field too many or too few (which silver will
   // quarantine) made it choose "|" and read each line as one column, or fail. The header has the last word.
   const dialect = await engine.rows(`SELECT Delimiter AS d FROM sniff_csv(${str(file)}, ignore_errors = true)`).then((rows) => String(rows[0]?.['d'] ?? ','), () => undefined);
