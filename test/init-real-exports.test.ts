@@ -269,6 +269,27 @@ test('three Chinese city names in a GBK export: init refuses it, naming GB18030 
   assert.deepEqual(await silverRows(dataDir, 'orders', summary.runId, "SELECT count(*)::INT AS n, count(*) FILTER (WHERE city = 'Ærø')::INT AS aero FROM $t"), [{ n: 500, aero: 1 }]);
 });
 
+test('a dBase export ending with Ctrl-Z, after its last date or alone on its line: init types the date, the run loads every row, bronze keeps the bytes and counts as silver reads', async () => {
+  const rows = Array.from({ length: 200 }, (_, i) => `${1000 + i},CUSTOMER ${i},${(i * 7.31).toFixed(2)},${String((i % 12) + 1).padStart(2, '0')}/15/1998`).join('\r\n');
+  for (const [name, end] of [['dbase_export.txt', '\x1a'], ['dbase_lines.txt', '\r\n\x1a']] as const) {
+    const bytes = Buffer.from(`ID,NAME,AMOUNT,DATE\r\n${rows}${end}`);
+    const csvs = path.join(root, 'dbase');
+    await fs.mkdir(csvs, { recursive: true });
+    await fs.writeFile(path.join(csvs, name), bytes);
+    const dir = path.join(root, `${name}-project`);
+    const init = await runCli(['init', dir, '--from-csv', path.join(csvs, name)], {});
+    assert.equal(init.code, 0, init.stderr);
+    const dataset = name.replace('.txt', '');
+    assert.match(await fs.readFile(path.join(dir, 'datasets', `${dataset}.yml`), 'utf8'), /^ {2}date: \{ type: date, format: "%m\/%d\/%Y" \}/m);
+    const dataDir = path.join(root, `${name}-data`);
+    const summary = await runProject(dir, dataDir);
+    assert.deepEqual([summary.stages[0].rowsOut, summary.stages[1].quarantined], [200, 0]);
+    assert.deepEqual(await silverRows(dataDir, dataset, summary.runId, 'SELECT count(*)::INT AS n, CAST(max("date") AS VARCHAR) AS last FROM $t'), [{ n: 200, last: '1998-12-15' }]);
+    const [day] = await fs.readdir(path.join(dataDir, 'lake', 'bronze', dataset));
+    assert.ok((await fs.readFile(path.join(dataDir, 'lake', 'bronze', dataset, day!, name))).equals(bytes), 'bronze keeps the bytes received');
+  }
+});
+
 test('init --from-csv on a German export (1.234,56): decimal_separator "," and every amount at its value, a thousands dot included', async () => {
   const dir = await initFrom('german', { 'preise.csv': 'artikel;betrag;preis\r\nBrötchen;12,50;0,99\r\nFahrrad;1.234;1.499,00\r\nAuto;25.000;24.999,90\r\n' }, 'german-project');
   assert.match(await fs.readFile(path.join(dir, 'datasets', 'preise.yml'), 'utf8'), /^decimal_separator: ","$/m);

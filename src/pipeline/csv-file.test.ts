@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { checkTextStart, countRecords, hasMixedLineEnds, inspectCsv } from './csv-file.js';
+import { checkTextStart, countRecords, hasMixedLineEnds, inspectCsv, recordsAndEnds } from './csv-file.js';
 import { inspectHeader } from './csv-header.js';
-import { isUtf8File, readableCopy } from './csv-encoding.js';
+import { endsWithEofMark, isUtf8File, readableCopy } from './csv-encoding.js';
 import { wideLines } from './wide-lines.js';
 import { UserError } from '../errors.js';
 
@@ -361,5 +361,42 @@ test('line ends of both kinds, or CR CR LF, anywhere outside quotes (a blank lin
     assert.equal(out.toString('utf8'), content.toString('utf8').replaceAll('\r\n', '\n'));
     // Nothing to change: the file itself is read.
     assert.equal(await readableCopy(file, {}, `${file}.same.csv`), file);
+  });
+});
+
+test('a Ctrl-Z ending the file (DOS and dBase exports) is no character of the last value nor a record; the copy silver reads leaves it out, in every encoding; bronze keeps the bytes', async () => {
+  const rows = Array.from({ length: 200 }, (_, i) => `${1000 + i},CUSTOMER ${i},502.17,11/15/1998`).join('\r\n');
+  const text = `ID,NAME,AMOUNT,DATE\r\n${rows}`;
+  // After the last value, and alone after the last line end.
+  for (const [marked, plain] of [[`${text}\x1a`, text], [`${text}\r\n\x1a`, `${text}\r\n`]] as const) {
+    for (const [bytes, copy] of [
+      [Buffer.from(marked), {}],
+      [cp1252(marked.replace('CUSTOMER 0', 'Müller')), { encoding: 'windows-1252' as const }],
+      [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(marked.replace('CUSTOMER 0', 'Müller'), 'utf16le')]), {}],
+      [Buffer.from(marked.replace('\r\n1001', '\n1001')), { mixedLineEnds: true }],
+    ] as const) {
+      await withFile(bytes, async (file) => {
+        const facts = await inspectCsv(file, undefined, 0, 'encoding' in copy ? copy.encoding : 'utf-8');
+        assert.deepEqual([facts.records, facts.eofMark, facts.size], [200, true, bytes.length]);
+        assert.equal(facts.sha256, createHash('sha256').update(bytes).digest('hex'));
+        assert.equal(await countRecords(file), 200);
+        assert.equal(await endsWithEofMark(file), true);
+        const read = await fs.readFile(await readableCopy(file, { ...copy, eofMark: true }, `${file}.utf8.csv`), 'utf8');
+        const expected = plain.replace('CUSTOMER 0', 'encoding' in copy || bytes[0] === 0xff ? 'Müller' : 'CUSTOMER 0');
+        assert.equal(read, 'mixedLineEnds' in copy ? expected.replace(/\r\n/g, '\n') : expected);
+      });
+    }
+  }
+  // A last record ending with an empty field before the mark ends with the delimiter, as it would without it.
+  await withFile(Buffer.from('id,a,b\n1,x,\n2,y,\x1a'), async (file) => {
+    assert.deepEqual(await recordsAndEnds(file, 0, undefined, ','), { records: 2, endsWithDelimiter: 2 });
+  });
+  // One anywhere else is a character like any other: counted, kept.
+  await withFile(Buffer.from('id,note\n1,a\x1ab\n2,\x1a\n'), async (file) => {
+    assert.deepEqual([(await inspectCsv(file)).records, (await inspectCsv(file)).eofMark, await endsWithEofMark(file)], [2, false, false]);
+  });
+  // A header and its mark, no row.
+  await withFile(Buffer.from('id,name\x1a'), async (file) => {
+    assert.deepEqual([(await inspectCsv(file)).headerLine, (await inspectCsv(file)).records], ['id,name', 0]);
   });
 });

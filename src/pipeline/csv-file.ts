@@ -24,6 +24,8 @@ export interface CsvFileFacts {
   mixedLineEnds: boolean;
   /** Data records whose last field is empty, by the delimiter given (see RecordCounter.endsWithDelimiter). */
   endsWithDelimiter: number;
+  /** It ends with Ctrl-Z, DOS' end-of-file mark (see RecordCounter.eofMark): silver reads a copy without it. */
+  eofMark: boolean;
 }
 
 /**
@@ -78,7 +80,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     throw err instanceof NotUtf8 ? await notUtf8Of(file, name) : err;
   }
   if (size === 0) throw new UserError(`${name} is empty (0 bytes)`, 'a source file needs at least its header line, naming its columns');
-  headerBytes ??= lastLine; // a single line without a trailing newline
+  headerBytes ??= lastLine && counter.eofMark ? lastLine.subarray(0, -1) : lastLine; // a single line without a trailing newline
   if (headerBytes === undefined) throw new UserError(`${name}: the ${skipLines ? 'header' : 'first'} line is longer than 64 KiB; this does not look like a CSV header`);
   // UTF-16 is valid UTF-8 when its text is ASCII, but every other byte is NUL.
   if (headerBytes.includes(0)) throw utf16(name, headerBytes);
@@ -100,6 +102,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     encoding: fileEncoding,
     mixedLineEnds: counter.mixedLineEnds,
     endsWithDelimiter: counter.endsWithDelimiter,
+    eofMark: counter.eofMark,
   };
 }
 

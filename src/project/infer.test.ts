@@ -507,6 +507,17 @@ describe('inferCsv', () => {
     assert.ok(err.hint?.startsWith(`save it as UTF-8, for example: iconv -f GB18030 -t UTF-8 ${file} > ${path.join(dir, 'orders_gbk.utf8.csv')}, and give that file instead`), err.hint);
   });
 
+  test('a Ctrl-Z ending a dBase export, after the last date or alone on its line, is the end of the file: the date column is a date, no line unread', async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => `${1000 + i},CUSTOMER ${i},${(i * 7.31).toFixed(2)},${String((i % 12) + 1).padStart(2, '0')}/${String((i % 28) + 1).padStart(2, '0')}/1998`);
+    for (const [name, end] of [['dbase_export.txt', '\x1a'], ['dbase_export2.txt', '\r\n\x1a']]) {
+      const file = path.join(dir, name!);
+      await fs.writeFile(file, `ID,NAME,AMOUNT,DATE\r\n${rows.join('\r\n')}${end}`);
+      const csv = await inferCsv(engine, file);
+      assert.deepEqual([csv.rows, csv.unreadRecords, csv.columns.map((c) => [c.type, c.format])], [200, 0, [['integer', undefined], ['text', undefined], ['number', undefined], ['date', '%m/%d/%Y']]]);
+      assert.deepEqual(await engine.rows(`SELECT c3 FROM ${textReader(csv.text, ',', 4)} WHERE c0 = '1199'`), [{ c3: '08/04/1998' }]);
+    }
+  });
+
   test('a file of UTF-16 text without its byte-order mark or of blank lines is refused in one line that says what to do', async () => {
     assert.match(await refusal('u16.csv', Buffer.from('id,name\n1,a\n', 'utf16le')), /not UTF-8 text: its first line has NUL bytes \(UTF-16 without the byte-order mark that would tell it\?\)/);
     assert.match(await refusal('blank.csv', Buffer.from('\n \n\r\n')), /blank\.csv has no header line: its lines are blank/);

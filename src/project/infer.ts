@@ -6,7 +6,7 @@ import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } fro
 import { UserError, errorMessage } from '../errors.js';
 import { checkTextStart, countRecords, hasMixedLineEnds } from '../pipeline/csv-file.js';
 import { escapesAsMysql, escapesAsPostgres, quoteStyle } from '../pipeline/csv-quoting.js';
-import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
+import { endsWithEofMark, fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, type Quoting } from '../pipeline/csv-header.js';
 import { withoutWideLines } from '../pipeline/wide-lines.js';
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
@@ -33,8 +33,9 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const encoding: SourceEncoding = (await fileUtf16(original)) ?? ((await isUtf8File(original)) ? 'utf-8' : 'windows-1252');
   // Not UTF-8, and not Western text either (Shift_JIS...): refused, windows-1252 would garble it.
   if (encoding === 'windows-1252') await checkTextStart(original, displayName, encoding, false);
-  // Rows ending with CRLF and others with LF (appended by another tool): DuckDB reads none, so a copy with LF only.
-  let file = await readableCopy(original, { encoding, mixedLineEnds: await hasMixedLineEnds(original) }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
+  // Rows ending with CRLF and others with LF (appended by another tool): DuckDB reads none, so a copy with LF only;
+  // without DOS' end-of-file mark (Ctrl-Z) too, which would end the last value (a date read as text) or be a line.
+  let file = await readableCopy(original, { encoding, mixedLineEnds: await hasMixedLineEnds(original), eofMark: await endsWithEofMark(original) }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
   await checkTextStart(file, displayName, 'utf-8', true, original); // UTF-8: the original (just checked) or its copy
   // DuckDB's sniffer reads the first rows: one row with a field too many or too few (which silver will
   // quarantine) made it choose "|" and read each line as one column, or fail. The header has the last word.
