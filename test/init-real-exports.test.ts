@@ -290,6 +290,20 @@ test('a dBase export ending with Ctrl-Z, after its last date or alone on its lin
   }
 });
 
+test("an Alipay export's ids written with a tab before the comma (so that Excel does not round them): the run loads them without it, a key that joins", async () => {
+  const rows = Array.from({ length: 20 }, (_, i) => `20240401220014123412345678${String(i).padStart(2, '0')}\t,T200P${i}\t,2024-01-01 09:${String(i).padStart(2, '0')}:00,${i}.50`);
+  const dir = await initFrom('alipay', { 'alipay_record_20240401.csv': `交易号,商家订单号,交易创建时间,金额（元）\r\n${rows.join('\r\n')}\r\n` }, 'alipay-project');
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'alipay_record.yml'), 'utf8');
+  assert.match(yaml, /^key: c_4ea4_6613_53f7$/m);
+  assert.match(yaml, /^ {2}c_4ea4_6613_521b_5efa_65f6_95f4: \{ type: timestamp \}/m);
+  const dataDir = path.join(root, 'alipay-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(
+    await silverRows(dataDir, 'alipay_record', summary.runId, "SELECT max(length(c_4ea4_6613_53f7))::INT AS id, max(length(c_5546_5bb6_8ba2_5355_53f7))::INT AS merchant, count(*) FILTER (WHERE c_4ea4_6613_53f7 = '2024040122001412341234567805')::INT AS found FROM $t"),
+    [{ id: 28, merchant: 7, found: 1 }],
+  );
+});
+
 test('init --from-csv on a German export (1.234,56): decimal_separator "," and every amount at its value, a thousands dot included', async () => {
   const dir = await initFrom('german', { 'preise.csv': 'artikel;betrag;preis\r\nBrötchen;12,50;0,99\r\nFahrrad;1.234;1.499,00\r\nAuto;25.000;24.999,90\r\n' }, 'german-project');
   assert.match(await fs.readFile(path.join(dir, 'datasets', 'preise.yml'), 'utf8'), /^decimal_separator: ","$/m);

@@ -127,6 +127,12 @@ export async function hasMixedLineEnds(file: string): Promise<boolean> {
   return false;
 }
 
+/** Whether the file's text holds a tab: init trims tabs around values (see trimmed) only then, its statements short for a wide file. */
+export async function holdsTab(file: string): Promise<boolean> {
+  for await (const chunk of textChunksOf(file)) if (chunk.includes(9)) return true;
+  return false;
+}
+
 /** A CSV's data records as bronze counts them (see RecordCounter), without the rest of inspectCsv. */
 export async function countRecords(file: string, skipLines = 0, escape?: Quoting): Promise<number> {
   return (await recordsAndEnds(file, skipLines, escape)).records;

@@ -518,6 +518,17 @@ describe('inferCsv', () => {
     }
   });
 
+  test('tabs after values (Alipay: `2024…889\\t,`, so that Excel does not round an id) are trimmed as silver trims them: the times are timestamps, the booleans booleans', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `20240401220014123412345678${String(i).padStart(2, '0')}\t,T200P${i}\t,2024-01-01 09:${String(i).padStart(2, '0')}:00\t,${i % 2 ? 'true' : 'false'}\t,${i}.50`);
+    const csv = await inferFile('alipay_record_20240401.csv', ['交易号,商家订单号,交易创建时间,已付,金额', ...rows]);
+    assert.deepEqual(csv.columns.map((c) => c.type), ['text', 'text', 'timestamp', 'boolean', 'number']);
+    // An id of 28 digits, unique: text, as ids are (with its tab it read as a number too wide for a double).
+    assert.deepEqual([csv.columns[0]!.unique, csv.columns[0]!.tooPrecise], [true, undefined]);
+    // Tab-separated, where a tab is the delimiter, a value is read as before.
+    const tsv = await inferFile('tabs.tsv', ['id\tat', '1\t2024-01-01 09:00:00', '2\t2024-01-02 10:00:00']);
+    assert.deepEqual(tsv.columns.map((c) => c.type), ['integer', 'timestamp']);
+  });
+
   test('a file of UTF-16 text without its byte-order mark or of blank lines is refused in one line that says what to do', async () => {
     assert.match(await refusal('u16.csv', Buffer.from('id,name\n1,a\n', 'utf16le')), /not UTF-8 text: its first line has NUL bytes \(UTF-16 without the byte-order mark that would tell it\?\)/);
     assert.match(await refusal('blank.csv', Buffer.from('\n \n\r\n')), /blank\.csv has no header line: its lines are blank/);

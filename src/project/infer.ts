@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
-import { checkTextStart, countRecords, hasMixedLineEnds } from '../pipeline/csv-file.js';
+import { checkTextStart, countRecords, hasMixedLineEnds, holdsTab } from '../pipeline/csv-file.js';
 import { escapesAsMysql, escapesAsPostgres, quoteStyle } from '../pipeline/csv-quoting.js';
 import { endsWithEofMark, fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, type Quoting } from '../pipeline/csv-header.js';
@@ -17,6 +17,7 @@ import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
 import { BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
+import { trimmed } from '../pipeline/trimmed-text.js';
 import type { ColumnType } from './types.js';
 import { valuesInText, type InferredColumn, type InferredCsv } from './inferred.js';
 
@@ -73,7 +74,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const narrow = await withoutWideLines(file, { columns: headers.length, delimiter, quoting: quote ?? escape, skipLines }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.csv`));
   file = narrow.file;
   let reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape);
-  const everyOf = (from: string, columns: readonly number[] = headers.map((_, i) => i)) => `(SELECT ${columns.map((i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ') || '1'} FROM ${from})`;
+  const tabs = delimiter !== '\t' && (await holdsTab(file)); // around a value, as silver trims them
+  const everyOf = (from: string, columns: readonly number[] = headers.map((_, i) => i)) => `(SELECT ${columns.map((i) => `nullif(${trimmed(id(`c${i}`), tabs)}, '') AS ${id(`c${i}`)}`).join(', ') || '1'} FROM ${from})`;
   let every = everyOf(reader);
   await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
     throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
