@@ -182,7 +182,7 @@ describe('CLI: bad source files are refused with one clear line and the lake is 
     const r = await cli(['run'], env);
     assert.equal(r.code, 0, r.stderr);
     // With what to do about it.
-    assert.match(r.stdout, /bronze: waits in quarantine, not ingested: achats\.csv is not valid UTF-8 text \(if it is Excel's or a Western European export, set encoding: windows-1252 in its dataset definition; else re-save it as UTF-8, for example: iconv -f windows-1252 -t utf-8 achats\.csv/);
+    assert.match(r.stdout, /bronze: waits in quarantine, not ingested: achats\.csv is not valid UTF-8 text \(if it is Excel's or a Western European export, set encoding: windows-1252 in its dataset definition; else save it as UTF-8, for example: iconv -f WINDOWS-1252 -t UTF-8 achats\.csv > achats\.utf8\.csv, and give that file instead\)/);
     const record = JSON.parse((await cli(['runs', '--json', '--limit', '1'], env)).stdout)[0];
     assert.match(record.stages[0].details.quarantined['achats.csv'], /^achats\.csv is not valid UTF-8 text \(if it is Excel's or a Western European export, set encoding: windows-1252/);
     const again = await cli(['run'], env);

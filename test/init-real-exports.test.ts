@@ -246,6 +246,64 @@ test('a windows-1252 export (Excel, Latin-1): init declares its encoding, bronze
   assert.match(check.stdout, /^ {6}region: \{ type: text \} {3}# header "région"$/m, check.stdout);
 });
 
+test('three Chinese city names in a GBK export: init refuses it, naming GB18030 and a copy beside it; bronze sets it aside in a windows-1252 dataset, where a sparse Western file loads', async () => {
+  const csvs = path.join(root, 'sparse');
+  await fs.mkdir(csvs, { recursive: true });
+  const rows = (city: (i: number) => Buffer) => Buffer.concat([Buffer.from('order_id,customer,city,amount\r\n'), ...Array.from({ length: 500 }, (_, i) => Buffer.concat([Buffer.from(`${i + 1},C${i},`), city(i), Buffer.from(',9.98\r\n')]))]);
+  // 北京, 上海, 广州 in rows 11, 201 and 351: windows-1252 read ±±¾©, ÉÏº£, ¹ãÖÝ.
+  const gbk: Record<number, number[]> = { 10: [0xb1, 0xb1, 0xbe, 0xa9], 200: [0xc9, 0xcf, 0xba, 0xa3], 350: [0xb9, 0xe3, 0xd6, 0xdd] };
+  await fs.writeFile(path.join(csvs, 'orders_gbk.csv'), rows((i) => Buffer.from(gbk[i] ?? Buffer.from('Paris'))));
+  const init = await runCli(['init', path.join(root, 'sparse-gbk'), '--from-csv', path.join(csvs, 'orders_gbk.csv')], {});
+  assert.equal(init.code, 1);
+  assert.match(init.stderr, /error: orders_gbk\.csv is neither UTF-8 nor windows-1252 text: its bytes pair as Chinese GBK \(GB18030\) writes them, which windows-1252 would garble/);
+  assert.ok(init.stderr.includes(`hint: save it as UTF-8, for example: iconv -f GB18030 -t UTF-8 ${path.join(csvs, 'orders_gbk.csv')} > ${path.join(csvs, 'orders_gbk.utf8.csv')}, and give that file instead`), init.stderr);
+  // A Western export with one accented name (Ærø) is windows-1252; a later GBK file of that dataset waits, not garbled.
+  await fs.writeFile(path.join(csvs, 'orders.csv'), rows((i) => Buffer.from(i === 10 ? '\xc6r\xf8' : 'Paris', 'latin1')));
+  const dir = path.join(root, 'sparse-project');
+  assert.equal((await runCli(['init', dir, '--from-csv', path.join(csvs, 'orders.csv')], {})).code, 0);
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'orders.yml'), 'utf8'), /^encoding: windows-1252$/m);
+  await fs.copyFile(path.join(csvs, 'orders_gbk.csv'), path.join(dir, 'sources', 'orders_gbk.csv'));
+  const dataDir = path.join(root, 'sparse-data');
+  const summary = await runProject(dir, dataDir);
+  assert.match(summary.stages[0].details.quarantined['orders_gbk.csv'], /^orders_gbk\.csv is neither UTF-8 nor windows-1252 text: its bytes pair as Chinese GBK/);
+  assert.deepEqual(await silverRows(dataDir, 'orders', summary.runId, "SELECT count(*)::INT AS n, count(*) FILTER (WHERE city = 'Ærø')::INT AS aero FROM $t"), [{ n: 500, aero: 1 }]);
+});
+
+test('a dBase export ending with Ctrl-Z, after its last date or alone on its line: init types the date, the run loads every row, bronze keeps the bytes and counts as silver reads', async () => {
+  const rows = Array.from({ length: 200 }, (_, i) => `${1000 + i},CUSTOMER ${i},${(i * 7.31).toFixed(2)},${String((i % 12) + 1).padStart(2, '0')}/15/1998`).join('\r\n');
+  for (const [name, end] of [['dbase_export.txt', '\x1a'], ['dbase_lines.txt', '\r\n\x1a']] as const) {
+    const bytes = Buffer.from(`ID,NAME,AMOUNT,DATE\r\n${rows}${end}`);
+    const csvs = path.join(root, 'dbase');
+    await fs.mkdir(csvs, { recursive: true });
+    await fs.writeFile(path.join(csvs, name), bytes);
+    const dir = path.join(root, `${name}-project`);
+    const init = await runCli(['init', dir, '--from-csv', path.join(csvs, name)], {});
+    assert.equal(init.code, 0, init.stderr);
+    const dataset = name.replace('.txt', '');
+    assert.match(await fs.readFile(path.join(dir, 'datasets', `${dataset}.yml`), 'utf8'), /^ {2}date: \{ type: date, format: "%m\/%d\/%Y" \}/m);
+    const dataDir = path.join(root, `${name}-data`);
+    const summary = await runProject(dir, dataDir);
+    assert.deepEqual([summary.stages[0].rowsOut, summary.stages[1].quarantined], [200, 0]);
+    assert.deepEqual(await silverRows(dataDir, dataset, summary.runId, 'SELECT count(*)::INT AS n, CAST(max("date") AS VARCHAR) AS last FROM $t'), [{ n: 200, last: '1998-12-15' }]);
+    const [day] = await fs.readdir(path.join(dataDir, 'lake', 'bronze', dataset));
+    assert.ok((await fs.readFile(path.join(dataDir, 'lake', 'bronze', dataset, day!, name))).equals(bytes), 'bronze keeps the bytes received');
+  }
+});
+
+test("an Alipay export's ids written with a tab before the comma (so that Excel does not round them): the run loads them without it, a key that joins", async () => {
+  const rows = Array.from({ length: 20 }, (_, i) => `20240401220014123412345678${String(i).padStart(2, '0')}\t,T200P${i}\t,2024-01-01 09:${String(i).padStart(2, '0')}:00,${i}.50`);
+  const dir = await initFrom('alipay', { 'alipay_record_20240401.csv': `交易号,商家订单号,交易创建时间,金额（元）\r\n${rows.join('\r\n')}\r\n` }, 'alipay-project');
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'alipay_record.yml'), 'utf8');
+  assert.match(yaml, /^key: c_4ea4_6613_53f7$/m);
+  assert.match(yaml, /^ {2}c_4ea4_6613_521b_5efa_65f6_95f4: \{ type: timestamp \}/m);
+  const dataDir = path.join(root, 'alipay-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(
+    await silverRows(dataDir, 'alipay_record', summary.runId, "SELECT max(length(c_4ea4_6613_53f7))::INT AS id, max(length(c_5546_5bb6_8ba2_5355_53f7))::INT AS merchant, count(*) FILTER (WHERE c_4ea4_6613_53f7 = '2024040122001412341234567805')::INT AS found FROM $t"),
+    [{ id: 28, merchant: 7, found: 1 }],
+  );
+});
+
 test('init --from-csv on a German export (1.234,56): decimal_separator "," and every amount at its value, a thousands dot included', async () => {
   const dir = await initFrom('german', { 'preise.csv': 'artikel;betrag;preis\r\nBrötchen;12,50;0,99\r\nFahrrad;1.234;1.499,00\r\nAuto;25.000;24.999,90\r\n' }, 'german-project');
   assert.match(await fs.readFile(path.join(dir, 'datasets', 'preise.yml'), 'utf8'), /^decimal_separator: ","$/m);

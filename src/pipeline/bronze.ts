@@ -43,6 +43,8 @@ export interface BronzeFile {
   mixedLineEnds?: true;
   /** Its data records whose last field is empty, split by `delimiter` (absent in older manifests): silver looks for lines a field too wide among them only. */
   endsWithDelimiter?: { delimiter: string; records: number };
+  /** It ends with Ctrl-Z, DOS' end-of-file mark, not counted in `rows`: silver reads a copy without it (absent in older manifests, which counted it). */
+  eofMark?: true;
   /** Its text is windows-1252 (its dataset's `encoding`, and not UTF-8) or UTF-16 (by its byte-order mark): silver reads a UTF-8 copy. */
   encoding?: Exclude<SourceEncoding, 'utf-8'>;
   ingestDate: string;
@@ -257,6 +259,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         ...(facts.encoding !== 'utf-8' ? { encoding: facts.encoding } : {}),
         ...(facts.mixedLineEnds ? { mixedLineEnds: true as const } : {}),
         endsWithDelimiter: { delimiter: spec.delimiter, records: facts.endsWithDelimiter },
+        ...(facts.eofMark ? { eofMark: true as const } : {}),
         ingestDate,
         ingestedAt: now.toISOString(),
         runId: ctx.runId,

@@ -230,6 +230,29 @@ describe('silver cleaning rules', () => {
     ]);
   });
 
+  test('tabs around values (Alipay writes ids `2024…889\\t,` so that Excel does not round them) are trimmed as spaces are; in a tab-separated file a quoted one stays', async () => {
+    const column = (type: 'integer' | 'text' | 'timestamp' | 'boolean', required = false) => ({ type, required, personal: false });
+    const spec = { ...keyedById('trades', ['NA'], { id: column('text', true), order: column('text'), at: column('timestamp', true), paid: column('boolean'), n: column('integer', true) }), key: ['id'] };
+    const lines = [
+      '2024040122001412341234567889\t,T200P8714646309338644\t,2024-01-01 09:13:00\t,true\t,\t12',
+      '2024040122001412341234567890\t, \tT200P1\t ,\t2024-01-02 10:00:00,\tfalse,7\t',
+      '2024040122001412341234567891\t,\t,2024-01-03 11:00:00,\t,\t8\t',
+      '2024040122001412341234567892\t,NA\t,2024-01-04 12:00:00,,\t',
+    ];
+    const { rows, quarantine } = await clean(spec, 'id,order,at,paid,n\n' + lines.map((l) => `${l}\n`).join(''));
+    assert.deepEqual(rows, [
+      { id: '2024040122001412341234567889', order: 'T200P8714646309338644', at: '2024-01-01 09:13:00', paid: true, n: 12 },
+      { id: '2024040122001412341234567890', order: 'T200P1', at: '2024-01-02 10:00:00', paid: false, n: 7 },
+      { id: '2024040122001412341234567891', order: null, at: '2024-01-03 11:00:00', paid: null, n: 8 },
+    ]);
+    // A tab alone is no value: missing, as a field of spaces is.
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [[4, 'missing_value:n']]);
+    // Tab-separated, a tab inside quotes is the value's: kept as it was.
+    const tsv = { ...spec, delimiter: '\t', columns: { id: column('text', true), order: column('text') } };
+    const read = await clean(tsv, 'id\torder\n1\t"\tT200P1\t"\n2\t x \n');
+    assert.deepEqual(read.rows, [{ id: '1', order: '\tT200P1\t' }, { id: '2', order: 'x' }]);
+  });
+
   test('a timestamp written with a UTC offset is the instant in UTC; one without keeps its time as written', async () => {
     const column = (format?: string[]) => ({ type: 'timestamp' as const, required: false, personal: false, ...(format ? { format } : {}) });
     const spec = keyedById('events', [], { id: { type: 'integer', required: true, personal: false }, at: column(), zoned: column(['%d/%m/%Y %H:%M %z', '%d/%m/%Y %H:%M']) });

@@ -127,34 +127,19 @@ function decodeLines(bytes: Uint8Array, ends: number): string {
   return lines.map((line) => (utf8(line) ? Buffer.from(line.buffer, line.byteOffset, line.length).toString('utf8') : windows1252(line))).join('');
 }
 
-/** Bytes windows-1252 leaves undefined: never in its text, common in Shift_JIS, Mac Roman, windows-1250. */
-const UNDEFINED_IN_1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
-
-/**
- * Whether the bytes of a file that is not UTF-8 read as windows-1252 text, in its lines that are not
- * UTF-8. Not when they hold a byte windows-1252 leaves undefined (Shift_JIS' 0x81 and 0x90, Mac
- * Roman's é), nor when nearly every byte past ASCII has another beside it, as double-byte encodings
- * write each character (GBK, Big5, EUC-KR), where Western text has one accented letter between plain
- * ones or two at most (`Müller`, `Administração`). A non-breaking space (Excel's `1 248,61 €`) counts
- * as a space.
- */
-export function readsAsWindows1252(start: Uint8Array): boolean {
-  let high = 0;
-  let paired = 0;
-  const isHigh = (b: number | undefined) => b !== undefined && b >= 0x80 && b !== 0xa0;
-  for (let s = 0; s < start.length; ) {
-    const end = start.indexOf(10, s);
-    const line = start.subarray(s, end === -1 ? start.length : end + 1);
-    s += line.length;
-    if (isUtf8(line)) continue;
-    for (let i = 0; i < line.length; i++) {
-      if (!isHigh(line[i])) continue;
-      if (UNDEFINED_IN_1252.has(line[i]!)) return false;
-      high++;
-      if (isHigh(line[i - 1]) || isHigh(line[i + 1])) paired++;
-    }
+/** Whether the file ends with Ctrl-Z, DOS' end-of-file mark, as bronze tells it (RecordCounter.eofMark): a UTF-16 file's in UTF-16. */
+export async function endsWithEofMark(file: string): Promise<boolean> {
+  const utf16 = await fileUtf16(file);
+  const handle = await fs.open(file);
+  try {
+    const { size } = await handle.stat();
+    const end = Buffer.alloc(utf16 ? 2 : 1);
+    if (size < end.length + (utf16 ? 2 : 0)) return false;
+    await handle.read(end, 0, end.length, size - end.length);
+    return end.equals(Buffer.from(utf16 === 'utf-16le' ? [0x1a, 0] : utf16 === 'utf-16be' ? [0, 0x1a] : [0x1a]));
+  } finally {
+    await handle.close();
   }
-  return high < 16 || paired / high < 0.9;
 }
 
 /** Whether every byte of the file is UTF-8 (read 4 MiB at a time): else it is read as windows-1252. */
@@ -181,14 +166,22 @@ export async function isUtf8File(file: string): Promise<boolean> {
  * The file as DuckDB can read it: written to `out` as UTF-8 (streaming, 4 MiB at a time) when it is
  * windows-1252 or UTF-16 (by its mark, whatever `encoding` says), with every CRLF (and CR CR LF) made LF when its line ends are mixed (DuckDB's reader
  * stops at the first line end unlike the first: CRLF inside a quoted value becomes LF too), and every CR
- * made LF when it ends its lines with CR only (crOnlyStart); returns that path, or
- * the file's own when it needs neither. Line ends, quotes and delimiters are one character in every
+ * made LF when it ends its lines with CR only (crOnlyStart), without the Ctrl-Z ending it with `eofMark`
+ * (bronze's RecordCounter.eofMark); returns that path, or
+ * the file's own when it needs none of it. Line ends, quotes and delimiters are one character in every
  * encoding: records and lines stay where bronze counted them.
  */
-export async function readableCopy(file: string, options: { encoding?: SourceEncoding | undefined; mixedLineEnds?: boolean | undefined }, out: string): Promise<string> {
+export async function readableCopy(file: string, options: { encoding?: SourceEncoding | undefined; mixedLineEnds?: boolean | undefined; eofMark?: boolean | undefined }, out: string): Promise<string> {
   const encoding = (await fileUtf16(file)) ?? (options.encoding === 'windows-1252' ? 'windows-1252' : 'utf-8');
   const crOnly = crOnlyStart(await textStartAsWritten(file, LINE_END_WINDOW));
-  if (encoding === 'utf-8' && !options.mixedLineEnds && !crOnly) return file;
+  if (encoding === 'utf-8' && !options.mixedLineEnds && !crOnly) {
+    if (!options.eofMark) return file;
+    // Its end-of-file mark alone to leave out: the kernel's copy, one byte shorter.
+    await fs.mkdir(path.dirname(out), { recursive: true });
+    await fs.copyFile(file, out);
+    await fs.truncate(out, (await fs.stat(out)).size - 1);
+    return out;
+  }
   await fs.mkdir(path.dirname(out), { recursive: true });
   const input = await fs.open(file);
   const output = await fs.open(out, 'w');
@@ -206,11 +199,13 @@ export async function readableCopy(file: string, options: { encoding?: SourceEnc
       partial = Buffer.from(data.subarray(cut));
       return decodeLines(data.subarray(0, cut), lineEnd);
     };
-    // CRs ending a chunk wait: the LF that may follow is in the next one.
+    // CRs ending a chunk wait: the LF that may follow is in the next one; so does a Ctrl-Z, the file's end or not.
     let cr = '';
+    let mark = '';
     const write = async (decoded: string, last = false) => {
-      let text = cr + decoded;
-      cr = '';
+      let text = cr + mark + decoded;
+      [cr, mark] = ['', ''];
+      if (options.eofMark && text.endsWith('\x1a')) [text, mark] = [text.slice(0, -1), last ? '' : '\x1a'];
       if (crOnly) text = text.replaceAll('\r', '\n');
       else if (options.mixedLineEnds) {
         if (!last) {

@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { checkTextStart, countRecords, hasMixedLineEnds, inspectCsv } from './csv-file.js';
+import { checkTextStart, countRecords, hasMixedLineEnds, inspectCsv, recordsAndEnds } from './csv-file.js';
 import { inspectHeader } from './csv-header.js';
-import { isUtf8File, readableCopy } from './csv-encoding.js';
+import { endsWithEofMark, isUtf8File, readableCopy } from './csv-encoding.js';
 import { wideLines } from './wide-lines.js';
 import { UserError } from '../errors.js';
 
@@ -171,7 +171,7 @@ test('a UTF-8 file with a few windows-1252 lines is read line by line, each as w
   const sjis = Buffer.from([0x8e, 0xd0, 0x88, 0xf5, 0x94, 0xd4, 0x8d, 0x86, 0x2c, 0x8e, 0x81, 0x96, 0xbc, 0x0a, 0x31, 0x2c, 0x8e, 0x52, 0x93, 0x63, 0x20, 0x91, 0xbe, 0x98, 0x59, 0x0a]);
   await withFile(sjis, async (file) => {
     for (const declared of ['utf-8', 'windows-1252'] as const) {
-      await assert.rejects(inspectCsv(file, undefined, 0, declared), /is neither UTF-8 nor windows-1252 text: it holds bytes windows-1252 does not define, or pairs them as double-byte encodings do \(Shift_JIS/);
+      await assert.rejects(inspectCsv(file, undefined, 0, declared), /is neither UTF-8 nor windows-1252 text: its bytes pair as Japanese Shift_JIS \(Windows' CP932\) writes them/);
     }
   });
   // Western text with accented letters side by side (Portuguese ção), Excel's non-breaking space before €, curly quotes: windows-1252.
@@ -184,6 +184,60 @@ test('a UTF-8 file with a few windows-1252 lines is read line by line, each as w
   const paired = Buffer.concat([Buffer.from('id,name\n'), ...Array.from({ length: 12 }, (_, i) => Buffer.from([0x31 + (i % 9), 0x2c, 0xc4, 0xe3, 0xba, 0xc3, 0xca, 0xc0, 0x0a]))]);
   await withFile(paired, async (file) => {
     await assert.rejects(inspectCsv(file, undefined, 0, 'windows-1252'), /is neither UTF-8 nor windows-1252 text/);
+  });
+});
+
+/** Text as windows-1252 writes it (Node writes Latin-1, without €, curly quotes or dashes; and decodes a whole buffer so: streamed). */
+const WINDOWS_1252 = new Map(Array.from({ length: 256 }, (_, b) => [new TextDecoder('windows-1252').decode(Uint8Array.of(b), { stream: true }), b]));
+const cp1252 = (text: string) => Buffer.from([...text].map((c) => WINDOWS_1252.get(c)!));
+
+/** 500 rows of ASCII, `rows` among them (bytes of any encoding), as exports with a few names in another script are. */
+function fewAmongMany(rows: Buffer[]): Buffer {
+  const plain = (i: number) => Buffer.from(`${i},C${i},Paris,12.50\r\n`);
+  return Buffer.concat([Buffer.from('id,customer,city,amount\r\n'), ...Array.from({ length: 500 }, (_, i) => (i % 150 === 10 && rows[(i - 10) / 150] ? Buffer.concat([Buffer.from(`${i},C${i},`), rows[(i - 10) / 150]!, Buffer.from(',12.50\r\n')]) : plain(i)))]);
+}
+
+test('a few words of GBK or Shift_JIS among ASCII rows are refused, naming the encoding; Western windows-1252 text, however sparse, is not', async () => {
+  const gbk = [[0xb1, 0xb1, 0xbe, 0xa9], [0xc9, 0xcf, 0xba, 0xa3], [0xb9, 0xe3, 0xd6, 0xdd]].map((b) => Buffer.from(b)); // 北京, 上海, 广州
+  const tokyo = Buffer.from([0x93, 0x8c, 0x8b, 0x9e]); // 東京
+  const yokohama = Buffer.from([0x89, 0xa1, 0x95, 0x6c]); // 横浜: a trail byte is ASCII (`l`)
+  for (const [rows, encoding] of [[gbk, 'GB18030'], [gbk.slice(0, 1), 'GB18030'], [[tokyo], 'CP932'], [[tokyo, tokyo, tokyo], 'CP932'], [[yokohama], 'CP932']] as const) {
+    await withFile(fewAmongMany([...rows]), async (file) => {
+      for (const declared of ['utf-8', 'windows-1252'] as const) {
+        await assert.rejects(inspectCsv(file, undefined, 0, declared), (err: unknown) => {
+          assert.ok(err instanceof UserError);
+          assert.match(err.message, /^big\.csv is neither UTF-8 nor windows-1252 text: its bytes pair as (Chinese GBK|Japanese Shift_JIS)/);
+          assert.equal(err.hint?.startsWith(`save it as UTF-8, for example: iconv -f ${encoding} -t UTF-8 big.csv > big.utf8.csv`), true, err.hint);
+          return true;
+        });
+      }
+      // init and check --sources give the path as given: the copy goes beside it, the original stays.
+      await assert.rejects(checkTextStart(file, 'big.csv', 'windows-1252', false), (err: unknown) => {
+        assert.ok(err instanceof UserError && err.hint?.includes(`iconv -f ${encoding} -t UTF-8 ${file} > ${path.join(path.dirname(file), 'big.utf8.csv')}`), String(err instanceof UserError && err.hint));
+        return true;
+      });
+    });
+  }
+  // Western text alone in 500 rows, or a few of them: every accent, sign and quote Western exports write.
+  const western = ['Müller', 'Ærø', 'São Paulo', 'Straße', 'Crème brûlée – 12,50 €', '« Bonjour »', '“Quoted” — ok', 'l’été', 'don’t', '¿Qué? ¡Olé!', 'Señora Peña',
+    'Descrição', 'Conceição', 'Ações', 'INFORMAÇÃO', 'Björk Guðmundsdóttir', 'Þórshöfn', 'Ærøskøbing', 'Fußgängerübergänge', 'ÜBERGRÖSSE', '1\u00a0248,61 €', 'œuvre', 'Côte-d’Or', '«Élan»', '25 °C ± 2', 'Hämeenlinna'];
+  for (const rows of [...western.map((w) => [w]), western.slice(0, 3), western.slice(10, 13), western]) {
+    await withFile(fewAmongMany(rows.map(cp1252)), async (file) => {
+      assert.equal((await inspectCsv(file, undefined, 0, 'windows-1252')).encoding, 'windows-1252', rows.join(' '));
+    });
+  }
+});
+
+test("a CP932 export (Windows' Shift_JIS, with NEC's ㈱ and ①, on which iconv's SHIFT_JIS stops) is said to be CP932; bytes of no double-byte encoding are not named", async () => {
+  // 日付,摘要,金額 / 2024/1/1,振込 ㈱ヤマダ商事 ①,1000
+  const header = Buffer.from('93fa95742c93459776 2c8be08a7a0d0a'.replaceAll(' ', ''), 'hex');
+  const row = Buffer.concat([Buffer.from('2024/1/1,'), Buffer.from('90558d9e20878a8384837d835f8fa48e962087 40'.replaceAll(' ', ''), 'hex'), Buffer.from(',1000\r\n')]);
+  await withFile(Buffer.concat([header, row, row]), async (file) => {
+    await assert.rejects(inspectCsv(file), { message: /its bytes pair as Japanese Shift_JIS \(Windows' CP932\) writes them/, hint: /iconv -f CP932 -t UTF-8 big\.csv > big\.utf8\.csv/ } as object);
+  });
+  // Mac Roman's é (0x8E) and windows-1250's ť (0x9D) beside Western text: no encoding named, where iconv wants one.
+  await withFile(Buffer.from('id,nom\n1,Caf\x8e au lait\n2,Ma\x9d\n', 'latin1'), async (file) => {
+    await assert.rejects(inspectCsv(file, undefined, 0, 'windows-1252'), { message: /it holds bytes windows-1252 does not define/, hint: /iconv -f ENCODING -t UTF-8 big\.csv > big\.utf8\.csv, and give that file instead; ENCODING is its encoding/ } as object);
   });
 });
 
@@ -307,5 +361,42 @@ test('line ends of both kinds, or CR CR LF, anywhere outside quotes (a blank lin
     assert.equal(out.toString('utf8'), content.toString('utf8').replaceAll('\r\n', '\n'));
     // Nothing to change: the file itself is read.
     assert.equal(await readableCopy(file, {}, `${file}.same.csv`), file);
+  });
+});
+
+test('a Ctrl-Z ending the file (DOS and dBase exports) is no character of the last value nor a record; the copy silver reads leaves it out, in every encoding; bronze keeps the bytes', async () => {
+  const rows = Array.from({ length: 200 }, (_, i) => `${1000 + i},CUSTOMER ${i},502.17,11/15/1998`).join('\r\n');
+  const text = `ID,NAME,AMOUNT,DATE\r\n${rows}`;
+  // After the last value, and alone after the last line end.
+  for (const [marked, plain] of [[`${text}\x1a`, text], [`${text}\r\n\x1a`, `${text}\r\n`]] as const) {
+    for (const [bytes, copy] of [
+      [Buffer.from(marked), {}],
+      [cp1252(marked.replace('CUSTOMER 0', 'Müller')), { encoding: 'windows-1252' as const }],
+      [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(marked.replace('CUSTOMER 0', 'Müller'), 'utf16le')]), {}],
+      [Buffer.from(marked.replace('\r\n1001', '\n1001')), { mixedLineEnds: true }],
+    ] as const) {
+      await withFile(bytes, async (file) => {
+        const facts = await inspectCsv(file, undefined, 0, 'encoding' in copy ? copy.encoding : 'utf-8');
+        assert.deepEqual([facts.records, facts.eofMark, facts.size], [200, true, bytes.length]);
+        assert.equal(facts.sha256, createHash('sha256').update(bytes).digest('hex'));
+        assert.equal(await countRecords(file), 200);
+        assert.equal(await endsWithEofMark(file), true);
+        const read = await fs.readFile(await readableCopy(file, { ...copy, eofMark: true }, `${file}.utf8.csv`), 'utf8');
+        const expected = plain.replace('CUSTOMER 0', 'encoding' in copy || bytes[0] === 0xff ? 'Müller' : 'CUSTOMER 0');
+        assert.equal(read, 'mixedLineEnds' in copy ? expected.replace(/\r\n/g, '\n') : expected);
+      });
+    }
+  }
+  // A last record ending with an empty field before the mark ends with the delimiter, as it would without it.
+  await withFile(Buffer.from('id,a,b\n1,x,\n2,y,\x1a'), async (file) => {
+    assert.deepEqual(await recordsAndEnds(file, 0, undefined, ','), { records: 2, endsWithDelimiter: 2 });
+  });
+  // One anywhere else is a character like any other: counted, kept.
+  await withFile(Buffer.from('id,note\n1,a\x1ab\n2,\x1a\n'), async (file) => {
+    assert.deepEqual([(await inspectCsv(file)).records, (await inspectCsv(file)).eofMark, await endsWithEofMark(file)], [2, false, false]);
+  });
+  // A header and its mark, no row.
+  await withFile(Buffer.from('id,name\x1a'), async (file) => {
+    assert.deepEqual([(await inspectCsv(file)).headerLine, (await inspectCsv(file)).records], ['id,name', 0]);
   });
 });

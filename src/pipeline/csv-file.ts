@@ -4,7 +4,8 @@ import { isUtf8 } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { crOnlyStart, crToLf, decodeText, fileUtf16, isUtf8File, readsAsWindows1252, readTextStart, utf16Mark, type SourceEncoding, type Utf16 } from './csv-encoding.js';
+import { crOnlyStart, crToLf, decodeText, fileUtf16, isUtf8File, readTextStart, utf16Mark, type SourceEncoding, type Utf16 } from './csv-encoding.js';
+import { notUtf8Of, utf16, windows1252Problem } from './encoding-problem.js';
 import { headerEnd, headerSpan, MAX_HEADER_BYTES, noHeaderAfter, type Quoting } from './csv-header.js';
 import { RecordCounter } from './record-counter.js';
 
@@ -23,6 +24,8 @@ export interface CsvFileFacts {
   mixedLineEnds: boolean;
   /** Data records whose last field is empty, by the delimiter given (see RecordCounter.endsWithDelimiter). */
   endsWithDelimiter: number;
+  /** It ends with Ctrl-Z, DOS' end-of-file mark (see RecordCounter.eofMark): silver reads a copy without it. */
+  eofMark: boolean;
 }
 
 /**
@@ -77,13 +80,14 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     throw err instanceof NotUtf8 ? await notUtf8Of(file, name) : err;
   }
   if (size === 0) throw new UserError(`${name} is empty (0 bytes)`, 'a source file needs at least its header line, naming its columns');
-  headerBytes ??= lastLine; // a single line without a trailing newline
+  headerBytes ??= lastLine && counter.eofMark ? lastLine.subarray(0, -1) : lastLine; // a single line without a trailing newline
   if (headerBytes === undefined) throw new UserError(`${name}: the ${skipLines ? 'header' : 'first'} line is longer than 64 KiB; this does not look like a CSV header`);
   // UTF-16 is valid UTF-8 when its text is ASCII, but every other byte is NUL.
   if (headerBytes.includes(0)) throw utf16(name, headerBytes);
   const fileEncoding: SourceEncoding = read.utf16 ?? (utf8 ? 'utf-8' : encoding);
-  // A dataset reading windows-1252 given a Shift_JIS file: refused rather than garbled.
-  if (fileEncoding === 'windows-1252' && !readsAsWindows1252(await readTextStart(file, 1 << 20))) throw notWindows1252(name);
+  // A dataset reading windows-1252 given a Shift_JIS or GBK file: refused rather than garbled.
+  const garbled = fileEncoding === 'windows-1252' ? await windows1252Problem(file, name) : undefined;
+  if (garbled) throw garbled;
   const headerLine = decodeText(headerBytes, fileEncoding);
   // Lines ended with CR only are read as LF (crOnlyStart) when no LF is near the start; with LFs too
   // (a line break in a cell, rows appended) the line ends are not told apart: refused.
@@ -98,6 +102,7 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
     encoding: fileEncoding,
     mixedLineEnds: counter.mixedLineEnds,
     endsWithDelimiter: counter.endsWithDelimiter,
+    eofMark: counter.eofMark,
   };
 }
 
@@ -122,6 +127,12 @@ export async function hasMixedLineEnds(file: string): Promise<boolean> {
   return false;
 }
 
+/** Whether the file's text holds a tab: init trims tabs around values (see trimmed) only then, its statements short for a wide file. */
+export async function holdsTab(file: string): Promise<boolean> {
+  for await (const chunk of textChunksOf(file)) if (chunk.includes(9)) return true;
+  return false;
+}
+
 /** A CSV's data records as bronze counts them (see RecordCounter), without the rest of inspectCsv. */
 export async function countRecords(file: string, skipLines = 0, escape?: Quoting): Promise<number> {
   return (await recordsAndEnds(file, skipLines, escape)).records;
@@ -142,16 +153,18 @@ export async function recordsAndEnds(file: string, skipLines = 0, escape?: Quoti
 /**
  * Refuses, in the words of inspectCsv, a file that is empty, not UTF-8 text (unless read as `encoding`), is
  * UTF-16 without its byte-order mark or ends lines with CR and LF both (its first MiB): what `init --from-csv` and `check --sources`
- * check before asking DuckDB, whose errors would name a line.
+ * check before asking DuckDB, whose errors would name a line. `shown`: the file as the user gave it, in a hint's command.
  */
-export async function checkTextStart(file: string, name = path.basename(file), encoding: SourceEncoding = 'utf-8', utf8?: boolean): Promise<void> {
+export async function checkTextStart(file: string, name = path.basename(file), encoding: SourceEncoding = 'utf-8', utf8?: boolean, shown = file): Promise<void> {
   const start = await readTextStart(file, 1 << 20);
   if (!start.length) throw new UserError(`${name} is empty (0 bytes)`, 'a source file needs at least its header line, naming its columns');
   const firstLine = start.subarray(0, start.indexOf(10) === -1 ? start.length : start.indexOf(10));
-  if (firstLine.includes(0)) throw utf16(name, firstLine);
+  if (firstLine.includes(0)) throw utf16(name, firstLine, shown);
   // `utf8`: the caller's own answer of isUtf8File, so that the file is not read twice for it. (A UTF-16 file, told by its mark, is read as such.)
-  if (encoding === 'utf-8' && !(await fileUtf16(file)) && !(utf8 ?? (await isUtf8File(file)))) throw await notUtf8Of(file, name);
-  if (encoding === 'windows-1252' && !(await fileUtf16(file)) && !(utf8 ?? (await isUtf8File(file))) && !readsAsWindows1252(await readTextStart(file, 1 << 20))) throw notWindows1252(name);
+  const notUtf8 = async () => !(await fileUtf16(file)) && !(utf8 ?? (await isUtf8File(file)));
+  if (encoding === 'utf-8' && (await notUtf8())) throw await notUtf8Of(file, name, shown);
+  const garbled = encoding === 'windows-1252' && (await notUtf8()) ? await windows1252Problem(file, name, shown) : undefined;
+  if (garbled) throw garbled;
   if (/\r[^\r]*\S/.test(decodeText(firstLine, encoding).replace(/\r$/, ''))) throw crMixed(name);
 }
 
@@ -233,27 +246,6 @@ function incompleteTail(buf: Buffer): number {
   return 0;
 }
 
-/** Workbooks and archives saved under a CSV's name, told by their first bytes: no text to re-encode. */
-const BINARY_KINDS: [Buffer, string, string][] = [
-  [Buffer.from('PK\x03\x04', 'latin1'), 'a ZIP archive (an Excel .xlsx workbook, or a zipped export)', 'open it in Excel and save it as "CSV UTF-8", or unzip it and give the CSV inside'],
-  [Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), 'an Excel 97-2003 workbook (.xls)', 'open it in Excel and save it as "CSV UTF-8"'],
-  [Buffer.from('PAR1', 'latin1'), 'a Parquet file', 'give bronze CSV files; DuckDB can write one: COPY (FROM \'file.parquet\') TO \'file.csv\''],
-];
-
-/** The refusal of a workbook or archive under a CSV's name, told by its first bytes; undefined for anything else. */
-function binaryKind(name: string, start: Buffer): UserError | undefined {
-  const binary = BINARY_KINDS.find(([magic]) => start.subarray(0, magic.length).equals(magic));
-  return binary && new UserError(`${name} is not a CSV file: it is ${binary[1]}`, binary[2]);
-}
-
-function utf16(name: string, start: Buffer): UserError {
-  return binaryKind(name, start) ?? new UserError(
-    `${name} is not UTF-8 text: its first line has NUL bytes (UTF-16 without the byte-order mark that would tell it?)`,
-    `re-save it as UTF-8, for example: iconv -f utf-16le -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`,
-  );
-}
-
-
 function crMixed(name: string): UserError {
   return new UserError(`${name} ends its lines with CR only (old Mac style), and has LF line ends too (a line break in a cell?)`, 'save it with LF or CRLF line ends, for example: tr "\\r" "\\n" < in.csv > out.csv');
 }
@@ -266,27 +258,3 @@ function notUtf8Unless(encoding: SourceEncoding, name: string): false {
 
 /** Thrown in the middle of a read: said by notUtf8 once the file's start tells which hint fits. */
 class NotUtf8 extends Error {}
-
-/**
- * A file that is not UTF-8, refused: read as windows-1252 if it is Western European text, or saved
- * again as UTF-8; a file whose bytes pair as double-byte encodings write them (Shift_JIS...) is told so,
- * windows-1252 would garble it.
- */
-async function notUtf8Of(file: string, name: string): Promise<UserError> {
-  const start = await readTextStart(file, 1 << 20);
-  const binary = binaryKind(name, start);
-  if (binary) return binary;
-  if (readsAsWindows1252(start)) return notUtf8(name);
-  return notWindows1252(name);
-}
-
-function notWindows1252(name: string): UserError {
-  return new UserError(
-    `${name} is neither UTF-8 nor windows-1252 text: it holds bytes windows-1252 does not define, or pairs them as double-byte encodings do (Shift_JIS, GBK, Big5, EUC-KR, Mac Roman?)`,
-    `re-save it as UTF-8, for example: iconv -f SHIFT_JIS -t UTF-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name} (with its encoding's name)`,
-  );
-}
-
-function notUtf8(name: string): UserError {
-  return new UserError(`${name} is not valid UTF-8 text`, `if it is Excel's or a Western European export, set encoding: windows-1252 in its dataset definition; else re-save it as UTF-8, for example: iconv -f windows-1252 -t utf-8 ${name} > ${name}.utf8 && mv ${name}.utf8 ${name}`);
-}

@@ -1,7 +1,8 @@
 import type { DatasetSpec } from '../project/types.js';
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { headerOption, quoteOptions, quotingOf, skipOption } from './csv-header.js';
-import { missingCol, missingExpr, raw, rowRules, text, trimmedText, typedExpr, verdictExprs, type RowRule } from './row-rules.js';
+import { missingCol, missingExpr, raw, rowRules, text, typedExpr, verdictExprs, type RowRule } from './row-rules.js';
+import { trimmedText } from './trimmed-text.js';
 import { nullSpellings, readNullSpellings } from './null-spellings.js';
 import { unescapedText } from './csv-quoting.js';
 
@@ -67,7 +68,7 @@ export async function judgedRows(engine: Engine, spec: DatasetSpec, csvPath: str
       SELECT ${names.map((c) => `${rawValue(c)} AS ${raw(c)}`).join(', ')} FROM source
     ),
     texts AS (
-      SELECT *${textCols.map((c) => `, ${escaped(trimmedText(raw(c), nulls(c)))} AS ${text(c)}`).join('')} FROM raws
+      SELECT *${textCols.map((c) => `, ${escaped(trimmedText(raw(c), nulls(c), spec.delimiter !== '\t'))} AS ${text(c)}`).join('')} FROM raws
     ),
     typed AS (
       SELECT *, ${names.map((c) => `${typedExpr(raw(c), spec.columns[c]!, text(c), spec.decimalSeparator)} AS ${id(c)}`).join(', ')} FROM texts

@@ -1,6 +1,7 @@
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, DecimalSeparator } from '../project/types.js';
-import { oneOf, typedExpr } from './row-rules.js';
+import { typedExpr } from './row-rules.js';
+import { oneOf } from './trimmed-text.js';
 
 /**
  * A dataset's spellings of a missing value (`NA`, `-`, its own per column) as the reader and the

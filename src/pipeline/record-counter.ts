@@ -143,9 +143,21 @@ export class RecordCounter {
     return backslashesBefore(chunk, q, this.backslashRun) % 2 === 1;
   }
 
-  /** The last record, when the file does not end with a newline. */
+  /**
+   * Whether the bytes end with a DOS end-of-file mark, Ctrl-Z (0x1A), as old DOS and dBase exports
+   * write it: after the last value, or alone after the last line end. It is no character of the last
+   * record, nor a record of its own; readers here read a copy without it (readableCopy's `eofMark`).
+   */
+  get eofMark(): boolean {
+    return this.prevLast === 0x1a;
+  }
+
+  /** The last record, when the file does not end with a newline (its end-of-file mark left out). */
   end(): void {
-    if (this.offset > this.start && this.close(this.offset, this.prevLast) && this.records > 1 && this.delimiterEnd !== -1 && this.endsEmpty(Buffer.alloc(0), 0)) this.endsWithDelimiter++;
+    // (Its last field is looked at before the mark.)
+    const mark = this.eofMark ? 1 : 0;
+    const end = this.offset - mark;
+    if (end > this.start && this.close(end, mark ? this.prevLast2 : this.prevLast) && this.records > 1 && this.delimiterEnd !== -1 && this.endsEmpty(Buffer.alloc(0), -mark)) this.endsWithDelimiter++;
     this.start = this.offset;
   }
 

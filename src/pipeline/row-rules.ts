@@ -1,6 +1,7 @@
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, DecimalSeparator, Severity } from '../project/types.js';
 import { floatWrittenInteger, numberExpr, numberHints, unicodeSpaced, unicodeTrimmed, withoutUnit } from './number-reading.js';
+import { isMissingSpelling, oneOf, trimCouldChange, trimmed } from './trimmed-text.js';
 
 /**
  * A dataset's declarations as SQL over one row: the typed value of each raw text column, whether it is
@@ -83,7 +84,7 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
     case 'boolean':
       // The usual spellings as they are, then case and spaces for the others: lower(trim()) on every row
       // took 75 ms of 2M flights, the match as written 13 ms.
-      return `CASE ${r} WHEN 'true' THEN true WHEN 'false' THEN false WHEN 't' THEN true WHEN 'f' THEN false WHEN '1' THEN true WHEN '0' THEN false ELSE CASE lower(trim(${r})) WHEN 'true' THEN true WHEN 't' THEN true WHEN 'yes' THEN true WHEN 'y' THEN true WHEN '1' THEN true
+      return `CASE ${r} WHEN 'true' THEN true WHEN 'false' THEN false WHEN 't' THEN true WHEN 'f' THEN false WHEN '1' THEN true WHEN '0' THEN false ELSE CASE lower(${trimmed(r)}) WHEN 'true' THEN true WHEN 't' THEN true WHEN 'yes' THEN true WHEN 'y' THEN true WHEN '1' THEN true
         WHEN 'false' THEN false WHEN 'f' THEN false WHEN 'no' THEN false WHEN 'n' THEN false WHEN '0' THEN false END END`;
     case 'date':
       if (spec.format) return `CAST(coalesce(${withFormats(r, spec.format)}, ${isoDate(r, false)}) AS DATE)`;
@@ -151,45 +152,15 @@ function strptime(r: string, formats: readonly string[]): string {
   return `coalesce(try_strptime(${r}, ${formatList(formats)}), CASE WHEN ${trimCouldChange(r)} THEN try_strptime(trim(${r}), ${formatList(formats)}) END)`;
 }
 
-/**
- * Whether `expr` is one of the text `values` (NULL when `expr` is NULL, as with IN). Not `expr IN (…)`:
- * DuckDB rewrites a list of several constants into a join with them, and a join in silver's cleaning
- * statement lets its output leave file order, which "first row of a key wins" and every reported data
- * row number depend on (seen at 2M rows: a row reported as data row 1,742,736 was row 1,500,000).
- */
-export function oneOf(expr: string, values: readonly string[]): string {
-  if (values.length === 1) return `(${expr} = ${str(values[0]!)})`;
-  return `list_contains([${values.map(str).join(', ')}], ${expr})`;
-}
-
-/** Whether a trimmed text means a missing value: empty, or one of the declared spellings. */
-const isMissingSpelling = (trimmed: string, spellings: readonly string[]) => oneOf(trimmed, ['', ...spellings.filter((v) => v !== '')]);
-
-/**
- * A text field without its surrounding spaces, NULL when nothing is left. Trimming every field of
- * millions of rows costs more than looking at its ends, so only the fields trim() could change are
- * trimmed: a space at an end, or any non-ASCII character (trim also removes Unicode spaces such as
- * U+00A0; byte length differs from character length exactly when there is one).
- */
-export function trimmedText(r: string, nullSpellings: readonly string[] = []): string {
-  const trimmed = nullSpellings.length ? `CASE WHEN ${isMissingSpelling(`trim(${r})`, nullSpellings)} THEN NULL ELSE trim(${r}) END` : `nullif(trim(${r}), '')`;
-  return `CASE WHEN ${r} = '' THEN NULL WHEN ${trimCouldChange(r)} THEN ${trimmed} ELSE ${r} END`;
-}
-
-/** Whether trim() could change a text: a space at an end, or a non-ASCII character (see trimmedText). */
-export function trimCouldChange(r: string): string {
-  return `(starts_with(${r}, ' ') OR ends_with(${r}, ' ') OR strlen(${r}) <> length(${r}))`;
-}
-
 /** Internal column names: user columns cannot start with `_`, so these never collide with them. */
 export const raw = (c: string) => id(`_r_${c}`);
 export const text = (c: string) => id(`_t_${c}`);
 export const missingCol = (c: string) => id(`_m_${c}`);
 
-/** True when raw column `r` holds nothing but spaces or a null spelling (looked at only where the typed value is null). */
+/** True when raw column `r` holds nothing but spaces (tabs) or a null spelling (looked at only where the typed value is null). */
 export function missingExpr(name: string, spec: ColumnSpec, nullSpellings: readonly string[] = []): string {
   if (spec.type === 'text') return `${text(name)} IS NULL`;
-  return `CASE WHEN ${id(name)} IS NOT NULL THEN false ELSE ${isMissingSpelling(`coalesce(trim(${raw(name)}), '')`, nullSpellings)} END`;
+  return `CASE WHEN ${id(name)} IS NOT NULL THEN false ELSE ${isMissingSpelling(`coalesce(${trimmed(raw(name))}, '')`, nullSpellings)} END`;
 }
 
 export function normalizeKey(value: string): string {

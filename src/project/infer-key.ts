@@ -2,6 +2,7 @@ import { sqlIdent as id, type Engine } from '../engine/duckdb.js';
 import { aggregate, textReader } from './infer-sql.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
 import { ID_LIKE } from './infer-spellings.js';
+import { trimmed } from '../pipeline/trimmed-text.js';
 import { isRowNumber, keyOf } from './init-yaml.js';
 
 /** A column that numbers the rows of something else: GTFS's `stop_sequence`, an order's line, Olist's `order_item_id`. */
@@ -34,7 +35,7 @@ export async function pairKeyOf(engine: Engine, csv: InferredCsv, parts: readonl
   const branches = parts.map((part) => {
     const index = (name: string) => part.columns.findIndex((c) => c.name === name);
     if (wanted.some((name) => index(name) < 0)) return undefined;
-    return `SELECT ${wanted.map((name, k) => `nullif(trim(${id(`c${index(name)}`)}), '') AS ${id(`k${k}`)}`).join(', ')} FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape, part.headerless)}`;
+    return `SELECT ${wanted.map((name, k) => `nullif(${trimmed(id(`c${index(name)}`), part.delimiter !== '\t')}, '') AS ${id(`k${k}`)}`).join(', ')} FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape, part.headerless)}`;
   });
   // A file without one of them: not a key of every row.
   if (branches.some((b) => b === undefined)) return undefined;

@@ -495,6 +495,40 @@ describe('inferCsv', () => {
     assert.deepEqual(await engine.rows(`SELECT c1 FROM ${textReader(csv.text, ',', 2)}`), [{ c1: 'Müller' }, { c1: 'Zoë' }, { c1: 'Jürgen' }]);
   });
 
+  test('three Chinese city names in GBK among 500 rows are refused, not declared windows-1252; the hint saves a UTF-8 copy beside the file given', async () => {
+    const rows = Array.from({ length: 500 }, (_, i) => Buffer.from(`${i + 1},C${i},Paris,9.98\r\n`));
+    // 北京, 上海, 广州: windows-1252 would read ±±¾©, ÉÏº£, ¹ãÖÝ.
+    for (const [at, city] of [[10, [0xb1, 0xb1, 0xbe, 0xa9]], [200, [0xc9, 0xcf, 0xba, 0xa3]], [350, [0xb9, 0xe3, 0xd6, 0xdd]]] as const) rows[at] = Buffer.concat([Buffer.from(`${at + 1},C${at},`), Buffer.from(city), Buffer.from(',50.20\r\n')]);
+    const file = path.join(dir, 'orders_gbk.csv');
+    await fs.writeFile(file, Buffer.concat([Buffer.from('order_id,customer,city,amount\r\n'), ...rows]));
+    const err = await inferCsv(engine, file, 'orders_gbk.csv').then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof UserError);
+    assert.match(err.message, /^orders_gbk\.csv is neither UTF-8 nor windows-1252 text: its bytes pair as Chinese GBK \(GB18030\) writes them/);
+    assert.ok(err.hint?.startsWith(`save it as UTF-8, for example: iconv -f GB18030 -t UTF-8 ${file} > ${path.join(dir, 'orders_gbk.utf8.csv')}, and give that file instead`), err.hint);
+  });
+
+  test('a Ctrl-Z ending a dBase export, after the last date or alone on its line, is the end of the file: the date column is a date, no line unread', async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => `${1000 + i},CUSTOMER ${i},${(i * 7.31).toFixed(2)},${String((i % 12) + 1).padStart(2, '0')}/${String((i % 28) + 1).padStart(2, '0')}/1998`);
+    for (const [name, end] of [['dbase_export.txt', '\x1a'], ['dbase_export2.txt', '\r\n\x1a']]) {
+      const file = path.join(dir, name!);
+      await fs.writeFile(file, `ID,NAME,AMOUNT,DATE\r\n${rows.join('\r\n')}${end}`);
+      const csv = await inferCsv(engine, file);
+      assert.deepEqual([csv.rows, csv.unreadRecords, csv.columns.map((c) => [c.type, c.format])], [200, 0, [['integer', undefined], ['text', undefined], ['number', undefined], ['date', '%m/%d/%Y']]]);
+      assert.deepEqual(await engine.rows(`SELECT c3 FROM ${textReader(csv.text, ',', 4)} WHERE c0 = '1199'`), [{ c3: '08/04/1998' }]);
+    }
+  });
+
+  test('tabs after values (Alipay: `2024…889\\t,`, so that Excel does not round an id) are trimmed as silver trims them: the times are timestamps, the booleans booleans', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `20240401220014123412345678${String(i).padStart(2, '0')}\t,T200P${i}\t,2024-01-01 09:${String(i).padStart(2, '0')}:00\t,${i % 2 ? 'true' : 'false'}\t,${i}.50`);
+    const csv = await inferFile('alipay_record_20240401.csv', ['交易号,商家订单号,交易创建时间,已付,金额', ...rows]);
+    assert.deepEqual(csv.columns.map((c) => c.type), ['text', 'text', 'timestamp', 'boolean', 'number']);
+    // An id of 28 digits, unique: text, as ids are (with its tab it read as a number too wide for a double).
+    assert.deepEqual([csv.columns[0]!.unique, csv.columns[0]!.tooPrecise], [true, undefined]);
+    // Tab-separated, where a tab is the delimiter, a value is read as before.
+    const tsv = await inferFile('tabs.tsv', ['id\tat', '1\t2024-01-01 09:00:00', '2\t2024-01-02 10:00:00']);
+    assert.deepEqual(tsv.columns.map((c) => c.type), ['integer', 'timestamp']);
+  });
+
   test('a file of UTF-16 text without its byte-order mark or of blank lines is refused in one line that says what to do', async () => {
     assert.match(await refusal('u16.csv', Buffer.from('id,name\n1,a\n', 'utf16le')), /not UTF-8 text: its first line has NUL bytes \(UTF-16 without the byte-order mark that would tell it\?\)/);
     assert.match(await refusal('blank.csv', Buffer.from('\n \n\r\n')), /blank\.csv has no header line: its lines are blank/);

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
-import { checkTextStart, countRecords, hasMixedLineEnds } from '../pipeline/csv-file.js';
+import { checkTextStart, countRecords, hasMixedLineEnds, holdsTab } from '../pipeline/csv-file.js';
 import { escapesAsMysql, escapesAsPostgres, quoteStyle } from '../pipeline/csv-quoting.js';
-import { fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
+import { endsWithEofMark, fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
 import { columnNames, inspectHeader, type Quoting } from '../pipeline/csv-header.js';
 import { withoutWideLines } from '../pipeline/wide-lines.js';
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
@@ -17,6 +17,7 @@ import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
 import { BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
+import { trimmed } from '../pipeline/trimmed-text.js';
 import type { ColumnType } from './types.js';
 import { valuesInText, type InferredColumn, type InferredCsv } from './inferred.js';
 
@@ -33,9 +34,10 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const encoding: SourceEncoding = (await fileUtf16(original)) ?? ((await isUtf8File(original)) ? 'utf-8' : 'windows-1252');
   // Not UTF-8, and not Western text either (Shift_JIS...): refused, windows-1252 would garble it.
   if (encoding === 'windows-1252') await checkTextStart(original, displayName, encoding, false);
-  // Rows ending with CRLF and others with LF (appended by another tool): DuckDB reads none, so a copy with LF only.
-  let file = await readableCopy(original, { encoding, mixedLineEnds: await hasMixedLineEnds(original) }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
-  await checkTextStart(file, displayName, 'utf-8', true); // UTF-8: the original (just checked) or its copy
+  // Rows ending with CRLF and others with LF (appended by another tool): DuckDB reads none, so a copy with LF only;
+  // without DOS' end-of-file mark (Ctrl-Z) too, which would end the last value (a date read as text) or be a line.
+  let file = await readableCopy(original, { encoding, mixedLineEnds: await hasMixedLineEnds(original), eofMark: await endsWithEofMark(original) }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
+  await checkTextStart(file, displayName, 'utf-8', true, original); // UTF-8: the original (just checked) or its copy
   // DuckDB's sniffer reads the first rows: one row with a field too many or too few (which silver will
   // quarantine) made it choose "|" and read each line as one column, or fail. The header has the last word.
   const dialect = await engine.rows(`SELECT Delimiter AS d FROM sniff_csv(${str(file)}, ignore_errors = true)`).then((rows) => String(rows[0]?.['d'] ?? ','), () => undefined);
@@ -72,7 +74,8 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const narrow = await withoutWideLines(file, { columns: headers.length, delimiter, quoting: quote ?? escape, skipLines }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.csv`));
   file = narrow.file;
   let reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape);
-  const everyOf = (from: string, columns: readonly number[] = headers.map((_, i) => i)) => `(SELECT ${columns.map((i) => `nullif(trim(${id(`c${i}`)}), '') AS ${id(`c${i}`)}`).join(', ') || '1'} FROM ${from})`;
+  const tabs = delimiter !== '\t' && (await holdsTab(file)); // around a value, as silver trims them
+  const everyOf = (from: string, columns: readonly number[] = headers.map((_, i) => i)) => `(SELECT ${columns.map((i) => `nullif(${trimmed(id(`c${i}`), tabs)}, '') AS ${id(`c${i}`)}`).join(', ') || '1'} FROM ${from})`;
   let every = everyOf(reader);
   await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
     throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');

@@ -8,7 +8,7 @@ import { assertValidKey, BUCKETS, currentVersion, readStaged, requireVersion, ty
 import { SOURCE_EXTENSION, SOURCE_EXTENSIONS_SAID } from '../../lake/keys.js';
 import { datasetForFile } from '../../project/globs.js';
 import { headerKeys, headerOption, inspectHeader, quoteOptions, quotingOf, skipOption } from '../../pipeline/csv-header.js';
-import { isUtf8File, readableCopy } from '../../pipeline/csv-encoding.js';
+import { endsWithEofMark, isUtf8File, readableCopy } from '../../pipeline/csv-encoding.js';
 import { hasMixedLineEnds } from '../../pipeline/csv-file.js';
 import type { DatasetSpec } from '../../project/types.js';
 import { badRequest, HttpError, notFound, RUN_ID, unreadableObject } from '../http-errors.js';
@@ -224,8 +224,8 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     const spec = format === 'csv' ? datasetForFile(config.project, key.split('/').at(-1)!) : undefined;
     // A windows-1252 file (not UTF-8, of a dataset reading that encoding) is read from a UTF-8 copy, as silver reads it.
     const encoding = spec?.encoding && !(await isUtf8File(file)) ? spec.encoding : undefined;
-    // Line ends of both kinds: read from a copy with LF only, as silver reads it.
-    const text = format === 'csv' ? await readableCopy(file, { encoding, mixedLineEnds: await hasMixedLineEnds(file) }, path.join(engine.scratchDir, `${randomUUID()}.csv`)) : file;
+    // Line ends of both kinds: read from a copy with LF only, as silver reads it; and without a Ctrl-Z ending it.
+    const text = format === 'csv' ? await readableCopy(file, { encoding, mixedLineEnds: await hasMixedLineEnds(file), eofMark: await endsWithEofMark(file) }, path.join(engine.scratchDir, `${randomUUID()}.csv`)) : file;
     // In the file's order: the engine does not keep it unless asked, and a preview shows the first rows.
     const source =
       format === 'parquet'

@@ -4,7 +4,7 @@ import { UserError } from '../../errors.js';
 import type { DatasetSpec, Project } from '../../project/types.js';
 import { cleanDataset, type CleaningStats, type QualityCheck } from '../cleaning.js';
 import { recordsAndEnds } from '../csv-file.js';
-import { readableCopy, type SourceEncoding } from '../csv-encoding.js';
+import { endsWithEofMark, readableCopy, type SourceEncoding } from '../csv-encoding.js';
 import type { RunContext } from '../context.js';
 import { inspectHeader, matchHeader, quotingOf } from '../csv-header.js';
 import { headerProblem } from '../header-problem.js';
@@ -29,6 +29,8 @@ export interface CleanShardInput {
   mixedLineEnds?: true;
   /** Of its records, those bronze found ending with the dataset's delimiter (undefined: not counted so). */
   endsWithDelimiter?: number;
+  /** It ends with Ctrl-Z, DOS' end-of-file mark, which bronze did not count: read from a copy without it. */
+  eofMark?: true;
   /** The shard's position: names its temporary tables apart from the other files' in one session. */
   index: number;
   /** One of several new files of the dataset: progress names the file, and its valid rows are written out. */
@@ -76,7 +78,10 @@ export function datasetNamed(project: Project, name: string): DatasetSpec {
  */
 export async function bronzeText(ctx: RunContext, input: CleanShardInput): Promise<{ csv: string; longestRecord?: number }> {
   const dir = await ctx.workDir('silver-inputs');
-  const csv = await readableCopy(await ctx.lake.localPath('bronze', input.key, dir), input, path.join(dir, `${input.index}.utf8.csv`));
+  const file = await ctx.lake.localPath('bronze', input.key, dir);
+  // Counted again, its records are as bronze counts them now: a Ctrl-Z ending it none (an older manifest counted it).
+  const eofMark = input.eofMark ?? (input.recount && (await endsWithEofMark(file)));
+  const csv = await readableCopy(file, { ...input, eofMark }, path.join(dir, `${input.index}.utf8.csv`));
   const longestRecord = input.longestRecord && (input.encoding ? input.longestRecord * 3 : input.longestRecord);
   return { csv, ...(longestRecord ? { longestRecord } : {}) };
 }

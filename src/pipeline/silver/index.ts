@@ -160,6 +160,7 @@ async function cleanFiles(ctx: RunContext, plan: SilverPlan, options: SilverOpti
       ...(f.mixedLineEnds ? { mixedLineEnds: true as const } : {}),
       // Counted with the delimiter the dataset declares now (a file of an older manifest is read for them).
       ...(f.endsWithDelimiter?.delimiter === datasetNamed(ctx.config.project, f.dataset).delimiter ? { endsWithDelimiter: f.endsWithDelimiter.records } : {}),
+      ...(f.eofMark ? { eofMark: true as const } : {}),
       index,
       many: toMerge.filter((o) => o.dataset === f.dataset).length > 1,
     },
