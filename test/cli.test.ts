@@ -196,6 +196,11 @@ describe('CLI: bad source files are refused with one clear line and the lake is 
     // The cause is in a source file: fixing it is a new run, as a resume would be refused once the file changed.
     assert.match(r.stderr, /hint: fix the source file \(or datasets\/achats\.yml\), then start a new run with `npx datalake run`: a resume of this one is refused/);
     assert.doesNotMatch(r.stdout, /--resume/);
+    // doctor says so too, not that a resume continues it.
+    const doctor = await cli(['doctor'], env);
+    assert.match(doctor.stdout, /pipeline run \S+ failed in task silver \(\S+\): a quality rule failed on the data/);
+    assert.match(doctor.stdout, /fix the source file \(or datasets\/achats\.yml\), then start a new run/);
+    assert.doesNotMatch(doctor.stdout, /--resume/);
   });
 });
 

@@ -192,7 +192,9 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
     const [newest] = await listRuns(lake, 1).catch(() => []);
     if (newest && (newest.state === 'failed' || newest.state === 'cancelled')) {
       const at = `${newest.flow} run ${newest.runId} ${newest.state}${newest.error?.task ? ` in task ${newest.error.task}` : ''} (${newest.endedAt ?? newest.startedAt})`;
-      const resumable = await assessResume(config, lake, newest.runId, { underLock: false }).then(
+      // A quality rule failed (QualityError): its cause is in a source file or a definition, whose fix a resume refuses.
+      const byRule = newest.error?.message.startsWith('quality check failed: ') === true;
+      const resumable = byRule ? `${at}: a quality rule failed on the data` : await assessResume(config, lake, newest.runId, { underLock: false }).then(
         ({ point }) =>
           point?.tasks.length
             ? `${at}: \`npx datalake run --resume ${newest.runId}\` continues it from where it stopped, reusing ${point.tasks.map((t) => t.name).join(', ')}`
