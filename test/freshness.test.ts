@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { Queue } from 'bullmq';
 import { freshnessLock } from '../src/flows/queue/worker.js';
 import { runFlow } from '../src/flows/run-flow.js';
-import { FRESHNESS_STATE, readJson, type ObjectStore } from '../src/lake/index.js';
+import { currentVersion, FRESHNESS_STATE, openObjectStore, readJson, type ObjectStore } from '../src/lake/index.js';
 import type { Manifest } from '../src/pipeline/bronze.js';
 import { definitionDigest } from '../src/pipeline/silver/state.js';
 import { FreshnessMonitor, freshnessEvent, type StoredFreshness } from '../src/ops/freshness-monitor.js';
@@ -176,6 +176,7 @@ describe('freshness of a lake', () => {
       const body = await json(r);
       assert.equal(body.state, 'warn');
       assert.ok(Date.parse(body.checked_at) > Date.now() - 60_000);
+      assert.equal(body.version, (await currentVersion(openObjectStore(config)))!.version, 'the version the ages are of');
       const orders = body.datasets.find((d: { dataset: string }) => d.dataset === 'orders');
       assert.deepEqual({ ...orders, age_seconds: undefined, last_ingested_at: undefined }, {
         dataset: 'orders', state: 'warn', age_seconds: undefined, last_ingested_at: undefined, last_file: 'orders.csv', warn_after: '1s', warn_after_seconds: 1, error_after: '1h', error_after_seconds: 3600,

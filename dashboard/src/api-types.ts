@@ -64,7 +64,7 @@ export interface paths {
         };
         /**
          * Each dataset's age and freshness state
-         * @description For each dataset: the time since its newest file was ingested (bronze, the current version), and its state against the `freshness` its definition declares: ok, warn (older than warn_after), error (older than error_after), unknown (no file yet) or no_sla.
+         * @description For each dataset: the time since its newest file was ingested (bronze, the current version, which `version` names), and its state against the `freshness` its definition declares: ok, warn (older than warn_after), error (older than error_after), unknown (no file yet) or no_sla.
          */
         get: operations["getApiFreshness"];
         put?: never;
@@ -560,6 +560,8 @@ export interface components {
         Freshness: {
             /** Format: date-time */
             checked_at: string;
+            /** @description the lake version whose files the ages are of (null before any commit) */
+            version: number | null;
             /**
              * @description the worst state among the datasets with an SLA
              * @enum {string}

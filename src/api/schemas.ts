@@ -63,6 +63,7 @@ const SCHEMAS: Record<string, object> = {
   ),
   Freshness: object({
     checked_at: dateTime,
+    version: { ...nullable(integer), description: 'the lake version whose files the ages are of (null before any commit)' },
     state: { type: 'string', enum: ['ok', 'warn', 'error'], description: 'the worst state among the datasets with an SLA' },
     datasets: { type: 'array', items: ref('DatasetFreshness') },
   }),

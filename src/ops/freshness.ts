@@ -32,6 +32,8 @@ export interface DatasetFreshness {
 
 export interface FreshnessReport {
   checkedAt: string;
+  /** The lake version whose bronze the ages are read from (null: none committed; absent: not read from a lake). */
+  version?: number | null;
   /** The worst state among the datasets with an SLA: error, then warn, else ok. */
   state: 'ok' | 'warn' | 'error';
   datasets: DatasetFreshness[];
@@ -93,7 +95,7 @@ export async function readFreshness(lake: ObjectStore, project: Project, now = n
     // (A lake from before versions keeps its manifest under one key: not cached.)
     if (key) cache.set(lake, newest);
   }
-  return freshnessReport(project, newest.newest, now);
+  return { ...freshnessReport(project, newest.newest, now), version: version?.version ?? null };
 }
 
 /** An age as people say it, next to SLAs written in hours: `45s`, `12m`, `26h10m` (under two days), `3d2h`. */

@@ -27,7 +27,7 @@ export default async function freshnessRoutes(app: FastifyInstance): Promise<voi
       schema: {
         summary: "Each dataset's age and freshness state",
         description:
-          "For each dataset: the time since its newest file was ingested (bronze, the current version), and its state against the `freshness` its definition declares: ok, warn (older than warn_after), error (older than error_after), unknown (no file yet) or no_sla.",
+          "For each dataset: the time since its newest file was ingested (bronze, the current version, which `version` names), and its state against the `freshness` its definition declares: ok, warn (older than warn_after), error (older than error_after), unknown (no file yet) or no_sla.",
         tags: ['system'],
         querystring: noQuery,
         response: { 200: body('Freshness'), ...errors(400, 503) },
@@ -36,7 +36,7 @@ export default async function freshnessRoutes(app: FastifyInstance): Promise<voi
     async () => {
       // The SLAs as the definitions say now: an edit is followed without a restart.
       const report = await lakeCall(() => readFreshness(lake, liveProject(config.project, app.serverLog)));
-      return { checked_at: report.checkedAt, state: report.state, datasets: report.datasets.map(freshnessBody) };
+      return { checked_at: report.checkedAt, version: report.version ?? null, state: report.state, datasets: report.datasets.map(freshnessBody) };
     },
   );
 }
