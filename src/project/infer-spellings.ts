@@ -51,3 +51,19 @@ export const CODE_NAME = /(^|_)(zip|zipcode|postcode|postal|plz|fips|geoid|insee
 /** A column named as an identifier: `id`, `customer_id`, `code`, `key`, `number`... */
 export const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
 export const BOOLEANS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n'];
+
+/**
+ * A file writes its dates one way: where one of its columns is proven month first or day first (a value
+ * past 12 read so), its columns whose every value reads both ways (`01/05/2024`) take that order.
+ */
+export function oneDateOrder(columns: { format?: string; ambiguousWith?: string }[]): void {
+  const order = (f: string | undefined) => (f?.startsWith('%m/%d') ? 'month' : f?.startsWith('%d/%m') ? 'day' : undefined);
+  const proven = new Set(columns.flatMap((c) => (c.format && !c.ambiguousWith && order(c.format) ? [order(c.format)] : [])));
+  if (proven.size !== 1) return;
+  const [wanted] = proven;
+  for (const c of columns) {
+    if (!c.ambiguousWith || !order(c.format) || order(c.ambiguousWith) !== wanted) continue;
+    c.format = c.ambiguousWith;
+    delete c.ambiguousWith;
+  }
+}

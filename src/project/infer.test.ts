@@ -160,6 +160,11 @@ describe('inferCsv', () => {
     // A 12-hour clock over slashes that read both ways: the US way, month first (Chicago's crimes); a day past 12 still decides.
     const crimes = await infer('crimes.csv', ['ID,Date,Updated On', '10224738,09/05/2015 01:30:00 PM,02/10/2018 03:50:01 PM', '10224739,09/04/2015 11:30:00 AM,02/10/2018 03:50:01 PM']);
     assert.deepEqual([crimes['date']!.format, crimes['date']!.ambiguousWith], ['%m/%d/%Y %I:%M:%S %p', '%d/%m/%Y %I:%M:%S %p']);
+    // A file writes its dates one way: a column proven month first (a day past 12) decides one whose values read both ways.
+    const chase = await infer('chase.csv', ['Transaction Date,Post Date,Amount', '01/05/2024,01/13/2024,-5.00', '01/07/2024,01/08/2024,-7.00']);
+    assert.deepEqual([chase['transaction_date']!.format, chase['transaction_date']!.ambiguousWith, chase['post_date']!.format], ['%m/%d/%Y', undefined, '%m/%d/%Y']);
+    const uk = await infer('uk.csv', ['Date,Settled,Amount', '05/01/2024,13/01/2024,5.00', '07/01/2024,08/01/2024,7.00']);
+    assert.deepEqual([uk['date']!.format, uk['date']!.ambiguousWith], ['%d/%m/%Y', undefined]);
     const dayFirst = await infer('uk.csv', ['id,at', '1,25/05/2015 01:30:00 PM', '2,09/04/2015 11:30:00 AM']);
     assert.deepEqual([dayFirst['at']!.format, dayFirst['at']!.ambiguousWith], ['%d/%m/%Y %I:%M:%S %p', undefined]);
     const c = await infer('orders.csv', ['Name,Created at,Date,Visits', '#1001,2024-03-11 15:37:00 -0500,20240101,20240101', '#1002,2024-03-12 09:01:12 +0100,20240102,17']);

@@ -14,7 +14,7 @@ import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { zeroPlaceholders } from './infer-key.js';
 import { aggregate, textReader } from './infer-sql.js';
 import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
-import { BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
+import { BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, oneDateOrder, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
@@ -279,6 +279,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
       distinct: get('distinct'),
     };
   });
+  oneDateOrder(columns);
   await nameCodes(engine, columns, value, source);
   markedNumbers(columns, row);
   await zeroPlaceholders(engine, columns, rowsOf);
