@@ -84,7 +84,7 @@ export function readsAsWindows1252(start: Uint8Array): boolean {
  * three bytes of them past ASCII at least, not one byte repeated. Three city names in 500 rows are
  * enough (`北京` is 0xB1B1 0xBEA9 in GBK, `東京` 0x938C 0x8B9E in Shift_JIS, `テスト` 0x8365 0x8358
  * 0x8367), where Western text seldom has four bytes past ASCII in a row, or three with a letter among
- * them (`ção` is one pair; a line of `————` repeats one byte; `ÄÖÜß` alone would be refused). Every
+ * them (`ção` is one pair; a line of `————` repeats one byte; `ÄÖÜß` is Latin letters only). Every
  * line must decode too: an accent before a space, a comma or a line end (`café,`) ends no double-byte
  * character. (Checked on the names of countries, languages, currencies, months and days of 34 Western
  * locales, alone among ASCII rows and three at a time: none refused.)
@@ -97,6 +97,8 @@ function hasWord(reading: Reading, line: Uint8Array): boolean {
   let chars = 0;
   let high = 0;
   let same = true;
+  // Bytes 0xC0–0xFF only are accented capitals and small letters in windows-1252 (`ÄÖÜß`, a test value of German exports): no proof.
+  let letters = true;
   let first = 0;
   for (let i = 0; i < line.length; ) {
     const b = line[i]!;
@@ -105,11 +107,12 @@ function hasWord(reading: Reading, line: Uint8Array): boolean {
     if (width === 2 && trail !== undefined && reading.common(b, trail)) {
       if (chars === 0) first = b;
       same &&= b === first && trail === first;
+      letters &&= b >= 0xc0 && trail >= 0xc0;
       chars++;
       high += trail >= 0x80 ? 2 : 1;
-      if (chars >= 2 && high >= 3 && !same) return true;
+      if (chars >= 2 && high >= 3 && !same && !letters) return true;
     } else {
-      [chars, high, same] = [0, 0, true];
+      [chars, high, same, letters] = [0, 0, true, true];
     }
     i += width;
   }
