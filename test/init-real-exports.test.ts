@@ -855,6 +855,9 @@ test('a card statement without ids repeats identical charges: init keeps them as
   const check = await runCli(['check', '--project', dir], {});
   assert.notEqual(check.code, 0);
   assert.match(check.stderr, /duplicates: keep is for a dataset without a key: with key description, a row repeating another's key is not a row of its own/);
+  // An export with an id column repeating rows sent the same row twice: dropped as before, no keep.
+  const orders = await initFrom('orders-repeated', { 'orders_export.csv': 'order_id,customer,amount\n1,Ann,5.00\n2,Bob,7.00\n2,Bob,7.00\n3,Cy,9.00\n' }, 'orders-repeated-project');
+  assert.doesNotMatch(await fs.readFile(path.join(orders, 'datasets', 'orders_export.yml'), 'utf8'), /duplicates/);
 });
 
 test('a later export renaming a column: the run and check --sources say how to give it its new header (also), and the next run reads it so', async () => {

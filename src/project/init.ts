@@ -12,6 +12,7 @@ import { columnName } from '../pipeline/csv-header.js';
 import { inferCsv, textReader, type InferredCsv } from './infer.js';
 import { mergeShapes, oneTable } from './shapes.js';
 import { pairKeyOf, repeatedRows } from './infer-key.js';
+import { ID_LIKE } from './infer-spellings.js';
 import { datasetYaml, keyOf, starterKpi, toCheck, yamlText } from './init-yaml.js';
 import { loadProject, RESERVED_DATASETS } from './load.js';
 import { BUILT_IN_PROJECT } from './resolve.js';
@@ -133,7 +134,8 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
     for (const shape of shapes) {
       const pair = await pairKeyOf(engine, shape.csv, shape.parts);
       if (pair) shape.csv.pairKey = pair;
-      else if (!keyOf(shape.csv).length) shape.csv.repeatedRows = await repeatedRows(engine, shape.csv, shape.parts);
+      // A file with an id column (`order_id`) repeating rows sent the same row twice; a statement has none.
+      else if (!keyOf(shape.csv).length && !shape.csv.columns.some((c) => ID_LIKE.test(c.name))) shape.csv.repeatedRows = await repeatedRows(engine, shape.csv, shape.parts);
     }
   } finally {
     engine.close();
