@@ -40,8 +40,9 @@ test('a dataset is named after its file without the dates and part numbers its d
     ['account-statement_2024-01-01_2024-02-29_en-gb_3f2a1b.csv', 'account-statement'],
     ['Chase1234_Activity20240201_20240229_20240301.CSV', 'Chase1234_Activity'],
     ['stmt_20240101-20240131.csv', 'stmt'],
-    // One date in the middle names no period: the rest may tell tables apart.
+    // One date in the middle names no period: the rest may tell tables apart; so does a word after a period.
     ['sales_2024-01-01_eu.csv', 'sales_2024-01-01_eu'],
+    ['rates_2024-01-01_2024-01-31_eur.csv', 'rates_2024-01-01_2024-01-31_eur'],
   ];
   for (const [file, stem] of stems) assert.equal(fileStem(file), stem, file);
 });

@@ -241,8 +241,9 @@ export function fileStem(file: string): string {
   // Trailing dates, times and part numbers after a separator ("orders_2024-01", "orders_20240115_143000",
   // "export-3", "part-00001", "pp-2019-part1", INE's "2024M01"), then a year or a date written onto the name ("sales202401",
   // "flights2024"); not a number that names the data ("nyc_311", "sp500", "top_100").
-  // A period of two dates names the delivery with all that follows (Revolut's `account-statement_2024-01-01_2024-02-29_en-gb_3f2a1b`).
-  let stem = bare.replace(/[_\-. ]+(19|20)\d{2}-?\d{2}-?\d{2}[_\-. ]+(19|20)\d{2}-?\d{2}-?\d{2}(?!\d).*$/, '');
+  // A period of two dates names the delivery, with a locale or a download id after it (Revolut's
+  // `account-statement_2024-01-01_2024-02-29_en-gb_3f2a1b`); a word after it (`_eur`, `_usd`) names the table.
+  let stem = bare.replace(/[_\-. ]+(19|20)\d{2}-?\d{2}-?\d{2}[_\-. ]+(19|20)\d{2}-?\d{2}-?\d{2}(?!\d)([_\-. ]+([a-z]{2}(-[a-z]{2})?|[0-9a-f]*\d[0-9a-f]*))*$/i, '');
   for (let m = TRAILING.exec(stem); m && isPeriodOrPart(m[1]!); m = TRAILING.exec(stem)) stem = stem.slice(0, m.index);
   // A time written onto the name: a year or a date ("sales202401"), Unix seconds or milliseconds (Salesforce's "report1710512345678").
   stem = stem.replace(/(?<=\D)((19|20)\d{2}(\d{2}){0,2}|1\d{9}(\d{3})?)$/, '');
