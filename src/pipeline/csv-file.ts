@@ -221,7 +221,7 @@ parentPort.postMessage(hash.digest('hex'));
 `;
 
 /** The SHA-256 of a file, hex, computed on a worker thread. Small files are hashed here: a thread costs more. */
-async function sha256File(file: string): Promise<string> {
+export async function sha256File(file: string): Promise<string> {
   const { size } = await fs.stat(file);
   if (size < 8 << 20) return createHash('sha256').update(await fs.readFile(file)).digest('hex');
   return new Promise((resolve, reject) => {

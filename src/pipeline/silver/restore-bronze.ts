@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import type { BronzeFile } from '../bronze.js';
+import { sha256File } from '../csv-file.js';
 import type { RunContext } from '../context.js';
 import { listCandidates } from '../sources.js';
 
@@ -25,14 +23,8 @@ export async function vacuumedBronze(ctx: RunContext, files: readonly BronzeFile
       continue;
     }
     const file = source.file ?? (await ctx.lake.localPath('sources', f.name, downloads));
-    if ((await sha256(file)) === f.sha256) await ctx.lake.putFile('bronze', f.key, file);
+    if ((await sha256File(file)) === f.sha256) await ctx.lake.putFile('bronze', f.key, file);
     else still.push(f.key);
   }
   return still;
-}
-
-async function sha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
 }
