@@ -855,9 +855,23 @@ test('a card statement without ids repeats identical charges: init keeps them as
   const check = await runCli(['check', '--project', dir], {});
   assert.notEqual(check.code, 0);
   assert.match(check.stderr, /duplicates: keep is for a dataset without a key: with key description, a row repeating another's key is not a row of its own/);
-  // An export with an id column repeating rows sent the same row twice: dropped as before, no keep.
+  // An export with an id column repeating rows sent the same row twice: dropped as before, no keep, and
+  // the id is the key all the same, so that a corrected export replaces its rows.
   const orders = await initFrom('orders-repeated', { 'orders_export.csv': 'order_id,customer,amount\n1,Ann,5.00\n2,Bob,7.00\n2,Bob,7.00\n3,Cy,9.00\n' }, 'orders-repeated-project');
-  assert.doesNotMatch(await fs.readFile(path.join(orders, 'datasets', 'orders_export.yml'), 'utf8'), /duplicates/);
+  const ordersYml = await fs.readFile(path.join(orders, 'datasets', 'orders_export.yml'), 'utf8');
+  assert.doesNotMatch(ordersYml, /duplicates/);
+  assert.match(ordersYml, /^# order_id is never empty and unique but for a row that repeats another row exactly \(sent twice, dropped and counted by the run\).*\nkey: order_id$/m);
+  const ordersData = path.join(root, 'orders-repeated-data');
+  const first = await runProject(orders, ordersData);
+  assert.equal(first.stages.find((s: { stage: string }) => s.stage === 'silver').details.datasets.orders_export.exactDuplicates, 1);
+  await fs.writeFile(path.join(orders, 'sources', 'orders_export_2.csv'), 'order_id,customer,amount\n2,Bob,8.00\n4,Di,1.00\n');
+  const corrected = await runProject(orders, ordersData);
+  assert.deepEqual(await silverRows(ordersData, 'orders_export', corrected.runId, 'SELECT order_id, amount::DOUBLE AS amount FROM $t ORDER BY order_id'), [
+    { order_id: 1, amount: 5 }, { order_id: 2, amount: 8 }, { order_id: 3, amount: 9 }, { order_id: 4, amount: 1 },
+  ]);
+  // Two different rows of one id: no key (a line of an order, not the order).
+  const lines = await initFrom('order-lines', { 'order_lines.csv': 'order_id,product,amount\n1,pen,5.00\n2,ink,7.00\n2,pad,7.00\n3,pen,9.00\n' }, 'order-lines-project');
+  assert.doesNotMatch(await fs.readFile(path.join(lines, 'datasets', 'order_lines.yml'), 'utf8'), /^key:/m);
 });
 
 test('a later export renaming a column: the run and check --sources say how to give it its new header (also), and the next run reads it so', async () => {

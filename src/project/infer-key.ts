@@ -71,6 +71,32 @@ export async function repeatedRows(engine: Engine, csv: InferredCsv, parts: read
 }
 
 /**
+ * An id column (`order_id`, complete) that repeats only where its whole row repeats: one row sent twice,
+ * which the run drops as a counted duplicate under a key. Such an id is the key, so that a corrected
+ * export replaces its rows. Returns the id and the number of repeated rows. Read over every file's rows
+ * in one statement per candidate (at most three), since a row sent in two files is one row too.
+ */
+export async function keyDespiteRepeats(engine: Engine, csv: InferredCsv, parts: readonly InferredCsv[]): Promise<{ column: string; repeats: number } | undefined> {
+  if (csv.rows < 2 || csv.columns.length > MAX_COMPARED_COLUMNS) return undefined;
+  const candidates = csv.columns.filter((c) => c.complete && !c.unique && !c.placeholder && (c.type === 'integer' || c.type === 'text') && ID_LIKE.test(c.name) && c.distinct * 2 > csv.rows).slice(0, 3);
+  for (const column of candidates) {
+    const branches = parts.map((part) => {
+      const i = part.columns.findIndex((c) => c.name === column.name);
+      if (i < 0 || part.columns.length !== csv.columns.length) return undefined;
+      // Named by the merged shape's columns so that the files' rows compare whole, whatever their order.
+      const values = csv.columns.map((c) => part.columns.findIndex((p) => p.name === c.name));
+      if (values.some((v) => v < 0)) return undefined;
+      return `SELECT nullif(trim(${id(`c${i}`)}), '') AS k, (${values.map((v) => `nullif(trim(${id(`c${v}`)}), '')`).join(', ')}) AS r FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape, part.headerless)}`;
+    });
+    if (branches.some((b) => b === undefined)) return undefined;
+    const [row] = await engine.rows(`SELECT count(*) AS n, count(k) AS present, count(DISTINCT k) AS ids, count(DISTINCT r) AS distinct_rows FROM (${branches.join(' UNION ALL ')})`);
+    const n = Number(row?.['n']);
+    if (Number(row?.['present']) === n && Number(row?.['ids']) === Number(row?.['distinct_rows'])) return { column: column.name, repeats: n - Number(row?.['ids']) };
+  }
+  return undefined;
+}
+
+/**
  * A unique column holding zeros only in a value, eight or more (a bank's `000000000000000` reference for a charge that has
  * none) is no key: the next file's charge would replace this one's. Asked of the unique columns only.
  */

@@ -53,6 +53,8 @@ export interface InferredCsv {
   headerless?: true;
   /** Two columns unique together, and never empty, in every file, where no column alone is: the key (infer-key.ts). */
   pairKey?: [string, string];
+  /** With a key that repeats only where its whole row does (infer-key.ts): those rows, sent twice, dropped by the run as duplicates. */
+  sentTwice?: number;
   /** Without a key: rows repeating another row of their file exactly (infer-key.ts), kept as rows (`duplicates: keep`). */
   repeatedRows?: number;
   /** With `quote: none`: its backslashes escape tabs, line breaks and themselves, as PostgreSQL's text format writes. */

@@ -103,6 +103,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   const numbering = csv.columns.find((c) => c.unique && c.type === 'integer' && isRowNumber(c));
   if (numbering) lines.push(`# ${numbering.name} (${numbering.header.trim() ? `"${numbering.header.trim()}"` : 'no name'}) looks like row numbers, as pandas writes them: not a key, since each file numbers its rows again.`);
   if (key.length === 2) lines.push(`# No column alone is unique, but ${key[0]} and ${key[1]} together are, and never empty, in these files: rows of later files replace earlier rows with the same ${key[0]} and ${key[1]}.`, `key: [${key.join(', ')}]`);
+  else if (key.length && csv.sentTwice) lines.push(`# ${key[0]} is never empty and unique but for ${csv.sentTwice === 1 ? 'a row that repeats' : `${csv.sentTwice} rows that repeat`} another row exactly (sent twice, dropped and counted by the run): rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else lines.push(noKeyComment(csv));
   if (!key.length && csv.repeatedRows) {

@@ -11,7 +11,7 @@ import { globsOverlap } from './globs.js';
 import { columnName } from '../pipeline/csv-header.js';
 import { inferCsv, textReader, type InferredCsv } from './infer.js';
 import { mergeShapes, oneTable } from './shapes.js';
-import { pairKeyOf, repeatedRows } from './infer-key.js';
+import { keyDespiteRepeats, pairKeyOf, repeatedRows } from './infer-key.js';
 import { ID_LIKE } from './infer-spellings.js';
 import { datasetYaml, keyOf, starterKpi, toCheck, yamlText } from './init-yaml.js';
 import { loadProject, RESERVED_DATASETS } from './load.js';
@@ -132,6 +132,12 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       }
     }
     for (const shape of shapes) {
+      const repeatedId = keyOf(shape.csv).length ? undefined : await keyDespiteRepeats(engine, shape.csv, shape.parts);
+      if (repeatedId) {
+        shape.csv.columns = shape.csv.columns.map((c) => (c.name === repeatedId.column ? { ...c, unique: true } : c));
+        shape.csv.sentTwice = repeatedId.repeats;
+        continue;
+      }
       const pair = await pairKeyOf(engine, shape.csv, shape.parts);
       if (pair) shape.csv.pairKey = pair;
       // A file with an id column (`order_id`) repeating rows sent the same row twice; a statement has none.
