@@ -1,3 +1,4 @@
+import { DATALAKE } from './command-name.js';
 /**
  * An error caused by the user's input or environment (bad file, unreachable service, wrong setting).
  * The CLI prints `message` as one line (plus `hint` when given) and exits non-zero, without a stack trace.
@@ -29,7 +30,7 @@ export class QualityError extends UserError {
   ) {
     super(
       `quality check failed: ${dataset}: rule "${rule}": ${detail}`,
-      `fix the source file (or datasets/${dataset}.yml), then start a new run with \`npx datalake run\`: a resume of this one is refused once a source file or a definition changed`,
+      `fix the source file (or datasets/${dataset}.yml), then start a new run with \`${DATALAKE} run\`: a resume of this one is refused once a source file or a definition changed`,
     );
     this.name = 'QualityError';
   }
@@ -91,7 +92,7 @@ export class AuditError extends UserError {
   ) {
     super(
       `audit failed, nothing committed: ${failed.map((f) => `${f.table}: ${f.check}: ${f.detail}`).join('; ')}`,
-      `the lake and the serving store stay on the previous version; fix the data and run again, or commit it anyway with \`npx datalake publish --approve ${runId}\``,
+      `the lake and the serving store stay on the previous version; fix the data and run again, or commit it anyway with \`${DATALAKE} publish --approve ${runId}\``,
     );
     this.name = 'AuditError';
   }

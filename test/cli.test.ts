@@ -42,7 +42,21 @@ describe('CLI', () => {
   test('run without a sources folder says so and how to fix it', async () => {
     const r = await cli(['run'], env);
     assertOneLineError(r, /^error: the sources folder .*sources does not exist and none in the sources bucket$/);
-    assert.match(r.stderr, /hint: run `npx datalake generate`/);
+    assert.match(r.stderr, /hint: run `datalake generate`/);
+  });
+
+  test('hints name the command as it was started: `npx datalake` through npm, `datalake` installed', async () => {
+    // Through npx (npm_command=exec) no `datalake` is on the PATH; an installed CLI must not send its user to npx, which would look the name up on the registry.
+    // A lake of its own: the runs here fail, and the tests below count this describe's run records.
+    const own = await tempConfig();
+    try {
+      const viaNpx = await cli(['run'], { ...own.env, npm_command: 'exec' });
+      assert.match(viaNpx.stderr, /hint: run `npx datalake generate`/);
+      const viaNpmTest = await cli(['run'], { ...own.env, npm_command: 'test' });
+      assert.match(viaNpmTest.stderr, /hint: run `datalake generate`/);
+    } finally {
+      await fs.rm(own.dir, { recursive: true, force: true });
+    }
   });
 
   test('generate, then run --json prints a machine-readable summary', async () => {
@@ -134,7 +148,7 @@ describe('CLI', () => {
     for (const args of [['show', 'resume', '--version', '99'], ['run', '--version'], ['--project', dir, 'verify', 'gold', '-V', '2'], ['check', '--project', dir, '--version=3']]) {
       const r = await cli(args, env);
       assertOneLineError(r, new RegExp(`^error: --version is not an option of \`${args.find((a) => /^[a-z]+$/.test(a))}\`: it prints the program's version, before any command$`));
-      assert.match(r.stderr, /npx datalake --version/);
+      assert.match(r.stderr, /datalake --version/);
       assert.doesNotMatch(r.stdout, /^\d+\.\d+\.\d+/);
     }
     const { version } = JSON.parse(await fs.readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -194,7 +208,7 @@ describe('CLI: bad source files are refused with one clear line and the lake is 
     const r = await cli(['run'], env);
     assertOneLineError(r, /^error: quality check failed: achats: rule "not_empty"/);
     // The cause is in a source file: fixing it is a new run, as a resume would be refused once the file changed.
-    assert.match(r.stderr, /hint: fix the source file \(or datasets\/achats\.yml\), then start a new run with `npx datalake run`: a resume of this one is refused/);
+    assert.match(r.stderr, /hint: fix the source file \(or datasets\/achats\.yml\), then start a new run with `datalake run`: a resume of this one is refused/);
     assert.doesNotMatch(r.stdout, /--resume/);
     // doctor says so too, not that a resume continues it.
     const doctor = await cli(['doctor'], env);
@@ -306,7 +320,7 @@ describe('datalake doctor', () => {
       const runId = await newestRun(env);
       const r = await cli(['doctor'], env);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, new RegExp(`⚠ runs +pipeline run ${runId} stopped while running \\(in gold\\), no process holds the lake: killed\\? It changed nothing visible: it had committed no version\\n +fix: \`npx datalake run --resume ${runId}\` continues it`));
+      assert.match(r.stdout, new RegExp(`⚠ runs +pipeline run ${runId} stopped while running \\(in gold\\), no process holds the lake: killed\\? It changed nothing visible: it had committed no version\\n +fix: \`datalake run --resume ${runId}\` continues it`));
       assert.match(await runsLine(env, runId), /running .*stopped, no process holds the lake \(killed\?\): it had committed nothing$/);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
@@ -324,7 +338,7 @@ describe('datalake doctor', () => {
       const r = await cli(['doctor'], env);
       assert.equal(r.code, 1, 'the store is behind the lake: a problem');
       assert.match(r.stdout, /✖ versions +the serving store shows version 1 while the lake is at version 2/);
-      assert.match(r.stdout, new RegExp(`⚠ runs +pipeline run ${runId} stopped while running \\(in commit\\), no process holds the lake: killed\\? It had committed version 2 but stopped before publishing it: the serving store still shows version 1\\n +fix: \`npx datalake run --resume ${runId}\` publishes it and closes its record \\(or \`npx datalake publish\`\\)`));
+      assert.match(r.stdout, new RegExp(`⚠ runs +pipeline run ${runId} stopped while running \\(in commit\\), no process holds the lake: killed\\? It had committed version 2 but stopped before publishing it: the serving store still shows version 1\\n +fix: \`datalake run --resume ${runId}\` publishes it and closes its record \\(or \`datalake publish\`\\)`));
       for (const area of ['lake upkeep', 'quarantine', 'freshness']) assert.match(r.stdout, new RegExp(`[✔⚠] ${area} `), `${area} still checked`);
       const stopped = await runsLine(env, runId);
       assert.match(stopped, /pipeline +running .* commit running, publish pending {2}stopped, no process holds the lake \(killed\?\): it had committed version 2, not published$/);
@@ -355,7 +369,7 @@ describe('datalake doctor', () => {
       await fs.writeFile(file, JSON.stringify(record));
       const r = await cli(['doctor'], env);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, new RegExp(`⚠ runs +pipeline run ${record.runId} stopped while running \\(in publish\\), no process holds the lake: killed\\? It had committed version 1 and published it: the lake and the serving store show its work, only its record was left open\\n +fix: nothing to repair; \`npx datalake run --resume ${record.runId}\` closes its record`));
+      assert.match(r.stdout, new RegExp(`⚠ runs +pipeline run ${record.runId} stopped while running \\(in publish\\), no process holds the lake: killed\\? It had committed version 1 and published it: the lake and the serving store show its work, only its record was left open\\n +fix: nothing to repair; \`datalake run --resume ${record.runId}\` closes its record`));
       assert.match(await runsLine(env, record.runId), /it had committed version 1 and published it$/);
 
       // A publish that commits nothing: it published when the store's last publish is later than its start.
@@ -384,7 +398,7 @@ describe('datalake doctor', () => {
       const runId = await newestRun(env);
       const r = await cli(['doctor'], env);
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, new RegExp(`⚠ runs +vacuum run ${runId} stopped while running \\(in vacuum\\), no process holds the lake: killed\\? It had begun deleting the records of versions 1–2, then \\d+ objects \\(version records first, so a version is gone whole or kept whole\\): the lake keeps version 3 now, whole; the objects it had not deleted yet are unreferenced\\n +fix: \`npx datalake vacuum --keep-versions 1 --older-than 0d\` deletes what it left`));
+      assert.match(r.stdout, new RegExp(`⚠ runs +vacuum run ${runId} stopped while running \\(in vacuum\\), no process holds the lake: killed\\? It had begun deleting the records of versions 1–2, then \\d+ objects \\(version records first, so a version is gone whole or kept whole\\): the lake keeps version 3 now, whole; the objects it had not deleted yet are unreferenced\\n +fix: \`datalake vacuum --keep-versions 1 --older-than 0d\` deletes what it left`));
       assert.doesNotMatch(r.stdout, /changed nothing/);
       assert.equal((await cli(['vacuum', '--keep-versions', '1', '--older-than', '0d'], env)).code, 0);
       assert.match(await runsLine(env, runId), /vacuum +failed .*error: interrupted: the process stopped during the run \(its lock expired\); it had begun deleting the records of versions 1–2, then \d+ objects$/);
@@ -539,7 +553,7 @@ describe('CLI: run --resume', () => {
     const failed = await cli(['run'], { ...env, DATALAKE_FAILPOINT: 'throw:task:gold' });
     assertOneLineError(failed, /^error: injected failure at failpoint task:gold$/);
     const runId = await newestRun();
-    assert.ok(failed.stdout.includes(`resume: once the cause is fixed, \`npx datalake run --resume ${runId}\` continues this run, reusing what it finished (bronze, silver)`), failed.stdout);
+    assert.ok(failed.stdout.includes(`resume: once the cause is fixed, \`datalake run --resume ${runId}\` continues this run, reusing what it finished (bronze, silver)`), failed.stdout);
 
     assertOneLineError(await cli(['run', '--resume', runId, '--full-refresh'], env), /^error: option '--resume <run>' cannot be used with option '--full-refresh'$/);
     assertOneLineError(await cli(['run', '--resume', '20200101T000000.000Z-000000'], env), /^error: no run 20200101T000000\.000Z-000000$/);
@@ -555,7 +569,7 @@ describe('CLI: run --resume', () => {
 
     const again = await cli(['run', '--resume', runId], env);
     assertOneLineError(again, new RegExp(`^error: cannot resume run ${runId}: it completed: there is nothing to resume$`));
-    assert.match(again.stderr, /hint: start a new run with `npx datalake run`/);
+    assert.match(again.stderr, /hint: start a new run with `datalake run`/);
   });
 
   test('a run killed (kill -9) in gold: its resume takes the lake over and continues it', async () => {
@@ -578,7 +592,7 @@ describe('CLI: run --resume', () => {
     await fs.writeFile(path.join(dir, 'sources', 'achats_late.csv'), 'id_achat,id_client,date_achat,montant,produit\n9900002,1,2026-01-03 10:00:00,12.50,Phone\n');
     const r = await cli(['run', '--resume', runId], env);
     assertOneLineError(r, new RegExp(`^error: cannot resume run ${runId}: a new source file arrived: achats_late\\.csv since it stopped, after its bronze task had read the sources \\(a resume does not read them again\\)$`));
-    assert.match(r.stderr, /hint: start a new run instead \(`npx datalake run`\)/);
+    assert.match(r.stderr, /hint: start a new run instead \(`datalake run`\)/);
     assert.equal((await cli(['run'], env)).code, 0, 'a new run ingests it');
   });
 });
@@ -605,7 +619,7 @@ describe('CLI: rollback', () => {
       // A version not kept: the versions kept, said once.
       const missing = await cli(['rollback', '9'], env);
       assertOneLineError(missing, /^error: no version 9 of the lake: the versions kept are 1 to 4$/);
-      assert.match(missing.stderr, /^\s+hint: `npx datalake history` lists them$/m);
+      assert.match(missing.stderr, /^\s+hint: `datalake history` lists them$/m);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -221,7 +221,7 @@ describe('freshness of a lake', () => {
       await fs.writeFile(file, before.replace(/^freshness: .*$/m, 'freshness: { error_after: 1s }'));
       const late = await runDoctor(loadConfig({ DATALAKE_PROJECT: t.dir }, { envFile: false }));
       assert.equal(late.checks.find((c) => c.area === 'freshness')?.ok, false);
-      assert.match(renderDoctor(late), /✖ freshness .*orders: error, last file \d+s ago \(error after 1s\)\n +fix: new files of orders have not arrived: check what exports them to the sources, then run `npx datalake run`/);
+      assert.match(renderDoctor(late), /✖ freshness .*orders: error, last file \d+s ago \(error after 1s\)\n +fix: new files of orders have not arrived: check what exports them to the sources, then run `datalake run`/);
     } finally {
       await fs.writeFile(file, before);
     }

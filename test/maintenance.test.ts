@@ -306,7 +306,7 @@ describe('a compaction that failed is resumed like any run', () => {
     assert.equal(compactedKeys, 2);
     // doctor names the failed run and how to continue it.
     const lastRun = (await runDoctor(config)).checks.find((c) => c.area === 'last run');
-    assert.match(lastRun?.detail ?? '', new RegExp(`compact run ${failed.summary.runId} failed in task gold .*npx datalake run --resume ${failed.summary.runId}`));
+    assert.match(lastRun?.detail ?? '', new RegExp(`compact run ${failed.summary.runId} failed in task gold .*datalake run --resume ${failed.summary.runId}`));
 
     const { summary, error } = await resumeFlow({ config, resume: failed.summary.runId });
     assert.equal(error, undefined, String(error));

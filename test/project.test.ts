@@ -50,7 +50,7 @@ describe('datalake init', () => {
     const dir = path.join(root, 'my shop');
     assert.match(await fs.readFile(path.join(dir, 'datalake.yml'), 'utf8'), /^name: my-shop$/m);
     assert.deepEqual((await fs.readdir(path.join(dir, 'sources'))).sort(), ['achats.csv', 'clients.csv']);
-    assert.match(r.stdout, /npx datalake run --project "my shop"/);
+    assert.match(r.stdout, /datalake run --project "my shop"/);
     assert.equal((await cli(['check', '--project', 'my shop'], { cwd: root })).code, 0);
     const run = await cli(['run', '--json'], { cwd: dir });
     assert.equal(run.code, 0, run.stderr);
@@ -278,7 +278,7 @@ describe('datalake check on broken projects', () => {
   for (const [what, edit, message, hint] of cases) test(what, async () => assertError(await checkWith(edit), message, hint));
 
   test('a folder without datalake.yml, given as --project', async () => {
-    assertError(await cli(['check', '--project', root]), /--project .*: that folder has no datalake\.yml/, /npx datalake init/);
+    assertError(await cli(['check', '--project', root]), /--project .*: that folder has no datalake\.yml/, /datalake init/);
   });
 
   test('a KPI returning personal values, under their name or another, is valid but named: every caller gets it unmasked', async () => {
@@ -353,7 +353,7 @@ describe('datalake check on broken projects', () => {
   test('a file given as --project: its folder, or init from it', async () => {
     const csv = path.join(root, 'orders.csv');
     await fs.writeFile(csv, 'id\n1\n');
-    assertError(await cli(['check', '--project', csv]), /--project .*orders\.csv: a file, not a project folder/, /npx datalake init <folder> --from-csv .*orders\.csv/);
+    assertError(await cli(['check', '--project', csv]), /--project .*orders\.csv: a file, not a project folder/, /datalake init <folder> --from-csv .*orders\.csv/);
     assertError(await cli(['init', csv, '--from-csv', csv]), /^error: cannot make the folder .*orders\.csv: a file of that name exists$/);
   });
 });
@@ -394,7 +394,7 @@ describe('schema drift policies', () => {
     await fs.mkdir(path.join(dir, 'sources'));
     await fs.writeFile(path.join(dir, 'sources', 'clients.csv'), 'id_client,nom,email,date_inscription,pays,VIP\n1,A,a@x,2025-01-01,France,yes\n');
     await fs.writeFile(path.join(dir, 'sources', 'achats.csv'), 'id_achat,id_client,date_achat,montant,produit\n1,1,2026-01-01 10:00:00,5,Phone\n');
-    assertError(await cli(['run'], { cwd: dir }), /^error: clients\.csv: column "VIP" not declared in datasets\/clients\.yml \(on_extra_columns: fail\)$/, /npx datalake check --sources/);
+    assertError(await cli(['run'], { cwd: dir }), /^error: clients\.csv: column "VIP" not declared in datasets\/clients\.yml \(on_extra_columns: fail\)$/, /datalake check --sources/);
     await assert.rejects(fs.access(path.join(dir, 'data', 'lake', 'bronze', '_manifest.json')), 'nothing was written');
     await fs.writeFile(path.join(dir, 'datasets', 'clients.yml'), (await fs.readFile(path.join(dir, 'datasets', 'clients.yml'), 'utf8')).replace('on_extra_columns: fail', 'on_extra_columns: ignore'));
     const ok = await cli(['run'], { cwd: dir });

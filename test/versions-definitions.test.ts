@@ -62,7 +62,7 @@ describe('rollback and publish against the KPIs as declared now', () => {
       String((error as Error).message),
       /^cannot roll back: version 1 has no gold table for KPI order_count \(kpis\/order_count\.yml is newer than the data it holds\)\. Its KPIs cannot be published as the project declares them now, which would leave the serving store behind the lake: nothing was committed$/,
     );
-    assert.match(String((error as { hint?: string }).hint), /^to roll back anyway, first move kpis\/order_count\.yml out of the project; after the rollback, restore it and run `npx datalake gold` then `npx datalake publish`/);
+    assert.match(String((error as { hint?: string }).hint), /^to roll back anyway, first move kpis\/order_count\.yml out of the project; after the rollback, restore it and run `datalake gold` then `datalake publish`/);
     assert.deepEqual(await listVersions(tiny.lake), [1, 2], 'nothing committed');
     assert.equal(await storeVersion(), 2, 'the store still follows the lake');
     assert.equal(await readRun(tiny.lake, record.runId), undefined, 'a refusal, not a failed run');

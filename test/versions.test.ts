@@ -194,7 +194,7 @@ describe('versions of the lake', () => {
     // show says it too, as the header does.
     const shown = await runCli(['show', 'ca_par_pays', '--json'], env);
     assert.deepEqual([JSON.parse(shown.stdout).version, JSON.parse(shown.stdout).audit], [5, 'approved']);
-    assert.match((await runCli(['show', 'ca_par_pays'], env)).stdout, /^version 5 of the lake, committed \S+, audit approved \(it failed; committed anyway with `npx datalake publish --approve`\)$/m);
+    assert.match((await runCli(['show', 'ca_par_pays'], env)).stdout, /^version 5 of the lake, committed \S+, audit approved \(it failed; committed anyway with `datalake publish --approve`\)$/m);
     assert.ok(((await r.json()) as { pays: string }[]).some((row) => row.pays === 'Atlantis'));
     // Approving again: the lake is no longer at the version it was built on.
     const again = await approve(config, summary.runId);

@@ -86,7 +86,7 @@ const STRINGS = {
   no_runs: { fr: "Aucun run enregistré pour l'instant.", en: 'No run recorded yet.' },
   resumed_from: { fr: 'repris à', en: 'resumed from' },
   empty_title: { fr: 'Rien de publié pour le moment', en: 'Nothing published yet' },
-  empty_text: { fr: 'Lancez le pipeline : npx datalake run', en: 'Run the pipeline: npx datalake run' },
+  empty_text: { fr: 'Lancez le pipeline : datalake run', en: 'Run the pipeline: datalake run' },
   error_title: { fr: "L'API est injoignable", en: 'The API is unreachable' },
   error_text: { fr: 'Vérifiez que le serveur tourne (npm start), puis rechargez.', en: 'Check that the server is running (npm start), then reload.' },
   retry: { fr: 'Réessayer', en: 'Retry' },

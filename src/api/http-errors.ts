@@ -1,4 +1,5 @@
 import { DAY_OR_MONTH, SORTABLE_TEXT } from './kpi-schema.js';
+import { DATALAKE } from '../command-name.js';
 
 /** The form of a run id, in a path, a query or a body. */
 export const RUN_ID = '^[0-9A-Za-z.-]{1,64}$';
@@ -57,7 +58,7 @@ const PATTERN_FORMS: Record<string, string> = {
   [RUN_ID]: 'must be a run id (letters, digits, dots and dashes, at most 64 characters; see /api/runs)',
 };
 
-export const NOTHING_PUBLISHED = 'no KPI has been published yet: run the pipeline (`npx datalake run`) first';
+export const NOTHING_PUBLISHED = `no KPI has been published yet: run the pipeline (\`${DATALAKE} run\`) first`;
 
 /** A request's schema failure as one line naming the parameter (ajv's first error: `allErrors` is off). */
 export function schemaError(errors: readonly { keyword: string; params: object; instancePath: string; message?: string; data?: unknown }[], dataVar: string): Error {

@@ -3,6 +3,7 @@ import type { Row } from '../engine/duckdb.js';
 import type { Kpi } from '../project/types.js';
 import type { Condition, DataVersion, ReadOptions, ServingStore } from '../serving/index.js';
 import { badRequest, HttpError, NOTHING_PUBLISHED, notPublished, unavailable } from './http-errors.js';
+import { DATALAKE } from '../command-name.js';
 
 /** Validated query parameters: paging, format, a range, and the KPI's declared filters by parameter name. */
 export interface KpiQuery {
@@ -170,7 +171,7 @@ export class KpiService {
       if (err instanceof HttpError) throw err;
       throw unavailable(`the serving store (${this.serving.description}) is unavailable: ${(err as Error).message}`);
     }
-    if (!rows) throw notPublished(`KPI ${kpi.id} has not been published yet: run the pipeline (\`npx datalake run\`)`);
+    if (!rows) throw notPublished(`KPI ${kpi.id} has not been published yet: run the pipeline (\`${DATALAKE} run\`)`);
     const data = await this.cacheData?.catch(() => undefined);
     const rendered = this.render(kpi, query, rows);
     const response: KpiResponse = { etag: contentEtag(key, rendered.body), ...rendered, servedFrom: 'serving-store', ...(data ? { data } : {}) };

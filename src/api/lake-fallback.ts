@@ -11,6 +11,7 @@ import { HttpError, notPublished } from './http-errors.js';
 import { lakeCall } from './lake-call.js';
 import type { LakeReader } from './kpi-service.js';
 import type { LazyEngine } from './services.js';
+import { DATALAKE } from '../command-name.js';
 
 /**
  * A KPI read from the gold Parquet of a lake version, with the same filters and order as the serving
@@ -22,7 +23,7 @@ export function lakeReader(lake: ObjectStore, engine: LazyEngine, project: Proje
     if (!states.gold?.objects[kpi.table]) {
       // An earlier version, asked for, was built before the KPI existed: no run adds it there.
       if (version !== undefined && states.version && version < ((await lakeCall(() => currentVersion(lake)))?.version ?? 0)) throw notPublished(`KPI ${kpi.id} is not in version ${version} of the lake: it was added after that version was built; ask for a later version, or leave out "version" for the current one`);
-      throw notPublished(`KPI ${kpi.id} is not in ${states.version ? `version ${states.version.version} of the lake` : 'the lake yet'}: run the pipeline (\`npx datalake run\`)`);
+      throw notPublished(`KPI ${kpi.id} is not in ${states.version ? `version ${states.version.version} of the lake` : 'the lake yet'}: run the pipeline (\`${DATALAKE} run\`)`);
     }
     const file = await lakeCall(async () => {
       try {

@@ -14,6 +14,7 @@ import { LazyEngine } from './services.js';
 import { KpiService } from './kpi-service.js';
 import { FreshnessMonitor } from '../ops/freshness-monitor.js';
 import { settleAlerts } from '../ops/pending.js';
+import { DATALAKE } from '../command-name.js';
 
 /** Opens the stores once for the process (one serving-store connection shared by all requests). */
 export async function createApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -69,11 +70,11 @@ export async function serve(config: Config): Promise<string> {
   // Schedules fire in this process only (the cluster's primary), never once per worker; in distributed
   // mode the workers put them on the run queue instead. Armed once the server listens: a server that
   // cannot start (a port taken) exits, leaving no process behind to start runs.
-  if (config.redisUrl) console.log('[scheduler] REDIS_URL is set: schedules are fired by the workers (`npx datalake worker`)');
+  if (config.redisUrl) console.log(`[scheduler] REDIS_URL is set: schedules are fired by the workers (\`${DATALAKE} worker\`)`);
   else await new Scheduler(config, openObjectStore(config), (m) => console.log(`[scheduler] ${m}`)).start();
   // Freshness alerts: evaluated here, once for the cluster, like the schedules (with Redis: by one worker).
   if (FreshnessMonitor.needed(config)) {
-    if (config.redisUrl) console.log('[freshness] REDIS_URL is set: freshness alerts are evaluated by one worker (`npx datalake worker`)');
+    if (config.redisUrl) console.log(`[freshness] REDIS_URL is set: freshness alerts are evaluated by one worker (\`${DATALAKE} worker\`)`);
     else new FreshnessMonitor(config, openObjectStore(config), { log: (m) => console.log(`[freshness] ${m}`) }).start();
   }
   return url;

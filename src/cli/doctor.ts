@@ -19,6 +19,7 @@ import { SqliteServingStore } from '../serving/sqlite.js';
 import { lastAlert, maskWebhook } from '../ops/alerts.js';
 import { describeFreshness, readFreshness, type FreshnessReport } from '../ops/freshness.js';
 import { makeFolder } from '../folders.js';
+import { DATALAKE } from '../command-name.js';
 
 export interface Check {
   area: string;
@@ -117,7 +118,7 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
           // A version without a table for a KPI added since (a rollback made before rollbacks checked it) cannot be published as it is.
           const gold = (await readStates(lake, config.project, current)).gold;
           const absent = gold ? config.project.kpis.filter((k) => !gold.objects[k.table]?.length).map((k) => k.id) : [];
-          const fix = absent.length ? `version ${current.version} has no gold table for KPI ${absent.join(', ')}: run \`npx datalake gold\` to build it from that version's data, then \`npx datalake publish\`` : 'run `npx datalake publish` to bring the store to the lake version';
+          const fix = absent.length ? `version ${current.version} has no gold table for KPI ${absent.join(', ')}: run \`${DATALAKE} gold\` to build it from that version's data, then \`${DATALAKE} publish\`` : `run \`${DATALAKE} publish\` to bring the store to the lake version`;
           throw new UserError(`the serving store shows version ${published ?? 'none'} while the lake is at ${now}`, fix);
         }
         return `${now}, published; ${guard}`;
@@ -168,7 +169,7 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
     const freshness = await check('freshness', async () => {
       report = await readFreshness(openObjectStore(config), config.project);
       const late = report.datasets.filter((d) => d.state === 'error');
-      if (late.length) throw new UserError(report.datasets.map(describeFreshness).join('; '), `new files of ${late.map((d) => d.dataset).join(', ')} have not arrived: check what exports them to the sources, then run \`npx datalake run\``);
+      if (late.length) throw new UserError(report.datasets.map(describeFreshness).join('; '), `new files of ${late.map((d) => d.dataset).join(', ')} have not arrived: check what exports them to the sources, then run \`${DATALAKE} run\``);
       return report.datasets.map(describeFreshness).join('; ');
     });
     if (freshness.ok && report?.state === 'warn') Object.assign(freshness, { warning: true, fix: 'a dataset is past warn_after: its next file is late, check what exports it' });
@@ -197,11 +198,11 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
       const resumable = byRule ? `${at}: a quality rule failed on the data` : await assessResume(config, lake, newest.runId, { underLock: false }).then(
         ({ point }) =>
           point?.tasks.length
-            ? `${at}: \`npx datalake run --resume ${newest.runId}\` continues it from where it stopped, reusing ${point.tasks.map((t) => t.name).join(', ')}`
-            : `${at}: it finished no task, so a new run (\`npx datalake run\`) is as good as a resume`,
+            ? `${at}: \`${DATALAKE} run --resume ${newest.runId}\` continues it from where it stopped, reusing ${point.tasks.map((t) => t.name).join(', ')}`
+            : `${at}: it finished no task, so a new run (\`${DATALAKE} run\`) is as good as a resume`,
         (err: unknown) => `${at}; ${errorMessage(err)}`,
       );
-      checks.push({ area: 'last run', ok: true, warning: true, detail: resumable, fix: newest.error?.hint ?? 'see `npx datalake runs ' + newest.runId + '`' });
+      checks.push({ area: 'last run', ok: true, warning: true, detail: resumable, fix: newest.error?.hint ?? `see \`${DATALAKE} runs ` + newest.runId + '`' });
     }
   }
 
@@ -221,7 +222,7 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
       try {
         const last = await serving.lastPublish();
         const version = (new Database(':memory:').prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
-        return `${serving.description}: SQLite ${version}; last publish ${last ? `${last.publishedAt} (run ${last.runId})` : 'none yet (run `npx datalake run`)'}`;
+        return `${serving.description}: SQLite ${version}; last publish ${last ? `${last.publishedAt} (run ${last.runId})` : `none yet (run \`${DATALAKE} run\`)`}`;
       } finally {
         await serving.close();
       }

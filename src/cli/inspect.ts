@@ -5,6 +5,7 @@ import { currentVersion, openObjectStore, type Bucket } from '../lake/index.js';
 import { SOURCE_EXTENSION } from '../lake/keys.js';
 import { RunContext } from '../pipeline/context.js';
 import { humanBytes } from './format.js';
+import { DATALAKE } from '../command-name.js';
 
 export function rowsTable(rows: Row[], columns?: string[]): string {
   const cols = columns ?? Object.keys(rows[0] ?? {});
@@ -86,7 +87,7 @@ export async function inspectLayer(config: Config, bucket: Bucket, sampleRows = 
 }
 
 export function renderLayer(report: LayerReport): string {
-  if (report.objects.length === 0) return `${report.bucket}: empty (run \`npx datalake run\` first)`;
+  if (report.objects.length === 0) return `${report.bucket}: empty (run \`${DATALAKE} run\` first)`;
   const out: string[] = [`${report.bucket}: ${report.objects.length} tables and objects`];
   for (const o of report.objects) {
     out.push('', `■ ${report.bucket}/${o.key}${o.files > 1 ? ` (${o.files} files)` : ''}  ${humanBytes(o.size)}${o.rows !== undefined ? `  ${o.rows} rows` : ''}`);

@@ -10,6 +10,7 @@ import type { GenerateFlags } from './commands/generate.js';
 import type { InitFlags } from './commands/init.js';
 import type { RunFlags } from './commands/run.js';
 import type { CompactFlags, VacuumFlags } from './commands/maintenance.js';
+import { DATALAKE } from '../command-name.js';
 
 /**
  * Each command loads what it uses when it runs: `--help` and the light commands do not pay for DuckDB,
@@ -193,7 +194,7 @@ function buildProgram(): Command {
     .option('--limit <n>', 'at most this many rows', positiveInt('--limit'))
     .option('--json', 'print the rows and the lake version they come from as JSON')
     .action(async (id: string, flags: { limit?: number; json?: boolean }) => {
-      if (!(await (await L.show()).showKpi(await config(), id, flags.limit, flags.json))) throw new UserError(`KPI ${id} has not been published yet`, 'run `npx datalake run` first');
+      if (!(await (await L.show()).showKpi(await config(), id, flags.limit, flags.json))) throw new UserError(`KPI ${id} has not been published yet`, `run \`${DATALAKE} run\` first`);
     });
 
   program
@@ -206,7 +207,7 @@ function buildProgram(): Command {
       const lake = (await L.lake()).openObjectStore(await config());
       if (runId) {
         const run = /^[0-9A-Za-z.-]{1,64}$/.test(runId) ? await (await L.record()).readRun(lake, runId) : undefined;
-        if (!run) throw new UserError(`no run ${runId}`, 'list the runs with `npx datalake runs`');
+        if (!run) throw new UserError(`no run ${runId}`, `list the runs with \`${DATALAKE} runs\``);
         return console.log(flags.json ? JSON.stringify(run, null, 2) : (await L.summary()).renderRun(run));
       }
       const runs = await (await L.record()).listRuns(lake, flags.limit);
@@ -234,7 +235,7 @@ function buildProgram(): Command {
     .option('--remove <id>', 'remove a schedule added here')
     .action(async (cron: string | undefined, flags: { flow: string; list?: boolean; remove?: string }) => {
       const cfg = (await config());
-      if (cron !== undefined && (flags.list || flags.remove)) throw new UserError(`give a cron expression to add a schedule, or ${flags.list ? '--list' : '--remove'}, not both`, 'e.g. `npx datalake schedule "0 2 * * *"` or `npx datalake schedule --list`');
+      if (cron !== undefined && (flags.list || flags.remove)) throw new UserError(`give a cron expression to add a schedule, or ${flags.list ? '--list' : '--remove'}, not both`, `e.g. \`${DATALAKE} schedule "0 2 * * *"\` or \`${DATALAKE} schedule --list\``);
       const lake = (await L.lake()).openObjectStore(cfg);
       if (flags.remove) {
         await (await L.schedule()).removeSchedule(lake, flags.remove);
@@ -243,10 +244,10 @@ function buildProgram(): Command {
       if (cron) {
         const s = await (await L.schedule()).addSchedule(lake, cron, flags.flow);
         console.log(`added schedule ${s.id}: ${s.flow} at "${s.cron}", next ${(await L.schedule()).checkCron(s.cron)?.toISOString() ?? 'never'}`);
-        return console.log('`npx datalake serve` (or `npm start`) fires it while it runs');
+        return console.log(`\`${DATALAKE} serve\` (or \`npm start\`) fires it while it runs`);
       }
       const schedules = await (await L.schedule()).listSchedules(lake, cfg);
-      if (schedules.length === 0) return console.log('no schedule: add one with `npx datalake schedule "0 2 * * *"`, or set SCHEDULE');
+      if (schedules.length === 0) return console.log(`no schedule: add one with \`${DATALAKE} schedule "0 2 * * *"\`, or set SCHEDULE`);
       for (const s of schedules) console.log(`${s.id.padEnd(8)} ${s.flow.padEnd(21)} ${s.cron.padEnd(16)} next ${(await L.schedule()).checkCron(s.cron)?.toISOString() ?? 'never'}${s.source === 'setting' ? '  (from SCHEDULE)' : ''}`);
     });
 

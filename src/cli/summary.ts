@@ -7,6 +7,7 @@ import { thousandsCommasHint } from '../pipeline/option-hints.js';
 import type { SilverDatasetStats } from '../pipeline/silver/index.js';
 import type { Project } from '../project/types.js';
 import { humanBytes, humanCount, rate } from './format.js';
+import { DATALAKE } from '../command-name.js';
 
 /** The end-of-run table: per stage rows in, rows out, rows quarantined, bytes, seconds. */
 export function renderSummary(summary: RunSummary, project?: Project): string {
@@ -108,7 +109,7 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
   }
   lines.push(...maintenanceLines(summary));
   const commit = summary.stages.find((s) => s.stage === 'commit');
-  if (commit && typeof commit.details['skipped'] !== 'string') lines.push(`commit: version ${String(commit.details['version'])} of the lake (\`npx datalake history\`)`);
+  if (commit && typeof commit.details['skipped'] !== 'string') lines.push(`commit: version ${String(commit.details['version'])} of the lake (\`${DATALAKE} history\`)`);
   for (const a of summary.audit ?? []) lines.push(`audit failed: ${a.table}: ${a.check}: ${a.detail}`);
   const resumed = summary.resumes?.filter((r) => r.startedAt).at(-1);
   if (resumed) lines.push(`resumed from task ${resumed.from ?? 'none'}${resumed.reused?.length ? `: ${resumed.reused.join(', ')} reused from the earlier attempt (their figures above are that attempt's)` : ''}`);
@@ -126,7 +127,7 @@ function maintenanceLines(summary: RunSummary): string[] {
     const verb = vacuum.dryRun ? 'would delete' : 'deleted';
     const width = Math.max(0, ...vacuum.deletions.map((d) => d.reason.length));
     for (const d of vacuum.deletions) lines.push(`  ${d.reason.padEnd(width)}  ${humanBytes(d.size).padStart(9)}  ${d.bucket}/${d.key}`);
-    if (vacuum.notListed) lines.push(`  … and ${vacuum.notListed} more (\`npx datalake runs ${summary.runId} --json\` has the counts per reason)`);
+    if (vacuum.notListed) lines.push(`  … and ${vacuum.notListed} more (\`${DATALAKE} runs ${summary.runId} --json\` has the counts per reason)`);
     const reasons = Object.entries(vacuum.byReason).map(([r, n]) => `${counted(r, n.objects)} (${humanBytes(n.bytes)})`);
     const range = (v: number[]) => (v.length === 1 ? `version ${v[0]}` : `versions ${v[0]}–${v.at(-1)}`);
     const kept = vacuum.versionsKept.length ? range(vacuum.versionsKept) : 'no version';

@@ -3,6 +3,7 @@ import { isFlowName } from './definitions.js';
 import { lockAlive, type LockInfo } from './lock.js';
 import type { PublishInfo } from '../serving/index.js';
 import type { RunRecord } from './record.js';
+import { DATALAKE } from '../command-name.js';
 
 /**
  * What a run whose process stopped (kill -9, a crash, a machine lost) had done, told from its record
@@ -61,7 +62,7 @@ export function lastSeen(record: RunRecord, lock?: LockInfo): string {
  */
 export async function describeInterruption(lake: ObjectStore, record: RunRecord, options: { lastPublish: () => Promise<PublishInfo | undefined>; lock?: LockInfo }): Promise<Interruption> {
   const seen = lastSeen(record, options.lock);
-  const resume = `\`npx datalake run --resume ${record.runId}\``;
+  const resume = `\`${DATALAKE} run --resume ${record.runId}\``;
   const resumable = isFlowName(record.flow);
   const closes = `nothing to repair${resumable ? `; ${resume} closes its record` : ''} (so does the next run)`;
   if (record.flow === 'vacuum') return describeVacuum(lake, record, seen);
@@ -86,7 +87,7 @@ export async function describeInterruption(lake: ObjectStore, record: RunRecord,
       lastSeen: seen,
       summary: `committed version ${committed}, publish unknown`,
       detail: `It had committed version ${committed}; whether it published it is unknown (the serving store did not answer)`,
-      fix: `once the serving store answers, \`npx datalake publish\` publishes version ${committed} if it is not`,
+      fix: `once the serving store answers, \`${DATALAKE} publish\` publishes version ${committed} if it is not`,
     };
   }
   if (shown !== undefined && shown >= committed) {
@@ -99,7 +100,7 @@ export async function describeInterruption(lake: ObjectStore, record: RunRecord,
     lastSeen: seen,
     summary: `committed version ${committed}, not published`,
     detail: `It had committed version ${committed} but stopped before publishing it: the serving store still shows ${shown === undefined ? 'no version' : `version ${shown}`}`,
-    fix: resumable ? `${resume} publishes it and closes its record (or \`npx datalake publish\`)` : '`npx datalake publish` publishes it',
+    fix: resumable ? `${resume} publishes it and closes its record (or \`${DATALAKE} publish\`)` : `\`${DATALAKE} publish\` publishes it`,
   };
 }
 
@@ -107,7 +108,7 @@ export async function describeInterruption(lake: ObjectStore, record: RunRecord,
 async function describeVacuum(lake: ObjectStore, record: RunRecord, seen: string): Promise<Interruption> {
   const options = record.parameters.vacuum ?? {};
   const again = [
-    'npx datalake vacuum',
+    `${DATALAKE} vacuum`,
     ...(options.keepVersions !== undefined ? [`--keep-versions ${options.keepVersions}`] : []),
     ...(options.olderThan !== undefined ? [`--older-than ${options.olderThan}`] : []),
     ...(options.bronze ? ['--bronze'] : []),

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.js';
 import { createJson, LAKE_LOCK, readJson, writeJson, type ObjectStore } from '../lake/index.js';
+import { DATALAKE } from '../command-name.js';
 
 /**
  * One writer per lake: a run holds `runs/_lock.json` while it writes, and refreshes it (a heartbeat)
@@ -32,7 +33,7 @@ export class LakeBusyError extends UserError {
   constructor(readonly holder: LockInfo) {
     super(
       `another run is writing this lake: ${holder.flow} ${holder.runId}, started ${holder.acquiredAt} by ${holder.owner}`,
-      'wait for it to finish (`npx datalake runs`), or run again with --wait; a lock left by a process that died expires after a minute',
+      `wait for it to finish (\`${DATALAKE} runs\`), or run again with --wait; a lock left by a process that died expires after a minute`,
     );
     this.name = 'LakeBusyError';
   }

@@ -8,6 +8,7 @@ import { FLOWS, isFlowName, type FlowName, type TaskName } from './definitions.j
 import { definitionsOf, RunJournal, type ResumePoint } from './journal.js';
 import { LakeLock, lockAlive } from './lock.js';
 import { readRun, type RunRecord, type RunRecorder } from './record.js';
+import { DATALAKE } from '../command-name.js';
 
 /**
  * Resuming a failed or cancelled run (`datalake run --resume <run>`, `POST /api/runs {"resume": …}`):
@@ -37,7 +38,7 @@ export class NotResumableError extends UserError {
   }
 }
 
-const NEW_RUN = 'start a new run instead (`npx datalake run`): it builds on what the lake holds now';
+const NEW_RUN = `start a new run instead (\`${DATALAKE} run\`): it builds on what the lake holds now`;
 
 export interface Assessment {
   record: RunRecord;
@@ -53,22 +54,22 @@ export interface Assessment {
  */
 export async function assessResume(config: Config, lake: ObjectStore, runId: string, options: { underLock: boolean; queued?: boolean }): Promise<Assessment> {
   const record = /^[0-9A-Za-z.-]{1,64}$/.test(runId) ? await readRun(lake, runId) : undefined;
-  if (!record) throw new NotResumableError(`no run ${runId}`, 'list the runs with `npx datalake runs`', 404);
+  if (!record) throw new NotResumableError(`no run ${runId}`, `list the runs with \`${DATALAKE} runs\``, 404);
   const refuse = (why: string, hint?: string) => new NotResumableError(`cannot resume run ${runId}: ${why}`, hint);
   if (!isFlowName(record.flow)) throw refuse(`it is a ${record.flow}, not a flow of tasks`, 'run the command again');
   const pendingResume = record.resumes?.at(-1) && !record.resumes.at(-1)!.startedAt && !record.resumes.at(-1)!.refused;
   switch (record.state) {
     case 'completed':
-      throw refuse('it completed: there is nothing to resume', 'start a new run with `npx datalake run`');
+      throw refuse('it completed: there is nothing to resume', `start a new run with \`${DATALAKE} run\``);
     case 'audit_failed':
-      throw refuse('its audit failed: its version is staged, not failed', `commit it anyway with \`npx datalake publish --approve ${runId}\`, or fix the data and start a new run`);
+      throw refuse('its audit failed: its version is staged, not failed', `commit it anyway with \`${DATALAKE} publish --approve ${runId}\`, or fix the data and start a new run`);
     case 'scheduled':
-      if (!(options.queued && pendingResume)) throw refuse(`it is queued, waiting for a worker${pendingResume ? ' (its resume)' : ''}`, 'wait for it: `npx datalake runs ' + runId + '`');
+      if (!(options.queued && pendingResume)) throw refuse(`it is queued, waiting for a worker${pendingResume ? ' (its resume)' : ''}`, `wait for it: \`${DATALAKE} runs ` + runId + '`');
       break;
     case 'running':
       if (!options.underLock && !options.queued) {
         const lock = await LakeLock.read(lake);
-        if (lock?.runId === runId && lockAlive(lock)) throw refuse(`it is still running (${lock.owner})`, `wait for it to end (\`npx datalake runs ${runId}\`), or cancel it first`);
+        if (lock?.runId === runId && lockAlive(lock)) throw refuse(`it is still running (${lock.owner})`, `wait for it to end (\`${DATALAKE} runs ${runId}\`), or cancel it first`);
       }
       break;
     case 'failed':

@@ -20,6 +20,7 @@ import { CancelledError, withRetries } from './retries.js';
 import { RunJournal } from './journal.js';
 import { assessResume, NotResumableError, refuseQueued, takeUpRecord } from './resume.js';
 import { continueRecord, markAbandoned, removeDeadScratch } from './takeover.js';
+import { DATALAKE } from '../command-name.js';
 
 export interface FlowOptions extends Omit<RunParameters, 'trigger'> {
   config: Config;
@@ -247,7 +248,7 @@ export async function resumeFlow(options: Omit<FlowOptions, 'flow' | 'fullRefres
   } catch (err) {
     return refused(describeSystemError(err));
   }
-  if (!earlier) return refused(new NotResumableError(`no run ${options.resume}`, 'list the runs with `npx datalake runs`', 404));
+  if (!earlier) return refused(new NotResumableError(`no run ${options.resume}`, `list the runs with \`${DATALAKE} runs\``, 404));
   const flow = (Object.hasOwn(FLOWS, earlier.flow) ? earlier.flow : 'pipeline') as FlowName;
   const { fullRefresh, strict, vacuum, dataset } = earlier.parameters;
   return runFlow({ ...options, lake, flow, fullRefresh: fullRefresh === true, strict: strict === true, ...(vacuum ? { vacuum } : {}), ...(dataset ? { dataset } : {}) });

@@ -5,10 +5,11 @@ import { errorMessage, UserError } from '../errors.js';
 import { readJson, SCHEDULES, writeJson, type ObjectStore } from '../lake/index.js';
 import { FLOWS, isFlowName, type FlowName } from './definitions.js';
 import { LakeBusyError } from './lock.js';
+import { DATALAKE } from '../command-name.js';
 
 /**
  * Schedules: a cron expression and the flow it fires. One comes from the SCHEDULE setting; others are
- * added with `npx datalake schedule "<cron>"` and kept in the lake (`runs/_schedules.json`), so every
+ * added with `datalake schedule "<cron>"` and kept in the lake (`runs/_schedules.json`), so every
  * server sharing the lake sees them. `datalake serve` fires them; the lake lock keeps two firings (or a
  * firing and a manual run) from writing at once.
  */
@@ -60,7 +61,7 @@ export async function addSchedule(lake: ObjectStore, cron: string, flow: string)
   await lake.ensureBuckets();
   const schedules = await readStored(lake);
   const same = schedules.find((s) => s.cron.trim().replace(/\s+/g, ' ') === cron.trim().replace(/\s+/g, ' ') && s.flow === flow);
-  if (same) throw new UserError(`schedule ${same.id} runs ${flow} at "${same.cron}" already`, 'list them with `npx datalake schedule --list`');
+  if (same) throw new UserError(`schedule ${same.id} runs ${flow} at "${same.cron}" already`, `list them with \`${DATALAKE} schedule --list\``);
   const schedule: Schedule = { id: randomBytes(3).toString('hex'), cron, flow, source: 'lake', createdAt: new Date().toISOString() };
   await writeJson(lake, SCHEDULES, [...schedules, schedule]);
   return schedule;
@@ -68,7 +69,7 @@ export async function addSchedule(lake: ObjectStore, cron: string, flow: string)
 
 export async function removeSchedule(lake: ObjectStore, id: string): Promise<void> {
   const schedules = await readStored(lake);
-  if (!schedules.some((s) => s.id === id)) throw new UserError(`no schedule ${id}`, 'list them with `npx datalake schedule --list` (SCHEDULE is removed from the settings)');
+  if (!schedules.some((s) => s.id === id)) throw new UserError(`no schedule ${id}`, `list them with \`${DATALAKE} schedule --list\` (SCHEDULE is removed from the settings)`);
   await writeJson(lake, SCHEDULES, schedules.filter((s) => s.id !== id));
 }
 

@@ -12,6 +12,7 @@ import { alertRunEnd } from '../ops/run-alerts.js';
 import { openServingStore, type ServingStore } from '../serving/index.js';
 import { LakeLock } from './lock.js';
 import { errorInfo, newRunRecord, readRun, RunRecorder, type RunRecord } from './record.js';
+import { DATALAKE } from '../command-name.js';
 
 type VersionFlow = 'rollback' | 'approve';
 
@@ -98,7 +99,7 @@ function rollbackHint(target: number, problems: PublishProblem[]): string {
     ...(added.length ? [`move ${added.join(', ')} out of the project`] : []),
     ...(changed.length ? [`put ${changed.join(', ')} back as ${changed.length > 1 ? 'they were' : 'it was'} when version ${target} was built`] : []),
   ];
-  return `to roll back anyway, first ${steps.join(' and ')}; after the rollback, restore ${added.length + changed.length > 1 ? 'them' : 'it'} and run \`npx datalake gold\` then \`npx datalake publish\`, which build the KPIs as declared now from the restored data`;
+  return `to roll back anyway, first ${steps.join(' and ')}; after the rollback, restore ${added.length + changed.length > 1 ? 'them' : 'it'} and run \`${DATALAKE} gold\` then \`${DATALAKE} publish\`, which build the KPIs as declared now from the restored data`;
 }
 
 /** Makes an earlier version's content current again, as a new version, and publishes it. */
@@ -145,8 +146,8 @@ export async function approve(config: Config, runId: string, options: { lake?: O
     'approve',
     async (current) => {
       const staged = await readStaged(lake, runId);
-      if (!staged && (!/^[\w.-]+$/.test(runId) || !(await readRun(lake, runId)))) throw refusal(new UserError(`there is no run ${runId}`, '`npx datalake runs` lists the runs; approve one whose audit failed'));
-      if (!staged) throw refusal(new UserError(`run ${runId} has no staged version`, 'only a run whose audit failed can be approved: `npx datalake runs` shows them as audit_failed'));
+      if (!staged && (!/^[\w.-]+$/.test(runId) || !(await readRun(lake, runId)))) throw refusal(new UserError(`there is no run ${runId}`, `\`${DATALAKE} runs\` lists the runs; approve one whose audit failed`));
+      if (!staged) throw refusal(new UserError(`run ${runId} has no staged version`, `only a run whose audit failed can be approved: \`${DATALAKE} runs\` shows them as audit_failed`));
       if ((current?.version ?? null) !== staged.parent) {
         throw refusal(new UserError(
           `run ${runId} was built on version ${staged.parent ?? 'none'}, but the lake is at version ${current?.version ?? 'none'} now`,
@@ -160,7 +161,7 @@ export async function approve(config: Config, runId: string, options: { lake?: O
       if (manifest && (await keepFolderFiles(lake, runId, manifest))) await writeJson(lake, version.states.bronze!, manifest);
       return { ...version, committedAt: at, audit: 'approved', approved: { by, at, failed } };
     },
-    (problems) => new UserError(`cannot approve run ${runId}: ${unpublishable(problems)}`, 'the KPI definitions changed since that run: run the pipeline again instead (`npx datalake run`)'),
+    (problems) => new UserError(`cannot approve run ${runId}: ${unpublishable(problems)}`, `the KPI definitions changed since that run: run the pipeline again instead (\`${DATALAKE} run\`)`),
     { ...options, lake },
   );
   // The audited run's record says it was committed after all, by whom and as which version.

@@ -2,6 +2,7 @@ import { UserError } from '../errors.js';
 import { readJson, writeJson } from './json.js';
 import type { LakeObject } from './keys.js';
 import type { Bucket, ObjectStore } from './storage.js';
+import { DATALAKE } from '../command-name.js';
 
 /**
  * The lake's versions: a commit log in `runs/_log/`, one small JSON record per version, created with a
@@ -81,7 +82,7 @@ export class UnknownVersionError extends UserError {
     const which = kept.length === 1 ? `the only version kept is ${kept[0]}` : `the versions kept are ${kept[0]} to ${kept.at(-1)}`;
     super(
       kept.length === 0 ? `no version ${version}: the lake has no version yet` : `no version ${version} of the lake: ${which}`,
-      kept.length === 0 ? 'run the pipeline (`npx datalake run`) to commit version 1' : '`npx datalake history` lists them',
+      kept.length === 0 ? `run the pipeline (\`${DATALAKE} run\`) to commit version 1` : `\`${DATALAKE} history\` lists them`,
     );
   }
 }

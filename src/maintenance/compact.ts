@@ -7,6 +7,7 @@ import { timed, type RunContext, type StageResult } from '../pipeline/context.js
 import { SILVER_PARQUET } from '../pipeline/merge.js';
 import type { SilverState } from '../pipeline/silver/state.js';
 import type { Project } from '../project/types.js';
+import { DATALAKE } from '../command-name.js';
 
 /**
  * Compaction: a daily drop of new keys is appended to its partition as a file of its own (merge.ts), so
@@ -26,7 +27,7 @@ export async function runCompact(ctx: RunContext, dataset?: string): Promise<Sta
     const silver = await ctx.draft.silver();
     // On an empty lake compact would skip, then gold fail on the empty silver: one error, here, instead.
     if (!silver || Object.keys(silver.datasets).length === 0) {
-      throw new UserError('there is nothing to compact: silver is empty (no source file has been ingested yet)', 'run the pipeline first (`npx datalake run`); compact joins the files daily drops add to silver\'s partitions');
+      throw new UserError('there is nothing to compact: silver is empty (no source file has been ingested yet)', `run the pipeline first (\`${DATALAKE} run\`); compact joins the files daily drops add to silver's partitions`);
     }
     const todo = Object.entries(silver?.datasets ?? {})
       .filter(([name]) => dataset === undefined || name === dataset)

@@ -12,6 +12,7 @@ import { headerElsewhere } from '../project/layout.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { bronzeKey } from '../lake/index.js';
 import { listCandidates, statKey, unreadSourceFiles, type Candidate, type SourceEntry } from './sources.js';
+import { DATALAKE } from '../command-name.js';
 
 /** One file received, as kept in bronze. Entries are never changed or removed. */
 export interface BronzeFile {
@@ -209,7 +210,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
         if (match.extra.length && spec.onExtraColumns === 'fail') {
           throw new UserError(
             `${name}: column${match.extra.length > 1 ? 's' : ''} ${match.extra.map((c) => JSON.stringify(c)).join(', ')} not declared in datasets/${spec.name}.yml (on_extra_columns: fail)`,
-            'declare them (`npx datalake check --sources` prints the lines to add), or set on_extra_columns: ignore',
+            `declare them (\`${DATALAKE} check --sources\` prints the lines to add), or set on_extra_columns: ignore`,
           );
         }
         // A file missing a required column waits whole: its "extra" columns may be a data line taken for a header.

@@ -1,4 +1,5 @@
 import { textChunksOf } from './csv-file.js';
+import { DATALAKE } from '../command-name.js';
 
 /** How a CSV writes a quote inside a quoted value: `""` (the standard) or `\"` (MySQL, `escape: backslash`), as a file shows it. */
 export interface QuoteStyle {
@@ -116,6 +117,6 @@ export function escapeProblem(name: string, style: QuoteStyle, spec: { name: str
   const what = textBackslash ? `backslashes that are not escapes (a path such as C:\\${spec.backslashEscapes ? 'Users' : 'reports'}?)` : 'quotes doubled inside values ("")';
   return {
     message: `${name} holds ${what}: read with escape: backslash, as datasets/${spec.name}.yml says, ${textBackslash ? 'they would be dropped' : 'those values would not be read'}`,
-    hint: `it is not written as ${spec.backslashEscapes ? 'PostgreSQL' : 'MySQL'} writes: give it a dataset of its own without escape (\`npx datalake init\` on it), or re-export it`,
+    hint: `it is not written as ${spec.backslashEscapes ? 'PostgreSQL' : 'MySQL'} writes: give it a dataset of its own without escape (\`${DATALAKE} init\` on it), or re-export it`,
   };
 }

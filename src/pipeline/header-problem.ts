@@ -1,5 +1,6 @@
 import type { DatasetSpec } from '../project/types.js';
 import { headerKey, type HeaderMatch } from './csv-header.js';
+import { DATALAKE } from '../command-name.js';
 
 // Why a file's header (its first record, after `skip_lines`) cannot be read as its dataset's, in one
 // line and a hint: bronze, silver and `check --sources` say it alike.
@@ -15,7 +16,7 @@ export function headerProblem(fileName: string, header: string[], match: HeaderM
     const name = match.duplicated[0]!;
     return {
       message: `${fileName}: column "${name}" appears twice in the header`,
-      hint: `declare ${name}_2 in datasets/${spec.name}.yml for the second one (\`npx datalake check --sources\` prints the line), or name each column once`,
+      hint: `declare ${name}_2 in datasets/${spec.name}.yml for the second one (\`${DATALAKE} check --sources\` prints the line), or name each column once`,
     };
   }
   const missing = match.missingRequired;

@@ -6,6 +6,7 @@ import { timed, type RunContext, type StageResult } from './context.js';
 import { tableObject } from './gold/index.js';
 import { kpiSelect, kpiTableProblem } from './kpi-table.js';
 import { readStates } from './states.js';
+import { DATALAKE } from '../command-name.js';
 
 /**
  * Publish (the seed's export to MongoDB): every KPI of the lake's current version is read from its gold
@@ -15,7 +16,7 @@ import { readStates } from './states.js';
 export async function runPublish(ctx: RunContext, serving: ServingStore, options: { force?: boolean } = {}): Promise<StageResult> {
   return timed(async () => {
     const { gold, version } = await readStates(ctx.lake, ctx.config.project);
-    if (!gold) throw new UserError('gold has not been built yet', 'run `npx datalake gold` (or `npx datalake run`) first');
+    if (!gold) throw new UserError('gold has not been built yet', `run \`${DATALAKE} gold\` (or \`${DATALAKE} run\`) first`);
     const last = await serving.lastPublish();
     // A run that lost the lake (its lock taken over while it ran) must not put an older version back.
     if (version && last?.data && last.data.version > version.version) {
@@ -36,7 +37,7 @@ export async function runPublish(ctx: RunContext, serving: ServingStore, options
     if (absent.length) {
       throw new UserError(
         `${which} has no gold table for KPI ${absent.join(', ')}: ${absent.map((k) => `kpis/${k}.yml`).join(', ')} ${absent.length > 1 ? 'are' : 'is'} newer than the data it holds; nothing was published`,
-        'build the KPIs as declared now from that data with `npx datalake gold`, then `npx datalake publish`',
+        `build the KPIs as declared now from that data with \`${DATALAKE} gold\`, then \`${DATALAKE} publish\``,
       );
     }
     const files = await pMap(
@@ -44,7 +45,7 @@ export async function runPublish(ctx: RunContext, serving: ServingStore, options
       async (kpi) => {
         const key = tableObject(gold, kpi.table);
         const info = await ctx.lake.head('gold', key);
-        if (!info) throw new UserError(`gold has no ${key}`, 'run `npx datalake gold --full-refresh` (or `npx datalake run --full-refresh`)');
+        if (!info) throw new UserError(`gold has no ${key}`, `run \`${DATALAKE} gold --full-refresh\` (or \`${DATALAKE} run --full-refresh\`)`);
         bytes += info.size;
         return ctx.lake.localPath('gold', key, downloads);
       },
@@ -58,7 +59,7 @@ export async function runPublish(ctx: RunContext, serving: ServingStore, options
       const rows = await db.rows(kpiSelect(kpi, file)).catch(async (err: unknown) => {
         // A column renamed since the version was built: said as such, not as DuckDB's binder error.
         const problem = await kpiTableProblem(db, kpi, file, version ? `version ${version.restores ?? version.version}` : 'the lake');
-        throw problem ? new UserError(`cannot publish ${which}: KPI ${kpi.id}: ${problem}`, 'build the KPIs as declared now from that data with `npx datalake gold`, then `npx datalake publish`') : err;
+        throw problem ? new UserError(`cannot publish ${which}: KPI ${kpi.id}: ${problem}`, `build the KPIs as declared now from that data with \`${DATALAKE} gold\`, then \`${DATALAKE} publish\``) : err;
       });
       tables.push({ table: kpi.table, columns, rows });
     }

@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import type { Config } from '../config.js';
 import type { ObjectStore } from '../lake/index.js';
 import { isSourceFileName, SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
+import { DATALAKE } from '../command-name.js';
 
 // What bronze looks at: the CSV files of the sources folders and of the `sources` bucket, each with
 // what says whether it changed since it was taken in.
@@ -70,7 +71,7 @@ export async function listCandidates(config: Config, lake: ObjectStore, required
     const globs = project.datasets.flatMap((d) => d.files).join(', ');
     throw new UserError(
       `${where} and none in the sources bucket`,
-      project.builtIn ? 'run `npx datalake generate`, or put clients.csv and achats.csv (or clients_*.csv, achats_*.csv) there (or set DATA_DIR)' : `put the source files there (${globs})`,
+      project.builtIn ? `run \`${DATALAKE} generate\`, or put clients.csv and achats.csv (or clients_*.csv, achats_*.csv) there (or set DATA_DIR)` : `put the source files there (${globs})`,
     );
   }
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -5,6 +5,7 @@ import { checkKpiOutput } from './kpi-output.js';
 import { refuseManyStatements } from './one-statement.js';
 import { parserOn, personalNames } from './personal-lineage.js';
 import type { LoadedProject, SqlOrigin } from './load.js';
+import { DATALAKE } from '../command-name.js';
 
 export interface CheckReport {
   project: string;
@@ -103,7 +104,7 @@ async function compile(engine: Engine, sql: string, origin: SqlOrigin, what: str
     }
     throw new UserError(
       `${origin.file}:${line}: the SQL of ${what} does not compile: ${first}${candidates ? ` (${candidates.replace(/:$/, '')})` : ''}`,
-      `it can read the datasets and models: ${tables.join(', ')}; \`npx datalake verify silver\` shows their columns`,
+      `it can read the datasets and models: ${tables.join(', ')}; \`${DATALAKE} verify silver\` shows their columns`,
     );
   }
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { InferredColumn, InferredCsv } from './infer.js';
 import { RESERVED_PARAMETERS } from './load.js';
+import { DATALAKE } from '../command-name.js';
 
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found, and a starter KPI. */
 
@@ -81,7 +82,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   const key = keyOf(csv);
   const lines = [
     `# Inferred by \`datalake init --from-csv\` from ${files.map((f) => path.basename(f)).join(', ')} (${csv.rows} rows). Read it, then edit:`,
-    '# mark required columns, add allowed values and rules; `npx datalake check` validates it.',
+    `# mark required columns, add allowed values and rules; \`${DATALAKE} check\` validates it.`,
     `description: ${yamlText(`${name} (from ${path.basename(files[0]!)})`)}`,
     ...(filesNote ? [filesNote] : []),
     `files: ${globs.length === 1 ? yamlText(globs[0]!) : `[${globs.map(yamlText).join(', ')}]`}`,

@@ -8,6 +8,7 @@ import { loadModels } from './load-model.js';
 import { NAME, ProjectFile } from './schema.js';
 import type { DashboardTab, DatasetSpec, Kpi, Project } from './types.js';
 import { closest, DefinitionFile, toLabel } from './yaml-file.js';
+import { DATALAKE } from '../command-name.js';
 
 export { RESERVED_KPI_IDS, RESERVED_PARAMETERS } from './load-kpi.js';
 export { RESERVED_DATASETS } from './load-dataset.js';
@@ -44,7 +45,7 @@ const yamlFiles = (dir: string) =>
 export function loadProject(dir: string, options: { builtIn?: boolean } = {}): LoadedProject {
   const projectDir = path.resolve(dir);
   if (!existsSync(path.join(projectDir, 'datalake.yml'))) {
-    throw new UserError(`${projectDir} is not a project folder: it has no datalake.yml`, 'create one with `npx datalake init <folder>` (or `init <folder> --from-csv <files>`)');
+    throw new UserError(`${projectDir} is not a project folder: it has no datalake.yml`, `create one with \`${DATALAKE} init <folder>\` (or \`init <folder> --from-csv <files>\`)`);
   }
   const file = (rel: string) => new DefinitionFile(projectDir, rel);
   const head = file('datalake.yml');

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
+import { DATALAKE } from '../command-name.js';
 
 /** The example project shipped with the package: the seed's shop. */
 export const BUILT_IN_PROJECT = fileURLToPath(new URL('../../examples/shop/', import.meta.url));
@@ -19,9 +20,9 @@ export function findProject(flag: string | undefined, env: NodeJS.ProcessEnv, cw
       // datalake.yml itself, or a CSV file: the project is a folder.
       if (existsSync(dir) && !statSync(dir).isDirectory()) {
         const parent = path.basename(dir) === 'datalake.yml' ? path.dirname(given) || '.' : undefined;
-        throw new UserError(`${where} ${given}: a file, not a project folder`, parent ? `give its folder: ${where === '--project' ? `--project ${parent}` : `DATALAKE_PROJECT=${parent}`}` : `point ${where} at the folder holding datalake.yml (\`npx datalake init <folder> --from-csv ${given}\` makes one from a CSV file)`);
+        throw new UserError(`${where} ${given}: a file, not a project folder`, parent ? `give its folder: ${where === '--project' ? `--project ${parent}` : `DATALAKE_PROJECT=${parent}`}` : `point ${where} at the folder holding datalake.yml (\`${DATALAKE} init <folder> --from-csv ${given}\` makes one from a CSV file)`);
       }
-      throw new UserError(`${where} ${given}: ${existsSync(dir) ? 'that folder has no datalake.yml' : 'no such folder'}`, `create a project there with \`npx datalake init ${given}\`, or point ${where} at a folder holding datalake.yml`);
+      throw new UserError(`${where} ${given}: ${existsSync(dir) ? 'that folder has no datalake.yml' : 'no such folder'}`, `create a project there with \`${DATALAKE} init ${given}\`, or point ${where} at a folder holding datalake.yml`);
     }
     return { dir, builtIn: false };
   }

@@ -12,6 +12,7 @@ import { checkTextStart } from '../pipeline/csv-file.js';
 import { escapeProblem, escapesAsMysql, quoteStyle } from '../pipeline/csv-quoting.js';
 import { isUtf8File } from '../pipeline/csv-encoding.js';
 import { UserError } from '../errors.js';
+import { DATALAKE } from '../command-name.js';
 
 export interface SourceFileReport {
   file: string;
@@ -138,7 +139,7 @@ export function renderSourcesCheck(reports: SourceFileReport[], config: Config):
   for (const r of reports) {
     if (!r.dataset) {
       lines.push(`✖ ${r.file}: matches no dataset (files: ${config.project.datasets.flatMap((d) => d.files).join(', ')})`);
-      lines.push(`    add datasets/<name>.yml for it (\`npx datalake init <folder> --from-csv ${r.file}\` drafts one), or widen a dataset's files:`);
+      lines.push(`    add datasets/<name>.yml for it (\`${DATALAKE} init <folder> --from-csv ${r.file}\` drafts one), or widen a dataset's files:`);
       continue;
     }
     const mark = r.outcome === 'matches' ? '✔' : r.outcome === 'extra columns ignored' ? '•' : '✖';

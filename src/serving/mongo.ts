@@ -4,6 +4,7 @@ import { ServiceError, UserError } from '../errors.js';
 import { redactUrl } from '../settings.js';
 import type { KpiColumnType } from '../project/types.js';
 import type { DataVersion, KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
+import { DATALAKE } from '../command-name.js';
 
 const PUBLISHES = '_publishes';
 const TABLE_NAME = /^kpi_[a-z0-9_]+$/;
@@ -193,7 +194,7 @@ function describeMongoError(err: unknown, where: string): Error {
   // host that does not resolve fails there, with Node's DNS error rather than the driver's.
   const dns = typeof e.syscall === 'string' && /^(querySrv|queryTxt|getaddrinfo)$/.test(e.syscall);
   if (dns || e.name === 'MongoServerSelectionError' || e.name === 'MongoNetworkError' || e.name === 'MongoNetworkTimeoutError') {
-    return new ServiceError(`cannot reach the serving store ${where}: ${e.message.split('\n')[0]}`, 'start MongoDB or fix MONGO_URI; `npx datalake doctor` checks the services', { cause: err });
+    return new ServiceError(`cannot reach the serving store ${where}: ${e.message.split('\n')[0]}`, `start MongoDB or fix MONGO_URI; \`${DATALAKE} doctor\` checks the services`, { cause: err });
   }
   if (e.code === 18 || e.codeName === 'AuthenticationFailed') {
     return new UserError(`MongoDB rejected the credentials of ${where}`, 'check the user and password in MONGO_URI', { cause: err });

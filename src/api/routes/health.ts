@@ -4,6 +4,7 @@ import { errorMessage, noLocalPaths } from '../../errors.js';
 import { readFreshness, staleReasons } from '../../ops/freshness.js';
 import { liveProject } from '../project-watch.js';
 import { body, errors, noQuery } from '../schemas.js';
+import { DATALAKE } from '../../command-name.js';
 
 /** Health, readiness and the index of the endpoints. */
 export default async function healthRoutes(app: FastifyInstance): Promise<void> {
@@ -21,7 +22,7 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
       const lakeVersion = (await listVersions(lake).catch((err: unknown) => ((lakeDown = noLocalPaths(errorMessage(err).split('\n')[0]!)), []))).at(-1) ?? null;
       const storeVersion = last?.data?.version ?? null;
       const degraded = lakeDown ? [`the lake does not answer (${lakeDown}): KPIs are served from the store, the explorer, runs and freshness are not`] : [];
-      if (lakeVersion !== null && storeVersion !== lakeVersion) degraded.push(`the serving store shows version ${storeVersion ?? 'none'} while the lake is at version ${lakeVersion}: run \`npx datalake publish\``);
+      if (lakeVersion !== null && storeVersion !== lakeVersion) degraded.push(`the serving store shows version ${storeVersion ?? 'none'} while the lake is at version ${lakeVersion}: run \`${DATALAKE} publish\``);
       // Stale data is served all the same (still 200): said here, one line per dataset past its SLA.
       const project = liveProject(config.project, app.serverLog);
       if (project.datasets.some((d) => d.freshness)) degraded.push(...staleReasons(await readFreshness(lake, project).catch(() => ({ checkedAt: '', state: 'ok' as const, datasets: [] }))));

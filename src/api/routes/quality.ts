@@ -9,6 +9,7 @@ import { notFound, RUN_ID } from '../http-errors.js';
 import { lakeCall } from '../lake-call.js';
 import { livePrivacy } from '../project-watch.js';
 import { body, errors } from '../schemas.js';
+import { DATALAKE } from '../../command-name.js';
 
 /** The current version and the run that last changed its silver (after a rollback, or runs that only rebuilt gold, an earlier run). */
 async function dataVersion(lake: ObjectStore, project: Project): Promise<{ current: number; runId: string } | undefined> {
@@ -48,7 +49,7 @@ export default async function qualityRoutes(app: FastifyInstance): Promise<void>
         for await (const r of newestRuns(lake)) if (r.stages.some((s) => s.stage === 'silver' && s.details['quality'])) return { chosen: r, version: undefined };
         return { chosen: undefined, version: undefined };
       });
-      if (!chosen) throw notFound(run ? `no run ${run}` : 'no quality report yet: run the pipeline (`npx datalake run`)');
+      if (!chosen) throw notFound(run ? `no run ${run}` : `no quality report yet: run the pipeline (\`${DATALAKE} run\`)`);
       const silver = chosen.stages.find((s) => s.stage === 'silver');
       if (!silver?.details['quality']) throw notFound(`run ${chosen.runId} did not clean silver, so it has no quality report`);
       const admin = auth.isAdmin(request);

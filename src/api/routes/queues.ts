@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { notFound } from '../http-errors.js';
+import { DATALAKE } from '../../command-name.js';
 
 export const QUEUES_PATH = '/admin/queues';
 
@@ -25,7 +26,7 @@ const queueRoutes: FastifyPluginAsync = async (app) => {
   });
   if (!config.redisUrl) {
     const off = async () => {
-      throw notFound('the queue dashboard is there in distributed mode only: set REDIS_URL and start workers (`npx datalake worker`)');
+      throw notFound(`the queue dashboard is there in distributed mode only: set REDIS_URL and start workers (\`${DATALAKE} worker\`)`);
     };
     app.get('/', { schema: { hide: true } }, off);
     app.get('/*', { schema: { hide: true } }, off);

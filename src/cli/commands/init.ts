@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { initFromCsv, initShop } from '../../project/init.js';
 import { TerminalProgress } from '../progress.js';
+import { DATALAKE } from '../../command-name.js';
 
 export interface InitFlags {
   fromCsv?: string[];
@@ -21,15 +22,15 @@ export async function initCommand(dir: string, flags: InitFlags): Promise<void> 
     }
     console.log(`  kpis/${r.kpi}.yml  a starter KPI`);
     console.log(`next: read and edit the definitions, then
-  npx datalake check${project}
-  npx datalake run${project}
-  npx datalake serve${project}`);
+  ${DATALAKE} check${project}
+  ${DATALAKE} run${project}
+  ${DATALAKE} serve${project}`);
     return;
   }
   const r = await initShop(dir);
   if (flags.json) return console.log(JSON.stringify(r, null, 2));
   console.log(`project ${r.name} written to ${r.dir}: the shop example (datalake.yml, datasets/, models/, kpis/) and its sample data in sources/`);
   console.log(`next:
-  npx datalake run${project}
-  npx datalake serve${project}`);
+  ${DATALAKE} run${project}
+  ${DATALAKE} serve${project}`);
 }

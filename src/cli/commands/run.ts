@@ -8,6 +8,7 @@ import { openObjectStore, type ObjectStore } from '../../lake/index.js';
 import { resumeFlow, runFlow, type FlowOptions } from '../../flows/run-flow.js';
 import { TerminalProgress } from '../progress.js';
 import { renderSummary } from '../summary.js';
+import { DATALAKE } from '../../command-name.js';
 
 /** The queue (BullMQ, ~0.2 s to load) only with REDIS_URL: a run in this process never loads it. */
 const queue = () => import('../../flows/queue/index.js');
@@ -33,7 +34,7 @@ export async function queuedCommand(config: Config, tasks: readonly TaskName[], 
   const flow = flowForTasks(tasks);
   const { submitRun } = await queue();
   const runId = await submitRun(config, { flow, fullRefresh: flags.fullRefresh === true, ...flowParameters(flags), trigger: 'cli' }, lake);
-  if (!flags.json) console.log(`run ${runId} (${flow}) queued on Redis; waiting for a worker (\`npx datalake worker\`)…`);
+  if (!flags.json) console.log(`run ${runId} (${flow}) queued on Redis; waiting for a worker (\`${DATALAKE} worker\`)…`);
   await followQueued(config, lake, runId, flags);
 }
 
@@ -41,7 +42,7 @@ export async function queuedCommand(config: Config, tasks: readonly TaskName[], 
 async function followQueued(config: Config, lake: ObjectStore, runId: string, flags: RunFlags, resumed = 0): Promise<void> {
   const { connectedWorkers, followRun } = await queue();
   if ((await connectedWorkers(config)) === 0) {
-    console.error('warning: no worker is connected to this Redis: the run waits until one starts (`npx datalake worker`, on any machine sharing the lake)');
+    console.error(`warning: no worker is connected to this Redis: the run waits until one starts (\`${DATALAKE} worker\`, on any machine sharing the lake)`);
   }
   const seen = new Map<string, string>();
   const record = await followRun(lake, runId, (r) => {
@@ -72,7 +73,7 @@ export async function stagesCommand(config: Config, tasks: readonly TaskName[], 
   // Refused as the API refuses them, rather than ignored: `run --flow vacuum --full-refresh` ran a plain vacuum.
   const flow = flowForTasks(tasks);
   if (flags.fullRefresh && NO_FULL_REFRESH.includes(flow)) throw new UserError(`--full-refresh does not apply to ${flow}`, `give it with ${FULL_REFRESH_FLOWS}`);
-  if (flags.strict && !tasks.includes('bronze')) throw new UserError(`--strict does not apply to ${flow}: it reads no source file`, 'give it with pipeline or bronze_ingestion_flow (`npx datalake run --strict`, `npx datalake bronze --strict`)');
+  if (flags.strict && !tasks.includes('bronze')) throw new UserError(`--strict does not apply to ${flow}: it reads no source file`, `give it with pipeline or bronze_ingestion_flow (\`${DATALAKE} run --strict\`, \`${DATALAKE} bronze --strict\`)`);
   if (config.redisUrl) return queuedCommand(config, tasks, flags);
   await inProcess(config, flags, (options) => runFlow({ ...options, flow: flowForTasks(tasks), fullRefresh: flags.fullRefresh === true, ...flowParameters(flags) }));
 }
@@ -83,7 +84,7 @@ export async function resumeCommand(config: Config, runId: string, flags: RunFla
     const lake = openObjectStore(config);
     const { submitResume } = await queue();
     const { flow, resumes } = await submitResume(config, runId, 'cli', lake);
-    if (!flags.json) console.log(`resume of run ${runId} (${flow}) queued on Redis; waiting for a worker (\`npx datalake worker\`)…`);
+    if (!flags.json) console.log(`resume of run ${runId} (${flow}) queued on Redis; waiting for a worker (\`${DATALAKE} worker\`)…`);
     return followQueued(config, lake, runId, flags, resumes);
   }
   await inProcess(config, flags, (options) => resumeFlow({ ...options, resume: runId }));
@@ -123,5 +124,5 @@ async function resumeHint(config: Config, runId: string): Promise<string | undef
   const assessment = await assessResume(config, openObjectStore(config), runId, { underLock: false }).catch(() => undefined);
   const finished = assessment?.point?.tasks.map((t) => t.name) ?? [];
   if (!finished.length) return undefined;
-  return `resume: once the cause is fixed, \`npx datalake run --resume ${runId}\` continues this run, reusing what it finished (${finished.join(', ')}); refused if its source files or definitions change meanwhile`;
+  return `resume: once the cause is fixed, \`${DATALAKE} run --resume ${runId}\` continues this run, reusing what it finished (${finished.join(', ')}); refused if its source files or definitions change meanwhile`;
 }

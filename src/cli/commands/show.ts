@@ -2,6 +2,7 @@ import type { Config } from '../../config.js';
 import { findKpi } from '../../project/kpis.js';
 import { openServingStore } from '../../serving/index.js';
 import { rowsTable } from '../inspect.js';
+import { DATALAKE } from '../../command-name.js';
 
 export async function showKpi(config: Config, id: string, limit?: number, json = false): Promise<boolean> {
   const kpi = findKpi(config.project, id);
@@ -17,7 +18,7 @@ export async function showKpi(config: Config, id: string, limit?: number, json =
     }
     console.log(`\n${kpi.title.fr} — ${kpi.description}`);
     console.log(rowsTable(rows, Object.keys(kpi.columns)));
-    if (data) console.log(`version ${data.version} of the lake, committed ${data.committedAt}, audit ${data.audit === 'approved' ? 'approved (it failed; committed anyway with `npx datalake publish --approve`)' : data.audit}`);
+    if (data) console.log(`version ${data.version} of the lake, committed ${data.committedAt}, audit ${data.audit === 'approved' ? `approved (it failed; committed anyway with \`${DATALAKE} publish --approve\`)` : data.audit}`);
     return true;
   } finally {
     await serving.close();

@@ -6,12 +6,13 @@ import { approve, filesRolledBackFrom, rollback } from '../../flows/versions.js'
 import { openObjectStore } from '../../lake/index.js';
 import { diffVersions, lakeHistory } from '../../pipeline/history.js';
 import { renderSummary } from '../summary.js';
+import { DATALAKE } from '../../command-name.js';
 
 /** `datalake history`: the versions, newest first. */
 export async function historyCommand(config: Config, flags: { json?: boolean; limit?: number }): Promise<void> {
   const history = await lakeHistory(openObjectStore(config), flags.limit);
   if (flags.json) return console.log(JSON.stringify(history, null, 2));
-  if (history.length === 0) return console.log('no version yet: run the pipeline (`npx datalake run`) to commit version 1');
+  if (history.length === 0) return console.log(`no version yet: run the pipeline (\`${DATALAKE} run\`) to commit version 1`);
   for (const h of history) {
     const what = h.restores ? `rollback to version ${h.restores}` : h.changed.map((c) => `${c.table} ${c.before === null ? '' : `${c.before} → `}${c.rows}`).join(', ') || 'no table changed';
     console.log(`v${String(h.version).padEnd(5)} ${h.committedAt}  run ${h.runId}  audit ${h.audit.padEnd(8)} ${what}`);
@@ -67,7 +68,7 @@ export async function rollbackCommand(config: Config, version: number, flags: { 
 
 /** `datalake publish --approve <run>`. */
 export async function approveCommand(config: Config, runId: string, flags: { json?: boolean }): Promise<void> {
-  if (!/^[0-9A-Za-z.-]{1,64}$/.test(runId)) throw new UserError(`no run ${runId}`, 'the audit_failed runs are listed by `npx datalake runs`');
+  if (!/^[0-9A-Za-z.-]{1,64}$/.test(runId)) throw new UserError(`no run ${runId}`, `the audit_failed runs are listed by \`${DATALAKE} runs\``);
   const { record, version, error } = await approve(config, runId);
   if (flags.json) console.log(JSON.stringify(record, null, 2));
   else if (version) console.log(`version ${version.version} committed from run ${runId}, approved by ${version.approved!.by}\n${renderSummary(record, config.project)}`);

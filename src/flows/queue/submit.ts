@@ -9,6 +9,7 @@ import { FLOWS } from '../definitions.js';
 import { newRunRecord, readRun, RunRecorder, type RunRecord } from '../record.js';
 import { assessResume } from '../resume.js';
 import { redisConnection, requireRedis, runsQueue, type RunJob } from './connection.js';
+import { DATALAKE } from '../../command-name.js';
 
 /** Queues a run and writes its record as `scheduled`, so that it can be followed before a worker takes it. */
 export async function submitRun(config: Config, job: Omit<RunJob, 'runId'>, lake: ObjectStore = openObjectStore(config)): Promise<string> {
@@ -25,7 +26,7 @@ export async function submitRun(config: Config, job: Omit<RunJob, 'runId'>, lake
     await queue.setGlobalConcurrency(1);
     await queue.add(job.flow, { ...job, runId }, { jobId: runId, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 });
   } catch (err) {
-    throw new UserError(`cannot queue the run on Redis: ${errorMessage(err)}`, 'check REDIS_URL and that Redis is running (`npx datalake doctor`)');
+    throw new UserError(`cannot queue the run on Redis: ${errorMessage(err)}`, `check REDIS_URL and that Redis is running (\`${DATALAKE} doctor\`)`);
   } finally {
     await queue.close();
   }
@@ -55,7 +56,7 @@ export async function submitResume(config: Config, runId: string, trigger: 'cli'
     await queue.add(flow, job, { jobId: `${runId}.resume.${record.resumes.length}`, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 });
   } catch (err) {
     await writeJson(lake, runRecord(runId), previous).catch(() => undefined);
-    throw new UserError(`cannot queue the resume on Redis: ${errorMessage(err)}`, 'check REDIS_URL and that Redis is running (`npx datalake doctor`)');
+    throw new UserError(`cannot queue the resume on Redis: ${errorMessage(err)}`, `check REDIS_URL and that Redis is running (\`${DATALAKE} doctor\`)`);
   } finally {
     await queue.close();
   }

@@ -12,6 +12,7 @@ import { goldPartitionShard, partitionDigest, type GoldPartitionInput, type Gold
 import { allPresent, goldDefinitions, modelDefinitions, partitionObject, type GoldState } from './state.js';
 import { buildPartitionsTogether } from './partitions-together.js';
 import { datasetView, failsOnData, writeTable } from './tables.js';
+import { DATALAKE } from '../../command-name.js';
 
 export { goldPartitionShard, type GoldPartitionInput, type GoldPartitionOutput } from './partition-shard.js';
 export { goldDefinitions, partitionObject, tableObject, type GoldState } from './state.js';
@@ -40,7 +41,7 @@ export async function runGold(ctx: RunContext, options: GoldOptions = {}): Promi
       return { stage: 'gold' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, bytes: 0, details: { skipped: `silver and the definitions are unchanged since run ${built.runId}` } };
     }
     if (!silver || Object.keys(silver.datasets).length === 0) {
-      throw new UserError('silver is empty: no source file has been ingested yet', 'add CSV files to the sources folder, or fix the ones bronze set aside (`npx datalake check --sources` says why), then run `npx datalake run`');
+      throw new UserError('silver is empty: no source file has been ingested yet', `add CSV files to the sources folder, or fix the ones bronze set aside (\`${DATALAKE} check --sources\` says why), then run \`${DATALAKE} run\``);
     }
 
     // Before any shard runs a model's SQL, which is pasted into a COPY.

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { UserError } from '../../errors.js';
 import type { ObjectStore } from '../../lake/index.js';
 import type { Project } from '../../project/types.js';
+import { DATALAKE } from '../../command-name.js';
 
 /** What gold was built from: when neither silver nor the definitions changed, gold is not rebuilt. */
 export interface GoldState {
@@ -25,7 +26,7 @@ export interface GoldState {
 /** The object of a table that is one object (a KPI, an unpartitioned model). */
 export function tableObject(state: GoldState | undefined, table: string): string {
   const key = state?.objects[table]?.[0];
-  if (!key) throw new UserError(`gold has no table ${table}`, 'run the pipeline (`npx datalake run`)');
+  if (!key) throw new UserError(`gold has no table ${table}`, `run the pipeline (\`${DATALAKE} run\`)`);
   return key;
 }
 

@@ -4,6 +4,7 @@ import { localPaths } from '../../lake/index.js';
 import type { RunContext } from '../context.js';
 import { datasetSelect } from '../silver/read.js';
 import { SILVER_PARQUET } from '../merge.js';
+import { DATALAKE } from '../../command-name.js';
 
 export /** A view named after the dataset over its silver objects (its declared columns, typed even when empty); returns its row count. */
 async function datasetView(ctx: RunContext, db: Engine, dataset: string, keys: string[], downloads: string): Promise<number> {
@@ -34,7 +35,7 @@ export function failsOnData(err: unknown, definedIn: string): never {
   }
   throw new DefinitionError(
     `${definedIn}: its SQL fails on the data: ${message.split('\n')[0]}`,
-    `fix the SQL in ${definedIn} (TRY_CAST gives NULL where CAST fails on a value), then \`npx datalake run\`; \`npx datalake check\` compiles SQL but does not run it on the data`,
+    `fix the SQL in ${definedIn} (TRY_CAST gives NULL where CAST fails on a value), then \`${DATALAKE} run\`; \`${DATALAKE} check\` compiles SQL but does not run it on the data`,
     { cause: err },
   );
 }

@@ -12,6 +12,7 @@ import { planSilver, type SilverPlan } from './plan.js';
 import { vacuumedBronze } from './restore-bronze.js';
 import { mergeChecks, type SilverDatasetStats } from './stats.js';
 import type { SilverState } from './state.js';
+import { DATALAKE } from '../../command-name.js';
 
 export { cleanShard, type CleanShardInput, type CleanShardOutput } from './clean-shard.js';
 export { definitionDigest, silverObjects, type SilverState } from './state.js';
@@ -53,7 +54,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
       // A rebuild nobody asked for (a definition changed) must not lose the rows only silver still has.
       throw new UserError(
         `silver must be rebuilt from bronze (the definition of ${plan.redefined.join(', ')} changed), but ${gone.length} bronze file${gone.length > 1 ? 's were' : ' was'} deleted by \`datalake vacuum --bronze\` and no source holds them any more (${gone.slice(0, 3).join(', ')}${gone.length > 3 ? ', …' : ''}): their rows would be lost`,
-        'put the definition back, or the files in the sources folder (the run puts them back in bronze), or rebuild from the files left on purpose with `npx datalake run --full-refresh`',
+        `put the definition back, or the files in the sources folder (the run puts them back in bronze), or rebuild from the files left on purpose with \`${DATALAKE} run --full-refresh\``,
       );
     }
     if (gone.length) {
