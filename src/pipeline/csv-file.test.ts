@@ -156,6 +156,34 @@ test('UTF-16 told by its byte-order mark (LE or BE): counted, its header read an
   await withFile(Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]), Buffer.alloc(64, 1)]), async (file) => {
     await assert.rejects(inspectCsv(file), /it is an Excel 97-2003 workbook/);
   });
+  // A .csv.gz saved as .csv: not taken for UTF-16 (its header has NUL bytes) nor for windows-1252 text.
+  const { gzipSync } = await import('node:zlib');
+  await withFile(gzipSync('id,name\n1,a\n2,b\n'), async (file) => {
+    await assert.rejects(inspectCsv(file), { message: /is not a CSV file: it is gzip-compressed/, hint: /gunzip -c/ } as object);
+    await assert.rejects(checkTextStart(file), /is not a CSV file: it is gzip-compressed/);
+  });
+});
+
+test('JSON, a web page or XML saved under a CSV name is refused saying what it is, not read as a table of odd columns', async () => {
+  const cases: [string, RegExp][] = [
+    ['[{"id":1,"name":"a"},{"id":2,"name":"b"}]\n', /is not a CSV file: it is JSON$/],
+    ['\uFEFF{"id":1,"name":"a"}\n{"id":2,"name":"b"}\n', /is not a CSV file: it is JSON$/],
+    ['<!DOCTYPE html>\n<html><body>Sign in to download</body></html>\n', /is not a CSV file: it is an HTML page/],
+    ['<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>\n', /is not a CSV file: it is an XML document/],
+  ];
+  for (const [text, refusal] of cases) {
+    await withFile(Buffer.from(text), async (file) => {
+      await assert.rejects(inspectCsv(file), refusal);
+      await assert.rejects(checkTextStart(file), refusal);
+    });
+  }
+  // A header that only looks alike is read: brackets around names, a brace inside a quoted name.
+  for (const text of ['[id],[name]\n1,a\n', '"{id}",name\n1,a\n', 'html,xml\n1,2\n']) {
+    await withFile(Buffer.from(text), async (file) => {
+      assert.equal((await inspectCsv(file)).records, 1);
+      await checkTextStart(file);
+    });
+  }
 });
 
 test('a UTF-8 file with a few windows-1252 lines is read line by line, each as written; a double-byte file (Shift_JIS) is refused, not garbled', async () => {

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { crOnlyStart, crToLf, decodeText, fileUtf16, isUtf8File, readTextStart, utf16Mark, type SourceEncoding, type Utf16 } from './csv-encoding.js';
-import { notUtf8Of, utf16, windows1252Problem } from './encoding-problem.js';
+import { notTableText, notUtf8Of, utf16, windows1252Problem } from './encoding-problem.js';
 import { headerEnd, headerSpan, MAX_HEADER_BYTES, noHeaderAfter, type Quoting } from './csv-header.js';
 import { RecordCounter } from './record-counter.js';
 
@@ -92,6 +92,8 @@ export async function inspectCsv(file: string, onBytes?: (bytes: number) => void
   // Lines ended with CR only are read as LF (crOnlyStart) when no LF is near the start; with LFs too
   // (a line break in a cell, rows appended) the line ends are not told apart: refused.
   if (/\r(?!\n)[^\r]*\S/.test(headerLine.replace(/\r$/, ''))) throw crMixed(name);
+  const notTable = notTableText(name, headerLine);
+  if (notTable) throw notTable;
   counter.end();
   return {
     sha256: await digest,
@@ -166,6 +168,8 @@ export async function checkTextStart(file: string, name = path.basename(file), e
   const garbled = encoding === 'windows-1252' && (await notUtf8()) ? await windows1252Problem(file, name, shown) : undefined;
   if (garbled) throw garbled;
   if (/\r[^\r]*\S/.test(decodeText(firstLine, encoding).replace(/\r$/, ''))) throw crMixed(name);
+  const notTable = notTableText(name, decodeText(firstLine, encoding));
+  if (notTable) throw notTable;
 }
 
 /**

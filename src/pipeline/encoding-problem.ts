@@ -13,7 +13,27 @@ const BINARY_KINDS: [Buffer, string, string][] = [
   [Buffer.from('PK\x03\x04', 'latin1'), 'a ZIP archive (an Excel .xlsx workbook, or a zipped export)', 'open it in Excel and save it as "CSV UTF-8", or unzip it and give the CSV inside'],
   [Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), 'an Excel 97-2003 workbook (.xls)', 'open it in Excel and save it as "CSV UTF-8"'],
   [Buffer.from('PAR1', 'latin1'), 'a Parquet file', 'give bronze CSV files; DuckDB can write one: COPY (FROM \'file.parquet\') TO \'file.csv\''],
+  [Buffer.from([0x1f, 0x8b]), 'gzip-compressed (a .csv.gz saved under a .csv name?)', 'decompress it, for example gunzip -c file.csv > plain.csv, and give the plain CSV'],
+  [Buffer.from('7z\xbc\xaf\x27\x1c', 'latin1'), 'a 7-Zip archive', 'extract it and give the CSV inside'],
+  [Buffer.from('%PDF-', 'latin1'), 'a PDF document', 'export the data itself as CSV from where the PDF came from'],
+  [Buffer.from('SQLite format 3\0', 'latin1'), 'an SQLite database', 'export its table as CSV: sqlite3 -header -csv file.db "SELECT * FROM t" > t.csv'],
 ];
+
+/**
+ * Text under a CSV's name that holds no table, told by how its first line begins: its header would be
+ * read as columns named `[{"id":1` and the file as a table of nothing.
+ */
+const TEXT_KINDS: [RegExp, string, string][] = [
+  [/^\s*(\[\s*[{["]|\{\s*")/, 'JSON', "export it as CSV, or convert it, for example with DuckDB: COPY (FROM read_json('file.json')) TO 'file.csv'"],
+  [/^\s*<(!doctype html|html[\s>])/i, 'an HTML page (a download that saved a sign-in or error page in place of the export?)', 'download the export again and check that it opens as a table'],
+  [/^\s*<\?xml\b/i, 'an XML document (an Excel 2003 XML spreadsheet, or an XML export?)', 'open it in Excel and save it as "CSV UTF-8", or export the data as CSV'],
+];
+
+/** The refusal of a text file holding JSON, a web page or XML under a CSV's name (from its first line); undefined for anything else. */
+export function notTableText(name: string, firstLine: string): UserError | undefined {
+  const kind = TEXT_KINDS.find(([start]) => start.test(firstLine.replace(/^\uFEFF/, '')));
+  return kind && new UserError(`${name} is not a CSV file: it is ${kind[1]}`, kind[2]);
+}
 
 /** The refusal of a workbook or archive under a CSV's name, told by its first bytes; undefined for anything else. */
 function binaryKind(name: string, start: Buffer): UserError | undefined {
