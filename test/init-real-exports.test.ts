@@ -970,3 +970,26 @@ test('figures written from doubles (the World Bank\'s 16 digits), Lichess\' date
     { has_availability: true, instant_bookable: false },
   ]);
 });
+
+test("NOAA's daily weather: -9999 for a missing figure is read as missing, not averaged; a station and its days are the key, a corrected file replaces their rows", async () => {
+  const day = (d: number) => `2024-01-${String(d).padStart(2, '0')}`;
+  const lines = ['STATION,DATE,PRCP,TMAX,ELEVATION'];
+  for (const station of ['USW00094728', 'USW00014732']) {
+    for (let d = 1; d <= 10; d++) lines.push(`${station},${day(d)},${d % 4 === 0 ? -9999 : (d * 0.7).toFixed(1)},${d === 3 || d === 7 ? -9999 : 100 + d},${station.endsWith('28') ? 9999 : 11}`);
+  }
+  const dir = await initFrom('noaa', { 'ghcn_daily.csv': `${lines.join('\n')}\n` }, 'noaa-project');
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'ghcn_daily.yml'), 'utf8');
+  assert.match(yaml, /^key: \[station, date\]$/m);
+  assert.match(yaml, /^ {2}prcp: \{ type: number, null_values: \["-9999"\] \} {3}# header "PRCP"; -9999 in 4 rows, far from every other value: read as missing/m);
+  assert.match(yaml, /^ {2}tmax: \{ type: integer, null_values: \["-9999"\] \}/m);
+  // A column of two values, 11 and 9999 (a station's elevation), has no spread for 9999 to be far from: it stays a value.
+  assert.match(yaml, /^ {2}elevation: \{ type: integer \}/m);
+  const dataDir = path.join(root, 'noaa-data');
+  let summary = await runProject(dir, dataDir);
+  const stats = 'SELECT count(prcp) AS prcp, round(avg(tmax), 2) AS tmax, max(elevation) AS elevation, count(*) AS n FROM $t';
+  assert.deepEqual(await silverRows(dataDir, 'ghcn_daily', summary.runId, stats), [{ prcp: 16, tmax: 105.63, elevation: 9999, n: 20 }]);
+  // The station's corrected figure for a day replaces the row of that day.
+  await fs.writeFile(path.join(dir, 'sources', 'ghcn_daily_fix.csv'), `STATION,DATE,PRCP,TMAX,ELEVATION\nUSW00014732,${day(3)},0.5,104,11\n`);
+  summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'ghcn_daily', summary.runId, `SELECT prcp, tmax, count(*) OVER () AS n FROM $t WHERE station = 'USW00014732' AND date = DATE '${day(3)}'`), [{ prcp: 0.5, tmax: 104, n: 1 }]);
+});

@@ -1,5 +1,5 @@
 import { sqlIdent as id, type Engine } from '../engine/duckdb.js';
-import { aggregate, textReader } from './infer-sql.js';
+import { textReader } from './infer-sql.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
 import { ID_LIKE } from './infer-spellings.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
@@ -18,7 +18,7 @@ const MAX_PART = 1000;
  * - An id and a part of it: integers from 0 to 1,000 in a column named as one (Olist's `order_id` and
  *   `order_item_id`, GTFS's `trip_id` and `stop_sequence`).
  * - Else an id and a period, when nearly every id has a row for nearly every period (a panel's country
- *   and year, half of the grid at least).
+ *   and year, half of the grid at least); the id a text column of any name (a weather station's).
  * Not two ids (a customer and a product are unique together in one month by chance, and a repeat
  * purchase would replace the first), nor an id and a day of events (sparse). Read over every file's rows in one statement.
  */
@@ -28,8 +28,10 @@ export async function pairKeyOf(engine: Engine, csv: InferredCsv, parts: readonl
   const partOf = csv.columns.filter((c) => keyLike(c) && c.type === 'integer' && PART_LIKE.test(c.name)).slice(0, 4);
   const ids = csv.columns.filter((c) => keyLike(c) && !partOf.includes(c) && (c.type === 'integer' || c.type === 'text') && ID_LIKE.test(c.name)).slice(0, 6);
   const periods = csv.columns.filter((c) => keyLike(c) && !ids.includes(c) && !partOf.includes(c) && PERIOD_LIKE.test(c.name)).slice(0, 4);
-  const withEach = (others: InferredColumn[], kind: 'part' | 'period') => ids.flatMap((a) => others.map((b) => ({ a, b, kind })));
-  const pairs = [...withEach(partOf, 'part'), ...withEach(periods, 'period')];
+  // With a period, any text column may be the id (NOAA's `STATION` beside `DATE`): the panel's dense grid is the proof, not the name.
+  const named = csv.columns.filter((c) => keyLike(c) && c.type === 'text' && !ids.includes(c) && !periods.includes(c) && !partOf.includes(c)).slice(0, 4);
+  const withEach = (from: InferredColumn[], others: InferredColumn[], kind: 'part' | 'period') => from.flatMap((a) => others.map((b) => ({ a, b, kind })));
+  const pairs = [...withEach(ids, partOf, 'part'), ...withEach([...ids, ...named], periods, 'period')];
   if (!pairs.length) return undefined;
   const wanted = [...new Set(pairs.flatMap((p) => [p.a.name, p.b.name]))];
   const branches = parts.map((part) => {
@@ -94,15 +96,4 @@ export async function keyDespiteRepeats(engine: Engine, csv: InferredCsv, parts:
     if (Number(row?.['present']) === n && Number(row?.['ids']) === Number(row?.['distinct_rows'])) return { column: column.name, repeats: n - Number(row?.['ids']) };
   }
   return undefined;
-}
-
-/**
- * A unique column holding zeros only in a value, eight or more (a bank's `000000000000000` reference for a charge that has
- * none) is no key: the next file's charge would replace this one's. Asked of the unique columns only.
- */
-export async function zeroPlaceholders(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
-  const unique = columns.flatMap((c, i) => (c.unique && (c.type === 'integer' || c.type === 'text') ? [i] : []));
-  if (!unique.length) return;
-  const row = await aggregate(engine, unique.map((i) => `bool_or(regexp_full_match(${id(`c${i}`)}, '0{8,}')) AS ${id(`z${i}`)}`), rows);
-  for (const i of unique) if (row?.[`z${i}`] === true) columns[i] = { ...columns[i]!, placeholder: true };
 }

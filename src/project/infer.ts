@@ -11,7 +11,7 @@ import { columnNames, inspectHeader, type Quoting } from '../pipeline/csv-header
 import { withoutWideLines } from '../pipeline/wide-lines.js';
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
 import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
-import { zeroPlaceholders } from './infer-key.js';
+import { placeholders } from './infer-placeholders.js';
 import { aggregate, textReader } from './infer-sql.js';
 import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
 import { BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, oneDateOrder, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
@@ -282,7 +282,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   oneDateOrder(columns);
   await nameCodes(engine, columns, value, source);
   markedNumbers(columns, row);
-  await zeroPlaceholders(engine, columns, rowsOf);
+  await placeholders(engine, columns, rowsOf);
   // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
   const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };

@@ -36,6 +36,8 @@ export interface InferredColumn {
   unique: boolean;
   /** Distinct values: empty fields not counted, spellings of a missing value ("NA") counted. */
   distinct: number;
+  /** A run of nines (`-9999`) in `rows` rows, far from every other value: read as missing (infer-placeholders.ts). */
+  nines?: { value: string; rows: number };
   /** Unique, but one value is zeros only (`000000000000000`, a reference a row has none of): no key. */
   placeholder?: boolean;
 }

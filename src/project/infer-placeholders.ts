@@ -1,0 +1,63 @@
+import { sqlIdent as id, type Engine } from '../engine/duckdb.js';
+import { aggregate } from './infer-sql.js';
+import type { InferredColumn } from './inferred.js';
+
+/**
+ * A unique column holding zeros only in a value, eight or more (a bank's `000000000000000` reference for a charge that has
+ * none) is no key: the next file's charge would replace this one's. Asked of the unique columns only.
+ */
+async function zeroPlaceholders(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
+  const unique = columns.flatMap((c, i) => (c.unique && (c.type === 'integer' || c.type === 'text') ? [i] : []));
+  if (!unique.length) return;
+  const row = await aggregate(engine, unique.map((i) => `bool_or(regexp_full_match(${id(`c${i}`)}, '0{8,}')) AS ${id(`z${i}`)}`), rows);
+  for (const i of unique) if (row?.[`z${i}`] === true) columns[i] = { ...columns[i]!, placeholder: true };
+}
+
+/** Nines written where a measurement is missing: NOAA's `-9999`, `999.9`, survey codes' `-999`, `99999`. */
+const NINES = "[-+]?9{3,5}(\\.0+|\\.9+)?";
+/** Other values enough, distinct, to tell a placeholder from a value that happens to be far. */
+const MIN_OTHERS = 5;
+
+/**
+ * A numeric column writing one run of nines (`-9999`) in two rows or more, far from all of its other
+ * values (further than twice their spread) and in fewer rows than half of them, writes it for a missing figure: it becomes the column's
+ * own spelling of missing, said beside it, so that a temperature's mean is not pulled to -9999. A nine
+ * among values of its own size (a price of 9999 in a list up to 20000) is a value.
+ */
+async function ninesForMissing(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
+  const numeric = columns.flatMap((c, i) => (c.type === 'integer' || c.type === 'number' || c.type === 'decimal' ? [i] : []));
+  if (!numeric.length) return;
+  const selects = numeric.flatMap((i) => {
+    const text = `trim(${id(`c${i}`)})`;
+    const nines = `regexp_full_match(${text}, '${NINES}')`;
+    const [number, others] = [`TRY_CAST(${text} AS DOUBLE)`, `FILTER (WHERE NOT ${nines})`];
+    return [
+      `count(*) FILTER (WHERE ${nines}) AS ${id(`n${i}`)}`,
+      `count(DISTINCT ${text}) FILTER (WHERE ${nines}) AS ${id(`spellings${i}`)}`,
+      `any_value(${text}) FILTER (WHERE ${nines}) AS ${id(`v${i}`)}`,
+      `min(${number}) ${others} AS ${id(`lo${i}`)}`,
+      `max(${number}) ${others} AS ${id(`hi${i}`)}`,
+      `count(${number}) ${others} AS ${id(`others${i}`)}`,
+      `count(DISTINCT ${number}) ${others} AS ${id(`kinds${i}`)}`,
+    ];
+  });
+  const row = await aggregate(engine, selects, rows);
+  for (const i of numeric) {
+    const count = Number(row[`n${i}`]);
+    // A few rows of many: a column of two values (11 and 9999, a station's elevation) has no spread to be far from.
+    if (count < 2 || Number(row[`spellings${i}`]) !== 1 || Number(row[`kinds${i}`]) < MIN_OTHERS || count * 2 > Number(row[`others${i}`])) continue;
+    const spelling = String(row[`v${i}`]);
+    const [value, lo, hi] = [Number(spelling), Number(row[`lo${i}`]), Number(row[`hi${i}`])];
+    const spread = hi - lo;
+    const distance = value < lo ? lo - value : value > hi ? value - hi : 0;
+    if (distance <= 2 * spread || distance === 0) continue;
+    const c = columns[i]!;
+    columns[i] = { ...c, nullValues: [...new Set([...(c.nullValues ?? []), spelling])].sort(), nines: { value: spelling, rows: count }, complete: false, unique: false };
+  }
+}
+
+/** Values written where a row has none: a reference of zeros (no key), a figure of nines (missing). */
+export async function placeholders(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
+  await zeroPlaceholders(engine, columns, rows);
+  await ninesForMissing(engine, columns, rows);
+}
