@@ -19,6 +19,7 @@ import { SqliteServingStore } from '../serving/sqlite.js';
 import { lastAlert, maskWebhook } from '../ops/alerts.js';
 import { describeFreshness, readFreshness, type FreshnessReport } from '../ops/freshness.js';
 import { makeFolder } from '../folders.js';
+import { unmatchedSources } from './unmatched-sources.js';
 
 export interface Check {
   area: string;
@@ -75,6 +76,7 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
       return parts.join('; ');
     }),
   );
+  checks.push(...(await unmatchedSources(config)));
 
   checks.push(
     await check('lake', async () => {
