@@ -307,6 +307,27 @@ describe('datalake doctor', () => {
     }
   });
 
+  test('a source file no dataset\'s glob matches: one warning line each, naming the file and how to include it', async () => {
+    const { env, dir } = await tempConfig();
+    try {
+      assert.equal((await cli(['generate', '--clients', '10', '--achats', '50'], env)).code, 0);
+      await fs.writeFile(path.join(dir, 'sources', 'Clientes 2024-01.csv'), 'id_client,nom\n1,A\n');
+      await fs.writeFile(path.join(dir, 'sources', 'stock.csv'), 'sku,qty\n1,2\n');
+      const r = await cli(['doctor'], env);
+      assert.equal(r.code, 0, 'a warning, not a problem');
+      const lines = r.stdout.split('\n').filter((l) => l.includes('matches no dataset'));
+      assert.deepEqual(lines, [
+        `  ⚠ sources        Clientes 2024-01.csv matches no dataset's files (clients*.csv, achats*.csv), so runs ignore it: to include it, add "Clientes 2024-01.csv" (or a glob matching it) to files: in datasets/clients.yml, or add a dataset for it (\`npx datalake init <folder> --from-csv ${path.join(dir, 'sources', 'Clientes 2024-01.csv')}\` drafts one)`,
+        `  ⚠ sources        stock.csv matches no dataset's files (clients*.csv, achats*.csv), so runs ignore it: to include it, add "stock.csv" (or a glob matching it) to files: in the datasets/<name>.yml it belongs to, or add a dataset for it (\`npx datalake init <folder> --from-csv ${path.join(dir, 'sources', 'stock.csv')}\` drafts one)`,
+      ]);
+      assert.match(r.stdout, /all good, 2 warning\(s\)/);
+      const json = JSON.parse((await cli(['doctor', '--json'], env)).stdout) as { checks: { area: string; warning?: boolean; detail: string }[] };
+      assert.deepEqual(json.checks.filter((c) => c.warning && c.area === 'sources').map((c) => c.detail.split(' matches')[0]), ['Clientes 2024-01.csv', 'stock.csv']);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   /** The newest run's id, as `runs --json` lists it. */
   const newestRun = async (env: Record<string, string>) => (JSON.parse((await cli(['runs', '--json', '--limit', '1'], env)).stdout) as { runId: string }[])[0]!.runId;
   /** The line of `datalake runs` for a run. */

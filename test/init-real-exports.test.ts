@@ -46,7 +46,9 @@ test('init --from-csv on year columns, an unnamed column, a repeated name and of
   );
   const population = await fs.readFile(path.join(dir, 'datasets', 'population.yml'), 'utf8');
   assert.match(population, /^ {2}c_2019: \{ type: number \} {3}# header "2019"$/m);
-  assert.match(population, /^ {2}note_2: \{ type: text \} {3}# header "note"$/m);
+  // `Note` and `note` are one name but for case: each is declared with its spelling, matched in any order.
+  assert.match(population, /^ {2}note: \{ type: text, header: "Note" \}$/m);
+  assert.match(population, /^ {2}note_2: \{ type: text, header: "note" \}$/m);
   assert.match(population, /^ {2}column_7: \{ type: text \} {3}# no name in the header$/m);
 
   const dataDir = path.join(root, 'data');
@@ -151,6 +153,63 @@ test('init --from-csv: monthly files with reordered or added columns are one dat
   await fs.writeFile(path.join(dir, 'datasets', 'orders.yml'), orders.replace(/^rules:/m, '  amount_2: { type: integer }\nrules:'));
   const again = await runProject(dir, dataDir);
   assert.deepEqual(await silverRows(dataDir, 'orders', again.runId, 'SELECT order_id, amount, amount_2 FROM $t WHERE order_id = 5'), [{ order_id: 5, amount: 7, amount_2: 8 }]);
+});
+
+test('two headers one name but for case or punctuation (`Email`, `EMAIL`; `E-mail`, `email`): a later file ordering them otherwise keeps each value in its column; a definition not saying which is which refuses the file in one line, nothing swapped', async () => {
+  const dir = await initFrom('spellings', {
+    'contacts_2024-01.csv': 'id,Email,EMAIL,name\n1,a@home.com,A@WORK.COM,Ann\n2,b@home.com,B@WORK.COM,Bob\n',
+    'people_2024-01.csv': 'id,E-mail,email\n1,ann@old.org,ann@new.org\n',
+  }, 'spellings-project');
+  const contacts = await fs.readFile(path.join(dir, 'datasets', 'contacts.yml'), 'utf8');
+  assert.match(contacts, /^ {2}email: \{ type: text, header: "Email" \}$/m);
+  assert.match(contacts, /^ {2}email_2: \{ type: text, header: "EMAIL" \}$/m);
+  const people = await fs.readFile(path.join(dir, 'datasets', 'people.yml'), 'utf8');
+  assert.match(people, /^ {2}e_mail: \{ type: text, header: "E-mail" \}$/m);
+  assert.match(people, /^ {2}email_2: \{ type: text, header: "email" \}$/m);
+  const dataDir = path.join(root, 'spellings-data');
+  await runProject(dir, dataDir);
+
+  // Next month's exports put the two columns the other way round.
+  await fs.writeFile(path.join(dir, 'sources', 'contacts_2024-02.csv'), 'id,name,EMAIL,Email\n3,Cy,C@WORK.COM,c@home.com\n');
+  await fs.writeFile(path.join(dir, 'sources', 'people_2024-02.csv'), 'id,email,E-mail\n2,bob@new.org,bob@old.org\n');
+  const second = await runProject(dir, dataDir);
+  assert.deepEqual(second.stages[1].details.datasets.contacts.waitingFiles ?? [], []);
+  assert.deepEqual(await silverRows(dataDir, 'contacts', second.runId, 'SELECT id, email, email_2, name FROM $t ORDER BY id'), [
+    { id: 1, email: 'a@home.com', email_2: 'A@WORK.COM', name: 'Ann' },
+    { id: 2, email: 'b@home.com', email_2: 'B@WORK.COM', name: 'Bob' },
+    { id: 3, email: 'c@home.com', email_2: 'C@WORK.COM', name: 'Cy' },
+  ]);
+  assert.deepEqual(await silverRows(dataDir, 'people', second.runId, 'SELECT id, e_mail, email_2 FROM $t ORDER BY id'), [
+    { id: 1, e_mail: 'ann@old.org', email_2: 'ann@new.org' },
+    { id: 2, e_mail: 'bob@old.org', email_2: 'bob@new.org' },
+  ]);
+
+  // A definition written without those headers (by hand, or by an earlier init): each such file waits
+  // in quarantine, saying which headers and what to declare, rather than be read by its order.
+  await fs.writeFile(path.join(dir, 'datasets', 'contacts.yml'), contacts.replace(/, header: "[^"]*"/g, '').replace('severity: fatal', 'severity: warn'));
+  const check = await runCli(['check', '--sources', '--project', dir], {});
+  assert.match(check.stdout, /^✖ contacts_2024-02\.csv → contacts: waits in quarantine: contacts_2024-02\.csv: headers "EMAIL" and "Email" differ only by case, spaces or punctuation, and nothing says which fills email and which email_2 \(by their order, another file's order would swap their values\): give each of those columns in datasets\/contacts\.yml its exact header, header: "EMAIL" on one, header: "Email" on the other$/m, check.stdout);
+  const refused = await runProject(dir, dataDir);
+  const waiting = refused.stages[1].details.datasets.contacts.waitingFiles.map((w: { file: string; reason: string }) => [path.basename(w.file), w.reason.split(':')[1]]);
+  assert.deepEqual(waiting, [['contacts_2024-01.csv', ' headers "Email" and "EMAIL" differ only by case, spaces or punctuation, and nothing says which fills email and which email_2 (by their order, another file\'s order would swap their values)'], ['contacts_2024-02.csv', ' headers "EMAIL" and "Email" differ only by case, spaces or punctuation, and nothing says which fills email and which email_2 (by their order, another file\'s order would swap their values)']]);
+  assert.deepEqual([refused.stages[1].details.datasets.contacts.rowsOut, refused.stages[1].details.datasets.contacts.rows], [0, 0]);
+});
+
+test('init --from-csv on monthly files ordering two spellings of one name otherwise: each column typed from its own values in both', async () => {
+  const dir = await initFrom('spellings-both', {
+    'scores_2024-01.csv': 'id,Score,SCORE\n1,10,A\n2,20,B\n',
+    'scores_2024-02.csv': 'id,SCORE,Score\n3,C,30\n',
+  }, 'spellings-both-project');
+  const scores = await fs.readFile(path.join(dir, 'datasets', 'scores.yml'), 'utf8');
+  assert.match(scores, /^ {2}score: \{ type: integer, header: "Score" \}$/m);
+  assert.match(scores, /^ {2}score_2: \{ type: text, header: "SCORE" \}$/m);
+  const dataDir = path.join(root, 'spellings-both-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'scores', summary.runId, 'SELECT id, score, score_2 FROM $t ORDER BY id'), [
+    { id: 1, score: 10, score_2: 'A' },
+    { id: 2, score: 20, score_2: 'B' },
+    { id: 3, score: 30, score_2: 'C' },
+  ]);
 });
 
 test('init --from-csv on a World Bank download and an Excel sep= export: the lines before the header are skipped, and every row loads', async () => {

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { runPipeline } from './support/run.js';
 import { openServingStore } from '../src/serving/index.js';
+import { silverRows } from './support/lake-rows.js';
 
 // Project folders as a user drives them, through the built CLI: `init`, `init --from-csv`, `check`
 // (one test per kind of mistake, asserting the message), `check --sources`, which project a command
@@ -116,6 +117,26 @@ describe('datalake init', () => {
     assert.equal(r.code, 0, r.stderr);
     const written = JSON.parse(r.stdout) as { datasets: { name: string; file: string }[] };
     assert.deepEqual(written.datasets.map((d) => [d.name, d.file]), [['invoices', 'invoices_101.csv, invoices_102.csv'], ['nyc_311', 'nyc_311.csv']]);
+  });
+
+  test('init --from-csv: file names differing only by case (`Report 2024-01.csv`, `report 2024-02.csv`; `Sales_101`, `sales_102`) are one dataset, whose glob matches both; the run loads both', async () => {
+    const csvs = path.join(root, 'csvs-case');
+    await fs.mkdir(csvs, { recursive: true });
+    await fs.writeFile(path.join(csvs, 'Report 2024-01.csv'), 'day,amount\n2024-01-01,3.5\n2024-01-02,4\n');
+    await fs.writeFile(path.join(csvs, 'report 2024-02.csv'), 'day,amount\n2024-02-01,1.5\n');
+    await fs.writeFile(path.join(csvs, 'Sales_101.csv'), 'invoice_id,total\n1,3\n');
+    await fs.writeFile(path.join(csvs, 'sales_102.csv'), 'invoice_id,total\n2,4\n');
+    const files = ['Report 2024-01.csv', 'report 2024-02.csv', 'Sales_101.csv', 'sales_102.csv'].map((f) => path.join(csvs, f));
+    const r = await cli(['init', 'by-case', '--from-csv', ...files, '--json'], { cwd: root });
+    assert.equal(r.code, 0, r.stderr);
+    const written = JSON.parse(r.stdout) as { datasets: { name: string; file: string; rows: number }[] };
+    assert.deepEqual(written.datasets.map((d) => [d.name, d.file, d.rows]), [['report', 'Report 2024-01.csv, report 2024-02.csv', 3], ['sales', 'Sales_101.csv, sales_102.csv', 2]]);
+    assert.match(await fs.readFile(path.join(root, 'by-case', 'datasets', 'report.yml'), 'utf8'), /^files: "Report\*\.csv"$/m);
+    const dataDir = path.join(root, 'by-case-data');
+    const run = await cli(['run', '--json', '--project', path.join(root, 'by-case')], { env: { DATA_DIR: dataDir } });
+    assert.equal(run.code, 0, run.stderr);
+    const datasets = JSON.parse(run.stdout).stages[1].details.datasets;
+    assert.deepEqual([datasets.report.rows, datasets.sales.rows], [3, 2]);
   });
 
   test('init --from-csv: a measure unique by chance is no key; files sharing a stem get their own names', async () => {
@@ -251,6 +272,7 @@ describe('datalake check on broken projects', () => {
     ['a rule on a column of the wrong type', { 'datasets/achats.yml': (t) => t.replace('{ rule: positive, column: montant', '{ rule: positive, column: produit') }, /rule positive applies to integer, number or decimal columns; produit is text/],
     ['a reference to an unknown dataset', { 'datasets/achats.yml': (t) => t.replace('dataset: clients', 'dataset: client') }, /^error: datasets\/achats\.yml:\d+: field "references\.0\.dataset": no dataset "client" \(did you mean "clients"\?\)$/],
     ['a reference between columns of other types', { 'datasets/achats.yml': (t) => t.replace('id_client: { type: integer', 'id_client: { type: text') }, /achats\.id_client is text but clients\.id_client is integer: they cannot match/],
+    ['one exact header declared for two columns', { 'datasets/clients.yml': (t) => t.replace(/^ {2}nom: \{ type: text/m, '  nom: { type: text, header: "Email"').replace(/^ {2}email: \{ type: text/m, '  email: { type: text, header: "Email"') }, /^error: datasets\/clients\.yml:\d+: field "columns\.email\.header": nom has header "Email" too$/, /give each column the header it has in the files, spelled exactly/],
     ['overlapping file globs', { 'datasets/clients.yml': (t) => t.replace('files: "clients*.csv"', 'files: "*.csv"') }, /datasets\/clients\.yml:2: field "files": its files "\*\.csv" and those of dataset achats \("achats\*\.csv"\) can match the same file name/],
     ['a dataset named after a lake folder', { 'datasets/quarantine.yml': () => 'columns:\n  a: text\n' }, /a dataset may not be called "quarantine"/],
     ['a file name that is not snake_case', { 'kpis/Top-Products.yml': () => 'title: x\nsql: SELECT 1 AS a\ncolumns:\n  a: integer\n' }, /kpis\/Top-Products\.yml: the file name must be snake_case/],
@@ -374,6 +396,26 @@ describe('check --sources', () => {
     assert.match(r.stdout, /✖ stock\.csv: matches no dataset/);
     // Said as bronze says it, not as a header naming nothing.
     assert.match(r.stdout, /✖ achats_vide\.csv → achats: waits in quarantine: achats_vide\.csv is empty \(0 bytes\) \(a source file needs at least its header line, naming its columns\)/);
+  });
+
+  test('a name repeated in another spelling (`Email`, then `EMAIL`): the line to add declares the repeat with its exact header, and the file then loads each value in its column', async () => {
+    const dir = path.join(root, 'drift-spelling');
+    await fs.mkdir(path.join(dir, 'datasets'), { recursive: true });
+    await fs.mkdir(path.join(dir, 'sources'));
+    await fs.mkdir(path.join(dir, 'kpis'));
+    await fs.writeFile(path.join(dir, 'datalake.yml'), 'name: drift-spelling\n');
+    await fs.writeFile(path.join(dir, 'kpis', 'contacts_count.yml'), 'title: Contacts\nsql: SELECT count(*) AS n FROM contacts\ncolumns:\n  n: { type: integer }\nchart: { type: cards }\n');
+    const definition = 'files: "contacts*.csv"\nkey: id\ncolumns:\n  id: { type: integer }\n  email: { type: text }\n';
+    await fs.writeFile(path.join(dir, 'datasets', 'contacts.yml'), definition);
+    await fs.writeFile(path.join(dir, 'sources', 'contacts.csv'), 'id,EMAIL,Email\n1,A@WORK.COM,a@home.com\n');
+    const r = await cli(['check', '--sources', '--project', dir]);
+    assert.match(r.stdout, /✖ contacts\.csv → contacts: waits in quarantine: contacts\.csv: column "email" appears twice in the header\n {4}add under columns: in datasets\/contacts\.yml:\n {6}email_2: \{ type: text, header: "Email" \}$/m, r.stdout);
+    await fs.writeFile(path.join(dir, 'datasets', 'contacts.yml'), `${definition}  email_2: { type: text, header: "Email" }\n`);
+    assert.match((await cli(['check', '--sources', '--project', dir])).stdout, /✔ contacts\.csv → contacts: matches/);
+    const dataDir = path.join(root, 'drift-spelling-data');
+    const run = await cli(['run', '--json', '--project', dir], { env: { DATA_DIR: dataDir } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(await silverRows(dataDir, 'contacts', JSON.parse(run.stdout).runId, 'SELECT id, email, email_2 FROM $t'), [{ id: 1, email: 'A@WORK.COM', email_2: 'a@home.com' }]);
   });
 
   test('a folder named like a CSV is set aside as bronze sets it aside, not an unexpected error', async () => {

@@ -20,6 +20,7 @@ import { lastAlert, maskWebhook } from '../ops/alerts.js';
 import { describeFreshness, readFreshness, type FreshnessReport } from '../ops/freshness.js';
 import { makeFolder } from '../folders.js';
 import { DATALAKE } from '../command-name.js';
+import { unmatchedSources } from './unmatched-sources.js';
 
 export interface Check {
   area: string;
@@ -76,6 +77,7 @@ export async function runDoctor(config: Config): Promise<{ mode: Record<string, 
       return parts.join('; ');
     }),
   );
+  checks.push(...(await unmatchedSources(config)));
 
   checks.push(
     await check('lake', async () => {

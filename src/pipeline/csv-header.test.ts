@@ -67,6 +67,44 @@ describe('header names and their match with a definition', () => {
     }
   });
 
+  test('two headers one name but for case or punctuation (`Email`, `EMAIL`; `E-mail`, `email`) fill the columns whose `header` spells them, in any order', () => {
+    for (const [first, later] of [['id,Email,EMAIL,name', 'id,EMAIL,name,Email'], ['E-mail,email', 'email,E-mail']] as const) {
+      const names = columnNames(parseHeader(first));
+      const spec = declaring(names);
+      // As init writes them: each of the two with its header spelled exactly.
+      const email = names.filter((n) => /^e_?mail/.test(n));
+      assert.equal(email.length, 2, names.join());
+      for (const [i, h] of parseHeader(first).entries()) if (email.includes(names[i]!)) spec.columns[names[i]!] = { ...spec.columns[names[i]!]!, header: h };
+      const match = matchHeader(parseHeader(later), spec);
+      assert.deepEqual(match.ambiguous, []);
+      assert.equal(headerProblem('later.csv', parseHeader(later), match, spec), undefined);
+      const byHeader = Object.fromEntries(parseHeader(later).map((h, i) => [h, match.names[i]]));
+      for (const n of email) assert.equal(byHeader[spec.columns[n]!.header!], n, `${later}: ${n}`);
+      // One of them alone in a later file fills its own column, not the first of the name.
+      const alone = spec.columns[email[1]!]!.header!;
+      assert.deepEqual(matchHeader([alone], spec).names, [email[1]]);
+    }
+  });
+
+  test('without a header telling them apart, two spellings of one name are refused, in one line naming both and what to declare; one spelling twice is matched by its order', () => {
+    const spec = declaring(['id', 'email', 'email_2']);
+    const header = parseHeader('id,EMAIL,Email');
+    const match = matchHeader(header, spec);
+    assert.deepEqual(match.ambiguous, [{ headers: ['EMAIL', 'Email'], columns: ['email', 'email_2'] }]);
+    const problem = headerProblem('contacts_2024-02.csv', header, match, spec)!;
+    assert.equal(
+      problem.message,
+      'contacts_2024-02.csv: headers "EMAIL" and "Email" differ only by case, spaces or punctuation, and nothing says which fills email and which email_2 (by their order, another file\'s order would swap their values): give each of those columns in datasets/table.yml its exact header, header: "EMAIL" on one, header: "Email" on the other',
+    );
+    assert.doesNotMatch(problem.message, /\n/);
+    // The same spelling twice says nothing more than its order: read so, as before.
+    assert.deepEqual(matchHeader(parseHeader('id,email,email'), spec).ambiguous, []);
+    // A header on one of the two is enough: the other is the one left.
+    const one = { ...spec, columns: { ...spec.columns, email_2: { ...spec.columns['email_2']!, header: 'EMAIL' } } };
+    const reordered = matchHeader(header, one);
+    assert.deepEqual([reordered.names, reordered.ambiguous], [['id', 'email_2', 'email'], []]);
+  });
+
   test('a repeated name not declared twice still stops the file; a field with no name not declared is shown as such', () => {
     const match = matchHeader(parseHeader('id,dup,dup,'), declaring(['id', 'dup']));
     assert.deepEqual(match.duplicated, ['dup']);

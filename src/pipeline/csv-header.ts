@@ -132,12 +132,21 @@ export interface HeaderMatch {
   extra: string[];
   /** Declared columns that two header fields name. */
   duplicated: string[];
+  /**
+   * Fields one name but for case, spaces or punctuation (`Email`, `EMAIL`) filling two columns by their
+   * order alone, no column's `header` saying which is which: a file ordering them otherwise would swap them.
+   */
+  ambiguous: { headers: string[]; columns: string[] }[];
 }
+
+/** A header field as a column's `header` names it: exactly, but for spaces around it and how accents are encoded. */
+const spelling = (field: string) => field.trim().normalize('NFC');
 
 /**
  * Matches a file's header with a dataset's columns, ignoring case, spaces and punctuation. A field is
  * also matched by the name columnName gives it (`2019` declared as `c_2019`, a field with no name as
  * `column_<n>`), and a name the header repeats by its number (`dup`, `dup_2`): what init writes loads.
+ * A field spelled exactly as a column's `header` fills that column first.
  */
 export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
   const declared = Object.keys(spec.columns);
@@ -150,12 +159,18 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
       missingOptional: absent.filter((c) => !spec.columns[c]!.required),
       extra: header.slice(declared.length).map((_, i) => `column_${declared.length + i + 1}`),
       duplicated: [],
+      ambiguous: [],
     };
   }
   const byKey = new Map(declared.map((c) => [headerKey(c), c]));
   // A column's other headers (a rename in later exports), where no declared column is called so.
   for (const c of declared) for (const other of spec.columns[c]!.also ?? []) if (!byKey.has(headerKey(other))) byKey.set(headerKey(other), c);
+  // A field spelled as a column's `header` fills it wherever it stands (the first of that spelling: a
+  // second is numbered as any repeat).
+  const spelled = new Map(declared.flatMap((c) => (spec.columns[c]!.header === undefined ? [] : [[spelling(spec.columns[c]!.header!), c] as const])));
+  const exact = header.map((h, i) => (header.findIndex((o) => spelling(o) === spelling(h)) === i ? spelled.get(spelling(h)) : undefined));
   const seen = new Map<string, number>();
+  for (const c of exact) if (c) seen.set(c, (seen.get(c) ?? 0) + 1);
   const declaredAs = (name: string) => byKey.get(headerKey(name));
   // A definition written before ligatures and signs were spelled out names the header as init did then
   // (`uvre` for `Œuvre`; `change` and `change_2` for `Change %` and `Change`, in that order): when it
@@ -167,6 +182,7 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
   // its earlier name, when no field is called so now (so that no two fields take one column).
   const earlierName = (i: number) => (before[i] !== now[i] && !now.some((n) => headerKey(n) === headerKey(before[i]!)) ? declaredAs(before[i]!) : undefined);
   const names = header.map((h, i) => {
+    if (exact[i]) return exact[i];
     const key = headerKey(h);
     let c =
       writtenBefore && before[i] !== now[i]
@@ -184,12 +200,22 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
     return c;
   });
   const absent = declared.filter((c) => !seen.has(c));
+  const byField = new Map<string, number[]>();
+  header.forEach((h, i) => {
+    const key = headerKey(h);
+    if (key && !exact[i] && !names[i]!.startsWith('_extra_')) byField.set(key, [...(byField.get(key) ?? []), i]);
+  });
+  const ambiguous = [...byField.values()].flatMap((fields) => {
+    const columns = [...new Set(fields.map((i) => names[i]!))];
+    return new Set(fields.map((i) => spelling(header[i]!))).size > 1 && columns.length > 1 ? [{ headers: fields.map((i) => header[i]!.trim()), columns }] : [];
+  });
   return {
     names,
     missingRequired: absent.filter((c) => spec.columns[c]!.required),
     missingOptional: absent.filter((c) => !spec.columns[c]!.required),
     extra: header.flatMap((h, i) => (names[i]!.startsWith('_extra_') ? [h || `${columnName(h, i)} (no name)`] : [])),
     duplicated: declared.filter((c) => (seen.get(c) ?? 0) > 1),
+    ambiguous,
   };
 }
 

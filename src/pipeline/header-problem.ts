@@ -12,6 +12,16 @@ import { DATALAKE } from '../command-name.js';
 export function headerProblem(fileName: string, header: string[], match: HeaderMatch, spec: DatasetSpec): { message: string; hint: string } | undefined {
   if (spec.headerless) return headerlessProblem(fileName, header, spec);
   const expected = Object.keys(spec.columns).filter((c) => spec.columns[c]!.required);
+  if (match.ambiguous.length) {
+    // Said whole in the message: a file waiting in quarantine shows its message alone.
+    const { headers, columns } = match.ambiguous[0]!;
+    const said = headers.map((h) => JSON.stringify(h));
+    const which = `${said.slice(0, -1).join(', ')} and ${said.at(-1)}`;
+    return {
+      message: `${fileName}: headers ${which} differ only by case, spaces or punctuation, and nothing says which fills ${columns.join(' and which ')} (by their order, another file's order would swap their values): give each of those columns in datasets/${spec.name}.yml its exact header, ${said.map((h) => `header: ${h}`).join(' on one, ')} on ${said.length > 2 ? 'another' : 'the other'}`,
+      hint: `e.g. ${columns[0]}: { type: ${spec.columns[columns[0]!]!.type}, header: ${said[0]} } if that is its header in the files: each column is then matched by its exact spelling, in any order`,
+    };
+  }
   if (match.duplicated.length) {
     const name = match.duplicated[0]!;
     return {

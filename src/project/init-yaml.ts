@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { InferredColumn, InferredCsv } from './infer.js';
 import { RESERVED_PARAMETERS } from './load.js';
 import { DATALAKE } from '../command-name.js';
+import { headerKey } from '../pipeline/csv-header.js';
 
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found, and a starter KPI. */
 
@@ -134,21 +135,34 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   const catchFooters = caughtFooters > 0 || (csv.reportRows ?? 0) > 0;
   // The first column too where it is empty on a total's row without a label (Salesforce's).
   const catches = (c: InferredCsv['columns'][number], i: number) => c.complete && ((catchFooters && i > 0) || (csv.sumRowFilled !== undefined && !csv.sumRowFilled.includes(c.name)));
-  for (const [i, c] of csv.columns.entries()) lines.push(`  ${columnYaml(c, key.includes(c.name), csv.nullValues, catches(c, i))}`);
+  for (const [i, c] of csv.columns.entries()) lines.push(`  ${columnYaml(c, key.includes(c.name), csv.nullValues, catches(c, i), spelledOut(csv.columns, i))}`);
   // A header-only file gives an empty dataset: a warning here, not a failure, until rows arrive.
   lines.push('rules:', `  - { rule: not_empty, severity: ${csv.rows === 0 ? 'warn' : 'fatal'} }`);
   return `${lines.join('\n')}\n`;
 }
 
-function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], required: boolean): string {
+/**
+ * Whether column `i` is written with its exact `header`: its header is another's but for case, spaces or
+ * punctuation (`Email`, `EMAIL`), and the first of its spelling. Matched by name alone, the two would be
+ * filled by their order, and a later file ordering them otherwise would swap their values.
+ */
+function spelledOut(columns: InferredColumn[], i: number): boolean {
+  const c = columns[i]!;
+  const key = headerKey(c.header);
+  if (!key || columns.findIndex((o) => o.header.trim() === c.header.trim()) !== i) return false;
+  return columns.some((o) => headerKey(o.header) === key && o.header.trim() !== c.header.trim());
+}
+
+function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], required: boolean, spelled = false): string {
   const fields = [`type: ${c.type}`];
+  if (spelled) fields.push(`header: ${JSON.stringify(c.header.trim())}`);
   if (isKey || required) fields.push('required: true');
   if (c.format) fields.push(`format: ${JSON.stringify(c.format)}`);
   if (c.unit) fields.push(`unit: ${JSON.stringify(c.unit)}`);
   if (c.type === 'decimal' && c.scale !== undefined) fields.push(`scale: ${c.scale}`);
   // A column's own spellings replace the dataset's: those too.
   if (c.nullValues?.length) fields.push(`null_values: [${[...new Set([...datasetNulls, ...c.nullValues])].map((v) => JSON.stringify(v)).join(', ')}]`);
-  const header = !c.header ? 'no name in the header' : c.header !== c.name ? `header ${JSON.stringify(c.header)}` : '';
+  const header = !c.header ? 'no name in the header' : c.header !== c.name && !spelled ? `header ${JSON.stringify(c.header)}` : '';
   // DuckDB's %y puts 00–68 in the 2000s and 69–99 in the 1900s: a birth date "05/01/60" would be in 2060.
   const century = c.format?.includes('%y') ? 'two-digit years: 00–68 read as 2000–2068, 69–99 as 1969–1999: check' : '';
   const code = c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : '';

@@ -10,7 +10,7 @@ import { generate } from '../generate/generator.js';
 import { globsOverlap } from './globs.js';
 import { columnName } from '../pipeline/csv-header.js';
 import { inferCsv, textReader, type InferredCsv } from './infer.js';
-import { mergeShapes, oneTable } from './shapes.js';
+import { alignSpellings, mergeShapes, oneTable } from './shapes.js';
 import { keyDespiteRepeats, pairKeyOf, repeatedRows } from './infer-key.js';
 import { ID_LIKE } from './infer-spellings.js';
 import { datasetYaml, keyOf, starterKpi, toCheck, yamlText } from './init-yaml.js';
@@ -103,11 +103,13 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       const stem = stems.get(file)!;
       // Files with the same stem and columns are one dataset (monthly exports of one table), also when a
       // later export orders them otherwise, adds or drops columns, or renames one: its definition has all of them.
-      const same = shapes.find((s) => s.stem === stem && oneTable(s.csv, csv) && sourceExtension(s.files[0]!) === sourceExtension(file));
+      // Stems compared whatever their case (`Report 2024-01.csv`, `report 2024-02.csv`), as the globs match names.
+      const same = shapes.find((s) => s.stem.toLowerCase() === stem.toLowerCase() && oneTable(s.csv, csv) && sourceExtension(s.files[0]!) === sourceExtension(file));
       if (same) {
+        const aligned = alignSpellings(same.csv, csv);
         same.files.push(file);
-        same.parts.push(csv);
-        same.csv = mergeShapes(same.csv, csv);
+        same.parts.push(aligned);
+        same.csv = mergeShapes(same.csv, aligned);
         continue;
       }
       let name = datasetName(stem);
@@ -266,8 +268,9 @@ function fileStems(names: string[], files: string[]): Map<string, string> {
   const loose = (name: string) => name.replace(/\.[^.]*$/, '').replace(/[_\-. ]+\d[\d_\-. ]*$/, '') || name;
   const strict = names.map(fileStem);
   const stems = new Map<string, string>();
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
   names.forEach((name, i) => {
-    const siblings = names.filter((other, j) => j !== i && loose(other) === loose(name) && strict[j] !== strict[i]);
+    const siblings = names.filter((other, j) => j !== i && same(loose(other), loose(name)) && !same(strict[j]!, strict[i]!));
     stems.set(files[i]!, siblings.length ? loose(name) : strict[i]!);
   });
   return stems;

@@ -29,7 +29,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
   }
   const columns: Record<string, ColumnSpec> = {};
   for (const [c, raw] of Object.entries(d.columns)) {
-    const col = raw as { type: ColumnSpec['type']; required?: boolean; description?: string; allowed?: string[]; personal?: boolean; format?: string | string[]; scale?: number; null_values?: string[]; unit?: string; also?: string[] };
+    const col = raw as { type: ColumnSpec['type']; required?: boolean; description?: string; allowed?: string[]; personal?: boolean; format?: string | string[]; scale?: number; null_values?: string[]; unit?: string; also?: string[]; header?: string };
     if (col.format !== undefined && col.type !== 'date' && col.type !== 'timestamp') throw def.error(['columns', c, 'format'], `format applies to date and timestamp columns; ${c} is ${col.type}`);
     if (col.scale !== undefined && col.type !== 'decimal') throw def.error(['columns', c, 'scale'], `scale applies to decimal columns; ${c} is ${col.type}`);
     if (col.unit !== undefined && col.type !== 'integer' && col.type !== 'number' && col.type !== 'decimal') throw def.error(['columns', c, 'unit'], `unit applies to integer, number and decimal columns; ${c} is ${col.type}`);
@@ -45,7 +45,17 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
       ...(col.null_values ? { nullValues: col.null_values } : {}),
       ...(col.unit !== undefined ? { unit: col.unit } : {}),
       ...(col.also ? { also: col.also } : {}),
+      ...(col.header !== undefined ? { header: col.header } : {}),
     };
+  }
+  // One spelling matched exactly to two columns would leave the second's values to chance.
+  const spelledBy = new Map<string, string>();
+  for (const [c, col] of Object.entries(columns)) {
+    if (col.header === undefined) continue;
+    if (d.header === false) throw def.error(['columns', c, 'header'], 'a dataset with header: false has no header to match', 'remove it: the columns are read in their order');
+    const other = spelledBy.get(col.header.normalize('NFC'));
+    if (other) throw def.error(['columns', c, 'header'], `${other} has header ${JSON.stringify(col.header)} too`, 'give each column the header it has in the files, spelled exactly');
+    spelledBy.set(col.header.normalize('NFC'), c);
   }
   const rules: RuleSpec[] = (d.rules ?? []).map((item, i) => toRule(def, item, i, columns));
   // An allowed list without its own rule rejects other values (quarantine); a rule may say otherwise.

@@ -51,6 +51,7 @@ const ColumnObject = z.strictObject({
   format: z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'a strptime format such as "%m/%d/%Y", or a list of them' }).optional(),
   scale: z.number().int().min(0).max(18).optional(),
   null_values: z.array(z.coerce.string()).optional(),
+  header: nonEmpty.optional(),
   also: z.array(nonEmpty, { error: 'a list of the other headers the column has in the files, e.g. ["Created date (UTC)"]' }).min(1).optional(),
   unit: z.string().trim().min(1, 'a unit is the text written around the numbers, such as "$", "€" or "%"').regex(/^[^0-9]+$/, 'a unit has no digits: the text written around the numbers, such as "$", "€" or "%"').optional(),
 });

@@ -1,5 +1,6 @@
 import type { InferredColumn, InferredCsv } from './infer.js';
 import { valuesInText } from './inferred.js';
+import { headerKey } from '../pipeline/csv-header.js';
 
 /**
  * Files of one stem given to `init --from-csv` together: whether they hold one table (monthly exports
@@ -29,6 +30,26 @@ export function oneTable(a: InferredCsv, b: InferredCsv): boolean {
   // Two exports of one system share their audit columns (id, created_at, updated_by...): two columns
   // or more of their own on each side make them two tables.
   return small.columns.length - shared === 1 && large.columns.length - shared === 1 && shared * 2 > large.columns.length;
+}
+
+/**
+ * A later file of a table with its columns named as the first file's where headers are one name but
+ * for case, spaces or punctuation (`Email`, `EMAIL`): columnNames numbers those by their order, so a
+ * file ordering them otherwise would type each from the other's values.
+ */
+export function alignSpellings(first: InferredCsv, later: InferredCsv): InferredCsv {
+  const named = new Map(first.columns.map((c) => [c.header.trim(), c.name]));
+  const groups = new Map<string, InferredColumn[]>();
+  for (const c of later.columns) if (headerKey(c.header)) groups.set(headerKey(c.header), [...(groups.get(headerKey(c.header)) ?? []), c]);
+  const renamed = new Map<InferredColumn, string>();
+  for (const group of groups.values()) {
+    const names = group.map((c) => c.name);
+    const theirs = group.map((c) => named.get(c.header.trim()));
+    // Only a reordering among the group's own names: each spelling found once in the first file.
+    if (group.length < 2 || theirs.some((n) => !n || !names.includes(n)) || new Set(theirs).size < group.length) continue;
+    group.forEach((c, k) => renamed.set(c, theirs[k]!));
+  }
+  return renamed.size ? { ...later, columns: later.columns.map((c) => (renamed.has(c) ? { ...c, name: renamed.get(c)! } : c)) } : later;
 }
 
 /** Day-first forms silver reads in a date column without a format (row-rules.ts), beside ISO dates. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { Engine } from '../engine/duckdb.js';
 import { datasetForFile } from './globs.js';
-import { inspectHeader, matchHeader, quotingOf } from '../pipeline/csv-header.js';
+import { headerKey, inspectHeader, matchHeader, quotingOf } from '../pipeline/csv-header.js';
 import { headerProblem } from '../pipeline/header-problem.js';
 import { inferCsv } from './infer.js';
 import { headerElsewhere } from './layout.js';
@@ -110,9 +110,12 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
       if (!noHeader && !spec.headerless && (match.extra.length || repeated.includes(true))) {
         engine ??= await Engine.openTemporary({ threads: 2, memoryLimit: '1GB' }, 'check');
         const inferred = await inferCsv(engine, file, name);
+        // A repeat spelled otherwise than the field before it (`Amount` after `amount`) is declared with its
+        // spelling: matched by it, each keeps its values whatever order a later file gives them.
+        const spelled = (i: number) => repeated[i] && header.some((h, j) => j < i && headerKey(h) === headerKey(header[i]!) && h.trim() !== header[i]!.trim());
         add = inferred.columns
-          .filter((_, i) => match.names[i]?.startsWith('_extra_') || repeated[i])
-          .map((c) => `${c.name}: { type: ${c.type}${c.format ? `, format: ${JSON.stringify(c.format)}` : ''} }${!c.header ? '   # no name in the header' : c.header !== c.name ? `   # header ${JSON.stringify(c.header)}` : ''}`);
+          .flatMap((c, i) => (match.names[i]?.startsWith('_extra_') || repeated[i] ? [{ c, exact: spelled(i) }] : []))
+          .map(({ c, exact }) => `${c.name}: { type: ${c.type}${c.format ? `, format: ${JSON.stringify(c.format)}` : ''}${exact ? `, header: ${JSON.stringify(c.header.trim())}` : ''} }${!c.header ? '   # no name in the header' : c.header !== c.name && !exact ? `   # header ${JSON.stringify(c.header)}` : ''}`);
       }
       const outcome: SourceFileReport['outcome'] = problem
         ? spec.onMissingColumns === 'fail'

@@ -25,6 +25,11 @@ export interface ColumnSpec {
   unit?: string;
   /** Other headers of the column in the files (`also`): an export that renamed it (`Created date (UTC)` for `Created (UTC)`). */
   also?: readonly string[];
+  /**
+   * The column's header spelled exactly as the files write it (`header`): matched before any other,
+   * where two headers differ only by case, spaces or punctuation (`Email`, `EMAIL`) and fill two columns.
+   */
+  header?: string;
 }
 
 /**

@@ -1,0 +1,37 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../settings.js';
+import { isSourceFileName } from '../lake/keys.js';
+import { datasetForFile } from '../project/globs.js';
+import { closest } from '../project/closest.js';
+import type { Check } from './doctor.js';
+
+/**
+ * `doctor`'s line for each file of the sources folders that no dataset's `files` glob matches: a run
+ * ignores it without failing, so a misspelt glob would otherwise go unseen (one ⚠ line per file, with
+ * the dataset it most likely belongs to when a name is near its own).
+ */
+export async function unmatchedSources(config: Config): Promise<Check[]> {
+  const { project } = config;
+  const globs = project.datasets.flatMap((d) => d.files).join(', ');
+  const checks: Check[] = [];
+  const seen = new Set<string>();
+  for (const dir of config.sourcesDirs) {
+    const names = (await fs.readdir(dir).catch(() => [] as string[])).filter(isSourceFileName).sort();
+    for (const name of names) {
+      if (seen.has(name) || datasetForFile(project, name)) continue;
+      seen.add(name);
+      // `Report 2024-01.csv` → `report`: the name without its extension and trailing dates or numbers.
+      const stem = name.replace(/\.[^.]*$/, '').replace(/[_\-. ]*[\d_\-. ]*$/, '').toLowerCase();
+      const near = stem ? closest(stem, project.datasets.map((d) => d.name)) : undefined;
+      const where = near ? `datasets/${near}.yml` : 'the datasets/<name>.yml it belongs to';
+      checks.push({
+        area: 'sources',
+        ok: true,
+        warning: true,
+        detail: `${name} matches no dataset's files (${globs}), so runs ignore it: to include it, add ${JSON.stringify(name)} (or a glob matching it) to files: in ${where}, or add a dataset for it (\`npx datalake init <folder> --from-csv ${path.join(dir, name)}\` drafts one)`,
+      });
+    }
+  }
+  return checks;
+}
