@@ -317,8 +317,8 @@ describe('datalake doctor', () => {
       assert.equal(r.code, 0, 'a warning, not a problem');
       const lines = r.stdout.split('\n').filter((l) => l.includes('matches no dataset'));
       assert.deepEqual(lines, [
-        `  ⚠ sources        Clientes 2024-01.csv matches no dataset's files (clients*.csv, achats*.csv), so runs ignore it: to include it, add "Clientes 2024-01.csv" (or a glob matching it) to files: in datasets/clients.yml, or add a dataset for it (\`npx datalake init <folder> --from-csv ${path.join(dir, 'sources', 'Clientes 2024-01.csv')}\` drafts one)`,
-        `  ⚠ sources        stock.csv matches no dataset's files (clients*.csv, achats*.csv), so runs ignore it: to include it, add "stock.csv" (or a glob matching it) to files: in the datasets/<name>.yml it belongs to, or add a dataset for it (\`npx datalake init <folder> --from-csv ${path.join(dir, 'sources', 'stock.csv')}\` drafts one)`,
+        `  ⚠ sources        Clientes 2024-01.csv matches no dataset's files (clients*.csv, achats*.csv), so runs ignore it: to include it, add "Clientes 2024-01.csv" (or a glob matching it) to files: in datasets/clients.yml, or add a dataset for it (\`datalake init <folder> --from-csv ${path.join(dir, 'sources', 'Clientes 2024-01.csv')}\` drafts one)`,
+        `  ⚠ sources        stock.csv matches no dataset's files (clients*.csv, achats*.csv), so runs ignore it: to include it, add "stock.csv" (or a glob matching it) to files: in the datasets/<name>.yml it belongs to, or add a dataset for it (\`datalake init <folder> --from-csv ${path.join(dir, 'sources', 'stock.csv')}\` drafts one)`,
       ]);
       assert.match(r.stdout, /all good, 2 warning\(s\)/);
       const json = JSON.parse((await cli(['doctor', '--json'], env)).stdout) as { checks: { area: string; warning?: boolean; detail: string }[] };

@@ -5,6 +5,7 @@ import { isSourceFileName } from '../lake/keys.js';
 import { datasetForFile } from '../project/globs.js';
 import { closest } from '../project/closest.js';
 import type { Check } from './doctor.js';
+import { DATALAKE } from '../command-name.js';
 
 /**
  * `doctor`'s line for each file of the sources folders that no dataset's `files` glob matches: a run
@@ -29,7 +30,7 @@ export async function unmatchedSources(config: Config): Promise<Check[]> {
         area: 'sources',
         ok: true,
         warning: true,
-        detail: `${name} matches no dataset's files (${globs}), so runs ignore it: to include it, add ${JSON.stringify(name)} (or a glob matching it) to files: in ${where}, or add a dataset for it (\`npx datalake init <folder> --from-csv ${path.join(dir, name)}\` drafts one)`,
+        detail: `${name} matches no dataset's files (${globs}), so runs ignore it: to include it, add ${JSON.stringify(name)} (or a glob matching it) to files: in ${where}, or add a dataset for it (\`${DATALAKE} init <folder> --from-csv ${path.join(dir, name)}\` drafts one)`,
       });
     }
   }
