@@ -11,6 +11,7 @@ import { headerKeys, headerOption, inspectHeader, quoteOptions, quotingOf, skipO
 import { endsWithEofMark, isUtf8File, readableCopy } from '../../pipeline/csv-encoding.js';
 import { hasMixedLineEnds } from '../../pipeline/csv-file.js';
 import type { DatasetSpec } from '../../project/types.js';
+import { safeCell, safeColumnSql } from '../csv-cells.js';
 import { badRequest, HttpError, notFound, RUN_ID, unreadableObject } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
 import { livePrivacy, type Privacy } from '../project-watch.js';
@@ -187,11 +188,13 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         const columns = await db.columns(`SELECT * FROM ${source}`);
         const admin = canSeePersonal(request);
         const hidden = (column: string) => masked(column) && !admin;
-        // A CSV with nothing to mask is sent as its own lines (UTF-8), the malformed ones too, which a reading leaves out.
+        // A CSV with nothing to mask is sent as its own lines (UTF-8), the malformed ones too, which a reading leaves out:
+        // the user's own file, not made safe for a spreadsheet as the rows the server writes are (docs/api.md).
         sendsText = format === 'csv' && !columns.some((c) => hidden(c.name));
         if (sendsText) out = text;
         else {
-          const select = columns.map((c) => (hidden(c.name) ? `${str(MASK)} AS ${id(c.name)}` : id(c.name))).join(', ');
+          // Rows written anew are made safe for a spreadsheet (csv-cells.ts), the header too (a source's header is its author's text).
+          const select = columns.map((c) => `${hidden(c.name) ? str(MASK) : safeColumnSql(id(c.name), c.type)} AS ${id(safeCell(c.name))}`).join(', ');
           await fs.promises.mkdir(engine.scratchDir, { recursive: true });
           await db.copyInOrder(`COPY (SELECT ${select} FROM ${source}) TO ${str(out)} (FORMAT csv, HEADER true)`);
         }
