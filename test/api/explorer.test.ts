@@ -141,8 +141,9 @@ describe('API on a published lake: explorer, quality, runs', () => {
         for (const route of ['preview', 'download']) {
           const r = await get(`/api/lake/sources/${route}?key=${name}`);
           assert.equal(r.status, 422, `${route} ${name}`);
-          const body = await r.json() as { code: string; message: string };
+          const body = await r.json() as { code: string; error: string; message: string };
           assert.equal(body.code, 'unreadable_object', `${route} ${name}`);
+          assert.equal(body.error, 'Unprocessable Entity', `${route} ${name}: the status's name, not a bare "Error"`);
           assert.match(body.message, message, `${route} ${name}`);
           assert.doesNotMatch(body.message, new RegExp(config.dataDir.replace(/[/.]/g, '\\$&')), 'no server path in an error');
         }
@@ -192,6 +193,8 @@ describe('API on a published lake: explorer, quality, runs', () => {
     const one = await json(await get(`/api/runs/${runs[0].runId}`));
     assert.equal(one.runId, runs[0].runId);
     await expectError(await get('/api/runs/20200101T000000Z-000000'), 404, /no run/);
-    await expectError(await get('/api/runs/..%2Fx'), 400, /"id"/);
+    await expectError(await get('/api/runs/x%2Fy'), 400, /"id"/);
+    // An encoded `..` segment is refused before any route reads it.
+    await expectError(await get('/api/runs/..%2Fx'), 400, /^invalid path "\/api\/runs\/\.\.%2Fx": "\." and "\.\." segments/);
   });
 });
