@@ -1280,6 +1280,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2396,6 +2402,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2474,6 +2486,12 @@ export interface operations {
             /** @description the object as CSV */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
