@@ -15,6 +15,7 @@ import { UserError } from './errors.js';
  *   silver:combine         silver's shards are done, its merge not started
  *   gold:combine           gold's partitions are built, its other tables and KPIs not started
  *   vacuum:after-versions  a vacuum deleted the records of the versions it drops, not yet their objects
+ *   record:save            a run's record is about to be written to the lake (throw: the lake refusing it)
  */
 export function failpoint(name: string): void {
   const wanted = process.env['DATALAKE_FAILPOINT'];

@@ -226,6 +226,9 @@ describe('CLI against S3', () => {
       await fs.writeFile(path.join(dir, 'sources', 'clients.csv'), 'id_client,nom,email,date_inscription,pays\n1,A,a@b,2025-01-01,France\n');
       const r = await cli(['run'], env);
       assertOneLineError(r, /^error: cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/);
+      // Its summary does not point at a record the lake never received.
+      assert.match(r.stdout, /; record: not written \(cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\) while trying to upload runs\/\S+\.json\)\)$/m);
+      assert.doesNotMatch(r.stdout, /record: runs\//);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -553,6 +556,35 @@ describe('npm start (datalake start)', () => {
       assert.match(server.output(), /serving the last published KPIs/);
       assert.equal((await fetch(`${server.url}/api/distribution`)).status, 200);
       await server.stop();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('CLI: a run whose record the lake refuses', () => {
+  test('its summary says the record was not written and why, in text and (on stderr) with --json', async () => {
+    const { env, dir } = await tempConfig();
+    try {
+      assert.equal((await cli(['generate', '--clients', '20', '--achats', '200'], env)).code, 0);
+      const failed = await cli(['run'], { ...env, DATALAKE_FAILPOINT: 'throw:record:save,throw:task:gold' });
+      assertOneLineError(failed, /^error: injected failure at failpoint task:gold$/);
+      const runId = /^run (\S+) failed in /m.exec(failed.stdout)?.[1];
+      assert.ok(runId, failed.stdout);
+      assert.match(failed.stdout, new RegExp(`^run ${runId} failed in .*; record: not written \\(injected failure at failpoint record:save\\)\\)$`, 'm'));
+      assert.doesNotMatch(failed.stdout, /record: runs\/|--resume/, 'no record to show or resume');
+      assert.deepEqual(JSON.parse((await cli(['runs', '--json'], env)).stdout), [], 'indeed none in the lake');
+
+      const json = await cli(['run', '--json'], { ...env, DATALAKE_FAILPOINT: 'throw:record:save' });
+      assert.equal(json.code, 0, json.stderr);
+      const summary = JSON.parse(json.stdout);
+      assert.equal(summary.state, 'completed');
+      assert.match(json.stderr, new RegExp(`^warning: run ${summary.runId}: record: not written \\(injected failure at failpoint record:save\\)$`, 'm'));
+
+      // Written: the summary names it.
+      const ok = await cli(['run'], env);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stdout, /; record: runs\/\S+\.json\)$/m);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

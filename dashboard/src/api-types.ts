@@ -494,9 +494,11 @@ export interface components {
         /** @description Every 4xx and 5xx answer. */
         Error: {
             statusCode: number;
-            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unreadable_object, unknown_kpi, unknown_version, version_incompatible, not_published, lake_busy, not_resumable, body_too_large, rate_limited, unavailable, internal */
+            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unreadable_object, unknown_kpi, unknown_version, version_incompatible, not_published, lake_busy, not_resumable, body_too_large, unsupported_media_type, rate_limited, unavailable, internal */
             code: string;
+            /** @description the status's reason phrase: Bad Request, Unprocessable Entity, Unsupported Media Type... */
             error: string;
+            /** @description one line: what is wrong and what to do */
             message: string;
         };
         Label: {
@@ -1278,6 +1280,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2394,6 +2402,12 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2472,6 +2486,12 @@ export interface operations {
             /** @description the object as CSV */
             200: {
                 headers: {
+                    /** @description the lake version the rows come from (see /api/versions) */
+                    "X-Data-Version"?: number;
+                    /** @description when that version was committed */
+                    "X-Data-Committed-At"?: string;
+                    /** @description passed, or approved after a failed audit */
+                    "X-Data-Audit"?: "passed" | "approved";
                     [name: string]: unknown;
                 };
                 content: {

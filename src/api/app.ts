@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
@@ -11,11 +11,12 @@ import rateLimit from '@fastify/rate-limit';
 import helmet, { type HelmetOptions } from 'helmet';
 import { pino } from 'pino';
 import type { Config } from '../config.js';
-import { noLocalPaths } from '../errors.js';
 import type { ApiServices } from './services.js';
 import { BROTLI, COMPRESS_THRESHOLD, COMPRESSIBLE, ENCODINGS } from './compression.js';
-import { codeForStatus, HttpError, schemaError } from './http-errors.js';
+import { clientError, errorHandler, frameworkError, notFoundHandler } from './error-replies.js';
+import { badRequest, HttpError, schemaError } from './http-errors.js';
 import { BODY_LIMIT, parseJsonBody } from './json-body.js';
+import { pathProblem } from './path-check.js';
 import { cachedKpiReads } from './kpi-answer.js';
 import { kpiQueryDefaults } from './kpi-schema.js';
 import { checkQueryHook } from './query-check.js';
@@ -68,17 +69,8 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
     logger: false,
     // Errors Fastify answers before routing (a URL that does not decode, a header too large) in the
     // API's shape too: `{ statusCode, code, error, message }`.
-    frameworkErrors: (error, _request, reply) => {
-      const status = error.statusCode ?? 400;
-      const answer = reply as unknown as { code(n: number): { send(body: unknown): unknown } };
-      void answer.code(status).send({ statusCode: status, code: codeForStatus(status), error: httpReason(status), message: error.message });
-    },
-    clientErrorHandler: (error, socket) => {
-      if (!socket.writable) return;
-      const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const body = JSON.stringify({ statusCode: status, code: 'bad_parameter', error: status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', message: status === 431 ? 'the request line and headers are too large (a query string of more than about 16 KB?)' : 'the request could not be read' });
-      socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
     // One log line per request would cost more than serving a cached KPI; errors are still logged
     // (with the method and URL rather than a request id: no child logger per request either).
     logController: new LogController({ disableRequestLogging: true }),
@@ -86,7 +78,9 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false, verbose: true } },
     schemaErrorFormatter: schemaError,
   });
-  app.removeContentTypeParser('application/json');
+  // Bodies are JSON only: Fastify's text/plain parser handed a route a string its schema then refused
+  // as "must be object", a 400 where the remedy is the content type (415, error-replies.ts).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   for (const [name, service] of Object.entries(services)) app.decorate(name, service);
   app.decorate('serverLog', log);
@@ -112,30 +106,8 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
     if (!route.config?.checksQuery && !hooks.includes(checkQueryHook)) route.preHandler = [checkQueryHook, ...hooks];
   });
 
-  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
-    if (error instanceof HttpError) {
-      reply.headers(error.headers);
-      // The server's own files (the SQLite store, the lake folder) are no business of a client's.
-      const message = error.statusCode >= 500 ? noLocalPaths(error.message) : error.message;
-      return reply.code(error.statusCode).send({ statusCode: error.statusCode, code: error.code, error: httpReason(error.statusCode), message });
-    }
-    const status = error.statusCode ?? 500;
-    // Fastify's own words name no limit and no remedy.
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply.code(415).send({ statusCode: 415, code: codeForStatus(415), error: httpReason(415), message: `a body of content-type ${request.headers['content-type'] ?? '(none)'} is not read: send a JSON object with content-type: application/json` });
-    }
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ statusCode: 413, code: 'body_too_large', error: httpReason(413), message: `the body is too large: send a JSON object of at most ${BODY_LIMIT / 1024} KiB (such as {"flow": "pipeline"})` });
-    }
-    if (status >= 500) {
-      log.error({ err: error, method: request.method, url: request.url }, 'request failed');
-      return reply.code(500).send({ statusCode: 500, code: 'internal', error: 'Internal Server Error', message: 'internal error (see the server log)' });
-    }
-    return reply.code(status).send({ statusCode: status, code: codeForStatus(status), error: httpReason(status), message: error.message });
-  });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ statusCode: 404, code: 'not_found', error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}: see /api for the endpoints` }),
-  );
+  app.setErrorHandler(errorHandler(log));
+  app.setNotFoundHandler(notFoundHandler);
 
   await app.register(swagger, {
     // Shared schemas become components named by their $id (`#/components/schemas/Run`), not def-0, def-1...
@@ -233,7 +205,9 @@ async function registerProtections(app: FastifyInstance, server: Config['server'
   const headersNoCsp = helmetHeaders({ ...HELMET, contentSecurityPolicy: false });
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(NO_CSP(request.url) ? headersNoCsp : headers);
-    done();
+    // As the client sent it: a test's inject() resolves `..` before the server sees it.
+    const problem = pathProblem(request.raw.url ?? '');
+    done(problem ? badRequest(problem) : undefined);
   });
   // Before the plugin below, whose own onRoute hook reads this route option.
   app.addHook('onRoute', (route) => {
@@ -292,8 +266,4 @@ function operationId(method: string, url: string): string {
 /** The routes a key opens once keys are set: the explorer, starting a run, the queue dashboard. */
 function needsKey(method: string, url: string): boolean {
   return url.startsWith('/api/lake') || url.startsWith('/admin/') || (method === 'POST' && url === '/api/runs');
-}
-
-function httpReason(status: number): string {
-  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error';
 }

@@ -21,11 +21,12 @@ export type ErrorCode =
   | 'lake_busy'
   | 'not_resumable'
   | 'body_too_large'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'unavailable'
   | 'internal';
 
-const BY_STATUS: Record<number, ErrorCode> = { 400: 'bad_parameter', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'lake_busy', 413: 'body_too_large', 429: 'rate_limited', 503: 'unavailable' };
+const BY_STATUS: Record<number, ErrorCode> = { 400: 'bad_parameter', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'lake_busy', 413: 'body_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 503: 'unavailable' };
 
 export function codeForStatus(status: number): ErrorCode {
   return BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_parameter');
@@ -61,13 +62,15 @@ const PATTERN_FORMS: Record<string, string> = {
 export const NOTHING_PUBLISHED = `no KPI has been published yet: run the pipeline (\`${DATALAKE} run\`) first`;
 
 /** A request's schema failure as one line naming the parameter (ajv's first error: `allErrors` is off). */
-export function schemaError(errors: readonly { keyword: string; params: object; instancePath: string; message?: string; data?: unknown }[], dataVar: string): Error {
+export function schemaError(errors: readonly { keyword: string; params: object; instancePath: string; message?: string; data?: unknown; parentSchema?: object }[], dataVar: string): Error {
   const e = errors[0]!;
-  const where = dataVar === 'querystring' ? 'query parameter' : dataVar === 'params' ? 'path parameter' : dataVar;
+  const where = dataVar === 'querystring' ? 'query parameter' : dataVar === 'params' ? 'path parameter' : dataVar === 'body' ? 'body field' : dataVar;
   const param = (e.params as { additionalProperty?: string; missingProperty?: string }).additionalProperty
     ?? (e.params as { missingProperty?: string }).missingProperty
     ?? e.instancePath.replace(/^\//, '');
-  if (e.keyword === 'additionalProperties') return new Error(`unknown ${where} "${param}"`);
+  // A body's fields are few and not in the URL to compare with: the ones it takes are said.
+  const fields = dataVar === 'body' ? Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) : [];
+  if (e.keyword === 'additionalProperties') return new Error(`unknown ${where} "${param}"${fields.length ? `: the body takes ${fields.join(', ')}` : ''}`);
   if (e.keyword === 'required') return new Error(`missing ${where} "${param}"`);
   // `?limit=5&limit=6` is parsed as a list (ajv's `verbose` gives the value): no parameter takes one.
   if (dataVar === 'querystring' && Array.isArray(e.data)) {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { versionHeaders } from './data-version.js';
 import { acceptedEncoding, COMPRESS_THRESHOLD, COMPRESSIBLE, encode, type Encoding } from './compression.js';
 import type { Kpi } from '../project/types.js';
 import { cacheKey, type KpiQuery, type KpiResponse, type KpiService } from './kpi-service.js';
@@ -32,11 +33,7 @@ function prepare(kpi: Kpi, response: KpiResponse): Prepared {
   if (p) return p;
   const common: Record<string, string> = { 'cache-control': 'no-cache' };
   if (response.servedFrom === 'lake') common['x-served-from'] = 'lake';
-  if (response.data) {
-    common['x-data-version'] = String(response.data.version);
-    common['x-data-committed-at'] = response.data.committedAt;
-    common['x-data-audit'] = response.data.audit;
-  }
+  Object.assign(common, versionHeaders(response.data));
   if (response.etag) common['etag'] = response.etag;
   const bytes = Buffer.from(response.body);
   const compressible = COMPRESSIBLE.test(response.contentType) && bytes.length >= COMPRESS_THRESHOLD;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Row } from '../engine/duckdb.js';
 import type { Kpi } from '../project/types.js';
 import type { Condition, DataVersion, ReadOptions, ServingStore } from '../serving/index.js';
+import { safeCell } from './csv-cells.js';
 import { badRequest, HttpError, NOTHING_PUBLISHED, notPublished, unavailable } from './http-errors.js';
 import { DATALAKE } from '../command-name.js';
 
@@ -268,11 +269,12 @@ export function readOptions(kpi: Kpi, q: KpiQuery, rangeSample?: string): { wher
   return { where, ...(q.limit !== undefined ? { limit: q.limit } : {}), ...(q.offset !== undefined ? { offset: q.offset } : {}) };
 }
 
+/** A KPI's rows as CSV, header first; no cell a spreadsheet would run as a formula (csv-cells.ts). */
 export function toCsv(columns: string[], rows: Row[]): string {
   const cell = (v: unknown) => {
     if (v === null || v === undefined) return '';
-    const s = String(v);
+    const s = safeCell(String(v));
     return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
   };
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
+  return [columns.map(cell).join(','), ...rows.map((r) => columns.map((c) => cell(r[c])).join(','))].join('\n') + '\n';
 }

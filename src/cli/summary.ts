@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
-import type { RunRecord as RunSummary } from '../flows/record.js';
+import type { RecordOutcome, RunRecord as RunSummary } from '../flows/record.js';
 import type { VacuumDetails } from '../maintenance/task.js';
 import type { QualityCheck } from '../pipeline/cleaning.js';
 import { thousandsCommasHint } from '../pipeline/option-hints.js';
@@ -10,7 +10,7 @@ import { humanBytes, humanCount, rate } from './format.js';
 import { DATALAKE } from '../command-name.js';
 
 /** The end-of-run table: per stage rows in, rows out, rows quarantined, bytes, seconds. */
-export function renderSummary(summary: RunSummary, project?: Project): string {
+export function renderSummary(summary: RunSummary, project?: Project, saved?: RecordOutcome): string {
   const table = new Table({
     head: ['stage', 'rows in', 'rows out', 'quarantined', 'bytes', 'seconds', 'rows/s'],
     colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
@@ -114,9 +114,15 @@ export function renderSummary(summary: RunSummary, project?: Project): string {
   const resumed = summary.resumes?.filter((r) => r.startedAt).at(-1);
   if (resumed) lines.push(`resumed from task ${resumed.from ?? 'none'}${resumed.reused?.length ? `: ${resumed.reused.join(', ')} reused from the earlier attempt (their figures above are that attempt's)` : ''}`);
   lines.push(
-    `run ${summary.runId} ${summary.state} in ${summary.seconds.toFixed(2)} s, peak memory ${humanBytes(summary.peakRssBytes)} (lake: ${summary.lake}; record: runs/${summary.runId}.json)`,
+    `run ${summary.runId} ${summary.state} in ${summary.seconds.toFixed(2)} s, peak memory ${humanBytes(summary.peakRssBytes)} (lake: ${summary.lake}; record: ${recordSaid(summary.runId, saved)})`,
   );
   return lines.join('\n');
+}
+
+/** Where the run's record is, or that it is not there: `runs <id>` and the API cannot show a record the lake refused. */
+export function recordSaid(runId: string, saved: RecordOutcome | undefined): string {
+  if (saved && !saved.written) return `not written (${saved.reason})`;
+  return `runs/${runId}.json${saved?.stale ? ` as an earlier save left it, not updated at the end (${saved.stale}): it may still say running` : ''}`;
 }
 
 /** What a vacuum deleted (or would), each object with its size; what a compaction joined. */

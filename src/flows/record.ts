@@ -1,4 +1,5 @@
 import { errorMessage, UserError } from '../errors.js';
+import { failpoint } from '../failpoints.js';
 import { isRunRecordKey, readJson, runRecord, writeJson, type ObjectStore } from '../lake/index.js';
 import type { AlertDelivery } from '../ops/alerts.js';
 import type { StageResult } from '../pipeline/context.js';
@@ -119,12 +120,28 @@ export function errorInfo(err: unknown): { message: string; hint?: string } {
   return { message: errorMessage(err), ...(err instanceof UserError && err.hint ? { hint: err.hint } : {}) };
 }
 
+/**
+ * Whether a run's record is in the lake as the run ended, for its summary, which must not point at a
+ * record that is not there: written, never written, or left as an earlier save wrote it.
+ */
+export type RecordOutcome = { written: true; stale?: string } | { written: false; reason: string };
+
 /** Keeps a run's record and writes it to the lake after each change. */
 export class RunRecorder {
+  /** Whether a save ever succeeded, and why the last one failed (cleared by a save that succeeds). */
+  private saved = false;
+  private saveError: string | undefined;
+
   constructor(
     private readonly lake: ObjectStore,
     readonly record: RunRecord,
   ) {}
+
+  /** Where the record stands after the saves so far; `unsaved`: why nothing was saved when none was tried. */
+  outcome(unsaved = 'the run ended before it wrote it'): RecordOutcome {
+    if (!this.saved) return { written: false, reason: this.saveError ?? unsaved };
+    return this.saveError ? { written: true, stale: this.saveError } : { written: true };
+  }
 
   log(level: LogLine['level'], message: string, task?: string): void {
     this.record.logs.push({ time: new Date().toISOString(), level, ...(task ? { task } : {}), message });
@@ -168,9 +185,13 @@ export class RunRecorder {
   async save(): Promise<void> {
     this.record.peakRssBytes = process.resourceUsage().maxRSS * 1024;
     try {
+      failpoint('record:save');
       await writeJson(this.lake, runRecord(this.record.runId), this.record);
-    } catch {
-      // reported to the caller through the run's result
+      this.saved = true;
+      this.saveError = undefined;
+    } catch (err) {
+      // Reported to the caller through outcome(): the run's summary says the record is missing or stale.
+      this.saveError = errorMessage(err).split('\n')[0];
     }
   }
 }

@@ -15,7 +15,7 @@ import { alertRunEnd } from '../ops/run-alerts.js';
 import { openServingStore, type ServingStore } from '../serving/index.js';
 import { FLOWS, type FlowName, type TaskName } from './definitions.js';
 import { LakeLock, type LockOptions } from './lock.js';
-import { errorInfo, newRunRecord, readRun, RunRecorder, type RunParameters, type RunRecord } from './record.js';
+import { errorInfo, newRunRecord, readRun, RunRecorder, type RecordOutcome, type RunParameters, type RunRecord } from './record.js';
 import { CancelledError, withRetries } from './retries.js';
 import { RunJournal } from './journal.js';
 import { assessResume, NotResumableError, refuseQueued, takeUpRecord } from './resume.js';
@@ -53,6 +53,13 @@ export interface FlowOptions extends Omit<RunParameters, 'trigger'> {
   serving?: ServingStore;
 }
 
+/** A run's record, the error that failed it, and whether that record is in the lake (its summary says so). */
+export interface FlowResult {
+  summary: RunRecord;
+  error?: unknown;
+  record?: RecordOutcome;
+}
+
 /** Builds the shard runner of one attempt of a task (see pipeline/shards.ts). */
 export type ShardRunnerFactory = (ctx: RunContext, recorder: RunRecorder, task: TaskName, attempt: number) => ShardRunner;
 
@@ -61,7 +68,7 @@ export type ShardRunnerFactory = (ctx: RunContext, recorder: RunRecorder, task: 
  * (exponential backoff) for transient failures, and records every attempt and log line. A task that
  * fails for another reason (bad data, failed quality rule, a bug) fails the run at once.
  */
-export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecord; error?: unknown }> {
+export async function runFlow(options: FlowOptions): Promise<FlowResult> {
   const { config } = options;
   const lake = options.lake ?? openObjectStore(config);
   const ctx = new RunContext(config, lake, options.progress ?? silentProgress, options.resume ?? options.runId);
@@ -198,8 +205,13 @@ export async function runFlow(options: FlowOptions): Promise<{ summary: RunRecor
     // In the background: the run returns now; the delivery is added to its record when it is done.
     alertRunEnd(config, lake, recorder);
   }
-  return error === undefined ? { summary: record } : { summary: record, error };
+  // A run that never held the lake is not saved at its end: whatever a retry saved before says it is running.
+  const outcome = lock ? recorder.outcome() : recorder.outcome(NEVER_HELD);
+  const saved: RecordOutcome = !lock && outcome.written ? { written: true, stale: NEVER_HELD } : outcome;
+  return error === undefined ? { summary: record, record: saved } : { summary: record, error, record: saved };
 }
+
+const NEVER_HELD = 'the run stopped before it held the lake';
 
 /** Shards in this process, one after the other, each recorded as a task with its attempt. */
 const inlineShards: ShardRunnerFactory = (ctx, recorder, task, taskAttempt) => {
@@ -239,9 +251,13 @@ export function shardRows(output: unknown): { rows?: number } {
  * Resumes a failed or cancelled run: its flow and parameters are read from its record, then
  * {@link runFlow} continues it (see flows/resume.ts). Refusals are NotResumableErrors.
  */
-export async function resumeFlow(options: Omit<FlowOptions, 'flow' | 'fullRefresh' | 'strict' | 'resume' | 'runId'> & { resume: string }): Promise<{ summary: RunRecord; error?: unknown }> {
+export async function resumeFlow(options: Omit<FlowOptions, 'flow' | 'fullRefresh' | 'strict' | 'resume' | 'runId'> & { resume: string }): Promise<FlowResult> {
   const lake = options.lake ?? openObjectStore(options.config);
-  const refused = (error: unknown) => ({ summary: newRunRecord({ runId: options.resume, flow: 'pipeline', state: 'failed', lake: lake.description, owner: LakeLock.owner(), tasks: [], options: {} }), error });
+  const refused = (error: unknown): FlowResult => ({
+    summary: newRunRecord({ runId: options.resume, flow: 'pipeline', state: 'failed', lake: lake.description, owner: LakeLock.owner(), tasks: [], options: {} }),
+    error,
+    record: { written: false, reason: 'the resume did not start' },
+  });
   let earlier: RunRecord | undefined;
   try {
     earlier = /^[0-9A-Za-z.-]{1,64}$/.test(options.resume) ? await readRun(lake, options.resume) : undefined;

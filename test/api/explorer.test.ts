@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Config } from '../../src/config.js';
 import { Engine } from '../../src/engine/duckdb.js';
 import { expectError, json } from '../support/http.js';
+import { runPipeline } from '../support/run.js';
 import { publishedShop, type PublishedShop } from '../support/published-shop.js';
 
 /** The lake explorer, the quality report and the run history of a server on a published shop. */
@@ -141,8 +142,9 @@ describe('API on a published lake: explorer, quality, runs', () => {
         for (const route of ['preview', 'download']) {
           const r = await get(`/api/lake/sources/${route}?key=${name}`);
           assert.equal(r.status, 422, `${route} ${name}`);
-          const body = await r.json() as { code: string; message: string };
+          const body = await r.json() as { code: string; error: string; message: string };
           assert.equal(body.code, 'unreadable_object', `${route} ${name}`);
+          assert.equal(body.error, 'Unprocessable Entity', `${route} ${name}: the status's name, not a bare "Error"`);
           assert.match(body.message, message, `${route} ${name}`);
           assert.doesNotMatch(body.message, new RegExp(config.dataDir.replace(/[/.]/g, '\\$&')), 'no server path in an error');
         }
@@ -192,6 +194,30 @@ describe('API on a published lake: explorer, quality, runs', () => {
     const one = await json(await get(`/api/runs/${runs[0].runId}`));
     assert.equal(one.runId, runs[0].runId);
     await expectError(await get('/api/runs/20200101T000000Z-000000'), 404, /no run/);
-    await expectError(await get('/api/runs/..%2Fx'), 400, /"id"/);
+    await expectError(await get('/api/runs/x%2Fy'), 400, /"id"/);
+    // An encoded `..` segment is refused before any route reads it.
+    await expectError(await get('/api/runs/..%2Fx'), 400, /^invalid path "\/api\/runs\/\.\.%2Fx": "\." and "\.\." segments/);
+  });
+
+  // Last: it commits a second version.
+  test('previews, downloads and the comparison say which lake version their numbers come from, as KPI answers do', async () => {
+    const version = (r: Response) => [r.headers.get('x-data-version'), r.headers.get('x-data-audit'), Number.isNaN(Date.parse(r.headers.get('x-data-committed-at') ?? '')) ? null : 'date'];
+    assert.deepEqual(version(await get('/api/ca_par_pays')), ['1', 'passed', 'date']);
+    const kpiObject = async () => ((await json(await get('/api/lake/gold'))).objects.map((o: { key: string }) => o.key) as string[]).find((k) => k.startsWith('kpi_ca_par_pays/'))!;
+    const first = await kpiObject();
+    for (const route of ['preview', 'download']) assert.deepEqual(version(await get(`/api/lake/gold/${route}?key=${first}`)), ['1', 'passed', 'date'], route);
+    assert.deepEqual(version(await get('/api/compare?kpi=ca_par_pays&n=1')), ['1', 'passed', 'date']);
+
+    // A later purchase: version 2 holds a new table of the KPI, version 1 alone the old one.
+    await fs.writeFile(path.join(config.sourcesDir, 'achats_late.csv'), 'id_achat,id_client,date_achat,montant,produit\n9900002,1,2026-01-03 10:00:00,12.50,Phone\n');
+    assert.equal((await runPipeline({ config })).error, undefined);
+    const second = await kpiObject();
+    assert.notEqual(second, first);
+    assert.deepEqual(version(await get(`/api/lake/gold/preview?key=${second}`)), ['2', 'passed', 'date']);
+    assert.deepEqual(version(await get(`/api/lake/gold/download?key=${first}`)), ['1', 'passed', 'date'], 'an object only an older version holds: that version');
+    assert.deepEqual(version(await get('/api/compare?kpi=ca_par_pays&n=1')), ['2', 'passed', 'date']);
+    // A source file belongs to no version: no header rather than a wrong one.
+    const sources = (await json(await get('/api/lake/sources'))).objects.map((o: { key: string }) => o.key) as string[];
+    assert.deepEqual(version(await get(`/api/lake/sources/preview?key=${sources[0]}`)), [null, null, null]);
   });
 });

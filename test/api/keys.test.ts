@@ -82,7 +82,7 @@ describe('API with API_KEY set', () => {
     const admin = { authorization: 'Bearer s3cret-key' };
     await expectError(await post({ flow: 'pipeline' }), 401, /Bearer/);
     await expectError(await post({ flow: 'pipeline' }, { authorization: 'Bearer wrong' }), 401, /^the API key given is not valid: send an admin key/);
-    await expectError(await post({ flow: 'nope' }, admin), 400, /invalid body "flow": must be one of .*bronze_ingestion_flow/);
+    await expectError(await post({ flow: 'nope' }, admin), 400, /invalid body field "flow": must be one of .*bronze_ingestion_flow/);
     // A query parameter is refused as on every GET route, not ignored (`?flow=` is not the body).
     const withQuery = await fetch(`${url}/api/runs?flow=gold_ingestion_flow`, { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: '{}' });
     await expectError(withQuery, 400, /^unknown query parameter "flow"$/);

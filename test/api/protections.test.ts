@@ -80,8 +80,19 @@ describe('API protections: security headers, CORS, body size, rate limit', () =>
     const post = (contentType: string, payload: string) => app.inject({ method: 'POST', url: '/api/runs', headers: { 'content-type': contentType }, payload });
     try {
       const xml = await post('application/xml', '<flow/>');
-      assert.deepEqual([xml.statusCode, xml.json().code], [415, 'bad_parameter']);
+      assert.deepEqual([xml.statusCode, xml.json().code, xml.json().error], [415, 'unsupported_media_type', 'Unsupported Media Type']);
       assert.match(xml.json().message, /content-type application\/xml is not read: send a JSON object with content-type: application\/json/);
+      // Text is no JSON either, even when it reads as JSON: the type is what is wrong (it was a 400 "must be object").
+      for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        const r = await post(type, '{"flow":"pipeline"}');
+        assert.deepEqual([r.statusCode, r.json().code], [415, 'unsupported_media_type'], type);
+        assert.equal(r.json().message, `a body of content-type ${type.split(';')[0]} is not read: send a JSON object with content-type: application/json`);
+      }
+      // A body that is JSON but not what the route takes names the field, and the fields it takes.
+      const unknown = await post('application/json', '{"flows":"pipeline"}');
+      assert.deepEqual([unknown.statusCode, unknown.json().code, unknown.json().error], [400, 'bad_parameter', 'Bad Request']);
+      assert.equal(unknown.json().message, 'unknown body field "flows": the body takes flow, full_refresh, resume');
+      assert.equal((await post('application/json', '{"full_refresh":"yes"}')).json().message, 'invalid body field "full_refresh": must be boolean');
       // Valid JSON with a key that would reach the prototype: said so, not "not valid JSON".
       const proto = await post('application/json', '{"flow":"pipeline","__proto__":{"x":1}}');
       assert.deepEqual([proto.statusCode, proto.json().code], [400, 'bad_parameter']);
@@ -92,6 +103,51 @@ describe('API protections: security headers, CORS, body size, rate limit', () =>
       assert.equal(broken.statusCode, 400);
       assert.match(broken.json().message, /^the body is not valid JSON \(.+\): send a JSON object/);
       assert.equal((await post('application/json', '[[[[' + '['.repeat(60_000))).statusCode, 400);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('a path with an empty, "." or ".." segment, plain or percent-encoded, is a 400 JSON error, never a route or a file it would resolve to', async () => {
+    const app = await createApp(config);
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.server.address() as { port: number };
+      // As sent: fetch() and inject() resolve `..` before the request leaves.
+      const raw = (path: string) =>
+        new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), body }));
+          });
+          req.on('error', reject).end();
+        });
+      const cases: [string, string][] = [
+        ['//api/kpis', 'ask for the path itself, such as /api/kpis'],
+        ['//api/ca_par_pays', 'such as /api/ca_par_pays'],
+        ['/api//kpis', 'such as /api/kpis'],
+        ['/api/../health', 'such as /health'],
+        ['/api/./health', 'such as /api/health'],
+        ['/api/%2e%2e/health', 'such as /health'],
+        ['/api/%2E%2E/%2E%2E/etc/passwd', 'such as /etc/passwd'],
+        ['/..%2f..%2fpackage.json', 'such as /package.json'],
+        ['/assets/..%5c..%5cpackage.json', 'such as /package.json'],
+        ['/../../../etc/passwd', 'such as /etc/passwd'],
+        ['/docs/static/../../../package.json', 'such as /package.json'],
+        ['/api/kpis/..%2f..%2fhealth?x=1', 'such as /health'],
+        ['/api/lake/sources/..', 'such as /api/lake'],
+      ];
+      for (const [path, hint] of cases) {
+        const r = await raw(path);
+        assert.equal(r.status, 400, `${path}: ${r.body.slice(0, 200)}`);
+        assert.match(r.type, /^application\/json/, path);
+        const body = JSON.parse(r.body) as { statusCode: number; code: string; error: string; message: string };
+        assert.deepEqual([body.statusCode, body.code, body.error], [400, 'bad_parameter', 'Bad Request'], path);
+        assert.ok(body.message.startsWith(`invalid path ${JSON.stringify(path.split('?')[0])}: `) && body.message.includes(hint), `${path}: ${body.message}`);
+        assert.doesNotMatch(r.body, /"name":\s*"datalake"|root:/, 'no file from outside');
+      }
+      // What is fine stays fine: a trailing slash, a dot in a name, an encoded character.
+      for (const [path, status] of [['/health', 200], ['/docs/', 200], ['/.well-known/x', 404], ['/api/kpis/ca%5Fpar%5Fpays', 200]] as const) assert.equal((await raw(path)).status, status, path);
     } finally {
       await app.close();
     }

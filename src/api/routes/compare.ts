@@ -5,6 +5,8 @@ import { sqlString as str } from '../../engine/duckdb.js';
 import { tableObject } from '../../pipeline/gold/index.js';
 import { readStates } from '../../pipeline/states.js';
 import { notFound, NOTHING_PUBLISHED, notPublished } from '../http-errors.js';
+import { readVersion } from '../../lake/index.js';
+import { dataVersionOf, VERSION_HEADERS, versionHeaders } from '../data-version.js';
 import { lakeCall } from '../lake-call.js';
 import { body, errors } from '../schemas.js';
 
@@ -25,13 +27,16 @@ export default async function compareRoutes(app: FastifyInstance): Promise<void>
           required: ['kpi'],
           additionalProperties: false,
         },
-        response: { 200: body('Comparison'), ...errors(400, 404, 429, 503) },
+        response: { 200: { ...body('Comparison'), headers: VERSION_HEADERS }, ...errors(400, 404, 429, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { kpi: name, n } = request.query as { kpi: string; n: number };
       const kpi = kpis.find(name);
       if ((await kpis.version()) === undefined) throw notPublished(NOTHING_PUBLISHED);
+      // Both sides read the published version, which the KPI routes serve and the headers name; the lake's
+      // current one only when the published one is no longer kept.
+      const published = (await serving.lastPublish().catch(() => undefined))?.data;
       const servingTimes: number[] = [];
       for (let i = 0; i < n; i++) {
         const start = performance.now();
@@ -41,7 +46,8 @@ export default async function compareRoutes(app: FastifyInstance): Promise<void>
       }
       const db = await engine.db();
       // Which object holds the KPI in the current version is resolved once; each read fetches and decodes it.
-      const { gold } = await lakeCall(() => readStates(lake, config.project));
+      const { gold, version } = await lakeCall(async () => readStates(lake, config.project, (published && (await readVersion(lake, published.version))) || undefined));
+      reply.headers(versionHeaders(published ?? (version && dataVersionOf(version))));
       if (!gold?.objects[kpi.table]) throw notFound(`gold has no ${kpi.table}: run the pipeline`);
       const key = tableObject(gold, kpi.table);
       const lakeTimes: number[] = [];

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { VERSION_HEADERS } from '../data-version.js';
 import { send } from '../kpi-answer.js';
 import { RESERVED_PARAMETERS } from '../../project/load.js';
 import type { Kpi } from '../../project/types.js';
@@ -12,9 +13,7 @@ const errorResponses = errors(400, 404, 503);
 
 /** Which version of the lake a KPI answer comes from: on every answer, in the OpenAPI document too. */
 const DATA_HEADERS = {
-  'X-Data-Version': { type: 'integer', description: 'the lake version the rows come from (see /api/versions)' },
-  'X-Data-Committed-At': { type: 'string', format: 'date-time', description: 'when that version was committed' },
-  'X-Data-Audit': { type: 'string', enum: ['passed', 'approved'], description: 'passed, or approved after a failed audit' },
+  ...VERSION_HEADERS,
   ETag: { type: 'string', description: 'a hash of the answer: sent back in If-None-Match, an unchanged answer is a 304 without a body' },
 };
 

@@ -11,6 +11,9 @@ import { headerKeys, headerOption, inspectHeader, quoteOptions, quotingOf, skipO
 import { endsWithEofMark, isUtf8File, readableCopy } from '../../pipeline/csv-encoding.js';
 import { hasMixedLineEnds } from '../../pipeline/csv-file.js';
 import type { DatasetSpec } from '../../project/types.js';
+import type { DataVersion } from '../../serving/index.js';
+import { safeCell, safeColumnSql } from '../csv-cells.js';
+import { VERSION_HEADERS, versionHeaders, versionHolding } from '../data-version.js';
 import { badRequest, HttpError, notFound, RUN_ID, unreadableObject } from '../http-errors.js';
 import { MASK, Redactor } from '../redact.js';
 import { livePrivacy, type Privacy } from '../project-watch.js';
@@ -127,13 +130,14 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
           column: { type: 'string', maxLength: 200 },
           value: { type: 'string', maxLength: 1000 },
         }),
-        response: { 200: body('Preview'), ...errors(400, 401, 403, 404, 422, 503) },
+        response: { 200: { ...body('Preview'), headers: VERSION_HEADERS }, ...errors(400, 401, 403, 404, 422, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { bucket } = request.params as { bucket: Bucket };
       const q = request.query as { key: string; limit: number; column?: string; value?: string };
-      const { source, cleanup, format, unreadable } = await openObject(bucket, q.key);
+      const { source, cleanup, format, unreadable, data } = await openObject(bucket, q.key);
+      reply.headers(versionHeaders(data));
       const masked = await maskerFor(bucket, q.key);
       try {
         const db = await engine.db();
@@ -174,11 +178,12 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/api/lake/:bucket/download',
-    { schema: { summary: 'Download a CSV or Parquet object as CSV', tags: ['lake'], params: bucketParam, querystring: keyQuery(), response: { 200: { description: 'the object as CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, ...errors(400, 401, 403, 404, 422, 503) } } },
+    { schema: { summary: 'Download a CSV or Parquet object as CSV', tags: ['lake'], params: bucketParam, querystring: keyQuery(), response: { 200: { description: 'the object as CSV', headers: VERSION_HEADERS, content: { 'text/csv': { schema: { type: 'string' } } } }, ...errors(400, 401, 403, 404, 422, 503) } } },
     async (request, reply) => {
       const { bucket } = request.params as { bucket: Bucket };
       const { key } = request.query as { key: string };
-      const { source, format, text, cleanup, unreadable } = await openObject(bucket, key);
+      const { source, format, text, cleanup, unreadable, data } = await openObject(bucket, key);
+      reply.headers(versionHeaders(data));
       const masked = await maskerFor(bucket, key);
       let out = path.join(engine.scratchDir, `${randomUUID()}.csv`);
       let sendsText = false;
@@ -187,11 +192,13 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
         const columns = await db.columns(`SELECT * FROM ${source}`);
         const admin = canSeePersonal(request);
         const hidden = (column: string) => masked(column) && !admin;
-        // A CSV with nothing to mask is sent as its own lines (UTF-8), the malformed ones too, which a reading leaves out.
+        // A CSV with nothing to mask is sent as its own lines (UTF-8), the malformed ones too, which a reading leaves out:
+        // the user's own file, not made safe for a spreadsheet as the rows the server writes are (docs/api.md).
         sendsText = format === 'csv' && !columns.some((c) => hidden(c.name));
         if (sendsText) out = text;
         else {
-          const select = columns.map((c) => (hidden(c.name) ? `${str(MASK)} AS ${id(c.name)}` : id(c.name))).join(', ');
+          // Rows written anew are made safe for a spreadsheet (csv-cells.ts), the header too (a source's header is its author's text).
+          const select = columns.map((c) => `${hidden(c.name) ? str(MASK) : safeColumnSql(id(c.name), c.type)} AS ${id(safeCell(c.name))}`).join(', ');
           await fs.promises.mkdir(engine.scratchDir, { recursive: true });
           await db.copyInOrder(`COPY (SELECT ${select} FROM ${source}) TO ${str(out)} (FORMAT csv, HEADER true)`);
         }
@@ -209,7 +216,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  async function openObject(bucket: Bucket, key: string): Promise<{ source: string; format: 'csv' | 'parquet'; text: string; cleanup: () => Promise<void>; unreadable: (err: unknown) => unknown }> {
+  async function openObject(bucket: Bucket, key: string): Promise<{ source: string; format: 'csv' | 'parquet'; text: string; cleanup: () => Promise<void>; unreadable: (err: unknown) => unknown; data: DataVersion | undefined }> {
     try {
       assertValidKey(key);
     } catch (err) {
@@ -217,9 +224,11 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     }
     const format = formatOf(key);
     if (!format) throw badRequest(`parameter "key": only ${SOURCE_EXTENSIONS_SAID.replace(' and ', ', ')} and .parquet objects can be read as rows (${key})`);
-    const file = await lakeCall(async () => {
+    const { file, data } = await lakeCall(async () => {
       if (!(await lake.head(bucket, key))) throw notFound(`no object ${bucket}/${key}`);
-      return lake.localPath(bucket, key, engine.scratchDir);
+      // The version its rows come from, said in the answer's headers as a KPI's are.
+      const data = await versionHolding(lake, bucket, key);
+      return { file: await lake.localPath(bucket, key, engine.scratchDir), data };
     });
     const spec = format === 'csv' ? datasetForFile(config.project, key.split('/').at(-1)!) : undefined;
     // A windows-1252 file (not UTF-8, of a dataset reading that encoding) is read from a UTF-8 copy, as silver reads it.
@@ -241,7 +250,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
       const reason = err.message.split('\n')[0]!.replace(READ_ERRORS, '').replaceAll(`"${file}"`, key).replaceAll(`'${file}'`, key).replaceAll(file, key).replaceAll(text, key);
       return unreadableObject(`${key} cannot be read as ${format === 'csv' ? 'CSV' : 'Parquet'}: ${reason}`);
     };
-    return { source, format, text, cleanup, unreadable };
+    return { source, format, text, cleanup, unreadable, data };
   }
 }
 

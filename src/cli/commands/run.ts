@@ -2,12 +2,12 @@ import type { Config } from '../../config.js';
 import { DefinitionError, QualityError, UserError } from '../../errors.js';
 import { flowForTasks, FULL_REFRESH_FLOWS, NO_FULL_REFRESH, type TaskName } from '../../flows/definitions.js';
 import { LakeBusyError } from '../../flows/lock.js';
-import type { RunParameters, RunRecord } from '../../flows/record.js';
+import type { RunParameters } from '../../flows/record.js';
 import { assessResume, NotResumableError } from '../../flows/resume.js';
 import { openObjectStore, type ObjectStore } from '../../lake/index.js';
-import { resumeFlow, runFlow, type FlowOptions } from '../../flows/run-flow.js';
+import { resumeFlow, runFlow, type FlowOptions, type FlowResult } from '../../flows/run-flow.js';
 import { TerminalProgress } from '../progress.js';
-import { renderSummary } from '../summary.js';
+import { recordSaid, renderSummary } from '../summary.js';
 import { DATALAKE } from '../../command-name.js';
 
 /** The queue (BullMQ, ~0.2 s to load) only with REDIS_URL: a run in this process never loads it. */
@@ -93,7 +93,7 @@ export async function resumeCommand(config: Config, runId: string, flags: RunFla
 type StartOptions = Pick<FlowOptions, 'config' | 'progress' | 'signal' | 'waitMs' | 'trigger'>;
 
 /** A run in this process, drawn on the terminal; Ctrl+C cancels it before its next task. */
-async function inProcess(config: Config, flags: RunFlags, start: (options: StartOptions) => Promise<{ summary: RunRecord; error?: unknown }>): Promise<void> {
+async function inProcess(config: Config, flags: RunFlags, start: (options: StartOptions) => Promise<FlowResult>): Promise<void> {
   const progress = new TerminalProgress();
   // Ctrl+C cancels the run before its next task and records it as cancelled; a second Ctrl+C quits now.
   const cancel = new AbortController();
@@ -103,12 +103,15 @@ async function inProcess(config: Config, flags: RunFlags, start: (options: Start
     cancel.abort();
   };
   process.on('SIGINT', onSigint);
-  const { summary, error } = await start({ config, progress, signal: cancel.signal, trigger: 'cli', ...(flags.wait ? { waitMs: 24 * 3600_000 } : {}) }).finally(() => process.off('SIGINT', onSigint));
+  const { summary, error, record } = await start({ config, progress, signal: cancel.signal, trigger: 'cli', ...(flags.wait ? { waitMs: 24 * 3600_000 } : {}) }).finally(() => process.off('SIGINT', onSigint));
   if (error) progress.fail();
   // Refused before it ran: no summary, only the reason.
   if (error instanceof LakeBusyError || error instanceof NotResumableError) throw error;
-  if (flags.json) console.log(JSON.stringify(summary, null, 2));
-  else console.log(renderSummary(summary, config.project));
+  if (flags.json) {
+    console.log(JSON.stringify(summary, null, 2));
+    // The JSON is the record as this process holds it: said on stderr when the lake does not hold it so.
+    if (record && (!record.written || record.stale)) console.error(`warning: run ${summary.runId}: record: ${recordSaid(summary.runId, record)}`);
+  } else console.log(renderSummary(summary, config.project, record));
   // A definition failing on the data, or data failing a quality rule, is fixed by editing a definition or a
   // source file: a new run then (the error's hint says so), as a resume would be refused.
   if (!flags.json && (summary.state === 'failed' || summary.state === 'cancelled') && !(error instanceof DefinitionError || error instanceof QualityError)) {
