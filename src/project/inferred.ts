@@ -38,6 +38,8 @@ export interface InferredColumn {
   distinct: number;
   /** Unique, but one value is zeros only (`000000000000000`, a reference a row has none of): no key. */
   placeholder?: boolean;
+  /** Unique, but amounts (text of numbers with decimals, or named as money: `Amount`, `Price`): unique by chance, no key. */
+  amounts?: true;
 }
 
 export interface InferredCsv {
