@@ -106,6 +106,48 @@ describe('datalake init', () => {
     }
   });
 
+  test('init --from-csv and run: accounting negatives ((290.65), SAP\'s and DATEV\'s 614,10-) and times with a no-break space before PM load as negatives and timestamps; the amount is no key', async () => {
+    const csvs = path.join(root, 'csvs-ledger');
+    await fs.mkdir(csvs, { recursive: true });
+    // An accounting export (the amount first and unique, as it happens in a small file), times as newer Excel writes them.
+    const ledger = ['Amount,Invoice No,Memo,Posted,Phone,Qty', '(290.65),INV-1,(see note),3/14/2024 2:05\u202fPM,(555) 123-4567,(12)', '"(1,290.65)",INV-2,Rent,3/15/2024 11:30\u00a0AM,(555) 123-4568,3', '290.65,INV-3,Fee,3/16/2024 1:00 PM,(555) 123-4569,4-', '614.10-,INV-4,Refund,3/17/2024 9:05\u202fAM,(555) 123-4560,5'];
+    await fs.writeFile(path.join(csvs, 'ledger.csv'), `${ledger.join('\n')}\n`);
+    // DATEV's booking export: decimal commas, the minus after the amount.
+    await fs.writeFile(path.join(csvs, 'buchungen.csv'), 'Umsatz;Belegdatum;Buchungstext\n614,10-;14.03.2024;Miete\n1.234,56;15.03.2024;Erlös\n12,00-;16.03.2024;Gebühr\n');
+    const dir = path.join(root, 'ledger');
+    const r = await cli(['init', dir, '--from-csv', path.join(csvs, 'ledger.csv'), path.join(csvs, 'buchungen.csv'), '--json'], { cwd: root });
+    assert.equal(r.code, 0, r.stderr);
+    const written = JSON.parse(r.stdout) as { datasets: { name: string; key: string[] }[] };
+    assert.deepEqual(written.datasets.map((d) => [d.name, d.key]), [['ledger', ['invoice_no']], ['buchungen', []]]);
+    const yml = await fs.readFile(path.join(dir, 'datasets', 'ledger.yml'), 'utf8');
+    assert.match(yml, /^ {2}amount: \{ type: number \}/m);
+    assert.match(yml, /^ {2}posted: \{ type: timestamp, format: "%m\/%d\/%Y %I:%M %p" \}/m);
+    assert.match(yml, /^ {2}phone: \{ type: text \}/m);
+    assert.match(yml, /^ {2}qty: \{ type: integer \}/m);
+    const datev = await fs.readFile(path.join(dir, 'datasets', 'buchungen.yml'), 'utf8');
+    assert.match(datev, /^decimal_separator: ","$/m);
+    assert.match(datev, /^ {2}umsatz: \{ type: number \}/m);
+    assert.doesNotMatch(datev, /umsatz is unique/, 'amounts are not suggested as a key either');
+
+    const dataDir = path.join(dir, 'data');
+    const run = await cli(['run', '--json'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout);
+    const loaded = summary.stages[1].details.datasets;
+    assert.deepEqual([loaded.ledger.rowsOut, loaded.ledger.quarantined, loaded.buchungen.rowsOut, loaded.buchungen.quarantined], [4, 0, 3, 0]);
+    assert.deepEqual(await silverRows(dataDir, 'ledger', summary.runId, 'SELECT amount, invoice_no, memo, CAST(posted AS VARCHAR) AS posted, phone, qty FROM $t ORDER BY invoice_no'), [
+      { amount: -290.65, invoice_no: 'INV-1', memo: '(see note)', posted: '2024-03-14 14:05:00', phone: '(555) 123-4567', qty: -12 },
+      { amount: -1290.65, invoice_no: 'INV-2', memo: 'Rent', posted: '2024-03-15 11:30:00', phone: '(555) 123-4568', qty: 3 },
+      { amount: 290.65, invoice_no: 'INV-3', memo: 'Fee', posted: '2024-03-16 13:00:00', phone: '(555) 123-4569', qty: -4 },
+      { amount: -614.1, invoice_no: 'INV-4', memo: 'Refund', posted: '2024-03-17 09:05:00', phone: '(555) 123-4560', qty: 5 },
+    ]);
+    assert.deepEqual(await silverRows(dataDir, 'buchungen', summary.runId, 'SELECT umsatz, buchungstext FROM $t ORDER BY belegdatum'), [
+      { umsatz: -614.1, buchungstext: 'Miete' },
+      { umsatz: 1234.56, buchungstext: 'Erlös' },
+      { umsatz: -12, buchungstext: 'Gebühr' },
+    ]);
+  });
+
   test('init --from-csv: files numbered alike are one dataset (invoices_101, invoices_102); a number naming the data stays (nyc_311)', async () => {
     const csvs = path.join(root, 'csvs-numbered');
     await fs.mkdir(csvs, { recursive: true });

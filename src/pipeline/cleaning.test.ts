@@ -443,6 +443,52 @@ describe('silver cleaning rules', () => {
     ]);
   });
 
+  test('negatives written as accounting and ERP exports write them, in parentheses or with a trailing minus (SAP, DATEV), read as negatives; text in parentheses and phone numbers do not', async () => {
+    const spec = keyedById('ledger', [], {
+      id: { type: 'integer', required: true, personal: false },
+      amount: { type: 'number', required: false, personal: false },
+      total: { type: 'decimal', scale: 2, required: false, personal: false },
+      qty: { type: 'integer', required: false, personal: false },
+    });
+    const lines = ['1,(290.65),"(1,290.65)",(12)', '2,614.10-,"1,234.50-",12-', '3, ( 7.5 ) ,0.50 -, 3- ', '4,290.65,290.65,5', '5,(see note),1,1', '6,1,1,(555) 123-4567', '7,-(5),(-5),5--', '8,1,(290.655),"(1,234)"'];
+    const { rows, quarantine } = await clean(spec, 'id,amount,total,qty\n' + lines.map((l) => `${l}\n`).join(''));
+    assert.deepEqual(rows.map((r) => [r['id'], r['amount'], Number(r['total']), r['qty']]), [
+      [1, -290.65, -1290.65, -12],
+      [2, -614.1, -1234.5, -12],
+      [3, -7.5, -0.5, -3],
+      [4, 290.65, 290.65, 5],
+    ]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_detail']]), [
+      [5, 'amount "(see note)" is not a valid number'],
+      [6, 'qty "(555) 123-4567" is not a valid integer'],
+      [7, 'amount "-(5)" is not a valid number'],
+      [8, 'total "(290.655)" is not a valid decimal (more than 2 decimals: declare a larger scale, or type number)'],
+    ]);
+    // Decimal commas (DATEV's `614,10-`), and a column with a unit: the minus after the number too.
+    const euro = { ...keyedById('buchungen', [], { id: spec.columns['id']!, umsatz: { type: 'decimal', scale: 2, required: false, personal: false }, menge: { type: 'integer', required: false, personal: false }, betrag: { type: 'number', required: false, personal: false, unit: '€' } }), delimiter: ';', decimalSeparator: ',' as const };
+    const datev = await clean(euro, 'id;umsatz;menge;betrag\n1;614,10-;1.234-;614,10- €\n2;(1.290,65);(7);(12,50 €)\n3;12,00;3;1.234,56 €\n4;12.5-;1;1\n');
+    assert.deepEqual(datev.rows.map((r) => [r['id'], Number(r['umsatz']), r['menge'], r['betrag']]), [
+      [1, -614.1, -1234, -614.1],
+      [2, -1290.65, -7, -12.5],
+      [3, 12, 3, 1234.56],
+    ]);
+    // A decimal point where the dataset declares the comma is not guessed, minus after it or not.
+    assert.deepEqual(datev.quarantine.map((q) => [q['_record'], q['_reason']]), [[4, 'invalid_number:umsatz']]);
+  });
+
+  test('dates and times with a no-break space (U+202F before AM/PM, as newer Excel, macOS and ICU write them; U+00A0) read as with a plain one', async () => {
+    const col = (type: 'date' | 'timestamp', format?: string[]) => ({ type, required: false, personal: false, ...(format ? { format } : {}) });
+    const spec = keyedById('visits', [], { id: { type: 'integer', required: true, personal: false }, at: col('timestamp', ['%m/%d/%Y %I:%M %p']), iso: col('timestamp'), day: col('date', ['%m/%d/%Y']) });
+    const lines = ['1,3/14/2024 2:05\u202fPM,2024-03-14\u00a010:00:00,3/14/2024', '2,3/15/2024\u00a011:30\u00a0AM,2024-03-15 10:00:00,3/15/2024\u202f', '3,3/16/2024 1:00 PM,14/03/2024\u202f10:00,3/16/2024', '4,3/17/2024 2:05\u202fXM,,'];
+    const { rows, quarantine } = await clean(spec, 'id,at,iso,day\n' + lines.map((l) => `${l}\n`).join(''));
+    assert.deepEqual(rows.map((r) => [r['id'], r['at'], r['iso'], r['day']]), [
+      [1, '2024-03-14 14:05:00', '2024-03-14 10:00:00', '2024-03-14'],
+      [2, '2024-03-15 11:30:00', '2024-03-15 10:00:00', '2024-03-15'],
+      [3, '2024-03-16 13:00:00', '2024-03-14 10:00:00', '2024-03-16'],
+    ]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [[4, 'invalid_date:at']]);
+  });
+
   test('a non-breaking space around a number is trimmed; one inside it is quarantined, the detail saying so', async () => {
     const spec = keyedById('mengen', [], {
       id: { type: 'integer', required: true, personal: false },

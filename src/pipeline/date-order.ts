@@ -1,6 +1,7 @@
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec } from '../project/types.js';
 import { raw } from './row-rules.js';
+import { dateText } from './trimmed-text.js';
 
 /** Month-first spellings of a day, with or without a time: what a US export writes. */
 const MONTH_FIRST = ['%m/%d/%Y', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M %p'];
@@ -39,7 +40,7 @@ export async function datesInOtherOrder(engine: Engine, staged: string, spec: Da
   const orderOf = (c: string) => slashOrder(spec.columns[c]!)!;
   // A year of two or four digits: `01/05/24` reads in either order as well (its year aside).
   const slashed = (c: string) => `regexp_matches(trim(${raw(c)}), '^[0-9]{1,2}/[0-9]{1,2}/([0-9]{2}|[0-9]{4})\\b')`;
-  const reads = (c: string, order: Order) => `try_strptime(trim(${raw(c)}), [${SPELLINGS[order].flatMap((f) => [f, f.replace('%Y', '%y')]).map(str).join(', ')}]) IS NOT NULL`;
+  const reads = (c: string, order: Order) => `try_strptime(${dateText(raw(c))}, [${SPELLINGS[order].flatMap((f) => [f, f.replace('%Y', '%y')]).map(str).join(', ')}]) IS NOT NULL`;
   const proven = (c: string) => `(${slashed(c)} AND ${reads(c, OTHER[orderOf(c)])} AND NOT ${reads(c, orderOf(c))})`;
   const failed = (c: string) => `_reason = ${str(`invalid_date:${c}`)}`;
   const [proofs] = await engine.rows(
@@ -54,7 +55,7 @@ export async function datesInOtherOrder(engine: Engine, staged: string, spec: Da
     // %Y reads `24` as the year 24: a year of two digits is %y's.
     const spellings = SPELLINGS[order].map((f) => (/^\d{1,2}\/\d{1,2}\/\d{2}\b/.test(value.trim()) ? f.replace('%Y', '%y') : f));
     const [read] = await engine.rows(
-      `SELECT max(day(${id(column)})) AS most, count(${id(column)}) AS dates, CASE ${spellings.map((f) => `WHEN try_strptime(trim(${str(value)}), ${str(f)}) IS NOT NULL THEN ${str(f)}`).join(' ')} END AS format FROM ${staged} WHERE _reason IS NULL`,
+      `SELECT max(day(${id(column)})) AS most, count(${id(column)}) AS dates, CASE ${spellings.map((f) => `WHEN try_strptime(${dateText(str(value))}, ${str(f)}) IS NOT NULL THEN ${str(f)}`).join(' ')} END AS format FROM ${staged} WHERE _reason IS NULL`,
     );
     const dates = Number(read?.['dates'] ?? 0) + Number(proofs?.[`f${i}`] ?? 0);
     if (Number(read?.['most'] ?? 0) > 12 || count < dates * PROVEN_SHARE) continue;

@@ -57,21 +57,47 @@ const DIGITS = '([.]?[0-9](?:[0-9., \u00a0\u202f]*[0-9])?[.]?)';
 
 /**
  * Text `r` of a column declared with a `unit` (`$`, `€`, `%`, `kg`), as the number alone: the unit
- * before or after it (`$1,234.50`, `-$5`, `$-5`, `1 234,56 €`, `98%`), and a number in parentheses
+ * before or after it (`$1,234.50`, `-$5`, `$-5`, `1 234,56 €`, `98%`, `614,10- €`), and a number in parentheses
  * as a negative, as accounting writes it (`($1,234.50)`, `(5.00)`). NULL where the value is not so
  * written: another unit (`€5` in a `$` column) is no number of this column, and is quarantined
  * rather than mixed in.
  */
 export function withoutUnit(r: string, unit: string): string {
   const u = escapeRegex(unit);
-  const before = `^\\s*([+-]?)\\s*${u}\\s*([+-]?)\\s*${DIGITS}\\s*$`;
-  const after = `^\\s*([+-]?)\\s*${DIGITS}\\s*${u}\\s*$`;
+  // A minus after the number too (`$614.10-`, `614,10- €`), as SAP writes: left on it, the number's reading takes it (accountingNegative).
+  const before = `^\\s*([+-]?)\\s*${u}\\s*([+-]?)\\s*${DIGITS}\\s*-?\\s*$`;
+  const after = `^\\s*([+-]?)\\s*${DIGITS}\\s*-?\\s*${u}\\s*-?\\s*$`;
   const negative = `^\\s*\\(\\s*(?:${u}\\s*)?${DIGITS}\\s*(?:${u}\\s*)?\\)\\s*$`;
   // Once the pattern says where the unit is, plain replacements take it, the spaces and parentheses off
   // (regexp_replace and translate cost several times as much). Non-breaking spaces stay: the number's reading trims or groups by them.
   const shaped = `regexp_full_match(${r}, ${str(`(${before})|(${after})|(${negative})`)})`;
   const bare = ['(', ')', ' '].reduce((e, ch) => `replace(${e}, ${str(ch)}, '')`, `replace(${r}, ${str(unit)}, '')`);
   return `CASE WHEN ${shaped} THEN (CASE WHEN contains(${r}, '(') THEN '-' ELSE '' END) || ${bare} END`;
+}
+
+/**
+ * SQL: text `r` holding a negative number as accounting writes it, in parentheses (`(290.65)`,
+ * `(1,290.65)`, `(12)`) or with its minus after it, as SAP's and DATEV's exports do (`614,10-`), as the
+ * number with its minus before it (`-290.65`, `-614,10`), which the reading of the column then judges
+ * as any number (its decimal separator, its thousands). NULL for any other text: `(see note)`, a phone's
+ * `(555) 123-4567`, `-5`, `5--`.
+ */
+export function accountingNegative(r: string): string {
+  const t = `trim(${r})`;
+  const shaped = `regexp_full_match(${t}, ${str(`\\(\\s*${DIGITS}\\s*\\)|${DIGITS}[\\s\u00a0\u202f]*-`)})`;
+  return `CASE WHEN ${shaped} THEN '-' || trim(${t}, ${str('() -\u00a0\u202f')}) END`;
+}
+
+/** `r` as a number's reading takes it: an accounting negative with its minus first (see accountingNegative), any other text as it is. */
+export const minusFirst = (r: string) => `coalesce(${accountingNegative(r)}, ${r})`;
+
+/**
+ * The typed value of `r` read by `read` (SQL over `_n`) once written with its minus first, where `r` is an
+ * accounting negative (see accountingNegative); NULL otherwise. The rewritten text is bound once (a
+ * lambda), where `read` refers to its value several times.
+ */
+export function readAsNegative(r: string, read: (n: string) => string): string {
+  return `CASE WHEN contains(${r}, '(') OR contains(${r}, '-') THEN list_transform([${accountingNegative(r)}], lambda _n: ${read('_n')})[1] END`;
 }
 
 /** Whether a text holds a character of more than one byte (such as a non-breaking space), which only trim() removes of the spaces. */

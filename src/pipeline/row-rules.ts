@@ -1,7 +1,7 @@
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, DecimalSeparator, Severity } from '../project/types.js';
-import { floatWrittenInteger, numberExpr, numberHints, unicodeSpaced, unicodeTrimmed, withoutUnit } from './number-reading.js';
-import { isMissingSpelling, oneOf, trimCouldChange, trimmed } from './trimmed-text.js';
+import { floatWrittenInteger, numberExpr, numberHints, readAsNegative, unicodeSpaced, unicodeTrimmed, withoutUnit } from './number-reading.js';
+import { dateText, isMissingSpelling, oneOf, trimCouldChange, trimmed } from './trimmed-text.js';
 
 /**
  * A dataset's declarations as SQL over one row: the typed value of each raw text column, whether it is
@@ -54,23 +54,14 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
     return `CASE WHEN contains(${r}, ${str(unit)}) OR contains(${r}, '(') THEN ${withUnit} ELSE ${typedExpr(r, plain, trimmedText, decimalSeparator)} END`;
   }
   switch (spec.type) {
-    case 'integer': {
-      // DuckDB's cast rounds "3.5" to 4 and reads "1e3", "0x10", "1_000": only digits are an integer here.
-      // A value that prints back as its text is plain digits; the pattern is matched only on the others
-      // ("+5", "007", " 12 "), which saves a regular expression on nearly every row.
-      const value = `TRY_CAST(${r} AS BIGINT)`;
-      // A non-breaking space around the digits (copied from a web page or a spreadsheet) fails the cast:
-      // trimmed (trim removes Unicode spaces), where the cast failed and only there.
-      // Thousands grouped as the dataset's declared separator groups them: `990 157` (a non-breaking space, INSEE's) or `1.234` with decimal commas, `1,234` with a declared decimal point.
-      const grouping = decimalSeparator === ',' ? ['[+-]?[0-9]{1,3}([. \u00a0\u202f][0-9]{3})+', '[. \u00a0\u202f]'] : decimalSeparator === '.' ? ['[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+', ','] : undefined;
-      const grouped = grouping ? ` WHEN regexp_full_match(trim(${r}), '${grouping[0]}') THEN TRY_CAST(regexp_replace(trim(${r}), '${grouping[1]}', '', 'g') AS BIGINT)` : '';
-      return `CASE WHEN ${value} IS NULL THEN (CASE WHEN ${unicodeSpaced(r)} AND regexp_full_match(${unicodeTrimmed(r)}, '[+-]?[0-9]+') THEN TRY_CAST(${unicodeTrimmed(r)} AS BIGINT)${grouped} END) WHEN CAST(${value} AS VARCHAR) = ${r} THEN ${value} WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN ${value}${grouped}${floatWrittenInteger(r, value, decimalSeparator)} END`;
-    }
+    case 'integer':
+      return integerExpr(r, decimalSeparator);
     case 'number':
     case 'decimal': {
       const type = sqlType(spec);
       // A non-breaking space around the number is trimmed, and a minus sign read, where the first reading failed (see integer).
-      const read = (as: string) => `coalesce(${numberExpr(r, as, decimalSeparator)}, CASE WHEN ${unicodeSpaced(r)} THEN ${numberExpr(unicodeTrimmed(r), as, decimalSeparator)} END)`;
+      // And an accounting negative (`(290.65)`, `614,10-`), where both failed.
+      const read = (as: string) => `coalesce(${numberExpr(r, as, decimalSeparator)}, CASE WHEN ${unicodeSpaced(r)} THEN ${numberExpr(unicodeTrimmed(r), as, decimalSeparator)} END, ${readAsNegative(r, (n) => numberExpr(n, as, decimalSeparator))})`;
       const value = read(type);
       // Infinities and NaN are not numbers a KPI can add up.
       if (spec.type === 'number') return `CASE WHEN isfinite(${value}) THEN ${value} END`;
@@ -88,10 +79,10 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
         WHEN 'false' THEN false WHEN 'f' THEN false WHEN 'no' THEN false WHEN 'n' THEN false WHEN '0' THEN false END END`;
     case 'date':
       if (spec.format) return `CAST(coalesce(${withFormats(r, spec.format)}, ${isoDate(r, false)}) AS DATE)`;
-      return fourDigitYear(`coalesce(TRY_CAST(${r} AS DATE), CAST(try_strptime(trim(${r}), ${formatList(DATE_FORMATS)}) AS DATE))`, 'DATE');
+      return fourDigitYear(`coalesce(TRY_CAST(${r} AS DATE), CAST(try_strptime(${dateText(r)}, ${formatList(DATE_FORMATS)}) AS DATE))`, 'DATE');
     case 'timestamp': {
       if (spec.format) return `coalesce(${withFormats(r, spec.format)}, ${isoDate(r, true)})`;
-      const usual = `coalesce(TRY_CAST(${r} AS TIMESTAMP), try_strptime(trim(${r}), ${formatList(TIMESTAMP_FORMATS)}))`;
+      const usual = `coalesce(TRY_CAST(${r} AS TIMESTAMP), try_strptime(${dateText(r)}, ${formatList(TIMESTAMP_FORMATS)}))`;
       // The TIMESTAMP cast reads "2024-01-05T11:30:00+02:00" as 11:30, dropping the offset: a value with
       // an offset after its time is the instant in UTC (09:30). The pattern is matched only on a value
       // longer than "YYYY-MM-DD hh:mm:ss" with a "+", or a "-" after a ":": on every row it cost 0.45 s
@@ -108,6 +99,23 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
       return `CASE WHEN ${oneOf(trimmedText, spec.allowed)} THEN ${trimmedText} ELSE CASE lower(${trimmedText}) ${cases} ELSE CASE lower(regexp_replace(${trimmedText}, '\\s+', ' ', 'g')) ${cases} ELSE ${trimmedText} END END END`;
     }
   }
+}
+
+/**
+ * Text `r` as an integer; with `negatives`, an accounting negative too (`(12)`, `12-`: see
+ * accountingNegative), read as `-12` where every other reading failed.
+ */
+function integerExpr(r: string, decimalSeparator: DecimalSeparator | undefined, negatives = true): string {
+  // DuckDB's cast rounds "3.5" to 4 and reads "1e3", "0x10", "1_000": only digits are an integer here.
+  // A value that prints back as its text is plain digits; the pattern is matched only on the others
+  // ("+5", "007", " 12 "), which saves a regular expression on nearly every row.
+  const value = `TRY_CAST(${r} AS BIGINT)`;
+  // A non-breaking space around the digits (copied from a web page or a spreadsheet) fails the cast:
+  // trimmed (trim removes Unicode spaces), where the cast failed and only there.
+  // Thousands grouped as the dataset's declared separator groups them: `990 157` (a non-breaking space, INSEE's) or `1.234` with decimal commas, `1,234` with a declared decimal point.
+  const grouping = decimalSeparator === ',' ? ['[+-]?[0-9]{1,3}([. \u00a0\u202f][0-9]{3})+', '[. \u00a0\u202f]'] : decimalSeparator === '.' ? ['[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+', ','] : undefined;
+  const grouped = grouping ? ` WHEN regexp_full_match(trim(${r}), '${grouping[0]}') THEN TRY_CAST(regexp_replace(trim(${r}), '${grouping[1]}', '', 'g') AS BIGINT)` : '';
+  return `CASE WHEN ${value} IS NULL THEN (CASE WHEN ${unicodeSpaced(r)} AND regexp_full_match(${unicodeTrimmed(r)}, '[+-]?[0-9]+') THEN TRY_CAST(${unicodeTrimmed(r)} AS BIGINT)${grouped}${negatives ? ` ELSE ${readAsNegative(r, (n) => integerExpr(n, decimalSeparator, false))}` : ''} END) WHEN CAST(${value} AS VARCHAR) = ${r} THEN ${value} WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN ${value}${grouped}${floatWrittenInteger(r, value, decimalSeparator)} END`;
 }
 
 /** A timestamp with a UTC offset after its time (`2024-03-11 15:37:00 -0500`, a space before it too) as the instant in UTC. */
@@ -127,7 +135,7 @@ export function offsetTimestamp(r: string): string {
  */
 /** An ISO day (and time, in a timestamp column), read where a column's declared formats fail: never ambiguous, what an export switching format turns to. */
 function isoDate(r: string, time: boolean): string {
-  return `CASE WHEN regexp_full_match(trim(${r}), '[0-9]{4}-[0-9]{2}-[0-9]{2}${time ? '([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?' : ''}') THEN TRY_CAST(trim(${r}) AS TIMESTAMP) END`;
+  return `CASE WHEN regexp_full_match(${dateText(r)}, '[0-9]{4}-[0-9]{2}-[0-9]{2}${time ? '([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?' : ''}') THEN TRY_CAST(${dateText(r)} AS TIMESTAMP) END`;
 }
 
 function fourDigitYear(value: string, type: 'DATE' | 'TIMESTAMP'): string {
@@ -147,9 +155,12 @@ function withFormats(r: string, formats: readonly string[]): string {
   return reads.length === 1 ? reads[0]! : `coalesce(${reads.join(', ')})`;
 }
 
-/** A declared format matched on the field as it is, trimmed only where trim could change it (trimming every date cost 40 % of its parse). */
+/**
+ * A declared format matched on the field as it is, trimmed (and its no-break spaces made plain: see
+ * dateText) only where trim could change it (trimming every date cost 40 % of its parse).
+ */
 function strptime(r: string, formats: readonly string[]): string {
-  return `coalesce(try_strptime(${r}, ${formatList(formats)}), CASE WHEN ${trimCouldChange(r)} THEN try_strptime(trim(${r}), ${formatList(formats)}) END)`;
+  return `coalesce(try_strptime(${r}, ${formatList(formats)}), CASE WHEN ${trimCouldChange(r)} THEN try_strptime(${dateText(r)}, ${formatList(formats)}) END)`;
 }
 
 /** Internal column names: user columns cannot start with `_`, so these never collide with them. */

@@ -1,7 +1,8 @@
-import { sqlIdent as id, type Engine } from '../engine/duckdb.js';
-import { textReader } from './infer-sql.js';
+import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
+import { KNOWN_UNITS } from '../pipeline/number-reading.js';
+import { aggregate, textReader } from './infer-sql.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
-import { ID_LIKE } from './infer-spellings.js';
+import { ID_LIKE, zeroLed } from './infer-spellings.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
 import { isRowNumber, keyOf } from './init-yaml.js';
 
@@ -24,7 +25,7 @@ const MAX_PART = 1000;
  */
 export async function pairKeyOf(engine: Engine, csv: InferredCsv, parts: readonly InferredCsv[]): Promise<[string, string] | undefined> {
   if (csv.rows < 2 || keyOf(csv).length) return undefined;
-  const keyLike = (c: InferredColumn) => c.complete && !c.placeholder && !isRowNumber(c) && c.type !== 'number' && c.type !== 'boolean' && c.type !== 'decimal';
+  const keyLike = (c: InferredColumn) => c.complete && !c.placeholder && !c.amounts && !isRowNumber(c) && c.type !== 'number' && c.type !== 'boolean' && c.type !== 'decimal';
   const partOf = csv.columns.filter((c) => keyLike(c) && c.type === 'integer' && PART_LIKE.test(c.name)).slice(0, 4);
   const ids = csv.columns.filter((c) => keyLike(c) && !partOf.includes(c) && (c.type === 'integer' || c.type === 'text') && ID_LIKE.test(c.name)).slice(0, 6);
   const periods = csv.columns.filter((c) => keyLike(c) && !ids.includes(c) && !partOf.includes(c) && PERIOD_LIKE.test(c.name)).slice(0, 4);
@@ -80,7 +81,7 @@ export async function repeatedRows(engine: Engine, csv: InferredCsv, parts: read
  */
 export async function keyDespiteRepeats(engine: Engine, csv: InferredCsv, parts: readonly InferredCsv[]): Promise<{ column: string; repeats: number } | undefined> {
   if (csv.rows < 2 || csv.columns.length > MAX_COMPARED_COLUMNS) return undefined;
-  const candidates = csv.columns.filter((c) => c.complete && !c.unique && !c.placeholder && (c.type === 'integer' || c.type === 'text') && ID_LIKE.test(c.name) && c.distinct * 2 > csv.rows).slice(0, 3);
+  const candidates = csv.columns.filter((c) => c.complete && !c.unique && !c.placeholder && !c.amounts && (c.type === 'integer' || c.type === 'text') && ID_LIKE.test(c.name) && c.distinct * 2 > csv.rows).slice(0, 3);
   for (const column of candidates) {
     const branches = parts.map((part) => {
       const i = part.columns.findIndex((c) => c.name === column.name);
@@ -96,4 +97,36 @@ export async function keyDespiteRepeats(engine: Engine, csv: InferredCsv, parts:
     if (Number(row?.['present']) === n && Number(row?.['ids']) === Number(row?.['distinct_rows'])) return { column: column.name, repeats: n - Number(row?.['ids']) };
   }
   return undefined;
+}
+
+/** A column named as money (`Amount`, `Price`, `Betrag`...): a measure, unique in a small file by chance. */
+const MONEY_NAME = /(^|_)(amount|amt|price|prices|total|subtotal|balance|cost|costs|fee|fees|debit|credit|montant|prix|betrag|preis|umsatz|saldo|importe|valor|prezzo|bedrag)($|_)/;
+/** A number as an amount left as text writes it once its signs are off (two currencies in its column, `1,859` that may be thousands): a decimal point or comma, thousands grouped by commas, or by dots and spaces; a sign, parentheses or a minus after it. */
+const AMOUNT_SHAPE = `[\\s\u00a0\u202f]*[(]?[\\s\u00a0\u202f]*[+-]?[\\s\u00a0\u202f]*([0-9]+([.,][0-9]+)?|[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?|[0-9]{1,3}([. '\u00a0\u202f][0-9]{3})+(,[0-9]+)?)[\\s\u00a0\u202f]*-?[\\s\u00a0\u202f]*[)]?[\\s\u00a0\u202f]*-?[\\s\u00a0\u202f]*`;
+/** Currency and percent signs, and currencies' codes as words, taken off before the shape is matched. */
+const UNIT_SIGNS = `(${KNOWN_UNITS.map((u) => (/^[A-Z]+$/.test(u) ? `\\b${u}\\b` : u.replace(/[$]/g, '\\$'))).join('|')})`;
+
+/**
+ * Unique columns that are no key whatever their uniqueness, flagged on the columns (asked of the unique ones only):
+ * - zeros only in a value, eight or more (a bank's `000000000000000` reference for a charge that has none): the next
+ *   file's charge would replace this one's (`placeholder`);
+ * - amounts (`amounts`): text whose every value is a number with decimals or thousands (two currencies in one column,
+ *   `1,859` that may be thousands), none led by a zero as codes are (NACE's `01.11`), or any column named as money
+ *   (`Amount` of whole euros): amounts are unique in a small file by chance, and as a key a later row of the same
+ *   amount would replace another. Not a column named as an id (`ref`, `invoice_no`): its name says what it is.
+ */
+export async function unlikelyKeys(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
+  const unique = columns.flatMap((c, i) => (c.unique && (c.type === 'integer' || c.type === 'text') ? [i] : []));
+  if (!unique.length) return;
+  const shaped = (c: string) => `regexp_full_match(regexp_replace(${c}, ${str(UNIT_SIGNS)}, '', 'g'), ${str(AMOUNT_SHAPE)})`;
+  const texts = unique.filter((i) => columns[i]!.type === 'text' && !ID_LIKE.test(columns[i]!.name));
+  const row = await aggregate(engine, [
+    ...unique.map((i) => `bool_or(regexp_full_match(${id(`c${i}`)}, '0{8,}')) AS ${id(`z${i}`)}`),
+    ...texts.map((i) => `bool_and(${shaped(id(`c${i}`))}) AND bool_or(regexp_matches(${id(`c${i}`)}, '[0-9][.,][0-9]')) AND NOT bool_or(${zeroLed(id(`c${i}`))}) AS ${id(`a${i}`)}`),
+  ], rows);
+  for (const i of unique) {
+    const { name } = columns[i]!;
+    if (row?.[`z${i}`] === true) columns[i] = { ...columns[i]!, placeholder: true };
+    if (row?.[`a${i}`] === true || (MONEY_NAME.test(name) && !ID_LIKE.test(name))) columns[i] = { ...columns[i]!, amounts: true };
+  }
 }

@@ -1,5 +1,5 @@
 import { sqlIdent as id } from '../engine/duckdb.js';
-import { KNOWN_UNITS, numberExpr, withoutUnit } from '../pipeline/number-reading.js';
+import { KNOWN_UNITS, minusFirst, numberExpr, withoutUnit } from '../pipeline/number-reading.js';
 import { zeroLed } from './infer-spellings.js';
 import type { Rows } from './infer-sql.js';
 import type { DecimalSeparator } from './types.js';
@@ -90,8 +90,8 @@ export async function unitColumns(aggregate: Aggregate, candidates: number[], va
     if (seen.length === 1) units.set(i, seen[0]!);
   }
   if (!units.size) return units;
-  // A value without the unit reads as it is, as silver reads it first.
-  const bare = (i: number) => `coalesce(${withoutUnit(value(i), units.get(i)!)}, ${value(i)})`;
+  // A value without the unit reads as it is, as silver reads it first; a minus after the number (`614,10- €`) goes first.
+  const bare = (i: number) => `coalesce(list_transform([${withoutUnit(value(i), units.get(i)!)}], lambda _w: ${minusFirst('_w')})[1], ${value(i)})`;
   const counts = await aggregate([...units.keys()].flatMap((i) => numberTests(bare(i), i, fails)), source);
   const numbers = new Map<number, string>();
   for (const [i, unit] of units) {

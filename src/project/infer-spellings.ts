@@ -1,5 +1,15 @@
 /** How values are written in the exports init reads: spellings of missing, date formats, names of codes (infer.ts). */
 
+import { minusFirst, unicodeSpaced } from '../pipeline/number-reading.js';
+
+/**
+ * SQL: a value as silver reads it, for its type to be told: an accounting negative (`(290.65)`, SAP's and
+ * DATEV's `614,10-`) with its minus first; a minus sign (U+2212: `−43.1`, typeset tables, ONS) a hyphen;
+ * a no-break space (U+202F before AM/PM, as newer Excel, macOS and ICU write times; U+00A0) a plain one.
+ * Only a value of a multi-byte character is searched for the last two.
+ */
+export const asRead = (c: string) => `CASE WHEN starts_with(${c}, '(') OR ends_with(${c}, '-') THEN ${minusFirst(c)} WHEN ${unicodeSpaced(c)} THEN replace(replace(replace(${c}, '\u2212', '-'), '\u202f', ' '), '\u00a0', ' ') ELSE ${c} END`;
+
 /** Spellings of "no value" seen in exports (R, pandas, Excel, databases). */
 export const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'Null', 'None', 'none', '-', '#N/A', 'nil', '\\N'];
 /**

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Engine } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
 import { inferCsv, textReader, type InferredColumn, type InferredCsv } from './infer.js';
+import { keyOf } from './init-yaml.js';
 
 let engine: Engine;
 let dir: string;
@@ -457,6 +458,43 @@ describe('inferCsv', () => {
     const euros = await inferFile('umsatz.csv', ['monat;umsatz;anteil', '2024-01;1.234,56 €;12,5 %', '2024-02;-12,50 €;3 %']);
     assert.equal(euros.decimalSeparator, ',');
     assert.deepEqual(euros.columns.slice(1).map((c) => [c.type, c.unit]), [['number', '€'], ['number', '%']]);
+  });
+
+  test('negatives in parentheses or with a trailing minus (accounting, SAP, DATEV) are numbers; text in parentheses and phone numbers stay text', async () => {
+    const ledger = await inferFile('ledger.csv', ['amount,total,qty,note,phone', '(290.65),"(1,290.65)",(12),(see note),(555) 123-4567', '290.65,"1,234.50-",3,ok,(555) 123-4568', '614.10-,12.00,4-,(a),(555) 123-4569']);
+    assert.equal(ledger.decimalSeparator, '.');
+    assert.deepEqual(ledger.columns.map((c) => [c.name, c.type]), [['amount', 'number'], ['total', 'number'], ['qty', 'integer'], ['note', 'text'], ['phone', 'text']]);
+    // An amount column of parentheses and plain numbers alone is a column of decimals, not integers or text.
+    const mixed = await inferFile('mixed.csv', ['amount', '(290.65)', '290.65', '(12)']);
+    assert.deepEqual(mixed.columns.map((c) => c.type), ['number']);
+    // DATEV's and SAP's minus after the number, with decimal commas; and after a unit's number.
+    const datev = await inferFile('buchungen.csv', ['umsatz;menge;betrag', '614,10-;1;614,10- €', '1.234,56;(7);12,50 €', '12,00-;3;(1.290,65 €)']);
+    assert.equal(datev.decimalSeparator, ',');
+    assert.deepEqual(datev.columns.map((c) => [c.name, c.type, c.unit]), [['umsatz', 'number', undefined], ['menge', 'integer', undefined], ['betrag', 'number', '€']]);
+  });
+
+  test('times with a no-break space before AM/PM (U+202F, as newer Excel, macOS and ICU write them; U+00A0) are timestamps of their format', async () => {
+    const c = await infer('visits.csv', ['id,at,iso', '1,3/14/2024 2:05\u202fPM,2024-03-14\u00a010:00:00', '2,3/15/2024 11:30\u00a0AM,2024-03-15 10:00:00', '3,3/16/2024\u202f1:00 PM,2024-03-16 10:00:00']);
+    assert.deepEqual([c['at']!.type, c['at']!.format], ['timestamp', '%m/%d/%Y %I:%M %p']);
+    assert.equal(c['iso']!.type, 'timestamp');
+  });
+
+  test('amounts are no key, unique as they are in a small file: text of numbers with decimals, or a column named as money; codes led by a zero and ids stay candidates', async () => {
+    const csv = await inferFile('amounts.csv', ['price,amount,nace,ref,label', '$5.00,12,01.11,2024.001,a', '€7.25,13,01.12,2024.002,b', '$12.10,99,01.13,2024.003,c']);
+    assert.deepEqual(csv.columns.map((c) => [c.name, c.type, c.unique, c.amounts]), [
+      ['price', 'text', true, true],
+      ['amount', 'integer', true, true],
+      ['nace', 'text', true, undefined],
+      ['ref', 'number', true, undefined],
+      ['label', 'text', true, undefined],
+    ]);
+    // The first column, unique: no key, where it would have been (nace is no id by its name, nor first).
+    assert.deepEqual(keyOf(csv), []);
+    // Fuel prices of three decimals after a comma, thousands or decimals: text, and no key either.
+    const fuel = await inferFile('carburants.csv', ['prix;ville', '"1,859";Bourg', '"1,749";Lyon', '"1,699";Nice']);
+    assert.deepEqual([fuel.columns[0]!.type, fuel.columns[0]!.amounts, keyOf(fuel)], ['text', true, []]);
+    // A column of codes led by a zero first is the key, as before.
+    assert.deepEqual(keyOf(await inferFile('nace.csv', ['nace,label', '01.11,Cereals', '01.12,Rice', '01.13,Vegetables'])), ['nace']);
   });
 
   test('a wide file is read in parts: 300 columns in seconds, not gigabytes', async () => {

@@ -11,10 +11,11 @@ import { columnNames, inspectHeader, type Quoting } from '../pipeline/csv-header
 import { withoutWideLines } from '../pipeline/wide-lines.js';
 import { csvLayout, hasQuotedLineBreak } from './layout.js';
 import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
-import { placeholders } from './infer-placeholders.js';
+import { unlikelyKeys } from './infer-key.js';
+import { ninesForMissing } from './infer-nines.js';
 import { aggregate, textReader } from './infer-sql.js';
 import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
-import { BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, oneDateOrder, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
+import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, oneDateOrder, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
@@ -98,11 +99,9 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // Each field without its spellings of missing, `v<i>`, computed once per row: the tests below read it a dozen times.
   // (list_contains, not IN: DuckDB makes a join of each IN list, hundreds of them for a wide file.)
   const missing = `[${[...NULL_TOKENS, ...STATISTICS_MARKS].map(str).join(', ')}]`;
-  // A minus sign (U+2212: `−43.1`, typeset tables, ONS) read as silver reads it, as a hyphen.
-  const minusRead = (c: string) => `replace(${c}, '\u2212', '-')`;
   // The rows of the columns a statement reads, from the file (those repeating the header are told by all of them).
   const rowsOf = (columns: readonly number[]) => typed(repeatedHeaders || reportRows ? every : everyOf(reader, columns));
-  const source = (columns: readonly number[]) => `(SELECT ${columns.map((i) => `${id(`c${i}`)}, CASE WHEN list_contains(${missing}, ${id(`c${i}`)}) THEN NULL ELSE ${minusRead(id(`c${i}`))} END AS ${id(`v${i}`)}`).join(', ') || '1'} FROM ${rowsOf(columns)})`;
+  const source = (columns: readonly number[]) => `(SELECT ${columns.map((i) => `${id(`c${i}`)}, CASE WHEN list_contains(${missing}, ${id(`c${i}`)}) THEN NULL ELSE ${asRead(id(`c${i}`))} END AS ${id(`v${i}`)}`).join(', ') || '1'} FROM ${rowsOf(columns)})`;
   const value = (i: number) => id(`v${i}`);
   const fails = (i: number, test: string) => `count(*) FILTER (WHERE ${value(i)} IS NOT NULL AND (${test}) IS NULL)`;
   // One count of failures per date or timestamp format: `df<j>_<i>`, `tf<j>_<i>` for column i.
@@ -282,10 +281,11 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   oneDateOrder(columns);
   await nameCodes(engine, columns, value, source);
   markedNumbers(columns, row);
-  await placeholders(engine, columns, rowsOf);
+  await ninesForMissing(engine, columns, rowsOf);
   // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
   const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
+  await unlikelyKeys(engine, columns, rowsOf);
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
   const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) + narrow.left + (headerless ? 1 : 0) - rows - (describedBy ? 1 : 0) - tailRows - repeatedHeaders - reportRows);
   // MySQL writes NULL as \N, in a text column too (a text "\N" would be written "\\N").

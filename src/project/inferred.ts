@@ -36,10 +36,12 @@ export interface InferredColumn {
   unique: boolean;
   /** Distinct values: empty fields not counted, spellings of a missing value ("NA") counted. */
   distinct: number;
-  /** A run of nines (`-9999`) in `rows` rows, far from every other value: read as missing (infer-placeholders.ts). */
+  /** A run of nines (`-9999`) in `rows` rows, far from every other value: read as missing (infer-nines.ts). */
   nines?: { value: string; rows: number };
   /** Unique, but one value is zeros only (`000000000000000`, a reference a row has none of): no key. */
   placeholder?: boolean;
+  /** Unique, but amounts (text of numbers with decimals, or named as money: `Amount`, `Price`): unique by chance, no key. */
+  amounts?: true;
 }
 
 export interface InferredCsv {

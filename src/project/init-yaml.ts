@@ -16,7 +16,7 @@ import { dateNamed, ID_LIKE } from './infer-spellings.js';
  */
 export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
-  const candidates = csv.columns.filter((c) => c.unique && !c.placeholder && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
+  const candidates = csv.columns.filter((c) => c.unique && !c.placeholder && !c.amounts && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
   // Columns named by position (no header line) say nothing of what they hold: the first is no key for being first;
   // nor is a day's text (Xero's `Date`, `Opening Balance` among its days): days repeat in the next export.
   const first = csv.headerless || (csv.columns[0] && dateNamed(csv.columns[0].name, csv.columns[0].header)) ? undefined : candidates.find((c) => c === csv.columns[0]);
@@ -47,7 +47,7 @@ function noKeyComment(csv: InferredCsv): string {
 
 /** A column unique and never empty that keyOf did not take: named in the comment, for the user to decide. */
 function uniqueNotKey(csv: InferredCsv): InferredColumn | undefined {
-  const unique = csv.rows > 1 ? csv.columns.filter((c) => c.unique && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c)) : [];
+  const unique = csv.rows > 1 ? csv.columns.filter((c) => c.unique && !c.amounts && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c)) : [];
   return unique.find((c) => ID_LIKE.test(c.name)) ?? unique[0];
 }
 

@@ -2,17 +2,6 @@ import { sqlIdent as id, type Engine } from '../engine/duckdb.js';
 import { aggregate } from './infer-sql.js';
 import type { InferredColumn } from './inferred.js';
 
-/**
- * A unique column holding zeros only in a value, eight or more (a bank's `000000000000000` reference for a charge that has
- * none) is no key: the next file's charge would replace this one's. Asked of the unique columns only.
- */
-async function zeroPlaceholders(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
-  const unique = columns.flatMap((c, i) => (c.unique && (c.type === 'integer' || c.type === 'text') ? [i] : []));
-  if (!unique.length) return;
-  const row = await aggregate(engine, unique.map((i) => `bool_or(regexp_full_match(${id(`c${i}`)}, '0{8,}')) AS ${id(`z${i}`)}`), rows);
-  for (const i of unique) if (row?.[`z${i}`] === true) columns[i] = { ...columns[i]!, placeholder: true };
-}
-
 /** Nines written where a measurement is missing: NOAA's `-9999`, `999.9`, survey codes' `-999`, `99999`. */
 const NINES = "[-+]?9{3,5}(\\.0+|\\.9+)?";
 /** Other values enough, distinct, to tell a placeholder from a value that happens to be far. */
@@ -24,7 +13,7 @@ const MIN_OTHERS = 5;
  * own spelling of missing, said beside it, so that a temperature's mean is not pulled to -9999. A nine
  * among values of its own size (a price of 9999 in a list up to 20000) is a value.
  */
-async function ninesForMissing(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
+export async function ninesForMissing(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
   const numeric = columns.flatMap((c, i) => (c.type === 'integer' || c.type === 'number' || c.type === 'decimal' ? [i] : []));
   if (!numeric.length) return;
   const selects = numeric.flatMap((i) => {
@@ -56,8 +45,3 @@ async function ninesForMissing(engine: Engine, columns: InferredColumn[], rows: 
   }
 }
 
-/** Values written where a row has none: a reference of zeros (no key), a figure of nines (missing). */
-export async function placeholders(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
-  await zeroPlaceholders(engine, columns, rows);
-  await ninesForMissing(engine, columns, rows);
-}
