@@ -124,3 +124,28 @@ describe('personal data carried into gold under other names', () => {
     }
   });
 });
+
+describe('personal columns under the headers a definition gives them (header, also)', () => {
+  test("a file whose header is a personal column's `also` (Courriel for email) or exact `header` (NAME) is masked in the explorer", async () => {
+    const { config } = await tempShopProject(
+      { 'datasets/clients.yml': (old) => old.replace('email: { type: text, personal: true,', 'email: { type: text, personal: true, also: ["Courriel"],').replace('nom: { type: text, personal: true,', 'nom: { type: text, personal: true, header: "NAME",') },
+      { API_KEYS: 'admin:admin-key,reader:reader-key' },
+    );
+    let app: FastifyInstance | undefined;
+    try {
+      await generate({ outDir: config.sourcesDir, clients: 20, achats: 100, seed: 4, asOf: FIXED_DAY });
+      await fs.writeFile(path.join(config.sourcesDir, 'clients_fr.csv'), 'id_client,NAME,Courriel,date_inscription,pays\n2001,Max Hidden,max@hidden.org,2025-01-03,France\n');
+      assert.equal((await runPipeline({ config })).error, undefined);
+      let base: string;
+      ({ app, url: base } = await startApi(config));
+      const get = async (p: string, key: string) => (await fetch(base + p, { headers: { authorization: `Bearer ${key}` } })).json();
+      const keys = (await get('/api/lake/bronze', 'reader-key')).objects.map((o: { key: string }) => o.key) as string[];
+      const file = encodeURIComponent(keys.find((k) => k.endsWith('/clients_fr.csv'))!);
+      assert.deepEqual((await get(`/api/lake/bronze/preview?key=${file}`, 'reader-key')).rows[0], { id_client: '2001', NAME: '***', Courriel: '***', date_inscription: '2025-01-03', pays: 'France' });
+      assert.equal((await get(`/api/lake/bronze/preview?key=${file}`, 'admin-key')).rows[0].Courriel, 'max@hidden.org');
+    } finally {
+      await app?.close();
+      await fs.rm(path.dirname(config.sourcesDir), { recursive: true, force: true });
+    }
+  });
+});

@@ -72,7 +72,8 @@ function watched(started: Project, log?: { warn(message: string): void }): Watch
 
 function privacyOf(project: Project): Privacy {
   return {
-    personal: new Set(project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => headerKey(n)))),
+    // Under every header the definition gives the column (its exact `header`, its `also` spellings): a file may be headed so.
+    personal: new Set(project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).flatMap(([n, c]) => [n, ...(c.header ? [c.header] : []), ...(c.also ?? [])].map(headerKey)))),
     redactor: new Redactor(project),
     goldSql: [...project.models.map((m) => m.sql), ...project.kpis.map((k) => k.sql)],
     declared: project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => n)),
@@ -80,7 +81,7 @@ function privacyOf(project: Project): Privacy {
 }
 
 function privacySignature(project: Project): string {
-  return JSON.stringify([project.datasets.map((d) => [d.name, d.files, Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => n)]), project.models.map((m) => m.sql), project.kpis.map((k) => k.sql)]);
+  return JSON.stringify([project.datasets.map((d) => [d.name, d.files, Object.entries(d.columns).filter(([, c]) => c.personal).map(([n, c]) => [n, c.header, c.also])]), project.models.map((m) => m.sql), project.kpis.map((k) => k.sql)]);
 }
 
 function kpiSignature(project: Project): string {
