@@ -1052,3 +1052,25 @@ test("NOAA's daily weather: -9999 for a missing figure is read as missing, not a
   summary = await runProject(dir, dataDir);
   assert.deepEqual(await silverRows(dataDir, 'ghcn_daily', summary.runId, `SELECT prcp, tmax, count(*) OVER () AS n FROM $t WHERE station = 'USW00014732' AND date = DATE '${day(3)}'`), [{ prcp: 0.5, tmax: 104, n: 1 }]);
 });
+
+test("a Qualtrics export (labels and import ids under the header, named after the survey and the hour): typed from the answers, the next export of the survey matches, and the run quarantines the two rows", async () => {
+  const survey = (ids: string[]) =>
+    [
+      'StartDate,EndDate,Progress,Duration (in seconds),ResponseId,Q1,Q2',
+      'Start Date,End Date,Progress,Duration (in seconds),Response ID,How satisfied are you?,Any comments?',
+      '"{""ImportId"":""startDate"",""timeZone"":""America/Denver""}","{""ImportId"":""endDate"",""timeZone"":""America/Denver""}","{""ImportId"":""progress""}","{""ImportId"":""duration""}","{""ImportId"":""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2_TEXT""}"',
+      ...ids.map((id, i) => `2024-03-0${i + 1} 10:00:00,2024-03-0${i + 1} 10:05:00,100,${300 + i},${id},${5 - i},"Fine, thanks"`),
+    ].join('\n') + '\n';
+  const dir = await initFrom('qualtrics', { 'Customer Survey_March 15, 2024_09.15.csv': survey(['R_1', 'R_2', 'R_3']) }, 'qualtrics-project');
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'customer_survey.yml'), 'utf8');
+  assert.match(yaml, /^files: "Customer Survey\*\.csv"$/m);
+  assert.match(yaml, /^# The first row under the header describes the columns \("Start Date", "End Date", "Progress"\.\.\.\) and the second gives their import ids/m);
+  assert.match(yaml, /^ {2}start_date: \{ type: timestamp \}/m);
+  assert.match(yaml, /^ {2}q1: \{ type: integer \}/m);
+  assert.match(yaml, /^key: response_id$/m);
+  await fs.writeFile(path.join(dir, 'sources', 'Customer Survey_April 2, 2024_10.30.csv'), survey(['R_4', 'R_5']));
+  const dataDir = path.join(root, 'qualtrics-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'customer_survey', summary.runId, 'SELECT count(*) AS n, sum(q1) AS q1 FROM $t'), [{ n: 5, q1: 21 }]);
+  assert.equal(summary.stages.find((s: { stage: string }) => s.stage === 'silver').quarantined, 4);
+});

@@ -12,13 +12,13 @@ import { aggregate } from './infer-sql.js';
 const SAMPLE_ROWS = 1_000;
 
 /**
- * The rows of `rows` to type (`typed`): without the first (a second header, `skipFirst`), lines of notes
+ * The rows of `rows` to type (`typed`): without the first `skipRows` (a second header, Qualtrics' two), lines of notes
  * after the data (`footerRows`: the last rows, of three columns or more, that fill the first field
  * alone with what reads as a note, or are totals; `tailRows` with the empty ones among them), rows repeating the header (`repeatedHeaders`)
  * and an accounting report's totals, balances and section lines among the data (`reportRows`).
  * Told from one pass over a few flags per row; the rows are numbered again only when notes are found.
  */
-export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipFirst: boolean): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; reportRows: number; sumRowFilled?: number[]; typed: (rows: string) => string }> {
+export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipRows: number): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; reportRows: number; sumRowFilled?: number[]; typed: (rows: string) => string }> {
   const others = headers.length - 1;
   // The fields after the first a row fills, listed once (a file of a thousand columns makes a long list).
   const filledCount = others ? `list_count([${headers.slice(1).map((_, i) => id(`c${i + 1}`)).join(', ')}])` : '0';
@@ -61,8 +61,8 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   const typed = (from: string) => {
     let t = from;
     // The rows before the notes, in file order (a LIMIT, not a window over every column: seconds on millions of rows).
-    if (footerRows) t = `(SELECT * FROM ${from} LIMIT ${last - (skipFirst ? 1 : 0)}${skipFirst ? ' OFFSET 1' : ''})`;
-    else if (skipFirst) t = `(SELECT * FROM ${from} OFFSET 1)`;
+    if (footerRows) t = `(SELECT * FROM ${from} LIMIT ${last - skipRows}${skipRows ? ` OFFSET ${skipRows}` : ''})`;
+    else if (skipRows) t = `(SELECT * FROM ${from} OFFSET ${skipRows})`;
     const among = [...(repeatedHeaders ? [`NOT (${repeatsHeader})`] : []), ...(reportRows ? [`NOT ${reportRow}`] : [])];
     return among.length ? `(SELECT * FROM ${t} WHERE ${among.join(' AND ')})` : t;
   };
@@ -97,24 +97,29 @@ async function sumRowOf(engine: Engine, rows: string, columns: number, last: num
  * whose other first rows are all numbers, or marks in place of them), a value that is no number above a
  * column of numbers; or in the one column of numbers, when every value of the first row is text.
  */
-export async function secondHeader(engine: Engine, rows: string, columns: number): Promise<string[] | undefined> {
+export async function secondHeader(engine: Engine, rows: string, columns: number): Promise<{ labels: string[]; rows: 1 | 2 } | undefined> {
   // A mark in place of a figure (the Census' `(X)`, `*****`, `-`) is no text in a column of numbers.
   // Written once a statement, as a column: inlined in each column's test, the list made a statement of 500 KB over 400 columns.
   const marks = `[${[...NULL_TOKENS, ...STATISTICS_MARKS].map(str).join(', ')}]`;
   const numeric = (v: string) => `(TRY_CAST(replace(${v}, ',', '') AS DOUBLE) IS NOT NULL OR list_contains(_marks, ${v}))`;
   const sample = (columns: readonly number[]) => `(SELECT ${columns.map((i) => `${id(`c${i}`)}, `).join('')}row_number() OVER () AS _n, ${marks} AS _marks FROM (SELECT * FROM ${rows} LIMIT ${SAMPLE_ROWS}))`;
+  // Qualtrics writes a third header line under its labels, each field the column's import id (`{"ImportId":"QID1"}`).
+  const all = Array.from({ length: columns }, (_, i) => id(`c${i}`));
+  const importIds = `bool_and(${all.map((c) => `(${c} IS NULL OR starts_with(${c}, '{"ImportId":'))`).join(' AND ')}) FILTER (WHERE _n = 2) AND count(*) FILTER (WHERE _n = 2 AND starts_with(c0, '{"ImportId":')) = 1 AS import_ids`;
+  const [flag] = await engine.rows(`SELECT ${importIds} FROM ${sample(all.map((_, i) => i))}`).catch(() => [undefined]);
+  const described = flag?.['import_ids'] === true ? 2 : 1;
   const tests = Array.from({ length: columns }, (_, i) => {
     const c = id(`c${i}`);
-    return [`bool_and(${c} IS NULL OR ${numeric(c)}) FILTER (WHERE _n > 1) AND count(${c}) FILTER (WHERE _n > 1) > 0 AS ${id(`below_${i}`)}`, `bool_or(${c} IS NOT NULL AND NOT ${numeric(c)}) FILTER (WHERE _n = 1) AS ${id(`first_${i}`)}`, `any_value(${c}) FILTER (WHERE _n = 1) AS ${id(`v_${i}`)}`];
+    return [`bool_and(${c} IS NULL OR ${numeric(c)}) FILTER (WHERE _n > ${described}) AND count(${c}) FILTER (WHERE _n > ${described}) > 0 AS ${id(`below_${i}`)}`, `bool_or(${c} IS NOT NULL AND NOT ${numeric(c)}) FILTER (WHERE _n = 1) AS ${id(`first_${i}`)}`, `any_value(${c}) FILTER (WHERE _n = 1) AS ${id(`v_${i}`)}`];
   }).flat();
   const r = await aggregate(engine, ['count(*) AS n', ...tests], sample).catch(() => undefined);
   if (!r || Number(r['n']) < 3) return undefined;
   const below = Array.from({ length: columns }, (_, i) => i).filter((i) => r[`below_${i}`] === true);
-  const described = below.filter((i) => r[`first_${i}`] === true);
+  const labelled = below.filter((i) => r[`first_${i}`] === true);
   // One column of numbers (a Census table of one figure: `GEO_ID,NAME,P1_001N`) tells it only when the whole first row is labels.
-  const labels = Array.from({ length: columns }, (_, i) => r[`first_${i}`] === true).every(Boolean) && described.every((i) => /\p{L}/u.test(String(r[`v_${i}`])));
-  if ((described.length < 2 && !(described.length === 1 && labels)) || described.length * 2 <= below.length) return undefined;
-  return Array.from({ length: columns }, (_, i) => String(r[`v_${i}`] ?? ''));
+  const labels = Array.from({ length: columns }, (_, i) => r[`first_${i}`] === true).every(Boolean) && labelled.every((i) => /\p{L}/u.test(String(r[`v_${i}`])));
+  if ((labelled.length < 2 && !(labelled.length === 1 && labels)) || labelled.length * 2 <= below.length) return undefined;
+  return { labels: Array.from({ length: columns }, (_, i) => String(r[`v_${i}`] ?? '')), rows: described };
 }
 
 

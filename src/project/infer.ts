@@ -90,10 +90,11 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   const names = headerless ? fields : columnNames(headers);
   // A second header row of descriptions under the names (US Census downloads: `Geography`, `Estimate!!Total`):
   // typed from the rows under it, it is quarantined by the run (nothing lost) instead of making every column text.
-  const describedBy = await secondHeader(engine, every, headers.length);
+  const described = await secondHeader(engine, every, headers.length);
+  const describedBy = described?.labels;
   // Lines of notes after the data (`Source: ONS...`, the first field alone) and the header repeated
   // inside the data (two exports joined) are left out of the typing: the run quarantines them.
-  const { footerRows, wholeFooterRows, tailRows, repeatedHeaders, reportRows, sumRowFilled, typed } = await notesAndHeaders(engine, every, fields, describedBy !== undefined);
+  const { footerRows, wholeFooterRows, tailRows, repeatedHeaders, reportRows, sumRowFilled, typed } = await notesAndHeaders(engine, every, fields, described?.rows ?? 0);
   const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
   const marks = `(${STATISTICS_MARKS.map(str).join(', ')})`;
   // Each field without its spellings of missing, `v<i>`, computed once per row: the tests below read it a dozen times.
@@ -287,12 +288,12 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
   await unlikelyKeys(engine, columns, rowsOf);
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
-  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) + narrow.left + (headerless ? 1 : 0) - rows - (describedBy ? 1 : 0) - tailRows - repeatedHeaders - reportRows);
+  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) + narrow.left + (headerless ? 1 : 0) - rows - (described?.rows ?? 0) - tailRows - repeatedHeaders - reportRows);
   // MySQL writes NULL as \N, in a text column too (a text "\N" would be written "\\N").
   // So do IMDb's tab-separated files, which quote nothing.
   const mysqlNull = (escape ?? quote) !== undefined && quoting.backslashN;
   const textValues = mysqlNull ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
   if (mysqlNull) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(sumRowFilled ? { sumRowFilled: sumRowFilled.map((i) => names[i]!) } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(reportRows ? { reportRows } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), ...(headerless ? { headerless } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(described?.rows === 2 ? { importIds: true as const } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(sumRowFilled ? { sumRowFilled: sumRowFilled.map((i) => names[i]!) } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(reportRows ? { reportRows } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), ...(headerless ? { headerless } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }

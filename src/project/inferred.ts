@@ -71,6 +71,8 @@ export interface InferredCsv {
   thousandsComma?: boolean;
   /** The first row, when it reads as a second header of descriptions (US Census downloads): the columns are typed from the rows under it. */
   describedBy?: string[];
+  /** Under that row, a row of Qualtrics' import ids (`{"ImportId":"QID1"}`): left out of the typing too. */
+  importIds?: true;
   /** Lines of notes after the data (`Source: ...`, the first field alone): not typed; the run quarantines them. */
   footerRows?: number;
   /** Of footerRows, those filling every column (a total): no required column quarantines them. */

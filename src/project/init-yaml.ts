@@ -91,7 +91,11 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (csv.delimiter !== ',') lines.push(`delimiter: ${JSON.stringify(csv.delimiter)}`);
   if (csv.describedBy) {
     const shown = csv.describedBy.filter(Boolean).slice(0, 3).map((v) => JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)).join(', ');
-    lines.push(`# The first row under the header describes the columns (${shown}...): a second header, as US Census downloads have. The columns are typed from the rows under it; the run quarantines that row, its values not being numbers.`);
+    lines.push(
+      csv.importIds
+        ? `# The first row under the header describes the columns (${shown}...) and the second gives their import ids ({"ImportId":...}), as Qualtrics exports write them. The columns are typed from the rows under them; the run quarantines those two rows, their values not being numbers or dates.`
+        : `# The first row under the header describes the columns (${shown}...): a second header, as US Census downloads have. The columns are typed from the rows under it; the run quarantines that row, its values not being numbers.`,
+    );
   }
   if (csv.thousandsComma) lines.push(`# Numbers whose commas group thousands (1,493,586; 2,067 beside 13,436.29): the decimal separator is the point, and a comma is never a decimal one.`, `decimal_separator: "."`);
   if (csv.decimalSeparator === ',') lines.push(`# Numbers with a decimal comma and no decimal point: 1.234,56 is 1234.56 (dots and spaces group thousands).`, `decimal_separator: ","`);

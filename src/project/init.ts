@@ -252,6 +252,8 @@ export function fileStem(file: string): string {
   // A period of two dates names the delivery, with a locale or a download id after it (Revolut's
   // `account-statement_2024-01-01_2024-02-29_en-gb_3f2a1b`); a word after it (`_eur`, `_usd`) names the table.
   let stem = bare.replace(/[_\-. ]+(19|20)\d{2}-?\d{2}-?\d{2}[_\-. ]+(19|20)\d{2}-?\d{2}-?\d{2}(?!\d)([_\-. ]+([a-z]{2}(-[a-z]{2})?|[0-9a-f]*\d[0-9a-f]*))*$/i, '');
+  // Qualtrics names an export after its survey and when it was made: `Customer Survey_March 15, 2024_09.15`.
+  stem = stem.replace(/_(january|february|march|april|may|june|july|august|september|october|november|december) \d{1,2}, (19|20)\d{2}_\d{2}\.\d{2}$/i, '');
   for (let m = TRAILING.exec(stem); m && isPeriodOrPart(m[1]!); m = TRAILING.exec(stem)) stem = stem.slice(0, m.index);
   // A time written onto the name: a year or a date ("sales202401"), Unix seconds or milliseconds (Salesforce's "report1710512345678").
   stem = stem.replace(/(?<=\D)((19|20)\d{2}(\d{2}){0,2}|1\d{9}(\d{3})?)$/, '');
