@@ -494,7 +494,7 @@ export interface components {
         /** @description Every 4xx and 5xx answer. */
         Error: {
             statusCode: number;
-            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unreadable_object, unknown_kpi, unknown_version, version_incompatible, not_published, lake_busy, not_resumable, body_too_large, rate_limited, unavailable, internal */
+            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unreadable_object, unknown_kpi, unknown_version, version_incompatible, not_published, kpi_changed, lake_busy, not_resumable, body_too_large, rate_limited, unavailable, internal */
             code: string;
             error: string;
             message: string;
@@ -1449,6 +1449,15 @@ export interface operations {
                 };
             };
             /** @description Every 4xx and 5xx answer. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1523,6 +1532,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1617,6 +1635,15 @@ export interface operations {
                 };
             };
             /** @description Every 4xx and 5xx answer. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1693,6 +1720,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1781,6 +1817,15 @@ export interface operations {
                 };
             };
             /** @description Every 4xx and 5xx answer. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1853,6 +1898,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1935,6 +1989,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2028,6 +2091,15 @@ export interface operations {
                 };
             };
             /** @description Every 4xx and 5xx answer. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2102,6 +2174,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2189,6 +2270,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import { noLocalPaths } from '../errors.js';
 import type { ApiServices } from './services.js';
 import { BROTLI, COMPRESS_THRESHOLD, COMPRESSIBLE, ENCODINGS } from './compression.js';
-import { codeForStatus, HttpError, schemaError } from './http-errors.js';
+import { answerClientError, codeForStatus, HttpError, httpReason, schemaError } from './http-errors.js';
 import { BODY_LIMIT, parseJsonBody } from './json-body.js';
 import { cachedKpiReads } from './kpi-answer.js';
 import { kpiQueryDefaults } from './kpi-schema.js';
@@ -46,6 +46,8 @@ export interface AppOptions {
   logger?: boolean;
   /** Where the log goes instead of stdout (tests read it). */
   logStream?: { write(line: string): void };
+  /** The log to use, made once for a server whose apps follow the definitions (live-app.ts). */
+  log?: FastifyBaseLogger;
 }
 
 /**
@@ -53,8 +55,7 @@ export interface AppOptions {
  * doc), one plugin per area, JSON errors that name the bad parameter, and the dashboard at `/`.
  */
 export async function buildApp(services: ApiServices, options: AppOptions = {}): Promise<FastifyInstance> {
-  const level = services.config.server.logLevel;
-  const log: FastifyBaseLogger = options.logger && level !== 'silent' ? (options.logStream ? pino({ level }, options.logStream) : pino({ level })) : SILENT;
+  const log = options.log ?? serverLogger(services.config.server.logLevel, options);
   const app = Fastify({
     // A KPI is found by its id or its table (`/api/kpis/{name}`, checked against maxLength 200 by its
     // schema): the router's default of 100 would answer a longer name with a 414.
@@ -73,12 +74,7 @@ export async function buildApp(services: ApiServices, options: AppOptions = {}):
       const answer = reply as unknown as { code(n: number): { send(body: unknown): unknown } };
       void answer.code(status).send({ statusCode: status, code: codeForStatus(status), error: httpReason(status), message: error.message });
     },
-    clientErrorHandler: (error, socket) => {
-      if (!socket.writable) return;
-      const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const body = JSON.stringify({ statusCode: status, code: 'bad_parameter', error: status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', message: status === 431 ? 'the request line and headers are too large (a query string of more than about 16 KB?)' : 'the request could not be read' });
-      socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    },
+    clientErrorHandler: answerClientError,
     // One log line per request would cost more than serving a cached KPI; errors are still logged
     // (with the method and URL rather than a request id: no child logger per request either).
     logController: new LogController({ disableRequestLogging: true }),
@@ -272,6 +268,11 @@ function helmetHeaders(options: HelmetOptions): Record<string, string> {
 /** LOG_LEVEL=silent, or no logger asked for (tests, `datalake openapi`). */
 const SILENT: FastifyBaseLogger = pino({ level: 'silent' });
 
+/** The server's log: pino JSON on stdout (or `logStream`) when asked for, else silent. */
+export function serverLogger(level: string, options: AppOptions): FastifyBaseLogger {
+  return options.logger && level !== 'silent' ? (options.logStream ? pino({ level }, options.logStream) : pino({ level })) : SILENT;
+}
+
 /** `url` is `prefix` or below it (`/docs`, `/docs/json`, `/docs?x`, not `/docsy`). */
 function under(url: string, prefix: string): boolean {
   if (!url.startsWith(prefix)) return false;
@@ -292,8 +293,4 @@ function operationId(method: string, url: string): string {
 /** The routes a key opens once keys are set: the explorer, starting a run, the queue dashboard. */
 function needsKey(method: string, url: string): boolean {
   return url.startsWith('/api/lake') || url.startsWith('/admin/') || (method === 'POST' && url === '/api/runs');
-}
-
-function httpReason(status: number): string {
-  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error';
 }

@@ -1,3 +1,5 @@
+import type { Duplex } from 'node:stream';
+import type { Kpi } from '../project/types.js';
 import { DAY_OR_MONTH, SORTABLE_TEXT } from './kpi-schema.js';
 
 /** The form of a run id, in a path, a query or a body. */
@@ -17,6 +19,7 @@ export type ErrorCode =
   | 'unknown_version'
   | 'version_incompatible'
   | 'not_published'
+  | 'kpi_changed'
   | 'lake_busy'
   | 'not_resumable'
   | 'body_too_large'
@@ -25,6 +28,18 @@ export type ErrorCode =
   | 'internal';
 
 const BY_STATUS: Record<number, ErrorCode> = { 400: 'bad_parameter', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 409: 'lake_busy', 413: 'body_too_large', 429: 'rate_limited', 503: 'unavailable' };
+
+export function httpReason(status: number): string {
+  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error';
+}
+
+/** A request Node's parser could not read (a header too large, a malformed line): answered in the API's shape, then closed. */
+export function answerClientError(error: Error, socket: Duplex): void {
+  if (!socket.writable) return;
+  const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = JSON.stringify({ statusCode: status, code: 'bad_parameter', error: status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', message: status === 431 ? 'the request line and headers are too large (a query string of more than about 16 KB?)' : 'the request could not be read' });
+  socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
 
 export function codeForStatus(status: number): ErrorCode {
   return BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad_parameter');
@@ -48,6 +63,19 @@ export const notFound = (message: string) => new HttpError(404, message);
 /** An object of the lake that is no CSV or Parquet its name says (a file dropped in the sources bucket): the request is fine, the object is not. */
 export const unreadableObject = (message: string) => new HttpError(422, message, {}, 'unreadable_object');
 export const notPublished = (message: string) => new HttpError(404, message, {}, 'not_published');
+/**
+ * A KPI declared now with other columns than its last publish has (its file changed, no run since): its
+ * rows are not served under the new declaration, nor the old one's under the new route.
+ */
+export function kpiChanged(kpi: Kpi, stored: readonly string[]): HttpError {
+  const names = (columns: readonly string[]) => columns.map((c) => c.replace(':', ' ')).join(', ');
+  return new HttpError(
+    409,
+    `KPI ${kpi.id} changed since it was last published: kpis/${kpi.id}.yml declares (${names(Object.entries(kpi.columns).map(([n, c]) => `${n}:${c.type}`))}), the serving store holds (${names(stored)}); run the pipeline (\`npx datalake run\`) to publish it`,
+    {},
+    'kpi_changed',
+  );
+}
 export const unavailable = (message: string) => new HttpError(503, message, { 'retry-after': '5' });
 
 /** What a value refused by a pattern should look like: said in words, never as the regular expression. */
