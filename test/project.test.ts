@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config.js';
+import { loadProject } from '../src/project/load.js';
 import { runPipeline } from './support/run.js';
 import { openServingStore } from '../src/serving/index.js';
 import { silverRows } from './support/lake-rows.js';
@@ -361,7 +362,32 @@ describe('datalake check on broken projects', () => {
     await fs.writeFile(path.join(dir, 'models', 'm_self.sql'), 'SELECT * FROM m_self\n');
     const env = { DATA_DIR: path.join(root, 'model-self-data') };
     assert.equal((await cli(['generate', '--clients', '20', '--achats', '50', '--project', dir], { env })).code, 0);
-    assertError(await cli(['run', '--project', dir], { env }), /^error: models\/m_self\.sql: model m_self reads itself \(FROM m_self\), a cycle of one: a model cannot read its own table$/);
+    // Said before any data work, in check's words (with the line).
+    assertError(await cli(['run', '--project', dir], { env }), /^error: models\/m_self\.sql:1: model m_self reads itself \(FROM m_self\), a cycle of one: a model cannot read its own table$/);
+  });
+
+  test('run after a KPI changed compiles its SQL first: check\'s line, before bronze takes a new file', async () => {
+    const dir = path.join(root, 'kpi-changed-run');
+    await fs.cp(SHOP, dir, { recursive: true });
+    const env = { DATA_DIR: path.join(root, 'kpi-changed-run-data') };
+    assert.equal((await cli(['generate', '--clients', '20', '--achats', '50', '--project', dir], { env })).code, 0);
+    assert.equal((await cli(['run', '--project', dir], { env })).code, 0);
+    const kpi = path.join(dir, 'kpis', 'volumes_mois.yml');
+    await fs.writeFile(kpi, (await fs.readFile(kpi, 'utf8')).replace('FROM ventes_jour', 'FROM ventes_jours'));
+    // A new day's file waits in sources: a run that does the data work first would ingest it.
+    await fs.writeFile(path.join(dir, 'sources', 'achats_2030-01-01.csv'), (await fs.readFile(path.join(dir, 'sources', 'achats.csv'), 'utf8')).split('\n').slice(0, 3).join('\n'));
+    const check = await cli(['check', '--project', dir], { env });
+    const run = await cli(['run', '--project', dir], { env });
+    const line = /^error: kpis\/volumes_mois\.yml:\d+: the SQL of KPI volumes_mois does not compile: Table with name ventes_jours does not exist \(Did you mean "ventes_jour"\?\)$/;
+    assertError(check, line);
+    assertError(run, line, /it can read the datasets and models: clients, achats/);
+    assert.equal(run.stderr, check.stderr, 'the same error, the same hint');
+    assert.doesNotMatch(run.stdout + run.stderr, /bronze|--resume/);
+    const history = await cli(['history', '--project', dir], { env });
+    assert.match(history.stdout, /^v1 /m);
+    assert.doesNotMatch(history.stdout, /^v2 /m, 'nothing committed');
+    const bronze = await fs.readdir(path.join(env.DATA_DIR, 'lake', 'bronze', 'achats'), { recursive: true });
+    assert.ok(!bronze.some((f) => String(f).includes('achats_2030-01-01')), 'the new file was not ingested');
   });
 
   test('a KPI whose SQL compiles but fails on the data: one line naming its file, no resume suggested, nothing published', async () => {
@@ -419,6 +445,41 @@ describe('datalake check on broken projects', () => {
     await fs.writeFile(csv, 'id\n1\n');
     assertError(await cli(['check', '--project', csv]), /--project .*orders\.csv: a file, not a project folder/, /datalake init <folder> --from-csv .*orders\.csv/);
     assertError(await cli(['init', csv, '--from-csv', csv]), /^error: cannot make the folder .*orders\.csv: a file of that name exists$/);
+  });
+});
+
+describe('dashboard tabs', () => {
+  const PANIER = `title: { fr: Panier par produit, en: Basket by product }
+sql: SELECT produit, count(*) AS nb_achats FROM fact_achats GROUP BY produit ORDER BY produit
+columns:
+  produit: { type: string }
+  nb_achats: { type: integer }
+chart: { type: bar, x: produit, y: [nb_achats] }
+`;
+
+  test('with tabs declared, a KPI file no tab lists gets a tab of its own after them; a KPI of cards only stays on the home page', async () => {
+    const dir = await fs.mkdtemp(path.join(root, 'unlisted-'));
+    await fs.cp(SHOP, dir, { recursive: true });
+    const declared = loadProject(dir).tabs.map((t) => t.id);
+    assert.deepEqual(declared, ['ca-pays', 'volumes', 'croissance', 'distribution'], 'resume (cards) has none: the home page shows it');
+    await fs.writeFile(path.join(dir, 'kpis', 'panier_par_produit.yml'), PANIER);
+    // A declared tab named as the KPI keeps its id: the KPI's own tab takes another.
+    await fs.writeFile(path.join(dir, 'kpis', 'marge.yml'), PANIER.replace(/^title: .*$/m, 'title: Marge'));
+    const yml = path.join(dir, 'datalake.yml');
+    await fs.writeFile(yml, (await fs.readFile(yml, 'utf8')).replace('{ id: croissance,', '{ id: marge,'));
+    const project = loadProject(dir);
+    assert.deepEqual(
+      project.tabs.map((t) => [t.id, t.kpis, t.title.en]),
+      [
+        ['ca-pays', ['ca_par_pays'], 'Revenue by country'],
+        ['volumes', ['volumes_jour', 'volumes_semaine', 'volumes_mois', 'volumes_annee'], 'Volumes'],
+        ['marge', ['croissance'], 'Growth'],
+        ['distribution', ['distribution', 'histogramme_montants'], 'Distribution'],
+        ['kpi-marge', ['marge'], 'Marge'],
+        ['panier_par_produit', ['panier_par_produit'], 'Basket by product'],
+      ],
+    );
+    assert.equal(project.tabsDeclared, true);
   });
 });
 

@@ -494,7 +494,7 @@ export interface components {
         /** @description Every 4xx and 5xx answer. */
         Error: {
             statusCode: number;
-            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unreadable_object, unknown_kpi, unknown_version, version_incompatible, not_published, lake_busy, not_resumable, body_too_large, unsupported_media_type, rate_limited, unavailable, internal */
+            /** @description stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unreadable_object, unknown_kpi, unknown_version, version_incompatible, not_published, kpi_changed, lake_busy, not_resumable, body_too_large, unsupported_media_type, rate_limited, unavailable, internal */
             code: string;
             /** @description the status's reason phrase: Bad Request, Unprocessable Entity, Unsupported Media Type... */
             error: string;
@@ -1457,6 +1457,15 @@ export interface operations {
                 };
             };
             /** @description Every 4xx and 5xx answer. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1531,6 +1540,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1625,6 +1643,15 @@ export interface operations {
                 };
             };
             /** @description Every 4xx and 5xx answer. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1701,6 +1728,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1789,6 +1825,15 @@ export interface operations {
                 };
             };
             /** @description Every 4xx and 5xx answer. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1861,6 +1906,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1943,6 +1997,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2036,6 +2099,15 @@ export interface operations {
                 };
             };
             /** @description Every 4xx and 5xx answer. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2110,6 +2182,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2197,6 +2278,15 @@ export interface operations {
             };
             /** @description Every 4xx and 5xx answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every 4xx and 5xx answer. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -47,6 +47,8 @@ export interface AppOptions {
   logger?: boolean;
   /** Where the log goes instead of stdout (tests read it). */
   logStream?: { write(line: string): void };
+  /** The log to use, made once for a server whose apps follow the definitions (live-app.ts). */
+  log?: FastifyBaseLogger;
 }
 
 /**
@@ -54,8 +56,7 @@ export interface AppOptions {
  * doc), one plugin per area, JSON errors that name the bad parameter, and the dashboard at `/`.
  */
 export async function buildApp(services: ApiServices, options: AppOptions = {}): Promise<FastifyInstance> {
-  const level = services.config.server.logLevel;
-  const log: FastifyBaseLogger = options.logger && level !== 'silent' ? (options.logStream ? pino({ level }, options.logStream) : pino({ level })) : SILENT;
+  const log = options.log ?? serverLogger(services.config.server.logLevel, options);
   const app = Fastify({
     // A KPI is found by its id or its table (`/api/kpis/{name}`, checked against maxLength 200 by its
     // schema): the router's default of 100 would answer a longer name with a 414.
@@ -245,6 +246,11 @@ function helmetHeaders(options: HelmetOptions): Record<string, string> {
 
 /** LOG_LEVEL=silent, or no logger asked for (tests, `datalake openapi`). */
 const SILENT: FastifyBaseLogger = pino({ level: 'silent' });
+
+/** The server's log: pino JSON on stdout (or `logStream`) when asked for, else silent. */
+export function serverLogger(level: string, options: AppOptions): FastifyBaseLogger {
+  return options.logger && level !== 'silent' ? (options.logStream ? pino({ level }, options.logStream) : pino({ level })) : SILENT;
+}
 
 /** `url` is `prefix` or below it (`/docs`, `/docs/json`, `/docs?x`, not `/docsy`). */
 function under(url: string, prefix: string): boolean {

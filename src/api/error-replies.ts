@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { noLocalPaths } from '../errors.js';
 import { codeForStatus, HttpError } from './http-errors.js';
 import { BODY_LIMIT } from './json-body.js';
@@ -16,8 +16,8 @@ export function frameworkError(error: FastifyError, _request: FastifyRequest, re
   void reply.code(status).send({ statusCode: status, code: codeForStatus(status), error: httpReason(status), message: error.message });
 }
 
-/** A request Node's parser cannot read (a request line or headers too large): answered on the socket. */
-export function clientError(error: Error, socket: Socket): void {
+/** A request Node's parser cannot read (a request line or headers too large): answered on the socket (Fastify's, or live-app's own servers'). */
+export function clientError(error: Error, socket: Duplex): void {
   if (!socket.writable) return;
   const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const body = JSON.stringify({ statusCode: status, code: 'bad_parameter', error: status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', message: status === 431 ? 'the request line and headers are too large (a query string of more than about 16 KB?)' : 'the request could not be read' });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Row } from '../engine/duckdb.js';
 import type { Kpi } from '../project/types.js';
-import type { Condition, DataVersion, ReadOptions, ServingStore } from '../serving/index.js';
+import type { Condition, DataVersion, PublishInfo, ReadOptions, ServingStore } from '../serving/index.js';
 import { safeCell } from './csv-cells.js';
-import { badRequest, HttpError, NOTHING_PUBLISHED, notPublished, unavailable } from './http-errors.js';
+import { badRequest, HttpError, kpiChanged, NOTHING_PUBLISHED, notPublished, unavailable } from './http-errors.js';
 import { DATALAKE } from '../command-name.js';
 
 /** Validated query parameters: paging, format, a range, and the KPI's declared filters by parameter name. */
@@ -43,8 +43,8 @@ export const VERSION_TTL_MS = 100;
  */
 export class KpiService {
   private cacheVersion: string | undefined;
-  /** The lake version of the current publish, read once per publish. */
-  private cacheData: Promise<DataVersion | undefined> | undefined;
+  /** The record of the current publish (its lake version, its tables' columns), read once per publish. */
+  private cachePublish: Promise<PublishInfo | undefined> | undefined;
   private readonly cache = new Map<string, KpiResponse>();
   /** Answers read from a given version: versions never change, so these are kept across publishes. */
   private readonly versionCache = new Map<string, KpiResponse>();
@@ -158,12 +158,16 @@ export class KpiService {
       this.cache.clear();
       this.rangeSamples.clear();
       this.cacheVersion = version;
-      this.cacheData = this.serving.lastPublish().then((p) => p?.data);
-      this.cacheData.catch(() => (this.cacheData = undefined));
+      this.cachePublish = this.serving.lastPublish();
+      this.cachePublish.catch(() => (this.cachePublish = undefined));
     }
     const key = cacheKey(kpi, query);
     const cached = this.cache.get(key);
     if (cached) return cached;
+    const published = await this.cachePublish?.catch(() => undefined);
+    // Declared since this publish with other columns: the store's rows are not what the route promises.
+    const stored = published?.columns?.[kpi.table];
+    if (stored && stored.join() !== declaredColumns(kpi).join()) throw kpiChanged(kpi, stored);
 
     let rows: Row[] | undefined;
     try {
@@ -173,7 +177,7 @@ export class KpiService {
       throw unavailable(`the serving store (${this.serving.description}) is unavailable: ${(err as Error).message}`);
     }
     if (!rows) throw notPublished(`KPI ${kpi.id} has not been published yet: run the pipeline (\`${DATALAKE} run\`)`);
-    const data = await this.cacheData?.catch(() => undefined);
+    const data = published?.data;
     const rendered = this.render(kpi, query, rows);
     const response: KpiResponse = { etag: contentEtag(key, rendered.body), ...rendered, servedFrom: 'serving-store', ...(data ? { data } : {}) };
     if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
@@ -214,6 +218,11 @@ function rangeSampleOf(kpi: Kpi, rows: Row[] | undefined): string | undefined {
 /** A text's form: each digit `9`, each letter `A` or `a` by its case, other characters as they are (`2026-W05` → `9999-A99`). */
 function shapeOf(text: string): string {
   return text.replace(/[0-9]/g, '9').replace(/\p{Lu}/gu, 'A').replace(/\p{Ll}/gu, 'a');
+}
+
+/** A KPI's columns as a publish records them (`name:type`, in order). */
+export function declaredColumns(kpi: Kpi): string[] {
+  return Object.entries(kpi.columns).map(([name, c]) => `${name}:${c.type}`);
 }
 
 /** What an answer is cached under: the KPI and its query, parameters sorted. */

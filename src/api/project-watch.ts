@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { headerKey } from '../pipeline/csv-header.js';
 import { loadProject } from '../project/load.js';
 import type { Project } from '../project/types.js';
@@ -21,7 +23,8 @@ interface Watch {
   project: Project;
   privacy: Privacy;
   checkedAt: number;
-  kpisNoted: boolean;
+  /** The definition files' names, sizes and times when `project` was read (see stampOf). */
+  stamp: string | undefined;
 }
 
 const watches = new Map<string, Watch>();
@@ -30,44 +33,72 @@ const watches = new Map<string, Watch>();
  * The project's definitions as they are on disk now, for what a running server must follow without a
  * restart: which columns are personal (a column marked `personal: true` is masked within a second in
  * the explorer, the quality report and the run records). Read again at most once a second, on demand;
- * a definition in the middle of an edit that does not load leaves the last that did. KPIs are not
- * followed (their routes and OpenAPI schemas are built at start): a change to them is logged once,
- * saying to restart.
+ * a definition in the middle of an edit that does not load leaves the last that did.
  */
-export function livePrivacy(started: Project, log?: { warn(message: string): void }): Privacy {
-  return watched(started, log).privacy;
+export function livePrivacy(started: Project): Privacy {
+  return watched(started).privacy;
 }
 
 /**
  * The project's definitions as they are on disk now (read again at most once a second), for what a
- * running server follows without a restart: personal columns (livePrivacy) and freshness SLAs.
+ * running server follows without a restart: personal columns (livePrivacy), freshness SLAs, and the
+ * KPIs, tabs and datasets its app is built from (live-app.ts builds another when they change).
  */
-export function liveProject(started: Project, log?: { warn(message: string): void }): Project {
-  return watched(started, log).project;
+export function liveProject(started: Project): Project {
+  return watched(started).project;
 }
 
-function watched(started: Project, log?: { warn(message: string): void }): Watch {
+function watched(started: Project): Watch {
   let watch = watches.get(started.dir);
   if (!watch) {
     // Read at the first call: the definitions may have changed since the server started.
-    watch = { project: started, privacy: privacyOf(started), checkedAt: 0, kpisNoted: false };
+    watch = { project: started, privacy: privacyOf(started), checkedAt: 0, stamp: undefined };
     watches.set(started.dir, watch);
   }
   if (Date.now() - watch.checkedAt < RELOAD_MS) return watch;
   watch.checkedAt = Date.now();
+  // Parsing every file takes some 25 ms (the shop's): done only when a file's size or time changed.
+  const stamp = stampOf(started.dir);
+  if (stamp !== undefined && stamp === watch.stamp) return watch;
+  watch.stamp = stamp;
   let now: Project;
   try {
     now = loadProject(started.dir, { builtIn: started.builtIn });
   } catch {
     return watch;
   }
-  if (!watch.kpisNoted && kpiSignature(now) !== kpiSignature(started)) {
-    watch.kpisNoted = true;
-    log?.warn(`the project's KPIs changed since this server started (${started.dir}/kpis): restart \`datalake serve\` to serve them; personal columns and freshness are followed without a restart`);
-  }
   if (privacySignature(now) !== privacySignature(watch.project)) watch.privacy = privacyOf(now);
   watch.project = now;
   return watch;
+}
+
+/**
+ * The definition files' names, sizes, inodes and modification times, as one string; undefined when one
+ * was modified in the last two seconds (a file system keeping times to the second or two could show a
+ * second write in the same time: such a stamp is never trusted, the files are read again next time).
+ */
+function stampOf(dir: string): string | undefined {
+  const parts: string[] = [];
+  let newest = 0;
+  const add = (file: string) => {
+    const st = statSync(file, { throwIfNoEntry: false });
+    if (!st) return void parts.push(`${file}:none`);
+    newest = Math.max(newest, st.mtimeMs, st.ctimeMs);
+    parts.push(`${file}:${st.size}:${st.ino}:${st.mtimeMs}`);
+  };
+  add(path.join(dir, 'datalake.yml'));
+  for (const folder of ['datasets', 'models', 'kpis']) {
+    const where = path.join(dir, folder);
+    add(where);
+    let names: string[] = [];
+    try {
+      names = readdirSync(where).sort();
+    } catch {
+      // No such folder: its stat above says so.
+    }
+    for (const name of names) add(path.join(where, name));
+  }
+  return Date.now() - newest < 2000 ? undefined : parts.join('\n');
 }
 
 function privacyOf(project: Project): Privacy {
@@ -82,8 +113,4 @@ function privacyOf(project: Project): Privacy {
 
 function privacySignature(project: Project): string {
   return JSON.stringify([project.datasets.map((d) => [d.name, d.files, Object.entries(d.columns).filter(([, c]) => c.personal).map(([n, c]) => [n, c.header, c.also])]), project.models.map((m) => m.sql), project.kpis.map((k) => k.sql)]);
-}
-
-function kpiSignature(project: Project): string {
-  return JSON.stringify(project.kpis.map((k) => [k.id, k.sql, k.columns]));
 }

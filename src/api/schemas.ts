@@ -25,7 +25,7 @@ const SCHEMAS: Record<string, object> = {
       statusCode: integer,
       code: {
         type: 'string',
-        description: 'stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unreadable_object, unknown_kpi, unknown_version, version_incompatible, not_published, lake_busy, not_resumable, body_too_large, unsupported_media_type, rate_limited, unavailable, internal',
+        description: 'stable, for clients to match: bad_parameter, unauthorized, forbidden, not_found, unreadable_object, unknown_kpi, unknown_version, version_incompatible, not_published, kpi_changed, lake_busy, not_resumable, body_too_large, unsupported_media_type, rate_limited, unavailable, internal',
       },
       error: { type: 'string', description: "the status's reason phrase: Bad Request, Unprocessable Entity, Unsupported Media Type..." },
       message: { type: 'string', description: 'one line: what is wrong and what to do' },

@@ -3,45 +3,95 @@ import { checkCron, Scheduler } from '../flows/schedule.js';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
+import type { Project } from '../project/types.js';
 import { UserError } from '../errors.js';
 import { openObjectStore } from '../lake/index.js';
 import { lakeReader } from './lake-fallback.js';
 import { openServingStore } from '../serving/index.js';
-import { buildApp, type AppOptions } from './app.js';
+import { buildApp, serverLogger, type AppOptions } from './app.js';
+import { listenOn, type Listening } from './listen.js';
+import { LiveApp, type Served } from './live-app.js';
+import { liveProject } from './project-watch.js';
 import { answerRateLimits } from './rate-limit-store.js';
 import { ApiAuth } from './auth.js';
-import { LazyEngine } from './services.js';
+import { LazyEngine, type ApiServices } from './services.js';
 import { KpiService } from './kpi-service.js';
 import { FreshnessMonitor } from '../ops/freshness-monitor.js';
 import { settleAlerts } from '../ops/pending.js';
 import { DATALAKE } from '../command-name.js';
 
+/** What a server's apps share for the life of the process: the stores, DuckDB, the keys. */
+interface Shared {
+  services: Pick<ApiServices, 'lake' | 'serving' | 'auth' | 'engine'>;
+  close(): Promise<void>;
+}
+
 /** Opens the stores once for the process (one serving-store connection shared by all requests). */
-export async function createApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+async function openShared(config: Config): Promise<Shared> {
   const serving = openServingStore(config);
   // A bad MONGO_URI stops the server as it starts, not at its first request.
   await serving.open?.();
-  const lake = openObjectStore(config);
-  const kpis = new KpiService(serving, config.project.kpis);
   const engine = new LazyEngine(config);
-  const reader = lakeReader(lake, engine, config.project);
+  return {
+    services: { serving, lake: openObjectStore(config), auth: new ApiAuth(config.server.apiKeys), engine },
+    close: async () => {
+      await engine.close();
+      await serving.close();
+    },
+  };
+}
+
+/** The app of one state of the project's definitions (its KPI routes, OpenAPI document, dashboard list), on the shared services. */
+function appFor(config: Config, shared: Shared, project: Project, options: AppOptions): Promise<FastifyInstance> {
+  const { serving, lake, engine } = shared.services;
+  const kpis = new KpiService(serving, project.kpis);
+  const reader = lakeReader(lake, engine, project);
   kpis.enableVersions(reader);
   if (config.server.fallback === 'lake') kpis.enableLakeFallback(reader);
-  const app = await buildApp({ config, lake, serving, kpis, auth: new ApiAuth(config.server.apiKeys), engine }, options);
-  app.addHook('onClose', async () => {
-    await engine.close();
-    await serving.close();
-  });
+  return buildApp({ ...shared.services, config: { ...config, project }, kpis }, options);
+}
+
+/** The app of the project as the config holds it, with stores of its own (closed with it): tests, `datalake openapi`. */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const shared = await openShared(config);
+  const app = await appFor(config, shared, config.project, options);
+  app.addHook('onClose', () => shared.close());
   return app;
 }
 
-/** Listens on HOST:PORT until SIGINT/SIGTERM; resolves with the address once listening. */
-export async function startServer(config: Config): Promise<{ app: FastifyInstance; url: string }> {
-  const app = await createApp(config, { logger: true });
+/**
+ * Listens on HOST:PORT until SIGINT/SIGTERM; resolves with the address once listening. The app serving
+ * follows the project's definitions (live-app.ts): a KPI file added or changed is served, with its route
+ * and OpenAPI schema, within a second of the change and without a restart. `close` stops it all.
+ */
+export async function startServer(config: Config): Promise<{ url: string; close: () => Promise<void>; live: LiveApp<Project> }> {
+  const shared = await openShared(config);
+  const log = serverLogger(config.server.logLevel, { logger: true });
+  let live: LiveApp<Project>;
   try {
-    await app.listen({ port: config.server.port, host: config.server.host });
+    live = await LiveApp.start<Project>({
+      current: () => liveProject(config.project),
+      signature: definitionsSignature,
+      describe: describeKpiChanges,
+      build: async (project) => {
+        const app = await appFor(config, shared, project, { logger: true, log });
+        await app.ready();
+        // Fastify's handler, with what app.ts put before its router.
+        const [handle] = app.server.listeners('request') as Served['handle'][];
+        return { handle: handle!, close: () => app.close() };
+      },
+      log: { info: (m) => log.info(m), error: (m) => log.error(m) },
+    });
   } catch (err) {
-    await app.close();
+    await shared.close();
+    throw err;
+  }
+  let listening: Listening;
+  try {
+    listening = await listenOn(config.server.host, config.server.port, live.handle);
+  } catch (err) {
+    await live.close();
+    await shared.close();
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UserError(`port ${config.server.port} is already in use`, 'stop the other server or set PORT to a free port');
     if (code === 'EACCES') throw new UserError(`no permission to listen on port ${config.server.port}`, 'set PORT to a port above 1024');
@@ -49,14 +99,38 @@ export async function startServer(config: Config): Promise<{ app: FastifyInstanc
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UserError(`HOST ${config.server.host} does not resolve to an address`, 'set HOST to an IP address such as 127.0.0.1 or 0.0.0.0');
     throw err;
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  let stopping: Promise<void> | undefined;
+  const close = () =>
+    (stopping ??= (async () => {
+      // The apps first: a request arriving on an open connection meanwhile gets the closing app's 503.
+      const apps = live.close();
+      await listening.close();
+      await apps;
+      await shared.close();
+    })());
+  const port = listening.port;
   const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? 'localhost' : config.server.host;
   // An alert being delivered (a run started here) gets a moment to be recorded.
-  const stop = () => void app.close().then(() => settleAlerts(2000)).then(() => process.exit(0));
+  const stop = () => void close().then(() => settleAlerts(2000)).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  return { app, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
+  return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close, live };
+}
+
+/** What an app is built from: the whole of the definitions (KPIs, tabs, datasets, models for the runs it starts). */
+function definitionsSignature(project: Project): string {
+  return JSON.stringify({ ...project, sqlOrigins: undefined, lines: undefined });
+}
+
+/** `KPI added: x; changed: y` for the log, or what else changed. */
+function describeKpiChanges(before: Project, after: Project): string {
+  const was = new Map(before.kpis.map((k) => [k.id, JSON.stringify(k)]));
+  const now = new Map(after.kpis.map((k) => [k.id, JSON.stringify(k)]));
+  const added = [...now.keys()].filter((k) => !was.has(k));
+  const removed = [...was.keys()].filter((k) => !now.has(k));
+  const changed = [...now.keys()].filter((k) => was.has(k) && was.get(k) !== now.get(k));
+  const parts = [added.length ? `KPIs added: ${added.join(', ')}` : '', changed.length ? `KPIs changed: ${changed.join(', ')}` : '', removed.length ? `KPIs removed: ${removed.join(', ')}` : ''].filter(Boolean);
+  return parts.length ? parts.join('; ') : 'datasets, models or tabs';
 }
 
 /**

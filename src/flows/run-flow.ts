@@ -5,7 +5,8 @@ import { openObjectStore, type ObjectStore } from '../lake/index.js';
 import { runBronze } from '../pipeline/bronze.js';
 import { runCommit } from '../pipeline/commit.js';
 import { RunContext, silentProgress, type ProgressSink } from '../pipeline/context.js';
-import { runGold } from '../pipeline/gold/index.js';
+import { goldDefinitions, runGold } from '../pipeline/gold/index.js';
+import { checkDefinitions } from '../project/check.js';
 import { runPublish } from '../pipeline/publish.js';
 import { inlineShard, type ShardRunner } from '../pipeline/shards.js';
 import { runSilver } from '../pipeline/silver/index.js';
@@ -127,6 +128,9 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
     const committed = (await ctx.draft.base()).version;
     const alreadyCommitted = (options.runId !== undefined || options.resume !== undefined) && committed?.runId === ctx.runId;
     if (alreadyCommitted) recorder.log('warn', `this run committed version ${committed.version} before ${options.resume ? 'it stopped' : 'its process stopped'}: only publishing it`);
+    // Models or KPIs changed since gold was built: their SQL compiled first, as `check` does, so that a
+    // typo fails the run at once rather than after bronze and silver.
+    if (!alreadyCommitted && !reused.has('gold') && (FLOWS[options.flow] as readonly TaskName[]).includes('gold')) await checkChangedDefinitions(ctx);
     for (const name of FLOWS[options.flow]) {
       if (options.signal?.aborted) throw new CancelledError();
       if (reused.has(name)) continue;
@@ -212,6 +216,12 @@ export async function runFlow(options: FlowOptions): Promise<FlowResult> {
 }
 
 const NEVER_HELD = 'the run stopped before it held the lake';
+
+/** The models' and KPIs' SQL compiled against the declared columns, when they are not those gold was built from. */
+async function checkChangedDefinitions(ctx: RunContext): Promise<void> {
+  if ((await ctx.draft.gold())?.definitions === goldDefinitions(ctx.config.project)) return;
+  await checkDefinitions(ctx.config.project);
+}
 
 /** Shards in this process, one after the other, each recorded as a task with its attempt. */
 const inlineShards: ShardRunnerFactory = (ctx, recorder, task, taskAttempt) => {

@@ -118,8 +118,16 @@ export class Scheduler {
 
   private async fire(s: Schedule): Promise<void> {
     // Loaded when a schedule fires: listing or adding schedules needs none of the pipeline.
-    const { runFlow } = await import('./run-flow.js');
-    const { summary, error } = await runFlow({ config: this.config, lake: this.lake, flow: s.flow, trigger: 'schedule' });
+    const [{ runFlow }, { loadProject }] = await Promise.all([import('./run-flow.js'), import('../project/load.js')]);
+    // The definitions as they are now, as a run started from the terminal would take them: a KPI file
+    // added since the server started is built and published by the next scheduled run.
+    let config = this.config;
+    try {
+      config = { ...config, project: loadProject(config.project.dir, { builtIn: config.project.builtIn }) };
+    } catch (err) {
+      return this.log(`schedule ${s.id}: not started, the definitions do not load: ${errorMessage(err)}`);
+    }
+    const { summary, error } = await runFlow({ config, lake: this.lake, flow: s.flow, trigger: 'schedule' });
     if (error instanceof LakeBusyError) this.log(`schedule ${s.id}: skipped, ${error.message}`);
     else this.log(`schedule ${s.id}: run ${summary.runId} ${summary.state}${error ? `: ${errorMessage(error)}` : ''}`);
   }

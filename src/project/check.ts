@@ -1,11 +1,12 @@
 import { Engine, sqlIdent as id } from '../engine/duckdb.js';
-import { errorMessage, UserError } from '../errors.js';
+import { DefinitionError, errorMessage, UserError } from '../errors.js';
 import { sqlType } from '../pipeline/row-rules.js';
 import { checkKpiOutput } from './kpi-output.js';
 import { refuseManyStatements } from './one-statement.js';
 import { parserOn, personalNames } from './personal-lineage.js';
 import type { LoadedProject, SqlOrigin } from './load.js';
 import { DATALAKE } from '../command-name.js';
+import type { Project } from './types.js';
 
 export interface CheckReport {
   project: string;
@@ -26,31 +27,7 @@ export interface CheckReport {
 export async function checkProject(project: LoadedProject): Promise<CheckReport> {
   const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'check');
   try {
-    await refuseManyStatements(engine, project, (kind, name) => {
-      const origin = project.sqlOrigins.get(`${kind}:${name}`)!;
-      return kind === 'model' ? origin.file : `${origin.file}:${origin.line}`;
-    });
-    for (const d of project.datasets) {
-      await engine.run(`CREATE TABLE ${id(d.name)} (${Object.entries(d.columns).map(([c, col]) => `${id(c)} ${sqlType(col)}`).join(', ')})`);
-    }
-    const models: CheckReport['models'] = [];
-    for (const m of project.models) {
-      const origin = project.sqlOrigins.get(`model:${m.name}`)!;
-      await compile(engine, `CREATE VIEW ${id(m.name)} AS ${m.sql}`, origin, `model ${m.name}`, project, false, m.name);
-      const columns = await engine.columns(`SELECT * FROM ${id(m.name)}`);
-      const names = columns.map((c) => c.name);
-      m.tests.forEach((t, i) => {
-        if (t.column !== undefined && !names.includes(t.column)) {
-          throw new UserError(`models/${m.name}.yml: tests[${i}]: ${t.test} names column "${t.column}", which the model does not return`, `its columns: ${names.join(', ')}`);
-        }
-      });
-      models.push({ name: m.name, columns });
-    }
-    for (const k of project.kpis) {
-      const origin = project.sqlOrigins.get(`kpi:${k.id}`)!;
-      const columns = await compile(engine, k.sql, origin, `KPI ${k.id}`, project, true);
-      checkKpiOutput(k, columns, (column) => project.lines.get(column ? `kpi:${k.id}:${column}` : `kpi:${k.id}`) ?? 1);
-    }
+    const models = await compileAll(engine, project);
     // A KPI is served to every caller, unmasked: one returning personal values (`email`, or `email AS contact`) says so.
     const personal = project.datasets.flatMap((d) => Object.entries(d.columns).filter(([, c]) => c.personal).map(([n]) => n));
     const warnings: string[] = [];
@@ -72,6 +49,60 @@ export async function checkProject(project: LoadedProject): Promise<CheckReport>
   } finally {
     engine.close();
   }
+}
+
+/**
+ * What a run checks before its long work when the models or KPIs changed since gold was built: their SQL
+ * compiled as `check` compiles it, failing with `check`'s words (a DefinitionError: fixed by editing the
+ * file, then a new run). A project not read from its files here (a test's) points at the files' first line.
+ */
+export async function checkDefinitions(project: Project): Promise<void> {
+  const loaded: LoadedProject = 'sqlOrigins' in project && project.sqlOrigins instanceof Map ? (project as LoadedProject) : { ...project, sqlOrigins: firstLines(project), lines: new Map() };
+  const engine = await Engine.openTemporary({ threads: 1, memoryLimit: '256MB' }, 'check');
+  try {
+    await compileAll(engine, loaded);
+  } catch (err) {
+    throw err instanceof UserError && !(err instanceof DefinitionError) ? new DefinitionError(err.message, err.hint) : err;
+  } finally {
+    engine.close();
+  }
+}
+
+function firstLines(project: Project): Map<string, SqlOrigin> {
+  const origins = new Map<string, SqlOrigin>();
+  for (const m of project.models) origins.set(`model:${m.name}`, { file: `models/${m.name}.sql`, line: 1 });
+  for (const k of project.kpis) origins.set(`kpi:${k.id}`, { file: `kpis/${k.id}.yml`, line: 1 });
+  return origins;
+}
+
+/** Every model built as a view in order over empty datasets, every KPI described and compared with its declaration. */
+async function compileAll(engine: Engine, project: LoadedProject): Promise<CheckReport['models']> {
+  await refuseManyStatements(engine, project, (kind, name) => {
+    const origin = project.sqlOrigins.get(`${kind}:${name}`)!;
+    return kind === 'model' ? origin.file : `${origin.file}:${origin.line}`;
+  });
+  for (const d of project.datasets) {
+    await engine.run(`CREATE TABLE ${id(d.name)} (${Object.entries(d.columns).map(([c, col]) => `${id(c)} ${sqlType(col)}`).join(', ')})`);
+  }
+  const models: CheckReport['models'] = [];
+  for (const m of project.models) {
+    const origin = project.sqlOrigins.get(`model:${m.name}`)!;
+    await compile(engine, `CREATE VIEW ${id(m.name)} AS ${m.sql}`, origin, `model ${m.name}`, project, false, m.name);
+    const columns = await engine.columns(`SELECT * FROM ${id(m.name)}`);
+    const names = columns.map((c) => c.name);
+    m.tests.forEach((t, i) => {
+      if (t.column !== undefined && !names.includes(t.column)) {
+        throw new UserError(`models/${m.name}.yml: tests[${i}]: ${t.test} names column "${t.column}", which the model does not return`, `its columns: ${names.join(', ')}`);
+      }
+    });
+    models.push({ name: m.name, columns });
+  }
+  for (const k of project.kpis) {
+    const origin = project.sqlOrigins.get(`kpi:${k.id}`)!;
+    const columns = await compile(engine, k.sql, origin, `KPI ${k.id}`, project, true);
+    checkKpiOutput(k, columns, (column) => project.lines.get(column ? `kpi:${k.id}:${column}` : `kpi:${k.id}`) ?? 1);
+  }
+  return models;
 }
 
 /** DuckDB's suggestion of a name of its own catalog (`pg_am`, `sqlite_master`...), no table of the project's. */

@@ -98,6 +98,7 @@ export function loadProject(dir: string, options: { builtIn?: boolean } = {}): L
         return { id, title, kpis: t.kpis };
       })
     : kpis.map((k) => ({ id: k.id, title: k.title, kpis: [k.id] }));
+  if (tabsDeclared) tabs.push(...unlistedTabs(kpis, tabs));
   const tabIds = tabs.map((t) => t.id);
   const twice = tabIds.find((t, i) => tabIds.indexOf(t) !== i);
   if (twice) throw head.error(['dashboard', 'tabs'], `two tabs have the id "${twice}"`, 'give each tab its own id');
@@ -116,6 +117,24 @@ export function loadProject(dir: string, options: { builtIn?: boolean } = {}): L
     sqlOrigins,
     lines,
   };
+}
+
+/**
+ * A tab of its own for each KPI that no declared tab shows, after the declared ones: a KPI file added
+ * later is seen without editing datalake.yml. Not for a KPI drawn as cards only, which the home page
+ * shows whole (one with other charts gets its tab, and its cards are drawn there).
+ */
+function unlistedTabs(kpis: readonly Kpi[], declared: readonly DashboardTab[]): DashboardTab[] {
+  const listed = new Set(declared.flatMap((t) => t.kpis));
+  const ids = new Set([...declared.map((t) => t.id), ...RESERVED_TABS]);
+  return kpis
+    .filter((k) => !listed.has(k.id) && !k.charts.every((c) => c.type === 'cards'))
+    .map((k) => {
+      // A declared tab may have the KPI's id as its own.
+      const id = ids.has(k.id) ? `kpi-${k.id}` : k.id;
+      ids.add(id);
+      return { id, title: k.title, kpis: [k.id] };
+    });
 }
 
 export function checkName(def: DefinitionFile, name: string, what: string): void {

@@ -4,6 +4,7 @@ import { SqliteServingStore } from './sqlite.js';
 import type { ServingStore } from './store.js';
 
 export type { Condition, DataVersion, KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
+export { publishedColumns } from './store.js';
 
 /** MongoDB when MONGO_URI is set, else the embedded SQLite file. */
 export function openServingStore(config: Config): ServingStore {

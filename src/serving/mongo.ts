@@ -3,7 +3,7 @@ import type { Row } from '../engine/duckdb.js';
 import { ServiceError, UserError } from '../errors.js';
 import { redactUrl } from '../settings.js';
 import type { KpiColumnType } from '../project/types.js';
-import type { DataVersion, KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
+import { publishedColumns, type DataVersion, type KpiTable, type PublishInfo, type ReadOptions, type ServingStore } from './store.js';
 import { DATALAKE } from '../command-name.js';
 
 const PUBLISHES = '_publishes';
@@ -68,7 +68,7 @@ export class MongoServingStore implements ServingStore {
 
   async publish(runId: string, tables: KpiTable[], data?: DataVersion): Promise<PublishInfo> {
     const db = await this.ready();
-    const info: PublishInfo = { runId, ...(data ? { data } : {}), publishedAt: new Date().toISOString(), tables: Object.fromEntries(tables.map((t) => [t.table, t.rows.length])) };
+    const info: PublishInfo = { runId, ...(data ? { data } : {}), publishedAt: new Date().toISOString(), tables: Object.fromEntries(tables.map((t) => [t.table, t.rows.length])), columns: publishedColumns(tables) };
     try {
       for (const t of tables) {
         if (!TABLE_NAME.test(t.table)) throw new Error(`invalid KPI table name ${t.table}`);
@@ -125,7 +125,9 @@ export class MongoServingStore implements ServingStore {
     const db = await this.ready();
     try {
       const doc = await db.collection(PUBLISHES).find().sort({ _id: -1 }).limit(1).next();
-      return doc ? { runId: String(doc['runId']), ...(doc['data'] ? { data: doc['data'] as DataVersion } : {}), publishedAt: String(doc['publishedAt']), tables: doc['tables'] as Record<string, number> } : undefined;
+      if (!doc) return undefined;
+      const columns = doc['columns'] ? { columns: doc['columns'] as Record<string, string[]> } : {};
+      return { runId: String(doc['runId']), ...(doc['data'] ? { data: doc['data'] as DataVersion } : {}), publishedAt: String(doc['publishedAt']), tables: doc['tables'] as Record<string, number>, ...columns };
     } catch (err) {
       throw describeMongoError(err, this.description);
     }

@@ -37,6 +37,8 @@ export function servingStoreContract(name: string, open: () => Promise<{ store: 
       ]);
       const last = await store.lastPublish();
       assert.equal(last?.runId, 'run-1');
+      // What the API compares a KPI's declaration with: the columns of each table, in order, typed.
+      assert.deepEqual(last?.columns, { kpi_a: ['label:string', 'n:integer', 'amount:number', 'day:date'], kpi_b: ['label:string', 'n:integer', 'amount:number', 'day:date'] });
       assert.ok(!Number.isNaN(Date.parse(last!.publishedAt)));
     });
 

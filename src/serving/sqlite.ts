@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { Row } from '../engine/duckdb.js';
 import { UserError } from '../errors.js';
 import type { KpiColumnType } from '../project/types.js';
-import type { DataVersion, KpiTable, PublishInfo, ReadOptions, ServingStore } from './store.js';
+import { publishedColumns, type DataVersion, type KpiTable, type PublishInfo, type ReadOptions, type ServingStore } from './store.js';
 import { makeFolderSync } from '../folders.js';
 
 const SQL_TYPE: Record<KpiColumnType, string> = { string: 'TEXT', integer: 'INTEGER', number: 'REAL', date: 'TEXT' };
@@ -75,12 +75,13 @@ export class SqliteServingStore implements ServingStore {
       whileBusy(() => this.db.pragma('journal_mode = WAL'), BUSY_TIMEOUT_MS);
       this.db.exec(`CREATE TABLE IF NOT EXISTS _publishes (
         id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, published_at TEXT NOT NULL, tables TEXT NOT NULL)`);
-      // Stores written before versions have no data column: added, empty for their publishes.
+      // Stores written before versions have no data column, before the KPIs' columns were recorded no
+      // columns column: added, empty for their publishes.
       const columns = (this.db.prepare(`PRAGMA table_info(_publishes)`).all() as { name: string }[]).map((c) => c.name);
-      // The server's workers open the store at once: another one may have added it in between.
-      if (!columns.includes('data')) {
+      for (const added of ['data', 'columns'].filter((c) => !columns.includes(c))) {
+        // The server's workers open the store at once: another one may have added it in between.
         try {
-          this.db.exec(`ALTER TABLE _publishes ADD COLUMN data TEXT`);
+          this.db.exec(`ALTER TABLE _publishes ADD COLUMN ${added} TEXT`);
         } catch (err) {
           if (!/duplicate column name/.test((err as Error).message)) throw err;
         }
@@ -94,7 +95,7 @@ export class SqliteServingStore implements ServingStore {
 
   async publish(runId: string, tables: KpiTable[], data?: DataVersion): Promise<PublishInfo> {
     for (const t of tables) if (!TABLE_NAME.test(t.table)) throw new Error(`invalid KPI table name ${t.table}`);
-    const info: PublishInfo = { runId, ...(data ? { data } : {}), publishedAt: new Date().toISOString(), tables: Object.fromEntries(tables.map((t) => [t.table, t.rows.length])) };
+    const info: PublishInfo = { runId, ...(data ? { data } : {}), publishedAt: new Date().toISOString(), tables: Object.fromEntries(tables.map((t) => [t.table, t.rows.length])), columns: publishedColumns(tables) };
     const previous = this.lastPublishSync();
     this.db.transaction(() => {
       for (const t of tables) {
@@ -107,7 +108,9 @@ export class SqliteServingStore implements ServingStore {
       for (const old of Object.keys(previous?.tables ?? {})) {
         if (!(old in info.tables) && TABLE_NAME.test(old)) this.db.exec(`DROP TABLE IF EXISTS "${old}"`);
       }
-      this.db.prepare(`INSERT INTO _publishes (run_id, published_at, tables, data) VALUES (?, ?, ?, ?)`).run(runId, info.publishedAt, JSON.stringify(info.tables), data ? JSON.stringify(data) : null);
+      this.db
+        .prepare(`INSERT INTO _publishes (run_id, published_at, tables, data, columns) VALUES (?, ?, ?, ?, ?)`)
+        .run(runId, info.publishedAt, JSON.stringify(info.tables), data ? JSON.stringify(data) : null, JSON.stringify(info.columns));
     })();
     return info;
   }
@@ -138,11 +141,17 @@ export class SqliteServingStore implements ServingStore {
   }
 
   private lastPublishSync(): PublishInfo | undefined {
-    const row = this.db.prepare(`SELECT run_id, published_at, tables, data FROM _publishes ORDER BY id DESC LIMIT 1`).get() as
-      | { run_id: string; published_at: string; tables: string; data: string | null }
+    const row = this.db.prepare(`SELECT run_id, published_at, tables, data, columns FROM _publishes ORDER BY id DESC LIMIT 1`).get() as
+      | { run_id: string; published_at: string; tables: string; data: string | null; columns: string | null }
       | undefined;
     if (!row) return undefined;
-    return { runId: row.run_id, ...(row.data ? { data: JSON.parse(row.data) as DataVersion } : {}), publishedAt: row.published_at, tables: JSON.parse(row.tables) as Record<string, number> };
+    return {
+      runId: row.run_id,
+      ...(row.data ? { data: JSON.parse(row.data) as DataVersion } : {}),
+      publishedAt: row.published_at,
+      tables: JSON.parse(row.tables) as Record<string, number>,
+      ...(row.columns ? { columns: JSON.parse(row.columns) as Record<string, string[]> } : {}),
+    };
   }
 
   async close(): Promise<void> {

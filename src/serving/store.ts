@@ -24,6 +24,16 @@ export interface PublishInfo {
   publishedAt: string;
   /** Rows per published table. */
   tables: Record<string, number>;
+  /**
+   * Per published table, its columns as `name:type`, in order: the API tells a KPI whose declaration
+   * changed since this publish (absent for a publish made before they were recorded).
+   */
+  columns?: Record<string, string[]>;
+}
+
+/** The `columns` a publish of these tables records. */
+export function publishedColumns(tables: readonly KpiTable[]): Record<string, string[]> {
+  return Object.fromEntries(tables.map((t) => [t.table, t.columns.map((c) => `${c.name}:${c.type}`)]));
 }
 
 /** A condition on one column; columns come from the KPI declaration, never from the client. */

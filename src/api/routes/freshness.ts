@@ -35,7 +35,7 @@ export default async function freshnessRoutes(app: FastifyInstance): Promise<voi
     },
     async () => {
       // The SLAs as the definitions say now: an edit is followed without a restart.
-      const report = await lakeCall(() => readFreshness(lake, liveProject(config.project, app.serverLog)));
+      const report = await lakeCall(() => readFreshness(lake, liveProject(config.project)));
       return { checked_at: report.checkedAt, version: report.version ?? null, state: report.state, datasets: report.datasets.map(freshnessBody) };
     },
   );

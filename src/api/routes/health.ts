@@ -24,9 +24,11 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
       const degraded = lakeDown ? [`the lake does not answer (${lakeDown}): KPIs are served from the store, the explorer, runs and freshness are not`] : [];
       if (lakeVersion !== null && storeVersion !== lakeVersion) degraded.push(`the serving store shows version ${storeVersion ?? 'none'} while the lake is at version ${lakeVersion}: run \`${DATALAKE} publish\``);
       // Stale data is served all the same (still 200): said here, one line per dataset past its SLA.
-      const project = liveProject(config.project, app.serverLog);
+      const project = liveProject(config.project);
       if (project.datasets.some((d) => d.freshness)) degraded.push(...staleReasons(await readFreshness(lake, project).catch(() => ({ checkedAt: '', state: 'ok' as const, datasets: [] }))));
-      return { status: 'ready', serving_store: serving.description, last_publish: last ?? null, lake_version: lakeVersion, ...(degraded.length ? { degraded } : {}) };
+      // The columns it recorded are the server's business (kpi-service.ts), not part of the answer.
+      const { columns: _, ...published } = last ?? {};
+      return { status: 'ready', serving_store: serving.description, last_publish: last ? published : null, lake_version: lakeVersion, ...(degraded.length ? { degraded } : {}) };
     } catch (err) {
       reply.header('retry-after', '5').code(503);
       return { status: 'unavailable', code: 'unavailable', serving_store: noLocalPaths(serving.description), message: noLocalPaths((err as Error).message) };

@@ -9,7 +9,8 @@ import { kpiQuerySchema, kpiRowsSchema } from '../kpi-schema.js';
 import type { KpiQuery } from '../kpi-service.js';
 import { body, errors, noQuery } from '../schemas.js';
 
-const errorResponses = errors(400, 404, 503);
+// 409: the KPI's file declares other columns than its last publish holds (no run since it changed).
+const errorResponses = errors(400, 404, 409, 503);
 
 /** Which version of the lake a KPI answer comes from: on every answer, in the OpenAPI document too. */
 const DATA_HEADERS = {
@@ -47,7 +48,8 @@ export default async function kpiRoutes(app: FastifyInstance): Promise<void> {
         title: project.title,
         datasets: project.datasets.map((d) => ({ name: d.name, description: d.description ?? null, key: d.key, files: d.files })),
         tabs: project.tabs,
-        // One-row KPIs drawn as cards head the home page (those a declared tab does not already show).
+        // One-row KPIs drawn as cards head the home page (those a declared tab does not already show; with
+        // declared tabs, a KPI of cards only gets no tab of its own: load.ts).
         home: project.kpis.filter((k) => k.charts.some((c) => c.type === 'cards') && !inTabs.has(k.id)).map((k) => k.id),
       };
     },

@@ -52,7 +52,7 @@ export default async function lakeRoutes(app: FastifyInstance): Promise<void> {
     return names;
   };
   const maskerFor = async (bucket: Bucket, key: string) => {
-    const privacy = livePrivacy(config.project, app.serverLog);
+    const privacy = livePrivacy(config.project);
     const all = privacy.redactor.maskAll(bucket, key);
     const derived = bucket === 'gold' && privacy.declared.length ? await goldPersonal(privacy) : undefined;
     // A malformed line's raw text is shown for a dataset without personal columns only (see rawLinesShown).

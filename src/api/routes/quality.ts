@@ -21,7 +21,7 @@ async function dataVersion(lake: ObjectStore, project: Project): Promise<{ curre
 export default async function qualityRoutes(app: FastifyInstance): Promise<void> {
   const { auth, config, lake } = app;
   // Personal columns as the definitions are now: marking one masks it without a restart.
-  const redactor = () => livePrivacy(config.project, app.serverLog).redactor;
+  const redactor = () => livePrivacy(config.project).redactor;
 
   app.get(
     '/api/quality',

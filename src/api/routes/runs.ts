@@ -14,7 +14,7 @@ import { body, errors, noQuery } from '../schemas.js';
 export default async function runRoutes(app: FastifyInstance): Promise<void> {
   const { auth, config, lake } = app;
   // Personal columns as the definitions are now: marking one masks it without a restart.
-  const redactor = () => livePrivacy(config.project, app.serverLog).redactor;
+  const redactor = () => livePrivacy(config.project).redactor;
 
   app.get(
     '/api/runs',
