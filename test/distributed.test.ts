@@ -439,7 +439,8 @@ describe('a worker whose Redis goes away', { skip: redis ? false : 'redis-server
       worker.child.kill('SIGTERM');
       const code = await new Promise((resolve) => worker.child.once('exit', (c) => resolve(c)));
       assert.ok(Date.now() - started < 5000, `stopped after ${Date.now() - started} ms`);
-      assert.equal(code, 143);
+      // 0 when its close finished in time (BullMQ may give up on the lost Redis at once), 143 when it stopped waiting after 3 s.
+      assert.ok(code === 0 || code === 143, `exit code ${String(code)}`);
     } finally {
       await again?.stop();
       await fs.rm(config.dataDir, { recursive: true, force: true });
