@@ -19,7 +19,8 @@ const MAX_PART = 1000;
  * - An id and a part of it: integers from 0 to 1,000 in a column named as one (Olist's `order_id` and
  *   `order_item_id`, GTFS's `trip_id` and `stop_sequence`).
  * - Else an id and a period, when nearly every id has a row for nearly every period (a panel's country
- *   and year, half of the grid at least); the id a text column of any name (a weather station's).
+ *   and year, half of the grid at least); the id a text column of any name (a weather station's) where
+ *   both repeat, each id over two periods or more and each period of two ids or more.
  * Not two ids (a customer and a product are unique together in one month by chance, and a repeat
  * purchase would replace the first), nor an id and a day of events (sparse). Read over every file's rows in one statement.
  */
@@ -31,7 +32,7 @@ export async function pairKeyOf(engine: Engine, csv: InferredCsv, parts: readonl
   const periods = csv.columns.filter((c) => keyLike(c) && !ids.includes(c) && !partOf.includes(c) && PERIOD_LIKE.test(c.name)).slice(0, 4);
   // With a period, any text column may be the id (NOAA's `STATION` beside `DATE`): the panel's dense grid is the proof, not the name.
   const named = csv.columns.filter((c) => keyLike(c) && c.type === 'text' && !ids.includes(c) && !periods.includes(c) && !partOf.includes(c)).slice(0, 4);
-  const withEach = (from: InferredColumn[], others: InferredColumn[], kind: 'part' | 'period') => from.flatMap((a) => others.map((b) => ({ a, b, kind })));
+  const withEach = (from: InferredColumn[], others: InferredColumn[], kind: 'part' | 'period') => from.flatMap((a) => others.map((b) => ({ a, b, kind, named: named.includes(a) })));
   const pairs = [...withEach(ids, partOf, 'part'), ...withEach([...ids, ...named], periods, 'period')];
   if (!pairs.length) return undefined;
   const wanted = [...new Set(pairs.flatMap((p) => [p.a.name, p.b.name]))];
@@ -47,10 +48,13 @@ export async function pairKeyOf(engine: Engine, csv: InferredCsv, parts: readonl
     `count(DISTINCT (${k(a)}, ${k(b)})) FILTER (WHERE ${k(a)} IS NOT NULL AND ${k(b)} IS NOT NULL) AS ${id(`p${i}`)}`,
     `count(DISTINCT ${k(a)}) * count(DISTINCT ${k(b)}) AS ${id(`grid${i}`)}`,
     `min(TRY_CAST(${k(b)} AS BIGINT)) >= 0 AND max(TRY_CAST(${k(b)} AS BIGINT)) <= ${MAX_PART} AS ${id(`small${i}`)}`,
+    // Of a column not named as an id, a panel only where both repeat (each station on two days or more, each day two stations or more):
+    // a statement's narrations, one per row over two days, fill their grid by chance.
+    `count(DISTINCT ${k(a)}) * 2 <= count(*) AND count(DISTINCT ${k(b)}) * 2 <= count(*) AS ${id(`repeat${i}`)}`,
   ]);
   const [row] = await engine.rows(`SELECT count(*) AS n, ${tests.join(', ')} FROM (${branches.join(' UNION ALL ')})`);
   const n = Number(row?.['n']);
-  const found = pairs.findIndex((p, i) => Number(row?.[`p${i}`]) === n && (p.kind === 'part' ? row?.[`small${i}`] === true : n * 2 >= Number(row?.[`grid${i}`])));
+  const found = pairs.findIndex((p, i) => Number(row?.[`p${i}`]) === n && (p.kind === 'part' ? row?.[`small${i}`] === true : n * 2 >= Number(row?.[`grid${i}`]) && (!p.named || row?.[`repeat${i}`] === true)));
   return found < 0 ? undefined : [pairs[found]!.a.name, pairs[found]!.b.name];
 }
 
