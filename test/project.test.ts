@@ -276,6 +276,17 @@ describe('datalake init', () => {
     assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'nope.csv')], { cwd: root }), /nope\.csv: no such file/);
     await fs.writeFile(path.join(root, 'export.xlsx'), 'a,b\n1,2\n');
     assertError(await cli(['init', 'x', '--from-csv', path.join(root, 'export.xlsx')], { cwd: root }), /export\.xlsx: bronze reads \.csv, \.tsv, \.txt, \.dat and \.data files only/, /rename it, e\.g\. export\.csv/);
+    // A real workbook, JSON or Parquet file: renaming it to .csv would not make it a table.
+    for (const [name, bytes, message, hint] of [
+      ['book.xlsx', Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(60)]), /book\.xlsx is not a CSV file: it is a ZIP archive \(an Excel \.xlsx workbook/, /save it as "CSV UTF-8"/],
+      ['orders.json', Buffer.from('[{"id": 1, "total": 2.5}]\n'), /orders\.json is not a CSV file: it is JSON/, /read_json/],
+      ['trips.parquet', Buffer.concat([Buffer.from('PAR1', 'latin1'), Buffer.alloc(60)]), /trips\.parquet is not a CSV file: it is a Parquet file/, /COPY \(FROM 'file\.parquet'\)/],
+    ] as const) {
+      await fs.writeFile(path.join(root, name), bytes);
+      const refused = await cli(['init', 'x', '--from-csv', path.join(root, name)], { cwd: root });
+      assertError(refused, message, hint);
+      assert.doesNotMatch(refused.stderr, /rename it/);
+    }
     await fs.writeFile(path.join(root, 'empty.csv'), '');
     const empty = await cli(['init', 'x', '--from-csv', path.join(root, 'empty.csv')], { cwd: root });
     assertError(empty, /empty\.csv is empty \(0 bytes\)/);

@@ -36,7 +36,7 @@ export function notTableText(name: string, firstLine: string): UserError | undef
 }
 
 /** The refusal of a workbook or archive under a CSV's name, told by its first bytes; undefined for anything else. */
-function binaryKind(name: string, start: Buffer): UserError | undefined {
+export function binaryKind(name: string, start: Buffer): UserError | undefined {
   const binary = BINARY_KINDS.find(([magic]) => start.subarray(0, magic.length).equals(magic));
   return binary && new UserError(`${name} is not a CSV file: it is ${binary[1]}`, binary[2]);
 }

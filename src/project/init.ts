@@ -3,9 +3,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { asciiFold } from './ascii-fold.js';
 import { Engine, sqlIdent as id } from '../engine/duckdb.js';
-import { isSourceFileName, SOURCE_EXTENSION, SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
+import { isSourceFileName } from '../lake/keys.js';
 import type { ProgressSink } from '../pipeline/context.js';
 import { UserError } from '../errors.js';
+import { notReadByBronze, sameBytes, sourceExtension } from './init-files.js';
 import { generate } from '../generate/generator.js';
 import { globsOverlap } from './globs.js';
 import { columnName } from '../pipeline/csv-header.js';
@@ -78,7 +79,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
   for (const f of files) {
     if (!existsSync(f)) throw new UserError(`${f}: no such file`, 'give the paths of CSV files');
     if (!(await fs.stat(f)).isFile()) throw new UserError(`${f} is not a file`, 'give the paths of CSV files');
-    if (!isSourceFileName(path.basename(f))) throw notReadByBronze(path.basename(f));
+    if (!isSourceFileName(path.basename(f))) throw await notReadByBronze(f);
   }
   // sources/ keeps a file by its name, which bronze and the globs read whatever its case.
   const byName = new Map<string, string>();
@@ -217,26 +218,6 @@ function partialColumns(shape: { files: string[]; parts: InferredCsv[]; csv: Inf
     return without.length ? [`${c.name} (not in ${without.length > 2 ? `${without.slice(0, 2).join(', ')} and ${without.length - 2} more` : without.join(', ')})`] : [];
   });
   return lacking.length ? `# Not in every file, read as missing where absent: ${lacking.join('; ')}.` : undefined;
-}
-
-/** Two files of equal bytes (compared when their sizes are equal and at most 64 MiB). */
-async function sameBytes(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([fs.stat(a), fs.stat(b)]);
-  if (x.size !== y.size || x.size > 64 << 20) return false;
-  return (await fs.readFile(a)).equals(await fs.readFile(b));
-}
-
-/** `.csv`, `.tsv`, `.txt`, `.dat` or `.data`, as the file's name ends (whatever its case). */
-function sourceExtension(file: string): string {
-  return `.${SOURCE_EXTENSION.exec(file)?.[1]?.toLowerCase() ?? 'csv'}`;
-}
-
-/** The one line for a file bronze would never read, with what to do about it. */
-function notReadByBronze(name: string): UserError {
-  if (name.startsWith('.')) return new UserError(`${name}: a hidden file (its name starts with a dot), which bronze does not read`, `rename it, e.g. ${name.replace(/^\.+/, '')}`);
-  const packed = /\.(gz|zip|bz2|xz|zst)$/i.exec(name);
-  if (packed) return new UserError(`${name} is compressed (.${packed[1]!.toLowerCase()}): bronze reads ${SOURCE_EXTENSIONS_SAID} text files`, 'decompress it first, then give the text file');
-  return new UserError(`${name}: bronze reads ${SOURCE_EXTENSIONS_SAID} files only`, `rename it, e.g. ${name.replace(/\.[^.]*$/, '')}.csv`);
 }
 
 /** A trailing number, period or numbered part after a separator: `_2024-01`, `-3`, `_2023Q4`, `_2024M01`, `-part1`, `_part_2`. */
