@@ -110,6 +110,12 @@ describe('a running server follows the KPI files', () => {
     assert.equal((await get('/api/kpis/revenue_by_country?format=csv')).status, 409, 'the generic route and the CSV too');
     // The other KPIs are served meanwhile.
     assert.deepEqual((await get('/api/order_count')).body, [{ n: 2 }]);
+    // The CLI's show says the same, in one line, rather than the old rows under the new columns.
+    const shown = await runCli(['show', 'revenue_by_country'], env());
+    assert.notEqual(shown.code, 0);
+    assert.match(shown.stderr, /^error: KPI revenue_by_country changed since it was last published: kpis\/revenue_by_country\.yml declares \(country string, orders integer, revenue_eur number\), the serving store holds \(country string, orders integer, revenue number\)$/m);
+    assert.match(shown.stderr, /hint: run the pipeline \(`datalake run`\) to publish it, then show it again/);
+    assert.doesNotMatch(shown.stdout, /revenue/);
 
     await run();
     const rows = await until(async () => {

@@ -1,4 +1,3 @@
-import type { Kpi } from '../project/types.js';
 import { DAY_OR_MONTH, SORTABLE_TEXT } from './kpi-schema.js';
 import { DATALAKE } from '../command-name.js';
 
@@ -52,18 +51,9 @@ export const notFound = (message: string) => new HttpError(404, message);
 /** An object of the lake that is no CSV or Parquet its name says (a file dropped in the sources bucket): the request is fine, the object is not. */
 export const unreadableObject = (message: string) => new HttpError(422, message, {}, 'unreadable_object');
 export const notPublished = (message: string) => new HttpError(404, message, {}, 'not_published');
-/**
- * A KPI declared now with other columns than its last publish has (its file changed, no run since): its
- * rows are not served under the new declaration, nor the old one's under the new route.
- */
-export function kpiChanged(kpi: Kpi, stored: readonly string[]): HttpError {
-  const names = (columns: readonly string[]) => columns.map((c) => c.replace(':', ' ')).join(', ');
-  return new HttpError(
-    409,
-    `KPI ${kpi.id} changed since it was last published: kpis/${kpi.id}.yml declares (${names(Object.entries(kpi.columns).map(([n, c]) => `${n}:${c.type}`))}), the serving store holds (${names(stored)}); run the pipeline (\`${DATALAKE} run\`) to publish it`,
-    {},
-    'kpi_changed',
-  );
+/** A KPI whose declaration changed since its last publish (kpiChangedSince's reason): 409. */
+export function kpiChanged(reason: string): HttpError {
+  return new HttpError(409, `${reason}; run the pipeline (\`${DATALAKE} run\`) to publish it`, {}, 'kpi_changed');
 }
 export const unavailable = (message: string) => new HttpError(503, message, { 'retry-after': '5' });
 

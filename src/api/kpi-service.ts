@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Row } from '../engine/duckdb.js';
 import type { Kpi } from '../project/types.js';
+import { kpiChangedSince } from '../project/kpis.js';
 import type { Condition, DataVersion, PublishInfo, ReadOptions, ServingStore } from '../serving/index.js';
 import { safeCell } from './csv-cells.js';
 import { badRequest, HttpError, kpiChanged, NOTHING_PUBLISHED, notPublished, unavailable } from './http-errors.js';
@@ -166,8 +167,8 @@ export class KpiService {
     if (cached) return cached;
     const published = await this.cachePublish?.catch(() => undefined);
     // Declared since this publish with other columns: the store's rows are not what the route promises.
-    const stored = published?.columns?.[kpi.table];
-    if (stored && stored.join() !== declaredColumns(kpi).join()) throw kpiChanged(kpi, stored);
+    const changed = kpiChangedSince(kpi, published?.columns?.[kpi.table]);
+    if (changed) throw kpiChanged(changed);
 
     let rows: Row[] | undefined;
     try {
@@ -221,9 +222,6 @@ function shapeOf(text: string): string {
 }
 
 /** A KPI's columns as a publish records them (`name:type`, in order). */
-export function declaredColumns(kpi: Kpi): string[] {
-  return Object.entries(kpi.columns).map(([name, c]) => `${name}:${c.type}`);
-}
 
 /** What an answer is cached under: the KPI and its query, parameters sorted. */
 export function cacheKey(kpi: Kpi, q: KpiQuery): string {
