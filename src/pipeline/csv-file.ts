@@ -167,8 +167,9 @@ export async function checkTextStart(file: string, name = path.basename(file), e
   if (encoding === 'utf-8' && (await notUtf8())) throw await notUtf8Of(file, name, shown);
   const garbled = encoding === 'windows-1252' && (await notUtf8()) ? await windows1252Problem(file, name, shown) : undefined;
   if (garbled) throw garbled;
-  if (/\r[^\r]*\S/.test(decodeText(firstLine, encoding).replace(/\r$/, ''))) throw crMixed(name);
-  const notTable = notTableText(name, decodeText(firstLine, encoding));
+  const header = decodeText(firstLine, encoding);
+  if (/\r[^\r]*\S/.test(header.replace(/\r$/, ''))) throw crMixed(name);
+  const notTable = notTableText(name, header);
   if (notTable) throw notTable;
 }
 
