@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -17,7 +16,8 @@ import { runPipeline } from './support/run.js';
 import { startTestRedis, type TestRedis } from './support/redis.js';
 import { goldTableReaders } from './support/gold.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
-import { BIN, runCli } from './support/cli.js';
+import { runCli } from './support/cli.js';
+import { startWorker, type TestWorker } from './support/worker.js';
 
 /** The shop's partitioned models, as a gold shard names them: one month of each is one shard. */
 const GOLD_SHARD = 'ventes_jour, fact_achats, ventes_montant, ventes_pays';
@@ -27,21 +27,6 @@ const GOLD_SHARD = 'ventes_jour, fact_achats, ventes_montant, ventes_pays';
 
 
 const cli = (args: string[], env: Record<string, string>) => runCli(args, env);
-
-interface TestWorker {
-  child: ChildProcess;
-  output: () => string;
-}
-
-async function startWorker(env: Record<string, string>): Promise<TestWorker> {
-  const child = spawn(process.execPath, [BIN, 'worker'], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  for (let i = 0; i < 200 && !out.includes('waiting for runs'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.match(out, /waiting for runs/, 'the worker started');
-  return { child, output: () => out };
-}
 
 /** Rows of every gold table of a lake, numbers rounded (aggregation order may differ in the last bits). */
 async function goldTables(engine: Engine, config: Config): Promise<Record<string, string[]>> {

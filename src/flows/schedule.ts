@@ -118,12 +118,11 @@ export class Scheduler {
 
   private async fire(s: Schedule): Promise<void> {
     // Loaded when a schedule fires: listing or adding schedules needs none of the pipeline.
-    const [{ runFlow }, { loadProject }] = await Promise.all([import('./run-flow.js'), import('../project/load.js')]);
-    // The definitions as they are now, as a run started from the terminal would take them: a KPI file
-    // added since the server started is built and published by the next scheduled run.
+    const [{ runFlow }, { withCurrentDefinitions }] = await Promise.all([import('./run-flow.js'), import('./definitions-now.js')]);
+    // A KPI file added since the server started is built and published by the next scheduled run.
     let config = this.config;
     try {
-      config = { ...config, project: loadProject(config.project.dir, { builtIn: config.project.builtIn }) };
+      config = withCurrentDefinitions(config);
     } catch (err) {
       return this.log(`schedule ${s.id}: not started, the definitions do not load: ${errorMessage(err)}`);
     }

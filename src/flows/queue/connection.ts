@@ -45,6 +45,8 @@ export interface ShardJob {
   /** Where the shard stages its output files. */
   bucket: Bucket;
   staging: string;
+  /** shardDefinitions of the run's project: a worker whose files differ refuses the shard. */
+  definitions?: string;
 }
 
 /** Separates a failed shard's message from its hint in BullMQ's failedReason. */

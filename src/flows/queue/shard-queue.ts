@@ -6,6 +6,7 @@ import { stagingPrefix, type Bucket } from '../../lake/index.js';
 import type { Attempt, RunRecorder, TaskRecord } from '../record.js';
 import { shardRows, type ShardRunnerFactory } from '../run-flow.js';
 import { HINT, type ShardJob } from './connection.js';
+import { shardDefinitions } from '../definitions-now.js';
 
 /**
  * The shards of one task attempt go on the shard queue; the run's worker follows them there, records
@@ -16,10 +17,11 @@ export function queueShards(queue: Queue<ShardJob>, config: Config, pollMs = 200
     async map(kind, shards, _handler, onDone) {
       const bucket: Bucket = task === 'gold' ? 'gold' : 'silver';
       const ids = shards.map((_, i) => `${ctx.runId}.${task}.${attempt}.${i}`);
+      const definitions = shardDefinitions(ctx.config.project);
       await queue.addBulk(
         shards.map((s, i) => ({
           name: `${kind} ${s.label}`,
-          data: { runId: ctx.runId, kind, label: s.label, input: s.input, bucket, staging: stagingPrefix(ctx.runId, attempt, kind, i) },
+          data: { runId: ctx.runId, kind, label: s.label, input: s.input, bucket, staging: stagingPrefix(ctx.runId, attempt, kind, i), definitions },
           opts: {
             jobId: ids[i]!,
             attempts: config.retry.retries + 1,

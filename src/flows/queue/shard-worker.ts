@@ -8,6 +8,8 @@ import { goldPartitionShard } from '../../pipeline/gold/index.js';
 import type { ShardHandler, ShardKind } from '../../pipeline/shards.js';
 import { cleanShard } from '../../pipeline/silver/index.js';
 import { HINT, type ShardJob } from './connection.js';
+import { shardDefinitions, withCurrentDefinitions } from '../definitions-now.js';
+import { DATALAKE } from '../../command-name.js';
 
 const SHARD_HANDLERS: Record<ShardKind, ShardHandler<never, unknown>> = {
   'silver.clean': cleanShard,
@@ -16,8 +18,19 @@ const SHARD_HANDLERS: Record<ShardKind, ShardHandler<never, unknown>> = {
 
 /** A worker's processing of one shard: the handler, its files staged in the lake, its failure classified. */
 export async function processShard(config: Config, lake: ObjectStore, job: Job<ShardJob>): Promise<unknown> {
-  const { kind, input, bucket, staging } = job.data;
-  const ctx = new RunContext(config, lake, silentProgress, `${job.data.runId}-shard-${job.id}-${job.attemptsStarted}`);
+  const { kind, input, bucket, staging, definitions } = job.data;
+  // The definitions as the run has them: this worker may have started before a model or dataset was
+  // added, or the files may have changed since the run started (then its SQL would not be the run's).
+  let current: Config;
+  try {
+    current = withCurrentDefinitions(config);
+  } catch (err) {
+    throw new UnrecoverableError(`the definitions do not load: ${errorMessage(err)}`);
+  }
+  if (definitions !== undefined && shardDefinitions(current.project) !== definitions) {
+    throw new UnrecoverableError(`the datasets or models changed since run ${job.data.runId} started: its shard would be built from other definitions than the run's${HINT}run it again (\`${DATALAKE} run\`)`);
+  }
+  const ctx = new RunContext(current, lake, silentProgress, `${job.data.runId}-shard-${job.id}-${job.attemptsStarted}`);
   const stager = {
     remote: true,
     stage: async (file: string, name: string) => {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
-import { Queue, Worker, type IRedisClient, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type IRedisClient, type Job } from 'bullmq';
 import { redactUrl, type Config } from '../../settings.js';
 import { errorMessage } from '../../errors.js';
 import { openObjectStore, type ObjectStore } from '../../lake/index.js';
 import { newRunId } from '../../pipeline/context.js';
 import { runFlow } from '../run-flow.js';
+import { withCurrentDefinitions } from '../definitions-now.js';
 import { REDIS_RETRY_MS, redisConnection, requireRedis, runsQueue, shardsQueue, type RunJob, type ShardJob } from './connection.js';
 import { FreshnessMonitor } from '../../ops/freshness-monitor.js';
 import { settleAlerts } from '../../ops/pending.js';
@@ -55,9 +56,17 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     async (job: Job<RunJob>) => {
       const { flow, fullRefresh, strict, trigger, resume, vacuum, dataset } = job.data;
       const runId = runIdOf(job);
+      // The definitions as they are now: a KPI added since this worker started is built by this run.
+      let current: Config;
+      try {
+        current = withCurrentDefinitions(config);
+      } catch (err) {
+        log(`run ${runId}: not started, the definitions do not load: ${errorMessage(err)}`);
+        throw new UnrecoverableError(`the definitions do not load: ${errorMessage(err)}`);
+      }
       log(`run ${runId}: ${flow} ${resume ? 'resumed' : 'started'}`);
       const { summary, error } = await runFlow({
-        config,
+        config: current,
         lake,
         flow,
         fullRefresh,
