@@ -1074,3 +1074,17 @@ test("a Qualtrics export (labels and import ids under the header, named after th
   assert.deepEqual(await silverRows(dataDir, 'customer_survey', summary.runId, 'SELECT count(*) AS n, sum(q1) AS q1 FROM $t'), [{ n: 5, q1: 21 }]);
   assert.equal(summary.stages.find((s: { stage: string }) => s.stage === 'silver').quarantined, 4);
 });
+
+test("Eurostat's SDMX-CSV (constant dimensions before the varying ones): the country and the period are the key, a revised figure replaces its row", async () => {
+  const lines = ['DATAFLOW,LAST UPDATE,freq,unit,sex,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG'];
+  const geos = ['AT', 'BE', 'BG', 'DE', 'FR'];
+  for (const geo of geos) for (let y = 2018; y <= 2023; y++) lines.push(`ESTAT:UNE_RT_A(1.0),25/04/24 23:00:00,A,PC_ACT,T,${geo},${y},${(geo.charCodeAt(0) / 10 + y - 2018).toFixed(1)},${y === 2023 ? 'p' : ''}`);
+  const dir = await initFrom('sdmx', { 'estat_une_rt_a.csv': `${lines.join('\n')}\n` }, 'sdmx-project');
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'estat_une_rt_a.yml'), 'utf8');
+  // DATAFLOW, freq, unit and sex hold one value each: the four text columns before geo took its place.
+  assert.match(yaml, /^key: \[geo, time_period\]$/m);
+  await fs.writeFile(path.join(dir, 'sources', 'estat_une_rt_a_revised.csv'), `${lines[0]}\nESTAT:UNE_RT_A(1.0),26/04/24 23:00:00,A,PC_ACT,T,FR,2023,7.5,\n`);
+  const dataDir = path.join(root, 'sdmx-data');
+  const summary = await runProject(dir, dataDir);
+  assert.deepEqual(await silverRows(dataDir, 'estat_une_rt_a', summary.runId, `SELECT count(*) AS n, max(obs_value) FILTER (WHERE geo = 'FR' AND time_period = 2023) AS fr FROM $t`), [{ n: 30, fr: 7.5 }]);
+});

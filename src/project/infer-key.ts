@@ -26,7 +26,8 @@ const MAX_PART = 1000;
  */
 export async function pairKeyOf(engine: Engine, csv: InferredCsv, parts: readonly InferredCsv[]): Promise<[string, string] | undefined> {
   if (csv.rows < 2 || keyOf(csv).length) return undefined;
-  const keyLike = (c: InferredColumn) => c.complete && !c.placeholder && !c.amounts && !isRowNumber(c) && c.type !== 'number' && c.type !== 'boolean' && c.type !== 'decimal';
+  // A column of one value (Eurostat's DATAFLOW, freq, unit) is no part of a key, and would take the place of one that is.
+  const keyLike = (c: InferredColumn) => c.distinct >= 2 && c.complete && !c.placeholder && !c.amounts && !isRowNumber(c) && c.type !== 'number' && c.type !== 'boolean' && c.type !== 'decimal';
   const partOf = csv.columns.filter((c) => keyLike(c) && c.type === 'integer' && PART_LIKE.test(c.name)).slice(0, 4);
   const ids = csv.columns.filter((c) => keyLike(c) && !partOf.includes(c) && (c.type === 'integer' || c.type === 'text') && ID_LIKE.test(c.name)).slice(0, 6);
   const periods = csv.columns.filter((c) => keyLike(c) && !ids.includes(c) && !partOf.includes(c) && PERIOD_LIKE.test(c.name)).slice(0, 4);
