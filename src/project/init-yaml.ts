@@ -1,10 +1,9 @@
 import path from 'node:path';
 import type { InferredColumn, InferredCsv } from './infer.js';
-import { RESERVED_PARAMETERS } from './load.js';
 import { DATALAKE } from '../command-name.js';
 import { headerKey } from '../pipeline/csv-header.js';
 
-/** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found, and a starter KPI. */
+/** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found (its starter KPI: starter-kpi.ts). */
 
 import { dateNamed, ID_LIKE } from './infer-spellings.js';
 
@@ -181,45 +180,4 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const nines = c.nines ? `${c.nines.value} in ${c.nines.rows} rows, far from every other value: read as missing (null_values); if it is a value, take it out` : '';
   const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, code, empty, nearly, nines, precise].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
-}
-
-/** One KPI to start with: the row count per value of a text column whose values repeat (else the first text column). */
-export function starterKpi(shapes: { name: string; csv: InferredCsv }[]): { id: string; yaml: string } {
-  // A text column whose values repeat, in a few groups (a state, a category): grouped by a key or a
-  // name, every bar would be one row high.
-  // Values that repeat (a name that repeats now and then too: the sort below puts the fewest values first).
-  const groups = (c: InferredColumn, rows: number) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000 && c.distinct < rows && !isRowNumber(c);
-  const grouped = shapes.find((s) => s.csv.columns.some((c) => groups(c, s.csv.rows)));
-  // Else the first text column that has values (a column empty in every row would make one bar).
-  const withValues = (c: InferredColumn) => c.type === 'text' && c.distinct > 0;
-  const withText = grouped ?? shapes.find((s) => s.csv.columns.some(withValues));
-  if (!withText) {
-    const s = shapes[0]!;
-    return {
-      id: `${s.name}_rows`,
-      yaml: [`title: ${yamlText(`${s.name}: rows`)}`, `description: ${yamlText(`Rows of ${s.name}.`)}`, 'sql: |', `  SELECT count(*) AS row_count FROM "${s.name}"`, 'columns:', '  row_count: { type: integer, label: Rows }', 'chart: { type: cards }', ''].join('\n'),
-    };
-  }
-  // The group of fewest values (a sex, a class) over one of hundreds (a name that repeats now and then).
-  const col = grouped ? grouped.csv.columns.filter((c) => groups(c, grouped.csv.rows)).sort((a, b) => Number(a.distinct > 50) - Number(b.distinct > 50))[0]! : withText.csv.columns.find(withValues)!;
-  return {
-    id: `${withText.name}_by_${col.name}`.slice(0, 60).replace(/_+$/, ''),
-    yaml: [
-      `title: ${yamlText(`${withText.name} by ${col.header || col.name}`)}`,
-      `description: ${yamlText(`Rows of ${withText.name} per ${col.name}, the 20 most frequent. A starter KPI: edit it or add others beside it.`)}`,
-      'sql: |',
-      `  SELECT "${col.name}", count(*) AS row_count`,
-      // Quoted: a dataset may be called order or group.
-      `  FROM "${withText.name}"`,
-      '  GROUP BY ALL',
-      `  ORDER BY row_count DESC, "${col.name}"`,
-      '  LIMIT 20',
-      'columns:',
-      `  ${col.name}: { type: string, label: ${yamlText(col.header || col.name)} }`,
-      '  row_count: { type: integer, label: Rows }',
-      `chart: { type: bar, x: ${col.name}, y: [row_count] }`,
-      ...(RESERVED_PARAMETERS.includes(col.name) ? [] : [`filters: { ${col.name}: ${col.name} }`]),
-      '',
-    ].join('\n'),
-  };
 }

@@ -1,0 +1,107 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Engine } from '../engine/duckdb.js';
+import { inferCsv } from './infer.js';
+import { measureOf, starterKpi } from './starter-kpi.js';
+
+// The starter KPI of files shaped as public data sets write them, from what inference finds in them.
+
+let engine: Engine;
+let dir: string;
+before(async () => {
+  engine = await Engine.openTemporary({ threads: 2, memoryLimit: '256MB' }, 'starter-kpi-test');
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'datalake-starter-'));
+});
+after(async () => {
+  engine.close();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function shape(name: string, lines: string[]) {
+  const file = path.join(dir, `${name}.csv`);
+  await fs.writeFile(file, `${lines.join('\n')}\n`);
+  return { name, csv: await inferCsv(engine, file) };
+}
+
+const rows = (n: number, line: (i: number) => string) => Array.from({ length: n }, (_, i) => line(i));
+const quarter = (i: number) => `${1947 + Math.floor(i / 4)}-${String(1 + 3 * (i % 4)).padStart(2, '0')}-01`;
+
+test('a text column whose values repeat is the group, one of few values first (titanic: Sex, not Ticket or Name)', async () => {
+  const titanic = await shape('titanic', ['PassengerId,Survived,Name,Sex,Ticket,Fare', ...rows(60, (i) => `${i + 1},${i % 2},"Person ${i}, Mr.",${i % 3 ? 'male' : 'female'},T${i % 40},${(7 + i * 1.5).toFixed(2)}`)]);
+  const kpi = starterKpi([titanic]);
+  assert.equal(kpi.id, 'titanic_by_sex');
+  assert.match(kpi.yaml, /SELECT "sex", count\(\*\) AS row_count\n {2}FROM "titanic"\n {2}GROUP BY ALL/);
+  assert.match(kpi.yaml, /^chart: \{ type: bar, x: sex, y: \[row_count\] \}$/m);
+});
+
+test('a FRED series (a unique date, a number with . for missing): its measure over the date, a line with a range', async () => {
+  const gdp = await shape('gdp', ['DATE,GDP', ...rows(300, (i) => `${quarter(i)},${i === 5 ? '.' : (243.164 + i * 95.3).toFixed(3)}`)]);
+  const kpi = starterKpi([gdp]);
+  assert.equal(kpi.id, 'gdp_by_date');
+  assert.match(kpi.yaml, /sql: \|\n {2}SELECT "date", "gdp"\n {2}FROM "gdp"\n {2}WHERE "gdp" IS NOT NULL\n {2}ORDER BY 1\n/);
+  assert.match(kpi.yaml, /^ {2}date: \{ type: date, label: DATE \}\n {2}gdp: \{ type: number, label: GDP \}$/m);
+  assert.match(kpi.yaml, /^chart: \{ type: line, x: date, y: \[gdp\] \}\nrange: date$/m);
+});
+
+test('a unique timestamp (a reading a minute): the mean per day', async () => {
+  const health = await shape('health', ['Date/Time,Heart Rate', ...rows(120, (i) => `2024-03-0${4 + Math.floor(i / 60)} 07:${String(i % 60).padStart(2, '0')}:00,${60 + (i % 9)}`)]);
+  const kpi = starterKpi([health]);
+  assert.equal(kpi.id, 'health_heart_rate_per_day');
+  assert.match(kpi.yaml, /SELECT CAST\("date_time" AS DATE\) AS "date_time", avg\("heart_rate"\) AS "heart_rate"/);
+  assert.match(kpi.yaml, /^range: date_time$/m);
+});
+
+test('World Bank years as columns, every text column unique: the latest full year per country name, the 20 largest', async () => {
+  const years = Array.from({ length: 10 }, (_, i) => 2014 + i);
+  const countries = [['Aruba', 'ABW'], ['Afghanistan', 'AFG'], ['Angola', 'AGO'], ['Albania', 'ALB'], ['Andorra', 'AND']];
+  const wb = await shape('wdi', [
+    ['Country Name', 'Country Code', 'Indicator Name', 'Indicator Code', ...years].map((h) => `"${h}"`).join(',') + ',',
+    // 2023 not published yet for most (`..`, as DataBank writes), 2022 for all.
+    ...countries.map(([name, code], k) => [name, code, 'GDP (current US$)', 'NY.GDP.MKTP.CD', ...years.map((y) => (y === 2023 && k > 0 ? '..' : `${(k + 1) * 1e9 + y}.5`))].map((v) => `"${v}"`).join(',') + ','),
+  ]);
+  const kpi = starterKpi([wb]);
+  assert.equal(kpi.id, 'wdi_c_2022_by_country_name');
+  assert.match(kpi.yaml, /SELECT "country_name", "c_2022"\n {2}FROM "wdi"\n {2}WHERE "c_2022" IS NOT NULL\n {2}ORDER BY 2 DESC, 1\n {2}LIMIT 20\n/);
+  assert.match(kpi.yaml, /^chart: \{ type: bar, x: country_name, y: \[c_2022\] \}$/m);
+});
+
+test('a measure is no key, id, code, coordinate or year; of several years, the latest nearly as full as the fullest', async () => {
+  const communes = await shape('communes', ['code_commune,nom,CustomerID,latitude,longitude,year,population', ...rows(30, (i) => `${10000 + i},Commune ${i},${500 + i},${45 + i / 100},${2 + i / 100},${2000 + i},${1000 + i * 37}`)]);
+  assert.equal(measureOf(communes.csv)?.name, 'population');
+  assert.match(starterKpi([communes]).yaml, /SELECT "nom", "population"/);
+  // 2021 has 20 values of 20, 2022 19 (within a tenth), 2023 5: 2022.
+  const panel = await shape('panel', ['name,c_2021,c_2022,c_2023', ...rows(20, (i) => `n${i},${i + 1},${i ? i + 2 : ''},${i < 5 ? i + 3 : ''}`)]);
+  assert.equal(measureOf(panel.csv)?.name, 'c_2022');
+  // A 0/1 flag and a fare: the fare, of many values.
+  const fares = await shape('fares', ['name,survived,fare', ...rows(20, (i) => `p${i},${i % 2},${(7 + i * 1.25).toFixed(2)}`)]);
+  assert.equal(measureOf(fares.csv)?.name, 'fare');
+  const ids = await shape('ids', ['id,order_no,lat,lon', ...rows(10, (i) => `${i},${100 + i},${i / 10},${i / 5}`)]);
+  assert.equal(measureOf(ids.csv), undefined);
+  assert.equal(starterKpi([ids]).id, 'ids_rows');
+});
+
+test('events with repeating timestamps and no text to group: rows per month; repeating days of few values: rows per day', async () => {
+  const events = await shape('events', ['event_id,occurred_at,duration_ms,success', ...rows(120, (i) => `${i + 1},2024-0${1 + (i % 6)}-1${i % 3} 1${i % 4}:00:00,${100 + i},${i % 2 ? 'true' : 'false'}`)]);
+  const kpi = starterKpi([events]);
+  assert.equal(kpi.id, 'events_per_month');
+  assert.match(kpi.yaml, /SELECT date_trunc\('month', "occurred_at"\)::DATE AS month, count\(\*\) AS row_count\n {2}FROM "events"\n {2}WHERE "occurred_at" IS NOT NULL/);
+  assert.match(kpi.yaml, /^chart: \{ type: line, x: month, y: \[row_count\] \}\nrange: month$/m);
+  const readings = await shape('readings', ['day,temp', ...rows(30, (i) => `2024-01-0${1 + Math.floor(i / 10)},${i % 7}.5`)]);
+  assert.match(starterKpi([readings]).yaml, /SELECT "day", count\(\*\) AS row_count/);
+  // Unique days without a measure: per month, not a line of ones.
+  const diary = await shape('diary', ['day,entry', ...rows(40, (i) => `2024-0${1 + Math.floor(i / 10)}-${String(1 + (i % 10)).padStart(2, '0')},Entry ${i}`)]);
+  assert.equal(starterKpi([diary]).id, 'diary_per_month');
+});
+
+test('a boolean groups where no text column or date does; a text group in a later file comes before a date in the first', async () => {
+  const flags = await shape('flags', ['ref_id,active', ...rows(10, (i) => `${i},${i % 3 ? 'yes' : 'no'}`)]);
+  const kpi = starterKpi([flags]);
+  assert.equal(kpi.id, 'flags_by_active');
+  assert.match(kpi.yaml, /SELECT CAST\("active" AS VARCHAR\) AS "active", count\(\*\) AS row_count/);
+  const gdp = await shape('gdp2', ['DATE,GDP', ...rows(8, (i) => `${quarter(i)},${i + 1}.5`)]);
+  const airports = await shape('airports', ['iata,name,state', '00M,Thigpen,MS', '00R,Livingston,TX', '01M,Tishomingo,MS']);
+  assert.equal(starterKpi([gdp, airports]).id, 'airports_by_state');
+});

@@ -1,0 +1,189 @@
+import type { InferredColumn, InferredCsv } from './inferred.js';
+import { RESERVED_PARAMETERS } from './load.js';
+import { ID_LIKE } from './infer-spellings.js';
+import { isRowNumber, keyOf, yamlText } from './init-yaml.js';
+
+/**
+ * The one KPI `init --from-csv` writes so that `run` and the dashboard show something at once. Chosen
+ * from the types and counts inference found (no second read of the files), in this order, each tried
+ * on every file before the next:
+ * 1. rows per value of a text column whose values repeat (a sex, a state, a category);
+ * 2. a measure over a date unique in the rows (FRED's `DATE,GDP`): a line of the series;
+ * 3. rows per day or per month of a date or timestamp (events, orders);
+ * 4. rows per value of a boolean;
+ * 5. a measure per label, a name unique in the rows first (the World Bank's countries and their latest year), the 20 largest;
+ * 6. rows per value of a text column of more than 1,000 values that repeat;
+ * 7. a count of rows.
+ * A bar per unique value would be one row high each: never drawn.
+ */
+
+type Shape = { name: string; csv: InferredCsv };
+type Starter = { id: string; yaml: string };
+
+const NOTE = 'A starter KPI: edit it or add others beside it.';
+/** Not a measure though numbers: coordinates, periods (`year`), and ids written without an underscore (`CustomerID`). */
+const NOT_MEASURE = /(^|_)(lat|latitude|lon|lng|long|longitude|year|yr|month|quarter|week|day|hour|minute)($|_)|id$/;
+/** A column named after a year (the World Bank's `c_2022`): of several as full, the latest is the one to show. */
+const YEAR_NAME = /(?:^|_)((?:19|20)\d\d)$/;
+/** Of more distinct days than this, a date is counted per month: a day's count would be a comb. */
+const MAX_DAYS = 100;
+
+const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const label = (c: InferredColumn) => yamlText(c.header.trim() || c.name);
+const kpiId = (id: string) => id.slice(0, 60).replace(/_+$/, '');
+/** Values other than a spelling of missing (`.` in FRED's column of numbers). */
+const valuesOf = (c: InferredColumn) => c.distinct - (c.nullValues?.length ?? 0);
+const isDate = (c: InferredColumn) => c.type === 'date' || c.type === 'timestamp';
+
+export function starterKpi(shapes: Shape[]): Starter {
+  const tiers: ((s: Shape) => Starter | undefined)[] = [textGroup, series, rowsPerPeriod, booleanGroup, labelled, manyValues];
+  for (const tier of tiers) {
+    for (const s of shapes) {
+      const kpi = tier(s);
+      if (kpi) return kpi;
+    }
+  }
+  const s = shapes[0]!;
+  return {
+    id: `${s.name}_rows`,
+    yaml: [`title: ${yamlText(`${s.name}: rows`)}`, `description: ${yamlText(`Rows of ${s.name}.`)}`, 'sql: |', `  SELECT count(*) AS row_count FROM ${q(s.name)}`, 'columns:', '  row_count: { type: integer, label: Rows }', 'chart: { type: cards }', ''].join('\n'),
+  };
+}
+
+/**
+ * The measure to draw: a number that is no key, id, code, coordinate or period, of two values at least.
+ * Of several, those of nearly as many values as the most (a figure that varies, not a 0/1 flag; a year
+ * nearly as full as the fullest), then the latest year's where they are named after years, else the first.
+ */
+export function measureOf(csv: InferredCsv): InferredColumn | undefined {
+  const key = [...keyOf(csv), ...(csv.pairKey ?? [])];
+  const numbers = csv.columns.filter((c) => (c.type === 'integer' || c.type === 'number' || c.type === 'decimal') && !key.includes(c.name) && !ID_LIKE.test(c.name) && !NOT_MEASURE.test(c.name) && !isRowNumber(c) && valuesOf(c) >= 2);
+  const most = Math.max(0, ...numbers.map(valuesOf));
+  const year = (c: InferredColumn) => Number(YEAR_NAME.exec(c.name)?.[1] ?? 0);
+  return numbers.filter((c) => valuesOf(c) >= most * 0.9).reduce<InferredColumn | undefined>((best, c) => (!best || year(c) > year(best) ? c : best), undefined);
+}
+
+/** A decimal read as a double: a KPI's number, whatever its scale. */
+const measureSql = (c: InferredColumn) => (c.type === 'decimal' ? `${q(c.name)}::DOUBLE AS ${q(c.name)}` : q(c.name));
+
+/** Rows per value, the 20 most frequent: a text column's, or a boolean's as text. */
+function groupKpi(s: Shape, col: InferredColumn, expr: string, which = 'the 20 most frequent'): Starter {
+  return {
+    id: kpiId(`${s.name}_by_${col.name}`),
+    yaml: [
+      `title: ${yamlText(`${s.name} by ${col.header.trim() || col.name}`)}`,
+      `description: ${yamlText(`Rows of ${s.name} per ${col.name}, ${which}. ${NOTE}`)}`,
+      'sql: |',
+      `  SELECT ${expr}, count(*) AS row_count`,
+      // Quoted: a dataset may be called order or group.
+      `  FROM ${q(s.name)}`,
+      '  GROUP BY ALL',
+      `  ORDER BY row_count DESC, ${q(col.name)}`,
+      '  LIMIT 20',
+      'columns:',
+      `  ${col.name}: { type: string, label: ${label(col)} }`,
+      '  row_count: { type: integer, label: Rows }',
+      `chart: { type: bar, x: ${col.name}, y: [row_count] }`,
+      ...(RESERVED_PARAMETERS.includes(col.name) ? [] : [`filters: { ${col.name}: ${col.name} }`]),
+      '',
+    ].join('\n'),
+  };
+}
+
+/** A text column whose values repeat, in a few groups; of several, one of 50 values or fewer (a sex, a class) over a name that repeats now and then. */
+function textGroup(s: Shape): Starter | undefined {
+  const groups = s.csv.columns.filter((c) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000 && c.distinct < s.csv.rows && !isRowNumber(c));
+  const col = groups.find((c) => c.distinct <= 50) ?? groups[0];
+  return col && groupKpi(s, col, q(col.name));
+}
+
+/** A boolean of both values: rows per true and false. */
+function booleanGroup(s: Shape): Starter | undefined {
+  const col = s.csv.columns.find((c) => c.type === 'boolean' && valuesOf(c) >= 2);
+  return col && groupKpi(s, col, `CAST(${q(col.name)} AS VARCHAR) AS ${q(col.name)}`, 'true and false');
+}
+
+/** A text column of many values (past 1,000) that repeat twice on average: the 20 most frequent. */
+function manyValues(s: Shape): Starter | undefined {
+  const col = s.csv.columns.find((c) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct * 2 <= s.csv.rows && !isRowNumber(c));
+  return col && groupKpi(s, col, q(col.name));
+}
+
+/** A line over days, its x a date column (ranged) and its y the columns after it. */
+function lineKpi(id: string, title: string, description: string, sql: string[], x: { name: string; label: string }, ys: { name: string; type: string; label: string }[]): Starter {
+  return {
+    id: kpiId(id),
+    yaml: [
+      `title: ${yamlText(title)}`,
+      `description: ${yamlText(`${description} ${NOTE}`)}`,
+      'sql: |',
+      ...sql.map((line) => `  ${line}`),
+      'columns:',
+      `  ${x.name}: { type: date, label: ${x.label} }`,
+      ...ys.map((y) => `  ${y.name}: { type: ${y.type}, label: ${y.label} }`),
+      `chart: { type: line, x: ${x.name}, y: [${ys.map((y) => y.name).join(', ')}] }`,
+      `range: ${x.name}`,
+      '',
+    ].join('\n'),
+  };
+}
+
+/** A series (FRED's): each row one date's figure. Timestamps unique (a reading a minute) are averaged per day. */
+function series(s: Shape): Starter | undefined {
+  const date = s.csv.columns.find((c) => isDate(c) && c.unique);
+  const measure = measureOf(s.csv);
+  if (s.csv.rows < 2 || !date || !measure) return undefined;
+  const [d, m, from] = [q(date.name), q(measure.name), `FROM ${q(s.name)}`];
+  const what = measure.header.trim() || measure.name;
+  const x = { name: date.name, label: label(date) };
+  const prefix = `${s.name}_${measure.name === s.name ? '' : `${measure.name}_`}`;
+  if (date.type === 'date') {
+    const sql = [`SELECT ${d}, ${measureSql(measure)}`, from, `WHERE ${m} IS NOT NULL`, 'ORDER BY 1'];
+    return lineKpi(`${prefix}by_${date.name}`, `${s.name}: ${what} per ${date.header.trim() || date.name}`, `${measure.name} per ${date.name}, from ${s.name}.`, sql, x, [{ name: measure.name, type: 'number', label: label(measure) }]);
+  }
+  const sql = [`SELECT CAST(${d} AS DATE) AS ${d}, avg(${m}) AS ${m}`, from, `WHERE ${m} IS NOT NULL`, 'GROUP BY 1', 'ORDER BY 1'];
+  return lineKpi(`${prefix}per_day`, `${s.name}: ${what} per day (mean)`, `The mean of ${measure.name} per day of ${date.name}, from ${s.name}.`, sql, x, [{ name: measure.name, type: 'number', label: yamlText(`${what} (mean per day)`) }]);
+}
+
+/** Rows per day of a date of few days that repeat (a year's dates too), else per month: a unique day's count is 1. */
+function rowsPerPeriod(s: Shape): Starter | undefined {
+  const date = s.csv.columns.find((c) => isDate(c) && valuesOf(c) >= 2);
+  if (!date) return undefined;
+  const d = q(date.name);
+  const rows = { name: 'row_count', type: 'integer', label: 'Rows' };
+  const where = [`FROM ${q(s.name)}`, `WHERE ${d} IS NOT NULL`, 'GROUP BY ALL', 'ORDER BY 1'];
+  if (date.type === 'date' && !date.unique && date.distinct <= MAX_DAYS) {
+    return lineKpi(`${s.name}_per_${date.name}`, `${s.name}: rows per ${date.header.trim() || date.name}`, `Rows of ${s.name} per ${date.name}.`, [`SELECT ${d}, count(*) AS row_count`, ...where], { name: date.name, label: label(date) }, [rows]);
+  }
+  // Named month, as the KPI's column: a dataset's own `month` column is no part of the output.
+  return lineKpi(`${s.name}_per_month`, `${s.name}: rows per month`, `Rows of ${s.name} per month of ${date.name} (its first day).`, [`SELECT date_trunc('month', ${d})::DATE AS month, count(*) AS row_count`, ...where], { name: 'month', label: 'Month' }, [rows]);
+}
+
+/** A measure per label unique in the rows (a country's name): the 20 largest. A label that repeats sums its rows. */
+function labelled(s: Shape): Starter | undefined {
+  const measure = measureOf(s.csv);
+  const labels = s.csv.columns.filter((c) => c.type === 'text' && c.distinct >= 2 && !isRowNumber(c));
+  // A name rather than a code where both are unique (the World Bank's `Country Name`, not its `Country Code`).
+  const col = labels.find((c) => c.unique && !ID_LIKE.test(c.name)) ?? labels.find((c) => c.unique) ?? labels[0];
+  if (!measure || !col) return undefined;
+  const [l, m] = [q(col.name), q(measure.name)];
+  const what = measure.header.trim() || measure.name;
+  const sql = col.unique
+    ? [`SELECT ${l}, ${measureSql(measure)}`, `FROM ${q(s.name)}`, `WHERE ${m} IS NOT NULL`, 'ORDER BY 2 DESC, 1', 'LIMIT 20']
+    : [`SELECT ${l}, sum(${m})::DOUBLE AS ${m}`, `FROM ${q(s.name)}`, `WHERE ${m} IS NOT NULL`, 'GROUP BY ALL', 'ORDER BY 2 DESC, 1', 'LIMIT 20'];
+  return {
+    id: kpiId(`${s.name}_${measure.name}_by_${col.name}`),
+    yaml: [
+      `title: ${yamlText(`${s.name}: ${what} by ${col.header.trim() || col.name}`)}`,
+      `description: ${yamlText(`${col.unique ? '' : 'The sum of '}${measure.name} per ${col.name} of ${s.name}, the 20 largest. ${NOTE}`)}`,
+      'sql: |',
+      ...sql.map((line) => `  ${line}`),
+      'columns:',
+      `  ${col.name}: { type: string, label: ${label(col)} }`,
+      `  ${measure.name}: { type: number, label: ${label(measure)} }`,
+      `chart: { type: bar, x: ${col.name}, y: [${measure.name}] }`,
+      ...(RESERVED_PARAMETERS.includes(col.name) ? [] : [`filters: { ${col.name}: ${col.name} }`]),
+      '',
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { runCli } from './support/cli.js';
+
+// The starter KPI `init --from-csv` writes for files shaped as public data sets are, through the built
+// CLI: it must pass `check`, build in `run` and be published with rows worth a chart.
+
+let root: string;
+before(async () => (root = await fs.mkdtemp(path.join(os.tmpdir(), 'init-starter-'))));
+after(async () => fs.rm(root, { recursive: true, force: true }));
+
+/** `init` of one CSV, then `check`, `run` and `show --json` of the KPI it wrote: its id, file and rows. */
+async function starterOf(file: string, text: string): Promise<{ id: string; yaml: string; rows: Record<string, unknown>[] }> {
+  const name = path.parse(file).name;
+  const csv = path.join(root, 'csvs', file);
+  await fs.mkdir(path.dirname(csv), { recursive: true });
+  await fs.writeFile(csv, text);
+  const dir = path.join(root, name);
+  const env = { DATA_DIR: path.join(root, `${name}-data`), DUCKDB_THREADS: '2' };
+  const init = await runCli(['init', dir, '--from-csv', csv], env);
+  assert.equal(init.code, 0, init.stderr);
+  const [kpiFile] = await fs.readdir(path.join(dir, 'kpis'));
+  const id = path.basename(kpiFile!, '.yml');
+  for (const args of [['check'], ['run']]) {
+    const r = await runCli([...args, '--project', dir], env);
+    assert.equal(r.code, 0, `${args[0]} of ${file}: ${r.stderr}`);
+  }
+  const show = await runCli(['show', id, '--json', '--project', dir], env);
+  assert.equal(show.code, 0, show.stderr);
+  return { id, yaml: await fs.readFile(path.join(dir, 'kpis', kpiFile!), 'utf8'), rows: (JSON.parse(show.stdout) as { rows: Record<string, unknown>[] }).rows };
+}
+
+const lines = (n: number, line: (i: number) => string) => Array.from({ length: n }, (_, i) => `${line(i)}\n`).join('');
+
+test('FRED: the series over its date, a line with a range, the missing quarters (.) left out', async () => {
+  const quarter = (i: number) => `${1947 + Math.floor(i / 4)}-${String(1 + 3 * (i % 4)).padStart(2, '0')}-01`;
+  const { id, yaml, rows } = await starterOf('GDP.csv', `DATE,GDP\n${lines(300, (i) => `${quarter(i)},${i === 5 || i === 77 ? '.' : (243.164 + i * 95.3).toFixed(3)}`)}`);
+  assert.equal(id, 'gdp_by_date');
+  assert.match(yaml, /^chart: \{ type: line, x: date, y: \[gdp\] \}\nrange: date$/m);
+  assert.equal(rows.length, 298);
+  assert.deepEqual(rows[0], { date: '1947-01-01', gdp: 243.164 });
+  assert.deepEqual(rows.at(-1), { date: '2021-10-01', gdp: 28737.864 });
+});
+
+test('World Bank: every text column unique, years as columns: the latest full year per country, largest first', async () => {
+  const years = Array.from({ length: 64 }, (_, i) => 1960 + i);
+  const countries = [['Aruba', 'ABW'], ['Afghanistan', 'AFG'], ['Angola', 'AGO'], ['Albania', 'ALB'], ['Andorra', 'AND']];
+  const header = ['Country Name', 'Country Code', 'Indicator Name', 'Indicator Code', ...years].map((h) => `"${h}"`).join(',');
+  const row = ([name, code]: string[], k: number) => [name, code, 'GDP (current US$)', 'NY.GDP.MKTP.CD', ...years.map((y) => (y < 1970 || y === 2023 ? '' : `${(5 - k) * 1e9 + y}.5`))].map((v) => `"${v}"`).join(',');
+  const text = `"Data Source","World Development Indicators",\n\n"Last Updated Date","2024-06-28",\n\n${header},\n${countries.map((c, k) => `${row(c, k)},\n`).join('')}`;
+  const { id, rows } = await starterOf('API_NY.GDP.MKTP.CD_DS2_en_csv_v2_2875.csv', text);
+  assert.equal(id, 'api_ny_gdp_mktp_cd_ds2_en_csv_v2_c_2022_by_country_name');
+  assert.deepEqual(rows.map((r) => [r['country_name'], r['c_2022']]), countries.map(([name], k) => [name, (5 - k) * 1e9 + 2022.5]));
+});
+
+test('events: timestamps that repeat and no text to group: rows per month, a line', async () => {
+  const { id, yaml, rows } = await starterOf('events.csv', `event_id,occurred_at,duration_ms,success\n${lines(90, (i) => `${i + 1},2024-0${1 + (i % 3)}-${String(1 + (i % 5)).padStart(2, '0')} 0${i % 4}:00:00,${100 + i},${i % 2 ? 'true' : 'false'}`)}`);
+  assert.equal(id, 'events_per_month');
+  assert.match(yaml, /^range: month$/m);
+  assert.deepEqual(rows, [
+    { month: '2024-01-01', row_count: 30 },
+    { month: '2024-02-01', row_count: 30 },
+    { month: '2024-03-01', row_count: 30 },
+  ]);
+});
+
+test('titanic: Sex, whose values repeat, as before', async () => {
+  const { id, rows } = await starterOf('titanic.csv', `PassengerId,Survived,Pclass,Name,Sex,Age,Ticket,Fare\n${lines(40, (i) => `${i + 1},${i % 2},${1 + (i % 3)},"Person ${i}, Mr.",${i % 4 ? 'male' : 'female'},${20 + i},T${i % 30},${(7 + i * 1.5).toFixed(2)}`)}`);
+  assert.equal(id, 'titanic_by_sex');
+  assert.deepEqual(rows, [
+    { sex: 'male', row_count: 30 },
+    { sex: 'female', row_count: 10 },
+  ]);
+});
