@@ -105,3 +105,8 @@ test('a boolean groups where no text column or date does; a text group in a late
   const airports = await shape('airports', ['iata,name,state', '00M,Thigpen,MS', '00R,Livingston,TX', '01M,Tishomingo,MS']);
   assert.equal(starterKpi([gdp, airports]).id, 'airports_by_state');
 });
+
+test('a measure is no id written without an underscore (customerid), but amount_paid is one', async () => {
+  const payments = await shape('payments', ['payment_ref,customerid,amount_paid', ...rows(40, (i) => `P${i},${1000 + i * 7},${(10 + i * 3.25).toFixed(2)}`)]);
+  assert.equal(measureOf(payments.csv)?.name, 'amount_paid');
+});

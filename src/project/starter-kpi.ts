@@ -21,8 +21,8 @@ type Shape = { name: string; csv: InferredCsv };
 type Starter = { id: string; yaml: string };
 
 const NOTE = 'A starter KPI: edit it or add others beside it.';
-/** Not a measure though numbers: coordinates, periods (`year`), and ids written without an underscore (`CustomerID`). */
-const NOT_MEASURE = /(^|_)(lat|latitude|lon|lng|long|longitude|year|yr|month|quarter|week|day|hour|minute)($|_)|id$/;
+/** Not a measure though numbers: coordinates, periods (`year`), and ids written without an underscore (`customerid`; `amount_paid` is one). */
+const NOT_MEASURE = /(^|_)(lat|latitude|lon|lng|long|longitude|year|yr|month|quarter|week|day|hour|minute)($|_)|(?<!pa)id$/;
 /** A column named after a year (the World Bank's `c_2022`): of several as full, the latest is the one to show. */
 const YEAR_NAME = /(?:^|_)((?:19|20)\d\d)$/;
 /** Of more distinct days than this, a date is counted per month: a day's count would be a comb. */
