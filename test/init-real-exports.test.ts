@@ -1088,3 +1088,20 @@ test("Eurostat's SDMX-CSV (constant dimensions before the varying ones): the cou
   const summary = await runProject(dir, dataDir);
   assert.deepEqual(await silverRows(dataDir, 'estat_une_rt_a', summary.runId, `SELECT count(*) AS n, max(obs_value) FILTER (WHERE geo = 'FR' AND time_period = 2023) AS fr FROM $t`), [{ n: 30, fr: 7.5 }]);
 });
+
+test("Eurostat's TSV layout (dimensions joined by commas, a column per period, flagged figures): refused in one line pointing to its SDMX-CSV", async () => {
+  const layouts = {
+    'estat_une_rt_a.tsv': 'freq,age,unit,sex,geo\\TIME_PERIOD\t2022 \t2023 \nA,Y15-74,PC_ACT,T,AT\t4.8 \t5.1 p\nA,Y15-74,PC_ACT,T,BE\t: c\t5.5 b\n',
+    'une_rt_a.tsv': 'unit,geo\\time\t2019 \t2018 \nPC_ACT,AT\t4.5 \t4.9 \nPC_ACT,DE\t3.2 e\t: \n',
+  };
+  const csvs = path.join(root, 'eurostat');
+  await fs.mkdir(csvs, { recursive: true });
+  for (const [name, text] of Object.entries(layouts)) {
+    await fs.writeFile(path.join(csvs, name), text);
+    const init = await runCli(['init', path.join(root, `eurostat-${name}`), '--from-csv', path.join(csvs, name)], {});
+    assert.equal(init.code, 1, init.stdout);
+    assert.match(init.stderr, new RegExp(`^error: ${name.replace('.', '\\.')} is in Eurostat's TSV layout \\(the dimensions joined by commas in the first column`, 'm'));
+    assert.match(init.stderr, /hint: download the dataset as SDMX-CSV instead/);
+    assert.doesNotMatch(init.stderr, /^\s+at /m);
+  }
+});

@@ -14,6 +14,7 @@ import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { unlikelyKeys } from './infer-key.js';
 import { ninesForMissing } from './infer-nines.js';
 import { aggregate, textReader } from './infer-sql.js';
+import { refuseHeader } from './header-refusal.js';
 import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
 import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, oneDateOrder, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
@@ -21,7 +22,6 @@ import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
 import type { ColumnType } from './types.js';
 import { valuesInText, type InferredColumn, type InferredCsv } from './inferred.js';
-
 export type { InferredColumn, InferredCsv } from './inferred.js';
 export { textReader } from './infer-sql.js';
 
@@ -48,7 +48,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // The reader is given the columns rather than left to detect them: its sniffer failed on a quote
   // escaped with a backslash, and a line it cannot read is skipped here (silver quarantines it).
   const headers = await inspectHeader(file, delimiter, skipLines);
-  if (headers.length === 1 && headers[0] === '') throw new UserError(`${displayName} has no header line: its lines are blank`, 'a CSV file needs a header line naming its columns');
+  refuseHeader(displayName, headers);
   // MySQL writes a quote inside a quoted value as \" rather than "", NULL as \N: read so when that reads as many rows.
   let escape: '\\' | undefined;
   const quoting = await quoteStyle(file, delimiter);
