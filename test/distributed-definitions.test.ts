@@ -8,27 +8,14 @@ import { shardDefinitions } from '../src/flows/definitions-now.js';
 import type { ShardJob } from '../src/flows/queue/connection.js';
 import { processShard } from '../src/flows/queue/shard-worker.js';
 import { runCli } from './support/cli.js';
-import { startTestRedis, type TestRedis } from './support/redis.js';
-import { tinyProject, type Tiny } from './support/tiny.js';
+import { redisOrSkip, type TestRedis } from './support/redis.js';
+import { ORDER_COUNT_KPI, tinyProject, type Tiny } from './support/tiny.js';
 import { startWorker, type TestWorker } from './support/worker.js';
 
 // A worker lives on while the user edits the definitions: each run takes them as they are when it
 // starts, as a run from the terminal does, and a shard never builds with other SQL than its run's.
 
-const ORDER_COUNT = `title: { fr: Commandes, en: Orders }
-description: How many orders.
-sql: SELECT count(*) AS n FROM fact_orders
-columns:
-  n: { type: integer, label: Orders }
-chart: { type: table }
-`;
-
-const redis: TestRedis | undefined = await startTestRedis();
-if (!redis) {
-  const message = 'SKIPPED: the distributed-mode tests need redis-server (apt-get install -y redis-server); .ci/run installs it';
-  if (process.env['DATALAKE_REQUIRE_REDIS']) throw new Error(message.replace('SKIPPED', 'FAILED (DATALAKE_REQUIRE_REDIS is set)'));
-  console.warn(`\n*** ${message} ***\n`);
-}
+const redis: TestRedis | undefined = await redisOrSkip();
 after(async () => {
   await redis?.stop();
 });
@@ -54,7 +41,7 @@ describe('distributed mode: definitions edited while a worker runs', { skip: red
     assert.equal(first.code, 0, first.stderr + first.stdout);
     assert.match(first.stdout, /queued on Redis/);
 
-    await fs.writeFile(path.join(tiny.dir, 'kpis', 'order_count.yml'), ORDER_COUNT);
+    await fs.writeFile(path.join(tiny.dir, 'kpis', 'order_count.yml'), ORDER_COUNT_KPI);
     const second = await runCli(['run'], env);
     assert.equal(second.code, 0, second.stderr + second.stdout + worker.output());
     const shown = await runCli(['show', 'order_count', '--json'], env);

@@ -13,7 +13,7 @@ import { createApp } from '../src/api/server.js';
 import { generate } from '../src/generate/generator.js';
 import { openObjectStore, SCHEDULES, writeJson, type ObjectStore } from '../src/lake/index.js';
 import { runPipeline } from './support/run.js';
-import { startTestRedis, type TestRedis } from './support/redis.js';
+import { redisOrSkip, startTestRedis, type TestRedis } from './support/redis.js';
 import { goldTableReaders } from './support/gold.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 import { runCli } from './support/cli.js';
@@ -38,12 +38,7 @@ async function goldTables(engine: Engine, config: Config): Promise<Record<string
   return out;
 }
 
-const redis: TestRedis | undefined = await startTestRedis();
-if (!redis) {
-  const message = 'SKIPPED: the distributed-mode tests need redis-server (apt-get install -y redis-server); .ci/run installs it';
-  if (process.env['DATALAKE_REQUIRE_REDIS']) throw new Error(message.replace('SKIPPED', 'FAILED (DATALAKE_REQUIRE_REDIS is set)'));
-  console.warn(`\n*** ${message} ***\n`);
-}
+const redis: TestRedis | undefined = await redisOrSkip();
 
 after(async () => {
   await redis?.stop();

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LiveApp } from '../src/api/live-app.js';
 import { BIN, runCli } from './support/cli.js';
-import { tinyProject, TINY_FILES, type Tiny } from './support/tiny.js';
+import { ORDER_COUNT_KPI, tinyProject, TINY_FILES, type Tiny } from './support/tiny.js';
 
 // "A KPI is declared once and flows to gold, the serving store, the API, its docs and the dashboard":
 // to a server already running too. `datalake serve` is started once; a KPI file is added, then another
@@ -15,13 +15,6 @@ import { tinyProject, TINY_FILES, type Tiny } from './support/tiny.js';
 // list) without a restart. Between the change and the run, a changed KPI is a 409 saying to run the
 // pipeline, never rows under columns they do not have.
 
-const ORDER_COUNT = `title: { fr: Commandes, en: Orders }
-description: How many orders.
-sql: SELECT count(*) AS n FROM fact_orders
-columns:
-  n: { type: integer, label: Orders }
-chart: { type: table }
-`;
 const RENAMED = TINY_FILES['kpis/revenue_by_country.yml']!.replace('AS revenue\n', 'AS revenue_eur\n').replace('  revenue: {', '  revenue_eur: {');
 
 /** Polls `probe` until it gives a value, for up to `ms`. */
@@ -67,7 +60,7 @@ describe('a running server follows the KPI files', () => {
 
   test('a KPI file added: its route, OpenAPI path and tab appear without a restart, and it answers once a run published it', async () => {
     assert.equal((await get('/api/order_count')).body['code'], 'not_found', 'no such route yet');
-    await fs.writeFile(path.join(tiny.dir, 'kpis', 'order_count.yml'), ORDER_COUNT);
+    await fs.writeFile(path.join(tiny.dir, 'kpis', 'order_count.yml'), ORDER_COUNT_KPI);
 
     // Within a second or so the server serves the definitions as they are now: the route is there,
     // with nothing published for it.

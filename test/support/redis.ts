@@ -34,3 +34,17 @@ export async function startTestRedis(fixedPort?: number): Promise<TestRedis | un
   child.kill('SIGKILL');
   throw new Error(`redis-server did not start on port ${port}`);
 }
+
+/**
+ * The Redis of a distributed-mode test file, or undefined, said loudly, where redis-server is missing:
+ * then the file's tests skip, unless DATALAKE_REQUIRE_REDIS is set (CI), where that is a failure.
+ */
+export async function redisOrSkip(): Promise<TestRedis | undefined> {
+  const redis = await startTestRedis();
+  if (!redis) {
+    const message = 'SKIPPED: the distributed-mode tests need redis-server (apt-get install -y redis-server); .ci/run installs it';
+    if (process.env['DATALAKE_REQUIRE_REDIS']) throw new Error(message.replace('SKIPPED', 'FAILED (DATALAKE_REQUIRE_REDIS is set)'));
+    console.warn(`\n*** ${message} ***\n`);
+  }
+  return redis;
+}

@@ -51,6 +51,15 @@ chart: { type: table }
 `,
 };
 
+/** A KPI to add to the tiny project: its orders counted. */
+export const ORDER_COUNT_KPI = `title: { fr: Commandes, en: Orders }
+description: How many orders.
+sql: SELECT count(*) AS n FROM fact_orders
+columns:
+  n: { type: integer, label: Orders }
+chart: { type: table }
+`;
+
 export interface Tiny {
   dir: string;
   config: Config;
