@@ -110,3 +110,9 @@ test('a measure is no id written without an underscore (customerid), but amount_
   const payments = await shape('payments', ['payment_ref,customerid,amount_paid', ...rows(40, (i) => `P${i},${1000 + i * 7},${(10 + i * 3.25).toFixed(2)}`)]);
   assert.equal(measureOf(payments.csv)?.name, 'amount_paid');
 });
+
+test("a group every row fills over one mostly empty (JHU's Country/Region, not Province/State)", async () => {
+  const countries = ['Australia', 'Canada', 'China', 'France', 'Chad'];
+  const jhu = await shape('jhu', ['Province/State,Country/Region,Lat,Long,1/22/20', ...rows(60, (i) => `${i % 3 === 0 ? `Province ${i % 7}` : ''},${countries[i % 5]} ${Math.floor(i / 10) % 6},${(i * 0.37).toFixed(4)},${(i * 1.1).toFixed(4)},${i}`)]);
+  assert.equal(starterKpi([jhu]).id, 'jhu_by_country_region');
+});

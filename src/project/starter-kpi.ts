@@ -90,10 +90,15 @@ function groupKpi(s: Shape, col: InferredColumn, expr: string, which = 'the 20 m
   };
 }
 
-/** A text column whose values repeat, in a few groups; of several, one of 50 values or fewer (a sex, a class) over a name that repeats now and then. */
+/**
+ * A text column whose values repeat, in a few groups; of several, one of 50 values or fewer (a sex, a
+ * class) over a name that repeats now and then, and one that every row fills over one mostly empty
+ * (JHU's `Country/Region`, not its `Province/State`, whose largest bar would be the rows without one).
+ */
 function textGroup(s: Shape): Starter | undefined {
   const groups = s.csv.columns.filter((c) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000 && c.distinct < s.csv.rows && !isRowNumber(c));
-  const col = groups.find((c) => c.distinct <= 50) ?? groups[0];
+  const few = (c: InferredColumn) => c.distinct <= 50;
+  const col = groups.find((c) => few(c) && c.complete) ?? groups.find(few) ?? groups.find((c) => c.complete) ?? groups[0];
   return col && groupKpi(s, col, q(col.name));
 }
 
