@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
@@ -10,6 +11,7 @@ import { runPipeline } from './support/run.js';
 import type { SilverDatasetStats } from '../src/pipeline/silver/index.js';
 import { FIXED_DAY, tempConfig } from './support/env.js';
 import { generate } from '../src/generate/generator.js';
+import { runCli } from './support/cli.js';
 
 // Every record bronze counts ends in silver, in the quarantine with a reason, or in a counted drop,
 // whatever the length of its fields: DuckDB's reader used to skip lines past its 32 MiB buffer silently.
@@ -54,6 +56,19 @@ describe('records with very long fields', () => {
         await fs.rm(file);
       }
     });
+  }
+});
+
+test('init --from-csv on a file with a line over 1 MiB: types the others, and says the line is not read and why it may be', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'datalake-long-init-'));
+  try {
+    const file = path.join(dir, 'achats.csv');
+    await fileWithLongField(file, 2);
+    const init = await runCli(['init', path.join(dir, 'project'), '--from-csv', file], {});
+    assert.equal(init.code, 0, init.stderr);
+    assert.match(init.stdout, /achats\.csv: 2 rows, 5 columns, .*; 1 line not read \(more or fewer fields than the header, a quote left open, or over 1 MiB\?\): `run` quarantines each with its reason/);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
   }
 });
 
