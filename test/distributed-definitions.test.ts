@@ -5,6 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { loadConfig } from '../src/config.js';
 import { shardDefinitions } from '../src/flows/definitions-now.js';
+import { followRun, submitRun } from '../src/flows/queue/index.js';
+import { openObjectStore } from '../src/lake/index.js';
 import type { ShardJob } from '../src/flows/queue/connection.js';
 import { processShard } from '../src/flows/queue/shard-worker.js';
 import { runCli } from './support/cli.js';
@@ -47,6 +49,24 @@ describe('distributed mode: definitions edited while a worker runs', { skip: red
     const shown = await runCli(['show', 'order_count', '--json'], env);
     assert.equal(shown.code, 0, shown.stderr);
     assert.deepEqual(JSON.parse(shown.stdout).rows, [{ n: 3 }]);
+  });
+
+  test('a run queued while the definitions do not load (a file broken after it was submitted): its record fails saying why, not left scheduled', async () => {
+    const kpi = path.join(tiny.dir, 'kpis', 'order_count.yml');
+    const before = await fs.readFile(kpi, 'utf8');
+    const config = loadConfig(env);
+    await fs.writeFile(kpi, 'title: [unclosed\n');
+    try {
+      const lake = openObjectStore(config);
+      const runId = await submitRun(config, { flow: 'pipeline', fullRefresh: false, trigger: 'cli' }, lake);
+      const ended = await Promise.race([followRun(lake, runId, () => undefined), new Promise<undefined>((resolve) => setTimeout(resolve, 20_000, undefined))]);
+      assert.ok(ended, 'the record ended within 20 s');
+      assert.equal(ended.state, 'failed');
+      assert.match(ended.error?.message ?? '', /^not started: the definitions do not load: .*kpis\/order_count\.yml/);
+      assert.match(ended.error?.hint ?? '', /datalake check/);
+    } finally {
+      await fs.writeFile(kpi, before);
+    }
   });
 
   test('a model changed after the worker started: its gold shards build with the new SQL', async () => {

@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { Queue, UnrecoverableError, Worker, type IRedisClient, type Job } from 'bullmq';
 import { redactUrl, type Config } from '../../settings.js';
-import { errorMessage } from '../../errors.js';
-import { openObjectStore, type ObjectStore } from '../../lake/index.js';
+import { errorMessage, UserError } from '../../errors.js';
+import { openObjectStore, runRecord, writeJson, type ObjectStore } from '../../lake/index.js';
 import { newRunId } from '../../pipeline/context.js';
 import { runFlow } from '../run-flow.js';
 import { withCurrentDefinitions } from '../definitions-now.js';
+import { errorInfo, readRun } from '../record.js';
+import { refuseQueued } from '../resume.js';
+import { DATALAKE } from '../../command-name.js';
 import { REDIS_RETRY_MS, redisConnection, requireRedis, runsQueue, shardsQueue, type RunJob, type ShardJob } from './connection.js';
 import { FreshnessMonitor } from '../../ops/freshness-monitor.js';
 import { settleAlerts } from '../../ops/pending.js';
@@ -27,6 +30,22 @@ export interface WorkerOptions {
 /** A queued run's id; a scheduled firing's derives from its job, so that a worker taking it over continues the same record. */
 function runIdOf(job: Job<RunJob>): string {
   return job.data.runId ?? newRunId(new Date(job.timestamp), createHash('sha256').update(String(job.id)).digest('hex').slice(0, 6));
+}
+
+/**
+ * A queued run the worker cannot start (its definitions do not load): its record ends saying why, so
+ * that whoever follows it (`datalake run`, a client of POST /api/runs) is told rather than left waiting
+ * on a record that stays `scheduled`. A resume goes back to the state it was in, refused.
+ */
+async function notStarted(lake: ObjectStore, runId: string, why: UserError, resume: boolean): Promise<void> {
+  if (resume) return refuseQueued(lake, runId, why);
+  const run = await readRun(lake, runId).catch(() => undefined);
+  if (!run || run.state !== 'scheduled') return;
+  run.state = 'failed';
+  run.endedAt = new Date().toISOString();
+  run.error = errorInfo(why);
+  run.logs.push({ time: run.endedAt, level: 'error', message: why.message });
+  await writeJson(lake, runRecord(runId), run).catch(() => undefined);
 }
 
 /**
@@ -61,8 +80,10 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       try {
         current = withCurrentDefinitions(config);
       } catch (err) {
-        log(`run ${runId}: not started, the definitions do not load: ${errorMessage(err)}`);
-        throw new UnrecoverableError(`the definitions do not load: ${errorMessage(err)}`);
+        const why = new UserError(`not started: the definitions do not load: ${errorMessage(err)}`, `fix them (\`${DATALAKE} check\` says where), then run again`);
+        log(`run ${runId}: ${why.message}`);
+        await notStarted(lake, runId, why, resume === true);
+        throw new UnrecoverableError(why.message);
       }
       log(`run ${runId}: ${flow} ${resume ? 'resumed' : 'started'}`);
       const { summary, error } = await runFlow({
