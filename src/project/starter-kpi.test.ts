@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Engine } from '../engine/duckdb.js';
 import { inferCsv } from './infer.js';
 import { measureOf, starterKpi } from './starter-kpi.js';
+import { pairKeyOf } from './infer-key.js';
 
 // The starter KPI of files shaped as public data sets write them, from what inference finds in them.
 
@@ -115,4 +116,20 @@ test("a group every row fills over one mostly empty (JHU's Country/Region, not P
   const countries = ['Australia', 'Canada', 'China', 'France', 'Chad'];
   const jhu = await shape('jhu', ['Province/State,Country/Region,Lat,Long,1/22/20', ...rows(60, (i) => `${i % 3 === 0 ? `Province ${i % 7}` : ''},${countries[i % 5]} ${Math.floor(i / 10) % 6},${(i * 0.37).toFixed(4)},${(i * 1.1).toFixed(4)},${i}`)]);
   assert.equal(starterKpi([jhu]).id, 'jhu_by_country_region');
+});
+
+test("a panel (OWID's Entity,Year): the measure per entity in the latest year most have, not as many bars of one height", async () => {
+  const entities = ['Afghanistan', 'Africa', 'Albania', 'France', 'World'];
+  // 2023 published for World only: the year shown is 2022.
+  const lines = entities.flatMap((e, k) => rows(e === 'World' ? 74 : 73, (i) => `${e},${e === 'Africa' ? '' : e.slice(0, 3).toUpperCase()},${1950 + i},${(30 + k * 5 + i * 0.4).toFixed(1)}`));
+  const owid = await shape('owid', ['Entity,Code,Year,Life expectancy', ...lines]);
+  owid.csv.pairKey = await pairKeyOf(engine, owid.csv, [owid.csv]);
+  assert.deepEqual(owid.csv.pairKey, ['entity', 'year']);
+  const kpi = starterKpi([owid]);
+  assert.equal(kpi.id, 'owid_life_expectancy_by_entity');
+  assert.match(kpi.yaml, /^chart: \{ type: bar, x: entity, y: \[life_expectancy\] \}$/m);
+  const sql = /sql: \|\n((?: {2}.*\n)+)/.exec(kpi.yaml)![1]!;
+  await engine.run(`CREATE OR REPLACE VIEW owid AS SELECT "Entity" AS entity, "Year" AS year, "Life expectancy" AS life_expectancy FROM read_csv('${path.join(dir, 'owid.csv')}')`);
+  const got = await engine.rows(sql);
+  assert.deepEqual(got.map((r) => [r['entity'], r['life_expectancy']]), [['World', 78.8], ['France', 73.8], ['Albania', 68.8], ['Africa', 63.8], ['Afghanistan', 58.8]]);
 });

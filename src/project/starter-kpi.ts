@@ -7,13 +7,15 @@ import { isRowNumber, keyOf, yamlText } from './init-yaml.js';
  * The one KPI `init --from-csv` writes so that `run` and the dashboard show something at once. Chosen
  * from the types and counts inference found (no second read of the files), in this order, each tried
  * on every file before the next:
- * 1. rows per value of a text column whose values repeat (a sex, a state, a category);
- * 2. a measure over a date unique in the rows (FRED's `DATE,GDP`): a line of the series;
- * 3. rows per day or per month of a date or timestamp (events, orders);
- * 4. rows per value of a boolean;
- * 5. a measure per label, a name unique in the rows first (the World Bank's countries and their latest year), the 20 largest;
- * 6. rows per value of a text column of more than 1,000 values that repeat;
- * 7. a count of rows.
+ * 1. a panel (a label and a period unique together, as OWID's `Entity,Year`): a measure per label in the
+ *    latest period, the 20 largest (rows per label would be as many bars of one height);
+ * 2. rows per value of a text column whose values repeat (a sex, a state, a category);
+ * 3. a measure over a date unique in the rows (FRED's `DATE,GDP`): a line of the series;
+ * 4. rows per day or per month of a date or timestamp (events, orders);
+ * 5. rows per value of a boolean;
+ * 6. a measure per label, a name unique in the rows first (the World Bank's countries and their latest year), the 20 largest;
+ * 7. rows per value of a text column of more than 1,000 values that repeat;
+ * 8. a count of rows.
  * A bar per unique value would be one row high each: never drawn.
  */
 
@@ -25,6 +27,8 @@ const NOTE = 'A starter KPI: edit it or add others beside it.';
 const NOT_MEASURE = /(^|_)(lat|latitude|lon|lng|long|longitude|year|yr|month|quarter|week|day|hour|minute)($|_)|(?<!pa)id$/;
 /** A column named after a year (the World Bank's `c_2022`): of several as full, the latest is the one to show. */
 const YEAR_NAME = /(?:^|_)((?:19|20)\d\d)$/;
+/** A column of periods by its name, where it is not a date: `year`, `fiscal_year`, Eurostat's `time_period`. */
+const PERIOD_NAME = /(^|_)(year|yr|period|quarter|month|week)($|_)/;
 /** Of more distinct days than this, a date is counted per month: a day's count would be a comb. */
 const MAX_DAYS = 100;
 
@@ -36,7 +40,7 @@ const valuesOf = (c: InferredColumn) => c.distinct - (c.nullValues?.length ?? 0)
 const isDate = (c: InferredColumn) => c.type === 'date' || c.type === 'timestamp';
 
 export function starterKpi(shapes: Shape[]): Starter {
-  const tiers: ((s: Shape) => Starter | undefined)[] = [textGroup, series, rowsPerPeriod, booleanGroup, labelled, manyValues];
+  const tiers: ((s: Shape) => Starter | undefined)[] = [panel, textGroup, series, rowsPerPeriod, booleanGroup, labelled, manyValues];
   for (const tier of tiers) {
     for (const s of shapes) {
       const kpi = tier(s);
@@ -176,11 +180,39 @@ function labelled(s: Shape): Starter | undefined {
   const sql = col.unique
     ? [`SELECT ${l}, ${measureSql(measure)}`, `FROM ${q(s.name)}`, `WHERE ${m} IS NOT NULL`, 'ORDER BY 2 DESC, 1', 'LIMIT 20']
     : [`SELECT ${l}, sum(${m})::DOUBLE AS ${m}`, `FROM ${q(s.name)}`, `WHERE ${m} IS NOT NULL`, 'GROUP BY ALL', 'ORDER BY 2 DESC, 1', 'LIMIT 20'];
+  const description = `${col.unique ? '' : 'The sum of '}${measure.name} per ${col.name} of ${s.name}, the 20 largest.`;
+  return measureBars(s, col, measure, sql, { id: `${s.name}_${measure.name}_by_${col.name}`, title: `${s.name}: ${what} by ${col.header.trim() || col.name}`, description });
+}
+
+/**
+ * A panel: a label and a period unique together (OWID's `Entity,Year`, Gapminder's `country,year`, a
+ * store's sales per day) and a measure. Its value per label in the latest period where it has one.
+ */
+function panel(s: Shape): Starter | undefined {
+  const pair = s.csv.pairKey?.map((name) => s.csv.columns.find((c) => c.name === name)!);
+  const measure = measureOf(s.csv);
+  if (!pair || !measure) return undefined;
+  const isPeriod = (c: InferredColumn) => isDate(c) || ((c.type === 'integer' || c.type === 'text') && PERIOD_NAME.test(c.name));
+  const period = pair.find(isPeriod);
+  const col = pair.find((c) => c !== period && c.type === 'text' && !isRowNumber(c));
+  if (!period || !col) return undefined;
+  const [l, p, m, from] = [q(col.name), q(period.name), q(measure.name), `FROM ${q(s.name)}`];
+  const what = measure.header.trim() || measure.name;
+  const when = period.header.trim() || period.name;
+  // The latest period with half the fullest one's figures at least: not a year only an aggregate has published yet.
+  const counts = `SELECT ${p}, count(${m}) AS figures, max(count(${m})) OVER () AS most ${from} GROUP BY ALL`;
+  const sql = [`SELECT ${l}, ${measureSql(measure)}`, from, `WHERE ${p} = (SELECT max(${p}) FROM (${counts}) WHERE figures * 2 >= most)`, `  AND ${m} IS NOT NULL`, 'ORDER BY 2 DESC, 1', 'LIMIT 20'];
+  const description = `${measure.name} per ${col.name} of ${s.name} in the latest ${period.name} with half as many figures as the fullest one at least, the 20 largest.`;
+  return measureBars(s, col, measure, sql, { id: `${s.name}_${measure.name}_by_${col.name}`, title: `${s.name}: ${what} by ${col.header.trim() || col.name}, latest ${when}`, description });
+}
+
+/** A bar per label of a measure's value. */
+function measureBars(s: Shape, col: InferredColumn, measure: InferredColumn, sql: string[], text: { id: string; title: string; description: string }): Starter {
   return {
-    id: kpiId(`${s.name}_${measure.name}_by_${col.name}`),
+    id: kpiId(text.id),
     yaml: [
-      `title: ${yamlText(`${s.name}: ${what} by ${col.header.trim() || col.name}`)}`,
-      `description: ${yamlText(`${col.unique ? '' : 'The sum of '}${measure.name} per ${col.name} of ${s.name}, the 20 largest. ${NOTE}`)}`,
+      `title: ${yamlText(text.title)}`,
+      `description: ${yamlText(`${text.description} ${NOTE}`)}`,
       'sql: |',
       ...sql.map((line) => `  ${line}`),
       'columns:',
