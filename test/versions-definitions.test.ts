@@ -100,8 +100,32 @@ describe('rollback and publish against the KPIs as declared now', () => {
       assert.equal(body.code, 'version_incompatible');
       assert.equal(
         body.message,
-        'KPI revenue_by_country of version 4 cannot be read with its current declaration: its table kpi_revenue_by_country has no column revenue_eur, which kpis/revenue_by_country.yml declares (renamed or removed since version 4 was built; the table has country, orders, revenue)',
+        'KPI revenue_by_country of version 4 cannot be read with its current declaration: its table kpi_revenue_by_country has no column revenue_eur, which kpis/revenue_by_country.yml declares (renamed or removed since version 4 was built; the table has country, orders, revenue); the table as version 4 built it: GET /api/lake/gold/download?key=' + body.message.split('download?key=')[1],
       );
+      // That table, as version 4 built it: its old column and its rows.
+      const asBuilt = await fetch(`${url}/api/lake/gold/download?key=${body.message.split('download?key=')[1]}`);
+      assert.equal(asBuilt.status, 200);
+      assert.deepEqual((await asBuilt.text()).trim().split(/\r?\n/).sort(), ['DE,1,7.0', 'FR,1,12.5', 'country,orders,revenue']);
+
+      // A KPI removed from the project, asked for as a version built with it had it: where its table is.
+      await fs.rename(kpiFile('order_count'), `${kpiFile('order_count')}.off`);
+      try {
+        const now = await startApi(config());
+        try {
+          const removed = await fetch(`${now.url}/api/order_count?version=2`);
+          assert.equal(removed.status, 404);
+          const said = (await removed.json()) as { code: string; message: string };
+          assert.equal(said.code, 'unknown_kpi');
+          assert.match(said.message, /^no KPI order_count is declared now \(kpis\/order_count\.yml, see \/api\/kpis\); if it was removed, a version built with it keeps its table kpi_order_count, read as built through the explorer: GET \/api\/lake\/gold\?version=2 lists it/);
+          const listed = (await (await fetch(`${now.url}/api/lake/gold?version=2`)).json()) as { objects: { key: string; table?: string }[] };
+          const key = listed.objects.find((o) => o.table === 'gold/kpi_order_count')!.key;
+          assert.deepEqual((await (await fetch(`${now.url}/api/lake/gold/download?key=${encodeURIComponent(key)}`)).text()).trim().split(/\r?\n/), ['n', '2']);
+        } finally {
+          await now.app.close();
+        }
+      } finally {
+        await fs.rename(`${kpiFile('order_count')}.off`, kpiFile('order_count'));
+      }
 
       // The declaration changed again with no gold run after it: publish says why it cannot.
       await fs.writeFile(kpiFile('revenue_by_country'), TINY_FILES['kpis/revenue_by_country.yml']!.replace('AS revenue\n', 'AS revenue_usd\n').replace('  revenue: {', '  revenue_usd: {'));

@@ -51,7 +51,16 @@ export function errorHandler(log: FastifyBaseLogger) {
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
-  return reply.code(404).send({ statusCode: 404, code: 'not_found', error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}: see /api for the endpoints` });
+  const [pathname, query] = request.url.split('?') as [string, string | undefined];
+  // A KPI removed from the project, asked for as an older version built it: that version keeps its table.
+  const kpi = /^\/api\/([a-z][a-z0-9_]*)$/.exec(pathname)?.[1];
+  const version = new URLSearchParams(query ?? '').get('version');
+  if (kpi && version) {
+    const table = kpi.startsWith('kpi_') ? kpi : `kpi_${kpi}`;
+    const message = `no KPI ${kpi} is declared now (kpis/${kpi.replace(/^kpi_/, '')}.yml, see /api/kpis); if it was removed, a version built with it keeps its table ${table}, read as built through the explorer: GET /api/lake/gold?version=${encodeURIComponent(version)} lists it (its key), then /api/lake/gold/download?key=<key>`;
+    return reply.code(404).send({ statusCode: 404, code: 'unknown_kpi', error: 'Not Found', message });
+  }
+  return reply.code(404).send({ statusCode: 404, code: 'not_found', error: 'Not Found', message: `no route ${request.method} ${pathname}: see /api for the endpoints` });
 }
 
 /** The status's reason phrase (`Unprocessable Entity` for a 422, not a bare `Error`). */

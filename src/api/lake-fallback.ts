@@ -54,7 +54,9 @@ export function lakeReader(lake: ObjectStore, engine: LazyEngine, project: Proje
         const { missing, has } = await missingColumns(db, kpi, file).catch(() => ({ missing: [], has: [] }));
         const built = states.version ? `version ${states.version.restores ?? states.version.version}` : 'the lake';
         const why = missing.length ? describeMissing(kpi, built, missing, has) : noLocalPaths((err as Error).message.split('\n')[0]!);
-        throw new HttpError(409, `KPI ${kpi.id} of ${which} cannot be read with its current declaration: ${why}`, {}, 'version_incompatible');
+        // The table itself stays readable, as built: the explorer reads any object of a kept version.
+        const asBuilt = `; the table as ${built} built it: GET /api/lake/gold/download?key=${encodeURIComponent(tableObject(states.gold!, kpi.table))}`;
+        throw new HttpError(409, `KPI ${kpi.id} of ${which} cannot be read with its current declaration: ${why}${asBuilt}`, {}, 'version_incompatible');
       }
       const v = states.version;
       return { rows, ...(v ? { data: { version: v.version, committedAt: v.committedAt, audit: v.audit } } : {}) };
