@@ -100,6 +100,11 @@ describe('CLI', () => {
     assert.match(s.stdout, /^version \d+ of the lake, committed \S+, audit passed$/m);
     const shown = JSON.parse((await cli(['show', 'distribution', '--json'], env)).stdout);
     assert.deepEqual([typeof shown.version, typeof shown.committedAt, shown.audit], ['number', 'string', 'passed']);
+    // As a version of the lake built it, read from its gold: the same rows, that version named.
+    const first = JSON.parse((await cli(['show', 'distribution', '--at', '1', '--json'], env)).stdout);
+    assert.deepEqual([first.version, first.audit, first.rows], [1, 'passed', shown.rows]);
+    assert.match((await cli(['show', 'distribution', '--at', '1'], env)).stdout, /^version 1 of the lake, committed \S+, audit passed$/m);
+    assertOneLineError(await cli(['show', 'distribution', '--at', '999'], env), new RegExp(`^error: no version 999 of the lake: (the only version kept is 1|the versions kept are 1 to \\d+)$`));
     const runs = await cli(['runs'], env);
     // Newest first: the silver and gold stages, the whole run, and the first run that failed for want of sources.
     assert.deepEqual(runs.stdout.trim().split('\n').map((l) => l.split(/\s+/).slice(1, 3).join(' ')), ['silver_ingestion_flow completed', 'gold_ingestion_flow completed', 'gold_ingestion_flow completed', 'pipeline completed', 'pipeline failed']);

@@ -193,8 +193,9 @@ function buildProgram(): Command {
     .argument('<kpi>', 'KPI id, e.g. ca_par_pays (see `datalake kpis`)')
     .option('--limit <n>', 'at most this many rows', positiveInt('--limit'))
     .option('--json', 'print the rows and the lake version they come from as JSON')
-    .action(async (id: string, flags: { limit?: number; json?: boolean }) => {
-      if (!(await (await L.show()).showKpi(await config(), id, flags.limit, flags.json))) throw new UserError(`KPI ${id} has not been published yet`, `run \`${DATALAKE} run\` first`);
+    .option('--at <version>', 'the rows as that version of the lake built them (see `datalake history`), read from its gold', positiveInt('--at'))
+    .action(async (id: string, flags: { limit?: number; json?: boolean; at?: number }) => {
+      if (!(await (await L.show()).showKpi(await config(), id, flags.limit, flags.json, flags.at))) throw new UserError(`KPI ${id} has not been published yet`, `run \`${DATALAKE} run\` first`);
     });
 
   program

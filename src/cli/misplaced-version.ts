@@ -28,6 +28,6 @@ export function refuseVersionAfterCommand(args: readonly string[]): void {
   if (misplaced === undefined) return;
   throw new UserError(
     `--version is not an option of \`${misplaced}\`: it prints the program's version, before any command`,
-    misplaced === 'show' ? `\`${DATALAKE} --version\` for the program's version; a KPI as of a lake version: GET /api/kpis/<kpi>?version=N (\`${DATALAKE} history\` lists them)` : `\`${DATALAKE} --version\` for the program's version; \`${DATALAKE} history\` lists the lake's versions`,
+    misplaced === 'show' ? `\`${DATALAKE} --version\` for the program's version; a KPI as of a lake version: \`${DATALAKE} show <kpi> --at N\` (\`${DATALAKE} history\` lists them)` : `\`${DATALAKE} --version\` for the program's version; \`${DATALAKE} history\` lists the lake's versions`,
   );
 }
