@@ -97,14 +97,15 @@ test('events with repeating timestamps and no text to group: rows per month; rep
   assert.equal(starterKpi([diary]).id, 'diary_per_month');
 });
 
-test('a boolean groups where no text column or date does; a text group in a later file comes before a date in the first', async () => {
+test('a boolean groups where no text column or date does; a series in a later file comes before a text group in the first', async () => {
   const flags = await shape('flags', ['ref_id,active', ...rows(10, (i) => `${i},${i % 3 ? 'yes' : 'no'}`)]);
   const kpi = starterKpi([flags]);
   assert.equal(kpi.id, 'flags_by_active');
   assert.match(kpi.yaml, /SELECT CAST\("active" AS VARCHAR\) AS "active", count\(\*\) AS row_count/);
   const gdp = await shape('gdp2', ['DATE,GDP', ...rows(8, (i) => `${quarter(i)},${i + 1}.5`)]);
   const airports = await shape('airports', ['iata,name,state', '00M,Thigpen,MS', '00R,Livingston,TX', '01M,Tishomingo,MS']);
-  assert.equal(starterKpi([gdp, airports]).id, 'airports_by_state');
+  assert.equal(starterKpi([airports, gdp]).id, 'gdp2_gdp_by_date');
+  assert.equal(starterKpi([airports]).id, 'airports_by_state');
 });
 
 test('a measure is no id written without an underscore (customerid), but amount_paid is one', async () => {
@@ -132,4 +133,13 @@ test("a panel (OWID's Entity,Year): the measure per entity in the latest year mo
   await engine.run(`CREATE OR REPLACE VIEW owid AS SELECT "Entity" AS entity, "Year" AS year, "Life expectancy" AS life_expectancy FROM read_csv('${path.join(dir, 'owid.csv')}')`);
   const got = await engine.rows(sql);
   assert.deepEqual(got.map((r) => [r['entity'], r['life_expectancy']]), [['World', 78.8], ['France', 73.8], ['Albania', 68.8], ['Africa', 63.8], ['Afghanistan', 58.8]]);
+});
+
+test("a Google Analytics export (a unique day, users, a session duration as text): users over the day, not rows per 00:01:53", async () => {
+  const day = (i: number) => new Date(Date.UTC(2024, 0, 1 + i));
+  const ga = await shape('ga', ['Day Index,Users,Avg. Session Duration', ...rows(60, (i) => `${day(i).getUTCMonth() + 1}/${day(i).getUTCDate()}/24,${800 + ((i * 7919) % 4200)},00:0${1 + (i % 2)}:${10 + ((i * 13) % 10)}`)]);
+  assert.equal(ga.csv.columns.find((c) => c.name === 'avg_session_duration')?.type, 'text');
+  const kpi = starterKpi([ga]);
+  assert.equal(kpi.id, 'ga_users_by_day_index');
+  assert.match(kpi.yaml, /^chart: \{ type: line, x: day_index, y: \[users\] \}$/m);
 });

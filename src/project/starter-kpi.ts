@@ -9,8 +9,10 @@ import { isRowNumber, keyOf, yamlText } from './init-yaml.js';
  * on every file before the next:
  * 1. a panel (a label and a period unique together, as OWID's `Entity,Year`): a measure per label in the
  *    latest period, the 20 largest (rows per label would be as many bars of one height);
- * 2. rows per value of a text column whose values repeat (a sex, a state, a category);
- * 3. a measure over a date unique in the rows (FRED's `DATE,GDP`): a line of the series;
+ * 2. a measure over a date unique in the rows (FRED's `DATE,GDP`, a Google Analytics export's days): a
+ *    line of the series, what such a file is about (its text columns, a weather's kind or a session's
+ *    `00:01:53`, are details of each day);
+ * 3. rows per value of a text column whose values repeat (a sex, a state, a category);
  * 4. rows per day or per month of a date or timestamp (events, orders);
  * 5. rows per value of a boolean;
  * 6. a measure per label, a name unique in the rows first (the World Bank's countries and their latest year), the 20 largest;
@@ -40,7 +42,7 @@ const valuesOf = (c: InferredColumn) => c.distinct - (c.nullValues?.length ?? 0)
 const isDate = (c: InferredColumn) => c.type === 'date' || c.type === 'timestamp';
 
 export function starterKpi(shapes: Shape[]): Starter {
-  const tiers: ((s: Shape) => Starter | undefined)[] = [panel, textGroup, series, rowsPerPeriod, booleanGroup, labelled, manyValues];
+  const tiers: ((s: Shape) => Starter | undefined)[] = [panel, series, textGroup, rowsPerPeriod, booleanGroup, labelled, manyValues];
   for (const tier of tiers) {
     for (const s of shapes) {
       const kpi = tier(s);
