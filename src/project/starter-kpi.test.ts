@@ -143,3 +143,8 @@ test("a Google Analytics export (a unique day, users, a session duration as text
   assert.equal(kpi.id, 'ga_users_by_day_index');
   assert.match(kpi.yaml, /^chart: \{ type: line, x: day_index, y: \[users\] \}$/m);
 });
+
+test("a kind of thing before an identifier that repeats (Superstore's Segment, not its Customer ID)", async () => {
+  const store = await shape('superstore', ['Row ID,Order ID,Customer ID,Segment,Sales', ...rows(120, (i) => `${i + 1},CA-2016-${100000 + Math.floor(i / 2)},CG-${12520 + (i % 40)},${['Consumer', 'Corporate', 'Home Office'][i % 3]},${(10 + i * 3.7).toFixed(4)}`)]);
+  assert.equal(starterKpi([store]).id, 'superstore_by_segment');
+});

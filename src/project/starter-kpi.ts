@@ -104,7 +104,9 @@ function groupKpi(s: Shape, col: InferredColumn, expr: string, which = 'the 20 m
 function textGroup(s: Shape): Starter | undefined {
   const groups = s.csv.columns.filter((c) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000 && c.distinct < s.csv.rows && !isRowNumber(c));
   const few = (c: InferredColumn) => c.distinct <= 50;
-  const col = groups.find((c) => few(c) && c.complete) ?? groups.find(few) ?? groups.find((c) => c.complete) ?? groups[0];
+  // A kind of thing (Superstore's `Segment`) over an identifier that happens to repeat (its `Customer ID`).
+  const named = [...groups.filter((c) => !ID_LIKE.test(c.name)), ...groups.filter((c) => ID_LIKE.test(c.name))];
+  const col = named.find((c) => few(c) && c.complete) ?? named.find(few) ?? named.find((c) => c.complete) ?? named[0];
   return col && groupKpi(s, col, q(col.name));
 }
 
