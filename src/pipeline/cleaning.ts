@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { DatasetSpec, Severity } from '../project/types.js';
 import { Engine, sqlIdent as id, sqlString as str, type QueryProgress } from '../engine/duckdb.js';
 import { duplicateKeyCode, missingCol, raw } from './row-rules.js';
-import { judgedRows, type JudgeOptions } from './judging.js';
+import { judgedRows, type JudgedRows, type JudgeOptions } from './judging.js';
+import { bareCrCopy } from './bare-cr.js';
 import { fileLinesAsRejects, numberAsEditors, recordShifts } from './reader-lines.js';
-import { rejectWideLines } from './wide-rejects.js';
+import { rejectBareCrLines, rejectWideLines } from './wide-rejects.js';
 import { datesInOtherOrder, slashOrder } from './date-order.js';
 import { optionHints, type OptionHints } from './option-hints.js';
 import { errorMessage, QualityError } from '../errors.js';
@@ -132,19 +133,25 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     const [counts] = await engine.rows(`SELECT (SELECT count(*) FROM ${staged}) AS parsed, (SELECT count(*) FROM ${rejects}) AS rejected`);
     return { parsed: Number(counts!['parsed']), rejected: Number(counts!['rejected']) };
   };
-  await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`);
   // Only the file's own reading counts: the whole-file quarantine stages no row.
   let oneThread = false;
   if (options.waitWhole) await quarantineWholeFile(options.waitWhole.detail, options.waitWhole.reason);
   else {
-    try {
-      oneThread = await stage(judging.reader(`, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)}`));
+    const read = async (reading: JudgedRows) => {
+      await engine.run(`DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans};`);
+      oneThread = await stage(reading.reader(`, store_rejects = true, rejects_table = ${str(`rejects_${t}`)}, rejects_scan = ${str(`scans_${t}`)}`));
       // A short line of spaces is a blank line, no record (as bronze counts: see RecordCounter), which the reader
       // rejects, and twice (one field found, then two). Another line is one record, quarantined once.
       await engine.run(`DELETE FROM ${rejects} WHERE (trim(csv_line, ' \t\r\n') = '' AND length(csv_line) <= 64) OR rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY line ORDER BY byte_position, rowid) AS k FROM ${rejects}) WHERE k > 1)`);
-    } catch (err) {
-      if (!/CSV Parser state machine reached an invalid state/.test(errorMessage(err))) throw err;
-      await quarantineWholeFile('the CSV parser cannot read this file (bad quoting or binary data)');
+    };
+    const refused = (err: unknown) => (/CSV Parser state machine reached an invalid state/.test(errorMessage(err)) ? false : Promise.reject(err));
+    if (!(await read(judging).then(() => true, refused))) {
+      // A CR inside an unquoted field stops the reader (bare-cr.ts): a copy with a space for each is read, and read from then on, the rows holding one rejected.
+      const copy = await bareCrCopy(csvPath, spec, `${stagedFile}.cr.csv`);
+      if (copy && (await read(await judgedRows(engine, spec, copy.file, options)).then(() => true, refused))) {
+        csvPath = copy.file;
+        await rejectBareCrLines(engine, { rejects, stagedFile }, copy.lines);
+      } else await quarantineWholeFile('the CSV parser cannot read this file (bad quoting or binary data)');
     }
   }
   let { parsed, rejected } = await readCounts();
@@ -281,7 +288,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     oneThread,
     dispose: async () => {
       await engine.run(`DROP VIEW IF EXISTS ${valid}; DROP VIEW IF EXISTS ${checked}; DROP TABLE IF EXISTS ${dups}; DROP VIEW IF EXISTS ${staged}; DROP TABLE IF EXISTS ${rejects}; DROP TABLE IF EXISTS ${scans}; DROP TABLE IF EXISTS ${shifts};`);
-      await fs.rm(stagedFile, { force: true });
+      for (const f of [stagedFile, `${stagedFile}.cr.csv`]) await fs.rm(f, { force: true });
     },
   };
 }

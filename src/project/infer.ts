@@ -5,11 +5,12 @@ import path from 'node:path';
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { UserError, errorMessage } from '../errors.js';
 import { checkTextStart, countRecords, hasMixedLineEnds, holdsTab } from '../pipeline/csv-file.js';
-import { escapesAsMysql, escapesAsPostgres, quoteStyle } from '../pipeline/csv-quoting.js';
 import { endsWithEofMark, fileUtf16, isUtf8File, readableCopy, type SourceEncoding } from '../pipeline/csv-encoding.js';
-import { columnNames, inspectHeader, type Quoting } from '../pipeline/csv-header.js';
+import { columnNames, inspectHeader } from '../pipeline/csv-header.js';
 import { withoutWideLines } from '../pipeline/wide-lines.js';
-import { csvLayout, hasQuotedLineBreak } from './layout.js';
+import { readingAroundBareCrs } from './infer-bare-cr.js';
+import { csvLayout } from './layout.js';
+import { quotingOfFile } from './infer-quoting.js';
 import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { unlikelyKeys } from './infer-key.js';
 import { ninesForMissing } from './infer-nines.js';
@@ -37,8 +38,14 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   if (encoding === 'windows-1252') await checkTextStart(original, displayName, encoding, false);
   // Rows ending with CRLF and others with LF (appended by another tool): DuckDB reads none, so a copy with LF only;
   // without DOS' end-of-file mark (Ctrl-Z) too, which would end the last value (a date read as text) or be a line.
-  let file = await readableCopy(original, { encoding, mixedLineEnds: await hasMixedLineEnds(original), eofMark: await endsWithEofMark(original) }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
-  await checkTextStart(file, displayName, 'utf-8', true, original); // UTF-8: the original (just checked) or its copy
+  const text = await readableCopy(original, { encoding, mixedLineEnds: await hasMixedLineEnds(original), eofMark: await endsWithEofMark(original) }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.utf8.csv`));
+  await checkTextStart(text, displayName, 'utf-8', true, original); // UTF-8: the original (just checked) or its copy
+  return readingAroundBareCrs(engine, text, (file) => inferText(engine, file, encoding, displayName, onProgress));
+}
+
+/** inferCsv of `file`, UTF-8 text that DuckDB reads (its line ends all alike). */
+async function inferText(engine: Engine, text: string, encoding: SourceEncoding, displayName: string, onProgress?: (p: QueryProgress) => void): Promise<InferredCsv> {
+  let file = text;
   // DuckDB's sniffer reads the first rows: one row with a field too many or too few (which silver will
   // quarantine) made it choose "|" and read each line as one column, or fail. The header has the last word.
   const dialect = await engine.rows(`SELECT Delimiter AS d FROM sniff_csv(${str(file)}, ignore_errors = true)`).then((rows) => String(rows[0]?.['d'] ?? ','), () => undefined);
@@ -49,28 +56,7 @@ export async function inferCsv(engine: Engine, original: string, displayName = o
   // escaped with a backslash, and a line it cannot read is skipped here (silver quarantines it).
   const headers = await inspectHeader(file, delimiter, skipLines);
   refuseHeader(displayName, headers);
-  // MySQL writes a quote inside a quoted value as \" rather than "", NULL as \N: read so when that reads as many rows.
-  let escape: '\\' | undefined;
-  const quoting = await quoteStyle(file, delimiter);
-  // Backslashes before other characters (a Windows path) are text, and "" is the standard's escape: not MySQL's.
-  const count = (e?: Quoting) => `(SELECT count(*) FROM ${textReader(file, delimiter, headers.length, skipLines, e)})`;
-  if (escapesAsMysql(quoting)) {
-    const [r] = await engine.rows(`SELECT ${count('\\')} >= ${count()} AS more`).catch(() => [undefined]);
-    if (r?.['more'] === true) escape = '\\';
-  }
-  // Values never quoted, a `"` a character like any other (IMDb's and many tab-separated exports: `12" Single`):
-  // read so when that reads more rows than quotes do, in a tab-separated file. Not in a file whose quotes
-  // hold a line break: the lines of such a value read as rows of their own with quotes off.
-  let quote: 'none' | undefined;
-  if (quoting.quote && delimiter === '\t' && !(await hasQuotedLineBreak(file))) {
-    // A quote inside a value (`12" Single`) is no quoting: read with quotes, `"Pauvre Pierrot"` would lose its own.
-    const moreRowsUnquoted = async () => (await engine.rows(`SELECT ${count('none')} > ${count(escape)} AS more`).catch(() => []))[0]?.['more'] === true;
-    if (quoting.midFieldQuote || (await moreRowsUnquoted())) [quote, escape] = ['none', undefined];
-  }
-  // PostgreSQL's text format (`COPY ... TO`): no quotes, NULL as \N, a tab in a value as \t, a backslash as \\
-  // (quotes off in a file without any: nothing changes for its other values).
-  if (!quoting.quote && escapesAsPostgres(quoting)) [quote, escape] = ['none', undefined];
-  const backslashEscapes = quote === 'none' && escapesAsPostgres(quoting);
+  const { quoting, escape, quote, backslashEscapes } = await quotingOfFile(engine, file, delimiter, headers.length, skipLines);
   // Lines wider than the rows, read as rows with their empty last fields dropped (`Paris, Texas` unquoted): left out of the typing, as the run rejects them.
   const narrow = await withoutWideLines(file, { columns: headers.length, delimiter, quoting: quote ?? escape, skipLines }, path.join(engine.temporaryDir ?? os.tmpdir(), `${randomUUID()}.csv`));
   file = narrow.file;

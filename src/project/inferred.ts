@@ -91,6 +91,8 @@ export interface InferredCsv {
   nullValues: string[];
   /** Records of the file the reader could not split into the header's fields (silver quarantines them). */
   unreadRecords: number;
+  /** Records holding a carriage return inside an unquoted field, which stops DuckDB's reader: left out of the typing (silver quarantines them; see bare-cr.ts). */
+  bareCrLines?: number;
   /** Text columns where a spelling of nullValues is a value too (`NA` for Namibia): it would be read as missing there. */
   nullValuesInText: { value: string; columns: string[] }[];
   /** Spellings of a missing value found in text columns, as values (what nullValuesInText is made from). */

@@ -64,7 +64,7 @@ export async function initShop(dir: string, options: { seed?: number; clients?: 
 export interface FromCsvResult {
   dir: string;
   name: string;
-  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; skipLines: number; header: boolean; unreadLines: number; check: string[] }[];
+  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; skipLines: number; header: boolean; unreadLines: number; bareCrLines: number; check: string[] }[];
   kpi: string;
 }
 
@@ -207,7 +207,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
   return {
     dir: target,
     name,
-    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, skipLines: s.csv.skipLines, header: !s.csv.headerless, unreadLines: s.csv.unreadRecords, check: toCheck(s.csv) })),
+    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, skipLines: s.csv.skipLines, header: !s.csv.headerless, unreadLines: s.csv.unreadRecords, bareCrLines: s.csv.bareCrLines ?? 0, check: toCheck(s.csv) })),
     kpi: starter.id,
   };
 }
