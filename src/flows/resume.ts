@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { errorMessage, UserError } from '../errors.js';
 import { currentVersion, readJson, resumePoint, runRecord, writeJson, type LakeVersion, type ObjectStore } from '../lake/index.js';
-import { datasetForFile } from '../pipeline/bronze.js';
+import { datasetForFile } from '../project/globs.js';
 import { listSources, type SourceEntry } from '../pipeline/sources.js';
 import type { RunContext } from '../pipeline/context.js';
 import { FLOWS, isFlowName, type FlowName, type TaskName } from './definitions.js';

@@ -9,6 +9,7 @@ import { escapeProblem, quoteStyle } from './csv-quoting.js';
 import { matchHeader, parseHeader, quotingOf } from './csv-header.js';
 import { headerProblem } from './header-problem.js';
 import { headerElsewhere } from '../project/layout.js';
+import { unmatchedWarnings } from '../project/same-header.js';
 import { timed, type RunContext, type StageResult } from './context.js';
 import { bronzeKey } from '../lake/index.js';
 import { listCandidates, statKey, unreadSourceFiles, type Candidate, type SourceEntry } from './sources.js';
@@ -62,8 +63,6 @@ export interface Manifest {
   format: 2;
   files: BronzeFile[];
 }
-
-export { datasetForFile };
 
 /** The latest version received under each file name. */
 export function latestVersions(manifest: Manifest): Map<string, BronzeFile> {
@@ -277,6 +276,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
     if (accepted.length) ctx.draft.setManifest(manifest);
     const details = {
       files: outcome,
+      ...(await unmatchedWarnings(ctx.config.project, candidates.filter((c) => outcome[c.name] === 'ignored: matches no dataset')).then((w) => (w.length ? { warnings: w } : {}))),
       ...(Object.keys(quarantined).length ? { quarantined } : {}),
       ...(Object.keys(ignoredColumns).length ? { ignoredColumns } : {}),
       ...(notRead.length ? { notRead } : {}),

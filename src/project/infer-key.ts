@@ -1,6 +1,6 @@
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { KNOWN_UNITS } from '../pipeline/number-reading.js';
-import { aggregate, textReader } from './infer-sql.js';
+import { aggregate, filledRows } from './infer-sql.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
 import { ID_LIKE, zeroLed } from './infer-spellings.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
@@ -40,7 +40,7 @@ export async function pairKeyOf(engine: Engine, csv: InferredCsv, parts: readonl
   const branches = parts.map((part) => {
     const index = (name: string) => part.columns.findIndex((c) => c.name === name);
     if (wanted.some((name) => index(name) < 0)) return undefined;
-    return `SELECT ${wanted.map((name, k) => `nullif(${trimmed(id(`c${index(name)}`), part.delimiter !== '\t')}, '') AS ${id(`k${k}`)}`).join(', ')} FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape, part.headerless)}`;
+    return `SELECT ${wanted.map((name, k) => `nullif(${trimmed(id(`c${index(name)}`), part.delimiter !== '\t')}, '') AS ${id(`k${k}`)}`).join(', ')} FROM ${filledRows(part)}`;
   });
   // A file without one of them: not a key of every row.
   if (branches.some((b) => b === undefined)) return undefined;
@@ -71,8 +71,7 @@ export async function repeatedRows(engine: Engine, csv: InferredCsv, parts: read
   let repeated = 0;
   for (const part of parts) {
     const values = part.columns.map((_, i) => `nullif(trim(${id(`c${i}`)}), '')`);
-    const reader = textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape, part.headerless);
-    const [row] = await engine.rows(`SELECT count(*) - count(DISTINCT (${values.join(', ')})) AS n FROM ${reader} WHERE coalesce(${values.join(', ')}) IS NOT NULL`);
+    const [row] = await engine.rows(`SELECT count(*) - count(DISTINCT (${values.join(', ')})) AS n FROM ${filledRows(part)}`);
     repeated += Number(row?.['n'] ?? 0);
   }
   return repeated;
@@ -94,7 +93,7 @@ export async function keyDespiteRepeats(engine: Engine, csv: InferredCsv, parts:
       // Named by the merged shape's columns so that the files' rows compare whole, whatever their order.
       const values = csv.columns.map((c) => part.columns.findIndex((p) => p.name === c.name));
       if (values.some((v) => v < 0)) return undefined;
-      return `SELECT nullif(trim(${id(`c${i}`)}), '') AS k, (${values.map((v) => `nullif(trim(${id(`c${v}`)}), '')`).join(', ')}) AS r FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape, part.headerless)}`;
+      return `SELECT nullif(trim(${id(`c${i}`)}), '') AS k, (${values.map((v) => `nullif(trim(${id(`c${v}`)}), '')`).join(', ')}) AS r FROM ${filledRows(part)}`;
     });
     if (branches.some((b) => b === undefined)) return undefined;
     const [row] = await engine.rows(`SELECT count(*) AS n, count(k) AS present, count(DISTINCT k) AS ids, count(DISTINCT r) AS distinct_rows FROM (${branches.join(' UNION ALL ')})`);

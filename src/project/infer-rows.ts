@@ -15,10 +15,11 @@ const SAMPLE_ROWS = 1_000;
  * The rows of `rows` to type (`typed`): without the first `skipRows` (a second header, Qualtrics' two), lines of notes
  * after the data (`footerRows`: the last rows, of three columns or more, that fill the first field
  * alone with what reads as a note, or are totals; `tailRows` with the empty ones among them), rows repeating the header (`repeatedHeaders`)
- * and an accounting report's totals, balances and section lines among the data (`reportRows`).
+ * an accounting report's totals, balances and section lines among the data (`reportRows`), and rows of empty fields
+ * only (`emptyRows`, `,,`: those after the data, as a spreadsheet saves them, among `tailRows`; `emptyAmong` the others).
  * Told from one pass over a few flags per row; the rows are numbered again only when notes are found.
  */
-export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipRows: number): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; reportRows: number; sumRowFilled?: number[]; typed: (rows: string) => string }> {
+export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipRows: number): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; reportRows: number; emptyRows: number; emptyAmong: number; sumRowFilled?: number[]; typed: (rows: string) => string }> {
   const others = headers.length - 1;
   // The fields after the first a row fills, listed once (a file of a thousand columns makes a long list).
   const filledCount = others ? `list_count([${headers.slice(1).map((_, i) => id(`c${i + 1}`)).join(', ')}])` : '0';
@@ -35,14 +36,14 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   const reportLabel = (count: string) => `(coalesce(regexp_matches(lower(trim(c0)), '^(total|subtotal|sub-total|opening balance|closing balance)\\b'), false) AND ${count} * 2 <= ${others})`;
   const section = (count: string) => `(c0 IS NOT NULL AND regexp_matches(c0, '[A-Za-z]') AND ${count} = 0)`;
   const reportRow = `(${reportLabel(filledCount)} OR ${section(filledCount)})`;
-  const flags = `(SELECT _n, total, unlabelled, first, value, ${others >= 2 ? 'n > 0' : 'true'} AND NOT total AS more, n = ${others} AS filled, header, ${reportLabel('n')} AS label, ${section('n')} AS section
+  const flags = `(SELECT _n, total, unlabelled, first, value, ${others >= 2 ? 'n > 0' : 'true'} AND NOT total AS more, n = ${others} AS filled, header, ${reportLabel('n')} AS label, ${section('n')} AS section, unlabelled AND n = 0 AS blank
     FROM (SELECT row_number() OVER () AS _n, c0, ${total} AS total, c0 IS NULL AS unlabelled, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, ${filledCount} AS n, ${repeatsHeader} AS header FROM ${rows}))`;
   const [r] = await engine
     // After a totals line, a row without a label in the first field is its figures (Salesforce writes `Grand
     // Totals (400 records)`, then `"","",...,"USD 49,471,547.92"`): when only such rows and notes follow it, the data ends before it.
     .rows(`WITH f AS ${flags}, t AS (SELECT min(_n) FILTER (WHERE total) AS t FROM f),
       l AS (SELECT CASE WHEN any_value(t) IS NOT NULL AND coalesce(bool_and(unlabelled OR first) FILTER (WHERE _n > t), true) THEN coalesce(max(_n) FILTER (WHERE (more OR value) AND _n < t), 0) ELSE coalesce(max(_n) FILTER (WHERE more OR value), 0) END AS last FROM f, t)
-      SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, count(*) FILTER (WHERE _n <= last AND label) AS labels, count(*) FILTER (WHERE _n <= last AND (label OR section)) AS report, coalesce(bool_or(_n = last AND unlabelled), false) AS bare_last, any_value(last) AS last FROM f, l`)
+      SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, count(*) FILTER (WHERE _n <= last AND label) AS labels, count(*) FILTER (WHERE _n <= last AND (label OR section)) AS report, count(*) FILTER (WHERE blank) AS blank, count(*) FILTER (WHERE blank AND _n <= last) AS blank_in, coalesce(bool_or(_n = last AND unlabelled), false) AS bare_last, any_value(last) AS last FROM f, l`)
     .catch(() => [undefined]);
   // The figures of a total without its label (its line of one field, Salesforce's `Grand Totals (400 records)`, is
   // no row of the header's fields): the last row, its first field empty, each figure the sum of its column above.
@@ -51,22 +52,29 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   const sumRow = sumRowFilled !== undefined;
   const last = Number(r?.['last'] ?? 0) - (sumRow ? 1 : 0);
   const footerRows = Number(r?.['footer'] ?? 0) + (sumRow ? 1 : 0);
+  // Rows of empty fields only (`,,`: the blank rows Excel and Google Sheets save, after the data or among it) are no
+  // rows, as the run drops them. Those after the data (all that follow it without notes) are cut as notes are, the
+  // others told by every field.
+  const emptyRows = Number(r?.['blank'] ?? 0);
+  const emptyAmong = Number(r?.['blank_in'] ?? 0);
+  const cut = footerRows > 0 || emptyRows > emptyAmong;
   // A total filling every column: no required column quarantines it.
   const wholeFooterRows = Number(r?.['whole'] ?? 0);
   // Rows of empty fields among the notes (`,,,`) go with them: the run drops them as empty rows.
-  const tailRows = footerRows ? Number(r?.['tail'] ?? 0) + (sumRow ? 1 : 0) : 0;
+  const tailRows = cut ? Number(r?.['tail'] ?? 0) + (sumRow ? 1 : 0) : 0;
   const repeatedHeaders = headers.length >= 2 ? Number(r?.['repeated'] ?? 0) : 0;
   const reportRows = headers.length >= 3 && Number(r?.['labels'] ?? 0) > 0 ? Number(r?.['report'] ?? 0) : 0;
-  // Of `rows` as above, or of some of their columns (not with rows repeating the header, told by all of them).
+  const filled = `(c0 IS NOT NULL OR ${filledCount} > 0)`;
+  // Of `rows` as above, or of some of their columns (not with rows repeating the header or empty rows, told by all of them).
   const typed = (from: string) => {
     let t = from;
     // The rows before the notes, in file order (a LIMIT, not a window over every column: seconds on millions of rows).
-    if (footerRows) t = `(SELECT * FROM ${from} LIMIT ${last - skipRows}${skipRows ? ` OFFSET ${skipRows}` : ''})`;
+    if (cut) t = `(SELECT * FROM ${from} LIMIT ${Math.max(0, last - skipRows)}${skipRows ? ` OFFSET ${skipRows}` : ''})`;
     else if (skipRows) t = `(SELECT * FROM ${from} OFFSET ${skipRows})`;
-    const among = [...(repeatedHeaders ? [`NOT (${repeatsHeader})`] : []), ...(reportRows ? [`NOT ${reportRow}`] : [])];
+    const among = [...(repeatedHeaders ? [`NOT (${repeatsHeader})`] : []), ...(reportRows ? [`NOT ${reportRow}`] : []), ...(emptyAmong ? [filled] : [])];
     return among.length ? `(SELECT * FROM ${t} WHERE ${among.join(' AND ')})` : t;
   };
-  return { footerRows, wholeFooterRows, tailRows, repeatedHeaders, reportRows, ...(sumRowFilled ? { sumRowFilled } : {}), typed };
+  return { footerRows, wholeFooterRows, tailRows, repeatedHeaders, reportRows, emptyRows, emptyAmong, ...(sumRowFilled ? { sumRowFilled } : {}), typed };
 }
 
 /**

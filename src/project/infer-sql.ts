@@ -1,5 +1,7 @@
-import { sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
+import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { quoteOptions, skipOption, type Quoting } from '../pipeline/csv-header.js';
+import { trimmed } from '../pipeline/trimmed-text.js';
+import type { InferredCsv } from './inferred.js';
 
 /** Aggregates computed by one statement (see aggregate): 20 columns' worth. */
 const AGGREGATES_PER_STATEMENT = 220;
@@ -7,6 +9,17 @@ const AGGREGATES_PER_STATEMENT = 220;
 /** A CSV's fields as text, its columns named c0, c1...; a line not of the header's fields is skipped. `headerless`: its first line is a row. */
 export function textReader(file: string, delimiter: string, columns: number, skipLines = 0, escape?: Quoting, headerless = false): string {
   return `read_csv(${str(file)}, delim = ${str(delimiter)}${skipOption(skipLines)}, header = ${!headerless}, auto_detect = false, ${quoteOptions(escape)}, max_line_size = 1048576, store_rejects = true, columns = {${Array.from({ length: columns }, (_, i) => `${str(`c${i}`)}: 'VARCHAR'`).join(', ')}})`;
+}
+
+/**
+ * The rows of a file init read (infer.ts), its fields as text: textReader's, without the rows of empty fields only
+ * (`,,`, blank rows a spreadsheet saved) where it found some, as the run drops them. Read by the key tests (infer-key.ts).
+ */
+export function filledRows(csv: InferredCsv): string {
+  const reader = textReader(csv.text, csv.delimiter, csv.columns.length, csv.skipLines, csv.quote ?? csv.escape, csv.headerless);
+  if (!csv.emptyRows) return reader;
+  const fields = csv.columns.map((_, i) => `nullif(${trimmed(id(`c${i}`), csv.delimiter !== '\t')}, '')`);
+  return `(SELECT * FROM ${reader} WHERE coalesce(${fields.join(', ')}) IS NOT NULL)`;
 }
 
 /**

@@ -80,14 +80,14 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
   const describedBy = described?.labels;
   // Lines of notes after the data (`Source: ONS...`, the first field alone) and the header repeated
   // inside the data (two exports joined) are left out of the typing: the run quarantines them.
-  const { footerRows, wholeFooterRows, tailRows, repeatedHeaders, reportRows, sumRowFilled, typed } = await notesAndHeaders(engine, every, fields, described?.rows ?? 0);
+  const { footerRows, wholeFooterRows, tailRows, repeatedHeaders, reportRows, emptyRows, emptyAmong, sumRowFilled, typed } = await notesAndHeaders(engine, every, fields, described?.rows ?? 0);
   const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
   const marks = `(${STATISTICS_MARKS.map(str).join(', ')})`;
   // Each field without its spellings of missing, `v<i>`, computed once per row: the tests below read it a dozen times.
   // (list_contains, not IN: DuckDB makes a join of each IN list, hundreds of them for a wide file.)
   const missing = `[${[...NULL_TOKENS, ...STATISTICS_MARKS].map(str).join(', ')}]`;
-  // The rows of the columns a statement reads, from the file (those repeating the header are told by all of them).
-  const rowsOf = (columns: readonly number[]) => typed(repeatedHeaders || reportRows ? every : everyOf(reader, columns));
+  // The rows of the columns a statement reads, from the file (those repeating the header, and empty ones, are told by all of them).
+  const rowsOf = (columns: readonly number[]) => typed(repeatedHeaders || reportRows || emptyAmong ? every : everyOf(reader, columns));
   const source = (columns: readonly number[]) => `(SELECT ${columns.map((i) => `${id(`c${i}`)}, CASE WHEN list_contains(${missing}, ${id(`c${i}`)}) THEN NULL ELSE ${asRead(id(`c${i}`))} END AS ${id(`v${i}`)}`).join(', ') || '1'} FROM ${rowsOf(columns)})`;
   const value = (i: number) => id(`v${i}`);
   const fails = (i: number, test: string) => `count(*) FILTER (WHERE ${value(i)} IS NOT NULL AND (${test}) IS NULL)`;
@@ -274,12 +274,12 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
   await unlikelyKeys(engine, columns, rowsOf);
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).
-  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) + narrow.left + (headerless ? 1 : 0) - rows - (described?.rows ?? 0) - tailRows - repeatedHeaders - reportRows);
+  const unreadRecords = Math.max(0, (await countRecords(file, skipLines, quote ?? escape)) + narrow.left + (headerless ? 1 : 0) - rows - (described?.rows ?? 0) - tailRows - repeatedHeaders - reportRows - emptyAmong);
   // MySQL writes NULL as \N, in a text column too (a text "\N" would be written "\\N").
   // So do IMDb's tab-separated files, which quote nothing.
   const mysqlNull = (escape ?? quote) !== undefined && quoting.backslashN;
   const textValues = mysqlNull ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
   if (mysqlNull) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(described?.rows === 2 ? { importIds: true as const } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(sumRowFilled ? { sumRowFilled: sumRowFilled.map((i) => names[i]!) } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(reportRows ? { reportRows } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), ...(headerless ? { headerless } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(described?.rows === 2 ? { importIds: true as const } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(sumRowFilled ? { sumRowFilled: sumRowFilled.map((i) => names[i]!) } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(reportRows ? { reportRows } : {}), ...(emptyRows ? { emptyRows } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), ...(headerless ? { headerless } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }

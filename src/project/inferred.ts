@@ -83,6 +83,8 @@ export interface InferredCsv {
   repeatedHeaders?: number;
   /** An accounting report's totals, balances and section lines among the data (`Total for Checking`, `Opening Balance`): the columns are typed without them. */
   reportRows?: number;
+  /** Rows of empty fields only (`,,`: blank rows a spreadsheet saved): no rows of the data, as the run drops them. */
+  emptyRows?: number;
   /** The file as DuckDB reads it: itself, or a copy (UTF-8 for windows-1252, LF line ends for mixed ones) that lives as long as the engine that read it. */
   text: string;
   rows: number;

@@ -128,6 +128,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
         : `# Check: ${csv.reportRows} ${csv.reportRows === 1 ? 'row is' : 'rows are'} a report's totals, balances or section lines among the data (\`Total for ...\`, \`Opening Balance\`), and no column the other rows all fill is empty on them: the run loads them as rows, counting the rows they total twice. Export the report as a plain list of transactions, or delete them.`,
     );
   }
+  if (csv.emptyRows) lines.push(`# ${csv.emptyRows} ${csv.emptyRows === 1 ? 'row has' : 'rows have'} every field empty (blank rows a spreadsheet saves as ,,): not counted as rows, as the run drops them (its "empty rows").`);
   if (csv.repeatedHeaders) lines.push(`# ${csv.repeatedHeaders} ${csv.repeatedHeaders === 1 ? 'row repeats' : 'rows repeat'} the header (exports joined one after the other): the columns are typed without them; the run quarantines them where a column is of numbers or dates.`);
   for (const { value, columns } of csv.nullValuesInText) {
     lines.push(`# Check: ${JSON.stringify(value)} is also a value of ${columns.join(', ')}, where it will be read as missing too. If it is a value there (NA for Namibia), give ${columns.length > 1 ? 'those columns' : 'that column'} null_values of ${columns.length > 1 ? 'their' : 'its'} own: { type: text, null_values: [] }.`);

@@ -8,9 +8,10 @@ import type { ProgressSink } from '../pipeline/context.js';
 import { UserError } from '../errors.js';
 import { notReadByBronze, sameBytes, sourceExtension } from './init-files.js';
 import { generate } from '../generate/generator.js';
-import { globsOverlap } from './globs.js';
+import { datasetGlobs } from './init-globs.js';
 import { columnName } from '../pipeline/csv-header.js';
-import { inferCsv, textReader, type InferredCsv } from './infer.js';
+import { inferCsv, type InferredCsv } from './infer.js';
+import { filledRows } from './infer-sql.js';
 import { alignSpellings, mergeShapes, oneTable } from './shapes.js';
 import { keyDespiteRepeats, pairKeyOf, repeatedRows } from './infer-key.js';
 import { ID_LIKE } from './infer-spellings.js';
@@ -64,7 +65,7 @@ export async function initShop(dir: string, options: { seed?: number; clients?: 
 export interface FromCsvResult {
   dir: string;
   name: string;
-  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; skipLines: number; header: boolean; unreadLines: number; bareCrLines: number; check: string[] }[];
+  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; skipLines: number; header: boolean; unreadLines: number; bareCrLines: number; emptyRows: number; check: string[] }[];
   kpi: string;
 }
 
@@ -129,7 +130,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       for (const column of shape.csv.columns.filter((c) => c.unique)) {
         const branches = shape.parts.map((part) => {
           const i = part.columns.findIndex((c) => c.name === column.name);
-          return `SELECT nullif(trim(${id(`c${i}`)}), '') AS v FROM ${textReader(part.text, part.delimiter, part.columns.length, part.skipLines, part.quote ?? part.escape, part.headerless)}`;
+          return `SELECT nullif(trim(${id(`c${i}`)}), '') AS v FROM ${filledRows(part)}`;
         });
         const [r] = await engine.rows(`SELECT count(v) = count(DISTINCT v) AS distinct_values FROM (${branches.join(' UNION ALL ')})`);
         if (r?.['distinct_values'] !== true) column.unique = false;
@@ -173,17 +174,21 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
   let name: string;
   try {
     // A dataset's files are `<stem>*.csv` (or .tsv or .txt, as its first file), unless that would claim another
-    // dataset's files: then each of the two names its own files.
-    const stemGlobs = shapes.map((s) => `${s.stem}*${sourceExtension(s.files[0]!)}`);
-    const clash = (i: number) => shapes.find((_, j) => j !== i && globsOverlap(stemGlobs[j]!, stemGlobs[i]!));
-    const globs = shapes.map((s, i) => (clash(i) ? s.files.map((f) => path.basename(f)) : [stemGlobs[i]!]));
+    // dataset's files: then its names and its stem followed by a date or number, else its names only (init-globs.ts).
+    const globs = datasetGlobs(shapes);
     for (const sub of ['datasets', 'kpis', 'sources']) await mkdir(path.join(target, sub));
     for (const [i, s] of shapes.entries()) {
-      const other = clash(i);
+      const { clash, narrowed } = globs[i]!;
+      const other = clash === undefined ? undefined : shapes[clash]!;
+      const wide = `${s.stem}*${sourceExtension(s.files[0]!)}`;
       const layouts = other && other.csv.skipLines !== s.csv.skipLines ? ` (theirs have ${other.csv.skipLines} lines before the header, these ${s.csv.skipLines}: a dataset skips as many in each file)` : '';
-      const why = other && `# Its files are named: ${stemGlobs[i]} would also match the files of dataset ${other.name}${layouts}.`;
+      const why = !other
+        ? undefined
+        : narrowed === 'later'
+          ? `# Not ${wide}, which would also match the files of dataset ${other.name}: its files, and later ones named ${s.stem} then a date or number (${s.stem}_2024-02${sourceExtension(s.files[0]!)}).`
+          : `# Its files are named: ${wide} would also match the files of dataset ${other.name}${layouts}. Add a later file's name (or a glob) here.`;
       const notes = [why, partialColumns(s)].filter(Boolean).join('\n');
-      await write(path.join(target, 'datasets', `${s.name}.yml`), datasetYaml(s.name, globs[i]!, s.files, s.csv, notes || undefined));
+      await write(path.join(target, 'datasets', `${s.name}.yml`), datasetYaml(s.name, globs[i]!.globs, s.files, s.csv, notes || undefined));
     }
     for (const { from, to } of copies) {
       if (existsSync(to)) continue; // the file itself, or the same bytes
@@ -207,7 +212,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
   return {
     dir: target,
     name,
-    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, skipLines: s.csv.skipLines, header: !s.csv.headerless, unreadLines: s.csv.unreadRecords, bareCrLines: s.csv.bareCrLines ?? 0, check: toCheck(s.csv) })),
+    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, skipLines: s.csv.skipLines, header: !s.csv.headerless, unreadLines: s.csv.unreadRecords, bareCrLines: s.csv.bareCrLines ?? 0, emptyRows: s.csv.emptyRows ?? 0, check: toCheck(s.csv) })),
     kpi: starter.id,
   };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { Engine } from '../engine/duckdb.js';
 import { datasetForFile } from './globs.js';
+import { datasetOfHeader, unmatchedHint } from './same-header.js';
 import { headerKey, inspectHeader, matchHeader, quotingOf } from '../pipeline/csv-header.js';
 import { headerProblem } from '../pipeline/header-problem.js';
 import { inferCsv } from './infer.js';
@@ -25,6 +26,8 @@ export interface SourceFileReport {
   missingOptional: string[];
   /** Columns the definition lacks, as the YAML lines to add under `columns:`. */
   add: string[];
+  /** Matching no dataset's files: the dataset whose columns its header names exactly (a later file of it, its files: too narrow). */
+  sameColumnsAs?: string;
   /** Lacking a declared column and holding one the definition lacks: the declared one's new header, as its `also`. */
   renamed?: { column: string; header: string };
 }
@@ -47,7 +50,8 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
     for (const [name, file] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
       const spec = datasetForFile(project, name);
       if (!spec) {
-        reports.push({ file: name, dataset: null, outcome: 'matches no dataset', missingOptional: [], add: [] });
+        const like = await datasetOfHeader(project, file);
+        reports.push({ file: name, dataset: null, outcome: 'matches no dataset', ...(like ? { sameColumnsAs: like.name } : {}), missingOptional: [], add: [] });
         continue;
       }
       // A folder (or a FIFO) named like a CSV: bronze sets it aside without reading it, and so is it said here.
@@ -142,7 +146,8 @@ export function renderSourcesCheck(reports: SourceFileReport[], config: Config):
   for (const r of reports) {
     if (!r.dataset) {
       lines.push(`✖ ${r.file}: matches no dataset (files: ${config.project.datasets.flatMap((d) => d.files).join(', ')})`);
-      lines.push(`    add datasets/<name>.yml for it (\`${DATALAKE} init <folder> --from-csv ${r.file}\` drafts one), or widen a dataset's files:`);
+      const like = config.project.datasets.find((d) => d.name === r.sameColumnsAs);
+      lines.push(`    ${unmatchedHint(config.project, r.file, like, `\`${DATALAKE} init <folder> --from-csv ${r.file}\``)}`);
       continue;
     }
     const mark = r.outcome === 'matches' ? '✔' : r.outcome === 'extra columns ignored' ? '•' : '✖';

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { matchesAny } from './globs.js';
+import { datasetGlobs } from './init-globs.js';
+
+/** The datasets (by index) whose globs match `name`. */
+const claims = (globs: { globs: string[] }[], name: string) => globs.flatMap((g, i) => (matchesAny(g.globs, name) ? [i] : []));
+
+test('two stems, one extending the other (orders, orders_lines): each dataset takes its own later files and none of the other', () => {
+  for (const shapes of [
+    [{ stem: 'orders', files: ['/in/orders.csv'] }, { stem: 'orders_lines', files: ['/in/orders_lines.csv'] }],
+    // Given the other way round, or each with a dated file already.
+    [{ stem: 'orders_lines', files: ['/in/orders_lines_2024-01.csv'] }, { stem: 'orders', files: ['/in/orders_2024-01.csv'] }],
+  ]) {
+    const globs = datasetGlobs(shapes);
+    const [orders, lines] = shapes[0]!.stem === 'orders' ? [0, 1] : [1, 0];
+    assert.deepEqual(globs[lines]!.globs, ['orders_lines*.csv'], 'the longer stem keeps its glob');
+    assert.equal(globs[orders]!.narrowed, 'later');
+    assert.equal(globs[orders]!.clash, lines);
+    assert.deepEqual(claims(globs, shapes[orders]!.files[0]!.slice(4)), [orders]);
+    for (const name of ['orders_2024-01.csv', 'orders_2024-02.csv', 'Orders-2024-03.csv', 'orders 2024 04.csv', 'orders20240501.csv', 'orders_7.csv']) assert.deepEqual(claims(globs, name), [orders], name);
+    for (const name of ['orders_lines.csv', 'orders_lines_2024-01.csv', 'orders_lines_2024-02.csv', 'ORDERS_LINES-7.csv']) assert.deepEqual(claims(globs, name), [lines], name);
+    // Neither takes a name it cannot tell: no file goes to two datasets.
+    for (const name of ['orders_customers.csv', 'orders.tsv']) assert.ok(claims(globs, name).length <= 1, name);
+  }
+});
+
+test('two datasets of one stem (sp500.csv beside sp500-2000.csv) each name their files; stems apart keep <stem>*', () => {
+  const globs = datasetGlobs([
+    { stem: 'sp500', files: ['/in/sp500-2000.csv'] },
+    { stem: 'sp500', files: ['/in/sp500.csv'] },
+    { stem: 'airports', files: ['/in/airports.csv'] },
+    { stem: 'rates', files: ['/in/rates_2024.tsv'] },
+    { stem: 'rates', files: ['/in/rates_2023.csv'] },
+  ]);
+  assert.deepEqual(globs.map((g) => g.globs), [['sp500-2000.csv'], ['sp500.csv'], ['airports*.csv'], ['rates*.tsv'], ['rates*.csv']]);
+  assert.deepEqual(globs.map((g) => g.narrowed), ['names', 'names', undefined, undefined, undefined]);
+  // A name the globs would read otherwise is matched as itself.
+  assert.deepEqual(datasetGlobs([{ stem: 'report [1]', files: ['/in/report [1].csv'] }, { stem: 'report [1] lines', files: ['/in/report [1] lines.csv'] }]).map((g) => g.globs[0]), ['report ?1?.csv', 'report ?1? lines*.csv']);
+});

@@ -1,0 +1,58 @@
+import path from 'node:path';
+import { inspectHeader, matchHeader, quotingOf } from '../pipeline/csv-header.js';
+import { globsOverlap, literalGlob } from './globs.js';
+import type { DatasetSpec, Project } from './types.js';
+
+/**
+ * The dataset whose declared columns a file's header names exactly, every one and no other: for a file
+ * that no dataset's `files:` matches (`orders_2024-02.csv` beside a dataset of `files: orders.csv`), the
+ * dataset it is most likely a later file of. Not a dataset without a header line, whose first line names
+ * nothing. Only the file's first lines are read; a file that cannot be read has none.
+ */
+export async function datasetOfHeader(project: Project, file: string): Promise<DatasetSpec | undefined> {
+  for (const spec of project.datasets) {
+    if (spec.headerless) continue;
+    const header = await inspectHeader(file, spec.delimiter, spec.skipLines ?? 0, spec.encoding ?? 'utf-8', quotingOf(spec)).catch(() => undefined);
+    if (!header || header.length !== Object.keys(spec.columns).length) continue;
+    const match = matchHeader(header, spec);
+    if (!match.extra.length && !match.missingRequired.length && !match.missingOptional.length && !match.duplicated.length) return spec;
+  }
+  return undefined;
+}
+
+/**
+ * A glob to add to `spec`'s files for `name` and the files named as it with another date or number:
+ * its trailing date or number as `[0-9]*` (`orders_2024-02.csv` → `orders_[0-9]*.csv`), where that matches
+ * no other dataset's files; else the name itself.
+ */
+export function widerGlob(project: Project, spec: DatasetSpec, name: string): string {
+  const ext = path.extname(name);
+  const base = name.slice(0, name.length - ext.length);
+  const dated = /^(.*?[-_. ])\d[\d\-_. ]*$/.exec(base);
+  const glob = dated ? `${literalGlob(dated[1]!)}[0-9]*${literalGlob(ext)}` : literalGlob(name);
+  const others = project.datasets.filter((d) => d !== spec).flatMap((d) => d.files);
+  return others.some((g) => globsOverlap(g, glob)) ? literalGlob(name) : glob;
+}
+
+/**
+ * What to do about a file no dataset's `files:` matches, as one sentence: widen the files of the dataset
+ * its header is of, with the glob to add, or draft a dataset for it.
+ */
+export function unmatchedHint(project: Project, name: string, spec: DatasetSpec | undefined, draft: string): string {
+  if (spec) return `its columns are exactly those of dataset ${spec.name}: add ${JSON.stringify(widerGlob(project, spec, name))} to files: in datasets/${spec.name}.yml (now ${spec.files.join(', ')}) to load it there`;
+  return `add datasets/<name>.yml for it (${draft} drafts one), or widen the files: of the dataset it belongs to so that they match its name`;
+}
+
+/**
+ * The run's warning for each file of the sources folders that no dataset's `files:` matches but whose
+ * header is exactly a dataset's (a later export its glob is too narrow for): ignored as any unmatched file,
+ * but said louder than the summary's list of ignored names, naming the dataset and the glob to add.
+ */
+export async function unmatchedWarnings(project: Project, files: readonly { name: string; file?: string }[]): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const { name, file } of files) {
+    const spec = file ? await datasetOfHeader(project, file) : undefined;
+    if (spec) warnings.push(`${name} matches no dataset's files, so it was not loaded; ${unmatchedHint(project, name, spec, '')}`);
+  }
+  return warnings;
+}

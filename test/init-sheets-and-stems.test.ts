@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { runCli } from './support/cli.js';
+import { silverRows } from './support/lake-rows.js';
+
+// Spreadsheet exports through the built CLI: the blank rows Excel and Google Sheets save as `,,`, and
+// files of two tables whose names share a stem (orders.csv, orders_lines.csv), followed by later dated files.
+
+let root: string;
+before(async () => (root = await fs.mkdtemp(path.join(os.tmpdir(), 'init-sheets-'))));
+after(async () => fs.rm(root, { recursive: true, force: true }));
+
+const orderRows = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => `ORD-${String(from + k).padStart(4, '0')},Alice ${(from + k) % 9},${((from + k) * 1.5).toFixed(2)}`);
+
+test('init --from-csv: rows of empty fields only (a spreadsheet\'s blank rows, at the end or among the data) are no rows, as the run drops them: the key is found', async () => {
+  const csvs = path.join(root, 'sheets');
+  await fs.mkdir(csvs, { recursive: true });
+  const header = 'Order ID,Customer,Amount';
+  const files: Record<string, string> = {
+    'sheet.csv': `${[header, ...orderRows(0, 100), ...Array(5).fill(',,')].join('\n')}\n`,
+    // Excel's "CSV UTF-8": a byte-order mark, CRLF line ends, 20 blank rows after the data.
+    'excel.csv': `\ufeff${[header, ...orderRows(0, 100), ...Array(20).fill(',,')].join('\r\n')}\r\n`,
+    // Blank rows among the data too, one of spaces, and quoted empty fields.
+    'gsheet.csv': `${[header, ...orderRows(0, 50), ',,', '  , ,', '"","",""', ...orderRows(50, 100), ',,'].join('\n')}\n`,
+    // An order's lines: no column alone is unique, the order and its line number together are.
+    'lines.csv': `${['order_id,line_no,sku', 'O1,1,X', 'O1,2,Y', 'O2,1,X', 'O2,2,Z', 'O3,1,X', ',,', ',,'].join('\n')}\n`,
+  };
+  for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(csvs, name), text);
+  const dir = path.join(root, 'sheets-project');
+  const init = await runCli(['init', dir, '--from-csv', ...Object.keys(files).map((f) => path.join(csvs, f)), '--json'], {});
+  assert.equal(init.code, 0, init.stderr);
+  const written = JSON.parse(init.stdout) as { datasets: { name: string; rows: number; key: string[]; emptyRows: number; unreadLines: number }[] };
+  assert.deepEqual(
+    written.datasets.map((d) => [d.name, d.rows, d.key, d.emptyRows, d.unreadLines]),
+    [
+      ['sheet', 100, ['order_id'], 5, 0],
+      ['excel', 100, ['order_id'], 20, 0],
+      ['gsheet', 100, ['order_id'], 4, 0],
+      ['lines', 5, ['order_id', 'line_no'], 2, 0],
+    ],
+  );
+  const sheet = await fs.readFile(path.join(dir, 'datasets', 'sheet.yml'), 'utf8');
+  assert.match(sheet, /^# Inferred by `datalake init --from-csv` from sheet\.csv \(100 rows\)/m);
+  assert.match(sheet, /^key: order_id$/m);
+  assert.match(sheet, /^# 5 rows have every field empty \(blank rows a spreadsheet saves as ,,\): not counted as rows, as the run drops them/m);
+  // Every row fills customer and amount once the blank ones are left out.
+  const gsheet = await fs.readFile(path.join(dir, 'datasets', 'gsheet.yml'), 'utf8');
+  assert.match(gsheet, /^ {2}amount: \{ type: number \}/m);
+  // Said in init's own output too.
+  const text = await runCli(['init', path.join(root, 'sheets-text'), '--from-csv', path.join(csvs, 'sheet.csv')], {});
+  assert.match(text.stdout, /^ {2}datasets\/sheet\.yml {2}from sheet\.csv: 100 rows, 3 columns, key order_id; 5 empty rows \(every field empty\) left out, as `run` leaves them out$/m);
+
+  const dataDir = path.join(root, 'sheets-data');
+  const run = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(run.code, 0, run.stderr);
+  const summary = JSON.parse(run.stdout);
+  const datasets = summary.stages.find((s: { stage: string }) => s.stage === 'silver').details.datasets;
+  assert.deepEqual(
+    ['sheet', 'excel', 'gsheet', 'lines'].map((d) => [d, datasets[d].rows, datasets[d].emptyRows, datasets[d].quarantined]),
+    [['sheet', 100, 5, 0], ['excel', 100, 20, 0], ['gsheet', 100, 4, 0], ['lines', 5, 2, 0]],
+  );
+  assert.deepEqual(await silverRows(dataDir, 'excel', summary.runId, 'SELECT count(DISTINCT order_id) AS n, sum(amount) AS total FROM $t'), [{ n: 100, total: 7425 }]);
+});
+
+test('init --from-csv: files of two tables sharing a stem (orders, orders_lines) get globs that take each one\'s later dated files, and not the other\'s', async () => {
+  const csvs = path.join(root, 'stems');
+  await fs.mkdir(csvs, { recursive: true });
+  await fs.writeFile(path.join(csvs, 'orders.csv'), 'order_id,customer\nO1,a\nO2,b\nO3,a\n');
+  await fs.writeFile(path.join(csvs, 'orders_lines.csv'), 'order_id,line_no,sku\nO1,1,X\nO1,2,Y\nO2,1,X\n');
+  const dir = path.join(root, 'stems-project');
+  const init = await runCli(['init', dir, '--from-csv', path.join(csvs, 'orders.csv'), path.join(csvs, 'orders_lines.csv')], {});
+  assert.equal(init.code, 0, init.stderr);
+  const orders = await fs.readFile(path.join(dir, 'datasets', 'orders.yml'), 'utf8');
+  assert.match(orders, /^files: \[orders\.csv, "orders\[0-9\]\*\.csv", "orders\[-_\. \]\[0-9\]\*\.csv"\]$/m);
+  assert.match(orders, /^# Not orders\*\.csv, which would also match the files of dataset orders_lines: its files, and later ones named orders then a date or number/m);
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'orders_lines.yml'), 'utf8'), /^files: "orders_lines\*\.csv"$/m);
+  const dataDir = path.join(root, 'stems-data');
+  const first = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(first.code, 0, first.stderr);
+  // The next month's exports of both tables: each loads into its own dataset.
+  await fs.writeFile(path.join(dir, 'sources', 'orders_2024-02.csv'), 'order_id,customer\nO4,c\n');
+  await fs.writeFile(path.join(dir, 'sources', 'orders_lines_2024-02.csv'), 'order_id,line_no,sku\nO4,1,Z\nO4,2,X\n');
+  const second = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(second.code, 0, second.stderr);
+  const summary = JSON.parse(second.stdout);
+  assert.deepEqual(summary.stages[0].details.files, { 'orders.csv': 'unchanged', 'orders_2024-02.csv': 'ingested', 'orders_lines.csv': 'unchanged', 'orders_lines_2024-02.csv': 'ingested' });
+  const silver = summary.stages.find((s: { stage: string }) => s.stage === 'silver').details.datasets;
+  assert.deepEqual([silver.orders.files.length, silver.orders.rowsOut, silver.orders.rows], [1, 1, 4]);
+  assert.deepEqual([silver.orders_lines.files.length, silver.orders_lines.rowsOut, silver.orders_lines.rows], [1, 2, 5]);
+
+  // A file of orders' columns whose name its globs miss: check --sources and the run name orders, and the glob to add.
+  await fs.writeFile(path.join(dir, 'sources', 'orders_feb.csv'), 'order_id,customer\nO5,d\n');
+  await fs.writeFile(path.join(dir, 'sources', 'orders_backfill_3.csv'), 'order_id,customer\nO6,e\n');
+  await fs.writeFile(path.join(dir, 'sources', 'refunds.csv'), 'refund_id,amount\nR1,5\n');
+  const check = await runCli(['check', '--sources', '--project', dir], { DATA_DIR: dataDir });
+  assert.match(check.stdout, /^✖ orders_feb\.csv: matches no dataset \(files: orders\.csv, orders\[0-9\]\*\.csv, orders\[-_\. \]\[0-9\]\*\.csv, orders_lines\*\.csv\)\n {4}its columns are exactly those of dataset orders: add "orders_feb\.csv" to files: in datasets\/orders\.yml \(now orders\.csv, .*\) to load it there$/m);
+  assert.match(check.stdout, /^ {4}its columns are exactly those of dataset orders: add "orders_backfill_\[0-9\]\*\.csv" to files: in datasets\/orders\.yml/m);
+  // A file of no dataset's columns: a dataset to draft, or a glob to widen, said whole.
+  assert.match(check.stdout, /^✖ refunds\.csv: matches no dataset .*\n {4}add datasets\/<name>\.yml for it \(`datalake init <folder> --from-csv refunds\.csv` drafts one\), or widen the files: of the dataset it belongs to so that they match its name$/m);
+  const third = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(third.code, 0, third.stderr);
+  assert.match(third.stdout, /^bronze: warning: orders_feb\.csv matches no dataset's files, so it was not loaded; its columns are exactly those of dataset orders: add "orders_feb\.csv" to files: in datasets\/orders\.yml/m);
+  assert.doesNotMatch(third.stdout, /warning: refunds\.csv/);
+  assert.match(third.stdout, /^bronze: ignored, the name matches no dataset \(.*\): orders_backfill_3\.csv, orders_feb\.csv, refunds\.csv$/m);
+});
