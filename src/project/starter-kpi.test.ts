@@ -97,15 +97,14 @@ test('events with repeating timestamps and no text to group: rows per month; rep
   assert.equal(starterKpi([diary]).id, 'diary_per_month');
 });
 
-test('a boolean groups where no text column or date does; a series in a later file comes before a text group in the first', async () => {
+test('a boolean groups where no text column or date does; a text group in a later file comes before a date in the first', async () => {
   const flags = await shape('flags', ['ref_id,active', ...rows(10, (i) => `${i},${i % 3 ? 'yes' : 'no'}`)]);
   const kpi = starterKpi([flags]);
   assert.equal(kpi.id, 'flags_by_active');
   assert.match(kpi.yaml, /SELECT CAST\("active" AS VARCHAR\) AS "active", count\(\*\) AS row_count/);
   const gdp = await shape('gdp2', ['DATE,GDP', ...rows(8, (i) => `${quarter(i)},${i + 1}.5`)]);
   const airports = await shape('airports', ['iata,name,state', '00M,Thigpen,MS', '00R,Livingston,TX', '01M,Tishomingo,MS']);
-  assert.equal(starterKpi([airports, gdp]).id, 'gdp2_gdp_by_date');
-  assert.equal(starterKpi([airports]).id, 'airports_by_state');
+  assert.equal(starterKpi([gdp, airports]).id, 'airports_by_state');
 });
 
 test('a measure is no id written without an underscore (customerid), but amount_paid is one', async () => {

@@ -9,10 +9,10 @@ import { isRowNumber, keyOf, yamlText } from './init-yaml.js';
  * on every file before the next:
  * 1. a panel (a label and a period unique together, as OWID's `Entity,Year`): a measure per label in the
  *    latest period, the 20 largest (rows per label would be as many bars of one height);
- * 2. a measure over a date unique in the rows (FRED's `DATE,GDP`, a Google Analytics export's days): a
- *    line of the series, what such a file is about (its text columns, a weather's kind or a session's
- *    `00:01:53`, are details of each day);
- * 3. rows per value of a text column whose values repeat (a sex, a state, a category);
+ * 2. rows per value of a text column whose values repeat (a sex, a state, a category), but not in a
+ *    series (a file without a key of its own, a date unique in it and a measure: a Google Analytics
+ *    export's days), whose text columns, a weather's kind or a session's `00:01:53`, are details of each day;
+ * 3. a measure over a date unique in the rows (FRED's `DATE,GDP`): a line of the series;
  * 4. rows per day or per month of a date or timestamp (events, orders);
  * 5. rows per value of a boolean;
  * 6. a measure per label, a name unique in the rows first (the World Bank's countries and their latest year), the 20 largest;
@@ -42,7 +42,7 @@ const valuesOf = (c: InferredColumn) => c.distinct - (c.nullValues?.length ?? 0)
 const isDate = (c: InferredColumn) => c.type === 'date' || c.type === 'timestamp';
 
 export function starterKpi(shapes: Shape[]): Starter {
-  const tiers: ((s: Shape) => Starter | undefined)[] = [panel, series, textGroup, rowsPerPeriod, booleanGroup, labelled, manyValues];
+  const tiers: ((s: Shape) => Starter | undefined)[] = [panel, textGroup, series, rowsPerPeriod, booleanGroup, labelled, manyValues];
   for (const tier of tiers) {
     for (const s of shapes) {
       const kpi = tier(s);
@@ -102,6 +102,7 @@ function groupKpi(s: Shape, col: InferredColumn, expr: string, which = 'the 20 m
  * (JHU's `Country/Region`, not its `Province/State`, whose largest bar would be the rows without one).
  */
 function textGroup(s: Shape): Starter | undefined {
+  if (isSeries(s)) return undefined;
   const groups = s.csv.columns.filter((c) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000 && c.distinct < s.csv.rows && !isRowNumber(c));
   const few = (c: InferredColumn) => c.distinct <= 50;
   // A kind of thing (Superstore's `Segment`) over an identifier that happens to repeat (its `Customer ID`).
@@ -109,6 +110,9 @@ function textGroup(s: Shape): Starter | undefined {
   const col = named.find((c) => few(c) && c.complete) ?? named.find(few) ?? named.find((c) => c.complete) ?? named[0];
   return col && groupKpi(s, col, q(col.name));
 }
+
+/** Each row one date's figures: no key of its own (an order's id would make the date unique by chance), a unique date, a measure. */
+const isSeries = (s: Shape) => !keyOf(s.csv).length && s.csv.columns.some((c) => isDate(c) && c.unique) && measureOf(s.csv) !== undefined;
 
 /** A boolean of both values: rows per true and false. */
 function booleanGroup(s: Shape): Starter | undefined {
