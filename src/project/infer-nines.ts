@@ -1,5 +1,5 @@
-import { sqlIdent as id, type Engine } from '../engine/duckdb.js';
-import { aggregate } from './infer-sql.js';
+import type { Engine } from '../engine/duckdb.js';
+import { columnAggregates } from './infer-columns.js';
 import type { InferredColumn } from './inferred.js';
 
 /** Nines written where a measurement is missing: NOAA's `-9999`, `999.9`, survey codes' `-999`, `99999`. */
@@ -16,27 +16,25 @@ const MIN_OTHERS = 5;
 export async function ninesForMissing(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
   const numeric = columns.flatMap((c, i) => (c.type === 'integer' || c.type === 'number' || c.type === 'decimal' ? [i] : []));
   if (!numeric.length) return;
-  const selects = numeric.flatMap((i) => {
-    const text = `trim(${id(`c${i}`)})`;
-    const nines = `regexp_full_match(${text}, '${NINES}')`;
-    const [number, others] = [`TRY_CAST(${text} AS DOUBLE)`, `FILTER (WHERE NOT ${nines})`];
-    return [
-      `count(*) FILTER (WHERE ${nines}) AS ${id(`n${i}`)}`,
-      `count(DISTINCT ${text}) FILTER (WHERE ${nines}) AS ${id(`spellings${i}`)}`,
-      `any_value(${text}) FILTER (WHERE ${nines}) AS ${id(`v${i}`)}`,
-      `min(${number}) ${others} AS ${id(`lo${i}`)}`,
-      `max(${number}) ${others} AS ${id(`hi${i}`)}`,
-      `count(${number}) ${others} AS ${id(`others${i}`)}`,
-      `count(DISTINCT ${number}) ${others} AS ${id(`kinds${i}`)}`,
-    ];
-  });
-  const row = await aggregate(engine, selects, rows);
+  // Grouped by column over its distinct fields (see columnAggregates): asked of every column of numbers.
+  const text = 'trim(c)';
+  const nines = `regexp_full_match(${text}, '${NINES}')`;
+  const [number, others] = [`TRY_CAST(${text} AS DOUBLE)`, `FILTER (WHERE NOT ${nines})`];
+  const row = await columnAggregates(engine, numeric, rows, (count) => [
+    { name: 'n', sql: count(nines) },
+    { name: 'spellings', sql: `count(DISTINCT ${text}) FILTER (WHERE ${nines})` },
+    { name: 'v', sql: `any_value(${text}) FILTER (WHERE ${nines})` },
+    { name: 'lo', sql: `min(${number}) ${others}` },
+    { name: 'hi', sql: `max(${number}) ${others}` },
+    { name: 'others', sql: count(`NOT ${nines} AND ${number} IS NOT NULL`) },
+    { name: 'kinds', sql: `count(DISTINCT ${number}) ${others}` },
+  ]);
   for (const i of numeric) {
-    const count = Number(row[`n${i}`]);
+    const count = Number(row[`n_${i}`]);
     // A few rows of many: a column of two values (11 and 9999, a station's elevation) has no spread to be far from.
-    if (count < 2 || Number(row[`spellings${i}`]) !== 1 || Number(row[`kinds${i}`]) < MIN_OTHERS || count * 2 > Number(row[`others${i}`])) continue;
-    const spelling = String(row[`v${i}`]);
-    const [value, lo, hi] = [Number(spelling), Number(row[`lo${i}`]), Number(row[`hi${i}`])];
+    if (count < 2 || Number(row[`spellings_${i}`]) !== 1 || Number(row[`kinds_${i}`]) < MIN_OTHERS || count * 2 > Number(row[`others_${i}`])) continue;
+    const spelling = String(row[`v_${i}`]);
+    const [value, lo, hi] = [Number(spelling), Number(row[`lo_${i}`]), Number(row[`hi_${i}`])];
     const spread = hi - lo;
     const distance = value < lo ? lo - value : value > hi ? value - hi : 0;
     if (distance <= 2 * spread || distance === 0) continue;

@@ -2,43 +2,46 @@ import { sqlIdent as id } from '../engine/duckdb.js';
 import { KNOWN_UNITS, minusFirst, numberExpr, withoutUnit } from '../pipeline/number-reading.js';
 import { zeroLed } from './infer-spellings.js';
 import type { Rows } from './infer-sql.js';
+import { countRows, type ColumnTest, type Count } from './infer-columns.js';
 import type { DecimalSeparator } from './types.js';
 
-/** `count(*) FILTER` of the rows where column i has a value and `test` gives NULL. */
-export type Fails = (i: number, test: string) => string;
+/** The rows where value `v` is not null and `test` gives NULL, counted by `count`. */
+export const failing = (v: string, count: Count) => (test: string) => count(`${v} IS NOT NULL AND (${test}) IS NULL`);
 
 /**
- * The counts that type a column of numbers, for value `v` of column i: the values that fail each
+ * The counts that type a column of numbers, for its value `v`, each named: the values that fail each
  * reading (`int`, `num`; `numc` with decimal commas, `nump` with commas grouping thousands), and the
  * values that tell one convention from the other (`dc`, `dd`, `dtt`, `dt`, `ctt`, `ct`, `pi`: see decimalSeparatorOf).
+ * `intz` is of use for a column named as an id only.
  */
-export function numberTests(v: string, i: number, fails: Fails, idLike = false): string[] {
+export function numberTests(v: string, count: Count): ColumnTest[] {
+  const fails = failing(v, count);
   // A number as silver reads it, finite, and not an id of more digits than a double holds exactly.
   const reads = (separator?: ',' | '.') => `CASE WHEN NOT ${zeroLed(v)} AND NOT regexp_full_match(${v}, '[+-]?[0-9]{16,}') AND isfinite(${numberExpr(v, 'DOUBLE', separator)}) THEN true END`;
   return [
-    `${fails(i, `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') AND NOT ${zeroLed(v)} THEN TRY_CAST(${v} AS BIGINT) END`)} AS ${id(`int_${i}`)}`,
+    { name: 'int', sql: fails(`CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+') AND NOT ${zeroLed(v)} THEN TRY_CAST(${v} AS BIGINT) END`) },
     // Ids written as floats by pandas where one is missing (`17850.0`, Online Retail's CustomerID): integers (`intz`).
-    ...(idLike ? [`${fails(i, `CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+([.]0)?') AND NOT ${zeroLed(v)} THEN TRY_CAST(regexp_replace(${v}, '[.]0$', '') AS BIGINT) END`)} AS ${id(`intz_${i}`)}`] : []),
-    `${fails(i, reads())} AS ${id(`num_${i}`)}`,
+    { name: 'intz', sql: fails(`CASE WHEN regexp_full_match(${v}, '[+-]?[0-9]+([.]0)?') AND NOT ${zeroLed(v)} THEN TRY_CAST(regexp_replace(${v}, '[.]0$', '') AS BIGINT) END`) },
+    { name: 'num', sql: fails(reads()) },
     // The same with a decimal comma and thousands dots (`decimal_separator: ","`), and the values that tell one
     // convention from the other: `12,5` or `0,125` (no thousands), against `12.5` (no thousands either).
-    `${fails(i, reads(','))} AS ${id(`numc_${i}`)}`,
+    { name: 'numc', sql: fails(reads(',')) },
     // And with the comma grouping thousands only (`decimal_separator: "."`): `2,067` beside `13,436.29`.
-    `${fails(i, reads('.'))} AS ${id(`nump_${i}`)}`,
+    { name: 'nump', sql: fails(reads('.')) },
     // (Thousands grouped by dots or spaces, a non-breaking one as French exports write: `3 033 682,56`.)
-    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9][0-9. \u00a0\u202f]*,[0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')) AS ${id(`dc_${i}`)}`,
-    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]*[.][0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3})+')) AS ${id(`dd_${i}`)}`,
+    { name: 'dc', sql: count(`regexp_full_match(${v}, '[+-]?[0-9][0-9. \u00a0\u202f]*,[0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')`) },
+    { name: 'dd', sql: count(`regexp_full_match(${v}, '[+-]?[0-9]*[.][0-9]+') AND NOT regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3})+')`) },
     // Dots that can group thousands only (`3.410.256`), or may (`59.594`), and plain integers (`946`) beside them.
-    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3}){2,}')) AS ${id(`dtt_${i}`)}`,
-    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}[.][0-9]{3}')) AS ${id(`dt_${i}`)}`,
+    { name: 'dtt', sql: count(`regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([.][0-9]{3}){2,}')`) },
+    { name: 'dt', sql: count(`regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}[.][0-9]{3}')`) },
     // The same with commas: `1,493,586` (thousands only), `29,814` (thousands, or three decimals).
-    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3}){2,}([.][0-9]*)?')) AS ${id(`ctt_${i}`)}`,
-    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')) AS ${id(`ct_${i}`)}`,
-    `count(*) FILTER (WHERE regexp_full_match(${v}, '[+-]?[0-9]+')) AS ${id(`pi_${i}`)}`,
+    { name: 'ctt', sql: count(`regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3}){2,}([.][0-9]*)?')`) },
+    { name: 'ct', sql: count(`regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')`) },
+    { name: 'pi', sql: count(`regexp_full_match(${v}, '[+-]?[0-9]+')`) },
     // Zero-padded values (`007`), which a number column would read without their zeros.
-    `count(*) FILTER (WHERE ${zeroLed(v)}) AS ${id(`zl_${i}`)}`,
+    { name: 'zl', sql: count(zeroLed(v)) },
     // The longest value: one of 16 characters or more may hold more digits than a double (see wideNumbers).
-    `max(strlen(${v})) AS ${id(`len_${i}`)}`,
+    { name: 'len', sql: `max(strlen(${v}))` },
   ];
 }
 
@@ -77,22 +80,24 @@ type Aggregate = (selects: string[], from: Rows) => Promise<Record<string, unkno
  * it. Their counts in `row` are replaced by those of the numbers without the unit, so that the
  * column is typed, and the file's decimal separator told, from them. Returns each one's unit.
  */
-export async function unitColumns(aggregate: Aggregate, candidates: number[], value: (i: number) => string, fails: Fails, source: Rows, firstRows: Rows, row: Record<string, unknown>): Promise<Map<number, string>> {
+export async function unitColumns(aggregate: Aggregate, candidates: number[], value: (i: number) => string, source: Rows, firstRows: Rows, row: Record<string, unknown>): Promise<Map<number, string>> {
   const signs = KNOWN_UNITS.filter((u) => !/^[A-Z]+$/.test(u));
   const symbols = `'(${signs.map((u) => u.replace(/[$]/g, '\\$')).join('|')})'`;
   // A currency's code counts set apart by a space (`USD 500.00`, `500 USD`): joined to digits (`USD-1`, `EUR5X`), a code names something else.
   const codes = `'(^|\\s)(${KNOWN_UNITS.filter((u) => /^[A-Z]+$/.test(u)).join('|')})(\\s|$)'`;
   const unitOf = (v: string) => `coalesce(nullif(regexp_extract(${v}, ${symbols}), ''), nullif(regexp_extract(${v}, ${codes}, 2), ''))`;
-  const found = await aggregate(candidates.map((i) => `string_agg(DISTINCT ${unitOf(value(i))}, chr(1)) FILTER (WHERE regexp_matches(${value(i)}, '[0-9]')) AS ${id(`units_${i}`)}`), firstRows);
+  // One unit: the lowest and the highest the same (no DISTINCT nor FILTER: state of their own per column, megabytes each).
+  const unitIn = (i: number) => `CASE WHEN regexp_matches(${value(i)}, '[0-9]') THEN ${unitOf(value(i))} END`;
+  const found = await aggregate(candidates.flatMap((i) => [`min(${unitIn(i)}) AS ${id(`unitlo_${i}`)}`, `max(${unitIn(i)}) AS ${id(`unithi_${i}`)}`]), firstRows);
   const units = new Map<number, string>();
   for (const i of candidates) {
-    const seen = String(found[`units_${i}`] ?? '').split('\x01').filter(Boolean);
-    if (seen.length === 1) units.set(i, seen[0]!);
+    const unit = found[`unitlo_${i}`];
+    if (typeof unit === 'string' && unit === found[`unithi_${i}`]) units.set(i, unit);
   }
   if (!units.size) return units;
   // A value without the unit reads as it is, as silver reads it first; a minus after the number (`614,10- €`) goes first.
   const bare = (i: number) => `coalesce(list_transform([${withoutUnit(value(i), units.get(i)!)}], lambda _w: ${minusFirst('_w')})[1], ${value(i)})`;
-  const counts = await aggregate([...units.keys()].flatMap((i) => numberTests(bare(i), i, fails)), source);
+  const counts = await aggregate([...units.keys()].flatMap((i) => numberTests(bare(i), countRows).flatMap((t) => (t.name === 'intz' ? [] : [`${t.sql} AS ${id(`${t.name}_${i}`)}`]))), source);
   const numbers = new Map<number, string>();
   for (const [i, unit] of units) {
     if (['int', 'num', 'numc', 'nump'].every((k) => Number(counts[`${k}_${i}`]) !== 0)) continue;

@@ -1,6 +1,6 @@
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { NULL_TOKENS, STATISTICS_MARKS } from './infer-spellings.js';
-import { aggregate } from './infer-sql.js';
+import { columnAggregates, type Count } from './infer-columns.js';
 
 /**
  * Which rows of a CSV its columns are typed from (infer.ts): not a second header row of descriptions,
@@ -36,8 +36,9 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   const reportLabel = (count: string) => `(coalesce(regexp_matches(lower(trim(c0)), '^(total|subtotal|sub-total|opening balance|closing balance)\\b'), false) AND ${count} * 2 <= ${others})`;
   const section = (count: string) => `(c0 IS NOT NULL AND regexp_matches(c0, '[A-Za-z]') AND ${count} = 0)`;
   const reportRow = `(${reportLabel(filledCount)} OR ${section(filledCount)})`;
+  // The flags computed before the rows are numbered: numbered whole, a file of 1,000 columns took 250 MB to number 30 rows.
   const flags = `(SELECT _n, total, unlabelled, first, value, ${others >= 2 ? 'n > 0' : 'true'} AND NOT total AS more, n = ${others} AS filled, header, ${reportLabel('n')} AS label, ${section('n')} AS section, unlabelled AND n = 0 AS blank
-    FROM (SELECT row_number() OVER () AS _n, c0, ${total} AS total, c0 IS NULL AS unlabelled, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, ${filledCount} AS n, ${repeatsHeader} AS header FROM ${rows}))`;
+    FROM (SELECT row_number() OVER () AS _n, * FROM (SELECT c0, ${total} AS total, c0 IS NULL AS unlabelled, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, ${filledCount} AS n, ${repeatsHeader} AS header FROM ${rows})))`;
   const [r] = await engine
     // After a totals line, a row without a label in the first field is its figures (Salesforce writes `Grand
     // Totals (400 records)`, then `"","",...,"USD 49,471,547.92"`): when only such rows and notes follow it, the data ends before it.
@@ -107,27 +108,31 @@ async function sumRowOf(engine: Engine, rows: string, columns: number, last: num
  */
 export async function secondHeader(engine: Engine, rows: string, columns: number): Promise<{ labels: string[]; rows: 1 | 2 } | undefined> {
   // A mark in place of a figure (the Census' `(X)`, `*****`, `-`) is no text in a column of numbers.
-  // Written once a statement, as a column: inlined in each column's test, the list made a statement of 500 KB over 400 columns.
   const marks = `[${[...NULL_TOKENS, ...STATISTICS_MARKS].map(str).join(', ')}]`;
-  const numeric = (v: string) => `(TRY_CAST(replace(${v}, ',', '') AS DOUBLE) IS NOT NULL OR list_contains(_marks, ${v}))`;
-  const sample = (columns: readonly number[]) => `(SELECT ${columns.map((i) => `${id(`c${i}`)}, `).join('')}row_number() OVER () AS _n, ${marks} AS _marks FROM (SELECT * FROM ${rows} LIMIT ${SAMPLE_ROWS}))`;
-  // Qualtrics writes a third header line under its labels, each field the column's import id (`{"ImportId":"QID1"}`).
-  const all = Array.from({ length: columns }, (_, i) => id(`c${i}`));
-  const importIds = `bool_and(${all.map((c) => `(${c} IS NULL OR starts_with(${c}, '{"ImportId":'))`).join(' AND ')}) FILTER (WHERE _n = 2) AND count(*) FILTER (WHERE _n = 2 AND starts_with(c0, '{"ImportId":')) = 1 AS import_ids`;
-  const [flag] = await engine.rows(`SELECT ${importIds} FROM ${sample(all.map((_, i) => i))}`).catch(() => [undefined]);
-  const described = flag?.['import_ids'] === true ? 2 : 1;
-  const tests = Array.from({ length: columns }, (_, i) => {
-    const c = id(`c${i}`);
-    return [`bool_and(${c} IS NULL OR ${numeric(c)}) FILTER (WHERE _n > ${described}) AND count(${c}) FILTER (WHERE _n > ${described}) > 0 AS ${id(`below_${i}`)}`, `bool_or(${c} IS NOT NULL AND NOT ${numeric(c)}) FILTER (WHERE _n = 1) AS ${id(`first_${i}`)}`, `any_value(${c}) FILTER (WHERE _n = 1) AS ${id(`v_${i}`)}`];
-  }).flat();
-  const r = await aggregate(engine, ['count(*) AS n', ...tests], sample).catch(() => undefined);
+  const numeric = (v: string) => `(TRY_CAST(replace(${v}, ',', '') AS DOUBLE) IS NOT NULL OR list_contains(${marks}, ${v}))`;
+  const sample = (columns: readonly number[]) => `(SELECT ${columns.map((i) => `${id(`c${i}`)}, `).join('')}row_number() OVER () AS _n FROM (SELECT * FROM ${rows} LIMIT ${SAMPLE_ROWS}))`;
+  // Asked of every column in one statement grouped by column, each row on its own (its position told).
+  // Qualtrics writes a third header line under its labels, each field the column's import id (`{"ImportId":"QID1"}`):
+  // the rows of numbers are then those after it, asked both ways.
+  const numbersAfter = (after: number, count: Count) => `bool_and(c IS NULL OR ${numeric('c')}) FILTER (WHERE _n > ${after}) AND ${count(`c IS NOT NULL AND _n > ${after}`)} > 0`;
+  const tests = (count: Count) => [
+    { name: 'ids', sql: `bool_and(c IS NULL OR starts_with(c, '{"ImportId":')) FILTER (WHERE _n = 2)` },
+    { name: 'id', sql: count(`_n = 2 AND starts_with(c, '{"ImportId":')`) },
+    { name: 'below1', sql: numbersAfter(1, count) },
+    { name: 'below2', sql: numbersAfter(2, count) },
+    { name: 'first', sql: `bool_or(c IS NOT NULL AND NOT ${numeric('c')}) FILTER (WHERE _n = 1)` },
+    { name: 'v', sql: 'any_value(c) FILTER (WHERE _n = 1)' },
+  ];
+  const all = Array.from({ length: columns }, (_, i) => i);
+  const r = await columnAggregates(engine, all, sample, tests, { keep: '_n' }).catch(() => undefined);
   if (!r || Number(r['n']) < 3) return undefined;
-  const below = Array.from({ length: columns }, (_, i) => i).filter((i) => r[`below_${i}`] === true);
+  const described = all.every((i) => r[`ids_${i}`] === true) && Number(r['id_0']) === 1 ? 2 : 1;
+  const below = all.filter((i) => r[`below${described}_${i}`] === true);
   const labelled = below.filter((i) => r[`first_${i}`] === true);
   // One column of numbers (a Census table of one figure: `GEO_ID,NAME,P1_001N`) tells it only when the whole first row is labels.
-  const labels = Array.from({ length: columns }, (_, i) => r[`first_${i}`] === true).every(Boolean) && labelled.every((i) => /\p{L}/u.test(String(r[`v_${i}`])));
+  const labels = all.every((i) => r[`first_${i}`] === true) && labelled.every((i) => /\p{L}/u.test(String(r[`v_${i}`])));
   if ((labelled.length < 2 && !(labelled.length === 1 && labels)) || labelled.length * 2 <= below.length) return undefined;
-  return { labels: Array.from({ length: columns }, (_, i) => String(r[`v_${i}`] ?? '')), rows: described };
+  return { labels: all.map((i) => String(r[`v_${i}`] ?? '')), rows: described };
 }
 
 

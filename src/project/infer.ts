@@ -15,10 +15,11 @@ import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { unlikelyKeys } from './infer-key.js';
 import { ninesForMissing } from './infer-nines.js';
 import { aggregate, textReader } from './infer-sql.js';
+import { columnAggregates, countRows, fieldTests } from './infer-columns.js';
 import { refuseHeader } from './header-refusal.js';
 import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
 import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, oneDateOrder, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
-import { decimalSeparatorOf, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
+import { decimalSeparatorOf, failing, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
 import type { ColumnType } from './types.js';
@@ -81,16 +82,15 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
   // Lines of notes after the data (`Source: ONS...`, the first field alone) and the header repeated
   // inside the data (two exports joined) are left out of the typing: the run quarantines them.
   const { footerRows, wholeFooterRows, tailRows, repeatedHeaders, reportRows, emptyRows, emptyAmong, sumRowFilled, typed } = await notesAndHeaders(engine, every, fields, described?.rows ?? 0);
-  const tokens = `(${NULL_TOKENS.map(str).join(', ')})`;
-  const marks = `(${STATISTICS_MARKS.map(str).join(', ')})`;
-  // Each field without its spellings of missing, `v<i>`, computed once per row: the tests below read it a dozen times.
+  // Each field without its spellings of missing, `v<i>` (`v` of columnAggregates), computed once per row (or distinct field): the tests read it a dozen times.
   // (list_contains, not IN: DuckDB makes a join of each IN list, hundreds of them for a wide file.)
   const missing = `[${[...NULL_TOKENS, ...STATISTICS_MARKS].map(str).join(', ')}]`;
   // The rows of the columns a statement reads, from the file (those repeating the header, and empty ones, are told by all of them).
   const rowsOf = (columns: readonly number[]) => typed(repeatedHeaders || reportRows || emptyAmong ? every : everyOf(reader, columns));
-  const source = (columns: readonly number[]) => `(SELECT ${columns.map((i) => `${id(`c${i}`)}, CASE WHEN list_contains(${missing}, ${id(`c${i}`)}) THEN NULL ELSE ${asRead(id(`c${i}`))} END AS ${id(`v${i}`)}`).join(', ') || '1'} FROM ${rowsOf(columns)})`;
+  const asValue = (c: string) => `CASE WHEN list_contains(${missing}, ${c}) THEN NULL ELSE ${asRead(c)} END`;
+  const source = (columns: readonly number[]) => `(SELECT ${columns.map((i) => `${id(`c${i}`)}, ${asValue(id(`c${i}`))} AS ${id(`v${i}`)}`).join(', ') || '1'} FROM ${rowsOf(columns)})`;
   const value = (i: number) => id(`v${i}`);
-  const fails = (i: number, test: string) => `count(*) FILTER (WHERE ${value(i)} IS NOT NULL AND (${test}) IS NULL)`;
+  const fails = (i: number, test: string) => failing(value(i), countRows)(test);
   // One count of failures per date or timestamp format: `df<j>_<i>`, `tf<j>_<i>` for column i.
   const formatTests = (i: number) =>
     [...DATE_FORMATS.map((f, j) => [`df${j}`, f] as const), ...TIMESTAMP_FORMATS.map((f, j) => [`tf${j}`, f] as const)].map(([key, f]) => ({
@@ -99,40 +99,40 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       sql: fails(i, f.includes('%Y') ? `CASE WHEN year(try_strptime(${value(i)}, ${str(f)})) >= 1000 THEN true END` : `try_strptime(${value(i)}, ${str(f)})`),
     }));
   const select = (tests: { alias: string; sql: string }[]) => tests.map((t) => `${t.sql} AS ${id(t.alias)}`);
-  const exprs: string[] = ['count(*) AS n'];
-  headers.forEach((_, i) => {
-    const c = id(`c${i}`);
-    const v = value(i);
-    exprs.push(
-      `count(${c}) AS ${id(`present_${i}`)}`,
-      `count(${v}) AS ${id(`values_${i}`)}`,
-      `count(DISTINCT ${c}) AS ${id(`distinct_${i}`)}`,
-      `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${tokens}) AS ${id(`tokens_${i}`)}`,
-      `string_agg(DISTINCT ${c}, chr(1)) FILTER (WHERE ${c} IN ${marks}) AS ${id(`marks_${i}`)}`,
-      // Eight digits of a day (GA4's `20240101`) in a column named as a date.
-      ...(dateNamed(names[i]!, fields[i]!) ? [`${fails(i, `CASE WHEN regexp_full_match(${v}, '(19|20)[0-9]{6}') THEN try_strptime(${v}, '%Y%m%d') END`)} AS ${id(`ymd_${i}`)}`] : []),
-      ...numberTests(v, i, fails, ID_LIKE.test(names[i]!)),
+  // Each column's counts, asked of its distinct values at once (see columnAggregates).
+  const row = await columnAggregates(engine, headers.map((_, i) => i), rowsOf, (count) => {
+    const [v, fails] = ['v', failing('v', count)];
+    return [
+      ...fieldTests(count),
+      // Eight digits of a day (GA4's `20240101`), of use in a column named as a date only.
+      { name: 'ymd', sql: fails(`CASE WHEN regexp_full_match(${v}, '(19|20)[0-9]{6}') THEN try_strptime(${v}, '%Y%m%d') END`) },
+      ...numberTests(v, count),
       // (0 and 1 among words: `True`, `0`, `false`, `1` in one column, as silver reads them. 0 and 1 alone are integers, tested first.)
-      `${fails(i, `CASE WHEN lower(${v}) IN (${[...BOOLEANS, '0', '1'].map(str).join(', ')}) THEN true END`)} AS ${id(`bool_${i}`)}`,
+      { name: 'bool', sql: fails(`CASE WHEN lower(${v}) IN (${[...BOOLEANS, '0', '1'].map(str).join(', ')}) THEN true END`) },
       // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
       // The year 1000 and later, as silver reads dates without a format: the cast reads "24-01-05" as the year 24.
-      `${fails(i, `CASE WHEN length(${v}) >= 8 AND TRY_CAST(${v} AS TIMESTAMP) IS NOT DISTINCT FROM TRY_CAST(${v} AS DATE) AND TRY_CAST(${v} AS DATE) >= DATE '1000-01-01' THEN true END`)} AS ${id(`date_${i}`)}`,
+      { name: 'date', sql: fails(`CASE WHEN length(${v}) >= 8 AND TRY_CAST(${v} AS TIMESTAMP) IS NOT DISTINCT FROM TRY_CAST(${v} AS DATE) AND TRY_CAST(${v} AS DATE) >= DATE '1000-01-01' THEN true END`) },
       // With a UTC offset after a space too (Shopify's `2024-03-11 15:37:00 -0500`), as silver reads it.
-      `${fails(i, `CASE WHEN length(${v}) >= 8 AND coalesce(TRY_CAST(${v} AS TIMESTAMP), ${offsetTimestamp(v)}) >= TIMESTAMP '1000-01-01' THEN true END`)} AS ${id(`ts_${i}`)}`,
-    );
+      { name: 'ts', sql: fails(`CASE WHEN length(${v}) >= 8 AND coalesce(TRY_CAST(${v} AS TIMESTAMP), ${offsetTimestamp(v)}) >= TIMESTAMP '1000-01-01' THEN true END`) },
+    ];
+  }, { value: asValue, onProgress });
+  // Tests of use for some columns only, as if not asked of the others.
+  headers.forEach((_, i) => {
+    if (!dateNamed(names[i]!, fields[i]!)) delete row[`ymd_${i}`];
+    if (!ID_LIKE.test(names[i]!)) delete row[`intz_${i}`];
   });
-  const row = await aggregate(engine, exprs, source, onProgress);
   // A column of one letter only ("N" for north, "F" for female) is no boolean: it needs both answers,
   // or words. Asked of the boolean columns only (a distinct count on every column cost a second of 3M rows).
   const booleans = headers.flatMap((_, i) => (Number(row[`values_${i}`]) > 0 && Number(row[`bool_${i}`]) === 0 ? [i] : []));
   // Statistics Canada's `F` is a mark beside numbers, and a boolean's false beside `T`: counted here as a spelling.
   const spelled = (i: number) => `CASE WHEN ${id(`c${i}`)} = 'F' THEN 'F' ELSE ${value(i)} END`;
-  Object.assign(row, await aggregate(engine, booleans.flatMap((i) => [`bool_and(length(${spelled(i)}) = 1) AS ${id(`letters_${i}`)}`, `count(DISTINCT lower(${spelled(i)})) AS ${id(`spellings_${i}`)}`, `min(${spelled(i)}) AS ${id(`lo_${i}`)}`, `max(${spelled(i)}) AS ${id(`hi_${i}`)}`]), source));
+  // One spelling whatever the case: the lowest and the highest the same (no DISTINCT: a hash table per column, megabytes each).
+  Object.assign(row, await aggregate(engine, booleans.flatMap((i) => [`bool_and(length(${spelled(i)}) = 1) AS ${id(`letters_${i}`)}`, `min(lower(${spelled(i)})) = max(lower(${spelled(i)})) AS ${id(`one_${i}`)}`, `min(${spelled(i)}) AS ${id(`lo_${i}`)}`, `max(${spelled(i)}) AS ${id(`hi_${i}`)}`]), source));
   // Unless it is PostgreSQL's `t` or `f` where another column of the file answers with both: Airbnb's `has_availability`,
   // `t` in every row, beside `instant_bookable`'s `t` and `f`. (Not `N` beside `Y` and `N`: north; nor `F`: female.)
   const letters = (i: number) => (row[`letters_${i}`] === true ? [String(row[`lo_${i}`]), String(row[`hi_${i}`])] : []);
   const postgres = booleans.some((i) => letters(i).join() === 'f,t');
-  const oneLetter = (i: number) => letters(i).length > 0 && Number(row[`spellings_${i}`]) === 1 && !(postgres && letters(i).every((l) => l === 't' || l === 'f'));
+  const oneLetter = (i: number) => letters(i).length > 0 && row[`one_${i}`] === true && !(postgres && letters(i).every((l) => l === 't' || l === 'f'));
   const firstRows = (columns: readonly number[]) => `(SELECT * FROM ${source(columns)} LIMIT ${FORMAT_SAMPLE_ROWS})`;
   const typeless = (readings: string[]) =>
     headers.flatMap((_, i) => {
@@ -140,7 +140,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       return readings.some(ok) || Number(row[`values_${i}`]) === 0 ? [] : [i];
     });
   // Amounts with a currency or percent sign: numbers of that unit (`unit: "$"`).
-  const units = await unitColumns((selects, from) => aggregate(engine, selects, from, onProgress), typeless(['int', 'num', 'numc', 'nump', 'bool', 'date', 'ts']), value, fails, source, firstRows, row);
+  const units = await unitColumns((selects, from) => aggregate(engine, selects, from, onProgress), typeless(['int', 'num', 'numc', 'nump', 'bool', 'date', 'ts']), value, source, firstRows, row);
   // The dozens of date and timestamp formats are tried only on the columns that have no type yet: first on the
   // file's first rows, then on every row for the formats that read all of those. Trying them all on
   // every value of every column took minutes on a file of millions of rows.
@@ -177,7 +177,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       engine,
       twoWays.flatMap((i) => [
         readsTwoWays(i),
-        `count(*) FILTER (WHERE regexp_matches(${value(i)}, '^\\s*(1[3-9]|2[0-9]|3[01])[/.-]')) AS ${id(`dayfirst_${i}`)}`,
+        `${countRows(`regexp_matches(${value(i)}, '^\\s*(1[3-9]|2[0-9]|3[01])[/.-]')`)} AS ${id(`dayfirst_${i}`)}`,
       ]),
       source,
     ),
