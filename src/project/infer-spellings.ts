@@ -43,14 +43,15 @@ export const dateNamed = (name: string, header: string) => DATE_NAME.test(name) 
 /** And Lichess' (PGN's) `2024.01.31`. */
 export const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d', '%d/%m/%y', '%m/%d/%y', '%d.%m.%y', '%Y.%m.%d'];
 /**
- * And dates with an English month name ("Jan 1 2000", "01-Jan-2020", "March 5, 2024"), without a time of day;
+ * And dates with an English month name ("Jan 1 2000", "01-Jan-2020", "March 5, 2024"), with their day
+ * of the week too ("Monday, August 19, 2024", as a spreadsheet's long date; "Mon, 19 Aug 2024"), without a time of day;
  * and as Japanese and Chinese (`2024年1月16日`) and Korean (`2024년 1월 16일`) write them.
  */
-export const DATE_FORMATS = [...NUMERIC_DATE_FORMATS, '%b %d %Y', '%b %d, %Y', '%d %b %Y', '%d-%b-%Y', '%B %d %Y', '%B %d, %Y', '%d %B %Y', '%d/%b/%y', '%d/%b/%Y', '%Y年%m月%d日', '%Y년 %m월 %d일'];
+export const DATE_FORMATS = [...NUMERIC_DATE_FORMATS, '%b %d %Y', '%b %d, %Y', '%d %b %Y', '%d-%b-%Y', '%B %d %Y', '%B %d, %Y', '%d %B %Y', '%d/%b/%y', '%d/%b/%Y', '%A, %B %d, %Y', '%a, %b %d, %Y', '%A, %d %B %Y', '%a, %d %b %Y', '%Y年%m月%d日', '%Y년 %m월 %d일'];
 const TIME_SUFFIXES = [' %H:%M:%S', ' %H:%M', 'T%H:%M:%S', ' %I:%M:%S %p', ' %I:%M %p'];
 // And Jira's `01/Mar/24 10:15 AM`.
 // And month names with a time: Strava's `Jan 5, 2024, 7:12:00 AM`, `5 Jan 2024 07:12:00`.
-export const TIMESTAMP_FORMATS = [...NUMERIC_DATE_FORMATS.filter((f) => f !== '%Y%m%d').flatMap((d) => TIME_SUFFIXES.map((t) => `${d}${t}`)), '%d/%b/%y %I:%M %p', '%d/%b/%y %H:%M', '%b %d, %Y, %I:%M:%S %p', '%b %d, %Y %I:%M:%S %p', '%d %b %Y %H:%M:%S', '%d %b %Y %H:%M'];
+export const TIMESTAMP_FORMATS = [...NUMERIC_DATE_FORMATS.filter((f) => f !== '%Y%m%d').flatMap((d) => TIME_SUFFIXES.map((t) => `${d}${t}`)), '%d/%b/%y %I:%M %p', '%d/%b/%y %H:%M', '%b %d, %Y, %I:%M:%S %p', '%b %d, %Y %I:%M:%S %p', '%d %b %Y %H:%M:%S', '%d %b %Y %H:%M', '%a, %d %b %Y %H:%M:%S', '%a, %d %b %Y %H:%M'];
 /**
  * SQL: the value starts with a zero followed by a digit ("00501", "0612"): a code (a ZIP code, a phone
  * or account number) whose zeros a number would drop. Such a column stays text.

@@ -68,6 +68,13 @@ describe('inferCsv', () => {
     assert.deepEqual([c['day']!.type, c['day']!.format], ['date', '%b %d %Y']);
   });
 
+  test("dates with their day of the week (a spreadsheet's long date, RFC 2822's) are dates, one reading", async () => {
+    const c = await infer('long-dates.csv', ['id,published,sent,at', '1,"Monday, August 19, 2024","Mon, 19 Aug 2024","Thu, 5 Sep 2024 14:30:00"', '2,"Thursday, September 5, 2024","Thu, 5 Sep 2024","Mon, 19 Aug 2024 09:05:00"']);
+    assert.deepEqual([c['published']!.type, c['published']!.format, c['published']!.ambiguousWith], ['date', '%A, %B %d, %Y', undefined]);
+    assert.deepEqual([c['sent']!.type, c['sent']!.format, c['sent']!.ambiguousWith], ['date', '%a, %d %b %Y', undefined]);
+    assert.deepEqual([c['at']!.type, c['at']!.format], ['timestamp', '%a, %d %b %Y %H:%M:%S']);
+  });
+
   test('a column named as a code (zip, fips, phone number) stays text without a leading zero in this file; a count named so is a number', async () => {
     const c = await infer('fips.csv', ['county_fips,zip_code,phone_number,code_commune,phone_calls,status', '36061,10001,5551234,75056,3,1', '6037,90210,5559876,13055,5,2']);
     for (const name of ['county_fips', 'zip_code', 'phone_number', 'code_commune']) assert.deepEqual([c[name]!.type, c[name]!.code], ['text', true], name);

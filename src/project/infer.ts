@@ -220,8 +220,10 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
     else if (dateFormats.length) {
       type = 'date';
       format = dateFormats[0];
-      // Another reading of day and month ("%d/%m" against "%m/%d"); "%b" and "%B" both read "May".
-      ambiguousWith = dateFormats.find((f) => f.replace('%B', '%b') !== format!.replace('%B', '%b'));
+      // Another reading of day and month ("%d/%m" against "%m/%d").
+      // (Names long or short, "%B" and "%b" both read "May", "%A" and "%a" both "Mon": not another reading.)
+      const read = (f: string) => f.replace('%B', '%b').replace('%A', '%a');
+      ambiguousWith = dateFormats.find((f) => read(f) !== read(format!));
     } else if (ok('dm')) {
       // Two ways (ISO and day first), no format: day first is proven by a day past 12, else it may be month first.
       type = 'date';
