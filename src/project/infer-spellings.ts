@@ -41,6 +41,8 @@ const DATE_HEADER = /(日|日付|日期|날짜|일자)$/u;
 export const dateNamed = (name: string, header: string) => DATE_NAME.test(name) || DATE_HEADER.test(header.trim());
 /** With a two-digit year too ("01/05/24"), which %Y would read as the year 24. */
 /** And Lichess' (PGN's) `2024.01.31`. */
+/** Periods written as text that sort as time does: a year and its quarter, half, month or ISO week (`2014Q1`, `2014-Q1`, `2024-01`, `2024M01`, `2024-W05`, `2024H1`). */
+export const PERIOD_TEXT = '(19|20)[0-9]{2}[-/ ]?(Q[1-4]|H[12]|M?(0[1-9]|1[0-2])|W(0[1-9]|[1-4][0-9]|5[0-3]))';
 export const NUMERIC_DATE_FORMATS = ['%d/%m/%Y', '%m/%d/%Y', '%Y/%m/%d', '%d.%m.%Y', '%d-%m-%Y', '%m-%d-%Y', '%Y%m%d', '%d/%m/%y', '%m/%d/%y', '%d.%m.%y', '%Y.%m.%d'];
 /**
  * And dates with an English month name ("Jan 1 2000", "01-Jan-2020", "March 5, 2024"), with their day

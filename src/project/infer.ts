@@ -18,7 +18,7 @@ import { aggregate, textReader } from './infer-sql.js';
 import { columnAggregates, countRows, fieldTests } from './infer-columns.js';
 import { refuseHeader } from './header-refusal.js';
 import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
-import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, oneDateOrder, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
+import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, oneDateOrder, PERIOD_TEXT, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, failing, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
@@ -106,6 +106,8 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       ...fieldTests(count),
       // Eight digits of a day (GA4's `20240101`), of use in a column named as a date only.
       { name: 'ymd', sql: fails(`CASE WHEN regexp_full_match(${v}, '(19|20)[0-9]{6}') THEN try_strptime(${v}, '%Y%m%d') END`) },
+      // A period written as text that sorts as time does (`2014Q1`, `2014-Q1`, `2024-01`, `2024M01`, `2024-W05`, `2024H1`): a series' x.
+      { name: 'period', sql: fails(`CASE WHEN regexp_full_match(${v}, '${PERIOD_TEXT}') THEN true END`) },
       ...numberTests(v, count),
       // (0 and 1 among words: `True`, `0`, `false`, `1` in one column, as silver reads them. 0 and 1 alone are integers, tested first.)
       { name: 'bool', sql: fails(`CASE WHEN lower(${v}) IN (${[...BOOLEANS, '0', '1'].map(str).join(', ')}) THEN true END`) },
@@ -259,6 +261,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       ...(format ? { format } : {}),
       ...(ambiguousWith ? { ambiguousWith } : {}),
       ...(code ? { code } : {}),
+      ...(type === 'text' && ok('period') ? { period: true as const } : {}),
       ...(nearly ? { nearly } : {}),
       ...(units.has(i) && type !== 'text' ? { unit: units.get(i)! } : {}),
       ...(columnNulls.length ? { nullValues: columnNulls } : {}),

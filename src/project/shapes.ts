@@ -84,7 +84,8 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     const ambiguousWith = dates && !same ? (x.ambiguousWith ?? y.ambiguousWith) : undefined;
     // Statistics marks are missing in a column of numbers or dates, values of a text one.
     const nullValues = type === 'text' ? [] : [...new Set([...(x.nullValues ?? []), ...(y.nullValues ?? [])])].sort();
-    return { ...(same ? x : rest), type, ...(scale !== undefined ? { scale } : {}), ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
+    const { period: _period, ...kept } = same ? x : rest;
+    return { ...kept, ...(x.period && y.period ? { period: true as const } : {}), type, ...(scale !== undefined ? { scale } : {}), ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
   });
   // A spelling one file leaves missing in a number column and another has as a value of a text column.
   const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();

@@ -147,3 +147,13 @@ test("a kind of thing before an identifier that repeats (Superstore's Segment, n
   const store = await shape('superstore', ['Row ID,Order ID,Customer ID,Segment,Sales', ...rows(120, (i) => `${i + 1},CA-2016-${100000 + Math.floor(i / 2)},CG-${12520 + (i % 40)},${['Consumer', 'Corporate', 'Home Office'][i % 3]},${(10 + i * 3.7).toFixed(4)}`)]);
   assert.equal(starterKpi([store]).id, 'superstore_by_segment');
 });
+
+test('a quarterly series written as text (2014Q1) beside its fiscal year: the measure over the quarter, not rows per year', async () => {
+  const gdp = await shape('gdp', ['period,fiscal_year,gdp', ...rows(40, (i) => `${2014 + Math.floor(i / 4)}Q${1 + (i % 4)},FY${2014 + Math.floor((i + 1) / 4)},${(17000 + i * 55.5).toFixed(1)}`)]);
+  assert.equal(gdp.csv.columns.find((c) => c.name === 'period')?.period, true);
+  assert.equal(gdp.csv.columns.find((c) => c.name === 'fiscal_year')?.period, undefined);
+  const kpi = starterKpi([gdp]);
+  assert.equal(kpi.id, 'gdp_by_period');
+  assert.match(kpi.yaml, /^ {2}period: \{ type: string, label: period \}$/m);
+  assert.match(kpi.yaml, /^chart: \{ type: line, x: period, y: \[gdp\] \}\nrange: period$/m);
+});

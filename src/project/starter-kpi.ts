@@ -111,8 +111,15 @@ function textGroup(s: Shape): Starter | undefined {
   return col && groupKpi(s, col, q(col.name));
 }
 
-/** Each row one date's figures: no key of its own (an order's id would make the date unique by chance), a unique date, a measure. */
-const isSeries = (s: Shape) => !keyOf(s.csv).length && s.csv.columns.some((c) => isDate(c) && c.unique) && measureOf(s.csv) !== undefined;
+/** The column a series is drawn over: a unique date or timestamp, else a unique period written as text (`2014Q1`). */
+const seriesX = (csv: InferredCsv) => csv.columns.find((c) => isDate(c) && c.unique) ?? csv.columns.find((c) => c.period && c.unique);
+
+/** Each row one date's figures: no key but that date (an order's id would make the date unique by chance), and a measure. */
+function isSeries(s: Shape): boolean {
+  const x = seriesX(s.csv);
+  const key = keyOf(s.csv);
+  return x !== undefined && (key.length === 0 || key.join() === x.name) && measureOf(s.csv) !== undefined;
+}
 
 /** A boolean of both values: rows per true and false. */
 function booleanGroup(s: Shape): Starter | undefined {
@@ -127,7 +134,7 @@ function manyValues(s: Shape): Starter | undefined {
 }
 
 /** A line over days, its x a date column (ranged) and its y the columns after it. */
-function lineKpi(id: string, title: string, description: string, sql: string[], x: { name: string; label: string }, ys: { name: string; type: string; label: string }[]): Starter {
+function lineKpi(id: string, title: string, description: string, sql: string[], x: { name: string; label: string; type?: 'string' }, ys: { name: string; type: string; label: string }[]): Starter {
   return {
     id: kpiId(id),
     yaml: [
@@ -136,7 +143,7 @@ function lineKpi(id: string, title: string, description: string, sql: string[], 
       'sql: |',
       ...sql.map((line) => `  ${line}`),
       'columns:',
-      `  ${x.name}: { type: date, label: ${x.label} }`,
+      `  ${x.name}: { type: ${x.type ?? 'date'}, label: ${x.label} }`,
       ...ys.map((y) => `  ${y.name}: { type: ${y.type}, label: ${y.label} }`),
       `chart: { type: line, x: ${x.name}, y: [${ys.map((y) => y.name).join(', ')}] }`,
       `range: ${x.name}`,
@@ -147,14 +154,14 @@ function lineKpi(id: string, title: string, description: string, sql: string[], 
 
 /** A series (FRED's): each row one date's figure. Timestamps unique (a reading a minute) are averaged per day. */
 function series(s: Shape): Starter | undefined {
-  const date = s.csv.columns.find((c) => isDate(c) && c.unique);
+  const date = seriesX(s.csv);
   const measure = measureOf(s.csv);
   if (s.csv.rows < 2 || !date || !measure) return undefined;
   const [d, m, from] = [q(date.name), q(measure.name), `FROM ${q(s.name)}`];
   const what = measure.header.trim() || measure.name;
-  const x = { name: date.name, label: label(date) };
+  const x = { name: date.name, label: label(date), ...(date.period ? { type: 'string' as const } : {}) };
   const prefix = `${s.name}_${measure.name === s.name ? '' : `${measure.name}_`}`;
-  if (date.type === 'date') {
+  if (date.type !== 'timestamp') {
     const sql = [`SELECT ${d}, ${measureSql(measure)}`, from, `WHERE ${m} IS NOT NULL`, 'ORDER BY 1'];
     return lineKpi(`${prefix}by_${date.name}`, `${s.name}: ${what} per ${date.header.trim() || date.name}`, `${measure.name} per ${date.name}, from ${s.name}.`, sql, x, [{ name: measure.name, type: 'number', label: label(measure) }]);
   }
@@ -200,7 +207,7 @@ function panel(s: Shape): Starter | undefined {
   const pair = s.csv.pairKey?.map((name) => s.csv.columns.find((c) => c.name === name)!);
   const measure = measureOf(s.csv);
   if (!pair || !measure) return undefined;
-  const isPeriod = (c: InferredColumn) => isDate(c) || ((c.type === 'integer' || c.type === 'text') && PERIOD_NAME.test(c.name));
+  const isPeriod = (c: InferredColumn) => isDate(c) || c.period === true || ((c.type === 'integer' || c.type === 'text') && PERIOD_NAME.test(c.name));
   const period = pair.find(isPeriod);
   const col = pair.find((c) => c !== period && c.type === 'text' && !isRowNumber(c));
   if (!period || !col) return undefined;
