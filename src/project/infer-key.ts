@@ -9,7 +9,7 @@ import { isRowNumber, keyOf } from './init-yaml.js';
 /** A column that numbers the rows of something else: GTFS's `stop_sequence`, an order's line, Olist's `order_item_id`. */
 const PART_LIKE = /(^|_)(seq|sequence|line|item|position|pos)($|_)/;
 /** A column that tells which period a figure is of: a panel's year, Eurostat's `time_period`. */
-const PERIOD_LIKE = /(^|_)(year|month|quarter|week|date|day|period)$/;
+export const PERIOD_LIKE = /(^|_)(year|month|quarter|week|date|day|period)$/;
 /** The largest number of a part: an order's lines, a trip's stops. */
 const MAX_PART = 1000;
 

@@ -1,6 +1,7 @@
 import type { InferredColumn, InferredCsv } from './inferred.js';
 import { RESERVED_PARAMETERS } from './load.js';
 import { ID_LIKE } from './infer-spellings.js';
+import { PERIOD_LIKE } from './infer-key.js';
 import { isRowNumber, keyOf, yamlText } from './init-yaml.js';
 
 /**
@@ -29,8 +30,6 @@ const NOTE = 'A starter KPI: edit it or add others beside it.';
 const NOT_MEASURE = /(^|_)(lat|latitude|lon|lng|long|longitude|year|yr|month|quarter|week|day|hour|minute)($|_)|(?<!pa)id$/;
 /** A column named after a year (the World Bank's `c_2022`): of several as full, the latest is the one to show. */
 const YEAR_NAME = /(?:^|_)((?:19|20)\d\d)$/;
-/** A column of periods by its name, where it is not a date: `year`, `fiscal_year`, Eurostat's `time_period`. */
-const PERIOD_NAME = /(^|_)(year|yr|period|quarter|month|week)($|_)/;
 /** Of more distinct days than this, a date is counted per month: a day's count would be a comb. */
 const MAX_DAYS = 100;
 
@@ -201,13 +200,13 @@ function labelled(s: Shape): Starter | undefined {
 
 /**
  * A panel: a label and a period unique together (OWID's `Entity,Year`, Gapminder's `country,year`, a
- * store's sales per day) and a measure. Its value per label in the latest period where it has one.
+ * store's sales per day) and a measure. Its value per label in the latest period that half the fullest one's figures fill.
  */
 function panel(s: Shape): Starter | undefined {
   const pair = s.csv.pairKey?.map((name) => s.csv.columns.find((c) => c.name === name)!);
   const measure = measureOf(s.csv);
   if (!pair || !measure) return undefined;
-  const isPeriod = (c: InferredColumn) => isDate(c) || c.period === true || ((c.type === 'integer' || c.type === 'text') && PERIOD_NAME.test(c.name));
+  const isPeriod = (c: InferredColumn) => isDate(c) || c.period === true || ((c.type === 'integer' || c.type === 'text') && PERIOD_LIKE.test(c.name));
   const period = pair.find(isPeriod);
   const col = pair.find((c) => c !== period && c.type === 'text' && !isRowNumber(c));
   if (!period || !col) return undefined;
