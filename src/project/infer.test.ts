@@ -89,6 +89,16 @@ describe('inferCsv', () => {
     assert.deepEqual([d['day']!.format, d['day']!.ambiguousWith], ['%d/%m/%Y', '%m/%d/%Y']);
   });
 
+  test('a month of daily figures or a week of log written month first (days 1 to 12 only) is read so, not as one day of twelve months', async () => {
+    const c = await infer('march.csv', ['order_id,order_date', ...Array.from({ length: 24 }, (_, i) => `${i},03/${String((i % 12) + 1).padStart(2, '0')}/2024`)]);
+    assert.deepEqual([c['order_date']!.format, c['order_date']!.ambiguousWith], ['%m/%d/%Y', '%d/%m/%Y']);
+    const log = await infer('log.csv', ['id,logged', ...Array.from({ length: 14 }, (_, i) => `${i},03/0${(i % 7) + 1}/2024 ${String(i).padStart(2, '0')}:15:00`)]);
+    assert.deepEqual([log['logged']!.type, log['logged']!.format, log['logged']!.ambiguousWith], ['timestamp', '%m/%d/%Y %H:%M:%S', '%d/%m/%Y %H:%M:%S']);
+    // Written day first, the same days keep their reading: the one month is March's either way round.
+    const uk = await infer('uk.csv', ['id,day', ...Array.from({ length: 12 }, (_, i) => `${i},${String(i + 1).padStart(2, '0')}/03/2024`)]);
+    assert.deepEqual([uk['day']!.format, uk['day']!.ambiguousWith], ['%d/%m/%Y', '%m/%d/%Y']);
+  });
+
   test('booleans written 0, 1, True and False in one column are booleans; 0 and 1 alone integers', async () => {
     const c = await infer('iot.csv', ['id,door,flag', '1,True,0', '2,0,1', '3,false,1', '4,1,0']);
     assert.deepEqual([c['door']!.type, c['flag']!.type], ['boolean', 'integer']);

@@ -15,6 +15,7 @@ import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
 import { unlikelyKeys } from './infer-key.js';
 import { ninesForMissing } from './infer-nines.js';
 import { aggregate, textReader } from './infer-sql.js';
+import { pointedReading, readingTests } from './infer-date-readings.js';
 import { columnAggregates, countRows, fieldTests } from './infer-columns.js';
 import { refuseHeader } from './header-refusal.js';
 import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
@@ -159,11 +160,9 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
     const full = await aggregate(engine, select(candidates), source, onProgress);
     for (const t of candidates) row[t.alias] = full[t.alias] ?? 1;
   }
-  // Monthly figures written month first (`02/01/2015` for 1 February) read day first too, every date in
-  // January: of two readings, the one putting every date on the 1st of its month is the one meant.
   const readings = (i: number) => DATE_FORMATS.flatMap((f, j) => (Number(row[`values_${i}`]) > 0 && Number(row[`df${j}_${i}`]) === 0 ? [j] : []));
-  const twoReadings = headers.flatMap((_, i) => (readings(i).length > 1 ? [i] : []));
-  Object.assign(row, await aggregate(engine, twoReadings.flatMap((i) => readings(i).map((j) => `bool_and(day(try_strptime(${value(i)}, ${str(DATE_FORMATS[j]!)})) = 1) AS ${id(`first_${j}_${i}`)}`)), source));
+  // What the dates of a column read two ways (`03/01/2024`) say of the reading meant (pointedReading).
+  Object.assign(row, await aggregate(engine, readingTests(headers.length, row, value), source));
   // Dates written two ways in one column (ISO in one month's export, day first in another's): no one
   // format reads them all; silver's reading without a format does (ISO, then day first), as `dm_<i>` says.
   const asSilverReadsDates = (v: string) => typedExpr(v, { type: 'date', required: false, personal: false }, v);
@@ -202,10 +201,8 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
     let ambiguousWith: string | undefined;
     let code = false;
     const dateFormats = DATE_FORMATS.filter((_, j) => ok(`df${j}`));
-    const firstOfMonth = dateFormats.filter((f) => row[`first_${DATE_FORMATS.indexOf(f)}_${i}`] === true);
-    // Not in a file written the European way (`;` between fields, decimal commas), where dates are day first:
-    // its days 1 to 9 of January read month first as the 1st of nine months.
-    if (firstOfMonth.length === 1 && dateFormats.length > 1 && !european) dateFormats.sort((a, b) => Number(b === firstOfMonth[0]) - Number(a === firstOfMonth[0]));
+    const pointed = pointedReading(dateFormats, 'date', i, row, european);
+    if (pointed) dateFormats.sort((a, b) => Number(b === pointed) - Number(a === pointed));
     const tsFormats = TIMESTAMP_FORMATS.filter((_, j) => ok(`tf${j}`));
     // A code written in digits (a ZIP, FIPS or phone number): text, so that a later file's `01001` keeps its zero.
     if (ok('int') && CODE_NAME.test(names[i]!)) code = true;
@@ -236,6 +233,8 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       ambiguousWith = tsFormats.find((f) => f.split(' ')[0] !== format!.split(' ')[0] && f.slice(f.indexOf(' ')) === format!.slice(format!.indexOf(' ')));
       // A 12-hour clock (`09/05/2015 01:30:00 PM`, Chicago's and most US exports) goes with dates month first.
       if (ambiguousWith?.startsWith('%m/%d') && format?.startsWith('%d/%m') && format.endsWith('%p')) [format, ambiguousWith] = [ambiguousWith, format];
+      // Unless the times themselves say which (a week's log all in one month).
+      if (ambiguousWith && pointedReading([format!, ambiguousWith], 'timestamp', i, row, european) === ambiguousWith) [format, ambiguousWith] = [ambiguousWith, format];
     }
     const found = row[`tokens_${i}`];
     // A spelling of "missing" counts only where the other values have a type of their own.
