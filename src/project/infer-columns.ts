@@ -67,8 +67,8 @@ export async function columnAggregates(engine: Engine, columns: readonly number[
 
 /**
  * What the typing reads of every field (see columnAggregates, grouped by distinct field): the fields
- * (`present`), the values (`values`, `v` not null), the distinct fields (`distinct`), and the spellings of
- * missing (`tokens`) and statistics marks (`marks`) written, joined by chr(1), null when none.
+ * (`present`), the values (`values`, `v` not null), the distinct fields (`distinct`), the spellings of
+ * missing (`tokens`) and statistics marks (`marks`) written, joined by chr(1), null when none, and the `T`s (`trace`).
  */
 export function fieldTests(count: Count): ColumnTest[] {
   const among = (list: readonly string[]) => `list_contains([${list.map(str).join(', ')}], c)`;
@@ -79,5 +79,7 @@ export function fieldTests(count: Count): ColumnTest[] {
     // Sorted: the same definitions whatever order the hash table gives them in.
     { name: 'tokens', sql: `string_agg(c, chr(1) ORDER BY c) FILTER (WHERE ${among(NULL_TOKENS)})` },
     { name: 'marks', sql: `string_agg(c, chr(1) ORDER BY c) FILTER (WHERE ${among(STATISTICS_MARKS)})` },
+    // NOAA's `T`, a trace of rain or snow among figures (tracedType).
+    { name: 'trace', sql: count(`c = 'T'`) },
   ];
 }

@@ -15,6 +15,18 @@ export function nearlyTyped(failing: (test: string) => number, values: number, s
 }
 
 /**
+ * NOAA's `T` among a column's figures, `M` (missing) beside them: a trace of rain or snow, too little to
+ * measure, no figure of its own. The type of the figures when the `T`s are all their other values, for
+ * the column to read them as missing (a `T` beside `F` alone is a boolean: it is no figure).
+ */
+export function tracedType(failing: (test: string) => number, values: number, separator: DecimalSeparator | undefined): 'integer' | 'number' | undefined {
+  const traces = failing('trace');
+  if (!(traces > 0 && traces < values)) return undefined;
+  if (failing('int') === traces) return 'integer';
+  return failing(separator === ',' ? 'numc' : 'num') === traces ? 'number' : undefined;
+}
+
+/**
  * Of the columns nearly of a type, those whose other values are one code without digits (`NR`): more
  * likely a mark of a missing figure than an error, named (`nearly.code`) so that the definition can
  * read it as missing. `value(i)`: column i's value in `source`.

@@ -26,6 +26,8 @@ export const STATISTICS_MARKS = [
   ...['F', 'nd', 'n.d.', ': c', ': z', ': u', ': n', ': b', ': e', ': p'],
   // Garmin's `--` for a figure a device did not record. (Not the Census' `N`: a column of `N` alone is a flag's no.)
   ...['--'],
+  // NOAA's `M` (missing) in its climate data (its `T`, a trace, see tracedType).
+  ...['M'],
   // Japan's e-Stat tables' `…` (not available), an ellipsis of one character.
   ...['\u2026'],
   // A spreadsheet's errors in place of a figure (a formula exported as its result).

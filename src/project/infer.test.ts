@@ -160,6 +160,11 @@ describe('inferCsv', () => {
     assert.deepEqual([statcan['value']!.type, statcan['value']!.nullValues], ['number', ['F']]);
     assert.deepEqual([statcan['flag']!.type, statcan['flag']!.nullValues], ['boolean', undefined]);
     assert.deepEqual([statcan['sex']!.type, statcan['sex']!.nullValues], ['text', undefined]);
+    // NOAA's climate data: `M` missing, `T` a trace of rain (10 % of the hours here, beyond a few errors); `T` alone beside `F` stays a boolean's.
+    const noaa = await infer('lcd.csv', ['STATION,DATE,HourlyDryBulbTemperature,HourlyPrecipitation,valid', ...Array.from({ length: 60 }, (_, i) => `72505394728,2024-01-01T${String(i % 24).padStart(2, '0')}:51:00,${i % 10 === 3 ? 'M' : 30 + (i % 7)},${['0.00', 'T', '0.02', 'M', '0.15'][i % 5]},${i % 3 ? 'T' : 'F'}`)]);
+    assert.deepEqual([noaa['hourly_dry_bulb_temperature']!.type, noaa['hourly_dry_bulb_temperature']!.nullValues], ['integer', ['M']]);
+    assert.deepEqual([noaa['hourly_precipitation']!.type, noaa['hourly_precipitation']!.nullValues, noaa['hourly_precipitation']!.complete], ['number', ['M', 'T'], false]);
+    assert.deepEqual([noaa['valid']!.type, noaa['valid']!.nullValues], ['boolean', undefined]);
     // A few values of one code among numbers: named, to read as missing if it marks one.
     const coded = await infer('coded.csv', ['ref_date,value', ...Array.from({ length: 120 }, (_, i) => `2024-${String(1 + (i % 12)).padStart(2, '0')},${i === 7 ? 'NR' : `${i}.5`}`)]);
     assert.deepEqual([coded['value']!.type, coded['value']!.nearly], ['text', { type: 'number', failing: 1, code: 'NR' }]);

@@ -18,7 +18,7 @@ import { aggregate, textReader } from './infer-sql.js';
 import { pointedReading, readingTests } from './infer-date-readings.js';
 import { columnAggregates, countRows, fieldTests } from './infer-columns.js';
 import { refuseHeader } from './header-refusal.js';
-import { markedNumbers, nameCodes, nearlyTyped } from './infer-nearly.js';
+import { markedNumbers, nameCodes, nearlyTyped, tracedType } from './infer-nearly.js';
 import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, oneDateOrder, PERIOD_TEXT, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, failing, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
@@ -204,6 +204,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
     const pointed = pointedReading(dateFormats, 'date', i, row, european);
     if (pointed) dateFormats.sort((a, b) => Number(b === pointed) - Number(a === pointed));
     const tsFormats = TIMESTAMP_FORMATS.filter((_, j) => ok(`tf${j}`));
+    const traced = tracedType(get, values, decimalSeparator);
     // A code written in digits (a ZIP, FIPS or phone number): text, so that a later file's `01001` keeps its zero.
     if (ok('int') && CODE_NAME.test(names[i]!)) code = true;
     else if (ok('int') && ok('ymd')) [type, format] = ['date', '%Y%m%d'];
@@ -213,6 +214,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       type = 'number';
       thousandsComma = true;
     }
+    else if (traced) type = traced;
     else if (ok('bool') && !oneLetter(i)) type = 'boolean';
     else if (ok('date')) type = 'date';
     else if (ok('ts')) type = 'timestamp';
@@ -248,9 +250,9 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
     const marked = row[`marks_${i}`];
     // In text, only `?` (UCI's data sets write it for unknown: `workclass` of `?`): no word, name or code is one.
     // A boolean column's `F` is false, no mark.
-    const columnNulls = typeof marked !== 'string' || type === 'boolean' ? [] : type === 'text' ? marked.split('\x01').filter((t) => t === '?') : marked.split('\x01').sort();
+    const columnNulls = [...(typeof marked !== 'string' || type === 'boolean' ? [] : type === 'text' ? marked.split('\x01').filter((t) => t === '?') : marked.split('\x01')), ...(type === traced ? ['T'] : [])].sort();
     if (type === 'text' && typeof marked === 'string') for (const t of marked.split('\x01')) if (t !== '?') textTokens.push({ value: t, column: names[i]! });
-    const complete = rows > 0 && get('present') === rows && (type === 'text' || values === rows);
+    const complete = rows > 0 && get('present') === rows && (type === 'text' || values === rows) && type !== traced;
     // Text for a few values only (`abc` among 3,000 dates): said, since declaring the type quarantines them.
     const nearly = type === 'text' && !code && values >= 20 ? nearlyTyped(get, values, decimalSeparator) : undefined;
     return {

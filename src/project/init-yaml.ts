@@ -179,6 +179,7 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
       ? `all but ${c.nearly.failing} of its values read as ${kind}, ${c.nearly.failing > 1 ? 'those being' : 'that one'} ${JSON.stringify(c.nearly.code)}: if it marks a missing value, declare type: ${c.nearly.type}, null_values: [${JSON.stringify(c.nearly.code)}]; if an error, type: ${c.nearly.type} alone, and the run quarantines ${c.nearly.failing > 1 ? 'those rows' : 'that row'}`
       : `all but ${c.nearly.failing} of its values read as ${kind}: if ${c.nearly.failing > 1 ? 'those are errors' : 'that one is an error'}, declare type: ${c.nearly.type}, and the run quarantines ${c.nearly.failing > 1 ? 'them' : 'it'}`;
   const nines = c.nines ? `${c.nines.value} in ${c.nines.rows} rows, far from every other value: read as missing (null_values); if it is a value, take it out` : '';
-  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, code, empty, nearly, nines, precise].filter(Boolean).join('; ');
+  const trace = c.type !== 'text' && c.nullValues?.includes('T') ? `"T" (NOAA's trace: too little to measure) read as missing` : '';
+  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }
