@@ -321,16 +321,19 @@ describe('datalake doctor', () => {
       assert.equal((await cli(['generate', '--clients', '10', '--achats', '50'], env)).code, 0);
       await fs.writeFile(path.join(dir, 'sources', 'Clientes 2024-01.csv'), 'id_client,nom\n1,A\n');
       await fs.writeFile(path.join(dir, 'sources', 'stock.csv'), 'sku,qty\n1,2\n');
+      // Named as nothing of the project, but with the header of its clients: a later export of them.
+      await fs.writeFile(path.join(dir, 'sources', 'crm_export.csv'), 'id_client,nom,email,date_inscription,pays\n1,A,a@b.c,2024-01-05,France\n');
       const r = await cli(['doctor'], env);
       assert.equal(r.code, 0, 'a warning, not a problem');
       const lines = r.stdout.split('\n').filter((l) => l.includes('matches no dataset'));
       assert.deepEqual(lines, [
         `  ⚠ sources        Clientes 2024-01.csv matches no dataset's files (clients*.csv, achats*.csv), so runs ignore it: to include it, add "Clientes 2024-01.csv" (or a glob matching it) to files: in datasets/clients.yml, or add a dataset for it (\`datalake init <folder> --from-csv ${path.join(dir, 'sources', 'Clientes 2024-01.csv')}\` drafts one)`,
+        `  ⚠ sources        crm_export.csv matches no dataset's files (clients*.csv, achats*.csv), so runs ignore it; its columns are exactly those of dataset clients: add "crm_export.csv" to files: in datasets/clients.yml (now clients*.csv) to load it there`,
         `  ⚠ sources        stock.csv matches no dataset's files (clients*.csv, achats*.csv), so runs ignore it: to include it, add "stock.csv" (or a glob matching it) to files: in the datasets/<name>.yml it belongs to, or add a dataset for it (\`datalake init <folder> --from-csv ${path.join(dir, 'sources', 'stock.csv')}\` drafts one)`,
       ]);
-      assert.match(r.stdout, /all good, 2 warning\(s\)/);
+      assert.match(r.stdout, /all good, 3 warning\(s\)/);
       const json = JSON.parse((await cli(['doctor', '--json'], env)).stdout) as { checks: { area: string; warning?: boolean; detail: string }[] };
-      assert.deepEqual(json.checks.filter((c) => c.warning && c.area === 'sources').map((c) => c.detail.split(' matches')[0]), ['Clientes 2024-01.csv', 'stock.csv']);
+      assert.deepEqual(json.checks.filter((c) => c.warning && c.area === 'sources').map((c) => c.detail.split(' matches')[0]), ['Clientes 2024-01.csv', 'crm_export.csv', 'stock.csv']);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
