@@ -67,6 +67,21 @@ test('events: timestamps that repeat and no text to group: rows per month, a lin
   ]);
 });
 
+test('Kaggle\'s store item demand (date, store, item, sales): the sales per month, summed, not rows', async () => {
+  // 120 days from 2013-01-01 (January to April), 2 stores × 3 items a day, sales = day + store + item: 6 × day + 21 a day.
+  const days = Array.from({ length: 120 }, (_, k) => new Date(Date.UTC(2013, 0, 1 + k)).toISOString().slice(0, 10));
+  const { id, yaml, rows } = await starterOf('train.csv', `date,store,item,sales\n${days.flatMap((d, k) => [1, 2].flatMap((s) => [1, 2, 3].map((it) => `${d},${s},${it},${k + s + it}\n`))).join('')}`);
+  assert.equal(id, 'train_sales_per_month');
+  assert.match(yaml, /^title: "train: sales per month"$/m);
+  const sum = (from: number, to: number) => Array.from({ length: to - from }, (_, j) => 6 * (from + j) + 21).reduce((a, b) => a + b, 0);
+  assert.deepEqual(rows, [
+    { month: '2013-01-01', sales: sum(0, 31) },
+    { month: '2013-02-01', sales: sum(31, 59) },
+    { month: '2013-03-01', sales: sum(59, 90) },
+    { month: '2013-04-01', sales: sum(90, 120) },
+  ]);
+});
+
 test('titanic: Sex, whose values repeat, as before', async () => {
   const { id, rows } = await starterOf('titanic.csv', `PassengerId,Survived,Pclass,Name,Sex,Age,Ticket,Fare\n${lines(40, (i) => `${i + 1},${i % 2},${1 + (i % 3)},"Person ${i}, Mr.",${i % 4 ? 'male' : 'female'},${20 + i},T${i % 30},${(7 + i * 1.5).toFixed(2)}`)}`);
   assert.equal(id, 'titanic_by_sex');

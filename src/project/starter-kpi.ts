@@ -14,7 +14,7 @@ import { isRowNumber, keyOf, yamlText } from './init-yaml.js';
  *    series (a file without a key of its own, a date unique in it and a measure: a Google Analytics
  *    export's days), whose text columns, a weather's kind or a session's `00:01:53`, are details of each day;
  * 3. a measure over a date unique in the rows (FRED's `DATE,GDP`): a line of the series;
- * 4. rows per day or per month of a date or timestamp (events, orders);
+ * 4. rows per day or per month of a date or timestamp (events, orders), or the sum of a measure named as an amount that adds up (sales);
  * 5. rows per value of a boolean;
  * 6. a measure per label, a name unique in the rows first (the World Bank's countries and their latest year), the 20 largest;
  * 7. rows per value of a text column of more than 1,000 values that repeat;
@@ -30,6 +30,8 @@ const NOTE = 'A starter KPI: edit it or add others beside it.';
 const NOT_MEASURE = /(^|_)(lat|latitude|lon|lng|long|longitude|year|yr|month|quarter|week|day|hour|minute)($|_)|(?<!pa)id$/;
 /** A column named after a year (the World Bank's `c_2022`): of several as full, the latest is the one to show. */
 const YEAR_NAME = /(?:^|_)((?:19|20)\d\d)$/;
+/** Names of amounts whose sum per period means something: sales, quantities, revenue, costs (in English, French, German, Spanish). */
+const SUMMABLE = /(^|_)(sales|amount|amt|qty|quantity|units|revenue|turnover|total|cost|costs|spend|profit|volume|montant|ca|quantite|betrag|menge|umsatz|importe|cantidad|ventas)($|_)/;
 /** Of more distinct days than this, a date is counted per month: a day's count would be a comb. */
 const MAX_DAYS = 100;
 
@@ -173,13 +175,23 @@ function rowsPerPeriod(s: Shape): Starter | undefined {
   const date = s.csv.columns.find((c) => isDate(c) && valuesOf(c) >= 2);
   if (!date) return undefined;
   const d = q(date.name);
-  const rows = { name: 'row_count', type: 'integer', label: 'Rows' };
   const where = [`FROM ${q(s.name)}`, `WHERE ${d} IS NOT NULL`, 'GROUP BY ALL', 'ORDER BY 1'];
+  // Sales per period rather than rows where the rows carry an amount that adds up (Kaggle's store and item demand).
+  const total = summable(s.csv);
+  const y = total ? { name: total.name, type: 'number', label: label(total) } : { name: 'row_count', type: 'integer', label: 'Rows' };
+  const figure = total ? `sum(${q(total.name)})::DOUBLE AS ${q(total.name)}` : 'count(*) AS row_count';
+  const [what, of, prefix] = total ? [total.header.trim() || total.name, `The sum of ${total.name} of ${s.name}`, `${s.name}_${total.name}`] : ['rows', `Rows of ${s.name}`, s.name];
   if (date.type === 'date' && !date.unique && date.distinct <= MAX_DAYS) {
-    return lineKpi(`${s.name}_per_${date.name}`, `${s.name}: rows per ${date.header.trim() || date.name}`, `Rows of ${s.name} per ${date.name}.`, [`SELECT ${d}, count(*) AS row_count`, ...where], { name: date.name, label: label(date) }, [rows]);
+    return lineKpi(`${prefix}_per_${date.name}`, `${s.name}: ${what} per ${date.header.trim() || date.name}`, `${of} per ${date.name}.`, [`SELECT ${d}, ${figure}`, ...where], { name: date.name, label: label(date) }, [y]);
   }
   // Named month, as the KPI's column: a dataset's own `month` column is no part of the output.
-  return lineKpi(`${s.name}_per_month`, `${s.name}: rows per month`, `Rows of ${s.name} per month of ${date.name} (its first day).`, [`SELECT date_trunc('month', ${d})::DATE AS month, count(*) AS row_count`, ...where], { name: 'month', label: 'Month' }, [rows]);
+  return lineKpi(`${prefix}_per_month`, `${s.name}: ${what} per month`, `${of} per month of ${date.name} (its first day).`, [`SELECT date_trunc('month', ${d})::DATE AS month, ${figure}`, ...where], { name: 'month', label: 'Month' }, [y]);
+}
+
+/** The measure, when it is named as an amount that adds up (sales, a quantity, revenue), not a reading (a temperature, a duration). */
+function summable(csv: InferredCsv): InferredColumn | undefined {
+  const measure = measureOf(csv);
+  return measure && SUMMABLE.test(measure.name) ? measure : undefined;
 }
 
 /** A measure per label unique in the rows (a country's name): the 20 largest. A label that repeats sums its rows. */
