@@ -588,6 +588,10 @@ describe('silver cleaning rules', () => {
     // A day-first file of days 1 to 11 with one typo: the typo alone quarantined (one value proves nothing).
     const early = await clean(spec, 'id,day\n1,01/03/2024\n2,05/03/2024\n3,11/03/2024\n4,03/13/2024\n');
     assert.deepEqual([early.rows.length, early.quarantine.map((q) => q['_reason'])], [3, ['invalid_date:day']]);
+    // A US day's export, most of it on 12/11 (12 November day first) and a few rows on 12/14: a few proofs, but
+    // every date in December read month first: it waits whole, its 12/11s loading as no other day.
+    const december = await clean(spec, `id,day\n${Array.from({ length: 38 }, (_, i) => `${i + 1},12/${i < 35 ? 11 : 14}/2010`).join('\n')}\n`);
+    assert.deepEqual([december.rows.length, new Set(december.quarantine.map((q) => q['_reason']))], [0, new Set(['dates_month_first:day'])]);
     // A time in a date column fails day first too: no proof of months first.
     const timed = await clean(spec, 'id,day\n1,01/03/2024\n2,05/03/2024 10:00\n3,11/03/2024\n4,06/03/2024 11:00\n');
     assert.deepEqual(timed.quarantine.map((q) => q['_reason']), ['invalid_date:day', 'invalid_date:day']);

@@ -31,8 +31,9 @@ export function slashOrder(column: ColumnSpec): Order | undefined {
  * Why a file must wait whole, when it writes its dates in the other order than its dataset reads them
  * (month first where the column reads day first, or day first where it reads month first): its
  * `03/13/2024` fails, while its `03/12/2024` would load as 3 December. Told when a fifth of the file's
- * dates at least (two or more) read in the other order and not in the column's, and no date read has a
- * day past 12: a typo (`03/13/2024` among days 1 to 11) is one value, quarantined alone. Undefined
+ * dates at least (two or more) read in the other order and not in the column's, or two or more and every
+ * date in one month read so, and no date read has a day past 12: a typo (`03/13/2024` among days 1 to 11)
+ * is one value, quarantined alone. Undefined
  * otherwise. `columns`: those with a slash order where a date failed (asked only then: this reads every
  * staged row, 70 ms of 2M).
  */
@@ -43,8 +44,10 @@ export async function datesInOtherOrder(engine: Engine, staged: string, spec: Da
   const reads = (c: string, order: Order) => `try_strptime(${dateText(raw(c))}, [${SPELLINGS[order].flatMap((f) => [f, f.replace('%Y', '%y')]).map(str).join(', ')}]) IS NOT NULL`;
   const proven = (c: string) => `(${slashed(c)} AND ${reads(c, OTHER[orderOf(c)])} AND NOT ${reads(c, orderOf(c))})`;
   const failed = (c: string) => `_reason = ${str(`invalid_date:${c}`)}`;
+  // The month of a proof, read in the other order (year × 12 + month), its lowest and highest.
+  const otherMonth = (c: string) => `(SELECT year(t) * 12 + month(t) FROM (SELECT try_strptime(${dateText(raw(c))}, [${SPELLINGS[OTHER[orderOf(c)]].flatMap((f) => [f, f.replace('%Y', '%y')]).map(str).join(', ')}]) AS t))`;
   const [proofs] = await engine.rows(
-    `SELECT ${columns.map((c, i) => `count(*) FILTER (WHERE ${failed(c)} AND ${proven(c)}) AS ${id(`p${i}`)}, count(*) FILTER (WHERE ${failed(c)}) AS ${id(`f${i}`)}, any_value(${raw(c)}) FILTER (WHERE ${failed(c)} AND ${proven(c)}) AS ${id(`v${i}`)}`).join(', ')}
+    `SELECT ${columns.map((c, i) => `count(*) FILTER (WHERE ${failed(c)} AND ${proven(c)}) AS ${id(`p${i}`)}, count(*) FILTER (WHERE ${failed(c)}) AS ${id(`f${i}`)}, any_value(${raw(c)}) FILTER (WHERE ${failed(c)} AND ${proven(c)}) AS ${id(`v${i}`)}, min(${otherMonth(c)}) FILTER (WHERE ${failed(c)} AND ${proven(c)}) AS ${id(`lo${i}`)}, max(${otherMonth(c)}) FILTER (WHERE ${failed(c)} AND ${proven(c)}) AS ${id(`hi${i}`)}`).join(', ')}
      FROM ${staged} WHERE _reason IN (${columns.map((c) => str(`invalid_date:${c}`)).join(', ')})`,
   );
   for (const [i, column] of columns.entries()) {
@@ -55,10 +58,14 @@ export async function datesInOtherOrder(engine: Engine, staged: string, spec: Da
     // %Y reads `24` as the year 24: a year of two digits is %y's.
     const spellings = SPELLINGS[order].map((f) => (/^\d{1,2}\/\d{1,2}\/\d{2}\b/.test(value.trim()) ? f.replace('%Y', '%y') : f));
     const [read] = await engine.rows(
-      `SELECT max(day(${id(column)})) AS most, count(${id(column)}) AS dates, CASE ${spellings.map((f) => `WHEN try_strptime(${dateText(str(value))}, ${str(f)}) IS NOT NULL THEN ${str(f)}`).join(' ')} END AS format FROM ${staged} WHERE _reason IS NULL`,
+      `SELECT max(day(${id(column)})) AS most, count(${id(column)}) AS dates, min(year(${id(column)}) * 12 + day(${id(column)})) AS lo, max(year(${id(column)}) * 12 + day(${id(column)})) AS hi, CASE ${spellings.map((f) => `WHEN try_strptime(${dateText(str(value))}, ${str(f)}) IS NOT NULL THEN ${str(f)}`).join(' ')} END AS format FROM ${staged} WHERE _reason IS NULL`,
     );
     const dates = Number(read?.['dates'] ?? 0) + Number(proofs?.[`f${i}`] ?? 0);
-    if (Number(read?.['most'] ?? 0) > 12 || count < dates * PROVEN_SHARE) continue;
+    // A few proofs among many dates may be typos, unless every date falls in one month read the other way round
+    // (a US day's export of 35 rows on 12/11 and 3 on 12/14: all in December, while its 12/11s would load as 12 November).
+    const months = [proofs![`lo${i}`], proofs![`hi${i}`], read?.['lo'], read?.['hi']].filter((m) => m !== null && m !== undefined).map(Number);
+    const oneMonth = months.length > 0 && Math.min(...months) === Math.max(...months);
+    if (Number(read?.['most'] ?? 0) > 12 || (count < dates * PROVEN_SHARE && !oneMonth)) continue;
     const declared = spec.columns[column]!.format;
     const iso = spec.columns[column]!.type === 'date' ? '%Y-%m-%d' : '%Y-%m-%d %H:%M:%S';
     // The declared formats with day and month swapped; without any, the ISO spelling and the file's.
