@@ -339,6 +339,13 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(point.quarantine.map((q) => [q['_record'], q['_reason']]), [[3, 'invalid_number:x'], [6, 'invalid_number:x']]);
   });
 
+  test('an integer id with letters before its digits (Online Retail\'s cancelled C536379) is quarantined with the advice to type it text', async () => {
+    const spec = keyedById('retail', [], { id: { type: 'integer', required: true, personal: false }, invoice_no: { type: 'integer', required: false, personal: false } });
+    const { rows, quarantine } = await clean(spec, 'id,invoice_no\n1,536365\n2,C536379\n3,12 kg\n');
+    assert.deepEqual(rows, [{ id: 1, invoice_no: 536365 }]);
+    assert.deepEqual(quarantine.map((q) => q['_detail']), ['invoice_no "C536379" is not a valid integer (letters before its digits: if invoice_no is an identifier, declare it type: text in datasets/retail.yml)', 'invoice_no "12 kg" is not a valid integer']);
+  });
+
   test('numbers not read for their commas grouping thousands (no decimal_separator declared) say which option reads them, and are counted for the summary', async () => {
     const spec = keyedById('statement', [], { id: { type: 'integer', required: true, personal: false }, withdrawal: { type: 'integer', required: false, personal: false }, fee: { type: 'number', required: false, personal: false, unit: '¥' } });
     const { rows, quarantine, stats } = await clean(spec, 'id,withdrawal,fee\n1,"30,825",1\n2,"1,493,586",2\n3,12,"¥1,200"\n4,"12,5",3\n');

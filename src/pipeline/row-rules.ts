@@ -217,6 +217,8 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
       // dataset without a decimal separator: the option that reads it, named.
       const numeric = col.type === 'integer' || col.type === 'number' || col.type === 'decimal';
       const unitHint = numeric ? ` WHEN regexp_matches(${raw(name)}, '[0-9]') THEN ${numberHints(raw(name), col.unit, spec.decimalSeparator)}` : '';
+      // An identifier typed from digits alone until a later file's letters (Online Retail's cancelled `C536379`).
+      const idHint = col.type === 'integer' ? ` WHEN regexp_full_match(trim(${raw(name)}), '[A-Za-z]{1,4}[-_]?[0-9]+') THEN ${str(` (letters before its digits: if ${name} is an identifier, declare it type: text in datasets/${spec.name}.yml)`)}` : '';
       rules.push({
         rule: 'type',
         column: name,
@@ -224,7 +226,7 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
         code: `${typeRule}:${name}`,
         fails: `NOT ${missingCol(name)} AND ${id(name)} IS NULL`,
         // A non-breaking space is invisible in the value shown: said in words.
-        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${scaleHint}${unitHint} ELSE '' END`,
+        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${scaleHint}${idHint}${unitHint} ELSE '' END`,
       });
     }
   }
