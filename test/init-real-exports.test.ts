@@ -1140,3 +1140,42 @@ test("Eurostat's TSV layout (dimensions joined by commas, a column per period, f
     assert.doesNotMatch(init.stderr, /^\s+at /m);
   }
 });
+
+test("Unix time (Reddit's created_utc in seconds, a sensor's ts in milliseconds): init declares it, an amount of the same digits stays integer; the run reads the instants in UTC, a later file's value not an integer is quarantined with its reason", async () => {
+  const csvs = path.join(root, 'epoch');
+  await fs.mkdir(csvs, { recursive: true });
+  await fs.writeFile(path.join(csvs, 'posts.csv'), 'id,created_utc,ts,amount\n1,1700000000,1700000000123,1700000000\n2,1700086400,,1700086400\n3,,1700172800999,1700172800\n');
+  const dir = path.join(root, 'epoch-project');
+  const init = await runCli(['init', dir, '--from-csv', path.join(csvs, 'posts.csv')], {});
+  assert.equal(init.code, 0, init.stderr);
+  assert.match(init.stdout, /^ {4}check created_utc: integers read as seconds since 1970, UTC \(Unix time\), told by its name and their range/m);
+  assert.match(init.stdout, /^ {4}check ts: integers read as milliseconds since 1970, UTC/m);
+  const yaml = await fs.readFile(path.join(dir, 'datasets', 'posts.yml'), 'utf8');
+  assert.match(yaml, /^ {2}created_utc: \{ type: timestamp, format: unix_seconds \} {3}# integers read as seconds since 1970, UTC \(Unix time\); if they are not instants, declare type: integer$/m);
+  assert.match(yaml, /^ {2}ts: \{ type: timestamp, format: unix_milliseconds \} {3}# integers read as milliseconds since 1970, UTC/m);
+  assert.match(yaml, /^ {2}amount: \{ type: integer \}$/m);
+  assert.match(await fs.readFile(path.join(dir, 'kpis', 'posts_per_month.yml'), 'utf8'), /date_trunc\('month', "created_utc"\)/, 'the starter KPI draws the rows over time');
+
+  // In New York: the instants are UTC's whatever the machine's time zone.
+  const dataDir = path.join(root, 'epoch-data');
+  const env = { DATA_DIR: dataDir, TZ: 'America/New_York' };
+  const run = await runCli(['run', '--json', '--project', dir], env);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(JSON.parse(run.stdout).stages[1].details.datasets.posts.onePass, true, 'read, typed and written by one statement; the later file the usual way');
+  const instants = "SELECT id, strftime(created_utc, '%Y-%m-%dT%H:%M:%S.%gZ') AS created_utc, strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, amount FROM $t ORDER BY id";
+  assert.deepEqual(await silverRows(dataDir, 'posts', JSON.parse(run.stdout).runId, instants), [
+    { id: 1, created_utc: '2023-11-14T22:13:20.000Z', ts: '2023-11-14T22:13:20.123Z', amount: 1700000000 },
+    { id: 2, created_utc: '2023-11-15T22:13:20.000Z', ts: null, amount: 1700086400 },
+    { id: 3, created_utc: null, ts: '2023-11-16T22:13:20.999Z', amount: 1700172800 },
+  ]);
+
+  await fs.writeFile(path.join(dir, 'sources', 'posts_2.csv'), 'id,created_utc,ts,amount\n4,1700259200.5,1700259200000,4\n5,1700259200,1700259200000,5\n');
+  const later = await runCli(['run', '--json', '--project', dir], env);
+  assert.equal(later.code, 0, later.stderr);
+  const { posts } = JSON.parse(later.stdout).stages[1].details.datasets;
+  assert.deepEqual([posts.rowsOut, posts.quarantined, posts.reasons], [1, 1, { 'invalid_date:created_utc': 1 }]);
+  assert.deepEqual(await silverRows(dataDir, 'quarantine/posts', '', 'SELECT _record, _reason, _detail FROM $t'), [
+    { _record: 1, _reason: 'invalid_date:created_utc', _detail: 'created_utc "1700259200.5" is not a valid timestamp (seconds since 1970, UTC)' },
+  ]);
+  assert.deepEqual(await silverRows(dataDir, 'posts', '', "SELECT id, strftime(created_utc, '%Y-%m-%dT%H:%M:%SZ') AS created_utc FROM $t WHERE id > 3"), [{ id: 5, created_utc: '2023-11-17T22:13:20Z' }]);
+});

@@ -281,6 +281,39 @@ describe('silver cleaning rules', () => {
     }
   });
 
+  test('Unix time (format unix_seconds, unix_milliseconds) is the instant in UTC; a value not an integer, or out of the years read, is quarantined with its reason', async () => {
+    const column = (format: string) => ({ type: 'timestamp' as const, required: false, personal: false, format: [format] });
+    const spec = keyedById('posts', [], { id: { type: 'integer', required: true, personal: false }, created_utc: column('unix_seconds'), ts: column('unix_milliseconds') });
+    const lines = [
+      '1,1700000000,1700000000123',
+      // Spaces around, pandas' float of an integer, before 1970, empty.
+      '2, 1700000000 ,1700000000123.0',
+      '3,-86400,',
+      '4,1700000000.5,1700000000123',
+      '5,1700000000123,1700000000123',
+      '6,1700000000,17e11',
+      '7,2023-11-14,1700000000123',
+    ];
+    // Whatever the machine's time zone.
+    await engine.run("SET TimeZone = 'America/New_York'");
+    try {
+      const { rows, quarantine } = await clean(spec, 'id,created_utc,ts\n' + lines.map((l) => `${l}\n`).join(''));
+      assert.deepEqual(rows, [
+        { id: 1, created_utc: '2023-11-14 22:13:20', ts: '2023-11-14 22:13:20.123' },
+        { id: 2, created_utc: '2023-11-14 22:13:20', ts: '2023-11-14 22:13:20.123' },
+        { id: 3, created_utc: '1969-12-31 00:00:00', ts: null },
+      ]);
+      assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason'], q['_detail']]), [
+        [4, 'invalid_date:created_utc', 'created_utc "1700000000.5" is not a valid timestamp (seconds since 1970, UTC)'],
+        [5, 'invalid_date:created_utc', 'created_utc "1700000000123" is not a valid timestamp (seconds since 1970, UTC) (outside the years 1900 to 2199: if the column writes milliseconds, declare format: unix_milliseconds)'],
+        [6, 'invalid_date:ts', 'ts "17e11" is not a valid timestamp (milliseconds since 1970, UTC)'],
+        [7, 'invalid_date:created_utc', 'created_utc "2023-11-14" is not a valid timestamp (seconds since 1970, UTC)'],
+      ]);
+    } finally {
+      await engine.run('RESET TimeZone');
+    }
+  });
+
   test('a missing required value is quarantined; a missing optional one is kept as null', async () => {
     const { rows, quarantine } = await clean(clients, CLIENTS_HEADER + '1,Ann Lee,,2025-01-01,France\n2,Bob Ray,b@x.org,2025-01-02,\n3,Cy Doe,c@x.org,2025-01-03,Spain\n');
     assert.deepEqual(rows, [

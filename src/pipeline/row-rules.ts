@@ -2,6 +2,7 @@ import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, DecimalSeparator, Severity } from '../project/types.js';
 import { floatWrittenInteger, numberExpr, numberHints, readAsNegative, unicodeSpaced, unicodeTrimmed, withoutUnit } from './number-reading.js';
 import { dateText, isMissingSpelling, oneOf, trimCouldChange, trimmed } from './trimmed-text.js';
+import { epochInstant, epochOf, epochSaid, outOfSpan } from './epoch.js';
 
 /**
  * A dataset's declarations as SQL over one row: the typed value of each raw text column, whether it is
@@ -81,6 +82,9 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
       if (spec.format) return `CAST(coalesce(${withFormats(r, spec.format)}, ${isoDate(r, false)}) AS DATE)`;
       return fourDigitYear(`coalesce(TRY_CAST(${r} AS DATE), CAST(try_strptime(${dateText(r)}, ${formatList(DATE_FORMATS)}) AS DATE))`, 'DATE');
     case 'timestamp': {
+      // Unix time: plain digits only (or pandas' `1700000000.0`), as an integer column reads them.
+      const epoch = epochOf(spec.format);
+      if (epoch) return epochInstant(integerExpr(r, undefined, false), epoch);
       if (spec.format) return `coalesce(${withFormats(r, spec.format)}, ${isoDate(r, true)})`;
       const usual = `coalesce(TRY_CAST(${r} AS TIMESTAMP), try_strptime(${dateText(r)}, ${formatList(TIMESTAMP_FORMATS)}))`;
       // The TIMESTAMP cast reads "2024-01-05T11:30:00+02:00" as 11:30, dropping the offset: a value with
@@ -207,7 +211,8 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
     if (col.required) rules.push({ rule: 'required', column: name, severity: 'error', code: `missing_value:${name}`, fails: missingCol(name), detail: str(`${name} is missing`) });
     const typeRule = TYPE_RULE[col.type];
     if (typeRule) {
-      const precisions = [...(col.format ? [col.format.join(' or ')] : []), ...(col.unit !== undefined ? [`in ${col.unit}`] : [])];
+      const epoch = epochOf(col.format);
+      const precisions = [...(epoch ? [epochSaid(epoch)] : col.format ? [col.format.join(' or ')] : []), ...(col.unit !== undefined ? [`in ${col.unit}`] : [])];
       const expected = precisions.length ? `${col.type} (${precisions.join(', ')})` : col.type;
       // A number of more decimals than a decimal column's scale: said, since it reads as a number.
       const asNumber = typedExpr(raw(name), { ...col, type: 'number' }, raw(name), spec.decimalSeparator);
@@ -219,6 +224,8 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
       const unitHint = numeric ? ` WHEN regexp_matches(${raw(name)}, '[0-9]') THEN ${numberHints(raw(name), col.unit, spec.decimalSeparator)}` : '';
       // An identifier typed from digits alone until a later file's letters (Online Retail's cancelled `C536379`).
       const idHint = col.type === 'integer' ? ` WHEN regexp_full_match(trim(${raw(name)}), '[A-Za-z]{1,4}[-_]?[0-9]+') THEN ${str(` (letters before its digits: if ${name} is an identifier, declare it type: text in datasets/${spec.name}.yml)`)}` : '';
+      // An integer not read as an instant is out of the years read: milliseconds declared as seconds?
+      const epochHint = epoch ? ` WHEN ${integerExpr(raw(name), undefined, false)} IS NOT NULL THEN ${str(outOfSpan(epoch))}` : '';
       rules.push({
         rule: 'type',
         column: name,
@@ -226,7 +233,7 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
         code: `${typeRule}:${name}`,
         fails: `NOT ${missingCol(name)} AND ${id(name)} IS NULL`,
         // A non-breaking space is invisible in the value shown: said in words.
-        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${scaleHint}${idHint}${unitHint} ELSE '' END`,
+        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${scaleHint}${idHint}${unitHint}${epochHint} ELSE '' END`,
       });
     }
   }

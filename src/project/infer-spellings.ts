@@ -41,6 +41,11 @@ export const DATE_NAME = /(^|_)(date|day|jour|datum|fecha|data)$/;
 const DATE_HEADER = /(日|日付|日期|날짜|일자)$/u;
 /** Whether a column is named as a day, by its name or its header as written. */
 export const dateNamed = (name: string, header: string) => DATE_NAME.test(name) || DATE_HEADER.test(header.trim());
+/**
+ * A column named as an instant (`timestamp`, `ts`, `created_at`, `start_time`, Reddit's `created_utc`, `epoch_ms`):
+ * its integers of this century are Unix time (infer.ts). Not `amount` or `id`, whose integers may well be as large.
+ */
+export const TIME_NAME = /(^|_)(timestamp|time|ts|epoch|datetime|date|at|utc|created|updated|modified)(_(s|sec|secs|seconds|ms|millis|milliseconds))?$/;
 /** With a two-digit year too ("01/05/24"), which %Y would read as the year 24. */
 /** And Lichess' (PGN's) `2024.01.31`. */
 /** Periods written as text that sort as time does: a year and its quarter, half, month or ISO week (`2014Q1`, `2014-Q1`, `2024-01`, `2024M01`, `2024-W05`, `2024H1`). */

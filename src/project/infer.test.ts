@@ -196,6 +196,25 @@ describe('inferCsv', () => {
     assert.equal(c['visits']!.type, 'integer');
   });
 
+  test('integers of this century in a column named as an instant (Reddit\'s created_utc, a sensor\'s ts, createdAt) are Unix time, seconds or milliseconds; the same integers named otherwise stay integers', async () => {
+    const c = await infer('posts.csv', [
+      'id,created_utc,ts,createdAt,Updated,amount,population,start_time,epoch,date',
+      '1,1700000000,1700000000123,946684800,4102444799,1700000000,1700000000,1700000000,946684799,1700000000',
+      '2,,1700003600999,1700000000,1700000000,1700003600,1600000000,1700000000123,1700000000,1700000000',
+      '3,1700007200,,1700000000,,1700007200,1500000000,1700000000,1700000000,4102444800',
+    ]);
+    const typed = (name: string) => [c[name]!.type, c[name]!.format];
+    assert.deepEqual(typed('created_utc'), ['timestamp', 'unix_seconds'], 'empty values allowed');
+    assert.deepEqual(typed('ts'), ['timestamp', 'unix_milliseconds']);
+    assert.deepEqual(typed('created_at'), ['timestamp', 'unix_seconds'], '2000-01-01 00:00:00 is the first instant taken');
+    assert.deepEqual(typed('updated'), ['timestamp', 'unix_seconds'], '2099-12-31 23:59:59 is the last');
+    for (const measure of ['amount', 'population', 'id']) assert.deepEqual(typed(measure), ['integer', undefined], measure);
+    assert.deepEqual(typed('start_time'), ['integer', undefined], 'seconds beside milliseconds: no one reading');
+    assert.deepEqual(typed('epoch'), ['integer', undefined], 'a second before 2000');
+    assert.deepEqual(typed('date'), ['integer', undefined], 'the first second of 2100');
+    assert.equal(c['id']!.unique, true);
+  });
+
   test('notes after the data (the first field alone) and rows repeating the header are left out of the typing, counted', async () => {
     const data = Array.from({ length: 10 }, (_, i) => `E0${i},District ${i},${1000 + i},${i}.5`);
     const csv = await inferFile('notes.csv', ['code,name,population,share', ...data, ',,,', 'Source: ONS. Figures may not sum due to rounding.,,,', 'Last updated: 06/28/2024,,,']);

@@ -19,9 +19,10 @@ import { pointedReading, readingTests } from './infer-date-readings.js';
 import { columnAggregates, countRows, fieldTests } from './infer-columns.js';
 import { refuseHeader } from './header-refusal.js';
 import { markedNumbers, nameCodes, nearlyTyped, tracedType } from './infer-nearly.js';
-import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, oneDateOrder, PERIOD_TEXT, STATISTICS_MARKS, TIMESTAMP_FORMATS } from './infer-spellings.js';
+import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, oneDateOrder, PERIOD_TEXT, STATISTICS_MARKS, TIME_NAME, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, failing, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
+import { EPOCH_FORMATS, epochTests } from '../pipeline/epoch.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
 import type { ColumnType } from './types.js';
 import { valuesInText, type InferredColumn, type InferredCsv } from './inferred.js';
@@ -107,6 +108,8 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       ...fieldTests(count),
       // Eight digits of a day (GA4's `20240101`), of use in a column named as a date only.
       { name: 'ymd', sql: fails(`CASE WHEN regexp_full_match(${v}, '(19|20)[0-9]{6}') THEN try_strptime(${v}, '%Y%m%d') END`) },
+      // Seconds or milliseconds since 1970 of this century (Unix time), of use in a column named as an instant only.
+      ...epochTests(v, fails),
       // A period written as text that sorts as time does (`2014Q1`, `2014-Q1`, `2024-01`, `2024M01`, `2024-W05`, `2024H1`): a series' x.
       { name: 'period', sql: fails(`CASE WHEN regexp_full_match(${v}, '${PERIOD_TEXT}') THEN true END`) },
       ...numberTests(v, count),
@@ -122,6 +125,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
   // Tests of use for some columns only, as if not asked of the others.
   headers.forEach((_, i) => {
     if (!dateNamed(names[i]!, fields[i]!)) delete row[`ymd_${i}`];
+    if (!TIME_NAME.test(names[i]!)) for (const f of EPOCH_FORMATS) delete row[`${f}_${i}`];
     if (!ID_LIKE.test(names[i]!)) delete row[`intz_${i}`];
   });
   // A column of one letter only ("N" for north, "F" for female) is no boolean: it needs both answers,
@@ -208,6 +212,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
     // A code written in digits (a ZIP, FIPS or phone number): text, so that a later file's `01001` keeps its zero.
     if (ok('int') && CODE_NAME.test(names[i]!)) code = true;
     else if (ok('int') && ok('ymd')) [type, format] = ['date', '%Y%m%d'];
+    else if (ok('int') && EPOCH_FORMATS.some(ok)) [type, format] = ['timestamp', EPOCH_FORMATS.find(ok)];
     else if (ok('int') || (ID_LIKE.test(names[i]!) && ok('intz'))) type = 'integer';
     else if (ok(decimalSeparator === ',' ? 'numc' : 'num')) type = 'number';
     else if (decimalSeparator === '.' && sum('dc') === 0 && ok('nump')) {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { InferredColumn, InferredCsv } from './infer.js';
 import { DATALAKE } from '../command-name.js';
 import { headerKey } from '../pipeline/csv-header.js';
+import { epochSaid, INFERRED_YEARS, isEpochFormat } from '../pipeline/epoch.js';
 
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found (its starter KPI: starter-kpi.ts). */
 
@@ -59,11 +60,12 @@ export function isRowNumber(c: InferredColumn): boolean {
   return !c.header.trim() || /^(unnamed:?\s*\d+|index|level_0)$/i.test(c.header.trim());
 }
 
-/** What init says to check in a dataset it wrote, one line each: dates read one way that read another, two-digit years. */
+/** What init says to check in a dataset it wrote, one line each: dates read one way that read another, two-digit years, integers taken for Unix time. */
 export function toCheck(csv: InferredCsv): string[] {
   return csv.columns.flatMap((c) => [
     ...(c.ambiguousWith ? [`${c.name}: read as ${c.format ?? 'ISO or day first (no format: ISO dates and others)'}, but every value also reads as ${c.ambiguousWith} (day and month)`] : []),
     ...(c.format?.includes('%y') ? [`${c.name}: two-digit years, 00–68 read as 2000–2068 and 69–99 as 1969–1999`] : []),
+    ...(isEpochFormat(c.format) ? [`${c.name}: integers read as ${epochSaid(c.format)} (Unix time), told by its name and their range (the years ${INFERRED_YEARS} so read)`] : []),
   ]).concat(csv.wholeFooterRows ? [`a total at the end fills every column: the run would load it as a row (delete it from the file)`] : [])
     .concat(csv.sumRowFilled && !sumRowCaught(csv) ? [`a total at the end (its figures alone, the sums of their columns) leaves empty no column every row fills: the run would load it as a row (delete it from the file)`] : []);
 }
@@ -161,7 +163,7 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const fields = [`type: ${c.type}`];
   if (spelled) fields.push(`header: ${JSON.stringify(c.header.trim())}`);
   if (isKey || required) fields.push('required: true');
-  if (c.format) fields.push(`format: ${JSON.stringify(c.format)}`);
+  if (c.format) fields.push(`format: ${isEpochFormat(c.format) ? c.format : JSON.stringify(c.format)}`);
   if (c.unit) fields.push(`unit: ${JSON.stringify(c.unit)}`);
   if (c.type === 'decimal' && c.scale !== undefined) fields.push(`scale: ${c.scale}`);
   // A column's own spellings replace the dataset's: those too.
@@ -169,6 +171,8 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const header = !c.header ? 'no name in the header' : c.header !== c.name && !spelled ? `header ${JSON.stringify(c.header)}` : '';
   // DuckDB's %y puts 00–68 in the 2000s and 69–99 in the 1900s: a birth date "05/01/60" would be in 2060.
   const century = c.format?.includes('%y') ? 'two-digit years: 00–68 read as 2000–2068, 69–99 as 1969–1999: check' : '';
+  // Told by its name and the range of its integers only: said, with the way back.
+  const epoch = isEpochFormat(c.format) ? `integers read as ${epochSaid(c.format)} (Unix time); if they are not instants, declare type: integer` : '';
   const code = c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : '';
   const precise = c.type === 'decimal' ? 'numbers of more digits than a double holds: a decimal, so that none is rounded' : c.tooPrecise ? 'numbers of more digits than even a decimal of 18 holds: text, so that none is rounded' : '';
   const empty = c.distinct === 0 ? 'empty in every row: text until values tell; set its type if you know it' : '';
@@ -180,6 +184,6 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
       : `all but ${c.nearly.failing} of its values read as ${kind}: if ${c.nearly.failing > 1 ? 'those are errors' : 'that one is an error'}, declare type: ${c.nearly.type}, and the run quarantines ${c.nearly.failing > 1 ? 'them' : 'it'}`;
   const nines = c.nines ? `${c.nines.value} in ${c.nines.rows} rows, far from every other value: read as missing (null_values); if it is a value, take it out` : '';
   const trace = c.type !== 'text' && c.nullValues?.includes('T') ? `"T" (NOAA's trace: too little to measure) read as missing` : '';
-  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
+  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, epoch, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }

@@ -3,6 +3,7 @@ import { isSourceFileName, SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
 import { globsOverlap, validGlob } from './globs.js';
 import { durationSeconds } from '../duration.js';
 import { ENCODING_NAMES } from '../pipeline/csv-encoding.js';
+import { epochOf } from '../pipeline/epoch.js';
 import { DatasetFile, RuleFields, RULES } from './schema.js';
 import type { ColumnSpec, DatasetSpec, ReferenceSpec, RuleSpec } from './types.js';
 import { asList, closest, type DefinitionFile } from './yaml-file.js';
@@ -31,6 +32,8 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
   for (const [c, raw] of Object.entries(d.columns)) {
     const col = raw as { type: ColumnSpec['type']; required?: boolean; description?: string; allowed?: string[]; personal?: boolean; format?: string | string[]; scale?: number; null_values?: string[]; unit?: string; also?: string[]; header?: string };
     if (col.format !== undefined && col.type !== 'date' && col.type !== 'timestamp') throw def.error(['columns', c, 'format'], `format applies to date and timestamp columns; ${c} is ${col.type}`);
+    const epoch = epochOf(asList(col.format));
+    if (epoch && col.type !== 'timestamp') throw def.error(['columns', c, 'format'], `${epoch} reads instants: it applies to timestamp columns; ${c} is ${col.type}`, `declare ${c}: { type: timestamp, format: ${epoch} }`);
     if (col.scale !== undefined && col.type !== 'decimal') throw def.error(['columns', c, 'scale'], `scale applies to decimal columns; ${c} is ${col.type}`);
     if (col.unit !== undefined && col.type !== 'integer' && col.type !== 'number' && col.type !== 'decimal') throw def.error(['columns', c, 'unit'], `unit applies to integer, number and decimal columns; ${c} is ${col.type}`);
     if (col.allowed !== undefined && col.type !== 'text') throw def.error(['columns', c, 'allowed'], `allowed applies to text columns; ${c} is ${col.type}`);

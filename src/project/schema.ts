@@ -1,5 +1,6 @@
 import { durationSeconds } from '../duration.js';
 import { ENCODING_NAMES } from '../pipeline/csv-encoding.js';
+import { EPOCH_FORMATS, formatProblem } from '../pipeline/epoch.js';
 import { z } from '../vendor/zod.js';
 
 /**
@@ -48,7 +49,16 @@ const ColumnObject = z.strictObject({
   description: z.string().optional(),
   allowed: z.array(z.coerce.string()).min(1).optional(),
   personal: z.boolean().optional(),
-  format: z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'a strptime format such as "%m/%d/%Y", or a list of them' }).optional(),
+  format: z
+    .union([nonEmpty, z.array(nonEmpty).min(1)], { error: `a strptime format such as "%m/%d/%Y", or a list of them; or ${EPOCH_FORMATS.join(' or ')} (Unix time)` })
+    .superRefine((v, ctx) => {
+      const formats = typeof v === 'string' ? [v] : v;
+      formats.forEach((f, i) => {
+        const problem = formatProblem(f, formats.length);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem, path: typeof v === 'string' ? [] : [i], input: f });
+      });
+    })
+    .optional(),
   scale: z.number().int().min(0).max(18).optional(),
   null_values: z.array(z.coerce.string()).optional(),
   header: nonEmpty.optional(),

@@ -70,3 +70,9 @@ test('merged: a unit in one file only stays (plain numbers read in such a column
   assert.deepEqual([byName['fee']!.type, byName['fee']!.unit], ['text', undefined]);
   assert.deepEqual([byName['rate']!.type, byName['rate']!.unit], ['integer', '%']);
 });
+
+test('merged: Unix time in one file and integers (or the other unit) in another are integers, which read both; the same unit stays', () => {
+  const seconds = csv([column('ts', 'timestamp', { format: 'unix_seconds' }), column('created_utc', 'timestamp', { format: 'unix_seconds' }), column('at', 'timestamp', { format: 'unix_seconds' })]);
+  const other = csv([column('ts', 'integer'), column('created_utc', 'timestamp', { format: 'unix_milliseconds' }), column('at', 'timestamp', { format: 'unix_seconds' })]);
+  assert.deepEqual(mergeShapes(seconds, other).columns.map((c) => [c.name, c.type, c.format]), [['ts', 'integer', undefined], ['created_utc', 'integer', undefined], ['at', 'timestamp', 'unix_seconds']]);
+});

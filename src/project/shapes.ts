@@ -1,6 +1,7 @@
 import type { InferredColumn, InferredCsv } from './infer.js';
 import { valuesInText } from './inferred.js';
 import { headerKey } from '../pipeline/csv-header.js';
+import { isEpochFormat } from '../pipeline/epoch.js';
 
 /**
  * Files of one stem given to `init --from-csv` together: whether they hold one table (monthly exports
@@ -78,7 +79,9 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     const decimal = numbers && (x.type === 'decimal' || y.type === 'decimal');
     // Dates ISO in one file and day first in another: silver reads both without a format.
     const dates = x.type === 'date' && y.type === 'date' && [x.format, y.format].every((f) => f === undefined || SILVER_DATE_FORMS.includes(f));
-    const type = same ? x.type : decimal ? 'decimal' : numbers ? 'number' : dates ? 'date' : 'text';
+    // Unix time in one file and integers (or the other unit) in another: one reading reads no instant of both; integers do.
+    const integers = units && [x, y].every((c) => c.type === 'integer' || isEpochFormat(c.format));
+    const type = same ? x.type : integers ? 'integer' : decimal ? 'decimal' : numbers ? 'number' : dates ? 'date' : 'text';
     const scale = decimal ? Math.max(x.scale ?? 0, y.scale ?? 0) : undefined;
     const { format: _format, ambiguousWith: _ambiguous, nullValues: _nulls, unit: _unit, ...rest } = x;
     const ambiguousWith = dates && !same ? (x.ambiguousWith ?? y.ambiguousWith) : undefined;
