@@ -1154,7 +1154,7 @@ test("Unix time (Reddit's created_utc in seconds, a sensor's ts in milliseconds)
   assert.match(yaml, /^ {2}created_utc: \{ type: timestamp, format: unix_seconds \} {3}# integers read as seconds since 1970, UTC \(Unix time\); if they are not instants, declare type: integer$/m);
   assert.match(yaml, /^ {2}ts: \{ type: timestamp, format: unix_milliseconds \} {3}# integers read as milliseconds since 1970, UTC/m);
   assert.match(yaml, /^ {2}amount: \{ type: integer \}$/m);
-  assert.match(await fs.readFile(path.join(dir, 'kpis', 'posts_per_month.yml'), 'utf8'), /date_trunc\('month', "created_utc"\)/, 'the starter KPI draws the rows over time');
+  assert.match(await fs.readFile(path.join(dir, 'kpis', 'posts_amount_per_month.yml'), 'utf8'), /date_trunc\('month', "created_utc"\)::DATE AS month, sum\("amount"\)/, 'the starter KPI draws the amount over time');
 
   // In New York: the instants are UTC's whatever the machine's time zone.
   const dataDir = path.join(root, 'epoch-data');
