@@ -106,3 +106,47 @@ test('init --from-csv: files of two tables sharing a stem (orders, orders_lines)
   assert.doesNotMatch(third.stdout, /warning: refunds\.csv/);
   assert.match(third.stdout, /^bronze: ignored, the name matches no dataset \(.*\): orders_backfill_3\.csv, orders_feb\.csv, refunds\.csv$/m);
 });
+
+/** A month of Citi Bike's trips as its monthly files hold them (the first columns), four rides. */
+const trips = (month: number) => `ride_id,started_at,start_station_id\n${['A', 'B', 'C', 'D'].map((l, k) => `${l}${month}B2C3D4E5F60718,2024-0${month}-01 00:0${k}:05.${[123, 456, 789, 1][k]!.toString().padStart(3, '0')},${['5788.10', '6140.05', '5329.03', '6364.10'][k]}`).join('\n')}\n`;
+
+test('init --from-csv: monthly files named after a date first (Citi Bike\'s 202401-citibike-tripdata.csv) are one dataset, whose glob takes the next month\'s file', async () => {
+  const csvs = path.join(root, 'citibike');
+  await fs.mkdir(csvs, { recursive: true });
+  const given = [1, 2].map((m) => path.join(csvs, `20240${m}-citibike-tripdata.csv`));
+  for (const [k, f] of given.entries()) await fs.writeFile(f, trips(k + 1));
+  const dir = path.join(root, 'citibike-project');
+  const init = await runCli(['init', dir, '--from-csv', ...given], {});
+  assert.equal(init.code, 0, init.stderr);
+  assert.deepEqual(await fs.readdir(path.join(dir, 'datasets')), ['citibike_tripdata.yml']);
+  const six = '\\[0-9\\]'.repeat(6);
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'citibike_tripdata.yml'), 'utf8'), new RegExp(`^files: "${six}-citibike-tripdata\\*\\.csv"$`, 'm'));
+  const dataDir = path.join(root, 'citibike-data');
+  const first = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(first.code, 0, first.stderr);
+  // March's file, dropped into sources/, is loaded by the next run.
+  await fs.writeFile(path.join(dir, 'sources', '202403-citibike-tripdata.csv'), trips(3));
+  const second = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(second.code, 0, second.stderr);
+  const summary = JSON.parse(second.stdout);
+  assert.deepEqual(summary.stages[0].details.files, { '202401-citibike-tripdata.csv': 'unchanged', '202402-citibike-tripdata.csv': 'unchanged', '202403-citibike-tripdata.csv': 'ingested' });
+  const silver = summary.stages.find((s: { stage: string }) => s.stage === 'silver').details.datasets;
+  assert.deepEqual([silver.citibike_tripdata.rowsOut, silver.citibike_tripdata.rows], [4, 12]);
+
+  // A dataset naming its files (written by hand, or by an older init): the run and doctor give the glob of the date's digits for March's file.
+  const yml = path.join(dir, 'datasets', 'citibike_tripdata.yml');
+  const text = await fs.readFile(yml, 'utf8');
+  await fs.writeFile(yml, text.replace(/^files: .*$/m, 'files: [202401-citibike-tripdata.csv, 202402-citibike-tripdata.csv]'));
+  await fs.writeFile(path.join(dir, 'sources', '202404-citibike-tripdata.csv'), trips(4));
+  const hint = `add "${six}-citibike-tripdata\\.csv" to files: in datasets/citibike_tripdata\\.yml`;
+  const third = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(third.code, 0, third.stderr);
+  assert.match(third.stdout, new RegExp(`^bronze: warning: 202404-citibike-tripdata\\.csv matches no dataset's files, so it was not loaded; its columns are exactly those of dataset citibike_tripdata: ${hint}`, 'm'));
+  const doctor = await runCli(['doctor', '--project', dir], { DATA_DIR: dataDir });
+  assert.match(doctor.stdout, new RegExp(`202404-citibike-tripdata\\.csv matches no dataset's files .*${hint}`));
+  // Added as said, it takes April's file and the months after.
+  await fs.writeFile(yml, text.replace(/^files: .*$/m, 'files: [202401-citibike-tripdata.csv, 202402-citibike-tripdata.csv, "[0-9][0-9][0-9][0-9][0-9][0-9]-citibike-tripdata.csv"]'));
+  const fourth = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(fourth.code, 0, fourth.stderr);
+  assert.equal(JSON.parse(fourth.stdout).stages[0].details.files['202404-citibike-tripdata.csv'], 'ingested');
+});

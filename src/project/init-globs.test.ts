@@ -38,3 +38,17 @@ test('two datasets of one stem (sp500.csv beside sp500-2000.csv) each name their
   // A name the globs would read otherwise is matched as itself.
   assert.deepEqual(datasetGlobs([{ stem: 'report [1]', files: ['/in/report [1].csv'] }, { stem: 'report [1] lines', files: ['/in/report [1] lines.csv'] }]).map((g) => g.globs[0]), ['report ?1?.csv', 'report ?1? lines*.csv']);
 });
+
+test('stems after a date (202401-trips.csv) take the next month\'s files by the date\'s digits, and none of another dataset\'s', () => {
+  const six = '[0-9][0-9][0-9][0-9][0-9][0-9]-';
+  const globs = datasetGlobs([
+    { stem: 'trips', prefix: six, files: ['/in/202401-trips.csv', '/in/202402-trips.csv'] },
+    { stem: 'stations', prefix: six, files: ['/in/202401-stations.csv'] },
+    { stem: 'trips', files: ['/in/trips.csv'] },
+    { stem: '2024', files: ['/in/2024.csv'] },
+  ]);
+  assert.deepEqual(globs.map((g) => g.globs), [[`${six}trips*.csv`], [`${six}stations*.csv`], ['trips*.csv'], ['2024.csv']]);
+  // `2024*.csv` would take 202401-trips.csv: the dataset of 2024.csv names its file, the dated ones keep their globs.
+  assert.deepEqual(globs.map((g) => g.narrowed), [undefined, undefined, undefined, 'names']);
+  for (const [name, owner] of [['202403-trips.csv', 0], ['202403-trips_1.csv', 0], ['202403-stations.csv', 1], ['202401-stations-trips.csv', 1], ['trips_2024-03.csv', 2], ['2024.csv', 3]] as const) assert.deepEqual(claims(globs, name), [owner], name);
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fileStem, projectName } from './init.js';
+import { datePrefix, fileStem, prefixGlob } from './file-stem.js';
+import { projectName } from './init.js';
 
 test('a dataset is named after its file without the dates and part numbers its deliveries add', () => {
   const stems: [string, string][] = [
@@ -43,8 +44,25 @@ test('a dataset is named after its file without the dates and part numbers its d
     // One date in the middle names no period: the rest may tell tables apart; so does a word after a period.
     ['sales_2024-01-01_eu.csv', 'sales_2024-01-01_eu'],
     ['rates_2024-01-01_2024-01-31_eur.csv', 'rates_2024-01-01_2024-01-31_eur'],
+    // A date or period before the name, as after it (Citi Bike's monthly trips, in parts too).
+    ['202401-citibike-tripdata.csv', 'citibike-tripdata'],
+    ['202401-citibike-tripdata_1.csv', 'citibike-tripdata'],
+    ['2024-01_sales.csv', 'sales'],
+    ['2024_01_sales.csv', 'sales'],
+    ['20240115_sales.csv', 'sales'],
+    ['20240115_143000_sales.csv', 'sales'],
+    ['2024Q1-sales.csv', 'sales'],
+    ['2024 Annual Report.csv', 'Annual Report'],
+    // A leading number that names the data stays, and so does a date that is the whole name.
+    ['311_requests.csv', '311_requests'],
+    ['2fa_users.csv', '2fa_users'],
+    ['500_cities.csv', '500_cities'],
+    ['1000_genomes.csv', '1000_genomes'],
+    ['2024_13_sales.csv', '2024_13_sales'],
+    ['2024-01.csv', '2024'],
   ];
   for (const [file, stem] of stems) assert.equal(fileStem(file), stem, file);
+  assert.deepEqual(['202401-citibike-tripdata.csv', '2024-01_sales.csv', '2024Q1-sales.csv', '311_requests.csv'].map((f) => prefixGlob(datePrefix(f))), ['[0-9][0-9][0-9][0-9][0-9][0-9]-', '[0-9][0-9][0-9][0-9]-[0-9][0-9]_', '[0-9][0-9][0-9][0-9]Q[0-9]-', '']);
 });
 
 test('a project is named after its folder, two characters at least', () => {

@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import { notReadByBronze, sameBytes, sourceExtension } from './init-files.js';
 import { generate } from '../generate/generator.js';
 import { datasetGlobs } from './init-globs.js';
+import { datePrefix, fileStems, prefixGlob } from './file-stem.js';
 import { columnName } from '../pipeline/csv-header.js';
 import { inferCsv, type InferredCsv } from './infer.js';
 import { filledRows } from './infer-sql.js';
@@ -94,7 +95,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
   }
   const stems = fileStems(files.map((f) => path.basename(f)), files);
   const engine = await Engine.openTemporary({ threads: 2, memoryLimit: '1GB' }, 'init');
-  const shapes: { name: string; stem: string; files: string[]; csv: InferredCsv; parts: InferredCsv[] }[] = [];
+  const shapes: { name: string; stem: string; prefix: string; files: string[]; csv: InferredCsv; parts: InferredCsv[] }[] = [];
   try {
     for (const file of files) {
       progress?.begin('init', `read ${path.basename(file)}`);
@@ -104,10 +105,12 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       });
       progress?.end();
       const stem = stems.get(file)!;
+      // A date before the stem (`202401-citibike-tripdata.csv`) is its digits in the globs: files of one stem are of one prefix.
+      const prefix = prefixGlob(datePrefix(path.basename(file)));
       // Files with the same stem and columns are one dataset (monthly exports of one table), also when a
       // later export orders them otherwise, adds or drops columns, or renames one: its definition has all of them.
       // Stems compared whatever their case (`Report 2024-01.csv`, `report 2024-02.csv`), as the globs match names.
-      const same = shapes.find((s) => s.stem.toLowerCase() === stem.toLowerCase() && oneTable(s.csv, csv) && sourceExtension(s.files[0]!) === sourceExtension(file));
+      const same = shapes.find((s) => `${s.prefix}${s.stem}`.toLowerCase() === `${prefix}${stem}`.toLowerCase() && oneTable(s.csv, csv) && sourceExtension(s.files[0]!) === sourceExtension(file));
       if (same) {
         const aligned = alignSpellings(same.csv, csv);
         same.files.push(file);
@@ -122,7 +125,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       const taken = (n: string) => shapes.some((s) => s.name === n) || RESERVED_DATASETS.includes(n);
       const base = name;
       for (let n = 2; taken(name); n++) name = `${base}_${n}`;
-      shapes.push({ name, stem, files: [file], csv, parts: [csv] });
+      shapes.push({ name, stem, prefix, files: [file], csv, parts: [csv] });
     }
     // A later file's row replaces the earlier row of its key: a column unique in each file but not
     // across them (line numbers restarting each month) would lose rows. Such a column is no key.
@@ -180,12 +183,12 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
     for (const [i, s] of shapes.entries()) {
       const { clash, narrowed } = globs[i]!;
       const other = clash === undefined ? undefined : shapes[clash]!;
-      const wide = `${s.stem}*${sourceExtension(s.files[0]!)}`;
+      const wide = `${s.prefix}${s.stem}*${sourceExtension(s.files[0]!)}`;
       const layouts = other && other.csv.skipLines !== s.csv.skipLines ? ` (theirs have ${other.csv.skipLines} lines before the header, these ${s.csv.skipLines}: a dataset skips as many in each file)` : '';
       const why = !other
         ? undefined
         : narrowed === 'later'
-          ? `# Not ${wide}, which would also match the files of dataset ${other.name}: its files, and later ones named ${s.stem} then a date or number (${s.stem}_2024-02${sourceExtension(s.files[0]!)}).`
+          ? `# Not ${wide}, which would also match the files of dataset ${other.name}: its files, and later ones named ${s.prefix}${s.stem} then a date or number${s.prefix ? '' : ` (${s.stem}_2024-02${sourceExtension(s.files[0]!)})`}.`
           : `# Its files are named: ${wide} would also match the files of dataset ${other.name}${layouts}. Add a later file's name (or a glob) here.`;
       const notes = [why, partialColumns(s)].filter(Boolean).join('\n');
       await write(path.join(target, 'datasets', `${s.name}.yml`), datasetYaml(s.name, globs[i]!.globs, s.files, s.csv, notes || undefined));
@@ -224,55 +227,6 @@ function partialColumns(shape: { files: string[]; parts: InferredCsv[]; csv: Inf
     return without.length ? [`${c.name} (not in ${without.length > 2 ? `${without.slice(0, 2).join(', ')} and ${without.length - 2} more` : without.join(', ')})`] : [];
   });
   return lacking.length ? `# Not in every file, read as missing where absent: ${lacking.join('; ')}.` : undefined;
-}
-
-/** A trailing number, period or numbered part after a separator: `_2024-01`, `-3`, `_2023Q4`, `_2024M01`, `-part1`, `_part_2`. */
-const TRAILING = /[_\-. ]+(\d+|(?:19|20)\d{2}[mqtshw]\d{1,2}|part[_\-. ]?\d+)$/i;
-
-/** `flights_2024-01.csv` → `flights`: the name without its extension and trailing dates or part numbers. */
-export function fileStem(file: string): string {
-  // A browser's second download of a name (`DGS10 (1).csv`) is the same table.
-  const bare = file.replace(/\.[^.]*$/, '').replace(/ \(\d+\)$/, '');
-  // Trailing dates, times and part numbers after a separator ("orders_2024-01", "orders_20240115_143000",
-  // "export-3", "part-00001", "pp-2019-part1", INE's "2024M01"), then a year or a date written onto the name ("sales202401",
-  // "flights2024"); not a number that names the data ("nyc_311", "sp500", "top_100").
-  // A period of two dates names the delivery, with a locale or a download id after it (Revolut's
-  // `account-statement_2024-01-01_2024-02-29_en-gb_3f2a1b`); a word after it (`_eur`, `_usd`) names the table.
-  let stem = bare.replace(/[_\-. ]+(19|20)\d{2}-?\d{2}-?\d{2}[_\-. ]+(19|20)\d{2}-?\d{2}-?\d{2}(?!\d)([_\-. ]+([a-z]{2}(-[a-z]{2})?|[0-9a-f]*\d[0-9a-f]*))*$/i, '');
-  // Qualtrics names an export after its survey and when it was made: `Customer Survey_March 15, 2024_09.15`.
-  stem = stem.replace(/_(january|february|march|april|may|june|july|august|september|october|november|december) \d{1,2}, (19|20)\d{2}_\d{2}\.\d{2}$/i, '');
-  for (let m = TRAILING.exec(stem); m && isPeriodOrPart(m[1]!); m = TRAILING.exec(stem)) stem = stem.slice(0, m.index);
-  // A time written onto the name: a year or a date ("sales202401"), Unix seconds or milliseconds (Salesforce's "report1710512345678").
-  stem = stem.replace(/(?<=\D)((19|20)\d{2}(\d{2}){0,2}|1\d{9}(\d{3})?)$/, '');
-  // A download number after a version (World Bank's `API_NY.GDP.MKTP.CD_DS2_en_csv_v2_2875`): the next download has another.
-  stem = stem.replace(/(?<=[_\-.]v\d{1,2})[_\-.]\d+$/i, '');
-  return stem || bare;
-}
-
-/**
- * The stems of files given together: fileStem's, but files whose names differ only by trailing numbers
- * (`invoices_101.csv`, `invoices_102.csv`) share the stem without them, as deliveries of one table.
- */
-function fileStems(names: string[], files: string[]): Map<string, string> {
-  const loose = (name: string) => name.replace(/\.[^.]*$/, '').replace(/[_\-. ]+\d[\d_\-. ]*$/, '') || name;
-  const strict = names.map(fileStem);
-  const stems = new Map<string, string>();
-  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-  names.forEach((name, i) => {
-    const siblings = names.filter((other, j) => j !== i && same(loose(other), loose(name)) && !same(strict[j]!, strict[i]!));
-    stems.set(files[i]!, siblings.length ? loose(name) : strict[i]!);
-  });
-  return stems;
-}
-
-/**
- * A year, a year and month or day written whole (`2024`, `202401`, `20240115`), a month or day (`01`,
- * `7`), a time of day (`143000`), seconds or milliseconds since 1970 (`1700000000`), a period (`2023Q4`,
- * `2024M01`), or a part number (`00001`).
- */
-function isPeriodOrPart(token: string): boolean {
-  if (!/^\d+$/.test(token)) return true;
-  return token.length <= 2 || token.startsWith('0') || /^(19|20)\d{2}(\d{2}){0,2}$/.test(token) || /^([01]\d|2[0-3])[0-5]\d[0-5]\d$/.test(token) || /^1\d{9}(\d{3})?$/.test(token);
 }
 
 /** A dataset's name from a file's: as a column's, but `d_` where a column's gets `c_` (`2024.csv` → `d_2024`; `c_sales.csv` stays `c_sales`). */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { inspectHeader, matchHeader, quotingOf } from '../pipeline/csv-header.js';
+import { datePrefix, prefixGlob } from './file-stem.js';
 import { globsOverlap, literalGlob } from './globs.js';
 import type { DatasetSpec, Project } from './types.js';
 
@@ -22,14 +23,16 @@ export async function datasetOfHeader(project: Project, file: string): Promise<D
 
 /**
  * A glob to add to `spec`'s files for `name` and the files named as it with another date or number:
- * its trailing date or number as `[0-9]*` (`orders_2024-02.csv` → `orders_[0-9]*.csv`), where that matches
- * no other dataset's files; else the name itself.
+ * its trailing date or number as `[0-9]*` (`orders_2024-02.csv` → `orders_[0-9]*.csv`), and a date it
+ * starts with as its digits, as init writes it (`202403-trips.csv` → `[0-9][0-9][0-9][0-9][0-9][0-9]-trips.csv`),
+ * where that matches no other dataset's files; else the name itself.
  */
 export function widerGlob(project: Project, spec: DatasetSpec, name: string): string {
   const ext = path.extname(name);
-  const base = name.slice(0, name.length - ext.length);
+  const prefix = datePrefix(name);
+  const base = name.slice(prefix.length, name.length - ext.length);
   const dated = /^(.*?[-_. ])\d[\d\-_. ]*$/.exec(base);
-  const glob = dated ? `${literalGlob(dated[1]!)}[0-9]*${literalGlob(ext)}` : literalGlob(name);
+  const glob = prefix || dated ? `${prefixGlob(prefix)}${dated ? `${literalGlob(dated[1]!)}[0-9]*` : literalGlob(base)}${literalGlob(ext)}` : literalGlob(name);
   const others = project.datasets.filter((d) => d !== spec).flatMap((d) => d.files);
   return others.some((g) => globsOverlap(g, glob)) ? literalGlob(name) : glob;
 }
