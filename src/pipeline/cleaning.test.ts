@@ -465,6 +465,11 @@ describe('silver cleaning rules', () => {
     const euro = await clean({ ...keyedById('preise', [], { id: spec.columns['id']!, betrag: { type: 'number', required: false, personal: false, unit: '€' } }), delimiter: ';', decimalSeparator: ',' }, 'id;betrag\n1;1.234,56 €\n2;-12,50€\n3;€ 7\n4;12.5 €\n');
     assert.deepEqual(euro.rows.map((r) => [r['id'], r['betrag']]), [[1, 1234.56], [2, -12.5], [3, 7]]);
     assert.deepEqual(euro.quarantine.map((q) => [q['_record'], q['_reason']]), [[4, 'invalid_number:betrag']]);
+    // A no-break space (U+00A0, U+202F) before or after the unit, or grouping thousands, as French exports and Excel write them: a space as any.
+    const unit = (u: string) => ({ type: 'number' as const, required: false, personal: false, unit: u });
+    const nbsp = await clean({ ...keyedById('ventes', [], { id: spec.columns['id']!, betrag: unit('€'), taux: unit('%') }), delimiter: ';', decimalSeparator: ',' }, 'id;betrag;taux\n1;74,50\u00a0€;12,5\u00a0%\n2;1\u202f234,50\u00a0€;12,5\u202f%\n3;€\u00a012,50;\u22122,5\u00a0%\n4;(12,50\u00a0€);1\u00a0%\n');
+    assert.deepEqual(nbsp.rows.map((r) => [r['id'], r['betrag'], r['taux']]), [[1, 74.5, 12.5], [2, 1234.5, 12.5], [3, 12.5, -2.5], [4, -12.5, 1]]);
+    assert.deepEqual(nbsp.quarantine, []);
     // The details name the unit declared, or the option that reads a currency where none is.
     assert.equal(quarantine[0]!['_detail'], 'price "€5.00" is not a valid decimal (in $)');
     // More decimals than the scale: quarantined, not rounded without a word.

@@ -55,23 +55,29 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // judges them. A point may end them (`$5.`), as some exports print whole amounts.
 const DIGITS = '([.]?[0-9](?:[0-9., \u00a0\u202f]*[0-9])?[.]?)';
 
+// A space around a unit or sign: a no-break one too (U+00A0, and U+202F, narrow), as French exports and Excel write
+// `12,5 %` and `74,50 €` (RE2's \s is ASCII only). A sign: a typeset minus too (U+2212), which the number's reading takes as a hyphen.
+const SPACE = '[\\s\u00a0\u202f]';
+const SIGN = '([+\\-\u2212]?)';
+
 /**
  * Text `r` of a column declared with a `unit` (`$`, `€`, `%`, `kg`), as the number alone: the unit
  * before or after it (`$1,234.50`, `-$5`, `$-5`, `1 234,56 €`, `98%`, `614,10- €`), and a number in parentheses
  * as a negative, as accounting writes it (`($1,234.50)`, `(5.00)`). NULL where the value is not so
  * written: another unit (`€5` in a `$` column) is no number of this column, and is quarantined
- * rather than mixed in.
+ * rather than mixed in. A no-break space is a space here: `12,5\u00a0%` and `1\u202f234,50\u00a0€` read as
+ * with plain ones. Silver's reading of such a column and init's typing of it both take the unit off so.
  */
 export function withoutUnit(r: string, unit: string): string {
   const u = escapeRegex(unit);
   // A minus after the number too (`$614.10-`, `614,10- €`), as SAP writes: left on it, the number's reading takes it (accountingNegative).
-  const before = `^\\s*([+-]?)\\s*${u}\\s*([+-]?)\\s*${DIGITS}\\s*-?\\s*$`;
-  const after = `^\\s*([+-]?)\\s*${DIGITS}\\s*-?\\s*${u}\\s*-?\\s*$`;
-  const negative = `^\\s*\\(\\s*(?:${u}\\s*)?${DIGITS}\\s*(?:${u}\\s*)?\\)\\s*$`;
+  const before = `^${SPACE}*${SIGN}${SPACE}*${u}${SPACE}*${SIGN}${SPACE}*${DIGITS}${SPACE}*-?${SPACE}*$`;
+  const after = `^${SPACE}*${SIGN}${SPACE}*${DIGITS}${SPACE}*-?${SPACE}*${u}${SPACE}*-?${SPACE}*$`;
+  const negative = `^${SPACE}*\\(${SPACE}*(?:${u}${SPACE}*)?${DIGITS}${SPACE}*(?:${u}${SPACE}*)?\\)${SPACE}*$`;
   // Once the pattern says where the unit is, plain replacements take it, the spaces and parentheses off
-  // (regexp_replace and translate cost several times as much). Non-breaking spaces stay: the number's reading trims or groups by them.
+  // (regexp_replace and translate cost several times as much), the no-break ones as the plain ones.
   const shaped = `regexp_full_match(${r}, ${str(`(${before})|(${after})|(${negative})`)})`;
-  const bare = ['(', ')', ' '].reduce((e, ch) => `replace(${e}, ${str(ch)}, '')`, `replace(${r}, ${str(unit)}, '')`);
+  const bare = ['(', ')', ' ', '\u00a0', '\u202f'].reduce((e, ch) => `replace(${e}, ${str(ch)}, '')`, `replace(${r}, ${str(unit)}, '')`);
   return `CASE WHEN ${shaped} THEN (CASE WHEN contains(${r}, '(') THEN '-' ELSE '' END) || ${bare} END`;
 }
 

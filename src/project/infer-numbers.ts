@@ -1,6 +1,6 @@
 import { sqlIdent as id } from '../engine/duckdb.js';
-import { KNOWN_UNITS, minusFirst, numberExpr, withoutUnit } from '../pipeline/number-reading.js';
-import { zeroLed } from './infer-spellings.js';
+import { KNOWN_UNITS, numberExpr, withoutUnit } from '../pipeline/number-reading.js';
+import { asRead, zeroLed } from './infer-spellings.js';
 import type { Rows } from './infer-sql.js';
 import { countRows, type ColumnTest, type Count } from './infer-columns.js';
 import type { DecimalSeparator } from './types.js';
@@ -79,8 +79,9 @@ type Aggregate = (selects: string[], from: Rows) => Promise<Record<string, unkno
  * every value reads as a number once that unit is taken off, as silver reads a column declared with
  * it. Their counts in `row` are replaced by those of the numbers without the unit, so that the
  * column is typed, and the file's decimal separator told, from them. Returns each one's unit.
+ * `raw(i)`: column i's field as written (trimmed), `value(i)` as read for its type (asRead, missing spellings NULL).
  */
-export async function unitColumns(aggregate: Aggregate, candidates: number[], value: (i: number) => string, source: Rows, firstRows: Rows, row: Record<string, unknown>): Promise<Map<number, string>> {
+export async function unitColumns(aggregate: Aggregate, candidates: number[], value: (i: number) => string, raw: (i: number) => string, source: Rows, firstRows: Rows, row: Record<string, unknown>): Promise<Map<number, string>> {
   const signs = KNOWN_UNITS.filter((u) => !/^[A-Z]+$/.test(u));
   const symbols = `'(${signs.map((u) => u.replace(/[$]/g, '\\$')).join('|')})'`;
   // A currency's code counts set apart by a space (`USD 500.00`, `500 USD`): joined to digits (`USD-1`, `EUR5X`), a code names something else.
@@ -95,8 +96,10 @@ export async function unitColumns(aggregate: Aggregate, candidates: number[], va
     if (typeof unit === 'string' && unit === found[`unithi_${i}`]) units.set(i, unit);
   }
   if (!units.size) return units;
-  // A value without the unit reads as it is, as silver reads it first; a minus after the number (`614,10- €`) goes first.
-  const bare = (i: number) => `coalesce(list_transform([${withoutUnit(value(i), units.get(i)!)}], lambda _w: ${minusFirst('_w')})[1], ${value(i)})`;
+  // The unit taken off the field as written, as silver takes it off: not off the value as read, whose no-break spaces
+  // are plain ones, or a column typed here (`12,5 %` with U+00A0) may be one silver quarantines. Then read as any value
+  // (a minus after the number first: `614,10- €`). A value without the unit reads as it is, as silver reads it first.
+  const bare = (i: number) => `coalesce(list_transform([${withoutUnit(raw(i), units.get(i)!)}], lambda _w: ${asRead('_w')})[1], ${value(i)})`;
   const counts = await aggregate([...units.keys()].flatMap((i) => numberTests(bare(i), countRows).flatMap((t) => (t.name === 'intz' ? [] : [`${t.sql} AS ${id(`${t.name}_${i}`)}`]))), source);
   const numbers = new Map<number, string>();
   for (const [i, unit] of units) {

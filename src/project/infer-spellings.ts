@@ -70,6 +70,11 @@ export const zeroLed = (v: string) => `regexp_matches(${v}, '^[+-]?0[0-9]')`;
 export const CODE_NAME = /(^|_)(zip|zipcode|postcode|postal|plz|fips|geoid|insee|siren|siret|phone|tel|telephone|ean|upc|gtin|isbn|code)(_(number|no|num|code))?$|^(code|zip|fips|insee)_/;
 /** A column named as an identifier: `id`, `customer_id`, `code`, `key`, `number`... */
 export const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
+/**
+ * A column named as an identifier whose numbers are none to measure by: ID_LIKE, but not an English count
+ * (`num_reviews`, `number_of_rooms`, `no_of_items`), whose decimals (an average) are a measure's.
+ */
+export const idNamed = (name: string) => ID_LIKE.test(name) && !/^(num|number|no)_/.test(name);
 export const BOOLEANS = ['true', 'false', 't', 'f', 'yes', 'no', 'y', 'n'];
 
 /**

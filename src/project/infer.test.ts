@@ -171,6 +171,9 @@ describe('inferCsv', () => {
     // Ids written as floats by pandas where one is missing (Online Retail's CustomerID): integers; a measure so written stays a number.
     const retail = await infer('retail.csv', ['InvoiceNo,CustomerID,Quantity', '536365,17850.0,6.0', '536366,,2.0', '536367,13047.0,3.0']);
     assert.deepEqual([retail['customer_id']!.type, retail['quantity']!.type], ['integer', 'number']);
+    // Ids written with a decimal point (Citi Bike's stations): text, whose `5788.10` keeps its zero; a count so named (an average) stays a number.
+    const trips = await infer('trips.csv', ['ride_id,start_station_id,num_bikes,start_lat', 'A1,5788.10,1.5,40.74', 'A2,6140.05,2,40.75', 'A3,6364.10,2.5,40.76']);
+    assert.deepEqual([trips['start_station_id']!.type, trips['start_station_id']!.dottedId, trips['num_bikes']!.type, trips['start_lat']!.type], ['text', true, 'number', 'number']);
     // UCI's `?` for unknown, in text columns too (adult's workclass); other marks stay values there.
     const adult = await infer('adult.csv', ['age,workclass,flag', '39, State-gov,x', '50, ?,ok', '38, Private,x']);
     assert.deepEqual([adult['workclass']!.type, adult['workclass']!.nullValues], ['text', ['?']]);
@@ -499,6 +502,9 @@ describe('inferCsv', () => {
     const euros = await inferFile('umsatz.csv', ['monat;umsatz;anteil', '2024-01;1.234,56 €;12,5 %', '2024-02;-12,50 €;3 %']);
     assert.equal(euros.decimalSeparator, ',');
     assert.deepEqual(euros.columns.slice(1).map((c) => [c.type, c.unit]), [['number', '€'], ['number', '%']]);
+    // A no-break space before the unit (U+00A0, U+202F), grouping thousands or after a sign first, as French exports and Excel write them.
+    const fr = await inferFile('ventes.csv', ['mois;montant;taux;prix', '2024-01;1\u202f234,56\u00a0€;12,5\u00a0%;€\u00a012,50', '2024-02;74,50\u00a0€;\u22123\u202f%;€\u00a07']);
+    assert.deepEqual(fr.columns.slice(1).map((c) => [c.type, c.unit]), [['number', '€'], ['number', '%'], ['number', '€']]);
   });
 
   test('negatives in parentheses or with a trailing minus (accounting, SAP, DATEV) are numbers; text in parentheses and phone numbers stay text', async () => {
@@ -526,11 +532,13 @@ describe('inferCsv', () => {
       ['price', 'text', true, true],
       ['amount', 'integer', true, true],
       ['nace', 'text', true, undefined],
-      ['ref', 'number', true, undefined],
+      ['ref', 'text', true, undefined],
       ['label', 'text', true, undefined],
     ]);
-    // The first column, unique: no key, where it would have been (nace is no id by its name, nor first).
-    assert.deepEqual(keyOf(csv), []);
+    // `ref`, an id written with a point (text, as written), is the key; without it, the first column, unique, is
+    // none, where it would have been (nace is no id by its name, nor first).
+    assert.deepEqual(keyOf(csv), ['ref']);
+    assert.deepEqual(keyOf({ ...csv, columns: csv.columns.filter((c) => c.name !== 'ref') }), []);
     // Fuel prices of three decimals after a comma, thousands or decimals: text, and no key either.
     const fuel = await inferFile('carburants.csv', ['prix;ville', '"1,859";Bourg', '"1,749";Lyon', '"1,699";Nice']);
     assert.deepEqual([fuel.columns[0]!.type, fuel.columns[0]!.amounts, keyOf(fuel)], ['text', true, []]);

@@ -19,7 +19,7 @@ import { pointedReading, readingTests } from './infer-date-readings.js';
 import { columnAggregates, countRows, fieldTests } from './infer-columns.js';
 import { refuseHeader } from './header-refusal.js';
 import { markedNumbers, nameCodes, nearlyTyped, tracedType } from './infer-nearly.js';
-import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, NULL_TOKENS, oneDateOrder, PERIOD_TEXT, STATISTICS_MARKS, TIME_NAME, TIMESTAMP_FORMATS } from './infer-spellings.js';
+import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, idNamed, NULL_TOKENS, oneDateOrder, PERIOD_TEXT, STATISTICS_MARKS, TIME_NAME, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, failing, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
 import { EPOCH_FORMATS, epochTests } from '../pipeline/epoch.js';
@@ -147,7 +147,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       return readings.some(ok) || Number(row[`values_${i}`]) === 0 ? [] : [i];
     });
   // Amounts with a currency or percent sign: numbers of that unit (`unit: "$"`).
-  const units = await unitColumns((selects, from) => aggregate(engine, selects, from, onProgress), typeless(['int', 'num', 'numc', 'nump', 'bool', 'date', 'ts']), value, source, firstRows, row);
+  const units = await unitColumns((selects, from) => aggregate(engine, selects, from, onProgress), typeless(['int', 'num', 'numc', 'nump', 'bool', 'date', 'ts']), value, (i) => id(`c${i}`), source, firstRows, row);
   // The dozens of date and timestamp formats are tried only on the columns that have no type yet: first on the
   // file's first rows, then on every row for the formats that read all of those. Trying them all on
   // every value of every column took minutes on a file of millions of rows.
@@ -203,7 +203,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
     let type: ColumnType = 'text';
     let format: string | undefined;
     let ambiguousWith: string | undefined;
-    let code = false;
+    let [code, dottedId] = [false, false];
     const dateFormats = DATE_FORMATS.filter((_, j) => ok(`df${j}`));
     const pointed = pointedReading(dateFormats, 'date', i, row, european);
     if (pointed) dateFormats.sort((a, b) => Number(b === pointed) - Number(a === pointed));
@@ -214,6 +214,8 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
     else if (ok('int') && ok('ymd')) [type, format] = ['date', '%Y%m%d'];
     else if (ok('int') && EPOCH_FORMATS.some(ok)) [type, format] = ['timestamp', EPOCH_FORMATS.find(ok)];
     else if (ok('int') || (ID_LIKE.test(names[i]!) && ok('intz'))) type = 'integer';
+    // Ids written with a point (Citi Bike's station `5788.10`, `6140.05`): text, as written; a number would make `5788.1` of one.
+    else if (ok(decimalSeparator === ',' ? 'numc' : 'num') && idNamed(names[i]!)) dottedId = true;
     else if (ok(decimalSeparator === ',' ? 'numc' : 'num')) type = 'number';
     else if (decimalSeparator === '.' && sum('dc') === 0 && ok('nump')) {
       type = 'number';
@@ -259,7 +261,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
     if (type === 'text' && typeof marked === 'string') for (const t of marked.split('\x01')) if (t !== '?') textTokens.push({ value: t, column: names[i]! });
     const complete = rows > 0 && get('present') === rows && (type === 'text' || values === rows) && type !== traced;
     // Text for a few values only (`abc` among 3,000 dates): said, since declaring the type quarantines them.
-    const nearly = type === 'text' && !code && values >= 20 ? nearlyTyped(get, values, decimalSeparator) : undefined;
+    const nearly = type === 'text' && !code && !dottedId && values >= 20 ? nearlyTyped(get, values, decimalSeparator) : undefined;
     return {
       header: fields[i]!,
       name: names[i]!,
@@ -267,6 +269,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       ...(format ? { format } : {}),
       ...(ambiguousWith ? { ambiguousWith } : {}),
       ...(code ? { code } : {}),
+      ...(dottedId ? { dottedId } : {}),
       ...(type === 'text' && ok('period') ? { period: true as const } : {}),
       ...(nearly ? { nearly } : {}),
       ...(units.has(i) && type !== 'text' ? { unit: units.get(i)! } : {}),

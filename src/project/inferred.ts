@@ -19,6 +19,8 @@ export interface InferredColumn {
   ambiguousWith?: string;
   /** Digits only, but named as a code (`zip`, `fips`, `phone`): kept as text, so that leading zeros stay. */
   code?: true;
+  /** Numbers with decimals, but named as an id (Citi Bike's station `5788.10`): kept as text, as written, no trailing zero dropped. */
+  dottedId?: true;
   /** Text whose every value is a period that sorts as time does (`2014Q1`, `2024-01`): a series can be drawn over it. */
   period?: true;
   /** The currency or percent sign written around its numbers (`$1,234.50`, `98%`), taken off to read them. */

@@ -173,7 +173,7 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const century = c.format?.includes('%y') ? 'two-digit years: 00–68 read as 2000–2068, 69–99 as 1969–1999: check' : '';
   // Told by its name and the range of its integers only: said, with the way back.
   const epoch = isEpochFormat(c.format) ? `integers read as ${epochSaid(c.format)} (Unix time); if they are not instants, declare type: integer` : '';
-  const code = c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : '';
+  const code = c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : c.dottedId ? 'numbers with a point, but named as an id: text keeps each as written (5788.10) where a number would drop its last zero (5788.1); if it is a measure, declare type: number' : '';
   const precise = c.type === 'decimal' ? 'numbers of more digits than a double holds: a decimal, so that none is rounded' : c.tooPrecise ? 'numbers of more digits than even a decimal of 18 holds: text, so that none is rounded' : '';
   const empty = c.distinct === 0 ? 'empty in every row: text until values tell; set its type if you know it' : '';
   const kind = c.nearly?.type === 'integer' ? 'integers' : `${c.nearly?.type}s`;
