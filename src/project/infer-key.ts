@@ -5,6 +5,7 @@ import type { InferredColumn, InferredCsv } from './inferred.js';
 import { ID_LIKE, zeroLed } from './infer-spellings.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
 import { isRowNumber, keyOf } from './init-yaml.js';
+import { sharedCode } from './key-names.js';
 
 /** A column that numbers the rows of something else: GTFS's `stop_sequence`, an order's line, Olist's `order_item_id`. */
 const PART_LIKE = /(^|_)(seq|sequence|line|item|position|pos)($|_)/;
@@ -92,7 +93,7 @@ export async function repeatedRows(engine: Engine, csv: InferredCsv, parts: read
  */
 export async function keyDespiteRepeats(engine: Engine, csv: InferredCsv, parts: readonly InferredCsv[]): Promise<{ column: string; repeats: number } | undefined> {
   if (csv.rows < 2 || csv.columns.length > MAX_COMPARED_COLUMNS) return undefined;
-  const candidates = csv.columns.filter((c) => c.complete && !c.unique && !c.placeholder && !c.amounts && (c.type === 'integer' || c.type === 'text') && ID_LIKE.test(c.name) && c.distinct * 2 > csv.rows).slice(0, 3);
+  const candidates = csv.columns.filter((c) => c.complete && !c.unique && !c.placeholder && !c.amounts && (c.type === 'integer' || c.type === 'text') && ID_LIKE.test(c.name) && !sharedCode(c, csv) && c.distinct * 2 > csv.rows).slice(0, 3);
   for (const column of candidates) {
     const branches = parts.map((part) => {
       const i = part.columns.findIndex((c) => c.name === column.name);

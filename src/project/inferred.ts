@@ -59,6 +59,8 @@ export interface InferredCsv {
   quote?: 'none';
   /** Its first line is a row, not a header (`header: false`): its columns are named `column_<n>`. */
   headerless?: true;
+  /** The name of the dataset (`orders`): what a row is one of, whose own id (`order_id`) is preferred as its key (key-names.ts). */
+  dataset?: string;
   /** Two columns unique together, and never empty, in every file, where no column alone is: the key (infer-key.ts). */
   pairKey?: [string, string];
   /** With a key that repeats only where its whole row does (infer-key.ts): those rows, sent twice, dropped by the run as duplicates. */

@@ -7,12 +7,14 @@ import { epochSaid, INFERRED_YEARS, isEpochFormat } from '../pipeline/epoch.js';
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found (its starter KPI: starter-kpi.ts). */
 
 import { dateNamed, ID_LIKE } from './infer-spellings.js';
+import { keyNamed, ownIdRank, sharedCode } from './key-names.js';
 
 /**
- * A key: a column unique and never empty, integer or text, with an id-like name, else the first column
- * if it is one. A later file's row replaces the earlier row with its key, so a measure or a label that
- * happens to be unique in the first file (a count, a name) must not become one: without a key, rows
- * are appended, which loses nothing.
+ * A key: a column unique and never empty, integer or text, with an id-like name (the row's own id
+ * first: `id`, the dataset's `order_id`, the first column's; key-names.ts), else the first column if it
+ * is one. A later file's row replaces the earlier row with its key, so a measure, a label or a code rows
+ * share (a postal code) that happens to be unique in the first file must not become one: without a
+ * key, rows are appended, which loses nothing.
  */
 export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
@@ -20,7 +22,8 @@ export function keyOf(csv: InferredCsv): string[] {
   // Columns named by position (no header line) say nothing of what they hold: the first is no key for being first;
   // nor is a day's text (Xero's `Date`, `Opening Balance` among its days): days repeat in the next export.
   const first = csv.headerless || (csv.columns[0] && dateNamed(csv.columns[0].name, csv.columns[0].header)) ? undefined : candidates.find((c) => c === csv.columns[0]);
-  const chosen = candidates.find((c) => ID_LIKE.test(c.name)) ?? first;
+  const named = candidates.filter((c) => keyNamed(c, csv)).sort((a, b) => ownIdRank(a, csv) - ownIdRank(b, csv));
+  const chosen = named[0] ?? first;
   return chosen ? [chosen.name] : csv.pairKey ? [...csv.pairKey] : [];
 }
 
@@ -41,7 +44,7 @@ function noKeyComment(csv: InferredCsv): string {
   if (series) return `${appended} ${series} is unique in these files: if each row is one ${series}'s figure (a series), \`key: ${series}\` makes a download of it again, under another name, replace its rows rather than add them.`;
   const unique = uniqueNotKey(csv);
   if (!unique) return '# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).';
-  const why = unique.placeholder ? 'but one of its values is zeros only, written where a row has none' : 'which may be by chance';
+  const why = unique.placeholder ? 'but one of its values is zeros only, written where a row has none' : sharedCode(unique, csv) ? 'but it is a code many rows may share (a place, a contact, a product), unique here by chance' : 'which may be by chance';
   return `${appended} ${unique.name} is unique in these ${csv.rows} rows, ${why}: if each row is one ${unique.name}, \`key: ${unique.name}\` makes a corrected export replace its rows rather than add them.`;
 }
 

@@ -125,6 +125,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       const taken = (n: string) => shapes.some((s) => s.name === n) || RESERVED_DATASETS.includes(n);
       const base = name;
       for (let n = 2; taken(name); n++) name = `${base}_${n}`;
+      csv.dataset = datasetName(stem);
       shapes.push({ name, stem, prefix, files: [file], csv, parts: [csv] });
     }
     // A later file's row replaces the earlier row of its key: a column unique in each file but not
