@@ -456,6 +456,52 @@ test("a report's total on its last row, figures alone: a column every row fills 
   assert.deepEqual(await silverRows(dataDir, 'deals', summary.runId, 'SELECT count(*) AS n, sum(amount) AS total FROM $t'), [{ n: 3, total: 600 }]);
 });
 
+test('a summary ending with its Total row, every figure filled (Excel, a French sep=; export, a key of text): init declares total_row, the run sets it aside in each file, a later one too; Total Gym among the rows loads', async () => {
+  // 100 rows, a region left empty now and then as on the total's row: no required column can set the total aside.
+  const products = ['Coffee', 'Tea', 'Cocoa'];
+  const rows = Array.from({ length: 100 }, (_, i) => ({ product: products[i % 3]!, region: i % 4 ? 'East' : '', units: (i % 40) + 1, cents: ((i * 3701) % 90000) + 100 }));
+  const sum = (rs: typeof rows) => [rs.reduce((a, r) => a + r.units, 0), rs.reduce((a, r) => a + r.cents, 0)] as const;
+  const money = (cents: number, comma = false) => (cents / 100).toFixed(2).replace('.', comma ? ',' : '.');
+  const summary = (rs: typeof rows, total: string, after = '') => `Product,Region,Units,Revenue\n${rs.map((r) => `${r.product},${r.region},${r.units},${money(r.cents)}\n`).join('')}${total},,${sum(rs)[0]},${money(sum(rs)[1])}\n${after}`;
+  const ventes = `\ufeffsep=;\nProduit;Région;Quantité;Chiffre d'affaires\n${rows.map((r) => `${r.product};${r.region};${r.units};${money(r.cents, true)}\n`).join('')}Total;;${sum(rows)[0]};${money(sum(rows)[1], true)}\n`;
+  const orders = 'order_id,customer,amount\nA-1001,Ann,10.50\nA-1002,Bob,20.00\nA-1003,Cy,5.50\nTotal,3,36.00\n';
+  const dir = await initFrom('totals-last-row', { 'sales_summary.csv': summary(rows, 'Total'), 'ventes_produits.csv': ventes, 'orders.csv': orders }, 'totals-last-row-project');
+  const yaml = (name: string) => fs.readFile(path.join(dir, 'datasets', `${name}.yml`), 'utf8');
+  assert.match(await yaml('sales_summary'), /^# The last row is a total \("Total" in product.*\ntotal_row: product$/m);
+  assert.doesNotMatch(await yaml('sales_summary'), /delete it|Delete it/);
+  assert.match(await yaml('ventes_produits'), /^total_row: produit$/m);
+  assert.match(await yaml('orders'), /^key: order_id\n(.*\n)*total_row: order_id$/m);
+  const dataDir = path.join(root, 'totals-last-row-data');
+  const first = await runProject(dir, dataDir);
+  for (const [name, rowsOut] of [['sales_summary', 100], ['ventes_produits', 100], ['orders', 3]] as const) {
+    const { datasets } = first.stages[1].details;
+    assert.deepEqual([datasets[name].rowsOut, datasets[name].quarantined, datasets[name].reasons], [rowsOut, 1, { [`total_row:${name === 'orders' ? 'order_id' : name === 'ventes_produits' ? 'produit' : 'product'}`]: 1 }], name);
+  }
+  const [units, cents] = sum(rows);
+  assert.deepEqual(await silverRows(dataDir, 'sales_summary', first.runId, 'SELECT count(*) AS n, sum(units) AS units, round(sum(revenue) * 100) AS cents FROM $t'), [{ n: 100, units, cents }]);
+  assert.deepEqual(await silverRows(dataDir, 'ventes_produits', first.runId, 'SELECT count(*) AS n, sum(quantite) AS units FROM $t'), [{ n: 100, units }]);
+  assert.deepEqual(await silverRows(dataDir, 'orders', first.runId, 'SELECT count(*) AS n, sum(amount) AS amount FROM $t'), [{ n: 3, amount: 36 }]);
+  const quarantined = async (name: string, runId: string) => silverRows(dataDir, `quarantine/${name}`, runId, 'SELECT _record, _reason, _detail FROM $t ORDER BY _record');
+  assert.deepEqual(await quarantined('sales_summary', first.runId), [
+    { _record: 101, _reason: 'total_row:product', _detail: 'product "Total" is a total at the end of the file, the sum of the rows above it: not a row (total_row)' },
+  ]);
+  assert.deepEqual((await quarantined('ventes_produits', first.runId)).map((q) => q['_reason']), ['total_row:produit']);
+  assert.deepEqual((await quarantined('orders', first.runId)).map((q) => [q['_record'], q['_reason']]), [[4, 'total_row:order_id']]);
+
+  // The next month's file: a product named Total Gym among the rows, its own total spelled otherwise, then a blank row and a note.
+  const later = [...rows.slice(0, 10), { product: 'Total Gym', region: 'West', units: 2, cents: 19900 }, ...rows.slice(10, 20)];
+  await fs.writeFile(path.join(dir, 'sources', 'sales_summary_2024-02.csv'), summary(later, 'Grand total', ',,,\nSource: ERP export of 2024-03-01,,,\n'));
+  const second = await runProject(dir, dataDir);
+  const { sales_summary: stats } = second.stages[1].details.datasets;
+  assert.deepEqual([stats.rowsOut, stats.quarantined, stats.emptyRows], [21, 2, 1]);
+  // Each file's rows, summing to its total; Total Gym among them.
+  assert.deepEqual(await silverRows(dataDir, 'sales_summary', second.runId, `SELECT _source, count(*) AS n, sum(units) AS units, count(*) FILTER (WHERE product = 'Total Gym') AS gym FROM $t GROUP BY 1 ORDER BY 1`), [
+    { _source: 'sales_summary.csv', n: 100, units, gym: 0 },
+    { _source: 'sales_summary_2024-02.csv', n: 21, units: sum(later)[0], gym: 1 },
+  ]);
+  assert.deepEqual((await quarantined('sales_summary', second.runId)).map((q) => [q['_record'], q['_reason']]), [[22, 'total_row:product'], [24, 'missing_value:units']]);
+});
+
 test("an accounting report's sections, totals and balances among its transactions (QuickBooks, Xero): typed without them, quarantined by the run, the sums right", async () => {
   const quickbooks = [
     'Acme LLC',

@@ -729,6 +729,37 @@ describe('silver cleaning rules', () => {
     const { rows } = await clean(achats, 'Produit,note,MONTANT, date_achat ,id_client,id_achat,note\nPhone,hello,5,2026-01-01T10:00:00Z,1,9,x\n');
     assert.deepEqual(rows, [{ id_achat: 9, id_client: 1, date_achat: '2026-01-01 10:00:00', montant: 5, produit: 'Phone' }]);
   });
+
+  test('total_row: a total after the last row of data, and the figures without a label after it, are quarantined whatever they fill; a Total among the rows, Total Gym, empty rows and notes are not', async () => {
+    const spec: DatasetSpec = {
+      ...keyedById('sales', [], {
+        product: { type: 'text', required: false, personal: false },
+        region: { type: 'text', required: false, personal: false },
+        units: { type: 'integer', required: true, personal: false },
+      }),
+      key: [],
+      totalRow: { column: 'product' },
+    };
+    const csv = ['product,region,units', 'Coffee,East,12', 'Total,,1', 'Total Gym,,3', 'Tea,,5', 'Total,,21', ',,21', ',,', 'Source: ERP,,', 'GRAND TOTAL,West,21', ''].join('\n');
+    const { rows, quarantine, stats } = await clean(spec, csv);
+    // A product named Total followed by rows of data is a row; so is Total Gym.
+    assert.deepEqual(rows.map((r) => [r['product'], r['units']]), [['Coffee', 12], ['Total', 1], ['Total Gym', 3], ['Tea', 5]]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason'], q['_detail']]), [
+      [5, 'total_row:product', 'product "Total" is a total at the end of the file, the sum of the rows above it: not a row (total_row)'],
+      [6, 'total_row:product', "product is empty after a total at the end of the file: the total's figures, not a row (total_row)"],
+      [8, 'missing_value:units', 'units is missing'],
+      [9, 'total_row:product', 'product "GRAND TOTAL" is a total at the end of the file, the sum of the rows above it: not a row (total_row)'],
+    ]);
+    assert.deepEqual([stats.rowsOut, stats.emptyRows, stats.reasons], [4, 1, { 'total_row:product': 3, 'missing_value:units': 1 }]);
+    // Labels of the dataset's own, and a total in a column of integers (its raw text), at the end of a keyed file.
+    const own = await clean({ ...spec, totalRow: { column: 'product', labels: ['All products'] } }, 'product,region,units\nTea,East,2\nall products ,,2\n');
+    assert.deepEqual([own.rows.length, own.quarantine.map((q) => q['_reason'])], [1, ['total_row:product']]);
+    const ids = keyedById('orders', [], { id: { type: 'integer', required: true, personal: false }, amount: { type: 'number', required: true, personal: false } });
+    const keyed = await clean({ ...ids, totalRow: { column: 'id' } }, 'id,amount\n1,2.5\n2,3.5\nTotal,6\n');
+    assert.deepEqual([keyed.rows.length, keyed.quarantine.map((q) => [q['_record'], q['_reason']])], [2, [[3, 'total_row:id']]]);
+    // Without total_row, the total loads: the setting is what sets it aside.
+    assert.deepEqual((await clean({ ...spec, totalRow: undefined }, 'product,region,units\nTea,East,2\nTotal,,2\n')).rows.length, 2);
+  });
 });
 
 describe('declared quality rules and the quality report', () => {

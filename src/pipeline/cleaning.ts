@@ -12,6 +12,7 @@ import { optionHints, type OptionHints } from './option-hints.js';
 import { errorMessage, QualityError } from '../errors.js';
 import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
+import { totalRowVerdict } from './total-rows.js';
 
 /**
  * Silver cleaning of one source file, as named SQL steps: read (all text, malformed lines set aside) → trim → drop
@@ -161,6 +162,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   }
   // Lines wider than the rows, read as rows (the reader takes their empty last fields for trailing delimiters): rejected as too many columns.
   if (!wholeFile && (await rejectWideLines(engine, { rejects, stagedFile }, csvPath, spec, options, { parsed, rejected }, (m) => quarantineWholeFile(m)))) ({ parsed, rejected } = await readCounts());
+  const total = wholeFile ? undefined : await totalRowVerdict(engine, staged, spec);
 
   // Step 2 — duplicates among valid rows. With a key, the first row of a key (in file order) wins; a
   // later row is an exact duplicate (dropped, counted) when all its typed values equal the winner's,
@@ -200,9 +202,9 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   await engine.run(`
     CREATE OR REPLACE TEMP VIEW ${checked} AS
     SELECT s.*, s._row + 1 AS _record,
-      CASE WHEN s._reason IS NOT NULL THEN s._reason ${duplicateVerdicts} END AS _verdict,
+      CASE ${total?.code ?? ''} WHEN s._reason IS NOT NULL THEN s._reason ${duplicateVerdicts} END AS _verdict,
       -- The detail is written here, not while reading: only the quarantine reads it, for its few rows.
-      CASE WHEN s._reason IS NOT NULL THEN ${verdict.detail} ${duplicateDetail} END AS _verdict_detail
+      CASE ${total?.detail ?? ''} WHEN s._reason IS NOT NULL THEN ${verdict.detail} ${duplicateDetail} END AS _verdict_detail
     FROM ${staged} s ${keysDistinct ? '' : `LEFT JOIN ${dups} d ON d._rid = s._row`};
   `);
 
@@ -237,7 +239,7 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
     throw new QualityError(n, fatal.rule, `${fatal.failed} of ${fatal.checked} rows of ${options.sourceName.split('/').at(-1)} fail it on ${fatal.column}, e.g. ${where}`);
   }
 
-  const validRows = parsed - (byVerdict.get('empty_row') ?? 0) - [...byVerdict].filter(([v]) => v !== null && rules.some((r) => r.code === v)).reduce((a, [, c]) => a + c, 0);
+  const validRows = parsed - (byVerdict.get('empty_row') ?? 0) - [...byVerdict].filter(([v]) => v !== null && (v === total?.reason || rules.some((r) => r.code === v))).reduce((a, [, c]) => a + c, 0);
   if (spec.key.length) {
     quality.push({ dataset: n, rule: 'unique_key', column: spec.key.join('+'), severity: 'error', checked: validRows, failed: byVerdict.get(duplicateKeyCode(spec)) ?? 0, examples: [] });
   }

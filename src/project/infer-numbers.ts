@@ -75,7 +75,8 @@ type Aggregate = (selects: string[], from: Rows) => Promise<Record<string, unkno
 
 /**
  * Columns of numbers written with a currency or percent sign (`$1,234.50`, `1 234,56 €`, `98%`,
- * `($5.00)`), which typed as text: of those with one known unit in their first rows, the ones whose
+ * `($5.00)`), which typed as text: of those with one known unit in their first rows (or in any row, where
+ * the others are plain numbers), the ones whose
  * every value reads as a number once that unit is taken off, as silver reads a column declared with
  * it. Their counts in `row` are replaced by those of the numbers without the unit, so that the
  * column is typed, and the file's decimal separator told, from them. Returns each one's unit.
@@ -89,7 +90,12 @@ export async function unitColumns(aggregate: Aggregate, candidates: number[], va
   const unitOf = (v: string) => `coalesce(nullif(regexp_extract(${v}, ${symbols}), ''), nullif(regexp_extract(${v}, ${codes}, 2), ''))`;
   // One unit: the lowest and the highest the same (no DISTINCT nor FILTER: state of their own per column, megabytes each).
   const unitIn = (i: number) => `CASE WHEN regexp_matches(${value(i)}, '[0-9]') THEN ${unitOf(value(i))} END`;
-  const found = await aggregate(candidates.flatMap((i) => [`min(${unitIn(i)}) AS ${id(`unitlo_${i}`)}`, `max(${unitIn(i)}) AS ${id(`unithi_${i}`)}`]), firstRows);
+  const unitsOf = (columns: number[], from: Rows) => aggregate(columns.flatMap((i) => [`min(${unitIn(i)}) AS ${id(`unitlo_${i}`)}`, `max(${unitIn(i)}) AS ${id(`unithi_${i}`)}`]), from);
+  const found = await unitsOf(candidates, firstRows);
+  // A unit only in later rows (30,000 plain `12,50`, then `12,50 €`): looked for in every row, of the columns
+  // without one in the first rows whose other values read as numbers (not every column of text: names, cities).
+  const partly = candidates.filter((i) => found[`unitlo_${i}`] == null && ['int', 'num', 'numc', 'nump'].some((k) => Number(row[`${k}_${i}`]) < Number(row[`values_${i}`])));
+  if (partly.length) Object.assign(found, await unitsOf(partly, source));
   const units = new Map<number, string>();
   for (const i of candidates) {
     const unit = found[`unitlo_${i}`];

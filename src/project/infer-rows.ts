@@ -1,6 +1,7 @@
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { NULL_TOKENS, STATISTICS_MARKS } from './infer-spellings.js';
 import { columnAggregates, type Count } from './infer-columns.js';
+import { totalLabel as totalSpelling } from '../pipeline/total-rows.js';
 
 /**
  * Which rows of a CSV its columns are typed from (infer.ts): not a second header row of descriptions,
@@ -14,12 +15,13 @@ const SAMPLE_ROWS = 1_000;
 /**
  * The rows of `rows` to type (`typed`): without the first `skipRows` (a second header, Qualtrics' two), lines of notes
  * after the data (`footerRows`: the last rows, of three columns or more, that fill the first field
- * alone with what reads as a note, or are totals; `tailRows` with the empty ones among them), rows repeating the header (`repeatedHeaders`)
+ * alone with what reads as a note, or are totals, `totalRows` those with figures, the first's label `totalLabel`;
+ * `tailRows` with the empty ones among them), rows repeating the header (`repeatedHeaders`)
  * an accounting report's totals, balances and section lines among the data (`reportRows`), and rows of empty fields
  * only (`emptyRows`, `,,`: those after the data, as a spreadsheet saves them, among `tailRows`; `emptyAmong` the others).
  * Told from one pass over a few flags per row; the rows are numbered again only when notes are found.
  */
-export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipRows: number): Promise<{ footerRows: number; wholeFooterRows: number; tailRows: number; repeatedHeaders: number; reportRows: number; emptyRows: number; emptyAmong: number; sumRowFilled?: number[]; typed: (rows: string) => string }> {
+export async function notesAndHeaders(engine: Engine, rows: string, headers: string[], skipRows: number): Promise<{ footerRows: number; wholeFooterRows: number; totalRows: number; totalLabel?: string; tailRows: number; repeatedHeaders: number; reportRows: number; emptyRows: number; emptyAmong: number; sumRowFilled?: number[]; typed: (rows: string) => string }> {
   const others = headers.length - 1;
   // The fields after the first a row fills, listed once (a file of a thousand columns makes a long list).
   const filledCount = others ? `list_count([${headers.slice(1).map((_, i) => id(`c${i + 1}`)).join(', ')}])` : '0';
@@ -28,8 +30,8 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   // not a value such as a respondent's id whose answers are all blank.
   const note = `regexp_matches(c0, '[A-Za-z]') AND (contains(c0, ':') OR length(c0) >= 30 OR regexp_matches(lower(c0), '^(source|note|footnote|last updated|data from|copyright|\\(c\\)|©)'))`;
   // A totals row at the end (Excel's `Total;;;;41350`) sums the rows above it: no row of its own.
-  // Salesforce's `Grand Totals (400 records)` too.
-  const total = `coalesce(regexp_full_match(lower(trim(c0)), '((grand |sub)?totals?( général| general| geral)?|gesamt|insgesamt|summe|totaal|totale|suma|somme|合計|总计)( \\(.*\\))?:?'), false)`;
+  // Salesforce's `Grand Totals (400 records)` too. Told as the run's `total_row` tells it.
+  const total = totalSpelling('c0');
   // An accounting report's rows among the data (QuickBooks' `Total for Checking`, Xero's `Opening Balance`,
   // and the account a section is of, alone on its line): told only in a file with such a total or balance,
   // which leaves half its fields empty at least (a film, `Total Recall,1990,7.5`, fills its row).
@@ -37,14 +39,14 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   const section = (count: string) => `(c0 IS NOT NULL AND regexp_matches(c0, '[A-Za-z]') AND ${count} = 0)`;
   const reportRow = `(${reportLabel(filledCount)} OR ${section(filledCount)})`;
   // The flags computed before the rows are numbered: numbered whole, a file of 1,000 columns took 250 MB to number 30 rows.
-  const flags = `(SELECT _n, total, unlabelled, first, value, ${others >= 2 ? 'n > 0' : 'true'} AND NOT total AS more, n = ${others} AS filled, header, ${reportLabel('n')} AS label, ${section('n')} AS section, unlabelled AND n = 0 AS blank
+  const flags = `(SELECT _n, total, total AND n > 0 AS summed, CASE WHEN total THEN c0 END AS c0, unlabelled, first, value, ${others >= 2 ? 'n > 0' : 'true'} AND NOT total AS more, n = ${others} AS filled, header, ${reportLabel('n')} AS label, ${section('n')} AS section, unlabelled AND n = 0 AS blank
     FROM (SELECT row_number() OVER () AS _n, * FROM (SELECT c0, ${total} AS total, c0 IS NULL AS unlabelled, coalesce(${note}, false) OR ${total} AS first, c0 IS NOT NULL AND NOT coalesce(${note}, false) AND NOT ${total} AS value, ${filledCount} AS n, ${repeatsHeader} AS header FROM ${rows})))`;
   const [r] = await engine
     // After a totals line, a row without a label in the first field is its figures (Salesforce writes `Grand
     // Totals (400 records)`, then `"","",...,"USD 49,471,547.92"`): when only such rows and notes follow it, the data ends before it.
     .rows(`WITH f AS ${flags}, t AS (SELECT min(_n) FILTER (WHERE total) AS t FROM f),
       l AS (SELECT CASE WHEN any_value(t) IS NOT NULL AND coalesce(bool_and(unlabelled OR first) FILTER (WHERE _n > t), true) THEN coalesce(max(_n) FILTER (WHERE (more OR value) AND _n < t), 0) ELSE coalesce(max(_n) FILTER (WHERE more OR value), 0) END AS last FROM f, t)
-      SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, count(*) FILTER (WHERE _n <= last AND label) AS labels, count(*) FILTER (WHERE _n <= last AND (label OR section)) AS report, count(*) FILTER (WHERE blank) AS blank, count(*) FILTER (WHERE blank AND _n <= last) AS blank_in, coalesce(bool_or(_n = last AND unlabelled), false) AS bare_last, any_value(last) AS last FROM f, l`)
+      SELECT count(*) FILTER (WHERE _n > last AND first) AS footer, count(*) FILTER (WHERE _n > last AND first AND filled) AS whole, count(*) FILTER (WHERE _n > last AND summed) AS totals, any_value(c0) FILTER (WHERE _n > last AND summed) AS total_label, count(*) FILTER (WHERE _n > last) AS tail, count(*) FILTER (WHERE header) AS repeated, count(*) FILTER (WHERE _n <= last AND label) AS labels, count(*) FILTER (WHERE _n <= last AND (label OR section)) AS report, count(*) FILTER (WHERE blank) AS blank, count(*) FILTER (WHERE blank AND _n <= last) AS blank_in, coalesce(bool_or(_n = last AND unlabelled), false) AS bare_last, any_value(last) AS last FROM f, l`)
     .catch(() => [undefined]);
   // The figures of a total without its label (its line of one field, Salesforce's `Grand Totals (400 records)`, is
   // no row of the header's fields): the last row, its first field empty, each figure the sum of its column above.
@@ -61,6 +63,9 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
   const cut = footerRows > 0 || emptyRows > emptyAmong;
   // A total filling every column: no required column quarantines it.
   const wholeFooterRows = Number(r?.['whole'] ?? 0);
+  // Totals with figures (`Total;;41350`, not a label alone on its line), whatever columns they fill: `total_row` sets them aside.
+  const totalRows = Number(r?.['totals'] ?? 0);
+  const totalLabel = totalRows ? String(r?.['total_label']).trim() : undefined;
   // Rows of empty fields among the notes (`,,,`) go with them: the run drops them as empty rows.
   const tailRows = cut ? Number(r?.['tail'] ?? 0) + (sumRow ? 1 : 0) : 0;
   const repeatedHeaders = headers.length >= 2 ? Number(r?.['repeated'] ?? 0) : 0;
@@ -75,7 +80,7 @@ export async function notesAndHeaders(engine: Engine, rows: string, headers: str
     const among = [...(repeatedHeaders ? [`NOT (${repeatsHeader})`] : []), ...(reportRows ? [`NOT ${reportRow}`] : []), ...(emptyAmong ? [filled] : [])];
     return among.length ? `(SELECT * FROM ${t} WHERE ${among.join(' AND ')})` : t;
   };
-  return { footerRows, wholeFooterRows, tailRows, repeatedHeaders, reportRows, emptyRows, emptyAmong, ...(sumRowFilled ? { sumRowFilled } : {}), typed };
+  return { footerRows, wholeFooterRows, totalRows, ...(totalLabel ? { totalLabel } : {}), tailRows, repeatedHeaders, reportRows, emptyRows, emptyAmong, ...(sumRowFilled ? { sumRowFilled } : {}), typed };
 }
 
 /**

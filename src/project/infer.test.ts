@@ -225,14 +225,15 @@ describe('inferCsv', () => {
     assert.deepEqual(csv.columns.map((c) => [c.type, c.complete]), [['text', true], ['text', true], ['integer', true], ['number', true]]);
     // A totals row at the end (Excel's), with a note after it.
     const totals = await inferFile('ventes.csv', ['region;date;quantite;montant', 'Nord;01/01/2024;3;10,5', 'Sud;02/01/2024;4;20', 'Total;;7;30,5', 'Source: caisse;;;']);
-    assert.deepEqual([totals.footerRows, totals.rows], [2, 2]);
+    assert.deepEqual([totals.footerRows, totals.totalRows, totals.totalLabel, totals.rows], [2, 1, 'Total', 2]);
     assert.deepEqual(totals.columns.map((c) => c.complete), [true, true, true, true]);
-    // A total filling every column: counted apart, since no required column catches it.
-    const whole = await inferFile('sales.csv', ['region,year,sales', 'North,2024,100', 'South,2024,200', 'Total,2024,300']);
-    assert.deepEqual([whole.footerRows, whole.wholeFooterRows, whole.rows], [1, 1, 2]);
+    // A total filling every column: counted apart, since no required column catches it (total_row does).
+    const whole = await inferFile('sales.csv', ['region,year,sales', 'North,2024,100', 'South,2024,200', 'Grand Total,2024,300']);
+    assert.deepEqual([whole.footerRows, whole.wholeFooterRows, whole.totalRows, whole.totalLabel, whole.rows], [1, 1, 1, 'Grand Total', 2]);
     // Salesforce's report: its `Grand Totals (400 records)` line (one field: not read as a row), then the figures alone, each the sum above.
     const report = await inferFile('report1710512345678.csv', ['"Owner","Account","Stage","Amount","Probability (%)"', '"Jane","A1","Won","USD 1,000.50","10%"', '"John","A2","Lost","USD 2,000.25","20%"', '"Jane","A3","Won","USD 500.00","90%"', '""', '"Grand Totals (3 records)"', '"","","","USD 3,500.75",""', '""', '"Confidential Information - Do Not Distribute"']);
-    assert.deepEqual([report.footerRows, report.rows, report.sumRowFilled], [1, 3, ['amount']]);
+    // (Its label alone on its line is no row the run reads: no total_row for it.)
+    assert.deepEqual([report.footerRows, report.totalRows, report.rows, report.sumRowFilled], [1, undefined, 3, ['amount']]);
     assert.deepEqual(report.columns.map((c) => c.complete), [true, true, true, true, true]);
     // A film named `Total Recall` fills its row: no report's total, and the titles alone on their rows are rows too.
     const films = await inferFile('watch.csv', ['title,year,rating', 'Total Recall,1990,7.5', 'Alien,1979,8.5', 'My Unreleased Short,,', 'Heat,1995,8.3', 'Home Movie Draft,,', 'Up,2009,8.3']);
@@ -505,6 +506,10 @@ describe('inferCsv', () => {
     // A no-break space before the unit (U+00A0, U+202F), grouping thousands or after a sign first, as French exports and Excel write them.
     const fr = await inferFile('ventes.csv', ['mois;montant;taux;prix', '2024-01;1\u202f234,56\u00a0€;12,5\u00a0%;€\u00a012,50', '2024-02;74,50\u00a0€;\u22123\u202f%;€\u00a07']);
     assert.deepEqual(fr.columns.slice(1).map((c) => [c.type, c.unit]), [['number', '€'], ['number', '%'], ['number', '€']]);
+    // The sign in late rows only (1,500 plain amounts, then a few with €): found past the first rows; names and cities are no amounts.
+    const plain = Array.from({ length: 1500 }, (_, i) => `C${i};Smith;London;${i % 300},50`);
+    const late = await inferFile('clients.csv', ['code;nom;ville;montant', ...plain, ...Array.from({ length: 5 }, (_, i) => `D${i};René;Besançon;${i + 1}2,50 €`)]);
+    assert.deepEqual(late.columns.map((c) => [c.type, c.unit]), [['text', undefined], ['text', undefined], ['text', undefined], ['number', '€']]);
   });
 
   test('negatives in parentheses or with a trailing minus (accounting, SAP, DATEV) are numbers; text in parentheses and phone numbers stay text', async () => {

@@ -83,6 +83,10 @@ export interface InferredCsv {
   footerRows?: number;
   /** Of footerRows, those filling every column (a total): no required column quarantines them. */
   wholeFooterRows?: number;
+  /** Of footerRows, the totals with figures (`Total;;41350`): the dataset's `total_row` sets them aside. */
+  totalRows?: number;
+  /** The first one's label, as written (`Total`, `Grand total`). */
+  totalLabel?: string;
   /** The columns a total's figures fill on the last row, without its label (Salesforce's): the others left empty. */
   sumRowFilled?: string[];
   /** Rows repeating the header (two exports joined): not typed; the run quarantines them. */

@@ -69,8 +69,13 @@ export function toCheck(csv: InferredCsv): string[] {
     ...(c.ambiguousWith ? [`${c.name}: read as ${c.format ?? 'ISO or day first (no format: ISO dates and others)'}, but every value also reads as ${c.ambiguousWith} (day and month)`] : []),
     ...(c.format?.includes('%y') ? [`${c.name}: two-digit years, 00–68 read as 2000–2068 and 69–99 as 1969–1999`] : []),
     ...(isEpochFormat(c.format) ? [`${c.name}: integers read as ${epochSaid(c.format)} (Unix time), told by its name and their range (the years ${INFERRED_YEARS} so read)`] : []),
-  ]).concat(csv.wholeFooterRows ? [`a total at the end fills every column: the run would load it as a row (delete it from the file)`] : [])
+  ]).concat(wholeTotals(csv) ? [`a total at the end fills every column: the run would load it as a row (delete it from the file)`] : [])
     .concat(csv.sumRowFilled && !sumRowCaught(csv) ? [`a total at the end (its figures alone, the sums of their columns) leaves empty no column every row fills: the run would load it as a row (delete it from the file)`] : []);
+}
+
+/** Totals at the end filling every column that no `total_row` sets aside (one is declared where a total has its label and figures). */
+function wholeTotals(csv: InferredCsv): number {
+  return csv.totalRows ? 0 : csv.wholeFooterRows ?? 0;
 }
 
 /** Whether a column every row fills is empty on the total's row without a label (`sumRowFilled`): required, it sets that row aside. */
@@ -120,11 +125,20 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
     const n = csv.repeatedRows;
     lines.push(`# ${n === 1 ? 'A row repeats' : `${n} rows repeat`} another row of its file exactly, as a statement's two identical charges on one day do: kept as rows. If they are one row sent twice, set duplicates: drop (dropped and counted).`, 'duplicates: keep');
   }
-  if (csv.wholeFooterRows) lines.push(`# Check: ${csv.wholeFooterRows === 1 ? 'a total fills' : `${csv.wholeFooterRows} totals fill`} every column at the end of the file: the run loads ${csv.wholeFooterRows === 1 ? 'it as a row' : 'them as rows'}, counting the rows above twice in any sum. Delete ${csv.wholeFooterRows === 1 ? 'it' : 'them'} from the exports.`);
+  const whole = wholeTotals(csv);
+  // The lines a required column sets aside: not a total no column can (said below); with totals set aside by
+  // total_row, the notes a later file may write after its total.
+  const caughtFooters = (csv.footerRows ?? 0) - whole - (csv.sumRowFilled && !sumRowCaught(csv) ? 1 : 0);
+  const notes = caughtFooters - (csv.totalRows ?? 0);
+  if (csv.totalRows) {
+    // Whatever columns it fills (a required one may be filled on it too): set aside by its label, in every file.
+    const [label, first, n] = [csv.totalLabel ?? 'Total', csv.columns[0]!.name, csv.totalRows];
+    const required = csv.columns.some((c, i) => i > 0 && c.complete) ? ` The columns every other row fills are required, so that a note after it (a source, a footnote) is quarantined too.` : '';
+    lines.push(`# The last ${n === 1 ? 'row is a total' : `${n} rows are totals`} (${JSON.stringify(label)} in ${first}, the sum of the rows above): total_row sets aside such a row after the last row of data of each file, and the rows without a ${first} after it, quarantined as total_row:${first}, so that no sum counts the rows twice (one with rows of data after it, or a "Total Gym", stays a row).${required}`, `total_row: ${first}`);
+  }
+  if (whole) lines.push(`# Check: ${whole === 1 ? 'a total fills' : `${whole} totals fill`} every column at the end of the file: the run loads ${whole === 1 ? 'it as a row' : 'them as rows'}, counting the rows above twice in any sum. Delete ${whole === 1 ? 'it' : 'them'} from the exports.`);
   if (csv.sumRowFilled && !sumRowCaught(csv)) lines.push(`# Check: the last row is a total (its figures alone, each the sum of its column above), and no column every row fills is empty on it: the run loads it as a row, counting the rows above twice in any sum. Delete it from the exports.`);
-  // The lines a required column sets aside: not a total no column can (said above).
-  const caughtFooters = (csv.footerRows ?? 0) - (csv.wholeFooterRows ?? 0) - (csv.sumRowFilled && !sumRowCaught(csv) ? 1 : 0);
-  if (caughtFooters > 0) lines.push(`# The last ${csv.footerRows === 1 ? 'line holds' : `${csv.footerRows} lines hold`} a note in the first field alone (a source, a footnote) or a total: the columns every other row fills are required, so that the run quarantines such lines rather than load them as rows (a total would count its rows twice).`);
+  if (notes > 0) lines.push(`# The last ${notes === 1 ? 'line holds' : `${notes} lines hold`} a note in the first field alone (a source, a footnote) or a total: the columns every other row fills are required, so that the run quarantines such lines rather than load them as rows (a total would count its rows twice).`);
   if (csv.reportRows) {
     const caught = csv.columns.some((c, i) => i > 0 && c.complete);
     lines.push(

@@ -28,6 +28,8 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     const type = d.columns[d.partition_by.column]!.type;
     if (type !== 'date' && type !== 'timestamp') throw def.error(['partition_by', 'column'], `${d.partition_by.column} is ${type}: partitions follow a date or timestamp column`);
   }
+  const totalRow = typeof d.total_row === 'string' ? { column: d.total_row } : d.total_row;
+  if (totalRow) needColumn(typeof d.total_row === 'string' ? ['total_row'] : ['total_row', 'column'], totalRow.column, 'a total is told by the label it has in a declared column');
   const columns: Record<string, ColumnSpec> = {};
   for (const [c, raw] of Object.entries(d.columns)) {
     const col = raw as { type: ColumnSpec['type']; required?: boolean; description?: string; allowed?: string[]; personal?: boolean; format?: string | string[]; scale?: number; null_values?: string[]; unit?: string; also?: string[]; header?: string };
@@ -104,6 +106,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     references,
     ...(d.partition_by ? { partitionBy: d.partition_by } : {}),
     rules,
+    ...(totalRow ? { totalRow: { column: totalRow.column, ...(totalRow.labels ? { labels: totalRow.labels } : {}) } } : {}),
     ...(d.duplicates === 'keep' ? { keepDuplicates: true as const } : {}),
     onExtraColumns: d.on_extra_columns ?? 'ignore',
     onMissingColumns: d.on_missing_columns ?? 'quarantine_file',

@@ -126,6 +126,11 @@ export const DatasetFile = z.strictObject({
     .optional(),
   partition_by: z.strictObject({ column: name('column names'), grain: z.enum(['day', 'month', 'year']) }).optional(),
   rules: z.array(z.unknown()).optional(),
+  total_row: z
+    .union([name('column names'), z.strictObject({ column: name('column names'), labels: z.array(nonEmpty).min(1, 'list at least one label, or leave labels out').optional() })], {
+      error: 'the column a total at the end of a file is labelled in (product), or { column: product, labels: ["All products"] } for labels other than Total, Grand total, Gesamt...',
+    })
+    .optional(),
   on_extra_columns: z.enum(['ignore', 'fail']).optional(),
   duplicates: z.enum(['drop', 'keep'], { error: 'drop (a row repeating another of its file exactly is dropped and counted, the default) or keep (it is a row: a statement\'s two identical charges)' }).optional(),
   on_missing_columns: z.enum(['quarantine_file', 'fail']).optional(),

@@ -106,6 +106,12 @@ export interface DatasetSpec {
   /** Silver is written in one folder per day, month or year of this column. */
   partitionBy?: { column: string; grain: PartitionGrain };
   rules: readonly RuleSpec[];
+  /**
+   * A last row whose `column` reads as a total (`Total`, `Grand total`, `Gesamt`..., or one of `labels`), and the
+   * rows without a label after it, are set aside in each file (`total_row:<column>`): a total, not a row. Absent
+   * when not declared, so that the definition keeps its digest.
+   */
+  totalRow?: { column: string; labels?: readonly string[] };
   /** A file with columns the definition does not name: read without them (`ignore`, named in the summary) or refused. */
   onExtraColumns: 'ignore' | 'fail';
   /** A file without a required column: it alone waits in quarantine (`quarantine_file`), or the run is refused. */

@@ -13,6 +13,7 @@ import type { RunContext } from '../context.js';
 import type { ShardHandler } from '../shards.js';
 import { bronzeText, cleanShard, datasetNamed, type CleanShardInput, type CleanShardOutput } from './clean-shard.js';
 import { datasetSelect } from './read.js';
+import { labelledTotal } from '../total-rows.js';
 
 /**
  * A dataset's first load from one file, in one pass when the file is clean: its rows are read, typed,
@@ -58,7 +59,9 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
   });
   // Checked against the referenced datasets as merged in this run (combine merges in declared order).
   const unresolved = spec.references.map((r) => unresolvedReference(r.column, referencedValues(r)));
-  const setAside = ['_reason IS NOT NULL', '_noted', ...unresolved].join(' OR ');
+  // A row labelled as a total (`total_row`): whether it ends the file the usual way tells.
+  const total = labelledTotal(spec);
+  const setAside = ['_reason IS NOT NULL', '_noted', ...unresolved, ...(total ? [total] : [])].join(' OR ');
   const scratch = await ctx.workDir(`silver-load-${spec.name}`);
   if (!(await tailIsClean(csv, path.join(scratch, 'tail.csv'), (file) => judgedRows(db, spec, file, { header: match.names, settings: ctx.config.qualitySettings }), setAside, db, spec.skipLines, quotingOf(spec)))) return undefined;
   const rows = `${judging.judged(judging.reader())}
