@@ -99,3 +99,17 @@ test("init --from-csv: the row's own id is the key before a shared code or anoth
   assert.deepEqual(keys, { stores: ['id'], members: ['id'], orders: ['order_number'], sales: ['order'], countries: ['country_code'], products: ['product_code'], deliveries: [] });
   assert.match(await fs.readFile(path.join(dir, 'datasets', 'deliveries.yml'), 'utf8'), /^# No column is unique and never empty: without a key, rows are appended/m);
 });
+
+test("init --from-csv on Spotify's weekly charts: the rank, 1 to N again next week, is no key; next week's chart is added, not put in place of this one's", async () => {
+  const chart = (week: number) => `rank,uri,artist_names,track_name,streams\n${Array.from({ length: 5 }, (_, i) => `${i + 1},spotify:track:w${week}t${i},"Artist ${i}, Guest",Song ${week}-${i},${(900000 - i * 1000) * week}`).join('\n')}\n`;
+  const { dir, keys } = await initFrom('charts', { 'regional-global-weekly-2024-01-04.csv': chart(1) });
+  const [name] = Object.keys(keys);
+  assert.deepEqual(keys[name!], []);
+  assert.doesNotMatch(await fs.readFile(path.join(dir, 'datasets', `${name}.yml`), 'utf8'), /key: rank/);
+  const dataDir = path.join(root, 'charts-data');
+  assert.equal((await run(dir, dataDir, name!)).silver.rows, 5);
+  await fs.writeFile(path.join(dir, 'sources', 'regional-global-weekly-2024-01-11.csv'), chart(2));
+  const second = await run(dir, dataDir, name!);
+  assert.deepEqual([second.silver.replaced, second.silver.quarantined], [0, 0]);
+  assert.equal((await silverRows(dataDir, name!, second.runId, 'SELECT count(*)::INTEGER AS n FROM $t'))[0]!['n'], 10);
+});

@@ -11,7 +11,9 @@ import { minusFirst, unicodeSpaced } from '../pipeline/number-reading.js';
 export const asRead = (c: string) => `CASE WHEN starts_with(${c}, '(') OR ends_with(${c}, '-') THEN ${minusFirst(c)} WHEN ${unicodeSpaced(c)} THEN replace(replace(replace(${c}, '\u2212', '-'), '\u202f', ' '), '\u00a0', ' ') ELSE ${c} END`;
 
 /** Spellings of "no value" seen in exports (R, pandas, Excel, databases). */
-export const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'Null', 'None', 'none', '-', '#N/A', 'nil', '\\N'];
+export const NULL_TOKENS = ['NA', 'N/A', 'n/a', 'na', 'NaN', 'nan', 'null', 'NULL', 'Null', 'None', 'none', '-', '#N/A', 'nil', '\\N',
+  // Spelled out (Amazon's order history: a `Ship Date` of `Not Available`).
+  'Not Available', 'Not available', 'not available', 'Not Applicable', 'Not applicable', 'not applicable'];
 /**
  * Marks official statistics write for a figure that is missing, withheld or not applicable: FRED's `.`,
  * the World Bank's, ONS's and OECD's `..`, ONS's `[x]` `[c]` `[z]`, Eurostat's `:`, the US Census's and
@@ -28,6 +30,8 @@ export const STATISTICS_MARKS = [
   ...['--'],
   // NOAA's `M` (missing) in its climate data (its `T`, a trace, see tracedType).
   ...['M'],
+  // A figure below a threshold, too small to publish: Google Trends' `<1`, suppressed small counts (`<5`, `<10`).
+  ...['<1', '<0.5', '<0.1', '<5', '<10'],
   // Japan's e-Stat tables' `…` (not available), an ellipsis of one character.
   ...['\u2026'],
   // A spreadsheet's errors in place of a figure (a formula exported as its result).

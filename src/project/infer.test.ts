@@ -165,6 +165,11 @@ describe('inferCsv', () => {
     assert.deepEqual([noaa['hourly_dry_bulb_temperature']!.type, noaa['hourly_dry_bulb_temperature']!.nullValues], ['integer', ['M']]);
     assert.deepEqual([noaa['hourly_precipitation']!.type, noaa['hourly_precipitation']!.nullValues, noaa['hourly_precipitation']!.complete], ['number', ['M', 'T'], false]);
     assert.deepEqual([noaa['valid']!.type, noaa['valid']!.nullValues], ['boolean', undefined]);
+    // Google Trends' `<1` (interest below 1) among its figures; Amazon's `Not Available` among dates.
+    const trends = await infer('multiTimeline.csv', ['Month,python: (Worldwide)', ...Array.from({ length: 24 }, (_, i) => `${2004 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')},${i % 5 === 0 ? '<1' : i}`)]);
+    assert.deepEqual([trends['python_worldwide']!.type, trends['python_worldwide']!.nullValues], ['integer', ['<1']]);
+    const amazon = await inferFile('Retail.OrderHistory.1.csv', ['Order ID,Ship Date', '112-1234567-1234567,2024-01-16T10:00:00Z', '112-1234567-1234568,Not Available', '112-1234567-1234569,2024-01-18T09:30:00Z']);
+    assert.deepEqual([amazon.columns[1]!.type, amazon.nullValues], ['timestamp', ['Not Available']]);
     // A few values of one code among numbers: named, to read as missing if it marks one.
     const coded = await infer('coded.csv', ['ref_date,value', ...Array.from({ length: 120 }, (_, i) => `2024-${String(1 + (i % 12)).padStart(2, '0')},${i === 7 ? 'NR' : `${i}.5`}`)]);
     assert.deepEqual([coded['value']!.type, coded['value']!.nearly], ['text', { type: 'number', failing: 1, code: 'NR' }]);

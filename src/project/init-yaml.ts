@@ -7,7 +7,7 @@ import { epochSaid, INFERRED_YEARS, isEpochFormat } from '../pipeline/epoch.js';
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found (its starter KPI: starter-kpi.ts). */
 
 import { dateNamed, ID_LIKE } from './infer-spellings.js';
-import { keyNamed, ownIdRank, sharedCode } from './key-names.js';
+import { keyNamed, ownIdRank, positionNamed, sharedCode } from './key-names.js';
 
 /**
  * A key: a column unique and never empty, integer or text, with an id-like name (the row's own id
@@ -18,7 +18,7 @@ import { keyNamed, ownIdRank, sharedCode } from './key-names.js';
  */
 export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
-  const candidates = csv.columns.filter((c) => c.unique && !c.placeholder && !c.amounts && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c));
+  const candidates = csv.columns.filter((c) => c.unique && !c.placeholder && !c.amounts && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c) && !positionNamed(c));
   // Columns named by position (no header line) say nothing of what they hold: the first is no key for being first;
   // nor is a day's text (Xero's `Date`, `Opening Balance` among its days): days repeat in the next export.
   const first = csv.headerless || (csv.columns[0] && dateNamed(csv.columns[0].name, csv.columns[0].header)) ? undefined : candidates.find((c) => c === csv.columns[0]);
@@ -50,7 +50,7 @@ function noKeyComment(csv: InferredCsv): string {
 
 /** A column unique and never empty that keyOf did not take: named in the comment, for the user to decide. */
 function uniqueNotKey(csv: InferredCsv): InferredColumn | undefined {
-  const unique = csv.rows > 1 ? csv.columns.filter((c) => c.unique && !c.amounts && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c)) : [];
+  const unique = csv.rows > 1 ? csv.columns.filter((c) => c.unique && !c.amounts && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c) && !positionNamed(c)) : [];
   return unique.find((c) => ID_LIKE.test(c.name)) ?? unique[0];
 }
 
@@ -200,7 +200,8 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
       ? `all but ${c.nearly.failing} of its values read as ${kind}, ${c.nearly.failing > 1 ? 'those being' : 'that one'} ${JSON.stringify(c.nearly.code)}: if it marks a missing value, declare type: ${c.nearly.type}, null_values: [${JSON.stringify(c.nearly.code)}]; if an error, type: ${c.nearly.type} alone, and the run quarantines ${c.nearly.failing > 1 ? 'those rows' : 'that row'}`
       : `all but ${c.nearly.failing} of its values read as ${kind}: if ${c.nearly.failing > 1 ? 'those are errors' : 'that one is an error'}, declare type: ${c.nearly.type}, and the run quarantines ${c.nearly.failing > 1 ? 'them' : 'it'}`;
   const nines = c.nines ? `${c.nines.value} in ${c.nines.rows} rows, far from every other value: read as missing (null_values); if it is a value, take it out` : '';
-  const trace = c.type !== 'text' && c.nullValues?.includes('T') ? `"T" (NOAA's trace: too little to measure) read as missing` : '';
+  const below = c.type === 'text' ? undefined : c.nullValues?.find((v) => v.startsWith('<'));
+  const trace = [c.type !== 'text' && c.nullValues?.includes('T') ? `"T" (NOAA's trace: too little to measure) read as missing` : '', below ? `${JSON.stringify(below)} (a figure below ${below.slice(1)}, not published) read as missing` : ''].filter(Boolean).join('; ');
   const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, epoch, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }

@@ -24,6 +24,13 @@ const RECORD = /^(order|invoice|transaction|ticket|receipt|booking|reservation|s
 /** Words naming a row by a label (`Country Name`): its entity's code (`Country Code`) is the row's own id. */
 const LABEL_WORD = /_(name|title|label|description)$/;
 
+/**
+ * A row's place in the file or in a ranking (Spotify's weekly chart `rank`, a report's `Sr. No.`): 1 to N
+ * again in the next file, whose rows it would make replace unrelated ones. Never the key, nor suggested as one.
+ */
+const POSITION = /^(rank|ranking|position|pos|place|placing|row|rownum|row_num|row_number|row_no|sr_no|s_no|sl_no|sno|srno)$/;
+export const positionNamed = (c: InferredColumn) => POSITION.test(c.name);
+
 /** `orders` → `order`, `companies` → `company`, `addresses` → `address`, `sales` → `sale`. */
 function singular(word: string): string {
   if (/ies$/.test(word)) return word.replace(/ies$/, 'y');
