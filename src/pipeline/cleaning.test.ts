@@ -281,6 +281,37 @@ describe('silver cleaning rules', () => {
     }
   });
 
+  test('a timestamp followed by a zone (Google Forms\' `GMT+1`, `GMT-5`, `GMT+5:30`, `GMT`, `UTC+2`, `Z`) is the instant in UTC, whatever the format of its time; a zone past 18 hours is quarantined', async () => {
+    const column = (format?: string[]) => ({ type: 'timestamp' as const, required: false, personal: false, ...(format ? { format } : {}) });
+    const spec = keyedById('responses', [], { id: { type: 'integer', required: true, personal: false }, forms: column(['%Y/%m/%d %I:%M:%S %p']), sheets: column(['%m/%d/%Y %H:%M:%S']), iso: column() });
+    const lines = [
+      '1,2024/01/15 10:23:45 AM GMT+1,1/15/2024 10:23:45 GMT+1,2024-01-15 10:23:45 GMT+1',
+      '2,2024/01/15 10:23:45 AM GMT-5,1/15/2024 10:23:45 GMT-5,2024-01-15 10:23:45 GMT-5',
+      '3,2024/01/15 10:23:45 AM GMT+5:30,1/15/2024 10:23:45 GMT+5:30,2024-01-15T10:23:45 GMT+5:30',
+      '4,2024/01/15 10:23:45 AM GMT,1/15/2024 10:23:45 UTC,2024-01-15 10:23:45 GMT',
+      // Summer time within one column: the same hour of the clock an hour apart.
+      '5,2024/03/31 1:30:00 AM GMT+1,3/31/2024 03:30:00 GMT+2,2024-01-15 10:23:45 UTC+2',
+      '6,2024/01/15 2:05:01 PM,1/15/2024 10:23:45 Z,2024-01-15 10:23:45 Z',
+      '7,2024/01/15 2:05:01 PM GMT+25,1/15/2024 10:23:45 GMT+1,2024-01-15 10:23:45',
+    ];
+    // Whatever the machine's time zone.
+    await engine.run("SET TimeZone = 'America/New_York'");
+    try {
+      const { rows, quarantine } = await clean(spec, 'id,forms,sheets,iso\n' + lines.map((l) => `${l}\n`).join(''));
+      assert.deepEqual(rows, [
+        { id: 1, forms: '2024-01-15 09:23:45', sheets: '2024-01-15 09:23:45', iso: '2024-01-15 09:23:45' },
+        { id: 2, forms: '2024-01-15 15:23:45', sheets: '2024-01-15 15:23:45', iso: '2024-01-15 15:23:45' },
+        { id: 3, forms: '2024-01-15 04:53:45', sheets: '2024-01-15 04:53:45', iso: '2024-01-15 04:53:45' },
+        { id: 4, forms: '2024-01-15 10:23:45', sheets: '2024-01-15 10:23:45', iso: '2024-01-15 10:23:45' },
+        { id: 5, forms: '2024-03-31 00:30:00', sheets: '2024-03-31 01:30:00', iso: '2024-01-15 08:23:45' },
+        { id: 6, forms: '2024-01-15 14:05:01', sheets: '2024-01-15 10:23:45', iso: '2024-01-15 10:23:45' },
+      ]);
+      assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason'], q['_detail']]), [[7, 'invalid_date:forms', 'forms "2024/01/15 2:05:01 PM GMT+25" is not a valid timestamp (%Y/%m/%d %I:%M:%S %p)']]);
+    } finally {
+      await engine.run('RESET TimeZone');
+    }
+  });
+
   test('Unix time (format unix_seconds, unix_milliseconds) is the instant in UTC; a value not an integer, or out of the years read, is quarantined with its reason', async () => {
     const column = (format: string) => ({ type: 'timestamp' as const, required: false, personal: false, format: [format] });
     const spec = keyedById('posts', [], { id: { type: 'integer', required: true, personal: false }, created_utc: column('unix_seconds'), ts: column('unix_milliseconds') });

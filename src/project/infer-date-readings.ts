@@ -3,7 +3,8 @@
  * dates themselves say of the reading meant (infer.ts). Day first stays the default when they say nothing.
  */
 
-import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
+import { sqlIdent as id } from '../engine/duckdb.js';
+import { strptimeZoned } from '../pipeline/utc-offset.js';
 import { DATE_FORMATS, TIMESTAMP_FORMATS } from './infer-spellings.js';
 
 type Row = Record<string, unknown>;
@@ -32,7 +33,7 @@ export function readingTests(columns: number, row: Row, value: (i: number) => st
       const js = readings(row, kind, i);
       if (js.length < 2) continue;
       for (const j of js) {
-        const read = `try_strptime(${value(i)}, ${str(formatsOf(kind)[j]!)})`;
+        const read = strptimeZoned(value(i), formatsOf(kind)[j]!, kind === 'timestamp');
         const month = `(year(${read}) * 12 + month(${read}))`;
         if (kind === 'date') tests.push(`bool_and(day(${read}) = 1) AS ${id(firstKey(j, i))}`);
         tests.push(`min(${month}) = max(${month}) AS ${id(monthKey(kind, j, i))}`);

@@ -204,6 +204,24 @@ describe('inferCsv', () => {
     assert.equal(c['visits']!.type, 'integer');
   });
 
+  test('timestamps followed by a zone (Google Forms\' `GMT+1`, `GMT-5`, `GMT+5:30`, `GMT`, `UTC+2`) are timestamps of the format of their time, whatever it is', async () => {
+    const forms = await infer('Form Responses 1.csv', [
+      'Timestamp,Email Address,Rate us (1-5)',
+      '2024/01/15 10:23:45 AM GMT+1,a@x.com,4',
+      '2024/03/31 3:30:00 AM GMT+2,b@x.com,5',
+      '2024/04/01 9:00:00 PM GMT+5:30,c@x.com,3',
+      '2024/04/02 11:59:59 PM GMT,d@x.com,2',
+      '2024/04/03 8:00:00 AM GMT-5,e@x.com,1',
+    ]);
+    assert.deepEqual([forms['timestamp']!.type, forms['timestamp']!.format], ['timestamp', '%Y/%m/%d %I:%M:%S %p']);
+    // US-locale sheets: month first, a 24-hour clock; a day past 12 decides.
+    const us = await infer('sheet.csv', ['Timestamp,Score', '1/15/2024 10:23:45 GMT-5,3', '1/2/2024 15:51:34 UTC+2,4', '1/3/2024 9:41:11 UTC,5']);
+    assert.deepEqual([us['timestamp']!.type, us['timestamp']!.format, us['timestamp']!.ambiguousWith], ['timestamp', '%m/%d/%Y %H:%M:%S', undefined]);
+    // ISO times need no format; a zone past 18 hours is none, and the column stays text.
+    const iso = await infer('iso.csv', ['id,at,bad', '1,2024-01-15 10:23:45 GMT+1,2024-01-15 10:23:45 GMT+1', '2,2024-01-15T10:23:45 Z,2024-01-15 10:23:45 GMT+25']);
+    assert.deepEqual([iso['at']!.type, iso['at']!.format, iso['bad']!.type], ['timestamp', undefined, 'text']);
+  });
+
   test('integers of this century in a column named as an instant (Reddit\'s created_utc, a sensor\'s ts, createdAt) are Unix time, seconds or milliseconds; the same integers named otherwise stay integers', async () => {
     const c = await infer('posts.csv', [
       'id,created_utc,ts,createdAt,Updated,amount,population,start_time,epoch,date',

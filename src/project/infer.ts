@@ -21,7 +21,8 @@ import { refuseHeader } from './header-refusal.js';
 import { markedNumbers, nameCodes, nearlyTyped, tracedType } from './infer-nearly.js';
 import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, idNamed, NULL_TOKENS, oneDateOrder, PERIOD_TEXT, STATISTICS_MARKS, TIME_NAME, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, failing, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
-import { offsetTimestamp, typedExpr } from '../pipeline/row-rules.js';
+import { typedExpr } from '../pipeline/row-rules.js';
+import { offsetTimestamp, strptimeZoned } from '../pipeline/utc-offset.js';
 import { EPOCH_FORMATS, epochTests } from '../pipeline/epoch.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
 import type { ColumnType } from './types.js';
@@ -95,11 +96,9 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
   const fails = (i: number, test: string) => failing(value(i), countRows)(test);
   // One count of failures per date or timestamp format: `df<j>_<i>`, `tf<j>_<i>` for column i.
   const formatTests = (i: number) =>
-    [...DATE_FORMATS.map((f, j) => [`df${j}`, f] as const), ...TIMESTAMP_FORMATS.map((f, j) => [`tf${j}`, f] as const)].map(([key, f]) => ({
-      alias: `${key}_${i}`,
-      // DuckDB's %Y reads "24" as the year 24: a format with %Y reads four-digit years only.
-      sql: fails(i, f.includes('%Y') ? `CASE WHEN year(try_strptime(${value(i)}, ${str(f)})) >= 1000 THEN true END` : `try_strptime(${value(i)}, ${str(f)})`),
-    }));
+    // DuckDB's %Y reads "24" as the year 24: a format with %Y reads four-digit years only. A timestamp's time may have a zone after it (`GMT+1`).
+    [...DATE_FORMATS.map((f, j) => [`df${j}`, f] as const), ...TIMESTAMP_FORMATS.map((f, j) => [`tf${j}`, f] as const)].map(([key, f]) => ({ alias: `${key}_${i}`,
+      sql: fails(i, f.includes('%Y') ? `CASE WHEN year(${strptimeZoned(value(i), f, key.startsWith('tf'))}) >= 1000 THEN true END` : strptimeZoned(value(i), f, key.startsWith('tf'))) }));
   const select = (tests: { alias: string; sql: string }[]) => tests.map((t) => `${t.sql} AS ${id(t.alias)}`);
   // Each column's counts, asked of its distinct values at once (see columnAggregates).
   const row = await columnAggregates(engine, headers.map((_, i) => i), rowsOf, (count) => {
@@ -118,7 +117,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       // DuckDB's DATE cast reads "2001-01-02 13:45" too and drops the time: a date only when no time is lost.
       // The year 1000 and later, as silver reads dates without a format: the cast reads "24-01-05" as the year 24.
       { name: 'date', sql: fails(`CASE WHEN length(${v}) >= 8 AND TRY_CAST(${v} AS TIMESTAMP) IS NOT DISTINCT FROM TRY_CAST(${v} AS DATE) AND TRY_CAST(${v} AS DATE) >= DATE '1000-01-01' THEN true END`) },
-      // With a UTC offset after a space too (Shopify's `2024-03-11 15:37:00 -0500`), as silver reads it.
+      // With a UTC offset after a space too (Shopify's `2024-03-11 15:37:00 -0500`), or a zone (`2024-01-15 10:23:45 GMT+1`), as silver reads it.
       { name: 'ts', sql: fails(`CASE WHEN length(${v}) >= 8 AND coalesce(TRY_CAST(${v} AS TIMESTAMP), ${offsetTimestamp(v)}) >= TIMESTAMP '1000-01-01' THEN true END`) },
     ];
   }, { value: asValue, onProgress });
