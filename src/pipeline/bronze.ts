@@ -6,8 +6,8 @@ import type { DatasetSpec } from '../project/types.js';
 import { inspectCsv, type CsvFileFacts } from './csv-file.js';
 import type { SourceEncoding } from './csv-encoding.js';
 import { escapeProblem, quoteStyle } from './csv-quoting.js';
-import { matchHeader, parseHeader, quotingOf } from './csv-header.js';
-import { headerProblem } from './header-problem.js';
+import { quotingOf } from './csv-header.js';
+import { matchedHeader } from './dataset-header.js';
 import { headerElsewhere } from '../project/layout.js';
 import { unmatchedWarnings } from '../project/same-header.js';
 import { timed, type RunContext, type StageResult } from './context.js';
@@ -192,9 +192,7 @@ export async function runBronze(ctx: RunContext, options: BronzeOptions = {}): P
           setAside(name, escaping.message, escaping.hint, facts.records);
           continue;
         }
-        const header = parseHeader(facts.headerLine, spec.delimiter, quotingOf(spec));
-        const match = matchHeader(header, spec);
-        const problem = headerProblem(name, header, match, spec);
+        const { match, problem } = await matchedHeader(name, file, spec, facts.headerLine, facts.encoding);
         // Its header at another line than skip_lines says: read there, a data row would be the header
         // and every row one of missing values (as `check --sources` says too).
         const elsewhere = problem || match.extra.length ? await headerElsewhere(file, name, spec, facts.encoding) : undefined;

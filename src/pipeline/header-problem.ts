@@ -50,7 +50,7 @@ export function headerProblem(fileName: string, header: string[], match: HeaderM
     : narrow
       ? ` (lines before the header, such as a title or notes? set skip_lines: <their number> in datasets/${spec.name}.yml)`
       : unmatched || (rowLike && !missing.length)
-        ? ` (is that line a row or a title? ${spec.skipLines ? `the line after the ${spec.skipLines} that skip_lines skips` : 'the first line'} must name the columns)`
+        ? ` (is that line a row or a title? ${spec.headerRows ? `the two header lines (header_rows: 2)${spec.skipLines! > 1 ? ` after the ${spec.skipLines! - 1} that skip_lines skips` : ''}` : spec.skipLines ? `the line after the ${spec.skipLines} that skip_lines skips` : 'the first line'} must name the columns)`
         : '';
   const what = missing.length ? `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : unmatched ? 'no field of its header names a declared column' : `its header names ${named} of the ${declared} declared columns, beside numbers`;
   return {

@@ -11,7 +11,8 @@ import { withoutWideLines } from '../pipeline/wide-lines.js';
 import { readingAroundBareCrs } from './infer-bare-cr.js';
 import { csvLayout } from './layout.js';
 import { quotingOfFile } from './infer-quoting.js';
-import { headerIsRow, notesAndHeaders, secondHeader } from './infer-rows.js';
+import { headerIsRow, notesAndHeaders } from './infer-rows.js';
+import { headerRows } from './infer-subheader.js';
 import { unlikelyKeys } from './infer-key.js';
 import { ninesForMissing } from './infer-nines.js';
 import { aggregate, textReader } from './infer-sql.js';
@@ -76,12 +77,11 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
   const headerless = await headerIsRow(engine, every, headers);
   if (headerless) reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape, true);
   if (headerless) every = everyOf(reader);
-  const fields = headerless ? headers.map((_, i) => `column_${i + 1}`) : headers;
-  const names = headerless ? fields : columnNames(headers);
-  // A second header row of descriptions under the names (US Census downloads: `Geography`, `Estimate!!Total`):
-  // typed from the rows under it, it is quarantined by the run (nothing lost) instead of making every column text.
-  const described = await secondHeader(engine, every, headers.length);
-  const describedBy = described?.labels;
+  // A second header row of descriptions under the names (US Census downloads: `Geography`, `Estimate!!Total`): typed from the rows under
+  // it, quarantined by the run (nothing lost) instead of making every column text; or SurveyMonkey's labels, which name the columns too.
+  const { fields, answers, described } = await headerRows(engine, every, headers, headerless);
+  const names = headerless ? fields : columnNames(fields);
+  const describedBy = answers ? undefined : described?.labels;
   // Lines of notes after the data (`Source: ONS...`, the first field alone) and the header repeated
   // inside the data (two exports joined) are left out of the typing: the run quarantines them.
   const { footerRows, wholeFooterRows, totalRows, totalLabel, tailRows, repeatedHeaders, reportRows, emptyRows, emptyAmong, sumRowFilled, typed } = await notesAndHeaders(engine, every, fields, described?.rows ?? 0);
@@ -294,5 +294,5 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
   const textValues = mysqlNull ? textTokens.filter((t) => t.value !== '\\N') : textTokens;
   if (mysqlNull) nullValues.add('\\N');
   const sorted = [...nullValues].sort();
-  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(described?.rows === 2 ? { importIds: true as const } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(totalRows ? { totalRows, totalLabel: totalLabel ?? 'Total' } : {}), ...(sumRowFilled ? { sumRowFilled: sumRowFilled.map((i) => names[i]!) } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(reportRows ? { reportRows } : {}), ...(emptyRows ? { emptyRows } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), ...(headerless ? { headerless } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
+  return { delimiter, skipLines, encoding, text: file, ...(describedBy ? { describedBy } : {}), ...(described?.rows === 2 ? { importIds: true as const } : {}), ...(answers ? { headerRows: 2 as const } : {}), ...(footerRows ? { footerRows } : {}), ...(wholeFooterRows ? { wholeFooterRows } : {}), ...(totalRows ? { totalRows, totalLabel: totalLabel ?? 'Total' } : {}), ...(sumRowFilled ? { sumRowFilled: sumRowFilled.map((i) => names[i]!) } : {}), ...(repeatedHeaders ? { repeatedHeaders } : {}), ...(reportRows ? { reportRows } : {}), ...(emptyRows ? { emptyRows } : {}), ...(decimalSeparator ? { decimalSeparator } : {}), ...(thousandsComma ? { thousandsComma } : {}), ...(escape ? { escape } : {}), ...(quote ? { quote } : {}), ...(backslashEscapes ? { backslashEscapes } : {}), ...(headerless ? { headerless } : {}), plainQuotes: !quoting.backslash && !quoting.doubledQuote, rows, columns, nullValues: sorted, nullValuesInText: valuesInText(sorted, textValues), textTokens: textValues, unreadRecords };
 }

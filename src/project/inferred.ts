@@ -79,6 +79,8 @@ export interface InferredCsv {
   describedBy?: string[];
   /** Under that row, a row of Qualtrics' import ids (`{"ImportId":"QID1"}`): left out of the typing too. */
   importIds?: true;
+  /** The first row is SurveyMonkey's second header line, its answers' labels: the columns are named from both lines (`header_rows: 2`), and the run skips it. */
+  headerRows?: 2;
   /** Lines of notes after the data (`Source: ...`, the first field alone): not typed; the run quarantines them. */
   footerRows?: number;
   /** Of footerRows, those filling every column (a total): no required column quarantines them. */

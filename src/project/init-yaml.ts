@@ -115,6 +115,12 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (csv.encoding === 'utf-16le' || csv.encoding === 'utf-16be') lines.push(`# UTF-16 text (Excel's "Unicode Text" and many reporting tools' exports): its byte-order mark says so, no setting needed.`);
   if (csv.headerless) lines.push(`# No header line: the ${csv.skipLines ? `line after the ${csv.skipLines} skipped` : 'first line'} is a row. The columns are named by position, column_1 to column_${csv.columns.length}: rename them below, keeping their order, which is how the files are read.`, 'header: false');
   if (csv.skipLines) lines.push(`# The first ${csv.skipLines === 1 ? 'line is' : `${csv.skipLines} lines are`} not data (a title, notes, Excel's sep=; or blank lines): the ${csv.headerless ? 'rows follow' : 'header follows'}.`, `skip_lines: ${csv.skipLines}`);
+  if (csv.headerRows === 2) {
+    lines.push(
+      `# Two header lines, as SurveyMonkey exports write them: the questions, a question's field left blank over its other columns, then each column's answer (Response, a choice, a row of a matrix). A column is named by its question and its answer where the question has several columns; the second line is no row: the run skips it.`,
+      'header_rows: 2',
+    );
+  }
   const numbering = csv.columns.find((c) => c.unique && c.type === 'integer' && isRowNumber(c));
   if (numbering) lines.push(`# ${numbering.name} (${numbering.header.trim() ? `"${numbering.header.trim()}"` : 'no name'}) looks like row numbers, as pandas writes them: not a key, since each file numbers its rows again.`);
   if (key.length === 2) lines.push(`# No column alone is unique, but ${key[0]} and ${key[1]} together are, and never empty, in these files: rows of later files replace earlier rows with the same ${key[0]} and ${key[1]}.`, `key: [${key.join(', ')}]`);

@@ -66,7 +66,7 @@ export async function initShop(dir: string, options: { seed?: number; clients?: 
 export interface FromCsvResult {
   dir: string;
   name: string;
-  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; skipLines: number; header: boolean; unreadLines: number; bareCrLines: number; emptyRows: number; check: string[] }[];
+  datasets: { name: string; file: string; rows: number; columns: number; key: string[]; delimiter: string; skipLines: number; header: boolean; headerRows: number; unreadLines: number; bareCrLines: number; emptyRows: number; check: string[] }[];
   kpi: string;
 }
 
@@ -216,7 +216,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
   return {
     dir: target,
     name,
-    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, skipLines: s.csv.skipLines, header: !s.csv.headerless, unreadLines: s.csv.unreadRecords, bareCrLines: s.csv.bareCrLines ?? 0, emptyRows: s.csv.emptyRows ?? 0, check: toCheck(s.csv) })),
+    datasets: shapes.map((s) => ({ name: s.name, file: s.files.map((f) => path.basename(f)).join(', '), rows: s.csv.rows, columns: s.csv.columns.length, key: keyOf(s.csv), delimiter: s.csv.delimiter, skipLines: s.csv.skipLines, header: !s.csv.headerless, headerRows: s.csv.headerRows ?? 1, unreadLines: s.csv.unreadRecords, bareCrLines: s.csv.bareCrLines ?? 0, emptyRows: s.csv.emptyRows ?? 0, check: toCheck(s.csv) })),
     kpi: starter.id,
   };
 }

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { readTextStart, type SourceEncoding } from '../pipeline/csv-encoding.js';
-import { inspectHeader, matchHeader, parseHeader, quotingOf } from '../pipeline/csv-header.js';
+import { matchHeader, parseHeader } from '../pipeline/csv-header.js';
+import { datasetHeader } from '../pipeline/dataset-header.js';
 import type { DatasetSpec } from './types.js';
 
 /**
@@ -71,12 +72,14 @@ export async function csvLayout(file: string, sniffed: string | undefined): Prom
  * --sources` and of bronze alike; undefined when the header is where it should be.
  */
 export async function headerElsewhere(file: string, name: string, spec: DatasetSpec, encoding: SourceEncoding = 'utf-8'): Promise<string | undefined> {
-  const skip = spec.skipLines ?? 0;
+  // With header_rows: 2, the header starts with its questions' line, which skipLines counts.
+  const second = spec.headerRows ? 1 : 0;
+  const skip = (spec.skipLines ?? 0) - second;
   if (spec.headerless) return undefined;
   const { skipLines } = await csvLayout(file, spec.delimiter);
   if (skipLines === skip) return undefined;
   const named = async (lines: number) => {
-    const header = await inspectHeader(file, spec.delimiter, lines, encoding, quotingOf(spec)).catch(() => undefined);
+    const header = await datasetHeader(file, spec, encoding, lines + second).catch(() => undefined);
     return header ? matchHeader(header, spec).names.filter((n, i) => !n.startsWith('_extra_') && header[i]!.trim() !== '').length : 0;
   };
   if ((await named(skipLines)) <= (await named(skip))) return undefined;

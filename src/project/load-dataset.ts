@@ -28,6 +28,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     const type = d.columns[d.partition_by.column]!.type;
     if (type !== 'date' && type !== 'timestamp') throw def.error(['partition_by', 'column'], `${d.partition_by.column} is ${type}: partitions follow a date or timestamp column`);
   }
+  if (d.header_rows === 2 && d.header === false) throw def.error(['header_rows'], 'a dataset with header: false has no header lines', 'remove header_rows, or header: false');
   const totalRow = typeof d.total_row === 'string' ? { column: d.total_row } : d.total_row;
   if (totalRow) needColumn(typeof d.total_row === 'string' ? ['total_row'] : ['total_row', 'column'], totalRow.column, 'a total is told by the label it has in a declared column');
   const columns: Record<string, ColumnSpec> = {};
@@ -92,7 +93,9 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
     ...(d.description ? { description: d.description } : {}),
     files,
     delimiter: d.delimiter ?? ',',
-    ...(d.skip_lines ? { skipLines: d.skip_lines } : {}),
+    // The questions' line of a header of two lines is counted as a line before the header: the records follow the labels' line.
+    ...(d.skip_lines || d.header_rows === 2 ? { skipLines: (d.skip_lines ?? 0) + (d.header_rows === 2 ? 1 : 0) } : {}),
+    ...(d.header_rows === 2 ? { headerRows: 2 as const } : {}),
     ...(d.header === false ? { headerless: true as const } : {}),
     // Declared: "," reads 1.234,56; "." makes the comma a thousands separator only (1,234 is 1234). Left out: either, where unambiguous.
     ...(d.decimal_separator ? { decimalSeparator: d.decimal_separator } : {}),

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { inspectHeader, matchHeader, quotingOf } from '../pipeline/csv-header.js';
+import { matchHeader } from '../pipeline/csv-header.js';
+import { datasetHeader } from '../pipeline/dataset-header.js';
 import { datePrefix, prefixGlob } from './file-stem.js';
 import { globsOverlap, literalGlob } from './globs.js';
 import type { DatasetSpec, Project } from './types.js';
@@ -13,7 +14,7 @@ import type { DatasetSpec, Project } from './types.js';
 export async function datasetOfHeader(project: Project, file: string): Promise<DatasetSpec | undefined> {
   for (const spec of project.datasets) {
     if (spec.headerless) continue;
-    const header = await inspectHeader(file, spec.delimiter, spec.skipLines ?? 0, spec.encoding ?? 'utf-8', quotingOf(spec)).catch(() => undefined);
+    const header = await datasetHeader(file, spec, spec.encoding ?? 'utf-8').catch(() => undefined);
     if (!header || header.length !== Object.keys(spec.columns).length) continue;
     const match = matchHeader(header, spec);
     if (!match.extra.length && !match.missingRequired.length && !match.missingOptional.length && !match.duplicated.length) return spec;

@@ -111,6 +111,7 @@ export const DatasetFile = z.strictObject({
   escape: z.enum(['double_quote', 'backslash'], { error: 'double_quote ("" inside quotes, the CSV standard and the default) or backslash (\\" inside quotes, as MySQL writes; with quote: none, \\t, \\n and \\\\ in values, as PostgreSQL\'s text format writes)' }).optional(),
   decimal_separator: z.enum(['.', ','], { error: 'a dot "." (12.5, the default) or a comma "," (12,5 and 1.234,56)' }).optional(),
   header: z.boolean({ error: 'true (the first line after skip_lines names the columns, the default) or false (no header line: the fields are the declared columns, in order)' }).optional(),
+  header_rows: z.union([z.literal(1), z.literal(2)], { error: '1 (the default) or 2 (two header lines, as SurveyMonkey exports write them: the questions, then their answers\' labels, which name the columns together)' }).optional(),
   skip_lines: z.number().int('a whole number of lines, e.g. 4').min(0, 'a number of lines, 0 or more').max(1000, 'at most 1000 lines before the header').optional(),
   key: nameList('column names').optional(),
   columns: z.record(name('column names'), Column).refine((c) => Object.keys(c).length > 0, 'declare at least one column'),

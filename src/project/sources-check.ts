@@ -4,7 +4,8 @@ import type { Config } from '../config.js';
 import { Engine } from '../engine/duckdb.js';
 import { datasetForFile } from './globs.js';
 import { datasetOfHeader, unmatchedHint } from './same-header.js';
-import { headerKey, inspectHeader, matchHeader, quotingOf } from '../pipeline/csv-header.js';
+import { headerKey, matchHeader } from '../pipeline/csv-header.js';
+import { datasetHeader } from '../pipeline/dataset-header.js';
 import { headerProblem } from '../pipeline/header-problem.js';
 import { inferCsv } from './infer.js';
 import { headerElsewhere } from './layout.js';
@@ -77,7 +78,7 @@ export async function checkSources(config: Config): Promise<SourceFileReport[]> 
         continue;
       }
       const skip = spec.skipLines ?? 0;
-      const header = await inspectHeader(file, spec.delimiter, skip, encoding, quotingOf(spec)).catch((err: unknown) => {
+      const header = await datasetHeader(file, spec, encoding, skip).catch((err: unknown) => {
         if (err instanceof UserError) return err;
         throw err;
       });

@@ -80,6 +80,12 @@ export interface DatasetSpec {
    * their first line (after `skipLines`) is a row. Absent when they have one, so that the digest stays.
    */
   headerless?: true;
+  /**
+   * The header is two lines (`header_rows: 2`, SurveyMonkey's questions, then their answers' labels): the
+   * first is counted in `skipLines`, as a line before the header, and names the columns with the second
+   * (datasetHeader). Absent for a header of one line, so that the digest stays.
+   */
+  headerRows?: 2;
   /** Rows repeating another of their file exactly are rows (`duplicates: keep`: a statement's two identical charges), not dropped; only without a key. */
   keepDuplicates?: true;
   /** The files' text encoding when not UTF-8 (absent: UTF-8, and the definition keeps its digest). */

@@ -8,6 +8,7 @@ import { assertValidKey, BUCKETS, currentVersion, readStaged, requireVersion, ty
 import { SOURCE_EXTENSION, SOURCE_EXTENSIONS_SAID } from '../../lake/keys.js';
 import { datasetForFile } from '../../project/globs.js';
 import { headerKeys, headerOption, inspectHeader, quoteOptions, quotingOf, skipOption } from '../../pipeline/csv-header.js';
+import { datasetHeader } from '../../pipeline/dataset-header.js';
 import { endsWithEofMark, isUtf8File, readableCopy } from '../../pipeline/csv-encoding.js';
 import { hasMixedLineEnds } from '../../pipeline/csv-file.js';
 import type { DatasetSpec } from '../../project/types.js';
@@ -260,7 +261,7 @@ const READ_ERRORS = /^(IO|Invalid Input|Invalid|Conversion|Serialization) Error:
 /** A source or bronze CSV read as text, split with its dataset's delimiter, after the lines before its header. */
 async function csvSource(file: string, spec: DatasetSpec | undefined, key: string): Promise<string> {
   const delimiter = spec?.delimiter ?? ',';
-  const header = await inspectHeader(file, delimiter, spec?.skipLines, 'utf-8', quotingOf(spec));
+  const header = spec ? await datasetHeader(file, spec) : await inspectHeader(file, delimiter);
   // A NUL would end the SQL text of the column names: refused, as bronze refuses such a file.
   if (header.some((h) => h.includes('\0'))) throw unreadableObject(`${key} cannot be read as CSV: its first line has NUL bytes (a binary file, or UTF-16 without its byte-order mark)`);
   // Without a header line (`header: false`), the fields are named as the dataset declares them, in order.

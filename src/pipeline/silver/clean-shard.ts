@@ -6,7 +6,8 @@ import { cleanDataset, type CleaningStats, type QualityCheck } from '../cleaning
 import { recordsAndEnds } from '../csv-file.js';
 import { endsWithEofMark, readableCopy, type SourceEncoding } from '../csv-encoding.js';
 import type { RunContext } from '../context.js';
-import { inspectHeader, matchHeader, quotingOf } from '../csv-header.js';
+import { matchHeader, quotingOf } from '../csv-header.js';
+import { datasetHeader } from '../dataset-header.js';
 import { headerProblem } from '../header-problem.js';
 import { escapeProblem, quoteStyle } from '../csv-quoting.js';
 import type { ShardHandler, StagedFile } from '../shards.js';
@@ -92,7 +93,7 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
   const db = await ctx.db();
   const outDir = await ctx.workDir('silver');
   const { csv, longestRecord } = await bronzeText(ctx, input);
-  const header = await inspectHeader(csv, spec.delimiter, spec.skipLines, 'utf-8', quotingOf(spec));
+  const header = await datasetHeader(csv, spec);
   const match = matchHeader(header, spec);
   const problem = headerProblem(input.name, header, match, spec);
   if (problem) return { dataset: spec.name, key: input.key, rows: 0, waiting: problem.message };

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { parquetFiles, sqlIdent as id, sqlString as str, type Engine } from '../../engine/duckdb.js';
 import { keysDistinct } from '../../engine/distinct.js';
 import type { QualityCheck } from '../cleaning.js';
-import { headerSpan, inspectHeader, matchHeader, MAX_HEADER_BYTES, quotingOf, type Quoting } from '../csv-header.js';
+import { headerSpan, matchHeader, MAX_HEADER_BYTES, quotingOf, type Quoting } from '../csv-header.js';
+import { datasetHeader } from '../dataset-header.js';
 import { headerProblem } from '../header-problem.js';
 import { datasetRules } from '../dataset-rules.js';
 import { judgedRows, type JudgedRows } from '../judging.js';
@@ -46,7 +47,7 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
   const spec = datasetNamed(ctx.config.project, input.dataset);
   const db = await ctx.db();
   const { csv, longestRecord } = await bronzeText(ctx, input);
-  const header = await inspectHeader(csv, spec.delimiter, spec.skipLines, 'utf-8', quotingOf(spec));
+  const header = await datasetHeader(csv, spec);
   const match = matchHeader(header, spec);
   // (A file read with PostgreSQL's escapes is checked for them the usual way.)
   if (headerProblem(input.name, header, match, spec) || spec.backslashEscapes) return undefined;
