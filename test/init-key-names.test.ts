@@ -106,6 +106,8 @@ test("init --from-csv on Spotify's weekly charts: the rank, 1 to N again next we
   const [name] = Object.keys(keys);
   assert.deepEqual(keys[name!], []);
   assert.doesNotMatch(await fs.readFile(path.join(dir, 'datasets', `${name}.yml`), 'utf8'), /key: rank/);
+  // Nor is a rank a measure: the starter KPI draws the streams.
+  assert.match((await fs.readdir(path.join(dir, 'kpis'))).join(), /streams/);
   const dataDir = path.join(root, 'charts-data');
   assert.equal((await run(dir, dataDir, name!)).silver.rows, 5);
   await fs.writeFile(path.join(dir, 'sources', 'regional-global-weekly-2024-01-11.csv'), chart(2));

@@ -6,10 +6,11 @@ const TRAILING = /[_\-. ]+(\d+|(?:19|20)\d{2}[mqtshw]\d{1,2}|part[_\-. ]?\d+)$/i
 /**
  * A date or period written before the name, then a separator and a letter: a year, a month (`202401-`,
  * `2024-01_`, `2024_01_`), a day (`20240115_`, with a time `20240115_143000_`) or a period (`2024Q1-`,
- * `2024M01_`). Not a number that names the data (`311_requests`, `2fa_users`, `1000_genomes`), nor a
+ * `2024M01_`), also before an account's number (Sparkasse's `20240131-1234567-umsatz`, the number staying
+ * in the stem: it names the account). Not a number that names the data (`311_requests`, `2fa_users`, `1000_genomes`), nor a
  * date alone (`2024-01.csv`), which is all the name there is.
  */
-const LEADING = /^(?:19|20)\d{2}(?:[-_.]?(?:0[1-9]|1[0-2])(?:[-_.]?(?:0[1-9]|[12]\d|3[01])(?:[-_. T]?[0-2]\d[0-5]\d(?:[0-5]\d)?)?)?|[-_. ]?[mqtshw]\d{1,2})?[-_. ]+(?=\p{L})/iu;
+const LEADING = /^(?:19|20)\d{2}(?:[-_.]?(?:0[1-9]|1[0-2])(?:[-_.]?(?:0[1-9]|[12]\d|3[01])(?:[-_. T]?[0-2]\d[0-5]\d(?:[0-5]\d)?)?)?|[-_. ]?[mqtshw]\d{1,2})?[-_. ]+(?=\p{L}|\d{5,}[-_. ]+\p{L})/iu;
 
 /** A file's name without its extension and a browser's number of a second download (`DGS10 (1).csv`: the same table). */
 function bareName(file: string): string {

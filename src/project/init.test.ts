@@ -53,6 +53,9 @@ test('a dataset is named after its file without the dates and part numbers its d
     ['20240115_143000_sales.csv', 'sales'],
     ['2024Q1-sales.csv', 'sales'],
     ['2024 Annual Report.csv', 'Annual Report'],
+    // Sparkasse's statements: the day, then the account's number, which names the account and stays.
+    ['20240131-1234567-umsatz.CSV', '1234567-umsatz'],
+    ['2019-2020_season.csv', '2019-2020_season'],
     // A leading number that names the data stays, and so does a date that is the whole name.
     ['311_requests.csv', '311_requests'],
     ['2fa_users.csv', '2fa_users'],

@@ -26,8 +26,8 @@ type Shape = { name: string; csv: InferredCsv };
 type Starter = { id: string; yaml: string };
 
 const NOTE = 'A starter KPI: edit it or add others beside it.';
-/** Not a measure though numbers: coordinates, periods (`year`), and ids written without an underscore (`customerid`; `amount_paid` is one). */
-const NOT_MEASURE = /(^|_)(lat|latitude|lon|lng|long|longitude|year|yr|month|quarter|week|day|hour|minute)($|_)|(?<!pa)id$/;
+/** Not a measure though numbers: coordinates, periods (`year`), places in a ranking (Spotify's `peak_rank`), and ids written without an underscore (`customerid`; `amount_paid` is one). */
+const NOT_MEASURE = /(^|_)(lat|latitude|lon|lng|long|longitude|year|yr|month|quarter|week|day|hour|minute|rank|ranking|position)($|_)|(?<!pa)id$/;
 /** A column named after a year (the World Bank's `c_2022`): of several as full, the latest is the one to show. */
 const YEAR_NAME = /(?:^|_)((?:19|20)\d\d)$/;
 /** Names of amounts whose sum per period means something: sales, quantities, revenue, costs (in English, French, German, Spanish). */
