@@ -28,14 +28,18 @@ export function headerOfTwoLines(questions: readonly string[], labels: readonly 
   });
 }
 
+/** `labels`, the header line after `skipLines`, named with the questions of the line before it where the dataset declares `header_rows: 2`. */
+async function withQuestions(labels: string[], file: string, spec: Pick<DatasetSpec, 'delimiter' | 'headerRows' | 'escape' | 'quote'>, encoding: SourceEncoding, skipLines: number): Promise<string[]> {
+  if (spec.headerRows !== 2 || skipLines < 1) return labels;
+  return headerOfTwoLines(await inspectHeader(file, spec.delimiter, skipLines - 1, encoding, quotingOf(spec)), labels);
+}
+
 /**
  * A file's header as its dataset reads it: the line after `skipLines`, or with `header_rows: 2` (`headerRows`,
  * its first line counted in `skipLines`) that line's labels named with the questions of the line before.
  */
 export async function datasetHeader(file: string, spec: Pick<DatasetSpec, 'delimiter' | 'skipLines' | 'headerRows' | 'escape' | 'quote'>, encoding: SourceEncoding = 'utf-8', skipLines = spec.skipLines ?? 0): Promise<string[]> {
-  const labels = await inspectHeader(file, spec.delimiter, skipLines, encoding, quotingOf(spec));
-  if (spec.headerRows !== 2 || skipLines < 1) return labels;
-  return headerOfTwoLines(await inspectHeader(file, spec.delimiter, skipLines - 1, encoding, quotingOf(spec)), labels);
+  return withQuestions(await inspectHeader(file, spec.delimiter, skipLines, encoding, quotingOf(spec)), file, spec, encoding, skipLines);
 }
 
 /**
@@ -43,8 +47,7 @@ export async function datasetHeader(file: string, spec: Pick<DatasetSpec, 'delim
  * questions' line before it), matched with its dataset's columns, and why the file cannot be read so.
  */
 export async function matchedHeader(name: string, file: string, spec: DatasetSpec, line: string, encoding: SourceEncoding): Promise<{ match: HeaderMatch; problem: ReturnType<typeof headerProblem> }> {
-  const labels = parseHeader(line, spec.delimiter, quotingOf(spec));
-  const header = spec.headerRows === 2 && spec.skipLines ? headerOfTwoLines(await inspectHeader(file, spec.delimiter, spec.skipLines - 1, encoding, quotingOf(spec)), labels) : labels;
+  const header = await withQuestions(parseHeader(line, spec.delimiter, quotingOf(spec)), file, spec, encoding, spec.skipLines ?? 0);
   const match = matchHeader(header, spec);
   return { match, problem: headerProblem(name, header, match, spec) };
 }

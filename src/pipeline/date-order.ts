@@ -41,11 +41,12 @@ export async function datesInOtherOrder(engine: Engine, staged: string, spec: Da
   const orderOf = (c: string) => slashOrder(spec.columns[c]!)!;
   // A year of two or four digits: `01/05/24` reads in either order as well (its year aside).
   const slashed = (c: string) => `regexp_matches(trim(${raw(c)}), '^[0-9]{1,2}/[0-9]{1,2}/([0-9]{2}|[0-9]{4})\\b')`;
-  const reads = (c: string, order: Order) => `try_strptime(${dateText(raw(c))}, [${SPELLINGS[order].flatMap((f) => [f, f.replace('%Y', '%y')]).map(str).join(', ')}]) IS NOT NULL`;
+  const readIn = (c: string, order: Order) => `try_strptime(${dateText(raw(c))}, [${SPELLINGS[order].flatMap((f) => [f, f.replace('%Y', '%y')]).map(str).join(', ')}])`;
+  const reads = (c: string, order: Order) => `${readIn(c, order)} IS NOT NULL`;
   const proven = (c: string) => `(${slashed(c)} AND ${reads(c, OTHER[orderOf(c)])} AND NOT ${reads(c, orderOf(c))})`;
   const failed = (c: string) => `_reason = ${str(`invalid_date:${c}`)}`;
   // The month of a proof, read in the other order (year × 12 + month), its lowest and highest.
-  const otherMonth = (c: string) => `(SELECT year(t) * 12 + month(t) FROM (SELECT try_strptime(${dateText(raw(c))}, [${SPELLINGS[OTHER[orderOf(c)]].flatMap((f) => [f, f.replace('%Y', '%y')]).map(str).join(', ')}]) AS t))`;
+  const otherMonth = (c: string) => `(year(${readIn(c, OTHER[orderOf(c)])}) * 12 + month(${readIn(c, OTHER[orderOf(c)])}))`;
   const [proofs] = await engine.rows(
     `SELECT ${columns.map((c, i) => `count(*) FILTER (WHERE ${failed(c)} AND ${proven(c)}) AS ${id(`p${i}`)}, count(*) FILTER (WHERE ${failed(c)}) AS ${id(`f${i}`)}, any_value(${raw(c)}) FILTER (WHERE ${failed(c)} AND ${proven(c)}) AS ${id(`v${i}`)}, min(${otherMonth(c)}) FILTER (WHERE ${failed(c)} AND ${proven(c)}) AS ${id(`lo${i}`)}, max(${otherMonth(c)}) FILTER (WHERE ${failed(c)} AND ${proven(c)}) AS ${id(`hi${i}`)}`).join(', ')}
      FROM ${staged} WHERE _reason IN (${columns.map((c) => str(`invalid_date:${c}`)).join(', ')})`,
