@@ -121,7 +121,13 @@ export class DefinitionFile {
         const header = this.rel.startsWith('datasets/') ? ` (a header "${key}" still fills it: headers match ignoring case, accents and punctuation)` : '';
         return this.error(at, `"${key}": ${why}`, `write ${suggestion}${header}`);
       }
-      case 'invalid_union':
+      case 'invalid_union': {
+        // One branch took the value's shape (a chart as an object, not a list): its first problem says what is wrong.
+        const shaped = issue.errors.filter((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
+        const inner = shaped.length === 1 ? shaped[0]![0] : undefined;
+        if (inner) return this.describe(inner, [...at, ...inner.path], schema, [...local, ...inner.path]);
+        return this.error(at, value === undefined || typeof value === 'object' ? issue.message : `${shown}: ${issue.message}`);
+      }
       case 'invalid_format':
       case 'custom':
         return this.error(at, value === undefined || typeof value === 'object' ? issue.message : `${shown}: ${issue.message}`);
@@ -136,9 +142,12 @@ function keysAt(schema: z.ZodType, at: PropertyKey[]): string[] {
   let s: unknown = schema;
   const unwrap = (x: unknown): unknown => {
     for (let i = 0; i < 10; i++) {
-      const def = (x as { _zod?: { def?: { type?: string; innerType?: unknown; in?: unknown; options?: unknown[] } } })._zod?.def;
+      const def = (x as { _zod?: { def?: { type?: string; innerType?: unknown; in?: unknown; out?: unknown; options?: unknown[] } } })._zod?.def;
       if (!def) return x;
-      if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'pipe') x = def.innerType ?? def.in;
+      // A preprocessed schema (a column's shorthand `id: int`) is a pipe from a transform to the object.
+      const transformed = (def.in as { _zod?: { def?: { type?: string } } } | undefined)?._zod?.def?.type === 'transform';
+      if (def.type === 'pipe' && transformed) x = def.out;
+      else if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'pipe') x = def.innerType ?? def.in;
       else if (def.type === 'union') x = def.options?.find((o) => (o as { _zod?: { def?: { type?: string } } })._zod?.def?.type === 'object') ?? def.options?.[0];
       else return x;
     }
