@@ -63,6 +63,8 @@ export interface InferredCsv {
   dataset?: string;
   /** Two columns unique together, and never empty, in every file, where no column alone is: the key (infer-key.ts). */
   pairKey?: [string, string];
+  /** A column of dates or times, unique, regularly spaced (infer-series.ts), where no other key is: a series' key, and its period (`week`). */
+  series?: { column: string; period: string };
   /** With a key that repeats only where its whole row does (infer-key.ts): those rows, sent twice, dropped by the run as duplicates. */
   sentTwice?: number;
   /** Without a key: rows repeating another row of their file exactly (infer-key.ts), kept as rows (`duplicates: keep`). */

@@ -14,7 +14,8 @@ import { keyNamed, ownIdRank, positionNamed, sharedCode } from './key-names.js';
  * first: `id`, the dataset's `order_id`, the first column's; key-names.ts), else the first column if it
  * is one. A later file's row replaces the earlier row with its key, so a measure, a label or a code rows
  * share (a postal code) that happens to be unique in the first file must not become one: without a
- * key, rows are appended, which loses nothing.
+ * key, rows are appended, which loses nothing. Else two columns unique together (pairKey), else a
+ * series' regularly spaced dates (infer-series.ts).
  */
 export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
@@ -24,17 +25,25 @@ export function keyOf(csv: InferredCsv): string[] {
   const first = csv.headerless || (csv.columns[0] && dateNamed(csv.columns[0].name, csv.columns[0].header)) ? undefined : candidates.find((c) => c === csv.columns[0]);
   const named = candidates.filter((c) => keyNamed(c, csv)).sort((a, b) => ownIdRank(a, csv) - ownIdRank(b, csv));
   const chosen = named[0] ?? first;
-  return chosen ? [chosen.name] : csv.pairKey ? [...csv.pairKey] : [];
+  return chosen ? [chosen.name] : csv.pairKey ? [...csv.pairKey] : csv.series ? [csv.series.column] : [];
 }
 
 /**
- * A first column of dates unique in these files: the key of a series (FRED's `observation_date,UNRATE`),
- * whose download again under another name would otherwise double its rows; or the day of events that
- * happen to be one a day so far. Suggested in a comment, not declared: a key replaces rows.
+ * A first column of dates unique in these files that are not regularly spaced, or too few to tell
+ * (infer-series.ts declares the others): the key of a series whose download again under another name
+ * would otherwise double its rows, or the day of events that happen to be one a day so far. Suggested
+ * in a comment, not declared: a key replaces rows.
  */
 function seriesKey(csv: InferredCsv): string | undefined {
   const first = csv.columns[0];
   return csv.rows > 1 && first?.unique && (first.type === 'date' || first.type === 'timestamp') ? first.name : undefined;
+}
+
+/** Why a series' date is its key: a download of it again, overlapping these periods, would add their figures twice. */
+function seriesComment(csv: InferredCsv, { column, period }: { column: string; period: string }): string {
+  const time = csv.columns.find((c) => c.name === column)?.type === 'timestamp' ? 'a time' : 'a date';
+  const of = period.endsWith('s') ? `${period}'` : `${period}'s`;
+  return `# A series: ${column} is ${time} every ${period}, unique and never empty in these files, each row one ${of} figure. A download of it again (under another name, overlapping these) replaces the rows of the same ${column} rather than add them twice. Without the key (remove it), rows are appended.`;
 }
 
 /** The comment of a dataset without a key: a series' date or a unique column to declare if the user knows better. */
@@ -125,6 +134,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (numbering) lines.push(`# ${numbering.name} (${numbering.header.trim() ? `"${numbering.header.trim()}"` : 'no name'}) looks like row numbers, as pandas writes them: not a key, since each file numbers its rows again.`);
   if (key.length === 2) lines.push(`# No column alone is unique, but ${key[0]} and ${key[1]} together are, and never empty, in these files: rows of later files replace earlier rows with the same ${key[0]} and ${key[1]}.`, `key: [${key.join(', ')}]`);
   else if (key.length && csv.sentTwice) lines.push(`# ${key[0]} is never empty and unique but for ${csv.sentTwice === 1 ? 'a row that repeats' : `${csv.sentTwice} rows that repeat`} another row exactly (sent twice, dropped and counted by the run): rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
+  else if (key.length && csv.series && csv.series.column === key[0]) lines.push(seriesComment(csv, csv.series), `key: ${key[0]}`);
   else if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else lines.push(noKeyComment(csv));
   if (!key.length && csv.repeatedRows) {

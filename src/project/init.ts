@@ -15,6 +15,7 @@ import { inferCsv, type InferredCsv } from './infer.js';
 import { filledRows } from './infer-sql.js';
 import { alignSpellings, mergeShapes, oneTable } from './shapes.js';
 import { keyDespiteRepeats, pairKeyOf, repeatedRows } from './infer-key.js';
+import { seriesPeriod } from './infer-series.js';
 import { ID_LIKE } from './infer-spellings.js';
 import { datasetYaml, keyOf, toCheck, yamlText } from './init-yaml.js';
 import { starterKpi } from './starter-kpi.js';
@@ -148,9 +149,16 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
         continue;
       }
       const pair = await pairKeyOf(engine, shape.csv, shape.parts);
-      if (pair) shape.csv.pairKey = pair;
+      if (pair) {
+        shape.csv.pairKey = pair;
+        continue;
+      }
+      if (keyOf(shape.csv).length) continue;
+      // A series (Google Trends' weeks, FRED's months): its date, so that a download of it again replaces the periods it repeats.
+      const series = await seriesPeriod(engine, shape.csv, shape.parts);
+      if (series) shape.csv.series = series;
       // A file with an id column (`order_id`) repeating rows sent the same row twice; a statement has none.
-      else if (!keyOf(shape.csv).length && !shape.csv.columns.some((c) => ID_LIKE.test(c.name))) shape.csv.repeatedRows = await repeatedRows(engine, shape.csv, shape.parts);
+      else if (!shape.csv.columns.some((c) => ID_LIKE.test(c.name))) shape.csv.repeatedRows = await repeatedRows(engine, shape.csv, shape.parts);
     }
   } finally {
     engine.close();
