@@ -150,3 +150,49 @@ test('init --from-csv: monthly files named after a date first (Citi Bike\'s 2024
   assert.equal(fourth.code, 0, fourth.stderr);
   assert.equal(JSON.parse(fourth.stdout).stages[0].details.files['202404-citibike-tripdata.csv'], 'ingested');
 });
+
+/** Fidelity's positions on a month's last day, as it writes them (a comma after each row). */
+const positions = (month: number) => `Account Number,Symbol,Quantity,Current Value\n${['AAPL', 'MSFT', 'VTI'].map((s, k) => `Z123,${s},${10 * (k + 1) + month},$${(1000 + 100 * month + k).toFixed(2)},`).join('\n')}\n`;
+
+test('init --from-csv: monthly exports named with a date naming its month (Fidelity) or a download hash (Mailchimp) are one dataset each, whose glob takes the next export', async () => {
+  const csvs = path.join(root, 'month-hash');
+  await fs.mkdir(csvs, { recursive: true });
+  const given: Record<string, string> = {
+    'Portfolio_Positions_Jan-31-2024.csv': positions(1),
+    'Portfolio_Positions_Feb-29-2024.csv': positions(2),
+    'subscribed_members_export_3f8e2a91c4.csv': '"Email Address","First Name","MEMBER_RATING"\n"a@x.com","Ann","2"\n"b@x.com","Bob","3"\n',
+    'cleaned_members_export_3f8e2a91c4.csv': '"Email Address","First Name","CLEAN_TIME"\n"c@x.com","Cy","2024-01-05 10:00:00"\n',
+    'unsubscribed_members_export_3f8e2a91c4.csv': '"Email Address","First Name","UNSUB_TIME"\n"d@x.com","Di","2024-01-06 11:00:00"\n',
+  };
+  for (const [name, text] of Object.entries(given)) await fs.writeFile(path.join(csvs, name), text);
+  const dir = path.join(root, 'month-hash-project');
+  const init = await runCli(['init', dir, '--from-csv', ...Object.keys(given).map((f) => path.join(csvs, f))], {});
+  assert.equal(init.code, 0, init.stderr);
+  assert.deepEqual((await fs.readdir(path.join(dir, 'datasets'))).sort(), ['cleaned_members_export.yml', 'portfolio_positions.yml', 'subscribed_members_export.yml', 'unsubscribed_members_export.yml']);
+  assert.match(await fs.readFile(path.join(dir, 'datasets', 'portfolio_positions.yml'), 'utf8'), /^files: "Portfolio_Positions\*\.csv"$/m);
+  const members = path.join(dir, 'datasets', 'subscribed_members_export.yml');
+  assert.match(await fs.readFile(members, 'utf8'), /^files: "subscribed_members_export\*\.csv"$/m);
+  const dataDir = path.join(root, 'month-hash-data');
+  const first = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(first.code, 0, first.stderr);
+  // March's positions and the next members' export, dropped into sources/, are loaded by the next run, each into its dataset.
+  await fs.writeFile(path.join(dir, 'sources', 'Portfolio_Positions_Mar-28-2024.csv'), positions(3));
+  await fs.writeFile(path.join(dir, 'sources', 'subscribed_members_export_9b1d0e77fa.csv'), '"Email Address","First Name","MEMBER_RATING"\n"e@x.com","Eve","4"\n');
+  const second = await runCli(['run', '--json', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(second.code, 0, second.stderr);
+  const summary = JSON.parse(second.stdout);
+  const files = summary.stages[0].details.files;
+  assert.deepEqual([files['Portfolio_Positions_Mar-28-2024.csv'], files['subscribed_members_export_9b1d0e77fa.csv']], ['ingested', 'ingested']);
+  const silver = summary.stages.find((s: { stage: string }) => s.stage === 'silver').details.datasets;
+  assert.deepEqual([silver.portfolio_positions.rowsOut, silver.portfolio_positions.rows], [3, 9]);
+  assert.deepEqual([silver.subscribed_members_export.rowsOut, silver.subscribed_members_export.rows], [1, 3]);
+
+  // A dataset whose glob names one export's hash (written by an older init): the run gives the glob of its stem for the next one.
+  const text = await fs.readFile(members, 'utf8');
+  await fs.writeFile(members, text.replace(/^files: .*$/m, 'files: "subscribed_members_export_3f8e2a91c4*.csv"'));
+  await fs.rm(path.join(dir, 'sources', 'subscribed_members_export_9b1d0e77fa.csv'));
+  await fs.writeFile(path.join(dir, 'sources', 'subscribed_members_export_5c7a0d13be.csv'), '"Email Address","First Name","MEMBER_RATING"\n"f@x.com","Fay","1"\n');
+  const third = await runCli(['run', '--project', dir], { DATA_DIR: dataDir });
+  assert.equal(third.code, 0, third.stderr);
+  assert.match(third.stdout, /^bronze: warning: subscribed_members_export_5c7a0d13be\.csv matches no dataset's files, so it was not loaded; its columns are exactly those of dataset subscribed_members_export: add "subscribed_members_export_\*\.csv" to files: in datasets\/subscribed_members_export\.yml/m);
+});

@@ -1,4 +1,5 @@
 import { literalGlob } from './globs.js';
+import { TRAILING_NAMED_DATE, TRAILING_PERIOD, trailingHashAt } from './stem-tokens.js';
 
 /** A trailing number, period or numbered part after a separator: `_2024-01`, `-3`, `_2023Q4`, `_2024M01`, `-part1`, `_part_2`. */
 const TRAILING = /[_\-. ]+(\d+|(?:19|20)\d{2}[mqtshw]\d{1,2}|part[_\-. ]?\d+)$/i;
@@ -37,14 +38,16 @@ export function fileStem(file: string): string {
   // `202401-citibike-tripdata.csv` is of `citibike-tripdata`, as `citibike-tripdata_2024-01.csv` is.
   const named = bare.slice(datePrefix(file).length);
   // Trailing dates, times and part numbers after a separator ("orders_2024-01", "orders_20240115_143000",
-  // "export-3", "part-00001", "pp-2019-part1", INE's "2024M01"), then a year or a date written onto the name ("sales202401",
+  // "export-3", "part-00001", "pp-2019-part1", INE's "2024M01"), dates naming their month (Fidelity's
+  // "Portfolio_Positions_Jan-31-2024", "sales_31-Jan-2024", "report_Sep_2024") and download ids (Mailchimp's
+  // "subscribed_members_export_3f8e2a91c4", a UUID), in any order; then a year or a date written onto the name ("sales202401",
   // "flights2024"); not a number that names the data ("nyc_311", "sp500", "top_100").
   // A period of two dates names the delivery, with a locale or a download id after it (Revolut's
-  // `account-statement_2024-01-01_2024-02-29_en-gb_3f2a1b`); a word after it (`_eur`, `_usd`) names the table.
-  let stem = named.replace(/[_\-. ]+(19|20)\d{2}-?\d{2}-?\d{2}[_\-. ]+(19|20)\d{2}-?\d{2}-?\d{2}(?!\d)([_\-. ]+([a-z]{2}(-[a-z]{2})?|[0-9a-f]*\d[0-9a-f]*))*$/i, '');
+  // `account-statement_2024-01-01_2024-02-29_en-gb_3f2a1b`, `_01-Jan-2024_to_31-Jan-2024`); a word after it (`_eur`, `_usd`) names the table.
+  let stem = named.replace(TRAILING_PERIOD, '');
   // Qualtrics names an export after its survey and when it was made: `Customer Survey_March 15, 2024_09.15`.
   stem = stem.replace(/_(january|february|march|april|may|june|july|august|september|october|november|december) \d{1,2}, (19|20)\d{2}_\d{2}\.\d{2}$/i, '');
-  for (let m = TRAILING.exec(stem); m && isPeriodOrPart(m[1]!); m = TRAILING.exec(stem)) stem = stem.slice(0, m.index);
+  for (let at = trailingAt(stem); at !== undefined; at = trailingAt(stem)) stem = stem.slice(0, at);
   // A time written onto the name: a year or a date ("sales202401"), Unix seconds or milliseconds (Salesforce's "report1710512345678").
   stem = stem.replace(/(?<=\D)((19|20)\d{2}(\d{2}){0,2}|1\d{9}(\d{3})?)$/, '');
   // A download number after a version (World Bank's `API_NY.GDP.MKTP.CD_DS2_en_csv_v2_2875`): the next download has another.
@@ -69,6 +72,19 @@ export function fileStems(names: string[], files: string[]): Map<string, string>
     stems.set(files[i]!, siblings.length ? loose(name) : strict[i]!);
   });
   return stems;
+}
+
+/**
+ * Where a delivery's trailing token starts: a download id (checked first: a UUID's last group may read as a
+ * part number), a date naming its month, or a number that is a period or part.
+ */
+function trailingAt(stem: string): number | undefined {
+  const hash = trailingHashAt(stem);
+  if (hash !== undefined) return hash;
+  const named = TRAILING_NAMED_DATE.exec(stem);
+  if (named) return named.index;
+  const m = TRAILING.exec(stem);
+  return m && isPeriodOrPart(m[1]!) ? m.index : undefined;
 }
 
 /**

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { matchesAny } from './globs.js';
+import { fileStem } from './file-stem.js';
 import { datasetGlobs } from './init-globs.js';
+import { widerGlob } from './same-header.js';
+import type { DatasetSpec, Project } from './types.js';
 
 /** The datasets (by index) whose globs match `name`. */
 const claims = (globs: { globs: string[] }[], name: string) => globs.flatMap((g, i) => (matchesAny(g.globs, name) ? [i] : []));
@@ -51,4 +54,35 @@ test('stems after a date (202401-trips.csv) take the next month\'s files by the 
   // `2024*.csv` would take 202401-trips.csv: the dataset of 2024.csv names its file, the dated ones keep their globs.
   assert.deepEqual(globs.map((g) => g.narrowed), [undefined, undefined, undefined, 'names']);
   for (const [name, owner] of [['202403-trips.csv', 0], ['202403-trips_1.csv', 0], ['202403-stations.csv', 1], ['202401-stations-trips.csv', 1], ['trips_2024-03.csv', 2], ['2024.csv', 3]] as const) assert.deepEqual(claims(globs, name), [owner], name);
+});
+
+test('exports named with a download hash (Mailchimp) or a date naming its month (Fidelity): each dataset\'s glob takes its next export and none of another\'s', () => {
+  const given = ['subscribed_members_export_3f8e2a91c4.csv', 'cleaned_members_export_3f8e2a91c4.csv', 'unsubscribed_members_export_3f8e2a91c4.csv', 'Portfolio_Positions_Jan-31-2024.csv'];
+  const globs = datasetGlobs(given.map((f) => ({ stem: fileStem(f), files: [`/in/${f}`] })));
+  assert.deepEqual(globs.map((g) => g.globs), [['subscribed_members_export*.csv'], ['cleaned_members_export*.csv'], ['unsubscribed_members_export*.csv'], ['Portfolio_Positions*.csv']]);
+  for (const [name, owner] of [
+    ['subscribed_members_export_9b1d0e77fa.csv', 0],
+    ['cleaned_members_export_9b1d0e77fa.csv', 1],
+    ['unsubscribed_members_export_9b1d0e77fa.csv', 2],
+    ['Portfolio_Positions_Feb-29-2024.csv', 3],
+    ['Portfolio_Positions_Mar-28-2024.csv', 3],
+  ] as const) assert.deepEqual(claims(globs, name), [owner], name);
+});
+
+test('the glob suggested for a later export no glob matches is its stem\'s, whatever the date or id after it', () => {
+  const spec = (name: string, files: string[]) => ({ name, files }) as unknown as DatasetSpec;
+  const members = spec('subscribed_members_export', ['subscribed_members_export_3f8e2a91c4.csv']);
+  const positions = spec('portfolio_positions', ['Portfolio_Positions_Jan-31-2024.csv']);
+  const orders = spec('orders', ['orders.csv']);
+  const project = { datasets: [members, positions, orders, spec('unsubscribed', ['unsubscribed_members_export*.csv'])] } as unknown as Project;
+  assert.equal(widerGlob(project, members, 'subscribed_members_export_9b1d0e77fa.csv'), 'subscribed_members_export_*.csv');
+  assert.equal(widerGlob(project, positions, 'Portfolio_Positions_Feb-29-2024.csv'), 'Portfolio_Positions_*.csv');
+  assert.ok(matchesAny(['Portfolio_Positions_*.csv'], 'Portfolio_Positions_Mar-28-2024.csv'));
+  // Dates and numbers in digits as before; a month alone is a name.
+  assert.equal(widerGlob(project, orders, 'orders_2024-02.csv'), 'orders_[0-9]*.csv');
+  assert.equal(widerGlob(project, orders, 'orders_backfill_3.csv'), 'orders_backfill_[0-9]*.csv');
+  assert.equal(widerGlob(project, orders, 'orders_feb.csv'), 'orders_feb.csv');
+  // One that would take another dataset's files is the name itself.
+  const clash = { datasets: [members, spec('other', ['subscribed_members_export_old*.csv'])] } as unknown as Project;
+  assert.equal(widerGlob(clash, members, 'subscribed_members_export_9b1d0e77fa.csv'), 'subscribed_members_export_9b1d0e77fa.csv');
 });

@@ -68,6 +68,59 @@ test('a dataset is named after its file without the dates and part numbers its d
   assert.deepEqual(['202401-citibike-tripdata.csv', '2024-01_sales.csv', '2024Q1-sales.csv', '311_requests.csv'].map((f) => prefixGlob(datePrefix(f))), ['[0-9][0-9][0-9][0-9][0-9][0-9]-', '[0-9][0-9][0-9][0-9]-[0-9][0-9]_', '[0-9][0-9][0-9][0-9]Q[0-9]-', '']);
 });
 
+test('a date naming its month, and a download id, are no part of a dataset\'s name; a word that holds a month\'s letters is', () => {
+  const stems: [string, string][] = [
+    // Fidelity's positions, month by month: one dataset whatever the month.
+    ['Portfolio_Positions_Jan-31-2024.csv', 'Portfolio_Positions'],
+    ['Portfolio_Positions_Feb-29-2024.csv', 'Portfolio_Positions'],
+    ['sales_31-Jan-2024.csv', 'sales'],
+    ['sales_31-Jan-24.csv', 'sales'],
+    ['sales_Jan 31, 2024.csv', 'sales'],
+    ['sales_January 2024.csv', 'sales'],
+    ['sales_2024-Jan.csv', 'sales'],
+    ['report_2024-Jan-31.csv', 'report'],
+    ['sales_jan2024.csv', 'sales'],
+    ['sales_Sep_2024.csv', 'sales'],
+    ['sales_Sept-2024.csv', 'sales'],
+    ['sales_Jan-31.csv', 'sales'],
+    // A period of two dates, with `to` between them or not; numeric ones too.
+    ['statement_01-Jan-2024_to_31-Jan-2024.csv', 'statement'],
+    ['statement_Jan-2024_Mar-2024.csv', 'statement'],
+    ['statement_2024-01-01_to_2024-01-31.csv', 'statement'],
+    ['statement_2024-01-01_2024-01-31.csv', 'statement'],
+    // French, German and Spanish months.
+    ['ventes_janv_2024.csv', 'ventes'],
+    ['ventes_févr-2024.csv', 'ventes'],
+    ['ventes_31-déc-2024.csv', 'ventes'],
+    ['umsatz_Mär_2024.csv', 'umsatz'],
+    ['umsatz_okt-2024.csv', 'umsatz'],
+    ['umsatz_Dez.2024.csv', 'umsatz'],
+    ['ventas_ene-2024.csv', 'ventas'],
+    ['ventas_ago_2024.csv', 'ventas'],
+    // Words holding a month's letters, and a month without a day or year, stay.
+    ['Marketing_2024.csv', 'Marketing'],
+    ['Decisions_2024.csv', 'Decisions'],
+    ['mayor_2024.csv', 'mayor'],
+    ['Junk_2024-01.csv', 'Junk'],
+    ['sales_may.csv', 'sales_may'],
+    ['orders_feb.csv', 'orders_feb'],
+    ['data_set_2024.csv', 'data_set'],
+    // Mailchimp's exports: a hash per download, three tables.
+    ['subscribed_members_export_3f8e2a91c4.csv', 'subscribed_members_export'],
+    ['subscribed_members_export_9b1d0e77fa.csv', 'subscribed_members_export'],
+    ['cleaned_members_export_3f8e2a91c4.csv', 'cleaned_members_export'],
+    ['unsubscribed_members_export_3F8E2A91C4.csv', 'unsubscribed_members_export'],
+    ['export_123e4567-e89b-12d3-a456-426614174000.csv', 'export'],
+    ['Accounts_Jan_2024_3f8e2a91c4.csv', 'Accounts'],
+    // Not a word of hex letters, a word then a number, nor a number (an account's).
+    ['logs_deadbeef.csv', 'logs_deadbeef'],
+    ['logs_deadbeef12.csv', 'logs_deadbeef12'],
+    ['account_12345678.csv', 'account_12345678'],
+    ['20240131-1234567-umsatz.CSV', '1234567-umsatz'],
+  ];
+  for (const [file, stem] of stems) assert.equal(fileStem(file), stem, file);
+});
+
 test('a project is named after its folder, two characters at least', () => {
   assert.equal(projectName('/tmp/My Flights 2024'), 'my-flights-2024');
   assert.equal(projectName('/tmp/Données été'), 'donnees-ete');

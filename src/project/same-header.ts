@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { matchHeader } from '../pipeline/csv-header.js';
 import { datasetHeader } from '../pipeline/dataset-header.js';
-import { datePrefix, prefixGlob } from './file-stem.js';
+import { datePrefix, fileStem, prefixGlob } from './file-stem.js';
 import { globsOverlap, literalGlob } from './globs.js';
 import type { DatasetSpec, Project } from './types.js';
 
@@ -23,17 +23,23 @@ export async function datasetOfHeader(project: Project, file: string): Promise<D
 }
 
 /**
- * A glob to add to `spec`'s files for `name` and the files named as it with another date or number:
- * its trailing date or number as `[0-9]*` (`orders_2024-02.csv` → `orders_[0-9]*.csv`), and a date it
- * starts with as its digits, as init writes it (`202403-trips.csv` → `[0-9][0-9][0-9][0-9][0-9][0-9]-trips.csv`),
- * where that matches no other dataset's files; else the name itself.
+ * A glob to add to `spec`'s files for `name` and the files named as it with another date, number or download
+ * id: its stem as init reads it, then the separator after it and `[0-9]*` for a date or number in digits
+ * (`orders_2024-02.csv` → `orders_[0-9]*.csv`) or `*` for one naming its month or a download id
+ * (`Portfolio_Positions_Feb-29-2024.csv` → `Portfolio_Positions_*.csv`); a trailing number the stem keeps
+ * as `[0-9]*` too (`invoices_102.csv` → `invoices_[0-9]*.csv`); and a date it starts with as its digits, as
+ * init writes it (`202403-trips.csv` → `[0-9][0-9][0-9][0-9][0-9][0-9]-trips.csv`), where that matches no
+ * other dataset's files; else the name itself.
  */
 export function widerGlob(project: Project, spec: DatasetSpec, name: string): string {
   const ext = path.extname(name);
   const prefix = datePrefix(name);
   const base = name.slice(prefix.length, name.length - ext.length);
+  const stem = fileStem(name);
+  const after = base.startsWith(stem) ? /^([-_. ])(.+)$/.exec(base.slice(stem.length)) : null;
   const dated = /^(.*?[-_. ])\d[\d\-_. ]*$/.exec(base);
-  const glob = prefix || dated ? `${prefixGlob(prefix)}${dated ? `${literalGlob(dated[1]!)}[0-9]*` : literalGlob(base)}${literalGlob(ext)}` : literalGlob(name);
+  const head = after ? `${literalGlob(stem + after[1]!)}${/^[\d\-_. ]+$/.test(after[2]!) ? '[0-9]' : ''}*` : dated ? `${literalGlob(dated[1]!)}[0-9]*` : undefined;
+  const glob = prefix || head ? `${prefixGlob(prefix)}${head ?? literalGlob(base)}${literalGlob(ext)}` : literalGlob(name);
   const others = project.datasets.filter((d) => d !== spec).flatMap((d) => d.files);
   return others.some((g) => globsOverlap(g, glob)) ? literalGlob(name) : glob;
 }
