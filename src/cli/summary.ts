@@ -63,6 +63,10 @@ export function renderSummary(summary: RunSummary, project?: Project, saved?: Re
         `${stats.dataset}: ${stats.quarantined} quarantined${parts.length ? ` (${parts.join(', ')})` : ''}${dropped.length ? `; dropped ${dropped.join(', ')}` : ''}${rowsAside ? ` → silver/quarantine/${stats.dataset}/` : ''}`,
       );
     }
+    // A run that loads nothing of a file still succeeds: said apart from the counts, with what usually fixes it.
+    for (const name of stats.unreadFiles ?? []) {
+      lines.push(`${stats.dataset}: warning: no line of ${name} was read as a row (every one quarantined as malformed_line): its header is probably not at the line datasets/${stats.dataset}.yml reads; set skip_lines to the number of lines before it, or see \`${DATALAKE} check --sources\``);
+    }
     if (stats.backslashQuotes) {
       const n = stats.backslashQuotes;
       lines.push(`${stats.dataset}: ${n} of the malformed line${n > 1 ? 's hold' : ' holds'} \\" (a quote escaped as MySQL writes it): set escape: backslash in datasets/${stats.dataset}.yml to read ${n > 1 ? 'them' : 'it'}`);

@@ -594,6 +594,31 @@ describe('silver cleaning rules', () => {
     assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [[2, 'invalid_date:day'], [3, 'invalid_date:at']]);
   });
 
+  test('a declared %Y reads four digits: a two-digit year (DuckDB\'s %Y would read the year 24) is quarantined, a %y format after it reads it', async () => {
+    const col = (type: 'date' | 'timestamp', format: string[]) => ({ type, required: false, personal: false, format });
+    const spec = keyedById('sales', [], {
+      id: { type: 'integer', required: true, personal: false },
+      d: col('date', ['%m/%d/%Y']),
+      t: col('timestamp', ['%m/%d/%Y %H:%M']),
+      both: col('date', ['%m/%d/%Y', '%m/%d/%y']),
+      z: col('timestamp', ['%m/%d/%Y %H:%M %z']),
+    });
+    const csv = 'id,d,t,both,z\n1,01/15/2024,01/15/2024 10:00,01/15/24,01/15/2024 10:00 +0100\n2,01/15/24,,,\n3,,01/15/24 10:00,,\n4,,02/01/24 09:00 GMT+1,,\n5,,,,01/15/24 10:00 +0100\n6,,,02/01/2024,\n7,01/15/124,,,\n';
+    const { rows, quarantine, stats } = await clean(spec, csv);
+    assert.deepEqual(rows, [
+      { id: 1, d: '2024-01-15', t: '2024-01-15 10:00:00', both: '2024-01-15', z: '2024-01-15 09:00:00' },
+      { id: 6, d: null, t: null, both: '2024-02-01', z: null },
+    ]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason'], q['_detail']]), [
+      [2, 'invalid_date:d', 'd "01/15/24" is not a valid date (%m/%d/%Y) (a two-digit year, where %Y reads four digits: to read both, declare format: ["%m/%d/%Y", "%m/%d/%y"])'],
+      [3, 'invalid_date:t', 't "01/15/24 10:00" is not a valid timestamp (%m/%d/%Y %H:%M) (a two-digit year, where %Y reads four digits: to read both, declare format: ["%m/%d/%Y %H:%M", "%m/%d/%y %H:%M"])'],
+      [4, 'invalid_date:t', 't "02/01/24 09:00 GMT+1" is not a valid timestamp (%m/%d/%Y %H:%M)'],
+      [5, 'invalid_date:z', 'z "01/15/24 10:00 +0100" is not a valid timestamp (%m/%d/%Y %H:%M %z) (a two-digit year, where %Y reads four digits: to read both, declare format: ["%m/%d/%Y %H:%M %z", "%m/%d/%y %H:%M %z"])'],
+      [7, 'invalid_date:d', 'd "01/15/124" is not a valid date (%m/%d/%Y)'],
+    ]);
+    assert.equal(stats.rowsIn, rows.length + stats.quarantined);
+  });
+
   test('known countries and products are normalised for case and spacing; others are kept as given', async () => {
     const c = await clean(clients, CLIENTS_HEADER + '1,A,a@x,2025-01-01,FRANCE\n2,B,b@x,2025-01-01,  united   kingdom \n3,C,c@x,2025-01-01,uk\n');
     assert.deepEqual(c.rows.map((r) => r['pays']), ['France', 'united   kingdom', 'UK']);

@@ -122,27 +122,40 @@ function integerExpr(r: string, decimalSeparator: DecimalSeparator | undefined, 
   return `CASE WHEN ${value} IS NULL THEN (CASE WHEN ${unicodeSpaced(r)} AND regexp_full_match(${unicodeTrimmed(r)}, '[+-]?[0-9]+') THEN TRY_CAST(${unicodeTrimmed(r)} AS BIGINT)${grouped}${negatives ? ` ELSE ${readAsNegative(r, (n) => integerExpr(n, decimalSeparator, false))}` : ''} END) WHEN CAST(${value} AS VARCHAR) = ${r} THEN ${value} WHEN regexp_full_match(${r}, '\\s*[+-]?[0-9]+\\s*') THEN ${value}${grouped}${floatWrittenInteger(r, value, decimalSeparator)} END`;
 }
 
-/**
- * A date or timestamp read without a declared format, before the year 1000 refused: DuckDB's cast and
- * %Y read the two-digit year of "24-01-05" or "05/01/24" as the year 24. (A format with %y reads them.)
- * The comparison cost nothing measurable on 10M timestamps.
- */
 /** An ISO day (and time, in a timestamp column), read where a column's declared formats fail: never ambiguous, what an export switching format turns to. */
 function isoDate(r: string, time: boolean): string {
   return `CASE WHEN regexp_full_match(${dateText(r)}, '[0-9]{4}-[0-9]{2}-[0-9]{2}${time ? '([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?' : ''}') THEN TRY_CAST(${dateText(r)} AS TIMESTAMP) END`;
 }
 
+/**
+ * A date or timestamp read without a declared format, before the year 1000 refused: DuckDB's cast and
+ * %Y read the two-digit year of "24-01-05" or "05/01/24" as the year 24. (A format with %y reads them.)
+ * The comparison cost nothing measurable on 10M timestamps.
+ */
 function fourDigitYear(value: string, type: 'DATE' | 'TIMESTAMP'): string {
   return `CASE WHEN ${value} >= ${type} '1000-01-01' THEN ${value} END`;
 }
 
 /**
- * `r` read with a column's formats, as a TIMESTAMP. A format with %z or %Z gives an instant, stored as
- * UTC whatever DuckDB's session time zone; the others are read as written. (Given together to
- * try_strptime, a %z format would make every value an instant, those without an offset in the
- * machine's time zone.)
+ * `r` read with a column's formats, as a TIMESTAMP, a year of %Y written with four digits. DuckDB's %Y
+ * takes one to four: "01/15/24" read with %m/%d/%Y would be the year 24, kept without a word. A year
+ * before 1000 read so is refused (as init refuses it), each format then tried alone so that a later %y
+ * format still reads the value. One comparison on the values read; the formats again only on the few
+ * read before 1000.
  */
 function withFormats(r: string, formats: readonly string[]): string {
+  const read = readWith(r, formats);
+  if (!formats.some((f) => f.includes('%Y'))) return read;
+  const oneByOne = formats.map((f) => (f.includes('%Y') ? `CASE WHEN year(${readWith(r, [f])}) >= 1000 THEN ${readWith(r, [f])} END` : readWith(r, [f])));
+  return `CASE WHEN year(${read}) < 1000 THEN ${formats.length === 1 ? 'NULL' : `coalesce(${oneByOne.join(', ')})`} ELSE ${read} END`;
+}
+
+/**
+ * A format with %z or %Z gives an instant, stored as UTC whatever DuckDB's session time zone; the
+ * others are read as written. (Given together to try_strptime, a %z format would make every value an
+ * instant, those without an offset in the machine's time zone.)
+ */
+function readWith(r: string, formats: readonly string[]): string {
   const zoned = formats.filter((f) => /%[zZ]/.test(f));
   const plain = formats.filter((f) => !/%[zZ]/.test(f));
   const reads = [...(plain.length ? [`CAST(${strptime(r, plain)} AS TIMESTAMP)`] : []), ...(zoned.length ? [`timezone('UTC', ${strptime(r, zoned)})`] : [])];
@@ -216,6 +229,9 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
       const idHint = col.type === 'integer' ? ` WHEN regexp_full_match(trim(${raw(name)}), '[A-Za-z]{1,4}[-_]?[0-9]+') THEN ${str(` (letters before its digits: if ${name} is an identifier, declare it type: text in datasets/${spec.name}.yml)`)}` : '';
       // An integer not read as an instant is out of the years read: milliseconds declared as seconds?
       const epochHint = epoch ? ` WHEN ${integerExpr(raw(name), undefined, false)} IS NOT NULL THEN ${str(outOfSpan(epoch))}` : '';
+      // A year of two digits where the format says %Y (which reads four): the formats that read both, named.
+      const twoDigits = !epoch && col.format?.some((f) => f.includes('%Y')) ? col.format.map((f) => f.replaceAll('%Y', '%y')) : undefined;
+      const yearHint = twoDigits ? ` WHEN ${readWith(raw(name), twoDigits)} IS NOT NULL THEN ${str(` (a two-digit year, where %Y reads four digits: to read both, declare format: [${[...col.format!, ...twoDigits.filter((f) => !col.format!.includes(f))].map((f) => JSON.stringify(f)).join(', ')}])`)}` : '';
       rules.push({
         rule: 'type',
         column: name,
@@ -223,7 +239,7 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
         code: `${typeRule}:${name}`,
         fails: `NOT ${missingCol(name)} AND ${id(name)} IS NULL`,
         // A non-breaking space is invisible in the value shown: said in words.
-        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${scaleHint}${idHint}${unitHint}${epochHint} ELSE '' END`,
+        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${scaleHint}${idHint}${unitHint}${epochHint}${yearHint} ELSE '' END`,
       });
     }
   }

@@ -88,6 +88,23 @@ test('a header is not skipped: rows ending with a delimiter, a one-word first li
   assert.deepEqual(await layoutOf(ing, ';'), { delimiter: ';', skipLines: 14 });
 });
 
+test('a line of a few values right above the header (Coinbase\'s `User,<name>,<id>`) is a note when the header reads as names over its rows', async () => {
+  const header = 'ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes\n';
+  const rows =
+    '20c917b853860886599b2ac7,2023-01-03 14:07:49 UTC,Buy,ETH,0.02558987,USD,"$1,915.21",$49.01,$50.00,$0.99,Bought 0.02558987 ETH for $50.00 USD\n' +
+    'a6a317873a59e01b29a0a9a4,2023-01-03 23:59:19 UTC,Sell,ADA,-3016.30716169,USD,$0.40,"-$1,200.00","-$1,182.12",$17.88,"Sold 3016.30716169 ADA for $1,182.12 USD"\n' +
+    '296e948c5a0b1e5bb93e6d63,2023-01-04 16:30:09 UTC,Staking Income,ETH,0.00001281,USD,"$1,926.82",$0.02,$0.02,$0.00,\n';
+  const user = 'User,Jane Q. Doe,7c9e6679-7425-40de-944b-e07fc1f90ae7\n';
+  assert.deepEqual(await layoutOf(`Transactions\n${user}${header}${rows}`, ','), { delimiter: ',', skipLines: 2 });
+  assert.deepEqual(await layoutOf(`${user}${header}${rows}`, ','), { delimiter: ',', skipLines: 1 });
+  assert.deepEqual(await layoutOf(`Transactions\n${header}${rows}`, ','), { delimiter: ',', skipLines: 1 });
+  // A header narrower than its rows (unquoted commas in a value) stays the header: the line under it is a row like the others.
+  assert.deepEqual(await layoutOf('name,amount\nSmith, John,5\nDoe, Ann,6\nRoe, Joe,7\n'), { delimiter: ',', skipLines: 0 });
+  assert.deepEqual(await layoutOf('customer,city\nBob,Paris, Texas,US\nAnn,Lyon,Rhone,FR\n'), { delimiter: ',', skipLines: 0 });
+  // A note as wide as some line under the header is no note of this kind: the file's first line stays its header.
+  assert.equal(headerLine(['a,b,c', 'id,name,city,amount', '1,Bob,Paris,5', '2,Ann,Lyon,6', '3,Eve,Nice'], ','), 0);
+});
+
 test('headerLine: a line of fewer fields past the preamble\'s reach is a header, not a note', () => {
   const rows = Array.from({ length: 40 }, (_, i) => `${i}`);
   const lines = [...rows.map((r) => `${r} title`), 'a,b,c', '1,2,3', '4,5,6'];

@@ -100,7 +100,8 @@ function physicalLines(lines: string[], index: number): number {
  * run of lines of two fields or more, see longestRun) with two values or
  * more, when the lines before it read as notes: each has fewer values than it, and one value only
  * ("Source: UN", Excel's "Report,,,") or a blank line between them and it (World Bank's "Last Updated
- * Date","2024-06-28",). Else the first line that is not blank. A header's first name is no number
+ * Date","2024-06-28",), or a width no line under it has, over rows it reads as names of (Coinbase's
+ * "User,Jane Q. Doe,<id>"). Else the first line that is not blank. A header's first name is no number
  * (but after lines of one field, a title):
  * `1,Bob,,` after `id,name` and a blank line is a row, its header `id,name` (rows ending with
  * delimiters, or with unquoted commas in a value, are wider than their header).
@@ -110,7 +111,7 @@ export function headerLine(lines: string[], delimiter: string): number {
   const rows = lines.flatMap((line, index) => {
     const values = parseHeader(line, delimiter);
     const filled = values.filter((v) => v !== '').length;
-    return filled === 0 ? [] : [{ index, width: values.length, filled, firstValue: values.find((v) => v !== '')! }];
+    return filled === 0 ? [] : [{ index, width: values.length, filled, firstValue: values.find((v) => v !== '')!, digits: values.filter((v) => /[0-9]/.test(v)).length }];
   });
   const first = rows[0]?.index ?? 0;
   const width = longestRun(lines, rows);
@@ -120,8 +121,14 @@ export function headerLine(lines: string[], delimiter: string): number {
   const candidate = rows[header]!;
   const notes = rows.slice(0, header);
   const setApart = candidate.index > notes.at(-1)!.index + 1;
+  // A line of a few values right above the header (Coinbase's `User,Jane Q. Doe,<uuid>`) is a note when no line under
+  // the header is as wide as it and the header reads as names over the rows: fewer of its values with digits than in
+  // each row under it. (A header narrower than its rows, `name,note` over `Bob,a, b`, stays: the row taken for a header has the rows' digits.)
+  const under = rows.slice(header + 1);
+  const namesOverRows = under.length > 0 && under.slice(0, 5).every((r) => r.digits > candidate.digits);
+  const aboveHeader = (note: (typeof rows)[number]) => namesOverRows && !under.some((r) => r.width === note.width);
   // A title with commas in it (ONS's `Table 1: Households ..., England, 2019 to 2023`) is split in a few values: a note still.
-  const readAsNotes = notes.every((r) => r.filled < candidate.filled && (r.filled === 1 || setApart || readsAsNote(r.firstValue)));
+  const readAsNotes = notes.every((r) => r.filled < candidate.filled && (r.filled === 1 || setApart || readsAsNote(r.firstValue) || aboveHeader(r)));
   // Lines of one field before it are a title whatever follows: a row (no header, UCI's `adult.test`) is then the header line, which init reads as a row (`header: false`).
   return readAsNotes && (!/^[+-]?[0-9]/.test(candidate.firstValue) || notes.every((r) => r.width === 1)) ? candidate.index : first;
 }

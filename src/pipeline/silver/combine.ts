@@ -8,7 +8,7 @@ import { stagedLocalPath, type StagedFile } from '../shards.js';
 import type { CleanShardOutput } from './clean-shard.js';
 import type { SilverPlan } from './plan.js';
 import type { SilverState } from './state.js';
-import { addCleaning, emptyStats, type SilverDatasetStats } from './stats.js';
+import { addCleaning, emptyStats, everyLineMalformed, type SilverDatasetStats } from './stats.js';
 import { datasetSelect } from './read.js';
 
 /**
@@ -106,6 +106,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
         incoming.push({ relation, source: c.key, name: file.name, rows: c.rows });
       }
       addCleaning(s, c.stats!);
+      if (everyLineMalformed(c.stats!)) (s.unreadFiles ??= []).push(file.name);
       if (c.missingColumns) s.missingColumns[c.key] = c.missingColumns;
       quality.push(...c.quality!);
       if (c.quarantine) {

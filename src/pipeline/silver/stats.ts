@@ -22,6 +22,8 @@ export interface SilverDatasetStats extends CleaningStats {
   waitingFiles: { file: string; reason: string }[];
   /** Optional columns a file did not have (read as missing values), per file. */
   missingColumns: Record<string, string[]>;
+  /** Files none of whose lines was read as a row, every one quarantined as a malformed line: read from the wrong line, or split wrongly. */
+  unreadFiles?: string[];
 }
 
 export function emptyStats(spec: DatasetSpec, files: BronzeFile[]): SilverDatasetStats {
@@ -43,6 +45,12 @@ export function emptyStats(spec: DatasetSpec, files: BronzeFile[]): SilverDatase
     waitingFiles: [],
     missingColumns: {},
   };
+}
+
+/** Whether a file's lines were all malformed (none a row): its header is not where its definition reads it, most often. */
+export function everyLineMalformed(s: CleaningStats): boolean {
+  const malformed = Object.entries(s.reasons).filter(([reason]) => reason.startsWith('malformed_line:')).reduce((n, [, count]) => n + count, 0);
+  return s.rowsOut === 0 && malformed > 0 && malformed === s.quarantined;
 }
 
 export function addCleaning(into: SilverDatasetStats, s: CleaningStats): void {
