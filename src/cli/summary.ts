@@ -3,7 +3,7 @@ import { SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
 import type { RecordOutcome, RunRecord as RunSummary } from '../flows/record.js';
 import type { VacuumDetails } from '../maintenance/task.js';
 import type { QualityCheck } from '../pipeline/cleaning.js';
-import { thousandsCommasHint } from '../pipeline/option-hints.js';
+import { thousandsCommasHint, thousandsSpacesHint } from '../pipeline/option-hints.js';
 import type { SilverDatasetStats } from '../pipeline/silver/index.js';
 import type { Project } from '../project/types.js';
 import { humanBytes, humanCount, rate } from './format.js';
@@ -76,6 +76,7 @@ export function renderSummary(summary: RunSummary, project?: Project, saved?: Re
       lines.push(`${stats.dataset}: ${n} of the malformed line${n > 1 ? 's hold' : ' holds'} a " (12" Single): if the file quotes nothing, as IMDb's do, set quote: none in datasets/${stats.dataset}.yml to read ${n > 1 ? 'them' : 'it'}`);
     }
     if (stats.thousandsCommas) lines.push(`${stats.dataset}: ${thousandsCommasHint(stats.thousandsCommas, stats.dataset)}`);
+    if (stats.thousandsSpaces) lines.push(`${stats.dataset}: ${thousandsSpacesHint(stats.thousandsSpaces, stats.dataset)}`);
   }
   const quality = silver?.details['quality'] as QualityCheck[] | undefined;
   if (quality) {

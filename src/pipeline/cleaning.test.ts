@@ -439,6 +439,33 @@ describe('silver cleaning rules', () => {
     // Undeclared, a separator is no grouping: quarantined, as before.
     const plain = await clean(spec, 'id;n\n1;1.234\n2;7\n');
     assert.deepEqual(plain.rows.map((r) => [r['id'], r['n']]), [[2, 7]]);
+    // Spaces grouping thousands (INSEE's no-break ones): the detail and the summary name the option that reads them.
+    const spaced = await clean(spec, 'id;n\n1;652\u00a0432\n2;2 043 110\n3;12 345,5\n');
+    assert.deepEqual(spaced.quarantine.map((q) => q['_detail']), [
+      'n "652\u00a0432" is not a valid integer (its non-breaking spaces group thousands: if no number of the dataset has a decimal point, declare decimal_separator: "," in the dataset to read it)',
+      'n "2 043 110" is not a valid integer (its spaces group thousands: if no number of the dataset has a decimal point, declare decimal_separator: "," in the dataset to read it)',
+      'n "12 345,5" is not a valid integer',
+    ]);
+    assert.equal(spaced.stats.thousandsSpaces, 2);
+  });
+
+  test('a column of excel_text reads an Excel formula of text (="0316769487") as the text inside, ="" as missing; another shape, or another column, as written', async () => {
+    const spec = keyedById('books', ['NA'], {
+      id: { type: 'integer', required: true, personal: false },
+      isbn: { type: 'text', required: false, personal: false, excelText: true },
+      copies: { type: 'integer', required: false, personal: false, excelText: true },
+      note: { type: 'text', required: false, personal: false },
+    });
+    // As Goodreads writes them: `=""` bare, the others quoted, their quotes doubled.
+    const csv = ['id,isbn,copies,note', '1,"=""0316769487""","=""0012""","=""x"""', '2,="",="",', '3,"=""a""""b""",=3,', '4,"=""a""&""b""","=""NA""",', '5,"=""NA""",5,'];
+    const { rows, quarantine } = await clean(spec, `${csv.join('\n')}\n`);
+    assert.deepEqual(rows, [
+      { id: 1, isbn: '0316769487', copies: 12, note: '="x"' },
+      { id: 2, isbn: null, copies: null, note: null },
+      { id: 4, isbn: '="a"&"b"', copies: null, note: null },
+      { id: 5, isbn: null, copies: 5, note: null },
+    ]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_detail']]), [[3, 'copies "=3" is not a valid integer']]);
   });
 
   test('decimal_separator ",": dots and spaces group thousands, the comma marks decimals; a dot decimal is quarantined, not guessed', async () => {
@@ -583,7 +610,7 @@ describe('silver cleaning rules', () => {
       [2, 100, -4, 7],
       [4, -5, -43.1, -0.25],
     ]);
-    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason'], q['_detail']]), [[3, 'invalid_integer:menge', 'menge "1\u00a0234" is not a valid integer (it holds a non-breaking space)']]);
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason'], q['_detail']]), [[3, 'invalid_integer:menge', 'menge "1\u00a0234" is not a valid integer (its non-breaking spaces group thousands: if no number of the dataset has a decimal point, declare decimal_separator: "," in the dataset to read it)']]);
   });
 
   test('a two-digit year is no year 24: quarantined without a format, read with one', async () => {

@@ -2,13 +2,13 @@ import type { DatasetRule, DatasetSpec } from '../project/types.js';
 import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import type { CleaningStats, QualityCheck } from './cleaning.js';
-import { thousandsCommasHint } from './option-hints.js';
+import { setAsideFix } from './option-hints.js';
 
 /**
  * Rules on the whole dataset as it is after the merge: it is not empty, and no column is empty in every
  * row. Each has the severity its dataset declares (`fatal` fails the run); undeclared, it is a warning.
  */
-export async function datasetRules(db: Engine, spec: DatasetSpec, relation: string, waiting: string[], files: string[], setAside: Pick<CleaningStats, 'reasons' | 'thousandsCommas'> = { reasons: {} }): Promise<{ rows: number; checks: QualityCheck[] }> {
+export async function datasetRules(db: Engine, spec: DatasetSpec, relation: string, waiting: string[], files: string[], setAside: Pick<CleaningStats, 'reasons' | 'thousandsCommas' | 'thousandsSpaces'> = { reasons: {} }): Promise<{ rows: number; checks: QualityCheck[] }> {
   const names = Object.keys(spec.columns);
   const severity = (rule: DatasetRule['rule']) => spec.rules.find((r) => r.rule === rule)?.severity ?? 'warn';
   const counts = (await countsFromFooters(db, files, names)) ?? (await countsByScan(db, relation, names));
@@ -16,8 +16,8 @@ export async function datasetRules(db: Engine, spec: DatasetSpec, relation: stri
   const empty = rows === 0 ? [] : names.filter((c) => counts.values.get(c) === 0);
   if (rows === 0 && severity('not_empty') === 'fatal') {
     const aside = Object.entries(setAside.reasons).filter(([reason]) => reason !== 'file_quarantined');
-    // Numbers not read for their commas grouping thousands (`30,825`): the option that reads them, named.
-    const fix = setAside.thousandsCommas ? thousandsCommasHint(setAside.thousandsCommas, spec.name) : 'fix the definition or resend the source file';
+    // Numbers not read for their commas or spaces grouping thousands (`30,825`, `652 432`): the option that reads them, named.
+    const fix = setAsideFix(setAside, spec.name);
     const counts = aside.length ? `; ${aside.reduce((n, [, c]) => n + c, 0)} rows quarantined (${aside.map(([reason, n]) => `${reason} ${n}`).join(', ')}): ${fix}` : '';
     const why = waiting.length ? `; waiting in quarantine: ${waiting.join('; ')}${counts}` : counts || '; see the quarantine counts and fix or resend the source file';
     throw new QualityError(spec.name, 'not_empty', `no valid row in the dataset after this run${why}`);

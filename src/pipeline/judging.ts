@@ -5,6 +5,7 @@ import { missingCol, missingExpr, raw, rowRules, text, typedExpr, verdictExprs, 
 import { trimmedText } from './trimmed-text.js';
 import { nullSpellings, readNullSpellings } from './null-spellings.js';
 import { unescapedText } from './csv-quoting.js';
+import { excelText } from './excel-text.js';
 
 /**
  * How silver reads a source file's rows: every field as text, so that no value is lost to a failed
@@ -54,6 +55,9 @@ export async function judgedRows(engine: Engine, spec: DatasetSpec, csvPath: str
   // PostgreSQL's text format: a text's escapes are read once it is told apart from the spellings of missing (`\N`).
   const escaped = (t: string) => (spec.backslashEscapes ? unescapedText(t) : t);
   const { readerOption: nullOption, rawValue } = await readNullSpellings(engine, spec, nulls, inFile);
+  // Fields written `="0316769487"` (excel_text: true) read as the text inside, before anything else reads them.
+  const formulas = names.filter((c) => inFile.has(c) && spec.columns[c]!.excelText);
+  const unwrapped = (source: string) => (formulas.length ? `SELECT * REPLACE (${formulas.map((c) => `${excelText(id(c))} AS ${id(c)}`).join(', ')}) FROM (${source})` : source);
   return {
     names,
     rules,
@@ -63,7 +67,7 @@ export async function judgedRows(engine: Engine, spec: DatasetSpec, csvPath: str
       SELECT * FROM read_csv(${str(csvPath)}, ${headerOption(spec)}, auto_detect = false, delim = ${str(spec.delimiter)}, ${quoteOptions(quotingOf(spec))},
         columns = ${csvColumns}${nullOption}${skipOption(spec.skipLines)}${more}, max_line_size = 1048576${bufferOption(options.longestRecord)})`,
     judged: (source) => `
-    WITH source AS (${source}),
+    WITH source AS (${unwrapped(source)}),
     raws AS (
       SELECT ${names.map((c) => `${rawValue(c)} AS ${raw(c)}`).join(', ')} FROM source
     ),

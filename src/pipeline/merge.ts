@@ -36,7 +36,7 @@ export interface MergeInput {
   /** Files of the dataset waiting in quarantine (named when the dataset ends empty). */
   waiting?: string[];
   /** The new files' rows set aside by the cleaning, per reason: named when the dataset ends empty. */
-  setAside?: Pick<CleaningStats, 'reasons' | 'thousandsCommas'>;
+  setAside?: Pick<CleaningStats, 'reasons' | 'thousandsCommas' | 'thousandsSpaces'>;
 }
 
 export interface MergeResult {

@@ -42,7 +42,8 @@ export async function readNullSpellings(
     readerOption: readerNulls.length ? `, nullstr = [${[...new Set(['', ...readerNulls])].map(str).join(', ')}]` : '',
     rawValue: (c) => {
       if (!inFile.has(c)) return 'NULL::VARCHAR';
-      const compared = spacedTyped?.[c] === true ? nulls(c) : nulls(c).filter((v) => !readerNulls.includes(v));
+      // The reader's option saw the formula (`="NA"`), not the text inside it: a column of formulas compares every spelling.
+      const compared = spacedTyped?.[c] === true || spec.columns[c]?.excelText ? nulls(c) : nulls(c).filter((v) => !readerNulls.includes(v));
       return compared.length ? `CASE WHEN ${isNullSpelling(id(c), compared)} THEN NULL ELSE ${id(c)} END` : id(c);
     },
   };

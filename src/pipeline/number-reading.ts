@@ -40,6 +40,12 @@ export const KNOWN_UNITS = ['R$', 'US$', '$', '€', '£', '¥', '₹', '%', 'US
 export const commaGrouped = (r: string) => `regexp_matches(${r}, '(^|[^0-9.,])[1-9][0-9]{0,2}(,[0-9]{3})+([.][0-9]*)?($|[^0-9.,])')`;
 
 /**
+ * SQL: text `r` holds a number whose spaces group thousands (`652 432`, a no-break space as INSEE and French Excel
+ * write it), with a decimal comma where `decimals` (`1 234,5`): what a dataset of `decimal_separator: ","` reads.
+ */
+export const spaceGrouped = (r: string, decimals: boolean) => `regexp_full_match(trim(${r}), '[+-]?[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+${decimals ? '(,[0-9]+)?' : ''}')`;
+
+/**
  * SQL: for raw value `r` of a number column that did not read, the option that reads it, in
  * parentheses, or '': its unit, where the column declares none (`$5`); `decimal_separator: "."` where
  * its commas group thousands and the dataset declares no separator (`30,825`, which may be 30.825 else).

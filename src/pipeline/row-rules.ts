@@ -1,6 +1,6 @@
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, DecimalSeparator, Severity } from '../project/types.js';
-import { floatWrittenInteger, numberExpr, numberHints, readAsNegative, unicodeSpaced, unicodeTrimmed, withoutUnit } from './number-reading.js';
+import { floatWrittenInteger, numberExpr, numberHints, readAsNegative, spaceGrouped, unicodeSpaced, unicodeTrimmed, withoutUnit } from './number-reading.js';
 import { dateText, isMissingSpelling, oneOf, trimCouldChange, trimmed } from './trimmed-text.js';
 import { epochInstant, epochOf, epochSaid, outOfSpan } from './epoch.js';
 import { endsWithOffset, utcInstant, zonedInstant } from './utc-offset.js';
@@ -227,6 +227,8 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
       const unitHint = numeric ? ` WHEN regexp_matches(${raw(name)}, '[0-9]') THEN ${numberHints(raw(name), col.unit, spec.decimalSeparator)}` : '';
       // An identifier typed from digits alone until a later file's letters (Online Retail's cancelled `C536379`).
       const idHint = col.type === 'integer' ? ` WHEN regexp_full_match(trim(${raw(name)}), '[A-Za-z]{1,4}[-_]?[0-9]+') THEN ${str(` (letters before its digits: if ${name} is an identifier, declare it type: text in datasets/${spec.name}.yml)`)}` : '';
+      // Thousands grouped by spaces, no-break ones as INSEE and French Excel write them (`652\u00a0432`): read once the dataset declares decimal commas.
+      const spaceHint = numeric && spec.decimalSeparator === undefined ? ` WHEN ${spaceGrouped(raw(name), col.type !== 'integer')} THEN ' (its ' || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN 'non-breaking ' ELSE '' END || ${str('spaces group thousands: if no number of the dataset has a decimal point, declare decimal_separator: "," in the dataset to read it)')}` : '';
       // An integer not read as an instant is out of the years read: milliseconds declared as seconds?
       const epochHint = epoch ? ` WHEN ${integerExpr(raw(name), undefined, false)} IS NOT NULL THEN ${str(outOfSpan(epoch))}` : '';
       // A year of two digits where the format says %Y (which reads four): the formats that read both, named.
@@ -239,7 +241,7 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
         code: `${typeRule}:${name}`,
         fails: `NOT ${missingCol(name)} AND ${id(name)} IS NULL`,
         // A non-breaking space is invisible in the value shown: said in words.
-        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${scaleHint}${idHint}${unitHint}${epochHint}${yearHint} ELSE '' END`,
+        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE${spaceHint} WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${scaleHint}${idHint}${unitHint}${epochHint}${yearHint} ELSE '' END`,
       });
     }
   }

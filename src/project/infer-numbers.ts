@@ -38,6 +38,10 @@ export function numberTests(v: string, count: Count): ColumnTest[] {
     { name: 'ctt', sql: count(`regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3}){2,}([.][0-9]*)?')`) },
     { name: 'ct', sql: count(`regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}(,[0-9]{3})+')`) },
     { name: 'pi', sql: count(`regexp_full_match(${v}, '[+-]?[0-9]+')`) },
+    // Thousands grouped by spaces (`652 432`: INSEE's, French Excel's, a no-break space read as a plain one), which no
+    // decimal point's locale writes; and integers so grouped or not (`ints`), of use with decimal commas only.
+    { name: 'st', sql: count(`regexp_full_match(${v}, '[+-]?[1-9][0-9]{0,2}([ \u00a0\u202f][0-9]{3})+(,[0-9]+)?')`) },
+    { name: 'ints', sql: fails(`CASE WHEN regexp_full_match(${v}, '[+-]?([0-9]+|[1-9][0-9]{0,2}([ \u00a0\u202f][0-9]{3})+)') AND NOT ${zeroLed(v)} THEN TRY_CAST(regexp_replace(${v}, '[ \u00a0\u202f]', '', 'g') AS BIGINT) END`) },
     // Zero-padded values (`007`), which a number column would read without their zeros.
     { name: 'zl', sql: count(zeroLed(v)) },
     // The longest value: one of 16 characters or more may hold more digits than a double (see wideNumbers).
@@ -51,7 +55,7 @@ const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hang
 /**
  * The file's decimal separator, from the counts of numberTests (`n(k, i)`: count k of column i):
  * `.` where a number has a decimal point; `,` where one has a decimal comma (and none a point), or dots
- * group thousands. Where no decimal tells, `.` too when commas group thousands in a column of numbers:
+ * or spaces group thousands. Where no decimal tells, `.` too when commas group thousands in a column of numbers:
  * `1,493,586` among them (two commas: no decimal one); or `29,814` beside `946` in a comma-separated
  * file (a number past 999 grouped, one below not; a decimal comma there would have been quoted too);
  * or a header in Chinese, Japanese or Korean, whose locales write decimal points (e-Stat's `8,416`,
@@ -65,7 +69,9 @@ export function decimalSeparatorOf(n: (k: string, i: number) => number, headers:
   // decimal point), or `59.594` beside `946` in a `;`-separated file (Destatis' counts: a number past
   // 999 grouped, one below not). Not `1.859` alone (fuel prices), nor an IP address (not numbers).
   const dotThousands = columns.some((i) => n('values', i) > 0 && n('numc', i) === 0 && (n('dtt', i) > 0 || (delimiter === ';' && n('dt', i) > 0 && n('pi', i) > 0)));
-  if (sum('dc') > 0 || dotThousands) return ',';
+  // Or spaces (INSEE's `652 432`), which only decimal commas' locales write, and silver reads with them.
+  const spaceThousands = columns.some((i) => n('values', i) > 0 && n('numc', i) === 0 && n('st', i) > 0);
+  if (sum('dc') > 0 || dotThousands || spaceThousands) return ',';
   const commaGrouped = columns.filter((i) => n('values', i) > 0 && n('nump', i) === 0 && n('ct', i) + n('ctt', i) > 0);
   const thousands = commaGrouped.some((i) => n('ctt', i) > 0 || (delimiter === ',' && n('pi', i) > 0)) || headers.some((h) => CJK.test(h));
   return commaGrouped.length && thousands ? '.' : undefined;
@@ -111,7 +117,7 @@ export async function unitColumns(aggregate: Aggregate, candidates: number[], va
   for (const [i, unit] of units) {
     if (['int', 'num', 'numc', 'nump'].every((k) => Number(counts[`${k}_${i}`]) !== 0)) continue;
     numbers.set(i, unit);
-    for (const k of ['int', 'num', 'numc', 'nump', 'dc', 'dd', 'dtt', 'dt', 'ctt', 'ct', 'pi', 'zl', 'len']) row[`${k}_${i}`] = counts[`${k}_${i}`];
+    for (const k of ['int', 'num', 'numc', 'nump', 'dc', 'dd', 'dtt', 'dt', 'ctt', 'ct', 'pi', 'st', 'ints', 'zl', 'len']) row[`${k}_${i}`] = counts[`${k}_${i}`];
   }
   return numbers;
 }

@@ -120,6 +120,31 @@ describe('inferCsv', () => {
     assert.equal(us.decimalSeparator, '.');
   });
 
+  test('counts grouped by no-break spaces (INSEE: 652\u00a0432, 2\u202f043\u202f110) and no decimal: decimal commas, integers', async () => {
+    const insee = await inferFile('deps.csv', ['dep;nom;population', '01;Ain;652\u00a0432', '13;Bouches-du-Rhône;2\u202f043\u202f110', '75;Paris;2\u00a0133\u00a0111', '09;Ariège;153\u00a0287', '90;Belfort;946']);
+    assert.equal(insee.decimalSeparator, ',');
+    assert.deepEqual(insee.columns.map((c) => [c.name, c.type]), [['dep', 'text'], ['nom', 'text'], ['population', 'integer']]);
+    // With a decimal comma: numbers. Beside a decimal point elsewhere, spaces tell nothing: text, as before.
+    const rates = await inferFile('taux.csv', ['dep;montant', '01;652\u00a0432,5', '13;12']);
+    assert.deepEqual([rates.decimalSeparator, rates.columns[1]!.type], [',', 'number']);
+    const mixed = await inferFile('mixte.csv', ['dep,population,taux', '01,652\u00a0432,1.5', '13,12,2.5']);
+    assert.deepEqual([mixed.decimalSeparator, mixed.columns[1]!.type], ['.', 'text']);
+  });
+
+  test('Excel formulas of text (="0316769487", ="" as Goodreads writes ISBNs) are typed from the text inside, the column text and marked; other formulas stay values', async () => {
+    const lines = ['Book Id,ISBN,ISBN13,Title,Sum', '5107,"=""0316769487""","=""9780316769488""","=""Catcher""",=A1+1', '44767458,="",="",Dune,=A2+1', '29392,"=""903009608X""","=""9789030096085""",Beloved,=A3+1'];
+    const c = await infer('goodreads_library_export.csv', lines);
+    assert.deepEqual(['isbn', 'isbn13', 'title', 'sum'].map((n) => [n, c[n]!.type, c[n]!.excelText === true, c[n]!.complete]), [
+      ['isbn', 'text', true, false],
+      ['isbn13', 'text', true, false],
+      ['title', 'text', true, true],
+      ['sum', 'text', false, true],
+    ]);
+    // Digits throughout: a code (text), as the formula was written to keep it one.
+    assert.equal(c['isbn13']!.code, true);
+    assert.equal(c['book_id']!.type, 'integer');
+  });
+
   test('days 1 to 9 of a month in a file written the European way (; and decimal commas) are read day first, not as the 1st of nine months', async () => {
     const c = await infer('ventes.csv', ['id;montant;date', ...Array.from({ length: 9 }, (_, i) => `${i + 1};${i},50;0${i + 1}/01/2024`)]);
     assert.deepEqual([c['date']!.format, c['date']!.ambiguousWith], ['%d/%m/%Y', '%m/%d/%Y']);

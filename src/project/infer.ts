@@ -15,6 +15,9 @@ import { headerIsRow, notesAndHeaders } from './infer-rows.js';
 import { headerRows } from './infer-subheader.js';
 import { unlikelyKeys } from './infer-key.js';
 import { ninesForMissing } from './infer-nines.js';
+import { excelColumns } from './infer-excel.js';
+import { oneLetterAnswers } from './infer-booleans.js';
+import { excelText } from '../pipeline/excel-text.js';
 import { aggregate, textReader } from './infer-sql.js';
 import { pointedReading, readingTests } from './infer-date-readings.js';
 import { columnAggregates, countRows, fieldTests } from './infer-columns.js';
@@ -67,7 +70,10 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
   file = narrow.file;
   let reader = textReader(file, delimiter, headers.length, skipLines, quote ?? escape);
   const tabs = delimiter !== '\t' && (await holdsTab(file)); // around a value, as silver trims them
-  const everyOf = (from: string, columns: readonly number[] = headers.map((_, i) => i)) => `(SELECT ${columns.map((i) => `nullif(${trimmed(id(`c${i}`), tabs)}, '') AS ${id(`c${i}`)}`).join(', ') || '1'} FROM ${from})`;
+  // Codes written as Excel formulas of text (`="0316769487"`, Goodreads'): typed from the text inside, as silver reads a column declared excel_text.
+  const formulas = await excelColumns(engine, file, reader, headers.length);
+  const field = (i: number) => (formulas.has(i) ? excelText(id(`c${i}`)) : id(`c${i}`));
+  const everyOf = (from: string, columns: readonly number[] = headers.map((_, i) => i)) => `(SELECT ${columns.map((i) => `nullif(${trimmed(field(i), tabs)}, '') AS ${id(`c${i}`)}`).join(', ') || '1'} FROM ${from})`;
   let every = everyOf(reader);
   await engine.rows(`SELECT count(*) FROM (SELECT * FROM ${reader} LIMIT 1)`).catch((err: unknown) => {
     throw new UserError(`${displayName}: DuckDB cannot read it as CSV: ${errorMessage(err).split('\n')[0]}`, 'check that it is a text CSV file with a header line');
@@ -127,18 +133,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
     if (!TIME_NAME.test(names[i]!)) for (const f of EPOCH_FORMATS) delete row[`${f}_${i}`];
     if (!ID_LIKE.test(names[i]!)) delete row[`intz_${i}`];
   });
-  // A column of one letter only ("N" for north, "F" for female) is no boolean: it needs both answers,
-  // or words. Asked of the boolean columns only (a distinct count on every column cost a second of 3M rows).
-  const booleans = headers.flatMap((_, i) => (Number(row[`values_${i}`]) > 0 && Number(row[`bool_${i}`]) === 0 ? [i] : []));
-  // Statistics Canada's `F` is a mark beside numbers, and a boolean's false beside `T`: counted here as a spelling.
-  const spelled = (i: number) => `CASE WHEN ${id(`c${i}`)} = 'F' THEN 'F' ELSE ${value(i)} END`;
-  // One spelling whatever the case: the lowest and the highest the same (no DISTINCT: a hash table per column, megabytes each).
-  Object.assign(row, await aggregate(engine, booleans.flatMap((i) => [`bool_and(length(${spelled(i)}) = 1) AS ${id(`letters_${i}`)}`, `min(lower(${spelled(i)})) = max(lower(${spelled(i)})) AS ${id(`one_${i}`)}`, `min(${spelled(i)}) AS ${id(`lo_${i}`)}`, `max(${spelled(i)}) AS ${id(`hi_${i}`)}`]), source));
-  // Unless it is PostgreSQL's `t` or `f` where another column of the file answers with both: Airbnb's `has_availability`,
-  // `t` in every row, beside `instant_bookable`'s `t` and `f`. (Not `N` beside `Y` and `N`: north; nor `F`: female.)
-  const letters = (i: number) => (row[`letters_${i}`] === true ? [String(row[`lo_${i}`]), String(row[`hi_${i}`])] : []);
-  const postgres = booleans.some((i) => letters(i).join() === 'f,t');
-  const oneLetter = (i: number) => letters(i).length > 0 && row[`one_${i}`] === true && !(postgres && letters(i).every((l) => l === 't' || l === 'f'));
+  const oneLetter = await oneLetterAnswers(engine, headers.length, row, value, source);
   const firstRows = (columns: readonly number[]) => `(SELECT * FROM ${source(columns)} LIMIT ${FORMAT_SAMPLE_ROWS})`;
   const typeless = (readings: string[]) =>
     headers.flatMap((_, i) => {
@@ -208,11 +203,13 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
     if (pointed) dateFormats.sort((a, b) => Number(b === pointed) - Number(a === pointed));
     const tsFormats = TIMESTAMP_FORMATS.filter((_, j) => ok(`tf${j}`));
     const traced = tracedType(get, values, decimalSeparator);
-    // A code written in digits (a ZIP, FIPS or phone number): text, so that a later file's `01001` keeps its zero.
-    if (ok('int') && CODE_NAME.test(names[i]!)) code = true;
+    // Integers, thousands grouped by spaces too where decimal commas are (INSEE's `652 432`), as silver reads them then.
+    const integers = ok('int') || (decimalSeparator === ',' && ok('ints'));
+    // A code written in digits (a ZIP, FIPS or phone number; Excel's formula of text for one): text, so that a later file's `01001` keeps its zero.
+    if (integers && (CODE_NAME.test(names[i]!) || formulas.has(i))) code = true;
     else if (ok('int') && ok('ymd')) [type, format] = ['date', '%Y%m%d'];
     else if (ok('int') && EPOCH_FORMATS.some(ok)) [type, format] = ['timestamp', EPOCH_FORMATS.find(ok)];
-    else if (ok('int') || (ID_LIKE.test(names[i]!) && ok('intz'))) type = 'integer';
+    else if (integers || (ID_LIKE.test(names[i]!) && ok('intz'))) type = 'integer';
     // Ids written with a point (Citi Bike's station `5788.10`, `6140.05`): text, as written; a number would make `5788.1` of one.
     else if (ok(decimalSeparator === ',' ? 'numc' : 'num') && idNamed(names[i]!)) dottedId = true;
     else if (ok(decimalSeparator === ',' ? 'numc' : 'num')) type = 'number';
@@ -272,6 +269,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       ...(type === 'text' && ok('period') ? { period: true as const } : {}),
       ...(nearly ? { nearly } : {}),
       ...(units.has(i) && type !== 'text' ? { unit: units.get(i)! } : {}),
+      ...(formulas.has(i) ? { excelText: true as const } : {}),
       ...(columnNulls.length ? { nullValues: columnNulls } : {}),
       complete,
       unique: complete && get('distinct') === rows,

@@ -23,6 +23,8 @@ export interface InferredColumn {
   dottedId?: true;
   /** Text whose every value is a period that sorts as time does (`2014Q1`, `2024-01`): a series can be drawn over it. */
   period?: true;
+  /** Its values written as Excel formulas of text (`="0316769487"`, `=""`): typed from the text inside the quotes, declared `excel_text: true`. */
+  excelText?: true;
   /** The currency or percent sign written around its numbers (`$1,234.50`, `98%`), taken off to read them. */
   unit?: string;
   /** A text column whose values all but a few read as this type (the few: errors, or values of their own?). */

@@ -116,7 +116,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
     );
   }
   if (csv.thousandsComma) lines.push(`# Numbers whose commas group thousands (1,493,586; 2,067 beside 13,436.29): the decimal separator is the point, and a comma is never a decimal one.`, `decimal_separator: "."`);
-  if (csv.decimalSeparator === ',') lines.push(`# Numbers with a decimal comma and no decimal point: 1.234,56 is 1234.56 (dots and spaces group thousands).`, `decimal_separator: ","`);
+  if (csv.decimalSeparator === ',') lines.push(`# Numbers with a decimal comma and no decimal point: 1.234,56 is 1234.56 (dots and spaces group thousands, no-break ones too: 652 432).`, `decimal_separator: ","`);
   if (csv.quote === 'none') lines.push(`# Values are never quoted: a " is a character like any other (12" Single), as IMDb's and many tab-separated exports write.`, `quote: none`);
   if (csv.backslashEscapes) lines.push(`# Written as PostgreSQL's text format (COPY ... TO) writes: \\t is a tab in a value, \\n a line break, \\\\ a backslash, \\N a missing value.`, `escape: backslash`);
   if (csv.escape) lines.push(`# A quote inside a quoted value is written \\" (as MySQL writes it), not "".`, `escape: backslash`);
@@ -198,6 +198,7 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   if (isKey || required) fields.push('required: true');
   if (c.format) fields.push(`format: ${isEpochFormat(c.format) ? c.format : JSON.stringify(c.format)}`);
   if (c.unit) fields.push(`unit: ${JSON.stringify(c.unit)}`);
+  if (c.excelText) fields.push('excel_text: true');
   if (c.type === 'decimal' && c.scale !== undefined) fields.push(`scale: ${c.scale}`);
   // A column's own spellings replace the dataset's: those too.
   if (c.nullValues?.length) fields.push(`null_values: [${[...new Set([...datasetNulls, ...c.nullValues])].map((v) => JSON.stringify(v)).join(', ')}]`);
@@ -206,7 +207,9 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const century = c.format?.includes('%y') ? 'two-digit years: 00–68 read as 2000–2068, 69–99 as 1969–1999: check' : '';
   // Told by its name and the range of its integers only: said, with the way back.
   const epoch = isEpochFormat(c.format) ? `integers read as ${epochSaid(c.format)} (Unix time); if they are not instants, declare type: integer` : '';
-  const code = c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : c.dottedId ? 'numbers with a point, but named as an id: text keeps each as written (5788.10) where a number would drop its last zero (5788.1); if it is a measure, declare type: number' : '';
+  // A spreadsheet's formula of text, written so that Excel keeps the code's leading zeros: said, since the file shows ="...".
+  const formula = c.excelText ? `written as Excel formulas of text (="0316769487", so that a spreadsheet keeps a code's leading zeros): read as the text inside the quotes, ="" as missing${c.code ? '; digits, but a code: text' : ''}` : '';
+  const code = c.excelText ? '' : c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : c.dottedId ? 'numbers with a point, but named as an id: text keeps each as written (5788.10) where a number would drop its last zero (5788.1); if it is a measure, declare type: number' : '';
   const precise = c.type === 'decimal' ? 'numbers of more digits than a double holds: a decimal, so that none is rounded' : c.tooPrecise ? 'numbers of more digits than even a decimal of 18 holds: text, so that none is rounded' : '';
   const empty = c.distinct === 0 ? 'empty in every row: text until values tell; set its type if you know it' : '';
   const kind = c.nearly?.type === 'integer' ? 'integers' : `${c.nearly?.type}s`;
@@ -218,6 +221,6 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const nines = c.nines ? `${c.nines.value} in ${c.nines.rows} rows, far from every other value: read as missing (null_values); if it is a value, take it out` : '';
   const below = c.type === 'text' ? undefined : c.nullValues?.find((v) => v.startsWith('<'));
   const trace = [c.type !== 'text' && c.nullValues?.includes('T') ? `"T" (NOAA's trace: too little to measure) read as missing` : '', below ? `${JSON.stringify(below)} (a figure below ${below.slice(1)}, not published) read as missing` : ''].filter(Boolean).join('; ');
-  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, epoch, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
+  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, epoch, formula, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }

@@ -33,7 +33,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
   if (totalRow) needColumn(typeof d.total_row === 'string' ? ['total_row'] : ['total_row', 'column'], totalRow.column, 'a total is told by the label it has in a declared column');
   const columns: Record<string, ColumnSpec> = {};
   for (const [c, raw] of Object.entries(d.columns)) {
-    const col = raw as { type: ColumnSpec['type']; required?: boolean; description?: string; allowed?: string[]; personal?: boolean; format?: string | string[]; scale?: number; null_values?: string[]; unit?: string; also?: string[]; header?: string };
+    const col = raw as { type: ColumnSpec['type']; required?: boolean; description?: string; allowed?: string[]; personal?: boolean; format?: string | string[]; scale?: number; null_values?: string[]; unit?: string; also?: string[]; header?: string; excel_text?: boolean };
     if (col.format !== undefined && col.type !== 'date' && col.type !== 'timestamp') throw def.error(['columns', c, 'format'], `format applies to date and timestamp columns; ${c} is ${col.type}`);
     const epoch = epochOf(asList(col.format));
     if (epoch && col.type !== 'timestamp') throw def.error(['columns', c, 'format'], `${epoch} reads instants: it applies to timestamp columns; ${c} is ${col.type}`, `declare ${c}: { type: timestamp, format: ${epoch} }`);
@@ -52,6 +52,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
       ...(col.unit !== undefined ? { unit: col.unit } : {}),
       ...(col.also ? { also: col.also } : {}),
       ...(col.header !== undefined ? { header: col.header } : {}),
+      ...(col.excel_text ? { excelText: true as const } : {}),
     };
   }
   // One spelling matched exactly to two columns would leave the second's values to chance.

@@ -67,9 +67,10 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     const x = other(a, c.name);
     const y = other(b, c.name);
     if (!x || !y) return { ...c, complete: false, unique: false };
-    // A column empty in one file says nothing about its type.
-    if (y.distinct === 0) return { ...x, complete: false, unique: false };
-    if (x.distinct === 0) return { ...y, header: x.header, complete: false, unique: false };
+    // A column empty in one file says nothing about its type (its `=""` may say how it is written).
+    const formulas = x.excelText || y.excelText ? { excelText: true as const } : {};
+    if (y.distinct === 0) return { ...x, ...formulas, complete: false, unique: false };
+    if (x.distinct === 0) return { ...y, ...formulas, header: x.header, complete: false, unique: false };
     // A unit in one file only: the other's plain numbers read in a column declared with it. Two units are two currencies: text.
     const unit = x.unit ?? y.unit;
     const units = x.unit === undefined || y.unit === undefined || x.unit === y.unit;
@@ -88,7 +89,8 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     // Statistics marks are missing in a column of numbers or dates, values of a text one.
     const nullValues = type === 'text' ? [] : [...new Set([...(x.nullValues ?? []), ...(y.nullValues ?? [])])].sort();
     const { period: _period, ...kept } = same ? x : rest;
-    return { ...kept, ...(x.period && y.period ? { period: true as const } : {}), type, ...(scale !== undefined ? { scale } : {}), ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
+    // Formulas of text in one file only: read as written in the other (excel-text.ts leaves any other value as it is).
+    return { ...kept, ...(x.period && y.period ? { period: true as const } : {}), ...formulas, type, ...(scale !== undefined ? { scale } : {}), ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
   });
   // A spelling one file leaves missing in a number column and another has as a value of a text column.
   const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();

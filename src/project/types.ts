@@ -30,6 +30,11 @@ export interface ColumnSpec {
    * where two headers differ only by case, spaces or punctuation (`Email`, `EMAIL`) and fill two columns.
    */
   header?: string;
+  /**
+   * Its values may be written as Excel formulas of text (`excel_text`: `="0316769487"`, `=""`), as Goodreads'
+   * and banks' exports write codes: read as the text inside the quotes, `=""` as missing (excel-text.ts).
+   */
+  excelText?: true;
 }
 
 /**

@@ -62,6 +62,7 @@ export function addCleaning(into: SilverDatasetStats, s: CleaningStats): void {
   if (s.backslashQuotes) into.backslashQuotes = (into.backslashQuotes ?? 0) + s.backslashQuotes;
   if (s.literalQuotes) into.literalQuotes = (into.literalQuotes ?? 0) + s.literalQuotes;
   if (s.thousandsCommas) into.thousandsCommas = (into.thousandsCommas ?? 0) + s.thousandsCommas;
+  if (s.thousandsSpaces) into.thousandsSpaces = (into.thousandsSpaces ?? 0) + s.thousandsSpaces;
 }
 
 /** One line per dataset, rule and column: the counts of every file added up, the first examples kept. */
