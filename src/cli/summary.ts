@@ -9,6 +9,14 @@ import type { Project } from '../project/types.js';
 import { humanBytes, humanCount, rate } from './format.js';
 import { DATALAKE } from '../command-name.js';
 
+/** Which file's rows won, the files of a run applying in order (source-order.ts): said with the rows they superseded. */
+function mergeOrder(keys: string[]): string {
+  const names = keys.map((k) => k.slice(k.lastIndexOf('/') + 1));
+  if (names.length === 2) return `${names[1]}'s rows kept, merged after ${names[0]}`;
+  const shown = names.length > 4 ? [...names.slice(0, 2), '...', ...names.slice(-1)] : names;
+  return `merged in this order: ${shown.join(', ')}; of a key, the row of the last file holding it kept`;
+}
+
 /** The end-of-run table: per stage rows in, rows out, rows quarantined, bytes, seconds. */
 export function renderSummary(summary: RunSummary, project?: Project, saved?: RecordOutcome): string {
   const table = new Table({
@@ -49,7 +57,7 @@ export function renderSummary(summary: RunSummary, project?: Project, saved?: Re
       `${stats.dataset}: ${files} ${rebuilt ? '' : 'new '}file${files === 1 ? '' : 's'}${rebuilt ? ' read' : ''}, ${rows(stats.rowsOut)} merged (${stats.replaced} replacing earlier rows), ${rows(stats.rows)} in silver` +
         (stats.partitionsWritten.length > 1 || stats.partitionsWritten[0] ? `, ${stats.partitionsWritten.length} partition${stats.partitionsWritten.length > 1 ? 's' : ''} rewritten` : '') +
         (stats.partitionsAppended?.length ? `, ${stats.partitionsAppended.length} partition${stats.partitionsAppended.length > 1 ? 's' : ''} given a new file` : '') +
-        (stats.superseded ? `, ${rows(stats.superseded)} superseded by a later file of this run` : '') +
+        (stats.superseded ? `, ${rows(stats.superseded)} superseded by a later file of this run (${mergeOrder(stats.files)})` : '') +
         (stats.promoted ? `, ${rows(stats.promoted)} released from quarantine as their reference arrived` : ''),
     );
     for (const w of stats.waitingFiles ?? []) lines.push(`${stats.dataset}: file waits in quarantine, not merged: ${w.reason}`);

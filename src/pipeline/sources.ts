@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { ObjectStore } from '../lake/index.js';
 import { isSourceFileName, SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
 import { DATALAKE } from '../command-name.js';
+import { sourceOrder } from './source-order.js';
 
 // What bronze looks at: the CSV files of the sources folders and of the `sources` bucket, each with
 // what says whether it changed since it was taken in.
@@ -74,7 +75,8 @@ export async function listCandidates(config: Config, lake: ObjectStore, required
       project.builtIn ? `run \`${DATALAKE} generate\`, or put clients.csv and achats.csv (or clients_*.csv, achats_*.csv) there (or set DATA_DIR)` : `put the source files there (${globs})`,
     );
   }
-  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Their order is the order bronze numbers them in (`seq`), which silver merges them in: a browser's copy after its original.
+  return [...byName.values()].sort((a, b) => sourceOrder(a.name, b.name));
 }
 
 /**

@@ -125,7 +125,9 @@ const UNIT_SIGNS = `(${KNOWN_UNITS.map((u) => (/^[A-Z]+$/.test(u) ? `\\b${u}\\b`
  * - amounts (`amounts`): text whose every value is a number with decimals or thousands (two currencies in one column,
  *   `1,859` that may be thousands), none led by a zero as codes are (NACE's `01.11`), or any column named as money
  *   (`Amount` of whole euros): amounts are unique in a small file by chance, and as a key a later row of the same
- *   amount would replace another. Not a column named as an id (`ref`, `invoice_no`): its name says what it is.
+ *   amount would replace another. Not a column named as an id (`ref`, `invoice_no`): its name says what it is;
+ * - words (`words`): text, not named as an id, half of whose values hold a space between letters (a title, a name),
+ *   no first column to take for the key beside dates (key-names.ts' datedLabel).
  */
 export async function unlikelyKeys(engine: Engine, columns: InferredColumn[], rows: (columns: readonly number[]) => string): Promise<void> {
   const unique = columns.flatMap((c, i) => (c.unique && (c.type === 'integer' || c.type === 'text') ? [i] : []));
@@ -135,10 +137,12 @@ export async function unlikelyKeys(engine: Engine, columns: InferredColumn[], ro
   const row = await aggregate(engine, [
     ...unique.map((i) => `bool_or(regexp_full_match(${id(`c${i}`)}, '0{8,}')) AS ${id(`z${i}`)}`),
     ...texts.map((i) => `bool_and(${shaped(id(`c${i}`))}) AND bool_or(regexp_matches(${id(`c${i}`)}, '[0-9][.,][0-9]')) AND NOT bool_or(${zeroLed(id(`c${i}`))}) AS ${id(`a${i}`)}`),
+    ...texts.map((i) => `count(*) FILTER (WHERE regexp_matches(${id(`c${i}`)}, '\\pL\\s+\\pL')) * 2 >= count(${id(`c${i}`)}) AS ${id(`w${i}`)}`),
   ], rows);
   for (const i of unique) {
     const { name } = columns[i]!;
     if (row?.[`z${i}`] === true) columns[i] = { ...columns[i]!, placeholder: true };
     if (row?.[`a${i}`] === true || (MONEY_NAME.test(name) && !ID_LIKE.test(name))) columns[i] = { ...columns[i]!, amounts: true };
+    if (row?.[`w${i}`] === true) columns[i] = { ...columns[i]!, words: true };
   }
 }

@@ -599,6 +599,18 @@ describe('inferCsv', () => {
     assert.deepEqual(keyOf(await inferFile('nace.csv', ['nace,label', '01.11,Cereals', '01.12,Rice', '01.13,Vegetables'])), ['nace']);
   });
 
+  test("free text first in a file of dates (Netflix's `Title,Date`) is no key, however unique; a code or an id first, and names in a table without dates, stay the key", async () => {
+    const netflix = await inferFile('NetflixViewingHistory.csv', ['Title,Date', '"Stranger Things: Season 4: Chapter 1: The Hellfire Club",1/15/24', '"Squid Game: Season 1: Red Light, Green Light",12/31/23', 'The Irishman,7/4/21']);
+    assert.deepEqual([netflix.columns[0]!.unique, netflix.columns[0]!.words, keyOf(netflix)], [true, true, []]);
+    // A timestamp tells the rows are events too.
+    assert.deepEqual(keyOf(await inferFile('watched.csv', ['Title,Watched At', 'The Crown,2024-01-15 20:00:00', 'Glass Onion,2024-01-16 21:00:00', 'Dune Part Two,2024-01-17 19:30:00'])), []);
+    assert.deepEqual(keyOf(await inferFile('sales.csv', ['Sale,Date,Units', 'Sales_101,2024-01-15,3', 'Sales_102,2024-01-16,4', 'Sales_103,2024-01-17,5'])), ['sale']);
+    assert.deepEqual(keyOf(await inferFile('states.csv', ['State,Date,Cases', 'US-CA,2024-01-15,3', 'US-NY,2024-01-15,4', 'US-TX,2024-01-15,5'])), ['state']);
+    assert.deepEqual(keyOf(await inferFile('visits.csv', ['Visit,Date,Page', '101,2024-01-15,Home page', '102,2024-01-16,About us', '103,2024-01-17,Contact form'])), ['visit']);
+    // Names of countries with spaces, in a table without dates: the key, as before.
+    assert.deepEqual(keyOf(await inferFile('gdp.csv', ['Country,GDP,Population', 'United States,27360,334', 'United Kingdom,3340,68', 'New Zealand,253,5'])), ['country']);
+  });
+
   test('a wide file is read in parts: 300 columns in seconds, not gigabytes', async () => {
     const header = ['id', ...Array.from({ length: 299 }, (_, i) => `c${i + 1}`)].join(',');
     const rows = Array.from({ length: 10 }, (_, r) => [r, ...Array.from({ length: 299 }, (_, i) => r * (i + 1))].join(','));

@@ -48,6 +48,10 @@ export interface InferredColumn {
   placeholder?: boolean;
   /** Unique, but amounts (text of numbers with decimals, or named as money: `Amount`, `Price`): unique by chance, no key. */
   amounts?: true;
+  /** Unique text of words, half its values at least holding a space between two letters (`The Crown: Season 1`): a title or a name, no code. */
+  words?: true;
+  /** Unique in each file, and repeating across them as a download of one export again repeats its rows (infer-redownload.ts): still a key, a later file's row replacing the earlier. */
+  redownloaded?: true;
 }
 
 export interface InferredCsv {

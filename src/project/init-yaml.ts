@@ -7,7 +7,7 @@ import { epochSaid, INFERRED_YEARS, isEpochFormat } from '../pipeline/epoch.js';
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found (its starter KPI: starter-kpi.ts). */
 
 import { dateNamed, ID_LIKE } from './infer-spellings.js';
-import { keyNamed, ownIdRank, positionNamed, sharedCode } from './key-names.js';
+import { datedLabel, keyNamed, ownIdRank, positionNamed, sharedCode } from './key-names.js';
 
 /**
  * A key: a column unique and never empty, integer or text, with an id-like name (the row's own id
@@ -21,8 +21,8 @@ export function keyOf(csv: InferredCsv): string[] {
   if (csv.rows === 0) return [];
   const candidates = csv.columns.filter((c) => c.unique && !c.placeholder && !c.amounts && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c) && !positionNamed(c));
   // Columns named by position (no header line) say nothing of what they hold: the first is no key for being first;
-  // nor is a day's text (Xero's `Date`, `Opening Balance` among its days): days repeat in the next export.
-  const first = csv.headerless || (csv.columns[0] && dateNamed(csv.columns[0].name, csv.columns[0].header)) ? undefined : candidates.find((c) => c === csv.columns[0]);
+  // nor is a day's text (Xero's `Date`, `Opening Balance` among its days): days repeat in the next export; nor a title beside dates (datedLabel).
+  const first = csv.headerless || (csv.columns[0] && dateNamed(csv.columns[0].name, csv.columns[0].header)) ? undefined : candidates.find((c) => c === csv.columns[0] && !datedLabel(c, csv));
   const named = candidates.filter((c) => keyNamed(c, csv)).sort((a, b) => ownIdRank(a, csv) - ownIdRank(b, csv));
   const chosen = named[0] ?? first;
   return chosen ? [chosen.name] : csv.pairKey ? [...csv.pairKey] : csv.series ? [csv.series.column] : [];
@@ -53,7 +53,7 @@ function noKeyComment(csv: InferredCsv): string {
   if (series) return `${appended} ${series} is unique in these files: if each row is one ${series}'s figure (a series), \`key: ${series}\` makes a download of it again, under another name, replace its rows rather than add them.`;
   const unique = uniqueNotKey(csv);
   if (!unique) return '# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).';
-  const why = unique.placeholder ? 'but one of its values is zeros only, written where a row has none' : sharedCode(unique, csv) ? 'but it is a code many rows may share (a place, a contact, a product), unique here by chance' : 'which may be by chance';
+  const why = unique.placeholder ? 'but one of its values is zeros only, written where a row has none' : sharedCode(unique, csv) ? 'but it is a code many rows may share (a place, a contact, a product), unique here by chance' : datedLabel(unique, csv) ? 'but it is free text in rows of dates (a title, a name), which the next file may repeat' : 'which may be by chance';
   return `${appended} ${unique.name} is unique in these ${csv.rows} rows, ${why}: if each row is one ${unique.name}, \`key: ${unique.name}\` makes a corrected export replace its rows rather than add them.`;
 }
 
@@ -135,6 +135,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   if (key.length === 2) lines.push(`# No column alone is unique, but ${key[0]} and ${key[1]} together are, and never empty, in these files: rows of later files replace earlier rows with the same ${key[0]} and ${key[1]}.`, `key: [${key.join(', ')}]`);
   else if (key.length && csv.sentTwice) lines.push(`# ${key[0]} is never empty and unique but for ${csv.sentTwice === 1 ? 'a row that repeats' : `${csv.sentTwice} rows that repeat`} another row exactly (sent twice, dropped and counted by the run): rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else if (key.length && csv.series && csv.series.column === key[0]) lines.push(seriesComment(csv, csv.series), `key: ${key[0]}`);
+  else if (key.length && csv.columns.find((c) => c.name === key[0])?.redownloaded) lines.push(`# ${key[0]} is unique and never empty in each file, and repeats across them with rows alike, as downloads of one export at two times do: a later file's row replaces the earlier row with the same ${key[0]} (files apply in name order, a browser's copy "name (1).csv" after "name.csv").`, `key: ${key[0]}`);
   else if (key.length) lines.push(`# ${key[0]} is unique and never empty in these files: rows of later files replace earlier rows with the same ${key[0]}.`, `key: ${key[0]}`);
   else lines.push(noKeyComment(csv));
   if (!key.length && csv.repeatedRows) {

@@ -16,6 +16,7 @@ import { filledRows } from './infer-sql.js';
 import { alignSpellings, mergeShapes, oneTable } from './shapes.js';
 import { keyDespiteRepeats, pairKeyOf, repeatedRows } from './infer-key.js';
 import { seriesPeriod } from './infer-series.js';
+import { redownloadCandidate, redownloadOverlap } from './infer-redownload.js';
 import { ID_LIKE } from './infer-spellings.js';
 import { datasetYaml, keyOf, toCheck, yamlText } from './init-yaml.js';
 import { starterKpi } from './starter-kpi.js';
@@ -130,7 +131,8 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       shapes.push({ name, stem, prefix, files: [file], csv, parts: [csv] });
     }
     // A later file's row replaces the earlier row of its key: a column unique in each file but not
-    // across them (line numbers restarting each month) would lose rows. Such a column is no key.
+    // across them (line numbers restarting each month) would lose rows. Such a column is no key, unless
+    // it is an id the files share as downloads of one export do (the same book in both: infer-redownload.ts).
     for (const shape of shapes.filter((s) => s.files.length > 1)) {
       for (const column of shape.csv.columns.filter((c) => c.unique)) {
         const branches = shape.parts.map((part) => {
@@ -138,7 +140,9 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
           return `SELECT nullif(trim(${id(`c${i}`)}), '') AS v FROM ${filledRows(part)}`;
         });
         const [r] = await engine.rows(`SELECT count(v) = count(DISTINCT v) AS distinct_values FROM (${branches.join(' UNION ALL ')})`);
-        if (r?.['distinct_values'] !== true) column.unique = false;
+        if (r?.['distinct_values'] === true) continue;
+        if (redownloadCandidate(column, shape.csv) && (await redownloadOverlap(engine, shape.csv, shape.parts, column))) column.redownloaded = true;
+        else column.unique = false;
       }
     }
     for (const shape of shapes) {

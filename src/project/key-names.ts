@@ -31,6 +31,15 @@ const LABEL_WORD = /_(name|title|label|description)$/;
 const POSITION = /^(rank|ranking|position|pos|place|placing|row|rownum|row_num|row_number|row_no|sr_no|s_no|sl_no|sno|srno)$/;
 export const positionNamed = (c: InferredColumn) => POSITION.test(c.name);
 
+/**
+ * Free text (`words`) in a file of dated rows (Netflix's `Title,Date`): what an event is of, unique so far
+ * by chance; as the key, a rewatch in the next file would replace the first viewing. No key for being first
+ * (a code, `Sales_101`, `US-CA`, and a country's name in a table without dates stay one).
+ */
+export function datedLabel(c: InferredColumn, csv: InferredCsv): boolean {
+  return c.words === true && csv.columns.some((o) => o !== c && (o.type === 'date' || o.type === 'timestamp'));
+}
+
 /** `orders` → `order`, `companies` → `company`, `addresses` → `address`, `sales` → `sale`. */
 function singular(word: string): string {
   if (/ies$/.test(word)) return word.replace(/ies$/, 'y');
