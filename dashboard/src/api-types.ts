@@ -811,6 +811,8 @@ export interface components {
                     rowsOut: number;
                     quarantined: number;
                     exactDuplicates?: number;
+                    /** @description rows (of a dataset without a key) that another file gives already: not added again */
+                    alreadyLoaded?: number;
                     emptyRows?: number;
                     rows?: number;
                     reasons: {

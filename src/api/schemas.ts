@@ -236,6 +236,7 @@ const SCHEMAS: Record<string, object> = {
             rowsOut: integer,
             quarantined: integer,
             exactDuplicates: integer,
+            alreadyLoaded: { type: 'integer', description: 'rows (of a dataset without a key) that another file gives already: not added again' },
             emptyRows: integer,
             rows: integer,
             reasons: { type: 'object', additionalProperties: integer },

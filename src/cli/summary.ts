@@ -58,7 +58,8 @@ export function renderSummary(summary: RunSummary, project?: Project, saved?: Re
         (stats.partitionsWritten.length > 1 || stats.partitionsWritten[0] ? `, ${stats.partitionsWritten.length} partition${stats.partitionsWritten.length > 1 ? 's' : ''} rewritten` : '') +
         (stats.partitionsAppended?.length ? `, ${stats.partitionsAppended.length} partition${stats.partitionsAppended.length > 1 ? 's' : ''} given a new file` : '') +
         (stats.superseded ? `, ${rows(stats.superseded)} superseded by a later file of this run (${mergeOrder(stats.files)})` : '') +
-        (stats.promoted ? `, ${rows(stats.promoted)} released from quarantine as their reference arrived` : ''),
+        (stats.promoted ? `, ${rows(stats.promoted)} released from quarantine as their reference arrived` : '') +
+        (stats.alreadyLoaded ? `, ${rows(stats.alreadyLoaded)} already loaded from another file: not added again` : ''),
     );
     for (const w of stats.waitingFiles ?? []) lines.push(`${stats.dataset}: file waits in quarantine, not merged: ${w.reason}`);
     for (const [file, cols] of Object.entries(stats.missingColumns ?? {})) lines.push(`${stats.dataset}: ${file} has no column ${cols.join(', ')} (optional: read as missing, in the rows it replaces too)`);

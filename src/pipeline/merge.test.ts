@@ -66,7 +66,7 @@ describe('merge into silver by key', () => {
     const day2 = await merge({ incoming: [{ relation: await purchases([[2, 1, '2026-04-01', 21], [4, 1, '2026-04-02', 40]]), source: 'd2', name: 'd2' }], existing: day1.files, referenced: [refs] });
     assert.deepEqual(day2.result.touched, ['month=2026-02', 'month=2026-04']);
     assert.deepEqual(day2.result.written.map((w) => w.partition), ['month=2026-04'], 'February is left empty');
-    assert.deepEqual(day2.result.counts, { incoming: 2, replaced: 1, superseded: 0, newOrphans: 0, promoted: 0, rows: 4 });
+    assert.deepEqual(day2.result.counts, { incoming: 2, replaced: 1, superseded: 0, alreadyLoaded: 0, newOrphans: 0, promoted: 0, rows: 4 });
     assert.deepEqual(await silverRows(day2.files), [[1, 10, '2026-01'], [2, 21, '2026-04'], [3, 30, '2026-03'], [4, 40, '2026-04']]);
   });
 

@@ -8,12 +8,14 @@ import { sqlType } from './row-rules.js';
 import { datasetRules } from './dataset-rules.js';
 import { partitioning } from './partitioning.js';
 import { latestRows } from './latest-rows.js';
+import { eventDate, rowsIn, rowsNotLoaded } from './already-loaded.js';
 
 /**
  * The merge of newly cleaned files into a dataset's silver rows. With a key, a row of a later file
  * replaces the row of its key; without one, rows are appended, and a new version of a file name
- * replaces the rows of its earlier versions (silver keeps each row's file name in `_source`). Only the
- * partitions holding a replaced row are rewritten; one that only receives new rows gets them as a new file.
+ * replaces the rows of its earlier versions (silver keeps each row's file name in `_source`); a dated row
+ * that another file name gives already is not added again (already-loaded.ts). Only the partitions
+ * holding a replaced row are rewritten; one that only receives new rows gets them as a new file.
  *
  * Rows whose reference is missing (a purchase of a client not received yet) are kept aside, typed, in
  * the dataset's unresolved-reference quarantine, and re-checked whenever a referenced dataset
@@ -55,6 +57,8 @@ export interface MergeResult {
     replaced: number;
     /** Rows of the new files replaced by a later new file's row of the same key (the latest wins). */
     superseded: number;
+    /** Rows of the new files (without a key) that another file holds already: not added again. */
+    alreadyLoaded: number;
     /** Rows of the new files set aside for a missing reference. */
     newOrphans: number;
     /** Rows set aside earlier whose reference has arrived. */
@@ -112,10 +116,6 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   const pending = waitOn.flatMap((r) => (r.relation ? [unresolvedReference(r.column, r.relation)] : [])).join(' OR ');
   const severalKeyed = input.incoming.length > 1 && keyed;
   const latest = severalKeyed ? latestRows(union, keys, pending || undefined) : undefined;
-  const incoming = input.incoming.length === 0 ? typedEmpty : (latest?.rows ?? union);
-  // Each repeated key keeps one row (two, its latest waiting for its reference): the others are accounted for as superseded, not lost.
-  const [dup] = latest ? await db.rows(latest.superseded) : [{ n: 0 }];
-  const superseded = Number(dup!['n']);
   // Rows set aside earlier come back typed; `_file` -1 marks them. A newer row of their key (or a new
   // version of their file) supersedes them. New rows name their file by `_file` only: a source name
   // on each of millions of rows would cost more than the rows.
@@ -125,22 +125,27 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
          FROM read_parquet(${str(input.orphansFile)})
        ) o ${keyed ? `ANTI JOIN (SELECT ${keys} FROM incoming) USING (${keys})` : `WHERE ${fromIncomingName(true)}`}`
     : undefined;
-  const unresolved = refs.map((r) =>
-    r.relation ? `${unresolvedReference(r.column, r.relation)} AS ${r.flag}` : `false AS ${r.flag}`,
-  );
+  // Without a key, a dated row that another file (or an earlier file of the run) gives already is not added again.
+  const held = input.incoming.length > 0 && (input.existing.length > 0 || orphansOld !== undefined || input.incoming.length > 1) && eventDate(spec) !== undefined;
+  const fresh = held ? await rowsNotLoaded(db, spec, union, { existing: input.existing, others: fromIncomingName(true), ...(orphansOld ? { orphans: orphansOld } : {}) }) : undefined;
+  const incoming = input.incoming.length === 0 ? typedEmpty : (latest?.rows ?? fresh ?? union);
+  // Each repeated key keeps one row (two, its latest waiting for its reference): the others are accounted for as superseded, not lost.
+  const [dup] = latest ? await db.rows(latest.superseded) : [{ n: 0 }];
+  const superseded = Number(dup!['n']);
+  const unresolved = refs.map((r) => (r.relation ? `${unresolvedReference(r.column, r.relation)} AS ${r.flag}` : `false AS ${r.flag}`));
   const candidates = `
     WITH incoming AS (${incoming})
     SELECT *, ${waitOn.length ? waitOn.map((r) => r.flag).join(' OR ') : 'false'} AS _orphan FROM (SELECT *${unresolved.map((u) => `, ${u}`).join('')} FROM (
       SELECT *, NULL::VARCHAR AS _old_source FROM incoming
       ${orphansOld ? `UNION ALL ${orphansOld}` : ''}
     ))`;
-  // One new file and no earlier orphans (every first load, every daily drop): the candidates are a view,
-  // read twice (counts, then the write; a first load counted by its write reads it once), which costs
-  // less than writing them out. Otherwise choosing between files and orphans would be computed again on
-  // each read: they stream to a scratch Parquet file (as a table, millions of rows would outgrow
-  // DuckDB's memory limit and spill).
+  // One new file, no earlier orphans and no rows to match (every first load, every daily drop of a keyed
+  // dataset): the candidates are a view, read twice (counts, then the write; a first load counted by its
+  // write reads it once), which costs less than writing them out. Otherwise choosing between files,
+  // orphans and rows held would be computed again on each read: they stream to a scratch Parquet file
+  // (as a table, millions of rows would outgrow DuckDB's memory limit and spill).
   let candFile: string | undefined;
-  if (severalKeyed || orphansOld) {
+  if (severalKeyed || orphansOld || fresh) {
     await fs.mkdir(input.outDir, { recursive: true });
     candFile = path.join(input.outDir, 'candidates.parquet');
     await db.run(`COPY (${candidates}) TO ${str(candFile)} (FORMAT parquet, ${SCRATCH_PARQUET})`);
@@ -185,6 +190,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     refs.forEach((_, i) => (c[`unresolved_${i}`] = 0));
   } else if (firstLoad) await countFirstLoad();
   const count = (k: string) => c[k] ?? 0;
+  const alreadyLoaded = fresh ? (await rowsIn(db, union, input.incoming)) - count('incoming') : 0;
   for (const [i, r] of refs.entries()) {
     if (r.severity === 'fatal' && count(`unresolved_${i}`) > 0) {
       const [e] = await db.rows(`SELECT ${id(r.column)} AS v FROM ${cand} WHERE ${r.flag} LIMIT 1`);
@@ -248,7 +254,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     touched,
     appended,
     orphans,
-    counts: { incoming: count('incoming'), replaced, superseded, newOrphans: count('new_orphans'), promoted: count('promoted'), rows },
+    counts: { incoming: count('incoming'), replaced, superseded, alreadyLoaded, newOrphans: count('new_orphans'), promoted: count('promoted'), rows },
     quality,
     finalRelation,
   };

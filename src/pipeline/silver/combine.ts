@@ -141,14 +141,15 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
     const written = { ...current.written };
     for (const p of Object.keys(written)) if (!partitions[p]) delete written[p];
     for (const p of [...merged.touched, ...merged.appended]) if (partitions[p]) written[p] = ctx.runId;
-    next.datasets[spec.name] = { rows: merged.counts.rows, orphans: merged.orphans.rows, partitions, written, definition: digests.get(spec.name)!, ...(orphansObject ? { orphansObject } : {}) };
+    const overlaps = current.overlaps === true || merged.counts.alreadyLoaded > 0;
+    next.datasets[spec.name] = { rows: merged.counts.rows, orphans: merged.orphans.rows, partitions, written, definition: digests.get(spec.name)!, ...(orphansObject ? { orphansObject } : {}), ...(overlaps ? { overlaps } : {}) };
     changed.add(spec.name);
 
     s.rowsOut = merged.counts.incoming - merged.counts.newOrphans;
     s.quarantined += merged.counts.newOrphans;
     const newOrphans = merged.quality.filter((q) => q.rule === 'references' && q.severity === 'error');
     if (merged.counts.newOrphans) s.reasons[`unknown_reference:${newOrphans.map((q) => q.column).join('+')}`] = merged.counts.newOrphans;
-    Object.assign(s, { replaced: merged.counts.replaced, superseded: merged.counts.superseded, promoted: merged.counts.promoted, rows: merged.counts.rows, unresolved: merged.orphans.rows, partitionsWritten: merged.touched, partitionsAppended: merged.appended });
+    Object.assign(s, { replaced: merged.counts.replaced, superseded: merged.counts.superseded, alreadyLoaded: merged.counts.alreadyLoaded, promoted: merged.counts.promoted, rows: merged.counts.rows, unresolved: merged.orphans.rows, partitionsWritten: merged.touched, partitionsAppended: merged.appended });
     if (loaded) s.onePass = true;
     stats[spec.name] = s;
     rowsIn += s.rowsIn;

@@ -78,7 +78,10 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
     let bytes: number;
     const warnings: string[] = [];
     for (const d of revisions.keep) {
-      warnings.push(`${d} received a new version of a file it merged, but \`datalake vacuum --bronze\` deleted some of its bronze files: it is not rebuilt from them, the new version's rows replace others by key, and rows it no longer holds stay`);
+      const replacing = datasetNamed(ctx.config.project, d).key.length
+        ? "the new version's rows replace others by key, and rows it no longer holds stay"
+        : "the new version's rows replace its earlier version's, and rows of other files left out as repeating those are not brought back";
+      warnings.push(`${d} received a new version of a file it merged, but \`datalake vacuum --bronze\` deleted some of its bronze files: it is not rebuilt from them, ${replacing}`);
     }
     if (gone.length) {
       warnings.push(

@@ -97,7 +97,7 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
     touched: [...new Set(out.written.map((w) => w.partition))].sort(),
     appended: [],
     orphans: { changed: false, rows: 0 },
-    counts: { incoming: n, replaced: 0, superseded: 0, newOrphans: 0, promoted: 0, rows: n },
+    counts: { incoming: n, replaced: 0, superseded: 0, alreadyLoaded: 0, newOrphans: 0, promoted: 0, rows: n },
     quality: mergeQuality,
     finalRelation,
   };

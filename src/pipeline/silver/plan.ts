@@ -23,8 +23,9 @@ export interface SilverPlan {
   /** Candidates whose name no dataset matches any more. */
   unmatched: string[];
   /**
-   * Keyed datasets rebuilt from their latest files: a new version came of a file they had merged (its
-   * names), or (`because`) a dataset they reference was so rebuilt without some of the keys they use.
+   * Datasets rebuilt from their latest files: a new version came of a file they had merged (its names;
+   * without a key, when rows of other files were not added as repeating theirs), or (`because`) a
+   * dataset they reference was so rebuilt without some of the keys they use.
    */
   /** `late`: files whose name came before files the dataset merged (their first version waited), not new versions. */
   revised: { dataset: string; files: string[]; because?: string; late?: string[] }[];
@@ -77,9 +78,10 @@ export function planSilver(project: Project, manifest: Manifest, previous: Silve
 }
 
 /**
- * The keyed datasets that receive a new version of a file they merged (not one waiting in quarantine), or
- * a file whose name came before files they merged (its first version waited): merged last, its rows
- * would replace those of later files, where one run over the final files puts them first. With those files' names.
+ * The datasets that receive a new version of a file they merged (not one waiting in quarantine): keyed
+ * ones, and those without a key that left out rows repeating another file's (`overlaps`). Keyed ones
+ * also for a file whose name came before files they merged (its first version waited): merged last, its
+ * rows would replace those of later files, where one run over the final files puts them first. With those files' names.
  */
 function revisions(project: Project, manifest: Manifest, state: SilverState, datasetOf: (f: BronzeFile) => string | undefined, waiting: (f: BronzeFile) => boolean, place: (f: BronzeFile) => number): SilverPlan['revised'] {
   const done = new Set(state.processed);
@@ -95,7 +97,11 @@ function revisions(project: Project, manifest: Manifest, state: SilverState, dat
   for (const f of manifest.files) {
     const dataset = datasetOf(f);
     const late = dataset !== undefined && place(f) < (lastMerged.get(dataset) ?? 0);
-    if (done.has(f.key) || waiting(f) || !(merged.has(f.name) || late) || !dataset || !project.datasets.find((d) => d.name === dataset)?.key.length) continue;
+    // Without a key, a new version replaces its earlier version's rows in place, unless rows of other
+    // files were not added for repeating them (already-loaded.ts): only a rebuild brings those back.
+    const keyed = (project.datasets.find((d) => d.name === dataset)?.key.length ?? 0) > 0;
+    const revise = keyed ? merged.has(f.name) || late : merged.has(f.name) && state.datasets[dataset ?? '']?.overlaps === true;
+    if (done.has(f.key) || waiting(f) || !revise || !dataset) continue;
     revised.set(dataset, (revised.get(dataset) ?? new Set()).add(f.name));
     if (!merged.has(f.name)) lateFiles.set(dataset, (lateFiles.get(dataset) ?? new Set()).add(f.name));
   }

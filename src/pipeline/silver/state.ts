@@ -9,7 +9,11 @@ export interface SilverState {
   updatedAt: string;
   /** Bronze keys merged (or superseded by a later version of the same name before being merged). */
   processed: string[];
-  datasets: Record<string, { rows: number; orphans: number; partitions: Record<string, string[]>; written?: Record<string, string>; definition?: string; orphansObject?: string }>;
+  /**
+   * Per dataset; `overlaps`: rows of a file were not added, another file giving them already
+   * (already-loaded.ts), so a new version of a file it merged rebuilds it (plan.ts).
+   */
+  datasets: Record<string, { rows: number; orphans: number; partitions: Record<string, string[]>; written?: Record<string, string>; definition?: string; orphansObject?: string; overlaps?: true }>;
   /** Per bronze file that had rejected rows: its quarantine object. */
   quarantine?: Record<string, { dataset: string; key: string; rows: number }>;
   /**

@@ -8,6 +8,8 @@ export interface SilverDatasetStats extends CleaningStats {
   replaced: number;
   /** Rows of this run's files replaced by a later file of the same run (the same key): counted, not merged. */
   superseded: number;
+  /** Rows of this run's files (without a key) that another file gives already: counted, not added again. */
+  alreadyLoaded: number;
   promoted: number;
   /** Rows in silver after the run. */
   rows: number;
@@ -38,6 +40,7 @@ export function emptyStats(spec: DatasetSpec, files: BronzeFile[]): SilverDatase
     reasons: {},
     replaced: 0,
     superseded: 0,
+    alreadyLoaded: 0,
     promoted: 0,
     rows: 0,
     unresolved: 0,
