@@ -46,6 +46,8 @@ export interface InferredColumn {
   placeholder?: boolean;
   /** Unique, but amounts (text of numbers with decimals, or named as money: `Amount`, `Price`): unique by chance, no key. */
   amounts?: true;
+  /** Text whose every value is an e-mail address: personal data, whatever its name (personal-names.ts). */
+  emails?: true;
 }
 
 export interface InferredCsv {
