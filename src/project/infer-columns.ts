@@ -1,5 +1,7 @@
 import { sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
 import { NULL_TOKENS, STATISTICS_MARKS } from './infer-spellings.js';
+import { numberNamed } from './infer-names.js';
+import type { InferredColumn } from './inferred.js';
 
 /** The rows where `condition` holds, counted. */
 export type Count = (condition: string) => string;
@@ -65,10 +67,14 @@ export async function columnAggregates(engine: Engine, columns: readonly number[
   return found;
 }
 
+/** An e-mail address: a local part, `@`, a domain of two labels at least, without spaces. */
+const EMAIL = "[^@\\s,;<>]+@[^@\\s,;<>]+\\.[A-Za-z]{2,}";
+
 /**
  * What the typing reads of every field (see columnAggregates, grouped by distinct field): the fields
  * (`present`), the values (`values`, `v` not null), the distinct fields (`distinct`), the spellings of
- * missing (`tokens`) and statistics marks (`marks`) written, joined by chr(1), null when none, and the `T`s (`trace`).
+ * missing (`tokens`) and statistics marks (`marks`) written, joined by chr(1), null when none, the `T`s (`trace`),
+ * and the e-mail addresses (`emails`).
  */
 export function fieldTests(count: Count): ColumnTest[] {
   const among = (list: readonly string[]) => `list_contains([${list.map(str).join(', ')}], c)`;
@@ -81,5 +87,20 @@ export function fieldTests(count: Count): ColumnTest[] {
     { name: 'marks', sql: `string_agg(c, chr(1) ORDER BY c) FILTER (WHERE ${among(STATISTICS_MARKS)})` },
     // NOAA's `T`, a trace of rain or snow among figures (tracedType).
     { name: 'trace', sql: count(`c = 'T'`) },
+    // `@` looked for first, a cheap test most fields fail before the regular expression.
+    { name: 'emails', sql: count(`contains(c, '@') AND regexp_full_match(c, ${str(EMAIL)})`) },
   ];
+}
+
+/**
+ * What a column's name and fieldTests' counts (`row`) say beside its type, set on `columns` in place: whole
+ * numbers named as an amount or a UTC offset are numbers (numberNamed), and text whose every value is an
+ * e-mail address is flagged (`emails`: personal data whatever its name, personal-names.ts).
+ */
+export function namedAndShaped(columns: InferredColumn[], row: Record<string, unknown>): void {
+  columns.forEach((c, i) => {
+    if (c.type === 'integer' && numberNamed(c.name)) columns[i] = { ...c, type: 'number' };
+    const values = Number(row[`values_${i}`]);
+    if (c.type === 'text' && values > 0 && Number(row[`emails_${i}`]) === values) columns[i] = { ...c, emails: true };
+  });
 }

@@ -6,6 +6,7 @@ import { ID_LIKE, zeroLed } from './infer-spellings.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
 import { isRowNumber, keyOf } from './init-yaml.js';
 import { sharedCode } from './key-names.js';
+import { MONEY_NAME } from './infer-names.js';
 
 /** A column that numbers the rows of something else: GTFS's `stop_sequence`, an order's line, Olist's `order_item_id`. */
 const PART_LIKE = /(^|_)(seq|sequence|line|item|position|pos)($|_)/;
@@ -111,8 +112,6 @@ export async function keyDespiteRepeats(engine: Engine, csv: InferredCsv, parts:
   return undefined;
 }
 
-/** A column named as money (`Amount`, `Price`, `Betrag`...): a measure, unique in a small file by chance. */
-const MONEY_NAME = /(^|_)(amount|amt|price|prices|total|subtotal|balance|cost|costs|fee|fees|debit|credit|montant|prix|betrag|preis|umsatz|saldo|importe|valor|prezzo|bedrag)($|_)/;
 /** A number as an amount left as text writes it once its signs are off (two currencies in its column, `1,859` that may be thousands): a decimal point or comma, thousands grouped by commas, or by dots and spaces; a sign, parentheses or a minus after it. */
 const AMOUNT_SHAPE = `[\\s\u00a0\u202f]*[(]?[\\s\u00a0\u202f]*[+-]?[\\s\u00a0\u202f]*([0-9]+([.,][0-9]+)?|[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?|[0-9]{1,3}([. '\u00a0\u202f][0-9]{3})+(,[0-9]+)?)[\\s\u00a0\u202f]*-?[\\s\u00a0\u202f]*[)]?[\\s\u00a0\u202f]*-?[\\s\u00a0\u202f]*`;
 /** Currency and percent signs, and currencies' codes as words, taken off before the shape is matched. */

@@ -20,7 +20,7 @@ import { oneLetterAnswers } from './infer-booleans.js';
 import { excelText } from '../pipeline/excel-text.js';
 import { aggregate, textReader } from './infer-sql.js';
 import { pointedReading, readingTests } from './infer-date-readings.js';
-import { columnAggregates, countRows, fieldTests } from './infer-columns.js';
+import { columnAggregates, countRows, fieldTests, namedAndShaped } from './infer-columns.js';
 import { refuseHeader } from './header-refusal.js';
 import { markedNumbers, nameCodes, nearlyTyped, tracedType } from './infer-nearly.js';
 import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, idNamed, NULL_TOKENS, oneDateOrder, PERIOD_TEXT, STATISTICS_MARKS, TIME_NAME, TIMESTAMP_FORMATS } from './infer-spellings.js';
@@ -279,6 +279,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
   oneDateOrder(columns);
   await nameCodes(engine, columns, value, source);
   markedNumbers(columns, row);
+  namedAndShaped(columns, row);
   await ninesForMissing(engine, columns, rowsOf);
   // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
   const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);

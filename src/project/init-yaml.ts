@@ -8,6 +8,7 @@ import { epochSaid, INFERRED_YEARS, isEpochFormat } from '../pipeline/epoch.js';
 
 import { dateNamed, ID_LIKE } from './infer-spellings.js';
 import { datedLabel, keyNamed, ownIdRank, positionNamed, sharedCode } from './key-names.js';
+import { personalOf } from './personal-names.js';
 
 /**
  * A key: a column unique and never empty, integer or text, with an id-like name (the row's own id
@@ -175,7 +176,7 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   const catchFooters = caughtFooters > 0 || (csv.reportRows ?? 0) > 0;
   // The first column too where it is empty on a total's row without a label (Salesforce's).
   const catches = (c: InferredCsv['columns'][number], i: number) => c.complete && ((catchFooters && i > 0) || (csv.sumRowFilled !== undefined && !csv.sumRowFilled.includes(c.name)));
-  for (const [i, c] of csv.columns.entries()) lines.push(`  ${columnYaml(c, key.includes(c.name), csv.nullValues, catches(c, i), spelledOut(csv.columns, i))}`);
+  for (const [i, c] of csv.columns.entries()) lines.push(`  ${columnYaml(c, key.includes(c.name), csv.nullValues, catches(c, i), spelledOut(csv.columns, i), personalOf(c, csv))}`);
   // A header-only file gives an empty dataset: a warning here, not a failure, until rows arrive.
   lines.push('rules:', `  - { rule: not_empty, severity: ${csv.rows === 0 ? 'warn' : 'fatal'} }`);
   return `${lines.join('\n')}\n`;
@@ -193,7 +194,8 @@ function spelledOut(columns: InferredColumn[], i: number): boolean {
   return columns.some((o) => headerKey(o.header) === key && o.header.trim() !== c.header.trim());
 }
 
-function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], required: boolean, spelled = false): string {
+/** `personal`: why the column is personal data (personal-names.ts), declared so and said. */
+function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], required: boolean, spelled = false, personal?: string): string {
   const fields = [`type: ${c.type}`];
   if (spelled) fields.push(`header: ${JSON.stringify(c.header.trim())}`);
   if (isKey || required) fields.push('required: true');
@@ -201,6 +203,7 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   if (c.unit) fields.push(`unit: ${JSON.stringify(c.unit)}`);
   if (c.excelText) fields.push('excel_text: true');
   if (c.type === 'decimal' && c.scale !== undefined) fields.push(`scale: ${c.scale}`);
+  if (personal) fields.push('personal: true');
   // A column's own spellings replace the dataset's: those too.
   if (c.nullValues?.length) fields.push(`null_values: [${[...new Set([...datasetNulls, ...c.nullValues])].map((v) => JSON.stringify(v)).join(', ')}]`);
   const header = !c.header ? 'no name in the header' : c.header !== c.name && !spelled ? `header ${JSON.stringify(c.header)}` : '';
@@ -222,6 +225,7 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const nines = c.nines ? `${c.nines.value} in ${c.nines.rows} rows, far from every other value: read as missing (null_values); if it is a value, take it out` : '';
   const below = c.type === 'text' ? undefined : c.nullValues?.find((v) => v.startsWith('<'));
   const trace = [c.type !== 'text' && c.nullValues?.includes('T') ? `"T" (NOAA's trace: too little to measure) read as missing` : '', below ? `${JSON.stringify(below)} (a figure below ${below.slice(1)}, not published) read as missing` : ''].filter(Boolean).join('; ');
-  const note = [header, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, epoch, formula, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
+  const masked = personal ? `personal data (${personal}): masked for readers and the public` : '';
+  const note = [header, masked, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, epoch, formula, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }

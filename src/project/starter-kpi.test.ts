@@ -157,3 +157,34 @@ test('a quarterly series written as text (2014Q1) beside its fiscal year: the me
   assert.match(kpi.yaml, /^ {2}period: \{ type: string, label: period \}$/m);
   assert.match(kpi.yaml, /^chart: \{ type: line, x: period, y: \[gdp\] \}\nrange: period$/m);
 });
+
+test("Etsy's sold orders (a sale date, an order total, statuses, a buyer's first name): the order total per month, not rows per first name", async () => {
+  const names = ['Ashley', 'Matt', 'Jordan', 'Priya'];
+  const etsy = await shape('etsy_sold_orders', ['Sale Date,Order ID,First Name,Status,Discount Amount,Shipping Discount,Sales Tax,Order Total,Card Processing Fees,Order Net,Adjusted Order Total', ...rows(60, (i) => `01/${String(1 + (i % 28)).padStart(2, '0')}/24,${3101 + i},${names[i % 4]},${i % 9 ? 'Completed' : 'Canceled'},${i % 4 ? 0 : '2.50'},0,${(1.5 + i * 0.07).toFixed(2)},${(24 + i * 1.13).toFixed(2)},${(0.9 + i * 0.03).toFixed(2)},${(23 + i * 1.1).toFixed(2)},${i === 7 ? '12.00' : '--'}`)]);
+  const kpi = starterKpi([etsy]);
+  assert.equal(kpi.id, 'etsy_sold_orders_order_total_per_month');
+  assert.match(kpi.yaml, /SELECT date_trunc\('month', "sale_date"\)::DATE AS month, sum\("order_total"\)::DOUBLE AS "order_total"/);
+  // A price or a balance adds up to nothing: rows by status, as before.
+  const prices = await shape('prices', ['day,store,price', ...rows(40, (i) => `2024-01-0${1 + (i % 9)},S${i % 3},${(2 + i * 0.01).toFixed(2)}`)]);
+  assert.equal(starterKpi([prices]).id, 'prices_by_store');
+});
+
+test("no bar per person: Mailchimp's members by time zone, not by first name", async () => {
+  const zones = ['Europe/Paris', 'America/New_York', 'Europe/London'];
+  const members = await shape('members', ['Email Address,First Name,Last Name,MEMBER_RATING,TIMEZONE', ...rows(30, (i) => `m${i}@example.org,${['Ann', 'Bob'][i % 2]},${['Lee', 'Li', 'Diaz'][i % 3]},${1 + (i % 5)},${zones[i % 3]}`)]);
+  assert.equal(starterKpi([members]).id, 'members_by_timezone');
+  // Names only: a count of rows.
+  const people = await shape('people', ['First Name,Last Name', ...rows(10, (i) => `${['Ann', 'Bob'][i % 2]},${['Lee', 'Li'][i % 2]}`)]);
+  assert.equal(starterKpi([people]).id, 'people_rows');
+});
+
+test("Yahoo Finance's quotes (Date,Open,High,Low,Close,Adj Close,Volume): the close over the date, not the open", async () => {
+  const day = (i: number) => new Date(Date.UTC(2022, 0, 3 + i)).toISOString().slice(0, 10);
+  const aapl = await shape('aapl', ['Date,Open,High,Low,Close,Adj Close,Volume', ...rows(40, (i) => `${day(i)},${(180 + i).toFixed(6)},${(182 + i).toFixed(6)},${(178 + i).toFixed(6)},${(181 + i * 1.01).toFixed(6)},${(180 + i * 1.01).toFixed(6)},${96496171 + i * 1000}`)]);
+  const kpi = starterKpi([aapl]);
+  assert.equal(kpi.id, 'aapl_close_by_date');
+  assert.match(kpi.yaml, /^chart: \{ type: line, x: date, y: \[close\] \}$/m);
+  // Without a Close, Adj Close.
+  const adjusted = await shape('adjusted', ['Date,Open,High,Low,Adj Close,Volume', ...rows(10, (i) => `${day(i)},${180 + i}.5,${182 + i}.5,${178 + i}.5,${180 + i}.25,${1000 + i}`)]);
+  assert.equal(measureOf(adjusted.csv)?.name, 'adj_close');
+});

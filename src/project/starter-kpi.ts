@@ -3,6 +3,8 @@ import { RESERVED_PARAMETERS } from './load.js';
 import { ID_LIKE } from './infer-spellings.js';
 import { PERIOD_LIKE } from './infer-key.js';
 import { isRowNumber, keyOf, yamlText } from './init-yaml.js';
+import { amountNamed } from './infer-names.js';
+import { personalOf } from './personal-names.js';
 
 /**
  * The one KPI `init --from-csv` writes so that `run` and the dashboard show something at once. Chosen
@@ -10,16 +12,18 @@ import { isRowNumber, keyOf, yamlText } from './init-yaml.js';
  * on every file before the next:
  * 1. a panel (a label and a period unique together, as OWID's `Entity,Year`): a measure per label in the
  *    latest period, the 20 largest (rows per label would be as many bars of one height);
- * 2. rows per value of a text column whose values repeat (a sex, a state, a category), but not in a
+ * 2. the sum per month of an amount named as money (orders, payments: Etsy's `Order Total`), over a date, but not in a series;
+ * 3. rows per value of a text column whose values repeat (a sex, a state, a category), but not in a
  *    series (a file without a key of its own, a date unique in it and a measure: a Google Analytics
  *    export's days), whose text columns, a weather's kind or a session's `00:01:53`, are details of each day;
- * 3. a measure over a date unique in the rows (FRED's `DATE,GDP`): a line of the series;
- * 4. rows per day or per month of a date or timestamp (events, orders), or the sum of a measure named as an amount that adds up (sales);
- * 5. rows per value of a boolean;
- * 6. a measure per label, a name unique in the rows first (the World Bank's countries and their latest year), the 20 largest;
- * 7. rows per value of a text column of more than 1,000 values that repeat;
- * 8. a count of rows.
- * A bar per unique value would be one row high each: never drawn.
+ * 4. a measure over a date unique in the rows (FRED's `DATE,GDP`): a line of the series;
+ * 5. rows per day or per month of a date or timestamp (events, orders), or the sum of a measure named as an amount that adds up (sales);
+ * 6. rows per value of a boolean;
+ * 7. a measure per label, a name unique in the rows first (the World Bank's countries and their latest year), the 20 largest;
+ * 8. rows per value of a text column of more than 1,000 values that repeat;
+ * 9. a count of rows.
+ * A bar per unique value would be one row high each: never drawn; nor a bar per person (a column of personal data,
+ * personal-names.ts), which a KPI would serve to every caller unmasked.
  */
 
 type Shape = { name: string; csv: InferredCsv };
@@ -32,6 +36,8 @@ const NOT_MEASURE = /(^|_)(lat|latitude|lon|lng|long|longitude|year|yr|month|qua
 const YEAR_NAME = /(?:^|_)((?:19|20)\d\d)$/;
 /** Names of amounts whose sum per period means something: sales, quantities, revenue, costs (in English, French, German, Spanish). */
 const SUMMABLE = /(^|_)(sales|amount|amt|qty|quantity|units|revenue|turnover|total|cost|costs|spend|profit|volume|montant|ca|quantite|betrag|menge|umsatz|importe|cantidad|ventas)($|_)/;
+/** The close of a quote, in the order preferred: Yahoo Finance's `Close` then `Adj Close`, Nasdaq's `Close/Last`, Investing.com's `Price`. */
+const CLOSE = ['close', 'adj_close', 'adjusted_close', 'close_last', 'price'];
 /** Of more distinct days than this, a date is counted per month: a day's count would be a comb. */
 const MAX_DAYS = 100;
 
@@ -43,7 +49,7 @@ const valuesOf = (c: InferredColumn) => c.distinct - (c.nullValues?.length ?? 0)
 const isDate = (c: InferredColumn) => c.type === 'date' || c.type === 'timestamp';
 
 export function starterKpi(shapes: Shape[]): Starter {
-  const tiers: ((s: Shape) => Starter | undefined)[] = [panel, textGroup, series, rowsPerPeriod, booleanGroup, labelled, manyValues];
+  const tiers: ((s: Shape) => Starter | undefined)[] = [panel, moneyPerMonth, textGroup, series, rowsPerPeriod, booleanGroup, labelled, manyValues];
   for (const tier of tiers) {
     for (const s of shapes) {
       const kpi = tier(s);
@@ -59,15 +65,23 @@ export function starterKpi(shapes: Shape[]): Starter {
 
 /**
  * The measure to draw: a number that is no key, id, code, coordinate or period, of two values at least.
- * Of several, those of nearly as many values as the most (a figure that varies, not a 0/1 flag; a year
- * nearly as full as the fullest), then the latest year's where they are named after years, else the first.
+ * Of several, a quote's close (CLOSE) beside its open, else those of nearly as many values as the most (a figure that
+ * varies, not a 0/1 flag; a year nearly as full as the fullest), then the latest year's where they are named after years, else the first.
  */
 export function measureOf(csv: InferredCsv): InferredColumn | undefined {
-  const key = [...keyOf(csv), ...(csv.pairKey ?? [])];
-  const numbers = csv.columns.filter((c) => (c.type === 'integer' || c.type === 'number' || c.type === 'decimal') && !key.includes(c.name) && !ID_LIKE.test(c.name) && !NOT_MEASURE.test(c.name) && !isRowNumber(c) && valuesOf(c) >= 2);
+  const numbers = measures(csv);
+  // A quote's close over its open, the first of its figures (Yahoo Finance's `Date,Open,High,Low,Close,Adj Close,Volume`).
+  const close = csv.columns.some((c) => c.name === 'open') ? CLOSE.map((name) => numbers.find((c) => c.name === name)).find(Boolean) : undefined;
+  if (close) return close;
   const most = Math.max(0, ...numbers.map(valuesOf));
   const year = (c: InferredColumn) => Number(YEAR_NAME.exec(c.name)?.[1] ?? 0);
   return numbers.filter((c) => valuesOf(c) >= most * 0.9).reduce<InferredColumn | undefined>((best, c) => (!best || year(c) > year(best) ? c : best), undefined);
+}
+
+/** Numbers that are no key, id, code, coordinate or period, of two values at least. */
+function measures(csv: InferredCsv): InferredColumn[] {
+  const key = [...keyOf(csv), ...(csv.pairKey ?? [])];
+  return csv.columns.filter((c) => (c.type === 'integer' || c.type === 'number' || c.type === 'decimal') && !key.includes(c.name) && !ID_LIKE.test(c.name) && !NOT_MEASURE.test(c.name) && !isRowNumber(c) && valuesOf(c) >= 2);
 }
 
 /** A decimal read as a double: a KPI's number, whatever its scale. */
@@ -97,6 +111,9 @@ function groupKpi(s: Shape, col: InferredColumn, expr: string, which = 'the 20 m
   };
 }
 
+/** Text columns of two values or more that may label bars: not pandas' row numbers, nor personal data (a buyer's `First Name`). */
+const labels = (csv: InferredCsv) => csv.columns.filter((c) => c.type === 'text' && c.distinct >= 2 && !isRowNumber(c) && !personalOf(c, csv));
+
 /**
  * A text column whose values repeat, in a few groups; of several, one of 50 values or fewer (a sex, a
  * class) over a name that repeats now and then, and one that every row fills over one mostly empty
@@ -104,7 +121,7 @@ function groupKpi(s: Shape, col: InferredColumn, expr: string, which = 'the 20 m
  */
 function textGroup(s: Shape): Starter | undefined {
   if (isSeries(s)) return undefined;
-  const groups = s.csv.columns.filter((c) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct <= 1000 && c.distinct < s.csv.rows && !isRowNumber(c));
+  const groups = labels(s.csv).filter((c) => !c.unique && c.distinct <= 1000 && c.distinct < s.csv.rows);
   const few = (c: InferredColumn) => c.distinct <= 50;
   // A kind of thing (Superstore's `Segment`) over an identifier that happens to repeat (its `Customer ID`).
   const named = [...groups.filter((c) => !ID_LIKE.test(c.name)), ...groups.filter((c) => ID_LIKE.test(c.name))];
@@ -130,7 +147,7 @@ function booleanGroup(s: Shape): Starter | undefined {
 
 /** A text column of many values (past 1,000) that repeat twice on average: the 20 most frequent. */
 function manyValues(s: Shape): Starter | undefined {
-  const col = s.csv.columns.find((c) => c.type === 'text' && !c.unique && c.distinct >= 2 && c.distinct * 2 <= s.csv.rows && !isRowNumber(c));
+  const col = labels(s.csv).find((c) => !c.unique && c.distinct * 2 <= s.csv.rows);
   return col && groupKpi(s, col, q(col.name));
 }
 
@@ -173,15 +190,41 @@ function series(s: Shape): Starter | undefined {
 /** Rows per day of a date of few days that repeat (a year's dates too), else per month: a unique day's count is 1. */
 function rowsPerPeriod(s: Shape): Starter | undefined {
   const date = s.csv.columns.find((c) => isDate(c) && valuesOf(c) >= 2);
-  if (!date) return undefined;
+  return date && periodLine(s, date, summable(s.csv), date.type === 'date' && !date.unique && date.distinct <= MAX_DAYS);
+}
+
+/**
+ * Orders, payments, sales: a date and an amount named as money (Etsy's `Sale Date` and `Order Total`), its sum per month
+ * before any group (an order's groups are its status, its payment method, its buyer), and per month whatever the days of
+ * the first file: exports of orders arrive a month at a time, over which a day's sum would be a comb.
+ */
+function moneyPerMonth(s: Shape): Starter | undefined {
+  const date = s.csv.columns.find((c) => isDate(c) && valuesOf(c) >= 2);
+  const money = amountOf(s.csv);
+  return date && money && !isSeries(s) ? periodLine(s, date, money, false) : undefined;
+}
+
+/** Of amounts, what their sum per period is read for, a total first: not a part of it (a fee, a tax, a discount), nor a price or a balance, which add up to nothing. */
+const AMOUNT_PART = /(^|_)(discount|discounts|shipping|postage|tax|taxes|vat|fee|fees|tip|tips|gratuity|refund|refunds|refunded)($|_)/;
+const AMOUNT_WHOLE = /(^|_)(total|amount|amt|gross|revenue|montant|betrag|importe|umsatz)($|_)/;
+const NOT_SUMMED = /(^|_)(price|prices|prix|preis|prezzo|balance|saldo)($|_)/;
+
+/** The amount named as money to sum: of those of half as many values as the most varied (not a refund's few), a total before a net, a net before a fee. */
+function amountOf(csv: InferredCsv): InferredColumn | undefined {
+  const amounts = measures(csv).filter((c) => amountNamed(c.name) && !NOT_SUMMED.test(c.name));
+  const most = Math.max(0, ...amounts.map(valuesOf));
+  const rank = (c: InferredColumn) => (AMOUNT_PART.test(c.name) ? 2 : AMOUNT_WHOLE.test(c.name) ? 0 : 1);
+  return amounts.filter((c) => valuesOf(c) * 2 >= most).sort((a, b) => rank(a) - rank(b))[0];
+}
+
+/** Rows, or the sum of `total`, per day of `date` (`perDay`) or per month. */
+function periodLine(s: Shape, date: InferredColumn, total: InferredColumn | undefined, perDay: boolean): Starter {
   const d = q(date.name);
   const where = [`FROM ${q(s.name)}`, `WHERE ${d} IS NOT NULL`, 'GROUP BY ALL', 'ORDER BY 1'];
-  // Sales per period rather than rows where the rows carry an amount that adds up (Kaggle's store and item demand).
-  const total = summable(s.csv);
   const y = total ? { name: total.name, type: 'number', label: label(total) } : { name: 'row_count', type: 'integer', label: 'Rows' };
   const figure = total ? `sum(${q(total.name)})::DOUBLE AS ${q(total.name)}` : 'count(*) AS row_count';
   const [what, of, prefix] = total ? [total.header.trim() || total.name, `The sum of ${total.name} of ${s.name}`, `${s.name}_${total.name}`] : ['rows', `Rows of ${s.name}`, s.name];
-  if (date.type === 'date' && !date.unique && date.distinct <= MAX_DAYS) {
+  if (perDay) {
     return lineKpi(`${prefix}_per_${date.name}`, `${s.name}: ${what} per ${date.header.trim() || date.name}`, `${of} per ${date.name}.`, [`SELECT ${d}, ${figure}`, ...where], { name: date.name, label: label(date) }, [y]);
   }
   // Named month, as the KPI's column: a dataset's own `month` column is no part of the output.
@@ -197,9 +240,9 @@ function summable(csv: InferredCsv): InferredColumn | undefined {
 /** A measure per label unique in the rows (a country's name): the 20 largest. A label that repeats sums its rows. */
 function labelled(s: Shape): Starter | undefined {
   const measure = measureOf(s.csv);
-  const labels = s.csv.columns.filter((c) => c.type === 'text' && c.distinct >= 2 && !isRowNumber(c));
+  const texts = labels(s.csv);
   // A name rather than a code where both are unique (the World Bank's `Country Name`, not its `Country Code`).
-  const col = labels.find((c) => c.unique && !ID_LIKE.test(c.name)) ?? labels.find((c) => c.unique) ?? labels[0];
+  const col = texts.find((c) => c.unique && !ID_LIKE.test(c.name)) ?? texts.find((c) => c.unique) ?? texts[0];
   if (!measure || !col) return undefined;
   const [l, m] = [q(col.name), q(measure.name)];
   const what = measure.header.trim() || measure.name;
@@ -220,7 +263,7 @@ function panel(s: Shape): Starter | undefined {
   if (!pair || !measure) return undefined;
   const isPeriod = (c: InferredColumn) => isDate(c) || c.period === true || ((c.type === 'integer' || c.type === 'text') && PERIOD_LIKE.test(c.name));
   const period = pair.find(isPeriod);
-  const col = pair.find((c) => c !== period && c.type === 'text' && !isRowNumber(c));
+  const col = pair.find((c) => c !== period && labels(s.csv).includes(c));
   if (!period || !col) return undefined;
   const [l, p, m, from] = [q(col.name), q(period.name), q(measure.name), `FROM ${q(s.name)}`];
   const what = measure.header.trim() || measure.name;
