@@ -121,19 +121,19 @@ test("Mailchimp's members: e-mail, names, address, phone, birthday and IP addres
   assert.match(yaml, /^ {2}email_address: \{ type: text, required: true, personal: true \} {3}# header "Email Address"; personal data \(/m);
   for (const offset of ['gmtoff', 'dstoff']) assert.match(yaml, new RegExp(`^ {2}${offset}: \\{ type: number \\}`, 'm'));
   assert.match(yaml, /^ {2}member_rating: \{ type: integer \}/m);
-  assert.equal(kpi, 'subscribed_members_export_3f8e2a91c4_by_timezone', 'rows per time zone, not per first name');
-  assert.deepEqual(await run(dir, dataDir, 'subscribed_members_export_3f8e2a91c4').then((r) => [r.rowsOut, r.quarantined]), [60, 0]);
+  assert.equal(kpi, 'subscribed_members_export_by_timezone', 'rows per time zone, not per first name');
+  assert.deepEqual(await run(dir, dataDir, 'subscribed_members_export').then((r) => [r.rowsOut, r.quarantined]), [60, 0]);
 
   // A later export with members in Mumbai: a half-hour offset.
   await fs.writeFile(path.join(dir, 'sources', 'subscribed_members_export_3f8e2a91c4 (1).csv'), members(60, 10, () => INDIA));
-  const later = await run(dir, dataDir, 'subscribed_members_export_3f8e2a91c4');
+  const later = await run(dir, dataDir, 'subscribed_members_export');
   assert.deepEqual([later.rowsOut, later.quarantined], [10, 0]);
-  assert.deepEqual(await silverRows(dataDir, 'subscribed_members_export_3f8e2a91c4', later.runId, "SELECT count(*)::INTEGER AS n, min(gmtoff) AS lo, max(dstoff) AS hi FROM $t WHERE cc = 'IN'"), [{ n: 10, lo: 5.5, hi: 5.5 }]);
+  assert.deepEqual(await silverRows(dataDir, 'subscribed_members_export', later.runId, "SELECT count(*)::INTEGER AS n, min(gmtoff) AS lo, max(dstoff) AS hi FROM $t WHERE cc = 'IN'"), [{ n: 10, lo: 5.5, hi: 5.5 }]);
 
-  const silverKey = (await fs.readdir(path.join(dataDir, 'lake', 'silver', 'subscribed_members_export_3f8e2a91c4'))).find((f) => f.startsWith(later.runId))!;
+  const silverKey = (await fs.readdir(path.join(dataDir, 'lake', 'silver', 'subscribed_members_export'))).find((f) => f.startsWith(later.runId))!;
   const { url, child: server } = await startServer({ DATA_DIR: dataDir, SERVER_WORKERS: '1' }, ['--project', dir]);
   try {
-    const preview = (await (await fetch(`${url}/api/lake/silver/preview?key=${encodeURIComponent(`subscribed_members_export_3f8e2a91c4/${silverKey}`)}`)).json()) as { rows: Record<string, unknown>[] };
+    const preview = (await (await fetch(`${url}/api/lake/silver/preview?key=${encodeURIComponent(`subscribed_members_export/${silverKey}`)}`)).json()) as { rows: Record<string, unknown>[] };
     const row = preview.rows.find((r) => r['timezone'] === 'Asia/Kolkata');
     assert.deepEqual([row!['email_address'], row!['first_name'], row!['confirm_ip'], row!['timezone'], row!['gmtoff']], ['***', '***', '***', 'Asia/Kolkata', 5.5]);
   } finally {
