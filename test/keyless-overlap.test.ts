@@ -34,6 +34,8 @@ async function project(name: string): Promise<{ dir: string; env: Record<string,
   const init = await runCli(['init', dir, '--from-csv', csv], env);
   assert.equal(init.code, 0, init.stderr);
   assert.match(await fs.readFile(path.join(dir, 'datasets', `${DATASET}.yml`), 'utf8'), /^# No key: rows are appended/m);
+  // A KPI of its own (whatever starter init chose): rows per symbol, which a doubled row would change.
+  await fs.writeFile(path.join(dir, 'kpis', `${KPI}.yml`), `title: Rows per symbol\nsql: SELECT symbol, count(*) AS row_count FROM ${DATASET} GROUP BY symbol ORDER BY symbol\ncolumns:\n  symbol: { type: string }\n  row_count: { type: integer }\nchart: { type: table }\n`);
   return { dir, env };
 }
 
