@@ -64,7 +64,20 @@ export function formatProblem(format: string, formats: number): string | undefin
   if (isEpochFormat(format)) return formats > 1 ? `${format} reads a column alone: write format: ${format}, without other formats` : undefined;
   // What a user reaching for Unix time writes first (Python's and C's strftime know it).
   if (format.includes('%s')) return `DuckDB's strptime has no %s: for seconds since 1970, write format: unix_seconds (unix_milliseconds for milliseconds)`;
-  if (format.includes('%')) return undefined;
+  if (format.includes('%')) return unknownSpecifier(format);
   const close = closest(format, EPOCH_FORMATS);
   return `neither a strptime format (a % before each field, e.g. "%m/%d/%Y") nor one of ${EPOCH_FORMATS.join(', ')} (Unix time)${close ? ` (did you mean "${close}"?)` : ''}`;
+}
+
+/** What DuckDB's strptime reads (asked of DuckDB 1.x, letter by letter): another makes every read of the column fail at run time. */
+const STRPTIME_SPECIFIERS = ['%a', '%A', '%b', '%B', '%c', '%d', '%-d', '%f', '%g', '%G', '%h', '%H', '%-H', '%I', '%-I', '%j', '%-j', '%m', '%-m', '%M', '%-M', '%n', '%p', '%S', '%-S', '%T', '%u', '%U', '%V', '%w', '%W', '%x', '%X', '%y', '%-y', '%Y', '%z', '%Z', '%%'];
+
+/** The first specifier of a format that DuckDB's strptime has not (`%D`, `%e`), said with the one meant. */
+function unknownSpecifier(format: string): string | undefined {
+  for (const [spec] of format.matchAll(/%-?./g)) {
+    if (STRPTIME_SPECIFIERS.includes(spec)) continue;
+    const meant = STRPTIME_SPECIFIERS.find((s) => s.toLowerCase() === spec.toLowerCase() && s !== spec) ?? (spec === '%e' ? '%-d' : undefined);
+    return `DuckDB's strptime has no ${spec}${meant ? ` (did you mean ${meant}?)` : ''}: its fields are ${STRPTIME_SPECIFIERS.join(' ')}`;
+  }
+  return undefined;
 }
