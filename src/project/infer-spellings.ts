@@ -70,8 +70,11 @@ export const TIMESTAMP_FORMATS = [...NUMERIC_DATE_FORMATS.filter((f) => f !== '%
  * or account number) whose zeros a number would drop. Such a column stays text.
  */
 export const zeroLed = (v: string) => `regexp_matches(${v}, '^[+-]?0[0-9]')`;
-/** Names of codes written in digits whose zeros matter even where the file at hand has none: postal codes, FIPS, phone numbers, product codes. */
-export const CODE_NAME = /(^|_)(zip|zipcode|postcode|postal|plz|fips|geoid|insee|siren|siret|phone|tel|telephone|ean|upc|gtin|isbn|code)(_(number|no|num|code))?$|^(code|zip|fips|insee)_/;
+/**
+ * Names of codes written in digits whose zeros matter even where the file at hand has none: postal codes, FIPS, phone numbers,
+ * product codes, a card's last four digits (Square's `PAN Suffix`, Stripe's `Card Last4`: `0042` in next month's file), account numbers.
+ */
+export const CODE_NAME = /(^|_)(zip|zipcode|postcode|postal|plz|fips|geoid|insee|siren|siret|phone|tel|telephone|ean|upc|gtin|isbn|code|last4|pan_suffix|routing)(_(number|no|num|code|digits))?$|^(code|zip|fips|insee)_|(^|_)last_(4|four)(_digits)?$|(^|_)(account|acct)_(number|no|num)$/;
 /** A column named as an identifier: `id`, `customer_id`, `code`, `key`, `number`... */
 export const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
 /**

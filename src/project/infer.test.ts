@@ -81,6 +81,12 @@ describe('inferCsv', () => {
     assert.deepEqual([c['phone_calls']!.type, c['status']!.type], ['integer', 'integer']);
   });
 
+  test("a card's last four digits and an account number stay text though this file's have no leading zero (the next month's 0042 would lose it)", async () => {
+    const c = await infer('items.csv', ['PAN Suffix,Card Last4,last_4_digits,Account Number,Qty', '4242,1881,5100,12345678,1', '1234,9424,4444,87654321,2']);
+    for (const name of ['pan_suffix', 'card_last4', 'last_4_digits', 'account_number']) assert.deepEqual([c[name]!.type, c[name]!.code], ['text', true], name);
+    assert.equal(c['qty']!.type, 'integer');
+  });
+
   test('monthly figures written month first (every date the 1st) are read so, the other reading named to check', async () => {
     const c = await infer('monthly.csv', ['month,sales', ...Array.from({ length: 24 }, (_, i) => `${String((i % 12) + 1).padStart(2, '0')}/01/${2015 + Math.floor(i / 12)},${i}`)]);
     assert.deepEqual([c['month']!.type, c['month']!.format, c['month']!.ambiguousWith], ['date', '%m/%d/%Y', '%d/%m/%Y']);

@@ -52,6 +52,8 @@ export interface InferredColumn {
   words?: true;
   /** Unique in each file, and repeating across them as a download of one export again repeats its rows (infer-redownload.ts): still a key, a later file's row replacing the earlier. */
   redownloaded?: true;
+  /** Empty in every row, a year's column among years with figures (empty-years.ts): typed as they are. */
+  emptyYear?: true;
   /** Text whose every value is an e-mail address: personal data, whatever its name (personal-names.ts). */
   emails?: true;
 }

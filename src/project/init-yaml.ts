@@ -215,7 +215,7 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const formula = c.excelText ? `written as Excel formulas of text (="0316769487", so that a spreadsheet keeps a code's leading zeros): read as the text inside the quotes, ="" as missing${c.code ? '; digits, but a code: text' : ''}` : '';
   const code = c.excelText ? '' : c.code ? 'digits, but a code: text keeps a leading zero (01001) that an integer would drop' : c.dottedId ? 'numbers with a point, but named as an id: text keeps each as written (5788.10) where a number would drop its last zero (5788.1); if it is a measure, declare type: number' : '';
   const precise = c.type === 'decimal' ? 'numbers of more digits than a double holds: a decimal, so that none is rounded' : c.tooPrecise ? 'numbers of more digits than even a decimal of 18 holds: text, so that none is rounded' : '';
-  const empty = c.distinct === 0 ? 'empty in every row: text until values tell; set its type if you know it' : '';
+  const empty = c.emptyYear ? `empty in every row, typed ${c.type} as the other years are` : c.distinct === 0 ? 'empty in every row: text until values tell; set its type if you know it' : '';
   const kind = c.nearly?.type === 'integer' ? 'integers' : `${c.nearly?.type}s`;
   const nearly = !c.nearly
     ? ''

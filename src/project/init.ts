@@ -16,6 +16,7 @@ import { filledRows } from './infer-sql.js';
 import { alignSpellings, mergeShapes, oneTable } from './shapes.js';
 import { keyDespiteRepeats, pairKeyOf, repeatedRows } from './infer-key.js';
 import { seriesPeriod } from './infer-series.js';
+import { typeEmptyYears } from './empty-years.js';
 import { redownloadCandidate, redownloadOverlap } from './infer-redownload.js';
 import { ID_LIKE } from './infer-spellings.js';
 import { datasetYaml, keyOf, toCheck, yamlText } from './init-yaml.js';
@@ -146,6 +147,7 @@ export async function initFromCsv(dir: string, given: string[], progress?: Progr
       }
     }
     for (const shape of shapes) {
+      typeEmptyYears(shape.csv.columns);
       const repeatedId = keyOf(shape.csv).length ? undefined : await keyDespiteRepeats(engine, shape.csv, shape.parts);
       if (repeatedId) {
         shape.csv.columns = shape.csv.columns.map((c) => (c.name === repeatedId.column ? { ...c, unique: true } : c));
