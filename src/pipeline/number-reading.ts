@@ -87,6 +87,24 @@ export function withoutUnit(r: string, unit: string): string {
   return `CASE WHEN ${shaped} THEN (CASE WHEN contains(${r}, '(') THEN '-' ELSE '' END) || ${bare} END`;
 }
 
+/** SQL: text `r` ends with a magnitude right after a digit (`52.34K`, `1.23M`, `2.10B`, `1T`, `-1.5k`), spaces after it or none. */
+export const magnitudeWritten = (r: string) => `regexp_matches(${r}, '[0-9][KkMBT][\\s\u00a0\u202f]*$')`;
+
+/**
+ * SQL: the number of text `r` of a column declared `magnitudes: true`: where it ends with a magnitude (see
+ * magnitudeWritten), the number before it, as `read` (SQL over `_k`) reads it, times a thousand (`K`, `k`), a
+ * million (`M`), a billion (`B`) or a trillion (`T`); else `plain`, its reading as written. The power of ten is
+ * added to the exponent of the number's shortest text, not multiplied in: 1.07 * 1e9 is 1070000000.0000001 as
+ * a double, `1.07e9` is 1070000000, as written. NULL where the number before it does not read (`1.2.3K`).
+ */
+export function withMagnitude(r: string, read: (k: string) => string, plain: string): string {
+  const t = `trim(${r})`;
+  const power = `CASE right(${t}, 1) WHEN 'T' THEN 12 WHEN 'B' THEN 9 WHEN 'M' THEN 6 ELSE 3 END`;
+  const scaled = `TRY_CAST(split_part(_s, 'e', 1) || 'e' || (coalesce(TRY_CAST(split_part(_s, 'e', 2) AS INTEGER), 0) + ${power}) AS DOUBLE)`;
+  const number = `list_transform([CAST(${read('_k')} AS VARCHAR)], lambda _s: ${scaled})[1]`;
+  return `CASE WHEN ${magnitudeWritten(r)} THEN list_transform([substr(${t}, 1, length(${t}) - 1)], lambda _k: ${number})[1] ELSE ${plain} END`;
+}
+
 /**
  * SQL: text `r` holding a negative number as accounting writes it, in parentheses (`(290.65)`,
  * `(1,290.65)`, `(12)`) or with its minus after it, as SAP's and DATEV's exports do (`614,10-`), as the

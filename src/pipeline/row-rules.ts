@@ -1,6 +1,6 @@
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, DecimalSeparator, Severity } from '../project/types.js';
-import { floatWrittenInteger, numberExpr, numberHints, readAsNegative, spaceGrouped, unicodeSpaced, unicodeTrimmed, withoutUnit } from './number-reading.js';
+import { floatWrittenInteger, numberExpr, numberHints, readAsNegative, spaceGrouped, unicodeSpaced, unicodeTrimmed, withMagnitude, withoutUnit } from './number-reading.js';
 import { dateText, isMissingSpelling, oneOf, trimCouldChange, trimmed } from './trimmed-text.js';
 import { epochInstant, epochOf, epochSaid, outOfSpan } from './epoch.js';
 import { endsWithOffset, utcInstant, zonedInstant } from './utc-offset.js';
@@ -44,6 +44,11 @@ export function sqlType(col: ColumnSpec): string {
  * nearly every row; format matching and the decimal comma are tried only where it fails.
  */
 export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, decimalSeparator?: DecimalSeparator): string {
+  if (spec.magnitudes) {
+    // The magnitude taken off first: the number before it is read as any of the column (its unit too: `$1.2B`).
+    const { magnitudes: _, ...plain } = spec;
+    return withMagnitude(r, (k) => typedExpr(k, plain, k, decimalSeparator), typedExpr(r, plain, trimmedText, decimalSeparator));
+  }
   if (spec.unit !== undefined) {
     // Read as written first: the unit is taken off only where that fails, once per value (bound by a
     // lambda: inlined at each of the reading's references to the value, its patterns ran eight times).
@@ -215,7 +220,7 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
     const typeRule = TYPE_RULE[col.type];
     if (typeRule) {
       const epoch = epochOf(col.format);
-      const precisions = [...(epoch ? [epochSaid(epoch)] : col.format ? [col.format.join(' or ')] : []), ...(col.unit !== undefined ? [`in ${col.unit}`] : [])];
+      const precisions = [...(epoch ? [epochSaid(epoch)] : col.format ? [col.format.join(' or ')] : []), ...(col.unit !== undefined ? [`in ${col.unit}`] : []), ...(col.magnitudes ? ['K, M, B or T after it for thousands, millions, billions, trillions'] : [])];
       const expected = precisions.length ? `${col.type} (${precisions.join(', ')})` : col.type;
       // A number of more decimals than a decimal column's scale: said, since it reads as a number.
       const asNumber = typedExpr(raw(name), { ...col, type: 'number' }, raw(name), spec.decimalSeparator);

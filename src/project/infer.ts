@@ -25,6 +25,7 @@ import { refuseHeader } from './header-refusal.js';
 import { markedNumbers, nameCodes, nearlyTyped, tracedType } from './infer-nearly.js';
 import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, idNamed, NULL_TOKENS, oneDateOrder, PERIOD_TEXT, STATISTICS_MARKS, TIME_NAME, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, failing, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
+import { magnitudeColumns } from './infer-magnitudes.js';
 import { typedExpr } from '../pipeline/row-rules.js';
 import { offsetTimestamp, strptimeZoned } from '../pipeline/utc-offset.js';
 import { EPOCH_FORMATS, epochTests } from '../pipeline/epoch.js';
@@ -140,8 +141,9 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       const ok = (k: string) => Number(row[`values_${i}`]) > 0 && Number(row[`${k}_${i}`]) === 0;
       return readings.some(ok) || Number(row[`values_${i}`]) === 0 ? [] : [i];
     });
-  // Amounts with a currency or percent sign: numbers of that unit (`unit: "$"`).
+  // Amounts with a currency or percent sign: numbers of that unit (`unit: "$"`); then numbers with a magnitude after them (`52.34K`: `magnitudes: true`).
   const units = await unitColumns((selects, from) => aggregate(engine, selects, from, onProgress), typeless(['int', 'num', 'numc', 'nump', 'bool', 'date', 'ts']), value, (i) => id(`c${i}`), source, firstRows, row);
+  const magnitudes = await magnitudeColumns((selects, from) => aggregate(engine, selects, from, onProgress), typeless(['int', 'num', 'numc', 'nump', 'bool', 'date', 'ts']), names, value, source, row);
   // The dozens of date and timestamp formats are tried only on the columns that have no type yet: first on the
   // file's first rows, then on every row for the formats that read all of those. Trying them all on
   // every value of every column took minutes on a file of millions of rows.
@@ -268,7 +270,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       ...(dottedId ? { dottedId } : {}),
       ...(type === 'text' && ok('period') ? { period: true as const } : {}),
       ...(nearly ? { nearly } : {}),
-      ...(units.has(i) && type !== 'text' ? { unit: units.get(i)! } : {}),
+      ...(units.has(i) && type !== 'text' ? { unit: units.get(i)! } : {}), ...(magnitudes.has(i) && type === 'number' ? { magnitudes: true as const } : {}),
       ...(formulas.has(i) ? { excelText: true as const } : {}),
       ...(columnNulls.length ? { nullValues: columnNulls } : {}),
       complete,
@@ -281,8 +283,8 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
   markedNumbers(columns, row);
   namedAndShaped(columns, row);
   await ninesForMissing(engine, columns, rowsOf);
-  // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text.
-  const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' ? [i] : [])), value, source, decimalSeparator, row);
+  // Numbers a double would round (more than 15 significant digits): a decimal that holds them, else text; not those of magnitudes, which a number column alone reads.
+  const wide = await wideNumbers((selects, from) => aggregate(engine, selects, from), columns.flatMap((c, i) => (c.type === 'number' && !c.magnitudes ? [i] : [])), value, source, decimalSeparator, row);
   for (const [i, scale] of wide) columns[i] = scale === undefined ? { ...columns[i]!, type: 'text', tooPrecise: true } : { ...columns[i]!, type: 'decimal', scale };
   await unlikelyKeys(engine, columns, rowsOf);
   // Said by init next to the rows read: a file of which no line was read types nothing (every column text).

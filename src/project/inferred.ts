@@ -27,6 +27,8 @@ export interface InferredColumn {
   excelText?: true;
   /** The currency or percent sign written around its numbers (`$1,234.50`, `98%`), taken off to read them. */
   unit?: string;
+  /** Numbers written with a magnitude after them (`52.34K`, `1.23M`: Investing.com's volumes), read as thousands, millions...: declared `magnitudes: true`. */
+  magnitudes?: true;
   /** A text column whose values all but a few read as this type (the few: errors, or values of their own?). */
   /** `code`: the one value without digits the others are (`F`), which may mark a missing figure. */
   nearly?: { type: ColumnType; failing: number; code?: string };

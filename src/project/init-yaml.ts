@@ -201,6 +201,7 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   if (isKey || required) fields.push('required: true');
   if (c.format) fields.push(`format: ${isEpochFormat(c.format) ? c.format : JSON.stringify(c.format)}`);
   if (c.unit) fields.push(`unit: ${JSON.stringify(c.unit)}`);
+  if (c.magnitudes) fields.push('magnitudes: true');
   if (c.excelText) fields.push('excel_text: true');
   if (c.type === 'decimal' && c.scale !== undefined) fields.push(`scale: ${c.scale}`);
   if (personal) fields.push('personal: true');
@@ -225,7 +226,8 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const nines = c.nines ? `${c.nines.value} in ${c.nines.rows} rows, far from every other value: read as missing (null_values); if it is a value, take it out` : '';
   const below = c.type === 'text' ? undefined : c.nullValues?.find((v) => v.startsWith('<'));
   const trace = [c.type !== 'text' && c.nullValues?.includes('T') ? `"T" (NOAA's trace: too little to measure) read as missing` : '', below ? `${JSON.stringify(below)} (a figure below ${below.slice(1)}, not published) read as missing` : ''].filter(Boolean).join('; ');
+  const magnitudes = c.magnitudes ? 'numbers with a magnitude after them: 52.34K read as 52340, M millions, B billions, T trillions' : '';
   const masked = personal ? `personal data (${personal}): masked for readers and the public` : '';
-  const note = [header, masked, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, epoch, formula, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
+  const note = [header, masked, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, epoch, magnitudes, formula, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }

@@ -64,7 +64,15 @@ const ColumnObject = z.strictObject({
   header: nonEmpty.optional(),
   also: z.array(nonEmpty, { error: 'a list of the other headers the column has in the files, e.g. ["Created date (UTC)"]' }).min(1).optional(),
   excel_text: z.boolean({ error: 'true (values written as Excel formulas of text, ="0316769487" and ="", read as the text inside the quotes) or false' }).optional(),
-  unit: z.string().trim().min(1, 'a unit is the text written around the numbers, such as "$", "€" or "%"').regex(/^[^0-9]+$/, 'a unit has no digits: the text written around the numbers, such as "$", "€" or "%"').optional(),
+  unit: z
+    .string()
+    .trim()
+    .min(1, 'a unit is the text written around the numbers, such as "$", "€" or "%"')
+    .regex(/^[^0-9]+$/, 'a unit has no digits: the text written around the numbers, such as "$", "€" or "%"')
+    // The suffix of `52.34K` multiplies the number, where a unit is only taken off it: another key.
+    .refine((u) => !/^magnitudes?$/i.test(u), 'a magnitude is no unit: for numbers written 52.34K, 1.23M or 2.10B, declare magnitudes: true on the column')
+    .optional(),
+  magnitudes: z.boolean({ error: 'true (numbers written with a magnitude after them, 52.34K, 1.23M, 2.10B, 1T: read as thousands, millions, billions, trillions) or false' }).optional(),
 });
 /** `price: number` is short for `price: { type: number }`. */
 const Column = z.preprocess((v) => (typeof v === 'string' ? { type: v } : v), ColumnObject);

@@ -76,3 +76,11 @@ test('merged: Unix time in one file and integers (or the other unit) in another 
   const other = csv([column('ts', 'integer'), column('created_utc', 'timestamp', { format: 'unix_milliseconds' }), column('at', 'timestamp', { format: 'unix_seconds' })]);
   assert.deepEqual(mergeShapes(seconds, other).columns.map((c) => [c.name, c.type, c.format]), [['ts', 'integer', undefined], ['created_utc', 'integer', undefined], ['at', 'timestamp', 'unix_seconds']]);
 });
+
+test('magnitudes in one file only (52.34K): the column declares them, the other file\'s plain numbers read in it; a column turned text drops them', () => {
+  const plain = csv([column('day', 'date'), column('vol', 'integer')]);
+  const suffixed = csv([column('day', 'date'), column('vol', 'number', { magnitudes: true })]);
+  assert.deepEqual(mergeShapes(plain, suffixed).columns.map((c) => [c.name, c.type, c.magnitudes]), [['day', 'date', undefined], ['vol', 'number', true]]);
+  assert.deepEqual(mergeShapes(suffixed, plain).columns.map((c) => [c.name, c.type, c.magnitudes]), [['day', 'date', undefined], ['vol', 'number', true]]);
+  assert.deepEqual(mergeShapes(suffixed, csv([column('day', 'date'), column('vol', 'text')])).columns[1]!.magnitudes, undefined);
+});

@@ -88,9 +88,11 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     const ambiguousWith = dates && !same ? (x.ambiguousWith ?? y.ambiguousWith) : undefined;
     // Statistics marks are missing in a column of numbers or dates, values of a text one.
     const nullValues = type === 'text' ? [] : [...new Set([...(x.nullValues ?? []), ...(y.nullValues ?? [])])].sort();
-    const { period: _period, ...kept } = same ? x : rest;
+    const { period: _period, magnitudes: _magnitudes, ...kept } = same ? x : rest;
+    // Magnitudes in one file only (`52.34K`): the other's plain numbers read in a column declaring them.
+    const magnitudes = type === 'number' && (x.magnitudes || y.magnitudes) ? { magnitudes: true as const } : {};
     // Formulas of text in one file only: read as written in the other (excel-text.ts leaves any other value as it is).
-    return { ...kept, ...(x.period && y.period ? { period: true as const } : {}), ...formulas, type, ...(scale !== undefined ? { scale } : {}), ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
+    return { ...kept, ...(x.period && y.period ? { period: true as const } : {}), ...formulas, type, ...magnitudes, ...(scale !== undefined ? { scale } : {}), ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
   });
   // A spelling one file leaves missing in a number column and another has as a value of a text column.
   const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();

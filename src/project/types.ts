@@ -35,6 +35,11 @@ export interface ColumnSpec {
    * and banks' exports write codes: read as the text inside the quotes, `=""` as missing (excel-text.ts).
    */
   excelText?: true;
+  /**
+   * Its numbers may carry a magnitude after them (`magnitudes`: `52.34K`, `1.23M`, `2.10B`, `1T`, as Investing.com and
+   * Yahoo write volumes), read as thousands, millions, billions, trillions (number-reading.ts). A `number` column's only.
+   */
+  magnitudes?: true;
 }
 
 /**
