@@ -76,3 +76,9 @@ test('merged: Unix time in one file and integers (or the other unit) in another 
   const other = csv([column('ts', 'integer'), column('created_utc', 'timestamp', { format: 'unix_milliseconds' }), column('at', 'timestamp', { format: 'unix_seconds' })]);
   assert.deepEqual(mergeShapes(seconds, other).columns.map((c) => [c.name, c.type, c.format]), [['ts', 'integer', undefined], ['created_utc', 'integer', undefined], ['at', 'timestamp', 'unix_seconds']]);
 });
+
+test("two files' counts together: the rows filled summed, a value most frequent in both summed, two others the larger, the most decimals", () => {
+  const month = (top: string, rows: number, decimals: number) => csv([column('currency', 'text', { filled: 90, top: { value: 'USD', rows: 88 } }), column('month', 'text', { filled: 100, top: { value: top, rows } }), column('fare', 'number', { filled: 100, decimals })], { rows: 100 });
+  const merged = mergeShapes(month('2024-01', 100, 2), month('2024-02', 100, 1)).columns;
+  assert.deepEqual(merged.map((c) => [c.name, c.filled, c.top, c.decimals]), [['currency', 180, { value: 'USD', rows: 176 }, undefined], ['month', 200, { value: '2024-01', rows: 100 }, undefined], ['fare', 200, undefined, 2]]);
+});
