@@ -90,3 +90,34 @@ test('titanic: Sex, whose values repeat, as before', async () => {
     { sex: 'female', row_count: 10 },
   ]);
 });
+
+test("NYC taxi's fares of cents: their sum per month served in cents, not a double's 37822.389999999956", async () => {
+  const fare = (i: number) => (((i * 7919) % 5000 + 251) / 100).toFixed(2);
+  const trips = lines(400, (i) => `${1 + (i % 2)},2024-0${1 + (i % 2)}-${String(1 + (i % 28)).padStart(2, '0')} 0${i % 10}:05:00,${1 + (i % 4)}.0,${fare(i)},0.5`);
+  const { id, rows } = await starterOf('yellow_tripdata_2024-01.csv', `VendorID,tpep_pickup_datetime,passenger_count,fare_amount,mta_tax\n${trips}`);
+  assert.equal(id, 'yellow_tripdata_fare_amount_per_month');
+  const cents = (month: number) => Array.from({ length: 400 }, (_, i) => i).filter((i) => i % 2 === month).reduce((sum, i) => sum + Math.round(Number(fare(i)) * 100), 0);
+  // Summed as doubles, January's fares are not its cents: what the sum served unrounded.
+  assert.notEqual(Array.from({ length: 200 }, (_, k) => Number(fare(2 * k))).reduce((a, b) => a + b, 0), cents(0) / 100);
+  assert.deepEqual(rows, [
+    { month: '2024-01-01', fare_amount: cents(0) / 100 },
+    { month: '2024-02-01', fare_amount: cents(1) / 100 },
+  ]);
+});
+
+test("JHU's days as columns: the latest day's cases per country, its provinces summed; no day's count suggested as a key", async () => {
+  const days = Array.from({ length: 40 }, (_, k) => new Date(Date.UTC(2020, 0, 22 + k))).map((d) => `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${String(d.getUTCFullYear()).slice(2)}`);
+  const places = [['', 'Afghanistan'], ['Australian Capital Territory', 'Australia'], ['New South Wales', 'Australia'], ['', 'France'], ['', 'Chad'], ['', 'Peru'], ['', 'Italy']];
+  const cases = (p: number, d: number) => p * 1000 + d * (p + 3);
+  const text = `Province/State,Country/Region,Lat,Long,${days.join(',')}\n${places.map(([province, country], p) => `${province},${country},${(10 + p * 1.5).toFixed(4)},${(20 + p).toFixed(4)},${days.map((_, d) => cases(p, d)).join(',')}\n`).join('')}`;
+  const { id, rows } = await starterOf('time_series_covid19_confirmed_global.csv', text);
+  assert.equal(id, 'time_series_covid19_confirmed_global_c_3_1_20_by_country_reg');
+  assert.deepEqual(rows.slice(0, 3), [
+    { country_region: 'Italy', c_3_1_20: cases(6, 39) },
+    { country_region: 'Peru', c_3_1_20: cases(5, 39) },
+    { country_region: 'Chad', c_3_1_20: cases(4, 39) },
+  ]);
+  assert.deepEqual(rows.find((r) => r['country_region'] === 'Australia'), { country_region: 'Australia', c_3_1_20: cases(1, 39) + cases(2, 39) });
+  const yml = await fs.readFile(path.join(root, 'time_series_covid19_confirmed_global', 'datasets', 'time_series_covid19_confirmed_global.yml'), 'utf8');
+  assert.match(yml, /^# No key: rows are appended \(a new version of a file replaces its rows\)\.\n/m);
+});

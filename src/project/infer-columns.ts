@@ -71,10 +71,10 @@ export async function columnAggregates(engine: Engine, columns: readonly number[
 const EMAIL = "[^@\\s,;<>]+@[^@\\s,;<>]+\\.[A-Za-z]{2,}";
 
 /**
- * What the typing reads of every field (see columnAggregates, grouped by distinct field): the fields
+ * What the typing reads of every field (see columnAggregates, grouped by distinct field, without `keep`): the fields
  * (`present`), the values (`values`, `v` not null), the distinct fields (`distinct`), the spellings of
  * missing (`tokens`) and statistics marks (`marks`) written, joined by chr(1), null when none, the `T`s (`trace`),
- * and the e-mail addresses (`emails`).
+ * the e-mail addresses (`emails`), the most frequent value (`topv`) and its rows (`top`), and the most decimals (`dec`).
  */
 export function fieldTests(count: Count): ColumnTest[] {
   const among = (list: readonly string[]) => `list_contains([${list.map(str).join(', ')}], c)`;
@@ -89,18 +89,27 @@ export function fieldTests(count: Count): ColumnTest[] {
     { name: 'trace', sql: count(`c = 'T'`) },
     // `@` looked for first, a cheap test most fields fail before the regular expression.
     { name: 'emails', sql: count(`contains(c, '@') AND regexp_full_match(c, ${str(EMAIL)})`) },
+    // The most frequent value and its rows (`m`: a field's rows): one value in nearly every row (Zillow's `RegionType`) groups nothing.
+    { name: 'top', sql: 'max(CASE WHEN v IS NOT NULL THEN m END)' },
+    { name: 'topv', sql: 'arg_max(c, CASE WHEN v IS NOT NULL THEN m END)' },
+    // Digits after the last point or comma (99 with an exponent, `1.5e-05`): what a sum of a column of numbers is rounded to, not DOUBLE's `37822.389999999956`.
+    // (No regular expression for a field without a point or comma: most are such, and a wide file has thousands of columns.)
+    { name: 'dec', sql: "max(CASE WHEN NOT (contains(v, '.') OR contains(v, ',')) THEN 0 WHEN regexp_matches(v, '[0-9][eE][+-]?[0-9]') THEN 99 ELSE length(regexp_extract(v, '[.,]([0-9]*)[^0-9]*$', 1)) END)" },
   ];
 }
 
 /**
  * What a column's name and fieldTests' counts (`row`) say beside its type, set on `columns` in place: whole
  * numbers named as an amount or a UTC offset are numbers (numberNamed), and text whose every value is an
- * e-mail address is flagged (`emails`: personal data whatever its name, personal-names.ts).
+ * e-mail address is flagged (`emails`: personal data whatever its name, personal-names.ts). With the rows
+ * it fills, its most frequent value, and a number's decimals, which the starter KPI reads (starter-kpi.ts).
  */
 export function namedAndShaped(columns: InferredColumn[], row: Record<string, unknown>): void {
   columns.forEach((c, i) => {
-    if (c.type === 'integer' && numberNamed(c.name)) columns[i] = { ...c, type: 'number' };
     const values = Number(row[`values_${i}`]);
-    if (c.type === 'text' && values > 0 && Number(row[`emails_${i}`]) === values) columns[i] = { ...c, emails: true };
+    const type = c.type === 'integer' && numberNamed(c.name) ? 'number' : c.type;
+    const top = values > 0 ? { top: { value: String(row[`topv_${i}`]), rows: Number(row[`top_${i}`]) } } : {};
+    columns[i] = { ...c, type, filled: values, ...top, ...(type === 'number' ? { decimals: Number(row[`dec_${i}`] ?? 0) } : {}) };
+    if (c.type === 'text' && values > 0 && Number(row[`emails_${i}`]) === values) columns[i] = { ...columns[i]!, emails: true };
   });
 }

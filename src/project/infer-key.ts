@@ -2,7 +2,7 @@ import { sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.
 import { KNOWN_UNITS } from '../pipeline/number-reading.js';
 import { aggregate, filledRows } from './infer-sql.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
-import { ID_LIKE, zeroLed } from './infer-spellings.js';
+import { ID_LIKE, PERIOD_LIKE, zeroLed } from './infer-spellings.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
 import { isRowNumber, keyOf } from './init-yaml.js';
 import { sharedCode } from './key-names.js';
@@ -10,8 +10,6 @@ import { MONEY_NAME } from './infer-names.js';
 
 /** A column that numbers the rows of something else: GTFS's `stop_sequence`, an order's line, Olist's `order_item_id`. */
 const PART_LIKE = /(^|_)(seq|sequence|line|item|position|pos)($|_)/;
-/** A column that tells which period a figure is of: a panel's year, Eurostat's `time_period`. */
-export const PERIOD_LIKE = /(^|_)(year|month|quarter|week|date|day|period)$/;
 /** The largest number of a part: an order's lines, a trip's stops. */
 const MAX_PART = 1000;
 

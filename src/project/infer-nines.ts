@@ -39,7 +39,7 @@ export async function ninesForMissing(engine: Engine, columns: InferredColumn[],
     const distance = value < lo ? lo - value : value > hi ? value - hi : 0;
     if (distance <= 2 * spread || distance === 0) continue;
     const c = columns[i]!;
-    columns[i] = { ...c, nullValues: [...new Set([...(c.nullValues ?? []), spelling])].sort(), nines: { value: spelling, rows: count }, complete: false, unique: false };
+    columns[i] = { ...c, nullValues: [...new Set([...(c.nullValues ?? []), spelling])].sort(), nines: { value: spelling, rows: count }, complete: false, unique: false, ...(c.filled === undefined ? {} : { filled: c.filled - count }) };
   }
 }
 

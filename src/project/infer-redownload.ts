@@ -1,8 +1,8 @@
 import { sqlIdent as id, type Engine } from '../engine/duckdb.js';
 import { trimmed } from '../pipeline/trimmed-text.js';
-import { PERIOD_LIKE } from './infer-key.js';
 import { filledRows } from './infer-sql.js';
 import type { InferredColumn, InferredCsv } from './inferred.js';
+import { PERIOD_LIKE } from './infer-spellings.js';
 import { isRowNumber } from './init-yaml.js';
 import { keyNamed, positionNamed } from './key-names.js';
 

@@ -77,6 +77,8 @@ export const zeroLed = (v: string) => `regexp_matches(${v}, '^[+-]?0[0-9]')`;
 export const CODE_NAME = /(^|_)(zip|zipcode|postcode|postal|plz|fips|geoid|insee|siren|siret|phone|tel|telephone|ean|upc|gtin|isbn|code|last4|pan_suffix|routing)(_(number|no|num|code|digits))?$|^(code|zip|fips|insee)_|(^|_)last_(4|four)(_digits)?$|(^|_)(account|acct)_(number|no|num)$/;
 /** A column named as an identifier: `id`, `customer_id`, `code`, `key`, `number`... */
 export const ID_LIKE = /(^|_)(id|key|code|uuid|number|no|num|ref)($|_)/;
+/** A column that tells which period a figure is of: a panel's year, Eurostat's `time_period`. */
+export const PERIOD_LIKE = /(^|_)(year|month|quarter|week|date|day|period)$/;
 /**
  * A column named as an identifier whose numbers are none to measure by: ID_LIKE, but not an English count
  * (`num_reviews`, `number_of_rooms`, `no_of_items`), whose decimals (an average) are a measure's.

@@ -44,6 +44,12 @@ export interface InferredColumn {
   unique: boolean;
   /** Distinct values: empty fields not counted, spellings of a missing value ("NA") counted. */
   distinct: number;
+  /** Rows with a value (neither empty nor a spelling of missing): a column filled in a third of the rows groups them badly. */
+  filled?: number;
+  /** Its most frequent value and the rows holding it: a column of one value but in a few rows (Zillow's `RegionType`) groups nothing. */
+  top?: { value: string; rows: number };
+  /** Of a `number` column, the most digits after a decimal separator of its values (99 with an exponent): a sum of them is rounded so. */
+  decimals?: number;
   /** A run of nines (`-9999`) in `rows` rows, far from every other value: read as missing (infer-nines.ts). */
   nines?: { value: string; rows: number };
   /** Unique, but one value is zeros only (`000000000000000`, a reference a row has none of): no key. */

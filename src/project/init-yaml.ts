@@ -6,9 +6,10 @@ import { epochSaid, INFERRED_YEARS, isEpochFormat } from '../pipeline/epoch.js';
 
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found (its starter KPI: starter-kpi.ts). */
 
-import { dateNamed, ID_LIKE } from './infer-spellings.js';
+import { dateNamed, ID_LIKE, PERIOD_LIKE } from './infer-spellings.js';
 import { datedLabel, keyNamed, ownIdRank, positionNamed, sharedCode } from './key-names.js';
 import { personalOf } from './personal-names.js';
+import { headerPeriods } from './period-headers.js';
 
 /**
  * A key: a column unique and never empty, integer or text, with an id-like name (the row's own id
@@ -53,14 +54,22 @@ function noKeyComment(csv: InferredCsv): string {
   const series = seriesKey(csv);
   if (series) return `${appended} ${series} is unique in these files: if each row is one ${series}'s figure (a series), \`key: ${series}\` makes a download of it again, under another name, replace its rows rather than add them.`;
   const unique = uniqueNotKey(csv);
-  if (!unique) return '# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).';
+  // Unique figures (a day's counts) are none to suggest, but the comment says no column is unique only where none is.
+  if (!unique) return csv.columns.some((c) => c.unique) ? appended : '# No column is unique and never empty: without a key, rows are appended (a new version of a file replaces its rows).';
   const why = unique.placeholder ? 'but one of its values is zeros only, written where a row has none' : sharedCode(unique, csv) ? 'but it is a code many rows may share (a place, a contact, a product), unique here by chance' : datedLabel(unique, csv) ? 'but it is free text in rows of dates (a title, a name), which the next file may repeat' : 'which may be by chance';
   return `${appended} ${unique.name} is unique in these ${csv.rows} rows, ${why}: if each row is one ${unique.name}, \`key: ${unique.name}\` makes a corrected export replace its rows rather than add them.`;
 }
 
-/** A column unique and never empty that keyOf did not take: named in the comment, for the user to decide. */
+/**
+ * A column unique and never empty that keyOf did not take: named in the comment, for the user to decide. Never a
+ * figure, unique in a few rows by chance: integers not named as an id, or a column named as a period (JHU's `2/10/20`,
+ * a day's counts); none is better than a wrong one.
+ */
 function uniqueNotKey(csv: InferredCsv): InferredColumn | undefined {
-  const unique = csv.rows > 1 ? csv.columns.filter((c) => c.unique && !c.amounts && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c) && !positionNamed(c)) : [];
+  const periods = headerPeriods(csv.columns);
+  // (A `year` of a row each is a period, not a figure.)
+  const figure = (c: InferredColumn) => (c.type === 'integer' && !ID_LIKE.test(c.name) && !PERIOD_LIKE.test(c.name)) || periods.has(c.name);
+  const unique = csv.rows > 1 ? csv.columns.filter((c) => c.unique && !c.amounts && (c.type === 'integer' || c.type === 'text') && !isRowNumber(c) && !positionNamed(c) && !figure(c)) : [];
   return unique.find((c) => ID_LIKE.test(c.name)) ?? unique[0];
 }
 

@@ -84,3 +84,9 @@ test('magnitudes in one file only (52.34K): the column declares them, the other 
   assert.deepEqual(mergeShapes(suffixed, plain).columns.map((c) => [c.name, c.type, c.magnitudes]), [['day', 'date', undefined], ['vol', 'number', true]]);
   assert.deepEqual(mergeShapes(suffixed, csv([column('day', 'date'), column('vol', 'text')])).columns[1]!.magnitudes, undefined);
 });
+
+test("two files' counts together: the rows filled summed, a value most frequent in both summed, two others the larger, the most decimals", () => {
+  const month = (top: string, rows: number, decimals: number) => csv([column('currency', 'text', { filled: 90, top: { value: 'USD', rows: 88 } }), column('month', 'text', { filled: 100, top: { value: top, rows } }), column('fare', 'number', { filled: 100, decimals })], { rows: 100 });
+  const merged = mergeShapes(month('2024-01', 100, 2), month('2024-02', 100, 1)).columns;
+  assert.deepEqual(merged.map((c) => [c.name, c.filled, c.top, c.decimals]), [['currency', 180, { value: 'USD', rows: 176 }, undefined], ['month', 200, { value: '2024-01', rows: 100 }, undefined], ['fare', 200, undefined, 2]]);
+});

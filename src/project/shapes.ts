@@ -53,6 +53,16 @@ export function alignSpellings(first: InferredCsv, later: InferredCsv): Inferred
   return renamed.size ? { ...later, columns: later.columns.map((c) => (renamed.has(c) ? { ...c, name: renamed.get(c)! } : c)) } : later;
 }
 
+/**
+ * The rows two files' column fills, its most frequent value (the rows of each file's summed where it is one
+ * value, else the larger: a month's `2024-01` and the next's `2024-02` are no value of every row) and its most decimals.
+ */
+function counts(x: InferredColumn, y: InferredColumn): Pick<InferredColumn, 'filled' | 'top' | 'decimals'> {
+  const top = x.top && y.top ? (x.top.value === y.top.value ? { value: x.top.value, rows: x.top.rows + y.top.rows } : x.top.rows >= y.top.rows ? x.top : y.top) : (x.top ?? y.top);
+  const decimals = x.decimals === undefined && y.decimals === undefined ? undefined : Math.max(x.decimals ?? 0, y.decimals ?? 0);
+  return { ...(x.filled !== undefined && y.filled !== undefined ? { filled: x.filled + y.filled } : {}), ...(top ? { top } : {}), ...(decimals !== undefined ? { decimals } : {}) };
+}
+
 /** Day-first forms silver reads in a date column without a format (row-rules.ts), beside ISO dates. */
 const SILVER_DATE_FORMS = ['%d/%m/%Y', '%Y/%m/%d', '%d-%m-%Y', '%d.%m.%Y'];
 
@@ -92,7 +102,7 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     // Magnitudes in one file only (`52.34K`): the other's plain numbers read in a column declaring them.
     const magnitudes = type === 'number' && (x.magnitudes || y.magnitudes) ? { magnitudes: true as const } : {};
     // Formulas of text in one file only: read as written in the other (excel-text.ts leaves any other value as it is).
-    return { ...kept, ...(x.period && y.period ? { period: true as const } : {}), ...formulas, type, ...magnitudes, ...(scale !== undefined ? { scale } : {}), ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct) };
+    return { ...kept, ...(x.period && y.period ? { period: true as const } : {}), ...formulas, type, ...magnitudes, ...(scale !== undefined ? { scale } : {}), ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct), ...counts(x, y) };
   });
   // A spelling one file leaves missing in a number column and another has as a value of a text column.
   const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();

@@ -7,6 +7,7 @@ import { Engine } from '../engine/duckdb.js';
 import { inferCsv } from './infer.js';
 import { measureOf, starterKpi } from './starter-kpi.js';
 import { pairKeyOf } from './infer-key.js';
+import { datasetYaml } from './init-yaml.js';
 
 // The starter KPI of files shaped as public data sets write them, from what inference finds in them.
 
@@ -47,11 +48,11 @@ test('a FRED series (a unique date, a number with . for missing): its measure ov
   assert.match(kpi.yaml, /^chart: \{ type: line, x: date, y: \[gdp\] \}\nrange: date$/m);
 });
 
-test('a unique timestamp (a reading a minute): the mean per day', async () => {
+test('a unique timestamp (a reading a minute): the mean per day, of two decimals for integers', async () => {
   const health = await shape('health', ['Date/Time,Heart Rate', ...rows(120, (i) => `2024-03-0${4 + Math.floor(i / 60)} 07:${String(i % 60).padStart(2, '0')}:00,${60 + (i % 9)}`)]);
   const kpi = starterKpi([health]);
   assert.equal(kpi.id, 'health_heart_rate_per_day');
-  assert.match(kpi.yaml, /SELECT CAST\("date_time" AS DATE\) AS "date_time", avg\("heart_rate"\) AS "heart_rate"/);
+  assert.match(kpi.yaml, /SELECT CAST\("date_time" AS DATE\) AS "date_time", round\(avg\("heart_rate"\), 2\) AS "heart_rate"/);
   assert.match(kpi.yaml, /^range: date_time$/m);
 });
 
@@ -163,7 +164,7 @@ test("Etsy's sold orders (a sale date, an order total, statuses, a buyer's first
   const etsy = await shape('etsy_sold_orders', ['Sale Date,Order ID,First Name,Status,Discount Amount,Shipping Discount,Sales Tax,Order Total,Card Processing Fees,Order Net,Adjusted Order Total', ...rows(60, (i) => `01/${String(1 + (i % 28)).padStart(2, '0')}/24,${3101 + i},${names[i % 4]},${i % 9 ? 'Completed' : 'Canceled'},${i % 4 ? 0 : '2.50'},0,${(1.5 + i * 0.07).toFixed(2)},${(24 + i * 1.13).toFixed(2)},${(0.9 + i * 0.03).toFixed(2)},${(23 + i * 1.1).toFixed(2)},${i === 7 ? '12.00' : '--'}`)]);
   const kpi = starterKpi([etsy]);
   assert.equal(kpi.id, 'etsy_sold_orders_order_total_per_month');
-  assert.match(kpi.yaml, /SELECT date_trunc\('month', "sale_date"\)::DATE AS month, sum\("order_total"\)::DOUBLE AS "order_total"/);
+  assert.match(kpi.yaml, /SELECT date_trunc\('month', "sale_date"\)::DATE AS month, round\(sum\("order_total"\), 2\)::DOUBLE AS "order_total"/);
   // A price or a balance adds up to nothing: rows by status, as before.
   const prices = await shape('prices', ['day,store,price', ...rows(40, (i) => `2024-01-0${1 + (i % 9)},S${i % 3},${(2 + i * 0.01).toFixed(2)}`)]);
   assert.equal(starterKpi([prices]).id, 'prices_by_store');
@@ -187,4 +188,68 @@ test("Yahoo Finance's quotes (Date,Open,High,Low,Close,Adj Close,Volume): the cl
   // Without a Close, Adj Close.
   const adjusted = await shape('adjusted', ['Date,Open,High,Low,Adj Close,Volume', ...rows(10, (i) => `${day(i)},${180 + i}.5,${182 + i}.5,${178 + i}.5,${180 + i}.25,${1000 + i}`)]);
   assert.equal(measureOf(adjusted.csv)?.name, 'adj_close');
+});
+
+/** The KPI's SQL run on a view of the file named as its dataset, its columns named as `columns` says (`name` → header). */
+async function served(kpi: { yaml: string }, dataset: string, columns: Record<string, string>) {
+  const select = Object.entries(columns).map(([name, header]) => `"${header}" AS ${name}`).join(', ');
+  await engine.run(`CREATE OR REPLACE VIEW ${dataset} AS SELECT ${select} FROM read_csv('${path.join(dir, `${dataset}.csv`)}')`);
+  return engine.rows(/sql: \|\n((?: {2}.*\n)+)/.exec(kpi.yaml)![1]!);
+}
+
+test("a group most rows leave empty is none (La Poste's Ligne_5); one some rows leave empty groups the others (Letterboxd's Tags)", async () => {
+  const poste = await shape('laposte', ['Code_commune_INSEE,Nom_de_la_commune,Code_postal,Ligne_5', ...rows(200, (i) => `${String(1001 + (i % 150)).padStart(5, '0')},COMMUNE ${i % 150},${String(1400 + i).padStart(5, '0')},${i % 3 ? '' : `LIEU ${i % 4}`}`)]);
+  assert.equal(poste.csv.columns.find((c) => c.name === 'ligne_5')?.filled, 67);
+  assert.equal(starterKpi([poste]).id, 'laposte_by_nom_de_la_commune');
+  // Tags in 3 rows of 5: its values, not a bar of the rows without one.
+  const diary = await shape('diary', ['Name,Rating,Tags', ...rows(50, (i) => `Film ${i},${1 + (i % 5)},${i % 5 < 3 ? ['cinema', 'home', '35mm'][i % 3] : ''}`)]);
+  const kpi = starterKpi([diary]);
+  assert.equal(kpi.id, 'diary_by_tags');
+  assert.match(kpi.yaml, /^description: "Rows of diary per tags, the 20 most frequent \(rows where tags is empty left out\)\./m);
+  assert.deepEqual((await served(kpi, 'diary', { tags: 'Tags' })).map((r) => [r['tags'], Number(r['row_count'])]), [['35mm', 10], ['cinema', 10], ['home', 10]]);
+});
+
+test("one value in nearly every row groups nothing (Zillow's RegionType); a wide file of months: the latest month's figure per RegionName", async () => {
+  const header = 'RegionID,SizeRank,RegionName,RegionType,StateName';
+  const metro = (i: number) => `${102001 + i},${i},${i ? `"City${i}, ${['NY', 'CA', 'TX'][i % 3]}"` : 'United States'},${i ? 'msa' : 'country'},${i ? ['NY', 'CA', 'TX'][i % 3] : ''}`;
+  const metros = await shape('metros', [header, ...rows(40, metro)]);
+  assert.deepEqual(metros.csv.columns.find((c) => c.name === 'region_type')?.top, { value: 'msa', rows: 39 });
+  assert.equal(starterKpi([metros]).id, 'metros_by_state_name');
+  // Months as columns, 2023-01-31 to 2023-12-31, empty in the first months for a few metros.
+  const months = rows(12, (m) => new Date(Date.UTC(2023, m + 1, 0)).toISOString().slice(0, 10));
+  const zhvi = await shape('zhvi', [`${header},${months.join(',')}`, ...rows(40, (i) => `${metro(i)},${months.map((_, m) => (m < 2 && i % 7 === 3 ? '' : (250000 + i * 1000.123456 + m * 37.5).toFixed(6))).join(',')}`)]);
+  const kpi = starterKpi([zhvi]);
+  assert.equal(kpi.id, 'zhvi_c_2023_12_31_by_region_name');
+  assert.match(kpi.yaml, /SELECT "region_name", "c_2023_12_31"\n {2}FROM "zhvi"\n {2}WHERE "c_2023_12_31" IS NOT NULL\n {2}ORDER BY 2 DESC, 1\n {2}LIMIT 20\n/);
+});
+
+test("JHU's days as columns: the latest day's sum per Country/Region, not rows per country; no day's count suggested as a key", async () => {
+  // Days past a year's end, month first: 1/1/21 is the latest, though "12/31/20" sorts after it as text.
+  const days = ['12/28/20', '12/29/20', '12/30/20', '12/31/20', '1/1/21'];
+  const countries = ['China', 'China', 'China', 'France', 'Chad', 'Peru'];
+  const jhu = await shape('jhu', [`Province/State,Country/Region,Lat,Long,${days.join(',')}`, ...rows(30, (i) => `${countries[i % 6] === 'China' ? `Province ${i}` : ''},${countries[i % 6]} ${Math.floor(i / 6)},${(i * 0.37).toFixed(4)},${(i * 1.1).toFixed(4)},${days.map((_, d) => 100 * i + d * (i + 1)).join(',')}`)]);
+  const kpi = starterKpi([jhu]);
+  assert.equal(kpi.id, 'jhu_c_1_1_21_by_country_region');
+  const got = await served(kpi, 'jhu', { country_region: 'Country/Region', c_1_1_21: '1/1/21' });
+  // China 4 its rows 24 to 26 summed: 100 × 75 + 4 × (25 + 26 + 27); then China 3's 18 to 20.
+  assert.deepEqual(got.slice(0, 2).map((r) => [r['country_region'], r['c_1_1_21']]), [['China 4', 7812], ['China 3', 5940]]);
+  assert.match(datasetYaml('jhu', ['jhu*.csv'], ['jhu.csv'], jhu.csv), /^# No key: rows are appended \(a new version of a file replaces its rows\)\.\n/m);
+  // A label some rows leave empty: their figures are no bar of their own.
+  const partly = await shape('partly', [`region,${days.join(',')}`, ...rows(30, (i) => `${i % 3 ? `R${i % 4}` : ''},${days.map((_, d) => 100 * i + d).join(',')}`)]);
+  assert.match(starterKpi([partly]).yaml, /sum\("c_1_1_21"\)::DOUBLE AS "c_1_1_21"\n {2}FROM "partly"\n {2}WHERE "c_1_1_21" IS NOT NULL AND "region" IS NOT NULL\n/);
+  // A year of a row each is still suggested, its visitors never.
+  const yearly = await shape('yearly', ['city,visitors,year', ...rows(5, (i) => `Lyon,${100 + i},${2019 + i}`)]);
+  assert.match(datasetYaml('yearly', ['yearly*.csv'], ['yearly.csv'], yearly.csv), /year is unique in these 5 rows, which may be by chance: if each row is one year, `key: year`/);
+});
+
+test("NYC taxi's fares of cents summed per month: rounded to cents, not a double's 37822.389999999956; a figure in exponents is not rounded", async () => {
+  const taxi = await shape('taxi', ['VendorID,tpep_pickup_datetime,fare_amount,total_amount', ...rows(300, (i) => `${1 + (i % 2)},2024-01-${String(1 + (i % 28)).padStart(2, '0')} 0${i % 10}:12:00,${(3.1 + ((i * 7) % 290) * 1.37).toFixed(2)},${(5.25 + i * 0.1).toFixed(2)}`)]);
+  assert.equal(taxi.csv.columns.find((c) => c.name === 'fare_amount')?.decimals, 2);
+  const kpi = starterKpi([taxi]);
+  assert.match(kpi.yaml, /SELECT date_trunc\('month', "tpep_pickup_datetime"\)::DATE AS month, round\(sum\("fare_amount"\), 2\)::DOUBLE AS "fare_amount"/);
+  const cents = Array.from({ length: 300 }, (_, i) => Math.round((3.1 + ((i * 7) % 290) * 1.37) * 100)).reduce((a, b) => a + b, 0);
+  assert.deepEqual((await served(kpi, 'taxi', { tpep_pickup_datetime: 'tpep_pickup_datetime', fare_amount: 'fare_amount' })).map((r) => r['fare_amount']), [cents / 100]);
+  const tiny = await shape('tiny', ['day,amount', ...rows(20, (i) => `2024-0${1 + (i % 3)}-01,${(1.5 + i).toFixed(1)}e-05`)]);
+  assert.equal(tiny.csv.columns.find((c) => c.name === 'amount')?.decimals, 99);
+  assert.match(starterKpi([tiny]).yaml, /, sum\("amount"\)::DOUBLE AS "amount"/);
 });

@@ -1,10 +1,12 @@
 import type { InferredColumn, InferredCsv } from './inferred.js';
 import { RESERVED_PARAMETERS } from './load.js';
-import { ID_LIKE } from './infer-spellings.js';
-import { PERIOD_LIKE } from './infer-key.js';
+import { ID_LIKE, PERIOD_LIKE } from './infer-spellings.js';
 import { isRowNumber, keyOf, yamlText } from './init-yaml.js';
-import { amountNamed } from './infer-names.js';
 import { personalOf } from './personal-names.js';
+import { headerPeriods } from './period-headers.js';
+import { amountOf, meanSql, measureOf, measureSql, q, sumSql, summable, valuesOf } from './starter-measures.js';
+
+export { measureOf } from './starter-measures.js';
 
 /**
  * The one KPI `init --from-csv` writes so that `run` and the dashboard show something at once. Chosen
@@ -13,43 +15,35 @@ import { personalOf } from './personal-names.js';
  * 1. a panel (a label and a period unique together, as OWID's `Entity,Year`): a measure per label in the
  *    latest period, the 20 largest (rows per label would be as many bars of one height);
  * 2. the sum per month of an amount named as money (orders, payments: Etsy's `Order Total`), over a date, but not in a series;
- * 3. rows per value of a text column whose values repeat (a sex, a state, a category), but not in a
+ * 3. a wide file's figures of its latest period per label (JHU's days, Zillow's months as columns), as 8;
+ * 4. rows per value of a text column whose values repeat (a sex, a state, a category), but not in a
  *    series (a file without a key of its own, a date unique in it and a measure: a Google Analytics
  *    export's days), whose text columns, a weather's kind or a session's `00:01:53`, are details of each day;
- * 4. a measure over a date unique in the rows (FRED's `DATE,GDP`): a line of the series;
- * 5. rows per day or per month of a date or timestamp (events, orders), or the sum of a measure named as an amount that adds up (sales);
- * 6. rows per value of a boolean;
- * 7. a measure per label, a name unique in the rows first (the World Bank's countries and their latest year), the 20 largest;
- * 8. rows per value of a text column of more than 1,000 values that repeat;
- * 9. a count of rows.
+ * 5. a measure over a date unique in the rows (FRED's `DATE,GDP`): a line of the series;
+ * 6. rows per day or per month of a date or timestamp (events, orders), or the sum of a measure named as an amount that adds up (sales);
+ * 7. rows per value of a boolean;
+ * 8. a measure per label, a name unique in the rows first (the World Bank's countries and their latest year), the 20 largest;
+ * 9. rows per value of a text column of more than 1,000 values that repeat;
+ * 10. a count of rows.
  * A bar per unique value would be one row high each: never drawn; nor a bar per person (a column of personal data,
- * personal-names.ts), which a KPI would serve to every caller unmasked.
+ * personal-names.ts), which a KPI would serve to every caller unmasked; nor a bar per value of a column most rows
+ * leave empty (Letterboxd's `Tags`), or holding one value in nearly every row (Zillow's `RegionType`, msa but for the country).
+ * Sums and means of a double are rounded to its values' decimals (starter-measures.ts).
  */
 
 type Shape = { name: string; csv: InferredCsv };
 type Starter = { id: string; yaml: string };
 
 const NOTE = 'A starter KPI: edit it or add others beside it.';
-/** Not a measure though numbers: coordinates, periods (`year`), places in a ranking (Spotify's `peak_rank`), and ids written without an underscore (`customerid`; `amount_paid` is one). */
-const NOT_MEASURE = /(^|_)(lat|latitude|lon|lng|long|longitude|year|yr|month|quarter|week|day|hour|minute|rank|ranking|position)($|_)|(?<!pa)id$/;
-/** A column named after a year (the World Bank's `c_2022`): of several as full, the latest is the one to show. */
-const YEAR_NAME = /(?:^|_)((?:19|20)\d\d)$/;
-/** Names of amounts whose sum per period means something: sales, quantities, revenue, costs (in English, French, German, Spanish). */
-const SUMMABLE = /(^|_)(sales|amount|amt|qty|quantity|units|revenue|turnover|total|cost|costs|spend|profit|volume|montant|ca|quantite|betrag|menge|umsatz|importe|cantidad|ventas)($|_)/;
-/** The close of a quote, in the order preferred: Yahoo Finance's `Close` then `Adj Close`, Nasdaq's `Close/Last`, Investing.com's `Price`. */
-const CLOSE = ['close', 'adj_close', 'adjusted_close', 'close_last', 'price'];
 /** Of more distinct days than this, a date is counted per month: a day's count would be a comb. */
 const MAX_DAYS = 100;
 
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const label = (c: InferredColumn) => yamlText(c.header.trim() || c.name);
 const kpiId = (id: string) => id.slice(0, 60).replace(/_+$/, '');
-/** Values other than a spelling of missing (`.` in FRED's column of numbers). */
-const valuesOf = (c: InferredColumn) => c.distinct - (c.nullValues?.length ?? 0);
 const isDate = (c: InferredColumn) => c.type === 'date' || c.type === 'timestamp';
 
 export function starterKpi(shapes: Shape[]): Starter {
-  const tiers: ((s: Shape) => Starter | undefined)[] = [panel, moneyPerMonth, textGroup, series, rowsPerPeriod, booleanGroup, labelled, manyValues];
+  const tiers: ((s: Shape) => Starter | undefined)[] = [panel, moneyPerMonth, periodColumns, textGroup, series, rowsPerPeriod, booleanGroup, labelled, manyValues];
   for (const tier of tiers) {
     for (const s of shapes) {
       const kpi = tier(s);
@@ -63,41 +57,19 @@ export function starterKpi(shapes: Shape[]): Starter {
   };
 }
 
-/**
- * The measure to draw: a number that is no key, id, code, coordinate or period, of two values at least.
- * Of several, a quote's close (CLOSE) beside its open, else those of nearly as many values as the most (a figure that
- * varies, not a 0/1 flag; a year nearly as full as the fullest), then the latest year's where they are named after years, else the first.
- */
-export function measureOf(csv: InferredCsv): InferredColumn | undefined {
-  const numbers = measures(csv);
-  // A quote's close over its open, the first of its figures (Yahoo Finance's `Date,Open,High,Low,Close,Adj Close,Volume`).
-  const close = csv.columns.some((c) => c.name === 'open') ? CLOSE.map((name) => numbers.find((c) => c.name === name)).find(Boolean) : undefined;
-  if (close) return close;
-  const most = Math.max(0, ...numbers.map(valuesOf));
-  const year = (c: InferredColumn) => Number(YEAR_NAME.exec(c.name)?.[1] ?? 0);
-  return numbers.filter((c) => valuesOf(c) >= most * 0.9).reduce<InferredColumn | undefined>((best, c) => (!best || year(c) > year(best) ? c : best), undefined);
-}
-
-/** Numbers that are no key, id, code, coordinate or period, of two values at least. */
-function measures(csv: InferredCsv): InferredColumn[] {
-  const key = [...keyOf(csv), ...(csv.pairKey ?? [])];
-  return csv.columns.filter((c) => (c.type === 'integer' || c.type === 'number' || c.type === 'decimal') && !key.includes(c.name) && !ID_LIKE.test(c.name) && !NOT_MEASURE.test(c.name) && !isRowNumber(c) && valuesOf(c) >= 2);
-}
-
-/** A decimal read as a double: a KPI's number, whatever its scale. */
-const measureSql = (c: InferredColumn) => (c.type === 'decimal' ? `${q(c.name)}::DOUBLE AS ${q(c.name)}` : q(c.name));
-
-/** Rows per value, the 20 most frequent: a text column's, or a boolean's as text. */
+/** Rows per value, the 20 most frequent: a text column's, or a boolean's as text. The rows without one left out: a bar of nulls tells nothing of the values. */
 function groupKpi(s: Shape, col: InferredColumn, expr: string, which = 'the 20 most frequent'): Starter {
+  const without = col.complete ? '' : ` (rows where ${col.name} is empty left out)`;
   return {
     id: kpiId(`${s.name}_by_${col.name}`),
     yaml: [
       `title: ${yamlText(`${s.name} by ${col.header.trim() || col.name}`)}`,
-      `description: ${yamlText(`Rows of ${s.name} per ${col.name}, ${which}. ${NOTE}`)}`,
+      `description: ${yamlText(`Rows of ${s.name} per ${col.name}, ${which}${without}. ${NOTE}`)}`,
       'sql: |',
       `  SELECT ${expr}, count(*) AS row_count`,
       // Quoted: a dataset may be called order or group.
       `  FROM ${q(s.name)}`,
+      ...(col.complete ? [] : [`  WHERE ${q(col.name)} IS NOT NULL`]),
       '  GROUP BY ALL',
       `  ORDER BY row_count DESC, ${q(col.name)}`,
       '  LIMIT 20',
@@ -111,13 +83,20 @@ function groupKpi(s: Shape, col: InferredColumn, expr: string, which = 'the 20 m
   };
 }
 
-/** Text columns of two values or more that may label bars: not pandas' row numbers, nor personal data (a buyer's `First Name`). */
-const labels = (csv: InferredCsv) => csv.columns.filter((c) => c.type === 'text' && c.distinct >= 2 && !isRowNumber(c) && !personalOf(c, csv));
+/**
+ * Text columns of two values or more that may label bars: not pandas' row numbers, nor personal data (a buyer's `First Name`),
+ * nor a column most rows leave empty (Letterboxd's `Tags`, La Poste's `Ligne_5`), nor one of a value in nearly every row.
+ */
+const labels = (csv: InferredCsv) => csv.columns.filter((c) => c.type === 'text' && c.distinct >= 2 && !isRowNumber(c) && !personalOf(c, csv) && filledMostly(c, csv) && !oneValue(c));
+/** Filled in half the rows at least (known of inferred files; else taken as filled). */
+const filledMostly = (c: InferredColumn, csv: InferredCsv) => c.complete || (c.filled ?? csv.rows) * 2 >= csv.rows;
+/** A value in more than 95 rows of 100 it fills: its bar would be the only one. */
+const oneValue = (c: InferredColumn) => c.top !== undefined && c.filled !== undefined && c.top.rows > c.filled * 0.95;
 
 /**
  * A text column whose values repeat, in a few groups; of several, one of 50 values or fewer (a sex, a
- * class) over a name that repeats now and then, and one that every row fills over one mostly empty
- * (JHU's `Country/Region`, not its `Province/State`, whose largest bar would be the rows without one).
+ * class) over a name that repeats now and then, and one that every row fills over one some rows leave
+ * empty (JHU's `Country/Region` over its `Province/State`; one most rows leave empty is none: labels).
  */
 function textGroup(s: Shape): Starter | undefined {
   if (isSeries(s)) return undefined;
@@ -183,7 +162,7 @@ function series(s: Shape): Starter | undefined {
     const sql = [`SELECT ${d}, ${measureSql(measure)}`, from, `WHERE ${m} IS NOT NULL`, 'ORDER BY 1'];
     return lineKpi(`${prefix}by_${date.name}`, `${s.name}: ${what} per ${date.header.trim() || date.name}`, `${measure.name} per ${date.name}, from ${s.name}.`, sql, x, [{ name: measure.name, type: 'number', label: label(measure) }]);
   }
-  const sql = [`SELECT CAST(${d} AS DATE) AS ${d}, avg(${m}) AS ${m}`, from, `WHERE ${m} IS NOT NULL`, 'GROUP BY 1', 'ORDER BY 1'];
+  const sql = [`SELECT CAST(${d} AS DATE) AS ${d}, ${meanSql(measure)} AS ${m}`, from, `WHERE ${m} IS NOT NULL`, 'GROUP BY 1', 'ORDER BY 1'];
   return lineKpi(`${prefix}per_day`, `${s.name}: ${what} per day (mean)`, `The mean of ${measure.name} per day of ${date.name}, from ${s.name}.`, sql, x, [{ name: measure.name, type: 'number', label: yamlText(`${what} (mean per day)`) }]);
 }
 
@@ -204,25 +183,12 @@ function moneyPerMonth(s: Shape): Starter | undefined {
   return date && money && !isSeries(s) ? periodLine(s, date, money, false) : undefined;
 }
 
-/** Of amounts, what their sum per period is read for, a total first: not a part of it (a fee, a tax, a discount), nor a price or a balance, which add up to nothing. */
-const AMOUNT_PART = /(^|_)(discount|discounts|shipping|postage|tax|taxes|vat|fee|fees|tip|tips|gratuity|refund|refunds|refunded)($|_)/;
-const AMOUNT_WHOLE = /(^|_)(total|amount|amt|gross|revenue|montant|betrag|importe|umsatz)($|_)/;
-const NOT_SUMMED = /(^|_)(price|prices|prix|preis|prezzo|balance|saldo)($|_)/;
-
-/** The amount named as money to sum: of those of half as many values as the most varied (not a refund's few), a total before a net, a net before a fee. */
-function amountOf(csv: InferredCsv): InferredColumn | undefined {
-  const amounts = measures(csv).filter((c) => amountNamed(c.name) && !NOT_SUMMED.test(c.name));
-  const most = Math.max(0, ...amounts.map(valuesOf));
-  const rank = (c: InferredColumn) => (AMOUNT_PART.test(c.name) ? 2 : AMOUNT_WHOLE.test(c.name) ? 0 : 1);
-  return amounts.filter((c) => valuesOf(c) * 2 >= most).sort((a, b) => rank(a) - rank(b))[0];
-}
-
 /** Rows, or the sum of `total`, per day of `date` (`perDay`) or per month. */
 function periodLine(s: Shape, date: InferredColumn, total: InferredColumn | undefined, perDay: boolean): Starter {
   const d = q(date.name);
   const where = [`FROM ${q(s.name)}`, `WHERE ${d} IS NOT NULL`, 'GROUP BY ALL', 'ORDER BY 1'];
   const y = total ? { name: total.name, type: 'number', label: label(total) } : { name: 'row_count', type: 'integer', label: 'Rows' };
-  const figure = total ? `sum(${q(total.name)})::DOUBLE AS ${q(total.name)}` : 'count(*) AS row_count';
+  const figure = total ? `${sumSql(total)} AS ${q(total.name)}` : 'count(*) AS row_count';
   const [what, of, prefix] = total ? [total.header.trim() || total.name, `The sum of ${total.name} of ${s.name}`, `${s.name}_${total.name}`] : ['rows', `Rows of ${s.name}`, s.name];
   if (perDay) {
     return lineKpi(`${prefix}_per_${date.name}`, `${s.name}: ${what} per ${date.header.trim() || date.name}`, `${of} per ${date.name}.`, [`SELECT ${d}, ${figure}`, ...where], { name: date.name, label: label(date) }, [y]);
@@ -231,25 +197,26 @@ function periodLine(s: Shape, date: InferredColumn, total: InferredColumn | unde
   return lineKpi(`${prefix}_per_month`, `${s.name}: ${what} per month`, `${of} per month of ${date.name} (its first day).`, [`SELECT date_trunc('month', ${d})::DATE AS month, ${figure}`, ...where], { name: 'month', label: 'Month' }, [y]);
 }
 
-/** The measure, when it is named as an amount that adds up (sales, a quantity, revenue), not a reading (a temperature, a duration). */
-function summable(csv: InferredCsv): InferredColumn | undefined {
-  const measure = measureOf(csv);
-  return measure && SUMMABLE.test(measure.name) ? measure : undefined;
+/** A wide file (JHU's, Zillow's): of several columns named as periods (period-headers.ts), the latest as the measure per label. */
+function periodColumns(s: Shape): Starter | undefined {
+  const periods = headerPeriods(s.csv.columns);
+  const measure = measureOf(s.csv);
+  return measure && periods.has(measure.name) && periods.size >= 3 ? labelled(s) : undefined;
 }
 
 /** A measure per label unique in the rows (a country's name): the 20 largest. A label that repeats sums its rows. */
 function labelled(s: Shape): Starter | undefined {
   const measure = measureOf(s.csv);
   const texts = labels(s.csv);
-  // A name rather than a code where both are unique (the World Bank's `Country Name`, not its `Country Code`).
-  const col = texts.find((c) => c.unique && !ID_LIKE.test(c.name)) ?? texts.find((c) => c.unique) ?? texts[0];
+  // A name rather than a code where both are unique (the World Bank's `Country Name`, not its `Country Code`); else one every row fills (JHU's `Country/Region`, not its `Province/State`).
+  const col = texts.find((c) => c.unique && !ID_LIKE.test(c.name)) ?? texts.find((c) => c.unique) ?? texts.find((c) => c.complete) ?? texts[0];
   if (!measure || !col) return undefined;
   const [l, m] = [q(col.name), q(measure.name)];
   const what = measure.header.trim() || measure.name;
   const sql = col.unique
     ? [`SELECT ${l}, ${measureSql(measure)}`, `FROM ${q(s.name)}`, `WHERE ${m} IS NOT NULL`, 'ORDER BY 2 DESC, 1', 'LIMIT 20']
-    : [`SELECT ${l}, sum(${m})::DOUBLE AS ${m}`, `FROM ${q(s.name)}`, `WHERE ${m} IS NOT NULL`, 'GROUP BY ALL', 'ORDER BY 2 DESC, 1', 'LIMIT 20'];
-  const description = `${col.unique ? '' : 'The sum of '}${measure.name} per ${col.name} of ${s.name}, the 20 largest.`;
+    : [`SELECT ${l}, ${sumSql(measure)} AS ${m}`, `FROM ${q(s.name)}`, `WHERE ${m} IS NOT NULL${col.complete ? '' : ` AND ${l} IS NOT NULL`}`, 'GROUP BY ALL', 'ORDER BY 2 DESC, 1', 'LIMIT 20'];
+  const description = `${col.unique ? '' : 'The sum of '}${measure.name} per ${col.name} of ${s.name}, the 20 largest${col.complete ? '' : ` (rows where ${col.name} is empty left out)`}.`;
   return measureBars(s, col, measure, sql, { id: `${s.name}_${measure.name}_by_${col.name}`, title: `${s.name}: ${what} by ${col.header.trim() || col.name}`, description });
 }
 
