@@ -21,7 +21,12 @@ const COUNTS = ['int', 'num', 'numc', 'nump', 'dc', 'dd', 'dtt', 'dt', 'ctt', 'c
  * `integer` (silver reads magnitudes in a number column only). `value(i)`: column i's value as read for its type.
  */
 export async function magnitudeColumns(aggregate: Aggregate, candidates: number[], names: readonly string[], value: (i: number) => string, source: Rows, row: Record<string, unknown>): Promise<Set<number>> {
-  const columns = candidates.filter((i) => !ID_LIKE.test(names[i]!) && !CODE_NAME.test(names[i]!));
+  const named = candidates.filter((i) => !ID_LIKE.test(names[i]!) && !CODE_NAME.test(names[i]!));
+  // A count of values ending in a magnitude first, one cheap expression a column: the dozen tests below only for the columns
+  // that have one (a survey's hundreds of text columns would otherwise take a statement per few dozen columns).
+  const written = named.length ? await aggregate(named.map((i) => `${countRows(magnitudeWritten(value(i)))} AS ${id(`mag_${i}`)}`), source) : {};
+  const columns = named.filter((i) => Number(written[`mag_${i}`]) > 0);
+  if (!columns.length) return new Set();
   // The value without its magnitude, as silver takes it off (`value` is trimmed).
   const bare = (v: string) => `CASE WHEN ${magnitudeWritten(v)} THEN substr(${v}, 1, length(${v}) - 1) ELSE ${v} END`;
   const suffix = (v: string) => `CASE WHEN ${magnitudeWritten(v)} THEN upper(right(${v}, 1)) END`;
