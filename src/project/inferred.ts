@@ -27,6 +27,8 @@ export interface InferredColumn {
   excelText?: true;
   /** The currency or percent sign written around its numbers (`$1,234.50`, `98%`), taken off to read them. */
   unit?: string;
+  /** Flags a statistics office wrote after some of its figures (`E`, `r`, `[p]`: the first and last found), which the column reads without (`flags: true`). */
+  flags?: string[];
   /** A text column whose values all but a few read as this type (the few: errors, or values of their own?). */
   /** `code`: the one value without digits the others are (`F`), which may mark a missing figure. */
   nearly?: { type: ColumnType; failing: number; code?: string };

@@ -7,6 +7,7 @@ import { epochSaid, INFERRED_YEARS, isEpochFormat } from '../pipeline/epoch.js';
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found (its starter KPI: starter-kpi.ts). */
 
 import { dateNamed, ID_LIKE } from './infer-spellings.js';
+import { FLAGGING_MARKS } from '../pipeline/number-flags.js';
 import { datedLabel, keyNamed, ownIdRank, positionNamed, sharedCode } from './key-names.js';
 import { personalOf } from './personal-names.js';
 
@@ -202,6 +203,8 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   if (c.format) fields.push(`format: ${isEpochFormat(c.format) ? c.format : JSON.stringify(c.format)}`);
   if (c.unit) fields.push(`unit: ${JSON.stringify(c.unit)}`);
   if (c.excelText) fields.push('excel_text: true');
+  // Seen, or beside the marks of an office that flags figures: its next release's revised `"20,799.0 r"` reads.
+  if (c.flags || (['integer', 'number', 'decimal'].includes(c.type) && c.nullValues?.some((v) => FLAGGING_MARKS.includes(v)))) fields.push('flags: true');
   if (c.type === 'decimal' && c.scale !== undefined) fields.push(`scale: ${c.scale}`);
   if (personal) fields.push('personal: true');
   // A column's own spellings replace the dataset's: those too.
@@ -225,7 +228,9 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const nines = c.nines ? `${c.nines.value} in ${c.nines.rows} rows, far from every other value: read as missing (null_values); if it is a value, take it out` : '';
   const below = c.type === 'text' ? undefined : c.nullValues?.find((v) => v.startsWith('<'));
   const trace = [c.type !== 'text' && c.nullValues?.includes('T') ? `"T" (NOAA's trace: too little to measure) read as missing` : '', below ? `${JSON.stringify(below)} (a figure below ${below.slice(1)}, not published) read as missing` : ''].filter(Boolean).join('; ');
+  // A figure's flag (StatCan's `490.3E`, a revised `"20,799.0 r"`): said, since the figure is read without it.
+  const flagged = c.flags ? `some figures written with a flag after them (${c.flags.join(', ')}: a quality grade, revised, provisional...): read without it` : '';
   const masked = personal ? `personal data (${personal}): masked for readers and the public` : '';
-  const note = [header, masked, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, epoch, formula, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
+  const note = [header, masked, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, epoch, formula, flagged, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }

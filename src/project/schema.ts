@@ -64,6 +64,7 @@ const ColumnObject = z.strictObject({
   header: nonEmpty.optional(),
   also: z.array(nonEmpty, { error: 'a list of the other headers the column has in the files, e.g. ["Created date (UTC)"]' }).min(1).optional(),
   excel_text: z.boolean({ error: 'true (values written as Excel formulas of text, ="0316769487" and ="", read as the text inside the quotes) or false' }).optional(),
+  flags: z.boolean({ error: 'true (a flag statistics offices write after a figure, "20,799.0 r", "490.3E", "12.3 p", "385,614 [p]", read without it) or false' }).optional(),
   unit: z.string().trim().min(1, 'a unit is the text written around the numbers, such as "$", "€" or "%"').regex(/^[^0-9]+$/, 'a unit has no digits: the text written around the numbers, such as "$", "€" or "%"').optional(),
 });
 /** `price: number` is short for `price: { type: number }`. */
