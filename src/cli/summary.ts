@@ -3,7 +3,7 @@ import { SOURCE_EXTENSIONS_SAID } from '../lake/keys.js';
 import type { RecordOutcome, RunRecord as RunSummary } from '../flows/record.js';
 import type { VacuumDetails } from '../maintenance/task.js';
 import type { QualityCheck } from '../pipeline/cleaning.js';
-import { thousandsCommasHint, thousandsSpacesHint } from '../pipeline/option-hints.js';
+import { flaggedFiguresHint, thousandsCommasHint, thousandsSpacesHint } from '../pipeline/option-hints.js';
 import type { SilverDatasetStats } from '../pipeline/silver/index.js';
 import type { Project } from '../project/types.js';
 import { humanBytes, humanCount, rate } from './format.js';
@@ -86,6 +86,7 @@ export function renderSummary(summary: RunSummary, project?: Project, saved?: Re
     }
     if (stats.thousandsCommas) lines.push(`${stats.dataset}: ${thousandsCommasHint(stats.thousandsCommas, stats.dataset)}`);
     if (stats.thousandsSpaces) lines.push(`${stats.dataset}: ${thousandsSpacesHint(stats.thousandsSpaces, stats.dataset)}`);
+    if (stats.flaggedFigures) lines.push(`${stats.dataset}: ${flaggedFiguresHint(stats.flaggedFigures, stats.dataset)}`);
   }
   const quality = silver?.details['quality'] as QualityCheck[] | undefined;
   if (quality) {

@@ -546,6 +546,39 @@ describe('silver cleaning rules', () => {
     ]);
   });
 
+  test("flags: a figure with a statistics office's flag after it (StatCan's \"20,799.0 r\" and 490.3E, Eurostat's 12.3 p, the ONS's [p]) reads as the figure; without flags it is quarantined", async () => {
+    const spec = keyedById('lfs', [], {
+      id: { type: 'integer', required: true, personal: false },
+      employment: { type: 'number', required: false, personal: false, flags: true, nullValues: ['..', 'x', 'F'] },
+      persons: { type: 'integer', required: false, personal: false, flags: true },
+      rate: { type: 'decimal', scale: 1, required: false, personal: false, flags: true, unit: '%' },
+    });
+    const lines = ['1,"20,799.0 r",123 r,5.9%E', '2,490.3E,"1,234 p",6.1 %', '3,12.3p,12,(1.5%) r', '4,12.3 bep,7 [p],7%', '5,1e3,8,8%', '6,F,x,9%', '7,..,9,', '8,12 kg,10,1%', '9,12.3 q,11,2%', '10,r,12,3%'];
+    const { rows, quarantine } = await clean({ ...spec, decimalSeparator: '.' }, 'id,employment,persons,rate\n' + lines.map((l) => `${l}\n`).join(''));
+    assert.deepEqual(rows.map((r) => [r['id'], r['employment'], r['persons'], r['rate'] === null ? null : Number(r['rate'])]), [
+      [1, 20799, 123, 5.9],
+      [2, 490.3, 1234, 6.1],
+      [3, 12.3, 12, -1.5],
+      [4, 12.3, 7, 7],
+      [5, 1000, 8, 8],
+      [7, null, 9, null],
+    ]);
+    // `F` is a figure withheld, not a flag: x in the column of persons declares no such spelling. A unit, another letter or a flag alone: no figures.
+    assert.deepEqual(quarantine.map((q) => [q['_record'], q['_reason']]), [
+      [6, 'invalid_integer:persons'],
+      [8, 'invalid_number:employment'],
+      [9, 'invalid_number:employment'],
+      [10, 'invalid_number:employment'],
+    ]);
+    const { flags: _flags, ...plain } = spec.columns['employment']!;
+    // Declared without flags, as init wrote a column of StatCan's marks before: quarantined, the detail naming the option.
+    const without = await clean(keyedById('lfs', [], { id: spec.columns['id']!, employment: plain }), 'id,employment\n1,"20,700.1"\n2,"20,799.0 r"\n3,490.3E\n');
+    assert.deepEqual(without.quarantine.map((q) => q['_detail']), [
+      'employment "20,799.0 r" is not a valid number (a flag after the figure, as statistics offices mark a revised or estimated one: declare flags: true on the column to read it)',
+      'employment "490.3E" is not a valid number (a flag after the figure, as statistics offices mark a revised or estimated one: declare flags: true on the column to read it)',
+    ]);
+  });
+
   test('negatives written as accounting and ERP exports write them, in parentheses or with a trailing minus (SAP, DATEV), read as negatives; text in parentheses and phone numbers do not', async () => {
     const spec = keyedById('ledger', [], {
       id: { type: 'integer', required: true, personal: false },

@@ -40,6 +40,19 @@ describe('header names and their match with a definition', () => {
     assert.deepEqual(matchHeader(header, declaring(['area_code', 'c_2021_note_2', 'c_2022', 'c_2023_provisional_note_3', 'rate_x'])).names, ['area_code', 'c_2021_note_2', 'c_2022', 'c_2023_provisional_note_3', 'rate_x']);
   });
 
+  test("a footnote's reference after a header (StatCan's `Employment (x 1,000) 4`, `(note 3)`, a superscript) is no part of the name; a unit's power and a year are", () => {
+    const header = parseHeader('Geography,"Employment (x 1,000) 4","Unemployment rate (percent) 5 6",2022 (note 2),Population¹,Area m²,Accel m/s²,Population (thousands) 2021,Week 1');
+    const names = columnNames(header);
+    assert.deepEqual(names, ['geography', 'employment_x_1_000', 'unemployment_rate_percent', 'c_2022', 'population', 'area_m2', 'accel_m_s2', 'population_thousands_2021', 'week_1']);
+    // The next release numbers its footnotes otherwise, or drops them: the same columns.
+    assert.deepEqual(matchHeader(parseHeader('Geography,"Employment (x 1,000) 7","Unemployment rate (percent)",2022,Population²,Area m²,Accel m/s²,Population (thousands) 2021,Week 1'), declaring(names)).names, names);
+    // A definition init wrote before, with the reference in its names, still loads the file that has them.
+    const before = ['geography', 'employment_x_1_000_4', 'unemployment_rate_percent_5_6', 'c_2022_note_2', 'population1', 'area_m2', 'accel_m_s2', 'population_thousands_2021', 'week_1'];
+    assert.deepEqual(matchHeader(header, declaring(before)).names, before);
+    // Two fields one name but for their references keep them, as notes are kept.
+    assert.deepEqual(columnNames(parseHeader('Sales (k) 1,Sales (k) 2')), ['sales_k_1', 'sales_k_2']);
+  });
+
   test('headers told apart by a currency or percent sign get names of their own, so a later file ordering them otherwise keeps each value in its column', () => {
     const names = columnNames(parseHeader('store,Sales ($),Sales (€),Change,Change %,Price £,Prix ¥,Rate ‰'));
     assert.deepEqual(names, ['store', 'sales_dollar', 'sales_eur', 'change', 'change_pct', 'price_gbp', 'prix_yen', 'rate_permille']);

@@ -81,10 +81,17 @@ export function columnName(header: string, index: number): string {
 
 /**
  * A header field without the notes statistics offices append to it (`2021 [note 2]`, `2023 [provisional]`,
- * gov.uk's style): the next release drops or changes them, and the column must keep its name.
+ * gov.uk's style; `(note 3)`), and without a footnote's number after a closing parenthesis (Statistics Canada's
+ * `Employment (x 1,000) 4`, `Rate (percent) 5 6`) or in superscript (`Population¹`, not a unit's `m²` nor `m/s²`):
+ * the next release drops or changes them, and the column must keep its name.
  */
 function withoutNotes(header: string): string {
-  return header.replace(/\s*\[(notes?\s[^\]]*|provisional|revised|final|estimated?|p|r|e)\]/gi, '').trim() || header;
+  const noted = header.replace(/\s*\[(notes?\s[^\]]*|provisional|revised|final|estimated?|p|r|e)\]/gi, '').replace(/\s*\(notes?\s[^)]*\)/gi, '');
+  const footnoted = noted.replace(/\)(\s+[0-9]{1,2})+\s*$/, ')');
+  const superscript = /(\)|(?<![/\p{L}])\p{L}{3,})\s*[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+([,\s]*[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+)*\s*$/u.exec(footnoted);
+  // A unit's power keeps its digit (`Area sqm²`, `Surface in metres²`).
+  const power = superscript && /(m|ft|in|yd|mi|metres?|meters?|feet|foot|inch(es)?)$/i.test(superscript[1]!);
+  return (superscript && !power ? footnoted.slice(0, superscript.index + superscript[1]!.length) : footnoted).trim() || header;
 }
 
 function nameOf(header: string, index: number, fold: (text: string) => string, keepNotes = false): string {

@@ -1,6 +1,7 @@
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, DecimalSeparator, Severity } from '../project/types.js';
 import { floatWrittenInteger, numberExpr, numberHints, readAsNegative, spaceGrouped, unicodeSpaced, unicodeTrimmed, withMagnitude, withoutUnit } from './number-reading.js';
+import { FLAGGING_MARKS, flaggedNumber, hasFlag } from './number-flags.js';
 import { dateText, isMissingSpelling, oneOf, trimCouldChange, trimmed } from './trimmed-text.js';
 import { epochInstant, epochOf, epochSaid, outOfSpan } from './epoch.js';
 import { endsWithOffset, utcInstant, zonedInstant } from './utc-offset.js';
@@ -48,6 +49,12 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
     // The magnitude taken off first: the number before it is read as any of the column (its unit too: `$1.2B`).
     const { magnitudes: _, ...plain } = spec;
     return withMagnitude(r, (k) => typedExpr(k, plain, k, decimalSeparator), typedExpr(r, plain, trimmedText, decimalSeparator));
+  }
+  if (spec.flags) {
+    // Read as written first; where that fails, a flag after the figure (`"20,799.0 r"`) taken off and the number read
+    // as any (its unit too), bound once by a lambda. The pattern is matched on those values only, not on every figure.
+    const { flags: _flags, ...plain } = spec;
+    return `coalesce(${typedExpr(r, plain, trimmedText, decimalSeparator)}, CASE WHEN ${hasFlag(r)} THEN list_transform([${flaggedNumber(r)}], lambda _f: ${typedExpr('_f', plain, '_f', decimalSeparator)})[1] END)`;
   }
   if (spec.unit !== undefined) {
     // Read as written first: the unit is taken off only where that fails, once per value (bound by a
@@ -234,6 +241,8 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
       const idHint = col.type === 'integer' ? ` WHEN regexp_full_match(trim(${raw(name)}), '[A-Za-z]{1,4}[-_]?[0-9]+') THEN ${str(` (letters before its digits: if ${name} is an identifier, declare it type: text in datasets/${spec.name}.yml)`)}` : '';
       // Thousands grouped by spaces, no-break ones as INSEE and French Excel write them (`652\u00a0432`): read once the dataset declares decimal commas.
       const spaceHint = numeric && spec.decimalSeparator === undefined ? ` WHEN ${spaceGrouped(raw(name), col.type !== 'integer')} THEN ' (its ' || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN 'non-breaking ' ELSE '' END || ${str('spaces group thousands: if no number of the dataset has a decimal point, declare decimal_separator: "," in the dataset to read it)')}` : '';
+      // A flag after a figure (`"20,799.0 r"`) in a column of an office's marks declared without flags (a definition written before init declared them).
+      const flagHint = numeric && !col.flags && col.nullValues?.some((v) => FLAGGING_MARKS.includes(v)) ? ` WHEN ${hasFlag(raw(name))} THEN ${str(' (a flag after the figure, as statistics offices mark a revised or estimated one: declare flags: true on the column to read it)')}` : '';
       // An integer not read as an instant is out of the years read: milliseconds declared as seconds?
       const epochHint = epoch ? ` WHEN ${integerExpr(raw(name), undefined, false)} IS NOT NULL THEN ${str(outOfSpan(epoch))}` : '';
       // A year of two digits where the format says %Y (which reads four): the formats that read both, named.
@@ -246,7 +255,7 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
         code: `${typeRule}:${name}`,
         fails: `NOT ${missingCol(name)} AND ${id(name)} IS NULL`,
         // A non-breaking space is invisible in the value shown: said in words.
-        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE${spaceHint} WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${scaleHint}${idHint}${unitHint}${epochHint}${yearHint} ELSE '' END`,
+        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE${spaceHint} WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${flagHint}${scaleHint}${idHint}${unitHint}${epochHint}${yearHint} ELSE '' END`,
       });
     }
   }

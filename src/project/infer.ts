@@ -26,6 +26,7 @@ import { markedNumbers, nameCodes, nearlyTyped, tracedType } from './infer-nearl
 import { asRead, BOOLEANS, CODE_NAME, DATE_FORMATS, dateNamed, ID_LIKE, idNamed, NULL_TOKENS, oneDateOrder, PERIOD_TEXT, STATISTICS_MARKS, TIME_NAME, TIMESTAMP_FORMATS } from './infer-spellings.js';
 import { decimalSeparatorOf, failing, numberTests, unitColumns, wideNumbers } from './infer-numbers.js';
 import { magnitudeColumns } from './infer-magnitudes.js';
+import { flagColumns } from './infer-flags.js';
 import { typedExpr } from '../pipeline/row-rules.js';
 import { offsetTimestamp, strptimeZoned } from '../pipeline/utc-offset.js';
 import { EPOCH_FORMATS, epochTests } from '../pipeline/epoch.js';
@@ -136,14 +137,13 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
   });
   const oneLetter = await oneLetterAnswers(engine, headers.length, row, value, source);
   const firstRows = (columns: readonly number[]) => `(SELECT * FROM ${source(columns)} LIMIT ${FORMAT_SAMPLE_ROWS})`;
-  const typeless = (readings: string[]) =>
-    headers.flatMap((_, i) => {
-      const ok = (k: string) => Number(row[`values_${i}`]) > 0 && Number(row[`${k}_${i}`]) === 0;
-      return readings.some(ok) || Number(row[`values_${i}`]) === 0 ? [] : [i];
-    });
-  // Amounts with a currency or percent sign: numbers of that unit (`unit: "$"`); then numbers with a magnitude after them (`52.34K`: `magnitudes: true`).
-  const units = await unitColumns((selects, from) => aggregate(engine, selects, from, onProgress), typeless(['int', 'num', 'numc', 'nump', 'bool', 'date', 'ts']), value, (i) => id(`c${i}`), source, firstRows, row);
-  const magnitudes = await magnitudeColumns((selects, from) => aggregate(engine, selects, from, onProgress), typeless(['int', 'num', 'numc', 'nump', 'bool', 'date', 'ts']), names, value, source, row);
+  // The columns of values that none of `readings` reads all of.
+  const typeless = (readings: string[]) => headers.flatMap((_, i) => (Number(row[`values_${i}`]) === 0 || readings.some((k) => Number(row[`${k}_${i}`]) === 0) ? [] : [i]));
+  const numberless = () => typeless(['int', 'num', 'numc', 'nump', 'bool', 'date', 'ts']);
+  // Amounts with a sign (`unit: "$"`), then with a magnitude (`52.34K`: `magnitudes: true`), then flagged by a statistics office (`490.3E`: `flags: true`).
+  const units = await unitColumns((selects, from) => aggregate(engine, selects, from, onProgress), numberless(), value, (i) => id(`c${i}`), source, firstRows, row);
+  const magnitudes = await magnitudeColumns((selects, from) => aggregate(engine, selects, from, onProgress), numberless(), names, value, source, row);
+  const flags = await flagColumns((selects, from) => aggregate(engine, selects, from, onProgress), numberless(), names, value, source, row);
   // The dozens of date and timestamp formats are tried only on the columns that have no type yet: first on the
   // file's first rows, then on every row for the formats that read all of those. Trying them all on
   // every value of every column took minutes on a file of millions of rows.
@@ -270,7 +270,7 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
       ...(dottedId ? { dottedId } : {}),
       ...(type === 'text' && ok('period') ? { period: true as const } : {}),
       ...(nearly ? { nearly } : {}),
-      ...(units.has(i) && type !== 'text' ? { unit: units.get(i)! } : {}), ...(magnitudes.has(i) && type === 'number' ? { magnitudes: true as const } : {}),
+      ...(units.has(i) && type !== 'text' ? { unit: units.get(i)! } : {}), ...(magnitudes.has(i) && type === 'number' ? { magnitudes: true as const } : {}), ...(flags.has(i) && type !== 'text' ? { flags: flags.get(i)! } : {}),
       ...(formulas.has(i) ? { excelText: true as const } : {}),
       ...(columnNulls.length ? { nullValues: columnNulls } : {}),
       complete,

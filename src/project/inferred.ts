@@ -29,6 +29,8 @@ export interface InferredColumn {
   unit?: string;
   /** Numbers written with a magnitude after them (`52.34K`, `1.23M`: Investing.com's volumes), read as thousands, millions...: declared `magnitudes: true`. */
   magnitudes?: true;
+  /** Flags a statistics office wrote after some of its figures (`E`, `r`, `[p]`: the first and last found), which the column reads without (`flags: true`). */
+  flags?: string[];
   /** A text column whose values all but a few read as this type (the few: errors, or values of their own?). */
   /** `code`: the one value without digits the others are (`F`), which may mark a missing figure. */
   nearly?: { type: ColumnType; failing: number; code?: string };

@@ -7,6 +7,7 @@ import { epochSaid, INFERRED_YEARS, isEpochFormat } from '../pipeline/epoch.js';
 /** The definitions `init --from-csv` writes: a dataset's YAML from what infer.ts found (its starter KPI: starter-kpi.ts). */
 
 import { dateNamed, ID_LIKE, PERIOD_LIKE } from './infer-spellings.js';
+import { FLAGGING_MARKS } from '../pipeline/number-flags.js';
 import { datedLabel, keyNamed, ownIdRank, positionNamed, sharedCode } from './key-names.js';
 import { personalOf } from './personal-names.js';
 import { headerPeriods } from './period-headers.js';
@@ -212,6 +213,8 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   if (c.unit) fields.push(`unit: ${JSON.stringify(c.unit)}`);
   if (c.magnitudes) fields.push('magnitudes: true');
   if (c.excelText) fields.push('excel_text: true');
+  // Seen, or beside the marks of an office that flags figures: its next release's revised `"20,799.0 r"` reads.
+  if (c.flags || (['integer', 'number', 'decimal'].includes(c.type) && c.nullValues?.some((v) => FLAGGING_MARKS.includes(v)))) fields.push('flags: true');
   if (c.type === 'decimal' && c.scale !== undefined) fields.push(`scale: ${c.scale}`);
   if (personal) fields.push('personal: true');
   // A column's own spellings replace the dataset's: those too.
@@ -236,7 +239,9 @@ function columnYaml(c: InferredColumn, isKey: boolean, datasetNulls: string[], r
   const below = c.type === 'text' ? undefined : c.nullValues?.find((v) => v.startsWith('<'));
   const trace = [c.type !== 'text' && c.nullValues?.includes('T') ? `"T" (NOAA's trace: too little to measure) read as missing` : '', below ? `${JSON.stringify(below)} (a figure below ${below.slice(1)}, not published) read as missing` : ''].filter(Boolean).join('; ');
   const magnitudes = c.magnitudes ? 'numbers with a magnitude after them: 52.34K read as 52340, M millions, B billions, T trillions' : '';
+  // A figure's flag (StatCan's `490.3E`, a revised `"20,799.0 r"`): said, since the figure is read without it.
+  const flagged = c.flags ? `some figures written with a flag after them (${c.flags.join(', ')}: a quality grade, revised, provisional...): read without it` : '';
   const masked = personal ? `personal data (${personal}): masked for readers and the public` : '';
-  const note = [header, masked, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, epoch, magnitudes, formula, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
+  const note = [header, masked, c.ambiguousWith ? `also reads as ${c.ambiguousWith}: check` : '', century, epoch, magnitudes, formula, flagged, code, empty, nearly, nines, trace, precise].filter(Boolean).join('; ');
   return `${c.name}: { ${fields.join(', ')} }${note ? `   # ${note}` : ''}`;
 }

@@ -33,13 +33,14 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
   if (totalRow) needColumn(typeof d.total_row === 'string' ? ['total_row'] : ['total_row', 'column'], totalRow.column, 'a total is told by the label it has in a declared column');
   const columns: Record<string, ColumnSpec> = {};
   for (const [c, raw] of Object.entries(d.columns)) {
-    const col = raw as { type: ColumnSpec['type']; required?: boolean; description?: string; allowed?: string[]; personal?: boolean; format?: string | string[]; scale?: number; null_values?: string[]; unit?: string; also?: string[]; header?: string; excel_text?: boolean; magnitudes?: boolean };
+    const col = raw as { type: ColumnSpec['type']; required?: boolean; description?: string; allowed?: string[]; personal?: boolean; format?: string | string[]; scale?: number; null_values?: string[]; unit?: string; also?: string[]; header?: string; excel_text?: boolean; magnitudes?: boolean; flags?: boolean };
     if (col.format !== undefined && col.type !== 'date' && col.type !== 'timestamp') throw def.error(['columns', c, 'format'], `format applies to date and timestamp columns; ${c} is ${col.type}`);
     const epoch = epochOf(asList(col.format));
     if (epoch && col.type !== 'timestamp') throw def.error(['columns', c, 'format'], `${epoch} reads instants: it applies to timestamp columns; ${c} is ${col.type}`, `declare ${c}: { type: timestamp, format: ${epoch} }`);
     if (col.scale !== undefined && col.type !== 'decimal') throw def.error(['columns', c, 'scale'], `scale applies to decimal columns; ${c} is ${col.type}`);
     if (col.unit !== undefined && col.type !== 'integer' && col.type !== 'number' && col.type !== 'decimal') throw def.error(['columns', c, 'unit'], `unit applies to integer, number and decimal columns; ${c} is ${col.type}`);
     if (col.magnitudes && col.type !== 'number') throw def.error(['columns', c, 'magnitudes'], `magnitudes applies to number columns (52.34K is 52340, 1.5K 1500); ${c} is ${col.type}`, `declare ${c}: { type: number, magnitudes: true }`);
+    if (col.flags && col.type !== 'integer' && col.type !== 'number' && col.type !== 'decimal') throw def.error(['columns', c, 'flags'], `flags apply to integer, number and decimal columns; ${c} is ${col.type}`);
     if (col.allowed !== undefined && col.type !== 'text') throw def.error(['columns', c, 'allowed'], `allowed applies to text columns; ${c} is ${col.type}`);
     columns[c] = {
       type: col.type,
@@ -55,6 +56,7 @@ export function toDataset(name: string, def: DefinitionFile): DatasetSpec {
       ...(col.header !== undefined ? { header: col.header } : {}),
       ...(col.excel_text ? { excelText: true as const } : {}),
       ...(col.magnitudes ? { magnitudes: true as const } : {}),
+      ...(col.flags ? { flags: true as const } : {}),
     };
   }
   // One spelling matched exactly to two columns would leave the second's values to chance.

@@ -73,6 +73,7 @@ const ColumnObject = z.strictObject({
     .refine((u) => !/^magnitudes?$/i.test(u), 'a magnitude is no unit: for numbers written 52.34K, 1.23M or 2.10B, declare magnitudes: true on the column')
     .optional(),
   magnitudes: z.boolean({ error: 'true (numbers written with a magnitude after them, 52.34K, 1.23M, 2.10B, 1T: read as thousands, millions, billions, trillions) or false' }).optional(),
+  flags: z.boolean({ error: 'true (a flag statistics offices write after a figure, "20,799.0 r", "490.3E", "12.3 p", "385,614 [p]", read without it) or false' }).optional(),
 });
 /** `price: number` is short for `price: { type: number }`. */
 const Column = z.preprocess((v) => (typeof v === 'string' ? { type: v } : v), ColumnObject);

@@ -94,7 +94,9 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     const integers = units && [x, y].every((c) => c.type === 'integer' || isEpochFormat(c.format));
     const type = same ? x.type : integers ? 'integer' : decimal ? 'decimal' : numbers ? 'number' : dates ? 'date' : 'text';
     const scale = decimal ? Math.max(x.scale ?? 0, y.scale ?? 0) : undefined;
-    const { format: _format, ambiguousWith: _ambiguous, nullValues: _nulls, unit: _unit, ...rest } = x;
+    const { format: _format, ambiguousWith: _ambiguous, nullValues: _nulls, unit: _unit, flags: _flags, ...rest } = x;
+    // Flags after some figures in one file only (a revision, `"20,799.0 r"`): the other's plain numbers read in a column declared with them.
+    const flags = numbers ? [...new Set([...(x.flags ?? []), ...(y.flags ?? [])])].sort() : [];
     const ambiguousWith = dates && !same ? (x.ambiguousWith ?? y.ambiguousWith) : undefined;
     // Statistics marks are missing in a column of numbers or dates, values of a text one.
     const nullValues = type === 'text' ? [] : [...new Set([...(x.nullValues ?? []), ...(y.nullValues ?? [])])].sort();
@@ -102,7 +104,7 @@ export function mergeShapes(a: InferredCsv, b: InferredCsv): InferredCsv {
     // Magnitudes in one file only (`52.34K`): the other's plain numbers read in a column declaring them.
     const magnitudes = type === 'number' && (x.magnitudes || y.magnitudes) ? { magnitudes: true as const } : {};
     // Formulas of text in one file only: read as written in the other (excel-text.ts leaves any other value as it is).
-    return { ...kept, ...(x.period && y.period ? { period: true as const } : {}), ...formulas, type, ...magnitudes, ...(scale !== undefined ? { scale } : {}), ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct), ...counts(x, y) };
+    return { ...kept, ...(x.period && y.period ? { period: true as const } : {}), ...formulas, type, ...magnitudes, ...(scale !== undefined ? { scale } : {}), ...(type !== 'text' && unit !== undefined ? { unit } : {}), ...(flags.length ? { flags } : {}), ...(ambiguousWith ? { ambiguousWith } : {}), ...(nullValues.length ? { nullValues } : {}), complete: x.complete && y.complete, unique: x.unique && y.unique, distinct: Math.max(x.distinct, y.distinct), ...counts(x, y) };
   });
   // A spelling one file leaves missing in a number column and another has as a value of a text column.
   const nullValues = [...new Set([...a.nullValues, ...b.nullValues])].sort();

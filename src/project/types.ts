@@ -23,6 +23,11 @@ export interface ColumnSpec {
   nullValues?: readonly string[];
   /** Text written around the numbers of a numeric column (`$`, `€`, `%`, `kg`), taken off to read them. */
   unit?: string;
+  /**
+   * Flags statistics offices write after a figure (`flags`: Statistics Canada's `"20,799.0 r"` revised and `490.3E` use with
+   * caution, Eurostat's `12.3 p`, the ONS's `385,614 [p]`): the number is read without its flag (number-flags.ts).
+   */
+  flags?: true;
   /** Other headers of the column in the files (`also`): an export that renamed it (`Created date (UTC)` for `Created (UTC)`). */
   also?: readonly string[];
   /**

@@ -66,6 +66,7 @@ export function addCleaning(into: SilverDatasetStats, s: CleaningStats): void {
   if (s.literalQuotes) into.literalQuotes = (into.literalQuotes ?? 0) + s.literalQuotes;
   if (s.thousandsCommas) into.thousandsCommas = (into.thousandsCommas ?? 0) + s.thousandsCommas;
   if (s.thousandsSpaces) into.thousandsSpaces = (into.thousandsSpaces ?? 0) + s.thousandsSpaces;
+  for (const [c, n] of Object.entries(s.flaggedFigures ?? {})) into.flaggedFigures = { ...into.flaggedFigures, [c]: (into.flaggedFigures?.[c] ?? 0) + n };
 }
 
 /** One line per dataset, rule and column: the counts of every file added up, the first examples kept. */
