@@ -6,9 +6,10 @@ import { after, before, test } from 'node:test';
 import { runCli } from './support/cli.js';
 
 // Exports with no id column downloaded again under a new name, overlapping: a brokerage's activity
-// history, then `History_for_Account_Z123 (1).csv` with the same three transactions and a new one.
-// Through the built CLI: the overlap is not added twice, it is counted, and the KPI counts each
-// transaction once, as a run over the final files does.
+// history, then `History_for_Account_Z123 (1).csv` with the same three transactions and a new one,
+// which covers the first (its dates, its rows: covering.ts). Through the built CLI: the overlap is not
+// added twice, the summary and the record say why, and the KPI counts each transaction once, as a run
+// over the final files does.
 
 let root: string;
 before(async () => (root = await fs.mkdtemp(path.join(os.tmpdir(), 'keyless-overlap-'))));
@@ -48,6 +49,7 @@ async function run(p: { dir: string; env: Record<string, string> }) {
   const show = await runCli(['show', KPI, '--json', '--project', p.dir], p.env);
   assert.equal(show.code, 0, show.stderr);
   return {
+    stdout: r.stdout,
     line: r.stdout.split('\n').find((l) => l.startsWith(`${DATASET}: `)),
     stats: record.stages.find((s: { stage: string }) => s.stage === 'silver').details.datasets[DATASET],
     kpi: (JSON.parse(show.stdout) as { rows: Record<string, unknown>[] }).rows,
@@ -62,16 +64,18 @@ async function rowsOf(p: { dir: string; env: Record<string, string> }): Promise<
   return objects.flatMap((o) => o.sample.map(({ _source, ...r }) => JSON.stringify(r))).sort();
 }
 
-test('a history downloaded again under a new name adds only its new transaction: counted in the summary and the record, the KPI right', async () => {
+test('a history downloaded again under a new name replaces the first, which it covers: said in the summary and the record, the KPI right', async () => {
   const daily = await project('daily');
   const first = await run(daily);
   assert.equal(first.line, `${DATASET}: 1 new file, 3 rows merged (0 replacing earlier rows), 3 rows in silver`);
 
   await fs.writeFile(path.join(daily.dir, 'sources', AGAIN), HEADER + SOLD + BUY + DIVIDEND + MSFT);
   const again = await run(daily);
-  assert.equal(again.line, `${DATASET}: 1 new file, 1 row merged (0 replacing earlier rows), 4 rows in silver, 3 rows already loaded from another file: not added again`);
-  // Every row accounted for: 4 read, 1 merged, 3 already loaded.
-  assert.deepEqual([again.stats.rowsIn, again.stats.rowsOut, again.stats.alreadyLoaded, again.stats.rows], [4, 1, 3, 4]);
+  assert.equal(again.line, `${DATASET}: 1 new file, 4 rows merged (3 replacing earlier rows), 4 rows in silver`);
+  assert.ok(again.stdout.split('\n').includes(`${DATASET}: ${AGAIN} covers ${FIRST} (its dates, 3 of its 3 rows): replaces its rows`), again.stdout);
+  // Every row accounted for: 4 read, 4 merged in place of the first download's 3.
+  assert.deepEqual([again.stats.rowsIn, again.stats.rowsOut, again.stats.alreadyLoaded, again.stats.replaced, again.stats.rows], [4, 4, 0, 3, 4]);
+  assert.deepEqual(again.stats.covers, [{ file: AGAIN, covered: FIRST, shared: 3, rows: 3 }]);
   assert.deepEqual(again.kpi, [{ symbol: 'AAPL', row_count: 3 }, { symbol: 'MSFT', row_count: 1 }]);
   assert.equal((await rowsOf(daily)).length, 4);
 
@@ -79,12 +83,12 @@ test('a history downloaded again under a new name adds only its new transaction:
   const once = await project('once');
   await fs.writeFile(path.join(once.dir, 'sources', AGAIN), HEADER + SOLD + BUY + DIVIDEND + MSFT);
   const both = await run(once);
-  assert.deepEqual([both.stats.rowsIn, both.stats.rowsOut, both.stats.alreadyLoaded, both.stats.rows], [7, 4, 3, 4]);
+  assert.deepEqual([both.stats.rowsIn, both.stats.rowsOut, both.stats.superseded, both.stats.rows], [7, 4, 3, 4]);
   assert.deepEqual(both.kpi, again.kpi);
   assert.deepEqual(await rowsOf(once), await rowsOf(daily));
 
-  // The first download replaced by a narrower one under its name: the transactions it no longer
-  // holds come back from the other download (the dataset is rebuilt from its latest files).
+  // The first download replaced by a narrower one under its name: the dataset is rebuilt from its
+  // latest files; the new version, after the other download, covers none of it, and its row is held already.
   for (const p of [daily, once]) await fs.writeFile(path.join(p.dir, 'sources', FIRST), HEADER + MSFT);
   const narrower = await run(daily);
   assert.match(narrower.line!, /, 4 rows in silver, .*1 row already loaded from another file: not added again$/);

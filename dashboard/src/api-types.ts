@@ -813,6 +813,13 @@ export interface components {
                     exactDuplicates?: number;
                     /** @description rows (of a dataset without a key) that another file gives already: not added again */
                     alreadyLoaded?: number;
+                    /** @description files (of a dataset without a key) whose dates and most rows cover an earlier file: its rows replaced by theirs; `shared` of its `rows` repeated */
+                    covers?: {
+                        file: string;
+                        covered: string;
+                        shared: number;
+                        rows: number;
+                    }[];
                     emptyRows?: number;
                     rows?: number;
                     reasons: {

@@ -237,6 +237,11 @@ const SCHEMAS: Record<string, object> = {
             quarantined: integer,
             exactDuplicates: integer,
             alreadyLoaded: { type: 'integer', description: 'rows (of a dataset without a key) that another file gives already: not added again' },
+            covers: {
+              type: 'array',
+              description: 'files (of a dataset without a key) whose dates and most rows cover an earlier file: its rows replaced by theirs; `shared` of its `rows` repeated',
+              items: object({ file: string, covered: string, shared: integer, rows: integer }),
+            },
             emptyRows: integer,
             rows: integer,
             reasons: { type: 'object', additionalProperties: integer },

@@ -57,10 +57,11 @@ export function renderSummary(summary: RunSummary, project?: Project, saved?: Re
       `${stats.dataset}: ${files} ${rebuilt ? '' : 'new '}file${files === 1 ? '' : 's'}${rebuilt ? ' read' : ''}, ${rows(stats.rowsOut)} merged (${stats.replaced} replacing earlier rows), ${rows(stats.rows)} in silver` +
         (stats.partitionsWritten.length > 1 || stats.partitionsWritten[0] ? `, ${stats.partitionsWritten.length} partition${stats.partitionsWritten.length > 1 ? 's' : ''} rewritten` : '') +
         (stats.partitionsAppended?.length ? `, ${stats.partitionsAppended.length} partition${stats.partitionsAppended.length > 1 ? 's' : ''} given a new file` : '') +
-        (stats.superseded ? `, ${rows(stats.superseded)} superseded by a later file of this run (${mergeOrder(stats.files)})` : '') +
+        (stats.superseded ? `, ${rows(stats.superseded)} superseded by a later file of this run (${stats.covers ? 'covering their file' : mergeOrder(stats.files)})` : '') +
         (stats.promoted ? `, ${rows(stats.promoted)} released from quarantine as their reference arrived` : '') +
         (stats.alreadyLoaded ? `, ${rows(stats.alreadyLoaded)} already loaded from another file: not added again` : ''),
     );
+    for (const c of stats.covers ?? []) lines.push(`${stats.dataset}: ${c.file} covers ${c.covered} (its dates, ${c.shared} of its ${rows(c.rows)}): replaces its rows`);
     for (const w of stats.waitingFiles ?? []) lines.push(`${stats.dataset}: file waits in quarantine, not merged: ${w.reason}`);
     for (const [file, cols] of Object.entries(stats.missingColumns ?? {})) lines.push(`${stats.dataset}: ${file} has no column ${cols.join(', ')} (optional: read as missing, in the rows it replaces too)`);
     const parts = Object.entries(stats.reasons).map(([reason, n]) => `${reason} ${n}`);

@@ -9,7 +9,8 @@ import { sqlType } from './row-rules.js';
  * would be appended twice. When a row is dated, one identical in every column in two files is the same
  * event (a survey's undated answers may repeat by chance: those are appended). So a row of a new file
  * repeating a row already held from another file name, or from an earlier file of the run, is not added
- * again; it is counted as already loaded.
+ * again; it is counted as already loaded. A new file covering an earlier one (its dates, most of its
+ * rows: a corrected download) withdraws that file's rows first, and adds its own (covering.ts).
  *
  * Counted in copies, for `duplicates: keep` (two identical charges on one day): the n-th copy of a row
  * in a file is added only when fewer than n are held already (the most copies of an earlier file of the

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DatasetSpec, ReferenceSpec } from '../project/types.js';
-import { parquetFiles, sqlIdent as id, sqlString as str, type Engine, type QueryProgress } from '../engine/duckdb.js';
+import { parquetFiles, sqlIdent as id, sqlString as str, type Engine } from '../engine/duckdb.js';
 import { QualityError } from '../errors.js';
 import type { CleaningStats, QualityCheck } from './cleaning.js';
 import { sqlType } from './row-rules.js';
@@ -9,12 +9,15 @@ import { datasetRules } from './dataset-rules.js';
 import { partitioning } from './partitioning.js';
 import { latestRows } from './latest-rows.js';
 import { eventDate, rowsIn, rowsNotLoaded } from './already-loaded.js';
+import { SCRATCH_PARQUET, writeSilverRows, type SilverFile } from './silver-files.js';
+import { coverage, type Cover, type CoverageInput, type FileSpan } from './covering.js';
 
 /**
  * The merge of newly cleaned files into a dataset's silver rows. With a key, a row of a later file
  * replaces the row of its key; without one, rows are appended, and a new version of a file name
  * replaces the rows of its earlier versions (silver keeps each row's file name in `_source`); a dated row
- * that another file name gives already is not added again (already-loaded.ts). Only the partitions
+ * that another file name gives already is not added again (already-loaded.ts), and the rows of a file
+ * that a new one covers (a corrected download under a new name) are withdrawn (covering.ts). Only the partitions
  * holding a replaced row are rewritten; one that only receives new rows gets them as a new file.
  *
  * Rows whose reference is missing (a purchase of a client not received yet) are kept aside, typed, in
@@ -26,7 +29,9 @@ import { eventDate, rowsIn, rowsNotLoaded } from './already-loaded.js';
 export interface MergeInput {
   spec: DatasetSpec;
   /** Cleaned rows of the new files, oldest first: relations with the dataset's columns and `_record`; their bronze key and file name; how many rows each holds, when known. */
-  incoming: { relation: string; source: string; name: string; rows?: number }[];
+  incoming: { relation: string; source: string; name: string; rows?: number; arrival?: number }[];
+  /** Without a key, dated: silver's state of the dataset's files (covering.ts). */
+  covering?: Pick<CoverageInput, 'spans' | 'overlaps' | 'rebuildable'>;
   /** The dataset's current silver files (local paths) and the partition each belongs to. */
   existing: { partition: string; file: string }[];
   /** Local path of the current unresolved-reference quarantine, if any. */
@@ -43,7 +48,7 @@ export interface MergeInput {
 
 export interface MergeResult {
   /** Files to upload: partition folder ('' when unpartitioned) and file name inside it. */
-  written: { partition: string; name: string; file: string }[];
+  written: SilverFile[];
   /** Partitions rewritten: their previous objects are replaced by `written` (none left means emptied). */
   touched: string[];
   /** Partitions that only received rows: `written` is added to their objects. */
@@ -66,21 +71,15 @@ export interface MergeResult {
     /** Rows in silver after the merge. */
     rows: number;
   };
+  /** Without a key, dated: new files covering earlier ones, and the dataset's files after the merge (covering.ts). */
+  covers?: Cover[];
+  spans?: Record<string, FileSpan>;
   quality: QualityCheck[];
   /** A view of the dataset's silver rows after the merge (declared columns), for the datasets that reference it. */
   finalRelation: string;
 }
 
-/**
- * Parquet options of silver's and gold's files: zstd at level 1 writes 10M purchases in 1.6 s against
- * 1.9 s at the default level 3, for files 7 % larger (snappy: 1.5 s, 55 % larger). Format version 2's
- * encodings (delta for integers, dates and decimals) write the 10M-row fact in 1.4 s instead of 1.65,
- * 10 % smaller, and read back 30 % faster; pyarrow, Spark, Polars and hyparquet read them (a test reads
- * the lake's files with hyparquet).
- */
-export const SILVER_PARQUET = 'COMPRESSION zstd, COMPRESSION_LEVEL 1, PARQUET_VERSION V2';
-/** Scratch files read back once in the same run: lz4 is the fastest to write. */
-export const SCRATCH_PARQUET = 'COMPRESSION lz4, PARQUET_VERSION V2';
+export { SCRATCH_PARQUET, SILVER_PARQUET, writeSilverRows } from './silver-files.js';
 
 /** Without a key, silver keeps the file name of each row, so that a new version of the file replaces them. */
 export const SOURCE_COLUMN = '_source';
@@ -99,9 +98,16 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   const part = partitioning(spec);
   const files = (list: { file: string }[]) => parquetFiles(list.map((e) => e.file));
   const typedEmpty = `SELECT ${names.map((c) => `NULL::${sqlType(spec.columns[c]!)} AS ${id(c)}`).join(', ')}${keyed ? '' : `, NULL::VARCHAR AS ${SOURCE_COLUMN}`}, NULL::INTEGER AS _file, NULL::BIGINT AS _record WHERE false`;
-  // Whether a row came from a file of the same name as a new one (`x IN (NULL)` would be NULL, not false).
-  const fromIncomingName = (negate: boolean) =>
-    input.incoming.length ? `${SOURCE_COLUMN} ${negate ? 'NOT IN' : 'IN'} (${input.incoming.map((f) => str(f.name)).join(', ')})` : negate ? 'true' : 'false';
+  const orphansTyped = input.orphansFile
+    ? `SELECT ${names.map((c) => `CAST(${id(c)} AS ${sqlType(spec.columns[c]!)}) AS ${id(c)}`).join(', ')}${keyed ? '' : `, ${SOURCE_COLUMN}`}, -1 AS _file, _record, _source_file AS _old_source FROM read_parquet(${str(input.orphansFile)})`
+    : undefined;
+  // Without a key, a dated new file may cover an earlier file (covering.ts): its rows are withdrawn, as a new version's.
+  const dated = !keyed && input.incoming.length > 0 && eventDate(spec) !== undefined;
+  const covered = dated ? await coverage(db, spec, { incoming: input.incoming, existing: input.existing, ...(orphansTyped ? { orphans: orphansTyped } : {}), ...input.covering }) : undefined;
+  const kept = input.incoming.filter((_, i) => !covered?.dropped.has(i));
+  // Whether a row came from a file of the same name as a new one, or a covered one (`x IN (NULL)` would be NULL, not false).
+  const replacing = [...input.incoming.map((f) => f.name), ...(covered?.withdrawn ?? [])];
+  const fromIncomingName = (negate: boolean) => (replacing.length ? `${SOURCE_COLUMN} ${negate ? 'NOT IN' : 'IN'} (${replacing.map(str).join(', ')})` : negate ? 'true' : 'false');
   /** Rows of an existing relation that a row of the new files replaces (or, negated, that it leaves alone). A row
    * waiting for its reference replaces none until released, as a correction quarantined for a bad value. */
   const replacedBy = (relation: string, negate: boolean) =>
@@ -110,7 +116,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
       : `SELECT * FROM (${relation}) WHERE ${fromIncomingName(negate)}`;
 
   // The latest row of each key among the new files (`_file` is the file's position, oldest first).
-  const union = input.incoming.map((f, i) => `SELECT ${cols}${keyed ? '' : `, ${str(f.name)} AS ${SOURCE_COLUMN}`}, ${i}::INTEGER AS _file, _record FROM ${f.relation}`).join(' UNION ALL ');
+  const union = input.incoming.flatMap((f, i) => (covered?.dropped.has(i) ? [] : [`SELECT ${cols}${keyed ? '' : `, ${str(f.name)} AS ${SOURCE_COLUMN}`}, ${i}::INTEGER AS _file, _record FROM ${f.relation}`])).join(' UNION ALL ');
   const refs = spec.references.map((r, i) => ({ ...r, flag: id(`_u${i}`), relation: input.referenced?.[i] }));
   const waitOn = refs.filter((r) => r.severity === 'error');
   const pending = waitOn.flatMap((r) => (r.relation ? [unresolvedReference(r.column, r.relation)] : [])).join(' OR ');
@@ -119,19 +125,14 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
   // Rows set aside earlier come back typed; `_file` -1 marks them. A newer row of their key (or a new
   // version of their file) supersedes them. New rows name their file by `_file` only: a source name
   // on each of millions of rows would cost more than the rows.
-  const orphansOld = input.orphansFile
-    ? `SELECT * FROM (
-         SELECT ${names.map((c) => `CAST(${id(c)} AS ${sqlType(spec.columns[c]!)}) AS ${id(c)}`).join(', ')}${keyed ? '' : `, ${SOURCE_COLUMN}`}, -1 AS _file, _record, _source_file AS _old_source
-         FROM read_parquet(${str(input.orphansFile)})
-       ) o ${keyed ? `ANTI JOIN (SELECT ${keys} FROM incoming) USING (${keys})` : `WHERE ${fromIncomingName(true)}`}`
-    : undefined;
+  const orphansOld = orphansTyped ? `SELECT * FROM (${orphansTyped}) o ${keyed ? `ANTI JOIN (SELECT ${keys} FROM incoming) USING (${keys})` : `WHERE ${fromIncomingName(true)}`}` : undefined;
   // Without a key, a dated row that another file (or an earlier file of the run) gives already is not added again.
-  const held = input.incoming.length > 0 && (input.existing.length > 0 || orphansOld !== undefined || input.incoming.length > 1) && eventDate(spec) !== undefined;
+  const held = dated && (input.existing.length > 0 || orphansOld !== undefined || kept.length > 1);
   const fresh = held ? await rowsNotLoaded(db, spec, union, { existing: input.existing, others: fromIncomingName(true), ...(orphansOld ? { orphans: orphansOld } : {}) }) : undefined;
   const incoming = input.incoming.length === 0 ? typedEmpty : (latest?.rows ?? fresh ?? union);
   // Each repeated key keeps one row (two, its latest waiting for its reference): the others are accounted for as superseded, not lost.
   const [dup] = latest ? await db.rows(latest.superseded) : [{ n: 0 }];
-  const superseded = Number(dup!['n']);
+  const superseded = Number(dup!['n']) + (covered?.droppedRows ?? 0);
   const unresolved = refs.map((r) => (r.relation ? `${unresolvedReference(r.column, r.relation)} AS ${r.flag}` : `false AS ${r.flag}`));
   const candidates = `
     WITH incoming AS (${incoming})
@@ -190,7 +191,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     refs.forEach((_, i) => (c[`unresolved_${i}`] = 0));
   } else if (firstLoad) await countFirstLoad();
   const count = (k: string) => c[k] ?? 0;
-  const alreadyLoaded = fresh ? (await rowsIn(db, union, input.incoming)) - count('incoming') : 0;
+  const alreadyLoaded = fresh ? (await rowsIn(db, union, kept)) - count('incoming') : 0;
   for (const [i, r] of refs.entries()) {
     if (r.severity === 'fatal' && count(`unresolved_${i}`) > 0) {
       const [e] = await db.rows(`SELECT ${id(r.column)} AS v FROM ${cand} WHERE ${r.flag} LIMIT 1`);
@@ -255,6 +256,7 @@ export async function mergeDataset(db: Engine, input: MergeInput): Promise<Merge
     appended,
     orphans,
     counts: { incoming: count('incoming'), replaced, superseded, alreadyLoaded, newOrphans: count('new_orphans'), promoted: count('promoted'), rows },
+    ...(covered ? { covers: covered.covers, spans: covered.spans } : {}),
     quality,
     finalRelation,
   };
@@ -269,27 +271,6 @@ export const referencedValues = (r: ReferenceSpec) => `SELECT ${id(r.key)} AS ${
 /** Whether a row's reference (`column`) has no row among `relation`'s values of that column. */
 export function unresolvedReference(column: string, relation: string): string {
   return `(${id(column)} IS NOT NULL AND ${id(column)} NOT IN (SELECT ${id(column)} FROM (${relation}) WHERE ${id(column)} IS NOT NULL))`;
-}
-
-/**
- * Writes a dataset's rows (SQL giving its stored columns) as silver files under `dataDir`, a folder per
- * partition; returns how many rows were written and the files, partition by partition.
- */
-export async function writeSilverRows(db: Engine, spec: DatasetSpec, rows: string, dataDir: string, onProgress?: (p: QueryProgress) => void): Promise<{ rows: number; written: MergeResult['written'] }> {
-  const part = partitioning(spec);
-  await fs.mkdir(dataDir, { recursive: true });
-  // DuckDB names the folders `_part=<code>`; they are renamed to the partition's folder on upload.
-  const [copied] = spec.partitionBy
-    ? await db.rows(`COPY (SELECT *, ${part.code} AS _part FROM (${rows})) TO ${str(dataDir)} (FORMAT parquet, ${SILVER_PARQUET}, PARTITION_BY (_part), OVERWRITE_OR_IGNORE)`, onProgress)
-    : await db.rows(`COPY (${rows}) TO ${str(path.join(dataDir, 'data_0.parquet'))} (FORMAT parquet, ${SILVER_PARQUET})`, onProgress);
-  const written: MergeResult['written'] = [];
-  for (const rel of (await fs.readdir(dataDir, { recursive: true })).sort()) {
-    if (!rel.endsWith('.parquet')) continue;
-    const folder = path.dirname(rel);
-    const partition = folder === '.' ? '' : part.folder(Number(folder.slice(folder.indexOf('=') + 1)));
-    written.push({ partition, name: path.basename(rel), file: path.join(dataDir, rel) });
-  }
-  return { rows: Number(copied!['Count']), written };
 }
 
 async function rowCount(db: Engine, file: string): Promise<number> {

@@ -103,7 +103,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
       if (c.loaded) loaded = c.loaded;
       else {
         const relation = c.valid && 'relation' in c.valid ? c.valid.relation : `read_parquet(${str(await stagedLocalPath(ctx.lake, c.valid!, downloads))})`;
-        incoming.push({ relation, source: c.key, name: file.name, rows: c.rows });
+        incoming.push({ relation, source: c.key, name: file.name, rows: c.rows, arrival: file.seq });
       }
       addCleaning(s, c.stats!);
       if (everyLineMalformed(c.stats!)) (s.unreadFiles ??= []).push(file.name);
@@ -118,7 +118,8 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
     // Files of this dataset still waiting from earlier runs, named when it ends empty.
     const waiting = [...s.waitingFiles.map((w) => w.reason), ...Object.entries(next.waiting!).filter(([k, w]) => w.dataset === spec.name && !s.waitingFiles.some((x) => x.file === k)).map(([, w]) => w.reason)];
 
-    const merged = loaded ?? (await merge(ctx, spec, { incoming, existing, current, waiting, downloads, setAside: s }));
+    const covering = { ...(current.spans ? { spans: current.spans } : {}), overlaps: current.overlaps === true, rebuildable: !plan.unrebuildable.has(spec.name) };
+    const merged = loaded ?? (await merge(ctx, spec, { incoming, existing, current, waiting, downloads, setAside: s, covering }));
     quality.push(...merged.quality);
     if (revision && !kept.includes(spec.name)) await cascade(ctx, plan, spec, downloads);
 
@@ -141,8 +142,9 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
     const written = { ...current.written };
     for (const p of Object.keys(written)) if (!partitions[p]) delete written[p];
     for (const p of [...merged.touched, ...merged.appended]) if (partitions[p]) written[p] = ctx.runId;
-    const overlaps = current.overlaps === true || merged.counts.alreadyLoaded > 0;
-    next.datasets[spec.name] = { rows: merged.counts.rows, orphans: merged.orphans.rows, partitions, written, definition: digests.get(spec.name)!, ...(orphansObject ? { orphansObject } : {}), ...(overlaps ? { overlaps } : {}) };
+    const overlaps = current.overlaps === true || merged.counts.alreadyLoaded > 0 || (merged.covers?.length ?? 0) > 0;
+    const spans = merged.spans ?? current.spans;
+    next.datasets[spec.name] = { rows: merged.counts.rows, orphans: merged.orphans.rows, partitions, written, definition: digests.get(spec.name)!, ...(orphansObject ? { orphansObject } : {}), ...(overlaps ? { overlaps } : {}), ...(spans ? { spans } : {}) };
     changed.add(spec.name);
 
     s.rowsOut = merged.counts.incoming - merged.counts.newOrphans;
@@ -151,6 +153,7 @@ export async function combineSilver(ctx: RunContext, plan: SilverPlan, shardOutp
     if (merged.counts.newOrphans) s.reasons[`unknown_reference:${newOrphans.map((q) => q.column).join('+')}`] = merged.counts.newOrphans;
     Object.assign(s, { replaced: merged.counts.replaced, superseded: merged.counts.superseded, alreadyLoaded: merged.counts.alreadyLoaded, promoted: merged.counts.promoted, rows: merged.counts.rows, unresolved: merged.orphans.rows, partitionsWritten: merged.touched, partitionsAppended: merged.appended });
     if (loaded) s.onePass = true;
+    if (merged.covers?.length) s.covers = merged.covers;
     stats[spec.name] = s;
     rowsIn += s.rowsIn;
   }
@@ -192,7 +195,7 @@ async function cascade(ctx: RunContext, plan: SilverPlan, spec: DatasetSpec, dow
 async function merge(
   ctx: RunContext,
   spec: DatasetSpec,
-  m: { incoming: MergeInput['incoming']; existing: MergeInput['existing']; current: { orphans: number; orphansObject?: string }; waiting: string[]; downloads: string; setAside?: MergeInput['setAside'] },
+  m: { incoming: MergeInput['incoming']; existing: MergeInput['existing']; current: { orphans: number; orphansObject?: string }; waiting: string[]; downloads: string; setAside?: MergeInput['setAside']; covering: MergeInput['covering'] },
 ): Promise<MergeResult> {
   ctx.progress.begin('silver', `merge ${spec.name}`);
   const merged = await mergeDataset(await ctx.db(), {
@@ -204,6 +207,7 @@ async function merge(
     outDir: await ctx.workDir(`silver-merge-${spec.name}`),
     waiting: m.waiting,
     ...(m.setAside ? { setAside: m.setAside } : {}),
+    covering: m.covering,
   });
   ctx.progress.end();
   return merged;

@@ -6,6 +6,7 @@ import { failpoint } from '../../failpoints.js';
 import { inlineRunner, runShards, type ShardRunner } from '../shards.js';
 import { cleanShard, datasetNamed, type CleanShardOutput } from './clean-shard.js';
 import { loadShard, mayLoadInOnePass } from './one-pass.js';
+import { CoverageRebuild } from '../covering.js';
 import { CascadeRevision, combineSilver, type OnePassLoads, type SilverChanges } from './combine.js';
 import { commitSilver } from './commit.js';
 import { planSilver, type SilverPlan } from './plan.js';
@@ -39,7 +40,7 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
   return timed(async () => {
     const manifest = await ctx.draft.manifest();
     const silverBefore = await ctx.draft.silver();
-    const revisions: { cascade: Map<string, string>; keep: Set<string> } = { cascade: new Map(), keep: new Set() };
+    const revisions: { cascade: Map<string, string>; covering: Map<string, string>; keep: Set<string> } = { cascade: new Map(), covering: new Map(), keep: new Set() };
     let plan = planSilver(ctx.config.project, manifest, silverBefore, options.fullRefresh === true, revisions);
     // A dataset rebuilt from its latest files needs them all: one `vacuum --bronze` deleted keeps its rows as they are.
     if (plan.revised.length) {
@@ -88,6 +89,17 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
         `silver was rebuilt from the ${plan.toMerge.length} bronze files left: ${gone.length} were deleted by \`datalake vacuum --bronze\` and their rows are not in it (${gone.slice(0, 3).join(', ')}${gone.length > 3 ? ', …' : ''})`,
       );
     }
+    // A dataset whose rows a new file's covering must be judged on all (CoverageRebuild): rebuilt, planned again, unless bronze files were vacuumed.
+    const coverageKept = new Map<string, string>();
+    const rebuildFor = async (err: CoverageRebuild) => {
+      revisions.covering.set(err.dataset, err.reason);
+      plan = planSilver(ctx.config.project, manifest, silverBefore, options.fullRefresh === true, revisions);
+      if ((await vacuumedBronze(ctx, plan.toMerge.filter((f) => f.dataset === err.dataset))).length === 0) return;
+      revisions.covering.delete(err.dataset);
+      revisions.keep.add(err.dataset);
+      coverageKept.set(err.dataset, err.reason);
+      plan = planSilver(ctx.config.project, manifest, silverBefore, options.fullRefresh === true, revisions);
+    };
     try {
       // A rebuilt dataset that lost values another uses: that one is rebuilt too (CascadeRevision), planned again.
       let cleaned: Awaited<ReturnType<typeof cleanFiles>>;
@@ -98,11 +110,17 @@ export async function runSilver(ctx: RunContext, options: SilverOptions = {}): P
           changes = await combineSilver(ctx, plan, cleaned.outputs, cleaned.onePass);
           break;
         } catch (err) {
-          if (!(err instanceof CascadeRevision)) throw err;
+          if (!(err instanceof CascadeRevision) && !(err instanceof CoverageRebuild)) throw err;
           for (const c of cleaned.outputs) await c.dispose?.();
-          for (const [d, because] of err.datasets) revisions.cascade.set(d, because);
-          plan = planSilver(ctx.config.project, manifest, silverBefore, options.fullRefresh === true, revisions);
+          if (err instanceof CoverageRebuild) await rebuildFor(err);
+          else {
+            for (const [d, because] of err.datasets) revisions.cascade.set(d, because);
+            plan = planSilver(ctx.config.project, manifest, silverBefore, options.fullRefresh === true, revisions);
+          }
         }
+      }
+      for (const [d, reason] of coverageKept) {
+        warnings.push(`${d} is not rebuilt from its latest files though ${reason}: \`datalake vacuum --bronze\` deleted some of its bronze files; covering is judged on the rows silver holds, and rows left out as repeating a withdrawn file's are not brought back`);
       }
       for (const c of cleaned.outputs.filter((o) => o.oneThread)) {
         warnings.push(`${c.key} was cleaned on one thread (slower, same rows): DuckDB planned its cleaning without the writer that keeps row order in parallel; please report it with the dataset's definition`);
@@ -189,7 +207,9 @@ function revisedLine(r: SilverPlan['revised'][number], plan: SilverPlan, changes
   const renewed = r.files.filter((f) => !r.late?.includes(f));
   const why = r.because
     ? `as ${r.because}, which it references, was rebuilt without some of the values its rows use (those rows wait in quarantine for them)`
-    : renewed.length
+    : r.covering
+      ? `as ${r.covering}`
+      : renewed.length
       ? `as a new version of ${renewed.join(', ')} came (rows it no longer holds are withdrawn)`
       : `as ${r.late!.join(', ')} came, whose first version waited, before files it merged since (its rows take their place before theirs)`;
   return `${r.dataset} was rebuilt from its latest files, ${why}: ${plan.previous?.datasets[r.dataset]?.rows ?? 0} → ${changes.stats[r.dataset]?.rows ?? 0} rows`;

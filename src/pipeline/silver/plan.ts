@@ -27,13 +27,17 @@ export interface SilverPlan {
    * without a key, when rows of other files were not added as repeating theirs), or (`because`) a
    * dataset they reference was so rebuilt without some of the keys they use.
    */
-  /** `late`: files whose name came before files the dataset merged (their first version waited), not new versions. */
-  revised: { dataset: string; files: string[]; because?: string; late?: string[] }[];
+  /** `late`: files whose name came before files the dataset merged (their first version waited), not new versions; `covering`: a new file covers an earlier one, judged on all their rows (covering.ts). */
+  revised: { dataset: string; files: string[]; because?: string; late?: string[]; covering?: string }[];
+  /** Datasets not to rebuild from their latest files: some of their bronze files were vacuumed. */
+  unrebuildable: ReadonlySet<string>;
 }
 
 export interface Revisions {
   /** Datasets rebuilt as well, each because of the rebuilt dataset it references (combine found keys it uses gone). */
   cascade?: ReadonlyMap<string, string>;
+  /** Datasets rebuilt as well, each because a new file may cover an earlier one (covering.ts), with the reason. */
+  covering?: ReadonlyMap<string, string>;
   /** Datasets not rebuilt, revised or not (some of their bronze files were vacuumed). */
   keep?: ReadonlySet<string>;
 }
@@ -52,8 +56,9 @@ export function planSilver(project: Project, manifest: Manifest, previous: Silve
   const firstSeq = new Map<string, number>();
   for (const f of manifest.files) firstSeq.set(f.name, Math.min(firstSeq.get(f.name) ?? f.seq, f.seq));
   const place = (f: BronzeFile) => firstSeq.get(f.name) ?? f.seq;
-  const revised = (rebuild ? [] : [...revisions(project, manifest, state, datasetOf, waiting, place), ...[...(options.cascade ?? [])].map(([dataset, because]) => ({ dataset, files: [], because }))]).filter(
-    (r) => !options.keep?.has(r.dataset),
+  const asked = [...[...(options.cascade ?? [])].map(([dataset, because]) => ({ dataset, files: [], because })), ...[...(options.covering ?? [])].map(([dataset, covering]) => ({ dataset, files: [], covering }))];
+  const revised = (rebuild ? [] : [...revisions(project, manifest, state, datasetOf, waiting, place), ...asked]).filter(
+    (r, i, all) => !options.keep?.has(r.dataset) && all.findIndex((x) => x.dataset === r.dataset) === i,
   );
   if (revised.length) {
     const names = new Set(revised.map((r) => r.dataset));
@@ -74,12 +79,13 @@ export function planSilver(project: Project, manifest: Manifest, previous: Silve
   const candidates = [...latest.values()].filter((f) => !waiting(f)).sort((a, b) => place(a) - place(b) || a.seq - b.seq);
   const toMerge = candidates.filter((f) => datasetOf(f) !== undefined).map((f) => ({ ...f, dataset: datasetOf(f)! }));
   const unmatched = candidates.filter((f) => datasetOf(f) === undefined).map((f) => f.key);
-  return { state, previous, rebuild, redefined, digests, superseded, candidates, toMerge, unmatched, revised };
+  return { state, previous, rebuild, redefined, digests, superseded, candidates, toMerge, unmatched, revised, unrebuildable: options.keep ?? new Set() };
 }
 
 /**
  * The datasets that receive a new version of a file they merged (not one waiting in quarantine): keyed
- * ones, and those without a key that left out rows repeating another file's (`overlaps`). Keyed ones
+ * ones, and those without a key that left out rows repeating another file's, or withdrew a file a later
+ * one covered (`overlaps`). Keyed ones
  * also for a file whose name came before files they merged (its first version waited): merged last, its
  * rows would replace those of later files, where one run over the final files puts them first. With those files' names.
  */
@@ -98,7 +104,8 @@ function revisions(project: Project, manifest: Manifest, state: SilverState, dat
     const dataset = datasetOf(f);
     const late = dataset !== undefined && place(f) < (lastMerged.get(dataset) ?? 0);
     // Without a key, a new version replaces its earlier version's rows in place, unless rows of other
-    // files were not added for repeating them (already-loaded.ts): only a rebuild brings those back.
+    // files were not added for repeating them (already-loaded.ts), or withdrawn as it covered their
+    // file (covering.ts), which the new version may not: only a rebuild brings those back.
     const keyed = (project.datasets.find((d) => d.name === dataset)?.key.length ?? 0) > 0;
     const revise = keyed ? merged.has(f.name) || late : merged.has(f.name) && state.datasets[dataset ?? '']?.overlaps === true;
     if (done.has(f.key) || waiting(f) || !revise || !dataset) continue;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DatasetSpec } from '../../project/types.js';
+import type { FileSpan } from '../covering.js';
 
 /** What silver holds, written last by each silver run that changes something. */
 export interface SilverState {
@@ -11,9 +12,10 @@ export interface SilverState {
   processed: string[];
   /**
    * Per dataset; `overlaps`: rows of a file were not added, another file giving them already
-   * (already-loaded.ts), so a new version of a file it merged rebuilds it (plan.ts).
+   * (already-loaded.ts), or were withdrawn, a later file covering it (covering.ts), so a new version
+   * of a file it merged rebuilds it (plan.ts). `spans`: without a key, dated, each file's dates and rows (covering.ts).
    */
-  datasets: Record<string, { rows: number; orphans: number; partitions: Record<string, string[]>; written?: Record<string, string>; definition?: string; orphansObject?: string; overlaps?: true }>;
+  datasets: Record<string, { rows: number; orphans: number; partitions: Record<string, string[]>; written?: Record<string, string>; definition?: string; orphansObject?: string; overlaps?: true; spans?: Record<string, FileSpan> }>;
   /** Per bronze file that had rejected rows: its quarantine object. */
   quarantine?: Record<string, { dataset: string; key: string; rows: number }>;
   /**

@@ -1,15 +1,18 @@
 import type { DatasetSpec } from '../../project/types.js';
 import type { BronzeFile } from '../bronze.js';
 import type { CleaningStats, QualityCheck } from '../cleaning.js';
+import type { Cover } from '../covering.js';
 
 /** Per dataset: the cleaning counts of its new files, and what the merge did. */
 export interface SilverDatasetStats extends CleaningStats {
   files: string[];
   replaced: number;
-  /** Rows of this run's files replaced by a later file of the same run (the same key): counted, not merged. */
+  /** Rows of this run's files replaced by a later file of the same run (the same key; without a key, a file covering theirs): counted, not merged. */
   superseded: number;
   /** Rows of this run's files (without a key) that another file gives already: counted, not added again. */
   alreadyLoaded: number;
+  /** New files (without a key) covering an earlier file: its rows withdrawn (those of a file of this run counted as superseded). */
+  covers?: Cover[];
   promoted: number;
   /** Rows in silver after the run. */
   rows: number;
