@@ -7,8 +7,8 @@ import { endsWithOffset, utcInstant, zonedInstant } from './utc-offset.js';
 
 /**
  * A dataset's declarations as SQL over one row: the typed value of each raw text column, whether it is
- * missing, the built-in rules (required, type) and the declared ones, and the verdict (the first
- * failed `error` rule). cleaning.ts runs them; they live here so that a rule is read in one place.
+ * missing, the built-in rules (required, type) and the declared ones (judging.ts makes the verdict of
+ * them, the first failed `error` rule). cleaning.ts runs them; they live here so that a rule is read in one place.
  */
 
 /** Accepted spellings, tried in order. Day-first because the sources are French. */
@@ -162,10 +162,25 @@ export const raw = (c: string) => id(`_r_${c}`);
 export const text = (c: string) => id(`_t_${c}`);
 export const missingCol = (c: string) => id(`_m_${c}`);
 
+/**
+ * Where a column's SQL finds its values: the column's own columns (columnRefs), or one element of the
+ * lists a run of columns read alike is judged in (column-runs.ts), the same SQL then for each column.
+ */
+export interface ColumnRefs {
+  raw: string;
+  typed: string;
+  missing: string;
+  text: string;
+  /** A text holding the column's name, as SQL: `named('x ', ' y')` is 'x <name> y'. */
+  named(before: string, after?: string): string;
+}
+
+export const columnRefs = (name: string): ColumnRefs => ({ raw: raw(name), typed: id(name), missing: missingCol(name), text: text(name), named: (before, after = '') => str(`${before}${name}${after}`) });
+
 /** True when raw column `r` holds nothing but spaces (tabs) or a null spelling (looked at only where the typed value is null). */
-export function missingExpr(name: string, spec: ColumnSpec, nullSpellings: readonly string[] = []): string {
-  if (spec.type === 'text') return `${text(name)} IS NULL`;
-  return `CASE WHEN ${id(name)} IS NOT NULL THEN false ELSE ${isMissingSpelling(`coalesce(${trimmed(raw(name))}, '')`, nullSpellings)} END`;
+export function missingExpr(name: string, spec: ColumnSpec, nullSpellings: readonly string[] = [], refs = columnRefs(name)): string {
+  if (spec.type === 'text') return `${refs.text} IS NULL`;
+  return `CASE WHEN ${refs.typed} IS NOT NULL THEN false ELSE ${isMissingSpelling(`coalesce(${trimmed(refs.raw)}, '')`, nullSpellings)} END`;
 }
 
 export function normalizeKey(value: string): string {
@@ -189,44 +204,16 @@ export interface RowRule {
   severity: Severity;
   /** Quarantine reason, e.g. "missing_value:pays". */
   code: string;
+  /** `code` as SQL, where it is not the literal: a run's, naming each of its columns (column-runs.ts). */
+  codeSql?: string;
   fails: string;
   detail: string;
 }
 
 /** The built-in rules (required, type) then the declared ones, in the order a row is judged. */
 export function rowRules(spec: DatasetSpec, settings: Record<string, number>, today: string): RowRule[] {
-  const rules: RowRule[] = [];
+  const rules: RowRule[] = Object.entries(spec.columns).flatMap(([name, col]) => builtinRules(spec, name, col));
   const value = (name: string) => `coalesce(trim(${raw(name)}), CAST(${id(name)} AS VARCHAR))`;
-  for (const [name, col] of Object.entries(spec.columns)) {
-    if (col.required) rules.push({ rule: 'required', column: name, severity: 'error', code: `missing_value:${name}`, fails: missingCol(name), detail: str(`${name} is missing`) });
-    const typeRule = TYPE_RULE[col.type];
-    if (typeRule) {
-      const epoch = epochOf(col.format);
-      const precisions = [...(epoch ? [epochSaid(epoch)] : col.format ? [col.format.join(' or ')] : []), ...(col.unit !== undefined ? [`in ${col.unit}`] : [])];
-      const expected = precisions.length ? `${col.type} (${precisions.join(', ')})` : col.type;
-      // A number of more decimals than a decimal column's scale: said, since it reads as a number.
-      const asNumber = typedExpr(raw(name), { ...col, type: 'number' }, raw(name), spec.decimalSeparator);
-      const scale = col.scale ?? 2;
-      const scaleHint = col.type === 'decimal' ? ` WHEN abs(${asNumber}) >= 1e${18 - scale} THEN ${str(` (too large for a decimal of scale ${scale}: type number holds it)`)} WHEN ${asNumber} IS NOT NULL THEN ${str(` (more than ${scale} decimals: declare a larger scale, or type number)`)}` : '';
-      // A currency or percent sign in a number of a column declared without it, commas grouping thousands in a
-      // dataset without a decimal separator: the option that reads it, named.
-      const numeric = col.type === 'integer' || col.type === 'number' || col.type === 'decimal';
-      const unitHint = numeric ? ` WHEN regexp_matches(${raw(name)}, '[0-9]') THEN ${numberHints(raw(name), col.unit, spec.decimalSeparator)}` : '';
-      // An identifier typed from digits alone until a later file's letters (Online Retail's cancelled `C536379`).
-      const idHint = col.type === 'integer' ? ` WHEN regexp_full_match(trim(${raw(name)}), '[A-Za-z]{1,4}[-_]?[0-9]+') THEN ${str(` (letters before its digits: if ${name} is an identifier, declare it type: text in datasets/${spec.name}.yml)`)}` : '';
-      // An integer not read as an instant is out of the years read: milliseconds declared as seconds?
-      const epochHint = epoch ? ` WHEN ${integerExpr(raw(name), undefined, false)} IS NOT NULL THEN ${str(outOfSpan(epoch))}` : '';
-      rules.push({
-        rule: 'type',
-        column: name,
-        severity: 'error',
-        code: `${typeRule}:${name}`,
-        fails: `NOT ${missingCol(name)} AND ${id(name)} IS NULL`,
-        // A non-breaking space is invisible in the value shown: said in words.
-        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${scaleHint}${idHint}${unitHint}${epochHint} ELSE '' END`,
-      });
-    }
-  }
   for (const r of spec.rules) {
     if (!('column' in r)) continue; // dataset rules are checked after the merge (merge.ts)
     const c = id(r.column);
@@ -255,15 +242,39 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
   return rules;
 }
 
-/** The first failed `error` rule of a row, as [code, human detail] SQL expressions. */
-export function verdictExprs(spec: DatasetSpec, rules: RowRule[]): { code: string; detail: string; empty: string } {
-  const empty = Object.keys(spec.columns).map(missingCol).join(' AND ');
-  const errors = rules.filter((r) => r.severity === 'error');
-  return {
-    empty,
-    code: `CASE WHEN ${empty} THEN 'empty_row' ${errors.map((r) => `WHEN ${r.fails} THEN ${str(r.code)}`).join(' ')} END`,
-    detail: `CASE WHEN ${empty} THEN 'empty row' ${errors.map((r) => `WHEN ${r.fails} THEN ${r.detail}`).join(' ')} END`,
-  };
+/** A column's built-in rules (required, type), in the order a row is judged, over its values `refs`. */
+export function builtinRules(spec: DatasetSpec, name: string, col: ColumnSpec, refs = columnRefs(name)): RowRule[] {
+  const rules: RowRule[] = [];
+  if (col.required) rules.push({ rule: 'required', column: name, severity: 'error', code: `missing_value:${name}`, codeSql: refs.named('missing_value:'), fails: refs.missing, detail: refs.named('', ' is missing') });
+  const typeRule = TYPE_RULE[col.type];
+  if (!typeRule) return rules;
+  const r = refs.raw;
+  const epoch = epochOf(col.format);
+  const precisions = [...(epoch ? [epochSaid(epoch)] : col.format ? [col.format.join(' or ')] : []), ...(col.unit !== undefined ? [`in ${col.unit}`] : [])];
+  const expected = precisions.length ? `${col.type} (${precisions.join(', ')})` : col.type;
+  // A number of more decimals than a decimal column's scale: said, since it reads as a number.
+  const asNumber = typedExpr(r, { ...col, type: 'number' }, r, spec.decimalSeparator);
+  const scale = col.scale ?? 2;
+  const scaleHint = col.type === 'decimal' ? ` WHEN abs(${asNumber}) >= 1e${18 - scale} THEN ${str(` (too large for a decimal of scale ${scale}: type number holds it)`)} WHEN ${asNumber} IS NOT NULL THEN ${str(` (more than ${scale} decimals: declare a larger scale, or type number)`)}` : '';
+  // A currency or percent sign in a number of a column declared without it, commas grouping thousands in a
+  // dataset without a decimal separator: the option that reads it, named.
+  const numeric = col.type === 'integer' || col.type === 'number' || col.type === 'decimal';
+  const unitHint = numeric ? ` WHEN regexp_matches(${r}, '[0-9]') THEN ${numberHints(r, col.unit, spec.decimalSeparator)}` : '';
+  // An identifier typed from digits alone until a later file's letters (Online Retail's cancelled `C536379`).
+  const idHint = col.type === 'integer' ? ` WHEN regexp_full_match(trim(${r}), '[A-Za-z]{1,4}[-_]?[0-9]+') THEN ${refs.named(' (letters before its digits: if ', ` is an identifier, declare it type: text in datasets/${spec.name}.yml)`)}` : '';
+  // An integer not read as an instant is out of the years read: milliseconds declared as seconds?
+  const epochHint = epoch ? ` WHEN ${integerExpr(r, undefined, false)} IS NOT NULL THEN ${str(outOfSpan(epoch))}` : '';
+  rules.push({
+    rule: 'type',
+    column: name,
+    severity: 'error',
+    code: `${typeRule}:${name}`,
+    codeSql: refs.named(`${typeRule}:`),
+    fails: `NOT ${refs.missing} AND ${refs.typed} IS NULL`,
+    // A non-breaking space is invisible in the value shown: said in words.
+    detail: `${refs.named('', ' "')} || trim(${r}) || ${str(`" is not a valid ${expected}`)} || CASE WHEN regexp_matches(${r}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${scaleHint}${idHint}${unitHint}${epochHint} ELSE '' END`,
+  });
+  return rules;
 }
 
 /** The reason code of a row repeating a key: `duplicate_key:id_achat`, `duplicate_key:carrier+flight+date`. */
