@@ -10,9 +10,10 @@ import { rejectBareCrLines, rejectWideLines } from './wide-rejects.js';
 import { datesInOtherOrder, slashOrder } from './date-order.js';
 import { optionHints, type OptionHints } from './option-hints.js';
 import { errorMessage, QualityError } from '../errors.js';
-import { distinctTuples } from '../engine/distinct.js';
 import { SCRATCH_PARQUET } from './merge.js';
 import { totalRowVerdict } from './total-rows.js';
+import { ruleChecks } from './rule-checks.js';
+import { duplicateRows } from './duplicates.js';
 
 /**
  * Silver cleaning of one source file, as named SQL steps: read (all text, malformed lines set aside) → trim → drop
@@ -164,28 +165,8 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   if (!wholeFile && (await rejectWideLines(engine, { rejects, stagedFile }, csvPath, spec, options, { parsed, rejected }, (m) => quarantineWholeFile(m)))) ({ parsed, rejected } = await readCounts());
   const total = wholeFile ? undefined : await totalRowVerdict(engine, staged, spec);
 
-  // Step 2 — duplicates among valid rows. With a key, the first row of a key (in file order) wins; a
-  // later row is an exact duplicate (dropped, counted) when all its typed values equal the winner's,
-  // else it is quarantined. Without a key, only rows equal in every column are duplicates (rows with `duplicates: keep`).
-  const sameAsFirst = names.map((c) => `s.${id(c)} IS NOT DISTINCT FROM f.${id(c)}`).join(' AND ');
-  const group = (spec.key.length ? spec.key : names).map(id);
-  const joinOn = group.map((c) => `s.${c} IS NOT DISTINCT FROM k.${c}`).join(' AND ');
-  // Keys proved distinct by a bitmap need no grouping (the usual case: 1 s at 10M rows, and memory;
-  // a composite key is packed into one number, 0.2 s of the flights example's 2M rows).
-  const keysDistinct = spec.keepDuplicates === true || (spec.key.length > 0 && (await distinctTuples(engine, staged, spec.key, '_reason IS NULL'))?.distinct === true);
-  await engine.run(`DROP TABLE IF EXISTS ${dups}`);
-  if (!keysDistinct) {
-    await engine.run(`
-    CREATE TEMP TABLE ${dups} AS
-    WITH repeated AS (
-      SELECT ${group.join(', ')}, min(_row) AS _first_rid FROM ${staged} WHERE _reason IS NULL GROUP BY ALL HAVING count(*) > 1
-    )
-    SELECT s._row AS _rid, k._first_rid, CASE WHEN ${spec.key.length ? sameAsFirst : 'true'} THEN 'exact' ELSE 'key' END AS _kind
-    FROM ${staged} s
-    JOIN repeated k ON ${joinOn} AND s._reason IS NULL AND s._row <> k._first_rid
-    JOIN ${staged} f ON f._row = k._first_rid;
-  `);
-  }
+  // Step 2 — duplicates among valid rows (duplicates.ts): with a key, later rows of a key; without, rows equal in every column.
+  const keysDistinct = await duplicateRows(engine, spec, staged, dups);
 
   // A malformed line is no row of the staged file, yet a data row of the file: the rows after it are
   // numbered past it, where the numbers are shown (quarantine, details, examples).
@@ -218,20 +199,11 @@ export async function cleanDataset(engine: Engine, spec: DatasetSpec, csvPath: s
   const otherOrder = failedDates.length && !options.waitWhole ? await datesInOtherOrder(engine, staged, spec, failedDates, options.sourceName.split('/').at(-1)!) : undefined;
   if (otherOrder) return cleanDataset(engine, spec, csvPath, { ...options, waitWhole: { reason: otherOrder.reason, detail: otherOrder.message } });
   const failing = `(${mayFail}) AND NOT (${verdict.empty})`;
-  // No row that can fail a rule (most files): the rules' counts are all zero without reading the flags.
-  const anyMayFail = verdictRows.some((r) => Number(r['may_fail']) > 0);
-  const [ruleCounts] = rules.length && anyMayFail ? await engine.rows(`SELECT ${rules.map((r, i) => `count(*) FILTER (WHERE ${r.fails}) AS ${id(`f${i}`)}`).join(', ')} FROM ${staged} WHERE ${failing}`) : [];
   const rowsOut = byVerdict.get(null) ?? 0;
   const nonEmpty = parsed - (byVerdict.get('empty_row') ?? 0);
-
-  const quality: QualityCheck[] = [];
-  for (const [i, r] of rules.entries()) {
-    const failed = Number(ruleCounts?.[`f${i}`] ?? 0);
-    const examples = failed
-      ? await engine.rows(`SELECT ${recordOf('_row')} AS record, coalesce(trim(${raw(r.column)}), CAST(${id(r.column)} AS VARCHAR)) AS value, ${r.detail} AS detail FROM ${staged} WHERE ${failing} AND ${r.fails} ORDER BY _row LIMIT 3`)
-      : [];
-    quality.push({ dataset: n, rule: r.rule, column: r.column, severity: r.severity, checked: nonEmpty, failed, examples: examples as QualityCheck['examples'] });
-  }
+  // No row that can fail a rule (most files): the rules' counts are all zero without reading the flags.
+  const anyMayFail = verdictRows.some((r) => Number(r['may_fail']) > 0);
+  const quality = await ruleChecks(engine, { dataset: n, staged, failing, recordOf, rules, runs: judging.runs, checked: nonEmpty, mayFail: anyMayFail });
   const fatal = quality.find((q) => q.severity === 'fatal' && q.failed > 0);
   if (fatal) {
     // Where: the file and its record numbers (data rows after the header), which the user opens.

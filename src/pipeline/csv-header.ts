@@ -175,7 +175,10 @@ export function matchHeader(header: string[], spec: DatasetSpec): HeaderMatch {
   // A field spelled as a column's `header` fills it wherever it stands (the first of that spelling: a
   // second is numbered as any repeat).
   const spelled = new Map(declared.flatMap((c) => (spec.columns[c]!.header === undefined ? [] : [[spelling(spec.columns[c]!.header!), c] as const])));
-  const exact = header.map((h, i) => (header.findIndex((o) => spelling(o) === spelling(h)) === i ? spelled.get(spelling(h)) : undefined));
+  const spellings = header.map(spelling);
+  const firstSpelled = new Map<string, number>();
+  spellings.forEach((s, i) => firstSpelled.set(s, firstSpelled.get(s) ?? i));
+  const exact = spellings.map((s, i) => (firstSpelled.get(s) === i ? spelled.get(s) : undefined));
   const seen = new Map<string, number>();
   for (const c of exact) if (c) seen.set(c, (seen.get(c) ?? 0) + 1);
   const declaredAs = (name: string) => byKey.get(headerKey(name));

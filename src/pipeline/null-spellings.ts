@@ -37,13 +37,14 @@ export async function readNullSpellings(
   const readerNulls = shared.filter((v) => !v.includes(spec.delimiter) && !v.includes('"') && !/[\r\n]/.test(v) && !(spec.escape && v.includes(spec.escape)));
   const typedColumns = Object.entries(spec.columns).filter(([c, col]) => inFile.has(c) && col.type !== 'text');
   const every = [...new Set(read.flatMap((c) => nulls(c)))];
-  const [spacedTyped] = every.some((v) => v !== '') && typedColumns.length ? await engine.rows(spacedSpellingsTyped(typedColumns, every, spec.decimalSeparator)) : [];
+  const asked = spacedSpellingsTyped(typedColumns, every, spec.decimalSeparator);
+  const [spacedTyped] = every.some((v) => v !== '') && typedColumns.length ? await engine.rows(asked.sql) : [];
   return {
     readerOption: readerNulls.length ? `, nullstr = [${[...new Set(['', ...readerNulls])].map(str).join(', ')}]` : '',
     rawValue: (c) => {
       if (!inFile.has(c)) return 'NULL::VARCHAR';
       // The reader's option saw the formula (`="NA"`), not the text inside it: a column of formulas compares every spelling.
-      const compared = spacedTyped?.[c] === true || spec.columns[c]?.excelText ? nulls(c) : nulls(c).filter((v) => !readerNulls.includes(v));
+      const compared = spacedTyped?.[asked.answer.get(c) ?? c] === true || spec.columns[c]?.excelText ? nulls(c) : nulls(c).filter((v) => !readerNulls.includes(v));
       return compared.length ? `CASE WHEN ${isNullSpelling(id(c), compared)} THEN NULL ELSE ${id(c)} END` : id(c);
     },
   };
@@ -58,10 +59,17 @@ export async function readNullSpellings(
  * A column where a spaced spelling would type (" - " is 0 as a decimal, " no " false, " epoch " a date)
  * keeps that comparison. Asked of DuckDB itself, with the column's own cast, so no cast's quirk is missed.
  */
-export function spacedSpellingsTyped(columns: readonly (readonly [string, ColumnSpec])[], spellings: readonly string[], decimalSeparator?: DecimalSeparator): string {
+export function spacedSpellingsTyped(columns: readonly (readonly [string, ColumnSpec])[], spellings: readonly string[], decimalSeparator?: DecimalSeparator): { sql: string; answer: Map<string, string> } {
   const spaced = spellings.filter((v) => v !== '').flatMap((v) => [` ${v}`, `${v} `, ` ${v} `, `\t${v}\t`, `\u00a0${v}`, `${v}\u00a0`]);
-  const typed = columns.map(([name, spec]) => `coalesce(bool_or((${typedExpr('v', spec, 'v', decimalSeparator)}) IS NOT NULL), false) AS ${id(name)}`);
-  return `SELECT ${typed.join(', ')} FROM (VALUES ${spaced.map((v) => `(${str(v)})`).join(', ')}) t(v)`;
+  // Columns read alike (a wide file's 1,000 columns of counts) asked once, under the first one's name: `answer` names it for each.
+  const first = new Map<string, string>();
+  const answer = new Map(columns.map(([name, spec]) => {
+    const reading = typedExpr('v', spec, 'v', decimalSeparator);
+    if (!first.has(reading)) first.set(reading, name);
+    return [name, first.get(reading)!] as const;
+  }));
+  const typed = [...first].map(([reading, name]) => `coalesce(bool_or((${reading}) IS NOT NULL), false) AS ${id(name)}`);
+  return { sql: `SELECT ${typed.join(', ')} FROM (VALUES ${spaced.map((v) => `(${str(v)})`).join(', ')}) t(v)`, answer };
 }
 
 /** Whether a field is one of the null spellings (given trimmed), with or without spaces around it. */

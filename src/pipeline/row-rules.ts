@@ -1,15 +1,18 @@
 import { sqlIdent as id, sqlString as str } from '../engine/duckdb.js';
 import type { ColumnSpec, DatasetSpec, DecimalSeparator, Severity } from '../project/types.js';
-import { floatWrittenInteger, numberExpr, numberHints, readAsNegative, spaceGrouped, unicodeSpaced, unicodeTrimmed, withMagnitude, withoutUnit } from './number-reading.js';
-import { FLAGGING_MARKS, flaggedNumber, hasFlag } from './number-flags.js';
+import { floatWrittenInteger, numberExpr, readAsNegative, unicodeSpaced, unicodeTrimmed, withMagnitude, withoutUnit } from './number-reading.js';
+import { flaggedNumber, hasFlag } from './number-flags.js';
 import { dateText, isMissingSpelling, oneOf, trimCouldChange, trimmed } from './trimmed-text.js';
-import { epochInstant, epochOf, epochSaid, outOfSpan } from './epoch.js';
+import { epochInstant, epochOf } from './epoch.js';
 import { endsWithOffset, utcInstant, zonedInstant } from './utc-offset.js';
+import { builtinRules } from './builtin-rules.js';
+
+export { builtinRules };
 
 /**
  * A dataset's declarations as SQL over one row: the typed value of each raw text column, whether it is
- * missing, the built-in rules (required, type) and the declared ones, and the verdict (the first
- * failed `error` rule). cleaning.ts runs them; they live here so that a rule is read in one place.
+ * missing, the built-in rules (required, type) and the declared ones (judging.ts makes the verdict of
+ * them, the first failed `error` rule). cleaning.ts runs them; they live here so that a rule is read in one place.
  */
 
 /** Accepted spellings, tried in order. Day-first because the sources are French. */
@@ -121,7 +124,7 @@ export function typedExpr(r: string, spec: ColumnSpec, trimmedText: string, deci
  * Text `r` as an integer; with `negatives`, an accounting negative too (`(12)`, `12-`: see
  * accountingNegative), read as `-12` where every other reading failed.
  */
-function integerExpr(r: string, decimalSeparator: DecimalSeparator | undefined, negatives = true): string {
+export function integerExpr(r: string, decimalSeparator: DecimalSeparator | undefined, negatives = true): string {
   // DuckDB's cast rounds "3.5" to 4 and reads "1e3", "0x10", "1_000": only digits are an integer here.
   // A value that prints back as its text is plain digits; the pattern is matched only on the others
   // ("+5", "007", " 12 "), which saves a regular expression on nearly every row.
@@ -167,7 +170,7 @@ function withFormats(r: string, formats: readonly string[]): string {
  * others are read as written. (Given together to try_strptime, a %z format would make every value an
  * instant, those without an offset in the machine's time zone.)
  */
-function readWith(r: string, formats: readonly string[]): string {
+export function readWith(r: string, formats: readonly string[]): string {
   const zoned = formats.filter((f) => /%[zZ]/.test(f));
   const plain = formats.filter((f) => !/%[zZ]/.test(f));
   const reads = [...(plain.length ? [`CAST(${strptime(r, plain)} AS TIMESTAMP)`] : []), ...(zoned.length ? [`timezone('UTC', ${strptime(r, zoned)})`] : [])];
@@ -187,25 +190,31 @@ export const raw = (c: string) => id(`_r_${c}`);
 export const text = (c: string) => id(`_t_${c}`);
 export const missingCol = (c: string) => id(`_m_${c}`);
 
+/**
+ * Where a column's SQL finds its values: the column's own columns (columnRefs), or one element of the
+ * lists a run of columns read alike is judged in (column-runs.ts), the same SQL then for each column.
+ */
+export interface ColumnRefs {
+  raw: string;
+  typed: string;
+  missing: string;
+  text: string;
+  /** A text holding the column's name, as SQL: `named('x ', ' y')` is 'x <name> y'. */
+  named(before: string, after?: string): string;
+}
+
+export const columnRefs = (name: string): ColumnRefs => ({ raw: raw(name), typed: id(name), missing: missingCol(name), text: text(name), named: (before, after = '') => str(`${before}${name}${after}`) });
+
 /** True when raw column `r` holds nothing but spaces (tabs) or a null spelling (looked at only where the typed value is null). */
-export function missingExpr(name: string, spec: ColumnSpec, nullSpellings: readonly string[] = []): string {
-  if (spec.type === 'text') return `${text(name)} IS NULL`;
-  return `CASE WHEN ${id(name)} IS NOT NULL THEN false ELSE ${isMissingSpelling(`coalesce(${trimmed(raw(name))}, '')`, nullSpellings)} END`;
+export function missingExpr(name: string, spec: ColumnSpec, nullSpellings: readonly string[] = [], refs = columnRefs(name)): string {
+  if (spec.type === 'text') return `${refs.text} IS NULL`;
+  return `CASE WHEN ${refs.typed} IS NOT NULL THEN false ELSE ${isMissingSpelling(`coalesce(${trimmed(refs.raw)}, '')`, nullSpellings)} END`;
 }
 
 export function normalizeKey(value: string): string {
   return value.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-const TYPE_RULE: Record<ColumnSpec['type'], string | undefined> = {
-  integer: 'invalid_integer',
-  number: 'invalid_number',
-  decimal: 'invalid_number',
-  date: 'invalid_date',
-  timestamp: 'invalid_date',
-  boolean: 'invalid_boolean',
-  text: undefined,
-};
 
 /** A rule checked on each row: SQL over the typed (`<col>`), raw (`_r_<col>`) and missing (`_m_<col>`) columns. */
 export interface RowRule {
@@ -214,51 +223,16 @@ export interface RowRule {
   severity: Severity;
   /** Quarantine reason, e.g. "missing_value:pays". */
   code: string;
+  /** `code` as SQL, where it is not the literal: a run's, naming each of its columns (column-runs.ts). */
+  codeSql?: string;
   fails: string;
   detail: string;
 }
 
 /** The built-in rules (required, type) then the declared ones, in the order a row is judged. */
 export function rowRules(spec: DatasetSpec, settings: Record<string, number>, today: string): RowRule[] {
-  const rules: RowRule[] = [];
+  const rules: RowRule[] = Object.entries(spec.columns).flatMap(([name, col]) => builtinRules(spec, name, col));
   const value = (name: string) => `coalesce(trim(${raw(name)}), CAST(${id(name)} AS VARCHAR))`;
-  for (const [name, col] of Object.entries(spec.columns)) {
-    if (col.required) rules.push({ rule: 'required', column: name, severity: 'error', code: `missing_value:${name}`, fails: missingCol(name), detail: str(`${name} is missing`) });
-    const typeRule = TYPE_RULE[col.type];
-    if (typeRule) {
-      const epoch = epochOf(col.format);
-      const precisions = [...(epoch ? [epochSaid(epoch)] : col.format ? [col.format.join(' or ')] : []), ...(col.unit !== undefined ? [`in ${col.unit}`] : []), ...(col.magnitudes ? ['K, M, B or T after it for thousands, millions, billions, trillions'] : [])];
-      const expected = precisions.length ? `${col.type} (${precisions.join(', ')})` : col.type;
-      // A number of more decimals than a decimal column's scale: said, since it reads as a number.
-      const asNumber = typedExpr(raw(name), { ...col, type: 'number' }, raw(name), spec.decimalSeparator);
-      const scale = col.scale ?? 2;
-      const scaleHint = col.type === 'decimal' ? ` WHEN abs(${asNumber}) >= 1e${18 - scale} THEN ${str(` (too large for a decimal of scale ${scale}: type number holds it)`)} WHEN ${asNumber} IS NOT NULL THEN ${str(` (more than ${scale} decimals: declare a larger scale, or type number)`)}` : '';
-      // A currency or percent sign in a number of a column declared without it, commas grouping thousands in a
-      // dataset without a decimal separator: the option that reads it, named.
-      const numeric = col.type === 'integer' || col.type === 'number' || col.type === 'decimal';
-      const unitHint = numeric ? ` WHEN regexp_matches(${raw(name)}, '[0-9]') THEN ${numberHints(raw(name), col.unit, spec.decimalSeparator)}` : '';
-      // An identifier typed from digits alone until a later file's letters (Online Retail's cancelled `C536379`).
-      const idHint = col.type === 'integer' ? ` WHEN regexp_full_match(trim(${raw(name)}), '[A-Za-z]{1,4}[-_]?[0-9]+') THEN ${str(` (letters before its digits: if ${name} is an identifier, declare it type: text in datasets/${spec.name}.yml)`)}` : '';
-      // Thousands grouped by spaces, no-break ones as INSEE and French Excel write them (`652\u00a0432`): read once the dataset declares decimal commas.
-      const spaceHint = numeric && spec.decimalSeparator === undefined ? ` WHEN ${spaceGrouped(raw(name), col.type !== 'integer')} THEN ' (its ' || CASE WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN 'non-breaking ' ELSE '' END || ${str('spaces group thousands: if no number of the dataset has a decimal point, declare decimal_separator: "," in the dataset to read it)')}` : '';
-      // A flag after a figure (`"20,799.0 r"`) in a column of an office's marks declared without flags (a definition written before init declared them).
-      const flagHint = numeric && !col.flags && col.nullValues?.some((v) => FLAGGING_MARKS.includes(v)) ? ` WHEN ${hasFlag(raw(name))} THEN ${str(' (a flag after the figure, as statistics offices mark a revised or estimated one: declare flags: true on the column to read it)')}` : '';
-      // An integer not read as an instant is out of the years read: milliseconds declared as seconds?
-      const epochHint = epoch ? ` WHEN ${integerExpr(raw(name), undefined, false)} IS NOT NULL THEN ${str(outOfSpan(epoch))}` : '';
-      // A year of two digits where the format says %Y (which reads four): the formats that read both, named.
-      const twoDigits = !epoch && col.format?.some((f) => f.includes('%Y')) ? col.format.map((f) => f.replaceAll('%Y', '%y')) : undefined;
-      const yearHint = twoDigits ? ` WHEN ${readWith(raw(name), twoDigits)} IS NOT NULL THEN ${str(` (a two-digit year, where %Y reads four digits: to read both, declare format: [${[...col.format!, ...twoDigits.filter((f) => !col.format!.includes(f))].map((f) => JSON.stringify(f)).join(', ')}])`)}` : '';
-      rules.push({
-        rule: 'type',
-        column: name,
-        severity: 'error',
-        code: `${typeRule}:${name}`,
-        fails: `NOT ${missingCol(name)} AND ${id(name)} IS NULL`,
-        // A non-breaking space is invisible in the value shown: said in words.
-        detail: `${str(`${name} "`)} || trim(${raw(name)}) || ${str(`" is not a valid ${expected}`)} || CASE${spaceHint} WHEN regexp_matches(${raw(name)}, '[\u00a0\u202f]') THEN ' (it holds a non-breaking space)'${flagHint}${scaleHint}${idHint}${unitHint}${epochHint}${yearHint} ELSE '' END`,
-      });
-    }
-  }
   for (const r of spec.rules) {
     if (!('column' in r)) continue; // dataset rules are checked after the merge (merge.ts)
     const c = id(r.column);
@@ -285,17 +259,6 @@ export function rowRules(spec: DatasetSpec, settings: Record<string, number>, to
     }
   }
   return rules;
-}
-
-/** The first failed `error` rule of a row, as [code, human detail] SQL expressions. */
-export function verdictExprs(spec: DatasetSpec, rules: RowRule[]): { code: string; detail: string; empty: string } {
-  const empty = Object.keys(spec.columns).map(missingCol).join(' AND ');
-  const errors = rules.filter((r) => r.severity === 'error');
-  return {
-    empty,
-    code: `CASE WHEN ${empty} THEN 'empty_row' ${errors.map((r) => `WHEN ${r.fails} THEN ${str(r.code)}`).join(' ')} END`,
-    detail: `CASE WHEN ${empty} THEN 'empty row' ${errors.map((r) => `WHEN ${r.fails} THEN ${r.detail}`).join(' ')} END`,
-  };
 }
 
 /** The reason code of a row repeating a key: `duplicate_key:id_achat`, `duplicate_key:carrier+flight+date`. */

@@ -9,7 +9,7 @@ import { endsWithEofMark, fileUtf16, isUtf8File, readableCopy, type SourceEncodi
 import { columnNames, inspectHeader } from '../pipeline/csv-header.js';
 import { withoutWideLines } from '../pipeline/wide-lines.js';
 import { readingAroundBareCrs } from './infer-bare-cr.js';
-import { csvLayout } from './layout.js';
+import { sniffedLayout } from './layout.js';
 import { quotingOfFile } from './infer-quoting.js';
 import { headerIsRow, notesAndHeaders } from './infer-rows.js';
 import { headerRows } from './infer-subheader.js';
@@ -58,9 +58,8 @@ async function inferText(engine: Engine, text: string, encoding: SourceEncoding,
   let file = text;
   // DuckDB's sniffer reads the first rows: one row with a field too many or too few (which silver will
   // quarantine) made it choose "|" and read each line as one column, or fail. The header has the last word.
-  const dialect = await engine.rows(`SELECT Delimiter AS d FROM sniff_csv(${str(file)}, ignore_errors = true)`).then((rows) => String(rows[0]?.['d'] ?? ','), () => undefined);
-  const sniffed = dialect === '\\t' ? '\t' : dialect?.length === 1 ? dialect : undefined;
-  const { delimiter, skipLines } = await csvLayout(file, sniffed);
+  const sniff = () => engine.rows(`SELECT Delimiter AS d FROM sniff_csv(${str(file)}, ignore_errors = true)`).then((rows) => String(rows[0]?.['d'] ?? ','), () => undefined);
+  const { delimiter, skipLines } = await sniffedLayout(file, () => sniff().then((d) => (d === '\\t' ? '\t' : d?.length === 1 ? d : undefined)));
   // The header as written names the columns (as bronze will match them), then every value as text.
   // The reader is given the columns rather than left to detect them: its sniffer failed on a quote
   // escaped with a backslash, and a line it cannot read is skipped here (silver quarantines it).

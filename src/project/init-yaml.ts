@@ -186,22 +186,29 @@ export function datasetYaml(name: string, globs: string[], files: string[], csv:
   const catchFooters = caughtFooters > 0 || (csv.reportRows ?? 0) > 0;
   // The first column too where it is empty on a total's row without a label (Salesforce's).
   const catches = (c: InferredCsv['columns'][number], i: number) => c.complete && ((catchFooters && i > 0) || (csv.sumRowFilled !== undefined && !csv.sumRowFilled.includes(c.name)));
-  for (const [i, c] of csv.columns.entries()) lines.push(`  ${columnYaml(c, key.includes(c.name), csv.nullValues, catches(c, i), spelledOut(csv.columns, i), personalOf(c, csv))}`);
+  const spelled = spelledOut(csv.columns);
+  for (const [i, c] of csv.columns.entries()) lines.push(`  ${columnYaml(c, key.includes(c.name), csv.nullValues, catches(c, i), spelled[i], personalOf(c, csv))}`);
   // A header-only file gives an empty dataset: a warning here, not a failure, until rows arrive.
   lines.push('rules:', `  - { rule: not_empty, severity: ${csv.rows === 0 ? 'warn' : 'fatal'} }`);
   return `${lines.join('\n')}\n`;
 }
 
 /**
- * Whether column `i` is written with its exact `header`: its header is another's but for case, spaces or
+ * Whether each column is written with its exact `header`: its header is another's but for case, spaces or
  * punctuation (`Email`, `EMAIL`), and the first of its spelling. Matched by name alone, the two would be
- * filled by their order, and a later file ordering them otherwise would swap their values.
+ * filled by their order, and a later file ordering them otherwise would swap their values. (Each header
+ * read once: compared pair by pair, the 1,147 of a wide file took 0.7 s.)
  */
-function spelledOut(columns: InferredColumn[], i: number): boolean {
-  const c = columns[i]!;
-  const key = headerKey(c.header);
-  if (!key || columns.findIndex((o) => o.header.trim() === c.header.trim()) !== i) return false;
-  return columns.some((o) => headerKey(o.header) === key && o.header.trim() !== c.header.trim());
+function spelledOut(columns: InferredColumn[]): boolean[] {
+  const keys = columns.map((c) => headerKey(c.header));
+  const trimmed = columns.map((c) => c.header.trim());
+  const first = new Map<string, number>();
+  const spellings = new Map<string, Set<string>>();
+  trimmed.forEach((t, i) => {
+    first.set(t, first.get(t) ?? i);
+    spellings.set(keys[i]!, (spellings.get(keys[i]!) ?? new Set()).add(t));
+  });
+  return columns.map((_, i) => keys[i] !== '' && first.get(trimmed[i]!) === i && spellings.get(keys[i]!)!.size > 1);
 }
 
 /** `personal`: why the column is personal data (personal-names.ts), declared so and said. */

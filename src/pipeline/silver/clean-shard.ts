@@ -112,6 +112,7 @@ export const cleanShard: ShardHandler<CleanShardInput, CleanShardOutput> = async
     outDir,
     tag: `_${input.index}`,
     settings: ctx.config.qualitySettings,
+    rows: records,
     ...(longestRecord ? { longestRecord } : {}),
     ...(input.recordCount ? { expectedRecords: records } : {}),
     ...(endsWithDelimiter !== undefined ? { endsWithDelimiter } : {}),

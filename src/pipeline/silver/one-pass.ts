@@ -56,6 +56,7 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
   const judging = await judgedRows(db, spec, csv, {
     header: match.names,
     settings: ctx.config.qualitySettings,
+    rows: input.rows,
     ...(longestRecord ? { longestRecord } : {}),
   });
   // Checked against the referenced datasets as merged in this run (combine merges in declared order).
@@ -64,7 +65,7 @@ async function loadInOnePass(ctx: RunContext, input: CleanShardInput): Promise<C
   const total = labelledTotal(spec);
   const setAside = ['_reason IS NOT NULL', '_noted', ...unresolved, ...(total ? [total] : [])].join(' OR ');
   const scratch = await ctx.workDir(`silver-load-${spec.name}`);
-  if (!(await tailIsClean(csv, path.join(scratch, 'tail.csv'), (file) => judgedRows(db, spec, file, { header: match.names, settings: ctx.config.qualitySettings }), setAside, db, spec.skipLines, quotingOf(spec)))) return undefined;
+  if (!(await tailIsClean(csv, path.join(scratch, 'tail.csv'), (file) => judgedRows(db, spec, file, { header: match.names, settings: ctx.config.qualitySettings, rows: input.rows }), setAside, db, spec.skipLines, quotingOf(spec)))) return undefined;
   const rows = `${judging.judged(judging.reader())}
     SELECT ${judging.names.map(id).join(', ')} FROM judged
     WHERE CASE WHEN ${setAside} THEN error(${str(ONE_PASS_STOPPED)}) ELSE true END`;
